@@ -1,0 +1,108 @@
+// Every setting the Lambdas (and the local runner) read, in one place. The
+// stack writes these variables; loadSettings fails fast naming what is wrong.
+import { z } from 'zod';
+import type { Route } from '../core/model.js';
+
+/** Environment variable names: the contract between lib/ (which sets them) and lambdas/. */
+export const ENV = {
+  routes: 'BACKUPMX_ROUTES',
+  tableName: 'BACKUPMX_TABLE_NAME',
+  bucketName: 'BACKUPMX_BUCKET_NAME',
+  deadLetterQueueUrl: 'BACKUPMX_DLQ_URL',
+  drainFunctionName: 'BACKUPMX_DRAIN_FUNCTION',
+  hostname: 'BACKUPMX_HOSTNAME',
+  minBackoffSeconds: 'BACKUPMX_MIN_BACKOFF_SECONDS',
+  maxBackoffSeconds: 'BACKUPMX_MAX_BACKOFF_SECONDS',
+  queueLifetimeSeconds: 'BACKUPMX_QUEUE_LIFETIME_SECONDS',
+  probeIntervalSeconds: 'BACKUPMX_PROBE_INTERVAL_SECONDS',
+  probeTimeoutMs: 'BACKUPMX_PROBE_TIMEOUT_MS',
+  smtpTimeoutMs: 'BACKUPMX_SMTP_TIMEOUT_MS',
+  maxReceivedHeaders: 'BACKUPMX_MAX_RECEIVED_HEADERS',
+} as const;
+
+const tls = z.enum(['none', 'opportunistic', 'required', 'verify']);
+
+const routeSchema = z.object({
+  name: z.string().min(1),
+  domains: z.array(z.string().min(1)).min(1),
+  primary: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    tls,
+    authSecretName: z.string().min(1).optional(),
+  }),
+  queueUrl: z.string().min(1),
+  bouncePolicy: z.enum(['dsn', 'dead-letter']),
+});
+
+const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const settingsSchema = z
+  .object({
+    routes: z.array(routeSchema).min(1),
+    tableName: z.string().min(1),
+    bucketName: z.string().min(1),
+    deadLetterQueueUrl: z.string().min(1),
+    /** Only the probe needs it (to start a drain); absent means "drain inline". */
+    drainFunctionName: z.string().min(1).optional(),
+    hostname: z.string().min(1).default('backup-mx.invalid'),
+    minBackoffSeconds: intFromEnv(1, 86_400).default(300),
+    maxBackoffSeconds: intFromEnv(1, 86_400).default(3_600),
+    queueLifetimeSeconds: intFromEnv(60, 30 * 86_400).default(5 * 86_400),
+    probeIntervalSeconds: intFromEnv(1, 60).default(60),
+    probeTimeoutMs: intFromEnv(100, 120_000).default(10_000),
+    smtpTimeoutMs: intFromEnv(100, 600_000).default(60_000),
+    maxReceivedHeaders: intFromEnv(1, 1_000).default(50),
+  })
+  .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
+    message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,
+    path: ['minBackoffSeconds'],
+  });
+
+export type Settings = z.output<typeof settingsSchema> & { routes: Route[] };
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Reads and checks the settings; throws SettingsError naming each bad variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  let routes: unknown;
+  const rawRoutes = env[ENV.routes];
+  if (rawRoutes !== undefined) {
+    try {
+      routes = JSON.parse(rawRoutes);
+    } catch {
+      throw new SettingsError(`${ENV.routes}: not valid JSON`);
+    }
+  }
+  const input: Record<string, unknown> = { routes };
+  for (const [key, name] of Object.entries(ENV)) {
+    if (key !== 'routes' && env[name] !== undefined && env[name] !== '') input[key] = env[name];
+  }
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const [head, ...rest] = issue.path;
+      const variable = ENV[head as keyof typeof ENV] ?? String(head);
+      const where = rest.length ? `${variable}[${rest.join('.')}]` : variable;
+      return `${where}: ${issue.message}`;
+    });
+    throw new SettingsError(`invalid backup-mx settings:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data as Settings;
+}
+
+/** The inverse of loadSettings, for the stack and the local runner. */
+export function settingsToEnv(settings: Partial<Settings>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV)) {
+    const value = settings[key as keyof Settings];
+    if (value === undefined) continue;
+    env[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return env;
+}

@@ -1,0 +1,134 @@
+// The words of the domain, shared by every layer. Pure types: no SDK, no I/O.
+// Mail states use Postfix's words: queued, deferred, delivered, bounced, expired.
+
+/** How the drain talks TLS to a primary. */
+export type TlsMode = 'none' | 'opportunistic' | 'required' | 'verify';
+
+/** What happens to a message that bounces or expires. */
+export type BouncePolicy = 'dsn' | 'dead-letter';
+
+export interface PrimaryServer {
+  host: string;
+  port: number;
+  tls: TlsMode;
+  /** Secrets Manager name holding {"username","password"} for SMTP AUTH. */
+  authSecretName?: string;
+}
+
+/** One route as the Lambdas see it: a primary and the queue holding its mail. */
+export interface Route {
+  name: string;
+  domains: string[];
+  primary: PrimaryServer;
+  queueUrl: string;
+  bouncePolicy: BouncePolicy;
+}
+
+/** SES verdict values, as SES writes them. */
+export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
+
+export interface Verdicts {
+  spam: VerdictStatus;
+  virus: VerdictStatus;
+  spf: VerdictStatus;
+  dkim: VerdictStatus;
+  dmarc: VerdictStatus;
+}
+
+/**
+ * A message SES accepted, as its notification describes it. The envelope
+ * (sender, recipients) comes from the notification, never from headers.
+ */
+export interface InboundMessage {
+  /** SES mail.messageId: also the S3 object's last key segment. */
+  messageId: string;
+  /** mail.timestamp: when SES accepted it; the queue lifetime counts from here. */
+  receivedAt: Date;
+  /** mail.source: the envelope sender; '' for the null sender <>. */
+  sender: string;
+  /** receipt.recipients: the envelope recipients the rule matched. */
+  recipients: string[];
+  bucketName: string;
+  objectKey: string;
+  verdicts: Verdicts;
+  /** mail.commonHeaders.subject, for people reading queues; never used for routing. */
+  subject?: string;
+}
+
+/** A reply from an SMTP server, or a network failure that produced none. */
+export interface SmtpReply {
+  /** Three-digit reply code; undefined when no reply came (timeout, reset, TLS failure). */
+  code?: number;
+  /** Enhanced status code such as 4.2.0, when the server gave one. */
+  enhanced?: string;
+  /** The reply text, or a description of the network error. */
+  text: string;
+  /** Transport error code (ECONNECTION, ETIMEDOUT, ESOCKET, ETLS...) when no reply came. */
+  errorCode?: string;
+}
+
+/** What one reply means for one recipient. */
+export type Disposition = 'delivered' | 'deferred' | 'bounced';
+
+/** A recipient's recorded state in the ledger. */
+export type RecipientState = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired' | 'dead-lettered';
+
+/** Final states: a recipient in one of these is never attempted again. */
+export const FINAL_STATES: readonly RecipientState[] = ['delivered', 'bounced', 'expired', 'dead-lettered'];
+
+export interface RecipientOutcome {
+  recipient: string;
+  state: RecipientState;
+  /** The reply that decided the state (absent while only queued). */
+  reply?: SmtpReply;
+  attempts: number;
+  updatedAt: Date;
+}
+
+/** One delivery attempt, kept for `backup-mx show`. */
+export interface AttemptRecord {
+  messageId: string;
+  recipient: string;
+  at: Date;
+  relay: string;
+  state: RecipientState;
+  reply: SmtpReply;
+  delaySeconds: number;
+}
+
+export type PrimaryStatus = 'up' | 'down' | 'unknown';
+
+/** The probe's latest view of a primary. */
+export interface PrimaryHealth {
+  route: string;
+  status: PrimaryStatus;
+  /** When the current status began. */
+  since: Date;
+  lastCheckAt: Date;
+  latencyMs?: number;
+  consecutiveFailures: number;
+  lastError?: string;
+}
+
+/** Why a message went to the dead-letter store. */
+export type DeadLetterReason =
+  | 'malformed-notification'
+  | 'unknown-route'
+  | 'loop-detected'
+  | 'virus'
+  | 'bounced'
+  | 'expired'
+  | 'object-missing'
+  | 'poison';
+
+export interface DeadLetterRecord {
+  messageId: string;
+  route?: string;
+  reason: DeadLetterReason;
+  detail: string;
+  at: Date;
+  /** The raw queue body (the SES notification), so it can be requeued. */
+  notification: string;
+  /** Where the raw bytes stay, when known. */
+  objectKey?: string;
+}
