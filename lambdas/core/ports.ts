@@ -38,8 +38,12 @@ export interface QueuedMessage {
 
 /** A route's SQS queue. */
 export interface MailQueue {
-  /** Up to `max` messages (1–10), waiting up to `waitSeconds` for the first. */
-  receive(max: number, waitSeconds: number): Promise<QueuedMessage[]>;
+  /**
+   * Up to `max` messages (1–10), waiting up to `waitSeconds` for the first.
+   * `visibilitySeconds`, when given, overrides the queue's visibility timeout
+   * for this receive (the sweep uses a short one).
+   */
+  receive(max: number, waitSeconds: number, visibilitySeconds?: number): Promise<QueuedMessage[]>;
   /** Removes the message for good. Only after its outcome is recorded. */
   delete(handle: string): Promise<void>;
   /** Hides the message for `delaySeconds` (clamped to SQS's 12 h) before it is retried. */
@@ -109,6 +113,15 @@ export interface RouteState {
   /** The hold set by an operator, if any: a held route gets no deliveries. */
   hold(route: string): Promise<{ since: Date; reason?: string } | undefined>;
   setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void>;
+  /**
+   * Claims this hour's sweep (item `sk=sweep`): records `now` as the last sweep
+   * and returns true when the previous one is older than `intervalSeconds` (or
+   * absent); returns false otherwise (conditional write, so two probes never
+   * both start one). Optional: without it the probe starts no sweeps.
+   */
+  claimSweep?(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
+  /** When the last sweep was claimed, if ever (for status). */
+  lastSweep?(route: string): Promise<Date | undefined>;
 }
 
 /** Envelope of one SMTP transaction. */
@@ -163,9 +176,13 @@ export interface BounceMailer {
   send(raw: string, envelope: Envelope): Promise<void>;
 }
 
+/** What a drain invocation does: deliver (default) or sweep (expire/re-enqueue while down or held). */
+export type DrainMode = 'deliver' | 'sweep';
+
 /** Starts a drain for a route now (async Lambda invoke; a direct call locally). */
 export interface DrainStarter {
-  start(route: string): Promise<void>;
+  /** The invoke event is `{ route, mode }`; `mode` defaults to 'deliver'. */
+  start(route: string, mode?: DrainMode): Promise<void>;
 }
 
 export interface Clock {

@@ -1,0 +1,89 @@
+// Builds the SDK v3 clients the adapters need, from one small config. Every
+// caller gets fresh clients (no module-level singletons) so tests can point
+// them at local emulators or wrap them in mocks.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface AwsClientConfig {
+  region: string;
+  /** One endpoint for every service (LocalStack, or the embedded emulators). */
+  endpoint?: string;
+  /** Per-service overrides, for the embedded emulators that listen on different ports. */
+  endpoints?: Partial<Record<'s3' | 'sqs' | 'sns' | 'dynamodb' | 'ses' | 'lambda' | 'secretsManager', string>>;
+  /** Where AWS_ENDPOINT_URL and credentials are looked up; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AwsClients {
+  region: string;
+  s3: S3Client;
+  sqs: SQSClient;
+  sns: SNSClient;
+  dynamo: DynamoDBClient;
+  /** Document client over `dynamo`: plain JS values in and out. */
+  doc: DynamoDBDocumentClient;
+  ses: SESClient;
+  lambda: LambdaClient;
+  secrets: SecretsManagerClient;
+  /** Closes every client's sockets. */
+  destroy(): void;
+}
+
+/** Emulators accept any key; real AWS never sees these (only used with an endpoint). */
+const LOCAL_CREDENTIALS = { accessKeyId: 'backupmx-local', secretAccessKey: 'backupmx-local' };
+
+function hasConfiguredCredentials(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(
+    env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
+  );
+}
+
+/** Base options for one service: region, endpoint, and local credentials when needed. */
+function baseOptions(config: AwsClientConfig, service: keyof NonNullable<AwsClientConfig['endpoints']>) {
+  const env = config.env ?? process.env;
+  const endpoint = config.endpoints?.[service] ?? config.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
+  const options: { region: string; endpoint?: string; credentials?: typeof LOCAL_CREDENTIALS } = {
+    region: config.region,
+  };
+  if (endpoint) {
+    options.endpoint = endpoint;
+    if (!hasConfiguredCredentials(env)) options.credentials = LOCAL_CREDENTIALS;
+  }
+  return options;
+}
+
+export function createAwsClients(config: AwsClientConfig): AwsClients {
+  const s3Base = baseOptions(config, 's3');
+  const sqsBase = baseOptions(config, 'sqs');
+  const dynamo = new DynamoDBClient(baseOptions(config, 'dynamodb'));
+  const clients = {
+    region: config.region,
+    // Emulators serve buckets by path, not by virtual host names.
+    s3: new S3Client({ ...s3Base, forcePathStyle: s3Base.endpoint !== undefined }),
+    // Local queue URLs name hosts (sqs.<region>.localhost) that may not resolve:
+    // send to the configured endpoint and pass the queue URL in the request.
+    sqs: new SQSClient(sqsBase.endpoint ? { ...sqsBase, useQueueUrlAsEndpoint: false } : sqsBase),
+    sns: new SNSClient(baseOptions(config, 'sns')),
+    dynamo,
+    doc: DynamoDBDocumentClient.from(dynamo, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    }),
+    ses: new SESClient(baseOptions(config, 'ses')),
+    lambda: new LambdaClient(baseOptions(config, 'lambda')),
+    secrets: new SecretsManagerClient(baseOptions(config, 'secretsManager')),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const client of [clients.s3, clients.sqs, clients.sns, dynamo, clients.ses, clients.lambda, clients.secrets]) {
+        client.destroy();
+      }
+    },
+  };
+}

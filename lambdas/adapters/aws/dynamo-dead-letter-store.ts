@@ -1,0 +1,117 @@
+// Dead letters: a record in DynamoDB (`msg#<id>` / `dead`, listed per route by
+// the byRoute index) and the notification on the DLQ, whose depth alarm tells
+// a person. The record is written first; if the DLQ send then fails, the error
+// surfaces and the caller leaves the message on its queue to try again (the
+// put is an idempotent overwrite).
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DeadLetterReason, DeadLetterRecord } from '../../core/model.js';
+import type { DeadLetterStore } from '../../core/ports.js';
+import { isAwsError } from './aws-errors.js';
+import { deadIndexKey, GSI, key, messageKey, SORT } from './dynamo-keys.js';
+import { optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
+
+export class DynamoDeadLetterStore implements DeadLetterStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly sqs: SQSClient,
+    private readonly deadLetterQueueUrl: string,
+  ) {}
+
+  async put(record: DeadLetterRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key(messageKey(record.messageId), SORT.dead),
+          messageId: record.messageId,
+          route: record.route,
+          reason: record.reason,
+          detail: record.detail,
+          at: record.at.toISOString(),
+          notification: record.notification,
+          objectKey: record.objectKey,
+          [GSI.partitionKey]: deadIndexKey(record.route),
+          [GSI.sortKey]: record.at.toISOString(),
+        },
+      }),
+    );
+    await this.sendToQueue(record);
+  }
+
+  async list(route?: string): Promise<DeadLetterRecord[]> {
+    const items =
+      route === undefined
+        ? await scanAll(this.doc, {
+            TableName: this.tableName,
+            IndexName: GSI.name,
+            FilterExpression: 'begins_with(#gpk, :dead)',
+            ExpressionAttributeNames: { '#gpk': GSI.partitionKey },
+            ExpressionAttributeValues: { ':dead': deadIndexKey(undefined) },
+          })
+        : await queryAll(this.doc, {
+            TableName: this.tableName,
+            IndexName: GSI.name,
+            KeyConditionExpression: '#gpk = :route',
+            ExpressionAttributeNames: { '#gpk': GSI.partitionKey },
+            ExpressionAttributeValues: { ':route': deadIndexKey(route) },
+          });
+    return items.map(toRecord).sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  async get(messageId: string): Promise<DeadLetterRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), SORT.dead), ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  /** Forgets the record. The DLQ copy is left for whoever empties the DLQ. */
+  async remove(messageId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), SORT.dead) }));
+  }
+
+  private async sendToQueue(record: DeadLetterRecord): Promise<void> {
+    const attributes = {
+      reason: { DataType: 'String', StringValue: record.reason },
+      messageId: { DataType: 'String', StringValue: record.messageId },
+      ...(record.route ? { route: { DataType: 'String', StringValue: record.route } } : {}),
+    };
+    const send = (body: string) =>
+      this.sqs.send(
+        new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrl, MessageBody: body, MessageAttributes: attributes }),
+      );
+    // SQS refuses empty bodies and some control characters, which a malformed
+    // notification may have: then send the record as JSON, which escapes them.
+    if (record.notification === '') {
+      await send(envelopeOf(record));
+      return;
+    }
+    try {
+      await send(record.notification);
+    } catch (error) {
+      if (!isAwsError(error, 'InvalidMessageContents')) throw error;
+      await send(envelopeOf(record));
+    }
+  }
+}
+
+function envelopeOf(record: DeadLetterRecord): string {
+  return JSON.stringify({ deadLetter: { ...record, at: record.at.toISOString() } });
+}
+
+function toRecord(item: Item): DeadLetterRecord {
+  const record: DeadLetterRecord = {
+    messageId: String(item.messageId),
+    reason: item.reason as DeadLetterReason,
+    detail: String(item.detail ?? ''),
+    at: new Date(String(item.at)),
+    notification: String(item.notification ?? ''),
+  };
+  const route = optionalString(item.route);
+  if (route !== undefined) record.route = route;
+  const objectKey = optionalString(item.objectKey);
+  if (objectKey !== undefined) record.objectKey = objectKey;
+  return record;
+}

@@ -1,0 +1,42 @@
+// The item keys of the one state table, as decided for every adapter (see
+// shared-decisions): route items under `route#<name>`, message items under
+// `msg#<messageId>`, with the sparse `byRoute` index listing queued messages
+// and dead letters per route.
+import { TABLE_LAYOUT } from '../../config/table-layout.js';
+
+export const PK = TABLE_LAYOUT.partitionKey;
+export const SK = TABLE_LAYOUT.sortKey;
+export const TTL = TABLE_LAYOUT.ttlAttribute;
+export const GSI = TABLE_LAYOUT.routeIndex;
+
+/** Finished items stay this long for `show` and audits, then TTL deletes them. */
+export const KEEP_FINISHED_SECONDS = 30 * 86_400;
+
+export const routeKey = (route: string) => `route#${route}`;
+export const messageKey = (messageId: string) => `msg#${messageId}`;
+
+export const SORT = {
+  health: 'health',
+  lease: 'lease',
+  hold: 'hold',
+  sweep: 'sweep',
+  meta: 'meta',
+  dead: 'dead',
+  recipientPrefix: 'rcpt#',
+  attemptPrefix: 'attempt#',
+} as const;
+
+export const recipientSort = (address: string) => `${SORT.recipientPrefix}${address}`;
+export const attemptSort = (at: Date, address: string) => `${SORT.attemptPrefix}${at.toISOString()}#${address}`;
+
+export const queuedIndexKey = (route: string) => `queued#${route}`;
+export const deadIndexKey = (route: string | undefined) => `dead#${route ?? ''}`;
+
+/** TTL value (epoch seconds) for an item finished at `doneAt`. */
+export function expiresAtFor(doneAt: Date): number {
+  return Math.floor(doneAt.getTime() / 1000) + KEEP_FINISHED_SECONDS;
+}
+
+export function key(pk: string, sk: string): Record<string, string> {
+  return { [PK]: pk, [SK]: sk };
+}

@@ -1,0 +1,107 @@
+// The per-recipient ledger and attempt history, under the message's partition:
+// `rcpt#<address>` holds the latest outcome, `attempt#<ISO>#<address>` one try.
+// Items get their TTL when the whole message is done (DynamoMessageIndex.markDone),
+// never earlier: a delivered recipient's row must outlive the retries of the others.
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
+import type { Ledger } from '../../core/ports.js';
+import { attemptSort, messageKey, PK, recipientSort, SK, SORT } from './dynamo-keys.js';
+import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
+
+export class DynamoLedger implements Ledger {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {
+    const items = await this.itemsWithPrefix(messageId, SORT.recipientPrefix);
+    const outcomes = new Map<string, RecipientOutcome>();
+    for (const item of items) {
+      const outcome: RecipientOutcome = {
+        recipient: String(item.recipient),
+        state: item.state as RecipientState,
+        attempts: Number(item.attempts ?? 0),
+        updatedAt: new Date(String(item.updatedAt)),
+      };
+      const reply = toReply(item.reply);
+      if (reply) outcome.reply = reply;
+      outcomes.set(outcome.recipient, outcome);
+    }
+    return outcomes;
+  }
+
+  async record(messageId: string, outcome: RecipientOutcome): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [PK]: messageKey(messageId),
+          [SK]: recipientSort(outcome.recipient),
+          messageId,
+          recipient: outcome.recipient,
+          state: outcome.state,
+          reply: outcome.reply ? { ...outcome.reply } : undefined,
+          attempts: outcome.attempts,
+          updatedAt: outcome.updatedAt.toISOString(),
+        },
+      }),
+    );
+  }
+
+  async addAttempt(attempt: AttemptRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [PK]: messageKey(attempt.messageId),
+          [SK]: attemptSort(attempt.at, attempt.recipient),
+          messageId: attempt.messageId,
+          recipient: attempt.recipient,
+          at: attempt.at.toISOString(),
+          relay: attempt.relay,
+          state: attempt.state,
+          reply: { ...attempt.reply },
+          delaySeconds: attempt.delaySeconds,
+        },
+      }),
+    );
+  }
+
+  async attempts(messageId: string): Promise<AttemptRecord[]> {
+    // Sort keys start with the ISO time, so the query returns them oldest first.
+    const items = await this.itemsWithPrefix(messageId, SORT.attemptPrefix);
+    return items.map((item) => ({
+      messageId,
+      recipient: String(item.recipient),
+      at: new Date(String(item.at)),
+      relay: String(item.relay ?? ''),
+      state: item.state as RecipientState,
+      reply: toReply(item.reply) ?? { text: '' },
+      delaySeconds: Number(item.delaySeconds ?? 0),
+    }));
+  }
+
+  private itemsWithPrefix(messageId: string, prefix: string): Promise<Item[]> {
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': messageKey(messageId), ':prefix': prefix },
+      ConsistentRead: true,
+    });
+  }
+}
+
+function toReply(value: unknown): SmtpReply | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const raw = value as Item;
+  const reply: SmtpReply = { text: String(raw.text ?? '') };
+  const code = optionalNumber(raw.code);
+  if (code !== undefined) reply.code = code;
+  const enhanced = optionalString(raw.enhanced);
+  if (enhanced !== undefined) reply.enhanced = enhanced;
+  const errorCode = optionalString(raw.errorCode);
+  if (errorCode !== undefined) reply.errorCode = errorCode;
+  return reply;
+}

@@ -1,0 +1,141 @@
+// Primary health, the drain lease and the operator's hold, one item each under
+// `route#<name>`. The lease is a conditional write: it succeeds only when no
+// lease exists, the lease has expired, or the caller already owns it.
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
+import type { RouteState } from '../../core/ports.js';
+import { isAwsError } from './aws-errors.js';
+import { key, PK, routeKey, SORT } from './dynamo-keys.js';
+import { optionalNumber, optionalString } from './dynamo-query.js';
+
+const CONDITION_FAILED = 'ConditionalCheckFailedException';
+
+export class DynamoRouteState implements RouteState {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async health(route: string): Promise<PrimaryHealth | undefined> {
+    const item = await this.get(route, SORT.health);
+    if (!item) return undefined;
+    const health: PrimaryHealth = {
+      route,
+      status: item.status as PrimaryStatus,
+      since: new Date(String(item.since)),
+      lastCheckAt: new Date(String(item.lastCheckAt)),
+      consecutiveFailures: Number(item.consecutiveFailures ?? 0),
+    };
+    const latencyMs = optionalNumber(item.latencyMs);
+    if (latencyMs !== undefined) health.latencyMs = latencyMs;
+    const lastError = optionalString(item.lastError);
+    if (lastError !== undefined) health.lastError = lastError;
+    return health;
+  }
+
+  async saveHealth(health: PrimaryHealth): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key(routeKey(health.route), SORT.health),
+          route: health.route,
+          status: health.status,
+          since: health.since.toISOString(),
+          lastCheckAt: health.lastCheckAt.toISOString(),
+          latencyMs: health.latencyMs,
+          consecutiveFailures: health.consecutiveFailures,
+          lastError: health.lastError,
+        },
+      }),
+    );
+  }
+
+  async acquireLease(route: string, owner: string, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key(routeKey(route), SORT.lease), route, owner, leaseUntil: until.toISOString() },
+          // ISO-8601 UTC strings of one width compare in time order.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(route: string, owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key(routeKey(route), SORT.lease),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      // Someone else holds it now (ours expired): theirs stays.
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    }
+  }
+
+  async hold(route: string): Promise<{ since: Date; reason?: string } | undefined> {
+    const item = await this.get(route, SORT.hold);
+    if (!item) return undefined;
+    const reason = optionalString(item.reason);
+    return reason === undefined ? { since: new Date(String(item.since)) } : { since: new Date(String(item.since)), reason };
+  }
+
+  async setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void> {
+    if (!hold) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(routeKey(route), SORT.hold) }));
+      return;
+    }
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...key(routeKey(route), SORT.hold), route, since: hold.since.toISOString(), reason: hold.reason },
+      }),
+    );
+  }
+
+  async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
+    const cutoff = new Date(now.getTime() - intervalSeconds * 1000);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key(routeKey(route), SORT.sweep), route, lastSweepAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #last <= :cutoff',
+          ExpressionAttributeNames: { '#pk': PK, '#last': 'lastSweepAt' },
+          ExpressionAttributeValues: { ':cutoff': cutoff.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
+    }
+  }
+
+  async lastSweep(route: string): Promise<Date | undefined> {
+    const item = await this.get(route, SORT.sweep);
+    return typeof item?.lastSweepAt === 'string' ? new Date(item.lastSweepAt) : undefined;
+  }
+
+  private async get(route: string, sort: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key(routeKey(route), sort), ConsistentRead: true }),
+    );
+    return Item;
+  }
+}
+

@@ -1,0 +1,150 @@
+// Decides when our SES receipt rule set becomes the active one, and puts
+// things back on delete. Only one set can be active per account and region,
+// so another team's active set is never replaced silently (invariant 7).
+//
+// The physical id remembers which set we replaced: `<ours>` or
+// `<ours>/restores/<previous>`. CloudFormation hands the id back on Delete,
+// which is the only state a custom resource gets for free.
+import {
+  DescribeActiveReceiptRuleSetCommand,
+  DescribeReceiptRuleSetCommand,
+  SetActiveReceiptRuleSetCommand,
+  type SESClient,
+} from '@aws-sdk/client-ses';
+import { DescribeStackResourceCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+
+export type ActivationMode = 'if-none-active' | 'replace' | 'never';
+
+export interface RuleSetProperties {
+  RuleSetName: string;
+  Activation: ActivationMode;
+}
+
+/** The parts of a CloudFormation custom resource event this module reads. */
+export interface RuleSetEvent {
+  RequestType: 'Create' | 'Update' | 'Delete';
+  StackId: string;
+  LogicalResourceId: string;
+  PhysicalResourceId?: string;
+  ResourceProperties: RuleSetProperties;
+  OldResourceProperties?: RuleSetProperties;
+}
+
+export interface RuleSetResult {
+  PhysicalResourceId: string;
+  Data: { ActiveRuleSet: string; PreviousActiveRuleSet: string };
+}
+
+export class RuleSetConflictError extends Error {
+  constructor(activeSet: string, ours: string) {
+    super(
+      `SES receipt rule set "${activeSet}" is active in this region, and only one set can be active. ` +
+        `backup-mx will not replace it silently. Either set backupMx.ruleSet.activation to "replace" ` +
+        `(our set "${ours}" becomes active; "${activeSet}" is re-activated when this stack is deleted), ` +
+        `or to "never" and merge the rules of "${ours}" into "${activeSet}" yourself.`,
+    );
+    this.name = 'RuleSetConflictError';
+  }
+}
+
+const SEPARATOR = '/restores/';
+
+export function encodePhysicalId(ours: string, previous?: string): string {
+  return previous ? `${ours}${SEPARATOR}${previous}` : ours;
+}
+
+export function decodePhysicalId(id: string): { ours: string; previous?: string } {
+  const at = id.indexOf(SEPARATOR);
+  return at < 0 ? { ours: id } : { ours: id.slice(0, at), previous: id.slice(at + SEPARATOR.length) };
+}
+
+export class RuleSetActivator {
+  constructor(
+    private readonly ses: SESClient,
+    private readonly cloudFormation: CloudFormationClient,
+  ) {}
+
+  async handle(event: RuleSetEvent): Promise<RuleSetResult> {
+    return event.RequestType === 'Delete' ? this.onDelete(event) : this.onCreateOrUpdate(event);
+  }
+
+  private async onCreateOrUpdate(event: RuleSetEvent): Promise<RuleSetResult> {
+    const { RuleSetName: ours, Activation: mode } = event.ResourceProperties;
+    const earlier = event.PhysicalResourceId ? decodePhysicalId(event.PhysicalResourceId) : undefined;
+    // After a rename, our old set is still "ours": replacing it is not replacing someone else's.
+    const oldName = event.OldResourceProperties?.RuleSetName;
+    const active = await this.activeRuleSet();
+    const keep = (previous?: string): RuleSetResult => result(encodePhysicalId(ours, previous), active ?? '', previous);
+
+    if (active === ours) return keep(earlier?.previous);
+    if (mode === 'never') return keep(earlier?.previous);
+    if (active === undefined) {
+      await this.activate(ours);
+      return result(encodePhysicalId(ours), ours);
+    }
+    if (active === oldName) {
+      await this.activate(ours);
+      return result(encodePhysicalId(ours, earlier?.previous), ours, earlier?.previous);
+    }
+    if (mode === 'replace') {
+      await this.activate(ours);
+      return result(encodePhysicalId(ours, active), ours, active);
+    }
+    throw new RuleSetConflictError(active, ours);
+  }
+
+  private async onDelete(event: RuleSetEvent): Promise<RuleSetResult> {
+    const id = event.PhysicalResourceId ?? event.ResourceProperties.RuleSetName;
+    const { ours, previous } = decodePhysicalId(id);
+    const active = await this.activeRuleSet();
+    const unchanged = result(id, active ?? '', previous);
+    if (active !== ours) return unchanged; // someone else's set is active now: leave it
+    if (await this.isReplacementCleanup(event, id)) return unchanged; // the new resource owns activation
+    if (previous && (await this.exists(previous))) {
+      await this.activate(previous);
+      return result(id, previous, previous);
+    }
+    await this.ses.send(new SetActiveReceiptRuleSetCommand({})); // no name: deactivate
+    return result(id, '', previous);
+  }
+
+  /**
+   * CloudFormation deletes the old physical resource after an update that
+   * changed the id. That delete must not deactivate the set the new resource
+   * just activated, so compare with the id the stack holds now.
+   */
+  private async isReplacementCleanup(event: RuleSetEvent, id: string): Promise<boolean> {
+    try {
+      const out = await this.cloudFormation.send(
+        new DescribeStackResourceCommand({ StackName: event.StackId, LogicalResourceId: event.LogicalResourceId }),
+      );
+      const current = out.StackResourceDetail?.PhysicalResourceId;
+      return current !== undefined && current !== id;
+    } catch {
+      return false; // cannot tell: behave as a real delete
+    }
+  }
+
+  private async activeRuleSet(): Promise<string | undefined> {
+    const out = await this.ses.send(new DescribeActiveReceiptRuleSetCommand({}));
+    return out.Metadata?.Name || undefined;
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    try {
+      await this.ses.send(new DescribeReceiptRuleSetCommand({ RuleSetName: name }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'RuleSetDoesNotExistException') return false;
+      throw error;
+    }
+  }
+
+  private async activate(name: string): Promise<void> {
+    await this.ses.send(new SetActiveReceiptRuleSetCommand({ RuleSetName: name }));
+  }
+}
+
+function result(id: string, active: string, previous?: string): RuleSetResult {
+  return { PhysicalResourceId: id, Data: { ActiveRuleSet: active, PreviousActiveRuleSet: previous ?? '' } };
+}

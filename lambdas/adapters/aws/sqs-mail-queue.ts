@@ -1,0 +1,128 @@
+// MailQueue on one route's SQS queue. Bounds are SQS's own: visibility at
+// most 12 h, a per-message delay at most 15 min, at most 10 per receive.
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type QueueAttributeName,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { MailQueue, QueuedMessage } from '../../core/ports.js';
+
+export const MAX_VISIBILITY_SECONDS = 43_200;
+export const MAX_DELAY_SECONDS = 900;
+export const MAX_WAIT_SECONDS = 20;
+/** Kept off the 12 h limit so clock skew between us and SQS never tips a defer over it. */
+const VISIBILITY_MARGIN_SECONDS = 60;
+
+const SYSTEM_ATTRIBUTES = ['ApproximateReceiveCount', 'SentTimestamp'] as const;
+
+export class SqsMailQueue implements MailQueue {
+  /**
+   * When each handle was received: SQS refuses a visibility that reaches past
+   * 12 h after the receive, so defer clamps to what is left of it.
+   */
+  private readonly receivedAt = new Map<string, number>();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async receive(max: number, waitSeconds: number, visibilitySeconds?: number): Promise<QueuedMessage[]> {
+    const result = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: clamp(max, 1, 10),
+        WaitTimeSeconds: clamp(waitSeconds, 0, MAX_WAIT_SECONDS),
+        VisibilityTimeout:
+          visibilitySeconds === undefined ? undefined : clamp(visibilitySeconds, 0, MAX_VISIBILITY_SECONDS),
+        MessageSystemAttributeNames: [...SYSTEM_ATTRIBUTES],
+        // Older emulators (and LocalStack versions) only read the deprecated field,
+        // which SQS still accepts with these names; the SDK's type for it is narrower.
+        AttributeNames: [...SYSTEM_ATTRIBUTES] as unknown as QueueAttributeName[],
+      }),
+    );
+    const receivedAt = this.now();
+    this.forgetOldHandles(receivedAt);
+    return (result.Messages ?? []).flatMap((message) => {
+      if (!message.ReceiptHandle) return [];
+      this.receivedAt.set(message.ReceiptHandle, receivedAt);
+      const sent = Number(message.Attributes?.SentTimestamp);
+      return [
+        {
+          handle: message.ReceiptHandle,
+          body: message.Body ?? '',
+          receiveCount: Number(message.Attributes?.ApproximateReceiveCount) || 1,
+          enqueuedAt: Number.isFinite(sent) && sent > 0 ? new Date(sent) : new Date(),
+        },
+      ];
+    });
+  }
+
+  async delete(handle: string): Promise<void> {
+    await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: handle }));
+    this.receivedAt.delete(handle);
+  }
+
+  async defer(handle: string, delaySeconds: number): Promise<void> {
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: handle,
+        VisibilityTimeout: clamp(delaySeconds, 0, this.visibilityLeft(handle)),
+      }),
+    );
+  }
+
+  async enqueue(body: string, delaySeconds = 0): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: body,
+        DelaySeconds: clamp(delaySeconds, 0, MAX_DELAY_SECONDS),
+      }),
+    );
+  }
+
+  /** Seconds of the 12 h visibility window left for this handle (a little margin kept). */
+  private visibilityLeft(handle: string): number {
+    const receivedAt = this.receivedAt.get(handle);
+    if (receivedAt === undefined) return MAX_VISIBILITY_SECONDS;
+    const elapsedSeconds = Math.ceil((this.now() - receivedAt) / 1000);
+    return Math.max(0, MAX_VISIBILITY_SECONDS - elapsedSeconds - VISIBILITY_MARGIN_SECONDS);
+  }
+
+  private forgetOldHandles(now: number): void {
+    for (const [handle, at] of this.receivedAt) {
+      if (now - at > MAX_VISIBILITY_SECONDS * 1000) this.receivedAt.delete(handle);
+    }
+  }
+
+  async depth(): Promise<{ visible: number; inFlight: number; delayed: number }> {
+    const { Attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  }
+}
+
+/** Whole seconds within SQS's bounds; NaN counts as the lower bound. */
+export function clamp(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return value === Infinity ? max : min;
+  return Math.min(max, Math.max(min, Math.round(value)));
+}

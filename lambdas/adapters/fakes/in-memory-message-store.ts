@@ -1,0 +1,49 @@
+// Message bytes in a Map. `open` streams in small chunks so readers that
+// assume one chunk holds the whole head are caught by tests.
+import { Readable } from 'node:stream';
+import { MessageMissingError, type MessageStore } from '../../core/ports.js';
+
+export class InMemoryMessageStore implements MessageStore {
+  readonly objects = new Map<string, Buffer>();
+  /** Keys opened, in order. */
+  readonly opened: string[] = [];
+  readonly removed: string[] = [];
+  /** Chunk size used when streaming an object. */
+  chunkSize = 64;
+  /** When set, the next `open` or `size` throws it (a transient store error). */
+  failNext?: Error;
+
+  put(key: string, bytes: Buffer | string): void {
+    this.objects.set(key, Buffer.isBuffer(bytes) ? Buffer.from(bytes) : Buffer.from(bytes, 'utf8'));
+  }
+
+  async open(key: string): Promise<{ body: Readable; size: number }> {
+    this.throwIfFailing();
+    this.opened.push(key);
+    const bytes = this.objects.get(key);
+    if (!bytes) throw new MessageMissingError(key);
+    const size = this.chunkSize;
+    function* chunks(): Generator<Buffer> {
+      for (let i = 0; i < bytes!.length; i += size) yield bytes!.subarray(i, i + size);
+    }
+    return { body: Readable.from(chunks(), { objectMode: false }), size: bytes.length };
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    this.throwIfFailing();
+    return this.objects.get(key)?.length;
+  }
+
+  async remove(key: string): Promise<void> {
+    this.removed.push(key);
+    this.objects.delete(key);
+  }
+
+  private throwIfFailing(): void {
+    const error = this.failNext;
+    if (error) {
+      this.failNext = undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// In-memory fakes of every port, for unit tests and contract suites.
+export { ManualClock } from './manual-clock.js';
+export { InMemoryMessageStore } from './in-memory-message-store.js';
+export { InMemoryMailQueue, type FakeQueueEntry } from './in-memory-mail-queue.js';
+export { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.js';
+export { InMemoryLedger } from './in-memory-ledger.js';
+export { InMemoryMessageIndex } from './in-memory-message-index.js';
+export { InMemoryRouteState } from './in-memory-route-state.js';
+export {
+  RecordingSmtpTransportFactory,
+  OK_REPLY,
+  type RecordedTransaction,
+  type SessionFailure,
+} from './recording-smtp-transport-factory.js';
+export { ScriptedProbe } from './scripted-probe.js';
+export { RecordingBounceMailer } from './recording-bounce-mailer.js';
+export { RecordingDrainStarter } from './recording-drain-starter.js';
+export { RecordingDeliveryLog, type AttemptLine } from './recording-delivery-log.js';
+export { RecordingMetrics } from './recording-metrics.js';

@@ -1,0 +1,16 @@
+// Keeps every DSN it is asked to send.
+import type { BounceMailer, Envelope } from '../../core/ports.js';
+
+export class RecordingBounceMailer implements BounceMailer {
+  readonly sent: { raw: string; envelope: Envelope }[] = [];
+  failNext?: Error;
+
+  async send(raw: string, envelope: Envelope): Promise<void> {
+    if (this.failNext) {
+      const error = this.failNext;
+      this.failNext = undefined;
+      throw error;
+    }
+    this.sent.push({ raw, envelope: { from: envelope.from, to: [...envelope.to] } });
+  }
+}

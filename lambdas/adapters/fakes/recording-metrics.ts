@@ -1,0 +1,24 @@
+// Keeps metric data points; `total` sums a counter.
+import type { Metrics } from '../../core/ports.js';
+
+type CounterName = Parameters<Metrics['count']>[0];
+
+export class RecordingMetrics implements Metrics {
+  readonly counts: { name: CounterName; value: number; route: string }[] = [];
+  readonly delays: { seconds: number; route: string }[] = [];
+  flushes = 0;
+
+  count(name: CounterName, value: number, route: string): void {
+    this.counts.push({ name, value, route });
+  }
+  delay(seconds: number, route: string): void {
+    this.delays.push({ seconds, route });
+  }
+  flush(): void {
+    this.flushes += 1;
+  }
+
+  total(name: CounterName, route?: string): number {
+    return this.counts.filter((c) => c.name === name && (route === undefined || c.route === route)).reduce((sum, c) => sum + c.value, 0);
+  }
+}

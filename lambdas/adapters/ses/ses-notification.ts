@@ -1,0 +1,148 @@
+// Parses the notification SES publishes for an S3 receipt action into an
+// InboundMessage. The envelope comes from here (mail.source,
+// receipt.recipients), never from the message headers. Anything malformed or
+// unexpected becomes a MalformedNotificationError with a reason, so the drain
+// can dead-letter it instead of crashing or looping.
+import { z } from 'zod';
+import type { InboundMessage, VerdictStatus } from '../../core/model.js';
+
+export class MalformedNotificationError extends Error {
+  constructor(readonly reason: string) {
+    super(`malformed SES notification: ${reason}`);
+    this.name = 'MalformedNotificationError';
+  }
+}
+
+const KNOWN_VERDICTS: readonly VerdictStatus[] = ['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED'];
+
+// A verdict SES did not include (scanning off, older notifications) reads as
+// DISABLED; an unknown status as PROCESSING_FAILED: neither blocks delivery
+// nor counts as a FAIL.
+const verdict = z
+  .object({ status: z.string() })
+  .optional()
+  .transform((v): VerdictStatus => {
+    if (!v) return 'DISABLED';
+    const status = v.status.toUpperCase() as VerdictStatus;
+    return KNOWN_VERDICTS.includes(status) ? status : 'PROCESSING_FAILED';
+  });
+
+// An address that can go into MAIL FROM / RCPT TO as it is: no whitespace,
+// angle brackets or control characters (they would let a header inject SMTP).
+const address = z
+  .string()
+  .regex(/^[^\s<>\x00-\x1f\x7f]+@[^\s<>@\x00-\x1f\x7f]+$/, 'not a plain mail address');
+
+const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp');
+
+const notificationSchema = z.object({
+  notificationType: z.literal('Received'),
+  mail: z.object({
+    timestamp: isoTimestamp,
+    source: z.string(),
+    messageId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'not an SES message id'),
+    destination: z.array(z.string()).optional(),
+    headersTruncated: z.boolean().optional(),
+    headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    commonHeaders: z.object({ subject: z.string().optional() }).optional(),
+  }),
+  receipt: z.object({
+    timestamp: isoTimestamp.optional(),
+    processingTimeMillis: z.union([z.number(), z.string()]).optional(),
+    recipients: z.array(address).min(1),
+    spamVerdict: verdict,
+    virusVerdict: verdict,
+    spfVerdict: verdict,
+    dkimVerdict: verdict,
+    dmarcVerdict: verdict,
+    dmarcPolicy: z.string().optional(),
+    action: z.object({
+      type: z.literal('S3'),
+      topicArn: z.string().optional(),
+      bucketName: z.string().min(1),
+      objectKeyPrefix: z.string().optional(),
+      objectKey: z.string().min(1),
+    }),
+  }),
+});
+
+/** The envelope SNS wraps around a message when raw delivery is off. */
+const snsEnvelopeSchema = z.object({ Type: z.literal('Notification'), Message: z.string() });
+
+/** mail.source → the envelope sender; '' for the null sender. */
+function envelopeSender(source: string): string {
+  const trimmed = source.trim();
+  if (trimmed === '' || trimmed === '<>') return '';
+  const bare = trimmed.startsWith('<') && trimmed.endsWith('>') ? trimmed.slice(1, -1) : trimmed;
+  const checked = address.safeParse(bare);
+  if (!checked.success) throw new MalformedNotificationError(`mail.source: not a plain mail address: ${JSON.stringify(source).slice(0, 200)}`);
+  return bare;
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MalformedNotificationError(`${what} is not JSON`);
+  }
+}
+
+function parse(body: string): InboundMessage {
+  if (typeof body !== 'string' || body.trim() === '') throw new MalformedNotificationError('empty body');
+  let json = parseJson(body, 'body');
+  const envelope = snsEnvelopeSchema.safeParse(json);
+  if (envelope.success) json = parseJson(envelope.data.Message, 'SNS Message');
+  if (typeof json === 'object' && json !== null && 'notificationType' in json && json.notificationType !== 'Received') {
+    throw new MalformedNotificationError(`unknown notificationType ${JSON.stringify(json.notificationType)}`);
+  }
+  const parsed = notificationSchema.safeParse(json);
+  if (!parsed.success) throw new MalformedNotificationError(describe(parsed.error));
+  const { mail, receipt } = parsed.data;
+  return {
+    messageId: mail.messageId,
+    receivedAt: new Date(mail.timestamp),
+    sender: envelopeSender(mail.source),
+    recipients: [...new Set(receipt.recipients)],
+    bucketName: receipt.action.bucketName,
+    objectKey: receipt.action.objectKey,
+    verdicts: {
+      spam: receipt.spamVerdict,
+      virus: receipt.virusVerdict,
+      spf: receipt.spfVerdict,
+      dkim: receipt.dkimVerdict,
+      dmarc: receipt.dmarcVerdict,
+    },
+    ...(mail.commonHeaders?.subject !== undefined ? { subject: mail.commonHeaders.subject } : {}),
+  };
+}
+
+/**
+ * Parses a queue body: the raw SES notification, or the same wrapped in an
+ * SNS envelope. Throws only MalformedNotificationError.
+ */
+export function parseSesNotification(body: string): InboundMessage {
+  try {
+    return parse(body);
+  } catch (error) {
+    if (error instanceof MalformedNotificationError) throw error;
+    throw new MalformedNotificationError(`unexpected parser failure: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+/** The same, as a result instead of an exception. */
+export function tryParseSesNotification(
+  body: string,
+): { ok: true; message: InboundMessage } | { ok: false; error: MalformedNotificationError } {
+  try {
+    return { ok: true, message: parseSesNotification(body) };
+  } catch (error) {
+    return { ok: false, error: error as MalformedNotificationError };
+  }
+}

@@ -1,0 +1,192 @@
+// SMTP delivery to a primary with nodemailer's SMTPConnection, pooled: a session
+// is opened on first use and reused for the following messages (RSET after a
+// refused transaction), up to `maxConnections` sessions for concurrent sends.
+//
+// What reaches the primary (checked by test/integration/smtp): the message bytes
+// are streamed (never buffered whole) through nodemailer's DATA encoder, which
+// dot-stuffs lines starting with "." (undone by the server) and writes every line
+// ending as CRLF: a bare LF or bare CR becomes CRLF (RFC 5321 §2.3.8 forbids them
+// in DATA; they are an SMTP-smuggling vector), and CRLF is added when the message
+// does not end with one. A message stored with CRLF line endings, as SES stores
+// what it received over SMTP, arrives byte for byte. 8-bit bytes and lines longer
+// than 998 bytes are passed unchanged (BODY=8BITMIME declared when offered; no
+// folding, no 8-bit to 7-bit conversion: either would break DKIM signatures).
+import type { Readable } from 'node:stream';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { PrimaryServer } from '../../core/model.js';
+import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
+import {
+  openSession,
+  quitSession,
+  rcptRefusals,
+  resetSession,
+  sendMessage,
+  type SessionOptions,
+  type SmtpCredentials,
+} from './smtp-session.js';
+import { fromError, fromSuccess, isTransactionError, sameForAll } from './transaction-result.js';
+import type { ExtraTlsOptions } from './tls-policy.js';
+
+export interface NodemailerTransportOptions {
+  /** Name sent with EHLO (the deployment's host name). */
+  clientName: string;
+  connectionTimeoutMs?: number;
+  greetingTimeoutMs?: number;
+  /** Longest silence allowed while waiting for a reply or sending, ms. */
+  socketTimeoutMs?: number;
+  /** Sessions open at once to one primary; sends beyond it wait. Default 1. */
+  maxConnections?: number;
+  /** Where the credentials of a primary with `authSecretName` come from (SecretsSmtpAuth in Lambda). */
+  auth?: SmtpCredentialSource;
+  tls?: ExtraTlsOptions;
+}
+
+/** Resolves an AUTH secret name to credentials (the shape of aws/secrets-smtp-auth's SmtpAuthSource). */
+export interface SmtpCredentialSource {
+  credentials(secretName: string): Promise<SmtpCredentials>;
+}
+
+/** The envelope, with the message size in bytes when known (sent as SIZE= when offered). */
+export type SizedEnvelope = Envelope & { size?: number };
+
+export class MissingCredentialsError extends Error {
+  constructor(primary: PrimaryServer) {
+    super(`primary ${primary.host}:${primary.port} names AUTH secret ${primary.authSecretName} but no credential source was given`);
+    this.name = 'MissingCredentialsError';
+  }
+}
+
+export class TransportClosedError extends Error {
+  constructor() {
+    super('send() called after close()');
+    this.name = 'TransportClosedError';
+  }
+}
+
+export class NodemailerTransportFactory implements SmtpTransportFactory {
+  constructor(private readonly options: NodemailerTransportOptions) {}
+
+  /**
+   * Reads the AUTH secret when the primary names one (throws when that fails: a
+   * transient error for the drain); connects lazily, on the first send.
+   */
+  async open(primary: PrimaryServer): Promise<PooledSmtpTransport> {
+    let credentials: SmtpCredentials | undefined;
+    if (primary.authSecretName) {
+      if (!this.options.auth) throw new MissingCredentialsError(primary);
+      credentials = await this.options.auth.credentials(primary.authSecretName);
+    }
+    const session: SessionOptions = {
+      clientName: this.options.clientName,
+      connectionTimeoutMs: this.options.connectionTimeoutMs ?? 10_000,
+      greetingTimeoutMs: this.options.greetingTimeoutMs ?? 30_000,
+      socketTimeoutMs: this.options.socketTimeoutMs ?? 60_000,
+      tls: this.options.tls,
+    };
+    return new PooledSmtpTransport(primary, session, Math.max(1, this.options.maxConnections ?? 1), credentials);
+  }
+}
+
+type Slot = { conn: SMTPConnection } | { error: NodemailerErrorLike };
+
+export class PooledSmtpTransport implements SmtpTransport {
+  private readonly idle: SMTPConnection[] = [];
+  private readonly waiters: (() => void)[] = [];
+  private openCount = 0;
+  private sessionsOpened = 0;
+  private closed = false;
+
+  constructor(
+    private readonly primary: PrimaryServer,
+    private readonly session: SessionOptions,
+    private readonly maxConnections: number,
+    private readonly credentials?: SmtpCredentials,
+  ) {}
+
+  /** Sessions opened so far (for tests and logs). */
+  get connectionsOpened(): number {
+    return this.sessionsOpened;
+  }
+
+  /**
+   * Takes ownership of `content`: it is consumed, or destroyed when the message
+   * cannot be sent, so the S3 connection behind it is released either way.
+   */
+  async send(envelope: SizedEnvelope, content: Readable): Promise<TransactionResult> {
+    if (this.closed) throw new TransportClosedError();
+    const to = envelope.to;
+    if (to.length === 0) {
+      content.destroy();
+      return { replies: [], connectionFailed: false };
+    }
+    const slot = await this.acquire();
+    if ('error' in slot) {
+      content.destroy();
+      return sameForAll(to, sessionFailureReply(slot.error), { connectionFailed: true, afterData: false });
+    }
+    const { conn } = slot;
+    const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
+    if (outcome.info) {
+      this.release(conn);
+      return fromSuccess(to, outcome.info.response, outcome.info.rejectedErrors);
+    }
+    const err = outcome.err as NodemailerErrorLike;
+    const refusals = rcptRefusals(conn);
+    if (isTransactionError(err) && !conn.destroyed && (await resetSession(conn))) this.release(conn);
+    else this.discard(conn);
+    if (!content.destroyed) content.destroy();
+    return fromError(to, err, refusals, outcome.dotSent);
+  }
+
+  /** QUITs idle sessions; sessions still sending close when their message is done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const idle = this.idle.splice(0);
+    this.openCount -= idle.length;
+    for (const wake of this.waiters.splice(0)) wake();
+    await Promise.all(idle.map((conn) => quitSession(conn, 1_000)));
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      if (this.closed) return { error: { message: 'transport closed', code: 'ECONNECTION' } };
+      const conn = this.idle.pop();
+      if (conn) {
+        if (!conn.destroyed) return { conn };
+        this.openCount--; // the server closed it while idle
+        continue;
+      }
+      if (this.openCount < this.maxConnections) {
+        this.openCount++;
+        try {
+          const fresh = await openSession(this.primary, this.session, this.credentials);
+          this.sessionsOpened++;
+          return { conn: fresh };
+        } catch (error) {
+          this.openCount--;
+          this.wakeOne();
+          return { error: error as NodemailerErrorLike };
+        }
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private release(conn: SMTPConnection): void {
+    if (this.closed || conn.destroyed) return this.discard(conn);
+    this.idle.push(conn);
+    this.wakeOne();
+  }
+
+  private discard(conn: SMTPConnection): void {
+    this.openCount--;
+    if (this.closed && !conn.destroyed) void quitSession(conn, 1_000);
+    else conn.close();
+    this.wakeOne();
+  }
+
+  private wakeOne(): void {
+    this.waiters.shift()?.();
+  }
+}

@@ -1,0 +1,146 @@
+// Checks that a primary can take mail: connect, 220 greeting, EHLO, STARTTLS when
+// the route's TLS mode asks for it (and when offered, for opportunistic), EHLO
+// again over TLS, QUIT. Each step has its own timeout; a failure names its step
+// ("connect: ECONNREFUSED", "greeting: timeout after 5000 ms", "STARTTLS: not offered").
+// Raw sockets rather than nodemailer so every step is visible.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { PrimaryServer } from '../../core/model.js';
+import type { PrimaryProbe, ProbeResult } from '../../core/ports.js';
+import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
+import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
+
+export interface SmtpProbeOptions {
+  /** Name sent with EHLO. */
+  clientName: string;
+  /** Timeout of each step, ms. */
+  stepTimeoutMs: number;
+  tls?: ExtraTlsOptions;
+}
+
+export class SmtpProbe implements PrimaryProbe {
+  constructor(private readonly options: SmtpProbeOptions) {}
+
+  async check(primary: PrimaryServer): Promise<ProbeResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    let socket: net.Socket | undefined;
+    let plain: net.Socket | undefined;
+    let greeting: string | undefined;
+    try {
+      socket = plain = await this.connect(primary);
+      const reader = new SmtpReplyReader(socket);
+      const hello = await reader.next('greeting', this.options.stepTimeoutMs);
+      greeting = replyText(hello);
+      if (hello.code !== 220) throw new ProbeStepError('greeting', greeting);
+      let ehlo = await this.ehlo(socket, reader, primary);
+      const policy = tlsPolicy(primary.tls, primary.host, this.options.tls);
+      if (policy.useStartTls) {
+        const secured = await this.startTls(socket, reader, ehlo, policy, primary);
+        if (secured) {
+          socket = secured;
+          ehlo = await this.ehlo(socket, reader, primary);
+        }
+      }
+      const latencyMs = elapsed();
+      await this.quit(socket, reader);
+      return { ok: true, latencyMs, greeting };
+    } catch (err) {
+      const error = err instanceof ProbeStepError ? err.message : `probe: ${(err as Error).message}`;
+      return { ok: false, latencyMs: elapsed(), error, ...(greeting ? { greeting } : {}) };
+    } finally {
+      socket?.destroy();
+      plain?.destroy();
+    }
+  }
+
+  private connect(primary: PrimaryServer): Promise<net.Socket> {
+    const timeoutMs = this.options.stepTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: primary.host, port: primary.port });
+      // Errors after this step reach the reply reader; this keeps a late one from crashing the process.
+      socket.on('error', () => undefined);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ProbeStepError('connect', `timeout after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new ProbeStepError('connect', err.code ?? err.message));
+      });
+    });
+  }
+
+  /** EHLO, or HELO when EHLO is refused and the mode needs no STARTTLS (nodemailer does the same). */
+  private async ehlo(socket: net.Socket, reader: SmtpReplyReader, primary: PrimaryServer): Promise<RawReply> {
+    socket.write(`EHLO ${this.options.clientName}\r\n`);
+    const reply = await reader.next('EHLO', this.options.stepTimeoutMs);
+    if (reply.code >= 200 && reply.code < 300) return reply;
+    if (primary.tls === 'required' || primary.tls === 'verify' || reply.code === 421) {
+      throw new ProbeStepError('EHLO', replyText(reply));
+    }
+    socket.write(`HELO ${this.options.clientName}\r\n`);
+    const helo = await reader.next('HELO', this.options.stepTimeoutMs);
+    if (helo.code < 200 || helo.code >= 300) throw new ProbeStepError('HELO', replyText(helo));
+    return helo;
+  }
+
+  /** Returns the TLS socket, or undefined when opportunistic TLS stays in plain text. */
+  private async startTls(
+    socket: net.Socket,
+    reader: SmtpReplyReader,
+    ehlo: RawReply,
+    policy: ReturnType<typeof tlsPolicy>,
+    primary: PrimaryServer,
+  ): Promise<tls.TLSSocket | undefined> {
+    const offered = ehlo.lines.some((line) => /^\d{3}[ -]STARTTLS\b/i.test(line));
+    if (!offered) {
+      if (policy.requireStartTls) throw new ProbeStepError('STARTTLS', 'not offered');
+      return undefined;
+    }
+    socket.write('STARTTLS\r\n');
+    const reply = await reader.next('STARTTLS', this.options.stepTimeoutMs);
+    if (reply.code !== 220) {
+      if (policy.requireStartTls) throw new ProbeStepError('STARTTLS', replyText(reply));
+      return undefined;
+    }
+    reader.detach();
+    const secured = await this.handshake(socket, policy.tls, primary);
+    reader.attach(secured);
+    return secured;
+  }
+
+  private handshake(socket: net.Socket, options: tls.ConnectionOptions, primary: PrimaryServer): Promise<tls.TLSSocket> {
+    const timeoutMs = this.options.stepTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const secured = tls.connect({ ...options, socket, host: primary.host });
+      secured.on('error', () => undefined);
+      const timer = setTimeout(() => {
+        secured.destroy();
+        reject(new ProbeStepError('TLS', `timeout after ${timeoutMs} ms`));
+      }, timeoutMs);
+      secured.once('secureConnect', () => {
+        clearTimeout(timer);
+        resolve(secured);
+      });
+      secured.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new ProbeStepError('TLS', err.message));
+      });
+    });
+  }
+
+  /** QUIT is a courtesy: a primary that answered EHLO is up whatever it does next. */
+  private async quit(socket: net.Socket, reader: SmtpReplyReader): Promise<void> {
+    try {
+      socket.write('QUIT\r\n');
+      await reader.next('QUIT', Math.min(this.options.stepTimeoutMs, 2_000));
+    } catch {
+      // ignored: see above
+    }
+  }
+}

@@ -1,0 +1,172 @@
+// One queued message through one delivery attempt: the per-message half of
+// the drain. Checks run cheapest-first; the object is streamed from the store
+// to the SMTP transport with one Received header in front; each recipient's
+// outcome is written as soon as the transaction returns.
+import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
+import type { MessageOutcomes } from './message-outcomes.js';
+import { prependToStream, readMessageHead } from './message-head.js';
+import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from './model.js';
+import { mustQuarantine } from './notice-policy.js';
+import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
+import { receivedHeader, topReceivedByHost } from './received-header.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { classifyReply, dsnStatus, formatReply } from './smtp-reply-classifier.js';
+
+export interface DeliveryContext {
+  route: Route;
+  queue: MailQueue;
+  /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */
+  transport: () => Promise<SmtpTransport>;
+  summary: DrainSummary;
+}
+
+/** How the attempt ended for the route: only a session failure stops the drain. */
+export type DeliveryEnd = { connectionFailed: false } | { connectionFailed: true; error: string };
+
+export class MessageDelivery {
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly options: EngineOptions,
+    private readonly retry: RetryPolicy,
+    private readonly outcomes: MessageOutcomes,
+  ) {}
+
+  async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {
+    const { route, queue, summary } = ctx;
+    const { clock, ledger, store } = this.deps;
+    summary.messages += 1;
+
+    let message: InboundMessage;
+    try {
+      message = this.deps.parse(qm.body);
+    } catch (error) {
+      const reason = (error as { reason?: string }).reason ?? (error as Error).message;
+      await this.outcomes.deadLetter(route, qm, undefined, 'malformed-notification', reason);
+      await queue.delete(qm.handle);
+      summary.deadLettered += 1;
+      return { connectionFailed: false };
+    }
+
+    const previous = await ledger.outcomes(message.messageId);
+    const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
+    if (pending.length === 0) {
+      await this.outcomes.finish(queue, qm, message);
+      return { connectionFailed: false };
+    }
+    const deadLetterAll = async (reason: 'virus' | 'object-missing' | 'loop-detected', detail: string) => {
+      await this.outcomes.deadLetter(route, qm, message, reason, detail);
+      await this.outcomes.recordAll(message, pending.map((recipient) => ({ recipient })), 'dead-lettered', previous, false);
+      await this.outcomes.finish(queue, qm, message);
+      summary.deadLettered += pending.length;
+    };
+    if (mustQuarantine(message)) {
+      await deadLetterAll('virus', 'SES virus verdict FAIL: quarantined, never delivered');
+      return { connectionFailed: false };
+    }
+    if (this.retry.isExpired(message.receivedAt, clock.now())) {
+      await this.outcomes.expire(route, qm, message, pending, previous);
+      await this.outcomes.finish(queue, qm, message);
+      summary.expired += pending.length;
+      return { connectionFailed: false };
+    }
+
+    let opened;
+    try {
+      opened = await store.open(message.objectKey);
+    } catch (error) {
+      if (!(error instanceof MessageMissingError)) throw error; // transient: leave it for retry
+      await deadLetterAll('object-missing', `no object at ${message.bucketName}/${message.objectKey}`);
+      return { connectionFailed: false };
+    }
+    const head = await readMessageHead(opened.body, this.options.maxHeadBytes);
+    const maxReceived = this.options.maxReceivedHeaders ?? 50;
+    if (head.receivedCount > maxReceived) {
+      head.body.destroy();
+      await deadLetterAll('loop-detected', `${head.receivedCount} Received headers (limit ${maxReceived})`);
+      return { connectionFailed: false };
+    }
+
+    const trace = receivedHeader({
+      fromHost: topReceivedByHost(head.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com',
+      byHost: this.options.hostname,
+      messageId: message.messageId,
+      recipients: pending,
+      at: clock.now(),
+      newline: head.newline,
+    });
+    let result: TransactionResult;
+    try {
+      const transport = await ctx.transport();
+      result = await transport.send({ from: message.sender, to: pending }, prependToStream(trace, head.body));
+    } catch (error) {
+      head.body.destroy();
+      const failure: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
+      result = { connectionFailed: true, replies: pending.map((recipient) => ({ recipient, reply: failure })) };
+    }
+    return this.settle(ctx, qm, message, pending, previous, result, head.head);
+  }
+
+  /** Records each recipient's reply, notifies about bounces, then deletes or defers. */
+  private async settle(
+    ctx: DeliveryContext,
+    qm: QueuedMessage,
+    message: InboundMessage,
+    pending: string[],
+    previous: Awaited<ReturnType<EngineDeps['ledger']['outcomes']>>,
+    result: TransactionResult,
+    originalHeaders: Buffer,
+  ): Promise<DeliveryEnd> {
+    const { route, queue, summary } = ctx;
+    const { clock, ledger, log, metrics } = this.deps;
+    const at = clock.now();
+    const delaySeconds = Math.max(0, Math.round((at.getTime() - message.receivedAt.getTime()) / 1000));
+    const relay = `${route.primary.host}:${route.primary.port}`;
+    const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
+    const deferred: { recipient: string; attempts: number }[] = [];
+    const bounced: { recipient: string; reply: SmtpReply }[] = [];
+
+    for (const recipient of pending) {
+      const reply = replies.get(recipient) ?? { text: 'no reply recorded for this recipient', errorCode: 'ENOREPLY' };
+      const state = classifyReply(reply);
+      const attempts = (previous.get(recipient)?.attempts ?? 0) + 1;
+      if (state !== 'bounced') await ledger.record(message.messageId, { recipient, state, reply, attempts, updatedAt: at });
+      if (state === 'deferred') deferred.push({ recipient, attempts });
+      if (state === 'bounced') bounced.push({ recipient, reply });
+      await ledger.addAttempt({ messageId: message.messageId, recipient, at, relay, state, reply, delaySeconds });
+      log.attempt({ messageId: message.messageId, recipient, relay, delaySeconds, dsn: dsnStatus(reply), status: state, reply: formatReply(reply), route: route.name });
+      metrics.count(state === 'delivered' ? 'Delivered' : state === 'deferred' ? 'Deferred' : 'Bounced', 1, route.name);
+      if (state === 'delivered') metrics.delay(delaySeconds, route.name);
+      summary[state] += 1;
+    }
+    if (result.connectionFailed && result.afterData) {
+      log.warn('connection lost after the final dot: the primary may have kept the message (possible duplicate)', { messageId: message.messageId, route: route.name });
+    }
+
+    if (bounced.length > 0) {
+      const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
+      try {
+        await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
+        await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
+      } catch (error) {
+        // Neither DSN nor dead letter: keep them pending so the notice is tried again.
+        log.error('bounce notice failed; recipients stay deferred', { messageId: message.messageId, error: (error as Error).message });
+        for (const b of bounced) {
+          const attempts = (previous.get(b.recipient)?.attempts ?? 0) + 1;
+          await ledger.record(message.messageId, { recipient: b.recipient, state: 'deferred', reply: b.reply, attempts, updatedAt: at });
+          deferred.push({ recipient: b.recipient, attempts });
+        }
+      }
+    }
+
+    if (deferred.length === 0) {
+      await this.outcomes.finish(queue, qm, message);
+    } else {
+      const delay = result.connectionFailed
+        ? Math.min(this.options.connectionFailureDelaySeconds ?? 60, this.retry.nextDelaySeconds(1, message.receivedAt, at))
+        : this.retry.nextDelaySeconds(Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
+      if ((await this.outcomes.postpone(queue, qm, delay)) === 'reenqueued') summary.reenqueued += 1;
+    }
+    if (!result.connectionFailed) return { connectionFailed: false };
+    return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };
+  }
+}

@@ -1,0 +1,137 @@
+// Builds an RFC 3464 delivery status notification (multipart/report) for
+// recipients that bounced or expired. It goes from MAILER-DAEMON@<hostname>
+// to the envelope sender, with the envelope sender <> so it can never bounce
+// back, and carries the original message's headers (text/rfc822-headers).
+import { createHash } from 'node:crypto';
+import type { InboundMessage, SmtpReply } from './model.js';
+import type { Envelope } from './ports.js';
+import { rfc5322Date } from './rfc5322-date.js';
+import { formatReply } from './smtp-reply-classifier.js';
+
+export interface FailedRecipient {
+  recipient: string;
+  /** RFC 3463 status, e.g. 5.1.1, or 4.4.7 for an expired message. */
+  status: string;
+  /** The reply that decided it, when there was one. */
+  reply?: SmtpReply;
+}
+
+export interface DsnInput {
+  /** Our host name: Reporting-MTA and the MAILER-DAEMON address. */
+  hostname: string;
+  message: InboundMessage;
+  recipients: FailedRecipient[];
+  /** The original header block (as stored), or undefined when it could not be read. */
+  originalHeaders?: Buffer | string;
+  /** The primary we tried (Remote-MTA). */
+  remoteMta?: string;
+  /** Why: a permanent failure, or the queue lifetime ran out. */
+  reason: 'bounced' | 'expired';
+  now: Date;
+}
+
+export interface Dsn {
+  raw: string;
+  /** MAIL FROM:<> to the original envelope sender. */
+  envelope: Envelope;
+}
+
+const CRLF = '\r\n';
+const toCrlf = (text: string) => text.replace(/\r?\n/g, CRLF);
+
+/** Folds a long field at spaces so every line stays well under 998 bytes. */
+function fold(line: string, width = 76): string {
+  if (line.length <= width) return line;
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      out.push(current);
+      current = ` ${word}`;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  out.push(current);
+  return out.map((l) => (l.length > 990 ? l.slice(0, 990) : l)).join(CRLF);
+}
+
+/** Wraps plain text at spaces (continuation lines indented) for the human-readable part. */
+function wrap(line: string): string {
+  return fold(line, 76);
+}
+
+function humanPart(input: DsnInput): string {
+  const lines = [
+    `This is the mail system at ${input.hostname}, a backup mail exchanger.`,
+    '',
+    input.reason === 'expired'
+      ? 'Your message could not be delivered to the recipients below before the time it may wait in our queue ran out. We have given up.'
+      : 'Your message could not be delivered to the recipients below: the destination server refused it permanently.',
+    '',
+    ...input.recipients.map((r) => wrap(`<${r.recipient}>: ${r.reply ? formatReply(r.reply) : `status ${r.status}`}`)),
+    '',
+    'The technical report and the headers of your message follow.',
+  ];
+  return lines.join(CRLF);
+}
+
+function deliveryStatusPart(input: DsnInput): string {
+  const message = [`Reporting-MTA: dns; ${input.hostname}`, `Arrival-Date: ${rfc5322Date(input.message.receivedAt)}`];
+  const recipients = input.recipients.map((r) => {
+    const fields = [`Final-Recipient: rfc822; ${r.recipient}`, 'Action: failed', `Status: ${r.status}`];
+    if (input.remoteMta) fields.push(`Remote-MTA: dns; ${input.remoteMta}`);
+    if (r.reply?.code !== undefined) fields.push(fold(`Diagnostic-Code: smtp; ${formatReply(r.reply)}`));
+    else if (r.reply) fields.push(fold(`Diagnostic-Code: X-backup-mx; ${formatReply(r.reply)}`));
+    return fields.join(CRLF);
+  });
+  return [message.join(CRLF), ...recipients].join(CRLF + CRLF) + CRLF;
+}
+
+function headersPart(original: Buffer | string | undefined): { text: string; eightBit: boolean } {
+  const text = original === undefined ? '' : Buffer.isBuffer(original) ? original.toString('utf8') : original;
+  const trimmed = toCrlf(text).replace(/(\r\n)+$/, '') + CRLF;
+  return { text: trimmed, eightBit: /[^\x00-\x7f]/.test(trimmed) };
+}
+
+export function buildDsn(input: DsnInput): Dsn {
+  const id = input.message.messageId;
+  const boundary = `=_dsn_${createHash('sha256').update(`${id}:${input.now.toISOString()}`).digest('hex').slice(0, 24)}`;
+  const subjectTail = input.message.subject ? `: ${input.message.subject.replace(/[\r\n]+/g, ' ').slice(0, 200)}` : '';
+  const headers = headersPart(input.originalHeaders);
+  const nonAscii = /[^\x00-\x7f]/.test(subjectTail);
+  const subject = nonAscii
+    ? `=?UTF-8?B?${Buffer.from(`Undelivered mail${subjectTail}`).toString('base64')}?=`
+    : `Undelivered mail${subjectTail}`;
+  const raw = [
+    `From: Mail Delivery System <MAILER-DAEMON@${input.hostname}>`,
+    `To: <${input.message.sender}>`,
+    fold(`Subject: ${subject}`),
+    `Date: ${rfc5322Date(input.now)}`,
+    `Message-ID: <dsn.${id}.${input.now.getTime()}@${input.hostname}>`,
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
+    '',
+    'This is a MIME-encapsulated delivery status notification.',
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Description: Notification',
+    '',
+    humanPart(input),
+    '',
+    `--${boundary}`,
+    'Content-Type: message/delivery-status',
+    'Content-Description: Delivery report',
+    '',
+    deliveryStatusPart(input),
+    `--${boundary}`,
+    'Content-Type: text/rfc822-headers',
+    'Content-Description: Undelivered message headers',
+    ...(headers.eightBit ? ['Content-Transfer-Encoding: 8bit'] : []),
+    '',
+    headers.text,
+    `--${boundary}--`,
+    '',
+  ].join(CRLF);
+  return { raw, envelope: { from: '', to: [input.message.sender] } };
+}

@@ -1,0 +1,96 @@
+// What the drain and sweep use cases need (ports) and what they report.
+import type { InboundMessage, Route } from './model.js';
+import type {
+  BounceMailer,
+  Clock,
+  DeadLetterStore,
+  DeliveryLog,
+  Ledger,
+  MailQueue,
+  MessageIndex,
+  MessageStore,
+  Metrics,
+  RouteState,
+  SmtpTransportFactory,
+} from './ports.js';
+import type { RetrySettings } from './retry-policy.js';
+
+/** Turns a queue body into a message; throws (any error) when it is malformed. */
+export type NotificationParser = (body: string) => InboundMessage;
+
+export interface EngineDeps {
+  /** The queue of one route (its queueUrl). */
+  queues: (route: Route) => MailQueue;
+  store: MessageStore;
+  ledger: Ledger;
+  index: MessageIndex;
+  routeState: RouteState;
+  deadLetters: DeadLetterStore;
+  transports: SmtpTransportFactory;
+  bounces: BounceMailer;
+  log: DeliveryLog;
+  metrics: Metrics;
+  clock: Clock;
+  parse: NotificationParser;
+}
+
+export interface EngineOptions extends Partial<RetrySettings> {
+  /** Our host name: Received header, DSN Reporting-MTA and MAILER-DAEMON address. */
+  hostname: string;
+  /** More Received headers than this → dead-letter 'loop-detected' (default 50). */
+  maxReceivedHeaders?: number;
+  /** Messages delivered at once over the pooled transport (default 10). */
+  concurrency?: number;
+  /** Hide a message this long after a connection-level failure (default 60): short,
+   *  because the probe, not a timer, decides when the primary is back. */
+  connectionFailureDelaySeconds?: number;
+  /** Largest header block read before giving up looking for its end (default 512 KiB). */
+  maxHeadBytes?: number;
+  /** Used in our Received header when the stored message names no SES host. */
+  sesHost?: string;
+  /** Sweep: visibility while a message is held during the sweep (default 300). */
+  sweepVisibilitySeconds?: number;
+  /** Sweep: most messages looked at in one run (default 5000). */
+  sweepMaxMessages?: number;
+}
+
+export type StopReason =
+  | 'queue-empty'
+  | 'time-budget'
+  | 'connection-failed'
+  | 'primary-down'
+  | 'primary-up'
+  | 'held'
+  | 'lease-held'
+  | 'queue-error'
+  | 'message-limit';
+
+/** What one drain or sweep run did. Recipient counts, except `messages`/`reenqueued`/`released`/`errors`. */
+export interface DrainSummary {
+  route: string;
+  mode: 'deliver' | 'sweep';
+  messages: number;
+  delivered: number;
+  deferred: number;
+  bounced: number;
+  deadLettered: number;
+  expired: number;
+  /** Queue entries copied to a fresh one before SQS retention ends. */
+  reenqueued: number;
+  /** Messages made visible again untouched (sweep end, or after the primary went down). */
+  released: number;
+  /** Messages left for a later retry because a store, queue or ledger call failed. */
+  errors: number;
+  stoppedBecause: StopReason;
+}
+
+export function emptySummary(route: string, mode: DrainSummary['mode']): DrainSummary {
+  return { route, mode, messages: 0, delivered: 0, deferred: 0, bounced: 0, deadLettered: 0, expired: 0, reenqueued: 0, released: 0, errors: 0, stoppedBecause: 'queue-empty' };
+}
+
+export interface RunOptions {
+  /** Who holds the lease (the Lambda request id). */
+  owner: string;
+  /** Seconds this run may work before it stops taking new messages. */
+  budgetSeconds: number;
+}

@@ -1,0 +1,127 @@
+// The ways a message leaves the queue, shared by the drain and the sweep.
+// Each records the outcome before the queue entry is deleted (invariant 1).
+import { createHash } from 'node:crypto';
+import { buildDsn, type FailedRecipient } from './dsn.js';
+import type { EngineDeps, EngineOptions } from './engine-types.js';
+import { readMessageHead } from './message-head.js';
+import type { DeadLetterReason, InboundMessage, RecipientOutcome, RecipientState, Route } from './model.js';
+import { noticeFor } from './notice-policy.js';
+import type { MailQueue, QueuedMessage } from './ports.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
+
+const SQS_MAX_SEND_DELAY_SECONDS = 900;
+
+/** A stable id for a notification we could not parse. */
+export function malformedId(body: string): string {
+  return `malformed-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
+}
+
+export class MessageOutcomes {
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly options: EngineOptions,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  /** Stores a dead letter for the whole message (raw bytes stay in S3). */
+  async deadLetter(route: Route, qm: QueuedMessage, message: InboundMessage | undefined, reason: DeadLetterReason, detail: string): Promise<void> {
+    const at = this.deps.clock.now();
+    await this.deps.deadLetters.put({
+      messageId: message?.messageId ?? malformedId(qm.body),
+      route: route.name,
+      reason,
+      detail,
+      at,
+      notification: qm.body,
+      ...(message ? { objectKey: message.objectKey } : {}),
+    });
+    this.deps.metrics.count('DeadLettered', 1, route.name);
+    this.deps.log.warn('dead-lettered', { route: route.name, messageId: message?.messageId, reason, detail });
+  }
+
+  /** Writes the same final state for several recipients. */
+  async recordAll(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean): Promise<void> {
+    const at = this.deps.clock.now();
+    for (const { recipient, reply } of recipients) {
+      const before = previous.get(recipient);
+      await this.deps.ledger.record(message.messageId, {
+        recipient,
+        state,
+        ...(reply ?? before?.reply ? { reply: reply ?? before?.reply } : {}),
+        attempts: (before?.attempts ?? 0) + (countAttempt ? 1 : 0),
+        updatedAt: at,
+      });
+    }
+  }
+
+  /**
+   * Tells the sender (DSN through SES) or, when the notice policy says so or
+   * the DSN cannot be sent, dead-letters. Throws only if both fail.
+   */
+  async notify(route: Route, qm: QueuedMessage, message: InboundMessage, failed: FailedRecipient[], reason: 'bounced' | 'expired', originalHeaders?: Buffer): Promise<'dsn' | 'dead-letter'> {
+    const decision = noticeFor(message, route.bouncePolicy);
+    let why = decision.kind === 'dead-letter' ? decision.why : '';
+    if (decision.kind === 'dsn') {
+      try {
+        const dsn = buildDsn({ hostname: this.options.hostname, message, recipients: failed, originalHeaders, remoteMta: route.primary.host, reason, now: this.deps.clock.now() });
+        await this.deps.bounces.send(dsn.raw, dsn.envelope);
+        this.deps.log.info('dsn sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: failed.map((f) => f.recipient), reason });
+        return 'dsn';
+      } catch (error) {
+        why = `DSN could not be sent (${(error as Error).message})`;
+      }
+    }
+    const list = failed.map((f) => `<${f.recipient}> ${f.status}${f.reply ? ` ${formatReply(f.reply)}` : ''}`).join('; ');
+    await this.deadLetter(route, qm, message, reason, `${why}: ${list}`);
+    return 'dead-letter';
+  }
+
+  /** Reports the pending recipients of an expired message and records them expired. */
+  async expire(route: Route, qm: QueuedMessage, message: InboundMessage, pending: string[], previous: Map<string, RecipientOutcome>): Promise<void> {
+    const headers = await this.readHeadQuietly(message.objectKey);
+    const failed: FailedRecipient[] = pending.map((recipient) => {
+      const last = previous.get(recipient)?.reply;
+      const status = last ? dsnStatus(last) : undefined;
+      return { recipient, status: status && status.startsWith('4.') && status !== '4.0.0' ? status : '4.4.7', ...(last ? { reply: last } : {}) };
+    });
+    await this.notify(route, qm, message, failed, 'expired', headers);
+    await this.recordAll(message, failed, 'expired', previous, false);
+    this.deps.metrics.count('Expired', pending.length, route.name);
+  }
+
+  /** Every recipient is final: mark the index (best effort) and delete the queue entry. */
+  async finish(queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined): Promise<void> {
+    if (message) {
+      try {
+        await this.deps.index.markDone(message.messageId, this.deps.clock.now());
+      } catch (error) {
+        this.deps.log.warn('index markDone failed', { messageId: message.messageId, error: (error as Error).message });
+      }
+    }
+    await queue.delete(qm.handle);
+  }
+
+  /** Try again after `delaySeconds`: hide this entry, or replace it by a fresh copy when SQS retention is near. */
+  async postpone(queue: MailQueue, qm: QueuedMessage, delaySeconds: number): Promise<'deferred' | 'reenqueued'> {
+    if (this.retry.needsReenqueue(qm.enqueuedAt, this.deps.clock.now())) {
+      await queue.enqueue(qm.body, Math.min(delaySeconds, SQS_MAX_SEND_DELAY_SECONDS));
+      await queue.delete(qm.handle);
+      return 'reenqueued';
+    }
+    await queue.defer(qm.handle, delaySeconds);
+    return 'deferred';
+  }
+
+  /** The stored header block, or undefined when the object cannot be read. */
+  async readHeadQuietly(objectKey: string): Promise<Buffer | undefined> {
+    try {
+      const { body } = await this.deps.store.open(objectKey);
+      const head = await readMessageHead(body, this.options.maxHeadBytes);
+      head.body.destroy();
+      return head.head;
+    } catch {
+      return undefined;
+    }
+  }
+}

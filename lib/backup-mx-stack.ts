@@ -1,0 +1,130 @@
+// The whole backup MX in one stack, built from the checked backupMx context.
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { BackupMxConfig } from './config/backup-mx-config.js';
+import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
+import { EgressVpc } from './constructs/egress-vpc.js';
+import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
+import { MailBucket } from './constructs/mail-bucket.js';
+import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { RouteQueues } from './constructs/route-queues.js';
+import { StateTable } from './constructs/state-table.js';
+
+/** Our MX preference: the primary keeps a lower number and is tried first. */
+export const BACKUP_MX_PREFERENCE = 20;
+
+export interface BackupMxStackProps extends StackProps {
+  config: BackupMxConfig;
+}
+
+export class BackupMxStack extends Stack {
+  readonly config: BackupMxConfig;
+
+  constructor(scope: Construct, id: string, props: BackupMxStackProps) {
+    const { config } = props;
+    super(scope, id, {
+      description: 'backup-mx: serverless secondary MX (SES receiving, SQS queue, SMTP delivery to the primary)',
+      ...props,
+      env: { account: props.env?.account, region: config.region },
+    });
+    this.config = config;
+    const ruleArns = receiptRuleArnPattern(this, config.ruleSet.name);
+
+    const topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'backup-mx: encrypts the route and alarm SNS topics',
+      enableKeyRotation: true,
+    });
+    // SES publishes the notifications; CloudWatch publishes alarms.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowSesToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    topicKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+
+    const mail = new MailBucket(this, 'Mail', { queueLifetimeDays: config.queueLifetimeDays, sesRuleArnPattern: ruleArns });
+    const state = new StateTable(this, 'State');
+    const queues = new RouteQueues(this, 'Routes', {
+      routes: config.routes,
+      topicKey,
+      visibilityTimeout: DRAIN_TIMEOUT.plus(Duration.minutes(5)),
+      sesRuleArnPattern: ruleArns,
+    });
+    new InboundRules(this, 'Inbound', {
+      config,
+      bucket: mail.bucket,
+      channels: queues.channels,
+      permissions: [mail.policy, topicKey],
+    });
+    const egress = config.egress === 'vpc-nat' ? new EgressVpc(this, 'Egress') : undefined;
+    const functions = new MailFunctions(this, 'Functions', {
+      config,
+      bucket: mail.bucket,
+      table: state.table,
+      channels: queues.channels,
+      deadLetterQueue: queues.deadLetterQueue,
+      egress,
+    });
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      channels: queues.channels,
+      deadLetterQueue: queues.deadLetterQueue,
+      functions: [
+        { name: 'probe', fn: functions.probe },
+        { name: 'drain', fn: functions.drain },
+        { name: 'accept', fn: functions.accept },
+      ],
+      topicKey,
+    });
+
+    for (const [i, route] of config.routes.entries()) {
+      if (route.primary.port === 25 && config.egress !== 'vpc-nat') {
+        Annotations.of(this).addWarningV2(
+          'backup-mx:port-25-without-egress',
+          `routes[${i}] ("${route.name}") delivers to ${route.primary.host} on port 25, but Lambda cannot open port 25 ` +
+            'outside a VPC. Use another port your primary listens on (587 or a custom one), or set "egress": "vpc-nat" ' +
+            'and ask AWS to lift the port-25 limit for the account.',
+        );
+      }
+    }
+
+    this.addOutputs(mail, state, queues, monitoring, egress);
+  }
+
+  private addOutputs(
+    mail: MailBucket,
+    state: StateTable,
+    queues: RouteQueues,
+    monitoring: Monitoring,
+    egress: EgressVpc | undefined,
+  ): void {
+    const endpoint = sesInboundEndpoint(this.config.region);
+    for (const { route, queue } of queues.channels) {
+      route.domains.forEach((domain, i) => {
+        new CfnOutput(this, `MxRecord-${route.name}-${i}`, {
+          description: `Add this MX record for ${domain}; keep your primary's MX at a lower number (e.g. 10) so it stays first`,
+          value: `${domain} MX ${BACKUP_MX_PREFERENCE} ${endpoint}`,
+        });
+      });
+      new CfnOutput(this, `QueueUrl-${route.name}`, { description: `Queue of route ${route.name}`, value: queue.queueUrl });
+    }
+    new CfnOutput(this, 'MailBucketName', { description: 'Raw mail, under mail/<route>/', value: mail.bucket.bucketName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: queues.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'TableName', { description: 'Health, leases, ledger and message index', value: state.table.tableName });
+    new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
+    if (egress) {
+      new CfnOutput(this, 'EgressIp', {
+        description: 'Fixed source IP of SMTP deliveries: use it in the AWS port-25 request and the primary allow-list',
+        value: egress.elasticIp.ref,
+      });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// The public configuration of backup-mx: the `backupMx` CDK context, checked
+// at synth. The local runner imports the same parser, so this module must
+// stay free of CDK imports.
+import { z } from 'zod';
+import {
+  domainName,
+  emailAddress,
+  hostName,
+  intIn,
+  oneOf,
+  regionName,
+  routeName,
+  ruleSetName,
+  secretName,
+  stackName,
+} from './field-schemas.js';
+import { crossCheck } from './cross-check.js';
+
+export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
+import { formatIssuePath, formatZodIssue } from './format-issue.js';
+
+export const TLS_MODES = ['none', 'opportunistic', 'required', 'verify'] as const;
+export const BOUNCE_POLICIES = ['dsn', 'dead-letter'] as const;
+export const SES_TLS_POLICIES = ['optional', 'require'] as const;
+export const EGRESS_MODES = ['none', 'vpc-nat'] as const;
+export const ACTIVATION_MODES = ['if-none-active', 'replace', 'never'] as const;
+
+/** SQS keeps a message 14 days; the drain re-enqueues before that, up to this many days. */
+export const MAX_QUEUE_LIFETIME_DAYS = 30;
+
+const primarySchema = z.strictObject({
+  host: hostName(),
+  port: intIn(1, 65535),
+  tls: oneOf(TLS_MODES).default('opportunistic'),
+  authSecretName: secretName().optional(),
+});
+
+const routeSchema = z.strictObject({
+  name: routeName(),
+  domains: z.array(domainName()).min(1),
+  /**
+   * When given, SES accepts only these addresses in their domains and refuses
+   * others during SMTP (no backscatter); domains with no address listed stay open.
+   */
+  recipients: z.array(emailAddress()).min(1).optional(),
+  primary: primarySchema,
+  bouncePolicy: oneOf(BOUNCE_POLICIES).default('dsn'),
+});
+
+const configSchema = z.strictObject({
+  stackName: stackName().default('BackupMx'),
+  region: regionName().optional(),
+  routes: z.array(routeSchema).min(1),
+  alarmEmail: emailAddress().optional(),
+  queueLifetimeDays: intIn(1, MAX_QUEUE_LIFETIME_DAYS, 'the longest queue lifetime backup-mx supports').default(5),
+  retry: z
+    .strictObject({
+      minBackoffSeconds: intIn(1, 86_400).default(300),
+      maxBackoffSeconds: intIn(1, 86_400).default(3_600),
+    })
+    .prefault({}),
+  /** Below 60 the probe loops inside one scheduled run. */
+  probeIntervalSeconds: intIn(10, 60).default(60),
+  /** SES receiving: 'require' refuses senders that do not use TLS. */
+  tlsPolicy: oneOf(SES_TLS_POLICIES).default('optional'),
+  egress: oneOf(EGRESS_MODES).default('none'),
+  ruleSet: z
+    .strictObject({
+      name: ruleSetName().default('backup-mx'),
+      activation: oneOf(ACTIVATION_MODES).default('if-none-active'),
+    })
+    .prefault({}),
+  /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
+  hostname: hostName().optional(),
+  alarms: z
+    .strictObject({
+      oldestMessageAgeMinutes: intIn(5, 20_160).default(60),
+      backlogMessages: intIn(1, 1_000_000).default(100),
+      primaryDownMinutes: intIn(1, 1_440).default(15),
+    })
+    .prefault({}),
+});
+
+type ParsedConfig = z.output<typeof configSchema>;
+export type RouteConfig = ParsedConfig['routes'][number];
+export type BackupMxConfig = Omit<ParsedConfig, 'region' | 'hostname'> & { region: string; hostname: string };
+
+export class BackupMxConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid backupMx context:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'BackupMxConfigError';
+  }
+}
+
+export interface ParseOptions {
+  /** Used when backupMx.region is absent (from CDK_DEFAULT_REGION / AWS_REGION). */
+  region?: string;
+}
+
+/**
+ * Checks the `backupMx` context (an object, or a JSON string as `-c` gives it)
+ * and returns it with every default filled in. Throws BackupMxConfigError
+ * listing every problem found.
+ */
+export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): BackupMxConfig {
+  let input = raw;
+  if (input === undefined || input === null || input === '') {
+    throw new BackupMxConfigError([
+      'backupMx: missing; set it in cdk.json under "context" or pass -c backupMx=\'{"routes":[...]}\'',
+    ]);
+  }
+  if (typeof input === 'string') {
+    try {
+      input = JSON.parse(input);
+    } catch (error) {
+      throw new BackupMxConfigError([`backupMx: not valid JSON (${(error as Error).message})`]);
+    }
+  }
+  const parsed = configSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    throw new BackupMxConfigError(
+      parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${formatZodIssue(issue)}`),
+    );
+  }
+  const config = parsed.data;
+  const region = config.region ?? opts.region;
+  const problems = crossCheck(config, region);
+  if (problems.length > 0 || region === undefined) {
+    throw new BackupMxConfigError(problems);
+  }
+  const hostname = config.hostname ?? `backup-mx.${config.routes[0]!.domains[0]!}`;
+  return { ...config, region, hostname };
+}

@@ -1,0 +1,90 @@
+// Checks that need more than one field at a time: names and domains unique
+// across routes, recipients inside their route's domains, no relaying back to
+// SES (a mail loop), a region where SES receives mail, sane retry bounds.
+import { isSesInboundHost, sesReceivesMailIn, SES_RECEIVING_REGIONS } from './ses-receiving-regions.js';
+
+/** SES accepts at most this many recipients (addresses or domains) in one receipt rule. */
+export const MAX_RULE_RECIPIENTS = 100;
+
+/**
+ * What the route's SES rule matches: the allow-listed addresses, plus every
+ * domain of the route that has none listed (the allow-list narrows only the
+ * domains it mentions).
+ */
+export function ruleRecipients(route: { domains: string[]; recipients?: string[] }): string[] {
+  const listed = route.recipients ?? [];
+  const narrowed = new Set(listed.map((address) => address.slice(address.lastIndexOf('@') + 1)));
+  return [...listed, ...route.domains.filter((domain) => !narrowed.has(domain))];
+}
+
+interface CheckedShape {
+  region?: string;
+  routes: { name: string; domains: string[]; recipients?: string[]; primary: { host: string } }[];
+  retry: { minBackoffSeconds: number; maxBackoffSeconds: number };
+}
+
+export function crossCheck(config: CheckedShape, region: string | undefined): string[] {
+  const problems: string[] = [];
+  const routeByName = new Map<string, number>();
+  const routeByDomain = new Map<string, number>();
+
+  config.routes.forEach((route, i) => {
+    const at = `backupMx.routes[${i}]`;
+    const sameName = routeByName.get(route.name);
+    if (sameName !== undefined) {
+      problems.push(`${at}.name: "${route.name}" is already used by routes[${sameName}]`);
+    } else {
+      routeByName.set(route.name, i);
+    }
+
+    route.domains.forEach((domain, j) => {
+      const owner = routeByDomain.get(domain);
+      if (owner !== undefined) {
+        const where = owner === i ? 'this route' : `routes[${owner}] ("${config.routes[owner]!.name}")`;
+        problems.push(`${at}.domains[${j}]: "${domain}" is already listed in ${where}; each domain belongs to one route`);
+      } else {
+        routeByDomain.set(domain, i);
+      }
+    });
+
+    route.recipients?.forEach((address, j) => {
+      const domain = address.slice(address.lastIndexOf('@') + 1);
+      if (!route.domains.includes(domain)) {
+        problems.push(
+          `${at}.recipients[${j}]: "${address}" is not in this route's domains (${route.domains.join(', ')})`,
+        );
+      }
+    });
+
+    const matched = ruleRecipients(route).length;
+    if (matched > MAX_RULE_RECIPIENTS) {
+      problems.push(
+        `${at}.recipients: ${matched} addresses and domains, but an SES receipt rule takes at most ${MAX_RULE_RECIPIENTS}; split the route or list fewer addresses`,
+      );
+    }
+
+    if (isSesInboundHost(route.primary.host)) {
+      problems.push(
+        `${at}.primary.host: "${route.primary.host}" is an SES inbound endpoint; relaying there would loop mail back to SES. Use your own mail server's host`,
+      );
+    }
+  });
+
+  if (region === undefined) {
+    problems.push(
+      'backupMx.region: not set; set backupMx.region (e.g. "us-east-1") or the CDK_DEFAULT_REGION / AWS_REGION environment variable',
+    );
+  } else if (!sesReceivesMailIn(region)) {
+    const source = config.region === undefined ? ' (from the environment)' : '';
+    problems.push(
+      `backupMx.region: SES does not receive mail in "${region}"${source}; use one of ${SES_RECEIVING_REGIONS.join(', ')}`,
+    );
+  }
+
+  if (config.retry.minBackoffSeconds > config.retry.maxBackoffSeconds) {
+    problems.push(
+      `backupMx.retry.minBackoffSeconds: ${config.retry.minBackoffSeconds} is more than maxBackoffSeconds (${config.retry.maxBackoffSeconds})`,
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,97 @@
+// Field checkers for the backupMx context. Each one accepts what a user can
+// write (in cdk.json or with -c, where everything is a string) and says what
+// it expected and what it got, so error messages read like
+// `backupMx.routes[0].primary.port: expected 1–65535, got "abc"`.
+import { z } from 'zod';
+
+/** How a bad value is shown in a message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return JSON.stringify(value);
+}
+
+/** A whole number in [min, max]; numeric strings ("25") count, "abc" and 2.5 do not. */
+export function intIn(min: number, max: number, limitNote?: string) {
+  return z.unknown().transform((value, ctx): number => {
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+          ? Number(value)
+          : Number.NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      const note = limitNote ? ` (${limitNote})` : '';
+      ctx.addIssue({ code: 'custom', message: `expected ${min}–${max}${note}, got ${describeValue(value)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** One of a fixed set of words. */
+export function oneOf<const T extends readonly string[]>(values: T) {
+  return z.unknown().transform((value, ctx): T[number] => {
+    if (typeof value === 'string' && values.includes(value)) return value as T[number];
+    const list = values.map((v) => `"${v}"`).join(' | ');
+    ctx.addIssue({ code: 'custom', message: `expected ${list}, got ${describeValue(value)}` });
+    return z.NEVER;
+  });
+}
+
+/** A string matching a pattern; `what` names the expectation in the message. */
+export function matching(pattern: RegExp, what: string, normalize: (s: string) => string = (s) => s) {
+  return z.unknown().transform((value, ctx): string => {
+    if (typeof value === 'string') {
+      const s = normalize(value.trim());
+      if (pattern.test(s)) return s;
+    }
+    ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${describeValue(value)}` });
+    return z.NEVER;
+  });
+}
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const TLD = '(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})';
+const DOMAIN = `(?:${LABEL}\\.)+${TLD}`;
+const LOCAL_PART = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*";
+const IPV4 = '(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)';
+
+const lower = (s: string) => s.toLowerCase();
+
+export const domainName = () =>
+  matching(new RegExp(`^(?=.{1,253}$)${DOMAIN}$`), 'a domain name such as "example.com"', lower);
+
+export const emailAddress = () =>
+  matching(
+    new RegExp(`^(?=[^@]{1,64}@)${LOCAL_PART}@(?=.{1,253}$)${DOMAIN}$`, 'i'),
+    'an e-mail address such as "alice@example.com"',
+    (s) => {
+      const at = s.lastIndexOf('@');
+      return at < 0 ? s : s.slice(0, at) + s.slice(at).toLowerCase();
+    },
+  );
+
+/** A host to connect to: a DNS name (single labels allowed, for local runs) or an IPv4 address. */
+export const hostName = () =>
+  matching(new RegExp(`^(?:${IPV4}|(?=.{1,253}$)(?:${LABEL}\\.)*${LABEL})$`), 'a host name or IPv4 address', lower);
+
+/** Route names end up in S3 prefixes, construct ids and SES rule names. */
+export const routeName = () =>
+  matching(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'a route name of lower-case letters, digits and "-" (at most 32)');
+
+export const stackName = () =>
+  matching(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name (letters, digits, "-", starting with a letter)');
+
+export const ruleSetName = () =>
+  matching(
+    /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?$/,
+    'an SES rule set name (letters, digits, "_", "-", ".", at most 64)',
+  );
+
+export const secretName = () =>
+  matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name');
+
+export const regionName = () => matching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "us-east-1"');

@@ -1,0 +1,187 @@
+// One Lambda with the project's defaults (Node 22 on arm64, ESM bundle built
+// by local esbuild, one month of logs) and bind* methods that grant access and
+// set the matching environment variable together, so a function can never
+// hold a grant without knowing the resource, or the reverse.
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/config/settings.js';
+import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
+import type { Route } from '../../lambdas/core/model.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Namespace the Lambdas publish their metrics in (Powertools reads it from the environment). */
+export const METRICS_NAMESPACE = 'BackupMx';
+
+export interface BackupMxFunctionProps {
+  /** File name in lambdas/handlers/, without extension. */
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set';
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  /** Private subnets behind the NAT gateway (egress "vpc-nat"). */
+  vpc?: { vpc: ec2.IVpc; securityGroup: ec2.ISecurityGroup };
+}
+
+export class BackupMxFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: BackupMxFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}lambdas/handlers/${props.handler}.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: `backup-mx-${props.handler}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // The whole SDK is bundled so the code runs with the versions it was tested with.
+        externalModules: [],
+        // Some dependencies still call require() for Node built-ins.
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+      ...(props.vpc && {
+        vpc: props.vpc.vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [props.vpc.securityGroup],
+      }),
+    });
+    this.accept('L1', 'The project pins the Lambda runtime to Node.js 22 (shared decision); it is supported and bundled for it.');
+    this.accept(
+      `IAM4[${LAMBDA_BASIC_EXECUTION}]`,
+      'The AWS managed basic execution policy only allows writing this function\'s CloudWatch Logs.',
+    );
+    if (props.vpc) {
+      this.accept(
+        `IAM4[${LAMBDA_VPC_EXECUTION}]`,
+        'The AWS managed VPC execution policy only manages the network interfaces Lambda needs inside the egress VPC.',
+      );
+    }
+  }
+
+  private accept(id: string, reason: string): void {
+    acceptFinding(this, id, reason);
+  }
+
+  /** Sets variables that need no grant (names, numbers) through the settings contract. */
+  setEnvironment(env: Record<string, string>): this {
+    for (const [name, value] of Object.entries(env)) this.fn.addEnvironment(name, value);
+    return this;
+  }
+
+  /**
+   * The routes as the Lambdas see them. Queue URLs are tokens, so the JSON is
+   * built by CloudFormation; recipients stay out (Lambda env is capped at 4 KB).
+   */
+  bindRoutes(routes: { route: Omit<Route, 'queueUrl'>; queue: sqs.IQueue }[], access: 'consume' | 'attributes' | 'none'): this {
+    const value = routes.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
+    this.fn.addEnvironment(ENV.routes, Stack.of(this).toJsonString(value));
+    for (const { queue } of routes) {
+      if (access === 'consume') {
+        queue.grantConsumeMessages(this.fn); // receive, delete, change visibility, attributes
+        queue.grantSendMessages(this.fn); // re-enqueue before SQS's 14-day limit
+      } else if (access === 'attributes') {
+        this.fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn] }),
+        );
+      }
+    }
+    return this;
+  }
+
+  bindTable(table: dynamodb.ITable): this {
+    table.grantReadWriteData(this.fn);
+    this.accept(
+      `IAM5[Resource::${arnInFinding(table)}/index/*]`,
+      'Read/write on the state table includes its own indexes (the byRoute GSI); no other table.',
+    );
+    this.fn.addEnvironment(ENV.tableName, table.tableName);
+    return this;
+  }
+
+  /**
+   * 'read' covers GetObject and HeadObject; 'read-delete' adds DeleteObject;
+   * 'none' only names the bucket. Never the bucket policy, ACLs or PutObject.
+   */
+  bindMailObjects(bucket: s3.IBucket, prefix: string, access: 'read' | 'read-delete' | 'none'): this {
+    if (access !== 'none') {
+      const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:DeleteObject'];
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
+      this.accept(
+        `IAM5[Resource::${arnInFinding(bucket)}/${prefix}*]`,
+        'Object names are SES message ids, unknown in advance; access is limited to the mail prefix and to object reads (and deletes for the drain).',
+      );
+    }
+    this.fn.addEnvironment(ENV.bucketName, bucket.bucketName);
+    return this;
+  }
+
+  bindDeadLetterQueue(queue: sqs.IQueue, access: 'send' | 'none'): this {
+    if (access === 'send') queue.grantSendMessages(this.fn);
+    this.fn.addEnvironment(ENV.deadLetterQueueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /** Read access to each route's SMTP AUTH secret, by name. */
+  bindSecrets(names: string[]): this {
+    names.forEach((name, i) =>
+      secretsmanager.Secret.fromSecretNameV2(this, `AuthSecret${i}`, name).grantRead(this.fn),
+    );
+    return this;
+  }
+
+  /** Lets this function start the drain asynchronously. */
+  bindDrain(drain: BackupMxFunction): this {
+    drain.fn.grantInvoke(this.fn);
+    this.accept(
+      `IAM5[Resource::${arnInFinding(drain.fn)}:*]`,
+      'CDK grants invoke on the drain function and its versions/aliases; it is one function.',
+    );
+    this.fn.addEnvironment(ENV.drainFunctionName, drain.fn.functionName);
+    return this;
+  }
+
+  /** For delivery status notifications (bounces) sent through SES. */
+  grantSendRawEmail(): this {
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`],
+      }),
+    );
+    this.accept(
+      'IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      'DSNs are sent from the routes\' own domains, whose SES identities the user verifies outside this stack; only SendRawEmail is allowed.',
+    );
+    return this;
+  }
+}

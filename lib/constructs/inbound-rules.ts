@@ -1,0 +1,123 @@
+// SES receiving: our receipt rule set, one rule per route (recipients = the
+// route's allow-list or its domains; spam/virus scan; TLS policy; S3 action
+// that notifies the route's topic), and the custom resource that activates
+// the set without silently replacing another team's active set.
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, type IConstruct } from 'constructs';
+import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { ruleRecipients } from '../config/cross-check.js';
+import { BackupMxFunction } from './backup-mx-function.js';
+import { routePrefix } from './mail-bucket.js';
+import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
+import type { RouteChannel } from './route-queues.js';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+
+/** ARN pattern matching every rule of the named set (for aws:SourceArn conditions). */
+export function receiptRuleArnPattern(scope: IConstruct, ruleSetName: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:ses:${stack.region}:${stack.account}:receipt-rule-set/${ruleSetName}:receipt-rule/*`;
+}
+
+/**
+ * SES's S3 action with the topic, written out here so the bucket policy can
+ * be exact (the stock action adds a broader statement of its own).
+ */
+class StoreAndNotify implements ses.IReceiptRuleAction {
+  constructor(private readonly props: { bucket: s3.IBucket; prefix: string; channel: RouteChannel; waitFor: IConstruct[] }) {}
+
+  bind(rule: Parameters<ses.IReceiptRuleAction['bind']>[0]): ses.ReceiptRuleActionConfig {
+    // SES checks it may write and publish when the rule is created.
+    for (const dependency of this.props.waitFor) rule.node.addDependency(dependency);
+    return {
+      s3Action: {
+        bucketName: this.props.bucket.bucketName,
+        objectKeyPrefix: this.props.prefix,
+        topicArn: this.props.channel.topic.topicArn,
+      },
+    };
+  }
+}
+
+export interface InboundRulesProps {
+  config: BackupMxConfig;
+  bucket: s3.Bucket;
+  channels: RouteChannel[];
+  /** Resources SES's permission checks depend on (bucket policy, topic policies, key). */
+  permissions: IConstruct[];
+}
+
+export class InboundRules extends Construct {
+  readonly ruleSet: ses.ReceiptRuleSet;
+  readonly rules: ses.ReceiptRule[];
+  readonly activation: CustomResource;
+  readonly activationFunction: BackupMxFunction;
+  readonly activationProvider: cr.Provider;
+
+  constructor(scope: Construct, id: string, props: InboundRulesProps) {
+    super(scope, id);
+    const { config } = props;
+    this.ruleSet = new ses.ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: config.ruleSet.name });
+    this.rules = props.channels.map((channel) =>
+      this.ruleSet.addRule(`Rule-${channel.route.name}`, {
+        receiptRuleName: `route-${channel.route.name}`,
+        recipients: ruleRecipients(channel.route),
+        scanEnabled: true,
+        tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,
+        actions: [
+          new StoreAndNotify({
+            bucket: props.bucket,
+            prefix: routePrefix(channel.route.name),
+            channel,
+            waitFor: [...props.permissions, channel.topic],
+          }),
+        ],
+      }),
+    );
+
+    this.activationFunction = new BackupMxFunction(this, 'ActivateRuleSet', {
+      handler: 'activate-rule-set',
+      description: 'backup-mx: activates the SES receipt rule set only when safe',
+      timeout: Duration.minutes(1),
+    });
+    const fn = this.activationFunction.fn;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // These SES actions have no resource-level permissions.
+        actions: ['ses:DescribeActiveReceiptRuleSet', 'ses:SetActiveReceiptRuleSet', 'ses:DescribeReceiptRuleSet'],
+        resources: ['*'],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudformation:DescribeStackResource'],
+        resources: [Stack.of(this).stackId],
+      }),
+    );
+    acceptFinding(
+      this.activationFunction,
+      'IAM5[Resource::*]',
+      'DescribeActiveReceiptRuleSet, SetActiveReceiptRuleSet and DescribeReceiptRuleSet support no resource-level permissions.',
+    );
+    this.activationProvider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn });
+    acceptFinding(
+      this.activationProvider,
+      `IAM5[Resource::${arnInFinding(fn)}:*]`,
+      'The CDK custom resource framework may invoke the activation function (and its versions); nothing else.',
+    );
+    acceptFinding(
+      this.activationProvider,
+      `IAM4[${LAMBDA_BASIC_EXECUTION}]`,
+      'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.',
+    );
+    this.activation = new CustomResource(this, 'Activation', {
+      serviceToken: this.activationProvider.serviceToken,
+      resourceType: 'Custom::SesRuleSetActivation',
+      properties: { RuleSetName: config.ruleSet.name, Activation: config.ruleSet.activation },
+    });
+    // Activate only once every rule exists; on delete, deactivate before the rules go.
+    for (const rule of this.rules) this.activation.node.addDependency(rule);
+  }
+}

@@ -1,0 +1,108 @@
+// The three engine Lambdas and what each may touch:
+//   probe  (every minute) checks primaries, starts a drain when mail waits;
+//   drain  (async, { route, mode }) delivers one route's queue;
+//   accept (subscribed to every route topic) indexes new messages.
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { settingsToEnv } from '../../lambdas/config/settings.js';
+import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { BackupMxFunction } from './backup-mx-function.js';
+import type { EgressVpc } from './egress-vpc.js';
+import { MAIL_PREFIX } from './mail-bucket.js';
+import type { RouteChannel } from './route-queues.js';
+
+export const DRAIN_TIMEOUT = Duration.minutes(10);
+export const PROBE_TIMEOUT = Duration.seconds(90);
+
+export interface MailFunctionsProps {
+  config: BackupMxConfig;
+  bucket: s3.IBucket;
+  table: dynamodb.ITable;
+  channels: RouteChannel[];
+  deadLetterQueue: sqs.IQueue;
+  egress?: EgressVpc;
+}
+
+export class MailFunctions extends Construct {
+  readonly probe: BackupMxFunction;
+  readonly drain: BackupMxFunction;
+  readonly accept: BackupMxFunction;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: MailFunctionsProps) {
+    super(scope, id);
+    const { config, channels } = props;
+    const vpc = props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup };
+    const routes = channels.map(({ route, queue }) => ({
+      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy },
+      queue,
+    }));
+    const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
+    const tuning = settingsToEnv({
+      hostname: config.hostname,
+      minBackoffSeconds: config.retry.minBackoffSeconds,
+      maxBackoffSeconds: config.retry.maxBackoffSeconds,
+      queueLifetimeSeconds: config.queueLifetimeDays * 86_400,
+      probeIntervalSeconds: config.probeIntervalSeconds,
+    });
+
+    this.drain = new BackupMxFunction(this, 'Drain', {
+      handler: 'drain',
+      description: 'backup-mx: delivers one route queue to its primary by SMTP',
+      timeout: DRAIN_TIMEOUT,
+      memorySize: 512,
+      vpc,
+    })
+      .setEnvironment(tuning)
+      .bindRoutes(routes, 'consume')
+      .bindTable(props.table)
+      .bindMailObjects(props.bucket, MAIL_PREFIX, 'read-delete')
+      .bindDeadLetterQueue(props.deadLetterQueue, 'send')
+      .bindSecrets(secretNames)
+      .grantSendRawEmail();
+    // The probe starts a fresh drain every minute while mail waits: no retries needed.
+    this.drain.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
+
+    this.probe = new BackupMxFunction(this, 'Probe', {
+      handler: 'probe',
+      description: 'backup-mx: checks each primary by SMTP and starts drains',
+      timeout: PROBE_TIMEOUT,
+      vpc,
+    })
+      .setEnvironment(tuning)
+      .bindRoutes(routes, 'attributes')
+      .bindTable(props.table)
+      .bindMailObjects(props.bucket, MAIL_PREFIX, 'none')
+      .bindDeadLetterQueue(props.deadLetterQueue, 'none')
+      .bindSecrets(secretNames)
+      .bindDrain(this.drain);
+
+    this.accept = new BackupMxFunction(this, 'Accept', {
+      handler: 'accept',
+      description: 'backup-mx: indexes each message SES accepted (mailq, status)',
+      timeout: Duration.seconds(30),
+    })
+      .setEnvironment(tuning)
+      .bindRoutes(routes, 'none')
+      .bindTable(props.table)
+      .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // HeadObject needs s3:GetObject
+      .bindDeadLetterQueue(props.deadLetterQueue, 'none');
+    for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
+
+    this.schedule = new events.Rule(this, 'ProbeSchedule', {
+      description: 'backup-mx: probe the primaries every minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.probe.fn, { retryAttempts: 0 })],
+    });
+  }
+
+  get all(): BackupMxFunction[] {
+    return [this.probe, this.drain, this.accept];
+  }
+}

@@ -1,0 +1,139 @@
+// Alarms that mean "mail is stuck or at risk", sent to one alarm topic (with
+// an e-mail subscription when alarmEmail is set), and a dashboard showing the
+// same figures.
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { METRICS_NAMESPACE, type BackupMxFunction } from './backup-mx-function.js';
+import type { RouteChannel } from './route-queues.js';
+
+/** The probe publishes PrimaryUp (1 up / 0 down) per route in METRICS_NAMESPACE. */
+export const PRIMARY_UP_METRIC = 'PrimaryUp';
+export const ROUTE_DIMENSION = 'route';
+
+export interface MonitoringProps {
+  config: BackupMxConfig;
+  channels: RouteChannel[];
+  deadLetterQueue: sqs.IQueue;
+  functions: { name: string; fn: BackupMxFunction }[];
+  topicKey: kms.IKey;
+}
+
+export class Monitoring extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'backup-mx alarms',
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    }
+    const notify = new actions.SnsAction(this.alarmTopic);
+    const alarm = (alarmId: string, props: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, alarmId, props);
+      created.addAlarmAction(notify);
+      created.addOkAction(notify);
+      this.alarms.push(created);
+      return created;
+    };
+
+    const routeWidgets: cloudwatch.IWidget[] = [];
+    for (const { route, queue } of props.channels) {
+      const oldest = queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' });
+      const visible = queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
+      const primaryUp = new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: PRIMARY_UP_METRIC,
+        dimensionsMap: { [ROUTE_DIMENSION]: route.name },
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      });
+      alarm(`OldestMessage-${route.name}`, {
+        alarmDescription: `backup-mx ${route.name}: mail has waited more than ${config.alarms.oldestMessageAgeMinutes} minutes for ${route.primary.host}`,
+        metric: oldest,
+        threshold: config.alarms.oldestMessageAgeMinutes * 60,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`Backlog-${route.name}`, {
+        alarmDescription: `backup-mx ${route.name}: ${config.alarms.backlogMessages} or more messages waiting`,
+        metric: visible,
+        threshold: config.alarms.backlogMessages,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`PrimaryDown-${route.name}`, {
+        alarmDescription: `backup-mx ${route.name}: ${route.primary.host}:${route.primary.port} down for ${config.alarms.primaryDownMinutes} minutes (no probe data counts as down)`,
+        metric: primaryUp,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: config.alarms.primaryDownMinutes,
+        datapointsToAlarm: config.alarms.primaryDownMinutes,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      routeWidgets.push(
+        new cloudwatch.GraphWidget({ title: `${route.name}: oldest message (s)`, left: [oldest], width: 8 }),
+        new cloudwatch.GraphWidget({ title: `${route.name}: messages waiting`, left: [visible], width: 8 }),
+        new cloudwatch.GraphWidget({ title: `${route.name}: primary up`, left: [primaryUp], width: 8, leftYAxis: { min: 0, max: 1 } }),
+      );
+    }
+
+    const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
+    alarm('DeadLetterQueueNotEmpty', {
+      alarmDescription: 'backup-mx: a message reached the dead-letter queue; see the runbook',
+      metric: deadLetters,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const errorMetrics = props.functions.map(({ name, fn }) => {
+      const errors = fn.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
+      alarm(`Errors-${name}`, {
+        alarmDescription: `backup-mx: the ${name} Lambda failed`,
+        metric: errors,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      return errors.with({ label: name });
+    });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${stack.stackName}-${config.region}`,
+      widgets: [
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+        routeWidgets,
+        [
+          new cloudwatch.GraphWidget({ title: 'Dead-letter queue', left: [deadLetters], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'Lambda errors', left: errorMetrics, width: 12 }),
+        ],
+      ],
+    });
+  }
+
+  get dashboardUrl(): string {
+    const region = Stack.of(this).region;
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+}

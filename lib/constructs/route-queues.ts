@@ -1,0 +1,74 @@
+// One SNS topic and one SQS queue per route, plus the shared dead-letter
+// queue. SES's S3 action notifies the route's topic; the topic delivers the
+// notification raw to the queue, which is the truth for what awaits delivery.
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { RouteConfig } from '../config/backup-mx-config.js';
+
+/** SQS's maximum: the DLQ is only a safety net for poison messages; the drain decides expiry. */
+export const MAX_RECEIVE_COUNT = 1000;
+export const RETENTION = Duration.days(14);
+
+export interface RouteChannel {
+  route: RouteConfig;
+  topic: sns.Topic;
+  queue: sqs.Queue;
+}
+
+export interface RouteQueuesProps {
+  routes: RouteConfig[];
+  /** Encrypts the topics; SES and CloudWatch are allowed to use it. */
+  topicKey: kms.IKey;
+  /** Longer than the drain's timeout, so a message is never handed out twice at once. */
+  visibilityTimeout: Duration;
+  /** ARN pattern of our receipt rules (aws:SourceArn for SES publishing). */
+  sesRuleArnPattern: string;
+}
+
+export class RouteQueues extends Construct {
+  readonly deadLetterQueue: sqs.Queue;
+  readonly channels: RouteChannel[];
+
+  constructor(scope: Construct, id: string, props: RouteQueuesProps) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetter', {
+      retentionPeriod: RETENTION,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.channels = props.routes.map((route) => {
+      const topic = new sns.Topic(this, `Topic-${route.name}`, {
+        displayName: `backup-mx ${route.name}: mail received by SES`,
+        masterKey: props.topicKey,
+        enforceSSL: true,
+      });
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowSesReceiptRules',
+          principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+            ArnLike: { 'aws:SourceArn': props.sesRuleArnPattern },
+          },
+        }),
+      );
+      // SQS-managed SSE needs no key grant for SNS to deliver.
+      const queue = new sqs.Queue(this, `Queue-${route.name}`, {
+        retentionPeriod: RETENTION,
+        visibilityTimeout: props.visibilityTimeout,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      });
+      topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+      return { route, topic, queue };
+    });
+  }
+}

@@ -1,0 +1,216 @@
+// The local stand-in for SES receiving: an SMTP listener on loopback that
+// does what an SES receipt rule set with one S3 action per route does.
+//   RCPT TO   refused with 550 unless a route's domains (and allow-list) match;
+//   DATA end  SES's headers prepended, one object per route under
+//             <prefix><messageId>, one notification per route to its topic,
+//             spooled to disk when a spool is given; 250 only after all of
+//             that succeeded, 451 otherwise so the sender retries (a 451
+//             after some route's publish can mean that route sees the
+//             message twice: at least once, never lost).
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Verdicts } from '../../lambdas/core/model.js';
+import type { MailSpool, SpooledDelivery } from '../snapshot.js';
+import { newSesMessageId } from './message-id.js';
+import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ports.js';
+import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-notification.js';
+import { RecipientRouter, type RecipientRule } from './recipient-router.js';
+import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
+
+/** SES's limit for the S3 action, headers included. */
+export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+export const DEFAULT_SMTP_PORT = 2525;
+
+export interface StandInRoute extends RecipientRule {
+  topicArn: string;
+  /**
+   * The rule's S3 key prefix exactly as the stack sets it (lib/constructs/mail-bucket.ts
+   * routePrefix: 'mail/<route>/'); the object key is this + the message id.
+   */
+  objectKeyPrefix: string;
+}
+
+export interface SesStandInOptions {
+  routes: StandInRoute[];
+  region: string;
+  bucketName: string;
+  store: RawMessageWriter;
+  publish: NotificationPublisher;
+  logger: LineLogger;
+  /** Accepted mail is written here before the 250 (restart durability). */
+  spool?: MailSpool;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  host?: string;
+  /** Name in the greeting. */
+  serverName?: string;
+  /** The verdicts to report; all PASS by default (local mail is trusted). */
+  verdicts?: Verdicts;
+  clock?: () => Date;
+  newMessageId?: () => string;
+  maxMessageBytes?: number;
+  /** How long stop() lets open sessions finish before dropping them (default 5 s). */
+  closeTimeoutMs?: number;
+}
+
+/** Reads BACKUPMX_SMTP_PORT (the runner's job); 2525 when unset. */
+export function smtpPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.BACKUPMX_SMTP_PORT;
+  if (raw === undefined || raw === '') return DEFAULT_SMTP_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`BACKUPMX_SMTP_PORT: not a port number: ${raw}`);
+  }
+  return port;
+}
+
+class SmtpReplyError extends Error {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmtpReplyError';
+  }
+}
+
+export class SesStandIn {
+  private readonly router: RecipientRouter;
+  private readonly routes: Map<string, StandInRoute>;
+  private readonly clock: () => Date;
+  private readonly newId: () => string;
+  private server?: SMTPServer;
+  private boundPort?: number;
+
+  constructor(private readonly options: SesStandInOptions) {
+    this.router = new RecipientRouter(options.routes);
+    this.routes = new Map(options.routes.map((route) => [route.name, route]));
+    this.clock = options.clock ?? (() => new Date());
+    this.newId = options.newMessageId ?? (() => newSesMessageId());
+  }
+
+  /** The port it listens on (after start). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('SES stand-in is not listening');
+    return this.boundPort;
+  }
+
+  async start(): Promise<number> {
+    const host = this.options.host ?? '127.0.0.1';
+    const server = new SMTPServer({
+      name: this.options.serverName ?? 'localhost',
+      banner: 'backup-mx local SES stand-in',
+      size: this.options.maxMessageBytes ?? SES_MAX_MESSAGE_BYTES,
+      rejectOversized: true,
+      authOptional: true,
+      disabledCommands: ['AUTH'],
+      disableReverseLookup: true,
+      logger: false,
+      closeTimeout: this.options.closeTimeoutMs ?? 5_000,
+      onRcptTo: (address, _session, callback) => {
+        if (this.router.routeFor(address.address)) return callback();
+        callback(new SmtpReplyError(550, '5.1.1 Recipient address rejected'));
+      },
+      onData: (stream, session, callback) => this.onData(stream, session, callback),
+    });
+    server.on('error', (error) => this.options.logger.warn(`smtp: ${error.message}`));
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(this.options.port ?? DEFAULT_SMTP_PORT, host, () => {
+        server.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.boundPort = (server.server.address() as AddressInfo).port;
+    this.options.logger.info(`listening for mail on ${host}:${this.boundPort} (SES stand-in, region ${this.options.region})`);
+    return this.boundPort;
+  }
+
+  /** Stops accepting and closes every client connection. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (error?: Error | null, message?: string) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', (error) => callback(error));
+    stream.on('end', () => {
+      // Over the limit: smtp-server answers 552 itself (rejectOversized).
+      if (stream.sizeExceeded) return callback(new SmtpReplyError(552, '5.3.4 Message too big'));
+      this.accept(session, Buffer.concat(chunks)).then(
+        (messageId) => callback(null, `Ok ${messageId}`),
+        (error: Error) => {
+          this.options.logger.warn(`deferred a message (451): ${error.message}`);
+          callback(new SmtpReplyError(451, '4.3.0 Temporary failure storing the message, try again later'));
+        },
+      );
+    });
+  }
+
+  /** Stores, publishes and spools one message; resolves with its id only when all succeeded. */
+  private async accept(session: SMTPServerSession, body: Buffer): Promise<string> {
+    const { region, bucketName, store, publish, spool } = this.options;
+    const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    const destination = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+    const byRoute = new Map<string, string[]>();
+    for (const address of destination) {
+      const route = this.router.routeFor(address);
+      if (route) byRoute.set(route, [...(byRoute.get(route) ?? []), address]);
+    }
+    const messageId = this.newId();
+    const receivedAt = this.clock();
+    const verdicts = this.options.verdicts ?? ALL_PASS;
+    const headers = sesPrependedHeaders({
+      messageId,
+      region,
+      sender,
+      firstRecipient: destination[0],
+      helo: session.hostNameAppearsAs || session.remoteAddress,
+      clientHostname: session.clientHostname,
+      clientIp: session.remoteAddress,
+      fromDomain: fromDomain(body),
+      receivedAt,
+      verdicts,
+    });
+    const raw = Buffer.concat([Buffer.from(headers, 'utf8'), body]);
+
+    const deliveries: SpooledDelivery[] = [];
+    for (const [routeName, recipients] of byRoute) {
+      const route = this.routes.get(routeName)!;
+      const objectKey = objectKeyFor(route.objectKeyPrefix, messageId);
+      await store.put(objectKey, raw);
+      deliveries.push({ route: routeName, topicArn: route.topicArn, bucketName, objectKey, recipients, notification: '' });
+    }
+    // Every object is stored before anything is published: a failed put publishes nothing.
+    for (const delivery of deliveries) {
+      const route = this.routes.get(delivery.route)!;
+      const notification = buildReceivedNotification(
+        { messageId, receivedAt, sender, destination, raw },
+        { topicArn: route.topicArn, bucketName, objectKeyPrefix: route.objectKeyPrefix },
+        delivery.recipients,
+        verdicts,
+        this.clock(),
+      );
+      delivery.notification = JSON.stringify(notification);
+      await publish(route.topicArn, delivery.notification);
+    }
+    await spool?.save(
+      { version: 1, messageId, receivedAt: receivedAt.toISOString(), sender, size: raw.length, deliveries },
+      raw,
+    );
+    const routes = deliveries.map((d) => `${d.route}: ${d.recipients.join(', ')}`).join('; ');
+    this.options.logger.info(
+      `queued ${messageId} from <${sender}> to ${destination.length} recipient${destination.length === 1 ? '' : 's'} (${raw.length} bytes) [${routes}]`,
+    );
+    return messageId;
+  }
+}

@@ -1,0 +1,83 @@
+// What every DeadLetterStore must do with its records. (The real adapter's
+// DLQ message is checked in its own integration test.)
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeadLetterRecord } from '../../lambdas/core/model.js';
+import type { DeadLetterStore } from '../../lambdas/core/ports.js';
+import { uniqueId } from './contract-ids.js';
+
+export function deadLetterStoreContract(
+  make: () => Promise<{ subject: DeadLetterStore; cleanup(): Promise<void> }>,
+): void {
+  describe('DeadLetterStore contract', () => {
+    let subject: DeadLetterStore;
+    let cleanup: () => Promise<void>;
+    let route: string;
+
+    beforeEach(async () => {
+      ({ subject, cleanup } = await make());
+      route = uniqueId('route');
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    const record = (overrides: Partial<DeadLetterRecord> = {}): DeadLetterRecord => ({
+      messageId: uniqueId('msg'),
+      route,
+      reason: 'expired',
+      detail: 'queued for 5 days; last reply 451 4.3.0 mailbox busy',
+      at: new Date('2026-01-10T10:00:00.000Z'),
+      notification: JSON.stringify({ notificationType: 'Received', mail: { messageId: 'x' } }),
+      objectKey: 'inbound/x',
+      ...overrides,
+    });
+    const ids = (list: DeadLetterRecord[]) => list.map((r) => r.messageId);
+
+    it('stores a record and returns it by id', async () => {
+      const dead = record();
+      await subject.put(dead);
+      expect(await subject.get(dead.messageId)).toEqual(dead);
+      expect(await subject.get(uniqueId('none'))).toBeUndefined();
+    });
+
+    it('lists by route, and every route without one', async () => {
+      const mine = record();
+      const theirs = record({ route: uniqueId('route'), reason: 'loop-detected' });
+      await subject.put(mine);
+      await subject.put(theirs);
+      expect(await subject.list(route)).toEqual([mine]);
+      expect(ids(await subject.list())).toEqual(expect.arrayContaining([mine.messageId, theirs.messageId]));
+    });
+
+    it('keeps records with no route (a notification it could not parse)', async () => {
+      const malformed: DeadLetterRecord = {
+        messageId: uniqueId('bad'),
+        reason: 'malformed-notification',
+        detail: 'not JSON',
+        at: new Date('2026-01-10T10:00:00.000Z'),
+        notification: '{not json',
+      };
+      await subject.put(malformed);
+      expect(await subject.get(malformed.messageId)).toEqual(malformed);
+      expect(ids(await subject.list())).toContain(malformed.messageId);
+      expect(ids(await subject.list(route))).not.toContain(malformed.messageId);
+    });
+
+    it('overwrites a record put twice for the same message', async () => {
+      const first = record();
+      await subject.put(first);
+      const second = { ...first, reason: 'bounced' as const, detail: '550 5.1.1 no such user' };
+      await subject.put(second);
+      expect(await subject.get(first.messageId)).toEqual(second);
+      expect(await subject.list(route)).toEqual([second]);
+    });
+
+    it('forgets a removed record', async () => {
+      const dead = record();
+      await subject.put(dead);
+      await subject.remove(dead.messageId);
+      expect(await subject.get(dead.messageId)).toBeUndefined();
+      expect(await subject.list(route)).toEqual([]);
+    });
+  });
+}

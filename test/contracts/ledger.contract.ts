@@ -1,0 +1,113 @@
+// What every Ledger must do: one outcome per (message, recipient), the
+// latest write winning, and attempts kept in time order.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AttemptRecord, RecipientOutcome } from '../../lambdas/core/model.js';
+import type { Ledger } from '../../lambdas/core/ports.js';
+import { uniqueId } from './contract-ids.js';
+
+export function ledgerContract(make: () => Promise<{ subject: Ledger; cleanup(): Promise<void> }>): void {
+  describe('Ledger contract', () => {
+    let subject: Ledger;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ subject, cleanup } = await make());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    const delivered = (recipient: string, at = '2026-01-05T10:00:00.000Z'): RecipientOutcome => ({
+      recipient,
+      state: 'delivered',
+      reply: { code: 250, enhanced: '2.0.0', text: '250 2.0.0 Ok: queued as 4ABC' },
+      attempts: 1,
+      updatedAt: new Date(at),
+    });
+
+    it('has no outcomes for an unknown message', async () => {
+      const outcomes = await subject.outcomes(uniqueId('none'));
+      expect(outcomes.size).toBe(0);
+    });
+
+    it('returns each recorded outcome by recipient', async () => {
+      const id = uniqueId('msg');
+      await subject.record(id, delivered('a@example.com'));
+      await subject.record(id, { recipient: 'b@example.com', state: 'queued', attempts: 0, updatedAt: new Date('2026-01-05T09:00:00.000Z') });
+      const outcomes = await subject.outcomes(id);
+      expect([...outcomes.keys()].sort()).toEqual(['a@example.com', 'b@example.com']);
+      expect(outcomes.get('a@example.com')).toEqual(delivered('a@example.com'));
+      expect(outcomes.get('b@example.com')).toEqual({
+        recipient: 'b@example.com',
+        state: 'queued',
+        attempts: 0,
+        updatedAt: new Date('2026-01-05T09:00:00.000Z'),
+      });
+    });
+
+    it('lets the latest write for a recipient win', async () => {
+      const id = uniqueId('msg');
+      await subject.record(id, {
+        recipient: 'a@example.com',
+        state: 'deferred',
+        reply: { code: 451, text: '451 4.3.0 try later' },
+        attempts: 1,
+        updatedAt: new Date('2026-01-05T10:00:00.000Z'),
+      });
+      await subject.record(id, { ...delivered('a@example.com', '2026-01-05T10:05:00.000Z'), attempts: 2 });
+      const outcome = (await subject.outcomes(id)).get('a@example.com');
+      expect(outcome?.state).toBe('delivered');
+      expect(outcome?.attempts).toBe(2);
+      expect(outcome?.reply?.code).toBe(250);
+    });
+
+    it('keeps messages apart, even when one id prefixes another', async () => {
+      const id = uniqueId('msg');
+      await subject.record(id, delivered('a@example.com'));
+      await subject.record(`${id}0`, delivered('z@example.com'));
+      expect([...(await subject.outcomes(id)).keys()]).toEqual(['a@example.com']);
+    });
+
+    it('round-trips unusual addresses and network errors without a code', async () => {
+      const id = uniqueId('msg');
+      const recipients = ["o'neil+tag@example.com", 'jörg@例え.jp', '"quoted local"@example.com'];
+      for (const recipient of recipients) {
+        await subject.record(id, {
+          recipient,
+          state: 'deferred',
+          reply: { text: 'connection reset', errorCode: 'ECONNECTION' },
+          attempts: 3,
+          updatedAt: new Date('2026-01-05T10:00:00.000Z'),
+        });
+      }
+      const outcomes = await subject.outcomes(id);
+      expect([...outcomes.keys()].sort()).toEqual([...recipients].sort());
+      expect(outcomes.get('jörg@例え.jp')?.reply).toEqual({ text: 'connection reset', errorCode: 'ECONNECTION' });
+    });
+
+    it('returns attempts oldest first, only for the message asked', async () => {
+      const id = uniqueId('msg');
+      const attempt = (at: string, recipient: string, code: number): AttemptRecord => ({
+        messageId: id,
+        recipient,
+        at: new Date(at),
+        relay: 'mx1.example.com[192.0.2.1]:25',
+        state: code < 300 ? 'delivered' : 'deferred',
+        reply: { code, text: `${code} reply` },
+        delaySeconds: 42,
+      });
+      const later = attempt('2026-01-05T11:00:00.000Z', 'a@example.com', 250);
+      const earlier = attempt('2026-01-05T10:00:00.000Z', 'a@example.com', 451);
+      const other = attempt('2026-01-05T10:00:00.000Z', 'b@example.com', 451);
+      await subject.addAttempt(later);
+      await subject.addAttempt(earlier);
+      await subject.addAttempt(other);
+      await subject.addAttempt({ ...earlier, messageId: uniqueId('other') });
+      const attempts = await subject.attempts(id);
+      expect(attempts).toHaveLength(3);
+      expect(attempts[2]).toEqual(later);
+      expect(attempts.slice(0, 2)).toEqual(expect.arrayContaining([earlier, other]));
+      expect(await subject.outcomes(id)).toEqual(new Map());
+    });
+  });
+}

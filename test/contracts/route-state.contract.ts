@@ -1,0 +1,116 @@
+// What every RouteState must do. The lease is the important part: two drains
+// never hold one route's lease at once, an expired lease can be taken over,
+// and only its owner can give it back.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PrimaryHealth } from '../../lambdas/core/model.js';
+import type { RouteState } from '../../lambdas/core/ports.js';
+import { uniqueId } from './contract-ids.js';
+
+const at = (iso: string) => new Date(iso);
+const T0 = '2026-01-05T10:00:00.000Z';
+const T1 = '2026-01-05T10:01:00.000Z';
+const T2 = '2026-01-05T10:02:00.000Z';
+const T3 = '2026-01-05T10:03:00.000Z';
+
+export function routeStateContract(make: () => Promise<{ subject: RouteState; cleanup(): Promise<void> }>): void {
+  describe('RouteState contract', () => {
+    let subject: RouteState;
+    let cleanup: () => Promise<void>;
+    let route: string;
+
+    beforeEach(async () => {
+      ({ subject, cleanup } = await make());
+      route = uniqueId('route');
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    it('stores and returns primary health, per route', async () => {
+      expect(await subject.health(route)).toBeUndefined();
+      const down: PrimaryHealth = {
+        route,
+        status: 'down',
+        since: at(T0),
+        lastCheckAt: at(T1),
+        latencyMs: 10_000,
+        consecutiveFailures: 3,
+        lastError: 'connect: ECONNREFUSED',
+      };
+      await subject.saveHealth(down);
+      expect(await subject.health(route)).toEqual(down);
+      const up: PrimaryHealth = { route, status: 'up', since: at(T2), lastCheckAt: at(T2), consecutiveFailures: 0 };
+      await subject.saveHealth(up);
+      expect(await subject.health(route)).toEqual(up);
+      expect(await subject.health(uniqueId('other'))).toBeUndefined();
+    });
+
+    it('grants a free lease and refuses another owner until it expires', async () => {
+      expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T2))).toBe(true);
+      expect(await subject.acquireLease(route, 'drain-b', at(T1), at(T3))).toBe(false);
+    });
+
+    it('lets the owner renew its lease', async () => {
+      expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T1))).toBe(true);
+      expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T2))).toBe(true);
+      // The renewal moved the end: at T1 the lease is still held.
+      expect(await subject.acquireLease(route, 'drain-b', at(T1), at(T3))).toBe(false);
+    });
+
+    it('lets another owner take an expired lease', async () => {
+      expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T1))).toBe(true);
+      expect(await subject.acquireLease(route, 'drain-b', at(T2), at(T3))).toBe(true);
+      // and the old owner cannot come back while the new lease runs
+      expect(await subject.acquireLease(route, 'drain-a', at(T2), at(T3))).toBe(false);
+    });
+
+    it('gives a race between two owners exactly one winner', async () => {
+      for (let round = 0; round < 5; round++) {
+        const raced = uniqueId('race');
+        const results = await Promise.all([
+          subject.acquireLease(raced, 'drain-a', at(T0), at(T2)),
+          subject.acquireLease(raced, 'drain-b', at(T0), at(T2)),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+      }
+    });
+
+    it('ignores a release by a non-owner, and frees the lease on the owner’s release', async () => {
+      expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T3))).toBe(true);
+      await subject.releaseLease(route, 'drain-b');
+      expect(await subject.acquireLease(route, 'drain-b', at(T1), at(T3))).toBe(false);
+      await subject.releaseLease(route, 'drain-a');
+      expect(await subject.acquireLease(route, 'drain-b', at(T1), at(T3))).toBe(true);
+      // releasing a lease nobody holds is harmless
+      await subject.releaseLease(uniqueId('free'), 'drain-a');
+    });
+
+    it('keeps leases per route', async () => {
+      expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T3))).toBe(true);
+      expect(await subject.acquireLease(uniqueId('route'), 'drain-b', at(T0), at(T3))).toBe(true);
+    });
+
+    it('sets, reads and clears an operator hold', async () => {
+      expect(await subject.hold(route)).toBeUndefined();
+      await subject.setHold(route, { since: at(T0), reason: 'primary migration' });
+      expect(await subject.hold(route)).toEqual({ since: at(T0), reason: 'primary migration' });
+      await subject.setHold(route, { since: at(T1) });
+      expect(await subject.hold(route)).toEqual({ since: at(T1) });
+      await subject.setHold(route, undefined);
+      expect(await subject.hold(route)).toBeUndefined();
+    });
+
+    it('claims a sweep at most once per interval', async () => {
+      if (!subject.claimSweep || !subject.lastSweep) throw new Error('this RouteState has no sweep support');
+      expect(await subject.lastSweep(route)).toBeUndefined();
+      expect(await subject.claimSweep(route, at(T0), 120)).toBe(true);
+      expect(await subject.claimSweep(route, at(T1), 120)).toBe(false);
+      expect(await subject.lastSweep(route)).toEqual(at(T0));
+      expect(await subject.claimSweep(route, at(T2), 120)).toBe(true);
+      expect(await subject.lastSweep(route)).toEqual(at(T2));
+      const raced = uniqueId('sweep');
+      const results = await Promise.all([subject.claimSweep(raced, at(T0), 60), subject.claimSweep(raced, at(T0), 60)]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+  });
+}

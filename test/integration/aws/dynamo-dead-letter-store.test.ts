@@ -1,0 +1,111 @@
+import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
+import { deadLetterStoreContract } from '../../contracts/dead-letter-store.contract.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+
+let env: EmulatorEnv;
+beforeAll(async () => {
+  env = await startEmulatorEnv();
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const store = (queueUrl = env.resources.deadLetterQueue.url) =>
+  new DynamoDeadLetterStore(env.clients.doc, env.resources.tableName, env.clients.sqs, queueUrl);
+
+async function withQueue<T>(use: (queueUrl: string) => Promise<T>): Promise<T> {
+  const { QueueUrl } = await env.clients.sqs.send(new CreateQueueCommand({ QueueName: `dlq-${env.unique()}` }));
+  try {
+    return await use(QueueUrl!);
+  } finally {
+    await env.clients.sqs.send(new DeleteQueueCommand({ QueueUrl }));
+  }
+}
+
+async function receiveOne(queueUrl: string) {
+  const { Messages = [] } = await env.clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+  );
+  return Messages;
+}
+
+describe('DynamoDeadLetterStore', () => {
+  deadLetterStoreContract(async () => ({ subject: store(), cleanup: async () => {} }));
+
+  it('sends the notification to the DLQ with the reason, message id and route as attributes', async () => {
+    await withQueue(async (queueUrl) => {
+      const notification = JSON.stringify({ notificationType: 'Received', mail: { messageId: 'm-1' } });
+      await store(queueUrl).put({
+        messageId: 'm-1',
+        route: 'main',
+        reason: 'loop-detected',
+        detail: '51 Received headers',
+        at: new Date('2026-01-05T10:00:00.000Z'),
+        notification,
+      });
+      const [message, ...rest] = await receiveOne(queueUrl);
+      expect(rest).toEqual([]);
+      expect(message?.Body).toBe(notification);
+      expect(message?.MessageAttributes?.reason?.StringValue).toBe('loop-detected');
+      expect(message?.MessageAttributes?.messageId?.StringValue).toBe('m-1');
+      expect(message?.MessageAttributes?.route?.StringValue).toBe('main');
+    });
+  });
+
+  it('sends a JSON envelope when the notification cannot be a queue body', async () => {
+    await withQueue(async (queueUrl) => {
+      await store(queueUrl).put({
+        messageId: 'm-2',
+        reason: 'malformed-notification',
+        detail: 'empty body',
+        at: new Date('2026-01-05T10:00:00.000Z'),
+        notification: '',
+      });
+      const [message] = await receiveOne(queueUrl);
+      expect(JSON.parse(message!.Body!)).toEqual({
+        deadLetter: {
+          messageId: 'm-2',
+          reason: 'malformed-notification',
+          detail: 'empty body',
+          at: '2026-01-05T10:00:00.000Z',
+          notification: '',
+        },
+      });
+      expect(message?.MessageAttributes?.route).toBeUndefined();
+    });
+  });
+
+  it('falls back to the JSON envelope for a notification with characters SQS refuses', async () => {
+    await withQueue(async (queueUrl) => {
+      const notification = 'garbage \u0000\u0001 from a broken publisher';
+      await store(queueUrl).put({
+        messageId: 'm-3',
+        reason: 'malformed-notification',
+        detail: 'not JSON',
+        at: new Date('2026-01-05T10:00:00.000Z'),
+        notification,
+      });
+      const [message] = await receiveOne(queueUrl);
+      expect(JSON.parse(message!.Body!).deadLetter.notification).toBe(notification);
+      expect(message?.MessageAttributes?.reason?.StringValue).toBe('malformed-notification');
+      // The record keeps the original text for a requeue.
+      expect((await store(queueUrl).get('m-3'))?.notification).toBe(notification);
+    });
+  });
+
+  it('keeps the DynamoDB record when the DLQ send fails, and surfaces the error', async () => {
+    const broken = store(`${env.resources.deadLetterQueue.url}-missing-${env.unique()}`);
+    const record = {
+      messageId: `m-${env.unique()}`,
+      route: 'main',
+      reason: 'poison' as const,
+      detail: 'received 1000 times',
+      at: new Date('2026-01-05T10:00:00.000Z'),
+      notification: '{}',
+    };
+    await expect(broken.put(record)).rejects.toThrow();
+    expect(await store().get(record.messageId)).toEqual(record);
+  });
+});

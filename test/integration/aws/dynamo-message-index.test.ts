@@ -1,0 +1,101 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
+import { KEEP_FINISHED_SECONDS } from '../../../lambdas/adapters/aws/dynamo-keys.js';
+import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
+import { DynamoMessageIndex } from '../../../lambdas/adapters/aws/dynamo-message-index.js';
+import { messageIndexContract } from '../../contracts/message-index.contract.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+
+let env: EmulatorEnv;
+beforeAll(async () => {
+  env = await startEmulatorEnv();
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const index = () => new DynamoMessageIndex(env.clients.doc, env.resources.tableName);
+
+describe('DynamoMessageIndex', () => {
+  messageIndexContract(async () => ({ subject: index(), cleanup: async () => {} }));
+
+  async function itemsOf(messageId: string) {
+    const { Items = [] } = await env.clients.doc.send(
+      new QueryCommand({
+        TableName: env.resources.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `msg#${messageId}` },
+      }),
+    );
+    return Items;
+  }
+
+  it('indexes a queued message under queued#<route> and drops the index keys when done', async () => {
+    const messageId = env.unique();
+    const receivedAt = new Date('2026-01-05T10:00:00.000Z');
+    await index().add({ messageId, route: 'main', sender: 'a@b.c', recipients: ['d@e.f'], receivedAt, state: 'queued' });
+    const [meta] = await itemsOf(messageId);
+    expect(meta).toMatchObject({ sk: 'meta', gsi1pk: 'queued#main', gsi1sk: receivedAt.toISOString() });
+    expect(meta?.expiresAt).toBeUndefined();
+
+    await index().markDone(messageId, new Date('2026-01-05T11:00:00.000Z'));
+    const [done] = await itemsOf(messageId);
+    expect(done?.gsi1pk).toBeUndefined();
+    expect(done?.gsi1sk).toBeUndefined();
+  });
+
+  it('puts a 30-day TTL on the finished message’s items, but not on its dead letter', async () => {
+    const messageId = env.unique();
+    const at = new Date('2026-01-05T10:00:00.000Z');
+    await index().add({ messageId, route: 'main', sender: '', recipients: ['a@x.y', 'b@x.y'], receivedAt: at, state: 'queued' });
+    const ledger = new DynamoLedger(env.clients.doc, env.resources.tableName);
+    for (const recipient of ['a@x.y', 'b@x.y']) {
+      await ledger.record(messageId, { recipient, state: 'bounced', attempts: 1, updatedAt: at, reply: { code: 550, text: 'no' } });
+      await ledger.addAttempt({ messageId, recipient, at, relay: 'mx', state: 'bounced', reply: { code: 550, text: 'no' }, delaySeconds: 1 });
+    }
+    const dead = new DynamoDeadLetterStore(
+      env.clients.doc,
+      env.resources.tableName,
+      env.clients.sqs,
+      env.resources.deadLetterQueue.url,
+    );
+    await dead.put({ messageId, route: 'main', reason: 'bounced', detail: '550', at, notification: '{}' });
+    // Ledger rows carry no TTL while the message is still queued.
+    expect((await itemsOf(messageId)).filter((item) => item.expiresAt !== undefined)).toEqual([]);
+
+    const doneAt = new Date('2026-01-05T12:00:00.000Z');
+    await index().markDone(messageId, doneAt);
+    const expected = doneAt.getTime() / 1000 + KEEP_FINISHED_SECONDS;
+    const items = await itemsOf(messageId);
+    expect(items).toHaveLength(6);
+    for (const item of items) {
+      expect(item.expiresAt, String(item.sk)).toBe(item.sk === 'dead' ? undefined : expected);
+    }
+    // The rewrite kept the ledger intact.
+    expect((await ledger.outcomes(messageId)).get('a@x.y')?.state).toBe('bounced');
+    expect(await ledger.attempts(messageId)).toHaveLength(2);
+  });
+
+  it('pages through more queued messages than one response holds', async () => {
+    const route = `big-${env.unique()}`;
+    const filler = 'x'.repeat(20_000);
+    const count = 70; // ~1.4 MB of items: more than one 1 MB page
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        index().add({
+          messageId: `${route}-${i}`,
+          route,
+          sender: 'a@b.c',
+          recipients: ['d@e.f'],
+          receivedAt: new Date(Date.UTC(2026, 0, 5, 10, 0, i)),
+          subject: filler,
+          state: 'queued',
+        }),
+      ),
+    );
+    const listed = await index().listQueued(route);
+    expect(listed).toHaveLength(count);
+    expect(listed[count - 1]?.messageId).toBe(`${route}-${count - 1}`);
+  });
+});

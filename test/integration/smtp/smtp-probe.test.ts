@@ -1,0 +1,87 @@
+// The primary probe against a scripted primary: which step failed, and how long it took.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
+import { makeTestCertificate, ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
+
+const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 300 });
+const started: ScriptedPrimary[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((p) => p.stop()));
+});
+async function primaryWith(options: ScriptedPrimaryOptions = {}): Promise<ScriptedPrimary> {
+  const p = await ScriptedPrimary.start(options);
+  started.push(p);
+  return p;
+}
+
+describe('SmtpProbe', () => {
+  it('up: greeting, EHLO, QUIT; reports latency and the greeting, and leaves no connection open', async () => {
+    const p = await primaryWith();
+    const result = await probe.check(p.asPrimary('none'));
+    expect(result).toMatchObject({ ok: true, greeting: '220 primary.test ESMTP' });
+    expect(result.error).toBeUndefined();
+    expect(result.latencyMs).toBeGreaterThanOrEqual(90); // smtp-server's 100 ms greeting delay
+    expect(result.latencyMs).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.openConnections).toBe(0);
+    expect(p.connectionCount).toBe(1);
+  });
+
+  it('up with STARTTLS for opportunistic and required (certificate not checked)', async () => {
+    const p = await primaryWith({ starttls: 'require' });
+    expect((await probe.check(p.asPrimary('opportunistic'))).ok).toBe(true);
+    expect((await probe.check(p.asPrimary('required'))).ok).toBe(true);
+  });
+
+  it('opportunistic is up when STARTTLS is not offered', async () => {
+    const p = await primaryWith({ starttls: 'off' });
+    expect(await probe.check(p.asPrimary('opportunistic'))).toMatchObject({ ok: true });
+  });
+
+  it('refused connection: "connect: ECONNREFUSED"', async () => {
+    const p = await primaryWith();
+    const target = p.asPrimary('none');
+    await p.stop();
+    const result = await probe.check(target);
+    expect(result).toMatchObject({ ok: false, error: 'connect: ECONNREFUSED' });
+    expect(result.greeting).toBeUndefined();
+  });
+
+  it('421 greeting: down, with the reply', async () => {
+    const p = await primaryWith({ script: { greeting: { code: 421, enhanced: '4.3.2', text: 'Service not available' } } });
+    const result = await probe.check(p.asPrimary('none'));
+    expect(result).toMatchObject({ ok: false, error: 'greeting: 421 4.3.2 Service not available' });
+  });
+
+  it('stalled greeting: "greeting: timeout after 300 ms"', async () => {
+    const p = await primaryWith({ script: { greeting: 'stall' } });
+    const result = await probe.check(p.asPrimary('none'));
+    expect(result).toMatchObject({ ok: false, error: 'greeting: timeout after 300 ms' });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(290);
+  });
+
+  it('STARTTLS required but not offered: "STARTTLS: not offered"', async () => {
+    const p = await primaryWith({ starttls: 'off' });
+    expect(await probe.check(p.asPrimary('required'))).toMatchObject({ ok: false, error: 'STARTTLS: not offered' });
+    expect(await probe.check(p.asPrimary('verify'))).toMatchObject({ ok: false, error: 'STARTTLS: not offered' });
+  });
+
+  it('verify: an untrusted certificate fails at the TLS step; a trusted one passes', async () => {
+    const cert = makeTestCertificate(['localhost', '127.0.0.1']);
+    const p = await primaryWith({ certificate: cert });
+    const untrusted = await probe.check(p.asPrimary('verify'));
+    expect(untrusted.ok).toBe(false);
+    expect(untrusted.error).toMatch(/^TLS: .*certificate/);
+    const trusting = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 300, tls: { ca: cert.cert } });
+    expect(await trusting.check(p.asPrimary('verify'))).toMatchObject({ ok: true });
+  });
+
+  it('a primary that comes back on the same port is seen up again', async () => {
+    const p = await primaryWith();
+    const target = p.asPrimary('none');
+    await p.stop();
+    expect((await probe.check(target)).ok).toBe(false);
+    await p.restart();
+    expect((await probe.check(target)).ok).toBe(true);
+  });
+});

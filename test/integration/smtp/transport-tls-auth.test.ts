@@ -1,0 +1,152 @@
+// TLS modes (none / opportunistic / required / verify) and SMTP AUTH of the transport.
+import { Readable } from 'node:stream';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TlsMode } from '../../../lambdas/core/model.js';
+import {
+  MissingCredentialsError,
+  NodemailerTransportFactory,
+  type NodemailerTransportOptions,
+} from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
+import { makeTestCertificate, ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
+
+const started: ScriptedPrimary[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((p) => p.stop()));
+});
+
+async function primaryWith(options: ScriptedPrimaryOptions): Promise<ScriptedPrimary> {
+  const p = await ScriptedPrimary.start(options);
+  started.push(p);
+  return p;
+}
+
+async function sendOne(primary: ScriptedPrimary, tls: TlsMode, extra: Partial<NodemailerTransportOptions> = {}, authSecretName?: string) {
+  const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test', socketTimeoutMs: 2_000, ...extra });
+  const transport = await factory.open({ ...primary.asPrimary(tls), authSecretName });
+  const result = await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, Readable.from([Buffer.from('Subject: t\r\n\r\nx\r\n')]));
+  await transport.close();
+  return result;
+}
+
+let trusted: { key: string; cert: string };
+beforeAll(() => {
+  trusted = makeTestCertificate(['localhost', '127.0.0.1']);
+});
+
+describe('TLS modes', () => {
+  it('none: stays in plain text although STARTTLS is offered', async () => {
+    const p = await primaryWith({});
+    const r = await sendOne(p, 'none');
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].secure).toBe(false);
+  });
+
+  it('opportunistic: upgrades when offered, accepting a self-signed (even expired) certificate', async () => {
+    const p = await primaryWith({});
+    const r = await sendOne(p, 'opportunistic');
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].secure).toBe(true);
+  });
+
+  it('opportunistic: delivers in plain text when STARTTLS is not offered', async () => {
+    const p = await primaryWith({ starttls: 'off' });
+    const r = await sendOne(p, 'opportunistic');
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].secure).toBe(false);
+  });
+
+  it('required: fails the session with ETLS when STARTTLS is not offered', async () => {
+    const p = await primaryWith({ starttls: 'off' });
+    const r = await sendOne(p, 'required');
+    expect(r.connectionFailed).toBe(true);
+    expect(r.replies[0].reply).toMatchObject({ errorCode: 'ETLS' });
+    expect(r.replies[0].reply.code).toBeUndefined();
+    expect(p.messages).toHaveLength(0);
+  });
+
+  it('required: a self-signed certificate is accepted', async () => {
+    const p = await primaryWith({ starttls: 'require' });
+    const r = await sendOne(p, 'required');
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].secure).toBe(true);
+  });
+
+  it('verify: an untrusted self-signed certificate fails the session with ETLS', async () => {
+    const p = await primaryWith({ certificate: trusted });
+    const r = await sendOne(p, 'verify');
+    expect(r.connectionFailed).toBe(true);
+    expect(r.replies[0].reply.errorCode).toBe('ETLS');
+    expect(r.replies[0].reply.text).toMatch(/certificate/i);
+    expect(p.messages).toHaveLength(0);
+  });
+
+  it('verify: a trusted certificate naming the host is accepted', async () => {
+    const p = await primaryWith({ certificate: trusted });
+    const r = await sendOne(p, 'verify', { tls: { ca: trusted.cert } });
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].secure).toBe(true);
+  });
+
+  it('verify: a trusted certificate for another host name is refused', async () => {
+    const other = makeTestCertificate(['mx.elsewhere.test']);
+    const p = await primaryWith({ certificate: other });
+    const r = await sendOne(p, 'verify', { tls: { ca: other.cert } });
+    expect(r.connectionFailed).toBe(true);
+    expect(r.replies[0].reply.errorCode).toBe('ETLS');
+    expect(r.replies[0].reply.text).toMatch(/altnames|does not match/i);
+  });
+
+  it('none against a primary that insists on STARTTLS: its 530 at MAIL comes back as a transaction reply', async () => {
+    const p = await primaryWith({ starttls: 'require' });
+    const r = await sendOne(p, 'none');
+    expect(r.connectionFailed).toBe(false);
+    expect(r.replies[0].reply).toMatchObject({ code: 530, enhanced: '5.7.0' });
+  });
+});
+
+describe('AUTH', () => {
+  const auth = { username: 'relay', password: 's3cret' };
+
+  it('logs in with the credentials the caller resolves', async () => {
+    const p = await primaryWith({ auth });
+    const r = await sendOne(p, 'opportunistic', { auth: { credentials: async (name) => (name === 'primary-auth' ? auth : Promise.reject(new Error(name))) } }, 'primary-auth');
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].user).toBe('relay');
+  });
+
+  it('wrong credentials: session failure EAUTH, the 535 kept in the text only (defer, never bounce)', async () => {
+    const p = await primaryWith({ auth });
+    const r = await sendOne(p, 'none', { auth: { credentials: async () => ({ username: 'relay', password: 'wrong' }) } }, 'primary-auth');
+    expect(r.connectionFailed).toBe(true);
+    expect(r.replies[0].reply.errorCode).toBe('EAUTH');
+    expect(r.replies[0].reply.code).toBeUndefined();
+    expect(r.replies[0].reply.text).toContain('535');
+  });
+
+  it('credentials configured but AUTH not offered: session failure rather than sending unauthenticated', async () => {
+    const p = await primaryWith({});
+    const r = await sendOne(p, 'none', { auth: { credentials: async (name) => (name === 'primary-auth' ? auth : Promise.reject(new Error(name))) } }, 'primary-auth');
+    expect(r.connectionFailed).toBe(true);
+    expect(r.replies[0].reply.errorCode).toBe('EAUTH');
+    expect(p.messages).toHaveLength(0);
+  });
+
+  it('without authSecretName no credentials are read and no AUTH is sent', async () => {
+    const p = await primaryWith({});
+    const r = await sendOne(p, 'none', { auth: { credentials: () => Promise.reject(new Error('must not be read')) } });
+    expect(r.replies[0].reply.code).toBe(250);
+    expect(p.messages[0].user).toBeUndefined();
+  });
+
+  it('a failing secret read makes open() throw (transient for the drain)', async () => {
+    const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test', auth: { credentials: () => Promise.reject(new Error('throttled')) } });
+    await expect(factory.open({ host: '127.0.0.1', port: 2525, tls: 'none', authSecretName: 'x' })).rejects.toThrow('throttled');
+  });
+
+  it('a primary naming an AUTH secret with no credential source is a configuration error at open()', async () => {
+    const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test' });
+    await expect(factory.open({ host: '127.0.0.1', port: 2525, tls: 'none', authSecretName: 'x' })).rejects.toBeInstanceOf(
+      MissingCredentialsError,
+    );
+  });
+});

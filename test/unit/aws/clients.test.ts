@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAwsClients, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+
+let made: AwsClients[] = [];
+afterEach(() => {
+  for (const clients of made) clients.destroy();
+  made = [];
+});
+const create = (...args: Parameters<typeof createAwsClients>) => {
+  const clients = createAwsClients(...args);
+  made.push(clients);
+  return clients;
+};
+
+async function endpointOf(client: { config: { endpoint?: () => Promise<{ hostname: string; port?: number }> } }) {
+  const endpoint = await client.config.endpoint?.();
+  return endpoint ? `${endpoint.hostname}:${endpoint.port}` : undefined;
+}
+
+describe('createAwsClients', () => {
+  it('points every client at a given endpoint, path-style S3 and endpoint-addressed SQS, with local credentials', async () => {
+    const clients = create({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:4566', env: {} });
+    expect(await endpointOf(clients.sqs)).toBe('127.0.0.1:4566');
+    expect(await endpointOf(clients.dynamo)).toBe('127.0.0.1:4566');
+    expect(clients.s3.config.forcePathStyle).toBe(true);
+    expect((clients.sqs.config as { useQueueUrlAsEndpoint?: boolean }).useQueueUrlAsEndpoint).toBe(false);
+    const credentials = await clients.s3.config.credentials();
+    expect(credentials.accessKeyId).toBe('backupmx-local');
+    expect(await clients.s3.config.region()).toBe('eu-west-1');
+  });
+
+  it('honours AWS_ENDPOINT_URL when no endpoint is given', async () => {
+    const clients = create({ region: 'us-east-1', env: { AWS_ENDPOINT_URL: 'http://localhost:4566' } });
+    expect(await endpointOf(clients.sns)).toBe('localhost:4566');
+    expect(clients.s3.config.forcePathStyle).toBe(true);
+  });
+
+  it('uses per-service endpoints before the shared one', async () => {
+    const clients = create({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:1',
+      endpoints: { dynamodb: 'http://127.0.0.1:2' },
+      env: {},
+    });
+    expect(await endpointOf(clients.dynamo)).toBe('127.0.0.1:2');
+    expect(await endpointOf(clients.s3)).toBe('127.0.0.1:1');
+  });
+
+  it('keeps configured credentials with an endpoint', async () => {
+    const clients = create({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:4566',
+      env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' },
+    });
+    expect(clients.s3.config.forcePathStyle).toBe(true);
+    // No static override: the SDK's default chain decides.
+    const sqsConfig = clients.sqs.config as { credentials: () => Promise<{ accessKeyId: string }> };
+    const key = await sqsConfig.credentials().then((c) => c.accessKeyId, () => 'unresolved');
+    expect(key).not.toBe('backupmx-local');
+  });
+
+  it('talks to real AWS, virtual-hosted S3 and queue-URL SQS, when no endpoint is set', async () => {
+    const clients = create({ region: 'eu-west-1', env: {} });
+    expect(clients.s3.config.forcePathStyle).toBe(false);
+    expect((clients.sqs.config as { useQueueUrlAsEndpoint?: boolean }).useQueueUrlAsEndpoint).not.toBe(false);
+    expect(await endpointOf(clients.sqs)).toBeUndefined();
+  });
+
+  it('gives each call its own clients', () => {
+    const a = create({ region: 'us-east-1', env: {} });
+    const b = create({ region: 'us-east-1', env: {} });
+    expect(a.s3).not.toBe(b.s3);
+    expect(a.doc).not.toBe(b.doc);
+  });
+});

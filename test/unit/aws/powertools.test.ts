@@ -1,0 +1,99 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PowertoolsDeliveryLog } from '../../../lambdas/adapters/aws/powertools-delivery-log.js';
+import { PowertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+
+let lines: string[];
+beforeEach(() => {
+  lines = [];
+  // Lambda's console sends warnings and errors to stderr: collect both, in order.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+  }
+  // Powertools stays silent or pretty-prints in dev mode; the tests need Lambda's behaviour.
+  vi.stubEnv('POWERTOOLS_DEV', '');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const ATTEMPT_KEYS = ['messageId', 'recipient', 'relay', 'delaySeconds', 'dsn', 'status', 'reply', 'route'];
+
+describe('PowertoolsDeliveryLog', () => {
+  it('writes one JSON line per attempt with the same keys every time', () => {
+    const log = new PowertoolsDeliveryLog(new Logger({ serviceName: 'backup-mx' }));
+    log.attempt({
+      messageId: 'm1',
+      recipient: 'a@example.com',
+      relay: 'mx1.example.com[192.0.2.1]:25',
+      delaySeconds: 312,
+      dsn: '2.0.0',
+      status: 'delivered',
+      reply: '250 2.0.0 Ok',
+      route: 'main',
+    });
+    const extra = { messageId: 'm2', recipient: 'b@example.com', relay: 'none', delaySeconds: 0, dsn: '4.4.1', status: 'deferred', reply: 'connect: ECONNREFUSED', route: 'main', surprise: true };
+    log.attempt(extra);
+    expect(lines).toHaveLength(2);
+    const [first, second] = lines.map((line) => JSON.parse(line));
+    for (const entry of [first, second]) {
+      for (const key of ATTEMPT_KEYS) expect(entry).toHaveProperty(key);
+      expect(entry.message).toBe('delivery attempt');
+      expect(entry.level).toBe('INFO');
+    }
+    expect(second.surprise).toBeUndefined();
+    expect(first).toMatchObject({ messageId: 'm1', delaySeconds: 312, status: 'delivered', dsn: '2.0.0' });
+  });
+
+  it('passes info, warn and error through with their fields', () => {
+    const log = new PowertoolsDeliveryLog(new Logger({ serviceName: 'backup-mx' }));
+    log.warn('primary down', { route: 'main' });
+    log.error('drain failed', { route: 'main' });
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed.map((p) => [p.level, p.message, p.route])).toEqual([
+      ['WARN', 'primary down', 'main'],
+      ['ERROR', 'drain failed', 'main'],
+    ]);
+  });
+});
+
+describe('PowertoolsMetrics', () => {
+  it('writes EMF in the BackupMx namespace, one line per route with a route dimension', () => {
+    const metrics = new PowertoolsMetrics();
+    metrics.count('Delivered', 1, 'main');
+    metrics.count('Delivered', 2, 'main');
+    metrics.count('Deferred', 1, 'other');
+    metrics.delay(42, 'main');
+    metrics.flush();
+    const emf = lines.map((line) => JSON.parse(line));
+    expect(emf).toHaveLength(2);
+    const main = emf.find((e) => e.route === 'main');
+    const other = emf.find((e) => e.route === 'other');
+    const directive = main._aws.CloudWatchMetrics[0];
+    expect(directive.Namespace).toBe('BackupMx');
+    expect(directive.Dimensions[0]).toContain('route');
+    expect(directive.Metrics).toEqual(
+      expect.arrayContaining([
+        { Name: 'Delivered', Unit: 'Count' },
+        { Name: 'DeliveryDelay', Unit: 'Seconds' },
+      ]),
+    );
+    expect(main.Delivered).toEqual([1, 2]);
+    expect(main.DeliveryDelay).toBe(42);
+    expect(other.Deferred).toBe(1);
+  });
+
+  it('writes nothing when nothing was counted, and nothing twice', () => {
+    const metrics = new PowertoolsMetrics();
+    metrics.flush();
+    metrics.count('PrimaryUp', 1, 'main');
+    metrics.flush();
+    metrics.flush();
+    expect(lines.filter((line) => line.includes('CloudWatchMetrics'))).toHaveLength(1);
+  });
+});

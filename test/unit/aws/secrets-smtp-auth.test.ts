@@ -1,0 +1,52 @@
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SecretsSmtpAuth, SmtpAuthSecretError } from '../../../lambdas/adapters/aws/secrets-smtp-auth.js';
+
+const secrets = mockClient(SecretsManagerClient);
+afterEach(() => secrets.reset());
+
+const auth = () => new SecretsSmtpAuth(new SecretsManagerClient({ region: 'eu-west-1' }));
+
+describe('SecretsSmtpAuth', () => {
+  it('reads {username,password} once per instance and secret', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"relay","password":"s3cret"}' });
+    const source = auth();
+    const [first, second] = await Promise.all([source.credentials('smtp/main'), source.credentials('smtp/main')]);
+    expect(first).toEqual({ username: 'relay', password: 's3cret' });
+    expect(second).toEqual(first);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input.SecretId).toBe('smtp/main');
+    // A new instance (the next invocation) reads again: rotations are picked up.
+    await auth().credentials('smtp/main');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('rejects a secret of the wrong shape without echoing its value', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'hunter2' });
+    const notJson = await auth().credentials('smtp/main').catch((e: unknown) => e);
+    expect(notJson).toBeInstanceOf(SmtpAuthSecretError);
+    expect((notJson as Error).message).not.toContain('hunter2');
+
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"user":"relay","password":"hunter2"}' });
+    const wrongKeys = await auth().credentials('smtp/main').catch((e: unknown) => e);
+    expect(wrongKeys).toBeInstanceOf(SmtpAuthSecretError);
+    expect((wrongKeys as Error).message).toMatch(/username/);
+    expect((wrongKeys as Error).message).not.toContain('hunter2');
+  });
+
+  it('does not cache a failed read', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'not found', $metadata: {} }))
+      .resolves({ SecretString: '{"username":"u","password":"p"}' });
+    const source = auth();
+    await expect(source.credentials('smtp/main')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(await source.credentials('smtp/main')).toEqual({ username: 'u', password: 'p' });
+  });
+
+  it('accepts a binary secret', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretBinary: Buffer.from('{"username":"u","password":"p"}') });
+    expect(await auth().credentials('smtp/bin')).toEqual({ username: 'u', password: 'p' });
+  });
+});

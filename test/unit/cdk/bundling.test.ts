@@ -1,0 +1,27 @@
+// The one CDK test that really bundles: a wrong handler path or an import
+// esbuild cannot resolve fails here, as it would in `cdk deploy`.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { buildStack } from './stack-fixture.js';
+
+describe('Lambda bundles', () => {
+  it('builds an ESM bundle for every function with local esbuild, and each one loads and exports handler', async () => {
+    const { app, stack } = buildStack(undefined, { bundle: true });
+    const assembly = app.synth();
+    expect(assembly.getStackByName(stack.stackName).templateFile).toBeTruthy();
+    const bundles = readdirSync(assembly.directory)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => join(assembly.directory, name, 'index.mjs'))
+      .filter((file) => existsSync(file));
+    // probe, drain, accept, activate-rule-set
+    expect(bundles).toHaveLength(4);
+    for (const file of bundles) {
+      expect(readFileSync(file, 'utf8')).toContain('createRequire');
+      const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+      expect(typeof mod.handler, file).toBe('function');
+    }
+    rmSync(assembly.directory, { recursive: true, force: true });
+  }, 120_000);
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { BASE_CONTEXT, buildStack, functionId, resources } from './stack-fixture.js';
+
+const CONTEXT = {
+  region: 'eu-west-1',
+  alarmEmail: 'ops@example.com',
+  alarms: { oldestMessageAgeMinutes: 90, backlogMessages: 250, primaryDownMinutes: 20 },
+  routes: [
+    { name: 'corp', domains: ['example.com', 'example.org'], primary: { host: 'mail.example.com', port: 587 } },
+  ],
+};
+
+describe('alarms', () => {
+  const { template } = buildStack(CONTEXT);
+  const alarmTopic = () =>
+    Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.startsWith('MonitoringAlarmTopic'))!;
+
+  it('e-mails the alarm address', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: alarmTopic() },
+    });
+  });
+
+  it('fires on the oldest message age, the backlog, the DLQ, a primary down and Lambda errors, at the configured thresholds', () => {
+    const action = [{ Ref: alarmTopic() }];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 90 * 60,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: action,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 250,
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('Queuecorp'), 'QueueName'] } }],
+      AlarmActions: action,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetter'), 'QueueName'] } }],
+      AlarmActions: action,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'BackupMx',
+      MetricName: 'PrimaryUp',
+      Dimensions: [{ Name: 'route', Value: 'corp' }],
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 20,
+      DatapointsToAlarm: 20,
+      Period: 60,
+      TreatMissingData: 'breaching',
+      AlarmActions: action,
+    });
+    for (const text of ['checks each primary', 'delivers one route queue', 'indexes each message']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(template, text) } }],
+        Threshold: 1,
+        AlarmActions: action,
+      });
+    }
+  });
+
+  it('no e-mail subscription without alarmEmail', () => {
+    expect(Object.keys(buildStack().template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }))).toEqual([]);
+  });
+
+  it('has a dashboard with the same figures', () => {
+    const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
+    const body = JSON.stringify(dashboard.Properties!.DashboardBody);
+    for (const metric of ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'PrimaryUp', 'Errors']) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('outputs', () => {
+  const { template } = buildStack(CONTEXT);
+
+  it('gives the exact MX record for each domain, below the primary', () => {
+    const values = Object.values(template.findOutputs('*')).map((o) => o.Value);
+    expect(values).toContain('example.com MX 20 inbound-smtp.eu-west-1.amazonaws.com');
+    expect(values).toContain('example.org MX 20 inbound-smtp.eu-west-1.amazonaws.com');
+    template.hasOutput('MxRecordcorp0', { Description: Match.stringLikeRegexp('lower number') });
+  });
+
+  it('names the bucket, queue, DLQ, table and dashboard', () => {
+    template.hasOutput('MailBucketName', { Value: { Ref: Match.stringLikeRegexp('MailBucket') } });
+    template.hasOutput('QueueUrlcorp', { Value: { Ref: Match.stringLikeRegexp('Queuecorp') } });
+    template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: Match.stringLikeRegexp('DeadLetter') } });
+    template.hasOutput('TableName', { Value: { Ref: Match.stringLikeRegexp('StateTable') } });
+    template.hasOutput('DashboardUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://eu-west-1.console.aws.amazon.com/cloudwatch/.*dashboards:name=$')])] },
+    });
+    expect(template.findOutputs('EgressIp')).toEqual({});
+  });
+});
+
+describe('port 25 and the egress VPC', () => {
+  const port25 = { ...BASE_CONTEXT, routes: [{ ...BASE_CONTEXT.routes[0]!, primary: { host: 'mail.example.com', port: 25 } }] };
+
+  it('warns when a primary uses port 25 without vpc-nat', () => {
+    const { stack } = buildStack(port25);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('port 25.*vpc-nat'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('does not warn on another port, nor with vpc-nat', () => {
+    expect(Annotations.fromStack(buildStack().stack).findWarning('*', Match.stringLikeRegexp('port 25'))).toEqual([]);
+    const { stack } = buildStack({ ...port25, egress: 'vpc-nat' });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('port 25'))).toEqual([]);
+  });
+
+  it('vpc-nat: NAT gateway on our Elastic IP, probe and drain in private subnets, the IP as an output', () => {
+    const { template } = buildStack({ ...port25, egress: 'vpc-nat' });
+    const eipId = Object.keys(resources(template, 'AWS::EC2::EIP'))[0]!;
+    expect(Object.keys(resources(template, 'AWS::EC2::EIP'))).toHaveLength(1);
+    template.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: { 'Fn::GetAtt': [eipId, 'AllocationId'] } });
+    template.hasOutput('EgressIp', { Value: { Ref: eipId } });
+    const fns = resources(template, 'AWS::Lambda::Function');
+    for (const text of ['checks each primary', 'delivers one route queue']) {
+      expect(fns[functionId(template, text)]!.Properties!.VpcConfig?.SubnetIds).toHaveLength(2);
+    }
+    expect(fns[functionId(template, 'indexes each message')]!.Properties!.VpcConfig).toBeUndefined();
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+  });
+});

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BackupMxConfigError,
+  MAX_QUEUE_LIFETIME_DAYS,
+  MAX_RULE_RECIPIENTS,
+  parseBackupMxConfig,
+  ruleRecipients,
+} from '../../../lib/config/backup-mx-config.js';
+import { SES_RECEIVING_REGIONS, isSesInboundHost } from '../../../lib/config/ses-receiving-regions.js';
+
+const route = (over: Record<string, unknown> = {}) => ({
+  name: 'corp',
+  domains: ['example.com'],
+  primary: { host: 'mail.example.com', port: 587 },
+  ...over,
+});
+const valid = (over: Record<string, unknown> = {}) => ({ region: 'eu-west-1', routes: [route()], ...over });
+
+function problemsOf(raw: unknown, opts?: { region?: string }): string[] {
+  try {
+    parseBackupMxConfig(raw, opts);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BackupMxConfigError);
+    expect((error as Error).name).toBe('BackupMxConfigError');
+    return (error as BackupMxConfigError).problems;
+  }
+  throw new Error('expected the context to be rejected');
+}
+
+describe('parseBackupMxConfig: accepted input', () => {
+  it('fills every default', () => {
+    const config = parseBackupMxConfig(valid());
+    expect(config).toMatchObject({
+      stackName: 'BackupMx',
+      region: 'eu-west-1',
+      queueLifetimeDays: 5,
+      retry: { minBackoffSeconds: 300, maxBackoffSeconds: 3600 },
+      probeIntervalSeconds: 60,
+      tlsPolicy: 'optional',
+      egress: 'none',
+      ruleSet: { name: 'backup-mx', activation: 'if-none-active' },
+      hostname: 'backup-mx.example.com',
+      alarms: { oldestMessageAgeMinutes: 60, backlogMessages: 100, primaryDownMinutes: 15 },
+    });
+    expect(config.routes[0]).toMatchObject({ bouncePolicy: 'dsn', primary: { tls: 'opportunistic' } });
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it('accepts the whole context as a JSON string with numbers written as strings (as -c gives them)', () => {
+    const config = parseBackupMxConfig(
+      JSON.stringify(valid({ queueLifetimeDays: '7', routes: [route({ primary: { host: 'mx.example.com', port: '25' } })] })),
+    );
+    expect(config.queueLifetimeDays).toBe(7);
+    expect(config.routes[0]!.primary.port).toBe(25);
+  });
+
+  it('normalizes domains and recipient domains to lower case', () => {
+    const config = parseBackupMxConfig(
+      valid({ routes: [route({ domains: ['Example.COM'], recipients: ['Alice@EXAMPLE.com'] })] }),
+    );
+    expect(config.routes[0]!.domains).toEqual(['example.com']);
+    expect(config.routes[0]!.recipients).toEqual(['Alice@example.com']);
+  });
+
+  it('takes the region from the environment when the context has none', () => {
+    const { region: _omit, ...noRegion } = valid();
+    expect(parseBackupMxConfig(noRegion, { region: 'us-west-2' }).region).toBe('us-west-2');
+  });
+});
+
+describe('parseBackupMxConfig: rejections name the field and the value', () => {
+  it('bad port', () => {
+    expect(problemsOf(valid({ routes: [route({ primary: { host: 'mx.example.com', port: 'abc' } })] }))).toContain(
+      'backupMx.routes[0].primary.port: expected 1–65535, got "abc"',
+    );
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf(
+      valid({ egress: 'nat', routes: [route({ primary: { host: 'mx.example.com', port: 0, tls: 'tls' } })] }),
+    );
+    expect(problems).toEqual([
+      'backupMx.routes[0].primary.port: expected 1–65535, got 0',
+      'backupMx.routes[0].primary.tls: expected "none" | "opportunistic" | "required" | "verify", got "tls"',
+      'backupMx.egress: expected "none" | "vpc-nat", got "nat"',
+    ]);
+  });
+
+  it('missing context and invalid JSON', () => {
+    expect(problemsOf(undefined)[0]).toMatch(/^backupMx: missing/);
+    expect(problemsOf('{"routes": [')[0]).toMatch(/^backupMx: not valid JSON/);
+  });
+
+  it('no routes', () => {
+    expect(problemsOf(valid({ routes: [] }))).toEqual(['backupMx.routes: no routes; add at least one route']);
+  });
+
+  it('duplicate domains across routes, whatever their case', () => {
+    const problems = problemsOf(
+      valid({ routes: [route(), route({ name: 'other', domains: ['EXAMPLE.com'], primary: { host: 'mx2.example.net', port: 587 } })] }),
+    );
+    expect(problems).toEqual([
+      'backupMx.routes[1].domains[0]: "example.com" is already listed in routes[0] ("corp"); each domain belongs to one route',
+    ]);
+  });
+
+  it('duplicate route names', () => {
+    const problems = problemsOf(valid({ routes: [route(), route({ domains: ['example.net'] })] }));
+    expect(problems).toEqual(['backupMx.routes[1].name: "corp" is already used by routes[0]']);
+  });
+
+  it('invalid domain names and addresses', () => {
+    const problems = problemsOf(
+      valid({ alarmEmail: 'ops', routes: [route({ domains: ['exa mple.com', '-bad.com'], recipients: ['@example.com'] })] }),
+    );
+    expect(problems).toEqual([
+      'backupMx.routes[0].domains[0]: expected a domain name such as "example.com", got "exa mple.com"',
+      'backupMx.routes[0].domains[1]: expected a domain name such as "example.com", got "-bad.com"',
+      'backupMx.routes[0].recipients[0]: expected an e-mail address such as "alice@example.com", got "@example.com"',
+      'backupMx.alarmEmail: expected an e-mail address such as "alice@example.com", got "ops"',
+    ]);
+  });
+
+  it('recipients outside the route\'s domains', () => {
+    expect(problemsOf(valid({ routes: [route({ recipients: ['bob@example.net'] })] }))).toEqual([
+      'backupMx.routes[0].recipients[0]: "bob@example.net" is not in this route\'s domains (example.com)',
+    ]);
+  });
+
+  it('a primary that is an SES inbound endpoint (mail loop)', () => {
+    const problems = problemsOf(
+      valid({ routes: [route({ primary: { host: 'inbound-smtp.eu-west-1.amazonaws.com', port: 25 } })] }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^backupMx\.routes\[0\]\.primary\.host: "inbound-smtp\.eu-west-1\.amazonaws\.com" is an SES inbound endpoint.*loop/);
+  });
+
+  it('a region without SES receiving, from the context or from the environment', () => {
+    expect(problemsOf(valid({ region: 'ap-south-2' }))[0]).toMatch(
+      /^backupMx\.region: SES does not receive mail in "ap-south-2"; use one of us-east-1, /,
+    );
+    const { region: _omit, ...noRegion } = valid();
+    expect(problemsOf(noRegion, { region: 'af-south-1' })[0]).toContain('"af-south-1" (from the environment)');
+  });
+
+  it('no region at all asks for backupMx.region', () => {
+    const { region: _omit, ...noRegion } = valid();
+    expect(problemsOf(noRegion)).toEqual([
+      'backupMx.region: not set; set backupMx.region (e.g. "us-east-1") or the CDK_DEFAULT_REGION / AWS_REGION environment variable',
+    ]);
+  });
+
+  it('a queue lifetime beyond what the design supports', () => {
+    expect(problemsOf(valid({ queueLifetimeDays: 45 }))).toEqual([
+      `backupMx.queueLifetimeDays: expected 1–${MAX_QUEUE_LIFETIME_DAYS} (the longest queue lifetime backup-mx supports), got 45`,
+    ]);
+  });
+
+  it('probe interval, retry bounds and activation mode', () => {
+    expect(
+      problemsOf(valid({ probeIntervalSeconds: 5, ruleSet: { activation: 'adopt' } })),
+    ).toEqual([
+      'backupMx.probeIntervalSeconds: expected 10–60, got 5',
+      'backupMx.ruleSet.activation: expected "if-none-active" | "replace" | "never", got "adopt"',
+    ]);
+    expect(problemsOf(valid({ retry: { minBackoffSeconds: 900, maxBackoffSeconds: 60 } }))).toEqual([
+      'backupMx.retry.minBackoffSeconds: 900 is more than maxBackoffSeconds (60)',
+    ]);
+  });
+
+  it('unknown fields (typos) instead of ignoring them', () => {
+    expect(problemsOf(valid({ queueLifeTimeDays: 3 }))).toEqual(['backupMx: unknown field "queueLifeTimeDays"']);
+  });
+
+  it('shows the whole list in the error message', () => {
+    expect(() => parseBackupMxConfig(valid({ queueLifetimeDays: 'x', egress: 1 }))).toThrow(
+      /invalid backupMx context:\n  - backupMx\.queueLifetimeDays: .*\n  - backupMx\.egress: /,
+    );
+  });
+});
+
+describe('what a route\'s SES rule matches', () => {
+  it('the allow-list narrows only the domains it mentions', () => {
+    expect(ruleRecipients({ domains: ['a.com', 'b.com'], recipients: ['x@a.com'] })).toEqual(['x@a.com', 'b.com']);
+    expect(ruleRecipients({ domains: ['a.com', 'b.com'] })).toEqual(['a.com', 'b.com']);
+  });
+
+  it('rejects more entries than one SES rule takes', () => {
+    const recipients = Array.from({ length: MAX_RULE_RECIPIENTS }, (_, i) => `user${i}@example.com`);
+    const problems = problemsOf(valid({ routes: [route({ domains: ['example.com', 'example.net'], recipients })] }));
+    expect(problems).toEqual([
+      `backupMx.routes[0].recipients: ${MAX_RULE_RECIPIENTS + 1} addresses and domains, but an SES receipt rule takes at most ${MAX_RULE_RECIPIENTS}; split the route or list fewer addresses`,
+    ]);
+  });
+});
+
+describe('SES receiving regions and inbound hosts', () => {
+  it('keeps one list with the long-standing receiving regions', () => {
+    expect(SES_RECEIVING_REGIONS).toEqual(expect.arrayContaining(['us-east-1', 'us-west-2', 'eu-west-1']));
+  });
+
+  it('recognizes SES inbound hosts in any region and nothing else', () => {
+    expect(isSesInboundHost('inbound-smtp.us-east-1.amazonaws.com')).toBe(true);
+    expect(isSesInboundHost('INBOUND-SMTP.ap-southeast-2.amazonaws.com.')).toBe(true);
+    expect(isSesInboundHost('inbound-smtp-fips.us-east-1.amazonaws.com')).toBe(true);
+    expect(isSesInboundHost('mail.example.com')).toBe(false);
+    expect(isSesInboundHost('inbound-smtp.example.com')).toBe(false);
+  });
+});

@@ -1,0 +1,90 @@
+// Wires every use case to fakes, with one route, for scenario tests.
+import {
+  InMemoryDeadLetterStore,
+  InMemoryLedger,
+  InMemoryMailQueue,
+  InMemoryMessageIndex,
+  InMemoryMessageStore,
+  InMemoryRouteState,
+  ManualClock,
+  RecordingBounceMailer,
+  RecordingDeliveryLog,
+  RecordingDrainStarter,
+  RecordingMetrics,
+  RecordingSmtpTransportFactory,
+  ScriptedProbe,
+} from '../../../lambdas/adapters/fakes/index.js';
+import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
+import { DrainRoute } from '../../../lambdas/core/drain-route.js';
+import type { EngineDeps, EngineOptions } from '../../../lambdas/core/engine-types.js';
+import type { Route } from '../../../lambdas/core/model.js';
+import { ProbePrimaries } from '../../../lambdas/core/probe-primaries.js';
+import { SweepRoute } from '../../../lambdas/core/sweep-route.js';
+import { rawMessage, sesNotification, type SesNotificationOptions } from '../../support/ses-events.js';
+
+export const route: Route = {
+  name: 'main',
+  domains: ['example.com'],
+  primary: { host: 'mail.example.com', port: 2525, tls: 'opportunistic' },
+  queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/backup-mx-main',
+  bouncePolicy: 'dsn',
+};
+
+export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Partial<Route> = {}) {
+  const clock = new ManualClock('2026-01-05T10:00:00Z');
+  const theRoute: Route = { ...route, ...routeOverrides };
+  const queue = new InMemoryMailQueue(clock);
+  const deps = {
+    queues: () => queue,
+    store: new InMemoryMessageStore(),
+    ledger: new InMemoryLedger(),
+    index: new InMemoryMessageIndex(),
+    routeState: new InMemoryRouteState(),
+    deadLetters: new InMemoryDeadLetterStore(),
+    transports: new RecordingSmtpTransportFactory(),
+    bounces: new RecordingBounceMailer(),
+    log: new RecordingDeliveryLog(),
+    metrics: new RecordingMetrics(),
+    clock,
+    parse: parseSesNotification,
+  } satisfies EngineDeps;
+  const engineOptions: EngineOptions = { hostname: 'mx2.example.com', concurrency: 1, ...options };
+  const drain = new DrainRoute(deps, engineOptions);
+  const sweep = new SweepRoute(deps, engineOptions);
+  const probe = new ScriptedProbe();
+  const drains = new RecordingDrainStarter();
+
+  /** Stores the raw message and queues its notification, as SES + SNS would. */
+  async function arrive(opts: SesNotificationOptions & { raw?: string | Buffer } = {}) {
+    const messageId = opts.messageId ?? `msg${Math.random().toString(36).slice(2, 10)}`;
+    const recipients = opts.recipients ?? ['bob@example.com'];
+    const body = sesNotification({ timestamp: clock.now(), ...opts, messageId, recipients });
+    const key = `inbound/main/${messageId}`;
+    deps.store.put(key, opts.raw ?? rawMessage({ messageId, sender: opts.sender ?? 'alice@sender.example', to: recipients[0] }));
+    await queue.enqueue(body);
+    return { messageId, key, body };
+  }
+
+  return {
+    route: theRoute,
+    queue,
+    deps,
+    ...deps,
+    drain,
+    sweep,
+    probe,
+    drains,
+    arrive,
+    runDrain: (budgetSeconds = 600, owner = 'drain-1') => drain.run(theRoute, { owner, budgetSeconds }),
+    runSweep: (budgetSeconds = 600, owner = 'sweep-1') => sweep.run(theRoute, { owner, budgetSeconds }),
+    prober: (probeIntervalSeconds = 60) =>
+      new ProbePrimaries(
+        { routes: [theRoute], probe, routeState: deps.routeState, queues: () => queue, drains, metrics: deps.metrics, log: deps.log, clock, sleep: clock.sleep },
+        { probeIntervalSeconds },
+      ),
+    /** Marks the primary down as the probe would. */
+    async primaryDown() {
+      await deps.routeState.saveHealth({ route: theRoute.name, status: 'down', since: clock.now(), lastCheckAt: clock.now(), consecutiveFailures: 3, lastError: 'connect: ECONNREFUSED' });
+    },
+  };
+}

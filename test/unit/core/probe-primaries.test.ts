@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { harness } from './engine-harness.js';
+
+describe('ProbePrimaries', () => {
+  it('records an up primary and starts a drain at once when mail is waiting', async () => {
+    const h = harness();
+    await h.arrive();
+    h.probe.up('mail.example.com', 42);
+    const rounds = await h.prober().run();
+    expect(rounds[0]![0]!.started).toBe('deliver');
+    expect(h.drains.started).toEqual([{ route: 'main', mode: 'deliver' }]);
+    expect(await h.routeState.health('main')).toMatchObject({ status: 'up', latencyMs: 42, consecutiveFailures: 0, since: h.clock.now() });
+    expect(h.metrics.counts).toContainEqual({ name: 'PrimaryUp', value: 1, route: 'main' });
+    expect(h.probe.checks[0]).toEqual(h.route.primary);
+  });
+
+  it('starts no drain when the queue is empty', async () => {
+    const h = harness();
+    await h.prober().run();
+    expect(h.drains.started).toEqual([]);
+  });
+
+  it('tracks down transitions: since, consecutive failures, last error', async () => {
+    const h = harness();
+    h.probe.down('mail.example.com', 'EHLO: 421 4.3.2 shutting down');
+    await h.prober().run();
+    const downSince = h.clock.now();
+    h.clock.advance(60);
+    await h.prober().run();
+    expect(await h.routeState.health('main')).toMatchObject({ status: 'down', since: downSince, consecutiveFailures: 2, lastError: 'EHLO: 421 4.3.2 shutting down' });
+    h.clock.advance(60);
+    h.probe.up('mail.example.com');
+    await h.prober().run();
+    expect(await h.routeState.health('main')).toMatchObject({ status: 'up', since: h.clock.now(), consecutiveFailures: 0 });
+    expect((await h.routeState.health('main'))!.lastError).toBeUndefined();
+    expect(h.metrics.counts.filter((c) => c.name === 'PrimaryUp').map((c) => c.value)).toEqual([0, 0, 1]);
+  });
+
+  it('when down, starts a sweep at most once per interval', async () => {
+    const h = harness();
+    await h.arrive();
+    h.probe.down('mail.example.com');
+    await h.prober().run();
+    h.clock.advance(60);
+    await h.prober().run();
+    expect(h.drains.started).toEqual([{ route: 'main', mode: 'sweep' }]);
+    h.clock.advance(3600);
+    await h.prober().run();
+    expect(h.drains.started).toEqual([{ route: 'main', mode: 'sweep' }, { route: 'main', mode: 'sweep' }]);
+  });
+
+  it('a held route gets a sweep, never a drain', async () => {
+    const h = harness();
+    await h.arrive();
+    await h.routeState.setHold('main', { since: h.clock.now() });
+    await h.prober().run();
+    expect(h.drains.started).toEqual([{ route: 'main', mode: 'sweep' }]);
+  });
+
+  it('a probe that throws counts as down', async () => {
+    const h = harness();
+    h.probe.check = async () => {
+      throw new Error('socket hang up');
+    };
+    await h.prober().run();
+    expect(await h.routeState.health('main')).toMatchObject({ status: 'down', lastError: 'probe: socket hang up' });
+  });
+
+  it('loops inside one invocation when the interval is under a minute', async () => {
+    const h = harness();
+    const start = h.clock.now().getTime();
+    h.probe.then('mail.example.com', { ok: false, latencyMs: 1, error: 'connect: ECONNREFUSED' }, { ok: false, latencyMs: 1, error: 'connect: ECONNREFUSED' });
+    await h.arrive();
+    const rounds = await h.prober(15).run();
+    expect(rounds).toHaveLength(4);
+    expect(h.probe.checks).toHaveLength(4);
+    expect(h.clock.now().getTime() - start).toBe(45_000);
+    // down, down, then up: the drain starts in the third round, 30 s in
+    expect(rounds.map((r) => r[0]!.started)).toEqual(['sweep', undefined, 'deliver', 'deliver']);
+  });
+
+  it('one failing route does not stop the others', async () => {
+    const h = harness();
+    const other = { ...h.route, name: 'other', primary: { ...h.route.primary, host: 'mx.other.example' } };
+    const prober = new (await import('../../../lambdas/core/probe-primaries.js')).ProbePrimaries(
+      {
+        routes: [h.route, other],
+        probe: h.probe,
+        routeState: h.routeState,
+        queues: (r) => {
+          if (r.name === 'main') throw new Error('bad queue url');
+          return h.queue;
+        },
+        drains: h.drains,
+        metrics: h.metrics,
+        log: h.log,
+        clock: h.clock,
+        sleep: h.clock.sleep,
+      },
+      { probeIntervalSeconds: 60 },
+    );
+    await h.arrive();
+    const [round] = await prober.run();
+    expect(round!.find((r) => r.route === 'main')!.error).toBe('bad queue url');
+    expect(h.drains.started).toEqual([{ route: 'other', mode: 'deliver' }]);
+  });
+});

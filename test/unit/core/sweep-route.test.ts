@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { harness } from './engine-harness.js';
+
+describe('SweepRoute', () => {
+  it('does nothing while the primary is up and the route not held', async () => {
+    const h = harness();
+    await h.arrive();
+    expect((await h.runSweep()).stoppedBecause).toBe('primary-up');
+    expect(h.queue.all()[0]!.receiveCount).toBe(0);
+  });
+
+  it('while down: expires, re-enqueues, and makes the rest visible again without delivering', async () => {
+    const h = harness({ queueLifetimeSeconds: 20 * 86_400 });
+    const old = await h.arrive({ messageId: 'old', timestamp: new Date('2025-12-10T10:00:00Z') }); // 26 days: expired
+    const aging = await h.arrive({ messageId: 'aging' });
+    const fresh = await h.arrive({ messageId: 'fresh' });
+    // make "aging" look enqueued 13 days ago and "fresh" hidden by a backoff
+    h.clock.advance(13 * 86_400);
+    const entries = h.queue.all();
+    expect(entries).toHaveLength(3);
+    // re-enqueue "fresh" now so only "aging" is near retention
+    const [freshHandle] = (await h.queue.receive(10, 0)).filter((m) => m.body === fresh.body).map((m) => m.handle);
+    await h.queue.delete(freshHandle!);
+    await h.queue.enqueue(fresh.body);
+    // hide everything as a backoff would
+    for (const m of await h.queue.receive(10, 0)) await h.queue.defer(m.handle, 3000);
+    h.clock.advance(3001);
+    await h.primaryDown();
+
+    const summary = await h.runSweep();
+    // released: "fresh", and the new copy of "aging" (visible at once, so met again in this sweep)
+    expect(summary).toMatchObject({ mode: 'sweep', expired: 1, reenqueued: 1, released: 2, stoppedBecause: 'queue-empty' });
+    expect(h.transports.transactions).toHaveLength(0);
+    expect(h.bounces.sent).toHaveLength(1);
+    expect(h.ledger.stateOf(old.messageId, 'bob@example.com')).toBe('expired');
+    const left = h.queue.all();
+    expect(left.map((e) => e.body).sort()).toEqual([aging.body, fresh.body].sort());
+    expect(left.find((e) => e.body === aging.body)!.enqueuedAt).toEqual(h.clock.now());
+    // everything left is visible now, so a recovering primary drains at once
+    expect((await h.queue.depth()).visible).toBe(2);
+    expect(h.routeState.leases.size).toBe(0);
+  });
+
+  it('sweeps a held route even when the primary is up', async () => {
+    const h = harness();
+    await h.arrive({ timestamp: new Date('2025-12-01T00:00:00Z') });
+    await h.routeState.setHold('main', { since: h.clock.now() });
+    const summary = await h.runSweep();
+    expect(summary.expired).toBe(1);
+    expect(h.transports.transactions).toHaveLength(0);
+  });
+
+  it('dead-letters malformed notifications it meets', async () => {
+    const h = harness();
+    await h.primaryDown();
+    await h.queue.enqueue('not json');
+    const summary = await h.runSweep();
+    expect(summary.deadLettered).toBe(1);
+    expect((await h.deadLetters.list())[0]).toMatchObject({ reason: 'malformed-notification', detail: 'body is not JSON' });
+  });
+
+  it('is bounded by its message limit and releases what it held', async () => {
+    const h = harness({ sweepMaxMessages: 12 });
+    await h.primaryDown();
+    for (let i = 0; i < 30; i++) await h.arrive({ messageId: `m${i}` });
+    const summary = await h.runSweep();
+    expect(summary).toMatchObject({ stoppedBecause: 'message-limit', messages: 20, released: 20 });
+    expect((await h.queue.depth()).visible).toBe(30);
+  });
+
+  it('uses a short visibility while it holds messages', async () => {
+    const h = harness({ sweepVisibilitySeconds: 120 });
+    await h.primaryDown();
+    await h.arrive();
+    const receive = h.queue.receive.bind(h.queue);
+    const seen: (number | undefined)[] = [];
+    h.queue.receive = async (max, wait, visibility) => {
+      seen.push(visibility);
+      return receive(max, wait, visibility);
+    };
+    await h.runSweep();
+    expect(seen.every((v) => v === 120)).toBe(true);
+  });
+
+  it('stops when the primary comes back mid-sweep', async () => {
+    const h = harness();
+    await h.primaryDown();
+    for (let i = 0; i < 15; i++) await h.arrive({ messageId: `m${i}` });
+    const receive = h.queue.receive.bind(h.queue);
+    let calls = 0;
+    h.queue.receive = async (...args) => {
+      calls += 1;
+      if (calls === 1) await h.routeState.saveHealth({ route: 'main', status: 'up', since: h.clock.now(), lastCheckAt: h.clock.now(), consecutiveFailures: 0 });
+      return receive(...args);
+    };
+    const summary = await h.runSweep();
+    expect(summary).toMatchObject({ stoppedBecause: 'primary-up', messages: 10, released: 10 });
+  });
+});

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MalformedNotificationError, parseSesNotification, tryParseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
+import { sesNotification, sesNotificationObject, snsEnvelope } from '../../support/ses-events.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/ses/${name}`, import.meta.url), 'utf8');
+
+function reasonOf(body: string): string {
+  try {
+    parseSesNotification(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(MalformedNotificationError);
+    return (error as MalformedNotificationError).reason;
+  }
+  throw new Error('expected a MalformedNotificationError');
+}
+
+describe('parseSesNotification', () => {
+  it('reads the envelope, object location and verdicts of an S3 action notification', () => {
+    const message = parseSesNotification(fixture('received-s3.json'));
+    expect(message).toEqual({
+      messageId: 'o3vjlkk1c0hn0hq9rb1lq4bsm5t3nlu6icqvuqg1',
+      receivedAt: new Date('2026-01-05T09:58:11.413Z'),
+      sender: 'alice@sender.example',
+      recipients: ['bob@example.com'],
+      bucketName: 'backup-mx-mail-123456789012',
+      objectKey: 'inbound/main/o3vjlkk1c0hn0hq9rb1lq4bsm5t3nlu6icqvuqg1',
+      verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' },
+      subject: 'Quarterly numbers',
+    });
+  });
+
+  it('takes recipients from receipt.recipients, including ones only in the envelope (Bcc)', () => {
+    const message = parseSesNotification(fixture('bcc-recipients.json'));
+    expect(message.recipients).toEqual(['bob@example.com', 'carol@example.com', 'dave@example.com']);
+  });
+
+  it('keeps the null sender as an empty string', () => {
+    expect(parseSesNotification(fixture('null-sender.json')).sender).toBe('');
+    expect(parseSesNotification(sesNotification({ sender: '<>' })).sender).toBe('');
+    expect(parseSesNotification(sesNotification({ sender: '<alice@x.example>' })).sender).toBe('alice@x.example');
+  });
+
+  it('reads FAIL verdicts and a dmarcPolicy', () => {
+    expect(parseSesNotification(fixture('virus-fail.json')).verdicts).toMatchObject({ virus: 'FAIL', spam: 'FAIL' });
+    expect(parseSesNotification(fixture('dmarc-fail.json')).verdicts).toMatchObject({ spf: 'FAIL', dmarc: 'FAIL' });
+  });
+
+  it('accepts the notification inside an SNS envelope', () => {
+    expect(parseSesNotification(fixture('sns-envelope.json'))).toEqual(parseSesNotification(fixture('received-s3.json')));
+    const raw = sesNotification({ messageId: 'abc123', recipients: ['x@example.com'] });
+    expect(parseSesNotification(snsEnvelope(raw)).recipients).toEqual(['x@example.com']);
+  });
+
+  it('treats missing verdicts as DISABLED and unknown statuses as PROCESSING_FAILED', () => {
+    const object = sesNotificationObject();
+    delete object.receipt.dmarcVerdict;
+    object.receipt.spamVerdict = { status: 'SOMETHING_NEW' };
+    const message = parseSesNotification(JSON.stringify(object));
+    expect(message.verdicts.dmarc).toBe('DISABLED');
+    expect(message.verdicts.spam).toBe('PROCESSING_FAILED');
+  });
+
+  it('removes duplicate recipients and accepts processingTimeMillis as a string', () => {
+    const object = sesNotificationObject({ recipients: ['a@example.com', 'a@example.com', 'b@example.com'] });
+    object.receipt.processingTimeMillis = '222';
+    expect(parseSesNotification(JSON.stringify(object)).recipients).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('the factory round-trips through the parser', () => {
+    const body = sesNotification({ messageId: 'm1', sender: 's@a.example', recipients: ['r1@b.example', 'r2@b.example'], timestamp: '2026-02-01T00:00:00Z', verdicts: { spf: 'FAIL' } });
+    const message = parseSesNotification(body);
+    expect(message).toMatchObject({ messageId: 'm1', sender: 's@a.example', recipients: ['r1@b.example', 'r2@b.example'], objectKey: 'inbound/main/m1' });
+    expect(message.receivedAt.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    expect(message.verdicts.spf).toBe('FAIL');
+  });
+
+  describe('rejects with a reason', () => {
+    const cases: [string, () => string, RegExp][] = [
+      ['empty body', () => '', /empty/],
+      ['not JSON', () => 'Received: from x', /not JSON/],
+      ['SNS envelope with a broken message', () => JSON.stringify({ Type: 'Notification', Message: '{oops' }), /SNS Message is not JSON/],
+      ['a JSON array', () => '[1,2]', /.+/],
+      ['a Bounce notification', () => JSON.stringify({ ...sesNotificationObject(), notificationType: 'Bounce' }), /unknown notificationType "Bounce"/],
+      ['an SNS action (content inline, no object)', () => fixture('sns-action.json'), /receipt\.action\.type/],
+      ['no recipients', () => sesNotification({ recipients: [] }), /receipt\.recipients/],
+      ['a recipient with CRLF (SMTP injection)', () => sesNotification({ recipients: ['bob@example.com\r\nRCPT TO:<x@evil.example>'] }), /receipt\.recipients\.0/],
+      ['a sender with spaces', () => sesNotification({ sender: 'alice @x.example' }), /mail\.source/],
+      ['a message id with a slash', () => sesNotification({ messageId: '../etc/passwd' }), /mail\.messageId/],
+    ];
+    it.each(cases)('%s', (_name, body, reason) => {
+      expect(reasonOf(body())).toMatch(reason);
+    });
+
+    it('a bad timestamp in an otherwise valid notification', () => {
+      const object = sesNotificationObject();
+      object.mail.timestamp = 'not a date';
+      expect(reasonOf(JSON.stringify(object))).toMatch(/mail\.timestamp/);
+    });
+
+    it('no bucket in the action', () => {
+      const object = sesNotificationObject();
+      delete object.receipt.action.bucketName;
+      expect(reasonOf(JSON.stringify(object))).toMatch(/bucketName/);
+    });
+  });
+
+  it('tryParseSesNotification returns the error instead of throwing', () => {
+    const result = tryParseSesNotification('{}');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.name).toBe('MalformedNotificationError');
+    expect(tryParseSesNotification(fixture('received-s3.json')).ok).toBe(true);
+  });
+});
