@@ -1,7 +1,18 @@
-// Placeholder until the engine lands: checks its settings and does nothing else.
+// Accept Lambda: subscribed to every route topic. Indexes each message for
+// `mailq` and `status`; delivery never depends on it (SQS holds the mail), so a
+// failure here is reported and retried by SNS, never a loss.
+import type { SNSEvent } from 'aws-lambda';
+import { Engine } from '../app/engine.js';
 import { loadSettings } from '../config/settings.js';
 
-export const handler = async (): Promise<{ ok: boolean }> => {
-  loadSettings();
-  return { ok: true };
-};
+let engine: Engine | undefined;
+
+export function makeAcceptHandler(getEngine: () => Engine) {
+  return async (event: Pick<SNSEvent, 'Records'>) => {
+    const results = [];
+    for (const record of event.Records) results.push(await getEngine().accept(record.Sns.Message));
+    return { results };
+  };
+}
+
+export const handler = makeAcceptHandler(() => (engine ??= new Engine(loadSettings())));

@@ -6,9 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acceptFinding } from '../nag.js';
 
-/** Every object lives under this prefix: `mail/<route>/<messageId>`. */
-export const MAIL_PREFIX = 'mail/';
-export const routePrefix = (route: string) => `${MAIL_PREFIX}${route}/`;
+import { MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
+export { MAIL_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
 
 /** Objects outlive the longest queue lifetime by this much, for investigation and requeueing. */
 export const EXTRA_RETENTION_DAYS = 30;

@@ -8,6 +8,7 @@ import { provision, type Provisioned } from '../../../local/provision.js';
 import type { NotificationPublisher } from '../../../local/ses-standin/ports.js';
 import type { StandInRoute } from '../../../local/ses-standin/ses-standin.js';
 import { snsPublisher } from '../../../local/ses-standin/sns-publisher.js';
+import { routePrefix } from '../../../lambdas/config/mail-layout.js';
 
 export const ROUTE_DOMAINS: Record<string, string[]> = { main: ['example.com'], vip: ['vip.test'] };
 
@@ -35,7 +36,7 @@ export async function startLocalAws(dataDir?: string): Promise<LocalAws> {
       name: route.name,
       domains: ROUTE_DOMAINS[route.name],
       topicArn: route.topicArn,
-      objectKeyPrefix: `mail/${route.name}/`, // the stack's routePrefix
+      objectKeyPrefix: routePrefix(route.name),
     }));
     return {
       clients,

@@ -1,0 +1,217 @@
+// Wires the use cases to the real adapters from one Settings object. The
+// Lambda handlers and the local runner both build the engine here, so the
+// same code runs in AWS, on a laptop and in the end-to-end tests; only the
+// endpoints, the log and the drain starter differ.
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { DynamoDeadLetterStore } from '../adapters/aws/dynamo-dead-letter-store.js';
+import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
+import { DynamoMessageIndex } from '../adapters/aws/dynamo-message-index.js';
+import { DynamoRouteState } from '../adapters/aws/dynamo-route-state.js';
+import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
+import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
+import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
+import { S3MessageStore } from '../adapters/aws/s3-message-store.js';
+import { SecretsSmtpAuth } from '../adapters/aws/secrets-smtp-auth.js';
+import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
+import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
+import { parseSesNotification } from '../adapters/ses/ses-notification.js';
+import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
+import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
+import type { Settings } from '../config/settings.js';
+import { AcceptMessage } from '../core/accept-message.js';
+import { DrainRoute } from '../core/drain-route.js';
+import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
+import type { Route } from '../core/model.js';
+import type { Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
+import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
+import { SweepRoute } from '../core/sweep-route.js';
+
+/** What may be swapped when the engine runs outside Lambda (local runner, tests, benchmarks). */
+export interface EngineOverrides {
+  clients?: AwsClients;
+  log?: DeliveryLog;
+  metrics?: Metrics;
+  clock?: Clock;
+  /** How the probe starts a drain; by default a Lambda invoke, or in-process without a function name. */
+  drains?: DrainStarter;
+  transports?: SmtpTransportFactory;
+  probe?: PrimaryProbe;
+  sleep?: (ms: number) => Promise<void>;
+  /** Sessions open at once to one primary (default 2). */
+  maxConnections?: number;
+}
+
+export interface DrainEvent {
+  route: string;
+  mode?: DrainMode;
+}
+
+export class UnknownRouteError extends Error {
+  constructor(readonly route: string) {
+    super(`no route named "${route}" in ${'BACKUPMX_ROUTES'}`);
+    this.name = 'UnknownRouteError';
+  }
+}
+
+export class Engine {
+  readonly deps: EngineDeps;
+  readonly options: EngineOptions;
+  readonly clients: AwsClients;
+  private readonly queueByRoute = new Map<string, MailQueue>();
+
+  constructor(
+    readonly settings: Settings,
+    private readonly overrides: EngineOverrides = {},
+  ) {
+    const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+    this.clients = clients;
+    const { doc, sqs } = clients;
+    this.deps = {
+      queues: (route) => this.queue(route),
+      store: new S3MessageStore(clients.s3, settings.bucketName),
+      ledger: new DynamoLedger(doc, settings.tableName),
+      index: new DynamoMessageIndex(doc, settings.tableName),
+      routeState: new DynamoRouteState(doc, settings.tableName),
+      deadLetters: new DynamoDeadLetterStore(doc, settings.tableName, sqs, settings.deadLetterQueueUrl),
+      transports:
+        overrides.transports ??
+        new NodemailerTransportFactory({
+          clientName: settings.hostname,
+          socketTimeoutMs: settings.smtpTimeoutMs,
+          maxConnections: overrides.maxConnections ?? 2,
+          auth: new SecretsSmtpAuth(clients.secrets),
+        }),
+      bounces: new SesBounceMailer(clients.ses),
+      log: overrides.log ?? new PowertoolsDeliveryLog(),
+      metrics: overrides.metrics ?? new PowertoolsMetrics(),
+      clock: overrides.clock ?? { now: () => new Date() },
+      parse: parseSesNotification,
+    };
+    this.options = {
+      hostname: settings.hostname,
+      minBackoffSeconds: settings.minBackoffSeconds,
+      maxBackoffSeconds: settings.maxBackoffSeconds,
+      queueLifetimeSeconds: settings.queueLifetimeSeconds,
+      maxReceivedHeaders: settings.maxReceivedHeaders,
+    };
+  }
+
+  route(name: string): Route {
+    const route = this.settings.routes.find((r) => r.name === name);
+    if (!route) throw new UnknownRouteError(name);
+    return route;
+  }
+
+  queue(route: Route): MailQueue {
+    let queue = this.queueByRoute.get(route.name);
+    if (!queue) {
+      queue = new SqsMailQueue(this.clients.sqs, route.queueUrl);
+      this.queueByRoute.set(route.name, queue);
+    }
+    return queue;
+  }
+
+  /** One drain or sweep of one route. */
+  async drain(event: DrainEvent, run: RunOptions): Promise<DrainSummary> {
+    const route = this.route(event.route);
+    const useCase = event.mode === 'sweep' ? new SweepRoute(this.deps, this.options) : new DrainRoute(this.deps, this.options);
+    try {
+      return await useCase.run(route, run);
+    } finally {
+      await this.deps.metrics.flush();
+    }
+  }
+
+  /** One probe invocation: every route, as many rounds as the interval asks. */
+  async probe(drains: DrainStarter = this.defaultDrainStarter()) {
+    const { settings, overrides, deps } = this;
+    const probe =
+      overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs });
+    const useCase = new ProbePrimaries(
+      {
+        routes: settings.routes,
+        probe,
+        routeState: deps.routeState,
+        queues: deps.queues,
+        drains,
+        metrics: deps.metrics,
+        log: deps.log,
+        clock: deps.clock,
+        sleep: overrides.sleep ?? defaultSleep,
+      },
+      { probeIntervalSeconds: settings.probeIntervalSeconds },
+    );
+    try {
+      return await useCase.run();
+    } finally {
+      await deps.metrics.flush();
+    }
+  }
+
+  /** Indexes one notification for mailq/status; the route is found from its recipients. */
+  async accept(body: string) {
+    const { deps } = this;
+    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock });
+    return useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
+  }
+
+  private routeForNotification(body: string): string | undefined {
+    try {
+      const message = this.deps.parse(body);
+      const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+      const domains = new Set(message.recipients.map(domainOf));
+      return this.settings.routes.find((r) => r.domains.some((d) => domains.has(d.toLowerCase())))?.name;
+    } catch {
+      return undefined; // AcceptMessage reports the malformed notification itself
+    }
+  }
+
+  private defaultDrainStarter(): DrainStarter {
+    if (this.overrides.drains) return this.overrides.drains;
+    if (this.settings.drainFunctionName) return new LambdaDrainStarter(this.clients.lambda, this.settings.drainFunctionName);
+    return new InProcessDrainStarter(this);
+  }
+}
+
+/**
+ * Runs drains inside this process (local runner, tests): one at a time per
+ * route, a start while one runs is remembered and runs right after it.
+ */
+export class InProcessDrainStarter implements DrainStarter {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  readonly summaries: DrainSummary[] = [];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly budgetSeconds = 600,
+    private readonly onSummary: (summary: DrainSummary) => void = () => {},
+  ) {}
+
+  async start(route: string, mode: DrainMode = 'deliver'): Promise<void> {
+    if (this.running.has(route)) {
+      if (mode === 'deliver') this.again.add(route);
+      return;
+    }
+    const run = (async () => {
+      let next: DrainMode = mode;
+      do {
+        this.again.delete(route);
+        try {
+          const summary = await this.engine.drain({ route, mode: next }, { owner: `local-${process.pid}`, budgetSeconds: this.budgetSeconds });
+          this.summaries.push(summary);
+          this.onSummary(summary);
+        } catch (error) {
+          this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
+        }
+        next = 'deliver'; // only deliveries are re-requested while one runs
+      } while (this.again.has(route));
+    })().finally(() => this.running.delete(route));
+    this.running.set(route, run);
+  }
+
+  /** Resolves when every drain started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()]);
+  }
+}
