@@ -3,6 +3,7 @@
 // It lives in BACKUPMX_DATA_DIR, or in ./.backup-mx when no data dir is set.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Settings } from '../lambdas/config/settings.js';
 
 export interface RuntimeInfo {
   pid: number;
@@ -16,6 +17,8 @@ export interface RuntimeInfo {
   routes: { name: string; queueUrl: string; topicArn: string }[];
   /** The SES stand-in's SMTP port on 127.0.0.1. */
   smtpPort: number;
+  /** The engine settings the runner uses (what BACKUPMX_* would hold in Lambda). */
+  settings: Settings;
   /** The data directory in use, if any. */
   dataDir?: string;
 }
