@@ -57,7 +57,7 @@ export class BackupMxStack extends Stack {
       visibilityTimeout: DRAIN_TIMEOUT.plus(Duration.minutes(5)),
       sesRuleArnPattern: ruleArns,
     });
-    new InboundRules(this, 'Inbound', {
+    const inbound = new InboundRules(this, 'Inbound', {
       config,
       bucket: mail.bucket,
       channels: queues.channels,
@@ -96,6 +96,9 @@ export class BackupMxStack extends Stack {
     }
 
     this.addOutputs(mail, state, queues, monitoring, egress);
+    // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
+    new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
+    new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
   }
 
   private addOutputs(

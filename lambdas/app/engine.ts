@@ -22,7 +22,7 @@ import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { Route } from '../core/model.js';
-import type { Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
+import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
 
@@ -35,6 +35,8 @@ export interface EngineOverrides {
   /** How the probe starts a drain; by default a Lambda invoke, or in-process without a function name. */
   drains?: DrainStarter;
   transports?: SmtpTransportFactory;
+  /** Where DSNs go; SES SendRawEmail by default (the local runner keeps them on disk). */
+  bounces?: BounceMailer;
   probe?: PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 2). */
@@ -81,7 +83,7 @@ export class Engine {
           maxConnections: overrides.maxConnections ?? 2,
           auth: new SecretsSmtpAuth(clients.secrets),
         }),
-      bounces: new SesBounceMailer(clients.ses),
+      bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
       metrics: overrides.metrics ?? new PowertoolsMetrics(),
       clock: overrides.clock ?? { now: () => new Date() },

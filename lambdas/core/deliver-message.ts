@@ -10,7 +10,7 @@ import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { classifyReply, dsnStatus, formatReply } from './smtp-reply-classifier.js';
+import { classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
 
 export interface DeliveryContext {
   route: Route;
@@ -50,13 +50,13 @@ export class MessageDelivery {
     const previous = await ledger.outcomes(message.messageId);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
-      await this.outcomes.finish(queue, qm, message);
+      await this.outcomes.finish(route, queue, qm, message);
       return { connectionFailed: false };
     }
     const deadLetterAll = async (reason: 'virus' | 'object-missing' | 'loop-detected', detail: string) => {
       await this.outcomes.deadLetter(route, qm, message, reason, detail);
       await this.outcomes.recordAll(message, pending.map((recipient) => ({ recipient })), 'dead-lettered', previous, false);
-      await this.outcomes.finish(queue, qm, message);
+      await this.outcomes.finish(route, queue, qm, message);
       summary.deadLettered += pending.length;
     };
     if (mustQuarantine(message)) {
@@ -65,7 +65,7 @@ export class MessageDelivery {
     }
     if (this.retry.isExpired(message.receivedAt, clock.now())) {
       await this.outcomes.expire(route, qm, message, pending, previous);
-      await this.outcomes.finish(queue, qm, message);
+      await this.outcomes.finish(route, queue, qm, message);
       summary.expired += pending.length;
       return { connectionFailed: false };
     }
@@ -97,7 +97,8 @@ export class MessageDelivery {
     let result: TransactionResult;
     try {
       const transport = await ctx.transport();
-      result = await transport.send({ from: message.sender, to: pending }, prependToStream(trace, head.body));
+      const size = opened.size + Buffer.byteLength(trace, 'utf8');
+      result = await transport.send({ from: message.sender, to: pending, size }, prependToStream(trace, head.body));
     } catch (error) {
       head.body.destroy();
       const failure: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
@@ -125,18 +126,41 @@ export class MessageDelivery {
     const deferred: { recipient: string; attempts: number }[] = [];
     const bounced: { recipient: string; reply: SmtpReply }[] = [];
 
-    for (const recipient of pending) {
+    // Every reply of the transaction is written at once, right after it (one batch
+    // write where the ledger allows). A bounce's outcome waits for its notice below.
+    const entries = pending.map((recipient) => {
       const reply = replies.get(recipient) ?? { text: 'no reply recorded for this recipient', errorCode: 'ENOREPLY' };
       const state = classifyReply(reply);
       const attempts = (previous.get(recipient)?.attempts ?? 0) + 1;
-      if (state !== 'bounced') await ledger.record(message.messageId, { recipient, state, reply, attempts, updatedAt: at });
+      return {
+        recipient, state, reply, attempts,
+        outcome: state === 'bounced' ? undefined : { recipient, state, reply, attempts, updatedAt: at },
+        attempt: { messageId: message.messageId, recipient, at, relay, state, reply, delaySeconds },
+      };
+    });
+    if (ledger.recordAttempts) {
+      await ledger.recordAttempts(message.messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
+    } else {
+      for (const { outcome, attempt } of entries) {
+        if (outcome) await ledger.record(message.messageId, outcome);
+        await ledger.addAttempt(attempt);
+      }
+    }
+    for (const { recipient, state, reply, attempts } of entries) {
       if (state === 'deferred') deferred.push({ recipient, attempts });
       if (state === 'bounced') bounced.push({ recipient, reply });
-      await ledger.addAttempt({ messageId: message.messageId, recipient, at, relay, state, reply, delaySeconds });
       log.attempt({ messageId: message.messageId, recipient, relay, delaySeconds, dsn: dsnStatus(reply), status: state, reply: formatReply(reply), route: route.name });
       metrics.count(state === 'delivered' ? 'Delivered' : state === 'deferred' ? 'Deferred' : 'Bounced', 1, route.name);
       if (state === 'delivered') metrics.delay(delaySeconds, route.name);
       summary[state] += 1;
+    }
+    const misconfigured = result.replies.find((r) => isClientMisconfiguration(r.reply));
+    if (misconfigured) {
+      // The primary wants STARTTLS or AUTH the route does not give: every message
+      // would get the same answer, so defer this one and stop the route until an operator fixes it.
+      log.error("PRIMARY REFUSES US: it requires TLS or AUTH that this route is not configured for; check the route's primary.tls and authSecretName. Mail is deferred, not bounced.", {
+        route: route.name, relay, messageId: message.messageId, reply: formatReply(misconfigured.reply), tls: route.primary.tls, auth: route.primary.authSecretName !== undefined,
+      });
     }
     if (result.connectionFailed && result.afterData) {
       log.warn('connection lost after the final dot: the primary may have kept the message (possible duplicate)', { messageId: message.messageId, route: route.name });
@@ -159,13 +183,14 @@ export class MessageDelivery {
     }
 
     if (deferred.length === 0) {
-      await this.outcomes.finish(queue, qm, message);
+      await this.outcomes.finish(route, queue, qm, message);
     } else {
       const delay = result.connectionFailed
         ? Math.min(this.options.connectionFailureDelaySeconds ?? 60, this.retry.nextDelaySeconds(1, message.receivedAt, at))
         : this.retry.nextDelaySeconds(Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
       if ((await this.outcomes.postpone(queue, qm, delay)) === 'reenqueued') summary.reenqueued += 1;
     }
+    if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
     if (!result.connectionFailed) return { connectionFailed: false };
     return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };
   }

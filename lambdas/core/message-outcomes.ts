@@ -91,10 +91,10 @@ export class MessageOutcomes {
   }
 
   /** Every recipient is final: mark the index (best effort) and delete the queue entry. */
-  async finish(queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined): Promise<void> {
+  async finish(route: Route, queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined): Promise<void> {
     if (message) {
       try {
-        await this.deps.index.markDone(message.messageId, this.deps.clock.now());
+        await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now());
       } catch (error) {
         this.deps.log.warn('index markDone failed', { messageId: message.messageId, error: (error as Error).message });
       }

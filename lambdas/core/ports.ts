@@ -54,14 +54,24 @@ export interface MailQueue {
   depth(): Promise<{ visible: number; inFlight: number; delayed: number }>;
 }
 
-/** Where messages go when they can be neither delivered nor bounced. */
+/**
+ * Where messages go when they can be neither delivered nor bounced. Records
+ * are kept per message id and route: SES gives a message matched by two
+ * routes' rules the same id in both.
+ */
 export interface DeadLetterStore {
-  /** Records the dead letter (DynamoDB) and sends its notification to the DLQ. */
+  /**
+   * Records the dead letter (DynamoDB) and sends its notification to the DLQ.
+   * A second put for the same id and route overwrites the first.
+   */
   put(record: DeadLetterRecord): Promise<void>;
   list(route?: string): Promise<DeadLetterRecord[]>;
-  get(messageId: string): Promise<DeadLetterRecord | undefined>;
-  /** Forgets the record (after a requeue or delete). */
-  remove(messageId: string): Promise<void>;
+  /** Every route's record for this message id (usually one; [] if none). */
+  find(messageId: string): Promise<DeadLetterRecord[]>;
+  /** The record for `route`; with no route, the first of `find` (undefined if none). */
+  get(messageId: string, route?: string): Promise<DeadLetterRecord | undefined>;
+  /** Forgets the record for `route`, or every route's when omitted (after a requeue or delete). */
+  remove(messageId: string, route?: string): Promise<void>;
 }
 
 /** The per-recipient delivery ledger and attempt history (DynamoDB). */
@@ -72,6 +82,13 @@ export interface Ledger {
   record(messageId: string, outcome: RecipientOutcome): Promise<void>;
   /** Appends one attempt to the message's history. */
   addAttempt(attempt: AttemptRecord): Promise<void>;
+  /**
+   * The replies of one transaction at once: each entry's outcome (when given)
+   * and attempt, in as few writes as the store allows; resolves only when all
+   * are stored, rejects otherwise (some may be stored: writes are idempotent).
+   * Optional: without it the drain calls record and addAttempt per recipient.
+   */
+  recordAttempts?(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void>;
   attempts(messageId: string): Promise<AttemptRecord[]>;
 }
 
@@ -89,14 +106,28 @@ export interface MessageSummary {
   lastDeliveryAt?: Date;
 }
 
-/** Index of messages by route, so queues can be listed without draining them. */
+/**
+ * Index of messages by route, so queues can be listed without draining them.
+ * Summaries are kept per message id and route: SES gives a message matched by
+ * two routes' rules the same id in both, and each route has its own summary.
+ */
 export interface MessageIndex {
-  /** Records an accepted message; returns false if it was already indexed. */
+  /** Records an accepted message; returns false if it was already indexed for its route. */
   add(summary: MessageSummary): Promise<boolean>;
-  get(messageId: string): Promise<MessageSummary | undefined>;
-  markDone(messageId: string, at: Date): Promise<void>;
+  /** Every route's summary of this message id (usually one; [] if none). */
+  find(messageId: string): Promise<MessageSummary[]>;
+  /** The summary for `route`; with no route, the first of `find` (undefined if none). */
+  get(messageId: string, route?: string): Promise<MessageSummary | undefined>;
+  /**
+   * Marks the route's copy done (does nothing to a summary never indexed) and
+   * records `at` as the route's last finished message when it is the latest.
+   */
+  markDone(messageId: string, route: string, at: Date): Promise<void>;
+  /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */
+  lastDone(route: string): Promise<Date | undefined>;
   listQueued(route?: string): Promise<MessageSummary[]>;
-  remove(messageId: string): Promise<void>;
+  /** Removes the summary for `route`, or every route's when omitted. */
+  remove(messageId: string, route?: string): Promise<void>;
 }
 
 /** Primary health, drain leases and hold flags (DynamoDB). */
@@ -129,6 +160,8 @@ export interface Envelope {
   /** '' sends MAIL FROM:<>. */
   from: string;
   to: string[];
+  /** Message size in bytes as it will be sent (object + our Received header), for SIZE= (RFC 1870). */
+  size?: number;
 }
 
 /** Per-recipient result of one SMTP transaction. */

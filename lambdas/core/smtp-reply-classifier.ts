@@ -14,7 +14,24 @@ function enhancedParts(reply: SmtpReply): [number, number, number] | undefined {
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 
-/** Delivered (2xx), deferred (4xx, no reply, contradictory or odd replies) or bounced (5xx). */
+// The primary wants STARTTLS or AUTH that we did not give it (RFC 3207 530,
+// RFC 4954 530/535/538 and 5.7.8–5.7.11): the route's TLS mode or credentials
+// are wrong. That is our misconfiguration, not the recipient's: never bounce on it.
+const MISCONFIGURATION_CODES = new Set([530, 535, 538]);
+const MISCONFIGURATION_ENHANCED = new Set(['5.7.8', '5.7.9', '5.7.10', '5.7.11']);
+
+/** True when the reply says the primary needs TLS or AUTH the route is not set up to give. */
+export function isClientMisconfiguration(reply: SmtpReply): boolean {
+  if (reply.code === undefined || Math.floor(reply.code / 100) !== 5) return false;
+  if (MISCONFIGURATION_CODES.has(reply.code)) return true;
+  const enhanced = enhancedParts(reply);
+  return enhanced !== undefined && MISCONFIGURATION_ENHANCED.has(enhanced.join('.'));
+}
+
+/**
+ * Delivered (2xx), deferred (4xx, no reply, contradictory or odd replies, and
+ * 5xx that blame our TLS/AUTH setup) or bounced (other 5xx).
+ */
 export function classifyReply(reply: SmtpReply): Disposition {
   const code = reply.code;
   if (code === undefined || !Number.isInteger(code)) return 'deferred';
@@ -22,6 +39,7 @@ export function classifyReply(reply: SmtpReply): Disposition {
   const enhanced = enhancedParts(reply);
   if (klass === 2) return enhanced && enhanced[0] !== 2 ? 'deferred' : 'delivered';
   if (klass !== 5) return 'deferred'; // 4xx, and garbage (1xx, 3xx, 6xx+): try again later
+  if (isClientMisconfiguration(reply)) return 'deferred';
   if (!enhanced) return code === 552 && /too many recipients/i.test(reply.text) ? 'deferred' : 'bounced';
   if (enhanced[0] !== 5) return 'deferred';
   if (enhanced[1] === 2 && enhanced[2] === 2) return 'deferred'; // mailbox full

@@ -98,7 +98,7 @@ export class SweepRoute {
       const previous = await this.deps.ledger.outcomes(message.messageId);
       const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
       if (pending.length > 0) await this.outcomes.expire(route, qm, message, pending, previous);
-      await this.outcomes.finish(queue, qm, message);
+      await this.outcomes.finish(route, queue, qm, message);
       summary.expired += pending.length;
       return false;
     }

@@ -37,7 +37,10 @@ export function deadLetterStoreContract(
       const dead = record();
       await subject.put(dead);
       expect(await subject.get(dead.messageId)).toEqual(dead);
+      expect(await subject.get(dead.messageId, route)).toEqual(dead);
+      expect(await subject.get(dead.messageId, uniqueId('route'))).toBeUndefined();
       expect(await subject.get(uniqueId('none'))).toBeUndefined();
+      expect(await subject.find(uniqueId('none'))).toEqual([]);
     });
 
     it('lists by route, and every route without one', async () => {
@@ -78,6 +81,27 @@ export function deadLetterStoreContract(
       await subject.remove(dead.messageId);
       expect(await subject.get(dead.messageId)).toBeUndefined();
       expect(await subject.list(route)).toEqual([]);
+    });
+
+    // SES gives a message whose recipients match two routes' rules the same id in both.
+    it('keeps one record per route for the same message id', async () => {
+      const other = `${route}-z`; // sorts after `route`
+      const mine = record();
+      const theirs = record({ messageId: mine.messageId, route: other, reason: 'bounced', detail: '550 5.1.1 no such user' });
+      await subject.put(mine);
+      await subject.put(theirs);
+      expect(await subject.get(mine.messageId, route)).toEqual(mine);
+      expect(await subject.get(mine.messageId, other)).toEqual(theirs);
+      expect(await subject.find(mine.messageId)).toEqual([mine, theirs]);
+      expect(await subject.get(mine.messageId)).toEqual(mine);
+      expect(await subject.list(route)).toEqual([mine]);
+      expect(await subject.list(other)).toEqual([theirs]);
+
+      await subject.remove(mine.messageId, route);
+      expect(await subject.find(mine.messageId)).toEqual([theirs]);
+      await subject.put(mine);
+      await subject.remove(mine.messageId);
+      expect(await subject.find(mine.messageId)).toEqual([]);
     });
   });
 }

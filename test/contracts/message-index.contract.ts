@@ -52,7 +52,10 @@ export function messageIndexContract(make: () => Promise<{ subject: MessageIndex
     });
 
     it('returns undefined for an unknown message', async () => {
-      expect(await subject.get(uniqueId('none'))).toBeUndefined();
+      const id = uniqueId('none');
+      expect(await subject.get(id)).toBeUndefined();
+      expect(await subject.get(id, route)).toBeUndefined();
+      expect(await subject.find(id)).toEqual([]);
     });
 
     it('lists a route’s queued messages oldest first, and all routes without one', async () => {
@@ -72,15 +75,27 @@ export function messageIndexContract(make: () => Promise<{ subject: MessageIndex
       const message = summary();
       await subject.add(message);
       const at = new Date('2026-01-05T10:07:00.000Z');
-      await subject.markDone(message.messageId, at);
+      await subject.markDone(message.messageId, route, at);
       expect(await subject.get(message.messageId)).toEqual({ ...message, state: 'done', lastDeliveryAt: at });
       expect(ids(await subject.listQueued(route))).not.toContain(message.messageId);
       expect(ids(await subject.listQueued())).not.toContain(message.messageId);
     });
 
+    it('remembers when each route last finished a message, moving forward only', async () => {
+      expect(await subject.lastDone(route)).toBeUndefined();
+      const later = new Date('2026-01-05T10:09:00.000Z');
+      await subject.add(summary());
+      await subject.markDone(uniqueId('never'), route, new Date('2026-01-05T10:01:00.000Z'));
+      expect(await subject.lastDone(route)).toEqual(new Date('2026-01-05T10:01:00.000Z'));
+      await subject.markDone(uniqueId('never'), route, later);
+      await subject.markDone(uniqueId('never'), route, new Date('2026-01-05T10:05:00.000Z'));
+      expect(await subject.lastDone(route)).toEqual(later);
+      expect(await subject.lastDone(uniqueId('route'))).toBeUndefined();
+    });
+
     it('ignores markDone for a message it never indexed', async () => {
       const id = uniqueId('never');
-      await expect(subject.markDone(id, new Date())).resolves.toBeUndefined();
+      await expect(subject.markDone(id, route, new Date())).resolves.toBeUndefined();
       expect(await subject.get(id)).toBeUndefined();
     });
 
@@ -92,6 +107,52 @@ export function messageIndexContract(make: () => Promise<{ subject: MessageIndex
       expect(ids(await subject.listQueued(route))).toEqual([]);
       // and it can be indexed afresh
       expect(await subject.add(message)).toBe(true);
+    });
+
+    // SES gives a message whose recipients match two routes' rules the same id in both.
+    describe('the same message id in two routes', () => {
+      const twoRoutes = () => {
+        const other = `${route}-z`; // sorts after `route`
+        const first = summary({ recipients: ['bob@example.com'] });
+        const second = { ...first, route: other, recipients: ['dan@example.net'], subject: 'same message' };
+        return { other, first, second };
+      };
+
+      it('keeps both summaries, each listed in its own route', async () => {
+        const { other, first, second } = twoRoutes();
+        expect(await subject.add(first)).toBe(true);
+        expect(await subject.add(second)).toBe(true);
+        expect(await subject.add(second)).toBe(false);
+        expect(await subject.get(first.messageId, route)).toEqual(first);
+        expect(await subject.get(first.messageId, other)).toEqual(second);
+        expect(await subject.find(first.messageId)).toEqual([first, second]);
+        expect(await subject.get(first.messageId)).toEqual(first);
+        expect(await subject.listQueued(route)).toEqual([first]);
+        expect(await subject.listQueued(other)).toEqual([second]);
+      });
+
+      it('marks one route done without touching the other', async () => {
+        const { other, first, second } = twoRoutes();
+        await subject.add(first);
+        await subject.add(second);
+        const at = new Date('2026-01-05T10:07:00.000Z');
+        await subject.markDone(first.messageId, route, at);
+        expect(await subject.get(first.messageId, route)).toEqual({ ...first, state: 'done', lastDeliveryAt: at });
+        expect(await subject.get(first.messageId, other)).toEqual(second);
+        expect(ids(await subject.listQueued(other))).toEqual([first.messageId]);
+      });
+
+      it('removes one route’s summary, or every route’s when no route is given', async () => {
+        const { other, first, second } = twoRoutes();
+        await subject.add(first);
+        await subject.add(second);
+        await subject.remove(first.messageId, other);
+        expect(await subject.find(first.messageId)).toEqual([first]);
+        await subject.add(second);
+        await subject.remove(first.messageId);
+        expect(await subject.find(first.messageId)).toEqual([]);
+        expect(await subject.get(first.messageId)).toBeUndefined();
+      });
     });
   });
 }

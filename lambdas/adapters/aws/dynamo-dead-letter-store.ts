@@ -1,5 +1,6 @@
-// Dead letters: a record in DynamoDB (`msg#<id>` / `dead`, listed per route by
-// the byRoute index) and the notification on the DLQ, whose depth alarm tells
+// Dead letters: a record in DynamoDB (`msg#<id>` / `dead#<route>`, listed per
+// route by the byRoute index; keyed by route too because SES gives a message
+// matched by two routes the same id in both) and the notification on the DLQ, whose depth alarm tells
 // a person. The record is written first; if the DLQ send then fails, the error
 // surfaces and the caller leaves the message on its queue to try again (the
 // put is an idempotent overwrite).
@@ -8,7 +9,7 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import type { DeadLetterReason, DeadLetterRecord } from '../../core/model.js';
 import type { DeadLetterStore } from '../../core/ports.js';
 import { isAwsError } from './aws-errors.js';
-import { deadIndexKey, GSI, key, messageKey, SORT } from './dynamo-keys.js';
+import { deadIndexKey, deadSort, GSI, key, messageKey, PK, SK, SORT } from './dynamo-keys.js';
 import { optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
 
 export class DynamoDeadLetterStore implements DeadLetterStore {
@@ -24,7 +25,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...key(messageKey(record.messageId), SORT.dead),
+          ...key(messageKey(record.messageId), deadSort(record.route)),
           messageId: record.messageId,
           route: record.route,
           reason: record.reason,
@@ -60,16 +61,34 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     return items.map(toRecord).sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
-  async get(messageId: string): Promise<DeadLetterRecord | undefined> {
+  async find(messageId: string): Promise<DeadLetterRecord[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :dead)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': messageKey(messageId), ':dead': SORT.deadPrefix },
+      ConsistentRead: true,
+    });
+    return items.map(toRecord);
+  }
+
+  async get(messageId: string, route?: string): Promise<DeadLetterRecord | undefined> {
+    if (route === undefined) return (await this.find(messageId))[0];
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), SORT.dead), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), deadSort(route)), ConsistentRead: true }),
     );
     return Item ? toRecord(Item) : undefined;
   }
 
-  /** Forgets the record. The DLQ copy is left for whoever empties the DLQ. */
-  async remove(messageId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), SORT.dead) }));
+  /** Forgets the record(s). The DLQ copy is left for whoever empties the DLQ. */
+  async remove(messageId: string, route?: string): Promise<void> {
+    const sorts =
+      route === undefined
+        ? (await this.find(messageId)).map((record) => deadSort(record.route))
+        : [deadSort(route)];
+    for (const sort of sorts) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), sort) }));
+    }
   }
 
   private async sendToQueue(record: DeadLetterRecord): Promise<void> {

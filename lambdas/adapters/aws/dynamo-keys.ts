@@ -1,7 +1,10 @@
 // The item keys of the one state table, as decided for every adapter (see
 // shared-decisions): route items under `route#<name>`, message items under
 // `msg#<messageId>`, with the sparse `byRoute` index listing queued messages
-// and dead letters per route.
+// and dead letters per route. SES gives one message the same id in every route
+// whose rule matched some of its recipients, so the summary and the dead letter
+// are keyed by route too (`meta#<route>`, `dead#<route>`); ledger rows need not
+// be, since routes never share a recipient domain.
 import { TABLE_LAYOUT } from '../../config/table-layout.js';
 
 export const PK = TABLE_LAYOUT.partitionKey;
@@ -20,12 +23,17 @@ export const SORT = {
   lease: 'lease',
   hold: 'hold',
   sweep: 'sweep',
-  meta: 'meta',
-  dead: 'dead',
+  /** When the route last finished a message (MessageIndex.markDone). */
+  lastDone: 'done',
+  metaPrefix: 'meta#',
+  deadPrefix: 'dead#',
   recipientPrefix: 'rcpt#',
   attemptPrefix: 'attempt#',
 } as const;
 
+export const metaSort = (route: string) => `${SORT.metaPrefix}${route}`;
+/** A dead letter whose notification could not be parsed has no route: `dead#`. */
+export const deadSort = (route: string | undefined) => `${SORT.deadPrefix}${route ?? ''}`;
 export const recipientSort = (address: string) => `${SORT.recipientPrefix}${address}`;
 export const attemptSort = (at: Date, address: string) => `${SORT.attemptPrefix}${at.toISOString()}#${address}`;
 

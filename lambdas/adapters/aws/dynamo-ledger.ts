@@ -2,7 +2,7 @@
 // `rcpt#<address>` holds the latest outcome, `attempt#<ISO>#<address>` one try.
 // Items get their TTL when the whole message is done (DynamoMessageIndex.markDone),
 // never earlier: a delivered recipient's row must outlive the retries of the others.
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
 import { attemptSort, messageKey, PK, recipientSort, SK, SORT } from './dynamo-keys.js';
@@ -32,40 +32,36 @@ export class DynamoLedger implements Ledger {
   }
 
   async record(messageId: string, outcome: RecipientOutcome): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          [PK]: messageKey(messageId),
-          [SK]: recipientSort(outcome.recipient),
-          messageId,
-          recipient: outcome.recipient,
-          state: outcome.state,
-          reply: outcome.reply ? { ...outcome.reply } : undefined,
-          attempts: outcome.attempts,
-          updatedAt: outcome.updatedAt.toISOString(),
-        },
-      }),
-    );
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: outcomeItem(messageId, outcome) }));
   }
 
   async addAttempt(attempt: AttemptRecord): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          [PK]: messageKey(attempt.messageId),
-          [SK]: attemptSort(attempt.at, attempt.recipient),
-          messageId: attempt.messageId,
-          recipient: attempt.recipient,
-          at: attempt.at.toISOString(),
-          relay: attempt.relay,
-          state: attempt.state,
-          reply: { ...attempt.reply },
-          delaySeconds: attempt.delaySeconds,
-        },
-      }),
-    );
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: attemptItem(attempt) }));
+  }
+
+  /** One BatchWriteItem per 25 items (outcomes and attempts together); unprocessed items are retried. */
+  async recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void> {
+    // A batch may not name one key twice: the last write for a key wins, as it would with Puts in order.
+    const items = new Map<string, Item>();
+    for (const { outcome, attempt } of entries) {
+      for (const item of [outcome && outcomeItem(messageId, outcome), attemptItem(attempt)]) {
+        if (item) items.set(`${String(item[SK])}`, item);
+      }
+    }
+    const all = [...items.values()];
+    for (let i = 0; i < all.length; i += BATCH_WRITE_MAX) await this.batchPut(all.slice(i, i + BATCH_WRITE_MAX));
+  }
+
+  private async batchPut(items: Item[]): Promise<void> {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let round = 0; requests.length > 0; round++) {
+      if (round > 0) {
+        if (round > BATCH_RETRIES) throw new LedgerWriteError(requests.length);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round)));
+      }
+      const { UnprocessedItems } = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+    }
   }
 
   async attempts(messageId: string): Promise<AttemptRecord[]> {
@@ -91,6 +87,44 @@ export class DynamoLedger implements Ledger {
       ConsistentRead: true,
     });
   }
+}
+
+const BATCH_WRITE_MAX = 25;
+const BATCH_RETRIES = 5;
+
+/** DynamoDB kept leaving some ledger items unprocessed (throttling): the batch is left for a retry. */
+export class LedgerWriteError extends Error {
+  constructor(readonly unprocessed: number) {
+    super(`ledger batch write: ${unprocessed} items still unprocessed after ${BATCH_RETRIES} retries`);
+    this.name = 'LedgerWriteError';
+  }
+}
+
+function outcomeItem(messageId: string, outcome: RecipientOutcome): Item {
+  return {
+    [PK]: messageKey(messageId),
+    [SK]: recipientSort(outcome.recipient),
+    messageId,
+    recipient: outcome.recipient,
+    state: outcome.state,
+    reply: outcome.reply ? { ...outcome.reply } : undefined,
+    attempts: outcome.attempts,
+    updatedAt: outcome.updatedAt.toISOString(),
+  };
+}
+
+function attemptItem(attempt: AttemptRecord): Item {
+  return {
+    [PK]: messageKey(attempt.messageId),
+    [SK]: attemptSort(attempt.at, attempt.recipient),
+    messageId: attempt.messageId,
+    recipient: attempt.recipient,
+    at: attempt.at.toISOString(),
+    relay: attempt.relay,
+    state: attempt.state,
+    reply: { ...attempt.reply },
+    delaySeconds: attempt.delaySeconds,
+  };
 }
 
 function toReply(value: unknown): SmtpReply | undefined {

@@ -1,6 +1,7 @@
-// MessageSummary items (`msg#<id>` / `meta`). While a message is queued its
-// item carries the sparse index keys `queued#<route>` / receivedAt, so
-// `mailq` lists a route's queue with one Query and no Scan of the table.
+// MessageSummary items (`msg#<id>` / `meta#<route>`: one per route, since SES
+// gives a message matched by two routes the same id in both). While a message
+// is queued its item carries the sparse index keys `queued#<route>` /
+// receivedAt, so `mailq` lists a route's queue with one Query and no Scan.
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { MessageIndex, MessageSummary } from '../../core/ports.js';
 import { isAwsError } from './aws-errors.js';
-import { expiresAtFor, GSI, key, messageKey, PK, queuedIndexKey, SK, SORT, TTL } from './dynamo-keys.js';
+import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalDate, optionalNumber, optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
@@ -30,7 +31,7 @@ export class DynamoMessageIndex implements MessageIndex {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(messageKey(summary.messageId), SORT.meta),
+            ...key(messageKey(summary.messageId), metaSort(summary.route)),
             messageId: summary.messageId,
             route: summary.route,
             sender: summary.sender,
@@ -55,25 +56,39 @@ export class DynamoMessageIndex implements MessageIndex {
     }
   }
 
-  async get(messageId: string): Promise<MessageSummary | undefined> {
+  async find(messageId: string): Promise<MessageSummary[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :meta)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': messageKey(messageId), ':meta': SORT.metaPrefix },
+      ConsistentRead: true,
+    });
+    return items.map(toSummary);
+  }
+
+  async get(messageId: string, route?: string): Promise<MessageSummary | undefined> {
+    if (route === undefined) return (await this.find(messageId))[0];
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), SORT.meta), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), metaSort(route)), ConsistentRead: true }),
     );
     return Item ? toSummary(Item) : undefined;
   }
 
   /**
-   * Marks the message done and starts the 30-day countdown (TTL) on all its
-   * items: summary, ledger rows and attempts. The dead-letter record, if any,
-   * has no TTL: it stays until an operator deals with it.
+   * Marks the route's copy done and starts the 30-day countdown (TTL) on its
+   * items: summary, and the ledger rows and attempts of its recipients (all of
+   * them when it was never indexed). Dead-letter records get no TTL: they stay
+   * until an operator deals with them.
    */
-  async markDone(messageId: string, at: Date): Promise<void> {
+  async markDone(messageId: string, route: string, at: Date): Promise<void> {
     const expiresAt = expiresAtFor(at);
+    let recipients: string[] | undefined;
     try {
-      await this.doc.send(
+      const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key(messageKey(messageId), SORT.meta),
+          Key: key(messageKey(messageId), metaSort(route)),
           UpdateExpression: 'SET #state = :done, #last = :at, #ttl = :ttl REMOVE #gpk, #gsk',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: {
@@ -85,13 +100,41 @@ export class DynamoMessageIndex implements MessageIndex {
             '#gsk': GSI.sortKey,
           },
           ExpressionAttributeValues: { ':done': 'done', ':at': at.toISOString(), ':ttl': expiresAt },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      recipients = Array.isArray(Attributes?.recipients) ? Attributes.recipients.map(String) : undefined;
     } catch (error) {
       // Never indexed (the accept step failed): the ledger rows still get their TTL below.
       if (!isAwsError(error, CONDITION_FAILED)) throw error;
     }
-    await this.expireMessageItems(messageId, expiresAt);
+    await this.recordLastDone(route, at);
+    await this.expireMessageItems(messageId, expiresAt, recipients);
+  }
+
+  async lastDone(route: string): Promise<Date | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key(routeKey(route), SORT.lastDone), ConsistentRead: true }),
+    );
+    return optionalDate(Item?.at);
+  }
+
+  /** `route#<name>` / `done`: moves forward only, so concurrent drains never set it back. */
+  private async recordLastDone(route: string, at: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(routeKey(route), SORT.lastDone),
+          UpdateExpression: 'SET #at = :at',
+          ConditionExpression: 'attribute_not_exists(#at) OR #at < :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    }
   }
 
   async listQueued(route?: string): Promise<MessageSummary[]> {
@@ -116,12 +159,19 @@ export class DynamoMessageIndex implements MessageIndex {
     return items.map(toSummary).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
   }
 
-  async remove(messageId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), SORT.meta) }));
+  async remove(messageId: string, route?: string): Promise<void> {
+    const routes = route === undefined ? (await this.find(messageId)).map((s) => s.route) : [route];
+    for (const name of routes) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), metaSort(name)) }));
+    }
   }
 
-  /** Rewrites the message's ledger and attempt items with a TTL, 25 per batch. */
-  private async expireMessageItems(messageId: string, expiresAt: number): Promise<void> {
+  /**
+   * Rewrites the message's ledger and attempt items with a TTL, 25 per batch:
+   * only those of `recipients` when given (another route's copy of the same
+   * message may still be queued).
+   */
+  private async expireMessageItems(messageId: string, expiresAt: number, recipients?: string[]): Promise<void> {
     const items = await queryAll(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
@@ -129,7 +179,12 @@ export class DynamoMessageIndex implements MessageIndex {
       ExpressionAttributeValues: { ':pk': messageKey(messageId) },
       ConsistentRead: true,
     });
-    const toExpire = items.filter((item) => item[SK] !== SORT.meta && item[SK] !== SORT.dead && item[TTL] !== expiresAt);
+    const ours = (item: Item) => recipients === undefined || recipients.includes(String(item.recipient));
+    const toExpire = items.filter((item) => {
+      const sk = String(item[SK]);
+      const ledgerRow = sk.startsWith(SORT.recipientPrefix) || sk.startsWith(SORT.attemptPrefix);
+      return ledgerRow && ours(item) && item[TTL] !== expiresAt;
+    });
     for (let start = 0; start < toExpire.length; start += 25) {
       let requests = toExpire.slice(start, start + 25).map((item) => ({ PutRequest: { Item: { ...item, [TTL]: expiresAt } } }));
       for (let tries = 0; requests.length > 0; tries++) {

@@ -28,6 +28,14 @@ export class InMemoryLedger implements Ledger {
     this.history.push(structuredClone(attempt));
   }
 
+  /** Same as record + addAttempt per entry, in order (failNext applies as for those). */
+  async recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void> {
+    for (const { outcome, attempt } of entries) {
+      if (outcome) await this.record(messageId, outcome);
+      await this.addAttempt(attempt);
+    }
+  }
+
   async attempts(messageId: string): Promise<AttemptRecord[]> {
     return this.history
       .filter((a) => a.messageId === messageId)

@@ -1,28 +1,50 @@
-// Message summaries by id, listed by route like the byRoute index.
+// Message summaries by id and route (like the table's `meta#<route>` key),
+// listed by route like the byRoute index.
 import type { MessageIndex, MessageSummary } from '../../core/ports.js';
+
+const keyOf = (messageId: string, route: string) => `${messageId}\n${route}`;
+// DynamoDB orders sort keys by their bytes, not by locale.
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class InMemoryMessageIndex implements MessageIndex {
   private readonly summaries = new Map<string, MessageSummary>();
+  private readonly lastDoneByRoute = new Map<string, Date>();
   failNext?: Error;
 
   async add(summary: MessageSummary): Promise<boolean> {
     this.throwIfFailing();
-    if (this.summaries.has(summary.messageId)) return false;
-    this.summaries.set(summary.messageId, structuredClone(summary));
+    const key = keyOf(summary.messageId, summary.route);
+    if (this.summaries.has(key)) return false;
+    this.summaries.set(key, structuredClone(summary));
     return true;
   }
 
-  async get(messageId: string): Promise<MessageSummary | undefined> {
-    const found = this.summaries.get(messageId);
+  async find(messageId: string): Promise<MessageSummary[]> {
+    return [...this.summaries.values()]
+      .filter((s) => s.messageId === messageId)
+      .sort((a, b) => byteOrder(a.route, b.route))
+      .map((s) => structuredClone(s));
+  }
+
+  async get(messageId: string, route?: string): Promise<MessageSummary | undefined> {
+    if (route === undefined) return (await this.find(messageId))[0];
+    const found = this.summaries.get(keyOf(messageId, route));
     return found && structuredClone(found);
   }
 
-  async markDone(messageId: string, at: Date): Promise<void> {
+  async markDone(messageId: string, route: string, at: Date): Promise<void> {
     this.throwIfFailing();
-    const found = this.summaries.get(messageId);
+    const last = this.lastDoneByRoute.get(route);
+    if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
+    const found = this.summaries.get(keyOf(messageId, route));
     if (!found) return;
     found.state = 'done';
     found.lastDeliveryAt = new Date(at);
+  }
+
+  async lastDone(route: string): Promise<Date | undefined> {
+    const last = this.lastDoneByRoute.get(route);
+    return last && new Date(last);
   }
 
   async listQueued(route?: string): Promise<MessageSummary[]> {
@@ -32,8 +54,10 @@ export class InMemoryMessageIndex implements MessageIndex {
       .map((s) => structuredClone(s));
   }
 
-  async remove(messageId: string): Promise<void> {
-    this.summaries.delete(messageId);
+  async remove(messageId: string, route?: string): Promise<void> {
+    for (const summary of await this.find(messageId)) {
+      if (route === undefined || summary.route === route) this.summaries.delete(keyOf(messageId, summary.route));
+    }
   }
 
   private throwIfFailing(): void {

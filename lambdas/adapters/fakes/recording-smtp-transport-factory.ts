@@ -8,6 +8,8 @@ import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult }
 export interface RecordedTransaction {
   primary: PrimaryServer;
   envelope: Envelope;
+  /** The SIZE the drain declared (Envelope.size), if any. */
+  size?: number;
   /** The bytes read from the content stream (empty when the session failed before DATA). */
   bytes: Buffer;
   result: TransactionResult;
@@ -74,7 +76,7 @@ export class RecordingSmtpTransportFactory implements SmtpTransportFactory {
         replies: envelope.to.map((recipient) => ({ recipient, reply: this.replies.get(recipient)?.shift() ?? OK_REPLY })),
       };
     }
-    this.transactions.push({ primary, envelope: { from: envelope.from, to: [...envelope.to] }, bytes, result });
+    this.transactions.push({ primary, envelope: { from: envelope.from, to: [...envelope.to] }, size: envelope.size, bytes, result });
     return result;
   }
 }

@@ -47,8 +47,8 @@ export interface SmtpCredentialSource {
   credentials(secretName: string): Promise<SmtpCredentials>;
 }
 
-/** The envelope, with the message size in bytes when known (sent as SIZE= when offered). */
-export type SizedEnvelope = Envelope & { size?: number };
+/** The envelope; its `size` (bytes, when known) is sent as SIZE= when the primary offers it. */
+export type SizedEnvelope = Envelope;
 
 export class MissingCredentialsError extends Error {
   constructor(primary: PrimaryServer) {

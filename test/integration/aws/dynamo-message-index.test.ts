@@ -36,10 +36,10 @@ describe('DynamoMessageIndex', () => {
     const receivedAt = new Date('2026-01-05T10:00:00.000Z');
     await index().add({ messageId, route: 'main', sender: 'a@b.c', recipients: ['d@e.f'], receivedAt, state: 'queued' });
     const [meta] = await itemsOf(messageId);
-    expect(meta).toMatchObject({ sk: 'meta', gsi1pk: 'queued#main', gsi1sk: receivedAt.toISOString() });
+    expect(meta).toMatchObject({ sk: 'meta#main', gsi1pk: 'queued#main', gsi1sk: receivedAt.toISOString() });
     expect(meta?.expiresAt).toBeUndefined();
 
-    await index().markDone(messageId, new Date('2026-01-05T11:00:00.000Z'));
+    await index().markDone(messageId, 'main', new Date('2026-01-05T11:00:00.000Z'));
     const [done] = await itemsOf(messageId);
     expect(done?.gsi1pk).toBeUndefined();
     expect(done?.gsi1sk).toBeUndefined();
@@ -65,16 +65,32 @@ describe('DynamoMessageIndex', () => {
     expect((await itemsOf(messageId)).filter((item) => item.expiresAt !== undefined)).toEqual([]);
 
     const doneAt = new Date('2026-01-05T12:00:00.000Z');
-    await index().markDone(messageId, doneAt);
+    await index().markDone(messageId, 'main', doneAt);
     const expected = doneAt.getTime() / 1000 + KEEP_FINISHED_SECONDS;
     const items = await itemsOf(messageId);
     expect(items).toHaveLength(6);
     for (const item of items) {
-      expect(item.expiresAt, String(item.sk)).toBe(item.sk === 'dead' ? undefined : expected);
+      expect(item.expiresAt, String(item.sk)).toBe(item.sk === 'dead#main' ? undefined : expected);
     }
     // The rewrite kept the ledger intact.
     expect((await ledger.outcomes(messageId)).get('a@x.y')?.state).toBe('bounced');
     expect(await ledger.attempts(messageId)).toHaveLength(2);
+  });
+
+  it('puts the TTL only on the finished route’s recipients when one id spans two routes', async () => {
+    const messageId = env.unique();
+    const at = new Date('2026-01-05T10:00:00.000Z');
+    await index().add({ messageId, route: 'main', sender: '', recipients: ['a@x.y'], receivedAt: at, state: 'queued' });
+    await index().add({ messageId, route: 'other', sender: '', recipients: ['b@z.w'], receivedAt: at, state: 'queued' });
+    const ledger = new DynamoLedger(env.clients.doc, env.resources.tableName);
+    await ledger.record(messageId, { recipient: 'a@x.y', state: 'delivered', attempts: 1, updatedAt: at, reply: { code: 250, text: 'ok' } });
+    await ledger.record(messageId, { recipient: 'b@z.w', state: 'deferred', attempts: 1, updatedAt: at, reply: { code: 451, text: 'later' } });
+    await index().markDone(messageId, 'main', new Date('2026-01-05T12:00:00.000Z'));
+    const bySort = new Map((await itemsOf(messageId)).map((item) => [String(item.sk), item]));
+    expect(bySort.get('rcpt#a@x.y')?.expiresAt).toBeTypeOf('number');
+    expect(bySort.get('rcpt#b@z.w')?.expiresAt).toBeUndefined();
+    expect(bySort.get('meta#other')).toMatchObject({ state: 'queued', gsi1pk: 'queued#other' });
+    expect(bySort.get('meta#other')?.expiresAt).toBeUndefined();
   });
 
   it('pages through more queued messages than one response holds', async () => {

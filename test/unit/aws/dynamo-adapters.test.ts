@@ -62,9 +62,9 @@ describe('DynamoMessageIndex error paths', () => {
 
   it('retries items a batch left unprocessed when setting TTLs', async () => {
     const rows = [
-      { pk: 'msg#m', sk: 'meta' },
+      { pk: 'msg#m', sk: 'meta#main' },
       { pk: 'msg#m', sk: 'rcpt#a@b.c', state: 'delivered' },
-      { pk: 'msg#m', sk: 'dead' },
+      { pk: 'msg#m', sk: 'dead#main' },
     ];
     doc.on(UpdateCommand).resolves({});
     doc.on(QueryCommand).resolves({ Items: rows });
@@ -72,7 +72,7 @@ describe('DynamoMessageIndex error paths', () => {
       .on(BatchWriteCommand)
       .resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: { ...rows[1], expiresAt: 1 } } }] } })
       .resolves({});
-    await new DynamoMessageIndex(client(), 't').markDone('m', now);
+    await new DynamoMessageIndex(client(), 't').markDone('m', 'main', now);
     const batches = doc.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems!.t!);
     expect(batches).toHaveLength(2);
     // Only the ledger row: the summary was updated directly and the dead letter keeps no TTL.

@@ -38,7 +38,7 @@ describe('DynamoDeadLetterStore', () => {
     await store().put(record);
     expect(doc.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
       pk: 'msg#m-1',
-      sk: 'dead',
+      sk: 'dead#main',
       gsi1pk: 'dead#main',
       gsi1sk: '2026-01-05T10:00:00.000Z',
       reason: 'virus',

@@ -100,6 +100,11 @@ describe('outputs', () => {
     });
     expect(template.findOutputs('EgressIp')).toEqual({});
   });
+
+  it('names the drain function and the rule set for the backup-mx command', () => {
+    template.hasOutput('DrainFunctionName', { Value: { Ref: Match.stringLikeRegexp('Drain') } });
+    template.hasOutput('ReceiptRuleSetName', { Value: { Ref: Match.stringLikeRegexp('RuleSet') } });
+  });
 });
 
 describe('port 25 and the egress VPC', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Disposition, SmtpReply } from '../../../lambdas/core/model.js';
-import { classifyReply, dsnStatus, formatReply } from '../../../lambdas/core/smtp-reply-classifier.js';
+import { classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from '../../../lambdas/core/smtp-reply-classifier.js';
 
 // Real replies, as the servers send them (code, enhanced code, text).
 const table: [string, SmtpReply, Disposition, string][] = [
@@ -33,6 +33,13 @@ const table: [string, SmtpReply, Disposition, string][] = [
   ['Gmail mailbox full 552 5.2.2 (persistent transient)', { code: 552, enhanced: '5.2.2', text: 'The email account that you tried to reach is over quota and inactive. - gsmtp' }, 'deferred', '4.2.2'],
   ['Postfix 552 too many recipients (really 452)', { code: 552, enhanced: '5.5.3', text: 'Error: too many recipients' }, 'deferred', '4.5.3'],
   ['old 552 too many recipients without enhanced code', { code: 552, text: 'Too many recipients' }, 'deferred', '4.0.0'],
+  // deferred: the primary wants TLS or AUTH we did not give it (our configuration, not the recipient)
+  ['smtp-server 530 STARTTLS required at MAIL FROM', { code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' }, 'deferred', '4.7.0'],
+  ['Postfix 530 authentication required', { code: 530, enhanced: '5.7.0', text: 'Authentication required' }, 'deferred', '4.7.0'],
+  ['Exchange 530 client not authenticated', { code: 530, enhanced: '5.7.1', text: 'Client was not authenticated' }, 'deferred', '4.7.1'],
+  ['535 credentials invalid', { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }, 'deferred', '4.7.8'],
+  ['538 encryption required for AUTH', { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' }, 'deferred', '4.7.11'],
+  ['550 5.7.10 encryption needed', { code: 550, enhanced: '5.7.10', text: 'Encryption needed' }, 'deferred', '4.7.10'],
   // bounced
   ['Gmail no such user', { code: 550, enhanced: '5.1.1', text: "The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. - gsmtp" }, 'bounced', '5.1.1'],
   ['Postfix unknown user', { code: 550, enhanced: '5.1.1', text: '<nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table' }, 'bounced', '5.1.1'],
@@ -52,9 +59,21 @@ describe('classifyReply', () => {
 
   it('every 2xx/4xx/5xx code without enhanced code follows its class', () => {
     for (let code = 200; code < 600; code++) {
-      const expected = code < 300 ? 'delivered' : code >= 500 ? 'bounced' : 'deferred';
+      const misconfiguration = [530, 535, 538].includes(code); // TLS/AUTH wanted: ours to fix, deferred
+      const expected = code < 300 ? 'delivered' : code >= 500 && !misconfiguration ? 'bounced' : 'deferred';
       expect(classifyReply({ code, text: 'x' })).toBe(code >= 300 && code < 400 ? 'deferred' : expected);
     }
+  });
+});
+
+describe('isClientMisconfiguration', () => {
+  it('flags TLS/AUTH demands and nothing else', () => {
+    expect(isClientMisconfiguration({ code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' })).toBe(true);
+    expect(isClientMisconfiguration({ code: 550, enhanced: '5.7.8', text: 'auth failed' })).toBe(true);
+    expect(isClientMisconfiguration({ code: 554, enhanced: '5.7.1', text: 'Relay access denied' })).toBe(false);
+    expect(isClientMisconfiguration({ code: 554, enhanced: '5.7.0', text: 'Message rejected as spam' })).toBe(false);
+    expect(isClientMisconfiguration({ code: 454, enhanced: '4.7.0', text: 'TLS not available' })).toBe(false);
+    expect(isClientMisconfiguration({ text: 'no reply', errorCode: 'ETIMEDOUT' })).toBe(false);
   });
 });
 

@@ -1,0 +1,113 @@
+// The deployed stack: found by name (--stack, default BackupMx) with the
+// standard credential chain and region. The engine settings come from the
+// drain function's environment; a flush is a synchronous drain invoke.
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { createAwsClients, type AwsClients } from '../lambdas/adapters/aws/clients.js';
+import { Engine } from '../lambdas/app/engine.js';
+import { loadSettings, SettingsError } from '../lambdas/config/settings.js';
+import type { DrainSummary } from '../lambdas/core/engine-types.js';
+import { CliLog, SilentMetrics } from './cli-log.js';
+import { CliError, explainAwsError, UsageError } from './errors.js';
+import { lookupStack } from './stack-lookup.js';
+import type { Target, TargetOptions } from './target.js';
+
+export const DEFAULT_STACK_NAME = 'BackupMx';
+
+export async function awsTarget(
+  options: TargetOptions,
+  err: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Target> {
+  const region = await resolveRegion(options.region, env);
+  const stackName = options.stack ?? DEFAULT_STACK_NAME;
+  const clients = createAwsClients({ region, env });
+  const cfn = new CloudFormationClient({ region });
+  try {
+    const stack = await lookupStack(cfn, stackName, region);
+    const settings = await drainSettings(clients, stack.drainFunctionName);
+    const log = new CliLog(err, options.verbose);
+    const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics() });
+    return {
+      kind: 'aws',
+      label: `stack ${stackName} in ${region}`,
+      region,
+      settings,
+      engine,
+      log,
+      stack: {
+        stackName,
+        drainFunctionName: stack.drainFunctionName,
+        ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
+        ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
+      },
+      drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
+      close: () => {
+        clients.destroy();
+        cfn.destroy();
+      },
+    };
+  } catch (error) {
+    clients.destroy();
+    cfn.destroy();
+    throw explainAwsError(error);
+  }
+}
+
+/** --region, then AWS_REGION / AWS_DEFAULT_REGION, then the shared config file (as the AWS CLI does). */
+async function resolveRegion(option: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  const direct = option ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION);
+  if (direct) return direct;
+  const probe = new CloudFormationClient({});
+  try {
+    return await probe.config.region();
+  } catch {
+    throw new UsageError('no AWS region: pass --region <region>, or set AWS_REGION or a region in your AWS profile');
+  } finally {
+    probe.destroy();
+  }
+}
+
+async function drainSettings(clients: AwsClients, functionName: string) {
+  const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  try {
+    const settings = loadSettings(config.Environment?.Variables ?? {});
+    return { ...settings, drainFunctionName: functionName };
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      throw new CliError(`the drain function ${functionName} has unexpected settings: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+async function invokeDrain(clients: AwsClients, functionName: string, route: string): Promise<DrainSummary> {
+  let result;
+  try {
+    result = await clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify({ route, mode: 'deliver' })),
+      }),
+    );
+  } catch (error) {
+    throw explainAwsError(error);
+  }
+  const text = result.Payload ? new TextDecoder().decode(result.Payload) : '';
+  if (result.FunctionError) {
+    let detail = text;
+    try {
+      const parsed = JSON.parse(text) as { errorType?: string; errorMessage?: string };
+      detail = [parsed.errorType, parsed.errorMessage].filter(Boolean).join(': ') || text;
+    } catch {
+      // not JSON: show it as it came
+    }
+    throw new CliError(`the drain of route ${route} failed in ${functionName}: ${detail}`);
+  }
+  try {
+    return JSON.parse(text) as DrainSummary;
+  } catch {
+    throw new CliError(`the drain of route ${route} returned no summary: ${text.slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,63 @@
+// `backup-mx delete <id>`: removes a message for good, after confirmation
+// (unless --yes): its recipients are first marked final in the ledger so no
+// drain delivers it meanwhile, then the queue entry, the raw message, the
+// index summary, the dead-letter record and the ledger rows go. An entry that
+// is in flight cannot be found: its final ledger rows are then kept, and the
+// drain drops the entry without delivering when it comes back.
+import { routePrefix } from '../../lambdas/config/mail-layout.js';
+import { FINAL_STATES } from '../../lambdas/core/model.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formatSender } from '../format.js';
+import { purgeLedgerRows } from '../ledger-purge.js';
+import { deleteQueueEntries } from '../queue-search.js';
+import type { Target } from '../target.js';
+import { messageDetails, type MessageDetail } from './show.js';
+
+export async function deleteCommand(target: Target, id: string, options: { yes?: boolean; route?: string }, io: CliIo): Promise<number> {
+  const details = await messageDetails(target, id, options.route);
+  for (const d of details) {
+    io.out(`${d.id} on route ${d.route} (${d.state}): from ${formatSender(d.sender ?? '?')} to ${d.recipients.map((r) => r.address).join(', ')}${d.subject ? `, ${JSON.stringify(d.subject)}` : ''}`);
+  }
+  if (!options.yes) {
+    if (!io.interactive) throw new UsageError('refusing to delete without confirmation: no terminal to ask; pass --yes');
+    const copies = details.length > 1 ? ` (${details.length} routes)` : '';
+    if (!(await io.confirm(`Delete message ${id}${copies} for good? It will not be delivered.`))) {
+      io.out('Nothing deleted');
+      return EXIT.failed;
+    }
+  }
+  for (const detail of details) io.out(await deleteOne(target, detail));
+  return EXIT.ok;
+}
+
+async function deleteOne(target: Target, detail: MessageDetail): Promise<string> {
+  const { deps, clients } = target.engine;
+  const { id } = detail;
+  const now = deps.clock.now();
+  const recipients = detail.recipients.map((r) => r.address);
+  for (const r of detail.recipients) {
+    if (FINAL_STATES.includes(r.state)) continue;
+    await deps.ledger.record(id, {
+      recipient: r.address,
+      state: 'dead-lettered',
+      reply: { text: 'deleted by an operator (backup-mx delete)' },
+      attempts: r.attempts,
+      updatedAt: now,
+    });
+  }
+  const route = target.settings.routes.find((r) => r.name === detail.route);
+  const found = route ? await deleteQueueEntries(target.engine.queue(route), deps.parse, id) : 0;
+  await deps.store.remove(detail.objectKey);
+  if (detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
+  await deps.index.remove(id, detail.route);
+  await deps.deadLetters.remove(id, detail.route);
+  const parts = [`${id}: deleted from route ${detail.route}`];
+  if (found > 0 || detail.state !== 'queued') {
+    await purgeLedgerRows(clients.doc, target.settings.tableName, id, recipients);
+    parts.push(found > 0 ? 'queue entry, raw message, index, ledger' : 'raw message, index, ledger');
+  } else {
+    parts.push('raw message and index; its queue entry is in flight, so its recipients stay marked final and the drain drops it without delivering');
+  }
+  return parts.join(': ');
+}

@@ -1,0 +1,85 @@
+// `backup-mx doctor`: checks the setup and says what to fix, one line each.
+// DNS and the primary are checked from where the command runs; the AWS-only
+// checks are skipped for --local.
+import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
+import type { PrimaryProbe } from '../../lambdas/core/ports.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT } from '../errors.js';
+import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } from '../doctor/aws-checks.js';
+import { fail, guarded, ok, skip, type CheckResult } from '../doctor/check.js';
+import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
+import { table } from '../format.js';
+import type { Target } from '../target.js';
+
+export interface DoctorOptions {
+  json?: boolean;
+  /** "host:port" of the DNS server to ask; the system's when absent. */
+  dnsServer?: string;
+  /** For tests: replaces the DNS lookup or the SMTP probe. */
+  lookup?: MxLookup;
+  probe?: PrimaryProbe;
+}
+
+export async function runChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
+  const { settings, region } = target;
+  const lookup = options.lookup ?? mxLookup(options.dnsServer);
+  const probe = options.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: Math.min(settings.probeTimeoutMs, 10_000) });
+  const domains = [...new Set(settings.routes.flatMap((r) => r.domains.map((d) => d.toLowerCase())))];
+  const results: CheckResult[] = [];
+
+  for (const domain of domains) {
+    results.push(...(await guarded(`MX ${domain}`, 'check the DNS server and try again', () => checkMx(lookup, domain, region))));
+  }
+  for (const route of settings.routes) {
+    const name = `primary ${route.name}`;
+    const where = `${route.primary.host}:${route.primary.port} (tls ${route.primary.tls})`;
+    results.push(
+      ...(await guarded(name, `make ${where} reachable`, async () => {
+        const result = await probe.check(route.primary);
+        if (result.ok) return ok(name, `${where} answers from here in ${result.latencyMs} ms`);
+        return fail(
+          name,
+          `${where} from here: ${result.error ?? 'no answer'}`,
+          target.kind === 'aws'
+            ? `let the backup's egress reach ${where} (firewall, allow-list, TLS certificate); note that this check runs from your machine, not from Lambda`
+            : `start the primary or fix its host/port/TLS mode in the configuration`,
+        );
+      })),
+    );
+  }
+
+  if (target.kind !== 'aws' || !target.stack) {
+    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription']) {
+      results.push(skip(check, 'AWS-only check, skipped for --local'));
+    }
+    return results;
+  }
+  const { ses, sns } = target.engine.clients;
+  const stack = target.stack;
+  results.push(checkRegion(region));
+  results.push(...(await guarded('SES identities', 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkIdentities(ses, domains))));
+  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName))));
+  results.push(...(await guarded('alarm subscription', 'grant sns:ListSubscriptionsByTopic, or check in the SNS console', () => checkAlarmSubscription(sns, stack.alarmTopicArn))));
+  return results;
+}
+
+export async function doctorCommand(target: Target, options: DoctorOptions, io: CliIo): Promise<number> {
+  const results = await runChecks(target, options);
+  const failed = results.some((r) => r.status === 'fail');
+  if (options.json) {
+    io.out(JSON.stringify(results, null, 2));
+  } else {
+    io.out(`Checking the ${target.label}`);
+    io.out('');
+    const rows = results.map((r) => [r.status.toUpperCase(), r.check, r.detail]);
+    const lines = table(['', 'CHECK', 'RESULT'], rows).slice(1);
+    results.forEach((r, i) => {
+      io.out(lines[i]!);
+      if (r.fix) io.out(`      fix: ${r.fix}`);
+    });
+    io.out('');
+    const count = (s: string) => results.filter((r) => r.status === s).length;
+    io.out(`${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failed, ${count('skip')} skipped`);
+  }
+  return failed ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,119 @@
+// `backup-mx requeue <id>` / `--all-dead`: puts dead-lettered messages back in
+// their route's queue. The recipients that were not delivered are reset in the
+// ledger so the drain tries them again (delivered ones stay skipped), the
+// message is indexed as queued again, and its dead-letter record is removed
+// last, so a failure half-way leaves it listed as dead, never lost.
+import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
+import { FINAL_STATES } from '../../lambdas/core/model.js';
+import { RetryPolicy } from '../../lambdas/core/retry-policy.js';
+import type { CliIo } from '../cli-io.js';
+import { CliError, EXIT, UnknownMessageError, UsageError } from '../errors.js';
+import { formatAgo } from '../format.js';
+import { routeOf, routesOf, type Target } from '../target.js';
+
+export interface RequeueOptions {
+  allDead?: boolean;
+  route?: string;
+  /** Give an expired message a fresh queue lifetime (else the drain would expire it again at once). */
+  renewLifetime?: boolean;
+}
+
+export async function requeueCommand(target: Target, id: string | undefined, options: RequeueOptions, io: CliIo): Promise<number> {
+  const records = await deadRecords(target, id, options);
+  let failed = 0;
+  for (const record of records) {
+    try {
+      io.out(await requeueOne(target, record, options));
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      failed += 1;
+      io.err(`${record.messageId}: ${error.message}`);
+    }
+  }
+  if (records.length === 0) io.out('No dead letters to requeue');
+  else io.out(`-- ${records.length - failed} of ${records.length} requeued`);
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+async function deadRecords(target: Target, id: string | undefined, options: RequeueOptions): Promise<DeadLetterRecord[]> {
+  const { deadLetters, index } = target.engine.deps;
+  if (options.allDead) {
+    if (id !== undefined) throw new UsageError('give a message id or --all-dead, not both');
+    return (await Promise.all(routesOf(target, options.route).map((r) => deadLetters.list(r.name)))).flat();
+  }
+  if (id === undefined) throw new UsageError('give the id of a dead-lettered message, or --all-dead');
+  if (options.route !== undefined) routeOf(target, options.route);
+  const found = (await deadLetters.find(id)).filter((r) => options.route === undefined || r.route === options.route);
+  if (found.length > 0) return found;
+  const queued = await index.get(id, options.route);
+  if (queued) throw new CliError(`message ${id} is not dead-lettered (it is ${queued.state} on route ${queued.route}): nothing to requeue`, EXIT.usage);
+  throw new UnknownMessageError(id, `among the dead letters of the ${target.label}`);
+}
+
+async function requeueOne(target: Target, record: DeadLetterRecord, options: RequeueOptions): Promise<string> {
+  const { deps, options: engineOptions } = target.engine;
+  const id = record.messageId;
+  const route = target.settings.routes.find((r) => r.name === record.route);
+  if (!route) throw new CliError(`its route (${record.route ?? 'none'}) is not configured: it cannot be requeued`);
+  let message: InboundMessage;
+  try {
+    message = deps.parse(record.notification);
+  } catch (error) {
+    throw new CliError(`its notification cannot be parsed (${(error as Error).message}): it cannot be requeued`);
+  }
+  const size = await deps.store.size(message.objectKey);
+  if (size === undefined) throw new CliError(`its raw message ${message.objectKey} is gone from the bucket: nothing to deliver`);
+
+  const now = deps.clock.now();
+  let body = record.notification;
+  let receivedAt = message.receivedAt;
+  if (new RetryPolicy(engineOptions).isExpired(message.receivedAt, now)) {
+    if (!options.renewLifetime) {
+      throw new CliError(
+        `it was received ${formatAgo(message.receivedAt, now)}, past the queue lifetime, so the drain would expire it again at once: ` +
+          'add --renew-lifetime to give it a fresh lifetime from now',
+      );
+    }
+    body = withTimestamp(body, now);
+    receivedAt = now;
+  }
+
+  // Reset what was not delivered, so the drain attempts it again.
+  const outcomes = await deps.ledger.outcomes(id);
+  let reset = 0;
+  for (const recipient of message.recipients) {
+    const outcome = outcomes.get(recipient);
+    if (!outcome || outcome.state === 'delivered' || !FINAL_STATES.includes(outcome.state)) continue;
+    await deps.ledger.record(id, { ...outcome, state: 'queued', updatedAt: now });
+    reset += 1;
+  }
+  const pending = message.recipients.filter((r) => outcomes.get(r)?.state !== 'delivered');
+  if (pending.length === 0) {
+    await deps.deadLetters.remove(id, route.name);
+    return `${id}: every recipient was already delivered; dead-letter record removed`;
+  }
+  await target.engine.queue(route).enqueue(body);
+  await deps.index.remove(id, route.name);
+  await deps.index.add({
+    messageId: id,
+    route: route.name,
+    sender: message.sender,
+    recipients: message.recipients,
+    receivedAt,
+    size,
+    state: 'queued',
+    ...(message.subject !== undefined ? { subject: message.subject } : {}),
+  });
+  await deps.deadLetters.remove(id, route.name);
+  return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})`;
+}
+
+/** The notification with mail.timestamp set to `at` (inside an SNS envelope too). */
+function withTimestamp(body: string, at: Date): string {
+  const outer = JSON.parse(body) as Record<string, any>;
+  if (outer.Type === 'Notification' && typeof outer.Message === 'string') {
+    return JSON.stringify({ ...outer, Message: withTimestamp(outer.Message, at) });
+  }
+  outer.mail = { ...outer.mail, timestamp: at.toISOString() };
+  return JSON.stringify(outer);
+}

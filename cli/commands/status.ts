@@ -1,0 +1,96 @@
+// `backup-mx status`: one line per route — primary up/down and since when,
+// the last probe, hold, queue, oldest message, dead letters, last finished.
+import type { PrimaryHealth } from '../../lambdas/core/model.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT } from '../errors.js';
+import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
+import { routesOf, type Target } from '../target.js';
+
+export interface RouteStatus {
+  route: string;
+  primary: string;
+  tls: string;
+  status: PrimaryHealth['status'];
+  since?: string;
+  lastCheckAt?: string;
+  latencyMs?: number;
+  lastError?: string;
+  held: boolean;
+  holdSince?: string;
+  holdReason?: string;
+  /** Messages the index lists as queued. */
+  queued: number;
+  /** What SQS holds: visible, in flight (being delivered or deferred), delayed. */
+  queue: { visible: number; inFlight: number; delayed: number };
+  oldestAgeSeconds?: number;
+  deadLettered: number;
+  lastDoneAt?: string;
+}
+
+export async function routeStatuses(target: Target, routeName?: string): Promise<RouteStatus[]> {
+  const { deps } = target.engine;
+  const now = deps.clock.now();
+  return Promise.all(
+    routesOf(target, routeName).map(async (route) => {
+      const [health, hold, queued, queue, dead, lastDone] = await Promise.all([
+        deps.routeState.health(route.name),
+        deps.routeState.hold(route.name),
+        deps.index.listQueued(route.name),
+        target.engine.queue(route).depth(),
+        deps.deadLetters.list(route.name),
+        deps.index.lastDone(route.name),
+      ]);
+      const oldest = queued[0];
+      const status: RouteStatus = {
+        route: route.name,
+        primary: `${route.primary.host}:${route.primary.port}`,
+        tls: route.primary.tls,
+        status: health?.status ?? 'unknown',
+        held: hold !== undefined,
+        queued: queued.length,
+        queue,
+        deadLettered: dead.length,
+      };
+      if (health) {
+        status.since = health.since.toISOString();
+        status.lastCheckAt = health.lastCheckAt.toISOString();
+        if (health.latencyMs !== undefined) status.latencyMs = health.latencyMs;
+        if (health.lastError) status.lastError = health.lastError;
+      }
+      if (hold) {
+        status.holdSince = hold.since.toISOString();
+        if (hold.reason) status.holdReason = hold.reason;
+      }
+      if (oldest) status.oldestAgeSeconds = Math.round(ageSeconds(oldest.receivedAt, now));
+      if (lastDone) status.lastDoneAt = lastDone.toISOString();
+      return status;
+    }),
+  );
+}
+
+export async function statusCommand(target: Target, options: { json?: boolean; route?: string }, io: CliIo): Promise<number> {
+  const statuses = await routeStatuses(target, options.route);
+  if (options.json) {
+    io.out(JSON.stringify(statuses, null, 2));
+    return EXIT.ok;
+  }
+  const now = target.engine.deps.clock.now();
+  const date = (iso?: string) => (iso ? new Date(iso) : undefined);
+  io.out(`${target.label}`);
+  io.out('');
+  const rows = statuses.map((s) => [
+    s.route,
+    `${s.primary} (${s.tls})`,
+    s.status === 'unknown' ? 'unknown (not probed yet)' : `${s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}`,
+    s.lastCheckAt ? `${formatAgo(date(s.lastCheckAt), now)}, ${s.lastError ?? (s.latencyMs !== undefined ? `ok ${s.latencyMs} ms` : 'ok')}` : '-',
+    s.held ? `held ${formatAgo(date(s.holdSince), now)}${s.holdReason ? `: ${s.holdReason}` : ''}` : 'no',
+    `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})`,
+    s.oldestAgeSeconds !== undefined ? formatAge(s.oldestAgeSeconds) : '-',
+    String(s.deadLettered),
+    formatAgo(date(s.lastDoneAt), now),
+  ]);
+  for (const line of table(['ROUTE', 'PRIMARY', 'STATE', 'LAST PROBE', 'HELD', 'QUEUED', 'OLDEST', 'DEAD', 'LAST FINISHED'], rows)) io.out(line);
+  io.out('');
+  io.out('QUEUED: messages the index lists (sqs visible+in flight+delayed); LAST FINISHED: delivered, bounced or dead-lettered.');
+  return EXIT.ok;
+}

@@ -1,0 +1,60 @@
+// The checks that ask AWS: the region can receive, each domain identity is
+// verified, our receipt rule set is the active one, and someone confirmed the
+// alarm e-mail subscription.
+import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, type SESClient } from '@aws-sdk/client-ses';
+import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
+import { sesReceivesMailIn } from '../../lib/config/ses-receiving-regions.js';
+import { fail, ok, warn, type CheckResult } from './check.js';
+
+export function checkRegion(region: string): CheckResult {
+  return sesReceivesMailIn(region)
+    ? ok('SES receiving region', `${region} receives mail`)
+    : fail('SES receiving region', `SES does not receive mail in ${region}`, 'deploy the stack in a region with SES receiving (see lib/config/ses-receiving-regions.ts)');
+}
+
+export async function checkIdentities(ses: SESClient, domains: string[]): Promise<CheckResult[]> {
+  const { VerificationAttributes = {} } = await ses.send(new GetIdentityVerificationAttributesCommand({ Identities: domains }));
+  return domains.map((domain) => {
+    const name = `SES identity ${domain}`;
+    const status = VerificationAttributes[domain]?.VerificationStatus;
+    if (status === 'Success') return ok(name, 'verified');
+    if (status === 'Pending') {
+      return warn(name, 'verification pending', `publish the TXT record _amazonses.${domain} (or the DKIM CNAMEs) SES gave you; it verifies within 72 h`);
+    }
+    return fail(
+      name,
+      status ? `verification ${status}` : 'not an SES identity in this region',
+      `verify it: aws ses verify-domain-identity --domain ${domain}, then publish the TXT record it returns`,
+    );
+  });
+}
+
+export async function checkRuleSet(ses: SESClient, ruleSetName: string | undefined): Promise<CheckResult> {
+  const name = 'SES receipt rule set';
+  if (!ruleSetName) return warn(name, 'the stack names no receipt rule set', 'redeploy the stack; its InboundRuleSet resource is missing');
+  const { Metadata } = await ses.send(new DescribeActiveReceiptRuleSetCommand({}));
+  const active = Metadata?.Name;
+  if (active === ruleSetName) return ok(name, `${ruleSetName} is active`);
+  const fix = `aws ses set-active-receipt-rule-set --rule-set-name ${ruleSetName}`;
+  if (!active) return fail(name, `no rule set is active: SES receives nothing in this region`, fix);
+  return fail(name, `another rule set is active (${active}): our rules do not run`, `merge the rules or, if ${active} is not needed, ${fix}`);
+}
+
+export async function checkAlarmSubscription(sns: SNSClient, topicArn: string | undefined): Promise<CheckResult> {
+  const name = 'alarm subscription';
+  if (!topicArn) return warn(name, 'the stack has no AlarmTopicArn output', 'redeploy the stack');
+  const subscriptions: Subscription[] = [];
+  let next: string | undefined;
+  do {
+    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: next }));
+    subscriptions.push(...(page.Subscriptions ?? []));
+    next = page.NextToken;
+  } while (next);
+  const confirmed = subscriptions.filter((s) => s.SubscriptionArn && s.SubscriptionArn.startsWith('arn:'));
+  const pending = subscriptions.filter((s) => s.SubscriptionArn === 'PendingConfirmation');
+  if (confirmed.length > 0) return ok(name, `confirmed: ${confirmed.map((s) => `${s.Protocol} ${s.Endpoint}`).join(', ')}`);
+  if (pending.length > 0) {
+    return fail(name, `not confirmed: ${pending.map((s) => s.Endpoint).join(', ')}`, 'click the link in the "AWS Notification - Subscription Confirmation" e-mail; alarms go nowhere until then');
+  }
+  return fail(name, 'nobody is subscribed: alarms go nowhere', `aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint you@example.com`);
+}

@@ -1,0 +1,165 @@
+// The `backup-mx` command: Postfix-style verbs for the people who run the
+// backup MX, against the deployed stack (default) or the local one (--local).
+import { Command, CommanderError, Option } from 'commander';
+import { UnknownRouteError } from '../lambdas/app/engine.js';
+import { DEFAULT_STACK_NAME } from './aws-target.js';
+import { terminalIo, type CliIo } from './cli-io.js';
+import { deleteCommand } from './commands/delete.js';
+import { doctorCommand } from './commands/doctor.js';
+import { flushCommand } from './commands/flush.js';
+import { holdCommand, releaseCommand } from './commands/hold.js';
+import { mailqCommand } from './commands/mailq.js';
+import { requeueCommand } from './commands/requeue.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { CliError, EXIT, explainAwsError } from './errors.js';
+import { resolveTarget } from './resolve-target.js';
+import type { Target, TargetOptions } from './target.js';
+
+export interface MainDeps {
+  io?: CliIo;
+  env?: NodeJS.ProcessEnv;
+  /** Replaces target resolution (tests). */
+  resolve?: (options: TargetOptions, err: (line: string) => void) => Promise<Target>;
+}
+
+const TARGET_HELP = `
+Target:
+  By default the command works on the deployed stack (CloudFormation stack
+  "${DEFAULT_STACK_NAME}", or --stack), with the standard AWS credential chain and
+  region. --local works on the local backup MX started by \`npm start\`, found
+  through the runtime file in BACKUPMX_DATA_DIR (or ./.backup-mx, or --data-dir).
+
+Exit codes:
+  0 ok   1 failed (or doctor found a failure)   2 usage (bad option, unknown route,
+  no confirmation)   3 unknown message id   4 no stack / no local instance running
+  5 no usable AWS credentials`;
+
+export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
+  const io = deps.io ?? terminalIo();
+  const env = deps.env ?? process.env;
+  const resolve = deps.resolve ?? ((options, err) => resolveTarget(options, err, env));
+  let exitCode: number = EXIT.ok;
+
+  const program = new Command('backup-mx')
+    .description('Operate the backup MX: see and flush its queue, hold a route, fix stuck messages, check the setup.')
+    .option('--local', 'work on the local backup MX (`npm start`) instead of the deployed stack')
+    .option('--stack <name>', 'CloudFormation stack name of the deployed backup MX', DEFAULT_STACK_NAME)
+    .option('--region <region>', 'AWS region of the stack (default: AWS_REGION or your profile\'s region)')
+    .option('--data-dir <dir>', 'data directory of the local backup MX (default: BACKUPMX_DATA_DIR or ./.backup-mx)')
+    .option('-v, --verbose', 'print the engine\'s informational log lines and error stacks')
+    .addHelpText('after', TARGET_HELP)
+    .showHelpAfterError('(run `backup-mx help <command>` for its options)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  /** Builds the target, runs the verb, turns errors into one line and an exit code. */
+  const run = (verb: (target: Target, ...args: any[]) => Promise<number>) =>
+    async (...args: any[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals() as TargetOptions;
+      let target: Target | undefined;
+      try {
+        target = await resolve(globals, (line) => io.err(line));
+        exitCode = await verb(target, ...args.slice(0, -1));
+      } catch (error) {
+        exitCode = report(error, io, Boolean(globals.verbose));
+      } finally {
+        target?.close();
+      }
+    };
+
+  program
+    .command('status')
+    .description('per route: primary up/down and since when, last probe, hold, queue, oldest message, dead letters, last finished')
+    .option('--route <name>', 'only this route')
+    .option('--json', 'machine-readable output')
+    .action(run((t, opts) => statusCommand(t, opts, io)));
+
+  program
+    .command('mailq')
+    .description('list queued messages (id, age, size, sender) with each recipient\'s state and last reply, like Postfix mailq')
+    .option('--route <name>', 'only this route')
+    .option('--dead', 'list the dead letters instead (what `requeue` takes)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, opts) => mailqCommand(t, opts, io)));
+
+  program
+    .command('flush')
+    .argument('[route]', 'the route to drain (default: every route)')
+    .description('drain now, like `postqueue -f`: deliver what is queued to the primary, with progress and a summary')
+    .option('--json', 'print the drain summaries as JSON (progress goes to stderr)')
+    .action(run((t, route, opts) => flushCommand(t, route, opts, io)));
+
+  program
+    .command('hold')
+    .argument('<route>', 'the route to hold')
+    .description('stop delivering to the route\'s primary even when it is up (maintenance, migration); mail is still accepted and queued')
+    .option('--reason <text>', 'why, shown by `status`')
+    .action(run((t, route, opts) => holdCommand(t, route, opts, io)));
+
+  program
+    .command('release')
+    .argument('<route>', 'the route to release')
+    .description('resume delivery to a held route (at the next probe, or now with --flush)')
+    .option('--flush', 'drain the route right after releasing it')
+    .action(run((t, route, opts) => releaseCommand(t, route, opts, io)));
+
+  program
+    .command('requeue')
+    .argument('[id]', 'message id of a dead letter (see `mailq --dead`)')
+    .description('put dead-lettered messages back in their route\'s queue; recipients not yet delivered are tried again')
+    .option('--all-dead', 'requeue every dead letter (of --route, if given)')
+    .option('--route <name>', 'only this route\'s dead letter(s)')
+    .option('--renew-lifetime', 'give an expired message a fresh queue lifetime from now (else it would expire again at once)')
+    .action(run((t, id, opts) => requeueCommand(t, id, opts, io)));
+
+  program
+    .command('show')
+    .argument('<id>', 'message id (as `mailq` shows it)')
+    .description('one message: envelope, key headers, SES verdicts, each recipient\'s state, and the full attempt history')
+    .option('--route <name>', 'only this route\'s copy (a message matched by two routes has one per route)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, id, opts) => showCommand(t, id, opts, io)));
+
+  program
+    .command('delete')
+    .argument('<id>', 'message id')
+    .description('remove a message for good (queue entry, raw message, index, ledger, dead letter); asks first')
+    .option('--route <name>', 'only this route\'s copy')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(run((t, id, opts) => deleteCommand(t, id, opts, io)));
+
+  program
+    .command('doctor')
+    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, alarm subscription')
+    .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
+    .option('--json', 'machine-readable output')
+    .action(run((t, opts) => doctorCommand(t, opts, io)));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+function report(error: unknown, io: CliIo, verbose: boolean): number {
+  const explained = explainAwsError(error);
+  if (explained instanceof CliError) {
+    io.err(`backup-mx: ${explained.message}`);
+    return explained.exitCode;
+  }
+  if (explained instanceof UnknownRouteError) {
+    io.err(`backup-mx: ${explained.message}`);
+    return EXIT.usage;
+  }
+  const e = explained as Error;
+  io.err(`backup-mx: ${e?.name ?? 'Error'}: ${e?.message ?? String(explained)}`);
+  if (verbose && e?.stack) io.err(e.stack);
+  return EXIT.failed;
+}

@@ -1,0 +1,56 @@
+// What a command works on: the deployed stack (default) or the local backup MX
+// of `npm start` (--local). Built once per command; every verb reads and
+// writes through the same engine ports the Lambdas use.
+import type { Engine } from '../lambdas/app/engine.js';
+import type { Settings } from '../lambdas/config/settings.js';
+import type { DrainSummary } from '../lambdas/core/engine-types.js';
+import type { Route } from '../lambdas/core/model.js';
+import type { CliLog } from './cli-log.js';
+import { UsageError } from './errors.js';
+
+/** Facts about the deployed stack that only the AWS checks need. */
+export interface StackFacts {
+  stackName: string;
+  drainFunctionName: string;
+  ruleSetName?: string;
+  alarmTopicArn?: string;
+}
+
+export interface Target {
+  readonly kind: 'aws' | 'local';
+  /** Names the target in messages ("stack BackupMx in eu-west-1"). */
+  readonly label: string;
+  readonly region: string;
+  readonly settings: Settings;
+  readonly engine: Engine;
+  /** The engine's log: a command may listen to delivery attempts. */
+  readonly log: CliLog;
+  /** Present for the deployed stack. */
+  readonly stack?: StackFacts;
+  /** One drain of the route now: in-process locally, a synchronous Lambda invoke on AWS. */
+  drain(route: string): Promise<DrainSummary>;
+  close(): void;
+}
+
+export interface TargetOptions {
+  local?: boolean;
+  stack?: string;
+  region?: string;
+  dataDir?: string;
+  verbose?: boolean;
+}
+
+/** The route by name, or a usage error listing the routes there are. */
+export function routeOf(target: Target, name: string): Route {
+  const route = target.settings.routes.find((r) => r.name === name);
+  if (!route) {
+    const known = target.settings.routes.map((r) => r.name).join(', ');
+    throw new UsageError(`no route named "${name}" on the ${target.label} (routes: ${known})`);
+  }
+  return route;
+}
+
+/** The named route, or every route when none is given. */
+export function routesOf(target: Target, name?: string): Route[] {
+  return name === undefined ? target.settings.routes : [routeOf(target, name)];
+}

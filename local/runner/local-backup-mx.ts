@@ -1,0 +1,273 @@
+// The local backup MX behind `npm start`, `npm run demo` and the end-to-end
+// tests: local AWS (embedded emulators, or LocalStack via AWS_ENDPOINT_URL)
+// with the stack's resources, the SES stand-in on 127.0.0.1, and the engine
+// the Lambdas run: accept after each message (there is no SNS→Lambda here),
+// the probe on a loop (no scheduler here), drains in this process.
+import path from 'node:path';
+import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
+import { parseSesNotification } from '../../lambdas/adapters/ses/ses-notification.js';
+import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
+import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import type { Settings } from '../../lambdas/config/settings.js';
+import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
+import type { Provisioned } from '../provision.js';
+import { runtimeDir, type RuntimeInfo } from '../runtime-file.js';
+import type { NotificationPublisher } from '../ses-standin/ports.js';
+import { SesStandIn } from '../ses-standin/ses-standin.js';
+import { snsPublisher } from '../ses-standin/sns-publisher.js';
+import { MailSpool } from '../snapshot.js';
+import { LineDeliveryLog, LineOutput, SummaryMetrics, type LineWriter } from './line-output.js';
+import { connectLocalAws, type LocalAwsConnection } from './local-aws.js';
+import { LocalBounceMailer } from './local-bounce-mailer.js';
+import { DEFAULT_NAME_PREFIX, localSettings, resourceNames, standInRoutes } from './local-settings.js';
+import { Narration } from './narration.js';
+import { ObservedProbe } from './observed-probe.js';
+import { ProbeLoop, probePeriodMs } from './probe-loop.js';
+import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-config.js';
+import { RunnerEventBus } from './runner-events.js';
+import { RuntimeLock } from './runtime-lock.js';
+import { restoreFromSpool } from './spool-restore.js';
+
+export interface LocalBackupMxOptions {
+  /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where the plain lines go (stdout by default). */
+  write?: LineWriter;
+  /** Prefix of every resource name (default backupmx-local); tests on LocalStack pass their own. */
+  namePrefix?: string;
+  /** Write the runtime file the `backup-mx` CLI looks for (default true). */
+  runtimeFile?: boolean;
+  /** Print every engine log line, not only what a person needs. */
+  verbose?: boolean;
+  /** Time budget of one in-process drain, s (default 60: the probe starts another while mail waits). */
+  drainBudgetSeconds?: number;
+}
+
+export class SmtpPortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} on 127.0.0.1 is already in use (another npm start?); set BACKUPMX_SMTP_PORT to another port`);
+    this.name = 'SmtpPortInUseError';
+  }
+}
+
+interface Parts {
+  loaded: LoadedConfig;
+  settings: Settings;
+  out: LineOutput;
+  aws: LocalAwsConnection;
+  resources: Provisioned;
+  probeLoop: ProbeLoop;
+  lock?: RuntimeLock;
+  dataDir?: string;
+}
+
+export class LocalBackupMx {
+  readonly events = new RunnerEventBus();
+  readonly metrics = new SummaryMetrics();
+  readonly settings: Settings;
+  readonly engine: Engine;
+  readonly drains: InProcessDrainStarter;
+  readonly bounces: LocalBounceMailer;
+  private standIn?: SesStandIn;
+  private stopping?: Promise<void>;
+  private readonly narration: Narration;
+
+  private constructor(
+    private readonly parts: Parts,
+    options: LocalBackupMxOptions,
+    env: NodeJS.ProcessEnv,
+  ) {
+    const { out, aws, probeLoop } = parts;
+    this.settings = parts.settings;
+    this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
+    const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
+    const probe = new ObservedProbe(
+      new SmtpProbe({ clientName: this.settings.hostname, stepTimeoutMs: this.settings.probeTimeoutMs }),
+      this.settings.routes,
+      (change) => {
+        this.narration.primary(change);
+        this.events.emit('primary', change);
+      },
+    );
+    this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
+      out.info(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
+    );
+    this.engine = new Engine(this.settings, {
+      clients: aws.clients,
+      log,
+      metrics: this.metrics,
+      bounces: this.bounces,
+      probe,
+      sleep: probeLoop.sleep,
+    });
+    this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => this.events.emit('drain', summary));
+  }
+
+  get config(): BackupMxConfig {
+    return this.parts.loaded.config;
+  }
+
+  /** The SES stand-in's port on 127.0.0.1. */
+  get smtpPort(): number {
+    if (!this.standIn) throw new Error('the local backup MX is not listening');
+    return this.standIn.port;
+  }
+
+  get endpoints(): RuntimeInfo['endpoints'] {
+    return this.parts.aws.endpoints;
+  }
+
+  get dataDir(): string | undefined {
+    return this.parts.dataDir;
+  }
+
+  static async start(options: LocalBackupMxOptions = {}): Promise<LocalBackupMx> {
+    const env = options.env ?? process.env;
+    const cwd = options.cwd ?? process.cwd();
+    const runnerEnv = readRunnerEnv(env, cwd);
+    const loaded = await loadRunnerConfig(env, cwd);
+    const out = new LineOutput(options.write);
+    const lock = options.runtimeFile === false ? undefined : await RuntimeLock.acquire(env);
+    const { config } = loaded;
+    let aws: LocalAwsConnection | undefined;
+    let mx: LocalBackupMx | undefined;
+    try {
+      aws = await connectLocalAws({ endpoint: runnerEnv.endpoint, dataDir: runnerEnv.dataDir, region: config.region, env });
+      const resources = await aws.provision(resourceNames(options.namePrefix ?? DEFAULT_NAME_PREFIX, config));
+      const settings = localSettings(config, resources, env);
+      const probeLoop = new ProbeLoop({
+        invoke: () => mx!.engine.probe(mx!.drains),
+        periodMs: probePeriodMs(settings.probeIntervalSeconds),
+        onError: (error) => out.warn(`probe: ${error.message}`),
+      });
+      mx = new LocalBackupMx({ loaded, settings, out, aws, resources, probeLoop, lock, dataDir: runnerEnv.dataDir }, options, env);
+      await mx.open(runnerEnv.smtpPort);
+      return mx;
+    } catch (error) {
+      if (mx) await mx.stop({ quiet: true });
+      else {
+        await aws?.close();
+        await lock?.release();
+      }
+      throw error;
+    }
+  }
+
+  private async open(smtpPort: number): Promise<void> {
+    const { out, aws, resources, lock, loaded, dataDir, probeLoop } = this.parts;
+    out.plain(`backup-mx local: configuration from ${loaded.source}`);
+    out.plain(`backup-mx local: ${aws.describe()}`);
+    if (lock?.stale) await this.releaseStaleLeases(lock.stale.pid);
+
+    const spool = dataDir ? MailSpool.inDataDir(dataDir) : undefined;
+    const store = new S3MessageStore(aws.clients.s3, this.settings.bucketName);
+    if (spool) {
+      await restoreFromSpool(spool, {
+        engine: this.engine,
+        store,
+        publish: this.publisher('spool'),
+        topics: resources.routes,
+        keptByEndpoint: aws.persistent,
+        logger: out,
+      });
+    }
+    this.standIn = new SesStandIn({
+      routes: standInRoutes(loaded.config, resources),
+      region: loaded.config.region,
+      bucketName: this.settings.bucketName,
+      store,
+      publish: this.publisher('smtp'),
+      logger: out,
+      ...(spool ? { spool } : {}),
+      port: smtpPort,
+      serverName: this.settings.hostname,
+      closeTimeoutMs: 2_000,
+    });
+    try {
+      await this.standIn.start();
+    } catch (error) {
+      this.standIn = undefined;
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new SmtpPortInUseError(smtpPort);
+      }
+      throw error;
+    }
+    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
+    await lock?.write(this.runtimeInfo());
+    probeLoop.start();
+  }
+
+  /** Stops taking mail, ends the probe loop, lets running drains finish, closes every port. */
+  stop(options: { quiet?: boolean; drainGraceMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.shutdown(options);
+    return this.stopping;
+  }
+
+  private async shutdown({ quiet = false, drainGraceMs = 15_000 }: { quiet?: boolean; drainGraceMs?: number }): Promise<void> {
+    const { out, probeLoop, aws, lock } = this.parts;
+    await this.standIn?.stop();
+    await probeLoop.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.drains.idle().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainGraceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!drained && !quiet) out.warn('a drain was still running; its messages stay queued for the next start');
+    await lock?.release();
+    if (!quiet) {
+      const summary = this.metrics.describe();
+      if (summary) out.info(`this run: ${summary}`);
+      out.info('stopped; every port is closed');
+    }
+    out.close();
+    await aws.close();
+  }
+
+  /** Publishes a notification, then indexes it for mailq: what the accept Lambda does on SNS in AWS. */
+  private publisher(source: 'smtp' | 'spool'): NotificationPublisher {
+    const publish = snsPublisher(this.parts.aws.clients.sns);
+    const routeByTopic = new Map(this.parts.resources.routes.map((r) => [r.topicArn, r.name]));
+    return async (topicArn, message) => {
+      await publish(topicArn, message);
+      try {
+        await this.engine.accept(message);
+      } catch (error) {
+        // The queue holds the message whatever happens here; only mailq misses it.
+        this.parts.out.warn(`could not index a message for mailq: ${(error as Error).message}`);
+      }
+      try {
+        const { messageId, sender, recipients } = parseSesNotification(message);
+        const route = routeByTopic.get(topicArn) ?? '';
+        this.events.emit('queued', { messageId, route, sender, recipients, at: new Date(), source });
+      } catch {
+        // The stand-in built this notification; accept above already reported a malformed one.
+      }
+    };
+  }
+
+  private async releaseStaleLeases(pid: number): Promise<void> {
+    for (const route of this.settings.routes) {
+      await this.engine.deps.routeState.releaseLease(route.name, `local-${pid}`);
+    }
+    this.parts.out.info(`the previous run (pid ${pid}) did not stop cleanly; released its drain leases`);
+  }
+
+  private runtimeInfo(): RuntimeInfo {
+    const { resources, dataDir } = this.parts;
+    return {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      region: this.config.region,
+      endpoints: this.endpoints,
+      bucketName: this.settings.bucketName,
+      tableName: this.settings.tableName,
+      deadLetterQueueUrl: this.settings.deadLetterQueueUrl,
+      routes: resources.routes.map((r) => ({ name: r.name, queueUrl: r.queue.url, topicArn: r.topicArn })),
+      smtpPort: this.smtpPort,
+      settings: this.settings,
+      ...(dataDir ? { dataDir } : {}),
+    };
+  }
+}

@@ -1,0 +1,93 @@
+// From the backupMx configuration to what the local runner provisions and
+// the Settings its engine runs with: the same mapping the stack makes
+// (lib/constructs/mail-functions.ts), with fixed resource names so a restart
+// finds the same table, bucket, topics and queues.
+import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
+import { ENV, loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
+import { routePrefix } from '../../lambdas/config/mail-layout.js';
+import type { ProvisionOptions, Provisioned } from '../provision.js';
+import type { StandInRoute } from '../ses-standin/ses-standin.js';
+
+export const DEFAULT_NAME_PREFIX = 'backupmx-local';
+
+/** Local runs probe faster than the Lambda default so a stopped runner does not wait long. */
+export const LOCAL_PROBE_TIMEOUT_MS = 5_000;
+
+export function resourceNames(namePrefix = DEFAULT_NAME_PREFIX, config: BackupMxConfig): ProvisionOptions {
+  return {
+    bucketName: `${namePrefix}-mail`,
+    tableName: `${namePrefix}-state`,
+    deadLetterQueueName: `${namePrefix}-dlq`,
+    routes: config.routes.map((route) => ({ name: route.name })),
+    namePrefix: `${namePrefix}-`,
+  };
+}
+
+/** Variables a person may set to tune the local engine (as the stack would set them in Lambda). */
+const TUNABLE: (keyof typeof ENV)[] = [
+  'hostname',
+  'minBackoffSeconds',
+  'maxBackoffSeconds',
+  'queueLifetimeSeconds',
+  'probeIntervalSeconds',
+  'probeTimeoutMs',
+  'smtpTimeoutMs',
+  'maxReceivedHeaders',
+];
+
+/**
+ * The engine settings for the provisioned resources. Values come from the
+ * configuration; BACKUPMX_* tuning variables in `env` override them (e.g.
+ * BACKUPMX_PROBE_INTERVAL_SECONDS=1, below the 10 s the stack allows).
+ * Checked by loadSettings, so a bad variable is named.
+ */
+export function localSettings(config: BackupMxConfig, resources: Provisioned, env: NodeJS.ProcessEnv): Settings {
+  const queueUrl = (name: string) => {
+    const route = resources.routes.find((r) => r.name === name);
+    if (!route) throw new Error(`route ${name} was not provisioned`);
+    return route.queue.url;
+  };
+  const fromConfig = settingsToEnv({
+    routes: config.routes.map((route) => ({
+      name: route.name,
+      domains: route.domains,
+      primary: route.primary,
+      queueUrl: queueUrl(route.name),
+      bouncePolicy: route.bouncePolicy,
+    })),
+    tableName: resources.tableName,
+    bucketName: resources.bucketName,
+    deadLetterQueueUrl: resources.deadLetterQueue.url,
+    hostname: config.hostname,
+    minBackoffSeconds: config.retry.minBackoffSeconds,
+    maxBackoffSeconds: config.retry.maxBackoffSeconds,
+    queueLifetimeSeconds: config.queueLifetimeDays * 86_400,
+    probeIntervalSeconds: config.probeIntervalSeconds,
+    probeTimeoutMs: LOCAL_PROBE_TIMEOUT_MS,
+  });
+  for (const key of TUNABLE) {
+    const name = ENV[key];
+    if (env[name] !== undefined && env[name] !== '') fromConfig[name] = env[name]!;
+  }
+  return loadSettings(fromConfig);
+}
+
+/**
+ * The SES stand-in's rules, matching what each route's receipt rule matches
+ * (ruleRecipients in lib/config): an allow-list narrows only the domains its
+ * addresses belong to, so a route may need two rules, checked in order.
+ */
+export function standInRoutes(config: BackupMxConfig, resources: Provisioned): StandInRoute[] {
+  return config.routes.flatMap((route) => {
+    const provisioned = resources.routes.find((r) => r.name === route.name);
+    if (!provisioned) throw new Error(`route ${route.name} was not provisioned`);
+    const target = { name: route.name, topicArn: provisioned.topicArn, objectKeyPrefix: routePrefix(route.name) };
+    if (!route.recipients) return [{ ...target, domains: route.domains }];
+    const narrowed = [...new Set(route.recipients.map((address) => address.slice(address.lastIndexOf('@') + 1)))];
+    const open = route.domains.filter((domain) => !narrowed.includes(domain));
+    return [
+      { ...target, domains: narrowed, recipients: route.recipients },
+      ...(open.length > 0 ? [{ ...target, domains: open }] : []),
+    ];
+  });
+}

@@ -1,0 +1,44 @@
+// The runner's own sentences about routes and primaries (the engine's log
+// says the rest): what each route does at start, and a primary going down or
+// coming back, with a hint when the shipped example primary cannot work.
+import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
+import type { LineOutput } from './line-output.js';
+import type { PrimaryChange } from './observed-probe.js';
+
+export class Narration {
+  private hinted = false;
+
+  constructor(
+    private readonly out: LineOutput,
+    private readonly config: BackupMxConfig,
+    /** True when the configuration is the shipped cdk.json, whose primary does not exist. */
+    private readonly exampleConfig: boolean,
+  ) {}
+
+  routes(probeIntervalSeconds: number, smtpPort: number): void {
+    for (const route of this.config.routes) {
+      const only = route.recipients ? ` (only ${route.recipients.join(', ')} in their domains)` : '';
+      const { host, port, tls } = route.primary;
+      this.out.info(`route ${route.name}: ${route.domains.join(', ')}${only} → primary ${host}:${port} (tls ${tls}), checked every ${probeIntervalSeconds} s`);
+    }
+    const rcpt = `postmaster@${this.config.routes[0]!.domains[0]!}`;
+    this.out.info(`ready. Send a test message: swaks --server 127.0.0.1:${smtpPort} --to ${rcpt}   (stop with Ctrl-C)`);
+  }
+
+  primary(change: PrimaryChange): void {
+    const where = `${change.primary.host}:${change.primary.port}`;
+    if (change.status === 'up') {
+      this.out.info(`primary ${change.route} up (${where}, ${change.latencyMs} ms): delivering its mail`);
+      return;
+    }
+    this.out.info(`primary ${change.route} down (${change.error ?? 'no answer'}): holding its mail`);
+    if (this.exampleConfig && !this.hinted) {
+      this.hinted = true;
+      this.out.plain(
+        `         hint: cdk.json's example primary ${where} is not a real server, so mail is only held.\n` +
+          '         To deliver to your own mail server, put {"backupMx": {"routes": [...]}} in a file and run\n' +
+          '         BACKUPMX_CONTEXT_FILE=that-file.json npm start   (README: "Point it at your own primary")',
+      );
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// What the local backup MX reads before it starts: the backupMx configuration
+// (BACKUPMX_CONTEXT_FILE, else the context of cdk.json — the very object
+// `cdk deploy` uses, checked by the same parser) and the runner's own
+// environment variables, each checked with a message naming the variable.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBackupMxConfig, type BackupMxConfig } from '../../lib/config/backup-mx-config.js';
+import { smtpPortFromEnv } from '../ses-standin/ses-standin.js';
+
+/** The repository root (where cdk.json lives), whatever the working directory. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const RUNNER_ENV = {
+  contextFile: 'BACKUPMX_CONTEXT_FILE',
+  dataDir: 'BACKUPMX_DATA_DIR',
+  smtpPort: 'BACKUPMX_SMTP_PORT',
+  probeInterval: 'BACKUPMX_PROBE_INTERVAL_SECONDS',
+  endpoint: 'AWS_ENDPOINT_URL',
+} as const;
+
+export class RunnerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunnerConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: BackupMxConfig;
+  /** The file it came from (for the start-up lines). */
+  source: string;
+  /** True when it is the shipped cdk.json (its example primary does not exist). */
+  fromCdkJson: boolean;
+}
+
+/** Reads and validates the backupMx configuration the runner should use. */
+export async function loadRunnerConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<LoadedConfig> {
+  const named = env[RUNNER_ENV.contextFile];
+  const file = named ? path.resolve(cwd, named) : path.join(PROJECT_ROOT, 'cdk.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new RunnerConfigError(`${named ? RUNNER_ENV.contextFile : 'cdk.json'}: cannot read ${file} (${why})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new RunnerConfigError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  // cdk.json nests the context; a context file is the context itself ({"backupMx": {...}}).
+  const context = named ? json : (json as { context?: unknown })?.context;
+  const raw = (context as { backupMx?: unknown } | undefined)?.backupMx;
+  if (raw === undefined) {
+    const where = named ? 'at the top level' : 'under "context"';
+    throw new RunnerConfigError(`${file}: no "backupMx" object ${where}; expected {"backupMx": {"routes": [...]}}`);
+  }
+  try {
+    const config = parseBackupMxConfig(raw, { region: env.AWS_REGION || env.CDK_DEFAULT_REGION || 'us-east-1' });
+    return { config, source: file, fromCdkJson: !named };
+  } catch (error) {
+    throw new RunnerConfigError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+export interface RunnerEnv {
+  smtpPort: number;
+  dataDir?: string;
+  /** Set: use this endpoint for every AWS service (LocalStack) instead of the embedded emulators. */
+  endpoint?: string;
+}
+
+/** The runner's own variables (the engine's tuning variables are read by loadSettings). */
+export function readRunnerEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): RunnerEnv {
+  let smtpPort: number;
+  try {
+    smtpPort = smtpPortFromEnv(env);
+  } catch (error) {
+    throw new RunnerConfigError((error as Error).message);
+  }
+  const dataDir = env[RUNNER_ENV.dataDir] ? path.resolve(cwd, env[RUNNER_ENV.dataDir]!) : undefined;
+  const endpoint = env[RUNNER_ENV.endpoint] || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    throw new RunnerConfigError(`${RUNNER_ENV.endpoint}: not an http(s) URL: ${endpoint}`);
+  }
+  return { smtpPort, ...(dataDir ? { dataDir } : {}), ...(endpoint ? { endpoint } : {}) };
+}

@@ -1,0 +1,39 @@
+// At start with BACKUPMX_DATA_DIR: puts spooled mail back (local/snapshot.ts
+// restoreSpool) so nothing that got a 250 is lost when the in-memory S3/SQS
+// of the embedded emulators forgot it. With LocalStack, which keeps its own
+// state while its container runs, only mail whose object it lost comes back:
+// re-publishing the rest would queue it twice.
+import type { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
+import type { Engine } from '../../lambdas/app/engine.js';
+import { finishedByLedger, restoreSpool, type FinishedCheck, type MailSpool, type RestoreReport } from '../snapshot.js';
+import type { LineLogger, NotificationPublisher } from '../ses-standin/ports.js';
+
+export interface SpoolRestoreOptions {
+  engine: Engine;
+  store: S3MessageStore;
+  publish: NotificationPublisher;
+  topics: { name: string; topicArn: string }[];
+  keptByEndpoint: boolean;
+  logger: LineLogger;
+}
+
+export async function restoreFromSpool(spool: MailSpool, options: SpoolRestoreOptions): Promise<RestoreReport> {
+  const { engine, store, publish, topics, keptByEndpoint, logger } = options;
+  const byLedger = finishedByLedger(engine.deps.ledger);
+  const isFinished: FinishedCheck = async (messageId, delivery) => {
+    if (await byLedger(messageId, delivery)) return true;
+    return keptByEndpoint && (await store.size(delivery.objectKey)) !== undefined;
+  };
+  const report = await restoreSpool(spool, {
+    store,
+    publish,
+    isFinished,
+    topicArnFor: (route) => topics.find((t) => t.name === route)?.topicArn,
+    logger,
+  });
+  if (report.republished > 0 || report.pruned > 0) {
+    const pruned = report.pruned > 0 ? `, ${report.pruned} old finished ones removed` : '';
+    logger.info(`spool: ${report.republished} queued again (${report.restored} messages put back in S3${pruned})`);
+  }
+  return report;
+}

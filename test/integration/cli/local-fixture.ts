@@ -1,0 +1,129 @@
+// A local backup MX for the CLI tests, built the way `npm start` leaves one:
+// embedded emulators, provisioned resources, a runtime file in a temporary
+// BACKUPMX_DATA_DIR, and a scripted primary. The CLI finds all of it through
+// the runtime file (--local --data-dir), as an operator's would.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
+import { createAwsClients, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import { Engine } from '../../../lambdas/app/engine.js';
+import { routePrefix } from '../../../lambdas/config/mail-layout.js';
+import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
+import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import { provision, type Provisioned } from '../../../local/provision.js';
+import { writeRuntimeInfo } from '../../../local/runtime-file.js';
+import { RecordingIo } from '../../../cli/cli-io.js';
+import { main } from '../../../cli/main.js';
+import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { rawMessage, sesMessageId, sesNotification } from '../../support/ses-events.js';
+
+/** Route name → its domain. */
+export const ROUTES = { main: 'example.com', other: 'example.net' } as const;
+
+export interface LocalFixture {
+  dataDir: string;
+  primary: ScriptedPrimary;
+  clients: AwsClients;
+  resources: Provisioned;
+  /** The test's own engine on the same resources (to queue mail and look behind the CLI). */
+  engine: Engine;
+  /** Queues one message per route its recipients belong to (same id in each, as SES does). */
+  queue(options: { recipients: string[]; sender?: string; subject?: string; messageId?: string; receivedAt?: Date }): Promise<string>;
+  cli(...args: string[]): Promise<{ code: number; io: RecordingIo }>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalFixture(): Promise<LocalFixture> {
+  const emulators: Emulators = await startEmulators();
+  const clients = createAwsClients(emulators.clientConfig);
+  const run = Math.random().toString(36).slice(2, 8);
+  const resources = await provision(clients, {
+    bucketName: `cli-${run}`,
+    tableName: `cli-${run}`,
+    deadLetterQueueName: `cli-dlq-${run}`,
+    routes: Object.keys(ROUTES).map((name) => ({ name })),
+    namePrefix: `cli-${run}-`,
+  });
+  const primary = await ScriptedPrimary.start({ starttls: 'off' });
+  const dataDir = await mkdtemp(join(tmpdir(), 'backupmx-cli-'));
+  const settings = loadSettings(
+    settingsToEnv({
+      routes: resources.routes.map((r) => ({
+        name: r.name,
+        domains: [ROUTES[r.name as keyof typeof ROUTES]],
+        primary: primary.asPrimary('none'),
+        queueUrl: r.queue.url,
+        bouncePolicy: 'dead-letter',
+      })),
+      tableName: resources.tableName,
+      bucketName: resources.bucketName,
+      deadLetterQueueUrl: resources.deadLetterQueue.url,
+      hostname: 'backup-mx.test',
+      minBackoffSeconds: 1,
+      maxBackoffSeconds: 1,
+      probeTimeoutMs: 2000,
+    }),
+  );
+  await writeRuntimeInfo(
+    {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      region: emulators.region,
+      endpoints: { s3: emulators.s3Endpoint, sqs: emulators.sqsEndpoint, sns: emulators.snsEndpoint, dynamodb: emulators.dynamoEndpoint },
+      bucketName: resources.bucketName,
+      tableName: resources.tableName,
+      deadLetterQueueUrl: resources.deadLetterQueue.url,
+      routes: resources.routes.map((r) => ({ name: r.name, queueUrl: r.queue.url, topicArn: r.topicArn })),
+      smtpPort: 0,
+      settings,
+      dataDir,
+    },
+    { BACKUPMX_DATA_DIR: dataDir },
+  );
+  const engine = new Engine(settings, { clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
+
+  return {
+    dataDir,
+    primary,
+    clients,
+    resources,
+    engine,
+    async queue({ recipients, sender = 'alice@sender.example', subject = 'Quarterly numbers', messageId = sesMessageId(), receivedAt = new Date() }) {
+      for (const route of resources.routes) {
+        const domain = ROUTES[route.name as keyof typeof ROUTES];
+        const mine = recipients.filter((r) => r.endsWith(`@${domain}`));
+        if (mine.length === 0) continue;
+        const prefix = routePrefix(route.name);
+        const raw = rawMessage({ messageId, sender, to: mine.join(', '), subject });
+        await clients.s3.send(new PutObjectCommand({ Bucket: resources.bucketName, Key: `${prefix}${messageId}`, Body: raw }));
+        const notification = sesNotification({
+          messageId,
+          timestamp: receivedAt,
+          sender,
+          recipients: mine,
+          subject,
+          bucketName: resources.bucketName,
+          objectKeyPrefix: prefix,
+          topicArn: route.topicArn,
+        });
+        await clients.sns.send(new PublishCommand({ TopicArn: route.topicArn, Message: notification }));
+        await engine.accept(notification);
+      }
+      return messageId;
+    },
+    async cli(...args) {
+      const io = new RecordingIo();
+      const code = await main(['--local', '--data-dir', dataDir, ...args], { io });
+      return { code, io };
+    },
+    async stop() {
+      await primary.stop();
+      clients.destroy();
+      await emulators.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

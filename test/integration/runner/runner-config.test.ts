@@ -1,0 +1,118 @@
+// What the runner reads before it starts: the configuration file (context
+// file or cdk.json), its own variables, and the settings and stand-in rules
+// it derives from them, with errors that name the file or the variable.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SettingsError } from '../../../lambdas/config/settings.js';
+import { localSettings, resourceNames, standInRoutes } from '../../../local/runner/local-settings.js';
+import { loadRunnerConfig, readRunnerEnv, RunnerConfigError } from '../../../local/runner/runner-config.js';
+import type { Provisioned } from '../../../local/provision.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'backupmx-config-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function contextFile(name: string, content: unknown): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const route = { name: 'corp', domains: ['example.com', 'example.org'], recipients: ['alice@example.com'], primary: { host: '127.0.0.1', port: 2526 } };
+
+function provisioned(routes: string[]): Provisioned {
+  return {
+    bucketName: 'b',
+    tableName: 't',
+    deadLetterQueue: { name: 'dlq', url: 'http://q/dlq', arn: 'arn:aws:sqs:us-east-1:000000000000:dlq' },
+    routes: routes.map((name) => ({ name, topicArn: `arn:aws:sns:us-east-1:000000000000:${name}`, queue: { name, url: `http://q/${name}`, arn: `arn:q:${name}` } })),
+  };
+}
+
+describe('loadRunnerConfig', () => {
+  it('reads BACKUPMX_CONTEXT_FILE relative to the working directory and fills the defaults', async () => {
+    await contextFile('ctx.json', { backupMx: { routes: [route] } });
+    const loaded = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: 'ctx.json' }, dir);
+    expect(loaded.fromCdkJson).toBe(false);
+    expect(loaded.source).toBe(path.join(dir, 'ctx.json'));
+    expect(loaded.config).toMatchObject({ region: 'us-east-1', hostname: 'backup-mx.example.com', queueLifetimeDays: 5, routes: [{ name: 'corp', bouncePolicy: 'dsn', primary: { tls: 'opportunistic' } }] });
+  });
+
+  it("falls back to cdk.json's context when no context file is named", async () => {
+    const loaded = await loadRunnerConfig({}, dir);
+    expect(loaded.fromCdkJson).toBe(true);
+    expect(path.basename(loaded.source)).toBe('cdk.json');
+    expect(loaded.config.routes.length).toBeGreaterThan(0);
+  });
+
+  it('names the file and the field when something is wrong', async () => {
+    await expect(loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'missing.json') })).rejects.toThrow(/BACKUPMX_CONTEXT_FILE: cannot read .*missing\.json \(no such file\)/);
+    await contextFile('not-json.json', '{"backupMx": ');
+    await expect(loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'not-json.json') })).rejects.toThrow(/not-json\.json: not valid JSON/);
+    // A whole cdk.json is not a context file: backupMx must be at the top.
+    await contextFile('cdk-shaped.json', { context: { backupMx: { routes: [route] } } });
+    await expect(loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'cdk-shaped.json') })).rejects.toThrow(/no "backupMx" object at the top level/);
+    await contextFile('bad-port.json', { backupMx: { routes: [{ ...route, primary: { host: 'mx.example.com', port: 70000 } }] } });
+    const error = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'bad-port.json') }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(RunnerConfigError);
+    expect((error as Error).message).toMatch(/bad-port\.json: .*backupMx\.routes\[0\]\.primary\.port/s);
+  });
+});
+
+describe('readRunnerEnv', () => {
+  it('defaults to port 2525 in memory on the embedded emulators', () => {
+    expect(readRunnerEnv({})).toEqual({ smtpPort: 2525 });
+  });
+
+  it('resolves the data dir and takes an endpoint', () => {
+    expect(readRunnerEnv({ BACKUPMX_SMTP_PORT: '0', BACKUPMX_DATA_DIR: 'state', AWS_ENDPOINT_URL: 'http://localhost:4566' }, '/srv')).toEqual({
+      smtpPort: 0,
+      dataDir: '/srv/state',
+      endpoint: 'http://localhost:4566',
+    });
+  });
+
+  it('refuses a bad port or endpoint, naming the variable', () => {
+    expect(() => readRunnerEnv({ BACKUPMX_SMTP_PORT: 'smtp' })).toThrow(/BACKUPMX_SMTP_PORT: not a port number: smtp/);
+    expect(() => readRunnerEnv({ AWS_ENDPOINT_URL: 'localhost:4566' })).toThrow(/AWS_ENDPOINT_URL: not an http\(s\) URL/);
+  });
+});
+
+describe('localSettings and standInRoutes', () => {
+  it('maps the configuration like the stack does, and lets BACKUPMX_* variables tune it', async () => {
+    await contextFile('tuned.json', { backupMx: { routes: [route], retry: { minBackoffSeconds: 30, maxBackoffSeconds: 600 }, queueLifetimeDays: 2 } });
+    const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'tuned.json') });
+    const names = resourceNames('backupmx-x', config);
+    expect(names).toMatchObject({ bucketName: 'backupmx-x-mail', tableName: 'backupmx-x-state', deadLetterQueueName: 'backupmx-x-dlq', routes: [{ name: 'corp' }] });
+
+    const settings = localSettings(config, provisioned(['corp']), { BACKUPMX_PROBE_INTERVAL_SECONDS: '1' });
+    expect(settings).toMatchObject({
+      tableName: 't',
+      bucketName: 'b',
+      deadLetterQueueUrl: 'http://q/dlq',
+      hostname: 'backup-mx.example.com',
+      minBackoffSeconds: 30,
+      maxBackoffSeconds: 600,
+      queueLifetimeSeconds: 2 * 86_400,
+      probeIntervalSeconds: 1,
+      routes: [{ name: 'corp', queueUrl: 'http://q/corp', bouncePolicy: 'dsn', primary: { host: '127.0.0.1', port: 2526, tls: 'opportunistic' } }],
+    });
+    expect(settings.drainFunctionName).toBeUndefined(); // drains run in-process
+    expect(() => localSettings(config, provisioned(['corp']), { BACKUPMX_PROBE_INTERVAL_SECONDS: '0' })).toThrow(SettingsError);
+    expect(() => localSettings(config, provisioned(['corp']), { BACKUPMX_PROBE_INTERVAL_SECONDS: '0' })).toThrow(/BACKUPMX_PROBE_INTERVAL_SECONDS/);
+  });
+
+  it('narrows only the domains the allow-list mentions, as the SES rule does', async () => {
+    await contextFile('allow.json', { backupMx: { routes: [route, { name: 'open', domains: ['open.test'], primary: { host: 'mx.open.test', port: 25 } }] } });
+    const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'allow.json') });
+    expect(standInRoutes(config, provisioned(['corp', 'open']))).toEqual([
+      { name: 'corp', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/corp/', domains: ['example.com'], recipients: ['alice@example.com'] },
+      { name: 'corp', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/corp/', domains: ['example.org'] },
+      { name: 'open', topicArn: 'arn:aws:sns:us-east-1:000000000000:open', objectKeyPrefix: 'mail/open/', domains: ['open.test'] },
+    ]);
+  });
+});

@@ -1,0 +1,61 @@
+// The deployed stack as CloudFormation and Lambda describe it, mocked with
+// aws-sdk-client-mock for the CLI's unit tests.
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { settingsToEnv } from '../../../lambdas/config/settings.js';
+
+export const cfn = mockClient(CloudFormationClient);
+export const lambda = mockClient(LambdaClient);
+export const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
+export const DRAIN = 'BackupMx-FunctionsDrainFunctionA1B2C3D4-xyz';
+
+export function mockDeployedStack(): void {
+  cfn.on(DescribeStacksCommand, { StackName: 'BackupMx' }).resolves({
+    Stacks: [
+      {
+        StackName: 'BackupMx',
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date(),
+        Outputs: [
+          { OutputKey: 'AlarmTopicArn', OutputValue: 'arn:aws:sns:eu-west-1:123456789012:BackupMx-Alarms' },
+          { OutputKey: 'TableName', OutputValue: 'BackupMx-State' },
+        ],
+      },
+    ],
+  });
+  cfn.on(ListStackResourcesCommand).resolvesOnce({
+    StackResourceSummaries: [
+      { LogicalResourceId: 'FunctionsProbeFunctionB2C3D4E5', PhysicalResourceId: 'BackupMx-Probe', ResourceType: 'AWS::Lambda::Function', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+    ],
+    NextToken: 'page-2',
+  }).resolves({
+    StackResourceSummaries: [
+      { LogicalResourceId: 'FunctionsDrainFunctionA1B2C3D4', PhysicalResourceId: DRAIN, ResourceType: 'AWS::Lambda::Function', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+      { LogicalResourceId: 'InboundRuleSetC0FFEE00', PhysicalResourceId: 'backup-mx', ResourceType: 'AWS::SES::ReceiptRuleSet', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+    ],
+  });
+  lambda.on(GetFunctionConfigurationCommand, { FunctionName: DRAIN }).resolves({
+    Environment: {
+      Variables: {
+        ...settingsToEnv({
+          routes: [
+            {
+              name: 'main',
+              domains: ['example.com'],
+              primary: { host: 'mail.example.com', port: 587, tls: 'required' },
+              queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-main',
+              bouncePolicy: 'dsn',
+            },
+          ],
+          tableName: 'BackupMx-State',
+          bucketName: 'backupmx-mail',
+          deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq',
+          hostname: 'backup-mx.example.com',
+        }),
+        POWERTOOLS_SERVICE_NAME: 'backup-mx-drain',
+      },
+    },
+  });
+}
+

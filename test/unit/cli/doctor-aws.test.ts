@@ -1,0 +1,126 @@
+// doctor's AWS-only checks with aws-sdk-client-mock, and its DNS logic with a
+// scripted lookup: each failure comes with the fix.
+import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, SESClient } from '@aws-sdk/client-ses';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { awsTarget } from '../../../cli/aws-target.js';
+import { RecordingIo } from '../../../cli/cli-io.js';
+import { doctorCommand, runChecks } from '../../../cli/commands/doctor.js';
+import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } from '../../../cli/doctor/aws-checks.js';
+import { checkMx, type MxLookup } from '../../../cli/doctor/mx-check.js';
+import { ScriptedProbe } from '../../../lambdas/adapters/fakes/index.js';
+import { cfn, lambda, mockDeployedStack } from './deployed-stack-mock.js';
+
+const ses = mockClient(SESClient);
+const sns = mockClient(SNSClient);
+afterEach(() => {
+  ses.reset();
+  sns.reset();
+  cfn.reset();
+  lambda.reset();
+});
+const sesClient = () => new SESClient({ region: 'eu-west-1' });
+const snsClient = () => new SNSClient({ region: 'eu-west-1' });
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:BackupMx-Alarms';
+
+describe('doctor AWS checks', () => {
+  it('checks each domain identity: verified, pending, or unknown', async () => {
+    ses.on(GetIdentityVerificationAttributesCommand).resolves({
+      VerificationAttributes: { 'a.example': { VerificationStatus: 'Success' }, 'b.example': { VerificationStatus: 'Pending' } },
+    });
+    const results = await checkIdentities(sesClient(), ['a.example', 'b.example', 'c.example']);
+    expect(results.map((r) => r.status)).toEqual(['ok', 'warn', 'fail']);
+    expect(results[2]!.fix).toContain('aws ses verify-domain-identity --domain c.example');
+  });
+
+  it('checks that our rule set is the active one', async () => {
+    ses.on(DescribeActiveReceiptRuleSetCommand).resolvesOnce({ Metadata: { Name: 'backup-mx' } }).resolvesOnce({ Metadata: { Name: 'legacy' } }).resolves({});
+    expect((await checkRuleSet(sesClient(), 'backup-mx')).status).toBe('ok');
+    const other = await checkRuleSet(sesClient(), 'backup-mx');
+    expect(other).toMatchObject({ status: 'fail', detail: expect.stringContaining('another rule set is active (legacy)') });
+    const none = await checkRuleSet(sesClient(), 'backup-mx');
+    expect(none).toMatchObject({ status: 'fail', fix: 'aws ses set-active-receipt-rule-set --rule-set-name backup-mx' });
+  });
+
+  it('wants a confirmed alarm subscription, not PendingConfirmation', async () => {
+    sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
+      Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: TOPIC }],
+    }).resolves({
+      Subscriptions: [{ SubscriptionArn: `${TOPIC}:1234`, Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: TOPIC }],
+    });
+    const pending = await checkAlarmSubscription(snsClient(), TOPIC);
+    expect(pending).toMatchObject({ status: 'fail', detail: 'not confirmed: ops@example.com' });
+    expect(pending.fix).toContain('Subscription Confirmation');
+    expect(await checkAlarmSubscription(snsClient(), TOPIC)).toMatchObject({ status: 'ok', detail: 'confirmed: email ops@example.com' });
+  });
+
+  it('knows which regions receive mail', () => {
+    expect(checkRegion('eu-west-1').status).toBe('ok');
+    expect(checkRegion('eu-central-2')).toMatchObject({ status: 'fail', detail: 'SES does not receive mail in eu-central-2' });
+  });
+
+  it('runs every check on the deployed stack and exits 1 when one fails', async () => {
+    mockDeployedStack();
+    ses.on(GetIdentityVerificationAttributesCommand).resolves({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Success' } } });
+    ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: 'backup-mx' } });
+    sns.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AuthorizationError' }));
+    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    try {
+      const lookup: MxLookup = async () => [
+        { priority: 10, exchange: 'mail.example.com' },
+        { priority: 20, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' },
+      ];
+      const probe = new ScriptedProbe().down('mail.example.com', 'connect: ETIMEDOUT');
+      const results = await runChecks(target, { lookup, probe });
+      expect(results.map((r) => [r.check, r.status])).toEqual([
+        ['MX example.com', 'ok'],
+        ['primary main', 'fail'],
+        ['SES receiving region', 'ok'],
+        ['SES identity example.com', 'ok'],
+        ['SES receipt rule set', 'ok'],
+        ['alarm subscription', 'fail'],
+      ]);
+      expect(results[1]!.fix).toContain('this check runs from your machine, not from Lambda');
+      expect(results[5]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      const io = new RecordingIo();
+      expect(await doctorCommand(target, { lookup, probe }, io)).toBe(1);
+      expect(io.text).toContain('4 ok, 0 warnings, 2 failed, 0 skipped');
+    } finally {
+      target.close();
+    }
+  });
+});
+
+describe('MX check', () => {
+  const lookup = (records: { priority: number; exchange: string }[]): MxLookup => async () => records;
+
+  it('fails when our MX is missing, or points at another region', async () => {
+    const missing = await checkMx(lookup([{ priority: 10, exchange: 'mx.example.com' }]), 'example.com', 'eu-west-1');
+    expect(missing).toMatchObject({ status: 'fail', fix: expect.stringContaining('example.com MX 20 inbound-smtp.eu-west-1.amazonaws.com') });
+    const elsewhere = await checkMx(
+      lookup([{ priority: 10, exchange: 'mx.example.com' }, { priority: 20, exchange: 'inbound-smtp.us-east-1.amazonaws.com.' }]),
+      'example.com',
+      'eu-west-1',
+    );
+    expect(elsewhere.detail).toContain('an SES MX for another region: inbound-smtp.us-east-1.amazonaws.com');
+  });
+
+  it('fails when ours is not after the primary, and warns when there is no primary MX', async () => {
+    const tie = await checkMx(
+      lookup([{ priority: 10, exchange: 'mx.example.com' }, { priority: 10, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' }]),
+      'example.com',
+      'eu-west-1',
+    );
+    expect(tie).toMatchObject({ status: 'fail', detail: expect.stringContaining('preference 10, not larger than the primary\'s 10') });
+    const alone = await checkMx(lookup([{ priority: 20, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' }]), 'example.com', 'eu-west-1');
+    expect(alone.status).toBe('warn');
+  });
+
+  it('fails with the record to add when the domain has no MX at all', async () => {
+    const none: MxLookup = async () => {
+      throw Object.assign(new Error('queryMx ENODATA example.com'), { code: 'ENODATA' });
+    };
+    expect(await checkMx(none, 'example.com', 'eu-west-1')).toMatchObject({ status: 'fail', detail: 'no MX records (ENODATA)' });
+  });
+});
