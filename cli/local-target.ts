@@ -3,7 +3,7 @@
 import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
 import { Engine } from '../lambdas/app/engine.js';
 import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
-import { readRuntimeInfo, runtimeFilePath, type RuntimeInfo } from '../local/runtime-file.js';
+import { isProcessAlive, readRuntimeInfo, runtimeFilePath, type RuntimeInfo } from '../local/runtime-file.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
 import type { Target, TargetOptions } from './target.js';
@@ -25,7 +25,7 @@ export async function localTarget(
         'or point --data-dir (or BACKUPMX_DATA_DIR) at the data directory it uses',
     );
   }
-  if (!isAlive(info.pid)) {
+  if (!isProcessAlive(info.pid)) {
     throw new NoTargetError(
       `no local backup MX is running: ${file} names process ${info.pid}, which has exited. Start it again with \`npm start\``,
     );
@@ -53,12 +53,3 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -48,3 +48,14 @@ export async function readRuntimeInfo(env: NodeJS.ProcessEnv = process.env): Pro
 export async function removeRuntimeInfo(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await rm(runtimeFilePath(env), { force: true });
 }
+
+/** True when a process with this pid exists (the runtime file may outlive a crashed runner). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

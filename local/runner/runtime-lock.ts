@@ -2,7 +2,7 @@
 // reach this runner, stops a second runner from sharing the same data dir,
 // and tells a new run that the last one died without cleaning up (so its
 // drain leases, kept in a persistent table, can be released at once).
-import { readRuntimeInfo, removeRuntimeInfo, runtimeFilePath, writeRuntimeInfo, type RuntimeInfo } from '../runtime-file.js';
+import { isProcessAlive, readRuntimeInfo, removeRuntimeInfo, runtimeFilePath, writeRuntimeInfo, type RuntimeInfo } from '../runtime-file.js';
 
 export class RunnerAlreadyRunningError extends Error {
   constructor(
@@ -14,15 +14,6 @@ export class RunnerAlreadyRunningError extends Error {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class RuntimeLock {
   private written = false;
@@ -40,7 +31,7 @@ export class RuntimeLock {
     } catch {
       existing = undefined; // unreadable leftovers are overwritten
     }
-    if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+    if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
       throw new RunnerAlreadyRunningError(existing.pid, runtimeFilePath(env));
     }
     return new RuntimeLock(env, existing && existing.pid !== process.pid ? existing : undefined);
