@@ -53,6 +53,13 @@ export class DrainRoute {
     return summary;
   }
 
+  /**
+   * Workers take messages from a local buffer that one receive at a time keeps
+   * filled (the next batch is fetched while the current one is still being
+   * delivered), so no worker waits for the slowest message of a batch. Stops on
+   * an empty receive, the time budget, a hold, a queue error or a session
+   * failure; messages received but not started are then made visible again.
+   */
   private async loop(
     route: Route,
     queue: MailQueue,
@@ -62,58 +69,68 @@ export class DrainRoute {
     health: PrimaryHealth | undefined,
   ): Promise<DrainSummary['stoppedBecause']> {
     const { clock, log, routeState } = this.deps;
-    for (let first = true; ; first = false) {
-      if (clock.now().getTime() >= deadline) return 'time-budget';
-      if (!first && (await routeState.hold(route.name))) return 'held';
-      let batch: QueuedMessage[];
-      try {
-        batch = await queue.receive(BATCH_SIZE, 0);
-      } catch (error) {
-        log.error('queue receive failed', { route: route.name, error: (error as Error).message });
-        return 'queue-error';
-      }
-      if (batch.length === 0) return 'queue-empty';
-      const failure = await this.deliverBatch(route, queue, transport, summary, batch);
-      if (failure) {
-        await this.markDown(route, health, failure);
-        return 'connection-failed';
-      }
-    }
-  }
-
-  /** Delivers a batch with bounded concurrency; after a session failure, releases what was not started. */
-  private async deliverBatch(
-    route: Route,
-    queue: MailQueue,
-    transport: () => Promise<SmtpTransport>,
-    summary: DrainSummary,
-    batch: QueuedMessage[],
-  ): Promise<string | undefined> {
-    const waiting = [...batch];
+    const concurrency = Math.max(1, this.options.concurrency ?? 10);
+    const buffer: QueuedMessage[] = [];
+    let stop: DrainSummary['stoppedBecause'] | undefined;
     let failure: string | undefined;
+    let receives = 0;
+    let refilling: Promise<void> | undefined;
+
+    const refill = () =>
+      (refilling ??= (async () => {
+        try {
+          if (clock.now().getTime() >= deadline) return void (stop ??= 'time-budget');
+          if (receives > 0 && (await routeState.hold(route.name))) return void (stop ??= 'held');
+          receives += 1;
+          const batch = await queue.receive(BATCH_SIZE, 0);
+          if (batch.length === 0) stop ??= 'queue-empty';
+          else buffer.push(...batch);
+        } catch (error) {
+          log.error('queue receive failed', { route: route.name, error: (error as Error).message });
+          stop ??= 'queue-error';
+        } finally {
+          refilling = undefined;
+        }
+      })());
+
     const worker = async () => {
       while (failure === undefined) {
-        const qm = waiting.shift();
-        if (!qm) return;
+        if (buffer.length < concurrency && stop === undefined) {
+          if (buffer.length === 0) await refill();
+          else void refill(); // prefetch while this worker delivers
+        }
+        if (clock.now().getTime() >= deadline) {
+          stop ??= 'time-budget'; // take nothing new, prefetched or not
+          return;
+        }
+        const qm = buffer.shift();
+        if (!qm) {
+          if (stop !== undefined) return;
+          continue;
+        }
         let end: DeliveryEnd;
         try {
           end = await this.delivery.deliver({ route, queue, transport, summary }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;
-          this.deps.log.error('message left for retry', { route: route.name, error: (error as Error).message });
+          log.error('message left for retry', { route: route.name, error: (error as Error).message });
           continue;
         }
         if (end.connectionFailed) failure ??= end.error;
       }
     };
-    const workers = Math.max(1, Math.min(this.options.concurrency ?? 10, batch.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-    for (const qm of waiting) {
-      // Not attempted: visible again now, so the next drain after recovery takes it at once.
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    await refilling;
+    for (const qm of buffer.splice(0)) {
+      // Received but not attempted: visible again now, so the next drain takes it at once.
       await queue.defer(qm.handle, 0).then(() => (summary.released += 1), () => undefined);
     }
-    return failure;
+    if (failure !== undefined) {
+      await this.markDown(route, health, failure);
+      return 'connection-failed';
+    }
+    return stop ?? 'queue-empty';
   }
 
   private async markDown(route: Route, previous: PrimaryHealth | undefined, error: string): Promise<void> {

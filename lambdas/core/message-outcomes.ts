@@ -11,6 +11,8 @@ import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
 
 const SQS_MAX_SEND_DELAY_SECONDS = 900;
+/** Keeps a merged dead-letter detail well inside DynamoDB's 400 KB item limit. */
+const MAX_DETAIL_CHARS = 16_384;
 
 /** A stable id for a notification we could not parse. */
 export function malformedId(body: string): string {
@@ -24,11 +26,19 @@ export class MessageOutcomes {
     private readonly retry: RetryPolicy,
   ) {}
 
-  /** Stores a dead letter for the whole message (raw bytes stay in S3). */
+  /**
+   * Stores a dead letter for the whole message (raw bytes stay in S3). A
+   * message can be dead-lettered twice on one route (some recipients bounce,
+   * the others expire later): the store keeps one record per route, so the
+   * earlier detail is carried into the new one instead of being overwritten.
+   */
   async deadLetter(route: Route, qm: QueuedMessage, message: InboundMessage | undefined, reason: DeadLetterReason, detail: string): Promise<void> {
     const at = this.deps.clock.now();
+    const messageId = message?.messageId ?? malformedId(qm.body);
+    const earlier = await this.deps.deadLetters.get(messageId, route.name).catch(() => undefined);
+    if (earlier && !earlier.detail.includes(detail)) detail = `${detail}; earlier ${earlier.reason}: ${earlier.detail}`.slice(0, MAX_DETAIL_CHARS);
     await this.deps.deadLetters.put({
-      messageId: message?.messageId ?? malformedId(qm.body),
+      messageId,
       route: route.name,
       reason,
       detail,

@@ -44,6 +44,9 @@ export class SqsMailQueue implements MailQueue {
    * 12 h after the receive, so defer clamps to what is left of it.
    */
   private readonly receivedAt = new Map<string, number>();
+  /** Deletes waiting for the one in flight to return (sent together then). */
+  private readonly pendingDeletes: PendingDelete[] = [];
+  private deleting = false;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -93,9 +96,6 @@ export class SqsMailQueue implements MailQueue {
       void this.sendDeletes();
     });
   }
-
-  private readonly pendingDeletes: PendingDelete[] = [];
-  private deleting = false;
 
   private async sendDeletes(): Promise<void> {
     if (this.deleting) return;

@@ -1,0 +1,63 @@
+// `npm run bench`: the delivery engine's figures on this machine, as JSON
+// (one object) followed by a short human summary. Emulators and the SMTP sink
+// run in their own processes; the relay (Engine) runs in this one.
+//
+//   BENCH_MESSAGES=2000          messages for the throughput figures
+//   BENCH_RECOVERY_REPEATS=3     repeats with the default 60 s probe interval (10 s and 1 s get 5)
+//   BENCH_SKIP_RECOVERY_DEFAULT=1  skip the slow 60 s schedule (~1 min per repeat)
+//   BENCH_SKIP_POSTFIX=1         skip the Postfix comparison
+import os from 'node:os';
+import { startBenchEnv } from './bench-env.js';
+import { drainThroughput, type ThroughputFigure } from './drain-throughput.js';
+import { postfixThroughput, type PostfixFigure } from './postfix-throughput.js';
+import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
+import { relayMemory, type MemoryFigure } from './relay-memory.js';
+import { summarize } from './summary.js';
+
+export interface BenchFigures {
+  machine: { cpus: number; cpuModel: string; node: string; memoryGb: number };
+  throughput: ThroughputFigure;
+  throughputVariants: ThroughputFigure[];
+  /** Diagnostic only: the same drain with the index's markDone made a no-op, to show its share. */
+  throughputWithoutIndexUpdate?: ThroughputFigure;
+  memory: MemoryFigure;
+  recovery: RecoveryFigure[];
+  postfix: PostfixFigure;
+  goals: { throughputMessagesPerSecond: [number, number]; recoveryMaxSeconds: number; rssGrowthMbFor40Mb: number };
+}
+
+const env = await startBenchEnv();
+const messages = Number(process.env.BENCH_MESSAGES ?? 2_000);
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+try {
+  log(`drain throughput, ${messages} × 10 KB (engine defaults: 10 in flight, 2 connections)`);
+  const throughput = await drainThroughput(env, { messages });
+  log('drain throughput, 20 in flight over 4 connections');
+  const variants = [await drainThroughput(env, { messages, concurrency: 20, maxConnections: 4 })];
+  log('drain throughput without the index update (diagnostic)');
+  const withoutIndex = await drainThroughput(env, { messages, withoutIndexUpdate: true });
+  log('memory, one 40 MB message');
+  const memory = await relayMemory(env);
+  const recovery: RecoveryFigure[] = [];
+  for (const [interval, repeats] of [[1, 5], [10, 5], [60, Number(process.env.BENCH_RECOVERY_REPEATS ?? 3)]] as const) {
+    if (interval === 60 && process.env.BENCH_SKIP_RECOVERY_DEFAULT) continue;
+    log(`recovery latency, probe interval ${interval} s, ${repeats} repeats`);
+    recovery.push(await recoveryLatency(env, interval, repeats));
+  }
+  log('postfix comparison');
+  const postfix: PostfixFigure = process.env.BENCH_SKIP_POSTFIX ? { available: false, reason: 'skipped (BENCH_SKIP_POSTFIX)' } : await postfixThroughput(env, messages);
+  const figures: BenchFigures = {
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+    throughput,
+    throughputVariants: variants,
+    throughputWithoutIndexUpdate: withoutIndex,
+    memory,
+    recovery,
+    postfix,
+    goals: { throughputMessagesPerSecond: [670, 750], recoveryMaxSeconds: 60, rssGrowthMbFor40Mb: 64 },
+  };
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(summarize(figures));
+} finally {
+  await env.stop();
+}
