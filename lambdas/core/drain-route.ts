@@ -82,7 +82,9 @@ export class DrainRoute {
           if (clock.now().getTime() >= deadline) return void (stop ??= 'time-budget');
           if (receives > 0 && (await routeState.hold(route.name))) return void (stop ??= 'held');
           receives += 1;
-          const batch = await queue.receive(BATCH_SIZE, 0);
+          // A short wait makes SQS ask every server (a 0 s receive samples some and
+          // may answer empty while mail waits); it only costs time when the queue is empty.
+          const batch = await queue.receive(BATCH_SIZE, this.options.receiveWaitSeconds ?? 1);
           if (batch.length === 0) stop ??= 'queue-empty';
           else buffer.push(...batch);
         } catch (error) {

@@ -39,6 +39,8 @@ export interface EngineOptions extends Partial<RetrySettings> {
   hostname: string;
   /** More Received headers than this → dead-letter 'loop-detected' (default 50). */
   maxReceivedHeaders?: number;
+  /** Long-poll wait of the drain's receives, seconds (default 1). */
+  receiveWaitSeconds?: number;
   /** Messages delivered at once over the pooled transport (default 10). */
   concurrency?: number;
   /** Hide a message this long after a connection-level failure (default 60): short,

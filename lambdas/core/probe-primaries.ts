@@ -98,8 +98,11 @@ export class ProbePrimaries {
     const held = (await routeState.hold(route.name)) !== undefined;
     const outcome: RouteProbeOutcome = { route: route.name, status, held };
     if (result.ok && !held) {
+      // Any mail at all, not only visible mail: SQS counts are approximate and lag,
+      // and a retry whose delay just ended may still count as in flight. A drain
+      // that finds nothing ready costs one receive.
       const depth = await this.deps.queues(route).depth();
-      if (depth.visible > 0) {
+      if (depth.visible + depth.inFlight + depth.delayed > 0) {
         await this.deps.drains.start(route.name, 'deliver');
         outcome.started = 'deliver';
       }

@@ -40,6 +40,16 @@ export const attemptSort = (at: Date, address: string) => `${SORT.attemptPrefix}
 export const queuedIndexKey = (route: string) => `queued#${route}`;
 export const deadIndexKey = (route: string | undefined) => `dead#${route ?? ''}`;
 
+/**
+ * Ledger rows (final outcomes and attempts) are kept this long after they are
+ * written: the 30 days plus the longest queue lifetime (30 days), so a
+ * delivered recipient's row outlives every retry of the message's others.
+ */
+export const KEEP_LEDGER_SECONDS = KEEP_FINISHED_SECONDS + 30 * 86_400;
+
+/** TTL of a ledger row written at `at`. */
+export const ledgerExpiresAt = (at: Date): number => Math.floor(at.getTime() / 1000) + KEEP_LEDGER_SECONDS;
+
 /** TTL value (epoch seconds) for an item finished at `doneAt`. */
 export function expiresAtFor(doneAt: Date): number {
   return Math.floor(doneAt.getTime() / 1000) + KEEP_FINISHED_SECONDS;

@@ -1,11 +1,13 @@
 // The per-recipient ledger and attempt history, under the message's partition:
 // `rcpt#<address>` holds the latest outcome, `attempt#<ISO>#<address>` one try.
-// Items get their TTL when the whole message is done (DynamoMessageIndex.markDone),
-// never earlier: a delivered recipient's row must outlive the retries of the others.
+// Final outcomes and attempts get their TTL when written (KEEP_LEDGER_SECONDS: longer
+// than any queue lifetime, so a delivered recipient's row outlives the retries of the
+// others); a pending outcome has none, and rewriting it as pending (requeue) drops it.
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
-import { attemptSort, messageKey, PK, recipientSort, SK, SORT } from './dynamo-keys.js';
+import { FINAL_STATES } from '../../core/model.js';
+import { attemptSort, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
 
 export class DynamoLedger implements Ledger {
@@ -110,6 +112,7 @@ function outcomeItem(messageId: string, outcome: RecipientOutcome): Item {
     reply: outcome.reply ? { ...outcome.reply } : undefined,
     attempts: outcome.attempts,
     updatedAt: outcome.updatedAt.toISOString(),
+    [TTL]: FINAL_STATES.includes(outcome.state) ? ledgerExpiresAt(outcome.updatedAt) : undefined,
   };
 }
 
@@ -124,6 +127,7 @@ function attemptItem(attempt: AttemptRecord): Item {
     state: attempt.state,
     reply: { ...attempt.reply },
     delaySeconds: attempt.delaySeconds,
+    [TTL]: ledgerExpiresAt(attempt.at),
   };
 }
 

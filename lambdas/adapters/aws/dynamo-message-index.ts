@@ -3,7 +3,6 @@
 // is queued its item carries the sparse index keys `queued#<route>` /
 // receivedAt, so `mailq` lists a route's queue with one Query and no Scan.
 import {
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -17,8 +16,12 @@ import { optionalDate, optionalNumber, optionalString, queryAll, scanAll, type I
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const QUEUED_PREFIX = 'queued#';
+const LAST_DONE_RESOLUTION_MS = 10_000;
 
 export class DynamoMessageIndex implements MessageIndex {
+  /** Per route, the last `done` time this instance wrote. */
+  private readonly lastDoneWritten = new Map<string, number>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -83,9 +86,8 @@ export class DynamoMessageIndex implements MessageIndex {
    */
   async markDone(messageId: string, route: string, at: Date): Promise<void> {
     const expiresAt = expiresAtFor(at);
-    let recipients: string[] | undefined;
     try {
-      const { Attributes } = await this.doc.send(
+      await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key(messageKey(messageId), metaSort(route)),
@@ -100,16 +102,14 @@ export class DynamoMessageIndex implements MessageIndex {
             '#gsk': GSI.sortKey,
           },
           ExpressionAttributeValues: { ':done': 'done', ':at': at.toISOString(), ':ttl': expiresAt },
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      recipients = Array.isArray(Attributes?.recipients) ? Attributes.recipients.map(String) : undefined;
     } catch (error) {
-      // Never indexed (the accept step failed): the ledger rows still get their TTL below.
+      // Never indexed (the accept step failed): nothing to mark. The ledger rows
+      // got their TTL when they were written (DynamoLedger).
       if (!isAwsError(error, CONDITION_FAILED)) throw error;
     }
     await this.recordLastDone(route, at);
-    await this.expireMessageItems(messageId, expiresAt, recipients);
   }
 
   async lastDone(route: string): Promise<Date | undefined> {
@@ -119,8 +119,15 @@ export class DynamoMessageIndex implements MessageIndex {
     return optionalDate(Item?.at);
   }
 
-  /** `route#<name>` / `done`: moves forward only, so concurrent drains never set it back. */
+  /**
+   * `route#<name>` / `done`: moves forward only, so concurrent drains never set it
+   * back. Written at most every LAST_DONE_RESOLUTION_MS per route from one
+   * instance: `status` needs minutes, not one write per message.
+   */
   private async recordLastDone(route: string, at: Date): Promise<void> {
+    const previous = this.lastDoneWritten.get(route);
+    if (previous !== undefined && at.getTime() - previous < LAST_DONE_RESOLUTION_MS && at.getTime() >= previous) return;
+    this.lastDoneWritten.set(route, at.getTime());
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -163,36 +170,6 @@ export class DynamoMessageIndex implements MessageIndex {
     const routes = route === undefined ? (await this.find(messageId)).map((s) => s.route) : [route];
     for (const name of routes) {
       await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), metaSort(name)) }));
-    }
-  }
-
-  /**
-   * Rewrites the message's ledger and attempt items with a TTL, 25 per batch:
-   * only those of `recipients` when given (another route's copy of the same
-   * message may still be queued).
-   */
-  private async expireMessageItems(messageId: string, expiresAt: number, recipients?: string[]): Promise<void> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': messageKey(messageId) },
-      ConsistentRead: true,
-    });
-    const ours = (item: Item) => recipients === undefined || recipients.includes(String(item.recipient));
-    const toExpire = items.filter((item) => {
-      const sk = String(item[SK]);
-      const ledgerRow = sk.startsWith(SORT.recipientPrefix) || sk.startsWith(SORT.attemptPrefix);
-      return ledgerRow && ours(item) && item[TTL] !== expiresAt;
-    });
-    for (let start = 0; start < toExpire.length; start += 25) {
-      let requests = toExpire.slice(start, start + 25).map((item) => ({ PutRequest: { Item: { ...item, [TTL]: expiresAt } } }));
-      for (let tries = 0; requests.length > 0; tries++) {
-        if (tries === 5) throw new Error(`could not set TTL on ${requests.length} items of ${messageId}`);
-        if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** tries));
-        const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
     }
   }
 }

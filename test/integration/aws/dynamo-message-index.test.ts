@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
-import { KEEP_FINISHED_SECONDS } from '../../../lambdas/adapters/aws/dynamo-keys.js';
+import { KEEP_FINISHED_SECONDS, KEEP_LEDGER_SECONDS } from '../../../lambdas/adapters/aws/dynamo-keys.js';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import { DynamoMessageIndex } from '../../../lambdas/adapters/aws/dynamo-message-index.js';
 import { messageIndexContract } from '../../contracts/message-index.contract.js';
@@ -45,15 +45,14 @@ describe('DynamoMessageIndex', () => {
     expect(done?.gsi1sk).toBeUndefined();
   });
 
-  it('puts a 30-day TTL on the finished message’s items, but not on its dead letter', async () => {
+  it('puts a 30-day TTL on the finished summary, a longer one on final ledger rows, none on pending rows or dead letters', async () => {
     const messageId = env.unique();
     const at = new Date('2026-01-05T10:00:00.000Z');
     await index().add({ messageId, route: 'main', sender: '', recipients: ['a@x.y', 'b@x.y'], receivedAt: at, state: 'queued' });
     const ledger = new DynamoLedger(env.clients.doc, env.resources.tableName);
-    for (const recipient of ['a@x.y', 'b@x.y']) {
-      await ledger.record(messageId, { recipient, state: 'bounced', attempts: 1, updatedAt: at, reply: { code: 550, text: 'no' } });
-      await ledger.addAttempt({ messageId, recipient, at, relay: 'mx', state: 'bounced', reply: { code: 550, text: 'no' }, delaySeconds: 1 });
-    }
+    await ledger.record(messageId, { recipient: 'a@x.y', state: 'bounced', attempts: 1, updatedAt: at, reply: { code: 550, text: 'no' } });
+    await ledger.addAttempt({ messageId, recipient: 'a@x.y', at, relay: 'mx', state: 'bounced', reply: { code: 550, text: 'no' }, delaySeconds: 1 });
+    await ledger.record(messageId, { recipient: 'b@x.y', state: 'deferred', attempts: 1, updatedAt: at, reply: { code: 451, text: 'later' } });
     const dead = new DynamoDeadLetterStore(
       env.clients.doc,
       env.resources.tableName,
@@ -61,34 +60,46 @@ describe('DynamoMessageIndex', () => {
       env.resources.deadLetterQueue.url,
     );
     await dead.put({ messageId, route: 'main', reason: 'bounced', detail: '550', at, notification: '{}' });
-    // Ledger rows carry no TTL while the message is still queued.
-    expect((await itemsOf(messageId)).filter((item) => item.expiresAt !== undefined)).toEqual([]);
+
+    const ledgerTtl = at.getTime() / 1000 + KEEP_LEDGER_SECONDS;
+    const before = new Map((await itemsOf(messageId)).map((item) => [String(item.sk), item]));
+    expect(before.get('rcpt#a@x.y')?.expiresAt).toBe(ledgerTtl);
+    expect([...before.keys()].filter((sk) => sk.startsWith('attempt#')).map((sk) => before.get(sk)?.expiresAt)).toEqual([ledgerTtl]);
+    expect(before.get('rcpt#b@x.y')?.expiresAt).toBeUndefined(); // still pending: kept
+    expect(before.get('meta#main')?.expiresAt).toBeUndefined(); // still queued
+
+    // The longer ledger TTL outlives any queue lifetime (30 days at most) after the summary's.
+    expect(KEEP_LEDGER_SECONDS).toBeGreaterThanOrEqual(KEEP_FINISHED_SECONDS + 30 * 86_400);
 
     const doneAt = new Date('2026-01-05T12:00:00.000Z');
+    await ledger.record(messageId, { recipient: 'b@x.y', state: 'delivered', attempts: 2, updatedAt: doneAt, reply: { code: 250, text: 'ok' } });
     await index().markDone(messageId, 'main', doneAt);
-    const expected = doneAt.getTime() / 1000 + KEEP_FINISHED_SECONDS;
-    const items = await itemsOf(messageId);
-    expect(items).toHaveLength(6);
-    for (const item of items) {
-      expect(item.expiresAt, String(item.sk)).toBe(item.sk === 'dead#main' ? undefined : expected);
-    }
-    // The rewrite kept the ledger intact.
+    const after = new Map((await itemsOf(messageId)).map((item) => [String(item.sk), item]));
+    expect(after.get('meta#main')?.expiresAt).toBe(doneAt.getTime() / 1000 + KEEP_FINISHED_SECONDS);
+    expect(after.get('rcpt#b@x.y')?.expiresAt).toBe(doneAt.getTime() / 1000 + KEEP_LEDGER_SECONDS);
+    expect(after.get('dead#main')?.expiresAt).toBeUndefined();
     expect((await ledger.outcomes(messageId)).get('a@x.y')?.state).toBe('bounced');
-    expect(await ledger.attempts(messageId)).toHaveLength(2);
   });
 
-  it('puts the TTL only on the finished route’s recipients when one id spans two routes', async () => {
+  it('drops the TTL when a final row is rewritten as pending (requeue)', async () => {
+    const messageId = env.unique();
+    const at = new Date('2026-01-05T10:00:00.000Z');
+    const ledger = new DynamoLedger(env.clients.doc, env.resources.tableName);
+    await ledger.record(messageId, { recipient: 'a@x.y', state: 'dead-lettered', attempts: 1, updatedAt: at });
+    await ledger.record(messageId, { recipient: 'a@x.y', state: 'queued', attempts: 1, updatedAt: at });
+    const [row] = await itemsOf(messageId);
+    expect(row).toMatchObject({ sk: 'rcpt#a@x.y', state: 'queued' });
+    expect(row?.expiresAt).toBeUndefined();
+  });
+
+  it('leaves the other route’s copy of the same id queued when one route finishes', async () => {
     const messageId = env.unique();
     const at = new Date('2026-01-05T10:00:00.000Z');
     await index().add({ messageId, route: 'main', sender: '', recipients: ['a@x.y'], receivedAt: at, state: 'queued' });
     await index().add({ messageId, route: 'other', sender: '', recipients: ['b@z.w'], receivedAt: at, state: 'queued' });
-    const ledger = new DynamoLedger(env.clients.doc, env.resources.tableName);
-    await ledger.record(messageId, { recipient: 'a@x.y', state: 'delivered', attempts: 1, updatedAt: at, reply: { code: 250, text: 'ok' } });
-    await ledger.record(messageId, { recipient: 'b@z.w', state: 'deferred', attempts: 1, updatedAt: at, reply: { code: 451, text: 'later' } });
     await index().markDone(messageId, 'main', new Date('2026-01-05T12:00:00.000Z'));
     const bySort = new Map((await itemsOf(messageId)).map((item) => [String(item.sk), item]));
-    expect(bySort.get('rcpt#a@x.y')?.expiresAt).toBeTypeOf('number');
-    expect(bySort.get('rcpt#b@z.w')?.expiresAt).toBeUndefined();
+    expect(bySort.get('meta#main')).toMatchObject({ state: 'done' });
     expect(bySort.get('meta#other')).toMatchObject({ state: 'queued', gsi1pk: 'queued#other' });
     expect(bySort.get('meta#other')?.expiresAt).toBeUndefined();
   });

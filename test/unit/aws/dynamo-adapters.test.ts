@@ -60,23 +60,16 @@ describe('DynamoMessageIndex error paths', () => {
     await expect(index.add(summary)).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
   });
 
-  it('retries items a batch left unprocessed when setting TTLs', async () => {
-    const rows = [
-      { pk: 'msg#m', sk: 'meta#main' },
-      { pk: 'msg#m', sk: 'rcpt#a@b.c', state: 'delivered' },
-      { pk: 'msg#m', sk: 'dead#main' },
-    ];
+  it('marks a message done with one update and writes the route\'s last-done time at most every 10 s', async () => {
     doc.on(UpdateCommand).resolves({});
-    doc.on(QueryCommand).resolves({ Items: rows });
-    doc
-      .on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: { ...rows[1], expiresAt: 1 } } }] } })
-      .resolves({});
-    await new DynamoMessageIndex(client(), 't').markDone('m', 'main', now);
-    const batches = doc.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems!.t!);
-    expect(batches).toHaveLength(2);
-    // Only the ledger row: the summary was updated directly and the dead letter keeps no TTL.
-    expect(batches[0]!.map((r) => r.PutRequest!.Item!.sk)).toEqual(['rcpt#a@b.c']);
+    const index = new DynamoMessageIndex(client(), 't');
+    await index.markDone('m1', 'main', now);
+    await index.markDone('m2', 'main', new Date(now.getTime() + 1_000));
+    await index.markDone('m3', 'main', new Date(now.getTime() + 11_000));
+    const keys = doc.commandCalls(UpdateCommand).map((c) => `${c.args[0].input.Key!.pk}/${c.args[0].input.Key!.sk}`);
+    expect(keys).toEqual(['msg#m1/meta#main', 'route#main/done', 'msg#m2/meta#main', 'msg#m3/meta#main', 'route#main/done']);
+    expect(doc.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(doc.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 });
 

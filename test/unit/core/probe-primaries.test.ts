@@ -20,6 +20,16 @@ describe('ProbePrimaries', () => {
     expect(h.drains.started).toEqual([]);
   });
 
+  it('starts a drain when the only mail counts as in flight (SQS counts lag; a retry delay may just have ended)', async () => {
+    const h = harness();
+    await h.arrive();
+    await h.queue.receive(10, 0, 300); // now hidden: in flight, not visible
+    expect(await h.queue.depth()).toMatchObject({ visible: 0, inFlight: 1 });
+    h.probe.up('mail.example.com');
+    await h.prober().run();
+    expect(h.drains.started).toEqual([{ route: 'main', mode: 'deliver' }]);
+  });
+
   it('tracks down transitions: since, consecutive failures, last error', async () => {
     const h = harness();
     h.probe.down('mail.example.com', 'EHLO: 421 4.3.2 shutting down');
