@@ -35,6 +35,22 @@ Exit codes:
   no confirmation)   3 unknown message id   4 no stack / no local instance running
   5 no usable AWS credentials`;
 
+const REQUEUE_HELP = `
+What it does, per dead letter:
+  - Recipients not delivered are reset to "queued" in the ledger; delivered
+    ones stay skipped.
+  - If the message still has a live entry on its route's queue (a partial
+    bounce leaves its other recipients queued), no second copy is enqueued:
+    that entry delivers the reset recipients. The entry counts as live when
+    the index lists the message as queued while the queue has entries in
+    flight, or when it is found among the visible entries.
+  - Otherwise a new copy is enqueued and the message is listed as queued.
+  - A message past the queue lifetime needs --renew-lifetime; one that still
+    has a live entry is refused until the drain has expired that entry.
+  - The dead-letter record is removed, then the message's copy on the SQS
+    dead-letter queue, so its alarm clears. The command says how many copies
+    it removed; finding none is not an error.`;
+
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const io = deps.io ?? terminalIo();
   const env = deps.env ?? process.env;
@@ -71,7 +87,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
   program
     .command('status')
-    .description('per route: primary up/down and since when, last probe, hold, queue, oldest message, dead letters, last finished')
+    .description('per route: primary up/down and since when, last probe, hold, queue, oldest message, dead letters, last finished; then the dead-letter queue\'s depth')
     .option('--route <name>', 'only this route')
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => statusCommand(t, opts, io)));
@@ -80,7 +96,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .command('mailq')
     .description('list queued messages (id, age, size, sender) with each recipient\'s state and last reply, like Postfix mailq')
     .option('--route <name>', 'only this route')
-    .option('--dead', 'list the dead letters instead (what `requeue` takes)')
+    .option('--dead', 'list the dead letters instead (what `requeue` takes), and the dead-letter queue\'s depth')
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => mailqCommand(t, opts, io)));
 
@@ -112,6 +128,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .option('--all-dead', 'requeue every dead letter (of --route, if given)')
     .option('--route <name>', 'only this route\'s dead letter(s)')
     .option('--renew-lifetime', 'give an expired message a fresh queue lifetime from now (else it would expire again at once)')
+    .addHelpText('after', REQUEUE_HELP)
     .action(run((t, id, opts) => requeueCommand(t, id, opts, io)));
 
   program
@@ -125,14 +142,14 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   program
     .command('delete')
     .argument('<id>', 'message id')
-    .description('remove a message for good (queue entry, raw message, index, ledger, dead letter); asks first')
+    .description('remove a message for good (queue entry, raw message, index, ledger, dead letter and its copy on the dead-letter queue); asks first')
     .option('--route <name>', 'only this route\'s copy')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(run((t, id, opts) => deleteCommand(t, id, opts, io)));
 
   program
     .command('doctor')
-    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, alarm subscription')
+    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, dead-letter queue, alarm subscription')
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));

@@ -1,6 +1,6 @@
-// Finds one message's entry on a route's queue and deletes it. SQS cannot look
-// a message up by id: receive everything visible (briefly hidden), delete the
-// match, and make the others visible again at once. Entries in flight (being
+// Finds one message's entries on a route's queue. SQS cannot look a message
+// up by id: receive everything visible (briefly hidden), act on the matches,
+// and make the others visible again at once. Entries in flight (being
 // delivered, or deferred by a backoff) are not visible and cannot be found.
 import type { MailQueue, QueuedMessage } from '../lambdas/core/ports.js';
 import type { NotificationParser } from '../lambdas/core/engine-types.js';
@@ -8,29 +8,38 @@ import type { NotificationParser } from '../lambdas/core/engine-types.js';
 /** How long entries stay hidden while the search runs (released right after). */
 const SEARCH_VISIBILITY_SECONDS = 60;
 const MAX_SCANNED = 10_000;
+/** A short poll asks only some SQS servers and may miss the entries of a small queue. */
+const WAIT_SECONDS = 1;
 
 /** Deletes every visible queue entry of `messageId`; returns how many there were. */
 export async function deleteQueueEntries(queue: MailQueue, parse: NotificationParser, messageId: string): Promise<number> {
-  const others: QueuedMessage[] = [];
-  let deleted = 0;
+  return scanQueue(queue, parse, messageId, true);
+}
+
+/** How many visible queue entries `messageId` has; every entry stays on the queue, visible again. */
+export async function countQueueEntries(queue: MailQueue, parse: NotificationParser, messageId: string): Promise<number> {
+  return scanQueue(queue, parse, messageId, false);
+}
+
+async function scanQueue(queue: MailQueue, parse: NotificationParser, messageId: string, remove: boolean): Promise<number> {
+  const release: QueuedMessage[] = [];
+  let matched = 0;
   try {
     for (let scanned = 0; scanned < MAX_SCANNED; ) {
-      const batch = await queue.receive(10, 0, SEARCH_VISIBILITY_SECONDS);
+      const batch = await queue.receive(10, WAIT_SECONDS, SEARCH_VISIBILITY_SECONDS);
       if (batch.length === 0) break;
       scanned += batch.length;
       for (const entry of batch) {
-        if (idOf(parse, entry.body) === messageId) {
-          await queue.delete(entry.handle);
-          deleted += 1;
-        } else {
-          others.push(entry);
-        }
+        const match = idOf(parse, entry.body) === messageId;
+        if (match) matched += 1;
+        if (match && remove) await queue.delete(entry.handle);
+        else release.push(entry);
       }
     }
   } finally {
-    for (const entry of others) await queue.defer(entry.handle, 0).catch(() => undefined);
+    for (const entry of release) await queue.defer(entry.handle, 0).catch(() => undefined);
   }
-  return deleted;
+  return matched;
 }
 
 function idOf(parse: NotificationParser, body: string): string | undefined {

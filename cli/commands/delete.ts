@@ -1,12 +1,15 @@
 // `backup-mx delete <id>`: removes a message for good, after confirmation
 // (unless --yes): its recipients are first marked final in the ledger so no
 // drain delivers it meanwhile, then the queue entry, the raw message, the
-// index summary, the dead-letter record and the ledger rows go. An entry that
+// index summary, the dead-letter record and the ledger rows go, and last its
+// copies on the SQS dead-letter queue (so the DLQ alarm clears). An entry that
 // is in flight cannot be found: its final ledger rows are then kept, and the
 // drain drops the entry without delivering when it comes back.
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import type { CliIo } from '../cli-io.js';
+import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
+import { DeadLetterQueue } from '../dead-letter-queue.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatSender } from '../format.js';
 import { purgeLedgerRows } from '../ledger-purge.js';
@@ -28,6 +31,12 @@ export async function deleteCommand(target: Target, id: string, options: { yes?:
     }
   }
   for (const detail of details) io.out(await deleteOne(target, detail));
+  // A redriven (poison) copy has no record: look whenever the DLQ is not empty.
+  const dead = details.some((d) => d.deadLetter !== undefined) || (await DeadLetterQueue.of(target).depth().catch(() => 1)) > 0;
+  if (dead) {
+    const keys = details.map((d) => ({ messageId: id, expected: d.deadLetter !== undefined, ...(d.route !== '' ? { route: d.route } : {}) }));
+    await removeDeadLetterCopies(target, keys, io);
+  }
   return EXIT.ok;
 }
 

@@ -6,7 +6,8 @@ import type { PrimaryProbe } from '../../lambdas/core/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
 import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } from '../doctor/aws-checks.js';
-import { fail, guarded, ok, skip, type CheckResult } from '../doctor/check.js';
+import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js';
+import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
 import { table } from '../format.js';
 import type { Target } from '../target.js';
@@ -47,6 +48,16 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
       })),
     );
   }
+
+  results.push(
+    ...(await guarded('dead-letter queue', 'grant sqs:GetQueueAttributes on the dead-letter queue, or check it in the SQS console', async () => {
+      const check = await deadLetterQueueCheck(target);
+      const detail = `~${check.depth} message${check.depth === 1 ? '' : 's'} for ${check.records} dead-letter record${check.records === 1 ? '' : 's'}`;
+      const unrecorded = unrecordedCopies(check);
+      if (unrecorded) return warn('dead-letter queue', `${detail}: ${unrecorded.problem}`, unrecorded.fix);
+      return ok('dead-letter queue', check.records > 0 ? `${detail}: see \`backup-mx mailq --dead\`` : detail);
+    })),
+  );
 
   if (target.kind !== 'aws' || !target.stack) {
     for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription']) {

@@ -2,6 +2,7 @@
 // size, envelope sender, then each recipient with its state and last reply.
 // `--dead` lists the dead letters instead (what `requeue` takes).
 import type { CliIo } from '../cli-io.js';
+import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { messageView, type MessageView } from '../message-view.js';
@@ -52,19 +53,26 @@ export async function mailqCommand(target: Target, options: MailqOptions, io: Cl
 
 async function deadLetters(target: Target, options: MailqOptions, io: CliIo): Promise<number> {
   const { deadLetters: store } = target.engine.deps;
-  const records = options.route === undefined ? await store.list() : await store.list(routesOf(target, options.route)[0]!.name);
+  const [records, dlq] = await Promise.all([
+    options.route === undefined ? store.list() : store.list(routesOf(target, options.route)[0]!.name),
+    deadLetterQueueReport(target),
+  ]);
   if (options.json) {
     const json = records.map((r) => ({ id: r.messageId, route: r.route, reason: r.reason, detail: r.detail, at: r.at.toISOString(), objectKey: r.objectKey }));
     io.out(JSON.stringify(json, null, 2));
+    if (dlq.warning) io.err(`warning: ${dlq.warning}`);
     return EXIT.ok;
   }
   if (records.length === 0) {
     io.out('No dead letters');
-    return EXIT.ok;
+  } else {
+    const now = target.engine.deps.clock.now();
+    const rows = records.map((r) => [r.messageId, r.route ?? '-', formatAge(ageSeconds(r.at, now)), r.reason, r.detail]);
+    for (const line of table(['ID', 'ROUTE', 'AGE', 'REASON', 'DETAIL'], rows)) io.out(line);
+    io.out(`-- ${records.length} dead letter${records.length === 1 ? '' : 's'}; put one back with \`backup-mx requeue <id>\``);
   }
-  const now = target.engine.deps.clock.now();
-  const rows = records.map((r) => [r.messageId, r.route ?? '-', formatAge(ageSeconds(r.at, now)), r.reason, r.detail]);
-  for (const line of table(['ID', 'ROUTE', 'AGE', 'REASON', 'DETAIL'], rows)) io.out(line);
-  io.out(`-- ${records.length} dead letter${records.length === 1 ? '' : 's'}; put one back with \`backup-mx requeue <id>\``);
+  // The DLQ is shared by every route, so it is compared with every route's records.
+  io.out(dlq.summary);
+  if (dlq.warning) io.out(`warning: ${dlq.warning}`);
   return EXIT.ok;
 }

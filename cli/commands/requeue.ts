@@ -1,14 +1,20 @@
 // `backup-mx requeue <id>` / `--all-dead`: puts dead-lettered messages back in
 // their route's queue. The recipients that were not delivered are reset in the
-// ledger so the drain tries them again (delivered ones stay skipped), the
-// message is indexed as queued again, and its dead-letter record is removed
-// last, so a failure half-way leaves it listed as dead, never lost.
+// ledger so the drain tries them again (delivered ones stay skipped). When the
+// message still has a live queue entry (a partial bounce leaves the other
+// recipients queued), that entry delivers the reset recipients and no second
+// copy is enqueued. The dead-letter record is removed last, so a failure
+// half-way leaves it listed as dead, never lost; then its copy on the SQS
+// dead-letter queue goes, so the DLQ alarm clears.
 import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import { RetryPolicy } from '../../lambdas/core/retry-policy.js';
 import type { CliIo } from '../cli-io.js';
+import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
+import type { CopyKey } from '../dead-letter-queue.js';
 import { CliError, EXIT, UnknownMessageError, UsageError } from '../errors.js';
 import { formatAgo } from '../format.js';
+import { findLiveEntry } from '../live-entry.js';
 import { routeOf, routesOf, type Target } from '../target.js';
 
 export interface RequeueOptions {
@@ -21,9 +27,11 @@ export interface RequeueOptions {
 export async function requeueCommand(target: Target, id: string | undefined, options: RequeueOptions, io: CliIo): Promise<number> {
   const records = await deadRecords(target, id, options);
   let failed = 0;
+  const requeued: CopyKey[] = [];
   for (const record of records) {
     try {
       io.out(await requeueOne(target, record, options));
+      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       failed += 1;
@@ -32,6 +40,7 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
   }
   if (records.length === 0) io.out('No dead letters to requeue');
   else io.out(`-- ${records.length - failed} of ${records.length} requeued`);
+  await removeDeadLetterCopies(target, requeued, io);
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
@@ -61,13 +70,26 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   } catch (error) {
     throw new CliError(`its notification cannot be parsed (${(error as Error).message}): it cannot be requeued`);
   }
+  const outcomes = await deps.ledger.outcomes(id);
+  const pending = message.recipients.filter((r) => outcomes.get(r)?.state !== 'delivered');
+  if (pending.length === 0) {
+    await deps.deadLetters.remove(id, route.name);
+    return `${id}: every recipient was already delivered; dead-letter record removed`;
+  }
   const size = await deps.store.size(message.objectKey);
   if (size === undefined) throw new CliError(`its raw message ${message.objectKey} is gone from the bucket: nothing to deliver`);
 
   const now = deps.clock.now();
   let body = record.notification;
   let receivedAt = message.receivedAt;
-  if (new RetryPolicy(engineOptions).isExpired(message.receivedAt, now)) {
+  const expired = new RetryPolicy(engineOptions).isExpired(message.receivedAt, now);
+  if (expired) {
+    if ((await findLiveEntry(target, route, id)).live) {
+      throw new CliError(
+        `it still has a live entry on the queue of route ${route.name}, past the queue lifetime, which the drain will expire: ` +
+          'requeue it with --renew-lifetime once `mailq` no longer lists it',
+      );
+    }
     if (!options.renewLifetime) {
       throw new CliError(
         `it was received ${formatAgo(message.receivedAt, now)}, past the queue lifetime, so the drain would expire it again at once: ` +
@@ -78,8 +100,8 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     receivedAt = now;
   }
 
-  // Reset what was not delivered, so the drain attempts it again.
-  const outcomes = await deps.ledger.outcomes(id);
+  // Reset what was not delivered, so the drain attempts it again. Before the
+  // live-entry check: a drain finishing that entry from now on sees them.
   let reset = 0;
   for (const recipient of message.recipients) {
     const outcome = outcomes.get(recipient);
@@ -87,25 +109,28 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     await deps.ledger.record(id, { ...outcome, state: 'queued', updatedAt: now });
     reset += 1;
   }
-  const pending = message.recipients.filter((r) => outcomes.get(r)?.state !== 'delivered');
-  if (pending.length === 0) {
-    await deps.deadLetters.remove(id, route.name);
-    return `${id}: every recipient was already delivered; dead-letter record removed`;
+  const live = expired ? { live: false as const, staleIndex: false } : await findLiveEntry(target, route, id);
+  if (!live.live) await target.engine.queue(route).enqueue(body);
+  if (!live.live || live.how === 'visible') {
+    await deps.index.remove(id, route.name);
+    await deps.index.add({
+      messageId: id,
+      route: route.name,
+      sender: message.sender,
+      recipients: message.recipients,
+      receivedAt,
+      size,
+      state: 'queued',
+      ...(message.subject !== undefined ? { subject: message.subject } : {}),
+    });
   }
-  await target.engine.queue(route).enqueue(body);
-  await deps.index.remove(id, route.name);
-  await deps.index.add({
-    messageId: id,
-    route: route.name,
-    sender: message.sender,
-    recipients: message.recipients,
-    receivedAt,
-    size,
-    state: 'queued',
-    ...(message.subject !== undefined ? { subject: message.subject } : {}),
-  });
   await deps.deadLetters.remove(id, route.name);
-  return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})`;
+  const resetText = `${reset} recipient${reset === 1 ? '' : 's'} reset`;
+  if (live.live) {
+    return `${id}: still queued on route ${route.name}: ${resetText}, for its live queue entry to deliver; no second copy enqueued`;
+  }
+  const stale = live.staleIndex ? '; the index listed it as queued, but its queue held no entry for it' : '';
+  return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})${stale}`;
 }
 
 /** The notification with mail.timestamp set to `at` (inside an SNS envelope too). */

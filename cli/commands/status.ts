@@ -1,7 +1,9 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
-// the last probe, hold, queue, oldest message, dead letters, last finished.
+// the last probe, hold, queue, oldest message, dead letters, last finished;
+// then the shared dead-letter queue's depth against the dead-letter records.
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import type { CliIo } from '../cli-io.js';
+import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';
@@ -69,9 +71,10 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
 }
 
 export async function statusCommand(target: Target, options: { json?: boolean; route?: string }, io: CliIo): Promise<number> {
-  const statuses = await routeStatuses(target, options.route);
+  const [statuses, dlq] = await Promise.all([routeStatuses(target, options.route), deadLetterQueueReport(target)]);
   if (options.json) {
     io.out(JSON.stringify(statuses, null, 2));
+    if (dlq.warning) io.err(`warning: ${dlq.warning}`);
     return EXIT.ok;
   }
   const now = target.engine.deps.clock.now();
@@ -90,6 +93,10 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
     formatAgo(date(s.lastDoneAt), now),
   ]);
   for (const line of table(['ROUTE', 'PRIMARY', 'STATE', 'LAST PROBE', 'HELD', 'QUEUED', 'OLDEST', 'DEAD', 'LAST FINISHED'], rows)) io.out(line);
+  io.out('');
+  // One DLQ for every route: SQS redrive puts poison messages there with no record.
+  io.out(dlq.summary);
+  if (dlq.warning) io.out(`warning: ${dlq.warning}`);
   io.out('');
   io.out('QUEUED: messages the index lists (sqs visible+in flight+delayed); LAST FINISHED: delivered, bounced or dead-lettered.');
   return EXIT.ok;

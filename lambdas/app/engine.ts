@@ -17,7 +17,7 @@ import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
 import { parseSesNotification } from '../adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
-import type { Settings } from '../config/settings.js';
+import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
@@ -95,6 +95,7 @@ export class Engine {
       maxBackoffSeconds: settings.maxBackoffSeconds,
       queueLifetimeSeconds: settings.queueLifetimeSeconds,
       maxReceivedHeaders: settings.maxReceivedHeaders,
+      leaseMarginSeconds: drainReserveSeconds(settings),
     };
   }
 

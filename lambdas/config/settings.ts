@@ -20,6 +20,24 @@ export const ENV = {
   maxReceivedHeaders: 'BACKUPMX_MAX_RECEIVED_HEADERS',
 } as const;
 
+/**
+ * Longest wait for one SMTP reply. The reply to the final dot may take
+ * minutes while the primary scans the message (RFC 5321 §4.5.3.2.6 allows 10);
+ * giving up early would deliver the message twice.
+ */
+export const DEFAULT_SMTP_TIMEOUT_MS = 300_000;
+
+/** Beyond one SMTP wait: ending the session, acking the queue, writing the ledger, releasing the lease. */
+export const DRAIN_MARGIN_SECONDS = 60;
+
+/**
+ * Seconds a drain keeps back from the Lambda timeout: the message in hand may
+ * wait a full SMTP timeout for its last reply and must not be cut off.
+ */
+export function drainReserveSeconds(settings: Pick<Settings, 'smtpTimeoutMs'>): number {
+  return Math.ceil(settings.smtpTimeoutMs / 1000) + DRAIN_MARGIN_SECONDS;
+}
+
 const tls = z.enum(['none', 'opportunistic', 'required', 'verify']);
 
 const routeSchema = z.object({
@@ -51,7 +69,7 @@ const settingsSchema = z
     queueLifetimeSeconds: intFromEnv(60, 30 * 86_400).default(5 * 86_400),
     probeIntervalSeconds: intFromEnv(1, 60).default(60),
     probeTimeoutMs: intFromEnv(100, 120_000).default(10_000),
-    smtpTimeoutMs: intFromEnv(100, 600_000).default(60_000),
+    smtpTimeoutMs: intFromEnv(100, 600_000).default(DEFAULT_SMTP_TIMEOUT_MS),
     maxReceivedHeaders: intFromEnv(1, 1_000).default(50),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {

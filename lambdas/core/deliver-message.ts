@@ -3,14 +3,21 @@
 // to the SMTP transport with one Received header in front; each recipient's
 // outcome is written as soon as the transaction returns.
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
-import type { MessageOutcomes } from './message-outcomes.js';
+import { QUARANTINE_DETAIL, REENQUEUE_AT_RECEIVE_COUNT, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
-import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from './model.js';
+import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
+
+/**
+ * A second queue copy of a message already being delivered in this run (SNS
+ * delivers at least once; a re-enqueue whose delete failed; a requeue) waits
+ * this long, so it finds the first copy's outcomes in the ledger.
+ */
+export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
 export interface DeliveryContext {
   route: Route;
@@ -18,6 +25,8 @@ export interface DeliveryContext {
   /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */
   transport: () => Promise<SmtpTransport>;
   summary: DrainSummary;
+  /** Message ids being delivered right now in this run (shared by its workers). */
+  inFlight?: Set<string>;
 }
 
 /** How the attempt ended for the route: only a session failure stops the drain. */
@@ -33,8 +42,16 @@ export class MessageDelivery {
 
   async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
-    const { clock, ledger, store } = this.deps;
     summary.messages += 1;
+
+    if (qm.receiveCount >= REENQUEUE_AT_RECEIVE_COUNT) {
+      // Before anything that could fail again: whatever keeps failing this
+      // message (a session, the store, the ledger) must not let SQS redrive it
+      // to the DLQ with no record. The fresh copy is visible at once.
+      await this.outcomes.reenqueue(queue, qm, 0, { route: route.name });
+      summary.reenqueued += 1;
+      return { connectionFailed: false };
+    }
 
     let message: InboundMessage;
     try {
@@ -47,6 +64,24 @@ export class MessageDelivery {
       return { connectionFailed: false };
     }
 
+    const inFlight = ctx.inFlight;
+    if (inFlight?.has(message.messageId)) {
+      // Both copies would read an empty ledger and deliver twice at once.
+      this.deps.log.info('another copy of this message is being delivered; this one waits', { route: route.name, messageId: message.messageId });
+      await queue.defer(qm.handle, IN_FLIGHT_COPY_DELAY_SECONDS);
+      return { connectionFailed: false };
+    }
+    inFlight?.add(message.messageId);
+    try {
+      return await this.deliverParsed(ctx, qm, message);
+    } finally {
+      inFlight?.delete(message.messageId);
+    }
+  }
+
+  private async deliverParsed(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage): Promise<DeliveryEnd> {
+    const { route, queue, summary } = ctx;
+    const { clock, ledger, store } = this.deps;
     const previous = await ledger.outcomes(message.messageId);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
@@ -60,7 +95,7 @@ export class MessageDelivery {
       summary.deadLettered += pending.length;
     };
     if (mustQuarantine(message)) {
-      await deadLetterAll('virus', 'SES virus verdict FAIL: quarantined, never delivered');
+      await deadLetterAll('virus', QUARANTINE_DETAIL);
       return { connectionFailed: false };
     }
     if (this.retry.isExpired(message.receivedAt, clock.now())) {
@@ -168,9 +203,10 @@ export class MessageDelivery {
 
     if (bounced.length > 0) {
       const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
+      let notified = false;
       try {
         await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
-        await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
+        notified = true;
       } catch (error) {
         // Neither DSN nor dead letter: keep them pending so the notice is tried again.
         log.error('bounce notice failed; recipients stay deferred', { messageId: message.messageId, error: (error as Error).message });
@@ -180,18 +216,47 @@ export class MessageDelivery {
           deferred.push({ recipient: b.recipient, attempts });
         }
       }
+      // The notice is out: recording them deferred now would send a second one
+      // on the next attempt. Try the write again; if the ledger still fails, the
+      // error leaves the message for a later retry.
+      if (notified) await this.recordBounced(message, bounced, previous);
     }
 
     if (deferred.length === 0) {
       await this.outcomes.finish(route, queue, qm, message);
     } else {
-      const delay = result.connectionFailed
-        ? Math.min(this.options.connectionFailureDelaySeconds ?? 60, this.retry.nextDelaySeconds(1, message.receivedAt, at))
-        : this.retry.nextDelaySeconds(Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
-      if ((await this.outcomes.postpone(queue, qm, delay)) === 'reenqueued') summary.reenqueued += 1;
+      const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
+      if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
     }
     if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
     if (!result.connectionFailed) return { connectionFailed: false };
     return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };
+  }
+
+  /**
+   * Seconds until the next attempt of a message tried `attempts` times. A
+   * failed session says more about the primary than about the message, and the
+   * probe decides when the primary is back, so the wait starts short (60 s,
+   * then 120 s, 240 s…) and joins the normal backoff where that is shorter: a
+   * message that fails every session while the probe says "up" (bad AUTH, a
+   * 421 at MAIL, a primary that drops on this one message) slows down instead
+   * of coming back every minute. After the final dot the primary probably kept
+   * the message, so that failure waits the normal backoff.
+   */
+  private retryDelay(result: TransactionResult, attempts: number, receivedAt: Date, at: Date): number {
+    const backoff = this.retry.nextDelaySeconds(attempts, receivedAt, at);
+    if (!result.connectionFailed || result.afterData) return backoff;
+    const base = this.options.connectionFailureDelaySeconds ?? 60;
+    return Math.min(base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30), backoff);
+  }
+
+  /** Records the bounced recipients, trying once more when the first write fails. */
+  private async recordBounced(message: InboundMessage, bounced: { recipient: string; reply: SmtpReply }[], previous: Map<string, RecipientOutcome>): Promise<void> {
+    try {
+      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
+    } catch (error) {
+      this.deps.log.warn('recording bounced recipients failed after their notice; trying again', { messageId: message.messageId, error: (error as Error).message });
+      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
+    }
   }
 }

@@ -10,8 +10,11 @@ import type { PrimaryHealth, Route } from './model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
 
+/** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
 const BATCH_SIZE = 10;
+/** How old a hold read may be when a message is about to be delivered. */
+const HOLD_CACHE_SECONDS = 5;
 
 export class DrainRoute {
   private readonly retry: RetryPolicy;
@@ -36,7 +39,7 @@ export class DrainRoute {
     if (await routeState.hold(route.name)) return { ...summary, stoppedBecause: 'held' };
     const health = await routeState.health(route.name);
     if (health?.status === 'down') return { ...summary, stoppedBecause: 'primary-down' };
-    const leaseUntil = new Date(deadline + LEASE_MARGIN_SECONDS * 1000);
+    const leaseUntil = new Date(deadline + (this.options.leaseMarginSeconds ?? LEASE_MARGIN_SECONDS) * 1000);
     if (!(await routeState.acquireLease(route.name, run.owner, started, leaseUntil))) return { ...summary, stoppedBecause: 'lease-held' };
 
     const queue = this.deps.queues(route);
@@ -75,12 +78,14 @@ export class DrainRoute {
     let failure: string | undefined;
     let receives = 0;
     let refilling: Promise<void> | undefined;
+    const inFlight = new Set<string>();
+    const isHeld = this.holdReader(route);
 
     const refill = () =>
       (refilling ??= (async () => {
         try {
           if (clock.now().getTime() >= deadline) return void (stop ??= 'time-budget');
-          if (receives > 0 && (await routeState.hold(route.name))) return void (stop ??= 'held');
+          if (receives > 0 && (await isHeld())) return void (stop ??= 'held');
           receives += 1;
           // A short wait makes SQS ask every server (a 0 s receive samples some and
           // may answer empty while mail waits); it only costs time when the queue is empty.
@@ -110,9 +115,23 @@ export class DrainRoute {
           if (stop !== undefined) return;
           continue;
         }
+        // An operator's hold stops what is already received too, not only the next receive.
+        let held: boolean;
+        try {
+          held = await isHeld();
+        } catch (error) {
+          log.error('hold check failed', { route: route.name, error: (error as Error).message });
+          held = true; // unknown: stop, as a failed receive would
+          stop ??= 'queue-error';
+        }
+        if (held) {
+          buffer.unshift(qm); // released below
+          stop ??= 'held';
+          return;
+        }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;
@@ -133,6 +152,22 @@ export class DrainRoute {
       return 'connection-failed';
     }
     return stop ?? 'queue-empty';
+  }
+
+  /** Reads the route's hold at most every HOLD_CACHE_SECONDS; concurrent callers share one read. */
+  private holdReader(route: Route): () => Promise<boolean> {
+    let read: { at: number; held: Promise<boolean> } | undefined;
+    return () => {
+      const now = this.deps.clock.now().getTime();
+      if (!read || now - read.at > HOLD_CACHE_SECONDS * 1000) {
+        const held = this.deps.routeState.hold(route.name).then((h) => h !== undefined);
+        read = { at: now, held };
+        held.catch(() => {
+          if (read?.held === held) read = undefined; // a failed read is not cached
+        });
+      }
+      return read.held;
+    };
   }
 
   private async markDown(route: Route, previous: PrimaryHealth | undefined, error: string): Promise<void> {

@@ -39,18 +39,22 @@ export interface EngineOptions extends Partial<RetrySettings> {
   hostname: string;
   /** More Received headers than this → dead-letter 'loop-detected' (default 50). */
   maxReceivedHeaders?: number;
+  /** How long the route lease outlives the time budget (default 60): at least the
+   *  longest a message already started may still take (the SMTP timeout). */
+  leaseMarginSeconds?: number;
   /** Long-poll wait of the drain's receives, seconds (default 1). */
   receiveWaitSeconds?: number;
   /** Messages delivered at once over the pooled transport (default 10). */
   concurrency?: number;
-  /** Hide a message this long after a connection-level failure (default 60): short,
-   *  because the probe, not a timer, decides when the primary is back. */
+  /** Hide a message this long after its first connection-level failure (default 60),
+   *  doubling with each further attempt until the normal backoff is shorter: short at
+   *  first, because the probe, not a timer, decides when the primary is back. */
   connectionFailureDelaySeconds?: number;
   /** Largest header block read before giving up looking for its end (default 512 KiB). */
   maxHeadBytes?: number;
   /** Used in our Received header when the stored message names no SES host. */
   sesHost?: string;
-  /** Sweep: visibility while a message is held during the sweep (default 300). */
+  /** Sweep: visibility while a message is held during the sweep (default 300; at least the run's budget + 60 s). */
   sweepVisibilitySeconds?: number;
   /** Sweep: most messages looked at in one run (default 5000). */
   sweepMaxMessages?: number;

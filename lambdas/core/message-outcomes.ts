@@ -11,6 +11,15 @@ import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
 
 const SQS_MAX_SEND_DELAY_SECONDS = 900;
+/**
+ * Receives after which a queue entry is replaced by a fresh copy. The queues
+ * redrive to the DLQ at maxReceiveCount 1000 (the SQS maximum), which would
+ * take the message out of our hands with no dead-letter record, DSN or final
+ * ledger state; a copy restarts the count well before that.
+ */
+export const REENQUEUE_AT_RECEIVE_COUNT = 900;
+/** Dead-letter detail of virus-positive mail (drain and sweep alike). */
+export const QUARANTINE_DETAIL = 'SES virus verdict FAIL: quarantined, never delivered';
 /** Keeps a merged dead-letter detail well inside DynamoDB's 400 KB item limit. */
 const MAX_DETAIL_CHARS = 16_384;
 
@@ -112,15 +121,32 @@ export class MessageOutcomes {
     await queue.delete(qm.handle);
   }
 
-  /** Try again after `delaySeconds`: hide this entry, or replace it by a fresh copy when SQS retention is near. */
-  async postpone(queue: MailQueue, qm: QueuedMessage, delaySeconds: number): Promise<'deferred' | 'reenqueued'> {
-    if (this.retry.needsReenqueue(qm.enqueuedAt, this.deps.clock.now())) {
-      await queue.enqueue(qm.body, Math.min(delaySeconds, SQS_MAX_SEND_DELAY_SECONDS));
-      await queue.delete(qm.handle);
+  /**
+   * Try again after `delaySeconds`: hide this entry, or replace it by a fresh
+   * copy when SQS retention or the DLQ redrive count is near.
+   */
+  async postpone(queue: MailQueue, qm: QueuedMessage, delaySeconds: number, logFields: Record<string, unknown> = {}): Promise<'deferred' | 'reenqueued'> {
+    if (this.mustReenqueue(qm)) {
+      await this.reenqueue(queue, qm, delaySeconds, logFields);
       return 'reenqueued';
     }
     await queue.defer(qm.handle, delaySeconds);
     return 'deferred';
+  }
+
+  /** True when this entry must be replaced by a fresh copy: old (SQS retention) or received often (DLQ redrive). */
+  mustReenqueue(qm: QueuedMessage): boolean {
+    return qm.receiveCount >= REENQUEUE_AT_RECEIVE_COUNT || this.retry.needsReenqueue(qm.enqueuedAt, this.deps.clock.now());
+  }
+
+  /** A fresh copy first, then the old entry goes (a failed delete leaves two copies, never none). */
+  async reenqueue(queue: MailQueue, qm: QueuedMessage, delaySeconds: number, logFields: Record<string, unknown> = {}): Promise<void> {
+    if (qm.receiveCount >= REENQUEUE_AT_RECEIVE_COUNT) {
+      // Worth a look: something keeps failing this message without a verdict.
+      this.deps.log.warn('queue entry received too often: replaced by a fresh copy before SQS redrives it to the DLQ', { ...logFields, receiveCount: qm.receiveCount });
+    }
+    await queue.enqueue(qm.body, Math.min(Math.max(0, delaySeconds), SQS_MAX_SEND_DELAY_SECONDS));
+    await queue.delete(qm.handle);
   }
 
   /** The stored header block, or undefined when the object cannot be read. */

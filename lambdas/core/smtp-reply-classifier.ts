@@ -20,8 +20,15 @@ function enhancedParts(reply: SmtpReply): [number, number, number] | undefined {
 const MISCONFIGURATION_CODES = new Set([530, 535, 538]);
 const MISCONFIGURATION_ENHANCED = new Set(['5.7.8', '5.7.9', '5.7.10', '5.7.11']);
 
-/** True when the reply says the primary needs TLS or AUTH the route is not set up to give. */
+/**
+ * True when the reply says the primary needs TLS or AUTH the route is not set
+ * up to give, or refused the route's credentials. A failed AUTH ends the
+ * session, so the adapter reports it with no code (a session failure is no
+ * verdict on a recipient) but with errorCode EAUTH: wrong password, AUTH not
+ * offered, no usable mechanism.
+ */
 export function isClientMisconfiguration(reply: SmtpReply): boolean {
+  if (reply.code === undefined && reply.errorCode === 'EAUTH') return true;
   if (reply.code === undefined || Math.floor(reply.code / 100) !== 5) return false;
   if (MISCONFIGURATION_CODES.has(reply.code)) return true;
   const enhanced = enhancedParts(reply);

@@ -1,15 +1,20 @@
 // The sweep: queue housekeeping while a route's primary is down or the route
 // is held, when no drain touches the queue. It expires what is past its
-// lifetime, re-enqueues what is near SQS's 14-day retention, and makes every
+// lifetime, re-enqueues what is near SQS's 14-day retention (or its DLQ
+// redrive count: every sweep receives each message once), and makes every
 // other message visible again at the end so a recovering primary drains at
 // once. It never delivers. Bounded by message count and time.
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
-import { MessageOutcomes } from './message-outcomes.js';
+import { MessageOutcomes, QUARANTINE_DETAIL } from './message-outcomes.js';
 import { FINAL_STATES, type InboundMessage, type Route } from './model.js';
+import { mustQuarantine } from './notice-policy.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
 
+/** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
+/** A held message stays hidden this much past the sweep's budget, so the sweep never meets it twice. */
+const VISIBILITY_MARGIN_SECONDS = 60;
 
 export class SweepRoute {
   private readonly retry: RetryPolicy;
@@ -29,13 +34,14 @@ export class SweepRoute {
     const started = clock.now();
     const deadline = started.getTime() + run.budgetSeconds * 1000;
     if (!(await this.shouldSweep(route))) return { ...summary, stoppedBecause: 'primary-up' };
-    if (!(await routeState.acquireLease(route.name, run.owner, started, new Date(deadline + LEASE_MARGIN_SECONDS * 1000)))) {
+    if (!(await routeState.acquireLease(route.name, run.owner, started, new Date(deadline + (this.options.leaseMarginSeconds ?? LEASE_MARGIN_SECONDS) * 1000)))) {
       return { ...summary, stoppedBecause: 'lease-held' };
     }
     const queue = this.deps.queues(route);
     const kept: QueuedMessage[] = [];
     try {
-      summary.stoppedBecause = await this.loop(route, queue, summary, kept, deadline);
+      const visibility = Math.max(this.options.sweepVisibilitySeconds ?? 300, run.budgetSeconds + VISIBILITY_MARGIN_SECONDS);
+      summary.stoppedBecause = await this.loop(route, queue, summary, kept, deadline, visibility);
     } finally {
       for (const qm of kept) {
         // Visible again now: the next drain (after recovery) or sweep sees it.
@@ -54,9 +60,9 @@ export class SweepRoute {
     return (await this.deps.routeState.health(route.name))?.status === 'down';
   }
 
-  private async loop(route: Route, queue: MailQueue, summary: DrainSummary, kept: QueuedMessage[], deadline: number): Promise<DrainSummary['stoppedBecause']> {
+  /** `visibility` outlasts the run: a message the sweep holds must not come back to it (or be received twice). */
+  private async loop(route: Route, queue: MailQueue, summary: DrainSummary, kept: QueuedMessage[], deadline: number, visibility: number): Promise<DrainSummary['stoppedBecause']> {
     const maxMessages = this.options.sweepMaxMessages ?? 5000;
-    const visibility = this.options.sweepVisibilitySeconds ?? 300;
     for (;;) {
       if (this.deps.clock.now().getTime() >= deadline) return 'time-budget';
       if (summary.messages >= maxMessages) return 'message-limit';
@@ -94,6 +100,18 @@ export class SweepRoute {
       return false;
     }
     const now = this.deps.clock.now();
+    if (mustQuarantine(message)) {
+      // As the drain would: virus-positive mail is quarantined, whatever its age, never expired.
+      const previous = await this.deps.ledger.outcomes(message.messageId);
+      const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
+      if (pending.length > 0) {
+        await this.outcomes.deadLetter(route, qm, message, 'virus', QUARANTINE_DETAIL);
+        await this.outcomes.recordAll(message, pending.map((recipient) => ({ recipient })), 'dead-lettered', previous, false);
+      }
+      await this.outcomes.finish(route, queue, qm, message);
+      summary.deadLettered += pending.length;
+      return false;
+    }
     if (this.retry.isExpired(message.receivedAt, now)) {
       const previous = await this.deps.ledger.outcomes(message.messageId);
       const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
@@ -102,9 +120,10 @@ export class SweepRoute {
       summary.expired += pending.length;
       return false;
     }
-    if (this.retry.needsReenqueue(qm.enqueuedAt, now)) {
-      await queue.enqueue(qm.body, 0);
-      await queue.delete(qm.handle);
+    if (this.outcomes.mustReenqueue(qm)) {
+      // Near SQS retention, or received so often (every sweep receives it once)
+      // that SQS would soon redrive it to the DLQ with no record.
+      await this.outcomes.reenqueue(queue, qm, 0, { route: route.name, messageId: message.messageId });
       summary.reenqueued += 1;
       return false;
     }

@@ -2,17 +2,17 @@
 // Works until its queue is empty or its time is nearly spent.
 import type { Context } from 'aws-lambda';
 import { Engine, type DrainEvent } from '../app/engine.js';
-import { loadSettings } from '../config/settings.js';
-
-/** Seconds kept back from the Lambda timeout to finish the message in hand. */
-const SAFETY_SECONDS = 60;
+import { drainReserveSeconds, loadSettings } from '../config/settings.js';
 
 let engine: Engine | undefined;
 
 export function makeDrainHandler(getEngine: () => Engine) {
   return async (event: DrainEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
-    const budgetSeconds = Math.max(10, context.getRemainingTimeInMillis() / 1000 - SAFETY_SECONDS);
-    return getEngine().drain(event, { owner: context.awsRequestId, budgetSeconds });
+    const current = getEngine();
+    // No new message after this budget, so the last one can wait a whole SMTP
+    // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
+    const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));
+    return current.drain(event, { owner: context.awsRequestId, budgetSeconds });
   };
 }
 

@@ -14,14 +14,15 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
 import type { Route } from '../../lambdas/core/model.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Namespace the Lambdas publish their metrics in (Powertools reads it from the environment). */
-export const METRICS_NAMESPACE = 'BackupMx';
+/** Namespace the Lambdas publish their metrics in (defined once, next to the code that writes them). */
+export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
@@ -131,11 +132,21 @@ export class BackupMxFunction extends Construct {
   /**
    * 'read' covers GetObject and HeadObject; 'read-delete' adds DeleteObject;
    * 'none' only names the bucket. Never the bucket policy, ACLs or PutObject.
+   * Readers may also list the prefix: without s3:ListBucket, S3 answers a
+   * missing key with 403 AccessDenied instead of 404, and the engine could not
+   * tell a deleted message from a permission problem.
    */
   bindMailObjects(bucket: s3.IBucket, prefix: string, access: 'read' | 'read-delete' | 'none'): this {
     if (access !== 'none') {
       const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:DeleteObject'];
       this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
+        }),
+      );
       this.accept(
         `IAM5[Resource::${arnInFinding(bucket)}/${prefix}*]`,
         'Object names are SES message ids, unknown in advance; access is limited to the mail prefix and to object reads (and deletes for the drain).',

@@ -10,7 +10,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { settingsToEnv } from '../../lambdas/config/settings.js';
+import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
@@ -19,6 +19,32 @@ import type { RouteChannel } from './route-queues.js';
 
 export const DRAIN_TIMEOUT = Duration.minutes(10);
 export const PROBE_TIMEOUT = Duration.seconds(90);
+/** The SMTP reply timeout the Lambdas get (the drain sizes its time budget from it). */
+export const SMTP_TIMEOUT_MS = DEFAULT_SMTP_TIMEOUT_MS;
+/** Time a drain must have for taking messages, after keeping back one SMTP wait and a margin. */
+export const MIN_DRAIN_WORK_SECONDS = 120;
+
+export class DrainTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DrainTimeoutError';
+  }
+}
+
+/**
+ * The drain stops taking messages drainReserveSeconds() before Lambda would
+ * stop it, so the last one can wait out its final reply; fail synth if that
+ * leaves the drain (nearly) no time to deliver.
+ */
+export function checkDrainTimeout(timeout: Duration, smtpTimeoutMs: number): void {
+  const reserve = drainReserveSeconds({ smtpTimeoutMs });
+  if (timeout.toSeconds() - reserve < MIN_DRAIN_WORK_SECONDS) {
+    throw new DrainTimeoutError(
+      `drain timeout ${timeout.toSeconds()} s: the drain keeps back ${reserve} s (SMTP timeout ${smtpTimeoutMs / 1000} s ` +
+        `plus a margin) and needs at least ${MIN_DRAIN_WORK_SECONDS} s more to deliver`,
+    );
+  }
+}
 
 export interface MailFunctionsProps {
   config: BackupMxConfig;
@@ -50,7 +76,9 @@ export class MailFunctions extends Construct {
       maxBackoffSeconds: config.retry.maxBackoffSeconds,
       queueLifetimeSeconds: config.queueLifetimeDays * 86_400,
       probeIntervalSeconds: config.probeIntervalSeconds,
+      smtpTimeoutMs: SMTP_TIMEOUT_MS,
     });
+    checkDrainTimeout(DRAIN_TIMEOUT, SMTP_TIMEOUT_MS);
 
     this.drain = new BackupMxFunction(this, 'Drain', {
       handler: 'drain',

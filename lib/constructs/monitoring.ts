@@ -10,12 +10,16 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { METRICS_NAMESPACE, type BackupMxFunction } from './backup-mx-function.js';
+import { METRICS_NAMESPACE, metricDimensions } from '../../lambdas/adapters/aws/powertools-metrics.js';
+import type { BackupMxFunction } from './backup-mx-function.js';
 import type { RouteChannel } from './route-queues.js';
 
-/** The probe publishes PrimaryUp (1 up / 0 down) per route in METRICS_NAMESPACE. */
+/**
+ * The probe publishes PrimaryUp (1 up / 0 down) per route in METRICS_NAMESPACE,
+ * with the dimension set metricDimensions() gives: CloudWatch only matches a
+ * metric whose dimensions are exactly those, so both sides use that function.
+ */
 export const PRIMARY_UP_METRIC = 'PrimaryUp';
-export const ROUTE_DIMENSION = 'route';
 
 export interface MonitoringProps {
   config: BackupMxConfig;
@@ -58,7 +62,7 @@ export class Monitoring extends Construct {
       const primaryUp = new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PRIMARY_UP_METRIC,
-        dimensionsMap: { [ROUTE_DIMENSION]: route.name },
+        dimensionsMap: metricDimensions(route.name),
         period: Duration.minutes(1),
         statistic: 'Maximum',
       });

@@ -80,7 +80,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     return Item ? toRecord(Item) : undefined;
   }
 
-  /** Forgets the record(s). The DLQ copy is left for whoever empties the DLQ. */
+  /** Forgets the record(s). The SQS dead-letter queue copy is removed by the CLI (`requeue`, `delete`), not here. */
   async remove(messageId: string, route?: string): Promise<void> {
     const sorts =
       route === undefined

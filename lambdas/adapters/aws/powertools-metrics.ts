@@ -1,11 +1,20 @@
 // Metrics as CloudWatch EMF lines through Powertools, namespace BackupMx, one
-// `route` dimension. Powertools keeps one dimension set per instance, so each
-// route gets its own instance; flush() writes one EMF line per route.
+// dimension set {service, route}. Powertools keeps one dimension set per
+// instance, so each route gets its own instance; flush() writes one EMF line
+// per route. The stack's alarms read metricDimensions(), so they ask for
+// exactly what is written here.
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '../../core/ports.js';
 
 export const METRICS_NAMESPACE = 'BackupMx';
+/** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */
+export const METRICS_SERVICE = 'backup-mx';
 export const DELAY_METRIC = 'DeliveryDelay';
+
+/** The dimension set of every metric this class writes for `route` (CloudWatch matches it exactly). */
+export function metricDimensions(route: string): { service: string; route: string } {
+  return { service: METRICS_SERVICE, route };
+}
 
 export interface PowertoolsMetricsOptions {
   namespace?: string;
@@ -20,7 +29,8 @@ export class PowertoolsMetrics implements Metrics {
 
   constructor(options: PowertoolsMetricsOptions = {}) {
     const namespace = options.namespace ?? METRICS_NAMESPACE;
-    const serviceName = options.serviceName ?? 'backup-mx';
+    // An explicit serviceName wins over POWERTOOLS_SERVICE_NAME, which differs per function.
+    const serviceName = options.serviceName ?? METRICS_SERVICE;
     this.create =
       options.create ?? ((route) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { route } }));
   }

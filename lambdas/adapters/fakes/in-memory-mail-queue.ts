@@ -29,6 +29,13 @@ export class InMemoryMailQueue implements MailQueue {
   readonly defers: { body: string; delaySeconds: number }[] = [];
   /** Every enqueue call. */
   readonly enqueued: { body: string; delaySeconds: number }[] = [];
+  /**
+   * When set, SQS's redrive policy: a message already received this many times
+   * goes to `redriven` (the DLQ) at its next receive instead of being returned.
+   */
+  maxReceiveCount?: number;
+  /** Bodies moved to the DLQ by the redrive policy, in order. */
+  readonly redriven: string[] = [];
   /** Set to make the next call of that operation throw. */
   failNext: Partial<Record<'receive' | 'delete' | 'defer' | 'enqueue' | 'depth', Error>> = {};
 
@@ -43,6 +50,13 @@ export class InMemoryMailQueue implements MailQueue {
     this.throwIfFailing('receive');
     const now = this.clock.now();
     const visibility = Math.min(visibilitySeconds ?? this.defaultVisibilitySeconds, MAX_VISIBILITY_SECONDS);
+    const limit = this.maxReceiveCount;
+    if (limit !== undefined) {
+      for (const e of this.entries.filter((e) => e.visibleAt.getTime() <= now.getTime() && e.receiveCount >= limit)) {
+        this.redriven.push(e.body);
+        this.entries.splice(this.entries.indexOf(e), 1);
+      }
+    }
     const ready = this.entries.filter((e) => e.visibleAt.getTime() <= now.getTime()).slice(0, Math.max(1, Math.min(max, 10)));
     return ready.map((entry) => {
       entry.receiveCount += 1;

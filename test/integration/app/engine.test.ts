@@ -102,7 +102,7 @@ describe('engine wiring (handlers on emulators and a real primary)', () => {
 
     // A drain with nothing to do reports an empty queue.
     const drain = makeDrainHandler(() => engine);
-    const idle = await drain({ route: 'main' }, { awsRequestId: 'req-2', getRemainingTimeInMillis: () => 120_000 });
+    const idle = await drain({ route: 'main' }, { awsRequestId: 'req-2', getRemainingTimeInMillis: () => 600_000 });
     expect(idle).toMatchObject({ route: 'main', mode: 'deliver', delivered: 0, stoppedBecause: 'queue-empty' });
   });
 });

@@ -32,6 +32,8 @@ export interface LocalFixture {
   engine: Engine;
   /** Queues one message per route its recipients belong to (same id in each, as SES does). */
   queue(options: { recipients: string[]; sender?: string; subject?: string; messageId?: string; receivedAt?: Date }): Promise<string>;
+  /** The notification `queue` published for a message on a route (what its queue entry carries). */
+  notification(messageId: string, route: string): string;
   cli(...args: string[]): Promise<{ code: number; io: RecordingIo }>;
   stop(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function startLocalFixture(): Promise<LocalFixture> {
     { BACKUPMX_DATA_DIR: dataDir },
   );
   const engine = new Engine(settings, { clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
+  const notifications = new Map<string, string>();
 
   return {
     dataDir,
@@ -111,8 +114,14 @@ export async function startLocalFixture(): Promise<LocalFixture> {
         });
         await clients.sns.send(new PublishCommand({ TopicArn: route.topicArn, Message: notification }));
         await engine.accept(notification);
+        notifications.set(`${route.name}/${messageId}`, notification);
       }
       return messageId;
+    },
+    notification(messageId, route) {
+      const found = notifications.get(`${route}/${messageId}`);
+      if (found === undefined) throw new Error(`no notification queued for ${messageId} on ${route}`);
+      return found;
     },
     async cli(...args) {
       const io = new RecordingIo();

@@ -50,7 +50,13 @@ export function chaosMail(random: SeededRandom, options: ChaosMailOptions, now =
     const list = Array.from({ length: options.usersPerDomain }, (_, i) => `user${i}@${route.domain}`);
     users.set(route.name, list);
     for (const address of list) if (random.chance(options.unknownShare)) unknown.set(address, random.chance(0.5) ? 'rcpt550' : 'rcpt554');
-    if (options.unknownShare > 0 && !list.some((a) => unknown.has(a))) unknown.set(random.pick(list), 'rcpt550'); // every run bounces something
+  }
+  // Every run refuses with both permanent replies at least once.
+  if (options.unknownShare > 0) {
+    const known = [...users.values()].flat().filter((a) => !unknown.has(a));
+    for (const kind of ['rcpt550', 'rcpt554'] as const) {
+      if (![...unknown.values()].includes(kind) && known.length > 0) unknown.set(known.splice(random.int(0, known.length - 1), 1)[0]!, kind);
+    }
   }
   const messages: ChaosMessage[] = [];
   for (let i = 0; i < options.count; i++) {

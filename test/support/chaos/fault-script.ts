@@ -62,7 +62,7 @@ export class FaultScript {
   }
 
   private readonly steps = { greeting: 0, rcpt: 0, data: 0 };
-  /** Step number (per kind) at which each fault is forced if it has not happened yet. */
+  /** Step number (per kind) from which each fault is forced if it has not happened yet. */
   private static readonly FORCED: Record<keyof FaultRates, [keyof FaultScript['steps'], number]> = {
     greeting421: ['greeting', 4], greetingStall: ['greeting', 9],
     rcpt451: ['rcpt', 7], rcpt452: ['rcpt', 14], rcptDrop: ['rcpt', 21],
@@ -71,7 +71,9 @@ export class FaultScript {
 
   private roll(name: keyof FaultRates): boolean {
     const [kind, step] = FaultScript.FORCED[name];
-    const forced = this.steps[kind] === step && this.injected[name] === 0;
+    // From its step on, until it has happened once: an earlier fault in the same
+    // step (which wins the roll) cannot make a run miss it.
+    const forced = this.steps[kind] >= step && this.injected[name] === 0;
     if (!forced && !this.random.chance(this.rates[name])) return false;
     this.injected[name] += 1;
     return true;

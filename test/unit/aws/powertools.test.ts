@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsDeliveryLog } from '../../../lambdas/adapters/aws/powertools-delivery-log.js';
-import { PowertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+import { PowertoolsMetrics, metricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
 
 let lines: string[];
 beforeEach(() => {
@@ -86,6 +86,18 @@ describe('PowertoolsMetrics', () => {
     expect(main.Delivered).toEqual([1, 2]);
     expect(main.DeliveryDelay).toBe(42);
     expect(other.Deferred).toBe(1);
+  });
+
+  it('writes exactly the dimension set metricDimensions() names, whatever POWERTOOLS_SERVICE_NAME says', () => {
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'backup-mx-drain'); // the stack sets one per function
+    const metrics = new PowertoolsMetrics();
+    metrics.count('PrimaryUp', 1, 'main');
+    metrics.flush();
+    const emf = JSON.parse(lines[0]!);
+    const names: string[] = emf._aws.CloudWatchMetrics[0].Dimensions[0];
+    expect(emf._aws.CloudWatchMetrics[0].Dimensions).toHaveLength(1);
+    expect(Object.fromEntries(names.map((n) => [n, emf[n]]))).toEqual(metricDimensions('main'));
+    expect(metricDimensions('main')).toEqual({ service: 'backup-mx', route: 'main' });
   });
 
   it('writes nothing when nothing was counted, and nothing twice', () => {

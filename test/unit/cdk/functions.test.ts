@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV } from '../../../lambdas/config/settings.js';
+import { Duration } from 'aws-cdk-lib';
+import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds } from '../../../lambdas/config/settings.js';
+import { checkDrainTimeout, MIN_DRAIN_WORK_SECONDS } from '../../../lib/constructs/mail-functions.js';
 import { actionsOf, allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
 
 const CONTEXT = {
@@ -146,5 +148,52 @@ describe('functions', () => {
     for (const fn of Object.values(resources(template, 'AWS::Lambda::Function'))) {
       expect(fn.Properties!.VpcConfig).toBeUndefined();
     }
+  });
+});
+
+describe('drain timeouts', () => {
+  const { template } = buildStack(CONTEXT);
+  const drain = () => resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!;
+
+  it('the drain Lambda outlives its time budget by a whole SMTP timeout plus a margin, with real time left to deliver', () => {
+    const env = drain().Environment.Variables as Record<string, string>;
+    expect(env[ENV.smtpTimeoutMs]).toBe(String(DEFAULT_SMTP_TIMEOUT_MS));
+    const reserve = drainReserveSeconds({ smtpTimeoutMs: Number(env[ENV.smtpTimeoutMs]) });
+    expect(reserve).toBeGreaterThan(Number(env[ENV.smtpTimeoutMs]) / 1000);
+    expect(drain().Timeout - reserve).toBeGreaterThanOrEqual(MIN_DRAIN_WORK_SECONDS);
+  });
+
+  it('route queues hide a message longer than the drain Lambda can live', () => {
+    for (const [id, queue] of Object.entries(resources(template, 'AWS::SQS::Queue'))) {
+      if (id.includes('DeadLetter')) continue;
+      expect(queue.Properties!.VisibilityTimeout, id).toBeGreaterThan(drain().Timeout);
+    }
+  });
+
+  it('refuses a drain timeout that leaves no time after the SMTP reserve', () => {
+    expect(() => checkDrainTimeout(Duration.minutes(5), DEFAULT_SMTP_TIMEOUT_MS)).toThrow(/drain timeout.*300.*SMTP/s);
+    expect(() => checkDrainTimeout(Duration.minutes(10), DEFAULT_SMTP_TIMEOUT_MS)).not.toThrow();
+  });
+});
+
+describe('missing mail objects answer 404, not 403', () => {
+  const { template } = buildStack(CONTEXT);
+  const bucketId = () => Object.keys(resources(template, 'AWS::S3::Bucket')).find((id) => id.startsWith('MailBucket'))!;
+
+  // S3 only says NoSuchKey/NotFound to a caller that may list the bucket; the
+  // engine's object-missing path needs that answer.
+  it.each([
+    ['drain', DRAIN],
+    ['accept', ACCEPT],
+  ])('%s may list the bucket, only under mail/', (_name, text) => {
+    const list = allowing(statementsOf(template, text), 's3:ListBucket');
+    expect(list).toHaveLength(1);
+    expect(list[0]!.Action).toBe('s3:ListBucket');
+    expect(list[0]!.Resource).toEqual({ 'Fn::GetAtt': [bucketId(), 'Arn'] });
+    expect(list[0]!.Condition).toEqual({ StringLike: { 's3:prefix': 'mail/*' } });
+  });
+
+  it('the probe, which reads no mail, may not list it', () => {
+    expect(allowing(statementsOf(template, PROBE), 's3:ListBucket')).toEqual([]);
   });
 });

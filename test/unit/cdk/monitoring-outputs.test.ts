@@ -47,7 +47,10 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'BackupMx',
       MetricName: 'PrimaryUp',
-      Dimensions: [{ Name: 'route', Value: 'corp' }],
+      Dimensions: [
+        { Name: 'route', Value: 'corp' },
+        { Name: 'service', Value: 'backup-mx' },
+      ],
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 20,

@@ -2,6 +2,8 @@
 // scripted lookup: each failure comes with the fix.
 import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, SESClient } from '@aws-sdk/client-ses';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsTarget } from '../../../cli/aws-target.js';
@@ -14,9 +16,13 @@ import { cfn, lambda, mockDeployedStack } from './deployed-stack-mock.js';
 
 const ses = mockClient(SESClient);
 const sns = mockClient(SNSClient);
+const sqs = mockClient(SQSClient);
+const doc = mockClient(DynamoDBDocumentClient);
 afterEach(() => {
   ses.reset();
   sns.reset();
+  sqs.reset();
+  doc.reset();
   cfn.reset();
   lambda.reset();
 });
@@ -65,6 +71,11 @@ describe('doctor AWS checks', () => {
     ses.on(GetIdentityVerificationAttributesCommand).resolves({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Success' } } });
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: 'backup-mx' } });
     sns.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AuthorizationError' }));
+    // Three copies on the DLQ, one dead-letter record: two reached it by redrive.
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', ApproximateNumberOfMessagesDelayed: '0' } });
+    doc.on(ScanCommand).resolves({
+      Items: [{ messageId: 'm1', route: 'main', reason: 'bounced', detail: '550', at: '2026-01-01T00:00:00.000Z', notification: '{}' }],
+    });
     const target = await awsTarget({ region: 'eu-west-1' }, () => {}, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     try {
       const lookup: MxLookup = async () => [
@@ -76,16 +87,21 @@ describe('doctor AWS checks', () => {
       expect(results.map((r) => [r.check, r.status])).toEqual([
         ['MX example.com', 'ok'],
         ['primary main', 'fail'],
+        ['dead-letter queue', 'warn'],
         ['SES receiving region', 'ok'],
         ['SES identity example.com', 'ok'],
         ['SES receipt rule set', 'ok'],
         ['alarm subscription', 'fail'],
       ]);
       expect(results[1]!.fix).toContain('this check runs from your machine, not from Lambda');
-      expect(results[5]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      expect(results[2]).toMatchObject({
+        detail: '~3 messages for 1 dead-letter record: 2 messages on the dead-letter queue have no record',
+        fix: expect.stringContaining('aws sqs receive-message --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq'),
+      });
+      expect(results[6]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
       expect(await doctorCommand(target, { lookup, probe }, io)).toBe(1);
-      expect(io.text).toContain('4 ok, 0 warnings, 2 failed, 0 skipped');
+      expect(io.text).toContain('4 ok, 1 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }

@@ -31,4 +31,19 @@ describe('InMemoryMailQueue', () => {
     expect(queue.all()).toEqual([]);
     await expect(queue.delete('bogus')).rejects.toThrow(/ReceiptHandleIsInvalid/);
   });
+
+  it('redrives to its DLQ, like SQS, a message received maxReceiveCount times', async () => {
+    const clock = new ManualClock();
+    const queue = new InMemoryMailQueue(clock);
+    queue.maxReceiveCount = 3;
+    await queue.enqueue('poison');
+    for (let i = 1; i <= 3; i++) {
+      const [m] = await queue.receive(1, 0);
+      expect(m!.receiveCount).toBe(i);
+      await queue.defer(m!.handle, 0);
+    }
+    expect(await queue.receive(10, 0)).toEqual([]);
+    expect(queue.redriven).toEqual(['poison']);
+    expect(queue.all()).toEqual([]);
+  });
 });

@@ -89,6 +89,19 @@ describe('ProbePrimaries', () => {
     expect(rounds.map((r) => r[0]!.started)).toEqual(['sweep', undefined, 'deliver', 'deliver']);
   });
 
+  it('starts no round that would run past its window when rounds are slow', async () => {
+    const h = harness();
+    const start = h.clock.now().getTime();
+    const check = h.probe.check.bind(h.probe);
+    h.probe.check = async (primary) => {
+      h.clock.advance(30); // connect and greeting time out after 10 s each, EHLO too
+      return check(primary);
+    };
+    const rounds = await h.prober(10).run();
+    expect(rounds).toHaveLength(2);
+    expect(h.clock.now().getTime() - start).toBeLessThanOrEqual(60_000);
+  });
+
   it('one failing route does not stop the others', async () => {
     const h = harness();
     const other = { ...h.route, name: 'other', primary: { ...h.route.primary, host: 'mx.other.example' } };

@@ -50,6 +50,18 @@ describe('SweepRoute', () => {
     expect(h.transports.transactions).toHaveLength(0);
   });
 
+  it('quarantines virus-positive mail, even past its lifetime: never expired, no DSN', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive({ timestamp: new Date('2025-12-01T00:00:00Z'), verdicts: { virus: 'FAIL' } });
+    await h.primaryDown();
+    const summary = await h.runSweep();
+    expect(summary).toMatchObject({ deadLettered: 1, expired: 0 });
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('dead-lettered');
+    expect(await h.deadLetters.get(messageId)).toMatchObject({ reason: 'virus' });
+    expect(h.bounces.sent).toHaveLength(0);
+    expect(h.queue.all()).toHaveLength(0);
+  });
+
   it('dead-letters malformed notifications it meets', async () => {
     const h = harness();
     await h.primaryDown();
@@ -68,18 +80,50 @@ describe('SweepRoute', () => {
     expect((await h.queue.depth()).visible).toBe(30);
   });
 
-  it('uses a short visibility while it holds messages', async () => {
-    const h = harness({ sweepVisibilitySeconds: 120 });
+  it('holds messages for its configured visibility, or longer than its budget when that is longer', async () => {
+    for (const [budget, expected] of [[30, 120], [540, 600]] as const) {
+      const h = harness({ sweepVisibilitySeconds: 120 });
+      await h.primaryDown();
+      await h.arrive();
+      const receive = h.queue.receive.bind(h.queue);
+      const seen: (number | undefined)[] = [];
+      h.queue.receive = async (max, wait, visibility) => {
+        seen.push(visibility);
+        return receive(max, wait, visibility);
+      };
+      await h.runSweep(budget);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((v) => v === expected)).toBe(true);
+    }
+  });
+
+  it('never meets a message twice in a slow sweep (its visibility outlasts the run)', async () => {
+    const h = harness();
     await h.primaryDown();
-    await h.arrive();
+    for (let i = 0; i < 15; i++) await h.arrive({ messageId: `m${i}` });
     const receive = h.queue.receive.bind(h.queue);
-    const seen: (number | undefined)[] = [];
-    h.queue.receive = async (max, wait, visibility) => {
-      seen.push(visibility);
-      return receive(max, wait, visibility);
+    h.queue.receive = async (...args) => {
+      const batch = await receive(...args);
+      h.clock.advance(200); // a slow receive, or a slow expiry notice in the batch
+      return batch;
     };
-    await h.runSweep();
-    expect(seen.every((v) => v === 120)).toBe(true);
+    const summary = await h.runSweep(540);
+    expect(summary).toMatchObject({ messages: 15, released: 15 });
+    expect(h.queue.all().every((e) => e.receiveCount === 1)).toBe(true);
+  });
+
+  it('replaces an entry received 900 times by a fresh copy (every sweep receives it once)', async () => {
+    const h = harness();
+    h.queue.maxReceiveCount = 1000;
+    const { body } = await h.arrive();
+    await h.primaryDown();
+    for (let i = 0; i < 1010; i++) {
+      await h.runSweep();
+      h.clock.advance(60);
+    }
+    expect(h.queue.redriven).toEqual([]);
+    expect(h.queue.all().map((e) => e.body)).toEqual([body]);
+    expect(h.queue.enqueued.at(-1)).toEqual({ body, delaySeconds: 0 });
   });
 
   it('stops when the primary comes back mid-sweep', async () => {

@@ -95,6 +95,75 @@ describe('create / update', () => {
   });
 });
 
+describe('update while another set is active (if-none-active)', () => {
+  const warnings: string[] = [];
+  const quietActivator = () =>
+    new RuleSetActivator(new SESClient({}), new CloudFormationClient({}), { warn: (m: string) => warnings.push(m) });
+  beforeEach(() => {
+    warnings.length = 0;
+  });
+
+  it('keeps things as they are and reports it, instead of failing the update', async () => {
+    activeIs('team-rules');
+    const out = await quietActivator().handle(
+      event('Update', 'if-none-active', {
+        PhysicalResourceId: 'backup-mx',
+        OldResourceProperties: { RuleSetName: 'backup-mx', Activation: 'never' },
+      }),
+    );
+    expect(activations()).toEqual([]); // never replaces the other set
+    expect(out.PhysicalResourceId).toBe('backup-mx');
+    expect(out.Data).toMatchObject({ ActiveRuleSet: 'team-rules', PreviousActiveRuleSet: '' });
+    expect(out.Data.Warning).toMatch(/"team-rules" is active.*"backup-mx" was not activated/s);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('team-rules');
+  });
+
+  it('lets a rollback (old properties back, same id) succeed, so the stack never ends in UPDATE_ROLLBACK_FAILED', async () => {
+    activeIs('team-rules');
+    // Rollback of a failed update: CloudFormation sends the old properties as the new ones.
+    const out = await quietActivator().handle(
+      event('Update', 'if-none-active', {
+        PhysicalResourceId: 'backup-mx/restores/earlier',
+        OldResourceProperties: { RuleSetName: 'backup-mx', Activation: 'replace' },
+      }),
+    );
+    expect(activations()).toEqual([]);
+    expect(out.PhysicalResourceId).toBe('backup-mx/restores/earlier'); // the set to restore is not forgotten
+    expect(out.Data.ActiveRuleSet).toBe('team-rules');
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('still refuses on create', async () => {
+    activeIs('team-rules');
+    await expect(quietActivator().handle(event('Create'))).rejects.toBeInstanceOf(RuleSetConflictError);
+    expect(warnings).toEqual([]);
+  });
+
+  it('still replaces on update in replace mode', async () => {
+    activeIs('team-rules');
+    const out = await quietActivator().handle(
+      event('Update', 'replace', {
+        PhysicalResourceId: 'backup-mx',
+        OldResourceProperties: { RuleSetName: 'backup-mx', Activation: 'if-none-active' },
+      }),
+    );
+    expect(activations()).toEqual(['backup-mx']);
+    expect(decodePhysicalId(out.PhysicalResourceId)).toEqual({ ours: 'backup-mx', previous: 'team-rules' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('does not warn when ours is active or the mode is never', async () => {
+    activeIs('team-rules');
+    const never = await quietActivator().handle(event('Update', 'never', { PhysicalResourceId: 'backup-mx' }));
+    expect(never.Data.Warning).toBeUndefined();
+    activeIs('backup-mx');
+    await quietActivator().handle(event('Update', 'if-none-active', { PhysicalResourceId: 'backup-mx' }));
+    expect(warnings).toEqual([]);
+    expect(activations()).toEqual([]);
+  });
+});
+
 describe('delete', () => {
   it('deactivates our set when it is the active one', async () => {
     activeIs('backup-mx');

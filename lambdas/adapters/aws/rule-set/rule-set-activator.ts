@@ -5,6 +5,10 @@
 // The physical id remembers which set we replaced: `<ours>` or
 // `<ours>/restores/<previous>`. CloudFormation hands the id back on Delete,
 // which is the only state a custom resource gets for free.
+//
+// A conflict fails only a Create. An Update cannot tell a user's change from
+// CloudFormation's rollback, and a rollback that fails leaves the stack in
+// UPDATE_ROLLBACK_FAILED, so an Update keeps things as they are and warns.
 import {
   DescribeActiveReceiptRuleSetCommand,
   DescribeReceiptRuleSetCommand,
@@ -32,7 +36,12 @@ export interface RuleSetEvent {
 
 export interface RuleSetResult {
   PhysicalResourceId: string;
-  Data: { ActiveRuleSet: string; PreviousActiveRuleSet: string };
+  /** Warning is present only when our set was left inactive because another one is active. */
+  Data: { ActiveRuleSet: string; PreviousActiveRuleSet: string; Warning?: string };
+}
+
+export interface ActivatorLog {
+  warn(message: string): void;
 }
 
 export class RuleSetConflictError extends Error {
@@ -62,6 +71,7 @@ export class RuleSetActivator {
   constructor(
     private readonly ses: SESClient,
     private readonly cloudFormation: CloudFormationClient,
+    private readonly log: ActivatorLog = console,
   ) {}
 
   async handle(event: RuleSetEvent): Promise<RuleSetResult> {
@@ -90,7 +100,14 @@ export class RuleSetActivator {
       await this.activate(ours);
       return result(encodePhysicalId(ours, active), ours, active);
     }
-    throw new RuleSetConflictError(active, ours);
+    if (event.RequestType === 'Create') throw new RuleSetConflictError(active, ours);
+    const warning =
+      `SES receipt rule set "${active}" is active, so "${ours}" was not activated and this update changed nothing ` +
+      `about activation. backup-mx receives no mail until "${ours}" is active: set backupMx.ruleSet.activation ` +
+      `to "replace", or merge its rules into "${active}".`;
+    this.log.warn(warning);
+    const kept = keep(earlier?.previous);
+    return { ...kept, Data: { ...kept.Data, Warning: warning } };
   }
 
   private async onDelete(event: RuleSetEvent): Promise<RuleSetResult> {

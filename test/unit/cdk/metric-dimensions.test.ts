@@ -1,0 +1,100 @@
+// The alarms and the dashboard must ask CloudWatch for exactly the dimension
+// set the Lambdas emit: a metric with one dimension more or less is another
+// metric, which has no data (and PrimaryDown treats no data as down).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PowertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+import { buildStack, resources } from './stack-fixture.js';
+
+interface EmittedMetric {
+  namespace: string;
+  dimensions: Record<string, string>;
+}
+
+/** One real EMF line, written the way the probe writes it inside Lambda. */
+function emitPrimaryUp(route: string): EmittedMetric {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+  const metrics = new PowertoolsMetrics();
+  metrics.count('PrimaryUp', 0, route);
+  metrics.flush();
+  vi.restoreAllMocks();
+  const emf = lines.map((line) => JSON.parse(line)).find((e) => e._aws?.CloudWatchMetrics);
+  const directive = emf._aws.CloudWatchMetrics[0];
+  expect(directive.Metrics.map((m: { Name: string }) => m.Name)).toContain('PrimaryUp');
+  expect(directive.Dimensions).toHaveLength(1); // one dimension set: the alarm can match it exactly
+  const names: string[] = directive.Dimensions[0];
+  return { namespace: directive.Namespace, dimensions: Object.fromEntries(names.map((n) => [n, String(emf[n])])) };
+}
+
+/** The dimension pairs of every BackupMx metric in the dashboard body. */
+function dashboardMetrics(body: unknown): EmittedMetric[] {
+  const parts = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const json = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+  const found: EmittedMetric[] = [];
+  for (const widget of json.widgets) {
+    for (const metric of (widget.properties?.metrics ?? []) as unknown[][]) {
+      if (metric[0] !== 'BackupMx') continue;
+      const dims: Record<string, string> = {};
+      for (let i = 2; i + 1 < metric.length && typeof metric[i] === 'string'; i += 2) {
+        dims[metric[i] as string] = metric[i + 1] as string;
+      }
+      found.push({ namespace: metric[0] as string, dimensions: dims });
+    }
+  }
+  return found;
+}
+
+const sortedPairs = (dims: Record<string, string>) =>
+  Object.entries(dims)
+    .map(([Name, Value]) => ({ Name, Value }))
+    .sort((a, b) => a.Name.localeCompare(b.Name));
+
+beforeEach(() => {
+  vi.stubEnv('POWERTOOLS_DEV', '');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  // What the stack sets on each function: it must not change the emitted dimensions.
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'backup-mx-probe');
+  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'BackupMx');
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('metric dimensions: stack and Lambdas agree', () => {
+  const CONTEXT = {
+    region: 'us-east-1',
+    routes: [
+      { name: 'corp', domains: ['example.com'], primary: { host: 'mail.example.com', port: 587 } },
+      { name: 'lab', domains: ['example.net'], primary: { host: 'mx.example.net', port: 2525 } },
+    ],
+  };
+  const { template } = buildStack(CONTEXT);
+
+  it('each PrimaryDown alarm asks for the namespace and dimension set of a real EMF line', () => {
+    for (const route of ['corp', 'lab']) {
+      const emitted = emitPrimaryUp(route);
+      const alarms = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'PrimaryUp' } }),
+      ).filter((a) => JSON.stringify(a.Properties.Dimensions).includes(`"${route}"`));
+      expect(alarms, route).toHaveLength(1);
+      const props = alarms[0]!.Properties;
+      expect(props.Namespace).toBe(emitted.namespace);
+      expect([...props.Dimensions].sort((a: { Name: string }, b: { Name: string }) => a.Name.localeCompare(b.Name))).toEqual(
+        sortedPairs(emitted.dimensions),
+      );
+    }
+  });
+
+  it('the dashboard graphs the same metric, with the same dimensions', () => {
+    const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
+    const graphed = dashboardMetrics(dashboard.Properties!.DashboardBody);
+    expect(graphed.map((m) => m.dimensions.route).sort()).toEqual(['corp', 'lab']);
+    for (const metric of graphed) {
+      expect(metric).toEqual(emitPrimaryUp(metric.dimensions.route!));
+    }
+  });
+});
