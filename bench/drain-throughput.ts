@@ -1,6 +1,7 @@
 // Figure (a): drain throughput. 2,000 queued 10 KB messages (S3 + SQS, as SES
 // and SNS leave them) drained by one drain run to a recovered primary (the
 // SMTP sink process), in messages per second.
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_CONNECTIONS } from '../lambdas/app/engine.js';
 import { ROUTE, queueMessages, type BenchEnv } from './bench-env.js';
 
 export interface ThroughputFigure {
@@ -24,8 +25,8 @@ export interface ThroughputFigure {
 export async function drainThroughput(env: BenchEnv, opts: { messages?: number; bytes?: number; concurrency?: number; maxConnections?: number; withoutIndexUpdate?: boolean } = {}): Promise<ThroughputFigure> {
   const messages = opts.messages ?? 2_000;
   const bytes = opts.bytes ?? 10 * 1024;
-  const concurrency = opts.concurrency ?? 10;
-  const maxConnections = opts.maxConnections ?? 2;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const engine = env.engine({}, { maxConnections });
   engine.options.concurrency = concurrency;
   if (opts.withoutIndexUpdate) {

@@ -7,6 +7,7 @@
 //   BENCH_SKIP_RECOVERY_DEFAULT=1  skip the slow 60 s schedule (~1 min per repeat)
 //   BENCH_SKIP_POSTFIX=1         skip the Postfix comparison
 import os from 'node:os';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_CONNECTIONS } from '../lambdas/app/engine.js';
 import { startBenchEnv } from './bench-env.js';
 import { drainThroughput, type ThroughputFigure } from './drain-throughput.js';
 import { postfixThroughput, type PostfixFigure } from './postfix-throughput.js';
@@ -30,10 +31,10 @@ const env = await startBenchEnv();
 const messages = Number(process.env.BENCH_MESSAGES ?? 2_000);
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 try {
-  log(`drain throughput, ${messages} × 10 KB (engine defaults: 10 in flight, 2 connections)`);
+  log(`drain throughput, ${messages} × 10 KB (engine defaults: ${DEFAULT_CONCURRENCY} in flight, ${DEFAULT_MAX_CONNECTIONS} connections)`);
   const throughput = await drainThroughput(env, { messages });
-  log('drain throughput, 20 in flight over 4 connections');
-  const variants = [await drainThroughput(env, { messages, concurrency: 20, maxConnections: 4 })];
+  log('drain throughput, 10 in flight over 2 connections (gentler on the primary)');
+  const variants = [await drainThroughput(env, { messages, concurrency: 10, maxConnections: 2 })];
   log('drain throughput without the index update (diagnostic)');
   const withoutIndex = await drainThroughput(env, { messages, withoutIndexUpdate: true });
   log('memory, one 40 MB message');

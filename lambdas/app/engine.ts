@@ -26,6 +26,11 @@ import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQue
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
 
+/** Messages in delivery at once, shared over the pooled sessions: enough to keep
+ *  every session busy while the next message is read from S3 and the ledger. */
+export const DEFAULT_CONCURRENCY = 20;
+export const DEFAULT_MAX_CONNECTIONS = 4;
+
 /** What may be swapped when the engine runs outside Lambda (local runner, tests, benchmarks). */
 export interface EngineOverrides {
   clients?: AwsClients;
@@ -39,7 +44,7 @@ export interface EngineOverrides {
   bounces?: BounceMailer;
   probe?: PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
-  /** Sessions open at once to one primary (default 2). */
+  /** Sessions open at once to one primary (default 4; Postfix allows 20 per destination). */
   maxConnections?: number;
 }
 
@@ -80,7 +85,7 @@ export class Engine {
         new NodemailerTransportFactory({
           clientName: settings.hostname,
           socketTimeoutMs: settings.smtpTimeoutMs,
-          maxConnections: overrides.maxConnections ?? 2,
+          maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
           auth: new SecretsSmtpAuth(clients.secrets),
         }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
@@ -96,6 +101,7 @@ export class Engine {
       queueLifetimeSeconds: settings.queueLifetimeSeconds,
       maxReceivedHeaders: settings.maxReceivedHeaders,
       leaseMarginSeconds: drainReserveSeconds(settings),
+      concurrency: DEFAULT_CONCURRENCY,
     };
   }
 
