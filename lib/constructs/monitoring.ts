@@ -103,7 +103,7 @@ export class Monitoring extends Construct {
       statistic: 'Maximum',
     });
     alarm('DeadLetterQueueNotEmpty', {
-      alarmDescription: 'backup-mx: a message reached the dead-letter queue; see the runbook',
+      alarmDescription: 'backup-mx: a message reached the dead-letter queue; run `backup-mx mailq --dead` (README: Alarms)',
       metric: deadLetters,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
