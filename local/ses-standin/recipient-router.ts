@@ -2,6 +2,9 @@
 // recipient belongs to. Matching follows SES recipient conditions as the stack
 // configures them: a domain matches only itself (case-insensitive; subdomains
 // only when listed), and a route with an allow-list accepts only those addresses.
+// Internationalized domains compare in their ASCII (xn--) form: smtp-server hands
+// us the Unicode form even when the client sent the ASCII one.
+import { domainToASCII } from 'node:url';
 
 /** The part of a route the listener needs to accept or refuse a recipient. */
 export interface RecipientRule {
@@ -42,7 +45,20 @@ export class RecipientRouter {
 
 function normalizeDomain(domain: string): string {
   // A trailing dot (absolute DNS name) names the same domain.
-  return domain.trim().toLowerCase().replace(/\.$/, '');
+  const trimmed = domain.trim().replace(/\.$/, '');
+  return (domainToASCII(trimmed) || trimmed).toLowerCase();
+}
+
+/**
+ * The address with its domain in ASCII (xn--) form, local part untouched: what
+ * the envelope carries on to the notification and the primary, whichever form
+ * the client used.
+ */
+export function asciiAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const domain = address.slice(at + 1);
+  return `${address.slice(0, at)}@${domainToASCII(domain) || domain}`;
 }
 
 /**

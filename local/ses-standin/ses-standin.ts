@@ -14,7 +14,7 @@ import type { MailSpool, SpooledDelivery } from '../snapshot.js';
 import { newSesMessageId } from './message-id.js';
 import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ports.js';
 import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-notification.js';
-import { RecipientRouter, type RecipientRule } from './recipient-router.js';
+import { asciiAddress, RecipientRouter, type RecipientRule } from './recipient-router.js';
 import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
 
 /** SES's limit for the S3 action, headers included. */
@@ -159,8 +159,8 @@ export class SesStandIn {
   /** Stores, publishes and spools one message; resolves with its id only when all succeeded. */
   private async accept(session: SMTPServerSession, body: Buffer): Promise<string> {
     const { region, bucketName, store, publish, spool } = this.options;
-    const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-    const destination = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+    const sender = session.envelope.mailFrom ? asciiAddress(session.envelope.mailFrom.address) : '';
+    const destination = session.envelope.rcptTo.map((rcpt) => asciiAddress(rcpt.address));
     const byRoute = new Map<string, string[]>();
     for (const address of destination) {
       const route = this.router.routeFor(address);

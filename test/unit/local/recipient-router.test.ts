@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecipientRouter } from '../../../local/ses-standin/recipient-router.js';
+import { asciiAddress, RecipientRouter } from '../../../local/ses-standin/recipient-router.js';
 
 const router = new RecipientRouter([
   { name: 'vip', domains: ['example.com'], recipients: ['Boss@Example.com'] },
@@ -30,5 +30,22 @@ describe('RecipientRouter', () => {
     '',
   ])('refuses %s', (address) => {
     expect(router.routeFor(address)).toBeUndefined();
+  });
+});
+
+describe('internationalized domains', () => {
+  const idn = new RecipientRouter([{ name: 'shop', domains: ['xn--bcher-kva.de'] }, { name: 'cafe', domains: ['café.example'] }]);
+
+  it('matches the Unicode form smtp-server hands over against the configured ASCII form, and back', () => {
+    expect(idn.routeFor('info@bücher.de')).toBe('shop');
+    expect(idn.routeFor('info@xn--bcher-kva.de')).toBe('shop');
+    expect(idn.routeFor('info@xn--caf-dma.example')).toBe('cafe');
+    expect(idn.routeFor('info@buecher.de')).toBeUndefined();
+  });
+
+  it('passes addresses on with an ASCII domain and the local part untouched', () => {
+    expect(asciiAddress('Info@bücher.de')).toBe('Info@xn--bcher-kva.de');
+    expect(asciiAddress('alice@example.com')).toBe('alice@example.com');
+    expect(asciiAddress('postmaster')).toBe('postmaster');
   });
 });
