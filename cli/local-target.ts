@@ -1,15 +1,24 @@
 // --local: the backup MX of `npm start`, found through the runtime file it
 // writes in its data directory (BACKUPMX_DATA_DIR or ./.backup-mx).
+import path from 'node:path';
 import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
 import { Engine } from '../lambdas/app/engine.js';
 import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
-import { isProcessAlive, readRuntimeInfo, runtimeFilePath, type RuntimeInfo } from '../local/runtime-file.js';
+import { LocalBounceMailer } from '../local/runner/local-bounce-mailer.js';
+import { isProcessAlive, readRuntimeInfo, runtimeFilePath, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
+import { MailSpool } from '../local/snapshot.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
+import { interruptibleDrain } from './interruptible-drain.js';
 import type { Target, TargetOptions } from './target.js';
 
-/** Seconds a flush may run before it stops taking new messages. */
-const FLUSH_BUDGET_SECONDS = 600;
+/**
+ * Seconds a flush may run before it stops taking new messages. Short: the
+ * route's lease outlives it by the SMTP timeout plus a margin, and a flush
+ * killed without its signal handler (kill -9) blocks the runner's drains that long.
+ */
+export const LOCAL_FLUSH_BUDGET_SECONDS = 120;
+
 
 export async function localTarget(
   options: TargetOptions,
@@ -30,16 +39,31 @@ export async function localTarget(
       `no local backup MX is running: ${file} names process ${info.pid}, which has exited. Start it again with \`npm start\``,
     );
   }
-  return buildLocalTarget(info, options, err);
+  return buildLocalTarget(info, options, err, path.dirname(file));
 }
 
-export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void): Target {
+/** `runtimeDir` is where the runtime file was found: the runner keeps its bounce notices there too. */
+export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir?: string): Target {
   // Through loadSettings, so a hand-edited or outdated file fails with the field it lacks.
   const settings = loadSettings(settingsToEnv(info.settings));
+  // With LocalStack every service shares one endpoint, which also serves these three.
+  const { s3, sqs, sns, dynamodb } = info.endpoints;
+  const shared = s3 === sqs && sqs === sns && sns === dynamodb ? s3 : undefined;
+  const unused = shared ?? UNUSED_SERVICE_ENDPOINT;
   // An empty env: emulators take the local stand-in credentials, never the operator's AWS ones.
-  const clients = createAwsClients({ region: info.region, endpoints: info.endpoints, env: {} });
+  const clients = createAwsClients({
+    region: info.region,
+    endpoints: { ...info.endpoints, ses: unused, lambda: unused, secretsManager: unused },
+    env: {},
+  });
   const log = new CliLog(err, options.verbose);
-  const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics() });
+  const bounceDir = path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), 'bounces');
+  // As in the runner: DSNs are kept as files, a local run never mails strangers through SES.
+  const bounces = new LocalBounceMailer(bounceDir, (file, envelope) =>
+    err(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
+  );
+  const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics(), bounces });
+  const owner = `backup-mx-cli-${process.pid}`;
   return {
     kind: 'local',
     label: `local backup MX (pid ${info.pid}${info.dataDir ? `, data in ${info.dataDir}` : ''})`,
@@ -47,9 +71,14 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     settings,
     engine,
     log,
+    bounceDir,
+    // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
+    ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     // The route's lease keeps this from running at the same time as the runner's own drain.
-    drain: (route) => engine.drain({ route, mode: 'deliver' }, { owner: `backup-mx-cli-${process.pid}`, budgetSeconds: FLUSH_BUDGET_SECONDS }),
+    drain: (route) =>
+      interruptibleDrain(engine.deps.routeState, route, owner, (r) =>
+        engine.drain({ route: r, mode: 'deliver' }, { owner, budgetSeconds: LOCAL_FLUSH_BUDGET_SECONDS }),
+      ),
     close: () => clients.destroy(),
   };
 }
-

@@ -28,7 +28,9 @@ Target:
   By default the command works on the deployed stack (CloudFormation stack
   "${DEFAULT_STACK_NAME}", or --stack), with the standard AWS credential chain and
   region. --local works on the local backup MX started by \`npm start\`, found
-  through the runtime file in BACKUPMX_DATA_DIR (or ./.backup-mx, or --data-dir).
+  through the runtime file in --data-dir, else BACKUPMX_DATA_DIR, else
+  ./.backup-mx. --data-dir implies --local; BACKUPMX_DATA_DIR alone does not
+  (a note on stderr then says the deployed stack is used).
 
 Exit codes:
   0 ok   1 failed (or doctor found a failure)   2 usage (bad option, unknown route,
@@ -62,7 +64,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .option('--local', 'work on the local backup MX (`npm start`) instead of the deployed stack')
     .option('--stack <name>', 'CloudFormation stack name of the deployed backup MX', DEFAULT_STACK_NAME)
     .option('--region <region>', 'AWS region of the stack (default: AWS_REGION or your profile\'s region)')
-    .option('--data-dir <dir>', 'data directory of the local backup MX (default: BACKUPMX_DATA_DIR or ./.backup-mx)')
+    .option('--data-dir <dir>', 'data directory of the local backup MX; implies --local (default: BACKUPMX_DATA_DIR or ./.backup-mx)')
     .option('-v, --verbose', 'print the engine\'s informational log lines and error stacks')
     .addHelpText('after', TARGET_HELP)
     .showHelpAfterError('(run `backup-mx help <command>` for its options)')

@@ -1,8 +1,21 @@
-// Picks the target from the global options: --local or the deployed stack.
+// Picks the target from the global options: --local (or an explicit
+// --data-dir, which only means something locally) or the deployed stack.
 import { awsTarget } from './aws-target.js';
 import { localTarget } from './local-target.js';
 import type { Target, TargetOptions } from './target.js';
 
-export function resolveTarget(options: TargetOptions, err: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Target> {
-  return options.local ? localTarget(options, err, env) : awsTarget(options, err, env);
+type Build = (options: TargetOptions, err: (line: string) => void, env: NodeJS.ProcessEnv) => Promise<Target>;
+
+export function resolveTarget(
+  options: TargetOptions,
+  err: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  build: { local: Build; aws: Build } = { local: localTarget, aws: awsTarget },
+): Promise<Target> {
+  if (options.local || options.dataDir !== undefined) return build.local(options, err, env);
+  // Left over from `npm start` in the same shell, the variable alone must not pick the target.
+  if (env.BACKUPMX_DATA_DIR) {
+    err(`backup-mx: note: BACKUPMX_DATA_DIR is set, but without --local this works on the deployed stack (use --local for the local one)`);
+  }
+  return build.aws(options, err, env);
 }

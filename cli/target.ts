@@ -5,6 +5,7 @@ import type { Engine } from '../lambdas/app/engine.js';
 import type { Settings } from '../lambdas/config/settings.js';
 import type { DrainSummary } from '../lambdas/core/engine-types.js';
 import type { Route } from '../lambdas/core/model.js';
+import type { MailSpool } from '../local/snapshot.js';
 import type { CliLog } from './cli-log.js';
 import { UsageError } from './errors.js';
 
@@ -27,6 +28,10 @@ export interface Target {
   readonly log: CliLog;
   /** Present for the deployed stack. */
   readonly stack?: StackFacts;
+  /** Local only: the runner's restart spool (with a data dir), which `delete` must clear too. */
+  readonly spool?: MailSpool;
+  /** Local only: where bounce notices (DSNs) are written instead of being sent through SES. */
+  readonly bounceDir?: string;
   /** One drain of the route now: in-process locally, a synchronous Lambda invoke on AWS. */
   drain(route: string): Promise<DrainSummary>;
   close(): void;

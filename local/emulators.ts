@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import type { AwsClientConfig } from '../lambdas/adapters/aws/clients.js';
+import { UNUSED_SERVICE_ENDPOINT } from './runtime-file.js';
 
 export interface EmulatorOptions {
   /** Directory for state that can persist (DynamoDB only); in memory when absent. */
@@ -76,7 +77,15 @@ export async function startEmulators(opts: EmulatorOptions = {}): Promise<Emulat
     region,
     clientConfig: {
       region,
-      endpoints: { s3: fauxqsEndpoint, sqs: fauxqsEndpoint, sns: fauxqsEndpoint, dynamodb: dynamoEndpoint },
+      endpoints: {
+        s3: fauxqsEndpoint,
+        sqs: fauxqsEndpoint,
+        sns: fauxqsEndpoint,
+        dynamodb: dynamoEndpoint,
+        ses: UNUSED_SERVICE_ENDPOINT,
+        lambda: UNUSED_SERVICE_ENDPOINT,
+        secretsManager: UNUSED_SERVICE_ENDPOINT,
+      },
     },
     async stop() {
       if (stopped) return;

@@ -5,6 +5,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../lambdas/config/settings.js';
 
+/**
+ * SES, Lambda and Secrets Manager have no emulator here: their clients point at
+ * a closed loopback port so a stray call fails at once instead of reaching AWS
+ * with the operator's credentials.
+ */
+export const UNUSED_SERVICE_ENDPOINT = 'http://127.0.0.1:9';
+
 export interface RuntimeInfo {
   pid: number;
   startedAt: string;

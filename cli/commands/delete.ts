@@ -4,7 +4,8 @@
 // index summary, the dead-letter record and the ledger rows go, and last its
 // copies on the SQS dead-letter queue (so the DLQ alarm clears). An entry that
 // is in flight cannot be found: its final ledger rows are then kept, and the
-// drain drops the entry without delivering when it comes back.
+// drain drops the entry without delivering when it comes back. Locally, the
+// runner's restart spool entry goes too, or the next start would restore it.
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import type { CliIo } from '../cli-io.js';
@@ -14,6 +15,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { formatSender } from '../format.js';
 import { purgeLedgerRows } from '../ledger-purge.js';
 import { deleteQueueEntries } from '../queue-search.js';
+import { forgetSpooled } from '../spool-forget.js';
 import type { Target } from '../target.js';
 import { messageDetails, type MessageDetail } from './show.js';
 
@@ -27,10 +29,15 @@ export async function deleteCommand(target: Target, id: string, options: { yes?:
     const copies = details.length > 1 ? ` (${details.length} routes)` : '';
     if (!(await io.confirm(`Delete message ${id}${copies} for good? It will not be delivered.`))) {
       io.out('Nothing deleted');
-      return EXIT.failed;
+      return EXIT.usage;
     }
   }
   for (const detail of details) io.out(await deleteOne(target, detail));
+  if (target.spool) {
+    const forgot = await forgetSpooled(target.spool, id, options.route === undefined ? undefined : details.map((d) => d.route));
+    if (forgot === 'removed') io.out(`${id}: removed from the local spool (a restart will not restore it)`);
+    if (forgot === 'trimmed') io.out(`${id}: removed from the local spool for route ${options.route}; its other routes stay`);
+  }
   // A redriven (poison) copy has no record: look whenever the DLQ is not empty.
   const dead = details.some((d) => d.deadLetter !== undefined) || (await DeadLetterQueue.of(target).depth().catch(() => 1)) > 0;
   if (dead) {

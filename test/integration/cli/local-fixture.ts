@@ -38,7 +38,7 @@ export interface LocalFixture {
   stop(): Promise<void>;
 }
 
-export async function startLocalFixture(): Promise<LocalFixture> {
+export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-letter' } = {}): Promise<LocalFixture> {
   const emulators: Emulators = await startEmulators();
   const clients = createAwsClients(emulators.clientConfig);
   const run = Math.random().toString(36).slice(2, 8);
@@ -58,7 +58,7 @@ export async function startLocalFixture(): Promise<LocalFixture> {
         domains: [ROUTES[r.name as keyof typeof ROUTES]],
         primary: primary.asPrimary('none'),
         queueUrl: r.queue.url,
-        bouncePolicy: 'dead-letter',
+        bouncePolicy: options.bouncePolicy ?? 'dead-letter',
       })),
       tableName: resources.tableName,
       bucketName: resources.bucketName,

@@ -1,0 +1,66 @@
+// Ctrl-C during a local flush: the route's lease is given back before exit 130.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { InMemoryRouteState } from '../../../lambdas/adapters/fakes/index.js';
+import type { DrainSummary } from '../../../lambdas/core/engine-types.js';
+import { INTERRUPTED_EXIT, interruptibleDrain } from '../../../cli/interruptible-drain.js';
+import { LOCAL_FLUSH_BUDGET_SECONDS } from '../../../cli/local-target.js';
+
+/** Stands in for `process`: signals are emitted by the test, exit is recorded. */
+class FakeProcess extends EventEmitter {
+  readonly exits: number[] = [];
+  exited = new Promise<number>((resolve) => this.once('exited', resolve));
+  exit(code: number): void {
+    this.exits.push(code);
+    this.emit('exited', code);
+  }
+}
+
+const OWNER = 'backup-mx-cli-4242';
+
+describe('interruptibleDrain', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} during the drain releases the lease, then exits 130`, async () => {
+      const state = new InMemoryRouteState();
+      const host = new FakeProcess();
+      const now = new Date();
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      void interruptibleDrain(state, 'main', OWNER, async () => {
+        await state.acquireLease('main', OWNER, now, new Date(now.getTime() + 600_000));
+        started();
+        return new Promise<DrainSummary>(() => {}); // stuck in delivery, as when Ctrl-C comes
+      }, host);
+      await running;
+      expect(state.leases.get('main')?.owner).toBe(OWNER);
+
+      host.emit(signal);
+      expect(await host.exited).toBe(INTERRUPTED_EXIT);
+      expect(state.leases.has('main')).toBe(false);
+    });
+  }
+
+  it('leaves another owner’s lease alone and still exits', async () => {
+    const state = new InMemoryRouteState();
+    const host = new FakeProcess();
+    const now = new Date();
+    await state.acquireLease('main', 'runner', now, new Date(now.getTime() + 600_000));
+    void interruptibleDrain(state, 'main', OWNER, () => new Promise<DrainSummary>(() => {}), host);
+    host.emit('SIGINT');
+    expect(await host.exited).toBe(130);
+    expect(state.leases.get('main')?.owner).toBe('runner');
+  });
+
+  it('removes its handlers once the drain is over, so a later signal is not swallowed', async () => {
+    const host = new FakeProcess();
+    const summary = { route: 'main' } as DrainSummary;
+    await expect(interruptibleDrain(new InMemoryRouteState(), 'main', OWNER, async () => summary, host)).resolves.toBe(summary);
+    expect(host.listenerCount('SIGINT')).toBe(0);
+    expect(host.listenerCount('SIGTERM')).toBe(0);
+    expect(host.exits).toEqual([]);
+  });
+
+  it('a local flush has a short budget, so a lease left by kill -9 does not block the runner for long', () => {
+    expect(LOCAL_FLUSH_BUDGET_SECONDS).toBeLessThanOrEqual(120);
+  });
+});
