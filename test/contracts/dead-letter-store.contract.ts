@@ -1,24 +1,20 @@
 // What every DeadLetterStore must do with its records. (The real adapter's
 // DLQ message is checked in its own integration test.)
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
 import type { DeadLetterStore } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 export function deadLetterStoreContract(
-  make: () => Promise<{ subject: DeadLetterStore; cleanup(): Promise<void> }>,
+  make: MakeSubject<DeadLetterStore>,
 ): void {
   describe('DeadLetterStore contract', () => {
     let subject: DeadLetterStore;
-    let cleanup: () => Promise<void>;
     let route: string;
-
-    beforeEach(async () => {
-      ({ subject, cleanup } = await make());
+    eachSubject(make, (made) => (subject = made));
+    beforeEach(() => {
       route = uniqueId('route');
-    });
-    afterEach(async () => {
-      await cleanup();
     });
 
     const record = (overrides: Partial<DeadLetterRecord> = {}): DeadLetterRecord => ({

@@ -1,21 +1,15 @@
 // What every Ledger must do: one outcome per (message, recipient), the
 // latest write winning, and attempts kept in time order.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { AttemptRecord, RecipientOutcome } from '../../lambdas/core/model.js';
 import type { Ledger } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 
-export function ledgerContract(make: () => Promise<{ subject: Ledger; cleanup(): Promise<void> }>): void {
+export function ledgerContract(make: MakeSubject<Ledger>): void {
   describe('Ledger contract', () => {
     let subject: Ledger;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ subject, cleanup } = await make());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    eachSubject(make, (made) => (subject = made));
 
     const delivered = (recipient: string, at = '2026-01-05T10:00:00.000Z'): RecipientOutcome => ({
       recipient,

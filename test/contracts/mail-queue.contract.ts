@@ -1,20 +1,14 @@
 // What every MailQueue must do. `make` returns an empty queue. No test waits
 // on wall-clock time, so the same suite runs on a fake with a frozen clock.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { MailQueue, QueuedMessage } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 
-export function mailQueueContract(make: () => Promise<{ subject: MailQueue; cleanup(): Promise<void> }>): void {
+export function mailQueueContract(make: MakeSubject<MailQueue>): void {
   describe('MailQueue contract', () => {
     let subject: MailQueue;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ subject, cleanup } = await make());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    eachSubject(make, (made) => (subject = made));
 
     /** Receives until `count` messages came or a receive returns none. */
     async function receiveAll(count: number, visibilitySeconds?: number): Promise<QueuedMessage[]> {

@@ -1,21 +1,17 @@
 // What every MessageIndex must do. Other tests may share the store, so
 // listings are checked for this test's own messages only.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { MessageIndex, MessageSummary } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 
-export function messageIndexContract(make: () => Promise<{ subject: MessageIndex; cleanup(): Promise<void> }>): void {
+export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
   describe('MessageIndex contract', () => {
     let subject: MessageIndex;
-    let cleanup: () => Promise<void>;
     let route: string;
-
-    beforeEach(async () => {
-      ({ subject, cleanup } = await make());
+    eachSubject(make, (made) => (subject = made));
+    beforeEach(() => {
       route = uniqueId('route');
-    });
-    afterEach(async () => {
-      await cleanup();
     });
 
     const summary = (overrides: Partial<MessageSummary> = {}): MessageSummary => ({

@@ -1,7 +1,8 @@
 // What every MessageStore must do; `put` seeds objects (the fake's and the S3
 // adapter's, as the local SES stand-in uses it).
 import type { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
 import { MessageMissingError, type MessageStore } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 
@@ -14,18 +15,11 @@ async function readAll(body: Readable): Promise<Buffer> {
 }
 
 export function messageStoreContract(
-  make: () => Promise<{ subject: SeedableMessageStore; cleanup(): Promise<void> }>,
+  make: MakeSubject<SeedableMessageStore>,
 ): void {
   describe('MessageStore contract', () => {
     let subject: SeedableMessageStore;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ subject, cleanup } = await make());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    eachSubject(make, (made) => (subject = made));
 
     it('streams back exactly the bytes stored, with their size', async () => {
       const key = `inbound/${uniqueId('msg')}`;

@@ -1,7 +1,8 @@
 // What every RouteState must do. The lease is the important part: two drains
 // never hold one route's lease at once, an expired lease can be taken over,
 // and only its owner can give it back.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import type { RouteState } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
@@ -12,18 +13,13 @@ const T1 = '2026-01-05T10:01:00.000Z';
 const T2 = '2026-01-05T10:02:00.000Z';
 const T3 = '2026-01-05T10:03:00.000Z';
 
-export function routeStateContract(make: () => Promise<{ subject: RouteState; cleanup(): Promise<void> }>): void {
+export function routeStateContract(make: MakeSubject<RouteState>): void {
   describe('RouteState contract', () => {
     let subject: RouteState;
-    let cleanup: () => Promise<void>;
     let route: string;
-
-    beforeEach(async () => {
-      ({ subject, cleanup } = await make());
+    eachSubject(make, (made) => (subject = made));
+    beforeEach(() => {
       route = uniqueId('route');
-    });
-    afterEach(async () => {
-      await cleanup();
     });
 
     it('stores and returns primary health, per route', async () => {
