@@ -21,10 +21,7 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
   afterAll(async () => {
     await fx?.stop();
   });
-  beforeEach(async () => {
-    fx.primary.reset();
-    await fx.engine.deps.routeState.setHold('main', undefined);
-  });
+  beforeEach(() => fx.reset());
 
   const mainRoute = () => fx.engine.route('main');
   const queueDepth = async () => {

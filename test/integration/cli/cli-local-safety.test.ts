@@ -29,10 +29,7 @@ describe('backup-mx --local: spool, bounces, confirmation', () => {
   afterAll(async () => {
     await fx?.stop();
   });
-  beforeEach(async () => {
-    fx.primary.reset();
-    await fx.engine.deps.routeState.setHold('main', undefined);
-  });
+  beforeEach(() => fx.reset());
 
   /** Spools a queued message the way the SES stand-in does, one share per route. */
   async function spoolIt(messageId: string, recipients: string[]): Promise<void> {

@@ -22,10 +22,7 @@ describe('backup-mx against the local backup MX', () => {
   afterAll(async () => {
     await fx?.stop();
   });
-  beforeEach(async () => {
-    fx.primary.reset();
-    await fx.engine.deps.routeState.setHold('main', undefined);
-  });
+  beforeEach(() => fx.reset());
 
   const mailq = async (...args: string[]) => {
     const { code, io } = await fx.cli('mailq', '--json', ...args);

@@ -35,6 +35,8 @@ export interface LocalFixture {
   /** The notification `queue` published for a message on a route (what its queue entry carries). */
   notification(messageId: string, route: string): string;
   cli(...args: string[]): Promise<{ code: number; io: RecordingIo }>;
+  /** Between tests: the primary forgets what it kept and the main route is not held. */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,10 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
       const io = new RecordingIo();
       const code = await main(['--local', '--data-dir', dataDir, ...args], { io });
       return { code, io };
+    },
+    async reset() {
+      primary.reset();
+      await engine.deps.routeState.setHold('main', undefined);
     },
     async stop() {
       await primary.stop();
