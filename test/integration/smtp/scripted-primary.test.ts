@@ -1,20 +1,13 @@
 // The scripted primary is shared test equipment (end-to-end, zero-loss, bench):
 // its own API is checked here.
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/primaries-per-test.js';
+import { ScriptedPrimary } from '../../support/scripted-primary.js';
 
 const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test', socketTimeoutMs: 2_000 });
-const started: ScriptedPrimary[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => p.stop()));
-});
-async function primaryWith(options: ScriptedPrimaryOptions = {}): Promise<ScriptedPrimary> {
-  const p = await ScriptedPrimary.start(options);
-  started.push(p);
-  return p;
-}
+const primaryWith = primariesPerTest();
 async function sendOne(p: ScriptedPrimary, to = ['a@primary.test'], body = 'x') {
   const t = await factory.open(p.asPrimary('none'));
   const r = await t.send({ from: 's@sender.test', to }, Readable.from([Buffer.from(`Subject: t\r\n\r\n${body}\r\n`)]));

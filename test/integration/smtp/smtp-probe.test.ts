@@ -1,18 +1,11 @@
 // The primary probe against a scripted primary: which step failed, and how long it took.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
-import { makeTestCertificate, ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/primaries-per-test.js';
+import { makeTestCertificate } from '../../support/scripted-primary.js';
 
 const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 300 });
-const started: ScriptedPrimary[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => p.stop()));
-});
-async function primaryWith(options: ScriptedPrimaryOptions = {}): Promise<ScriptedPrimary> {
-  const p = await ScriptedPrimary.start(options);
-  started.push(p);
-  return p;
-}
+const primaryWith = primariesPerTest();
 
 describe('SmtpProbe', () => {
   it('up: greeting, EHLO, QUIT; reports latency and the greeting, and leaves no connection open', async () => {

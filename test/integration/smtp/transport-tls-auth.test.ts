@@ -1,24 +1,16 @@
 // TLS modes (none / opportunistic / required / verify) and SMTP AUTH of the transport.
 import { Readable } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TlsMode } from '../../../lambdas/core/model.js';
 import {
   MissingCredentialsError,
   NodemailerTransportFactory,
   type NodemailerTransportOptions,
 } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { makeTestCertificate, ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/primaries-per-test.js';
+import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
 
-const started: ScriptedPrimary[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => p.stop()));
-});
-
-async function primaryWith(options: ScriptedPrimaryOptions): Promise<ScriptedPrimary> {
-  const p = await ScriptedPrimary.start(options);
-  started.push(p);
-  return p;
-}
+const primaryWith = primariesPerTest();
 
 async function sendOne(primary: ScriptedPrimary, tls: TlsMode, extra: Partial<NodemailerTransportOptions> = {}, authSecretName?: string) {
   const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test', socketTimeoutMs: 2_000, ...extra });
