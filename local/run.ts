@@ -1,38 +1,44 @@
-// `npm start`: a working backup MX on this machine, with no other setup.
+// `npm start` (`exec node --import tsx local/run.ts`: this process gets the
+// signals itself, with no tsx parent to turn a busy Ctrl-C into SIGKILL):
+// a working backup MX on this machine, with no other setup.
 // Configuration: BACKUPMX_CONTEXT_FILE or cdk.json; see README "Try it locally".
-// Stops cleanly on Ctrl-C / SIGTERM (another one a second later exits at once).
+// SIGINT, SIGTERM or the parent (npm) going away stop it cleanly: no new
+// transaction, deliveries in progress get BACKUPMX_STOP_WAIT_SECONDS, every
+// port closes, the runtime file goes. Another signal a second later exits at once.
 import { SettingsError } from '../lambdas/config/settings.js';
-import { LocalBackupMx, SmtpPortInUseError } from './runner/local-backup-mx.js';
-import { RunnerConfigError } from './runner/runner-config.js';
+import { DEFAULT_STOP_WAIT_SECONDS, LocalBackupMx, SmtpPortInUseError } from './runner/local-backup-mx.js';
+import { RunnerConfigError, stopWaitSecondsFromEnv } from './runner/runner-config.js';
 import { RunnerAlreadyRunningError } from './runner/runtime-lock.js';
+import { StartupError } from './runner/startup-errors.js';
 
 async function main(): Promise<void> {
   // The SDK's notice about its 2027 Node requirement says nothing about this run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let mx: LocalBackupMx;
+  let stopWaitSeconds = DEFAULT_STOP_WAIT_SECONDS;
   try {
+    stopWaitSeconds = stopWaitSecondsFromEnv(process.env);
     mx = await LocalBackupMx.start({ verbose: process.env.BACKUPMX_VERBOSE === '1' });
   } catch (error) {
-    const known = [RunnerConfigError, RunnerAlreadyRunningError, SettingsError, SmtpPortInUseError].some((kind) => error instanceof kind);
+    const known = [RunnerConfigError, RunnerAlreadyRunningError, SettingsError, SmtpPortInUseError, StartupError].some((kind) => error instanceof kind);
     console.error(`backup-mx local: could not start: ${known ? (error as Error).message : (error as Error).stack}`);
     process.exitCode = 1;
     return;
   }
   let firstSignalAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stop = (why: string) => {
     if (firstSignalAt !== undefined) {
-      // Ctrl-C reaches us from the terminal and again through npm and tsx: only a
+      // Ctrl-C reaches us from the terminal and again through npm: only a
       // later one is a person insisting.
       if (Date.now() - firstSignalAt < 1_000) return;
-      console.error(`backup-mx local: second ${signal}, exiting without waiting`);
+      console.error(`backup-mx local: ${why} again, exiting without waiting`);
       process.exit(130);
     }
     firstSignalAt = Date.now();
-    console.log(`\nbackup-mx local: ${signal} received, stopping`);
-    mx.stop().then(
+    clearInterval(parentWatch);
+    console.log(`\nbackup-mx local: ${why}, stopping`);
+    mx.stop({ stopWaitMs: stopWaitSeconds * 1000 }).then(
       () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
         // Every port is closed; a stray keep-alive handle must not keep the process up.
         setTimeout(() => process.exit(0), 2_000).unref();
       },
@@ -42,8 +48,16 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // The signal listeners stay: a second Ctrl-C during the stop must not kill us mid-way by default.
+  process.on('SIGINT', () => stop('SIGINT received'));
+  process.on('SIGTERM', () => stop('SIGTERM received'));
+  // Started by a parent that dies without passing the signal on (a shell that does
+  // not exec, Windows): stop rather than keep taking mail as an orphan.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parent) stop(`parent process ${parent} exited`);
+  }, 500);
+  parentWatch.unref();
 }
 
 await main();

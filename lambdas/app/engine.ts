@@ -189,6 +189,8 @@ export class Engine {
 export class InProcessDrainStarter implements DrainStarter {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Aborted by stop(): running drains take no new message, none starts. */
+  private readonly stopping = new AbortController();
   readonly summaries: DrainSummary[] = [];
 
   constructor(
@@ -198,6 +200,7 @@ export class InProcessDrainStarter implements DrainStarter {
   ) {}
 
   async start(route: string, mode: DrainMode = 'deliver'): Promise<void> {
+    if (this.stopping.signal.aborted) return;
     if (this.running.has(route)) {
       if (mode === 'deliver') this.again.add(route);
       return;
@@ -207,16 +210,29 @@ export class InProcessDrainStarter implements DrainStarter {
       do {
         this.again.delete(route);
         try {
-          const summary = await this.engine.drain({ route, mode: next }, { owner: `local-${process.pid}`, budgetSeconds: this.budgetSeconds });
+          const summary = await this.engine.drain(
+            { route, mode: next },
+            { owner: `local-${process.pid}`, budgetSeconds: this.budgetSeconds, signal: this.stopping.signal },
+          );
           this.summaries.push(summary);
           this.onSummary(summary);
         } catch (error) {
           this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
         }
         next = 'deliver'; // only deliveries are re-requested while one runs
-      } while (this.again.has(route));
+      } while (this.again.has(route) && !this.stopping.signal.aborted);
     })().finally(() => this.running.delete(route));
     this.running.set(route, run);
+  }
+
+  /** Running drains finish the deliveries they started and release the rest; no new drain starts. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  /** Routes with a drain running now. */
+  get active(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Resolves when every drain started so far has finished. */

@@ -46,7 +46,7 @@ export class DrainRoute {
     let opening: Promise<SmtpTransport> | undefined;
     const transport = () => (opening ??= this.deps.transports.open(route.primary));
     try {
-      summary.stoppedBecause = await this.loop(route, queue, transport, summary, deadline, health);
+      summary.stoppedBecause = await this.loop(route, queue, transport, summary, deadline, health, run.signal);
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
       await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
@@ -70,6 +70,7 @@ export class DrainRoute {
     summary: DrainSummary,
     deadline: number,
     health: PrimaryHealth | undefined,
+    signal?: AbortSignal,
   ): Promise<DrainSummary['stoppedBecause']> {
     const { clock, log, routeState } = this.deps;
     const concurrency = Math.max(1, this.options.concurrency ?? 10);
@@ -84,6 +85,7 @@ export class DrainRoute {
     const refill = () =>
       (refilling ??= (async () => {
         try {
+          if (signal?.aborted) return void (stop ??= 'interrupted');
           if (clock.now().getTime() >= deadline) return void (stop ??= 'time-budget');
           if (receives > 0 && (await isHeld())) return void (stop ??= 'held');
           receives += 1;
@@ -105,6 +107,10 @@ export class DrainRoute {
         if (buffer.length < concurrency && stop === undefined) {
           if (buffer.length === 0) await refill();
           else void refill(); // prefetch while this worker delivers
+        }
+        if (signal?.aborted) {
+          stop ??= 'interrupted'; // take nothing new; the buffer is released below
+          return;
         }
         if (clock.now().getTime() >= deadline) {
           stop ??= 'time-budget'; // take nothing new, prefetched or not

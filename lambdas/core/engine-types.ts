@@ -69,7 +69,9 @@ export type StopReason =
   | 'held'
   | 'lease-held'
   | 'queue-error'
-  | 'message-limit';
+  | 'message-limit'
+  /** RunOptions.signal was aborted (the local runner stopping, a flush interrupted). */
+  | 'interrupted';
 
 /** What one drain or sweep run did. Recipient counts, except `messages`/`reenqueued`/`released`/`errors`. */
 export interface DrainSummary {
@@ -99,4 +101,6 @@ export interface RunOptions {
   owner: string;
   /** Seconds this run may work before it stops taking new messages. */
   budgetSeconds: number;
+  /** Aborted: take no new message; those in delivery finish, received ones are made visible again. */
+  signal?: AbortSignal;
 }

@@ -5,9 +5,11 @@
 // the probe on a loop (no scheduler here), drains in this process.
 import path from 'node:path';
 import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
+import { SecretsSmtpAuth } from '../../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { parseSesNotification } from '../../lambdas/adapters/ses/ses-notification.js';
+import { NodemailerTransportFactory } from '../../lambdas/adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
-import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { DEFAULT_MAX_CONNECTIONS, Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import type { Provisioned } from '../provision.js';
@@ -17,6 +19,7 @@ import { SesStandIn } from '../ses-standin/ses-standin.js';
 import { snsPublisher } from '../ses-standin/sns-publisher.js';
 import { MailSpool } from '../snapshot.js';
 import { LineDeliveryLog, LineOutput, SummaryMetrics, type LineWriter } from './line-output.js';
+import { CountedTransports } from './counted-transports.js';
 import { connectLocalAws, type LocalAwsConnection } from './local-aws.js';
 import { LocalBounceMailer } from './local-bounce-mailer.js';
 import { DEFAULT_NAME_PREFIX, localSettings, resourceNames, standInRoutes } from './local-settings.js';
@@ -27,6 +30,7 @@ import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-con
 import { RunnerEventBus } from './runner-events.js';
 import { RuntimeLock } from './runtime-lock.js';
 import { restoreFromSpool } from './spool-restore.js';
+import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -42,6 +46,25 @@ export interface LocalBackupMxOptions {
   verbose?: boolean;
   /** Time budget of one in-process drain, s (default 60: the probe starts another while mail waits). */
   drainBudgetSeconds?: number;
+}
+
+/** How long a stop waits for deliveries in progress (BACKUPMX_STOP_WAIT_SECONDS overrides it). */
+export const DEFAULT_STOP_WAIT_SECONDS = 10;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** True when `work` settled within `ms`. */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
 
 export class SmtpPortInUseError extends Error {
@@ -69,6 +92,8 @@ export class LocalBackupMx {
   readonly engine: Engine;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
+  /** The drains' SMTP transports, counted: what a stop waits for. */
+  readonly deliveries: CountedTransports;
   private standIn?: SesStandIn;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
@@ -93,8 +118,17 @@ export class LocalBackupMx {
     this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
       out.info(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
     );
+    this.deliveries = new CountedTransports(
+      new NodemailerTransportFactory({
+        clientName: this.settings.hostname,
+        socketTimeoutMs: this.settings.smtpTimeoutMs,
+        maxConnections: DEFAULT_MAX_CONNECTIONS,
+        auth: new SecretsSmtpAuth(aws.clients.secrets),
+      }),
+    );
     this.engine = new Engine(this.settings, {
       clients: aws.clients,
+      transports: this.deliveries,
       log,
       metrics: this.metrics,
       bounces: this.bounces,
@@ -127,6 +161,9 @@ export class LocalBackupMx {
     const cwd = options.cwd ?? process.cwd();
     const runnerEnv = readRunnerEnv(env, cwd);
     const loaded = await loadRunnerConfig(env, cwd);
+    if (options.runtimeFile !== false || runnerEnv.dataDir) {
+      await ensureWritableDir(runtimeDir(env), runnerEnv.dataDir ? 'BACKUPMX_DATA_DIR' : 'the runtime directory .backup-mx');
+    }
     const out = new LineOutput(options.write);
     const lock = options.runtimeFile === false ? undefined : await RuntimeLock.acquire(env);
     const { config } = loaded;
@@ -134,7 +171,9 @@ export class LocalBackupMx {
     let mx: LocalBackupMx | undefined;
     try {
       aws = await connectLocalAws({ endpoint: runnerEnv.endpoint, dataDir: runnerEnv.dataDir, region: config.region, env });
-      const resources = await aws.provision(resourceNames(options.namePrefix ?? DEFAULT_NAME_PREFIX, config));
+      const resources = await aws.provision(resourceNames(options.namePrefix ?? DEFAULT_NAME_PREFIX, config)).catch((error: unknown) => {
+        throw runnerEnv.endpoint ? explainEndpointError(error, runnerEnv.endpoint) : error;
+      });
       const settings = localSettings(config, resources, env);
       const probeLoop = new ProbeLoop({
         invoke: () => mx!.engine.probe(mx!.drains),
@@ -198,23 +237,40 @@ export class LocalBackupMx {
     probeLoop.start();
   }
 
-  /** Stops taking mail, ends the probe loop, lets running drains finish, closes every port. */
-  stop(options: { quiet?: boolean; drainGraceMs?: number } = {}): Promise<void> {
+  /**
+   * Stops taking mail and starting deliveries, waits at most `stopWaitMs` for
+   * the deliveries in progress, gives the drain leases back, closes every port.
+   */
+  stop(options: { quiet?: boolean; stopWaitMs?: number } = {}): Promise<void> {
     this.stopping ??= this.shutdown(options);
     return this.stopping;
   }
 
-  private async shutdown({ quiet = false, drainGraceMs = 15_000 }: { quiet?: boolean; drainGraceMs?: number }): Promise<void> {
-    const { out, probeLoop, aws, lock } = this.parts;
-    await this.standIn?.stop();
-    await probeLoop.stop();
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      this.drains.idle().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainGraceMs))),
-    ]);
-    clearTimeout(timer);
-    if (!drained && !quiet) out.warn('a drain was still running; its messages stay queued for the next start');
+  private async shutdown({ quiet = false, stopWaitMs = DEFAULT_STOP_WAIT_SECONDS * 1000 }: { quiet?: boolean; stopWaitMs?: number }): Promise<void> {
+    const { out, probeLoop, aws, lock, dataDir } = this.parts;
+    // First: no new transaction, inbound or outbound.
+    this.drains.stop();
+    const closing = Promise.all([this.standIn?.stop(), probeLoop.stop()]);
+    const inFlight = this.deliveries.inFlight;
+    const waitSeconds = Math.ceil(stopWaitMs / 1000);
+    if (inFlight > 0 && !quiet) out.info(`stopping: waiting for ${plural(inFlight, 'delivery', 'deliveries')}, at most ${waitSeconds} s`);
+    const deadline = Date.now() + stopWaitMs;
+    const finished = await this.deliveries.idle(stopWaitMs);
+    // The drains then release what they received but did not start (quick: one call per message).
+    const drainsDone = await withTimeout(this.drains.idle(), Math.max(1_000, deadline - Date.now()));
+    await withTimeout(closing, 3_000);
+    if (!quiet) {
+      const left = this.deliveries.inFlight;
+      if (!finished && left > 0) {
+        out.warn(
+          dataDir
+            ? `${plural(left, 'delivery')} did not finish within ${waitSeconds} s; the spool delivers their messages again at the next start (a primary that already got the final dot gets them twice)`
+            : `${plural(left, 'delivery')} did not finish within ${waitSeconds} s and this run keeps mail in memory: those messages are lost`,
+        );
+      }
+      if (!dataDir) await this.warnDiscarded();
+    }
+    if (!drainsDone) await this.releaseOwnLeases();
     await lock?.release();
     if (!quiet) {
       const summary = this.metrics.describe();
@@ -223,6 +279,26 @@ export class LocalBackupMx {
     }
     out.close();
     await aws.close();
+  }
+
+  /** Without a data dir the queue lives in this process: say what a stop throws away. */
+  private async warnDiscarded(): Promise<void> {
+    let queued = 0;
+    try {
+      for (const route of this.settings.routes) queued += (await this.engine.deps.index.listQueued(route.name)).length;
+    } catch {
+      return; // the table is already gone: nothing more to say
+    }
+    if (queued > 0) {
+      this.parts.out.warn(`${plural(queued, 'queued message')} discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only`);
+    }
+  }
+
+  /** A drain cut short still holds its route's lease in the table: give it back for the next start. */
+  private async releaseOwnLeases(): Promise<void> {
+    for (const route of this.settings.routes) {
+      await withTimeout(this.engine.deps.routeState.releaseLease(route.name, `local-${process.pid}`).catch(() => undefined), 1_000);
+    }
   }
 
   /** Publishes a notification, then indexes it for mailq: what the accept Lambda does on SNS in AWS. */

@@ -16,6 +16,7 @@ export const RUNNER_ENV = {
   dataDir: 'BACKUPMX_DATA_DIR',
   smtpPort: 'BACKUPMX_SMTP_PORT',
   probeInterval: 'BACKUPMX_PROBE_INTERVAL_SECONDS',
+  stopWait: 'BACKUPMX_STOP_WAIT_SECONDS',
   endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 
@@ -87,4 +88,15 @@ export function readRunnerEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): Runn
     throw new RunnerConfigError(`${RUNNER_ENV.endpoint}: not an http(s) URL: ${endpoint}`);
   }
   return { smtpPort, ...(dataDir ? { dataDir } : {}), ...(endpoint ? { endpoint } : {}) };
+}
+
+/** BACKUPMX_STOP_WAIT_SECONDS: how long a stop waits for deliveries in progress (default 10, 1-600). */
+export function stopWaitSecondsFromEnv(env: NodeJS.ProcessEnv, fallback = 10): number {
+  const raw = env[RUNNER_ENV.stopWait];
+  if (raw === undefined || raw === '') return fallback;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
+    throw new RunnerConfigError(`${RUNNER_ENV.stopWait}: expected whole seconds from 1 to 600, got ${raw}`);
+  }
+  return seconds;
 }

@@ -1,5 +1,5 @@
-// `npm start` as a real child process (tsx local/run.ts, what the script
-// runs): it says where it listens, takes a message, writes the runtime file
+// `npm start`'s command as a real child process (node --import tsx
+// local/run.ts, what the script execs): it says where it listens, takes a message, writes the runtime file
 // for the CLI, and on SIGTERM stops cleanly: exit code 0, the port closed,
 // the runtime file gone.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +23,7 @@ const refused = (port: number) =>
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
 
-describe('npm start (tsx local/run.ts) as a child process', () => {
+describe('npm start (node --import tsx local/run.ts) as a child process', () => {
   const cleanup = cleanups();
   afterEach(() => cleanup.run());
 
@@ -36,7 +36,7 @@ describe('npm start (tsx local/run.ts) as a child process', () => {
     const contextFile = await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }]);
     const env = { ...process.env, ...runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }) };
 
-    const child: ChildProcess = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['local/run.ts'], {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/run.ts'], {
       cwd: PROJECT_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,6 +55,8 @@ export interface Script {
   /** By address (others accepted), or a function. */
   rcpt?: Record<string, EnvelopeAction> | ((to: string, t: TransactionInfo) => EnvelopeAction);
   data?: DataAction | ((t: TransactionInfo) => DataAction);
+  /** Wait this long after the final dot before replying; a kept message is recorded at the dot (a slow primary). */
+  replyDelayMs?: number;
 }
 
 export interface ScriptedPrimaryOptions {
@@ -257,8 +259,10 @@ export class ScriptedPrimary {
             });
           }
           if (action === 'drop-after-dot') return this.drop(session);
-          if (action === 'accept') return cb(null, `2.0.0 Ok: queued as ${queueId}`);
-          cb(replyError(action));
+          const reply = () => (action === 'accept' ? cb(null, `2.0.0 Ok: queued as ${queueId}`) : cb(replyError(action)));
+          const delay = this.script.replyDelayMs ?? 0;
+          if (delay > 0) setTimeout(reply, delay);
+          else reply();
         });
       },
     });
