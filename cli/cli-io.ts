@@ -13,8 +13,16 @@ export interface CliIo {
 
 export function terminalIo(): CliIo {
   const interactive = Boolean(process.stdin.isTTY);
+  // `backup-mx mailq | head` closes stdout early: stop printing, let the command finish its work.
+  let stdoutClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
   return {
-    out: (line) => process.stdout.write(`${line}\n`),
+    out: (line) => {
+      if (!stdoutClosed) process.stdout.write(`${line}\n`);
+    },
     err: (line) => process.stderr.write(`${line}\n`),
     interactive,
     async confirm(question) {

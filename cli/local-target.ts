@@ -10,6 +10,8 @@ import { MailSpool } from '../local/snapshot.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
+import { PROJECT_ROOT } from '../local/runner/runner-config.js';
+import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
 import type { Target, TargetOptions } from './target.js';
 
 /**
@@ -25,12 +27,14 @@ export async function localTarget(
   err: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Target> {
-  const lookupEnv = options.dataDir ? { ...env, BACKUPMX_DATA_DIR: options.dataDir } : env;
+  const lookup = lookUpRuntimeDir(options.dataDir ? { ...env, BACKUPMX_DATA_DIR: options.dataDir } : env);
+  const lookupEnv = lookup.env;
   const file = runtimeFilePath(lookupEnv);
   const info = await readRuntimeInfo(lookupEnv);
   if (!info) {
+    const where = lookup.searched.length > 1 ? `no ${RUNTIME_DIR_NAME}/runtime.json in ${process.cwd()}, its parent directories or ${PROJECT_ROOT}` : `${file} does not exist`;
     throw new NoTargetError(
-      `no local backup MX is running: ${file} does not exist. Start one with \`npm start\`, ` +
+      `no local backup MX is running: ${where}. Start one with \`npm start\`, ` +
         'or point --data-dir (or BACKUPMX_DATA_DIR) at the data directory it uses',
     );
   }

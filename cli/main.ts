@@ -13,6 +13,8 @@ import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { CliError, EXIT, explainAwsError } from './errors.js';
+import { expandId } from './id-prefix.js';
+import { PACKAGE_VERSION } from './package-version.js';
 import { resolveTarget } from './resolve-target.js';
 import type { Target, TargetOptions } from './target.js';
 
@@ -61,6 +63,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
   const program = new Command('backup-mx')
     .description('Operate the backup MX: see and flush its queue, hold a route, fix stuck messages, check the setup.')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version of backup-mx')
     .option('--local', 'work on the local backup MX (`npm start`) instead of the deployed stack')
     .option('--stack <name>', 'CloudFormation stack name of the deployed backup MX', DEFAULT_STACK_NAME)
     .option('--region <region>', 'AWS region of the stack (default: AWS_REGION or your profile\'s region)')
@@ -131,23 +134,23 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .option('--route <name>', 'only this route\'s dead letter(s)')
     .option('--renew-lifetime', 'give an expired message a fresh queue lifetime from now (else it would expire again at once)')
     .addHelpText('after', REQUEUE_HELP)
-    .action(run((t, id, opts) => requeueCommand(t, id, opts, io)));
+    .action(run(async (t, id, opts) => requeueCommand(t, id === undefined ? id : await expandId(t, id), opts, io)));
 
   program
     .command('show')
-    .argument('<id>', 'message id (as `mailq` shows it)')
+    .argument('<id>', 'message id (as `mailq` shows it), or its start when that names one message')
     .description('one message: envelope, key headers, SES verdicts, each recipient\'s state, and the full attempt history')
     .option('--route <name>', 'only this route\'s copy (a message matched by two routes has one per route)')
     .option('--json', 'machine-readable output')
-    .action(run((t, id, opts) => showCommand(t, id, opts, io)));
+    .action(run(async (t, id, opts) => showCommand(t, await expandId(t, id), opts, io)));
 
   program
     .command('delete')
-    .argument('<id>', 'message id')
+    .argument('<id>', 'message id, or its start when that names one queued or dead-lettered message')
     .description('remove a message for good (queue entry, raw message, index, ledger, dead letter and its copy on the dead-letter queue); asks first')
     .option('--route <name>', 'only this route\'s copy')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(run((t, id, opts) => deleteCommand(t, id, opts, io)));
+    .action(run(async (t, id, opts) => deleteCommand(t, await expandId(t, id), opts, io)));
 
   program
     .command('doctor')

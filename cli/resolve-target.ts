@@ -1,7 +1,10 @@
 // Picks the target from the global options: --local (or an explicit
 // --data-dir, which only means something locally) or the deployed stack.
 import { awsTarget } from './aws-target.js';
+import { isProcessAlive, readRuntimeInfo } from '../local/runtime-file.js';
+import { CliError } from './errors.js';
 import { localTarget } from './local-target.js';
+import { lookUpRuntimeDir } from './runtime-lookup.js';
 import type { Target, TargetOptions } from './target.js';
 
 type Build = (options: TargetOptions, err: (line: string) => void, env: NodeJS.ProcessEnv) => Promise<Target>;
@@ -17,5 +20,17 @@ export function resolveTarget(
   if (env.BACKUPMX_DATA_DIR) {
     err(`backup-mx: note: BACKUPMX_DATA_DIR is set, but without --local this works on the deployed stack (use --local for the local one)`);
   }
-  return build.aws(options, err, env);
+  return build.aws(options, err, env).catch(async (error: unknown) => {
+    throw await withLocalHint(error, env);
+  });
+}
+
+/** The deployed stack cannot be reached while `npm start` runs here: say that --local exists. */
+async function withLocalHint(error: unknown, env: NodeJS.ProcessEnv): Promise<unknown> {
+  if (!(error instanceof CliError)) return error;
+  const lookup = lookUpRuntimeDir(env);
+  const info = await readRuntimeInfo(lookup.env).catch(() => undefined);
+  if (!info || !isProcessAlive(info.pid)) return error;
+  error.message += ` (a local backup MX is running, pid ${info.pid}: add --local to work on it)`;
+  return error;
 }

@@ -1,0 +1,31 @@
+// Message ids are 40 characters; like `git show 1a2b3c`, a command takes the
+// start of one when it names exactly one queued or dead-lettered message.
+import { UsageError } from './errors.js';
+import type { Target } from './target.js';
+
+/** Shortest prefix looked up (shorter ones match too much to be meant). */
+export const MIN_ID_PREFIX = 4;
+const SHOWN = 5;
+
+export class AmbiguousIdError extends UsageError {
+  constructor(prefix: string, matches: string[]) {
+    const listed = matches.slice(0, SHOWN).join(', ') + (matches.length > SHOWN ? `, … (${matches.length} in all)` : '');
+    super(`${prefix} is the start of ${matches.length} message ids: ${listed}; give more of it`);
+    this.name = 'AmbiguousIdError';
+  }
+}
+
+/** The full id `id` starts, or `id` itself (an exact id, or no match: the command then says "no message"). */
+export async function expandId(target: Target, id: string): Promise<string> {
+  const { index, deadLetters } = target.engine.deps;
+  if (id.length < MIN_ID_PREFIX) return id;
+  const [queued, dead] = await Promise.all([index.find(id), deadLetters.find(id)]);
+  if (queued.length > 0 || dead.length > 0) return id;
+  const [allQueued, allDead] = await Promise.all([index.listQueued(), deadLetters.list()]);
+  const lower = id.toLowerCase();
+  const matches = [...new Set([...allQueued.map((m) => m.messageId), ...allDead.map((d) => d.messageId)])].filter((m) =>
+    m.toLowerCase().startsWith(lower),
+  );
+  if (matches.length > 1) throw new AmbiguousIdError(id, matches.sort());
+  return matches[0] ?? id;
+}
