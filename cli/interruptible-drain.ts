@@ -1,6 +1,10 @@
 // A local flush interrupted with Ctrl-C (or SIGTERM) would leave the route's
-// lease behind until it expires, and the runner's drains would wait for it.
-// While the drain runs, a signal gives the lease back, then exits 130.
+// lease behind until it expires, and the messages it had received invisible
+// until their visibility timeout. So a first signal asks the drain to stop
+// (RunOptions.signal): deliveries in progress finish, received messages are
+// made visible again, the lease is given back, and the command says so and
+// exits 130. If that takes longer than `waitMs`, or on a second signal, the
+// lease is given back and the command exits at once.
 import type { DrainSummary } from '../lambdas/core/engine-types.js';
 import type { RouteState } from '../lambdas/core/ports.js';
 
@@ -8,7 +12,7 @@ import type { RouteState } from '../lambdas/core/ports.js';
 export const INTERRUPTED_EXIT = 130;
 
 export interface SignalHost {
-  once(signal: NodeJS.Signals, listener: () => void): unknown;
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
   off(signal: NodeJS.Signals, listener: () => void): unknown;
   exit(code: number): never | void;
 }
@@ -16,6 +20,14 @@ export interface SignalHost {
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 /** How long the handler waits for the lease release before exiting anyway. */
 const RELEASE_WAIT_MS = 3000;
+/** How long an interrupted flush lets its deliveries in progress finish. */
+export const INTERRUPT_WAIT_MS = 10_000;
+
+export interface InterruptOptions {
+  /** Where the interruption is reported (stderr). */
+  say?: (line: string) => void;
+  waitMs?: number;
+}
 
 /** What the signal handler does: release the lease (best effort), then exit. */
 export async function releaseOnInterrupt(routeState: RouteState, route: string, owner: string, host: Pick<SignalHost, 'exit'>): Promise<void> {
@@ -36,15 +48,34 @@ export async function interruptibleDrain(
   routeState: RouteState,
   route: string,
   owner: string,
-  drain: (route: string) => Promise<DrainSummary>,
+  drain: (route: string, signal: AbortSignal) => Promise<DrainSummary>,
   host: SignalHost = process,
+  options: InterruptOptions = {},
 ): Promise<DrainSummary> {
+  const say = options.say ?? (() => {});
+  const waitMs = options.waitMs ?? INTERRUPT_WAIT_MS;
+  const controller = new AbortController();
+  let giveUp: NodeJS.Timeout | undefined;
+  const exitNow = () => void releaseOnInterrupt(routeState, route, owner, host);
   const onSignal = () => {
-    void releaseOnInterrupt(routeState, route, owner, host);
+    if (controller.signal.aborted) return exitNow(); // insisting: do not wait
+    controller.abort();
+    say(`flush ${route}: interrupted; finishing the deliveries in progress (at most ${Math.ceil(waitMs / 1000)} s) and giving the other messages back to the queue (again to exit at once)`);
+    giveUp = setTimeout(() => {
+      say(`flush ${route}: still delivering after ${Math.ceil(waitMs / 1000)} s; exiting: the messages in delivery come back after their visibility timeout`);
+      exitNow();
+    }, waitMs);
   };
-  for (const signal of SIGNALS) host.once(signal, onSignal);
+  for (const signal of SIGNALS) host.on(signal, onSignal);
   try {
-    return await drain(route);
+    const summary = await drain(route, controller.signal);
+    if (controller.signal.aborted) {
+      clearTimeout(giveUp);
+      const released = summary.released === 1 ? '1 message' : `${summary.released} messages`;
+      say(`flush ${route}: interrupted after ${summary.delivered} delivered; ${released} given back to the queue, ready for the next drain or flush`);
+      host.exit(INTERRUPTED_EXIT);
+    }
+    return summary;
   } finally {
     for (const signal of SIGNALS) host.off(signal, onSignal);
   }

@@ -80,8 +80,13 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     // The route's lease keeps this from running at the same time as the runner's own drain.
     drain: (route) =>
-      interruptibleDrain(engine.deps.routeState, route, owner, (r) =>
-        engine.drain({ route: r, mode: 'deliver' }, { owner, budgetSeconds: LOCAL_FLUSH_BUDGET_SECONDS }),
+      interruptibleDrain(
+        engine.deps.routeState,
+        route,
+        owner,
+        (r, signal) => engine.drain({ route: r, mode: 'deliver' }, { owner, budgetSeconds: LOCAL_FLUSH_BUDGET_SECONDS, signal }),
+        process,
+        { say: err },
       ),
     close: () => clients.destroy(),
   };

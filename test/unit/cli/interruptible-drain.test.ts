@@ -30,7 +30,7 @@ describe('interruptibleDrain', () => {
         await state.acquireLease('main', OWNER, now, new Date(now.getTime() + 600_000));
         started();
         return new Promise<DrainSummary>(() => {}); // stuck in delivery, as when Ctrl-C comes
-      }, host);
+      }, host, { waitMs: 50 });
       await running;
       expect(state.leases.get('main')?.owner).toBe(OWNER);
 
@@ -45,10 +45,37 @@ describe('interruptibleDrain', () => {
     const host = new FakeProcess();
     const now = new Date();
     await state.acquireLease('main', 'runner', now, new Date(now.getTime() + 600_000));
-    void interruptibleDrain(state, 'main', OWNER, () => new Promise<DrainSummary>(() => {}), host);
+    void interruptibleDrain(state, 'main', OWNER, () => new Promise<DrainSummary>(() => {}), host, { waitMs: 50 });
     host.emit('SIGINT');
     expect(await host.exited).toBe(130);
     expect(state.leases.get('main')?.owner).toBe('runner');
+  });
+
+  it('a drain that honours the signal releases what it received, says so, then exits 130', async () => {
+    const host = new FakeProcess();
+    const lines: string[] = [];
+    let signalled!: AbortSignal;
+    const result = interruptibleDrain(new InMemoryRouteState(), 'main', OWNER, (_route, signal) => {
+      signalled = signal;
+      return new Promise<DrainSummary>((resolve) =>
+        signal.addEventListener('abort', () => setTimeout(() => resolve({ route: 'main', delivered: 2, released: 3 } as DrainSummary), 20)),
+      );
+    }, host, { say: (line) => lines.push(line), waitMs: 5_000 });
+    host.emit('SIGINT');
+    expect(signalled.aborted).toBe(true);
+    expect(lines[0]).toMatch(/interrupted; finishing the deliveries in progress \(at most 5 s\)/);
+    expect(host.exits).toEqual([]); // not before the drain gave its messages back
+    await result;
+    expect(host.exits).toEqual([130]);
+    expect(lines[1]).toBe('flush main: interrupted after 2 delivered; 3 messages given back to the queue, ready for the next drain or flush');
+  });
+
+  it('a second signal exits at once, without waiting for the deliveries', async () => {
+    const host = new FakeProcess();
+    void interruptibleDrain(new InMemoryRouteState(), 'main', OWNER, () => new Promise<DrainSummary>(() => {}), host, { waitMs: 60_000 });
+    host.emit('SIGINT');
+    host.emit('SIGINT');
+    expect(await host.exited).toBe(130);
   });
 
   it('removes its handlers once the drain is over, so a later signal is not swallowed', async () => {
