@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { FINAL_STATES } from '../lambdas/core/model.js';
 import type { Ledger } from '../lambdas/core/ports.js';
 import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ses-standin/ports.js';
+import { plural } from './words.js';
 
 /** One route's share of a spooled message: what was stored and published for it. */
 export interface SpooledDelivery {
@@ -200,7 +201,7 @@ export async function restoreSpool(spool: MailSpool, options: RestoreOptions): P
       await options.publish(topicArn, delivery.notification);
       report.republished++;
       options.logger?.info(
-        `requeued ${record.messageId} for route ${delivery.route} (${delivery.recipients.length} recipients) from the spool`,
+        `requeued ${record.messageId} for route ${delivery.route} (${plural(delivery.recipients.length, 'recipient')}) from the spool`,
       );
     }
   }

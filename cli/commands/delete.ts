@@ -12,6 +12,7 @@ import type { CliIo } from '../cli-io.js';
 import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
 import { DeadLetterQueue } from '../dead-letter-queue.js';
 import { EXIT, UsageError } from '../errors.js';
+import { listSome } from '../../local/words.js';
 import { formatSender } from '../format.js';
 import { purgeLedgerRows } from '../ledger-purge.js';
 import { deleteQueueEntries } from '../queue-search.js';
@@ -22,7 +23,7 @@ import { messageDetails, type MessageDetail } from './show.js';
 export async function deleteCommand(target: Target, id: string, options: { yes?: boolean; route?: string }, io: CliIo): Promise<number> {
   const details = await messageDetails(target, id, options.route);
   for (const d of details) {
-    io.out(`${d.id} on route ${d.route} (${d.state}): from ${formatSender(d.sender ?? '?')} to ${d.recipients.map((r) => r.address).join(', ')}${d.subject ? `, ${JSON.stringify(d.subject)}` : ''}`);
+    io.out(`${d.id} on route ${d.route} (${d.state}): from ${formatSender(d.sender ?? '?')} to ${listSome(d.recipients.map((r) => r.address))}${d.subject ? `, ${JSON.stringify(d.subject)}` : ''}`);
   }
   if (!options.yes) {
     if (!io.interactive) throw new UsageError('refusing to delete without confirmation: no terminal to ask; pass --yes');

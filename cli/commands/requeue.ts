@@ -41,6 +41,7 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
   if (records.length === 0) io.out('No dead letters to requeue');
   else io.out(`-- ${records.length - failed} of ${records.length} requeued`);
   await removeDeadLetterCopies(target, requeued, io);
+  if (records.length === 0) return EXIT.usage; // docs/cli.md: "nothing to requeue" is exit 2
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }
 

@@ -205,8 +205,13 @@ export class MessageDelivery {
       const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
       let notified = false;
       try {
-        await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
+        const notice = await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
         notified = true;
+        if (notice === 'dead-letter') {
+          // Kept as a dead letter, not bounced to the sender: count them where they went.
+          summary.bounced -= bounced.length;
+          summary.deadLettered += bounced.length;
+        }
       } catch (error) {
         // Neither DSN nor dead letter: keep them pending so the notice is tried again.
         log.error('bounce notice failed; recipients stay deferred', { messageId: message.messageId, error: (error as Error).message });

@@ -7,6 +7,7 @@ import type { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store
 import type { Engine } from '../../lambdas/app/engine.js';
 import { finishedByLedger, restoreSpool, type FinishedCheck, type MailSpool, type RestoreReport } from '../snapshot.js';
 import type { LineLogger, NotificationPublisher } from '../ses-standin/ports.js';
+import { plural } from '../words.js';
 
 export interface SpoolRestoreOptions {
   engine: Engine;
@@ -33,7 +34,7 @@ export async function restoreFromSpool(spool: MailSpool, options: SpoolRestoreOp
   });
   if (report.republished > 0 || report.pruned > 0) {
     const pruned = report.pruned > 0 ? `, ${report.pruned} old finished ones removed` : '';
-    logger.info(`spool: ${report.republished} queued again (${report.restored} messages put back in S3${pruned})`);
+    logger.info(`spool: ${report.republished} queued again (${plural(report.restored, 'message')} put back in S3${pruned})`);
   }
   return report;
 }

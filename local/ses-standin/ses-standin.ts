@@ -16,6 +16,8 @@ import type { LineLogger, NotificationPublisher, RawMessageWriter } from './port
 import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-notification.js';
 import { asciiAddress, RecipientRouter, type RecipientRule } from './recipient-router.js';
 import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
+import { listSome, plural } from '../words.js';
+import { selfSignedCertificate, type SelfSignedCertificate } from './self-signed-cert.js';
 
 /** SES's limit for the S3 action, headers included. */
 export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
@@ -51,6 +53,8 @@ export interface SesStandInOptions {
   maxMessageBytes?: number;
   /** How long stop() lets open sessions finish before dropping them (default 5 s). */
   closeTimeoutMs?: number;
+  /** STARTTLS key and certificate; a fresh self-signed one for serverName, localhost and 127.0.0.1 by default. */
+  tls?: SelfSignedCertificate;
 }
 
 /** Reads BACKUPMX_SMTP_PORT (the runner's job); 2525 when unset. */
@@ -81,6 +85,7 @@ export class SesStandIn {
   private readonly newId: () => string;
   private server?: SMTPServer;
   private boundPort?: number;
+  private tls?: SelfSignedCertificate;
 
   constructor(private readonly options: SesStandInOptions) {
     this.router = new RecipientRouter(options.routes);
@@ -95,10 +100,20 @@ export class SesStandIn {
     return this.boundPort;
   }
 
+  /** The STARTTLS certificate (PEM) clients can trust, after start. */
+  get certificate(): string {
+    if (!this.tls) throw new Error('SES stand-in is not listening');
+    return this.tls.cert;
+  }
+
   async start(): Promise<number> {
     const host = this.options.host ?? '127.0.0.1';
+    const name = this.options.serverName ?? 'localhost';
+    this.tls = this.options.tls ?? selfSignedCertificate([...new Set([name, 'localhost', host])]);
     const server = new SMTPServer({
-      name: this.options.serverName ?? 'localhost',
+      name,
+      key: this.tls.key,
+      cert: this.tls.cert,
       banner: 'backup-mx local SES stand-in',
       size: this.options.maxMessageBytes ?? SES_MAX_MESSAGE_BYTES,
       rejectOversized: true,
@@ -107,8 +122,9 @@ export class SesStandIn {
       disableReverseLookup: true,
       logger: false,
       closeTimeout: this.options.closeTimeoutMs ?? 5_000,
-      onRcptTo: (address, _session, callback) => {
+      onRcptTo: (address, session, callback) => {
         if (this.router.routeFor(address.address)) return callback();
+        this.options.logger.info(`refused RCPT <${address.address}> from ${session.remoteAddress}: 550 5.1.1, no route takes it (as SES refuses mail no receipt rule matches)`);
         callback(new SmtpReplyError(550, '5.1.1 Recipient address rejected'));
       },
       onData: (stream, session, callback) => this.onData(stream, session, callback),
@@ -207,10 +223,8 @@ export class SesStandIn {
       { version: 1, messageId, receivedAt: receivedAt.toISOString(), sender, size: raw.length, deliveries },
       raw,
     );
-    const routes = deliveries.map((d) => `${d.route}: ${d.recipients.join(', ')}`).join('; ');
-    this.options.logger.info(
-      `queued ${messageId} from <${sender}> to ${destination.length} recipient${destination.length === 1 ? '' : 's'} (${raw.length} bytes) [${routes}]`,
-    );
+    const routes = deliveries.map((d) => `${d.route}: ${listSome(d.recipients)}`).join('; ');
+    this.options.logger.info(`queued ${messageId} from <${sender}> to ${plural(destination.length, 'recipient')} (${raw.length} bytes) [${routes}]`);
     return messageId;
   }
 }
