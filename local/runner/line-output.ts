@@ -4,6 +4,7 @@
 // engine code reads like a maillog in a terminal.
 import type { DeliveryLog, Metrics } from '../../lambdas/core/ports.js';
 import type { LineLogger } from '../ses-standin/ports.js';
+import { describeCounts } from './run-totals.js';
 
 export type LineWriter = (line: string) => void;
 
@@ -90,12 +91,10 @@ export class LineDeliveryLog implements DeliveryLog {
 
   /** A drain or sweep that did nothing says nothing (unless verbose). */
   private summary(message: string, fields: Record<string, unknown>): void {
-    const counts = ['delivered', 'deferred', 'bounced', 'deadLettered', 'expired', 'reenqueued', 'errors']
-      .filter((key) => Number(fields[key] ?? 0) > 0)
-      .map((key) => `${key} ${String(fields[key])}`);
-    if (counts.length === 0 && !this.verbose) return;
+    const counts = describeCounts(fields as Parameters<typeof describeCounts>[0]);
+    if (!counts && !this.verbose) return;
     const kind = message === 'drain finished' ? 'drain' : 'sweep';
-    this.out.info(`${kind} ${String(fields.route)}: ${counts.join(', ') || 'nothing to do'} (${String(fields.stoppedBecause)})`);
+    this.out.info(`${kind} ${String(fields.route)}: ${counts || 'nothing to do'} (${String(fields.stoppedBecause)})`);
   }
 }
 
@@ -116,6 +115,11 @@ export class SummaryMetrics implements Metrics {
   }
 
   flush(): void {}
+
+  /** The longest time a delivered message waited, s. */
+  get longestHold(): number {
+    return this.longestDelaySeconds;
+  }
 
   /** "delivered 3, deferred 1; longest hold 12 s", or undefined when nothing happened. */
   describe(): string | undefined {

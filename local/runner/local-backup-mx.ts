@@ -28,6 +28,7 @@ import { ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
 import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
+import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
 import { restoreFromSpool } from './spool-restore.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
@@ -88,6 +89,8 @@ interface Parts {
 export class LocalBackupMx {
   readonly events = new RunnerEventBus();
   readonly metrics = new SummaryMetrics();
+  /** The drains' summaries added up, for the line at stop. */
+  readonly totals = new RunTotals();
   readonly settings: Settings;
   readonly engine: Engine;
   readonly drains: InProcessDrainStarter;
@@ -135,7 +138,10 @@ export class LocalBackupMx {
       probe,
       sleep: probeLoop.sleep,
     });
-    this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => this.events.emit('drain', summary));
+    this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
+      this.totals.add(summary);
+      this.events.emit('drain', summary);
+    });
   }
 
   get config(): BackupMxConfig {
@@ -273,7 +279,8 @@ export class LocalBackupMx {
     if (!drainsDone) await this.releaseOwnLeases();
     await lock?.release();
     if (!quiet) {
-      const summary = this.metrics.describe();
+      this.totals.hold(this.metrics.longestHold);
+      const summary = this.totals.describe();
       if (summary) out.info(`this run: ${summary}`);
       out.info('stopped; every port is closed');
     }

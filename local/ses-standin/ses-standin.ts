@@ -17,7 +17,9 @@ import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-
 import { asciiAddress, RecipientRouter, type RecipientRule } from './recipient-router.js';
 import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
 import { listSome, plural } from '../words.js';
+import { headerSection, parseHeaderFields } from './header-fields.js';
 import { selfSignedCertificate, type SelfSignedCertificate } from './self-signed-cert.js';
+import { describeVerdicts, requestedVerdicts, VERDICT_HEADER } from './test-verdicts.js';
 
 /** SES's limit for the S3 action, headers included. */
 export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
@@ -46,7 +48,7 @@ export interface SesStandInOptions {
   host?: string;
   /** Name in the greeting. */
   serverName?: string;
-  /** The verdicts to report; all PASS by default (local mail is trusted). */
+  /** The verdicts to report; all PASS by default (made up: see test-verdicts.ts for asking for others). */
   verdicts?: Verdicts;
   clock?: () => Date;
   newMessageId?: () => string;
@@ -184,7 +186,12 @@ export class SesStandIn {
     }
     const messageId = this.newId();
     const receivedAt = this.clock();
-    const verdicts = this.options.verdicts ?? ALL_PASS;
+    // Made up (nothing scans local mail): PASS unless the message asks for others.
+    const requested = requestedVerdicts(this.options.verdicts ?? ALL_PASS, parseHeaderFields(headerSection(body)), destination);
+    const verdicts = requested.verdicts;
+    if (requested.ignored.length > 0) {
+      this.options.logger.warn(`${VERDICT_HEADER}: ignored ${listSome(requested.ignored)} (expected spam|virus|spf|dkim|dmarc=PASS|FAIL|GRAY|PROCESSING_FAILED)`);
+    }
     const headers = sesPrependedHeaders({
       messageId,
       region,
@@ -224,7 +231,9 @@ export class SesStandIn {
       raw,
     );
     const routes = deliveries.map((d) => `${d.route}: ${listSome(d.recipients)}`).join('; ');
-    this.options.logger.info(`queued ${messageId} from <${sender}> to ${plural(destination.length, 'recipient')} (${raw.length} bytes) [${routes}]`);
+    const made = describeVerdicts(verdicts);
+    const verdictText = made ? ` verdicts: ${made} (as asked by the test message)` : '';
+    this.options.logger.info(`queued ${messageId} from <${sender}> to ${plural(destination.length, 'recipient')} (${raw.length} bytes) [${routes}]${verdictText}`);
     return messageId;
   }
 }

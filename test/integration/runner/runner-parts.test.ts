@@ -40,7 +40,7 @@ describe('LineDeliveryLog', () => {
     log.warn('dead-lettered', { messageId: 'm2', reason: 'loop-detected', detail: '51 Received headers' });
     log.error('queue receive failed', { route: 'main', error: 'ECONNRESET' });
     expect(lines).toEqual([
-      '09:05:07 drain main: delivered 3, deferred 1 (queue-empty)',
+      '09:05:07 drain main: 3 delivered, 1 deferred (queue-empty)',
       '09:05:07 warning: dead-lettered m2 (loop-detected): 51 Received headers',
       '09:05:07 warning: error: queue receive failed route=main error=ECONNRESET',
     ]);

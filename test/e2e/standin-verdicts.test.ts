@@ -1,0 +1,33 @@
+// Trying the quarantine and dead-letter paths locally: the stand-in reports
+// the verdicts the test message asks for, and the engine acts on them as in
+// AWS — a virus FAIL is never delivered, an SPF FAIL sender gets no DSN.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+
+describe('stand-in verdicts asked for by the test message', () => {
+  const cleanup = cleanups();
+  afterEach(() => cleanup.run());
+
+  it('quarantines bob+virus@ and dead-letters a 5xx to an SPF-FAIL sender instead of bouncing it', async () => {
+    const primary = await ScriptedPrimary.start({ starttls: 'off', script: { rcpt: { 'gone@example.com': { code: 550, enhanced: '5.1.1', text: 'no such user' } } } });
+    cleanup.add(() => primary.stop());
+    const dir = await tempDir(cleanup, 'verdicts');
+    const { mx, lines } = await startMx(runnerEnv(await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }])), cleanup);
+
+    const virus = queueId(await sendMail(mx.smtpPort, 'alice@sender.test', ['bob+virus@example.com'], clientMessage(1, 'bob@example.com')));
+    const spfRaw = Buffer.concat([Buffer.from('X-BackupMx-Verdicts: spf=FAIL\r\n'), clientMessage(2, 'gone@example.com')]);
+    const spf = queueId(await sendMail(mx.smtpPort, 'forged@sender.test', ['gone@example.com'], spfRaw));
+    expect(lines.some((l) => l.includes(`queued ${virus}`) && l.includes('verdicts: virus FAIL'))).toBe(true);
+
+    const deadLetters = mx.engine.deps.deadLetters;
+    await waitFor('both dead letters', async () => (await deadLetters.list('main')).length === 2, 20_000);
+    const byId = new Map((await deadLetters.list('main')).map((d) => [d.messageId, d]));
+    expect(byId.get(virus)?.reason).toBe('virus');
+    expect(byId.get(spf)?.detail).toMatch(/SPF verdict FAIL/);
+    expect(primary.messages.filter((m) => m.to.includes('bob+virus@example.com'))).toHaveLength(0);
+    // The stored message says so too, in the headers SES prepends.
+    const head = lines.join('\n');
+    expect(head).not.toMatch(/bounce notice to <forged@sender\.test>/);
+  });
+});
