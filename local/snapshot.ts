@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { FINAL_STATES } from '../lambdas/core/model.js';
 import type { Ledger } from '../lambdas/core/ports.js';
 import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ses-standin/ports.js';
+import { SpoolIndex, SPOOL_INDEX_FILE, type SpoolIndexEntry } from './spool-index.js';
 import { plural } from './words.js';
 
 /** One route's share of a spooled message: what was stored and published for it. */
@@ -63,7 +64,11 @@ export class SpoolError extends Error {
 const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 export class MailSpool {
-  constructor(readonly dir: string) {}
+  readonly index: SpoolIndex;
+
+  constructor(readonly dir: string) {
+    this.index = new SpoolIndex(dir);
+  }
 
   /** The spool under BACKUPMX_DATA_DIR. */
   static inDataDir(dataDir: string): MailSpool {
@@ -76,27 +81,55 @@ export class MailSpool {
     await mkdir(this.dir, { recursive: true });
     await this.writeDurably(`${record.messageId}.eml`, raw);
     await this.writeDurably(`${record.messageId}.json`, Buffer.from(JSON.stringify(record)));
+    // Best effort: a start finds a committed record the index misses by its file name.
+    await this.index.saved(record.messageId, record.receivedAt).catch(() => undefined);
   }
 
-  /** Committed records, oldest first. Drops leftovers of interrupted writes. */
+  /**
+   * Every committed message as the index knows it, oldest first, without
+   * opening the records: the directory listing says what exists, the index
+   * when each arrived and whether it was found finished. Drops leftovers of
+   * interrupted writes, as list() does.
+   */
+  async entries(): Promise<SpoolIndexEntry[]> {
+    const committed = await this.committedIds();
+    const indexed = await this.index.read();
+    const entries: SpoolIndexEntry[] = [];
+    for (const id of committed) {
+      const known = indexed.get(id);
+      if (known?.receivedAt) entries.push(known);
+      else entries.push({ id, receivedAt: (await this.read(id)).receivedAt, done: known?.done ?? false });
+    }
+    return entries.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  }
+
+  async read(messageId: string): Promise<SpoolRecord> {
+    return JSON.parse(await readFile(join(this.dir, `${messageId}.json`), 'utf8')) as SpoolRecord;
+  }
+
+  /** Committed records, oldest first (each one read: entries() is the cheap way). */
   async list(): Promise<SpoolRecord[]> {
+    const records: SpoolRecord[] = [];
+    for (const id of await this.committedIds()) records.push(await this.read(id));
+    return records.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  }
+
+  /** Ids with a committed .json; removes leftovers of interrupted writes on the way. */
+  private async committedIds(): Promise<Set<string>> {
     let names: string[];
     try {
       names = await readdir(this.dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
       throw error;
     }
     const committed = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
-    const records: SpoolRecord[] = [];
     for (const name of names) {
+      if (name === SPOOL_INDEX_FILE) continue;
       const orphan = name.endsWith('.tmp') || (name.endsWith('.eml') && !committed.has(name.slice(0, -4)));
       if (orphan) await rm(join(this.dir, name), { force: true });
     }
-    for (const id of committed) {
-      records.push(JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as SpoolRecord);
-    }
-    return records.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+    return committed;
   }
 
   async readRaw(messageId: string): Promise<Buffer> {
@@ -157,6 +190,16 @@ export interface RestoreOptions {
   publish: NotificationPublisher;
   /** Without it every share counts as unfinished: the ledger still prevents re-delivery. */
   isFinished?: FinishedCheck;
+  /**
+   * Messages found finished by an earlier start are skipped unless listed here
+   * (queued again by a requeue, say). Without it every message is looked at.
+   */
+  recheck?: ReadonlySet<string>;
+  /**
+   * Finished messages whose raw bytes go back into S3 (dead letters, for show
+   * and requeue). Without it, every finished message's do.
+   */
+  keepRaw?: ReadonlySet<string>;
   /** The current topic of a route (ARNs may differ after a restart); the spooled one when absent. */
   topicArnFor?: (route: string) => string | undefined;
   logger?: LineLogger;
@@ -169,26 +212,43 @@ export interface RestoreReport {
   restored: number;
   republished: number;
   pruned: number;
+  /** Finished at an earlier start: not opened at all. */
+  skipped: number;
 }
 
 /** Puts the spooled mail back into S3 and the route queues after a restart. */
 export async function restoreSpool(spool: MailSpool, options: RestoreOptions): Promise<RestoreReport> {
   const now = options.now ?? (() => new Date());
   const retainMs = (options.retainFinishedSeconds ?? 30 * 86_400) * 1000;
-  const report: RestoreReport = { restored: 0, republished: 0, pruned: 0 };
-  for (const record of await spool.list()) {
+  const report: RestoreReport = { restored: 0, republished: 0, pruned: 0, skipped: 0 };
+  const entries = await spool.entries();
+  const kept: SpoolIndexEntry[] = [];
+  for (const entry of entries) {
+    const age = now().getTime() - Date.parse(entry.receivedAt);
+    if (entry.done && options.recheck && !options.recheck.has(entry.id)) {
+      if (age > retainMs) {
+        await spool.remove(entry.id);
+        report.pruned++;
+      } else {
+        kept.push(entry);
+        report.skipped++;
+      }
+      continue;
+    }
+    const record = await spool.read(entry.id);
     const pending: SpooledDelivery[] = [];
     for (const delivery of record.deliveries) {
       const finished = options.isFinished ? await options.isFinished(record.messageId, delivery) : false;
       if (!finished) pending.push(delivery);
     }
-    const age = now().getTime() - Date.parse(record.receivedAt);
     if (pending.length === 0 && age > retainMs) {
       await spool.remove(record.messageId);
       report.pruned++;
       continue;
     }
-    // Objects come back even for finished shares: dead-lettered mail keeps its raw bytes.
+    kept.push({ ...entry, done: pending.length === 0 });
+    if (pending.length === 0 && options.keepRaw && !options.keepRaw.has(record.messageId)) continue;
+    // Objects come back for finished shares only when asked: dead-lettered mail keeps its raw bytes.
     const raw = await spool.readRaw(record.messageId);
     for (const delivery of record.deliveries) await options.store.put(delivery.objectKey, raw);
     report.restored++;
@@ -205,5 +265,7 @@ export async function restoreSpool(spool: MailSpool, options: RestoreOptions): P
       );
     }
   }
+  // Compacted: one line per message still spooled, with what this start learnt.
+  if (entries.length > 0) await spool.index.rewrite(kept).catch((error: Error) => options.logger?.warn(`spool: could not rewrite its index: ${error.message}`));
   return report;
 }

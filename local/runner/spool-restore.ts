@@ -25,10 +25,16 @@ export async function restoreFromSpool(spool: MailSpool, options: SpoolRestoreOp
     if (await byLedger(messageId, delivery)) return true;
     return keptByEndpoint && (await store.size(delivery.objectKey)) !== undefined;
   };
+  // Looked at again even when an earlier start found them finished: queued again
+  // (a requeue) or dead letters, whose raw bytes `show` and `requeue` need in S3.
+  const [queued, dead] = await Promise.all([engine.deps.index.listQueued(), engine.deps.deadLetters.list()]);
+  const deadIds = new Set(dead.map((d) => d.messageId));
   const report = await restoreSpool(spool, {
     store,
     publish,
     isFinished,
+    recheck: new Set([...queued.map((m) => m.messageId), ...deadIds]),
+    keepRaw: deadIds,
     topicArnFor: (route) => topics.find((t) => t.name === route)?.topicArn,
     logger,
   });

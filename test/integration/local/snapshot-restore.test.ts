@@ -77,7 +77,7 @@ describe('restart with BACKUPMX_DATA_DIR', () => {
     expect(await drainQueue(second.clients.sqs, second.queueUrl('main'), 0)).toEqual([]); // fauxqs forgot everything
     const { report, logger } = await restore(second, dataDir);
 
-    expect(report).toEqual({ restored: 2, republished: 2, pruned: 0 });
+    expect(report).toEqual({ restored: 2, republished: 2, pruned: 0, skipped: 0 });
     const [mainBody, ...moreMain] = await drainQueue(second.clients.sqs, second.queueUrl('main'));
     const [vipBody] = await drainQueue(second.clients.sqs, second.queueUrl('vip'));
     expect(moreMain).toEqual([]);
@@ -90,7 +90,7 @@ describe('restart with BACKUPMX_DATA_DIR', () => {
     }
     const restored = await readObject(second.clients.s3, second.resources.bucketName, `mail/main/${queued}`);
     expect(restored.subarray(restored.length - raw(2).length).equals(raw(2))).toBe(true);
-    expect(logger.lines).toContain(`requeued ${queued} for route vip (1 recipients) from the spool`);
+    expect(logger.lines).toContain(`requeued ${queued} for route vip (1 recipient) from the spool`);
   });
 
   it('loses nothing that got a 250 when the process is killed with SIGKILL', async () => {

@@ -45,7 +45,7 @@ describe('MailSpool and restoreSpool', () => {
     await writeFile(join(spool.dir, 'm3.eml'), 'no commit marker'); // crash before the .json
     await writeFile(join(spool.dir, 'm4.json.1234.tmp'), '{');
     expect((await spool.list()).map((r) => r.messageId)).toEqual(['m1', 'm2']);
-    expect((await readdir(spool.dir)).sort()).toEqual(['m1.eml', 'm1.json', 'm2.eml', 'm2.json']);
+    expect((await readdir(spool.dir)).sort()).toEqual(['index.jsonl', 'm1.eml', 'm1.json', 'm2.eml', 'm2.json']);
     expect((await spool.readRaw('m1')).toString()).toBe('one');
   });
 
@@ -72,7 +72,7 @@ describe('MailSpool and restoreSpool', () => {
 
     const report = await restoreSpool(spool, { store, publish, isFinished: finishedByLedger(ledger), now: () => new Date('2024-01-01T01:00:00Z') });
 
-    expect(report).toEqual({ restored: 1, republished: 1, pruned: 0 });
+    expect(report).toEqual({ restored: 1, republished: 1, pruned: 0, skipped: 0 });
     expect(puts).toEqual([
       { key: 'main/m1', body: 'raw-1' },
       { key: 'vip/m1', body: 'raw-1' },
@@ -90,7 +90,7 @@ describe('MailSpool and restoreSpool', () => {
       publish,
       topicArnFor: (route) => (route === 'main' ? 'arn:new:main' : undefined),
     });
-    expect(report).toEqual({ restored: 2, republished: 1, pruned: 0 });
+    expect(report).toEqual({ restored: 2, republished: 1, pruned: 0, skipped: 0 });
     expect(published.map((p) => p.topicArn)).toEqual(['arn:new:main']);
     expect((await spool.list()).length).toBe(2); // the unknown route's mail stays spooled
   });
@@ -108,7 +108,7 @@ describe('MailSpool and restoreSpool', () => {
       now: () => new Date('2024-03-02T00:00:00Z'),
       retainFinishedSeconds: 30 * 86_400,
     });
-    expect(report).toEqual({ restored: 1, republished: 0, pruned: 1 });
+    expect(report).toEqual({ restored: 1, republished: 0, pruned: 1, skipped: 0 });
     expect((await spool.list()).map((r) => r.messageId)).toEqual(['new']);
     expect(published).toEqual([]);
   });
