@@ -72,6 +72,19 @@ describe('CLI rough edges', () => {
     expect(ambiguous.stderr).toMatch(/zzpre is the start of 2 message ids: zzprea+, zzpreb+; give more of it/);
   });
 
+  it('requeue --all-dead with nothing to requeue exits 2, as docs/cli.md says', async () => {
+    const { code, io } = await fx.cli('requeue', '--all-dead');
+    expect(io.text).toContain('No dead letters to requeue');
+    expect(code).toBe(2);
+  });
+
+  it('doctor --local offline (no DNS answer) warns about MX instead of failing', async () => {
+    const { code, io } = await fx.cli('doctor', '--dns-server', '127.0.0.1:9');
+    expect(io.text).toMatch(/WARN\s+MX example\.com\s+lookup failed: \S+: no DNS answer from here \(offline\?\)/);
+    expect(io.text).toMatch(/OK\s+primary main/);
+    expect(code).toBe(0);
+  });
+
   it('--local finds .backup-mx in a parent directory (run from lib/config)', async () => {
     const result = await run(['--local', 'status'], { cwd: path.join(home, 'lib', 'config') });
     expect(result.stderr).toBe('');
