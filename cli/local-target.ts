@@ -10,6 +10,7 @@ import { MailSpool } from '../local/snapshot.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
+import { narratedLog, narratedRouteState } from './local-activity.js';
 import { PROJECT_ROOT } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
 import type { Target, TargetOptions } from './target.js';
@@ -66,7 +67,9 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const bounces = new LocalBounceMailer(bounceDir, (file, envelope) =>
     err(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
   );
-  const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics(), bounces });
+  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces });
+  // The runner's console shows what this command changes (holds, a primary marked down).
+  if (runtimeDir) engine.deps.routeState = narratedRouteState(engine.deps.routeState, runtimeDir);
   const owner = `backup-mx-cli-${process.pid}`;
   return {
     kind: 'local',

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_CONNECTIONS, Engine, InProcessDrainStarter } from '../../la
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import type { Provisioned } from '../provision.js';
+import { ActivityTail } from '../activity-log.js';
 import { runtimeDir, type RuntimeInfo } from '../runtime-file.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
 import { SesStandIn } from '../ses-standin/ses-standin.js';
@@ -98,6 +99,8 @@ export class LocalBackupMx {
   /** The drains' SMTP transports, counted: what a stop waits for. */
   readonly deliveries: CountedTransports;
   private standIn?: SesStandIn;
+  /** What the `backup-mx --local` command did, shown on this console. */
+  private activity?: ActivityTail;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
 
@@ -239,6 +242,10 @@ export class LocalBackupMx {
       throw error;
     }
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
+    if (lock) {
+      this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
+      await this.activity.start();
+    }
     await lock?.write(this.runtimeInfo());
     probeLoop.start();
   }
@@ -277,6 +284,7 @@ export class LocalBackupMx {
       if (!dataDir) await this.warnDiscarded();
     }
     if (!drainsDone) await this.releaseOwnLeases();
+    await this.activity?.stop();
     await lock?.release();
     if (!quiet) {
       this.totals.hold(this.metrics.longestHold);
