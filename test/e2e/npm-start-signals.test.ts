@@ -157,6 +157,31 @@ describe('npm start stopped mid-delivery', () => {
     for (const [subject, n] of counts(primary, subjects)) expect(n, subject).toBe(1);
   }, 120_000);
 
+  it('a parent that dies without passing the signal on (a shell that does not exec): the runner stops itself', async () => {
+    const { dataDir, env } = await setUp('orphan', 0);
+    // `; :` keeps sh from exec-ing node: the old `npm start` chain, where a signal to the parent never reached node.
+    const child = spawn('sh', ['-c', `${process.execPath} --import tsx local/run.ts; :`], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const pgid = child.pid!;
+    cleanup.add(() => groupAlive(pgid) && process.kill(-pgid, 'SIGKILL'));
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor('the ready line', () => /ready\. Send a test message/.test(output), 30_000);
+    const info = JSON.parse(await readFile(path.join(dataDir, 'runtime.json'), 'utf8')) as RuntimeInfo;
+    expect(info.pid).not.toBe(pgid);
+
+    process.kill(pgid, 'SIGKILL'); // the shell dies at once, passing nothing on
+    await waitFor('the runner to stop by itself', () => !isProcessAlive(info.pid), 15_000);
+    expect(output).toMatch(new RegExp(`parent process ${pgid} exited, stopping[\\s\\S]*stopped; every port is closed`));
+    for (const port of portsOf(info)) expect(await refused(port), `port ${port}`).toBe(true);
+    expect(existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);
+  }, 60_000);
+
   it('kill -9 of the runner mid-delivery, then a restart: all delivered, duplicates only where the final dot was sent', async () => {
     const { primary, dataDir, env } = await setUp('sigkill', 5_000);
     const run = await npmStart(env, dataDir, cleanup);

@@ -1,0 +1,48 @@
+// The start-up failures a person can fix end in one line, not a stack trace;
+// a stop of an in-memory runner says what it throws away.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
+import { StartupError } from '../../../local/runner/startup-errors.js';
+import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { cleanups, clientMessage, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../e2e/e2e-support.js';
+
+describe('local runner start and stop', () => {
+  const cleanup = cleanups();
+  afterEach(() => cleanup.run());
+
+  async function context(name: string) {
+    const dir = await tempDir(cleanup, name);
+    return { dir, file: await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: 9 }]) };
+  }
+
+  it('a data directory it cannot write is one clear error', async () => {
+    const { dir, file } = await context('unwritable');
+    const notADir = path.join(dir, 'plain-file');
+    await writeFile(notADir, 'x');
+    const start = LocalBackupMx.start({ env: runnerEnv(file, { BACKUPMX_DATA_DIR: path.join(notADir, 'data') }), write: () => undefined });
+    await expect(start).rejects.toBeInstanceOf(StartupError);
+    await expect(start).rejects.toThrow(/^BACKUPMX_DATA_DIR: cannot write to .*plain-file\/data \(ENOTDIR\); choose a directory this user can write/);
+  });
+
+  it('an AWS_ENDPOINT_URL that does not answer is one clear error', async () => {
+    const { file } = await context('endpoint');
+    const env = { ...runnerEnv(file), AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }; // after: a LocalStack run's own must not win
+    const start = LocalBackupMx.start({ env, write: () => undefined, runtimeFile: false });
+    await expect(start).rejects.toThrow(/^AWS_ENDPOINT_URL http:\/\/127\.0\.0\.1:9 does not answer \(ECONNREFUSED\): start LocalStack there, or unset AWS_ENDPOINT_URL/);
+  }, 60_000);
+
+  it('stopping without a data dir says how many queued messages it discards', async () => {
+    const primary = await ScriptedPrimary.start({ starttls: 'off' });
+    cleanup.add(() => primary.stop());
+    await primary.stop(); // down: mail stays queued
+    const dir = await tempDir(cleanup, 'discard');
+    const { mx, lines } = await startMx(runnerEnv(await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }])), cleanup);
+    for (const n of [1, 2]) await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(n, 'bob@example.com'));
+    await waitFor('both indexed', async () => (await mx.engine.deps.index.listQueued('main')).length === 2);
+    await mx.stop();
+    expect(lines).toContainEqual(expect.stringMatching(/warning: 2 queued messages discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only$/));
+    expect(lines.at(-1)).toMatch(/stopped; every port is closed$/);
+  });
+});
