@@ -72,6 +72,14 @@ describe('CLI rough edges', () => {
     expect(ambiguous.stderr).toMatch(/zzpre is the start of 2 message ids: zzprea+, zzpreb+; give more of it/);
   });
 
+  it('delete\'s confirmation names three recipients and counts the rest', async () => {
+    const recipients = Array.from({ length: 10 }, (_, n) => `many${n}@example.com`);
+    const id = await fx.queue({ recipients });
+    const { code, io } = await fx.cli('delete', id);
+    expect(code).toBe(2); // no terminal to ask: refused, nothing deleted
+    expect(io.stdout[0]).toMatch(/to many0@example\.com, many1@example\.com, many2@example\.com and 7 more/);
+  });
+
   it('requeue --all-dead with nothing to requeue exits 2, as docs/cli.md says', async () => {
     const { code, io } = await fx.cli('requeue', '--all-dead');
     expect(io.text).toContain('No dead letters to requeue');
