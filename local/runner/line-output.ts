@@ -43,6 +43,9 @@ export class LineOutput implements LineLogger {
 
 type AttemptEntry = Parameters<DeliveryLog['attempt']>[0];
 
+/** Characters of a dead letter's detail a console line shows. */
+const MAX_DETAIL_SHOWN = 300;
+
 /** Engine log messages the runner already says in its own words, or that are noise here. */
 const QUIET = new Set(['accepted', 'accept: already indexed', 'primary up', 'primary down', 'dsn sent']);
 
@@ -80,7 +83,10 @@ export class LineDeliveryLog implements DeliveryLog {
 
   warn(message: string, fields: Record<string, unknown> = {}): void {
     if (message === 'dead-lettered') {
-      return this.out.warn(`dead-lettered ${String(fields.messageId)} (${String(fields.reason)}): ${String(fields.detail)}`);
+      const detail = String(fields.detail);
+      // A bounce of many recipients lists each: the whole detail is in `backup-mx show`.
+      const shown = detail.length > MAX_DETAIL_SHOWN ? `${detail.slice(0, MAX_DETAIL_SHOWN)}… (see \`backup-mx --local show ${String(fields.messageId)}\`)` : detail;
+      return this.out.warn(`dead-lettered ${String(fields.messageId)} (${String(fields.reason)}): ${shown}`);
     }
     this.out.warn(`${message} ${formatFields(fields)}`.trim());
   }

@@ -14,6 +14,7 @@ import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import type { Provisioned } from '../provision.js';
 import { ActivityTail } from '../activity-log.js';
+import { listSome } from '../words.js';
 import { runtimeDir, type RuntimeInfo } from '../runtime-file.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
 import { SesStandIn } from '../ses-standin/ses-standin.js';
@@ -122,7 +123,7 @@ export class LocalBackupMx {
       },
     );
     this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
-      out.info(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
+      out.info(`bounce notice to ${listSome(envelope.to.map((to) => `<${to}>`))} written to ${file} (local runs send no mail through SES)`),
     );
     this.deliveries = new CountedTransports(
       new NodemailerTransportFactory({

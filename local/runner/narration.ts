@@ -4,6 +4,7 @@
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import type { LineOutput } from './line-output.js';
 import type { PrimaryChange } from './observed-probe.js';
+import { listSome } from '../words.js';
 
 export class Narration {
   private hinted = false;
@@ -17,7 +18,7 @@ export class Narration {
 
   routes(probeIntervalSeconds: number, smtpPort: number): void {
     for (const route of this.config.routes) {
-      const only = route.recipients ? ` (only ${route.recipients.join(', ')} in their domains)` : '';
+      const only = route.recipients ? ` (only ${listSome(route.recipients)} in their domains)` : '';
       const { host, port, tls } = route.primary;
       this.out.info(`route ${route.name}: ${route.domains.join(', ')}${only} → primary ${host}:${port} (tls ${tls}), checked every ${probeIntervalSeconds} s`);
     }
