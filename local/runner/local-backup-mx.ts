@@ -32,6 +32,7 @@ import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-con
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
+import { stopDeliveries } from './graceful-stop.js';
 import { restoreFromSpool } from './spool-restore.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 
@@ -53,22 +54,6 @@ export interface LocalBackupMxOptions {
 
 /** How long a stop waits for deliveries in progress (BACKUPMX_STOP_WAIT_SECONDS overrides it). */
 export const DEFAULT_STOP_WAIT_SECONDS = 10;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-/** True when `work` settled within `ms`. */
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    work.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
-}
 
 export class SmtpPortInUseError extends Error {
   constructor(readonly port: number) {
@@ -262,29 +247,18 @@ export class LocalBackupMx {
 
   private async shutdown({ quiet = false, stopWaitMs = DEFAULT_STOP_WAIT_SECONDS * 1000 }: { quiet?: boolean; stopWaitMs?: number }): Promise<void> {
     const { out, probeLoop, aws, lock, dataDir } = this.parts;
-    // First: no new transaction, inbound or outbound.
-    this.drains.stop();
-    const closing = Promise.all([this.standIn?.stop(), probeLoop.stop()]);
-    const inFlight = this.deliveries.inFlight;
-    const waitSeconds = Math.ceil(stopWaitMs / 1000);
-    if (inFlight > 0 && !quiet) out.info(`stopping: waiting for ${plural(inFlight, 'delivery', 'deliveries')}, at most ${waitSeconds} s`);
-    const deadline = Date.now() + stopWaitMs;
-    const finished = await this.deliveries.idle(stopWaitMs);
-    // The drains then release what they received but did not start (quick: one call per message).
-    const drainsDone = await withTimeout(this.drains.idle(), Math.max(1_000, deadline - Date.now()));
-    await withTimeout(closing, 3_000);
-    if (!quiet) {
-      const left = this.deliveries.inFlight;
-      if (!finished && left > 0) {
-        out.warn(
-          dataDir
-            ? `${plural(left, 'delivery')} did not finish within ${waitSeconds} s; the spool delivers their messages again at the next start (a primary that already got the final dot gets them twice)`
-            : `${plural(left, 'delivery')} did not finish within ${waitSeconds} s and this run keeps mail in memory: those messages are lost`,
-        );
-      }
-      if (!dataDir) await this.warnDiscarded();
-    }
-    if (!drainsDone) await this.releaseOwnLeases();
+    await stopDeliveries(
+      {
+        engine: this.engine,
+        drains: this.drains,
+        deliveries: this.deliveries,
+        closeInbound: () => Promise.all([this.standIn?.stop(), probeLoop.stop()]),
+        out,
+        leaseOwner: `local-${process.pid}`,
+        ...(dataDir ? { dataDir } : {}),
+      },
+      { waitMs: stopWaitMs, quiet },
+    );
     await this.activity?.stop();
     await lock?.release();
     if (!quiet) {
@@ -295,26 +269,6 @@ export class LocalBackupMx {
     }
     out.close();
     await aws.close();
-  }
-
-  /** Without a data dir the queue lives in this process: say what a stop throws away. */
-  private async warnDiscarded(): Promise<void> {
-    let queued = 0;
-    try {
-      for (const route of this.settings.routes) queued += (await this.engine.deps.index.listQueued(route.name)).length;
-    } catch {
-      return; // the table is already gone: nothing more to say
-    }
-    if (queued > 0) {
-      this.parts.out.warn(`${plural(queued, 'queued message')} discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only`);
-    }
-  }
-
-  /** A drain cut short still holds its route's lease in the table: give it back for the next start. */
-  private async releaseOwnLeases(): Promise<void> {
-    for (const route of this.settings.routes) {
-      await withTimeout(this.engine.deps.routeState.releaseLease(route.name, `local-${process.pid}`).catch(() => undefined), 1_000);
-    }
   }
 
   /** Publishes a notification, then indexes it for mailq: what the accept Lambda does on SNS in AWS. */
