@@ -33,6 +33,28 @@ describe('local runner start and stop', () => {
     await expect(start).rejects.toThrow(/^AWS_ENDPOINT_URL http:\/\/127\.0\.0\.1:9 does not answer \(ECONNREFUSED\): start LocalStack there, or unset AWS_ENDPOINT_URL/);
   }, 60_000);
 
+  it('a delivery that outlasts the stop wait is left to the spool, said so, and its lease given back', async () => {
+    const primary = await ScriptedPrimary.start({ starttls: 'off', script: { data: 'stall' } }); // never answers the final dot
+    cleanup.add(() => primary.stop());
+    const dir = await tempDir(cleanup, 'outlast');
+    const env = runnerEnv(await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }]), { BACKUPMX_DATA_DIR: path.join(dir, 'data') });
+    const { mx, lines } = await startMx(env, cleanup);
+    await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(1, 'bob@example.com'));
+    await waitFor('the delivery in progress', () => mx.deliveries.inFlight === 1, 15_000);
+    const started = Date.now();
+    await mx.stop({ stopWaitMs: 1_000 });
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(lines).toContainEqual(expect.stringMatching(/stopping: waiting for 1 delivery, at most 1 s$/));
+    expect(lines).toContainEqual(expect.stringMatching(/warning: 1 delivery did not finish within 1 s; the spool delivers their messages again at the next start/));
+
+    // The next start on the same directory delivers at once: a lease left behind would block
+    // the route for the drain budget plus its margin (over a minute).
+    primary.script = {};
+    const again = await startMx(env, cleanup);
+    await primary.waitForMessages(1, 15_000);
+    expect(again.lines).toContainEqual(expect.stringMatching(/spool: 1 queued again/));
+  }, 60_000);
+
   it('stopping without a data dir says how many queued messages it discards', async () => {
     const primary = await ScriptedPrimary.start({ starttls: 'off' });
     cleanup.add(() => primary.stop());
