@@ -3,6 +3,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import { DynamoRouteState } from '../../../lambdas/adapters/aws/dynamo-route-state.js';
+import { startEmulators } from '../../../local/emulators.js';
 import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
 import { StartupError } from '../../../local/runner/startup-errors.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
@@ -47,8 +50,19 @@ describe('local runner start and stop', () => {
     expect(lines).toContainEqual(expect.stringMatching(/stopping: waiting for 1 delivery, at most 1 s$/));
     expect(lines).toContainEqual(expect.stringMatching(/warning: 1 delivery did not finish within 1 s; the spool delivers their messages again at the next start/));
 
-    // The next start on the same directory delivers at once: a lease left behind would block
-    // the route for the drain budget plus its margin (over a minute).
+    // The lease is free for another owner (a flush, the next run), not left to expire.
+    const emulators = await startEmulators({ dataDir: path.join(dir, 'data') });
+    const clients = createAwsClients(emulators.clientConfig);
+    try {
+      const now = new Date();
+      const free = await new DynamoRouteState(clients.doc, mx.settings.tableName).acquireLease('main', 'someone-else', now, new Date(now.getTime() + 1_000));
+      expect(free).toBe(true);
+      await new DynamoRouteState(clients.doc, mx.settings.tableName).releaseLease('main', 'someone-else');
+    } finally {
+      clients.destroy();
+      await emulators.stop();
+    }
+    // The next start on the same directory delivers it.
     primary.script = {};
     const again = await startMx(env, cleanup);
     await primary.waitForMessages(1, 15_000);
