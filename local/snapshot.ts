@@ -8,12 +8,17 @@
 //   <dataDir>/spool/<messageId>.json  per route: topic, bucket, key, recipients and
 //                                     the exact notification it published
 //
+//   <dataDir>/spool/index.jsonl       which messages an earlier start found finished
+//                                     (local/spool-index.ts)
+//
 // Each file is written to a temporary name, fsynced and renamed, the .json
-// last: its presence is the commit. At start, restoreSpool() puts every
-// spooled object back into S3 and re-publishes the notification of every
-// route whose recipients are not all final in the ledger (DynamoDB), so the
-// drain picks it up again; recipients already delivered are skipped by the
-// drain's ledger as usual.
+// last: its presence is the commit. At start, restoreSpool() re-publishes the
+// notification of every route whose recipients are not all final in the
+// ledger (DynamoDB), with its object put back into S3, so the drain picks it
+// up again; recipients already delivered are skipped by the drain's ledger as
+// usual. Finished messages are not loaded: only dead letters (for show and
+// requeue) get their object back, and those an earlier start found finished
+// are not even opened unless queued again.
 //
 // What survives a restart (SIGTERM or kill -9):
 //   - every message that got a 250: raw bytes, envelope, notification, and
