@@ -1,0 +1,32 @@
+// The count a stop waits on: transactions started and not yet answered.
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { RecordingSmtpTransportFactory } from '../../../lambdas/adapters/fakes/index.js';
+import { CountedTransports } from '../../../local/runner/counted-transports.js';
+
+const primary = { host: 'mail.example.com', port: 2525, tls: 'none' as const };
+
+describe('CountedTransports', () => {
+  it('counts sends in progress and tells when they are done, or that the wait ran out', async () => {
+    const inner = new RecordingSmtpTransportFactory();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const open = inner.open.bind(inner);
+    inner.open = async (p) => {
+      const t = await open(p);
+      return { ...t, send: async (envelope, content) => (await gate, t.send(envelope, content)) };
+    };
+    const counted = new CountedTransports(inner);
+    expect(await counted.idle(10)).toBe(true);
+    const transport = await counted.open(primary);
+    const sends = [1, 2].map(() => transport.send({ from: 'a@x.test', to: ['b@example.com'] }, Readable.from([Buffer.from('m')])));
+    expect(counted.inFlight).toBe(2);
+    expect(await counted.idle(20)).toBe(false);
+    const idle = counted.idle(5_000);
+    release();
+    await Promise.all(sends);
+    expect(await idle).toBe(true);
+    expect(counted.inFlight).toBe(0);
+    expect(inner.transactions).toHaveLength(2);
+  });
+});
