@@ -230,11 +230,6 @@ export class InProcessDrainStarter implements DrainStarter {
     this.stopping.abort();
   }
 
-  /** Routes with a drain running now. */
-  get active(): string[] {
-    return [...this.running.keys()];
-  }
-
   /** Resolves when every drain started so far has finished. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()]);
