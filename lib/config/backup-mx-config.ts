@@ -45,6 +45,8 @@ const routeSchema = z.strictObject({
   recipients: z.array(emailAddress()).min(1).optional(),
   primary: primarySchema,
   bouncePolicy: oneOf(BOUNCE_POLICIES).default('dsn'),
+  /** Hours after arrival when the sender of a still-waiting message is warned once; overrides the global value. */
+  delayWarningHours: intIn(0, 720).optional(),
 });
 
 const configSchema = z.strictObject({
@@ -70,6 +72,8 @@ const configSchema = z.strictObject({
       activation: oneOf(ACTIVATION_MODES).default('if-none-active'),
     })
     .prefault({}),
+  /** Postfix's delay_warning_time: hours until one "delayed" notice (RFC 3464); 0 = off. */
+  delayWarningHours: intIn(0, 720).default(0),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
   hostname: hostName().optional(),
   alarms: z
