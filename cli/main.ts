@@ -12,6 +12,7 @@ import { mailqCommand } from './commands/mailq.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { registerFeatureCommands } from './feature-commands.js';
 import { CliError, EXIT, explainAwsError } from './errors.js';
 import { resolveTarget } from './resolve-target.js';
 import type { Target, TargetOptions } from './target.js';
@@ -155,6 +156,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));
+
+  registerFeatureCommands(program, run, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -19,7 +19,7 @@ export interface TriggerRequest {
 
 /** HTTP-shaped on purpose: the function URL and the local listener return it as it is. */
 export interface TriggerResult {
-  status: 202 | 401 | 404 | 409 | 429 | 500 | 503;
+  status: 202 | 401 | 404 | 405 | 409 | 429 | 500 | 503;
   message: string;
   retryAfterSeconds?: number;
 }

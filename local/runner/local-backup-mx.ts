@@ -27,6 +27,8 @@ import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-con
 import { RunnerEventBus } from './runner-events.js';
 import { RuntimeLock } from './runtime-lock.js';
 import { restoreFromSpool } from './spool-restore.js';
+import { startLocalTrigger } from './trigger-hook.js';
+import type { TriggerListener } from './trigger-listener.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -70,6 +72,8 @@ export class LocalBackupMx {
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
   private standIn?: SesStandIn;
+  private trigger?: TriggerListener;
+  private readonly env: NodeJS.ProcessEnv;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
 
@@ -80,6 +84,7 @@ export class LocalBackupMx {
   ) {
     const { out, aws, probeLoop } = parts;
     this.settings = parts.settings;
+    this.env = env;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
     const probe = new ObservedProbe(
@@ -116,6 +121,12 @@ export class LocalBackupMx {
 
   get endpoints(): RuntimeInfo['endpoints'] {
     return this.parts.aws.endpoints;
+  }
+
+  /** The "I'm back" listener's port on 127.0.0.1. */
+  get triggerPort(): number {
+    if (!this.trigger) throw new Error('the local backup MX is not listening');
+    return this.trigger.port;
   }
 
   get dataDir(): string | undefined {
@@ -194,6 +205,7 @@ export class LocalBackupMx {
       throw error;
     }
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
+    this.trigger = await startLocalTrigger(this.engine, this.drains, runtimeDir(this.env), this.env, out);
     await lock?.write(this.runtimeInfo());
     probeLoop.start();
   }
@@ -207,6 +219,7 @@ export class LocalBackupMx {
   private async shutdown({ quiet = false, drainGraceMs = 15_000 }: { quiet?: boolean; drainGraceMs?: number }): Promise<void> {
     const { out, probeLoop, aws, lock } = this.parts;
     await this.standIn?.stop();
+    await this.trigger?.stop();
     await probeLoop.stop();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
@@ -266,6 +279,7 @@ export class LocalBackupMx {
       deadLetterQueueUrl: this.settings.deadLetterQueueUrl,
       routes: resources.routes.map((r) => ({ name: r.name, queueUrl: r.queue.url, topicArn: r.topicArn })),
       smtpPort: this.smtpPort,
+      ...(this.trigger ? { triggerPort: this.trigger.port } : {}),
       settings: this.settings,
       ...(dataDir ? { dataDir } : {}),
     };

@@ -1,0 +1,36 @@
+// Starts the local "I'm back" listener next to the SES stand-in: the same use
+// case as the trigger Lambda, with the runner's in-process drains. Port from
+// BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
+import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { triggerUseCase } from '../../lambdas/app/trigger-app.js';
+import type { LineOutput } from './line-output.js';
+import { FileTriggerKey, TriggerListener } from './trigger-listener.js';
+
+export class TriggerPortError extends Error {
+  constructor(readonly value: string) {
+    super(`BACKUPMX_TRIGGER_PORT: expected 0–65535, got ${JSON.stringify(value)}`);
+    this.name = 'TriggerPortError';
+  }
+}
+
+export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.BACKUPMX_TRIGGER_PORT;
+  if (raw === undefined || raw === '') return 0;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TriggerPortError(raw);
+  return port;
+}
+
+export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
+  const key = FileTriggerKey.inDir(keyDir);
+  await key.secret(); // create it now, so `backup-mx trigger-url` finds it
+  const useCase = triggerUseCase(engine, key, drains);
+  const wrapped = { handle: async (request: Parameters<typeof useCase.handle>[0]) => {
+    const result = await useCase.handle(request);
+    out.info(`trigger for route ${request.route}: ${result.status} ${result.message}`);
+    return result;
+  } } as typeof useCase;
+  const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`));
+  out.info(`"I'm back" trigger listening on ${listener.url}/<route> (key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command)`);
+  return listener;
+}
