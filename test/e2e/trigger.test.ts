@@ -76,7 +76,7 @@ describe('"I\'m back" trigger on the local backup MX', () => {
     const [got] = primary.messages;
     expect(got).toMatchObject({ from: 'alice@sender.test', to: ['bob@example.com'] });
     expect(endsWith(got!.raw, raw)).toBe(true);
-    expect(lines.some((l) => l.includes(`delivered ${id}`))).toBe(true);
+    await waitFor('the runner to log the delivery', () => lines.some((l) => l.includes(`delivered ${id}`)));
 
     // Rate limit: curl -f exits 22 on the 429.
     const again = await run('sh', ['-c', command]).then(() => 0, (error: { code?: number }) => error.code);
