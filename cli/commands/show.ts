@@ -27,6 +27,8 @@ export interface MessageDetail {
   verdicts: Record<string, string>;
   recipients: RecipientView[];
   deadLetter?: { reason: string; detail: string; at: string };
+  /** The one delay warning (RFC 3464 action=delayed) sent to the sender, if any. */
+  delayWarning?: { at: string; recipients: string[] };
   attempts: (Omit<AttemptRecord, 'at' | 'messageId'> & { at: string })[];
 }
 
@@ -70,6 +72,8 @@ export async function messageDetails(target: Target, id: string, route?: string)
       const subject = summary?.subject ?? notified?.subject;
       if (subject !== undefined) detail.subject = subject;
       if (dead) detail.deadLetter = { reason: dead.reason, detail: dead.detail, at: dead.at.toISOString() };
+      const warned = await deps.delayNotices?.get(id, name);
+      if (warned) detail.delayWarning = { at: warned.at.toISOString(), recipients: warned.recipients };
       return detail;
     }),
   );
@@ -105,6 +109,7 @@ export async function showCommand(target: Target, id: string, options: { json?: 
     for (const h of d.headers) io.out(`${label(`${h.name}:`)}${h.value}`);
     const verdicts = Object.entries(d.verdicts).map(([k, v]) => `${k} ${v}`).join(', ');
     io.out(`${label('verdicts')}${verdicts || 'unknown'}`);
+    if (d.delayWarning) io.out(`${label('delay notice')}sent ${d.delayWarning.at} to ${formatSender(d.sender ?? '?')} for ${d.delayWarning.recipients.map((r) => `<${r}>`).join(', ')}`);
     if (d.deadLetter) io.out(`${label('dead letter')}${d.deadLetter.reason} at ${d.deadLetter.at}: ${d.deadLetter.detail}`);
     if (d.attempts.length === 0) {
       io.out(`${label('attempts')}none yet`);
