@@ -4,6 +4,7 @@
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { AttemptRecord, DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
 import type { MessageSummary } from '../../lambdas/core/ports.js';
+import { originalMessageId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UnknownMessageError } from '../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
@@ -48,7 +49,8 @@ export async function messageDetails(target: Target, id: string, route?: string)
       const dead = deads.find((d) => (d.route ?? '') === name);
       const notified = parseQuietly(target, dead);
       const recipients = summary?.recipients ?? notified?.recipients ?? [];
-      const objectKey = dead?.objectKey ?? notified?.objectKey ?? `${routePrefix(name)}${id}`;
+      // A replay shares the raw object of the message it replays.
+      const objectKey = dead?.objectKey ?? notified?.objectKey ?? `${routePrefix(name)}${originalMessageId(id)}`;
       const head = await readStoredHead(deps.store, objectKey);
       const detail: MessageDetail = {
         id,
