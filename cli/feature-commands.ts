@@ -2,6 +2,7 @@
 // from main.ts so the verb list there stays short.
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { triggerUrlCommand } from './commands/trigger-url.js';
 import type { Target } from './target.js';
@@ -29,6 +30,17 @@ export function registerFeatureCommands(program: Command, run: Run, io: CliIo): 
     .option('--json', 'machine-readable output (the list, and the queued ids)')
     .addHelpText('after', REPLAY_HELP)
     .action(run((t, opts) => replayCommand(t, opts, io)));
+
+  program
+    .command('export')
+    .description('emergency read: write a route\'s messages, bytes as stored, to an mbox file or a Maildir that any mail client opens while the primary is down')
+    .requiredOption('--route <name>', 'the route')
+    .option('--since <time>', 'only messages received since: ISO 8601 or an age (90m, 6h, 2d)')
+    .option('--state <state>', '"queued" (not yet delivered; default) or "all" (delivered ones too, as long as the bucket keeps them)', 'queued')
+    .option('--mbox <file>', 'write a new mbox file (mboxrd)')
+    .option('--maildir <dir>', 'write into a Maildir (created if needed)')
+    .option('--json', 'print the summary as JSON (progress goes to stderr)')
+    .action(run((t, opts) => exportCommand(t, opts, io)));
 }
 
 const REPLAY_HELP = `

@@ -140,6 +140,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .description('one message: envelope, key headers, SES verdicts, each recipient\'s state, and the full attempt history')
     .option('--route <name>', 'only this route\'s copy (a message matched by two routes has one per route)')
     .option('--json', 'machine-readable output')
+    .option('--raw', 'print the raw message as stored (bytes unchanged), e.g. to save or open it')
     .action(run((t, id, opts) => showCommand(t, id, opts, io)));
 
   program

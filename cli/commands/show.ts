@@ -6,7 +6,7 @@ import type { AttemptRecord, DeadLetterRecord, InboundMessage } from '../../lamb
 import type { MessageSummary } from '../../lambdas/core/ports.js';
 import { originalMessageId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
-import { EXIT, UnknownMessageError } from '../errors.js';
+import { CliError, EXIT, UnknownMessageError } from '../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { readStoredHead, type StoredHead } from '../message-headers.js';
 import { recipientViews, type RecipientView } from '../message-view.js';
@@ -92,8 +92,9 @@ function parseQuietly(target: Target, dead: DeadLetterRecord | undefined): Inbou
 
 const LABEL_WIDTH = 13;
 
-export async function showCommand(target: Target, id: string, options: { json?: boolean; route?: string }, io: CliIo): Promise<number> {
+export async function showCommand(target: Target, id: string, options: { json?: boolean; route?: string; raw?: boolean }, io: CliIo): Promise<number> {
   const details = await messageDetails(target, id, options.route);
+  if (options.raw) return showRaw(target, details, io);
   if (options.json) {
     io.out(JSON.stringify(details, null, 2));
     return EXIT.ok;
@@ -121,5 +122,17 @@ export async function showCommand(target: Target, id: string, options: { json?: 
       for (const line of table(['    TIME', 'RECIPIENT', 'RELAY', 'STATE', 'DELAY', 'REPLY'], history)) io.out(line);
     }
   });
+  return EXIT.ok;
+}
+
+/** `show <id> --raw`: the stored object, byte for byte (one route's copy: they are the same bytes). */
+async function showRaw(target: Target, details: MessageDetail[], io: CliIo): Promise<number> {
+  const stored = details.find((d) => d.stored);
+  if (!stored) throw new CliError(`${details[0]!.id}: its raw message is gone from the bucket (${details.map((d) => d.objectKey).join(', ')})`, EXIT.notFound);
+  const { body } = await target.engine.deps.store.open(stored.objectKey);
+  for await (const chunk of body) {
+    if (io.write) await io.write(chunk as Buffer);
+    else io.out((chunk as Buffer).toString('utf8'));
+  }
   return EXIT.ok;
 }

@@ -61,6 +61,7 @@ export class DynamoEnvelopeArchive implements EnvelopeArchive {
 
   async list(route: string, since: Date, until: Date): Promise<ArchivedEnvelope[]> {
     const found: ArchivedEnvelope[] = [];
+    if (since >= until) return found; // DynamoDB refuses BETWEEN with bounds the wrong way round
     const firstDay = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
     for (let day = firstDay; day < until.getTime(); day += DAY_MS) {
       const items = await queryAll(this.doc, {
