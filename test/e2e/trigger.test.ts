@@ -32,7 +32,10 @@ describe('"I\'m back" trigger on the local backup MX', () => {
     await primary.stop();
     const dir = await tempDir(cleanup, 'trigger');
     dataDir = path.join(dir, 'data');
-    const contextFile = await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }]);
+    const contextFile = await writeContextFile(dir, [
+      { name: 'main', domains: ['example.com'], primaryPort: primary.port },
+      { name: 'lab', domains: ['lab.example.com'], primaryPort: primary.port },
+    ]);
     // A 60 s probe: only the trigger can bring the mail within the test's time.
     ({ mx, lines } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir, BACKUPMX_PROBE_INTERVAL_SECONDS: '60' }), cleanup, true));
     await waitFor('the first probe to see the primary down', () => lines.some((l) => /primary main down/.test(l)));
@@ -82,6 +85,19 @@ describe('"I\'m back" trigger on the local backup MX', () => {
     const again = await run('sh', ['-c', command]).then(() => 0, (error: { code?: number }) => error.code);
     expect(again).toBe(22);
     expect(lines.some((l) => /trigger for route main: 429/.test(l))).toBe(true);
+  });
+
+  it('the hook script of docs/primary-setup.md works as written (URL and key path swapped for the local ones)', async () => {
+    const doc = await readFile(path.join(import.meta.dirname, '../../docs/primary-setup.md'), 'utf8');
+    const script = /```sh\n(#!\/bin\/sh\n# \/usr\/local\/sbin\/backup-mx-im-back[\s\S]*?)```/.exec(doc)?.[1];
+    expect(script).toBeDefined();
+    const local = script!
+      .replaceAll("'https://abc123.lambda-url.eu-west-1.on.aws/main'", `'http://127.0.0.1:${mx.triggerPort}/lab'`)
+      .replaceAll("printf '%s\\n%s' 'main'", "printf '%s\\n%s' 'lab'")
+      .replaceAll('/etc/backup-mx/trigger.key', path.join(dataDir, 'trigger.key'));
+    expect(local).toContain('/lab');
+    const { stdout } = await run('sh', ['-c', local]);
+    expect(JSON.parse(stdout)).toEqual({ message: 'primary of route lab answers; drain started' });
   });
 
   it('answers 404 for a route it does not know (after checking the signature)', async () => {
