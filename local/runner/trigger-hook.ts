@@ -4,7 +4,7 @@
 import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import { triggerUseCase } from '../../lambdas/app/trigger-app.js';
 import type { LineOutput } from './line-output.js';
-import { FileTriggerKey, TriggerListener } from './trigger-listener.js';
+import { FileTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
 
 export class TriggerPortError extends Error {
   constructor(readonly value: string) {
@@ -25,11 +25,14 @@ export async function startLocalTrigger(engine: Engine, drains: InProcessDrainSt
   const key = FileTriggerKey.inDir(keyDir);
   await key.secret(); // create it now, so `backup-mx trigger-url` finds it
   const useCase = triggerUseCase(engine, key, drains);
-  const wrapped = { handle: async (request: Parameters<typeof useCase.handle>[0]) => {
-    const result = await useCase.handle(request);
-    out.info(`trigger for route ${request.route}: ${result.status} ${result.message}`);
-    return result;
-  } } as typeof useCase;
+  // The runner says what each call did, as it does for deliveries.
+  const wrapped: TriggerHandler = {
+    handle: async (request) => {
+      const result = await useCase.handle(request);
+      out.info(`trigger for route ${request.route}: ${result.status} ${result.message}`);
+      return result;
+    },
+  };
   const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`));
   out.info(`"I'm back" trigger listening on ${listener.url}/<route> (key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command)`);
   return listener;

@@ -11,6 +11,9 @@ import { answer, isAnswer, triggerRequest } from '../../lambdas/adapters/http/tr
 import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
 import type { TriggerDrain } from '../../lambdas/core/trigger-drain.js';
 
+/** What the listener calls per request: the use case, or a wrapper around it. */
+export type TriggerHandler = Pick<TriggerDrain, 'handle'>;
+
 export const TRIGGER_KEY_FILE = 'trigger.key';
 
 /** The secret in `dir`/trigger.key, made on first use. */
@@ -43,7 +46,7 @@ export class FileTriggerKey implements TriggerKey {
 export class TriggerListener {
   private constructor(private readonly server: Server) {}
 
-  static async start(useCase: TriggerDrain, port: number, onError: (error: Error) => void): Promise<TriggerListener> {
+  static async start(useCase: TriggerHandler, port: number, onError: (error: Error) => void): Promise<TriggerListener> {
     const server = createServer((req, res) => {
       req.resume(); // no body is read: everything is in the path and headers
       const request = triggerRequest(req.method ?? 'GET', req.url ?? '/', req.headers);
