@@ -74,6 +74,8 @@ export class LocalBackupMx {
   private standIn?: SesStandIn;
   private trigger?: TriggerListener;
   private readonly env: NodeJS.ProcessEnv;
+  /** False when the runner writes no runtime file (tests): the trigger key then stays in memory. */
+  private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
 
@@ -85,6 +87,7 @@ export class LocalBackupMx {
     const { out, aws, probeLoop } = parts;
     this.settings = parts.settings;
     this.env = env;
+    this.writeFiles = options.runtimeFile !== false;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
     const probe = new ObservedProbe(
@@ -205,7 +208,7 @@ export class LocalBackupMx {
       throw error;
     }
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
-    this.trigger = await startLocalTrigger(this.engine, this.drains, runtimeDir(this.env), this.env, out);
+    this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     await lock?.write(this.runtimeInfo());
     probeLoop.start();
   }

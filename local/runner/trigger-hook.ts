@@ -2,9 +2,10 @@
 // case as the trigger Lambda, with the runner's in-process drains. Port from
 // BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
 import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
 import { triggerUseCase } from '../../lambdas/app/trigger-app.js';
 import type { LineOutput } from './line-output.js';
-import { FileTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
+import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
 
 export class TriggerPortError extends Error {
   constructor(readonly value: string) {
@@ -21,8 +22,9 @@ export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
   return port;
 }
 
-export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
-  const key = FileTriggerKey.inDir(keyDir);
+/** `keyDir` undefined: a random key kept in memory (a runner that writes no files, as in tests). */
+export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
+  const key: TriggerKey & { file?: string } = keyDir ? FileTriggerKey.inDir(keyDir) : new MemoryTriggerKey();
   await key.secret(); // create it now, so `backup-mx trigger-url` finds it
   const useCase = triggerUseCase(engine, key, drains);
   // The runner says what each call did, as it does for deliveries.
@@ -34,6 +36,7 @@ export async function startLocalTrigger(engine: Engine, drains: InProcessDrainSt
     },
   };
   const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`));
-  out.info(`"I'm back" trigger listening on ${listener.url}/<route> (key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command)`);
+  const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';
+  out.info(`"I'm back" trigger listening on ${listener.url}/<route> (${where})`);
   return listener;
 }

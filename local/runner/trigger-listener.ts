@@ -43,6 +43,14 @@ export class FileTriggerKey implements TriggerKey {
   }
 }
 
+/** A random key that lives as long as the process (a runner that writes no files). */
+export class MemoryTriggerKey implements TriggerKey {
+  private readonly value = randomBytes(32).toString('hex');
+  async secret(): Promise<string> {
+    return this.value;
+  }
+}
+
 export class TriggerListener {
   private constructor(private readonly server: Server) {}
 
