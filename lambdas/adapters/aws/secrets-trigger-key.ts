@@ -6,6 +6,13 @@ import type { TriggerKey } from '../../core/feature-ports.js';
 
 const CACHE_MS = 300_000;
 
+export class TriggerKeyError extends Error {
+  constructor(readonly secretId: string, problem: string) {
+    super(`trigger secret ${secretId}: ${problem}`);
+    this.name = 'TriggerKeyError';
+  }
+}
+
 export class SecretsTriggerKey implements TriggerKey {
   private cached?: { at: number; value: Promise<string> };
 
@@ -26,7 +33,8 @@ export class SecretsTriggerKey implements TriggerKey {
   private async fetch(): Promise<string> {
     const result = await this.secrets.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const text = result.SecretString ?? (result.SecretBinary ? Buffer.from(result.SecretBinary).toString('utf8') : '');
-    if (text.length < 16) throw new Error(`trigger secret ${this.secretId} is empty or shorter than 16 characters`);
+    // Never echo the secret's text into an error message.
+    if (text.length < 16) throw new TriggerKeyError(this.secretId, 'is empty or shorter than 16 characters');
     return text;
   }
 }
