@@ -207,8 +207,8 @@ export class LocalBackupMx {
       }
       throw error;
     }
-    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
+    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     await lock?.write(this.runtimeInfo());
     probeLoop.start();
   }
