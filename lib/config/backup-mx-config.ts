@@ -15,6 +15,7 @@ import {
   stackName,
 } from './field-schemas.js';
 import { crossCheck } from './cross-check.js';
+import { delayWarningProblems } from './delay-warning-check.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
 import { formatIssuePath, formatZodIssue } from './format-issue.js';
@@ -128,7 +129,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
   }
   const config = parsed.data;
   const region = config.region ?? opts.region;
-  const problems = crossCheck(config, region);
+  const problems = [...crossCheck(config, region), ...delayWarningProblems(config)];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);
   }
