@@ -41,6 +41,7 @@ export async function awsTarget(
         ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
         ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
       },
+      ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
       close: () => {
         clients.destroy();

@@ -7,6 +7,7 @@ import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
 import { LocalBounceMailer } from '../local/runner/local-bounce-mailer.js';
 import { isProcessAlive, readRuntimeInfo, runtimeFilePath, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
 import { MailSpool } from '../local/snapshot.js';
+import { TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
@@ -79,6 +80,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     engine,
     log,
     bounceDir,
+    ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     // The route's lease keeps this from running at the same time as the runner's own drain.

@@ -12,6 +12,7 @@ import { mailqCommand } from './commands/mailq.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { registerFeatureCommands } from './feature-commands.js';
 import { CliError, EXIT, explainAwsError } from './errors.js';
 import { expandId } from './id-prefix.js';
 import { PACKAGE_VERSION } from './package-version.js';
@@ -142,6 +143,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .description('one message: envelope, key headers, SES verdicts, each recipient\'s state, and the full attempt history')
     .option('--route <name>', 'only this route\'s copy (a message matched by two routes has one per route)')
     .option('--json', 'machine-readable output')
+    .option('--raw', 'print the raw message as stored (bytes unchanged), e.g. to save or open it')
     .action(run(async (t, id, opts) => showCommand(t, await expandId(t, id), opts, io)));
 
   program
@@ -158,6 +160,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));
+
+  registerFeatureCommands(program, run, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -32,6 +32,8 @@ export interface Target {
   readonly spool?: MailSpool;
   /** Local only: where bounce notices (DSNs) are written instead of being sent through SES. */
   readonly bounceDir?: string;
+  /** The "I'm back" endpoint: its base URL and where its HMAC secret is (absent: not deployed). */
+  readonly trigger?: { url: string; keyFile?: string; secretId?: string };
   /** One drain of the route now: in-process locally, a synchronous Lambda invoke on AWS. */
   drain(route: string): Promise<DrainSummary>;
   close(): void;

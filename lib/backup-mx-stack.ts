@@ -12,6 +12,7 @@ import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
+import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
 
 /** Our MX preference: the primary keeps a lower number and is tried first. */
 export const BACKUP_MX_PREFERENCE = 20;
@@ -99,6 +100,7 @@ export class BackupMxStack extends Stack {
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    new TriggerEndpoint(this, 'Trigger', { config, bucket: mail.bucket, table: state.table, channels: queues.channels, deadLetterQueue: queues.deadLetterQueue, drain: functions.drain, egress });
   }
 
   private addOutputs(

@@ -8,6 +8,7 @@
 // runner's restart spool entry goes too, or the next start would restore it.
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
+import { isReplayId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
 import { DeadLetterQueue } from '../dead-letter-queue.js';
@@ -65,8 +66,9 @@ async function deleteOne(target: Target, detail: MessageDetail): Promise<string>
   }
   const route = target.settings.routes.find((r) => r.name === detail.route);
   const found = route ? await deleteQueueEntries(target.engine.queue(route), deps.parse, id) : 0;
-  await deps.store.remove(detail.objectKey);
-  if (detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
+  // A replay shares the raw object of the message it replays: that one keeps it.
+  if (!isReplayId(id)) await deps.store.remove(detail.objectKey);
+  if (!isReplayId(id) && detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
   await deps.index.remove(id, detail.route);
   await deps.deadLetters.remove(id, detail.route);
   const parts = [`${id}: deleted from route ${detail.route}`];

@@ -9,6 +9,8 @@ import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } fr
 import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js';
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
+import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
+import { checkCertificate, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
 import { table } from '../format.js';
 import type { Target } from '../target.js';
 
@@ -19,6 +21,10 @@ export interface DoctorOptions {
   /** For tests: replaces the DNS lookup or the SMTP probe. */
   lookup?: MxLookup;
   probe?: PrimaryProbe;
+  /** For tests: the MTA-STS lookups (DNS, the policy's HTTPS port and CA). */
+  mtaSts?: Partial<MtaStsDeps>;
+  /** For tests: an extra CA the primary certificate check trusts. */
+  tlsCa?: string;
 }
 
 export async function runChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
@@ -33,13 +39,25 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     // A local run needs no DNS and may be offline: no answer at all is a warning there.
     results.push(...(target.kind === 'local' ? mx.map(offlineIsWarning) : mx));
   }
+  const mtaSts: MtaStsDeps = { ...mtaStsResolver(options.dnsServer), ...options.mtaSts };
+  for (const domain of domains) {
+    results.push(...(await guarded(`MTA-STS ${domain}`, 'check the DNS server and the policy host, and try again', () => checkMtaSts(mtaSts, domain, region))));
+  }
   for (const route of settings.routes) {
     const name = `primary ${route.name}`;
     const where = `${route.primary.host}:${route.primary.port} (tls ${route.primary.tls})`;
     results.push(
       ...(await guarded(name, `make ${where} reachable`, async () => {
         const result = await probe.check(route.primary);
-        if (result.ok) return ok(name, `${where} answers from here in ${result.latencyMs} ms`);
+        if (result.ok) {
+          const reachable = ok(name, `${where} answers from here in ${result.latencyMs} ms`);
+          try {
+            const session = await readPrimarySession(route, { clientName: settings.hostname, ...(options.tlsCa ? { ca: options.tlsCa } : {}) });
+            return [reachable, checkSize(route, session), checkCertificate(route, session, new Date())];
+          } catch (error) {
+            return [reachable, warn(`primary SIZE ${route.name}`, `could not read its EHLO reply: ${(error as Error).message}`, 'run doctor again')];
+          }
+        }
         return fail(
           name,
           `${where} from here: ${result.error ?? 'no answer'}`,

@@ -4,6 +4,7 @@
 // endpoints, the log and the drain starter differ.
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { DynamoDeadLetterStore } from '../adapters/aws/dynamo-dead-letter-store.js';
+import { DynamoDelayNotices, DynamoEnvelopeArchive } from '../adapters/aws/dynamo-feature-stores.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoMessageIndex } from '../adapters/aws/dynamo-message-index.js';
 import { DynamoRouteState } from '../adapters/aws/dynamo-route-state.js';
@@ -21,6 +22,7 @@ import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
+import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
@@ -30,6 +32,8 @@ import { SweepRoute } from '../core/sweep-route.js';
  *  every session busy while the next message is read from S3 and the ledger. */
 export const DEFAULT_CONCURRENCY = 20;
 export const DEFAULT_MAX_CONNECTIONS = 4;
+/** The bucket keeps raw objects the queue lifetime + 30 days (lib/constructs/mail-bucket.ts): envelopes as long. */
+export const ARCHIVE_EXTRA_SECONDS = 30 * 86_400;
 
 /** What may be swapped when the engine runs outside Lambda (local runner, tests, benchmarks). */
 export interface EngineOverrides {
@@ -64,6 +68,8 @@ export class Engine {
   readonly deps: EngineDeps;
   readonly options: EngineOptions;
   readonly clients: AwsClients;
+  /** Envelopes of accepted messages, for replay and export (feature-ports.ts). */
+  readonly archive: EnvelopeArchive;
   private readonly queueByRoute = new Map<string, MailQueue>();
 
   constructor(
@@ -93,7 +99,9 @@ export class Engine {
       metrics: overrides.metrics ?? new PowertoolsMetrics(),
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
+      delayNotices: new DynamoDelayNotices(doc, settings.tableName),
     };
+    this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
     this.options = {
       hostname: settings.hostname,
       minBackoffSeconds: settings.minBackoffSeconds,
@@ -102,6 +110,7 @@ export class Engine {
       maxReceivedHeaders: settings.maxReceivedHeaders,
       leaseMarginSeconds: drainReserveSeconds(settings),
       concurrency: DEFAULT_CONCURRENCY,
+      ...(settings.delayWarningSeconds !== undefined ? { delayWarningSeconds: settings.delayWarningSeconds } : {}),
     };
   }
 
@@ -160,7 +169,8 @@ export class Engine {
   /** Indexes one notification for mailq/status; the route is found from its recipients. */
   async accept(body: string) {
     const { deps } = this;
-    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock });
+    const archive = { store: this.archive, retentionSeconds: this.settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS };
+    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock, archive });
     return useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
   }
 

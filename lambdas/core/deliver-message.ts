@@ -6,6 +6,7 @@ import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js'
 import { QUARANTINE_DETAIL, REENQUEUE_AT_RECEIVE_COUNT, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import { warnIfDelayed } from './delay-warning.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
@@ -231,6 +232,7 @@ export class MessageDelivery {
       await this.outcomes.finish(route, queue, qm, message);
     } else {
       const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
+      await warnIfDelayed(this.deps, this.options, route, message, deferred.map((d) => ({ recipient: d.recipient, ...(replies.has(d.recipient) ? { reply: replies.get(d.recipient)! } : {}) })), originalHeaders);
       if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
     }
     if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };

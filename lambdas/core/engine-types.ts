@@ -14,6 +14,7 @@ import type {
   SmtpTransportFactory,
 } from './ports.js';
 import type { RetrySettings } from './retry-policy.js';
+import type { DelayNotices } from './feature-ports.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -32,6 +33,8 @@ export interface EngineDeps {
   metrics: Metrics;
   clock: Clock;
   parse: NotificationParser;
+  /** Delay warnings sent (optional: without it none are sent). */
+  delayNotices?: DelayNotices;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {
@@ -58,6 +61,8 @@ export interface EngineOptions extends Partial<RetrySettings> {
   sweepVisibilitySeconds?: number;
   /** Sweep: most messages looked at in one run (default 5000). */
   sweepMaxMessages?: number;
+  /** Delay warnings after this many seconds on every route, overriding each route's setting (tests). */
+  delayWarningSeconds?: number;
 }
 
 export type StopReason =

@@ -22,6 +22,8 @@ export interface Route {
   primary: PrimaryServer;
   queueUrl: string;
   bouncePolicy: BouncePolicy;
+  /** Seconds after arrival when a still-waiting message's sender gets one delay warning; 0 or absent = never. */
+  delayWarningSeconds?: number;
 }
 
 /** SES verdict values, as SES writes them. */

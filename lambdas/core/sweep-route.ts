@@ -7,6 +7,7 @@
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
 import { MessageOutcomes, QUARANTINE_DETAIL } from './message-outcomes.js';
 import { FINAL_STATES, type InboundMessage, type Route } from './model.js';
+import { warnIfDelayed } from './delay-warning.js';
 import { mustQuarantine } from './notice-policy.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -127,6 +128,7 @@ export class SweepRoute {
       summary.reenqueued += 1;
       return false;
     }
+    await warnIfDelayed(this.deps, this.options, route, message); // the primary is down or held: say so once
     return true;
   }
 }

@@ -15,6 +15,7 @@ import {
   stackName,
 } from './field-schemas.js';
 import { crossCheck } from './cross-check.js';
+import { delayWarningProblems } from './delay-warning-check.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
 import { formatIssuePath, formatZodIssue } from './format-issue.js';
@@ -45,6 +46,8 @@ const routeSchema = z.strictObject({
   recipients: z.array(emailAddress()).min(1).optional(),
   primary: primarySchema,
   bouncePolicy: oneOf(BOUNCE_POLICIES).default('dsn'),
+  /** Hours after arrival when the sender of a still-waiting message is warned once; overrides the global value. */
+  delayWarningHours: intIn(0, 720).optional(),
 });
 
 const configSchema = z.strictObject({
@@ -70,6 +73,8 @@ const configSchema = z.strictObject({
       activation: oneOf(ACTIVATION_MODES).default('if-none-active'),
     })
     .prefault({}),
+  /** Postfix's delay_warning_time: hours until one "delayed" notice (RFC 3464); 0 = off. */
+  delayWarningHours: intIn(0, 720).default(0),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
   hostname: hostName().optional(),
   alarms: z
@@ -124,7 +129,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
   }
   const config = parsed.data;
   const region = config.region ?? opts.region;
-  const problems = crossCheck(config, region);
+  const problems = [...crossCheck(config, region), ...delayWarningProblems(config)];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);
   }

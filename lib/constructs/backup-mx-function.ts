@@ -26,7 +26,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger';
   description: string;
   timeout: Duration;
   memorySize?: number;

@@ -66,7 +66,7 @@ export class MailFunctions extends Construct {
     const { config, channels } = props;
     const vpc = props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup };
     const routes = channels.map(({ route, queue }) => ({
-      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy },
+      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config) },
       queue,
     }));
     const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
@@ -133,4 +133,10 @@ export class MailFunctions extends Construct {
   get all(): BackupMxFunction[] {
     return [this.probe, this.drain, this.accept];
   }
+}
+
+/** The route's delay warning in seconds, only when on (keeps the routes variable short). */
+function delayWarning(route: BackupMxConfig['routes'][number], config: BackupMxConfig): { delayWarningSeconds?: number } {
+  const hours = route.delayWarningHours ?? config.delayWarningHours;
+  return hours > 0 ? { delayWarningSeconds: hours * 3_600 } : {};
 }

@@ -35,6 +35,8 @@ import { RuntimeLock } from './runtime-lock.js';
 import { stopDeliveries } from './graceful-stop.js';
 import { restoreFromSpool } from './spool-restore.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
+import { startLocalTrigger } from './trigger-hook.js';
+import type { TriggerListener } from './trigger-listener.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -87,6 +89,10 @@ export class LocalBackupMx {
   private standIn?: SesStandIn;
   /** What the `backup-mx --local` command did, shown on this console. */
   private activity?: ActivityTail;
+  private trigger?: TriggerListener;
+  private readonly env: NodeJS.ProcessEnv;
+  /** False when the runner writes no runtime file (tests): the trigger key then stays in memory. */
+  private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
 
@@ -97,6 +103,8 @@ export class LocalBackupMx {
   ) {
     const { out, aws, probeLoop } = parts;
     this.settings = parts.settings;
+    this.env = env;
+    this.writeFiles = options.runtimeFile !== false;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
     const probe = new ObservedProbe(
@@ -145,6 +153,12 @@ export class LocalBackupMx {
 
   get endpoints(): RuntimeInfo['endpoints'] {
     return this.parts.aws.endpoints;
+  }
+
+  /** The "I'm back" listener's port on 127.0.0.1. */
+  get triggerPort(): number {
+    if (!this.trigger) throw new Error('the local backup MX is not listening');
+    return this.trigger.port;
   }
 
   get dataDir(): string | undefined {
@@ -227,6 +241,7 @@ export class LocalBackupMx {
       }
       throw error;
     }
+    this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
@@ -252,7 +267,7 @@ export class LocalBackupMx {
         engine: this.engine,
         drains: this.drains,
         deliveries: this.deliveries,
-        closeInbound: () => Promise.all([this.standIn?.stop(), probeLoop.stop()]),
+        closeInbound: () => Promise.all([this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),
         out,
         leaseOwner: `local-${process.pid}`,
         ...(dataDir ? { dataDir } : {}),
@@ -312,6 +327,7 @@ export class LocalBackupMx {
       deadLetterQueueUrl: this.settings.deadLetterQueueUrl,
       routes: resources.routes.map((r) => ({ name: r.name, queueUrl: r.queue.url, topicArn: r.topicArn })),
       smtpPort: this.smtpPort,
+      ...(this.trigger ? { triggerPort: this.trigger.port } : {}),
       settings: this.settings,
       ...(dataDir ? { dataDir } : {}),
     };

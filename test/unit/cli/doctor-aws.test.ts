@@ -83,9 +83,12 @@ describe('doctor AWS checks', () => {
         { priority: 20, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' },
       ];
       const probe = new ScriptedProbe().down('mail.example.com', 'connect: ETIMEDOUT');
-      const results = await runChecks(target, { lookup, probe });
+      // No policy: the TXT lookup answers ENODATA (never the real DNS in a unit test).
+      const mtaSts = { resolveTxt: async () => Promise.reject(Object.assign(new Error('no TXT'), { code: 'ENODATA' })), resolve4: async () => [] };
+      const results = await runChecks(target, { lookup, probe, mtaSts });
       expect(results.map((r) => [r.check, r.status])).toEqual([
         ['MX example.com', 'ok'],
+        ['MTA-STS example.com', 'ok'],
         ['primary main', 'fail'],
         ['dead-letter queue', 'warn'],
         ['SES receiving region', 'ok'],
@@ -93,15 +96,15 @@ describe('doctor AWS checks', () => {
         ['SES receipt rule set', 'ok'],
         ['alarm subscription', 'fail'],
       ]);
-      expect(results[1]!.fix).toContain('this check runs from your machine, not from Lambda');
-      expect(results[2]).toMatchObject({
+      expect(results[2]!.fix).toContain('this check runs from your machine, not from Lambda');
+      expect(results[3]).toMatchObject({
         detail: '~3 messages for 1 dead-letter record: 2 messages on the dead-letter queue have no record',
         fix: expect.stringContaining('aws sqs receive-message --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq'),
       });
-      expect(results[6]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      expect(results[7]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
-      expect(await doctorCommand(target, { lookup, probe }, io)).toBe(1);
-      expect(io.text).toContain('4 ok, 1 warnings, 2 failed, 0 skipped');
+      expect(await doctorCommand(target, { lookup, probe, mtaSts }, io)).toBe(1);
+      expect(io.text).toContain('5 ok, 1 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }

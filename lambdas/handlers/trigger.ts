@@ -1,0 +1,31 @@
+// Trigger Lambda, behind a function URL: the primary's "I'm back" call
+// (POST /<route>, HMAC-signed; see core/trigger-signature.ts). Checks the
+// primary itself, then starts the route's drain by an async invoke.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
+import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
+import { answer, isAnswer, triggerRequest, type HttpAnswer } from '../adapters/http/trigger-http.js';
+import { Engine } from '../app/engine.js';
+import { triggerUseCase } from '../app/trigger-app.js';
+import { ENV, loadSettings, SettingsError } from '../config/settings.js';
+import type { TriggerDrain } from '../core/trigger-drain.js';
+
+let useCase: TriggerDrain | undefined;
+
+export function makeTriggerHandler(getUseCase: () => TriggerDrain) {
+  return async (event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'headers' | 'requestContext'>): Promise<HttpAnswer> => {
+    const request = triggerRequest(event.requestContext.http.method, event.rawPath, event.headers);
+    if (isAnswer(request)) return request;
+    return answer(await getUseCase().handle(request));
+  };
+}
+
+export const handler = makeTriggerHandler(() => {
+  if (useCase) return useCase;
+  const engine = new Engine(loadSettings());
+  const { settings, clients } = engine;
+  if (!settings.triggerSecretId) throw new SettingsError(`${ENV.triggerSecretId}: required by the trigger function`);
+  if (!settings.drainFunctionName) throw new SettingsError(`${ENV.drainFunctionName}: required by the trigger function`);
+  useCase = triggerUseCase(engine, new SecretsTriggerKey(clients.secrets, settings.triggerSecretId), new LambdaDrainStarter(clients.lambda, settings.drainFunctionName));
+  return useCase;
+});
