@@ -11,7 +11,9 @@ import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
 import { S3MessageStore } from '../adapters/aws/s3-message-store.js';
-import { SecretsSmtpAuth } from '../adapters/aws/secrets-smtp-auth.js';
+import { SecretsSmtpAuth, type SmtpAuthSource } from '../adapters/aws/secrets-smtp-auth.js';
+import { SecretsArcKeySource, type ArcKeySource } from '../adapters/arc/arc-key.js';
+import { MailauthArcSealer } from '../adapters/arc/mailauth-arc-sealer.js';
 import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
 import { parseSesNotification } from '../adapters/ses/ses-notification.js';
@@ -46,6 +48,10 @@ export interface EngineOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 4; Postfix allows 20 per destination). */
   maxConnections?: number;
+  /** SMTP AUTH credentials by secret name; Secrets Manager by default (the local runner reads a file). */
+  auth?: SmtpAuthSource;
+  /** ARC private keys by secret name; Secrets Manager by default. */
+  arcKeys?: ArcKeySource;
 }
 
 export interface DrainEvent {
@@ -86,8 +92,9 @@ export class Engine {
           clientName: settings.hostname,
           socketTimeoutMs: settings.smtpTimeoutMs,
           maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-          auth: new SecretsSmtpAuth(clients.secrets),
+          auth: overrides.auth ?? new SecretsSmtpAuth(clients.secrets),
         }),
+      sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
       metrics: overrides.metrics ?? new PowertoolsMetrics(),

@@ -51,6 +51,7 @@ const routeSchema = z.object({
   }),
   queueUrl: z.string().min(1),
   bouncePolicy: z.enum(['dsn', 'dead-letter']),
+  arc: z.object({ domain: z.string().min(1), selector: z.string().min(1), keySecretName: z.string().min(1) }).optional(),
 });
 
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

@@ -10,6 +10,7 @@ import type {
   MessageIndex,
   MessageStore,
   Metrics,
+  MessageSealer,
   RouteState,
   SmtpTransportFactory,
 } from './ports.js';
@@ -32,6 +33,8 @@ export interface EngineDeps {
   metrics: Metrics;
   clock: Clock;
   parse: NotificationParser;
+  /** ARC sealing for routes with `arc`; absent: such routes deliver unsealed (with a warning). */
+  sealer?: MessageSealer;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {

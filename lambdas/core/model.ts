@@ -22,6 +22,15 @@ export interface Route {
   primary: PrimaryServer;
   queueUrl: string;
   bouncePolicy: BouncePolicy;
+  /** ARC-seal each message before delivery (RFC 8617); absent: no seal. */
+  arc?: ArcSealing;
+}
+
+/** Who seals: d= and s= of the ARC set, and the secret holding the private key. */
+export interface ArcSealing {
+  domain: string;
+  selector: string;
+  keySecretName: string;
 }
 
 /** SES verdict values, as SES writes them. */

@@ -204,6 +204,27 @@ export interface PrimaryProbe {
   check(primary: PrimaryServer): Promise<ProbeResult>;
 }
 
+/** What one ARC seal needs besides the message. */
+export interface SealRequest {
+  domain: string;
+  selector: string;
+  keySecretName: string;
+  /** The ARC-Authentication-Results value after "i=N; " (authserv-id; results). */
+  authResults: string;
+}
+
+/** ARC sealing (RFC 8617) of a message about to be delivered. */
+export interface MessageSealer {
+  /**
+   * Reads `content` (the message exactly as it will follow the seal) to the end
+   * and returns the header fields to put above it (ARC-Seal, ARC-Message-Signature,
+   * ARC-Authentication-Results, each ending in CRLF), or '' when the message must
+   * not be sealed (it carries an ARC chain that does not validate). Rejects when
+   * it cannot seal (key missing or unusable).
+   */
+  seal(content: Readable, request: SealRequest): Promise<string>;
+}
+
 /** Sends a DSN through SES (SendRawEmail). */
 export interface BounceMailer {
   send(raw: string, envelope: Envelope): Promise<void>;
