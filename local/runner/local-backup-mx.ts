@@ -27,6 +27,7 @@ import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-con
 import { RunnerEventBus } from './runner-events.js';
 import { RuntimeLock } from './runtime-lock.js';
 import { restoreFromSpool } from './spool-restore.js';
+import { localSecretOverrides } from './local-secrets.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -100,6 +101,7 @@ export class LocalBackupMx {
       bounces: this.bounces,
       probe,
       sleep: probeLoop.sleep,
+      ...localSecretOverrides(env),
     });
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => this.events.emit('drain', summary));
   }

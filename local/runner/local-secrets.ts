@@ -4,6 +4,7 @@
 // a PEM string (or {"privateKey": PEM}) for an ARC key. Read on every use,
 // so an edited file is seen by the next drain.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { SmtpAuthSource, SmtpCredentials } from '../../lambdas/adapters/aws/secrets-smtp-auth.js';
 import type { ArcKeySource } from '../../lambdas/adapters/arc/arc-key.js';
 import { parseArcKey } from '../../lambdas/adapters/arc/arc-key.js';
@@ -44,4 +45,12 @@ export class LocalSecretsFile implements SmtpAuthSource, ArcKeySource {
     const value = await this.value(secretName);
     return parseArcKey(secretName, typeof value === 'string' ? value : JSON.stringify(value));
   }
+}
+
+/** The engine overrides for BACKUPMX_LOCAL_SECRETS (none when it is not set: such routes then fail to log in, loudly). */
+export function localSecretOverrides(env: NodeJS.ProcessEnv, cwd = process.cwd()): { auth?: LocalSecretsFile; arcKeys?: LocalSecretsFile } {
+  const file = env[LOCAL_SECRETS_ENV];
+  if (!file) return {};
+  const secrets = new LocalSecretsFile(resolve(cwd, file));
+  return { auth: secrets, arcKeys: secrets };
 }
