@@ -1,5 +1,6 @@
 // --local: the backup MX of `npm start`, found through the runtime file it
 // writes in its data directory (BACKUPMX_DATA_DIR or ./.backup-mx).
+import { localSecretOverrides } from '../local/runner/local-secrets.js';
 import path from 'node:path';
 import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
 import { Engine } from '../lambdas/app/engine.js';
@@ -62,7 +63,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const bounces = new LocalBounceMailer(bounceDir, (file, envelope) =>
     err(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
   );
-  const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics(), bounces });
+  // AUTH and ARC secrets come from the runner's BACKUPMX_LOCAL_SECRETS file, if the operator sets it here too.
+  const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics(), bounces, ...localSecretOverrides(process.env) });
   const owner = `backup-mx-cli-${process.pid}`;
   return {
     kind: 'local',

@@ -204,6 +204,23 @@ export interface PrimaryProbe {
   check(primary: PrimaryServer): Promise<ProbeResult>;
 }
 
+/** An open callout session: MAIL FROM:<> done, RCPT TO per address, never DATA. */
+export interface CalloutSession {
+  /** The primary's reply to RCPT TO:<address>; rejects when the session failed. */
+  check(address: string): Promise<SmtpReply>;
+  /** QUIT (no DATA was ever sent) and close. */
+  close(): Promise<void>;
+}
+
+/** RCPT TO callouts to a primary, for `recipients verify`. */
+export interface RecipientCallout {
+  /**
+   * Connects as the drain would (TLS mode, AUTH) and sends MAIL FROM:<>.
+   * Rejects with the failing step ("AUTH: 535 5.7.8 ...") when it cannot.
+   */
+  open(primary: PrimaryServer): Promise<CalloutSession>;
+}
+
 /** What one ARC seal needs besides the message. */
 export interface SealRequest {
   domain: string;
