@@ -101,8 +101,22 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(mailbox.messagesFor('dave@example.com')).toHaveLength(0);
   }, 60_000);
 
+  it('recipients verify finds the users Postfix does not know, by RCPT TO over the same AUTH listener, without DATA', async () => {
+    const queuedBefore = postfix.log().match(/: queued as /g)?.length ?? 0;
+    const report = await started.mx.engine.verifyRecipients('corp', ['bob@example.com', 'dave@example.com', 'carol@example.com', 'erin@example.com'], { ratePerSecond: 20 });
+    expect(report).toMatchObject({ checked: 4, accepted: 2, sessions: 1 });
+    expect(report.problems.map((p) => [p.address, p.verdict])).toEqual([
+      ['dave@example.com', 'unknown'],
+      ['erin@example.com', 'unknown'],
+    ]);
+    expect(report.problems[0]!.reply).toMatch(/^550 5\.1\.1 <dave@example\.com>: Recipient address rejected/);
+    expect(postfix.log()).toMatch(/sasl_method=PLAIN, sasl_username=backup-mx@mx\.example\.com/);
+    expect(postfix.log().match(/: queued as /g)?.length ?? 0).toBe(queuedBefore); // nothing was sent
+  }, 60_000);
+
   it('a wrong password is reported as such in the delivery log and by status, and the mail stays queued', async () => {
     await writeSecret('not the password');
+    await expect(started.mx.engine.verifyRecipients('corp', ['bob@example.com'])).rejects.toThrow(/refused the callout session \(AUTH: 535 5\.7\.8 Error: authentication failed/);
     const id = queueId(await sendMail(started.mx.smtpPort, 'alice@sender.test', ['carol@example.com'], clientMessage(4, 'carol@example.com')));
     const before = mailbox.messagesFor('carol@example.com').length;
     await probeAndDrain();
