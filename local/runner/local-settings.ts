@@ -54,6 +54,7 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
       primary: route.primary,
       queueUrl: queueUrl(route.name),
       bouncePolicy: route.bouncePolicy,
+      ...(route.arc ? { arc: route.arc } : {}),
     })),
     tableName: resources.tableName,
     bucketName: resources.bucketName,

@@ -5,7 +5,9 @@
 // server (a scripted SMTP server) so the test sees the envelope and bytes.
 // The probe interval is 60 s: the test runs each probe round itself, so
 // nothing overwrites what a failed drain recorded before it is looked at.
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { authenticate } from 'mailauth';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeStatuses } from '../../cli/commands/status.js';
@@ -20,6 +22,15 @@ if (unavailable && process.env.BACKUPMX_REQUIRE_POSTFIX === '1') throw new Error
 
 const PASSWORD = 'correct horse battery staple';
 const SECRET = 'backup-mx/postfix';
+// The route also ARC-seals (README "Being trusted by the primary"): its key, and its DNS record for the verifier.
+const ARC = { domain: 'backup.example', selector: 'arc2026', keySecretName: 'backup-mx/arc' };
+const arcKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ARC_PEM = arcKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const ARC_DNS = `v=DKIM1; k=rsa; p=${arcKey.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+const resolver = async (name: string, type: string) => {
+  if (type === 'TXT' && name === `${ARC.selector}._domainkey.${ARC.domain}`) return [[ARC_DNS]];
+  throw Object.assign(new Error(`no ${type} for ${name}`), { code: 'ENOTFOUND' });
+};
 
 describe.skipIf(unavailable !== undefined)('the primary-setup guide against a real Postfix', () => {
   const cleanup = cleanups();
@@ -28,7 +39,8 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
   let secretsFile: string;
   let started: StartedMx;
 
-  const writeSecret = (password: string, username = postfix.username) => writeFile(secretsFile, JSON.stringify({ [SECRET]: { username, password } }));
+  const writeSecret = (password: string, username = postfix.username) =>
+    writeFile(secretsFile, JSON.stringify({ [SECRET]: { username, password }, [ARC.keySecretName]: ARC_PEM }));
   /** One probe round (it starts the drain when mail waits), then wait for the drains it started. */
   const probeAndDrain = async () => {
     await started.mx.engine.probe(started.mx.drains);
@@ -57,7 +69,7 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
           hostname: 'backup-mx.e2e.test',
           routes: [
             // As the guide's step 3 says: the listener's port, TLS required, the AUTH secret.
-            { name: 'corp', domains: ['example.com'], primary: { host: '127.0.0.1', port: postfix.port, tls: 'required', authSecretName: SECRET } },
+            { name: 'corp', domains: ['example.com'], primary: { host: '127.0.0.1', port: postfix.port, tls: 'required', authSecretName: SECRET }, arc: ARC },
           ],
         },
       }),
@@ -90,6 +102,10 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(received[0]).toMatch(/by mx\.example\.com \(Postfix\) with ESMTPSA id/);
     expect(received[1]).toMatch(/by backup-mx\.e2e\.test/);
     expect(postfix.log()).toMatch(/sasl_method=PLAIN, sasl_username=backup-mx@mx\.example\.com/);
+    // The ARC set backup-mx put on survives Postfix and verifies at the mailbox.
+    expect(head).toMatch(/\r\nARC-Seal: i=1; a=rsa-sha256; [^]*\r\nReceived: from inbound-smtp\.us-east-1\.amazonaws\.com\r\n\tby backup-mx\.e2e\.test/);
+    const verified = await authenticate(first!.raw, { resolver, ip: '127.0.0.1', helo: 'backup-mx.e2e.test', sender: 'alice@sender.test', mta: 'mailbox.example', disableBimi: true } as never);
+    expect((verified.arc as { status: { result: string } }).status.result).toBe('pass');
   }, 60_000);
 
   it("keeps Postfix's recipient check: an unknown user is refused with 550 5.1.1 and bounced, never passed on", async () => {
