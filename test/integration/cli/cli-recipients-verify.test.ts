@@ -45,6 +45,28 @@ describe('backup-mx recipients verify', () => {
     expect(report).toMatchObject({ route: 'main', checked: 2, accepted: 2, problems: [], sessions: 1 });
   });
 
+  it("without addresses or --file takes the route's recipients and recipientsFile from the configuration", async () => {
+    await writeFile(join(dir, 'more.txt'), 'carol@example.com\n');
+    const contextFile = join(dir, 'context.json');
+    const routes = [
+      { name: 'main', domains: ['example.com'], recipients: ['bob@example.com', 'gone@example.com'], recipientsFile: 'more.txt', primary: { host: '127.0.0.1', port: 2525 } },
+    ];
+    await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', routes } }));
+    fx.primary.script = { rcpt: { 'gone@example.com': { code: 550, enhanced: '5.1.1', text: 'User unknown' } } };
+    const before = process.env.BACKUPMX_CONTEXT_FILE;
+    process.env.BACKUPMX_CONTEXT_FILE = contextFile;
+    try {
+      const { code, io } = await fx.cli('recipients', 'verify', '--route', 'main', '--rate', '50', '--json');
+      expect(code).toBe(1);
+      const report = io.json<VerifyReport>();
+      expect(report).toMatchObject({ checked: 3, accepted: 2 });
+      expect(report.problems.map((p) => p.address)).toEqual(['gone@example.com']);
+    } finally {
+      if (before === undefined) delete process.env.BACKUPMX_CONTEXT_FILE;
+      else process.env.BACKUPMX_CONTEXT_FILE = before;
+    }
+  });
+
   it('refuses to ask a primary that is down, and needs --route with several routes', async () => {
     const several = await fx.cli('recipients', 'verify', 'bob@example.com');
     expect(several.code).toBe(2);
