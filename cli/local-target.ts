@@ -1,6 +1,5 @@
 // --local: the backup MX of `npm start`, found through the runtime file it
 // writes in its data directory (BACKUPMX_DATA_DIR or ./.backup-mx).
-import { localSecretOverrides } from '../local/runner/local-secrets.js';
 import path from 'node:path';
 import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
 import { Engine } from '../lambdas/app/engine.js';
@@ -12,6 +11,7 @@ import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
 import type { Target, TargetOptions } from './target.js';
+import { localSecretOverrides } from '../local/runner/local-secrets.js';
 
 /**
  * Seconds a flush may run before it stops taking new messages. Short: the
