@@ -7,7 +7,7 @@
 // The Elastic IP is either an existing allocation (elasticIpAllocationId) or
 // one made here and kept when the stack is deleted: losing it would lose the
 // port-25 allowance and every allow-list entry that names it.
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Aspects, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { EgressMode } from '../config/egress.js';
@@ -27,6 +27,18 @@ export const NAT_INSTANCE_TYPE = 't4g.nano';
  * CloudFormation resolves it at deploy time, so synth needs no AWS lookup.
  */
 export const NAT_INSTANCE_IMAGE_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64';
+
+/**
+ * CDK's NAT set-up commands, with the package install retried: the Elastic IP
+ * is associated while the instance boots, which can cut a download short, and
+ * user data runs only once.
+ */
+export function natUserData(): ec2.UserData {
+  const userData = ec2.UserData.forLinux();
+  const [install, ...rest] = ec2.NatInstanceProviderV2.DEFAULT_USER_DATA_COMMANDS;
+  userData.addCommands(`for attempt in $(seq 1 30); do ${install} && break; sleep 10; done`, ...rest);
+  return userData;
+}
 
 export class EgressVpc extends Construct {
   readonly vpc: ec2.Vpc;
@@ -58,6 +70,7 @@ export class EgressVpc extends Construct {
             associatePublicIpAddress: true,
             // Only the VPC's own hosts may send through it (added below), not the internet.
             defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
+            userData: natUserData(),
           })
         : undefined;
 
@@ -80,6 +93,8 @@ export class EgressVpc extends Construct {
       natInstances.connections.allowFrom(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.allTraffic(), 'backup-mx Lambdas in the private subnets');
       const instance = natInstances.gatewayInstances[0]!;
       this.natInstance = instance;
+      // IMDSv2 only: a forwarded request can never read the instance's metadata credentials.
+      Aspects.of(instance).add(new ec2.InstanceRequireImdsv2Aspect());
       new ec2.CfnEIPAssociation(this, 'ElasticIpAssociation', { allocationId: this.allocationId, instanceId: instance.instanceId });
       this.acceptNatInstanceFindings(instance, natInstances);
     }

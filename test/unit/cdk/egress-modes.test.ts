@@ -72,6 +72,21 @@ describe('egress "vpc-nat-instance"', () => {
     }
   });
 
+  it('the instance answers metadata requests only with IMDSv2 tokens', () => {
+    const [instance] = Object.values(resources(template, 'AWS::EC2::Instance'));
+    const templateId = (instance!.Properties!.LaunchTemplate as { LaunchTemplateName: unknown } | undefined) ? Object.keys(resources(template, 'AWS::EC2::LaunchTemplate'))[0] : undefined;
+    expect(templateId).toBeDefined();
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
+  });
+
+  it('sets up NAT with CDK\'s commands, the package install retried (the Elastic IP arrives during boot)', () => {
+    const [instance] = Object.values(resources(template, 'AWS::EC2::Instance'));
+    const script = String(instance!.Properties!.UserData['Fn::Base64']);
+    expect(script).toMatch(/for attempt in \$\(seq 1 30\); do yum install iptables-services -y && break; sleep 10; done/);
+    expect(script).toContain('-j MASQUERADE');
+    expect(script).toContain('net.ipv4.ip_forward=1');
+  });
+
   it('port 25 gives no warning with a NAT instance', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('port 25'))).toEqual([]);
   });
