@@ -8,6 +8,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { authenticate } from 'mailauth';
+import nodemailer from 'nodemailer';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeStatuses } from '../../cli/commands/status.js';
@@ -115,6 +116,23 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     const line = started.lines.find((l) => l.includes(`bounced ${id} <dave@example.com>`))!;
     expect(line).toMatch(/550 5\.1\.1 <dave@example\.com>: Recipient address rejected/);
     expect(mailbox.messagesFor('dave@example.com')).toHaveLength(0);
+  }, 60_000);
+
+  it('the listener is no open door: without AUTH nothing passes, and with AUTH nothing is relayed elsewhere', async () => {
+    const attempt = async (auth: { user: string; pass: string } | undefined, to: string) => {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, ...(auth ? { auth } : {}) });
+      try {
+        await transport.sendMail({ envelope: { from: 'x@sender.test', to: [to] }, raw: 'Subject: probe\r\n\r\nhi\r\n' });
+        return 'accepted';
+      } catch (error) {
+        return (error as { response?: string }).response ?? (error as Error).message;
+      } finally {
+        transport.close();
+      }
+    };
+    expect(await attempt(undefined, 'bob@example.com')).toMatch(/^554 5\.7\.1 .*Client host rejected: Access denied/);
+    expect(await attempt({ user: postfix.username, pass: PASSWORD }, 'someone@elsewhere.example')).toMatch(/^554 5\.7\.1 <someone@elsewhere\.example>: Relay access denied/);
+    expect(await attempt({ user: postfix.username, pass: 'wrong' }, 'bob@example.com')).toMatch(/535 5\.7\.8 Error: authentication failed/);
   }, 60_000);
 
   it('recipients verify finds the users Postfix does not know, by RCPT TO over the same AUTH listener, without DATA', async () => {
