@@ -16,6 +16,7 @@ import { postfixThroughput, type PostfixFigure } from './postfix-throughput.js';
 import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
 import { relayMemory, type MemoryFigure } from './relay-memory.js';
 import { signalledRecovery, type SignalledRecoveryFigure } from './signalled-recovery.js';
+import { arcSealMemory, type ArcSealFigure } from './arc-seal-memory.js';
 import { summarize } from './summary.js';
 
 export interface BenchFigures {
@@ -25,6 +26,8 @@ export interface BenchFigures {
   /** Diagnostic only: the same drain with the index's markDone made a no-op, to show its share. */
   throughputWithoutIndexUpdate?: ThroughputFigure;
   memory: MemoryFigure;
+  /** ARC sealing of one 40 MB message, streamed (run `node --expose-gc --import tsx bench/arc-seal-memory.ts` for post-GC figures). */
+  arcSeal: ArcSealFigure;
   recovery: RecoveryFigure[];
   /** Primary up → first delivery with the "I'm back" signal (probe every 60 s). */
   signalledRecovery: SignalledRecoveryFigure;
@@ -53,6 +56,8 @@ try {
   const withoutIndex = await drainThroughput(env, { messages, withoutIndexUpdate: true });
   log('memory, one 40 MB message');
   const memory = await relayMemory(env);
+  log('memory, ARC seal of one 40 MB message');
+  const arcSeal = await arcSealMemory();
   const recovery: RecoveryFigure[] = [];
   for (const [interval, repeats] of [[1, 5], [10, 5], [60, Number(process.env.BENCH_RECOVERY_REPEATS ?? 3)]] as const) {
     if (interval === 60 && process.env.BENCH_SKIP_RECOVERY_DEFAULT) continue;
@@ -70,6 +75,7 @@ try {
     throughputVariants: variants,
     throughputWithoutIndexUpdate: withoutIndex,
     memory,
+    arcSeal,
     recovery,
     signalledRecovery: signalled,
     postfix,

@@ -15,6 +15,7 @@ import { narratedLog, narratedRouteState } from './local-activity.js';
 import { PROJECT_ROOT } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
 import type { Target, TargetOptions } from './target.js';
+import { localSecretOverrides } from '../local/runner/local-secrets.js';
 
 /**
  * Seconds a flush may run before it stops taking new messages. Short: the
@@ -68,7 +69,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const bounces = new LocalBounceMailer(bounceDir, (file, envelope) =>
     err(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
   );
-  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces });
+  // AUTH and ARC secrets come from the runner's BACKUPMX_LOCAL_SECRETS file, if the operator sets it here too.
+  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces, ...localSecretOverrides(process.env) });
   // The runner's console shows what this command changes (holds, a primary marked down).
   if (runtimeDir) engine.deps.routeState = narratedRouteState(engine.deps.routeState, runtimeDir);
   const owner = `backup-mx-cli-${process.pid}`;

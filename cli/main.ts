@@ -6,6 +6,7 @@ import { DEFAULT_STACK_NAME } from './aws-target.js';
 import { terminalIo, type CliIo } from './cli-io.js';
 import { deleteCommand } from './commands/delete.js';
 import { doctorCommand } from './commands/doctor.js';
+import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
@@ -162,6 +163,17 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .action(run((t, opts) => doctorCommand(t, opts, io)));
 
   registerFeatureCommands(program, run, io);
+  program
+    .command('recipients')
+    .description('check a recipient list against the primary')
+    .command('verify')
+    .argument('[address...]', 'addresses to check (default: --file, else the route\'s recipients in the configuration)')
+    .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')
+    .option('--route <name>', 'the route whose primary to ask (needed with several routes)')
+    .option('--file <path>', 'a file of addresses, one a line (as for recipientsFile)')
+    .option('--rate <n>', 'callouts per second at most (default 5)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, addresses, opts) => recipientsVerifyCommand(t, addresses, opts, io, env)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

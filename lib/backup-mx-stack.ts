@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { BackupMxConfig } from './config/backup-mx-config.js';
+import { egressReachesPort25 } from './config/egress.js';
 import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
 import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
@@ -64,7 +65,13 @@ export class BackupMxStack extends Stack {
       channels: queues.channels,
       permissions: [mail.policy, topicKey],
     });
-    const egress = config.egress === 'vpc-nat' ? new EgressVpc(this, 'Egress') : undefined;
+    const egress =
+      config.egress === 'none'
+        ? undefined
+        : new EgressVpc(this, 'Egress', {
+            mode: config.egress,
+            ...(config.elasticIpAllocationId !== undefined ? { elasticIpAllocationId: config.elasticIpAllocationId } : {}),
+          });
     const functions = new MailFunctions(this, 'Functions', {
       config,
       bucket: mail.bucket,
@@ -86,11 +93,11 @@ export class BackupMxStack extends Stack {
     });
 
     for (const [i, route] of config.routes.entries()) {
-      if (route.primary.port === 25 && config.egress !== 'vpc-nat') {
+      if (route.primary.port === 25 && !egressReachesPort25(config)) {
         Annotations.of(this).addWarningV2(
           'backup-mx:port-25-without-egress',
           `routes[${i}] ("${route.name}") delivers to ${route.primary.host} on port 25, but Lambda cannot open port 25 ` +
-            'outside a VPC. Use another port your primary listens on (587 or a custom one), or set "egress": "vpc-nat" ' +
+            'outside a VPC. Use another port your primary listens on (587 or a custom one), or set "egress": "vpc-nat-instance" (or "vpc-nat") ' +
             'and ask AWS to lift the port-25 limit for the account.',
         );
       }
@@ -126,9 +133,15 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
     if (egress) {
-      new CfnOutput(this, 'EgressIp', {
-        description: 'Fixed source IP of SMTP deliveries: use it in the AWS port-25 request and the primary allow-list',
-        value: egress.elasticIp.ref,
+      if (egress.elasticIp) {
+        new CfnOutput(this, 'EgressIp', {
+          description: 'Fixed source IP of SMTP deliveries: use it in the AWS port-25 request and the primary allow-list (kept when the stack is deleted)',
+          value: egress.elasticIp.ref,
+        });
+      }
+      new CfnOutput(this, 'EgressIpAllocationId', {
+        description: 'Allocation of the egress Elastic IP: put it in egress.elasticIpAllocationId to keep the same IP in a new stack',
+        value: egress.allocationId,
       });
     }
   }

@@ -12,19 +12,23 @@ import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
 import { S3MessageStore } from '../adapters/aws/s3-message-store.js';
-import { SecretsSmtpAuth } from '../adapters/aws/secrets-smtp-auth.js';
+import { SecretsSmtpAuth, type SmtpAuthSource } from '../adapters/aws/secrets-smtp-auth.js';
+import { SecretsArcKeySource, type ArcKeySource } from '../adapters/arc/arc-key.js';
+import { MailauthArcSealer } from '../adapters/arc/mailauth-arc-sealer.js';
 import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
 import { parseSesNotification } from '../adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
+import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
+import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/verify-recipients.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
-import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
+import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
 
@@ -50,6 +54,12 @@ export interface EngineOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 4; Postfix allows 20 per destination). */
   maxConnections?: number;
+  /** SMTP AUTH credentials by secret name; Secrets Manager by default (the local runner reads a file). */
+  auth?: SmtpAuthSource;
+  /** ARC private keys by secret name; Secrets Manager by default. */
+  arcKeys?: ArcKeySource;
+  /** RCPT TO callouts for `recipients verify` (SMTP by default). */
+  callout?: RecipientCallout;
 }
 
 export interface DrainEvent {
@@ -70,6 +80,7 @@ export class Engine {
   readonly clients: AwsClients;
   /** Envelopes of accepted messages, for replay and export (feature-ports.ts). */
   readonly archive: EnvelopeArchive;
+  private readonly auth: SmtpAuthSource;
   private readonly queueByRoute = new Map<string, MailQueue>();
 
   constructor(
@@ -78,6 +89,7 @@ export class Engine {
   ) {
     const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
     this.clients = clients;
+    this.auth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
     const { doc, sqs } = clients;
     this.deps = {
       queues: (route) => this.queue(route),
@@ -92,8 +104,9 @@ export class Engine {
           clientName: settings.hostname,
           socketTimeoutMs: settings.smtpTimeoutMs,
           maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-          auth: new SecretsSmtpAuth(clients.secrets),
+          auth: this.auth,
         }),
+      sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
       metrics: overrides.metrics ?? new PowertoolsMetrics(),
@@ -164,6 +177,18 @@ export class Engine {
     } finally {
       await deps.metrics.flush();
     }
+  }
+
+  /** `recipients verify`: RCPT TO callouts to the route's primary (never DATA), only while it is up. */
+  async verifyRecipients(routeName: string, addresses: string[], options: VerifyOptions = {}): Promise<VerifyReport> {
+    const { settings, overrides } = this;
+    const stepTimeoutMs = settings.probeTimeoutMs;
+    const useCase = new VerifyRecipients({
+      probe: overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs }),
+      callout: overrides.callout ?? new SmtpCallout({ clientName: settings.hostname, stepTimeoutMs, auth: this.auth }),
+      sleep: overrides.sleep ?? defaultSleep,
+    });
+    return useCase.run(this.route(routeName), addresses, options);
   }
 
   /** Indexes one notification for mailq/status; the route is found from its recipients. */

@@ -56,6 +56,7 @@ const routeSchema = z.object({
   queueUrl: z.string().min(1),
   bouncePolicy: z.enum(['dsn', 'dead-letter']),
   delayWarningSeconds: z.number().int().min(0).max(30 * 86_400).optional(),
+  arc: z.object({ domain: z.string().min(1), selector: z.string().min(1), keySecretName: z.string().min(1) }).optional(),
 });
 
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

@@ -2,6 +2,7 @@
 // the drain. Checks run cheapest-first; the object is streamed from the store
 // to the SMTP transport with one Received header in front; each recipient's
 // outcome is written as soon as the transaction returns.
+import { deliveryPrefix } from './arc-prefix.js';
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
 import { QUARANTINE_DETAIL, REENQUEUE_AT_RECEIVE_COUNT, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
@@ -130,11 +131,13 @@ export class MessageDelivery {
       at: clock.now(),
       newline: head.newline,
     });
+    // Our Received header, with the route's ARC seal above it when it has one.
+    const prefix = await deliveryPrefix(this.deps, route, message, trace, head.newline);
     let result: TransactionResult;
     try {
       const transport = await ctx.transport();
-      const size = opened.size + Buffer.byteLength(trace, 'utf8');
-      result = await transport.send({ from: message.sender, to: pending, size }, prependToStream(trace, head.body));
+      const size = opened.size + Buffer.byteLength(prefix, 'utf8');
+      result = await transport.send({ from: message.sender, to: pending, size }, prependToStream(prefix, head.body));
     } catch (error) {
       head.body.destroy();
       const failure: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };

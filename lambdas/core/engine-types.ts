@@ -10,6 +10,7 @@ import type {
   MessageIndex,
   MessageStore,
   Metrics,
+  MessageSealer,
   RouteState,
   SmtpTransportFactory,
 } from './ports.js';
@@ -35,6 +36,8 @@ export interface EngineDeps {
   parse: NotificationParser;
   /** Delay warnings sent (optional: without it none are sent). */
   delayNotices?: DelayNotices;
+  /** ARC sealing for routes with `arc`; absent: such routes deliver unsealed (with a warning). */
+  sealer?: MessageSealer;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {

@@ -24,6 +24,15 @@ export interface Route {
   bouncePolicy: BouncePolicy;
   /** Seconds after arrival when a still-waiting message's sender gets one delay warning; 0 or absent = never. */
   delayWarningSeconds?: number;
+  /** ARC-seal each message before delivery (RFC 8617); absent: no seal. */
+  arc?: ArcSealing;
+}
+
+/** Who seals: d= and s= of the ARC set, and the secret holding the private key. */
+export interface ArcSealing {
+  domain: string;
+  selector: string;
+  keySecretName: string;
 }
 
 /** SES verdict values, as SES writes them. */

@@ -204,6 +204,44 @@ export interface PrimaryProbe {
   check(primary: PrimaryServer): Promise<ProbeResult>;
 }
 
+/** An open callout session: MAIL FROM:<> done, RCPT TO per address, never DATA. */
+export interface CalloutSession {
+  /** The primary's reply to RCPT TO:<address>; rejects when the session failed. */
+  check(address: string): Promise<SmtpReply>;
+  /** QUIT (no DATA was ever sent) and close. */
+  close(): Promise<void>;
+}
+
+/** RCPT TO callouts to a primary, for `recipients verify`. */
+export interface RecipientCallout {
+  /**
+   * Connects as the drain would (TLS mode, AUTH) and sends MAIL FROM:<>.
+   * Rejects with the failing step ("AUTH: 535 5.7.8 ...") when it cannot.
+   */
+  open(primary: PrimaryServer): Promise<CalloutSession>;
+}
+
+/** What one ARC seal needs besides the message. */
+export interface SealRequest {
+  domain: string;
+  selector: string;
+  keySecretName: string;
+  /** The ARC-Authentication-Results value after "i=N; " (authserv-id; results). */
+  authResults: string;
+}
+
+/** ARC sealing (RFC 8617) of a message about to be delivered. */
+export interface MessageSealer {
+  /**
+   * Reads `content` (the message exactly as it will follow the seal) to the end
+   * and returns the header fields to put above it (ARC-Seal, ARC-Message-Signature,
+   * ARC-Authentication-Results, each ending in CRLF), or '' when the message must
+   * not be sealed (it carries an ARC chain that does not validate). Rejects when
+   * it cannot seal (key missing or unusable).
+   */
+  seal(content: Readable, request: SealRequest): Promise<string>;
+}
+
 /** Sends a DSN through SES (SendRawEmail). */
 export interface BounceMailer {
   send(raw: string, envelope: Envelope): Promise<void>;

@@ -3,6 +3,7 @@
 // is waiting; a sweep (at most every sweepIntervalSeconds) when it is down or
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation.
+import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { Clock, DeliveryLog, DrainStarter, MailQueue, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 
@@ -102,7 +103,7 @@ export class ProbePrimaries {
       lastCheckAt: now,
       latencyMs: result.latencyMs,
       consecutiveFailures: result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-      ...(result.ok ? {} : { lastError: result.error ?? 'probe failed' }),
+      ...(result.ok ? {} : { lastError: explainProbeError(route.primary, result.error ?? 'probe failed') }),
     };
     await routeState.saveHealth(health);
     metrics.count('PrimaryUp', result.ok ? 1 : 0, route.name);

@@ -66,10 +66,12 @@ export class MailFunctions extends Construct {
     const { config, channels } = props;
     const vpc = props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup };
     const routes = channels.map(({ route, queue }) => ({
-      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config) },
+      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config), ...(route.arc ? { arc: route.arc } : {}) },
       queue,
     }));
     const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
+    // The drain alone seals: only it reads the ARC keys.
+    const arcKeyNames = channels.flatMap(({ route }) => (route.arc ? [route.arc.keySecretName] : []));
     const tuning = settingsToEnv({
       hostname: config.hostname,
       minBackoffSeconds: config.retry.minBackoffSeconds,
@@ -92,7 +94,7 @@ export class MailFunctions extends Construct {
       .bindTable(props.table)
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read-delete')
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
-      .bindSecrets(secretNames)
+      .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
       .grantSendRawEmail();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.
     this.drain.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });

@@ -37,6 +37,7 @@ import { restoreFromSpool } from './spool-restore.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
+import { localSecretOverrides } from './local-secrets.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -134,6 +135,7 @@ export class LocalBackupMx {
       bounces: this.bounces,
       probe,
       sleep: probeLoop.sleep,
+      ...localSecretOverrides(env),
     });
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
       this.totals.add(summary);

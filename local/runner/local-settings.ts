@@ -56,6 +56,7 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
       queueUrl: queueUrl(route.name),
       bouncePolicy: route.bouncePolicy,
       ...((route.delayWarningHours ?? config.delayWarningHours) > 0 ? { delayWarningSeconds: (route.delayWarningHours ?? config.delayWarningHours) * 3_600 } : {}),
+      ...(route.arc ? { arc: route.arc } : {}),
     })),
     tableName: resources.tableName,
     bucketName: resources.bucketName,
