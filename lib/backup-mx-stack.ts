@@ -1,15 +1,16 @@
 // The whole backup MX in one stack, built from the checked backupMx context.
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { BackupMxConfig } from './config/backup-mx-config.js';
 import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
+import { DeployCheckError, deployProblems } from './checks/deploy-checks.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
 import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
 import { MailBucket } from './constructs/mail-bucket.js';
 import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
-import { Monitoring } from './constructs/monitoring.js';
+import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
 
@@ -31,6 +32,8 @@ export class BackupMxStack extends Stack {
       env: { account: props.env?.account, region: config.region },
     });
     this.config = config;
+    const problems = deployProblems(config);
+    if (problems.length > 0) throw new DeployCheckError(problems);
     const ruleArns = receiptRuleArnPattern(this, config.ruleSet.name);
 
     const topicKey = new kms.Key(this, 'TopicKey', {
@@ -47,7 +50,16 @@ export class BackupMxStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    topicKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    // CloudWatch needs the key to publish to the encrypted alarm topic; only for this stack's alarms.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: alarmSourceConditions(this),
+      }),
+    );
 
     const mail = new MailBucket(this, 'Mail', { queueLifetimeDays: config.queueLifetimeDays, sesRuleArnPattern: ruleArns });
     const state = new StateTable(this, 'State');
@@ -83,17 +95,6 @@ export class BackupMxStack extends Stack {
       ],
       topicKey,
     });
-
-    for (const [i, route] of config.routes.entries()) {
-      if (route.primary.port === 25 && config.egress !== 'vpc-nat') {
-        Annotations.of(this).addWarningV2(
-          'backup-mx:port-25-without-egress',
-          `routes[${i}] ("${route.name}") delivers to ${route.primary.host} on port 25, but Lambda cannot open port 25 ` +
-            'outside a VPC. Use another port your primary listens on (587 or a custom one), or set "egress": "vpc-nat" ' +
-            'and ask AWS to lift the port-25 limit for the account.',
-        );
-      }
-    }
 
     this.addOutputs(mail, state, queues, monitoring, egress);
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.

@@ -72,6 +72,8 @@ const configSchema = z.strictObject({
     .prefault({}),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
   hostname: hostName().optional(),
+  /** The SES identity (a verified domain) DSNs are sent under, when `hostname` is not under a route domain. */
+  dsnIdentity: domainName().optional(),
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),

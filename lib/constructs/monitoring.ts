@@ -4,6 +4,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -20,6 +21,19 @@ import type { RouteChannel } from './route-queues.js';
  * metric whose dimensions are exactly those, so both sides use that function.
  */
 export const PRIMARY_UP_METRIC = 'PrimaryUp';
+
+/**
+ * Conditions that limit CloudWatch (a service principal acting for any
+ * account) to this stack's alarms: CloudFormation names them
+ * `<stack>-<logical id>-<suffix>`, so the stack name prefix covers all of them.
+ */
+export function alarmSourceConditions(scope: Construct): Record<string, Record<string, string>> {
+  const stack = Stack.of(scope);
+  return {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stack.stackName}-*` },
+  };
+}
 
 export interface MonitoringProps {
   config: BackupMxConfig;
@@ -43,6 +57,17 @@ export class Monitoring extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic an explicit policy, which replaces SNS's default
+    // one: without this statement CloudWatch may not publish and no alarm arrives.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: alarmSourceConditions(this),
+      }),
+    );
     if (config.alarmEmail) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
     }
