@@ -65,6 +65,8 @@ export class Engine {
   readonly options: EngineOptions;
   readonly clients: AwsClients;
   private readonly queueByRoute = new Map<string, MailQueue>();
+  /** One secret cache for the drain's sessions and the probe's AUTH check. */
+  private readonly smtpAuth: SecretsSmtpAuth;
 
   constructor(
     readonly settings: Settings,
@@ -72,6 +74,7 @@ export class Engine {
   ) {
     const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
     this.clients = clients;
+    this.smtpAuth = new SecretsSmtpAuth(clients.secrets);
     const { doc, sqs } = clients;
     this.deps = {
       queues: (route) => this.queue(route),
@@ -86,7 +89,7 @@ export class Engine {
           clientName: settings.hostname,
           socketTimeoutMs: settings.smtpTimeoutMs,
           maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-          auth: new SecretsSmtpAuth(clients.secrets),
+          auth: this.smtpAuth,
         }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
@@ -135,12 +138,14 @@ export class Engine {
   async probe(drains: DrainStarter = this.defaultDrainStarter()) {
     const { settings, overrides, deps } = this;
     const probe =
-      overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs });
+      overrides.probe ??
+      new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs, auth: this.smtpAuth });
     const useCase = new ProbePrimaries(
       {
         routes: settings.routes,
         probe,
         routeState: deps.routeState,
+        index: deps.index,
         queues: deps.queues,
         drains,
         metrics: deps.metrics,
