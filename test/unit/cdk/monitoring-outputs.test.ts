@@ -27,18 +27,31 @@ describe('alarms', () => {
 
   it('fires on the oldest message age, the backlog, the DLQ, a primary down and Lambda errors, at the configured thresholds', () => {
     const action = [{ Ref: alarmTopic() }];
+    // Age and backlog come from the probe's index figures, not SQS's (which skip
+    // messages received 3+ times and leave out deferred ones).
+    const routeDimensions = [
+      { Name: 'route', Value: 'corp' },
+      { Name: 'service', Value: 'backup-mx' },
+    ];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateAgeOfOldestMessage',
+      Namespace: 'BackupMx',
+      MetricName: 'OldestQueuedAgeSeconds',
+      Dimensions: routeDimensions,
+      Statistic: 'Maximum',
       Threshold: 90 * 60,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       AlarmActions: action,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'BackupMx',
+      MetricName: 'QueuedMessages',
+      Dimensions: routeDimensions,
       Threshold: 250,
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('Queuecorp'), 'QueueName'] } }],
       AlarmActions: action,
     });
+    for (const name of ['ApproximateAgeOfOldestMessage']) {
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: name } }))).toEqual([]);
+    }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
@@ -71,6 +84,37 @@ describe('alarms', () => {
     }
   });
 
+  it('alarms when sessions keep failing while the probe says up: connection-failed drain stops AND PrimaryUp, 3 periods in a row', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      String(a.Properties.AlarmDescription).includes('deliveries keep failing'),
+    );
+    expect(alarms).toHaveLength(1);
+    const props = alarms[0]!.Properties;
+    expect(props).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1, TreatMissingData: 'notBreaching' });
+    const queries = props.Metrics as Record<string, any>[];
+    const expression = queries.find((q) => q.Expression)!;
+    expect(expression.Expression).toBe('IF(failed >= 1 AND up >= 1, 1, 0)');
+    const failed = queries.find((q) => q.Id === 'failed')!.MetricStat;
+    expect(failed).toMatchObject({ Stat: 'Sum', Period: 300 });
+    expect(failed.Metric).toMatchObject({ Namespace: 'BackupMx', MetricName: 'DrainStopped' });
+    expect(failed.Metric.Dimensions).toEqual(
+      expect.arrayContaining([{ Name: 'reason', Value: 'connection-failed' }, { Name: 'route', Value: 'corp' }, { Name: 'service', Value: 'backup-mx' }]),
+    );
+    expect(queries.find((q) => q.Id === 'up')!.MetricStat.Metric.MetricName).toBe('PrimaryUp');
+  });
+
+  it('alarms on the route topic\'s NumberOfNotificationsFailed (received mail that never reached the queue)', () => {
+    const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.includes('Topiccorp'))!;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: [{ Ref: alarmTopic() }],
+    });
+  });
+
   it('no e-mail subscription without alarmEmail', () => {
     expect(Object.keys(buildStack().template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }))).toEqual([]);
   });
@@ -78,7 +122,7 @@ describe('alarms', () => {
   it('has a dashboard with the same figures', () => {
     const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.stringify(dashboard.Properties!.DashboardBody);
-    for (const metric of ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'PrimaryUp', 'Errors']) {
+    for (const metric of ['OldestQueuedAgeSeconds', 'QueuedMessages', 'ApproximateNumberOfMessagesVisible', 'PrimaryUp', 'Errors']) {
       expect(body).toContain(metric);
     }
   });
