@@ -2,13 +2,12 @@
 // Works until its queue is empty or its time is nearly spent.
 import type { Context } from 'aws-lambda';
 import { Engine, type DrainEvent } from '../app/engine.js';
-import { drainReserveSeconds, loadSettings } from '../config/settings.js';
+import { drainReserveSeconds } from '../config/settings.js';
+import { cachedEngine } from '../app/runtime-settings.js';
 
-let engine: Engine | undefined;
-
-export function makeDrainHandler(getEngine: () => Engine) {
+export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
   return async (event: DrainEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
-    const current = getEngine();
+    const current = await getEngine();
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));
@@ -16,4 +15,4 @@ export function makeDrainHandler(getEngine: () => Engine) {
   };
 }
 
-export const handler = makeDrainHandler(() => (engine ??= new Engine(loadSettings())));
+export const handler = makeDrainHandler(cachedEngine());

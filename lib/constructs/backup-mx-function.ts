@@ -3,7 +3,7 @@
 // set the matching environment variable together, so a function can never
 // hold a grant without knowing the resource, or the reverse.
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -100,12 +100,10 @@ export class BackupMxFunction extends Construct {
   }
 
   /**
-   * The routes as the Lambdas see them. Queue URLs are tokens, so the JSON is
-   * built by CloudFormation; recipients stay out (Lambda env is capped at 4 KB).
+   * Grants on the routes' queues. The route table itself travels in the state
+   * table (RouteTable), never in the environment: Lambda caps it at 4 KB.
    */
   bindRoutes(routes: { route: Omit<Route, 'queueUrl'>; queue: sqs.IQueue }[], access: 'consume' | 'attributes' | 'none'): this {
-    const value = routes.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
-    this.fn.addEnvironment(ENV.routes, Stack.of(this).toJsonString(value));
     for (const { queue } of routes) {
       if (access === 'consume') {
         queue.grantConsumeMessages(this.fn); // receive, delete, change visibility, attributes

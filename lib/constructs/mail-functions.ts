@@ -15,6 +15,7 @@ import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
+import { RouteTable } from './route-table.js';
 import type { RouteChannel } from './route-queues.js';
 
 export const DRAIN_TIMEOUT = Duration.minutes(10);
@@ -60,6 +61,7 @@ export class MailFunctions extends Construct {
   readonly drain: BackupMxFunction;
   readonly accept: BackupMxFunction;
   readonly schedule: events.Rule;
+  readonly routeTable: RouteTable;
 
   constructor(scope: Construct, id: string, props: MailFunctionsProps) {
     super(scope, id);
@@ -79,6 +81,7 @@ export class MailFunctions extends Construct {
       smtpTimeoutMs: SMTP_TIMEOUT_MS,
     });
     checkDrainTimeout(DRAIN_TIMEOUT, SMTP_TIMEOUT_MS);
+    this.routeTable = new RouteTable(this, 'RouteTable', { table: props.table, routes });
 
     this.drain = new BackupMxFunction(this, 'Drain', {
       handler: 'drain',
@@ -122,6 +125,8 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // HeadObject needs s3:GetObject
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
+    // The item must exist before any function runs.
+    for (const fn of [this.drain, this.probe, this.accept]) fn.fn.node.addDependency(this.routeTable.resource);
 
     this.schedule = new events.Rule(this, 'ProbeSchedule', {
       description: 'backup-mx: probe the primaries every minute',

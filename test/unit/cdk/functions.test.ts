@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds } from '../../../lambdas/config/settings.js';
+import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from '../../../lambdas/config/settings.js';
+import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_KEY } from '../../../lambdas/config/route-table.js';
+import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
+import { evaluateCfn } from '../../support/cfn-evaluate.js';
 import { checkDrainTimeout, MIN_DRAIN_WORK_SECONDS } from '../../../lib/constructs/mail-functions.js';
 import { actionsOf, allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
 
@@ -40,12 +43,13 @@ describe('functions', () => {
     expect(resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!.Timeout).toBe(600);
   });
 
-  it('get every setting loadSettings needs, with routes as JSON built by CloudFormation (queue URLs are tokens)', () => {
+  it('get every setting loadSettings needs except the routes, which stay out of the 4 KB environment', () => {
     for (const text of [PROBE, DRAIN, ACCEPT]) {
       const env = envOf(text);
-      for (const name of [ENV.routes, ENV.tableName, ENV.bucketName, ENV.deadLetterQueueUrl]) {
+      for (const name of [ENV.tableName, ENV.bucketName, ENV.deadLetterQueueUrl]) {
         expect(env[name], `${text}: ${name}`).toBeDefined();
       }
+      expect(env[ENV.routes], text).toBeUndefined();
       expect(env).toMatchObject({
         [ENV.hostname]: 'backup-mx.example.com',
         [ENV.minBackoffSeconds]: '120',
@@ -54,11 +58,38 @@ describe('functions', () => {
         [ENV.probeIntervalSeconds]: '20',
       });
     }
-    const routes = JSON.stringify(stack.resolve(envOf(DRAIN)[ENV.routes]));
-    expect(routes).toContain('"name\\":\\"corp\\"');
-    expect(routes).toContain('dead-letter');
-    expect(routes).toMatch(/Ref.*Queuecorp/); // the queue URL
-    expect(routes).not.toContain('alice@example.com'); // recipients stay out of the 4 KB environment
+  });
+
+  it('the route table is written into the state table at deploy, as JSON CloudFormation builds (queue URLs are tokens)', () => {
+    const writers = Object.entries(resources(template, 'Custom::AWS'));
+    expect(writers).toHaveLength(1);
+    const [writerId, writer] = writers[0]!;
+    const call = JSON.parse(evaluateCfn(writer.Properties!.Create) as string);
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem' });
+    expect(JSON.parse(evaluateCfn(writer.Properties!.Update) as string)).toEqual(call);
+    expect(call.parameters.TableName).toMatch(/^<StateTable/);
+    expect(call.parameters.Item[TABLE_LAYOUT.partitionKey]).toEqual({ S: ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey] });
+    const routes = JSON.parse(call.parameters.Item[ROUTE_TABLE_ATTRIBUTE].S);
+    expect(routes).toEqual([
+      {
+        name: 'corp',
+        domains: ['example.com'],
+        primary: { host: 'mail.example.com', port: 587, tls: 'verify', authSecretName: 'backup-mx/corp-smtp' },
+        bouncePolicy: 'dead-letter',
+        queueUrl: expect.stringMatching(/^<RoutesQueuecorp/),
+      },
+    ]);
+    // What the Lambdas parse at a cold start.
+    expect(loadSettings({ [ENV.routes]: JSON.stringify(routes), [ENV.tableName]: 't', [ENV.bucketName]: 'b', [ENV.deadLetterQueueUrl]: 'q' }).routes[0]!.name).toBe('corp');
+    expect(JSON.stringify(routes)).not.toContain('alice@example.com'); // recipients are SES's business
+    // Only PutItem on the state table; every engine function waits for the item.
+    const policy = Object.values(resources(template, 'AWS::IAM::Policy')).find((p) => (p.DependsOn ?? []).length === 0 && JSON.stringify(p.Properties!.PolicyDocument).includes('dynamodb:PutItem') && !JSON.stringify(p.Properties!.Roles).includes('Functions'))!;
+    expect(policy.Properties!.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StateTable/), 'Arn'] } }),
+    ]);
+    for (const text of [PROBE, DRAIN, ACCEPT]) {
+      expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.DependsOn, text).toContain(writerId);
+    }
   });
 
   it('only the probe knows the drain function, and may invoke it', () => {
