@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { BackupMxConfig } from './config/backup-mx-config.js';
 import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
+import { checkAwsLimits } from './checks/aws-limits.js';
 import { DeployCheckError, deployProblems } from './checks/deploy-checks.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
 import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
@@ -13,6 +14,15 @@ import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
 import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
+
+/**
+ * Output ids are used as logical ids as they are, minus anything not
+ * alphanumeric, so `r1`+`10` and `r11`+`0` (or `a-b` and `ab`) would collide.
+ * Route names are lower case, so an upper-case escape for "-" keeps them apart.
+ */
+export function routeOutputId(prefix: string, routeName: string): string {
+  return `${prefix}${routeName.replace(/-/g, 'D')}`;
+}
 
 /** Our MX preference: the primary keeps a lower number and is tried first. */
 export const BACKUP_MX_PREFERENCE = 20;
@@ -100,6 +110,7 @@ export class BackupMxStack extends Stack {
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    checkAwsLimits(this);
   }
 
   private addOutputs(
@@ -110,14 +121,12 @@ export class BackupMxStack extends Stack {
     egress: EgressVpc | undefined,
   ): void {
     const endpoint = sesInboundEndpoint(this.config.region);
-    for (const { route, queue } of queues.channels) {
-      route.domains.forEach((domain, i) => {
-        new CfnOutput(this, `MxRecord-${route.name}-${i}`, {
-          description: `Add this MX record for ${domain}; keep your primary's MX at a lower number (e.g. 10) so it stays first`,
-          value: `${domain} MX ${BACKUP_MX_PREFERENCE} ${endpoint}`,
-        });
+    // One output per route (CloudFormation allows 200), with an id no other route can produce.
+    for (const { route } of queues.channels) {
+      new CfnOutput(this, routeOutputId('MxRecords', route.name), {
+        description: `MX records of route ${route.name}: add each; keep your primary's MX at a lower number (e.g. 10) so it stays first`,
+        value: route.domains.map((domain) => `${domain} MX ${BACKUP_MX_PREFERENCE} ${endpoint}`).join('; '),
       });
-      new CfnOutput(this, `QueueUrl-${route.name}`, { description: `Queue of route ${route.name}`, value: queue.queueUrl });
     }
     new CfnOutput(this, 'MailBucketName', { description: 'Raw mail, under mail/<route>/', value: mail.bucket.bucketName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: queues.deadLetterQueue.queueUrl });
