@@ -25,6 +25,7 @@ import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
+import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
  *  every session busy while the next message is read from S3 and the ledger. */
@@ -159,6 +160,18 @@ export class Engine {
       return await useCase.run();
     } finally {
       await deps.metrics.flush();
+    }
+  }
+
+  /** The hourly look for objects SES stored whose notification never reached a queue, every route. */
+  async findUnqueued(): Promise<FindUnqueuedSummary[]> {
+    const useCase = new FindUnqueuedObjects(this.deps);
+    try {
+      const summaries: FindUnqueuedSummary[] = [];
+      for (const route of this.settings.routes) summaries.push(await useCase.run(route));
+      return summaries;
+    } finally {
+      await this.deps.metrics.flush();
     }
   }
 

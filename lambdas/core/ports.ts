@@ -22,6 +22,16 @@ export interface MessageStore {
   size(key: string): Promise<number | undefined>;
   /** Removes the object; succeeds when it is already gone. */
   remove(key: string): Promise<void>;
+  /**
+   * Every object under `prefix` with when it was stored, page by page.
+   * Optional: without it no sweep for objects that were never queued runs.
+   */
+  list?(prefix: string): AsyncIterable<StoredObject>;
+}
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
 }
 
 /** One message as received from a route's queue. */

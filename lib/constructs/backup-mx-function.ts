@@ -138,13 +138,9 @@ export class BackupMxFunction extends Construct {
     if (access !== 'none') {
       const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:DeleteObject'];
       this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
-      this.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
-        }),
-      );
+      // No s3:prefix condition: GetObject and HeadObject carry no s3:prefix, so
+      // with one S3 would still answer a missing key with 403, not 404.
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
       this.accept(
         `IAM5[Resource::${arnInFinding(bucket)}/${prefix}*]`,
         'Object names are SES message ids, unknown in advance; access is limited to the mail prefix and to object reads (and deletes for the drain).',

@@ -15,6 +15,7 @@ import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
+import { FIND_UNQUEUED_TASK } from '../../lambdas/config/scheduled-tasks.js';
 import { RouteTable } from './route-table.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -61,6 +62,7 @@ export class MailFunctions extends Construct {
   readonly drain: BackupMxFunction;
   readonly accept: BackupMxFunction;
   readonly schedule: events.Rule;
+  readonly unqueuedSchedule: events.Rule;
   readonly routeTable: RouteTable;
 
   constructor(scope: Construct, id: string, props: MailFunctionsProps) {
@@ -93,7 +95,7 @@ export class MailFunctions extends Construct {
       .setEnvironment(tuning)
       .bindRoutes(routes, 'consume')
       .bindTable(props.table)
-      .bindMailObjects(props.bucket, MAIL_PREFIX, 'read-delete')
+      .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // reads and lists; objects expire by lifecycle
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets(secretNames)
       .grantSendRawEmail();
@@ -127,6 +129,19 @@ export class MailFunctions extends Construct {
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
     // The item must exist before any function runs.
     for (const fn of [this.drain, this.probe, this.accept]) fn.fn.node.addDependency(this.routeTable.resource);
+
+    // Mail SES stored whose notification never came (SES gives up after 4 h) is
+    // found here: the drain may list the mail prefix and writes dead letters.
+    this.unqueuedSchedule = new events.Rule(this, 'FindUnqueuedSchedule', {
+      description: 'backup-mx: hourly, dead-letter stored mail that never reached a queue',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [
+        new targets.LambdaFunction(this.drain.fn, {
+          retryAttempts: 0,
+          event: events.RuleTargetInput.fromObject({ task: FIND_UNQUEUED_TASK }),
+        }),
+      ],
+    });
 
     this.schedule = new events.Rule(this, 'ProbeSchedule', {
       description: 'backup-mx: probe the primaries every minute',

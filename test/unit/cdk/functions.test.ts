@@ -99,13 +99,12 @@ describe('functions', () => {
     expect(JSON.stringify(invoke)).toContain(functionId(template, DRAIN));
   });
 
-  it('drain can read and delete mail objects but not write them or touch the bucket policy', () => {
+  it('drain can read mail objects but not delete (it never does: objects expire by lifecycle) or write them', () => {
     const statements = statementsOf(template, DRAIN);
-    const objects = allowing(statements, 's3:DeleteObject');
+    const objects = allowing(statements, 's3:GetObject');
     expect(objects).toHaveLength(1);
     expect(JSON.stringify(objects[0]!.Resource)).toContain('/mail/*');
-    expect(allowing(statements, 's3:GetObject')).toHaveLength(1);
-    for (const forbidden of ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutObject', 's3:PutBucketAcl', 's3:DeleteBucket']) {
+    for (const forbidden of ['s3:DeleteObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutObject', 's3:PutBucketAcl', 's3:DeleteBucket']) {
       expect(allowing(statements, forbidden), forbidden).toEqual([]);
     }
   });
@@ -216,12 +215,21 @@ describe('missing mail objects answer 404, not 403', () => {
   it.each([
     ['drain', DRAIN],
     ['accept', ACCEPT],
-  ])('%s may list the bucket, only under mail/', (_name, text) => {
+  ])('%s may list the mail bucket, with no s3:prefix condition (GetObject/HeadObject carry none, so a missing key would be 403)', (_name, text) => {
     const list = allowing(statementsOf(template, text), 's3:ListBucket');
     expect(list).toHaveLength(1);
     expect(list[0]!.Action).toBe('s3:ListBucket');
     expect(list[0]!.Resource).toEqual({ 'Fn::GetAtt': [bucketId(), 'Arn'] });
-    expect(list[0]!.Condition).toEqual({ StringLike: { 's3:prefix': 'mail/*' } });
+    expect(list[0]!.Condition).toBeUndefined();
+  });
+
+  it('the drain is started hourly to find stored mail that never reached a queue', () => {
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) => r.Properties!.ScheduleExpression === 'rate(1 hour)');
+    expect(rules).toHaveLength(1);
+    const target = rules[0]!.Properties!.Targets[0];
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId(template, DRAIN), 'Arn'] });
+    expect(JSON.parse(target.Input)).toEqual({ task: 'find-unqueued' });
+    expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
   });
 
   it('the probe, which reads no mail, may not list it', () => {
