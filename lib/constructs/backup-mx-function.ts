@@ -3,7 +3,7 @@
 // set the matching environment variable together, so a function can never
 // hold a grant without knowing the resource, or the reverse.
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -161,6 +161,25 @@ export class BackupMxFunction extends Construct {
     names.forEach((name, i) =>
       secretsmanager.Secret.fromSecretNameV2(this, `AuthSecret${i}`, name).grantRead(this.fn),
     );
+    if (names.length > 0) {
+      // A secret encrypted with a customer managed key also needs kms:Decrypt on
+      // that key; the key is not known here, so allow it only through Secrets
+      // Manager and only for these secrets (the encryption context names the secret).
+      const stack = Stack.of(this);
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` },
+            StringLike: {
+              'kms:EncryptionContext:SecretARN': names.map((name) => `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`),
+            },
+          },
+        }),
+      );
+      this.accept('IAM5[Resource::*]', 'kms:Decrypt of a customer key is limited to Secrets Manager (kms:ViaService) decrypting the named AUTH secrets (encryption context); the key ARN is the user\'s.');
+    }
     return this;
   }
 

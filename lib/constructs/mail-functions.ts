@@ -115,6 +115,8 @@ export class MailFunctions extends Construct {
       .bindDeadLetterQueue(props.deadLetterQueue, 'none')
       .bindSecrets(secretNames)
       .bindDrain(this.drain);
+    // A late run must not overlap the next scheduled one: Lambda's 2 async retries are off (the schedule is the retry).
+    this.probe.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 
     this.accept = new BackupMxFunction(this, 'Accept', {
       handler: 'accept',

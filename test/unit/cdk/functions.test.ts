@@ -168,6 +168,23 @@ describe('functions', () => {
       FunctionName: { Ref: functionId(template, DRAIN) },
       MaximumRetryAttempts: 0,
     });
+    // Lambda's own 2 async retries of a failed probe would overlap the next scheduled run.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId(template, PROBE) },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('probe and drain may decrypt an AUTH secret under a customer key, only through Secrets Manager and only for that secret', () => {
+    for (const text of [PROBE, DRAIN]) {
+      const decrypt = allowing(statementsOf(template, text), 'kms:Decrypt');
+      expect(decrypt, text).toHaveLength(1);
+      const condition = JSON.stringify(stack.resolve(decrypt[0]!.Condition));
+      expect(condition).toContain('kms:ViaService');
+      expect(condition).toContain('secretsmanager.');
+      expect(condition).toContain('secret:backup-mx/corp-smtp-??????');
+    }
+    expect(allowing(statementsOf(template, ACCEPT), 'kms:Decrypt')).toEqual([]);
   });
 
   it('logs are kept for a month', () => {
