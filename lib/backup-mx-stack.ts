@@ -110,6 +110,11 @@ export class BackupMxStack extends Stack {
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    // After every deploy that touched activation: "NOT ACTIVE: ..." when another set kept it.
+    new CfnOutput(this, 'ReceiptRuleSetStatus', {
+      description: 'Whether our receipt rule set is the active one (only one set is active per region)',
+      value: inbound.activation.getAttString('Status'),
+    });
     checkAwsLimits(this);
   }
 

@@ -151,6 +151,8 @@ describe('outputs', () => {
   it('names the drain function and the rule set for the backup-mx command', () => {
     template.hasOutput('DrainFunctionName', { Value: { Ref: Match.stringLikeRegexp('Drain') } });
     template.hasOutput('ReceiptRuleSetName', { Value: { Ref: Match.stringLikeRegexp('RuleSet') } });
+    // A conflict on update is visible after deploy, not only in a log.
+    template.hasOutput('ReceiptRuleSetStatus', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('InboundActivation'), 'Status'] } });
   });
 });
 
