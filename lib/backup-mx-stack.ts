@@ -1,5 +1,5 @@
 // The whole backup MX in one stack, built from the checked backupMx context.
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -44,7 +44,17 @@ export class BackupMxStack extends Stack {
     this.config = config;
     const problems = deployProblems(config);
     if (problems.length > 0) throw new DeployCheckError(problems);
-    const ruleArns = receiptRuleArnPattern(this, config.ruleSet.name);
+    // SES may write and publish for our set's rules, and for the user's own set's
+    // when they copy our rules there (activation "never" with a hostRuleSet).
+    const ruleArns = config.ruleSet.hostRuleSet
+      ? [receiptRuleArnPattern(this, config.ruleSet.name), receiptRuleArnPattern(this, config.ruleSet.hostRuleSet)]
+      : receiptRuleArnPattern(this, config.ruleSet.name);
+    if (config.ruleSet.activation === 'never' && !config.ruleSet.hostRuleSet) {
+      Annotations.of(this).addWarningV2(
+        'backup-mx:never-without-host-set',
+        'ruleSet.activation is "never" but ruleSet.hostRuleSet is not set: rules copied into your own active set could not write to the bucket or publish to the topics. Name that set in ruleSet.hostRuleSet, or activate our set yourself.',
+      );
+    }
 
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'backup-mx: encrypts the route and alarm SNS topics',

@@ -68,6 +68,11 @@ const configSchema = z.strictObject({
     .strictObject({
       name: ruleSetName().default('backup-mx'),
       activation: oneOf(ACTIVATION_MODES).default('if-none-active'),
+      /**
+       * The user's own active set our rules are copied into (with activation
+       * "never"): the bucket and topic policies let its rules write and publish too.
+       */
+      hostRuleSet: ruleSetName().optional(),
     })
     .prefault({}),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */

@@ -27,7 +27,7 @@ export interface RouteQueuesProps {
   /** Longer than the drain's timeout, so a message is never handed out twice at once. */
   visibilityTimeout: Duration;
   /** ARN pattern of our receipt rules (aws:SourceArn for SES publishing). */
-  sesRuleArnPattern: string;
+  sesRuleArnPattern: string | string[];
 }
 
 export class RouteQueues extends Construct {
