@@ -16,7 +16,7 @@ import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
 import { FIND_UNQUEUED_TASK } from '../../lambdas/config/scheduled-tasks.js';
-import { RouteTable } from './route-table.js';
+import { ROUTE_TABLE_DIGEST_VARIABLE, RouteTable } from './route-table.js';
 import type { RouteChannel } from './route-queues.js';
 
 export const DRAIN_TIMEOUT = Duration.minutes(10);
@@ -130,7 +130,10 @@ export class MailFunctions extends Construct {
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
     // The item must exist before any function runs.
-    for (const fn of [this.drain, this.probe, this.accept]) fn.fn.node.addDependency(this.routeTable.resource);
+    for (const fn of [this.drain, this.probe, this.accept]) {
+      fn.fn.node.addDependency(this.routeTable.resource);
+      fn.setEnvironment({ [ROUTE_TABLE_DIGEST_VARIABLE]: this.routeTable.digest });
+    }
 
     // Mail SES stored whose notification never came (SES gives up after 4 h) is
     // found here: the drain may list the mail prefix and writes dead letters.

@@ -3,6 +3,7 @@
 // Lambda's environment is capped at 4 KB for all variables, which a few
 // dozen domains already exceed. Queue URLs are CloudFormation tokens, so the
 // item is built by CloudFormation, not at synth.
+import { createHash } from 'node:crypto';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -16,6 +17,9 @@ import { acceptFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 /** The id CDK gives the AwsCustomResource singleton function (fixed in aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
+/** Environment variable holding RouteTable.digest (read by nobody: its change is the point). */
+export const ROUTE_TABLE_DIGEST_VARIABLE = 'BACKUPMX_ROUTE_TABLE_DIGEST';
+
 export interface RouteTableProps {
   table: dynamodb.ITable;
   routes: { route: Omit<Route, 'queueUrl'>; queue: sqs.IQueue }[];
@@ -26,8 +30,17 @@ export class RouteTable extends Construct {
   /** The routes as the Lambdas will read them (queue URLs as tokens), for tests and size checks. */
   readonly routes: Route[];
 
+  /**
+   * A digest of what synth knows of the table (everything but the queue URLs,
+   * which change only with a route's name). The functions carry it in their
+   * environment, so a changed table updates them and no warm container keeps
+   * reading the old one.
+   */
+  readonly digest: string;
+
   constructor(scope: Construct, id: string, props: RouteTableProps) {
     super(scope, id);
+    this.digest = createHash('sha256').update(JSON.stringify(props.routes.map(({ route }) => route))).digest('hex').slice(0, 16);
     this.routes = props.routes.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
     const item: Record<string, { S: string }> = {
       ...Object.fromEntries(Object.entries(ROUTE_TABLE_KEY).map(([name, value]) => [name, { S: value }])),

@@ -5,6 +5,7 @@ import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from 
 import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_KEY } from '../../../lambdas/config/route-table.js';
 import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { ROUTE_TABLE_DIGEST_VARIABLE } from '../../../lib/constructs/route-table.js';
 import { checkDrainTimeout, MIN_DRAIN_WORK_SECONDS } from '../../../lib/constructs/mail-functions.js';
 import { actionsOf, allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
 
@@ -90,6 +91,17 @@ describe('functions', () => {
     for (const text of [PROBE, DRAIN, ACCEPT]) {
       expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.DependsOn, text).toContain(writerId);
     }
+  });
+
+  it('a changed route table changes every engine function\'s environment, so no warm container keeps the old one', () => {
+    const digestOf = (t: typeof template) =>
+      [PROBE, DRAIN, ACCEPT].map((text) => resources(t, 'AWS::Lambda::Function')[functionId(t, text)]!.Properties!.Environment.Variables[ROUTE_TABLE_DIGEST_VARIABLE]);
+    const before = digestOf(template);
+    expect(new Set(before).size).toBe(1);
+    expect(before[0]).toMatch(/^[0-9a-f]{16}$/);
+    const changed = buildStack({ ...CONTEXT, routes: [{ ...CONTEXT.routes[0]!, domains: ['example.com', 'example.net'] }] }).template;
+    expect(digestOf(changed)[0]).not.toBe(before[0]);
+    expect(digestOf(buildStack(CONTEXT).template)).toEqual(before);
   });
 
   it('only the probe knows the drain function, and may invoke it', () => {
