@@ -16,6 +16,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
+import { ROUTE_TABLE_KEY } from '../../lambdas/config/route-table.js';
+import { TABLE_LAYOUT } from '../../lambdas/config/table-layout.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
 import type { Route } from '../../lambdas/core/model.js';
 
@@ -117,12 +119,27 @@ export class BackupMxFunction extends Construct {
     return this;
   }
 
-  bindTable(table: dynamodb.ITable): this {
-    table.grantReadWriteData(this.fn);
-    this.accept(
-      `IAM5[Resource::${arnInFinding(table)}/index/*]`,
-      'Read/write on the state table includes its own indexes (the byRoute GSI); no other table.',
-    );
+  /**
+   * 'read-write' for the engine's use cases; 'index-writer' (accept) may only
+   * put items and read the route table item (partition key "config").
+   */
+  bindTable(table: dynamodb.ITable, access: 'read-write' | 'index-writer' = 'read-write'): this {
+    if (access === 'read-write') {
+      table.grantReadWriteData(this.fn);
+      this.accept(
+        `IAM5[Resource::${arnInFinding(table)}/index/*]`,
+        'Read/write on the state table includes its own indexes (the byRoute GSI); no other table.',
+      );
+    } else {
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey]] } },
+        }),
+      );
+    }
     this.fn.addEnvironment(ENV.tableName, table.tableName);
     return this;
   }

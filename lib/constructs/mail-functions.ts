@@ -125,7 +125,7 @@ export class MailFunctions extends Construct {
     })
       .setEnvironment(tuning)
       .bindRoutes(routes, 'none')
-      .bindTable(props.table)
+      .bindTable(props.table, 'index-writer') // AcceptMessage only adds summaries
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // HeadObject needs s3:GetObject
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));

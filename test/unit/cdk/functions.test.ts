@@ -153,11 +153,15 @@ describe('functions', () => {
     }
   });
 
-  it('accept reads object metadata and uses the table, nothing more', () => {
+  it('accept reads object metadata, puts index items and reads the route table item, nothing more', () => {
     const statements = statementsOf(template, ACCEPT);
     expect(allowing(statements, 's3:GetObject')).not.toEqual([]);
     expect(allowing(statements, 'dynamodb:PutItem')).not.toEqual([]);
-    for (const forbidden of ['s3:DeleteObject', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']) {
+    // It reads only the route table item (cold start), and never queries, updates or deletes.
+    const get = allowing(statements, 'dynamodb:GetItem');
+    expect(get).toHaveLength(1);
+    expect(get[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['config'] } });
+    for (const forbidden of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:DeleteObject', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']) {
       expect(allowing(statements, forbidden), forbidden).toEqual([]);
     }
     expect(actionsOf(statements).some((a) => a.startsWith('lambda:'))).toBe(false);
