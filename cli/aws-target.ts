@@ -42,6 +42,7 @@ export async function awsTarget(
         drainFunctionName: stack.drainFunctionName,
         ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
         ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
+        ...(stack.hostRuleSetName ? { hostRuleSetName: stack.hostRuleSetName } : {}),
       },
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
       close: () => {

@@ -120,6 +120,9 @@ export class BackupMxStack extends Stack {
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    if (config.ruleSet.hostRuleSet) {
+      new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });
+    }
     // After every deploy that touched activation: "NOT ACTIVE: ..." when another set kept it.
     new CfnOutput(this, 'ReceiptRuleSetStatus', {
       description: 'Whether our receipt rule set is the active one (only one set is active per region)',

@@ -72,7 +72,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   const stack = target.stack;
   results.push(checkRegion(region));
   results.push(...(await guarded('SES identities', 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkIdentities(ses, domains))));
-  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName))));
+  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName, stack.hostRuleSetName))));
   if (settings.routes.some((route) => route.bouncePolicy === 'dsn')) {
     const sesv2 = options.sesv2 ?? new SESv2Client({ region });
     try {

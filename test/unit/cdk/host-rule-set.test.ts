@@ -19,6 +19,8 @@ describe('ruleSet.hostRuleSet', () => {
       expect(arns).toContain('receipt-rule-set/backup-mx:receipt-rule/*');
       expect(arns).toContain('receipt-rule-set/team-rules:receipt-rule/*');
     }
+    // doctor finds the host set through this output.
+    template.hasOutput('HostRuleSetName', { Value: 'team-rules' });
     // Never activates: the activation resource is told so.
     template.hasResourceProperties('Custom::SesRuleSetActivation', { Activation: 'never' });
   });

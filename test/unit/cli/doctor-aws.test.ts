@@ -53,6 +53,17 @@ describe('doctor AWS checks', () => {
     expect(none).toMatchObject({ status: 'fail', fix: 'aws ses set-active-receipt-rule-set --rule-set-name backup-mx' });
   });
 
+  it('with a host rule set (activation never): ok when it is active and holds our copied rules, else says to copy them', async () => {
+    const ours = { Name: 'route-corp', Actions: [{ S3Action: { BucketName: 'b', ObjectKeyPrefix: 'mail/corp/', TopicArn: 't' } }] };
+    const theirs = { Name: 'spam-filter', Actions: [{ BounceAction: { Sender: 'x@example.com', SmtpReplyCode: '550', Message: 'no' } }] } as never;
+    ses
+      .on(DescribeActiveReceiptRuleSetCommand)
+      .resolvesOnce({ Metadata: { Name: 'team-rules' }, Rules: [theirs, ours] })
+      .resolvesOnce({ Metadata: { Name: 'team-rules' }, Rules: [theirs] });
+    expect(await checkRuleSet(sesClient(), 'backup-mx', 'team-rules')).toMatchObject({ status: 'ok', detail: expect.stringContaining('1 rule storing under mail/') });
+    expect(await checkRuleSet(sesClient(), 'backup-mx', 'team-rules')).toMatchObject({ status: 'fail', fix: expect.stringContaining('copy the rules of backup-mx into team-rules') });
+  });
+
   it('wants a confirmed alarm subscription, not PendingConfirmation', async () => {
     sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
       Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: TOPIC }],
