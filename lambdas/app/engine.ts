@@ -164,11 +164,15 @@ export class Engine {
   }
 
   /** The hourly look for objects SES stored whose notification never reached a queue, every route. */
-  async findUnqueued(): Promise<FindUnqueuedSummary[]> {
-    const useCase = new FindUnqueuedObjects(this.deps);
+  async findUnqueued(budgetSeconds?: number): Promise<FindUnqueuedSummary[]> {
+    const started = this.deps.clock.now().getTime();
     try {
       const summaries: FindUnqueuedSummary[] = [];
-      for (const route of this.settings.routes) summaries.push(await useCase.run(route));
+      for (const route of this.settings.routes) {
+        // One budget for all routes: each gets what the ones before left.
+        const left = budgetSeconds === undefined ? undefined : Math.max(0, budgetSeconds - (this.deps.clock.now().getTime() - started) / 1000);
+        summaries.push(await new FindUnqueuedObjects(this.deps, left === undefined ? {} : { budgetSeconds: left }).run(route));
+      }
       return summaries;
     } finally {
       await this.deps.metrics.flush();

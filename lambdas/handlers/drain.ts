@@ -9,7 +9,9 @@ import { FIND_UNQUEUED_TASK, type FindUnqueuedEvent } from '../config/scheduled-
 export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
   return async (event: DrainEvent | FindUnqueuedEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
     const current = await getEngine();
-    if ('task' in event && event.task === FIND_UNQUEUED_TASK) return current.findUnqueued();
+    if ('task' in event && event.task === FIND_UNQUEUED_TASK) {
+      return current.findUnqueued(Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - 60));
+    }
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));

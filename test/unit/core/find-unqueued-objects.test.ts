@@ -62,9 +62,37 @@ describe('FindUnqueuedObjects', () => {
     expect(summary).toEqual({ route: 'corp', examined: 3, deadLettered: 0 });
   });
 
+  it('looks at many objects at once, and stops at its time budget saying so', async () => {
+    const h = setup();
+    for (let i = 0; i < 50; i++) h.store.put(`mail/corp/m${String(i).padStart(2, '0')}`, 'x', h.ago(120));
+    let inFlight = 0;
+    let most = 0;
+    const find = h.index.find.bind(h.index);
+    h.index.find = async (id: string) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight -= 1;
+      return find(id);
+    };
+    const all = await new FindUnqueuedObjects(h, { concurrency: 8 }).run(route);
+    expect(all).toEqual({ route: 'corp', examined: 50, deadLettered: 50 });
+    expect(most).toBe(8);
+
+    const h2 = setup();
+    for (let i = 0; i < 5; i++) h2.store.put(`mail/corp/n${i}`, 'x', h2.ago(120));
+    const slow = h2.index.find.bind(h2.index);
+    h2.index.find = async (id: string) => {
+      h2.clock.advance(30);
+      return slow(id);
+    };
+    const cut = await new FindUnqueuedObjects(h2, { concurrency: 1, budgetSeconds: 60 }).run(route);
+    expect(cut).toMatchObject({ examined: 2, truncated: true });
+  });
+
   it('objects past the look-back window were examined by earlier runs and are skipped', async () => {
     const h = setup();
-    h.store.put('mail/corp/ancient', 'x', h.ago(8 * 24 * 60));
+    h.store.put('mail/corp/ancient', 'x', h.ago(25 * 60));
     expect(await h.find.run(route)).toEqual({ route: 'corp', examined: 0, deadLettered: 0 });
   });
 });
