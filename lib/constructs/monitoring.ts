@@ -212,7 +212,7 @@ export class Monitoring extends Construct {
         `backup-mx ${route.name}: the probe reaches ${route.primary.host} but deliveries keep failing at the session ` +
         '(AUTH refused, TLS, 421); see `backup-mx status` and the drain log (README: Alarms)',
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(failed >= 1 AND up >= 1, 1, 0)',
+        expression: 'IF(FILL(failed, 0) >= 1 AND up >= 1, 1, 0)',
         usingMetrics: { failed, up: primaryUp.with({ period }) },
         period,
         label: 'session failures while the primary is up',

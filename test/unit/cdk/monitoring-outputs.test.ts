@@ -93,7 +93,7 @@ describe('alarms', () => {
     expect(props).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1, TreatMissingData: 'notBreaching' });
     const queries = props.Metrics as Record<string, any>[];
     const expression = queries.find((q) => q.Expression)!;
-    expect(expression.Expression).toBe('IF(failed >= 1 AND up >= 1, 1, 0)');
+    expect(expression.Expression).toBe('IF(FILL(failed, 0) >= 1 AND up >= 1, 1, 0)');
     const failed = queries.find((q) => q.Id === 'failed')!.MetricStat;
     expect(failed).toMatchObject({ Stat: 'Sum', Period: 300 });
     expect(failed.Metric).toMatchObject({ Namespace: 'BackupMx', MetricName: 'DrainStopped' });
