@@ -17,6 +17,15 @@ import { acceptFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 /** The id CDK gives the AwsCustomResource singleton function (fixed in aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
+/**
+ * CloudFormation hands the item to the writer function in the custom
+ * resource event (Lambda takes at most 256 KB for an asynchronous event),
+ * and a DynamoDB item holds at most 400 KB; keep well under both.
+ */
+export const ROUTE_TABLE_MAX_BYTES = 200_000;
+/** Queue URLs are resolved at deploy; https://sqs.<region>.amazonaws.com/<account>/<name> stays below this. */
+const QUEUE_URL_ESTIMATE_BYTES = 160;
+
 /** Environment variable holding RouteTable.digest (read by nobody: its change is the point). */
 export const ROUTE_TABLE_DIGEST_VARIABLE = 'BACKUPMX_ROUTE_TABLE_DIGEST';
 
@@ -42,6 +51,13 @@ export class RouteTable extends Construct {
     super(scope, id);
     this.digest = createHash('sha256').update(JSON.stringify(props.routes.map(({ route }) => route))).digest('hex').slice(0, 16);
     this.routes = props.routes.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
+    const estimate = Buffer.byteLength(JSON.stringify(props.routes.map(({ route }) => ({ ...route, queueUrl: 'x'.repeat(QUEUE_URL_ESTIMATE_BYTES) }))));
+    this.node.addValidation({
+      validate: () =>
+        estimate > ROUTE_TABLE_MAX_BYTES
+          ? [`the route table takes about ${estimate} bytes; backup-mx keeps it under ${ROUTE_TABLE_MAX_BYTES} (CloudFormation passes it in a custom resource event, which Lambda caps at 256 KB, into a DynamoDB item, capped at 400 KB). Use fewer or shorter domains per stack, or a second stack`]
+          : [],
+    });
     const item: Record<string, { S: string }> = {
       ...Object.fromEntries(Object.entries(ROUTE_TABLE_KEY).map(([name, value]) => [name, { S: value }])),
       [ROUTE_TABLE_ATTRIBUTE]: { S: Stack.of(this).toJsonString(this.routes) },

@@ -74,6 +74,19 @@ describe('AWS limits at scale', () => {
     expect(() => buildStack(manyRoutes(40, 2))).toThrow(/resources; CloudFormation allows 500/);
   });
 
+  it('a route table too big for the custom resource event fails synth naming the limit', () => {
+    const long = (i: number, j: number) => `${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.route${i}-${j}.example.com`;
+    const huge = {
+      region: 'us-east-1',
+      routes: Array.from({ length: 12 }, (_, i) => ({
+        name: `r${i}`,
+        domains: Array.from({ length: 100 }, (_, j) => long(i, j)),
+        primary: { host: 'mx.example.net', port: 587 },
+      })),
+    };
+    expect(() => buildStack(huge)).toThrow(/route table takes about \d+ bytes.*256 KB.*400 KB/);
+  });
+
   it('environment size counts names, values, and references at a generous estimate', () => {
     const stack = new Stack(new App(), 'S');
     const fn = new lambda.Function(stack, 'F', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
