@@ -37,6 +37,21 @@ describe('backup-mx adopt', () => {
     expect(fx.primary.messages.some((m) => m.to.includes('bob@example.com'))).toBe(true);
   });
 
+  it('requeue of a "not-queued" dead letter says why it cannot, and what to do instead', async () => {
+    await fx.engine.deps.deadLetters.put({
+      messageId: 'neverannounced00000000000001',
+      route: 'main',
+      reason: 'not-queued',
+      detail: 'stored by SES but its notification never reached the queue',
+      at: new Date(),
+      notification: '',
+      objectKey: 'mail/main/neverannounced00000000000001',
+    });
+    const { code, io } = await fx.cli('requeue', 'neverannounced00000000000001');
+    expect(code).not.toBe(0);
+    expect(io.stderr.join('\n')).toMatch(/envelope is unknown.*backup-mx show neverannounced00000000000001.*backup-mx delete/);
+  });
+
   it('refuses the route\'s own queue and something that is no URL', async () => {
     const own = fx.engine.route('main').queueUrl;
     expect((await fx.cli('adopt', own, '--route', 'main')).io.stderr.join('\n')).toMatch(/already the queue of route main/);
