@@ -190,9 +190,10 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * Sessions keep failing (AUTH refused, TLS mismatch, 421 every session)
-   * while the probe says the primary is up: each run marks the primary down,
-   * the next probe marks it up, and PrimaryDown never fires.
+   * Deliveries keep failing while the probe says the primary is up: sessions
+   * fail (AUTH refused, TLS mismatch, 421 every session: each run marks the
+   * primary down, the next probe marks it up, and PrimaryDown never fires), or
+   * every message is deferred and none delivered (a full disk, 452 to all).
    */
   private deliveriesFailingAlarm(
     alarm: (id: string, props: cloudwatch.AlarmProps) => cloudwatch.Alarm,
@@ -200,22 +201,22 @@ export class Monitoring extends Construct {
     primaryUp: cloudwatch.Metric,
   ): void {
     const period = Duration.minutes(5);
-    const failed = new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: DRAIN_STOPPED_METRIC,
-      dimensionsMap: drainStopDimensions(route.name, 'connection-failed'),
-      period,
-      statistic: 'Sum',
-    });
+    const sum = (metricName: string, dimensionsMap: Record<string, string>) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
     alarm(`DeliveriesFailing-${route.name}`, {
       alarmDescription:
-        `backup-mx ${route.name}: the probe reaches ${route.primary.host} but deliveries keep failing at the session ` +
-        '(AUTH refused, TLS, 421); see `backup-mx status` and the drain log (README: Alarms)',
+        `backup-mx ${route.name}: the probe reaches ${route.primary.host} but deliveries keep failing ` +
+        '(AUTH refused, TLS, 421 every session, or every message deferred); see `backup-mx status`, `mailq` and the drain log (README: Alarms)',
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(FILL(failed, 0) >= 1 AND up >= 1, 1, 0)',
-        usingMetrics: { failed, up: primaryUp.with({ period }) },
+        expression: 'IF((FILL(failed, 0) >= 1 OR (FILL(deferred, 0) >= 1 AND FILL(delivered, 0) == 0)) AND up >= 1, 1, 0)',
+        usingMetrics: {
+          failed: sum(DRAIN_STOPPED_METRIC, drainStopDimensions(route.name, 'connection-failed')),
+          deferred: sum('Deferred', metricDimensions(route.name)),
+          delivered: sum('Delivered', metricDimensions(route.name)),
+          up: primaryUp.with({ period }),
+        },
         period,
-        label: 'session failures while the primary is up',
+        label: 'deliveries failing while the primary is up',
       }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

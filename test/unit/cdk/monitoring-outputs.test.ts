@@ -84,7 +84,7 @@ describe('alarms', () => {
     }
   });
 
-  it('alarms when sessions keep failing while the probe says up: connection-failed drain stops AND PrimaryUp, 3 periods in a row', () => {
+  it('alarms when deliveries keep failing while the probe says up: session failures, or deferrals with no delivery, AND PrimaryUp, 3 periods in a row', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
       String(a.Properties.AlarmDescription).includes('deliveries keep failing'),
     );
@@ -93,7 +93,12 @@ describe('alarms', () => {
     expect(props).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1, TreatMissingData: 'notBreaching' });
     const queries = props.Metrics as Record<string, any>[];
     const expression = queries.find((q) => q.Expression)!;
-    expect(expression.Expression).toBe('IF(FILL(failed, 0) >= 1 AND up >= 1, 1, 0)');
+    expect(expression.Expression).toBe('IF((FILL(failed, 0) >= 1 OR (FILL(deferred, 0) >= 1 AND FILL(delivered, 0) == 0)) AND up >= 1, 1, 0)');
+    for (const [id, name] of [['deferred', 'Deferred'], ['delivered', 'Delivered']]) {
+      const stat = queries.find((q) => q.Id === id)!.MetricStat;
+      expect(stat).toMatchObject({ Stat: 'Sum', Period: 300, Metric: { Namespace: 'BackupMx', MetricName: name } });
+      expect(stat.Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'route', Value: 'corp' }, { Name: 'service', Value: 'backup-mx' }]));
+    }
     const failed = queries.find((q) => q.Id === 'failed')!.MetricStat;
     expect(failed).toMatchObject({ Stat: 'Sum', Period: 300 });
     expect(failed.Metric).toMatchObject({ Namespace: 'BackupMx', MetricName: 'DrainStopped' });
