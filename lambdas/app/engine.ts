@@ -26,6 +26,7 @@ import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQue
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
+import { routePrefix } from '../config/mail-layout.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
  *  every session busy while the next message is read from S3 and the ledger. */
@@ -171,7 +172,7 @@ export class Engine {
       for (const route of this.settings.routes) {
         // One budget for all routes: each gets what the ones before left.
         const left = budgetSeconds === undefined ? undefined : Math.max(0, budgetSeconds - (this.deps.clock.now().getTime() - started) / 1000);
-        summaries.push(await new FindUnqueuedObjects(this.deps, left === undefined ? {} : { budgetSeconds: left }).run(route));
+        summaries.push(await new FindUnqueuedObjects(this.deps, { prefixOf: routePrefix, ...(left === undefined ? {} : { budgetSeconds: left }) }).run(route));
       }
       return summaries;
     } finally {

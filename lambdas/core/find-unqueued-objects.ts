@@ -4,7 +4,6 @@
 // lifecycle rule deletes it. Its envelope (recipients, sender) was only in that
 // notification, so it cannot be delivered automatically: it becomes a dead
 // letter (which raises the dead-letter alarm) and a person decides.
-import { routePrefix } from '../config/mail-layout.js';
 import type { Route } from './model.js';
 import type { Clock, DeadLetterStore, DeliveryLog, Ledger, MessageIndex, MessageStore, Metrics, StoredObject } from './ports.js';
 
@@ -19,6 +18,8 @@ export interface FindUnqueuedDeps {
 }
 
 export interface FindUnqueuedOptions {
+  /** Where SES stores the route's mail (the rule's object key prefix, `mail/<route>/`). */
+  prefixOf: (route: string) => string;
   /** An object younger than this may still have its notification on the way (default 3600). */
   minAgeSeconds?: number;
   /**
@@ -49,7 +50,7 @@ export const SES_SETUP_OBJECT = 'AMAZON_SES_SETUP_NOTIFICATION';
 export class FindUnqueuedObjects {
   constructor(
     private readonly deps: FindUnqueuedDeps,
-    private readonly options: FindUnqueuedOptions = {},
+    private readonly options: FindUnqueuedOptions,
   ) {}
 
   async run(route: Route): Promise<FindUnqueuedSummary> {
@@ -62,7 +63,7 @@ export class FindUnqueuedObjects {
     const deadline = this.options.budgetSeconds === undefined ? Infinity : started + this.options.budgetSeconds * 1000;
     const concurrency = Math.max(1, this.options.concurrency ?? 16);
     const running = new Set<Promise<void>>();
-    for await (const object of store.list(routePrefix(route.name))) {
+    for await (const object of store.list(this.options.prefixOf(route.name))) {
       const stored = object.lastModified.getTime();
       if (stored > newest || stored < oldest) continue;
       const messageId = object.key.slice(object.key.lastIndexOf('/') + 1);

@@ -14,6 +14,7 @@ import {
 import { FindUnqueuedObjects, SES_SETUP_OBJECT } from '../../../lambdas/core/find-unqueued-objects.js';
 import type { Route } from '../../../lambdas/core/model.js';
 
+const prefixOf = (name: string) => `mail/${name}/`;
 const route: Route = { name: 'corp', domains: ['example.com'], primary: { host: 'mx.example.com', port: 587, tls: 'required' }, queueUrl: 'q', bouncePolicy: 'dsn' };
 
 function setup() {
@@ -28,7 +29,7 @@ function setup() {
     clock,
   };
   const ago = (minutes: number) => new Date(clock.now().getTime() - minutes * 60_000);
-  return { ...deps, ago, find: new FindUnqueuedObjects(deps) };
+  return { ...deps, ago, find: new FindUnqueuedObjects(deps, { prefixOf }) };
 }
 
 describe('FindUnqueuedObjects', () => {
@@ -75,7 +76,7 @@ describe('FindUnqueuedObjects', () => {
       inFlight -= 1;
       return find(id);
     };
-    const all = await new FindUnqueuedObjects(h, { concurrency: 8 }).run(route);
+    const all = await new FindUnqueuedObjects(h, { prefixOf, concurrency: 8 }).run(route);
     expect(all).toEqual({ route: 'corp', examined: 50, deadLettered: 50 });
     expect(most).toBe(8);
 
@@ -86,7 +87,7 @@ describe('FindUnqueuedObjects', () => {
       h2.clock.advance(30);
       return slow(id);
     };
-    const cut = await new FindUnqueuedObjects(h2, { concurrency: 1, budgetSeconds: 60 }).run(route);
+    const cut = await new FindUnqueuedObjects(h2, { prefixOf, concurrency: 1, budgetSeconds: 60 }).run(route);
     expect(cut).toMatchObject({ examined: 2, truncated: true });
   });
 
