@@ -5,6 +5,7 @@ import { UnknownRouteError } from '../lambdas/app/engine.js';
 import { DEFAULT_STACK_NAME } from './aws-target.js';
 import { terminalIo, type CliIo } from './cli-io.js';
 import { deleteCommand } from './commands/delete.js';
+import { adoptCommand } from './commands/adopt.js';
 import { doctorCommand } from './commands/doctor.js';
 import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
@@ -137,6 +138,13 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .option('--renew-lifetime', 'give an expired message a fresh queue lifetime from now (else it would expire again at once)')
     .addHelpText('after', REQUEUE_HELP)
     .action(run(async (t, id, opts) => requeueCommand(t, id === undefined ? id : await expandId(t, id), opts, io)));
+
+  program
+    .command('adopt')
+    .argument('<queue-url>', 'a queue the stack kept after a route was renamed or removed, or after a destroy')
+    .requiredOption('--route <name>', 'the route whose queue takes the mail')
+    .description('move the mail of a retained old queue into a route\'s queue, so it is delivered (README: Upgrading)')
+    .action(run((t, url, opts) => adoptCommand(t, url, opts, io)));
 
   program
     .command('show')

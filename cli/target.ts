@@ -14,6 +14,8 @@ export interface StackFacts {
   stackName: string;
   drainFunctionName: string;
   ruleSetName?: string;
+  /** The user's own set our rules are copied into (ruleSet.hostRuleSet), when configured. */
+  hostRuleSetName?: string;
   alarmTopicArn?: string;
 }
 

@@ -1,6 +1,8 @@
 // `backup-mx doctor`: checks the setup and says what to fix, one line each.
 // DNS and the primary are checked from where the command runs; the AWS-only
 // checks are skipped for --local.
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { checkDsnIdentity, checkProductionAccess, DSN_IDENTITY_CHECK, PRODUCTION_ACCESS_CHECK } from '../doctor/ses-sending-checks.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryProbe } from '../../lambdas/core/ports.js';
 import type { CliIo } from '../cli-io.js';
@@ -25,6 +27,7 @@ export interface DoctorOptions {
   mtaSts?: Partial<MtaStsDeps>;
   /** For tests: an extra CA the primary certificate check trusts. */
   tlsCa?: string;
+  sesv2?: SESv2Client;
 }
 
 export async function runChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
@@ -80,7 +83,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   );
 
   if (target.kind !== 'aws' || !target.stack) {
-    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription']) {
+    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, DSN_IDENTITY_CHECK]) {
       results.push(skip(check, 'AWS-only check, skipped for --local'));
     }
     return results;
@@ -89,7 +92,18 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   const stack = target.stack;
   results.push(checkRegion(region));
   results.push(...(await guarded('SES identities', 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkIdentities(ses, domains))));
-  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName))));
+  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName, stack.hostRuleSetName))));
+  if (settings.routes.some((route) => route.bouncePolicy === 'dsn')) {
+    const sesv2 = options.sesv2 ?? new SESv2Client({ region });
+    try {
+      results.push(...(await guarded(PRODUCTION_ACCESS_CHECK, 'grant ses:GetAccount, or check the SES console\'s Account dashboard', () => checkProductionAccess(sesv2, region))));
+    } finally {
+      if (!options.sesv2) sesv2.destroy();
+    }
+    results.push(...(await guarded(DSN_IDENTITY_CHECK, 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkDsnIdentity(ses, settings.hostname))));
+  } else {
+    results.push(skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent'));
+  }
   results.push(...(await guarded('alarm subscription', 'grant sns:ListSubscriptionsByTopic, or check in the SNS console', () => checkAlarmSubscription(sns, stack.alarmTopicArn))));
   return results;
 }

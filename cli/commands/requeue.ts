@@ -65,6 +65,9 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   const id = record.messageId;
   const route = target.settings.routes.find((r) => r.name === record.route);
   if (!route) throw new CliError(`its route (${record.route ?? 'none'}) is not configured: it cannot be requeued`);
+  if (record.reason === 'not-queued') {
+    throw new CliError(`SES never sent its notification, so its envelope is unknown: read it with \`backup-mx show ${id}\`, deliver it by hand, then \`backup-mx delete ${id}\``);
+  }
   let message: InboundMessage;
   try {
     message = deps.parse(record.notification);

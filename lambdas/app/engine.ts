@@ -31,6 +31,8 @@ import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
+import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
+import { routePrefix } from '../config/mail-layout.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
  *  every session busy while the next message is read from S3 and the ledger. */
@@ -80,8 +82,9 @@ export class Engine {
   readonly clients: AwsClients;
   /** Envelopes of accepted messages, for replay and export (feature-ports.ts). */
   readonly archive: EnvelopeArchive;
-  private readonly auth: SmtpAuthSource;
   private readonly queueByRoute = new Map<string, MailQueue>();
+  /** One secret cache for the drain's sessions and the probe's AUTH check. */
+  private readonly smtpAuth: SmtpAuthSource;
 
   constructor(
     readonly settings: Settings,
@@ -89,7 +92,7 @@ export class Engine {
   ) {
     const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
     this.clients = clients;
-    this.auth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
+    this.smtpAuth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
     const { doc, sqs } = clients;
     this.deps = {
       queues: (route) => this.queue(route),
@@ -104,7 +107,7 @@ export class Engine {
           clientName: settings.hostname,
           socketTimeoutMs: settings.smtpTimeoutMs,
           maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-          auth: this.auth,
+          auth: this.smtpAuth,
         }),
       sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
@@ -157,12 +160,14 @@ export class Engine {
   async probe(drains: DrainStarter = this.defaultDrainStarter()) {
     const { settings, overrides, deps } = this;
     const probe =
-      overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs });
+      overrides.probe ??
+      new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs, auth: this.smtpAuth });
     const useCase = new ProbePrimaries(
       {
         routes: settings.routes,
         probe,
         routeState: deps.routeState,
+        index: deps.index,
         queues: deps.queues,
         drains,
         metrics: deps.metrics,
@@ -184,11 +189,27 @@ export class Engine {
     const { settings, overrides } = this;
     const stepTimeoutMs = settings.probeTimeoutMs;
     const useCase = new VerifyRecipients({
-      probe: overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs }),
-      callout: overrides.callout ?? new SmtpCallout({ clientName: settings.hostname, stepTimeoutMs, auth: this.auth }),
+      probe: overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
+      callout: overrides.callout ?? new SmtpCallout({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
       sleep: overrides.sleep ?? defaultSleep,
     });
     return useCase.run(this.route(routeName), addresses, options);
+  }
+
+  /** The hourly look for objects SES stored whose notification never reached a queue, every route. */
+  async findUnqueued(budgetSeconds?: number): Promise<FindUnqueuedSummary[]> {
+    const started = this.deps.clock.now().getTime();
+    try {
+      const summaries: FindUnqueuedSummary[] = [];
+      for (const route of this.settings.routes) {
+        // One budget for all routes: each gets what the ones before left.
+        const left = budgetSeconds === undefined ? undefined : Math.max(0, budgetSeconds - (this.deps.clock.now().getTime() - started) / 1000);
+        summaries.push(await new FindUnqueuedObjects(this.deps, { prefixOf: routePrefix, ...(left === undefined ? {} : { budgetSeconds: left }) }).run(route));
+      }
+      return summaries;
+    } finally {
+      await this.deps.metrics.flush();
+    }
   }
 
   /** Indexes one notification for mailq/status; the route is found from its recipients. */

@@ -50,6 +50,8 @@ export class DrainRoute {
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
       await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
+      // Why it stopped: 'connection-failed' while the probe says up is an alarm (AUTH, TLS, 421 every session).
+      this.deps.metrics.drainStopped?.(summary.stoppedBecause, route.name);
       await this.deps.metrics.flush();
       log.info('drain finished', { ...summary });
     }

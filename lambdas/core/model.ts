@@ -130,7 +130,9 @@ export type DeadLetterReason =
   | 'bounced'
   | 'expired'
   | 'object-missing'
-  | 'poison';
+  | 'poison'
+  /** In the bucket, but its notification never reached the queue (SES gave up publishing). */
+  | 'not-queued';
 
 export interface DeadLetterRecord {
   messageId: string;

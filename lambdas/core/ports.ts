@@ -22,6 +22,16 @@ export interface MessageStore {
   size(key: string): Promise<number | undefined>;
   /** Removes the object; succeeds when it is already gone. */
   remove(key: string): Promise<void>;
+  /**
+   * Every object under `prefix` with when it was stored, page by page.
+   * Optional: without it no sweep for objects that were never queued runs.
+   */
+  list?(prefix: string): AsyncIterable<StoredObject>;
+}
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
 }
 
 /** One message as received from a route's queue. */
@@ -126,6 +136,12 @@ export interface MessageIndex {
   /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */
   lastDone(route: string): Promise<Date | undefined>;
   listQueued(route?: string): Promise<MessageSummary[]>;
+  /**
+   * How many of the route's messages are not final and when the oldest of them
+   * arrived (undefined when none), whatever SQS's visibility says. Optional:
+   * without it the probe counts listQueued().
+   */
+  queuedStats?(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
   /** Removes the summary for `route`, or every route's when omitted. */
   remove(messageId: string, route?: string): Promise<void>;
 }
@@ -197,6 +213,8 @@ export interface ProbeResult {
   /** What failed, at which step ("connect: ECONNREFUSED", "EHLO: 421 ..."). */
   error?: string;
   greeting?: string;
+  /** True when the primary answered but refused our AUTH credentials (535 and the like). */
+  authRefused?: boolean;
 }
 
 /** Connect, 220, EHLO, STARTTLS if the mode asks, QUIT; each step with a timeout. */
@@ -281,6 +299,10 @@ export interface DeliveryLog {
 export interface Metrics {
   count(name: 'Delivered' | 'Deferred' | 'Bounced' | 'DeadLettered' | 'Expired' | 'PrimaryUp', value: number, route: string): void;
   delay(seconds: number, route: string): void;
+  /** A point-in-time figure of the route's queue, from the message index (the probe, every round). */
+  gauge?(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void;
+  /** Why a drain or sweep run stopped (one count per run, the reason as a dimension). */
+  drainStopped?(reason: string, route: string): void;
   flush(): Promise<void> | void;
 }
 

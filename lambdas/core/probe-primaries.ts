@@ -5,7 +5,7 @@
 // invocation.
 import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, MailQueue, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 
 export interface ProbeDeps {
   routes: Route[];
@@ -16,6 +16,12 @@ export interface ProbeDeps {
   metrics: Metrics;
   log: DeliveryLog;
   clock: Clock;
+  /**
+   * The message index: each round publishes QueuedMessages and
+   * OldestQueuedAgeSeconds from it, the truth for age and backlog (SQS's own
+   * figures leave out in-flight messages and ones received 3 times or more).
+   */
+  index?: MessageIndex;
   /** Waits between rounds (a real timer in Lambda; ManualClock.sleep in tests). */
   sleep: (ms: number) => Promise<void>;
 }
@@ -34,8 +40,14 @@ export interface RouteProbeOutcome {
   status: PrimaryHealth['status'];
   held: boolean;
   started?: 'deliver' | 'sweep';
+  /** From the message index, when the probe has one. */
+  queued?: number;
+  oldestAgeSeconds?: number;
   error?: string;
 }
+
+/** The health error recorded when the primary answers but refuses our AUTH credentials. */
+export const AUTH_REFUSED_PREFIX = 'primary refuses our credentials';
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -103,14 +115,14 @@ export class ProbePrimaries {
       lastCheckAt: now,
       latencyMs: result.latencyMs,
       consecutiveFailures: result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-      ...(result.ok ? {} : { lastError: explainProbeError(route.primary, result.error ?? 'probe failed') }),
+      ...(result.ok ? {} : { lastError: result.authRefused ? `${AUTH_REFUSED_PREFIX}: ${result.error ?? 'AUTH refused'}` : explainProbeError(route.primary, result.error ?? 'probe failed') }),
     };
     await routeState.saveHealth(health);
     metrics.count('PrimaryUp', result.ok ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
 
     const held = (await routeState.hold(route.name)) !== undefined;
-    const outcome: RouteProbeOutcome = { route: route.name, status, held };
+    const outcome: RouteProbeOutcome = { route: route.name, status, held, ...(await this.publishQueue(route, now)) };
     if (result.ok && !held) {
       // Any mail at all, not only visible mail: SQS counts are approximate and lag,
       // and a retry whose delay just ended may still count as in flight. A drain
@@ -125,5 +137,26 @@ export class ProbePrimaries {
       outcome.started = 'sweep';
     }
     return outcome;
+  }
+
+  /** The route's queue figures from the index; a failed read is logged and publishes nothing (the alarm treats missing data as fine, the Errors alarm does not). */
+  private async publishQueue(route: Route, now: Date): Promise<{ queued?: number; oldestAgeSeconds?: number }> {
+    const { index, metrics, log } = this.deps;
+    if (!index) return {};
+    try {
+      const stats = index.queuedStats
+        ? await index.queuedStats(route.name)
+        : await index.listQueued(route.name).then((list) => ({
+            queued: list.length,
+            oldestReceivedAt: list.reduce<Date | undefined>((oldest, m) => (!oldest || m.receivedAt < oldest ? m.receivedAt : oldest), undefined),
+          }));
+      const oldestAgeSeconds = stats.oldestReceivedAt ? Math.max(0, Math.round((now.getTime() - stats.oldestReceivedAt.getTime()) / 1000)) : 0;
+      metrics.gauge?.('QueuedMessages', stats.queued, route.name);
+      metrics.gauge?.('OldestQueuedAgeSeconds', oldestAgeSeconds, route.name);
+      return { queued: stats.queued, oldestAgeSeconds };
+    } catch (error) {
+      log.error('could not read the message index', { route: route.name, error: (error as Error).message });
+      return {};
+    }
   }
 }

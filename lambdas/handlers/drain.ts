@@ -2,18 +2,21 @@
 // Works until its queue is empty or its time is nearly spent.
 import type { Context } from 'aws-lambda';
 import { Engine, type DrainEvent } from '../app/engine.js';
-import { drainReserveSeconds, loadSettings } from '../config/settings.js';
+import { drainReserveSeconds } from '../config/settings.js';
+import { cachedEngine } from '../app/runtime-settings.js';
+import { FIND_UNQUEUED_TASK, type FindUnqueuedEvent } from '../config/scheduled-tasks.js';
 
-let engine: Engine | undefined;
-
-export function makeDrainHandler(getEngine: () => Engine) {
-  return async (event: DrainEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
-    const current = getEngine();
+export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
+  return async (event: DrainEvent | FindUnqueuedEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+    const current = await getEngine();
+    if ('task' in event && event.task === FIND_UNQUEUED_TASK) {
+      return current.findUnqueued(Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - 60));
+    }
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));
-    return current.drain(event, { owner: context.awsRequestId, budgetSeconds });
+    return current.drain(event as DrainEvent, { owner: context.awsRequestId, budgetSeconds });
   };
 }
 
-export const handler = makeDrainHandler(() => (engine ??= new Engine(loadSettings())));
+export const handler = makeDrainHandler(cachedEngine());

@@ -83,12 +83,19 @@ const configSchema = z.strictObject({
     .strictObject({
       name: ruleSetName().default('backup-mx'),
       activation: oneOf(ACTIVATION_MODES).default('if-none-active'),
+      /**
+       * The user's own active set our rules are copied into (with activation
+       * "never"): the bucket and topic policies let its rules write and publish too.
+       */
+      hostRuleSet: ruleSetName().optional(),
     })
     .prefault({}),
   /** Postfix's delay_warning_time: hours until one "delayed" notice (RFC 3464); 0 = off. */
   delayWarningHours: intIn(0, 720).default(0),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
   hostname: hostName().optional(),
+  /** The SES identity (a verified domain) DSNs are sent under, when `hostname` is not under a route domain. */
+  dsnIdentity: domainName().optional(),
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),

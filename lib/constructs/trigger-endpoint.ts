@@ -18,6 +18,7 @@ import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
 import type { RouteChannel } from './route-queues.js';
+import { ROUTE_TABLE_DIGEST_VARIABLE, type RouteTable } from './route-table.js';
 
 export interface TriggerEndpointProps {
   config: BackupMxConfig;
@@ -26,6 +27,8 @@ export interface TriggerEndpointProps {
   channels: RouteChannel[];
   deadLetterQueue: sqs.IQueue;
   drain: BackupMxFunction;
+  /** The deployed route table this function reads at cold start (as the engine functions do). */
+  routeTable: RouteTable;
   egress?: EgressVpc;
 }
 
@@ -60,7 +63,9 @@ export class TriggerEndpoint extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'none')
       .bindDeadLetterQueue(props.deadLetterQueue, 'none')
       .bindSecrets(props.channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : [])))
-      .bindDrain(props.drain);
+      .bindDrain(props.drain)
+      .setEnvironment({ [ROUTE_TABLE_DIGEST_VARIABLE]: props.routeTable.digest });
+    this.fn.fn.node.addDependency(props.routeTable.resource);
     this.key.grantRead(this.fn.fn);
     // NONE: the primary has no AWS credentials to sign with SigV4; the function checks the HMAC first.
     this.url = this.fn.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

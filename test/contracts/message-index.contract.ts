@@ -150,5 +150,17 @@ export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
         expect(await subject.get(first.messageId)).toBeUndefined();
       });
     });
+
+    it('queuedStats counts the route\'s messages not final and finds the oldest, whatever the order they came in', async () => {
+      if (!subject.queuedStats) return expect(subject.queuedStats).toBeUndefined();
+      expect(await subject.queuedStats(route)).toEqual({ queued: 0 });
+      const newer = summary({ receivedAt: new Date('2026-01-05T12:00:00.000Z') });
+      const older = summary({ receivedAt: new Date('2026-01-05T09:30:00.000Z') });
+      const finished = summary({ receivedAt: new Date('2026-01-05T08:00:00.000Z') });
+      for (const m of [newer, older, finished]) await subject.add(m);
+      await subject.markDone(finished.messageId, route, new Date('2026-01-05T08:05:00.000Z'));
+      await subject.add(summary({ route: `${route}-other`, receivedAt: new Date('2026-01-01T00:00:00.000Z') }));
+      expect(await subject.queuedStats(route)).toEqual({ queued: 2, oldestReceivedAt: older.receivedAt });
+    });
   });
 }

@@ -6,6 +6,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -164,6 +165,32 @@ export class DynamoMessageIndex implements MessageIndex {
             ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
           });
     return items.map(toSummary).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+  }
+
+  /**
+   * A COUNT query over the route's part of the sparse index (no items read
+   * back, paged per 1 MB) and one item for the oldest: the index sort key is
+   * receivedAt, so the first item in ascending order is the oldest.
+   */
+  async queuedStats(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }> {
+    const base = {
+      TableName: this.tableName,
+      IndexName: GSI.name,
+      KeyConditionExpression: '#gpk = :route',
+      ExpressionAttributeNames: { '#gpk': GSI.partitionKey },
+      ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
+    };
+    let queued = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...base, Select: 'COUNT', ExclusiveStartKey: start }));
+      queued += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (queued === 0) return { queued };
+    const first = await this.doc.send(new QueryCommand({ ...base, ScanIndexForward: true, Limit: 1 }));
+    const oldest = optionalDate(first.Items?.[0]?.receivedAt);
+    return oldest ? { queued, oldestReceivedAt: oldest } : { queued };
   }
 
   async remove(messageId: string, route?: string): Promise<void> {

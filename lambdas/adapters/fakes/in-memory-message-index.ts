@@ -54,6 +54,11 @@ export class InMemoryMessageIndex implements MessageIndex {
       .map((s) => structuredClone(s));
   }
 
+  async queuedStats(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }> {
+    const queued = await this.listQueued(route);
+    return queued.length === 0 ? { queued: 0 } : { queued: queued.length, oldestReceivedAt: queued[0]!.receivedAt };
+  }
+
   async remove(messageId: string, route?: string): Promise<void> {
     for (const summary of await this.find(messageId)) {
       if (route === undefined || summary.route === route) this.summaries.delete(keyOf(messageId, summary.route));

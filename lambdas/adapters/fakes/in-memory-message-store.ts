@@ -1,7 +1,7 @@
 // Message bytes in a Map. `open` streams in small chunks so readers that
 // assume one chunk holds the whole head are caught by tests.
 import { Readable } from 'node:stream';
-import { MessageMissingError, type MessageStore } from '../../core/ports.js';
+import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/ports.js';
 
 export class InMemoryMessageStore implements MessageStore {
   readonly objects = new Map<string, Buffer>();
@@ -13,8 +13,19 @@ export class InMemoryMessageStore implements MessageStore {
   /** When set, the next `open` or `size` throws it (a transient store error). */
   failNext?: Error;
 
-  put(key: string, bytes: Buffer | string): void {
+  /** When each object was put (S3's LastModified). */
+  readonly storedAt = new Map<string, Date>();
+
+  put(key: string, bytes: Buffer | string, storedAt: Date = new Date()): void {
     this.objects.set(key, Buffer.isBuffer(bytes) ? Buffer.from(bytes) : Buffer.from(bytes, 'utf8'));
+    this.storedAt.set(key, storedAt);
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    this.throwIfFailing();
+    for (const key of [...this.objects.keys()].sort()) {
+      if (key.startsWith(prefix)) yield { key, lastModified: this.storedAt.get(key) ?? new Date(0) };
+    }
   }
 
   async open(key: string): Promise<{ body: Readable; size: number }> {
@@ -37,6 +48,7 @@ export class InMemoryMessageStore implements MessageStore {
   async remove(key: string): Promise<void> {
     this.removed.push(key);
     this.objects.delete(key);
+    this.storedAt.delete(key);
   }
 
   private throwIfFailing(): void {

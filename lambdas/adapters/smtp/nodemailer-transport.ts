@@ -45,6 +45,8 @@ export interface NodemailerTransportOptions {
 /** Resolves an AUTH secret name to credentials (the shape of aws/secrets-smtp-auth's SmtpAuthSource). */
 export interface SmtpCredentialSource {
   credentials(secretName: string): Promise<SmtpCredentials>;
+  /** Drops a cached copy; called when the primary refuses the credentials (EAUTH). */
+  forget?(secretName: string): void;
 }
 
 /** The envelope; its `size` (bytes, when known) is sent as SIZE= when the primary offers it. */
@@ -84,7 +86,9 @@ export class NodemailerTransportFactory implements SmtpTransportFactory {
       socketTimeoutMs: this.options.socketTimeoutMs ?? 60_000,
       tls: this.options.tls,
     };
-    return new PooledSmtpTransport(primary, session, Math.max(1, this.options.maxConnections ?? 1), credentials);
+    const secretName = primary.authSecretName;
+    const onAuthRefused = secretName ? () => this.options.auth?.forget?.(secretName) : undefined;
+    return new PooledSmtpTransport(primary, session, Math.max(1, this.options.maxConnections ?? 1), credentials, onAuthRefused);
   }
 }
 
@@ -102,6 +106,8 @@ export class PooledSmtpTransport implements SmtpTransport {
     private readonly session: SessionOptions,
     private readonly maxConnections: number,
     private readonly credentials?: SmtpCredentials,
+    /** Called when a session fails with EAUTH, so the next one reads the secret again. */
+    private readonly onAuthRefused?: () => void,
   ) {}
 
   /** Sessions opened so far (for tests and logs). */
@@ -122,6 +128,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     }
     const slot = await this.acquire();
     if ('error' in slot) {
+      if (slot.error.code === 'EAUTH') this.onAuthRefused?.();
       content.destroy();
       return sameForAll(to, sessionFailureReply(slot.error), { connectionFailed: true, afterData: false });
     }

@@ -186,6 +186,22 @@ describe('backup-mx against the local backup MX', () => {
     expect(json[0]!.lastDoneAt).toBeDefined();
   });
 
+  it('status says "primary refuses our credentials" when the probe\'s AUTH was refused, not "down"', async () => {
+    const now = fx.engine.deps.clock.now();
+    await fx.engine.deps.routeState.saveHealth({
+      route: 'main',
+      status: 'down',
+      since: now,
+      lastCheckAt: now,
+      consecutiveFailures: 1,
+      lastError: 'primary refuses our credentials: AUTH: 535 5.7.8 Authentication credentials invalid',
+    });
+    const { io } = await fx.cli('status');
+    expect(io.text).toMatch(/main\s+\S+ \(none\)\s+primary refuses our credentials for/);
+    const json = (await fx.cli('status', '--json')).io.json<RouteStatus[]>();
+    expect(json.find((s) => s.route === 'main')).toMatchObject({ status: 'down', authRefused: true });
+  });
+
   it('doctor: a wrong MX preference fails with the fix, AWS-only checks are skipped', async () => {
     const dns = await TestDnsServer.start({
       'example.com': [
