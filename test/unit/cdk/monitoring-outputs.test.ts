@@ -166,7 +166,7 @@ describe('port 25 and the egress VPC', () => {
 
   it('fails synth when a primary uses port 25 without vpc-nat, naming the route and both fixes', () => {
     expect(() => buildStack(port25)).toThrow(DeployCheckError);
-    expect(() => buildStack(port25)).toThrow(/routes\[0\]\.primary\.port: route "corp".*port 25.*587 or 2525.*"egress": "vpc-nat"/s);
+    expect(() => buildStack(port25)).toThrow(/routes\[0\]\.primary\.port: route "corp".*port 25.*587 or 2525.*"egress": "vpc-nat-instance".*"vpc-nat"/s);
   });
 
   it('synthesizes on another port, and on port 25 with vpc-nat', () => {

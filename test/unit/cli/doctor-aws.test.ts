@@ -119,10 +119,10 @@ describe('doctor AWS checks', () => {
         detail: '~3 messages for 1 dead-letter record: 2 messages on the dead-letter queue have no record',
         fix: expect.stringContaining('aws sqs receive-message --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq'),
       });
-      expect(results[8]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      expect(results[9]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
       expect(await doctorCommand(target, { lookup, probe, mtaSts }, io)).toBe(1);
-      expect(io.text).toContain('6 ok, 1 warnings, 2 failed, 0 skipped');
+      expect(io.text).toContain('7 ok, 1 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }
