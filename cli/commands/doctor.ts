@@ -40,11 +40,12 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   for (const domain of domains) {
     const mx = await guarded(`MX ${domain}`, 'check the DNS server and try again', () => checkMx(lookup, domain, region));
     // A local run needs no DNS and may be offline: no answer at all is a warning there.
-    results.push(...(target.kind === 'local' ? mx.map(offlineIsWarning) : mx));
+    results.push(...(target.kind === 'local' ? mx.map((r) => offlineIsWarning(r, 'MX records')) : mx));
   }
   const mtaSts: MtaStsDeps = { ...mtaStsResolver(options.dnsServer), ...options.mtaSts };
   for (const domain of domains) {
-    results.push(...(await guarded(`MTA-STS ${domain}`, 'check the DNS server and the policy host, and try again', () => checkMtaSts(mtaSts, domain, region))));
+    const sts = await guarded(`MTA-STS ${domain}`, 'check the DNS server and the policy host, and try again', () => checkMtaSts(mtaSts, domain, region));
+    results.push(...(target.kind === 'local' ? sts.map((r) => offlineIsWarning(r, 'MTA-STS policies')) : sts));
   }
   for (const route of settings.routes) {
     const name = `primary ${route.name}`;
@@ -108,9 +109,10 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   return results;
 }
 
-function offlineIsWarning(result: CheckResult): CheckResult {
-  if (result.status !== 'fail' || !result.detail.startsWith('lookup failed')) return result;
-  return { ...result, status: 'warn', detail: `${result.detail}: no DNS answer from here (offline?); MX records matter once deployed, a local run does not use them` };
+/** Locally, a DNS lookup that got no answer at all is a warning: the local run needs no DNS and may be offline. */
+function offlineIsWarning(result: CheckResult, what: string): CheckResult {
+  if (result.status !== 'fail' || !/^(?:lookup failed|TXT lookup of \S+ failed)/.test(result.detail)) return result;
+  return { ...result, status: 'warn', detail: `${result.detail}: no DNS answer from here (offline?); ${what} matter once deployed, a local run does not use them` };
 }
 
 export async function doctorCommand(target: Target, options: DoctorOptions, io: CliIo): Promise<number> {

@@ -119,12 +119,14 @@ export class LocalBackupMx {
     this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
       out.info(`bounce notice to ${listSome(envelope.to.map((to) => `<${to}>`))} written to ${file} (local runs send no mail through SES)`),
     );
+    // AUTH passwords and ARC keys from BACKUPMX_LOCAL_SECRETS when set (Secrets Manager is never reached locally).
+    const secrets = localSecretOverrides(env);
     this.deliveries = new CountedTransports(
       new NodemailerTransportFactory({
         clientName: this.settings.hostname,
         socketTimeoutMs: this.settings.smtpTimeoutMs,
         maxConnections: DEFAULT_MAX_CONNECTIONS,
-        auth: new SecretsSmtpAuth(aws.clients.secrets),
+        auth: secrets.auth ?? new SecretsSmtpAuth(aws.clients.secrets),
       }),
     );
     this.engine = new Engine(this.settings, {
@@ -135,7 +137,7 @@ export class LocalBackupMx {
       bounces: this.bounces,
       probe,
       sleep: probeLoop.sleep,
-      ...localSecretOverrides(env),
+      ...secrets,
     });
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
       this.totals.add(summary);
