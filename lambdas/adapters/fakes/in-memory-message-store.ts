@@ -2,6 +2,7 @@
 // assume one chunk holds the whole head are caught by tests.
 import { Readable } from 'node:stream';
 import { MessageMissingError, type MessageStore } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
 
 export class InMemoryMessageStore implements MessageStore {
   readonly objects = new Map<string, Buffer>();
@@ -12,14 +13,18 @@ export class InMemoryMessageStore implements MessageStore {
   chunkSize = 64;
   /** When set, the next `open` or `size` throws it (a transient store error). */
   failNext?: Error;
+  /** Seeded failures of `store.open` and `store.size`. */
+  faults?: FaultInjector;
+  /** False keeps `opened` empty (scale tests). */
+  recordCalls = true;
 
   put(key: string, bytes: Buffer | string): void {
     this.objects.set(key, Buffer.isBuffer(bytes) ? Buffer.from(bytes) : Buffer.from(bytes, 'utf8'));
   }
 
   async open(key: string): Promise<{ body: Readable; size: number }> {
-    this.throwIfFailing();
-    this.opened.push(key);
+    this.throwIfFailing('open');
+    if (this.recordCalls) this.opened.push(key);
     const bytes = this.objects.get(key);
     if (!bytes) throw new MessageMissingError(key);
     const size = this.chunkSize;
@@ -30,7 +35,7 @@ export class InMemoryMessageStore implements MessageStore {
   }
 
   async size(key: string): Promise<number | undefined> {
-    this.throwIfFailing();
+    this.throwIfFailing('size');
     return this.objects.get(key)?.length;
   }
 
@@ -39,11 +44,12 @@ export class InMemoryMessageStore implements MessageStore {
     this.objects.delete(key);
   }
 
-  private throwIfFailing(): void {
+  private throwIfFailing(op: 'open' | 'size'): void {
     const error = this.failNext;
     if (error) {
       this.failNext = undefined;
       throw error;
     }
+    this.faults?.check(`store.${op}`);
   }
 }
