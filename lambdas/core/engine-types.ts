@@ -54,10 +54,12 @@ export interface EngineOptions extends Partial<RetrySettings> {
   maxHeadBytes?: number;
   /** Used in our Received header when the stored message names no SES host. */
   sesHost?: string;
-  /** Sweep: visibility while a message is held during the sweep (default 300; at least the run's budget + 60 s). */
+  /** Sweep: how long a message it keeps stays hidden (default 900; at least the run's budget + 60 s). */
   sweepVisibilitySeconds?: number;
-  /** Sweep: most messages looked at in one run (default 5000). */
+  /** Sweep: most messages looked at in one run (default 5000; a sweep that stops there starts another). */
   sweepMaxMessages?: number;
+  /** Sweep: receive loops at once, each handling its batch of up to 10 together (default 4). */
+  sweepConcurrency?: number;
 }
 
 export type StopReason =
@@ -87,6 +89,8 @@ export interface DrainSummary {
   released: number;
   /** Messages left for a later retry because a store, queue or ledger call failed. */
   errors: number;
+  /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
+  kept?: number;
   stoppedBecause: StopReason;
 }
 

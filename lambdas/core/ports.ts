@@ -153,6 +153,12 @@ export interface RouteState {
   claimSweep?(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
   /** When the last sweep was claimed, if ever (for status). */
   lastSweep?(route: string): Promise<Date | undefined>;
+  /**
+   * The last sweep stopped with work left (time or message limit): the next
+   * claimSweep succeeds whatever the interval, so the probe chains another
+   * sweep within one round. Optional, like claimSweep.
+   */
+  continueSweep?(route: string): Promise<void>;
 }
 
 /** Envelope of one SMTP transaction. */

@@ -3,6 +3,7 @@
 import type { Context } from 'aws-lambda';
 import { Engine, type DrainEvent } from '../app/engine.js';
 import { drainReserveSeconds, loadSettings } from '../config/settings.js';
+import { SWEEP_RESERVE_SECONDS } from '../core/sweep-route.js';
 
 let engine: Engine | undefined;
 
@@ -11,7 +12,9 @@ export function makeDrainHandler(getEngine: () => Engine) {
     const current = getEngine();
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
-    const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));
+    // A sweep talks no SMTP: it keeps back only enough for its last AWS calls.
+    const reserve = event.mode === 'sweep' ? SWEEP_RESERVE_SECONDS : drainReserveSeconds(current.settings);
+    const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - reserve);
     return current.drain(event, { owner: context.awsRequestId, budgetSeconds });
   };
 }
