@@ -3,7 +3,7 @@
 // to the SMTP transport with one Received header in front; each recipient's
 // outcome is written as soon as the transaction returns.
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
-import { QUARANTINE_DETAIL, REENQUEUE_AT_RECEIVE_COUNT, type MessageOutcomes } from './message-outcomes.js';
+import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
 import { mustQuarantine } from './notice-policy.js';
@@ -44,10 +44,11 @@ export class MessageDelivery {
     const { route, queue, summary } = ctx;
     summary.messages += 1;
 
-    if (qm.receiveCount >= REENQUEUE_AT_RECEIVE_COUNT) {
-      // Before anything that could fail again: whatever keeps failing this
+    if (this.outcomes.mustReenqueue(qm)) {
+      // Before any I/O that could fail again: whatever keeps failing this
       // message (a session, the store, the ledger) must not let SQS redrive it
-      // to the DLQ with no record. The fresh copy is visible at once.
+      // to the DLQ, nor its 14-day retention drop it, with no record. The
+      // fresh copy is visible at once and is delivered from there.
       await this.outcomes.reenqueue(queue, qm, 0, { route: route.name });
       summary.reenqueued += 1;
       return { connectionFailed: false };
@@ -68,7 +69,7 @@ export class MessageDelivery {
     if (inFlight?.has(message.messageId)) {
       // Both copies would read an empty ledger and deliver twice at once.
       this.deps.log.info('another copy of this message is being delivered; this one waits', { route: route.name, messageId: message.messageId });
-      await queue.defer(qm.handle, IN_FLIGHT_COPY_DELAY_SECONDS);
+      await this.outcomes.postpone(queue, qm, IN_FLIGHT_COPY_DELAY_SECONDS);
       return { connectionFailed: false };
     }
     inFlight?.add(message.messageId);

@@ -144,8 +144,11 @@ export class DrainRoute {
     await Promise.all(Array.from({ length: concurrency }, worker));
     await refilling;
     for (const qm of buffer.splice(0)) {
-      // Received but not attempted: visible again now, so the next drain takes it at once.
-      await queue.defer(qm.handle, 0).then(() => (summary.released += 1), () => undefined);
+      // Received but not attempted: visible again now, so the next drain takes it at once
+      // (a fresh copy when the entry is near SQS's retention or its redrive count).
+      await this.outcomes
+        .postpone(queue, qm, 0)
+        .then((how) => (how === 'deferred' ? (summary.released += 1) : (summary.reenqueued += 1)), () => undefined);
     }
     if (failure !== undefined) {
       await this.markDown(route, health, failure);
