@@ -5,7 +5,9 @@
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
-import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import type { Readable } from 'node:stream';
+import { FINAL_STATES, type AttemptRecord, type Disposition, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
@@ -21,12 +23,39 @@ export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
 export interface DeliveryContext {
   route: Route;
+  /** Epoch ms after which no new transaction starts (the drain's budget). */
+  deadline?: number;
   queue: MailQueue;
   /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */
   transport: () => Promise<SmtpTransport>;
   summary: DrainSummary;
   /** Message ids being delivered right now in this run (shared by its workers). */
   inFlight?: Set<string>;
+}
+
+/** Waits between tries of the ledger write after a transaction (then the error leaves the message for retry). */
+const LEDGER_WRITE_RETRY_MS = [100, 400, 1600];
+
+interface TransactionEntry {
+  recipient: string;
+  state: Disposition;
+  reply: SmtpReply;
+  attempts: number;
+  outcome?: RecipientOutcome;
+  attempt: AttemptRecord;
+}
+
+/** Runs `write`, trying again after each of `waitsMs` when it throws. */
+async function withRetries<T>(waitsMs: number[], write: (tryNumber: number) => Promise<T>): Promise<T> {
+  for (let tryNumber = 0; ; tryNumber++) {
+    try {
+      return await write(tryNumber);
+    } catch (error) {
+      const wait = waitsMs[tryNumber];
+      if (wait === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 /** How the attempt ended for the route: only a session failure stops the drain. */
@@ -121,51 +150,91 @@ export class MessageDelivery {
       await deadLetterAll('loop-detected', `${head.receivedCount} Received headers (limit ${maxReceived})`);
       return { connectionFailed: false };
     }
+    const fromHost = topReceivedByHost(head.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com';
 
-    const trace = receivedHeader({
-      fromHost: topReceivedByHost(head.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com',
-      byHost: this.options.hostname,
-      messageId: message.messageId,
-      recipients: pending,
-      at: clock.now(),
-      newline: head.newline,
-    });
-    let result: TransactionResult;
+    // One transaction per batch of recipients, each on the pooled transport.
+    const batches = splitRecipients(pending, this.options.maxRecipientsPerTransaction);
+    const replies = new Map<string, SmtpReply>();
+    const entries = new Map<string, TransactionEntry>();
+    let firstBody: Readable | undefined = head.body;
+    let failure: TransactionResult | undefined;
+    let afterData = false;
+    let retries = 0;
     try {
-      const transport = await ctx.transport();
-      const size = opened.size + Buffer.byteLength(trace, 'utf8');
-      result = await transport.send({ from: message.sender, to: pending, size }, prependToStream(trace, head.body));
-    } catch (error) {
-      head.body.destroy();
-      const failure: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
-      result = { connectionFailed: true, replies: pending.map((recipient) => ({ recipient, reply: failure })) };
+      while (batches.length > 0) {
+        const to = batches.shift()!;
+        if (failure) {
+          // The session failed: the rest wait with the same reply, untried.
+          for (const recipient of to) replies.set(recipient, failure.replies[0]?.reply ?? notStartedReply('session failed'));
+          continue;
+        }
+        if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) {
+          if (entries.size === 0) {
+            // Nothing sent yet: the message goes back untouched, visible at once for the next drain.
+            firstBody?.destroy();
+            if ((await this.outcomes.postpone(queue, qm, 0, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
+            else summary.released += 1;
+            return { connectionFailed: false };
+          }
+          for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply('the drain\'s time budget was spent'));
+          batches.length = 0;
+          continue;
+        }
+        const content = firstBody ?? (await store.open(message.objectKey)).body;
+        firstBody = undefined;
+        const trace = receivedHeader({ fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
+        let result: TransactionResult;
+        try {
+          const transport = await ctx.transport();
+          const size = opened.size + Buffer.byteLength(trace, 'utf8');
+          result = await transport.send({ from: message.sender, to, size }, prependToStream(trace, content));
+        } catch (error) {
+          content.destroy();
+          const reply: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
+          result = { connectionFailed: true, replies: to.map((recipient) => ({ recipient, reply })) };
+        }
+        const unanswered = retries < MAX_ERROR_LIMIT_RETRIES ? unansweredAfterErrorLimit(result) : [];
+        if (unanswered.length > 0) {
+          // The primary's error limit, not an outage: those recipients go again on a new session.
+          retries += 1;
+          this.deps.log.warn('primary ended the session after refusing recipients (its error limit); the rest go again on a new session', { route: route.name, messageId: message.messageId, unanswered: unanswered.length });
+          batches.unshift(unanswered);
+        }
+        const answered = result.replies.filter((r) => !unanswered.includes(r.recipient));
+        const recorded = await this.recordTransaction(ctx, message, previous, { ...result, replies: answered });
+        for (const entry of recorded) entries.set(entry.recipient, entry);
+        for (const { recipient, reply } of answered) replies.set(recipient, reply);
+        if (result.connectionFailed && !result.errorLimit) {
+          failure = result;
+          afterData ||= result.afterData === true;
+        }
+      }
+    } finally {
+      firstBody?.destroy();
     }
-    return this.settle(ctx, qm, message, pending, previous, result, head.head);
+    // Recipients never tried in a transaction (after a session failure, past the deadline) are recorded as deferred too.
+    const untried = pending.filter((r) => !entries.has(r));
+    if (untried.length > 0) {
+      const recorded = await this.recordTransaction(ctx, message, previous, { connectionFailed: failure !== undefined, replies: untried.map((recipient) => ({ recipient, reply: replies.get(recipient) ?? notStartedReply('no transaction') })) });
+      for (const entry of recorded) entries.set(entry.recipient, entry);
+    }
+    const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
+    return this.settle(ctx, qm, message, pending, previous, combined, head.head, entries);
   }
 
-  /** Records each recipient's reply, notifies about bounces, then deletes or defers. */
-  private async settle(
-    ctx: DeliveryContext,
-    qm: QueuedMessage,
-    message: InboundMessage,
-    pending: string[],
-    previous: Awaited<ReturnType<EngineDeps['ledger']['outcomes']>>,
-    result: TransactionResult,
-    originalHeaders: Buffer,
-  ): Promise<DeliveryEnd> {
-    const { route, queue, summary } = ctx;
+  /**
+   * Writes the replies of one transaction at once, right after it (one batch
+   * write where the ledger allows; retried with backoff, since a lost write
+   * after a 2xx means sending the message again). A bounce's outcome waits for
+   * its notice in `settle`. Logs one line per recipient.
+   */
+  private async recordTransaction(ctx: DeliveryContext, message: InboundMessage, previous: Map<string, RecipientOutcome>, result: TransactionResult): Promise<TransactionEntry[]> {
+    const { route } = ctx;
     const { clock, ledger, log, metrics } = this.deps;
     const at = clock.now();
     const delaySeconds = Math.max(0, Math.round((at.getTime() - message.receivedAt.getTime()) / 1000));
     const relay = `${route.primary.host}:${route.primary.port}`;
-    const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
-    const deferred: { recipient: string; attempts: number }[] = [];
-    const bounced: { recipient: string; reply: SmtpReply }[] = [];
-
-    // Every reply of the transaction is written at once, right after it (one batch
-    // write where the ledger allows). A bounce's outcome waits for its notice below.
-    const entries = pending.map((recipient) => {
-      const reply = replies.get(recipient) ?? { text: 'no reply recorded for this recipient', errorCode: 'ENOREPLY' };
+    const entries: TransactionEntry[] = result.replies.map(({ recipient, reply }) => {
       const state = classifyReply(reply);
       const attempts = (previous.get(recipient)?.attempts ?? 0) + 1;
       return {
@@ -174,20 +243,51 @@ export class MessageDelivery {
         attempt: { messageId: message.messageId, recipient, at, relay, state, reply, delaySeconds },
       };
     });
-    if (ledger.recordAttempts) {
-      await ledger.recordAttempts(message.messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
-    } else {
-      for (const { outcome, attempt } of entries) {
-        if (outcome) await ledger.record(message.messageId, outcome);
-        await ledger.addAttempt(attempt);
-      }
-    }
-    for (const { recipient, state, reply, attempts } of entries) {
-      if (state === 'deferred') deferred.push({ recipient, attempts });
-      if (state === 'bounced') bounced.push({ recipient, reply });
+    if (entries.length === 0) return entries;
+    await withRetries(LEDGER_WRITE_RETRY_MS, (tryNumber) => {
+      if (tryNumber > 0) log.warn('ledger write failed; trying again', { messageId: message.messageId, try: tryNumber + 1 });
+      return this.writeEntries(message.messageId, entries);
+    });
+    for (const { recipient, state, reply } of entries) {
       log.attempt({ messageId: message.messageId, recipient, relay, delaySeconds, dsn: dsnStatus(reply), status: state, reply: formatReply(reply), route: route.name });
       metrics.count(state === 'delivered' ? 'Delivered' : state === 'deferred' ? 'Deferred' : 'Bounced', 1, route.name);
       if (state === 'delivered') metrics.delay(delaySeconds, route.name);
+    }
+    return entries;
+  }
+
+  private async writeEntries(messageId: string, entries: TransactionEntry[]): Promise<void> {
+    const { ledger } = this.deps;
+    if (ledger.recordAttempts) {
+      await ledger.recordAttempts(messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
+      return;
+    }
+    for (const { outcome, attempt } of entries) {
+      if (outcome) await ledger.record(messageId, outcome);
+      await ledger.addAttempt(attempt);
+    }
+  }
+
+  /** With every transaction's replies recorded: one notice for all bounces, then delete or defer. */
+  private async settle(
+    ctx: DeliveryContext,
+    qm: QueuedMessage,
+    message: InboundMessage,
+    pending: string[],
+    previous: Map<string, RecipientOutcome>,
+    result: TransactionResult,
+    originalHeaders: Buffer,
+    entries: Map<string, TransactionEntry>,
+  ): Promise<DeliveryEnd> {
+    const { route, queue, summary } = ctx;
+    const { clock, ledger, log } = this.deps;
+    const at = clock.now();
+    const relay = `${route.primary.host}:${route.primary.port}`;
+    const deferred: { recipient: string; attempts: number }[] = [];
+    const bounced: { recipient: string; reply: SmtpReply }[] = [];
+    for (const { recipient, state, reply, attempts } of entries.values()) {
+      if (state === 'deferred') deferred.push({ recipient, attempts });
+      if (state === 'bounced') bounced.push({ recipient, reply });
       summary[state] += 1;
     }
     const misconfigured = result.replies.find((r) => isClientMisconfiguration(r.reply));

@@ -131,7 +131,7 @@ export class DrainRoute {
         }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;

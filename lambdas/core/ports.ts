@@ -181,6 +181,13 @@ export interface TransactionResult {
   connectionFailed: boolean;
   /** True when the failure came after the final dot was sent: the primary may have kept it. */
   afterData?: boolean;
+  /**
+   * True when the server ended the session (421) after refusing recipients:
+   * its error limit (Postfix smtpd_hard_error_limit), not an outage. The
+   * recipients whose reply is that 421 were not answered and may go again on
+   * a new session; `connectionFailed` is true as well.
+   */
+  errorLimit?: boolean;
 }
 
 /** An SMTP client to one primary; pooled, opened by the drain, closed at its end. */

@@ -26,8 +26,10 @@ export const DEFAULT_SWEEP_HOLD_SECONDS = 900;
 export const DEFAULT_SWEEP_CONCURRENCY = 4;
 /** Seconds a sweep keeps back from its Lambda's timeout: it talks no SMTP, only AWS calls and DSNs. */
 export const SWEEP_RESERVE_SECONDS = 30;
-/** Why a sweep stopped with work left: start another one at once. */
-export const SWEEP_CHAINS_ON: readonly string[] = ['time-budget', 'message-limit'];
+/** Why a sweep stopped with work left (or a failed receive left it unsure): start another one at once. */
+export const SWEEP_CHAINS_ON: readonly string[] = ['time-budget', 'message-limit', 'queue-error'];
+/** A message whose handling failed comes back this soon, not after the whole hold. */
+export const SWEEP_RETRY_SECONDS = 300;
 
 export class SweepRoute {
   private readonly retry: RetryPolicy;
@@ -123,7 +125,11 @@ export class SweepRoute {
       if (this.outcomes.mustReenqueue(qm)) {
         // The failing call must not let SQS drop or redrive the entry: a fresh copy needs only the queue.
         await this.outcomes.reenqueue(queue, qm, 0, { route: route.name }).then(() => (summary.reenqueued += 1), () => undefined);
-      } else kept.push(qm);
+      } else {
+        // Hidden for the whole hold, an expiry that failed would be hours late.
+        kept.push(qm);
+        await queue.defer(qm.handle, SWEEP_RETRY_SECONDS).catch(() => undefined);
+      }
     }
   }
 
