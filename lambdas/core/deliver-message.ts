@@ -113,6 +113,7 @@ export class MessageDelivery {
     const { route, queue, summary } = ctx;
     const { clock, ledger, store } = this.deps;
     const previous = await ledger.outcomes(message.messageId);
+    await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
       await this.outcomes.finish(route, queue, qm, message);
@@ -244,7 +245,7 @@ export class MessageDelivery {
       };
     });
     if (entries.length === 0) return entries;
-    await withRetries(LEDGER_WRITE_RETRY_MS, (tryNumber) => {
+    await withRetries(this.options.ledgerWriteRetryMs ?? LEDGER_WRITE_RETRY_MS, (tryNumber) => {
       if (tryNumber > 0) log.warn('ledger write failed; trying again', { messageId: message.messageId, try: tryNumber + 1 });
       return this.writeEntries(message.messageId, entries);
     });
@@ -304,6 +305,8 @@ export class MessageDelivery {
 
     if (bounced.length > 0) {
       const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
+      // Final before the notice, so a failed write after it cannot send a second one.
+      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true, 'pending');
       let notified = false;
       try {
         await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
@@ -317,10 +320,7 @@ export class MessageDelivery {
           deferred.push({ recipient: b.recipient, attempts });
         }
       }
-      // The notice is out: recording them deferred now would send a second one
-      // on the next attempt. Try the write again; if the ledger still fails, the
-      // error leaves the message for a later retry.
-      if (notified) await this.recordBounced(message, bounced, previous);
+      if (notified) await this.outcomes.noticeDone(message, bounced, 'bounced', previous, true);
     }
 
     if (deferred.length === 0) {
@@ -349,15 +349,5 @@ export class MessageDelivery {
     if (!result.connectionFailed || result.afterData) return backoff;
     const base = this.options.connectionFailureDelaySeconds ?? 60;
     return Math.min(base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30), backoff);
-  }
-
-  /** Records the bounced recipients, trying once more when the first write fails. */
-  private async recordBounced(message: InboundMessage, bounced: { recipient: string; reply: SmtpReply }[], previous: Map<string, RecipientOutcome>): Promise<void> {
-    try {
-      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
-    } catch (error) {
-      this.deps.log.warn('recording bounced recipients failed after their notice; trying again', { messageId: message.messageId, error: (error as Error).message });
-      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
-    }
   }
 }

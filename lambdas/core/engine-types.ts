@@ -46,6 +46,8 @@ export interface EngineOptions extends Partial<RetrySettings> {
   receiveWaitSeconds?: number;
   /** Messages delivered at once over the pooled transport (default 10). */
   concurrency?: number;
+  /** Waits (ms) between tries of the ledger write after a transaction (default 100, 400, 1600). */
+  ledgerWriteRetryMs?: number[];
   /** Recipients per SMTP transaction at most (default 10): a long list is split so refusals alone cannot trip the primary's error limit. */
   maxRecipientsPerTransaction?: number;
   /** Hide a message this long after its first connection-level failure (default 60),

@@ -159,6 +159,7 @@ export class SweepRoute {
     }
     if (this.retry.isExpired(message.receivedAt, now)) {
       const previous = await this.deps.ledger.outcomes(message.messageId);
+      await this.outcomes.confirmNotices(route, qm, message, previous);
       const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
       if (pending.length > 0) await this.outcomes.expire(route, qm, message, pending, previous);
       await this.outcomes.finish(route, queue, qm, message);

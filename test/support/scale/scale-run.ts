@@ -11,7 +11,7 @@ import type { DrainMode } from '../../../lambdas/core/ports.js';
 import { ProbePrimaries } from '../../../lambdas/core/probe-primaries.js';
 import { SweepRoute } from '../../../lambdas/core/sweep-route.js';
 import { SeededRandom } from '../chaos/seeded-random.js';
-import { compactNotification, ROUTE, scaleWorld } from './scale-world.js';
+import { compactNotification, forgetParsed, ROUTE, scaleWorld } from './scale-world.js';
 
 export interface ScaleScenario {
   name: string;
@@ -93,6 +93,7 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
     concurrency: 20,
     leaseMarginSeconds: 360,
     sweepVisibilitySeconds: s.sweepHoldSeconds,
+    ledgerWriteRetryMs: [0, 0, 0], // the manual clock models time; no real waits
   };
   const drain = new DrainRoute(w.deps, options);
   const sweep = new SweepRoute(w.deps, options);
@@ -145,6 +146,7 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
     if (arrived === messages.length && w.queue.size === 0) break;
   }
 
+  forgetParsed();
   // The audit reads through the same fakes, faults off.
   w.faults.enabled = false;
   w.queue.dropExpired();

@@ -49,7 +49,21 @@ export function compactNotification(message: { messageId: string; receivedAt: Da
   return JSON.stringify({ id: message.messageId, t: message.receivedAt.getTime(), s: message.sender, r: message.recipients } satisfies CompactNotification);
 }
 
+/** Parsed notifications by body: the engine parses each queue body on every receive, and the scale run receives millions. */
+const parsed = new Map<string, InboundMessage>();
+
 export function parseCompact(body: string): InboundMessage {
+  let message = parsed.get(body);
+  if (!message) parsed.set(body, (message = parseCompactOnce(body)));
+  return message;
+}
+
+/** Forgets the parsed notifications of a finished run. */
+export function forgetParsed(): void {
+  parsed.clear();
+}
+
+function parseCompactOnce(body: string): InboundMessage {
   const n = JSON.parse(body) as CompactNotification;
   return {
     messageId: n.id,
