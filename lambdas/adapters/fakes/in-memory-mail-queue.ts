@@ -133,23 +133,27 @@ export class InMemoryMailQueue implements MailQueue {
 
   async depth(): Promise<{ visible: number; inFlight: number; delayed: number }> {
     this.throwIfFailing('depth');
-    this.dropExpired();
     const now = this.clock.now().getTime();
     let visible = 0;
     let inFlight = 0;
     let delayed = 0;
+    let outlived: FakeQueueEntry[] | undefined;
     for (const e of this.entries.values()) {
-      if (e.visibleAt.getTime() <= now) visible += 1;
+      if (this.outlivedRetention(e, now)) (outlived ??= []).push(e);
+      else if (e.visibleAt.getTime() <= now) visible += 1;
       else if (e.delayed) delayed += 1;
       else inFlight += 1;
     }
+    for (const e of outlived ?? []) this.drop(e);
     return { visible, inFlight, delayed };
   }
 
   /** Drops every message past the retention period, hidden or not (SQS does not wait for a receive). */
   dropExpired(): void {
     const now = this.clock.now().getTime();
-    for (const entry of [...this.entries.values()]) if (this.outlivedRetention(entry, now)) this.drop(entry);
+    const outlived: FakeQueueEntry[] = [];
+    for (const entry of this.entries.values()) if (this.outlivedRetention(entry, now)) outlived.push(entry);
+    for (const entry of outlived) this.drop(entry);
   }
 
   private insert(body: string, enqueuedAt: Date, delaySeconds: number, receiveCount: number): void {

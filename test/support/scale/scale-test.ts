@@ -1,4 +1,4 @@
-// The scale test: 100k messages (30% with 2-5 recipients, 4% of recipients
+// The scale test (one file per scenario in test/scale): 100k messages (30% with 2-5 recipients, 4% of recipients
 // unknown to the primary) arrive over one day while the primary is down, on
 // fakes that behave like SQS (14-day retention from the first enqueue,
 // redrive to a DLQ at 1000 receives, visibility, delays) and fail AWS calls at
@@ -9,21 +9,16 @@
 // every bounce or expiry was told (DSN) or dead-lettered. Figures are printed.
 //   SCALE_MESSAGES=<n>   messages per scenario (default 100000)
 //   SCALE_SEED=<n>       repeat a run
-//   SCALE_ALL=1          also the 12-day lifetime with a primary that never returns
+//   SCALE_ALL=1          also the 12-day lifetime with a primary that never returns (scale-12d-never)
 import { describe, expect, it } from 'vitest';
-import { runScale, type ScaleFigures, type ScaleScenario } from '../support/scale/scale-run.js';
+import { runScale, type ScaleFigures, type ScaleScenario } from './scale-run.js';
 
 const MESSAGES = Number(process.env.SCALE_MESSAGES ?? 100_000);
 const SEED = Number(process.env.SCALE_SEED ?? 20261201);
 /** The sweep's hold in these runs: 12 h (SQS's longest visibility), so a message is looked at twice a day. */
 const HOLD_SECONDS = 43_200;
 
-const scenarios: Omit<ScaleScenario, 'messages' | 'seed' | 'faultRate' | 'sweepHoldSeconds'>[] = [
-  { name: '12-day lifetime, primary back at day 3', lifetimeDays: 12, primaryBackAtDays: 3, maxDays: 8 },
-  { name: '5-day lifetime, primary never back', lifetimeDays: 5, maxDays: 8 },
-  { name: '30-day lifetime, primary back at day 13', lifetimeDays: 30, primaryBackAtDays: 13, maxDays: 18 },
-  ...(process.env.SCALE_ALL ? [{ name: '12-day lifetime, primary never back', lifetimeDays: 12, maxDays: 15 }] : []),
-];
+export type ScaleCase = Omit<ScaleScenario, 'messages' | 'seed' | 'faultRate' | 'sweepHoldSeconds'>;
 
 function report(f: ScaleFigures): string {
   const o = f.outcomes;
@@ -36,10 +31,11 @@ function report(f: ScaleFigures): string {
   ].join('\n');
 }
 
-describe(`no loss at scale: ${MESSAGES} messages per scenario (SCALE_SEED=${SEED})`, () => {
-  for (const [i, scenario] of scenarios.entries()) {
+/** Registers one scenario as a test (one file each, so vitest runs them side by side). */
+export function scaleTest(scenario: ScaleCase, seedOffset: number): void {
+  describe(`no loss at scale: ${MESSAGES} messages (SCALE_SEED=${SEED})`, () => {
     it(scenario.name, async () => {
-      const figures = await runScale({ ...scenario, messages: MESSAGES, seed: SEED + i, faultRate: 0.002, sweepHoldSeconds: HOLD_SECONDS });
+      const figures = await runScale({ ...scenario, messages: MESSAGES, seed: SEED + seedOffset, faultRate: 0.002, sweepHoldSeconds: HOLD_SECONDS });
       console.log(report(figures));
       expect(figures.leftOnQueue).toEqual([]);
       expect(figures.unresolved).toBe(0);
@@ -53,5 +49,5 @@ describe(`no loss at scale: ${MESSAGES} messages per scenario (SCALE_SEED=${SEED
       else expect(figures.outcomes.expired).toBe(0); // back before any lifetime ended: nothing expires
       if (scenario.lifetimeDays > 14) expect(figures.reenqueued).toBeGreaterThanOrEqual(MESSAGES); // each copied before SQS's 14 days
     }, 180_000);
-  }
-});
+  });
+}
