@@ -119,8 +119,10 @@ export interface MessageIndex {
   /** The summary for `route`; with no route, the first of `find` (undefined if none). */
   get(messageId: string, route?: string): Promise<MessageSummary | undefined>;
   /**
-   * Marks the route's copy done (does nothing to a summary never indexed) and
-   * records `at` as the route's last finished message when it is the latest.
+   * Marks the route's copy done and records `at` as the route's last finished
+   * message when it is the latest. A summary never indexed gets a 'done'
+   * tombstone, so a late `add` (an SNS retry of the accept) returns false
+   * instead of listing a finished message as queued for good.
    */
   markDone(messageId: string, route: string, at: Date): Promise<void>;
   /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */

@@ -40,7 +40,10 @@ export class InMemoryMessageIndex implements MessageIndex {
     const last = this.lastDoneByRoute.get(route);
     if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
     const found = this.summaries.get(keyOf(messageId, route));
-    if (!found) return;
+    if (!found) {
+      this.summaries.set(keyOf(messageId, route), { messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at) });
+      return;
+    }
     found.state = 'done';
     found.lastDeliveryAt = new Date(at);
   }
