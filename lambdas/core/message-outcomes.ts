@@ -11,6 +11,8 @@ import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
 
 const SQS_MAX_SEND_DELAY_SECONDS = 900;
+/** A finished message whose index entry could not be marked done comes back this soon to try again. */
+export const FINISH_RETRY_SECONDS = 60;
 /**
  * Receives after which a queue entry is replaced by a fresh copy. The queues
  * redrive to the DLQ at maxReceiveCount 1000 (the SQS maximum), which would
@@ -144,13 +146,26 @@ export class MessageOutcomes {
     this.deps.metrics.count('Expired', pending.length, route.name);
   }
 
-  /** Every recipient is final: mark the index (best effort) and delete the queue entry. */
+  /**
+   * Every recipient is final: mark the index done, then delete the queue
+   * entry. When the index cannot be marked (tried twice), the entry stays and
+   * comes back in FINISH_RETRY_SECONDS to try again (its recipients are final,
+   * so nothing is sent): deleting it would leave `mailq` listing a finished
+   * message as queued for good.
+   */
   async finish(route: Route, queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined): Promise<void> {
     if (message) {
-      try {
-        await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now());
-      } catch (error) {
-        this.deps.log.warn('index markDone failed', { messageId: message.messageId, error: (error as Error).message });
+      for (let tryNumber = 1; ; tryNumber++) {
+        try {
+          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now());
+          break;
+        } catch (error) {
+          this.deps.log.warn('index markDone failed', { messageId: message.messageId, try: tryNumber, error: (error as Error).message });
+          if (tryNumber >= 2) {
+            await this.postpone(queue, qm, FINISH_RETRY_SECONDS, { route: route.name, messageId: message.messageId });
+            return;
+          }
+        }
       }
     }
     await queue.delete(qm.handle);

@@ -43,6 +43,7 @@ export function scaleTest(scenario: ScaleCase, seedOffset: number): void {
       expect(figures.redriven).toBe(0);
       expect(figures.untold).toBe(0);
       expect(figures.duplicateNotices).toBe(0);
+      expect(figures.ghostQueued).toBe(0); // no finished message left listed as queued
       expect(figures.duplicateDeliveries).toBeLessThanOrEqual(Math.ceil(figures.pairs / 10_000));
       expect(figures.injectedFaults).toBeGreaterThan(0); // the faults really ran
       if (scenario.primaryBackAtDays === undefined) expect(figures.outcomes.delivered).toBe(0);

@@ -219,4 +219,24 @@ describe('DrainRoute safety nets', () => {
     expect(h.transports.transactions).toHaveLength(1);
     expect((await h.queue.depth()).visible).toBe(9);
   });
+
+  it('keeps the queue entry when the index cannot be marked done, so mailq never lists a finished message for good', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive();
+    await h.index.add({ messageId, route: 'main', sender: 'alice@sender.example', recipients: ['bob@example.com'], receivedAt: h.clock.now(), state: 'queued' });
+    const markDone = h.index.markDone.bind(h.index);
+    let failures = 2;
+    h.index.markDone = async (...args) => {
+      if (failures-- > 0) throw new Error('ThrottlingException');
+      return markDone(...args);
+    };
+    await h.runDrain();
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('delivered');
+    expect(h.queue.all()).toHaveLength(1); // back in 60 s
+    h.clock.advance(61);
+    await h.runDrain();
+    expect(h.transports.transactions).toHaveLength(1); // not sent again
+    expect(h.queue.all()).toEqual([]);
+    expect((await h.index.get(messageId, 'main'))?.state).toBe('done');
+  });
 });
