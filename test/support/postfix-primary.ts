@@ -16,6 +16,8 @@ export interface PostfixPrimaryOptions {
   domain: string;
   /** Local parts that have a mailbox. */
   users: string[];
+  /** Quoted local parts (as Postfix reads them, unquoted: `john smith`) that have a mailbox, stored as `mailbox`. */
+  quotedUsers?: { localPart: string; mailbox: string }[];
   /** Extra main.cf settings (name → value). */
   settings?: Record<string, string>;
 }
@@ -45,6 +47,9 @@ export class PostfixPrimary {
     chownSync(join(dir, 'data'), Number(uid), Number(gid));
     chownSync(join(dir, 'mail'), Number(uid), Number(gid));
     writeFileSync(join(dir, 'vmailbox'), options.users.map((u) => `${u}@${options.domain} ${options.domain}/${u}/\n`).join(''));
+    // A texthash key cannot hold a space; a regexp table can.
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    writeFileSync(join(dir, 'vmailbox-quoted'), (options.quotedUsers ?? []).map((q) => `/^${escape(q.localPart)}@${escape(options.domain)}$/ ${options.domain}/${q.mailbox}/\n`).join(''));
     const settings: Record<string, string> = {
       compatibility_level: '3.6',
       queue_directory: join(dir, 'queue'),
@@ -60,7 +65,7 @@ export class PostfixPrimary {
       maillog_file: join(dir, 'maillog'),
       maillog_file_prefixes: dir,
       virtual_mailbox_domains: options.domain,
-      virtual_mailbox_maps: `texthash:${join(dir, 'vmailbox')}`,
+      virtual_mailbox_maps: `texthash:${join(dir, 'vmailbox')}, regexp:${join(dir, 'vmailbox-quoted')}`,
       virtual_mailbox_base: join(dir, 'mail'),
       virtual_uid_maps: `static:${uid}`,
       virtual_gid_maps: `static:${gid}`,

@@ -13,10 +13,10 @@ import { PostfixPrimary } from '../../support/postfix-primary.js';
 const unavailable = PostfixPrimary.unavailable();
 const UNKNOWN = Array.from({ length: 45 }, (_, i) => `guess${String(i).padStart(2, '0')}@example.com`);
 
-describe.skipIf(unavailable !== undefined)(`dictionary spam to a real Postfix${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describe.skipIf(unavailable !== undefined)(`dictionary spam (and a quoted local part) to a real Postfix${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let postfix: PostfixPrimary;
   beforeAll(async () => {
-    postfix = await PostfixPrimary.start({ domain: 'example.com', users: ['alice'] });
+    postfix = await PostfixPrimary.start({ domain: 'example.com', users: ['alice'], quotedUsers: [{ localPart: 'john smith', mailbox: 'john' }] });
   }, 30_000);
   afterAll(async () => {
     await postfix?.stop();
@@ -48,4 +48,13 @@ describe.skipIf(unavailable !== undefined)(`dictionary spam to a real Postfix${u
       expect(h.bounces.sent).toHaveLength(1);
     }, 120_000);
   }
+
+  it('delivers to a quoted local part ("john smith"@example.com) as the envelope gives it', async () => {
+    const h = harness({ concurrency: 1 }, { primary: { host: '127.0.0.1', port: postfix.port, tls: 'none' } });
+    const { messageId } = await h.arrive({ recipients: ['"john smith"@example.com'] });
+    const transports = new NodemailerTransportFactory({ clientName: 'mx2.example.com', socketTimeoutMs: 20_000 });
+    await new DrainRoute({ ...h.deps, transports }, { hostname: 'mx2.example.com', concurrency: 1 }).run(h.route, { owner: 'd', budgetSeconds: 60 });
+    expect(h.ledger.stateOf(messageId, '"john smith"@example.com')).toBe('delivered');
+    expect((await postfix.waitForDeliveries((postfix.deliveries().get('alice') ?? 0) + 1)).get('john')).toBe(1);
+  }, 60_000);
 });
