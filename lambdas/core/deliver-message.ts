@@ -7,6 +7,7 @@ import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
 import type { Readable } from 'node:stream';
 import { FINAL_STATES, type AttemptRecord, type Disposition, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import { guardLength } from './length-guard.js';
 import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
@@ -181,13 +182,14 @@ export class MessageDelivery {
           batches.length = 0;
           continue;
         }
-        const content = firstBody ?? (await store.open(message.objectKey)).body;
+        const reopened = firstBody ? undefined : await store.open(message.objectKey);
+        const content = guardLength(firstBody ?? reopened!.body, reopened?.size ?? opened.size);
         firstBody = undefined;
         const trace = receivedHeader({ fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
         let result: TransactionResult;
         try {
           const transport = await ctx.transport();
-          const size = opened.size + Buffer.byteLength(trace, 'utf8');
+          const size = (reopened?.size ?? opened.size) + Buffer.byteLength(trace, 'utf8');
           result = await transport.send({ from: message.sender, to, size }, prependToStream(trace, content));
         } catch (error) {
           content.destroy();

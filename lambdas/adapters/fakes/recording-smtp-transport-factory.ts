@@ -64,10 +64,15 @@ export class RecordingSmtpTransportFactory implements SmtpTransportFactory {
   private async send(primary: PrimaryServer, envelope: Envelope, content: Readable): Promise<TransactionResult> {
     const failure = this.sessionFailures.shift();
     let bytes: Buffer = Buffer.alloc(0);
-    if (!failure || failure.afterData) bytes = await readAll(content);
+    let streamError: Error | undefined;
+    if (!failure || failure.afterData) bytes = await readAll(content).catch((e: Error) => ((streamError = e), Buffer.alloc(0)));
     else content.destroy();
     let result: TransactionResult;
-    if (failure) {
+    if (streamError) {
+      // As nodemailer: the source failed, so no final dot went out and the primary keeps nothing.
+      const reply: SmtpReply = { text: `reading the message failed: ${streamError.message}`, errorCode: 'ESTREAM' };
+      result = { connectionFailed: false, replies: envelope.to.map((recipient) => ({ recipient, reply })) };
+    } else if (failure) {
       const reply: SmtpReply = { text: failure.text ?? 'Connection closed unexpectedly', errorCode: failure.errorCode ?? 'ECONNECTION' };
       result = { connectionFailed: true, afterData: failure.afterData ?? false, replies: envelope.to.map((recipient) => ({ recipient, reply })) };
     } else {
