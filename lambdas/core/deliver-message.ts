@@ -26,6 +26,8 @@ export interface DeliveryContext {
   route: Route;
   /** Epoch ms after which no new transaction starts (the drain's budget). */
   deadline?: number;
+  /** The route's hold (a read at most a few seconds old), checked before every transaction. */
+  isHeld?: () => Promise<boolean>;
   queue: MailQueue;
   /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */
   transport: () => Promise<SmtpTransport>;
@@ -170,7 +172,9 @@ export class MessageDelivery {
           for (const recipient of to) replies.set(recipient, failure.replies[0]?.reply ?? notStartedReply('session failed'));
           continue;
         }
-        if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) {
+        const pastDeadline = ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline;
+        const held = !pastDeadline && ctx.isHeld !== undefined && (await ctx.isHeld().catch(() => true));
+        if (pastDeadline || held) {
           if (entries.size === 0) {
             // Nothing sent yet: the message goes back untouched, visible at once for the next drain.
             firstBody?.destroy();
@@ -178,7 +182,8 @@ export class MessageDelivery {
             else summary.released += 1;
             return { connectionFailed: false };
           }
-          for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply('the drain\'s time budget was spent'));
+          const why = held ? 'the route is held' : "the drain's time budget was spent";
+          for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
           batches.length = 0;
           continue;
         }

@@ -13,8 +13,8 @@ import { RetryPolicy } from './retry-policy.js';
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
 const BATCH_SIZE = 10;
-/** How old a hold read may be when a message is about to be delivered. */
-const HOLD_CACHE_SECONDS = 5;
+/** How old a hold read may be when a transaction is about to start (`hold` waits this long, so none starts after it returns). */
+export const HOLD_CACHE_SECONDS = 5;
 
 export class DrainRoute {
   private readonly retry: RetryPolicy;
@@ -131,7 +131,7 @@ export class DrainRoute {
         }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, isHeld }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;

@@ -97,4 +97,26 @@ describe('recipient batches', () => {
     expect(h.transports.transactions).toHaveLength(1);
     expect(h.queue.all()).toEqual([]);
   });
+
+  it('a hold set during a transaction stops the next one, even inside the same message', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive({ recipients: [...guesses(10), 'bob@example.com'] });
+    const open = h.transports.open.bind(h.transports);
+    h.transports.open = async (p) => {
+      const t = await open(p);
+      return {
+        ...t,
+        send: async (e, c) => {
+          const r = await t.send(e, c);
+          await h.routeState.setHold('main', { since: h.clock.now() });
+          h.clock.advance(6); // past the hold cache
+          return r;
+        },
+      };
+    };
+    const summary = await h.runDrain();
+    expect(h.transports.envelopes).toHaveLength(1);
+    expect(summary).toMatchObject({ delivered: 10, deferred: 1, stoppedBecause: 'held' });
+    expect((await h.ledger.outcomes(messageId)).get('bob@example.com')?.reply?.text).toContain('the route is held');
+  });
 });
