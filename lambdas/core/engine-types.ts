@@ -62,6 +62,12 @@ export interface EngineOptions extends Partial<RetrySettings> {
   sweepVisibilitySeconds?: number;
   /** Sweep: most messages looked at in one run (default 5000; a sweep that stops there starts another). */
   sweepMaxMessages?: number;
+  /**
+   * Sweep: make what it kept visible again when its pass is complete (default
+   * true: a recovering primary drains at once). False leaves every kept message
+   * hidden for the hold (fewer receives of a large backlog; slower recovery).
+   */
+  sweepReleasesAtEnd?: boolean;
   /** Sweep: receive loops at once, each handling its batch of up to 10 together (default 4). */
   sweepConcurrency?: number;
 }

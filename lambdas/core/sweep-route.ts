@@ -4,11 +4,12 @@
 // redrive count: every sweep receives each message once), and never
 // delivers. It has its own time budget (it talks no SMTP), several receive
 // loops at once, and a 1 s receive wait (a 0 s receive may answer empty while
-// mail waits). A message it keeps stays hidden for the sweep's hold (or until
-// its expiry or re-enqueue is due, when sooner), so a chained sweep started
-// because this one ran out of time or messages meets only what this one did
-// not see; when the primary comes back mid-sweep, what it holds is made
-// visible again at once.
+// mail waits). A sweep that saw the whole queue (or saw the primary come back)
+// makes what it kept visible again at the end, so a recovering primary drains
+// at once. One that ran out of time or messages leaves what it kept hidden for
+// its hold (or until its expiry or re-enqueue is due, when sooner) and asks
+// for another sweep at once, which then meets only what this one did not see:
+// with a backlog that large, recovery may wait up to the hold.
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
 import { MessageOutcomes, QUARANTINE_DETAIL } from './message-outcomes.js';
 import { FINAL_STATES, type InboundMessage, type Route } from './model.js';
@@ -58,8 +59,8 @@ export class SweepRoute {
       const visibility = Math.max(this.options.sweepVisibilitySeconds ?? DEFAULT_SWEEP_HOLD_SECONDS, run.budgetSeconds + VISIBILITY_MARGIN_SECONDS);
       summary.stoppedBecause = await this.loop(route, queue, summary, kept, deadline, visibility);
     } finally {
-      if (summary.stoppedBecause === 'primary-up') {
-        // Deliveries may start now: what this sweep holds must not wait out its hold.
+      if (!SWEEP_CHAINS_ON.includes(summary.stoppedBecause) && this.options.sweepReleasesAtEnd !== false) {
+        // The pass is complete (or deliveries may start now): what this sweep holds must not wait out its hold.
         for (const qm of kept.splice(0)) {
           await this.outcomes.postpone(queue, qm, 0).then((how) => (how === 'deferred' ? (summary.released += 1) : (summary.reenqueued += 1)), () => undefined);
         }

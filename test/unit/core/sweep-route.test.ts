@@ -9,7 +9,7 @@ describe('SweepRoute', () => {
     expect(h.queue.all()[0]!.receiveCount).toBe(0);
   });
 
-  it('while down: expires, re-enqueues, and keeps the rest hidden for its hold without delivering', async () => {
+  it('while down: expires, re-enqueues, and makes the rest visible again without delivering', async () => {
     const h = harness({ queueLifetimeSeconds: 20 * 86_400, sweepConcurrency: 1 });
     const old = await h.arrive({ messageId: 'old', timestamp: new Date('2025-12-10T10:00:00Z') }); // 26 days: expired
     const aging = await h.arrive({ messageId: 'aging' });
@@ -28,17 +28,15 @@ describe('SweepRoute', () => {
     await h.primaryDown();
 
     const summary = await h.runSweep();
-    // kept: "fresh", and the new copy of "aging" (visible at once, so met again in this sweep)
-    expect(summary).toMatchObject({ mode: 'sweep', expired: 1, reenqueued: 1, released: 0, kept: 2, stoppedBecause: 'queue-empty' });
+    // released: "fresh", and the new copy of "aging" (visible at once, so met again in this sweep)
+    expect(summary).toMatchObject({ mode: 'sweep', expired: 1, reenqueued: 1, released: 2, kept: 0, stoppedBecause: 'queue-empty' });
     expect(h.transports.transactions).toHaveLength(0);
     expect(h.bounces.sent).toHaveLength(1);
     expect(h.ledger.stateOf(old.messageId, 'bob@example.com')).toBe('expired');
     const left = h.queue.all();
     expect(left.map((e) => e.body).sort()).toEqual([aging.body, fresh.body].sort());
     expect(left.find((e) => e.body === aging.body)!.enqueuedAt).toEqual(h.clock.now());
-    // hidden for the sweep's hold (900 s), so a chained sweep does not meet it again; then visible
-    expect((await h.queue.depth()).visible).toBe(0);
-    h.clock.advance(900);
+    // everything left is visible now, so a recovering primary drains at once
     expect((await h.queue.depth()).visible).toBe(2);
     expect(h.routeState.leases.size).toBe(0);
   });
@@ -80,7 +78,7 @@ describe('SweepRoute', () => {
     const summary = await h.runSweep();
     expect(summary).toMatchObject({ stoppedBecause: 'message-limit', messages: 20, kept: 20, released: 0 });
     expect((await h.queue.depth()).visible).toBe(10);
-    expect(await h.runSweep(600, 'sweep-2')).toMatchObject({ messages: 10, kept: 10, stoppedBecause: 'queue-empty' });
+    expect(await h.runSweep(600, 'sweep-2')).toMatchObject({ messages: 10, released: 10, stoppedBecause: 'queue-empty' });
   });
 
   it('holds messages for its configured visibility, or longer than its budget when that is longer', async () => {
@@ -111,7 +109,7 @@ describe('SweepRoute', () => {
       return batch;
     };
     const summary = await h.runSweep(540);
-    expect(summary).toMatchObject({ messages: 15, kept: 15 });
+    expect(summary).toMatchObject({ messages: 15, released: 15 });
     expect(h.queue.all().every((e) => e.receiveCount === 1)).toBe(true);
   });
 
@@ -164,11 +162,11 @@ describe('SweepRoute', () => {
       return receive(max, wait, visibility);
     };
     const summary = await h.runSweep();
-    expect(summary).toMatchObject({ messages: 41, kept: 41 });
+    expect(summary).toMatchObject({ messages: 41, released: 41 });
     expect(most).toBe(4);
     expect(waits.every((w) => w >= 1)).toBe(true);
     // "soon" expires in 120 s: hidden only that long, so it is expired on time
-    expect(h.queue.defers).toEqual([{ body: soon.body, delaySeconds: 120 }]);
+    expect(h.queue.defers[0]).toEqual({ body: soon.body, delaySeconds: 120 });
   });
 
   it('re-enqueues an entry near SQS retention even when the ledger fails for it', async () => {
@@ -198,9 +196,20 @@ describe('SweepRoute', () => {
     h.clock.advance(60);
     await prober.round();
     expect((await h.runSweep(600, 'sweep-3')).stoppedBecause).toBe('queue-empty');
+    expect((await h.queue.depth()).visible).toBe(5); // the last run of the chain releases what it kept
     h.clock.advance(60);
     await prober.round(); // done: back to the hourly interval
     expect(h.drains.started).toHaveLength(3);
     expect(h.queue.all().every((e) => e.receiveCount === 1)).toBe(true); // each message met once
+  });
+
+  it('with sweepReleasesAtEnd false, keeps even a complete pass hidden for its hold', async () => {
+    const h = harness({ sweepReleasesAtEnd: false, sweepVisibilitySeconds: 43_200, queueLifetimeSeconds: 30 * 86_400 });
+    await h.primaryDown();
+    for (let i = 0; i < 5; i++) await h.arrive({ messageId: `m${i}` });
+    expect(await h.runSweep()).toMatchObject({ kept: 5, released: 0, stoppedBecause: 'queue-empty' });
+    expect((await h.queue.depth()).visible).toBe(0);
+    h.clock.advance(43_200);
+    expect((await h.queue.depth()).visible).toBe(5);
   });
 });
