@@ -147,6 +147,7 @@ export class Engine {
         log: deps.log,
         clock: deps.clock,
         sleep: overrides.sleep ?? defaultSleep,
+        index: deps.index,
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );

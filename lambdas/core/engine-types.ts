@@ -68,6 +68,8 @@ export interface EngineOptions extends Partial<RetrySettings> {
    * hidden for the hold (fewer receives of a large backlog; slower recovery).
    */
   sweepReleasesAtEnd?: boolean;
+  /** Sweep: a route that is up but finished nothing for this long is swept too (default 3600). */
+  sweepStallSeconds?: number;
   /** Sweep: receive loops at once, each handling its batch of up to 10 together (default 4). */
   sweepConcurrency?: number;
 }

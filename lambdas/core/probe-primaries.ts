@@ -4,7 +4,8 @@
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation.
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, MailQueue, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import { isStalled } from './stalled-route.js';
 
 export interface ProbeDeps {
   routes: Route[];
@@ -17,6 +18,8 @@ export interface ProbeDeps {
   clock: Clock;
   /** Waits between rounds (a real timer in Lambda; ManualClock.sleep in tests). */
   sleep: (ms: number) => Promise<void>;
+  /** When given, a route that is up but has finished nothing for a while also gets its sweep (see stalled-route). */
+  index?: Pick<MessageIndex, 'lastDone'>;
 }
 
 export interface ProbeOptions {
@@ -118,6 +121,12 @@ export class ProbePrimaries {
       if (depth.visible + depth.inFlight + depth.delayed > 0) {
         await this.deps.drains.start(route.name, 'deliver');
         outcome.started = 'deliver';
+        // Up, yet nothing finished for an hour (drains throttled or failing): expiry and re-enqueue must still happen.
+        const sweepInterval = this.options.sweepIntervalSeconds ?? 3600;
+        if (this.deps.index && routeState.claimSweep && isStalled(await this.deps.index.lastDone(route.name), now, sweepInterval) && (await routeState.claimSweep(route.name, now, sweepInterval))) {
+          log.warn('primary up but no message finished for an hour: starting a sweep too', { route: route.name });
+          await this.deps.drains.start(route.name, 'sweep');
+        }
       }
     } else if (routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
       await this.deps.drains.start(route.name, 'sweep');

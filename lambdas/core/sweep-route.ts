@@ -16,6 +16,7 @@ import { FINAL_STATES, type InboundMessage, type Route } from './model.js';
 import { mustQuarantine } from './notice-policy.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
+import { isStalled } from './stalled-route.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
@@ -77,10 +78,11 @@ export class SweepRoute {
     return summary;
   }
 
-  /** A sweep is only for a route that gets no deliveries right now. */
+  /** A sweep is only for a route that gets no deliveries right now: down, held, or up but stalled (nothing finished for the stall time). */
   private async shouldSweep(route: Route): Promise<boolean> {
     if (await this.deps.routeState.hold(route.name)) return true;
-    return (await this.deps.routeState.health(route.name))?.status === 'down';
+    if ((await this.deps.routeState.health(route.name))?.status === 'down') return true;
+    return isStalled(await this.deps.index.lastDone(route.name), this.deps.clock.now(), this.options.sweepStallSeconds ?? 3600);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProbePrimaries } from '../../../lambdas/core/probe-primaries.js';
 import { harness } from './engine-harness.js';
 
 describe('SweepRoute', () => {
@@ -211,5 +212,35 @@ describe('SweepRoute', () => {
     expect((await h.queue.depth()).visible).toBe(0);
     h.clock.advance(43_200);
     expect((await h.queue.depth()).visible).toBe(5);
+  });
+
+  it('expires and re-enqueues while the probe says up but no drain finishes anything (stalled route)', async () => {
+    const h = harness({ queueLifetimeSeconds: 5 * 86_400 });
+    await h.index.markDone('earlier', 'main', new Date(h.clock.now().getTime() - 2 * 3600_000)); // last progress 2 h ago
+    const { messageId } = await h.arrive({ timestamp: new Date(h.clock.now().getTime() - 5 * 86_400_000 - 1000) });
+    h.probe.up(h.route.primary.host);
+    const probe = new ProbePrimaries(
+      { routes: [h.route], probe: h.probe, routeState: h.routeState, queues: () => h.queue, drains: h.drains, metrics: h.metrics, log: h.log, clock: h.clock, sleep: h.clock.sleep, index: h.index },
+      { probeIntervalSeconds: 60 },
+    );
+    await probe.round();
+    expect(h.drains.started).toEqual([{ route: 'main', mode: 'deliver' }, { route: 'main', mode: 'sweep' }]);
+    // the drain never runs (throttled); the sweep does
+    expect(await h.runSweep()).toMatchObject({ expired: 1 });
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('expired');
+    expect(h.transports.transactions).toHaveLength(0);
+    // once drains finish messages again, neither the probe nor the sweep steps in
+    h.clock.advance(60);
+    await h.arrive();
+    await probe.round();
+    expect(h.drains.started.filter((d) => d.mode === 'sweep')).toHaveLength(1);
+  });
+
+  it('a route up and making progress, or that never finished anything, is not swept', async () => {
+    const h = harness();
+    await h.arrive();
+    expect((await h.runSweep()).stoppedBecause).toBe('primary-up'); // never finished anything
+    await h.index.markDone('recent', 'main', new Date(h.clock.now().getTime() - 600_000));
+    expect((await h.runSweep()).stoppedBecause).toBe('primary-up'); // finished one 10 min ago
   });
 });
