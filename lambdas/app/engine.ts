@@ -17,12 +17,13 @@ import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
 import { parseSesNotification } from '../adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
+import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { Route } from '../core/model.js';
-import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
+import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryAddressGuard, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
 
@@ -46,6 +47,8 @@ export interface EngineOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 4; Postfix allows 20 per destination). */
   maxConnections?: number;
+  /** The loop guard on the primary's resolved address; DNS by default. */
+  addressGuard?: PrimaryAddressGuard;
 }
 
 export interface DrainEvent {
@@ -148,6 +151,9 @@ export class Engine {
         clock: deps.clock,
         sleep: overrides.sleep ?? defaultSleep,
         index: deps.index,
+        guard:
+          overrides.addressGuard ??
+          new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );

@@ -219,6 +219,12 @@ export interface PrimaryProbe {
   check(primary: PrimaryServer): Promise<ProbeResult>;
 }
 
+/** The loop guard on a primary's resolved address (see core/loop-guard). */
+export interface PrimaryAddressGuard {
+  /** Why delivering to `primary` would loop back to us, or undefined when it would not (also when DNS cannot tell). */
+  refusal(primary: PrimaryServer): Promise<string | undefined>;
+}
+
 /** Sends a DSN through SES (SendRawEmail). */
 export interface BounceMailer {
   send(raw: string, envelope: Envelope): Promise<void>;

@@ -4,7 +4,7 @@
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation.
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import { isStalled } from './stalled-route.js';
 
 export interface ProbeDeps {
@@ -20,6 +20,8 @@ export interface ProbeDeps {
   sleep: (ms: number) => Promise<void>;
   /** When given, a route that is up but has finished nothing for a while also gets its sweep (see stalled-route). */
   index?: Pick<MessageIndex, 'lastDone'>;
+  /** When given, a primary whose resolved address loops back to us (SES inbound, our own hop) counts as down. */
+  guard?: PrimaryAddressGuard;
 }
 
 export interface ProbeOptions {
@@ -92,9 +94,11 @@ export class ProbePrimaries {
 
   private async probeRoute(route: Route): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
-    const result: ProbeResult = await this.deps.probe
-      .check(route.primary)
-      .catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
+    if (refusal) log.error('LOOP: the primary points back at us; nothing is delivered to it', { route: route.name, host: route.primary.host, refusal });
+    const result: ProbeResult = refusal
+      ? { ok: false, latencyMs: 0, error: `loop guard: ${refusal}` }
+      : await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
     const now = clock.now();
     const previous = await routeState.health(route.name);
     const status = result.ok ? 'up' : 'down';
