@@ -5,7 +5,6 @@
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
-import type { Readable } from 'node:stream';
 import { FINAL_STATES, type AttemptRecord, type Disposition, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
 import { guardLength } from './length-guard.js';
 import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
@@ -139,86 +138,93 @@ export class MessageDelivery {
       return { connectionFailed: false };
     }
 
-    let opened;
-    try {
-      opened = await store.open(message.objectKey);
-    } catch (error) {
-      if (!(error instanceof MessageMissingError)) throw error; // transient: leave it for retry
-      await deadLetterAll('object-missing', `no object at ${message.bucketName}/${message.objectKey}`);
-      return { connectionFailed: false };
-    }
-    const head = await readMessageHead(opened.body, this.options.maxHeadBytes);
-    const maxReceived = this.options.maxReceivedHeaders ?? 50;
-    if (head.receivedCount > maxReceived) {
-      head.body.destroy();
-      await deadLetterAll('loop-detected', `${head.receivedCount} Received headers (limit ${maxReceived})`);
-      return { connectionFailed: false };
-    }
-    const fromHost = topReceivedByHost(head.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com';
-
-    // One transaction per batch of recipients, each on the pooled transport.
+    // One transaction per batch of recipients, each on the pooled transport. The
+    // object is opened only once a session is free (the first time, its head is
+    // read for the loop check and the Received header's "from" host), and the
+    // deadline and the hold are checked at that same moment.
     const batches = splitRecipients(pending, this.options.maxRecipientsPerTransaction);
     const replies = new Map<string, SmtpReply>();
     const entries = new Map<string, TransactionEntry>();
-    let firstBody: Readable | undefined = head.body;
+    let head: { head: Buffer; newline: '\r\n' | '\n'; fromHost: string } | undefined;
     let failure: TransactionResult | undefined;
     let afterData = false;
     let retries = 0;
-    try {
-      while (batches.length > 0) {
-        const to = batches.shift()!;
-        if (failure) {
-          // The session failed: the rest wait with the same reply, untried.
-          for (const recipient of to) replies.set(recipient, failure.replies[0]?.reply ?? notStartedReply('session failed'));
-          continue;
-        }
-        const pastDeadline = ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline;
-        const held = !pastDeadline && ctx.isHeld !== undefined && (await ctx.isHeld().catch(() => true));
-        if (pastDeadline || held) {
-          if (entries.size === 0) {
-            // Nothing sent yet: the message goes back untouched, visible at once for the next drain.
-            firstBody?.destroy();
-            if ((await this.outcomes.postpone(queue, qm, 0, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
-            else summary.released += 1;
-            return { connectionFailed: false };
-          }
-          const why = held ? 'the route is held' : "the drain's time budget was spent";
-          for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
-          batches.length = 0;
-          continue;
-        }
-        const reopened = firstBody ? undefined : await store.open(message.objectKey);
-        const content = guardLength(firstBody ?? reopened!.body, reopened?.size ?? opened.size);
-        firstBody = undefined;
-        const trace = receivedHeader({ fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
-        let result: TransactionResult;
-        try {
-          const transport = await ctx.transport();
-          const size = (reopened?.size ?? opened.size) + Buffer.byteLength(trace, 'utf8');
-          result = await transport.send({ from: message.sender, to, size }, prependToStream(trace, content));
-        } catch (error) {
-          content.destroy();
-          const reply: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
-          result = { connectionFailed: true, replies: to.map((recipient) => ({ recipient, reply })) };
-        }
-        const unanswered = retries < MAX_ERROR_LIMIT_RETRIES ? unansweredAfterErrorLimit(result) : [];
-        if (unanswered.length > 0) {
-          // The primary's error limit, not an outage: those recipients go again on a new session.
-          retries += 1;
-          this.deps.log.warn('primary ended the session after refusing recipients (its error limit); the rest go again on a new session', { route: route.name, messageId: message.messageId, unanswered: unanswered.length });
-          batches.unshift(unanswered);
-        }
-        const answered = result.replies.filter((r) => !unanswered.includes(r.recipient));
-        const recorded = await this.recordTransaction(ctx, message, previous, { ...result, replies: answered });
-        for (const entry of recorded) entries.set(entry.recipient, entry);
-        for (const { recipient, reply } of answered) replies.set(recipient, reply);
-        if (result.connectionFailed && !result.errorLimit) {
-          failure = result;
-          afterData ||= result.afterData === true;
-        }
+    const maxReceived = this.options.maxReceivedHeaders ?? 50;
+    while (batches.length > 0) {
+      const to = batches.shift()!;
+      if (failure) {
+        // The session failed: the rest wait with the same reply, untried.
+        for (const recipient of to) replies.set(recipient, failure.replies[0]?.reply ?? notStartedReply('session failed'));
+        continue;
       }
-    } finally {
-      firstBody?.destroy();
+      let declined: 'deadline' | 'held' | 'missing' | { loop: number } | undefined;
+      let openError: unknown;
+      const open = async () => {
+        if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) return void (declined = 'deadline');
+        if (ctx.isHeld && (await ctx.isHeld().catch(() => true))) return void (declined = 'held');
+        try {
+          const object = await store.open(message.objectKey);
+          let body = object.body;
+          if (!head) {
+            const read = await readMessageHead(object.body, this.options.maxHeadBytes);
+            if (read.receivedCount > maxReceived) {
+              read.body.destroy();
+              return void (declined = { loop: read.receivedCount });
+            }
+            const fromHost = topReceivedByHost(read.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com';
+            head = { head: read.head, newline: read.newline, fromHost };
+            body = read.body;
+          }
+          const trace = receivedHeader({ fromHost: head.fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
+          return { body: prependToStream(trace, guardLength(body, object.size)), size: object.size + Buffer.byteLength(trace, 'utf8') };
+        } catch (error) {
+          if (error instanceof MessageMissingError) declined = 'missing';
+          else openError = error;
+          return undefined;
+        }
+      };
+      let result: TransactionResult;
+      try {
+        const transport = await ctx.transport();
+        result = await transport.send({ from: message.sender, to }, open);
+      } catch (error) {
+        const reply: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
+        result = { connectionFailed: true, replies: to.map((recipient) => ({ recipient, reply })) };
+      }
+      if (openError !== undefined) throw openError; // the store failed: leave the message for retry
+      if (result.notStarted || declined !== undefined) {
+        if (declined === 'missing' || (typeof declined === 'object' && declined !== null)) {
+          if (entries.size > 0) throw new Error(`object ${message.objectKey} changed while it was being delivered`);
+          if (declined === 'missing') await deadLetterAll('object-missing', `no object at ${message.bucketName}/${message.objectKey}`);
+          else await deadLetterAll('loop-detected', `${declined.loop} Received headers (limit ${maxReceived})`);
+          return { connectionFailed: false };
+        }
+        if (entries.size === 0) {
+          // Nothing sent yet: the message goes back untouched, visible at once for the next drain.
+          if ((await this.outcomes.postpone(queue, qm, 0, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
+          else summary.released += 1;
+          return { connectionFailed: false };
+        }
+        const why = declined === 'held' ? 'the route is held' : "the drain's time budget was spent";
+        for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
+        batches.length = 0;
+        continue;
+      }
+      const unanswered = retries < MAX_ERROR_LIMIT_RETRIES ? unansweredAfterErrorLimit(result) : [];
+      if (unanswered.length > 0) {
+        // The primary's error limit, not an outage: those recipients go again on a new session.
+        retries += 1;
+        this.deps.log.warn('primary ended the session after refusing recipients (its error limit); the rest go again on a new session', { route: route.name, messageId: message.messageId, unanswered: unanswered.length });
+        batches.unshift(unanswered);
+      }
+      const answered = result.replies.filter((r) => !unanswered.includes(r.recipient));
+      const recorded = await this.recordTransaction(ctx, message, previous, { ...result, replies: answered });
+      for (const entry of recorded) entries.set(entry.recipient, entry);
+      for (const { recipient, reply } of answered) replies.set(recipient, reply);
+      if (result.connectionFailed && !result.errorLimit) {
+        failure = result;
+        afterData ||= result.afterData === true;
+      }
     }
     // Recipients never tried in a transaction (after a session failure, past the deadline) are recorded as deferred too.
     const untried = pending.filter((r) => !entries.has(r));
@@ -227,7 +233,7 @@ export class MessageDelivery {
       for (const entry of recorded) entries.set(entry.recipient, entry);
     }
     const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
-    return this.settle(ctx, qm, message, pending, previous, combined, head.head, entries);
+    return this.settle(ctx, qm, message, pending, previous, combined, head?.head, entries);
   }
 
   /**
@@ -284,7 +290,7 @@ export class MessageDelivery {
     pending: string[],
     previous: Map<string, RecipientOutcome>,
     result: TransactionResult,
-    originalHeaders: Buffer,
+    originalHeaders: Buffer | undefined,
     entries: Map<string, TransactionEntry>,
   ): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;

@@ -183,6 +183,8 @@ export interface TransactionResult {
   connectionFailed: boolean;
   /** True when the failure came after the final dot was sent: the primary may have kept it. */
   afterData?: boolean;
+  /** True when the content opener declined (returned undefined) once a session was free: nothing was sent. */
+  notStarted?: boolean;
   /**
    * True when the server ended the session (421) after refusing recipients:
    * its error limit (Postfix smtpd_hard_error_limit), not an outage. The
@@ -192,13 +194,23 @@ export interface TransactionResult {
   errorLimit?: boolean;
 }
 
+/**
+ * The message to send: a stream, or an opener the transport calls only once a
+ * session is free (so the object is not opened while it waits for one, and
+ * the caller can check its deadline and hold at the last moment). The opener
+ * gives the stream and its size (for SIZE=), or undefined: then nothing is
+ * sent and the result says `notStarted`.
+ */
+export type MessageContent = Readable | (() => Promise<{ body: Readable; size?: number } | undefined>);
+
 /** An SMTP client to one primary; pooled, opened by the drain, closed at its end. */
 export interface SmtpTransport {
   /**
    * Sends `content` (the full message, streamed) with the envelope. Never
    * throws for SMTP-level or network errors: they come back in the result.
+   * An opener that throws is as one that declines (the caller keeps its error).
    */
-  send(envelope: Envelope, content: Readable): Promise<TransactionResult>;
+  send(envelope: Envelope, content: MessageContent): Promise<TransactionResult>;
   close(): Promise<void>;
 }
 

@@ -14,7 +14,7 @@
 import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
-import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
   openSession,
@@ -123,19 +123,28 @@ export class PooledSmtpTransport implements SmtpTransport {
    * Takes ownership of `content`: it is consumed, or destroyed when the message
    * cannot be sent, so the S3 connection behind it is released either way.
    */
-  async send(envelope: SizedEnvelope, content: Readable): Promise<TransactionResult> {
+  async send(envelope: SizedEnvelope, message: MessageContent): Promise<TransactionResult> {
     if (this.closed) throw new TransportClosedError();
     const to = envelope.to;
+    const drop = () => typeof message !== 'function' && message.destroy();
     if (to.length === 0) {
-      content.destroy();
+      drop();
       return { replies: [], connectionFailed: false };
     }
     const slot = await this.acquire(to.length);
     if ('error' in slot) {
-      content.destroy();
+      drop();
       return sameForAll(to, sessionFailureReply(slot.error), { connectionFailed: true, afterData: false });
     }
     const { conn } = slot;
+    // Opened only now that a session is free: an S3 body must not idle while it waits for one.
+    const opened = typeof message === 'function' ? await message().catch(() => undefined) : { body: message, size: envelope.size };
+    if (!opened) {
+      this.release(conn);
+      return sameForAll(to, { text: 'not started', errorCode: 'ENOTSTARTED' }, { connectionFailed: false, notStarted: true });
+    }
+    const content = opened.body;
+    envelope = { ...envelope, size: opened.size ?? envelope.size };
     const refusedBefore = this.refusals.get(conn) ?? 0;
     const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
     if (outcome.info) {

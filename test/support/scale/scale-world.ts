@@ -17,7 +17,7 @@ import {
 } from '../../../lambdas/adapters/fakes/index.js';
 import type { EngineDeps } from '../../../lambdas/core/engine-types.js';
 import type { InboundMessage, Route, SmtpReply } from '../../../lambdas/core/model.js';
-import type { BounceMailer, DeliveryLog, Envelope, Metrics, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../../lambdas/core/ports.js';
+import type { BounceMailer, DeliveryLog, Envelope, MessageContent, Metrics, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../../lambdas/core/ports.js';
 import { SeededRandom } from '../chaos/seeded-random.js';
 
 /** Modelled latency of each AWS call, ms (typical in-region figures). */
@@ -92,15 +92,17 @@ export class SimPrimary implements SmtpTransportFactory {
     };
   }
 
-  private async send(envelope: Envelope, content: Readable): Promise<TransactionResult> {
+  private async send(envelope: Envelope, message: MessageContent): Promise<TransactionResult> {
     this.transactions += 1;
     if (!this.up) {
-      content.destroy();
+      if (typeof message !== 'function') message.destroy(); // an opener is never called: no session
       const reply: SmtpReply = { text: 'connect ECONNREFUSED', errorCode: 'ECONNECTION' };
       return { connectionFailed: true, afterData: false, replies: envelope.to.map((recipient) => ({ recipient, reply })) };
     }
+    const opened = typeof message === 'function' ? await message().catch(() => undefined) : { body: message };
+    if (!opened) return { connectionFailed: false, notStarted: true, replies: envelope.to.map((recipient) => ({ recipient, reply: { text: 'not started', errorCode: 'ENOTSTARTED' } })) };
     let head = '';
-    for await (const chunk of content) if (head.length < 600) head += chunk.toString('latin1');
+    for await (const chunk of opened.body) if (head.length < 600) head += (chunk as Buffer).toString('latin1');
     const id = /with ESMTP id ([^\s;]+)/.exec(head)?.[1] ?? '?';
     const ok: SmtpReply = { code: 250, enhanced: '2.0.0', text: 'Ok: queued' };
     const refused: SmtpReply = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };

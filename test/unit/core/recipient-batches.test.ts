@@ -16,7 +16,9 @@ function scripted(script: (envelope: Envelope, n: number) => TransactionResult):
     async open() {
       return {
         send: async (envelope, content) => {
-          for await (const _ of content) void _;
+          const opened = typeof content === 'function' ? await content() : { body: content };
+          if (!opened) return { connectionFailed: false, notStarted: true, replies: [] };
+          for await (const _ of opened.body) void _;
           envelopes.push({ ...envelope, to: [...envelope.to] });
           return script(envelope, envelopes.length);
         },
@@ -118,5 +120,36 @@ describe('recipient batches', () => {
     expect(h.transports.envelopes).toHaveLength(1);
     expect(summary).toMatchObject({ delivered: 10, deferred: 1, stoppedBecause: 'held' });
     expect((await h.ledger.outcomes(messageId)).get('bob@example.com')?.reply?.text).toContain('the route is held');
+  });
+
+  it('opens the object only once a session is free, and starts nothing when the deadline passed while it waited', async () => {
+    const h = harness();
+    const { body } = await h.arrive();
+    let free!: () => void;
+    const gate = new Promise<void>((resolve) => (free = resolve));
+    let opened: unknown = 'not called';
+    const waiting: SmtpTransportFactory = {
+      async open() {
+        return {
+          send: async (envelope, content) => {
+            await gate; // every session busy
+            opened = typeof content === 'function' ? await content() : content;
+            return { connectionFailed: false, notStarted: opened === undefined, replies: envelope.to.map((recipient) => ({ recipient, reply: { text: 'not started', errorCode: 'ENOTSTARTED' } })) };
+          },
+          close: async () => undefined,
+        };
+      },
+    };
+    const drain = new (await import('../../../lambdas/core/drain-route.js')).DrainRoute({ ...h.deps, transports: waiting }, { hostname: 'mx2.example.com', concurrency: 1 });
+    const running = drain.run(h.route, { owner: 'd', budgetSeconds: 600 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(h.store.opened).toEqual([]); // nothing read from S3 while no session is free
+    h.clock.advance(601);
+    free();
+    const summary = await running;
+    expect(opened).toBeUndefined(); // the opener declined: past the deadline
+    expect(h.store.opened).toEqual([]);
+    expect(summary).toMatchObject({ released: 1, delivered: 0, deferred: 0 });
+    expect(h.queue.defers).toEqual([{ body, delaySeconds: 0 }]);
   });
 });
