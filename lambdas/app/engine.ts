@@ -14,7 +14,7 @@ import { S3MessageStore } from '../adapters/aws/s3-message-store.js';
 import { SecretsSmtpAuth } from '../adapters/aws/secrets-smtp-auth.js';
 import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
-import { parseSesNotification } from '../adapters/ses/ses-notification.js';
+import { narrowSesNotification, parseSesNotification } from '../adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
 import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
@@ -96,6 +96,7 @@ export class Engine {
       metrics: overrides.metrics ?? new PowertoolsMetrics(),
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
+      narrow: narrowSesNotification,
     };
     this.options = {
       hostname: settings.hostname,

@@ -5,8 +5,9 @@
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
-import { FINAL_STATES, type AttemptRecord, type Disposition, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
 import { guardLength } from './length-guard.js';
+import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
 import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
@@ -35,41 +36,20 @@ export interface DeliveryContext {
   inFlight?: Set<string>;
 }
 
-/** Waits between tries of the ledger write after a transaction (then the error leaves the message for retry). */
-const LEDGER_WRITE_RETRY_MS = [100, 400, 1600];
-
-interface TransactionEntry {
-  recipient: string;
-  state: Disposition;
-  reply: SmtpReply;
-  attempts: number;
-  outcome?: RecipientOutcome;
-  attempt: AttemptRecord;
-}
-
-/** Runs `write`, trying again after each of `waitsMs` when it throws. */
-async function withRetries<T>(waitsMs: number[], write: (tryNumber: number) => Promise<T>): Promise<T> {
-  for (let tryNumber = 0; ; tryNumber++) {
-    try {
-      return await write(tryNumber);
-    } catch (error) {
-      const wait = waitsMs[tryNumber];
-      if (wait === undefined) throw error;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
 /** How the attempt ended for the route: only a session failure stops the drain. */
 export type DeliveryEnd = { connectionFailed: false } | { connectionFailed: true; error: string };
 
 export class MessageDelivery {
+  private readonly recorder: TransactionRecorder;
+
   constructor(
     private readonly deps: EngineDeps,
     private readonly options: EngineOptions,
     private readonly retry: RetryPolicy,
     private readonly outcomes: MessageOutcomes,
-  ) {}
+  ) {
+    this.recorder = new TransactionRecorder(deps, options);
+  }
 
   async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
@@ -218,7 +198,23 @@ export class MessageDelivery {
         batches.unshift(unanswered);
       }
       const answered = result.replies.filter((r) => !unanswered.includes(r.recipient));
-      const recorded = await this.recordTransaction(ctx, message, previous, { ...result, replies: answered });
+      let recorded: TransactionEntry[];
+      try {
+        recorded = await this.recorder.record(ctx.route, message, previous, { ...result, replies: answered });
+      } catch (error) {
+        // The ledger keeps failing after the primary's reply. Recipients it accepted must not be sent
+        // again: re-enqueue a copy for the others only (when the notification can be narrowed).
+        const accepted = new Set([...entries.values(), ...answered.map((a) => ({ recipient: a.recipient, state: classifyReply(a.reply) }))].filter((e) => e.state === 'delivered').map((e) => e.recipient));
+        const rest = message.recipients.filter((r) => !accepted.has(r) && !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
+        if (!this.deps.narrow || accepted.size === 0) throw error;
+        this.deps.log.error('ledger write failed after the primary accepted recipients: re-enqueued for the others only', { route: route.name, messageId: message.messageId, accepted: accepted.size, rest: rest.length, error: (error as Error).message });
+        if (rest.length > 0) await queue.enqueue(this.deps.narrow(qm.body, rest), Math.min(this.retry.settings.minBackoffSeconds, 900));
+        else await this.outcomes.finish(route, queue, qm, message).catch(() => undefined);
+        await queue.delete(qm.handle).catch(() => undefined);
+        summary.delivered += accepted.size;
+        summary.reenqueued += rest.length > 0 ? 1 : 0;
+        return { connectionFailed: false };
+      }
       for (const entry of recorded) entries.set(entry.recipient, entry);
       for (const { recipient, reply } of answered) replies.set(recipient, reply);
       if (result.connectionFailed && !result.errorLimit) {
@@ -229,57 +225,11 @@ export class MessageDelivery {
     // Recipients never tried in a transaction (after a session failure, past the deadline) are recorded as deferred too.
     const untried = pending.filter((r) => !entries.has(r));
     if (untried.length > 0) {
-      const recorded = await this.recordTransaction(ctx, message, previous, { connectionFailed: failure !== undefined, replies: untried.map((recipient) => ({ recipient, reply: replies.get(recipient) ?? notStartedReply('no transaction') })) });
+      const recorded = await this.recorder.record(ctx.route, message, previous, { connectionFailed: failure !== undefined, replies: untried.map((recipient) => ({ recipient, reply: replies.get(recipient) ?? notStartedReply('no transaction') })) });
       for (const entry of recorded) entries.set(entry.recipient, entry);
     }
     const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
     return this.settle(ctx, qm, message, pending, previous, combined, head?.head, entries);
-  }
-
-  /**
-   * Writes the replies of one transaction at once, right after it (one batch
-   * write where the ledger allows; retried with backoff, since a lost write
-   * after a 2xx means sending the message again). A bounce's outcome waits for
-   * its notice in `settle`. Logs one line per recipient.
-   */
-  private async recordTransaction(ctx: DeliveryContext, message: InboundMessage, previous: Map<string, RecipientOutcome>, result: TransactionResult): Promise<TransactionEntry[]> {
-    const { route } = ctx;
-    const { clock, ledger, log, metrics } = this.deps;
-    const at = clock.now();
-    const delaySeconds = Math.max(0, Math.round((at.getTime() - message.receivedAt.getTime()) / 1000));
-    const relay = `${route.primary.host}:${route.primary.port}`;
-    const entries: TransactionEntry[] = result.replies.map(({ recipient, reply }) => {
-      const state = classifyReply(reply);
-      const attempts = (previous.get(recipient)?.attempts ?? 0) + 1;
-      return {
-        recipient, state, reply, attempts,
-        outcome: state === 'bounced' ? undefined : { recipient, state, reply, attempts, updatedAt: at },
-        attempt: { messageId: message.messageId, recipient, at, relay, state, reply, delaySeconds },
-      };
-    });
-    if (entries.length === 0) return entries;
-    await withRetries(this.options.ledgerWriteRetryMs ?? LEDGER_WRITE_RETRY_MS, (tryNumber) => {
-      if (tryNumber > 0) log.warn('ledger write failed; trying again', { messageId: message.messageId, try: tryNumber + 1 });
-      return this.writeEntries(message.messageId, entries);
-    });
-    for (const { recipient, state, reply } of entries) {
-      log.attempt({ messageId: message.messageId, recipient, relay, delaySeconds, dsn: dsnStatus(reply), status: state, reply: formatReply(reply), route: route.name });
-      metrics.count(state === 'delivered' ? 'Delivered' : state === 'deferred' ? 'Deferred' : 'Bounced', 1, route.name);
-      if (state === 'delivered') metrics.delay(delaySeconds, route.name);
-    }
-    return entries;
-  }
-
-  private async writeEntries(messageId: string, entries: TransactionEntry[]): Promise<void> {
-    const { ledger } = this.deps;
-    if (ledger.recordAttempts) {
-      await ledger.recordAttempts(messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
-      return;
-    }
-    for (const { outcome, attempt } of entries) {
-      if (outcome) await ledger.record(messageId, outcome);
-      await ledger.addAttempt(attempt);
-    }
   }
 
   /** With every transaction's replies recorded: one notice for all bounces, then delete or defer. */

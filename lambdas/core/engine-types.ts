@@ -32,6 +32,13 @@ export interface EngineDeps {
   metrics: Metrics;
   clock: Clock;
   parse: NotificationParser;
+  /**
+   * The queue body with its envelope recipients narrowed to `recipients`.
+   * Optional: with it, a message whose ledger write keeps failing after the
+   * primary accepted some recipients is re-enqueued without them instead of
+   * being sent to them again.
+   */
+  narrow?: (body: string, recipients: string[]) => string;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {

@@ -5,7 +5,7 @@
 // Needs root and the postfix package; `available()` says why not otherwise.
 import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -134,7 +134,6 @@ export class PostfixPrimary {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const ok = await new Promise<boolean>((resolve) => {
-        const { connect } = require_net();
         const socket = connect({ host: '127.0.0.1', port: this.port });
         socket.once('data', () => {
           socket.end('QUIT\r\n');
@@ -147,11 +146,6 @@ export class PostfixPrimary {
     }
     throw new Error(`postfix did not answer on 127.0.0.1:${this.port}; log:\n${this.log()}`);
   }
-}
-
-import * as net from 'node:net';
-function require_net() {
-  return net;
 }
 
 async function freePort(): Promise<number> {

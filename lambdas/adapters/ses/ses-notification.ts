@@ -150,3 +150,16 @@ export function tryParseSesNotification(
     return { ok: false, error: error as MalformedNotificationError };
   }
 }
+
+/**
+ * The same queue body with receipt.recipients narrowed to `recipients` (the
+ * rest of the notification, SNS envelope included, unchanged): a copy for
+ * the recipients still to do when the ledger could not record the others.
+ */
+export function narrowSesNotification(body: string, recipients: string[]): string {
+  const outer = JSON.parse(body) as Record<string, any>;
+  if (outer.Type === 'Notification' && typeof outer.Message === 'string') {
+    return JSON.stringify({ ...outer, Message: narrowSesNotification(outer.Message, recipients) });
+  }
+  return JSON.stringify({ ...outer, receipt: { ...outer.receipt, recipients: [...recipients] } });
+}

@@ -152,4 +152,25 @@ describe('recipient batches', () => {
     expect(summary).toMatchObject({ released: 1, delivered: 0, deferred: 0 });
     expect(h.queue.defers).toEqual([{ body, delaySeconds: 0 }]);
   });
+
+  it('when the ledger write keeps failing after a 2xx, re-enqueues a copy for the other recipients only', async () => {
+    const h = harness({ ledgerWriteRetryMs: [0, 0, 0] });
+    Object.assign(h.deps, { narrow: (await import('../../../lambdas/adapters/ses/ses-notification.js')).narrowSesNotification });
+    h.transports.reply('carol@example.com', { code: 451, enhanced: '4.3.0', text: 'try later' });
+    const { messageId } = await h.arrive({ recipients: ['bob@example.com', 'carol@example.com'] });
+    const recordAttempts = h.ledger.recordAttempts.bind(h.ledger);
+    h.ledger.recordAttempts = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await h.runDrain();
+    expect(h.transports.transactions).toHaveLength(1);
+    const copies = h.queue.all();
+    expect(copies).toHaveLength(1);
+    expect(h.deps.parse(copies[0]!.body)).toMatchObject({ messageId, recipients: ['carol@example.com'] });
+    // the ledger is back: the copy goes to carol only, bob is not sent the message twice
+    h.ledger.recordAttempts = recordAttempts;
+    h.clock.advance(301);
+    await h.runDrain();
+    expect(h.transports.envelopes.map((e) => e.to)).toEqual([['bob@example.com', 'carol@example.com'], ['carol@example.com']]);
+  });
 });
