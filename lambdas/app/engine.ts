@@ -17,18 +17,19 @@ import { SecretsArcKeySource, type ArcKeySource } from '../adapters/arc/arc-key.
 import { MailauthArcSealer } from '../adapters/arc/mailauth-arc-sealer.js';
 import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
-import { parseSesNotification } from '../adapters/ses/ses-notification.js';
+import { narrowSesNotification, parseSesNotification } from '../adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
 import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
 import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/verify-recipients.js';
+import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
-import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
+import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryAddressGuard, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { SweepRoute } from '../core/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
@@ -62,6 +63,8 @@ export interface EngineOverrides {
   arcKeys?: ArcKeySource;
   /** RCPT TO callouts for `recipients verify` (SMTP by default). */
   callout?: RecipientCallout;
+  /** The loop guard on the primary's resolved address; DNS by default. */
+  addressGuard?: PrimaryAddressGuard;
 }
 
 export interface DrainEvent {
@@ -116,6 +119,7 @@ export class Engine {
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
       delayNotices: new DynamoDelayNotices(doc, settings.tableName),
+      narrow: narrowSesNotification,
     };
     this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
     this.options = {
@@ -174,6 +178,9 @@ export class Engine {
         log: deps.log,
         clock: deps.clock,
         sleep: overrides.sleep ?? defaultSleep,
+        guard:
+          overrides.addressGuard ??
+          new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );

@@ -94,6 +94,12 @@ export interface RecipientOutcome {
   reply?: SmtpReply;
   attempts: number;
   updatedAt: Date;
+  /**
+   * For a bounced or expired recipient: 'pending' is written before its notice
+   * (DSN or dead letter) goes out and 'done' after, so a notice is sent once;
+   * a 'pending' met later was never confirmed (see MessageOutcomes.confirmNotices).
+   */
+  notice?: 'pending' | 'done';
 }
 
 /** One delivery attempt, kept for `backup-mx show`. */

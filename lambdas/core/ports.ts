@@ -129,8 +129,10 @@ export interface MessageIndex {
   /** The summary for `route`; with no route, the first of `find` (undefined if none). */
   get(messageId: string, route?: string): Promise<MessageSummary | undefined>;
   /**
-   * Marks the route's copy done (does nothing to a summary never indexed) and
-   * records `at` as the route's last finished message when it is the latest.
+   * Marks the route's copy done and records `at` as the route's last finished
+   * message when it is the latest. A summary never indexed gets a 'done'
+   * tombstone, so a late `add` (an SNS retry of the accept) returns false
+   * instead of listing a finished message as queued for good.
    */
   markDone(messageId: string, route: string, at: Date): Promise<void>;
   /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */
@@ -169,6 +171,12 @@ export interface RouteState {
   claimSweep?(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
   /** When the last sweep was claimed, if ever (for status). */
   lastSweep?(route: string): Promise<Date | undefined>;
+  /**
+   * The last sweep stopped with work left (time or message limit): the next
+   * claimSweep succeeds whatever the interval, so the probe chains another
+   * sweep within one round. Optional, like claimSweep.
+   */
+  continueSweep?(route: string): Promise<void>;
 }
 
 /** Envelope of one SMTP transaction. */
@@ -191,15 +199,34 @@ export interface TransactionResult {
   connectionFailed: boolean;
   /** True when the failure came after the final dot was sent: the primary may have kept it. */
   afterData?: boolean;
+  /** True when the content opener declined (returned undefined) once a session was free: nothing was sent. */
+  notStarted?: boolean;
+  /**
+   * True when the server ended the session (421) after refusing recipients:
+   * its error limit (Postfix smtpd_hard_error_limit), not an outage. The
+   * recipients whose reply is that 421 were not answered and may go again on
+   * a new session; `connectionFailed` is true as well.
+   */
+  errorLimit?: boolean;
 }
+
+/**
+ * The message to send: a stream, or an opener the transport calls only once a
+ * session is free (so the object is not opened while it waits for one, and
+ * the caller can check its deadline and hold at the last moment). The opener
+ * gives the stream and its size (for SIZE=), or undefined: then nothing is
+ * sent and the result says `notStarted`.
+ */
+export type MessageContent = Readable | (() => Promise<{ body: Readable; size?: number } | undefined>);
 
 /** An SMTP client to one primary; pooled, opened by the drain, closed at its end. */
 export interface SmtpTransport {
   /**
    * Sends `content` (the full message, streamed) with the envelope. Never
    * throws for SMTP-level or network errors: they come back in the result.
+   * An opener that throws is as one that declines (the caller keeps its error).
    */
-  send(envelope: Envelope, content: Readable): Promise<TransactionResult>;
+  send(envelope: Envelope, content: MessageContent): Promise<TransactionResult>;
   close(): Promise<void>;
 }
 
@@ -258,6 +285,12 @@ export interface MessageSealer {
    * it cannot seal (key missing or unusable).
    */
   seal(content: Readable, request: SealRequest): Promise<string>;
+}
+
+/** The loop guard on a primary's resolved address (see core/loop-guard). */
+export interface PrimaryAddressGuard {
+  /** Why delivering to `primary` would loop back to us, or undefined when it would not (also when DNS cannot tell). */
+  refusal(primary: PrimaryServer): Promise<string | undefined>;
 }
 
 /** Sends a DSN through SES (SendRawEmail). */

@@ -5,7 +5,8 @@
 // invocation.
 import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import { isStalled } from './stalled-route.js';
 
 export interface ProbeDeps {
   routes: Route[];
@@ -20,10 +21,14 @@ export interface ProbeDeps {
    * The message index: each round publishes QueuedMessages and
    * OldestQueuedAgeSeconds from it, the truth for age and backlog (SQS's own
    * figures leave out in-flight messages and ones received 3 times or more).
+   * When given, a route that is up but has finished nothing for a while also
+   * gets its sweep (see stalled-route).
    */
   index?: MessageIndex;
   /** Waits between rounds (a real timer in Lambda; ManualClock.sleep in tests). */
   sleep: (ms: number) => Promise<void>;
+  /** When given, a primary whose resolved address loops back to us (SES inbound, our own hop) counts as down. */
+  guard?: PrimaryAddressGuard;
 }
 
 export interface ProbeOptions {
@@ -102,9 +107,11 @@ export class ProbePrimaries {
 
   private async probeRoute(route: Route): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
-    const result: ProbeResult = await this.deps.probe
-      .check(route.primary)
-      .catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
+    if (refusal) log.error('LOOP: the primary points back at us; nothing is delivered to it', { route: route.name, host: route.primary.host, refusal });
+    const result: ProbeResult = refusal
+      ? { ok: false, latencyMs: 0, error: `loop guard: ${refusal}` }
+      : await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
     const now = clock.now();
     const previous = await routeState.health(route.name);
     const status = result.ok ? 'up' : 'down';
@@ -131,6 +138,12 @@ export class ProbePrimaries {
       if (depth.visible + depth.inFlight + depth.delayed > 0) {
         await this.deps.drains.start(route.name, 'deliver');
         outcome.started = 'deliver';
+        // Up, yet nothing finished for an hour (drains throttled or failing): expiry and re-enqueue must still happen.
+        const sweepInterval = this.options.sweepIntervalSeconds ?? 3600;
+        if (this.deps.index && routeState.claimSweep && isStalled(await this.deps.index.lastDone(route.name), now, sweepInterval) && (await routeState.claimSweep(route.name, now, sweepInterval))) {
+          log.warn('primary up but no message finished for an hour: starting a sweep too', { route: route.name });
+          await this.deps.drains.start(route.name, 'sweep');
+        }
       }
     } else if (routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
       await this.deps.drains.start(route.name, 'sweep');

@@ -89,10 +89,16 @@ export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
       expect(await subject.lastDone(uniqueId('route'))).toBeUndefined();
     });
 
-    it('ignores markDone for a message it never indexed', async () => {
+    it('leaves a done tombstone for a message it never indexed, which a late add cannot overwrite', async () => {
       const id = uniqueId('never');
-      await expect(subject.markDone(id, route, new Date())).resolves.toBeUndefined();
-      expect(await subject.get(id)).toBeUndefined();
+      const at = new Date('2026-01-05T10:00:00.000Z');
+      await subject.markDone(id, route, at);
+      expect(await subject.get(id, route)).toMatchObject({ messageId: id, route, state: 'done', lastDeliveryAt: at });
+      expect(await subject.add(summary({ messageId: id }))).toBe(false); // an SNS retry of the accept, after the drain
+      expect((await subject.get(id, route))?.state).toBe('done');
+      expect((await subject.listQueued(route)).map((s) => s.messageId)).not.toContain(id);
+      await subject.remove(id, route); // requeue removes it, then indexes again
+      expect(await subject.add(summary({ messageId: id }))).toBe(true);
     });
 
     it('removes a message', async () => {

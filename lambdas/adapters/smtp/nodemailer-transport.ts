@@ -14,7 +14,7 @@
 import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
-import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
   openSession,
@@ -94,8 +94,18 @@ export class NodemailerTransportFactory implements SmtpTransportFactory {
 
 type Slot = { conn: SMTPConnection } | { error: NodemailerErrorLike };
 
+/**
+ * Recipients one session may have refused since its last delivery before the
+ * next transaction goes on a fresh session: Postfix slows a client down past
+ * smtpd_soft_error_limit (10) such errors and disconnects it at
+ * smtpd_hard_error_limit (20), and dictionary spam must not trip either.
+ */
+export const SESSION_REFUSAL_BUDGET = 10;
+
 export class PooledSmtpTransport implements SmtpTransport {
   private readonly idle: SMTPConnection[] = [];
+  /** RCPT refusals per session since its last accepted message. */
+  private readonly refusals = new WeakMap<SMTPConnection, number>();
   private readonly waiters: (() => void)[] = [];
   private openCount = 0;
   private sessionsOpened = 0;
@@ -119,31 +129,45 @@ export class PooledSmtpTransport implements SmtpTransport {
    * Takes ownership of `content`: it is consumed, or destroyed when the message
    * cannot be sent, so the S3 connection behind it is released either way.
    */
-  async send(envelope: SizedEnvelope, content: Readable): Promise<TransactionResult> {
+  async send(envelope: SizedEnvelope, message: MessageContent): Promise<TransactionResult> {
     if (this.closed) throw new TransportClosedError();
     const to = envelope.to;
+    const drop = () => typeof message !== 'function' && message.destroy();
     if (to.length === 0) {
-      content.destroy();
+      drop();
       return { replies: [], connectionFailed: false };
     }
-    const slot = await this.acquire();
+    const slot = await this.acquire(to.length);
     if ('error' in slot) {
       if (slot.error.code === 'EAUTH') this.onAuthRefused?.();
-      content.destroy();
+      drop();
       return sameForAll(to, sessionFailureReply(slot.error), { connectionFailed: true, afterData: false });
     }
     const { conn } = slot;
+    // Opened only now that a session is free: an S3 body must not idle while it waits for one.
+    const opened = typeof message === 'function' ? await message().catch(() => undefined) : { body: message, size: envelope.size };
+    if (!opened) {
+      this.release(conn);
+      return sameForAll(to, { text: 'not started', errorCode: 'ENOTSTARTED' }, { connectionFailed: false, notStarted: true });
+    }
+    const content = opened.body;
+    envelope = { ...envelope, size: opened.size ?? envelope.size };
+    const refusedBefore = this.refusals.get(conn) ?? 0;
     const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
     if (outcome.info) {
+      this.refusals.set(conn, 0);
       this.release(conn);
       return fromSuccess(to, outcome.info.response, outcome.info.rejectedErrors);
     }
     const err = outcome.err as NodemailerErrorLike;
     const refusals = rcptRefusals(conn);
+    this.refusals.set(conn, refusedBefore + (refusals?.length ?? 0));
     if (isTransactionError(err) && !conn.destroyed && (await resetSession(conn))) this.release(conn);
     else this.discard(conn);
     if (!content.destroyed) content.destroy();
-    return fromError(to, err, refusals, outcome.dotSent);
+    const result = fromError(to, err, refusals, outcome.dotSent);
+    if (err.responseCode === 421 && !outcome.dotSent && refusedBefore + (refusals?.length ?? 0) > 0) result.errorLimit = true;
+    return result;
   }
 
   /** QUITs idle sessions; sessions still sending close when their message is done. */
@@ -155,13 +179,19 @@ export class PooledSmtpTransport implements SmtpTransport {
     await Promise.all(idle.map((conn) => quitSession(conn, 1_000)));
   }
 
-  private async acquire(): Promise<Slot> {
+  /** A session for a transaction of `recipients`; one that refused too many since its last delivery is replaced. */
+  private async acquire(recipients: number): Promise<Slot> {
     for (;;) {
       if (this.closed) return { error: { message: 'transport closed', code: 'ECONNECTION' } };
       const conn = this.idle.pop();
       if (conn) {
-        if (!conn.destroyed) return { conn };
-        this.openCount--; // the server closed it while idle
+        const refused = this.refusals.get(conn) ?? 0;
+        if (!conn.destroyed && (refused === 0 || refused + recipients <= SESSION_REFUSAL_BUDGET)) return { conn };
+        if (conn.destroyed) this.openCount--; // the server closed it while idle
+        else {
+          this.openCount--;
+          void quitSession(conn, 1_000); // a fresh session starts with no errors counted against us
+        }
         continue;
       }
       if (this.openCount < this.maxConnections) {

@@ -162,16 +162,18 @@ describe('backup-mx against the local backup MX', () => {
 
     const done = await fx.cli('delete', id, '--yes');
     expect(done.code).toBe(0);
-    expect(done.io.text).toContain(`${id}: deleted from route main: queue entry, raw message, index, ledger`);
+    expect(done.io.text).toContain(`${id}: deleted from route main: raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering`);
     expect((await mailq()).map((m) => m.id)).toEqual([keep]);
     await expect(
       fx.clients.s3.send(new HeadObjectCommand({ Bucket: fx.resources.bucketName, Key: `mail/main/${id}` })),
     ).rejects.toMatchObject({ name: 'NotFound' });
     expect((await fx.cli('show', id)).code).toBe(3);
 
-    // The other message is still on the queue and delivered once released.
+    // The other message is still on the queue and delivered once released; the deleted one's entry is dropped undelivered.
     await fx.cli('release', 'main', '--flush');
     expect(fx.primary.messages.map((m) => m.to)).toEqual([['jay@example.com']]);
+    const depth = await fx.engine.queue(fx.engine.route('main')).depth();
+    expect(depth.visible + depth.inFlight + depth.delayed).toBe(0);
   });
 
   it('status lists every route with its primary, health, queue and dead letters', async () => {
