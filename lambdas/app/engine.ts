@@ -160,12 +160,15 @@ export class Engine {
     }
   }
 
+  /** The SMTP check of a primary, as the scheduled probe makes it (AUTH included when configured). */
+  primaryProbe(stepTimeoutMs = this.settings.probeTimeoutMs): PrimaryProbe {
+    return this.overrides.probe ?? new SmtpProbe({ clientName: this.settings.hostname, stepTimeoutMs, auth: this.smtpAuth });
+  }
+
   /** One probe invocation: every route, as many rounds as the interval asks. */
   async probe(drains: DrainStarter = this.defaultDrainStarter()) {
     const { settings, overrides, deps } = this;
-    const probe =
-      overrides.probe ??
-      new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs, auth: this.smtpAuth });
+    const probe = this.primaryProbe();
     const useCase = new ProbePrimaries(
       {
         routes: settings.routes,
@@ -196,7 +199,7 @@ export class Engine {
     const { settings, overrides } = this;
     const stepTimeoutMs = settings.probeTimeoutMs;
     const useCase = new VerifyRecipients({
-      probe: overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
+      probe: this.primaryProbe(stepTimeoutMs),
       callout: overrides.callout ?? new SmtpCallout({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
       sleep: overrides.sleep ?? defaultSleep,
     });

@@ -17,14 +17,21 @@ export interface FindUnqueuedDeps {
   clock: Clock;
 }
 
+/**
+ * SES retries the SNS publish for about 4 hours: an object younger than that
+ * plus an hour may still be announced, and dead-lettering it would raise a
+ * false alarm (and invite a hand delivery that duplicates the real one).
+ */
+export const FIND_UNQUEUED_MIN_AGE_SECONDS = 5 * 3600;
+
 export interface FindUnqueuedOptions {
   /** Where SES stores the route's mail (the rule's object key prefix, `mail/<route>/`). */
   prefixOf: (route: string) => string;
-  /** An object younger than this may still have its notification on the way (default 3600). */
+  /** An object younger than this may still have its notification on the way (default FIND_UNQUEUED_MIN_AGE_SECONDS). */
   minAgeSeconds?: number;
   /**
    * Objects older than this were looked at by earlier runs (default 1 day:
-   * each object is looked at by about 23 hourly runs, so a failed run or two
+   * each object is looked at by about 19 hourly runs, so a failed run or two
    * lose nothing, and a big backlog is not re-read for a week).
    */
   maxAgeSeconds?: number;
@@ -58,7 +65,7 @@ export class FindUnqueuedObjects {
     const summary: FindUnqueuedSummary = { route: route.name, examined: 0, deadLettered: 0 };
     if (!store.list) return summary;
     const started = clock.now().getTime();
-    const newest = started - (this.options.minAgeSeconds ?? 3600) * 1000;
+    const newest = started - (this.options.minAgeSeconds ?? FIND_UNQUEUED_MIN_AGE_SECONDS) * 1000;
     const oldest = started - (this.options.maxAgeSeconds ?? 86_400) * 1000;
     const deadline = this.options.budgetSeconds === undefined ? Infinity : started + this.options.budgetSeconds * 1000;
     const concurrency = Math.max(1, this.options.concurrency ?? 16);

@@ -87,8 +87,9 @@ export const stackName = () =>
 
 export const ruleSetName = () =>
   matching(
-    /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?$/,
-    'an SES rule set name (letters, digits, "_", "-", ".", at most 64)',
+    // SES CreateReceiptRuleSet: ASCII letters, digits, "_" and "-" only; starts and ends with a letter or digit.
+    /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$/,
+    'an SES rule set name (letters, digits, "_", "-", at most 64)',
   );
 
 export const secretName = () =>

@@ -53,7 +53,8 @@ export class TriggerEndpoint extends Construct {
     this.fn = new BackupMxFunction(this, 'Trigger', {
       handler: 'trigger',
       description: 'backup-mx: "I\'m back" from a primary (HMAC-signed function URL): checks it and starts its drain',
-      timeout: Duration.seconds(30),
+      // A probe of a slow primary: four SMTP steps of up to probeTimeoutMs each, plus a VPC cold start.
+      timeout: Duration.seconds(60),
       vpc: props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup },
     })
       .setEnvironment(settingsToEnv({ hostname: config.hostname, probeIntervalSeconds: config.probeIntervalSeconds }))

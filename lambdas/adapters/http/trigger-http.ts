@@ -18,12 +18,21 @@ export function triggerRequest(method: string, rawPath: string, headers: Record<
     const value = headers[name] ?? headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
   };
-  const route = decodeURIComponent(rawPath.split('?')[0]!.replace(/^\/+|\/+$/g, ''));
   if (method.toUpperCase() !== 'POST') return answer({ status: 405, message: 'use POST /<route>' });
-  if (!/^[a-z0-9-]{1,32}$/.test(route)) return answer({ status: 404, message: 'use POST /<route> with the route name' });
+  const route = decodePath(rawPath.split('?')[0]!.replace(/^\/+|\/+$/g, ''));
+  if (route === undefined || !/^[a-z0-9-]{1,32}$/.test(route)) return answer({ status: 404, message: 'use POST /<route> with the route name' });
   const timestamp = header(TIMESTAMP_HEADER);
   const signature = header(SIGNATURE_HEADER);
   return { route, ...(timestamp ? { timestamp } : {}), ...(signature ? { signature } : {}) };
+}
+
+/** The path's text, or undefined for a malformed escape such as `%E0` (answered 404, never an error). */
+function decodePath(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
 }
 
 export function answer(result: TriggerResult): HttpAnswer {

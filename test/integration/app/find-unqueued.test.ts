@@ -35,7 +35,7 @@ describe('find-unqueued on emulators', () => {
     await env?.stop();
   });
 
-  it('dead-letters the unannounced object after an hour, leaves the accepted one alone', async () => {
+  it('dead-letters the unannounced object after five hours, leaves the accepted one alone', async () => {
     const put = (id: string) =>
       env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: `mail/main/${id}`, Body: rawMessage({ to: 'bob@example.com' }) }));
     await put('lostnotification000000000001');
@@ -46,7 +46,7 @@ describe('find-unqueued on emulators', () => {
     const context = { awsRequestId: 'r', getRemainingTimeInMillis: () => 600_000 };
     // Too young: its notification may still come.
     expect(await handler({ task: 'find-unqueued' }, context)).toEqual([{ route: 'main', examined: 0, deadLettered: 0 }]);
-    clock.advance(2 * 3600);
+    clock.advance(6 * 3600);
     expect(await handler({ task: 'find-unqueued' }, context)).toEqual([{ route: 'main', examined: 2, deadLettered: 1 }]);
 
     const [record] = await engine.deps.deadLetters.find('lostnotification000000000001');

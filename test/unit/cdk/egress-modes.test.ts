@@ -16,6 +16,13 @@ function nagViolations(context: Record<string, unknown>) {
 describe('egress "vpc-nat-instance"', () => {
   const { template, stack, app } = buildStack({ ...port25, egress: 'vpc-nat-instance' });
 
+  it('names its launch template after the stack, so a second stack in the account does not collide (cdk.json flag)', () => {
+    const names = Object.values(resources(template, 'AWS::EC2::LaunchTemplate')).map((t) => t.Properties!.LaunchTemplateName);
+    expect(names).toHaveLength(1);
+    expect(names[0]).not.toBe('NatInstanceLaunchTemplate');
+    expect(JSON.stringify(names[0])).toContain('BackupMx');
+  });
+
   it('puts one NAT instance behind a retained Elastic IP, and no NAT gateway', () => {
     expect(resources(template, 'AWS::EC2::NatGateway')).toEqual({});
     const instances = resources(template, 'AWS::EC2::Instance');

@@ -1,5 +1,6 @@
 // Builds the stack from a backupMx context for assertions. Bundling is
 // skipped (aws:cdk:bundling-stacks: []) unless a test asks for it.
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
@@ -18,8 +19,14 @@ export const BASE_CONTEXT = {
   ],
 };
 
+/** The CDK feature flags and settings of the shipped cdk.json (all of its context but backupMx), as `cdk synth` sees them. */
+export const CDK_JSON_FLAGS: Record<string, unknown> = (() => {
+  const { backupMx: _config, ...flags } = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+  return flags;
+})();
+
 export function buildStack(context: Record<string, unknown> = BASE_CONTEXT, opts: { bundle?: boolean } = {}) {
-  const app = new App({ context: opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON_FLAGS, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
   const config = parseBackupMxConfig(context);
   const stack = new BackupMxStack(app, 'BackupMx', { config });
   return { app, stack, config, template: Template.fromStack(stack) };

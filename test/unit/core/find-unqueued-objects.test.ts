@@ -1,4 +1,5 @@
-// Objects SES stored whose notification never came: after an hour they become
+// Objects SES stored whose notification never came: after five hours (SES retries the
+// notification for about four) they become
 // dead letters (the DLQ alarm fires); anything the index, the ledger or the
 // dead letters know is left alone.
 import { describe, expect, it } from 'vitest';
@@ -33,9 +34,9 @@ function setup() {
 }
 
 describe('FindUnqueuedObjects', () => {
-  it('dead-letters an object older than an hour that nothing knows, keeping the key and saying why', async () => {
+  it('dead-letters an object older than five hours that nothing knows, keeping the key and saying why', async () => {
     const h = setup();
-    h.store.put('mail/corp/lost1', 'Subject: x\r\n\r\nbody', h.ago(300));
+    h.store.put('mail/corp/lost1', 'Subject: x\r\n\r\nbody', h.ago(400));
     const summary = await h.find.run(route);
     expect(summary).toEqual({ route: 'corp', examined: 1, deadLettered: 1 });
     const [record] = await h.deadLetters.find('lost1');
@@ -48,24 +49,24 @@ describe('FindUnqueuedObjects', () => {
     expect((await h.find.run(route)).deadLettered).toBe(0);
   });
 
-  it('leaves alone what is younger than an hour, indexed, delivered, already dead, other routes\' and the SES setup object', async () => {
+  it('leaves alone what is younger than five hours (SES may still be retrying its notification), indexed, delivered, already dead, other routes\' and the SES setup object', async () => {
     const h = setup();
-    h.store.put('mail/corp/fresh', 'x', h.ago(30));
-    h.store.put('mail/corp/indexed', 'x', h.ago(120));
-    await h.index.add({ messageId: 'indexed', route: 'corp', sender: '', recipients: ['a@example.com'], receivedAt: h.ago(120), state: 'queued' });
-    h.store.put('mail/corp/delivered', 'x', h.ago(120));
-    await h.ledger.record('delivered', { recipient: 'a@example.com', state: 'delivered', attempts: 1, updatedAt: h.ago(100) });
-    h.store.put('mail/corp/dead', 'x', h.ago(120));
-    await h.deadLetters.put({ messageId: 'dead', route: 'corp', reason: 'bounced', detail: '', at: h.ago(90), notification: '{}' });
-    h.store.put('mail/other/lost', 'x', h.ago(120));
-    h.store.put(`mail/corp/${SES_SETUP_OBJECT}`, 'x', h.ago(600));
+    h.store.put('mail/corp/fresh', 'x', h.ago(240));
+    h.store.put('mail/corp/indexed', 'x', h.ago(360));
+    await h.index.add({ messageId: 'indexed', route: 'corp', sender: '', recipients: ['a@example.com'], receivedAt: h.ago(360), state: 'queued' });
+    h.store.put('mail/corp/delivered', 'x', h.ago(360));
+    await h.ledger.record('delivered', { recipient: 'a@example.com', state: 'delivered', attempts: 1, updatedAt: h.ago(340) });
+    h.store.put('mail/corp/dead', 'x', h.ago(360));
+    await h.deadLetters.put({ messageId: 'dead', route: 'corp', reason: 'bounced', detail: '', at: h.ago(330), notification: '{}' });
+    h.store.put('mail/other/lost', 'x', h.ago(360));
+    h.store.put(`mail/corp/${SES_SETUP_OBJECT}`, 'x', h.ago(900));
     const summary = await h.find.run(route);
     expect(summary).toEqual({ route: 'corp', examined: 3, deadLettered: 0 });
   });
 
   it('looks at many objects at once, and stops at its time budget saying so', async () => {
     const h = setup();
-    for (let i = 0; i < 50; i++) h.store.put(`mail/corp/m${String(i).padStart(2, '0')}`, 'x', h.ago(120));
+    for (let i = 0; i < 50; i++) h.store.put(`mail/corp/m${String(i).padStart(2, '0')}`, 'x', h.ago(360));
     let inFlight = 0;
     let most = 0;
     const find = h.index.find.bind(h.index);
@@ -81,7 +82,7 @@ describe('FindUnqueuedObjects', () => {
     expect(most).toBe(8);
 
     const h2 = setup();
-    for (let i = 0; i < 5; i++) h2.store.put(`mail/corp/n${i}`, 'x', h2.ago(120));
+    for (let i = 0; i < 5; i++) h2.store.put(`mail/corp/n${i}`, 'x', h2.ago(360));
     const slow = h2.index.find.bind(h2.index);
     h2.index.find = async (id: string) => {
       h2.clock.advance(30);
