@@ -24,12 +24,16 @@ import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../cor
 import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
+import { DEFAULT_MAX_SESSIONS } from '../core/session-window.js';
 import { SweepRoute } from '../core/sweep-route.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
- *  every session busy while the next message is read from S3 and the ledger. */
-export const DEFAULT_CONCURRENCY = 20;
-export const DEFAULT_MAX_CONNECTIONS = 4;
+ *  every session busy while the next message is read from S3 and the ledger
+ *  (a route's `primary.messagesInFlight` overrides it). */
+export const DEFAULT_CONCURRENCY = 40;
+/** Sessions to one primary, as Postfix's default_destination_concurrency_limit;
+ *  opened with a slow start from 5 (a route's `primary.maxSessions` overrides it). */
+export const DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_SESSIONS;
 
 /** What may be swapped when the engine runs outside Lambda (local runner, tests, benchmarks). */
 export interface EngineOverrides {
@@ -44,7 +48,7 @@ export interface EngineOverrides {
   bounces?: BounceMailer;
   probe?: PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
-  /** Sessions open at once to one primary (default 4; Postfix allows 20 per destination). */
+  /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
   maxConnections?: number;
 }
 
@@ -123,7 +127,8 @@ export class Engine {
   /** One drain or sweep of one route. */
   async drain(event: DrainEvent, run: RunOptions): Promise<DrainSummary> {
     const route = this.route(event.route);
-    const useCase = event.mode === 'sweep' ? new SweepRoute(this.deps, this.options) : new DrainRoute(this.deps, this.options);
+    const options = route.primary.messagesInFlight !== undefined ? { ...this.options, concurrency: route.primary.messagesInFlight } : this.options;
+    const useCase = event.mode === 'sweep' ? new SweepRoute(this.deps, options) : new DrainRoute(this.deps, options);
     try {
       return await useCase.run(route, run);
     } finally {

@@ -1,6 +1,9 @@
 // SMTP delivery to a primary with nodemailer's SMTPConnection, pooled: a session
 // is opened on first use and reused for the following messages (RSET after a
-// refused transaction), up to `maxConnections` sessions for concurrent sends.
+// refused transaction), up to `maxConnections` sessions for concurrent sends,
+// opened with a slow start and cut back when the primary pushes back (see
+// core/session-window.ts): a refused new session while others work is a limit,
+// not an outage, and the send waits for a working session instead.
 //
 // What reaches the primary (checked by test/integration/smtp): the message bytes
 // are streamed (never buffered whole) through nodemailer's DATA encoder, which
@@ -14,6 +17,7 @@
 import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
+import { SessionWindow } from '../../core/session-window.js';
 import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
@@ -35,8 +39,10 @@ export interface NodemailerTransportOptions {
   greetingTimeoutMs?: number;
   /** Longest silence allowed while waiting for a reply or sending, ms. */
   socketTimeoutMs?: number;
-  /** Sessions open at once to one primary; sends beyond it wait. Default 1. */
+  /** Sessions open at once to one primary; sends beyond it wait. Default 1; a primary's `maxSessions` overrides it. */
   maxConnections?: number;
+  /** Sessions opened before deliveries grow the window (slow start); default 5. */
+  initialSessions?: number;
   /** Where the credentials of a primary with `authSecretName` come from (SecretsSmtpAuth in Lambda). */
   auth?: SmtpCredentialSource;
   tls?: ExtraTlsOptions;
@@ -84,7 +90,8 @@ export class NodemailerTransportFactory implements SmtpTransportFactory {
       socketTimeoutMs: this.options.socketTimeoutMs ?? 60_000,
       tls: this.options.tls,
     };
-    return new PooledSmtpTransport(primary, session, Math.max(1, this.options.maxConnections ?? 1), credentials);
+    const max = Math.max(1, primary.maxSessions ?? this.options.maxConnections ?? 1);
+    return new PooledSmtpTransport(primary, session, max, credentials, this.options.initialSessions);
   }
 }
 
@@ -92,21 +99,41 @@ type Slot = { conn: SMTPConnection } | { error: NodemailerErrorLike };
 
 export class PooledSmtpTransport implements SmtpTransport {
   private readonly idle: SMTPConnection[] = [];
-  private readonly waiters: (() => void)[] = [];
+  /** Sends waiting for a session; woken with an error when every session failed to open. */
+  private readonly waiters: ((failure?: NodemailerErrorLike) => void)[] = [];
+  /** Sessions open or being opened. */
   private openCount = 0;
+  /** Sessions established and not yet discarded. */
+  private liveCount = 0;
   private sessionsOpened = 0;
+  private peakLive = 0;
+  private pushBacks = 0;
   private closed = false;
+  readonly window: SessionWindow;
 
   constructor(
     private readonly primary: PrimaryServer,
     private readonly session: SessionOptions,
-    private readonly maxConnections: number,
+    maxConnections: number,
     private readonly credentials?: SmtpCredentials,
-  ) {}
+    initialSessions?: number,
+  ) {
+    this.window = new SessionWindow(maxConnections, initialSessions);
+  }
 
   /** Sessions opened so far (for tests and logs). */
   get connectionsOpened(): number {
     return this.sessionsOpened;
+  }
+
+  /** Most sessions established at once. */
+  get peakSessions(): number {
+    return this.peakLive;
+  }
+
+  /** New sessions the primary refused while others were working (each shrank the window). */
+  get refusedSessions(): number {
+    return this.pushBacks;
   }
 
   /**
@@ -128,6 +155,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     const { conn } = slot;
     const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
     if (outcome.info) {
+      this.window.delivered();
       this.release(conn);
       return fromSuccess(to, outcome.info.response, outcome.info.rejectedErrors);
     }
@@ -136,7 +164,14 @@ export class PooledSmtpTransport implements SmtpTransport {
     if (isTransactionError(err) && !conn.destroyed && (await resetSession(conn))) this.release(conn);
     else this.discard(conn);
     if (!content.destroyed) content.destroy();
-    return fromError(to, err, refusals, outcome.dotSent);
+    const result = fromError(to, err, refusals, outcome.dotSent);
+    if (err.responseCode === 421) {
+      this.window.throttled();
+      // The primary sheds load on this session while others still work: this
+      // message waits its retry (421 is a deferral), the route keeps going.
+      if (this.liveCount > 0) return { ...result, connectionFailed: false, afterData: false };
+    }
+    return result;
   }
 
   /** QUITs idle sessions; sessions still sending close when their message is done. */
@@ -144,6 +179,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     this.closed = true;
     const idle = this.idle.splice(0);
     this.openCount -= idle.length;
+    this.liveCount -= idle.length;
     for (const wake of this.waiters.splice(0)) wake();
     await Promise.all(idle.map((conn) => quitSession(conn, 1_000)));
   }
@@ -155,21 +191,33 @@ export class PooledSmtpTransport implements SmtpTransport {
       if (conn) {
         if (!conn.destroyed) return { conn };
         this.openCount--; // the server closed it while idle
+        this.liveCount--;
         continue;
       }
-      if (this.openCount < this.maxConnections) {
+      if (this.openCount < this.window.allowed) {
         this.openCount++;
         try {
           const fresh = await openSession(this.primary, this.session, this.credentials);
           this.sessionsOpened++;
+          this.liveCount++;
+          this.peakLive = Math.max(this.peakLive, this.liveCount);
           return { conn: fresh };
         } catch (error) {
           this.openCount--;
-          this.wakeOne();
+          if (this.openCount > 0 && !this.closed) {
+            // Others work or may still: a limit, not (yet) an outage. Wait for them
+            // instead of trying again; if they fail too, the last one reports it.
+            this.pushBacks++;
+            this.window.refused(this.openCount);
+            continue;
+          }
+          // Nothing open and nothing opening: the primary is unreachable for every waiting send.
+          for (const wake of this.waiters.splice(0)) wake(error as NodemailerErrorLike);
           return { error: error as NodemailerErrorLike };
         }
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      const failure = await new Promise<NodemailerErrorLike | undefined>((resolve) => this.waiters.push(resolve));
+      if (failure) return { error: failure };
     }
   }
 
@@ -181,6 +229,7 @@ export class PooledSmtpTransport implements SmtpTransport {
 
   private discard(conn: SMTPConnection): void {
     this.openCount--;
+    this.liveCount--;
     if (this.closed && !conn.destroyed) void quitSession(conn, 1_000);
     else conn.close();
     this.wakeOne();
