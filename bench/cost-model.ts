@@ -4,7 +4,7 @@
 // million read request units (after the November 2024 cut); SQS standard
 // $0.40 per million requests (each 64 KB chunk bills as one); S3 Standard
 // GET $0.0004 per 1,000, PUT/DELETE-class $0.005 per 1,000 (DELETE is free);
-// Lambda x86 $0.0000166667 per GB-second. Free tiers are left out.
+// Lambda Arm (as deployed) $0.0000133334 per GB-second. Free tiers are left out.
 import type { AwsRequestCounts } from './aws-request-meter.js';
 
 export const PRICES = {
@@ -13,7 +13,7 @@ export const PRICES = {
   sqsRequest: 0.4 / 1e6,
   s3Get: 0.0004 / 1_000,
   s3Put: 0.005 / 1_000,
-  lambdaGbSecond: 0.0000166667,
+  lambdaGbSecond: 0.0000133334,
 } as const;
 
 export interface CostFigure {

@@ -20,6 +20,7 @@ import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
+import { needsSuccessor, startSuccessor } from '../core/drain-successor.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
@@ -136,6 +137,17 @@ export class Engine {
     }
   }
 
+  /**
+   * One drain that, stopped by its time budget, hands the route to a successor
+   * (started through `successor`, after the lease is released) so a backlog
+   * never waits for the probe's next round.
+   */
+  async drainAndHandOver(event: DrainEvent, run: RunOptions, successor: DrainStarter | undefined): Promise<DrainSummary> {
+    const summary = await this.drain(event, run);
+    await startSuccessor(summary, successor, this.deps.log);
+    return summary;
+  }
+
   /** One probe invocation: every route, as many rounds as the interval asks. */
   async probe(drains: DrainStarter = this.defaultDrainStarter()) {
     const { settings, overrides, deps } = this;
@@ -221,6 +233,8 @@ export class InProcessDrainStarter implements DrainStarter {
           );
           this.summaries.push(summary);
           this.onSummary(summary);
+          // Out of time with mail left: go on at once, as the drain Lambda starts its successor.
+          if (needsSuccessor(summary)) this.again.add(route);
         } catch (error) {
           this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
         }

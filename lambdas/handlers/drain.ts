@@ -1,18 +1,21 @@
-// Drain Lambda: started by the probe (async invoke) with { route, mode }.
-// Works until its queue is empty or its time is nearly spent.
+// Drain Lambda: started by the probe (async invoke) with { route, mode }, or by
+// a drain that ran out of time with mail left (its successor). Works until its
+// queue is empty or its time is nearly spent.
 import type { Context } from 'aws-lambda';
+import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { Engine, type DrainEvent } from '../app/engine.js';
 import { drainReserveSeconds, loadSettings } from '../config/settings.js';
 
 let engine: Engine | undefined;
 
 export function makeDrainHandler(getEngine: () => Engine) {
-  return async (event: DrainEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+  return async (event: DrainEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {
     const current = getEngine();
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));
-    return current.drain(event, { owner: context.awsRequestId, budgetSeconds });
+    const successor = context.functionName ? new LambdaDrainStarter(current.clients.lambda, context.functionName) : undefined;
+    return current.drainAndHandOver(event, { owner: context.awsRequestId, budgetSeconds }, successor);
   };
 }
 

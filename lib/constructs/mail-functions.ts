@@ -93,7 +93,8 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read-delete')
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets(secretNames)
-      .grantSendRawEmail();
+      .grantSendRawEmail()
+      .bindSelfInvoke();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.
     this.drain.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
 

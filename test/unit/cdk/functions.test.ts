@@ -61,11 +61,20 @@ describe('functions', () => {
     expect(routes).not.toContain('alice@example.com'); // recipients stay out of the 4 KB environment
   });
 
-  it('only the probe knows the drain function, and may invoke it', () => {
+  it('only the probe knows the drain function by name, and may invoke it', () => {
     expect(envOf(PROBE)[ENV.drainFunctionName]).toEqual({ Ref: functionId(template, DRAIN) });
     expect(envOf(DRAIN)[ENV.drainFunctionName]).toBeUndefined();
     const invoke = allowing(statementsOf(template, PROBE), 'lambda:InvokeFunction');
     expect(JSON.stringify(invoke)).toContain(functionId(template, DRAIN));
+  });
+
+  it('the drain may invoke itself only (its successor), and the chain is not cut by recursive loop detection after 16 invokes', () => {
+    const invoke = allowing(statementsOf(template, DRAIN), 'lambda:InvokeFunction');
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.Resource).toEqual({ 'Fn::GetAtt': [functionId(template, DRAIN), 'Arn'] });
+    const drain = resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!;
+    expect(drain.Properties!.RecursiveLoop).toBe('Allow');
+    for (const text of [PROBE, ACCEPT]) expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.Properties!.RecursiveLoop).toBeUndefined();
   });
 
   it('drain can read and delete mail objects but not write them or touch the bucket policy', () => {
