@@ -3,6 +3,7 @@
 // is waiting; a sweep (at most every sweepIntervalSeconds) when it is down or
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation.
+import { healthWorthWriting } from './health-change.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { Clock, DeliveryLog, DrainStarter, MailQueue, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 
@@ -104,7 +105,7 @@ export class ProbePrimaries {
       consecutiveFailures: result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
       ...(result.ok ? {} : { lastError: result.error ?? 'probe failed' }),
     };
-    await routeState.saveHealth(health);
+    if (healthWorthWriting(previous, health)) await routeState.saveHealth(health);
     metrics.count('PrimaryUp', result.ok ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
 
