@@ -3,18 +3,26 @@
 // Final outcomes and attempts get their TTL when written (KEEP_LEDGER_SECONDS: longer
 // than any queue lifetime, so a delivered recipient's row outlives the retries of the
 // others); a pending outcome has none, and rewriting it as pending (requeue) drops it.
-import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
 import { FINAL_STATES } from '../../core/model.js';
+import { DynamoBatchWriter, LedgerWriteError } from './dynamo-batch-writer.js';
 import { attemptSort, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
 
+export { LedgerWriteError };
+
 export class DynamoLedger implements Ledger {
+  /** Shared by the drain's workers: their transactions' items go out together. */
+  private readonly writer: DynamoBatchWriter;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writer = new DynamoBatchWriter(doc, tableName);
+  }
 
   async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {
     const items = await this.itemsWithPrefix(messageId, SORT.recipientPrefix);
@@ -41,7 +49,10 @@ export class DynamoLedger implements Ledger {
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: attemptItem(attempt) }));
   }
 
-  /** One BatchWriteItem per 25 items (outcomes and attempts together); unprocessed items are retried. */
+  /**
+   * BatchWriteItem, 25 items per call (outcomes and attempts together), grouped
+   * with other messages' writes in flight; unprocessed items are retried.
+   */
   async recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void> {
     // A batch may not name one key twice: the last write for a key wins, as it would with Puts in order.
     const items = new Map<string, Item>();
@@ -50,20 +61,7 @@ export class DynamoLedger implements Ledger {
         if (item) items.set(`${String(item[SK])}`, item);
       }
     }
-    const all = [...items.values()];
-    for (let i = 0; i < all.length; i += BATCH_WRITE_MAX) await this.batchPut(all.slice(i, i + BATCH_WRITE_MAX));
-  }
-
-  private async batchPut(items: Item[]): Promise<void> {
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let round = 0; requests.length > 0; round++) {
-      if (round > 0) {
-        if (round > BATCH_RETRIES) throw new LedgerWriteError(requests.length);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round)));
-      }
-      const { UnprocessedItems } = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
-    }
+    await this.writer.write([...items.values()]);
   }
 
   async attempts(messageId: string): Promise<AttemptRecord[]> {
@@ -91,16 +89,6 @@ export class DynamoLedger implements Ledger {
   }
 }
 
-const BATCH_WRITE_MAX = 25;
-const BATCH_RETRIES = 5;
-
-/** DynamoDB kept leaving some ledger items unprocessed (throttling): the batch is left for a retry. */
-export class LedgerWriteError extends Error {
-  constructor(readonly unprocessed: number) {
-    super(`ledger batch write: ${unprocessed} items still unprocessed after ${BATCH_RETRIES} retries`);
-    this.name = 'LedgerWriteError';
-  }
-}
 
 function outcomeItem(messageId: string, outcome: RecipientOutcome): Item {
   return {
