@@ -7,10 +7,12 @@
 //   BENCH_RECOVERY_REPEATS=3     repeats with the default 60 s probe interval (10 s and 1 s get 5)
 //   BENCH_SKIP_RECOVERY_DEFAULT=1  skip the slow 60 s schedule (~1 min per repeat)
 //   BENCH_SKIP_POSTFIX=1         skip the Postfix comparison
+//   BENCH_SKIP_NPM_START=1       skip the npm start figure
 import os from 'node:os';
 import { backlogTime, type BacklogFigure } from './backlog-model.js';
 import { startBenchEnv } from './bench-env.js';
 import { drainThroughput, type ThroughputFigure } from './drain-throughput.js';
+import { npmStartThroughput, type NpmStartFigure } from './npm-start-throughput.js';
 import { postfixThroughput, type PostfixFigure } from './postfix-throughput.js';
 import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
 import { relayMemory, type MemoryFigure } from './relay-memory.js';
@@ -25,6 +27,7 @@ export interface BenchFigures {
   modelled: ThroughputFigure[];
   slowPrimary: ThroughputFigure;
   backlog: { lambdaMemoryMb: number; figure: BacklogFigure }[];
+  npmStart?: NpmStartFigure;
   memory?: MemoryFigure;
   recovery: RecoveryFigure[];
   postfix?: PostfixFigure;
@@ -39,6 +42,7 @@ export const GOALS = {
   sessionsInUseWithSlowPrimary: 15,
   backlog100kMinutes: 10,
   costPer10kDollars: 0.05,
+  npmStartMessagesPerSecond: 300,
   recoveryMaxSeconds: 60,
   rssGrowthMbFor40Mb: 64,
 };
@@ -59,6 +63,11 @@ try {
   }
   log('modelled, 1,769 MB, a primary taking 50 ms per message');
   const slowPrimary = await drainThroughput(env, { label: 'primary 50 ms, 1769 MB', messages: Math.min(messages, 1_000), modelledLatencies: true, lambdaMemoryMb: 1_769, primaryDelayMs: 50 });
+  let npmStart: NpmStartFigure | undefined;
+  if (!process.env.BENCH_SKIP_NPM_START) {
+    log(`npm start with BACKUPMX_DATA_DIR, ${messages} × 10 KB to the sink`);
+    npmStart = await npmStartThroughput(env, messages);
+  }
   const backlog = modelled.map((m) => ({ lambdaMemoryMb: m.lambdaMemoryMb!, figure: backlogTime(100_000, m.messagesPerSecond) }));
 
   let memory: MemoryFigure | undefined;
@@ -82,6 +91,7 @@ try {
     modelled,
     slowPrimary,
     backlog,
+    ...(npmStart ? { npmStart } : {}),
     ...(memory ? { memory } : {}),
     recovery,
     ...(postfix ? { postfix } : {}),

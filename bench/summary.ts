@@ -33,6 +33,10 @@ export function summarize(f: BenchFigures): string {
   for (const b of f.backlog) {
     lines.push(`- 100k backlog at ${b.lambdaMemoryMb} MB (${b.figure.messagesPerSecond} msg/s, ${b.figure.drainRuns} drains of 240 s): ${b.figure.minutesWithSuccessor} min with successors, ${b.figure.minutesWaitingForProbe} min (worst ${b.figure.minutesWaitingForProbeWorst}) waiting for the probe — ${mark(b.figure.minutesWithSuccessor <= g.backlog100kMinutes)} (< ${g.backlog100kMinutes} min)`);
   }
+  if (f.npmStart) {
+    const n = f.npmStart;
+    lines.push(`- npm start (BACKUPMX_DATA_DIR): ${n.messagesPerSecond} msg/s (${n.messages} × 10 KB delivered in ${n.deliverSeconds} s after the primary came back; runner CPU ${n.runnerCpuShare ?? '?'} cores; accepting them took ${n.injectSeconds} s) — ${mark(n.messagesPerSecond >= g.npmStartMessagesPerSecond)} (≥ ${g.npmStartMessagesPerSecond})`);
+  }
   if (f.postfix) {
     lines.push(
       f.postfix.available
