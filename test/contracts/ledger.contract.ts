@@ -19,6 +19,21 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       updatedAt: new Date(at),
     });
 
+    it('outcomesFor (where offered) reads the same rows by key, concurrent reads of many messages included', async () => {
+      if (!subject.outcomesFor) return; // optional: the drain falls back to outcomes()
+      const ids = Array.from({ length: 30 }, (_, i) => uniqueId(`for${i}`));
+      await Promise.all(ids.map((id) => subject.record(id, delivered('a@example.com'))));
+      const reads = await Promise.all(ids.map((id) => subject.outcomesFor!(id, ['a@example.com', 'never@example.com'])));
+      for (const read of reads) expect([...read.entries()]).toEqual([['a@example.com', delivered('a@example.com')]]);
+      // Two reads of one message at once, and a read right after a write: both see the write.
+      const id = ids[0]!;
+      const [x, y] = await Promise.all([subject.outcomesFor(id, ['a@example.com']), subject.outcomesFor(id, ['a@example.com'])]);
+      expect(x).toEqual(y);
+      await subject.record(id, { ...delivered('a@example.com'), state: 'bounced', attempts: 2 });
+      expect((await subject.outcomesFor(id, ['a@example.com'])).get('a@example.com')?.state).toBe('bounced');
+      expect((await subject.outcomesFor(uniqueId('none'), ['a@example.com'])).size).toBe(0);
+    });
+
     it('has no outcomes for an unknown message', async () => {
       const outcomes = await subject.outcomes(uniqueId('none'));
       expect(outcomes.size).toBe(0);

@@ -7,8 +7,9 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
 import { FINAL_STATES } from '../../core/model.js';
+import { DynamoBatchReader } from './dynamo-batch-reader.js';
 import { DynamoBatchWriter, LedgerWriteError } from './dynamo-batch-writer.js';
-import { attemptSort, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
+import { attemptSort, key, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
 
 export { LedgerWriteError };
@@ -16,29 +17,24 @@ export { LedgerWriteError };
 export class DynamoLedger implements Ledger {
   /** Shared by the drain's workers: their transactions' items go out together. */
   private readonly writer: DynamoBatchWriter;
+  /** Shared by the drain's workers: their recipient reads go out together. */
+  private readonly reader: DynamoBatchReader;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {
     this.writer = new DynamoBatchWriter(doc, tableName);
+    this.reader = new DynamoBatchReader(doc, tableName);
   }
 
   async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {
-    const items = await this.itemsWithPrefix(messageId, SORT.recipientPrefix);
-    const outcomes = new Map<string, RecipientOutcome>();
-    for (const item of items) {
-      const outcome: RecipientOutcome = {
-        recipient: String(item.recipient),
-        state: item.state as RecipientState,
-        attempts: Number(item.attempts ?? 0),
-        updatedAt: new Date(String(item.updatedAt)),
-      };
-      const reply = toReply(item.reply);
-      if (reply) outcome.reply = reply;
-      outcomes.set(outcome.recipient, outcome);
-    }
-    return outcomes;
+    return toOutcomes(await this.itemsWithPrefix(messageId, SORT.recipientPrefix));
+  }
+
+  /** The recipients' rows by key (consistent BatchGetItem, grouped with other messages' reads in flight). */
+  async outcomesFor(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>> {
+    return toOutcomes(await this.reader.get(recipients.map((r) => key(messageKey(messageId), recipientSort(r)))));
   }
 
   async record(messageId: string, outcome: RecipientOutcome): Promise<void> {
@@ -130,4 +126,20 @@ function toReply(value: unknown): SmtpReply | undefined {
   const errorCode = optionalString(raw.errorCode);
   if (errorCode !== undefined) reply.errorCode = errorCode;
   return reply;
+}
+
+function toOutcomes(items: Item[]): Map<string, RecipientOutcome> {
+  const outcomes = new Map<string, RecipientOutcome>();
+  for (const item of items) {
+    const outcome: RecipientOutcome = {
+      recipient: String(item.recipient),
+      state: item.state as RecipientState,
+      attempts: Number(item.attempts ?? 0),
+      updatedAt: new Date(String(item.updatedAt)),
+    };
+    const reply = toReply(item.reply);
+    if (reply) outcome.reply = reply;
+    outcomes.set(outcome.recipient, outcome);
+  }
+  return outcomes;
 }
