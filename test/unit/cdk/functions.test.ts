@@ -40,6 +40,10 @@ describe('functions', () => {
     expect(resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!.Timeout).toBe(600);
   });
 
+  it('the drain gets one full vCPU (1,769 MB: Lambda scales CPU with memory)', () => {
+    expect(resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!.MemorySize).toBe(1_769);
+  });
+
   it('get every setting loadSettings needs, with routes as JSON built by CloudFormation (queue URLs are tokens)', () => {
     for (const text of [PROBE, DRAIN, ACCEPT]) {
       const env = envOf(text);
