@@ -227,12 +227,13 @@ export class LocalBackupMx {
       }
       throw error;
     }
-    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();
     }
     await lock?.write(this.runtimeInfo());
+    // "ready" only once the CLI can find this runner (its runtime file is written).
+    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     probeLoop.start();
   }
 
