@@ -3,7 +3,7 @@
 // Final outcomes and attempts get their TTL when written (KEEP_LEDGER_SECONDS: longer
 // than any queue lifetime, so a delivered recipient's row outlives the retries of the
 // others); a pending outcome has none, and rewriting it as pending (requeue) drops it.
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
 import { FINAL_STATES } from '../../core/model.js';
@@ -11,6 +11,7 @@ import { DynamoBatchReader } from './dynamo-batch-reader.js';
 import { DynamoBatchWriter, LedgerWriteError } from './dynamo-batch-writer.js';
 import { attemptSort, key, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
+import { FOLDED_ATTEMPTS_MAX, HISTORY, historyEntry, historyOf, KnownHistories } from './ledger-history.js';
 
 export { LedgerWriteError };
 
@@ -19,6 +20,8 @@ export class DynamoLedger implements Ledger {
   private readonly writer: DynamoBatchWriter;
   /** Shared by the drain's workers: their recipient reads go out together. */
   private readonly reader: DynamoBatchReader;
+  /** The history of each recipient row read in this run, so attempts can be folded into it. */
+  private readonly known = new KnownHistories();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -29,16 +32,43 @@ export class DynamoLedger implements Ledger {
   }
 
   async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {
-    return toOutcomes(await this.itemsWithPrefix(messageId, SORT.recipientPrefix));
+    const items = await this.itemsWithPrefix(messageId, SORT.recipientPrefix);
+    this.known.remember(messageId, [], items);
+    return toOutcomes(items);
   }
 
   /** The recipients' rows by key (consistent BatchGetItem, grouped with other messages' reads in flight). */
   async outcomesFor(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>> {
-    return toOutcomes(await this.reader.get(recipients.map((r) => key(messageKey(messageId), recipientSort(r)))));
+    const items = await this.reader.get(recipients.map((r) => key(messageKey(messageId), recipientSort(r))));
+    this.known.remember(messageId, recipients, items);
+    return toOutcomes(items);
   }
 
+  /** An UpdateItem, not a put: the attempts folded into the row stay. */
   async record(messageId: string, outcome: RecipientOutcome): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: outcomeItem(messageId, outcome) }));
+    const item = outcomeItem(messageId, outcome);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const set: string[] = [];
+    const remove: string[] = [];
+    Object.entries(item).forEach(([name, value], i) => {
+      if (name === PK || name === SK) return;
+      names[`#a${i}`] = name;
+      if (value === undefined) remove.push(`#a${i}`);
+      else {
+        values[`:v${i}`] = value;
+        set.push(`#a${i} = :v${i}`);
+      }
+    });
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(String(item[PK]), String(item[SK])),
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   async addAttempt(attempt: AttemptRecord): Promise<void> {
@@ -46,32 +76,63 @@ export class DynamoLedger implements Ledger {
   }
 
   /**
-   * BatchWriteItem, 25 items per call (outcomes and attempts together), grouped
-   * with other messages' writes in flight; unprocessed items are retried.
+   * BatchWriteItem, 25 items per call, grouped with other messages' writes in
+   * flight; unprocessed items are retried. Each attempt rides in its
+   * recipient's outcome row while that row holds fewer than
+   * FOLDED_ATTEMPTS_MAX (one write unit instead of two), else it is a row of
+   * its own; an outcome whose row was not read in this run is written by
+   * UpdateItem so the row's earlier attempts stay.
    */
   async recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void> {
     // A batch may not name one key twice: the last write for a key wins, as it would with Puts in order.
     const items = new Map<string, Item>();
+    const updates: RecipientOutcome[] = [];
+    const folded = new Map<string, Item[]>();
     for (const { outcome, attempt } of entries) {
-      for (const item of [outcome && outcomeItem(messageId, outcome), attemptItem(attempt)]) {
-        if (item) items.set(`${String(item[SK])}`, item);
+      const history = outcome ? (folded.get(outcome.recipient) ?? this.known.get(messageId, outcome.recipient)) : undefined;
+      if (outcome && history === undefined) {
+        updates.push(outcome);
+        items.set(String(attemptItem(attempt)[SK]), attemptItem(attempt));
+        continue;
       }
+      if (outcome && history !== undefined) {
+        const fold = history.length < FOLDED_ATTEMPTS_MAX;
+        const next = fold ? [...history, historyEntry(attempt)] : history;
+        folded.set(outcome.recipient, next);
+        items.set(String(recipientSort(outcome.recipient)), { ...outcomeItem(messageId, outcome), [HISTORY]: next.length ? next : undefined });
+        if (fold) continue;
+      }
+      items.set(String(attemptItem(attempt)[SK]), attemptItem(attempt));
     }
-    await this.writer.write([...items.values()]);
+    await Promise.all([this.writer.write([...items.values()]), ...updates.map((outcome) => this.record(messageId, outcome))]);
+    for (const [recipient, history] of folded) this.known.set(messageId, recipient, history);
   }
 
+  /** Attempt rows and the attempts folded into outcome rows, oldest first (one Query of the message's partition). */
   async attempts(messageId: string): Promise<AttemptRecord[]> {
-    // Sort keys start with the ISO time, so the query returns them oldest first.
-    const items = await this.itemsWithPrefix(messageId, SORT.attemptPrefix);
-    return items.map((item) => ({
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': messageKey(messageId) },
+      ConsistentRead: true,
+    });
+    const toAttempt = (recipient: unknown, entry: Item): AttemptRecord => ({
       messageId,
-      recipient: String(item.recipient),
-      at: new Date(String(item.at)),
-      relay: String(item.relay ?? ''),
-      state: item.state as RecipientState,
-      reply: toReply(item.reply) ?? { text: '' },
-      delaySeconds: Number(item.delaySeconds ?? 0),
-    }));
+      recipient: String(recipient),
+      at: new Date(String(entry.at)),
+      relay: String(entry.relay ?? ''),
+      state: entry.state as RecipientState,
+      reply: toReply(entry.reply) ?? { text: '' },
+      delaySeconds: Number(entry.delaySeconds ?? 0),
+    });
+    const attempts: AttemptRecord[] = [];
+    for (const item of items) {
+      const sk = String(item[SK]);
+      if (sk.startsWith(SORT.attemptPrefix)) attempts.push(toAttempt(item.recipient, item));
+      else if (sk.startsWith(SORT.recipientPrefix)) for (const entry of historyOf(item)) attempts.push(toAttempt(item.recipient, entry));
+    }
+    return attempts.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   private itemsWithPrefix(messageId: string, prefix: string): Promise<Item[]> {
