@@ -8,6 +8,8 @@
 //   BENCH_SKIP_RECOVERY_DEFAULT=1  skip the slow 60 s schedule (~1 min per repeat)
 //   BENCH_SKIP_POSTFIX=1         skip the Postfix comparison
 //   BENCH_SKIP_NPM_START=1       skip the npm start figure
+//   BENCH_SIGNALLED_REPEATS=10   repeats of the "I'm back" recovery
+//   BENCH_ONLY=signalled         run only that figure (quick check)
 import os from 'node:os';
 import { backlogTime, type BacklogFigure } from './backlog-model.js';
 import { startBenchEnv } from './bench-env.js';
@@ -16,6 +18,8 @@ import { npmStartThroughput, type NpmStartFigure } from './npm-start-throughput.
 import { postfixThroughput, type PostfixFigure } from './postfix-throughput.js';
 import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
 import { relayMemory, type MemoryFigure } from './relay-memory.js';
+import { signalledRecovery, type SignalledRecoveryFigure } from './signalled-recovery.js';
+import { arcSealMemory, type ArcSealFigure } from './arc-seal-memory.js';
 import { summarize } from './summary.js';
 
 export interface BenchFigures {
@@ -29,7 +33,11 @@ export interface BenchFigures {
   backlog: { lambdaMemoryMb: number; figure: BacklogFigure }[];
   npmStart?: NpmStartFigure;
   memory?: MemoryFigure;
+  /** ARC sealing of one 40 MB message, streamed (run `node --expose-gc --import tsx bench/arc-seal-memory.ts` for post-GC figures). */
+  arcSeal?: ArcSealFigure;
   recovery: RecoveryFigure[];
+  /** Primary up → first delivery with the "I'm back" signal (probe every 60 s). */
+  signalledRecovery?: SignalledRecoveryFigure;
   postfix?: PostfixFigure;
   goals: typeof GOALS;
 }
@@ -45,6 +53,7 @@ export const GOALS = {
   npmStartMessagesPerSecond: 300,
   recoveryMaxSeconds: 60,
   rssGrowthMbFor40Mb: 64,
+  signalledRecoveryMaxSeconds: 2,
 };
 
 const env = await startBenchEnv();
@@ -52,6 +61,15 @@ const messages = Number(process.env.BENCH_MESSAGES ?? 2_000);
 const only = process.env.BENCH_ONLY;
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 try {
+  if (only === 'signalled') {
+    const repeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
+    log(`signalled recovery ("I'm back") only, ${repeats} repeats`);
+    const s = await signalledRecovery(env, repeats);
+    console.log(JSON.stringify({ signalledRecovery: s, goals: { signalledRecoveryMaxSeconds: 2 } }, null, 2));
+    console.log(`- recovery with the "I'm back" signal (probe every 60 s): mean ${s.meanSeconds} s, max ${s.maxSeconds} s over ${s.repeats} (HTTP ${[...new Set(s.statuses)].join('/')})`);
+    await env.stop(); // the finally below does not run after exit
+    process.exit(0);
+  }
   log(`drain throughput, ${messages} × 10 KB, 1 recipient (no CPU limit, no added latency)`);
   const throughput = await drainThroughput(env, { label: 'local', messages });
   log(`drain throughput, ${messages} × 10 KB, 3 recipients`);
@@ -71,16 +89,23 @@ try {
   const backlog = modelled.map((m) => ({ lambdaMemoryMb: m.lambdaMemoryMb!, figure: backlogTime(100_000, m.messagesPerSecond) }));
 
   let memory: MemoryFigure | undefined;
+  let arcSeal: ArcSealFigure | undefined;
   const recovery: RecoveryFigure[] = [];
+  let signalled: SignalledRecoveryFigure | undefined;
   let postfix: PostfixFigure | undefined;
   if (only !== 'throughput') {
     log('memory, one 40 MB message');
     memory = await relayMemory(env);
+    log('memory, ARC seal of one 40 MB message');
+    arcSeal = await arcSealMemory();
     for (const [interval, repeats] of [[1, 5], [10, 5], [60, Number(process.env.BENCH_RECOVERY_REPEATS ?? 3)]] as const) {
       if (interval === 60 && process.env.BENCH_SKIP_RECOVERY_DEFAULT) continue;
       log(`recovery latency, probe interval ${interval} s, ${repeats} repeats`);
       recovery.push(await recoveryLatency(env, interval, repeats));
     }
+    const signalledRepeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
+    log(`signalled recovery ("I'm back"), ${signalledRepeats} repeats`);
+    signalled = await signalledRecovery(env, signalledRepeats);
     log('postfix comparison');
     postfix = process.env.BENCH_SKIP_POSTFIX ? { available: false, reason: 'skipped (BENCH_SKIP_POSTFIX)' } : await postfixThroughput(env, messages);
   }
@@ -93,7 +118,9 @@ try {
     backlog,
     ...(npmStart ? { npmStart } : {}),
     ...(memory ? { memory } : {}),
+    ...(arcSeal ? { arcSeal } : {}),
     recovery,
+    ...(signalled ? { signalledRecovery: signalled } : {}),
     ...(postfix ? { postfix } : {}),
     goals: GOALS,
   };

@@ -48,6 +48,8 @@ export function summarize(f: BenchFigures): string {
     const goal = r.probeIntervalSeconds === 60 ? ` — ${mark(r.maxSeconds <= g.recoveryMaxSeconds)} (≤ ${g.recoveryMaxSeconds} s)` : '';
     lines.push(`- recovery, probe every ${r.probeIntervalSeconds} s: mean ${r.meanSeconds} s, max ${r.maxSeconds} s over ${r.repeats} (${r.latenciesSeconds.join(', ')})${goal}`);
   }
+  const s = f.signalledRecovery;
+  if (s) lines.push(`- recovery with the "I'm back" signal (probe every 60 s): mean ${s.meanSeconds} s, max ${s.maxSeconds} s over ${s.repeats} (HTTP ${[...new Set(s.statuses)].join('/')}) — ${mark(s.maxSeconds <= f.goals.signalledRecoveryMaxSeconds)} (≤ ${f.goals.signalledRecoveryMaxSeconds} s)`);
   const m = f.memory;
   if (m) lines.push(`- memory: ${(m.messageBytes / 2 ** 20).toFixed(1)} MB relayed in ${m.seconds} s, peak RSS growth ${m.rssGrowthMb} MB (baseline ${m.baselineRssMb} MB) — ${mark(m.rssGrowthMb < g.rssGrowthMbFor40Mb)} (< ${g.rssGrowthMbFor40Mb} MB)`);
   return lines.join('\n');

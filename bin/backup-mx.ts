@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { BackupMxConfigError, parseBackupMxConfig } from '../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../lib/backup-mx-stack.js';
 import { deployedPrimaryProblems } from '../lib/config/deployed-primary.js';
+import { DeployCheckError } from '../lib/checks/deploy-checks.js';
 
 const app = new App();
 try {
@@ -16,7 +17,7 @@ try {
   // cdk-nag (AwsSolutions) runs on every synth; accepted findings carry their reasons in the stack.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 } catch (error) {
-  if (error instanceof BackupMxConfigError) {
+  if (error instanceof BackupMxConfigError || error instanceof DeployCheckError) {
     console.error(error.message);
     process.exit(1);
   }

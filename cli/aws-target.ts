@@ -5,7 +5,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { createAwsClients, type AwsClients } from '../lambdas/adapters/aws/clients.js';
 import { Engine } from '../lambdas/app/engine.js';
-import { loadSettings, SettingsError } from '../lambdas/config/settings.js';
+import { SettingsError } from '../lambdas/config/settings.js';
+import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
+import { readRouteTable, RouteTableMissingError } from '../lambdas/adapters/aws/dynamo-route-table.js';
 import type { DrainSummary } from '../lambdas/core/engine-types.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, explainAwsError, UsageError } from './errors.js';
@@ -40,7 +42,9 @@ export async function awsTarget(
         drainFunctionName: stack.drainFunctionName,
         ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
         ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
+        ...(stack.hostRuleSetName ? { hostRuleSetName: stack.hostRuleSetName } : {}),
       },
+      ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
       close: () => {
         clients.destroy();
@@ -71,9 +75,11 @@ async function resolveRegion(option: string | undefined, env: NodeJS.ProcessEnv)
 async function drainSettings(clients: AwsClients, functionName: string) {
   const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   try {
-    const settings = loadSettings(config.Environment?.Variables ?? {});
+    // The routes are in the state table (the environment is capped at 4 KB), read as the drain reads them.
+    const settings = await loadRuntimeSettings(config.Environment?.Variables ?? {}, (table) => readRouteTable(clients.doc, table));
     return { ...settings, drainFunctionName: functionName };
   } catch (error) {
+    if (error instanceof RouteTableMissingError) throw new CliError(error.message);
     if (error instanceof SettingsError) {
       throw new CliError(`the drain function ${functionName} has unexpected settings: ${error.message}`);
     }

@@ -9,6 +9,8 @@ export interface CliIo {
   confirm(question: string): Promise<boolean>;
   /** True when a person can answer `confirm`. */
   readonly interactive: boolean;
+  /** Raw bytes to stdout (`show --raw`); optional, `out` is used without it. */
+  write?(bytes: Buffer): Promise<void>;
 }
 
 export function terminalIo(): CliIo {
@@ -25,6 +27,7 @@ export function terminalIo(): CliIo {
     },
     err: (line) => process.stderr.write(`${line}\n`),
     interactive,
+    write: (bytes) => new Promise<void>((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()))),
     async confirm(question) {
       if (!interactive) return false;
       const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -43,6 +46,8 @@ export class RecordingIo implements CliIo {
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
   readonly questions: string[] = [];
+  /** What `write` was given, in order. */
+  readonly bytes: Buffer[] = [];
 
   constructor(
     private readonly answers: boolean[] = [],
@@ -55,6 +60,10 @@ export class RecordingIo implements CliIo {
 
   err(line: string): void {
     this.stderr.push(line);
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    this.bytes.push(Buffer.from(bytes));
   }
 
   async confirm(question: string): Promise<boolean> {

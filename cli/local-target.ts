@@ -7,6 +7,7 @@ import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
 import { LocalBounceMailer } from '../local/runner/local-bounce-mailer.js';
 import { isProcessAlive, readRuntimeInfo, runtimeFilePath, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
 import { MailSpool } from '../local/snapshot.js';
+import { TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
@@ -14,6 +15,7 @@ import { narratedLog, narratedRouteState } from './local-activity.js';
 import { PROJECT_ROOT } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
 import type { Target, TargetOptions } from './target.js';
+import { localSecretOverrides } from '../local/runner/local-secrets.js';
 
 /**
  * Seconds a flush may run before it stops taking new messages. Short: the
@@ -67,7 +69,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const bounces = new LocalBounceMailer(bounceDir, (file, envelope) =>
     err(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
   );
-  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces });
+  // AUTH and ARC secrets come from the runner's BACKUPMX_LOCAL_SECRETS file, if the operator sets it here too.
+  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces, ...localSecretOverrides(process.env) });
   // The runner's console shows what this command changes (holds, a primary marked down).
   if (runtimeDir) engine.deps.routeState = narratedRouteState(engine.deps.routeState, runtimeDir);
   const owner = `backup-mx-cli-${process.pid}`;
@@ -79,6 +82,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     engine,
     log,
     bounceDir,
+    ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     // The route's lease keeps this from running at the same time as the runner's own drain.

@@ -5,13 +5,16 @@ import { UnknownRouteError } from '../lambdas/app/engine.js';
 import { DEFAULT_STACK_NAME } from './aws-target.js';
 import { terminalIo, type CliIo } from './cli-io.js';
 import { deleteCommand } from './commands/delete.js';
+import { adoptCommand } from './commands/adopt.js';
 import { doctorCommand } from './commands/doctor.js';
+import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { registerFeatureCommands } from './feature-commands.js';
 import { CliError, EXIT, explainAwsError } from './errors.js';
 import { expandId } from './id-prefix.js';
 import { PACKAGE_VERSION } from './package-version.js';
@@ -137,11 +140,19 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .action(run(async (t, id, opts) => requeueCommand(t, id === undefined ? id : await expandId(t, id), opts, io)));
 
   program
+    .command('adopt')
+    .argument('<queue-url>', 'a queue the stack kept after a route was renamed or removed, or after a destroy')
+    .requiredOption('--route <name>', 'the route whose queue takes the mail')
+    .description('move the mail of a retained old queue into a route\'s queue, so it is delivered (README: Upgrading)')
+    .action(run((t, url, opts) => adoptCommand(t, url, opts, io)));
+
+  program
     .command('show')
     .argument('<id>', 'message id (as `mailq` shows it), or its start when that names one message')
     .description('one message: envelope, key headers, SES verdicts, each recipient\'s state, and the full attempt history')
     .option('--route <name>', 'only this route\'s copy (a message matched by two routes has one per route)')
     .option('--json', 'machine-readable output')
+    .option('--raw', 'print the raw message as stored (bytes unchanged), e.g. to save or open it')
     .action(run(async (t, id, opts) => showCommand(t, await expandId(t, id), opts, io)));
 
   program
@@ -158,6 +169,19 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));
+
+  registerFeatureCommands(program, run, io);
+  program
+    .command('recipients')
+    .description('check a recipient list against the primary')
+    .command('verify')
+    .argument('[address...]', 'addresses to check (default: --file, else the route\'s recipients in the configuration)')
+    .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')
+    .option('--route <name>', 'the route whose primary to ask (needed with several routes)')
+    .option('--file <path>', 'a file of addresses, one a line (as for recipientsFile)')
+    .option('--rate <n>', 'callouts per second at most (default 5)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, addresses, opts) => recipientsVerifyCommand(t, addresses, opts, io, env)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,6 +3,7 @@
 // and make the others visible again at once. Entries in flight (being
 // delivered, or deferred by a backoff) are not visible and cannot be found.
 import type { MailQueue, QueuedMessage } from '../lambdas/core/ports.js';
+import { REENQUEUE_AT_RECEIVE_COUNT } from '../lambdas/core/message-outcomes.js';
 import type { NotificationParser } from '../lambdas/core/engine-types.js';
 
 /** How long entries stay hidden while the search runs (released right after). */
@@ -37,7 +38,11 @@ async function scanQueue(queue: MailQueue, parse: NotificationParser, messageId:
       }
     }
   } finally {
-    for (const entry of release) await queue.defer(entry.handle, 0).catch(() => undefined);
+    for (const entry of release) {
+      // Near SQS's redrive count, a release would let SQS move it to the DLQ with no record: a fresh copy instead.
+      if (entry.receiveCount >= REENQUEUE_AT_RECEIVE_COUNT) await queue.enqueue(entry.body).then(() => queue.delete(entry.handle)).catch(() => undefined);
+      else await queue.defer(entry.handle, 0).catch(() => undefined);
+    }
   }
   return matched;
 }

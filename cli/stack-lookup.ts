@@ -17,6 +17,7 @@ export interface StackLookup {
   outputs: Record<string, string>;
   drainFunctionName: string;
   ruleSetName?: string;
+  hostRuleSetName?: string;
   alarmTopicArn?: string;
 }
 
@@ -57,6 +58,7 @@ export async function lookupStack(cfn: CloudFormationClient, stackName: string, 
     drainFunctionName: drain,
     ...(ruleSetName ? { ruleSetName } : {}),
     ...(outputs.AlarmTopicArn ? { alarmTopicArn: outputs.AlarmTopicArn } : {}),
+    ...(outputs.HostRuleSetName ? { hostRuleSetName: outputs.HostRuleSetName } : {}),
   };
 }
 

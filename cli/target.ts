@@ -14,6 +14,8 @@ export interface StackFacts {
   stackName: string;
   drainFunctionName: string;
   ruleSetName?: string;
+  /** The user's own set our rules are copied into (ruleSet.hostRuleSet), when configured. */
+  hostRuleSetName?: string;
   alarmTopicArn?: string;
 }
 
@@ -32,6 +34,8 @@ export interface Target {
   readonly spool?: MailSpool;
   /** Local only: where bounce notices (DSNs) are written instead of being sent through SES. */
   readonly bounceDir?: string;
+  /** The "I'm back" endpoint: its base URL and where its HMAC secret is (absent: not deployed). */
+  readonly trigger?: { url: string; keyFile?: string; secretId?: string };
   /** One drain of the route now: in-process locally, a synchronous Lambda invoke on AWS. */
   drain(route: string): Promise<DrainSummary>;
   close(): void;

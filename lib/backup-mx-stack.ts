@@ -5,13 +5,25 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { BackupMxConfig } from './config/backup-mx-config.js';
 import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
+import { checkAwsLimits } from './checks/aws-limits.js';
+import { DeployCheckError, deployProblems } from './checks/deploy-checks.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
 import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
 import { MailBucket } from './constructs/mail-bucket.js';
 import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
-import { Monitoring } from './constructs/monitoring.js';
+import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
+import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
+
+/**
+ * Output ids are used as logical ids as they are, minus anything not
+ * alphanumeric, so `r1`+`10` and `r11`+`0` (or `a-b` and `ab`) would collide.
+ * Route names are lower case, so an upper-case escape for "-" keeps them apart.
+ */
+export function routeOutputId(prefix: string, routeName: string): string {
+  return `${prefix}${routeName.replace(/-/g, 'D')}`;
+}
 
 /** Our MX preference: the primary keeps a lower number and is tried first. */
 export const BACKUP_MX_PREFERENCE = 20;
@@ -31,7 +43,19 @@ export class BackupMxStack extends Stack {
       env: { account: props.env?.account, region: config.region },
     });
     this.config = config;
-    const ruleArns = receiptRuleArnPattern(this, config.ruleSet.name);
+    const problems = deployProblems(config);
+    if (problems.length > 0) throw new DeployCheckError(problems);
+    // SES may write and publish for our set's rules, and for the user's own set's
+    // when they copy our rules there (activation "never" with a hostRuleSet).
+    const ruleArns = config.ruleSet.hostRuleSet
+      ? [receiptRuleArnPattern(this, config.ruleSet.name), receiptRuleArnPattern(this, config.ruleSet.hostRuleSet)]
+      : receiptRuleArnPattern(this, config.ruleSet.name);
+    if (config.ruleSet.activation === 'never' && !config.ruleSet.hostRuleSet) {
+      Annotations.of(this).addWarningV2(
+        'backup-mx:never-without-host-set',
+        'ruleSet.activation is "never" but ruleSet.hostRuleSet is not set: rules copied into your own active set could not write to the bucket or publish to the topics. Name that set in ruleSet.hostRuleSet, or activate our set yourself.',
+      );
+    }
 
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'backup-mx: encrypts the route and alarm SNS topics',
@@ -47,7 +71,16 @@ export class BackupMxStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    topicKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    // CloudWatch needs the key to publish to the encrypted alarm topic; only for this stack's alarms.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: alarmSourceConditions(this),
+      }),
+    );
 
     const mail = new MailBucket(this, 'Mail', { queueLifetimeDays: config.queueLifetimeDays, sesRuleArnPattern: ruleArns });
     const state = new StateTable(this, 'State');
@@ -63,7 +96,13 @@ export class BackupMxStack extends Stack {
       channels: queues.channels,
       permissions: [mail.policy, topicKey],
     });
-    const egress = config.egress === 'vpc-nat' ? new EgressVpc(this, 'Egress') : undefined;
+    const egress =
+      config.egress === 'none'
+        ? undefined
+        : new EgressVpc(this, 'Egress', {
+            mode: config.egress,
+            ...(config.elasticIpAllocationId !== undefined ? { elasticIpAllocationId: config.elasticIpAllocationId } : {}),
+          });
     const functions = new MailFunctions(this, 'Functions', {
       config,
       bucket: mail.bucket,
@@ -84,21 +123,20 @@ export class BackupMxStack extends Stack {
       topicKey,
     });
 
-    for (const [i, route] of config.routes.entries()) {
-      if (route.primary.port === 25 && config.egress !== 'vpc-nat') {
-        Annotations.of(this).addWarningV2(
-          'backup-mx:port-25-without-egress',
-          `routes[${i}] ("${route.name}") delivers to ${route.primary.host} on port 25, but Lambda cannot open port 25 ` +
-            'outside a VPC. Use another port your primary listens on (587 or a custom one), or set "egress": "vpc-nat" ' +
-            'and ask AWS to lift the port-25 limit for the account.',
-        );
-      }
-    }
-
     this.addOutputs(mail, state, queues, monitoring, egress);
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    new TriggerEndpoint(this, 'Trigger', { config, bucket: mail.bucket, table: state.table, channels: queues.channels, deadLetterQueue: queues.deadLetterQueue, drain: functions.drain, routeTable: functions.routeTable, egress });
+    if (config.ruleSet.hostRuleSet) {
+      new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });
+    }
+    // After every deploy that touched activation: "NOT ACTIVE: ..." when another set kept it.
+    new CfnOutput(this, 'ReceiptRuleSetStatus', {
+      description: 'Whether our receipt rule set is the active one (only one set is active per region)',
+      value: inbound.activation.getAttString('Status'),
+    });
+    checkAwsLimits(this);
   }
 
   private addOutputs(
@@ -109,14 +147,12 @@ export class BackupMxStack extends Stack {
     egress: EgressVpc | undefined,
   ): void {
     const endpoint = sesInboundEndpoint(this.config.region);
-    for (const { route, queue } of queues.channels) {
-      route.domains.forEach((domain, i) => {
-        new CfnOutput(this, `MxRecord-${route.name}-${i}`, {
-          description: `Add this MX record for ${domain}; keep your primary's MX at a lower number (e.g. 10) so it stays first`,
-          value: `${domain} MX ${BACKUP_MX_PREFERENCE} ${endpoint}`,
-        });
+    // One output per route (CloudFormation allows 200), with an id no other route can produce.
+    for (const { route } of queues.channels) {
+      new CfnOutput(this, routeOutputId('MxRecords', route.name), {
+        description: `MX records of route ${route.name}: add each; keep your primary's MX at a lower number (e.g. 10) so it stays first`,
+        value: route.domains.map((domain) => `${domain} MX ${BACKUP_MX_PREFERENCE} ${endpoint}`).join('; '),
       });
-      new CfnOutput(this, `QueueUrl-${route.name}`, { description: `Queue of route ${route.name}`, value: queue.queueUrl });
     }
     new CfnOutput(this, 'MailBucketName', { description: 'Raw mail, under mail/<route>/', value: mail.bucket.bucketName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: queues.deadLetterQueue.queueUrl });
@@ -124,9 +160,15 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
     if (egress) {
-      new CfnOutput(this, 'EgressIp', {
-        description: 'Fixed source IP of SMTP deliveries: use it in the AWS port-25 request and the primary allow-list',
-        value: egress.elasticIp.ref,
+      if (egress.elasticIp) {
+        new CfnOutput(this, 'EgressIp', {
+          description: 'Fixed source IP of SMTP deliveries: use it in the AWS port-25 request and the primary allow-list (kept when the stack is deleted)',
+          value: egress.elasticIp.ref,
+        });
+      }
+      new CfnOutput(this, 'EgressIpAllocationId', {
+        description: 'Allocation of the egress Elastic IP: put it in egress.elasticIpAllocationId to keep the same IP in a new stack',
+        value: egress.allocationId,
       });
     }
   }

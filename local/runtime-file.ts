@@ -24,6 +24,8 @@ export interface RuntimeInfo {
   routes: { name: string; queueUrl: string; topicArn: string }[];
   /** The SES stand-in's SMTP port on 127.0.0.1. */
   smtpPort: number;
+  /** The "I'm back" trigger's HTTP port on 127.0.0.1 (its key is trigger.key next to this file). */
+  triggerPort?: number;
   /** The engine settings the runner uses (what BACKUPMX_* would hold in Lambda). */
   settings: Settings;
   /** The data directory in use, if any. */

@@ -1,13 +1,15 @@
 // `backup-mx delete <id>`: removes a message for good, after confirmation
 // (unless --yes): its recipients are first marked final in the ledger so no
-// drain delivers it meanwhile, then the queue entry, the raw message, the
-// index summary, the dead-letter record and the ledger rows go, and last its
-// copies on the SQS dead-letter queue (so the DLQ alarm clears). An entry that
-// is in flight cannot be found: its final ledger rows are then kept, and the
-// drain drops the entry without delivering when it comes back. Locally, the
-// runner's restart spool entry goes too, or the next start would restore it.
+// drain delivers it, then the raw message, the index summary and the
+// dead-letter record go, and last its copies on the SQS dead-letter queue (so
+// the DLQ alarm clears). The queue is not searched (receiving every visible
+// entry would push the whole backlog towards SQS's redrive): a queued
+// message's final ledger rows stay, and the drain or sweep drops its entry
+// without delivering when it meets it. Locally, the runner's restart spool
+// entry goes too, or the next start would restore it.
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
+import { isReplayId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
 import { DeadLetterQueue } from '../dead-letter-queue.js';
@@ -15,7 +17,6 @@ import { EXIT, UsageError } from '../errors.js';
 import { listSome } from '../../local/words.js';
 import { formatSender } from '../format.js';
 import { purgeLedgerRows } from '../ledger-purge.js';
-import { deleteQueueEntries } from '../queue-search.js';
 import { forgetSpooled } from '../spool-forget.js';
 import type { Target } from '../target.js';
 import { messageDetails, type MessageDetail } from './show.js';
@@ -63,18 +64,17 @@ async function deleteOne(target: Target, detail: MessageDetail): Promise<string>
       updatedAt: now,
     });
   }
-  const route = target.settings.routes.find((r) => r.name === detail.route);
-  const found = route ? await deleteQueueEntries(target.engine.queue(route), deps.parse, id) : 0;
-  await deps.store.remove(detail.objectKey);
-  if (detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
+  // A replay shares the raw object of the message it replays: that one keeps it.
+  if (!isReplayId(id)) await deps.store.remove(detail.objectKey);
+  if (!isReplayId(id) && detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
   await deps.index.remove(id, detail.route);
   await deps.deadLetters.remove(id, detail.route);
   const parts = [`${id}: deleted from route ${detail.route}`];
-  if (found > 0 || detail.state !== 'queued') {
+  if (detail.state !== 'queued') {
     await purgeLedgerRows(clients.doc, target.settings.tableName, id, recipients);
-    parts.push(found > 0 ? 'queue entry, raw message, index, ledger' : 'raw message, index, ledger');
+    parts.push('raw message, index, ledger');
   } else {
-    parts.push('raw message and index; its queue entry is in flight, so its recipients stay marked final and the drain drops it without delivering');
+    parts.push('raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering');
   }
   return parts.join(': ');
 }

@@ -1,6 +1,8 @@
 // `backup-mx doctor`: checks the setup and says what to fix, one line each.
 // DNS and the primary are checked from where the command runs; the AWS-only
 // checks are skipped for --local.
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { checkDsnIdentity, checkProductionAccess, DSN_IDENTITY_CHECK, PRODUCTION_ACCESS_CHECK } from '../doctor/ses-sending-checks.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryProbe } from '../../lambdas/core/ports.js';
 import type { CliIo } from '../cli-io.js';
@@ -9,6 +11,8 @@ import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } fr
 import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js';
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
+import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
+import { checkCertificate, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
 import { table } from '../format.js';
 import type { Target } from '../target.js';
 
@@ -19,6 +23,11 @@ export interface DoctorOptions {
   /** For tests: replaces the DNS lookup or the SMTP probe. */
   lookup?: MxLookup;
   probe?: PrimaryProbe;
+  /** For tests: the MTA-STS lookups (DNS, the policy's HTTPS port and CA). */
+  mtaSts?: Partial<MtaStsDeps>;
+  /** For tests: an extra CA the primary certificate check trusts. */
+  tlsCa?: string;
+  sesv2?: SESv2Client;
 }
 
 export async function runChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
@@ -31,7 +40,12 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   for (const domain of domains) {
     const mx = await guarded(`MX ${domain}`, 'check the DNS server and try again', () => checkMx(lookup, domain, region));
     // A local run needs no DNS and may be offline: no answer at all is a warning there.
-    results.push(...(target.kind === 'local' ? mx.map(offlineIsWarning) : mx));
+    results.push(...(target.kind === 'local' ? mx.map((r) => offlineIsWarning(r, 'MX records')) : mx));
+  }
+  const mtaSts: MtaStsDeps = { ...mtaStsResolver(options.dnsServer), ...options.mtaSts };
+  for (const domain of domains) {
+    const sts = await guarded(`MTA-STS ${domain}`, 'check the DNS server and the policy host, and try again', () => checkMtaSts(mtaSts, domain, region));
+    results.push(...(target.kind === 'local' ? sts.map((r) => offlineIsWarning(r, 'MTA-STS policies')) : sts));
   }
   for (const route of settings.routes) {
     const name = `primary ${route.name}`;
@@ -39,7 +53,15 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     results.push(
       ...(await guarded(name, `make ${where} reachable`, async () => {
         const result = await probe.check(route.primary);
-        if (result.ok) return ok(name, `${where} answers from here in ${result.latencyMs} ms`);
+        if (result.ok) {
+          const reachable = ok(name, `${where} answers from here in ${result.latencyMs} ms`);
+          try {
+            const session = await readPrimarySession(route, { clientName: settings.hostname, ...(options.tlsCa ? { ca: options.tlsCa } : {}) });
+            return [reachable, checkSize(route, session), checkCertificate(route, session, new Date())];
+          } catch (error) {
+            return [reachable, warn(`primary SIZE ${route.name}`, `could not read its EHLO reply: ${(error as Error).message}`, 'run doctor again')];
+          }
+        }
         return fail(
           name,
           `${where} from here: ${result.error ?? 'no answer'}`,
@@ -62,7 +84,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   );
 
   if (target.kind !== 'aws' || !target.stack) {
-    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription']) {
+    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, DSN_IDENTITY_CHECK]) {
       results.push(skip(check, 'AWS-only check, skipped for --local'));
     }
     return results;
@@ -71,14 +93,26 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   const stack = target.stack;
   results.push(checkRegion(region));
   results.push(...(await guarded('SES identities', 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkIdentities(ses, domains))));
-  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName))));
+  results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName, stack.hostRuleSetName))));
+  if (settings.routes.some((route) => route.bouncePolicy === 'dsn')) {
+    const sesv2 = options.sesv2 ?? new SESv2Client({ region });
+    try {
+      results.push(...(await guarded(PRODUCTION_ACCESS_CHECK, 'grant ses:GetAccount, or check the SES console\'s Account dashboard', () => checkProductionAccess(sesv2, region))));
+    } finally {
+      if (!options.sesv2) sesv2.destroy();
+    }
+    results.push(...(await guarded(DSN_IDENTITY_CHECK, 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkDsnIdentity(ses, settings.hostname))));
+  } else {
+    results.push(skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent'));
+  }
   results.push(...(await guarded('alarm subscription', 'grant sns:ListSubscriptionsByTopic, or check in the SNS console', () => checkAlarmSubscription(sns, stack.alarmTopicArn))));
   return results;
 }
 
-function offlineIsWarning(result: CheckResult): CheckResult {
-  if (result.status !== 'fail' || !result.detail.startsWith('lookup failed')) return result;
-  return { ...result, status: 'warn', detail: `${result.detail}: no DNS answer from here (offline?); MX records matter once deployed, a local run does not use them` };
+/** Locally, a DNS lookup that got no answer at all is a warning: the local run needs no DNS and may be offline. */
+function offlineIsWarning(result: CheckResult, what: string): CheckResult {
+  if (result.status !== 'fail' || !/^(?:lookup failed|TXT lookup of \S+ failed)/.test(result.detail)) return result;
+  return { ...result, status: 'warn', detail: `${result.detail}: no DNS answer from here (offline?); ${what} matter once deployed, a local run does not use them` };
 }
 
 export async function doctorCommand(target: Target, options: DoctorOptions, io: CliIo): Promise<number> {

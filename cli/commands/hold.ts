@@ -4,6 +4,7 @@
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
 import { formatAgo } from '../format.js';
+import { HOLD_CACHE_SECONDS } from '../../lambdas/core/drain-route.js';
 import { routeOf, type Target } from '../target.js';
 import { flushCommand } from './flush.js';
 
@@ -16,6 +17,14 @@ export async function holdCommand(target: Target, route: string, options: { reas
     return EXIT.ok;
   }
   await routeState.setHold(route, { since: clock.now(), ...(options.reason ? { reason: options.reason } : {}) });
+  // A running drain reads the hold at most HOLD_CACHE_SECONDS old before each transaction:
+  // waiting that long means none starts after this returns. Messages in flight say a drain may be running.
+  const inFlight = await target.engine.queue(routeOf(target, route)).depth().then((d) => d.inFlight, () => 0);
+  if (inFlight > 0) {
+    io.out(`waiting ${HOLD_CACHE_SECONDS + 1} s for a running drain to see the hold...`);
+    await new Promise((resolve) => setTimeout(resolve, (HOLD_CACHE_SECONDS + 1) * 1000));
+    io.out(`${inFlight} message${inFlight === 1 ? ' was' : 's were'} in flight (in delivery, or waiting out a retry): a transaction already begun finishes; no new one starts`);
+  }
   io.out(`route ${route} held: mail is still accepted and queued, but nothing is delivered until \`backup-mx release ${route}\``);
   return EXIT.ok;
 }

@@ -1,11 +1,14 @@
 // `backup-mx requeue <id>` / `--all-dead`: puts dead-lettered messages back in
 // their route's queue. The recipients that were not delivered are reset in the
-// ledger so the drain tries them again (delivered ones stay skipped). When the
-// message still has a live queue entry (a partial bounce leaves the other
-// recipients queued), that entry delivers the reset recipients and no second
-// copy is enqueued. The dead-letter record is removed last, so a failure
-// half-way leaves it listed as dead, never lost; then its copy on the SQS
-// dead-letter queue goes, so the DLQ alarm clears.
+// ledger so the drain tries them again (delivered ones stay skipped). A fresh
+// copy is always enqueued, even when the message may still have a live entry
+// (a partial bounce leaves the other recipients queued): the ledger makes two
+// copies safe, while trusting the index (which a failed markDone or a late
+// accept can leave stale) or searching the queue (receiving every visible
+// entry, which pushes the backlog towards SQS's redrive) could lose the
+// recipient. The dead-letter record is removed last, so a failure half-way
+// leaves it listed as dead, never lost; then its copy on the SQS dead-letter
+// queue goes, so the DLQ alarm clears.
 import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import { RetryPolicy } from '../../lambdas/core/retry-policy.js';
@@ -14,7 +17,6 @@ import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
 import type { CopyKey } from '../dead-letter-queue.js';
 import { CliError, EXIT, UnknownMessageError, UsageError } from '../errors.js';
 import { formatAgo } from '../format.js';
-import { findLiveEntry } from '../live-entry.js';
 import { routeOf, routesOf, type Target } from '../target.js';
 
 export interface RequeueOptions {
@@ -65,6 +67,9 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   const id = record.messageId;
   const route = target.settings.routes.find((r) => r.name === record.route);
   if (!route) throw new CliError(`its route (${record.route ?? 'none'}) is not configured: it cannot be requeued`);
+  if (record.reason === 'not-queued') {
+    throw new CliError(`SES never sent its notification, so its envelope is unknown: read it with \`backup-mx show ${id}\`, deliver it by hand, then \`backup-mx delete ${id}\``);
+  }
   let message: InboundMessage;
   try {
     message = deps.parse(record.notification);
@@ -85,9 +90,10 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   let receivedAt = message.receivedAt;
   const expired = new RetryPolicy(engineOptions).isExpired(message.receivedAt, now);
   if (expired) {
-    if ((await findLiveEntry(target, route, id)).live) {
+    // A live entry with the old timestamp would expire the reset recipients: the index says whether one may remain.
+    if ((await deps.index.get(id, route.name))?.state === 'queued') {
       throw new CliError(
-        `it still has a live entry on the queue of route ${route.name}, past the queue lifetime, which the drain will expire: ` +
+        `it may still have a live entry on the queue of route ${route.name}, past the queue lifetime, which the drain will expire: ` +
           'requeue it with --renew-lifetime once `mailq` no longer lists it',
       );
     }
@@ -110,10 +116,10 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     await deps.ledger.record(id, { ...outcome, state: 'queued', updatedAt: now });
     reset += 1;
   }
-  const live = expired ? { live: false as const, staleIndex: false } : await findLiveEntry(target, route, id);
-  if (!live.live) await target.engine.queue(route).enqueue(body);
-  if (!live.live || live.how === 'visible') {
-    await deps.index.remove(id, route.name);
+  await target.engine.queue(route).enqueue(body);
+  const wasQueued = (await deps.index.get(id, route.name))?.state === 'queued';
+  if (!wasQueued) {
+    await deps.index.remove(id, route.name); // a done summary or tombstone
     await deps.index.add({
       messageId: id,
       route: route.name,
@@ -126,12 +132,8 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     });
   }
   await deps.deadLetters.remove(id, route.name);
-  const resetText = `${reset} recipient${reset === 1 ? '' : 's'} reset`;
-  if (live.live) {
-    return `${id}: still queued on route ${route.name}: ${resetText}, for its live queue entry to deliver; no second copy enqueued`;
-  }
-  const stale = live.staleIndex ? '; the index listed it as queued, but its queue held no entry for it' : '';
-  return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})${stale}`;
+  const also = wasQueued ? '; it may also still have a queue entry: the ledger keeps the two copies from delivering twice' : '';
+  return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})${also}`;
 }
 
 /** The notification with mail.timestamp set to `at` (inside an SNS envelope too). */

@@ -4,8 +4,9 @@
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { AttemptRecord, DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
 import type { MessageSummary } from '../../lambdas/core/ports.js';
+import { originalMessageId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
-import { EXIT, UnknownMessageError } from '../errors.js';
+import { CliError, EXIT, UnknownMessageError } from '../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { readStoredHead, type StoredHead } from '../message-headers.js';
 import { recipientViews, type RecipientView } from '../message-view.js';
@@ -27,6 +28,8 @@ export interface MessageDetail {
   verdicts: Record<string, string>;
   recipients: RecipientView[];
   deadLetter?: { reason: string; detail: string; at: string };
+  /** The one delay warning (RFC 3464 action=delayed) sent to the sender, if any. */
+  delayWarning?: { at: string; recipients: string[] };
   attempts: (Omit<AttemptRecord, 'at' | 'messageId'> & { at: string })[];
 }
 
@@ -46,7 +49,8 @@ export async function messageDetails(target: Target, id: string, route?: string)
       const dead = deads.find((d) => (d.route ?? '') === name);
       const notified = parseQuietly(target, dead);
       const recipients = summary?.recipients ?? notified?.recipients ?? [];
-      const objectKey = dead?.objectKey ?? notified?.objectKey ?? `${routePrefix(name)}${id}`;
+      // A replay shares the raw object of the message it replays.
+      const objectKey = dead?.objectKey ?? notified?.objectKey ?? `${routePrefix(name)}${originalMessageId(id)}`;
       const head = await readStoredHead(deps.store, objectKey);
       const detail: MessageDetail = {
         id,
@@ -70,6 +74,8 @@ export async function messageDetails(target: Target, id: string, route?: string)
       const subject = summary?.subject ?? notified?.subject;
       if (subject !== undefined) detail.subject = subject;
       if (dead) detail.deadLetter = { reason: dead.reason, detail: dead.detail, at: dead.at.toISOString() };
+      const warned = await deps.delayNotices?.get(id, name);
+      if (warned) detail.delayWarning = { at: warned.at.toISOString(), recipients: warned.recipients };
       return detail;
     }),
   );
@@ -86,8 +92,9 @@ function parseQuietly(target: Target, dead: DeadLetterRecord | undefined): Inbou
 
 const LABEL_WIDTH = 13;
 
-export async function showCommand(target: Target, id: string, options: { json?: boolean; route?: string }, io: CliIo): Promise<number> {
+export async function showCommand(target: Target, id: string, options: { json?: boolean; route?: string; raw?: boolean }, io: CliIo): Promise<number> {
   const details = await messageDetails(target, id, options.route);
+  if (options.raw) return showRaw(target, details, io);
   if (options.json) {
     io.out(JSON.stringify(details, null, 2));
     return EXIT.ok;
@@ -105,6 +112,7 @@ export async function showCommand(target: Target, id: string, options: { json?: 
     for (const h of d.headers) io.out(`${label(`${h.name}:`)}${h.value}`);
     const verdicts = Object.entries(d.verdicts).map(([k, v]) => `${k} ${v}`).join(', ');
     io.out(`${label('verdicts')}${verdicts || 'unknown'}`);
+    if (d.delayWarning) io.out(`${label('delay notice')}sent ${d.delayWarning.at} to ${formatSender(d.sender ?? '?')} for ${d.delayWarning.recipients.map((r) => `<${r}>`).join(', ')}`);
     if (d.deadLetter) io.out(`${label('dead letter')}${d.deadLetter.reason} at ${d.deadLetter.at}: ${d.deadLetter.detail}`);
     if (d.attempts.length === 0) {
       io.out(`${label('attempts')}none yet`);
@@ -114,5 +122,17 @@ export async function showCommand(target: Target, id: string, options: { json?: 
       for (const line of table(['    TIME', 'RECIPIENT', 'RELAY', 'STATE', 'DELAY', 'REPLY'], history)) io.out(line);
     }
   });
+  return EXIT.ok;
+}
+
+/** `show <id> --raw`: the stored object, byte for byte (one route's copy: they are the same bytes). */
+async function showRaw(target: Target, details: MessageDetail[], io: CliIo): Promise<number> {
+  const stored = details.find((d) => d.stored);
+  if (!stored) throw new CliError(`${details[0]!.id}: its raw message is gone from the bucket (${details.map((d) => d.objectKey).join(', ')})`, EXIT.notFound);
+  const { body } = await target.engine.deps.store.open(stored.objectKey);
+  for await (const chunk of body) {
+    if (io.write) await io.write(chunk as Buffer);
+    else io.out((chunk as Buffer).toString('utf8'));
+  }
   return EXIT.ok;
 }

@@ -2,6 +2,7 @@
 // the last probe, hold, queue, oldest message, dead letters, last finished;
 // then the shared dead-letter queue's depth against the dead-letter records.
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
+import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/probe-primaries.js';
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';
@@ -17,6 +18,8 @@ export interface RouteStatus {
   lastCheckAt?: string;
   latencyMs?: number;
   lastError?: string;
+  /** The primary answers but refuses our AUTH credentials (shown instead of "down"). */
+  authRefused?: boolean;
   held: boolean;
   holdSince?: string;
   holdReason?: string;
@@ -58,6 +61,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         status.lastCheckAt = health.lastCheckAt.toISOString();
         if (health.latencyMs !== undefined) status.latencyMs = health.latencyMs;
         if (health.lastError) status.lastError = health.lastError;
+        if (health.status === 'down' && health.lastError?.startsWith(AUTH_REFUSED_PREFIX)) status.authRefused = true;
       }
       if (hold) {
         status.holdSince = hold.since.toISOString();
@@ -84,7 +88,9 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   const rows = statuses.map((s) => [
     s.route,
     `${s.primary} (${s.tls})`,
-    s.status === 'unknown' ? 'unknown (not probed yet)' : `${s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}`,
+    s.status === 'unknown'
+      ? 'unknown (not probed yet)'
+      : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}`,
     s.lastCheckAt ? `${formatAgo(date(s.lastCheckAt), now)}, ${s.lastError ?? (s.latencyMs !== undefined ? `ok ${s.latencyMs} ms` : 'ok')}` : '-',
     s.held ? `held ${formatAgo(date(s.holdSince), now)}${s.holdReason ? `: ${s.holdReason}` : ''}` : 'no',
     `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})`,

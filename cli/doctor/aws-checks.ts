@@ -4,6 +4,7 @@
 import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, type SESClient } from '@aws-sdk/client-ses';
 import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { sesReceivesMailIn } from '../../lib/config/ses-receiving-regions.js';
+import { MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 export function checkRegion(region: string): CheckResult {
@@ -29,12 +30,18 @@ export async function checkIdentities(ses: SESClient, domains: string[]): Promis
   });
 }
 
-export async function checkRuleSet(ses: SESClient, ruleSetName: string | undefined): Promise<CheckResult> {
+export async function checkRuleSet(ses: SESClient, ruleSetName: string | undefined, hostRuleSetName?: string): Promise<CheckResult> {
   const name = 'SES receipt rule set';
   if (!ruleSetName) return warn(name, 'the stack names no receipt rule set', 'redeploy the stack; its InboundRuleSet resource is missing');
-  const { Metadata } = await ses.send(new DescribeActiveReceiptRuleSetCommand({}));
+  const { Metadata, Rules = [] } = await ses.send(new DescribeActiveReceiptRuleSetCommand({}));
   const active = Metadata?.Name;
   if (active === ruleSetName) return ok(name, `${ruleSetName} is active`);
+  if (hostRuleSetName && active === hostRuleSetName) {
+    // Our rules are to be copied there: each stores into our bucket under mail/<route>/.
+    const copied = Rules.filter((rule) => rule.Actions?.some((action) => action.S3Action?.ObjectKeyPrefix?.startsWith(MAIL_PREFIX)));
+    if (copied.length > 0) return ok(name, `${hostRuleSetName} is active with ${copied.length} rule${copied.length === 1 ? '' : 's'} storing under ${MAIL_PREFIX} (copied from ${ruleSetName})`);
+    return fail(name, `${hostRuleSetName} is active but has no rule storing under ${MAIL_PREFIX}: our rules were not copied into it`, `copy the rules of ${ruleSetName} into ${hostRuleSetName} (SES console → Email receiving), keeping their S3 actions`);
+  }
   const fix = `aws ses set-active-receipt-rule-set --rule-set-name ${ruleSetName}`;
   if (!active) return fail(name, `no rule set is active: SES receives nothing in this region`, fix);
   return fail(name, `another rule set is active (${active}): our rules do not run`, `merge the rules or, if ${active} is not needed, ${fix}`);

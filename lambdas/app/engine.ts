@@ -4,6 +4,7 @@
 // endpoints, the log and the drain starter differ.
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { DynamoDeadLetterStore } from '../adapters/aws/dynamo-dead-letter-store.js';
+import { DynamoDelayNotices, DynamoEnvelopeArchive } from '../adapters/aws/dynamo-feature-stores.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoMessageIndex } from '../adapters/aws/dynamo-message-index.js';
 import { DynamoRouteState } from '../adapters/aws/dynamo-route-state.js';
@@ -11,22 +12,30 @@ import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
 import { S3MessageStore } from '../adapters/aws/s3-message-store.js';
-import { SecretsSmtpAuth } from '../adapters/aws/secrets-smtp-auth.js';
+import { SecretsSmtpAuth, type SmtpAuthSource } from '../adapters/aws/secrets-smtp-auth.js';
+import { SecretsArcKeySource, type ArcKeySource } from '../adapters/arc/arc-key.js';
+import { MailauthArcSealer } from '../adapters/arc/mailauth-arc-sealer.js';
 import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
-import { parseSesNotification } from '../adapters/ses/ses-notification.js';
+import { narrowSesNotification, parseSesNotification } from '../adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
+import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
+import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/verify-recipients.js';
+import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import { needsSuccessor, startSuccessor } from '../core/drain-successor.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
+import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
-import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryProbe, SmtpTransportFactory } from '../core/ports.js';
+import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryAddressGuard, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { DEFAULT_MAX_SESSIONS } from '../core/session-window.js';
 import { SweepRoute } from '../core/sweep-route.js';
+import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
+import { routePrefix } from '../config/mail-layout.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
  *  every session busy while the next message is read from S3 and the ledger
@@ -35,6 +44,8 @@ export const DEFAULT_CONCURRENCY = 40;
 /** Sessions to one primary, as Postfix's default_destination_concurrency_limit;
  *  opened with a slow start from 5 (a route's `primary.maxSessions` overrides it). */
 export const DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_SESSIONS;
+/** The bucket keeps raw objects the queue lifetime + 30 days (lib/constructs/mail-bucket.ts): envelopes as long. */
+export const ARCHIVE_EXTRA_SECONDS = 30 * 86_400;
 
 /** What may be swapped when the engine runs outside Lambda (local runner, tests, benchmarks). */
 export interface EngineOverrides {
@@ -51,6 +62,14 @@ export interface EngineOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
   maxConnections?: number;
+  /** SMTP AUTH credentials by secret name; Secrets Manager by default (the local runner reads a file). */
+  auth?: SmtpAuthSource;
+  /** ARC private keys by secret name; Secrets Manager by default. */
+  arcKeys?: ArcKeySource;
+  /** RCPT TO callouts for `recipients verify` (SMTP by default). */
+  callout?: RecipientCallout;
+  /** The loop guard on the primary's resolved address; DNS by default. */
+  addressGuard?: PrimaryAddressGuard;
 }
 
 export interface DrainEvent {
@@ -69,7 +88,11 @@ export class Engine {
   readonly deps: EngineDeps;
   readonly options: EngineOptions;
   readonly clients: AwsClients;
+  /** Envelopes of accepted messages, for replay and export (feature-ports.ts). */
+  readonly archive: EnvelopeArchive;
   private readonly queueByRoute = new Map<string, MailQueue>();
+  /** One secret cache for the drain's sessions and the probe's AUTH check. */
+  private readonly smtpAuth: SmtpAuthSource;
 
   constructor(
     readonly settings: Settings,
@@ -77,6 +100,7 @@ export class Engine {
   ) {
     const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
     this.clients = clients;
+    this.smtpAuth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
     const { doc, sqs } = clients;
     this.deps = {
       queues: (route) => this.queue(route),
@@ -91,14 +115,18 @@ export class Engine {
           clientName: settings.hostname,
           socketTimeoutMs: settings.smtpTimeoutMs,
           maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-          auth: new SecretsSmtpAuth(clients.secrets),
+          auth: this.smtpAuth,
         }),
+      sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
       metrics: overrides.metrics ?? new PowertoolsMetrics(),
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
+      delayNotices: new DynamoDelayNotices(doc, settings.tableName),
+      narrow: narrowSesNotification,
     };
+    this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
     this.options = {
       hostname: settings.hostname,
       minBackoffSeconds: settings.minBackoffSeconds,
@@ -107,6 +135,7 @@ export class Engine {
       maxReceivedHeaders: settings.maxReceivedHeaders,
       leaseMarginSeconds: drainReserveSeconds(settings),
       concurrency: DEFAULT_CONCURRENCY,
+      ...(settings.delayWarningSeconds !== undefined ? { delayWarningSeconds: settings.delayWarningSeconds } : {}),
     };
   }
 
@@ -152,18 +181,23 @@ export class Engine {
   async probe(drains: DrainStarter = this.defaultDrainStarter()) {
     const { settings, overrides, deps } = this;
     const probe =
-      overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs });
+      overrides.probe ??
+      new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: settings.probeTimeoutMs, auth: this.smtpAuth });
     const useCase = new ProbePrimaries(
       {
         routes: settings.routes,
         probe,
         routeState: deps.routeState,
+        index: deps.index,
         queues: deps.queues,
         drains,
         metrics: deps.metrics,
         log: deps.log,
         clock: deps.clock,
         sleep: overrides.sleep ?? defaultSleep,
+        guard:
+          overrides.addressGuard ??
+          new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );
@@ -174,10 +208,39 @@ export class Engine {
     }
   }
 
+  /** `recipients verify`: RCPT TO callouts to the route's primary (never DATA), only while it is up. */
+  async verifyRecipients(routeName: string, addresses: string[], options: VerifyOptions = {}): Promise<VerifyReport> {
+    const { settings, overrides } = this;
+    const stepTimeoutMs = settings.probeTimeoutMs;
+    const useCase = new VerifyRecipients({
+      probe: overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
+      callout: overrides.callout ?? new SmtpCallout({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
+      sleep: overrides.sleep ?? defaultSleep,
+    });
+    return useCase.run(this.route(routeName), addresses, options);
+  }
+
+  /** The hourly look for objects SES stored whose notification never reached a queue, every route. */
+  async findUnqueued(budgetSeconds?: number): Promise<FindUnqueuedSummary[]> {
+    const started = this.deps.clock.now().getTime();
+    try {
+      const summaries: FindUnqueuedSummary[] = [];
+      for (const route of this.settings.routes) {
+        // One budget for all routes: each gets what the ones before left.
+        const left = budgetSeconds === undefined ? undefined : Math.max(0, budgetSeconds - (this.deps.clock.now().getTime() - started) / 1000);
+        summaries.push(await new FindUnqueuedObjects(this.deps, { prefixOf: routePrefix, ...(left === undefined ? {} : { budgetSeconds: left }) }).run(route));
+      }
+      return summaries;
+    } finally {
+      await this.deps.metrics.flush();
+    }
+  }
+
   /** Indexes one notification for mailq/status; the route is found from its recipients. */
   async accept(body: string) {
     const { deps } = this;
-    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock });
+    const archive = { store: this.archive, retentionSeconds: this.settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS };
+    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock, archive });
     return useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
   }
 

@@ -18,6 +18,10 @@ export const ENV = {
   probeTimeoutMs: 'BACKUPMX_PROBE_TIMEOUT_MS',
   smtpTimeoutMs: 'BACKUPMX_SMTP_TIMEOUT_MS',
   maxReceivedHeaders: 'BACKUPMX_MAX_RECEIVED_HEADERS',
+  /** Overrides every route's delay warning time, in seconds (tests, local runs). */
+  delayWarningSeconds: 'BACKUPMX_DELAY_WARNING_SECONDS',
+  /** Secrets Manager id of the trigger's HMAC secret (trigger function only). */
+  triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
 } as const;
 
 /**
@@ -53,6 +57,8 @@ const routeSchema = z.object({
   }),
   queueUrl: z.string().min(1),
   bouncePolicy: z.enum(['dsn', 'dead-letter']),
+  delayWarningSeconds: z.number().int().min(0).max(30 * 86_400).optional(),
+  arc: z.object({ domain: z.string().min(1), selector: z.string().min(1), keySecretName: z.string().min(1) }).optional(),
 });
 
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -73,6 +79,8 @@ const settingsSchema = z
     probeTimeoutMs: intFromEnv(100, 120_000).default(10_000),
     smtpTimeoutMs: intFromEnv(100, 600_000).default(DEFAULT_SMTP_TIMEOUT_MS),
     maxReceivedHeaders: intFromEnv(1, 1_000).default(50),
+    delayWarningSeconds: intFromEnv(0, 30 * 86_400).optional(),
+    triggerSecretId: z.string().min(1).optional(),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,

@@ -2,6 +2,7 @@
 // may deliver twice) and never on the delivery path: if it fails, the queue
 // still holds the message.
 import type { NotificationParser } from './engine-types.js';
+import type { EnvelopeArchive } from './feature-ports.js';
 import type { Clock, DeliveryLog, MessageIndex, MessageStore } from './ports.js';
 
 export interface AcceptDeps {
@@ -10,6 +11,8 @@ export interface AcceptDeps {
   parse: NotificationParser;
   log: DeliveryLog;
   clock?: Clock;
+  /** Keeps the envelope for replay and export, until `retentionSeconds` after arrival (the bucket's retention). */
+  archive?: { store: EnvelopeArchive; retentionSeconds: number };
 }
 
 export type AcceptResult =
@@ -40,6 +43,12 @@ export class AcceptMessage {
       ...(size !== undefined ? { size } : {}),
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
     });
+    const archive = this.deps.archive;
+    if (archive) {
+      // After the index: an archive failure fails the call, so SNS retries it (both writes are idempotent).
+      const expiresAt = new Date(message.receivedAt.getTime() + archive.retentionSeconds * 1000);
+      await archive.store.keep({ messageId: message.messageId, route, receivedAt: message.receivedAt, notification: body }, expiresAt);
+    }
     this.deps.log.info(added ? 'accepted' : 'accept: already indexed', { route, messageId: message.messageId, size });
     return { outcome: added ? 'indexed' : 'already-indexed', messageId: message.messageId };
   }

@@ -3,9 +3,14 @@
 // to the SMTP transport with one Received header in front; each recipient's
 // outcome is written as soon as the transaction returns.
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
-import { QUARANTINE_DETAIL, REENQUEUE_AT_RECEIVE_COUNT, type MessageOutcomes } from './message-outcomes.js';
+import { deliveryPrefix } from './arc-prefix.js';
+import { warnIfDelayed } from './delay-warning.js';
+import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { prependToStream, readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import { guardLength } from './length-guard.js';
+import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
+import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
@@ -21,6 +26,10 @@ export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
 export interface DeliveryContext {
   route: Route;
+  /** Epoch ms after which no new transaction starts (the drain's budget). */
+  deadline?: number;
+  /** The route's hold (a read at most a few seconds old), checked before every transaction. */
+  isHeld?: () => Promise<boolean>;
   queue: MailQueue;
   /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */
   transport: () => Promise<SmtpTransport>;
@@ -33,21 +42,26 @@ export interface DeliveryContext {
 export type DeliveryEnd = { connectionFailed: false } | { connectionFailed: true; error: string };
 
 export class MessageDelivery {
+  private readonly recorder: TransactionRecorder;
+
   constructor(
     private readonly deps: EngineDeps,
     private readonly options: EngineOptions,
     private readonly retry: RetryPolicy,
     private readonly outcomes: MessageOutcomes,
-  ) {}
+  ) {
+    this.recorder = new TransactionRecorder(deps, options);
+  }
 
   async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
     summary.messages += 1;
 
-    if (qm.receiveCount >= REENQUEUE_AT_RECEIVE_COUNT) {
-      // Before anything that could fail again: whatever keeps failing this
+    if (this.outcomes.mustReenqueue(qm)) {
+      // Before any I/O that could fail again: whatever keeps failing this
       // message (a session, the store, the ledger) must not let SQS redrive it
-      // to the DLQ with no record. The fresh copy is visible at once.
+      // to the DLQ, nor its 14-day retention drop it, with no record. The
+      // fresh copy is visible at once and is delivered from there.
       await this.outcomes.reenqueue(queue, qm, 0, { route: route.name });
       summary.reenqueued += 1;
       return { connectionFailed: false };
@@ -68,7 +82,7 @@ export class MessageDelivery {
     if (inFlight?.has(message.messageId)) {
       // Both copies would read an empty ledger and deliver twice at once.
       this.deps.log.info('another copy of this message is being delivered; this one waits', { route: route.name, messageId: message.messageId });
-      await queue.defer(qm.handle, IN_FLIGHT_COPY_DELAY_SECONDS);
+      await this.outcomes.postpone(queue, qm, IN_FLIGHT_COPY_DELAY_SECONDS);
       return { connectionFailed: false };
     }
     inFlight?.add(message.messageId);
@@ -83,6 +97,7 @@ export class MessageDelivery {
     const { route, queue, summary } = ctx;
     const { clock, ledger, store } = this.deps;
     const previous = await (ledger.outcomesFor ? ledger.outcomesFor(message.messageId, message.recipients) : ledger.outcomes(message.messageId));
+    await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
       await this.outcomes.finish(route, queue, qm, message);
@@ -105,88 +120,142 @@ export class MessageDelivery {
       return { connectionFailed: false };
     }
 
-    let opened;
-    try {
-      opened = await store.open(message.objectKey);
-    } catch (error) {
-      if (!(error instanceof MessageMissingError)) throw error; // transient: leave it for retry
-      await deadLetterAll('object-missing', `no object at ${message.bucketName}/${message.objectKey}`);
-      return { connectionFailed: false };
-    }
-    const head = await readMessageHead(opened.body, this.options.maxHeadBytes);
+    // One transaction per batch of recipients, each on the pooled transport. The
+    // object is opened only once a session is free (the first time, its head is
+    // read for the loop check and the Received header's "from" host), and the
+    // deadline and the hold are checked at that same moment.
+    const batches = splitRecipients(pending, this.options.maxRecipientsPerTransaction);
+    const replies = new Map<string, SmtpReply>();
+    const entries = new Map<string, TransactionEntry>();
+    let head: { head: Buffer; newline: '\r\n' | '\n'; fromHost: string } | undefined;
+    let failure: TransactionResult | undefined;
+    let afterData = false;
+    let retries = 0;
     const maxReceived = this.options.maxReceivedHeaders ?? 50;
-    if (head.receivedCount > maxReceived) {
-      head.body.destroy();
-      await deadLetterAll('loop-detected', `${head.receivedCount} Received headers (limit ${maxReceived})`);
-      return { connectionFailed: false };
+    while (batches.length > 0) {
+      const to = batches.shift()!;
+      if (failure) {
+        // The session failed: the rest wait with the same reply, untried.
+        for (const recipient of to) replies.set(recipient, failure.replies[0]?.reply ?? notStartedReply('session failed'));
+        continue;
+      }
+      let declined: 'deadline' | 'held' | 'missing' | { loop: number } | undefined;
+      let openError: unknown;
+      const open = async () => {
+        if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) return void (declined = 'deadline');
+        if (ctx.isHeld && (await ctx.isHeld().catch(() => true))) return void (declined = 'held');
+        try {
+          const object = await store.open(message.objectKey);
+          let body = object.body;
+          if (!head) {
+            const read = await readMessageHead(object.body, this.options.maxHeadBytes);
+            if (read.receivedCount > maxReceived) {
+              read.body.destroy();
+              return void (declined = { loop: read.receivedCount });
+            }
+            const fromHost = topReceivedByHost(read.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com';
+            head = { head: read.head, newline: read.newline, fromHost };
+            body = read.body;
+          }
+          const trace = receivedHeader({ fromHost: head.fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
+          // Our Received header, with the route's ARC seal above it when it has one.
+          const prefix = await deliveryPrefix(this.deps, route, message, trace, head.newline);
+          return { body: prependToStream(prefix, guardLength(body, object.size)), size: object.size + Buffer.byteLength(prefix, 'utf8') };
+        } catch (error) {
+          if (error instanceof MessageMissingError) declined = 'missing';
+          else openError = error;
+          return undefined;
+        }
+      };
+      let result: TransactionResult;
+      try {
+        const transport = await ctx.transport();
+        result = await transport.send({ from: message.sender, to }, open);
+      } catch (error) {
+        const reply: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
+        result = { connectionFailed: true, replies: to.map((recipient) => ({ recipient, reply })) };
+      }
+      if (openError !== undefined) throw openError; // the store failed: leave the message for retry
+      if (result.notStarted || declined !== undefined) {
+        if (declined === 'missing' || (typeof declined === 'object' && declined !== null)) {
+          if (entries.size > 0) throw new Error(`object ${message.objectKey} changed while it was being delivered`);
+          if (declined === 'missing') await deadLetterAll('object-missing', `no object at ${message.bucketName}/${message.objectKey}`);
+          else await deadLetterAll('loop-detected', `${declined.loop} Received headers (limit ${maxReceived})`);
+          return { connectionFailed: false };
+        }
+        if (entries.size === 0) {
+          // Nothing sent yet: the message goes back untouched, visible at once for the next drain.
+          if ((await this.outcomes.postpone(queue, qm, 0, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
+          else summary.released += 1;
+          return { connectionFailed: false };
+        }
+        const why = declined === 'held' ? 'the route is held' : "the drain's time budget was spent";
+        for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
+        batches.length = 0;
+        continue;
+      }
+      const unanswered = retries < MAX_ERROR_LIMIT_RETRIES ? unansweredAfterErrorLimit(result) : [];
+      if (unanswered.length > 0) {
+        // The primary's error limit, not an outage: those recipients go again on a new session.
+        retries += 1;
+        this.deps.log.warn('primary ended the session after refusing recipients (its error limit); the rest go again on a new session', { route: route.name, messageId: message.messageId, unanswered: unanswered.length });
+        batches.unshift(unanswered);
+      }
+      const answered = result.replies.filter((r) => !unanswered.includes(r.recipient));
+      let recorded: TransactionEntry[];
+      try {
+        recorded = await this.recorder.record(ctx.route, message, previous, { ...result, replies: answered });
+      } catch (error) {
+        // The ledger keeps failing after the primary's reply. Recipients it accepted must not be sent
+        // again: re-enqueue a copy for the others only (when the notification can be narrowed).
+        const accepted = new Set([...entries.values(), ...answered.map((a) => ({ recipient: a.recipient, state: classifyReply(a.reply) }))].filter((e) => e.state === 'delivered').map((e) => e.recipient));
+        const rest = message.recipients.filter((r) => !accepted.has(r) && !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
+        if (!this.deps.narrow || accepted.size === 0) throw error;
+        this.deps.log.error('ledger write failed after the primary accepted recipients: re-enqueued for the others only', { route: route.name, messageId: message.messageId, accepted: accepted.size, rest: rest.length, error: (error as Error).message });
+        if (rest.length > 0) await queue.enqueue(this.deps.narrow(qm.body, rest), Math.min(this.retry.settings.minBackoffSeconds, 900));
+        else await this.outcomes.finish(route, queue, qm, message).catch(() => undefined);
+        await queue.delete(qm.handle).catch(() => undefined);
+        summary.delivered += accepted.size;
+        summary.reenqueued += rest.length > 0 ? 1 : 0;
+        return { connectionFailed: false };
+      }
+      for (const entry of recorded) entries.set(entry.recipient, entry);
+      for (const { recipient, reply } of answered) replies.set(recipient, reply);
+      if (result.connectionFailed && !result.errorLimit) {
+        failure = result;
+        afterData ||= result.afterData === true;
+      }
     }
-
-    const trace = receivedHeader({
-      fromHost: topReceivedByHost(head.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com',
-      byHost: this.options.hostname,
-      messageId: message.messageId,
-      recipients: pending,
-      at: clock.now(),
-      newline: head.newline,
-    });
-    let result: TransactionResult;
-    try {
-      const transport = await ctx.transport();
-      const size = opened.size + Buffer.byteLength(trace, 'utf8');
-      result = await transport.send({ from: message.sender, to: pending, size }, prependToStream(trace, head.body));
-    } catch (error) {
-      head.body.destroy();
-      const failure: SmtpReply = { text: `connect: ${(error as Error).message}`, errorCode: (error as { code?: string }).code ?? 'ECONNECTION' };
-      result = { connectionFailed: true, replies: pending.map((recipient) => ({ recipient, reply: failure })) };
+    // Recipients never tried in a transaction (after a session failure, past the deadline) are recorded as deferred too.
+    const untried = pending.filter((r) => !entries.has(r));
+    if (untried.length > 0) {
+      const recorded = await this.recorder.record(ctx.route, message, previous, { connectionFailed: failure !== undefined, replies: untried.map((recipient) => ({ recipient, reply: replies.get(recipient) ?? notStartedReply('no transaction') })) });
+      for (const entry of recorded) entries.set(entry.recipient, entry);
     }
-    return this.settle(ctx, qm, message, pending, previous, result, head.head);
+    const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
+    return this.settle(ctx, qm, message, pending, previous, combined, head?.head, entries);
   }
 
-  /** Records each recipient's reply, notifies about bounces, then deletes or defers. */
+  /** With every transaction's replies recorded: one notice for all bounces, then delete or defer. */
   private async settle(
     ctx: DeliveryContext,
     qm: QueuedMessage,
     message: InboundMessage,
     pending: string[],
-    previous: Awaited<ReturnType<EngineDeps['ledger']['outcomes']>>,
+    previous: Map<string, RecipientOutcome>,
     result: TransactionResult,
-    originalHeaders: Buffer,
+    originalHeaders: Buffer | undefined,
+    entries: Map<string, TransactionEntry>,
   ): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
-    const { clock, ledger, log, metrics } = this.deps;
+    const { clock, ledger, log } = this.deps;
     const at = clock.now();
-    const delaySeconds = Math.max(0, Math.round((at.getTime() - message.receivedAt.getTime()) / 1000));
     const relay = `${route.primary.host}:${route.primary.port}`;
-    const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
     const deferred: { recipient: string; attempts: number }[] = [];
     const bounced: { recipient: string; reply: SmtpReply }[] = [];
-
-    // Every reply of the transaction is written at once, right after it (one batch
-    // write where the ledger allows). A bounce's outcome waits for its notice below.
-    const entries = pending.map((recipient) => {
-      const reply = replies.get(recipient) ?? { text: 'no reply recorded for this recipient', errorCode: 'ENOREPLY' };
-      const state = classifyReply(reply);
-      const attempts = (previous.get(recipient)?.attempts ?? 0) + 1;
-      return {
-        recipient, state, reply, attempts,
-        outcome: state === 'bounced' ? undefined : { recipient, state, reply, attempts, updatedAt: at },
-        attempt: { messageId: message.messageId, recipient, at, relay, state, reply, delaySeconds },
-      };
-    });
-    if (ledger.recordAttempts) {
-      await ledger.recordAttempts(message.messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
-    } else {
-      for (const { outcome, attempt } of entries) {
-        if (outcome) await ledger.record(message.messageId, outcome);
-        await ledger.addAttempt(attempt);
-      }
-    }
-    for (const { recipient, state, reply, attempts } of entries) {
+    for (const { recipient, state, reply, attempts } of entries.values()) {
       if (state === 'deferred') deferred.push({ recipient, attempts });
       if (state === 'bounced') bounced.push({ recipient, reply });
-      log.attempt({ messageId: message.messageId, recipient, relay, delaySeconds, dsn: dsnStatus(reply), status: state, reply: formatReply(reply), route: route.name });
-      metrics.count(state === 'delivered' ? 'Delivered' : state === 'deferred' ? 'Deferred' : 'Bounced', 1, route.name);
-      if (state === 'delivered') metrics.delay(delaySeconds, route.name);
       summary[state] += 1;
     }
     const misconfigured = result.replies.find((r) => isClientMisconfiguration(r.reply));
@@ -203,6 +272,8 @@ export class MessageDelivery {
 
     if (bounced.length > 0) {
       const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
+      // Final before the notice, so a failed write after it cannot send a second one.
+      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true, 'pending');
       let notified = false;
       try {
         const notice = await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
@@ -221,16 +292,15 @@ export class MessageDelivery {
           deferred.push({ recipient: b.recipient, attempts });
         }
       }
-      // The notice is out: recording them deferred now would send a second one
-      // on the next attempt. Try the write again; if the ledger still fails, the
-      // error leaves the message for a later retry.
-      if (notified) await this.recordBounced(message, bounced, previous);
+      if (notified) await this.outcomes.noticeDone(message, bounced, 'bounced', previous, true);
     }
 
     if (deferred.length === 0) {
       await this.outcomes.finish(route, queue, qm, message);
     } else {
       const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
+      const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
+      await warnIfDelayed(this.deps, this.options, route, message, deferred.map((d) => ({ recipient: d.recipient, ...(replies.has(d.recipient) ? { reply: replies.get(d.recipient)! } : {}) })), originalHeaders);
       if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
     }
     if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
@@ -253,15 +323,5 @@ export class MessageDelivery {
     if (!result.connectionFailed || result.afterData) return backoff;
     const base = this.options.connectionFailureDelaySeconds ?? 60;
     return Math.min(base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30), backoff);
-  }
-
-  /** Records the bounced recipients, trying once more when the first write fails. */
-  private async recordBounced(message: InboundMessage, bounced: { recipient: string; reply: SmtpReply }[], previous: Map<string, RecipientOutcome>): Promise<void> {
-    try {
-      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
-    } catch (error) {
-      this.deps.log.warn('recording bounced recipients failed after their notice; trying again', { messageId: message.messageId, error: (error as Error).message });
-      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true);
-    }
   }
 }

@@ -13,8 +13,8 @@ import { RetryPolicy } from './retry-policy.js';
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
 const BATCH_SIZE = 10;
-/** How old a hold read may be when a message is about to be delivered. */
-const HOLD_CACHE_SECONDS = 5;
+/** How old a hold read may be when a transaction is about to start (`hold` waits this long, so none starts after it returns). */
+export const HOLD_CACHE_SECONDS = 5;
 
 export class DrainRoute {
   private readonly retry: RetryPolicy;
@@ -50,6 +50,8 @@ export class DrainRoute {
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
       await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
+      // Why it stopped: 'connection-failed' while the probe says up is an alarm (AUTH, TLS, 421 every session).
+      this.deps.metrics.drainStopped?.(summary.stoppedBecause, route.name);
       await this.deps.metrics.flush();
       log.info('drain finished', { ...summary });
     }
@@ -137,7 +139,7 @@ export class DrainRoute {
         }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, isHeld }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;
@@ -150,8 +152,11 @@ export class DrainRoute {
     await Promise.all(Array.from({ length: concurrency }, worker));
     await refilling;
     for (const qm of buffer.splice(0)) {
-      // Received but not attempted: visible again now, so the next drain takes it at once.
-      await queue.defer(qm.handle, 0).then(() => (summary.released += 1), () => undefined);
+      // Received but not attempted: visible again now, so the next drain takes it at once
+      // (a fresh copy when the entry is near SQS's retention or its redrive count).
+      await this.outcomes
+        .postpone(queue, qm, 0)
+        .then((how) => (how === 'deferred' ? (summary.released += 1) : (summary.reenqueued += 1)), () => undefined);
     }
     if (failure !== undefined) {
       await this.markDown(route, health, failure);

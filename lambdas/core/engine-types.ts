@@ -10,10 +10,12 @@ import type {
   MessageIndex,
   MessageStore,
   Metrics,
+  MessageSealer,
   RouteState,
   SmtpTransportFactory,
 } from './ports.js';
 import type { RetrySettings } from './retry-policy.js';
+import type { DelayNotices } from './feature-ports.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -32,6 +34,17 @@ export interface EngineDeps {
   metrics: Metrics;
   clock: Clock;
   parse: NotificationParser;
+  /** Delay warnings sent (optional: without it none are sent). */
+  delayNotices?: DelayNotices;
+  /** ARC sealing for routes with `arc`; absent: such routes deliver unsealed (with a warning). */
+  sealer?: MessageSealer;
+  /**
+   * The queue body with its envelope recipients narrowed to `recipients`.
+   * Optional: with it, a message whose ledger write keeps failing after the
+   * primary accepted some recipients is re-enqueued without them instead of
+   * being sent to them again.
+   */
+  narrow?: (body: string, recipients: string[]) => string;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {
@@ -46,6 +59,10 @@ export interface EngineOptions extends Partial<RetrySettings> {
   receiveWaitSeconds?: number;
   /** Messages delivered at once over the pooled transport (default 10). */
   concurrency?: number;
+  /** Waits (ms) between tries of the ledger write after a transaction (default 100, 400, 1600). */
+  ledgerWriteRetryMs?: number[];
+  /** Recipients per SMTP transaction at most (default 10): a long list is split so refusals alone cannot trip the primary's error limit. */
+  maxRecipientsPerTransaction?: number;
   /** Hide a message this long after its first connection-level failure (default 60),
    *  doubling with each further attempt until the normal backoff is shorter: short at
    *  first, because the probe, not a timer, decides when the primary is back. */
@@ -54,10 +71,22 @@ export interface EngineOptions extends Partial<RetrySettings> {
   maxHeadBytes?: number;
   /** Used in our Received header when the stored message names no SES host. */
   sesHost?: string;
-  /** Sweep: visibility while a message is held during the sweep (default 300; at least the run's budget + 60 s). */
+  /** Sweep: how long a message it keeps stays hidden (default 900; at least the run's budget + 60 s). */
   sweepVisibilitySeconds?: number;
-  /** Sweep: most messages looked at in one run (default 5000). */
+  /** Sweep: most messages looked at in one run (default 5000; a sweep that stops there starts another). */
   sweepMaxMessages?: number;
+  /** Delay warnings after this many seconds on every route, overriding each route's setting (tests). */
+  delayWarningSeconds?: number;
+  /**
+   * Sweep: make what it kept visible again when its pass is complete (default
+   * true: a recovering primary drains at once). False leaves every kept message
+   * hidden for the hold (fewer receives of a large backlog; slower recovery).
+   */
+  sweepReleasesAtEnd?: boolean;
+  /** Sweep: a route that is up but finished nothing for this long is swept too (default 3600). */
+  sweepStallSeconds?: number;
+  /** Sweep: receive loops at once, each handling its batch of up to 10 together (default 4). */
+  sweepConcurrency?: number;
 }
 
 export type StopReason =
@@ -89,6 +118,8 @@ export interface DrainSummary {
   released: number;
   /** Messages left for a later retry because a store, queue or ledger call failed. */
   errors: number;
+  /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
+  kept?: number;
   stoppedBecause: StopReason;
 }
 

@@ -11,6 +11,8 @@ import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
 
 const SQS_MAX_SEND_DELAY_SECONDS = 900;
+/** A finished message whose index entry could not be marked done comes back this soon to try again. */
+export const FINISH_RETRY_SECONDS = 60;
 /**
  * Receives after which a queue entry is replaced by a fresh copy. The queues
  * redrive to the DLQ at maxReceiveCount 1000 (the SQS maximum), which would
@@ -59,8 +61,8 @@ export class MessageOutcomes {
     this.deps.log.warn('dead-lettered', { route: route.name, messageId: message?.messageId, reason, detail });
   }
 
-  /** Writes the same final state for several recipients. */
-  async recordAll(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean): Promise<void> {
+  /** Writes the same final state for several recipients (with where their notice stands, for bounced and expired). */
+  async recordAll(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean, notice?: RecipientOutcome['notice']): Promise<void> {
     const at = this.deps.clock.now();
     for (const { recipient, reply } of recipients) {
       const before = previous.get(recipient);
@@ -70,8 +72,41 @@ export class MessageOutcomes {
         ...(reply ?? before?.reply ? { reply: reply ?? before?.reply } : {}),
         attempts: (before?.attempts ?? 0) + (countAttempt ? 1 : 0),
         updatedAt: at,
+        ...(notice ? { notice } : {}),
       });
     }
+  }
+
+  /**
+   * Notices (DSN or dead letter) are sent once: the recipients are recorded
+   * final with notice 'pending' first, the notice goes out, then 'done'. This
+   * writes 'done', trying twice; a 'pending' left behind is harmless once the
+   * notice is out (confirmNotices reports it if the message comes back).
+   */
+  async noticeDone(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean): Promise<void> {
+    for (let tryNumber = 0; tryNumber < 2; tryNumber++) {
+      try {
+        return await this.recordAll(message, recipients, state, previous, countAttempt, 'done');
+      } catch (error) {
+        this.deps.log.warn('recording a sent notice failed', { messageId: message.messageId, try: tryNumber + 1, error: (error as Error).message });
+      }
+    }
+  }
+
+  /**
+   * Recipients whose notice was started but never confirmed (the run ended
+   * between the 'pending' write and the 'done' one): the sender may or may
+   * not have been told, so no second DSN goes out; a dead-letter record keeps
+   * the message and raises the alarm instead. Returns how many were found.
+   */
+  async confirmNotices(route: Route, qm: QueuedMessage, message: InboundMessage, previous: Map<string, RecipientOutcome>): Promise<number> {
+    const unconfirmed = [...previous.values()].filter((o) => o.notice === 'pending' && (o.state === 'bounced' || o.state === 'expired'));
+    if (unconfirmed.length === 0) return 0;
+    const list = unconfirmed.map((o) => `<${o.recipient}> ${o.state}`).join('; ');
+    const reason = unconfirmed.some((o) => o.state === 'expired') ? 'expired' : 'bounced';
+    await this.deadLetter(route, qm, message, reason, `notice started but not confirmed (the sender may not have been told): ${list}`);
+    for (const o of unconfirmed) await this.deps.ledger.record(message.messageId, { ...o, notice: 'done', updatedAt: this.deps.clock.now() });
+    return unconfirmed.length;
   }
 
   /**
@@ -104,18 +139,33 @@ export class MessageOutcomes {
       const status = last ? dsnStatus(last) : undefined;
       return { recipient, status: status && status.startsWith('4.') && status !== '4.0.0' ? status : '4.4.7', ...(last ? { reply: last } : {}) };
     });
+    // Final before the notice, so a failed write after it cannot send a second one.
+    await this.recordAll(message, failed, 'expired', previous, false, 'pending');
     await this.notify(route, qm, message, failed, 'expired', headers);
-    await this.recordAll(message, failed, 'expired', previous, false);
+    await this.noticeDone(message, failed, 'expired', previous, false);
     this.deps.metrics.count('Expired', pending.length, route.name);
   }
 
-  /** Every recipient is final: mark the index (best effort) and delete the queue entry. */
+  /**
+   * Every recipient is final: mark the index done, then delete the queue
+   * entry. When the index cannot be marked (tried twice), the entry stays and
+   * comes back in FINISH_RETRY_SECONDS to try again (its recipients are final,
+   * so nothing is sent): deleting it would leave `mailq` listing a finished
+   * message as queued for good.
+   */
   async finish(route: Route, queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined): Promise<void> {
     if (message) {
-      try {
-        await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now());
-      } catch (error) {
-        this.deps.log.warn('index markDone failed', { messageId: message.messageId, error: (error as Error).message });
+      for (let tryNumber = 1; ; tryNumber++) {
+        try {
+          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now());
+          break;
+        } catch (error) {
+          this.deps.log.warn('index markDone failed', { messageId: message.messageId, try: tryNumber, error: (error as Error).message });
+          if (tryNumber >= 2) {
+            await this.postpone(queue, qm, FINISH_RETRY_SECONDS, { route: route.name, messageId: message.messageId });
+            return;
+          }
+        }
       }
     }
     await queue.delete(qm.handle);

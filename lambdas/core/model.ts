@@ -26,6 +26,17 @@ export interface Route {
   primary: PrimaryServer;
   queueUrl: string;
   bouncePolicy: BouncePolicy;
+  /** Seconds after arrival when a still-waiting message's sender gets one delay warning; 0 or absent = never. */
+  delayWarningSeconds?: number;
+  /** ARC-seal each message before delivery (RFC 8617); absent: no seal. */
+  arc?: ArcSealing;
+}
+
+/** Who seals: d= and s= of the ARC set, and the secret holding the private key. */
+export interface ArcSealing {
+  domain: string;
+  selector: string;
+  keySecretName: string;
 }
 
 /** SES verdict values, as SES writes them. */
@@ -87,6 +98,12 @@ export interface RecipientOutcome {
   reply?: SmtpReply;
   attempts: number;
   updatedAt: Date;
+  /**
+   * For a bounced or expired recipient: 'pending' is written before its notice
+   * (DSN or dead letter) goes out and 'done' after, so a notice is sent once;
+   * a 'pending' met later was never confirmed (see MessageOutcomes.confirmNotices).
+   */
+  notice?: 'pending' | 'done';
 }
 
 /** One delivery attempt, kept for `backup-mx show`. */
@@ -123,7 +140,9 @@ export type DeadLetterReason =
   | 'bounced'
   | 'expired'
   | 'object-missing'
-  | 'poison';
+  | 'poison'
+  /** In the bucket, but its notification never reached the queue (SES gave up publishing). */
+  | 'not-queued';
 
 export interface DeadLetterRecord {
   messageId: string;

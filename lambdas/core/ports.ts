@@ -22,6 +22,16 @@ export interface MessageStore {
   size(key: string): Promise<number | undefined>;
   /** Removes the object; succeeds when it is already gone. */
   remove(key: string): Promise<void>;
+  /**
+   * Every object under `prefix` with when it was stored, page by page.
+   * Optional: without it no sweep for objects that were never queued runs.
+   */
+  list?(prefix: string): AsyncIterable<StoredObject>;
+}
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
 }
 
 /** One message as received from a route's queue. */
@@ -125,13 +135,21 @@ export interface MessageIndex {
   /** The summary for `route`; with no route, the first of `find` (undefined if none). */
   get(messageId: string, route?: string): Promise<MessageSummary | undefined>;
   /**
-   * Marks the route's copy done (does nothing to a summary never indexed) and
-   * records `at` as the route's last finished message when it is the latest.
+   * Marks the route's copy done and records `at` as the route's last finished
+   * message when it is the latest. A summary never indexed gets a 'done'
+   * tombstone, so a late `add` (an SNS retry of the accept) returns false
+   * instead of listing a finished message as queued for good.
    */
   markDone(messageId: string, route: string, at: Date): Promise<void>;
   /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */
   lastDone(route: string): Promise<Date | undefined>;
   listQueued(route?: string): Promise<MessageSummary[]>;
+  /**
+   * How many of the route's messages are not final and when the oldest of them
+   * arrived (undefined when none), whatever SQS's visibility says. Optional:
+   * without it the probe counts listQueued().
+   */
+  queuedStats?(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
   /** Removes the summary for `route`, or every route's when omitted. */
   remove(messageId: string, route?: string): Promise<void>;
 }
@@ -159,6 +177,12 @@ export interface RouteState {
   claimSweep?(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
   /** When the last sweep was claimed, if ever (for status). */
   lastSweep?(route: string): Promise<Date | undefined>;
+  /**
+   * The last sweep stopped with work left (time or message limit): the next
+   * claimSweep succeeds whatever the interval, so the probe chains another
+   * sweep within one round. Optional, like claimSweep.
+   */
+  continueSweep?(route: string): Promise<void>;
 }
 
 /** Envelope of one SMTP transaction. */
@@ -181,15 +205,34 @@ export interface TransactionResult {
   connectionFailed: boolean;
   /** True when the failure came after the final dot was sent: the primary may have kept it. */
   afterData?: boolean;
+  /** True when the content opener declined (returned undefined) once a session was free: nothing was sent. */
+  notStarted?: boolean;
+  /**
+   * True when the server ended the session (421) after refusing recipients:
+   * its error limit (Postfix smtpd_hard_error_limit), not an outage. The
+   * recipients whose reply is that 421 were not answered and may go again on
+   * a new session; `connectionFailed` is true as well.
+   */
+  errorLimit?: boolean;
 }
+
+/**
+ * The message to send: a stream, or an opener the transport calls only once a
+ * session is free (so the object is not opened while it waits for one, and
+ * the caller can check its deadline and hold at the last moment). The opener
+ * gives the stream and its size (for SIZE=), or undefined: then nothing is
+ * sent and the result says `notStarted`.
+ */
+export type MessageContent = Readable | (() => Promise<{ body: Readable; size?: number } | undefined>);
 
 /** An SMTP client to one primary; pooled, opened by the drain, closed at its end. */
 export interface SmtpTransport {
   /**
    * Sends `content` (the full message, streamed) with the envelope. Never
    * throws for SMTP-level or network errors: they come back in the result.
+   * An opener that throws is as one that declines (the caller keeps its error).
    */
-  send(envelope: Envelope, content: Readable): Promise<TransactionResult>;
+  send(envelope: Envelope, content: MessageContent): Promise<TransactionResult>;
   close(): Promise<void>;
 }
 
@@ -203,11 +246,57 @@ export interface ProbeResult {
   /** What failed, at which step ("connect: ECONNREFUSED", "EHLO: 421 ..."). */
   error?: string;
   greeting?: string;
+  /** True when the primary answered but refused our AUTH credentials (535 and the like). */
+  authRefused?: boolean;
 }
 
 /** Connect, 220, EHLO, STARTTLS if the mode asks, QUIT; each step with a timeout. */
 export interface PrimaryProbe {
   check(primary: PrimaryServer): Promise<ProbeResult>;
+}
+
+/** An open callout session: MAIL FROM:<> done, RCPT TO per address, never DATA. */
+export interface CalloutSession {
+  /** The primary's reply to RCPT TO:<address>; rejects when the session failed. */
+  check(address: string): Promise<SmtpReply>;
+  /** QUIT (no DATA was ever sent) and close. */
+  close(): Promise<void>;
+}
+
+/** RCPT TO callouts to a primary, for `recipients verify`. */
+export interface RecipientCallout {
+  /**
+   * Connects as the drain would (TLS mode, AUTH) and sends MAIL FROM:<>.
+   * Rejects with the failing step ("AUTH: 535 5.7.8 ...") when it cannot.
+   */
+  open(primary: PrimaryServer): Promise<CalloutSession>;
+}
+
+/** What one ARC seal needs besides the message. */
+export interface SealRequest {
+  domain: string;
+  selector: string;
+  keySecretName: string;
+  /** The ARC-Authentication-Results value after "i=N; " (authserv-id; results). */
+  authResults: string;
+}
+
+/** ARC sealing (RFC 8617) of a message about to be delivered. */
+export interface MessageSealer {
+  /**
+   * Reads `content` (the message exactly as it will follow the seal) to the end
+   * and returns the header fields to put above it (ARC-Seal, ARC-Message-Signature,
+   * ARC-Authentication-Results, each ending in CRLF), or '' when the message must
+   * not be sealed (it carries an ARC chain that does not validate). Rejects when
+   * it cannot seal (key missing or unusable).
+   */
+  seal(content: Readable, request: SealRequest): Promise<string>;
+}
+
+/** The loop guard on a primary's resolved address (see core/loop-guard). */
+export interface PrimaryAddressGuard {
+  /** Why delivering to `primary` would loop back to us, or undefined when it would not (also when DNS cannot tell). */
+  refusal(primary: PrimaryServer): Promise<string | undefined>;
 }
 
 /** Sends a DSN through SES (SendRawEmail). */
@@ -249,6 +338,10 @@ export interface DeliveryLog {
 export interface Metrics {
   count(name: 'Delivered' | 'Deferred' | 'Bounced' | 'DeadLettered' | 'Expired' | 'PrimaryUp', value: number, route: string): void;
   delay(seconds: number, route: string): void;
+  /** A point-in-time figure of the route's queue, from the message index (the probe, every round). */
+  gauge?(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void;
+  /** Why a drain or sweep run stopped (one count per run, the reason as a dimension). */
+  drainStopped?(reason: string, route: string): void;
   flush(): Promise<void> | void;
 }
 

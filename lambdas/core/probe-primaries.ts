@@ -4,8 +4,10 @@
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation.
 import { healthWorthWriting } from './health-change.js';
+import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, MailQueue, Metrics, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import { isStalled } from './stalled-route.js';
 
 export interface ProbeDeps {
   routes: Route[];
@@ -16,8 +18,18 @@ export interface ProbeDeps {
   metrics: Metrics;
   log: DeliveryLog;
   clock: Clock;
+  /**
+   * The message index: each round publishes QueuedMessages and
+   * OldestQueuedAgeSeconds from it, the truth for age and backlog (SQS's own
+   * figures leave out in-flight messages and ones received 3 times or more).
+   * When given, a route that is up but has finished nothing for a while also
+   * gets its sweep (see stalled-route).
+   */
+  index?: MessageIndex;
   /** Waits between rounds (a real timer in Lambda; ManualClock.sleep in tests). */
   sleep: (ms: number) => Promise<void>;
+  /** When given, a primary whose resolved address loops back to us (SES inbound, our own hop) counts as down. */
+  guard?: PrimaryAddressGuard;
 }
 
 export interface ProbeOptions {
@@ -34,8 +46,14 @@ export interface RouteProbeOutcome {
   status: PrimaryHealth['status'];
   held: boolean;
   started?: 'deliver' | 'sweep';
+  /** From the message index, when the probe has one. */
+  queued?: number;
+  oldestAgeSeconds?: number;
   error?: string;
 }
+
+/** The health error recorded when the primary answers but refuses our AUTH credentials. */
+export const AUTH_REFUSED_PREFIX = 'primary refuses our credentials';
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -90,9 +108,11 @@ export class ProbePrimaries {
 
   private async probeRoute(route: Route): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
-    const result: ProbeResult = await this.deps.probe
-      .check(route.primary)
-      .catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
+    if (refusal) log.error('LOOP: the primary points back at us; nothing is delivered to it', { route: route.name, host: route.primary.host, refusal });
+    const result: ProbeResult = refusal
+      ? { ok: false, latencyMs: 0, error: `loop guard: ${refusal}` }
+      : await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
     const now = clock.now();
     const previous = await routeState.health(route.name);
     const status = result.ok ? 'up' : 'down';
@@ -103,14 +123,14 @@ export class ProbePrimaries {
       lastCheckAt: now,
       latencyMs: result.latencyMs,
       consecutiveFailures: result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-      ...(result.ok ? {} : { lastError: result.error ?? 'probe failed' }),
+      ...(result.ok ? {} : { lastError: result.authRefused ? `${AUTH_REFUSED_PREFIX}: ${result.error ?? 'AUTH refused'}` : explainProbeError(route.primary, result.error ?? 'probe failed') }),
     };
     if (healthWorthWriting(previous, health)) await routeState.saveHealth(health);
     metrics.count('PrimaryUp', result.ok ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
 
     const held = (await routeState.hold(route.name)) !== undefined;
-    const outcome: RouteProbeOutcome = { route: route.name, status, held };
+    const outcome: RouteProbeOutcome = { route: route.name, status, held, ...(await this.publishQueue(route, now)) };
     if (result.ok && !held) {
       // Any mail at all, not only visible mail: SQS counts are approximate and lag,
       // and a retry whose delay just ended may still count as in flight. A drain
@@ -119,11 +139,38 @@ export class ProbePrimaries {
       if (depth.visible + depth.inFlight + depth.delayed > 0) {
         await this.deps.drains.start(route.name, 'deliver');
         outcome.started = 'deliver';
+        // Up, yet nothing finished for an hour (drains throttled or failing): expiry and re-enqueue must still happen.
+        const sweepInterval = this.options.sweepIntervalSeconds ?? 3600;
+        if (this.deps.index && routeState.claimSweep && isStalled(await this.deps.index.lastDone(route.name), now, sweepInterval) && (await routeState.claimSweep(route.name, now, sweepInterval))) {
+          log.warn('primary up but no message finished for an hour: starting a sweep too', { route: route.name });
+          await this.deps.drains.start(route.name, 'sweep');
+        }
       }
     } else if (routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
       await this.deps.drains.start(route.name, 'sweep');
       outcome.started = 'sweep';
     }
     return outcome;
+  }
+
+  /** The route's queue figures from the index; a failed read is logged and publishes nothing (the alarm treats missing data as fine, the Errors alarm does not). */
+  private async publishQueue(route: Route, now: Date): Promise<{ queued?: number; oldestAgeSeconds?: number }> {
+    const { index, metrics, log } = this.deps;
+    if (!index) return {};
+    try {
+      const stats = index.queuedStats
+        ? await index.queuedStats(route.name)
+        : await index.listQueued(route.name).then((list) => ({
+            queued: list.length,
+            oldestReceivedAt: list.reduce<Date | undefined>((oldest, m) => (!oldest || m.receivedAt < oldest ? m.receivedAt : oldest), undefined),
+          }));
+      const oldestAgeSeconds = stats.oldestReceivedAt ? Math.max(0, Math.round((now.getTime() - stats.oldestReceivedAt.getTime()) / 1000)) : 0;
+      metrics.gauge?.('QueuedMessages', stats.queued, route.name);
+      metrics.gauge?.('OldestQueuedAgeSeconds', oldestAgeSeconds, route.name);
+      return { queued: stats.queued, oldestAgeSeconds };
+    } catch (error) {
+      log.error('could not read the message index', { route: route.name, error: (error as Error).message });
+      return {};
+    }
   }
 }

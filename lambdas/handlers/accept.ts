@@ -3,16 +3,14 @@
 // failure here is reported and retried by SNS, never a loss.
 import type { SNSEvent } from 'aws-lambda';
 import { Engine } from '../app/engine.js';
-import { loadSettings } from '../config/settings.js';
+import { cachedEngine } from '../app/runtime-settings.js';
 
-let engine: Engine | undefined;
-
-export function makeAcceptHandler(getEngine: () => Engine) {
+export function makeAcceptHandler(getEngine: () => Engine | Promise<Engine>) {
   return async (event: Pick<SNSEvent, 'Records'>) => {
     const results = [];
-    for (const record of event.Records) results.push(await getEngine().accept(record.Sns.Message));
+    for (const record of event.Records) results.push(await (await getEngine()).accept(record.Sns.Message));
     return { results };
   };
 }
 
-export const handler = makeAcceptHandler(() => (engine ??= new Engine(loadSettings())));
+export const handler = makeAcceptHandler(cachedEngine());

@@ -4,22 +4,29 @@
 import type { Context } from 'aws-lambda';
 import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { Engine, type DrainEvent } from '../app/engine.js';
-import { drainReserveSeconds, loadSettings } from '../config/settings.js';
+import { drainReserveSeconds } from '../config/settings.js';
+import { cachedEngine } from '../app/runtime-settings.js';
+import { FIND_UNQUEUED_TASK, type FindUnqueuedEvent } from '../config/scheduled-tasks.js';
 import { startSuccessor } from '../core/drain-successor.js';
+import { SWEEP_RESERVE_SECONDS } from '../core/sweep-route.js';
 
-let engine: Engine | undefined;
-
-export function makeDrainHandler(getEngine: () => Engine) {
-  return async (event: DrainEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {
-    const current = getEngine();
+export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
+  return async (event: DrainEvent | FindUnqueuedEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {
+    const current = await getEngine();
+    if ('task' in event && event.task === FIND_UNQUEUED_TASK) {
+      return current.findUnqueued(Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - 60));
+    }
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
-    const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - drainReserveSeconds(current.settings));
-    const summary = await current.drain(event, { owner: context.awsRequestId, budgetSeconds });
+    // A sweep talks no SMTP: it keeps back only enough for its last AWS calls.
+    const drainEvent = event as DrainEvent;
+    const reserve = drainEvent.mode === 'sweep' ? SWEEP_RESERVE_SECONDS : drainReserveSeconds(current.settings);
+    const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - reserve);
+    const summary = await current.drain(drainEvent, { owner: context.awsRequestId, budgetSeconds });
     // Out of time with mail left: the next drain starts now (our lease is already given back).
     if (context.functionName) await startSuccessor(summary, new LambdaDrainStarter(current.clients.lambda, context.functionName), current.deps.log);
     return summary;
   };
 }
 
-export const handler = makeDrainHandler(() => (engine ??= new Engine(loadSettings())));
+export const handler = makeDrainHandler(cachedEngine());

@@ -15,14 +15,19 @@ import {
   stackName,
 } from './field-schemas.js';
 import { crossCheck } from './cross-check.js';
+import { delayWarningProblems } from './delay-warning-check.js';
+import { egressSchema } from './egress.js';
+import { arcSchema } from './arc.js';
+import { loadRecipientsFiles } from './recipients-file.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
+export { MAX_RULES_PER_SET, receiptRuleChunks } from './receipt-rule-chunks.js';
+export { egressReachesPort25, EGRESS_MODES, type EgressMode } from './egress.js';
 import { formatIssuePath, formatZodIssue } from './format-issue.js';
 
 export const TLS_MODES = ['none', 'opportunistic', 'required', 'verify'] as const;
 export const BOUNCE_POLICIES = ['dsn', 'dead-letter'] as const;
 export const SES_TLS_POLICIES = ['optional', 'require'] as const;
-export const EGRESS_MODES = ['none', 'vpc-nat'] as const;
 export const ACTIVATION_MODES = ['if-none-active', 'replace', 'never'] as const;
 
 /** SQS keeps a message 14 days; the drain re-enqueues before that, up to this many days. */
@@ -47,8 +52,17 @@ const routeSchema = z.strictObject({
    * others during SMTP (no backscatter); domains with no address listed stay open.
    */
   recipients: z.array(emailAddress()).min(1).optional(),
+  /**
+   * A file of addresses, one a line (blank lines and # comments skipped), read
+   * at synth and added to `recipients`; relative to the directory of cdk.json.
+   */
+  recipientsFile: z.string().min(1).optional(),
   primary: primarySchema,
+  /** ARC-seal (RFC 8617) each message before it goes to this route's primary. */
+  arc: arcSchema.optional(),
   bouncePolicy: oneOf(BOUNCE_POLICIES).default('dsn'),
+  /** Hours after arrival when the sender of a still-waiting message is warned once; overrides the global value. */
+  delayWarningHours: intIn(0, 720).optional(),
 });
 
 const configSchema = z.strictObject({
@@ -67,15 +81,25 @@ const configSchema = z.strictObject({
   probeIntervalSeconds: intIn(10, 60).default(60),
   /** SES receiving: 'require' refuses senders that do not use TLS. */
   tlsPolicy: oneOf(SES_TLS_POLICIES).default('optional'),
-  egress: oneOf(EGRESS_MODES).default('none'),
+  /** "none" | "vpc-nat" | "vpc-nat-instance", or { mode, elasticIpAllocationId }. */
+  egress: egressSchema,
   ruleSet: z
     .strictObject({
       name: ruleSetName().default('backup-mx'),
       activation: oneOf(ACTIVATION_MODES).default('if-none-active'),
+      /**
+       * The user's own active set our rules are copied into (with activation
+       * "never"): the bucket and topic policies let its rules write and publish too.
+       */
+      hostRuleSet: ruleSetName().optional(),
     })
     .prefault({}),
+  /** Postfix's delay_warning_time: hours until one "delayed" notice (RFC 3464); 0 = off. */
+  delayWarningHours: intIn(0, 720).default(0),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
   hostname: hostName().optional(),
+  /** The SES identity (a verified domain) DSNs are sent under, when `hostname` is not under a route domain. */
+  dsnIdentity: domainName().optional(),
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),
@@ -86,8 +110,15 @@ const configSchema = z.strictObject({
 });
 
 type ParsedConfig = z.output<typeof configSchema>;
-export type RouteConfig = ParsedConfig['routes'][number];
-export type BackupMxConfig = Omit<ParsedConfig, 'region' | 'hostname'> & { region: string; hostname: string };
+export type RouteConfig = Omit<ParsedConfig['routes'][number], 'recipientsFile'>;
+export type BackupMxConfig = Omit<ParsedConfig, 'region' | 'hostname' | 'egress' | 'routes'> & {
+  region: string;
+  hostname: string;
+  routes: RouteConfig[];
+  egress: ParsedConfig['egress']['mode'];
+  /** An Elastic IP allocation to reuse for the egress (kept across stack deletes). */
+  elasticIpAllocationId?: string;
+};
 
 export class BackupMxConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -99,6 +130,8 @@ export class BackupMxConfigError extends Error {
 export interface ParseOptions {
   /** Used when backupMx.region is absent (from CDK_DEFAULT_REGION / AWS_REGION). */
   region?: string;
+  /** Where relative `recipientsFile` paths start (default: the working directory, where cdk.json is). */
+  baseDir?: string;
 }
 
 /**
@@ -126,12 +159,25 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
       parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${formatZodIssue(issue)}`),
     );
   }
-  const config = parsed.data;
+  const { egress, ...config } = parsed.data;
+  const files = loadRecipientsFiles(config.routes, opts.baseDir ?? process.cwd());
+  if (files.problems.length > 0) throw new BackupMxConfigError(files.problems);
+  const routes = files.routes;
   const region = config.region ?? opts.region;
-  const problems = crossCheck(config, region);
+  const problems = [
+    ...crossCheck({ ...config, routes, egress: egress.mode, elasticIpAllocationId: egress.elasticIpAllocationId }, region),
+    ...delayWarningProblems({ ...config, routes }),
+  ];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);
   }
-  const hostname = config.hostname ?? `backup-mx.${config.routes[0]!.domains[0]!}`;
-  return { ...config, region, hostname };
+  const hostname = config.hostname ?? `backup-mx.${routes[0]!.domains[0]!}`;
+  return {
+    ...config,
+    routes,
+    region,
+    hostname,
+    egress: egress.mode,
+    ...(egress.elasticIpAllocationId !== undefined ? { elasticIpAllocationId: egress.elasticIpAllocationId } : {}),
+  };
 }

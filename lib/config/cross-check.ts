@@ -1,24 +1,15 @@
 // Checks that need more than one field at a time: names and domains unique
 // across routes, recipients inside their route's domains, no relaying back to
 // SES (a mail loop), a region where SES receives mail, sane retry bounds.
+import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET, receiptRuleChunks } from './receipt-rule-chunks.js';
 import { isSesInboundHost, sesReceivesMailIn, SES_RECEIVING_REGIONS } from './ses-receiving-regions.js';
 
-/** SES accepts at most this many recipients (addresses or domains) in one receipt rule. */
-export const MAX_RULE_RECIPIENTS = 100;
-
-/**
- * What the route's SES rule matches: the allow-listed addresses, plus every
- * domain of the route that has none listed (the allow-list narrows only the
- * domains it mentions).
- */
-export function ruleRecipients(route: { domains: string[]; recipients?: string[] }): string[] {
-  const listed = route.recipients ?? [];
-  const narrowed = new Set(listed.map((address) => address.slice(address.lastIndexOf('@') + 1)));
-  return [...listed, ...route.domains.filter((domain) => !narrowed.has(domain))];
-}
+export { MAX_RULE_RECIPIENTS, ruleRecipients } from './receipt-rule-chunks.js';
 
 interface CheckedShape {
   region?: string;
+  egress?: string;
+  elasticIpAllocationId?: string;
   routes: { name: string; domains: string[]; recipients?: string[]; primary: { host: string } }[];
   retry: { minBackoffSeconds: number; maxBackoffSeconds: number };
 }
@@ -27,6 +18,7 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
   const problems: string[] = [];
   const routeByName = new Map<string, number>();
   const routeByDomain = new Map<string, number>();
+  let ruleCount = 0;
 
   config.routes.forEach((route, i) => {
     const at = `backupMx.routes[${i}]`;
@@ -56,12 +48,7 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
       }
     });
 
-    const matched = ruleRecipients(route).length;
-    if (matched > MAX_RULE_RECIPIENTS) {
-      problems.push(
-        `${at}.recipients: ${matched} addresses and domains, but an SES receipt rule takes at most ${MAX_RULE_RECIPIENTS}; split the route or list fewer addresses`,
-      );
-    }
+    ruleCount += receiptRuleChunks(route).length;
 
     if (isSesInboundHost(route.primary.host)) {
       problems.push(
@@ -69,6 +56,16 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
       );
     }
   });
+
+  if (ruleCount > MAX_RULES_PER_SET) {
+    problems.push(
+      `backupMx.routes: the recipients need ${ruleCount} SES receipt rules (${MAX_RULE_RECIPIENTS} addresses or domains each), ` +
+        `but a rule set takes at most ${MAX_RULES_PER_SET}; list fewer addresses (a domain with none listed takes one entry)`,
+    );
+  }
+  if (config.elasticIpAllocationId !== undefined && (config.egress ?? 'none') === 'none') {
+    problems.push('backupMx.egress.elasticIpAllocationId: only used with mode "vpc-nat" or "vpc-nat-instance"; set the mode too');
+  }
 
   if (region === undefined) {
     problems.push(

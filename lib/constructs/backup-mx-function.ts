@@ -16,6 +16,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
+import { ROUTE_TABLE_KEY } from '../../lambdas/config/route-table.js';
+import { TABLE_LAYOUT } from '../../lambdas/config/table-layout.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
 import type { Route } from '../../lambdas/core/model.js';
 
@@ -26,7 +28,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger';
   description: string;
   timeout: Duration;
   memorySize?: number;
@@ -100,12 +102,10 @@ export class BackupMxFunction extends Construct {
   }
 
   /**
-   * The routes as the Lambdas see them. Queue URLs are tokens, so the JSON is
-   * built by CloudFormation; recipients stay out (Lambda env is capped at 4 KB).
+   * Grants on the routes' queues. The route table itself travels in the state
+   * table (RouteTable), never in the environment: Lambda caps it at 4 KB.
    */
   bindRoutes(routes: { route: Omit<Route, 'queueUrl'>; queue: sqs.IQueue }[], access: 'consume' | 'attributes' | 'none'): this {
-    const value = routes.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
-    this.fn.addEnvironment(ENV.routes, Stack.of(this).toJsonString(value));
     for (const { queue } of routes) {
       if (access === 'consume') {
         queue.grantConsumeMessages(this.fn); // receive, delete, change visibility, attributes
@@ -119,12 +119,27 @@ export class BackupMxFunction extends Construct {
     return this;
   }
 
-  bindTable(table: dynamodb.ITable): this {
-    table.grantReadWriteData(this.fn);
-    this.accept(
-      `IAM5[Resource::${arnInFinding(table)}/index/*]`,
-      'Read/write on the state table includes its own indexes (the byRoute GSI); no other table.',
-    );
+  /**
+   * 'read-write' for the engine's use cases; 'index-writer' (accept) may only
+   * put items and read the route table item (partition key "config").
+   */
+  bindTable(table: dynamodb.ITable, access: 'read-write' | 'index-writer' = 'read-write'): this {
+    if (access === 'read-write') {
+      table.grantReadWriteData(this.fn);
+      this.accept(
+        `IAM5[Resource::${arnInFinding(table)}/index/*]`,
+        'Read/write on the state table includes its own indexes (the byRoute GSI); no other table.',
+      );
+    } else {
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey]] } },
+        }),
+      );
+    }
     this.fn.addEnvironment(ENV.tableName, table.tableName);
     return this;
   }
@@ -140,13 +155,9 @@ export class BackupMxFunction extends Construct {
     if (access !== 'none') {
       const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:DeleteObject'];
       this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
-      this.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
-        }),
-      );
+      // No s3:prefix condition: GetObject and HeadObject carry no s3:prefix, so
+      // with one S3 would still answer a missing key with 403, not 404.
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
       this.accept(
         `IAM5[Resource::${arnInFinding(bucket)}/${prefix}*]`,
         'Object names are SES message ids, unknown in advance; access is limited to the mail prefix and to object reads (and deletes for the drain).',
@@ -167,6 +178,25 @@ export class BackupMxFunction extends Construct {
     names.forEach((name, i) =>
       secretsmanager.Secret.fromSecretNameV2(this, `AuthSecret${i}`, name).grantRead(this.fn),
     );
+    if (names.length > 0) {
+      // A secret encrypted with a customer managed key also needs kms:Decrypt on
+      // that key; the key is not known here, so allow it only through Secrets
+      // Manager and only for these secrets (the encryption context names the secret).
+      const stack = Stack.of(this);
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` },
+            StringLike: {
+              'kms:EncryptionContext:SecretARN': names.map((name) => `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`),
+            },
+          },
+        }),
+      );
+      this.accept('IAM5[Resource::*]', 'kms:Decrypt of a customer key is limited to Secrets Manager (kms:ViaService) decrypting the named AUTH secrets (encryption context); the key ARN is the user\'s.');
+    }
     return this;
   }
 

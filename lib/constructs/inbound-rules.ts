@@ -8,7 +8,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { ruleRecipients } from '../config/cross-check.js';
+import { receiptRuleChunks, receiptRuleName } from '../config/receipt-rule-chunks.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import { routePrefix } from './mail-bucket.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
@@ -60,21 +60,24 @@ export class InboundRules extends Construct {
     super(scope, id);
     const { config } = props;
     this.ruleSet = new ses.ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: config.ruleSet.name });
-    this.rules = props.channels.map((channel) =>
-      this.ruleSet.addRule(`Rule-${channel.route.name}`, {
-        receiptRuleName: `route-${channel.route.name}`,
-        recipients: ruleRecipients(channel.route),
-        scanEnabled: true,
-        tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,
-        actions: [
-          new StoreAndNotify({
-            bucket: props.bucket,
-            prefix: routePrefix(channel.route.name),
-            channel,
-            waitFor: [...props.permissions, channel.topic],
-          }),
-        ],
-      }),
+    // One rule per 100 recipients (SES's limit); every rule of a route stores and notifies alike.
+    this.rules = props.channels.flatMap((channel) =>
+      receiptRuleChunks(channel.route).map((recipients, chunk) =>
+        this.ruleSet.addRule(chunk === 0 ? `Rule-${channel.route.name}` : `Rule-${channel.route.name}-${chunk + 1}`, {
+          receiptRuleName: receiptRuleName(channel.route.name, chunk),
+          recipients,
+          scanEnabled: true,
+          tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,
+          actions: [
+            new StoreAndNotify({
+              bucket: props.bucket,
+              prefix: routePrefix(channel.route.name),
+              channel,
+              waitFor: [...props.permissions, channel.topic],
+            }),
+          ],
+        }),
+      ),
     );
 
     this.activationFunction = new BackupMxFunction(this, 'ActivateRuleSet', {

@@ -15,7 +15,7 @@ export const EXTRA_RETENTION_DAYS = 30;
 export interface MailBucketProps {
   queueLifetimeDays: number;
   /** ARN pattern of the receipt rules allowed to write (aws:SourceArn). */
-  sesRuleArnPattern: string;
+  sesRuleArnPattern: string | string[];
 }
 
 export class MailBucket extends Construct {

@@ -15,6 +15,8 @@ import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
+import { FIND_UNQUEUED_TASK } from '../../lambdas/config/scheduled-tasks.js';
+import { ROUTE_TABLE_DIGEST_VARIABLE, RouteTable } from './route-table.js';
 import type { RouteChannel } from './route-queues.js';
 
 export const DRAIN_TIMEOUT = Duration.minutes(10);
@@ -67,16 +69,20 @@ export class MailFunctions extends Construct {
   readonly drain: BackupMxFunction;
   readonly accept: BackupMxFunction;
   readonly schedule: events.Rule;
+  readonly unqueuedSchedule: events.Rule;
+  readonly routeTable: RouteTable;
 
   constructor(scope: Construct, id: string, props: MailFunctionsProps) {
     super(scope, id);
     const { config, channels } = props;
     const vpc = props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup };
     const routes = channels.map(({ route, queue }) => ({
-      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy },
+      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config), ...(route.arc ? { arc: route.arc } : {}) },
       queue,
     }));
     const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
+    // The drain alone seals: only it reads the ARC keys.
+    const arcKeyNames = channels.flatMap(({ route }) => (route.arc ? [route.arc.keySecretName] : []));
     const tuning = settingsToEnv({
       hostname: config.hostname,
       minBackoffSeconds: config.retry.minBackoffSeconds,
@@ -86,6 +92,7 @@ export class MailFunctions extends Construct {
       smtpTimeoutMs: SMTP_TIMEOUT_MS,
     });
     checkDrainTimeout(DRAIN_TIMEOUT, SMTP_TIMEOUT_MS);
+    this.routeTable = new RouteTable(this, 'RouteTable', { table: props.table, routes });
 
     this.drain = new BackupMxFunction(this, 'Drain', {
       handler: 'drain',
@@ -97,9 +104,9 @@ export class MailFunctions extends Construct {
       .setEnvironment(tuning)
       .bindRoutes(routes, 'consume')
       .bindTable(props.table)
-      .bindMailObjects(props.bucket, MAIL_PREFIX, 'read-delete')
+      .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // reads and lists; objects expire by lifecycle
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
-      .bindSecrets(secretNames)
+      .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
       .grantSendRawEmail()
       .bindSelfInvoke();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.
@@ -118,6 +125,8 @@ export class MailFunctions extends Construct {
       .bindDeadLetterQueue(props.deadLetterQueue, 'none')
       .bindSecrets(secretNames)
       .bindDrain(this.drain);
+    // A late run must not overlap the next scheduled one: Lambda's 2 async retries are off (the schedule is the retry).
+    this.probe.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 
     this.accept = new BackupMxFunction(this, 'Accept', {
       handler: 'accept',
@@ -126,10 +135,28 @@ export class MailFunctions extends Construct {
     })
       .setEnvironment(tuning)
       .bindRoutes(routes, 'none')
-      .bindTable(props.table)
+      .bindTable(props.table, 'index-writer') // AcceptMessage only adds summaries
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // HeadObject needs s3:GetObject
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
+    // The item must exist before any function runs.
+    for (const fn of [this.drain, this.probe, this.accept]) {
+      fn.fn.node.addDependency(this.routeTable.resource);
+      fn.setEnvironment({ [ROUTE_TABLE_DIGEST_VARIABLE]: this.routeTable.digest });
+    }
+
+    // Mail SES stored whose notification never came (SES gives up after 4 h) is
+    // found here: the drain may list the mail prefix and writes dead letters.
+    this.unqueuedSchedule = new events.Rule(this, 'FindUnqueuedSchedule', {
+      description: 'backup-mx: hourly, dead-letter stored mail that never reached a queue',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [
+        new targets.LambdaFunction(this.drain.fn, {
+          retryAttempts: 0,
+          event: events.RuleTargetInput.fromObject({ task: FIND_UNQUEUED_TASK }),
+        }),
+      ],
+    });
 
     this.schedule = new events.Rule(this, 'ProbeSchedule', {
       description: 'backup-mx: probe the primaries every minute',
@@ -141,4 +168,10 @@ export class MailFunctions extends Construct {
   get all(): BackupMxFunction[] {
     return [this.probe, this.drain, this.accept];
   }
+}
+
+/** The route's delay warning in seconds, only when on (keeps the routes variable short). */
+function delayWarning(route: BackupMxConfig['routes'][number], config: BackupMxConfig): { delayWarningSeconds?: number } {
+  const hours = route.delayWarningHours ?? config.delayWarningHours;
+  return hours > 0 ? { delayWarningSeconds: hours * 3_600 } : {};
 }

@@ -4,13 +4,21 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { METRICS_NAMESPACE, metricDimensions } from '../../lambdas/adapters/aws/powertools-metrics.js';
+import type { BackupMxConfig, RouteConfig } from '../config/backup-mx-config.js';
+import {
+  DRAIN_STOPPED_METRIC,
+  drainStopDimensions,
+  METRICS_NAMESPACE,
+  metricDimensions,
+  OLDEST_QUEUED_AGE_METRIC,
+  QUEUED_MESSAGES_METRIC,
+} from '../../lambdas/adapters/aws/powertools-metrics.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -20,6 +28,21 @@ import type { RouteChannel } from './route-queues.js';
  * metric whose dimensions are exactly those, so both sides use that function.
  */
 export const PRIMARY_UP_METRIC = 'PrimaryUp';
+/** Five-minute periods in a row with session failures while the primary is up before DeliveriesFailing fires. */
+export const DELIVERIES_FAILING_PERIODS = 3;
+
+/**
+ * Conditions that limit CloudWatch (a service principal acting for any
+ * account) to this stack's alarms: CloudFormation names them
+ * `<stack>-<logical id>-<suffix>`, so the stack name prefix covers all of them.
+ */
+export function alarmSourceConditions(scope: Construct): Record<string, Record<string, string>> {
+  const stack = Stack.of(scope);
+  return {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stack.stackName}-*` },
+  };
+}
 
 export interface MonitoringProps {
   config: BackupMxConfig;
@@ -43,6 +66,17 @@ export class Monitoring extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic an explicit policy, which replaces SNS's default
+    // one: without this statement CloudWatch may not publish and no alarm arrives.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: alarmSourceConditions(this),
+      }),
+    );
     if (config.alarmEmail) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
     }
@@ -56,9 +90,19 @@ export class Monitoring extends Construct {
     };
 
     const routeWidgets: cloudwatch.IWidget[] = [];
-    for (const { route, queue } of props.channels) {
-      const oldest = queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' });
-      const visible = queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
+    for (const { route, topic } of props.channels) {
+      // The probe's figures from the message index: SQS's own age metric skips a
+      // message once received 3 times, and its visible count leaves out deferred mail.
+      const routeMetric = (metricName: string, period: Duration) =>
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: metricDimensions(route.name),
+          period,
+          statistic: 'Maximum',
+        });
+      const oldest = routeMetric(OLDEST_QUEUED_AGE_METRIC, Duration.minutes(5));
+      const visible = routeMetric(QUEUED_MESSAGES_METRIC, Duration.minutes(5));
       const primaryUp = new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PRIMARY_UP_METRIC,
@@ -90,6 +134,15 @@ export class Monitoring extends Construct {
         evaluationPeriods: config.alarms.primaryDownMinutes,
         datapointsToAlarm: config.alarms.primaryDownMinutes,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      this.deliveriesFailingAlarm(alarm, route, primaryUp);
+      alarm(`NotificationsFailed-${route.name}`, {
+        alarmDescription: `backup-mx ${route.name}: SNS could not deliver a notification of received mail to the queue; the message is in the bucket but not queued (README: Alarms)`,
+        metric: topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       routeWidgets.push(
         new cloudwatch.GraphWidget({ title: `${route.name}: oldest message (s)`, left: [oldest], width: 8 }),
@@ -133,6 +186,43 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({ title: 'Lambda errors', left: errorMetrics, width: 12 }),
         ],
       ],
+    });
+  }
+
+  /**
+   * Deliveries keep failing while the probe says the primary is up: sessions
+   * fail (AUTH refused, TLS mismatch, 421 every session: each run marks the
+   * primary down, the next probe marks it up, and PrimaryDown never fires), or
+   * every message is deferred and none delivered (a full disk, 452 to all).
+   */
+  private deliveriesFailingAlarm(
+    alarm: (id: string, props: cloudwatch.AlarmProps) => cloudwatch.Alarm,
+    route: RouteConfig,
+    primaryUp: cloudwatch.Metric,
+  ): void {
+    const period = Duration.minutes(5);
+    const sum = (metricName: string, dimensionsMap: Record<string, string>) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
+    alarm(`DeliveriesFailing-${route.name}`, {
+      alarmDescription:
+        `backup-mx ${route.name}: the probe reaches ${route.primary.host} but deliveries keep failing ` +
+        '(AUTH refused, TLS, 421 every session, or every message deferred); see `backup-mx status`, `mailq` and the drain log (README: Alarms)',
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF((FILL(failed, 0) >= 1 OR (FILL(deferred, 0) >= 1 AND FILL(delivered, 0) == 0)) AND up >= 1, 1, 0)',
+        usingMetrics: {
+          failed: sum(DRAIN_STOPPED_METRIC, drainStopDimensions(route.name, 'connection-failed')),
+          deferred: sum('Deferred', metricDimensions(route.name)),
+          delivered: sum('Delivered', metricDimensions(route.name)),
+          up: primaryUp.with({ period }),
+        },
+        period,
+        label: 'deliveries failing while the primary is up',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: DELIVERIES_FAILING_PERIODS,
+      datapointsToAlarm: DELIVERIES_FAILING_PERIODS,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 

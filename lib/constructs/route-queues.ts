@@ -1,7 +1,7 @@
 // One SNS topic and one SQS queue per route, plus the shared dead-letter
 // queue. SES's S3 action notifies the route's topic; the topic delivers the
 // notification raw to the queue, which is the truth for what awaits delivery.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -27,7 +27,7 @@ export interface RouteQueuesProps {
   /** Longer than the drain's timeout, so a message is never handed out twice at once. */
   visibilityTimeout: Duration;
   /** ARN pattern of our receipt rules (aws:SourceArn for SES publishing). */
-  sesRuleArnPattern: string;
+  sesRuleArnPattern: string | string[];
 }
 
 export class RouteQueues extends Construct {
@@ -36,7 +36,11 @@ export class RouteQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: RouteQueuesProps) {
     super(scope, id);
+    // Queues outlive the stack and a route's rename or removal: they may hold the
+    // only notification (the envelope) of mail in the bucket. `backup-mx adopt`
+    // moves what they hold into a route's current queue (README: Upgrading).
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetter', {
+      removalPolicy: RemovalPolicy.RETAIN,
       retentionPeriod: RETENTION,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -61,6 +65,7 @@ export class RouteQueues extends Construct {
       );
       // SQS-managed SSE needs no key grant for SNS to deliver.
       const queue = new sqs.Queue(this, `Queue-${route.name}`, {
+        removalPolicy: RemovalPolicy.RETAIN,
         retentionPeriod: RETENTION,
         visibilityTimeout: props.visibilityTimeout,
         encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -35,6 +35,9 @@ import { RuntimeLock } from './runtime-lock.js';
 import { stopDeliveries } from './graceful-stop.js';
 import { restoreFromSpool } from './spool-restore.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
+import { startLocalTrigger } from './trigger-hook.js';
+import type { TriggerListener } from './trigger-listener.js';
+import { localSecretOverrides } from './local-secrets.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -87,6 +90,10 @@ export class LocalBackupMx {
   private standIn?: SesStandIn;
   /** What the `backup-mx --local` command did, shown on this console. */
   private activity?: ActivityTail;
+  private trigger?: TriggerListener;
+  private readonly env: NodeJS.ProcessEnv;
+  /** False when the runner writes no runtime file (tests): the trigger key then stays in memory. */
+  private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
 
@@ -97,6 +104,8 @@ export class LocalBackupMx {
   ) {
     const { out, aws, probeLoop } = parts;
     this.settings = parts.settings;
+    this.env = env;
+    this.writeFiles = options.runtimeFile !== false;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
     const probe = new ObservedProbe(
@@ -110,12 +119,14 @@ export class LocalBackupMx {
     this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
       out.info(`bounce notice to ${listSome(envelope.to.map((to) => `<${to}>`))} written to ${file} (local runs send no mail through SES)`),
     );
+    // AUTH passwords and ARC keys from BACKUPMX_LOCAL_SECRETS when set (Secrets Manager is never reached locally).
+    const secrets = localSecretOverrides(env);
     this.deliveries = new CountedTransports(
       new NodemailerTransportFactory({
         clientName: this.settings.hostname,
         socketTimeoutMs: this.settings.smtpTimeoutMs,
         maxConnections: DEFAULT_MAX_CONNECTIONS,
-        auth: new SecretsSmtpAuth(aws.clients.secrets),
+        auth: secrets.auth ?? new SecretsSmtpAuth(aws.clients.secrets),
       }),
     );
     this.engine = new Engine(this.settings, {
@@ -126,6 +137,7 @@ export class LocalBackupMx {
       bounces: this.bounces,
       probe,
       sleep: probeLoop.sleep,
+      ...secrets,
     });
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
       this.totals.add(summary);
@@ -145,6 +157,12 @@ export class LocalBackupMx {
 
   get endpoints(): RuntimeInfo['endpoints'] {
     return this.parts.aws.endpoints;
+  }
+
+  /** The "I'm back" listener's port on 127.0.0.1. */
+  get triggerPort(): number {
+    if (!this.trigger) throw new Error('the local backup MX is not listening');
+    return this.trigger.port;
   }
 
   get dataDir(): string | undefined {
@@ -227,6 +245,7 @@ export class LocalBackupMx {
       }
       throw error;
     }
+    this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();
@@ -253,7 +272,7 @@ export class LocalBackupMx {
         engine: this.engine,
         drains: this.drains,
         deliveries: this.deliveries,
-        closeInbound: () => Promise.all([this.standIn?.stop(), probeLoop.stop()]),
+        closeInbound: () => Promise.all([this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),
         out,
         leaseOwner: `local-${process.pid}`,
         ...(dataDir ? { dataDir } : {}),
@@ -313,6 +332,7 @@ export class LocalBackupMx {
       deadLetterQueueUrl: this.settings.deadLetterQueueUrl,
       routes: resources.routes.map((r) => ({ name: r.name, queueUrl: r.queue.url, topicArn: r.topicArn })),
       smtpPort: this.smtpPort,
+      ...(this.trigger ? { triggerPort: this.trigger.port } : {}),
       settings: this.settings,
       ...(dataDir ? { dataDir } : {}),
     };

@@ -33,6 +33,7 @@ const TUNABLE: (keyof typeof ENV)[] = [
   'probeTimeoutMs',
   'smtpTimeoutMs',
   'maxReceivedHeaders',
+  'delayWarningSeconds',
 ];
 
 /**
@@ -54,6 +55,8 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
       primary: route.primary,
       queueUrl: queueUrl(route.name),
       bouncePolicy: route.bouncePolicy,
+      ...((route.delayWarningHours ?? config.delayWarningHours) > 0 ? { delayWarningSeconds: (route.delayWarningHours ?? config.delayWarningHours) * 3_600 } : {}),
+      ...(route.arc ? { arc: route.arc } : {}),
     })),
     tableName: resources.tableName,
     bucketName: resources.bucketName,

@@ -60,7 +60,7 @@ export async function loadRunnerConfig(env: NodeJS.ProcessEnv, cwd = process.cwd
     throw new RunnerConfigError(`${file}: no "backupMx" object ${where}; expected {"backupMx": {"routes": [...]}}`);
   }
   try {
-    const config = parseBackupMxConfig(raw, { region: env.AWS_REGION || env.CDK_DEFAULT_REGION || 'us-east-1' });
+    const config = parseBackupMxConfig(raw, { region: env.AWS_REGION || env.CDK_DEFAULT_REGION || 'us-east-1', baseDir: path.dirname(file) });
     return { config, source: file, fromCdkJson: !named };
   } catch (error) {
     throw new RunnerConfigError(`${file}: ${(error as Error).message}`);

@@ -108,6 +108,17 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       expect(outcome?.reply?.code).toBe(250);
     });
 
+    it("keeps where a bounced recipient's notice stands (pending, then done)", async () => {
+      const id = uniqueId('notice');
+      const bounced: RecipientOutcome = { recipient: 'gone@example.com', state: 'bounced', reply: { code: 550, enhanced: '5.1.1', text: 'User unknown' }, attempts: 1, updatedAt: new Date('2026-01-05T10:00:00.000Z'), notice: 'pending' };
+      await subject.record(id, bounced);
+      expect((await subject.outcomes(id)).get('gone@example.com')).toEqual(bounced);
+      await subject.record(id, { ...bounced, notice: 'done' });
+      expect((await subject.outcomes(id)).get('gone@example.com')?.notice).toBe('done');
+      await subject.record(id, { ...delivered('bob@example.com') });
+      expect((await subject.outcomes(id)).get('bob@example.com')).not.toHaveProperty('notice');
+    });
+
     it('keeps messages apart, even when one id prefixes another', async () => {
       const id = uniqueId('msg');
       await subject.record(id, delivered('a@example.com'));

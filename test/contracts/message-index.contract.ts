@@ -89,10 +89,16 @@ export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
       expect(await subject.lastDone(uniqueId('route'))).toBeUndefined();
     });
 
-    it('ignores markDone for a message it never indexed', async () => {
+    it('leaves a done tombstone for a message it never indexed, which a late add cannot overwrite', async () => {
       const id = uniqueId('never');
-      await expect(subject.markDone(id, route, new Date())).resolves.toBeUndefined();
-      expect(await subject.get(id)).toBeUndefined();
+      const at = new Date('2026-01-05T10:00:00.000Z');
+      await subject.markDone(id, route, at);
+      expect(await subject.get(id, route)).toMatchObject({ messageId: id, route, state: 'done', lastDeliveryAt: at });
+      expect(await subject.add(summary({ messageId: id }))).toBe(false); // an SNS retry of the accept, after the drain
+      expect((await subject.get(id, route))?.state).toBe('done');
+      expect((await subject.listQueued(route)).map((s) => s.messageId)).not.toContain(id);
+      await subject.remove(id, route); // requeue removes it, then indexes again
+      expect(await subject.add(summary({ messageId: id }))).toBe(true);
     });
 
     it('removes a message', async () => {
@@ -149,6 +155,18 @@ export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
         expect(await subject.find(first.messageId)).toEqual([]);
         expect(await subject.get(first.messageId)).toBeUndefined();
       });
+    });
+
+    it('queuedStats counts the route\'s messages not final and finds the oldest, whatever the order they came in', async () => {
+      if (!subject.queuedStats) return expect(subject.queuedStats).toBeUndefined();
+      expect(await subject.queuedStats(route)).toEqual({ queued: 0 });
+      const newer = summary({ receivedAt: new Date('2026-01-05T12:00:00.000Z') });
+      const older = summary({ receivedAt: new Date('2026-01-05T09:30:00.000Z') });
+      const finished = summary({ receivedAt: new Date('2026-01-05T08:00:00.000Z') });
+      for (const m of [newer, older, finished]) await subject.add(m);
+      await subject.markDone(finished.messageId, route, new Date('2026-01-05T08:05:00.000Z'));
+      await subject.add(summary({ route: `${route}-other`, receivedAt: new Date('2026-01-01T00:00:00.000Z') }));
+      expect(await subject.queuedStats(route)).toEqual({ queued: 2, oldestReceivedAt: older.receivedAt });
     });
   });
 }

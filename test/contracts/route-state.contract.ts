@@ -108,5 +108,17 @@ export function routeStateContract(make: MakeSubject<RouteState>): void {
       const results = await Promise.all([subject.claimSweep(raced, at(T0), 60), subject.claimSweep(raced, at(T0), 60)]);
       expect(results.filter(Boolean)).toHaveLength(1);
     });
+
+    it('lets one claim through early after continueSweep (a sweep that ran out of time), then the interval again', async () => {
+      if (!subject.claimSweep || !subject.continueSweep) throw new Error('this RouteState has no sweep chaining');
+      const chained = uniqueId('chain');
+      await subject.continueSweep(chained); // never claimed: harmless
+      expect(await subject.claimSweep(chained, at(T0), 3600)).toBe(true);
+      expect(await subject.claimSweep(chained, at(T1), 3600)).toBe(false);
+      await subject.continueSweep(chained);
+      const both = await Promise.all([subject.claimSweep(chained, at(T1), 3600), subject.claimSweep(chained, at(T1), 3600)]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await subject.claimSweep(chained, at(T2), 3600)).toBe(false);
+    });
   });
 }

@@ -10,10 +10,15 @@ export interface MxAnswer {
 }
 
 const TYPE_MX = 15;
+const TYPE_A = 1;
+const TYPE_TXT = 16;
 
 export class TestDnsServer {
   /** MX answers by lower-case domain; change at any time. */
   readonly mx = new Map<string, MxAnswer[]>();
+  /** TXT answers (one string each) and A answers (IPv4), by lower-case name. */
+  readonly txt = new Map<string, string[]>();
+  readonly a = new Map<string, string[]>();
   readonly queries: string[] = [];
 
   private constructor(private readonly socket: Socket) {}
@@ -45,13 +50,17 @@ export class TestDnsServer {
     const type = query.readUInt16BE(end);
     const question = query.subarray(12, end + 4);
     this.queries.push(`${name} ${type}`);
-    const known = this.mx.get(name.toLowerCase());
+    const lower = name.toLowerCase();
+    const known = this.mx.get(lower);
     const answers = type === TYPE_MX && known ? known : [];
+    const txt = type === TYPE_TXT ? (this.txt.get(lower) ?? []) : [];
+    const a = type === TYPE_A ? (this.a.get(lower) ?? []) : [];
+    const exists = known !== undefined || this.txt.has(lower) || this.a.has(lower);
     const header = Buffer.alloc(12);
     header.writeUInt16BE(query.readUInt16BE(0), 0); // id
-    header.writeUInt16BE(0x8180 | (known ? 0 : 3), 2); // response, recursion available; NXDOMAIN when unknown
+    header.writeUInt16BE(0x8180 | (exists ? 0 : 3), 2); // response, recursion available; NXDOMAIN when unknown
     header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(answers.length, 6);
+    header.writeUInt16BE(answers.length + txt.length + a.length, 6);
     const records = answers.map((a) => {
       const exchange = encodeName(a.exchange);
       const record = Buffer.alloc(12 + 2);
@@ -63,7 +72,11 @@ export class TestDnsServer {
       record.writeUInt16BE(a.priority, 12);
       return Buffer.concat([record, exchange]);
     });
-    return Buffer.concat([header, question, ...records]);
+    const other = [
+      ...txt.map((text) => rdata(TYPE_TXT, Buffer.concat([Buffer.from([Buffer.byteLength(text)]), Buffer.from(text, 'utf8')]))),
+      ...a.map((ip) => rdata(TYPE_A, Buffer.from(ip.split('.').map(Number)))),
+    ];
+    return Buffer.concat([header, question, ...records, ...other]);
   }
 }
 
@@ -81,4 +94,15 @@ function readName(buffer: Buffer, offset: number): { name: string; end: number }
 function encodeName(name: string): Buffer {
   const parts = name.replace(/\.$/, '').split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'ascii')]));
   return Buffer.concat([...parts, Buffer.from([0])]);
+}
+
+/** One answer record for the question's name (TTL 60). */
+function rdata(type: number, data: Buffer): Buffer {
+  const record = Buffer.alloc(12);
+  record.writeUInt16BE(0xc00c, 0);
+  record.writeUInt16BE(type, 2);
+  record.writeUInt16BE(1, 4);
+  record.writeUInt32BE(60, 6);
+  record.writeUInt16BE(data.length, 10);
+  return Buffer.concat([record, data]);
 }

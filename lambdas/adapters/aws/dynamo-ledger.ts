@@ -157,6 +157,7 @@ function outcomeItem(messageId: string, outcome: RecipientOutcome): Item {
     reply: outcome.reply ? { ...outcome.reply } : undefined,
     attempts: outcome.attempts,
     updatedAt: outcome.updatedAt.toISOString(),
+    notice: outcome.notice,
     [TTL]: FINAL_STATES.includes(outcome.state) ? ledgerExpiresAt(outcome.updatedAt) : undefined,
   };
 }
@@ -200,6 +201,7 @@ function toOutcomes(items: Item[]): Map<string, RecipientOutcome> {
     };
     const reply = toReply(item.reply);
     if (reply) outcome.reply = reply;
+    if (item.notice === 'pending' || item.notice === 'done') outcome.notice = item.notice;
     outcomes.set(outcome.recipient, outcome);
   }
   return outcomes;

@@ -6,6 +6,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -80,35 +81,35 @@ export class DynamoMessageIndex implements MessageIndex {
 
   /**
    * Marks the route's copy done and starts the 30-day countdown (TTL) on its
-   * items: summary, and the ledger rows and attempts of its recipients (all of
-   * them when it was never indexed). Dead-letter records get no TTL: they stay
-   * until an operator deals with them.
+   * summary. A message never indexed (the accept step failed, or has not run
+   * yet) gets a 'done' tombstone with the same TTL, so a late accept cannot
+   * list it as queued. The ledger rows got their TTL when they were written
+   * (DynamoLedger). Dead-letter records get no TTL: they stay until an
+   * operator deals with them.
    */
   async markDone(messageId: string, route: string, at: Date): Promise<void> {
     const expiresAt = expiresAtFor(at);
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(messageKey(messageId), metaSort(route)),
-          UpdateExpression: 'SET #state = :done, #last = :at, #ttl = :ttl REMOVE #gpk, #gsk',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#state': 'state',
-            '#last': 'lastDeliveryAt',
-            '#ttl': TTL,
-            '#gpk': GSI.partitionKey,
-            '#gsk': GSI.sortKey,
-          },
-          ExpressionAttributeValues: { ':done': 'done', ':at': at.toISOString(), ':ttl': expiresAt },
-        }),
-      );
-    } catch (error) {
-      // Never indexed (the accept step failed): nothing to mark. The ledger rows
-      // got their TTL when they were written (DynamoLedger).
-      if (!isAwsError(error, CONDITION_FAILED)) throw error;
-    }
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(messageKey(messageId), metaSort(route)),
+        UpdateExpression:
+          'SET #state = :done, #last = :at, #ttl = :ttl, #mid = if_not_exists(#mid, :mid), #route = if_not_exists(#route, :route), ' +
+          '#recv = if_not_exists(#recv, :at), #rcpts = if_not_exists(#rcpts, :none) REMOVE #gpk, #gsk',
+        ExpressionAttributeNames: {
+          '#state': 'state',
+          '#last': 'lastDeliveryAt',
+          '#ttl': TTL,
+          '#mid': 'messageId',
+          '#route': 'route',
+          '#recv': 'receivedAt',
+          '#rcpts': 'recipients',
+          '#gpk': GSI.partitionKey,
+          '#gsk': GSI.sortKey,
+        },
+        ExpressionAttributeValues: { ':done': 'done', ':at': at.toISOString(), ':ttl': expiresAt, ':mid': messageId, ':route': route, ':none': [] },
+      }),
+    );
     await this.recordLastDone(route, at);
   }
 
@@ -164,6 +165,32 @@ export class DynamoMessageIndex implements MessageIndex {
             ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
           });
     return items.map(toSummary).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+  }
+
+  /**
+   * A COUNT query over the route's part of the sparse index (no items read
+   * back, paged per 1 MB) and one item for the oldest: the index sort key is
+   * receivedAt, so the first item in ascending order is the oldest.
+   */
+  async queuedStats(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }> {
+    const base = {
+      TableName: this.tableName,
+      IndexName: GSI.name,
+      KeyConditionExpression: '#gpk = :route',
+      ExpressionAttributeNames: { '#gpk': GSI.partitionKey },
+      ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
+    };
+    let queued = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...base, Select: 'COUNT', ExclusiveStartKey: start }));
+      queued += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (queued === 0) return { queued };
+    const first = await this.doc.send(new QueryCommand({ ...base, ScanIndexForward: true, Limit: 1 }));
+    const oldest = optionalDate(first.Items?.[0]?.receivedAt);
+    return oldest ? { queued, oldestReceivedAt: oldest } : { queued };
   }
 
   async remove(messageId: string, route?: string): Promise<void> {

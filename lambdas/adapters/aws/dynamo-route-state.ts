@@ -1,7 +1,7 @@
 // Primary health, the drain lease and the operator's hold, one item each under
 // `route#<name>`. The lease is a conditional write: it succeeds only when no
 // lease exists, the lease has expired, or the caller already owns it.
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
 import type { RouteState } from '../../core/ports.js';
 import { isAwsError } from './aws-errors.js';
@@ -114,15 +114,33 @@ export class DynamoRouteState implements RouteState {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...key(routeKey(route), SORT.sweep), route, lastSweepAt: now.toISOString() },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #last <= :cutoff',
-          ExpressionAttributeNames: { '#pk': PK, '#last': 'lastSweepAt' },
-          ExpressionAttributeValues: { ':cutoff': cutoff.toISOString() },
+          // A Put replaces the item, so a claim also clears continueSweep's flag.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #last <= :cutoff OR #more = :yes',
+          ExpressionAttributeNames: { '#pk': PK, '#last': 'lastSweepAt', '#more': 'moreWork' },
+          ExpressionAttributeValues: { ':cutoff': cutoff.toISOString(), ':yes': true },
         }),
       );
       return true;
     } catch (error) {
       if (isAwsError(error, CONDITION_FAILED)) return false;
       throw error;
+    }
+  }
+
+  async continueSweep(route: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(routeKey(route), SORT.sweep),
+          UpdateExpression: 'SET #more = :yes',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK, '#more': 'moreWork' },
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
+    } catch (error) {
+      if (!isAwsError(error, CONDITION_FAILED)) throw error; // never claimed: the next claim succeeds anyway
     }
   }
 

@@ -10,6 +10,14 @@ export const METRICS_NAMESPACE = 'BackupMx';
 /** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */
 export const METRICS_SERVICE = 'backup-mx';
 export const DELAY_METRIC = 'DeliveryDelay';
+export const QUEUED_MESSAGES_METRIC = 'QueuedMessages';
+export const OLDEST_QUEUED_AGE_METRIC = 'OldestQueuedAgeSeconds';
+export const DRAIN_STOPPED_METRIC = 'DrainStopped';
+
+/** Dimensions of DrainStopped: one series per route and stop reason. */
+export function drainStopDimensions(route: string, reason: string): { service: string; route: string; reason: string } {
+  return { service: METRICS_SERVICE, route, reason };
+}
 
 /** The dimension set of every metric this class writes for `route` (CloudWatch matches it exactly). */
 export function metricDimensions(route: string): { service: string; route: string } {
@@ -20,19 +28,21 @@ export interface PowertoolsMetricsOptions {
   namespace?: string;
   serviceName?: string;
   /** Builds the per-route EMF writer; tests may pass their own. */
-  create?: (route: string) => EmfMetrics;
+  create?: (route: string, extra?: Record<string, string>) => EmfMetrics;
 }
 
 export class PowertoolsMetrics implements Metrics {
   private readonly byRoute = new Map<string, EmfMetrics>();
-  private readonly create: (route: string) => EmfMetrics;
+  private readonly byStop = new Map<string, EmfMetrics>();
+  private readonly create: (route: string, extra?: Record<string, string>) => EmfMetrics;
 
   constructor(options: PowertoolsMetricsOptions = {}) {
     const namespace = options.namespace ?? METRICS_NAMESPACE;
     // An explicit serviceName wins over POWERTOOLS_SERVICE_NAME, which differs per function.
     const serviceName = options.serviceName ?? METRICS_SERVICE;
     this.create =
-      options.create ?? ((route) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { route } }));
+      options.create ??
+      ((route, extra) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { route, ...extra } }));
   }
 
   count(name: Parameters<Metrics['count']>[0], value: number, route: string): void {
@@ -43,8 +53,23 @@ export class PowertoolsMetrics implements Metrics {
     this.forRoute(route).addMetric(DELAY_METRIC, MetricUnit.Seconds, seconds);
   }
 
+  gauge(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void {
+    this.forRoute(route).addMetric(name, name === OLDEST_QUEUED_AGE_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
+  }
+
+  /** Its own dimension set {service, route, reason}, so it gets its own EMF writer. */
+  drainStopped(reason: string, route: string): void {
+    const id = `${route}\u0000${reason}`;
+    let metrics = this.byStop.get(id);
+    if (!metrics) {
+      metrics = this.create(route, { reason });
+      this.byStop.set(id, metrics);
+    }
+    metrics.addMetric(DRAIN_STOPPED_METRIC, MetricUnit.Count, 1);
+  }
+
   flush(): void {
-    for (const metrics of this.byRoute.values()) {
+    for (const metrics of [...this.byRoute.values(), ...this.byStop.values()]) {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   }

@@ -7,12 +7,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { MessageMissingError, type MessageStore } from '../../core/ports.js';
+import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/ports.js';
 import { httpStatusOf, isAwsError } from './aws-errors.js';
 
 /** Parts for large puts: above S3's 5 MiB minimum, below fauxqs's 11 MiB request cap. */
@@ -43,6 +44,18 @@ export class S3MessageStore implements MessageStore {
       if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  /** ListObjectsV2, 1,000 keys a page. */
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        if (object.Key) yield { key: object.Key, lastModified: object.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async remove(key: string): Promise<void> {

@@ -1,6 +1,8 @@
 // SMTP AUTH credentials from Secrets Manager: a secret holding
-// {"username": "...", "password": "..."}. Build one per invocation: it caches
-// each secret for its own lifetime, so a rotated secret is seen next run.
+// {"username": "...", "password": "..."}. Each secret is cached for a few
+// minutes (a warm Lambda container lives for hours, and a rotated password
+// must be seen well before that), and dropped at once when the primary
+// refuses it, so the next session reads the new one.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 
@@ -12,7 +14,12 @@ export interface SmtpCredentials {
 /** Where the SMTP transport gets a route's AUTH credentials by secret name. */
 export interface SmtpAuthSource {
   credentials(secretName: string): Promise<SmtpCredentials>;
+  /** Drops the cached copy (after the primary refused it). */
+  forget?(secretName: string): void;
 }
+
+/** How long a read secret is reused: short enough for a rotation, long enough to spare a call per session. */
+export const SECRET_CACHE_SECONDS = 300;
 
 export class SmtpAuthSecretError extends Error {
   constructor(readonly secretName: string, problem: string) {
@@ -24,19 +31,29 @@ export class SmtpAuthSecretError extends Error {
 const secretShape = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
 export class SecretsSmtpAuth implements SmtpAuthSource {
-  private readonly cache = new Map<string, Promise<SmtpCredentials>>();
+  private readonly cache = new Map<string, { at: number; pending: Promise<SmtpCredentials> }>();
 
-  constructor(private readonly secrets: SecretsManagerClient) {}
+  constructor(
+    private readonly secrets: SecretsManagerClient,
+    private readonly options: { ttlSeconds?: number; now?: () => number } = {},
+  ) {}
 
   credentials(secretName: string): Promise<SmtpCredentials> {
-    let pending = this.cache.get(secretName);
-    if (!pending) {
-      pending = this.fetch(secretName);
-      // A failed read is not cached: the next message may try again.
-      pending.catch(() => this.cache.delete(secretName));
-      this.cache.set(secretName, pending);
-    }
-    return pending;
+    const now = (this.options.now ?? Date.now)();
+    const ttlMs = (this.options.ttlSeconds ?? SECRET_CACHE_SECONDS) * 1000;
+    const cached = this.cache.get(secretName);
+    if (cached && now - cached.at < ttlMs) return cached.pending;
+    const entry = { at: now, pending: this.fetch(secretName) };
+    // A failed read is not cached: the next message may try again.
+    entry.pending.catch(() => {
+      if (this.cache.get(secretName) === entry) this.cache.delete(secretName);
+    });
+    this.cache.set(secretName, entry);
+    return entry.pending;
+  }
+
+  forget(secretName: string): void {
+    this.cache.delete(secretName);
   }
 
   private async fetch(secretName: string): Promise<SmtpCredentials> {

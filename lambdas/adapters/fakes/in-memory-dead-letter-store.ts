@@ -2,6 +2,7 @@
 // `history` keeps every put, even overwritten ones.
 import type { DeadLetterRecord } from '../../core/model.js';
 import type { DeadLetterStore } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
 
 const keyOf = (messageId: string, route: string | undefined) => `${messageId}\n${route ?? ''}`;
 // DynamoDB orders sort keys by their bytes, not by locale.
@@ -11,6 +12,8 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
   private readonly records = new Map<string, DeadLetterRecord>();
   readonly history: DeadLetterRecord[] = [];
   failNext?: Error;
+  /** Seeded failures of `deadLetters.put`. */
+  faults?: FaultInjector;
 
   async put(record: DeadLetterRecord): Promise<void> {
     if (this.failNext) {
@@ -18,6 +21,7 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
       this.failNext = undefined;
       throw error;
     }
+    this.faults?.check('deadLetters.put');
     this.history.push(structuredClone(record));
     this.records.set(keyOf(record.messageId, record.route), structuredClone(record));
   }

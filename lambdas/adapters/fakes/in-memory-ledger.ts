@@ -1,6 +1,7 @@
 // The per-recipient ledger and attempt history in memory.
 import type { AttemptRecord, RecipientOutcome } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
 
 export class InMemoryLedger implements Ledger {
   private readonly byMessage = new Map<string, Map<string, RecipientOutcome>>();
@@ -8,6 +9,10 @@ export class InMemoryLedger implements Ledger {
   /** Every record() call in order: (messageId, outcome). */
   readonly writes: { messageId: string; outcome: RecipientOutcome }[] = [];
   failNext: Partial<Record<'outcomes' | 'record' | 'addAttempt', Error>> = {};
+  /** Seeded failures per operation (`ledger.outcomes`, `ledger.record`, ...). */
+  faults?: FaultInjector;
+  /** False keeps `writes` empty (scale tests). */
+  recordCalls = true;
 
   async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {
     this.throwIfFailing('outcomes');
@@ -20,7 +25,7 @@ export class InMemoryLedger implements Ledger {
     const outcomes = this.byMessage.get(messageId) ?? new Map<string, RecipientOutcome>();
     outcomes.set(outcome.recipient, structuredClone(outcome));
     this.byMessage.set(messageId, outcomes);
-    this.writes.push({ messageId, outcome: structuredClone(outcome) });
+    if (this.recordCalls) this.writes.push({ messageId, outcome: structuredClone(outcome) });
   }
 
   async addAttempt(attempt: AttemptRecord): Promise<void> {
@@ -30,6 +35,7 @@ export class InMemoryLedger implements Ledger {
 
   /** Same as record + addAttempt per entry, in order (failNext applies as for those). */
   async recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void> {
+    this.faults?.check('ledger.recordAttempts');
     for (const { outcome, attempt } of entries) {
       if (outcome) await this.record(messageId, outcome);
       await this.addAttempt(attempt);
@@ -54,5 +60,6 @@ export class InMemoryLedger implements Ledger {
       delete this.failNext[op];
       throw error;
     }
+    this.faults?.check(`ledger.${op}`);
   }
 }

@@ -1,13 +1,22 @@
-// An SQS queue in memory: visibility timeouts, receive counts, delays and
-// receipt handles behave like SQS, on an injected clock.
+// An SQS queue in memory, on an injected clock, behaving like SQS where the
+// use cases depend on it: visibility timeouts, receive counts, send delays,
+// receipt handles (only the latest one of a message is valid), retention
+// counted from the original enqueue (14 days at most; a message redriven to
+// the DLQ keeps its first enqueue time there), and redrive to a DLQ once a
+// message was received maxReceiveCount times. Receives take the messages that
+// became visible first and cost O(log n), so a scale test can hold 100k.
 import type { Clock, MailQueue, QueuedMessage } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
 
 const MAX_VISIBILITY_SECONDS = 12 * 3600;
 const MAX_DELAY_SECONDS = 900;
+/** SQS's longest MessageRetentionPeriod (and its default for our queues). */
+export const SQS_MAX_RETENTION_SECONDS = 14 * 86_400;
 
 export interface FakeQueueEntry {
   id: string;
   body: string;
+  /** When the message first entered a queue (kept through a redrive, as SQS does). */
   enqueuedAt: Date;
   visibleAt: Date;
   receiveCount: number;
@@ -17,12 +26,19 @@ export interface FakeQueueEntry {
   handle?: string;
 }
 
+type Slot = { at: number; seq: number; id: string };
+
 export class InMemoryMailQueue implements MailQueue {
-  private entries: FakeQueueEntry[] = [];
-  private readonly handles = new Map<string, string>();
+  private readonly entries = new Map<string, FakeQueueEntry>();
+  private readonly heap: Slot[] = [];
+  private readonly slotOf = new Map<string, number>(); // id → seq of its live heap slot
   private sequence = 0;
   /** Visibility timeout applied by `receive` when none is given. */
   defaultVisibilitySeconds = 300;
+  /** MessageRetentionPeriod: messages older than this (since first enqueue) are dropped, as SQS does. */
+  retentionSeconds = SQS_MAX_RETENTION_SECONDS;
+  /** False keeps `deleted`, `defers` and `enqueued` empty (scale tests). */
+  recordCalls = true;
   /** Bodies of deleted messages, in order. */
   readonly deleted: string[] = [];
   /** Every defer call, for assertions. */
@@ -31,76 +47,88 @@ export class InMemoryMailQueue implements MailQueue {
   readonly enqueued: { body: string; delaySeconds: number }[] = [];
   /**
    * When set, SQS's redrive policy: a message already received this many times
-   * goes to `redriven` (the DLQ) at its next receive instead of being returned.
+   * goes to the DLQ at its next receive instead of being returned.
    */
   maxReceiveCount?: number;
+  /** Where redriven messages go (with their original enqueue time); `redriven` lists them either way. */
+  deadLetterQueue?: InMemoryMailQueue;
   /** Bodies moved to the DLQ by the redrive policy, in order. */
   readonly redriven: string[] = [];
+  /** Bodies SQS dropped because they outlived the retention period, in order: mail lost. */
+  readonly droppedByRetention: string[] = [];
   /** Set to make the next call of that operation throw. */
   failNext: Partial<Record<'receive' | 'delete' | 'defer' | 'enqueue' | 'depth', Error>> = {};
+  /** Seeded failures and modelled latency per operation (`queue.receive`, ...). */
+  faults?: FaultInjector;
 
   constructor(private readonly clock: Clock) {}
 
-  /** Every message still on the queue, hidden ones included. */
+  /** Every message still on the queue, hidden ones included (drops what retention ended). */
   all(): FakeQueueEntry[] {
-    return this.entries.map((e) => ({ ...e }));
+    this.dropExpired();
+    return [...this.entries.values()].map((e) => ({ ...e, enqueuedAt: new Date(e.enqueuedAt), visibleAt: new Date(e.visibleAt) }));
+  }
+
+  /** Messages on the queue now, hidden ones included. */
+  get size(): number {
+    return this.entries.size;
   }
 
   async receive(max: number, _waitSeconds: number, visibilitySeconds?: number): Promise<QueuedMessage[]> {
     this.throwIfFailing('receive');
-    const now = this.clock.now();
+    const now = this.clock.now().getTime();
     const visibility = Math.min(visibilitySeconds ?? this.defaultVisibilitySeconds, MAX_VISIBILITY_SECONDS);
-    const limit = this.maxReceiveCount;
-    if (limit !== undefined) {
-      for (const e of this.entries.filter((e) => e.visibleAt.getTime() <= now.getTime() && e.receiveCount >= limit)) {
-        this.redriven.push(e.body);
-        this.entries.splice(this.entries.indexOf(e), 1);
+    const want = Math.max(1, Math.min(max, 10));
+    const got: QueuedMessage[] = [];
+    const taken: FakeQueueEntry[] = [];
+    while (got.length < want && this.heap.length > 0 && this.heap[0]!.at <= now) {
+      const slot = this.pop();
+      const entry = this.entries.get(slot.id);
+      if (!entry || this.slotOf.get(slot.id) !== slot.seq) continue; // stale slot
+      if (this.outlivedRetention(entry, now)) {
+        this.drop(entry);
+        continue;
       }
-    }
-    const ready = this.entries.filter((e) => e.visibleAt.getTime() <= now.getTime()).slice(0, Math.max(1, Math.min(max, 10)));
-    return ready.map((entry) => {
+      if (this.maxReceiveCount !== undefined && entry.receiveCount >= this.maxReceiveCount) {
+        this.redrive(entry);
+        continue;
+      }
       entry.receiveCount += 1;
       entry.delayed = false;
-      entry.visibleAt = new Date(now.getTime() + visibility * 1000);
       entry.handle = `h-${entry.id}-${++this.sequence}`;
-      this.handles.set(entry.handle, entry.id);
-      return { handle: entry.handle, body: entry.body, receiveCount: entry.receiveCount, enqueuedAt: new Date(entry.enqueuedAt) };
-    });
+      this.slotOf.delete(entry.id); // rescheduled below: one receive never returns a message twice
+      taken.push(entry);
+      got.push({ handle: entry.handle, body: entry.body, receiveCount: entry.receiveCount, enqueuedAt: new Date(entry.enqueuedAt) });
+    }
+    for (const entry of taken) this.schedule(entry, now + visibility * 1000);
+    return got;
   }
 
   async delete(handle: string): Promise<void> {
     this.throwIfFailing('delete');
-    const id = this.handles.get(handle);
+    const id = idOfHandle(handle);
     if (id === undefined) throw new Error(`ReceiptHandleIsInvalid: ${handle}`);
-    const index = this.entries.findIndex((e) => e.id === id);
-    if (index < 0) return; // already deleted: SQS succeeds too
-    this.deleted.push(this.entries[index]!.body);
-    this.entries.splice(index, 1);
+    const entry = this.entries.get(id);
+    if (!entry) return; // already deleted: SQS succeeds too
+    if (this.recordCalls) this.deleted.push(entry.body);
+    this.remove(entry);
   }
 
   async defer(handle: string, delaySeconds: number): Promise<void> {
     this.throwIfFailing('defer');
-    const id = this.handles.get(handle);
-    const entry = this.entries.find((e) => e.id === id);
+    const id = idOfHandle(handle);
+    const entry = id === undefined ? undefined : this.entries.get(id);
     if (!entry || entry.handle !== handle) throw new Error(`MessageNotInflight: ${handle}`);
     const delay = Math.max(0, Math.min(delaySeconds, MAX_VISIBILITY_SECONDS));
-    this.defers.push({ body: entry.body, delaySeconds: delay });
-    entry.visibleAt = new Date(this.clock.now().getTime() + delay * 1000);
+    if (this.recordCalls) this.defers.push({ body: entry.body, delaySeconds: delay });
+    this.schedule(entry, this.clock.now().getTime() + delay * 1000);
   }
 
   async enqueue(body: string, delaySeconds = 0): Promise<void> {
     this.throwIfFailing('enqueue');
-    const now = this.clock.now();
     const delay = Math.max(0, Math.min(delaySeconds, MAX_DELAY_SECONDS));
-    this.enqueued.push({ body, delaySeconds: delay });
-    this.entries.push({
-      id: `m${++this.sequence}`,
-      body,
-      enqueuedAt: now,
-      visibleAt: new Date(now.getTime() + delay * 1000),
-      receiveCount: 0,
-      delayed: delay > 0,
-    });
+    if (this.recordCalls) this.enqueued.push({ body, delaySeconds: delay });
+    this.insert(body, this.clock.now(), delay, 0);
   }
 
   async depth(): Promise<{ visible: number; inFlight: number; delayed: number }> {
@@ -109,12 +137,91 @@ export class InMemoryMailQueue implements MailQueue {
     let visible = 0;
     let inFlight = 0;
     let delayed = 0;
-    for (const e of this.entries) {
-      if (e.visibleAt.getTime() <= now) visible += 1;
+    let outlived: FakeQueueEntry[] | undefined;
+    for (const e of this.entries.values()) {
+      if (this.outlivedRetention(e, now)) (outlived ??= []).push(e);
+      else if (e.visibleAt.getTime() <= now) visible += 1;
       else if (e.delayed) delayed += 1;
       else inFlight += 1;
     }
+    for (const e of outlived ?? []) this.drop(e);
     return { visible, inFlight, delayed };
+  }
+
+  /** Drops every message past the retention period, hidden or not (SQS does not wait for a receive). */
+  dropExpired(): void {
+    const now = this.clock.now().getTime();
+    const outlived: FakeQueueEntry[] = [];
+    for (const entry of this.entries.values()) if (this.outlivedRetention(entry, now)) outlived.push(entry);
+    for (const entry of outlived) this.drop(entry);
+  }
+
+  private insert(body: string, enqueuedAt: Date, delaySeconds: number, receiveCount: number): void {
+    const now = this.clock.now().getTime();
+    const entry: FakeQueueEntry = { id: `m${++this.sequence}`, body, enqueuedAt: new Date(enqueuedAt), visibleAt: new Date(now), receiveCount, delayed: delaySeconds > 0 };
+    this.entries.set(entry.id, entry);
+    this.schedule(entry, now + delaySeconds * 1000);
+  }
+
+  private outlivedRetention(entry: FakeQueueEntry, now: number): boolean {
+    return now - entry.enqueuedAt.getTime() >= this.retentionSeconds * 1000;
+  }
+
+  private drop(entry: FakeQueueEntry): void {
+    this.droppedByRetention.push(entry.body);
+    this.remove(entry);
+  }
+
+  private redrive(entry: FakeQueueEntry): void {
+    this.redriven.push(entry.body);
+    this.remove(entry);
+    this.deadLetterQueue?.insert(entry.body, entry.enqueuedAt, 0, 0);
+  }
+
+  private remove(entry: FakeQueueEntry): void {
+    this.entries.delete(entry.id);
+    this.slotOf.delete(entry.id);
+  }
+
+  private schedule(entry: FakeQueueEntry, at: number): void {
+    entry.visibleAt = new Date(at);
+    const seq = ++this.sequence;
+    this.slotOf.set(entry.id, seq);
+    this.push({ at, seq, id: entry.id });
+  }
+
+  // A binary min-heap on (visible time, sequence); superseded slots are skipped when popped.
+  private push(slot: Slot): void {
+    const h = this.heap;
+    h.push(slot);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): Slot {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
   }
 
   private throwIfFailing(op: keyof InMemoryMailQueue['failNext']): void {
@@ -123,5 +230,14 @@ export class InMemoryMailQueue implements MailQueue {
       delete this.failNext[op];
       throw error;
     }
+    this.faults?.check(`queue.${op}`);
   }
+}
+
+const before = (a: Slot, b: Slot) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/** Handles look like `h-<id>-<n>`; anything else is not ours. */
+function idOfHandle(handle: string): string | undefined {
+  const match = /^h-(m\d+)-\d+$/.exec(handle);
+  return match?.[1];
 }

@@ -1,6 +1,7 @@
 // Message summaries by id and route (like the table's `meta#<route>` key),
 // listed by route like the byRoute index.
 import type { MessageIndex, MessageSummary } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
 
 const keyOf = (messageId: string, route: string) => `${messageId}\n${route}`;
 // DynamoDB orders sort keys by their bytes, not by locale.
@@ -10,9 +11,11 @@ export class InMemoryMessageIndex implements MessageIndex {
   private readonly summaries = new Map<string, MessageSummary>();
   private readonly lastDoneByRoute = new Map<string, Date>();
   failNext?: Error;
+  /** Seeded failures of `index.add` and `index.markDone`. */
+  faults?: FaultInjector;
 
   async add(summary: MessageSummary): Promise<boolean> {
-    this.throwIfFailing();
+    this.throwIfFailing('add');
     const key = keyOf(summary.messageId, summary.route);
     if (this.summaries.has(key)) return false;
     this.summaries.set(key, structuredClone(summary));
@@ -33,11 +36,14 @@ export class InMemoryMessageIndex implements MessageIndex {
   }
 
   async markDone(messageId: string, route: string, at: Date): Promise<void> {
-    this.throwIfFailing();
+    this.throwIfFailing('markDone');
     const last = this.lastDoneByRoute.get(route);
     if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
     const found = this.summaries.get(keyOf(messageId, route));
-    if (!found) return;
+    if (!found) {
+      this.summaries.set(keyOf(messageId, route), { messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at) });
+      return;
+    }
     found.state = 'done';
     found.lastDeliveryAt = new Date(at);
   }
@@ -54,17 +60,23 @@ export class InMemoryMessageIndex implements MessageIndex {
       .map((s) => structuredClone(s));
   }
 
+  async queuedStats(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }> {
+    const queued = await this.listQueued(route);
+    return queued.length === 0 ? { queued: 0 } : { queued: queued.length, oldestReceivedAt: queued[0]!.receivedAt };
+  }
+
   async remove(messageId: string, route?: string): Promise<void> {
     for (const summary of await this.find(messageId)) {
       if (route === undefined || summary.route === route) this.summaries.delete(keyOf(messageId, summary.route));
     }
   }
 
-  private throwIfFailing(): void {
+  private throwIfFailing(op: 'add' | 'markDone'): void {
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = undefined;
       throw error;
     }
+    this.faults?.check(`index.${op}`);
   }
 }

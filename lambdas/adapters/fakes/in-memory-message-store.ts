@@ -1,7 +1,8 @@
 // Message bytes in a Map. `open` streams in small chunks so readers that
 // assume one chunk holds the whole head are caught by tests.
 import { Readable } from 'node:stream';
-import { MessageMissingError, type MessageStore } from '../../core/ports.js';
+import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
 
 export class InMemoryMessageStore implements MessageStore {
   readonly objects = new Map<string, Buffer>();
@@ -12,14 +13,29 @@ export class InMemoryMessageStore implements MessageStore {
   chunkSize = 64;
   /** When set, the next `open` or `size` throws it (a transient store error). */
   failNext?: Error;
+  /** Seeded failures of `store.open` and `store.size`. */
+  faults?: FaultInjector;
+  /** False keeps `opened` empty (scale tests). */
+  recordCalls = true;
 
-  put(key: string, bytes: Buffer | string): void {
+  /** When each object was put (S3's LastModified). */
+  readonly storedAt = new Map<string, Date>();
+
+  put(key: string, bytes: Buffer | string, storedAt: Date = new Date()): void {
     this.objects.set(key, Buffer.isBuffer(bytes) ? Buffer.from(bytes) : Buffer.from(bytes, 'utf8'));
+    this.storedAt.set(key, storedAt);
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    this.throwIfFailing('list');
+    for (const key of [...this.objects.keys()].sort()) {
+      if (key.startsWith(prefix)) yield { key, lastModified: this.storedAt.get(key) ?? new Date(0) };
+    }
   }
 
   async open(key: string): Promise<{ body: Readable; size: number }> {
-    this.throwIfFailing();
-    this.opened.push(key);
+    this.throwIfFailing('open');
+    if (this.recordCalls) this.opened.push(key);
     const bytes = this.objects.get(key);
     if (!bytes) throw new MessageMissingError(key);
     const size = this.chunkSize;
@@ -30,20 +46,22 @@ export class InMemoryMessageStore implements MessageStore {
   }
 
   async size(key: string): Promise<number | undefined> {
-    this.throwIfFailing();
+    this.throwIfFailing('size');
     return this.objects.get(key)?.length;
   }
 
   async remove(key: string): Promise<void> {
     this.removed.push(key);
     this.objects.delete(key);
+    this.storedAt.delete(key);
   }
 
-  private throwIfFailing(): void {
+  private throwIfFailing(op: 'open' | 'size' | 'list'): void {
     const error = this.failNext;
     if (error) {
       this.failNext = undefined;
       throw error;
     }
+    this.faults?.check(`store.${op}`);
   }
 }

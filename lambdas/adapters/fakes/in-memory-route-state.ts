@@ -7,6 +7,8 @@ export class InMemoryRouteState implements RouteState {
   readonly leases = new Map<string, { owner: string; leaseUntil: Date }>();
   readonly holds = new Map<string, { since: Date; reason?: string }>();
   readonly sweeps = new Map<string, Date>();
+  /** Routes whose last sweep asked for another one at once. */
+  readonly sweepsToContinue = new Set<string>();
   /** Every saved health, in order. */
   readonly healthHistory: PrimaryHealth[] = [];
 
@@ -43,9 +45,14 @@ export class InMemoryRouteState implements RouteState {
 
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
     const last = this.sweeps.get(route);
-    if (last && now.getTime() - last.getTime() < intervalSeconds * 1000) return false;
+    if (last && now.getTime() - last.getTime() < intervalSeconds * 1000 && !this.sweepsToContinue.has(route)) return false;
     this.sweeps.set(route, new Date(now));
+    this.sweepsToContinue.delete(route);
     return true;
+  }
+
+  async continueSweep(route: string): Promise<void> {
+    if (this.sweeps.has(route)) this.sweepsToContinue.add(route);
   }
 
   async lastSweep(route: string): Promise<Date | undefined> {

@@ -1,7 +1,8 @@
 // In-memory fakes of every port, for unit tests and contract suites.
 export { ManualClock } from './manual-clock.js';
+export { FaultInjector, InjectedFault, type FaultInjectorOptions } from './fault-injector.js';
 export { InMemoryMessageStore } from './in-memory-message-store.js';
-export { InMemoryMailQueue, type FakeQueueEntry } from './in-memory-mail-queue.js';
+export { InMemoryMailQueue, SQS_MAX_RETENTION_SECONDS, type FakeQueueEntry } from './in-memory-mail-queue.js';
 export { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.js';
 export { InMemoryLedger } from './in-memory-ledger.js';
 export { InMemoryMessageIndex } from './in-memory-message-index.js';

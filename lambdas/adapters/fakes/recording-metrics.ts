@@ -6,7 +6,16 @@ type CounterName = Parameters<Metrics['count']>[0];
 export class RecordingMetrics implements Metrics {
   readonly counts: { name: CounterName; value: number; route: string }[] = [];
   readonly delays: { seconds: number; route: string }[] = [];
+  readonly gauges: { name: 'QueuedMessages' | 'OldestQueuedAgeSeconds'; value: number; route: string }[] = [];
+  readonly stops: { reason: string; route: string }[] = [];
   flushes = 0;
+
+  gauge(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void {
+    this.gauges.push({ name, value, route });
+  }
+  drainStopped(reason: string, route: string): void {
+    this.stops.push({ reason, route });
+  }
 
   count(name: CounterName, value: number, route: string): void {
     this.counts.push({ name, value, route });

@@ -3,7 +3,7 @@
 // can be made to fail. Every transaction's envelope and bytes are recorded.
 import type { Readable } from 'node:stream';
 import type { PrimaryServer, SmtpReply } from '../../core/model.js';
-import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
 
 export interface RecordedTransaction {
   primary: PrimaryServer;
@@ -61,13 +61,29 @@ export class RecordingSmtpTransportFactory implements SmtpTransportFactory {
     };
   }
 
-  private async send(primary: PrimaryServer, envelope: Envelope, content: Readable): Promise<TransactionResult> {
+  private async send(primary: PrimaryServer, envelope: Envelope, message: MessageContent): Promise<TransactionResult> {
     const failure = this.sessionFailures.shift();
+    if (failure && !failure.afterData && typeof message === 'function') {
+      // The session failed before it was free: the opener is never called.
+      const reply: SmtpReply = { text: failure.text ?? 'Connection closed unexpectedly', errorCode: failure.errorCode ?? 'ECONNECTION' };
+      const result: TransactionResult = { connectionFailed: true, afterData: false, replies: envelope.to.map((recipient) => ({ recipient, reply })) };
+      this.transactions.push({ primary, envelope: { from: envelope.from, to: [...envelope.to] }, size: envelope.size, bytes: Buffer.alloc(0), result });
+      return result;
+    }
+    const opened = typeof message === 'function' ? await message().catch(() => undefined) : { body: message, size: envelope.size };
+    if (!opened) return { connectionFailed: false, notStarted: true, replies: envelope.to.map((recipient) => ({ recipient, reply: { text: 'not started', errorCode: 'ENOTSTARTED' } })) };
+    const content = opened.body;
+    envelope = { ...envelope, size: opened.size ?? envelope.size };
     let bytes: Buffer = Buffer.alloc(0);
-    if (!failure || failure.afterData) bytes = await readAll(content);
+    let streamError: Error | undefined;
+    if (!failure || failure.afterData) bytes = await readAll(content).catch((e: Error) => ((streamError = e), Buffer.alloc(0)));
     else content.destroy();
     let result: TransactionResult;
-    if (failure) {
+    if (streamError) {
+      // As nodemailer: the source failed, so no final dot went out and the primary keeps nothing.
+      const reply: SmtpReply = { text: `reading the message failed: ${streamError.message}`, errorCode: 'ESTREAM' };
+      result = { connectionFailed: false, replies: envelope.to.map((recipient) => ({ recipient, reply })) };
+    } else if (failure) {
       const reply: SmtpReply = { text: failure.text ?? 'Connection closed unexpectedly', errorCode: failure.errorCode ?? 'ECONNECTION' };
       result = { connectionFailed: true, afterData: failure.afterData ?? false, replies: envelope.to.map((recipient) => ({ recipient, reply })) };
     } else {

@@ -28,10 +28,14 @@ const verdict = z
   });
 
 // An address that can go into MAIL FROM / RCPT TO as it is: no whitespace,
-// angle brackets or control characters (they would let a header inject SMTP).
+// angle brackets or control characters (they would let a header inject SMTP),
+// except that a quoted local part (RFC 5321 §4.1.2 Quoted-string, such as
+// "john smith"@example.com) may hold spaces and quoted pairs. Angle brackets
+// stay out of it too: nodemailer refuses them in any envelope address.
+const QUOTED_LOCAL_PART = String.raw`"(?:[\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"`;
 const address = z
   .string()
-  .regex(/^[^\s<>\x00-\x1f\x7f]+@[^\s<>@\x00-\x1f\x7f]+$/, 'not a plain mail address');
+  .regex(new RegExp(`^(?:${QUOTED_LOCAL_PART}|[^\\s<>\\x00-\\x1f\\x7f]+)@[^\\s<>@\\x00-\\x1f\\x7f]+$`), 'not a plain mail address');
 
 const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp');
 
@@ -145,4 +149,17 @@ export function tryParseSesNotification(
   } catch (error) {
     return { ok: false, error: error as MalformedNotificationError };
   }
+}
+
+/**
+ * The same queue body with receipt.recipients narrowed to `recipients` (the
+ * rest of the notification, SNS envelope included, unchanged): a copy for
+ * the recipients still to do when the ledger could not record the others.
+ */
+export function narrowSesNotification(body: string, recipients: string[]): string {
+  const outer = JSON.parse(body) as Record<string, any>;
+  if (outer.Type === 'Notification' && typeof outer.Message === 'string') {
+    return JSON.stringify({ ...outer, Message: narrowSesNotification(outer.Message, recipients) });
+  }
+  return JSON.stringify({ ...outer, receipt: { ...outer.receipt, recipients: [...recipients] } });
 }

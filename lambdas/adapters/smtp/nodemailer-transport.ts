@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
 import { SessionWindow } from '../../core/session-window.js';
-import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
   openSession,
@@ -51,6 +51,8 @@ export interface NodemailerTransportOptions {
 /** Resolves an AUTH secret name to credentials (the shape of aws/secrets-smtp-auth's SmtpAuthSource). */
 export interface SmtpCredentialSource {
   credentials(secretName: string): Promise<SmtpCredentials>;
+  /** Drops a cached copy; called when the primary refuses the credentials (EAUTH). */
+  forget?(secretName: string): void;
 }
 
 /** The envelope; its `size` (bytes, when known) is sent as SIZE= when the primary offers it. */
@@ -90,15 +92,27 @@ export class NodemailerTransportFactory implements SmtpTransportFactory {
       socketTimeoutMs: this.options.socketTimeoutMs ?? 60_000,
       tls: this.options.tls,
     };
+    const secretName = primary.authSecretName;
+    const onAuthRefused = secretName ? () => this.options.auth?.forget?.(secretName) : undefined;
     const max = Math.max(1, primary.maxSessions ?? this.options.maxConnections ?? 1);
-    return new PooledSmtpTransport(primary, session, max, credentials, this.options.initialSessions);
+    return new PooledSmtpTransport(primary, session, max, credentials, onAuthRefused, this.options.initialSessions);
   }
 }
 
 type Slot = { conn: SMTPConnection } | { error: NodemailerErrorLike };
 
+/**
+ * Recipients one session may have refused since its last delivery before the
+ * next transaction goes on a fresh session: Postfix slows a client down past
+ * smtpd_soft_error_limit (10) such errors and disconnects it at
+ * smtpd_hard_error_limit (20), and dictionary spam must not trip either.
+ */
+export const SESSION_REFUSAL_BUDGET = 10;
+
 export class PooledSmtpTransport implements SmtpTransport {
   private readonly idle: SMTPConnection[] = [];
+  /** RCPT refusals per session since its last accepted message. */
+  private readonly refusals = new WeakMap<SMTPConnection, number>();
   /** Sends waiting for a session; woken with an error when every session failed to open. */
   private readonly waiters: ((failure?: NodemailerErrorLike) => void)[] = [];
   /** Sessions open or being opened. */
@@ -116,6 +130,8 @@ export class PooledSmtpTransport implements SmtpTransport {
     private readonly session: SessionOptions,
     maxConnections: number,
     private readonly credentials?: SmtpCredentials,
+    /** Called when a session fails with EAUTH, so the next one reads the secret again. */
+    private readonly onAuthRefused?: () => void,
     initialSessions?: number,
   ) {
     this.window = new SessionWindow(maxConnections, initialSessions);
@@ -140,36 +156,50 @@ export class PooledSmtpTransport implements SmtpTransport {
    * Takes ownership of `content`: it is consumed, or destroyed when the message
    * cannot be sent, so the S3 connection behind it is released either way.
    */
-  async send(envelope: SizedEnvelope, content: Readable): Promise<TransactionResult> {
+  async send(envelope: SizedEnvelope, message: MessageContent): Promise<TransactionResult> {
     if (this.closed) throw new TransportClosedError();
     const to = envelope.to;
+    const drop = () => typeof message !== 'function' && message.destroy();
     if (to.length === 0) {
-      content.destroy();
+      drop();
       return { replies: [], connectionFailed: false };
     }
-    const slot = await this.acquire();
+    const slot = await this.acquire(to.length);
     if ('error' in slot) {
-      content.destroy();
+      if (slot.error.code === 'EAUTH') this.onAuthRefused?.();
+      drop();
       return sameForAll(to, sessionFailureReply(slot.error), { connectionFailed: true, afterData: false });
     }
     const { conn } = slot;
+    // Opened only now that a session is free: an S3 body must not idle while it waits for one.
+    const opened = typeof message === 'function' ? await message().catch(() => undefined) : { body: message, size: envelope.size };
+    if (!opened) {
+      this.release(conn);
+      return sameForAll(to, { text: 'not started', errorCode: 'ENOTSTARTED' }, { connectionFailed: false, notStarted: true });
+    }
+    const content = opened.body;
+    envelope = { ...envelope, size: opened.size ?? envelope.size };
+    const refusedBefore = this.refusals.get(conn) ?? 0;
     const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
     if (outcome.info) {
       this.window.delivered();
+      this.refusals.set(conn, 0);
       this.release(conn);
       return fromSuccess(to, outcome.info.response, outcome.info.rejectedErrors);
     }
     const err = outcome.err as NodemailerErrorLike;
     const refusals = rcptRefusals(conn);
+    this.refusals.set(conn, refusedBefore + (refusals?.length ?? 0));
     if (isTransactionError(err) && !conn.destroyed && (await resetSession(conn))) this.release(conn);
     else this.discard(conn);
     if (!content.destroyed) content.destroy();
     const result = fromError(to, err, refusals, outcome.dotSent);
+    if (err.responseCode === 421 && !outcome.dotSent && refusedBefore + (refusals?.length ?? 0) > 0) result.errorLimit = true;
     if (err.responseCode === 421) {
       this.window.throttled();
       // The primary sheds load on this session while others still work: this
       // message waits its retry (421 is a deferral), the route keeps going.
-      if (this.liveCount > 0) return { ...result, connectionFailed: false, afterData: false };
+      if (!result.errorLimit && this.liveCount > 0) return { ...result, connectionFailed: false, afterData: false };
     }
     return result;
   }
@@ -184,14 +214,17 @@ export class PooledSmtpTransport implements SmtpTransport {
     await Promise.all(idle.map((conn) => quitSession(conn, 1_000)));
   }
 
-  private async acquire(): Promise<Slot> {
+  /** A session for a transaction of `recipients`; one that refused too many since its last delivery is replaced. */
+  private async acquire(recipients: number): Promise<Slot> {
     for (;;) {
       if (this.closed) return { error: { message: 'transport closed', code: 'ECONNECTION' } };
       const conn = this.idle.pop();
       if (conn) {
-        if (!conn.destroyed) return { conn };
-        this.openCount--; // the server closed it while idle
+        const refused = this.refusals.get(conn) ?? 0;
+        if (!conn.destroyed && (refused === 0 || refused + recipients <= SESSION_REFUSAL_BUDGET)) return { conn };
+        this.openCount--;
         this.liveCount--;
+        if (!conn.destroyed) void quitSession(conn, 1_000); // a fresh session starts with no errors counted against us
         continue;
       }
       if (this.openCount < this.window.allowed) {

@@ -9,6 +9,7 @@ import type { PrimaryServer } from '../../core/model.js';
 import type { PrimaryProbe, ProbeResult } from '../../core/ports.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
 import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
+import { AuthRefusedError, authenticate, type ProbeCredentialSource } from './probe-auth.js';
 
 export interface SmtpProbeOptions {
   /** Name sent with EHLO. */
@@ -16,6 +17,8 @@ export interface SmtpProbeOptions {
   /** Timeout of each step, ms. */
   stepTimeoutMs: number;
   tls?: ExtraTlsOptions;
+  /** Credentials of primaries with an authSecretName; without it the probe skips AUTH. */
+  auth?: ProbeCredentialSource;
 }
 
 export class SmtpProbe implements PrimaryProbe {
@@ -42,12 +45,24 @@ export class SmtpProbe implements PrimaryProbe {
           ehlo = await this.ehlo(socket, reader, primary);
         }
       }
+      if (primary.authSecretName && this.options.auth) {
+        let credentials;
+        try {
+          credentials = await this.options.auth.credentials(primary.authSecretName);
+        } catch (error) {
+          throw new ProbeStepError('AUTH', `cannot read the secret: ${(error as Error).message}`);
+        }
+        await authenticate(socket, reader, ehlo, credentials, this.options.stepTimeoutMs);
+      }
       const latencyMs = elapsed();
       await this.quit(socket, reader);
       return { ok: true, latencyMs, greeting };
     } catch (err) {
       const error = err instanceof ProbeStepError ? err.message : `probe: ${(err as Error).message}`;
-      return { ok: false, latencyMs: elapsed(), error, ...(greeting ? { greeting } : {}) };
+      const authRefused = err instanceof AuthRefusedError;
+      // A refused password may have been rotated: read the secret again next time.
+      if (authRefused && primary.authSecretName) this.options.auth?.forget?.(primary.authSecretName);
+      return { ok: false, latencyMs: elapsed(), error, ...(greeting ? { greeting } : {}), ...(authRefused ? { authRefused } : {}) };
     } finally {
       socket?.destroy();
       plain?.destroy();

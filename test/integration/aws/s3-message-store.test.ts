@@ -18,6 +18,18 @@ const store = () => new S3MessageStore(env.clients.s3, env.resources.bucketName)
 describe('S3MessageStore', () => {
   messageStoreContract(async () => ({ subject: store(), cleanup: async () => {} }));
 
+  it('lists the objects under a prefix with their stored time, across pages of 1,000', async () => {
+    const prefix = `mail/${env.unique()}/`;
+    const before = Date.now() - 5_000;
+    const keys = Array.from({ length: 1_003 }, (_, i) => `${prefix}m${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => store().put(key, 'x')));
+    await store().put(`mail/${env.unique()}-other/m`, 'x');
+    const listed = [];
+    for await (const object of store().list(prefix)) listed.push(object);
+    expect(listed.map((o) => o.key).sort()).toEqual(keys);
+    for (const object of listed) expect(object.lastModified.getTime()).toBeGreaterThan(before);
+  });
+
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
   it('stores a message larger than one request by parts, and streams it back in many chunks', async () => {

@@ -162,16 +162,18 @@ describe('backup-mx against the local backup MX', () => {
 
     const done = await fx.cli('delete', id, '--yes');
     expect(done.code).toBe(0);
-    expect(done.io.text).toContain(`${id}: deleted from route main: queue entry, raw message, index, ledger`);
+    expect(done.io.text).toContain(`${id}: deleted from route main: raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering`);
     expect((await mailq()).map((m) => m.id)).toEqual([keep]);
     await expect(
       fx.clients.s3.send(new HeadObjectCommand({ Bucket: fx.resources.bucketName, Key: `mail/main/${id}` })),
     ).rejects.toMatchObject({ name: 'NotFound' });
     expect((await fx.cli('show', id)).code).toBe(3);
 
-    // The other message is still on the queue and delivered once released.
+    // The other message is still on the queue and delivered once released; the deleted one's entry is dropped undelivered.
     await fx.cli('release', 'main', '--flush');
     expect(fx.primary.messages.map((m) => m.to)).toEqual([['jay@example.com']]);
+    const depth = await fx.engine.queue(fx.engine.route('main')).depth();
+    expect(depth.visible + depth.inFlight + depth.delayed).toBe(0);
   });
 
   it('status lists every route with its primary, health, queue and dead letters', async () => {
@@ -184,6 +186,22 @@ describe('backup-mx against the local backup MX', () => {
     expect(json.map((s) => s.route)).toEqual(['main', 'other']);
     expect(json[0]).toMatchObject({ status: 'up', held: false, queued: 0, deadLettered: 0 });
     expect(json[0]!.lastDoneAt).toBeDefined();
+  });
+
+  it('status says "primary refuses our credentials" when the probe\'s AUTH was refused, not "down"', async () => {
+    const now = fx.engine.deps.clock.now();
+    await fx.engine.deps.routeState.saveHealth({
+      route: 'main',
+      status: 'down',
+      since: now,
+      lastCheckAt: now,
+      consecutiveFailures: 1,
+      lastError: 'primary refuses our credentials: AUTH: 535 5.7.8 Authentication credentials invalid',
+    });
+    const { io } = await fx.cli('status');
+    expect(io.text).toMatch(/main\s+\S+ \(none\)\s+primary refuses our credentials for/);
+    const json = (await fx.cli('status', '--json')).io.json<RouteStatus[]>();
+    expect(json.find((s) => s.route === 'main')).toMatchObject({ status: 'down', authRefused: true });
   });
 
   it('doctor: a wrong MX preference fails with the fix, AWS-only checks are skipped', async () => {

@@ -4,6 +4,7 @@
 // the runtime file (--local --data-dir), as an operator's would.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,8 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
     async reset() {
       primary.reset();
       await engine.deps.routeState.setHold('main', undefined);
+      // A requeue may leave a second copy waiting out the in-flight delay: no test sees another's mail.
+      for (const route of resources.routes) await clients.sqs.send(new PurgeQueueCommand({ QueueUrl: route.queue.url }));
     },
     async stop() {
       await primary.stop();

@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
+import { guardLength } from '../../../lambdas/core/length-guard.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 
 let primary: ScriptedPrimary;
@@ -27,6 +28,19 @@ afterAll(async () => {
   await primary.stop();
 });
 beforeEach(() => primary.reset());
+
+describe('length guard', () => {
+  it('a body shorter than the object length never gets its final dot: the primary keeps nothing', async () => {
+    const bytes = Buffer.from(`Subject: cut\r\n\r\n${'x'.repeat(5000)}\r\n`);
+    const transport = await factory.open(primary.asPrimary('none'));
+    const result = await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, guardLength(Readable.from([bytes.subarray(0, 3000)]), bytes.length));
+    await transport.close();
+    expect(result.connectionFailed).toBe(false);
+    expect(result.replies[0]!.reply).toMatchObject({ errorCode: 'ESTREAM' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(primary.messages).toEqual([]);
+  });
+});
 
 describe('envelope', () => {
   it('relays a bounce with the null sender MAIL FROM:<>', async () => {

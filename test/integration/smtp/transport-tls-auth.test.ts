@@ -115,6 +115,19 @@ describe('AUTH', () => {
     expect(r.replies[0].reply.text).toContain('535');
   });
 
+  it('refused credentials make the credential source forget them, so the next session reads the secret again', async () => {
+    const p = await primaryWith({ auth });
+    const forgotten: string[] = [];
+    const source = { credentials: async () => ({ username: 'relay', password: 'old' }), forget: (name: string) => forgotten.push(name) };
+    const r = await sendOne(p, 'none', { auth: source }, 'primary-auth');
+    expect(r.replies[0].reply.errorCode).toBe('EAUTH');
+    expect(forgotten).toEqual(['primary-auth']);
+    // Accepted credentials are kept.
+    const ok = await sendOne(p, 'none', { auth: { ...source, credentials: async () => auth } }, 'primary-auth');
+    expect(ok.replies[0].reply.code).toBe(250);
+    expect(forgotten).toEqual(['primary-auth']);
+  });
+
   it('credentials configured but AUTH not offered: session failure rather than sending unauthenticated', async () => {
     const p = await primaryWith({});
     const r = await sendOne(p, 'none', { auth: { credentials: async (name) => (name === 'primary-auth' ? auth : Promise.reject(new Error(name))) } }, 'primary-auth');

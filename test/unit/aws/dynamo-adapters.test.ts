@@ -46,7 +46,7 @@ describe('DynamoRouteState error paths', () => {
     doc.on(PutCommand).rejects(conditionFailed());
     expect(await new DynamoRouteState(client(), 't').claimSweep('main', now, 3600)).toBe(false);
     const values = doc.commandCalls(PutCommand)[0]!.args[0].input.ExpressionAttributeValues;
-    expect(values).toEqual({ ':cutoff': '2026-01-05T09:00:00.000Z' });
+    expect(values).toEqual({ ':cutoff': '2026-01-05T09:00:00.000Z', ':yes': true });
   });
 });
 

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsDeliveryLog } from '../../../lambdas/adapters/aws/powertools-delivery-log.js';
-import { PowertoolsMetrics, metricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+import { PowertoolsMetrics, drainStopDimensions, metricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
 
 let lines: string[];
 beforeEach(() => {
@@ -107,5 +107,31 @@ describe('PowertoolsMetrics', () => {
     metrics.flush();
     metrics.flush();
     expect(lines.filter((line) => line.includes('CloudWatchMetrics'))).toHaveLength(1);
+  });
+});
+
+describe('PowertoolsMetrics: queue figures and drain stops', () => {
+  it('writes QueuedMessages (Count) and OldestQueuedAgeSeconds (Seconds) with the route dimensions the alarms ask for', () => {
+    const metrics = new PowertoolsMetrics();
+    metrics.gauge('QueuedMessages', 7, 'corp');
+    metrics.gauge('OldestQueuedAgeSeconds', 3600, 'corp');
+    metrics.flush();
+    const emf = lines.map((l) => JSON.parse(l)).find((e) => e._aws);
+    expect(emf).toMatchObject({ ...metricDimensions('corp'), QueuedMessages: 7, OldestQueuedAgeSeconds: 3600 });
+    const defs = emf._aws.CloudWatchMetrics[0];
+    expect(defs.Dimensions[0].sort()).toEqual(Object.keys(metricDimensions('corp')).sort());
+    expect(defs.Metrics).toEqual(expect.arrayContaining([{ Name: 'QueuedMessages', Unit: 'Count' }, { Name: 'OldestQueuedAgeSeconds', Unit: 'Seconds' }]));
+  });
+
+  it('writes DrainStopped with a reason dimension, on its own line per route and reason', () => {
+    const metrics = new PowertoolsMetrics();
+    metrics.drainStopped('connection-failed', 'corp');
+    metrics.drainStopped('queue-empty', 'corp');
+    metrics.flush();
+    const emf = lines.map((l) => JSON.parse(l)).filter((e) => e._aws);
+    expect(emf).toHaveLength(2);
+    const failed = emf.find((e) => e.reason === 'connection-failed');
+    expect(failed).toMatchObject({ ...drainStopDimensions('corp', 'connection-failed'), DrainStopped: 1 });
+    expect(failed._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(['reason', 'route', 'service']);
   });
 });

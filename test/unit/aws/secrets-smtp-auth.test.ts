@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SecretsSmtpAuth, SmtpAuthSecretError } from '../../../lambdas/adapters/aws/secrets-smtp-auth.js';
+import { SECRET_CACHE_SECONDS, SecretsSmtpAuth, SmtpAuthSecretError } from '../../../lambdas/adapters/aws/secrets-smtp-auth.js';
 
 const secrets = mockClient(SecretsManagerClient);
 afterEach(() => secrets.reset());
@@ -20,6 +20,30 @@ describe('SecretsSmtpAuth', () => {
     // A new instance (the next invocation) reads again: rotations are picked up.
     await auth().credentials('smtp/main');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('re-reads after the cache TTL (a warm container sees a rotated password) and at once after forget()', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: '{"username":"relay","password":"old"}' })
+      .resolves({ SecretString: '{"username":"relay","password":"new"}' });
+    let now = 1_000_000;
+    const source = new SecretsSmtpAuth(new SecretsManagerClient({ region: 'eu-west-1' }), { ttlSeconds: 300, now: () => now });
+    expect((await source.credentials('smtp/main')).password).toBe('old');
+    now += 299_000;
+    expect((await source.credentials('smtp/main')).password).toBe('old');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    now += 2_000;
+    expect((await source.credentials('smtp/main')).password).toBe('new');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    source.forget('smtp/main');
+    await source.credentials('smtp/main');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
+
+  it('defaults to a TTL of minutes, not the container\'s life', () => {
+    expect(SECRET_CACHE_SECONDS).toBeGreaterThanOrEqual(60);
+    expect(SECRET_CACHE_SECONDS).toBeLessThanOrEqual(900);
   });
 
   it('rejects a secret of the wrong shape without echoing its value', async () => {

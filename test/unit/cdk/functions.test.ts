@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds } from '../../../lambdas/config/settings.js';
+import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from '../../../lambdas/config/settings.js';
+import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_KEY } from '../../../lambdas/config/route-table.js';
+import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
+import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { ROUTE_TABLE_DIGEST_VARIABLE } from '../../../lib/constructs/route-table.js';
 import { checkDrainTimeout, MIN_DRAIN_WORK_SECONDS } from '../../../lib/constructs/mail-functions.js';
 import { actionsOf, allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
 
@@ -44,12 +48,13 @@ describe('functions', () => {
     expect(resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!.MemorySize).toBe(1_769);
   });
 
-  it('get every setting loadSettings needs, with routes as JSON built by CloudFormation (queue URLs are tokens)', () => {
+  it('get every setting loadSettings needs except the routes, which stay out of the 4 KB environment', () => {
     for (const text of [PROBE, DRAIN, ACCEPT]) {
       const env = envOf(text);
-      for (const name of [ENV.routes, ENV.tableName, ENV.bucketName, ENV.deadLetterQueueUrl]) {
+      for (const name of [ENV.tableName, ENV.bucketName, ENV.deadLetterQueueUrl]) {
         expect(env[name], `${text}: ${name}`).toBeDefined();
       }
+      expect(env[ENV.routes], text).toBeUndefined();
       expect(env).toMatchObject({
         [ENV.hostname]: 'backup-mx.example.com',
         [ENV.minBackoffSeconds]: '120',
@@ -58,11 +63,49 @@ describe('functions', () => {
         [ENV.probeIntervalSeconds]: '20',
       });
     }
-    const routes = JSON.stringify(stack.resolve(envOf(DRAIN)[ENV.routes]));
-    expect(routes).toContain('"name\\":\\"corp\\"');
-    expect(routes).toContain('dead-letter');
-    expect(routes).toMatch(/Ref.*Queuecorp/); // the queue URL
-    expect(routes).not.toContain('alice@example.com'); // recipients stay out of the 4 KB environment
+  });
+
+  it('the route table is written into the state table at deploy, as JSON CloudFormation builds (queue URLs are tokens)', () => {
+    const writers = Object.entries(resources(template, 'Custom::AWS'));
+    expect(writers).toHaveLength(1);
+    const [writerId, writer] = writers[0]!;
+    const call = JSON.parse(evaluateCfn(writer.Properties!.Create) as string);
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem' });
+    expect(JSON.parse(evaluateCfn(writer.Properties!.Update) as string)).toEqual(call);
+    expect(call.parameters.TableName).toMatch(/^<StateTable/);
+    expect(call.parameters.Item[TABLE_LAYOUT.partitionKey]).toEqual({ S: ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey] });
+    const routes = JSON.parse(call.parameters.Item[ROUTE_TABLE_ATTRIBUTE].S);
+    expect(routes).toEqual([
+      {
+        name: 'corp',
+        domains: ['example.com'],
+        primary: { host: 'mail.example.com', port: 587, tls: 'verify', authSecretName: 'backup-mx/corp-smtp' },
+        bouncePolicy: 'dead-letter',
+        queueUrl: expect.stringMatching(/^<RoutesQueuecorp/),
+      },
+    ]);
+    // What the Lambdas parse at a cold start.
+    expect(loadSettings({ [ENV.routes]: JSON.stringify(routes), [ENV.tableName]: 't', [ENV.bucketName]: 'b', [ENV.deadLetterQueueUrl]: 'q' }).routes[0]!.name).toBe('corp');
+    expect(JSON.stringify(routes)).not.toContain('alice@example.com'); // recipients are SES's business
+    // Only PutItem on the state table; every engine function waits for the item.
+    const policy = Object.values(resources(template, 'AWS::IAM::Policy')).find((p) => (p.DependsOn ?? []).length === 0 && JSON.stringify(p.Properties!.PolicyDocument).includes('dynamodb:PutItem') && !JSON.stringify(p.Properties!.Roles).includes('Functions'))!;
+    expect(policy.Properties!.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StateTable/), 'Arn'] } }),
+    ]);
+    for (const text of [PROBE, DRAIN, ACCEPT]) {
+      expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.DependsOn, text).toContain(writerId);
+    }
+  });
+
+  it('a changed route table changes every engine function\'s environment, so no warm container keeps the old one', () => {
+    const digestOf = (t: typeof template) =>
+      [PROBE, DRAIN, ACCEPT].map((text) => resources(t, 'AWS::Lambda::Function')[functionId(t, text)]!.Properties!.Environment.Variables[ROUTE_TABLE_DIGEST_VARIABLE]);
+    const before = digestOf(template);
+    expect(new Set(before).size).toBe(1);
+    expect(before[0]).toMatch(/^[0-9a-f]{16}$/);
+    const changed = buildStack({ ...CONTEXT, routes: [{ ...CONTEXT.routes[0]!, domains: ['example.com', 'example.net'] }] }).template;
+    expect(digestOf(changed)[0]).not.toBe(before[0]);
+    expect(digestOf(buildStack(CONTEXT).template)).toEqual(before);
   });
 
   it('only the probe knows the drain function by name, and may invoke it', () => {
@@ -81,13 +124,12 @@ describe('functions', () => {
     for (const text of [PROBE, ACCEPT]) expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.Properties!.RecursiveLoop).toBeUndefined();
   });
 
-  it('drain can read and delete mail objects but not write them or touch the bucket policy', () => {
+  it('drain can read mail objects but not delete (it never does: objects expire by lifecycle) or write them', () => {
     const statements = statementsOf(template, DRAIN);
-    const objects = allowing(statements, 's3:DeleteObject');
+    const objects = allowing(statements, 's3:GetObject');
     expect(objects).toHaveLength(1);
     expect(JSON.stringify(objects[0]!.Resource)).toContain('/mail/*');
-    expect(allowing(statements, 's3:GetObject')).toHaveLength(1);
-    for (const forbidden of ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutObject', 's3:PutBucketAcl', 's3:DeleteBucket']) {
+    for (const forbidden of ['s3:DeleteObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutObject', 's3:PutBucketAcl', 's3:DeleteBucket']) {
       expect(allowing(statements, forbidden), forbidden).toEqual([]);
     }
   });
@@ -124,11 +166,15 @@ describe('functions', () => {
     }
   });
 
-  it('accept reads object metadata and uses the table, nothing more', () => {
+  it('accept reads object metadata, puts index items and reads the route table item, nothing more', () => {
     const statements = statementsOf(template, ACCEPT);
     expect(allowing(statements, 's3:GetObject')).not.toEqual([]);
     expect(allowing(statements, 'dynamodb:PutItem')).not.toEqual([]);
-    for (const forbidden of ['s3:DeleteObject', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']) {
+    // It reads only the route table item (cold start), and never queries, updates or deletes.
+    const get = allowing(statements, 'dynamodb:GetItem');
+    expect(get).toHaveLength(1);
+    expect(get[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['config'] } });
+    for (const forbidden of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:DeleteObject', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']) {
       expect(allowing(statements, forbidden), forbidden).toEqual([]);
     }
     expect(actionsOf(statements).some((a) => a.startsWith('lambda:'))).toBe(false);
@@ -151,6 +197,23 @@ describe('functions', () => {
       FunctionName: { Ref: functionId(template, DRAIN) },
       MaximumRetryAttempts: 0,
     });
+    // Lambda's own 2 async retries of a failed probe would overlap the next scheduled run.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId(template, PROBE) },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('probe and drain may decrypt an AUTH secret under a customer key, only through Secrets Manager and only for that secret', () => {
+    for (const text of [PROBE, DRAIN]) {
+      const decrypt = allowing(statementsOf(template, text), 'kms:Decrypt');
+      expect(decrypt, text).toHaveLength(1);
+      const condition = JSON.stringify(stack.resolve(decrypt[0]!.Condition));
+      expect(condition).toContain('kms:ViaService');
+      expect(condition).toContain('secretsmanager.');
+      expect(condition).toContain('secret:backup-mx/corp-smtp-??????');
+    }
+    expect(allowing(statementsOf(template, ACCEPT), 'kms:Decrypt')).toEqual([]);
   });
 
   it('logs are kept for a month', () => {
@@ -198,12 +261,21 @@ describe('missing mail objects answer 404, not 403', () => {
   it.each([
     ['drain', DRAIN],
     ['accept', ACCEPT],
-  ])('%s may list the bucket, only under mail/', (_name, text) => {
+  ])('%s may list the mail bucket, with no s3:prefix condition (GetObject/HeadObject carry none, so a missing key would be 403)', (_name, text) => {
     const list = allowing(statementsOf(template, text), 's3:ListBucket');
     expect(list).toHaveLength(1);
     expect(list[0]!.Action).toBe('s3:ListBucket');
     expect(list[0]!.Resource).toEqual({ 'Fn::GetAtt': [bucketId(), 'Arn'] });
-    expect(list[0]!.Condition).toEqual({ StringLike: { 's3:prefix': 'mail/*' } });
+    expect(list[0]!.Condition).toBeUndefined();
+  });
+
+  it('the drain is started hourly to find stored mail that never reached a queue', () => {
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) => r.Properties!.ScheduleExpression === 'rate(1 hour)');
+    expect(rules).toHaveLength(1);
+    const target = rules[0]!.Properties!.Targets[0];
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId(template, DRAIN), 'Arn'] });
+    expect(JSON.parse(target.Input)).toEqual({ task: 'find-unqueued' });
+    expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
   });
 
   it('the probe, which reads no mail, may not list it', () => {

@@ -89,10 +89,25 @@ describe('metric dimensions: stack and Lambdas agree', () => {
     }
   });
 
+  it('the age and backlog alarms ask for the dimension set the probe\'s gauges are written with', () => {
+    for (const name of ['QueuedMessages', 'OldestQueuedAgeSeconds']) {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: name } }));
+      expect(alarms, name).toHaveLength(2);
+      for (const alarm of alarms) {
+        const route = (alarm.Properties.Dimensions as { Name: string; Value: string }[]).find((d) => d.Name === 'route')!.Value;
+        expect([...alarm.Properties.Dimensions].sort((a: { Name: string }, b: { Name: string }) => a.Name.localeCompare(b.Name))).toEqual(
+          sortedPairs(emitPrimaryUp(route).dimensions),
+        );
+      }
+    }
+  });
+
   it('the dashboard graphs the same metric, with the same dimensions', () => {
     const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
     const graphed = dashboardMetrics(dashboard.Properties!.DashboardBody);
-    expect(graphed.map((m) => m.dimensions.route).sort()).toEqual(['corp', 'lab']);
+    // PrimaryUp, QueuedMessages and OldestQueuedAgeSeconds per route: one dimension set.
+    expect([...new Set(graphed.map((m) => m.dimensions.route))].sort()).toEqual(['corp', 'lab']);
+    expect(graphed).toHaveLength(6);
     for (const metric of graphed) {
       expect(metric).toEqual(emitPrimaryUp(metric.dimensions.route!));
     }

@@ -4,6 +4,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../../../lib/backup-mx-stack.js';
+import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
+import { evaluateCfn } from '../../support/cfn-evaluate.js';
 
 export const BASE_CONTEXT = {
   region: 'us-east-1',
@@ -66,4 +68,12 @@ export function allowing(statements: Statement[], action: string): Statement[] {
       list.some((a) => a === action || a === '*' || (a.endsWith('*') && action.startsWith(a.slice(0, -1))))
     );
   });
+}
+
+/** The route table as the deploy writes it into the state table (what the Lambdas read at a cold start). */
+export function deployedRoutes(template: Template): Array<Record<string, unknown>> {
+  const writers = Object.values(resources(template, 'Custom::AWS'));
+  if (writers.length !== 1) throw new Error(`expected one route-table writer, found ${writers.length}`);
+  const call = JSON.parse(evaluateCfn(writers[0]!.Properties!.Create) as string);
+  return JSON.parse(call.parameters.Item[ROUTE_TABLE_ATTRIBUTE].S);
 }

@@ -2,6 +2,8 @@
 // scripted lookup: each failure comes with the fix.
 import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, SESClient } from '@aws-sdk/client-ses';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetAccountCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { checkDsnIdentity, checkProductionAccess, identityCandidates } from '../../../cli/doctor/ses-sending-checks.js';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,10 +18,12 @@ import { cfn, lambda, mockDeployedStack } from './deployed-stack-mock.js';
 
 const ses = mockClient(SESClient);
 const sns = mockClient(SNSClient);
+const sesv2 = mockClient(SESv2Client);
 const sqs = mockClient(SQSClient);
 const doc = mockClient(DynamoDBDocumentClient);
 afterEach(() => {
   ses.reset();
+  sesv2.reset();
   sns.reset();
   sqs.reset();
   doc.reset();
@@ -49,6 +53,17 @@ describe('doctor AWS checks', () => {
     expect(none).toMatchObject({ status: 'fail', fix: 'aws ses set-active-receipt-rule-set --rule-set-name backup-mx' });
   });
 
+  it('with a host rule set (activation never): ok when it is active and holds our copied rules, else says to copy them', async () => {
+    const ours = { Name: 'route-corp', Actions: [{ S3Action: { BucketName: 'b', ObjectKeyPrefix: 'mail/corp/', TopicArn: 't' } }] };
+    const theirs = { Name: 'spam-filter', Actions: [{ BounceAction: { Sender: 'x@example.com', SmtpReplyCode: '550', Message: 'no' } }] } as never;
+    ses
+      .on(DescribeActiveReceiptRuleSetCommand)
+      .resolvesOnce({ Metadata: { Name: 'team-rules' }, Rules: [theirs, ours] })
+      .resolvesOnce({ Metadata: { Name: 'team-rules' }, Rules: [theirs] });
+    expect(await checkRuleSet(sesClient(), 'backup-mx', 'team-rules')).toMatchObject({ status: 'ok', detail: expect.stringContaining('1 rule storing under mail/') });
+    expect(await checkRuleSet(sesClient(), 'backup-mx', 'team-rules')).toMatchObject({ status: 'fail', fix: expect.stringContaining('copy the rules of backup-mx into team-rules') });
+  });
+
   it('wants a confirmed alarm subscription, not PendingConfirmation', async () => {
     sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
       Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: TOPIC }],
@@ -70,6 +85,7 @@ describe('doctor AWS checks', () => {
     mockDeployedStack();
     ses.on(GetIdentityVerificationAttributesCommand).resolves({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Success' } } });
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: 'backup-mx' } });
+    sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true });
     sns.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AuthorizationError' }));
     // Three copies on the DLQ, one dead-letter record: two reached it by redrive.
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', ApproximateNumberOfMessagesDelayed: '0' } });
@@ -83,28 +99,59 @@ describe('doctor AWS checks', () => {
         { priority: 20, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' },
       ];
       const probe = new ScriptedProbe().down('mail.example.com', 'connect: ETIMEDOUT');
-      const results = await runChecks(target, { lookup, probe });
+      // No policy: the TXT lookup answers ENODATA (never the real DNS in a unit test).
+      const mtaSts = { resolveTxt: async () => Promise.reject(Object.assign(new Error('no TXT'), { code: 'ENODATA' })), resolve4: async () => [] };
+      const results = await runChecks(target, { lookup, probe, mtaSts });
       expect(results.map((r) => [r.check, r.status])).toEqual([
         ['MX example.com', 'ok'],
+        ['MTA-STS example.com', 'ok'],
         ['primary main', 'fail'],
         ['dead-letter queue', 'warn'],
         ['SES receiving region', 'ok'],
         ['SES identity example.com', 'ok'],
         ['SES receipt rule set', 'ok'],
+        ['SES production access', 'ok'],
+        ['DSN sender identity', 'ok'],
         ['alarm subscription', 'fail'],
       ]);
-      expect(results[1]!.fix).toContain('this check runs from your machine, not from Lambda');
-      expect(results[2]).toMatchObject({
+      expect(results[2]!.fix).toContain('this check runs from your machine, not from Lambda');
+      expect(results[3]).toMatchObject({
         detail: '~3 messages for 1 dead-letter record: 2 messages on the dead-letter queue have no record',
         fix: expect.stringContaining('aws sqs receive-message --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq'),
       });
-      expect(results[6]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      expect(results[9]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
-      expect(await doctorCommand(target, { lookup, probe }, io)).toBe(1);
-      expect(io.text).toContain('4 ok, 1 warnings, 2 failed, 0 skipped');
+      expect(await doctorCommand(target, { lookup, probe, mtaSts }, io)).toBe(1);
+      expect(io.text).toContain('7 ok, 1 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }
+  });
+});
+
+describe('doctor: can DSNs leave?', () => {
+  it('production access: ok out of the sandbox; fails in the sandbox and when sending is paused, with the fix', async () => {
+    const client = new SESv2Client({ region: 'eu-west-1' });
+    sesv2
+      .on(GetAccountCommand)
+      .resolvesOnce({ ProductionAccessEnabled: true, SendingEnabled: true })
+      .resolvesOnce({ ProductionAccessEnabled: false, SendingEnabled: true })
+      .resolvesOnce({ ProductionAccessEnabled: true, SendingEnabled: false });
+    expect((await checkProductionAccess(client, 'eu-west-1')).status).toBe('ok');
+    const sandbox = await checkProductionAccess(client, 'eu-west-1');
+    expect(sandbox).toMatchObject({ status: 'fail', detail: expect.stringContaining('sandbox'), fix: expect.stringContaining('Request production access') });
+    expect((await checkProductionAccess(client, 'eu-west-1')).detail).toContain('sending is disabled');
+  });
+
+  it('DSN identity: the hostname or a parent domain must be verified', async () => {
+    expect(identityCandidates('backup-mx.mail.example.com')).toEqual(['backup-mx.mail.example.com', 'mail.example.com', 'example.com']);
+    ses
+      .on(GetIdentityVerificationAttributesCommand)
+      .resolvesOnce({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Success' } } })
+      .resolvesOnce({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Pending' } } });
+    expect(await checkDsnIdentity(sesClient(), 'backup-mx.example.com')).toMatchObject({ status: 'ok', detail: expect.stringContaining('example.com') });
+    const pending = await checkDsnIdentity(sesClient(), 'backup-mx.example.com');
+    expect(pending).toMatchObject({ status: 'fail', fix: expect.stringContaining('verify-domain-identity --domain example.com') });
   });
 });
 

@@ -82,7 +82,7 @@ describe('parseBackupMxConfig: rejections name the field and the value', () => {
     expect(problems).toEqual([
       'backupMx.routes[0].primary.port: expected 1–65535, got 0',
       'backupMx.routes[0].primary.tls: expected "none" | "opportunistic" | "required" | "verify", got "tls"',
-      'backupMx.egress: expected "none" | "vpc-nat", got "nat"',
+      'backupMx.egress.mode: expected "none" | "vpc-nat" | "vpc-nat-instance", got "nat"',
     ]);
   });
 
@@ -185,11 +185,12 @@ describe('what a route\'s SES rule matches', () => {
     expect(ruleRecipients({ domains: ['a.com', 'b.com'] })).toEqual(['a.com', 'b.com']);
   });
 
-  it('rejects more entries than one SES rule takes', () => {
-    const recipients = Array.from({ length: MAX_RULE_RECIPIENTS }, (_, i) => `user${i}@example.com`);
-    const problems = problemsOf(valid({ routes: [route({ domains: ['example.com', 'example.net'], recipients })] }));
+  it('fails past SES\'s 200 rules per set (100 entries a rule), and not at 200', () => {
+    const addresses = (n: number) => Array.from({ length: n }, (_, i) => `user${i}@example.com`);
+    expect(parseBackupMxConfig(valid({ routes: [route({ domains: ['example.com'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] })).routes[0]!.recipients).toHaveLength(20_000);
+    const problems = problemsOf(valid({ routes: [route({ domains: ['example.com', 'example.net'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] }));
     expect(problems).toEqual([
-      `backupMx.routes[0].recipients: ${MAX_RULE_RECIPIENTS + 1} addresses and domains, but an SES receipt rule takes at most ${MAX_RULE_RECIPIENTS}; split the route or list fewer addresses`,
+      `backupMx.routes: the recipients need 201 SES receipt rules (${MAX_RULE_RECIPIENTS} addresses or domains each), but a rule set takes at most 200; list fewer addresses (a domain with none listed takes one entry)`,
     ]);
   });
 });

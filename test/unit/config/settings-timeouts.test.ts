@@ -41,12 +41,12 @@ describe('smtpTimeoutMs', () => {
 
 describe('drain handler time budget', () => {
   /** Runs the handler with a fake engine and returns the budget it was given. */
-  async function budgetFor(remainingMs: number, env: Record<string, string> = {}) {
+  async function budgetFor(remainingMs: number, env: Record<string, string> = {}, mode: 'deliver' | 'sweep' = 'deliver') {
     const settings = loadSettings({ ...BASE, ...env });
     const runs: { budgetSeconds: number; owner: string }[] = [];
     const engine = { settings, drain: async (_e: unknown, run: { budgetSeconds: number; owner: string }) => runs.push(run) };
     const handler = makeDrainHandler(() => engine as unknown as Engine);
-    await handler({ route: 'corp' }, { awsRequestId: 'req-1', getRemainingTimeInMillis: () => remainingMs });
+    await handler({ route: 'corp', mode }, { awsRequestId: 'req-1', getRemainingTimeInMillis: () => remainingMs });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.owner).toBe('req-1');
     return runs[0]!.budgetSeconds;
@@ -80,5 +80,10 @@ describe('drain handler time budget', () => {
     await handler({ route: 'corp' }, { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 600_000, functionName: 'stack-Drain-abc' });
     expect(order).toEqual(['drain ended', 'invoke']);
     expect(invokes).toEqual([{ FunctionName: 'stack-Drain-abc', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ route: 'corp', mode: 'deliver' })) }]);
+  });
+
+  it('gives a sweep (no SMTP) its own budget: all but 30 s of the Lambda time, not the drain\'s 240 s', async () => {
+    expect(await budgetFor(600_000, {}, 'sweep')).toBe(570);
+    expect(await budgetFor(600_000, {}, 'deliver')).toBe(240);
   });
 });

@@ -184,7 +184,7 @@ describe('DrainRoute', () => {
       expect(h.ledger.stateOf(messageId, 'temp@example.com')).toBe('expired');
       expect(h.metrics.total('Expired')).toBe(1);
       expect(h.queue.all()).toHaveLength(0);
-      expect((await h.index.get(messageId))).toBeUndefined(); // never indexed here; markDone tolerated
+      expect(await h.index.get(messageId)).toMatchObject({ state: 'done' }); // never indexed here: a tombstone a late accept cannot overwrite
     });
 
     it('dead-letters instead when the route policy says so', async () => {
@@ -331,17 +331,55 @@ describe('DrainRoute', () => {
     expect(h.queue.all()).toHaveLength(1);
   });
 
-  it('re-enqueues a copy instead of deferring when SQS retention is near', async () => {
+  it('re-enqueues an entry near SQS retention before any I/O, then tries the fresh copy', async () => {
     const h = harness({ queueLifetimeSeconds: 20 * 86_400 });
     h.transports.reply('bob@example.com', reply451);
     const { body } = await h.arrive();
     h.clock.advance(12 * 86_400);
     const summary = await h.runDrain();
     expect(summary.reenqueued).toBe(1);
-    expect(h.queue.enqueued.at(-1)).toEqual({ body, delaySeconds: 300 });
+    expect(h.queue.enqueued.slice(1)).toEqual([{ body, delaySeconds: 0 }]); // [0] is the arrival
+    expect(h.transports.transactions).toHaveLength(1); // the copy, in the same drain
+    expect(h.queue.defers.at(-1)).toEqual({ body, delaySeconds: 300 });
     const entries = h.queue.all();
     expect(entries).toHaveLength(1);
     expect(entries[0]!.enqueuedAt).toEqual(h.clock.now());
+  });
+
+  it('re-enqueues an old entry whatever would fail next: the ledger, the store or the session', async () => {
+    for (const fault of ['ledger', 'store', 'session'] as const) {
+      const h = harness({ queueLifetimeSeconds: 30 * 86_400 });
+      const { body } = await h.arrive();
+      h.clock.advance(12 * 86_400 + 1);
+      if (fault === 'ledger') h.ledger.failNext.outcomes = new Error('ThrottlingException');
+      if (fault === 'store') h.store.failNext = new Error('SlowDown');
+      if (fault === 'session') h.transports.failNextSession();
+      await h.runDrain();
+      expect(h.queue.enqueued.slice(1), fault).toEqual([{ body, delaySeconds: 0 }]);
+      expect(h.queue.all().every((e) => e.enqueuedAt.getTime() === h.clock.now().getTime()), fault).toBe(true);
+    }
+  });
+
+  it('a message received but not started is released as a fresh copy when its entry is near the redrive count', async () => {
+    const h = harness({ concurrency: 1 });
+    h.queue.maxReceiveCount = 1000;
+    const { body } = await h.arrive({ messageId: 'b' });
+    const entry = () => h.queue.all().find((e) => e.body === body)!;
+    // "b" was received 899 times already (visible again 5 s after the last one)
+    for (let i = 0; i < 899; i++) await h.queue.receive(10, 0, i === 898 ? 5 : 0);
+    await h.arrive({ messageId: 'a' }); // first in line; a hold set while it is delivered leaves "b" unstarted
+    h.clock.advance(5);
+    expect(entry().receiveCount).toBe(899);
+    const send = h.transports.open.bind(h.transports);
+    h.transports.open = async (p) => {
+      await h.routeState.setHold('main', { since: h.clock.now() });
+      h.clock.advance(10); // past the hold cache
+      return send(p);
+    };
+    const summary = await h.runDrain();
+    expect(summary.stoppedBecause).toBe('held');
+    expect(h.queue.enqueued.slice(2).map((e) => e.body)).toEqual([body]); // [0], [1]: the arrivals
+    expect(entry().receiveCount).toBe(0);
   });
 
   it('keeps 8-bit bytes, bare LF and lines over 998 bytes unchanged', async () => {

@@ -164,7 +164,7 @@ describe('DrainRoute safety nets', () => {
     expect(h.transports.transactions).toHaveLength(1);
   });
 
-  it('when the ledger keeps failing after the DSN, leaves the message for retry instead of recording the bounce as deferred', async () => {
+  it('when the ledger cannot record the bounce, sends no DSN and leaves the message for retry (never recorded deferred)', async () => {
     const h = harness();
     h.transports.reply('gone@example.com', { code: 550, enhanced: '5.1.1', text: 'User unknown' });
     const { messageId } = await h.arrive({ recipients: ['gone@example.com'] });
@@ -175,10 +175,32 @@ describe('DrainRoute safety nets', () => {
     };
     const summary = await h.runDrain();
     expect(summary.errors).toBe(1);
-    expect(h.bounces.sent).toHaveLength(1);
+    expect(h.bounces.sent).toHaveLength(0); // recorded pending before the notice: nothing sent
     expect(h.ledger.writes.filter((w) => w.messageId === messageId && w.outcome.state === 'deferred')).toEqual([]);
     expect(h.queue.defers).toEqual([]);
     expect(h.queue.all()).toHaveLength(1); // back after its visibility timeout
+  });
+
+  it('sends a DSN once even when recording it as sent fails: the bounce was final before the notice', async () => {
+    const h = harness();
+    h.transports.reply('gone@example.com', { code: 550, enhanced: '5.1.1', text: 'User unknown' });
+    const { messageId } = await h.arrive({ recipients: ['gone@example.com', 'bob@example.com'] });
+    const record = h.ledger.record.bind(h.ledger);
+    h.ledger.record = async (id, outcome) => {
+      if (outcome.notice === 'done') throw new Error('ledger throttled');
+      return record(id, outcome);
+    };
+    await h.runDrain();
+    expect(h.bounces.sent).toHaveLength(1);
+    expect((await h.ledger.outcomes(messageId)).get('gone@example.com')).toMatchObject({ state: 'bounced', notice: 'pending' });
+    expect(h.queue.all()).toEqual([]); // every recipient final: done
+    // a late second copy (SNS at-least-once) finds the unconfirmed notice: a dead letter, not a second DSN
+    await h.queue.enqueue(h.queue.enqueued[0]!.body);
+    h.ledger.record = record;
+    await h.runDrain();
+    expect(h.bounces.sent).toHaveLength(1);
+    expect(await h.deadLetters.get(messageId)).toMatchObject({ reason: 'bounced', detail: expect.stringContaining('not confirmed') });
+    expect((await h.ledger.outcomes(messageId)).get('gone@example.com')).toMatchObject({ notice: 'done' });
   });
 
   it('a hold set while the drain runs stops the messages already received', async () => {
@@ -196,5 +218,25 @@ describe('DrainRoute safety nets', () => {
     expect(summary).toMatchObject({ stoppedBecause: 'held', delivered: 1, released: 9 });
     expect(h.transports.transactions).toHaveLength(1);
     expect((await h.queue.depth()).visible).toBe(9);
+  });
+
+  it('keeps the queue entry when the index cannot be marked done, so mailq never lists a finished message for good', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive();
+    await h.index.add({ messageId, route: 'main', sender: 'alice@sender.example', recipients: ['bob@example.com'], receivedAt: h.clock.now(), state: 'queued' });
+    const markDone = h.index.markDone.bind(h.index);
+    let failures = 2;
+    h.index.markDone = async (...args) => {
+      if (failures-- > 0) throw new Error('ThrottlingException');
+      return markDone(...args);
+    };
+    await h.runDrain();
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('delivered');
+    expect(h.queue.all()).toHaveLength(1); // back in 60 s
+    h.clock.advance(61);
+    await h.runDrain();
+    expect(h.transports.transactions).toHaveLength(1); // not sent again
+    expect(h.queue.all()).toEqual([]);
+    expect((await h.index.get(messageId, 'main'))?.state).toBe('done');
   });
 });

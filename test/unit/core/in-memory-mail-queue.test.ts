@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryMailQueue, ManualClock } from '../../../lambdas/adapters/fakes/index.js';
+import { FaultInjector, InMemoryMailQueue, InMemoryLedger, ManualClock, SQS_MAX_RETENTION_SECONDS } from '../../../lambdas/adapters/fakes/index.js';
+import { SeededRandom } from '../../support/chaos/seeded-random.js';
 
 // The fake must behave like SQS where the use cases rely on it.
 describe('InMemoryMailQueue', () => {
@@ -45,5 +46,63 @@ describe('InMemoryMailQueue', () => {
     expect(await queue.receive(10, 0)).toEqual([]);
     expect(queue.redriven).toEqual(['poison']);
     expect(queue.all()).toEqual([]);
+  });
+
+  it('drops a message 14 days after its first enqueue, hidden or not, and says so (SQS retention)', async () => {
+    const clock = new ManualClock();
+    const queue = new InMemoryMailQueue(clock);
+    expect(queue.retentionSeconds).toBe(14 * 86_400);
+    await queue.enqueue('old');
+    await queue.enqueue('hidden');
+    const [m] = await queue.receive(1, 0);
+    clock.advance(SQS_MAX_RETENTION_SECONDS - 1);
+    const hidden = (await queue.receive(10, 0)).find((x) => x.body === 'hidden')!;
+    await queue.defer(hidden.handle, 43_200);
+    expect(m!.body).toBe('old');
+    clock.advance(1);
+    expect(await queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect(queue.droppedByRetention.sort()).toEqual(['hidden', 'old']);
+  });
+
+  it('a re-enqueued copy gets a new retention window; the DLQ keeps the original one', async () => {
+    const clock = new ManualClock();
+    const dlq = new InMemoryMailQueue(clock);
+    const queue = new InMemoryMailQueue(clock);
+    queue.maxReceiveCount = 1;
+    queue.deadLetterQueue = dlq;
+    await queue.enqueue('copied');
+    await queue.enqueue('redriven');
+    clock.advance(10 * 86_400);
+    const got = await queue.receive(10, 0, 0);
+    const copied = got.find((x) => x.body === 'copied')!;
+    await queue.enqueue(copied.body);
+    await queue.delete(copied.handle);
+    expect(await queue.receive(10, 0)).toMatchObject([{ body: 'copied', receiveCount: 1 }]); // 'redriven' went to the DLQ
+    expect(queue.redriven).toEqual(['redriven']);
+    clock.advance(4 * 86_400);
+    expect(await dlq.receive(10, 0)).toEqual([]);
+    expect(dlq.droppedByRetention).toEqual(['redriven']);
+    expect(queue.all().map((e) => e.body)).toEqual(['copied']);
+  });
+
+  it('fails calls at the seeded rate of its fault injector, and only while enabled', async () => {
+    const clock = new ManualClock();
+    const seeded = new SeededRandom(7);
+    const faults = new FaultInjector({ random: () => seeded.next(), rates: { 'ledger.record': 0.5 } });
+    const ledger = new InMemoryLedger();
+    ledger.faults = faults;
+    let failed = 0;
+    for (let i = 0; i < 200; i++) {
+      await ledger.record('m', { recipient: `r${i}`, state: 'queued', attempts: 0, updatedAt: clock.now() }).catch((e: Error) => {
+        expect(e.name).toBe('ThrottlingException');
+        failed += 1;
+      });
+    }
+    expect(failed).toBeGreaterThan(70);
+    expect(failed).toBeLessThan(130);
+    expect(faults.failures.get('ledger.record')).toBe(failed);
+    faults.enabled = false;
+    await ledger.record('m', { recipient: 'x', state: 'queued', attempts: 0, updatedAt: clock.now() });
+    expect(await ledger.outcomes('m')).toHaveLength(200 - failed + 1);
   });
 });

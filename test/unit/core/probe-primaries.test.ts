@@ -14,6 +14,47 @@ describe('ProbePrimaries', () => {
     expect(h.probe.checks[0]).toEqual(h.route.primary);
   });
 
+  it('publishes QueuedMessages and OldestQueuedAgeSeconds from the index every round, whatever SQS shows', async () => {
+    const h = harness();
+    const firstAt = h.clock.now();
+    const index = async () => {
+      const { messageId } = await h.arrive();
+      await h.index.add({ messageId, route: 'main', sender: 'a@sender.example', recipients: ['bob@example.com'], receivedAt: h.clock.now(), state: 'queued' });
+    };
+    await index();
+    h.clock.advance(600);
+    await index();
+    await h.queue.receive(10, 0, 43_200); // both in flight: SQS's visible count and age metric miss them
+    h.clock.advance(120);
+    h.probe.up('mail.example.com');
+    const rounds = await h.prober().run();
+    expect(rounds[0]![0]).toMatchObject({ queued: 2, oldestAgeSeconds: Math.round((h.clock.now().getTime() - firstAt.getTime()) / 1000) });
+    expect(h.metrics.gauges).toEqual([
+      { name: 'QueuedMessages', value: 2, route: 'main' },
+      { name: 'OldestQueuedAgeSeconds', value: 720, route: 'main' },
+    ]);
+  });
+
+  it('publishes 0 and 0 for an empty route (so the alarm clears), also while the primary is down', async () => {
+    const h = harness();
+    h.probe.down('mail.example.com');
+    await h.prober().run();
+    expect(h.metrics.gauges).toEqual([
+      { name: 'QueuedMessages', value: 0, route: 'main' },
+      { name: 'OldestQueuedAgeSeconds', value: 0, route: 'main' },
+    ]);
+  });
+
+  it('a refused AUTH is recorded as down with "primary refuses our credentials"', async () => {
+    const h = harness();
+    h.probe.set('mail.example.com', { ok: false, latencyMs: 5, error: 'AUTH: 535 5.7.8 Authentication credentials invalid', authRefused: true });
+    await h.prober().run();
+    expect(await h.routeState.health('main')).toMatchObject({
+      status: 'down',
+      lastError: 'primary refuses our credentials: AUTH: 535 5.7.8 Authentication credentials invalid',
+    });
+  });
+
   it('starts no drain when the queue is empty', async () => {
     const h = harness();
     await h.prober().run();

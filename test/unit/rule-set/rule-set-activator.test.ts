@@ -15,6 +15,7 @@ import {
   type ActivationMode,
   type RuleSetEvent,
 } from '../../../lambdas/adapters/aws/rule-set/rule-set-activator.js';
+import { CONTROL_PLANE_MAX_ATTEMPTS, controlPlaneClients } from '../../../lambdas/handlers/activate-rule-set.js';
 
 const ses = mockClient(SESClient);
 const cfn = mockClient(CloudFormationClient);
@@ -49,7 +50,7 @@ describe('create / update', () => {
     activeIs(undefined);
     const out = await activator().handle(event('Create'));
     expect(activations()).toEqual(['backup-mx']);
-    expect(out).toEqual({ PhysicalResourceId: 'backup-mx', Data: { ActiveRuleSet: 'backup-mx', PreviousActiveRuleSet: '' } });
+    expect(out).toEqual({ PhysicalResourceId: 'backup-mx', Data: { ActiveRuleSet: 'backup-mx', PreviousActiveRuleSet: '', Status: 'backup-mx is active' } });
   });
 
   it('does nothing when ours is already active', async () => {
@@ -115,6 +116,8 @@ describe('update while another set is active (if-none-active)', () => {
     expect(out.PhysicalResourceId).toBe('backup-mx');
     expect(out.Data).toMatchObject({ ActiveRuleSet: 'team-rules', PreviousActiveRuleSet: '' });
     expect(out.Data.Warning).toMatch(/"team-rules" is active.*"backup-mx" was not activated/s);
+    // Visible as the stack output ReceiptRuleSetStatus, not only in a log.
+    expect(out.Data.Status).toMatch(/^NOT ACTIVE: SES receipt rule set "team-rules" is active/);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('team-rules');
   });
@@ -164,6 +167,15 @@ describe('update while another set is active (if-none-active)', () => {
   });
 });
 
+describe('SES control-plane clients', () => {
+  it('retry more than the SDK default 3 attempts (SES allows about one rule call per second)', async () => {
+    const { ses: client, cloudFormation } = controlPlaneClients();
+    expect(CONTROL_PLANE_MAX_ATTEMPTS).toBeGreaterThanOrEqual(8);
+    expect(await client.config.maxAttempts()).toBe(CONTROL_PLANE_MAX_ATTEMPTS);
+    expect(await cloudFormation.config.maxAttempts()).toBe(CONTROL_PLANE_MAX_ATTEMPTS);
+  });
+});
+
 describe('delete', () => {
   it('deactivates our set when it is the active one', async () => {
     activeIs('backup-mx');
@@ -175,7 +187,7 @@ describe('delete', () => {
   it('restores the set it replaced, if that set still exists', async () => {
     activeIs('backup-mx');
     ses.on(DescribeReceiptRuleSetCommand).resolves({});
-    cfn.on(DescribeStackResourceCommand).rejects(new Error('stack is being deleted'));
+    cfn.on(DescribeStackResourceCommand).resolves({ StackResourceDetail: { PhysicalResourceId: 'backup-mx/restores/team' } as never });
     const out = await activator().handle(event('Delete', 'replace', { PhysicalResourceId: 'backup-mx/restores/team' }));
     expect(activations()).toEqual(['team']);
     expect(out.Data.ActiveRuleSet).toBe('team');
@@ -186,6 +198,7 @@ describe('delete', () => {
     ses
       .on(DescribeReceiptRuleSetCommand)
       .rejects(new RuleSetDoesNotExistException({ message: 'gone', $metadata: {} }));
+    cfn.on(DescribeStackResourceCommand).resolves({ StackResourceDetail: { PhysicalResourceId: 'backup-mx/restores/team' } as never });
     await activator().handle(event('Delete', 'replace', { PhysicalResourceId: 'backup-mx/restores/team' }));
     expect(activations()).toEqual([null]);
   });
@@ -200,6 +213,19 @@ describe('delete', () => {
     activeIs(undefined);
     await activator().handle(event('Delete', 'never', { PhysicalResourceId: 'backup-mx' }));
     expect(activations()).toEqual([]);
+  });
+
+  it('never deactivates (nor restores) when CloudFormation cannot say whose delete it is, and says so', async () => {
+    activeIs('backup-mx');
+    ses.on(DescribeReceiptRuleSetCommand).resolves({});
+    cfn.on(DescribeStackResourceCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const warnings: string[] = [];
+    const out = await new RuleSetActivator(new SESClient({}), new CloudFormationClient({}), { warn: (m) => warnings.push(m) }).handle(
+      event('Delete', 'replace', { PhysicalResourceId: 'backup-mx/restores/team' }),
+    );
+    expect(activations()).toEqual([]);
+    expect(out.Data.ActiveRuleSet).toBe('backup-mx');
+    expect(warnings.join()).toMatch(/could not tell.*stays active.*re-activate "team"/);
   });
 
   it('does nothing for the cleanup delete of a replaced physical id', async () => {

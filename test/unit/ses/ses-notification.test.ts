@@ -41,6 +41,12 @@ describe('parseSesNotification', () => {
     expect(parseSesNotification(sesNotification({ sender: '<alice@x.example>' })).sender).toBe('alice@x.example');
   });
 
+  it('accepts quoted local parts (RFC 5321 Quoted-string) for recipients and sender', () => {
+    const message = parseSesNotification(sesNotification({ sender: '"jane doe"@x.example', recipients: ['"john smith"@example.com', '"a\\"b"@example.com', 'bob@example.com'] }));
+    expect(message.recipients).toEqual(['"john smith"@example.com', '"a\\"b"@example.com', 'bob@example.com']);
+    expect(message.sender).toBe('"jane doe"@x.example');
+  });
+
   it('reads FAIL verdicts and a dmarcPolicy', () => {
     expect(parseSesNotification(fixture('virus-fail.json')).verdicts).toMatchObject({ virus: 'FAIL', spam: 'FAIL' });
     expect(parseSesNotification(fixture('dmarc-fail.json')).verdicts).toMatchObject({ spf: 'FAIL', dmarc: 'FAIL' });
@@ -86,6 +92,8 @@ describe('parseSesNotification', () => {
       ['no recipients', () => sesNotification({ recipients: [] }), /receipt\.recipients/],
       ['a recipient with CRLF (SMTP injection)', () => sesNotification({ recipients: ['bob@example.com\r\nRCPT TO:<x@evil.example>'] }), /receipt\.recipients\.0/],
       ['a sender with spaces', () => sesNotification({ sender: 'alice @x.example' }), /mail\.source/],
+      ['a quoted local part with a line break', () => sesNotification({ recipients: ['"john\r\nRCPT TO:<x@evil.example>"@example.com'] }), /receipt\.recipients\.0/],
+      ['a quoted local part with angle brackets', () => sesNotification({ recipients: ['"a>b"@example.com'] }), /receipt\.recipients\.0/],
       ['a message id with a slash', () => sesNotification({ messageId: '../etc/passwd' }), /mail\.messageId/],
     ];
     it.each(cases)('%s', (_name, body, reason) => {

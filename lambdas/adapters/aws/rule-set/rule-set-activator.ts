@@ -6,6 +6,10 @@
 // `<ours>/restores/<previous>`. CloudFormation hands the id back on Delete,
 // which is the only state a custom resource gets for free.
 //
+// A delete deactivates only when it knows it is the stack's own delete: when
+// CloudFormation cannot say (throttled), the set stays active and the log says
+// so, since deactivating stops all receiving in the region.
+//
 // A conflict fails only a Create. An Update cannot tell a user's change from
 // CloudFormation's rollback, and a rollback that fails leaves the stack in
 // UPDATE_ROLLBACK_FAILED, so an Update keeps things as they are and warns.
@@ -36,8 +40,11 @@ export interface RuleSetEvent {
 
 export interface RuleSetResult {
   PhysicalResourceId: string;
-  /** Warning is present only when our set was left inactive because another one is active. */
-  Data: { ActiveRuleSet: string; PreviousActiveRuleSet: string; Warning?: string };
+  /**
+   * Warning is present only when our set was left inactive because another one is active.
+   * Status is always there (the stack shows it as an output, so a conflict is visible after deploy).
+   */
+  Data: { ActiveRuleSet: string; PreviousActiveRuleSet: string; Warning?: string; Status: string };
 }
 
 export interface ActivatorLog {
@@ -107,7 +114,7 @@ export class RuleSetActivator {
       `to "replace", or merge its rules into "${active}".`;
     this.log.warn(warning);
     const kept = keep(earlier?.previous);
-    return { ...kept, Data: { ...kept.Data, Warning: warning } };
+    return { ...kept, Data: { ...kept.Data, Warning: warning, Status: `NOT ACTIVE: ${warning}` } };
   }
 
   private async onDelete(event: RuleSetEvent): Promise<RuleSetResult> {
@@ -116,7 +123,16 @@ export class RuleSetActivator {
     const active = await this.activeRuleSet();
     const unchanged = result(id, active ?? '', previous);
     if (active !== ours) return unchanged; // someone else's set is active now: leave it
-    if (await this.isReplacementCleanup(event, id)) return unchanged; // the new resource owns activation
+    const cleanup = await this.isReplacementCleanup(event, id);
+    if (cleanup === 'replacement') return unchanged; // the new resource owns activation
+    if (cleanup === 'unknown') {
+      // Deactivating stops all receiving in the region: never on a guess.
+      this.log.warn(
+        `could not tell whether this delete of "${id}" is the stack's or an update's cleanup; "${ours}" stays active. ` +
+          `If the stack is gone, deactivate it yourself: aws ses set-active-receipt-rule-set (no name)${previous ? `, or re-activate "${previous}"` : ''}.`,
+      );
+      return unchanged;
+    }
     if (previous && (await this.exists(previous))) {
       await this.activate(previous);
       return result(id, previous, previous);
@@ -130,15 +146,16 @@ export class RuleSetActivator {
    * changed the id. That delete must not deactivate the set the new resource
    * just activated, so compare with the id the stack holds now.
    */
-  private async isReplacementCleanup(event: RuleSetEvent, id: string): Promise<boolean> {
+  private async isReplacementCleanup(event: RuleSetEvent, id: string): Promise<'replacement' | 'real' | 'unknown'> {
     try {
       const out = await this.cloudFormation.send(
         new DescribeStackResourceCommand({ StackName: event.StackId, LogicalResourceId: event.LogicalResourceId }),
       );
       const current = out.StackResourceDetail?.PhysicalResourceId;
-      return current !== undefined && current !== id;
+      if (current === undefined) return 'unknown';
+      return current !== id ? 'replacement' : 'real';
     } catch {
-      return false; // cannot tell: behave as a real delete
+      return 'unknown'; // throttled, or no answer: the caller leaves activation alone
     }
   }
 
@@ -163,5 +180,7 @@ export class RuleSetActivator {
 }
 
 function result(id: string, active: string, previous?: string): RuleSetResult {
-  return { PhysicalResourceId: id, Data: { ActiveRuleSet: active, PreviousActiveRuleSet: previous ?? '' } };
+  const ours = decodePhysicalId(id).ours;
+  const status = active === ours ? `${ours} is active` : `${ours} is not active${active ? ` (${active} is)` : ' (no set is active)'}`;
+  return { PhysicalResourceId: id, Data: { ActiveRuleSet: active, PreviousActiveRuleSet: previous ?? '', Status: status } };
 }

@@ -1,0 +1,25 @@
+// `backup-mx adopt <queue-url> --route <name>`: delivers the mail of a queue
+// the stack kept (RETAIN) after a route was renamed or removed, or after a
+// destroy and a new deploy: its notifications move into the route's current
+// queue, and the next probe delivers them.
+import { SqsMailQueue } from '../../lambdas/adapters/aws/sqs-mail-queue.js';
+import { AdoptQueue } from '../../lambdas/core/adopt-queue.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT, UsageError } from '../errors.js';
+import { routeOf, type Target } from '../target.js';
+
+export async function adoptCommand(target: Target, queueUrl: string, options: { route: string }, io: CliIo): Promise<number> {
+  const route = routeOf(target, options.route);
+  if (!/^https?:\/\/\S+$/.test(queueUrl)) throw new UsageError(`expected the URL of the old queue (https://sqs.<region>.amazonaws.com/<account>/<name>), got "${queueUrl}"`);
+  if (queueUrl === route.queueUrl) throw new UsageError(`${queueUrl} is already the queue of route ${route.name}`);
+  const { engine } = target;
+  const from = new SqsMailQueue(engine.clients.sqs, queueUrl);
+  const useCase = new AdoptQueue({ index: engine.deps.index, parse: engine.deps.parse, log: engine.deps.log });
+  const summary = await useCase.run(from, engine.queue(route), route.name, (s) => io.err(`moved ${s.moved}...`));
+  io.out(
+    `moved ${summary.moved} message${summary.moved === 1 ? '' : 's'} from ${queueUrl} to route ${route.name}` +
+      (summary.unreadable ? ` (${summary.unreadable} not SES notifications: the drain will dead-letter them with a record)` : ''),
+  );
+  io.out(summary.moved > 0 ? `the next probe delivers them; \`backup-mx flush ${route.name}\` starts now` : 'nothing to move: you may delete that queue');
+  return EXIT.ok;
+}

@@ -1,0 +1,71 @@
+// `backup-mx recipients verify [address...]`: asks the route's primary about
+// each address by RCPT TO (no DATA, rate-limited, only while it is up) and
+// prints the ones it refuses. The addresses come from the arguments, --file,
+// or else the route's `recipients` / `recipientsFile` in the configuration.
+import { readFile } from 'node:fs/promises';
+import { parseRecipientsText } from '../../lib/config/recipients-file.js';
+import { loadRunnerConfig } from '../../local/runner/runner-config.js';
+import type { VerifyReport } from '../../lambdas/core/verify-recipients.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT, UsageError } from '../errors.js';
+import { routesOf, type Target } from '../target.js';
+
+export interface RecipientsVerifyOptions {
+  route?: string;
+  file?: string;
+  rate?: string;
+  json?: boolean;
+}
+
+async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (args.length > 0) return args;
+  if (options.file) {
+    const parsed = parseRecipientsText(await readFile(options.file, 'utf8'), options.file);
+    if (parsed.problems.length > 0) throw new UsageError(parsed.problems.join('\n'));
+    return parsed.addresses;
+  }
+  const { config, source } = await loadRunnerConfig(env);
+  const listed = config.routes.find((r) => r.name === route)?.recipients;
+  if (!listed?.length) {
+    throw new UsageError(`route ${route} lists no recipients in ${source}; give addresses or --file (of the ${target.label})`);
+  }
+  return listed;
+}
+
+export async function recipientsVerifyCommand(
+  target: Target,
+  args: string[],
+  options: RecipientsVerifyOptions,
+  io: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const routes = routesOf(target, options.route);
+  if (routes.length > 1) throw new UsageError(`--route is needed: this target has ${routes.map((r) => r.name).join(', ')}`);
+  const route = routes[0]!;
+  const rate = options.rate === undefined ? 5 : Number(options.rate);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`--rate: expected 0.1–100 callouts per second, got "${options.rate}"`);
+  const addresses = await addressesFrom(target, route.name, args, options, env);
+  io.err(`recipients verify ${route.name}: asking ${route.primary.host}:${route.primary.port} about ${addresses.length} address${addresses.length === 1 ? '' : 'es'} (RCPT TO only, ${rate}/s)...`);
+  const step = Math.max(1, Math.ceil(addresses.length / 10));
+  const report = await target.engine.verifyRecipients(route.name, addresses, {
+    ratePerSecond: rate,
+    onProgress: (done, total) => {
+      if (done % step === 0 && done < total) io.err(`  ${done}/${total}`);
+    },
+  });
+  print(report, options, io);
+  return report.problems.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+function print(report: VerifyReport, options: RecipientsVerifyOptions, io: CliIo): void {
+  if (options.json) {
+    io.out(JSON.stringify(report, null, 2));
+    return;
+  }
+  for (const p of report.problems) io.out(`${p.address}\t${p.verdict}\t${p.reply}`);
+  const by = (v: string) => report.problems.filter((p) => p.verdict === v).length;
+  io.out(
+    `recipients verify ${report.route}: ${report.checked} checked, ${report.accepted} accepted, ${by('unknown')} unknown, ` +
+      `${by('refused')} refused for another reason, ${by('unsure')} unsure (4xx or no answer) in ${report.sessions} session${report.sessions === 1 ? '' : 's'}`,
+  );
+}

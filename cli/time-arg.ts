@@ -1,0 +1,15 @@
+// Times on the command line: an ISO 8601 date/time ("2026-11-30T08:00Z",
+// "2026-11-30") or an age back from now ("90m", "6h", "2d").
+import { UsageError } from './errors.js';
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
+export function parseTimeArg(option: string, value: string, now: Date): Date {
+  const relative = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value.trim());
+  if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_SECONDS[relative[2]!]! * 1000);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
+    const at = new Date(value.trim());
+    if (!Number.isNaN(at.getTime())) return at;
+  }
+  throw new UsageError(`${option}: expected an ISO 8601 time such as 2026-11-30T08:00:00Z, or an age such as 90m, 6h, 2d; got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,120 @@
+// DynamoDB adapters of the feature ports (core/feature-ports.ts), in the one
+// state table:
+//   route#<name> / trigger          last accepted "I'm back" call (rate limit)
+//   env#<route>#<YYYY-MM-DD> / <ISO receivedAt>#<id>   archived envelope, TTL = bucket retention
+//   msg#<id> / delay#<route>        the message's one delay warning
+// Envelopes are partitioned per route and UTC day, so a time window is a few
+// Queries and no Scan, and no partition holds more than one day of one route.
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, TriggerGate } from '../../core/feature-ports.js';
+import { isAwsError } from './aws-errors.js';
+import { expiresAtFor, key, messageKey, PK, routeKey, SK, TTL } from './dynamo-keys.js';
+import { queryAll } from './dynamo-query.js';
+
+const CONDITION_FAILED = 'ConditionalCheckFailedException';
+const DAY_MS = 86_400_000;
+
+export const envelopePartition = (route: string, day: Date) => `env#${route}#${day.toISOString().slice(0, 10)}`;
+const delaySort = (route: string) => `delay#${route}`;
+
+export class DynamoTriggerGate implements TriggerGate {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async claim(route: string, now: Date, minIntervalSeconds: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key(routeKey(route), 'trigger'), route, at: now.toISOString() },
+          // ISO-8601 UTC strings of one width compare in time order.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #at <= :before',
+          ExpressionAttributeNames: { '#pk': PK, '#at': 'at' },
+          ExpressionAttributeValues: { ':before': new Date(now.getTime() - minIntervalSeconds * 1000).toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
+    }
+  }
+}
+
+export class DynamoEnvelopeArchive implements EnvelopeArchive {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async keep(envelope: ArchivedEnvelope, expiresAt: Date): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key(envelopePartition(envelope.route, envelope.receivedAt), `${envelope.receivedAt.toISOString()}#${envelope.messageId}`),
+          messageId: envelope.messageId,
+          route: envelope.route,
+          receivedAt: envelope.receivedAt.toISOString(),
+          notification: envelope.notification,
+          [TTL]: Math.floor(expiresAt.getTime() / 1000),
+        },
+      }),
+    );
+  }
+
+  async list(route: string, since: Date, until: Date): Promise<ArchivedEnvelope[]> {
+    const found: ArchivedEnvelope[] = [];
+    if (since >= until) return found; // DynamoDB refuses BETWEEN with bounds the wrong way round
+    const firstDay = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
+    for (let day = firstDay; day < until.getTime(); day += DAY_MS) {
+      const items = await queryAll(this.doc, {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': envelopePartition(route, new Date(day)), ':from': since.toISOString(), ':to': `${until.toISOString()}` },
+        ConsistentRead: true,
+      });
+      for (const item of items) {
+        const receivedAt = new Date(String(item.receivedAt));
+        if (receivedAt < since || receivedAt >= until) continue;
+        found.push({ messageId: String(item.messageId), route, receivedAt, notification: String(item.notification) });
+      }
+    }
+    return found;
+  }
+}
+
+export class DynamoDelayNotices implements DelayNotices {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async claim(record: DelayNoticeRecord): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(messageKey(record.messageId), delaySort(record.route)),
+            messageId: record.messageId,
+            route: record.route,
+            at: record.at.toISOString(),
+            recipients: record.recipients,
+            [TTL]: expiresAtFor(record.at) + 30 * 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
+    }
+  }
+
+  async release(messageId: string, route: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), delaySort(route)) }));
+  }
+
+  async get(messageId: string, route: string): Promise<DelayNoticeRecord | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), delaySort(route)), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return { messageId, route, at: new Date(String(Item.at)), recipients: Array.isArray(Item.recipients) ? Item.recipients.map(String) : [] };
+  }
+}

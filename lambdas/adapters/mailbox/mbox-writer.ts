@@ -1,0 +1,49 @@
+// An mbox file in the mboxrd flavour: each message behind a "From <sender>
+// <asctime>" line, its bytes as stored except the reversible ">From " quoting
+// (from-quoting.ts), then a blank line. A message not ending in a newline gets
+// one, so the next From line starts a line. Line endings are left as stored
+// (CRLF from SES): mail clients read both.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { MailboxWriter } from '../../core/feature-ports.js';
+import type { InboundMessage } from '../../core/model.js';
+import { FromQuoting } from './from-quoting.js';
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** C's asctime() in UTC: "Mon Jan  5 10:00:00 2026", as mbox From lines carry it. */
+export function asctime(at: Date): string {
+  return `${DAYS[at.getUTCDay()]} ${MONTHS[at.getUTCMonth()]} ${String(at.getUTCDate()).padStart(2, ' ')} ${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} ${at.getUTCFullYear()}`;
+}
+
+export class MboxWriter implements MailboxWriter {
+  private constructor(private readonly file: WriteStream) {}
+
+  /** Creates `path`; refuses (EEXIST) to overwrite a file that exists. */
+  static async create(path: string): Promise<MboxWriter> {
+    const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    await once(file, 'open');
+    return new MboxWriter(file);
+  }
+
+  async add(message: Pick<InboundMessage, 'messageId' | 'sender' | 'receivedAt'>, content: Readable): Promise<void> {
+    const sender = message.sender === '' ? 'MAILER-DAEMON' : message.sender;
+    await this.write(`From ${sender} ${asctime(message.receivedAt)}\n`);
+    const quoting = new FromQuoting();
+    await pipeline(content, quoting, this.file, { end: false });
+    await this.write(quoting.lastByte === 0x0a || quoting.lastByte === undefined ? '\n' : '\n\n');
+  }
+
+  async close(): Promise<void> {
+    this.file.end();
+    await once(this.file, 'close');
+  }
+
+  private async write(text: string): Promise<void> {
+    if (!this.file.write(text)) await once(this.file, 'drain');
+  }
+}

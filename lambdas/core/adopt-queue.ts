@@ -1,0 +1,76 @@
+// Brings the mail of a retained queue back into service: after a route was
+// renamed or removed, or the stack destroyed and deployed again, the old
+// queue still holds SES notifications (queues are RETAINed). Each one is put
+// on the route's current queue and only then deleted from the old one; its
+// index summary moves to the route so `mailq` and the age alarm see it. A
+// copy left behind by a failed delete is harmless: the ledger skips
+// recipients already delivered.
+import type { NotificationParser } from './engine-types.js';
+import type { DeliveryLog, MailQueue, MessageIndex } from './ports.js';
+
+export interface AdoptQueueDeps {
+  index: MessageIndex;
+  parse: NotificationParser;
+  log: DeliveryLog;
+}
+
+export interface AdoptSummary {
+  moved: number;
+  /** Bodies that are not SES notifications: moved too (the drain dead-letters them with a record). */
+  unreadable: number;
+  reindexed: number;
+}
+
+const BATCH = 10;
+/** Long enough to enqueue and re-index a batch; a crash leaves them to come back. */
+const HIDE_SECONDS = 120;
+
+export class AdoptQueue {
+  constructor(private readonly deps: AdoptQueueDeps) {}
+
+  async run(from: MailQueue, to: MailQueue, route: string, onProgress: (s: AdoptSummary) => void = () => {}): Promise<AdoptSummary> {
+    const summary: AdoptSummary = { moved: 0, unreadable: 0, reindexed: 0 };
+    for (;;) {
+      const batch = await from.receive(BATCH, 1, HIDE_SECONDS);
+      if (batch.length === 0) break;
+      for (const qm of batch) {
+        await to.enqueue(qm.body);
+        try {
+          if (await this.reindex(qm.body, route)) summary.reindexed += 1;
+        } catch (error) {
+          // The index is for people; the mail is safe in the new queue already.
+          if (!(error instanceof UnreadableNotification)) this.deps.log.warn('adopt: could not re-index', { route, error: (error as Error).message });
+          else summary.unreadable += 1;
+        }
+        await from.delete(qm.handle);
+        summary.moved += 1;
+      }
+      onProgress({ ...summary });
+    }
+    this.deps.log.info('adopted queue', { route, ...summary });
+    return summary;
+  }
+
+  /** Moves the message's summary to `route` when it was indexed under another one. */
+  private async reindex(body: string, route: string): Promise<boolean> {
+    let messageId: string;
+    try {
+      messageId = this.deps.parse(body).messageId;
+    } catch {
+      throw new UnreadableNotification();
+    }
+    const summaries = await this.deps.index.find(messageId);
+    const earlier = summaries.find((s) => s.route !== route && s.state === 'queued');
+    if (!earlier || summaries.some((s) => s.route === route)) return false;
+    await this.deps.index.add({ ...earlier, route });
+    await this.deps.index.remove(messageId, earlier.route);
+    return true;
+  }
+}
+
+class UnreadableNotification extends Error {
+  constructor() {
+    super('not an SES notification');
+    this.name = 'UnreadableNotification';
+  }
+}

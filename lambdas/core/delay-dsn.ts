@@ -1,0 +1,100 @@
+// The RFC 3464 delay notice: a multipart/report with Action: delayed for the
+// recipients still waiting, telling the sender we keep trying and until when
+// (Will-Retry-Until, RFC 3464 §2.3.9). Sent like a DSN: from MAILER-DAEMON,
+// envelope sender <> so it can never bounce back.
+import { createHash } from 'node:crypto';
+import type { InboundMessage, SmtpReply } from './model.js';
+import type { Envelope } from './ports.js';
+import { rfc5322Date } from './rfc5322-date.js';
+import { formatReply } from './smtp-reply-classifier.js';
+
+export interface DelayedRecipient {
+  recipient: string;
+  /** RFC 3463 status, 4.x.x. */
+  status: string;
+  reply?: SmtpReply;
+}
+
+export interface DelayNoticeInput {
+  hostname: string;
+  message: InboundMessage;
+  recipients: DelayedRecipient[];
+  originalHeaders?: Buffer;
+  remoteMta?: string;
+  /** When we give up (the queue lifetime's end). */
+  retryUntil: Date;
+  now: Date;
+}
+
+const CRLF = '\r\n';
+
+function hours(ms: number): string {
+  const h = ms / 3_600_000;
+  return h >= 1 ? `${Math.round(h)} hour${Math.round(h) === 1 ? '' : 's'}` : `${Math.max(1, Math.round(ms / 60_000))} minutes`;
+}
+
+/** Keeps header lines under 998 bytes without touching their meaning. */
+const clip = (line: string) => (line.length > 990 ? line.slice(0, 990) : line);
+
+export function buildDelayNotice(input: DelayNoticeInput): { raw: string; envelope: Envelope } {
+  const { message, now } = input;
+  const boundary = `=_delay_${createHash('sha256').update(`${message.messageId}:${now.toISOString()}`).digest('hex').slice(0, 24)}`;
+  const subjectTail = message.subject ? `: ${message.subject.replace(/[\r\n]+/g, ' ').slice(0, 200)}` : '';
+  const subjectText = `Delayed mail (still trying)${subjectTail}`;
+  const subject = /[^\x00-\x7f]/.test(subjectText) ? `=?UTF-8?B?${Buffer.from(subjectText).toString('base64')}?=` : subjectText;
+  const human = [
+    `This is the mail system at ${input.hostname}, a backup mail exchanger.`,
+    '',
+    `Your message has not yet been delivered to the recipients below after ${hours(now.getTime() - message.receivedAt.getTime())}.`,
+    `This is only a warning: we keep trying until ${rfc5322Date(input.retryUntil)}; you do not need to send it again.`,
+    '',
+    ...input.recipients.map((r) => clip(`<${r.recipient}>: ${r.reply ? formatReply(r.reply) : `status ${r.status}`}`)),
+  ].join(CRLF);
+  const status = [
+    [`Reporting-MTA: dns; ${input.hostname}`, `Arrival-Date: ${rfc5322Date(message.receivedAt)}`].join(CRLF),
+    ...input.recipients.map((r) =>
+      [
+        `Final-Recipient: rfc822; ${r.recipient}`,
+        'Action: delayed',
+        `Status: ${r.status}`,
+        ...(input.remoteMta ? [`Remote-MTA: dns; ${input.remoteMta}`] : []),
+        ...(r.reply ? [clip(`Diagnostic-Code: ${r.reply.code !== undefined ? 'smtp' : 'X-backup-mx'}; ${formatReply(r.reply)}`)] : []),
+        `Will-Retry-Until: ${rfc5322Date(input.retryUntil)}`,
+      ].join(CRLF),
+    ),
+  ].join(CRLF + CRLF) + CRLF;
+  const headers = input.originalHeaders ? input.originalHeaders.toString('utf8').replace(/\r?\n/g, CRLF).replace(/(\r\n)+$/, '') + CRLF : '';
+  const raw = [
+    `From: Mail Delivery System <MAILER-DAEMON@${input.hostname}>`,
+    `To: <${message.sender}>`,
+    `Subject: ${subject}`,
+    `Date: ${rfc5322Date(now)}`,
+    `Message-ID: <delay.${message.messageId}.${now.getTime()}@${input.hostname}>`,
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
+    '',
+    'This is a MIME-encapsulated delivery status notification.',
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Description: Notification',
+    '',
+    human,
+    '',
+    `--${boundary}`,
+    'Content-Type: message/delivery-status',
+    'Content-Description: Delivery report',
+    '',
+    status,
+    `--${boundary}`,
+    'Content-Type: text/rfc822-headers',
+    'Content-Description: Delayed message headers',
+    ...(/[^\x00-\x7f]/.test(headers) ? ['Content-Transfer-Encoding: 8bit'] : []),
+    '',
+    headers,
+    `--${boundary}--`,
+    '',
+  ].join(CRLF);
+  return { raw, envelope: { from: '', to: [message.sender] } };
+}

@@ -1,0 +1,98 @@
+// Whether a deferred message gets its delay warning now, and sending it. Like
+// Postfix's delay_warning_time: off by default (0), at most one per message
+// and route, never to the null sender nor to mail failing the backscatter
+// guards (notice-policy.ts), and never allowed to disturb delivery: any
+// failure here is logged and the message goes on as it would have.
+import { buildDelayNotice, type DelayedRecipient } from './delay-dsn.js';
+import type { EngineDeps, EngineOptions } from './engine-types.js';
+import { readMessageHead } from './message-head.js';
+import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from './model.js';
+import { noticeFor } from './notice-policy.js';
+import { dsnStatus } from './smtp-reply-classifier.js';
+
+/** Seconds after arrival when the route's warning is due; 0 = never. The engine-wide override wins (tests). */
+export function delayWarningAfterSeconds(route: Route, options: Pick<EngineOptions, 'delayWarningSeconds'>): number {
+  return options.delayWarningSeconds ?? route.delayWarningSeconds ?? 0;
+}
+
+export type DelayWarningDecision = { warn: true } | { warn: false; why: string };
+
+/** The pure part: is a warning due for this message now? */
+export function delayWarningDue(route: Route, message: InboundMessage, now: Date, options: Pick<EngineOptions, 'delayWarningSeconds' | 'queueLifetimeSeconds'>): DelayWarningDecision {
+  const after = delayWarningAfterSeconds(route, options);
+  if (after <= 0) return { warn: false, why: 'delay warnings are off' };
+  if (now.getTime() - message.receivedAt.getTime() < after * 1000) return { warn: false, why: 'not delayed long enough' };
+  const notice = noticeFor(message, route.bouncePolicy);
+  if (notice.kind !== 'dsn') return { warn: false, why: notice.why };
+  return { warn: true };
+}
+
+/** A 4.x.x status for the notice: the reply's own, else "no answer from host". */
+function delayedStatus(reply: SmtpReply | undefined): string {
+  const status = reply ? dsnStatus(reply) : '4.4.1';
+  return status.startsWith('4.') && status !== '4.0.0' ? status : '4.4.1';
+}
+
+/**
+ * Called on a deferral (drain) or when a waiting message is looked at (sweep).
+ * `waiting` are the recipients still pending with their last reply; omitted,
+ * they are read from the ledger. Never throws.
+ */
+export async function warnIfDelayed(
+  deps: EngineDeps,
+  options: EngineOptions,
+  route: Route,
+  message: InboundMessage,
+  waiting?: { recipient: string; reply?: SmtpReply }[],
+  originalHeaders?: Buffer,
+): Promise<boolean> {
+  const notices = deps.delayNotices;
+  if (!notices) return false;
+  const now = deps.clock.now();
+  if (!delayWarningDue(route, message, now, options).warn) return false;
+  try {
+    let pending = waiting;
+    if (!pending) {
+      const outcomes = await deps.ledger.outcomes(message.messageId);
+      pending = message.recipients
+        .filter((r) => !FINAL_STATES.includes(outcomes.get(r)?.state ?? 'queued'))
+        .map((recipient) => ({ recipient, ...(outcomes.get(recipient)?.reply ? { reply: outcomes.get(recipient)!.reply! } : {}) }));
+    }
+    if (pending.length === 0) return false;
+    if (!(await notices.claim({ messageId: message.messageId, route: route.name, at: now, recipients: pending.map((p) => p.recipient) }))) return false;
+    try {
+      const headers = originalHeaders ?? (await readHeadQuietly(deps, options, message.objectKey));
+      const recipients: DelayedRecipient[] = pending.map((p) => ({ recipient: p.recipient, status: delayedStatus(p.reply), ...(p.reply ? { reply: p.reply } : {}) }));
+      const lifetime = (options.queueLifetimeSeconds ?? 5 * 86_400) * 1000;
+      const notice = buildDelayNotice({
+        hostname: options.hostname,
+        message,
+        recipients,
+        ...(headers ? { originalHeaders: headers } : {}),
+        remoteMta: route.primary.host,
+        retryUntil: new Date(message.receivedAt.getTime() + lifetime),
+        now,
+      });
+      await deps.bounces.send(notice.raw, notice.envelope);
+    } catch (error) {
+      await notices.release(message.messageId, route.name).catch(() => undefined);
+      throw error;
+    }
+    deps.log.info('delay warning sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: pending.map((p) => p.recipient) });
+    return true;
+  } catch (error) {
+    deps.log.warn('delay warning not sent; delivery goes on', { route: route.name, messageId: message.messageId, error: (error as Error).message });
+    return false;
+  }
+}
+
+async function readHeadQuietly(deps: EngineDeps, options: EngineOptions, objectKey: string): Promise<Buffer | undefined> {
+  try {
+    const { body } = await deps.store.open(objectKey);
+    const head = await readMessageHead(body, options.maxHeadBytes);
+    head.body.destroy();
+    return head.head;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+// Ports of the operator features (issue 12): the "I'm back" trigger, the
+// envelope archive behind replay and export, delay notices and mailboxes.
+// Kept apart from ports.ts so the delivery ports stay small; same rules: each
+// has an in-memory fake and a real adapter, and says what its results mean.
+import type { Readable } from 'node:stream';
+import type { InboundMessage } from './model.js';
+
+/** Rate limit of the trigger, one item per route (DynamoDB conditional write). */
+export interface TriggerGate {
+  /**
+   * Records `now` as the route's last trigger and returns true when the previous
+   * one is at least `minIntervalSeconds` old (or absent); returns false and
+   * records nothing otherwise, so two callers at once never both pass.
+   */
+  claim(route: string, now: Date, minIntervalSeconds: number): Promise<boolean>;
+}
+
+/** The shared secret of the trigger's HMAC (Secrets Manager; a file locally). */
+export interface TriggerKey {
+  /** The secret's bytes; rejects when it cannot be read (the trigger then refuses every call). */
+  secret(): Promise<string>;
+}
+
+/** One archived envelope: the SES notification of a message as it arrived on a route. */
+export interface ArchivedEnvelope {
+  messageId: string;
+  route: string;
+  receivedAt: Date;
+  /** The notification (JSON text) exactly as the route's queue got it. */
+  notification: string;
+}
+
+/**
+ * The envelope of every accepted message, kept as long as the bucket keeps the
+ * raw object (the queue copy is gone once delivered), so replay and export can
+ * find messages by route and time after delivery.
+ */
+export interface EnvelopeArchive {
+  /** Stores the envelope until `expiresAt`; storing one twice keeps one. */
+  keep(envelope: ArchivedEnvelope, expiresAt: Date): Promise<void>;
+  /** Envelopes of `route` received in [since, until), oldest first. */
+  list(route: string, since: Date, until: Date): Promise<ArchivedEnvelope[]>;
+}
+
+/** A delay warning once sent (or being sent) for a message on a route. */
+export interface DelayNoticeRecord {
+  messageId: string;
+  route: string;
+  at: Date;
+  recipients: string[];
+}
+
+/** Remembers delay warnings so each message gets at most one. */
+export interface DelayNotices {
+  /** Claims the message's one warning (conditional write): false when it already has one. */
+  claim(record: DelayNoticeRecord): Promise<boolean>;
+  /** Gives a claim back after the notice could not be sent, so a later attempt tries again. */
+  release(messageId: string, route: string): Promise<void>;
+  get(messageId: string, route: string): Promise<DelayNoticeRecord | undefined>;
+}
+
+/** Where `export` writes messages (an mbox file, a Maildir). */
+export interface MailboxWriter {
+  /** Appends one message; `content` is the stored object, written byte for byte. */
+  add(message: Pick<InboundMessage, 'messageId' | 'sender' | 'receivedAt'>, content: Readable): Promise<void>;
+  /** Flushes and closes; the mailbox is complete only after this resolves. */
+  close(): Promise<void>;
+}

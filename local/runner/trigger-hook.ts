@@ -1,0 +1,42 @@
+// Starts the local "I'm back" listener next to the SES stand-in: the same use
+// case as the trigger Lambda, with the runner's in-process drains. Port from
+// BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
+import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
+import { triggerUseCase } from '../../lambdas/app/trigger-app.js';
+import type { LineOutput } from './line-output.js';
+import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
+
+export class TriggerPortError extends Error {
+  constructor(readonly value: string) {
+    super(`BACKUPMX_TRIGGER_PORT: expected 0–65535, got ${JSON.stringify(value)}`);
+    this.name = 'TriggerPortError';
+  }
+}
+
+export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.BACKUPMX_TRIGGER_PORT;
+  if (raw === undefined || raw === '') return 0;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TriggerPortError(raw);
+  return port;
+}
+
+/** `keyDir` undefined: a random key kept in memory (a runner that writes no files, as in tests). */
+export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
+  const key: TriggerKey & { file?: string } = keyDir ? FileTriggerKey.inDir(keyDir) : new MemoryTriggerKey();
+  await key.secret(); // create it now, so `backup-mx trigger-url` finds it
+  const useCase = triggerUseCase(engine, key, drains);
+  // The runner says what each call did, as it does for deliveries.
+  const wrapped: TriggerHandler = {
+    handle: async (request) => {
+      const result = await useCase.handle(request);
+      out.info(`trigger for route ${request.route}: ${result.status} ${result.message}`);
+      return result;
+    },
+  };
+  const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`));
+  const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';
+  out.info(`"I'm back" trigger listening on ${listener.url}/<route> (${where})`);
+  return listener;
+}

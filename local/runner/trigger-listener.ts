@@ -1,0 +1,91 @@
+// The local runner's "I'm back" endpoint: the same request as the function
+// URL (POST /<route>, HMAC-signed) on 127.0.0.1, so a primary's start-up hook
+// can be tried against `npm start`. The secret is kept in <data dir>/trigger.key
+// (created on first start, mode 0600) and `backup-mx --local trigger-url` prints it in use.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { answer, isAnswer, triggerRequest } from '../../lambdas/adapters/http/trigger-http.js';
+import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
+import type { TriggerDrain } from '../../lambdas/core/trigger-drain.js';
+
+/** What the listener calls per request: the use case, or a wrapper around it. */
+export type TriggerHandler = Pick<TriggerDrain, 'handle'>;
+
+export const TRIGGER_KEY_FILE = 'trigger.key';
+
+/** The secret in `dir`/trigger.key, made on first use. */
+export class FileTriggerKey implements TriggerKey {
+  private value?: Promise<string>;
+  constructor(readonly file: string) {}
+
+  static inDir(dir: string): FileTriggerKey {
+    return new FileTriggerKey(path.join(dir, TRIGGER_KEY_FILE));
+  }
+
+  secret(): Promise<string> {
+    return (this.value ??= this.readOrCreate());
+  }
+
+  private async readOrCreate(): Promise<string> {
+    try {
+      const text = (await readFile(this.file, 'utf8')).trim();
+      if (text.length >= 16) return text;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const secret = randomBytes(32).toString('hex');
+    await mkdir(path.dirname(this.file), { recursive: true });
+    await writeFile(this.file, `${secret}\n`, { mode: 0o600 });
+    return secret;
+  }
+}
+
+/** A random key that lives as long as the process (a runner that writes no files). */
+export class MemoryTriggerKey implements TriggerKey {
+  private readonly value = randomBytes(32).toString('hex');
+  async secret(): Promise<string> {
+    return this.value;
+  }
+}
+
+export class TriggerListener {
+  private constructor(private readonly server: Server) {}
+
+  static async start(useCase: TriggerHandler, port: number, onError: (error: Error) => void): Promise<TriggerListener> {
+    const server = createServer((req, res) => {
+      req.resume(); // no body is read: everything is in the path and headers
+      const request = triggerRequest(req.method ?? 'GET', req.url ?? '/', req.headers);
+      const reply = isAnswer(request)
+        ? Promise.resolve(request)
+        : useCase.handle(request).then(answer, (error: Error) => {
+            onError(error);
+            return answer({ status: 500, message: 'trigger failed; see the runner output' });
+          });
+      void reply.then((a) => res.writeHead(a.statusCode, a.headers).end(a.body));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new TriggerListener(server);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,63 @@
+// What the feature stores must do (core/feature-ports.ts), run on the fakes
+// and on the DynamoDB adapters: the trigger gate lets one caller per interval
+// through, the archive lists a route's window across day boundaries (and an
+// empty or inverted window), a delay notice is claimed once.
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DelayNotices, EnvelopeArchive, TriggerGate } from '../../lambdas/core/feature-ports.js';
+import { uniqueId } from './contract-ids.js';
+import { eachSubject, type MakeSubject } from './contract-subject.js';
+
+export interface FeatureStores {
+  gate: TriggerGate;
+  archive: EnvelopeArchive;
+  notices: DelayNotices;
+}
+
+const at = (iso: string) => new Date(iso);
+
+export function featureStoresContract(make: MakeSubject<FeatureStores>): void {
+  describe('feature stores contract', () => {
+    let s: FeatureStores;
+    let route: string;
+    eachSubject(make, (made) => (s = made));
+    beforeEach(() => {
+      route = uniqueId('route').replace(/[^a-z0-9-]/gi, '').toLowerCase();
+    });
+
+    it('trigger gate: one claim per interval, per route; concurrent claims let exactly one through', async () => {
+      expect(await s.gate.claim(route, at('2026-01-05T10:00:00Z'), 10)).toBe(true);
+      expect(await s.gate.claim(route, at('2026-01-05T10:00:09Z'), 10)).toBe(false);
+      expect(await s.gate.claim(`${route}-b`, at('2026-01-05T10:00:09Z'), 10)).toBe(true);
+      expect(await s.gate.claim(route, at('2026-01-05T10:00:10Z'), 10)).toBe(true);
+      const results = await Promise.all(Array.from({ length: 6 }, () => s.gate.claim(route, at('2026-01-05T10:01:00Z'), 10)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('archive: lists the window [since, until) oldest first, across days, only for the route; keeping twice keeps one', async () => {
+      const times = ['2026-01-04T23:59:59.000Z', '2026-01-05T00:00:00.000Z', '2026-01-06T12:00:00.000Z', '2026-01-07T00:00:00.000Z'];
+      for (const [i, t] of times.entries()) {
+        const envelope = { messageId: `m${i}`, route, receivedAt: at(t), notification: `{"n":${i}}` };
+        await s.archive.keep(envelope, at('2026-03-01T00:00:00Z'));
+        await s.archive.keep(envelope, at('2026-03-01T00:00:00Z'));
+      }
+      await s.archive.keep({ messageId: 'other', route: `${route}-x`, receivedAt: at(times[1]!), notification: '{}' }, at('2026-03-01T00:00:00Z'));
+      const listed = await s.archive.list(route, at('2026-01-04T23:59:59.000Z'), at('2026-01-07T00:00:00.000Z'));
+      expect(listed.map((e) => e.messageId)).toEqual(['m0', 'm1', 'm2']);
+      expect(listed[2]).toEqual({ messageId: 'm2', route, receivedAt: at(times[2]!), notification: '{"n":2}' });
+      expect(await s.archive.list(route, at('2026-01-08T00:00:00Z'), at('2026-01-01T00:00:00Z'))).toEqual([]);
+      expect(await s.archive.list(route, at(times[1]!), at(times[1]!))).toEqual([]);
+    });
+
+    it('delay notices: claimed once per message and route; a released claim can be claimed again', async () => {
+      const record = { messageId: uniqueId('msg'), route, at: at('2026-01-05T14:00:00Z'), recipients: ['bob@example.com'] };
+      expect(await s.notices.get(record.messageId, route)).toBeUndefined();
+      expect(await s.notices.claim(record)).toBe(true);
+      expect(await s.notices.claim({ ...record, at: at('2026-01-05T15:00:00Z') })).toBe(false);
+      expect(await s.notices.claim({ ...record, route: `${route}-b` })).toBe(true);
+      expect(await s.notices.get(record.messageId, route)).toEqual(record);
+      await s.notices.release(record.messageId, route);
+      expect(await s.notices.get(record.messageId, route)).toBeUndefined();
+      expect(await s.notices.claim(record)).toBe(true);
+    });
+  });
+}

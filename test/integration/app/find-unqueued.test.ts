@@ -1,0 +1,60 @@
+// The hourly look for stored mail that never reached a queue, on the real S3
+// and DynamoDB emulators through the drain handler: an object SES stored but
+// never announced becomes a dead letter (and a DLQ message, which the alarm
+// watches); an accepted one is left alone.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../../lambdas/app/engine.js';
+import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
+import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
+import { ManualClock, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { rawMessage, sesNotification } from '../../support/ses-events.js';
+
+describe('find-unqueued on emulators', () => {
+  let env: EmulatorEnv;
+  let engine: Engine;
+  const clock = new ManualClock(new Date());
+
+  beforeAll(async () => {
+    env = await startEmulatorEnv({ routes: ['main'] });
+    const route = env.resources.routes[0]!;
+    const settings = loadSettings(
+      settingsToEnv({
+        routes: [{ name: 'main', domains: ['example.com'], primary: { host: '127.0.0.1', port: 9, tls: 'none' }, queueUrl: route.queue.url, bouncePolicy: 'dsn' }],
+        tableName: env.resources.tableName,
+        bucketName: env.resources.bucketName,
+        deadLetterQueueUrl: env.resources.deadLetterQueue.url,
+        hostname: 'backup-mx.test',
+      }),
+    );
+    engine = new Engine(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics(), clock });
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('dead-letters the unannounced object after an hour, leaves the accepted one alone', async () => {
+    const put = (id: string) =>
+      env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: `mail/main/${id}`, Body: rawMessage({ to: 'bob@example.com' }) }));
+    await put('lostnotification000000000001');
+    await put('acceptednormally000000000001');
+    await engine.accept(sesNotification({ messageId: 'acceptednormally000000000001', objectKeyPrefix: 'mail/main/', bucketName: env.resources.bucketName, timestamp: clock.now() }));
+
+    const handler = makeDrainHandler(() => engine);
+    const context = { awsRequestId: 'r', getRemainingTimeInMillis: () => 600_000 };
+    // Too young: its notification may still come.
+    expect(await handler({ task: 'find-unqueued' }, context)).toEqual([{ route: 'main', examined: 0, deadLettered: 0 }]);
+    clock.advance(2 * 3600);
+    expect(await handler({ task: 'find-unqueued' }, context)).toEqual([{ route: 'main', examined: 2, deadLettered: 1 }]);
+
+    const [record] = await engine.deps.deadLetters.find('lostnotification000000000001');
+    expect(record).toMatchObject({ route: 'main', reason: 'not-queued', objectKey: 'mail/main/lostnotification000000000001' });
+    expect(await engine.deps.deadLetters.find('acceptednormally000000000001')).toEqual([]);
+    const dlq = await env.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.resources.deadLetterQueue.url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+    expect((dlq.Messages ?? []).length).toBeGreaterThanOrEqual(1);
+    // The next run adds nothing.
+    expect(await handler({ task: 'find-unqueued' }, context)).toEqual([{ route: 'main', examined: 2, deadLettered: 0 }]);
+  });
+});

@@ -1,0 +1,60 @@
+// `backup-mx adopt`: a queue kept after a route rename or a redeploy gives its
+// mail to a route's current queue, and the route delivers it (real SQS
+// emulator, real primary on loopback).
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sesNotification, sesMessageId } from '../../support/ses-events.js';
+import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+
+describe('backup-mx adopt', () => {
+  let fx: LocalFixture;
+  beforeAll(async () => {
+    fx = await startLocalFixture();
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  it('moves every notification of the old queue into the route, which then delivers them', async () => {
+    const { QueueUrl: oldQueue } = await fx.clients.sqs.send(new CreateQueueCommand({ QueueName: `retained-${Date.now()}` }));
+    // What a renamed route's old queue holds: the mail's notification (its object is in the bucket).
+    const id = await fx.queue({ recipients: ['bob@example.com'] });
+    const body = fx.notification(id, 'main');
+    // Take it off the route's queue as the rename would have left it: only on the old queue.
+    const main = fx.engine.queue(fx.engine.route('main'));
+    for (const qm of await main.receive(10, 1)) await main.delete(qm.handle);
+    await fx.clients.sqs.send(new SendMessageCommand({ QueueUrl: oldQueue, MessageBody: body }));
+    await fx.clients.sqs.send(new SendMessageCommand({ QueueUrl: oldQueue, MessageBody: sesNotification({ messageId: sesMessageId(), objectKeyPrefix: 'mail/gone/' }) }));
+
+    const { code, io } = await fx.cli('adopt', oldQueue!, '--route', 'main');
+    expect(code).toBe(0);
+    expect(io.text).toContain(`moved 2 messages from ${oldQueue} to route main`);
+    const left = await fx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: oldQueue, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(Number(left.Attributes!.ApproximateNumberOfMessages) + Number(left.Attributes!.ApproximateNumberOfMessagesNotVisible)).toBe(0);
+
+    const flush = await fx.cli('flush', 'main');
+    expect(flush.code).toBe(0);
+    expect(fx.primary.messages.some((m) => m.to.includes('bob@example.com'))).toBe(true);
+  });
+
+  it('requeue of a "not-queued" dead letter says why it cannot, and what to do instead', async () => {
+    await fx.engine.deps.deadLetters.put({
+      messageId: 'neverannounced00000000000001',
+      route: 'main',
+      reason: 'not-queued',
+      detail: 'stored by SES but its notification never reached the queue',
+      at: new Date(),
+      notification: '',
+      objectKey: 'mail/main/neverannounced00000000000001',
+    });
+    const { code, io } = await fx.cli('requeue', 'neverannounced00000000000001');
+    expect(code).not.toBe(0);
+    expect(io.stderr.join('\n')).toMatch(/envelope is unknown.*backup-mx show neverannounced00000000000001.*backup-mx delete/);
+  });
+
+  it('refuses the route\'s own queue and something that is no URL', async () => {
+    const own = fx.engine.route('main').queueUrl;
+    expect((await fx.cli('adopt', own, '--route', 'main')).io.stderr.join('\n')).toMatch(/already the queue of route main/);
+    expect((await fx.cli('adopt', 'my-queue', '--route', 'main')).code).not.toBe(0);
+  });
+});

@@ -1,0 +1,63 @@
+// The "I'm back" endpoint in the template, and the delay warning setting on
+// its way to the Lambdas.
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/config/settings.js';
+import { actionsOf, allowing, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
+
+const TRIGGER = 'from a primary (HMAC-signed function URL)';
+const DRAIN = 'delivers one route queue';
+/** Lambda: all environment variables of a function together, names and values. */
+const LAMBDA_ENV_LIMIT_BYTES = 4 * 1024;
+
+const CONTEXT = {
+  region: 'us-east-1',
+  delayWarningHours: 4,
+  routes: [
+    { name: 'corp', domains: ['example.com'], primary: { host: 'mail.example.com', port: 587, tls: 'required' } },
+    { name: 'lab', domains: ['lab.example.com'], delayWarningHours: 0, primary: { host: 'lab.example.com', port: 2525, tls: 'none' } },
+  ],
+};
+
+describe('trigger endpoint', () => {
+  const { template, stack } = buildStack(CONTEXT);
+  const fnOf = (text: string) => resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!;
+
+  it('is a function URL on the trigger function; auth is the HMAC checked in the function (the primary has no AWS credentials)', () => {
+    const urls = Object.values(resources(template, 'AWS::Lambda::Url'));
+    expect(urls).toHaveLength(1);
+    expect(urls[0]!.Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [functionId(template, TRIGGER), 'Arn'] } });
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['TriggerUrl', 'TriggerSecretArn']));
+  });
+
+  it('generates the HMAC key in Secrets Manager, lets only the trigger read it, and names it in the environment', () => {
+    const secrets = resources(template, 'AWS::SecretsManager::Secret');
+    expect(Object.values(secrets).some((s) => s.Properties?.GenerateSecretString?.PasswordLength === 64)).toBe(true);
+    const env = fnOf(TRIGGER).Properties!.Environment.Variables as Record<string, unknown>;
+    expect(env[ENV.triggerSecretId]).toEqual({ Ref: expect.stringMatching(/^TriggerKey/) });
+    expect(env[ENV.drainFunctionName]).toBeDefined();
+    const statements = statementsOf(template, TRIGGER);
+    expect(allowing(statements, 'secretsmanager:GetSecretValue')).not.toHaveLength(0);
+    expect(allowing(statements, 'lambda:InvokeFunction')).not.toHaveLength(0);
+    // It never touches mail: no S3 reads, no queue consumption.
+    expect(actionsOf(statements).filter((a) => a.startsWith('s3:') || a === 'sqs:ReceiveMessage')).toEqual([]);
+    expect(allowing(statementsOf(template, DRAIN), 'secretsmanager:GetSecretValue')).toHaveLength(0);
+  });
+
+  it('keeps every function\'s environment under Lambda\'s 4 KB', () => {
+    for (const fn of Object.values(resources(template, 'AWS::Lambda::Function'))) {
+      const vars = (fn.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
+      // Tokens resolve to ARNs/URLs of ~100 characters: count each as 200 to be safe.
+      const bytes = Object.entries(stack.resolve(vars) as Record<string, unknown>).reduce((n, [k, v]) => n + k.length + (typeof v === 'string' ? v.length : 200 * JSON.stringify(v).split('Ref').length), 0);
+      expect(bytes, String(fn.Properties?.Description)).toBeLessThan(LAMBDA_ENV_LIMIT_BYTES);
+    }
+  });
+
+  it('passes delayWarningHours to the Lambdas as seconds per route (route value over the global one; 0 = off)', () => {
+    const routes = deployedRoutes(template);
+    expect(routes.map((route) => [route.name, route.delayWarningSeconds])).toEqual([
+      ['corp', 14_400],
+      ['lab', undefined], // off
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryDelayNotices } from '../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
+import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
+import { delayWarningDue } from '../../../lambdas/core/delay-warning.js';
+import type { Route, Verdicts } from '../../../lambdas/core/model.js';
+import { sesNotification } from '../../support/ses-events.js';
+import { harness, route as baseRoute } from './engine-harness.js';
+
+const HOUR = 3_600;
+
+describe('delayWarningDue (who gets a delay warning, and when)', () => {
+  const arrived = new Date('2026-01-05T10:00:00Z');
+  const message = (sender = 'alice@sender.example', verdicts: Partial<Verdicts> = {}) =>
+    parseSesNotification(sesNotification({ messageId: 'm1', sender, timestamp: arrived, verdicts }));
+  const later = (hours: number) => new Date(arrived.getTime() + hours * HOUR * 1000);
+  const on: Route = { ...baseRoute, delayWarningSeconds: 4 * HOUR };
+
+  it.each([
+    ['off by default', baseRoute, message(), 10, {}, false, 'delay warnings are off'],
+    ['not yet due', on, message(), 3.9, {}, false, 'not delayed long enough'],
+    ['due', on, message(), 4, {}, true, undefined],
+    ['never to the null sender', on, message(''), 5, {}, false, 'null sender'],
+    ['never for spam FAIL', on, message('a@b.example', { spam: 'FAIL' }), 5, {}, false, 'spam verdict FAIL'],
+    ['never for SPF FAIL (forged sender)', on, message('a@b.example', { spf: 'FAIL' }), 5, {}, false, 'SPF verdict FAIL'],
+    ['never for DMARC FAIL', on, message('a@b.example', { dmarc: 'FAIL' }), 5, {}, false, 'DMARC verdict FAIL'],
+    ['never under the dead-letter bounce policy', { ...on, bouncePolicy: 'dead-letter' as const }, message(), 5, {}, false, "route bounce policy is 'dead-letter'"],
+    ['the engine-wide seconds override wins', on, message(), 0.001, { delayWarningSeconds: 2 }, true, undefined],
+    ['the override can switch it off', on, message(), 5, { delayWarningSeconds: 0 }, false, 'delay warnings are off'],
+  ])('%s', (_name, route, msg, hours, options, warn, why) => {
+    const decision = delayWarningDue(route, msg, later(hours), options);
+    expect(decision.warn).toBe(warn);
+    if (!decision.warn) expect(decision.why).toBe(why);
+  });
+});
+
+describe('delay warnings from the sweep (primary down)', () => {
+  function setup() {
+    const h = harness({}, { delayWarningSeconds: 4 * HOUR });
+    const notices = new InMemoryDelayNotices();
+    (h.deps as { delayNotices?: InMemoryDelayNotices }).delayNotices = notices;
+    return { h, notices };
+  }
+
+  it('sends one action=delayed notice once the time has passed, however often the sweep meets the message', async () => {
+    const { h, notices } = setup();
+    const { messageId } = await h.arrive({ recipients: ['bob@example.com', 'carol@example.com'] });
+    await h.primaryDown();
+    h.clock.advance(3 * HOUR);
+    await h.runSweep();
+    expect(h.bounces.sent).toHaveLength(0);
+    h.clock.advance(2 * HOUR);
+    await h.runSweep();
+    h.clock.advance(HOUR);
+    await h.runSweep();
+    expect(h.bounces.sent).toHaveLength(1);
+    const [notice] = h.bounces.sent;
+    expect(notice!.envelope).toEqual({ from: '', to: ['alice@sender.example'] });
+    expect(notice!.raw).toContain('Final-Recipient: rfc822; bob@example.com\r\nAction: delayed\r\nStatus: 4.4.1');
+    expect(notice!.raw).toContain('Final-Recipient: rfc822; carol@example.com\r\nAction: delayed');
+    expect(notice!.raw).toMatch(/Will-Retry-Until: Sat, 10 Jan 2026 10:00:00 \+0000/); // 5-day default lifetime
+    expect(await notices.get(messageId, 'main')).toMatchObject({ recipients: ['bob@example.com', 'carol@example.com'] });
+    expect(h.transports.transactions).toHaveLength(0); // the sweep never delivers
+  });
+
+  it('a notice that could not be sent is tried again later, and delivery is not disturbed', async () => {
+    const { h, notices } = setup();
+    const { messageId } = await h.arrive();
+    await h.primaryDown();
+    h.clock.advance(5 * HOUR);
+    h.bounces.failNext = new Error('SES throttled');
+    const summary = await h.runSweep();
+    expect(summary.errors).toBe(0);
+    expect(h.bounces.sent).toHaveLength(0);
+    expect(await notices.get(messageId, 'main')).toBeUndefined(); // claim given back
+    h.clock.advance(HOUR);
+    await h.runSweep();
+    expect(h.bounces.sent).toHaveLength(1);
+  });
+});

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import type { SmtpReply } from '../../../lambdas/core/model.js';
+import type { Envelope, SmtpTransportFactory, TransactionResult } from '../../../lambdas/core/ports.js';
+import { splitRecipients, unansweredAfterErrorLimit } from '../../../lambdas/core/recipient-batches.js';
+import { harness } from './engine-harness.js';
+
+const unknown: SmtpReply = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
+const tooMany: SmtpReply = { code: 421, enhanced: '4.7.0', text: 'primary.test Error: too many errors', errorCode: 'EENVELOPE' };
+const guesses = (n: number) => Array.from({ length: n }, (_, i) => `guess${i}@example.com`);
+
+/** A primary scripted per transaction: `script(envelope, n)` gives the n-th transaction's result. */
+function scripted(script: (envelope: Envelope, n: number) => TransactionResult): SmtpTransportFactory & { envelopes: Envelope[] } {
+  const envelopes: Envelope[] = [];
+  return {
+    envelopes,
+    async open() {
+      return {
+        send: async (envelope, content) => {
+          const opened = typeof content === 'function' ? await content() : { body: content };
+          if (!opened) return { connectionFailed: false, notStarted: true, replies: [] };
+          for await (const _ of opened.body) void _;
+          envelopes.push({ ...envelope, to: [...envelope.to] });
+          return script(envelope, envelopes.length);
+        },
+        close: async () => undefined,
+      };
+    },
+  };
+}
+
+describe('recipient batches', () => {
+  it('splits a list in order into transactions of at most 10', () => {
+    expect(splitRecipients(guesses(23)).map((b) => b.length)).toEqual([10, 10, 3]);
+    expect(splitRecipients(['a'], 10)).toEqual([['a']]);
+    expect(splitRecipients([], 10)).toEqual([]);
+  });
+
+  it('finds the recipients an error-limit 421 left unanswered, only when flagged', () => {
+    const result: TransactionResult = { connectionFailed: true, errorLimit: true, replies: [{ recipient: 'a', reply: unknown }, { recipient: 'b', reply: tooMany }, { recipient: 'c', reply: { text: 'lost', errorCode: 'ECONNECTION' } }] };
+    expect(unansweredAfterErrorLimit(result)).toEqual(['b', 'c']);
+    expect(unansweredAfterErrorLimit({ ...result, errorLimit: false })).toEqual([]);
+  });
+
+  it('sends 1 valid + 45 unknown recipients as 5 transactions and tells the sender once about all 45', async () => {
+    const h = harness();
+    for (const r of guesses(45)) h.transports.reply(r, unknown);
+    const { messageId } = await h.arrive({ recipients: [...guesses(45), 'bob@example.com'] });
+    const summary = await h.runDrain();
+    expect(h.transports.envelopes.map((e) => e.to.length)).toEqual([10, 10, 10, 10, 6]);
+    expect(summary).toMatchObject({ delivered: 1, bounced: 45, stoppedBecause: 'queue-empty' });
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('delivered');
+    expect(h.bounces.sent).toHaveLength(1);
+    expect(h.bounces.sent[0]!.raw.match(/^Final-Recipient:/gm)).toHaveLength(45);
+    // every transaction carries the whole message
+    const sizes = new Set(h.transports.transactions.map((t) => t.bytes.length));
+    expect(sizes.size).toBe(1);
+  });
+
+  it('a 421 after RCPT refusals ends that transaction only: the rest go again at once, the primary stays up', async () => {
+    const h = harness();
+    const list = [...guesses(3), 'bob@example.com', 'carol@example.com'];
+    const primary = scripted((envelope, n) =>
+      n === 1
+        ? { connectionFailed: true, errorLimit: true, replies: envelope.to.map((recipient) => ({ recipient, reply: recipient.startsWith('guess') ? unknown : tooMany })) }
+        : { connectionFailed: false, replies: envelope.to.map((recipient) => ({ recipient, reply: { code: 250, text: 'Ok' } })) },
+    );
+    const { messageId } = await h.arrive({ recipients: list });
+    const drain = new (await import('../../../lambdas/core/drain-route.js')).DrainRoute({ ...h.deps, transports: primary }, { hostname: 'mx2.example.com', concurrency: 1 });
+    const summary = await drain.run(h.route, { owner: 'd', budgetSeconds: 600 });
+    expect(primary.envelopes.map((e) => e.to)).toEqual([list, ['bob@example.com', 'carol@example.com']]);
+    expect(summary).toMatchObject({ delivered: 2, bounced: 3, stoppedBecause: 'queue-empty' });
+    expect(h.ledger.stateOf(messageId, 'carol@example.com')).toBe('delivered');
+    expect(h.routeState.healthHistory.filter((x) => x.status === 'down')).toEqual([]);
+    expect(h.bounces.sent).toHaveLength(1);
+  });
+
+  it('starts no transaction after the drain deadline: the recipients not yet tried are deferred, not sent', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive({ recipients: [...guesses(10), 'bob@example.com'] });
+    const send = h.transports.open.bind(h.transports);
+    h.transports.open = async (p) => {
+      const t = await send(p);
+      return { ...t, send: async (e, c) => { const r = await t.send(e, c); h.clock.advance(700); return r; } };
+    };
+    const summary = await h.runDrain(600);
+    expect(h.transports.envelopes).toHaveLength(1);
+    expect(summary).toMatchObject({ delivered: 10, deferred: 1 });
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('deferred');
+    expect(h.queue.all()).toHaveLength(1);
+  });
+
+  it('retries the ledger write after a 2xx instead of sending the message again', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive();
+    h.ledger.failNext.record = new Error('ProvisionedThroughputExceededException');
+    const summary = await h.runDrain();
+    expect(summary).toMatchObject({ delivered: 1, errors: 0 });
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('delivered');
+    expect(h.transports.transactions).toHaveLength(1);
+    expect(h.queue.all()).toEqual([]);
+  });
+
+  it('a hold set during a transaction stops the next one, even inside the same message', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive({ recipients: [...guesses(10), 'bob@example.com'] });
+    const open = h.transports.open.bind(h.transports);
+    h.transports.open = async (p) => {
+      const t = await open(p);
+      return {
+        ...t,
+        send: async (e, c) => {
+          const r = await t.send(e, c);
+          await h.routeState.setHold('main', { since: h.clock.now() });
+          h.clock.advance(6); // past the hold cache
+          return r;
+        },
+      };
+    };
+    const summary = await h.runDrain();
+    expect(h.transports.envelopes).toHaveLength(1);
+    expect(summary).toMatchObject({ delivered: 10, deferred: 1, stoppedBecause: 'held' });
+    expect((await h.ledger.outcomes(messageId)).get('bob@example.com')?.reply?.text).toContain('the route is held');
+  });
+
+  it('opens the object only once a session is free, and starts nothing when the deadline passed while it waited', async () => {
+    const h = harness();
+    const { body } = await h.arrive();
+    let free!: () => void;
+    const gate = new Promise<void>((resolve) => (free = resolve));
+    let opened: unknown = 'not called';
+    const waiting: SmtpTransportFactory = {
+      async open() {
+        return {
+          send: async (envelope, content) => {
+            await gate; // every session busy
+            opened = typeof content === 'function' ? await content() : content;
+            return { connectionFailed: false, notStarted: opened === undefined, replies: envelope.to.map((recipient) => ({ recipient, reply: { text: 'not started', errorCode: 'ENOTSTARTED' } })) };
+          },
+          close: async () => undefined,
+        };
+      },
+    };
+    const drain = new (await import('../../../lambdas/core/drain-route.js')).DrainRoute({ ...h.deps, transports: waiting }, { hostname: 'mx2.example.com', concurrency: 1 });
+    const running = drain.run(h.route, { owner: 'd', budgetSeconds: 600 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(h.store.opened).toEqual([]); // nothing read from S3 while no session is free
+    h.clock.advance(601);
+    free();
+    const summary = await running;
+    expect(opened).toBeUndefined(); // the opener declined: past the deadline
+    expect(h.store.opened).toEqual([]);
+    expect(summary).toMatchObject({ released: 1, delivered: 0, deferred: 0 });
+    expect(h.queue.defers).toEqual([{ body, delaySeconds: 0 }]);
+  });
+
+  it('when the ledger write keeps failing after a 2xx, re-enqueues a copy for the other recipients only', async () => {
+    const h = harness({ ledgerWriteRetryMs: [0, 0, 0] });
+    Object.assign(h.deps, { narrow: (await import('../../../lambdas/adapters/ses/ses-notification.js')).narrowSesNotification });
+    h.transports.reply('carol@example.com', { code: 451, enhanced: '4.3.0', text: 'try later' });
+    const { messageId } = await h.arrive({ recipients: ['bob@example.com', 'carol@example.com'] });
+    const recordAttempts = h.ledger.recordAttempts.bind(h.ledger);
+    h.ledger.recordAttempts = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await h.runDrain();
+    expect(h.transports.transactions).toHaveLength(1);
+    const copies = h.queue.all();
+    expect(copies).toHaveLength(1);
+    expect(h.deps.parse(copies[0]!.body)).toMatchObject({ messageId, recipients: ['carol@example.com'] });
+    // the ledger is back: the copy goes to carol only, bob is not sent the message twice
+    h.ledger.recordAttempts = recordAttempts;
+    h.clock.advance(301);
+    await h.runDrain();
+    expect(h.transports.envelopes.map((e) => e.to)).toEqual([['bob@example.com', 'carol@example.com'], ['carol@example.com']]);
+  });
+});
