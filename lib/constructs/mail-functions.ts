@@ -22,9 +22,9 @@ import type { RouteChannel } from './route-queues.js';
 export const DRAIN_TIMEOUT = Duration.minutes(10);
 /**
  * One full vCPU (Lambda gives CPU in proportion to memory: 1,769 MB = 1 vCPU).
- * The drain is CPU-bound below that: `npm run bench` measured about 1.7× the
- * rate of 512 MB (0.29 vCPU) for about twice the GB-seconds, a few hundredths
- * of a cent per 10,000 messages; a backlog reaches the primary in half the time.
+ * The drain is CPU-bound below that: `npm run bench` measured about four times
+ * the rate of 512 MB (0.29 vCPU) for about the same GB-seconds per message
+ * (docs/performance.md); a backlog reaches the primary in a quarter of the time.
  */
 export const DRAIN_MEMORY_MB = 1_769;
 export const PROBE_TIMEOUT = Duration.seconds(90);
