@@ -27,6 +27,8 @@ export class QuietLog implements DeliveryLog {
 
 export interface BenchEnv {
   clients: AwsClients;
+  /** How a relay child process reaches the same emulators. */
+  clientConfig: AwsClientConfig;
   resources: Provisioned;
   sink: BenchChild;
   sinkPort: number;
@@ -44,30 +46,13 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     const clients = createAwsClients(clientConfig);
     return {
       clients,
+      clientConfig,
       resources,
       sink,
       sinkPort,
       emulators,
       engine(extra = {}, overrides = {}) {
-        const settings = loadSettings(
-          settingsToEnv({
-            routes: [
-              {
-                name: ROUTE,
-                domains: ['example.com'],
-                primary: { host: '127.0.0.1', port: sinkPort, tls: 'none' },
-                queueUrl: resources.routes[0]!.queue.url,
-                bouncePolicy: 'dsn',
-              },
-            ],
-            tableName: resources.tableName,
-            bucketName: resources.bucketName,
-            deadLetterQueueUrl: resources.deadLetterQueue.url,
-            hostname: 'backup-mx.bench',
-            ...extra,
-          }),
-        );
-        return new Engine(settings, { clients, log: new QuietLog(), metrics: new RecordingMetrics(), ...overrides });
+        return new Engine(benchSettings(resources, sinkPort, extra), { clients, log: new QuietLog(), metrics: new RecordingMetrics(), ...overrides });
       },
       async stop() {
         clients.destroy();
@@ -82,6 +67,29 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   }
 }
 
+/** The settings of the bench's one route, delivering to the sink on `sinkPort`. */
+export function benchSettings(resources: Provisioned, sinkPort: number, extra: Partial<Settings> = {}, route: Partial<Settings['routes'][number]> = {}): Settings {
+  return loadSettings(
+    settingsToEnv({
+      routes: [
+        {
+          name: ROUTE,
+          domains: ['example.com'],
+          primary: { host: '127.0.0.1', port: sinkPort, tls: 'none' },
+          queueUrl: resources.routes[0]!.queue.url,
+          bouncePolicy: 'dsn',
+          ...route,
+        },
+      ],
+      tableName: resources.tableName,
+      bucketName: resources.bucketName,
+      deadLetterQueueUrl: resources.deadLetterQueue.url,
+      hostname: 'backup-mx.bench',
+      ...extra,
+    }),
+  );
+}
+
 /** A message of about `bytes` bytes (CRLF lines), in the shape SES stores. */
 export function messageOfSize(messageId: string, bytes: number): string {
   const head = rawMessage({ messageId, to: 'bob@example.com', body: '' });
@@ -89,8 +97,12 @@ export function messageOfSize(messageId: string, bytes: number): string {
   return head + line.repeat(Math.max(1, Math.ceil((bytes - head.length) / line.length)));
 }
 
-/** SES's part for `count` messages: raw bytes in S3 and the notification in the route's queue. */
-export async function queueMessages(env: BenchEnv, count: number, bytes: number, idPrefix: string): Promise<void> {
+/**
+ * SES's part for `count` messages: raw bytes in S3 and the notification in the
+ * route's queue; with `index`, the accept path's part too (the message index
+ * entry that mailq and status read, and that the drain marks done).
+ */
+export async function queueMessages(env: BenchEnv, count: number, bytes: number, idPrefix: string, opts: { index?: Engine; recipients?: number } = {}): Promise<void> {
   const { clients, resources } = env;
   const queueUrl = resources.routes[0]!.queue.url;
   const ids = Array.from({ length: count }, (_, i) => `${idPrefix}${i.toString().padStart(6, '0')}`);
@@ -102,8 +114,12 @@ export async function queueMessages(env: BenchEnv, count: number, bytes: number,
     );
   }
   const bodies = ids.map((id) =>
-    sesNotification({ messageId: id, timestamp: new Date(), recipients: ['bob@example.com'], bucketName: resources.bucketName, objectKeyPrefix: routePrefix(ROUTE) }),
+    sesNotification({ messageId: id, timestamp: new Date(), recipients: recipientList(opts.recipients ?? 1), bucketName: resources.bucketName, objectKeyPrefix: routePrefix(ROUTE) }),
   );
+  if (opts.index) {
+    const engine = opts.index;
+    for (let i = 0; i < bodies.length; i += 25) await Promise.all(bodies.slice(i, i + 25).map((body) => engine.accept(body)));
+  }
   const batches: string[][] = [];
   for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10));
   for (let i = 0; i < batches.length; i += 10) {
@@ -113,4 +129,8 @@ export async function queueMessages(env: BenchEnv, count: number, bytes: number,
       ),
     );
   }
+}
+
+function recipientList(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? 'bob@example.com' : `bob${i + 1}@example.com`));
 }

@@ -1,17 +1,20 @@
 // `npm run bench`: the delivery engine's figures on this machine, as JSON
-// (one object) followed by a short human summary. Emulators and the SMTP sink
-// run in their own processes; the relay (Engine) runs in this one.
+// (one object) followed by a short human summary. Emulators, the SMTP sink and
+// the relay (one Engine, as one drain Lambda) each run in their own process.
 //
 //   BENCH_MESSAGES=2000          messages for the throughput figures
+//   BENCH_ONLY=throughput        only the throughput figures (skip memory, recovery, Postfix)
 //   BENCH_RECOVERY_REPEATS=3     repeats with the default 60 s probe interval (10 s and 1 s get 5)
 //   BENCH_SKIP_RECOVERY_DEFAULT=1  skip the slow 60 s schedule (~1 min per repeat)
 //   BENCH_SKIP_POSTFIX=1         skip the Postfix comparison
+//   BENCH_SKIP_NPM_START=1       skip the npm start figure
 //   BENCH_SIGNALLED_REPEATS=10   repeats of the "I'm back" recovery
 //   BENCH_ONLY=signalled         run only that figure (quick check)
 import os from 'node:os';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_CONNECTIONS } from '../lambdas/app/engine.js';
+import { backlogTime, type BacklogFigure } from './backlog-model.js';
 import { startBenchEnv } from './bench-env.js';
 import { drainThroughput, type ThroughputFigure } from './drain-throughput.js';
+import { npmStartThroughput, type NpmStartFigure } from './npm-start-throughput.js';
 import { postfixThroughput, type PostfixFigure } from './postfix-throughput.js';
 import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
 import { relayMemory, type MemoryFigure } from './relay-memory.js';
@@ -20,26 +23,45 @@ import { arcSealMemory, type ArcSealFigure } from './arc-seal-memory.js';
 import { summarize } from './summary.js';
 
 export interface BenchFigures {
-  machine: { cpus: number; cpuModel: string; node: string; memoryGb: number };
+  machine: { cpus: number; cpuModel: string; node: string; memoryGb: number; loadAverage: number[] };
+  /** Unlimited CPU, emulator latencies: 1 recipient, then 3. */
   throughput: ThroughputFigure;
-  throughputVariants: ThroughputFigure[];
-  /** Diagnostic only: the same drain with the index's markDone made a no-op, to show its share. */
-  throughputWithoutIndexUpdate?: ThroughputFigure;
-  memory: MemoryFigure;
+  threeRecipients: ThroughputFigure;
+  /** Modelled AWS latencies under the CPU quota of a 512 MB and a 1,769 MB Lambda; then a primary taking 50 ms. */
+  modelled: ThroughputFigure[];
+  slowPrimary: ThroughputFigure;
+  backlog: { lambdaMemoryMb: number; figure: BacklogFigure }[];
+  npmStart?: NpmStartFigure;
+  memory?: MemoryFigure;
   /** ARC sealing of one 40 MB message, streamed (run `node --expose-gc --import tsx bench/arc-seal-memory.ts` for post-GC figures). */
-  arcSeal: ArcSealFigure;
+  arcSeal?: ArcSealFigure;
   recovery: RecoveryFigure[];
   /** Primary up → first delivery with the "I'm back" signal (probe every 60 s). */
-  signalledRecovery: SignalledRecoveryFigure;
-  postfix: PostfixFigure;
-  goals: { throughputMessagesPerSecond: [number, number]; recoveryMaxSeconds: number; rssGrowthMbFor40Mb: number; signalledRecoveryMaxSeconds: number };
+  signalledRecovery?: SignalledRecoveryFigure;
+  postfix?: PostfixFigure;
+  goals: typeof GOALS;
 }
+
+export const GOALS = {
+  awsRequestsPerMessage: 1.6,
+  awsRequestsPerMessageThreeRecipients: 2.0,
+  relayCpuMsPerMessage: 3,
+  modelledMessagesPerSecond: 300,
+  sessionsInUseWithSlowPrimary: 15,
+  backlog100kMinutes: 10,
+  costPer10kDollars: 0.05,
+  npmStartMessagesPerSecond: 300,
+  recoveryMaxSeconds: 60,
+  rssGrowthMbFor40Mb: 64,
+  signalledRecoveryMaxSeconds: 2,
+};
 
 const env = await startBenchEnv();
 const messages = Number(process.env.BENCH_MESSAGES ?? 2_000);
+const only = process.env.BENCH_ONLY;
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 try {
-  if (process.env.BENCH_ONLY === 'signalled') {
+  if (only === 'signalled') {
     const repeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
     log(`signalled recovery ("I'm back") only, ${repeats} repeats`);
     const s = await signalledRecovery(env, repeats);
@@ -48,38 +70,59 @@ try {
     await env.stop(); // the finally below does not run after exit
     process.exit(0);
   }
-  log(`drain throughput, ${messages} × 10 KB (engine defaults: ${DEFAULT_CONCURRENCY} in flight, ${DEFAULT_MAX_CONNECTIONS} connections)`);
-  const throughput = await drainThroughput(env, { messages });
-  log('drain throughput, 10 in flight over 2 connections (gentler on the primary)');
-  const variants = [await drainThroughput(env, { messages, concurrency: 10, maxConnections: 2 })];
-  log('drain throughput without the index update (diagnostic)');
-  const withoutIndex = await drainThroughput(env, { messages, withoutIndexUpdate: true });
-  log('memory, one 40 MB message');
-  const memory = await relayMemory(env);
-  log('memory, ARC seal of one 40 MB message');
-  const arcSeal = await arcSealMemory();
-  const recovery: RecoveryFigure[] = [];
-  for (const [interval, repeats] of [[1, 5], [10, 5], [60, Number(process.env.BENCH_RECOVERY_REPEATS ?? 3)]] as const) {
-    if (interval === 60 && process.env.BENCH_SKIP_RECOVERY_DEFAULT) continue;
-    log(`recovery latency, probe interval ${interval} s, ${repeats} repeats`);
-    recovery.push(await recoveryLatency(env, interval, repeats));
+  log(`drain throughput, ${messages} × 10 KB, 1 recipient (no CPU limit, no added latency)`);
+  const throughput = await drainThroughput(env, { label: 'local', messages });
+  log(`drain throughput, ${messages} × 10 KB, 3 recipients`);
+  const threeRecipients = await drainThroughput(env, { label: 'three recipients', messages, recipients: 3 });
+  const modelled: ThroughputFigure[] = [];
+  for (const lambdaMemoryMb of [512, 1_769]) {
+    log(`modelled: AWS latencies (SQS 10 ms, S3 15 ms, DynamoDB 5 ms), CPU of a ${lambdaMemoryMb} MB Lambda`);
+    modelled.push(await drainThroughput(env, { label: `modelled ${lambdaMemoryMb} MB`, messages, modelledLatencies: true, lambdaMemoryMb }));
   }
-  const signalledRepeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
-  log(`signalled recovery ("I'm back"), ${signalledRepeats} repeats`);
-  const signalled = await signalledRecovery(env, signalledRepeats);
-  log('postfix comparison');
-  const postfix: PostfixFigure = process.env.BENCH_SKIP_POSTFIX ? { available: false, reason: 'skipped (BENCH_SKIP_POSTFIX)' } : await postfixThroughput(env, messages);
+  log('modelled, 1,769 MB, a primary taking 50 ms per message');
+  const slowPrimary = await drainThroughput(env, { label: 'primary 50 ms, 1769 MB', messages: Math.min(messages, 1_000), modelledLatencies: true, lambdaMemoryMb: 1_769, primaryDelayMs: 50 });
+  let npmStart: NpmStartFigure | undefined;
+  if (!process.env.BENCH_SKIP_NPM_START) {
+    log(`npm start with BACKUPMX_DATA_DIR, ${messages} × 10 KB to the sink`);
+    npmStart = await npmStartThroughput(env, messages);
+  }
+  const backlog = modelled.map((m) => ({ lambdaMemoryMb: m.lambdaMemoryMb!, figure: backlogTime(100_000, m.messagesPerSecond) }));
+
+  let memory: MemoryFigure | undefined;
+  let arcSeal: ArcSealFigure | undefined;
+  const recovery: RecoveryFigure[] = [];
+  let signalled: SignalledRecoveryFigure | undefined;
+  let postfix: PostfixFigure | undefined;
+  if (only !== 'throughput') {
+    log('memory, one 40 MB message');
+    memory = await relayMemory(env);
+    log('memory, ARC seal of one 40 MB message');
+    arcSeal = await arcSealMemory();
+    for (const [interval, repeats] of [[1, 5], [10, 5], [60, Number(process.env.BENCH_RECOVERY_REPEATS ?? 3)]] as const) {
+      if (interval === 60 && process.env.BENCH_SKIP_RECOVERY_DEFAULT) continue;
+      log(`recovery latency, probe interval ${interval} s, ${repeats} repeats`);
+      recovery.push(await recoveryLatency(env, interval, repeats));
+    }
+    const signalledRepeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
+    log(`signalled recovery ("I'm back"), ${signalledRepeats} repeats`);
+    signalled = await signalledRecovery(env, signalledRepeats);
+    log('postfix comparison');
+    postfix = process.env.BENCH_SKIP_POSTFIX ? { available: false, reason: 'skipped (BENCH_SKIP_POSTFIX)' } : await postfixThroughput(env, messages);
+  }
   const figures: BenchFigures = {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((n) => Math.round(n * 10) / 10) },
     throughput,
-    throughputVariants: variants,
-    throughputWithoutIndexUpdate: withoutIndex,
-    memory,
-    arcSeal,
+    threeRecipients,
+    modelled,
+    slowPrimary,
+    backlog,
+    ...(npmStart ? { npmStart } : {}),
+    ...(memory ? { memory } : {}),
+    ...(arcSeal ? { arcSeal } : {}),
     recovery,
-    signalledRecovery: signalled,
-    postfix,
-    goals: { throughputMessagesPerSecond: [670, 750], recoveryMaxSeconds: 60, rssGrowthMbFor40Mb: 64, signalledRecoveryMaxSeconds: 2 },
+    ...(signalled ? { signalledRecovery: signalled } : {}),
+    ...(postfix ? { postfix } : {}),
+    goals: GOALS,
   };
   console.log(JSON.stringify(figures, null, 2));
   console.log(summarize(figures));

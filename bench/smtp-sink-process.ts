@@ -13,6 +13,10 @@ let bytes = 0;
 let notify = false;
 let firstAt: number | undefined;
 let lastAt: number | undefined;
+/** Time the sink takes before answering the final dot (a slow primary: scanning, disk). */
+let delayMs = 0;
+let sessions = 0;
+let maxSessions = 0;
 
 async function listen(): Promise<number> {
   if (server) return port;
@@ -25,6 +29,15 @@ async function listen(): Promise<number> {
     size: 100 * 1024 * 1024,
     socketTimeout: 60_000,
     closeTimeout: 200,
+    maxClients: 1_000,
+    onConnect(_session, callback) {
+      sessions += 1;
+      maxSessions = Math.max(maxSessions, sessions);
+      callback();
+    },
+    onClose() {
+      sessions -= 1;
+    },
     onData(stream, _session, callback) {
       let size = 0;
       stream.on('data', (chunk: Buffer) => (size += chunk.length));
@@ -35,7 +48,8 @@ async function listen(): Promise<number> {
         firstAt ??= now;
         lastAt = now;
         if (notify) emit('received', { at: now, size });
-        callback(null, 'Ok: kept');
+        if (delayMs > 0) setTimeout(() => callback(null, 'Ok: kept'), delayMs);
+        else callback(null, 'Ok: kept');
       });
     },
   });
@@ -58,8 +72,10 @@ async function close(): Promise<void> {
 serveChild({
   start: () => listen(),
   stop: () => close(),
-  stats: () => ({ messages, bytes, firstAt, lastAt, listening: server !== undefined }),
-  reset(args: { notify?: boolean } = {}) {
+  stats: () => ({ messages, bytes, firstAt, lastAt, listening: server !== undefined, maxSessions }),
+  reset(args: { notify?: boolean; delayMs?: number } = {}) {
+    delayMs = args?.delayMs ?? 0;
+    maxSessions = sessions;
     messages = 0;
     bytes = 0;
     firstAt = undefined;

@@ -26,19 +26,24 @@ import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
+import { needsSuccessor, startSuccessor } from '../core/drain-successor.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryAddressGuard, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
 import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
+import { DEFAULT_MAX_SESSIONS } from '../core/session-window.js';
 import { SweepRoute } from '../core/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
 import { routePrefix } from '../config/mail-layout.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
- *  every session busy while the next message is read from S3 and the ledger. */
-export const DEFAULT_CONCURRENCY = 20;
-export const DEFAULT_MAX_CONNECTIONS = 4;
+ *  every session busy while the next message is read from S3 and the ledger
+ *  (a route's `primary.messagesInFlight` overrides it). */
+export const DEFAULT_CONCURRENCY = 40;
+/** Sessions to one primary, as Postfix's default_destination_concurrency_limit;
+ *  opened with a slow start from 5 (a route's `primary.maxSessions` overrides it). */
+export const DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_SESSIONS;
 /** The bucket keeps raw objects the queue lifetime + 30 days (lib/constructs/mail-bucket.ts): envelopes as long. */
 export const ARCHIVE_EXTRA_SECONDS = 30 * 86_400;
 
@@ -55,7 +60,7 @@ export interface EngineOverrides {
   bounces?: BounceMailer;
   probe?: PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
-  /** Sessions open at once to one primary (default 4; Postfix allows 20 per destination). */
+  /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
   maxConnections?: number;
   /** SMTP AUTH credentials by secret name; Secrets Manager by default (the local runner reads a file). */
   auth?: SmtpAuthSource;
@@ -152,7 +157,8 @@ export class Engine {
   /** One drain or sweep of one route. */
   async drain(event: DrainEvent, run: RunOptions): Promise<DrainSummary> {
     const route = this.route(event.route);
-    const useCase = event.mode === 'sweep' ? new SweepRoute(this.deps, this.options) : new DrainRoute(this.deps, this.options);
+    const options = route.primary.messagesInFlight !== undefined ? { ...this.options, concurrency: route.primary.messagesInFlight } : this.options;
+    const useCase = event.mode === 'sweep' ? new SweepRoute(this.deps, options) : new DrainRoute(this.deps, options);
     try {
       return await useCase.run(route, run);
     } finally {
@@ -163,6 +169,17 @@ export class Engine {
   /** The SMTP check of a primary, as the scheduled probe makes it (AUTH included when configured). */
   primaryProbe(stepTimeoutMs = this.settings.probeTimeoutMs): PrimaryProbe {
     return this.overrides.probe ?? new SmtpProbe({ clientName: this.settings.hostname, stepTimeoutMs, auth: this.smtpAuth });
+  }
+
+  /**
+   * One drain that, stopped by its time budget, hands the route to a successor
+   * (started through `successor`, after the lease is released) so a backlog
+   * never waits for the probe's next round.
+   */
+  async drainAndHandOver(event: DrainEvent, run: RunOptions, successor: DrainStarter | undefined): Promise<DrainSummary> {
+    const summary = await this.drain(event, run);
+    await startSuccessor(summary, successor, this.deps.log);
+    return summary;
   }
 
   /** One probe invocation: every route, as many rounds as the interval asks. */
@@ -282,6 +299,8 @@ export class InProcessDrainStarter implements DrainStarter {
           );
           this.summaries.push(summary);
           this.onSummary(summary);
+          // Out of time with mail left: go on at once, as the drain Lambda starts its successor.
+          if (needsSuccessor(summary)) this.again.add(route);
         } catch (error) {
           this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
         }

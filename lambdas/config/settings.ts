@@ -52,6 +52,8 @@ const routeSchema = z.object({
     port: z.number().int().min(1).max(65535),
     tls,
     authSecretName: z.string().min(1).optional(),
+    maxSessions: z.number().int().min(1).max(100).optional(),
+    messagesInFlight: z.number().int().min(1).max(500).optional(),
   }),
   queueUrl: z.string().min(1),
   bouncePolicy: z.enum(['dsn', 'dead-letter']),

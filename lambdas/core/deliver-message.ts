@@ -96,7 +96,7 @@ export class MessageDelivery {
   private async deliverParsed(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
     const { clock, ledger, store } = this.deps;
-    const previous = await ledger.outcomes(message.messageId);
+    const previous = await (ledger.outcomesFor ? ledger.outcomesFor(message.messageId, message.recipients) : ledger.outcomes(message.messageId));
     await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {

@@ -13,6 +13,10 @@ export interface PrimaryServer {
   tls: TlsMode;
   /** Secrets Manager name holding {"username","password"} for SMTP AUTH. */
   authSecretName?: string;
+  /** Most SMTP sessions a drain opens to it at once (default 20, like Postfix's destination concurrency). */
+  maxSessions?: number;
+  /** Messages a drain works on at once for it (default 40: reading S3 and the ledger while every session sends). */
+  messagesInFlight?: number;
 }
 
 /** One route as the Lambdas see it: a primary and the queue holding its mail. */

@@ -88,6 +88,12 @@ export interface DeadLetterStore {
 export interface Ledger {
   /** Outcomes recorded so far for the message, by recipient. */
   outcomes(messageId: string): Promise<Map<string, RecipientOutcome>>;
+  /**
+   * The same, for these recipients only, read consistently by key (grouped
+   * with other messages' reads where the store allows). Optional: without it
+   * the drain calls outcomes().
+   */
+  outcomesFor?(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>>;
   /** Writes one recipient's outcome; called right after the server's reply. */
   record(messageId: string, outcome: RecipientOutcome): Promise<void>;
   /** Appends one attempt to the message's history. */

@@ -3,6 +3,7 @@
 // is waiting; a sweep (at most every sweepIntervalSeconds) when it is down or
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation.
+import { healthWorthWriting } from './health-change.js';
 import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
@@ -124,7 +125,7 @@ export class ProbePrimaries {
       consecutiveFailures: result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
       ...(result.ok ? {} : { lastError: result.authRefused ? `${AUTH_REFUSED_PREFIX}: ${result.error ?? 'AUTH refused'}` : explainProbeError(route.primary, result.error ?? 'probe failed') }),
     };
-    await routeState.saveHealth(health);
+    if (healthWorthWriting(previous, health)) await routeState.saveHealth(health);
     metrics.count('PrimaryUp', result.ok ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
 

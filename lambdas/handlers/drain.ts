@@ -1,14 +1,17 @@
-// Drain Lambda: started by the probe (async invoke) with { route, mode }.
-// Works until its queue is empty or its time is nearly spent.
+// Drain Lambda: started by the probe (async invoke) with { route, mode }, or by
+// a drain that ran out of time with mail left (its successor). Works until its
+// queue is empty or its time is nearly spent.
 import type { Context } from 'aws-lambda';
+import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { Engine, type DrainEvent } from '../app/engine.js';
 import { drainReserveSeconds } from '../config/settings.js';
 import { cachedEngine } from '../app/runtime-settings.js';
 import { FIND_UNQUEUED_TASK, type FindUnqueuedEvent } from '../config/scheduled-tasks.js';
+import { startSuccessor } from '../core/drain-successor.js';
 import { SWEEP_RESERVE_SECONDS } from '../core/sweep-route.js';
 
 export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
-  return async (event: DrainEvent | FindUnqueuedEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+  return async (event: DrainEvent | FindUnqueuedEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {
     const current = await getEngine();
     if ('task' in event && event.task === FIND_UNQUEUED_TASK) {
       return current.findUnqueued(Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - 60));
@@ -19,7 +22,10 @@ export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
     const drainEvent = event as DrainEvent;
     const reserve = drainEvent.mode === 'sweep' ? SWEEP_RESERVE_SECONDS : drainReserveSeconds(current.settings);
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - reserve);
-    return current.drain(drainEvent, { owner: context.awsRequestId, budgetSeconds });
+    const summary = await current.drain(drainEvent, { owner: context.awsRequestId, budgetSeconds });
+    // Out of time with mail left: the next drain starts now (our lease is already given back).
+    if (context.functionName) await startSuccessor(summary, new LambdaDrainStarter(current.clients.lambda, context.functionName), current.deps.log);
+    return summary;
   };
 }
 

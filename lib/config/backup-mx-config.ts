@@ -38,6 +38,10 @@ const primarySchema = z.strictObject({
   port: intIn(1, 65535),
   tls: oneOf(TLS_MODES).default('opportunistic'),
   authSecretName: secretName().optional(),
+  /** SMTP sessions a drain may open to this primary at once (default 20, grown from 5 by slow start). */
+  maxSessions: intIn(1, 100).optional(),
+  /** Messages one drain works on at once for this primary (default 40). */
+  messagesInFlight: intIn(1, 500).optional(),
 });
 
 const routeSchema = z.strictObject({

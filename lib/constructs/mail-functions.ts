@@ -20,6 +20,13 @@ import { ROUTE_TABLE_DIGEST_VARIABLE, RouteTable } from './route-table.js';
 import type { RouteChannel } from './route-queues.js';
 
 export const DRAIN_TIMEOUT = Duration.minutes(10);
+/**
+ * One full vCPU (Lambda gives CPU in proportion to memory: 1,769 MB = 1 vCPU).
+ * The drain is CPU-bound below that: `npm run bench` measured about four times
+ * the rate of 512 MB (0.29 vCPU) for about the same GB-seconds per message
+ * (docs/performance.md); a backlog reaches the primary in a quarter of the time.
+ */
+export const DRAIN_MEMORY_MB = 1_769;
 export const PROBE_TIMEOUT = Duration.seconds(90);
 /** The SMTP reply timeout the Lambdas get (the drain sizes its time budget from it). */
 export const SMTP_TIMEOUT_MS = DEFAULT_SMTP_TIMEOUT_MS;
@@ -91,7 +98,7 @@ export class MailFunctions extends Construct {
       handler: 'drain',
       description: 'backup-mx: delivers one route queue to its primary by SMTP',
       timeout: DRAIN_TIMEOUT,
-      memorySize: 512,
+      memorySize: DRAIN_MEMORY_MB,
       vpc,
     })
       .setEnvironment(tuning)
@@ -100,7 +107,8 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // reads and lists; objects expire by lifecycle
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
-      .grantSendRawEmail();
+      .grantSendRawEmail()
+      .bindSelfInvoke();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.
     this.drain.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
 

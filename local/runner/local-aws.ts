@@ -1,8 +1,10 @@
 // The runner's AWS: the embedded emulators (fauxqs + dynalite in this
-// process), or an existing endpoint such as LocalStack when AWS_ENDPOINT_URL
+// process, on a worker thread of their own so the drain gets the main
+// thread's core to itself), or an existing endpoint such as LocalStack when AWS_ENDPOINT_URL
 // is set. Either way the same clients, provisioning and engine code follow.
 import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
-import { startEmulators, type Emulators } from '../emulators.js';
+import type { Emulators } from '../emulators.js';
+import { startEmulatorsInThread } from '../emulator-thread.js';
 import { provision, type ProvisionOptions, type Provisioned } from '../provision.js';
 import type { RuntimeInfo } from '../runtime-file.js';
 
@@ -27,7 +29,7 @@ export interface LocalAwsOptions {
 export async function connectLocalAws(options: LocalAwsOptions): Promise<LocalAwsConnection> {
   const { endpoint, dataDir, region, env } = options;
   let emulators: Emulators | undefined;
-  if (!endpoint) emulators = await startEmulators({ region, ...(dataDir ? { dataDir } : {}) });
+  if (!endpoint) emulators = await startEmulatorsInThread({ region, ...(dataDir ? { dataDir } : {}) });
   const clients = createAwsClients(emulators?.clientConfig ?? { region, endpoint, env });
   const endpoints = emulators
     ? { s3: emulators.s3Endpoint, sqs: emulators.sqsEndpoint, sns: emulators.snsEndpoint, dynamodb: emulators.dynamoEndpoint }
@@ -43,7 +45,7 @@ export async function connectLocalAws(options: LocalAwsOptions): Promise<LocalAw
         const spool = dataDir ? `; mail spool in ${dataDir}` : '';
         return `AWS at ${endpoint} (AWS_ENDPOINT_URL), region ${region}${spool}`;
       }
-      const where = `S3/SNS/SQS ${endpoints.s3}, DynamoDB ${endpoints.dynamodb}`;
+      const where = `S3/SNS/SQS ${endpoints.s3}, DynamoDB ${endpoints.dynamodb}; own thread`;
       return dataDir
         ? `AWS emulated in this process (${where}); state kept in ${dataDir}: queued mail survives a restart`
         : `AWS emulated in this process (${where}); state in memory: queued mail is lost when it stops (set BACKUPMX_DATA_DIR to keep it)`;

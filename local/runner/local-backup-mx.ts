@@ -246,12 +246,13 @@ export class LocalBackupMx {
       throw error;
     }
     this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
-    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();
     }
     await lock?.write(this.runtimeInfo());
+    // "ready" only once the CLI can find this runner (its runtime file is written).
+    this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     probeLoop.start();
   }
 

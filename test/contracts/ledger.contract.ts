@@ -19,6 +19,59 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       updatedAt: new Date(at),
     });
 
+    it('outcomesFor (where offered) reads the same rows by key, concurrent reads of many messages included', async () => {
+      if (!subject.outcomesFor) return; // optional: the drain falls back to outcomes()
+      const ids = Array.from({ length: 30 }, (_, i) => uniqueId(`for${i}`));
+      await Promise.all(ids.map((id) => subject.record(id, delivered('a@example.com'))));
+      const reads = await Promise.all(ids.map((id) => subject.outcomesFor!(id, ['a@example.com', 'never@example.com'])));
+      for (const read of reads) expect([...read.entries()]).toEqual([['a@example.com', delivered('a@example.com')]]);
+      // Two reads of one message at once, and a read right after a write: both see the write.
+      const id = ids[0]!;
+      const [x, y] = await Promise.all([subject.outcomesFor(id, ['a@example.com']), subject.outcomesFor(id, ['a@example.com'])]);
+      expect(x).toEqual(y);
+      await subject.record(id, { ...delivered('a@example.com'), state: 'bounced', attempts: 2 });
+      expect((await subject.outcomesFor(id, ['a@example.com'])).get('a@example.com')?.state).toBe('bounced');
+      expect((await subject.outcomesFor(uniqueId('none'), ['a@example.com'])).size).toBe(0);
+    });
+
+    it('recordAttempts: every attempt of a run is in attempts(), oldest first, and a later record() keeps them', async () => {
+      if (!subject.recordAttempts) return; // optional: the drain falls back to record + addAttempt
+      const id = uniqueId('fold');
+      const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 10, minute));
+      const attempt = (recipient: string, minute: number, code: number): AttemptRecord => ({
+        messageId: id, recipient, at: at(minute), relay: 'mx:25', state: code < 300 ? 'delivered' : 'deferred', reply: { code, text: `${code} reply` }, delaySeconds: minute * 60,
+      });
+      const outcomeOf = (a: AttemptRecord, attempts: number): RecipientOutcome => ({ recipient: a.recipient, state: a.state, reply: a.reply, attempts, updatedAt: a.at });
+      const tries: AttemptRecord[] = [];
+      // Four deferrals and a delivery for a, one delivery for b, a read before each write as the drain does.
+      for (let n = 0; n < 5; n++) {
+        if (subject.outcomesFor) await subject.outcomesFor(id, ['a@example.com', 'b@example.com']);
+        else await subject.outcomes(id);
+        const a = attempt('a@example.com', n, n < 4 ? 451 : 250);
+        const entries = [{ outcome: outcomeOf(a, n + 1), attempt: a }];
+        tries.push(a);
+        if (n === 0) {
+          const b = attempt('b@example.com', 0, 250);
+          entries.push({ outcome: outcomeOf(b, 1), attempt: b });
+          tries.push(b);
+        }
+        await subject.recordAttempts(id, entries);
+      }
+      const expected = [...tries].sort((x, y) => x.at.getTime() - y.at.getTime());
+      const attempts = await subject.attempts(id);
+      expect(attempts).toHaveLength(6);
+      expect(attempts.map((x) => x.at.getTime())).toEqual(expected.map((x) => x.at.getTime()));
+      expect(attempts).toEqual(expect.arrayContaining(expected));
+      expect((await subject.outcomes(id)).get('a@example.com')).toMatchObject({ state: 'delivered', attempts: 5 });
+      // A later outcome for a recipient (a bounce notice, an expiry, a requeue) keeps its history.
+      await subject.record(id, { recipient: 'b@example.com', state: 'queued', attempts: 0, updatedAt: at(30) });
+      expect(await subject.attempts(id)).toHaveLength(6);
+      // Written with no read before it (another run), an attempt is kept too.
+      const late = attempt('b@example.com', 31, 250);
+      await subject.recordAttempts(id, [{ outcome: outcomeOf(late, 1), attempt: late }]);
+      expect(await subject.attempts(id)).toHaveLength(7);
+    });
+
     it('has no outcomes for an unknown message', async () => {
       const outcomes = await subject.outcomes(uniqueId('none'));
       expect(outcomes.size).toBe(0);

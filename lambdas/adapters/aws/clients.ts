@@ -64,8 +64,16 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
   const dynamo = new DynamoDBClient(baseOptions(config, 'dynamodb'));
   const clients = {
     region: config.region,
-    // Emulators serve buckets by path, not by virtual host names.
-    s3: new S3Client({ ...s3Base, forcePathStyle: s3Base.endpoint !== undefined }),
+    // Emulators serve buckets by path, not by virtual host names. Checksums only
+    // where S3 requires them: the drain's GET of every message otherwise runs a
+    // CRC over the body and the SDK's checksum middleware on every call (TLS
+    // already guards the bytes in transit; S3 checks what SES stored).
+    s3: new S3Client({
+      ...s3Base,
+      forcePathStyle: s3Base.endpoint !== undefined,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
     // Local queue URLs name hosts (sqs.<region>.localhost) that may not resolve:
     // send to the configured endpoint and pass the queue URL in the request.
     sqs: new SQSClient(sqsBase.endpoint ? { ...sqsBase, useQueueUrlAsEndpoint: false } : sqsBase),

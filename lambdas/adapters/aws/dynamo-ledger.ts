@@ -3,82 +3,136 @@
 // Final outcomes and attempts get their TTL when written (KEEP_LEDGER_SECONDS: longer
 // than any queue lifetime, so a delivered recipient's row outlives the retries of the
 // others); a pending outcome has none, and rewriting it as pending (requeue) drops it.
-import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
 import { FINAL_STATES } from '../../core/model.js';
-import { attemptSort, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
+import { DynamoBatchReader } from './dynamo-batch-reader.js';
+import { DynamoBatchWriter, LedgerWriteError } from './dynamo-batch-writer.js';
+import { attemptSort, key, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
+import { FOLDED_ATTEMPTS_MAX, HISTORY, historyEntry, historyOf, KnownHistories } from './ledger-history.js';
+
+export { LedgerWriteError };
 
 export class DynamoLedger implements Ledger {
+  /** Shared by the drain's workers: their transactions' items go out together. */
+  private readonly writer: DynamoBatchWriter;
+  /** Shared by the drain's workers: their recipient reads go out together. */
+  private readonly reader: DynamoBatchReader;
+  /** The history of each recipient row read in this run, so attempts can be folded into it. */
+  private readonly known = new KnownHistories();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writer = new DynamoBatchWriter(doc, tableName);
+    this.reader = new DynamoBatchReader(doc, tableName);
+  }
 
   async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {
     const items = await this.itemsWithPrefix(messageId, SORT.recipientPrefix);
-    const outcomes = new Map<string, RecipientOutcome>();
-    for (const item of items) {
-      const outcome: RecipientOutcome = {
-        recipient: String(item.recipient),
-        state: item.state as RecipientState,
-        attempts: Number(item.attempts ?? 0),
-        updatedAt: new Date(String(item.updatedAt)),
-      };
-      const reply = toReply(item.reply);
-      if (reply) outcome.reply = reply;
-      if (item.notice === 'pending' || item.notice === 'done') outcome.notice = item.notice;
-      outcomes.set(outcome.recipient, outcome);
-    }
-    return outcomes;
+    this.known.remember(messageId, [], items);
+    return toOutcomes(items);
   }
 
+  /** The recipients' rows by key (consistent BatchGetItem, grouped with other messages' reads in flight). */
+  async outcomesFor(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>> {
+    const items = await this.reader.get(recipients.map((r) => key(messageKey(messageId), recipientSort(r))));
+    this.known.remember(messageId, recipients, items);
+    return toOutcomes(items);
+  }
+
+  /** An UpdateItem, not a put: the attempts folded into the row stay. */
   async record(messageId: string, outcome: RecipientOutcome): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: outcomeItem(messageId, outcome) }));
+    const item = outcomeItem(messageId, outcome);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const set: string[] = [];
+    const remove: string[] = [];
+    Object.entries(item).forEach(([name, value], i) => {
+      if (name === PK || name === SK) return;
+      names[`#a${i}`] = name;
+      if (value === undefined) remove.push(`#a${i}`);
+      else {
+        values[`:v${i}`] = value;
+        set.push(`#a${i} = :v${i}`);
+      }
+    });
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(String(item[PK]), String(item[SK])),
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   async addAttempt(attempt: AttemptRecord): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: attemptItem(attempt) }));
   }
 
-  /** One BatchWriteItem per 25 items (outcomes and attempts together); unprocessed items are retried. */
+  /**
+   * BatchWriteItem, 25 items per call, grouped with other messages' writes in
+   * flight; unprocessed items are retried. Each attempt rides in its
+   * recipient's outcome row while that row holds fewer than
+   * FOLDED_ATTEMPTS_MAX (one write unit instead of two), else it is a row of
+   * its own; an outcome whose row was not read in this run is written by
+   * UpdateItem so the row's earlier attempts stay.
+   */
   async recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void> {
     // A batch may not name one key twice: the last write for a key wins, as it would with Puts in order.
     const items = new Map<string, Item>();
+    const updates: RecipientOutcome[] = [];
+    const folded = new Map<string, Item[]>();
     for (const { outcome, attempt } of entries) {
-      for (const item of [outcome && outcomeItem(messageId, outcome), attemptItem(attempt)]) {
-        if (item) items.set(`${String(item[SK])}`, item);
+      const history = outcome ? (folded.get(outcome.recipient) ?? this.known.get(messageId, outcome.recipient)) : undefined;
+      if (outcome && history === undefined) {
+        updates.push(outcome);
+        items.set(String(attemptItem(attempt)[SK]), attemptItem(attempt));
+        continue;
       }
+      if (outcome && history !== undefined) {
+        const fold = history.length < FOLDED_ATTEMPTS_MAX;
+        const next = fold ? [...history, historyEntry(attempt)] : history;
+        folded.set(outcome.recipient, next);
+        items.set(String(recipientSort(outcome.recipient)), { ...outcomeItem(messageId, outcome), [HISTORY]: next.length ? next : undefined });
+        if (fold) continue;
+      }
+      items.set(String(attemptItem(attempt)[SK]), attemptItem(attempt));
     }
-    const all = [...items.values()];
-    for (let i = 0; i < all.length; i += BATCH_WRITE_MAX) await this.batchPut(all.slice(i, i + BATCH_WRITE_MAX));
+    await Promise.all([this.writer.write([...items.values()]), ...updates.map((outcome) => this.record(messageId, outcome))]);
+    for (const [recipient, history] of folded) this.known.set(messageId, recipient, history);
   }
 
-  private async batchPut(items: Item[]): Promise<void> {
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let round = 0; requests.length > 0; round++) {
-      if (round > 0) {
-        if (round > BATCH_RETRIES) throw new LedgerWriteError(requests.length);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round)));
-      }
-      const { UnprocessedItems } = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
-    }
-  }
-
+  /** Attempt rows and the attempts folded into outcome rows, oldest first (one Query of the message's partition). */
   async attempts(messageId: string): Promise<AttemptRecord[]> {
-    // Sort keys start with the ISO time, so the query returns them oldest first.
-    const items = await this.itemsWithPrefix(messageId, SORT.attemptPrefix);
-    return items.map((item) => ({
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': messageKey(messageId) },
+      ConsistentRead: true,
+    });
+    const toAttempt = (recipient: unknown, entry: Item): AttemptRecord => ({
       messageId,
-      recipient: String(item.recipient),
-      at: new Date(String(item.at)),
-      relay: String(item.relay ?? ''),
-      state: item.state as RecipientState,
-      reply: toReply(item.reply) ?? { text: '' },
-      delaySeconds: Number(item.delaySeconds ?? 0),
-    }));
+      recipient: String(recipient),
+      at: new Date(String(entry.at)),
+      relay: String(entry.relay ?? ''),
+      state: entry.state as RecipientState,
+      reply: toReply(entry.reply) ?? { text: '' },
+      delaySeconds: Number(entry.delaySeconds ?? 0),
+    });
+    const attempts: AttemptRecord[] = [];
+    for (const item of items) {
+      const sk = String(item[SK]);
+      if (sk.startsWith(SORT.attemptPrefix)) attempts.push(toAttempt(item.recipient, item));
+      else if (sk.startsWith(SORT.recipientPrefix)) for (const entry of historyOf(item)) attempts.push(toAttempt(item.recipient, entry));
+    }
+    return attempts.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   private itemsWithPrefix(messageId: string, prefix: string): Promise<Item[]> {
@@ -92,16 +146,6 @@ export class DynamoLedger implements Ledger {
   }
 }
 
-const BATCH_WRITE_MAX = 25;
-const BATCH_RETRIES = 5;
-
-/** DynamoDB kept leaving some ledger items unprocessed (throttling): the batch is left for a retry. */
-export class LedgerWriteError extends Error {
-  constructor(readonly unprocessed: number) {
-    super(`ledger batch write: ${unprocessed} items still unprocessed after ${BATCH_RETRIES} retries`);
-    this.name = 'LedgerWriteError';
-  }
-}
 
 function outcomeItem(messageId: string, outcome: RecipientOutcome): Item {
   return {
@@ -144,4 +188,21 @@ function toReply(value: unknown): SmtpReply | undefined {
   const errorCode = optionalString(raw.errorCode);
   if (errorCode !== undefined) reply.errorCode = errorCode;
   return reply;
+}
+
+function toOutcomes(items: Item[]): Map<string, RecipientOutcome> {
+  const outcomes = new Map<string, RecipientOutcome>();
+  for (const item of items) {
+    const outcome: RecipientOutcome = {
+      recipient: String(item.recipient),
+      state: item.state as RecipientState,
+      attempts: Number(item.attempts ?? 0),
+      updatedAt: new Date(String(item.updatedAt)),
+    };
+    const reply = toReply(item.reply);
+    if (reply) outcome.reply = reply;
+    if (item.notice === 'pending' || item.notice === 'done') outcome.notice = item.notice;
+    outcomes.set(outcome.recipient, outcome);
+  }
+  return outcomes;
 }

@@ -1,6 +1,9 @@
 // SMTP delivery to a primary with nodemailer's SMTPConnection, pooled: a session
 // is opened on first use and reused for the following messages (RSET after a
-// refused transaction), up to `maxConnections` sessions for concurrent sends.
+// refused transaction), up to `maxConnections` sessions for concurrent sends,
+// opened with a slow start and cut back when the primary pushes back (see
+// core/session-window.ts): a refused new session while others work is a limit,
+// not an outage, and the send waits for a working session instead.
 //
 // What reaches the primary (checked by test/integration/smtp): the message bytes
 // are streamed (never buffered whole) through nodemailer's DATA encoder, which
@@ -14,6 +17,7 @@
 import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
+import { SessionWindow } from '../../core/session-window.js';
 import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
@@ -35,8 +39,10 @@ export interface NodemailerTransportOptions {
   greetingTimeoutMs?: number;
   /** Longest silence allowed while waiting for a reply or sending, ms. */
   socketTimeoutMs?: number;
-  /** Sessions open at once to one primary; sends beyond it wait. Default 1. */
+  /** Sessions open at once to one primary; sends beyond it wait. Default 1; a primary's `maxSessions` overrides it. */
   maxConnections?: number;
+  /** Sessions opened before deliveries grow the window (slow start); default 5. */
+  initialSessions?: number;
   /** Where the credentials of a primary with `authSecretName` come from (SecretsSmtpAuth in Lambda). */
   auth?: SmtpCredentialSource;
   tls?: ExtraTlsOptions;
@@ -88,7 +94,8 @@ export class NodemailerTransportFactory implements SmtpTransportFactory {
     };
     const secretName = primary.authSecretName;
     const onAuthRefused = secretName ? () => this.options.auth?.forget?.(secretName) : undefined;
-    return new PooledSmtpTransport(primary, session, Math.max(1, this.options.maxConnections ?? 1), credentials, onAuthRefused);
+    const max = Math.max(1, primary.maxSessions ?? this.options.maxConnections ?? 1);
+    return new PooledSmtpTransport(primary, session, max, credentials, onAuthRefused, this.options.initialSessions);
   }
 }
 
@@ -106,23 +113,43 @@ export class PooledSmtpTransport implements SmtpTransport {
   private readonly idle: SMTPConnection[] = [];
   /** RCPT refusals per session since its last accepted message. */
   private readonly refusals = new WeakMap<SMTPConnection, number>();
-  private readonly waiters: (() => void)[] = [];
+  /** Sends waiting for a session; woken with an error when every session failed to open. */
+  private readonly waiters: ((failure?: NodemailerErrorLike) => void)[] = [];
+  /** Sessions open or being opened. */
   private openCount = 0;
+  /** Sessions established and not yet discarded. */
+  private liveCount = 0;
   private sessionsOpened = 0;
+  private peakLive = 0;
+  private pushBacks = 0;
   private closed = false;
+  readonly window: SessionWindow;
 
   constructor(
     private readonly primary: PrimaryServer,
     private readonly session: SessionOptions,
-    private readonly maxConnections: number,
+    maxConnections: number,
     private readonly credentials?: SmtpCredentials,
     /** Called when a session fails with EAUTH, so the next one reads the secret again. */
     private readonly onAuthRefused?: () => void,
-  ) {}
+    initialSessions?: number,
+  ) {
+    this.window = new SessionWindow(maxConnections, initialSessions);
+  }
 
   /** Sessions opened so far (for tests and logs). */
   get connectionsOpened(): number {
     return this.sessionsOpened;
+  }
+
+  /** Most sessions established at once. */
+  get peakSessions(): number {
+    return this.peakLive;
+  }
+
+  /** New sessions the primary refused while others were working (each shrank the window). */
+  get refusedSessions(): number {
+    return this.pushBacks;
   }
 
   /**
@@ -155,6 +182,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     const refusedBefore = this.refusals.get(conn) ?? 0;
     const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
     if (outcome.info) {
+      this.window.delivered();
       this.refusals.set(conn, 0);
       this.release(conn);
       return fromSuccess(to, outcome.info.response, outcome.info.rejectedErrors);
@@ -167,6 +195,12 @@ export class PooledSmtpTransport implements SmtpTransport {
     if (!content.destroyed) content.destroy();
     const result = fromError(to, err, refusals, outcome.dotSent);
     if (err.responseCode === 421 && !outcome.dotSent && refusedBefore + (refusals?.length ?? 0) > 0) result.errorLimit = true;
+    if (err.responseCode === 421) {
+      this.window.throttled();
+      // The primary sheds load on this session while others still work: this
+      // message waits its retry (421 is a deferral), the route keeps going.
+      if (!result.errorLimit && this.liveCount > 0) return { ...result, connectionFailed: false, afterData: false };
+    }
     return result;
   }
 
@@ -175,6 +209,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     this.closed = true;
     const idle = this.idle.splice(0);
     this.openCount -= idle.length;
+    this.liveCount -= idle.length;
     for (const wake of this.waiters.splice(0)) wake();
     await Promise.all(idle.map((conn) => quitSession(conn, 1_000)));
   }
@@ -187,26 +222,35 @@ export class PooledSmtpTransport implements SmtpTransport {
       if (conn) {
         const refused = this.refusals.get(conn) ?? 0;
         if (!conn.destroyed && (refused === 0 || refused + recipients <= SESSION_REFUSAL_BUDGET)) return { conn };
-        if (conn.destroyed) this.openCount--; // the server closed it while idle
-        else {
-          this.openCount--;
-          void quitSession(conn, 1_000); // a fresh session starts with no errors counted against us
-        }
+        this.openCount--;
+        this.liveCount--;
+        if (!conn.destroyed) void quitSession(conn, 1_000); // a fresh session starts with no errors counted against us
         continue;
       }
-      if (this.openCount < this.maxConnections) {
+      if (this.openCount < this.window.allowed) {
         this.openCount++;
         try {
           const fresh = await openSession(this.primary, this.session, this.credentials);
           this.sessionsOpened++;
+          this.liveCount++;
+          this.peakLive = Math.max(this.peakLive, this.liveCount);
           return { conn: fresh };
         } catch (error) {
           this.openCount--;
-          this.wakeOne();
+          if (this.openCount > 0 && !this.closed) {
+            // Others work or may still: a limit, not (yet) an outage. Wait for them
+            // instead of trying again; if they fail too, the last one reports it.
+            this.pushBacks++;
+            this.window.refused(this.openCount);
+            continue;
+          }
+          // Nothing open and nothing opening: the primary is unreachable for every waiting send.
+          for (const wake of this.waiters.splice(0)) wake(error as NodemailerErrorLike);
           return { error: error as NodemailerErrorLike };
         }
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      const failure = await new Promise<NodemailerErrorLike | undefined>((resolve) => this.waiters.push(resolve));
+      if (failure) return { error: failure };
     }
   }
 
@@ -218,6 +262,7 @@ export class PooledSmtpTransport implements SmtpTransport {
 
   private discard(conn: SMTPConnection): void {
     this.openCount--;
+    this.liveCount--;
     if (this.closed && !conn.destroyed) void quitSession(conn, 1_000);
     else conn.close();
     this.wakeOne();

@@ -10,8 +10,8 @@ import { main } from '../../../cli/main.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/backup-mx-cli.js', import.meta.url));
-/** More than the drain takes at once (20 in delivery), so some are received but not started. */
-const MESSAGES = 30;
+/** More than the drain takes at once (40 in delivery), so some are received but not started. */
+const MESSAGES = 70;
 
 describe('an interrupted local flush', () => {
   let fx: LocalFixture;

@@ -235,6 +235,45 @@ describe('NodemailerTransport pooling', () => {
     expect(primary.messages).toHaveLength(12);
   });
 
+  it('slow start: opens 5 sessions first and more as messages go through, never past maxConnections', async () => {
+    const wide = await new NodemailerTransportFactory({ clientName: 'backup-mx.test', maxConnections: 12 }).open(primary.asPrimary('none'));
+    primary.script = { replyDelayMs: 15 };
+    const before = primary.connectionCount;
+    const first = await Promise.all(Array.from({ length: 5 }, (_, i) => wide.send({ from: 's@sender.test', to: [`w${i}@primary.test`] }, message())));
+    expect(primary.connectionCount - before).toBe(5);
+    const results = await Promise.all(Array.from({ length: 150 }, (_, i) => wide.send({ from: 's@sender.test', to: [`s${i}@primary.test`] }, message())));
+    await wide.close();
+    expect([...first, ...results].every((r) => r.replies[0].reply.code === 250 && !r.connectionFailed)).toBe(true);
+    expect(wide.peakSessions).toBeGreaterThan(5);
+    expect(wide.peakSessions).toBeLessThanOrEqual(12);
+    expect(primary.connectionCount - before).toBeLessThanOrEqual(12);
+  });
+
+  it('a primary refusing sessions past 3 (421 at the greeting) is a limit, not an outage: every message goes through 3 sessions', async () => {
+    const wide = await new NodemailerTransportFactory({ clientName: 'backup-mx.test', maxConnections: 10, initialSessions: 6 }).open(primary.asPrimary('none'));
+    const before = primary.connectionCount;
+    primary.script = {
+      greeting: (c) => (c.connection - before > 3 ? { code: 421, enhanced: '4.7.0', text: 'too many connections from your host' } : 'accept'),
+      replyDelayMs: 10,
+    };
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => wide.send({ from: 's@sender.test', to: [`l${i}@primary.test`] }, message())));
+    await wide.close();
+    expect(results.filter((r) => r.connectionFailed)).toEqual([]);
+    expect(results.every((r) => r.replies[0].reply.code === 250)).toBe(true);
+    expect(primary.messages).toHaveLength(30);
+    expect(wide.peakSessions).toBe(3);
+    expect(wide.refusedSessions).toBeGreaterThanOrEqual(1);
+    // Refused attempts stay few: the sends wait for the working sessions instead of reconnecting.
+    expect(primary.connectionCount - before).toBeLessThanOrEqual(10);
+  });
+
+  it('with no session working, a refused connection is still a session failure', async () => {
+    primary.script = { greeting: { code: 421, text: 'down for maintenance' } };
+    const result = await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, message());
+    expect(result.connectionFailed).toBe(true);
+    expect(result.replies[0].reply.code).toBe(421);
+  });
+
   it('reconnects after the primary restarts on the same port', async () => {
     await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, message());
     const port = primary.port;

@@ -66,6 +66,13 @@ describe('createAwsClients', () => {
     expect(await endpointOf(clients.sqs)).toBeUndefined();
   });
 
+  it('S3 computes and checks checksums only where S3 requires them (no CRC over every message the drain reads)', async () => {
+    const clients = create({ region: 'eu-west-1', env: {} });
+    const config = clients.s3.config as unknown as { requestChecksumCalculation: () => Promise<string>; responseChecksumValidation: () => Promise<string> };
+    expect(await config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    expect(await config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+  });
+
   it('gives each call its own clients', () => {
     const a = create({ region: 'us-east-1', env: {} });
     const b = create({ region: 'us-east-1', env: {} });

@@ -75,7 +75,7 @@ describe('DynamoMessageIndex error paths', () => {
 
 describe('DynamoLedger error paths', () => {
   it('lets a failed write through, so the drain does not delete the message', async () => {
-    doc.on(PutCommand).rejects(throttled());
+    doc.on(UpdateCommand).rejects(throttled()); // record() is an UpdateItem: the attempts folded into the row stay
     await expect(
       new DynamoLedger(client(), 't').record('m', { recipient: 'a@b.c', state: 'delivered', attempts: 1, updatedAt: now }),
     ).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });

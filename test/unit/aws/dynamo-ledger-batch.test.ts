@@ -1,10 +1,11 @@
 // DynamoLedger.recordAttempts: one BatchWriteItem per 25 items, unprocessed
 // items retried, and a clear error when DynamoDB keeps refusing them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedger, LedgerWriteError } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
+import { FOLDED_ATTEMPTS_MAX } from '../../../lambdas/adapters/aws/ledger-history.js';
 import type { AttemptRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
@@ -21,13 +22,42 @@ type Request = { PutRequest: { Item: Record<string, unknown> } };
 const requestsOf = (call: number) => (doc.commandCalls(BatchWriteCommand)[call]!.args[0].input.RequestItems!.table as Request[]);
 
 describe('DynamoLedger.recordAttempts', () => {
-  it('writes outcome and attempt items together, 25 per call', async () => {
+  it('after a read of the rows, folds each attempt into its outcome row: one item per recipient, 25 per call', async () => {
     doc.on(BatchWriteCommand).resolves({});
-    await ledger().recordAttempts('m1', Array.from({ length: 13 }, (_, i) => entry(`r${i}@example.com`)));
+    doc.on(BatchGetCommand).resolves({ Responses: { table: [] } });
+    const l = ledger();
+    const recipients = Array.from({ length: 26 }, (_, i) => `r${i}@example.com`);
+    await l.outcomesFor('m1', recipients);
+    await l.recordAttempts('m1', recipients.map(entry));
     expect(doc.commandCalls(BatchWriteCommand).map((_, i) => requestsOf(i).length)).toEqual([25, 1]);
-    const keys = [...requestsOf(0), ...requestsOf(1)].map((r) => String(r.PutRequest.Item.sk));
-    expect(keys.filter((k) => k.startsWith('rcpt#'))).toHaveLength(13);
-    expect(keys.filter((k) => k.startsWith('attempt#'))).toHaveLength(13);
+    const items = [...requestsOf(0), ...requestsOf(1)].map((r) => r.PutRequest.Item);
+    expect(items.every((item) => String(item.sk).startsWith('rcpt#'))).toBe(true);
+    expect(items[0]!.history).toEqual([{ at: at.toISOString(), relay: 'mx:25', state: 'delivered', reply, delaySeconds: 3 }]);
+  });
+
+  it('a row that already holds FOLDED_ATTEMPTS_MAX attempts keeps them and gets an attempt row', async () => {
+    doc.on(BatchWriteCommand).resolves({});
+    const old = { at: '2026-01-04T10:00:00.000Z', relay: 'mx:25', state: 'deferred', reply: { code: 451, text: 'later' }, delaySeconds: 1 };
+    doc.on(BatchGetCommand).resolves({ Responses: { table: [{ pk: 'msg#m1', sk: 'rcpt#a@example.com', recipient: 'a@example.com', state: 'deferred', attempts: 2, updatedAt: old.at, history: [old, old] }] } });
+    const l = ledger();
+    await l.outcomesFor('m1', ['a@example.com']);
+    await l.recordAttempts('m1', [entry('a@example.com')]);
+    const items = requestsOf(0).map((r) => r.PutRequest.Item);
+    expect(items.map((i) => String(i.sk).split('#')[0])).toEqual(['rcpt', 'attempt']);
+    expect(items[0]!.history).toEqual([old, old]);
+    expect(FOLDED_ATTEMPTS_MAX).toBe(2);
+  });
+
+  it('without a read in this run, the outcome goes by UpdateItem (the row keeps its history) and the attempt as a row', async () => {
+    doc.on(BatchWriteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({});
+    await ledger().recordAttempts('m1', Array.from({ length: 13 }, (_, i) => entry(`r${i}@example.com`)));
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(13);
+    const update = doc.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.UpdateExpression).toMatch(/^SET /);
+    expect(JSON.stringify(update)).not.toContain('history');
+    expect(doc.commandCalls(BatchWriteCommand).map((_, i) => requestsOf(i).length)).toEqual([13]);
+    expect(requestsOf(0).every((r) => String(r.PutRequest.Item.sk).startsWith('attempt#'))).toBe(true);
   });
 
   it('writes only the attempt for an entry without an outcome', async () => {

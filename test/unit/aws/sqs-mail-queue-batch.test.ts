@@ -22,6 +22,17 @@ describe('SqsMailQueue batched deletes', () => {
     expect(batches).toEqual([['h2', 'h3', 'h4']]);
   });
 
+  it('a busy drain: a delete soon after the last one waits a few ms, so the next ones share its batch', async () => {
+    sqs.on(DeleteMessageCommand).resolves({});
+    sqs.on(DeleteMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+    const q = queue();
+    await q.delete('first'); // idle: at once, alone
+    const later = ['a', 'b', 'c'].map((h, i) => new Promise<void>((resolve) => setTimeout(() => resolve(q.delete(h)), i)));
+    await Promise.all(later);
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual(['first']);
+    expect(sqs.commandCalls(DeleteMessageBatchCommand).map((c) => c.args[0].input.Entries!.map((e) => e.ReceiptHandle))).toEqual([['a', 'b', 'c']]);
+  });
+
   it('never puts more than 10 entries in one batch', async () => {
     sqs.on(DeleteMessageCommand).resolves({});
     sqs.on(DeleteMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })) }));

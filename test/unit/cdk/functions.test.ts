@@ -44,6 +44,10 @@ describe('functions', () => {
     expect(resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!.Timeout).toBe(600);
   });
 
+  it('the drain gets one full vCPU (1,769 MB: Lambda scales CPU with memory)', () => {
+    expect(resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!.Properties!.MemorySize).toBe(1_769);
+  });
+
   it('get every setting loadSettings needs except the routes, which stay out of the 4 KB environment', () => {
     for (const text of [PROBE, DRAIN, ACCEPT]) {
       const env = envOf(text);
@@ -104,11 +108,20 @@ describe('functions', () => {
     expect(digestOf(buildStack(CONTEXT).template)).toEqual(before);
   });
 
-  it('only the probe knows the drain function, and may invoke it', () => {
+  it('only the probe knows the drain function by name, and may invoke it', () => {
     expect(envOf(PROBE)[ENV.drainFunctionName]).toEqual({ Ref: functionId(template, DRAIN) });
     expect(envOf(DRAIN)[ENV.drainFunctionName]).toBeUndefined();
     const invoke = allowing(statementsOf(template, PROBE), 'lambda:InvokeFunction');
     expect(JSON.stringify(invoke)).toContain(functionId(template, DRAIN));
+  });
+
+  it('the drain may invoke itself only (its successor), and the chain is not cut by recursive loop detection after 16 invokes', () => {
+    const invoke = allowing(statementsOf(template, DRAIN), 'lambda:InvokeFunction');
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.Resource).toEqual({ 'Fn::GetAtt': [functionId(template, DRAIN), 'Arn'] });
+    const drain = resources(template, 'AWS::Lambda::Function')[functionId(template, DRAIN)]!;
+    expect(drain.Properties!.RecursiveLoop).toBe('Allow');
+    for (const text of [PROBE, ACCEPT]) expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.Properties!.RecursiveLoop).toBeUndefined();
   });
 
   it('drain can read mail objects but not delete (it never does: objects expire by lifecycle) or write them', () => {

@@ -2,6 +2,7 @@
 // §4.5.3.2.6 allows 10), and the drain must never be cut off by Lambda during it.
 import { describe, expect, it } from 'vitest';
 import { ENV, drainReserveSeconds, loadSettings, SettingsError } from '../../../lambdas/config/settings.js';
+import { emptySummary } from '../../../lambdas/core/engine-types.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import type { Engine } from '../../../lambdas/app/engine.js';
 
@@ -63,6 +64,22 @@ describe('drain handler time budget', () => {
 
   it('takes nothing new when less time is left than the reserve', async () => {
     expect(await budgetFor(200_000)).toBe(0);
+  });
+
+  it('a drain out of time invokes its own function for the successor, once its run (and lease) ended', async () => {
+    const settings = loadSettings(BASE);
+    const order: string[] = [];
+    const invokes: unknown[] = [];
+    const engine = {
+      settings,
+      deps: { log: { info: () => undefined, error: () => undefined } },
+      clients: { lambda: { send: async (command: { input: unknown }) => (order.push('invoke'), invokes.push(command.input), { StatusCode: 202 }) } },
+      drain: async () => (order.push('drain ended'), { ...emptySummary('corp', 'deliver'), stoppedBecause: 'time-budget' as const }),
+    };
+    const handler = makeDrainHandler(() => engine as unknown as Engine);
+    await handler({ route: 'corp' }, { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 600_000, functionName: 'stack-Drain-abc' });
+    expect(order).toEqual(['drain ended', 'invoke']);
+    expect(invokes).toEqual([{ FunctionName: 'stack-Drain-abc', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ route: 'corp', mode: 'deliver' })) }]);
   });
 
   it('gives a sweep (no SMTP) its own budget: all but 30 s of the Lambda time, not the drain\'s 240 s', async () => {

@@ -77,14 +77,42 @@ describe('ProbePrimaries', () => {
     await h.prober().run();
     const downSince = h.clock.now();
     h.clock.advance(60);
+    h.probe.down('mail.example.com', 'connect: ECONNREFUSED');
     await h.prober().run();
-    expect(await h.routeState.health('main')).toMatchObject({ status: 'down', since: downSince, consecutiveFailures: 2, lastError: 'EHLO: 421 4.3.2 shutting down' });
+    expect(await h.routeState.health('main')).toMatchObject({ status: 'down', since: downSince, consecutiveFailures: 2, lastError: 'connect: ECONNREFUSED' });
     h.clock.advance(60);
     h.probe.up('mail.example.com');
     await h.prober().run();
     expect(await h.routeState.health('main')).toMatchObject({ status: 'up', since: h.clock.now(), consecutiveFailures: 0 });
     expect((await h.routeState.health('main'))!.lastError).toBeUndefined();
     expect(h.metrics.counts.filter((c) => c.name === 'PrimaryUp').map((c) => c.value)).toEqual([0, 0, 1]);
+  });
+
+  it('writes the health item only when it changes, or when the stored check is 15 minutes old', async () => {
+    const h = harness();
+    let writes = 0;
+    const save = h.routeState.saveHealth.bind(h.routeState);
+    h.routeState.saveHealth = async (health) => {
+      writes++;
+      return save(health);
+    };
+    h.probe.up('mail.example.com');
+    await h.prober().run();
+    const firstCheck = h.clock.now();
+    for (let i = 0; i < 10; i++) {
+      h.clock.advance(60);
+      await h.prober().run();
+    }
+    expect(writes).toBe(1); // ten more minutes up: nothing new to store
+    expect((await h.routeState.health('main'))!.lastCheckAt).toEqual(firstCheck);
+    h.clock.advance(5 * 60);
+    await h.prober().run();
+    expect(writes).toBe(2); // 15 minutes on: refreshed, so status shows a recent check
+    h.probe.down('mail.example.com', 'connect: ECONNREFUSED');
+    h.clock.advance(60);
+    await h.prober().run();
+    expect(writes).toBe(3); // up → down is written at once
+    expect(h.metrics.counts.filter((c) => c.name === 'PrimaryUp')).toHaveLength(13); // the metric every round
   });
 
   it('when down, starts a sweep at most once per interval', async () => {

@@ -1,0 +1,98 @@
+// Reads ledger rows by key with BatchGetItem, grouping the reads of concurrent
+// callers (the drain's workers each read one message's recipients): while one
+// call is on its way the next callers' keys gather into the following one, up
+// to 100 keys (DynamoDB's limit), duplicates sent once. Reads are consistent,
+// and a read always goes in a call sent after it was asked for, so it sees
+// every write that finished before it (a second copy of a message read after
+// the first copy's outcomes were stored finds them).
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PK, SK } from './dynamo-keys.js';
+import type { Item } from './dynamo-query.js';
+
+/** DynamoDB's limit per BatchGetItem. */
+export const BATCH_GET_MAX = 100;
+const BATCH_GET_RETRIES = 5;
+
+export class LedgerReadError extends Error {
+  constructor(readonly unprocessed: number) {
+    super(`ledger batch read: ${unprocessed} keys still unprocessed after ${BATCH_GET_RETRIES} retries`);
+    this.name = 'LedgerReadError';
+  }
+}
+
+type Key = Record<string, string>;
+interface Request {
+  keys: Key[];
+  resolve: (items: Item[]) => void;
+  reject: (error: Error) => void;
+}
+
+const keyId = (key: Key | Item) => `${String(key[PK])}\u0000${String(key[SK])}`;
+
+export class DynamoBatchReader {
+  private queue: Request[] = [];
+  private reading = false;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  /** The items that exist among `keys` (missing ones are simply absent). */
+  get(keys: Key[]): Promise<Item[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return new Promise<Item[]>((resolve, reject) => {
+      this.queue.push({ keys, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
+    try {
+      while (this.queue.length > 0) {
+        // Whole requests, up to 100 distinct keys (one request bigger than that goes alone, in several calls).
+        const batch: Request[] = [];
+        const keys = new Map<string, Key>();
+        while (this.queue.length > 0) {
+          const next = this.queue[0]!;
+          const added = next.keys.filter((k) => !keys.has(keyId(k))).length;
+          if (batch.length > 0 && keys.size + added > BATCH_GET_MAX) break;
+          for (const k of next.keys) keys.set(keyId(k), k);
+          batch.push(this.queue.shift()!);
+        }
+        try {
+          const items = await this.read([...keys.values()]);
+          const byKey = new Map(items.map((item) => [keyId(item), item]));
+          for (const request of batch) request.resolve(request.keys.flatMap((k) => {
+            const item = byKey.get(keyId(k));
+            return item ? [item] : [];
+          }));
+        } catch (error) {
+          for (const request of batch) request.reject(error as Error);
+        }
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async read(keys: Key[]): Promise<Item[]> {
+    const items: Item[] = [];
+    for (let at = 0; at < keys.length; at += BATCH_GET_MAX) {
+      let pending: Key[] = keys.slice(at, at + BATCH_GET_MAX);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 0) {
+          if (round > BATCH_GET_RETRIES) throw new LedgerReadError(pending.length);
+          await this.sleep(Math.min(1_000, 25 * 2 ** round));
+        }
+        const result = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        items.push(...((result.Responses?.[this.tableName] ?? []) as Item[]));
+        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+      }
+    }
+    return items;
+  }
+}

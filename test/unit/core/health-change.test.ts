@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { HEALTH_REFRESH_SECONDS, healthWorthWriting } from '../../../lambdas/core/health-change.js';
+import type { PrimaryHealth } from '../../../lambdas/core/model.js';
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000);
+const up = (s: number): PrimaryHealth => ({ route: 'r', status: 'up', since: at(0), lastCheckAt: at(s), latencyMs: 12, consecutiveFailures: 0 });
+const down = (s: number, lastError = 'connect: ECONNREFUSED'): PrimaryHealth => ({ route: 'r', status: 'down', since: at(0), lastCheckAt: at(s), consecutiveFailures: 1, lastError });
+
+describe('healthWorthWriting', () => {
+  it('writes the first health, a status change and a new error', () => {
+    expect(healthWorthWriting(undefined, up(0))).toBe(true);
+    expect(healthWorthWriting(up(0), down(60))).toBe(true);
+    expect(healthWorthWriting(down(0), up(60))).toBe(true);
+    expect(healthWorthWriting(down(0), down(60, 'EHLO: 421 busy'))).toBe(true);
+  });
+
+  it('skips the same news until the stored check is HEALTH_REFRESH_SECONDS old', () => {
+    expect(HEALTH_REFRESH_SECONDS).toBe(900);
+    expect(healthWorthWriting(up(0), up(60))).toBe(false);
+    expect(healthWorthWriting(down(0), down(899))).toBe(false);
+    expect(healthWorthWriting(up(0), up(900))).toBe(true);
+  });
+});
