@@ -34,7 +34,7 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
   for (const record of records) {
     try {
       io.out(await requeueOne(target, record, options));
-      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}) });
+      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       failed += 1;

@@ -98,6 +98,8 @@ describe('a route split over two receipt rules loses no copy of a message', () =
     const requeued = await cli('requeue', id);
     expect(requeued.code).toBe(0);
     expect(requeued.io.text).toMatch(/-- 2 of 2 requeued/);
+    expect(requeued.io.text).toMatch(/dead-letter queue: removed 2 copies of 1 message$/m); // each copy's own queue message
+    expect(requeued.io.text).not.toMatch(/no copy of/);
     await waitFor('both requeued recipients delivered', () => delivered(id, to), 15_000);
     expect(primary.messages.map((m) => m.to).sort()).toEqual([[to[0]], [to[1]]]);
     expect(await mx.engine.deps.deadLetters.find(id)).toEqual([]);
