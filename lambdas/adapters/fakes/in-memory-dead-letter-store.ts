@@ -6,11 +6,14 @@ import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string | undefined, copy: string | undefined) => `${route ?? ''}${copy ? `#${copy}` : ''}`;
 const keyOf = (messageId: string, route: string | undefined, copy: string | undefined) => `${messageId}\n${sortOf(route, copy)}`;
+const keyOfRecord = (r: DeadLetterRecord) => keyOf(r.messageId, r.route, r.copy);
 // DynamoDB orders sort keys by their bytes, not by locale.
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class InMemoryDeadLetterStore implements DeadLetterStore {
   private readonly records = new Map<string, DeadLetterRecord>();
+  /** Each message id's record keys, so a lookup by id reads its own records only (scale tests). */
+  private readonly byMessage = new Map<string, Set<string>>();
   readonly history: DeadLetterRecord[] = [];
   failNext?: Error;
   /** Seeded failures of `deadLetters.put`. */
@@ -24,7 +27,11 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     }
     this.faults?.check('deadLetters.put');
     this.history.push(structuredClone(record));
-    this.records.set(keyOf(record.messageId, record.route, record.copy), structuredClone(record));
+    const key = keyOfRecord(record);
+    this.records.set(key, structuredClone(record));
+    const keys = this.byMessage.get(record.messageId) ?? new Set<string>();
+    keys.add(key);
+    this.byMessage.set(record.messageId, keys);
   }
 
   async list(route?: string): Promise<DeadLetterRecord[]> {
@@ -34,20 +41,28 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
   }
 
   async find(messageId: string): Promise<DeadLetterRecord[]> {
-    return [...this.records.values()]
-      .filter((r) => r.messageId === messageId)
+    return [...(this.byMessage.get(messageId) ?? [])]
+      .map((key) => this.records.get(key)!)
       .sort((a, b) => byteOrder(sortOf(a.route, a.copy), sortOf(b.route, b.copy)))
       .map((r) => structuredClone(r));
   }
 
   async get(messageId: string, route?: string, copy?: string): Promise<DeadLetterRecord | undefined> {
+    if (route !== undefined && copy !== undefined) {
+      const record = this.records.get(keyOf(messageId, route === '' ? undefined : route, copy));
+      return record && structuredClone(record);
+    }
     return (await this.find(messageId)).find((r) => matches(r, route, copy));
   }
 
   async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     for (const record of await this.find(messageId)) {
-      if (matches(record, route, copy)) this.records.delete(keyOf(messageId, record.route, record.copy));
+      if (!matches(record, route, copy)) continue;
+      const key = keyOfRecord(record);
+      this.records.delete(key);
+      this.byMessage.get(messageId)?.delete(key);
     }
+    if (this.byMessage.get(messageId)?.size === 0) this.byMessage.delete(messageId);
   }
 }
 

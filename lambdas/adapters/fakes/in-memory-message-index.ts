@@ -5,11 +5,14 @@ import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string, copy: string | undefined) => `${route}${copy ? `#${copy}` : ''}`;
 const keyOf = (messageId: string, route: string, copy: string | undefined) => `${messageId}\n${sortOf(route, copy)}`;
+const keyOfSummary = (s: MessageSummary) => keyOf(s.messageId, s.route, s.copy);
 // DynamoDB orders sort keys by their bytes, not by locale.
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class InMemoryMessageIndex implements MessageIndex {
   private readonly summaries = new Map<string, MessageSummary>();
+  /** Each message id's item keys, so a lookup by id reads its own items, not the whole index (scale tests). */
+  private readonly byMessage = new Map<string, Set<string>>();
   private readonly lastDoneByRoute = new Map<string, Date>();
   failNext?: Error;
   /** Seeded failures of `index.add` and `index.markDone`. */
@@ -19,18 +22,22 @@ export class InMemoryMessageIndex implements MessageIndex {
     this.throwIfFailing('add');
     const key = keyOf(summary.messageId, summary.route, summary.copy);
     if (this.summaries.has(key)) return false;
-    this.summaries.set(key, structuredClone(summary));
+    this.put(structuredClone(summary));
     return true;
   }
 
   async find(messageId: string): Promise<MessageSummary[]> {
-    return [...this.summaries.values()]
-      .filter((s) => s.messageId === messageId)
+    return [...(this.byMessage.get(messageId) ?? [])]
+      .map((key) => this.summaries.get(key)!)
       .sort((a, b) => byteOrder(sortOf(a.route, a.copy), sortOf(b.route, b.copy)))
       .map((s) => structuredClone(s));
   }
 
   async get(messageId: string, route?: string, copy?: string): Promise<MessageSummary | undefined> {
+    if (route !== undefined && copy !== undefined) {
+      const found = this.summaries.get(keyOf(messageId, route, copy));
+      return found && structuredClone(found);
+    }
     return (await this.find(messageId)).find((s) => matches(s, route, copy));
   }
 
@@ -40,9 +47,7 @@ export class InMemoryMessageIndex implements MessageIndex {
     if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
     const found = this.summaries.get(keyOf(messageId, route, copy));
     if (!found) {
-      this.summaries.set(keyOf(messageId, route, copy), {
-        messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}),
-      });
+      this.put({ messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}) });
     } else {
       found.state = 'done';
       found.lastDeliveryAt = new Date(at);
@@ -74,8 +79,20 @@ export class InMemoryMessageIndex implements MessageIndex {
 
   async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     for (const summary of await this.find(messageId)) {
-      if (matches(summary, route, copy)) this.summaries.delete(keyOf(messageId, summary.route, summary.copy));
+      if (!matches(summary, route, copy)) continue;
+      const key = keyOfSummary(summary);
+      this.summaries.delete(key);
+      this.byMessage.get(messageId)?.delete(key);
     }
+    if (this.byMessage.get(messageId)?.size === 0) this.byMessage.delete(messageId);
+  }
+
+  private put(summary: MessageSummary): void {
+    const key = keyOfSummary(summary);
+    this.summaries.set(key, summary);
+    const keys = this.byMessage.get(summary.messageId) ?? new Set<string>();
+    keys.add(key);
+    this.byMessage.set(summary.messageId, keys);
   }
 
   private throwIfFailing(op: 'add' | 'markDone'): void {
