@@ -16,7 +16,7 @@ export async function removeDeadLetterCopies(target: Target, keys: WantedCopy[],
   try {
     const result = await DeadLetterQueue.of(target).removeCopies(keys.map(({ expected: _e, ...key }) => key));
     const total = result.removed.reduce((a, b) => a + b, 0);
-    const found = result.removed.filter((n) => n > 0).length;
+    const found = new Set(keys.filter((_, i) => result.removed[i]! > 0).map((k) => k.messageId)).size; // a message's copies count once
     if (total > 0) {
       io.out(`dead-letter queue: removed ${total} cop${total === 1 ? 'y' : 'ies'} of ${found} message${found === 1 ? '' : 's'}`);
     }

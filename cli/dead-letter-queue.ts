@@ -13,6 +13,7 @@ import {
 import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { NotificationParser } from '../lambdas/core/engine-types.js';
+import { copyKeyOf } from '../lambdas/core/message-copy.js';
 import type { Target } from './target.js';
 
 /** How long scanned copies stay hidden if releasing them fails (they are released at once otherwise). */
@@ -27,6 +28,12 @@ const BATCH = 10;
 export interface CopyKey {
   messageId: string;
   route?: string;
+  /**
+   * Which of the message's copies on the route (core/message-copy: a route split
+   * over several receipt rules dead-letters one per rule), when known: only
+   * that copy's queue message is removed.
+   */
+  copy?: string;
 }
 
 export interface RemoveResult {
@@ -104,7 +111,7 @@ export class DeadLetterQueue {
     const body = message.Body ?? '';
     try {
       const parsed = this.parse(body);
-      return { messageId: attribute('messageId') ?? parsed.messageId, route: attribute('route'), objectKey: parsed.objectKey };
+      return { messageId: attribute('messageId') ?? parsed.messageId, route: attribute('route'), objectKey: parsed.objectKey, copy: copyKeyOf(parsed.recipients) };
     } catch {
       // not a notification: the JSON envelope of a malformed one, or something else
     }
@@ -152,10 +159,12 @@ interface CopyFacts {
   messageId?: string | undefined;
   route?: string | undefined;
   objectKey?: string | undefined;
+  copy?: string | undefined;
 }
 
 function isCopyOf(copy: CopyFacts, key: CopyKey): boolean {
   if (copy.messageId !== key.messageId) return false;
+  if (key.copy !== undefined && copy.copy !== undefined && copy.copy !== key.copy) return false;
   if (key.route === undefined || copy.route === key.route) return true;
   if (copy.route !== undefined) return false;
   // A redriven copy names no route: its object key does (`mail/<route>/<id>`).

@@ -5,6 +5,7 @@ import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
+import { mergeCopies } from '../message-copies.js';
 import { messageView, type MessageView } from '../message-view.js';
 import { routesOf, type Target } from '../target.js';
 
@@ -15,7 +16,7 @@ export interface MailqOptions {
 }
 
 export async function listQueue(target: Target, route?: string): Promise<MessageView[]> {
-  const summaries = (await Promise.all(routesOf(target, route).map((r) => target.engine.deps.index.listQueued(r.name)))).flat();
+  const summaries = mergeCopies((await Promise.all(routesOf(target, route).map((r) => target.engine.deps.index.listQueued(r.name)))).flat());
   summaries.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
   return Promise.all(summaries.map((s) => messageView(target, s)));
 }

@@ -10,6 +10,7 @@
 // leaves it listed as dead, never lost; then its copy on the SQS dead-letter
 // queue goes, so the DLQ alarm clears.
 import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
+import { copyKeyOf } from '../../lambdas/core/message-copy.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import { RetryPolicy } from '../../lambdas/core/retry-policy.js';
 import type { CliIo } from '../cli-io.js';
@@ -33,7 +34,7 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
   for (const record of records) {
     try {
       io.out(await requeueOne(target, record, options));
-      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}) });
+      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       failed += 1;
@@ -76,10 +77,13 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   } catch (error) {
     throw new CliError(`its notification cannot be parsed (${(error as Error).message}): it cannot be requeued`);
   }
+  // A route split over several receipt rules has one dead letter per copy: this one is the record's own.
+  const copy = copyKeyOf(message.recipients);
+  const recordCopy = record.copy ?? '';
   const outcomes = await deps.ledger.outcomes(id);
   const pending = message.recipients.filter((r) => outcomes.get(r)?.state !== 'delivered');
   if (pending.length === 0) {
-    await deps.deadLetters.remove(id, route.name);
+    await deps.deadLetters.remove(id, route.name, recordCopy);
     return `${id}: every recipient was already delivered; dead-letter record removed`;
   }
   const size = await deps.store.size(message.objectKey);
@@ -91,7 +95,7 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   const expired = new RetryPolicy(engineOptions).isExpired(message.receivedAt, now);
   if (expired) {
     // A live entry with the old timestamp would expire the reset recipients: the index says whether one may remain.
-    if ((await deps.index.get(id, route.name))?.state === 'queued') {
+    if ((await deps.index.get(id, route.name, copy))?.state === 'queued') {
       throw new CliError(
         `it may still have a live entry on the queue of route ${route.name}, past the queue lifetime, which the drain will expire: ` +
           'requeue it with --renew-lifetime once `mailq` no longer lists it',
@@ -117,9 +121,9 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     reset += 1;
   }
   await target.engine.queue(route).enqueue(body);
-  const wasQueued = (await deps.index.get(id, route.name))?.state === 'queued';
+  const wasQueued = (await deps.index.get(id, route.name, copy))?.state === 'queued';
   if (!wasQueued) {
-    await deps.index.remove(id, route.name); // a done summary or tombstone
+    await deps.index.remove(id, route.name, copy); // a done summary or tombstone
     await deps.index.add({
       messageId: id,
       route: route.name,
@@ -128,10 +132,11 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
       receivedAt,
       size,
       state: 'queued',
+      copy,
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
     });
   }
-  await deps.deadLetters.remove(id, route.name);
+  await deps.deadLetters.remove(id, route.name, recordCopy);
   const also = wasQueued ? '; it may also still have a queue entry: the ledger keeps the two copies from delivering twice' : '';
   return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})${also}`;
 }

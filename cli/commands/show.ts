@@ -8,6 +8,7 @@ import { originalMessageId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UnknownMessageError } from '../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
+import { mergeCopies, mergeDeadCopies } from '../message-copies.js';
 import { readStoredHead, type StoredHead } from '../message-headers.js';
 import { recipientViews, type RecipientView } from '../message-view.js';
 import type { Target } from '../target.js';
@@ -45,10 +46,13 @@ export async function messageDetails(target: Target, id: string, route?: string)
   const [outcomes, attempts] = await Promise.all([deps.ledger.outcomes(id), deps.ledger.attempts(id)]);
   return Promise.all(
     routes.map(async (name) => {
-      const summary = summaries.find((s) => s.route === name);
-      const dead = deads.find((d) => (d.route ?? '') === name);
+      // Every copy of the message on the route (split receipt rules) counts: one detail with all their recipients.
+      const summary = mergeCopies(summaries.filter((s) => s.route === name))[0];
+      const routeDeads = deads.filter((d) => (d.route ?? '') === name);
+      const dead = mergeDeadCopies(routeDeads);
       const notified = parseQuietly(target, dead);
-      const recipients = summary?.recipients ?? notified?.recipients ?? [];
+      const deadRecipients = routeDeads.flatMap((d) => parseQuietly(target, d)?.recipients ?? []);
+      const recipients = [...new Set([...(summary?.recipients ?? []), ...deadRecipients])];
       // A replay shares the raw object of the message it replays.
       const objectKey = dead?.objectKey ?? notified?.objectKey ?? `${routePrefix(name)}${originalMessageId(id)}`;
       const head = await readStoredHead(deps.store, objectKey);

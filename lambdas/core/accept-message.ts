@@ -3,6 +3,7 @@
 // still holds the message.
 import type { NotificationParser } from './engine-types.js';
 import type { EnvelopeArchive } from './feature-ports.js';
+import { copyKeyOf } from './message-copy.js';
 import type { Clock, DeliveryLog, MessageIndex, MessageStore } from './ports.js';
 
 export interface AcceptDeps {
@@ -33,6 +34,8 @@ export class AcceptMessage {
       return { outcome: 'malformed', reason };
     }
     const size = await this.deps.store.size(message.objectKey);
+    // One summary (and archived envelope) per copy: a route split over several receipt rules gets one per rule.
+    const copy = copyKeyOf(message.recipients);
     const added = await this.deps.index.add({
       messageId: message.messageId,
       route,
@@ -40,6 +43,7 @@ export class AcceptMessage {
       recipients: message.recipients,
       receivedAt: message.receivedAt,
       state: 'queued',
+      copy,
       ...(size !== undefined ? { size } : {}),
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
     });
@@ -47,7 +51,7 @@ export class AcceptMessage {
     if (archive) {
       // After the index: an archive failure fails the call, so SNS retries it (both writes are idempotent).
       const expiresAt = new Date(message.receivedAt.getTime() + archive.retentionSeconds * 1000);
-      await archive.store.keep({ messageId: message.messageId, route, receivedAt: message.receivedAt, notification: body }, expiresAt);
+      await archive.store.keep({ messageId: message.messageId, route, receivedAt: message.receivedAt, notification: body, copy }, expiresAt);
     }
     this.deps.log.info(added ? 'accepted' : 'accept: already indexed', { route, messageId: message.messageId, size });
     return { outcome: added ? 'indexed' : 'already-indexed', messageId: message.messageId };

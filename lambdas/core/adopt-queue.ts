@@ -6,7 +6,8 @@
 // copy left behind by a failed delete is harmless: the ledger skips
 // recipients already delivered.
 import type { NotificationParser } from './engine-types.js';
-import type { DeliveryLog, MailQueue, MessageIndex } from './ports.js';
+import { copyKeyOf } from './message-copy.js';
+import type { DeliveryLog, MailQueue, MessageIndex, MessageSummary } from './ports.js';
 
 export interface AdoptQueueDeps {
   index: MessageIndex;
@@ -54,16 +55,21 @@ export class AdoptQueue {
   /** Moves the message's summary to `route` when it was indexed under another one. */
   private async reindex(body: string, route: string): Promise<boolean> {
     let messageId: string;
+    let copy: string;
     try {
-      messageId = this.deps.parse(body).messageId;
+      const message = this.deps.parse(body);
+      messageId = message.messageId;
+      copy = copyKeyOf(message.recipients);
     } catch {
       throw new UnreadableNotification();
     }
-    const summaries = await this.deps.index.find(messageId);
+    // Per copy: a route split over several receipt rules has one summary per rule's copy.
+    const sameCopy = (s: MessageSummary) => s.copy === undefined || s.copy === copy;
+    const summaries = (await this.deps.index.find(messageId)).filter(sameCopy);
     const earlier = summaries.find((s) => s.route !== route && s.state === 'queued');
     if (!earlier || summaries.some((s) => s.route === route)) return false;
     await this.deps.index.add({ ...earlier, route });
-    await this.deps.index.remove(messageId, earlier.route);
+    await this.deps.index.remove(messageId, earlier.route, earlier.copy ?? '');
     return true;
   }
 }

@@ -6,6 +6,7 @@ import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js'
 import { deliveryPrefix } from './arc-prefix.js';
 import { warnIfDelayed } from './delay-warning.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
+import { copyKeyOf } from './message-copy.js';
 import { prependToStream, readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
 import { guardLength } from './length-guard.js';
@@ -79,17 +80,18 @@ export class MessageDelivery {
     }
 
     const inFlight = ctx.inFlight;
-    if (inFlight?.has(message.messageId)) {
+    const copy = `${message.messageId}#${copyKeyOf(message.recipients)}`; // another rule's copy (other recipients) need not wait
+    if (inFlight?.has(copy)) {
       // Both copies would read an empty ledger and deliver twice at once.
       this.deps.log.info('another copy of this message is being delivered; this one waits', { route: route.name, messageId: message.messageId });
       await this.outcomes.postpone(queue, qm, IN_FLIGHT_COPY_DELAY_SECONDS);
       return { connectionFailed: false };
     }
-    inFlight?.add(message.messageId);
+    inFlight?.add(copy);
     try {
       return await this.deliverParsed(ctx, qm, message);
     } finally {
-      inFlight?.delete(message.messageId);
+      inFlight?.delete(copy);
     }
   }
 

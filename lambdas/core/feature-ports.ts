@@ -28,6 +28,8 @@ export interface ArchivedEnvelope {
   receivedAt: Date;
   /** The notification (JSON text) exactly as the route's queue got it. */
   notification: string;
+  /** Which copy of the message (core/message-copy): a route split over several receipt rules keeps one envelope per copy. */
+  copy?: string;
 }
 
 /**
@@ -36,9 +38,9 @@ export interface ArchivedEnvelope {
  * find messages by route and time after delivery.
  */
 export interface EnvelopeArchive {
-  /** Stores the envelope until `expiresAt`; storing one twice keeps one. */
+  /** Stores the envelope until `expiresAt`; storing one (same id, route and copy) twice keeps one; another copy is kept beside it. */
   keep(envelope: ArchivedEnvelope, expiresAt: Date): Promise<void>;
-  /** Envelopes of `route` received in [since, until), oldest first. */
+  /** Envelopes of `route` received in [since, until), oldest first, every copy of a message. */
   list(route: string, since: Date, until: Date): Promise<ArchivedEnvelope[]>;
 }
 

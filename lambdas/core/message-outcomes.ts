@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { buildDsn, type FailedRecipient } from './dsn.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
 import { readMessageHead } from './message-head.js';
+import { copyKeyOf } from './message-copy.js';
 import type { DeadLetterReason, InboundMessage, RecipientOutcome, RecipientState, Route } from './model.js';
 import { noticeFor } from './notice-policy.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
@@ -46,7 +47,7 @@ export class MessageOutcomes {
   async deadLetter(route: Route, qm: QueuedMessage, message: InboundMessage | undefined, reason: DeadLetterReason, detail: string): Promise<void> {
     const at = this.deps.clock.now();
     const messageId = message?.messageId ?? malformedId(qm.body);
-    const earlier = await this.deps.deadLetters.get(messageId, route.name).catch(() => undefined);
+    const earlier = await this.deps.deadLetters.get(messageId, route.name, message ? copyKeyOf(message.recipients) : '').catch(() => undefined);
     if (earlier && !earlier.detail.includes(detail)) detail = `${detail}; earlier ${earlier.reason}: ${earlier.detail}`.slice(0, MAX_DETAIL_CHARS);
     await this.deps.deadLetters.put({
       messageId,
@@ -55,7 +56,7 @@ export class MessageOutcomes {
       detail,
       at,
       notification: qm.body,
-      ...(message ? { objectKey: message.objectKey } : {}),
+      ...(message ? { objectKey: message.objectKey, copy: copyKeyOf(message.recipients) } : {}),
     });
     this.deps.metrics.count('DeadLettered', 1, route.name);
     this.deps.log.warn('dead-lettered', { route: route.name, messageId: message?.messageId, reason, detail });
@@ -157,7 +158,7 @@ export class MessageOutcomes {
     if (message) {
       for (let tryNumber = 1; ; tryNumber++) {
         try {
-          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now());
+          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now(), copyKeyOf(message.recipients));
           break;
         } catch (error) {
           this.deps.log.warn('index markDone failed', { messageId: message.messageId, try: tryNumber, error: (error as Error).message });

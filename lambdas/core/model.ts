@@ -154,4 +154,10 @@ export interface DeadLetterRecord {
   notification: string;
   /** Where the raw bytes stay, when known. */
   objectKey?: string;
+  /**
+   * Which copy of the message (core/message-copy: a digest of the notification's
+   * recipients), when the notification could be read: a route split over several
+   * receipt rules gets one copy per rule, each with its own dead letter.
+   */
+  copy?: string;
 }

@@ -66,22 +66,32 @@ export interface MailQueue {
 
 /**
  * Where messages go when they can be neither delivered nor bounced. Records
- * are kept per message id and route: SES gives a message matched by two
- * routes' rules the same id in both.
+ * are kept per message id, route and copy: SES gives a message matched by two
+ * routes' rules the same id in both, and a route split over several receipt
+ * rules gets one copy per rule (record.copy; see core/message-copy). A record
+ * with no copy is the one legacy item of its route.
  */
 export interface DeadLetterStore {
   /**
    * Records the dead letter (DynamoDB) and sends its notification to the DLQ.
-   * A second put for the same id and route overwrites the first.
+   * A second put for the same id, route and copy overwrites the first; another
+   * copy's record is kept beside it.
    */
   put(record: DeadLetterRecord): Promise<void>;
   list(route?: string): Promise<DeadLetterRecord[]>;
-  /** Every route's record for this message id (usually one; [] if none). */
+  /** Every route's and copy's record for this message id (usually one; [] if none). */
   find(messageId: string): Promise<DeadLetterRecord[]>;
-  /** The record for `route`; with no route, the first of `find` (undefined if none). */
-  get(messageId: string, route?: string): Promise<DeadLetterRecord | undefined>;
-  /** Forgets the record for `route`, or every route's when omitted (after a requeue or delete). */
-  remove(messageId: string, route?: string): Promise<void>;
+  /**
+   * The record for `route` and `copy` ('' for the one without a copy); with no
+   * copy, the route's first; with no route, the first of `find` (undefined if none).
+   */
+  get(messageId: string, route?: string, copy?: string): Promise<DeadLetterRecord | undefined>;
+  /**
+   * Forgets the record for `route` and `copy` ('' for the one without a copy),
+   * every copy's on the route when `copy` is omitted, every route's when both
+   * are (after a requeue or delete).
+   */
+  remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }
 
 /** The per-recipient delivery ledger and attempt history (DynamoDB). */
@@ -120,38 +130,46 @@ export interface MessageSummary {
   /** 'queued' until every recipient is final, then 'done'. */
   state: 'queued' | 'done';
   lastDeliveryAt?: Date;
+  /** Which copy of the message (core/message-copy), when the route got several; absent on older summaries. */
+  copy?: string;
 }
 
 /**
  * Index of messages by route, so queues can be listed without draining them.
- * Summaries are kept per message id and route: SES gives a message matched by
- * two routes' rules the same id in both, and each route has its own summary.
+ * Summaries are kept per message id, route and copy: SES gives a message
+ * matched by two routes' rules the same id in both, and a route split over
+ * several receipt rules gets one copy per rule (summary.copy; see
+ * core/message-copy), each with its own summary. In the `copy` parameters
+ * below, '' names the summary without a copy (older items).
  */
 export interface MessageIndex {
-  /** Records an accepted message; returns false if it was already indexed for its route. */
+  /** Records an accepted message; returns false if that copy was already indexed for its route. */
   add(summary: MessageSummary): Promise<boolean>;
-  /** Every route's summary of this message id (usually one; [] if none). */
+  /** Every route's and copy's summary of this message id (usually one; [] if none). */
   find(messageId: string): Promise<MessageSummary[]>;
-  /** The summary for `route`; with no route, the first of `find` (undefined if none). */
-  get(messageId: string, route?: string): Promise<MessageSummary | undefined>;
+  /** The summary for `route` and `copy`; with no copy, the route's first; with no route, the first of `find` (undefined if none). */
+  get(messageId: string, route?: string, copy?: string): Promise<MessageSummary | undefined>;
   /**
-   * Marks the route's copy done and records `at` as the route's last finished
+   * Marks the route's copy `copy` done (only that copy: another rule's copy of
+   * the message stays queued) and records `at` as the route's last finished
    * message when it is the latest. A summary never indexed gets a 'done'
-   * tombstone, so a late `add` (an SNS retry of the accept) returns false
-   * instead of listing a finished message as queued for good.
+   * tombstone, so a late `add` of that copy (an SNS retry of the accept)
+   * returns false instead of listing a finished message as queued for good.
    */
-  markDone(messageId: string, route: string, at: Date): Promise<void>;
+  markDone(messageId: string, route: string, at: Date, copy?: string): Promise<void>;
   /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */
   lastDone(route: string): Promise<Date | undefined>;
+  /** Queued summaries, one per copy (two copies of one message are two entries with the same id). */
   listQueued(route?: string): Promise<MessageSummary[]>;
   /**
-   * How many of the route's messages are not final and when the oldest of them
-   * arrived (undefined when none), whatever SQS's visibility says. Optional:
-   * without it the probe counts listQueued().
+   * How many of the route's message copies are not final and when the oldest
+   * of them arrived (undefined when none), whatever SQS's visibility says (a
+   * copy is one queue entry, as SQS counts). Optional: without it the probe
+   * counts listQueued().
    */
   queuedStats?(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
-  /** Removes the summary for `route`, or every route's when omitted. */
-  remove(messageId: string, route?: string): Promise<void>;
+  /** Removes the summary for `route` and `copy`, every copy's on the route when `copy` is omitted, every route's when both are. */
+  remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }
 
 /** Primary health, drain leases and hold flags (DynamoDB). */

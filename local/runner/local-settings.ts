@@ -76,21 +76,16 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
 }
 
 /**
- * The SES stand-in's rules, matching what each route's receipt rule matches
- * (ruleRecipients in lib/config): an allow-list narrows only the domains its
- * addresses belong to, so a route may need two rules, checked in order.
+ * The SES stand-in's routes, each as the stack configures its receipt rules:
+ * its domains and allow-list, which the stand-in's router turns into the same
+ * rules (lib/config/receipt-rule-chunks: an allow-list narrows only the domains
+ * its addresses belong to, at most 100 entries a rule, one notification per rule).
  */
 export function standInRoutes(config: BackupMxConfig, resources: Provisioned): StandInRoute[] {
-  return config.routes.flatMap((route) => {
+  return config.routes.map((route) => {
     const provisioned = resources.routes.find((r) => r.name === route.name);
     if (!provisioned) throw new Error(`route ${route.name} was not provisioned`);
     const target = { name: route.name, topicArn: provisioned.topicArn, objectKeyPrefix: routePrefix(route.name) };
-    if (!route.recipients) return [{ ...target, domains: route.domains }];
-    const narrowed = [...new Set(route.recipients.map((address) => address.slice(address.lastIndexOf('@') + 1)))];
-    const open = route.domains.filter((domain) => !narrowed.includes(domain));
-    return [
-      { ...target, domains: narrowed, recipients: route.recipients },
-      ...(open.length > 0 ? [{ ...target, domains: open }] : []),
-    ];
+    return { ...target, domains: route.domains, ...(route.recipients ? { recipients: route.recipients } : {}) };
   });
 }

@@ -1,10 +1,14 @@
-// Decides, at RCPT TO time, which route (SES receipt rule) an envelope
-// recipient belongs to. Matching follows SES recipient conditions as the stack
-// configures them: a domain matches only itself (case-insensitive; subdomains
-// only when listed), and a route with an allow-list accepts only those addresses.
+// Decides, at RCPT TO time, which route and which of its SES receipt rules an
+// envelope recipient belongs to. The rules are the stack's: a route's matched
+// entries split into rules of at most 100 (lib/config/receipt-rule-chunks), so
+// a message to addresses in two chunks gets one notification per rule, as in
+// AWS. Matching follows SES recipient conditions: a domain matches only itself
+// (case-insensitive; subdomains only when listed), and a domain the route's
+// allow-list mentions accepts only the listed addresses.
 // Internationalized domains compare in their ASCII (xn--) form: smtp-server hands
 // us the Unicode form even when the client sent the ASCII one.
 import { domainToASCII } from 'node:url';
+import { receiptRuleChunks } from '../../lib/config/receipt-rule-chunks.js';
 
 /** The part of a route the listener needs to accept or refuse a recipient. */
 export interface RecipientRule {
@@ -14,15 +18,26 @@ export interface RecipientRule {
   recipients?: string[];
 }
 
+/** Which route and which of its receipt rules (0 = the first chunk) took a recipient. */
+export interface MatchedRule {
+  route: string;
+  chunk: number;
+}
+
 export class RecipientRouter {
-  private readonly rules: { name: string; domains: Set<string>; recipients?: Set<string> }[];
+  /** Every route's rules in order: the addresses and the whole domains each matches. */
+  private readonly rules: { route: string; chunk: number; addresses: Set<string>; domains: Set<string> }[];
 
   constructor(rules: RecipientRule[]) {
-    this.rules = rules.map((rule) => ({
-      name: rule.name,
-      domains: new Set(rule.domains.map(normalizeDomain)),
-      recipients: rule.recipients ? new Set(rule.recipients.map(normalizeAddress)) : undefined,
-    }));
+    this.rules = rules.flatMap((rule) =>
+      // Normalized first, so "Boss@Example.com" narrows "example.com" as SES's case-insensitive match does.
+      receiptRuleChunks({ domains: rule.domains.map(normalizeDomain), ...(rule.recipients ? { recipients: rule.recipients.map(normalizeAddress) } : {}) }).map((entries, chunk) => ({
+        route: rule.name,
+        chunk,
+        addresses: new Set(entries.filter((e) => e.includes('@'))),
+        domains: new Set(entries.filter((e) => !e.includes('@'))),
+      })),
+    );
   }
 
   /**
@@ -30,16 +45,17 @@ export class RecipientRouter {
    * address, or undefined when none does and the address must be refused.
    */
   routeFor(address: string): string | undefined {
+    return this.ruleFor(address)?.route;
+  }
+
+  /** The first rule (routes in configuration order, then their chunks) that matches the address. */
+  ruleFor(address: string): MatchedRule | undefined {
     const normalized = normalizeAddress(address);
     const at = normalized.lastIndexOf('@');
     if (at <= 0 || at === normalized.length - 1) return undefined;
     const domain = normalized.slice(at + 1);
-    for (const rule of this.rules) {
-      if (!rule.domains.has(domain)) continue;
-      if (rule.recipients && !rule.recipients.has(normalized)) continue;
-      return rule.name;
-    }
-    return undefined;
+    const rule = this.rules.find((r) => r.addresses.has(normalized) || r.domains.has(domain));
+    return rule && { route: rule.route, chunk: rule.chunk };
   }
 }
 

@@ -2,7 +2,9 @@
 // does what an SES receipt rule set with one S3 action per route does.
 //   RCPT TO   refused with 550 unless a route's domains (and allow-list) match;
 //   DATA end  SES's headers prepended, one object per route under
-//             <prefix><messageId>, one notification per route to its topic,
+//             <prefix><messageId>, one notification per receipt rule that
+//             matched (a route of more than 100 recipients has several) to
+//             its route's topic,
 //             spooled to disk when a spool is given; 250 only after all of
 //             that succeeded, 451 otherwise so the sender retries (a 451
 //             after some route's publish can mean that route sees the
@@ -179,10 +181,13 @@ export class SesStandIn {
     const { region, bucketName, store, publish, spool } = this.options;
     const sender = session.envelope.mailFrom ? asciiAddress(session.envelope.mailFrom.address) : '';
     const destination = session.envelope.rcptTo.map((rcpt) => asciiAddress(rcpt.address));
-    const byRoute = new Map<string, string[]>();
+    // One notification per receipt rule that matched (a route split over several rules gets one per rule, as from SES).
+    const byRule = new Map<string, { route: string; recipients: string[] }>();
     for (const address of destination) {
-      const route = this.router.routeFor(address);
-      if (route) byRoute.set(route, [...(byRoute.get(route) ?? []), address]);
+      const rule = this.router.ruleFor(address);
+      if (!rule) continue;
+      const ruleKey = `${rule.route}\n${rule.chunk}`;
+      byRule.set(ruleKey, { route: rule.route, recipients: [...(byRule.get(ruleKey)?.recipients ?? []), address] });
     }
     const messageId = this.newId();
     const receivedAt = this.clock();
@@ -207,10 +212,13 @@ export class SesStandIn {
     const raw = Buffer.concat([Buffer.from(headers, 'utf8'), body]);
 
     const deliveries: SpooledDelivery[] = [];
-    for (const [routeName, recipients] of byRoute) {
+    const stored = new Set<string>();
+    for (const { route: routeName, recipients } of byRule.values()) {
       const route = this.routes.get(routeName)!;
       const objectKey = objectKeyFor(route.objectKeyPrefix, messageId);
-      await store.put(objectKey, raw);
+      // Each rule's S3 action writes the same key: once is enough.
+      if (!stored.has(objectKey)) await store.put(objectKey, raw);
+      stored.add(objectKey);
       deliveries.push({ route: routeName, topicArn: route.topicArn, bucketName, objectKey, recipients, notification: '' });
     }
     // Every object is stored before anything is published: a failed put publishes nothing.

@@ -2,6 +2,7 @@
 // DLQ message is checked in its own integration test.)
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
+import { copyKeyOf } from '../../lambdas/core/message-copy.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
 import type { DeadLetterStore } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
@@ -98,6 +99,55 @@ export function deadLetterStoreContract(
       await subject.put(mine);
       await subject.remove(mine.messageId);
       expect(await subject.find(mine.messageId)).toEqual([]);
+    });
+
+    // A route whose recipients are split over several receipt rules gets one
+    // notification per rule that matched, under one message id: each copy's
+    // dead letter is kept (else requeue restores only the last copy's recipients).
+    describe('two copies of one message on one route (split receipt rules)', () => {
+      const twoCopies = () => {
+        const first = record({ copy: copyKeyOf(['a1@example.com']), notification: '{"copy":"a1"}', detail: '550 5.1.1 a1' });
+        const second = record({ messageId: first.messageId, copy: copyKeyOf(['b1@example.com']), notification: '{"copy":"b1"}', detail: '550 5.1.1 b1' });
+        return { first, second, bySort: [first, second].sort((x, y) => (x.copy! < y.copy! ? -1 : 1)) };
+      };
+
+      it('keeps both records: found, listed and got by copy', async () => {
+        const { first, second, bySort } = twoCopies();
+        await subject.put(first);
+        await subject.put(second);
+        expect(await subject.find(first.messageId)).toEqual(bySort);
+        expect((await subject.list(route)).map((r) => r.copy).sort()).toEqual(bySort.map((r) => r.copy));
+        expect(await subject.get(first.messageId, route, first.copy)).toEqual(first);
+        expect(await subject.get(first.messageId, route, second.copy)).toEqual(second);
+        expect(await subject.get(first.messageId, route, 'no-such-copy')).toBeUndefined();
+        expect(await subject.get(first.messageId, route)).toEqual(bySort[0]);
+      });
+
+      it('overwrites only the same copy; removes one copy, or every copy of the route', async () => {
+        const { first, second } = twoCopies();
+        await subject.put(first);
+        await subject.put(second);
+        const again = { ...first, reason: 'bounced' as const };
+        await subject.put(again);
+        expect(await subject.get(first.messageId, route, first.copy)).toEqual(again);
+        expect(await subject.get(first.messageId, route, second.copy)).toEqual(second);
+        await subject.remove(first.messageId, route, first.copy);
+        expect(await subject.find(first.messageId)).toEqual([second]);
+        await subject.put(first);
+        await subject.remove(first.messageId, route);
+        expect(await subject.find(first.messageId)).toEqual([]);
+      });
+
+      it('keeps an older record without a copy beside them; copy "" names that one', async () => {
+        const { first } = twoCopies();
+        const older = record({ messageId: first.messageId, detail: 'written before copies were kept' });
+        await subject.put(older);
+        await subject.put(first);
+        expect(await subject.find(first.messageId)).toHaveLength(2);
+        expect(await subject.get(first.messageId, route, '')).toEqual(older);
+        await subject.remove(first.messageId, route, '');
+        expect(await subject.find(first.messageId)).toEqual([first]);
+      });
     });
   });
 }

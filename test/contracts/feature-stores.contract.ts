@@ -4,6 +4,7 @@
 // empty or inverted window), a delay notice is claimed once.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DelayNotices, EnvelopeArchive, TriggerGate } from '../../lambdas/core/feature-ports.js';
+import { copyKeyOf } from '../../lambdas/core/message-copy.js';
 import { uniqueId } from './contract-ids.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 
@@ -46,6 +47,18 @@ export function featureStoresContract(make: MakeSubject<FeatureStores>): void {
       expect(listed[2]).toEqual({ messageId: 'm2', route, receivedAt: at(times[2]!), notification: '{"n":2}' });
       expect(await s.archive.list(route, at('2026-01-08T00:00:00Z'), at('2026-01-01T00:00:00Z'))).toEqual([]);
       expect(await s.archive.list(route, at(times[1]!), at(times[1]!))).toEqual([]);
+    });
+
+    it('archive: keeps one envelope per copy of a message (split receipt rules), listed together', async () => {
+      const receivedAt = at('2026-01-05T10:00:00.000Z');
+      const a1 = { messageId: 'split', route, receivedAt, notification: '{"rcpt":"a1"}', copy: copyKeyOf(['a1@example.com']) };
+      const b1 = { ...a1, notification: '{"rcpt":"b1"}', copy: copyKeyOf(['b1@example.com']) };
+      await s.archive.keep(a1, at('2026-03-01T00:00:00Z'));
+      await s.archive.keep(b1, at('2026-03-01T00:00:00Z'));
+      await s.archive.keep(b1, at('2026-03-01T00:00:00Z')); // an SNS retry of one copy
+      const listed = await s.archive.list(route, at('2026-01-05T00:00:00Z'), at('2026-01-06T00:00:00Z'));
+      expect(listed.map((e) => e.notification).sort()).toEqual(['{"rcpt":"a1"}', '{"rcpt":"b1"}']);
+      expect(listed.find((e) => e.copy === b1.copy)).toEqual(b1);
     });
 
     it('delay notices: claimed once per message and route; a released claim can be claimed again', async () => {

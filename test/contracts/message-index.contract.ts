@@ -2,6 +2,7 @@
 // listings are checked for this test's own messages only.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
+import { copyKeyOf } from '../../lambdas/core/message-copy.js';
 import type { MessageIndex, MessageSummary } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 
@@ -154,6 +155,72 @@ export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
         await subject.remove(first.messageId);
         expect(await subject.find(first.messageId)).toEqual([]);
         expect(await subject.get(first.messageId)).toBeUndefined();
+      });
+    });
+
+    // A route whose recipients are split over several receipt rules gets one
+    // notification per rule that matched, under one message id, each with only
+    // that rule's recipients: each copy is indexed, listed and finished on its own.
+    describe('two copies of one message on one route (split receipt rules)', () => {
+      const twoCopies = () => {
+        const first = summary({ recipients: ['a1@example.com'], copy: copyKeyOf(['a1@example.com']) });
+        const second = { ...first, recipients: ['b1@example.com'], copy: copyKeyOf(['b1@example.com']) };
+        return { first, second };
+      };
+      const recipientsListed = async (id: string) =>
+        (await subject.listQueued(route)).filter((s) => s.messageId === id).flatMap((s) => s.recipients).sort();
+
+      it('indexes both copies (a retry of either is "already indexed") and lists both copies\' recipients', async () => {
+        const { first, second } = twoCopies();
+        expect(await subject.add(first)).toBe(true);
+        expect(await subject.add(second)).toBe(true);
+        expect(await subject.add(first)).toBe(false);
+        expect(await subject.add(second)).toBe(false);
+        expect(await recipientsListed(first.messageId)).toEqual(['a1@example.com', 'b1@example.com']);
+        expect(ids(await subject.listQueued())).toEqual(expect.arrayContaining([first.messageId]));
+        expect(await subject.find(first.messageId)).toHaveLength(2);
+        expect(await subject.get(first.messageId, route, second.copy)).toEqual(second);
+        if (subject.queuedStats) expect((await subject.queuedStats(route)).queued).toBe(2);
+      });
+
+      it('marks only its own copy done: the other stays listed until it is done too', async () => {
+        const { first, second } = twoCopies();
+        await subject.add(first);
+        await subject.add(second);
+        const at = new Date('2026-01-05T10:07:00.000Z');
+        await subject.markDone(first.messageId, route, at, first.copy);
+        expect(await recipientsListed(first.messageId)).toEqual(['b1@example.com']);
+        expect(await subject.get(first.messageId, route, first.copy)).toEqual({ ...first, state: 'done', lastDeliveryAt: at });
+        if (subject.queuedStats) expect(await subject.queuedStats(route)).toEqual({ queued: 1, oldestReceivedAt: second.receivedAt });
+        await subject.markDone(first.messageId, route, at, second.copy);
+        expect(await recipientsListed(first.messageId)).toEqual([]);
+      });
+
+      it('a copy finished before it was indexed leaves a tombstone for that copy only', async () => {
+        const { first, second } = twoCopies();
+        await subject.markDone(first.messageId, route, new Date('2026-01-05T10:07:00.000Z'), first.copy);
+        expect(await subject.add(first)).toBe(false); // the late accept of the finished copy
+        expect(await subject.add(second)).toBe(true); // the other rule's copy, still to deliver
+        expect(await recipientsListed(first.messageId)).toEqual(['b1@example.com']);
+      });
+
+      it('removes one copy, or every copy of the route', async () => {
+        const { first, second } = twoCopies();
+        await subject.add(first);
+        await subject.add(second);
+        await subject.remove(first.messageId, route, first.copy);
+        expect(await subject.find(first.messageId)).toEqual([second]);
+        await subject.add(first);
+        await subject.remove(first.messageId, route);
+        expect(await subject.find(first.messageId)).toEqual([]);
+      });
+
+      it('a summary indexed before copies were kept is finished by a copy\'s markDone', async () => {
+        const older = summary({ recipients: ['a1@example.com'] }); // no copy
+        await subject.add(older);
+        await subject.markDone(older.messageId, route, new Date('2026-01-05T10:07:00.000Z'), copyKeyOf(older.recipients));
+        expect(ids(await subject.listQueued(route))).not.toContain(older.messageId);
+        expect((await subject.get(older.messageId, route, ''))?.state).toBe('done');
       });
     });
 

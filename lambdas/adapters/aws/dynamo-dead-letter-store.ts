@@ -1,6 +1,7 @@
-// Dead letters: a record in DynamoDB (`msg#<id>` / `dead#<route>`, listed per
-// route by the byRoute index; keyed by route too because SES gives a message
-// matched by two routes the same id in both) and the notification on the DLQ, whose depth alarm tells
+// Dead letters: a record in DynamoDB (`msg#<id>` / `dead#<route>#<copy>`, listed
+// per route by the byRoute index; keyed by route too because SES gives a message
+// matched by two routes the same id in both, and by copy because a route split
+// over several receipt rules gets one notification per rule) and the notification on the DLQ, whose depth alarm tells
 // a person. The record is written first; if the DLQ send then fails, the error
 // surfaces and the caller leaves the message on its queue to try again (the
 // put is an idempotent overwrite).
@@ -25,7 +26,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...key(messageKey(record.messageId), deadSort(record.route)),
+          ...key(messageKey(record.messageId), deadSort(record.route, record.copy)),
           messageId: record.messageId,
           route: record.route,
           reason: record.reason,
@@ -33,6 +34,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
           at: record.at.toISOString(),
           notification: record.notification,
           objectKey: record.objectKey,
+          copy: record.copy,
           [GSI.partitionKey]: deadIndexKey(record.route),
           [GSI.sortKey]: record.at.toISOString(),
         },
@@ -72,20 +74,17 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     return items.map(toRecord);
   }
 
-  async get(messageId: string, route?: string): Promise<DeadLetterRecord | undefined> {
-    if (route === undefined) return (await this.find(messageId))[0];
+  async get(messageId: string, route?: string, copy?: string): Promise<DeadLetterRecord | undefined> {
+    if (route === undefined || copy === undefined) return (await this.find(messageId)).find((r) => matches(r, route, copy));
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), deadSort(route)), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), deadSort(route, copy)), ConsistentRead: true }),
     );
     return Item ? toRecord(Item) : undefined;
   }
 
   /** Forgets the record(s). The SQS dead-letter queue copy is removed by the CLI (`requeue`, `delete`), not here. */
-  async remove(messageId: string, route?: string): Promise<void> {
-    const sorts =
-      route === undefined
-        ? (await this.find(messageId)).map((record) => deadSort(record.route))
-        : [deadSort(route)];
+  async remove(messageId: string, route?: string, copy?: string): Promise<void> {
+    const sorts = (await this.find(messageId)).filter((r) => matches(r, route, copy)).map((r) => deadSort(r.route, r.copy));
     for (const sort of sorts) {
       await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), sort) }));
     }
@@ -120,6 +119,11 @@ function envelopeOf(record: DeadLetterRecord): string {
   return JSON.stringify({ deadLetter: { ...record, at: record.at.toISOString() } });
 }
 
+function matches(record: DeadLetterRecord, route: string | undefined, copy: string | undefined): boolean {
+  if (route !== undefined && (record.route ?? '') !== route) return false;
+  return copy === undefined || (record.copy ?? '') === copy;
+}
+
 function toRecord(item: Item): DeadLetterRecord {
   const record: DeadLetterRecord = {
     messageId: String(item.messageId),
@@ -132,5 +136,7 @@ function toRecord(item: Item): DeadLetterRecord {
   if (route !== undefined) record.route = route;
   const objectKey = optionalString(item.objectKey);
   if (objectKey !== undefined) record.objectKey = objectKey;
+  const copy = optionalString(item.copy);
+  if (copy !== undefined) record.copy = copy;
   return record;
 }

@@ -1,7 +1,7 @@
 // DynamoDB adapters of the feature ports (core/feature-ports.ts), in the one
 // state table:
 //   route#<name> / trigger          last accepted "I'm back" call (rate limit)
-//   env#<route>#<YYYY-MM-DD> / <ISO receivedAt>#<id>   archived envelope, TTL = bucket retention
+//   env#<route>#<YYYY-MM-DD> / <ISO receivedAt>#<id>#<copy>   archived envelope, TTL = bucket retention
 //   msg#<id> / delay#<route>        the message's one delay warning
 // Envelopes are partitioned per route and UTC day, so a time window is a few
 // Queries and no Scan, and no partition holds more than one day of one route.
@@ -48,11 +48,12 @@ export class DynamoEnvelopeArchive implements EnvelopeArchive {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...key(envelopePartition(envelope.route, envelope.receivedAt), `${envelope.receivedAt.toISOString()}#${envelope.messageId}`),
+          ...key(envelopePartition(envelope.route, envelope.receivedAt), `${envelope.receivedAt.toISOString()}#${envelope.messageId}${envelope.copy ? `#${envelope.copy}` : ''}`),
           messageId: envelope.messageId,
           route: envelope.route,
           receivedAt: envelope.receivedAt.toISOString(),
           notification: envelope.notification,
+          copy: envelope.copy,
           [TTL]: Math.floor(expiresAt.getTime() / 1000),
         },
       }),
@@ -74,7 +75,7 @@ export class DynamoEnvelopeArchive implements EnvelopeArchive {
       for (const item of items) {
         const receivedAt = new Date(String(item.receivedAt));
         if (receivedAt < since || receivedAt >= until) continue;
-        found.push({ messageId: String(item.messageId), route, receivedAt, notification: String(item.notification) });
+        found.push({ messageId: String(item.messageId), route, receivedAt, notification: String(item.notification), ...(typeof item.copy === 'string' ? { copy: item.copy } : {}) });
       }
     }
     return found;

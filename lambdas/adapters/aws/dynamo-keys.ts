@@ -4,7 +4,10 @@
 // and dead letters per route. SES gives one message the same id in every route
 // whose rule matched some of its recipients, so the summary and the dead letter
 // are keyed by route too (`meta#<route>`, `dead#<route>`); ledger rows need not
-// be, since routes never share a recipient domain.
+// be, since routes never share a recipient domain. A route split over several
+// receipt rules gets one copy of the message per rule: those items are keyed by
+// copy as well (`meta#<route>#<copy>`, `dead#<route>#<copy>`; core/message-copy;
+// route names hold no '#'), and older items without a copy keep their key.
 import { TABLE_LAYOUT } from '../../config/table-layout.js';
 
 export const PK = TABLE_LAYOUT.partitionKey;
@@ -31,9 +34,10 @@ export const SORT = {
   attemptPrefix: 'attempt#',
 } as const;
 
-export const metaSort = (route: string) => `${SORT.metaPrefix}${route}`;
-/** A dead letter whose notification could not be parsed has no route: `dead#`. */
-export const deadSort = (route: string | undefined) => `${SORT.deadPrefix}${route ?? ''}`;
+const copySuffix = (copy: string | undefined) => (copy ? `#${copy}` : '');
+export const metaSort = (route: string, copy?: string) => `${SORT.metaPrefix}${route}${copySuffix(copy)}`;
+/** A dead letter whose notification could not be parsed has no route (nor copy): `dead#`. */
+export const deadSort = (route: string | undefined, copy?: string) => `${SORT.deadPrefix}${route ?? ''}${copySuffix(copy)}`;
 export const recipientSort = (address: string) => `${SORT.recipientPrefix}${address}`;
 export const attemptSort = (at: Date, address: string) => `${SORT.attemptPrefix}${at.toISOString()}#${address}`;
 

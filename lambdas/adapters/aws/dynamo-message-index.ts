@@ -1,5 +1,6 @@
-// MessageSummary items (`msg#<id>` / `meta#<route>`: one per route, since SES
-// gives a message matched by two routes the same id in both). While a message
+// MessageSummary items (`msg#<id>` / `meta#<route>#<copy>`: one per route, since
+// SES gives a message matched by two routes the same id in both, and one per
+// copy, since a route split over several receipt rules gets one per rule). While a message
 // is queued its item carries the sparse index keys `queued#<route>` /
 // receivedAt, so `mailq` lists a route's queue with one Query and no Scan.
 import {
@@ -35,7 +36,7 @@ export class DynamoMessageIndex implements MessageIndex {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(messageKey(summary.messageId), metaSort(summary.route)),
+            ...key(messageKey(summary.messageId), metaSort(summary.route, summary.copy)),
             messageId: summary.messageId,
             route: summary.route,
             sender: summary.sender,
@@ -45,6 +46,7 @@ export class DynamoMessageIndex implements MessageIndex {
             subject: summary.subject,
             state: summary.state,
             lastDeliveryAt: summary.lastDeliveryAt?.toISOString(),
+            copy: summary.copy,
             [GSI.partitionKey]: queued ? queuedIndexKey(summary.route) : undefined,
             [GSI.sortKey]: queued ? summary.receivedAt.toISOString() : undefined,
             [TTL]: queued ? undefined : expiresAtFor(summary.lastDeliveryAt ?? summary.receivedAt),
@@ -71,10 +73,10 @@ export class DynamoMessageIndex implements MessageIndex {
     return items.map(toSummary);
   }
 
-  async get(messageId: string, route?: string): Promise<MessageSummary | undefined> {
-    if (route === undefined) return (await this.find(messageId))[0];
+  async get(messageId: string, route?: string, copy?: string): Promise<MessageSummary | undefined> {
+    if (route === undefined || copy === undefined) return (await this.find(messageId)).find((s) => matches(s, route, copy));
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), metaSort(route)), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), metaSort(route, copy)), ConsistentRead: true }),
     );
     return Item ? toSummary(Item) : undefined;
   }
@@ -87,15 +89,15 @@ export class DynamoMessageIndex implements MessageIndex {
    * (DynamoLedger). Dead-letter records get no TTL: they stay until an
    * operator deals with them.
    */
-  async markDone(messageId: string, route: string, at: Date): Promise<void> {
+  async markDone(messageId: string, route: string, at: Date, copy?: string): Promise<void> {
     const expiresAt = expiresAtFor(at);
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: key(messageKey(messageId), metaSort(route)),
+        Key: key(messageKey(messageId), metaSort(route, copy)),
         UpdateExpression:
           'SET #state = :done, #last = :at, #ttl = :ttl, #mid = if_not_exists(#mid, :mid), #route = if_not_exists(#route, :route), ' +
-          '#recv = if_not_exists(#recv, :at), #rcpts = if_not_exists(#rcpts, :none) REMOVE #gpk, #gsk',
+          `#recv = if_not_exists(#recv, :at), #rcpts = if_not_exists(#rcpts, :none)${copy ? ', #copy = if_not_exists(#copy, :copy)' : ''} REMOVE #gpk, #gsk`,
         ExpressionAttributeNames: {
           '#state': 'state',
           '#last': 'lastDeliveryAt',
@@ -106,11 +108,39 @@ export class DynamoMessageIndex implements MessageIndex {
           '#rcpts': 'recipients',
           '#gpk': GSI.partitionKey,
           '#gsk': GSI.sortKey,
+          ...(copy ? { '#copy': 'copy' } : {}),
         },
-        ExpressionAttributeValues: { ':done': 'done', ':at': at.toISOString(), ':ttl': expiresAt, ':mid': messageId, ':route': route, ':none': [] },
+        ExpressionAttributeValues: {
+          ':done': 'done', ':at': at.toISOString(), ':ttl': expiresAt, ':mid': messageId, ':route': route, ':none': [],
+          ...(copy ? { ':copy': copy } : {}),
+        },
       }),
     );
+    if (copy) await this.finishOlderSummary(messageId, route, at, expiresAt);
     await this.recordLastDone(route, at);
+  }
+
+  /**
+   * A summary indexed before copies were kept (`meta#<route>`, no copy) is
+   * finished by the first markDone of any copy, so `mailq` and the probe's
+   * queued figures do not list it for good after an upgrade. One conditional
+   * write, which changes nothing when there is no such queued item.
+   */
+  private async finishOlderSummary(messageId: string, route: string, at: Date, expiresAt: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(messageKey(messageId), metaSort(route)),
+          UpdateExpression: 'SET #state = :done, #last = :at, #ttl = :ttl REMOVE #gpk, #gsk',
+          ConditionExpression: 'attribute_exists(#pk) AND #state = :queued',
+          ExpressionAttributeNames: { '#pk': PK, '#state': 'state', '#last': 'lastDeliveryAt', '#ttl': TTL, '#gpk': GSI.partitionKey, '#gsk': GSI.sortKey },
+          ExpressionAttributeValues: { ':done': 'done', ':queued': 'queued', ':at': at.toISOString(), ':ttl': expiresAt },
+        }),
+      );
+    } catch (error) {
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    }
   }
 
   async lastDone(route: string): Promise<Date | undefined> {
@@ -193,12 +223,17 @@ export class DynamoMessageIndex implements MessageIndex {
     return oldest ? { queued, oldestReceivedAt: oldest } : { queued };
   }
 
-  async remove(messageId: string, route?: string): Promise<void> {
-    const routes = route === undefined ? (await this.find(messageId)).map((s) => s.route) : [route];
-    for (const name of routes) {
-      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), metaSort(name)) }));
+  async remove(messageId: string, route?: string, copy?: string): Promise<void> {
+    const sorts = (await this.find(messageId)).filter((s) => matches(s, route, copy)).map((s) => metaSort(s.route, s.copy));
+    for (const sort of sorts) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), sort) }));
     }
   }
+}
+
+function matches(summary: MessageSummary, route: string | undefined, copy: string | undefined): boolean {
+  if (route !== undefined && summary.route !== route) return false;
+  return copy === undefined || (summary.copy ?? '') === copy;
 }
 
 function toSummary(item: Item): MessageSummary {
@@ -216,5 +251,7 @@ function toSummary(item: Item): MessageSummary {
   if (subject !== undefined) summary.subject = subject;
   const lastDeliveryAt = optionalDate(item.lastDeliveryAt);
   if (lastDeliveryAt !== undefined) summary.lastDeliveryAt = lastDeliveryAt;
+  const copy = optionalString(item.copy);
+  if (copy !== undefined) summary.copy = copy;
   return summary;
 }

@@ -1,15 +1,19 @@
-// Dead letters by message id and route (like the table's `dead#<route>` key);
-// `history` keeps every put, even overwritten ones.
+// Dead letters by message id, route and copy (like the table's
+// `dead#<route>#<copy>` key); `history` keeps every put, even overwritten ones.
 import type { DeadLetterRecord } from '../../core/model.js';
 import type { DeadLetterStore } from '../../core/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
-const keyOf = (messageId: string, route: string | undefined) => `${messageId}\n${route ?? ''}`;
+const sortOf = (route: string | undefined, copy: string | undefined) => `${route ?? ''}${copy ? `#${copy}` : ''}`;
+const keyOf = (messageId: string, route: string | undefined, copy: string | undefined) => `${messageId}\n${sortOf(route, copy)}`;
+const keyOfRecord = (r: DeadLetterRecord) => keyOf(r.messageId, r.route, r.copy);
 // DynamoDB orders sort keys by their bytes, not by locale.
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class InMemoryDeadLetterStore implements DeadLetterStore {
   private readonly records = new Map<string, DeadLetterRecord>();
+  /** Each message id's record keys, so a lookup by id reads its own records only (scale tests). */
+  private readonly byMessage = new Map<string, Set<string>>();
   readonly history: DeadLetterRecord[] = [];
   failNext?: Error;
   /** Seeded failures of `deadLetters.put`. */
@@ -23,7 +27,11 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     }
     this.faults?.check('deadLetters.put');
     this.history.push(structuredClone(record));
-    this.records.set(keyOf(record.messageId, record.route), structuredClone(record));
+    const key = keyOfRecord(record);
+    this.records.set(key, structuredClone(record));
+    const keys = this.byMessage.get(record.messageId) ?? new Set<string>();
+    keys.add(key);
+    this.byMessage.set(record.messageId, keys);
   }
 
   async list(route?: string): Promise<DeadLetterRecord[]> {
@@ -33,21 +41,32 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
   }
 
   async find(messageId: string): Promise<DeadLetterRecord[]> {
-    return [...this.records.values()]
-      .filter((r) => r.messageId === messageId)
-      .sort((a, b) => byteOrder(a.route ?? '', b.route ?? ''))
+    return [...(this.byMessage.get(messageId) ?? [])]
+      .map((key) => this.records.get(key)!)
+      .sort((a, b) => byteOrder(sortOf(a.route, a.copy), sortOf(b.route, b.copy)))
       .map((r) => structuredClone(r));
   }
 
-  async get(messageId: string, route?: string): Promise<DeadLetterRecord | undefined> {
-    if (route === undefined) return (await this.find(messageId))[0];
-    const record = this.records.get(keyOf(messageId, route));
-    return record && structuredClone(record);
+  async get(messageId: string, route?: string, copy?: string): Promise<DeadLetterRecord | undefined> {
+    if (route !== undefined && copy !== undefined) {
+      const record = this.records.get(keyOf(messageId, route === '' ? undefined : route, copy));
+      return record && structuredClone(record);
+    }
+    return (await this.find(messageId)).find((r) => matches(r, route, copy));
   }
 
-  async remove(messageId: string, route?: string): Promise<void> {
+  async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     for (const record of await this.find(messageId)) {
-      if (route === undefined || (record.route ?? '') === route) this.records.delete(keyOf(messageId, record.route));
+      if (!matches(record, route, copy)) continue;
+      const key = keyOfRecord(record);
+      this.records.delete(key);
+      this.byMessage.get(messageId)?.delete(key);
     }
+    if (this.byMessage.get(messageId)?.size === 0) this.byMessage.delete(messageId);
   }
+}
+
+function matches(record: DeadLetterRecord, route: string | undefined, copy: string | undefined): boolean {
+  if (route !== undefined && (record.route ?? '') !== route) return false;
+  return copy === undefined || (record.copy ?? '') === copy;
 }

@@ -21,7 +21,7 @@ export class StaticTriggerKey implements TriggerKey {
 export class InMemoryEnvelopeArchive implements EnvelopeArchive {
   readonly items = new Map<string, { envelope: ArchivedEnvelope; expiresAt: Date }>();
   async keep(envelope: ArchivedEnvelope, expiresAt: Date): Promise<void> {
-    this.items.set(`${envelope.route}/${envelope.messageId}`, { envelope: { ...envelope }, expiresAt: new Date(expiresAt) });
+    this.items.set(`${envelope.route}/${envelope.messageId}/${envelope.copy ?? ''}`, { envelope: { ...envelope }, expiresAt: new Date(expiresAt) });
   }
   async list(route: string, since: Date, until: Date): Promise<ArchivedEnvelope[]> {
     return [...this.items.values()]

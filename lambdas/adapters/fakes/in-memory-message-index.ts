@@ -1,14 +1,18 @@
-// Message summaries by id and route (like the table's `meta#<route>` key),
-// listed by route like the byRoute index.
+// Message summaries by id, route and copy (like the table's `meta#<route>#<copy>`
+// key), listed by route like the byRoute index.
 import type { MessageIndex, MessageSummary } from '../../core/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
-const keyOf = (messageId: string, route: string) => `${messageId}\n${route}`;
+const sortOf = (route: string, copy: string | undefined) => `${route}${copy ? `#${copy}` : ''}`;
+const keyOf = (messageId: string, route: string, copy: string | undefined) => `${messageId}\n${sortOf(route, copy)}`;
+const keyOfSummary = (s: MessageSummary) => keyOf(s.messageId, s.route, s.copy);
 // DynamoDB orders sort keys by their bytes, not by locale.
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class InMemoryMessageIndex implements MessageIndex {
   private readonly summaries = new Map<string, MessageSummary>();
+  /** Each message id's item keys, so a lookup by id reads its own items, not the whole index (scale tests). */
+  private readonly byMessage = new Map<string, Set<string>>();
   private readonly lastDoneByRoute = new Map<string, Date>();
   failNext?: Error;
   /** Seeded failures of `index.add` and `index.markDone`. */
@@ -16,36 +20,44 @@ export class InMemoryMessageIndex implements MessageIndex {
 
   async add(summary: MessageSummary): Promise<boolean> {
     this.throwIfFailing('add');
-    const key = keyOf(summary.messageId, summary.route);
+    const key = keyOf(summary.messageId, summary.route, summary.copy);
     if (this.summaries.has(key)) return false;
-    this.summaries.set(key, structuredClone(summary));
+    this.put(structuredClone(summary));
     return true;
   }
 
   async find(messageId: string): Promise<MessageSummary[]> {
-    return [...this.summaries.values()]
-      .filter((s) => s.messageId === messageId)
-      .sort((a, b) => byteOrder(a.route, b.route))
+    return [...(this.byMessage.get(messageId) ?? [])]
+      .map((key) => this.summaries.get(key)!)
+      .sort((a, b) => byteOrder(sortOf(a.route, a.copy), sortOf(b.route, b.copy)))
       .map((s) => structuredClone(s));
   }
 
-  async get(messageId: string, route?: string): Promise<MessageSummary | undefined> {
-    if (route === undefined) return (await this.find(messageId))[0];
-    const found = this.summaries.get(keyOf(messageId, route));
-    return found && structuredClone(found);
+  async get(messageId: string, route?: string, copy?: string): Promise<MessageSummary | undefined> {
+    if (route !== undefined && copy !== undefined) {
+      const found = this.summaries.get(keyOf(messageId, route, copy));
+      return found && structuredClone(found);
+    }
+    return (await this.find(messageId)).find((s) => matches(s, route, copy));
   }
 
-  async markDone(messageId: string, route: string, at: Date): Promise<void> {
+  async markDone(messageId: string, route: string, at: Date, copy?: string): Promise<void> {
     this.throwIfFailing('markDone');
     const last = this.lastDoneByRoute.get(route);
     if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
-    const found = this.summaries.get(keyOf(messageId, route));
+    const found = this.summaries.get(keyOf(messageId, route, copy));
     if (!found) {
-      this.summaries.set(keyOf(messageId, route), { messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at) });
-      return;
+      this.put({ messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}) });
+    } else {
+      found.state = 'done';
+      found.lastDeliveryAt = new Date(at);
     }
-    found.state = 'done';
-    found.lastDeliveryAt = new Date(at);
+    // A summary indexed before copies were kept (no copy) is finished by its first copy's markDone.
+    const older = copy ? this.summaries.get(keyOf(messageId, route, undefined)) : undefined;
+    if (older?.state === 'queued') {
+      older.state = 'done';
+      older.lastDeliveryAt = new Date(at);
+    }
   }
 
   async lastDone(route: string): Promise<Date | undefined> {
@@ -65,10 +77,22 @@ export class InMemoryMessageIndex implements MessageIndex {
     return queued.length === 0 ? { queued: 0 } : { queued: queued.length, oldestReceivedAt: queued[0]!.receivedAt };
   }
 
-  async remove(messageId: string, route?: string): Promise<void> {
+  async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     for (const summary of await this.find(messageId)) {
-      if (route === undefined || summary.route === route) this.summaries.delete(keyOf(messageId, summary.route));
+      if (!matches(summary, route, copy)) continue;
+      const key = keyOfSummary(summary);
+      this.summaries.delete(key);
+      this.byMessage.get(messageId)?.delete(key);
     }
+    if (this.byMessage.get(messageId)?.size === 0) this.byMessage.delete(messageId);
+  }
+
+  private put(summary: MessageSummary): void {
+    const key = keyOfSummary(summary);
+    this.summaries.set(key, summary);
+    const keys = this.byMessage.get(summary.messageId) ?? new Set<string>();
+    keys.add(key);
+    this.byMessage.set(summary.messageId, keys);
   }
 
   private throwIfFailing(op: 'add' | 'markDone'): void {
@@ -79,4 +103,9 @@ export class InMemoryMessageIndex implements MessageIndex {
     }
     this.faults?.check(`index.${op}`);
   }
+}
+
+function matches(summary: MessageSummary, route: string | undefined, copy: string | undefined): boolean {
+  if (route !== undefined && summary.route !== route) return false;
+  return copy === undefined || (summary.copy ?? '') === copy;
 }

@@ -10,6 +10,7 @@ import type { MessageView } from '../../../cli/message-view.js';
 import type { CheckResult } from '../../../cli/doctor/check.js';
 import { TestDnsServer } from '../../support/dns-server.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -87,7 +88,7 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
     const { deps } = fx.engine;
     const now = new Date();
     await deps.ledger.record(id, { recipient: 'gil@example.com', state: 'dead-lettered', attempts: 1, updatedAt: now });
-    await deps.index.markDone(id, 'main', now);
+    await deps.index.markDone(id, 'main', now, copyKeyOf(['gil@example.com', 'hank@example.com'])); // as the drain marks its copy
     await deps.deadLetters.put({ messageId: id, route: 'main', reason: 'bounced', detail: 'test', at: now, notification: fx.notification(id, 'main'), objectKey: `mail/main/${id}` });
     expect(await mailqIds()).not.toContain(id);
 

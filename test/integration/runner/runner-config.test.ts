@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsError } from '../../../lambdas/config/settings.js';
 import { localSettings, resourceNames, standInRoutes } from '../../../local/runner/local-settings.js';
+import { RecipientRouter } from '../../../local/ses-standin/recipient-router.js';
 import { loadRunnerConfig, readRunnerEnv, RunnerConfigError } from '../../../local/runner/runner-config.js';
 import type { Provisioned } from '../../../local/provision.js';
 
@@ -109,10 +110,16 @@ describe('localSettings and standInRoutes', () => {
   it('narrows only the domains the allow-list mentions, as the SES rule does', async () => {
     await contextFile('allow.json', { backupMx: { routes: [route, { name: 'open', domains: ['open.test'], primary: { host: 'mx.open.test', port: 25 } }] } });
     const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'allow.json') });
-    expect(standInRoutes(config, provisioned(['corp', 'open']))).toEqual([
-      { name: 'corp', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/corp/', domains: ['example.com'], recipients: ['alice@example.com'] },
-      { name: 'corp', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/corp/', domains: ['example.org'] },
+    const routes = standInRoutes(config, provisioned(['corp', 'open']));
+    expect(routes).toEqual([
+      { name: 'corp', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/corp/', domains: ['example.com', 'example.org'], recipients: ['alice@example.com'] },
       { name: 'open', topicArn: 'arn:aws:sns:us-east-1:000000000000:open', objectKeyPrefix: 'mail/open/', domains: ['open.test'] },
     ]);
+    // The stand-in's router makes the SES rules of them: example.com only for alice, all of example.org.
+    const router = new RecipientRouter(routes);
+    expect(router.routeFor('alice@example.com')).toBe('corp');
+    expect(router.routeFor('bob@example.com')).toBeUndefined();
+    expect(router.routeFor('bob@example.org')).toBe('corp');
+    expect(router.routeFor('x@open.test')).toBe('open');
   });
 });

@@ -3,6 +3,7 @@ import { InMemoryMessageIndex, InMemoryMessageStore, RecordingDeliveryLog } from
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { AcceptMessage } from '../../../lambdas/core/accept-message.js';
 import { sesNotification } from '../../support/ses-events.js';
+import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
 
 function setup() {
   const index = new InMemoryMessageIndex();
@@ -26,8 +27,19 @@ describe('AcceptMessage', () => {
       size: 21,
       subject: 'hi',
       state: 'queued',
+      copy: copyKeyOf(['a@example.com', 'b@example.com']),
     });
     expect(await index.listQueued('main')).toHaveLength(1);
+  });
+
+  it('indexes each receipt rule\'s copy of one message (a route split over several rules), each once', async () => {
+    const { index, accept } = setup();
+    const first = sesNotification({ messageId: 'split', recipients: ['a1@example.com'] });
+    const second = sesNotification({ messageId: 'split', recipients: ['b1@example.com'] });
+    expect(await accept.accept('main', first)).toEqual({ outcome: 'indexed', messageId: 'split' });
+    expect(await accept.accept('main', second)).toEqual({ outcome: 'indexed', messageId: 'split' });
+    expect(await accept.accept('main', second)).toEqual({ outcome: 'already-indexed', messageId: 'split' });
+    expect((await index.listQueued('main')).map((s) => s.recipients).sort()).toEqual([['a1@example.com'], ['b1@example.com']]);
   });
 
   it('is idempotent', async () => {

@@ -8,6 +8,7 @@ import { ARCHIVE_EXTRA_SECONDS } from '../../../lambdas/app/engine.js';
 import { AcceptMessage } from '../../../lambdas/core/accept-message.js';
 import { EXTRA_RETENTION_DAYS } from '../../../lib/constructs/mail-bucket.js';
 import { sesNotification } from '../../support/ses-events.js';
+import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
 
 describe('envelope archive at accept', () => {
   it('keeps the notification as the queue got it, until arrival + queue lifetime + the bucket\'s extra 30 days', async () => {
@@ -24,7 +25,7 @@ describe('envelope archive at accept', () => {
     await accept.accept('main', body);
     await accept.accept('main', body); // SNS delivers twice at times
     expect([...archive.items.values()]).toEqual([
-      { envelope: { messageId: 'abc', route: 'main', receivedAt: new Date('2026-01-05T09:00:00Z'), notification: body }, expiresAt: new Date('2026-02-09T09:00:00Z') },
+      { envelope: { messageId: 'abc', route: 'main', receivedAt: new Date('2026-01-05T09:00:00Z'), notification: body, copy: copyKeyOf(['a@example.com', 'hidden@example.com']) }, expiresAt: new Date('2026-02-09T09:00:00Z') },
     ]);
   });
 
