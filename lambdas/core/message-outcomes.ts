@@ -158,7 +158,8 @@ export class MessageOutcomes {
     if (message) {
       for (let tryNumber = 1; ; tryNumber++) {
         try {
-          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now(), copyKeyOf(message.recipients));
+          const facts = { sender: message.sender, recipients: message.recipients, receivedAt: message.receivedAt, ...(message.subject !== undefined ? { subject: message.subject } : {}) };
+          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now(), copyKeyOf(message.recipients), facts);
           break;
         } catch (error) {
           this.deps.log.warn('index markDone failed', { messageId: message.messageId, try: tryNumber, error: (error as Error).message });

@@ -134,6 +134,9 @@ export interface MessageSummary {
   copy?: string;
 }
 
+/** The summary facts the drain knows from the notification (no size: the accept step's object size is not read again). */
+export type DoneFacts = Pick<MessageSummary, 'sender' | 'recipients' | 'receivedAt' | 'subject'>;
+
 /**
  * Index of messages by route, so queues can be listed without draining them.
  * Summaries are kept per message id, route and copy: SES gives a message
@@ -155,8 +158,11 @@ export interface MessageIndex {
    * message when it is the latest. A summary never indexed gets a 'done'
    * tombstone, so a late `add` of that copy (an SNS retry of the accept)
    * returns false instead of listing a finished message as queued for good.
+   * With `facts` (what the accept step indexed, from the notification) an
+   * adapter may write the whole done summary as a plain put, grouped with
+   * other writes in flight; it resolves only once this copy's item is stored.
    */
-  markDone(messageId: string, route: string, at: Date, copy?: string): Promise<void>;
+  markDone(messageId: string, route: string, at: Date, copy?: string, facts?: DoneFacts): Promise<void>;
   /** When the route last finished a message (delivered, bounced or dead-lettered), for status. */
   lastDone(route: string): Promise<Date | undefined>;
   /** Queued summaries, one per copy (two copies of one message are two entries with the same id). */

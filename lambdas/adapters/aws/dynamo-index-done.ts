@@ -5,7 +5,9 @@
 // the notification and the object it read. A put also settles the race with
 // a late accept: the item exists, so accept's conditional put leaves it done.
 // The item is the same as markDone's UpdateItem leaves: state done, last
-// delivery time, TTL started, out of the queued index (no GSI keys).
+// delivery time, TTL started, out of the queued index (no GSI keys), keyed by
+// copy (`meta#<route>#<copy>`) like the accept step's summary. The one thing
+// it does not carry again is the object size (not in the notification).
 import type { MessageSummary } from '../../core/ports.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
 import { expiresAtFor, key, messageKey, metaSort, TTL } from './dynamo-keys.js';
@@ -13,7 +15,7 @@ import type { Item } from './dynamo-query.js';
 
 export function doneIndexItem(summary: Omit<MessageSummary, 'state' | 'lastDeliveryAt'>, at: Date): Item {
   return {
-    ...key(messageKey(summary.messageId), metaSort(summary.route)),
+    ...key(messageKey(summary.messageId), metaSort(summary.route, summary.copy)),
     messageId: summary.messageId,
     route: summary.route,
     sender: summary.sender,
@@ -21,6 +23,7 @@ export function doneIndexItem(summary: Omit<MessageSummary, 'state' | 'lastDeliv
     receivedAt: summary.receivedAt.toISOString(),
     ...(summary.size !== undefined ? { size: summary.size } : {}),
     ...(summary.subject !== undefined ? { subject: summary.subject } : {}),
+    ...(summary.copy ? { copy: summary.copy } : {}),
     state: 'done',
     lastDeliveryAt: at.toISOString(),
     [TTL]: expiresAtFor(at),

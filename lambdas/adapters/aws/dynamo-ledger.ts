@@ -26,8 +26,10 @@ export class DynamoLedger implements Ledger {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Shared with the message index's done puts, so they go out in the same batches. */
+    writer?: DynamoBatchWriter,
   ) {
-    this.writer = new DynamoBatchWriter(doc, tableName);
+    this.writer = writer ?? new DynamoBatchWriter(doc, tableName);
     this.reader = new DynamoBatchReader(doc, tableName);
   }
 

@@ -11,22 +11,32 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { MessageIndex, MessageSummary } from '../../core/ports.js';
+import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/ports.js';
 import { isAwsError } from './aws-errors.js';
+import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
+import { doneIndexItem } from './dynamo-index-done.js';
 import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalDate, optionalNumber, optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const QUEUED_PREFIX = 'queued#';
 const LAST_DONE_RESOLUTION_MS = 10_000;
+/** How long the list of a route's copy-less queued summaries is trusted before it is read again. */
+const OLDER_SUMMARIES_TTL_MS = 5 * 60_000;
 
 export class DynamoMessageIndex implements MessageIndex {
   /** Per route, the last `done` time this instance wrote. */
   private readonly lastDoneWritten = new Map<string, number>();
 
+  /** Per route, the ids of queued summaries written before copies were kept, and when that was read. */
+  private readonly olderQueued = new Map<string, { ids: Promise<Set<string>>; readAt: number }>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The ledger's writer: with it, a markDone given the summary's facts is a put grouped with the ledger rows. */
+    private readonly writer?: DynamoBatchWriter,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async add(summary: MessageSummary): Promise<boolean> {
@@ -89,8 +99,16 @@ export class DynamoMessageIndex implements MessageIndex {
    * (DynamoLedger). Dead-letter records get no TTL: they stay until an
    * operator deals with them.
    */
-  async markDone(messageId: string, route: string, at: Date, copy?: string): Promise<void> {
+  async markDone(messageId: string, route: string, at: Date, copy?: string, facts?: DoneFacts): Promise<void> {
     const expiresAt = expiresAtFor(at);
+    if (facts && this.writer) {
+      // A plain put of the whole done summary, in the ledger's grouped BatchWriteItem. A later
+      // accept's conditional put finds the item and leaves it done (the tombstone markDone leaves).
+      await this.writer.write([doneIndexItem({ messageId, route, ...facts, ...(copy ? { copy } : {}) }, at)]);
+      if (copy && (await this.olderQueuedIds(route)).has(messageId)) await this.finishOlderSummary(messageId, route, at, expiresAt);
+      await this.recordLastDone(route, at);
+      return;
+    }
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -141,6 +159,29 @@ export class DynamoMessageIndex implements MessageIndex {
     } catch (error) {
       if (!isAwsError(error, CONDITION_FAILED)) throw error;
     }
+  }
+
+  /**
+   * The ids of the route's queued summaries without a copy (`meta#<route>`,
+   * written before copies were kept; accept no longer writes them), read
+   * from the sparse queued index once per OLDER_SUMMARIES_TTL_MS, so the
+   * grouped markDone finishes them without a conditional write per message.
+   */
+  private olderQueuedIds(route: string): Promise<Set<string>> {
+    const cached = this.olderQueued.get(route);
+    if (cached && this.now() - cached.readAt < OLDER_SUMMARIES_TTL_MS) return cached.ids;
+    const ids = queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: GSI.name,
+      KeyConditionExpression: '#gpk = :route',
+      FilterExpression: 'attribute_not_exists(#copy)',
+      ProjectionExpression: '#mid',
+      ExpressionAttributeNames: { '#gpk': GSI.partitionKey, '#copy': 'copy', '#mid': 'messageId' },
+      ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
+    }).then((items) => new Set(items.map((item) => String(item.messageId))));
+    this.olderQueued.set(route, { ids, readAt: this.now() });
+    ids.catch(() => this.olderQueued.delete(route));
+    return ids;
   }
 
   async lastDone(route: string): Promise<Date | undefined> {

@@ -1,6 +1,6 @@
 // Message summaries by id, route and copy (like the table's `meta#<route>#<copy>`
 // key), listed by route like the byRoute index.
-import type { MessageIndex, MessageSummary } from '../../core/ports.js';
+import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string, copy: string | undefined) => `${route}${copy ? `#${copy}` : ''}`;
@@ -41,12 +41,15 @@ export class InMemoryMessageIndex implements MessageIndex {
     return (await this.find(messageId)).find((s) => matches(s, route, copy));
   }
 
-  async markDone(messageId: string, route: string, at: Date, copy?: string): Promise<void> {
+  async markDone(messageId: string, route: string, at: Date, copy?: string, facts?: DoneFacts): Promise<void> {
     this.throwIfFailing('markDone');
     const last = this.lastDoneByRoute.get(route);
     if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
     const found = this.summaries.get(keyOf(messageId, route, copy));
-    if (!found) {
+    if (facts) {
+      // As DynamoDB's plain put: the whole item is replaced (the size the accept step stored is not rewritten).
+      this.put({ messageId, route, ...facts, recipients: [...facts.recipients], receivedAt: new Date(facts.receivedAt), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}) });
+    } else if (!found) {
       this.put({ messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}) });
     } else {
       found.state = 'done';
