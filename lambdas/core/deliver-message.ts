@@ -129,7 +129,7 @@ export class MessageDelivery {
     const batches = splitRecipients(pending, this.options.maxRecipientsPerTransaction);
     const replies = new Map<string, SmtpReply>();
     const entries = new Map<string, TransactionEntry>();
-    let head: { head: Buffer; newline: '\r\n' | '\n'; fromHost: string } | undefined;
+    let head: { head: Buffer; newline: '\r\n' | '\n'; fromHost: string; size: number } | undefined;
     let failure: TransactionResult | undefined;
     let afterData = false;
     let retries = 0;
@@ -156,7 +156,7 @@ export class MessageDelivery {
               return void (declined = { loop: read.receivedCount });
             }
             const fromHost = topReceivedByHost(read.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com';
-            head = { head: read.head, newline: read.newline, fromHost };
+            head = { head: read.head, newline: read.newline, fromHost, size: object.size };
             body = read.body;
           }
           const trace = receivedHeader({ fromHost: head.fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
@@ -235,7 +235,7 @@ export class MessageDelivery {
       for (const entry of recorded) entries.set(entry.recipient, entry);
     }
     const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
-    return this.settle(ctx, qm, message, pending, previous, combined, head?.head, entries);
+    return this.settle(ctx, qm, message, pending, previous, combined, head?.head, entries, head?.size);
   }
 
   /** With every transaction's replies recorded: one notice for all bounces, then delete or defer. */
@@ -248,6 +248,8 @@ export class MessageDelivery {
     result: TransactionResult,
     originalHeaders: Buffer | undefined,
     entries: Map<string, TransactionEntry>,
+    /** The stored object's size, when it was opened: kept in the done summary. */
+    objectSize?: number,
   ): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
     const { clock, ledger, log } = this.deps;
@@ -298,7 +300,7 @@ export class MessageDelivery {
     }
 
     if (deferred.length === 0) {
-      await this.outcomes.finish(route, queue, qm, message);
+      await this.outcomes.finish(route, queue, qm, message, objectSize);
     } else {
       const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
       const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));

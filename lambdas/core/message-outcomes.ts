@@ -154,11 +154,11 @@ export class MessageOutcomes {
    * so nothing is sent): deleting it would leave `mailq` listing a finished
    * message as queued for good.
    */
-  async finish(route: Route, queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined): Promise<void> {
+  async finish(route: Route, queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined, size?: number): Promise<void> {
     if (message) {
       for (let tryNumber = 1; ; tryNumber++) {
         try {
-          const facts = { sender: message.sender, recipients: message.recipients, receivedAt: message.receivedAt, ...(message.subject !== undefined ? { subject: message.subject } : {}) };
+          const facts = { sender: message.sender, recipients: message.recipients, receivedAt: message.receivedAt, ...(message.subject !== undefined ? { subject: message.subject } : {}), ...(size !== undefined ? { size } : {}) };
           await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now(), copyKeyOf(message.recipients), facts);
           break;
         } catch (error) {

@@ -134,8 +134,8 @@ export interface MessageSummary {
   copy?: string;
 }
 
-/** The summary facts the drain knows from the notification (no size: the accept step's object size is not read again). */
-export type DoneFacts = Pick<MessageSummary, 'sender' | 'recipients' | 'receivedAt' | 'subject'>;
+/** The summary facts the drain knows: the notification's, and the object's size when it opened it. */
+export type DoneFacts = Pick<MessageSummary, 'sender' | 'recipients' | 'receivedAt' | 'subject' | 'size'>;
 
 /**
  * Index of messages by route, so queues can be listed without draining them.

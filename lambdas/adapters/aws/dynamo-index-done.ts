@@ -6,8 +6,8 @@
 // a late accept: the item exists, so accept's conditional put leaves it done.
 // The item is the same as markDone's UpdateItem leaves: state done, last
 // delivery time, TTL started, out of the queued index (no GSI keys), keyed by
-// copy (`meta#<route>#<copy>`) like the accept step's summary. The one thing
-// it does not carry again is the object size (not in the notification).
+// copy (`meta#<route>#<copy>`) like the accept step's summary. The size is the
+// object's as the drain opened it (absent when it finished without opening it).
 import type { MessageSummary } from '../../core/ports.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
 import { expiresAtFor, key, messageKey, metaSort, TTL } from './dynamo-keys.js';

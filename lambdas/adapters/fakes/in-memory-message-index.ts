@@ -47,7 +47,7 @@ export class InMemoryMessageIndex implements MessageIndex {
     if (!last || last < at) this.lastDoneByRoute.set(route, new Date(at));
     const found = this.summaries.get(keyOf(messageId, route, copy));
     if (facts) {
-      // As DynamoDB's plain put: the whole item is replaced (the size the accept step stored is not rewritten).
+      // As DynamoDB's plain put: the whole item is replaced (with no size when the drain did not open the object).
       this.put({ messageId, route, ...facts, recipients: [...facts.recipients], receivedAt: new Date(facts.receivedAt), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}) });
     } else if (!found) {
       this.put({ messageId, route, sender: '', recipients: [], receivedAt: new Date(at), state: 'done', lastDeliveryAt: new Date(at), ...(copy ? { copy } : {}) });

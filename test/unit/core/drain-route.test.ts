@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
 import { harness } from './engine-harness.js';
 import { rawMessage } from '../../support/ses-events.js';
 
@@ -17,6 +18,18 @@ describe('DrainRoute', () => {
     expect(h.transports.transactions).toHaveLength(0);
     expect(h.transports.opened).toHaveLength(0);
     expect(h.queue.all()).toHaveLength(1);
+  });
+
+  it("marks the copy's summary done with the notification's facts and the object's size, in the copy's own item", async () => {
+    const h = harness();
+    const recipients = ['bob@example.com', 'carol@example.com'];
+    const { messageId, key } = await h.arrive({ sender: 'alice@sender.example', recipients });
+    await h.runDrain();
+    const copy = copyKeyOf(recipients);
+    const done = await h.index.get(messageId, 'main', copy);
+    expect(done).toMatchObject({ messageId, route: 'main', copy, sender: 'alice@sender.example', recipients, state: 'done', size: h.store.objects.get(key)!.length });
+    expect(await h.index.get(messageId, 'main', '')).toBeUndefined(); // no copy-less item made up
+    expect(await h.index.listQueued('main')).toEqual([]);
   });
 
   it('delivers with the SES envelope, records the ledger and deletes the queue entry', async () => {
