@@ -1,4 +1,5 @@
-// The index's "done" as a plain put of the whole summary item, so it can go in
+// The message summary item, written whole by accept and, at the end, by the
+// drain: the index's "done" as a plain put of the whole summary item, so it can go in
 // the same grouped BatchWriteItem as the ledger rows (DynamoBatchWriter)
 // instead of an UpdateItem of its own per message. The drain has everything
 // the accept step wrote (sender, recipients, received time, subject, size) in
@@ -9,11 +10,16 @@
 // copy (`meta#<route>#<copy>`) like the accept step's summary. The size is the
 // object's as the drain opened it (absent when it finished without opening it).
 import type { MessageSummary } from '../../core/ports.js';
-import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
-import { expiresAtFor, key, messageKey, metaSort, TTL } from './dynamo-keys.js';
+import { expiresAtFor, GSI, key, messageKey, metaSort, queuedIndexKey, TTL } from './dynamo-keys.js';
 import type { Item } from './dynamo-query.js';
 
-export function doneIndexItem(summary: Omit<MessageSummary, 'state' | 'lastDeliveryAt'>, at: Date): Item {
+/**
+ * The summary item as accept and markDone write it: queued ones carry the
+ * byRoute index keys, finished ones a TTL from their last delivery instead.
+ * Undefined attributes are dropped by the document client.
+ */
+export function summaryItem(summary: MessageSummary): Item {
+  const queued = summary.state === 'queued';
   return {
     ...key(messageKey(summary.messageId), metaSort(summary.route, summary.copy)),
     messageId: summary.messageId,
@@ -21,21 +27,18 @@ export function doneIndexItem(summary: Omit<MessageSummary, 'state' | 'lastDeliv
     sender: summary.sender,
     recipients: summary.recipients,
     receivedAt: summary.receivedAt.toISOString(),
-    ...(summary.size !== undefined ? { size: summary.size } : {}),
-    ...(summary.subject !== undefined ? { subject: summary.subject } : {}),
-    ...(summary.copy ? { copy: summary.copy } : {}),
-    state: 'done',
-    lastDeliveryAt: at.toISOString(),
-    [TTL]: expiresAtFor(at),
+    size: summary.size,
+    subject: summary.subject,
+    state: summary.state,
+    lastDeliveryAt: summary.lastDeliveryAt?.toISOString(),
+    copy: summary.copy,
+    [GSI.partitionKey]: queued ? queuedIndexKey(summary.route) : undefined,
+    [GSI.sortKey]: queued ? summary.receivedAt.toISOString() : undefined,
+    [TTL]: queued ? undefined : expiresAtFor(summary.lastDeliveryAt ?? summary.receivedAt),
   };
 }
 
-/** Writes done summaries through a writer shared with the ledger. */
-export class DynamoIndexDone {
-  constructor(private readonly writer: DynamoBatchWriter) {}
-
-  /** Resolves once the done item is stored (grouped with other writes in flight). */
-  put(summary: Omit<MessageSummary, 'state' | 'lastDeliveryAt'>, at: Date): Promise<void> {
-    return this.writer.write([doneIndexItem(summary, at)]);
-  }
+/** The done summary of a message finished at `at`, for a plain put grouped with the ledger rows. */
+export function doneIndexItem(summary: Omit<MessageSummary, 'state' | 'lastDeliveryAt'>, at: Date): Item {
+  return summaryItem({ ...summary, state: 'done', lastDeliveryAt: at });
 }

@@ -14,7 +14,7 @@ import {
 import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/ports.js';
 import { isAwsError } from './aws-errors.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
-import { doneIndexItem } from './dynamo-index-done.js';
+import { doneIndexItem, summaryItem } from './dynamo-index-done.js';
 import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalDate, optionalNumber, optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
 
@@ -40,27 +40,11 @@ export class DynamoMessageIndex implements MessageIndex {
   ) {}
 
   async add(summary: MessageSummary): Promise<boolean> {
-    const queued = summary.state === 'queued';
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...key(messageKey(summary.messageId), metaSort(summary.route, summary.copy)),
-            messageId: summary.messageId,
-            route: summary.route,
-            sender: summary.sender,
-            recipients: summary.recipients,
-            receivedAt: summary.receivedAt.toISOString(),
-            size: summary.size,
-            subject: summary.subject,
-            state: summary.state,
-            lastDeliveryAt: summary.lastDeliveryAt?.toISOString(),
-            copy: summary.copy,
-            [GSI.partitionKey]: queued ? queuedIndexKey(summary.route) : undefined,
-            [GSI.sortKey]: queued ? summary.receivedAt.toISOString() : undefined,
-            [TTL]: queued ? undefined : expiresAtFor(summary.lastDeliveryAt ?? summary.receivedAt),
-          },
+          Item: summaryItem(summary),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),

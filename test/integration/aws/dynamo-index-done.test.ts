@@ -4,7 +4,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBatchWriter } from '../../../lambdas/adapters/aws/dynamo-batch-writer.js';
-import { DynamoIndexDone } from '../../../lambdas/adapters/aws/dynamo-index-done.js';
+import { doneIndexItem } from '../../../lambdas/adapters/aws/dynamo-index-done.js';
 import { expiresAtFor, key, messageKey, metaSort, TTL } from '../../../lambdas/adapters/aws/dynamo-keys.js';
 import { DynamoMessageIndex } from '../../../lambdas/adapters/aws/dynamo-message-index.js';
 import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
@@ -30,15 +30,15 @@ const summary = (messageId: string): MessageSummary => ({
   state: 'queued',
 });
 
-describe('DynamoIndexDone', () => {
+describe('the done summary as a plain put (doneIndexItem)', () => {
   it('leaves the same item markDone leaves, for many messages in few calls', async () => {
     const index = new DynamoMessageIndex(env.clients.doc, env.resources.tableName);
-    const done = new DynamoIndexDone(new DynamoBatchWriter(env.clients.doc, env.resources.tableName));
+    const writer = new DynamoBatchWriter(env.clients.doc, env.resources.tableName);
     const ids = Array.from({ length: 30 }, (_, i) => `done-put-${Date.now()}-${i}`);
     for (const id of ids) expect(await index.add(summary(id))).toBe(true);
     expect((await index.listQueued('main')).filter((s) => ids.includes(s.messageId))).toHaveLength(30);
     const at = new Date('2026-01-05T11:00:00.000Z');
-    await Promise.all(ids.map((id) => done.put(summary(id), at)));
+    await Promise.all(ids.map((id) => writer.write([doneIndexItem(summary(id), at)])));
     expect((await index.listQueued('main')).filter((s) => ids.includes(s.messageId))).toEqual([]);
     const { state: _queued, ...rest } = summary(ids[0]!);
     expect(await index.get(ids[0]!, 'main')).toEqual({ ...rest, state: 'done', lastDeliveryAt: at });
@@ -48,9 +48,9 @@ describe('DynamoIndexDone', () => {
 
   it('a late accept (SNS delivering the notification again) cannot make a done message queued', async () => {
     const index = new DynamoMessageIndex(env.clients.doc, env.resources.tableName);
-    const done = new DynamoIndexDone(new DynamoBatchWriter(env.clients.doc, env.resources.tableName));
+    const writer = new DynamoBatchWriter(env.clients.doc, env.resources.tableName);
     const id = `late-accept-${Date.now()}`;
-    await done.put(summary(id), new Date('2026-01-05T11:00:00.000Z')); // the accept step never ran before
+    await writer.write([doneIndexItem(summary(id), new Date('2026-01-05T11:00:00.000Z'))]); // the accept step never ran before
     expect(await index.add(summary(id))).toBe(false);
     expect((await index.get(id, 'main'))?.state).toBe('done');
     expect((await index.listQueued('main')).map((s) => s.messageId)).not.toContain(id);
