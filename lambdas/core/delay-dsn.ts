@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from './model.js';
 import type { Envelope } from './ports.js';
+import { reportMessage } from './dsn.js';
 import { rfc5322Date } from './rfc5322-date.js';
 import { formatReply } from './smtp-reply-classifier.js';
 
@@ -64,37 +65,17 @@ export function buildDelayNotice(input: DelayNoticeInput): { raw: string; envelo
     ),
   ].join(CRLF + CRLF) + CRLF;
   const headers = input.originalHeaders ? input.originalHeaders.toString('utf8').replace(/\r?\n/g, CRLF).replace(/(\r\n)+$/, '') + CRLF : '';
-  const raw = [
-    `From: Mail Delivery System <MAILER-DAEMON@${input.hostname}>`,
-    `To: <${message.sender}>`,
-    `Subject: ${subject}`,
-    `Date: ${rfc5322Date(now)}`,
-    `Message-ID: <delay.${message.messageId}.${now.getTime()}@${input.hostname}>`,
-    'Auto-Submitted: auto-replied',
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
-    '',
-    'This is a MIME-encapsulated delivery status notification.',
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Description: Notification',
-    '',
+  const raw = reportMessage({
+    hostname: input.hostname,
+    to: message.sender,
+    subjectLine: `Subject: ${subject}`,
+    messageId: `delay.${message.messageId}.${now.getTime()}`,
+    now,
+    boundary,
     human,
-    '',
-    `--${boundary}`,
-    'Content-Type: message/delivery-status',
-    'Content-Description: Delivery report',
-    '',
     status,
-    `--${boundary}`,
-    'Content-Type: text/rfc822-headers',
-    'Content-Description: Delayed message headers',
-    ...(/[^\x00-\x7f]/.test(headers) ? ['Content-Transfer-Encoding: 8bit'] : []),
-    '',
     headers,
-    `--${boundary}--`,
-    '',
-  ].join(CRLF);
+    headersDescription: 'Delayed message headers',
+  });
   return { raw, envelope: { from: '', to: [message.sender] } };
 }

@@ -86,10 +86,64 @@ function deliveryStatusPart(input: DsnInput): string {
   return [message.join(CRLF), ...recipients].join(CRLF + CRLF) + CRLF;
 }
 
-function headersPart(original: Buffer | string | undefined): { text: string; eightBit: boolean } {
+function headersPart(original: Buffer | string | undefined): string {
   const text = original === undefined ? '' : Buffer.isBuffer(original) ? original.toString('utf8') : original;
-  const trimmed = toCrlf(text).replace(/(\r\n)+$/, '') + CRLF;
-  return { text: trimmed, eightBit: /[^\x00-\x7f]/.test(trimmed) };
+  return toCrlf(text).replace(/(\r\n)+$/, '') + CRLF;
+}
+
+/** The parts of an RFC 3464 report that differ between a bounce and a delay warning. */
+export interface ReportParts {
+  hostname: string;
+  /** The envelope sender the report goes to. */
+  to: string;
+  /** The whole Subject line, folded or encoded as the caller wants. */
+  subjectLine: string;
+  /** The Message-ID's local part: the header reads `<messageId@hostname>`. */
+  messageId: string;
+  now: Date;
+  boundary: string;
+  human: string;
+  status: string;
+  /** The original message's header block, CRLF line ends. */
+  headers: string;
+  headersDescription: string;
+}
+
+/** A multipart/report (RFC 3462) from MAILER-DAEMON: notification, delivery-status, original headers. */
+export function reportMessage(parts: ReportParts): string {
+  const { boundary } = parts;
+  return [
+    `From: Mail Delivery System <MAILER-DAEMON@${parts.hostname}>`,
+    `To: <${parts.to}>`,
+    parts.subjectLine,
+    `Date: ${rfc5322Date(parts.now)}`,
+    `Message-ID: <${parts.messageId}@${parts.hostname}>`,
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
+    '',
+    'This is a MIME-encapsulated delivery status notification.',
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Description: Notification',
+    '',
+    parts.human,
+    '',
+    `--${boundary}`,
+    'Content-Type: message/delivery-status',
+    'Content-Description: Delivery report',
+    '',
+    parts.status,
+    `--${boundary}`,
+    'Content-Type: text/rfc822-headers',
+    `Content-Description: ${parts.headersDescription}`,
+    ...(/[^\x00-\x7f]/.test(parts.headers) ? ['Content-Transfer-Encoding: 8bit'] : []),
+    '',
+    parts.headers,
+    `--${boundary}--`,
+    '',
+  ].join(CRLF);
 }
 
 export function buildDsn(input: DsnInput): Dsn {
@@ -101,37 +155,17 @@ export function buildDsn(input: DsnInput): Dsn {
   const subject = nonAscii
     ? `=?UTF-8?B?${Buffer.from(`Undelivered mail${subjectTail}`).toString('base64')}?=`
     : `Undelivered mail${subjectTail}`;
-  const raw = [
-    `From: Mail Delivery System <MAILER-DAEMON@${input.hostname}>`,
-    `To: <${input.message.sender}>`,
-    fold(`Subject: ${subject}`),
-    `Date: ${rfc5322Date(input.now)}`,
-    `Message-ID: <dsn.${id}.${input.now.getTime()}@${input.hostname}>`,
-    'Auto-Submitted: auto-replied',
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type=delivery-status;${CRLF}\tboundary="${boundary}"`,
-    '',
-    'This is a MIME-encapsulated delivery status notification.',
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Description: Notification',
-    '',
-    humanPart(input),
-    '',
-    `--${boundary}`,
-    'Content-Type: message/delivery-status',
-    'Content-Description: Delivery report',
-    '',
-    deliveryStatusPart(input),
-    `--${boundary}`,
-    'Content-Type: text/rfc822-headers',
-    'Content-Description: Undelivered message headers',
-    ...(headers.eightBit ? ['Content-Transfer-Encoding: 8bit'] : []),
-    '',
-    headers.text,
-    `--${boundary}--`,
-    '',
-  ].join(CRLF);
+  const raw = reportMessage({
+    hostname: input.hostname,
+    to: input.message.sender,
+    subjectLine: fold(`Subject: ${subject}`),
+    messageId: `dsn.${id}.${input.now.getTime()}`,
+    now: input.now,
+    boundary,
+    human: humanPart(input),
+    status: deliveryStatusPart(input),
+    headers,
+    headersDescription: 'Undelivered message headers',
+  });
   return { raw, envelope: { from: '', to: [input.message.sender] } };
 }
