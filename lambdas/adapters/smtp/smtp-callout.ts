@@ -4,12 +4,12 @@
 // reply. Never DATA: the session ends with QUIT. Raw sockets (like the probe),
 // because nodemailer offers no envelope without a message.
 import net from 'node:net';
-import tls from 'node:tls';
 import type { PrimaryServer, SmtpReply } from '../../core/model.js';
 import type { CalloutSession, RecipientCallout } from '../../core/ports.js';
 import type { SmtpAuthSource } from '../aws/secrets-smtp-auth.js';
 import { parseReply } from './smtp-reply.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
+import { connectStep, tlsStep } from './socket-steps.js';
 import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
 
 export interface SmtpCalloutOptions {
@@ -50,7 +50,7 @@ export class SmtpCallout implements RecipientCallout {
 
   async open(primary: PrimaryServer): Promise<CalloutSession> {
     const timeoutMs = this.options.stepTimeoutMs;
-    let socket = await this.connect(primary);
+    let socket = await connectStep(primary, this.options.stepTimeoutMs);
     const plain = socket;
     try {
       const reader = new SmtpReplyReader(socket);
@@ -72,7 +72,7 @@ export class SmtpCallout implements RecipientCallout {
         socket.write('STARTTLS\r\n');
         await expect('STARTTLS', (c) => c === 220);
         reader.detach();
-        socket = await this.handshake(socket, policy.tls, primary);
+        socket = await tlsStep(socket, policy.tls, primary, this.options.stepTimeoutMs);
         reader.attach(socket);
         caps = await ehlo();
       }
@@ -93,43 +93,4 @@ export class SmtpCallout implements RecipientCallout {
     }
   }
 
-  private connect(primary: PrimaryServer): Promise<net.Socket> {
-    const timeoutMs = this.options.stepTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: primary.host, port: primary.port });
-      socket.on('error', () => undefined);
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ProbeStepError('connect', `timeout after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(socket);
-      });
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new ProbeStepError('connect', err.code ?? err.message));
-      });
-    });
-  }
-
-  private handshake(socket: net.Socket, options: tls.ConnectionOptions, primary: PrimaryServer): Promise<tls.TLSSocket> {
-    const timeoutMs = this.options.stepTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const secured = tls.connect({ ...options, socket, host: primary.host });
-      secured.on('error', () => undefined);
-      const timer = setTimeout(() => {
-        secured.destroy();
-        reject(new ProbeStepError('TLS', `timeout after ${timeoutMs} ms`));
-      }, timeoutMs);
-      secured.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(secured);
-      });
-      secured.once('error', (err: Error) => {
-        clearTimeout(timer);
-        reject(new ProbeStepError('TLS', err.message));
-      });
-    });
-  }
 }

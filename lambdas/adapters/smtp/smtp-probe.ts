@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import type { PrimaryServer } from '../../core/model.js';
 import type { PrimaryProbe, ProbeResult } from '../../core/ports.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
+import { connectStep, tlsStep } from './socket-steps.js';
 import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
 import { AuthRefusedError, authenticate, type ProbeCredentialSource } from './probe-auth.js';
 
@@ -31,7 +32,7 @@ export class SmtpProbe implements PrimaryProbe {
     let plain: net.Socket | undefined;
     let greeting: string | undefined;
     try {
-      socket = plain = await this.connect(primary);
+      socket = plain = await connectStep(primary, this.options.stepTimeoutMs);
       const reader = new SmtpReplyReader(socket);
       const hello = await reader.next('greeting', this.options.stepTimeoutMs);
       greeting = replyText(hello);
@@ -69,27 +70,6 @@ export class SmtpProbe implements PrimaryProbe {
     }
   }
 
-  private connect(primary: PrimaryServer): Promise<net.Socket> {
-    const timeoutMs = this.options.stepTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: primary.host, port: primary.port });
-      // Errors after this step reach the reply reader; this keeps a late one from crashing the process.
-      socket.on('error', () => undefined);
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ProbeStepError('connect', `timeout after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(socket);
-      });
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new ProbeStepError('connect', err.code ?? err.message));
-      });
-    });
-  }
-
   /** EHLO, or HELO when EHLO is refused and the mode needs no STARTTLS (nodemailer does the same). */
   private async ehlo(socket: net.Socket, reader: SmtpReplyReader, primary: PrimaryServer): Promise<RawReply> {
     socket.write(`EHLO ${this.options.clientName}\r\n`);
@@ -124,29 +104,9 @@ export class SmtpProbe implements PrimaryProbe {
       return undefined;
     }
     reader.detach();
-    const secured = await this.handshake(socket, policy.tls, primary);
+    const secured = await tlsStep(socket, policy.tls, primary, this.options.stepTimeoutMs);
     reader.attach(secured);
     return secured;
-  }
-
-  private handshake(socket: net.Socket, options: tls.ConnectionOptions, primary: PrimaryServer): Promise<tls.TLSSocket> {
-    const timeoutMs = this.options.stepTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const secured = tls.connect({ ...options, socket, host: primary.host });
-      secured.on('error', () => undefined);
-      const timer = setTimeout(() => {
-        secured.destroy();
-        reject(new ProbeStepError('TLS', `timeout after ${timeoutMs} ms`));
-      }, timeoutMs);
-      secured.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(secured);
-      });
-      secured.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new ProbeStepError('TLS', err.message));
-      });
-    });
   }
 
   /** QUIT is a courtesy: a primary that answered EHLO is up whatever it does next. */
