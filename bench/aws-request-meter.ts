@@ -42,6 +42,7 @@ export class AwsRequestMeter {
     this.attachTo(clients.s3, 's3');
     this.attachTo(clients.sqs, 'sqs');
     this.attachTo(clients.dynamo, 'dynamodb'); // the document client shares this stack
+    this.attachTo(clients.batchDynamo, 'dynamodb'); // grouped ledger reads and writes (raw attribute values)
   }
 
   reset(): void {

@@ -4,6 +4,7 @@
 // endpoints, the log and the drain starter differ.
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { DynamoBatchWriter } from '../adapters/aws/dynamo-batch-writer.js';
+import { DynamoBatchReader } from '../adapters/aws/dynamo-batch-reader.js';
 import { DynamoDeadLetterStore } from '../adapters/aws/dynamo-dead-letter-store.js';
 import { DynamoDelayNotices, DynamoEnvelopeArchive } from '../adapters/aws/dynamo-feature-stores.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
@@ -103,12 +104,13 @@ export class Engine {
     this.clients = clients;
     this.smtpAuth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
     const { doc, sqs } = clients;
-    // One grouped writer for the ledger rows and the index's done summaries.
-    const batchWriter = new DynamoBatchWriter(doc, settings.tableName);
+    // One grouped writer for the ledger rows and the index's done summaries, and
+    // the grouped ledger reads, both on the cached raw client.
+    const batchWriter = new DynamoBatchWriter(clients.batchDynamo, settings.tableName);
     this.deps = {
       queues: (route) => this.queue(route),
       store: new S3MessageStore(clients.s3, settings.bucketName),
-      ledger: new DynamoLedger(doc, settings.tableName, batchWriter),
+      ledger: new DynamoLedger(doc, settings.tableName, batchWriter, new DynamoBatchReader(clients.batchDynamo, settings.tableName)),
       index: new DynamoMessageIndex(doc, settings.tableName, batchWriter),
       routeState: new DynamoRouteState(doc, settings.tableName),
       deadLetters: new DynamoDeadLetterStore(doc, settings.tableName, sqs, settings.deadLetterQueueUrl),

@@ -1,11 +1,14 @@
 // Reads ledger rows by key with BatchGetItem, grouping the reads of concurrent
-// callers (the drain's workers each read one message's recipients): while one
-// call is on its way the next callers' keys gather into the following one, up
-// to 100 keys (DynamoDB's limit), duplicates sent once. Reads are consistent,
-// and a read always goes in a call sent after it was asked for, so it sees
-// every write that finished before it (a second copy of a message read after
-// the first copy's outcomes were stored finds them).
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// callers (the drain reads the recipients of a whole receive at once): reads
+// asked in the same turn of the event loop share one call, and while one call
+// is on its way the next callers' keys gather into the following one, up to
+// 100 keys (DynamoDB's limit), duplicates sent once. Reads are consistent, and
+// a read always goes in a call sent after it was asked for, so it sees every
+// write that finished before it (a second copy of a message read after the
+// first copy's outcomes were stored finds them). Raw client, as the writer.
+import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoClient } from './dynamo-batch-writer.js';
 import { PK, SK } from './dynamo-keys.js';
 import type { Item } from './dynamo-query.js';
 
@@ -32,9 +35,11 @@ const keyId = (key: Key | Item) => `${String(key[PK])}\u0000${String(key[SK])}`;
 export class DynamoBatchReader {
   private queue: Request[] = [];
   private reading = false;
+  private scheduled = false;
 
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    /** The raw client (AwsClients.batchDynamo); a document client also works (raw commands pass through it). */
+    private readonly dynamo: DynamoClient,
     private readonly tableName: string,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
@@ -44,7 +49,12 @@ export class DynamoBatchReader {
     if (keys.length === 0) return Promise.resolve([]);
     return new Promise<Item[]>((resolve, reject) => {
       this.queue.push({ keys, resolve, reject });
-      void this.drain();
+      if (this.reading || this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.drain();
+      });
     });
   }
 
@@ -82,15 +92,15 @@ export class DynamoBatchReader {
   private async read(keys: Key[]): Promise<Item[]> {
     const items: Item[] = [];
     for (let at = 0; at < keys.length; at += BATCH_GET_MAX) {
-      let pending: Key[] = keys.slice(at, at + BATCH_GET_MAX);
+      let pending: Record<string, AttributeValue>[] = keys.slice(at, at + BATCH_GET_MAX).map((k) => marshall(k));
       for (let round = 0; pending.length > 0; round++) {
         if (round > 0) {
           if (round > BATCH_GET_RETRIES) throw new LedgerReadError(pending.length);
           await this.sleep(Math.min(1_000, 25 * 2 ** round));
         }
-        const result = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        items.push(...((result.Responses?.[this.tableName] ?? []) as Item[]));
-        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+        const result = await (this.dynamo as DynamoDBClient).send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        for (const raw of result.Responses?.[this.tableName] ?? []) items.push(unmarshall(raw) as Item);
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
     }
     return items;

@@ -1,17 +1,27 @@
 // Puts items with BatchWriteItem, grouping the writes of concurrent callers:
 // the drain's workers each store one transaction's replies at once, and while
 // one batch is on its way the next callers' items gather into the following
-// one (up to 25 items, DynamoDB's limit). No wait when the drain is idle (the
-// first write goes at once); far fewer calls when it is busy. Each caller's
-// promise resolves only when all of its own items are stored, and rejects if
-// any of them could not be: grouping changes the calls, not the guarantee.
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// one (up to 25 items, DynamoDB's limit). An idle writer sends after the
+// current turn of the event loop, so writes asked in the same turn (a flush of
+// finished messages) share one call; far fewer calls when the drain is busy.
+// Each caller's promise resolves only when all of its own items are stored,
+// and rejects if any of them could not be: grouping changes the calls, not the
+// guarantee. Items are marshalled here and sent on the raw client (see
+// AwsClients.batchDynamo).
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Item } from './dynamo-query.js';
 import { PK, SK } from './dynamo-keys.js';
+
+/** The raw client, or a document client (a raw command passes through it unchanged). */
+export type DynamoClient = DynamoDBClient | DynamoDBDocumentClient;
 
 /** DynamoDB's limit per BatchWriteItem. */
 export const BATCH_WRITE_MAX = 25;
 export const BATCH_RETRIES = 5;
+/** As the document client marshals (clients.ts): undefined attributes left out, no class instances. */
+export const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
 /** DynamoDB kept leaving some ledger items unprocessed (throttling): the batch is left for a retry. */
 export class LedgerWriteError extends Error {
@@ -36,9 +46,11 @@ interface Pending {
 export class DynamoBatchWriter {
   private readonly queue: Pending[] = [];
   private sending = false;
+  private scheduled = false;
 
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    /** The raw client (AwsClients.batchDynamo); a document client also works (raw commands pass through it). */
+    private readonly dynamo: DynamoClient,
     private readonly tableName: string,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
@@ -49,7 +61,12 @@ export class DynamoBatchWriter {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: items.length, failed: false, resolve, reject };
       for (const item of items) this.queue.push({ item, waiter });
-      void this.drain();
+      if (this.sending || this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.drain();
+      });
     });
   }
 
@@ -93,14 +110,14 @@ export class DynamoBatchWriter {
   }
 
   private async put(items: Item[]): Promise<void> {
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    let requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: marshall(item, MARSHALL) } }));
     for (let round = 0; requests.length > 0; round++) {
       if (round > 0) {
         if (round > BATCH_RETRIES) throw new LedgerWriteError(requests.length);
         await this.sleep(Math.min(1_000, 25 * 2 ** round));
       }
-      const { UnprocessedItems } = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+      const { UnprocessedItems } = await (this.dynamo as DynamoDBClient).send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = (UnprocessedItems?.[this.tableName] ?? []).filter((r) => r.PutRequest?.Item);
     }
   }
 }

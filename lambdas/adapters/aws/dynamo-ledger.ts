@@ -28,9 +28,11 @@ export class DynamoLedger implements Ledger {
     private readonly tableName: string,
     /** Shared with the message index's done puts, so they go out in the same batches. */
     writer?: DynamoBatchWriter,
+    /** The engine's, on the cached raw client (AwsClients.batchDynamo); by default one over `doc`. */
+    reader?: DynamoBatchReader,
   ) {
     this.writer = writer ?? new DynamoBatchWriter(doc, tableName);
-    this.reader = new DynamoBatchReader(doc, tableName);
+    this.reader = reader ?? new DynamoBatchReader(doc, tableName);
   }
 
   async outcomes(messageId: string): Promise<Map<string, RecipientOutcome>> {

@@ -51,7 +51,7 @@ export class SqsMailQueue implements MailQueue {
   private readonly pendingDeletes: PendingDelete[] = [];
   private deleting = false;
   private lastDeleteSentAt = -Infinity;
-  private lingering: ReturnType<typeof setTimeout> | undefined;
+  private cancelLinger: (() => void) | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -93,23 +93,32 @@ export class SqsMailQueue implements MailQueue {
   /**
    * Resolves once SQS has deleted this entry. Deletes that arrive while one is
    * in flight are sent together (DeleteMessageBatch, up to 10) when it returns:
-   * no delay when the drain is idle, a tenth of the calls when it is busy. A
+   * a tenth of the calls when the drain is busy. A
    * delete soon after the previous one waits a few milliseconds for others
    * (at most DELETE_LINGER_MS, or until ten are waiting), so a busy drain sends
-   * full batches instead of one entry and then nine.
+   * full batches instead of one entry and then nine; an idle queue sends after
+   * the current turn of the event loop, so deletes asked together share a call.
    */
   delete(handle: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pendingDeletes.push({ handle, resolve, reject });
+      if (this.deleting || this.pendingDeletes.length >= DELETE_BATCH_MAX) return void this.sendDeletes();
+      if (this.cancelLinger) return;
+      // Idle: after this turn of the event loop (deletes asked together go together); busy: a few ms.
       const busy = this.now() - this.lastDeleteSentAt < DELETE_BUSY_MS;
-      if (this.deleting || this.pendingDeletes.length >= DELETE_BATCH_MAX || !busy) return void this.sendDeletes();
-      this.lingering ??= setTimeout(() => void this.sendDeletes(), DELETE_LINGER_MS);
+      if (busy) {
+        const timer = setTimeout(() => void this.sendDeletes(), DELETE_LINGER_MS);
+        this.cancelLinger = () => clearTimeout(timer);
+      } else {
+        const immediate = setImmediate(() => void this.sendDeletes());
+        this.cancelLinger = () => clearImmediate(immediate);
+      }
     });
   }
 
   private async sendDeletes(): Promise<void> {
-    if (this.lingering) clearTimeout(this.lingering);
-    this.lingering = undefined;
+    this.cancelLinger?.();
+    this.cancelLinger = undefined;
     if (this.deleting) return;
     this.deleting = true;
     try {

@@ -18,6 +18,20 @@ const store = () => new S3MessageStore(env.clients.s3, env.resources.bucketName)
 describe('S3MessageStore', () => {
   messageStoreContract(async () => ({ subject: store(), cleanup: async () => {} }));
 
+  it('with the cached middleware stack, 40 concurrent reads of different keys each get their own bytes', async () => {
+    expect((env.clients.s3.config as { cacheMiddleware?: boolean }).cacheMiddleware).toBe(true);
+    const prefix = `mail/${env.unique()}/`;
+    const bodies = Array.from({ length: 40 }, (_, i) => `message ${i} `.repeat(200 + i));
+    await Promise.all(bodies.map((body, i) => store().put(`${prefix}m${i}`, body)));
+    const read = await Promise.all(bodies.map(async (_, i) => {
+      const { body, size } = await store().open(`${prefix}m${i}`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      return { text: Buffer.concat(chunks).toString(), size };
+    }));
+    read.forEach((r, i) => expect(r).toEqual({ text: bodies[i], size: Buffer.byteLength(bodies[i]!) }));
+  });
+
   it('lists the objects under a prefix with their stored time, across pages of 1,000', async () => {
     const prefix = `mail/${env.unique()}/`;
     const before = Date.now() - 5_000;

@@ -27,6 +27,10 @@ describe('createAwsClients', () => {
     const credentials = await clients.s3.config.credentials();
     expect(credentials.accessKeyId).toBe('backupmx-local');
     expect(await clients.s3.config.region()).toBe('eu-west-1');
+    // Stacks resolved once per command class where that is safe (not the document client's, which refuses it).
+    const cached = (c: { config: unknown }) => (c.config as { cacheMiddleware?: boolean }).cacheMiddleware;
+    expect([cached(clients.s3), cached(clients.sqs), cached(clients.batchDynamo), cached(clients.dynamo)]).toEqual([true, true, true, undefined]);
+    expect(await endpointOf(clients.batchDynamo)).toBe('127.0.0.1:4566');
   });
 
   it('honours AWS_ENDPOINT_URL when no endpoint is given', async () => {

@@ -1,32 +1,47 @@
-// Grouped ledger writes: concurrent callers share BatchWriteItem calls, each
-// resolves only when its own items are stored, a failed batch fails only the
-// callers with items in it, and a batch never names one key twice.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Grouped ledger writes: concurrent callers share BatchWriteItem calls (writes
+// asked in the same event-loop turn share the first), each resolves only when
+// its own items are stored, a failed batch fails only the callers with items in
+// it, and a batch never names one key twice. Items go marshalled on the raw client.
+import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATCH_WRITE_MAX, DynamoBatchWriter, LedgerWriteError } from '../../../lambdas/adapters/aws/dynamo-batch-writer.js';
 
-const doc = mockClient(DynamoDBDocumentClient);
+const doc = mockClient(DynamoDBClient);
 afterEach(() => doc.reset());
-const writer = () => new DynamoBatchWriter(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'table', async () => undefined);
-const item = (message: string, sk: string) => ({ pk: `msg#${message}`, sk, state: 'delivered' });
-type Request = { PutRequest: { Item: Record<string, unknown> } };
-const batches = () => doc.commandCalls(BatchWriteCommand).map((c) => (c.args[0].input.RequestItems!.table as Request[]).map((r) => `${r.PutRequest.Item.pk}/${r.PutRequest.Item.sk}`));
+const writer = () => new DynamoBatchWriter(new DynamoDBClient({ region: 'us-east-1' }), 'table', async () => undefined);
+const item = (message: string, sk: string) => ({ pk: `msg#${message}`, sk, state: 'delivered', reply: undefined });
+type Request = WriteRequest;
+const stored = (r: Request) => unmarshall(r.PutRequest!.Item!);
+const batches = () => doc.commandCalls(BatchWriteItemCommand).map((c) => (c.args[0].input.RequestItems!.table as Request[]).map((r) => `${stored(r).pk}/${stored(r).sk}`));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('DynamoBatchWriter', () => {
-  it('the first write goes at once; writes arriving meanwhile share the next call', async () => {
-    doc.on(BatchWriteCommand).resolves({});
+  it('writes asked in one turn share one call, marshalled without undefined attributes', async () => {
+    doc.on(BatchWriteItemCommand).resolves({});
     const w = writer();
     const writes = Array.from({ length: 12 }, (_, i) => w.write([item(`m${i}`, 'rcpt#a'), item(`m${i}`, 'attempt#1#a')]));
     await Promise.all(writes);
-    // 24 items: the first caller alone, then 22 more in one call; not 12 calls.
-    expect(batches().map((b) => b.length)).toEqual([2, 22]);
+    // 24 items in one call; not 12 calls.
+    expect(batches().map((b) => b.length)).toEqual([24]);
     expect(BATCH_WRITE_MAX).toBe(25);
+    const first = doc.commandCalls(BatchWriteItemCommand)[0]!.args[0].input.RequestItems!.table![0]!.PutRequest!.Item!;
+    expect(first).toEqual({ pk: { S: 'msg#m0' }, sk: { S: 'rcpt#a' }, state: { S: 'delivered' } });
+  });
+
+  it('while one call is on its way, later writes gather into the next one', async () => {
+    doc.on(BatchWriteItemCommand).resolves({});
+    const w = writer();
+    const first = w.write([item('m0', 'rcpt#a')]);
+    await nextTurn(); // the first call is sent
+    const later = Array.from({ length: 5 }, (_, i) => w.write([item(`n${i}`, 'rcpt#a')]));
+    await Promise.all([first, ...later]);
+    expect(batches().map((b) => b.length)).toEqual([1, 5]);
   });
 
   it('never more than 25 items per call; a caller split over two calls resolves after both', async () => {
-    doc.on(BatchWriteCommand).resolves({});
+    doc.on(BatchWriteItemCommand).resolves({});
     const w = writer();
     const first = w.write([item('m0', 'rcpt#a')]);
     const big = w.write(Array.from({ length: 30 }, (_, i) => item('big', `rcpt#r${i}`)));
@@ -35,25 +50,26 @@ describe('DynamoBatchWriter', () => {
     await first;
     expect(bigDone).toBe(false);
     await big;
-    expect(batches().map((b) => b.length)).toEqual([1, 25, 5]);
+    expect(batches().map((b) => b.length)).toEqual([25, 6]);
   });
 
   it('a batch never names one key twice: the second write of a key goes in the next call, in order', async () => {
-    doc.on(BatchWriteCommand).resolves({});
+    doc.on(BatchWriteItemCommand).resolves({});
     const w = writer();
     await Promise.all([w.write([item('x', 'rcpt#a')]), w.write([item('m1', 'rcpt#a')]), w.write([item('m1', 'rcpt#a')]), w.write([item('m2', 'rcpt#a')])]);
-    expect(batches()).toEqual([['msg#x/rcpt#a'], ['msg#m1/rcpt#a'], ['msg#m1/rcpt#a', 'msg#m2/rcpt#a']]);
+    expect(batches()).toEqual([['msg#x/rcpt#a', 'msg#m1/rcpt#a'], ['msg#m1/rcpt#a', 'msg#m2/rcpt#a']]);
   });
 
   it('a batch that keeps failing rejects exactly the callers with items in it; later ones still succeed', async () => {
     let call = 0;
-    doc.on(BatchWriteCommand).callsFake((input: { RequestItems: { table: Request[] } }) => {
+    doc.on(BatchWriteItemCommand).callsFake((input: { RequestItems: { table: Request[] } }) => {
       call++;
       // The second group (calls 2–7, retries included) stays unprocessed; everything else is stored.
       return call >= 2 && call <= 7 ? { UnprocessedItems: { table: input.RequestItems.table } } : {};
     });
     const w = writer();
     const ok = w.write([item('m0', 'rcpt#a')]);
+    await nextTurn();
     const doomed = [w.write([item('m1', 'rcpt#a')]), w.write([item('m2', 'rcpt#a')])];
     const results = await Promise.allSettled([ok, ...doomed]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
@@ -62,7 +78,7 @@ describe('DynamoBatchWriter', () => {
   });
 
   it('a call that throws rejects its callers (the drain leaves those messages for a retry)', async () => {
-    doc.on(BatchWriteCommand).rejectsOnce(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' })).resolves({});
+    doc.on(BatchWriteItemCommand).rejectsOnce(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' })).resolves({});
     const w = writer();
     await expect(w.write([item('m1', 'rcpt#a')])).rejects.toThrow(/capacity/);
     await expect(w.write([item('m2', 'rcpt#a')])).resolves.toBeUndefined();

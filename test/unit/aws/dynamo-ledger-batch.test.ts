@@ -1,7 +1,9 @@
 // DynamoLedger.recordAttempts: one BatchWriteItem per 25 items, unprocessed
-// items retried, and a clear error when DynamoDB keeps refusing them.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// items retried, and a clear error when DynamoDB keeps refusing them. The
+// grouped reads and writes are raw commands (marshalled by the ledger).
+import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedger, LedgerWriteError } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
@@ -19,12 +21,13 @@ const entry = (recipient: string): { outcome: RecipientOutcome; attempt: Attempt
   attempt: { messageId: 'm1', recipient, at, relay: 'mx:25', state: 'delivered', reply, delaySeconds: 3 },
 });
 type Request = { PutRequest: { Item: Record<string, unknown> } };
-const requestsOf = (call: number) => (doc.commandCalls(BatchWriteCommand)[call]!.args[0].input.RequestItems!.table as Request[]);
+const BatchWriteCommand = BatchWriteItemCommand;
+const requestsOf = (call: number): Request[] => (doc.commandCalls(BatchWriteCommand)[call]!.args[0].input.RequestItems!.table as WriteRequest[]).map((r) => ({ PutRequest: { Item: unmarshall(r.PutRequest!.Item!) } }));
 
 describe('DynamoLedger.recordAttempts', () => {
   it('after a read of the rows, folds each attempt into its outcome row: one item per recipient, 25 per call', async () => {
     doc.on(BatchWriteCommand).resolves({});
-    doc.on(BatchGetCommand).resolves({ Responses: { table: [] } });
+    doc.on(BatchGetItemCommand).resolves({ Responses: { table: [] } });
     const l = ledger();
     const recipients = Array.from({ length: 26 }, (_, i) => `r${i}@example.com`);
     await l.outcomesFor('m1', recipients);
@@ -38,7 +41,7 @@ describe('DynamoLedger.recordAttempts', () => {
   it('a row that already holds FOLDED_ATTEMPTS_MAX attempts keeps them and gets an attempt row', async () => {
     doc.on(BatchWriteCommand).resolves({});
     const old = { at: '2026-01-04T10:00:00.000Z', relay: 'mx:25', state: 'deferred', reply: { code: 451, text: 'later' }, delaySeconds: 1 };
-    doc.on(BatchGetCommand).resolves({ Responses: { table: [{ pk: 'msg#m1', sk: 'rcpt#a@example.com', recipient: 'a@example.com', state: 'deferred', attempts: 2, updatedAt: old.at, history: [old, old] }] } });
+    doc.on(BatchGetItemCommand).resolves({ Responses: { table: [marshall({ pk: 'msg#m1', sk: 'rcpt#a@example.com', recipient: 'a@example.com', state: 'deferred', attempts: 2, updatedAt: old.at, history: [old, old] })] } });
     const l = ledger();
     await l.outcomesFor('m1', ['a@example.com']);
     await l.recordAttempts('m1', [entry('a@example.com')]);
@@ -69,7 +72,7 @@ describe('DynamoLedger.recordAttempts', () => {
   it('retries what DynamoDB left unprocessed', async () => {
     doc
       .on(BatchWriteCommand)
-      .callsFakeOnce((input: { RequestItems: { table: Request[] } }) => ({ UnprocessedItems: { table: input.RequestItems.table.slice(1) } }))
+      .callsFakeOnce((input: { RequestItems: { table: WriteRequest[] } }) => ({ UnprocessedItems: { table: input.RequestItems.table.slice(1) } }))
       .resolves({});
     await ledger().recordAttempts('m1', [entry('a@example.com'), entry('b@example.com')]);
     expect(doc.commandCalls(BatchWriteCommand)).toHaveLength(2);
@@ -77,7 +80,7 @@ describe('DynamoLedger.recordAttempts', () => {
   });
 
   it('gives up with LedgerWriteError when items stay unprocessed', async () => {
-    doc.on(BatchWriteCommand).callsFake((input: { RequestItems: { table: Request[] } }) => ({ UnprocessedItems: { table: input.RequestItems.table } }));
+    doc.on(BatchWriteCommand).callsFake((input: { RequestItems: { table: WriteRequest[] } }) => ({ UnprocessedItems: { table: input.RequestItems.table } }));
     await expect(ledger().recordAttempts('m1', [entry('a@example.com')])).rejects.toBeInstanceOf(LedgerWriteError);
     expect(doc.commandCalls(BatchWriteCommand)).toHaveLength(6);
   }, 10_000);
