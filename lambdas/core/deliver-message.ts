@@ -5,6 +5,7 @@
 import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
 import { deliveryPrefix } from './arc-prefix.js';
 import { warnIfDelayed } from './delay-warning.js';
+import type { FinishQueue } from './finish-queue.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { copyKeyOf } from './message-copy.js';
 import { prependToStream, readMessageHead } from './message-head.js';
@@ -37,6 +38,18 @@ export interface DeliveryContext {
   summary: DrainSummary;
   /** Message ids being delivered right now in this run (shared by its workers). */
   inFlight?: Set<string>;
+  /** Where delivered messages are finished off the worker's path; without it, finished in line. */
+  finishing?: FinishQueue;
+  /** Parsed notifications and ledger reads made when their receive returned (see prefetch). */
+  prefetched?: Map<QueuedMessage, Prefetched>;
+  /** Message ids whose delivery started in this run: a later copy reads the ledger afresh. */
+  started?: Set<string>;
+}
+
+/** A received message parsed, and its ledger rows asked for, when its receive returned. */
+export interface Prefetched {
+  message: InboundMessage;
+  outcomes?: Promise<Map<string, RecipientOutcome>>;
 }
 
 /** How the attempt ended for the route: only a session failure stops the drain. */
@@ -54,9 +67,33 @@ export class MessageDelivery {
     this.recorder = new TransactionRecorder(deps, options);
   }
 
+  /**
+   * Parses a receive's notifications and asks for all their ledger rows at
+   * once (the grouped reader sends them in one call), so no worker reads alone.
+   * Skips what deliver would not read: entries due for a fresh copy, and
+   * notifications that do not parse (deliver deals with both).
+   */
+  prefetch(batch: QueuedMessage[]): [QueuedMessage, Prefetched][] {
+    const { ledger } = this.deps;
+    return batch.flatMap((qm): [QueuedMessage, Prefetched][] => {
+      if (this.outcomes.mustReenqueue(qm)) return [];
+      let message: InboundMessage;
+      try {
+        message = this.deps.parse(qm.body);
+      } catch {
+        return [];
+      }
+      const outcomes = ledger.outcomesFor?.(message.messageId, message.recipients);
+      outcomes?.catch(() => undefined); // a failed read is read again in deliver
+      return [[qm, { message, ...(outcomes ? { outcomes } : {}) }]];
+    });
+  }
+
   async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
     summary.messages += 1;
+    const early = ctx.prefetched?.get(qm);
+    ctx.prefetched?.delete(qm);
 
     if (this.outcomes.mustReenqueue(qm)) {
       // Before any I/O that could fail again: whatever keeps failing this
@@ -70,7 +107,7 @@ export class MessageDelivery {
 
     let message: InboundMessage;
     try {
-      message = this.deps.parse(qm.body);
+      message = early?.message ?? this.deps.parse(qm.body);
     } catch (error) {
       const reason = (error as { reason?: string }).reason ?? (error as Error).message;
       await this.outcomes.deadLetter(route, qm, undefined, 'malformed-notification', reason);
@@ -89,20 +126,42 @@ export class MessageDelivery {
     }
     inFlight?.add(copy);
     try {
-      return await this.deliverParsed(ctx, qm, message);
+      return await this.deliverParsed(ctx, qm, message, early?.outcomes);
     } finally {
       inFlight?.delete(copy);
     }
   }
 
-  private async deliverParsed(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage): Promise<DeliveryEnd> {
+  /**
+   * The ledger rows of the message's recipients. The read made at receive time
+   * is used only by the first delivery of this id in the run: a later copy may
+   * have been read before an earlier one's outcomes were stored, so it reads again.
+   */
+  private async previousOutcomes(ctx: DeliveryContext, message: InboundMessage, early?: Promise<Map<string, RecipientOutcome>>): Promise<Map<string, RecipientOutcome>> {
+    const { ledger } = this.deps;
+    const first = !ctx.started?.has(message.messageId);
+    ctx.started?.add(message.messageId);
+    if (early && first) {
+      const read = await early.catch(() => undefined);
+      if (read) return read;
+    }
+    return ledger.outcomesFor ? ledger.outcomesFor(message.messageId, message.recipients) : ledger.outcomes(message.messageId);
+  }
+
+  /** Index done, then the queue entry deleted: off the worker's path when the drain has a FinishQueue. */
+  private async finish(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage, size?: number): Promise<void> {
+    if (ctx.finishing) ctx.finishing.add(ctx.route, ctx.queue, qm, message, size);
+    else await this.outcomes.finish(ctx.route, ctx.queue, qm, message, size);
+  }
+
+  private async deliverParsed(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage, early?: Promise<Map<string, RecipientOutcome>>): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
-    const { clock, ledger, store } = this.deps;
-    const previous = await (ledger.outcomesFor ? ledger.outcomesFor(message.messageId, message.recipients) : ledger.outcomes(message.messageId));
+    const { clock, store } = this.deps;
+    const previous = await this.previousOutcomes(ctx, message, early);
     await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
-      await this.outcomes.finish(route, queue, qm, message);
+      await this.finish(ctx, qm, message);
       return { connectionFailed: false };
     }
     const deadLetterAll = async (reason: 'virus' | 'object-missing' | 'loop-detected', detail: string) => {
@@ -300,7 +359,7 @@ export class MessageDelivery {
     }
 
     if (deferred.length === 0) {
-      await this.outcomes.finish(route, queue, qm, message, objectSize);
+      await this.finish(ctx, qm, message, objectSize);
     } else {
       const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
       const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));

@@ -3,8 +3,9 @@
 // down, and takes batches until the queue is empty or the time budget is
 // nearly spent. A session-level failure marks the primary down and stops the
 // route at once instead of burning through the queue.
-import { MessageDelivery, type DeliveryEnd } from './deliver-message.js';
+import { MessageDelivery, type DeliveryEnd, type Prefetched } from './deliver-message.js';
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
+import { FinishQueue } from './finish-queue.js';
 import { MessageOutcomes } from './message-outcomes.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
@@ -64,6 +65,9 @@ export class DrainRoute {
    * delivered), so no worker waits for the slowest message of a batch. Stops on
    * an empty receive, the time budget, a hold, a queue error or a session
    * failure; messages received but not started are then made visible again.
+   * Each receive's ledger rows are read at once (one grouped read, not one per
+   * message), and delivered messages are finished off the workers' path
+   * (FinishQueue), all before the drain returns.
    */
   private async loop(
     route: Route,
@@ -82,7 +86,13 @@ export class DrainRoute {
     let receives = 0;
     let refilling: Promise<void> | undefined;
     const inFlight = new Set<string>();
+    const started = new Set<string>();
+    const prefetched = new Map<QueuedMessage, Prefetched>();
     const isHeld = this.holdReader(route);
+    const finishing = new FinishQueue(this.outcomes, (error, messageId) => {
+      summary.errors += 1;
+      log.error('message left for retry', { route: route.name, messageId, error: error.message });
+    });
 
     const refill = () =>
       (refilling ??= (async () => {
@@ -95,7 +105,10 @@ export class DrainRoute {
           // may answer empty while mail waits); it only costs time when the queue is empty.
           const batch = await queue.receive(BATCH_SIZE, this.options.receiveWaitSeconds ?? 1);
           if (batch.length === 0) stop ??= 'queue-empty';
-          else buffer.push(...batch);
+          else {
+            buffer.push(...batch);
+            for (const [qm, early] of this.delivery.prefetch(batch)) prefetched.set(qm, early);
+          }
         } catch (error) {
           log.error('queue receive failed', { route: route.name, error: (error as Error).message });
           stop ??= 'queue-error';
@@ -139,7 +152,7 @@ export class DrainRoute {
         }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, isHeld }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, isHeld, finishing, prefetched, started }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;
@@ -150,7 +163,9 @@ export class DrainRoute {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    await finishing.settled();
     await refilling;
+    prefetched.clear();
     for (const qm of buffer.splice(0)) {
       // Received but not attempted: visible again now, so the next drain takes it at once
       // (a fresh copy when the entry is near SQS's retention or its redrive count).
