@@ -1,23 +1,25 @@
 // One queued message through one delivery attempt: the per-message half of
 // the drain. Checks run cheapest-first; the object is streamed from the store
 // to the SMTP transport with one Received header in front; each recipient's
-// outcome is written as soon as the transaction returns.
-import type { DrainSummary, EngineDeps, EngineOptions } from './engine-types.js';
+// outcome is written as soon as the transaction returns; settle-delivery.ts
+// then sends the notices and finishes or defers the message.
+import type { EngineDeps, EngineOptions } from './engine-types.js';
 import { deliveryPrefix } from './arc-prefix.js';
-import { warnIfDelayed } from './delay-warning.js';
-import type { FinishQueue } from './finish-queue.js';
+import { finishDelivered, type DeliveryContext, type DeliveryEnd, type Prefetched } from './delivery-context.js';
+import { prefetchReads, previousOutcomes } from './early-reads.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { copyKeyOf } from './message-copy.js';
 import { prependToStream, readMessageHead } from './message-head.js';
-import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type Route, type SmtpReply } from './model.js';
+import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type SmtpReply } from './model.js';
 import { guardLength } from './length-guard.js';
 import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
 import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
-import { MessageMissingError, type MailQueue, type QueuedMessage, type SmtpTransport, type TransactionResult } from './ports.js';
+import { MessageMissingError, type QueuedMessage, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
+import { DeliverySettlement } from './settle-delivery.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
+import { classifyReply } from './smtp-reply-classifier.js';
 
 /**
  * A second queue copy of a message already being delivered in this run (SNS
@@ -26,37 +28,12 @@ import { classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from 
  */
 export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
-export interface DeliveryContext {
-  route: Route;
-  /** Epoch ms after which no new transaction starts (the drain's budget). */
-  deadline?: number;
-  /** The route's hold (a read at most a few seconds old), checked before every transaction. */
-  isHeld?: () => Promise<boolean>;
-  queue: MailQueue;
-  /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */
-  transport: () => Promise<SmtpTransport>;
-  summary: DrainSummary;
-  /** Message ids being delivered right now in this run (shared by its workers). */
-  inFlight?: Set<string>;
-  /** Where delivered messages are finished off the worker's path; without it, finished in line. */
-  finishing?: FinishQueue;
-  /** Parsed notifications and ledger reads made when their receive returned (see prefetch). */
-  prefetched?: Map<QueuedMessage, Prefetched>;
-  /** Message ids whose delivery started in this run: a later copy reads the ledger afresh. */
-  started?: Set<string>;
-}
 
-/** A received message parsed, and its ledger rows asked for, when its receive returned. */
-export interface Prefetched {
-  message: InboundMessage;
-  outcomes?: Promise<Map<string, RecipientOutcome>>;
-}
-
-/** How the attempt ended for the route: only a session failure stops the drain. */
-export type DeliveryEnd = { connectionFailed: false } | { connectionFailed: true; error: string };
+export type { DeliveryContext, DeliveryEnd, Prefetched } from './delivery-context.js';
 
 export class MessageDelivery {
   private readonly recorder: TransactionRecorder;
+  private readonly settlement: DeliverySettlement;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -65,28 +42,12 @@ export class MessageDelivery {
     private readonly outcomes: MessageOutcomes,
   ) {
     this.recorder = new TransactionRecorder(deps, options);
+    this.settlement = new DeliverySettlement(deps, options, retry, outcomes);
   }
 
-  /**
-   * Parses a receive's notifications and asks for all their ledger rows at
-   * once (the grouped reader sends them in one call), so no worker reads alone.
-   * Skips what deliver would not read: entries due for a fresh copy, and
-   * notifications that do not parse (deliver deals with both).
-   */
+  /** Parses a receive's notifications and asks for all their ledger rows at once (early-reads.ts). */
   prefetch(batch: QueuedMessage[]): [QueuedMessage, Prefetched][] {
-    const { ledger } = this.deps;
-    return batch.flatMap((qm): [QueuedMessage, Prefetched][] => {
-      if (this.outcomes.mustReenqueue(qm)) return [];
-      let message: InboundMessage;
-      try {
-        message = this.deps.parse(qm.body);
-      } catch {
-        return [];
-      }
-      const outcomes = ledger.outcomesFor?.(message.messageId, message.recipients);
-      outcomes?.catch(() => undefined); // a failed read is read again in deliver
-      return [[qm, { message, ...(outcomes ? { outcomes } : {}) }]];
-    });
+    return prefetchReads(this.deps, this.outcomes, batch);
   }
 
   async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {
@@ -132,36 +93,14 @@ export class MessageDelivery {
     }
   }
 
-  /**
-   * The ledger rows of the message's recipients. The read made at receive time
-   * is used only by the first delivery of this id in the run: a later copy may
-   * have been read before an earlier one's outcomes were stored, so it reads again.
-   */
-  private async previousOutcomes(ctx: DeliveryContext, message: InboundMessage, early?: Promise<Map<string, RecipientOutcome>>): Promise<Map<string, RecipientOutcome>> {
-    const { ledger } = this.deps;
-    const first = !ctx.started?.has(message.messageId);
-    ctx.started?.add(message.messageId);
-    if (early && first) {
-      const read = await early.catch(() => undefined);
-      if (read) return read;
-    }
-    return ledger.outcomesFor ? ledger.outcomesFor(message.messageId, message.recipients) : ledger.outcomes(message.messageId);
-  }
-
-  /** Index done, then the queue entry deleted: off the worker's path when the drain has a FinishQueue. */
-  private async finish(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage, size?: number): Promise<void> {
-    if (ctx.finishing) ctx.finishing.add(ctx.route, ctx.queue, qm, message, size);
-    else await this.outcomes.finish(ctx.route, ctx.queue, qm, message, size);
-  }
-
   private async deliverParsed(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage, early?: Promise<Map<string, RecipientOutcome>>): Promise<DeliveryEnd> {
     const { route, queue, summary } = ctx;
     const { clock, store } = this.deps;
-    const previous = await this.previousOutcomes(ctx, message, early);
+    const previous = await previousOutcomes(this.deps, ctx, message, early);
     await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
-      await this.finish(ctx, qm, message);
+      await finishDelivered(this.outcomes, ctx, qm, message);
       return { connectionFailed: false };
     }
     const deadLetterAll = async (reason: 'virus' | 'object-missing' | 'loop-detected', detail: string) => {
@@ -294,97 +233,6 @@ export class MessageDelivery {
       for (const entry of recorded) entries.set(entry.recipient, entry);
     }
     const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
-    return this.settle(ctx, qm, message, pending, previous, combined, head?.head, entries, head?.size);
-  }
-
-  /** With every transaction's replies recorded: one notice for all bounces, then delete or defer. */
-  private async settle(
-    ctx: DeliveryContext,
-    qm: QueuedMessage,
-    message: InboundMessage,
-    pending: string[],
-    previous: Map<string, RecipientOutcome>,
-    result: TransactionResult,
-    originalHeaders: Buffer | undefined,
-    entries: Map<string, TransactionEntry>,
-    /** The stored object's size, when it was opened: kept in the done summary. */
-    objectSize?: number,
-  ): Promise<DeliveryEnd> {
-    const { route, queue, summary } = ctx;
-    const { clock, ledger, log } = this.deps;
-    const at = clock.now();
-    const relay = `${route.primary.host}:${route.primary.port}`;
-    const deferred: { recipient: string; attempts: number }[] = [];
-    const bounced: { recipient: string; reply: SmtpReply }[] = [];
-    for (const { recipient, state, reply, attempts } of entries.values()) {
-      if (state === 'deferred') deferred.push({ recipient, attempts });
-      if (state === 'bounced') bounced.push({ recipient, reply });
-      summary[state] += 1;
-    }
-    const misconfigured = result.replies.find((r) => isClientMisconfiguration(r.reply));
-    if (misconfigured) {
-      // The primary wants STARTTLS or AUTH the route does not give: every message
-      // would get the same answer, so defer this one and stop the route until an operator fixes it.
-      log.error("PRIMARY REFUSES US: it requires TLS or AUTH that this route is not configured for; check the route's primary.tls and authSecretName. Mail is deferred, not bounced.", {
-        route: route.name, relay, messageId: message.messageId, reply: formatReply(misconfigured.reply), tls: route.primary.tls, auth: route.primary.authSecretName !== undefined,
-      });
-    }
-    if (result.connectionFailed && result.afterData) {
-      log.warn('connection lost after the final dot: the primary may have kept the message (possible duplicate)', { messageId: message.messageId, route: route.name });
-    }
-
-    if (bounced.length > 0) {
-      const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
-      // Final before the notice, so a failed write after it cannot send a second one.
-      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true, 'pending');
-      let notified = false;
-      try {
-        const notice = await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
-        notified = true;
-        if (notice === 'dead-letter') {
-          // Kept as a dead letter, not bounced to the sender: count them where they went.
-          summary.bounced -= bounced.length;
-          summary.deadLettered += bounced.length;
-        }
-      } catch (error) {
-        // Neither DSN nor dead letter: keep them pending so the notice is tried again.
-        log.error('bounce notice failed; recipients stay deferred', { messageId: message.messageId, error: (error as Error).message });
-        for (const b of bounced) {
-          const attempts = (previous.get(b.recipient)?.attempts ?? 0) + 1;
-          await ledger.record(message.messageId, { recipient: b.recipient, state: 'deferred', reply: b.reply, attempts, updatedAt: at });
-          deferred.push({ recipient: b.recipient, attempts });
-        }
-      }
-      if (notified) await this.outcomes.noticeDone(message, bounced, 'bounced', previous, true);
-    }
-
-    if (deferred.length === 0) {
-      await this.finish(ctx, qm, message, objectSize);
-    } else {
-      const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
-      const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
-      await warnIfDelayed(this.deps, this.options, route, message, deferred.map((d) => ({ recipient: d.recipient, ...(replies.has(d.recipient) ? { reply: replies.get(d.recipient)! } : {}) })), originalHeaders);
-      if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
-    }
-    if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
-    if (!result.connectionFailed) return { connectionFailed: false };
-    return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };
-  }
-
-  /**
-   * Seconds until the next attempt of a message tried `attempts` times. A
-   * failed session says more about the primary than about the message, and the
-   * probe decides when the primary is back, so the wait starts short (60 s,
-   * then 120 s, 240 s…) and joins the normal backoff where that is shorter: a
-   * message that fails every session while the probe says "up" (bad AUTH, a
-   * 421 at MAIL, a primary that drops on this one message) slows down instead
-   * of coming back every minute. After the final dot the primary probably kept
-   * the message, so that failure waits the normal backoff.
-   */
-  private retryDelay(result: TransactionResult, attempts: number, receivedAt: Date, at: Date): number {
-    const backoff = this.retry.nextDelaySeconds(attempts, receivedAt, at);
-    if (!result.connectionFailed || result.afterData) return backoff;
-    const base = this.options.connectionFailureDelaySeconds ?? 60;
-    return Math.min(base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30), backoff);
+    return this.settlement.settle(ctx, qm, message, pending, previous, combined, head?.head, entries, head?.size);
   }
 }

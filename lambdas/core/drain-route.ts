@@ -3,7 +3,8 @@
 // down, and takes batches until the queue is empty or the time budget is
 // nearly spent. A session-level failure marks the primary down and stops the
 // route at once instead of burning through the queue.
-import { MessageDelivery, type DeliveryEnd, type Prefetched } from './deliver-message.js';
+import { MessageDelivery } from './deliver-message.js';
+import type { DeliveryEnd, Prefetched } from './delivery-context.js';
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
 import { FinishQueue } from './finish-queue.js';
 import { MessageOutcomes } from './message-outcomes.js';

@@ -59,10 +59,17 @@ export class FinishQueue {
     const finishes = this.waiting;
     this.waiting = [];
     // All in one turn: the grouped writer and the queue's deletes put them in shared calls.
-    const run = Promise.all(
-      finishes.map((f) => this.outcomes.finish(f.route, f.queue, f.qm, f.message, f.size).catch((error: Error) => this.failed(error, f.message.messageId))),
-    ).then(() => undefined);
+    const run = Promise.all(finishes.map((f) => this.outcomes.finish(f.route, f.queue, f.qm, f.message, f.size).catch((error: Error) => this.report(error, f.message.messageId)))).then(() => undefined);
     this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    run.finally(() => this.running.delete(run)).catch(() => undefined);
+  }
+
+  /** A reporter that throws must not turn into an unhandled rejection (the entry stays queued either way). */
+  private report(error: Error, messageId: string): void {
+    try {
+      this.failed(error, messageId);
+    } catch {
+      // nothing more to do: the queue entry comes back after its visibility timeout
+    }
   }
 }

@@ -70,8 +70,11 @@ function baseOptions(config: AwsClientConfig, service: keyof NonNullable<AwsClie
 // an SQS call). The SDK then shares one handler context among concurrent calls
 // of a class; that is safe here because everything a call writes into it (the
 // endpoint, the signing scheme) is the same for every call of these clients:
-// one region, and for S3 one bucket (the mail bucket; see S3MessageStore).
-// No middleware may be added to these clients after their first call.
+// one region, and for S3 one bucket (the mail bucket; see S3MessageStore): a
+// call to another bucket could be sent to the first one's virtual host, so the
+// S3 client refuses a second bucket (oneBucketOnly). S3 region redirects stay
+// off (they would stick in the shared context). No middleware may be added to
+// these clients after their first call.
 export function createAwsClients(config: AwsClientConfig): AwsClients {
   const s3Base = baseOptions(config, 's3');
   const sqsBase = baseOptions(config, 'sqs');
@@ -103,6 +106,7 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
     lambda: new LambdaClient(baseOptions(config, 'lambda')),
     secrets: new SecretsManagerClient(baseOptions(config, 'secretsManager')),
   };
+  oneBucketOnly(clients.s3);
   return {
     ...clients,
     destroy() {
@@ -111,4 +115,28 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
       }
     },
   };
+}
+
+/** Thrown when a bucket-bound S3 client (see createAwsClients) is asked for another bucket. */
+export class SecondBucketError extends Error {
+  constructor(bound: string, asked: string) {
+    super(`this S3 client serves bucket "${bound}" only (its middleware stack is cached per command); create another client for "${asked}"`);
+    this.name = 'SecondBucketError';
+  }
+}
+
+/** Binds the client to the first bucket it is asked for, before any I/O of the call. */
+function oneBucketOnly(s3: S3Client): void {
+  let bound: string | undefined;
+  s3.middlewareStack.add(
+    (next) => async (args) => {
+      const asked = (args.input as { Bucket?: unknown }).Bucket;
+      if (typeof asked === 'string') {
+        bound ??= asked;
+        if (asked !== bound) throw new SecondBucketError(bound, asked);
+      }
+      return next(args);
+    },
+    { step: 'initialize', priority: 'high', name: 'backupMxOneBucket' },
+  );
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createAwsClients, SecondBucketError, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
 
 let made: AwsClients[] = [];
 afterEach(() => {
@@ -31,6 +32,15 @@ describe('createAwsClients', () => {
     const cached = (c: { config: unknown }) => (c.config as { cacheMiddleware?: boolean }).cacheMiddleware;
     expect([cached(clients.s3), cached(clients.sqs), cached(clients.batchDynamo), cached(clients.dynamo)]).toEqual([true, true, true, undefined]);
     expect(await endpointOf(clients.batchDynamo)).toBe('127.0.0.1:4566');
+  });
+
+  it('the S3 client (cached stack) serves one bucket: a second bucket is refused before any request', async () => {
+    const clients = create({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', env: {} });
+    clients.s3.config.maxAttempts = async () => 1;
+    // Nothing listens there: the first call fails on the network, but it has bound the client to "mail".
+    await expect(clients.s3.send(new HeadObjectCommand({ Bucket: 'mail', Key: 'a' }))).rejects.not.toBeInstanceOf(SecondBucketError);
+    await expect(clients.s3.send(new GetObjectCommand({ Bucket: 'other', Key: 'a' }))).rejects.toBeInstanceOf(SecondBucketError);
+    await expect(clients.s3.send(new GetObjectCommand({ Bucket: 'mail', Key: 'b' }))).rejects.not.toBeInstanceOf(SecondBucketError);
   });
 
   it('honours AWS_ENDPOINT_URL when no endpoint is given', async () => {

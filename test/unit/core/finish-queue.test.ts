@@ -63,6 +63,17 @@ describe('FinishQueue', () => {
     expect(failures).toEqual(['m2: index down for m2']);
     r.stop();
   });
+
+  it('a reporter that throws does not break settling (no unhandled rejection)', async () => {
+    const r = recordingOutcomes(() => true);
+    const f = new FinishQueue(r.outcomes, () => {
+      throw new Error('logger down');
+    });
+    f.add(route, queue, qm(1), message(1));
+    await expect(f.settled()).resolves.toBeUndefined();
+    expect(r.calls).toHaveLength(1);
+    r.stop();
+  });
 });
 
 describe('DrainRoute with finishes off the workers path', () => {

@@ -1,0 +1,113 @@
+// The end of one message's delivery attempt, once every transaction's replies
+// are recorded: one notice (DSN or dead letter) for all bounced recipients,
+// then the message finished, or hidden until its next attempt (with a delay
+// warning when it has waited long), and what the attempt means for the route.
+import { warnIfDelayed } from './delay-warning.js';
+import { finishDelivered, type DeliveryContext, type DeliveryEnd } from './delivery-context.js';
+import type { EngineDeps, EngineOptions } from './engine-types.js';
+import type { MessageOutcomes } from './message-outcomes.js';
+import type { InboundMessage, RecipientOutcome, SmtpReply } from './model.js';
+import type { QueuedMessage, TransactionResult } from './ports.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
+import type { TransactionEntry } from './transaction-record.js';
+
+export class DeliverySettlement {
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly options: EngineOptions,
+    private readonly retry: RetryPolicy,
+    private readonly outcomes: MessageOutcomes,
+  ) {}
+
+  /** With every transaction's replies recorded: one notice for all bounces, then delete or defer. */
+  async settle(
+    ctx: DeliveryContext,
+    qm: QueuedMessage,
+    message: InboundMessage,
+    pending: string[],
+    previous: Map<string, RecipientOutcome>,
+    result: TransactionResult,
+    originalHeaders: Buffer | undefined,
+    entries: Map<string, TransactionEntry>,
+    /** The stored object's size, when it was opened: kept in the done summary. */
+    objectSize?: number,
+  ): Promise<DeliveryEnd> {
+    const { route, queue, summary } = ctx;
+    const { clock, ledger, log } = this.deps;
+    const at = clock.now();
+    const relay = `${route.primary.host}:${route.primary.port}`;
+    const deferred: { recipient: string; attempts: number }[] = [];
+    const bounced: { recipient: string; reply: SmtpReply }[] = [];
+    for (const { recipient, state, reply, attempts } of entries.values()) {
+      if (state === 'deferred') deferred.push({ recipient, attempts });
+      if (state === 'bounced') bounced.push({ recipient, reply });
+      summary[state] += 1;
+    }
+    const misconfigured = result.replies.find((r) => isClientMisconfiguration(r.reply));
+    if (misconfigured) {
+      // The primary wants STARTTLS or AUTH the route does not give: every message
+      // would get the same answer, so defer this one and stop the route until an operator fixes it.
+      log.error("PRIMARY REFUSES US: it requires TLS or AUTH that this route is not configured for; check the route's primary.tls and authSecretName. Mail is deferred, not bounced.", {
+        route: route.name, relay, messageId: message.messageId, reply: formatReply(misconfigured.reply), tls: route.primary.tls, auth: route.primary.authSecretName !== undefined,
+      });
+    }
+    if (result.connectionFailed && result.afterData) {
+      log.warn('connection lost after the final dot: the primary may have kept the message (possible duplicate)', { messageId: message.messageId, route: route.name });
+    }
+
+    if (bounced.length > 0) {
+      const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
+      // Final before the notice, so a failed write after it cannot send a second one.
+      await this.outcomes.recordAll(message, bounced, 'bounced', previous, true, 'pending');
+      let notified = false;
+      try {
+        const notice = await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
+        notified = true;
+        if (notice === 'dead-letter') {
+          // Kept as a dead letter, not bounced to the sender: count them where they went.
+          summary.bounced -= bounced.length;
+          summary.deadLettered += bounced.length;
+        }
+      } catch (error) {
+        // Neither DSN nor dead letter: keep them pending so the notice is tried again.
+        log.error('bounce notice failed; recipients stay deferred', { messageId: message.messageId, error: (error as Error).message });
+        for (const b of bounced) {
+          const attempts = (previous.get(b.recipient)?.attempts ?? 0) + 1;
+          await ledger.record(message.messageId, { recipient: b.recipient, state: 'deferred', reply: b.reply, attempts, updatedAt: at });
+          deferred.push({ recipient: b.recipient, attempts });
+        }
+      }
+      if (notified) await this.outcomes.noticeDone(message, bounced, 'bounced', previous, true);
+    }
+
+    if (deferred.length === 0) {
+      await finishDelivered(this.outcomes, ctx, qm, message, objectSize);
+    } else {
+      const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
+      const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
+      await warnIfDelayed(this.deps, this.options, route, message, deferred.map((d) => ({ recipient: d.recipient, ...(replies.has(d.recipient) ? { reply: replies.get(d.recipient)! } : {}) })), originalHeaders);
+      if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
+    }
+    if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
+    if (!result.connectionFailed) return { connectionFailed: false };
+    return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };
+  }
+
+  /**
+   * Seconds until the next attempt of a message tried `attempts` times. A
+   * failed session says more about the primary than about the message, and the
+   * probe decides when the primary is back, so the wait starts short (60 s,
+   * then 120 s, 240 s…) and joins the normal backoff where that is shorter: a
+   * message that fails every session while the probe says "up" (bad AUTH, a
+   * 421 at MAIL, a primary that drops on this one message) slows down instead
+   * of coming back every minute. After the final dot the primary probably kept
+   * the message, so that failure waits the normal backoff.
+   */
+  private retryDelay(result: TransactionResult, attempts: number, receivedAt: Date, at: Date): number {
+    const backoff = this.retry.nextDelaySeconds(attempts, receivedAt, at);
+    if (!result.connectionFailed || result.afterData) return backoff;
+    const base = this.options.connectionFailureDelaySeconds ?? 60;
+    return Math.min(base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30), backoff);
+  }
+}
