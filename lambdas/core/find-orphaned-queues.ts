@@ -39,7 +39,6 @@ export interface FindOrphanedQueuesSummary {
   failures: number;
 }
 
-export const ORPHANED_QUEUE_MESSAGES = 'OrphanedQueueMessages';
 /** SQS retention counts from the first send, whatever happens later (ARCHITECTURE: AWS limits). */
 export const ORPHAN_AGE_LIMIT = 'SQS drops them 14 days after they were sent';
 
@@ -80,7 +79,7 @@ export class FindOrphanedQueues {
     }
     // Also after a failure: what the pages so far showed still raises the alarm
     // (and a 0 clears it no sooner than no figure would: missing data is not breaching).
-    this.deps.metrics.stackGauge?.(ORPHANED_QUEUE_MESSAGES, summary.messages);
+    this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
     return summary;
   }
 
