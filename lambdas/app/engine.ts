@@ -28,7 +28,7 @@ import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
 import { drainReserveSeconds, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
-import { needsSuccessor, startSuccessor } from '../core/drain-successor.js';
+import { startSuccessor } from '../core/drain-successor.js';
 import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../core/engine-types.js';
 import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
@@ -37,7 +37,13 @@ import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
 import { DEFAULT_MAX_SESSIONS } from '../core/session-window.js';
 import { SweepRoute } from '../core/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
+import { FindOrphanedQueues, type FindOrphanedQueuesSummary } from '../core/find-orphaned-queues.js';
+import { SqsQueueDirectory } from '../adapters/aws/sqs-queue-directory.js';
+import type { QueueDirectory } from '../core/feature-ports.js';
 import { routePrefix } from '../config/mail-layout.js';
+import { InProcessDrainStarter } from './in-process-drain-starter.js';
+
+export { InProcessDrainStarter };
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
  *  every session busy while the next message is read from S3 and the ledger
@@ -72,6 +78,8 @@ export interface EngineOverrides {
   callout?: RecipientCallout;
   /** The loop guard on the primary's resolved address; DNS by default. */
   addressGuard?: PrimaryAddressGuard;
+  /** Where the orphaned-queue watch lists queues; SQS by default. */
+  queueDirectory?: QueueDirectory;
 }
 
 export interface DrainEvent {
@@ -244,6 +252,29 @@ export class Engine {
     }
   }
 
+  /**
+   * The hourly look for this stack's old queues that no route uses but that
+   * still hold mail. Needs the stack name (BACKUPMX_STACK_NAME): without it
+   * (local runs) it looks at nothing and returns undefined.
+   */
+  async findOrphanedQueues(): Promise<FindOrphanedQueuesSummary | undefined> {
+    const { settings, deps } = this;
+    if (!settings.stackName) return undefined;
+    const useCase = new FindOrphanedQueues(
+      { queues: this.overrides.queueDirectory ?? new SqsQueueDirectory(this.clients.sqs), log: deps.log, metrics: deps.metrics },
+      {
+        stackName: settings.stackName,
+        inUse: [...settings.routes.map((r) => r.queueUrl), settings.deadLetterQueueUrl],
+        routes: settings.routes.map((r) => r.name),
+      },
+    );
+    try {
+      return await useCase.run();
+    } finally {
+      await deps.metrics.flush();
+    }
+  }
+
   /** Indexes one notification for mailq/status; the route is found from its recipients. */
   async accept(body: string) {
     const { deps } = this;
@@ -267,61 +298,5 @@ export class Engine {
     if (this.overrides.drains) return this.overrides.drains;
     if (this.settings.drainFunctionName) return new LambdaDrainStarter(this.clients.lambda, this.settings.drainFunctionName);
     return new InProcessDrainStarter(this);
-  }
-}
-
-/**
- * Runs drains inside this process (local runner, tests): one at a time per
- * route, a start while one runs is remembered and runs right after it.
- */
-export class InProcessDrainStarter implements DrainStarter {
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
-  /** Aborted by stop(): running drains take no new message, none starts. */
-  private readonly stopping = new AbortController();
-  readonly summaries: DrainSummary[] = [];
-
-  constructor(
-    private readonly engine: Engine,
-    private readonly budgetSeconds = 600,
-    private readonly onSummary: (summary: DrainSummary) => void = () => {},
-  ) {}
-
-  async start(route: string, mode: DrainMode = 'deliver'): Promise<void> {
-    if (this.stopping.signal.aborted) return;
-    if (this.running.has(route)) {
-      if (mode === 'deliver') this.again.add(route);
-      return;
-    }
-    const run = (async () => {
-      let next: DrainMode = mode;
-      do {
-        this.again.delete(route);
-        try {
-          const summary = await this.engine.drain(
-            { route, mode: next },
-            { owner: `local-${process.pid}`, budgetSeconds: this.budgetSeconds, signal: this.stopping.signal },
-          );
-          this.summaries.push(summary);
-          this.onSummary(summary);
-          // Out of time with mail left: go on at once, as the drain Lambda starts its successor.
-          if (needsSuccessor(summary)) this.again.add(route);
-        } catch (error) {
-          this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
-        }
-        next = 'deliver'; // only deliveries are re-requested while one runs
-      } while (this.again.has(route) && !this.stopping.signal.aborted);
-    })().finally(() => this.running.delete(route));
-    this.running.set(route, run);
-  }
-
-  /** Running drains finish the deliveries they started and release the rest; no new drain starts. */
-  stop(): void {
-    this.stopping.abort();
-  }
-
-  /** Resolves when every drain started so far has finished. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running.values()]);
   }
 }

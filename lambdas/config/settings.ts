@@ -22,6 +22,8 @@ export const ENV = {
   delayWarningSeconds: 'BACKUPMX_DELAY_WARNING_SECONDS',
   /** Secrets Manager id of the trigger's HMAC secret (trigger function only). */
   triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
+  /** The CloudFormation stack: its queues' names start with it (drain only, for the orphaned-queue watch). */
+  stackName: 'BACKUPMX_STACK_NAME',
 } as const;
 
 /**
@@ -81,6 +83,8 @@ const settingsSchema = z
     maxReceivedHeaders: intFromEnv(1, 1_000).default(50),
     delayWarningSeconds: intFromEnv(0, 30 * 86_400).optional(),
     triggerSecretId: z.string().min(1).optional(),
+    /** Absent (local runs, tests): no orphaned-queue watch. */
+    stackName: z.string().min(1).optional(),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,

@@ -68,3 +68,22 @@ export interface MailboxWriter {
   /** Flushes and closes; the mailbox is complete only after this resolves. */
   close(): Promise<void>;
 }
+
+/** Approximate message counts of one queue (SQS GetQueueAttributes). */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** The account's queues by name, for the watch on queues no route uses any more. */
+export interface QueueDirectory {
+  /**
+   * URLs of every queue whose name starts with `prefix` (case-sensitive), page
+   * by page. Eventually consistent: a queue made or deleted a moment ago may be
+   * missing or still listed.
+   */
+  list(prefix: string): AsyncIterable<string>;
+  /** The queue's approximate counts; undefined when it no longer exists. */
+  depth(url: string): Promise<QueueDepth | undefined>;
+}

@@ -366,6 +366,8 @@ export interface Metrics {
   gauge?(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void;
   /** Why a drain or sweep run stopped (one count per run, the reason as a dimension). */
   drainStopped?(reason: string, route: string): void;
+  /** A figure of the whole stack, no route dimension (the hourly watch on queues no route uses). */
+  stackGauge?(name: 'OrphanedQueueMessages', value: number): void;
   flush(): Promise<void> | void;
 }
 

@@ -6,16 +6,17 @@ import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { Engine, type DrainEvent } from '../app/engine.js';
 import { drainReserveSeconds } from '../config/settings.js';
 import { cachedEngine } from '../app/runtime-settings.js';
-import { FIND_UNQUEUED_TASK, type FindUnqueuedEvent } from '../config/scheduled-tasks.js';
+import { FIND_ORPHANED_QUEUES_TASK, FIND_UNQUEUED_TASK, type ScheduledTaskEvent } from '../config/scheduled-tasks.js';
 import { startSuccessor } from '../core/drain-successor.js';
 import { SWEEP_RESERVE_SECONDS } from '../core/sweep-route.js';
 
 export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
-  return async (event: DrainEvent | FindUnqueuedEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {
+  return async (event: DrainEvent | ScheduledTaskEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {
     const current = await getEngine();
     if ('task' in event && event.task === FIND_UNQUEUED_TASK) {
       return current.findUnqueued(Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - 60));
     }
+    if ('task' in event && event.task === FIND_ORPHANED_QUEUES_TASK) return current.findOrphanedQueues();
     // No new message after this budget, so the last one can wait a whole SMTP
     // timeout for its final reply before Lambda stops us (a cut-off DATA is a duplicate).
     // A sweep talks no SMTP: it keeps back only enough for its last AWS calls.

@@ -228,6 +228,28 @@ export class BackupMxFunction extends Construct {
     return this;
   }
 
+  /**
+   * For the hourly watch on queues no route uses: list the account's queues
+   * (ListQueues takes no resource but "*") and read the counts of this stack's
+   * queues only (CloudFormation names them `<stack name>-<logical id>-<suffix>`).
+   */
+  bindQueueWatch(): this {
+    const { stackName } = Stack.of(this);
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ListQueues'], resources: ['*'] }));
+    const ownQueues = `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:${stackName}-*`;
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [ownQueues] }));
+    this.accept(
+      'IAM5[Resource::*]',
+      'sqs:ListQueues supports no resource but "*" and returns only queue URLs; any kms:Decrypt on "*" is limited by conditions to the named AUTH secrets.',
+    );
+    this.accept(
+      `IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:${stackName}-*]`,
+      'Old queues of this stack (retained after a route was renamed or removed) have generated names not known at synth; only GetQueueAttributes, only under the stack\'s name prefix.',
+    );
+    this.fn.addEnvironment(ENV.stackName, stackName);
+    return this;
+  }
+
   /** For delivery status notifications (bounces) sent through SES. */
   grantSendRawEmail(): this {
     this.fn.addToRolePolicy(

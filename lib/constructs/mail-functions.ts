@@ -15,7 +15,7 @@ import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
-import { FIND_UNQUEUED_TASK } from '../../lambdas/config/scheduled-tasks.js';
+import { FIND_ORPHANED_QUEUES_TASK, FIND_UNQUEUED_TASK } from '../../lambdas/config/scheduled-tasks.js';
 import { ROUTE_TABLE_DIGEST_VARIABLE, RouteTable } from './route-table.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -108,7 +108,8 @@ export class MailFunctions extends Construct {
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
       .grantSendRawEmail()
-      .bindSelfInvoke();
+      .bindSelfInvoke()
+      .bindQueueWatch();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.
     this.drain.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
 
@@ -147,15 +148,14 @@ export class MailFunctions extends Construct {
 
     // Mail SES stored whose notification never came (SES gives up after 4 h) is
     // found here: the drain may list the mail prefix and writes dead letters.
+    // The same rule starts the watch on old queues no route uses, in its own
+    // invocation, so neither task can hold up or fail the other.
+    const hourly = (task: string) =>
+      new targets.LambdaFunction(this.drain.fn, { retryAttempts: 0, event: events.RuleTargetInput.fromObject({ task }) });
     this.unqueuedSchedule = new events.Rule(this, 'FindUnqueuedSchedule', {
-      description: 'backup-mx: hourly, dead-letter stored mail that never reached a queue',
+      description: 'backup-mx: hourly, dead-letter stored mail that never reached a queue; alarm on old queues still holding mail',
       schedule: events.Schedule.rate(Duration.hours(1)),
-      targets: [
-        new targets.LambdaFunction(this.drain.fn, {
-          retryAttempts: 0,
-          event: events.RuleTargetInput.fromObject({ task: FIND_UNQUEUED_TASK }),
-        }),
-      ],
+      targets: [hourly(FIND_UNQUEUED_TASK), hourly(FIND_ORPHANED_QUEUES_TASK)],
     });
 
     this.schedule = new events.Rule(this, 'ProbeSchedule', {

@@ -17,7 +17,9 @@ import {
   METRICS_NAMESPACE,
   metricDimensions,
   OLDEST_QUEUED_AGE_METRIC,
+  ORPHANED_QUEUE_MESSAGES_METRIC,
   QUEUED_MESSAGES_METRIC,
+  stackMetricDimensions,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import type { RouteChannel } from './route-queues.js';
@@ -160,6 +162,25 @@ export class Monitoring extends Construct {
       metric: deadLetters,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // The drain's hourly watch (core/find-orphaned-queues.ts) publishes the total;
+    // its log line names each queue and the exact command.
+    alarm('OrphanedQueueMessages', {
+      alarmDescription:
+        'backup-mx: an old queue of this stack that no route uses still holds mail (after a route was renamed or removed, or the stack ' +
+        'deployed again); SQS drops it 14 days after it was sent. The drain log names the queue: run ' +
+        '`npx backup-mx adopt <queue url> --route <route>` (README: Upgrading)',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: ORPHANED_QUEUE_MESSAGES_METRIC,
+        dimensionsMap: stackMetricDimensions(),
+        period: Duration.hours(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });

@@ -11,3 +11,4 @@ export { LambdaDrainStarter, DrainStartError } from './lambda-drain-starter.js';
 export { SecretsSmtpAuth, SmtpAuthSecretError, type SmtpAuthSource, type SmtpCredentials } from './secrets-smtp-auth.js';
 export { PowertoolsDeliveryLog } from './powertools-delivery-log.js';
 export { PowertoolsMetrics, METRICS_NAMESPACE } from './powertools-metrics.js';
+export { SqsQueueDirectory } from './sqs-queue-directory.js';

@@ -13,6 +13,12 @@ export const DELAY_METRIC = 'DeliveryDelay';
 export const QUEUED_MESSAGES_METRIC = 'QueuedMessages';
 export const OLDEST_QUEUED_AGE_METRIC = 'OldestQueuedAgeSeconds';
 export const DRAIN_STOPPED_METRIC = 'DrainStopped';
+export const ORPHANED_QUEUE_MESSAGES_METRIC = 'OrphanedQueueMessages';
+
+/** Dimensions of the stack-wide figures (stackGauge): the service alone, no route. */
+export function stackMetricDimensions(): { service: string } {
+  return { service: METRICS_SERVICE };
+}
 
 /** Dimensions of DrainStopped: one series per route and stop reason. */
 export function drainStopDimensions(route: string, reason: string): { service: string; route: string; reason: string } {
@@ -34,7 +40,9 @@ export interface PowertoolsMetricsOptions {
 export class PowertoolsMetrics implements Metrics {
   private readonly byRoute = new Map<string, EmfMetrics>();
   private readonly byStop = new Map<string, EmfMetrics>();
+  private stackWide?: EmfMetrics;
   private readonly create: (route: string, extra?: Record<string, string>) => EmfMetrics;
+  private readonly createStackWide: () => EmfMetrics;
 
   constructor(options: PowertoolsMetricsOptions = {}) {
     const namespace = options.namespace ?? METRICS_NAMESPACE;
@@ -43,6 +51,7 @@ export class PowertoolsMetrics implements Metrics {
     this.create =
       options.create ??
       ((route, extra) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { route, ...extra } }));
+    this.createStackWide = () => new EmfMetrics({ namespace, serviceName });
   }
 
   count(name: Parameters<Metrics['count']>[0], value: number, route: string): void {
@@ -68,8 +77,14 @@ export class PowertoolsMetrics implements Metrics {
     metrics.addMetric(DRAIN_STOPPED_METRIC, MetricUnit.Count, 1);
   }
 
+  /** Its own dimension set {service}, so it gets its own EMF writer. */
+  stackGauge(name: typeof ORPHANED_QUEUE_MESSAGES_METRIC, value: number): void {
+    this.stackWide ??= this.createStackWide();
+    this.stackWide.addMetric(name, MetricUnit.Count, value);
+  }
+
   flush(): void {
-    for (const metrics of [...this.byRoute.values(), ...this.byStop.values()]) {
+    for (const metrics of [...this.byRoute.values(), ...this.byStop.values(), ...(this.stackWide ? [this.stackWide] : [])]) {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   }

@@ -18,3 +18,4 @@ export { RecordingBounceMailer } from './recording-bounce-mailer.js';
 export { RecordingDrainStarter } from './recording-drain-starter.js';
 export { RecordingDeliveryLog, type AttemptLine } from './recording-delivery-log.js';
 export { RecordingMetrics } from './recording-metrics.js';
+export { InMemoryQueueDirectory } from './in-memory-queue-directory.js';

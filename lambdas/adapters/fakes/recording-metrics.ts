@@ -8,6 +8,7 @@ export class RecordingMetrics implements Metrics {
   readonly delays: { seconds: number; route: string }[] = [];
   readonly gauges: { name: 'QueuedMessages' | 'OldestQueuedAgeSeconds'; value: number; route: string }[] = [];
   readonly stops: { reason: string; route: string }[] = [];
+  readonly stackGauges: { name: 'OrphanedQueueMessages'; value: number }[] = [];
   flushes = 0;
 
   gauge(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void {
@@ -15,6 +16,9 @@ export class RecordingMetrics implements Metrics {
   }
   drainStopped(reason: string, route: string): void {
     this.stops.push({ reason, route });
+  }
+  stackGauge(name: 'OrphanedQueueMessages', value: number): void {
+    this.stackGauges.push({ name, value });
   }
 
   count(name: CounterName, value: number, route: string): void {

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsDeliveryLog } from '../../../lambdas/adapters/aws/powertools-delivery-log.js';
-import { PowertoolsMetrics, drainStopDimensions, metricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+import { PowertoolsMetrics, drainStopDimensions, metricDimensions, stackMetricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
 
 let lines: string[];
 beforeEach(() => {
@@ -133,5 +133,20 @@ describe('PowertoolsMetrics: queue figures and drain stops', () => {
     const failed = emf.find((e) => e.reason === 'connection-failed');
     expect(failed).toMatchObject({ ...drainStopDimensions('corp', 'connection-failed'), DrainStopped: 1 });
     expect(failed._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(['reason', 'route', 'service']);
+  });
+
+  it('writes OrphanedQueueMessages (Count) with the service dimension alone, on its own line', () => {
+    const metrics = new PowertoolsMetrics();
+    metrics.count('Delivered', 1, 'corp');
+    metrics.stackGauge('OrphanedQueueMessages', 4);
+    metrics.flush();
+    const emf = lines.map((l) => JSON.parse(l)).filter((e) => e._aws);
+    expect(emf).toHaveLength(2);
+    const orphaned = emf.find((e) => 'OrphanedQueueMessages' in e);
+    expect(orphaned).toMatchObject({ ...stackMetricDimensions(), OrphanedQueueMessages: 4 });
+    expect(orphaned.route).toBeUndefined();
+    const defs = orphaned._aws.CloudWatchMetrics[0];
+    expect(defs.Dimensions).toEqual([['service']]);
+    expect(defs.Metrics).toEqual([{ Name: 'OrphanedQueueMessages', Unit: 'Count' }]);
   });
 });

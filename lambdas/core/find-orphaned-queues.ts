@@ -1,0 +1,114 @@
+// Finds this stack's queues that no route uses any more but that still hold
+// mail. Queues are RETAINed (lib/constructs/route-queues.ts): after a route is
+// renamed or removed, or the stack destroyed and deployed again, the old queue
+// keeps the notifications (the envelopes) of mail in the bucket, nothing
+// drains it, and SQS drops each one 14 days after it was sent. The watch says
+// so, loudly, with the command that moves them (core/adopt-queue.ts).
+import type { QueueDirectory } from './feature-ports.js';
+import type { DeliveryLog, Metrics } from './ports.js';
+
+export interface FindOrphanedQueuesDeps {
+  queues: QueueDirectory;
+  log: DeliveryLog;
+  metrics: Metrics;
+}
+
+export interface FindOrphanedQueuesOptions {
+  /** CloudFormation names a queue without a QueueName `<stack name>-<logical id>-<suffix>`. */
+  stackName: string;
+  /** URLs of the queues in use: every route's and the dead-letter queue. */
+  inUse: string[];
+  /** The configured routes, for the adopt command (with one route it is named there). */
+  routes: string[];
+}
+
+export interface OrphanedQueue {
+  url: string;
+  /** Visible, in flight and delayed, together. */
+  messages: number;
+}
+
+export interface FindOrphanedQueuesSummary {
+  /** Queues under the stack's prefix that no route uses. */
+  examined: number;
+  /** Of those, the ones holding messages. */
+  orphaned: OrphanedQueue[];
+  /** Their messages together: the OrphanedQueueMessages figure. */
+  messages: number;
+  /** Calls that failed (each logged); a failed list ends the look at the pages it had. */
+  failures: number;
+}
+
+/** SQS retention counts from the first send, whatever happens later (ARCHITECTURE: AWS limits). */
+export const ORPHAN_AGE_LIMIT = 'SQS drops them 14 days after they were sent';
+
+/** The last path segment of a queue URL: URLs of one queue may differ in host form, names do not. */
+export function queueNameOf(url: string): string {
+  return url.replace(/\/+$/, '').split('/').pop() ?? '';
+}
+
+/** The command that moves an old queue's messages into a route's queue. */
+export function adoptCommand(url: string, routes: string[]): string {
+  return `npx backup-mx adopt ${url} --route ${routes.length === 1 ? routes[0] : '<route>'}`;
+}
+
+export class FindOrphanedQueues {
+  constructor(
+    private readonly deps: FindOrphanedQueuesDeps,
+    private readonly options: FindOrphanedQueuesOptions,
+  ) {}
+
+  /** Never throws: a failure is logged and must not cost the hourly run its other work. */
+  async run(): Promise<FindOrphanedQueuesSummary> {
+    const { log } = this.deps;
+    const summary: FindOrphanedQueuesSummary = { examined: 0, orphaned: [], messages: 0, failures: 0 };
+    // The "-" keeps out another stack whose name starts with ours ("BackupMx" and "BackupMxTest").
+    const prefix = `${this.options.stackName}-`;
+    const inUse = new Set(this.options.inUse.map(queueNameOf));
+    try {
+      for await (const url of this.deps.queues.list(prefix)) {
+        const name = queueNameOf(url);
+        if (!name.startsWith(prefix) || inUse.has(name)) continue;
+        summary.examined += 1;
+        const messages = await this.messagesIn(url, summary);
+        if (messages > 0) this.report(url, messages, summary);
+      }
+    } catch (error) {
+      summary.failures += 1;
+      log.error('orphaned-queue watch: could not list the queues', { prefix, error: messageOf(error) });
+    }
+    // Also after a failure: what the pages so far showed still raises the alarm
+    // (and a 0 clears it no sooner than no figure would: missing data is not breaching).
+    this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
+    return summary;
+  }
+
+  private report(url: string, messages: number, summary: FindOrphanedQueuesSummary): void {
+    summary.orphaned.push({ url, messages });
+    summary.messages += messages;
+    const { routes } = this.options;
+    const command = adoptCommand(url, routes);
+    const which = routes.length === 1 ? '' : ` (<route>: one of ${routes.join(', ')})`;
+    this.deps.log.error(
+      `queue ${url} is used by no route but holds ${messages} message(s): the envelopes of mail in the bucket, which nothing delivers; ` +
+        `${ORPHAN_AGE_LIMIT}. Move them into a route's queue: ${command}${which}`,
+      { queueUrl: url, messages, command, routes },
+    );
+  }
+
+  /** Messages in the queue; 0 when it is gone since it was listed or could not be read (logged). */
+  private async messagesIn(url: string, summary: FindOrphanedQueuesSummary): Promise<number> {
+    try {
+      const depth = await this.deps.queues.depth(url);
+      return depth ? depth.visible + depth.inFlight + depth.delayed : 0;
+    } catch (error) {
+      summary.failures += 1;
+      this.deps.log.error('orphaned-queue watch: could not read a queue\'s message counts', { queueUrl: url, error: messageOf(error) });
+      return 0;
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

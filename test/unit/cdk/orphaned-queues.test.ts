@@ -1,0 +1,91 @@
+// The hourly watch on old queues no route uses: what the drain may do for it,
+// what it is told, when it runs, and the alarm on what it finds.
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../../lambdas/config/settings.js';
+import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
+
+const DRAIN = 'delivers one route queue';
+const PROBE = 'checks each primary';
+const ACCEPT = 'indexes each message';
+const OWN_QUEUES = 'arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:BackupMx-*';
+
+const TWO_ROUTES = {
+  region: 'eu-west-1',
+  routes: [
+    { name: 'corp', domains: ['example.org'], primary: { host: 'mx.example.org', port: 587 } },
+    { name: 'two', domains: ['two.example'], primary: { host: '192.0.2.10', port: 587 } },
+  ],
+};
+
+describe('orphaned-queue watch', () => {
+  const { template } = buildStack(TWO_ROUTES);
+  const envOf = (text: string) =>
+    resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.Properties!.Environment.Variables as Record<string, unknown>;
+  const drain = statementsOf(template, DRAIN);
+
+  it('relies on CloudFormation naming every queue: none has a QueueName, so each starts with "<stack name>-"', () => {
+    const queues = Object.values(resources(template, 'AWS::SQS::Queue'));
+    expect(queues).toHaveLength(3); // two routes and the DLQ
+    for (const queue of queues) expect(queue.Properties!.QueueName).toBeUndefined();
+  });
+
+  it('the drain knows the stack name; the other functions do not need it', () => {
+    expect(envOf(DRAIN)[ENV.stackName]).toBe('BackupMx');
+    expect(envOf(PROBE)[ENV.stackName]).toBeUndefined();
+    expect(envOf(ACCEPT)[ENV.stackName]).toBeUndefined();
+  });
+
+  it('the drain may list queues ("*", the only resource ListQueues takes) in a statement of that action alone', () => {
+    const list = allowing(drain, 'sqs:ListQueues');
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ Action: 'sqs:ListQueues', Resource: '*' });
+    expect(list[0]!.Condition).toBeUndefined();
+    for (const text of [PROBE, ACCEPT]) expect(allowing(statementsOf(template, text), 'sqs:ListQueues')).toEqual([]);
+  });
+
+  it('reads the counts of the stack\'s own queues only, and nothing else under that wildcard', () => {
+    const attributes = allowing(drain, 'sqs:GetQueueAttributes');
+    const resourcesOf = (s: (typeof attributes)[number]) => [s.Resource].flat().map((r) => String(evaluateCfn(r)));
+    const wide = attributes.filter((s) => resourcesOf(s).includes(OWN_QUEUES));
+    expect(wide).toHaveLength(1);
+    expect(wide[0]!.Action).toBe('sqs:GetQueueAttributes');
+    expect(resourcesOf(wide[0]!)).toEqual([OWN_QUEUES]);
+    // Every other grant names one queue; no statement of the drain has an SQS action on "*" but ListQueues.
+    for (const s of attributes.filter((x) => x !== wide[0])) for (const r of resourcesOf(s)) expect(r).toMatch(/^<Routes(Queue|DeadLetter)\w+\.Arn>$/);
+    const sqsOnStar = drain.filter((s) => [s.Resource].flat().includes('*') && [s.Action].flat().some((a) => a.startsWith('sqs:')));
+    expect(sqsOnStar.flatMap((s) => [s.Action].flat())).toEqual(['sqs:ListQueues']);
+  });
+
+  it('runs hourly on the find-unqueued rule, as its own drain invocation without retries', () => {
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) => r.Properties!.ScheduleExpression === 'rate(1 hour)');
+    expect(rules).toHaveLength(1);
+    const targets = rules[0]!.Properties!.Targets as { Arn: unknown; Input: string; RetryPolicy: unknown }[];
+    expect(targets.map((t) => JSON.parse(t.Input))).toEqual([{ task: 'find-unqueued' }, { task: 'find-orphaned-queues' }]);
+    for (const target of targets) {
+      expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId(template, DRAIN), 'Arn'] });
+      expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+    }
+  });
+
+  it('raises an alarm on any message in an old queue, to the alarm topic, saying what to run', () => {
+    const alarms = Object.entries(resources(template, 'AWS::CloudWatch::Alarm')).filter(([, a]) => a.Properties!.MetricName === 'OrphanedQueueMessages');
+    expect(alarms).toHaveLength(1);
+    const [, alarm] = alarms[0]!;
+    const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.startsWith('MonitoringAlarmTopic'))!;
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'BackupMx',
+      // Exactly what PowertoolsMetrics.stackGauge writes: CloudWatch matches the whole dimension set.
+      Dimensions: [{ Name: 'service', Value: 'backup-mx' }],
+      Statistic: 'Maximum',
+      Period: 3600,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(alarm.Properties!.AlarmDescription).toContain('npx backup-mx adopt <queue url> --route <route>');
+    expect(alarm.Properties!.AlarmDescription).toContain('14 days');
+  });
+});
