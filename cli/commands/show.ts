@@ -78,8 +78,9 @@ export async function messageDetails(target: Target, id: string, route?: string)
       const subject = summary?.subject ?? notified?.subject;
       if (subject !== undefined) detail.subject = subject;
       if (dead) detail.deadLetter = { reason: dead.reason, detail: dead.detail, at: dead.at.toISOString() };
-      const warned = await deps.delayNotices?.get(id, name);
-      if (warned) detail.delayWarning = { at: warned.at.toISOString(), recipients: warned.recipients };
+      // One warning per copy of a split message: shown as one, from the first, for all their recipients.
+      const warned = ((await deps.delayNotices?.find(id, name)) ?? []).sort((a, b) => a.at.getTime() - b.at.getTime());
+      if (warned.length > 0) detail.delayWarning = { at: warned[0]!.at.toISOString(), recipients: [...new Set(warned.flatMap((w) => w.recipients))] };
       return detail;
     }),
   );

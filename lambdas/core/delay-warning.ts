@@ -1,10 +1,12 @@
 // Whether a deferred message gets its delay warning now, and sending it. Like
 // Postfix's delay_warning_time: off by default (0), at most one per message
-// and route, never to the null sender nor to mail failing the backscatter
+// copy and route (a route split over several receipt rules has one copy per
+// rule, each warned for its own recipients), never to the null sender nor to mail failing the backscatter
 // guards (notice-policy.ts), and never allowed to disturb delivery: any
 // failure here is logged and the message goes on as it would have.
 import { buildDelayNotice, type DelayedRecipient } from './delay-dsn.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
+import { copyKeyOf } from './message-copy.js';
 import { readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from './model.js';
 import { noticeFor } from './notice-policy.js';
@@ -59,7 +61,10 @@ export async function warnIfDelayed(
         .map((recipient) => ({ recipient, ...(outcomes.get(recipient)?.reply ? { reply: outcomes.get(recipient)!.reply! } : {}) }));
     }
     if (pending.length === 0) return false;
-    if (!(await notices.claim({ messageId: message.messageId, route: route.name, at: now, recipients: pending.map((p) => p.recipient) }))) return false;
+    const copy = copyKeyOf(message.recipients);
+    // A warning sent before copies were kept (no copy in its key) covers the whole message: no second one.
+    if ((await notices.find(message.messageId, route.name)).some((r) => r.copy === undefined || r.copy === copy)) return false;
+    if (!(await notices.claim({ messageId: message.messageId, route: route.name, copy, at: now, recipients: pending.map((p) => p.recipient) }))) return false;
     try {
       const headers = originalHeaders ?? (await readHeadQuietly(deps, options, message.objectKey));
       const recipients: DelayedRecipient[] = pending.map((p) => ({ recipient: p.recipient, status: delayedStatus(p.reply), ...(p.reply ? { reply: p.reply } : {}) }));
@@ -75,7 +80,7 @@ export async function warnIfDelayed(
       });
       await deps.bounces.send(notice.raw, notice.envelope);
     } catch (error) {
-      await notices.release(message.messageId, route.name).catch(() => undefined);
+      await notices.release(message.messageId, route.name, copy).catch(() => undefined);
       throw error;
     }
     deps.log.info('delay warning sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: pending.map((p) => p.recipient) });

@@ -48,17 +48,26 @@ export interface EnvelopeArchive {
 export interface DelayNoticeRecord {
   messageId: string;
   route: string;
+  /**
+   * The copy it was sent for (core/message-copy): a route split over several
+   * receipt rules has one copy per rule, each with its own recipients, and each
+   * gets its warning. Absent on records from before copies were kept.
+   */
+  copy?: string;
   at: Date;
   recipients: string[];
 }
 
-/** Remembers delay warnings so each message gets at most one. */
+/** Remembers delay warnings so each message copy gets at most one. */
 export interface DelayNotices {
-  /** Claims the message's one warning (conditional write): false when it already has one. */
+  /** Claims the copy's one warning (conditional write): false when it already has one. */
   claim(record: DelayNoticeRecord): Promise<boolean>;
   /** Gives a claim back after the notice could not be sent, so a later attempt tries again. */
-  release(messageId: string, route: string): Promise<void>;
-  get(messageId: string, route: string): Promise<DelayNoticeRecord | undefined>;
+  release(messageId: string, route: string, copy?: string): Promise<void>;
+  /** The copy's record ('' or omitted copy: the record without one, else the route's first). */
+  get(messageId: string, route: string, copy?: string): Promise<DelayNoticeRecord | undefined>;
+  /** Every copy's record of the message on the route. */
+  find(messageId: string, route: string): Promise<DelayNoticeRecord[]>;
 }
 
 /** Where `export` writes messages (an mbox file, a Maildir). */

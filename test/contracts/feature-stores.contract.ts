@@ -72,5 +72,23 @@ export function featureStoresContract(make: MakeSubject<FeatureStores>): void {
       expect(await s.notices.get(record.messageId, route)).toBeUndefined();
       expect(await s.notices.claim(record)).toBe(true);
     });
+
+    it("delay notices: each copy of a split message has its own claim; find lists the route's copies only", async () => {
+      const messageId = uniqueId('msg');
+      const a = { messageId, route, copy: copyKeyOf(['a1@example.com']), at: at('2026-01-05T14:00:00Z'), recipients: ['a1@example.com'] };
+      const b = { ...a, copy: copyKeyOf(['b1@example.com']), recipients: ['b1@example.com'], at: at('2026-01-05T14:05:00Z') };
+      expect(await s.notices.claim(a)).toBe(true);
+      expect(await s.notices.claim(b)).toBe(true);
+      expect(await s.notices.claim({ ...a, at: at('2026-01-05T16:00:00Z') })).toBe(false);
+      // A route whose name starts with this one's is another route.
+      expect(await s.notices.claim({ ...a, route: `${route}b` })).toBe(true);
+      const found = await s.notices.find(messageId, route);
+      expect(found.map((r) => r.copy).sort()).toEqual([a.copy, b.copy].sort());
+      expect(found.find((r) => r.copy === b.copy)).toEqual(b);
+      expect(await s.notices.get(messageId, route, b.copy)).toEqual(b);
+      await s.notices.release(messageId, route, a.copy);
+      expect((await s.notices.find(messageId, route)).map((r) => r.copy)).toEqual([b.copy]);
+      expect(await s.notices.get(messageId, route)).toEqual(b); // no copy asked: the route's first
+    });
   });
 }

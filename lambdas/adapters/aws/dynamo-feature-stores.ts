@@ -2,7 +2,8 @@
 // state table:
 //   route#<name> / trigger          last accepted "I'm back" call (rate limit)
 //   env#<route>#<YYYY-MM-DD> / <ISO receivedAt>#<id>#<copy>   archived envelope, TTL = bucket retention
-//   msg#<id> / delay#<route>        the message's one delay warning
+//   msg#<id> / delay#<route>#<copy> the delay warning of one copy of the message
+//                                   (delay#<route>: one sent before copies were kept)
 // Envelopes are partitioned per route and UTC day, so a time window is a few
 // Queries and no Scan, and no partition holds more than one day of one route.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +16,7 @@ const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const DAY_MS = 86_400_000;
 
 export const envelopePartition = (route: string, day: Date) => `env#${route}#${day.toISOString().slice(0, 10)}`;
-const delaySort = (route: string) => `delay#${route}`;
+const delaySort = (route: string, copy?: string) => (copy ? `delay#${route}#${copy}` : `delay#${route}`);
 
 export class DynamoTriggerGate implements TriggerGate {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
@@ -91,9 +92,10 @@ export class DynamoDelayNotices implements DelayNotices {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key(messageKey(record.messageId), delaySort(record.route)),
+            ...key(messageKey(record.messageId), delaySort(record.route, record.copy)),
             messageId: record.messageId,
             route: record.route,
+            ...(record.copy ? { copy: record.copy } : {}),
             at: record.at.toISOString(),
             recipients: record.recipients,
             [TTL]: expiresAtFor(record.at) + 30 * 86_400,
@@ -109,13 +111,38 @@ export class DynamoDelayNotices implements DelayNotices {
     }
   }
 
-  async release(messageId: string, route: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), delaySort(route)) }));
+  async release(messageId: string, route: string, copy?: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), delaySort(route, copy)) }));
   }
 
-  async get(messageId: string, route: string): Promise<DelayNoticeRecord | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), delaySort(route)), ConsistentRead: true }));
-    if (!Item) return undefined;
-    return { messageId, route, at: new Date(String(Item.at)), recipients: Array.isArray(Item.recipients) ? Item.recipients.map(String) : [] };
+  async get(messageId: string, route: string, copy?: string): Promise<DelayNoticeRecord | undefined> {
+    if (!copy) {
+      const all = await this.find(messageId, route);
+      return all.find((r) => r.copy === undefined) ?? all[0];
+    }
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(messageKey(messageId), delaySort(route, copy)), ConsistentRead: true }));
+    return Item ? toDelayNotice(Item) : undefined;
   }
+
+  /** One Query of the message's partition; the route attribute tells "a" from "ab" (both sort under delay#a). */
+  async find(messageId: string, route: string): Promise<DelayNoticeRecord[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': messageKey(messageId), ':prefix': delaySort(route) },
+      ConsistentRead: true,
+    });
+    return items.filter((item) => item.route === route).map(toDelayNotice);
+  }
+}
+
+function toDelayNotice(item: Record<string, unknown>): DelayNoticeRecord {
+  return {
+    messageId: String(item.messageId),
+    route: String(item.route),
+    ...(typeof item.copy === 'string' && item.copy ? { copy: item.copy } : {}),
+    at: new Date(String(item.at)),
+    recipients: Array.isArray(item.recipients) ? item.recipients.map(String) : [],
+  };
 }

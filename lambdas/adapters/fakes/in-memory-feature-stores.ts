@@ -34,17 +34,23 @@ export class InMemoryEnvelopeArchive implements EnvelopeArchive {
 
 export class InMemoryDelayNotices implements DelayNotices {
   readonly records = new Map<string, DelayNoticeRecord>();
+  private static key(messageId: string, route: string, copy?: string): string {
+    return `${route}/${messageId}/${copy ?? ''}`;
+  }
   async claim(record: DelayNoticeRecord): Promise<boolean> {
-    const k = `${record.route}/${record.messageId}`;
+    const k = InMemoryDelayNotices.key(record.messageId, record.route, record.copy);
     if (this.records.has(k)) return false;
     this.records.set(k, structuredClone(record));
     return true;
   }
-  async release(messageId: string, route: string): Promise<void> {
-    this.records.delete(`${route}/${messageId}`);
+  async release(messageId: string, route: string, copy?: string): Promise<void> {
+    this.records.delete(InMemoryDelayNotices.key(messageId, route, copy));
   }
-  async get(messageId: string, route: string): Promise<DelayNoticeRecord | undefined> {
-    const found = this.records.get(`${route}/${messageId}`);
+  async get(messageId: string, route: string, copy?: string): Promise<DelayNoticeRecord | undefined> {
+    const found = copy ? this.records.get(InMemoryDelayNotices.key(messageId, route, copy)) : (this.records.get(InMemoryDelayNotices.key(messageId, route)) ?? (await this.find(messageId, route))[0]);
     return found && structuredClone(found);
+  }
+  async find(messageId: string, route: string): Promise<DelayNoticeRecord[]> {
+    return [...this.records.values()].filter((r) => r.messageId === messageId && r.route === route).map((r) => structuredClone(r));
   }
 }

@@ -77,3 +77,37 @@ describe('delay warnings from the sweep (primary down)', () => {
     expect(h.bounces.sent).toHaveLength(1);
   });
 });
+
+describe('delay warnings of a message split over several receipt rules (one copy per rule)', () => {
+  function setup() {
+    const h = harness({}, { delayWarningSeconds: 4 * HOUR });
+    const notices = new InMemoryDelayNotices();
+    (h.deps as { delayNotices?: InMemoryDelayNotices }).delayNotices = notices;
+    return { h, notices };
+  }
+
+  it('each copy gets its own warning, naming its own recipients', async () => {
+    const { h, notices } = setup();
+    await h.arrive({ messageId: 'split', recipients: ['bob@example.com'] });
+    await h.arrive({ messageId: 'split', recipients: ['carol@example.com', 'dave@example.com'] });
+    await h.primaryDown();
+    h.clock.advance(5 * HOUR);
+    await h.runSweep();
+    h.clock.advance(HOUR);
+    await h.runSweep();
+    expect(h.bounces.sent).toHaveLength(2);
+    const named = h.bounces.sent.map((n) => [...n.raw.matchAll(/^Final-Recipient: rfc822; (\S+)/gm)].map((m) => m[1]).sort().join(' ')).sort();
+    expect(named).toEqual(['bob@example.com', 'carol@example.com dave@example.com']);
+    expect((await notices.find('split', 'main')).map((r) => r.recipients.join(' ')).sort()).toEqual(['bob@example.com', 'carol@example.com dave@example.com']);
+  });
+
+  it('a warning recorded before copies were kept (no copy) covers the message: no second one', async () => {
+    const { h, notices } = setup();
+    await h.arrive({ messageId: 'older', recipients: ['bob@example.com'] });
+    await notices.claim({ messageId: 'older', route: 'main', at: h.clock.now(), recipients: ['bob@example.com'] });
+    await h.primaryDown();
+    h.clock.advance(5 * HOUR);
+    await h.runSweep();
+    expect(h.bounces.sent).toHaveLength(0);
+  });
+});
