@@ -30,8 +30,17 @@ export function authWaiting(previous: PrimaryHealth | undefined, now: Date): boo
 }
 
 /** True when the health records a refusal not yet followed by a successful AUTH. */
-export function authRefusedBefore(previous: PrimaryHealth | undefined): previous is PrimaryHealth & { authRefusals: number } {
-  return (previous?.authRefusals ?? 0) > 0;
+export function authRefusalPending(previous: PrimaryHealth | undefined): previous is PrimaryHealth & { authRefusals: number } {
+  return (previous?.authRefusals ?? 0) > 0 && previous?.authRetryAt !== undefined;
+}
+
+/**
+ * After the AUTH success that ends a wait, the count is kept for one round:
+ * if the drain it starts is refused at once (the probe's login works, the
+ * drain's does not), the wait grows instead of starting again at 2 minutes.
+ */
+export function afterAuthSuccess(previous: PrimaryHealth | undefined): Pick<PrimaryHealth, 'authRefusals'> {
+  return authRefusalPending(previous) ? { authRefusals: previous.authRefusals } : {};
 }
 
 export type AuthBackoffFields = Pick<PrimaryHealth, 'lastError' | 'authRefusals' | 'authRetryAt' | 'refusedCredentials'>;

@@ -4,7 +4,7 @@
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation. After an AUTH refusal it logs in again only on auth-backoff's
 // schedule (or at once when the secret changed) and checks without AUTH between.
-import { AUTH_REFUSED_PREFIX, authRefusedBefore, authWaiting, refusedFields, waitingFields } from './auth-backoff.js';
+import { AUTH_REFUSED_PREFIX, afterAuthSuccess, authRefusalPending, authWaiting, refusedFields, waitingFields } from './auth-backoff.js';
 import { healthWorthWriting } from './health-change.js';
 import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
@@ -118,14 +118,14 @@ export class ProbePrimaries {
     const now = clock.now();
     const problem = () => explainProbeError(route.primary, result.error ?? 'probe failed');
     // Only a check that logged in ends a refusal's wait (see auth-backoff.ts).
-    const waiting = route.primary.authSecretName !== undefined && authRefusedBefore(previous) && !(result.ok && !skippedAuth);
+    const waiting = route.primary.authSecretName !== undefined && authRefusalPending(previous) && !(result.ok && !skippedAuth);
     const status = result.ok && !waiting ? 'up' : 'down';
     const fields = result.authRefused
       ? refusedFields(previous, now, result.error ?? 'AUTH refused', result.credentialDigest)
       : waiting
         ? waitingFields(previous as PrimaryHealth & { authRefusals: number }, result.ok ? undefined : problem())
         : result.ok
-          ? {}
+          ? afterAuthSuccess(previous)
           : { lastError: problem() };
     const health: PrimaryHealth = {
       route: route.name,

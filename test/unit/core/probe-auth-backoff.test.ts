@@ -59,14 +59,16 @@ describe('probe after an AUTH refusal', () => {
     expect(await minutes(h, 1, 2)).toEqual({ auth: [2], statuses: ['up'] });
     const health = (await h.routeState.health('main'))!;
     expect(health).toMatchObject({ status: 'up', consecutiveFailures: 0 });
-    expect(health.authRefusals).toBeUndefined();
     expect(health.authRetryAt).toBeUndefined();
     expect(health.refusedCredentials).toBeUndefined();
     expect(health.lastError).toBeUndefined();
     expect(h.drains.started).toContainEqual({ route: 'main', mode: 'deliver' });
-    // A new refusal starts the schedule from the beginning.
+    // The count stays for one round (see the drain test below), then goes; a new refusal starts from 2 minutes.
+    expect(health.authRefusals).toBe(1);
+    await minutes(h, 1, 3);
+    expect((await h.routeState.health('main'))!.authRefusals).toBeUndefined();
     h.probe.refuseAuth(HOST);
-    expect((await minutes(h, 5, 3)).auth).toEqual([3, 5]);
+    expect((await minutes(h, 5, 4)).auth).toEqual([4, 6]);
   });
 
   it('a changed credential digest (the secret was fixed) makes the next round try AUTH at once', async () => {
@@ -78,7 +80,7 @@ describe('probe after an AUTH refusal', () => {
     expect(await minutes(h, 1, 1)).toEqual({ auth: [1], statuses: ['up'] }); // not due before minute 2
     expect(h.probe.authTried).toEqual([true, false, true]); // the no-AUTH check saw the new digest, then AUTH
     expect(h.drains.started).toContainEqual({ route: 'main', mode: 'deliver' });
-    expect((await h.routeState.health('main'))!.authRefusals).toBeUndefined();
+    expect((await h.routeState.health('main'))!.authRetryAt).toBeUndefined();
   });
 
   it('a changed digest refused again records the new digest and waits longer', async () => {
@@ -121,5 +123,39 @@ describe('probe after an AUTH refusal', () => {
     await h.prober().run();
     expect((await h.routeState.health('main'))!.status).toBe('up');
     expect(h.drains.started).toContainEqual({ route: 'main', mode: 'deliver' });
+  });
+});
+
+describe('drain after an AUTH refusal', () => {
+  const EAUTH = { text: 'AUTH PLAIN: Invalid login: 535 5.7.8 Authentication credentials invalid', errorCode: 'EAUTH' };
+
+  it('records the refusal as the probe does: down, and the probe waits 2 minutes before its next AUTH', async () => {
+    const h = withAuth();
+    await h.arrive();
+    await minutes(h, 1); // up, with AUTH; the drain below runs at minute 1
+    h.transports.failNextSession(EAUTH);
+    expect(await h.runDrain()).toMatchObject({ stoppedBecause: 'connection-failed' });
+    const health = (await h.routeState.health('main'))!;
+    expect(health).toMatchObject({ status: 'down', authRefusals: 1, authRetryAt: new Date(h.clock.now().getTime() + 120_000) });
+    expect(health.lastError).toMatch(new RegExp(`^${AUTH_REFUSED_PREFIX}: drain: .*535 5\\.7\\.8`));
+    expect(await minutes(h, 3, 1)).toEqual({ auth: [3], statuses: ['down', 'down', 'up'] });
+  });
+
+  it('the probe logs in but the drain is refused every time: the wait grows instead of a failure every 2 minutes', async () => {
+    const h = withAuth();
+    await h.arrive();
+    const refusedAt: number[] = [];
+    for (let m = 0; m < 60; m++) {
+      const starts = h.drains.started.length;
+      await minutes(h, 1, m);
+      if (h.drains.started.slice(starts).some((d) => d.mode === 'deliver')) {
+        h.clock.advance(-60); // the drain runs in the probe's minute
+        h.transports.failNextSession(EAUTH);
+        await h.runDrain();
+        refusedAt.push(m);
+        h.clock.advance(60);
+      }
+    }
+    expect(refusedAt).toEqual([0, 2, 6, 14, 30]);
   });
 });
