@@ -20,6 +20,8 @@ export interface RouteStatus {
   lastError?: string;
   /** The primary answers but refuses our AUTH credentials (shown instead of "down"). */
   authRefused?: boolean;
+  /** After a refusal: when the probe next tries AUTH (it checks without AUTH until then). */
+  nextAuthTryAt?: string;
   held: boolean;
   holdSince?: string;
   holdReason?: string;
@@ -62,6 +64,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         if (health.latencyMs !== undefined) status.latencyMs = health.latencyMs;
         if (health.lastError) status.lastError = health.lastError;
         if (health.status === 'down' && health.lastError?.startsWith(AUTH_REFUSED_PREFIX)) status.authRefused = true;
+        if (health.status === 'down' && health.authRetryAt) status.nextAuthTryAt = health.authRetryAt.toISOString();
       }
       if (hold) {
         status.holdSince = hold.since.toISOString();
@@ -90,7 +93,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
     `${s.primary} (${s.tls})`,
     s.status === 'unknown'
       ? 'unknown (not probed yet)'
-      : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}`,
+      : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}${nextAuthTry(s.nextAuthTryAt, now)}`,
     s.lastCheckAt ? `${formatAgo(date(s.lastCheckAt), now)}, ${s.lastError ?? (s.latencyMs !== undefined ? `ok ${s.latencyMs} ms` : 'ok')}` : '-',
     s.held ? `held ${formatAgo(date(s.holdSince), now)}${s.holdReason ? `: ${s.holdReason}` : ''}` : 'no',
     `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})`,
@@ -106,4 +109,11 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   io.out('');
   io.out('QUEUED: messages the index lists (sqs visible+in flight+delayed); LAST FINISHED: delivered, bounced or dead-lettered.');
   return EXIT.ok;
+}
+
+/** ", next AUTH try in 3m 10s" (or "due": at the next probe round) while the probe waits out a refusal. */
+function nextAuthTry(at: string | undefined, now: Date): string {
+  if (!at) return '';
+  const seconds = (new Date(at).getTime() - now.getTime()) / 1000;
+  return seconds > 0 ? `, next AUTH try in ${formatAge(seconds)}` : ', next AUTH try due';
 }

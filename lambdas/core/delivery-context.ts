@@ -34,7 +34,7 @@ export interface Prefetched {
 }
 
 /** How the attempt ended for the route: only a session failure stops the drain. */
-export type DeliveryEnd = { connectionFailed: false } | { connectionFailed: true; error: string };
+export type DeliveryEnd = { connectionFailed: false } | { connectionFailed: true; error: string; /** The primary refused our AUTH credentials. */ authRefused?: boolean };
 
 /** Index done, then the queue entry deleted: off the worker's path when the run has a FinishQueue. */
 export async function finishDelivered(outcomes: MessageOutcomes, ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage, size?: number): Promise<void> {

@@ -3,6 +3,7 @@
 // down, and takes batches until the queue is empty or the time budget is
 // nearly spent. A session-level failure marks the primary down and stops the
 // route at once instead of burning through the queue.
+import { refusedFields } from './auth-backoff.js';
 import { MessageDelivery } from './deliver-message.js';
 import type { DeliveryEnd, Prefetched } from './delivery-context.js';
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
@@ -84,6 +85,7 @@ export class DrainRoute {
     const buffer: QueuedMessage[] = [];
     let stop: DrainSummary['stoppedBecause'] | undefined;
     let failure: string | undefined;
+    let authRefused = false;
     let receives = 0;
     let refilling: Promise<void> | undefined;
     const inFlight = new Set<string>();
@@ -160,7 +162,10 @@ export class DrainRoute {
           log.error('message left for retry', { route: route.name, error: (error as Error).message });
           continue;
         }
-        if (end.connectionFailed) failure ??= end.error;
+        if (end.connectionFailed && failure === undefined) {
+          failure = end.error;
+          authRefused = end.authRefused === true;
+        }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -175,7 +180,7 @@ export class DrainRoute {
         .then((how) => (how === 'deferred' ? (summary.released += 1) : (summary.reenqueued += 1)), () => undefined);
     }
     if (failure !== undefined) {
-      await this.markDown(route, health, failure);
+      await this.markDown(route, health, failure, authRefused);
       return 'connection-failed';
     }
     return stop ?? 'queue-empty';
@@ -197,7 +202,12 @@ export class DrainRoute {
     };
   }
 
-  private async markDown(route: Route, previous: PrimaryHealth | undefined, error: string): Promise<void> {
+  /**
+   * A refused AUTH is recorded as the probe records it, so the probe's AUTH
+   * backoff applies (else the next round would log in, succeed or not, and
+   * start a drain that logs in again: two failures a minute for fail2ban).
+   */
+  private async markDown(route: Route, previous: PrimaryHealth | undefined, error: string, authRefused: boolean): Promise<void> {
     const now = this.deps.clock.now();
     const wasDown = previous?.status === 'down';
     await this.deps.routeState
@@ -207,7 +217,7 @@ export class DrainRoute {
         since: wasDown ? previous.since : now,
         lastCheckAt: now,
         consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
-        lastError: `drain: ${error}`,
+        ...(authRefused ? refusedFields(previous, now, `drain: ${error}`) : { lastError: `drain: ${error}` }),
         ...(previous?.latencyMs !== undefined ? { latencyMs: previous.latencyMs } : {}),
       })
       .catch((e: Error) => this.deps.log.error('could not save primary health', { route: route.name, error: e.message }));

@@ -129,6 +129,12 @@ export interface PrimaryHealth {
   latencyMs?: number;
   consecutiveFailures: number;
   lastError?: string;
+  /** AUTH refusals in a row (core/auth-backoff.ts); absent once AUTH succeeds. */
+  authRefusals?: number;
+  /** When the probe next tries AUTH; until then it checks without AUTH and the route stays down. */
+  authRetryAt?: Date;
+  /** A short digest of the refused username and password (never the password): a changed secret is tried at once. */
+  refusedCredentials?: string;
 }
 
 /** Why a message went to the dead-letter store. */

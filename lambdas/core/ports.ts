@@ -272,11 +272,21 @@ export interface ProbeResult {
   greeting?: string;
   /** True when the primary answered but refused our AUTH credentials (535 and the like). */
   authRefused?: boolean;
+  /**
+   * A short digest of the route's current AUTH credentials (the ones refused,
+   * with authRefused), when the primary names a secret and it could be read.
+   */
+  credentialDigest?: string;
 }
 
-/** Connect, 220, EHLO, STARTTLS if the mode asks, QUIT; each step with a timeout. */
+export interface ProbeCheckOptions {
+  /** No AUTH even when the primary names a secret: reachability only (after a refusal). */
+  skipAuth?: boolean;
+}
+
+/** Connect, 220, EHLO, STARTTLS if the mode asks, AUTH when configured, QUIT; each step with a timeout. */
 export interface PrimaryProbe {
-  check(primary: PrimaryServer): Promise<ProbeResult>;
+  check(primary: PrimaryServer, options?: ProbeCheckOptions): Promise<ProbeResult>;
 }
 
 /** An open callout session: MAIL FROM:<> done, RCPT TO per address, never DATA. */

@@ -2,7 +2,9 @@
 // work: a drain at once when the primary is up, the route not held and mail
 // is waiting; a sweep (at most every sweepIntervalSeconds) when it is down or
 // held. The scheduler fires once a minute; shorter intervals loop inside one
-// invocation.
+// invocation. After an AUTH refusal it logs in again only on auth-backoff's
+// schedule (or at once when the secret changed) and checks without AUTH between.
+import { AUTH_REFUSED_PREFIX, afterAuthSuccess, authRefusalPending, authWaiting, refusedFields, waitingFields } from './auth-backoff.js';
 import { healthWorthWriting } from './health-change.js';
 import { explainProbeError } from './port25-hint.js';
 import type { PrimaryHealth, Route } from './model.js';
@@ -52,8 +54,7 @@ export interface RouteProbeOutcome {
   error?: string;
 }
 
-/** The health error recorded when the primary answers but refuses our AUTH credentials. */
-export const AUTH_REFUSED_PREFIX = 'primary refuses our credentials';
+export { AUTH_REFUSED_PREFIX };
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -108,30 +109,41 @@ export class ProbePrimaries {
 
   private async probeRoute(route: Route): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
+    const previous = await routeState.health(route.name);
     const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
     if (refusal) log.error('LOOP: the primary points back at us; nothing is delivered to it', { route: route.name, host: route.primary.host, refusal });
-    const result: ProbeResult = refusal
-      ? { ok: false, latencyMs: 0, error: `loop guard: ${refusal}` }
-      : await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    const { result, skippedAuth } = refusal
+      ? { result: { ok: false, latencyMs: 0, error: `loop guard: ${refusal}` }, skippedAuth: false }
+      : await this.check(route, previous);
     const now = clock.now();
-    const previous = await routeState.health(route.name);
-    const status = result.ok ? 'up' : 'down';
+    const problem = () => explainProbeError(route.primary, result.error ?? 'probe failed');
+    // Only a check that logged in ends a refusal's wait (see auth-backoff.ts).
+    const waiting = route.primary.authSecretName !== undefined && authRefusalPending(previous) && !(result.ok && !skippedAuth);
+    const status = result.ok && !waiting ? 'up' : 'down';
+    const fields = result.authRefused
+      ? refusedFields(previous, now, result.error ?? 'AUTH refused', result.credentialDigest)
+      : waiting
+        ? waitingFields(previous as PrimaryHealth & { authRefusals: number }, result.ok ? undefined : problem())
+        : result.ok
+          ? afterAuthSuccess(previous)
+          : { lastError: problem() };
     const health: PrimaryHealth = {
       route: route.name,
       status,
       since: previous?.status === status ? previous.since : now,
       lastCheckAt: now,
       latencyMs: result.latencyMs,
-      consecutiveFailures: result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-      ...(result.ok ? {} : { lastError: result.authRefused ? `${AUTH_REFUSED_PREFIX}: ${result.error ?? 'AUTH refused'}` : explainProbeError(route.primary, result.error ?? 'probe failed') }),
+      consecutiveFailures: status === 'up' ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
+      ...fields,
     };
     if (healthWorthWriting(previous, health)) await routeState.saveHealth(health);
-    metrics.count('PrimaryUp', result.ok ? 1 : 0, route.name);
+    metrics.count('PrimaryUp', status === 'up' ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
+    if (result.authRefused) log.warn(AUTH_REFUSED_PREFIX, { route: route.name, host: route.primary.host, refusals: health.authRefusals, nextAuthTryAt: health.authRetryAt?.toISOString() });
 
     const held = (await routeState.hold(route.name)) !== undefined;
     const outcome: RouteProbeOutcome = { route: route.name, status, held, ...(await this.publishQueue(route, now)) };
-    if (result.ok && !held) {
+    if (status === 'up' && !held) {
       // Any mail at all, not only visible mail: SQS counts are approximate and lag,
       // and a retry whose delay just ended may still count as in flight. A drain
       // that finds nothing ready costs one receive.
@@ -151,6 +163,21 @@ export class ProbePrimaries {
       outcome.started = 'sweep';
     }
     return outcome;
+  }
+
+  /**
+   * The SMTP check: without AUTH while a refusal's wait runs, unless the
+   * secret changed since the refusal (the operator fixed it): then with AUTH at once.
+   */
+  private async check(route: Route, previous: PrimaryHealth | undefined): Promise<{ result: ProbeResult; skippedAuth: boolean }> {
+    const attempt = (skipAuth: boolean) =>
+      this.deps.probe.check(route.primary, skipAuth ? { skipAuth } : undefined).catch((error: Error): ProbeResult => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    if (!route.primary.authSecretName || !authWaiting(previous, this.deps.clock.now())) return { result: await attempt(false), skippedAuth: false };
+    const reachable = await attempt(true);
+    const refused = previous?.refusedCredentials;
+    if (!reachable.ok || reachable.credentialDigest === undefined || refused === undefined || reachable.credentialDigest === refused) return { result: reachable, skippedAuth: true };
+    this.deps.log.info('AUTH secret changed since the refusal: trying AUTH now', { route: route.name });
+    return { result: await attempt(false), skippedAuth: false };
   }
 
   /** The route's queue figures from the index; a failed read is logged and publishes nothing (the alarm treats missing data as fine, the Errors alarm does not). */

@@ -89,6 +89,8 @@ export class DeliverySettlement {
       await warnIfDelayed(this.deps, this.options, route, message, deferred.map((d) => ({ recipient: d.recipient, ...(replies.has(d.recipient) ? { reply: replies.get(d.recipient)! } : {}) })), originalHeaders);
       if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
     }
+    // EAUTH: we logged in and the primary refused (nodemailer's code for a 5xx to AUTH; a 4xx keeps its code).
+    if (misconfigured?.reply.errorCode === 'EAUTH' && route.primary.authSecretName) return { connectionFailed: true, error: formatReply(misconfigured.reply), authRefused: true };
     if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
     if (!result.connectionFailed) return { connectionFailed: false };
     return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };

@@ -4,7 +4,8 @@
 // delivery stays primary-gated: we check the primary ourselves (one SMTP
 // handshake, as the probe does) and only then record it up and start a drain.
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, PrimaryProbe, RouteState } from './ports.js';
+import { refusedFields } from './auth-backoff.js';
+import type { Clock, DeliveryLog, DrainStarter, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import type { TriggerGate, TriggerKey } from './feature-ports.js';
 import { checkTriggerSignature } from './trigger-signature.js';
 
@@ -64,12 +65,16 @@ export class TriggerDrain {
     }
     if (await routeState.hold(route.name)) return { status: 409, message: `route ${route.name} is held by an operator: nothing is delivered until it is released` };
 
-    const result = await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    // With AUTH even while the probe waits out a refusal (auth-backoff.ts): the
+    // operator calls this after fixing the password, to end the wait at once.
+    const result: ProbeResult = await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    if (result.authRefused) await this.recordRefusal(route, result);
     if (!result.ok) {
       log.warn('trigger: primary does not answer us yet', { route: route.name, error: result.error });
       return { status: 503, message: `primary ${route.primary.host}:${route.primary.port} does not answer backup-mx yet (${result.error ?? 'no answer'}); the probe keeps checking`, retryAfterSeconds: this.minIntervalSeconds };
     }
     const previous = await routeState.health(route.name);
+    // Up, and any AUTH backoff gone: this check logged in.
     const health: PrimaryHealth = {
       route: route.name,
       status: 'up',
@@ -82,5 +87,21 @@ export class TriggerDrain {
     await this.deps.drains.start(route.name, 'deliver');
     log.info('trigger: primary is back, drain started', { route: route.name, latencyMs: result.latencyMs });
     return { status: 202, message: `primary of route ${route.name} answers; drain started` };
+  }
+
+  /** A refusal here counts like the probe's (fail2ban counts it too): the probe's wait grows. */
+  private async recordRefusal(route: Route, result: ProbeResult): Promise<void> {
+    const { clock, routeState } = this.deps;
+    const previous = await routeState.health(route.name);
+    const now = clock.now();
+    await routeState.saveHealth({
+      route: route.name,
+      status: 'down',
+      since: previous?.status === 'down' ? previous.since : now,
+      lastCheckAt: now,
+      latencyMs: result.latencyMs,
+      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+      ...refusedFields(previous, now, result.error ?? 'AUTH refused', result.credentialDigest),
+    });
   }
 }

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { SmtpAuthSource, SmtpCredentials } from '../../lambdas/adapters/aws/secrets-smtp-auth.js';
 import type { ArcKeySource } from '../../lambdas/adapters/arc/arc-key.js';
 import { parseArcKey } from '../../lambdas/adapters/arc/arc-key.js';
+import { credentialDigest } from '../../lambdas/adapters/smtp/credential-digest.js';
 
 export const LOCAL_SECRETS_ENV = 'BACKUPMX_LOCAL_SECRETS';
 
@@ -39,6 +40,10 @@ export class LocalSecretsFile implements SmtpAuthSource, ArcKeySource {
       throw new LocalSecretError(`secret ${secretName} needs non-empty "username" and "password" strings`);
     }
     return { username: value.username, password: value.password };
+  }
+
+  async digest(secretName: string): Promise<string> {
+    return credentialDigest(secretName, await this.credentials(secretName));
   }
 
   async privateKey(secretName: string): Promise<string> {

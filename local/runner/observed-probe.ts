@@ -3,7 +3,7 @@
 // health stored in DynamoDB, which may predate this run (BACKUPMX_DATA_DIR);
 // the runner also wants the first result of each run said out loud.
 import type { PrimaryServer, Route } from '../../lambdas/core/model.js';
-import type { PrimaryProbe, ProbeResult } from '../../lambdas/core/ports.js';
+import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../lambdas/core/ports.js';
 
 export interface PrimaryChange {
   route: string;
@@ -35,8 +35,8 @@ export class ObservedProbe implements PrimaryProbe {
     return this.last.get(route);
   }
 
-  async check(primary: PrimaryServer): Promise<ProbeResult> {
-    const result = await this.inner.check(primary);
+  async check(primary: PrimaryServer, options?: ProbeCheckOptions): Promise<ProbeResult> {
+    const result = await this.inner.check(primary, options);
     const status = result.ok ? 'up' : 'down';
     for (const route of this.routesByPrimary.get(keyOf(primary)) ?? []) {
       if (this.last.get(route) === status) continue;

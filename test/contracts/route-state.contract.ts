@@ -41,6 +41,25 @@ export function routeStateContract(make: MakeSubject<RouteState>): void {
       expect(await subject.health(uniqueId('other'))).toBeUndefined();
     });
 
+    it('keeps the AUTH backoff of a refused route, and drops it with the next health that has none', async () => {
+      const refused: PrimaryHealth = {
+        route,
+        status: 'down',
+        since: at(T0),
+        lastCheckAt: at(T1),
+        consecutiveFailures: 2,
+        lastError: `primary refuses our credentials: AUTH: 535 5.7.8 invalid; next AUTH try at ${T3}`,
+        authRefusals: 2,
+        authRetryAt: at(T3),
+        refusedCredentials: '0123456789abcdef',
+      };
+      await subject.saveHealth(refused);
+      expect(await subject.health(route)).toEqual(refused);
+      const up: PrimaryHealth = { route, status: 'up', since: at(T2), lastCheckAt: at(T2), consecutiveFailures: 0 };
+      await subject.saveHealth(up);
+      expect(await subject.health(route)).toEqual(up);
+    });
+
     it('grants a free lease and refuses another owner until it expires', async () => {
       expect(await subject.acquireLease(route, 'drain-a', at(T0), at(T2))).toBe(true);
       expect(await subject.acquireLease(route, 'drain-b', at(T1), at(T3))).toBe(false);

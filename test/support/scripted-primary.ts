@@ -108,6 +108,8 @@ export class ScriptedPrimary {
   /** Replace at any time; it applies from the next SMTP step on. */
   script: Script;
   readonly messages: ReceivedMessage[] = [];
+  /** The user name of every AUTH the primary was asked for, accepted or not. */
+  readonly authAttempts: string[] = [];
   private server?: SMTPServer;
   private currentPort: number;
   private connections = 0;
@@ -204,6 +206,7 @@ export class ScriptedPrimary {
       ...(o.certificate ?? {}),
       onConnect: (session, cb) => this.onConnect(session, cb),
       onAuth: (auth, _session, cb) => {
+        this.authAttempts.push(auth.username ?? '');
         const ok = o.auth && auth.username === o.auth.username && auth.password === o.auth.password;
         if (ok) return cb(null, { user: auth.username });
         cb(replyError({ code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }));

@@ -1,4 +1,4 @@
-// Primary health, the drain lease and the operator's hold, one item each under
+// Primary health (with the AUTH backoff after a refusal), the drain lease and the operator's hold, one item each under
 // `route#<name>`. The lease is a conditional write: it succeeds only when no
 // lease exists, the lease has expired, or the caller already owns it.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -30,6 +30,12 @@ export class DynamoRouteState implements RouteState {
     if (latencyMs !== undefined) health.latencyMs = latencyMs;
     const lastError = optionalString(item.lastError);
     if (lastError !== undefined) health.lastError = lastError;
+    const authRefusals = optionalNumber(item.authRefusals);
+    if (authRefusals !== undefined) health.authRefusals = authRefusals;
+    const authRetryAt = optionalString(item.authRetryAt);
+    if (authRetryAt !== undefined) health.authRetryAt = new Date(authRetryAt);
+    const refusedCredentials = optionalString(item.refusedCredentials);
+    if (refusedCredentials !== undefined) health.refusedCredentials = refusedCredentials;
     return health;
   }
 
@@ -46,6 +52,9 @@ export class DynamoRouteState implements RouteState {
           latencyMs: health.latencyMs,
           consecutiveFailures: health.consecutiveFailures,
           lastError: health.lastError,
+          authRefusals: health.authRefusals,
+          authRetryAt: health.authRetryAt?.toISOString(),
+          refusedCredentials: health.refusedCredentials,
         },
       }),
     );

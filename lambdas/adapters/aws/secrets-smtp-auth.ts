@@ -5,6 +5,7 @@
 // refuses it, so the next session reads the new one.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { credentialDigest } from '../smtp/credential-digest.js';
 
 export interface SmtpCredentials {
   username: string;
@@ -16,6 +17,8 @@ export interface SmtpAuthSource {
   credentials(secretName: string): Promise<SmtpCredentials>;
   /** Drops the cached copy (after the primary refused it). */
   forget?(secretName: string): void;
+  /** credentialDigest of the secret's current value, read past the cache (the probe's "was it fixed?"). */
+  digest?(secretName: string): Promise<string>;
 }
 
 /** How long a read secret is reused: short enough for a rotation, long enough to spare a call per session. */
@@ -54,6 +57,12 @@ export class SecretsSmtpAuth implements SmtpAuthSource {
 
   forget(secretName: string): void {
     this.cache.delete(secretName);
+  }
+
+  /** A fresh read (one GetSecretValue per call, made only while a refusal's wait runs), which also refreshes the cache. */
+  async digest(secretName: string): Promise<string> {
+    this.forget(secretName);
+    return credentialDigest(secretName, await this.credentials(secretName));
   }
 
   private async fetch(secretName: string): Promise<SmtpCredentials> {

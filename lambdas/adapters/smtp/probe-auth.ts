@@ -10,10 +10,15 @@ export interface ProbeCredentials {
   password: string;
 }
 
-/** Where the probe gets a route's credentials (SecretsSmtpAuth in Lambda); `forget` drops a cached copy. */
+/**
+ * Where the probe gets a route's credentials (SecretsSmtpAuth in Lambda);
+ * `forget` drops a cached copy; `digest` reads the secret past any cache and
+ * returns credentialDigest of it.
+ */
 export interface ProbeCredentialSource {
   credentials(secretName: string): Promise<ProbeCredentials>;
   forget?(secretName: string): void;
+  digest?(secretName: string): Promise<string>;
 }
 
 /** The primary refused the credentials (5xx to AUTH): a configuration problem, not an outage. */

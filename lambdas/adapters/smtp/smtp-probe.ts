@@ -1,16 +1,17 @@
 // Checks that a primary can take mail: connect, 220 greeting, EHLO, STARTTLS when
 // the route's TLS mode asks for it (and when offered, for opportunistic), EHLO
-// again over TLS, QUIT. Each step has its own timeout; a failure names its step
+// again over TLS, AUTH when the primary names a secret (unless skipAuth), QUIT. Each step has its own timeout; a failure names its step
 // ("connect: ECONNREFUSED", "greeting: timeout after 5000 ms", "STARTTLS: not offered").
 // Raw sockets rather than nodemailer so every step is visible.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PrimaryServer } from '../../core/model.js';
-import type { PrimaryProbe, ProbeResult } from '../../core/ports.js';
+import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../core/ports.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
 import { connectStep, tlsStep } from './socket-steps.js';
 import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
 import { AuthRefusedError, authenticate, type ProbeCredentialSource } from './probe-auth.js';
+import { credentialDigest } from './credential-digest.js';
 
 export interface SmtpProbeOptions {
   /** Name sent with EHLO. */
@@ -25,12 +26,13 @@ export interface SmtpProbeOptions {
 export class SmtpProbe implements PrimaryProbe {
   constructor(private readonly options: SmtpProbeOptions) {}
 
-  async check(primary: PrimaryServer): Promise<ProbeResult> {
+  async check(primary: PrimaryServer, options: ProbeCheckOptions = {}): Promise<ProbeResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let socket: net.Socket | undefined;
     let plain: net.Socket | undefined;
     let greeting: string | undefined;
+    let digest: string | undefined;
     try {
       socket = plain = await connectStep(primary, this.options.stepTimeoutMs);
       const reader = new SmtpReplyReader(socket);
@@ -46,27 +48,39 @@ export class SmtpProbe implements PrimaryProbe {
           ehlo = await this.ehlo(socket, reader, primary);
         }
       }
-      if (primary.authSecretName && this.options.auth) {
+      if (primary.authSecretName && this.options.auth && options.skipAuth) {
+        digest = await this.currentDigest(primary.authSecretName, this.options.auth);
+      } else if (primary.authSecretName && this.options.auth) {
         let credentials;
         try {
           credentials = await this.options.auth.credentials(primary.authSecretName);
         } catch (error) {
           throw new ProbeStepError('AUTH', `cannot read the secret: ${(error as Error).message}`);
         }
+        digest = credentialDigest(primary.authSecretName, credentials);
         await authenticate(socket, reader, ehlo, credentials, this.options.stepTimeoutMs);
       }
       const latencyMs = elapsed();
       await this.quit(socket, reader);
-      return { ok: true, latencyMs, greeting };
+      return { ok: true, latencyMs, greeting, ...(digest ? { credentialDigest: digest } : {}) };
     } catch (err) {
       const error = err instanceof ProbeStepError ? err.message : `probe: ${(err as Error).message}`;
       const authRefused = err instanceof AuthRefusedError;
       // A refused password may have been rotated: read the secret again next time.
       if (authRefused && primary.authSecretName) this.options.auth?.forget?.(primary.authSecretName);
-      return { ok: false, latencyMs: elapsed(), error, ...(greeting ? { greeting } : {}), ...(authRefused ? { authRefused } : {}) };
+      return { ok: false, latencyMs: elapsed(), error, ...(greeting ? { greeting } : {}), ...(authRefused ? { authRefused } : {}), ...(digest ? { credentialDigest: digest } : {}) };
     } finally {
       socket?.destroy();
       plain?.destroy();
+    }
+  }
+
+  /** The secret's digest without logging in; unknown (undefined) when it cannot be read: the reachability check stands. */
+  private async currentDigest(secretName: string, auth: ProbeCredentialSource): Promise<string | undefined> {
+    try {
+      return auth.digest ? await auth.digest(secretName) : credentialDigest(secretName, await auth.credentials(secretName));
+    } catch {
+      return undefined;
     }
   }
 

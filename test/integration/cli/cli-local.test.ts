@@ -197,11 +197,13 @@ describe('backup-mx against the local backup MX', () => {
       lastCheckAt: now,
       consecutiveFailures: 1,
       lastError: 'primary refuses our credentials: AUTH: 535 5.7.8 Authentication credentials invalid',
+      authRefusals: 2,
+      authRetryAt: new Date(now.getTime() + 240_000),
     });
     const { io } = await fx.cli('status');
-    expect(io.text).toMatch(/main\s+\S+ \(none\)\s+primary refuses our credentials for/);
+    expect(io.text).toMatch(/main\s+\S+ \(none\)\s+primary refuses our credentials for \S+, next AUTH try in (4m 0s|3m 59s)/);
     const json = (await fx.cli('status', '--json')).io.json<RouteStatus[]>();
-    expect(json.find((s) => s.route === 'main')).toMatchObject({ status: 'down', authRefused: true });
+    expect(json.find((s) => s.route === 'main')).toMatchObject({ status: 'down', authRefused: true, nextAuthTryAt: new Date(now.getTime() + 240_000).toISOString() });
   });
 
   it('doctor: a wrong MX preference fails with the fix, AWS-only checks are skipped', async () => {

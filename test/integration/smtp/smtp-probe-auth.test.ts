@@ -72,6 +72,40 @@ describe('SmtpProbe with AUTH', () => {
     expect(auth.reads).toEqual([]);
   });
 
+  it('skipAuth: the primary sees no AUTH; up, with the digest of the secret read fresh', async () => {
+    const p = await primaryWith({ auth: good });
+    const auth = { ...source({ username: 'relay', password: 'wrong' }), digest: async (name: string) => `fresh-${name}` };
+    const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth });
+    const result = await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' }, { skipAuth: true });
+    expect(result).toMatchObject({ ok: true, credentialDigest: 'fresh-backup-mx/corp' });
+    expect(p.authAttempts).toEqual([]);
+    expect(auth.reads).toEqual([]);
+    // Without skipAuth the same wrong password reaches the primary.
+    expect(await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' })).toMatchObject({ ok: false, authRefused: true });
+    expect(p.authAttempts).toEqual(['relay']);
+  });
+
+  it('skipAuth over STARTTLS (the route asks for it): still no AUTH, still up', async () => {
+    const p = await primaryWith({ auth: good });
+    const auth = source(good);
+    const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 1000, auth });
+    const result = await probe.check({ ...p.asPrimary('required'), authSecretName: 'backup-mx/corp' }, { skipAuth: true });
+    expect(result.ok).toBe(true);
+    expect(p.authAttempts).toEqual([]);
+  });
+
+  it('the digest changes with the password and never contains it; the refused one is reported with the refusal', async () => {
+    const p = await primaryWith({ auth: good });
+    const check = (password: string, skipAuth: boolean) =>
+      new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth: source({ username: 'relay', password }) }).check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' }, { skipAuth });
+    const refused = await check('old-password', false);
+    expect(refused).toMatchObject({ ok: false, authRefused: true });
+    expect(refused.credentialDigest).toMatch(/^[0-9a-f]{16}$/);
+    expect((await check('old-password', true)).credentialDigest).toBe(refused.credentialDigest);
+    expect((await check('s3cret', true)).credentialDigest).not.toBe(refused.credentialDigest);
+    expect(JSON.stringify(refused)).not.toContain('old-password');
+  });
+
   it('reads the mechanisms from the EHLO reply', () => {
     expect(offeredMechanisms({ code: 250, lines: ['250-primary.test', '250-AUTH LOGIN PLAIN', '250 SIZE'] })).toEqual(['LOGIN', 'PLAIN']);
     expect(offeredMechanisms({ code: 250, lines: ['250-primary.test', '250 AUTH=LOGIN'] })).toEqual(['LOGIN']);

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { credentialDigest } from '../../../lambdas/adapters/smtp/credential-digest.js';
 import { SECRET_CACHE_SECONDS, SecretsSmtpAuth, SmtpAuthSecretError } from '../../../lambdas/adapters/aws/secrets-smtp-auth.js';
 
 const secrets = mockClient(SecretsManagerClient);
@@ -39,6 +40,23 @@ describe('SecretsSmtpAuth', () => {
     source.forget('smtp/main');
     await source.credentials('smtp/main');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
+
+  it('digest() reads the secret past the cache, refreshes it, and changes with the password (which it never shows)', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: '{"username":"relay","password":"old"}' })
+      .resolves({ SecretString: '{"username":"relay","password":"new"}' });
+    const source = auth();
+    await source.credentials('smtp/main');
+    const fresh = await source.digest('smtp/main');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(fresh).toBe(credentialDigest('smtp/main', { username: 'relay', password: 'new' }));
+    expect(fresh).not.toBe(credentialDigest('smtp/main', { username: 'relay', password: 'old' }));
+    expect(fresh).toMatch(/^[0-9a-f]{16}$/);
+    expect((await source.credentials('smtp/main')).password).toBe('new'); // the cache now holds the fresh read
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(credentialDigest('smtp/other', { username: 'relay', password: 'new' })).not.toBe(fresh); // salted by secret name
   });
 
   it('defaults to a TTL of minutes, not the container\'s life', () => {

@@ -76,7 +76,8 @@ describe('DrainRoute safety nets', () => {
     expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('deferred');
     const loud = h.log.lines.find((l) => l.level === 'error' && /PRIMARY REFUSES US/.test(l.message));
     expect(loud?.fields).toMatchObject({ route: 'main', auth: true, reply: expect.stringContaining('535 5.7.8') });
-    expect((await h.routeState.health('main'))?.lastError).toMatch(/primary requires TLS\/AUTH/);
+    // Recorded as the probe records a refusal, so its AUTH backoff applies (probe-auth-backoff.test.ts).
+    expect((await h.routeState.health('main'))?.lastError).toMatch(/^primary refuses our credentials: drain: .*535 5\.7\.8/);
   });
 
   it('re-enqueues a fresh copy before anything else once a message was received 900 times (store/ledger trouble loops too)', async () => {

@@ -20,4 +20,12 @@ describe('healthWorthWriting', () => {
     expect(healthWorthWriting(down(0), down(899))).toBe(false);
     expect(healthWorthWriting(up(0), up(900))).toBe(true);
   });
+
+  it('writes a change of the AUTH backoff even when the error text is the same', () => {
+    const waiting = { ...down(0, 'primary refuses our credentials: 535'), authRefusals: 1, authRetryAt: at(120), refusedCredentials: 'd1' };
+    expect(healthWorthWriting(waiting, { ...waiting, lastCheckAt: at(60) })).toBe(false);
+    expect(healthWorthWriting(waiting, { ...waiting, lastCheckAt: at(60), authRefusals: 2 })).toBe(true);
+    expect(healthWorthWriting(waiting, { ...waiting, lastCheckAt: at(60), authRetryAt: at(360) })).toBe(true);
+    expect(healthWorthWriting(waiting, { ...waiting, lastCheckAt: at(60), refusedCredentials: 'd2' })).toBe(true);
+  });
 });

@@ -51,7 +51,7 @@ describe('ProbePrimaries', () => {
     await h.prober().run();
     expect(await h.routeState.health('main')).toMatchObject({
       status: 'down',
-      lastError: 'primary refuses our credentials: AUTH: 535 5.7.8 Authentication credentials invalid',
+      lastError: 'primary refuses our credentials: AUTH: 535 5.7.8 Authentication credentials invalid; next AUTH try at 2026-01-05T10:02:00.000Z',
     });
   });
 

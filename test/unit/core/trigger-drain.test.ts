@@ -60,6 +60,29 @@ describe('TriggerDrain', () => {
     expect(await routeState.health('main')).toBeUndefined();
   });
 
+  it('while the probe waits out an AUTH refusal, "I\'m back" logs in at once; a success ends the wait', async () => {
+    const { signed, drains, routeState, probe, clock } = setup();
+    const authRoute = { ...route, primary: { ...route.primary, authSecretName: 'backup-mx/corp' } };
+    const withAuth = new TriggerDrain({ routes: [authRoute], key: new StaticTriggerKey(SECRET), gate: new InMemoryTriggerGate(), routeState, probe, drains, clock, log: new RecordingDeliveryLog() }, 10);
+    const retryAt = new Date(clock.now().getTime() + 30 * 60_000);
+    await routeState.saveHealth({ route: 'main', status: 'down', since: clock.now(), lastCheckAt: clock.now(), consecutiveFailures: 9, lastError: 'primary refuses our credentials: AUTH: 535', authRefusals: 4, authRetryAt: retryAt, refusedCredentials: 'd1' });
+    probe.refuseAuth(route.primary.host);
+    expect(await withAuth.handle(signed())).toMatchObject({ status: 503 });
+    expect(probe.authTried).toEqual([true]);
+    // Refused again: counted, so the probe's wait grows (fail2ban counted it too).
+    expect(await routeState.health('main')).toMatchObject({ status: 'down', authRefusals: 5, authRetryAt: new Date(clock.now().getTime() + 1920_000) });
+    expect(drains.started).toEqual([]);
+    clock.advance(20);
+    probe.up(route.primary.host);
+    expect(await withAuth.handle(signed())).toMatchObject({ status: 202 });
+    expect(probe.authTried).toEqual([true, true]);
+    const health = (await routeState.health('main'))!;
+    expect(health).toMatchObject({ status: 'up', consecutiveFailures: 0 });
+    expect(health.authRetryAt).toBeUndefined();
+    expect(health.authRefusals).toBeUndefined();
+    expect(drains.started).toEqual([{ route: 'main', mode: 'deliver' }]);
+  });
+
   it('refuses bad signatures before saying whether the route exists; rate-limits per route; respects a hold', async () => {
     const { useCase, signed, drains, routeState, clock } = setup();
     expect((await useCase.handle(signed(clock.now(), 'main', 'another-secret-entirely'))).status).toBe(401);
