@@ -10,6 +10,8 @@ import { credentialDigest } from '../smtp/credential-digest.js';
 export interface SmtpCredentials {
   username: string;
   password: string;
+  /** The secret's version id: changes whenever its value does (credential-digest.ts). */
+  version?: string;
 }
 
 /** Where the SMTP transport gets a route's AUTH credentials by secret name. */
@@ -78,6 +80,6 @@ export class SecretsSmtpAuth implements SmtpAuthSource {
     }
     const checked = secretShape.safeParse(parsed);
     if (!checked.success) throw new SmtpAuthSecretError(secretName, 'needs non-empty "username" and "password" strings');
-    return checked.data;
+    return { ...checked.data, ...(result.VersionId ? { version: result.VersionId } : {}) };
   }
 }

@@ -59,6 +59,18 @@ describe('SecretsSmtpAuth', () => {
     expect(credentialDigest('smtp/other', { username: 'relay', password: 'new' })).not.toBe(fresh); // salted by secret name
   });
 
+  it("with Secrets Manager's version id, the digest is that id: nothing derived from the password is kept", async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: '{"username":"relay","password":"old"}', VersionId: 'v-1111' })
+      .resolves({ SecretString: '{"username":"relay","password":"new"}', VersionId: 'v-2222' });
+    const source = auth();
+    const first = await source.credentials('smtp/main');
+    expect(first).toEqual({ username: 'relay', password: 'old', version: 'v-1111' });
+    expect(credentialDigest('smtp/main', first)).toBe('version:v-1111');
+    expect(await source.digest('smtp/main')).toBe('version:v-2222');
+  });
+
   it('defaults to a TTL of minutes, not the container\'s life', () => {
     expect(SECRET_CACHE_SECONDS).toBeGreaterThanOrEqual(60);
     expect(SECRET_CACHE_SECONDS).toBeLessThanOrEqual(900);
