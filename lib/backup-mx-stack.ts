@@ -111,6 +111,7 @@ export class BackupMxStack extends Stack {
       deadLetterQueue: queues.deadLetterQueue,
       egress,
     });
+    const trigger = new TriggerEndpoint(this, 'Trigger', { config, bucket: mail.bucket, table: state.table, channels: queues.channels, deadLetterQueue: queues.deadLetterQueue, drain: functions.drain, routeTable: functions.routeTable, egress });
     const monitoring = new Monitoring(this, 'Monitoring', {
       config,
       channels: queues.channels,
@@ -119,6 +120,9 @@ export class BackupMxStack extends Stack {
         { name: 'probe', fn: functions.probe },
         { name: 'drain', fn: functions.drain },
         { name: 'accept', fn: functions.accept },
+        // Refused calls (bad signature, held route, primary not answering) are answers, not errors:
+        // an error here is the "I'm back" path itself failing.
+        { name: 'trigger', fn: trigger.fn },
       ],
       topicKey,
     });
@@ -127,7 +131,6 @@ export class BackupMxStack extends Stack {
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
-    new TriggerEndpoint(this, 'Trigger', { config, bucket: mail.bucket, table: state.table, channels: queues.channels, deadLetterQueue: queues.deadLetterQueue, drain: functions.drain, routeTable: functions.routeTable, egress });
     if (config.ruleSet.hostRuleSet) {
       new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });
     }

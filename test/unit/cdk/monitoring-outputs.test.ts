@@ -73,7 +73,7 @@ describe('alarms', () => {
       TreatMissingData: 'breaching',
       AlarmActions: action,
     });
-    for (const text of ['checks each primary', 'delivers one route queue', 'indexes each message']) {
+    for (const text of ['checks each primary', 'delivers one route queue', 'indexes each message', 'from a primary (HMAC-signed function URL)']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Namespace: 'AWS/Lambda',
