@@ -9,3 +9,6 @@ export const TABLE_LAYOUT = {
   /** Lists items by route (queued messages, dead letters) without a scan. */
   routeIndex: { name: 'byRoute', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;
+
+/** Partition key prefix of a route's own items (health, lease, hold, trigger rate limit): `route#<name>`. */
+export const ROUTE_KEY_PREFIX = 'route#';

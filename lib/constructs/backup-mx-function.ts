@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
 import { ROUTE_TABLE_KEY } from '../../lambdas/config/route-table.js';
-import { TABLE_LAYOUT } from '../../lambdas/config/table-layout.js';
+import { ROUTE_KEY_PREFIX, TABLE_LAYOUT } from '../../lambdas/config/table-layout.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
 import type { Route } from '../../lambdas/core/model.js';
 
@@ -121,10 +121,21 @@ export class BackupMxFunction extends Construct {
 
   /**
    * 'read-write' for the engine's use cases; 'index-writer' (accept) may only
-   * put items and read the route table item (partition key "config").
+   * put items and read the route table item (partition key "config");
+   * 'route-state' (the public "I'm back" trigger) may only get and put the
+   * routes' own items (health, hold, its rate limit: partition keys route#…)
+   * and read the route table, never a message's, the ledger's or a dead letter's.
    */
-  bindTable(table: dynamodb.ITable, access: 'read-write' | 'index-writer' = 'read-write'): this {
-    if (access === 'read-write') {
+  bindTable(table: dynamodb.ITable, access: 'read-write' | 'index-writer' | 'route-state' = 'read-write'): this {
+    if (access === 'route-state') {
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ROUTE_KEY_PREFIX}*`, ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey]] } },
+        }),
+      );
+    } else if (access === 'read-write') {
       table.grantReadWriteData(this.fn);
       this.accept(
         `IAM5[Resource::${arnInFinding(table)}/index/*]`,

@@ -60,7 +60,7 @@ export class TriggerEndpoint extends Construct {
       .setEnvironment(settingsToEnv({ hostname: config.hostname, probeIntervalSeconds: config.probeIntervalSeconds }))
       .setEnvironment({ [ENV.triggerSecretId]: this.key.secretArn })
       .bindRoutes(routes, 'none')
-      .bindTable(props.table)
+      .bindTable(props.table, 'route-state')
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'none')
       .bindDeadLetterQueue(props.deadLetterQueue, 'none')
       .bindSecrets(props.channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : [])))

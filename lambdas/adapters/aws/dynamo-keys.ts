@@ -8,7 +8,7 @@
 // receipt rules gets one copy of the message per rule: those items are keyed by
 // copy as well (`meta#<route>#<copy>`, `dead#<route>#<copy>`; core/message-copy;
 // route names hold no '#'), and older items without a copy keep their key.
-import { TABLE_LAYOUT } from '../../config/table-layout.js';
+import { ROUTE_KEY_PREFIX, TABLE_LAYOUT } from '../../config/table-layout.js';
 
 export const PK = TABLE_LAYOUT.partitionKey;
 export const SK = TABLE_LAYOUT.sortKey;
@@ -18,7 +18,7 @@ export const GSI = TABLE_LAYOUT.routeIndex;
 /** Finished items stay this long for `show` and audits, then TTL deletes them. */
 export const KEEP_FINISHED_SECONDS = 30 * 86_400;
 
-export const routeKey = (route: string) => `route#${route}`;
+export const routeKey = (route: string) => `${ROUTE_KEY_PREFIX}${route}`;
 export const messageKey = (messageId: string) => `msg#${messageId}`;
 
 export const SORT = {

@@ -44,6 +44,14 @@ describe('trigger endpoint', () => {
     expect(allowing(statementsOf(template, DRAIN), 'secretsmanager:GetSecretValue')).toHaveLength(0);
   });
 
+  it("reaches the state table only to get and put the routes' own items and read the route table (no message, ledger or dead letter)", () => {
+    const statements = statementsOf(template, TRIGGER);
+    const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(dynamo[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['route#*', 'config'] } });
+  });
+
   it('keeps every function\'s environment under Lambda\'s 4 KB', () => {
     for (const fn of Object.values(resources(template, 'AWS::Lambda::Function'))) {
       const vars = (fn.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
