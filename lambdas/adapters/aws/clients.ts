@@ -9,6 +9,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { MARSHALL } from './dynamo-batch-writer.js';
 
 export interface AwsClientConfig {
   region: string;
@@ -100,7 +101,8 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
     dynamo,
     batchDynamo,
     doc: DynamoDBDocumentClient.from(dynamo, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      // The grouped writer marshals the same way; a copy, since the document client adds its own defaults to it.
+      marshallOptions: { ...MARSHALL },
     }),
     ses: new SESClient(baseOptions(config, 'ses')),
     lambda: new LambdaClient(baseOptions(config, 'lambda')),

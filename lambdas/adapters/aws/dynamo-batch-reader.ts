@@ -8,6 +8,7 @@
 // first copy's outcomes were stored finds them). Raw client, as the writer.
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { NextTurn, untilProcessed } from './dynamo-batch-rounds.js';
 import type { DynamoClient } from './dynamo-batch-writer.js';
 import { PK, SK } from './dynamo-keys.js';
 import type { Item } from './dynamo-query.js';
@@ -35,7 +36,7 @@ const keyId = (key: Key | Item) => `${String(key[PK])}\u0000${String(key[SK])}`;
 export class DynamoBatchReader {
   private queue: Request[] = [];
   private reading = false;
-  private scheduled = false;
+  private readonly nextTurn = new NextTurn(() => void this.drain());
 
   constructor(
     /** The raw client (AwsClients.batchDynamo); a document client also works (raw commands pass through it). */
@@ -49,12 +50,7 @@ export class DynamoBatchReader {
     if (keys.length === 0) return Promise.resolve([]);
     return new Promise<Item[]>((resolve, reject) => {
       this.queue.push({ keys, resolve, reject });
-      if (this.reading || this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        void this.drain();
-      });
+      if (!this.reading) this.nextTurn.request(); // a running drain takes it in its next call
     });
   }
 
@@ -92,16 +88,16 @@ export class DynamoBatchReader {
   private async read(keys: Key[]): Promise<Item[]> {
     const items: Item[] = [];
     for (let at = 0; at < keys.length; at += BATCH_GET_MAX) {
-      let pending: Record<string, AttributeValue>[] = keys.slice(at, at + BATCH_GET_MAX).map((k) => marshall(k));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round > 0) {
-          if (round > BATCH_GET_RETRIES) throw new LedgerReadError(pending.length);
-          await this.sleep(Math.min(1_000, 25 * 2 ** round));
-        }
-        const result = await (this.dynamo as DynamoDBClient).send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        for (const raw of result.Responses?.[this.tableName] ?? []) items.push(unmarshall(raw) as Item);
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+      const keysOfCall: Record<string, AttributeValue>[] = keys.slice(at, at + BATCH_GET_MAX).map((k) => marshall(k));
+      await untilProcessed(
+        keysOfCall,
+        async (pending) => {
+          const result = await (this.dynamo as DynamoDBClient).send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+          for (const raw of result.Responses?.[this.tableName] ?? []) items.push(unmarshall(raw) as Item);
+          return result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        },
+        { retries: BATCH_GET_RETRIES, sleep: this.sleep, giveUp: (left) => new LedgerReadError(left) },
+      );
     }
     return items;
   }

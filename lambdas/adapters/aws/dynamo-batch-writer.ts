@@ -11,6 +11,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { NextTurn, untilProcessed } from './dynamo-batch-rounds.js';
 import type { Item } from './dynamo-query.js';
 import { PK, SK } from './dynamo-keys.js';
 
@@ -20,7 +21,7 @@ export type DynamoClient = DynamoDBClient | DynamoDBDocumentClient;
 /** DynamoDB's limit per BatchWriteItem. */
 export const BATCH_WRITE_MAX = 25;
 export const BATCH_RETRIES = 5;
-/** As the document client marshals (clients.ts): undefined attributes left out, no class instances. */
+/** How items are marshalled, here and by the document client (clients.ts): undefined attributes left out, no class instances. */
 export const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
 /** DynamoDB kept leaving some ledger items unprocessed (throttling): the batch is left for a retry. */
@@ -46,7 +47,7 @@ interface Pending {
 export class DynamoBatchWriter {
   private readonly queue: Pending[] = [];
   private sending = false;
-  private scheduled = false;
+  private readonly nextTurn = new NextTurn(() => void this.drain());
 
   constructor(
     /** The raw client (AwsClients.batchDynamo); a document client also works (raw commands pass through it). */
@@ -61,12 +62,7 @@ export class DynamoBatchWriter {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { remaining: items.length, failed: false, resolve, reject };
       for (const item of items) this.queue.push({ item, waiter });
-      if (this.sending || this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        void this.drain();
-      });
+      if (!this.sending) this.nextTurn.request(); // a running drain takes them in its next batch
     });
   }
 
@@ -110,14 +106,14 @@ export class DynamoBatchWriter {
   }
 
   private async put(items: Item[]): Promise<void> {
-    let requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: marshall(item, MARSHALL) } }));
-    for (let round = 0; requests.length > 0; round++) {
-      if (round > 0) {
-        if (round > BATCH_RETRIES) throw new LedgerWriteError(requests.length);
-        await this.sleep(Math.min(1_000, 25 * 2 ** round));
-      }
-      const { UnprocessedItems } = await (this.dynamo as DynamoDBClient).send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (UnprocessedItems?.[this.tableName] ?? []).filter((r) => r.PutRequest?.Item);
-    }
+    const requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: marshall(item, MARSHALL) } }));
+    await untilProcessed(
+      requests,
+      async (pending) => {
+        const { UnprocessedItems } = await (this.dynamo as DynamoDBClient).send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+        return (UnprocessedItems?.[this.tableName] ?? []).filter((r) => r.PutRequest?.Item);
+      },
+      { retries: BATCH_RETRIES, sleep: this.sleep, giveUp: (left) => new LedgerWriteError(left) },
+    );
   }
 }
