@@ -18,3 +18,6 @@ export function httpStatusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
+
+/** DynamoDB's answer to a write whose ConditionExpression did not hold. */
+export const CONDITION_FAILED = 'ConditionalCheckFailedException';

@@ -8,11 +8,9 @@
 // Queries and no Scan, and no partition holds more than one day of one route.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, TriggerGate } from '../../core/feature-ports.js';
-import { isAwsError } from './aws-errors.js';
 import { expiresAtFor, key, messageKey, PK, routeKey, SK, TTL } from './dynamo-keys.js';
-import { queryAll } from './dynamo-query.js';
+import { conditionalPut, queryAll } from './dynamo-query.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const DAY_MS = 86_400_000;
 
 export const envelopePartition = (route: string, day: Date) => `env#${route}#${day.toISOString().slice(0, 10)}`;
@@ -22,22 +20,14 @@ export class DynamoTriggerGate implements TriggerGate {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
   async claim(route: string, now: Date, minIntervalSeconds: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key(routeKey(route), 'trigger'), route, at: now.toISOString() },
-          // ISO-8601 UTC strings of one width compare in time order.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #at <= :before',
-          ExpressionAttributeNames: { '#pk': PK, '#at': 'at' },
-          ExpressionAttributeValues: { ':before': new Date(now.getTime() - minIntervalSeconds * 1000).toISOString() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) return false;
-      throw error;
-    }
+    return conditionalPut(this.doc, {
+      TableName: this.tableName,
+      Item: { ...key(routeKey(route), 'trigger'), route, at: now.toISOString() },
+      // ISO-8601 UTC strings of one width compare in time order.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #at <= :before',
+      ExpressionAttributeNames: { '#pk': PK, '#at': 'at' },
+      ExpressionAttributeValues: { ':before': new Date(now.getTime() - minIntervalSeconds * 1000).toISOString() },
+    });
   }
 }
 
@@ -87,28 +77,20 @@ export class DynamoDelayNotices implements DelayNotices {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
   async claim(record: DelayNoticeRecord): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...key(messageKey(record.messageId), delaySort(record.route, record.copy)),
-            messageId: record.messageId,
-            route: record.route,
-            ...(record.copy ? { copy: record.copy } : {}),
-            at: record.at.toISOString(),
-            recipients: record.recipients,
-            [TTL]: expiresAtFor(record.at) + 30 * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) return false;
-      throw error;
-    }
+    return conditionalPut(this.doc, {
+      TableName: this.tableName,
+      Item: {
+        ...key(messageKey(record.messageId), delaySort(record.route, record.copy)),
+        messageId: record.messageId,
+        route: record.route,
+        ...(record.copy ? { copy: record.copy } : {}),
+        at: record.at.toISOString(),
+        recipients: record.recipients,
+        [TTL]: expiresAtFor(record.at) + 30 * 86_400,
+      },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PK },
+    });
   }
 
   async release(messageId: string, route: string, copy?: string): Promise<void> {

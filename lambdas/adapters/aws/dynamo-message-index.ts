@@ -6,19 +6,17 @@
 import {
   DeleteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/ports.js';
-import { isAwsError } from './aws-errors.js';
+import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
 import { doneIndexItem, summaryItem } from './dynamo-index-done.js';
 import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
-import { optionalDate, optionalNumber, optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
+import { conditionalPut, optionalDate, optionalNumber, optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const QUEUED_PREFIX = 'queued#';
 const LAST_DONE_RESOLUTION_MS = 10_000;
 /** How long the list of a route's copy-less queued summaries is trusted before it is read again. */
@@ -40,20 +38,12 @@ export class DynamoMessageIndex implements MessageIndex {
   ) {}
 
   async add(summary: MessageSummary): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: summaryItem(summary),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) return false;
-      throw error;
-    }
+    return conditionalPut(this.doc, {
+      TableName: this.tableName,
+      Item: summaryItem(summary),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PK },
+    });
   }
 
   async find(messageId: string): Promise<MessageSummary[]> {

@@ -1,5 +1,8 @@
-// Paging helpers: DynamoDB returns at most 1 MB per Query/Scan page.
+// Paging helpers (DynamoDB returns at most 1 MB per Query/Scan page) and the
+// conditional put the claims, leases and first writes share.
 import {
+  PutCommand,
+  type PutCommandInput,
   QueryCommand,
   ScanCommand,
   type DynamoDBDocumentClient,
@@ -7,7 +10,20 @@ import {
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 
+import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
+
 export type Item = Record<string, unknown>;
+
+/** A Put with a ConditionExpression: true when it was written, false when the condition did not hold. */
+export async function conditionalPut(doc: DynamoDBDocumentClient, input: PutCommandInput & { ConditionExpression: string }): Promise<boolean> {
+  try {
+    await doc.send(new PutCommand(input));
+    return true;
+  } catch (error) {
+    if (isAwsError(error, CONDITION_FAILED)) return false;
+    throw error;
+  }
+}
 
 export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
   const items: Item[] = [];

@@ -4,11 +4,10 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
 import type { RouteState } from '../../core/ports.js';
-import { isAwsError } from './aws-errors.js';
+import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { key, PK, routeKey, SORT } from './dynamo-keys.js';
-import { optionalNumber, optionalString } from './dynamo-query.js';
+import { conditionalPut, optionalNumber, optionalString } from './dynamo-query.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 export class DynamoRouteState implements RouteState {
   constructor(
@@ -61,22 +60,14 @@ export class DynamoRouteState implements RouteState {
   }
 
   async acquireLease(route: string, owner: string, now: Date, until: Date): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key(routeKey(route), SORT.lease), route, owner, leaseUntil: until.toISOString() },
-          // ISO-8601 UTC strings of one width compare in time order.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil', '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':owner': owner },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) return false;
-      throw error;
-    }
+    return conditionalPut(this.doc, {
+      TableName: this.tableName,
+      Item: { ...key(routeKey(route), SORT.lease), route, owner, leaseUntil: until.toISOString() },
+      // ISO-8601 UTC strings of one width compare in time order.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now OR #owner = :owner',
+      ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil', '#owner': 'owner' },
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':owner': owner },
+    });
   }
 
   async releaseLease(route: string, owner: string): Promise<void> {
@@ -118,22 +109,14 @@ export class DynamoRouteState implements RouteState {
 
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
     const cutoff = new Date(now.getTime() - intervalSeconds * 1000);
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key(routeKey(route), SORT.sweep), route, lastSweepAt: now.toISOString() },
-          // A Put replaces the item, so a claim also clears continueSweep's flag.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #last <= :cutoff OR #more = :yes',
-          ExpressionAttributeNames: { '#pk': PK, '#last': 'lastSweepAt', '#more': 'moreWork' },
-          ExpressionAttributeValues: { ':cutoff': cutoff.toISOString(), ':yes': true },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) return false;
-      throw error;
-    }
+    return conditionalPut(this.doc, {
+      TableName: this.tableName,
+      Item: { ...key(routeKey(route), SORT.sweep), route, lastSweepAt: now.toISOString() },
+      // A Put replaces the item, so a claim also clears continueSweep's flag.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #last <= :cutoff OR #more = :yes',
+      ExpressionAttributeNames: { '#pk': PK, '#last': 'lastSweepAt', '#more': 'moreWork' },
+      ExpressionAttributeValues: { ':cutoff': cutoff.toISOString(), ':yes': true },
+    });
   }
 
   async continueSweep(route: string): Promise<void> {
