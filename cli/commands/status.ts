@@ -2,7 +2,7 @@
 // the last probe, hold, queue, oldest message, dead letters, last finished;
 // then the shared dead-letter queue's depth against the dead-letter records.
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
-import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/probe-primaries.js';
+import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';

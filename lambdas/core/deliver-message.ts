@@ -5,8 +5,8 @@
 // then sends the notices and finishes or defers the message.
 import type { EngineDeps, EngineOptions } from './engine-types.js';
 import { deliveryPrefix } from './arc-prefix.js';
-import { finishDelivered, type DeliveryContext, type DeliveryEnd, type Prefetched } from './delivery-context.js';
-import { prefetchReads, previousOutcomes } from './early-reads.js';
+import { finishDelivered, type DeliveryContext, type DeliveryEnd } from './delivery-context.js';
+import { previousOutcomes } from './early-reads.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
 import { copyKeyOf } from './message-copy.js';
 import { prependToStream, readMessageHead } from './message-head.js';
@@ -28,9 +28,6 @@ import { classifyReply } from './smtp-reply-classifier.js';
  */
 export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
-
-export type { DeliveryContext, DeliveryEnd, Prefetched } from './delivery-context.js';
-
 export class MessageDelivery {
   private readonly recorder: TransactionRecorder;
   private readonly settlement: DeliverySettlement;
@@ -43,11 +40,6 @@ export class MessageDelivery {
   ) {
     this.recorder = new TransactionRecorder(deps, options);
     this.settlement = new DeliverySettlement(deps, options, retry, outcomes);
-  }
-
-  /** Parses a receive's notifications and asks for all their ledger rows at once (early-reads.ts). */
-  prefetch(batch: QueuedMessage[]): [QueuedMessage, Prefetched][] {
-    return prefetchReads(this.deps, this.outcomes, batch);
   }
 
   async deliver(ctx: DeliveryContext, qm: QueuedMessage): Promise<DeliveryEnd> {

@@ -6,6 +6,7 @@
 import { refusedFields } from './auth-backoff.js';
 import { MessageDelivery } from './deliver-message.js';
 import type { DeliveryEnd, Prefetched } from './delivery-context.js';
+import { prefetchReads } from './early-reads.js';
 import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from './engine-types.js';
 import { FinishQueue } from './finish-queue.js';
 import { MessageOutcomes } from './message-outcomes.js';
@@ -110,7 +111,7 @@ export class DrainRoute {
           if (batch.length === 0) stop ??= 'queue-empty';
           else {
             buffer.push(...batch);
-            for (const [qm, early] of this.delivery.prefetch(batch)) prefetched.set(qm, early);
+            for (const [qm, early] of prefetchReads(this.deps, this.outcomes, batch)) prefetched.set(qm, early);
           }
         } catch (error) {
           log.error('queue receive failed', { route: route.name, error: (error as Error).message });

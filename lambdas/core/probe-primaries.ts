@@ -54,7 +54,6 @@ export interface RouteProbeOutcome {
   error?: string;
 }
 
-export { AUTH_REFUSED_PREFIX };
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

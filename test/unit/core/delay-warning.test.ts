@@ -33,13 +33,15 @@ describe('delayWarningDue (who gets a delay warning, and when)', () => {
   });
 });
 
+/** A route with a 4 h delay warning time, and the claims it records. */
+function setup() {
+  const h = harness({}, { delayWarningSeconds: 4 * HOUR });
+  const notices = new InMemoryDelayNotices();
+  (h.deps as { delayNotices?: InMemoryDelayNotices }).delayNotices = notices;
+  return { h, notices };
+}
+
 describe('delay warnings from the sweep (primary down)', () => {
-  function setup() {
-    const h = harness({}, { delayWarningSeconds: 4 * HOUR });
-    const notices = new InMemoryDelayNotices();
-    (h.deps as { delayNotices?: InMemoryDelayNotices }).delayNotices = notices;
-    return { h, notices };
-  }
 
   it('sends one action=delayed notice once the time has passed, however often the sweep meets the message', async () => {
     const { h, notices } = setup();
@@ -79,12 +81,6 @@ describe('delay warnings from the sweep (primary down)', () => {
 });
 
 describe('delay warnings of a message split over several receipt rules (one copy per rule)', () => {
-  function setup() {
-    const h = harness({}, { delayWarningSeconds: 4 * HOUR });
-    const notices = new InMemoryDelayNotices();
-    (h.deps as { delayNotices?: InMemoryDelayNotices }).delayNotices = notices;
-    return { h, notices };
-  }
 
   it('each copy gets its own warning, naming its own recipients', async () => {
     const { h, notices } = setup();

@@ -2,8 +2,7 @@
 // (core/auth-backoff.ts), checks the primary without AUTH in between, and
 // keeps the route down so nothing is delivered with credentials known bad.
 import { describe, expect, it } from 'vitest';
-import { authRetryDelaySeconds } from '../../../lambdas/core/auth-backoff.js';
-import { AUTH_REFUSED_PREFIX } from '../../../lambdas/core/probe-primaries.js';
+import { AUTH_REFUSED_PREFIX, authRetryDelaySeconds } from '../../../lambdas/core/auth-backoff.js';
 import { harness, route } from './engine-harness.js';
 
 const HOST = route.primary.host;
