@@ -8,11 +8,12 @@
 // (a ScriptedPrimary) so the test sees the envelope and bytes Postfix passed on.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestCertificate } from './scripted-primary.js';
+import { freePort } from './free-port.js';
 
 export const GUIDE = fileURLToPath(new URL('../../docs/primary-setup.md', import.meta.url));
 /** What the guide's blocks name; the instance substitutes its own. */
@@ -44,16 +45,6 @@ export function postfixUnavailable(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForListener(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
