@@ -7,26 +7,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary, type ReceivedMessage } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile, type Cleanup } from './e2e-support.js';
+import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile, type Cleanup } from './e2e-support.js';
 
 const MESSAGES = 6;
 const STOP_WAIT_SECONDS = 10;
-
-const refused = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
 
 /** True while any process of the group exists. */
 const groupAlive = (pgid: number) => {

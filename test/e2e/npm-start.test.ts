@@ -5,23 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import type { RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, tempDir, waitFor, writeContextFile } from './e2e-support.js';
-
-const refused = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
+import { cleanups, clientMessage, refused, queueId, runnerEnv, sendMail, tempDir, waitFor, writeContextFile } from './e2e-support.js';
 
 describe('npm start (node --import tsx local/run.ts) as a child process', () => {
   const cleanup = cleanups();
