@@ -3,6 +3,7 @@
 // the resources provisioned under names unique to this run.
 import { randomUUID } from 'node:crypto';
 import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
+import { loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
 import { startEmulators } from '../../local/emulators.js';
 import { provision, type Provisioned } from '../../local/provision.js';
 
@@ -43,4 +44,22 @@ export async function startEmulatorEnv(options: { routes?: string[] } = {}): Pro
     await emulators?.stop();
     throw error;
   }
+}
+
+/**
+ * Settings of one route "main" (example.com, dsn bounces) on the env's first
+ * queue, delivering to 127.0.0.1:`primaryPort` without TLS; `extra` adds or
+ * overrides engine settings.
+ */
+export function mainRouteSettings(env: EmulatorEnv, primaryPort: number, extra: Partial<Omit<Settings, 'routes'>> = {}): Settings {
+  return loadSettings(
+    settingsToEnv({
+      routes: [{ name: 'main', domains: ['example.com'], primary: { host: '127.0.0.1', port: primaryPort, tls: 'none' }, queueUrl: env.resources.routes[0]!.queue.url, bouncePolicy: 'dsn' }],
+      tableName: env.resources.tableName,
+      bucketName: env.resources.bucketName,
+      deadLetterQueueUrl: env.resources.deadLetterQueue.url,
+      hostname: 'backup-mx.test',
+      ...extra,
+    }),
+  );
 }

@@ -6,10 +6,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
-import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
 import type { DrainSummary } from '../../../lambdas/core/engine-types.js';
 import type { DrainMode, DrainStarter } from '../../../lambdas/core/ports.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 
@@ -21,16 +20,7 @@ describe('drain successor (emulators, a real primary)', () => {
   beforeAll(async () => {
     env = await startEmulatorEnv({ routes: ['main'] });
     primary = await ScriptedPrimary.start({ starttls: 'off' });
-    const settings = loadSettings(
-      settingsToEnv({
-        routes: [{ name: 'main', domains: ['example.com'], primary: { host: '127.0.0.1', port: primary.port, tls: 'none' }, queueUrl: env.resources.routes[0]!.queue.url, bouncePolicy: 'dsn' }],
-        tableName: env.resources.tableName,
-        bucketName: env.resources.bucketName,
-        deadLetterQueueUrl: env.resources.deadLetterQueue.url,
-        hostname: 'backup-mx.test',
-        smtpTimeoutMs: 2_000,
-      }),
-    );
+    const settings = mainRouteSettings(env, primary.port, { smtpTimeoutMs: 2_000 });
     engine = new Engine(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
   });
   afterAll(async () => {

@@ -9,9 +9,8 @@ import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
 import { makeAcceptHandler } from '../../../lambdas/handlers/accept.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { makeProbeHandler } from '../../../lambdas/handlers/probe.js';
-import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 
@@ -24,25 +23,7 @@ describe('engine wiring (handlers on emulators and a real primary)', () => {
     env = await startEmulatorEnv({ routes: ['main'] });
     primary = await ScriptedPrimary.start({ starttls: 'off' });
     await primary.stop();
-    const route = env.resources.routes[0]!;
-    const settings = loadSettings(
-      settingsToEnv({
-        routes: [
-          {
-            name: 'main',
-            domains: ['example.com'],
-            primary: { host: '127.0.0.1', port: primary.port, tls: 'none' },
-            queueUrl: route.queue.url,
-            bouncePolicy: 'dsn',
-          },
-        ],
-        tableName: env.resources.tableName,
-        bucketName: env.resources.bucketName,
-        deadLetterQueueUrl: env.resources.deadLetterQueue.url,
-        hostname: 'backup-mx.test',
-        probeTimeoutMs: 1000,
-      }),
-    );
+    const settings = mainRouteSettings(env, primary.port, { probeTimeoutMs: 1000 });
     engine = new Engine(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
   });
 

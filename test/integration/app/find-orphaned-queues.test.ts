@@ -6,9 +6,9 @@ import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../lambdas/app/engine.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
-import { loadSettings, settingsToEnv, type Settings } from '../../../lambdas/config/settings.js';
+import type { Settings } from '../../../lambdas/config/settings.js';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
 
 describe('find-orphaned-queues on emulators', () => {
   let env: EmulatorEnv;
@@ -17,17 +17,7 @@ describe('find-orphaned-queues on emulators', () => {
 
   beforeAll(async () => {
     env = await startEmulatorEnv({ routes: ['main'] });
-    const route = env.resources.routes[0]!;
-    settings = (stackName) =>
-      loadSettings(
-        settingsToEnv({
-          routes: [{ name: 'main', domains: ['example.com'], primary: { host: '127.0.0.1', port: 9, tls: 'none' }, queueUrl: route.queue.url, bouncePolicy: 'dsn' }],
-          tableName: env.resources.tableName,
-          bucketName: env.resources.bucketName,
-          deadLetterQueueUrl: env.resources.deadLetterQueue.url,
-          ...(stackName ? { stackName } : {}),
-        }),
-      );
+    settings = (stackName) => mainRouteSettings(env, 9, stackName ? { stackName } : {});
   });
   afterAll(async () => {
     await env?.stop();

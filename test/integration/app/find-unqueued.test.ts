@@ -7,9 +7,8 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../lambdas/app/engine.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
-import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
 import { ManualClock, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 
 describe('find-unqueued on emulators', () => {
@@ -19,16 +18,7 @@ describe('find-unqueued on emulators', () => {
 
   beforeAll(async () => {
     env = await startEmulatorEnv({ routes: ['main'] });
-    const route = env.resources.routes[0]!;
-    const settings = loadSettings(
-      settingsToEnv({
-        routes: [{ name: 'main', domains: ['example.com'], primary: { host: '127.0.0.1', port: 9, tls: 'none' }, queueUrl: route.queue.url, bouncePolicy: 'dsn' }],
-        tableName: env.resources.tableName,
-        bucketName: env.resources.bucketName,
-        deadLetterQueueUrl: env.resources.deadLetterQueue.url,
-        hostname: 'backup-mx.test',
-      }),
-    );
+    const settings = mainRouteSettings(env, 9);
     engine = new Engine(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics(), clock });
   });
   afterAll(async () => {
