@@ -13,13 +13,14 @@ export const MAX_ADDRESS = 254;
  * `smtp.mailfrom=` in the ARC-Authentication-Results we sign; undefined when
  * the property must be left out (address literal, too long, not an address).
  *
- * The local part is written as a dot-atom when it is one; quoted when its
- * content is printable ASCII without `"` or `\` (a..b., "john smith"); else
- * left out (`@domain`, which RFC 8601 allows: SPF vouches for the domain, not
- * the local part). A quoted pair is never written, nor a `'` outside quotes:
- * mailauth's own parser (what the primary may well run) ends a quoted string
- * at an escaped quote and opens one at a `'`, which let a crafted local part
- * add or hide results in the header.
+ * The local part is written as a dot-atom when it is one, quoted when it
+ * only has stray dots or an apostrophe (`"a..b."`, `"o'brien"`), and left
+ * out otherwise (`@domain`, which RFC 8601 allows: SPF vouches for the domain,
+ * not the local part). So the value never holds a space, `;`, `(`, `"`, `\`
+ * or a quoted pair, which parsers of this header do not all read alike:
+ * mailauth's own (what the primary may well run) ends a quoted string at an
+ * escaped quote and opens one at a bare `'`, and either let a crafted local
+ * part add or hide results in the header.
  */
 export function authResultsMailFrom(address: string): string | undefined {
   if (address.length > MAX_ADDRESS || !isMailbox(address)) return undefined;
@@ -27,9 +28,12 @@ export function authResultsMailFrom(address: string): string | undefined {
   if (!isDomainName(domain)) return undefined;
   const content = localPartContent(local);
   if (isDotAtom(content) && !content.includes("'")) return `${content}@${domain}`;
-  if (/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/.test(content)) return `"${content}"@${domain}`;
+  if (QUOTABLE.test(content)) return `"${content}"@${domain}`;
   return `@${domain}`;
 }
+
+/** RFC 5322 atext and dots: safe between double quotes for every parser. */
+const QUOTABLE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/;
 
 /**
  * The address for a header between angle brackets (`To: <…>`, the Received
