@@ -31,6 +31,7 @@ import { makeProbeHandler } from '../../lambdas/handlers/probe.js';
 import { LocalSecretsFile } from '../../local/runner/local-secrets.js';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { startEmulatorEnv } from '../support/emulator-env.js';
+import { captureOutput } from '../support/output-capture.js';
 import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
 import { sesNotification } from '../support/ses-events.js';
 import { cleanups, queueId, runnerEnv, sendMail, tempDir, waitFor } from '../e2e/e2e-support.js';
@@ -111,37 +112,6 @@ async function filesUnder(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of entries) if ((await stat(path.join(dir, entry))).isFile()) files.push(entry);
   return files;
-}
-
-/** Everything written to stdout and stderr (and through console) until restore(). */
-function captureOutput() {
-  const chunks: string[] = [];
-  const streams = [process.stdout, process.stderr] as const;
-  const originals = streams.map((stream) => stream.write);
-  streams.forEach((stream, n) => {
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return (originals[n] as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
-    }) as typeof stream.write;
-  });
-  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
-  const consoleOriginals = methods.map((m) => console[m]);
-  methods.forEach((m, n) => {
-    console[m] = (...args: unknown[]) => {
-      chunks.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-      (consoleOriginals[n] as (...a: unknown[]) => void)(...args);
-    };
-  });
-  let restored = false;
-  return {
-    text: () => chunks.join('\n'),
-    restore() {
-      if (restored) return;
-      restored = true;
-      streams.forEach((stream, n) => (stream.write = originals[n]!));
-      methods.forEach((m, n) => (console[m] = consoleOriginals[n]!));
-    },
-  };
 }
 
 describe('no secret and no body in a log line', () => {
