@@ -112,6 +112,8 @@ export class ScriptedPrimary {
   readonly authAttempts: string[] = [];
   /** The name of every command a client sent, in order, across connections ("EHLO", "STARTTLS", "AUTH", …). */
   readonly commands: string[] = [];
+  /** The bytes clients wrote, as read from TCP: what a wire tap sees of the plain-text part of each session. */
+  readonly wire: Buffer[] = [];
   private server?: SMTPServer;
   private currentPort: number;
   private connections = 0;
@@ -289,6 +291,7 @@ export class ScriptedPrimary {
       const port = socket.remotePort ?? 0;
       this.sockets.set(port, { socket, connection });
       socket.on('close', () => this.sockets.delete(port));
+      socket.on('data', (chunk: Buffer) => this.wire.push(chunk));
     });
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);
