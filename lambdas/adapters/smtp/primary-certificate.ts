@@ -22,7 +22,6 @@ export interface CertificateReport {
   wrongName?: string;
   /** Matches the route's tlsFingerprints; undefined when the route has none. */
   pinned?: boolean;
-  validTo: Date;
 }
 
 /** The report for the peer of an established TLS session; undefined when it presented no certificate. */
@@ -40,7 +39,6 @@ export function describePeer(socket: TLSSocket, primary: PrimaryServer): Certifi
     ...(untrusted !== undefined ? { untrusted } : {}),
     ...(identity ? { wrongName: identity.message } : {}),
     ...(primary.tlsFingerprints?.length ? { pinned: matchesPins(primary.tlsFingerprints, digests) } : {}),
-    validTo: new Date(certificate.valid_to),
   };
 }
 
@@ -49,7 +47,7 @@ export function fingerprintsLine(digests: CertificateDigests): string {
   return `"tlsFingerprints": ["${digests.certificate}"]`;
 }
 
-/** One sentence: the line to paste, then what it means for each mode. */
+/** One sentence: the line to paste, then whether the certificate would pass "verify" and the configured pins. */
 export function describeReport(report: CertificateReport, primary: PrimaryServer): string {
   const trust =
     report.untrusted !== undefined
