@@ -100,7 +100,10 @@ function expectedProbeError(mitm: 'strip' | 'ownCert', tls: TlsMode, port: numbe
   return new RegExp(`^AUTH withheld: the session to ${where} is not TLS-verified \\(tls "${tls}": ${why}\\); use tls "verify" .* or "fingerprint" with tlsFingerprints`);
 }
 
-describe.each([['strip'], ['ownCert']] as const)('a man in the middle that %s', (key) => {
+describe.each([
+  ['strips STARTTLS', 'strip'],
+  ['answers STARTTLS with its own certificate', 'ownCert'],
+] as const)('a man in the middle that %s', (_title, key) => {
   const mitm = () => mitms[key];
   // A CA that trusts the real primary's certificate: "verify" is refused by the MITM's certificate, not by a missing CA.
   const tls = { ca: REAL.cert };
