@@ -12,7 +12,7 @@ import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js'
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
 import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
-import { checkCertificate, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
+import { checkCertificate, checkFingerprint, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
 import { table } from '../format.js';
 import type { Target } from '../target.js';
 
@@ -53,22 +53,24 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     results.push(
       ...(await guarded(name, `make ${where} reachable`, async () => {
         const result = await probe.check(route.primary);
-        if (result.ok) {
-          const reachable = ok(name, `${where} answers from here in ${result.latencyMs} ms`);
-          try {
-            const session = await readPrimarySession(route, { clientName: settings.hostname, ...(options.tlsCa ? { ca: options.tlsCa } : {}) });
-            return [reachable, checkSize(route, session), checkCertificate(route, session, new Date())];
-          } catch (error) {
-            return [reachable, warn(`primary SIZE ${route.name}`, `could not read its EHLO reply: ${(error as Error).message}`, 'run doctor again')];
-          }
+        const reachable = result.ok
+          ? ok(name, `${where} answers from here in ${result.latencyMs} ms`)
+          : fail(
+              name,
+              `${where} from here: ${result.error ?? 'no answer'}`,
+              target.kind === 'aws'
+                ? `let the backup's egress reach ${where} (firewall, allow-list, TLS certificate); note that this check runs from your machine, not from Lambda`
+                : `start the primary or fix its host/port/TLS mode in the configuration`,
+            );
+        // A primary that answered but failed the TLS checks (a pin that does not match)
+        // is read too: its certificate and fingerprint are the point then.
+        if (!result.ok && result.greeting === undefined) return reachable;
+        try {
+          const session = await readPrimarySession(route, { clientName: settings.hostname, ...(options.tlsCa ? { ca: options.tlsCa } : {}) });
+          return [reachable, checkSize(route, session), checkCertificate(route, session, new Date()), checkFingerprint(route, session)];
+        } catch (error) {
+          return [reachable, warn(`primary SIZE ${route.name}`, `could not read its EHLO reply: ${(error as Error).message}`, 'run doctor again')];
         }
-        return fail(
-          name,
-          `${where} from here: ${result.error ?? 'no answer'}`,
-          target.kind === 'aws'
-            ? `let the backup's egress reach ${where} (firewall, allow-list, TLS certificate); note that this check runs from your machine, not from Lambda`
-            : `start the primary or fix its host/port/TLS mode in the configuration`,
-        );
       })),
     );
   }

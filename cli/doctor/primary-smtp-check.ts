@@ -2,12 +2,17 @@
 //  - SIZE (RFC 1870) below SES's 40 MB means mail SES accepted for us could be
 //    refused by the primary later (552), and then bounced;
 //  - with tls "verify", the certificate the drain will insist on must be valid
-//    for the host name, trusted, and not about to expire.
+//    for the host name, trusted, and not about to expire; with "fingerprint"
+//    it must match a pin;
+//  - whatever the mode, the certificate's fingerprint, ready to paste as
+//    tlsFingerprints, and whether it would pass "verify" and the current pins.
 // A small SMTP dialog of its own (connect, EHLO, STARTTLS, EHLO, QUIT), since
-// the probe reports only up or down.
+// the probe reports only up or down. It never sends AUTH.
 import { connect as netConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Route } from '../../lambdas/core/model.js';
+import { describePeer, describeReport, fingerprintsLine, type CertificateReport } from '../../lambdas/adapters/smtp/primary-certificate.js';
+import { opensslFingerprintCommand } from '../../lib/config/primary-tls-check.js';
 import { fail, ok, skip, warn, type CheckResult } from './check.js';
 
 /** SES receiving takes messages up to 40 MB (the S3 action's limit), headers included. */
@@ -20,7 +25,7 @@ export const CERT_WARN_DAYS = 14;
 export interface PrimarySession {
   /** EHLO keywords with their parameters, after STARTTLS when it was used. */
   extensions: Map<string, string>;
-  tls?: { authorized: boolean; authorizationError?: string; certificate: PeerCertificate; identityError?: string };
+  tls?: { authorized: boolean; authorizationError?: string; certificate: PeerCertificate; identityError?: string; report?: CertificateReport };
 }
 
 export interface SessionOptions {
@@ -99,11 +104,13 @@ export async function readPrimarySession(route: Route, options: SessionOptions):
       reader.attach(secure);
       const certificate = secure.getPeerCertificate();
       const identity = checkServerIdentity(host, certificate);
+      const report = describePeer(secure, route.primary);
       session.tls = {
         authorized: secure.authorized,
         ...(secure.authorizationError ? { authorizationError: String(secure.authorizationError) } : {}),
         certificate,
         ...(identity ? { identityError: identity.message } : {}),
+        ...(report ? { report } : {}),
       };
       extensions = await ehlo();
       session.extensions = extensions;
@@ -135,15 +142,41 @@ export function checkSize(route: Route, session: PrimarySession): CheckResult {
 
 export function checkCertificate(route: Route, session: PrimarySession, now: Date): CheckResult {
   const name = `primary TLS certificate ${route.name}`;
-  if (route.primary.tls !== 'verify') return skip(name, `tls is "${route.primary.tls}": the drain does not verify the certificate`);
+  const { host, port } = route.primary;
+  if (route.primary.tls === 'fingerprint') return checkPinned(route, session);
+  if (route.primary.tls !== 'verify') return skip(name, `tls is "${route.primary.tls}": the drain does not check the certificate${route.primary.authSecretName ? ' and withholds AUTH' : ''}`);
   const tls = session.tls;
-  const fix = `install a certificate for ${route.primary.host} from a public CA (e.g. Let's Encrypt) on the primary, or use tls "required"`;
-  if (!tls) return fail(name, 'the primary does not offer STARTTLS, which tls "verify" requires: every delivery would fail', fix);
+  const pin = tls?.report ? ` ${fingerprintsLine(tls.report.digests)}` : '';
+  const fix = `install a certificate for ${host} from a public CA (e.g. Let's Encrypt) on the primary, or pin the one it has with tls "fingerprint" and${pin || ' tlsFingerprints'}`;
+  if (!tls) return fail(name, `the primary does not offer STARTTLS, which tls "verify" requires: every delivery would fail`, `enable STARTTLS on ${host}:${port}`);
   const validTo = new Date(tls.certificate.valid_to);
   const daysLeft = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000);
   if (tls.identityError) return fail(name, `${tls.identityError}: the drain would refuse it`, fix);
   if (!tls.authorized) return fail(name, `not trusted: ${tls.authorizationError ?? 'unknown reason'}; the drain would refuse it`, fix);
   if (daysLeft < 0) return fail(name, `expired on ${validTo.toISOString()}`, fix);
-  if (daysLeft < CERT_WARN_DAYS) return warn(name, `valid, but expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${validTo.toISOString()})`, `renew the certificate of ${route.primary.host}`);
-  return ok(name, `valid for ${route.primary.host} until ${validTo.toISOString()} (${daysLeft} days)`);
+  if (daysLeft < CERT_WARN_DAYS) return warn(name, `valid, but expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${validTo.toISOString()})`, `renew the certificate of ${host}`);
+  return ok(name, `valid for ${host} until ${validTo.toISOString()} (${daysLeft} days)`);
+}
+
+/** tls "fingerprint": the certificate must match a pin; its chain, name and expiry do not matter (as in Postfix). */
+function checkPinned(route: Route, session: PrimarySession): CheckResult {
+  const name = `primary TLS certificate ${route.name}`;
+  const { host, port } = route.primary;
+  const report = session.tls?.report;
+  if (!report) return fail(name, 'the primary does not offer STARTTLS, which tls "fingerprint" requires: every delivery would fail', `enable STARTTLS on ${host}:${port}`);
+  if (report.pinned) return ok(name, `matches tlsFingerprints (${fingerprintsLine(report.digests)})`);
+  return fail(
+    name,
+    `the certificate of ${host}:${port} matches none of tlsFingerprints: the drain and the probe refuse it (someone in the middle, or a new certificate)`,
+    `if the primary's certificate was replaced on purpose (check on the primary: ${opensslFingerprintCommand(host, port)}), set ${fingerprintsLine(report.digests)}, keeping the old one in the list until the deploy is done`,
+  );
+}
+
+/** The certificate's fingerprint, ready to paste, and what it would pass; informational whatever the mode. */
+export function checkFingerprint(route: Route, session: PrimarySession): CheckResult {
+  const name = `primary TLS fingerprint ${route.name}`;
+  if (route.primary.tls === 'none') return skip(name, 'tls is "none": no STARTTLS tried');
+  const report = session.tls?.report;
+  if (!report) return skip(name, 'the primary does not offer STARTTLS: no certificate to show');
+  return ok(name, describeReport(report, route.primary));
 }

@@ -2,6 +2,7 @@
 // stack writes these variables; loadSettings fails fast naming what is wrong.
 import { z } from 'zod';
 import type { Route } from '../core/model.js';
+import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../core/tls-fingerprint.js';
 
 /** Environment variable names: the contract between lib/ (which sets them) and lambdas/. */
 export const ENV = {
@@ -44,19 +45,32 @@ export function drainReserveSeconds(settings: Pick<Settings, 'smtpTimeoutMs'>): 
   return Math.ceil(settings.smtpTimeoutMs / 1000) + DRAIN_MARGIN_SECONDS;
 }
 
-const tls = z.enum(['none', 'opportunistic', 'required', 'verify']);
+const tls = z.enum(['none', 'opportunistic', 'required', 'verify', 'fingerprint']);
+
+const fingerprint = z
+  .string()
+  .refine((pin) => normalizeFingerprint(pin) !== undefined, { message: `expected ${FINGERPRINT_EXAMPLE}` })
+  .transform((pin) => normalizeFingerprint(pin)!);
 
 const routeSchema = z.object({
   name: z.string().min(1),
   domains: z.array(z.string().min(1)).min(1),
-  primary: z.object({
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    tls,
-    authSecretName: z.string().min(1).optional(),
-    maxSessions: z.number().int().min(1).max(100).optional(),
-    messagesInFlight: z.number().int().min(1).max(500).optional(),
-  }),
+  primary: z
+    .object({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+      tls,
+      tlsFingerprints: z.array(fingerprint).min(1).optional(),
+      authSecretName: z.string().min(1).optional(),
+      maxSessions: z.number().int().min(1).max(100).optional(),
+      messagesInFlight: z.number().int().min(1).max(500).optional(),
+    })
+    // Without a pin every session would fail; AUTH without verify/fingerprint is
+    // refused at synth, and withheld per session anyway (credential-gate).
+    .refine((p) => p.tls !== 'fingerprint' || (p.tlsFingerprints?.length ?? 0) > 0, {
+      message: 'tls "fingerprint" needs tlsFingerprints',
+      path: ['tlsFingerprints'],
+    }),
   queueUrl: z.string().min(1),
   bouncePolicy: z.enum(['dsn', 'dead-letter']),
   delayWarningSeconds: z.number().int().min(0).max(30 * 86_400).optional(),

@@ -1,8 +1,12 @@
 // The words of the domain, shared by every layer. Pure types: no SDK, no I/O.
 // Mail states use Postfix's words: queued, deferred, delivered, bounced, expired.
 
-/** How the drain talks TLS to a primary. */
-export type TlsMode = 'none' | 'opportunistic' | 'required' | 'verify';
+/**
+ * How the drain talks TLS to a primary. Only `verify` (CA and host name) and
+ * `fingerprint` (a pinned certificate or public key) authenticate the primary,
+ * so only they may carry AUTH credentials (invariant 8).
+ */
+export type TlsMode = 'none' | 'opportunistic' | 'required' | 'verify' | 'fingerprint';
 
 /** What happens to a message that bounces or expires. */
 export type BouncePolicy = 'dsn' | 'dead-letter';
@@ -11,6 +15,12 @@ export interface PrimaryServer {
   host: string;
   port: number;
   tls: TlsMode;
+  /**
+   * With tls "fingerprint": the SHA-256 of the primary's certificate or of its
+   * public key, "sha256:AB:CD:…" (canonical form, core/tls-fingerprint.ts);
+   * several while a certificate is being replaced.
+   */
+  tlsFingerprints?: string[];
   /** Secrets Manager name holding {"username","password"} for SMTP AUTH. */
   authSecretName?: string;
   /** Most SMTP sessions a drain opens to it at once (default 20, like Postfix's destination concurrency). */

@@ -273,6 +273,12 @@ export interface ProbeResult {
   /** True when the primary answered but refused our AUTH credentials (535 and the like). */
   authRefused?: boolean;
   /**
+   * True when AUTH was not even tried: the session's peer was not authenticated
+   * (no TLS, or a certificate neither verified nor pinned). A route
+   * misconfiguration or someone in the middle; the password never went out.
+   */
+  authWithheld?: boolean;
+  /**
    * A short digest of the route's current AUTH credentials (the ones refused,
    * with authRefused), when the primary names a secret and it could be read.
    */

@@ -139,6 +139,8 @@ export class ProbePrimaries {
     metrics.count('PrimaryUp', status === 'up' ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
     if (result.authRefused) log.warn(AUTH_REFUSED_PREFIX, { route: route.name, host: route.primary.host, refusals: health.authRefusals, nextAuthTryAt: health.authRetryAt?.toISOString() });
+    // Nothing was sent, so no AUTH backoff; but it is no outage either: say what to change, every round it lasts.
+    if (result.authWithheld) log.error('AUTH WITHHELD: the primary is not TLS-verified, so the probe did not log in and its mail is held', { route: route.name, host: route.primary.host, error: result.error });
 
     const held = (await routeState.hold(route.name)) !== undefined;
     const outcome: RouteProbeOutcome = { route: route.name, status, held, ...(await this.publishQueue(route, now)) };

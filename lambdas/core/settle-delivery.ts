@@ -9,7 +9,7 @@ import type { MessageOutcomes } from './message-outcomes.js';
 import type { InboundMessage, RecipientOutcome, SmtpReply } from './model.js';
 import type { QueuedMessage, TransactionResult } from './ports.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
+import { AUTH_WITHHELD, dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
 import type { TransactionEntry } from './transaction-record.js';
 
 export class DeliverySettlement {
@@ -45,7 +45,13 @@ export class DeliverySettlement {
       summary[state] += 1;
     }
     const misconfigured = result.replies.find((r) => isClientMisconfiguration(r.reply));
-    if (misconfigured) {
+    if (misconfigured?.reply.errorCode === AUTH_WITHHELD) {
+      // We did not log in: the primary's certificate was neither verified nor pinned
+      // (a route set up for that, or someone in the middle). Same handling: defer, stop the route.
+      log.error("AUTH WITHHELD: the session to the primary is not TLS-verified, so the password was not sent; set the route's primary.tls to \"verify\" or \"fingerprint\". Mail is deferred, not bounced.", {
+        route: route.name, relay, messageId: message.messageId, reply: formatReply(misconfigured.reply), tls: route.primary.tls,
+      });
+    } else if (misconfigured) {
       // The primary wants STARTTLS or AUTH the route does not give: every message
       // would get the same answer, so defer this one and stop the route until an operator fixes it.
       log.error("PRIMARY REFUSES US: it requires TLS or AUTH that this route is not configured for; check the route's primary.tls and authSecretName. Mail is deferred, not bounced.", {
@@ -91,6 +97,7 @@ export class DeliverySettlement {
     }
     // EAUTH: we logged in and the primary refused (nodemailer's code for a 5xx to AUTH; a 4xx keeps its code).
     if (misconfigured?.reply.errorCode === 'EAUTH' && route.primary.authSecretName) return { connectionFailed: true, error: formatReply(misconfigured.reply), authRefused: true };
+    if (misconfigured?.reply.errorCode === AUTH_WITHHELD) return { connectionFailed: true, error: formatReply(misconfigured.reply) };
     if (misconfigured) return { connectionFailed: true, error: `primary requires TLS/AUTH: ${formatReply(misconfigured.reply)}` };
     if (!result.connectionFailed) return { connectionFailed: false };
     return { connectionFailed: true, error: formatReply(result.replies[0]?.reply ?? { text: 'session failed' }) };

@@ -18,6 +18,13 @@ function enhancedParts(reply: SmtpReply): [number, number, number] | undefined {
 // RFC 4954 530/535/538 and 5.7.8–5.7.11): the route's TLS mode or credentials
 // are wrong. That is our misconfiguration, not the recipient's: never bounce on it.
 const MISCONFIGURATION_CODES = new Set([530, 535, 538]);
+
+/**
+ * The errorCode of a session that ended before AUTH because the primary was not
+ * authenticated (no TLS, or a certificate nobody checked): our credentials were
+ * withheld (invariant 8). A route or network problem to fix, never a recipient's.
+ */
+export const AUTH_WITHHELD = 'EAUTHWITHHELD';
 const MISCONFIGURATION_ENHANCED = new Set(['5.7.8', '5.7.9', '5.7.10', '5.7.11']);
 
 /**
@@ -25,10 +32,10 @@ const MISCONFIGURATION_ENHANCED = new Set(['5.7.8', '5.7.9', '5.7.10', '5.7.11']
  * up to give, or refused the route's credentials. A failed AUTH ends the
  * session, so the adapter reports it with no code (a session failure is no
  * verdict on a recipient) but with errorCode EAUTH: wrong password, AUTH not
- * offered, no usable mechanism.
+ * offered, no usable mechanism; or AUTH_WITHHELD: we did not log in at all.
  */
 export function isClientMisconfiguration(reply: SmtpReply): boolean {
-  if (reply.code === undefined && reply.errorCode === 'EAUTH') return true;
+  if (reply.code === undefined && (reply.errorCode === 'EAUTH' || reply.errorCode === AUTH_WITHHELD)) return true;
   if (reply.code === undefined || Math.floor(reply.code / 100) !== 5) return false;
   if (MISCONFIGURATION_CODES.has(reply.code)) return true;
   const enhanced = enhancedParts(reply);
@@ -67,7 +74,7 @@ export function dsnStatus(reply: SmtpReply): string {
   const disposition = classifyReply(reply);
   const klass = disposition === 'delivered' ? 2 : disposition === 'deferred' ? 4 : 5;
   if (reply.code === undefined) {
-    if (reply.errorCode === 'ETLS') return '4.7.0';
+    if (reply.errorCode === 'ETLS' || reply.errorCode === AUTH_WITHHELD) return '4.7.0';
     return reply.errorCode && NO_ANSWER.has(reply.errorCode) ? '4.4.1' : '4.4.2';
   }
   const enhanced = enhancedParts(reply);

@@ -13,9 +13,11 @@ import {
   ruleSetName,
   secretName,
   stackName,
+  tlsFingerprint,
 } from './field-schemas.js';
 import { crossCheck } from './cross-check.js';
 import { delayWarningProblems } from './delay-warning-check.js';
+import { primaryTlsProblems } from './primary-tls-check.js';
 import { egressSchema } from './egress.js';
 import { arcSchema } from './arc.js';
 import { loadRecipientsFiles } from './recipients-file.js';
@@ -25,7 +27,7 @@ export { MAX_RULES_PER_SET, receiptRuleChunks } from './receipt-rule-chunks.js';
 export { egressReachesPort25, EGRESS_MODES, type EgressMode } from './egress.js';
 import { formatIssuePath, formatZodIssue } from './format-issue.js';
 
-export const TLS_MODES = ['none', 'opportunistic', 'required', 'verify'] as const;
+export const TLS_MODES = ['none', 'opportunistic', 'required', 'verify', 'fingerprint'] as const;
 export const BOUNCE_POLICIES = ['dsn', 'dead-letter'] as const;
 export const SES_TLS_POLICIES = ['optional', 'require'] as const;
 export const ACTIVATION_MODES = ['if-none-active', 'replace', 'never'] as const;
@@ -37,6 +39,9 @@ const primarySchema = z.strictObject({
   host: hostName(),
   port: intIn(1, 65535),
   tls: oneOf(TLS_MODES).default('opportunistic'),
+  /** With tls "fingerprint": SHA-256 pins of the primary's certificate or public key (see primary-tls-check). */
+  tlsFingerprints: z.array(tlsFingerprint()).min(1).optional(),
+  /** Only with tls "verify" or "fingerprint": AUTH goes only to an authenticated primary. */
   authSecretName: secretName().optional(),
   /** SMTP sessions a drain may open to this primary at once (default 20, grown from 5 by slow start). */
   maxSessions: intIn(1, 100).optional(),
@@ -167,6 +172,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
   const problems = [
     ...crossCheck({ ...config, routes, egress: egress.mode, elasticIpAllocationId: egress.elasticIpAllocationId }, region),
     ...delayWarningProblems({ ...config, routes }),
+    ...primaryTlsProblems({ routes }),
   ];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);

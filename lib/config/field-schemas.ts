@@ -3,6 +3,7 @@
 // it expected and what it got, so error messages read like
 // `backupMx.routes[0].primary.port: expected 1–65535, got "abc"`.
 import { z } from 'zod';
+import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../../lambdas/core/tls-fingerprint.js';
 
 /** How a bad value is shown in a message. */
 export function describeValue(value: unknown): string {
@@ -96,3 +97,12 @@ export const secretName = () =>
   matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name');
 
 export const regionName = () => matching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "us-east-1"');
+
+/** A certificate pin for tls "fingerprint", returned in its canonical form "sha256:AB:CD:…". */
+export const tlsFingerprint = () =>
+  z.unknown().transform((value, ctx): string => {
+    const canonical = typeof value === 'string' ? normalizeFingerprint(value) : undefined;
+    if (canonical !== undefined) return canonical;
+    ctx.addIssue({ code: 'custom', message: `expected ${FINGERPRINT_EXAMPLE}, got ${describeValue(value)}` });
+    return z.NEVER;
+  });

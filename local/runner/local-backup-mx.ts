@@ -38,6 +38,7 @@ import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
 import { localSecretOverrides } from './local-secrets.js';
+import { announceCertificates } from './primary-certificates.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -96,6 +97,8 @@ export class LocalBackupMx {
   private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
+  /** The start-up certificate lines being read (tests wait for them). */
+  certificatesShown: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly parts: Parts,
@@ -253,6 +256,7 @@ export class LocalBackupMx {
     await lock?.write(this.runtimeInfo());
     // "ready" only once the CLI can find this runner (its runtime file is written).
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
+    this.certificatesShown = announceCertificates(this.settings.routes, out, { clientName: this.settings.hostname });
     probeLoop.start();
   }
 

@@ -1,11 +1,12 @@
 // The primary-side guide, tested: a real Postfix configured with the blocks of
 // docs/primary-setup.md (SMTP AUTH over STARTTLS on a dedicated listener,
 // client checks replaced by "authenticated or nothing", recipient checks kept)
-// behind the local backup MX. Postfix relays what it accepts to a mailbox
+// behind the local backup MX, whose route is the guide's too: tls "fingerprint"
+// pinned to Postfix's self-signed certificate with the guide's openssl command. Postfix relays what it accepts to a mailbox
 // server (a scripted SMTP server) so the test sees the envelope and bytes.
 // The probe interval is 60 s: the test runs each probe round itself, so
 // nothing overwrites what a failed drain recorded before it is looked at.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { authenticate } from 'mailauth';
 import nodemailer from 'nodemailer';
@@ -13,8 +14,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeStatuses } from '../../cli/commands/status.js';
 import type { Target } from '../../cli/target.js';
-import { PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
+import { normalizeFingerprint } from '../../lambdas/core/tls-fingerprint.js';
+import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
+import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
 import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from './e2e-support.js';
 
 const unavailable = postfixUnavailable();
@@ -22,6 +25,8 @@ const unavailable = postfixUnavailable();
 if (unavailable && process.env.BACKUPMX_REQUIRE_POSTFIX === '1') throw new Error(`the Postfix e2e test cannot run: ${unavailable}`);
 
 const PASSWORD = 'correct horse battery staple';
+/** The pin of a certificate Postfix does not have. */
+const OTHER_PIN = `sha256:${new X509Certificate(makeTestCertificate(['mx.example.com', '127.0.0.1']).cert).fingerprint256}`;
 const SECRET = 'backup-mx/postfix';
 // The route also ARC-seals (README "Being trusted by the primary"): its key, and its DNS record for the verifier.
 const ARC = { domain: 'backup.example', selector: 'arc2026', keySecretName: 'backup-mx/arc' };
@@ -62,6 +67,12 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     secretsFile = path.join(dir, 'secrets.json');
     await writeSecret(PASSWORD);
     const contextFile = path.join(dir, 'context.json');
+    // As the guide's step 3 says: its route, with the fingerprint its command prints.
+    const pin = normalizeFingerprint(postfix.guideCommand('postfix-fingerprint.sh'));
+    expect(pin).toBe(postfix.certificateFingerprint);
+    const guided = (JSON.parse(`{${guideSnippets().get('backup-mx-route.json')!}}`) as { primary: Record<string, unknown> }).primary;
+    expect(guided).toMatchObject({ tls: 'fingerprint', authSecretName: expect.any(String) });
+    const primary = { ...guided, host: '127.0.0.1', port: postfix.port, tlsFingerprints: [pin], authSecretName: SECRET };
     await writeFile(
       contextFile,
       JSON.stringify({
@@ -69,8 +80,9 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
           region: 'us-east-1',
           hostname: 'backup-mx.e2e.test',
           routes: [
-            // As the guide's step 3 says: the listener's port, TLS required, the AUTH secret.
-            { name: 'corp', domains: ['example.com'], primary: { host: '127.0.0.1', port: postfix.port, tls: 'required', authSecretName: SECRET }, arc: ARC },
+            { name: 'corp', domains: ['example.com'], primary, arc: ARC },
+            // The same Postfix, pinned to another certificate: what a man in the middle looks like to backup-mx.
+            { name: 'impostor', domains: ['example.net'], primary: { ...primary, tlsFingerprints: [OTHER_PIN] } },
           ],
         },
       }),
@@ -146,6 +158,40 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(report.problems[0]!.reply).toMatch(/^550 5\.1\.1 <dave@example\.com>: Recipient address rejected/);
     expect(postfix.log()).toMatch(/sasl_method=PLAIN, sasl_username=backup-mx@mx\.example\.com/);
     expect(postfix.log().match(/: queued as /g)?.length ?? 0).toBe(queuedBefore); // nothing was sent
+  }, 60_000);
+
+  it('the public-key fingerprint the guide prints works as a pin too (AUTH over the pinned session)', async () => {
+    const spki = /\b[0-9a-f]{64}\b/.exec(postfix.guideCommand('postfix-pubkey-fingerprint.sh'))![0];
+    const probe = new SmtpProbe({ clientName: 'backup-mx.e2e.test', stepTimeoutMs: 5_000, auth: { credentials: async () => ({ username: postfix.username, password: PASSWORD }) } });
+    // With a secret the probe is up only once Postfix answered its AUTH with 235 (Postfix logs a login only with a message).
+    expect(await probe.check({ host: '127.0.0.1', port: postfix.port, tls: 'fingerprint', tlsFingerprints: [spki], authSecretName: SECRET })).toMatchObject({ ok: true });
+    expect(await probe.check({ host: '127.0.0.1', port: postfix.port, tls: 'fingerprint', tlsFingerprints: [OTHER_PIN], authSecretName: SECRET })).toMatchObject({ ok: false, error: expect.stringMatching(/^TLS: /) });
+  }, 60_000);
+
+  it('refuses the same Postfix under a pin of another certificate: no AUTH, no mail, the route down with the reason', async () => {
+    const logins = postfix.log().match(/sasl_method=/g)?.length ?? 0;
+    const queued = postfix.log().match(/: queued as /g)?.length ?? 0;
+    const logStart = postfix.log().length;
+    const id = queueId(await sendMail(started.mx.smtpPort, 'alice@sender.test', ['bob@example.net'], clientMessage(5, 'bob@example.net')));
+    await started.mx.engine.probe(started.mx.drains);
+    const mismatch = new RegExp(`^TLS: the certificate of 127\\.0\\.0\\.1:${postfix.port} \\(${postfix.certificateFingerprint}, public key sha256:[0-9A-F:]+\\) matches none of primary\\.tlsFingerprints$`);
+    expect((await started.mx.engine.deps.routeState.health('impostor'))).toMatchObject({ status: 'down', lastError: expect.stringMatching(mismatch) });
+    // Were the probe fooled (or the attacker to step in after it), the drain would stop at the same place.
+    await started.mx.engine.deps.routeState.saveHealth({ route: 'impostor', status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
+    await started.mx.drains.start('impostor');
+    await started.mx.drains.idle();
+    expect((await started.mx.engine.deps.routeState.health('impostor'))!.lastError).toMatch(/^drain: ETLS: .*matches none of primary\.tlsFingerprints/);
+    expect((await started.mx.engine.deps.ledger.outcomes(id)).get('bob@example.net')?.state).toBe('deferred');
+    expect(postfix.log().match(/sasl_method=/g)?.length ?? 0).toBe(logins);
+    expect(postfix.log().match(/: queued as /g)?.length ?? 0).toBe(queued);
+    // Postfix counts each session's commands when it ends: STARTTLS, then nothing (no auth=, no mail=).
+    const ends = postfix.log().slice(logStart).split('\n').filter((l) => / disconnect from /.test(l));
+    expect(ends.some((l) => / ehlo=1 starttls=0\/1 commands=1\/2$/.test(l))).toBe(true);
+    expect(ends.filter((l) => /auth=|mail=/.test(l))).toEqual([]);
+    // The start-up line showed Postfix's certificate against both routes' pins.
+    await started.mx.certificatesShown;
+    expect(started.lines.some((l) => l.includes(`route corp: certificate of 127.0.0.1:${postfix.port}: "tlsFingerprints": ["${postfix.certificateFingerprint}"]`) && l.includes('; matches tlsFingerprints'))).toBe(true);
+    expect(started.lines.some((l) => l.includes('route impostor: certificate of') && l.includes('matches none of tlsFingerprints'))).toBe(true);
   }, 60_000);
 
   it('a wrong password is reported as such in the delivery log and by status, and the mail stays queued', async () => {

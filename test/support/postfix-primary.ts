@@ -2,11 +2,14 @@
 // docs/primary-setup.md (read out of the markdown, so guide and test cannot
 // drift): its own config, queue and data directories under a temp dir, the
 // guide's backup-mx listener on a free loopback port, Cyrus sasldb AUTH.
+// Its certificate is self-signed (as on many primaries), so backup-mx pins it
+// (tls "fingerprint"): `certificateFingerprint` is the pin.
 // What the guide leaves to the reader's existing setup (which domains are
 // ours, who the users are, where mail ends up) is the scaffolding below: the
 // domain is a relay domain with a recipient list, relayed to a mailbox server
 // (a ScriptedPrimary) so the test sees the envelope and bytes Postfix passed on.
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -105,7 +108,14 @@ export class PostfixPrimary {
     readonly configDir: string,
     readonly port: number,
     readonly username: string,
+    /** The self-signed certificate its listener presents (PEM). */
+    readonly certificate: string,
   ) {}
+
+  /** The SHA-256 of its certificate, "sha256:AB:…": the pin of a tls "fingerprint" route. */
+  get certificateFingerprint(): string {
+    return `sha256:${new X509Certificate(this.certificate).fingerprint256}`;
+  }
 
   static async start(options: PostfixPrimaryOptions): Promise<PostfixPrimary> {
     const snippets = guideSnippets();
@@ -161,7 +171,7 @@ export class PostfixPrimary {
         else execFileSync(command!, args);
       }
       const user = /saslpasswd2 .*-u (\S+) (\S+)/.exec(snippet(snippets, 'postfix-sasl-user.sh'));
-      const instance = new PostfixPrimary(dir, configDir, port, `${user![2]}@${user![1]}`);
+      const instance = new PostfixPrimary(dir, configDir, port, `${user![2]}@${user![1]}`, certificate.cert);
       mkdirSync(join(dir, 'spool'), { mode: 0o755 });
       mkdirSync(join(dir, 'lib'), { mode: 0o700 });
       execFileSync('chown', ['postfix:postfix', join(dir, 'lib')]);
@@ -179,6 +189,11 @@ export class PostfixPrimary {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`${(error as Error).message}${log ? `\npostfix log:\n${log}` : ''}`);
     }
+  }
+
+  /** Runs one of the guide's shell blocks against this instance (MAIL_CONFIG points postconf at its configuration); its stdout. */
+  guideCommand(name: string): string {
+    return execFileSync('sh', ['-c', snippet(guideSnippets(), name)], { env: { ...process.env, MAIL_CONFIG: this.configDir }, encoding: 'utf8' });
   }
 
   /** Postfix's log so far (maillog_file). */

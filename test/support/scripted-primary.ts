@@ -8,7 +8,7 @@
 //   ... deliver to primary.asPrimary('opportunistic') ...
 //   expect(primary.messages[0].raw.toString()).toContain('Subject:');
 //   await primary.stop();
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -110,6 +110,10 @@ export class ScriptedPrimary {
   readonly messages: ReceivedMessage[] = [];
   /** The user name of every AUTH the primary was asked for, accepted or not. */
   readonly authAttempts: string[] = [];
+  /** The name of every command a client sent, in order, across connections ("EHLO", "STARTTLS", "AUTH", …). */
+  readonly commands: string[] = [];
+  /** The bytes clients wrote, as read from TCP: what a wire tap sees of the plain-text part of each session. */
+  readonly wire: Buffer[] = [];
   private server?: SMTPServer;
   private currentPort: number;
   private connections = 0;
@@ -148,6 +152,17 @@ export class ScriptedPrimary {
   /** The route's primary as the drain sees it. */
   asPrimary(tls: TlsMode = 'none'): PrimaryServer {
     return { host: this.host, port: this.currentPort, tls };
+  }
+
+  /** tls "fingerprint" pinned to this primary's certificate (given in the options). */
+  asPinnedPrimary(): PrimaryServer {
+    return { ...this.asPrimary('fingerprint'), tlsFingerprints: [this.certificateFingerprint] };
+  }
+
+  /** The SHA-256 of the certificate it presents, "sha256:AB:…" (only for a certificate given in the options). */
+  get certificateFingerprint(): string {
+    if (!this.options.certificate) throw new Error('this primary uses smtp-server\'s built-in certificate: pass one in the options');
+    return `sha256:${new X509Certificate(this.options.certificate.cert).fingerprint256}`;
   }
 
   /** Forgets the kept messages and the script (counters stay). */
@@ -190,7 +205,8 @@ export class ScriptedPrimary {
     const disabled = [...(o.starttls === 'off' ? ['STARTTLS'] : []), ...(o.auth ? [] : ['AUTH'])];
     const server = new SMTPServer({
       name: 'primary.test',
-      logger: false,
+      // Only to record command names (smtp-server logs each one with its name at debug level).
+      logger: commandRecorder(this.commands),
       disableReverseLookup: true,
       hideENHANCEDSTATUSCODES: true, // scripted replies carry their own enhanced codes
       disabledCommands: disabled,
@@ -275,6 +291,7 @@ export class ScriptedPrimary {
       const port = socket.remotePort ?? 0;
       this.sockets.set(port, { socket, connection });
       socket.on('close', () => this.sockets.delete(port));
+      socket.on('data', (chunk: Buffer) => this.wire.push(chunk));
     });
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);
@@ -321,6 +338,22 @@ export class ScriptedPrimary {
       secure: session.secure,
     };
   }
+}
+
+/** A bunyan-like logger that keeps the name of each command smtp-server logs, and drops the rest. */
+function commandRecorder(commands: string[]) {
+  const ignore = () => undefined;
+  return {
+    trace: ignore,
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+    fatal: ignore,
+    debug: (data: unknown) => {
+      const entry = data as { tnx?: string; command?: string } | undefined;
+      if (entry?.tnx === 'command' && entry.command) commands.push(entry.command);
+    },
+  };
 }
 
 /**

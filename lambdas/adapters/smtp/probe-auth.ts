@@ -1,7 +1,7 @@
 // The probe's SMTP AUTH step: the same credentials the drain uses, so a
 // primary that answers but refuses them is reported as such, not as "up".
-// PLAIN when offered (one round trip), else LOGIN; never over a channel the
-// route's TLS mode did not ask to protect beyond what nodemailer would do.
+// PLAIN when offered (one round trip), else LOGIN; the probe calls it only
+// after credential-gate allowed the session (verified or pinned TLS).
 import type net from 'node:net';
 import { ProbeStepError, replyText, type RawReply, type SmtpReplyReader } from './smtp-reply-reader.js';
 

@@ -1,6 +1,6 @@
 // RCPT TO callouts for `backup-mx recipients verify`: one SMTP session the way
 // the drain opens it (greeting, EHLO, STARTTLS per the route's mode, AUTH when
-// the route has a secret), MAIL FROM:<>, then one RCPT TO per address and its
+// the route has a secret, only past credential-gate), MAIL FROM:<>, then one RCPT TO per address and its
 // reply. Never DATA: the session ends with QUIT. Raw sockets (like the probe),
 // because nodemailer offers no envelope without a message.
 import net from 'node:net';
@@ -11,6 +11,7 @@ import { parseReply } from './smtp-reply.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
 import { connectStep, tlsStep } from './socket-steps.js';
 import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
+import { assertMaySendCredentials } from './credential-gate.js';
 
 export interface SmtpCalloutOptions {
   clientName: string;
@@ -78,6 +79,7 @@ export class SmtpCallout implements RecipientCallout {
       }
       if (primary.authSecretName) {
         if (!this.options.auth) throw new ProbeStepError('AUTH', `no credential source for secret ${primary.authSecretName}`);
+        assertMaySendCredentials(socket, primary);
         if (!caps.lines.some((l) => /^\d{3}[ -]AUTH\b.*\bPLAIN\b/i.test(l))) throw new ProbeStepError('AUTH', 'PLAIN not offered');
         const { username, password } = await this.options.auth.credentials(primary.authSecretName);
         socket.write(`AUTH PLAIN ${Buffer.from(`\0${username}\0${password}`, 'utf8').toString('base64')}\r\n`);

@@ -1,6 +1,8 @@
 // Checks that a primary can take mail: connect, 220 greeting, EHLO, STARTTLS when
-// the route's TLS mode asks for it (and when offered, for opportunistic), EHLO
-// again over TLS, AUTH when the primary names a secret (unless skipAuth), QUIT. Each step has its own timeout; a failure names its step
+// the route's TLS mode asks for it (and when offered, for opportunistic; with
+// "fingerprint" the certificate must match a pin), EHLO again over TLS, AUTH
+// when the primary names a secret (unless skipAuth; only past credential-gate),
+// QUIT. Each step has its own timeout; a failure names its step
 // ("connect: ECONNREFUSED", "greeting: timeout after 5000 ms", "STARTTLS: not offered").
 // Raw sockets rather than nodemailer so every step is visible.
 import net from 'node:net';
@@ -9,9 +11,10 @@ import type { PrimaryServer } from '../../core/model.js';
 import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../core/ports.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
 import { connectStep, tlsStep } from './socket-steps.js';
-import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
+import { requiresStartTls, tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
 import { AuthRefusedError, authenticate, type ProbeCredentialSource } from './probe-auth.js';
 import { credentialDigest } from './credential-digest.js';
+import { assertMaySendCredentials, AuthWithheldError } from './credential-gate.js';
 
 export interface SmtpProbeOptions {
   /** Name sent with EHLO. */
@@ -51,6 +54,8 @@ export class SmtpProbe implements PrimaryProbe {
       if (primary.authSecretName && this.options.auth && options.skipAuth) {
         digest = await this.currentDigest(primary.authSecretName, this.options.auth);
       } else if (primary.authSecretName && this.options.auth) {
+        // Before the secret is even read: nothing to leak if the peer is not authenticated.
+        assertMaySendCredentials(socket, primary);
         let credentials;
         try {
           credentials = await this.options.auth.credentials(primary.authSecretName);
@@ -64,11 +69,20 @@ export class SmtpProbe implements PrimaryProbe {
       await this.quit(socket, reader);
       return { ok: true, latencyMs, greeting, ...(digest ? { credentialDigest: digest } : {}) };
     } catch (err) {
-      const error = err instanceof ProbeStepError ? err.message : `probe: ${(err as Error).message}`;
+      const authWithheld = err instanceof AuthWithheldError;
+      const error = err instanceof ProbeStepError || authWithheld ? (err as Error).message : `probe: ${(err as Error).message}`;
       const authRefused = err instanceof AuthRefusedError;
       // A refused password may have been rotated: read the secret again next time.
       if (authRefused && primary.authSecretName) this.options.auth?.forget?.(primary.authSecretName);
-      return { ok: false, latencyMs: elapsed(), error, ...(greeting ? { greeting } : {}), ...(authRefused ? { authRefused } : {}), ...(digest ? { credentialDigest: digest } : {}) };
+      return {
+        ok: false,
+        latencyMs: elapsed(),
+        error,
+        ...(greeting ? { greeting } : {}),
+        ...(authRefused ? { authRefused } : {}),
+        ...(authWithheld ? { authWithheld } : {}),
+        ...(digest ? { credentialDigest: digest } : {}),
+      };
     } finally {
       socket?.destroy();
       plain?.destroy();
@@ -89,7 +103,7 @@ export class SmtpProbe implements PrimaryProbe {
     socket.write(`EHLO ${this.options.clientName}\r\n`);
     const reply = await reader.next('EHLO', this.options.stepTimeoutMs);
     if (reply.code >= 200 && reply.code < 300) return reply;
-    if (primary.tls === 'required' || primary.tls === 'verify' || reply.code === 421) {
+    if (requiresStartTls(primary.tls) || reply.code === 421) {
       throw new ProbeStepError('EHLO', replyText(reply));
     }
     socket.write(`HELO ${this.options.clientName}\r\n`);

@@ -2,11 +2,15 @@
 // SMTPConnection reports some failures only as 'error'/'end' events (a timeout
 // during AUTH or RSET, for instance), so every step settles on its callback or
 // on the connection failing, whichever comes first.
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
 import type { NodemailerErrorLike } from './smtp-reply.js';
 import { tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';
+import { assertMaySendCredentials } from './credential-gate.js';
+import { pinRefusal } from './tls-pins.js';
 
 export interface SessionOptions {
   /** Name sent with EHLO. */
@@ -62,7 +66,40 @@ export class AuthNotOfferedError extends Error {
   }
 }
 
-/** Connects, reads the greeting, EHLO, STARTTLS per the route's mode, AUTH when credentials are given. */
+/** What this module reads of SMTPConnection's internals (nodemailer has no public hook between the TLS handshake and its EHLO). */
+interface ConnectionInternals {
+  _socket?: Socket;
+  _upgradeConnection?: (callback: (err?: Error | null, secured?: boolean) => void) => void;
+}
+
+/**
+ * With tls "fingerprint", nodemailer must not say anything on the upgraded
+ * socket before its certificate matched a pin; it writes EHLO in the very
+ * callback of its handshake, so the check runs inside that callback. A
+ * mismatch fails the session as a TLS error (ETLS): deferred, like a failed
+ * `verify`. Throws when nodemailer no longer has the method, rather than
+ * running unchecked (test/security/credentials-mitm.test.ts would fail too).
+ */
+function checkPinOnUpgrade(conn: SMTPConnection, primary: PrimaryServer): void {
+  const internals = conn as unknown as ConnectionInternals;
+  const upgrade = internals._upgradeConnection;
+  if (typeof upgrade !== 'function') throw new Error('nodemailer has no _upgradeConnection: tls "fingerprint" cannot be checked');
+  internals._upgradeConnection = (callback) =>
+    upgrade.call(conn, (err, secured) => {
+      const refusal = !err && secured ? pinRefusal(internals._socket as TLSSocket, primary) : undefined;
+      if (refusal !== undefined) {
+        internals._socket?.destroy();
+        return callback(new Error(refusal));
+      }
+      callback(err, secured);
+    });
+}
+
+/**
+ * Connects, reads the greeting, EHLO, STARTTLS per the route's mode (the pin
+ * checked for "fingerprint"), AUTH when credentials are given — only past
+ * credential-gate, whatever the mode.
+ */
 export async function openSession(
   primary: PrimaryServer,
   options: SessionOptions,
@@ -87,8 +124,11 @@ export async function openSession(
   // on an idle connection from crashing the process.
   conn.on('error', () => undefined);
   try {
+    if (primary.tls === 'fingerprint') checkPinOnUpgrade(conn, primary);
     await settle<void>(conn, (done) => conn.connect((err) => done(err)));
     if (credentials) {
+      // Not on a session whose peer nobody authenticated, whatever the route says.
+      assertMaySendCredentials((conn as unknown as ConnectionInternals)._socket, primary);
       // Sending without the configured AUTH would risk 5xx "relay denied" bounces.
       if (!conn.allowsAuth) throw new AuthNotOfferedError(primary.host);
       await settle<boolean>(conn, (done) => conn.login({ user: credentials.username, pass: credentials.password }, done));

@@ -5,6 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { PrimaryServer } from '../../core/model.js';
 import { ProbeStepError } from './smtp-reply-reader.js';
+import { pinRefusal } from './tls-pins.js';
 
 /** A TCP connection to the primary, or ProbeStepError('connect', …). */
 export function connectStep(primary: PrimaryServer, timeoutMs: number): Promise<net.Socket> {
@@ -27,7 +28,11 @@ export function connectStep(primary: PrimaryServer, timeoutMs: number): Promise<
   });
 }
 
-/** The TLS handshake after STARTTLS's 220, or ProbeStepError('TLS', …). */
+/**
+ * The TLS handshake after STARTTLS's 220, or ProbeStepError('TLS', …). With
+ * tls "fingerprint" a certificate matching no pin ends it here, before the
+ * caller can write anything on it.
+ */
 export function tlsStep(socket: net.Socket, options: tls.ConnectionOptions, primary: PrimaryServer, timeoutMs: number): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const secured = tls.connect({ ...options, socket, host: primary.host });
@@ -38,7 +43,10 @@ export function tlsStep(socket: net.Socket, options: tls.ConnectionOptions, prim
     }, timeoutMs);
     secured.once('secureConnect', () => {
       clearTimeout(timer);
-      resolve(secured);
+      const refusal = pinRefusal(secured, primary);
+      if (refusal === undefined) return resolve(secured);
+      secured.destroy();
+      reject(new ProbeStepError('TLS', refusal));
     });
     secured.once('error', (err: Error) => {
       clearTimeout(timer);

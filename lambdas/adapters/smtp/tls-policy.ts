@@ -15,11 +15,20 @@ export interface TlsPolicy {
   tls: ConnectionOptions;
 }
 
+/** The modes that fail a session without STARTTLS. */
+export function requiresStartTls(mode: TlsMode): boolean {
+  return mode === 'required' || mode === 'verify' || mode === 'fingerprint';
+}
+
 /**
  * none: never STARTTLS, even if offered. opportunistic: STARTTLS if offered,
  * certificate not checked (as MTAs do), a refused STARTTLS continues in plain text.
  * required: STARTTLS or fail, certificate not checked. verify: required plus
- * chain and host name checked.
+ * chain and host name checked. fingerprint: required, no CA (self-signed is
+ * fine), the certificate must match a pin: checked on the upgraded socket by
+ * tls-pins' pinRefusal before anything else is sent, since Node runs no
+ * certificate callback for a chain it could not verify.
+ * Whatever the mode, AUTH is sent only past credential-gate.
  */
 export function tlsPolicy(mode: TlsMode, host: string, extra: ExtraTlsOptions = {}): TlsPolicy {
   const verify = mode === 'verify';
@@ -28,7 +37,7 @@ export function tlsPolicy(mode: TlsMode, host: string, extra: ExtraTlsOptions = 
   if (!isIP(host)) tls.servername = host;
   return {
     useStartTls: mode !== 'none',
-    requireStartTls: mode === 'required' || verify,
+    requireStartTls: requiresStartTls(mode),
     tls,
   };
 }

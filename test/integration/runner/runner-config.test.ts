@@ -64,6 +64,27 @@ describe('loadRunnerConfig', () => {
   });
 });
 
+describe('loadRunnerConfig: AUTH only over authenticated TLS (npm start parses what synth parses)', () => {
+  it('refuses authSecretName with tls "required", naming the field and both fixes', async () => {
+    await contextFile('auth-required.json', { backupMx: { routes: [{ ...route, primary: { ...route.primary, tls: 'required', authSecretName: 'backup-mx/corp' } }] } });
+    const error = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'auth-required.json') }).catch((e: Error) => e);
+    // run.ts prints a RunnerConfigError as one line: "backup-mx local: could not start: <message>".
+    expect(error).toBeInstanceOf(RunnerConfigError);
+    expect((error as Error).message).toMatch(/auth-required\.json: invalid backupMx context:\n  - backupMx\.routes\[0\]\.primary\.tls: "required" takes any certificate/);
+    expect((error as Error).message).toContain('use "tls": "verify" when 127.0.0.1 has a certificate from a public CA');
+    expect((error as Error).message).toContain('or "tls": "fingerprint" with "tlsFingerprints"');
+  });
+
+  it('takes authSecretName with tls "fingerprint" and a pin', async () => {
+    const pin = `sha256:${'0A:'.repeat(31)}0A`;
+    await contextFile('auth-pinned.json', { backupMx: { routes: [{ ...route, primary: { ...route.primary, tls: 'fingerprint', tlsFingerprints: [pin], authSecretName: 'backup-mx/corp' } }] } });
+    const loaded = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'auth-pinned.json') });
+    expect(loaded.config.routes[0]!.primary).toMatchObject({ tls: 'fingerprint', tlsFingerprints: [pin] });
+    // …and hands both to the engine, as the stack writes them into the route table.
+    expect(localSettings(loaded.config, provisioned(['corp']), {}).routes[0]!.primary).toMatchObject({ tls: 'fingerprint', tlsFingerprints: [pin], authSecretName: 'backup-mx/corp' });
+  });
+});
+
 describe('readRunnerEnv', () => {
   it('defaults to port 2525 in memory on the embedded emulators', () => {
     expect(readRunnerEnv({})).toEqual({ smtpPort: 2525 });

@@ -1,11 +1,16 @@
 // The probe authenticates when the route names an AUTH secret: a primary that
-// answers but refuses our credentials is not "up".
+// answers but refuses our credentials is not "up". AUTH runs over tls
+// "fingerprint" (a self-signed certificate, pinned): the probe withholds it on
+// any session whose peer is not authenticated (test/security/credentials-mitm.test.ts).
 import { describe, expect, it } from 'vitest';
 import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
 import { offeredMechanisms } from '../../../lambdas/adapters/smtp/probe-auth.js';
 import { primariesPerTest } from '../../support/primaries-per-test.js';
+import { makeTestCertificate, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
 
-const primaryWith = primariesPerTest();
+const primaries = primariesPerTest();
+const certificate = makeTestCertificate(['localhost', '127.0.0.1']);
+const primaryWith = (options: ScriptedPrimaryOptions = {}) => primaries({ certificate, ...options });
 const good = { username: 'relay', password: 's3cret' };
 
 function source(credentials: { username: string; password: string }) {
@@ -27,7 +32,7 @@ describe('SmtpProbe with AUTH', () => {
     const p = await primaryWith({ auth: good });
     const auth = source(good);
     const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth });
-    const result = await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' });
+    const result = await probe.check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' });
     expect(result).toMatchObject({ ok: true });
     expect(result.authRefused).toBeUndefined();
     expect(auth.reads).toEqual(['backup-mx/corp']);
@@ -37,7 +42,7 @@ describe('SmtpProbe with AUTH', () => {
     const p = await primaryWith({ auth: good });
     const auth = source({ username: 'relay', password: 'rotated-away' });
     const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth });
-    const result = await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' });
+    const result = await probe.check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' });
     expect(result.ok).toBe(false);
     expect(result.authRefused).toBe(true);
     expect(result.error).toMatch(/^AUTH: 535/);
@@ -48,7 +53,7 @@ describe('SmtpProbe with AUTH', () => {
   it('AUTH configured but not offered: not up, and not called a credential refusal', async () => {
     const p = await primaryWith({});
     const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth: source(good) });
-    const result = await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' });
+    const result = await probe.check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' });
     expect(result).toMatchObject({ ok: false, error: 'AUTH: not offered' });
     expect(result.authRefused).toBeUndefined();
   });
@@ -60,7 +65,7 @@ describe('SmtpProbe with AUTH', () => {
       stepTimeoutMs: 500,
       auth: { credentials: () => Promise.reject(new Error('AccessDeniedException')) },
     });
-    const result = await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' });
+    const result = await probe.check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' });
     expect(result).toMatchObject({ ok: false, error: 'AUTH: cannot read the secret: AccessDeniedException' });
   });
 
@@ -68,7 +73,7 @@ describe('SmtpProbe with AUTH', () => {
     const p = await primaryWith({ auth: good });
     const auth = source(good);
     const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth });
-    expect((await probe.check(p.asPrimary('none'))).ok).toBe(true);
+    expect((await probe.check(p.asPinnedPrimary())).ok).toBe(true);
     expect(auth.reads).toEqual([]);
   });
 
@@ -76,28 +81,19 @@ describe('SmtpProbe with AUTH', () => {
     const p = await primaryWith({ auth: good });
     const auth = { ...source({ username: 'relay', password: 'wrong' }), digest: async (name: string) => `fresh-${name}` };
     const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth });
-    const result = await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' }, { skipAuth: true });
+    const result = await probe.check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' }, { skipAuth: true });
     expect(result).toMatchObject({ ok: true, credentialDigest: 'fresh-backup-mx/corp' });
     expect(p.authAttempts).toEqual([]);
     expect(auth.reads).toEqual([]);
     // Without skipAuth the same wrong password reaches the primary.
-    expect(await probe.check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' })).toMatchObject({ ok: false, authRefused: true });
+    expect(await probe.check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' })).toMatchObject({ ok: false, authRefused: true });
     expect(p.authAttempts).toEqual(['relay']);
-  });
-
-  it('skipAuth over STARTTLS (the route asks for it): still no AUTH, still up', async () => {
-    const p = await primaryWith({ auth: good });
-    const auth = source(good);
-    const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 1000, auth });
-    const result = await probe.check({ ...p.asPrimary('required'), authSecretName: 'backup-mx/corp' }, { skipAuth: true });
-    expect(result.ok).toBe(true);
-    expect(p.authAttempts).toEqual([]);
   });
 
   it('the digest changes with the password and never contains it; the refused one is reported with the refusal', async () => {
     const p = await primaryWith({ auth: good });
     const check = (password: string, skipAuth: boolean) =>
-      new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth: source({ username: 'relay', password }) }).check({ ...p.asPrimary('none'), authSecretName: 'backup-mx/corp' }, { skipAuth });
+      new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 500, auth: source({ username: 'relay', password }) }).check({ ...p.asPinnedPrimary(), authSecretName: 'backup-mx/corp' }, { skipAuth });
     const refused = await check('old-password', false);
     expect(refused).toMatchObject({ ok: false, authRefused: true });
     expect(refused.credentialDigest).toMatch(/^[0-9a-f]{16}$/);

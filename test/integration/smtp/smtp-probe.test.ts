@@ -1,5 +1,7 @@
 // The primary probe against a scripted primary: which step failed, and how long it took.
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { certificateDigests } from '../../../lambdas/adapters/smtp/tls-pins.js';
 import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
 import { primariesPerTest } from '../../support/primaries-per-test.js';
 import { makeTestCertificate } from '../../support/scripted-primary.js';
@@ -67,6 +69,26 @@ describe('SmtpProbe', () => {
     expect(untrusted.error).toMatch(/^TLS: .*certificate/);
     const trusting = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 300, tls: { ca: cert.cert } });
     expect(await trusting.check(p.asPrimary('verify'))).toMatchObject({ ok: true });
+  });
+
+  it('fingerprint: a pinned self-signed certificate passes; another one fails at the TLS step, with nothing said over it', async () => {
+    const cert = makeTestCertificate(['localhost', '127.0.0.1']);
+    const p = await primaryWith({ certificate: cert });
+    expect(await probe.check(p.asPinnedPrimary())).toMatchObject({ ok: true });
+    p.commands.length = 0;
+    const other = { ...p.asPinnedPrimary(), tlsFingerprints: [`sha256:${'AB:'.repeat(31)}AB`] };
+    const refused = await probe.check(other);
+    expect(refused.ok).toBe(false);
+    const { publicKey } = certificateDigests(new X509Certificate(cert.cert).raw);
+    expect(refused.error).toBe(`TLS: the certificate of 127.0.0.1:${p.port} (${p.certificateFingerprint}, public key ${publicKey}) matches none of primary.tlsFingerprints`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.commands).toEqual(['EHLO', 'STARTTLS']);
+  });
+
+  it('fingerprint without STARTTLS offered: "STARTTLS: not offered"', async () => {
+    const cert = makeTestCertificate(['localhost', '127.0.0.1']);
+    const p = await primaryWith({ starttls: 'off', certificate: cert });
+    expect(await probe.check(p.asPinnedPrimary())).toMatchObject({ ok: false, error: 'STARTTLS: not offered' });
   });
 
   it('a primary that comes back on the same port is seen up again', async () => {

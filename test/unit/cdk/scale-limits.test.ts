@@ -17,6 +17,9 @@ import { buildStack } from './stack-fixture.js';
 const mxOutputs = (t: { toJSON(): unknown }) =>
   Object.fromEntries(Object.entries((t.toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs).filter(([id]) => id.startsWith('MxRecords')));
 
+const PIN = `sha256:${'3A:'.repeat(31)}3A`;
+const NEXT_PIN = `sha256:${'5F:'.repeat(31)}5F`;
+
 function manyRoutes(routes: number, domains: number, name = (i: number) => `r${i + 1}`) {
   return {
     region: 'us-east-1',
@@ -24,7 +27,8 @@ function manyRoutes(routes: number, domains: number, name = (i: number) => `r${i
     routes: Array.from({ length: routes }, (_, i) => ({
       name: name(i),
       domains: Array.from({ length: domains }, (_, j) => `customer-domain-${j + 1}.route${i + 1}.example.com`),
-      primary: { host: `mx${i + 1}.example.net`, port: 587, tls: 'required', authSecretName: `backup-mx/route-${i + 1}` },
+      // The largest primary: pinned, two pins (a certificate being replaced), an AUTH secret.
+      primary: { host: `mx${i + 1}.example.net`, port: 587, tls: 'fingerprint', tlsFingerprints: [PIN, NEXT_PIN], authSecretName: `backup-mx/route-${i + 1}` },
     })),
   };
 }

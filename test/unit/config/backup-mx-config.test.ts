@@ -81,7 +81,7 @@ describe('parseBackupMxConfig: rejections name the field and the value', () => {
     );
     expect(problems).toEqual([
       'backupMx.routes[0].primary.port: expected 1–65535, got 0',
-      'backupMx.routes[0].primary.tls: expected "none" | "opportunistic" | "required" | "verify", got "tls"',
+      'backupMx.routes[0].primary.tls: expected "none" | "opportunistic" | "required" | "verify" | "fingerprint", got "tls"',
       'backupMx.egress.mode: expected "none" | "vpc-nat" | "vpc-nat-instance", got "nat"',
     ]);
   });

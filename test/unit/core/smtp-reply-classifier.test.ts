@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Disposition, SmtpReply } from '../../../lambdas/core/model.js';
-import { classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from '../../../lambdas/core/smtp-reply-classifier.js';
+import { AUTH_WITHHELD, classifyReply, dsnStatus, formatReply, isClientMisconfiguration } from '../../../lambdas/core/smtp-reply-classifier.js';
 
 // Real replies, as the servers send them (code, enhanced code, text).
 const table: [string, SmtpReply, Disposition, string][] = [
@@ -40,6 +40,8 @@ const table: [string, SmtpReply, Disposition, string][] = [
   ['535 credentials invalid', { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }, 'deferred', '4.7.8'],
   ['538 encryption required for AUTH', { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' }, 'deferred', '4.7.11'],
   ['550 5.7.10 encryption needed', { code: 550, enhanced: '5.7.10', text: 'Encryption needed' }, 'deferred', '4.7.10'],
+  // we withheld AUTH (the primary is not TLS-verified): ours to fix, never a bounce
+  ['AUTH withheld', { text: 'AUTH withheld: the session to mx.example.com:587 is not TLS-verified (tls "required": certificate not verified: DEPTH_ZERO_SELF_SIGNED_CERT)', errorCode: 'EAUTHWITHHELD' }, 'deferred', '4.7.0'],
   // bounced
   ['Gmail no such user', { code: 550, enhanced: '5.1.1', text: "The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. - gsmtp" }, 'bounced', '5.1.1'],
   ['Postfix unknown user', { code: 550, enhanced: '5.1.1', text: '<nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table' }, 'bounced', '5.1.1'],
@@ -74,6 +76,7 @@ describe('isClientMisconfiguration', () => {
     expect(isClientMisconfiguration({ code: 554, enhanced: '5.7.0', text: 'Message rejected as spam' })).toBe(false);
     expect(isClientMisconfiguration({ code: 454, enhanced: '4.7.0', text: 'TLS not available' })).toBe(false);
     expect(isClientMisconfiguration({ text: 'no reply', errorCode: 'ETIMEDOUT' })).toBe(false);
+    expect(isClientMisconfiguration({ text: 'AUTH withheld: …', errorCode: AUTH_WITHHELD })).toBe(true);
   });
 });
 

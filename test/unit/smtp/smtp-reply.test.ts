@@ -90,6 +90,8 @@ describe('tlsPolicy', () => {
     ['opportunistic', true, false, false],
     ['required', true, true, false],
     ['verify', true, true, true],
+    // the pin, not a CA, decides (tls-pins.ts): a self-signed certificate must get through the handshake
+    ['fingerprint', true, true, false],
   ] as const)('%s: STARTTLS %s, required %s, certificate checked %s', (mode, use, require, verify) => {
     const policy = tlsPolicy(mode, 'mx.example.com');
     expect(policy.useStartTls).toBe(use);
