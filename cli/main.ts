@@ -11,6 +11,7 @@ import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
+import { registerNoticesCommand } from './commands/notices.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -171,6 +172,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .action(run((t, opts) => doctorCommand(t, opts, io)));
 
   registerFeatureCommands(program, run, io);
+  registerNoticesCommand(program, run, io);
   program
     .command('recipients')
     .description('check a recipient list against the primary')
