@@ -166,7 +166,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
   program
     .command('doctor')
-    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, dead-letter queue, alarm subscription')
+    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, backscatter risk, dead-letter queue, SES suppression list and DSN sending, alarm subscription')
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));

@@ -19,6 +19,18 @@ export function openDomains(route: { domains: string[]; recipients?: string[] })
   return route.domains.filter((domain) => ruled.has(domain));
 }
 
+/**
+ * What the engine's route gets from the configuration (the stack's route table
+ * and the local runner alike): its hourly notice budget, and whether SES takes
+ * any address in one of its domains (doctor warns).
+ */
+export function noticePolicy(
+  route: { domains: string[]; recipients?: string[]; dsnPerHour?: number | undefined },
+  config: { dsnPerHour: number },
+): { dsnPerHour: number; anyRecipient?: true } {
+  return { dsnPerHour: route.dsnPerHour ?? config.dsnPerHour, ...(openDomains(route).length > 0 ? { anyRecipient: true as const } : {}) };
+}
+
 /** Routes that send DSNs and accept any address in at least one domain. */
 export function backscatterRisks(config: { routes: { name: string; domains: string[]; recipients?: string[]; bouncePolicy: string }[] }): BackscatterRisk[] {
   return config.routes.flatMap((route) => {

@@ -12,7 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { openDomains } from '../config/backscatter-check.js';
+import { noticePolicy } from '../config/backscatter-check.js';
 import type { NoticeSending } from './notice-sending.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
@@ -172,11 +172,6 @@ export class MailFunctions extends Construct {
   get all(): BackupMxFunction[] {
     return [this.probe, this.drain, this.accept];
   }
-}
-
-/** The route's hourly notice budget, and whether SES takes any address in one of its domains (doctor warns). */
-export function noticePolicy(route: BackupMxConfig['routes'][number], config: Pick<BackupMxConfig, 'dsnPerHour'>): { dsnPerHour: number; anyRecipient?: true } {
-  return { dsnPerHour: route.dsnPerHour ?? config.dsnPerHour, ...(openDomains(route).length > 0 ? { anyRecipient: true as const } : {}) };
 }
 
 /** The route's delay warning in seconds, only when on (keeps the routes variable short). */
