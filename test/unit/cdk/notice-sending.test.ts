@@ -27,7 +27,7 @@ describe('the notices\' SES configuration set', () => {
     expect(props.SendingOptions).toBeUndefined();
   });
 
-  it('the drain sends only through it: ses:SendRawEmail covers the identities and this configuration set, and the drain is told its name', () => {
+  it('the drain may send through it: ses:SendRawEmail covers the identities and this configuration set (SES checks both when a request names one), and the drain is told its name', () => {
     const statements = allowing(statementsOf(template, 'delivers one route queue'), 'ses:SendRawEmail');
     expect(statements).toHaveLength(1);
     const resourcesJson = JSON.stringify(statements[0]!.Resource);
