@@ -11,6 +11,7 @@ import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
+import { registerNoticesCommand } from './commands/notices.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -165,12 +166,13 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
   program
     .command('doctor')
-    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, dead-letter queue, alarm subscription')
+    .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, backscatter risk, dead-letter queue, SES suppression list and DSN sending, alarm subscription')
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));
 
   registerFeatureCommands(program, run, io);
+  registerNoticesCommand(program, run, io);
   program
     .command('recipients')
     .description('check a recipient list against the primary')

@@ -1,6 +1,6 @@
 // One queued message as the operator sees it: the index summary joined with
 // the ledger, one state per envelope recipient (queued until first tried).
-import type { RecipientOutcome, RecipientState, SmtpReply } from '../lambdas/core/model.js';
+import type { NoticeResult, RecipientOutcome, RecipientState, SmtpReply } from '../lambdas/core/model.js';
 import type { MessageSummary } from '../lambdas/core/ports.js';
 import type { Target } from './target.js';
 
@@ -10,6 +10,8 @@ export interface RecipientView {
   attempts: number;
   updatedAt?: string;
   lastReply?: SmtpReply;
+  /** For a bounced or expired recipient: what became of its notice (DSN, suppressed, held, dead letter, discarded). */
+  notice?: NoticeResult;
 }
 
 export interface MessageView {
@@ -30,6 +32,7 @@ export function recipientViews(recipients: string[], outcomes: Map<string, Recip
     const view: RecipientView = { address, state: outcome?.state ?? 'queued', attempts: outcome?.attempts ?? 0 };
     if (outcome) view.updatedAt = outcome.updatedAt.toISOString();
     if (outcome?.reply) view.lastReply = outcome.reply;
+    if (outcome?.noticeResult) view.notice = outcome.noticeResult;
     return view;
   });
 }

@@ -10,6 +10,8 @@ import { DeployCheckError, deployProblems } from './checks/deploy-checks.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
 import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
 import { MailBucket } from './constructs/mail-bucket.js';
+import { NoticeSending } from './constructs/notice-sending.js';
+import { backscatterRisks, backscatterWarning } from './config/backscatter-check.js';
 import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
 import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
@@ -55,6 +57,11 @@ export class BackupMxStack extends Stack {
         'backup-mx:never-without-host-set',
         'ruleSet.activation is "never" but ruleSet.hostRuleSet is not set: rules copied into your own active set could not write to the bucket or publish to the topics. Name that set in ruleSet.hostRuleSet, or activate our set yourself.',
       );
+    }
+
+    for (const risk of backscatterRisks(config)) {
+      const route = config.routes.find((r) => r.name === risk.route)!;
+      Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
     }
 
     const topicKey = new kms.Key(this, 'TopicKey', {
@@ -103,8 +110,10 @@ export class BackupMxStack extends Stack {
             mode: config.egress,
             ...(config.elasticIpAllocationId !== undefined ? { elasticIpAllocationId: config.elasticIpAllocationId } : {}),
           });
+    const notices = new NoticeSending(this, 'Notices');
     const functions = new MailFunctions(this, 'Functions', {
       config,
+      notices,
       bucket: mail.bucket,
       table: state.table,
       channels: queues.channels,
@@ -123,13 +132,16 @@ export class BackupMxStack extends Stack {
         // Refused calls (bad signature, held route, primary not answering) are answers, not errors:
         // an error here is the "I'm back" path itself failing.
         { name: 'trigger', fn: trigger.fn },
+        { name: 'pause-notices', fn: notices.pause },
       ],
       topicKey,
+      notices,
     });
 
     this.addOutputs(mail, state, queues, monitoring, egress);
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
+    new CfnOutput(this, 'NoticeConfigurationSetName', { description: 'The SES configuration set every DSN goes through (its alarms pause it; `backup-mx notices resume`)', value: notices.configurationSet.name });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
     if (config.ruleSet.hostRuleSet) {
       new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });

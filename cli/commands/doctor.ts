@@ -2,7 +2,8 @@
 // DNS and the primary are checked from where the command runs; the AWS-only
 // checks are skipped for --local.
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { checkDsnIdentity, checkProductionAccess, DSN_IDENTITY_CHECK, PRODUCTION_ACCESS_CHECK } from '../doctor/ses-sending-checks.js';
+import { checkDsnIdentity, checkNoticeSending, checkProductionAccess, checkSuppressionList, DSN_IDENTITY_CHECK, NOTICE_SENDING_CHECK, PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK } from '../doctor/ses-sending-checks.js';
+import { checkBackscatter } from '../doctor/backscatter-check.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryProbe } from '../../lambdas/core/ports.js';
 import type { CliIo } from '../cli-io.js';
@@ -75,6 +76,8 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     );
   }
 
+  for (const route of settings.routes) results.push(checkBackscatter(route));
+
   results.push(
     ...(await guarded('dead-letter queue', 'grant sqs:GetQueueAttributes on the dead-letter queue, or check it in the SQS console', async () => {
       const check = await deadLetterQueueCheck(target);
@@ -86,7 +89,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   );
 
   if (target.kind !== 'aws' || !target.stack) {
-    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, DSN_IDENTITY_CHECK]) {
+    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK]) {
       results.push(skip(check, 'AWS-only check, skipped for --local'));
     }
     return results;
@@ -100,6 +103,8 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     const sesv2 = options.sesv2 ?? new SESv2Client({ region });
     try {
       results.push(...(await guarded(PRODUCTION_ACCESS_CHECK, 'grant ses:GetAccount, or check the SES console\'s Account dashboard', () => checkProductionAccess(sesv2, region))));
+      results.push(...(await guarded(SUPPRESSION_CHECK, 'grant ses:GetAccount, or check the SES console\'s suppression list settings', () => checkSuppressionList(sesv2))));
+      results.push(...(await guarded(NOTICE_SENDING_CHECK, 'grant ses:GetConfigurationSet, or check the SES console\'s configuration sets', () => checkNoticeSending(sesv2, settings.dsnConfigurationSet))));
     } finally {
       if (!options.sesv2) sesv2.destroy();
     }

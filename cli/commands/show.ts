@@ -86,6 +86,12 @@ export async function messageDetails(target: Target, id: string, route?: string)
   );
 }
 
+/** What became of a bounced or expired recipient's notice, in words. */
+export function describeNotice(notice: NonNullable<RecipientView['notice']>): string {
+  const words = { dsn: 'DSN sent to the sender', 'dead-letter': 'dead-lettered', suppressed: 'suppressed, no DSN', held: 'held for the operator (`backup-mx notices`)', discarded: 'held, then discarded by the operator' }[notice.kind];
+  return notice.why ? `${words}: ${notice.why}` : words;
+}
+
 function parseQuietly(target: Target, dead: DeadLetterRecord | undefined): InboundMessage | undefined {
   if (!dead) return undefined;
   try {
@@ -131,6 +137,7 @@ export async function showCommand(target: Target, id: string, options: { json?: 
     io.out(`${label('envelope')}MAIL FROM:${formatSender(d.sender ?? '?')}`);
     const rows = d.recipients.map((r) => [`RCPT TO:<${r.address}>`, r.state, formatTries(r.attempts), formatReplyText(r.lastReply)]);
     for (const line of table(['', '', '', ''], rows).slice(1)) io.out(`${label('')}${line}`);
+    for (const r of d.recipients.filter((v) => v.notice)) io.out(`${label('notice')}<${r.address}>: ${describeNotice(r.notice!)}`);
     for (const h of d.headers) io.out(`${label(`${h.name}:`)}${h.value}`);
     const verdicts = Object.entries(d.verdicts).map(([k, v]) => `${k} ${v}`).join(', ');
     io.out(`${label('verdicts')}${verdicts || 'unknown'}`);

@@ -7,6 +7,10 @@ import { DynamoBatchWriter } from '../adapters/aws/dynamo-batch-writer.js';
 import { DynamoBatchReader } from '../adapters/aws/dynamo-batch-reader.js';
 import { DynamoDeadLetterStore } from '../adapters/aws/dynamo-dead-letter-store.js';
 import { DynamoDelayNotices, DynamoEnvelopeArchive } from '../adapters/aws/dynamo-feature-stores.js';
+import { DynamoHeldNotices, DynamoNoticeBudget } from '../adapters/aws/dynamo-notice-stores.js';
+import { SesV2NoticeSending } from '../adapters/aws/sesv2-notice-sending.js';
+import { HeldNoticesAdmin } from '../core/held-notices-admin.js';
+import type { NoticeSending } from '../core/notice-ports.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoMessageIndex } from '../adapters/aws/dynamo-message-index.js';
 import { DynamoRouteState } from '../adapters/aws/dynamo-route-state.js';
@@ -66,6 +70,8 @@ export interface EngineOverrides {
   transports?: SmtpTransportFactory;
   /** Where DSNs go; SES SendRawEmail by default (the local runner keeps them on disk). */
   bounces?: BounceMailer;
+  /** The notices' SES configuration set switch; SESv2 by default when the settings name one. */
+  noticeSending?: NoticeSending;
   probe?: PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
@@ -131,12 +137,14 @@ export class Engine {
           auth: this.smtpAuth,
         }),
       sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
-      bounces: overrides.bounces ?? new SesBounceMailer(clients.ses),
+      bounces: overrides.bounces ?? new SesBounceMailer(clients.ses, settings.dsnConfigurationSet),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
       metrics: overrides.metrics ?? new PowertoolsMetrics(),
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
       delayNotices: new DynamoDelayNotices(doc, settings.tableName),
+      noticeBudget: new DynamoNoticeBudget(doc, settings.tableName),
+      heldNotices: new DynamoHeldNotices(doc, settings.tableName),
       narrow: narrowSesNotification,
     };
     this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
@@ -211,6 +219,7 @@ export class Engine {
         log: deps.log,
         clock: deps.clock,
         sleep: overrides.sleep ?? defaultSleep,
+        heldNotices: deps.heldNotices,
         guard:
           overrides.addressGuard ??
           new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),
@@ -222,6 +231,21 @@ export class Engine {
     } finally {
       await deps.metrics.flush();
     }
+  }
+
+  /** `backup-mx notices`: the operator's verbs on notices held for the budget or a paused SES. */
+  heldNotices(): HeldNoticesAdmin {
+    const { deps } = this;
+    const sending = this.overrides.noticeSending ?? (this.settings.dsnConfigurationSet ? new SesV2NoticeSending(this.clients.sesv2, this.settings.dsnConfigurationSet) : undefined);
+    return new HeldNoticesAdmin({
+      held: deps.heldNotices!,
+      bounces: deps.bounces,
+      ledger: deps.ledger,
+      clock: deps.clock,
+      log: deps.log,
+      ...(deps.noticeBudget ? { budget: deps.noticeBudget } : {}),
+      ...(sending ? { sending } : {}),
+    });
   }
 
   /** `recipients verify`: RCPT TO callouts to the route's primary (never DATA), only while it is up. */

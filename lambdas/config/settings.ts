@@ -25,6 +25,8 @@ export const ENV = {
   triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
   /** The CloudFormation stack: its queues' names start with it (drain only, for the orphaned-queue watch). */
   stackName: 'BACKUPMX_STACK_NAME',
+  /** The SES configuration set every DSN and delay warning goes through (drain, and the function that pauses it). */
+  dsnConfigurationSet: 'BACKUPMX_DSN_CONFIGURATION_SET',
 } as const;
 
 /**
@@ -74,6 +76,8 @@ const routeSchema = z.object({
   queueUrl: z.string().min(1),
   bouncePolicy: z.enum(['dsn', 'dead-letter']),
   delayWarningSeconds: z.number().int().min(0).max(30 * 86_400).optional(),
+  dsnPerHour: z.number().int().min(0).max(100_000).optional(),
+  anyRecipient: z.boolean().optional(),
   arc: z.object({ domain: z.string().min(1), selector: z.string().min(1), keySecretName: z.string().min(1) }).optional(),
 });
 
@@ -99,6 +103,8 @@ const settingsSchema = z
     triggerSecretId: z.string().min(1).optional(),
     /** Absent (local runs, tests): no orphaned-queue watch. */
     stackName: z.string().min(1).optional(),
+    /** Absent (local runs, tests): notices are sent without a configuration set. */
+    dsnConfigurationSet: z.string().min(1).optional(),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,
@@ -140,6 +146,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(`invalid backup-mx settings:\n  ${problems.join('\n  ')}`);
   }
   return parsed.data as Settings;
+}
+
+/** The pause function's one setting: the configuration set it pauses (it needs no routes). */
+export function loadNoticeConfigurationSet(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env[ENV.dsnConfigurationSet];
+  if (!name) throw new SettingsError(`${ENV.dsnConfigurationSet}: missing (the SES configuration set the notices go through)`);
+  return name;
 }
 
 /** The inverse of loadSettings, for the stack and the local runner. */

@@ -1,7 +1,8 @@
 // The RFC 3464 delay notice: a multipart/report with Action: delayed for the
 // recipients still waiting, telling the sender we keep trying and until when
 // (Will-Retry-Until, RFC 3464 §2.3.9). Sent like a DSN: from MAILER-DAEMON,
-// envelope sender <> so it can never bounce back.
+// envelope sender <> (no MTA answers it with a DSN), to an authenticated
+// return path only, within the route's notice budget (dsn.ts says why).
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from './model.js';
 import type { Envelope } from './ports.js';

@@ -1,15 +1,18 @@
 // Whether a deferred message gets its delay warning now, and sending it. Like
 // Postfix's delay_warning_time: off by default (0), at most one per message
 // copy and route (a route split over several receipt rules has one copy per
-// rule, each warned for its own recipients), never to the null sender nor to mail failing the backscatter
-// guards (notice-policy.ts), and never allowed to disturb delivery: any
-// failure here is logged and the message goes on as it would have.
+// rule, each warned for its own recipients), only where a DSN would go (an
+// authenticated return path on a route that sends DSNs: notice-policy.ts),
+// within the route's hourly notice budget or else held for the operator
+// (notice-sender.ts), and never allowed to disturb delivery: any failure here
+// is logged and the message goes on as it would have.
 import { buildDelayNotice, type DelayedRecipient } from './delay-dsn.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
 import { copyKeyOf } from './message-copy.js';
 import { readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from './model.js';
-import { noticeFor } from './notice-policy.js';
+import { delayWarningAllowed } from './notice-policy.js';
+import { clipHeaders, sendNotice } from './notice-sender.js';
 import { dsnStatus } from './smtp-reply-classifier.js';
 
 /** Seconds after arrival when the route's warning is due; 0 = never. The engine-wide override wins (tests). */
@@ -24,8 +27,8 @@ export function delayWarningDue(route: Route, message: InboundMessage, now: Date
   const after = delayWarningAfterSeconds(route, options);
   if (after <= 0) return { warn: false, why: 'delay warnings are off' };
   if (now.getTime() - message.receivedAt.getTime() < after * 1000) return { warn: false, why: 'not delayed long enough' };
-  const notice = noticeFor(message, route.bouncePolicy);
-  if (notice.kind !== 'dsn') return { warn: false, why: notice.why };
+  const allowed = delayWarningAllowed(message, route.bouncePolicy);
+  if (!allowed.allowed) return { warn: false, why: allowed.why };
   return { warn: true };
 }
 
@@ -65,6 +68,7 @@ export async function warnIfDelayed(
     // A warning sent before copies were kept (no copy in its key) covers the whole message: no second one.
     if ((await notices.find(message.messageId, route.name)).some((r) => r.copy === undefined || r.copy === copy)) return false;
     if (!(await notices.claim({ messageId: message.messageId, route: route.name, copy, at: now, recipients: pending.map((p) => p.recipient) }))) return false;
+    let held = false;
     try {
       const headers = originalHeaders ?? (await readHeadQuietly(deps, options, message.objectKey));
       const recipients: DelayedRecipient[] = pending.map((p) => ({ recipient: p.recipient, status: delayedStatus(p.reply), ...(p.reply ? { reply: p.reply } : {}) }));
@@ -73,17 +77,19 @@ export async function warnIfDelayed(
         hostname: options.hostname,
         message,
         recipients,
-        ...(headers ? { originalHeaders: headers } : {}),
+        ...(headers ? { originalHeaders: clipHeaders(headers) } : {}),
         remoteMta: route.primary.host,
         retryUntil: new Date(message.receivedAt.getTime() + lifetime),
         now,
       });
-      await deps.bounces.send(notice.raw, notice.envelope);
+      const sent = await sendNotice(deps, { route, messageId: message.messageId, copy, kind: 'delay', raw: notice.raw, envelope: notice.envelope, recipients: pending.map((p) => p.recipient) });
+      held = sent.kind === 'held';
     } catch (error) {
       await notices.release(message.messageId, route.name, copy).catch(() => undefined);
       throw error;
     }
-    deps.log.info('delay warning sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: pending.map((p) => p.recipient) });
+    // A held warning keeps its claim: the operator sends or discards it, no second one is built.
+    if (!held) deps.log.info('delay warning sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: pending.map((p) => p.recipient) });
     return true;
   } catch (error) {
     deps.log.warn('delay warning not sent; delivery goes on', { route: route.name, messageId: message.messageId, error: (error as Error).message });

@@ -1,7 +1,12 @@
 // Builds an RFC 3464 delivery status notification (multipart/report) for
 // recipients that bounced or expired. It goes from MAILER-DAEMON@<hostname>
-// to the envelope sender, with the envelope sender <> so it can never bounce
-// back, and carries the original message's headers (text/rfc822-headers).
+// to the envelope sender with an empty envelope sender (<>, RFC 3464 §2), so
+// no MTA answers it with a DSN of its own, and carries the original message's
+// headers (text/rfc822-headers). It can still bounce where it counts: SES
+// sends it with a MAIL FROM of its own and records every hard bounce and
+// complaint against the account's reputation. So who gets one is decided
+// elsewhere (notice-policy.ts: authenticated return paths only; notice-
+// sender.ts: an hourly budget), and it goes through its own configuration set.
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from './model.js';
 import { headerMailbox, headerText, MAX_ADDRESS } from './header-values.js';

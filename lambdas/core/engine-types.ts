@@ -16,6 +16,7 @@ import type {
 } from './ports.js';
 import type { RetrySettings } from './retry-policy.js';
 import type { DelayNotices } from './feature-ports.js';
+import type { HeldNotices, NoticeBudget } from './notice-ports.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -36,6 +37,10 @@ export interface EngineDeps {
   parse: NotificationParser;
   /** Delay warnings sent (optional: without it none are sent). */
   delayNotices?: DelayNotices;
+  /** Each route's notices per hour (optional: without it no budget applies). */
+  noticeBudget?: NoticeBudget;
+  /** Notices held for the operator (optional: without it a notice that cannot go now is a dead letter). */
+  heldNotices?: HeldNotices;
   /** ARC sealing for routes with `arc`; absent: such routes deliver unsealed (with a warning). */
   sealer?: MessageSealer;
   /**

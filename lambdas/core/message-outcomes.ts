@@ -5,8 +5,9 @@ import { buildDsn, type FailedRecipient } from './dsn.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
 import { readMessageHead } from './message-head.js';
 import { copyKeyOf } from './message-copy.js';
-import type { DeadLetterReason, InboundMessage, RecipientOutcome, RecipientState, Route } from './model.js';
+import type { DeadLetterReason, InboundMessage, NoticeResult, RecipientOutcome, RecipientState, Route } from './model.js';
 import { noticeFor } from './notice-policy.js';
+import { clipHeaders, sendNotice } from './notice-sender.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
@@ -63,7 +64,7 @@ export class MessageOutcomes {
   }
 
   /** Writes the same final state for several recipients (with where their notice stands, for bounced and expired). */
-  async recordAll(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean, notice?: RecipientOutcome['notice']): Promise<void> {
+  async recordAll(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean, notice?: RecipientOutcome['notice'], noticeResult?: NoticeResult): Promise<void> {
     const at = this.deps.clock.now();
     for (const { recipient, reply } of recipients) {
       const before = previous.get(recipient);
@@ -74,20 +75,22 @@ export class MessageOutcomes {
         attempts: (before?.attempts ?? 0) + (countAttempt ? 1 : 0),
         updatedAt: at,
         ...(notice ? { notice } : {}),
+        ...(noticeResult ? { noticeResult } : {}),
       });
     }
   }
 
   /**
    * Notices (DSN or dead letter) are sent once: the recipients are recorded
-   * final with notice 'pending' first, the notice goes out, then 'done'. This
-   * writes 'done', trying twice; a 'pending' left behind is harmless once the
-   * notice is out (confirmNotices reports it if the message comes back).
+   * final with notice 'pending' first, the notice goes out, then 'done' with
+   * what became of it. This writes 'done', trying twice; a 'pending' left
+   * behind is harmless once the notice is out (confirmNotices reports it if
+   * the message comes back).
    */
-  async noticeDone(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean): Promise<void> {
+  async noticeDone(message: InboundMessage, recipients: { recipient: string; reply?: FailedRecipient['reply'] }[], state: RecipientState, previous: Map<string, RecipientOutcome>, countAttempt: boolean, result?: NoticeResult): Promise<void> {
     for (let tryNumber = 0; tryNumber < 2; tryNumber++) {
       try {
-        return await this.recordAll(message, recipients, state, previous, countAttempt, 'done');
+        return await this.recordAll(message, recipients, state, previous, countAttempt, 'done', result);
       } catch (error) {
         this.deps.log.warn('recording a sent notice failed', { messageId: message.messageId, try: tryNumber + 1, error: (error as Error).message });
       }
@@ -111,25 +114,36 @@ export class MessageOutcomes {
   }
 
   /**
-   * Tells the sender (DSN through SES) or, when the notice policy says so or
-   * the DSN cannot be sent, dead-letters. Throws only if both fail.
+   * Tells the sender (a DSN through SES, or held for the operator when the
+   * route's hourly budget is spent or SES sending is paused), suppresses the
+   * notice (core/notice-policy.ts: the primary refused the recipient and the
+   * return path did not authenticate), or dead-letters (the policy says so,
+   * or the DSN could be neither sent nor held). Throws only if that fails too.
    */
-  async notify(route: Route, qm: QueuedMessage, message: InboundMessage, failed: FailedRecipient[], reason: 'bounced' | 'expired', originalHeaders?: Buffer): Promise<'dsn' | 'dead-letter'> {
-    const decision = noticeFor(message, route.bouncePolicy);
+  async notify(route: Route, qm: QueuedMessage, message: InboundMessage, failed: FailedRecipient[], reason: 'bounced' | 'expired', originalHeaders?: Buffer): Promise<NoticeResult> {
+    const decision = noticeFor(message, route.bouncePolicy, reason);
+    const recipients = failed.map((f) => f.recipient);
+    if (decision.kind === 'suppressed') {
+      // Recorded in the ledger (noticeDone) and counted: not a dead letter, nobody to tell.
+      this.deps.metrics.count('NoticesSuppressed', 1, route.name);
+      this.deps.log.info('notice suppressed', { route: route.name, messageId: message.messageId, sender: message.sender, recipients, reason, why: decision.why });
+      return { kind: 'suppressed', why: decision.why };
+    }
     let why = decision.kind === 'dead-letter' ? decision.why : '';
     if (decision.kind === 'dsn') {
       try {
-        const dsn = buildDsn({ hostname: this.options.hostname, message, recipients: failed, originalHeaders, remoteMta: route.primary.host, reason, now: this.deps.clock.now() });
-        await this.deps.bounces.send(dsn.raw, dsn.envelope);
-        this.deps.log.info('dsn sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: failed.map((f) => f.recipient), reason });
-        return 'dsn';
+        const dsn = buildDsn({ hostname: this.options.hostname, message, recipients: failed, originalHeaders: clipHeaders(originalHeaders), remoteMta: route.primary.host, reason, now: this.deps.clock.now() });
+        const sent = await sendNotice(this.deps, { route, messageId: message.messageId, copy: copyKeyOf(message.recipients), kind: 'dsn', raw: dsn.raw, envelope: dsn.envelope, recipients });
+        if (sent.kind === 'held') return { kind: 'held', why: sent.why === 'budget' ? 'the route\'s hourly notice budget was spent' : 'SES sending was paused' };
+        this.deps.log.info('dsn sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients, reason });
+        return { kind: 'dsn' };
       } catch (error) {
         why = `DSN could not be sent (${(error as Error).message})`;
       }
     }
     const list = failed.map((f) => `<${f.recipient}> ${f.status}${f.reply ? ` ${formatReply(f.reply)}` : ''}`).join('; ');
     await this.deadLetter(route, qm, message, reason, `${why}: ${list}`);
-    return 'dead-letter';
+    return { kind: 'dead-letter', why };
   }
 
   /** Reports the pending recipients of an expired message and records them expired. */
@@ -142,8 +156,8 @@ export class MessageOutcomes {
     });
     // Final before the notice, so a failed write after it cannot send a second one.
     await this.recordAll(message, failed, 'expired', previous, false, 'pending');
-    await this.notify(route, qm, message, failed, 'expired', headers);
-    await this.noticeDone(message, failed, 'expired', previous, false);
+    const result = await this.notify(route, qm, message, failed, 'expired', headers);
+    await this.noticeDone(message, failed, 'expired', previous, false, result);
     this.deps.metrics.count('Expired', pending.length, route.name);
   }
 

@@ -40,6 +40,18 @@ export interface Route {
   delayWarningSeconds?: number;
   /** ARC-seal each message before delivery (RFC 8617); absent: no seal. */
   arc?: ArcSealing;
+  /**
+   * Notices (DSNs and delay warnings) this route may send in one UTC hour;
+   * more are held for the operator (core/notice-sender.ts). Absent: the
+   * engine's default (DEFAULT_NOTICES_PER_HOUR).
+   */
+  dsnPerHour?: number;
+  /**
+   * True when SES accepts any address in at least one of the route's domains
+   * (no recipient list there): unknown users reach the primary, which refuses
+   * them, and every refusal is a notice to whoever the envelope names.
+   */
+  anyRecipient?: boolean;
 }
 
 /** Who seals: d= and s= of the ARC set, and the secret holding the private key. */
@@ -78,6 +90,11 @@ export interface InboundMessage {
   verdicts: Verdicts;
   /** mail.commonHeaders.subject, for people reading queues; never used for routing. */
   subject?: string;
+  /**
+   * mail.commonHeaders.from as SES gives it ("Name <a@b>" entries): only for
+   * the notice policy's DMARC alignment check (core/notice-policy.ts).
+   */
+  headerFrom?: string[];
 }
 
 /** A reply from an SMTP server, or a network failure that produced none. */
@@ -114,6 +131,21 @@ export interface RecipientOutcome {
    * a 'pending' met later was never confirmed (see MessageOutcomes.confirmNotices).
    */
   notice?: 'pending' | 'done';
+  /** For a bounced or expired recipient whose notice is done: what became of it. */
+  noticeResult?: NoticeResult;
+}
+
+/**
+ * Where a bounced or expired recipient's notice went: a DSN to the sender; a
+ * dead letter (an operator must look); suppressed (the primary refused the
+ * recipient and the return path did not authenticate: nobody to tell); held
+ * for the operator (the route's hourly budget was spent, or SES sending was
+ * paused); or, after being held, discarded by the operator.
+ */
+export interface NoticeResult {
+  kind: 'dsn' | 'dead-letter' | 'suppressed' | 'held' | 'discarded';
+  /** Why it was not a DSN (absent for 'dsn'). */
+  why?: string;
 }
 
 /** One delivery attempt, kept for `backup-mx show`. */

@@ -339,8 +339,9 @@ export interface PrimaryAddressGuard {
   refusal(primary: PrimaryServer): Promise<string | undefined>;
 }
 
-/** Sends a DSN through SES (SendRawEmail). */
+/** Sends a DSN or delay warning through SES (SendRawEmail). */
 export interface BounceMailer {
+  /** Rejects with NoticeSendingPausedError while SES sending is paused (the notice waits); any other error is a failure. */
   send(raw: string, envelope: Envelope): Promise<void>;
 }
 
@@ -374,12 +375,19 @@ export interface DeliveryLog {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The route figures the probe publishes every round (HeldNotices: notices waiting for the operator). */
+export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotices';
+
 /** Counters and timings (EMF in Lambda). */
 export interface Metrics {
-  count(name: 'Delivered' | 'Deferred' | 'Bounced' | 'DeadLettered' | 'Expired' | 'PrimaryUp', value: number, route: string): void;
+  count(
+    name: 'Delivered' | 'Deferred' | 'Bounced' | 'DeadLettered' | 'Expired' | 'PrimaryUp' | 'NoticesSent' | 'NoticesSuppressed' | 'NoticesHeld',
+    value: number,
+    route: string,
+  ): void;
   delay(seconds: number, route: string): void;
   /** A point-in-time figure of the route's queue, from the message index (the probe, every round). */
-  gauge?(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void;
+  gauge?(name: GaugeName, value: number, route: string): void;
   /** Why a drain or sweep run stopped (one count per run, the reason as a dimension). */
   drainStopped?(reason: string, route: string): void;
   /** A figure of the whole stack, no route dimension (the hourly watch on queues no route uses). */
@@ -392,5 +400,17 @@ export class MessageMissingError extends Error {
   constructor(readonly key: string) {
     super(`message object not found: ${key}`);
     this.name = 'MessageMissingError';
+  }
+}
+
+/**
+ * Thrown by BounceMailer.send when SES refuses because sending is paused for
+ * the notices' configuration set (the stack's automatic pause) or for the
+ * account: the notice is held and waits, it is not a failure.
+ */
+export class NoticeSendingPausedError extends Error {
+  constructor(readonly scope: 'configuration-set' | 'account', detail: string) {
+    super(`SES sending is paused for the ${scope === 'account' ? 'account' : 'notices\' configuration set'}: ${detail}`);
+    this.name = 'NoticeSendingPausedError';
   }
 }

@@ -7,6 +7,7 @@
 import { AUTH_REFUSED_PREFIX, afterAuthSuccess, authRefusalPending, authWaiting, refusedFields, waitingFields } from './auth-backoff.js';
 import { healthWorthWriting } from './health-change.js';
 import { explainProbeError } from './port25-hint.js';
+import type { HeldNotices } from './notice-ports.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import { isStalled } from './stalled-route.js';
@@ -32,6 +33,12 @@ export interface ProbeDeps {
   sleep: (ms: number) => Promise<void>;
   /** When given, a primary whose resolved address loops back to us (SES inbound, our own hop) counts as down. */
   guard?: PrimaryAddressGuard;
+  /**
+   * Notices held for the operator: each round publishes HeldNotices from
+   * these records, so the alarm stays in ALARM until a person has sent or
+   * discarded them (invariant 10).
+   */
+  heldNotices?: HeldNotices;
 }
 
 export interface ProbeOptions {
@@ -184,6 +191,7 @@ export class ProbePrimaries {
   /** The route's queue figures from the index; a failed read is logged and publishes nothing (the alarm treats missing data as fine, the Errors alarm does not). */
   private async publishQueue(route: Route, now: Date): Promise<{ queued?: number; oldestAgeSeconds?: number }> {
     const { index, metrics, log } = this.deps;
+    await this.publishHeldNotices(route);
     if (!index) return {};
     try {
       const stats = index.queuedStats
@@ -199,6 +207,17 @@ export class ProbePrimaries {
     } catch (error) {
       log.error('could not read the message index', { route: route.name, error: (error as Error).message });
       return {};
+    }
+  }
+
+  /** How many notices wait for the operator; a failed read publishes nothing and is logged. */
+  private async publishHeldNotices(route: Route): Promise<void> {
+    const { heldNotices, metrics, log } = this.deps;
+    if (!heldNotices) return;
+    try {
+      metrics.gauge?.('HeldNotices', await heldNotices.count(route.name), route.name);
+    } catch (error) {
+      log.error('could not count the held notices', { route: route.name, error: (error as Error).message });
     }
   }
 }

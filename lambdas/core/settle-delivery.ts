@@ -1,12 +1,12 @@
 // The end of one message's delivery attempt, once every transaction's replies
-// are recorded: one notice (DSN or dead letter) for all bounced recipients,
+// are recorded: one notice (DSN, dead letter, suppressed or held) for all bounced recipients,
 // then the message finished, or hidden until its next attempt (with a delay
 // warning when it has waited long), and what the attempt means for the route.
 import { warnIfDelayed } from './delay-warning.js';
 import { finishDelivered, type DeliveryContext, type DeliveryEnd } from './delivery-context.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
 import type { MessageOutcomes } from './message-outcomes.js';
-import type { InboundMessage, RecipientOutcome, SmtpReply } from './model.js';
+import type { InboundMessage, NoticeResult, RecipientOutcome, SmtpReply } from './model.js';
 import type { QueuedMessage, TransactionResult } from './ports.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { AUTH_WITHHELD, dsnStatus, formatReply, isClientMisconfiguration } from './smtp-reply-classifier.js';
@@ -66,11 +66,10 @@ export class DeliverySettlement {
       const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
       // Final before the notice, so a failed write after it cannot send a second one.
       await this.outcomes.recordAll(message, bounced, 'bounced', previous, true, 'pending');
-      let notified = false;
+      let notice: NoticeResult | undefined;
       try {
-        const notice = await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
-        notified = true;
-        if (notice === 'dead-letter') {
+        notice = await this.outcomes.notify(route, qm, message, failed, 'bounced', originalHeaders);
+        if (notice.kind === 'dead-letter') {
           // Kept as a dead letter, not bounced to the sender: count them where they went.
           summary.bounced -= bounced.length;
           summary.deadLettered += bounced.length;
@@ -84,7 +83,7 @@ export class DeliverySettlement {
           deferred.push({ recipient: b.recipient, attempts });
         }
       }
-      if (notified) await this.outcomes.noticeDone(message, bounced, 'bounced', previous, true);
+      if (notice) await this.outcomes.noticeDone(message, bounced, 'bounced', previous, true, notice);
     }
 
     if (deferred.length === 0) {

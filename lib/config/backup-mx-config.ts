@@ -21,6 +21,7 @@ import { primaryTlsProblems } from './primary-tls-check.js';
 import { egressSchema } from './egress.js';
 import { arcSchema } from './arc.js';
 import { loadRecipientsFiles } from './recipients-file.js';
+import { DEFAULT_NOTICES_PER_HOUR } from '../../lambdas/core/notice-sender.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
 export { MAX_RULES_PER_SET, receiptRuleChunks } from './receipt-rule-chunks.js';
@@ -31,6 +32,9 @@ export const TLS_MODES = ['none', 'opportunistic', 'required', 'verify', 'finger
 export const BOUNCE_POLICIES = ['dsn', 'dead-letter'] as const;
 export const SES_TLS_POLICIES = ['optional', 'require'] as const;
 export const ACTIVATION_MODES = ['if-none-active', 'replace', 'never'] as const;
+
+/** The most notices a route may send in an hour (dsnPerHour). */
+export const MAX_DSN_PER_HOUR = 10_000;
 
 /** SQS keeps a message 14 days; the drain re-enqueues before that, up to this many days. */
 export const MAX_QUEUE_LIFETIME_DAYS = 30;
@@ -68,6 +72,8 @@ const routeSchema = z.strictObject({
   bouncePolicy: oneOf(BOUNCE_POLICIES).default('dsn'),
   /** Hours after arrival when the sender of a still-waiting message is warned once; overrides the global value. */
   delayWarningHours: intIn(0, 720).optional(),
+  /** Notices (DSNs and delay warnings) this route may send in one hour; overrides the global value. */
+  dsnPerHour: intIn(0, MAX_DSN_PER_HOUR, 'SES sending is shared with your account\'s other mail').optional(),
 });
 
 const configSchema = z.strictObject({
@@ -101,6 +107,11 @@ const configSchema = z.strictObject({
     .prefault({}),
   /** Postfix's delay_warning_time: hours until one "delayed" notice (RFC 3464); 0 = off. */
   delayWarningHours: intIn(0, 720).default(0),
+  /**
+   * Notices (DSNs and delay warnings) each route may send in one UTC hour;
+   * more are held for the operator (`backup-mx notices`). 0 holds every one.
+   */
+  dsnPerHour: intIn(0, MAX_DSN_PER_HOUR, 'SES sending is shared with your account\'s other mail').default(DEFAULT_NOTICES_PER_HOUR),
   /** Name used in EHLO and our Received: header; default backup-mx.<first domain>. */
   hostname: hostName().optional(),
   /** The SES identity (a verified domain) DSNs are sent under, when `hostname` is not under a route domain. */

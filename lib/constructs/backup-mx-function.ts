@@ -28,7 +28,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices';
   description: string;
   timeout: Duration;
   memorySize?: number;
@@ -261,18 +261,30 @@ export class BackupMxFunction extends Construct {
     return this;
   }
 
-  /** For delivery status notifications (bounces) sent through SES. */
-  grantSendRawEmail(): this {
-    this.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendRawEmail'],
-        resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`],
-      }),
-    );
-    this.accept(
-      'IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
-      'DSNs are sent from the routes\' own domains, whose SES identities the user verifies outside this stack; only SendRawEmail is allowed.',
-    );
+  /**
+   * The notices' SES configuration set. 'send' (the drain): SendRawEmail from
+   * the verified identities, only through this configuration set: SES checks
+   * the configuration-set resource too when a request names one. 'pause' (the
+   * alarm's function): read and switch its sending, nothing else.
+   */
+  bindNoticeSending(configurationSet: { name: string; arn: string }, access: 'send' | 'pause'): this {
+    if (access === 'send') {
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendRawEmail'],
+          resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`, configurationSet.arn],
+        }),
+      );
+      this.accept(
+        'IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+        'DSNs are sent from the routes\' own domains, whose SES identities the user verifies outside this stack; only SendRawEmail is allowed.',
+      );
+    } else {
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ses:GetConfigurationSet', 'ses:PutConfigurationSetSendingOptions'], resources: [configurationSet.arn] }),
+      );
+    }
+    this.fn.addEnvironment(ENV.dsnConfigurationSet, configurationSet.name);
     return this;
   }
 }

@@ -12,6 +12,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { noticePolicy } from '../config/backscatter-check.js';
+import type { NoticeSending } from './notice-sending.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
 import { MAIL_PREFIX } from './mail-bucket.js';
@@ -62,6 +64,8 @@ export interface MailFunctionsProps {
   channels: RouteChannel[];
   deadLetterQueue: sqs.IQueue;
   egress?: EgressVpc;
+  /** The SES configuration set every DSN and delay warning goes through. */
+  notices: NoticeSending;
 }
 
 export class MailFunctions extends Construct {
@@ -77,7 +81,7 @@ export class MailFunctions extends Construct {
     const { config, channels } = props;
     const vpc = props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup };
     const routes = channels.map(({ route, queue }) => ({
-      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config), ...(route.arc ? { arc: route.arc } : {}) },
+      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config), ...noticePolicy(route, config), ...(route.arc ? { arc: route.arc } : {}) },
       queue,
     }));
     const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
@@ -107,7 +111,7 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // reads and lists; objects expire by lifecycle
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
-      .grantSendRawEmail()
+      .bindNoticeSending(props.notices.configurationSet, 'send')
       .bindSelfInvoke()
       .bindQueueWatch();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.

@@ -22,6 +22,8 @@ import {
   stackMetricDimensions,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
+import { noticeAlarms } from './notice-alarms.js';
+import type { NoticeSending } from './notice-sending.js';
 import type { RouteChannel } from './route-queues.js';
 
 /**
@@ -52,6 +54,8 @@ export interface MonitoringProps {
   deadLetterQueue: sqs.IQueue;
   functions: { name: string; fn: BackupMxFunction }[];
   topicKey: kms.IKey;
+  /** The notices' SES configuration set: its reputation alarms pause it (notice-alarms.ts). */
+  notices?: NoticeSending;
 }
 
 export class Monitoring extends Construct {
@@ -152,6 +156,8 @@ export class Monitoring extends Construct {
         new cloudwatch.GraphWidget({ title: `${route.name}: primary up`, left: [primaryUp], width: 8, leftYAxis: { min: 0, max: 1 } }),
       );
     }
+
+    if (props.notices) noticeAlarms(alarm, props.notices, props.channels.map((c) => c.route));
 
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),

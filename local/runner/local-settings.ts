@@ -5,6 +5,7 @@
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { ENV, loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
+import { noticePolicy } from '../../lib/config/backscatter-check.js';
 import type { ProvisionOptions, Provisioned } from '../provision.js';
 import type { StandInRoute } from '../ses-standin/ses-standin.js';
 
@@ -56,6 +57,8 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
       queueUrl: queueUrl(route.name),
       bouncePolicy: route.bouncePolicy,
       ...((route.delayWarningHours ?? config.delayWarningHours) > 0 ? { delayWarningSeconds: (route.delayWarningHours ?? config.delayWarningHours) * 3_600 } : {}),
+      // The same notice budget and recipient-list fact as the stack's route table.
+      ...noticePolicy(route, config),
       ...(route.arc ? { arc: route.arc } : {}),
     })),
     tableName: resources.tableName,

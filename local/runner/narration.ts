@@ -2,6 +2,7 @@
 // says the rest): what each route does at start, and a primary going down or
 // coming back, with a hint when the shipped example primary cannot work.
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
+import { backscatterRisks, backscatterWarning } from '../../lib/config/backscatter-check.js';
 import type { LineOutput } from './line-output.js';
 import type { PrimaryChange } from './observed-probe.js';
 import { listSome } from '../words.js';
@@ -21,6 +22,11 @@ export class Narration {
       const only = route.recipients ? ` (only ${listSome(route.recipients)} in their domains)` : '';
       const { host, port, tls } = route.primary;
       this.out.info(`route ${route.name}: ${route.domains.join(', ')}${only} → primary ${host}:${port} (tls ${tls}), checked every ${probeIntervalSeconds} s`);
+    }
+    // What synth warns, said here too: the same configuration, the same risk.
+    for (const risk of backscatterRisks(this.config)) {
+      const route = this.config.routes.find((r) => r.name === risk.route)!;
+      this.out.warn(backscatterWarning(risk, route.dsnPerHour ?? this.config.dsnPerHour));
     }
     const rcpt = `postmaster@${this.config.routes[0]!.domains[0]!}`;
     this.out.info(`ready. Send a test message: swaks --server 127.0.0.1:${smtpPort} --to ${rcpt}   (stop with Ctrl-C)`);

@@ -1,7 +1,8 @@
 // The stand-in's verdicts are made up: nothing scans local mail, so every
 // message is reported PASS unless the test message asks otherwise, which lets
-// a person try the quarantine (virus) and dead-letter (spam, SPF, DKIM, DMARC
-// fail: no DSN to a likely forged sender) paths on a laptop:
+// a person try the quarantine (virus) and backscatter (spam, SPF, DMARC fail,
+// or SPF not PASS without DKIM+DMARC PASS: no DSN to a sender that did not
+// authenticate, the refusal recorded as notice suppressed) paths on a laptop:
 //   a header   X-BackupMx-Verdicts: virus=FAIL, spf=FAIL   (any of spam, virus,
 //              spf, dkim, dmarc = PASS | FAIL | GRAY | PROCESSING_FAILED), or
 //   a recipient tag  bob+virus@…, bob+spam@…, bob+spf-fail@…, bob+dkim-fail@…,

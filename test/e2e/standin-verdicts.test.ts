@@ -1,6 +1,7 @@
-// Trying the quarantine and dead-letter paths locally: the stand-in reports
+// Trying the quarantine and backscatter paths locally: the stand-in reports
 // the verdicts the test message asks for, and the engine acts on them as in
-// AWS — a virus FAIL is never delivered, an SPF FAIL sender gets no DSN.
+// AWS — a virus FAIL is never delivered, an SPF FAIL sender gets no DSN (the
+// primary's refusal is recorded as notice suppressed, not dead-lettered).
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
 import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
@@ -9,7 +10,7 @@ describe('stand-in verdicts asked for by the test message', () => {
   const cleanup = cleanups();
   afterEach(() => cleanup.run());
 
-  it('quarantines bob+virus@ and dead-letters a 5xx to an SPF-FAIL sender instead of bouncing it', async () => {
+  it('quarantines bob+virus@ and suppresses the notice of a 5xx to an SPF-FAIL sender instead of bouncing it', async () => {
     const primary = await ScriptedPrimary.start({ starttls: 'off', script: { rcpt: { 'gone@example.com': { code: 550, enhanced: '5.1.1', text: 'no such user' } } } });
     cleanup.add(() => primary.stop());
     const dir = await tempDir(cleanup, 'verdicts');
@@ -20,11 +21,11 @@ describe('stand-in verdicts asked for by the test message', () => {
     const spf = queueId(await sendMail(mx.smtpPort, 'forged@sender.test', ['gone@example.com'], spfRaw));
     expect(lines.some((l) => l.includes(`queued ${virus}`) && l.includes('verdicts: virus FAIL'))).toBe(true);
 
-    const deadLetters = mx.engine.deps.deadLetters;
-    await waitFor('both dead letters', async () => (await deadLetters.list('main')).length === 2, 20_000);
-    const byId = new Map((await deadLetters.list('main')).map((d) => [d.messageId, d]));
-    expect(byId.get(virus)?.reason).toBe('virus');
-    expect(byId.get(spf)?.detail).toMatch(/SPF verdict FAIL/);
+    const { deadLetters, ledger } = mx.engine.deps;
+    await waitFor('the quarantine and the refusal recorded', async () => (await deadLetters.list('main')).length === 1 && (await ledger.outcomes(spf)).get('gone@example.com')?.notice === 'done', 20_000);
+    expect((await deadLetters.list('main')).map((d) => [d.messageId, d.reason])).toEqual([[virus, 'virus']]);
+    // Issue 17: the primary refused a recipient of a forged sender: nobody to tell, no dead letter.
+    expect((await ledger.outcomes(spf)).get('gone@example.com')).toMatchObject({ state: 'bounced', noticeResult: { kind: 'suppressed', why: 'SPF verdict FAIL' } });
     expect(primary.messages.filter((m) => m.to.includes('bob+virus@example.com'))).toHaveLength(0);
     // The stored message says so too, in the headers SES prepends.
     const head = lines.join('\n');

@@ -6,6 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -37,6 +38,8 @@ export interface AwsClients {
    */
   batchDynamo: DynamoDBClient;
   ses: SESClient;
+  /** SESv2: the notices' configuration set switch (pause, resume). */
+  sesv2: SESv2Client;
   lambda: LambdaClient;
   secrets: SecretsManagerClient;
   /** Closes every client's sockets. */
@@ -105,6 +108,7 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
       marshallOptions: { ...MARSHALL },
     }),
     ses: new SESClient(baseOptions(config, 'ses')),
+    sesv2: new SESv2Client(baseOptions(config, 'ses')),
     lambda: new LambdaClient(baseOptions(config, 'lambda')),
     secrets: new SecretsManagerClient(baseOptions(config, 'secretsManager')),
   };
@@ -112,7 +116,7 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
   return {
     ...clients,
     destroy() {
-      for (const client of [clients.s3, clients.sqs, clients.sns, dynamo, batchDynamo, clients.ses, clients.lambda, clients.secrets]) {
+      for (const client of [clients.s3, clients.sqs, clients.sns, dynamo, batchDynamo, clients.ses, clients.sesv2, clients.lambda, clients.secrets]) {
         client.destroy();
       }
     },

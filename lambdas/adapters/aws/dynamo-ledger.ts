@@ -4,7 +4,7 @@
 // than any queue lifetime, so a delivered recipient's row outlives the retries of the
 // others); a pending outcome has none, and rewriting it as pending (requeue) drops it.
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AttemptRecord, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
+import type { AttemptRecord, NoticeResult, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
 import type { Ledger } from '../../core/ports.js';
 import { FINAL_STATES } from '../../core/model.js';
 import { DynamoBatchReader } from './dynamo-batch-reader.js';
@@ -162,6 +162,7 @@ function outcomeItem(messageId: string, outcome: RecipientOutcome): Item {
     attempts: outcome.attempts,
     updatedAt: outcome.updatedAt.toISOString(),
     notice: outcome.notice,
+    noticeResult: outcome.noticeResult ? { ...outcome.noticeResult } : undefined,
     [TTL]: FINAL_STATES.includes(outcome.state) ? ledgerExpiresAt(outcome.updatedAt) : undefined,
   };
 }
@@ -194,6 +195,17 @@ function toReply(value: unknown): SmtpReply | undefined {
   return reply;
 }
 
+const NOTICE_RESULTS: readonly NoticeResult['kind'][] = ['dsn', 'dead-letter', 'suppressed', 'held', 'discarded'];
+
+function toNoticeResult(value: unknown): NoticeResult | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const raw = value as Item;
+  const kind = NOTICE_RESULTS.find((k) => k === raw.kind);
+  if (!kind) return undefined;
+  const why = optionalString(raw.why);
+  return why === undefined ? { kind } : { kind, why };
+}
+
 function toOutcomes(items: Item[]): Map<string, RecipientOutcome> {
   const outcomes = new Map<string, RecipientOutcome>();
   for (const item of items) {
@@ -206,6 +218,8 @@ function toOutcomes(items: Item[]): Map<string, RecipientOutcome> {
     const reply = toReply(item.reply);
     if (reply) outcome.reply = reply;
     if (item.notice === 'pending' || item.notice === 'done') outcome.notice = item.notice;
+    const noticeResult = toNoticeResult(item.noticeResult);
+    if (noticeResult) outcome.noticeResult = noticeResult;
     outcomes.set(outcome.recipient, outcome);
   }
   return outcomes;

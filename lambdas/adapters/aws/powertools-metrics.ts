@@ -4,7 +4,7 @@
 // per route. The stack's alarms read metricDimensions(), so they ask for
 // exactly what is written here.
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Metrics } from '../../core/ports.js';
+import type { GaugeName, Metrics } from '../../core/ports.js';
 
 export const METRICS_NAMESPACE = 'BackupMx';
 /** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */
@@ -14,6 +14,8 @@ export const QUEUED_MESSAGES_METRIC = 'QueuedMessages';
 export const OLDEST_QUEUED_AGE_METRIC = 'OldestQueuedAgeSeconds';
 export const DRAIN_STOPPED_METRIC = 'DrainStopped';
 export const ORPHANED_QUEUE_MESSAGES_METRIC = 'OrphanedQueueMessages';
+/** Notices waiting for the operator (`backup-mx notices`), per route, from the held-notice records. */
+export const HELD_NOTICES_METRIC = 'HeldNotices';
 
 /** Dimensions of the stack-wide figures (stackGauge): the service alone, no route. */
 export function stackMetricDimensions(): { service: string } {
@@ -62,7 +64,7 @@ export class PowertoolsMetrics implements Metrics {
     this.forRoute(route).addMetric(DELAY_METRIC, MetricUnit.Seconds, seconds);
   }
 
-  gauge(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void {
+  gauge(name: GaugeName, value: number, route: string): void {
     this.forRoute(route).addMetric(name, name === OLDEST_QUEUED_AGE_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
   }
 

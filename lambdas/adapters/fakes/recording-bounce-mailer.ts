@@ -1,10 +1,12 @@
 // Keeps every DSN it is asked to send.
-import type { BounceMailer, Envelope } from '../../core/ports.js';
+import { NoticeSendingPausedError, type BounceMailer, type Envelope } from '../../core/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 export class RecordingBounceMailer implements BounceMailer {
   readonly sent: { raw: string; envelope: Envelope }[] = [];
   failNext?: Error;
+  /** While this says sending is off, send() refuses as SES does for a paused configuration set. */
+  sending?: { sending: boolean };
   /** Seeded failures of `bounces.send`. */
   faults?: FaultInjector;
 
@@ -15,6 +17,7 @@ export class RecordingBounceMailer implements BounceMailer {
       throw error;
     }
     this.faults?.check('bounces.send');
+    if (this.sending && !this.sending.sending) throw new NoticeSendingPausedError('configuration-set', 'ConfigurationSetSendingPausedException (fake)');
     this.sent.push({ raw, envelope: { from: envelope.from, to: [...envelope.to] } });
   }
 }

@@ -1,17 +1,17 @@
 // Keeps metric data points; `total` sums a counter.
-import type { Metrics } from '../../core/ports.js';
+import type { GaugeName, Metrics } from '../../core/ports.js';
 
 type CounterName = Parameters<Metrics['count']>[0];
 
 export class RecordingMetrics implements Metrics {
   readonly counts: { name: CounterName; value: number; route: string }[] = [];
   readonly delays: { seconds: number; route: string }[] = [];
-  readonly gauges: { name: 'QueuedMessages' | 'OldestQueuedAgeSeconds'; value: number; route: string }[] = [];
+  readonly gauges: { name: GaugeName; value: number; route: string }[] = [];
   readonly stops: { reason: string; route: string }[] = [];
   readonly stackGauges: { name: 'OrphanedQueueMessages'; value: number }[] = [];
   flushes = 0;
 
-  gauge(name: 'QueuedMessages' | 'OldestQueuedAgeSeconds', value: number, route: string): void {
+  gauge(name: GaugeName, value: number, route: string): void {
     this.gauges.push({ name, value, route });
   }
   drainStopped(reason: string, route: string): void {

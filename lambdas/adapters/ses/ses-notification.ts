@@ -48,7 +48,7 @@ const notificationSchema = z.object({
     destination: z.array(z.string()).optional(),
     headersTruncated: z.boolean().optional(),
     headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
-    commonHeaders: z.object({ subject: z.string().optional() }).optional(),
+    commonHeaders: z.object({ subject: z.string().optional(), from: z.array(z.string()).optional().catch(undefined) }).optional(),
   }),
   receipt: z.object({
     timestamp: isoTimestamp.optional(),
@@ -124,6 +124,8 @@ function parse(body: string): InboundMessage {
       dmarc: receipt.dmarcVerdict,
     },
     ...(mail.commonHeaders?.subject !== undefined ? { subject: mail.commonHeaders.subject } : {}),
+    // Only the notice policy reads it (DMARC alignment of the return path); never used for routing.
+    ...(mail.commonHeaders?.from !== undefined ? { headerFrom: mail.commonHeaders.from } : {}),
   };
 }
 

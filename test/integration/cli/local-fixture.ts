@@ -20,6 +20,7 @@ import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 import { rawMessage, sesMessageId, sesNotification } from '../../support/ses-events.js';
+import type { Verdicts } from '../../../lambdas/core/model.js';
 
 /** Route name → its domain. */
 export const ROUTES = { main: 'example.com', other: 'example.net' } as const;
@@ -32,7 +33,7 @@ export interface LocalFixture {
   /** The test's own engine on the same resources (to queue mail and look behind the CLI). */
   engine: Engine;
   /** Queues one message per route its recipients belong to (same id in each, as SES does). */
-  queue(options: { recipients: string[]; sender?: string; subject?: string; messageId?: string; receivedAt?: Date }): Promise<string>;
+  queue(options: { recipients: string[]; sender?: string; subject?: string; messageId?: string; receivedAt?: Date; verdicts?: Partial<Verdicts> }): Promise<string>;
   /** The notification `queue` published for a message on a route (what its queue entry carries). */
   notification(messageId: string, route: string): string;
   cli(...args: string[]): Promise<{ code: number; io: RecordingIo }>;
@@ -41,7 +42,7 @@ export interface LocalFixture {
   stop(): Promise<void>;
 }
 
-export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-letter' } = {}): Promise<LocalFixture> {
+export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number } = {}): Promise<LocalFixture> {
   const emulators: Emulators = await startEmulators();
   const clients = createAwsClients(emulators.clientConfig);
   const run = Math.random().toString(36).slice(2, 8);
@@ -62,6 +63,7 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
         primary: primary.asPrimary('none'),
         queueUrl: r.queue.url,
         bouncePolicy: options.bouncePolicy ?? 'dead-letter',
+        ...(options.dsnPerHour !== undefined ? { dsnPerHour: options.dsnPerHour } : {}),
       })),
       tableName: resources.tableName,
       bucketName: resources.bucketName,
@@ -97,7 +99,7 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
     clients,
     resources,
     engine,
-    async queue({ recipients, sender = 'alice@sender.example', subject = 'Quarterly numbers', messageId = sesMessageId(), receivedAt = new Date() }) {
+    async queue({ recipients, sender = 'alice@sender.example', subject = 'Quarterly numbers', messageId = sesMessageId(), receivedAt = new Date(), verdicts }) {
       for (const route of resources.routes) {
         const domain = ROUTES[route.name as keyof typeof ROUTES];
         const mine = recipients.filter((r) => r.endsWith(`@${domain}`));
@@ -114,6 +116,7 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
           bucketName: resources.bucketName,
           objectKeyPrefix: prefix,
           topicArn: route.topicArn,
+          ...(verdicts ? { verdicts } : {}),
         });
         await clients.sns.send(new PublishCommand({ TopicArn: route.topicArn, Message: notification }));
         await engine.accept(notification);

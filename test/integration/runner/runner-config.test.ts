@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsError } from '../../../lambdas/config/settings.js';
 import { localSettings, resourceNames, standInRoutes } from '../../../local/runner/local-settings.js';
+import { LineOutput } from '../../../local/runner/line-output.js';
+import { Narration } from '../../../local/runner/narration.js';
 import { RecipientRouter } from '../../../local/ses-standin/recipient-router.js';
 import { loadRunnerConfig, readRunnerEnv, RunnerConfigError } from '../../../local/runner/runner-config.js';
 import type { Provisioned } from '../../../local/provision.js';
@@ -126,6 +128,23 @@ describe('localSettings and standInRoutes', () => {
     expect(settings.drainFunctionName).toBeUndefined(); // drains run in-process
     expect(() => localSettings(config, provisioned(['corp']), { BACKUPMX_PROBE_INTERVAL_SECONDS: '0' })).toThrow(SettingsError);
     expect(() => localSettings(config, provisioned(['corp']), { BACKUPMX_PROBE_INTERVAL_SECONDS: '0' })).toThrow(/BACKUPMX_PROBE_INTERVAL_SECONDS/);
+  });
+
+  it('carries the stack\'s notice budget (global, per route) and whether SES takes any recipient, and warns at start as synth does', async () => {
+    const open = { name: 'open', domains: ['open.test'], primary: { host: 'mx.open.test', port: 25 }, dsnPerHour: 7 };
+    const listed = { ...route, domains: ['example.com'] };
+    await contextFile('notices.json', { backupMx: { routes: [listed, open], dsnPerHour: 40 } });
+    const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'notices.json') });
+    const settings = localSettings(config, provisioned(['corp', 'open']), {});
+    expect(settings.routes[0]).toMatchObject({ name: 'corp', dsnPerHour: 40 });
+    expect(settings.routes[0]!.anyRecipient).toBeUndefined();
+    expect(settings.routes[1]).toMatchObject({ name: 'open', dsnPerHour: 7, anyRecipient: true });
+    const lines: string[] = [];
+    new Narration(new LineOutput((line) => lines.push(line)), config, false).routes(60, 2525);
+    const warnings = lines.filter((l) => l.includes('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('route "open" has no recipient list for open.test and bouncePolicy "dsn"');
+    expect(warnings[0]).toContain('at most 7 an hour');
   });
 
   it('narrows only the domains the allow-list mentions, as the SES rule does', async () => {

@@ -3,7 +3,7 @@
 // senders, some spam/virus verdicts, some messages near or past the end of
 // the queue lifetime, on two routes (one with bounce policy 'dead-letter').
 import type { BouncePolicy, Verdicts } from '../../../lambdas/core/model.js';
-import { noticeFor } from '../../../lambdas/core/notice-policy.js';
+import { noticeFor, type NoticeDecision, type NoticeReason } from '../../../lambdas/core/notice-policy.js';
 import { rawMessage } from '../ses-events.js';
 import type { SeededRandom } from './seeded-random.js';
 
@@ -21,8 +21,8 @@ export interface ChaosMessage {
   verdicts: Verdicts;
   timestamp: Date;
   raw: Buffer;
-  /** How a bounce or expiry of this message must be reported. */
-  notice: 'dsn' | 'dead-letter';
+  /** How a bounce (the primary refused) or an expiry of this message must be reported. */
+  notices: Record<NoticeReason, NoticeDecision['kind']>;
   /** Virus FAIL: must be quarantined, never delivered. */
   quarantine: boolean;
 }
@@ -75,8 +75,9 @@ export function chaosMail(random: SeededRandom, options: ChaosMailOptions, now =
     const body = random.chance(0.05) ? 'x'.repeat(76).concat('\r\n').repeat(random.int(500, 3000)) : `Message ${i}, caf\u00e9.\r\n.leading dot line\r\n`;
     const raw = Buffer.from(rawMessage({ messageId, sender, to: recipients[0], subject: `chaos ${i}`, body }), 'utf8');
     const message = { messageId, route: route.name, sender, recipients, verdicts, timestamp: new Date(now.getTime() - age * 1000), raw };
-    const decision = noticeFor({ ...message, receivedAt: message.timestamp, bucketName: '', objectKey: '' }, route.bouncePolicy);
-    messages.push({ ...message, notice: decision.kind, quarantine: verdicts.virus === 'FAIL' });
+    const inbound = { ...message, receivedAt: message.timestamp, bucketName: '', objectKey: '' };
+    const notices = { bounced: noticeFor(inbound, route.bouncePolicy, 'bounced').kind, expired: noticeFor(inbound, route.bouncePolicy, 'expired').kind };
+    messages.push({ ...message, notices, quarantine: verdicts.virus === 'FAIL' });
   }
   return { messages, unknown };
 }

@@ -112,9 +112,12 @@ export async function auditZeroLoss(input: AuditInput): Promise<{ counts: AuditC
         const dead = (deadByMessage.get(message.messageId) ?? []).some(
           (r) => r.route === message.route && (r.reason === 'bounced' || r.reason === 'expired') && r.detail.includes(`<${recipient}>`),
         );
-        if (message.notice === 'dsn' && !told) fail(`${pair}: ${outcome.state} but no DSN names it`);
-        if (message.notice === 'dead-letter' && !dead) fail(`${pair}: ${outcome.state} but no dead-letter record names it`);
-        if (message.notice === 'dead-letter' && told) fail(`${pair}: a DSN went out although policy says dead-letter`);
+        const expected = message.notices[outcome.state];
+        // A DSN past the route's hourly budget is held for the operator, recorded as such.
+        if (expected === 'dsn' && !told && outcome.noticeResult?.kind !== 'held') fail(`${pair}: ${outcome.state} but no DSN names it`);
+        if (expected === 'dead-letter' && !dead) fail(`${pair}: ${outcome.state} but no dead-letter record names it`);
+        if (expected !== 'dsn' && told) fail(`${pair}: a DSN went out although policy says ${expected}`);
+        if (expected === 'suppressed' && (dead || outcome.noticeResult?.kind !== 'suppressed')) fail(`${pair}: ${outcome.state}, notice ${outcome.noticeResult?.kind ?? 'unrecorded'}${dead ? ' and dead-lettered' : ''}, though policy says suppressed`);
       }
     }
     if ((deadByMessage.get(message.messageId) ?? []).some((r) => r.reason === 'virus') !== message.quarantine) fail(`${message.messageId}: quarantine record mismatch`);

@@ -38,7 +38,7 @@ export interface ScaleFigures {
   duplicateDeliveries: number;
   /** Expired or bounced pairs whose sender was told more than once. */
   duplicateNotices: number;
-  /** Bounced or expired pairs nobody was told about (no DSN, no dead letter). */
+  /** Bounced or expired pairs nobody was told about (no DSN, no dead letter, no recorded suppressed notice). */
   untold: number;
   /** Messages SQS's retention dropped, and messages it redrove to the DLQ. */
   droppedByRetention: number;
@@ -164,6 +164,8 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
   const deadLettered = new Set((await w.deadLetters.list()).map((r) => r.messageId));
   for (const m of messages) {
     let allFinal = true;
+    // A refused recipient of a sender that cannot be told (the null sender here) is recorded as notice suppressed.
+    const recorded = await w.ledger.outcomes(m.messageId);
     for (const r of m.recipients) {
       pairs += 1;
       const state = w.ledger.stateOf(m.messageId, r) ?? 'queued';
@@ -177,7 +179,8 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
       if (state === 'bounced' || state === 'expired') {
         const told = w.bounces.told.get(`${m.messageId} ${r}`) ?? 0;
         duplicateNotices += Math.max(0, told - 1);
-        if (told === 0 && !deadLettered.has(m.messageId)) untold += 1;
+        const suppressed = state === 'bounced' && recorded.get(r)?.noticeResult?.kind === 'suppressed';
+        if (told === 0 && !deadLettered.has(m.messageId) && !suppressed) untold += 1;
       }
     }
     if (allFinal && (await w.index.get(m.messageId, ROUTE.name))?.state === 'queued') ghostQueued += 1;

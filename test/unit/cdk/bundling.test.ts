@@ -15,8 +15,8 @@ describe('Lambda bundles', () => {
       .filter((name) => name.startsWith('asset.'))
       .map((name) => join(assembly.directory, name, 'index.mjs'))
       .filter((file) => existsSync(file));
-    // probe, drain, accept, activate-rule-set, trigger
-    expect(bundles).toHaveLength(5);
+    // probe, drain, accept, activate-rule-set, trigger, pause-notices
+    expect(bundles).toHaveLength(6);
     for (const file of bundles) {
       expect(readFileSync(file, 'utf8')).toContain('createRequire');
       const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };

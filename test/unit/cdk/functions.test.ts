@@ -81,6 +81,7 @@ describe('functions', () => {
         domains: ['example.com'],
         primary: { host: 'mail.example.com', port: 587, tls: 'verify', authSecretName: 'backup-mx/corp-smtp' },
         bouncePolicy: 'dead-letter',
+        dsnPerHour: 100,
         queueUrl: expect.stringMatching(/^<RoutesQueuecorp/),
       },
     ]);

@@ -2,8 +2,9 @@
 // scripted lookup: each failure comes with the fix.
 import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, SESClient } from '@aws-sdk/client-ses';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetAccountCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { checkDsnIdentity, checkProductionAccess, identityCandidates } from '../../../cli/doctor/ses-sending-checks.js';
+import { GetAccountCommand, GetConfigurationSetCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { checkDsnIdentity, checkNoticeSending, checkProductionAccess, checkSuppressionList, identityCandidates } from '../../../cli/doctor/ses-sending-checks.js';
+import { checkBackscatter } from '../../../cli/doctor/backscatter-check.js';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -85,7 +86,8 @@ describe('doctor AWS checks', () => {
     mockDeployedStack();
     ses.on(GetIdentityVerificationAttributesCommand).resolves({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Success' } } });
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: 'backup-mx' } });
-    sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true });
+    sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true, SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] } });
+    sesv2.on(GetConfigurationSetCommand, { ConfigurationSetName: 'BackupMx-NoticesConfigurationSet-AbC' }).resolves({ SendingOptions: { SendingEnabled: true } });
     sns.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AuthorizationError' }));
     // Three copies on the DLQ, one dead-letter record: two reached it by redrive.
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', ApproximateNumberOfMessagesDelayed: '0' } });
@@ -106,23 +108,27 @@ describe('doctor AWS checks', () => {
         ['MX example.com', 'ok'],
         ['MTA-STS example.com', 'ok'],
         ['primary main', 'fail'],
+        ['backscatter main', 'warn'],
         ['dead-letter queue', 'warn'],
         ['SES receiving region', 'ok'],
         ['SES identity example.com', 'ok'],
         ['SES receipt rule set', 'ok'],
         ['SES production access', 'ok'],
+        ['SES suppression list', 'ok'],
+        ['DSN configuration set', 'ok'],
         ['DSN sender identity', 'ok'],
         ['alarm subscription', 'fail'],
       ]);
       expect(results[2]!.fix).toContain('this check runs from your machine, not from Lambda');
-      expect(results[3]).toMatchObject({
+      expect(results[3]!.fix).toContain('recipientsFile');
+      expect(results[4]).toMatchObject({
         detail: '~3 messages for 1 dead-letter record: 2 messages on the dead-letter queue have no record',
         fix: expect.stringContaining('aws sqs receive-message --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq'),
       });
-      expect(results[9]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      expect(results[12]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
       expect(await doctorCommand(target, { lookup, probe, mtaSts }, io)).toBe(1);
-      expect(io.text).toContain('7 ok, 1 warnings, 2 failed, 0 skipped');
+      expect(io.text).toContain('9 ok, 2 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }
@@ -152,6 +158,42 @@ describe('doctor: can DSNs leave?', () => {
     expect(await checkDsnIdentity(sesClient(), 'backup-mx.example.com')).toMatchObject({ status: 'ok', detail: expect.stringContaining('example.com') });
     const pending = await checkDsnIdentity(sesClient(), 'backup-mx.example.com');
     expect(pending).toMatchObject({ status: 'fail', fix: expect.stringContaining('verify-domain-identity --domain example.com') });
+  });
+});
+
+describe('doctor: backscatter and SES reputation', () => {
+  const route = { name: 'main', domains: ['example.com'], primary: { host: 'mail.example.com', port: 587, tls: 'required' as const }, queueUrl: 'q', bouncePolicy: 'dsn' as const, dsnPerHour: 100 };
+
+  it('flags a route that sends DSNs while SES takes any address in its domains, naming both fixes', () => {
+    const open = checkBackscatter({ ...route, anyRecipient: true });
+    expect(open).toMatchObject({ check: 'backscatter main', status: 'warn' });
+    expect(open.detail).toContain('at most 100 an hour');
+    for (const fix of ['"recipients"', '"recipientsFile"', '"bouncePolicy": "dead-letter"', '"dsnPerHour"']) expect(open.fix).toContain(fix);
+    expect(checkBackscatter(route).status).toBe('ok');
+    expect(checkBackscatter({ ...route, anyRecipient: true, bouncePolicy: 'dead-letter' }).status).toBe('ok');
+    // A route table from before the guards carries no budget: redeploy.
+    const { dsnPerHour: _budget, ...old } = route;
+    expect(checkBackscatter(old)).toMatchObject({ status: 'warn', fix: 'deploy this version of backup-mx' });
+  });
+
+  it('wants the account-level suppression list to cover bounces and complaints', async () => {
+    const client = new SESv2Client({ region: 'eu-west-1' });
+    sesv2
+      .on(GetAccountCommand)
+      .resolvesOnce({ SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] } })
+      .resolvesOnce({ SuppressionAttributes: { SuppressedReasons: ['COMPLAINT'] } })
+      .resolvesOnce({});
+    expect((await checkSuppressionList(client)).status).toBe('ok');
+    expect(await checkSuppressionList(client)).toMatchObject({ status: 'warn', detail: expect.stringContaining('does not cover bounces'), fix: 'aws sesv2 put-account-suppression-attributes --suppressed-reasons BOUNCE COMPLAINT' });
+    expect((await checkSuppressionList(client)).detail).toContain('bounces or complaints');
+  });
+
+  it('fails while the notices\' configuration set is paused, with the way back', async () => {
+    const client = new SESv2Client({ region: 'eu-west-1' });
+    sesv2.on(GetConfigurationSetCommand).resolvesOnce({ SendingOptions: { SendingEnabled: false } }).resolvesOnce({ SendingOptions: { SendingEnabled: true } });
+    expect(await checkNoticeSending(client, 'set')).toMatchObject({ status: 'fail', detail: expect.stringContaining('PAUSED'), fix: expect.stringContaining('backup-mx notices resume') });
+    expect((await checkNoticeSending(client, 'set')).status).toBe('ok');
+    expect((await checkNoticeSending(client, undefined)).status).toBe('warn');
   });
 });
 

@@ -23,6 +23,9 @@ describe('delayWarningDue (who gets a delay warning, and when)', () => {
     ['never for spam FAIL', on, message('a@b.example', { spam: 'FAIL' }), 5, {}, false, 'spam verdict FAIL'],
     ['never for SPF FAIL (forged sender)', on, message('a@b.example', { spf: 'FAIL' }), 5, {}, false, 'SPF verdict FAIL'],
     ['never for DMARC FAIL', on, message('a@b.example', { dmarc: 'FAIL' }), 5, {}, false, 'DMARC verdict FAIL'],
+    // Issue 17: a return path that did not authenticate gets no warning either (GRAY, none, PROCESSING_FAILED).
+    ['never to a return path that did not authenticate', on, message('a@b.example', { spf: 'GRAY', dkim: 'PASS', dmarc: 'GRAY' }), 5, {}, false, 'return path not authenticated (SPF GRAY, DKIM PASS, DMARC GRAY)'],
+    ['SPF not checked, but DKIM and DMARC PASS for the return path\'s own From domain: warned', on, message('a@b.example', { spf: 'DISABLED' }), 5, {}, true, undefined],
     ['never under the dead-letter bounce policy', { ...on, bouncePolicy: 'dead-letter' as const }, message(), 5, {}, false, "route bounce policy is 'dead-letter'"],
     ['the engine-wide seconds override wins', on, message(), 0.001, { delayWarningSeconds: 2 }, true, undefined],
     ['the override can switch it off', on, message(), 5, { delayWarningSeconds: 0 }, false, 'delay warnings are off'],
@@ -81,6 +84,26 @@ describe('delay warnings from the sweep (primary down)', () => {
 });
 
 describe('delay warnings of a message split over several receipt rules (one copy per rule)', () => {
+
+  it('past the route\'s hourly budget the warning is held for the operator (claimed: no second one is built)', async () => {
+    const h = harness({}, { delayWarningSeconds: 4 * HOUR, dsnPerHour: 1 });
+    const notices = new InMemoryDelayNotices();
+    (h.deps as { delayNotices?: InMemoryDelayNotices }).delayNotices = notices;
+    const first = await h.arrive({ recipients: ['bob@example.com'] });
+    const second = await h.arrive({ sender: 'carol@sender.example', recipients: ['bob@example.com'] });
+    await h.primaryDown();
+    h.clock.advance(5 * HOUR);
+    await h.runSweep();
+    await h.runSweep();
+    expect(h.bounces.sent).toHaveLength(1);
+    const held = await h.heldNotices.list('main');
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ kind: 'delay', why: 'budget', recipients: ['bob@example.com'] });
+    expect(held[0]!.raw).toContain('Action: delayed');
+    expect([first.messageId, second.messageId]).toContain(held[0]!.messageId);
+    expect(await notices.find(held[0]!.messageId, 'main')).toHaveLength(1);
+    expect(h.metrics.total('NoticesHeld')).toBe(1);
+  });
 
   it('each copy gets its own warning, naming its own recipients', async () => {
     const { h, notices } = setup();

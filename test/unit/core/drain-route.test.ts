@@ -160,8 +160,10 @@ describe('DrainRoute', () => {
     await h.runDrain();
     expect(h.transports.envelopes[0]!.from).toBe('');
     expect(h.bounces.sent).toHaveLength(0);
-    expect(await h.deadLetters.get(messageId)).toMatchObject({ reason: 'bounced', detail: expect.stringContaining('null sender') });
-    expect(h.ledger.stateOf(messageId, 'gone@example.com')).toBe('bounced');
+    // The primary refused a bounce: nobody to tell, so the notice is suppressed and recorded (issue 17), no dead letter.
+    expect(await h.deadLetters.get(messageId)).toBeUndefined();
+    expect((await h.ledger.outcomes(messageId)).get('gone@example.com')).toMatchObject({ state: 'bounced', notice: 'done', noticeResult: { kind: 'suppressed', why: 'null sender' } });
+    expect(h.metrics.total('NoticesSuppressed')).toBe(1);
     expect(h.queue.all()).toHaveLength(0);
   });
 

@@ -2,7 +2,6 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { buildDsn } from '../../../lambdas/core/dsn.js';
 import type { InboundMessage } from '../../../lambdas/core/model.js';
-import { noticeFor } from '../../../lambdas/core/notice-policy.js';
 
 const message: InboundMessage = {
   messageId: 'o3vjlkk1c0hn0hq9rb1lq4bsm5t3nlu6icqvuqg1',
@@ -115,22 +114,5 @@ describe('buildDsn', () => {
     const dsn = build({ message: { ...message, subject: 'Grüße' }, originalHeaders: 'Subject: Grüße\r\n\r\n' });
     expect(dsn.raw).toContain('Content-Transfer-Encoding: 8bit');
     expect((await simpleParser(dsn.raw)).subject).toBe('Undelivered mail: Grüße');
-  });
-});
-
-describe('noticeFor (backscatter rule)', () => {
-  const base = message;
-  it.each([
-    ['normal sender, dsn policy', base, 'dsn', 'dsn'],
-    ['null sender', { ...base, sender: '' }, 'dsn', 'dead-letter'],
-    ['spam FAIL', { ...base, verdicts: { ...base.verdicts, spam: 'FAIL' } }, 'dsn', 'dead-letter'],
-    ['virus FAIL', { ...base, verdicts: { ...base.verdicts, virus: 'FAIL' } }, 'dsn', 'dead-letter'],
-    ['SPF FAIL', { ...base, verdicts: { ...base.verdicts, spf: 'FAIL' } }, 'dsn', 'dead-letter'],
-    ['DMARC FAIL', { ...base, verdicts: { ...base.verdicts, dmarc: 'FAIL' } }, 'dsn', 'dead-letter'],
-    ['DKIM FAIL alone still gets a DSN', { ...base, verdicts: { ...base.verdicts, dkim: 'FAIL' } }, 'dsn', 'dsn'],
-    ['SPF GRAY still gets a DSN', { ...base, verdicts: { ...base.verdicts, spf: 'GRAY' } }, 'dsn', 'dsn'],
-    ['route policy dead-letter', base, 'dead-letter', 'dead-letter'],
-  ] as const)('%s', (_name, msg, policy, kind) => {
-    expect(noticeFor(msg as InboundMessage, policy).kind).toBe(kind);
   });
 });

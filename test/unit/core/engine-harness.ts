@@ -1,7 +1,9 @@
 // Wires every use case to fakes, with one route, for scenario tests.
 import {
   InMemoryDeadLetterStore,
+  InMemoryHeldNotices,
   InMemoryLedger,
+  InMemoryNoticeBudget,
   InMemoryMailQueue,
   InMemoryMessageIndex,
   InMemoryMessageStore,
@@ -47,6 +49,9 @@ export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Pa
     metrics: new RecordingMetrics(),
     clock,
     parse: parseSesNotification,
+    // As in the stack: each route's notices per hour, the overflow held for the operator.
+    noticeBudget: new InMemoryNoticeBudget(),
+    heldNotices: new InMemoryHeldNotices(),
   } satisfies EngineDeps;
   const engineOptions: EngineOptions = { hostname: 'mx2.example.com', concurrency: 1, ...options };
   const drain = new DrainRoute(deps, engineOptions);
@@ -79,7 +84,7 @@ export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Pa
     runSweep: (budgetSeconds = 600, owner = 'sweep-1') => sweep.run(theRoute, { owner, budgetSeconds }),
     prober: (probeIntervalSeconds = 60) =>
       new ProbePrimaries(
-        { routes: [theRoute], probe, routeState: deps.routeState, index: deps.index, queues: () => queue, drains, metrics: deps.metrics, log: deps.log, clock, sleep: clock.sleep },
+        { routes: [theRoute], probe, routeState: deps.routeState, index: deps.index, queues: () => queue, drains, metrics: deps.metrics, log: deps.log, clock, sleep: clock.sleep, heldNotices: deps.heldNotices },
         { probeIntervalSeconds },
       ),
     /** Marks the primary down as the probe would. */

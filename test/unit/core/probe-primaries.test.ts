@@ -30,6 +30,8 @@ describe('ProbePrimaries', () => {
     const rounds = await h.prober().run();
     expect(rounds[0]![0]).toMatchObject({ queued: 2, oldestAgeSeconds: Math.round((h.clock.now().getTime() - firstAt.getTime()) / 1000) });
     expect(h.metrics.gauges).toEqual([
+      // Notices held for the operator, from their records (the NoticesHeld alarm's figure).
+      { name: 'HeldNotices', value: 0, route: 'main' },
       { name: 'QueuedMessages', value: 2, route: 'main' },
       { name: 'OldestQueuedAgeSeconds', value: 720, route: 'main' },
     ]);
@@ -40,9 +42,22 @@ describe('ProbePrimaries', () => {
     h.probe.down('mail.example.com');
     await h.prober().run();
     expect(h.metrics.gauges).toEqual([
+      { name: 'HeldNotices', value: 0, route: 'main' },
       { name: 'QueuedMessages', value: 0, route: 'main' },
       { name: 'OldestQueuedAgeSeconds', value: 0, route: 'main' },
     ]);
+  });
+
+  it('publishes the held notices of each route; a failed count is logged and the queue figures still go out', async () => {
+    const h = harness();
+    await h.heldNotices.hold({ route: 'main', messageId: 'm1', copy: 'c', kind: 'dsn', at: h.clock.now(), why: 'budget', to: 'a@sender.example', recipients: ['x@example.com'], raw: 'x' });
+    h.probe.up('mail.example.com');
+    await h.prober().run();
+    expect(h.metrics.gauges[0]).toEqual({ name: 'HeldNotices', value: 1, route: 'main' });
+    h.heldNotices.count = async () => Promise.reject(new Error('throttled'));
+    await h.prober().run();
+    expect(h.metrics.gauges.slice(3).map((g) => g.name)).toEqual(['QueuedMessages', 'OldestQueuedAgeSeconds']);
+    expect(h.log.lines.some((l) => l.level === 'error' && l.message === 'could not count the held notices')).toBe(true);
   });
 
   it('a refused AUTH is recorded as down with "primary refuses our credentials"', async () => {

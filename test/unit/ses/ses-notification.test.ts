@@ -27,7 +27,20 @@ describe('parseSesNotification', () => {
       objectKey: 'inbound/main/o3vjlkk1c0hn0hq9rb1lq4bsm5t3nlu6icqvuqg1',
       verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' },
       subject: 'Quarterly numbers',
+      // For the notice policy's DMARC alignment only (core/notice-policy.ts).
+      headerFrom: ['Alice Example <alice@sender.example>'],
     });
+  });
+
+  it('reads commonHeaders.from as SES gives it; an odd one is left out, never making the message malformed', () => {
+    const object = JSON.parse(sesNotification({ from: 'News <news@sender.example>' }));
+    expect(parseSesNotification(JSON.stringify(object)).headerFrom).toEqual(['News <news@sender.example>']);
+    object.mail.commonHeaders.from = 'not a list';
+    const odd = parseSesNotification(JSON.stringify(object));
+    expect(odd.headerFrom).toBeUndefined();
+    expect(odd.sender).toBe('alice@sender.example');
+    delete object.mail.commonHeaders.from;
+    expect(parseSesNotification(JSON.stringify(object)).headerFrom).toBeUndefined();
   });
 
   it('takes recipients from receipt.recipients, including ones only in the envelope (Bcc)', () => {

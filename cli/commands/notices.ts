@@ -1,0 +1,117 @@
+// `backup-mx notices`: bounce notices (DSNs) and delay warnings held for the
+// operator, because a route's hourly budget (dsnPerHour) was spent or SES
+// sending was paused by the reputation alarm. List them; send them (as built,
+// outside the budget); discard them (their senders are never told); resume
+// the notices' SES configuration set after its automatic pause. The verbs are
+// the engine's (core/held-notices-admin.ts): this file parses and prints.
+import type { Command } from 'commander';
+import type { NoticeSelection } from '../../lambdas/core/held-notices-admin.js';
+import type { HeldNotice } from '../../lambdas/core/notice-ports.js';
+import type { CliIo } from '../cli-io.js';
+import { EXIT, UsageError } from '../errors.js';
+import { formatAgo, table } from '../format.js';
+import { routesOf, type Target } from '../target.js';
+
+type Run = (verb: (target: Target, ...args: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
+
+interface SelectOptions {
+  all?: boolean;
+  route?: string;
+  yes?: boolean;
+}
+
+export async function noticesListCommand(target: Target, options: { route?: string; json?: boolean }, io: CliIo): Promise<number> {
+  const overview = await target.engine.heldNotices().overview(routesOf(target, options.route));
+  if (options.json) {
+    io.out(JSON.stringify(overview, (key, value) => (key === 'raw' ? undefined : value), 2));
+    return EXIT.ok;
+  }
+  const now = target.engine.deps.clock.now();
+  if (overview.sending) {
+    io.out(
+      overview.sending.enabled
+        ? `SES configuration set ${overview.sending.name}: sending enabled`
+        : `SES configuration set ${overview.sending.name}: SENDING PAUSED by its reputation alarm; notices are held. Look at why they bounced, then \`backup-mx notices resume\``,
+    );
+  }
+  for (const route of overview.routes) {
+    const used = route.usedThisHour === undefined ? '' : `, ${route.usedThisHour} sent this hour`;
+    io.out(`route ${route.route}: ${route.held.length} held, budget ${route.perHour} an hour${used}`);
+    if (route.held.length === 0) continue;
+    const rows = route.held.map((n) => [n.messageId, n.kind === 'dsn' ? 'bounce' : 'delay', `<${n.to}>`, n.recipients.map((r) => `<${r}>`).join(', '), n.why, formatAgo(n.at, now)]);
+    for (const line of table(['  ID', 'KIND', 'TO', 'ABOUT', 'WHY', 'HELD'], rows.map(([id, ...rest]) => [`  ${id}`, ...rest]))) io.out(line);
+  }
+  return EXIT.ok;
+}
+
+export async function noticesSendCommand(target: Target, ids: string[], options: SelectOptions, io: CliIo): Promise<number> {
+  const selection = selectionOf(ids, options);
+  const report = await target.engine.heldNotices().send(routesOf(target, options.route), selection);
+  for (const notice of report.sent) io.out(`sent ${describe(notice)}`);
+  for (const { notice, why } of report.left) io.err(`still held ${describe(notice)}: ${why}`);
+  if (report.sent.length === 0 && report.left.length === 0) io.out('no held notice matches');
+  else io.out(`${report.sent.length} sent, ${report.left.length} still held`);
+  return report.left.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+export async function noticesDiscardCommand(target: Target, ids: string[], options: SelectOptions, io: CliIo): Promise<number> {
+  const selection = selectionOf(ids, options);
+  if (!options.yes) {
+    if (!io.interactive) throw new UsageError('refusing to discard without confirmation: no terminal to ask; pass --yes');
+    const what = 'all' in selection ? `every held notice${options.route ? ` of route ${options.route}` : ''}` : `the held notices of ${selection.messageIds.join(', ')}`;
+    if (!(await io.confirm(`Discard ${what}? Their senders will never be told.`))) {
+      io.out('nothing discarded');
+      return EXIT.ok;
+    }
+  }
+  const discarded = await target.engine.heldNotices().discard(routesOf(target, options.route), selection);
+  for (const notice of discarded) io.out(`discarded ${describe(notice)}`);
+  io.out(discarded.length === 0 ? 'no held notice matches' : `${discarded.length} discarded`);
+  return EXIT.ok;
+}
+
+export async function noticesResumeCommand(target: Target, io: CliIo): Promise<number> {
+  const resumed = await target.engine.heldNotices().resume();
+  io.out(resumed ? 'SES sends through the notices\' configuration set again. Held notices stay held: `backup-mx notices send --all` sends them.' : 'sending through the notices\' configuration set was not paused');
+  return EXIT.ok;
+}
+
+function selectionOf(ids: string[], options: SelectOptions): NoticeSelection {
+  if (options.all && ids.length > 0) throw new UsageError('give message ids or --all, not both');
+  if (options.all) return { all: true };
+  if (ids.length === 0) throw new UsageError('name the messages whose notices to act on (as `backup-mx notices` lists them), or pass --all');
+  return { messageIds: ids };
+}
+
+const describe = (n: HeldNotice) => `${n.kind === 'dsn' ? 'bounce notice' : 'delay warning'} for ${n.messageId} (route ${n.route}) to <${n.to}>`;
+
+export function registerNoticesCommand(program: Command, run: Run, io: CliIo): void {
+  const notices = program
+    .command('notices')
+    .description('bounce notices (DSNs) and delay warnings held because a route\'s hourly budget (dsnPerHour) was spent or SES sending was paused: list, send, discard; resume sending after the automatic pause');
+  notices
+    .command('list', { isDefault: true })
+    .description('list held notices per route, the hour\'s use of the budget, and whether SES sending is paused (the default)')
+    .option('--route <name>', 'only this route')
+    .option('--json', 'machine-readable output')
+    .action(run((t, opts) => noticesListCommand(t, opts, io)));
+  notices
+    .command('send')
+    .argument('[id...]', 'message ids whose held notices to send')
+    .description('send held notices now, as they were built (outside the hourly budget: you decided); stops if SES sending is paused')
+    .option('--all', 'every held notice (of --route, if given)')
+    .option('--route <name>', 'only this route')
+    .action(run((t, ids, opts) => noticesSendCommand(t, ids, opts, io)));
+  notices
+    .command('discard')
+    .argument('[id...]', 'message ids whose held notices to discard')
+    .description('forget held notices: their senders are never told (the ledger and `show` say so); asks first')
+    .option('--all', 'every held notice (of --route, if given)')
+    .option('--route <name>', 'only this route')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(run((t, ids, opts) => noticesDiscardCommand(t, ids, opts, io)));
+  notices
+    .command('resume')
+    .description('let SES send through the notices\' configuration set again after its reputation alarm paused it (never touches the account)')
+    .action(run((t) => noticesResumeCommand(t, io)));
+}

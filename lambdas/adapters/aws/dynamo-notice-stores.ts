@@ -1,0 +1,118 @@
+// DynamoDB adapters of the notice ports (core/notice-ports.ts), in the one
+// state table, one partition per route apart from its route# items (which
+// the public trigger may touch):
+//   notices#<route> / budget#<YYYY-MM-DDTHH>   notices taken that UTC hour (TTL 2 days)
+//   notices#<route> / held#<id>#<copy>#<kind>  a notice held for the operator (no TTL:
+//                                              it waits until someone sends or discards it)
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HeldNotice, HeldNoticeKind, HeldNotices, HoldReason, NoticeBudget } from '../../core/notice-ports.js';
+import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
+import { key, PK, SK, TTL } from './dynamo-keys.js';
+import { optionalString, queryAll, type Item } from './dynamo-query.js';
+
+/** Partition key prefix of the notice items: `notices#<route>`. */
+export const NOTICE_KEY_PREFIX = 'notices#';
+const noticeKey = (route: string) => `${NOTICE_KEY_PREFIX}${route}`;
+const budgetSort = (now: Date) => `budget#${now.toISOString().slice(0, 13)}`;
+const heldSort = (messageId: string, copy: string, kind: HeldNoticeKind) => `held#${messageId}#${copy}#${kind}`;
+/** A budget item outlives its hour by this much (for `notices` to show the current hour's use). */
+const BUDGET_KEEP_SECONDS = 2 * 86_400;
+
+export class DynamoNoticeBudget implements NoticeBudget {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async take(route: string, now: Date, perHour: number): Promise<boolean> {
+    if (perHour <= 0) return false;
+    const hourStart = Math.floor(now.getTime() / 3_600_000) * 3_600;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(noticeKey(route), budgetSort(now)),
+          // One atomic add under a condition: concurrent drains can never take more than perHour.
+          UpdateExpression: 'ADD #used :one SET #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#used) OR #used < :limit',
+          ExpressionAttributeNames: { '#used': 'used', '#ttl': TTL },
+          ExpressionAttributeValues: { ':one': 1, ':limit': perHour, ':ttl': hourStart + 3_600 + BUDGET_KEEP_SECONDS },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
+    }
+  }
+
+  async used(route: string, now: Date): Promise<number> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(noticeKey(route), budgetSort(now)), ConsistentRead: true }));
+    return typeof Item?.used === 'number' ? Item.used : 0;
+  }
+}
+
+export class DynamoHeldNotices implements HeldNotices {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async hold(notice: HeldNotice): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key(noticeKey(notice.route), heldSort(notice.messageId, notice.copy, notice.kind)),
+          route: notice.route,
+          messageId: notice.messageId,
+          copy: notice.copy,
+          kind: notice.kind,
+          at: notice.at.toISOString(),
+          why: notice.why,
+          to: notice.to,
+          recipients: notice.recipients,
+          raw: notice.raw,
+        },
+      }),
+    );
+  }
+
+  async list(route: string): Promise<HeldNotice[]> {
+    const items = await queryAll(this.doc, this.heldQuery(route));
+    return items.map(toHeldNotice).sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  async count(route: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...this.heldQuery(route), Select: 'COUNT', ExclusiveStartKey: start }));
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  async remove(route: string, messageId: string, copy: string, kind: HeldNoticeKind): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(noticeKey(route), heldSort(messageId, copy, kind)) }));
+  }
+
+  private heldQuery(route: string) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :held)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': noticeKey(route), ':held': 'held#' },
+      ConsistentRead: true,
+    };
+  }
+}
+
+function toHeldNotice(item: Item): HeldNotice {
+  return {
+    route: String(item.route),
+    messageId: String(item.messageId),
+    copy: optionalString(item.copy) ?? '',
+    kind: item.kind === 'delay' ? 'delay' : 'dsn',
+    at: new Date(String(item.at)),
+    why: (item.why === 'paused' ? 'paused' : 'budget') satisfies HoldReason,
+    to: String(item.to ?? ''),
+    recipients: Array.isArray(item.recipients) ? item.recipients.map(String) : [],
+    raw: String(item.raw ?? ''),
+  };
+}

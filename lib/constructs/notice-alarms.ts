@@ -1,0 +1,75 @@
+// Alarms on the notices (DSNs and delay warnings) and on SES reputation.
+// AWS reviews an account whose bounce rate passes 5 % (complaints 0.1 %) and
+// may pause all of its sending at 10 % (complaints 0.5 %); these fire at less
+// than half of the review lines, so a person hears of it first:
+//   NoticeBounceRate / NoticeComplaintRate  the notices' configuration set's own
+//        reputation (metrics published with the dimension ses:configuration-set);
+//        they also pause that configuration set (never the account)
+//   AccountBounceRate / AccountComplaintRate  the account's (AWS/SES, no dimension),
+//        which the user's other sending shares: a warning, nothing is paused
+//   NoticesHeld-<route>  notices wait for the operator (budget spent, or sending
+//        paused), from the probe's HeldNotices gauge: stays in ALARM until they
+//        are sent or discarded (`backup-mx notices`)
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { HELD_NOTICES_METRIC, METRICS_NAMESPACE, metricDimensions } from '../../lambdas/adapters/aws/powertools-metrics.js';
+import type { RouteConfig } from '../config/backup-mx-config.js';
+import type { NoticeSending } from './notice-sending.js';
+
+/** The dimension SES publishes a configuration set's reputation metrics under. */
+export const CONFIGURATION_SET_DIMENSION = 'ses:configuration-set';
+/** Bounce rate (0–1) at which the alarms fire: 2 %, under AWS's 5 % review line. */
+export const BOUNCE_RATE_ALARM = 0.02;
+/** Complaint rate (0–1) at which the alarms fire: 0.05 %, under AWS's 0.1 % review line. */
+export const COMPLAINT_RATE_ALARM = 0.0005;
+/** Held notices at which NoticesHeld fires: any. */
+export const HELD_NOTICES_ALARM = 1;
+
+type AlarmFactory = (id: string, props: cloudwatch.AlarmProps) => cloudwatch.Alarm;
+
+const reputation = (metricName: 'Reputation.BounceRate' | 'Reputation.ComplaintRate', dimensionsMap?: Record<string, string>) =>
+  new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, ...(dimensionsMap ? { dimensionsMap } : {}), period: Duration.hours(1), statistic: 'Maximum' });
+
+export function noticeAlarms(alarm: AlarmFactory, notices: NoticeSending, routes: RouteConfig[]): cloudwatch.Alarm[] {
+  const set = { [CONFIGURATION_SET_DIMENSION]: notices.configurationSet.name };
+  // Two alarms invoke one function: each needs its own invoke permission.
+  const pause = new actions.LambdaAction(notices.pause.fn, { useUniquePermissionId: true });
+  const rate = (id: string, what: string, metric: cloudwatch.Metric, threshold: number, description: string) =>
+    alarm(id, {
+      alarmDescription: `backup-mx: ${what} ${threshold * 100} % or more. ${description} (README: Alarms)`,
+      metric,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SES publishes the rates only once there were bounces or complaints: none is fine.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  const paused = 'Sending through the notices\' configuration set is PAUSED (the account is not); notices are held: see `backup-mx notices`, then `backup-mx notices resume`.';
+  const noticeBounces = rate('NoticeBounceRate', 'bounce rate of the DSNs and delay warnings', reputation('Reputation.BounceRate', set), BOUNCE_RATE_ALARM, paused);
+  const noticeComplaints = rate('NoticeComplaintRate', 'complaint rate of the DSNs and delay warnings', reputation('Reputation.ComplaintRate', set), COMPLAINT_RATE_ALARM, paused);
+  for (const created of [noticeBounces, noticeComplaints]) created.addAlarmAction(pause);
+  const account = 'The whole SES account (your other sending too): AWS reviews it at 5 % bounces / 0.1 % complaints and may pause it at 10 % / 0.5 %. See the SES console\'s reputation page.';
+  const created = [
+    noticeBounces,
+    noticeComplaints,
+    rate('AccountBounceRate', 'SES account bounce rate', reputation('Reputation.BounceRate'), BOUNCE_RATE_ALARM, account),
+    rate('AccountComplaintRate', 'SES account complaint rate', reputation('Reputation.ComplaintRate'), COMPLAINT_RATE_ALARM, account),
+  ];
+  for (const route of routes) {
+    created.push(
+      alarm(`NoticesHeld-${route.name}`, {
+        alarmDescription:
+          `backup-mx ${route.name}: bounce notices are held for you (the route's hourly dsnPerHour was spent, or SES sending was paused); ` +
+          'run `backup-mx notices` to send or discard them (README: Bounces and backscatter)',
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: HELD_NOTICES_METRIC, dimensionsMap: metricDimensions(route.name), period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: HELD_NOTICES_ALARM,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // No figure (the probe not running) keeps the state: an alarm about held notices stays until they are handled.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
+    );
+  }
+  return created;
+}
