@@ -13,12 +13,12 @@ import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
 import { loadTriggerSettings } from '../config/settings.js';
 import type { DrainStarter } from '../core/ports.js';
 import type { TriggerKey } from '../core/feature-ports.js';
-import { TriggerDrain } from '../core/trigger-drain.js';
+import { TriggerDrain, type TriggerDeps } from '../core/trigger-drain.js';
 import type { Engine } from './engine.js';
 import { reportRefusedTable } from './refused-route-table.js';
 
 /** The trigger function's use case, from its environment. Does no I/O until a call comes. */
-export function awsTriggerUseCase(env: NodeJS.ProcessEnv = process.env): TriggerDrain {
+export function awsTriggerUseCase(env: NodeJS.ProcessEnv = process.env, overrides: { metrics?: TriggerDeps['metrics'] } = {}): TriggerDrain {
   const settings = loadTriggerSettings(env);
   const clients = createTriggerClients({ region: env.AWS_REGION ?? 'us-east-1', env });
   const log = new PowertoolsDeliveryLog();
@@ -38,7 +38,7 @@ export function awsTriggerUseCase(env: NodeJS.ProcessEnv = process.env): Trigger
     probes: new LambdaProbeRequester(clients.lambda, settings.probeFunctionName),
     clock: { now: () => new Date() },
     log,
-    metrics: new PowertoolsMetrics(),
+    metrics: overrides.metrics ?? new PowertoolsMetrics(),
   });
 }
 
