@@ -44,6 +44,7 @@ export async function awsTarget(
         ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
         ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
         ...(stack.hostRuleSetName ? { hostRuleSetName: stack.hostRuleSetName } : {}),
+        ...(stack.outputs.TriggerFunctionName ? { triggerFunctionName: stack.outputs.TriggerFunctionName } : {}),
       },
       ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
