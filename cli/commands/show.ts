@@ -54,7 +54,7 @@ export async function messageDetails(target: Target, id: string, route?: string)
       const deadRecipients = routeDeads.flatMap((d) => parseQuietly(target, d)?.recipients ?? []);
       const recipients = [...new Set([...(summary?.recipients ?? []), ...deadRecipients])];
       // A replay shares the raw object of the message it replays.
-      const objectKey = dead?.objectKey ?? notified?.objectKey ?? `${routePrefix(name)}${originalMessageId(id)}`;
+      const objectKey = dead?.objectKey ?? notified?.objectKey ?? objectKeyNamedIn(dead) ?? `${routePrefix(name)}${originalMessageId(id)}`;
       const head = await readStoredHead(deps.store, objectKey);
       const detail: MessageDetail = {
         id,
@@ -90,6 +90,23 @@ function parseQuietly(target: Target, dead: DeadLetterRecord | undefined): Inbou
   if (!dead) return undefined;
   try {
     return target.engine.deps.parse(dead.notification);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stored object a notification names, read without the parser: a
+ * notification it refused (an envelope address outside the grammar) is
+ * dead-lettered under a made-up id, and this finds its raw message for `--raw`.
+ */
+function objectKeyNamedIn(dead: DeadLetterRecord | undefined): string | undefined {
+  if (!dead) return undefined;
+  try {
+    let json = JSON.parse(dead.notification) as { Type?: unknown; Message?: unknown; receipt?: { action?: { objectKey?: unknown } } };
+    if (json.Type === 'Notification' && typeof json.Message === 'string') json = JSON.parse(json.Message) as typeof json;
+    const key = json.receipt?.action?.objectKey;
+    return typeof key === 'string' && key !== '' ? key : undefined;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@
 // seal needs the whole message (the body hash), and the message must not be
 // held in memory (up to 40 MB), so the object is read twice: once here,
 // streamed through the sealer, and once more, streamed to the primary.
+import { authResultsMailFrom } from './header-values.js';
 import { prependToStream } from './message-head.js';
 import type { InboundMessage, Route, VerdictStatus } from './model.js';
 import type { DeliveryLog, MessageSealer, MessageStore } from './ports.js';
@@ -28,12 +29,15 @@ function result(verdict: VerdictStatus): string | undefined {
 
 /**
  * The ARC-Authentication-Results value from SES's verdicts in the notification
- * (never from headers in the message, which a sender could have written).
+ * (never from headers in the message, which a sender could have written). The
+ * one value a sender chose, the MAIL FROM, goes in only in the RFC 8601 form
+ * (header-values.ts), or not at all.
  */
 export function sesAuthResults(message: InboundMessage): string {
   const parts = [SES_AUTHSERV_ID];
   const spf = result(message.verdicts.spf);
-  if (spf) parts.push(message.sender ? `spf=${spf} smtp.mailfrom=${message.sender}` : `spf=${spf}`);
+  const mailFrom = message.sender ? authResultsMailFrom(message.sender) : undefined;
+  if (spf) parts.push(mailFrom ? `spf=${spf} smtp.mailfrom=${mailFrom}` : `spf=${spf}`);
   const dkim = result(message.verdicts.dkim);
   if (dkim) parts.push(`dkim=${dkim}`);
   const dmarc = result(message.verdicts.dmarc);

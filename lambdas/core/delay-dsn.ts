@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from './model.js';
 import type { Envelope } from './ports.js';
-import { reportMessage } from './dsn.js';
+import { replyText, reportMessage } from './dsn.js';
+import { headerText, MAX_ADDRESS } from './header-values.js';
 import { rfc5322Date } from './rfc5322-date.js';
-import { formatReply } from './smtp-reply-classifier.js';
 
 export interface DelayedRecipient {
   recipient: string;
@@ -40,7 +40,7 @@ const clip = (line: string) => (line.length > 990 ? line.slice(0, 990) : line);
 export function buildDelayNotice(input: DelayNoticeInput): { raw: string; envelope: Envelope } {
   const { message, now } = input;
   const boundary = `=_delay_${createHash('sha256').update(`${message.messageId}:${now.toISOString()}`).digest('hex').slice(0, 24)}`;
-  const subjectTail = message.subject ? `: ${message.subject.replace(/[\r\n]+/g, ' ').slice(0, 200)}` : '';
+  const subjectTail = message.subject ? `: ${headerText(message.subject)}` : '';
   const subjectText = `Delayed mail (still trying)${subjectTail}`;
   const subject = /[^\x00-\x7f]/.test(subjectText) ? `=?UTF-8?B?${Buffer.from(subjectText).toString('base64')}?=` : subjectText;
   const human = [
@@ -49,17 +49,17 @@ export function buildDelayNotice(input: DelayNoticeInput): { raw: string; envelo
     `Your message has not yet been delivered to the recipients below after ${hours(now.getTime() - message.receivedAt.getTime())}.`,
     `This is only a warning: we keep trying until ${rfc5322Date(input.retryUntil)}; you do not need to send it again.`,
     '',
-    ...input.recipients.map((r) => clip(`<${r.recipient}>: ${r.reply ? formatReply(r.reply) : `status ${r.status}`}`)),
+    ...input.recipients.map((r) => clip(`<${headerText(r.recipient, MAX_ADDRESS)}>: ${r.reply ? replyText(r.reply) : `status ${r.status}`}`)),
   ].join(CRLF);
   const status = [
     [`Reporting-MTA: dns; ${input.hostname}`, `Arrival-Date: ${rfc5322Date(message.receivedAt)}`].join(CRLF),
     ...input.recipients.map((r) =>
       [
-        `Final-Recipient: rfc822; ${r.recipient}`,
+        `Final-Recipient: rfc822; ${headerText(r.recipient, MAX_ADDRESS)}`,
         'Action: delayed',
         `Status: ${r.status}`,
         ...(input.remoteMta ? [`Remote-MTA: dns; ${input.remoteMta}`] : []),
-        ...(r.reply ? [clip(`Diagnostic-Code: ${r.reply.code !== undefined ? 'smtp' : 'X-backup-mx'}; ${formatReply(r.reply)}`)] : []),
+        ...(r.reply ? [clip(`Diagnostic-Code: ${r.reply.code !== undefined ? 'smtp' : 'X-backup-mx'}; ${replyText(r.reply)}`)] : []),
         `Will-Retry-Until: ${rfc5322Date(input.retryUntil)}`,
       ].join(CRLF),
     ),

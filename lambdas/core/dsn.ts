@@ -4,6 +4,7 @@
 // back, and carries the original message's headers (text/rfc822-headers).
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from './model.js';
+import { headerMailbox, headerText, MAX_ADDRESS } from './header-values.js';
 import type { Envelope } from './ports.js';
 import { rfc5322Date } from './rfc5322-date.js';
 import { formatReply } from './smtp-reply-classifier.js';
@@ -39,6 +40,9 @@ export interface Dsn {
 const CRLF = '\r\n';
 const toCrlf = (text: string) => text.replace(/\r?\n/g, CRLF);
 
+/** A server's reply as one line (it may echo what the sender wrote). */
+export const replyText = (reply: SmtpReply) => headerText(formatReply(reply), 2000);
+
 /** Folds a long field at spaces so every line stays well under 998 bytes. */
 function fold(line: string, width = 76): string {
   if (line.length <= width) return line;
@@ -67,7 +71,7 @@ function humanPart(input: DsnInput): string {
       ? 'Your message could not be delivered to the recipients below before the time it may wait in our queue ran out. We have given up.'
       : 'Your message could not be delivered to the recipients below: the destination server refused it permanently.',
     '',
-    ...input.recipients.map((r) => wrap(`<${r.recipient}>: ${r.reply ? formatReply(r.reply) : `status ${r.status}`}`)),
+    ...input.recipients.map((r) => wrap(`<${headerText(r.recipient, MAX_ADDRESS)}>: ${r.reply ? replyText(r.reply) : `status ${r.status}`}`)),
     '',
     'The technical report and the headers of your message follow.',
   ];
@@ -77,10 +81,10 @@ function humanPart(input: DsnInput): string {
 function deliveryStatusPart(input: DsnInput): string {
   const message = [`Reporting-MTA: dns; ${input.hostname}`, `Arrival-Date: ${rfc5322Date(input.message.receivedAt)}`];
   const recipients = input.recipients.map((r) => {
-    const fields = [`Final-Recipient: rfc822; ${r.recipient}`, 'Action: failed', `Status: ${r.status}`];
+    const fields = [`Final-Recipient: rfc822; ${headerText(r.recipient, MAX_ADDRESS)}`, 'Action: failed', `Status: ${r.status}`];
     if (input.remoteMta) fields.push(`Remote-MTA: dns; ${input.remoteMta}`);
-    if (r.reply?.code !== undefined) fields.push(fold(`Diagnostic-Code: smtp; ${formatReply(r.reply)}`));
-    else if (r.reply) fields.push(fold(`Diagnostic-Code: X-backup-mx; ${formatReply(r.reply)}`));
+    if (r.reply?.code !== undefined) fields.push(fold(`Diagnostic-Code: smtp; ${replyText(r.reply)}`));
+    else if (r.reply) fields.push(fold(`Diagnostic-Code: X-backup-mx; ${replyText(r.reply)}`));
     return fields.join(CRLF);
   });
   return [message.join(CRLF), ...recipients].join(CRLF + CRLF) + CRLF;
@@ -114,7 +118,8 @@ export function reportMessage(parts: ReportParts): string {
   const { boundary } = parts;
   return [
     `From: Mail Delivery System <MAILER-DAEMON@${parts.hostname}>`,
-    `To: <${parts.to}>`,
+    // The envelope carries the address; a header gets it only in a form no parser misreads.
+    headerMailbox(parts.to) ? `To: <${parts.to}>` : 'To: undisclosed-recipients:;',
     parts.subjectLine,
     `Date: ${rfc5322Date(parts.now)}`,
     `Message-ID: <${parts.messageId}@${parts.hostname}>`,
@@ -149,7 +154,7 @@ export function reportMessage(parts: ReportParts): string {
 export function buildDsn(input: DsnInput): Dsn {
   const id = input.message.messageId;
   const boundary = `=_dsn_${createHash('sha256').update(`${id}:${input.now.toISOString()}`).digest('hex').slice(0, 24)}`;
-  const subjectTail = input.message.subject ? `: ${input.message.subject.replace(/[\r\n]+/g, ' ').slice(0, 200)}` : '';
+  const subjectTail = input.message.subject ? `: ${headerText(input.message.subject)}` : '';
   const headers = headersPart(input.originalHeaders);
   const nonAscii = /[^\x00-\x7f]/.test(subjectTail);
   const subject = nonAscii

@@ -1,7 +1,9 @@
 // The one trace header we prepend (RFC 5321 §4.4). Each clause goes on its
 // own folded line so no line comes near the 998-byte limit. "for <address>"
-// only when there is exactly one recipient: naming several would show Bcc
-// recipients to everyone.
+// only when there is exactly one recipient (naming several would show Bcc
+// recipients to everyone) and it is a mailbox that fits a path: the local part
+// is the sender's choice (header-values.ts).
+import { headerMailbox } from './header-values.js';
 import { rfc5322Date } from './rfc5322-date.js';
 
 export interface ReceivedHeaderInput {
@@ -22,8 +24,8 @@ const clean = (s: string) => s.replace(/[\s()<>;]+/g, '');
 export function receivedHeader(input: ReceivedHeaderInput): string {
   const nl = input.newline ?? '\r\n';
   const lines = [`Received: from ${clean(input.fromHost) || 'unknown'}`, `\tby ${clean(input.byHost) || 'unknown'} with ESMTP id ${clean(input.messageId)}`];
-  const only = input.recipients.length === 1 ? input.recipients[0]!.replace(/[\s<>]+/g, '') : undefined;
-  if (only && only.length + 8 < MAX_LINE) lines.push(`\tfor <${only}>`);
+  const only = input.recipients.length === 1 ? headerMailbox(input.recipients[0]!) : undefined;
+  if (only) lines.push(`\tfor <${only}>`);
   lines[lines.length - 1] += ';';
   lines.push(`\t${rfc5322Date(input.at)}`);
   return lines.map((line) => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line)).join(nl) + nl;

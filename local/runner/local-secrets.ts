@@ -23,11 +23,19 @@ export class LocalSecretsFile implements SmtpAuthSource, ArcKeySource {
   constructor(private readonly file: string) {}
 
   private async value(name: string): Promise<unknown> {
-    let all: unknown;
+    let text: string;
     try {
-      all = JSON.parse(await readFile(this.file, 'utf8'));
+      text = await readFile(this.file, 'utf8');
     } catch (error) {
       throw new LocalSecretError(`${LOCAL_SECRETS_ENV} ${this.file}: ${(error as Error).message}`);
+    }
+    let all: unknown;
+    try {
+      all = JSON.parse(text);
+    } catch (error) {
+      // Node's own message quotes the text around the mistake: a password, often. Only the position is kept.
+      const at = /position (\d+)/.exec((error as Error).message)?.[1];
+      throw new LocalSecretError(`${LOCAL_SECRETS_ENV} ${this.file}: not valid JSON${at ? ` (at character ${at})` : ''}`);
     }
     const value = (all as Record<string, unknown> | null)?.[name];
     if (value === undefined) throw new LocalSecretError(`secret ${name} is not in ${LOCAL_SECRETS_ENV} (${this.file})`);

@@ -4,6 +4,7 @@
 // unexpected becomes a MalformedNotificationError with a reason, so the drain
 // can dead-letter it instead of crashing or looping.
 import { z } from 'zod';
+import { isMailbox } from '../../core/mail-address.js';
 import type { InboundMessage, VerdictStatus } from '../../core/model.js';
 
 export class MalformedNotificationError extends Error {
@@ -27,15 +28,14 @@ const verdict = z
     return KNOWN_VERDICTS.includes(status) ? status : 'PROCESSING_FAILED';
   });
 
-// An address that can go into MAIL FROM / RCPT TO as it is: no whitespace,
-// angle brackets or control characters (they would let a header inject SMTP),
-// except that a quoted local part (RFC 5321 §4.1.2 Quoted-string, such as
-// "john smith"@example.com) may hold spaces and quoted pairs. Angle brackets
-// stay out of it too: nodemailer refuses them in any envelope address.
-const QUOTED_LOCAL_PART = String.raw`"(?:[\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"`;
-const address = z
-  .string()
-  .regex(new RegExp(`^(?:${QUOTED_LOCAL_PART}|[^\\s<>\\x00-\\x1f\\x7f]+)@[^\\s<>@\\x00-\\x1f\\x7f]+$`), 'not a plain mail address');
+// An address that can go into MAIL FROM / RCPT TO and into the headers we
+// write: RFC 5321 Mailbox as core/mail-address.ts defines it (strict domain,
+// no `;` `(` `,` or quotes outside a quoted local part, lenient about dots in
+// the local part as Postfix is; ASCII, since SES does not offer SMTPUTF8).
+// A notification whose sender or recipient fails it is not delivered: it
+// becomes a MalformedNotificationError, which the drain dead-letters (the
+// bytes kept, the DeadLettered alarm raised), never dropped.
+const address = z.string().refine(isMailbox, 'not an RFC 5321 mail address');
 
 const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp');
 
@@ -79,7 +79,7 @@ function envelopeSender(source: string): string {
   if (trimmed === '' || trimmed === '<>') return '';
   const bare = trimmed.startsWith('<') && trimmed.endsWith('>') ? trimmed.slice(1, -1) : trimmed;
   const checked = address.safeParse(bare);
-  if (!checked.success) throw new MalformedNotificationError(`mail.source: not a plain mail address: ${JSON.stringify(source).slice(0, 200)}`);
+  if (!checked.success) throw new MalformedNotificationError(`mail.source: not an RFC 5321 mail address: ${JSON.stringify(source).slice(0, 200)}`);
   return bare;
 }
 
