@@ -16,24 +16,14 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
-import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
-import { ENVELOPE_KEY_PREFIX, MESSAGE_KEY_PREFIX, ROUTE_KEY_PREFIX, TRIGGER_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
-import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
-import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
+import { tableStatements, type TableAccess } from './table-access.js';
 import type { Route } from '../../lambdas/core/model.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Namespace the Lambdas publish their metrics in (defined once, next to the code that writes them). */
 export { METRICS_NAMESPACE };
-
-/** The state table access of one function (see bindTable). */
-export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger';
-
-/** Every action that writes an item (a transaction's writes are authorized as these). */
-const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
@@ -128,60 +118,9 @@ export class BackupMxFunction extends Construct {
     return this;
   }
 
-  /**
-   * What each function may do in the state table, drawn along the partition
-   * keys (IAM's dynamodb:LeadingKeys; it cannot see sort keys), so each writes
-   * only the item kinds it owns (README: Security, who writes what):
-   *   'drain'   reads everything; writes route state (route#) and message items (msg#);
-   *   'probe'   reads route state and the queued index; writes route state (route#);
-   *   'accept'  writes message summaries (msg#) and archived envelopes (env#), each
-   *             only with its own attributes (dynamodb:Attributes), no ReturnValues;
-   *   'trigger' reads and writes its gate (trigger#) only.
-   * All but the drain read the route table item (config) and nothing else of it;
-   * none may write it: an explicit deny, which no later grant can undo. Only the
-   * deploy-time writer (route-table.ts) writes it.
-   */
+  /** Access to the state table by the item kinds the function owns (table-access.ts), and its name. */
   bindTable(table: dynamodb.ITable, access: TableAccess): this {
-    const allow = (actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>) =>
-      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
-    const leadingKeys = (...keys: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
-    const index = `${table.tableArn}/index/*`;
-    this.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        actions: TABLE_WRITE_ACTIONS,
-        resources: [table.tableArn],
-        conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [ROUTE_TABLE_PARTITION] } },
-      }),
-    );
-    const routeTable = ROUTE_TABLE_PARTITION;
-    switch (access) {
-      case 'drain':
-        allow(TABLE_READ_ACTIONS, [table.tableArn, index]);
-        allow(TABLE_WRITE_ACTIONS, [table.tableArn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${MESSAGE_KEY_PREFIX}*`));
-        break;
-      case 'probe':
-        allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, routeTable));
-        allow(['dynamodb:Query'], [index]); // queued counts per route (the byRoute index)
-        allow(['dynamodb:PutItem'], [table.tableArn], leadingKeys(`${ROUTE_KEY_PREFIX}*`));
-        break;
-      case 'accept': {
-        allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(routeTable));
-        // A put with ReturnValues would read the item it replaces: none.
-        const onlyWith = (prefix: string, attributes: readonly string[]) => ({
-          ...leadingKeys(`${prefix}*`),
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
-          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-        });
-        allow(['dynamodb:PutItem'], [table.tableArn], onlyWith(MESSAGE_KEY_PREFIX, QUEUED_SUMMARY_ATTRIBUTES));
-        allow(['dynamodb:PutItem'], [table.tableArn], onlyWith(ENVELOPE_KEY_PREFIX, ENVELOPE_ATTRIBUTES));
-        break;
-      }
-      case 'trigger':
-        allow(['dynamodb:GetItem'], [table.tableArn], leadingKeys(routeTable));
-        allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [table.tableArn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`));
-        break;
-    }
+    for (const statement of tableStatements(table, access)) this.fn.addToRolePolicy(statement);
     if (access === 'drain' || access === 'probe') {
       this.accept(`IAM5[Resource::${arnInFinding(table)}/index/*]`, 'Reads of the state table include its own index (the byRoute GSI); no other table.');
     }
