@@ -6,7 +6,7 @@
 // time from its restart to the message reaching it.
 import { randomBytes } from 'node:crypto';
 import { InProcessDrainStarter, type Engine } from '../lambdas/app/engine.js';
-import { triggerUseCase } from '../lambdas/app/trigger-app.js';
+import { localTriggerUseCase } from '../lambdas/app/trigger-app.js';
 import { StaticTriggerKey } from '../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../lambdas/adapters/http/trigger-http.js';
 import { triggerSignature } from '../lambdas/core/trigger-signature.js';
@@ -29,11 +29,12 @@ export async function signalledRecovery(env: BenchEnv, repeats: number): Promise
   const drains = new InProcessDrainStarter(engine, 120);
   const secret = randomBytes(32).toString('hex');
   // A zero interval: each repeat signals once, well within the rate limit's purpose.
-  const listener = await TriggerListener.start(triggerUseCase(engine, new StaticTriggerKey(secret), drains, undefined, 0), 0, () => undefined);
+  const listener = await TriggerListener.start(localTriggerUseCase(engine, new StaticTriggerKey(secret), drains, 0), 0, () => undefined);
   let received: ((at: number) => void) | undefined;
   env.sink.on('received', (data) => received?.((data as { at: number }).at));
   const latencies: number[] = [];
   const statuses: number[] = [];
+  let lastTs = 0;
   try {
     for (let i = 0; i < repeats; i++) {
       await env.sink.call('stop');
@@ -44,7 +45,9 @@ export async function signalledRecovery(env: BenchEnv, repeats: number): Promise
       const arrived = new Promise<number>((resolve) => (received = resolve));
       const upAt = Date.now();
       await env.sink.call('start');
-      const ts = String(Math.floor(Date.now() / 1000));
+      // Each call's timestamp must be newer than the last accepted one (repeats may fall in one second).
+      lastTs = Math.max(Math.floor(Date.now() / 1000), lastTs + 1);
+      const ts = String(lastTs);
       const response = await fetch(`${listener.url}/${ROUTE}`, { method: 'POST', headers: { [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: triggerSignature(secret, ROUTE, ts) } });
       statuses.push(response.status);
       const at = await Promise.race([arrived, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no delivery within 30 s of the signal')), 30_000).unref())]);

@@ -8,6 +8,7 @@ import { Engine } from '../lambdas/app/engine.js';
 import { SettingsError } from '../lambdas/config/settings.js';
 import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
 import { readRouteTable, RouteTableMissingError } from '../lambdas/adapters/aws/dynamo-route-table.js';
+import { RouteTableDigestError } from '../lambdas/config/route-table.js';
 import type { DrainSummary } from '../lambdas/core/engine-types.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, explainAwsError, UsageError } from './errors.js';
@@ -43,6 +44,7 @@ export async function awsTarget(
         ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
         ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
         ...(stack.hostRuleSetName ? { hostRuleSetName: stack.hostRuleSetName } : {}),
+        ...(stack.outputs.TriggerFunctionName ? { triggerFunctionName: stack.outputs.TriggerFunctionName } : {}),
       },
       ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
@@ -76,10 +78,10 @@ async function drainSettings(clients: AwsClients, functionName: string) {
   const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   try {
     // The routes are in the state table (the environment is capped at 4 KB), read as the drain reads them.
-    const settings = await loadRuntimeSettings(config.Environment?.Variables ?? {}, (table) => readRouteTable(clients.doc, table));
+    const settings = await loadRuntimeSettings(config.Environment?.Variables ?? {}, (table, digest) => readRouteTable(clients.doc, table, digest));
     return { ...settings, drainFunctionName: functionName };
   } catch (error) {
-    if (error instanceof RouteTableMissingError) throw new CliError(error.message);
+    if (error instanceof RouteTableMissingError || error instanceof RouteTableDigestError) throw new CliError(error.message);
     if (error instanceof SettingsError) {
       throw new CliError(`the drain function ${functionName} has unexpected settings: ${error.message}`);
     }

@@ -17,6 +17,8 @@ export interface StackFacts {
   /** The user's own set our rules are copied into (ruleSet.hostRuleSet), when configured. */
   hostRuleSetName?: string;
   alarmTopicArn?: string;
+  /** The "I'm back" function, whose reserved concurrency doctor checks. */
+  triggerFunctionName?: string;
 }
 
 export interface Target {

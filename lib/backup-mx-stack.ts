@@ -120,7 +120,7 @@ export class BackupMxStack extends Stack {
       deadLetterQueue: queues.deadLetterQueue,
       egress,
     });
-    const trigger = new TriggerEndpoint(this, 'Trigger', { config, bucket: mail.bucket, table: state.table, channels: queues.channels, deadLetterQueue: queues.deadLetterQueue, drain: functions.drain, routeTable: functions.routeTable, egress });
+    const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
     const monitoring = new Monitoring(this, 'Monitoring', {
       config,
       channels: queues.channels,
@@ -130,10 +130,11 @@ export class BackupMxStack extends Stack {
         { name: 'drain', fn: functions.drain },
         { name: 'accept', fn: functions.accept },
         // Refused calls (bad signature, held route, primary not answering) are answers, not errors:
-        // an error here is the "I'm back" path itself failing.
+        // an error here is the "I'm back" path itself failing (or its route table refused).
         { name: 'trigger', fn: trigger.fn },
         { name: 'pause-notices', fn: notices.pause },
       ],
+      trigger: trigger.fn,
       topicKey,
       notices,
     });

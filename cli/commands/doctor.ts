@@ -12,6 +12,7 @@ import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } fr
 import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js';
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
+import { checkTriggerConcurrency, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
 import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
 import { checkCertificate, checkFingerprint, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
 import { table } from '../format.js';
@@ -89,7 +90,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   );
 
   if (target.kind !== 'aws' || !target.stack) {
-    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK]) {
+    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK, TRIGGER_CONCURRENCY_CHECK]) {
       results.push(skip(check, 'AWS-only check, skipped for --local'));
     }
     return results;
@@ -113,6 +114,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     results.push(skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent'));
   }
   results.push(...(await guarded('alarm subscription', 'grant sns:ListSubscriptionsByTopic, or check in the SNS console', () => checkAlarmSubscription(sns, stack.alarmTopicArn))));
+  results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(target.engine.clients.lambda, stack.triggerFunctionName))));
   return results;
 }
 

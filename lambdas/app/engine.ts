@@ -37,7 +37,7 @@ import type { DrainSummary, EngineDeps, EngineOptions, RunOptions } from '../cor
 import type { EnvelopeArchive } from '../core/feature-ports.js';
 import type { Route } from '../core/model.js';
 import type { BounceMailer, Clock, DeliveryLog, DrainMode, DrainStarter, MailQueue, Metrics, PrimaryAddressGuard, PrimaryProbe, RecipientCallout, SmtpTransportFactory } from '../core/ports.js';
-import { ProbePrimaries, defaultSleep } from '../core/probe-primaries.js';
+import { ProbePrimaries, defaultSleep, type RouteProbeOutcome } from '../core/probe-primaries.js';
 import { DEFAULT_MAX_SESSIONS } from '../core/session-window.js';
 import { SweepRoute } from '../core/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/find-unqueued-objects.js';
@@ -205,12 +205,32 @@ export class Engine {
 
   /** One probe invocation: every route, as many rounds as the interval asks. */
   async probe(drains: DrainStarter = this.defaultDrainStarter()) {
+    try {
+      return await this.probeUseCase(drains).run();
+    } finally {
+      await this.deps.metrics.flush();
+    }
+  }
+
+  /**
+   * The probe's check of one route now, as in a round (loop guard, AUTH
+   * backoff, hold; a drain when mail waits): what the "I'm back" trigger asks for.
+   */
+  async probeRoute(name: string, drains: DrainStarter = this.defaultDrainStarter()): Promise<RouteProbeOutcome> {
+    this.route(name);
+    try {
+      return await this.probeUseCase(drains).probeOne(name);
+    } finally {
+      await this.deps.metrics.flush();
+    }
+  }
+
+  private probeUseCase(drains: DrainStarter): ProbePrimaries {
     const { settings, overrides, deps } = this;
-    const probe = this.primaryProbe();
-    const useCase = new ProbePrimaries(
+    return new ProbePrimaries(
       {
         routes: settings.routes,
-        probe,
+        probe: this.primaryProbe(),
         routeState: deps.routeState,
         index: deps.index,
         queues: deps.queues,
@@ -226,11 +246,6 @@ export class Engine {
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );
-    try {
-      return await useCase.run();
-    } finally {
-      await deps.metrics.flush();
-    }
   }
 
   /** `backup-mx notices`: the operator's verbs on notices held for the budget or a paused SES. */

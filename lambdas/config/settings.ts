@@ -27,6 +27,10 @@ export const ENV = {
   stackName: 'BACKUPMX_STACK_NAME',
   /** The SES configuration set every DSN and delay warning goes through (drain, and the function that pauses it). */
   dsnConfigurationSet: 'BACKUPMX_DSN_CONFIGURATION_SET',
+  /** The probe function, which the trigger asks to check one route now (trigger only). */
+  probeFunctionName: 'BACKUPMX_PROBE_FUNCTION',
+  /** SHA-256 of the route table synth wrote (config/route-table.ts): the table read must match it. */
+  routeTableDigest: 'BACKUPMX_ROUTE_TABLE_DIGEST',
 } as const;
 
 /**
@@ -105,6 +109,9 @@ const settingsSchema = z
     stackName: z.string().min(1).optional(),
     /** Absent (local runs, tests): notices are sent without a configuration set. */
     dsnConfigurationSet: z.string().min(1).optional(),
+    probeFunctionName: z.string().min(1).optional(),
+    /** Absent when the routes come from the environment (local runs, tests). */
+    routeTableDigest: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits').optional(),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,
@@ -164,4 +171,22 @@ export function settingsToEnv(settings: Partial<Settings>): Record<string, strin
     env[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return env;
+}
+
+/** What the trigger function reads: it builds no engine, so it needs only these. */
+export interface TriggerSettings {
+  tableName: string;
+  triggerSecretId: string;
+  probeFunctionName: string;
+  routeTableDigest: string;
+}
+
+/** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
+export function loadTriggerSettings(env: NodeJS.ProcessEnv = process.env): TriggerSettings {
+  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest } as const;
+  const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the trigger function`);
+  const digest = env[ENV.routeTableDigest];
+  if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);
+  if (problems.length > 0) throw new SettingsError(`invalid trigger settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
+  return Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as unknown as TriggerSettings;
 }

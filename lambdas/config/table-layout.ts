@@ -10,5 +10,18 @@ export const TABLE_LAYOUT = {
   routeIndex: { name: 'byRoute', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;
 
-/** Partition key prefix of a route's own items (health, lease, hold, trigger rate limit): `route#<name>`. */
+/**
+ * Partition key prefixes of the item kinds. IAM can tell items apart only by
+ * their partition key (dynamodb:LeadingKeys), never by sort key, so each
+ * function's grants are drawn along these (lib/constructs/backup-mx-function.ts).
+ */
+/** A route's engine state (health, lease, hold, sweep, last done): `route#<name>`. */
 export const ROUTE_KEY_PREFIX = 'route#';
+/** A message's summary, ledger rows, dead letter and delay notice: `msg#<id>`. */
+export const MESSAGE_KEY_PREFIX = 'msg#';
+/** Archived envelopes of a route and day: `env#<route>#<YYYY-MM-DD>`. */
+export const ENVELOPE_KEY_PREFIX = 'env#';
+/** The "I'm back" trigger's gate of a route (rate limit, last timestamp): `trigger#<name>`, the only items the trigger writes. */
+export const TRIGGER_KEY_PREFIX = 'trigger#';
+/** A route's notice budget per UTC hour and the notices held for the operator: `notices#<name>`. */
+export const NOTICE_KEY_PREFIX = 'notices#';

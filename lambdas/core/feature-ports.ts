@@ -4,15 +4,36 @@
 // has an in-memory fake and a real adapter, and says what its results mean.
 import type { Readable } from 'node:stream';
 import type { InboundMessage } from './model.js';
+import type { RouteProbeOutcome } from './probe-primaries.js';
 
-/** Rate limit of the trigger, one item per route (DynamoDB conditional write). */
+/** What the gate said to one call. */
+export type GateAnswer =
+  | { passed: true }
+  /** The route's last accepted call is less than the interval old. */
+  | { passed: false; why: 'too-soon'; retryAfterSeconds: number }
+  /** The signed timestamp is not newer than the last accepted one's: a replay (or two calls in one second). */
+  | { passed: false; why: 'not-newer' };
+
+/** The trigger's rate limit and replay guard, one item per route (DynamoDB conditional write). */
 export interface TriggerGate {
   /**
-   * Records `now` as the route's last trigger and returns true when the previous
-   * one is at least `minIntervalSeconds` old (or absent); returns false and
-   * records nothing otherwise, so two callers at once never both pass.
+   * Records the call (`now` and its signed Unix `timestamp`) and passes it when
+   * the route's last accepted call is at least `minIntervalSeconds` old and has
+   * an older timestamp (or there is none); otherwise records nothing and says
+   * why. Two callers at once never both pass, and a captured call never passes
+   * again once its timestamp (or a newer one) was accepted.
    */
-  claim(route: string, now: Date, minIntervalSeconds: number): Promise<boolean>;
+  claim(route: string, timestamp: number, now: Date, minIntervalSeconds: number): Promise<GateAnswer>;
+}
+
+/**
+ * The probe, asked to check one route now exactly as a scheduled round does
+ * (loop guard, AUTH backoff, hold) and to start its drain if mail waits: the
+ * trigger's only way to act, so it can never bypass the engine's guards.
+ */
+export interface ProbeRequester {
+  /** What the check found; rejects when the probe could not be asked or failed. */
+  probeNow(route: string): Promise<RouteProbeOutcome>;
 }
 
 /** The shared secret of the trigger's HMAC (Secrets Manager; a file locally). */

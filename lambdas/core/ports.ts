@@ -392,6 +392,8 @@ export interface Metrics {
   drainStopped?(reason: string, route: string): void;
   /** A figure of the whole stack, no route dimension (the hourly watch on queues no route uses). */
   stackGauge?(name: 'OrphanedQueueMessages', value: number): void;
+  /** A count for the whole stack, no route dimension (calls the trigger refused); `detail` rides along in the record, never as a dimension. */
+  stackCount?(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void;
   flush(): Promise<void> | void;
 }
 

@@ -58,6 +58,9 @@ export interface RouteProbeOutcome {
   /** From the message index, when the probe has one. */
   queued?: number;
   oldestAgeSeconds?: number;
+  /** What the check met when the route is not up (the health's lastError), for whoever asked. */
+  problem?: string;
+  /** The check itself failed (an exception, not a primary that does not answer). */
   error?: string;
 }
 
@@ -103,14 +106,26 @@ export class ProbePrimaries {
 
   /** One check of every route; a failing route never stops the others. */
   async round(): Promise<RouteProbeOutcome[]> {
-    return Promise.all(
-      this.deps.routes.map((route) =>
-        this.probeRoute(route).catch((error: Error) => {
-          this.deps.log.error('probe failed', { route: route.name, error: error.message });
-          return { route: route.name, status: 'unknown' as const, held: false, error: error.message };
-        }),
-      ),
-    );
+    return Promise.all(this.deps.routes.map((route) => this.checkRoute(route)));
+  }
+
+  /**
+   * One route's part of a round, now: what the "I'm back" trigger asks for.
+   * The same check (loop guard, AUTH backoff, hold) and the same drain start.
+   */
+  async probeOne(name: string): Promise<RouteProbeOutcome> {
+    const route = this.deps.routes.find((r) => r.name === name);
+    if (!route) throw new Error(`no route named "${name}"`);
+    const outcome = await this.checkRoute(route);
+    await this.deps.metrics.flush();
+    return outcome;
+  }
+
+  private checkRoute(route: Route): Promise<RouteProbeOutcome> {
+    return this.probeRoute(route).catch((error: Error) => {
+      this.deps.log.error('probe failed', { route: route.name, error: error.message });
+      return { route: route.name, status: 'unknown' as const, held: false, error: error.message };
+    });
   }
 
   private async probeRoute(route: Route): Promise<RouteProbeOutcome> {
@@ -150,7 +165,13 @@ export class ProbePrimaries {
     if (result.authWithheld) log.error('AUTH WITHHELD: the primary is not TLS-verified, so the probe did not log in and its mail is held', { route: route.name, host: route.primary.host, error: result.error });
 
     const held = (await routeState.hold(route.name)) !== undefined;
-    const outcome: RouteProbeOutcome = { route: route.name, status, held, ...(await this.publishQueue(route, now)) };
+    const outcome: RouteProbeOutcome = {
+      route: route.name,
+      status,
+      held,
+      ...(await this.publishQueue(route, now)),
+      ...(status !== 'up' && health.lastError !== undefined ? { problem: health.lastError } : {}),
+    };
     if (status === 'up' && !held) {
       // Any mail at all, not only visible mail: SQS counts are approximate and lag,
       // and a retry whose delay just ended may still count as in flight. A drain

@@ -1,13 +1,18 @@
 // "I'm back": the primary tells backup-mx it is up again (an HTTPS call from
 // its start-up hook), so its mail comes at once instead of at the next probe.
-// The call is authenticated (trigger-signature.ts) and rate-limited per route;
-// delivery stays primary-gated: we check the primary ourselves (one SMTP
-// handshake, as the probe does) and only then record it up and start a drain.
-import type { PrimaryHealth, Route } from './model.js';
-import { refusedFields } from './auth-backoff.js';
-import type { Clock, DeliveryLog, DrainStarter, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
-import type { TriggerGate, TriggerKey } from './feature-ports.js';
-import { checkTriggerSignature } from './trigger-signature.js';
+// The call can only ask for what the probe does anyway: check this route now.
+// It is refused as cheaply as possible, in this order: a malformed, stale or
+// future timestamp (no secret read), a bad HMAC (trigger-signature.ts), an
+// unknown route, then the route's gate (a conditional write): at most one call
+// per interval, and only with a timestamp newer than the last accepted one, so
+// a captured call is worthless once used. Every refusal is counted
+// (TriggerRefused). An accepted call asks the probe to check the route, which
+// applies the loop guard, the AUTH backoff and the hold as a scheduled round
+// does and starts the drain only when mail waits: the trigger itself never
+// talks SMTP, holds no credentials and writes no health.
+import type { TriggerGate, TriggerKey, ProbeRequester } from './feature-ports.js';
+import type { Clock, DeliveryLog, Metrics } from './ports.js';
+import { checkTriggerForm, checkTriggerSignature } from './trigger-signature.js';
 
 /** Default shortest time between two accepted triggers of one route. */
 export const DEFAULT_TRIGGER_INTERVAL_SECONDS = 10;
@@ -26,14 +31,14 @@ export interface TriggerResult {
 }
 
 export interface TriggerDeps {
-  routes: Route[];
+  /** The route names; asked only once a call is authenticated (the route table, read and checked against its digest). */
+  routes: () => Promise<string[]>;
   key: TriggerKey;
   gate: TriggerGate;
-  routeState: RouteState;
-  probe: PrimaryProbe;
-  drains: DrainStarter;
+  probes: ProbeRequester;
   clock: Clock;
   log: DeliveryLog;
+  metrics: Pick<Metrics, 'stackCount' | 'flush'>;
 }
 
 export class TriggerDrain {
@@ -43,8 +48,25 @@ export class TriggerDrain {
   ) {}
 
   async handle(request: TriggerRequest): Promise<TriggerResult> {
-    const { clock, log, routeState } = this.deps;
+    try {
+      return await this.answer(request);
+    } finally {
+      await this.deps.metrics.flush();
+    }
+  }
+
+  /** A call refused before it became a request (wrong method or path): counted like every refusal. */
+  async refusedHttp(): Promise<void> {
+    this.refuse({ status: 404, message: '' }, 'http');
+    await this.deps.metrics.flush();
+  }
+
+  private async answer(request: TriggerRequest): Promise<TriggerResult> {
+    const { clock, log } = this.deps;
     const now = clock.now();
+    // Before anything that costs: no secret is read for a malformed, stale or future call.
+    const form = checkTriggerForm(request.timestamp, request.signature, now);
+    if (!form.ok) return this.refuse({ status: 401, message: `not authenticated: ${form.why}` }, 'form');
     let secret: string;
     try {
       secret = await this.deps.key.secret();
@@ -54,54 +76,41 @@ export class TriggerDrain {
     }
     // Authenticate before saying whether the route exists.
     const check = checkTriggerSignature(secret, request.route, request.timestamp, request.signature, now);
-    if (!check.ok) {
-      log.warn('trigger refused', { route: request.route, why: check.why });
-      return { status: 401, message: `not authenticated: ${check.why}` };
-    }
-    const route = this.deps.routes.find((r) => r.name === request.route);
-    if (!route) return { status: 404, message: `no route named "${request.route}"` };
-    if (!(await this.deps.gate.claim(route.name, now, this.minIntervalSeconds))) {
-      return { status: 429, message: `route ${route.name} was triggered less than ${this.minIntervalSeconds} s ago`, retryAfterSeconds: this.minIntervalSeconds };
-    }
-    if (await routeState.hold(route.name)) return { status: 409, message: `route ${route.name} is held by an operator: nothing is delivered until it is released` };
+    if (!check.ok) return this.refuse({ status: 401, message: `not authenticated: ${check.why}` }, 'signature');
 
-    // With AUTH even while the probe waits out a refusal (auth-backoff.ts): the
-    // operator calls this after fixing the password, to end the wait at once.
-    const result: ProbeResult = await this.deps.probe.check(route.primary).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
-    if (result.authRefused) await this.recordRefusal(route, result);
-    if (!result.ok) {
-      log.warn('trigger: primary does not answer us yet', { route: route.name, error: result.error });
-      return { status: 503, message: `primary ${route.primary.host}:${route.primary.port} does not answer backup-mx yet (${result.error ?? 'no answer'}); the probe keeps checking`, retryAfterSeconds: this.minIntervalSeconds };
+    const route = request.route;
+    if (!(await this.deps.routes()).includes(route)) return this.refuse({ status: 404, message: `no route named "${route}"` }, 'unknown-route', route);
+    const gate = await this.deps.gate.claim(route, Number(request.timestamp), now, this.minIntervalSeconds);
+    if (!gate.passed) {
+      return gate.why === 'too-soon'
+        ? this.refuse({ status: 429, message: `route ${route} was triggered less than ${this.minIntervalSeconds} s ago`, retryAfterSeconds: gate.retryAfterSeconds }, 'too-soon', route)
+        : this.refuse({ status: 401, message: `not authenticated: timestamp ${request.timestamp} is not newer than the last accepted call's (a replay, or two calls in one second)` }, 'replay', route);
     }
-    const previous = await routeState.health(route.name);
-    // Up, and any AUTH backoff gone: this check logged in.
-    const health: PrimaryHealth = {
-      route: route.name,
-      status: 'up',
-      since: previous?.status === 'up' ? previous.since : clock.now(),
-      lastCheckAt: clock.now(),
-      latencyMs: result.latencyMs,
-      consecutiveFailures: 0,
-    };
-    await routeState.saveHealth(health);
-    await this.deps.drains.start(route.name, 'deliver');
-    log.info('trigger: primary is back, drain started', { route: route.name, latencyMs: result.latencyMs });
-    return { status: 202, message: `primary of route ${route.name} answers; drain started` };
+
+    const outcome = await this.deps.probes.probeNow(route).catch((error: Error) => {
+      log.error('trigger: the probe could not check the route', { route, error: error.message });
+      return undefined;
+    });
+    if (!outcome) return { status: 503, message: `the probe of route ${route} could not be started; it runs on its schedule anyway`, retryAfterSeconds: this.minIntervalSeconds };
+    if (outcome.held) return { status: 409, message: `route ${route} is held by an operator: nothing is delivered until it is released` };
+    if (outcome.status !== 'up') {
+      log.warn('trigger: primary does not answer us yet', { route, problem: outcome.problem ?? outcome.error });
+      return {
+        status: 503,
+        message: `primary of route ${route} does not answer backup-mx yet (${outcome.problem ?? outcome.error ?? 'no answer'}); the probe keeps checking`,
+        retryAfterSeconds: this.minIntervalSeconds,
+      };
+    }
+    log.info('trigger: primary is back', { route, started: outcome.started ?? 'nothing' });
+    return outcome.started === 'deliver'
+      ? { status: 202, message: `primary of route ${route} answers; drain started` }
+      : { status: 202, message: `primary of route ${route} answers; no mail is waiting for it` };
   }
 
-  /** A refusal here counts like the probe's (fail2ban counts it too): the probe's wait grows. */
-  private async recordRefusal(route: Route, result: ProbeResult): Promise<void> {
-    const { clock, routeState } = this.deps;
-    const previous = await routeState.health(route.name);
-    const now = clock.now();
-    await routeState.saveHealth({
-      route: route.name,
-      status: 'down',
-      since: previous?.status === 'down' ? previous.since : now,
-      lastCheckAt: now,
-      latencyMs: result.latencyMs,
-      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
-      ...refusedFields(previous, now, result.error ?? 'AUTH refused', result.credentialDigest),
-    });
+  /** Counted in TriggerRefused; logged only once the caller proved it holds the key (a flood writes no log lines of its own). */
+  private refuse(result: TriggerResult, why: string, route?: string): TriggerResult {
+    this.deps.metrics.stackCount?.('TriggerRefused', 1, { why });
+    if (route !== undefined) this.deps.log.warn('trigger refused', { route, why, status: result.status });
+    return result;
   }
 }

@@ -3,6 +3,7 @@
 // stay free of CDK imports.
 import { z } from 'zod';
 import {
+  describeValue,
   domainName,
   emailAddress,
   hostName,
@@ -35,6 +36,25 @@ export const ACTIVATION_MODES = ['if-none-active', 'replace', 'never'] as const;
 
 /** The most notices a route may send in an hour (dsnPerHour). */
 export const MAX_DSN_PER_HOUR = 10_000;
+/**
+ * Calls the trigger runs at once by default: several primaries may come back
+ * together, and a flood takes no more than this from the account's pool.
+ */
+export const DEFAULT_TRIGGER_RESERVED_CONCURRENCY = 3;
+/** An upper bound that is still "a cap": the trigger answers one call in well under a minute. */
+export const MAX_TRIGGER_RESERVED_CONCURRENCY = 100;
+
+/** 0–MAX_TRIGGER_RESERVED_CONCURRENCY, or "none". */
+function reservedConcurrency() {
+  const whole = intIn(0, MAX_TRIGGER_RESERVED_CONCURRENCY);
+  return z.unknown().transform((value, ctx): number | 'none' => {
+    if (value === 'none') return 'none';
+    const parsed = whole.safeParse(value);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: `expected 0–${MAX_TRIGGER_RESERVED_CONCURRENCY} or "none", got ${describeValue(value)}` });
+    return z.NEVER;
+  });
+}
 
 /** SQS keeps a message 14 days; the drain re-enqueues before that, up to this many days. */
 export const MAX_QUEUE_LIFETIME_DAYS = 30;
@@ -116,6 +136,17 @@ const configSchema = z.strictObject({
   hostname: hostName().optional(),
   /** The SES identity (a verified domain) DSNs are sent under, when `hostname` is not under a route domain. */
   dsnIdentity: domainName().optional(),
+  /** The "I'm back" trigger function (its public URL). */
+  trigger: z
+    .strictObject({
+      /**
+       * Most calls it runs at once (Lambda reserved concurrency), applied at
+       * deploy only where the account has room (reported otherwise); 0 switches
+       * the trigger off; "none" reserves nothing.
+       */
+      reservedConcurrency: reservedConcurrency().default(DEFAULT_TRIGGER_RESERVED_CONCURRENCY),
+    })
+    .prefault({}),
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),

@@ -16,9 +16,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
-import { ROUTE_TABLE_KEY } from '../../lambdas/config/route-table.js';
-import { ROUTE_KEY_PREFIX, TABLE_LAYOUT } from '../../lambdas/config/table-layout.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
+import { tableStatements, type TableAccess } from './table-access.js';
 import type { Route } from '../../lambdas/core/model.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,7 +27,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency';
   description: string;
   timeout: Duration;
   memorySize?: number;
@@ -119,37 +118,11 @@ export class BackupMxFunction extends Construct {
     return this;
   }
 
-  /**
-   * 'read-write' for the engine's use cases; 'index-writer' (accept) may only
-   * put items and read the route table item (partition key "config");
-   * 'route-state' (the public "I'm back" trigger) may only get and put the
-   * routes' own items (health, hold, its rate limit: partition keys route#…)
-   * and read the route table, never a message's, the ledger's or a dead letter's.
-   */
-  bindTable(table: dynamodb.ITable, access: 'read-write' | 'index-writer' | 'route-state' = 'read-write'): this {
-    if (access === 'route-state') {
-      this.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ROUTE_KEY_PREFIX}*`, ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey]] } },
-        }),
-      );
-    } else if (access === 'read-write') {
-      table.grantReadWriteData(this.fn);
-      this.accept(
-        `IAM5[Resource::${arnInFinding(table)}/index/*]`,
-        'Read/write on the state table includes its own indexes (the byRoute GSI); no other table.',
-      );
-    } else {
-      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
-      this.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem'],
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey]] } },
-        }),
-      );
+  /** Access to the state table by the item kinds the function owns (table-access.ts), and its name. */
+  bindTable(table: dynamodb.ITable, access: TableAccess): this {
+    for (const statement of tableStatements(table, access)) this.fn.addToRolePolicy(statement);
+    if (access === 'drain' || access === 'probe') {
+      this.accept(`IAM5[Resource::${arnInFinding(table)}/index/*]`, 'Reads of the state table include its own index (the byRoute GSI); no other table.');
     }
     this.fn.addEnvironment(ENV.tableName, table.tableName);
     return this;
@@ -208,6 +181,17 @@ export class BackupMxFunction extends Construct {
       );
       this.accept('IAM5[Resource::*]', 'kms:Decrypt of a customer key is limited to Secrets Manager (kms:ViaService) decrypting the named AUTH secrets (encryption context); the key ARN is the user\'s.');
     }
+    return this;
+  }
+
+  /** Lets this function ask the probe to check one route now (the trigger's only action). */
+  bindProbe(probe: BackupMxFunction): this {
+    probe.fn.grantInvoke(this.fn);
+    this.accept(
+      `IAM5[Resource::${arnInFinding(probe.fn)}:*]`,
+      'CDK grants invoke on the probe function and its versions/aliases; it is one function.',
+    );
+    this.fn.addEnvironment(ENV.probeFunctionName, probe.fn.functionName);
     return this;
   }
 

@@ -12,7 +12,6 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { noticePolicy } from '../config/backscatter-check.js';
 import type { NoticeSending } from './notice-sending.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { EgressVpc } from './egress-vpc.js';
@@ -80,10 +79,6 @@ export class MailFunctions extends Construct {
     super(scope, id);
     const { config, channels } = props;
     const vpc = props.egress && { vpc: props.egress.vpc, securityGroup: props.egress.securityGroup };
-    const routes = channels.map(({ route, queue }) => ({
-      route: { name: route.name, domains: route.domains, primary: route.primary, bouncePolicy: route.bouncePolicy, ...delayWarning(route, config), ...noticePolicy(route, config), ...(route.arc ? { arc: route.arc } : {}) },
-      queue,
-    }));
     const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
     // The drain alone seals: only it reads the ARC keys.
     const arcKeyNames = channels.flatMap(({ route }) => (route.arc ? [route.arc.keySecretName] : []));
@@ -96,7 +91,8 @@ export class MailFunctions extends Construct {
       smtpTimeoutMs: SMTP_TIMEOUT_MS,
     });
     checkDrainTimeout(DRAIN_TIMEOUT, SMTP_TIMEOUT_MS);
-    this.routeTable = new RouteTable(this, 'RouteTable', { table: props.table, routes });
+    this.routeTable = new RouteTable(this, 'RouteTable', { table: props.table, channels, config });
+    const routes = this.routeTable.routeQueues;
 
     this.drain = new BackupMxFunction(this, 'Drain', {
       handler: 'drain',
@@ -107,7 +103,7 @@ export class MailFunctions extends Construct {
     })
       .setEnvironment(tuning)
       .bindRoutes(routes, 'consume')
-      .bindTable(props.table)
+      .bindTable(props.table, 'drain')
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // reads and lists; objects expire by lifecycle
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
@@ -125,7 +121,7 @@ export class MailFunctions extends Construct {
     })
       .setEnvironment(tuning)
       .bindRoutes(routes, 'attributes')
-      .bindTable(props.table)
+      .bindTable(props.table, 'probe')
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'none')
       .bindDeadLetterQueue(props.deadLetterQueue, 'none')
       .bindSecrets(secretNames)
@@ -140,7 +136,7 @@ export class MailFunctions extends Construct {
     })
       .setEnvironment(tuning)
       .bindRoutes(routes, 'none')
-      .bindTable(props.table, 'index-writer') // AcceptMessage only adds summaries
+      .bindTable(props.table, 'accept') // AcceptMessage only adds summaries and envelopes
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // HeadObject needs s3:GetObject
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
@@ -172,10 +168,4 @@ export class MailFunctions extends Construct {
   get all(): BackupMxFunction[] {
     return [this.probe, this.drain, this.accept];
   }
-}
-
-/** The route's delay warning in seconds, only when on (keeps the routes variable short). */
-function delayWarning(route: BackupMxConfig['routes'][number], config: BackupMxConfig): { delayWarningSeconds?: number } {
-  const hours = route.delayWarningHours ?? config.delayWarningHours;
-  return hours > 0 ? { delayWarningSeconds: hours * 3_600 } : {};
 }

@@ -20,6 +20,7 @@ import {
   ORPHANED_QUEUE_MESSAGES_METRIC,
   QUEUED_MESSAGES_METRIC,
   stackMetricDimensions,
+  TRIGGER_REFUSED_METRIC,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import { noticeAlarms } from './notice-alarms.js';
@@ -32,6 +33,10 @@ import type { RouteChannel } from './route-queues.js';
  * metric whose dimensions are exactly those, so both sides use that function.
  */
 export const PRIMARY_UP_METRIC = 'PrimaryUp';
+/** Refused or throttled trigger calls per five minutes above which a period counts (one every 5 s). */
+export const TRIGGER_REFUSED_PER_PERIOD = 60;
+/** Five-minute periods in a row above that before TriggerRefused fires: a flood, not one bad hook run. */
+export const TRIGGER_REFUSED_PERIODS = 3;
 /** Five-minute periods in a row with session failures while the primary is up before DeliveriesFailing fires. */
 export const DELIVERIES_FAILING_PERIODS = 3;
 
@@ -53,6 +58,8 @@ export interface MonitoringProps {
   channels: RouteChannel[];
   deadLetterQueue: sqs.IQueue;
   functions: { name: string; fn: BackupMxFunction }[];
+  /** The public "I'm back" function: an alarm on a sustained rate of refused or throttled calls. */
+  trigger?: BackupMxFunction;
   topicKey: kms.IKey;
   /** The notices' SES configuration set: its reputation alarms pause it (notice-alarms.ts). */
   notices?: NoticeSending;
@@ -203,6 +210,8 @@ export class Monitoring extends Construct {
       return errors.with({ label: name });
     });
 
+    if (props.trigger) this.triggerFloodAlarm(alarm, props.trigger);
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${stack.stackName}-${config.region}`,
       widgets: [
@@ -249,6 +258,37 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: DELIVERIES_FAILING_PERIODS,
       datapointsToAlarm: DELIVERIES_FAILING_PERIODS,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * Someone keeps calling the trigger URL without a valid, fresh signature, or
+   * so often that Lambda throttles it: each call costs a little, and a caller
+   * who has the key and replays (refused too) is worth knowing about. A hook
+   * calls once per primary start; a misconfigured one retrying every 10 s stays
+   * under the threshold. No calls is normal: missing data is not breaching.
+   */
+  private triggerFloodAlarm(alarm: (id: string, props: cloudwatch.AlarmProps) => cloudwatch.Alarm, trigger: BackupMxFunction): void {
+    const period = Duration.minutes(5);
+    alarm('TriggerRefused', {
+      alarmDescription:
+        `backup-mx: the "I'm back" trigger refused or throttled more than ${TRIGGER_REFUSED_PER_PERIOD} calls in each of ${TRIGGER_REFUSED_PERIODS} five-minute periods ` +
+        '(bad or stale signatures, replays, floods); the refusal reason is in the trigger log\'s TriggerRefused records. If it is not your hook, rotate the key ' +
+        'or set trigger.reservedConcurrency to 0 (README: "I\'m back" trigger)',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(refused, 0) + FILL(throttled, 0)',
+        usingMetrics: {
+          refused: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TRIGGER_REFUSED_METRIC, dimensionsMap: stackMetricDimensions(), period, statistic: 'Sum' }),
+          throttled: trigger.fn.metricThrottles({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'trigger calls refused or throttled',
+      }),
+      threshold: TRIGGER_REFUSED_PER_PERIOD,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: TRIGGER_REFUSED_PERIODS,
+      datapointsToAlarm: TRIGGER_REFUSED_PERIODS,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }

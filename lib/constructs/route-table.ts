@@ -3,16 +3,26 @@
 // Lambda's environment is capped at 4 KB for all variables, which a few
 // dozen domains already exceed. Queue URLs are CloudFormation tokens, so the
 // item is built by CloudFormation, not at synth.
-import { createHash } from 'node:crypto';
+//
+// This writer is the only principal of the stack that may write the item
+// (every function role is denied it: backup-mx-function.ts). The item is keyed
+// by the table's digest, which every function carries in its environment and
+// checks (lambdas/config/route-table.ts). A changed table is a new item under
+// a new physical id: CloudFormation writes it before the functions change,
+// and deletes the old one (its Delete call) once the whole update succeeded.
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_KEY } from '../../lambdas/config/route-table.js';
+import { ENV } from '../../lambdas/config/settings.js';
+import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_PARTITION, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import type { Route } from '../../lambdas/core/model.js';
+import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { noticePolicy } from '../config/backscatter-check.js';
 import { acceptFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
+import type { RouteChannel } from './route-queues.js';
 
 /** The id CDK gives the AwsCustomResource singleton function (fixed in aws-cdk-lib). */
 const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -26,54 +36,78 @@ export const ROUTE_TABLE_MAX_BYTES = 200_000;
 /** Queue URLs are resolved at deploy; https://sqs.<region>.amazonaws.com/<account>/<name> stays below this. */
 const QUEUE_URL_ESTIMATE_BYTES = 160;
 
-/** Environment variable holding RouteTable.digest (read by nobody: its change is the point). */
-export const ROUTE_TABLE_DIGEST_VARIABLE = 'BACKUPMX_ROUTE_TABLE_DIGEST';
+/** Environment variable holding RouteTable.digest, which each function checks the table it reads against. */
+export const ROUTE_TABLE_DIGEST_VARIABLE = ENV.routeTableDigest;
+
+/** One route as the functions will read it, before its queue URL is known. */
+export type DeployedRoute = Omit<Route, 'queueUrl'>;
+
+/** The one definition of a route in the table, from its configuration. */
+export function deployedRoute(route: BackupMxConfig['routes'][number], config: Pick<BackupMxConfig, 'delayWarningHours' | 'dsnPerHour'>): DeployedRoute {
+  const hours = route.delayWarningHours ?? config.delayWarningHours;
+  return {
+    name: route.name,
+    domains: route.domains,
+    primary: route.primary,
+    bouncePolicy: route.bouncePolicy,
+    // Only when on: keeps the table short.
+    ...(hours > 0 ? { delayWarningSeconds: hours * 3_600 } : {}),
+    ...noticePolicy(route, config),
+    ...(route.arc ? { arc: route.arc } : {}),
+  };
+}
 
 export interface RouteTableProps {
   table: dynamodb.ITable;
-  routes: { route: Omit<Route, 'queueUrl'>; queue: sqs.IQueue }[];
+  channels: RouteChannel[];
+  config: Pick<BackupMxConfig, 'delayWarningHours' | 'dsnPerHour'>;
 }
 
 export class RouteTable extends Construct {
   readonly resource: cr.AwsCustomResource;
   /** The routes as the Lambdas will read them (queue URLs as tokens), for tests and size checks. */
   readonly routes: Route[];
+  /** Each route with its queue, for the grants of the functions that use the queues. */
+  readonly routeQueues: { route: DeployedRoute; queue: sqs.IQueue }[];
 
   /**
-   * A digest of what synth knows of the table (everything but the queue URLs,
-   * which change only with a route's name). The functions carry it in their
-   * environment, so a changed table updates them and no warm container keeps
-   * reading the old one.
+   * SHA-256 of the table without its queue URLs (routeTableDigest). The
+   * functions carry it in their environment, so a changed table also updates
+   * them (no warm container keeps the old one), and each checks what it reads.
    */
   readonly digest: string;
 
   constructor(scope: Construct, id: string, props: RouteTableProps) {
     super(scope, id);
-    this.digest = createHash('sha256').update(JSON.stringify(props.routes.map(({ route }) => route))).digest('hex').slice(0, 16);
-    this.routes = props.routes.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
-    const estimate = Buffer.byteLength(JSON.stringify(props.routes.map(({ route }) => ({ ...route, queueUrl: 'x'.repeat(QUEUE_URL_ESTIMATE_BYTES) }))));
+    this.routeQueues = props.channels.map(({ route, queue }) => ({ route: deployedRoute(route, props.config), queue }));
+    this.digest = routeTableDigest(this.routeQueues.map(({ route }) => route));
+    this.routes = this.routeQueues.map(({ route, queue }) => ({ ...route, queueUrl: queue.queueUrl }));
+    const estimate = Buffer.byteLength(JSON.stringify(this.routeQueues.map(({ route }) => ({ ...route, queueUrl: 'x'.repeat(QUEUE_URL_ESTIMATE_BYTES) }))));
     this.node.addValidation({
       validate: () =>
         estimate > ROUTE_TABLE_MAX_BYTES
           ? [`the route table takes about ${estimate} bytes; backup-mx keeps it under ${ROUTE_TABLE_MAX_BYTES} (CloudFormation passes it in a custom resource event, which Lambda caps at 256 KB, into a DynamoDB item, capped at 400 KB). Use fewer or shorter domains per stack, or a second stack`]
           : [],
     });
-    const item: Record<string, { S: string }> = {
-      ...Object.fromEntries(Object.entries(ROUTE_TABLE_KEY).map(([name, value]) => [name, { S: value }])),
-      [ROUTE_TABLE_ATTRIBUTE]: { S: Stack.of(this).toJsonString(this.routes) },
-    };
+    const key = Object.fromEntries(Object.entries(routeTableKey(this.digest)).map(([name, value]) => [name, { S: value }]));
     const put: cr.AwsSdkCall = {
       service: 'DynamoDB',
       action: 'putItem',
-      parameters: { TableName: props.table.tableName, Item: item },
-      physicalResourceId: cr.PhysicalResourceId.of('backup-mx-route-table'),
+      parameters: { TableName: props.table.tableName, Item: { ...key, [ROUTE_TABLE_ATTRIBUTE]: { S: Stack.of(this).toJsonString(this.routes) } } },
+      // A new digest is a new resource: CloudFormation then deletes the old one after the update.
+      physicalResourceId: cr.PhysicalResourceId.of(`backup-mx-route-table-${this.digest}`),
     };
     this.resource = new cr.AwsCustomResource(this, 'Writer', {
       onCreate: put,
       onUpdate: put,
-      // Nothing on delete: the table is retained, and the next deploy overwrites the item.
+      // The table is retained; its old route tables are not (a stack deleted and deployed again writes its own).
+      onDelete: { service: 'DynamoDB', action: 'deleteItem', parameters: { TableName: props.table.tableName, Key: key } },
       policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+          resources: [props.table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTE_TABLE_PARTITION] } },
+        }),
       ]),
       installLatestAwsSdk: false,
     });

@@ -109,7 +109,13 @@ type CountName = Parameters<Metrics['count']>[0];
 /** Metrics kept in memory: summed per name, shown when the runner stops. */
 export class SummaryMetrics implements Metrics {
   readonly totals = new Map<CountName, number>();
+  /** Calls the "I'm back" listener refused (as TriggerRefused counts them in AWS). */
+  triggerRefused = 0;
   private longestDelaySeconds = 0;
+
+  stackCount(name: 'TriggerRefused', value: number): void {
+    if (name === 'TriggerRefused') this.triggerRefused += value;
+  }
 
   count(name: CountName, value: number): void {
     if (name === 'PrimaryUp') return; // a gauge, not a total

@@ -1,9 +1,9 @@
 // Starts the local "I'm back" listener next to the SES stand-in: the same use
-// case as the trigger Lambda, with the runner's in-process drains. Port from
+// case as the trigger Lambda, asking the runner's own probe (in this process). Port from
 // BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
 import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
-import { triggerUseCase } from '../../lambdas/app/trigger-app.js';
+import { localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
 import type { LineOutput } from './line-output.js';
 import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
 
@@ -26,7 +26,7 @@ export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
 export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
   const key: TriggerKey & { file?: string } = keyDir ? FileTriggerKey.inDir(keyDir) : new MemoryTriggerKey();
   await key.secret(); // create it now, so `backup-mx trigger-url` finds it
-  const useCase = triggerUseCase(engine, key, drains);
+  const useCase = localTriggerUseCase(engine, key, drains);
   // The runner says what each call did, as it does for deliveries.
   const wrapped: TriggerHandler = {
     handle: async (request) => {
@@ -34,6 +34,7 @@ export async function startLocalTrigger(engine: Engine, drains: InProcessDrainSt
       out.info(`trigger for route ${request.route}: ${result.status} ${result.message}`);
       return result;
     },
+    refusedHttp: () => useCase.refusedHttp(),
   };
   const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`));
   const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';

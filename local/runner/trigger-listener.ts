@@ -1,6 +1,7 @@
 // The local runner's "I'm back" endpoint: the same request as the function
-// URL (POST /<route>, HMAC-signed) on 127.0.0.1, so a primary's start-up hook
-// can be tried against `npm start`. The secret is kept in <data dir>/trigger.key
+// URL (POST /<route>, HMAC-signed) and the same use case (signature first,
+// replays and stale or future timestamps refused and counted, the probe's own
+// check) on 127.0.0.1, so a primary's start-up hook can be tried against `npm start`. The secret is kept in <data dir>/trigger.key
 // (created on first start, mode 0600) and `backup-mx --local trigger-url` prints it in use.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
 import type { TriggerDrain } from '../../lambdas/core/trigger-drain.js';
 
 /** What the listener calls per request: the use case, or a wrapper around it. */
-export type TriggerHandler = Pick<TriggerDrain, 'handle'>;
+export type TriggerHandler = Pick<TriggerDrain, 'handle' | 'refusedHttp'>;
 
 export const TRIGGER_KEY_FILE = 'trigger.key';
 
@@ -59,7 +60,7 @@ export class TriggerListener {
       req.resume(); // no body is read: everything is in the path and headers
       const request = triggerRequest(req.method ?? 'GET', req.url ?? '/', req.headers);
       const reply = isAnswer(request)
-        ? Promise.resolve(request)
+        ? useCase.refusedHttp().then(() => request)
         : useCase.handle(request).then(answer, (error: Error) => {
             onError(error);
             return answer({ status: 500, message: 'trigger failed; see the runner output' });

@@ -25,13 +25,28 @@ export function featureStoresContract(make: MakeSubject<FeatureStores>): void {
       route = uniqueId('route').replace(/[^a-z0-9-]/gi, '').toLowerCase();
     });
 
+    // The signed Unix timestamp of a call made at `iso`.
+    const ts = (iso: string) => Date.parse(iso) / 1000;
+
     it('trigger gate: one claim per interval, per route; concurrent claims let exactly one through', async () => {
-      expect(await s.gate.claim(route, at('2026-01-05T10:00:00Z'), 10)).toBe(true);
-      expect(await s.gate.claim(route, at('2026-01-05T10:00:09Z'), 10)).toBe(false);
-      expect(await s.gate.claim(`${route}-b`, at('2026-01-05T10:00:09Z'), 10)).toBe(true);
-      expect(await s.gate.claim(route, at('2026-01-05T10:00:10Z'), 10)).toBe(true);
-      const results = await Promise.all(Array.from({ length: 6 }, () => s.gate.claim(route, at('2026-01-05T10:01:00Z'), 10)));
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await s.gate.claim(route, ts('2026-01-05T10:00:00Z'), at('2026-01-05T10:00:00Z'), 10)).toEqual({ passed: true });
+      expect(await s.gate.claim(route, ts('2026-01-05T10:00:09Z'), at('2026-01-05T10:00:09Z'), 10)).toEqual({ passed: false, why: 'too-soon', retryAfterSeconds: 1 });
+      expect(await s.gate.claim(`${route}-b`, ts('2026-01-05T10:00:09Z'), at('2026-01-05T10:00:09Z'), 10)).toEqual({ passed: true });
+      expect(await s.gate.claim(route, ts('2026-01-05T10:00:10Z'), at('2026-01-05T10:00:10Z'), 10)).toEqual({ passed: true });
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => s.gate.claim(route, ts('2026-01-05T10:01:00Z') + i, at('2026-01-05T10:01:00Z'), 10)));
+      expect(results.filter((r) => r.passed)).toHaveLength(1);
+    });
+
+    it('trigger gate: a timestamp not newer than the last accepted one never passes, however long after (a replay)', async () => {
+      expect((await s.gate.claim(route, 1_767_607_200, at('2026-01-05T10:00:00Z'), 10)).passed).toBe(true);
+      // The same signed call again, later: refused as a replay, and it records nothing.
+      expect(await s.gate.claim(route, 1_767_607_200, at('2026-01-05T10:03:00Z'), 10)).toEqual({ passed: false, why: 'not-newer' });
+      expect(await s.gate.claim(route, 1_767_607_199, at('2026-01-05T10:04:00Z'), 10)).toEqual({ passed: false, why: 'not-newer' });
+      // A newer call passes; then the one before it is old news too.
+      expect((await s.gate.claim(route, 1_767_607_201, at('2026-01-05T10:04:00Z'), 10)).passed).toBe(true);
+      expect(await s.gate.claim(route, 1_767_607_201, at('2026-01-05T10:05:00Z'), 10)).toEqual({ passed: false, why: 'not-newer' });
+      // With no interval at all, the timestamp alone still refuses the replay.
+      expect(await s.gate.claim(route, 1_767_607_201, at('2026-01-05T10:06:00Z'), 0)).toEqual({ passed: false, why: 'not-newer' });
     });
 
     it('archive: lists the window [since, until) oldest first, across days, only for the route; keeping twice keeps one', async () => {

@@ -2,13 +2,15 @@
 // endpoint in AWS_ENDPOINT_URL, e.g. LocalStack), clients pointed at them, and
 // the resources provisioned under names unique to this run.
 import { randomUUID } from 'node:crypto';
-import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
+import { createAwsClients, type AwsClientConfig, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
 import { loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
 import { startEmulators } from '../../local/emulators.js';
 import { provision, type Provisioned } from '../../local/provision.js';
 
 export interface EmulatorEnv {
   clients: AwsClients;
+  /** How the clients reach the emulators, for a test that makes clients of its own. */
+  clientConfig: AwsClientConfig;
   resources: Provisioned;
   /** A short unique suffix for names made inside a test. */
   unique(): string;
@@ -19,7 +21,8 @@ export async function startEmulatorEnv(options: { routes?: string[] } = {}): Pro
   const endpoint = process.env.AWS_ENDPOINT_URL;
   const emulators = endpoint ? undefined : await startEmulators();
   const region = emulators?.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const clients = createAwsClients(emulators?.clientConfig ?? { region, endpoint });
+  const clientConfig: AwsClientConfig = emulators?.clientConfig ?? { region, endpoint };
+  const clients = createAwsClients(clientConfig);
   const unique = () => randomUUID().slice(0, 8);
   const run = unique();
   try {
@@ -32,6 +35,7 @@ export async function startEmulatorEnv(options: { routes?: string[] } = {}): Pro
     });
     return {
       clients,
+      clientConfig,
       resources,
       unique,
       async stop() {

@@ -123,6 +123,22 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
   };
 }
 
+/** What the trigger function talks to (it builds no engine, so it creates no other client). */
+export interface TriggerClients {
+  doc: DynamoDBDocumentClient;
+  secrets: SecretsManagerClient;
+  lambda: LambdaClient;
+}
+
+export function createTriggerClients(config: AwsClientConfig): TriggerClients {
+  const dynamo = new DynamoDBClient(baseOptions(config, 'dynamodb'));
+  return {
+    doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { ...MARSHALL } }),
+    secrets: new SecretsManagerClient(baseOptions(config, 'secretsManager')),
+    lambda: new LambdaClient(baseOptions(config, 'lambda')),
+  };
+}
+
 /** Thrown when a bucket-bound S3 client (see createAwsClients) is asked for another bucket. */
 export class SecondBucketError extends Error {
   constructor(bound: string, asked: string) {

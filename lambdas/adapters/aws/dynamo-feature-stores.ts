@@ -1,35 +1,49 @@
 // DynamoDB adapters of the feature ports (core/feature-ports.ts), in the one
 // state table:
-//   route#<name> / trigger          last accepted "I'm back" call (rate limit)
+//   trigger#<name> / gate           last accepted "I'm back" call: when, and its signed timestamp
+//                                   (its own partition: the trigger may write nothing else)
 //   env#<route>#<YYYY-MM-DD> / <ISO receivedAt>#<id>#<copy>   archived envelope, TTL = bucket retention
 //   msg#<id> / delay#<route>#<copy> the delay warning of one copy of the message
 //                                   (delay#<route>: one sent before copies were kept)
 // Envelopes are partitioned per route and UTC day, so a time window is a few
 // Queries and no Scan, and no partition holds more than one day of one route.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, TriggerGate } from '../../core/feature-ports.js';
-import { expiresAtFor, key, messageKey, PK, routeKey, SK, TTL } from './dynamo-keys.js';
+import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, GateAnswer, TriggerGate } from '../../core/feature-ports.js';
+import { ENVELOPE_KEY_PREFIX } from '../../config/table-layout.js';
+import { expiresAtFor, key, messageKey, PK, SK, triggerKey, TTL } from './dynamo-keys.js';
 import { conditionalPut, queryAll } from './dynamo-query.js';
 
 const DAY_MS = 86_400_000;
 
-export const envelopePartition = (route: string, day: Date) => `env#${route}#${day.toISOString().slice(0, 10)}`;
+export const envelopePartition = (route: string, day: Date) => `${ENVELOPE_KEY_PREFIX}${route}#${day.toISOString().slice(0, 10)}`;
 const delaySort = (route: string, copy?: string) => (copy ? `delay#${route}#${copy}` : `delay#${route}`);
+
+const GATE_SORT = 'gate';
 
 export class DynamoTriggerGate implements TriggerGate {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  async claim(route: string, now: Date, minIntervalSeconds: number): Promise<boolean> {
-    return conditionalPut(this.doc, {
+  async claim(route: string, timestamp: number, now: Date, minIntervalSeconds: number): Promise<GateAnswer> {
+    const before = new Date(now.getTime() - minIntervalSeconds * 1000).toISOString();
+    const passed = await conditionalPut(this.doc, {
       TableName: this.tableName,
-      Item: { ...key(routeKey(route), 'trigger'), route, at: now.toISOString() },
+      Item: { ...key(triggerKey(route), GATE_SORT), route, at: now.toISOString(), timestamp },
       // ISO-8601 UTC strings of one width compare in time order.
-      ConditionExpression: 'attribute_not_exists(#pk) OR #at <= :before',
-      ExpressionAttributeNames: { '#pk': PK, '#at': 'at' },
-      ExpressionAttributeValues: { ':before': new Date(now.getTime() - minIntervalSeconds * 1000).toISOString() },
+      ConditionExpression: 'attribute_not_exists(#pk) OR (#at <= :before AND #ts < :ts)',
+      ExpressionAttributeNames: { '#pk': PK, '#at': 'at', '#ts': 'timestamp' },
+      ExpressionAttributeValues: { ':before': before, ':ts': timestamp },
     });
+    if (passed) return { passed: true };
+    // Refused: read the item only to say why (only an authenticated call gets here).
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(triggerKey(route), GATE_SORT), ConsistentRead: true }));
+    const at = typeof Item?.at === 'string' ? Date.parse(Item.at) : Number.NaN;
+    if (at > Date.parse(before)) return { passed: false, why: 'too-soon', retryAfterSeconds: Math.max(1, Math.ceil((at + minIntervalSeconds * 1000 - now.getTime()) / 1000)) };
+    return { passed: false, why: 'not-newer' };
   }
 }
+
+/** Every attribute of an archived envelope: all accept may write under `env#` (IAM dynamodb:Attributes). */
+export const ENVELOPE_ATTRIBUTES = [PK, SK, 'messageId', 'route', 'receivedAt', 'notification', 'copy', TTL] as const;
 
 export class DynamoEnvelopeArchive implements EnvelopeArchive {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}

@@ -10,8 +10,17 @@
 // copy (`meta#<route>#<copy>`) like the accept step's summary. The size is the
 // object's as the drain opened it (absent when it finished without opening it).
 import type { MessageSummary } from '../../core/ports.js';
-import { expiresAtFor, GSI, key, messageKey, metaSort, queuedIndexKey, TTL } from './dynamo-keys.js';
+import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, SK, TTL } from './dynamo-keys.js';
 import type { Item } from './dynamo-query.js';
+
+/**
+ * Every attribute a queued summary can have: all accept may write under
+ * `msg#` (IAM dynamodb:Attributes, lib/constructs/backup-mx-function.ts).
+ * None of a ledger row's (recipient, attempts, updatedAt, reply, notice) nor
+ * a dead letter's (reason, detail, notification, objectKey): an item accept
+ * writes under another sort key of the message is inert for the drain.
+ */
+export const QUEUED_SUMMARY_ATTRIBUTES = [PK, SK, 'messageId', 'route', 'sender', 'recipients', 'receivedAt', 'size', 'subject', 'state', 'copy', GSI.partitionKey, GSI.sortKey] as const;
 
 /**
  * The summary item as accept and markDone write it: queued ones carry the

@@ -8,7 +8,7 @@
 // receipt rules gets one copy of the message per rule: those items are keyed by
 // copy as well (`meta#<route>#<copy>`, `dead#<route>#<copy>`; core/message-copy;
 // route names hold no '#'), and older items without a copy keep their key.
-import { ROUTE_KEY_PREFIX, TABLE_LAYOUT } from '../../config/table-layout.js';
+import { MESSAGE_KEY_PREFIX, ROUTE_KEY_PREFIX, TABLE_LAYOUT, TRIGGER_KEY_PREFIX } from '../../config/table-layout.js';
 
 export const PK = TABLE_LAYOUT.partitionKey;
 export const SK = TABLE_LAYOUT.sortKey;
@@ -19,7 +19,8 @@ export const GSI = TABLE_LAYOUT.routeIndex;
 export const KEEP_FINISHED_SECONDS = 30 * 86_400;
 
 export const routeKey = (route: string) => `${ROUTE_KEY_PREFIX}${route}`;
-export const messageKey = (messageId: string) => `msg#${messageId}`;
+export const messageKey = (messageId: string) => `${MESSAGE_KEY_PREFIX}${messageId}`;
+export const triggerKey = (route: string) => `${TRIGGER_KEY_PREFIX}${route}`;
 
 export const SORT = {
   health: 'health',

@@ -9,9 +9,8 @@ import type { HeldNotice, HeldNoticeKind, HeldNotices, HoldReason, NoticeBudget 
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { key, PK, SK, TTL } from './dynamo-keys.js';
 import { optionalString, queryAll, type Item } from './dynamo-query.js';
+import { NOTICE_KEY_PREFIX } from '../../config/table-layout.js';
 
-/** Partition key prefix of the notice items: `notices#<route>`. */
-export const NOTICE_KEY_PREFIX = 'notices#';
 const noticeKey = (route: string) => `${NOTICE_KEY_PREFIX}${route}`;
 const budgetSort = (now: Date) => `budget#${now.toISOString().slice(0, 13)}`;
 const heldSort = (messageId: string, copy: string, kind: HeldNoticeKind) => `held#${messageId}#${copy}#${kind}`;

@@ -16,6 +16,8 @@ export const DRAIN_STOPPED_METRIC = 'DrainStopped';
 export const ORPHANED_QUEUE_MESSAGES_METRIC = 'OrphanedQueueMessages';
 /** Notices waiting for the operator (`backup-mx notices`), per route, from the held-notice records. */
 export const HELD_NOTICES_METRIC = 'HeldNotices';
+/** Calls the "I'm back" trigger refused (bad or stale signature, replay, rate limit), stack-wide. */
+export const TRIGGER_REFUSED_METRIC = 'TriggerRefused';
 
 /** Dimensions of the stack-wide figures (stackGauge): the service alone, no route. */
 export function stackMetricDimensions(): { service: string } {
@@ -83,6 +85,13 @@ export class PowertoolsMetrics implements Metrics {
   stackGauge(name: typeof ORPHANED_QUEUE_MESSAGES_METRIC, value: number): void {
     this.stackWide ??= this.createStackWide();
     this.stackWide.addMetric(name, MetricUnit.Count, value);
+  }
+
+  /** Same writer as stackGauge; `detail` goes in as metadata (a field of the EMF line, not a dimension). */
+  stackCount(name: typeof TRIGGER_REFUSED_METRIC, value: number, detail: Record<string, string> = {}): void {
+    this.stackWide ??= this.createStackWide();
+    this.stackWide.addMetric(name, MetricUnit.Count, value);
+    for (const [key, text] of Object.entries(detail)) this.stackWide.addMetadata(key, text);
   }
 
   flush(): void {

@@ -1,13 +1,15 @@
 // In-memory fakes of the feature ports (core/feature-ports.ts).
-import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, TriggerGate, TriggerKey } from '../../core/feature-ports.js';
+import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, GateAnswer, TriggerGate, TriggerKey } from '../../core/feature-ports.js';
 
 export class InMemoryTriggerGate implements TriggerGate {
-  readonly last = new Map<string, Date>();
-  async claim(route: string, now: Date, minIntervalSeconds: number): Promise<boolean> {
+  readonly last = new Map<string, { at: Date; timestamp: number }>();
+  async claim(route: string, timestamp: number, now: Date, minIntervalSeconds: number): Promise<GateAnswer> {
     const last = this.last.get(route);
-    if (last && now.getTime() - last.getTime() < minIntervalSeconds * 1000) return false;
-    this.last.set(route, new Date(now));
-    return true;
+    const waitMs = last ? last.at.getTime() + minIntervalSeconds * 1000 - now.getTime() : 0;
+    if (waitMs > 0) return { passed: false, why: 'too-soon', retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    if (last && timestamp <= last.timestamp) return { passed: false, why: 'not-newer' };
+    this.last.set(route, { at: new Date(now), timestamp });
+    return { passed: true };
   }
 }
 

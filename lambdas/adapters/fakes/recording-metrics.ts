@@ -9,6 +9,7 @@ export class RecordingMetrics implements Metrics {
   readonly gauges: { name: GaugeName; value: number; route: string }[] = [];
   readonly stops: { reason: string; route: string }[] = [];
   readonly stackGauges: { name: 'OrphanedQueueMessages'; value: number }[] = [];
+  readonly stackCounts: { name: 'TriggerRefused'; value: number; detail?: Record<string, string> }[] = [];
   flushes = 0;
 
   gauge(name: GaugeName, value: number, route: string): void {
@@ -19,6 +20,9 @@ export class RecordingMetrics implements Metrics {
   }
   stackGauge(name: 'OrphanedQueueMessages', value: number): void {
     this.stackGauges.push({ name, value });
+  }
+  stackCount(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void {
+    this.stackCounts.push({ name, value, ...(detail ? { detail } : {}) });
   }
 
   count(name: CounterName, value: number, route: string): void {

@@ -85,5 +85,9 @@ describe('engine wiring (handlers on emulators and a real primary)', () => {
     const drain = makeDrainHandler(() => engine);
     const idle = await drain({ route: 'main' }, { awsRequestId: 'req-2', getRemainingTimeInMillis: () => 600_000 });
     expect(idle).toMatchObject({ route: 'main', mode: 'deliver', delivered: 0, stoppedBecause: 'queue-empty' });
+
+    // The trigger's request: one route, checked now, answered with what the check found.
+    expect(await probe({ route: 'main', reason: 'trigger' })).toMatchObject({ route: 'main', status: 'up', held: false, queued: 0 });
+    await expect(probe({ route: 'nope', reason: 'trigger' })).rejects.toThrow(/no route named "nope"/);
   });
 });

@@ -15,13 +15,20 @@ describe('Lambda bundles', () => {
       .filter((name) => name.startsWith('asset.'))
       .map((name) => join(assembly.directory, name, 'index.mjs'))
       .filter((file) => existsSync(file));
-    // probe, drain, accept, activate-rule-set, trigger, pause-notices
-    expect(bundles).toHaveLength(6);
+    // probe, drain, accept, activate-rule-set, trigger, pause-notices, reserve-concurrency
+    expect(bundles).toHaveLength(7);
+    const sizes: number[] = [];
     for (const file of bundles) {
-      expect(readFileSync(file, 'utf8')).toContain('createRequire');
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('createRequire');
+      sizes.push(text.length);
       const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
       expect(typeof mod.handler, file).toBe('function');
     }
+    // The public trigger builds no engine: no SMTP client, S3, SQS or SES in its bundle, so a cold start is cheap.
+    const trigger = bundles.map((file) => readFileSync(file, 'utf8')).find((text) => text.includes('x-backupmx-signature'))!;
+    for (const absent of ['nodemailer', 'GetObjectCommand', 'ReceiveMessageCommand', 'SendRawEmailCommand']) expect(trigger.includes(absent), absent).toBe(false);
+    expect(trigger.length).toBeLessThan(Math.max(...sizes) / 2);
     rmSync(assembly.directory, { recursive: true, force: true });
   }, 120_000);
 });

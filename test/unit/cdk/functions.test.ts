@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Duration } from 'aws-cdk-lib';
 import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from '../../../lambdas/config/settings.js';
-import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_KEY } from '../../../lambdas/config/route-table.js';
+import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
 import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
 import { ROUTE_TABLE_DIGEST_VARIABLE } from '../../../lib/constructs/route-table.js';
@@ -65,7 +65,7 @@ describe('functions', () => {
     }
   });
 
-  it('the route table is written into the state table at deploy, as JSON CloudFormation builds (queue URLs are tokens)', () => {
+  it('the route table is written into the state table at deploy, as JSON CloudFormation builds (queue URLs are tokens), under its digest', () => {
     const writers = Object.entries(resources(template, 'Custom::AWS'));
     expect(writers).toHaveLength(1);
     const [writerId, writer] = writers[0]!;
@@ -73,7 +73,12 @@ describe('functions', () => {
     expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem' });
     expect(JSON.parse(evaluateCfn(writer.Properties!.Update) as string)).toEqual(call);
     expect(call.parameters.TableName).toMatch(/^<StateTable/);
-    expect(call.parameters.Item[TABLE_LAYOUT.partitionKey]).toEqual({ S: ROUTE_TABLE_KEY[TABLE_LAYOUT.partitionKey] });
+    const digest = envOf(PROBE)[ROUTE_TABLE_DIGEST_VARIABLE] as string;
+    const key = { [TABLE_LAYOUT.partitionKey]: { S: 'config' }, [TABLE_LAYOUT.sortKey]: { S: `routes#${digest}` } };
+    expect(call.parameters.Item).toMatchObject(key);
+    // A new digest is a new physical resource: CloudFormation deletes the old item after the update.
+    expect(call.physicalResourceId).toEqual({ id: `backup-mx-route-table-${digest}` });
+    expect(JSON.parse(evaluateCfn(writer.Properties!.Delete) as string)).toMatchObject({ action: 'deleteItem', parameters: { Key: key } });
     const routes = JSON.parse(call.parameters.Item[ROUTE_TABLE_ATTRIBUTE].S);
     expect(routes).toEqual([
       {
@@ -88,10 +93,15 @@ describe('functions', () => {
     // What the Lambdas parse at a cold start.
     expect(loadSettings({ [ENV.routes]: JSON.stringify(routes), [ENV.tableName]: 't', [ENV.bucketName]: 'b', [ENV.deadLetterQueueUrl]: 'q' }).routes[0]!.name).toBe('corp');
     expect(JSON.stringify(routes)).not.toContain('alice@example.com'); // recipients are SES's business
-    // Only PutItem on the state table; every engine function waits for the item.
-    const policy = Object.values(resources(template, 'AWS::IAM::Policy')).find((p) => (p.DependsOn ?? []).length === 0 && JSON.stringify(p.Properties!.PolicyDocument).includes('dynamodb:PutItem') && !JSON.stringify(p.Properties!.Roles).includes('Functions'))!;
+    // Only PutItem and DeleteItem, only on the config partition; every engine function waits for the item.
+    const policy = Object.values(resources(template, 'AWS::IAM::Policy')).find((p) => (p.DependsOn ?? []).length === 0 && JSON.stringify(p.Properties!.PolicyDocument).includes('dynamodb:PutItem') && !JSON.stringify(p.Properties!.Roles).includes('Functions') && !JSON.stringify(p.Properties!.Roles).includes('Trigger'))!;
     expect(policy.Properties!.PolicyDocument.Statement).toEqual([
-      expect.objectContaining({ Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StateTable/), 'Arn'] } }),
+      expect.objectContaining({
+        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StateTable/), 'Arn'] },
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['config'] } },
+      }),
     ]);
     for (const text of [PROBE, DRAIN, ACCEPT]) {
       expect(resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.DependsOn, text).toContain(writerId);
@@ -103,7 +113,7 @@ describe('functions', () => {
       [PROBE, DRAIN, ACCEPT].map((text) => resources(t, 'AWS::Lambda::Function')[functionId(t, text)]!.Properties!.Environment.Variables[ROUTE_TABLE_DIGEST_VARIABLE]);
     const before = digestOf(template);
     expect(new Set(before).size).toBe(1);
-    expect(before[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(before[0]).toMatch(/^[0-9a-f]{64}$/);
     const changed = buildStack({ ...CONTEXT, routes: [{ ...CONTEXT.routes[0]!, domains: ['example.com', 'example.net'] }] }).template;
     expect(digestOf(changed)[0]).not.toBe(before[0]);
     expect(digestOf(buildStack(CONTEXT).template)).toEqual(before);
@@ -174,7 +184,7 @@ describe('functions', () => {
     // It reads only the route table item (cold start), and never queries, updates or deletes.
     const get = allowing(statements, 'dynamodb:GetItem');
     expect(get).toHaveLength(1);
-    expect(get[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['config'] } });
+    expect(get[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['config'] } });
     for (const forbidden of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:DeleteObject', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']) {
       expect(allowing(statements, forbidden), forbidden).toEqual([]);
     }

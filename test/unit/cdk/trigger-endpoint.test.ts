@@ -6,6 +6,7 @@ import { actionsOf, allowing, buildStack, deployedRoutes, functionId, resources,
 
 const TRIGGER = 'from a primary (HMAC-signed function URL)';
 const DRAIN = 'delivers one route queue';
+const PROBE = 'checks each primary';
 /** Lambda: all environment variables of a function together, names and values. */
 const LAMBDA_ENV_LIMIT_BYTES = 4 * 1024;
 
@@ -35,21 +36,42 @@ describe('trigger endpoint', () => {
     expect(Object.values(secrets).some((s) => s.Properties?.GenerateSecretString?.PasswordLength === 64)).toBe(true);
     const env = fnOf(TRIGGER).Properties!.Environment.Variables as Record<string, unknown>;
     expect(env[ENV.triggerSecretId]).toEqual({ Ref: expect.stringMatching(/^TriggerKey/) });
-    expect(env[ENV.drainFunctionName]).toBeDefined();
-    const statements = statementsOf(template, TRIGGER);
-    expect(allowing(statements, 'secretsmanager:GetSecretValue')).not.toHaveLength(0);
-    expect(allowing(statements, 'lambda:InvokeFunction')).not.toHaveLength(0);
-    // It never touches mail: no S3 reads, no queue consumption.
-    expect(actionsOf(statements).filter((a) => a.startsWith('s3:') || a === 'sqs:ReceiveMessage')).toEqual([]);
-    expect(allowing(statementsOf(template, DRAIN), 'secretsmanager:GetSecretValue')).toHaveLength(0);
+    expect(allowing(statementsOf(template, TRIGGER), 'secretsmanager:GetSecretValue')).toHaveLength(1);
+    expect(JSON.stringify(allowing(statementsOf(template, TRIGGER), 'secretsmanager:GetSecretValue'))).toContain('TriggerKey');
+    for (const text of [DRAIN, PROBE]) {
+      expect(JSON.stringify(allowing(statementsOf(template, text), 'secretsmanager:GetSecretValue')), text).not.toContain('TriggerKey');
+    }
   });
 
-  it("reaches the state table only to get and put the routes' own items and read the route table (no message, ledger or dead letter)", () => {
+  it('can only ask the probe to check a route: invokes the probe, never the drain; no SMTP secret, no VPC, no mail', () => {
     const statements = statementsOf(template, TRIGGER);
-    const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(1);
-    expect(actionsOf(dynamo).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-    expect(dynamo[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['route#*', 'config'] } });
+    const env = fnOf(TRIGGER).Properties!.Environment.Variables as Record<string, unknown>;
+    expect(env[ENV.probeFunctionName]).toEqual({ Ref: functionId(template, PROBE) });
+    expect(env[ENV.drainFunctionName]).toBeUndefined();
+    const invoke = allowing(statements, 'lambda:InvokeFunction');
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0]!.Resource)).toContain(functionId(template, PROBE));
+    expect(JSON.stringify(invoke[0]!.Resource)).not.toContain(functionId(template, DRAIN));
+    // It never touches mail or the primary's credentials.
+    expect(actionsOf(statements).filter((a) => a.startsWith('s3:') || a.startsWith('sqs:') || a.startsWith('ses:') || a === 'kms:Decrypt')).toEqual([]);
+    expect(allowing(statements, 'secretsmanager:GetSecretValue').flatMap((st) => JSON.stringify(st.Resource))).not.toContain('corp-smtp');
+    expect(fnOf(TRIGGER).Properties!.VpcConfig).toBeUndefined();
+    const withEgress = buildStack({ ...CONTEXT, egress: 'vpc-nat' }).template;
+    const triggerInVpc = resources(withEgress, 'AWS::Lambda::Function')[functionId(withEgress, TRIGGER)]!;
+    expect(triggerInVpc.Properties!.VpcConfig).toBeUndefined();
+  });
+
+  it("reaches the state table only to read the route table and read/write its own gate items (trigger#), nothing else", () => {
+    const statements = statementsOf(template, TRIGGER);
+    const dynamo = statements.filter((s) => s.Effect === 'Allow' && actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => [actionsOf([s]).sort(), s.Condition])).toEqual([
+      [['dynamodb:GetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['config'] } }],
+      [['dynamodb:GetItem', 'dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['trigger#*'] } }],
+    ]);
+  });
+
+  it('waits long enough for the probe\'s check of one route', () => {
+    expect(fnOf(TRIGGER).Properties!.Timeout).toBeGreaterThan(fnOf(PROBE).Properties!.Timeout);
   });
 
   it('keeps every function\'s environment under Lambda\'s 4 KB', () => {

@@ -25,6 +25,7 @@ describe('the deployed stack as target', () => {
         drainFunctionName: DRAIN,
         ruleSetName: 'backup-mx',
         alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:BackupMx-Alarms',
+        triggerFunctionName: 'BackupMx-Trigger',
       });
       expect(target.settings.routes[0]).toMatchObject({ name: 'main', primary: { host: 'mail.example.com', port: 587, tls: 'required' } });
       expect(target.settings).toMatchObject({ tableName: 'BackupMx-State', hostname: 'backup-mx.example.com', drainFunctionName: DRAIN });

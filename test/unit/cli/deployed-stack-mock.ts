@@ -20,6 +20,7 @@ export function mockDeployedStack(): void {
         Outputs: [
           { OutputKey: 'AlarmTopicArn', OutputValue: 'arn:aws:sns:eu-west-1:123456789012:BackupMx-Alarms' },
           { OutputKey: 'TableName', OutputValue: 'BackupMx-State' },
+          { OutputKey: 'TriggerFunctionName', OutputValue: 'BackupMx-Trigger' },
         ],
       },
     ],

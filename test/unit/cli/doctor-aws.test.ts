@@ -14,6 +14,8 @@ import { RecordingIo } from '../../../cli/cli-io.js';
 import { doctorCommand, runChecks } from '../../../cli/commands/doctor.js';
 import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } from '../../../cli/doctor/aws-checks.js';
 import { checkMx, type MxLookup } from '../../../cli/doctor/mx-check.js';
+import { checkTriggerConcurrency } from '../../../cli/doctor/trigger-concurrency-check.js';
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ScriptedProbe } from '../../../lambdas/adapters/fakes/index.js';
 import { cfn, lambda, mockDeployedStack } from './deployed-stack-mock.js';
 
@@ -89,6 +91,7 @@ describe('doctor AWS checks', () => {
     sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true, SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] } });
     sesv2.on(GetConfigurationSetCommand, { ConfigurationSetName: 'BackupMx-NoticesConfigurationSet-AbC' }).resolves({ SendingOptions: { SendingEnabled: true } });
     sns.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AuthorizationError' }));
+    lambda.on(GetFunctionConcurrencyCommand, { FunctionName: 'BackupMx-Trigger' }).resolves({ ReservedConcurrentExecutions: 3 });
     // Three copies on the DLQ, one dead-letter record: two reached it by redrive.
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', ApproximateNumberOfMessagesDelayed: '0' } });
     doc.on(ScanCommand).resolves({
@@ -118,6 +121,7 @@ describe('doctor AWS checks', () => {
         ['DSN configuration set', 'ok'],
         ['DSN sender identity', 'ok'],
         ['alarm subscription', 'fail'],
+        ['trigger concurrency', 'ok'],
       ]);
       expect(results[2]!.fix).toContain('this check runs from your machine, not from Lambda');
       expect(results[3]!.fix).toContain('recipientsFile');
@@ -128,10 +132,25 @@ describe('doctor AWS checks', () => {
       expect(results[12]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
       expect(await doctorCommand(target, { lookup, probe, mtaSts }, io)).toBe(1);
-      expect(io.text).toContain('9 ok, 2 warnings, 2 failed, 0 skipped');
+      expect(io.text).toContain('10 ok, 2 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }
+  });
+});
+
+describe('doctor: the trigger\'s reserved concurrency', () => {
+  const lambdaClient = () => new LambdaClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+
+  it('ok when reserved; warns when off (0) or not reserved, with what the account allows and the fix', async () => {
+    lambda.on(GetFunctionConcurrencyCommand).resolvesOnce({ ReservedConcurrentExecutions: 3 }).resolvesOnce({ ReservedConcurrentExecutions: 0 }).resolves({});
+    lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } });
+    expect(await checkTriggerConcurrency(lambdaClient(), 'BackupMx-Trigger')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^reserved 3/) });
+    expect(await checkTriggerConcurrency(lambdaClient(), 'BackupMx-Trigger')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/switched off/) });
+    const none = await checkTriggerConcurrency(lambdaClient(), 'BackupMx-Trigger');
+    expect(none).toMatchObject({ status: 'warn', detail: expect.stringMatching(/not reserved \(account limit 10, 10 unreserved; Lambda keeps 10 unreserved\)/) });
+    expect(none.fix).toMatch(/Service Quotas.*cdk deploy/);
+    expect((await checkTriggerConcurrency(lambdaClient(), undefined)).fix).toMatch(/cdk deploy/);
   });
 });
 

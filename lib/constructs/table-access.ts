@@ -1,0 +1,65 @@
+// What each function may do in the state table, drawn along the partition
+// keys (IAM's dynamodb:LeadingKeys; it cannot see sort keys), so each writes
+// only the item kinds it owns (README: "Who may write what in the state table";
+// test/security/data-ownership.test.ts evaluates these on the template):
+//   'drain'   reads everything; writes route state (route#), message items (msg#)
+//             and the notice budget and held notices (notices#);
+//   'probe'   reads route state, the queued index and the held notices (to count
+//             them); writes route state (route#);
+//   'accept'  writes message summaries (msg#) and archived envelopes (env#), each
+//             only with its own attributes (dynamodb:Attributes), no ReturnValues;
+//   'trigger' reads and writes its gate (trigger#) only.
+// All but the drain read the route table item (config) and nothing else of it;
+// none may write it: an explicit deny, which no later grant can undo. Only the
+// deploy-time writer (route-table.ts) writes it.
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
+import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
+import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
+import { ENVELOPE_KEY_PREFIX, MESSAGE_KEY_PREFIX, NOTICE_KEY_PREFIX, ROUTE_KEY_PREFIX, TRIGGER_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
+
+export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger';
+
+/** Every action that writes an item (a transaction's writes are authorized as these). */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+
+type Conditions = Record<string, Record<string, unknown>>;
+const leadingKeys = (...keys: string[]): Conditions => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
+/** A put of one item kind: its partition, only its attributes, and no ReturnValues (that would read the item it replaces). */
+const onlyWith = (prefix: string, attributes: readonly string[]): Conditions => ({
+  ...leadingKeys(`${prefix}*`),
+  'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+  StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+});
+
+/** The statements of one function's access to the table. */
+export function tableStatements(table: dynamodb.ITable, access: TableAccess): iam.PolicyStatement[] {
+  const allow = (actions: string[], resources: string[], conditions?: Conditions) => new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+  const arn = table.tableArn;
+  const index = `${arn}/index/*`;
+  const config = ROUTE_TABLE_PARTITION;
+  const denyRouteTable = new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    actions: TABLE_WRITE_ACTIONS,
+    resources: [arn],
+    conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [config] } },
+  });
+  const grants: Record<TableAccess, iam.PolicyStatement[]> = {
+    drain: [allow(TABLE_READ_ACTIONS, [arn, index]), allow(TABLE_WRITE_ACTIONS, [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${MESSAGE_KEY_PREFIX}*`, `${NOTICE_KEY_PREFIX}*`))],
+    probe: [
+      allow(['dynamodb:GetItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, config)),
+      allow(['dynamodb:Query'], [index]), // queued counts per route (the byRoute index)
+      allow(['dynamodb:Query'], [arn], leadingKeys(`${NOTICE_KEY_PREFIX}*`)), // held notices per route (HeldNotices)
+      allow(['dynamodb:PutItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`)),
+    ],
+    accept: [
+      allow(['dynamodb:GetItem'], [arn], leadingKeys(config)),
+      allow(['dynamodb:PutItem'], [arn], onlyWith(MESSAGE_KEY_PREFIX, QUEUED_SUMMARY_ATTRIBUTES)),
+      allow(['dynamodb:PutItem'], [arn], onlyWith(ENVELOPE_KEY_PREFIX, ENVELOPE_ATTRIBUTES)),
+    ],
+    trigger: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [arn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`))],
+  };
+  return [denyRouteTable, ...grants[access]];
+}

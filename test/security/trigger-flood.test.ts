@@ -1,0 +1,112 @@
+// A flood of calls to the public trigger URL is cheap to refuse: the Lambda
+// handler as deployed (its module-level use case, real adapters on mocked AWS
+// clients) reads the HMAC key at most once per container, reads nothing from
+// DynamoDB and invokes nothing for a call it refuses, and counts every refusal
+// in the TriggerRefused metric (one EMF record each, no API call).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { METRICS_NAMESPACE, TRIGGER_REFUSED_METRIC } from '../../lambdas/adapters/aws/powertools-metrics.js';
+import { routeTableDigest } from '../../lambdas/config/route-table.js';
+import { ENV } from '../../lambdas/config/settings.js';
+import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/trigger-signature.js';
+
+const SECRET = 'k'.repeat(64);
+const FLOOD = 200;
+
+const secrets = mockClient(SecretsManagerClient);
+const dynamo = mockClient(DynamoDBClient);
+const doc = mockClient(DynamoDBDocumentClient);
+const lambda = mockClient(LambdaClient);
+
+let lines: string[] = [];
+let handler: typeof import('../../lambdas/handlers/trigger.js').handler;
+
+beforeAll(async () => {
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv(ENV.tableName, 'State');
+  vi.stubEnv(ENV.triggerSecretId, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TriggerKey-abcdef');
+  vi.stubEnv(ENV.probeFunctionName, 'BackupMx-Probe');
+  vi.stubEnv(ENV.routeTableDigest, routeTableDigest([]));
+  // Powertools writes EMF as Lambda does (not silenced or pretty-printed for development).
+  vi.stubEnv('POWERTOOLS_DEV', '');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+  // The deployed handler module: one use case per container, built on its first call.
+  ({ handler } = await import('../../lambdas/handlers/trigger.js'));
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+beforeEach(() => {
+  lines = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+  }
+});
+
+const call = (headers: Record<string, string>, method = 'POST', rawPath = '/main') => handler({ rawPath, headers, requestContext: { http: { method } } } as never);
+const now = () => Math.floor(Date.now() / 1000);
+
+/** TriggerRefused from the EMF records written, summed. */
+function refusedCount(): number {
+  return lines
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((record) => record?._aws !== undefined && JSON.stringify(record._aws).includes(METRICS_NAMESPACE))
+    .reduce((sum, record) => sum + [record![TRIGGER_REFUSED_METRIC] ?? 0].flat().reduce((a: number, v) => a + Number(v), 0), 0);
+}
+
+const awsCalls = () => ({
+  secretReads: secrets.commandCalls(GetSecretValueCommand).length,
+  dynamo: dynamo.calls().length + doc.calls().length,
+  invokes: lambda.commandCalls(InvokeCommand).length,
+});
+
+describe('a flood of calls to the trigger URL (the deployed handler, AWS clients mocked)', () => {
+  it('a cold container: malformed, stale, future and wrong-method calls read no key at all, and are counted', async () => {
+    const stale = String(now() - TRIGGER_WINDOW_SECONDS - 1);
+    const future = String(now() + TRIGGER_WINDOW_SECONDS + 1);
+    // One at a time, as Lambda runs them in one container.
+    const answers = [];
+    for (const [headers, method, path] of [
+      [{}],
+      [{ 'x-backupmx-timestamp': 'now', 'x-backupmx-signature': 'f'.repeat(64) }],
+      [{ 'x-backupmx-timestamp': stale, 'x-backupmx-signature': triggerSignature(SECRET, 'main', stale) }],
+      [{ 'x-backupmx-timestamp': future, 'x-backupmx-signature': triggerSignature(SECRET, 'main', future) }],
+      [{}, 'GET'],
+      [{}, 'POST', '/%E0'],
+    ] as [Record<string, string>, string?, string?][]) {
+      answers.push(await call(headers, method, path));
+    }
+    expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 401, 401, 405, 404]);
+    expect(awsCalls()).toEqual({ secretReads: 0, dynamo: 0, invokes: 0 });
+    expect(refusedCount()).toBe(6);
+  });
+
+  it(`${FLOOD} calls signed with a wrong key: one key read for the container, no DynamoDB read, no invoke, ${FLOOD} refusals counted`, async () => {
+    for (let i = 0; i < FLOOD; i++) {
+      const ts = String(now());
+      const answer = await call({ 'x-backupmx-timestamp': ts, 'x-backupmx-signature': triggerSignature(`guess-${i}-of-the-key`, 'main', ts) });
+      expect(answer.statusCode).toBe(401);
+    }
+    expect(awsCalls()).toEqual({ secretReads: 1, dynamo: 0, invokes: 0 });
+    expect(refusedCount()).toBe(FLOOD);
+    // One EMF record per refusal, with the reason as a field (not a dimension) and no route dimension.
+    const record = lines.map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] }; why?: string }).find((r) => r.why !== undefined)!;
+    expect(record.why).toBe('signature');
+    expect(record._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+  });
+});
