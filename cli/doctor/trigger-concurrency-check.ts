@@ -3,12 +3,14 @@
 // deploy reserves it only where the account has room (lib/constructs/
 // trigger-concurrency.ts); this says what to do where it could not.
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { MIN_UNRESERVED_CONCURRENCY } from '../../lambdas/adapters/aws/concurrency-reservation.js';
+import { MIN_UNRESERVED_CONCURRENCY, reserveCommand } from '../../lambdas/adapters/aws/concurrency-reservation.js';
+import { DEFAULT_TRIGGER_RESERVED_CONCURRENCY } from '../../lib/config/backup-mx-config.js';
 import { ok, warn, type CheckResult } from './check.js';
 
 export const TRIGGER_CONCURRENCY_CHECK = 'trigger concurrency';
 
-export async function checkTriggerConcurrency(lambda: LambdaClient, functionName: string | undefined): Promise<CheckResult> {
+/** `wanted`: the configured trigger.reservedConcurrency (the default when unknown). */
+export async function checkTriggerConcurrency(lambda: LambdaClient, functionName: string | undefined, wanted = DEFAULT_TRIGGER_RESERVED_CONCURRENCY): Promise<CheckResult> {
   const name = TRIGGER_CONCURRENCY_CHECK;
   if (!functionName) return warn(name, 'the stack has no TriggerFunctionName output', 'deploy this version with `npx cdk deploy`');
   const { ReservedConcurrentExecutions: reserved } = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }));
@@ -21,6 +23,7 @@ export async function checkTriggerConcurrency(lambda: LambdaClient, functionName
     name,
     `not reserved (account limit ${limit}, ${unreserved} unreserved; Lambda keeps ${Math.min(MIN_UNRESERVED_CONCURRENCY, limit)} unreserved): ` +
       'a flood of calls to the trigger URL could take the executions the probe and drain need',
-    'ask for a higher "Concurrent executions" quota (Service Quotas, AWS Lambda) and run `npx cdk deploy` again; or set trigger.reservedConcurrency to 0 to switch the trigger off',
+    `ask for a higher "Concurrent executions" quota (Service Quotas, AWS Lambda), then run ${reserveCommand(functionName, wanted)} ` +
+      '(a deploy with unchanged settings does not reserve again); or set trigger.reservedConcurrency to 0 to switch the trigger off',
   );
 }

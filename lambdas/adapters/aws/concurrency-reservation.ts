@@ -30,6 +30,15 @@ export interface ReservationResult {
   Data: { Status: string; Reserved: string };
 }
 
+/**
+ * The command that reserves once the quota allows it. A redeploy with the same
+ * settings would not: CloudFormation sends a custom resource an Update only
+ * when its properties change.
+ */
+export function reserveCommand(functionName: string, reserved: number): string {
+  return `\`aws lambda put-function-concurrency --function-name ${functionName} --reserved-concurrent-executions ${reserved}\``;
+}
+
 /** What the account leaves for one more reservation of `functionName` (its current one counts as free). */
 export function reservationRoom(limit: number, unreserved: number, current: number): number {
   return unreserved + current - Math.min(MIN_UNRESERVED_CONCURRENCY, limit);
@@ -62,7 +71,8 @@ export class ConcurrencyReservation {
     const notReserved = (why: string) =>
       result(
         `NOT RESERVED: ${why}; a flood of calls to the trigger URL could take the executions the probe and drain need. ` +
-          'Ask for a higher "Concurrent executions" quota (Service Quotas, AWS Lambda) and deploy again, or set trigger.reservedConcurrency to 0 to switch the trigger off' +
+          `Ask for a higher "Concurrent executions" quota (Service Quotas, AWS Lambda), then reserve with ${reserveCommand(functionName, wanted)} ` +
+          '(a deploy with the same settings does not run this again); or set trigger.reservedConcurrency to 0 to switch the trigger off' +
           (current !== undefined ? ` (the reservation of ${current} stays)` : ''),
         current,
       );

@@ -46,7 +46,7 @@ describe('trigger concurrency reservation', () => {
     expect(puts()).toEqual([]);
     expect(result.Data.Reserved).toBe('none');
     expect(result.Data.Status).toMatch(/^NOT RESERVED: the account's concurrency limit is 10 with 10 unreserved, and Lambda keeps 10 unreserved/);
-    expect(result.Data.Status).toMatch(/Service Quotas.*deploy again.*trigger\.reservedConcurrency to 0/);
+    expect(result.Data.Status).toMatch(/Service Quotas.*aws lambda put-function-concurrency --function-name \S+ --reserved-concurrent-executions 3.*trigger\.reservedConcurrency to 0/);
   });
 
   it('when Lambda refuses anyway (another function took the room meanwhile) it reports instead of failing', async () => {

@@ -149,7 +149,7 @@ describe('doctor: the trigger\'s reserved concurrency', () => {
     expect(await checkTriggerConcurrency(lambdaClient(), 'BackupMx-Trigger')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/switched off/) });
     const none = await checkTriggerConcurrency(lambdaClient(), 'BackupMx-Trigger');
     expect(none).toMatchObject({ status: 'warn', detail: expect.stringMatching(/not reserved \(account limit 10, 10 unreserved; Lambda keeps 10 unreserved\)/) });
-    expect(none.fix).toMatch(/Service Quotas.*cdk deploy/);
+    expect(none.fix).toMatch(/Service Quotas.*aws lambda put-function-concurrency --function-name \S+ --reserved-concurrent-executions 3/);
     expect((await checkTriggerConcurrency(lambdaClient(), undefined)).fix).toMatch(/cdk deploy/);
   });
 });

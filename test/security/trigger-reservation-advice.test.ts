@@ -1,16 +1,11 @@
-// Review of issue 17 (trigger): in an account without room (a new account's
-// limit of 10 or 50), the deploy leaves the public trigger function without
-// reserved concurrency, and both the stack output TriggerConcurrency and
-// `backup-mx doctor` say: ask for a higher quota "and deploy again". A deploy
-// with the same configuration does nothing for the reservation: CloudFormation
-// sends a custom resource an Update only when its properties change, and
-// Custom::TriggerConcurrency's are FunctionName and ReservedConcurrency, the
-// same as before. So after the quota is raised and the advice followed, the
-// trigger stays unreserved: an anonymous flood of its URL can still take the
-// executions the probe and drain need, and doctor keeps warning with the same
-// advice. Fails now; passes once the advice gives a step that reserves (the
-// `aws lambda put-function-concurrency` command), or the reservation runs on
-// every deploy (a property that changes each deploy).
+// In an account without room (a new account's limit of 10 or 50) the deploy
+// leaves the public trigger function unreserved and says so (stack output
+// TriggerConcurrency, `backup-mx doctor`). Their advice must be one that
+// reserves once the quota is raised: a deploy with the same configuration does
+// not (CloudFormation sends a custom resource an Update only when its
+// properties change), so both name the `aws lambda put-function-concurrency`
+// command, or the reservation would have to run on every deploy. (Found by the
+// red-team review of issue 17.)
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,8 +20,8 @@ const client = () => new LambdaClient({ region: 'eu-west-1', credentials: { acce
 /** The reservation resource's properties as CloudFormation compares them between two deploys. */
 const reservationProperties = () => JSON.stringify(Object.values(resources(buildStack().template, 'Custom::TriggerConcurrency')).map((r) => r.Properties));
 
-describe('review: "raise the quota and deploy again" reserves the trigger\'s concurrency', () => {
-  it('the advice of the stack output and of doctor, once followed, reserves', async () => {
+describe('the advice for an unreserved trigger reserves once followed', () => {
+  it('the stack output and doctor name a step that reserves (not "deploy again")', async () => {
     lambda.on(GetFunctionConcurrencyCommand).resolves({});
     lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } });
     const output = (await new ConcurrencyReservation(client()).handle({ RequestType: 'Create', ResourceProperties: { FunctionName: 'Trigger', ReservedConcurrency: '3' } })).Data.Status;
