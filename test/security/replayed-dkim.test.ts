@@ -1,16 +1,16 @@
-// Review of issue 17 (backscatter): DKIM and DMARC vouch for the header From
-// domain, never for the envelope sender. Anyone can get one DKIM-signed message
-// from a large mail provider (send one to yourself), then replay it unchanged
-// to a route without a recipient list with a MAIL FROM of their choosing: the
-// signature stays valid (MAIL FROM is not signed), DMARC passes by DKIM
-// alignment, and SPF for an address at a made-up subdomain has no record
-// (GRAY), so it is not FAIL. The notice policy then calls the return path
-// "authenticated" because it sits in the From domain's tree, and every such
-// message earns a DSN to an address that cannot exist: a hard bounce counted
-// against the user's SES account, up to dsnPerHour an hour per route, with a
-// fresh address each time so the configuration set's suppression list never
-// catches it. These fail now and should pass once the DKIM path requires the
-// return path to be the From address itself (or is dropped in favour of SPF PASS).
+// Claim (docs/security.md, "a sender crafting the envelope"): a replayed
+// DKIM-signed message earns no DSN to an address the signer never used.
+// DKIM and DMARC vouch for the header From, never for the envelope sender:
+// anyone can get one message signed by a large provider (send one to
+// yourself) and replay it unchanged, with a MAIL FROM of their choosing, to a
+// route without a recipient list. The signature stays valid (MAIL FROM is not
+// signed), DMARC passes by DKIM alignment, and SPF for a made-up subdomain has
+// no record (GRAY, not FAIL). When the policy took any return path in the From
+// domain's tree, each replay earned a DSN to an address that cannot exist: a
+// hard bounce against the user's SES account, a fresh address each time so the
+// configuration set's suppression list never caught it. Now the DKIM path
+// authenticates only the From address itself (core/notice-policy.ts); any
+// other return path needs SPF PASS. (Found by the issue 17 review.)
 import { describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../lambdas/core/model.js';
 import { checkReturnPath, noticeFor } from '../../lambdas/core/notice-policy.js';
@@ -27,7 +27,7 @@ const replayed = (sender: string): InboundMessage => ({
   verdicts: { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'PASS', dmarc: 'PASS' },
 });
 
-describe('review: a replayed DKIM-signed message does not authenticate a return path the signer never used', () => {
+describe('a replayed DKIM-signed message does not authenticate a return path the signer never used', () => {
   it.each([
     ['a made-up subdomain of the signer (no SPF record there: GRAY)', 'x7f3a9@nx-4711.mail-provider.example'],
     ['another, non-existent user of the signer\'s own domain', 'no-such-user-4711@mail-provider.example'],
