@@ -6,7 +6,7 @@
 // the engine's (core/held-notices-admin.ts): this file parses and prints.
 import type { Command } from 'commander';
 import type { NoticeSelection } from '../../lambdas/core/held-notices-admin.js';
-import type { HeldNotice } from '../../lambdas/core/notice-ports.js';
+import type { HeldNoticeSummary } from '../../lambdas/core/notice-ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatAgo, table } from '../format.js';
@@ -23,7 +23,7 @@ interface SelectOptions {
 export async function noticesListCommand(target: Target, options: { route?: string; json?: boolean }, io: CliIo): Promise<number> {
   const overview = await target.engine.heldNotices().overview(routesOf(target, options.route));
   if (options.json) {
-    io.out(JSON.stringify(overview, (key, value) => (key === 'raw' ? undefined : value), 2));
+    io.out(JSON.stringify(overview, null, 2));
     return EXIT.ok;
   }
   const now = target.engine.deps.clock.now();
@@ -83,7 +83,7 @@ function selectionOf(ids: string[], options: SelectOptions): NoticeSelection {
   return { messageIds: ids };
 }
 
-const describe = (n: HeldNotice) => `${n.kind === 'dsn' ? 'bounce notice' : 'delay warning'} for ${n.messageId} (route ${n.route}) to <${n.to}>`;
+const describe = (n: HeldNoticeSummary) => `${n.kind === 'dsn' ? 'bounce notice' : 'delay warning'} for ${n.messageId} (route ${n.route}) to <${n.to}>`;
 
 export function registerNoticesCommand(program: Command, run: Run, io: CliIo): void {
   const notices = program

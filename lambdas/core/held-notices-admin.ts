@@ -6,7 +6,7 @@
 import type { Ledger, BounceMailer, Clock, DeliveryLog } from './ports.js';
 import { NoticeSendingPausedError } from './ports.js';
 import type { NoticeResult, Route } from './model.js';
-import type { HeldNotice, HeldNotices, NoticeBudget, NoticeSending } from './notice-ports.js';
+import type { HeldNoticeSummary, HeldNotices, NoticeBudget, NoticeSending } from './notice-ports.js';
 import { noticesPerHour } from './notice-sender.js';
 
 export interface HeldNoticesDeps {
@@ -25,7 +25,7 @@ export interface RouteNotices {
   perHour: number;
   /** Notices sent this UTC hour (undefined without a budget store). */
   usedThisHour?: number;
-  held: HeldNotice[];
+  held: HeldNoticeSummary[];
 }
 
 export interface NoticesOverview {
@@ -38,9 +38,9 @@ export interface NoticesOverview {
 export type NoticeSelection = { all: true } | { messageIds: string[] };
 
 export interface SendReport {
-  sent: HeldNotice[];
-  /** Left held: SES sending is paused (nothing more was tried), or the send failed. */
-  left: { notice: HeldNotice; why: string }[];
+  sent: HeldNoticeSummary[];
+  /** Left held: SES sending is paused (nothing more was tried), the send failed, or its text is missing. */
+  left: { notice: HeldNoticeSummary; why: string }[];
 }
 
 export class HeldNoticesAdmin {
@@ -65,7 +65,9 @@ export class HeldNoticesAdmin {
     const chosen = await this.select(routes, selection);
     for (const [i, notice] of chosen.entries()) {
       try {
-        await this.deps.bounces.send(notice.raw, { from: '', to: [notice.to] });
+        const raw = await this.deps.held.text(notice.route, notice.messageId, notice.copy, notice.kind);
+        if (raw === undefined) throw new Error('its text is missing from the store (discard it, and tell the sender yourself if needed)');
+        await this.deps.bounces.send(raw, { from: '', to: [notice.to] });
       } catch (error) {
         const why = (error as Error).message;
         if (error instanceof NoticeSendingPausedError) {
@@ -84,7 +86,7 @@ export class HeldNoticesAdmin {
   }
 
   /** Forgets the selected notices: their senders are never told (the ledger says so). */
-  async discard(routes: Route[], selection: NoticeSelection): Promise<HeldNotice[]> {
+  async discard(routes: Route[], selection: NoticeSelection): Promise<HeldNoticeSummary[]> {
     const chosen = await this.select(routes, selection);
     for (const notice of chosen) {
       await this.deps.held.remove(notice.route, notice.messageId, notice.copy, notice.kind);
@@ -104,7 +106,7 @@ export class HeldNoticesAdmin {
     return true;
   }
 
-  private async select(routes: Route[], selection: NoticeSelection): Promise<HeldNotice[]> {
+  private async select(routes: Route[], selection: NoticeSelection): Promise<HeldNoticeSummary[]> {
     const all = (await Promise.all(routes.map((r) => this.deps.held.list(r.name)))).flat().sort((a, b) => a.at.getTime() - b.at.getTime());
     if ('all' in selection) return all;
     const wanted = new Set(selection.messageIds);
@@ -112,7 +114,7 @@ export class HeldNoticesAdmin {
   }
 
   /** A DSN's recipients (final, their notice held) get what became of it; a delay warning's are still waiting. */
-  private async recordResult(notice: HeldNotice, result: NoticeResult): Promise<void> {
+  private async recordResult(notice: HeldNoticeSummary, result: NoticeResult): Promise<void> {
     if (notice.kind !== 'dsn') return;
     const outcomes = await this.deps.ledger.outcomes(notice.messageId);
     for (const recipient of notice.recipients) {

@@ -71,7 +71,8 @@ describe('backscatter: forged return paths on a route with no recipient list', (
     for (const sent of h.bounces.sent) expect(sent.envelope.to[0]).toMatch(/^someone\d+@sender\.example$/);
     const held = await h.heldNotices.list('main');
     expect(held).toHaveLength(authenticated.size - 100);
-    expect(held.every((n) => n.why === 'budget' && n.kind === 'dsn' && authenticated.has(n.messageId) && n.raw.includes('Undelivered mail'))).toBe(true);
+    expect(held.every((n) => n.why === 'budget' && n.kind === 'dsn' && authenticated.has(n.messageId))).toBe(true);
+    for (const n of held.slice(0, 5)) expect(await h.heldNotices.text('main', n.messageId, n.copy, 'dsn')).toContain('Undelivered mail');
     expect(h.metrics.total('NoticesSent')).toBe(100);
     expect(h.metrics.total('NoticesHeld')).toBe(authenticated.size - 100);
     expect(h.metrics.total('NoticesSuppressed')).toBe(1000 - authenticated.size);

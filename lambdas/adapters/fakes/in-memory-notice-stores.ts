@@ -1,5 +1,5 @@
 // In-memory fakes of the notice ports (core/notice-ports.ts).
-import type { HeldNotice, HeldNoticeKind, HeldNotices, NoticeBudget, NoticeSending } from '../../core/notice-ports.js';
+import type { HeldNotice, HeldNoticeKind, HeldNotices, HeldNoticeSummary, NoticeBudget, NoticeSending } from '../../core/notice-ports.js';
 
 const hourOf = (now: Date) => now.toISOString().slice(0, 13);
 
@@ -26,11 +26,14 @@ export class InMemoryHeldNotices implements HeldNotices {
   async hold(notice: HeldNotice): Promise<void> {
     this.items.set(InMemoryHeldNotices.key(notice.route, notice.messageId, notice.copy, notice.kind), structuredClone(notice));
   }
-  async list(route: string): Promise<HeldNotice[]> {
+  async list(route: string): Promise<HeldNoticeSummary[]> {
     return [...this.items.values()]
       .filter((n) => n.route === route)
       .sort((a, b) => a.at.getTime() - b.at.getTime())
-      .map((n) => structuredClone(n));
+      .map(({ raw: _text, ...summary }) => structuredClone(summary));
+  }
+  async text(route: string, messageId: string, copy: string, kind: HeldNoticeKind): Promise<string | undefined> {
+    return this.items.get(InMemoryHeldNotices.key(route, messageId, copy, kind))?.raw;
   }
   async count(route: string): Promise<number> {
     return [...this.items.values()].filter((n) => n.route === route).length;

@@ -99,7 +99,7 @@ describe('delay warnings of a message split over several receipt rules (one copy
     const held = await h.heldNotices.list('main');
     expect(held).toHaveLength(1);
     expect(held[0]).toMatchObject({ kind: 'delay', why: 'budget', recipients: ['bob@example.com'] });
-    expect(held[0]!.raw).toContain('Action: delayed');
+    expect(await h.heldNotices.text('main', held[0]!.messageId, held[0]!.copy, 'delay')).toContain('Action: delayed');
     expect([first.messageId, second.messageId]).toContain(held[0]!.messageId);
     expect(await notices.find(held[0]!.messageId, 'main')).toHaveLength(1);
     expect(h.metrics.total('NoticesHeld')).toBe(1);
