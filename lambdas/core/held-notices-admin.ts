@@ -1,12 +1,15 @@
 // The operator's verbs on held notices (`backup-mx notices`): list them with
 // each route's budget and whether SES sending is paused, send them (as they
 // were built, outside the hourly budget: a person decided), discard them, and
-// let the notices' configuration set send again after its automatic pause.
-// Each DSN's recipients get the outcome in the ledger, so `show` tells.
+// let the notices' configuration set send again after its automatic pause,
+// but not while a reputation alarm is still in ALARM unless forced (the
+// scheduled check would pause it again within minutes, and the rate says the
+// notices still bounce). Each DSN's recipients get the outcome in the ledger,
+// so `show` tells.
 import type { Ledger, BounceMailer, Clock, DeliveryLog } from './ports.js';
 import { NoticeSendingPausedError } from './ports.js';
 import type { NoticeResult, Route } from './model.js';
-import type { HeldNoticeSummary, HeldNotices, NoticeBudget, NoticeSending } from './notice-ports.js';
+import type { HeldNoticeSummary, HeldNotices, NoticeAlarms, NoticeBudget, NoticeSending } from './notice-ports.js';
 import { noticesPerHour } from './notice-sender.js';
 
 export interface HeldNoticesDeps {
@@ -18,7 +21,20 @@ export interface HeldNoticesDeps {
   budget?: NoticeBudget;
   /** The configuration set's switch; absent outside a stack (local runs). */
   sending?: NoticeSending;
+  /** The reputation alarms that pause it; absent outside a stack, or when the stack does not name them (deployed before they were named). */
+  alarms?: NoticeAlarms;
 }
+
+/**
+ * What `resume` did: sending enabled again (despite `firing` alarms when
+ * forced); nothing to do; or refused because a reputation alarm is in ALARM,
+ * or because the alarms cannot be checked (`unchecked`: the stack names none).
+ */
+export type ResumeResult =
+  | { kind: 'resumed'; firing: string[] }
+  | { kind: 'not-paused' }
+  | { kind: 'refused'; firing: string[] }
+  | { kind: 'unchecked' };
 
 export interface RouteNotices {
   route: string;
@@ -96,14 +112,28 @@ export class HeldNoticesAdmin {
     return chosen;
   }
 
-  /** Lets SES send through the notices' configuration set again; false when it was not paused. */
-  async resume(): Promise<boolean> {
-    const { sending } = this.deps;
+  /**
+   * Lets SES send through the notices' configuration set again. Unless
+   * `force`, only when no reputation alarm is in ALARM: a rate still above the
+   * line means the notices still bounce, and the scheduled check would pause
+   * again at once. Rejects when the alarms cannot be read.
+   */
+  async resume(options: { force?: boolean } = {}): Promise<ResumeResult> {
+    const { sending, alarms } = this.deps;
     if (!sending) throw new Error('this backup MX sends its notices through no SES configuration set (a local run): nothing to resume');
-    if (await sending.enabled()) return false;
+    if (await sending.enabled()) return { kind: 'not-paused' };
+    let firing: string[] = [];
+    if (!options.force) {
+      if (!alarms) return { kind: 'unchecked' };
+      firing = await alarms.firing();
+      if (firing.length > 0) return { kind: 'refused', firing };
+    } else if (alarms) {
+      // Forced: still say which alarms it overrode, if they can be read.
+      firing = await alarms.firing().catch(() => []);
+    }
     await sending.setEnabled(true);
-    this.deps.log.info('notice sending resumed by the operator', { configurationSet: sending.name });
-    return true;
+    this.deps.log.info('notice sending resumed by the operator', { configurationSet: sending.name, ...(options.force ? { forced: true, firing } : {}) });
+    return { kind: 'resumed', firing };
   }
 
   private async select(routes: Route[], selection: NoticeSelection): Promise<HeldNoticeSummary[]> {

@@ -74,3 +74,14 @@ export interface NoticeSending {
   /** Lets SES send through it again (true) or pauses it (false). */
   setEnabled(enabled: boolean): Promise<void>;
 }
+
+/** The reputation alarms whose ALARM state pauses the notices' configuration set (CloudWatch). */
+export interface NoticeAlarms {
+  /** Their names, for messages. */
+  readonly names: readonly string[];
+  /**
+   * The names of those in ALARM now (empty: none is). Rejects when one cannot
+   * be read or is missing: an alarm nobody can see is never taken as "fine".
+   */
+  firing(): Promise<string[]>;
+}

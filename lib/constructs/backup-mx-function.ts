@@ -3,7 +3,7 @@
 // set the matching environment variable together, so a function can never
 // hold a grant without knowing the resource, or the reverse.
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -269,6 +269,19 @@ export class BackupMxFunction extends Construct {
       );
     }
     this.fn.addEnvironment(ENV.dsnConfigurationSet, configurationSet.name);
+    return this;
+  }
+
+  /**
+   * Read the current state of these alarms (the pause function's scheduled
+   * check), by name: cloudwatch:DescribeAlarms takes alarm ARNs as resources
+   * (only composite alarms need "*", and these are metric alarms).
+   */
+  bindNoticeAlarms(alarmNames: string[]): this {
+    const stack = Stack.of(this);
+    const arns = alarmNames.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: arns }));
+    this.fn.addEnvironment(ENV.noticeAlarms, stack.toJsonString(alarmNames));
     return this;
   }
 }

@@ -4,7 +4,8 @@
 // than half of the review lines, so a person hears of it first:
 //   NoticeBounceRate / NoticeComplaintRate  the notices' configuration set's own
 //        reputation (metrics published with the dimension ses:configuration-set);
-//        they also pause that configuration set (never the account)
+//        they also pause that configuration set (never the account), as an
+//        alarm action and, while they stay in ALARM, by a scheduled check
 //   AccountBounceRate / AccountComplaintRate  the account's (AWS/SES, no dimension),
 //        which the user's other sending shares: a warning, nothing is paused
 //   NoticesHeld-<route>  notices wait for the operator (budget spent, or sending
@@ -35,8 +36,9 @@ export function noticeAlarms(alarm: AlarmFactory, notices: NoticeSending, routes
   const set = { [CONFIGURATION_SET_DIMENSION]: notices.configurationSet.name };
   // Two alarms invoke one function: each needs its own invoke permission.
   const pause = new actions.LambdaAction(notices.pause.fn, { useUniquePermissionId: true });
-  const rate = (id: string, what: string, metric: cloudwatch.Metric, threshold: number, description: string) =>
+  const rate = (id: string, what: string, metric: cloudwatch.Metric, threshold: number, description: string, alarmName?: string) =>
     alarm(id, {
+      ...(alarmName ? { alarmName } : {}),
       alarmDescription: `backup-mx: ${what} ${threshold * 100} % or more. ${description} (README: Alarms)`,
       metric,
       threshold,
@@ -45,9 +47,12 @@ export function noticeAlarms(alarm: AlarmFactory, notices: NoticeSending, routes
       // SES publishes the rates only once there were bounces or complaints: none is fine.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-  const paused = 'Sending through the notices\' configuration set is PAUSED (the account is not); notices are held: see `backup-mx notices`, then `backup-mx notices resume`.';
-  const noticeBounces = rate('NoticeBounceRate', 'bounce rate of the DSNs and delay warnings', reputation('Reputation.BounceRate', set), BOUNCE_RATE_ALARM, paused);
-  const noticeComplaints = rate('NoticeComplaintRate', 'complaint rate of the DSNs and delay warnings', reputation('Reputation.ComplaintRate', set), COMPLAINT_RATE_ALARM, paused);
+  const paused =
+    'Sending through the notices\' configuration set is PAUSED (the account is not), and paused again every few minutes while this alarm stays in ALARM; ' +
+    'notices are held: see `backup-mx notices`, then `backup-mx notices resume` once it is OK.';
+  // Named (notice-sending.ts): the pause function's scheduled check reads them by name.
+  const noticeBounces = rate('NoticeBounceRate', 'bounce rate of the DSNs and delay warnings', reputation('Reputation.BounceRate', set), BOUNCE_RATE_ALARM, paused, notices.alarmNames.bounce);
+  const noticeComplaints = rate('NoticeComplaintRate', 'complaint rate of the DSNs and delay warnings', reputation('Reputation.ComplaintRate', set), COMPLAINT_RATE_ALARM, paused, notices.alarmNames.complaint);
   for (const created of [noticeBounces, noticeComplaints]) created.addAlarmAction(pause);
   const account = 'The whole SES account (your other sending too): AWS reviews it at 5 % bounces / 0.1 % complaints and may pause it at 10 % / 0.5 %. See the SES console\'s reputation page.';
   const created = [

@@ -70,10 +70,18 @@ describe('the notices\' SES configuration set', () => {
       // Only a move into ALARM invokes it; an OK never re-enables sending by itself.
       expect(JSON.stringify(alarm.OKActions)).not.toContain(pauseId);
     }
-    // CloudWatch may invoke the pause function, only for this stack's alarms.
+    // CloudWatch may invoke the pause function, only for this stack's alarms; EventBridge for the scheduled re-check.
     const permissions = Object.values(resources(template, 'AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties!.FunctionName).includes(pauseId));
-    expect(permissions).toHaveLength(2);
-    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'lambda.alarms.cloudwatch.amazonaws.com' });
+    expect(permissions.map((p) => p.Properties!.Principal).sort()).toEqual(['events.amazonaws.com', 'lambda.alarms.cloudwatch.amazonaws.com', 'lambda.alarms.cloudwatch.amazonaws.com']);
+    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction' });
+    const byAlarms = permissions.filter((p) => p.Properties!.Principal === 'lambda.alarms.cloudwatch.amazonaws.com');
+    expect(byAlarms.map((p) => JSON.stringify(p.Properties!.SourceArn).match(/MonitoringNotice(Bounce|Complaint)Rate/)?.[0]).sort()).toEqual(['MonitoringNoticeBounceRate', 'MonitoringNoticeComplaintRate']);
+  });
+
+  it('names its two pausing alarms after the stack, and the stack outputs the names for `notices resume`', () => {
+    expect(alarmNamed('NoticeBounceRate').AlarmName).toBe('BackupMx-NoticeBounceRate');
+    expect(alarmNamed('NoticeComplaintRate').AlarmName).toBe('BackupMx-NoticeComplaintRate');
+    expect(template.toJSON().Outputs.NoticeAlarmNames.Value).toBe('BackupMx-NoticeBounceRate,BackupMx-NoticeComplaintRate');
   });
 
   it('the account\'s own reputation alarms (AWS/SES, no dimension) warn and pause nothing', () => {
