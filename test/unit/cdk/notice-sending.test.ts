@@ -5,6 +5,8 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM, CONFIGURATION_SET_DIMENSION, HELD_NOTICES_ALARM } from '../../../lib/constructs/notice-alarms.js';
+import { noticeFromAddress } from '../../../lambdas/core/dsn.js';
+import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
 import { allowing, BASE_CONTEXT, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
 
 const { template, stack } = buildStack();
@@ -36,6 +38,19 @@ describe('the notices\' SES configuration set', () => {
     expect(resourcesJson).toContain(setId);
     const drain = resources(template, 'AWS::Lambda::Function')[functionId(template, 'delivers one route queue')]!;
     expect(drain.Properties!.Environment.Variables.BACKUPMX_DSN_CONFIGURATION_SET).toEqual({ Ref: setId });
+  });
+
+  it('the drain may send only as the notices\' From address where SES gives the request one (ses:FromAddress), and the real notice is never refused', () => {
+    const roleId = functionRoles(template).find((r) => r.description.includes('delivers one route queue'))!.roleId;
+    const statements = roleStatements(template, roleId);
+    const identity = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com';
+    const send = (from?: string) => isAllowed(statements, { action: 'ses:SendRawEmail', resource: identity, context: { 'ses:FromAddress': from } });
+    // The notice's own From (core/dsn.ts), whether SES fills the key, normalises its case, or leaves it out.
+    const from = noticeFromAddress('backup-mx.example.com');
+    expect(from).toBe('MAILER-DAEMON@backup-mx.example.com');
+    expect([send(from), send(from.toLowerCase()), send(from.toUpperCase()), send()]).toEqual([true, true, true, true]);
+    // Anyone else of the user's verified domains: refused.
+    expect([send('ceo@example.com'), send('MAILER-DAEMON@example.com'), send('mailer-daemon@backup-mx.example.com.attacker.example')]).toEqual([false, false, false]);
   });
 
   it('no other function may send mail', () => {
