@@ -2,8 +2,10 @@
 // standard credential chain and region. The engine settings come from the
 // drain function's environment; a flush is a synchronous drain invoke.
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { createAwsClients, type AwsClients } from '../lambdas/adapters/aws/clients.js';
+import { CloudWatchNoticeAlarms } from '../lambdas/adapters/aws/cloudwatch-notice-alarms.js';
 import { Engine } from '../lambdas/app/engine.js';
 import { SettingsError } from '../lambdas/config/settings.js';
 import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
@@ -26,11 +28,15 @@ export async function awsTarget(
   const stackName = options.stack ?? DEFAULT_STACK_NAME;
   const clients = createAwsClients({ region, env });
   const cfn = new CloudFormationClient({ region });
+  const cloudwatch = new CloudWatchClient({ region });
   try {
     const stack = await lookupStack(cfn, stackName, region);
     const settings = await drainSettings(clients, stack.drainFunctionName);
     const log = new CliLog(err, options.verbose);
-    const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics() });
+    // `notices resume` checks these first; a stack deployed before they were named has none (resume then needs --force).
+    const alarmNames = (stack.outputs.NoticeAlarmNames ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    const noticeAlarms = alarmNames.length > 0 ? { noticeAlarms: new CloudWatchNoticeAlarms(cloudwatch, alarmNames) } : {};
+    const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics(), ...noticeAlarms });
     return {
       kind: 'aws',
       label: `stack ${stackName} in ${region}`,
@@ -51,11 +57,13 @@ export async function awsTarget(
       close: () => {
         clients.destroy();
         cfn.destroy();
+        cloudwatch.destroy();
       },
     };
   } catch (error) {
     clients.destroy();
     cfn.destroy();
+    cloudwatch.destroy();
     throw explainAwsError(error);
   }
 }

@@ -143,6 +143,7 @@ export class BackupMxStack extends Stack {
     // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'NoticeConfigurationSetName', { description: 'The SES configuration set every DSN goes through (its alarms pause it; `backup-mx notices resume`)', value: notices.configurationSet.name });
+    new CfnOutput(this, 'NoticeAlarmNames', { description: 'The reputation alarms that pause it: `backup-mx notices resume` refuses while one is in ALARM', value: [notices.alarmNames.bounce, notices.alarmNames.complaint].join(',') });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
     if (config.ruleSet.hostRuleSet) {
       new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });

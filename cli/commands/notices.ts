@@ -2,11 +2,13 @@
 // operator, because a route's hourly budget (dsnPerHour) was spent or SES
 // sending was paused by the reputation alarm. List them; send them (as built,
 // outside the budget); discard them (their senders are never told); resume
-// the notices' SES configuration set after its automatic pause. The verbs are
+// the notices' SES configuration set after its automatic pause (refused while
+// its reputation alarm is still in ALARM, unless --force). The verbs are
 // the engine's (core/held-notices-admin.ts): this file parses and prints.
 import type { Command } from 'commander';
 import type { NoticeSelection } from '../../lambdas/core/held-notices-admin.js';
-import type { HeldNotice } from '../../lambdas/core/notice-ports.js';
+import type { HeldNoticeSummary } from '../../lambdas/core/notice-ports.js';
+import { ALARM_RECHECK_MINUTES } from '../../lambdas/core/pause-notices.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatAgo, table } from '../format.js';
@@ -23,7 +25,7 @@ interface SelectOptions {
 export async function noticesListCommand(target: Target, options: { route?: string; json?: boolean }, io: CliIo): Promise<number> {
   const overview = await target.engine.heldNotices().overview(routesOf(target, options.route));
   if (options.json) {
-    io.out(JSON.stringify(overview, (key, value) => (key === 'raw' ? undefined : value), 2));
+    io.out(JSON.stringify(overview, null, 2));
     return EXIT.ok;
   }
   const now = target.engine.deps.clock.now();
@@ -70,10 +72,28 @@ export async function noticesDiscardCommand(target: Target, ids: string[], optio
   return EXIT.ok;
 }
 
-export async function noticesResumeCommand(target: Target, io: CliIo): Promise<number> {
-  const resumed = await target.engine.heldNotices().resume();
-  io.out(resumed ? 'SES sends through the notices\' configuration set again. Held notices stay held: `backup-mx notices send --all` sends them.' : 'sending through the notices\' configuration set was not paused');
-  return EXIT.ok;
+export async function noticesResumeCommand(target: Target, options: { force?: boolean }, io: CliIo): Promise<number> {
+  const result = await target.engine.heldNotices().resume({ force: options.force === true });
+  const again = `while an alarm stays in ALARM, its check every ${ALARM_RECHECK_MINUTES} minutes pauses sending again`;
+  switch (result.kind) {
+    case 'not-paused':
+      io.out('sending through the notices\' configuration set was not paused');
+      return EXIT.ok;
+    case 'refused':
+      io.err(
+        `not resumed: the reputation alarm ${result.firing.join(' and ')} is in ALARM, so the notices' bounce or complaint rate is still above the line ` +
+          `(SES's rates are rolling: they fall as the bounces age), and ${again}. Find out why they bounced (\`backup-mx notices\`, the SES console's ` +
+          'reputation page), discard notices to addresses that cannot exist, and resume once the alarm is OK; or pass --force to resume now anyway',
+      );
+      return EXIT.failed;
+    case 'unchecked':
+      io.err('not resumed: this stack names no reputation alarms (output NoticeAlarmNames; deployed by an earlier version), so whether they are in ALARM cannot be checked: deploy this version, or pass --force to resume without checking');
+      return EXIT.failed;
+    case 'resumed':
+      if (result.firing.length > 0) io.err(`resumed although ${result.firing.join(' and ')} is in ALARM (--force): ${again}`);
+      io.out('SES sends through the notices\' configuration set again. Held notices stay held: `backup-mx notices send --all` sends them.');
+      return EXIT.ok;
+  }
 }
 
 function selectionOf(ids: string[], options: SelectOptions): NoticeSelection {
@@ -83,7 +103,7 @@ function selectionOf(ids: string[], options: SelectOptions): NoticeSelection {
   return { messageIds: ids };
 }
 
-const describe = (n: HeldNotice) => `${n.kind === 'dsn' ? 'bounce notice' : 'delay warning'} for ${n.messageId} (route ${n.route}) to <${n.to}>`;
+const describe = (n: HeldNoticeSummary) => `${n.kind === 'dsn' ? 'bounce notice' : 'delay warning'} for ${n.messageId} (route ${n.route}) to <${n.to}>`;
 
 export function registerNoticesCommand(program: Command, run: Run, io: CliIo): void {
   const notices = program
@@ -112,6 +132,7 @@ export function registerNoticesCommand(program: Command, run: Run, io: CliIo): v
     .action(run((t, ids, opts) => noticesDiscardCommand(t, ids, opts, io)));
   notices
     .command('resume')
-    .description('let SES send through the notices\' configuration set again after its reputation alarm paused it (never touches the account)')
-    .action(run((t) => noticesResumeCommand(t, io)));
+    .description('let SES send through the notices\' configuration set again after its reputation alarm paused it (never touches the account); refused while that alarm is still in ALARM')
+    .option('--force', `resume even while a reputation alarm is in ALARM (its check pauses again within ${ALARM_RECHECK_MINUTES} minutes while it stays there)`)
+    .action(run((t, opts) => noticesResumeCommand(t, opts, io)));
 }

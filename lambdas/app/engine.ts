@@ -10,7 +10,7 @@ import { DynamoDelayNotices, DynamoEnvelopeArchive } from '../adapters/aws/dynam
 import { DynamoHeldNotices, DynamoNoticeBudget } from '../adapters/aws/dynamo-notice-stores.js';
 import { SesV2NoticeSending } from '../adapters/aws/sesv2-notice-sending.js';
 import { HeldNoticesAdmin } from '../core/held-notices-admin.js';
-import type { NoticeSending } from '../core/notice-ports.js';
+import type { NoticeAlarms, NoticeSending } from '../core/notice-ports.js';
 import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
 import { DynamoMessageIndex } from '../adapters/aws/dynamo-message-index.js';
 import { DynamoRouteState } from '../adapters/aws/dynamo-route-state.js';
@@ -72,6 +72,8 @@ export interface EngineOverrides {
   bounces?: BounceMailer;
   /** The notices' SES configuration set switch; SESv2 by default when the settings name one. */
   noticeSending?: NoticeSending;
+  /** The reputation alarms `notices resume` checks first (the CLI builds them from the stack's outputs); none locally. */
+  noticeAlarms?: NoticeAlarms;
   probe?: PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
@@ -260,6 +262,7 @@ export class Engine {
       log: deps.log,
       ...(deps.noticeBudget ? { budget: deps.noticeBudget } : {}),
       ...(sending ? { sending } : {}),
+      ...(this.overrides.noticeAlarms ? { alarms: this.overrides.noticeAlarms } : {}),
     });
   }
 

@@ -27,6 +27,8 @@ export const ENV = {
   stackName: 'BACKUPMX_STACK_NAME',
   /** The SES configuration set every DSN and delay warning goes through (drain, and the function that pauses it). */
   dsnConfigurationSet: 'BACKUPMX_DSN_CONFIGURATION_SET',
+  /** JSON list of the reputation alarms whose ALARM state pauses that configuration set (the pause function only). */
+  noticeAlarms: 'BACKUPMX_NOTICE_ALARMS',
   /** The probe function, which the trigger asks to check one route now (trigger only). */
   probeFunctionName: 'BACKUPMX_PROBE_FUNCTION',
   /** SHA-256 of the route table synth wrote (config/route-table.ts): the table read must match it. */
@@ -155,11 +157,28 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data as Settings;
 }
 
-/** The pause function's one setting: the configuration set it pauses (it needs no routes). */
+/** The configuration set the notices go through, for the pause function (which needs no routes). */
 export function loadNoticeConfigurationSet(env: NodeJS.ProcessEnv = process.env): string {
   const name = env[ENV.dsnConfigurationSet];
   if (!name) throw new SettingsError(`${ENV.dsnConfigurationSet}: missing (the SES configuration set the notices go through)`);
   return name;
+}
+
+/** The pause function's settings: the configuration set it pauses and the alarms its scheduled check reads. */
+export function loadPauseSettings(env: NodeJS.ProcessEnv = process.env): { configurationSet: string; alarmNames: string[] } {
+  const configurationSet = loadNoticeConfigurationSet(env);
+  const text = env[ENV.noticeAlarms];
+  const why = `${ENV.noticeAlarms}: expected a JSON list of the notices' reputation alarm names (the stack sets it)`;
+  if (!text) throw new SettingsError(`${why}; missing`);
+  let alarmNames: unknown;
+  try {
+    alarmNames = JSON.parse(text);
+  } catch {
+    throw new SettingsError(`${why}; got ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  const parsed = z.array(z.string().min(1).max(255)).min(1).safeParse(alarmNames);
+  if (!parsed.success) throw new SettingsError(`${why}; got ${JSON.stringify(text.slice(0, 80))}`);
+  return { configurationSet, alarmNames: parsed.data };
 }
 
 /** The inverse of loadSettings, for the stack and the local runner. */

@@ -118,11 +118,16 @@ export interface ReportParts {
   headersDescription: string;
 }
 
+/** The address every notice (DSN, delay warning) comes from; the drain's role may send from no other (lib/constructs/backup-mx-function.ts). */
+export function noticeFromAddress(hostname: string): string {
+  return `MAILER-DAEMON@${hostname}`;
+}
+
 /** A multipart/report (RFC 3462) from MAILER-DAEMON: notification, delivery-status, original headers. */
 export function reportMessage(parts: ReportParts): string {
   const { boundary } = parts;
   return [
-    `From: Mail Delivery System <MAILER-DAEMON@${parts.hostname}>`,
+    `From: Mail Delivery System <${noticeFromAddress(parts.hostname)}>`,
     // The envelope carries the address; a header gets it only in a form no parser misreads.
     headerMailbox(parts.to) ? `To: <${parts.to}>` : 'To: undisclosed-recipients:;',
     parts.subjectLine,

@@ -1,12 +1,15 @@
 // The operator's verbs on held notices (`backup-mx notices`): list them with
 // each route's budget and whether SES sending is paused, send them (as they
 // were built, outside the hourly budget: a person decided), discard them, and
-// let the notices' configuration set send again after its automatic pause.
-// Each DSN's recipients get the outcome in the ledger, so `show` tells.
+// let the notices' configuration set send again after its automatic pause,
+// but not while a reputation alarm is still in ALARM unless forced (the
+// scheduled check would pause it again within minutes, and the rate says the
+// notices still bounce). Each DSN's recipients get the outcome in the ledger,
+// so `show` tells.
 import type { Ledger, BounceMailer, Clock, DeliveryLog } from './ports.js';
 import { NoticeSendingPausedError } from './ports.js';
 import type { NoticeResult, Route } from './model.js';
-import type { HeldNotice, HeldNotices, NoticeBudget, NoticeSending } from './notice-ports.js';
+import type { HeldNoticeSummary, HeldNotices, NoticeAlarms, NoticeBudget, NoticeSending } from './notice-ports.js';
 import { noticesPerHour } from './notice-sender.js';
 
 export interface HeldNoticesDeps {
@@ -18,14 +21,27 @@ export interface HeldNoticesDeps {
   budget?: NoticeBudget;
   /** The configuration set's switch; absent outside a stack (local runs). */
   sending?: NoticeSending;
+  /** The reputation alarms that pause it; absent outside a stack, or when the stack does not name them (deployed before they were named). */
+  alarms?: NoticeAlarms;
 }
+
+/**
+ * What `resume` did: sending enabled again (despite `firing` alarms when
+ * forced); nothing to do; or refused because a reputation alarm is in ALARM,
+ * or because the alarms cannot be checked (`unchecked`: the stack names none).
+ */
+export type ResumeResult =
+  | { kind: 'resumed'; firing: string[] }
+  | { kind: 'not-paused' }
+  | { kind: 'refused'; firing: string[] }
+  | { kind: 'unchecked' };
 
 export interface RouteNotices {
   route: string;
   perHour: number;
   /** Notices sent this UTC hour (undefined without a budget store). */
   usedThisHour?: number;
-  held: HeldNotice[];
+  held: HeldNoticeSummary[];
 }
 
 export interface NoticesOverview {
@@ -38,9 +54,9 @@ export interface NoticesOverview {
 export type NoticeSelection = { all: true } | { messageIds: string[] };
 
 export interface SendReport {
-  sent: HeldNotice[];
-  /** Left held: SES sending is paused (nothing more was tried), or the send failed. */
-  left: { notice: HeldNotice; why: string }[];
+  sent: HeldNoticeSummary[];
+  /** Left held: SES sending is paused (nothing more was tried), the send failed, or its text is missing. */
+  left: { notice: HeldNoticeSummary; why: string }[];
 }
 
 export class HeldNoticesAdmin {
@@ -65,7 +81,9 @@ export class HeldNoticesAdmin {
     const chosen = await this.select(routes, selection);
     for (const [i, notice] of chosen.entries()) {
       try {
-        await this.deps.bounces.send(notice.raw, { from: '', to: [notice.to] });
+        const raw = await this.deps.held.text(notice.route, notice.messageId, notice.copy, notice.kind);
+        if (raw === undefined) throw new Error('its text is missing from the store (discard it, and tell the sender yourself if needed)');
+        await this.deps.bounces.send(raw, { from: '', to: [notice.to] });
       } catch (error) {
         const why = (error as Error).message;
         if (error instanceof NoticeSendingPausedError) {
@@ -84,7 +102,7 @@ export class HeldNoticesAdmin {
   }
 
   /** Forgets the selected notices: their senders are never told (the ledger says so). */
-  async discard(routes: Route[], selection: NoticeSelection): Promise<HeldNotice[]> {
+  async discard(routes: Route[], selection: NoticeSelection): Promise<HeldNoticeSummary[]> {
     const chosen = await this.select(routes, selection);
     for (const notice of chosen) {
       await this.deps.held.remove(notice.route, notice.messageId, notice.copy, notice.kind);
@@ -94,17 +112,31 @@ export class HeldNoticesAdmin {
     return chosen;
   }
 
-  /** Lets SES send through the notices' configuration set again; false when it was not paused. */
-  async resume(): Promise<boolean> {
-    const { sending } = this.deps;
+  /**
+   * Lets SES send through the notices' configuration set again. Unless
+   * `force`, only when no reputation alarm is in ALARM: a rate still above the
+   * line means the notices still bounce, and the scheduled check would pause
+   * again at once. Rejects when the alarms cannot be read.
+   */
+  async resume(options: { force?: boolean } = {}): Promise<ResumeResult> {
+    const { sending, alarms } = this.deps;
     if (!sending) throw new Error('this backup MX sends its notices through no SES configuration set (a local run): nothing to resume');
-    if (await sending.enabled()) return false;
+    if (await sending.enabled()) return { kind: 'not-paused' };
+    let firing: string[] = [];
+    if (!options.force) {
+      if (!alarms) return { kind: 'unchecked' };
+      firing = await alarms.firing();
+      if (firing.length > 0) return { kind: 'refused', firing };
+    } else if (alarms) {
+      // Forced: still say which alarms it overrode, if they can be read.
+      firing = await alarms.firing().catch(() => []);
+    }
     await sending.setEnabled(true);
-    this.deps.log.info('notice sending resumed by the operator', { configurationSet: sending.name });
-    return true;
+    this.deps.log.info('notice sending resumed by the operator', { configurationSet: sending.name, ...(options.force ? { forced: true, firing } : {}) });
+    return { kind: 'resumed', firing };
   }
 
-  private async select(routes: Route[], selection: NoticeSelection): Promise<HeldNotice[]> {
+  private async select(routes: Route[], selection: NoticeSelection): Promise<HeldNoticeSummary[]> {
     const all = (await Promise.all(routes.map((r) => this.deps.held.list(r.name)))).flat().sort((a, b) => a.at.getTime() - b.at.getTime());
     if ('all' in selection) return all;
     const wanted = new Set(selection.messageIds);
@@ -112,7 +144,7 @@ export class HeldNoticesAdmin {
   }
 
   /** A DSN's recipients (final, their notice held) get what became of it; a delay warning's are still waiting. */
-  private async recordResult(notice: HeldNotice, result: NoticeResult): Promise<void> {
+  private async recordResult(notice: HeldNoticeSummary, result: NoticeResult): Promise<void> {
     if (notice.kind !== 'dsn') return;
     const outcomes = await this.deps.ledger.outcomes(notice.messageId);
     for (const recipient of notice.recipients) {

@@ -10,17 +10,22 @@
 //    name only for the null sender, which never gets a notice); SES's stored
 //    Received-SPF header names it as envelope-from. The sending host may use
 //    that return path; or
-//  - DKIM and DMARC are PASS and the return path's domain is the header From
-//    domain or under it: DMARC PASS without SPF PASS means a DKIM signature
-//    aligned with From verified, so the From domain sent it, and a return path
-//    in that domain's own tree is its own. Relaxed alignment up to a parent
-//    (bounce@example.com for From news.example.com) needs a public suffix list
-//    and is not honoured: such senders nearly always pass SPF for their own
-//    return path anyway. Exactly one From address, or no alignment.
+//  - DKIM and DMARC are PASS and the return path IS the header From address
+//    (exactly one From; domain compared without case, local part as given).
+//    DKIM and DMARC vouch for the header From only, never for the envelope:
+//    MAIL FROM is not signed, so anyone holding one message signed by a large
+//    provider can replay it unchanged with a return path of their choosing,
+//    and "any address in the From domain's tree" would earn a DSN to an
+//    address the signer never used (a made-up subdomain has no SPF record:
+//    GRAY, not FAIL), a hard bounce against the user's account each time.
+//    The From address itself is the one the signature covers. Senders whose
+//    bounce address differs from From (bounces@mail.example.com for
+//    news@example.com) nearly always pass SPF for it anyway.
 // What this cannot stop: a domain the attacker owns (their SPF passes) or a
-// DKIM-signed message replayed with a return path in the signer's domain; the
-// route's hourly budget (notice-sender.ts) and the SES configuration set's
-// automatic pause bound those.
+// replayed DKIM-signed message whose return path is the signer's own From
+// (one address, which SES's suppression list then stops after one bounce);
+// the route's hourly budget (notice-sender.ts) and the SES configuration
+// set's automatic pause bound those.
 //
 // Then, by why the notice is due:
 //  - bounced (the primary refused the recipient with a 5xx): with no
@@ -45,22 +50,37 @@ export type NoticeReason = 'bounced' | 'expired';
 
 export type ReturnPathCheck = { authenticated: true; how: string } | { authenticated: false; why: string };
 
-/** The domain of an address or of one SES commonHeaders entry ("Name <a@b>"); undefined unless it holds exactly one. */
-export function domainOf(entry: string): string | undefined {
-  const unquoted = entry.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+/** An address split at its last "@": the local part as written, the domain lower-cased without a final dot. */
+export interface MailAddress {
+  local: string;
+  domain: string;
+}
+
+const DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+/** The one address of an envelope address or of an SES commonHeaders entry ("Name <a@b>"); undefined unless it holds exactly one. */
+export function addressOf(entry: string): MailAddress | undefined {
+  // Quoted strings masked with as many characters, so positions still match the entry.
+  const masked = entry.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) => `"${'q'.repeat(quoted.length - 2)}"`);
   // A group or list in one entry ("a@x, b@y"): not one address, so no alignment.
-  if (/[,;]/.test(unquoted) || (unquoted.match(/@/g) ?? []).length !== 1 || (unquoted.match(/</g) ?? []).length > 1) return undefined;
-  const bracketed = /<([^<>]*)>\s*$/.exec(unquoted);
-  const address = (bracketed ? bracketed[1]! : unquoted).trim();
+  if (/[,;]/.test(masked) || (masked.match(/@/g) ?? []).length !== 1 || (masked.match(/</g) ?? []).length > 1) return undefined;
+  const bracketed = /<([^<>]*)>\s*$/.exec(masked);
+  const start = bracketed ? bracketed.index + 1 : 0;
+  const address = (bracketed ? entry.slice(start, start + bracketed[1]!.length) : entry).trim();
   const at = address.lastIndexOf('@');
   if (at <= 0) return undefined;
   const domain = address.slice(at + 1).toLowerCase().replace(/\.$/, '');
-  return /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(domain) ? domain : undefined;
+  return DOMAIN.test(domain) ? { local: address.slice(0, at), domain } : undefined;
 }
 
-/** True when `domain` is `parent` or a subdomain of it (label-wise: evil-example.com is not under example.com). */
-export function isWithin(domain: string, parent: string): boolean {
-  return domain === parent || domain.endsWith(`.${parent}`);
+/** The domain of an address or of one SES commonHeaders entry; undefined unless it holds exactly one. */
+export function domainOf(entry: string): string | undefined {
+  return addressOf(entry)?.domain;
+}
+
+/** Whether two addresses are one mailbox: the same local part as written (RFC 5321 §2.4 lets its owner tell case apart), the same domain. */
+export function sameAddress(a: MailAddress, b: MailAddress): boolean {
+  return a.local === b.local && a.domain === b.domain;
 }
 
 /** Whether the message's return path (envelope sender) authenticated; see the rules above. */
@@ -72,12 +92,13 @@ export function checkReturnPath(message: InboundMessage): ReturnPathCheck {
   if (spf === 'FAIL') return { authenticated: false, why: 'SPF verdict FAIL' };
   if (dmarc === 'FAIL') return { authenticated: false, why: 'DMARC verdict FAIL' };
   if (spf === 'PASS') return { authenticated: true, how: 'SPF PASS for the return path' };
-  const returnPath = domainOf(message.sender);
+  const returnPath = addressOf(message.sender);
   if (dkim === 'PASS' && dmarc === 'PASS' && returnPath) {
     const from = message.headerFrom ?? [];
-    const fromDomain = from.length === 1 ? domainOf(from[0]!) : undefined;
-    if (fromDomain && isWithin(returnPath, fromDomain)) return { authenticated: true, how: `DKIM and DMARC PASS for ${fromDomain}, which the return path is in` };
-    return { authenticated: false, why: `return path not authenticated (SPF ${spf}; DMARC PASS is for the From domain ${fromDomain ?? '(not one address)'}, which does not contain ${returnPath})` };
+    const fromAddress = from.length === 1 ? addressOf(from[0]!) : undefined;
+    if (fromAddress && sameAddress(returnPath, fromAddress)) return { authenticated: true, how: 'DKIM and DMARC PASS for the From address, which is the return path' };
+    const signed = fromAddress ? `the From address ${fromAddress.local}@${fromAddress.domain}` : 'no single From address';
+    return { authenticated: false, why: `return path not authenticated (SPF ${spf}; DKIM and DMARC PASS vouch for ${signed}, not for the return path ${message.sender})` };
   }
   return { authenticated: false, why: `return path not authenticated (SPF ${spf}, DKIM ${dkim}, DMARC ${dmarc})` };
 }

@@ -27,18 +27,29 @@ export interface HeldNotice {
   raw: string;
 }
 
-/** Notices held for the operator (DynamoDB). */
+/** A held notice without its text: what `list` returns (small, whatever the notice's size). */
+export type HeldNoticeSummary = Omit<HeldNotice, 'raw'>;
+
+/**
+ * Notices held for the operator (DynamoDB). The text (up to ~70 KB: the
+ * original header block) is kept apart from the summary, so listing and
+ * counting never read it: the probe counts every minute.
+ */
 export interface HeldNotices {
   /**
    * Keeps the notice until the operator sends or discards it. Holding the same
    * notice (route, message id, copy, kind) again replaces it: one is kept.
+   * Once it resolves, `count` and `list` include it; if it rejects, the notice
+   * may not be held (the caller dead-letters).
    */
   hold(notice: HeldNotice): Promise<void>;
-  /** The route's held notices, oldest first. */
-  list(route: string): Promise<HeldNotice[]>;
-  /** How many the route holds (the probe's HeldNotices gauge, which the alarm reads). */
+  /** The route's held notices without their text, oldest first. */
+  list(route: string): Promise<HeldNoticeSummary[]>;
+  /** The whole text of one held notice, as it would have been sent; undefined when it is not held. */
+  text(route: string, messageId: string, copy: string, kind: HeldNoticeKind): Promise<string | undefined>;
+  /** How many the route holds (the probe's HeldNotices gauge, which the alarm reads), reading no notice's text. */
   count(route: string): Promise<number>;
-  /** Forgets one (after it was sent or discarded); succeeds when it is not held. */
+  /** Forgets one, summary and text (after it was sent or discarded); succeeds when it is not held. */
   remove(route: string, messageId: string, copy: string, kind: HeldNoticeKind): Promise<void>;
 }
 
@@ -62,4 +73,15 @@ export interface NoticeSending {
   enabled(): Promise<boolean>;
   /** Lets SES send through it again (true) or pauses it (false). */
   setEnabled(enabled: boolean): Promise<void>;
+}
+
+/** The reputation alarms whose ALARM state pauses the notices' configuration set (CloudWatch). */
+export interface NoticeAlarms {
+  /** Their names, for messages. */
+  readonly names: readonly string[];
+  /**
+   * The names of those in ALARM now (empty: none is). Rejects when one cannot
+   * be read or is missing: an alarm nobody can see is never taken as "fine".
+   */
+  firing(): Promise<string[]>;
 }

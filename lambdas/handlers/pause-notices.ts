@@ -1,20 +1,31 @@
-// Pause function: invoked by the notices' reputation alarms (a CloudWatch
-// Lambda alarm action); pauses the notices' configuration set, nothing else.
+// Pause function: pauses the notices' SES configuration set, nothing else.
+// Invoked by the notices' reputation alarms (a CloudWatch Lambda alarm
+// action, with the alarm's new state) and by a schedule (any other event),
+// which reads the alarms' current state: CloudWatch acts only on a change of
+// state, and an alarm that stays in ALARM after `notices resume` must pause
+// again (core/pause-notices.ts).
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { CloudWatchNoticeAlarms } from '../adapters/aws/cloudwatch-notice-alarms.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { SesV2NoticeSending } from '../adapters/aws/sesv2-notice-sending.js';
-import { loadNoticeConfigurationSet } from '../config/settings.js';
-import { pauseOnAlarm, type AlarmStateEvent, type PauseResult } from '../core/pause-notices.js';
+import { loadPauseSettings } from '../config/settings.js';
+import { pauseOnAlarm, pauseWhileAlarming, type AlarmStateEvent, type PauseResult } from '../core/pause-notices.js';
 
-export function makePauseHandler(sesv2: SESv2Client, env: NodeJS.ProcessEnv = process.env) {
-  const sending = new SesV2NoticeSending(sesv2, loadNoticeConfigurationSet(env));
+export function makePauseHandler(sesv2: SESv2Client, cloudwatch: CloudWatchClient, env: NodeJS.ProcessEnv = process.env) {
+  const settings = loadPauseSettings(env);
+  const sending = new SesV2NoticeSending(sesv2, settings.configurationSet);
+  const alarms = new CloudWatchNoticeAlarms(cloudwatch, settings.alarmNames);
   const log = new PowertoolsDeliveryLog();
-  return (event: AlarmStateEvent): Promise<PauseResult> => pauseOnAlarm(event, { sending, log });
+  // Anything but an alarm action (the schedule's event, or a stray invoke) takes the path that reads the alarms themselves.
+  return (event: AlarmStateEvent | undefined): Promise<PauseResult> =>
+    event?.alarmData ? pauseOnAlarm(event, { sending, log }) : pauseWhileAlarming({ sending, alarms, log });
 }
 
-let handle: ((event: AlarmStateEvent) => Promise<PauseResult>) | undefined;
+let handle: ((event: AlarmStateEvent | undefined) => Promise<PauseResult>) | undefined;
 
-export const handler = (event: AlarmStateEvent): Promise<PauseResult> => {
-  handle ??= makePauseHandler(new SESv2Client({ region: process.env.AWS_REGION }));
+export const handler = (event: AlarmStateEvent | undefined): Promise<PauseResult> => {
+  const region = process.env.AWS_REGION;
+  handle ??= makePauseHandler(new SESv2Client({ region }), new CloudWatchClient({ region }));
   return handle(event);
 };

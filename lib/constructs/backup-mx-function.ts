@@ -3,7 +3,7 @@
 // set the matching environment variable together, so a function can never
 // hold a grant without knowing the resource, or the reverse.
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -247,21 +247,29 @@ export class BackupMxFunction extends Construct {
 
   /**
    * The notices' SES configuration set. 'send' (the drain): SendRawEmail from
-   * the verified identities, only through this configuration set: SES checks
-   * the configuration-set resource too when a request names one. 'pause' (the
-   * alarm's function): read and switch its sending, nothing else.
+   * the verified identities, only through this configuration set (SES checks
+   * the configuration-set resource too when a request names one), and only
+   * with the notices' From address where SES gives the request one
+   * (ses:FromAddress). IfExists, because the SES guide does not say whether a
+   * SendRawEmail without Source (ours: a notice's envelope sender is null)
+   * carries the key: absent, it cannot block the real notice; present, it can
+   * only be that address, so a bug cannot send as anyone else of the user's
+   * verified domains. IgnoreCase: SES may normalise the address it reads.
+   * 'pause' (the alarm's function): read and switch its sending, nothing else.
    */
-  bindNoticeSending(configurationSet: { name: string; arn: string }, access: 'send' | 'pause'): this {
+  bindNoticeSending(configurationSet: { name: string; arn: string }, access: 'send' | 'pause', fromAddress?: string): this {
     if (access === 'send') {
+      if (!fromAddress) throw new Error('bindNoticeSending(…, \'send\') needs the notices\' From address');
       this.fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendRawEmail'],
           resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`, configurationSet.arn],
+          conditions: { StringEqualsIgnoreCaseIfExists: { 'ses:FromAddress': fromAddress } },
         }),
       );
       this.accept(
         'IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
-        'DSNs are sent from the routes\' own domains, whose SES identities the user verifies outside this stack; only SendRawEmail is allowed.',
+        'DSNs are sent from the routes\' own domains, whose SES identities the user verifies outside this stack; only SendRawEmail, only from the notices\' address.',
       );
     } else {
       this.fn.addToRolePolicy(
@@ -269,6 +277,19 @@ export class BackupMxFunction extends Construct {
       );
     }
     this.fn.addEnvironment(ENV.dsnConfigurationSet, configurationSet.name);
+    return this;
+  }
+
+  /**
+   * Read the current state of these alarms (the pause function's scheduled
+   * check), by name: cloudwatch:DescribeAlarms takes alarm ARNs as resources
+   * (only composite alarms need "*", and these are metric alarms).
+   */
+  bindNoticeAlarms(alarmNames: string[]): this {
+    const stack = Stack.of(this);
+    const arns = alarmNames.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: arns }));
+    this.fn.addEnvironment(ENV.noticeAlarms, stack.toJsonString(alarmNames));
     return this;
   }
 }

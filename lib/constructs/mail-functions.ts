@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
+import { noticeFromAddress } from '../../lambdas/core/dsn.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import type { NoticeSending } from './notice-sending.js';
 import { BackupMxFunction } from './backup-mx-function.js';
@@ -107,7 +108,7 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // reads and lists; objects expire by lifecycle
       .bindDeadLetterQueue(props.deadLetterQueue, 'send')
       .bindSecrets([...new Set([...secretNames, ...arcKeyNames])])
-      .bindNoticeSending(props.notices.configurationSet, 'send')
+      .bindNoticeSending(props.notices.configurationSet, 'send', noticeFromAddress(config.hostname))
       .bindSelfInvoke()
       .bindQueueWatch();
     // The probe starts a fresh drain every minute while mail waits: no retries needed.

@@ -4,8 +4,8 @@
 // test/security/data-ownership.test.ts evaluates these on the template):
 //   'drain'   reads everything; writes route state (route#), message items (msg#)
 //             and the notice budget and held notices (notices#);
-//   'probe'   reads route state, the queued index and the held notices (to count
-//             them); writes route state (route#);
+//   'probe'   reads route state and the queued index; counts the held notices
+//             (Query with Select COUNT only: never their text); writes route state (route#);
 //   'accept'  writes message summaries (msg#) and archived envelopes (env#), each
 //             only with its own attributes (dynamodb:Attributes), no ReturnValues;
 //   'trigger' reads and writes its gate (trigger#) only.
@@ -51,7 +51,8 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
     probe: [
       allow(['dynamodb:GetItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, config)),
       allow(['dynamodb:Query'], [index]), // queued counts per route (the byRoute index)
-      allow(['dynamodb:Query'], [arn], leadingKeys(`${NOTICE_KEY_PREFIX}*`)), // held notices per route (HeldNotices)
+      // Held notices per route (HeldNotices): a count, never the notices (they carry the original headers).
+      allow(['dynamodb:Query'], [arn], { ...leadingKeys(`${NOTICE_KEY_PREFIX}*`), StringEquals: { 'dynamodb:Select': 'COUNT' } }),
       allow(['dynamodb:PutItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`)),
     ],
     accept: [

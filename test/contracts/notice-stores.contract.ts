@@ -1,7 +1,8 @@
 // What the notice stores must do (core/notice-ports.ts), run on the fakes and
 // on the DynamoDB adapters: the budget lets exactly `perHour` through per
 // route and UTC hour, also when many drains take at once; a held notice is
-// kept whole until removed, once per message copy and kind.
+// kept whole until removed, once per message copy and kind; listing gives
+// the summaries, the text is read one notice at a time.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { HeldNotice, HeldNotices, NoticeBudget } from '../../lambdas/core/notice-ports.js';
 import { uniqueId } from './contract-ids.js';
@@ -68,11 +69,18 @@ export function noticeStoresContract(make: MakeSubject<NoticeStores>): void {
       await s.held.hold({ ...notice('m-other-route', '2026-01-05T10:00:00.000Z'), route: `${route}-b` });
       const listed = await s.held.list(route);
       expect(listed.map((n) => `${n.messageId}/${n.kind}`)).toEqual(['m-earlier/dsn', 'm-later/dsn', 'm-later/delay']);
-      expect(listed[0]).toEqual(earlier);
+      // The summary: everything but the text.
+      const { raw: earlierText, ...earlierSummary } = earlier;
+      expect(listed[0]).toEqual(earlierSummary);
+      expect(await s.held.text(route, 'm-earlier', earlier.copy, 'dsn')).toBe(earlierText);
+      expect(await s.held.text(route, 'm-later', later.copy, 'delay')).toBe(notice('m-later', '2026-01-05T10:07:00.000Z', 'delay').raw);
+      expect(await s.held.text(route, 'm-later', 'another-copy', 'dsn')).toBeUndefined();
       expect(await s.held.count(route)).toBe(3);
       await s.held.remove(route, 'm-later', later.copy, 'dsn');
       await s.held.remove(route, 'never-held', later.copy, 'dsn');
       expect((await s.held.list(route)).map((n) => `${n.messageId}/${n.kind}`)).toEqual(['m-earlier/dsn', 'm-later/delay']);
+      expect(await s.held.text(route, 'm-later', later.copy, 'dsn')).toBeUndefined();
+      expect(await s.held.count(route)).toBe(2);
       expect(await s.held.count(`${route}-b`)).toBe(1);
       expect(await s.held.count(`${route}-none`)).toBe(0);
     });

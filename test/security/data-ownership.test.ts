@@ -8,6 +8,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
+import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
 import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -45,7 +46,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   // an inert one (summary attributes only: no recipient, reason or notification).
   ['an inert item over a ledger row (no recipient: the drain ignores it)', 'msg#m1', 'rcpt#bob@example.com', ['accept', 'drain'], ['pk', 'sk', 'messageId', 'state']],
   ['notice budget of an hour', 'notices#corp', 'budget#2026-01-05T10', ['drain'], ['pk', 'sk', 'used', 'expiresAt']],
-  ['notice held for the operator (the CLI sends or discards it)', 'notices#corp', 'held#m1#c1#dsn', ['drain'], ['pk', 'sk', 'route', 'messageId', 'copy', 'kind', 'at', 'why', 'to', 'recipients', 'raw']],
+  ['notice held for the operator: its summary (the CLI sends or discards it)', 'notices#corp', 'held#m1#c1#dsn', ['drain'], [...HELD_SUMMARY_ATTRIBUTES]],
+  ['notice held for the operator: its text', 'notices#corp', 'raw#m1#c1#dsn', ['drain'], [...HELD_TEXT_ATTRIBUTES]],
   ['archived envelope', 'env#corp#2026-01-05', '2026-01-05T10:00:00.000Z#m1#c1', ['accept'], [...ENVELOPE_ATTRIBUTES]],
 ];
 
@@ -113,6 +115,13 @@ describe('who may write which item kind of the state table (synthesized roles, I
     const accept = roles.find((r) => r.name === 'accept')!.statements;
     const put = (returnValues?: string) => isAllowed(accept, { action: 'dynamodb:PutItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['msg#m1'], 'dynamodb:Attributes': SUMMARY, 'dynamodb:ReturnValues': returnValues } });
     expect([put(), put('NONE'), put('ALL_OLD')]).toEqual([true, true, false]);
+  });
+
+  it('the probe may count the held notices (Query with Select COUNT) but not read them: they carry the original headers', () => {
+    const probe = roles.find((r) => r.name === 'probe')!.statements;
+    const query = (select?: string) => isAllowed(probe, { action: 'dynamodb:Query', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['notices#corp'], 'dynamodb:Select': select } });
+    expect([query('COUNT'), query('ALL_ATTRIBUTES'), query('SPECIFIC_ATTRIBUTES'), query()]).toEqual([true, false, false, false]);
+    expect(isAllowed(probe, { action: 'dynamodb:GetItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['notices#corp'] } })).toBe(false);
   });
 
   it('the digest in every function\'s environment is the runtime digest of the item the template writes, under that digest\'s key', () => {

@@ -81,6 +81,7 @@ function asIamRequest(call: Recorded, tableArn: string): IamRequest {
       const value = placeholder ? new RegExp(`${placeholder} = (:\\w+)`).exec(String(input.KeyConditionExpression))?.[1] : undefined;
       const pk = value ? input.ExpressionAttributeValues?.[value]?.S : undefined;
       if (pk) context['dynamodb:LeadingKeys'] = [pk];
+      if (input.Select) context['dynamodb:Select'] = input.Select;
       break;
     }
     case 'dynamodb:BatchWriteItem':

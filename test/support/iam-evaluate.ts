@@ -80,6 +80,7 @@ function condition(operator: string, given: string | string[] | undefined, expec
   const test = base.replace(/IfExists$/, '');
   const matches = (value: string) => {
     if (test === 'StringEquals') return expected.includes(value);
+    if (test === 'StringEqualsIgnoreCase') return expected.some((e) => e.toLowerCase() === value.toLowerCase());
     if (test === 'StringLike') return expected.some((pattern) => glob(pattern, value, false));
     throw new Error(`condition operator ${operator}: extend the evaluator`);
   };

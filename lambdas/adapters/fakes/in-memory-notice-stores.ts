@@ -1,5 +1,5 @@
 // In-memory fakes of the notice ports (core/notice-ports.ts).
-import type { HeldNotice, HeldNoticeKind, HeldNotices, NoticeBudget, NoticeSending } from '../../core/notice-ports.js';
+import type { HeldNotice, HeldNoticeKind, HeldNotices, HeldNoticeSummary, NoticeAlarms, NoticeBudget, NoticeSending } from '../../core/notice-ports.js';
 
 const hourOf = (now: Date) => now.toISOString().slice(0, 13);
 
@@ -26,11 +26,14 @@ export class InMemoryHeldNotices implements HeldNotices {
   async hold(notice: HeldNotice): Promise<void> {
     this.items.set(InMemoryHeldNotices.key(notice.route, notice.messageId, notice.copy, notice.kind), structuredClone(notice));
   }
-  async list(route: string): Promise<HeldNotice[]> {
+  async list(route: string): Promise<HeldNoticeSummary[]> {
     return [...this.items.values()]
       .filter((n) => n.route === route)
       .sort((a, b) => a.at.getTime() - b.at.getTime())
-      .map((n) => structuredClone(n));
+      .map(({ raw: _text, ...summary }) => structuredClone(summary));
+  }
+  async text(route: string, messageId: string, copy: string, kind: HeldNoticeKind): Promise<string | undefined> {
+    return this.items.get(InMemoryHeldNotices.key(route, messageId, copy, kind))?.raw;
   }
   async count(route: string): Promise<number> {
     return [...this.items.values()].filter((n) => n.route === route).length;
@@ -51,5 +54,18 @@ export class InMemoryNoticeSending implements NoticeSending {
   async setEnabled(enabled: boolean): Promise<void> {
     this.sending = enabled;
     this.changes.push(enabled);
+  }
+}
+
+/** The reputation alarms' states, set by the test (a name left out is missing: firing() rejects). */
+export class InMemoryNoticeAlarms implements NoticeAlarms {
+  readonly states = new Map<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>();
+  constructor(readonly names: readonly string[] = ['BackupMx-NoticeBounceRate', 'BackupMx-NoticeComplaintRate']) {
+    for (const name of names) this.states.set(name, 'OK');
+  }
+  async firing(): Promise<string[]> {
+    const missing = this.names.filter((name) => !this.states.has(name));
+    if (missing.length > 0) throw new Error(`no alarm named ${missing.join(', ')}`);
+    return this.names.filter((name) => this.states.get(name) === 'ALARM');
   }
 }

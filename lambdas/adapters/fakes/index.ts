@@ -19,4 +19,4 @@ export { RecordingDrainStarter } from './recording-drain-starter.js';
 export { RecordingDeliveryLog, type AttemptLine } from './recording-delivery-log.js';
 export { RecordingMetrics } from './recording-metrics.js';
 export { InMemoryQueueDirectory } from './in-memory-queue-directory.js';
-export { InMemoryHeldNotices, InMemoryNoticeBudget, InMemoryNoticeSending } from './in-memory-notice-stores.js';
+export { InMemoryHeldNotices, InMemoryNoticeAlarms, InMemoryNoticeBudget, InMemoryNoticeSending } from './in-memory-notice-stores.js';

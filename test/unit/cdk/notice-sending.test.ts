@@ -5,6 +5,8 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM, CONFIGURATION_SET_DIMENSION, HELD_NOTICES_ALARM } from '../../../lib/constructs/notice-alarms.js';
+import { noticeFromAddress } from '../../../lambdas/core/dsn.js';
+import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
 import { allowing, BASE_CONTEXT, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
 
 const { template, stack } = buildStack();
@@ -36,6 +38,19 @@ describe('the notices\' SES configuration set', () => {
     expect(resourcesJson).toContain(setId);
     const drain = resources(template, 'AWS::Lambda::Function')[functionId(template, 'delivers one route queue')]!;
     expect(drain.Properties!.Environment.Variables.BACKUPMX_DSN_CONFIGURATION_SET).toEqual({ Ref: setId });
+  });
+
+  it('the drain may send only as the notices\' From address where SES gives the request one (ses:FromAddress), and the real notice is never refused', () => {
+    const roleId = functionRoles(template).find((r) => r.description.includes('delivers one route queue'))!.roleId;
+    const statements = roleStatements(template, roleId);
+    const identity = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com';
+    const send = (from?: string) => isAllowed(statements, { action: 'ses:SendRawEmail', resource: identity, context: { 'ses:FromAddress': from } });
+    // The notice's own From (core/dsn.ts), whether SES fills the key, normalises its case, or leaves it out.
+    const from = noticeFromAddress('backup-mx.example.com');
+    expect(from).toBe('MAILER-DAEMON@backup-mx.example.com');
+    expect([send(from), send(from.toLowerCase()), send(from.toUpperCase()), send()]).toEqual([true, true, true, true]);
+    // Anyone else of the user's verified domains: refused.
+    expect([send('ceo@example.com'), send('MAILER-DAEMON@example.com'), send('mailer-daemon@backup-mx.example.com.attacker.example')]).toEqual([false, false, false]);
   });
 
   it('no other function may send mail', () => {
@@ -70,10 +85,18 @@ describe('the notices\' SES configuration set', () => {
       // Only a move into ALARM invokes it; an OK never re-enables sending by itself.
       expect(JSON.stringify(alarm.OKActions)).not.toContain(pauseId);
     }
-    // CloudWatch may invoke the pause function, only for this stack's alarms.
+    // CloudWatch may invoke the pause function, only for this stack's alarms; EventBridge for the scheduled re-check.
     const permissions = Object.values(resources(template, 'AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties!.FunctionName).includes(pauseId));
-    expect(permissions).toHaveLength(2);
-    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'lambda.alarms.cloudwatch.amazonaws.com' });
+    expect(permissions.map((p) => p.Properties!.Principal).sort()).toEqual(['events.amazonaws.com', 'lambda.alarms.cloudwatch.amazonaws.com', 'lambda.alarms.cloudwatch.amazonaws.com']);
+    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction' });
+    const byAlarms = permissions.filter((p) => p.Properties!.Principal === 'lambda.alarms.cloudwatch.amazonaws.com');
+    expect(byAlarms.map((p) => JSON.stringify(p.Properties!.SourceArn).match(/MonitoringNotice(Bounce|Complaint)Rate/)?.[0]).sort()).toEqual(['MonitoringNoticeBounceRate', 'MonitoringNoticeComplaintRate']);
+  });
+
+  it('names its two pausing alarms after the stack, and the stack outputs the names for `notices resume`', () => {
+    expect(alarmNamed('NoticeBounceRate').AlarmName).toBe('BackupMx-NoticeBounceRate');
+    expect(alarmNamed('NoticeComplaintRate').AlarmName).toBe('BackupMx-NoticeComplaintRate');
+    expect(template.toJSON().Outputs.NoticeAlarmNames.Value).toBe('BackupMx-NoticeBounceRate,BackupMx-NoticeComplaintRate');
   });
 
   it('the account\'s own reputation alarms (AWS/SES, no dimension) warn and pause nothing', () => {

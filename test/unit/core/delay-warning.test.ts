@@ -25,7 +25,7 @@ describe('delayWarningDue (who gets a delay warning, and when)', () => {
     ['never for DMARC FAIL', on, message('a@b.example', { dmarc: 'FAIL' }), 5, {}, false, 'DMARC verdict FAIL'],
     // Issue 17: a return path that did not authenticate gets no warning either (GRAY, none, PROCESSING_FAILED).
     ['never to a return path that did not authenticate', on, message('a@b.example', { spf: 'GRAY', dkim: 'PASS', dmarc: 'GRAY' }), 5, {}, false, 'return path not authenticated (SPF GRAY, DKIM PASS, DMARC GRAY)'],
-    ['SPF not checked, but DKIM and DMARC PASS for the return path\'s own From domain: warned', on, message('a@b.example', { spf: 'DISABLED' }), 5, {}, true, undefined],
+    ['SPF not checked, but DKIM and DMARC PASS for the From address, which is the return path: warned', on, message('a@b.example', { spf: 'DISABLED' }), 5, {}, true, undefined],
     ['never under the dead-letter bounce policy', { ...on, bouncePolicy: 'dead-letter' as const }, message(), 5, {}, false, "route bounce policy is 'dead-letter'"],
     ['the engine-wide seconds override wins', on, message(), 0.001, { delayWarningSeconds: 2 }, true, undefined],
     ['the override can switch it off', on, message(), 5, { delayWarningSeconds: 0 }, false, 'delay warnings are off'],
@@ -99,7 +99,7 @@ describe('delay warnings of a message split over several receipt rules (one copy
     const held = await h.heldNotices.list('main');
     expect(held).toHaveLength(1);
     expect(held[0]).toMatchObject({ kind: 'delay', why: 'budget', recipients: ['bob@example.com'] });
-    expect(held[0]!.raw).toContain('Action: delayed');
+    expect(await h.heldNotices.text('main', held[0]!.messageId, held[0]!.copy, 'delay')).toContain('Action: delayed');
     expect([first.messageId, second.messageId]).toContain(held[0]!.messageId);
     expect(await notices.find(held[0]!.messageId, 'main')).toHaveLength(1);
     expect(h.metrics.total('NoticesHeld')).toBe(1);
