@@ -10,6 +10,7 @@
 //   BENCH_SKIP_NPM_START=1       skip the npm start figure
 //   BENCH_SIGNALLED_REPEATS=10   repeats of the "I'm back" recovery
 //   BENCH_ONLY=signalled         run only that figure (quick check)
+//   BENCH_ONLY=idle              only the idle cost per month, from the synthesized template
 import os from 'node:os';
 import { backlogTime, type BacklogFigure } from './backlog-model.js';
 import { startBenchEnv } from './bench-env.js';
@@ -20,6 +21,7 @@ import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
 import { relayMemory, type MemoryFigure } from './relay-memory.js';
 import { signalledRecovery, type SignalledRecoveryFigure } from './signalled-recovery.js';
 import { arcSealMemory, type ArcSealFigure } from './arc-seal-memory.js';
+import { stackIdleCost, type IdleCost } from './idle-cost.js';
 import { summarize } from './summary.js';
 
 export interface BenchFigures {
@@ -39,6 +41,8 @@ export interface BenchFigures {
   /** Primary up → first delivery with the "I'm back" signal (probe every 60 s). */
   signalledRecovery?: SignalledRecoveryFigure;
   postfix?: PostfixFigure;
+  /** What the shipped configuration's stack costs a month with no mail (from its template). */
+  idle: IdleCost & { routes: number };
   goals: typeof GOALS;
 }
 
@@ -56,6 +60,12 @@ export const GOALS = {
   signalledRecoveryMaxSeconds: 2,
 };
 
+if (process.env.BENCH_ONLY === 'idle') {
+  const idle = await stackIdleCost();
+  console.log(JSON.stringify({ idle }, null, 2));
+  console.log(summarize({ idle } as BenchFigures, { idleOnly: true }));
+  process.exit(0);
+}
 const env = await startBenchEnv();
 const messages = Number(process.env.BENCH_MESSAGES ?? 2_000);
 const only = process.env.BENCH_ONLY;
@@ -122,6 +132,7 @@ try {
     recovery,
     ...(signalled ? { signalledRecovery: signalled } : {}),
     ...(postfix ? { postfix } : {}),
+    idle: await stackIdleCost(),
     goals: GOALS,
   };
   console.log(JSON.stringify(figures, null, 2));

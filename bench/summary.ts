@@ -20,7 +20,16 @@ function line(f: ThroughputFigure): string {
   return `${f.messagesPerSecond} msg/s (${f.messages} × ${Math.round(f.messageBytes / 1024)} KB in ${f.seconds} s, ${cpu}, ${f.concurrency} in flight, up to ${f.maxConnections} sessions, ${f.sessionsInUse} used; relay CPU ${f.relayCpuMsPerMessage} ms/msg)`;
 }
 
-export function summarize(f: BenchFigures): string {
+/** The idle cost per month, one line per billed item. */
+export function idleLines(idle: BenchFigures['idle']): string[] {
+  return [
+    `- idle cost per month, ${idle.routes} route${idle.routes === 1 ? '' : 's'}, from the synthesized template (us-east-1 list prices): $${idle.totalDollarsPerMonth}; ${idle.alarms} alarms reading ${idle.alarmMetrics} metrics`,
+    ...idle.lines.map((l) => `    ${l.item}: ${l.count}, $${l.dollarsPerMonth}`),
+  ];
+}
+
+export function summarize(f: BenchFigures, options: { idleOnly?: boolean } = {}): string {
+  if (options.idleOnly) return ['', ...idleLines(f.idle)].join('\n');
   const g = f.goals;
   const lines = [
     '',
@@ -56,5 +65,6 @@ export function summarize(f: BenchFigures): string {
   if (s) lines.push(`- recovery with the "I'm back" signal (probe every 60 s): mean ${s.meanSeconds} s, max ${s.maxSeconds} s over ${s.repeats} (HTTP ${[...new Set(s.statuses)].join('/')}) — ${mark(s.maxSeconds <= f.goals.signalledRecoveryMaxSeconds)} (≤ ${f.goals.signalledRecoveryMaxSeconds} s)`);
   const m = f.memory;
   if (m) lines.push(`- memory: ${(m.messageBytes / 2 ** 20).toFixed(1)} MB relayed in ${m.seconds} s, peak RSS growth ${m.rssGrowthMb} MB (baseline ${m.baselineRssMb} MB) — ${mark(m.rssGrowthMb < g.rssGrowthMbFor40Mb)} (< ${g.rssGrowthMbFor40Mb} MB)`);
+  lines.push(...idleLines(f.idle));
   return lines.join('\n');
 }

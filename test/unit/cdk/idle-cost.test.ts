@@ -1,0 +1,39 @@
+// The idle cost per month is read off the synthesized template (bench/idle-cost.ts),
+// and the README's table says what it reads: a change that adds an alarm, a
+// schedule or a key changes these figures, and this test until the README follows.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { idleCost, stackIdleCost } from '../../../bench/idle-cost.js';
+import { BASE_CONTEXT, buildStack } from './stack-fixture.js';
+
+const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const idleSection = readme.slice(readme.indexOf('## What it costs while idle'), readme.indexOf('When mail flows'));
+const twoRoutes = { ...BASE_CONTEXT, routes: [...BASE_CONTEXT.routes, { ...BASE_CONTEXT.routes[0]!, name: 'two', domains: ['example.net'] }] };
+
+describe('idle cost per month, from the template', () => {
+  it('the README states the shipped configuration\'s figures', async () => {
+    const idle = await stackIdleCost();
+    const count = (item: string) => idle.lines.find((l) => l.item.startsWith(item))!.count;
+    expect(idle.routes).toBe(1);
+    expect(idleSection).toContain(`${idle.alarms} alarms for one route`);
+    expect(idleSection).toContain(`reading ${idle.alarmMetrics} metrics`);
+    expect(idleSection).toContain(`${count('custom metrics')} custom metrics published while idle`);
+    expect(idleSection).toContain(`${count('scheduled Lambda runs').toLocaleString('en-US')} runs`);
+    expect(idleSection).toContain(`about **$${idle.totalDollarsPerMonth.toFixed(2)} a month**`);
+  });
+
+  it('the README states what each further route adds', () => {
+    const one = idleCost(buildStack().template);
+    const two = idleCost(buildStack(twoRoutes).template);
+    expect(idleSection).toContain(`(${two.alarms - one.alarms} per route plus ${2 * one.alarms - two.alarms} shared)`);
+    expect(idleSection).toContain(`(${two.alarmMetrics - one.alarmMetrics} per route)`);
+    expect(idleSection).toContain(`each further route ~$${(two.totalDollarsPerMonth - one.totalDollarsPerMonth).toFixed(2)}`);
+  });
+
+  it('an egress mode adds its instance or NAT gateway and its Elastic IP', () => {
+    const base = idleCost(buildStack().template).totalDollarsPerMonth;
+    const instance = idleCost(buildStack({ ...BASE_CONTEXT, egress: 'vpc-nat-instance' }).template);
+    expect(instance.lines.map((l) => l.item)).toEqual(expect.arrayContaining([expect.stringMatching(/^NAT instance/), 'Elastic IP']));
+    expect(instance.totalDollarsPerMonth - base).toBeCloseTo(7.35, 1);
+  });
+});
