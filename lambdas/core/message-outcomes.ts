@@ -11,6 +11,7 @@ import { clipHeaders, sendNotice } from './notice-sender.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
+import { LEDGER_WRITE_RETRY_MS, withRetries } from './transaction-record.js';
 
 const SQS_MAX_SEND_DELAY_SECONDS = 900;
 /** A finished message whose index entry could not be marked done comes back this soon to try again. */
@@ -44,11 +45,14 @@ export class MessageOutcomes {
    * message can be dead-lettered twice on one route (some recipients bounce,
    * the others expire later): the store keeps one record per route, so the
    * earlier detail is carried into the new one instead of being overwritten.
+   * The read of the earlier record is tried again like a ledger write; if it
+   * keeps failing this throws, and the message stays for another attempt:
+   * a record nobody could read is never overwritten.
    */
   async deadLetter(route: Route, qm: QueuedMessage, message: InboundMessage | undefined, reason: DeadLetterReason, detail: string): Promise<void> {
     const at = this.deps.clock.now();
     const messageId = message?.messageId ?? malformedId(qm.body);
-    const earlier = await this.deps.deadLetters.get(messageId, route.name, message ? copyKeyOf(message.recipients) : '').catch(() => undefined);
+    const earlier = await withRetries(this.options.ledgerWriteRetryMs ?? LEDGER_WRITE_RETRY_MS, () => this.deps.deadLetters.get(messageId, route.name, message ? copyKeyOf(message.recipients) : ''));
     if (earlier && !earlier.detail.includes(detail)) detail = `${detail}; earlier ${earlier.reason}: ${earlier.detail}`.slice(0, MAX_DETAIL_CHARS);
     await this.deps.deadLetters.put({
       messageId,
