@@ -3,7 +3,7 @@
 // still holds the message.
 import type { NotificationParser } from './engine-types.js';
 import type { EnvelopeArchive } from './feature-ports.js';
-import { copyKeyOf } from './message-copy.js';
+import { copyOf } from './message-copy.js';
 import type { Clock, DeliveryLog, MessageIndex, MessageStore } from './ports.js';
 
 export interface AcceptDeps {
@@ -35,7 +35,7 @@ export class AcceptMessage {
     }
     const size = await this.deps.store.size(message.objectKey);
     // One summary (and archived envelope) per copy: a route split over several receipt rules gets one per rule.
-    const copy = copyKeyOf(message.recipients);
+    const copy = copyOf(message);
     const added = await this.deps.index.add({
       messageId: message.messageId,
       route,

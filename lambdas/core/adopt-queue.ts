@@ -6,7 +6,7 @@
 // copy left behind by a failed delete is harmless: the ledger skips
 // recipients already delivered.
 import type { NotificationParser } from './engine-types.js';
-import { copyKeyOf } from './message-copy.js';
+import { copyOf } from './message-copy.js';
 import type { DeliveryLog, MailQueue, MessageIndex, MessageSummary } from './ports.js';
 
 export interface AdoptQueueDeps {
@@ -59,7 +59,7 @@ export class AdoptQueue {
     try {
       const message = this.deps.parse(body);
       messageId = message.messageId;
-      copy = copyKeyOf(message.recipients);
+      copy = copyOf(message);
     } catch {
       throw new UnreadableNotification();
     }

@@ -1,5 +1,5 @@
 // What the drain and sweep use cases need (ports) and what they report.
-import type { InboundMessage, Route } from './model.js';
+import type { AcceptedUnrecorded, InboundMessage, Route } from './model.js';
 import type {
   BounceMailer,
   Clock,
@@ -44,12 +44,14 @@ export interface EngineDeps {
   /** ARC sealing for routes with `arc`; absent: such routes deliver unsealed (with a warning). */
   sealer?: MessageSealer;
   /**
-   * The queue body with its envelope recipients narrowed to `recipients`.
-   * Optional: with it, a message whose ledger write keeps failing after the
-   * primary accepted some recipients is re-enqueued without them instead of
-   * being sent to them again.
+   * The queue body with its envelope recipients narrowed to `recipients`
+   * (possibly none), carrying `accepted` (the recipients the primary took,
+   * whose ledger rows are still to write) and the copy's whole recipient list
+   * (InboundMessage.copyRecipients, acceptedUnrecorded). Optional: with it, a
+   * message whose ledger write keeps failing after the primary accepted some
+   * recipients is re-enqueued without them instead of being sent to them again.
    */
-  narrow?: (body: string, recipients: string[]) => string;
+  narrow?: (body: string, recipients: string[], accepted: AcceptedUnrecorded[]) => string;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {
