@@ -127,6 +127,8 @@ export interface DrainSummary {
   errors: number;
   /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
   kept?: number;
+  /** Sweep: index entries marked done because every recipient was final (core/reconcile-index.ts). */
+  reconciled?: number;
   stoppedBecause: StopReason;
 }
 

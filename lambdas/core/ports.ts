@@ -187,6 +187,11 @@ export interface MessageIndex {
    * counts listQueued().
    */
   queuedStats?(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
+  /**
+   * The route's `limit` oldest queued summaries, reading no more than those
+   * (the sweep's reconcile). Optional: without it listQueued() is cut.
+   */
+  oldestQueued?(route: string, limit: number): Promise<MessageSummary[]>;
   /** Removes the summary for `route` and `copy`, every copy's on the route when `copy` is omitted, every route's when both are. */
   remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }

@@ -183,7 +183,14 @@ export class ProbePrimaries {
       // and a retry whose delay just ended may still count as in flight. A drain
       // that finds nothing ready costs one receive.
       const depth = await this.deps.queues(route).depth();
-      if (depth.visible + depth.inFlight + depth.delayed > 0) {
+      const waiting = depth.visible + depth.inFlight + depth.delayed;
+      if (waiting === 0 && (outcome.queued ?? 0) > 0 && routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
+        // The index lists mail no queue holds: entries a finish never reached. The sweep's reconcile heals them (at most hourly).
+        log.warn('the message index lists mail that no queue holds: starting a sweep to reconcile it', { route: route.name, queued: outcome.queued });
+        await this.deps.drains.start(route.name, 'sweep');
+        outcome.started = 'sweep';
+      }
+      if (waiting > 0) {
         await this.deps.drains.start(route.name, 'deliver');
         outcome.started = 'deliver';
         // Up, yet nothing finished for an hour (drains throttled or failing): expiry and re-enqueue must still happen.

@@ -80,6 +80,10 @@ export class InMemoryMessageIndex implements MessageIndex {
     return queued.length === 0 ? { queued: 0 } : { queued: queued.length, oldestReceivedAt: queued[0]!.receivedAt };
   }
 
+  async oldestQueued(route: string, limit: number): Promise<MessageSummary[]> {
+    return (await this.listQueued(route)).slice(0, limit);
+  }
+
   async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     for (const summary of await this.find(messageId)) {
       if (!matches(summary, route, copy)) continue;
