@@ -169,6 +169,9 @@ export function scaleWorld(options: { seed: number; start: Date; faultRate: numb
   queue.maxReceiveCount = 1000;
   queue.deadLetterQueue = dlq;
   queue.recordCalls = false;
+  // Half of all short polls miss (SQS samples its servers); the engine's receives wait, so none should.
+  queue.shortPollMissRate = 0.5;
+  queue.random = () => random.next();
   const store = new InMemoryMessageStore();
   store.recordCalls = false;
   store.chunkSize = 64 * 1024;
