@@ -4,7 +4,7 @@
 // mail an operator stopped.)
 import { describe, expect, it } from 'vitest';
 import { MessageDelivery } from '../../../lambdas/core/deliver-message.js';
-import { emptySummary } from '../../../lambdas/core/engine-types.js';
+import { emptySummary, type EngineOptions } from '../../../lambdas/core/engine-types.js';
 import { MessageOutcomes } from '../../../lambdas/core/message-outcomes.js';
 import { RetryPolicy } from '../../../lambdas/core/retry-policy.js';
 import { harness } from './engine-harness.js';
@@ -67,7 +67,7 @@ describe('a hold read that fails', () => {
   it('when the delivery is asked with a hold check that rejects: no transaction starts, the message goes back', async () => {
     const h = harness();
     const { body } = await h.arrive();
-    const options = { hostname: 'mx2.example.com' };
+    const options: EngineOptions = { hostname: 'mx2.example.com' };
     const retry = new RetryPolicy(options);
     const outcomes = new MessageOutcomes(h.deps, options, retry);
     const delivery = new MessageDelivery(h.deps, options, retry, outcomes);
