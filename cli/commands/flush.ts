@@ -32,7 +32,7 @@ export async function flushCommand(target: Target, route: string | undefined, op
     target.log.onAttempt = undefined;
   }
   if (options.json) io.out(JSON.stringify(summaries, null, 2));
-  return summaries.some((s) => s.errors > 0 || s.stoppedBecause === 'queue-error') ? EXIT.failed : EXIT.ok;
+  return summaries.some((s) => s.errors > 0 || s.stoppedBecause === 'queue-error' || s.stoppedBecause === 'hold-unknown') ? EXIT.failed : EXIT.ok;
 }
 
 export function describe(s: DrainSummary): string {
@@ -70,6 +70,8 @@ async function explainStop(target: Target, reason: StopReason, route: string): P
       return 'the time budget ran out before the queue was empty: run flush again, or let the next drain continue';
     case 'queue-error':
       return 'the queue could not be read: see the errors above';
+    case 'hold-unknown':
+      return `the hold of route ${route} could not be read, so it was treated as held and nothing was delivered: see the errors above, then run flush again`;
     default:
       return undefined;
   }

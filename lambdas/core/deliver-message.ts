@@ -138,7 +138,7 @@ export class MessageDelivery {
       let openError: unknown;
       const open = async () => {
         if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) return void (declined = 'deadline');
-        if (ctx.isHeld && (await ctx.isHeld().catch(() => true))) return void (declined = 'held');
+        if (ctx.isHeld && (await ctx.isHeld().catch(() => true))) return void (declined = 'held'); // unreadable: maybe held, start nothing
         try {
           const object = await store.open(message.objectKey);
           let body = object.body;
@@ -184,7 +184,7 @@ export class MessageDelivery {
           else summary.released += 1;
           return { connectionFailed: false };
         }
-        const why = declined === 'held' ? 'the route is held' : "the drain's time budget was spent";
+        const why = declined === 'held' ? 'the route is held (or its hold could not be read)' : "the drain's time budget was spent";
         for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
         batches.length = 0;
         continue;

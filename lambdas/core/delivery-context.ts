@@ -11,7 +11,11 @@ export interface DeliveryContext {
   route: Route;
   /** Epoch ms after which no new transaction starts (the drain's budget). */
   deadline?: number;
-  /** The route's hold (a read at most a few seconds old), checked before every transaction. */
+  /**
+   * The route's hold (a read at most a few seconds old), checked before every
+   * transaction. True also when the hold could not be read (maybe held); a
+   * rejection counts as held too.
+   */
   isHeld?: () => Promise<boolean>;
   queue: MailQueue;
   /** The pooled transport, opened on first use; rejects when the primary cannot be reached. */

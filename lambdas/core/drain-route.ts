@@ -1,8 +1,8 @@
 // The drain: delivers one route's queue to its primary. It takes the route's
-// lease, refuses to work while the route is held or its primary is known
-// down, and takes batches until the queue is empty or the time budget is
-// nearly spent. A session-level failure marks the primary down and stops the
-// route at once instead of burning through the queue.
+// lease, refuses to work while the route is held (or its hold cannot be read:
+// maybe held) or its primary is known down, and takes batches until the queue
+// is empty or the time budget is nearly spent. A session-level failure marks
+// the primary down and stops the route at once instead of burning through the queue.
 import { refusedFields } from './auth-backoff.js';
 import { MessageDelivery } from './deliver-message.js';
 import type { DeliveryEnd, Prefetched } from './delivery-context.js';
@@ -40,7 +40,13 @@ export class DrainRoute {
     const started = clock.now();
     const deadline = started.getTime() + run.budgetSeconds * 1000;
 
-    if (await routeState.hold(route.name)) return { ...summary, stoppedBecause: 'held' };
+    try {
+      if (await routeState.hold(route.name)) return { ...summary, stoppedBecause: 'held' };
+    } catch (error) {
+      // An operator's hold must never be skipped because its read failed: nothing this run, the next one reads again.
+      log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: route.name, error: (error as Error).message });
+      return { ...summary, stoppedBecause: 'hold-unknown' };
+    }
     const health = await routeState.health(route.name);
     if (health?.status === 'down') return { ...summary, stoppedBecause: 'primary-down' };
     const leaseUntil = new Date(deadline + (this.options.leaseMarginSeconds ?? LEASE_MARGIN_SECONDS) * 1000);
@@ -92,7 +98,9 @@ export class DrainRoute {
     const inFlight = new Set<string>();
     const started = new Set<string>();
     const prefetched = new Map<QueuedMessage, Prefetched>();
-    const isHeld = this.holdReader(route);
+    const hold = this.holdReader(route);
+    const isHeld = hold.isHeld;
+    const heldStop = (): DrainSummary['stoppedBecause'] => (hold.unreadable ? 'hold-unknown' : 'held');
     const finishing = new FinishQueue(this.outcomes, (error, messageId) => {
       summary.errors += 1;
       log.error('message left for retry', { route: route.name, messageId, error: error.message });
@@ -103,7 +111,7 @@ export class DrainRoute {
         try {
           if (signal?.aborted) return void (stop ??= 'interrupted');
           if (clock.now().getTime() >= deadline) return void (stop ??= 'time-budget');
-          if (receives > 0 && (await isHeld())) return void (stop ??= 'held');
+          if (receives > 0 && (await isHeld())) return void (stop ??= heldStop());
           receives += 1;
           // A short wait makes SQS ask every server (a 0 s receive samples some and
           // may answer empty while mail waits); it only costs time when the queue is empty.
@@ -141,17 +149,9 @@ export class DrainRoute {
           continue;
         }
         // An operator's hold stops what is already received too, not only the next receive.
-        let held: boolean;
-        try {
-          held = await isHeld();
-        } catch (error) {
-          log.error('hold check failed', { route: route.name, error: (error as Error).message });
-          held = true; // unknown: stop, as a failed receive would
-          stop ??= 'queue-error';
-        }
-        if (held) {
+        if (await isHeld()) {
           buffer.unshift(qm); // released below
-          stop ??= 'held';
+          stop ??= heldStop();
           return;
         }
         let end: DeliveryEnd;
@@ -187,19 +187,36 @@ export class DrainRoute {
     return stop ?? 'queue-empty';
   }
 
-  /** Reads the route's hold at most every HOLD_CACHE_SECONDS; concurrent callers share one read. */
-  private holdReader(route: Route): () => Promise<boolean> {
+  /**
+   * Reads the route's hold at most every HOLD_CACHE_SECONDS; concurrent callers
+   * share one read. A read that fails counts as held ("maybe held") for the
+   * rest of the run, logged once: no worker starts another message and no
+   * transaction starts, what was received goes back, and the next run reads again.
+   */
+  private holdReader(route: Route): { isHeld: () => Promise<boolean>; readonly unreadable: boolean } {
     let read: { at: number; held: Promise<boolean> } | undefined;
-    return () => {
+    let unreadable = false;
+    const isHeld = (): Promise<boolean> => {
+      if (unreadable) return Promise.resolve(true);
       const now = this.deps.clock.now().getTime();
       if (!read || now - read.at > HOLD_CACHE_SECONDS * 1000) {
-        const held = this.deps.routeState.hold(route.name).then((h) => h !== undefined);
+        const held = this.deps.routeState.hold(route.name).then(
+          (h) => h !== undefined,
+          (error: Error) => {
+            if (!unreadable) this.deps.log.error('hold check failed: the route is treated as held for the rest of this run', { route: route.name, error: error.message });
+            unreadable = true;
+            return true;
+          },
+        );
         read = { at: now, held };
-        held.catch(() => {
-          if (read?.held === held) read = undefined; // a failed read is not cached
-        });
       }
       return read.held;
+    };
+    return {
+      isHeld,
+      get unreadable() {
+        return unreadable;
+      },
     };
   }
 

@@ -103,6 +103,8 @@ export type StopReason =
   | 'primary-down'
   | 'primary-up'
   | 'held'
+  /** The route's hold could not be read: treated as held (nothing delivered), the next run reads again. */
+  | 'hold-unknown'
   | 'lease-held'
   | 'queue-error'
   | 'message-limit'

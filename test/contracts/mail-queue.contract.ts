@@ -1,5 +1,11 @@
 // What every MailQueue must do. `make` returns an empty queue. No test waits
 // on wall-clock time, so the same suite runs on a fake with a frozen clock.
+// SQS behaviours a consumer must live with are part of it: a message whose
+// visibility ran out goes to the next receiver, and the first receiver's
+// delete then deletes nothing; a short poll (no wait) may answer empty while
+// messages wait, so only a waiting receive proves a queue empty. (fauxqs's
+// short polls never miss; the fake's suite runs once more with every short
+// poll missing, which shows no test here leans on one.)
 import { describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { MailQueue, QueuedMessage } from '../../lambdas/core/ports.js';
@@ -88,6 +94,25 @@ export function mailQueueContract(make: MakeSubject<MailQueue>): void {
       await subject.enqueue('clamped', 5_000);
       expect(await subject.receive(10, 0)).toEqual([]);
       expect(await subject.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 2 });
+    });
+
+    it('hands a message whose visibility ran out to the next receiver; a delete with the older handle succeeds and deletes nothing', async () => {
+      await subject.enqueue('twice');
+      const [first] = await receiveAll(1, 0); // the first receiver's timeout runs out while it still works
+      const [second] = await receiveAll(1);
+      expect(second).toMatchObject({ body: 'twice', receiveCount: 2 });
+      expect(second!.handle).not.toBe(first!.handle);
+      await subject.delete(first!.handle);
+      expect(await subject.depth()).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+      await subject.delete(second!.handle);
+      expect(await subject.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('a receive that waits finds the visible messages, whatever a short poll answered', async () => {
+      for (const body of ['p', 'q', 'r']) await subject.enqueue(body);
+      const short = await subject.receive(10, 0, 0); // may be empty; hides nothing either way
+      expect(short.length).toBeLessThanOrEqual(3);
+      expect((await receiveAll(3)).map((m) => m.body).sort()).toEqual(['p', 'q', 'r']);
     });
 
     it('counts visible messages', async () => {

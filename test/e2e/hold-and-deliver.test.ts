@@ -1,8 +1,12 @@
 // The whole local pipeline, as `npm start` runs it: a real SMTP client sends
 // to the SES stand-in while the primary (a real SMTP server on loopback) is
-// down; the mail is queued and listed; when the primary comes up the probe
-// starts a drain that delivers it once, with the envelope of the SMTP session
-// (BCC recipient, null sender) and the client's bytes behind the added headers.
+// down for the probe: it greets only after the probe's step timeout. It is
+// listening and would take mail from anyone who waited, so "nothing is
+// delivered" is a check that can fail (a primary that is not listening at all
+// could never show a delivery). The mail is queued and listed; when the
+// primary answers in time the probe starts a drain that delivers it once, with
+// the envelope of the SMTP session (BCC recipient, null sender) and the
+// client's bytes behind the added headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
@@ -20,6 +24,9 @@ import {
   writeContextFile,
 } from './e2e-support.js';
 
+/** Longer than the probe's step timeout (BACKUPMX_PROBE_TIMEOUT_MS=1000 in runnerEnv). */
+const SLOW_GREETING_MS = 2_500;
+
 describe('local backup MX end to end: hold while down, deliver when up', () => {
   const cleanup = cleanups();
   let primary: ScriptedPrimary;
@@ -28,9 +35,9 @@ describe('local backup MX end to end: hold while down, deliver when up', () => {
   const sent: { id: string; from: string; to: string[]; raw: Buffer }[] = [];
 
   beforeAll(async () => {
-    primary = await ScriptedPrimary.start({ starttls: 'off' });
+    // Down for the probe (its step timeout is 1 s here), up for a client that waits (nodemailer waits 30 s).
+    primary = await ScriptedPrimary.start({ starttls: 'off', script: { greetingDelayMs: SLOW_GREETING_MS } });
     cleanup.add(() => primary.stop());
-    await primary.stop(); // down, but its port is known
     const dir = await tempDir(cleanup);
     const contextFile = await writeContextFile(dir, [
       { name: 'main', domains: ['example.com', 'example.org'], primaryPort: primary.port },
@@ -56,8 +63,8 @@ describe('local backup MX end to end: hold while down, deliver when up', () => {
     sent.push({ id: queueId(partly), from: 'eve@sender.test', to: ['boss@vip.test'], raw });
   });
 
-  it('queues mail while the primary is down and delivers none of it', async () => {
-    await waitFor('the probe to see the primary down', () => lines.some((l) => /primary main down \(connect: ECONNREFUSED\)/.test(l)));
+  it('queues mail while the primary is down for the probe and delivers none of it, though the primary could take it', async () => {
+    await waitFor('the probe to see the primary down', () => lines.some((l) => /primary main down \(greeting: timeout after 1000 ms\)/.test(l)));
     const mails = [
       { from: 'alice@sender.test', to: ['bob@example.com'], raw: clientMessage(1, 'bob@example.com') },
       // carol@example.org is a BCC: in the envelope only.
@@ -79,12 +86,14 @@ describe('local backup MX end to end: hold while down, deliver when up', () => {
     expect(lines).toContain(lines.find((l) => l.includes(`queued ${sent[3]!.id} from <> to 1 recipient`)));
 
     await sleep(2_500); // two more probe rounds: still nothing may be sent
+    expect(primary.running).toBe(true);
+    expect(primary.connectionCount).toBeGreaterThan(0); // the probe reached it: a delivery would have too
     expect(primary.messages).toEqual([]);
     expect(await mx.engine.deps.index.listQueued()).toHaveLength(sent.length);
   });
 
   it('delivers everything once when the primary comes up, envelope intact and bytes unchanged', async () => {
-    await primary.restart();
+    primary.script = {}; // greets at once: up for the probe
     await primary.waitForMessages(sent.length, 15_000);
     await waitFor('mailq to empty', async () => (await mx.engine.deps.index.listQueued()).length === 0);
 

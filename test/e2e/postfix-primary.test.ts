@@ -17,12 +17,11 @@ import type { Target } from '../../cli/target.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import { normalizeFingerprint } from '../../lambdas/core/tls-fingerprint.js';
 import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
+import { postfixSkipReason } from '../support/postfix-required.js';
 import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
 import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from './e2e-support.js';
 
-const unavailable = postfixUnavailable();
-// CI installs Postfix (.ci/run) and sets this: there a missing Postfix is a failure, not a skip.
-if (unavailable && process.env.BACKUPMX_REQUIRE_POSTFIX === '1') throw new Error(`the Postfix e2e test cannot run: ${unavailable}`);
+const unavailable = postfixSkipReason(postfixUnavailable(), 'the Postfix e2e test');
 
 const PASSWORD = 'correct horse battery staple';
 /** The pin of a certificate Postfix does not have. */

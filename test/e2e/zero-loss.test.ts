@@ -144,6 +144,7 @@ describe(`zero loss through a flapping, faulty primary (ZERO_LOSS_SEED=${SEED})`
       dsns: bounces.sent,
       deadLetters: await engine.deps.deadLetters.list(),
       afterDotWarnings,
+      hostname: 'backup-mx.test',
     });
     const summaries = drains.summaries;
     console.log(

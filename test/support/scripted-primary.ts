@@ -57,6 +57,8 @@ export interface Script {
   data?: DataAction | ((t: TransactionInfo) => DataAction);
   /** Wait this long after the final dot before replying; a kept message is recorded at the dot (a slow primary). */
   replyDelayMs?: number;
+  /** Wait this long before the greeting: a primary that takes mail, but too slowly for a probe with a shorter step timeout. */
+  greetingDelayMs?: number;
 }
 
 export interface ScriptedPrimaryOptions {
@@ -309,8 +311,10 @@ export class ScriptedPrimary {
     const g = this.script.greeting;
     const action = typeof g === 'function' ? g({ connection: this.connectionOf(session) }) : (g ?? 'accept');
     if (action === 'stall') return;
-    if (action === 'accept') return cb();
-    cb(replyError(action));
+    const greet = () => (action === 'accept' ? cb() : cb(replyError(action)));
+    const delay = this.script.greetingDelayMs ?? 0;
+    if (delay > 0) setTimeout(greet, delay);
+    else greet();
   }
 
   private act(action: EnvelopeAction, session: SMTPServerSession, cb: (err?: Error | null) => void): void {

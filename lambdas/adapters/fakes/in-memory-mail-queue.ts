@@ -1,10 +1,15 @@
 // An SQS queue in memory, on an injected clock, behaving like SQS where the
-// use cases depend on it: visibility timeouts, receive counts, send delays,
-// receipt handles (only the latest one of a message is valid), retention
-// counted from the original enqueue (14 days at most; a message redriven to
-// the DLQ keeps its first enqueue time there), and redrive to a DLQ once a
-// message was received maxReceiveCount times. Receives take the messages that
-// became visible first and cost O(log n), so a scale test can hold 100k.
+// use cases depend on it: visibility timeouts (a message whose timeout ran out
+// is handed to the next receiver while the first may still be working on it),
+// receive counts, send delays, receipt handles (only the latest one of a
+// message is valid: a delete with an older one succeeds and deletes nothing, a
+// defer with one fails), short polls that may answer empty while messages wait
+// (SQS asks only a sample of its servers unless the receive waits; off unless
+// `shortPollMissRate` is set), retention counted from the original enqueue (14
+// days at most; a message redriven to the DLQ keeps its first enqueue time
+// there), and redrive to a DLQ once a message was received maxReceiveCount
+// times. Receives take the messages that became visible first and cost
+// O(log n), so a scale test can hold 100k.
 import type { Clock, MailQueue, QueuedMessage } from '../../core/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
@@ -60,6 +65,18 @@ export class InMemoryMailQueue implements MailQueue {
   failNext: Partial<Record<'receive' | 'delete' | 'defer' | 'enqueue' | 'depth', Error>> = {};
   /** Seeded failures and modelled latency per operation (`queue.receive`, ...). */
   faults?: FaultInjector;
+  /**
+   * The chance that a short poll (a receive that does not wait) finds nothing
+   * although messages are visible: SQS's short poll samples a subset of its
+   * servers, a wait of 1 s or more asks them all. 1 is the worst case.
+   */
+  shortPollMissRate = 0;
+  /** Draws for shortPollMissRate (a seeded PRNG in scale tests). */
+  random: () => number = Math.random;
+  /** Short polls that answered empty with messages visible. */
+  shortPollMisses = 0;
+  /** Deletes with a receipt handle that was no longer the latest: they succeeded and deleted nothing. */
+  staleDeletes = 0;
 
   constructor(private readonly clock: Clock) {}
 
@@ -74,9 +91,13 @@ export class InMemoryMailQueue implements MailQueue {
     return this.entries.size;
   }
 
-  async receive(max: number, _waitSeconds: number, visibilitySeconds?: number): Promise<QueuedMessage[]> {
+  async receive(max: number, waitSeconds: number, visibilitySeconds?: number): Promise<QueuedMessage[]> {
     this.throwIfFailing('receive');
     const now = this.clock.now().getTime();
+    if (!(waitSeconds >= 1) && this.shortPollMissRate > 0 && this.heap.length > 0 && this.heap[0]!.at <= now && this.random() < this.shortPollMissRate) {
+      this.shortPollMisses += 1;
+      return [];
+    }
     const visibility = Math.min(visibilitySeconds ?? this.defaultVisibilitySeconds, MAX_VISIBILITY_SECONDS);
     const want = Math.max(1, Math.min(max, 10));
     const got: QueuedMessage[] = [];
@@ -110,6 +131,11 @@ export class InMemoryMailQueue implements MailQueue {
     if (id === undefined) throw new Error(`ReceiptHandleIsInvalid: ${handle}`);
     const entry = this.entries.get(id);
     if (!entry) return; // already deleted: SQS succeeds too
+    if (entry.handle !== handle) {
+      // Received again since (its visibility ran out): SQS answers success and keeps the message.
+      this.staleDeletes += 1;
+      return;
+    }
     if (this.recordCalls) this.deleted.push(entry.body);
     this.remove(entry);
   }

@@ -1,6 +1,9 @@
 // Health, leases, holds and sweep times per route, in memory.
 import type { PrimaryHealth } from '../../core/model.js';
 import type { RouteState } from '../../core/ports.js';
+import type { FaultInjector } from './fault-injector.js';
+
+type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'claimSweep' | 'continueSweep' | 'lastSweep';
 
 export class InMemoryRouteState implements RouteState {
   readonly healths = new Map<string, PrimaryHealth>();
@@ -11,18 +14,25 @@ export class InMemoryRouteState implements RouteState {
   readonly sweepsToContinue = new Set<string>();
   /** Every saved health, in order. */
   readonly healthHistory: PrimaryHealth[] = [];
+  /** Set to make the next call of that operation throw (a throttled or failed DynamoDB call). */
+  failNext: Partial<Record<Operation, Error>> = {};
+  /** Seeded failures per operation (`routeState.hold`, `routeState.acquireLease`, ...). */
+  faults?: FaultInjector;
 
   async health(route: string): Promise<PrimaryHealth | undefined> {
+    this.throwIfFailing('health');
     const found = this.healths.get(route);
     return found && structuredClone(found);
   }
 
   async saveHealth(health: PrimaryHealth): Promise<void> {
+    this.throwIfFailing('saveHealth');
     this.healths.set(health.route, structuredClone(health));
     this.healthHistory.push(structuredClone(health));
   }
 
   async acquireLease(route: string, owner: string, now: Date, until: Date): Promise<boolean> {
+    this.throwIfFailing('acquireLease');
     const current = this.leases.get(route);
     if (current && current.owner !== owner && current.leaseUntil.getTime() > now.getTime()) return false;
     this.leases.set(route, { owner, leaseUntil: new Date(until) });
@@ -30,20 +40,24 @@ export class InMemoryRouteState implements RouteState {
   }
 
   async releaseLease(route: string, owner: string): Promise<void> {
+    this.throwIfFailing('releaseLease');
     if (this.leases.get(route)?.owner === owner) this.leases.delete(route);
   }
 
   async hold(route: string): Promise<{ since: Date; reason?: string } | undefined> {
+    this.throwIfFailing('hold');
     const found = this.holds.get(route);
     return found && structuredClone(found);
   }
 
   async setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void> {
+    this.throwIfFailing('setHold');
     if (hold) this.holds.set(route, structuredClone(hold));
     else this.holds.delete(route);
   }
 
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
+    this.throwIfFailing('claimSweep');
     const last = this.sweeps.get(route);
     if (last && now.getTime() - last.getTime() < intervalSeconds * 1000 && !this.sweepsToContinue.has(route)) return false;
     this.sweeps.set(route, new Date(now));
@@ -52,11 +66,22 @@ export class InMemoryRouteState implements RouteState {
   }
 
   async continueSweep(route: string): Promise<void> {
+    this.throwIfFailing('continueSweep');
     if (this.sweeps.has(route)) this.sweepsToContinue.add(route);
   }
 
   async lastSweep(route: string): Promise<Date | undefined> {
+    this.throwIfFailing('lastSweep');
     const found = this.sweeps.get(route);
     return found && new Date(found);
+  }
+
+  private throwIfFailing(op: Operation): void {
+    const error = this.failNext[op];
+    if (error) {
+      delete this.failNext[op];
+      throw error;
+    }
+    this.faults?.check(`routeState.${op}`);
   }
 }

@@ -9,8 +9,9 @@ import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodem
 import { DrainRoute } from '../../../lambdas/core/drain-route.js';
 import { harness } from '../../unit/core/engine-harness.js';
 import { PostfixPrimary } from '../../support/postfix-mailbox-primary.js';
+import { postfixSkipReason } from '../../support/postfix-required.js';
 
-const unavailable = PostfixPrimary.unavailable();
+const unavailable = postfixSkipReason(PostfixPrimary.unavailable(), 'the dictionary-spam test');
 const UNKNOWN = Array.from({ length: 45 }, (_, i) => `guess${String(i).padStart(2, '0')}@example.com`);
 
 describe.skipIf(unavailable !== undefined)(`dictionary spam (and a quoted local part) to a real Postfix${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {

@@ -1,7 +1,9 @@
 // The end-of-run audit of a chaos run: every (message, recipient) pair must
 // have exactly one final outcome, and what the ledger says must match what
-// the primary really received and what the senders were told. Returns counts
-// and a list of violations (empty when every invariant held).
+// the primary really received (byte for byte: our one Received header, then
+// the stored message) and what the senders were told (one DSN per bounced or
+// expired pair, counted, not merely seen). Returns counts and a list of
+// violations (empty when every invariant held).
 import type { AttemptRecord, DeadLetterRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
 import type { Envelope, Ledger } from '../../../lambdas/core/ports.js';
 import type { ReceivedMessage } from '../scripted-primary.js';
@@ -16,6 +18,8 @@ export interface AuditInput {
   deadLetters: DeadLetterRecord[];
   /** Message ids the drain logged "connection lost after the final dot" for. */
   afterDotWarnings: Set<string>;
+  /** Our host name: the `by` of the one Received header the drain prepends. */
+  hostname: string;
 }
 
 export interface AuditCounts {
@@ -29,6 +33,8 @@ export interface AuditCounts {
   deadLetterRecords: number;
   /** Pairs the primary received more than once. */
   duplicates: number;
+  /** Pairs named as failed in more than one DSN. */
+  duplicateDsns: number;
   /** Expired pairs a copy of which the primary nevertheless kept (unacknowledged, after the dot). */
   expiredButKept: number;
   attempts: number;
@@ -41,10 +47,28 @@ function idOf(copy: ReceivedMessage): string | undefined {
   return /with ESMTP id ([^\s;]+)/.exec(copy.raw.subarray(0, 400).toString('latin1'))?.[1];
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Why `copy` is not exactly our trace header followed by `original`, or
+ * undefined when it is. The header is the one core/received-header.ts writes:
+ * from, by <hostname> with ESMTP id <id>, "for <rcpt>" when the transaction had
+ * one recipient (the primary may have refused others of it), then a date.
+ */
+export function bytesDiffer(copy: ReceivedMessage, original: Buffer, messageId: string, hostname: string): string | undefined {
+  if (copy.raw.length < original.length || !copy.raw.subarray(copy.raw.length - original.length).equals(original)) return 'the message bytes after our header differ from the stored ones';
+  const prefix = copy.raw.subarray(0, copy.raw.length - original.length).toString('latin1');
+  const trace = new RegExp(`^Received: from \\S+\r\n\tby ${escape(hostname)} with ESMTP id ${escape(messageId)}(?:\r\n\tfor <([^\r\n>]+)>)?;\r\n\t[^\r\n]+\r\n$`);
+  const match = trace.exec(prefix);
+  if (!match) return `the bytes before the message are not exactly our one Received header: ${JSON.stringify(prefix.slice(0, 300))}`;
+  if (match[1] !== undefined && !copy.to.includes(match[1])) return `our Received header names <${match[1]}>, not a recipient of this copy`;
+  return undefined;
+}
+
 export async function auditZeroLoss(input: AuditInput): Promise<{ counts: AuditCounts; violations: string[] }> {
   const violations: string[] = [];
   const fail = (text: string) => violations.length < 50 && violations.push(text);
-  const counts: AuditCounts = { messages: input.messages.length, pairs: 0, delivered: 0, bounced: 0, expired: 0, deadLettered: 0, dsns: input.dsns.length, deadLetterRecords: input.deadLetters.length, duplicates: 0, expiredButKept: 0, attempts: 0 };
+  const counts: AuditCounts = { messages: input.messages.length, pairs: 0, delivered: 0, bounced: 0, expired: 0, deadLettered: 0, dsns: input.dsns.length, deadLetterRecords: input.deadLetters.length, duplicates: 0, duplicateDsns: 0, expiredButKept: 0, attempts: 0 };
 
   const copies = new Map<string, ReceivedMessage[]>(); // `${id} ${rcpt}` → copies
   for (const copy of input.received) {
@@ -55,13 +79,14 @@ export async function auditZeroLoss(input: AuditInput): Promise<{ counts: AuditC
     }
     for (const to of copy.to) copies.set(`${id} ${to}`, [...(copies.get(`${id} ${to}`) ?? []), copy]);
   }
-  const dsnRecipients = new Map<string, Set<string>>(); // message id → Final-Recipients told
+  const dsnCounts = new Map<string, number>(); // `${id} ${rcpt}` → failure DSNs naming the pair (delay warnings aside)
   for (const dsn of input.dsns) {
     const id = /^Message-ID: <dsn\.([^.]+)\./m.exec(dsn.raw)?.[1];
     if (!id) fail('a DSN without our Message-ID');
-    const told = dsnRecipients.get(id ?? '') ?? new Set<string>();
-    for (const m of dsn.raw.matchAll(/^Final-Recipient: rfc822; (\S+)/gm)) told.add(m[1]!);
-    dsnRecipients.set(id ?? '', told);
+    for (const m of dsn.raw.matchAll(/^Final-Recipient: rfc822; (\S+)\r?\nAction: failed/gm)) {
+      const key = `${id ?? ''} ${m[1]!}`;
+      dsnCounts.set(key, (dsnCounts.get(key) ?? 0) + 1);
+    }
   }
   const deadByMessage = new Map<string, DeadLetterRecord[]>();
   for (const record of input.deadLetters) deadByMessage.set(record.messageId, [...(deadByMessage.get(record.messageId) ?? []), record]);
@@ -107,8 +132,14 @@ export async function auditZeroLoss(input: AuditInput): Promise<{ counts: AuditC
           break;
       }
       if (message.quarantine && outcome.state !== 'dead-lettered') fail(`${pair}: virus FAIL but ${outcome.state}`);
+      const dsnsNaming = dsnCounts.get(`${message.messageId} ${recipient}`) ?? 0;
+      if (dsnsNaming > 1) {
+        counts.duplicateDsns += 1;
+        fail(`${pair}: named in ${dsnsNaming} DSNs (the sender was told more than once)`);
+      }
+      if (dsnsNaming > 0 && outcome.state !== 'bounced' && outcome.state !== 'expired') fail(`${pair}: a DSN names it, though it is ${outcome.state}`);
       if (outcome.state === 'bounced' || outcome.state === 'expired') {
-        const told = dsnRecipients.get(message.messageId)?.has(recipient) ?? false;
+        const told = dsnsNaming > 0;
         const dead = (deadByMessage.get(message.messageId) ?? []).some(
           (r) => r.route === message.route && (r.reason === 'bounced' || r.reason === 'expired') && r.detail.includes(`<${recipient}>`),
         );
@@ -124,8 +155,8 @@ export async function auditZeroLoss(input: AuditInput): Promise<{ counts: AuditC
     for (const [recipient, got] of byId) {
       for (const copy of got) {
         if (copy.from !== message.sender) fail(`${message.messageId} <${recipient}>: MAIL FROM <${copy.from}>, expected <${message.sender}>`);
-        const tail = copy.raw.subarray(copy.raw.length - message.raw.length);
-        if (!tail.equals(message.raw) || !copy.raw.subarray(0, 10).equals(Buffer.from('Received: '))) fail(`${message.messageId}: bytes changed in transit`);
+        const differ = bytesDiffer(copy, message.raw, message.messageId, input.hostname);
+        if (differ) fail(`${message.messageId} <${recipient}>: bytes changed in transit (${differ})`);
       }
       if (got.length > 1 && !input.afterDotWarnings.has(message.messageId)) fail(`${message.messageId} <${recipient}>: received ${got.length} times without a lost reply after the dot`);
     }

@@ -54,6 +54,10 @@ export interface ScaleFigures {
   reenqueued: number;
   expiredPairs: number;
   injectedFaults: number;
+  /** Route-state faults: runs that failed before starting, drains stopped by a hold read that failed. */
+  routeStateFaults: number;
+  failedRuns: number;
+  holdUnknown: number;
   simulatedDays: number;
   wallSeconds: number;
 }
@@ -122,6 +126,8 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
   let drains = 0;
   let reenqueued = 0;
   let runs = 0;
+  let failedRuns = 0;
+  let holdUnknown = 0;
   const backAt = s.primaryBackAtDays === undefined ? Infinity : start.getTime() + s.primaryBackAtDays * DAY * 1000;
   const endAt = start.getTime() + s.maxDays * DAY * 1000;
   for (let tick = start.getTime(); tick < endAt; tick += 60_000) {
@@ -140,7 +146,16 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
     await prober.round();
     for (const mode of requested.splice(0)) {
       const owner = `run-${++runs}`;
-      const summary = mode === 'sweep' ? await sweep.run(ROUTE, { owner, budgetSeconds: 570 }) : await drain.run(ROUTE, { owner, budgetSeconds: 240 });
+      let summary;
+      try {
+        summary = mode === 'sweep' ? await sweep.run(ROUTE, { owner, budgetSeconds: 570 }) : await drain.run(ROUTE, { owner, budgetSeconds: 240 });
+      } catch {
+        // A route-state call before the run's own error handling failed (health, lease): the invocation
+        // fails as a Lambda would, and the probe's next round asks again.
+        failedRuns += 1;
+        continue;
+      }
+      if (summary.stoppedBecause === 'hold-unknown') holdUnknown += 1;
       if (summary.stoppedBecause === 'lease-held' || summary.stoppedBecause === 'primary-up' || summary.stoppedBecause === 'primary-down') continue;
       if (mode === 'sweep') sweeps += 1;
       else drains += 1;
@@ -205,6 +220,9 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
     reenqueued,
     expiredPairs: outcomes.expired,
     injectedFaults: w.faults.totalFailures,
+    routeStateFaults: [...w.faults.failures].filter(([op]) => op.startsWith('routeState.')).reduce((n, [, count]) => n + count, 0),
+    failedRuns,
+    holdUnknown,
     simulatedDays: Math.round(((w.clock.now().getTime() - start.getTime()) / (DAY * 1000)) * 100) / 100,
     wallSeconds: Math.round((Date.now() - wallStart) / 100) / 10,
   };

@@ -9,7 +9,6 @@
 // every bounce or expiry was told (DSN) or dead-lettered. Figures are printed.
 //   SCALE_MESSAGES=<n>   messages per scenario (default 100000)
 //   SCALE_SEED=<n>       repeat a run
-//   SCALE_ALL=1          also the 12-day lifetime with a primary that never returns (scale-12d-never)
 import { describe, expect, it } from 'vitest';
 import { runScale, type ScaleFigures, type ScaleScenario } from './scale-run.js';
 
@@ -27,12 +26,12 @@ function report(f: ScaleFigures): string {
     `  messages ${f.messages}, pairs ${f.pairs}: delivered ${o.delivered}, bounced ${o.bounced}, expired ${o.expired}, dead-lettered ${o['dead-lettered']}, unresolved ${f.unresolved}`,
     `  dropped by retention ${f.droppedByRetention}, redriven ${f.redriven}, untold ${f.untold}, duplicate deliveries ${f.duplicateDeliveries}, duplicate notices ${f.duplicateNotices}`,
     `  DSNs ${f.dsns}, dead-letter records ${f.deadLetterRecords}, re-enqueued ${f.reenqueued}, stale "queued" index entries ${f.ghostQueued}`,
-    `  sweeps ${f.sweeps}, drains ${f.drains}, injected AWS faults ${f.injectedFaults}, simulated ${f.simulatedDays} days, wall ${f.wallSeconds} s`,
+    `  sweeps ${f.sweeps}, drains ${f.drains}, injected AWS faults ${f.injectedFaults} (route state ${f.routeStateFaults}: ${f.failedRuns} runs failed, ${f.holdUnknown} drains stopped on an unreadable hold), simulated ${f.simulatedDays} days, wall ${f.wallSeconds} s`,
   ].join('\n');
 }
 
-/** Registers one scenario as a test (one file each, so vitest runs them side by side). */
-export function scaleTest(scenario: ScaleCase, seedOffset: number): void {
+/** Registers one scenario as a test (one file each, so vitest runs them side by side); `checks` adds the scenario's own. */
+export function scaleTest(scenario: ScaleCase, seedOffset: number, checks?: (figures: ScaleFigures) => void): void {
   describe(`no loss at scale: ${MESSAGES} messages (SCALE_SEED=${SEED})`, () => {
     it(scenario.name, async () => {
       const figures = await runScale({ ...scenario, messages: MESSAGES, seed: SEED + seedOffset, faultRate: 0.002, sweepHoldSeconds: HOLD_SECONDS });
@@ -46,9 +45,11 @@ export function scaleTest(scenario: ScaleCase, seedOffset: number): void {
       expect(figures.ghostQueued).toBe(0); // no finished message left listed as queued
       expect(figures.duplicateDeliveries).toBeLessThanOrEqual(Math.ceil(figures.pairs / 10_000));
       expect(figures.injectedFaults).toBeGreaterThan(0); // the faults really ran
+      expect(figures.routeStateFaults).toBeGreaterThan(0); // the route state (hold, health, lease) failed too
       if (scenario.primaryBackAtDays === undefined) expect(figures.outcomes.delivered).toBe(0);
       else expect(figures.outcomes.expired).toBe(0); // back before any lifetime ended: nothing expires
       if (scenario.lifetimeDays > 14) expect(figures.reenqueued).toBeGreaterThanOrEqual(MESSAGES); // each copied before SQS's 14 days
+      checks?.(figures);
     }, 180_000);
   });
 }

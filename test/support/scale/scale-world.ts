@@ -1,9 +1,10 @@
 // The fakes of one scale scenario, wired as the engine wires the real adapters:
 // an SQS-like queue with a DLQ (redrive at 1000, 14-day retention), store,
-// ledger, index, dead letters and DSNs that fail at a seeded rate, and every
-// AWS call charging a modelled latency to the manual clock. Notifications are
-// compact JSON read by their own parser (the NotificationParser port), so
-// 100k of them fit in memory; the envelope still comes only from them.
+// ledger, index, route state (health, lease, hold), dead letters and DSNs that
+// fail at a seeded rate, and every AWS call charging a modelled latency to the
+// manual clock. Notifications are compact JSON read by their own parser (the
+// NotificationParser port), so 100k of them fit in memory; the envelope still
+// comes only from them.
 import { Readable } from 'node:stream';
 import {
   FaultInjector,
@@ -25,6 +26,7 @@ const LATENCY_MS: Record<string, number> = {
   'queue.receive': 25, 'queue.delete': 12, 'queue.defer': 12, 'queue.enqueue': 15, 'queue.depth': 20,
   'store.open': 35, 'store.size': 20, 'ledger.outcomes': 8, 'ledger.record': 10, 'ledger.addAttempt': 10,
   'ledger.recordAttempts': 12, 'index.add': 10, 'index.markDone': 10, 'deadLetters.put': 15, 'bounces.send': 80,
+  'routeState.hold': 8, 'routeState.health': 8, 'routeState.acquireLease': 10, 'routeState.releaseLease': 10,
 };
 /** Calls assumed to overlap (the sweep's 4 loops × 10, the drain's 20 in flight): latency is charged divided by this. */
 const OVERLAP = 10;
@@ -167,6 +169,9 @@ export function scaleWorld(options: { seed: number; start: Date; faultRate: numb
   queue.maxReceiveCount = 1000;
   queue.deadLetterQueue = dlq;
   queue.recordCalls = false;
+  // Half of all short polls miss (SQS samples its servers); the engine's receives wait, so none should.
+  queue.shortPollMissRate = 0.5;
+  queue.random = () => random.next();
   const store = new InMemoryMessageStore();
   store.recordCalls = false;
   store.chunkSize = 64 * 1024;
@@ -175,8 +180,8 @@ export function scaleWorld(options: { seed: number; start: Date; faultRate: numb
   const index = new InMemoryMessageIndex();
   const deadLetters = new InMemoryDeadLetterStore();
   const bounces = new CountingBounceMailer();
-  for (const fake of [queue, store, ledger, index, deadLetters, bounces]) fake.faults = faults;
   const routeState = new InMemoryRouteState();
+  for (const fake of [queue, store, ledger, index, deadLetters, bounces, routeState]) fake.faults = faults;
   const primary = new SimPrimary(options.unknown);
   const deps: EngineDeps = {
     queues: () => queue, store, ledger, index, routeState, deadLetters, transports: primary, bounces,

@@ -20,6 +20,36 @@ describe('InMemoryMailQueue', () => {
     expect(queue.defers.at(-1)!.delaySeconds).toBe(43_200);
   });
 
+  it('short polls miss at the configured rate while a receive that waits never does', async () => {
+    const queue = new InMemoryMailQueue(new ManualClock());
+    const random = new SeededRandom(7);
+    queue.shortPollMissRate = 0.5;
+    queue.random = () => random.next();
+    await queue.enqueue('waiting');
+    let empty = 0;
+    for (let i = 0; i < 200; i++) if ((await queue.receive(10, 0, 0)).length === 0) empty += 1;
+    expect(empty).toBe(queue.shortPollMisses);
+    expect(empty).toBeGreaterThan(60);
+    expect(empty).toBeLessThan(140);
+    for (let i = 0; i < 50; i++) expect(await queue.receive(10, 1, 0)).toHaveLength(1);
+    expect(queue.shortPollMisses).toBe(empty);
+  });
+
+  it('a delete with an older receipt handle succeeds and keeps the message (it was received again)', async () => {
+    const clock = new ManualClock();
+    const queue = new InMemoryMailQueue(clock);
+    await queue.enqueue('twice');
+    const [first] = await queue.receive(10, 1, 30);
+    clock.advance(30);
+    const [second] = await queue.receive(10, 1, 30);
+    await queue.delete(first!.handle);
+    expect(queue.staleDeletes).toBe(1);
+    expect(queue.deleted).toEqual([]);
+    expect(queue.all()).toHaveLength(1);
+    await queue.delete(second!.handle);
+    expect(queue.deleted).toEqual(['twice']);
+  });
+
   it('delays new messages (at most 15 min) and deletes idempotently', async () => {
     const clock = new ManualClock();
     const queue = new InMemoryMailQueue(clock);

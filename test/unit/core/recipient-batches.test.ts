@@ -173,4 +173,68 @@ describe('recipient batches', () => {
     await h.runDrain();
     expect(h.transports.envelopes.map((e) => e.to)).toEqual([['bob@example.com', 'carol@example.com'], ['carol@example.com']]);
   });
+  it('gives recipients an error-limit 421 left unanswered up to 10 new sessions per message and drain, not one more', async () => {
+    // A primary whose error limit is one refusal: each session refuses the first guess and ends with 421.
+    const strictPrimary = () =>
+      scripted((envelope) =>
+        envelope.to[0]!.startsWith('guess')
+          ? { connectionFailed: true, errorLimit: true, replies: envelope.to.map((recipient, i) => ({ recipient, reply: i === 0 ? unknown : tooMany })) }
+          : { connectionFailed: false, replies: envelope.to.map((recipient) => ({ recipient, reply: { code: 250, text: 'Ok' } })) },
+      );
+    const drainWith = async (guessCount: number) => {
+      const h = harness();
+      const primary = strictPrimary();
+      const { messageId } = await h.arrive({ recipients: [...guesses(guessCount), 'bob@example.com'] });
+      const drain = new (await import('../../../lambdas/core/drain-route.js')).DrainRoute({ ...h.deps, transports: primary }, { hostname: 'mx2.example.com', concurrency: 1, maxRecipientsPerTransaction: 100 });
+      const summary = await drain.run(h.route, { owner: 'd', budgetSeconds: 600 });
+      return { h, primary, messageId, summary };
+    };
+
+    // 10 refusals ahead of bob: the 10th new session reaches him.
+    const ten = await drainWith(10);
+    expect(ten.primary.envelopes).toHaveLength(1 + 10);
+    expect(ten.h.ledger.stateOf(ten.messageId, 'bob@example.com')).toBe('delivered');
+    expect(ten.summary).toMatchObject({ delivered: 1, bounced: 10 });
+
+    // 11 refusals ahead: after the 10th new session he waits for the next drain, and the primary is not marked down.
+    const eleven = await drainWith(11);
+    expect(eleven.primary.envelopes).toHaveLength(1 + 10);
+    expect(eleven.h.ledger.stateOf(eleven.messageId, 'bob@example.com')).toBe('deferred');
+    expect(eleven.summary).toMatchObject({ delivered: 0, bounced: 11, deferred: 1 });
+    expect(eleven.h.routeState.healthHistory.filter((x) => x.status === 'down')).toEqual([]);
+  });
+
+  it('an object gone between two transactions of one message is "changed": nothing is dead-lettered, the delivered recipient stays delivered', async () => {
+    const h = harness({ maxRecipientsPerTransaction: 1 });
+    const { messageId, key } = await h.arrive({ recipients: ['bob@example.com', 'carol@example.com'] });
+    const open = h.transports.open.bind(h.transports);
+    h.transports.open = async (primary) => {
+      const transport = await open(primary);
+      return {
+        ...transport,
+        send: async (envelope, content) => {
+          const result = await transport.send(envelope, content);
+          h.store.objects.delete(key); // removed (or replaced) while the message is being delivered
+          return result;
+        },
+      };
+    };
+
+    const summary = await h.runDrain();
+
+    expect(h.transports.envelopes.map((e) => e.to)).toEqual([['bob@example.com']]);
+    expect(summary).toMatchObject({ errors: 1, deadLettered: 0 });
+    expect(await h.deadLetters.list()).toEqual([]);
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('delivered');
+    expect(h.ledger.stateOf(messageId, 'carol@example.com')).toBeUndefined();
+    expect(h.log.lines).toContainEqual(expect.objectContaining({ level: 'error', fields: expect.objectContaining({ error: expect.stringContaining('changed while it was being delivered') }) }));
+    expect(h.queue.all()).toHaveLength(1); // left for retry after its visibility timeout
+
+    // The next drain finds the object missing before any transaction: carol alone is dead-lettered, bob stays delivered.
+    h.clock.advance(301);
+    await h.runDrain(600, 'drain-2');
+    expect(h.ledger.stateOf(messageId, 'carol@example.com')).toBe('dead-lettered');
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('delivered');
+    expect(await h.deadLetters.get(messageId)).toMatchObject({ reason: 'object-missing' });
+  });
 });
