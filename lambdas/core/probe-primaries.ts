@@ -232,8 +232,10 @@ export class ProbePrimaries {
    */
   private async publishQueue(route: Route, now: Date): Promise<{ queued?: number; oldestAgeSeconds?: number }> {
     const { index, metrics } = this.deps;
-    await this.publishCount(route, 'HeldNotices', this.deps.heldNotices, 'could not count the held notices');
-    await this.publishCount(route, 'DeadLetters', this.deps.deadLetters, 'could not count the dead letters');
+    await Promise.all([
+      this.publishCount(route, 'HeldNotices', this.deps.heldNotices, 'could not count the held notices'),
+      this.publishCount(route, 'DeadLetters', this.deps.deadLetters, 'could not count the dead letters'),
+    ]);
     if (!index) return {};
     try {
       const stats = index.queuedStats
