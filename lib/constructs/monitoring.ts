@@ -29,8 +29,9 @@ import type { RouteChannel } from './route-queues.js';
 
 /**
  * The probe publishes PrimaryUp (1 up / 0 down) per route in METRICS_NAMESPACE,
- * with the dimension set metricDimensions() gives: CloudWatch only matches a
- * metric whose dimensions are exactly those, so both sides use that function.
+ * with the dimension set metricDimensions() gives (service, stack, route):
+ * CloudWatch only matches a metric whose dimensions are exactly those, so both
+ * sides use that function.
  */
 export const PRIMARY_UP_METRIC = 'PrimaryUp';
 /** Refused or throttled trigger calls per five minutes above which a period counts (one every 5 s). */
@@ -41,15 +42,26 @@ export const TRIGGER_REFUSED_PERIODS = 3;
 export const DELIVERIES_FAILING_PERIODS = 3;
 
 /**
+ * The name of every alarm of the stack: `<stack name>/<id>`. A stack name
+ * holds only letters, digits and "-", so no other stack's alarm starts with
+ * "BackupMx/"; CloudFormation's own names (`<stack>-<logical id>-<suffix>`)
+ * would not tell "BackupMx-" from "BackupMx-eu-". It also reads well in the
+ * alarm's e-mail ("ALARM: BackupMx/PrimaryDown-corp").
+ */
+export function stackAlarmName(scope: Construct, id: string): string {
+  return `${Stack.of(scope).stackName}/${id}`;
+}
+
+/**
  * Conditions that limit CloudWatch (a service principal acting for any
- * account) to this stack's alarms: CloudFormation names them
- * `<stack>-<logical id>-<suffix>`, so the stack name prefix covers all of them.
+ * account) to this stack's alarms, all named by stackAlarmName(); another
+ * stack's alarms never match, whatever its name starts with.
  */
 export function alarmSourceConditions(scope: Construct): Record<string, Record<string, string>> {
   const stack = Stack.of(scope);
   return {
     StringEquals: { 'aws:SourceAccount': stack.account },
-    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stack.stackName}-*` },
+    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stackAlarmName(stack, '*')}` },
   };
 }
 
@@ -95,13 +107,14 @@ export class Monitoring extends Construct {
     }
     const notify = new actions.SnsAction(this.alarmTopic);
     const alarm = (alarmId: string, props: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, alarmId, props);
+      const created = new cloudwatch.Alarm(this, alarmId, { alarmName: stackAlarmName(this, alarmId), ...props });
       created.addAlarmAction(notify);
       created.addOkAction(notify);
       this.alarms.push(created);
       return created;
     };
 
+    const stackName = stack.stackName;
     const routeWidgets: cloudwatch.IWidget[] = [];
     for (const { route, topic } of props.channels) {
       // The probe's figures from the message index: SQS's own age metric skips a
@@ -110,7 +123,7 @@ export class Monitoring extends Construct {
         new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName,
-          dimensionsMap: metricDimensions(route.name),
+          dimensionsMap: metricDimensions(stackName, route.name),
           period,
           statistic: 'Maximum',
         });
@@ -119,7 +132,7 @@ export class Monitoring extends Construct {
       const primaryUp = new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PRIMARY_UP_METRIC,
-        dimensionsMap: metricDimensions(route.name),
+        dimensionsMap: metricDimensions(stackName, route.name),
         period: Duration.minutes(1),
         statistic: 'Maximum',
       });
@@ -188,7 +201,7 @@ export class Monitoring extends Construct {
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: ORPHANED_QUEUE_MESSAGES_METRIC,
-        dimensionsMap: stackMetricDimensions(),
+        dimensionsMap: stackMetricDimensions(stack.stackName),
         period: Duration.hours(1),
         statistic: 'Maximum',
       }),
@@ -237,6 +250,7 @@ export class Monitoring extends Construct {
     primaryUp: cloudwatch.Metric,
   ): void {
     const period = Duration.minutes(5);
+    const { stackName } = Stack.of(this);
     const sum = (metricName: string, dimensionsMap: Record<string, string>) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
     alarm(`DeliveriesFailing-${route.name}`, {
@@ -246,9 +260,9 @@ export class Monitoring extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'IF((FILL(failed, 0) >= 1 OR (FILL(deferred, 0) >= 1 AND FILL(delivered, 0) == 0)) AND up >= 1, 1, 0)',
         usingMetrics: {
-          failed: sum(DRAIN_STOPPED_METRIC, drainStopDimensions(route.name, 'connection-failed')),
-          deferred: sum('Deferred', metricDimensions(route.name)),
-          delivered: sum('Delivered', metricDimensions(route.name)),
+          failed: sum(DRAIN_STOPPED_METRIC, drainStopDimensions(stackName, route.name, 'connection-failed')),
+          deferred: sum('Deferred', metricDimensions(stackName, route.name)),
+          delivered: sum('Delivered', metricDimensions(stackName, route.name)),
           up: primaryUp.with({ period }),
         },
         period,
@@ -279,7 +293,7 @@ export class Monitoring extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(refused, 0) + FILL(throttled, 0)',
         usingMetrics: {
-          refused: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TRIGGER_REFUSED_METRIC, dimensionsMap: stackMetricDimensions(), period, statistic: 'Sum' }),
+          refused: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TRIGGER_REFUSED_METRIC, dimensionsMap: stackMetricDimensions(Stack.of(this).stackName), period, statistic: 'Sum' }),
           throttled: trigger.fn.metricThrottles({ period, statistic: 'Sum' }),
         },
         period,

@@ -1,7 +1,7 @@
 // One SNS topic and one SQS queue per route, plus the shared dead-letter
 // queue. SES's S3 action notifies the route's topic; the topic delivers the
 // notification raw to the queue, which is the truth for what awaits delivery.
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../config/backup-mx-config.js';
+import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
 
 /** SQS's maximum: the DLQ is only a safety net for poison messages; the drain decides expiry. */
 export const MAX_RECEIVE_COUNT = 1000;
@@ -75,5 +76,8 @@ export class RouteQueues extends Construct {
       topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
       return { route, topic, queue };
     });
+    // What marks a queue as this stack's, also once retained: the orphaned-queue
+    // watch, its IAM grant and `backup-mx adopt` go by it (core/queue-owner.ts).
+    for (const queue of [this.deadLetterQueue, ...this.channels.map((c) => c.queue)]) Tags.of(queue).add(STACK_TAG, Stack.of(this).stackName);
   }
 }

@@ -32,6 +32,7 @@ describe('alarms', () => {
     const routeDimensions = [
       { Name: 'route', Value: 'corp' },
       { Name: 'service', Value: 'backup-mx' },
+      { Name: 'stack', Value: 'BackupMx' },
     ];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'BackupMx',
@@ -61,10 +62,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'BackupMx',
       MetricName: 'PrimaryUp',
-      Dimensions: [
-        { Name: 'route', Value: 'corp' },
-        { Name: 'service', Value: 'backup-mx' },
-      ],
+      Dimensions: routeDimensions,
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 20,

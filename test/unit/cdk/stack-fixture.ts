@@ -28,7 +28,8 @@ export const CDK_JSON_FLAGS: Record<string, unknown> = (() => {
 export function buildStack(context: Record<string, unknown> = BASE_CONTEXT, opts: { bundle?: boolean } = {}) {
   const app = new App({ context: { ...CDK_JSON_FLAGS, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
   const config = parseBackupMxConfig(context);
-  const stack = new BackupMxStack(app, 'BackupMx', { config });
+  // As bin/backup-mx.ts does: the stack is named by backupMx.stackName (default BackupMx).
+  const stack = new BackupMxStack(app, config.stackName, { config });
   return { app, stack, config, template: Template.fromStack(stack) };
 }
 
@@ -84,3 +85,26 @@ export function deployedRoutes(template: Template): Array<Record<string, unknown
   const call = JSON.parse(evaluateCfn(writers[0]!.Properties!.Create) as string);
   return JSON.parse(call.parameters.Item[ROUTE_TABLE_ATTRIBUTE].S);
 }
+
+export interface AlarmMetric {
+  alarm: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}
+
+/** Every metric each alarm reads: its own, or each one its metric math uses. */
+export function alarmMetrics(template: Template): AlarmMetric[] {
+  const found: AlarmMetric[] = [];
+  const dims = (list: { Name: string; Value: unknown }[] | undefined) => Object.fromEntries((list ?? []).map((d) => [d.Name, String(d.Value)]));
+  for (const [alarm, resource] of Object.entries(resources(template, 'AWS::CloudWatch::Alarm'))) {
+    const p = resource.Properties!;
+    if (p.MetricName) found.push({ alarm, namespace: p.Namespace, metricName: p.MetricName, dimensions: dims(p.Dimensions) });
+    for (const query of (p.Metrics ?? []) as { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] } } }[]) {
+      const metric = query.MetricStat?.Metric;
+      if (metric) found.push({ alarm, namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dims(metric.Dimensions) });
+    }
+  }
+  return found;
+}
+
