@@ -22,6 +22,8 @@ import {
   stackMetricDimensions,
   TRIGGER_REFUSED_METRIC,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
+import { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
+import { alarmStatusWidgets } from './alarm-status-widgets.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import { noticeAlarms } from './notice-alarms.js';
 import type { NoticeSending } from './notice-sending.js';
@@ -41,29 +43,7 @@ export const TRIGGER_REFUSED_PERIODS = 3;
 /** Five-minute periods in a row with session failures while the primary is up before DeliveriesFailing fires. */
 export const DELIVERIES_FAILING_PERIODS = 3;
 
-/**
- * The name of every alarm of the stack: `<stack name>/<id>`. A stack name
- * holds only letters, digits and "-", so no other stack's alarm starts with
- * "BackupMx/"; CloudFormation's own names (`<stack>-<logical id>-<suffix>`)
- * would not tell "BackupMx-" from "BackupMx-eu-". It also reads well in the
- * alarm's e-mail ("ALARM: BackupMx/PrimaryDown-corp").
- */
-export function stackAlarmName(scope: Construct, id: string): string {
-  return `${Stack.of(scope).stackName}/${id}`;
-}
-
-/**
- * Conditions that limit CloudWatch (a service principal acting for any
- * account) to this stack's alarms, all named by stackAlarmName(); another
- * stack's alarms never match, whatever its name starts with.
- */
-export function alarmSourceConditions(scope: Construct): Record<string, Record<string, string>> {
-  const stack = Stack.of(scope);
-  return {
-    StringEquals: { 'aws:SourceAccount': stack.account },
-    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stackAlarmName(stack, '*')}` },
-  };
-}
+export { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
 
 export interface MonitoringProps {
   config: BackupMxConfig;
@@ -162,9 +142,19 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       this.deliveriesFailingAlarm(alarm, route, primaryUp);
+      // Only the queue's subscription has a redrive policy (route-queues.ts): these counts are its
+      // failures alone, never the accept function's (which NumberOfNotificationsFailed includes).
+      const notQueued = (metricName: string) => topic.metric(metricName, { period: Duration.minutes(5), statistic: 'Sum' });
       alarm(`NotificationsFailed-${route.name}`, {
-        alarmDescription: `backup-mx ${route.name}: SNS could not deliver a notification of received mail to the queue; the message is in the bucket but not queued (README: Alarms)`,
-        metric: topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        alarmDescription:
+          `backup-mx ${route.name}: SNS gave up delivering a notification of received mail to the route queue; the message is in the bucket but not queued. ` +
+          'The notification (its envelope) went to the dead-letter queue, unless the redrive failed too: see `backup-mx mailq --dead` (README: Alarms)',
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(redriven, 0) + FILL(lost, 0)',
+          usingMetrics: { redriven: notQueued('NumberOfNotificationsRedrivenToDlq'), lost: notQueued('NumberOfNotificationsFailedToRedriveToDlq') },
+          period: Duration.minutes(5),
+          label: 'notifications that did not reach the route queue',
+        }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -228,7 +218,7 @@ export class Monitoring extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${stack.stackName}-${config.region}`,
       widgets: [
-        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+        ...alarmStatusWidgets(this.alarms),
         routeWidgets,
         [
           new cloudwatch.GraphWidget({ title: 'Dead-letter queue', left: [deadLetters], width: 12 }),

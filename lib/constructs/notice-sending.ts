@@ -20,7 +20,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/pause-notices.js';
 import { BackupMxFunction } from './backup-mx-function.js';
-import { stackAlarmName } from './monitoring.js';
+import { stackAlarmName } from './alarm-names.js';
 
 export class NoticeSending extends Construct {
   readonly resource: ses.ConfigurationSet;

@@ -73,7 +73,10 @@ export class RouteQueues extends Construct {
         enforceSSL: true,
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
       });
-      topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+      // A notification SNS gives up on goes to the dead-letter queue (the envelope is kept), and only this
+      // subscription has one: the topic's redrive counts then tell "not queued" apart from the accept
+      // function's subscription, which SNS counts in the same topic-wide NumberOfNotificationsFailed.
+      topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true, deadLetterQueue: this.deadLetterQueue }));
       return { route, topic, queue };
     });
     // What marks a queue as this stack's, also once retained: the orphaned-queue
