@@ -36,15 +36,25 @@ export interface BackupMxFunctionProps {
   vpc?: { vpc: ec2.IVpc; securityGroup: ec2.ISecurityGroup };
 }
 
+/** How long every function's log is kept. */
+export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/**
+ * A function's log group, made by the stack: kept LOG_RETENTION and removed
+ * with the stack. Without one, Lambda makes `/aws/lambda/<name>` at the first
+ * run, kept for ever and left behind by `cdk destroy` (CDK's custom-resource
+ * providers included: pass it as their logGroup).
+ */
+export function functionLogGroup(scope: Construct, id: string): logs.LogGroup {
+  return new logs.LogGroup(scope, id, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+}
+
 export class BackupMxFunction extends Construct {
   readonly fn: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: BackupMxFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = functionLogGroup(this, 'Logs');
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}lambdas/handlers/${props.handler}.ts`,
       handler: 'handler',

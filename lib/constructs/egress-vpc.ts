@@ -12,11 +12,13 @@
 // image or a switch of mode (an AWS::EC2::EIPAssociation is replaced when its
 // instance is, and the new one, created first, fails with "already exists":
 // aws-cdk#26423). The NAT gateway takes it at creation; the NAT instance takes
-// it itself once booted (natUserData), from whoever holds it, and waits while
-// a NAT gateway of the previous mode still does (CloudFormation deletes that
-// one at the end of the deploy). The image is pinned at the first deploy (a
-// lookup cached in cdk.context.json), so a deploy never replaces the instance
-// unless asked to (README: Upgrading).
+// it itself once booted (natUserData), from whoever holds it, waits while a
+// NAT gateway of the previous mode still does (CloudFormation deletes that one
+// at the end of the deploy), and takes it back if it loses it in its first
+// two hours. The image is pinned at the first deploy (a lookup cached in
+// cdk.context.json), so a deploy never replaces the instance unless asked to
+// (README: Port 25).
+import { createHash } from 'node:crypto';
 import { Aspects, ContextProvider, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cxschema from 'aws-cdk-lib/cloud-assembly-schema';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -53,27 +55,53 @@ export function natImageContextKey(scope: Construct): string {
   return ContextProvider.getKey(scope, { provider: cxschema.ContextProvider.SSM_PARAMETER_PROVIDER, props: { parameterName: NAT_INSTANCE_IMAGE_PARAMETER } }).key;
 }
 
-/** Seconds the NAT instance keeps trying to take the Elastic IP (a previous NAT gateway holds it until the deploy ends). */
-export const TAKE_ELASTIC_IP_SECONDS = 3_600;
+/**
+ * How long after boot the NAT instance sees to it that it holds the Elastic
+ * IP: past the end of the deploy that made it, when CloudFormation deletes
+ * what held the IP before (a NAT gateway of the previous mode, or the
+ * EIPAssociation of an older version of this stack).
+ */
+export const TAKE_ELASTIC_IP_SECONDS = 7_200;
+/** Between two looks at who holds the IP (it is moved only when another holds it: each move is billed past 100 a month). */
+export const TAKE_ELASTIC_IP_EVERY_SECONDS = 30;
 
 /**
- * CDK's NAT set-up commands, with the package install retried, then the
- * instance takes the Elastic IP itself (AssociateAddress moves it from a
- * previous instance; a NAT gateway lets it go only when deleted, so it
- * retries). Until then it forwards from its own public address. User data
- * runs once, at the first boot.
+ * CDK's NAT set-up commands, with the package install retried (it runs from
+ * the instance's own public address), then, in the background, the instance
+ * takes the Elastic IP (AssociateAddress moves it from a previous instance;
+ * a NAT gateway gives it up only when deleted, so it keeps trying) and takes
+ * it back if it loses it, for TAKE_ELASTIC_IP_SECONDS. User data runs at the
+ * first boot only: natInstanceReplacedWithUserData makes a change of it a new
+ * instance.
  */
 export function natUserData(allocationId: string): ec2.UserData {
   const userData = ec2.UserData.forLinux();
   const [install, ...rest] = ec2.NatInstanceProviderV2.DEFAULT_USER_DATA_COMMANDS;
-  const tries = TAKE_ELASTIC_IP_SECONDS / 30;
+  const looks = TAKE_ELASTIC_IP_SECONDS / TAKE_ELASTIC_IP_EVERY_SECONDS;
   userData.addCommands(
     `for attempt in $(seq 1 30); do ${install} && break; sleep 10; done`,
     ...rest,
     'imds() { curl -sf -H "X-aws-ec2-metadata-token: $(curl -sf -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" http://169.254.169.254/latest/api/token)" "http://169.254.169.254/latest/meta-data/$1"; }',
-    `for attempt in $(seq 1 ${tries}); do aws ec2 associate-address --region "$(imds placement/region)" --instance-id "$(imds instance-id)" --allocation-id ${allocationId} && break; sleep 30; done`,
+    'REGION="$(imds placement/region)"; SELF="$(imds instance-id)"',
+    `holder() { aws ec2 describe-addresses --region "$REGION" --allocation-ids ${allocationId} --query 'Addresses[0].InstanceId' --output text; }`,
+    `( for look in $(seq 1 ${looks}); do [ "$(holder)" = "$SELF" ] || aws ec2 associate-address --region "$REGION" --instance-id "$SELF" --allocation-id ${allocationId}; sleep ${TAKE_ELASTIC_IP_EVERY_SECONDS}; done ) >>/var/log/backup-mx-egress-ip.log 2>&1 &`,
   );
   return userData;
+}
+
+/**
+ * Makes a change of the NAT instance's user data a new instance (its logical
+ * id carries a digest of it, as ec2.Instance's userDataCausesReplacement
+ * does; the NAT provider does not pass that on). CloudFormation would
+ * otherwise stop and start the instance with a script that never runs again:
+ * a stack upgraded from the EIPAssociation would lose the IP for good.
+ */
+function natInstanceReplacedWithUserData(instance: ec2.Instance, userData: ec2.UserData): void {
+  const cfn = instance.node.defaultChild as ec2.CfnInstance;
+  const stack = Stack.of(instance);
+  const original = stack.getLogicalId(cfn);
+  const digest = createHash('sha256').update(JSON.stringify(stack.resolve(userData.render()))).digest('hex').slice(0, 8).toUpperCase();
+  cfn.overrideLogicalId(`${original}${digest}`);
 }
 
 export class EgressVpc extends Construct {
@@ -92,7 +120,8 @@ export class EgressVpc extends Construct {
       this.allocationId = props.elasticIpAllocationId;
     } else {
       this.elasticIp = new ec2.CfnEIP(this, 'ElasticIp', { domain: 'vpc' });
-      this.elasticIp.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // Kept on delete and replacement; a failed first create releases it (nothing allow-lists it yet).
+      this.elasticIp.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
       this.allocationId = this.elasticIp.attrAllocationId;
     }
 
@@ -102,6 +131,7 @@ export class EgressVpc extends Construct {
           ' cached in cdk.context.json), which needs the AWS account: run `npx cdk synth`/`deploy` with AWS credentials (the CDK CLI then sets CDK_DEFAULT_ACCOUNT)',
       ]);
     }
+    const natScript = natUserData(this.allocationId);
     const natInstances =
       props.mode === 'vpc-nat-instance'
         ? ec2.NatProvider.instanceV2({
@@ -112,7 +142,7 @@ export class EgressVpc extends Construct {
             associatePublicIpAddress: true,
             // Only the VPC's own hosts may send through it (added below), not the internet.
             defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
-            userData: natUserData(this.allocationId),
+            userData: natScript,
           })
         : undefined;
 
@@ -137,6 +167,7 @@ export class EgressVpc extends Construct {
       this.natInstance = instance;
       // IMDSv2 only: a forwarded request can never read the instance's metadata credentials.
       Aspects.of(instance).add(new ec2.InstanceRequireImdsv2Aspect());
+      natInstanceReplacedWithUserData(instance, natScript);
       this.letInstanceTakeElasticIp(instance);
       this.acceptNatInstanceFindings(instance, natInstances);
     }
@@ -169,6 +200,9 @@ export class EgressVpc extends Construct {
         resources: [arn(`elastic-ip/${this.allocationId}`), arn('instance/*'), arn('network-interface/*')],
       }),
     );
+    // Who holds it (no resource-level permissions: "*"); read-only.
+    instance.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeAddresses'], resources: ['*'] }));
+    acceptFinding(instance, 'IAM5[Resource::*]', 'ec2:DescribeAddresses supports no resource-level permissions; the NAT instance only reads who holds its Elastic IP.');
     for (const kind of ['instance', 'network-interface']) {
       acceptFinding(
         instance,

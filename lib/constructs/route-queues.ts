@@ -40,8 +40,9 @@ export class RouteQueues extends Construct {
     // Queues outlive the stack and a route's rename or removal: they may hold the
     // only notification (the envelope) of mail in the bucket. `backup-mx adopt`
     // moves what they hold into a route's current queue (README: Upgrading).
+    // A failed first create removes them with the rest: nothing was queued yet.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetter', {
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       retentionPeriod: RETENTION,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -66,7 +67,7 @@ export class RouteQueues extends Construct {
       );
       // SQS-managed SSE needs no key grant for SNS to deliver.
       const queue = new sqs.Queue(this, `Queue-${route.name}`, {
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         retentionPeriod: RETENTION,
         visibilityTimeout: props.visibilityTimeout,
         encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { NAT_INSTANCE_IMAGE_PARAMETER, NAT_INSTANCE_TYPE, natImageContextKey, TAKE_ELASTIC_IP_SECONDS } from '../../../lib/constructs/egress-vpc.js';
+import { NAT_INSTANCE_IMAGE_PARAMETER, NAT_INSTANCE_TYPE, natImageContextKey, TAKE_ELASTIC_IP_EVERY_SECONDS, TAKE_ELASTIC_IP_SECONDS } from '../../../lib/constructs/egress-vpc.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
 import { isAllowed, roleStatements } from '../../support/iam-evaluate.js';
 import { BASE_CONTEXT, buildStack, functionId, PINNED_NAT_IMAGE, pinnedNatImageContext, resources, TEST_ACCOUNT } from './stack-fixture.js';
@@ -35,7 +35,7 @@ describe('egress "vpc-nat-instance"', () => {
     const eips = template.findResources('AWS::EC2::EIP');
     expect(Object.keys(eips)).toHaveLength(1);
     const [eipId, eip] = Object.entries(eips)[0]!;
-    expect(eip.DeletionPolicy).toBe('Retain');
+    expect(eip.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(eip.UpdateReplacePolicy).toBe('Retain');
     // No EIPAssociation: one replaced with its instance collides with itself (aws-cdk#26423); the instance takes the IP.
     expect(resources(template, 'AWS::EC2::EIPAssociation')).toEqual({});
@@ -43,7 +43,7 @@ describe('egress "vpc-nat-instance"', () => {
     template.hasOutput('EgressIpAllocationId', { Value: { 'Fn::GetAtt': [eipId, 'AllocationId'] } });
   });
 
-  it('the instance takes the Elastic IP itself once booted, retrying while a previous holder keeps it', () => {
+  it('the instance takes the Elastic IP itself once booted, and back while a previous holder may still let go of it', () => {
     const [instance] = Object.values(resources(template, 'AWS::EC2::Instance'));
     const eipId = Object.keys(template.findResources('AWS::EC2::EIP'))[0]!;
     const script = String(evaluateCfn(instance!.Properties!.UserData['Fn::Base64']));
@@ -51,11 +51,22 @@ describe('egress "vpc-nat-instance"', () => {
     const take = lines.findIndex((l) => l.includes('aws ec2 associate-address'));
     expect(take).toBeGreaterThan(lines.findIndex((l) => l.includes('MASQUERADE'))); // NAT works first, from its own public address
     expect(lines[take]).toContain(`--allocation-id <${eipId}.AllocationId>`);
-    expect(lines[take]).toContain('--instance-id "$(imds instance-id)"');
-    expect(lines[take]).toMatch(new RegExp(`seq 1 ${TAKE_ELASTIC_IP_SECONDS / 30}\\); do .* && break; sleep 30; done`));
-    expect(TAKE_ELASTIC_IP_SECONDS).toBeGreaterThanOrEqual(1_800); // outlasts the end of a deploy that deletes a NAT gateway
+    expect(lines[take]).toContain('--instance-id "$SELF"');
+    // Moved only when another holds it (each move is billed past 100 a month), in the background, for two hours.
+    expect(lines[take]).toMatch(new RegExp(`^\\( for look in \\$\\(seq 1 ${TAKE_ELASTIC_IP_SECONDS / TAKE_ELASTIC_IP_EVERY_SECONDS}\\); do \\[ "\\$\\(holder\\)" = "\\$SELF" \\] \\|\\| aws ec2 associate-address .*; sleep ${TAKE_ELASTIC_IP_EVERY_SECONDS}; done \\) .*&$`));
+    expect(script).toContain(`--allocation-ids <${eipId}.AllocationId> --query 'Addresses[0].InstanceId'`);
+    expect(TAKE_ELASTIC_IP_SECONDS).toBeGreaterThanOrEqual(3_600); // outlasts the end of the deploy that deletes the previous holder
     // IMDSv2 (a token first): the instance requires it.
     expect(script).toContain('X-aws-ec2-metadata-token-ttl-seconds');
+  });
+
+  it('a change of that script is a new instance (user data runs only at the first boot)', () => {
+    const ids = (t: typeof template) => Object.keys(resources(t, 'AWS::EC2::Instance'));
+    const { template: other } = buildStack({ ...port25, egress: { mode: 'vpc-nat-instance', elasticIpAllocationId: 'eipalloc-0123456789abcdef0' } });
+    expect(ids(other)).toHaveLength(1);
+    expect(ids(other)).not.toEqual(ids(template));
+    // Stable when nothing changes: the same configuration gives the same id.
+    expect(ids(buildStack({ ...port25, egress: 'vpc-nat-instance' }).template)).toEqual(ids(template));
   });
 
   it('its role may associate this allocation and nothing else of EC2', () => {
@@ -68,6 +79,7 @@ describe('egress "vpc-nat-instance"', () => {
     expect(may('ec2:AssociateAddress', arn(`elastic-ip/<${eipId}.AllocationId>`))).toBe(true);
     expect(may('ec2:AssociateAddress', arn('instance/i-0123456789abcdef0'))).toBe(true);
     expect(may('ec2:AssociateAddress', arn('elastic-ip/eipalloc-0fffffffffffffff0'))).toBe(false);
+    expect(may('ec2:DescribeAddresses', '*')).toBe(true);
     for (const action of ['ec2:DisassociateAddress', 'ec2:ReleaseAddress', 'ec2:CreateNatGateway', 'ec2:TerminateInstances']) {
       expect(may(action, arn(`elastic-ip/<${eipId}.AllocationId>`)), action).toBe(false);
     }
@@ -166,6 +178,6 @@ describe('an existing Elastic IP allocation', () => {
   it('vpc-nat without an allocation keeps its new Elastic IP on stack delete', () => {
     const { template } = buildStack({ ...port25, egress: 'vpc-nat' });
     const eip = Object.values(template.findResources('AWS::EC2::EIP'))[0]!;
-    expect(eip.DeletionPolicy).toBe('Retain');
+    expect(eip.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 });

@@ -97,10 +97,19 @@ describe('egress changes never put two claims on the Elastic IP', () => {
         const eips = [instance1, instance2, gateway].map((r) => Object.entries(r).filter(([, x]) => x.Type === 'AWS::EC2::EIP'));
         for (const found of eips) expect(found).toHaveLength(1);
         expect(new Set(eips.map(([[id, eip]]) => JSON.stringify([id, eip]))).size).toBe(1);
-        expect((eips[0]![0]![1] as { DeletionPolicy?: string }).DeletionPolicy).toBe('Retain');
+        expect((eips[0]![0]![1] as { DeletionPolicy?: string }).DeletionPolicy).toBe('RetainExceptOnCreate');
       });
     }
   }
+
+  it('a deploy over the version with the EIPAssociation makes a new instance, whose script takes the IP', () => {
+    // The NAT instance of that version, as it was deployed (its script never ran the association).
+    const previousInstance = 'EgressVpcpublicSubnet1NatInstance1E8B9BD5';
+    const now = template('vpc-nat-instance');
+    const [instance] = Object.keys(now).filter((id) => now[id]!.Type === 'AWS::EC2::Instance');
+    expect(instance).toMatch(new RegExp(`^${previousInstance}[0-9A-F]{8}$`));
+    expect(claimants(now)).toEqual([]);
+  });
 
   it('the check sees the collision the old EIPAssociation made (aws-cdk#26423)', () => {
     const instance1 = template('vpc-nat-instance', { image: IMAGE_1 });
