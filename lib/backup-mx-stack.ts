@@ -1,5 +1,5 @@
 // The whole backup MX in one stack, built from the checked backupMx context.
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -26,6 +26,9 @@ import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
 export function routeOutputId(prefix: string, routeName: string): string {
   return `${prefix}${routeName.replace(/-/g, 'D')}`;
 }
+
+/** KMS's shortest wait before a key scheduled for deletion is gone (7 to 30 days). */
+export const TOPIC_KEY_PENDING_WINDOW = Duration.days(7);
 
 /** Our MX preference: the primary keeps a lower number and is tried first. */
 export const BACKUP_MX_PREFERENCE = 20;
@@ -64,9 +67,13 @@ export class BackupMxStack extends Stack {
       Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
     }
 
+    // Only the topics use it, and they go with the stack (the queues, which are
+    // kept, use SQS's own encryption): scheduled for deletion with the stack.
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'backup-mx: encrypts the route and alarm SNS topics',
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: TOPIC_KEY_PENDING_WINDOW,
     });
     // SES publishes the notifications; CloudWatch publishes alarms.
     topicKey.addToResourcePolicy(

@@ -29,7 +29,7 @@ import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
 import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
 import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/verify-recipients.js';
 import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
-import { drainReserveSeconds, type Settings } from '../config/settings.js';
+import { drainReserveSeconds, ENV, SettingsError, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import { startSuccessor } from '../core/drain-successor.js';
@@ -102,6 +102,18 @@ export class UnknownRouteError extends Error {
   }
 }
 
+/**
+ * The Lambdas' CloudWatch metrics. Every series carries the stack name, which
+ * the stack sets on every function: without it the alarms, which ask for that
+ * dimension, would see nothing, so a function missing it fails at once.
+ */
+export function lambdaMetrics(settings: Pick<Settings, 'stackName'>): PowertoolsMetrics {
+  if (!settings.stackName) {
+    throw new SettingsError(`${ENV.stackName}: required (a dimension of every metric the alarms read); the stack sets it on every function: deploy again with \`npx cdk deploy\``);
+  }
+  return new PowertoolsMetrics({ stackName: settings.stackName });
+}
+
 export class Engine {
   readonly deps: EngineDeps;
   readonly options: EngineOptions;
@@ -141,7 +153,7 @@ export class Engine {
       sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses, settings.dsnConfigurationSet),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
-      metrics: overrides.metrics ?? new PowertoolsMetrics(),
+      metrics: overrides.metrics ?? lambdaMetrics(settings),
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
       delayNotices: new DynamoDelayNotices(doc, settings.tableName),

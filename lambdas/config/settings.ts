@@ -23,7 +23,7 @@ export const ENV = {
   delayWarningSeconds: 'BACKUPMX_DELAY_WARNING_SECONDS',
   /** Secrets Manager id of the trigger's HMAC secret (trigger function only). */
   triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
-  /** The CloudFormation stack: its queues' names start with it (drain only, for the orphaned-queue watch). */
+  /** The CloudFormation stack (every function): a dimension of every metric, and the tag that marks its queues (orphaned-queue watch). */
   stackName: 'BACKUPMX_STACK_NAME',
   /** The SES configuration set every DSN and delay warning goes through (drain, and the function that pauses it). */
   dsnConfigurationSet: 'BACKUPMX_DSN_CONFIGURATION_SET',
@@ -107,7 +107,7 @@ const settingsSchema = z
     maxReceivedHeaders: intFromEnv(1, 1_000).default(50),
     delayWarningSeconds: intFromEnv(0, 30 * 86_400).optional(),
     triggerSecretId: z.string().min(1).optional(),
-    /** Absent (local runs, tests): no orphaned-queue watch. */
+    /** Absent (local runs, tests): no orphaned-queue watch, and no CloudWatch metrics (lambdaMetrics). */
     stackName: z.string().min(1).optional(),
     /** Absent (local runs, tests): notices are sent without a configuration set. */
     dsnConfigurationSet: z.string().min(1).optional(),
@@ -198,11 +198,13 @@ export interface TriggerSettings {
   triggerSecretId: string;
   probeFunctionName: string;
   routeTableDigest: string;
+  /** A dimension of its TriggerRefused metric. */
+  stackName: string;
 }
 
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
 export function loadTriggerSettings(env: NodeJS.ProcessEnv = process.env): TriggerSettings {
-  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest } as const;
+  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
   const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the trigger function`);
   const digest = env[ENV.routeTableDigest];
   if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);

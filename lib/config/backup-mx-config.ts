@@ -145,6 +145,12 @@ const configSchema = z.strictObject({
        * the trigger off; "none" reserves nothing.
        */
       reservedConcurrency: reservedConcurrency().default(DEFAULT_TRIGGER_RESERVED_CONCURRENCY),
+      /**
+       * An existing Secrets Manager secret holding the HMAC key, used instead of
+       * a new one: the key a destroyed stack kept (output TriggerSecretArn), so
+       * the primary's hook keeps working after a new deploy.
+       */
+      keySecretName: secretName().optional(),
     })
     .prefault({}),
   alarms: z

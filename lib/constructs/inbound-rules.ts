@@ -9,7 +9,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { receiptRuleChunks, receiptRuleName } from '../config/receipt-rule-chunks.js';
-import { BackupMxFunction } from './backup-mx-function.js';
+import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
 import { routePrefix } from './mail-bucket.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import type { RouteChannel } from './route-queues.js';
@@ -104,7 +104,7 @@ export class InboundRules extends Construct {
       'IAM5[Resource::*]',
       'DescribeActiveReceiptRuleSet, SetActiveReceiptRuleSet and DescribeReceiptRuleSet support no resource-level permissions.',
     );
-    this.activationProvider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn });
+    this.activationProvider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ActivationProviderLogs') });
     acceptFinding(
       this.activationProvider,
       `IAM5[Resource::${arnInFinding(fn)}:*]`,

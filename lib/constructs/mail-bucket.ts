@@ -1,5 +1,6 @@
 // The bucket SES writes raw messages into, one prefix per route. It outlives
-// the stack (RETAIN): the bytes are the last copy of mail not yet delivered.
+// the stack (and any replacement): the bytes are the last copy of mail not yet
+// delivered. Only a failed first create removes it, empty, with the rest.
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -29,7 +30,7 @@ export class MailBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         {
           id: 'expire-mail',

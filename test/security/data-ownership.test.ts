@@ -160,6 +160,8 @@ describe('a tampered route table is refused at cold start (dynalite)', () => {
     [ENV.bucketName]: env.resources.bucketName,
     [ENV.deadLetterQueueUrl]: env.resources.deadLetterQueue.url,
     [ENV.routeTableDigest]: digest,
+    // The stack sets it on every function (the metrics' stack dimension).
+    [ENV.stackName]: 'BackupMx',
   });
   const write = (table: unknown[]) => env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...routeTableKey(digest), routes: JSON.stringify(table) } }));
 

@@ -13,7 +13,7 @@ describe('mail bucket', () => {
 
   it('is encrypted, private, kept on stack deletion and expires mail well past the queue lifetime', () => {
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
@@ -101,7 +101,7 @@ describe('state table', () => {
   it('is on-demand with TTL, point-in-time recovery, the shared keys and the byRoute index', () => {
     const { template } = buildStack();
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [

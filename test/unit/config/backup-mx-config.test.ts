@@ -168,6 +168,11 @@ describe('parseBackupMxConfig: rejections name the field and the value', () => {
     ]);
   });
 
+  it('a trigger key secret that cannot be a Secrets Manager name (a kept key is re-used by name)', () => {
+    expect(problemsOf(valid({ trigger: { keySecretName: 'my key!' } }))[0]).toMatch(/^backupMx\.trigger\.keySecretName: .*Secrets Manager secret name/);
+    expect(parseBackupMxConfig(valid({ trigger: { keySecretName: 'TriggerKey3F5A8D12-AbCdEfGhIjKl' } })).trigger.keySecretName).toBe('TriggerKey3F5A8D12-AbCdEfGhIjKl');
+  });
+
   it('unknown fields (typos) instead of ignoring them', () => {
     expect(problemsOf(valid({ queueLifeTimeDays: 3 }))).toEqual(['backupMx: unknown field "queueLifeTimeDays"']);
   });
