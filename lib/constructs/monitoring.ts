@@ -24,6 +24,7 @@ import {
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import { noticeAlarms } from './notice-alarms.js';
+import { canaryAlarm } from './canary-alarm.js';
 import type { NoticeSending } from './notice-sending.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -165,6 +166,7 @@ export class Monitoring extends Construct {
     }
 
     if (props.notices) noticeAlarms(alarm, props.notices, props.channels.map((c) => c.route));
+    if (config.canary) canaryAlarm(alarm, config.canary);
 
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
