@@ -7,6 +7,7 @@ import { canaryAlarmPeriods, MAX_SUB_HOUR_EVALUATION_SECONDS } from '../../../li
 import { CANARY_MAX_INTERVAL_MINUTES } from '../../../lib/config/canary.js';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { actionsOf, allowing, BASE_CONTEXT, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
+import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
 
 const CANARY = 'sends the canary';
 const ADDRESS = 'canary@canary.example.com';
@@ -51,6 +52,21 @@ describe('the canary in the template', () => {
     for (const s of allowing(statements, 'dynamodb:GetItem').concat(allowing(statements, 'dynamodb:PutItem'))) {
       expect(JSON.stringify(s.Condition)).toContain('canary#*');
     }
+  });
+
+  it('IAM evaluated: the canary role sends from and to the canary address and nothing else; no other function may send as it', () => {
+    const identity = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com';
+    const send = (statements: ReturnType<typeof roleStatements>, from: string, to: string[]) =>
+      isAllowed(statements, { action: 'ses:SendRawEmail', resource: identity, context: { 'ses:FromAddress': from, 'ses:Recipients': to } });
+    const roles = functionRoles(template).map((f) => ({ description: f.description, statements: roleStatements(template, f.roleId) }));
+    const canary = roles.find((r) => r.description.includes(CANARY))!.statements;
+    expect(send(canary, ADDRESS, [ADDRESS])).toBe(true);
+    expect(send(canary, 'CANARY@canary.example.com', ['canary@CANARY.example.com'])).toBe(true);
+    expect(send(canary, ADDRESS, [ADDRESS, 'victim@example.org'])).toBe(false);
+    expect(send(canary, 'ceo@example.com', [ADDRESS])).toBe(false);
+    expect(send(canary, ADDRESS, ['victim@example.org'])).toBe(false);
+    // The drain's notice grant is bound to the notices' From address: it cannot send a canary.
+    for (const other of roles.filter((r) => !r.description.includes(CANARY))) expect(send(other.statements, ADDRESS, [ADDRESS]), other.description).toBe(false);
   });
 
   it('has its own receipt rule for the canary address alone, storing under mail/_canary/ and announcing on the first route\'s topic', () => {
