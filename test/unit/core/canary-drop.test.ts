@@ -84,3 +84,20 @@ describe('the sweep drops the canary too (the primary down for days: no expiry, 
     expect(h.bounces.sent).toEqual([]);
   });
 });
+
+describe('the canary\'s stored copy is no "never queued" mail', () => {
+  it('lives under mail/_canary/, which no route\'s prefix can be: the hourly look for unqueued mail never meets it', async () => {
+    const { FindUnqueuedObjects } = await import('../../../lambdas/core/find-unqueued-objects.js');
+    const { CANARY_PREFIX, routePrefix } = await import('../../../lambdas/config/mail-layout.js');
+    const { parseBackupMxConfig } = await import('../../../lib/config/backup-mx-config.js');
+    const h = harness();
+    // Not indexed, no ledger row, six hours old: a route's object like it would become a dead letter.
+    h.store.put(`${CANARY_PREFIX}canary0001`, 'Subject: backup-mx canary\r\n\r\nx', new Date(h.clock.now().getTime() - 6 * 3600_000));
+    h.store.put(`${routePrefix('main')}lost0001`, 'Subject: x\r\n\r\nx', new Date(h.clock.now().getTime() - 6 * 3600_000));
+    const summary = await new FindUnqueuedObjects(h.deps, { prefixOf: routePrefix }).run(h.route);
+    expect(summary).toMatchObject({ examined: 1, deadLettered: 1 });
+    expect((await h.deadLetters.list()).map((d) => d.messageId)).toEqual(['lost0001']);
+    // A route named like the canary's prefix is refused by the configuration.
+    expect(() => parseBackupMxConfig({ region: 'us-east-1', routes: [{ name: '_canary', domains: ['example.com'], primary: { host: 'mx.example.com', port: 587 } }] })).toThrow(/routes\[0\]\.name/);
+  });
+});
