@@ -111,7 +111,7 @@ describe('who may write which item kind of the state table (synthesized roles, I
     }
   });
 
-  it('the two functions facing attacker input read no more than they need: the trigger its gate and the route table, accept the route table', () => {
+  it('the two functions facing attacker input read no more than they need: the trigger its gate and the route table, accept the route table and the canary key', () => {
     const read = (name: string, pk: string) => isAllowed(roles.find((r) => r.name === name)!.statements, { action: 'dynamodb:GetItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': [pk] } });
     expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05'].map((pk) => read('trigger', pk))).toEqual([true, true, false, false, false]);
     expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05', 'canary#key'].map((pk) => read('accept', pk))).toEqual([true, false, false, false, false, true]);
