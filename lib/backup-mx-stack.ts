@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { BackupMxConfig } from './config/backup-mx-config.js';
 import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
+import { canaryMxRecord } from '../lambdas/core/canary/canary-mx.js';
 import { checkAwsLimits } from './checks/aws-limits.js';
 import { DeployCheckError, deployProblems } from './checks/deploy-checks.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
@@ -17,6 +18,7 @@ import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
 import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
+import { Canary } from './constructs/canary.js';
 
 /**
  * Output ids are used as logical ids as they are, minus anything not
@@ -128,6 +130,8 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
+    // No Errors alarm of its own: a canary that is not sent is what CanaryMissing reports.
+    if (config.canary) new Canary(this, 'Canary', { canary: config.canary, table: state.table });
     const monitoring = new Monitoring(this, 'Monitoring', {
       config,
       channels: queues.channels,
@@ -152,6 +156,12 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'NoticeConfigurationSetName', { description: 'The SES configuration set every DSN goes through (its alarms pause it; `backup-mx notices resume`)', value: notices.configurationSet.name });
     new CfnOutput(this, 'NoticeAlarmNames', { description: 'The reputation alarms that pause it: `backup-mx notices resume` refuses while one is in ALARM', value: [notices.alarmNames.bounce, notices.alarmNames.complaint].join(',') });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    if (config.canary) {
+      new CfnOutput(this, 'CanaryMxRecord', {
+        description: 'The canary domain\'s only MX record: add it, or the canary never arrives and CanaryMissing fires (`backup-mx doctor` checks it)',
+        value: canaryMxRecord(config.canary.domain, sesInboundEndpoint(config.region)),
+      });
+    }
     if (config.ruleSet.hostRuleSet) {
       new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });
     }

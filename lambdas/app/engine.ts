@@ -46,6 +46,8 @@ import { SqsQueueDirectory } from '../adapters/aws/sqs-queue-directory.js';
 import type { QueueDirectory } from '../core/feature-ports.js';
 import { routePrefix } from '../config/mail-layout.js';
 import { InProcessDrainStarter } from './in-process-drain-starter.js';
+import { DynamoCanaryKey } from '../adapters/aws/dynamo-canary-key.js';
+import { CanaryRecogniser } from '../core/canary/recognise-canary.js';
 
 export { InProcessDrainStarter };
 
@@ -160,6 +162,9 @@ export class Engine {
       noticeBudget: new DynamoNoticeBudget(doc, settings.tableName),
       heldNotices: new DynamoHeldNotices(doc, settings.tableName),
       narrow: narrowSesNotification,
+      ...(settings.canaryAddress && settings.canaryRoute
+        ? { canary: new CanaryRecogniser(new DynamoCanaryKey(doc, settings.tableName), { address: settings.canaryAddress, route: settings.canaryRoute }) }
+        : {}),
     };
     this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
     this.options = {
@@ -329,17 +334,32 @@ export class Engine {
     }
   }
 
-  /** Indexes one notification for mailq/status; the route is found from its recipients. */
+  /** Indexes one notification for mailq/status (or measures the canary); the route is found from its recipients. */
   async accept(body: string) {
     const { deps } = this;
     const archive = { store: this.archive, retentionSeconds: this.settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS };
-    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock, archive });
-    return useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
+    const useCase = new AcceptMessage({
+      index: deps.index,
+      store: deps.store,
+      parse: deps.parse,
+      log: deps.log,
+      clock: deps.clock,
+      archive,
+      metrics: deps.metrics,
+      ...(deps.canary ? { canary: deps.canary } : {}),
+    });
+    try {
+      return await useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
+    } finally {
+      await deps.metrics.flush();
+    }
   }
 
   private routeForNotification(body: string): string | undefined {
     try {
       const message = this.deps.parse(body);
+      // Mail to the canary address travels the canary's route (its rule notifies that route's topic).
+      if (this.deps.canary?.addressedToCanary(message)) return this.deps.canary.canary.route;
       const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
       const domains = new Set(message.recipients.map(domainOf));
       return this.settings.routes.find((r) => r.domains.some((d) => domains.has(d.toLowerCase())))?.name;

@@ -33,6 +33,12 @@ export const ENV = {
   probeFunctionName: 'BACKUPMX_PROBE_FUNCTION',
   /** SHA-256 of the route table synth wrote (config/route-table.ts): the table read must match it. */
   routeTableDigest: 'BACKUPMX_ROUTE_TABLE_DIGEST',
+  /** The canary's address, `canary@<canary domain>` (the canary function, accept and drain; absent: no canary). */
+  canaryAddress: 'BACKUPMX_CANARY_ADDRESS',
+  /** The route whose queue the canary travels (accept and drain). */
+  canaryRoute: 'BACKUPMX_CANARY_ROUTE',
+  /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). */
+  canaryIntervalMinutes: 'BACKUPMX_CANARY_INTERVAL_MINUTES',
 } as const;
 
 /**
@@ -114,10 +120,18 @@ const settingsSchema = z
     probeFunctionName: z.string().min(1).optional(),
     /** Absent when the routes come from the environment (local runs, tests). */
     routeTableDigest: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits').optional(),
+    /** Absent: the stack sends no canary and nothing is recognised as one. */
+    canaryAddress: z.string().regex(/^[a-z0-9.+-]+@[a-z0-9.-]+$/, 'expected canary@<canary domain>').optional(),
+    canaryRoute: z.string().min(1).optional(),
+    canaryIntervalMinutes: intFromEnv(1, 1_440).optional(),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,
     path: ['minBackoffSeconds'],
+  })
+  .refine((s) => (s.canaryAddress === undefined) === (s.canaryRoute === undefined), {
+    message: `${ENV.canaryAddress} and ${ENV.canaryRoute} go together (the stack sets both)`,
+    path: ['canaryAddress'],
   });
 
 export type Settings = z.output<typeof settingsSchema> & { routes: Route[] };
@@ -190,6 +204,24 @@ export function settingsToEnv(settings: Partial<Settings>): Record<string, strin
     env[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return env;
+}
+
+/** What the canary function reads: it builds no engine (no routes, no SMTP), so it needs only these. */
+export interface CanarySettings {
+  tableName: string;
+  canaryAddress: string;
+  canaryIntervalMinutes?: number;
+}
+
+/** Reads the canary function's settings; throws SettingsError naming each missing or bad variable. */
+export function loadCanarySettings(env: NodeJS.ProcessEnv = process.env): CanarySettings {
+  const problems = [ENV.tableName, ENV.canaryAddress].filter((name) => !env[name]).map((name) => `${name}: required by the canary function`);
+  const address = env[ENV.canaryAddress];
+  if (address && !/^[a-z0-9.+-]+@[a-z0-9.-]+$/.test(address)) problems.push(`${ENV.canaryAddress}: expected canary@<canary domain>, got ${JSON.stringify(address.slice(0, 80))}`);
+  const interval = env[ENV.canaryIntervalMinutes];
+  if (interval !== undefined && !/^\d{1,4}$/.test(interval)) problems.push(`${ENV.canaryIntervalMinutes}: expected whole minutes`);
+  if (problems.length > 0) throw new SettingsError(`invalid canary settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
+  return { tableName: env[ENV.tableName]!, canaryAddress: address!, ...(interval !== undefined ? { canaryIntervalMinutes: Number(interval) } : {}) };
 }
 
 /** What the trigger function reads: it builds no engine, so it needs only these. */

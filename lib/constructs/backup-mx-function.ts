@@ -28,7 +28,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency' | 'canary';
   description: string;
   timeout: Duration;
   memorySize?: number;
@@ -299,6 +299,42 @@ export class BackupMxFunction extends Construct {
       );
     }
     this.fn.addEnvironment(ENV.dsnConfigurationSet, configurationSet.name);
+    return this;
+  }
+
+  /**
+   * The canary's address and route (accept and drain recognise it; the
+   * canary function sends it). The key they check it with is in the table.
+   */
+  bindCanary(canary: { address: string; intervalMinutes: number }, route?: string): this {
+    this.fn.addEnvironment(ENV.canaryAddress, canary.address);
+    if (route !== undefined) this.fn.addEnvironment(ENV.canaryRoute, route);
+    else this.fn.addEnvironment(ENV.canaryIntervalMinutes, String(canary.intervalMinutes));
+    return this;
+  }
+
+  /**
+   * SendRawEmail for the canary function only: From the canary address
+   * (ses:FromAddress; the function always sets Source, so no IfExists) and
+   * to the canary address alone (ses:Recipients), so neither a bug nor a
+   * borrowed role can send anyone else anything, as anyone else. No
+   * configuration set: the canary is no notice.
+   */
+  bindCanarySending(address: string): this {
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`],
+        conditions: {
+          StringEqualsIgnoreCase: { 'ses:FromAddress': address },
+          'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': [address] },
+        },
+      }),
+    );
+    this.accept(
+      'IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      'The canary is sent from a subdomain of a route domain, whose SES identity the user verifies outside this stack; only SendRawEmail, only from and to the canary address.',
+    );
     return this;
   }
 

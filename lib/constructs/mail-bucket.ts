@@ -7,8 +7,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acceptFinding } from '../nag.js';
 
-import { MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
-export { MAIL_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
+import { CANARY_PREFIX, MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
+export { CANARY_PREFIX, MAIL_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
 
 /** Objects outlive the longest queue lifetime by this much, for investigation and requeueing. */
 export const EXTRA_RETENTION_DAYS = 30;
@@ -38,6 +38,8 @@ export class MailBucket extends Construct {
           expiration: Duration.days(props.queueLifetimeDays + EXTRA_RETENTION_DAYS),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        // Canaries are dropped unread; a day is enough to look at a slow one.
+        { id: 'expire-canaries', prefix: CANARY_PREFIX, expiration: Duration.days(1) },
       ],
     });
     // SES may write only for this account and only from our rule set's rules.

@@ -26,6 +26,7 @@ import { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
 import { alarmStatusWidgets } from './alarm-status-widgets.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import { noticeAlarms } from './notice-alarms.js';
+import { canaryAlarm } from './canary-alarm.js';
 import type { NoticeSending } from './notice-sending.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -168,6 +169,7 @@ export class Monitoring extends Construct {
     }
 
     if (props.notices) noticeAlarms(alarm, props.notices, props.channels.map((c) => c.route));
+    if (config.canary) canaryAlarm(alarm, config.canary, stack.stackName);
 
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),

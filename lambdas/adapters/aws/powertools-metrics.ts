@@ -6,7 +6,7 @@
 // every set: two stacks in one account with a route of the same name would
 // otherwise write one series, and one's PrimaryUp 1 would hide the other's 0.
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { GaugeName, Metrics } from '../../core/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../core/ports.js';
 
 export const METRICS_NAMESPACE = 'BackupMx';
 /** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */
@@ -16,6 +16,8 @@ export const QUEUED_MESSAGES_METRIC = 'QueuedMessages';
 export const OLDEST_QUEUED_AGE_METRIC = 'OldestQueuedAgeSeconds';
 export const DRAIN_STOPPED_METRIC = 'DrainStopped';
 export const ORPHANED_QUEUE_MESSAGES_METRIC = 'OrphanedQueueMessages';
+/** Seconds from the canary's send to its arrival at the accept step, stack-wide (core/canary). */
+export const CANARY_ROUND_TRIP_METRIC = 'CanaryRoundTripSeconds';
 /** Notices waiting for the operator (`backup-mx notices`), per route, from the held-notice records. */
 export const HELD_NOTICES_METRIC = 'HeldNotices';
 /** Calls the "I'm back" trigger refused (bad or stale signature, replay, rate limit), stack-wide. */
@@ -87,9 +89,9 @@ export class PowertoolsMetrics implements Metrics {
   }
 
   /** Its own dimension set {service, stack}, so it gets its own EMF writer. */
-  stackGauge(name: typeof ORPHANED_QUEUE_MESSAGES_METRIC, value: number): void {
+  stackGauge(name: StackGaugeName, value: number): void {
     this.stackWide ??= this.createStackWide();
-    this.stackWide.addMetric(name, MetricUnit.Count, value);
+    this.stackWide.addMetric(name, name === CANARY_ROUND_TRIP_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
   }
 
   /** Same writer as stackGauge; `detail` goes in as metadata (a field of the EMF line, not a dimension). */

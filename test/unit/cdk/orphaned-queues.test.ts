@@ -65,7 +65,10 @@ describe('orphaned-queue watch', () => {
   });
 
   it('runs hourly on the find-unqueued rule, as its own drain invocation without retries', () => {
-    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) => r.Properties!.ScheduleExpression === 'rate(1 hour)');
+    // The canary's hourly rule targets its own function.
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter(
+      (r) => r.Properties!.ScheduleExpression === 'rate(1 hour)' && JSON.stringify(r.Properties!.Targets).includes(functionId(template, DRAIN)),
+    );
     expect(rules).toHaveLength(1);
     const targets = rules[0]!.Properties!.Targets as { Arn: unknown; Input: string; RetryPolicy: unknown }[];
     expect(targets.map((t) => JSON.parse(t.Input))).toEqual([{ task: 'find-unqueued' }, { task: 'find-orphaned-queues' }]);

@@ -25,7 +25,11 @@ describe('mail bucket', () => {
           RestrictPublicBuckets: true,
         },
         LifecycleConfiguration: {
-          Rules: [Match.objectLike({ Prefix: 'mail/', ExpirationInDays: 12 + 30, Status: 'Enabled' })],
+          Rules: [
+            Match.objectLike({ Prefix: 'mail/', ExpirationInDays: 12 + 30, Status: 'Enabled' }),
+            // The canary is dropped unread: its copy goes after a day.
+            Match.objectLike({ Prefix: 'mail/_canary/', ExpirationInDays: 1, Status: 'Enabled' }),
+          ],
         },
       }),
     });
