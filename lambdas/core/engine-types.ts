@@ -17,6 +17,7 @@ import type {
 import type { RetrySettings } from './retry-policy.js';
 import type { DelayNotices } from './feature-ports.js';
 import type { HeldNotices, NoticeBudget } from './notice-ports.js';
+import type { CanaryRecogniser } from './canary/recognise-canary.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -52,6 +53,8 @@ export interface EngineDeps {
    * recipients is re-enqueued without them instead of being sent to them again.
    */
   narrow?: (body: string, recipients: string[], accepted: AcceptedUnrecorded[]) => string;
+  /** Recognises the stack's canary, which the drain and the sweep drop unread (optional: without it none is). */
+  canary?: CanaryRecogniser;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {
@@ -131,6 +134,8 @@ export interface DrainSummary {
   kept?: number;
   /** Sweep: index entries marked done because every recipient was final (core/reconcile-index.ts). */
   reconciled?: number;
+  /** Canaries dropped before delivery (core/canary/recognise-canary.ts); messages, not recipients. */
+  canaries?: number;
   stoppedBecause: StopReason;
 }
 

@@ -29,7 +29,7 @@ beforeAll(() => {
 /** The engine on fakes, its probe publishing stamped figures every minute. */
 function world() {
   const h = harness();
-  const metrics = new StampedMetrics(() => h.clock.now(), metricDimensions);
+  const metrics = new StampedMetrics(() => h.clock.now(), (route) => metricDimensions('BackupMx', route));
   Object.assign(h.deps, { metrics });
   h.probe.up('mail.example.com');
   const probeFor = async (minutes: number) => {
