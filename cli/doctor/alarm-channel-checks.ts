@@ -5,6 +5,7 @@
 // user's own topics (may CloudWatch publish there for this stack's alarms,
 // with a key it can use, and does anyone listen).
 import {
+  CheckIfPhoneNumberIsOptedOutCommand,
   GetSMSAttributesCommand,
   GetSMSSandboxAccountStatusCommand,
   GetTopicAttributesCommand,
@@ -21,6 +22,7 @@ import { cloudWatchMayPublish } from './topic-policy.js';
 export const ALARM_SUBSCRIPTION_CHECK = 'alarm subscription';
 export const SMS_SANDBOX_CHECK = 'SMS sandbox';
 export const SMS_SPEND_CHECK = 'SMS spending limit';
+export const SMS_OPT_OUT_CHECK = 'SMS opt-out';
 
 /** The default monthly SMS spending quota of an account, in dollars: a few texts spend it. */
 export const DEFAULT_SMS_MONTHLY_SPEND_LIMIT = 1;
@@ -68,7 +70,7 @@ const PENDING_FIX: Record<string, string> = {
   email: 'click the link in the "AWS Notification - Subscription Confirmation" e-mail; alarms go nowhere until then',
   'email-json': 'click the link in the "AWS Notification - Subscription Confirmation" e-mail; alarms go nowhere until then',
   https:
-    'SNS posted a SubscriptionConfirmation to it: PagerDuty\'s and Opsgenie\'s CloudWatch integrations confirm by themselves; otherwise open the SubscribeURL of that request ' +
+    'SNS posted a SubscriptionConfirmation to it: PagerDuty\'s CloudWatch integration confirms by itself; otherwise open the SubscribeURL of that request ' +
     '(ntfy shows it as a notification) or pass its Token to `aws sns confirm-subscription`. To have it sent again: `aws sns subscribe` with the same topic, protocol and URL (README: Alarms)',
 };
 
@@ -125,8 +127,9 @@ export function judgeSubscriptions(all: Subscription[], facts: Pick<AlarmChannel
 
 /**
  * The account's SMS settings, when a number is subscribed: in the SMS sandbox
- * SNS texts only verified numbers, and a new account's spending limit ($1 a
- * month) is spent by a few alarm texts, after which SNS sends none.
+ * SNS texts only verified numbers, a new account's spending limit ($1 a month)
+ * is spent by a few alarm texts, after which SNS sends none, and a number that
+ * answered STOP gets nothing until it is opted in again.
  */
 export async function checkSmsChannel(sns: SNSClient, numbers: string[]): Promise<CheckResult[]> {
   const rows: CheckResult[] = [];
@@ -152,6 +155,15 @@ export async function checkSmsChannel(sns: SNSClient, numbers: string[]): Promis
           ),
     );
   }
+  const optedOut: string[] = [];
+  for (const phoneNumber of numbers) {
+    if ((await sns.send(new CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber }))).isOptedOut) optedOut.push(phoneNumber);
+  }
+  rows.push(
+    optedOut.length === 0
+      ? ok(SMS_OPT_OUT_CHECK, 'no subscribed number has opted out')
+      : fail(SMS_OPT_OUT_CHECK, `${optedOut.join(', ')} opted out (answered STOP): SNS texts ${optedOut.length === 1 ? 'it' : 'them'} nothing`, `aws sns opt-in-phone-number --phone-number ${optedOut[0]} (possible once every 30 days)`),
+  );
   const { attributes = {} } = await sns.send(new GetSMSAttributesCommand({ attributes: ['MonthlySpendLimit'] }));
   const limit = Number(attributes.MonthlySpendLimit ?? DEFAULT_SMS_MONTHLY_SPEND_LIMIT);
   rows.push(
@@ -220,7 +232,7 @@ export async function alarmChannelChecks(sns: SNSClient, facts: AlarmChannelFact
   });
   const account = parseTopicArn(topicArn)?.account;
   const sms = subscriptions.filter((s) => s.Protocol === 'sms' && s.Endpoint && s.SubscriptionArn !== 'Deleted').map((s) => s.Endpoint!);
-  if (sms.length > 0) rows.push(...(await guarded(SMS_SANDBOX_CHECK, 'grant sns:GetSMSSandboxAccountStatus, sns:ListSMSSandboxPhoneNumbers and sns:GetSMSAttributes, or check the SNS console\'s Text messaging page', () => checkSmsChannel(sns, sms))));
+  if (sms.length > 0) rows.push(...(await guarded(SMS_SANDBOX_CHECK, 'grant sns:GetSMSSandboxAccountStatus, sns:ListSMSSandboxPhoneNumbers, sns:CheckIfPhoneNumberIsOptedOut and sns:GetSMSAttributes, or check the SNS console\'s Text messaging page', () => checkSmsChannel(sns, sms))));
   for (const arn of facts.extraTopicArns) {
     rows.push(
       ...(await guarded(`alarm topic ${arn}`, 'grant sns:GetTopicAttributes, or check its access policy in the SNS console', () =>

@@ -164,7 +164,7 @@ const configSchema = z.strictObject({
       primaryDownMinutes: intIn(1, 1_440).default(15),
       /** Take an alarmEmail in a protected domain (synth warns instead of refusing): its mail has another path. */
       allowProtectedEmail: flag().default(false),
-      /** HTTPS endpoints subscribed to the alarm topic (PagerDuty, Opsgenie, ntfy, your own receiver). */
+      /** HTTPS endpoints subscribed to the alarm topic (PagerDuty, ntfy, your own receiver). */
       webhookUrls: z.array(webhookUrl()).min(1).max(MAX_ALARM_WEBHOOKS, `at most ${MAX_ALARM_WEBHOOKS} webhooks`).optional(),
       /** Phone numbers (E.164) subscribed to the alarm topic by SMS. */
       smsNumbers: z.array(smsNumber()).min(1).max(MAX_ALARM_SMS_NUMBERS, `at most ${MAX_ALARM_SMS_NUMBERS} numbers (the SNS SMS sandbox verifies at most 10)`).optional(),

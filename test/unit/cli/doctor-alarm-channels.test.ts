@@ -4,6 +4,7 @@
 // aws-sdk-client-mock (the emulator-backed test is
 // test/integration/cli/doctor-alarm-channels.test.ts).
 import {
+  CheckIfPhoneNumberIsOptedOutCommand,
   GetSMSAttributesCommand,
   GetSMSSandboxAccountStatusCommand,
   GetTopicAttributesCommand,
@@ -79,18 +80,21 @@ describe('SMS: the account\'s sandbox and spending limit', () => {
     sns.on(GetSMSSandboxAccountStatusCommand).resolves({ IsInSandbox: true });
     sns.on(ListSMSSandboxPhoneNumbersCommand).resolvesOnce({ PhoneNumbers: [{ PhoneNumber: '+14155550123', Status: 'Verified' }], NextToken: 'n' }).resolves({ PhoneNumbers: [{ PhoneNumber: '+442079460958', Status: 'Pending' }] });
     sns.on(GetSMSAttributesCommand).resolves({ attributes: { MonthlySpendLimit: '1' } });
+    sns.on(CheckIfPhoneNumberIsOptedOutCommand).resolves({ isOptedOut: false }).on(CheckIfPhoneNumberIsOptedOutCommand, { phoneNumber: '+14155550123' }).resolves({ isOptedOut: true });
     const results = await checkSmsChannel(client(), ['+14155550123', '+442079460958']);
-    expect(rows(results)).toEqual([['SMS sandbox', 'fail'], ['SMS spending limit', 'warn']]);
+    expect(rows(results)).toEqual([['SMS sandbox', 'fail'], ['SMS opt-out', 'fail'], ['SMS spending limit', 'warn']]);
+    expect(results[1]).toMatchObject({ detail: '+14155550123 opted out (answered STOP): SNS texts it nothing', fix: expect.stringContaining('aws sns opt-in-phone-number --phone-number +14155550123') });
     expect(results[0]!.detail).toContain('+442079460958 is not');
     expect(results[0]!.fix).toContain('aws sns create-sms-sandbox-phone-number --phone-number +442079460958');
-    expect(results[1]!.detail).toMatch(/^\$1 a month \(a new account's default\): a few alarm texts spend it/);
-    expect(results[1]!.fix).toContain('MonthlySpendLimit=');
+    expect(results[2]!.detail).toMatch(/^\$1 a month \(a new account's default\): a few alarm texts spend it/);
+    expect(results[2]!.fix).toContain('MonthlySpendLimit=');
   });
 
   it('out of the sandbox with a raised limit: both ok', async () => {
     sns.on(GetSMSSandboxAccountStatusCommand).resolves({ IsInSandbox: false });
     sns.on(GetSMSAttributesCommand).resolves({ attributes: { MonthlySpendLimit: '20' } });
-    expect(rows(await checkSmsChannel(client(), ['+14155550123']))).toEqual([['SMS sandbox', 'ok'], ['SMS spending limit', 'ok']]);
+    sns.on(CheckIfPhoneNumberIsOptedOutCommand).resolves({ isOptedOut: false });
+    expect(rows(await checkSmsChannel(client(), ['+14155550123']))).toEqual([['SMS sandbox', 'ok'], ['SMS opt-out', 'ok'], ['SMS spending limit', 'ok']]);
     expect(sns.commandCalls(ListSMSSandboxPhoneNumbersCommand)).toHaveLength(0);
   });
 
