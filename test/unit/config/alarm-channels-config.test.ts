@@ -1,5 +1,6 @@
 // The alarm channels of the backupMx context (alarms.webhookUrls, smsNumbers,
 // topicArns) and the protected-domain rule for alarmEmail (invariant 11).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BackupMxConfigError, parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import {
@@ -122,6 +123,11 @@ describe('alarmEmail in a protected domain (invariant 11)', () => {
     expect(problems[0]).toMatch(/^backupMx\.alarmEmail: "ops@example\.com" is in example\.com, which route "corp" protects: /);
     expect(problems[0]).toContain('would wait in backup-mx\'s own queue and nobody would be told');
     for (const way of ['another provider', 'alarms.webhookUrls', 'alarms.smsNumbers', 'alarms.topicArns', '"alarms": {"allowProtectedEmail": true}']) expect(problems[0]).toContain(way);
+  });
+
+  it('README quotes the refusal as synth writes it', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(deployProblems(parse({ alarmEmail: 'ops@example.com' }))[0]);
   });
 
   it('with alarms.allowProtectedEmail it is no problem for the deploy (synth warns instead); an address elsewhere never was', () => {
