@@ -4,7 +4,8 @@
 // published while idle (the probe's per-route figures, the hourly stack
 // figure), dashboards, KMS keys, Secrets Manager secrets the stack creates, the
 // scheduled Lambda runs (from each rule's rate and the function's memory, with
-// an assumed run time), and the egress resources. On-demand list prices,
+// an assumed run time), the canary's round trips (its SES send and receive,
+// and the accept and drain runs each one causes), and the egress resources. On-demand list prices,
 // us-east-1, 2025; free tiers left out. Logs and the probe's few DynamoDB
 // requests come to cents and are left out.
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -22,6 +23,9 @@ export const IDLE_PRICES = {
   elasticIpHour: 0.005,
   t4gNanoHour: 0.0042,
   gp3GbMonth: 0.08,
+  sesSend: 0.1 / 1000,
+  /** A received message, plus its one 256 KB chunk. */
+  sesReceive: (0.1 + 0.09) / 1000,
 } as const;
 
 const HOURS_PER_MONTH = 730;
@@ -32,10 +36,12 @@ const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
  * round, per route, and the hourly orphaned-queue figure. The drain's counters
  * (Delivered, Bounced, …) exist only while mail flows.
  */
-export const IDLE_PUBLISHED_METRICS = ['PrimaryUp', 'QueuedMessages', 'OldestQueuedAgeSeconds', 'HeldNotices', 'OrphanedQueueMessages'];
+export const IDLE_PUBLISHED_METRICS = ['PrimaryUp', 'QueuedMessages', 'OldestQueuedAgeSeconds', 'HeldNotices', 'OrphanedQueueMessages', 'CanaryRoundTripSeconds'];
 
 /** Assumed run time of a scheduled invocation that finds nothing to do, by what the rule sends. */
 const IDLE_RUN_SECONDS = { probe: 1, task: 1, pauseCheck: 0.3 } as const;
+/** What each canary causes besides its own run: the accept run that measures it, the drain run that drops it. */
+const CANARY_FOLLOW_UP = { acceptSeconds: 0.3, acceptMb: 256, drainSeconds: 1.5, drainMb: 1_769 } as const;
 
 export interface IdleCostLine {
   item: string;
@@ -88,7 +94,7 @@ export function idleCost(template: Template): IdleCost {
   add('CloudWatch alarm metrics (each metric an alarm reads)', read.length, read.length * IDLE_PRICES.alarmMetric);
 
   const idleMetrics = new Set(read.filter((m) => m.namespace === METRICS_NAMESPACE && IDLE_PUBLISHED_METRICS.includes(m.name)).map((m) => `${m.name} ${m.dimensions}`));
-  add('custom metrics published while idle (probe, hourly watch)', idleMetrics.size, idleMetrics.size * IDLE_PRICES.customMetric);
+  add('custom metrics published while idle (probe, hourly watch, canary)', idleMetrics.size, idleMetrics.size * IDLE_PRICES.customMetric);
 
   const dashboards = of('AWS::CloudWatch::Dashboard').length;
   add('CloudWatch dashboards (free for your first three)', dashboards, dashboards * IDLE_PRICES.dashboard);
@@ -99,6 +105,7 @@ export function idleCost(template: Template): IdleCost {
 
   let runs = 0;
   let gbSeconds = 0;
+  let canaries = 0;
   for (const [, rule] of of('AWS::Events::Rule')) {
     const expression = rule.Properties?.ScheduleExpression as string | undefined;
     if (!expression) continue;
@@ -110,10 +117,18 @@ export function idleCost(template: Template): IdleCost {
       const seconds = input.includes('recheck') ? IDLE_RUN_SECONDS.pauseCheck : input.includes('task') ? IDLE_RUN_SECONDS.task : IDLE_RUN_SECONDS.probe;
       const n = runsPerMonth(expression);
       runs += n;
+      if (String(fn.Properties?.Description ?? '').includes('sends the canary')) canaries += n;
       gbSeconds += n * seconds * ((fn.Properties?.MemorySize ?? 128) / 1024);
     }
   }
-  add('scheduled Lambda runs (probe, hourly tasks, pause check)', runs, runs * IDLE_PRICES.lambdaRequest + gbSeconds * IDLE_PRICES.lambdaArmGbSecond);
+  add('scheduled Lambda runs (probe, hourly tasks, pause check, canary)', runs, runs * IDLE_PRICES.lambdaRequest + gbSeconds * IDLE_PRICES.lambdaArmGbSecond);
+  const followUp = CANARY_FOLLOW_UP;
+  const canaryGbSeconds = canaries * ((followUp.acceptSeconds * followUp.acceptMb + followUp.drainSeconds * followUp.drainMb) / 1024);
+  add(
+    'canary round trips (SES send and receive; the accept and drain runs each causes)',
+    canaries,
+    canaries * (IDLE_PRICES.sesSend + IDLE_PRICES.sesReceive + 2 * IDLE_PRICES.lambdaRequest) + canaryGbSeconds * IDLE_PRICES.lambdaArmGbSecond,
+  );
 
   const nat = of('AWS::EC2::NatGateway').length;
   add('NAT gateway (egress "vpc-nat"), plus $0.045 per GB', nat, nat * IDLE_PRICES.natGatewayHour * HOURS_PER_MONTH);

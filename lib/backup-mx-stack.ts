@@ -1,10 +1,11 @@
 // The whole backup MX in one stack, built from the checked backupMx context.
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { BackupMxConfig } from './config/backup-mx-config.js';
 import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
+import { canaryMxRecord } from '../lambdas/core/canary/canary-mx.js';
 import { checkAwsLimits } from './checks/aws-limits.js';
 import { DeployCheckError, deployProblems } from './checks/deploy-checks.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
@@ -17,6 +18,7 @@ import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
 import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
+import { Canary } from './constructs/canary.js';
 
 /**
  * Output ids are used as logical ids as they are, minus anything not
@@ -26,6 +28,9 @@ import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
 export function routeOutputId(prefix: string, routeName: string): string {
   return `${prefix}${routeName.replace(/-/g, 'D')}`;
 }
+
+/** KMS's shortest wait before a key scheduled for deletion is gone (7 to 30 days). */
+export const TOPIC_KEY_PENDING_WINDOW = Duration.days(7);
 
 /** Our MX preference: the primary keeps a lower number and is tried first. */
 export const BACKUP_MX_PREFERENCE = 20;
@@ -64,9 +69,13 @@ export class BackupMxStack extends Stack {
       Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
     }
 
+    // Only the topics use it, and they go with the stack (the queues, which are
+    // kept, use SQS's own encryption): scheduled for deletion with the stack.
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'backup-mx: encrypts the route and alarm SNS topics',
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: TOPIC_KEY_PENDING_WINDOW,
     });
     // SES publishes the notifications; CloudWatch publishes alarms.
     topicKey.addToResourcePolicy(
@@ -121,6 +130,8 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
+    // No Errors alarm of its own: a canary that is not sent is what CanaryMissing reports.
+    if (config.canary) new Canary(this, 'Canary', { canary: config.canary, table: state.table });
     const monitoring = new Monitoring(this, 'Monitoring', {
       config,
       channels: queues.channels,
@@ -145,6 +156,12 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'NoticeConfigurationSetName', { description: 'The SES configuration set every DSN goes through (its alarms pause it; `backup-mx notices resume`)', value: notices.configurationSet.name });
     new CfnOutput(this, 'NoticeAlarmNames', { description: 'The reputation alarms that pause it: `backup-mx notices resume` refuses while one is in ALARM', value: [notices.alarmNames.bounce, notices.alarmNames.complaint].join(',') });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
+    if (config.canary) {
+      new CfnOutput(this, 'CanaryMxRecord', {
+        description: 'The canary domain\'s only MX record: add it, or the canary never arrives and CanaryMissing fires (`backup-mx doctor` checks it)',
+        value: canaryMxRecord(config.canary.domain, sesInboundEndpoint(config.region)),
+      });
+    }
     if (config.ruleSet.hostRuleSet) {
       new CfnOutput(this, 'HostRuleSetName', { description: 'Your own active rule set our rules are copied into (doctor checks it)', value: config.ruleSet.hostRuleSet });
     }

@@ -1,9 +1,11 @@
 // `backup-mx adopt <queue-url> --route <name>`: delivers the mail of a queue
-// the stack kept (RETAIN) after a route was renamed or removed, or after a
-// destroy and a new deploy: its notifications move into the route's current
-// queue, and the next probe delivers them.
+// the stack kept after a route was renamed or removed, or after a destroy and
+// a new deploy: its notifications move into the route's current queue, and
+// the next probe delivers them. Only a queue tagged as this stack's, and
+// never one in use (core/adopt-queue.ts adoptRefusal).
 import { SqsMailQueue } from '../../lambdas/adapters/aws/sqs-mail-queue.js';
-import { AdoptQueue } from '../../lambdas/core/adopt-queue.js';
+import { SqsQueueDirectory } from '../../lambdas/adapters/aws/sqs-queue-directory.js';
+import { AdoptQueue, adoptRefusal } from '../../lambdas/core/adopt-queue.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routeOf, type Target } from '../target.js';
@@ -11,8 +13,15 @@ import { routeOf, type Target } from '../target.js';
 export async function adoptCommand(target: Target, queueUrl: string, options: { route: string }, io: CliIo): Promise<number> {
   const route = routeOf(target, options.route);
   if (!/^https?:\/\/\S+$/.test(queueUrl)) throw new UsageError(`expected the URL of the old queue (https://sqs.<region>.amazonaws.com/<account>/<name>), got "${queueUrl}"`);
-  if (queueUrl === route.queueUrl) throw new UsageError(`${queueUrl} is already the queue of route ${route.name}`);
-  const { engine } = target;
+  const { engine, settings } = target;
+  // Only a queue this stack tagged (another stack's name may start like ours), and never one in use.
+  const stackName = target.stack?.stackName ?? settings.stackName;
+  const refusal = await adoptRefusal(new SqsQueueDirectory(engine.clients.sqs), queueUrl, {
+    route: route.name,
+    inUse: [...settings.routes.map((r) => ({ url: r.queueUrl, route: r.name })), { url: settings.deadLetterQueueUrl }],
+    ...(stackName ? { stackName } : {}),
+  });
+  if (refusal) throw new UsageError(refusal);
   const from = new SqsMailQueue(engine.clients.sqs, queueUrl);
   const useCase = new AdoptQueue({ index: engine.deps.index, parse: engine.deps.parse, log: engine.deps.log });
   const summary = await useCase.run(from, engine.queue(route), route.name, (s) => io.err(`moved ${s.moved}...`));

@@ -178,6 +178,11 @@ export async function checkSmsChannel(sns: SNSClient, numbers: string[]): Promis
   return rows;
 }
 
+/** The ARN of one of the stack's alarms, named `<stack>/<id>` as lib/constructs/alarm-names.ts names them. */
+export function stackAlarmArn(partition: string, region: string, account: string, stackName: string, id: string): string {
+  return `arn:${partition}:cloudwatch:${region}:${account}:alarm:${stackName}/${id}`;
+}
+
 /** The AWS managed key of SNS: its policy cannot be changed, so CloudWatch can never use it. */
 const AWS_MANAGED_SNS_KEY = /(?:^|[:/])alias\/aws\/sns$/;
 
@@ -191,14 +196,14 @@ export async function checkAlarmTopic(sns: SNSClient, arn: string, facts: AlarmC
     const code = awsErrorName(error);
     if (code === 'NotFoundException' || code === 'NotFound') return fail(name, 'no such topic: alarms published there are lost', 'create it, or remove it from alarms.topicArns and deploy');
     if (code === 'AuthorizationErrorException' || code === 'AuthorizationError' || code === 'AccessDeniedException') {
-      return warn(name, 'doctor may not read its attributes (a topic of another account?), so its policy is unchecked', 'check in that account that its policy lets cloudwatch.amazonaws.com publish (README: Alarms)');
+      return warn(name, 'doctor may not read its attributes (a topic of another account?), so its policy is unchecked', 'check in that account that its policy lets cloudwatch.amazonaws.com publish (README: Where alarms go)');
     }
     throw error;
   }
   const partition = parseTopicArn(arn)?.partition ?? 'aws';
-  const sample = `arn:${partition}:cloudwatch:${facts.region}:${facts.account}:alarm:${facts.stackName}-PrimaryDown-example`;
+  const sample = stackAlarmArn(partition, facts.region, facts.account, facts.stackName, 'PrimaryDown-example');
   const reading = cloudWatchMayPublish(attributes.Policy, { topicArn: arn, sourceAccount: facts.account, sourceArn: sample });
-  const statementFix = `add the statement of README "Alarms" to its policy: Allow cloudwatch.amazonaws.com sns:Publish with aws:SourceAccount ${facts.account} and aws:SourceArn arn:${partition}:cloudwatch:${facts.region}:${facts.account}:alarm:${facts.stackName}-*`;
+  const statementFix = `add the statement of README "Where alarms go" to its policy: Allow cloudwatch.amazonaws.com sns:Publish with aws:SourceAccount ${facts.account} and aws:SourceArn ${stackAlarmArn(partition, facts.region, facts.account, facts.stackName, '*')}`;
   if (reading.verdict === 'denied') return fail(name, `CloudWatch may not publish to it for this stack's alarms (${reading.why}): they never arrive`, statementFix);
   const key = attributes.KmsMasterKeyId;
   if (key && AWS_MANAGED_SNS_KEY.test(key)) {

@@ -29,7 +29,7 @@ import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
 import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
 import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/verify-recipients.js';
 import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
-import { drainReserveSeconds, type Settings } from '../config/settings.js';
+import { drainReserveSeconds, ENV, SettingsError, type Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept-message.js';
 import { DrainRoute } from '../core/drain-route.js';
 import { startSuccessor } from '../core/drain-successor.js';
@@ -46,6 +46,8 @@ import { SqsQueueDirectory } from '../adapters/aws/sqs-queue-directory.js';
 import type { QueueDirectory } from '../core/feature-ports.js';
 import { routePrefix } from '../config/mail-layout.js';
 import { InProcessDrainStarter } from './in-process-drain-starter.js';
+import { DynamoCanaryKey } from '../adapters/aws/dynamo-canary-key.js';
+import { CanaryRecogniser } from '../core/canary/recognise-canary.js';
 
 export { InProcessDrainStarter };
 
@@ -102,6 +104,18 @@ export class UnknownRouteError extends Error {
   }
 }
 
+/**
+ * The Lambdas' CloudWatch metrics. Every series carries the stack name, which
+ * the stack sets on every function: without it the alarms, which ask for that
+ * dimension, would see nothing, so a function missing it fails at once.
+ */
+export function lambdaMetrics(settings: Pick<Settings, 'stackName'>): PowertoolsMetrics {
+  if (!settings.stackName) {
+    throw new SettingsError(`${ENV.stackName}: required (a dimension of every metric the alarms read); the stack sets it on every function: deploy again with \`npx cdk deploy\``);
+  }
+  return new PowertoolsMetrics({ stackName: settings.stackName });
+}
+
 export class Engine {
   readonly deps: EngineDeps;
   readonly options: EngineOptions;
@@ -141,13 +155,16 @@ export class Engine {
       sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
       bounces: overrides.bounces ?? new SesBounceMailer(clients.ses, settings.dsnConfigurationSet),
       log: overrides.log ?? new PowertoolsDeliveryLog(),
-      metrics: overrides.metrics ?? new PowertoolsMetrics(),
+      metrics: overrides.metrics ?? lambdaMetrics(settings),
       clock: overrides.clock ?? { now: () => new Date() },
       parse: parseSesNotification,
       delayNotices: new DynamoDelayNotices(doc, settings.tableName),
       noticeBudget: new DynamoNoticeBudget(doc, settings.tableName),
       heldNotices: new DynamoHeldNotices(doc, settings.tableName),
       narrow: narrowSesNotification,
+      ...(settings.canaryAddress && settings.canaryRoute
+        ? { canary: new CanaryRecogniser(new DynamoCanaryKey(doc, settings.tableName), { address: settings.canaryAddress, route: settings.canaryRoute }) }
+        : {}),
     };
     this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
     this.options = {
@@ -317,17 +334,32 @@ export class Engine {
     }
   }
 
-  /** Indexes one notification for mailq/status; the route is found from its recipients. */
+  /** Indexes one notification for mailq/status (or measures the canary); the route is found from its recipients. */
   async accept(body: string) {
     const { deps } = this;
     const archive = { store: this.archive, retentionSeconds: this.settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS };
-    const useCase = new AcceptMessage({ index: deps.index, store: deps.store, parse: deps.parse, log: deps.log, clock: deps.clock, archive });
-    return useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
+    const useCase = new AcceptMessage({
+      index: deps.index,
+      store: deps.store,
+      parse: deps.parse,
+      log: deps.log,
+      clock: deps.clock,
+      archive,
+      metrics: deps.metrics,
+      ...(deps.canary ? { canary: deps.canary } : {}),
+    });
+    try {
+      return await useCase.accept(this.routeForNotification(body) ?? 'unknown', body);
+    } finally {
+      await deps.metrics.flush();
+    }
   }
 
   private routeForNotification(body: string): string | undefined {
     try {
       const message = this.deps.parse(body);
+      // Mail to the canary address travels the canary's route (its rule notifies that route's topic).
+      if (this.deps.canary?.addressedToCanary(message)) return this.deps.canary.canary.route;
       const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
       const domains = new Set(message.recipients.map(domainOf));
       return this.settings.routes.find((r) => r.domains.some((d) => domains.has(d.toLowerCase())))?.name;

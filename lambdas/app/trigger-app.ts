@@ -38,7 +38,7 @@ export function awsTriggerUseCase(env: NodeJS.ProcessEnv = process.env, override
     probes: new LambdaProbeRequester(clients.lambda, settings.probeFunctionName),
     clock: { now: () => new Date() },
     log,
-    metrics: overrides.metrics ?? new PowertoolsMetrics(),
+    metrics: overrides.metrics ?? new PowertoolsMetrics({ stackName: settings.stackName }),
   });
 }
 

@@ -2,3 +2,10 @@
 // and the tools: `mail/<route>/<messageId>` (SES appends the id to the prefix).
 export const MAIL_PREFIX = 'mail/';
 export const routePrefix = (route: string) => `${MAIL_PREFIX}${route}/`;
+/**
+ * Where SES stores the canary (lib/constructs/inbound-rules.ts): under the mail
+ * prefix (same bucket policy and reads) but no route's, so the hourly look for
+ * mail that was never queued, which lists route prefixes, never meets it.
+ * Route names cannot start with "_".
+ */
+export const CANARY_PREFIX = `${MAIL_PREFIX}_canary/`;

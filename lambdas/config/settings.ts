@@ -23,7 +23,7 @@ export const ENV = {
   delayWarningSeconds: 'BACKUPMX_DELAY_WARNING_SECONDS',
   /** Secrets Manager id of the trigger's HMAC secret (trigger function only). */
   triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
-  /** The CloudFormation stack: its queues' names start with it (drain only, for the orphaned-queue watch). */
+  /** The CloudFormation stack (every function): a dimension of every metric, and the tag that marks its queues (orphaned-queue watch). */
   stackName: 'BACKUPMX_STACK_NAME',
   /** The SES configuration set every DSN and delay warning goes through (drain, and the function that pauses it). */
   dsnConfigurationSet: 'BACKUPMX_DSN_CONFIGURATION_SET',
@@ -33,6 +33,12 @@ export const ENV = {
   probeFunctionName: 'BACKUPMX_PROBE_FUNCTION',
   /** SHA-256 of the route table synth wrote (config/route-table.ts): the table read must match it. */
   routeTableDigest: 'BACKUPMX_ROUTE_TABLE_DIGEST',
+  /** The canary's address, `canary@<canary domain>` (the canary function, accept and drain; absent: no canary). */
+  canaryAddress: 'BACKUPMX_CANARY_ADDRESS',
+  /** The route whose queue the canary travels (accept and drain). */
+  canaryRoute: 'BACKUPMX_CANARY_ROUTE',
+  /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). */
+  canaryIntervalMinutes: 'BACKUPMX_CANARY_INTERVAL_MINUTES',
 } as const;
 
 /**
@@ -107,17 +113,25 @@ const settingsSchema = z
     maxReceivedHeaders: intFromEnv(1, 1_000).default(50),
     delayWarningSeconds: intFromEnv(0, 30 * 86_400).optional(),
     triggerSecretId: z.string().min(1).optional(),
-    /** Absent (local runs, tests): no orphaned-queue watch. */
+    /** Absent (local runs, tests): no orphaned-queue watch, and no CloudWatch metrics (lambdaMetrics). */
     stackName: z.string().min(1).optional(),
     /** Absent (local runs, tests): notices are sent without a configuration set. */
     dsnConfigurationSet: z.string().min(1).optional(),
     probeFunctionName: z.string().min(1).optional(),
     /** Absent when the routes come from the environment (local runs, tests). */
     routeTableDigest: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits').optional(),
+    /** Absent: the stack sends no canary and nothing is recognised as one. */
+    canaryAddress: z.string().regex(/^[a-z0-9.+-]+@[a-z0-9.-]+$/, 'expected canary@<canary domain>').optional(),
+    canaryRoute: z.string().min(1).optional(),
+    canaryIntervalMinutes: intFromEnv(1, 1_440).optional(),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,
     path: ['minBackoffSeconds'],
+  })
+  .refine((s) => (s.canaryAddress === undefined) === (s.canaryRoute === undefined), {
+    message: `${ENV.canaryAddress} and ${ENV.canaryRoute} go together (the stack sets both)`,
+    path: ['canaryAddress'],
   });
 
 export type Settings = z.output<typeof settingsSchema> & { routes: Route[] };
@@ -192,17 +206,37 @@ export function settingsToEnv(settings: Partial<Settings>): Record<string, strin
   return env;
 }
 
+/** What the canary function reads: it builds no engine (no routes, no SMTP), so it needs only these. */
+export interface CanarySettings {
+  tableName: string;
+  canaryAddress: string;
+  canaryIntervalMinutes?: number;
+}
+
+/** Reads the canary function's settings; throws SettingsError naming each missing or bad variable. */
+export function loadCanarySettings(env: NodeJS.ProcessEnv = process.env): CanarySettings {
+  const problems = [ENV.tableName, ENV.canaryAddress].filter((name) => !env[name]).map((name) => `${name}: required by the canary function`);
+  const address = env[ENV.canaryAddress];
+  if (address && !/^[a-z0-9.+-]+@[a-z0-9.-]+$/.test(address)) problems.push(`${ENV.canaryAddress}: expected canary@<canary domain>, got ${JSON.stringify(address.slice(0, 80))}`);
+  const interval = env[ENV.canaryIntervalMinutes];
+  if (interval !== undefined && !/^\d{1,4}$/.test(interval)) problems.push(`${ENV.canaryIntervalMinutes}: expected whole minutes`);
+  if (problems.length > 0) throw new SettingsError(`invalid canary settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
+  return { tableName: env[ENV.tableName]!, canaryAddress: address!, ...(interval !== undefined ? { canaryIntervalMinutes: Number(interval) } : {}) };
+}
+
 /** What the trigger function reads: it builds no engine, so it needs only these. */
 export interface TriggerSettings {
   tableName: string;
   triggerSecretId: string;
   probeFunctionName: string;
   routeTableDigest: string;
+  /** A dimension of its TriggerRefused metric. */
+  stackName: string;
 }
 
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
 export function loadTriggerSettings(env: NodeJS.ProcessEnv = process.env): TriggerSettings {
-  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest } as const;
+  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
   const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the trigger function`);
   const digest = env[ENV.routeTableDigest];
   if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);

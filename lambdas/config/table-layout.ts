@@ -25,3 +25,5 @@ export const ENVELOPE_KEY_PREFIX = 'env#';
 export const TRIGGER_KEY_PREFIX = 'trigger#';
 /** A route's notice budget per UTC hour and the notices held for the operator: `notices#<name>`. */
 export const NOTICE_KEY_PREFIX = 'notices#';
+/** The canary's HMAC key (core/canary): `canary#key`, written only by the canary function. */
+export const CANARY_KEY_PREFIX = 'canary#';

@@ -1,10 +1,12 @@
 // Indexes a message SES accepted, for `mailq` and `status`. Idempotent (SNS
 // may deliver twice) and never on the delivery path: if it fails, the queue
-// still holds the message.
+// still holds the message. The stack's canary is not indexed (it is no mail
+// and waits for nobody): its arrival publishes its round-trip time instead.
 import type { NotificationParser } from './engine-types.js';
 import type { EnvelopeArchive } from './feature-ports.js';
 import { copyKeyOf } from './message-copy.js';
-import type { Clock, DeliveryLog, MessageIndex, MessageStore } from './ports.js';
+import type { Clock, DeliveryLog, MessageIndex, MessageStore, Metrics } from './ports.js';
+import type { CanaryRecogniser } from './canary/recognise-canary.js';
 
 export interface AcceptDeps {
   index: MessageIndex;
@@ -14,10 +16,14 @@ export interface AcceptDeps {
   clock?: Clock;
   /** Keeps the envelope for replay and export, until `retentionSeconds` after arrival (the bucket's retention). */
   archive?: { store: EnvelopeArchive; retentionSeconds: number };
+  /** Recognises the stack's canary; with it, a canary publishes CanaryRoundTripSeconds to `metrics` and is not indexed. */
+  canary?: CanaryRecogniser;
+  metrics?: Metrics;
 }
 
 export type AcceptResult =
   | { outcome: 'indexed' | 'already-indexed'; messageId: string }
+  | { outcome: 'canary'; messageId: string; roundTripSeconds: number }
   | { outcome: 'malformed'; reason: string };
 
 export class AcceptMessage {
@@ -32,6 +38,18 @@ export class AcceptMessage {
       // The drain dead-letters it; here we only say so.
       this.deps.log.warn('accept: malformed notification', { route, reason });
       return { outcome: 'malformed', reason };
+    }
+    const sentAt = await this.deps.canary?.sentAt(message);
+    if (sentAt) {
+      // Clocks of two functions: a hair of skew must not read as a negative time.
+      const roundTripSeconds = Math.max(0, ((this.deps.clock?.now() ?? new Date()).getTime() - sentAt.getTime()) / 1000);
+      this.deps.metrics?.stackGauge?.('CanaryRoundTripSeconds', roundTripSeconds);
+      this.deps.log.info('canary arrived', { route, messageId: message.messageId, roundTripSeconds });
+      return { outcome: 'canary', messageId: message.messageId, roundTripSeconds };
+    }
+    if (this.deps.canary?.addressedToCanary(message)) {
+      // Not signed by us: delivered like any mail (the drain does not drop it either).
+      this.deps.log.warn('a message to the canary address without a valid canary signature: handled like any mail', { route, messageId: message.messageId, sender: message.sender });
     }
     const size = await this.deps.store.size(message.objectKey);
     // One summary (and archived envelope) per copy: a route split over several receipt rules gets one per rule.

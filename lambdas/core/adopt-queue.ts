@@ -6,8 +6,46 @@
 // copy left behind by a failed delete is harmless: the ledger skips
 // recipients already delivered.
 import type { NotificationParser } from './engine-types.js';
+import type { QueueDirectory } from './feature-ports.js';
+import { queueNameOf } from './find-orphaned-queues.js';
 import { copyKeyOf } from './message-copy.js';
 import type { DeliveryLog, MailQueue, MessageIndex, MessageSummary } from './ports.js';
+import { ownerOf, STACK_TAG, tagCommand } from './queue-owner.js';
+
+/** What adopt checks a queue against before it takes anything from it. */
+export interface AdoptGuard {
+  /** The route the mail goes to. */
+  route: string;
+  /** The stack's queues in use, by URL: every route's (with its name) and the dead-letter queue (route undefined). */
+  inUse: { url: string; route?: string }[];
+  /** The deployed stack's name: the queue must carry it in its STACK_TAG. Absent for the local runner, whose emulator holds its own queues only. */
+  stackName?: string;
+}
+
+/**
+ * Why the queue at `url` may not be adopted, or undefined when it may. A
+ * queue in use would hand a route's mail to another route's primary; a queue
+ * of another stack (whose name may start like ours) is that stack's mail.
+ */
+export async function adoptRefusal(queues: QueueDirectory, url: string, guard: AdoptGuard): Promise<string | undefined> {
+  const used = guard.inUse.find((q) => queueNameOf(q.url) === queueNameOf(url));
+  if (used) {
+    if (used.route === guard.route) return `${url} is already the queue of route ${guard.route}`;
+    return used.route === undefined
+      ? `${url} is the dead-letter queue of this stack, not an old queue: see \`backup-mx mailq --dead\``
+      : `${url} is the queue of route ${used.route}, in use: adopting it would send that route's mail to the primary of route ${guard.route}`;
+  }
+  if (guard.stackName === undefined) return undefined;
+  const tags = await queues.tags(url);
+  if (tags === undefined) return `there is no queue at ${url} (deleted, or another region or account)`;
+  const owner = ownerOf(tags);
+  if (owner === guard.stackName) return undefined;
+  if (owner !== undefined) return `${url} belongs to stack ${owner} (tag ${STACK_TAG}=${owner}), not to ${guard.stackName}: adopt it there with \`--stack ${owner}\``;
+  return (
+    `${url} carries no ${STACK_TAG} tag, so nothing says it is a queue of stack ${guard.stackName}. If it is (kept from before the tag existed, README: Upgrading), ` +
+    `tag it, then adopt again: ${tagCommand(url, guard.stackName)}`
+  );
+}
 
 export interface AdoptQueueDeps {
   index: MessageIndex;

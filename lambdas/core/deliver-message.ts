@@ -20,6 +20,7 @@ import { receivedHeader, topReceivedByHost } from './received-header.js';
 import { DeliverySettlement } from './settle-delivery.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { classifyReply } from './smtp-reply-classifier.js';
+import { dropIfCanary } from './canary/recognise-canary.js';
 
 /**
  * A second queue copy of a message already being delivered in this run (SNS
@@ -68,6 +69,7 @@ export class MessageDelivery {
       summary.deadLettered += 1;
       return { connectionFailed: false };
     }
+    if (await dropIfCanary(this.deps, route, queue, qm, message, summary)) return { connectionFailed: false };
 
     const inFlight = ctx.inFlight;
     const copy = `${message.messageId}#${copyKeyOf(message.recipients)}`; // another rule's copy (other recipients) need not wait

@@ -17,6 +17,7 @@ import type {
 import type { RetrySettings } from './retry-policy.js';
 import type { DelayNotices } from './feature-ports.js';
 import type { HeldNotices, NoticeBudget } from './notice-ports.js';
+import type { CanaryRecogniser } from './canary/recognise-canary.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -50,6 +51,8 @@ export interface EngineDeps {
    * being sent to them again.
    */
   narrow?: (body: string, recipients: string[]) => string;
+  /** Recognises the stack's canary, which the drain and the sweep drop unread (optional: without it none is). */
+  canary?: CanaryRecogniser;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {
@@ -127,6 +130,8 @@ export interface DrainSummary {
   errors: number;
   /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
   kept?: number;
+  /** Canaries dropped before delivery (core/canary/recognise-canary.ts); messages, not recipients. */
+  canaries?: number;
   stoppedBecause: StopReason;
 }
 

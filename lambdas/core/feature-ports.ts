@@ -106,7 +106,7 @@ export interface QueueDepth {
   delayed: number;
 }
 
-/** The account's queues by name, for the watch on queues no route uses any more. */
+/** The account's queues by name, for the watch on queues no route uses any more and for `adopt`. */
 export interface QueueDirectory {
   /**
    * URLs of every queue whose name starts with `prefix` (case-sensitive), page
@@ -116,4 +116,6 @@ export interface QueueDirectory {
   list(prefix: string): AsyncIterable<string>;
   /** The queue's approximate counts; undefined when it no longer exists. */
   depth(url: string): Promise<QueueDepth | undefined>;
+  /** The queue's tags (core/queue-owner.ts says whose it is); undefined when it no longer exists. */
+  tags(url: string): Promise<Record<string, string> | undefined>;
 }

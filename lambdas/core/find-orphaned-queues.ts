@@ -1,11 +1,15 @@
 // Finds this stack's queues that no route uses any more but that still hold
-// mail. Queues are RETAINed (lib/constructs/route-queues.ts): after a route is
+// mail. Queues are retained (lib/constructs/route-queues.ts): after a route is
 // renamed or removed, or the stack destroyed and deployed again, the old queue
 // keeps the notifications (the envelopes) of mail in the bucket, nothing
 // drains it, and SQS drops each one 14 days after it was sent. The watch says
 // so, loudly, with the command that moves them (core/adopt-queue.ts).
+// The name prefix only narrows the listing; the stack's tag on the queue
+// decides whose it is (core/queue-owner.ts), so stack "BackupMx" never counts
+// or offers to adopt a queue of stack "BackupMx-eu".
 import type { QueueDirectory } from './feature-ports.js';
 import type { DeliveryLog, Metrics } from './ports.js';
+import { ownerOf, STACK_TAG, tagCommand } from './queue-owner.js';
 
 export interface FindOrphanedQueuesDeps {
   queues: QueueDirectory;
@@ -14,7 +18,10 @@ export interface FindOrphanedQueuesDeps {
 }
 
 export interface FindOrphanedQueuesOptions {
-  /** CloudFormation names a queue without a QueueName `<stack name>-<logical id>-<suffix>`. */
+  /**
+   * The stack's name: its queues carry it in their STACK_TAG, and CloudFormation
+   * names a queue without a QueueName `<stack name>-<logical id>-<suffix>`.
+   */
   stackName: string;
   /** URLs of the queues in use: every route's and the dead-letter queue. */
   inUse: string[];
@@ -29,15 +36,22 @@ export interface OrphanedQueue {
 }
 
 export interface FindOrphanedQueuesSummary {
-  /** Queues under the stack's prefix that no route uses. */
+  /** Queues tagged as this stack's that no route uses. */
   examined: number;
   /** Of those, the ones holding messages. */
   orphaned: OrphanedQueue[];
   /** Their messages together: the OrphanedQueueMessages figure. */
   messages: number;
+  /** Queues under the name prefix that another stack tagged as its own: never read or counted. */
+  otherStacks: number;
+  /** Queues under the name prefix no stack tagged (retained before the tag existed, or not backup-mx's): logged, not counted. */
+  untagged: string[];
   /** Calls that failed (each logged); a failed list ends the look at the pages it had. */
   failures: number;
 }
+
+/** A queue deleted since it was listed (or whose tags could not be read): not looked at further. */
+const GONE = Symbol('gone');
 
 /** SQS retention counts from the first send, whatever happens later (ARCHITECTURE: AWS limits). */
 export const ORPHAN_AGE_LIMIT = 'SQS drops them 14 days after they were sent';
@@ -61,14 +75,22 @@ export class FindOrphanedQueues {
   /** Never throws: a failure is logged and must not cost the hourly run its other work. */
   async run(): Promise<FindOrphanedQueuesSummary> {
     const { log } = this.deps;
-    const summary: FindOrphanedQueuesSummary = { examined: 0, orphaned: [], messages: 0, failures: 0 };
-    // The "-" keeps out another stack whose name starts with ours ("BackupMx" and "BackupMxTest").
-    const prefix = `${this.options.stackName}-`;
+    const summary: FindOrphanedQueuesSummary = { examined: 0, orphaned: [], messages: 0, otherStacks: 0, untagged: [], failures: 0 };
+    const { stackName } = this.options;
+    // Narrows the listing only ("BackupMx-" also lists stack "BackupMx-eu"'s queues): the tag decides.
+    const prefix = `${stackName}-`;
     const inUse = new Set(this.options.inUse.map(queueNameOf));
     try {
       for await (const url of this.deps.queues.list(prefix)) {
         const name = queueNameOf(url);
         if (!name.startsWith(prefix) || inUse.has(name)) continue;
+        const owner = await this.ownerOfQueue(url, summary);
+        if (owner === GONE) continue;
+        if (owner !== stackName) {
+          if (owner === undefined) summary.untagged.push(url);
+          else summary.otherStacks += 1;
+          continue;
+        }
         summary.examined += 1;
         const messages = await this.messagesIn(url, summary);
         if (messages > 0) this.report(url, messages, summary);
@@ -77,6 +99,7 @@ export class FindOrphanedQueues {
       summary.failures += 1;
       log.error('orphaned-queue watch: could not list the queues', { prefix, error: messageOf(error) });
     }
+    if (summary.untagged.length > 0) this.reportUntagged(summary.untagged);
     // Also after a failure: what the pages so far showed still raises the alarm
     // (and a 0 clears it no sooner than no figure would: missing data is not breaching).
     this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
@@ -94,6 +117,32 @@ export class FindOrphanedQueues {
         `${ORPHAN_AGE_LIMIT}. Move them into a route's queue: ${command}${which}`,
       { queueUrl: url, messages, command, routes },
     );
+  }
+
+  /**
+   * Queues named like ours without the tag: one of ours retained by a version
+   * before the tag, or another tool's. The watch may not read them (its IAM
+   * grant needs the tag), so it only says how to claim one.
+   */
+  private reportUntagged(urls: string[]): void {
+    const { stackName } = this.options;
+    this.deps.log.warn(
+      `orphaned-queue watch: ${urls.length} queue(s) named like this stack's carry no ${STACK_TAG} tag, so they are not watched. ` +
+        `If one is this stack's (kept from before the tag existed), tag it and the next hourly run counts it: ${tagCommand('<queue url>', stackName)} (README: Upgrading)`,
+      { queueUrls: urls, stackName },
+    );
+  }
+
+  /** The stack that tagged the queue, undefined for none; GONE when it was deleted since it was listed or its tags could not be read (logged). */
+  private async ownerOfQueue(url: string, summary: FindOrphanedQueuesSummary): Promise<string | undefined | typeof GONE> {
+    try {
+      const tags = await this.deps.queues.tags(url);
+      return tags === undefined ? GONE : ownerOf(tags);
+    } catch (error) {
+      summary.failures += 1;
+      this.deps.log.error('orphaned-queue watch: could not read a queue\'s tags', { queueUrl: url, error: messageOf(error) });
+      return GONE;
+    }
   }
 
   /** Messages in the queue; 0 when it is gone since it was listed or could not be read (logged). */

@@ -378,6 +378,9 @@ export interface DeliveryLog {
 /** The route figures the probe publishes every round (HeldNotices: notices waiting for the operator). */
 export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotices';
 
+/** The stack-wide figures (no route dimension). */
+export type StackGaugeName = 'OrphanedQueueMessages' | 'CanaryRoundTripSeconds';
+
 /** Counters and timings (EMF in Lambda). */
 export interface Metrics {
   count(
@@ -390,8 +393,11 @@ export interface Metrics {
   gauge?(name: GaugeName, value: number, route: string): void;
   /** Why a drain or sweep run stopped (one count per run, the reason as a dimension). */
   drainStopped?(reason: string, route: string): void;
-  /** A figure of the whole stack, no route dimension (the hourly watch on queues no route uses). */
-  stackGauge?(name: 'OrphanedQueueMessages', value: number): void;
+  /**
+   * A figure of the whole stack, no route dimension: the hourly watch on queues
+   * no route uses; the canary's round trip, in seconds, when it arrives.
+   */
+  stackGauge?(name: StackGaugeName, value: number): void;
   /** A count for the whole stack, no route dimension (calls the trigger refused); `detail` rides along in the record, never as a dimension. */
   stackCount?(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void;
   flush(): Promise<void> | void;

@@ -18,6 +18,7 @@ import { mustQuarantine } from './notice-policy.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
 import { isStalled } from './stalled-route.js';
+import { dropIfCanary } from './canary/recognise-canary.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
@@ -148,6 +149,7 @@ export class SweepRoute {
       summary.deadLettered += 1;
       return undefined;
     }
+    if (await dropIfCanary(this.deps, route, queue, qm, message, summary)) return undefined;
     const now = this.deps.clock.now();
     if (mustQuarantine(message)) {
       // As the drain would: virus-positive mail is quarantined, whatever its age, never expired.

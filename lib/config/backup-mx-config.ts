@@ -31,6 +31,7 @@ import {
   webhookUrl,
 } from './alarm-channels.js';
 import { arcSchema } from './arc.js';
+import { canaryProblems, canarySchema, resolveCanary, type CanaryConfig } from './canary.js';
 import { loadRecipientsFiles } from './recipients-file.js';
 import { DEFAULT_NOTICES_PER_HOUR } from '../../lambdas/core/notice-sender.js';
 
@@ -155,8 +156,16 @@ const configSchema = z.strictObject({
        * the trigger off; "none" reserves nothing.
        */
       reservedConcurrency: reservedConcurrency().default(DEFAULT_TRIGGER_RESERVED_CONCURRENCY),
+      /**
+       * An existing Secrets Manager secret holding the HMAC key, used instead of
+       * a new one: the key a destroyed stack kept (output TriggerSecretArn), so
+       * the primary's hook keeps working after a new deploy.
+       */
+      keySecretName: secretName().optional(),
     })
     .prefault({}),
+  /** The hourly proof that mail still reaches the queue (lib/config/canary.ts); false switches it off. */
+  canary: canarySchema,
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),
@@ -180,10 +189,12 @@ const configSchema = z.strictObject({
 
 type ParsedConfig = z.output<typeof configSchema>;
 export type RouteConfig = Omit<ParsedConfig['routes'][number], 'recipientsFile'>;
-export type BackupMxConfig = Omit<ParsedConfig, 'region' | 'hostname' | 'egress' | 'routes'> & {
+export type BackupMxConfig = Omit<ParsedConfig, 'region' | 'hostname' | 'egress' | 'routes' | 'canary'> & {
   region: string;
   hostname: string;
   routes: RouteConfig[];
+  /** The canary's schedule and address; false when switched off. */
+  canary: CanaryConfig | false;
   egress: ParsedConfig['egress']['mode'];
   /** An Elastic IP allocation to reuse for the egress (kept across stack deletes). */
   elasticIpAllocationId?: string;
@@ -233,8 +244,10 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
   if (files.problems.length > 0) throw new BackupMxConfigError(files.problems);
   const routes = files.routes;
   const region = config.region ?? opts.region;
+  const canary = resolveCanary(config.canary, routes);
   const problems = [
-    ...crossCheck({ ...config, routes, egress: egress.mode, elasticIpAllocationId: egress.elasticIpAllocationId }, region),
+    ...crossCheck({ ...config, routes, egress: egress.mode, elasticIpAllocationId: egress.elasticIpAllocationId, canary: canary !== false }, region),
+    ...canaryProblems(canary, routes),
     ...delayWarningProblems({ ...config, routes }),
     ...primaryTlsProblems({ routes }),
     ...alarmChannelProblems(config, region),
@@ -248,6 +261,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
     routes,
     region,
     hostname,
+    canary,
     egress: egress.mode,
     ...(egress.elasticIpAllocationId !== undefined ? { elasticIpAllocationId: egress.elasticIpAllocationId } : {}),
   };

@@ -12,13 +12,15 @@ interface CheckedShape {
   elasticIpAllocationId?: string;
   routes: { name: string; domains: string[]; recipients?: string[]; primary: { host: string } }[];
   retry: { minBackoffSeconds: number; maxBackoffSeconds: number };
+  /** The canary takes a receipt rule of its own. */
+  canary?: boolean;
 }
 
 export function crossCheck(config: CheckedShape, region: string | undefined): string[] {
   const problems: string[] = [];
   const routeByName = new Map<string, number>();
   const routeByDomain = new Map<string, number>();
-  let ruleCount = 0;
+  let ruleCount = config.canary ? 1 : 0;
 
   config.routes.forEach((route, i) => {
     const at = `backupMx.routes[${i}]`;
@@ -60,7 +62,8 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
   if (ruleCount > MAX_RULES_PER_SET) {
     problems.push(
       `backupMx.routes: the recipients need ${ruleCount} SES receipt rules (${MAX_RULE_RECIPIENTS} addresses or domains each), ` +
-        `but a rule set takes at most ${MAX_RULES_PER_SET}; list fewer addresses (a domain with none listed takes one entry)`,
+        `but a rule set takes at most ${MAX_RULES_PER_SET}; list fewer addresses (a domain with none listed takes one entry)` +
+        (config.canary ? ', or set "canary": false (it takes one rule)' : ''),
     );
   }
   if (config.elasticIpAllocationId !== undefined && (config.egress ?? 'none') === 'none') {

@@ -16,6 +16,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
+import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
 import { tableStatements, type TableAccess } from './table-access.js';
 import type { Route } from '../../lambdas/core/model.js';
@@ -27,7 +28,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency' | 'canary';
   description: string;
   timeout: Duration;
   memorySize?: number;
@@ -35,15 +36,25 @@ export interface BackupMxFunctionProps {
   vpc?: { vpc: ec2.IVpc; securityGroup: ec2.ISecurityGroup };
 }
 
+/** How long every function's log is kept. */
+export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/**
+ * A function's log group, made by the stack: kept LOG_RETENTION and removed
+ * with the stack. Without one, Lambda makes `/aws/lambda/<name>` at the first
+ * run, kept for ever and left behind by `cdk destroy` (CDK's custom-resource
+ * providers included: pass it as their logGroup).
+ */
+export function functionLogGroup(scope: Construct, id: string): logs.LogGroup {
+  return new logs.LogGroup(scope, id, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+}
+
 export class BackupMxFunction extends Construct {
   readonly fn: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: BackupMxFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = functionLogGroup(this, 'Logs');
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}lambdas/handlers/${props.handler}.ts`,
       handler: 'handler',
@@ -59,6 +70,8 @@ export class BackupMxFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: `backup-mx-${props.handler}`,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // A dimension of every metric (two stacks in one account stay apart) and the tag of its queues.
+        [ENV.stackName]: Stack.of(this).stackName,
       },
       bundling: {
         forceDockerBundling: false,
@@ -225,23 +238,32 @@ export class BackupMxFunction extends Construct {
 
   /**
    * For the hourly watch on queues no route uses: list the account's queues
-   * (ListQueues takes no resource but "*") and read the counts of this stack's
-   * queues only (CloudFormation names them `<stack name>-<logical id>-<suffix>`).
+   * (ListQueues takes no resource but "*"), read the tags of those named like
+   * the stack's (CloudFormation names them `<stack name>-<logical id>-<suffix>`,
+   * and so it does stack "<stack name>-eu"'s), and read the counts only of
+   * queues tagged as this stack's (SQS supports aws:ResourceTag in IAM policies
+   * for its queue actions), which no other stack's queue is.
    */
   bindQueueWatch(): this {
     const { stackName } = Stack.of(this);
     this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ListQueues'], resources: ['*'] }));
-    const ownQueues = `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:${stackName}-*`;
-    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [ownQueues] }));
+    const namedLikeOurs = `arn:${Aws.PARTITION}:sqs:${Aws.REGION}:${Aws.ACCOUNT_ID}:${stackName}-*`;
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:ListQueueTags'], resources: [namedLikeOurs] }));
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [namedLikeOurs],
+        conditions: { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: stackName } },
+      }),
+    );
     this.accept(
       'IAM5[Resource::*]',
       'sqs:ListQueues supports no resource but "*" and returns only queue URLs; any kms:Decrypt on "*" is limited by conditions to the named AUTH secrets.',
     );
     this.accept(
       `IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:${stackName}-*]`,
-      'Old queues of this stack (retained after a route was renamed or removed) have generated names not known at synth; only GetQueueAttributes, only under the stack\'s name prefix.',
+      'Old queues of this stack (retained after a route was renamed or removed) have generated names not known at synth: only their tags, and the counts of those tagged as this stack\'s.',
     );
-    this.fn.addEnvironment(ENV.stackName, stackName);
     return this;
   }
 
@@ -277,6 +299,42 @@ export class BackupMxFunction extends Construct {
       );
     }
     this.fn.addEnvironment(ENV.dsnConfigurationSet, configurationSet.name);
+    return this;
+  }
+
+  /**
+   * The canary's address and route (accept and drain recognise it; the
+   * canary function sends it). The key they check it with is in the table.
+   */
+  bindCanary(canary: { address: string; intervalMinutes: number }, route?: string): this {
+    this.fn.addEnvironment(ENV.canaryAddress, canary.address);
+    if (route !== undefined) this.fn.addEnvironment(ENV.canaryRoute, route);
+    else this.fn.addEnvironment(ENV.canaryIntervalMinutes, String(canary.intervalMinutes));
+    return this;
+  }
+
+  /**
+   * SendRawEmail for the canary function only: From the canary address
+   * (ses:FromAddress; the function always sets Source, so no IfExists) and
+   * to the canary address alone (ses:Recipients), so neither a bug nor a
+   * borrowed role can send anyone else anything, as anyone else. No
+   * configuration set: the canary is no notice.
+   */
+  bindCanarySending(address: string): this {
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendRawEmail'],
+        resources: [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`],
+        conditions: {
+          StringEqualsIgnoreCase: { 'ses:FromAddress': address },
+          'ForAllValues:StringEqualsIgnoreCase': { 'ses:Recipients': [address] },
+        },
+      }),
+    );
+    this.accept(
+      'IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      'The canary is sent from a subdomain of a route domain, whose SES identity the user verifies outside this stack; only SendRawEmail, only from and to the canary address.',
+    );
     return this;
   }
 

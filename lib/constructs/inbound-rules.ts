@@ -9,8 +9,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { receiptRuleChunks, receiptRuleName } from '../config/receipt-rule-chunks.js';
-import { BackupMxFunction } from './backup-mx-function.js';
-import { routePrefix } from './mail-bucket.js';
+import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
+import { CANARY_PREFIX, routePrefix } from './mail-bucket.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import type { RouteChannel } from './route-queues.js';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -40,6 +40,9 @@ class StoreAndNotify implements ses.IReceiptRuleAction {
     };
   }
 }
+
+/** The canary's receipt rule: no route's rule is named without the "route-" prefix. */
+export const CANARY_RULE_NAME = 'canary';
 
 export interface InboundRulesProps {
   config: BackupMxConfig;
@@ -79,6 +82,22 @@ export class InboundRules extends Construct {
         }),
       ),
     );
+    // The canary's own rule (one address, so SES refuses any other address of
+    // its domain at RCPT): stored under its own prefix, announced on the first
+    // route's topic, so it travels that route's topic, queue and drain.
+    const { canary } = config;
+    const first = props.channels[0];
+    if (canary && first) {
+      this.rules.push(
+        this.ruleSet.addRule('Rule-canary', {
+          receiptRuleName: CANARY_RULE_NAME,
+          recipients: [canary.address],
+          scanEnabled: true,
+          tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,
+          actions: [new StoreAndNotify({ bucket: props.bucket, prefix: CANARY_PREFIX, channel: first, waitFor: [...props.permissions, first.topic] })],
+        }),
+      );
+    }
 
     this.activationFunction = new BackupMxFunction(this, 'ActivateRuleSet', {
       handler: 'activate-rule-set',
@@ -104,7 +123,7 @@ export class InboundRules extends Construct {
       'IAM5[Resource::*]',
       'DescribeActiveReceiptRuleSet, SetActiveReceiptRuleSet and DescribeReceiptRuleSet support no resource-level permissions.',
     );
-    this.activationProvider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn });
+    this.activationProvider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ActivationProviderLogs') });
     acceptFinding(
       this.activationProvider,
       `IAM5[Resource::${arnInFinding(fn)}:*]`,

@@ -1,13 +1,14 @@
 // The bucket SES writes raw messages into, one prefix per route. It outlives
-// the stack (RETAIN): the bytes are the last copy of mail not yet delivered.
+// the stack (and any replacement): the bytes are the last copy of mail not yet
+// delivered. Only a failed first create removes it, empty, with the rest.
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acceptFinding } from '../nag.js';
 
-import { MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
-export { MAIL_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
+import { CANARY_PREFIX, MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
+export { CANARY_PREFIX, MAIL_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
 
 /** Objects outlive the longest queue lifetime by this much, for investigation and requeueing. */
 export const EXTRA_RETENTION_DAYS = 30;
@@ -29,7 +30,7 @@ export class MailBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         {
           id: 'expire-mail',
@@ -37,6 +38,8 @@ export class MailBucket extends Construct {
           expiration: Duration.days(props.queueLifetimeDays + EXTRA_RETENTION_DAYS),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        // Canaries are dropped unread; a day is enough to look at a slow one.
+        { id: 'expire-canaries', prefix: CANARY_PREFIX, expiration: Duration.days(1) },
       ],
     });
     // SES may write only for this account and only from our rule set's rules.

@@ -141,6 +141,10 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'read') // HeadObject needs s3:GetObject
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
+    // Accept measures the canary and the drain drops it; both know it by its address and the key in the table.
+    if (config.canary && channels[0]) {
+      for (const fn of [this.accept, this.drain]) fn.bindCanary(config.canary, channels[0].route.name);
+    }
     // The item must exist before any function runs.
     for (const fn of [this.drain, this.probe, this.accept]) {
       fn.fn.node.addDependency(this.routeTable.resource);

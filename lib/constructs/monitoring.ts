@@ -22,15 +22,19 @@ import {
   TRIGGER_REFUSED_METRIC,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { AlarmChannels } from './alarm-channels.js';
+import { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
+import { alarmStatusWidgets } from './alarm-status-widgets.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import { noticeAlarms } from './notice-alarms.js';
+import { canaryAlarm } from './canary-alarm.js';
 import type { NoticeSending } from './notice-sending.js';
 import type { RouteChannel } from './route-queues.js';
 
 /**
  * The probe publishes PrimaryUp (1 up / 0 down) per route in METRICS_NAMESPACE,
- * with the dimension set metricDimensions() gives: CloudWatch only matches a
- * metric whose dimensions are exactly those, so both sides use that function.
+ * with the dimension set metricDimensions() gives (service, stack, route):
+ * CloudWatch only matches a metric whose dimensions are exactly those, so both
+ * sides use that function.
  */
 export const PRIMARY_UP_METRIC = 'PrimaryUp';
 /** Refused or throttled trigger calls per five minutes above which a period counts (one every 5 s). */
@@ -40,18 +44,7 @@ export const TRIGGER_REFUSED_PERIODS = 3;
 /** Five-minute periods in a row with session failures while the primary is up before DeliveriesFailing fires. */
 export const DELIVERIES_FAILING_PERIODS = 3;
 
-/**
- * Conditions that limit CloudWatch (a service principal acting for any
- * account) to this stack's alarms: CloudFormation names them
- * `<stack>-<logical id>-<suffix>`, so the stack name prefix covers all of them.
- */
-export function alarmSourceConditions(scope: Construct): Record<string, Record<string, string>> {
-  const stack = Stack.of(scope);
-  return {
-    StringEquals: { 'aws:SourceAccount': stack.account },
-    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${stack.stackName}-*` },
-  };
-}
+export { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
 
 export interface MonitoringProps {
   config: BackupMxConfig;
@@ -94,13 +87,14 @@ export class Monitoring extends Construct {
     this.channels = new AlarmChannels(this, 'Channels', { config, topic: this.alarmTopic });
     const notify = [new actions.SnsAction(this.alarmTopic), ...this.channels.alarmActions];
     const alarm = (alarmId: string, props: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, alarmId, props);
+      const created = new cloudwatch.Alarm(this, alarmId, { alarmName: stackAlarmName(this, alarmId), ...props });
       created.addAlarmAction(...notify);
       created.addOkAction(...notify);
       this.alarms.push(created);
       return created;
     };
 
+    const stackName = stack.stackName;
     const routeWidgets: cloudwatch.IWidget[] = [];
     for (const { route, topic } of props.channels) {
       // The probe's figures from the message index: SQS's own age metric skips a
@@ -109,7 +103,7 @@ export class Monitoring extends Construct {
         new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName,
-          dimensionsMap: metricDimensions(route.name),
+          dimensionsMap: metricDimensions(stackName, route.name),
           period,
           statistic: 'Maximum',
         });
@@ -118,7 +112,7 @@ export class Monitoring extends Construct {
       const primaryUp = new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PRIMARY_UP_METRIC,
-        dimensionsMap: metricDimensions(route.name),
+        dimensionsMap: metricDimensions(stackName, route.name),
         period: Duration.minutes(1),
         statistic: 'Maximum',
       });
@@ -148,9 +142,19 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       this.deliveriesFailingAlarm(alarm, route, primaryUp);
+      // Only the queue's subscription has a redrive policy (route-queues.ts): these counts are its
+      // failures alone, never the accept function's (which NumberOfNotificationsFailed includes).
+      const notQueued = (metricName: string) => topic.metric(metricName, { period: Duration.minutes(5), statistic: 'Sum' });
       alarm(`NotificationsFailed-${route.name}`, {
-        alarmDescription: `backup-mx ${route.name}: SNS could not deliver a notification of received mail to the queue; the message is in the bucket but not queued (README: Alarms)`,
-        metric: topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        alarmDescription:
+          `backup-mx ${route.name}: SNS gave up delivering a notification of received mail to the route queue; the message is in the bucket but not queued. ` +
+          'The notification (its envelope) went to the dead-letter queue, unless the redrive failed too: see `backup-mx mailq --dead` (README: Alarms)',
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(redriven, 0) + FILL(lost, 0)',
+          usingMetrics: { redriven: notQueued('NumberOfNotificationsRedrivenToDlq'), lost: notQueued('NumberOfNotificationsFailedToRedriveToDlq') },
+          period: Duration.minutes(5),
+          label: 'notifications that did not reach the route queue',
+        }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -164,6 +168,7 @@ export class Monitoring extends Construct {
     }
 
     if (props.notices) noticeAlarms(alarm, props.notices, props.channels.map((c) => c.route));
+    if (config.canary) canaryAlarm(alarm, config.canary, stack.stackName);
 
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
@@ -187,7 +192,7 @@ export class Monitoring extends Construct {
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: ORPHANED_QUEUE_MESSAGES_METRIC,
-        dimensionsMap: stackMetricDimensions(),
+        dimensionsMap: stackMetricDimensions(stack.stackName),
         period: Duration.hours(1),
         statistic: 'Maximum',
       }),
@@ -214,7 +219,7 @@ export class Monitoring extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${stack.stackName}-${config.region}`,
       widgets: [
-        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+        ...alarmStatusWidgets(this.alarms),
         routeWidgets,
         [
           new cloudwatch.GraphWidget({ title: 'Dead-letter queue', left: [deadLetters], width: 12 }),
@@ -236,6 +241,7 @@ export class Monitoring extends Construct {
     primaryUp: cloudwatch.Metric,
   ): void {
     const period = Duration.minutes(5);
+    const { stackName } = Stack.of(this);
     const sum = (metricName: string, dimensionsMap: Record<string, string>) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
     alarm(`DeliveriesFailing-${route.name}`, {
@@ -245,9 +251,9 @@ export class Monitoring extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'IF((FILL(failed, 0) >= 1 OR (FILL(deferred, 0) >= 1 AND FILL(delivered, 0) == 0)) AND up >= 1, 1, 0)',
         usingMetrics: {
-          failed: sum(DRAIN_STOPPED_METRIC, drainStopDimensions(route.name, 'connection-failed')),
-          deferred: sum('Deferred', metricDimensions(route.name)),
-          delivered: sum('Delivered', metricDimensions(route.name)),
+          failed: sum(DRAIN_STOPPED_METRIC, drainStopDimensions(stackName, route.name, 'connection-failed')),
+          deferred: sum('Deferred', metricDimensions(stackName, route.name)),
+          delivered: sum('Delivered', metricDimensions(stackName, route.name)),
           up: primaryUp.with({ period }),
         },
         period,
@@ -278,7 +284,7 @@ export class Monitoring extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(refused, 0) + FILL(throttled, 0)',
         usingMetrics: {
-          refused: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TRIGGER_REFUSED_METRIC, dimensionsMap: stackMetricDimensions(), period, statistic: 'Sum' }),
+          refused: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: TRIGGER_REFUSED_METRIC, dimensionsMap: stackMetricDimensions(Stack.of(this).stackName), period, statistic: 'Sum' }),
           throttled: trigger.fn.metricThrottles({ period, statistic: 'Sum' }),
         },
         period,

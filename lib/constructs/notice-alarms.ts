@@ -15,7 +15,7 @@
 //        delivered none: a primary back misconfigured. The refusals of senders who
 //        did not authenticate are suppressed (no DSN, no dead letter), so this is
 //        where a person hears that their mail left the queue undelivered
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { HELD_NOTICES_METRIC, METRICS_NAMESPACE, metricDimensions } from '../../lambdas/adapters/aws/powertools-metrics.js';
@@ -76,20 +76,21 @@ export function noticeAlarms(alarm: AlarmFactory, notices: NoticeSending, routes
     rate('AccountBounceRate', 'SES account bounce rate', reputation('Reputation.BounceRate'), BOUNCE_RATE_ALARM, account),
     rate('AccountComplaintRate', 'SES account complaint rate', reputation('Reputation.ComplaintRate'), COMPLAINT_RATE_ALARM, account),
   ];
+  const { stackName } = Stack.of(notices);
   for (const route of routes) {
     created.push(
       alarm(`NoticesHeld-${route.name}`, {
         alarmDescription:
           `backup-mx ${route.name}: bounce notices are held for you (the route's hourly dsnPerHour was spent, or SES sending was paused); ` +
           'run `backup-mx notices` to send or discard them (README: Bounces and backscatter)',
-        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: HELD_NOTICES_METRIC, dimensionsMap: metricDimensions(route.name), period: Duration.minutes(5), statistic: 'Maximum' }),
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: HELD_NOTICES_METRIC, dimensionsMap: metricDimensions(stackName, route.name), period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: HELD_NOTICES_ALARM,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         // No figure (the probe not running) keeps the state: an alarm about held notices stays until they are handled.
         treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       }),
-      refusesAll(alarm, route),
+      refusesAll(alarm, route, stackName),
     );
   }
   return created;
@@ -105,9 +106,9 @@ export function noticeAlarms(alarm: AlarmFactory, notices: NoticeSending, routes
  * refused mail stays recorded (`show`) and in the bucket for its retention,
  * so `backup-mx replay` can deliver it once the primary is fixed.
  */
-function refusesAll(alarm: AlarmFactory, route: RouteConfig): cloudwatch.Alarm {
+function refusesAll(alarm: AlarmFactory, route: RouteConfig, stackName: string): cloudwatch.Alarm {
   const period = Duration.hours(1);
-  const sum = (metricName: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: metricDimensions(route.name), period, statistic: 'Sum' });
+  const sum = (metricName: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: metricDimensions(stackName, route.name), period, statistic: 'Sum' });
   return alarm(`PrimaryRefusesAll-${route.name}`, {
     alarmDescription:
       `backup-mx ${route.name}: ${route.primary.host} refused ${REFUSED_WITHOUT_DELIVERY_ALARM} or more recipients in the last hour and delivered none ` +

@@ -20,6 +20,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/pause-notices.js';
 import { BackupMxFunction } from './backup-mx-function.js';
+import { stackAlarmName } from './alarm-names.js';
 
 export class NoticeSending extends Construct {
   readonly resource: ses.ConfigurationSet;
@@ -43,8 +44,8 @@ export class NoticeSending extends Construct {
     const name = this.resource.configurationSetName;
     const stack = Stack.of(this);
     this.configurationSet = { name, arn: stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: name }) };
-    // Under the stack's name, like every alarm CloudWatch may act for (monitoring.ts alarmSourceConditions).
-    this.alarmNames = { bounce: `${stack.stackName}-NoticeBounceRate`, complaint: `${stack.stackName}-NoticeComplaintRate` };
+    // Named like every alarm of the stack, which CloudWatch may act for (monitoring.ts alarmSourceConditions).
+    this.alarmNames = { bounce: stackAlarmName(this, 'NoticeBounceRate'), complaint: stackAlarmName(this, 'NoticeComplaintRate') };
     this.pause = new BackupMxFunction(this, 'Pause', {
       handler: 'pause-notices',
       description: 'backup-mx: pauses the notices\' SES configuration set when its bounce or complaint rate alarm fires or stays in ALARM',

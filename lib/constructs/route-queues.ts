@@ -1,7 +1,7 @@
 // One SNS topic and one SQS queue per route, plus the shared dead-letter
 // queue. SES's S3 action notifies the route's topic; the topic delivers the
 // notification raw to the queue, which is the truth for what awaits delivery.
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../config/backup-mx-config.js';
+import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
 
 /** SQS's maximum: the DLQ is only a safety net for poison messages; the drain decides expiry. */
 export const MAX_RECEIVE_COUNT = 1000;
@@ -39,8 +40,9 @@ export class RouteQueues extends Construct {
     // Queues outlive the stack and a route's rename or removal: they may hold the
     // only notification (the envelope) of mail in the bucket. `backup-mx adopt`
     // moves what they hold into a route's current queue (README: Upgrading).
+    // A failed first create removes them with the rest: nothing was queued yet.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetter', {
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       retentionPeriod: RETENTION,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -65,15 +67,21 @@ export class RouteQueues extends Construct {
       );
       // SQS-managed SSE needs no key grant for SNS to deliver.
       const queue = new sqs.Queue(this, `Queue-${route.name}`, {
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         retentionPeriod: RETENTION,
         visibilityTimeout: props.visibilityTimeout,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
       });
-      topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+      // A notification SNS gives up on goes to the dead-letter queue (the envelope is kept), and only this
+      // subscription has one: the topic's redrive counts then tell "not queued" apart from the accept
+      // function's subscription, which SNS counts in the same topic-wide NumberOfNotificationsFailed.
+      topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true, deadLetterQueue: this.deadLetterQueue }));
       return { route, topic, queue };
     });
+    // What marks a queue as this stack's, also once retained: the orphaned-queue
+    // watch, its IAM grant and `backup-mx adopt` go by it (core/queue-owner.ts).
+    for (const queue of [this.deadLetterQueue, ...this.channels.map((c) => c.queue)]) Tags.of(queue).add(STACK_TAG, Stack.of(this).stackName);
   }
 }

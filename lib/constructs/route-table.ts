@@ -22,6 +22,7 @@ import type { Route } from '../../lambdas/core/model.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { noticePolicy } from '../config/backscatter-check.js';
 import { acceptFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
+import { functionLogGroup } from './backup-mx-function.js';
 import type { RouteChannel } from './route-queues.js';
 
 /** The id CDK gives the AwsCustomResource singleton function (fixed in aws-cdk-lib). */
@@ -110,6 +111,8 @@ export class RouteTable extends Construct {
         }),
       ]),
       installLatestAwsSdk: false,
+      // The framework's one function per stack logs here (the first AwsCustomResource sets it).
+      logGroup: functionLogGroup(this, 'WriterLogs'),
     });
     // The framework's one function per stack sits at the stack root.
     const framework = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID);

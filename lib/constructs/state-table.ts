@@ -19,8 +19,9 @@ export class StateTable extends Construct {
       timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // The ledger prevents duplicate deliveries of mail still in the bucket.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The ledger prevents duplicate deliveries of mail still in the bucket: kept on
+      // delete and replacement, removed only when the stack's first create rolls back.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TABLE_LAYOUT.routeIndex.name,

@@ -8,18 +8,21 @@
 //             (Query with Select COUNT only: never their text); writes route state (route#);
 //   'accept'  writes message summaries (msg#) and archived envelopes (env#), each
 //             only with its own attributes (dynamodb:Attributes), no ReturnValues;
-//   'trigger' reads and writes its gate (trigger#) only.
+//   'trigger' reads and writes its gate (trigger#) only;
+//   'canary'  reads and creates the canary's key (canary#), only with its attributes;
+//             accept reads that key too (to recognise a canary), the drain reads everything.
 // All but the drain read the route table item (config) and nothing else of it;
 // none may write it: an explicit deny, which no later grant can undo. Only the
 // deploy-time writer (route-table.ts) writes it.
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
+import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
-import { ENVELOPE_KEY_PREFIX, MESSAGE_KEY_PREFIX, NOTICE_KEY_PREFIX, ROUTE_KEY_PREFIX, TRIGGER_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
+import { CANARY_KEY_PREFIX, ENVELOPE_KEY_PREFIX, MESSAGE_KEY_PREFIX, NOTICE_KEY_PREFIX, ROUTE_KEY_PREFIX, TRIGGER_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
 
-export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger';
+export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary';
 
 /** Every action that writes an item (a transaction's writes are authorized as these). */
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -56,11 +59,12 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
       allow(['dynamodb:PutItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`)),
     ],
     accept: [
-      allow(['dynamodb:GetItem'], [arn], leadingKeys(config)),
+      allow(['dynamodb:GetItem'], [arn], leadingKeys(config, `${CANARY_KEY_PREFIX}*`)),
       allow(['dynamodb:PutItem'], [arn], onlyWith(MESSAGE_KEY_PREFIX, QUEUED_SUMMARY_ATTRIBUTES)),
       allow(['dynamodb:PutItem'], [arn], onlyWith(ENVELOPE_KEY_PREFIX, ENVELOPE_ATTRIBUTES)),
     ],
     trigger: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [arn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`))],
+    canary: [allow(['dynamodb:GetItem'], [arn], leadingKeys(`${CANARY_KEY_PREFIX}*`)), allow(['dynamodb:PutItem'], [arn], onlyWith(CANARY_KEY_PREFIX, CANARY_KEY_ATTRIBUTES))],
   };
   return [denyRouteTable, ...grants[access]];
 }

@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
-import { BackupMxFunction } from './backup-mx-function.js';
+import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
 
 export interface TriggerConcurrencyProps {
   trigger: BackupMxFunction;
@@ -38,7 +38,7 @@ export class TriggerConcurrency extends Construct {
       }),
     );
     acceptFinding(this.function, 'IAM5[Resource::*]', 'lambda:GetAccountSettings supports no resource-level permissions; it only reads the account\'s limits.');
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn });
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ProviderLogs') });
     acceptFinding(provider, `IAM5[Resource::${arnInFinding(fn)}:*]`, 'The CDK custom resource framework may invoke the reservation function (and its versions); nothing else.');
     acceptFinding(provider, `IAM4[${LAMBDA_BASIC_EXECUTION}]`, 'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.');
     this.reservation = new CustomResource(this, 'Reservation', {

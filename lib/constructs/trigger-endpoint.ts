@@ -7,7 +7,7 @@
 // route now: the trigger holds no SMTP credentials, runs outside the egress
 // VPC, cannot start a drain and writes nothing but its own gate items. Its
 // reserved concurrency caps what a flood of calls can take from the account.
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -32,19 +32,32 @@ export interface TriggerEndpointProps {
   routeTable: RouteTable;
 }
 
+/**
+ * The HMAC key the primary's hook signs with. Made here, and kept when the
+ * stack is deleted or the secret replaced (removed only when the first
+ * create rolls back): the primary holds a copy, and a new deploy that names
+ * it in trigger.keySecretName goes on with the same key. Or the named one.
+ */
+function triggerKey(scope: Construct, keySecretName: string | undefined): secretsmanager.ISecret {
+  if (keySecretName) return secretsmanager.Secret.fromSecretNameV2(scope, 'Key', keySecretName);
+  const key = new secretsmanager.Secret(scope, 'Key', {
+    description: 'backup-mx: HMAC key of the "I\'m back" trigger; copy it to the primary (backup-mx trigger-url). Kept when the stack is deleted (trigger.keySecretName)',
+    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+  });
+  acceptFinding(key, 'SMG4', 'A shared HMAC key the operator copies to the primary by hand: rotating it automatically would break the primary\'s hook. Rotate with put-secret-value and update the primary.');
+  return key;
+}
+
 export class TriggerEndpoint extends Construct {
   readonly fn: BackupMxFunction;
   readonly url: lambda.FunctionUrl;
-  readonly key: secretsmanager.Secret;
+  readonly key: secretsmanager.ISecret;
   readonly concurrency?: TriggerConcurrency;
 
   constructor(scope: Construct, id: string, props: TriggerEndpointProps) {
     super(scope, id);
-    this.key = new secretsmanager.Secret(this, 'Key', {
-      description: 'backup-mx: HMAC key of the "I\'m back" trigger; copy it to the primary (backup-mx trigger-url)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
-    acceptFinding(this.key, 'SMG4', 'A shared HMAC key the operator copies to the primary by hand: rotating it automatically would break the primary\'s hook. Rotate with put-secret-value and update the primary.');
+    this.key = triggerKey(this, props.config.trigger.keySecretName);
 
     this.fn = new BackupMxFunction(this, 'Trigger', {
       handler: 'trigger',
@@ -62,7 +75,10 @@ export class TriggerEndpoint extends Construct {
     if (reserved !== 'none') this.concurrency = new TriggerConcurrency(this, 'Concurrency', { trigger: this.fn, reserved });
 
     new CfnOutput(scope, 'TriggerUrl', { description: '"I\'m back" endpoint: POST <url>/<route>, HMAC-signed (backup-mx trigger-url prints the command)', value: this.url.url });
-    new CfnOutput(scope, 'TriggerSecretArn', { description: 'HMAC key of the trigger: copy it to the primary', value: this.key.secretArn });
+    new CfnOutput(scope, 'TriggerSecretArn', {
+      description: 'HMAC key of the trigger: copy it to the primary. Kept when the stack is deleted: give its name as trigger.keySecretName to a new deploy',
+      value: this.key.secretArn,
+    });
     new CfnOutput(scope, 'TriggerFunctionName', { description: 'The trigger function (backup-mx doctor checks its reserved concurrency)', value: this.fn.fn.functionName });
   }
 }

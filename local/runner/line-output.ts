@@ -2,7 +2,7 @@
 // what happened in words (Postfix's: queued, deferred, delivered, bounced).
 // The Lambdas log Powertools JSON; the runner swaps in this log so the same
 // engine code reads like a maillog in a terminal.
-import type { DeliveryLog, Metrics } from '../../lambdas/core/ports.js';
+import type { DeliveryLog, Metrics, StackGaugeName } from '../../lambdas/core/ports.js';
 import type { LineLogger } from '../ses-standin/ports.js';
 import { describeCounts } from './run-totals.js';
 
@@ -111,7 +111,13 @@ export class SummaryMetrics implements Metrics {
   readonly totals = new Map<CountName, number>();
   /** Calls the "I'm back" listener refused (as TriggerRefused counts them in AWS). */
   triggerRefused = 0;
+  /** Each canary's round trip, s (as CanaryRoundTripSeconds records them in AWS). */
+  readonly canaryRoundTrips: number[] = [];
   private longestDelaySeconds = 0;
+
+  stackGauge(name: StackGaugeName, value: number): void {
+    if (name === 'CanaryRoundTripSeconds') this.canaryRoundTrips.push(value);
+  }
 
   stackCount(name: 'TriggerRefused', value: number): void {
     if (name === 'TriggerRefused') this.triggerRefused += value;

@@ -39,6 +39,10 @@ import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
 import { localSecretOverrides } from './local-secrets.js';
 import { announceCertificates } from './primary-certificates.js';
+import { localSendCanary } from '../../lambdas/app/canary-app.js';
+import type { SendCanary, SendCanaryResult } from '../../lambdas/core/canary/send-canary.js';
+import { SmtpCanaryMailer } from './smtp-canary-mailer.js';
+import { canaryIntervalSecondsFromEnv } from './runner-config.js';
 
 export interface LocalBackupMxOptions {
   /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
@@ -92,6 +96,9 @@ export class LocalBackupMx {
   /** What the `backup-mx --local` command did, shown on this console. */
   private activity?: ActivityTail;
   private trigger?: TriggerListener;
+  /** The canary through the stand-in, as the canary function sends it through SES (none with "canary": false). */
+  private readonly canary?: SendCanary;
+  private canaryLoop?: ProbeLoop;
   private readonly env: NodeJS.ProcessEnv;
   /** False when the runner writes no runtime file (tests): the trigger key then stays in memory. */
   private readonly writeFiles: boolean;
@@ -142,6 +149,8 @@ export class LocalBackupMx {
       sleep: probeLoop.sleep,
       ...secrets,
     });
+    const canary = parts.loaded.config.canary;
+    this.canary = canary ? localSendCanary(this.engine, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
       this.totals.add(summary);
       this.events.emit('drain', summary);
@@ -258,6 +267,23 @@ export class LocalBackupMx {
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     this.certificatesShown = announceCertificates(this.settings.routes, out, { clientName: this.settings.hostname });
     probeLoop.start();
+    this.startCanaryLoop();
+  }
+
+  /** Sends one canary through the SES stand-in now (the loop does it every interval); undefined with "canary": false. */
+  async sendCanary(): Promise<SendCanaryResult | undefined> {
+    return this.canary?.send();
+  }
+
+  /** Like the stack's schedule: the first canary after one interval, then one every interval. */
+  private startCanaryLoop(): void {
+    const canary = this.parts.loaded.config.canary;
+    if (!this.canary || !canary) return;
+    const periodMs = canaryIntervalSecondsFromEnv(this.env, canary.intervalMinutes) * 1000;
+    const { out } = this.parts;
+    this.canaryLoop = new ProbeLoop({ invoke: () => this.sendCanary(), periodMs, firstDelayMs: periodMs, onError: (error) => out.warn(`canary: ${error.message}`) });
+    out.info(`canary: every ${periodMs / 1000} s to ${canary.address} through the SES stand-in, dropped before delivery`);
+    this.canaryLoop.start();
   }
 
   /**
@@ -276,7 +302,7 @@ export class LocalBackupMx {
         engine: this.engine,
         drains: this.drains,
         deliveries: this.deliveries,
-        closeInbound: () => Promise.all([this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),
+        closeInbound: () => Promise.all([this.canaryLoop?.stop(), this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),
         out,
         leaseOwner: `local-${process.pid}`,
         ...(dataDir ? { dataDir } : {}),
@@ -302,7 +328,9 @@ export class LocalBackupMx {
     return async (topicArn, message) => {
       await publish(topicArn, message);
       try {
-        await this.engine.accept(message);
+        const accepted = await this.engine.accept(message);
+        // The canary is no mail: measured, not queued.
+        if (accepted.outcome === 'canary') return this.events.emit('canary', { messageId: accepted.messageId, roundTripSeconds: accepted.roundTripSeconds, at: new Date() });
       } catch (error) {
         // The queue holds the message whatever happens here; only mailq misses it.
         this.parts.out.warn(`could not index a message for mailq: ${(error as Error).message}`);

@@ -4,7 +4,7 @@
 // finds the same table, bucket, topics and queues.
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { ENV, loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
-import { routePrefix } from '../../lambdas/config/mail-layout.js';
+import { CANARY_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
 import { noticePolicy } from '../../lib/config/backscatter-check.js';
 import type { ProvisionOptions, Provisioned } from '../provision.js';
 import type { StandInRoute } from '../ses-standin/ses-standin.js';
@@ -70,6 +70,8 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
     queueLifetimeSeconds: config.queueLifetimeDays * 86_400,
     probeIntervalSeconds: config.probeIntervalSeconds,
     probeTimeoutMs: LOCAL_PROBE_TIMEOUT_MS,
+    // As the stack sets them on accept and the drain: the canary rides the first route.
+    ...(config.canary ? { canaryAddress: config.canary.address, canaryRoute: config.routes[0]!.name } : {}),
   });
   for (const key of TUNABLE) {
     const name = ENV[key];
@@ -85,10 +87,19 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
  * its addresses belong to, at most 100 entries a rule, one notification per rule).
  */
 export function standInRoutes(config: BackupMxConfig, resources: Provisioned): StandInRoute[] {
-  return config.routes.map((route) => {
+  const routes: StandInRoute[] = config.routes.map((route) => {
     const provisioned = resources.routes.find((r) => r.name === route.name);
     if (!provisioned) throw new Error(`route ${route.name} was not provisioned`);
     const target = { name: route.name, topicArn: provisioned.topicArn, objectKeyPrefix: routePrefix(route.name) };
     return { ...target, domains: route.domains, ...(route.recipients ? { recipients: route.recipients } : {}) };
   });
+  // The canary's own rule, as in the stack (lib/constructs/inbound-rules.ts): its address only,
+  // its own prefix, the first route's topic. Nothing to keep across a restart: not spooled.
+  if (config.canary) {
+    routes.push({ name: CANARY_STAND_IN_RULE, topicArn: routes[0]!.topicArn, objectKeyPrefix: CANARY_PREFIX, domains: [], recipients: [config.canary.address], ephemeral: true });
+  }
+  return routes;
 }
+
+/** The stand-in's name for the canary's rule: no route can be called that. */
+export const CANARY_STAND_IN_RULE = '_canary';

@@ -20,6 +20,8 @@ export interface ProbeLoopOptions {
   onError: (error: Error) => void;
   /** Pause after a failed invocation before the next (ms). */
   retryDelayMs?: number;
+  /** Wait this long before the first invocation (a schedule's first run comes after one period); none by default. */
+  firstDelayMs?: number;
 }
 
 /**
@@ -76,6 +78,10 @@ export class ProbeLoop {
   }
 
   private async loop(): Promise<void> {
+    if (this.options.firstDelayMs) {
+      const woke = await this.sleep(this.options.firstDelayMs).then(() => true, () => false);
+      if (!woke) return;
+    }
     while (!this.stopped) {
       const started = Date.now();
       try {

@@ -17,6 +17,7 @@ export const RUNNER_ENV = {
   smtpPort: 'BACKUPMX_SMTP_PORT',
   probeInterval: 'BACKUPMX_PROBE_INTERVAL_SECONDS',
   stopWait: 'BACKUPMX_STOP_WAIT_SECONDS',
+  canaryInterval: 'BACKUPMX_CANARY_INTERVAL_SECONDS',
   endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 
@@ -88,6 +89,17 @@ export function readRunnerEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): Runn
     throw new RunnerConfigError(`${RUNNER_ENV.endpoint}: not an http(s) URL: ${endpoint}`);
   }
   return { smtpPort, ...(dataDir ? { dataDir } : {}), ...(endpoint ? { endpoint } : {}) };
+}
+
+/** BACKUPMX_CANARY_INTERVAL_SECONDS: seconds between canaries through the stand-in (default: the configuration's interval). */
+export function canaryIntervalSecondsFromEnv(env: NodeJS.ProcessEnv, fallbackMinutes: number): number {
+  const raw = env[RUNNER_ENV.canaryInterval];
+  if (raw === undefined || raw === '') return fallbackMinutes * 60;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 43_200) {
+    throw new RunnerConfigError(`${RUNNER_ENV.canaryInterval}: expected whole seconds from 1 to 43200, got ${raw}`);
+  }
+  return seconds;
 }
 
 /** BACKUPMX_STOP_WAIT_SECONDS: how long a stop waits for deliveries in progress (default 10, 1-600). */

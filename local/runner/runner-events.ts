@@ -17,11 +17,19 @@ export interface QueuedEvent {
 
 export type AttemptEvent = Parameters<DeliveryLog['attempt']>[0] & { at: Date };
 
+/** The stack's canary reached the accept step (what CanaryRoundTripSeconds records in AWS). */
+export interface CanaryEvent {
+  messageId: string;
+  roundTripSeconds: number;
+  at: Date;
+}
+
 export interface RunnerEvents {
   queued: QueuedEvent;
   primary: PrimaryChange;
   attempt: AttemptEvent;
   drain: DrainSummary;
+  canary: CanaryEvent;
 }
 
 export class EventTimeoutError extends Error {

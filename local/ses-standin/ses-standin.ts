@@ -34,6 +34,8 @@ export interface StandInRoute extends RecipientRule {
    * routePrefix: 'mail/<route>/'); the object key is this + the message id.
    */
   objectKeyPrefix: string;
+  /** Not spooled (the canary: nothing to deliver, nothing to keep across a restart). */
+  ephemeral?: boolean;
 }
 
 export interface SesStandInOptions {
@@ -234,10 +236,10 @@ export class SesStandIn {
       delivery.notification = JSON.stringify(notification);
       await publish(route.topicArn, delivery.notification);
     }
-    await spool?.save(
-      { version: 1, messageId, receivedAt: receivedAt.toISOString(), sender, size: raw.length, deliveries },
-      raw,
-    );
+    const kept = deliveries.filter((d) => !this.routes.get(d.route)!.ephemeral);
+    if (kept.length > 0) {
+      await spool?.save({ version: 1, messageId, receivedAt: receivedAt.toISOString(), sender, size: raw.length, deliveries: kept }, raw);
+    }
     const routes = deliveries.map((d) => `${d.route}: ${listSome(d.recipients)}`).join('; ');
     const made = describeVerdicts(verdicts);
     const verdictText = made ? ` verdicts: ${made} (as asked by the test message)` : '';

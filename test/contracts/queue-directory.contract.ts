@@ -3,13 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueDirectory } from '../../lambdas/core/feature-ports.js';
 import { queueNameOf } from '../../lambdas/core/find-orphaned-queues.js';
+import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import { uniqueId } from './contract-ids.js';
 
 export interface QueueDirectorySubject {
   directory: QueueDirectory;
-  /** Makes the queue and puts `messages` visible messages on it; returns its URL. */
-  create(name: string, messages: number): Promise<string>;
+  /** Makes the queue (with `tags`) and puts `messages` visible messages on it; returns its URL. */
+  create(name: string, messages: number, tags?: Record<string, string>): Promise<string>;
   remove(url: string): Promise<void>;
 }
 
@@ -43,6 +44,15 @@ export function queueDirectoryContract(make: MakeSubject<QueueDirectorySubject>)
       const url = await subject.create(`${uniqueId('Stack')}-Queue-1`, 1);
       await subject.remove(url);
       expect(await subject.directory.depth(url)).toBeUndefined();
+      expect(await subject.directory.tags(url)).toBeUndefined();
+    });
+
+    it('reads the tags a queue carries (the stack\'s one among them), and none of an untagged queue', async () => {
+      const stack = uniqueId('Stack');
+      const tagged = await subject.create(`${stack}-Queue-1`, 0, { [STACK_TAG]: stack, team: 'mail' });
+      const untagged = await subject.create(`${stack}-Queue-2`, 0);
+      expect(await subject.directory.tags(tagged)).toEqual({ [STACK_TAG]: stack, team: 'mail' });
+      expect(await subject.directory.tags(untagged)).toEqual({});
     });
   });
 }

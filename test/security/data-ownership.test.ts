@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
+import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -49,6 +50,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['notice held for the operator: its summary (the CLI sends or discards it)', 'notices#corp', 'held#m1#c1#dsn', ['drain'], [...HELD_SUMMARY_ATTRIBUTES]],
   ['notice held for the operator: its text', 'notices#corp', 'raw#m1#c1#dsn', ['drain'], [...HELD_TEXT_ATTRIBUTES]],
   ['archived envelope', 'env#corp#2026-01-05', '2026-01-05T10:00:00.000Z#m1#c1', ['accept'], [...ENVELOPE_ATTRIBUTES]],
+  // Whoever could write it could sign canaries: the drain would drop them (only ever mail to the canary address alone).
+  ['the canary\'s key', 'canary#key', 'key', ['canary'], [...CANARY_KEY_ATTRIBUTES]],
 ];
 
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -63,6 +66,7 @@ function nameOf(functionId: string, description: string): string {
     ['activates the SES receipt rule set', 'rule-set activator'],
     ['reserves concurrency for the trigger', 'concurrency reservation'],
     ['pauses the notices', 'notice pause'],
+    ['sends the canary', 'canary'],
   ];
   const found = known.find(([text]) => description.includes(text));
   if (found) return found[1];
@@ -83,7 +87,7 @@ describe('who may write which item kind of the state table (synthesized roles, I
 
   it('every function of the stack is in the table, ours and CDK\'s', () => {
     const names = roles.map((r) => r.name);
-    for (const ours of ['probe', 'drain', 'accept', 'trigger', 'rule-set activator', 'concurrency reservation', 'notice pause', 'route-table writer']) expect(names).toContain(ours);
+    for (const ours of ['probe', 'drain', 'accept', 'trigger', 'rule-set activator', 'concurrency reservation', 'notice pause', 'route-table writer', 'canary']) expect(names).toContain(ours);
   });
 
   it.each(OWNERSHIP)('%s (%s / %s): written by exactly %j', (_kind, pk, _sk, expected, attributes) => {
@@ -107,14 +111,18 @@ describe('who may write which item kind of the state table (synthesized roles, I
     }
   });
 
-  it('the two functions facing attacker input read no more than they need: the trigger its gate and the route table, accept the route table', () => {
+  it('the two functions facing attacker input read no more than they need: the trigger its gate and the route table, accept the route table and the canary key', () => {
     const read = (name: string, pk: string) => isAllowed(roles.find((r) => r.name === name)!.statements, { action: 'dynamodb:GetItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': [pk] } });
     expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05'].map((pk) => read('trigger', pk))).toEqual([true, true, false, false, false]);
-    expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05'].map((pk) => read('accept', pk))).toEqual([true, false, false, false, false]);
+    expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05', 'canary#key'].map((pk) => read('accept', pk))).toEqual([true, false, false, false, false, true]);
+    // The canary function reads its key and nothing else: not the route table, no mail.
+    expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05', 'canary#key'].map((pk) => read('canary', pk))).toEqual([false, false, false, false, false, true]);
     // A put that returns the item it replaced would be a read: accept may not ask for it.
     const accept = roles.find((r) => r.name === 'accept')!.statements;
     const put = (returnValues?: string) => isAllowed(accept, { action: 'dynamodb:PutItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['msg#m1'], 'dynamodb:Attributes': SUMMARY, 'dynamodb:ReturnValues': returnValues } });
     expect([put(), put('NONE'), put('ALL_OLD')]).toEqual([true, true, false]);
+    // Accept may read the canary key but never write it (a forged key would let a sender's mail be signed).
+    expect(isAllowed(accept, { action: 'dynamodb:PutItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['canary#key'], 'dynamodb:Attributes': [...CANARY_KEY_ATTRIBUTES] } })).toBe(false);
   });
 
   it('the probe may count the held notices (Query with Select COUNT) but not read them: they carry the original headers', () => {
@@ -160,6 +168,8 @@ describe('a tampered route table is refused at cold start (dynalite)', () => {
     [ENV.bucketName]: env.resources.bucketName,
     [ENV.deadLetterQueueUrl]: env.resources.deadLetterQueue.url,
     [ENV.routeTableDigest]: digest,
+    // The stack sets it on every function (the metrics' stack dimension).
+    [ENV.stackName]: 'BackupMx',
   });
   const write = (table: unknown[]) => env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...routeTableKey(digest), routes: JSON.stringify(table) } }));
 

@@ -21,19 +21,23 @@ import { routeTableDigest, routeTableKey } from '../../lambdas/config/route-tabl
 import { ENV, type Settings } from '../../lambdas/config/settings.js';
 import { TriggerDrain } from '../../lambdas/core/trigger-drain.js';
 import { triggerSignature } from '../../lambdas/core/trigger-signature.js';
+import { DynamoCanaryKey } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
+import { SendCanary } from '../../lambdas/core/canary/send-canary.js';
 import { buildStack } from '../unit/cdk/stack-fixture.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
 import { functionRoles, isAllowed, roleStatements, type IamRequest } from '../support/iam-evaluate.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
 import { rawMessage, sesNotification } from '../support/ses-events.js';
 
-type Role = 'probe' | 'drain' | 'accept' | 'trigger';
+type Role = 'probe' | 'drain' | 'accept' | 'trigger' | 'canary';
 const DESCRIPTIONS: Record<Role, string> = {
   probe: 'checks each primary',
   drain: 'delivers one route queue',
   accept: 'indexes each message',
   trigger: 'from a primary (HMAC-signed',
+  canary: 'sends the canary',
 };
+const CANARY = 'canary@canary.example.com';
 
 interface Recorded {
   command: string;
@@ -114,6 +118,9 @@ describe('each narrowed role still allows every call its function makes (emulato
       [ENV.routeTableDigest]: digest(),
       [ENV.hostname]: 'backup-mx.test',
       [ENV.probeTimeoutMs]: '1000',
+      // As the stack sets them on accept and the drain (the template's default canary).
+      [ENV.canaryAddress]: CANARY,
+      [ENV.canaryRoute]: 'main',
     };
     const settings = await loadRuntimeSettings(lambdaEnv, (table, wanted) => readRouteTable(clients.doc, table, wanted));
     return { clients, settings };
@@ -126,10 +133,10 @@ describe('each narrowed role still allows every call its function makes (emulato
   };
 
   /** Stores a message and queues its notification, as SES and SNS would; returns the notification. */
-  async function arrive(messageId: string, recipients: string[]): Promise<string> {
+  async function arrive(messageId: string, recipients: string[], subject?: string): Promise<string> {
     const key = `mail/main/${messageId}`;
     await env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: key, Body: rawMessage({ sender: 'alice@sender.example', to: recipients[0] }) }));
-    const notification = sesNotification({ messageId, timestamp: new Date(), sender: 'alice@sender.example', recipients, bucketName: env.resources.bucketName, objectKeyPrefix: 'mail/main/' });
+    const notification = sesNotification({ messageId, timestamp: new Date(), sender: 'alice@sender.example', recipients, bucketName: env.resources.bucketName, objectKeyPrefix: 'mail/main/', ...(subject ? { subject } : {}) });
     await env.clients.sqs.send(new SendMessageCommand({ QueueUrl: env.resources.routes[0]!.queue.url, MessageBody: notification }));
     return notification;
   }
@@ -140,10 +147,23 @@ describe('each narrowed role still allows every call its function makes (emulato
     await primary.stop();
     await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...routeTableKey(digest()), routes: JSON.stringify(routes()) } }));
 
+    // The canary function creates its key and sends (it reads no route table); SES (here: the test) stores and queues it.
+    const { clients: canaryClients, calls: canaryCalls } = recordingClients(env);
+    recorded.set('canary', canaryCalls);
+    let canaryRaw = '';
+    const sent = await new SendCanary(
+      { keys: new DynamoCanaryKey(canaryClients.doc, env.resources.tableName), mailer: { send: async (raw) => void (canaryRaw = raw) }, clock: { now: () => new Date() }, log: new RecordingDeliveryLog() },
+      { address: CANARY },
+    ).send();
+    expect(sent.sent).toBe(true);
+    const canarySubject = /^Subject: (.*)$/m.exec(canaryRaw)![1]!.trim();
+
     const accept = await engineFor('accept');
     for (const [id, rcpts] of [['fit0000000000000000000000001', ['bob@example.com']], ['fit0000000000000000000000002', ['gone@example.com']]] as const) {
       expect((await accept.accept(await arrive(id, [...rcpts]))).outcome).toBe('indexed');
     }
+    // Accept recognises the canary with the key the canary function wrote (and the drain drops it below).
+    expect((await accept.accept(await arrive('fit0000000000000000000000003', [CANARY], canarySubject))).outcome).toBe('canary');
 
     const probe = await engineFor('probe');
     const drains = new RecordingDrainStarter();
@@ -154,7 +174,7 @@ describe('each narrowed role still allows every call its function makes (emulato
     primary.script = { rcpt: { 'gone@example.com': { code: 550, enhanced: '5.1.1', text: 'no such user' } } };
     const drain = await engineFor('drain');
     const delivered = await drain.drain({ route: 'main' }, { owner: 'drain-1', budgetSeconds: 60 });
-    expect(delivered).toMatchObject({ delivered: 1, bounced: 1 });
+    expect(delivered).toMatchObject({ delivered: 1, bounced: 1, canaries: 1 });
     await drain.drain({ route: 'main', mode: 'sweep' }, { owner: 'sweep-1', budgetSeconds: 60 });
 
     const { clients } = await coldStart('trigger');
@@ -179,7 +199,7 @@ describe('each narrowed role still allows every call its function makes (emulato
     await env?.stop();
   });
 
-  it.each(['accept', 'probe', 'drain', 'trigger'] as Role[])('%s: every DynamoDB call it made is allowed by its role', (role) => {
+  it.each(['accept', 'probe', 'drain', 'trigger', 'canary'] as Role[])('%s: every DynamoDB call it made is allowed by its role', (role) => {
     const calls = recorded.get(role)!;
     expect(calls.length).toBeGreaterThan(0);
     const statements = statementsOf(role);
@@ -193,6 +213,9 @@ describe('each narrowed role still allows every call its function makes (emulato
     expect([...writes('accept')].sort()).toEqual(['env', 'msg']);
     expect([...writes('probe')]).toEqual(['route']);
     expect([...writes('trigger')]).toEqual(['trigger']);
+    expect([...writes('canary')]).toEqual(['canary']);
+    // Accept read the canary key to recognise the canary.
+    expect(recorded.get('accept')!.some((c) => c.command === 'GetItemCommand' && String(c.input.Key?.pk?.S).startsWith('canary#'))).toBe(true);
     expect([...writes('drain')].sort()).toEqual(expect.arrayContaining(['msg', 'route']));
     expect(recorded.get('drain')!.some((c) => c.command === 'BatchWriteItemCommand')).toBe(true);
   });

@@ -31,6 +31,7 @@ beforeAll(async () => {
   vi.stubEnv(ENV.triggerSecretId, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TriggerKey-abcdef');
   vi.stubEnv(ENV.probeFunctionName, 'BackupMx-Probe');
   vi.stubEnv(ENV.routeTableDigest, routeTableDigest([]));
+  vi.stubEnv(ENV.stackName, 'BackupMx');
   // Powertools writes EMF as Lambda does (not silenced or pretty-printed for development).
   vi.stubEnv('POWERTOOLS_DEV', '');
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
@@ -104,9 +105,10 @@ describe('a flood of calls to the trigger URL (the deployed handler, AWS clients
     }
     expect(awsCalls()).toEqual({ secretReads: 1, dynamo: 0, invokes: 0 });
     expect(refusedCount()).toBe(FLOOD);
-    // One EMF record per refusal, with the reason as a field (not a dimension) and no route dimension.
-    const record = lines.map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] }; why?: string }).find((r) => r.why !== undefined)!;
+    // One EMF record per refusal, with the reason as a field (not a dimension) and no route dimension; the stack (TriggerRefused alarm) is one.
+    const record = lines.map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] }; why?: string; stack?: string }).find((r) => r.why !== undefined)!;
     expect(record.why).toBe('signature');
-    expect(record._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+    expect(record._aws.CloudWatchMetrics[0]!.Dimensions.map((set) => [...set].sort())).toEqual([['service', 'stack']]);
+    expect(record.stack).toBe('BackupMx');
   });
 });

@@ -61,6 +61,7 @@ describe('replays on the Lambda handler (gate on dynalite)', () => {
         [ENV.triggerSecretId]: 'TriggerKey',
         [ENV.probeFunctionName]: 'Probe',
         [ENV.routeTableDigest]: digest,
+        [ENV.stackName]: 'BackupMx',
       },
       { metrics },
     );

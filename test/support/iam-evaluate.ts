@@ -82,6 +82,8 @@ function condition(operator: string, given: string | string[] | undefined, expec
     if (test === 'StringEquals') return expected.includes(value);
     if (test === 'StringEqualsIgnoreCase') return expected.some((e) => e.toLowerCase() === value.toLowerCase());
     if (test === 'StringLike') return expected.some((pattern) => glob(pattern, value, false));
+    // Whole-ARN matching: as wide as IAM's part-by-part match or wider, so "not allowed" here is not allowed there.
+    if (test === 'ArnLike') return expected.some((pattern) => glob(pattern, value, false));
     throw new Error(`condition operator ${operator}: extend the evaluator`);
   };
   const values = given === undefined ? [] : Array.isArray(given) ? given : [given];

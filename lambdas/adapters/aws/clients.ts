@@ -139,6 +139,17 @@ export function createTriggerClients(config: AwsClientConfig): TriggerClients {
   };
 }
 
+/** What the canary function talks to: its key in the table and SES sending. */
+export interface CanaryClients {
+  doc: DynamoDBDocumentClient;
+  ses: SESClient;
+}
+
+export function createCanaryClients(config: AwsClientConfig): CanaryClients {
+  const dynamo = new DynamoDBClient(baseOptions(config, 'dynamodb'));
+  return { doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { ...MARSHALL } }), ses: new SESClient(baseOptions(config, 'ses')) };
+}
+
 /** Thrown when a bucket-bound S3 client (see createAwsClients) is asked for another bucket. */
 export class SecondBucketError extends Error {
   constructor(bound: string, asked: string) {

@@ -1,10 +1,12 @@
 // Metrics as CloudWatch EMF lines through Powertools, namespace BackupMx, one
-// dimension set {service, route}. Powertools keeps one dimension set per
+// dimension set {service, stack, route}. Powertools keeps one dimension set per
 // instance, so each route gets its own instance; flush() writes one EMF line
 // per route. The stack's alarms read metricDimensions(), so they ask for
-// exactly what is written here.
+// exactly what is written here. The stack (its CloudFormation name) is in
+// every set: two stacks in one account with a route of the same name would
+// otherwise write one series, and one's PrimaryUp 1 would hide the other's 0.
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { GaugeName, Metrics } from '../../core/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../core/ports.js';
 
 export const METRICS_NAMESPACE = 'BackupMx';
 /** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */
@@ -14,27 +16,31 @@ export const QUEUED_MESSAGES_METRIC = 'QueuedMessages';
 export const OLDEST_QUEUED_AGE_METRIC = 'OldestQueuedAgeSeconds';
 export const DRAIN_STOPPED_METRIC = 'DrainStopped';
 export const ORPHANED_QUEUE_MESSAGES_METRIC = 'OrphanedQueueMessages';
+/** Seconds from the canary's send to its arrival at the accept step, stack-wide (core/canary). */
+export const CANARY_ROUND_TRIP_METRIC = 'CanaryRoundTripSeconds';
 /** Notices waiting for the operator (`backup-mx notices`), per route, from the held-notice records. */
 export const HELD_NOTICES_METRIC = 'HeldNotices';
 /** Calls the "I'm back" trigger refused (bad or stale signature, replay, rate limit), stack-wide. */
 export const TRIGGER_REFUSED_METRIC = 'TriggerRefused';
 
-/** Dimensions of the stack-wide figures (stackGauge): the service alone, no route. */
-export function stackMetricDimensions(): { service: string } {
-  return { service: METRICS_SERVICE };
+/** Dimensions of the stack-wide figures (stackGauge, stackCount): the service and the stack, no route. */
+export function stackMetricDimensions(stack: string): { service: string; stack: string } {
+  return { service: METRICS_SERVICE, stack };
 }
 
-/** Dimensions of DrainStopped: one series per route and stop reason. */
-export function drainStopDimensions(route: string, reason: string): { service: string; route: string; reason: string } {
-  return { service: METRICS_SERVICE, route, reason };
+/** Dimensions of DrainStopped: one series per stack, route and stop reason. */
+export function drainStopDimensions(stack: string, route: string, reason: string): { service: string; stack: string; route: string; reason: string } {
+  return { service: METRICS_SERVICE, stack, route, reason };
 }
 
-/** The dimension set of every metric this class writes for `route` (CloudWatch matches it exactly). */
-export function metricDimensions(route: string): { service: string; route: string } {
-  return { service: METRICS_SERVICE, route };
+/** The dimension set of every metric this class writes for `route` of `stack` (CloudWatch matches it exactly). */
+export function metricDimensions(stack: string, route: string): { service: string; stack: string; route: string } {
+  return { service: METRICS_SERVICE, stack, route };
 }
 
 export interface PowertoolsMetricsOptions {
+  /** The CloudFormation stack the function belongs to (BACKUPMX_STACK_NAME): a dimension of every metric. */
+  stackName: string;
   namespace?: string;
   serviceName?: string;
   /** Builds the per-route EMF writer; tests may pass their own. */
@@ -48,14 +54,15 @@ export class PowertoolsMetrics implements Metrics {
   private readonly create: (route: string, extra?: Record<string, string>) => EmfMetrics;
   private readonly createStackWide: () => EmfMetrics;
 
-  constructor(options: PowertoolsMetricsOptions = {}) {
+  constructor(options: PowertoolsMetricsOptions) {
     const namespace = options.namespace ?? METRICS_NAMESPACE;
     // An explicit serviceName wins over POWERTOOLS_SERVICE_NAME, which differs per function.
     const serviceName = options.serviceName ?? METRICS_SERVICE;
+    const stack = options.stackName;
     this.create =
       options.create ??
-      ((route, extra) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { route, ...extra } }));
-    this.createStackWide = () => new EmfMetrics({ namespace, serviceName });
+      ((route, extra) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { stack, route, ...extra } }));
+    this.createStackWide = () => new EmfMetrics({ namespace, serviceName, defaultDimensions: { stack } });
   }
 
   count(name: Parameters<Metrics['count']>[0], value: number, route: string): void {
@@ -70,7 +77,7 @@ export class PowertoolsMetrics implements Metrics {
     this.forRoute(route).addMetric(name, name === OLDEST_QUEUED_AGE_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
   }
 
-  /** Its own dimension set {service, route, reason}, so it gets its own EMF writer. */
+  /** Its own dimension set {service, stack, route, reason}, so it gets its own EMF writer. */
   drainStopped(reason: string, route: string): void {
     const id = `${route}\u0000${reason}`;
     let metrics = this.byStop.get(id);
@@ -81,10 +88,10 @@ export class PowertoolsMetrics implements Metrics {
     metrics.addMetric(DRAIN_STOPPED_METRIC, MetricUnit.Count, 1);
   }
 
-  /** Its own dimension set {service}, so it gets its own EMF writer. */
-  stackGauge(name: typeof ORPHANED_QUEUE_MESSAGES_METRIC, value: number): void {
+  /** Its own dimension set {service, stack}, so it gets its own EMF writer. */
+  stackGauge(name: StackGaugeName, value: number): void {
     this.stackWide ??= this.createStackWide();
-    this.stackWide.addMetric(name, MetricUnit.Count, value);
+    this.stackWide.addMetric(name, name === CANARY_ROUND_TRIP_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
   }
 
   /** Same writer as stackGauge; `detail` goes in as metadata (a field of the EMF line, not a dimension). */

@@ -1,7 +1,8 @@
-// The account's queues through ListQueues and GetQueueAttributes. ListQueues
-// returns at most 1,000 URLs a call and a NextToken only when MaxResults is
-// set, so every call sets it and follows the token to the last page.
-import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+// The account's queues through ListQueues, GetQueueAttributes and
+// ListQueueTags. ListQueues returns at most 1,000 URLs a call and a NextToken
+// only when MaxResults is set, so every call sets it and follows the token to
+// the last page.
+import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueDepth, QueueDirectory } from '../../core/feature-ports.js';
 import { isAwsError } from './aws-errors.js';
 
@@ -40,6 +41,16 @@ export class SqsQueueDirectory implements QueueDirectory {
       };
     } catch (error) {
       // Deleted after ListQueues still showed it.
+      if (isAwsError(error, 'QueueDoesNotExist', 'NonExistentQueue')) return undefined;
+      throw error;
+    }
+  }
+
+  async tags(url: string): Promise<Record<string, string> | undefined> {
+    try {
+      const { Tags = {} } = await this.sqs.send(new ListQueueTagsCommand({ QueueUrl: url }));
+      return Tags;
+    } catch (error) {
       if (isAwsError(error, 'QueueDoesNotExist', 'NonExistentQueue')) return undefined;
       throw error;
     }

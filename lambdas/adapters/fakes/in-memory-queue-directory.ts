@@ -4,6 +4,7 @@ import type { QueueDepth, QueueDirectory } from '../../core/feature-ports.js';
 
 export class InMemoryQueueDirectory implements QueueDirectory {
   private readonly queues = new Map<string, QueueDepth>();
+  private readonly tagsByUrl = new Map<string, Record<string, string>>();
   /** Deleted, but still listed for a while (ListQueues is eventually consistent). */
   private readonly gone = new Set<string>();
   /** Prefixes list() was asked for, in order. */
@@ -14,19 +15,22 @@ export class InMemoryQueueDirectory implements QueueDirectory {
   /** Thrown by list() after this many pages (0: before the first). */
   failListAfterPages?: { pages: number; error: Error };
   readonly failDepth = new Map<string, Error>();
+  readonly failTags = new Map<string, Error>();
 
   constructor(private readonly base = 'https://sqs.us-east-1.amazonaws.com/123456789012/') {}
 
-  /** Adds a queue (by name) holding `messages` visible ones, or the given counts; returns its URL. */
-  add(name: string, messages: number | Partial<QueueDepth> = 0): string {
+  /** Adds a queue (by name) holding `messages` visible ones, or the given counts, with `tags`; returns its URL. */
+  add(name: string, messages: number | Partial<QueueDepth> = 0, tags: Record<string, string> = {}): string {
     const url = `${this.base}${name}`;
     const counts = typeof messages === 'number' ? { visible: messages } : messages;
     this.queues.set(url, { visible: 0, inFlight: 0, delayed: 0, ...counts });
+    this.tagsByUrl.set(url, { ...tags });
     return url;
   }
 
   async remove(url: string): Promise<void> {
     this.queues.delete(url);
+    this.tagsByUrl.delete(url);
   }
 
   /** Deletes the queue but keeps listing it. */
@@ -51,5 +55,12 @@ export class InMemoryQueueDirectory implements QueueDirectory {
     if (failure) throw failure;
     const depth = this.queues.get(url);
     return depth && !this.gone.has(url) ? { ...depth } : undefined;
+  }
+
+  async tags(url: string): Promise<Record<string, string> | undefined> {
+    const failure = this.failTags.get(url);
+    if (failure) throw failure;
+    const tags = this.tagsByUrl.get(url);
+    return tags && !this.gone.has(url) ? { ...tags } : undefined;
   }
 }

@@ -20,3 +20,4 @@ export { RecordingDeliveryLog, type AttemptLine } from './recording-delivery-log
 export { RecordingMetrics } from './recording-metrics.js';
 export { InMemoryQueueDirectory } from './in-memory-queue-directory.js';
 export { InMemoryHeldNotices, InMemoryNoticeAlarms, InMemoryNoticeBudget, InMemoryNoticeSending } from './in-memory-notice-stores.js';
+export { InMemoryCanaryKey } from './in-memory-canary-key.js';

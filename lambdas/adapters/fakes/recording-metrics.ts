@@ -1,5 +1,5 @@
 // Keeps metric data points; `total` sums a counter.
-import type { GaugeName, Metrics } from '../../core/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../core/ports.js';
 
 type CounterName = Parameters<Metrics['count']>[0];
 
@@ -8,7 +8,7 @@ export class RecordingMetrics implements Metrics {
   readonly delays: { seconds: number; route: string }[] = [];
   readonly gauges: { name: GaugeName; value: number; route: string }[] = [];
   readonly stops: { reason: string; route: string }[] = [];
-  readonly stackGauges: { name: 'OrphanedQueueMessages'; value: number }[] = [];
+  readonly stackGauges: { name: StackGaugeName; value: number }[] = [];
   readonly stackCounts: { name: 'TriggerRefused'; value: number; detail?: Record<string, string> }[] = [];
   flushes = 0;
 
@@ -18,7 +18,7 @@ export class RecordingMetrics implements Metrics {
   drainStopped(reason: string, route: string): void {
     this.stops.push({ reason, route });
   }
-  stackGauge(name: 'OrphanedQueueMessages', value: number): void {
+  stackGauge(name: StackGaugeName, value: number): void {
     this.stackGauges.push({ name, value });
   }
   stackCount(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void {

@@ -15,8 +15,8 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function create(name: string, messages: number): Promise<string> {
-  const { QueueUrl } = await env.clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+async function create(name: string, messages: number, tags?: Record<string, string>): Promise<string> {
+  const { QueueUrl } = await env.clients.sqs.send(new CreateQueueCommand({ QueueName: name, ...(tags ? { tags } : {}) }));
   for (let i = 0; i < messages; i += 1) await env.clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `m${i}` }));
   return QueueUrl!;
 }
@@ -27,8 +27,8 @@ describe('SqsQueueDirectory', () => {
     return {
       subject: {
         directory: new SqsQueueDirectory(env.clients.sqs),
-        create: async (name, messages) => {
-          const url = await create(name, messages);
+        create: async (name, messages, tags) => {
+          const url = await create(name, messages, tags);
           made.push(url);
           return url;
         },

@@ -1,9 +1,10 @@
 // `backup-mx adopt`: a queue kept after a route rename or a redeploy gives its
 // mail to a route's current queue, and the route delivers it (real SQS
 // emulator, real primary on loopback).
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, TagQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesNotification, sesMessageId } from '../../support/ses-events.js';
+import { STACK_TAG } from '../../../lambdas/core/queue-owner.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
 
 describe('backup-mx adopt', () => {
@@ -52,9 +53,53 @@ describe('backup-mx adopt', () => {
     expect(io.stderr.join('\n')).toMatch(/envelope is unknown.*backup-mx show neverannounced00000000000001.*backup-mx delete/);
   });
 
-  it('refuses the route\'s own queue and something that is no URL', async () => {
+  it('refuses the route\'s own queue, another route\'s, and something that is no URL', async () => {
     const own = fx.engine.route('main').queueUrl;
     expect((await fx.cli('adopt', own, '--route', 'main')).io.stderr.join('\n')).toMatch(/already the queue of route main/);
+    const other = await fx.cli('adopt', fx.engine.route('other').queueUrl, '--route', 'main');
+    expect(other.code).not.toBe(0);
+    expect(other.io.stderr.join('\n')).toMatch(/queue of route other, in use/);
     expect((await fx.cli('adopt', 'my-queue', '--route', 'main')).code).not.toBe(0);
+  });
+});
+
+describe('backup-mx adopt with a stack name: only queues tagged as that stack\'s', () => {
+  let fx: LocalFixture;
+  beforeAll(async () => {
+    fx = await startLocalFixture({ stackName: 'BackupMx' });
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  const oldQueue = async (name: string, tags?: Record<string, string>) => {
+    const { QueueUrl } = await fx.clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-${Date.now()}`, ...(tags ? { tags } : {}) }));
+    await fx.clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: sesNotification({ messageId: sesMessageId(), objectKeyPrefix: 'mail/gone/' }) }));
+    return QueueUrl!;
+  };
+  const depth = async (url: string) => {
+    const { Attributes = {} } = await fx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+  };
+
+  it('refuses the retained queue of stack BackupMx-eu and leaves its mail where it is', async () => {
+    const theirs = await oldQueue('BackupMx-eu-RoutesQueueold', { [STACK_TAG]: 'BackupMx-eu' });
+    const { code, io } = await fx.cli('adopt', theirs, '--route', 'main');
+    expect(code).not.toBe(0);
+    expect(io.stderr.join('\n')).toContain('belongs to stack BackupMx-eu');
+    expect(await depth(theirs)).toBe(1);
+  });
+
+  it('refuses an untagged queue, saying how to tag it; once tagged, adopts it', async () => {
+    const legacy = await oldQueue('BackupMx-RoutesQueuelegacy');
+    const refused = await fx.cli('adopt', legacy, '--route', 'main');
+    expect(refused.code).not.toBe(0);
+    expect(refused.io.stderr.join('\n')).toContain(`aws sqs tag-queue --queue-url ${legacy} --tags backup-mx:stack=BackupMx`);
+    expect(await depth(legacy)).toBe(1);
+    await fx.clients.sqs.send(new TagQueueCommand({ QueueUrl: legacy, Tags: { [STACK_TAG]: 'BackupMx' } }));
+    const adopted = await fx.cli('adopt', legacy, '--route', 'main');
+    expect(adopted.code).toBe(0);
+    expect(adopted.io.text).toContain(`moved 1 message from ${legacy} to route main`);
+    expect(await depth(legacy)).toBe(0);
   });
 });

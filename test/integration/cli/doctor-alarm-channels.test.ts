@@ -69,7 +69,7 @@ describe('doctor: where alarms go, against the SNS emulator', () => {
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: 'sns:Publish',
             Resource: arn,
-            Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:us-east-1:${account}:alarm:BackupMx-*` } },
+            Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:us-east-1:${account}:alarm:BackupMx/*` } },
           },
         ],
       });
@@ -94,7 +94,7 @@ describe('doctor: where alarms go, against the SNS emulator', () => {
     ]);
     expect(results[1]!.detail).toContain('every alarm also goes to 4 topics of yours');
     expect(results[2]!.detail).toBe('CloudWatch may publish to it (statement "AllowBackupMxAlarms" allows it); 1 confirmed subscription');
-    expect(results[3]!.fix).toContain(`alarm:BackupMx-*`);
+    expect(results[3]!.fix).toContain(`alarm:BackupMx/*`);
     expect(results[4]!.detail).toContain('alias/aws/sns');
     expect(results[5]!.detail).toBe('no such topic: alarms published there are lost');
   });

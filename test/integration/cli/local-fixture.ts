@@ -42,7 +42,8 @@ export interface LocalFixture {
   stop(): Promise<void>;
 }
 
-export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number } = {}): Promise<LocalFixture> {
+/** stackName: as a deployed stack's settings carry it (adopt then checks a queue's stack tag). */
+export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string } = {}): Promise<LocalFixture> {
   const emulators: Emulators = await startEmulators();
   const clients = createAwsClients(emulators.clientConfig);
   const run = Math.random().toString(36).slice(2, 8);
@@ -72,6 +73,7 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
       minBackoffSeconds: 1,
       maxBackoffSeconds: 1,
       probeTimeoutMs: 2000,
+      ...(options.stackName ? { stackName: options.stackName } : {}),
     }),
   );
   await writeRuntimeInfo(

@@ -176,6 +176,8 @@ describe('localSettings and standInRoutes', () => {
     expect(routes).toEqual([
       { name: 'corp', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/corp/', domains: ['example.com', 'example.org'], recipients: ['alice@example.com'] },
       { name: 'open', topicArn: 'arn:aws:sns:us-east-1:000000000000:open', objectKeyPrefix: 'mail/open/', domains: ['open.test'] },
+      // The canary's rule (on by default): its address alone, the first route's topic.
+      { name: '_canary', topicArn: 'arn:aws:sns:us-east-1:000000000000:corp', objectKeyPrefix: 'mail/_canary/', domains: [], recipients: ['canary@canary.example.com'], ephemeral: true },
     ]);
     // The stand-in's router makes the SES rules of them: example.com only for alice, all of example.org.
     const router = new RecipientRouter(routes);
@@ -183,5 +185,7 @@ describe('localSettings and standInRoutes', () => {
     expect(router.routeFor('bob@example.com')).toBeUndefined();
     expect(router.routeFor('bob@example.org')).toBe('corp');
     expect(router.routeFor('x@open.test')).toBe('open');
+    expect(router.routeFor('canary@canary.example.com')).toBe('_canary');
+    expect(router.routeFor('postmaster@canary.example.com')).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsDeliveryLog } from '../../../lambdas/adapters/aws/powertools-delivery-log.js';
 import { PowertoolsMetrics, drainStopDimensions, metricDimensions, stackMetricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+import { lambdaMetrics } from '../../../lambdas/app/engine.js';
 
 let lines: string[];
 beforeEach(() => {
@@ -64,7 +65,7 @@ describe('PowertoolsDeliveryLog', () => {
 
 describe('PowertoolsMetrics', () => {
   it('writes EMF in the BackupMx namespace, one line per route with a route dimension', () => {
-    const metrics = new PowertoolsMetrics();
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
     metrics.count('Delivered', 1, 'main');
     metrics.count('Delivered', 2, 'main');
     metrics.count('Deferred', 1, 'other');
@@ -90,18 +91,35 @@ describe('PowertoolsMetrics', () => {
 
   it('writes exactly the dimension set metricDimensions() names, whatever POWERTOOLS_SERVICE_NAME says', () => {
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'backup-mx-drain'); // the stack sets one per function
-    const metrics = new PowertoolsMetrics();
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
     metrics.count('PrimaryUp', 1, 'main');
     metrics.flush();
     const emf = JSON.parse(lines[0]!);
     const names: string[] = emf._aws.CloudWatchMetrics[0].Dimensions[0];
     expect(emf._aws.CloudWatchMetrics[0].Dimensions).toHaveLength(1);
-    expect(Object.fromEntries(names.map((n) => [n, emf[n]]))).toEqual(metricDimensions('main'));
-    expect(metricDimensions('main')).toEqual({ service: 'backup-mx', route: 'main' });
+    expect(Object.fromEntries(names.map((n) => [n, emf[n]]))).toEqual(metricDimensions('BackupMx', 'main'));
+    expect(metricDimensions('BackupMx', 'main')).toEqual({ service: 'backup-mx', stack: 'BackupMx', route: 'main' });
+  });
+
+  it('two stacks with a route of the same name write two series: one\'s PrimaryUp 1 cannot hide the other\'s 0', () => {
+    for (const [stackName, up] of [['BackupMx', 1], ['BackupMx-eu', 0]] as const) {
+      const metrics = new PowertoolsMetrics({ stackName });
+      metrics.count('PrimaryUp', up, 'main');
+      metrics.flush();
+    }
+    const emf = lines.map((line) => JSON.parse(line));
+    expect(emf.map((e) => [e.stack, e.route, e.PrimaryUp])).toEqual([['BackupMx', 'main', 1], ['BackupMx-eu', 'main', 0]]);
+    for (const e of emf) expect(e._aws.CloudWatchMetrics[0].Dimensions[0]).toContain('stack');
+    expect(metricDimensions('BackupMx', 'main')).not.toEqual(metricDimensions('BackupMx-eu', 'main'));
+  });
+
+  it('a Lambda whose environment lacks the stack name fails at once, naming the variable (its metrics would match no alarm)', () => {
+    expect(() => lambdaMetrics({})).toThrow(/BACKUPMX_STACK_NAME: required .*deploy again/);
+    expect(lambdaMetrics({ stackName: 'BackupMx' })).toBeInstanceOf(PowertoolsMetrics);
   });
 
   it('writes nothing when nothing was counted, and nothing twice', () => {
-    const metrics = new PowertoolsMetrics();
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
     metrics.flush();
     metrics.count('PrimaryUp', 1, 'main');
     metrics.flush();
@@ -112,41 +130,41 @@ describe('PowertoolsMetrics', () => {
 
 describe('PowertoolsMetrics: queue figures and drain stops', () => {
   it('writes QueuedMessages (Count) and OldestQueuedAgeSeconds (Seconds) with the route dimensions the alarms ask for', () => {
-    const metrics = new PowertoolsMetrics();
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
     metrics.gauge('QueuedMessages', 7, 'corp');
     metrics.gauge('OldestQueuedAgeSeconds', 3600, 'corp');
     metrics.flush();
     const emf = lines.map((l) => JSON.parse(l)).find((e) => e._aws);
-    expect(emf).toMatchObject({ ...metricDimensions('corp'), QueuedMessages: 7, OldestQueuedAgeSeconds: 3600 });
+    expect(emf).toMatchObject({ ...metricDimensions('BackupMx', 'corp'), QueuedMessages: 7, OldestQueuedAgeSeconds: 3600 });
     const defs = emf._aws.CloudWatchMetrics[0];
-    expect(defs.Dimensions[0].sort()).toEqual(Object.keys(metricDimensions('corp')).sort());
+    expect(defs.Dimensions[0].sort()).toEqual(Object.keys(metricDimensions('BackupMx', 'corp')).sort());
     expect(defs.Metrics).toEqual(expect.arrayContaining([{ Name: 'QueuedMessages', Unit: 'Count' }, { Name: 'OldestQueuedAgeSeconds', Unit: 'Seconds' }]));
   });
 
   it('writes DrainStopped with a reason dimension, on its own line per route and reason', () => {
-    const metrics = new PowertoolsMetrics();
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
     metrics.drainStopped('connection-failed', 'corp');
     metrics.drainStopped('queue-empty', 'corp');
     metrics.flush();
     const emf = lines.map((l) => JSON.parse(l)).filter((e) => e._aws);
     expect(emf).toHaveLength(2);
     const failed = emf.find((e) => e.reason === 'connection-failed');
-    expect(failed).toMatchObject({ ...drainStopDimensions('corp', 'connection-failed'), DrainStopped: 1 });
-    expect(failed._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(['reason', 'route', 'service']);
+    expect(failed).toMatchObject({ ...drainStopDimensions('BackupMx', 'corp', 'connection-failed'), DrainStopped: 1 });
+    expect(failed._aws.CloudWatchMetrics[0].Dimensions[0].sort()).toEqual(['reason', 'route', 'service', 'stack']);
   });
 
-  it('writes OrphanedQueueMessages (Count) with the service dimension alone, on its own line', () => {
-    const metrics = new PowertoolsMetrics();
+  it('writes OrphanedQueueMessages (Count) with the service and stack dimensions, no route, on its own line', () => {
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
     metrics.count('Delivered', 1, 'corp');
     metrics.stackGauge('OrphanedQueueMessages', 4);
     metrics.flush();
     const emf = lines.map((l) => JSON.parse(l)).filter((e) => e._aws);
     expect(emf).toHaveLength(2);
     const orphaned = emf.find((e) => 'OrphanedQueueMessages' in e);
-    expect(orphaned).toMatchObject({ ...stackMetricDimensions(), OrphanedQueueMessages: 4 });
+    expect(orphaned).toMatchObject({ ...stackMetricDimensions('BackupMx'), OrphanedQueueMessages: 4 });
     expect(orphaned.route).toBeUndefined();
     const defs = orphaned._aws.CloudWatchMetrics[0];
-    expect(defs.Dimensions).toEqual([['service']]);
+    expect(defs.Dimensions.map((set: string[]) => [...set].sort())).toEqual([['service', 'stack']]);
     expect(defs.Metrics).toEqual([{ Name: 'OrphanedQueueMessages', Unit: 'Count' }]);
   });
 });

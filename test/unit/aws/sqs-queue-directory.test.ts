@@ -1,6 +1,6 @@
 // Paging and errors of SqsQueueDirectory on a mocked client (the embedded
 // emulator never returns a NextToken).
-import { GetQueueAttributesCommand, ListQueuesCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIST_QUEUES_MAX_RESULTS, SqsQueueDirectory } from '../../../lambdas/adapters/aws/sqs-queue-directory.js';
@@ -66,5 +66,19 @@ describe('SqsQueueDirectory', () => {
     sqs.on(GetQueueAttributesCommand).rejectsOnce(new QueueDoesNotExist({ message: 'gone', $metadata: {} })).rejectsOnce(new Error('AccessDenied'));
     expect(await directory().depth(`${BASE}BackupMx-a`)).toBeUndefined();
     await expect(directory().depth(`${BASE}BackupMx-a`)).rejects.toThrow('AccessDenied');
+  });
+
+  it('reads a queue\'s tags; a queue deleted since it was listed is undefined; any other error is thrown', async () => {
+    sqs
+      .on(ListQueueTagsCommand)
+      .resolvesOnce({ Tags: { 'backup-mx:stack': 'BackupMx' } })
+      .resolvesOnce({})
+      .rejectsOnce(new QueueDoesNotExist({ message: 'gone', $metadata: {} }))
+      .rejectsOnce(new Error('AccessDenied'));
+    expect(await directory().tags(`${BASE}BackupMx-a`)).toEqual({ 'backup-mx:stack': 'BackupMx' });
+    expect(await directory().tags(`${BASE}BackupMx-a`)).toEqual({});
+    expect(await directory().tags(`${BASE}BackupMx-a`)).toBeUndefined();
+    await expect(directory().tags(`${BASE}BackupMx-a`)).rejects.toThrow('AccessDenied');
+    expect(sqs.commandCalls(ListQueueTagsCommand)[0]!.args[0].input).toEqual({ QueueUrl: `${BASE}BackupMx-a` });
   });
 });

@@ -21,16 +21,18 @@ describe('alarm delivery', () => {
     expect(allow!.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
     const sourceArn = resolved(allow!.Condition.ArnLike['aws:SourceArn']);
     expect(sourceArn).toContain(':cloudwatch:');
-    expect(sourceArn).toContain(':alarm:BackupMx-*');
+    expect(sourceArn).toContain(':alarm:BackupMx/*');
     // The TLS-only Deny stays.
     expect(statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false')).toBe(true);
   });
 
-  it('every alarm name matches that aws:SourceArn pattern: generated (<stack>-<logical id>-<suffix>), or given under the stack name', () => {
+  it('every alarm is named "<stack>/<id>" and so matches that aws:SourceArn pattern (a generated name would not: CloudWatch could not publish)', () => {
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
     expect(Object.keys(alarms).length).toBeGreaterThan(3);
-    // Named ones: the notices' reputation alarms, which the pause function's scheduled check reads by name.
-    for (const alarm of Object.values(alarms)) expect(alarm.Properties!.AlarmName ?? `${stack.stackName}-generated`).toMatch(new RegExp(`^${stack.stackName}-`));
+    for (const [id, alarm] of Object.entries(alarms)) expect(alarm.Properties!.AlarmName, id).toMatch(new RegExp(`^${stack.stackName}/[A-Za-z]`));
+    const names = Object.values(alarms).map((a) => a.Properties!.AlarmName as string);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['BackupMx/PrimaryDown-corp', 'BackupMx/OrphanedQueueMessages', 'BackupMx/NoticeBounceRate']));
   });
 
   it('lets CloudWatch use the topic key under the same conditions, and no unconditioned grant', () => {
@@ -40,6 +42,6 @@ describe('alarm delivery', () => {
     expect(forCloudWatch).toHaveLength(1);
     expect(forCloudWatch[0]!.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
     expect(forCloudWatch[0]!.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(resolved(forCloudWatch[0]!.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:BackupMx-*');
+    expect(resolved(forCloudWatch[0]!.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:BackupMx/*');
   });
 });

@@ -15,8 +15,8 @@ describe('Lambda bundles', () => {
       .filter((name) => name.startsWith('asset.'))
       .map((name) => join(assembly.directory, name, 'index.mjs'))
       .filter((file) => existsSync(file));
-    // probe, drain, accept, activate-rule-set, trigger, pause-notices, reserve-concurrency
-    expect(bundles).toHaveLength(7);
+    // probe, drain, accept, activate-rule-set, trigger, pause-notices, reserve-concurrency, canary
+    expect(bundles).toHaveLength(8);
     const sizes: number[] = [];
     for (const file of bundles) {
       const text = readFileSync(file, 'utf8');

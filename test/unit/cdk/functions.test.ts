@@ -177,14 +177,14 @@ describe('functions', () => {
     }
   });
 
-  it('accept reads object metadata, puts index items and reads the route table item, nothing more', () => {
+  it('accept reads object metadata, puts index items and reads the route table item and the canary key, nothing more', () => {
     const statements = statementsOf(template, ACCEPT);
     expect(allowing(statements, 's3:GetObject')).not.toEqual([]);
     expect(allowing(statements, 'dynamodb:PutItem')).not.toEqual([]);
-    // It reads only the route table item (cold start), and never queries, updates or deletes.
+    // It reads only the route table item (cold start) and the canary's key (to recognise one), and never queries, updates or deletes.
     const get = allowing(statements, 'dynamodb:GetItem');
     expect(get).toHaveLength(1);
-    expect(get[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['config'] } });
+    expect(get[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['config', 'canary#*'] } });
     for (const forbidden of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 's3:DeleteObject', 'sqs:ReceiveMessage', 'sqs:SendMessage', 'secretsmanager:GetSecretValue']) {
       expect(allowing(statements, forbidden), forbidden).toEqual([]);
     }
@@ -281,7 +281,10 @@ describe('missing mail objects answer 404, not 403', () => {
   });
 
   it('the drain is started hourly to find stored mail that never reached a queue', () => {
-    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) => r.Properties!.ScheduleExpression === 'rate(1 hour)');
+    // The canary's hourly rule targets its own function.
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter(
+      (r) => r.Properties!.ScheduleExpression === 'rate(1 hour)' && JSON.stringify(r.Properties!.Targets).includes(functionId(template, DRAIN)),
+    );
     expect(rules).toHaveLength(1);
     const target = rules[0]!.Properties!.Targets[0];
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId(template, DRAIN), 'Arn'] });

@@ -3,21 +3,21 @@
 // metric, which has no data (and PrimaryDown treats no data as down).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics.js';
-import { buildStack, resources } from './stack-fixture.js';
+import { alarmMetrics, buildStack, resources } from './stack-fixture.js';
 
 interface EmittedMetric {
   namespace: string;
   dimensions: Record<string, string>;
 }
 
-/** One real EMF line, written the way the probe writes it inside Lambda. */
-function emitPrimaryUp(route: string): EmittedMetric {
+/** One real EMF line, written the way the probe of stack `stackName` writes it inside Lambda. */
+function emitPrimaryUp(route: string, stackName = 'BackupMx'): EmittedMetric {
   const lines: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   });
-  const metrics = new PowertoolsMetrics();
+  const metrics = new PowertoolsMetrics({ stackName });
   metrics.count('PrimaryUp', 0, route);
   metrics.flush();
   vi.restoreAllMocks();
@@ -113,3 +113,34 @@ describe('metric dimensions: stack and Lambdas agree', () => {
     }
   });
 });
+
+describe('two stacks in one account, each with a route "corp"', () => {
+  const ROUTE = { name: 'corp', domains: ['example.com'], primary: { host: 'mail.example.com', port: 587 } };
+  const stacks = ['BackupMx', 'BackupMx-eu'].map((stackName) => ({ stackName, template: buildStack({ region: 'us-east-1', stackName, routes: [ROUTE] }).template }));
+  const ours = (template: (typeof stacks)[number]['template']) => alarmMetrics(template).filter((m) => m.namespace === 'BackupMx');
+
+  it('every alarm on a metric the functions write asks for its own stack in the dimensions', () => {
+    for (const { stackName, template } of stacks) {
+      const metrics = ours(template);
+      // PrimaryUp, the probe's gauges, the drain's counts and stops, held notices, orphaned queues, trigger refusals.
+      expect(new Set(metrics.map((m) => m.metricName)).size, stackName).toBeGreaterThanOrEqual(8);
+      for (const metric of metrics) expect(metric.dimensions, `${stackName} ${metric.alarm} ${metric.metricName}`).toMatchObject({ service: 'backup-mx', stack: stackName });
+    }
+  });
+
+  it('no metric one stack\'s alarms read is one the other stack\'s alarms read', () => {
+    const key = (m: { metricName: string; dimensions: Record<string, string> }) => `${m.metricName} ${JSON.stringify(Object.entries(m.dimensions).sort())}`;
+    const [a, b] = stacks.map(({ template }) => new Set(ours(template).map(key)));
+    expect([...a!].filter((k) => b!.has(k))).toEqual([]);
+  });
+
+  it('the PrimaryDown alarm of each matches exactly what that stack\'s probe writes, and not the other\'s', () => {
+    for (const { stackName, template } of stacks) {
+      const [alarm] = ours(template).filter((m) => m.metricName === 'PrimaryUp' && m.alarm.includes('PrimaryDown'));
+      expect(alarm!.dimensions).toEqual(emitPrimaryUp('corp', stackName).dimensions);
+      const other = stacks.find((s) => s.stackName !== stackName)!.stackName;
+      expect(alarm!.dimensions).not.toEqual(emitPrimaryUp('corp', other).dimensions);
+    }
+  });
+});
+

@@ -33,6 +33,7 @@ describe('alarms', () => {
     const routeDimensions = [
       { Name: 'route', Value: 'corp' },
       { Name: 'service', Value: 'backup-mx' },
+      { Name: 'stack', Value: 'BackupMx' },
     ];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'BackupMx',
@@ -62,10 +63,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'BackupMx',
       MetricName: 'PrimaryUp',
-      Dimensions: [
-        { Name: 'route', Value: 'corp' },
-        { Name: 'service', Value: 'backup-mx' },
-      ],
+      Dimensions: routeDimensions,
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 20,
@@ -109,16 +107,34 @@ describe('alarms', () => {
     expect(queries.find((q) => q.Id === 'up')!.MetricStat.Metric.MetricName).toBe('PrimaryUp');
   });
 
-  it('alarms on the route topic\'s NumberOfNotificationsFailed (received mail that never reached the queue)', () => {
+  it('alarms when a notification did not reach the route queue, counted on the queue\'s subscription alone (not the accept function\'s)', () => {
     const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.includes('Topiccorp'))!;
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SNS',
-      MetricName: 'NumberOfNotificationsFailed',
-      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      AlarmActions: [{ Ref: alarmTopic() }],
-    });
+    // Only the queue's subscription redrives to a dead-letter queue, so the topic's redrive counts are its failures alone.
+    const subscriptions = Object.values(resources(template, 'AWS::SNS::Subscription')).filter((s) => JSON.stringify(s.Properties!.TopicArn).includes(topicId));
+    const byProtocol = Object.fromEntries(subscriptions.map((s) => [s.Properties!.Protocol, s.Properties!]));
+    expect(Object.keys(byProtocol).sort()).toEqual(['lambda', 'sqs']);
+    expect(byProtocol.sqs!.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^RoutesDeadLetter/), 'Arn'] } });
+    expect(byProtocol.lambda!.RedrivePolicy).toBeUndefined();
+    const [alarm] = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties!.AlarmName === 'BackupMx/NotificationsFailed-corp');
+    expect(alarm!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: alarmTopic() }] });
+    const queries = alarm!.Properties!.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Stat: string } }[];
+    expect(queries.find((q) => q.Expression)!.Expression).toBe('FILL(redriven, 0) + FILL(lost, 0)');
+    const read = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!);
+    expect(read.map((m) => m.Metric.MetricName).sort()).toEqual(['NumberOfNotificationsFailedToRedriveToDlq', 'NumberOfNotificationsRedrivenToDlq']);
+    for (const m of read) {
+      expect(m).toMatchObject({ Stat: 'Sum', Metric: { Namespace: 'AWS/SNS', Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }] } });
+    }
+    // The topic-wide failure count, which the accept subscription feeds too, is read by no alarm.
+    expect(JSON.stringify(resources(template, 'AWS::CloudWatch::Alarm'))).not.toContain('"NumberOfNotificationsFailed"');
+  });
+
+  it('SNS may put a route\'s undeliverable notifications into the dead-letter queue, from that route\'s topic only', () => {
+    const dlqId = Object.keys(resources(template, 'AWS::SQS::Queue')).find((id) => id.startsWith('RoutesDeadLetter'))!;
+    const policies = Object.values(resources(template, 'AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(p.Properties!.Queues).includes(dlqId));
+    const statements = policies.flatMap((p) => p.Properties!.PolicyDocument.Statement as Record<string, any>[]).filter((s) => s.Effect === 'Allow');
+    const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.includes('Topiccorp'))!;
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { Ref: topicId } } } });
   });
 
   it('no e-mail subscription without alarmEmail', () => {

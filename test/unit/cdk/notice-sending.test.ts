@@ -94,9 +94,9 @@ describe('the notices\' SES configuration set', () => {
   });
 
   it('names its two pausing alarms after the stack, and the stack outputs the names for `notices resume`', () => {
-    expect(alarmNamed('NoticeBounceRate').AlarmName).toBe('BackupMx-NoticeBounceRate');
-    expect(alarmNamed('NoticeComplaintRate').AlarmName).toBe('BackupMx-NoticeComplaintRate');
-    expect(template.toJSON().Outputs.NoticeAlarmNames.Value).toBe('BackupMx-NoticeBounceRate,BackupMx-NoticeComplaintRate');
+    expect(alarmNamed('NoticeBounceRate').AlarmName).toBe('BackupMx/NoticeBounceRate');
+    expect(alarmNamed('NoticeComplaintRate').AlarmName).toBe('BackupMx/NoticeComplaintRate');
+    expect(template.toJSON().Outputs.NoticeAlarmNames.Value).toBe('BackupMx/NoticeBounceRate,BackupMx/NoticeComplaintRate');
   });
 
   it('the account\'s own reputation alarms (AWS/SES, no dimension) warn and pause nothing', () => {

@@ -2,8 +2,9 @@
 // what it is told, when it runs, and the alarm on what it finds.
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/config/settings.js';
+import { STACK_TAG } from '../../../lambdas/core/queue-owner.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
-import { allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
+import { allowing, buildStack, functionId, resources, statementsOf, type Statement } from './stack-fixture.js';
 
 const DRAIN = 'delivers one route queue';
 const PROBE = 'checks each primary';
@@ -24,16 +25,17 @@ describe('orphaned-queue watch', () => {
     resources(template, 'AWS::Lambda::Function')[functionId(template, text)]!.Properties!.Environment.Variables as Record<string, unknown>;
   const drain = statementsOf(template, DRAIN);
 
-  it('relies on CloudFormation naming every queue: none has a QueueName, so each starts with "<stack name>-"', () => {
+  it('relies on CloudFormation naming every queue (each starts with "<stack name>-"), and tags each with the stack', () => {
     const queues = Object.values(resources(template, 'AWS::SQS::Queue'));
     expect(queues).toHaveLength(3); // two routes and the DLQ
-    for (const queue of queues) expect(queue.Properties!.QueueName).toBeUndefined();
+    for (const queue of queues) {
+      expect(queue.Properties!.QueueName).toBeUndefined();
+      expect(queue.Properties!.Tags).toEqual(expect.arrayContaining([{ Key: STACK_TAG, Value: 'BackupMx' }]));
+    }
   });
 
-  it('the drain knows the stack name; the other functions do not need it', () => {
-    expect(envOf(DRAIN)[ENV.stackName]).toBe('BackupMx');
-    expect(envOf(PROBE)[ENV.stackName]).toBeUndefined();
-    expect(envOf(ACCEPT)[ENV.stackName]).toBeUndefined();
+  it('every function knows the stack name (a dimension of its metrics; the drain\'s watch goes by it)', () => {
+    for (const text of [DRAIN, PROBE, ACCEPT]) expect(envOf(text)[ENV.stackName], text).toBe('BackupMx');
   });
 
   it('the drain may list queues ("*", the only resource ListQueues takes) in a statement of that action alone', () => {
@@ -44,13 +46,18 @@ describe('orphaned-queue watch', () => {
     for (const text of [PROBE, ACCEPT]) expect(allowing(statementsOf(template, text), 'sqs:ListQueues')).toEqual([]);
   });
 
-  it('reads the counts of the stack\'s own queues only, and nothing else under that wildcard', () => {
+  it('reads the tags of queues named like the stack\'s, and the counts only of those tagged as its own', () => {
+    const resourcesOf = (s: Statement) => [s.Resource].flat().map((r) => String(evaluateCfn(r)));
+    const tags = allowing(drain, 'sqs:ListQueueTags');
+    expect(tags).toHaveLength(1);
+    expect(tags[0]).toMatchObject({ Action: 'sqs:ListQueueTags' });
+    expect(resourcesOf(tags[0]!)).toEqual([OWN_QUEUES]);
     const attributes = allowing(drain, 'sqs:GetQueueAttributes');
-    const resourcesOf = (s: (typeof attributes)[number]) => [s.Resource].flat().map((r) => String(evaluateCfn(r)));
     const wide = attributes.filter((s) => resourcesOf(s).includes(OWN_QUEUES));
     expect(wide).toHaveLength(1);
     expect(wide[0]!.Action).toBe('sqs:GetQueueAttributes');
     expect(resourcesOf(wide[0]!)).toEqual([OWN_QUEUES]);
+    expect(wide[0]!.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: 'BackupMx' } });
     // Every other grant names one queue; no statement of the drain has an SQS action on "*" but ListQueues.
     for (const s of attributes.filter((x) => x !== wide[0])) for (const r of resourcesOf(s)) expect(r).toMatch(/^<Routes(Queue|DeadLetter)\w+\.Arn>$/);
     const sqsOnStar = drain.filter((s) => [s.Resource].flat().includes('*') && [s.Action].flat().some((a) => a.startsWith('sqs:')));
@@ -58,7 +65,10 @@ describe('orphaned-queue watch', () => {
   });
 
   it('runs hourly on the find-unqueued rule, as its own drain invocation without retries', () => {
-    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter((r) => r.Properties!.ScheduleExpression === 'rate(1 hour)');
+    // The canary's hourly rule targets its own function.
+    const rules = Object.values(resources(template, 'AWS::Events::Rule')).filter(
+      (r) => r.Properties!.ScheduleExpression === 'rate(1 hour)' && JSON.stringify(r.Properties!.Targets).includes(functionId(template, DRAIN)),
+    );
     expect(rules).toHaveLength(1);
     const targets = rules[0]!.Properties!.Targets as { Arn: unknown; Input: string; RetryPolicy: unknown }[];
     expect(targets.map((t) => JSON.parse(t.Input))).toEqual([{ task: 'find-unqueued' }, { task: 'find-orphaned-queues' }]);
@@ -76,7 +86,7 @@ describe('orphaned-queue watch', () => {
     expect(alarm.Properties).toMatchObject({
       Namespace: 'BackupMx',
       // Exactly what PowertoolsMetrics.stackGauge writes: CloudWatch matches the whole dimension set.
-      Dimensions: [{ Name: 'service', Value: 'backup-mx' }],
+      Dimensions: [{ Name: 'service', Value: 'backup-mx' }, { Name: 'stack', Value: 'BackupMx' }],
       Statistic: 'Maximum',
       Period: 3600,
       Threshold: 0,

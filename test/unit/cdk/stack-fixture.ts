@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../../../lib/backup-mx-stack.js';
+import { NAT_INSTANCE_IMAGE_PARAMETER } from '../../../lib/constructs/egress-vpc.js';
 import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
 
@@ -25,10 +26,35 @@ export const CDK_JSON_FLAGS: Record<string, unknown> = (() => {
   return flags;
 })();
 
-export function buildStack(context: Record<string, unknown> = BASE_CONTEXT, opts: { bundle?: boolean } = {}) {
-  const app = new App({ context: { ...CDK_JSON_FLAGS, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
+/** The account a stack with a NAT instance is built in: its image lookup needs one. */
+export const TEST_ACCOUNT = '123456789012';
+/** The NAT image cdk.context.json holds in these tests (no lookup, no network). */
+export const PINNED_NAT_IMAGE = 'ami-0aaaaaaaaaaaaaaa1';
+
+/** cdk.context.json as a first deploy in `region` of TEST_ACCOUNT leaves it: the NAT image pinned, the zones the VPC spans. */
+export function pinnedNatImageContext(region: string, image = PINNED_NAT_IMAGE): Record<string, unknown> {
+  return {
+    [`ssm:account=${TEST_ACCOUNT}:parameterName=${NAT_INSTANCE_IMAGE_PARAMETER}:region=${region}`]: image,
+    [`availability-zones:account=${TEST_ACCOUNT}:region=${region}`]: [`${region}a`, `${region}b`, `${region}c`],
+  };
+}
+
+export interface BuildOptions {
+  bundle?: boolean;
+  /** The stack's account; a NAT instance stack gets TEST_ACCOUNT without it. */
+  account?: string;
+  /** More CDK context (cdk.context.json); a NAT instance stack gets pinnedNatImageContext() without it. */
+  cdkContext?: Record<string, unknown>;
+}
+
+export function buildStack(context: Record<string, unknown> = BASE_CONTEXT, opts: BuildOptions = {}) {
   const config = parseBackupMxConfig(context);
-  const stack = new BackupMxStack(app, 'BackupMx', { config });
+  const natInstance = config.egress === 'vpc-nat-instance';
+  const account = opts.account ?? (natInstance ? TEST_ACCOUNT : undefined);
+  const cdkContext = opts.cdkContext ?? (natInstance ? pinnedNatImageContext(config.region) : {});
+  const app = new App({ context: { ...CDK_JSON_FLAGS, ...cdkContext, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
+  // As bin/backup-mx.ts does: the stack is named by backupMx.stackName (default BackupMx).
+  const stack = new BackupMxStack(app, config.stackName, { config, ...(account ? { env: { account } } : {}) });
   return { app, stack, config, template: Template.fromStack(stack) };
 }
 
@@ -84,3 +110,26 @@ export function deployedRoutes(template: Template): Array<Record<string, unknown
   const call = JSON.parse(evaluateCfn(writers[0]!.Properties!.Create) as string);
   return JSON.parse(call.parameters.Item[ROUTE_TABLE_ATTRIBUTE].S);
 }
+
+export interface AlarmMetric {
+  alarm: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}
+
+/** Every metric each alarm reads: its own, or each one its metric math uses. */
+export function alarmMetrics(template: Template): AlarmMetric[] {
+  const found: AlarmMetric[] = [];
+  const dims = (list: { Name: string; Value: unknown }[] | undefined) => Object.fromEntries((list ?? []).map((d) => [d.Name, String(d.Value)]));
+  for (const [alarm, resource] of Object.entries(resources(template, 'AWS::CloudWatch::Alarm'))) {
+    const p = resource.Properties!;
+    if (p.MetricName) found.push({ alarm, namespace: p.Namespace, metricName: p.MetricName, dimensions: dims(p.Dimensions) });
+    for (const query of (p.Metrics ?? []) as { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] } } }[]) {
+      const metric = query.MetricStat?.Metric;
+      if (metric) found.push({ alarm, namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dims(metric.Dimensions) });
+    }
+  }
+  return found;
+}
+

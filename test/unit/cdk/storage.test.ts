@@ -13,7 +13,7 @@ describe('mail bucket', () => {
 
   it('is encrypted, private, kept on stack deletion and expires mail well past the queue lifetime', () => {
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
@@ -25,7 +25,11 @@ describe('mail bucket', () => {
           RestrictPublicBuckets: true,
         },
         LifecycleConfiguration: {
-          Rules: [Match.objectLike({ Prefix: 'mail/', ExpirationInDays: 12 + 30, Status: 'Enabled' })],
+          Rules: [
+            Match.objectLike({ Prefix: 'mail/', ExpirationInDays: 12 + 30, Status: 'Enabled' }),
+            // The canary is dropped unread: its copy goes after a day.
+            Match.objectLike({ Prefix: 'mail/_canary/', ExpirationInDays: 1, Status: 'Enabled' }),
+          ],
         },
       }),
     });
@@ -101,7 +105,7 @@ describe('state table', () => {
   it('is on-demand with TTL, point-in-time recovery, the shared keys and the byRoute index', () => {
     const { template } = buildStack();
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [

@@ -62,7 +62,7 @@ describe('trigger refusal alarm', () => {
     const metrics = alarm.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] }; Period: number; Stat: string } }[];
     expect(metrics.find((m) => m.Expression)!.Expression).toBe('FILL(refused, 0) + FILL(throttled, 0)');
     const refused = metrics.find((m) => m.Id === 'refused')!.MetricStat!;
-    expect(refused).toMatchObject({ Metric: { Namespace: 'BackupMx', MetricName: 'TriggerRefused', Dimensions: [{ Name: 'service', Value: 'backup-mx' }] }, Period: 300, Stat: 'Sum' });
+    expect(refused).toMatchObject({ Metric: { Namespace: 'BackupMx', MetricName: 'TriggerRefused', Dimensions: [{ Name: 'service', Value: 'backup-mx' }, { Name: 'stack', Value: 'BackupMx' }] }, Period: 300, Stat: 'Sum' });
     const throttled = metrics.find((m) => m.Id === 'throttled')!.MetricStat!;
     expect(throttled).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(template, TRIGGER) } }] }, Stat: 'Sum' });
     // One call a primary start, or a misconfigured hook retrying every 10 s, stays below it.

@@ -56,6 +56,8 @@ export function mockDeployedStack(): void {
           deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq',
           hostname: 'backup-mx.example.com',
           dsnConfigurationSet: 'BackupMx-NoticesConfigurationSet-AbC',
+          canaryAddress: 'canary@canary.example.com',
+          canaryRoute: 'main',
         }),
         POWERTOOLS_SERVICE_NAME: 'backup-mx-drain',
       },

@@ -124,7 +124,7 @@ describe('your own topics (alarms.topicArns)', () => {
     const result = await check();
     expect(result.status).toBe(status);
     expect(result.detail).toMatch(detail);
-    if (status === 'fail' && /publish to it/.test(result.detail)) expect(result.fix).toContain('aws:SourceArn arn:aws:cloudwatch:eu-west-1:123456789012:alarm:BackupMx-*');
+    if (status === 'fail' && /publish to it/.test(result.detail)) expect(result.fix).toContain('aws:SourceArn arn:aws:cloudwatch:eu-west-1:123456789012:alarm:BackupMx/*');
   });
 
   it('a topic doctor may not read (another account\'s) is a warning, a missing one a failure', async () => {

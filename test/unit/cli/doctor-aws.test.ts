@@ -101,16 +101,20 @@ describe('doctor AWS checks', () => {
     });
     const target = await awsTarget({ region: 'eu-west-1' }, () => {}, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     try {
-      const lookup: MxLookup = async () => [
-        { priority: 10, exchange: 'mail.example.com' },
-        { priority: 20, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' },
-      ];
+      const lookup: MxLookup = async (domain) =>
+        domain === 'canary.example.com'
+          ? [{ priority: 10, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' }]
+          : [
+              { priority: 10, exchange: 'mail.example.com' },
+              { priority: 20, exchange: 'inbound-smtp.eu-west-1.amazonaws.com' },
+            ];
       const probe = new ScriptedProbe().down('mail.example.com', 'connect: ETIMEDOUT');
       // No policy: the TXT lookup answers ENODATA (never the real DNS in a unit test).
       const mtaSts = { resolveTxt: async () => Promise.reject(Object.assign(new Error('no TXT'), { code: 'ENODATA' })), resolve4: async () => [] };
       const results = await runChecks(target, { lookup, probe, mtaSts });
       expect(results.map((r) => [r.check, r.status])).toEqual([
         ['MX example.com', 'ok'],
+        ['canary MX canary.example.com', 'ok'],
         ['MTA-STS example.com', 'ok'],
         ['primary main', 'fail'],
         ['backscatter main', 'warn'],
@@ -125,16 +129,16 @@ describe('doctor AWS checks', () => {
         ['alarm subscription', 'fail'],
         ['trigger concurrency', 'ok'],
       ]);
-      expect(results[2]!.fix).toContain('this check runs from your machine, not from Lambda');
-      expect(results[3]!.fix).toContain('recipientsFile');
-      expect(results[4]).toMatchObject({
+      expect(results[3]!.fix).toContain('this check runs from your machine, not from Lambda');
+      expect(results[4]!.fix).toContain('recipientsFile');
+      expect(results[5]).toMatchObject({
         detail: '~3 messages for 1 dead-letter record: 2 messages on the dead-letter queue have no record',
         fix: expect.stringContaining('aws sqs receive-message --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq'),
       });
-      expect(results[12]!.detail).toContain('could not check: AuthorizationError: not allowed');
+      expect(results[13]!.detail).toContain('could not check: AuthorizationError: not allowed');
       const io = new RecordingIo();
       expect(await doctorCommand(target, { lookup, probe, mtaSts }, io)).toBe(1);
-      expect(io.text).toContain('10 ok, 2 warnings, 2 failed, 0 skipped');
+      expect(io.text).toContain('11 ok, 2 warnings, 2 failed, 0 skipped');
     } finally {
       target.close();
     }

@@ -168,6 +168,11 @@ describe('parseBackupMxConfig: rejections name the field and the value', () => {
     ]);
   });
 
+  it('a trigger key secret that cannot be a Secrets Manager name (a kept key is re-used by name)', () => {
+    expect(problemsOf(valid({ trigger: { keySecretName: 'my key!' } }))[0]).toMatch(/^backupMx\.trigger\.keySecretName: .*Secrets Manager secret name/);
+    expect(parseBackupMxConfig(valid({ trigger: { keySecretName: 'TriggerKey3F5A8D12-AbCdEfGhIjKl' } })).trigger.keySecretName).toBe('TriggerKey3F5A8D12-AbCdEfGhIjKl');
+  });
+
   it('unknown fields (typos) instead of ignoring them', () => {
     expect(problemsOf(valid({ queueLifeTimeDays: 3 }))).toEqual(['backupMx: unknown field "queueLifeTimeDays"']);
   });
@@ -187,10 +192,14 @@ describe('what a route\'s SES rule matches', () => {
 
   it('fails past SES\'s 200 rules per set (100 entries a rule), and not at 200', () => {
     const addresses = (n: number) => Array.from({ length: n }, (_, i) => `user${i}@example.com`);
-    expect(parseBackupMxConfig(valid({ routes: [route({ domains: ['example.com'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] })).routes[0]!.recipients).toHaveLength(20_000);
-    const problems = problemsOf(valid({ routes: [route({ domains: ['example.com', 'example.net'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] }));
+    expect(parseBackupMxConfig(valid({ canary: false, routes: [route({ domains: ['example.com'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] })).routes[0]!.recipients).toHaveLength(20_000);
+    const problems = problemsOf(valid({ canary: false, routes: [route({ domains: ['example.com', 'example.net'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] }));
     expect(problems).toEqual([
       `backupMx.routes: the recipients need 201 SES receipt rules (${MAX_RULE_RECIPIENTS} addresses or domains each), but a rule set takes at most 200; list fewer addresses (a domain with none listed takes one entry)`,
+    ]);
+    // The canary takes a rule of its own: the 200 the routes need are then one too many (README: Upgrading).
+    expect(problemsOf(valid({ routes: [route({ domains: ['example.com'], recipients: addresses(200 * MAX_RULE_RECIPIENTS) })] }))).toEqual([
+      `backupMx.routes: the recipients need 201 SES receipt rules (${MAX_RULE_RECIPIENTS} addresses or domains each), but a rule set takes at most 200; list fewer addresses (a domain with none listed takes one entry), or set "canary": false (it takes one rule)`,
     ]);
   });
 });

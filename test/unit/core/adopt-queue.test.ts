@@ -1,9 +1,10 @@
 // A retained queue's mail (after a route rename or a redeploy) moves into the
 // route's current queue: enqueued there before it is deleted, index moved.
 import { describe, expect, it } from 'vitest';
-import { InMemoryMailQueue, InMemoryMessageIndex, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
+import { InMemoryMailQueue, InMemoryMessageIndex, InMemoryQueueDirectory, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { AdoptQueue } from '../../../lambdas/core/adopt-queue.js';
+import { AdoptQueue, adoptRefusal } from '../../../lambdas/core/adopt-queue.js';
+import { STACK_TAG } from '../../../lambdas/core/queue-owner.js';
 import { sesNotification } from '../../support/ses-events.js';
 
 function setup() {
@@ -46,3 +47,48 @@ describe('AdoptQueue', () => {
     expect(to.all()).toHaveLength(0);
   });
 });
+
+describe('adoptRefusal: only an old queue of this stack', () => {
+  const queues = new InMemoryQueueDirectory();
+  const current = queues.add('BackupMx-RoutesQueuecorp13B707C9-Zx81Kq2LmN0p', 0, { [STACK_TAG]: 'BackupMx' });
+  const other = queues.add('BackupMx-RoutesQueuetwo5F2A9C1B-Ab12Cd34Ef56', 3, { [STACK_TAG]: 'BackupMx' });
+  const dlq = queues.add('BackupMx-RoutesDeadLetterE4935FBD-Ab12Cd34Ef56', 1, { [STACK_TAG]: 'BackupMx' });
+  const retained = queues.add('BackupMx-RoutesQueueoldname5F2A9C1B-Qw3Er4Ty5Ui6', 2, { [STACK_TAG]: 'BackupMx' });
+  const euRetained = queues.add('BackupMx-eu-RoutesQueueoldname5F2A9C1B-Qw3Er4Ty5Ui6', 2, { [STACK_TAG]: 'BackupMx-eu' });
+  const untagged = queues.add('BackupMx-RoutesQueuelegacyAAAA1111-Legacy000000', 2);
+  const guard = (stackName?: string) => ({
+    route: 'corp',
+    inUse: [{ url: current, route: 'corp' }, { url: other, route: 'two' }, { url: dlq }],
+    ...(stackName ? { stackName } : {}),
+  });
+
+  it('lets a retained queue tagged as this stack\'s be adopted', async () => {
+    expect(await adoptRefusal(queues, retained, guard('BackupMx'))).toBeUndefined();
+  });
+
+  it('refuses a queue of stack "BackupMx-eu", whose name starts like ours, naming its stack', async () => {
+    expect(await adoptRefusal(queues, euRetained, guard('BackupMx'))).toMatch(/belongs to stack BackupMx-eu \(tag backup-mx:stack=BackupMx-eu\), not to BackupMx: adopt it there with `--stack BackupMx-eu`/);
+    // And the other way round: BackupMx-eu may not take ours.
+    expect(await adoptRefusal(queues, retained, guard('BackupMx-eu'))).toMatch(/belongs to stack BackupMx \(tag backup-mx:stack=BackupMx\), not to BackupMx-eu/);
+  });
+
+  it('refuses an untagged queue with the command that claims it', async () => {
+    expect(await adoptRefusal(queues, untagged, guard('BackupMx'))).toContain(`aws sqs tag-queue --queue-url ${untagged} --tags backup-mx:stack=BackupMx`);
+  });
+
+  it('refuses the queues in use: the route\'s own, another route\'s (its mail would go to the wrong primary), the dead-letter queue', async () => {
+    expect(await adoptRefusal(queues, current, guard('BackupMx'))).toMatch(/already the queue of route corp/);
+    expect(await adoptRefusal(queues, `https://queue.amazonaws.com/123456789012/${other.split('/').pop()}`, guard('BackupMx'))).toMatch(/queue of route two, in use: .*primary of route corp/);
+    expect(await adoptRefusal(queues, dlq, guard('BackupMx'))).toMatch(/dead-letter queue/);
+  });
+
+  it('says so when there is no such queue', async () => {
+    expect(await adoptRefusal(queues, 'https://sqs.us-east-1.amazonaws.com/123456789012/BackupMx-Nope', guard('BackupMx'))).toMatch(/no queue at/);
+  });
+
+  it('without a stack name (the local runner\'s own emulator) only the in-use check applies', async () => {
+    expect(await adoptRefusal(queues, untagged, guard())).toBeUndefined();
+    expect(await adoptRefusal(queues, other, guard())).toMatch(/in use/);
+  });
+});
+

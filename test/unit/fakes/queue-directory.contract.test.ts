@@ -6,7 +6,7 @@ describe('InMemoryQueueDirectory', () => {
   queueDirectoryContract(async () => {
     const directory = new InMemoryQueueDirectory();
     return {
-      subject: { directory, create: async (name, messages) => directory.add(name, messages), remove: (url) => directory.remove(url) },
+      subject: { directory, create: async (name, messages, tags) => directory.add(name, messages, tags), remove: (url) => directory.remove(url) },
       cleanup: async () => {},
     };
   });

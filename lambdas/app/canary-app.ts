@@ -1,0 +1,45 @@
+// Builds the canary's use cases. In Lambda the sender is its own small
+// composition (no routes, no engine: its key, SES, DNS); the local runner
+// builds it on its engine with a mailer that speaks SMTP to the SES stand-in.
+// The recogniser (accept, drain, sweep) is built by the engine from the same
+// settings, so all three agree on the address and the key.
+import { createCanaryClients } from '../adapters/aws/clients.js';
+import { DynamoCanaryKey } from '../adapters/aws/dynamo-canary-key.js';
+import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
+import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
+import { DnsCanaryDestination } from '../adapters/dns/dns-canary-destination.js';
+import { loadCanarySettings } from '../config/settings.js';
+import type { CanaryMailer } from '../core/canary/canary-ports.js';
+import { SendCanary } from '../core/canary/send-canary.js';
+import type { Engine } from './engine.js';
+
+/** This region's SES inbound endpoint, where the canary domain's only MX must point. */
+export const sesInboundHostOf = (region: string) => `inbound-smtp.${region}.amazonaws.com`;
+
+/** The canary function's use case, from its environment. Does no I/O until it runs. */
+export function awsSendCanary(env: NodeJS.ProcessEnv = process.env): SendCanary {
+  const settings = loadCanarySettings(env);
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const clients = createCanaryClients({ region, env });
+  return new SendCanary(
+    {
+      keys: new DynamoCanaryKey(clients.doc, settings.tableName),
+      // No configuration set: the canary is no notice, and must not weigh in the notices' reputation or be paused with them.
+      mailer: new SesBounceMailer(clients.ses),
+      destination: new DnsCanaryDestination(sesInboundHostOf(region)),
+      clock: { now: () => new Date() },
+      log: new PowertoolsDeliveryLog(),
+    },
+    { address: settings.canaryAddress, ...(settings.canaryIntervalMinutes ? { intervalMinutes: settings.canaryIntervalMinutes } : {}) },
+  );
+}
+
+/** The local runner's sender: the same use case on its engine's table; `mailer` reaches the SES stand-in. */
+export function localSendCanary(engine: Engine, mailer: CanaryMailer, intervalMinutes?: number): SendCanary | undefined {
+  const { settings, deps } = engine;
+  if (!settings.canaryAddress) return undefined;
+  return new SendCanary(
+    { keys: new DynamoCanaryKey(engine.clients.doc, settings.tableName), mailer, clock: deps.clock, log: deps.log },
+    { address: settings.canaryAddress, ...(intervalMinutes ? { intervalMinutes } : {}) },
+  );
+}
