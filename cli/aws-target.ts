@@ -49,6 +49,7 @@ export async function awsTarget(
         drainFunctionName: stack.drainFunctionName,
         ...(stack.ruleSetName ? { ruleSetName: stack.ruleSetName } : {}),
         ...(stack.alarmTopicArn ? { alarmTopicArn: stack.alarmTopicArn } : {}),
+        ...(stack.outputs.AlarmChannelTopicArns ? { alarmChannelTopicArns: stack.outputs.AlarmChannelTopicArns.split(',').filter(Boolean) } : {}),
         ...(stack.hostRuleSetName ? { hostRuleSetName: stack.hostRuleSetName } : {}),
         ...(stack.outputs.TriggerFunctionName ? { triggerFunctionName: stack.outputs.TriggerFunctionName } : {}),
       },

@@ -17,6 +17,8 @@ export interface StackFacts {
   /** The user's own set our rules are copied into (ruleSet.hostRuleSet), when configured. */
   hostRuleSetName?: string;
   alarmTopicArn?: string;
+  /** The user's own topics every alarm publishes to (alarms.topicArns), whose policies doctor reads. */
+  alarmChannelTopicArns?: string[];
   /** The "I'm back" function, whose reserved concurrency doctor checks. */
   triggerFunctionName?: string;
 }

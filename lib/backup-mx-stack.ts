@@ -193,6 +193,10 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'TableName', { description: 'Health, leases, ledger and message index', value: state.table.tableName });
     new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
+    if (monitoring.channels.topicArns.length > 0) {
+      // doctor reads each one's policy: may CloudWatch publish to it for this stack's alarms?
+      new CfnOutput(this, 'AlarmChannelTopicArns', { description: 'Your own topics every alarm publishes to (alarms.topicArns)', value: monitoring.channels.topicArns.join(',') });
+    }
     if (egress) {
       if (egress.elasticIp) {
         new CfnOutput(this, 'EgressIp', {

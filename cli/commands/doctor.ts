@@ -8,7 +8,8 @@ import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryProbe } from '../../lambdas/core/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
-import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } from '../doctor/aws-checks.js';
+import { alarmChannelChecks } from '../doctor/alarm-channel-checks.js';
+import { checkIdentities, checkRegion, checkRuleSet } from '../doctor/aws-checks.js';
 import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js';
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
@@ -117,7 +118,15 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   } else {
     results.push(skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent'));
   }
-  results.push(...(await guarded('alarm subscription', 'grant sns:ListSubscriptionsByTopic, or check in the SNS console', () => checkAlarmSubscription(sns, stack.alarmTopicArn))));
+  results.push(
+    ...(await alarmChannelChecks(sns, {
+      ...(stack.alarmTopicArn ? { topicArn: stack.alarmTopicArn } : {}),
+      extraTopicArns: stack.alarmChannelTopicArns ?? [],
+      routes: settings.routes,
+      stackName: stack.stackName,
+      region,
+    })),
+  );
   results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(target.engine.clients.lambda, stack.triggerFunctionName))));
   return results;
 }

@@ -1,8 +1,7 @@
 // The checks that ask AWS: the region can receive, each domain identity is
-// verified, our receipt rule set is the active one, and someone confirmed the
-// alarm e-mail subscription.
+// verified, our receipt rule set is the active one (where alarms go:
+// alarm-channel-checks.ts).
 import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, type SESClient } from '@aws-sdk/client-ses';
-import { ListSubscriptionsByTopicCommand, type SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { sesReceivesMailIn } from '../../lib/config/ses-receiving-regions.js';
 import { MAIL_PREFIX } from '../../lambdas/config/mail-layout.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
@@ -45,23 +44,4 @@ export async function checkRuleSet(ses: SESClient, ruleSetName: string | undefin
   const fix = `aws ses set-active-receipt-rule-set --rule-set-name ${ruleSetName}`;
   if (!active) return fail(name, `no rule set is active: SES receives nothing in this region`, fix);
   return fail(name, `another rule set is active (${active}): our rules do not run`, `merge the rules or, if ${active} is not needed, ${fix}`);
-}
-
-export async function checkAlarmSubscription(sns: SNSClient, topicArn: string | undefined): Promise<CheckResult> {
-  const name = 'alarm subscription';
-  if (!topicArn) return warn(name, 'the stack has no AlarmTopicArn output', 'redeploy the stack');
-  const subscriptions: Subscription[] = [];
-  let next: string | undefined;
-  do {
-    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: next }));
-    subscriptions.push(...(page.Subscriptions ?? []));
-    next = page.NextToken;
-  } while (next);
-  const confirmed = subscriptions.filter((s) => s.SubscriptionArn && s.SubscriptionArn.startsWith('arn:'));
-  const pending = subscriptions.filter((s) => s.SubscriptionArn === 'PendingConfirmation');
-  if (confirmed.length > 0) return ok(name, `confirmed: ${confirmed.map((s) => `${s.Protocol} ${s.Endpoint}`).join(', ')}`);
-  if (pending.length > 0) {
-    return fail(name, `not confirmed: ${pending.map((s) => s.Endpoint).join(', ')}`, 'click the link in the "AWS Notification - Subscription Confirmation" e-mail; alarms go nowhere until then');
-  }
-  return fail(name, 'nobody is subscribed: alarms go nowhere', `aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint you@example.com`);
 }

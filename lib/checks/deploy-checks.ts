@@ -2,6 +2,7 @@
 // local runner takes the same configuration and may deliver on any port):
 // they stop synth with the reason and the ways out.
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { protectedEmailProblems } from '../config/alarm-channels.js';
 import { egressReachesPort25 } from '../config/egress.js';
 
 export class DeployCheckError extends Error {
@@ -54,5 +55,6 @@ export function dsnIdentityProblems(config: Pick<BackupMxConfig, 'routes' | 'hos
 }
 
 export function deployProblems(config: BackupMxConfig & { dsnIdentity?: string }): string[] {
-  return [...port25Problems(config), ...dsnIdentityProblems(config)];
+  // An alarmEmail in a protected domain: the local runner sends no alarms, so only a deploy refuses it.
+  return [...port25Problems(config), ...dsnIdentityProblems(config), ...protectedEmailProblems(config)];
 }

@@ -6,6 +6,7 @@ import {
   describeValue,
   domainName,
   emailAddress,
+  flag,
   hostName,
   intIn,
   oneOf,
@@ -20,6 +21,15 @@ import { crossCheck } from './cross-check.js';
 import { delayWarningProblems } from './delay-warning-check.js';
 import { primaryTlsProblems } from './primary-tls-check.js';
 import { egressSchema } from './egress.js';
+import {
+  alarmChannelProblems,
+  alarmTopicArn,
+  MAX_ALARM_SMS_NUMBERS,
+  MAX_ALARM_TOPICS,
+  MAX_ALARM_WEBHOOKS,
+  smsNumber,
+  webhookUrl,
+} from './alarm-channels.js';
 import { arcSchema } from './arc.js';
 import { canaryProblems, canarySchema, resolveCanary, type CanaryConfig } from './canary.js';
 import { loadRecipientsFiles } from './recipients-file.js';
@@ -161,6 +171,18 @@ const configSchema = z.strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),
       backlogMessages: intIn(1, 1_000_000).default(100),
       primaryDownMinutes: intIn(1, 1_440).default(15),
+      /** Take an alarmEmail in a protected domain (synth warns instead of refusing): its mail has another path. */
+      allowProtectedEmail: flag().default(false),
+      /** HTTPS endpoints subscribed to the alarm topic (PagerDuty, ntfy, your own receiver). */
+      webhookUrls: z.array(webhookUrl()).min(1).max(MAX_ALARM_WEBHOOKS, `at most ${MAX_ALARM_WEBHOOKS} webhooks`).optional(),
+      /** Phone numbers (E.164) subscribed to the alarm topic by SMS. */
+      smsNumbers: z.array(smsNumber()).min(1).max(MAX_ALARM_SMS_NUMBERS, `at most ${MAX_ALARM_SMS_NUMBERS} numbers (the SNS SMS sandbox verifies at most 10)`).optional(),
+      /** The user's own SNS topics (same region): every alarm publishes to them too. */
+      topicArns: z
+        .array(alarmTopicArn())
+        .min(1)
+        .max(MAX_ALARM_TOPICS, `at most ${MAX_ALARM_TOPICS} topics: a CloudWatch alarm runs at most 5 actions per state, and the stack's own topic and the notices' pause function take two`)
+        .optional(),
     })
     .prefault({}),
 });
@@ -228,6 +250,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
     ...canaryProblems(canary, routes),
     ...delayWarningProblems({ ...config, routes }),
     ...primaryTlsProblems({ routes }),
+    ...alarmChannelProblems(config, region),
   ];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);

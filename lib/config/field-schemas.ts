@@ -106,3 +106,12 @@ export const tlsFingerprint = () =>
     ctx.addIssue({ code: 'custom', message: `expected ${FINGERPRINT_EXAMPLE}, got ${describeValue(value)}` });
     return z.NEVER;
   });
+
+/** true or false; "true" and "false" count too (-c gives strings). */
+export const flag = () =>
+  z.unknown().transform((value, ctx): boolean => {
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got ${describeValue(value)}` });
+    return z.NEVER;
+  });

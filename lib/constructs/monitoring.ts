@@ -1,6 +1,6 @@
-// Alarms that mean "mail is stuck or at risk", sent to one alarm topic (with
-// an e-mail subscription when alarmEmail is set), and a dashboard showing the
-// same figures. The rule for every alarm about waiting, stuck or dead-lettered
+// Alarms that mean "mail is stuck or at risk", sent to one alarm topic (whose
+// channels, alarm-channels.ts, reach people), and a dashboard showing the same
+// figures. The rule for every alarm about waiting, stuck or dead-lettered
 // mail (invariant 10, docs/alarms.md, test/unit/cdk/alarm-rules.test.ts): it is
 // fed from the project's own records (the index, the dead-letter records, the
 // held notices) by the probe every minute, and a figure that stops coming is
@@ -12,7 +12,6 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BackupMxConfig, RouteConfig } from '../config/backup-mx-config.js';
@@ -28,6 +27,7 @@ import {
   stackMetricDimensions,
   TRIGGER_REFUSED_METRIC,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
+import { AlarmChannels } from './alarm-channels.js';
 import { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
 import { alarmStatusWidgets } from './alarm-status-widgets.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
@@ -72,6 +72,7 @@ export interface MonitoringProps {
 
 export class Monitoring extends Construct {
   readonly alarmTopic: sns.Topic;
+  readonly channels: AlarmChannels;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -95,14 +96,12 @@ export class Monitoring extends Construct {
         conditions: alarmSourceConditions(this),
       }),
     );
-    if (config.alarmEmail) {
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
-    }
-    const notify = new actions.SnsAction(this.alarmTopic);
+    this.channels = new AlarmChannels(this, 'Channels', { config, topic: this.alarmTopic });
+    const notify = [new actions.SnsAction(this.alarmTopic), ...this.channels.alarmActions];
     const alarm = (alarmId: string, props: cloudwatch.AlarmProps) => {
       const created = new cloudwatch.Alarm(this, alarmId, { alarmName: stackAlarmName(this, alarmId), ...props });
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
+      created.addAlarmAction(...notify);
+      created.addOkAction(...notify);
       this.alarms.push(created);
       return created;
     };

@@ -2,6 +2,7 @@
 // says the rest): what each route does at start, and a primary going down or
 // coming back, with a hint when the shipped example primary cannot work.
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
+import { protectedDomainOf, protectedEmailProblems, protectedEmailWarning } from '../../lib/config/alarm-channels.js';
 import { backscatterRisks, backscatterWarning } from '../../lib/config/backscatter-check.js';
 import type { LineOutput } from './line-output.js';
 import type { PrimaryChange } from './observed-probe.js';
@@ -27,6 +28,13 @@ export class Narration {
     for (const risk of backscatterRisks(this.config)) {
       const route = this.config.routes.find((r) => r.name === risk.route)!;
       this.out.warn(backscatterWarning(risk, route.dsnPerHour ?? this.config.dsnPerHour));
+    }
+    // The runner sends no alarms, so an alarmEmail in a protected domain does not stop it;
+    // it says what synth will say (a refusal, or with the override a warning).
+    const found = this.config.alarmEmail ? protectedDomainOf(this.config.alarmEmail, this.config.routes) : undefined;
+    if (found) {
+      const refusal = protectedEmailProblems(this.config)[0];
+      this.out.warn(refusal ? `\`cdk synth\` will refuse this configuration (the local runner sends no alarms): ${refusal}` : protectedEmailWarning(found));
     }
     const rcpt = `postmaster@${this.config.routes[0]!.domains[0]!}`;
     this.out.info(`ready. Send a test message: swaks --server 127.0.0.1:${smtpPort} --to ${rcpt}   (stop with Ctrl-C)`);

@@ -147,6 +147,28 @@ describe('localSettings and standInRoutes', () => {
     expect(warnings[0]).toContain('at most 7 an hour');
   });
 
+  it('starts with an alarmEmail in a protected domain (it sends no alarms) and says that synth will refuse it, or warn with the override', async () => {
+    const start = async (file: string, alarms: Record<string, unknown>) => {
+      await contextFile(file, { backupMx: { routes: [route], alarmEmail: 'ops@example.com', alarms } });
+      const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, file) });
+      const lines: string[] = [];
+      new Narration(new LineOutput((line) => lines.push(line)), config, false).routes(60, 2525);
+      return lines.filter((l) => l.includes('alarmEmail'));
+    };
+    const refused = await start('protected-alarm.json', {});
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/warning: `cdk synth` will refuse this configuration \(the local runner sends no alarms\): backupMx\.alarmEmail: "ops@example\.com" is in example\.com, which route "corp" protects/);
+    const allowed = await start('protected-alarm-allowed.json', { allowProtectedEmail: true });
+    expect(allowed).toHaveLength(1);
+    expect(allowed[0]).toMatch(/warning: alarmEmail "ops@example\.com" is in example\.com.*alarms\.webhookUrls/);
+    expect(allowed[0]).not.toContain('refuse');
+    await contextFile('elsewhere-alarm.json', { backupMx: { routes: [route], alarmEmail: 'ops@alerts.example.net' } });
+    const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'elsewhere-alarm.json') });
+    const lines: string[] = [];
+    new Narration(new LineOutput((line) => lines.push(line)), config, false).routes(60, 2525);
+    expect(lines.filter((l) => l.includes('alarmEmail'))).toEqual([]);
+  });
+
   it('narrows only the domains the allow-list mentions, as the SES rule does', async () => {
     await contextFile('allow.json', { backupMx: { routes: [route, { name: 'open', domains: ['open.test'], primary: { host: 'mx.open.test', port: 25 } }] } });
     const { config } = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'allow.json') });

@@ -36,4 +36,18 @@ describe('idle cost per month, from the template', () => {
     expect(instance.lines.map((l) => l.item)).toEqual(expect.arrayContaining([expect.stringMatching(/^NAT instance/), 'Elastic IP']));
     expect(instance.totalDollarsPerMonth - base).toBeCloseTo(7.35, 1);
   });
+
+  it('alarm channels cost nothing while idle (subscriptions and actions are free; an SMS is billed when sent), and the README says so', () => {
+    const base = idleCost(buildStack().template);
+    const channels = idleCost(
+      buildStack({
+        ...BASE_CONTEXT,
+        alarmEmail: 'ops@alerts.example.net',
+        alarms: { webhookUrls: ['https://ntfy.sh/backupmx-7f3a9c2e'], smsNumbers: ['+14155550123'], topicArns: ['arn:aws:sns:us-east-1:123456789012:ops'] },
+      }).template,
+    );
+    expect(channels.totalDollarsPerMonth).toBe(base.totalDollarsPerMonth);
+    expect(channels.alarmMetrics).toBe(base.alarmMetrics);
+    expect(idleSection).toMatch(/alarm channels[^|]*\| \$0/i);
+  });
 });

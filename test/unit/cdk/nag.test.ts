@@ -12,7 +12,8 @@ function violations(context: Record<string, unknown>) {
 const FULL = {
   region: 'eu-west-1',
   egress: 'vpc-nat',
-  alarmEmail: 'ops@example.org',
+  alarmEmail: 'ops@alerts.example.net',
+  alarms: { webhookUrls: ['https://events.pagerduty.com/integration/0123456789abcdef/enqueue'], smsNumbers: ['+14155550123'], topicArns: ['arn:aws:sns:eu-west-1:123456789012:ops-alerts'] },
   routes: [
     {
       name: 'corp',

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { awsTarget } from '../../../cli/aws-target.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { doctorCommand, runChecks } from '../../../cli/commands/doctor.js';
-import { checkAlarmSubscription, checkIdentities, checkRegion, checkRuleSet } from '../../../cli/doctor/aws-checks.js';
+import { alarmChannelChecks } from '../../../cli/doctor/alarm-channel-checks.js';
+import { checkIdentities, checkRegion, checkRuleSet } from '../../../cli/doctor/aws-checks.js';
 import { checkMx, type MxLookup } from '../../../cli/doctor/mx-check.js';
 import { checkTriggerConcurrency } from '../../../cli/doctor/trigger-concurrency-check.js';
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -69,14 +70,15 @@ describe('doctor AWS checks', () => {
 
   it('wants a confirmed alarm subscription, not PendingConfirmation', async () => {
     sns.on(ListSubscriptionsByTopicCommand).resolvesOnce({
-      Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: TOPIC }],
+      Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'ops@alerts.example.net', TopicArn: TOPIC }],
     }).resolves({
-      Subscriptions: [{ SubscriptionArn: `${TOPIC}:1234`, Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: TOPIC }],
+      Subscriptions: [{ SubscriptionArn: `${TOPIC}:1234`, Protocol: 'email', Endpoint: 'ops@alerts.example.net', TopicArn: TOPIC }],
     });
-    const pending = await checkAlarmSubscription(snsClient(), TOPIC);
-    expect(pending).toMatchObject({ status: 'fail', detail: 'not confirmed: ops@example.com' });
-    expect(pending.fix).toContain('Subscription Confirmation');
-    expect(await checkAlarmSubscription(snsClient(), TOPIC)).toMatchObject({ status: 'ok', detail: 'confirmed: email ops@example.com' });
+    const facts = { topicArn: TOPIC, extraTopicArns: [], routes: [{ name: 'main', domains: ['example.com'] }], stackName: 'BackupMx', region: 'eu-west-1' };
+    const pending = await alarmChannelChecks(snsClient(), facts);
+    expect(pending.map((r) => [r.check, r.status])).toEqual([['alarm channel ops@alerts.example.net', 'warn'], ['alarm subscription', 'fail']]);
+    expect(pending[0]!.fix).toContain('Subscription Confirmation');
+    expect((await alarmChannelChecks(snsClient(), facts)).at(-1)).toMatchObject({ status: 'ok', detail: '1 confirmed channel that does not depend on the primary: email ops@alerts.example.net' });
   });
 
   it('knows which regions receive mail', () => {
