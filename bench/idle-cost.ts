@@ -36,7 +36,7 @@ const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
  * round, per route, and the hourly orphaned-queue figure. The drain's counters
  * (Delivered, Bounced, …) exist only while mail flows.
  */
-export const IDLE_PUBLISHED_METRICS = ['PrimaryUp', 'QueuedMessages', 'OldestQueuedAgeSeconds', 'HeldNotices', 'OrphanedQueueMessages', 'CanaryRoundTripSeconds'];
+export const IDLE_PUBLISHED_METRICS = ['PrimaryUp', 'QueuedMessages', 'OldestQueuedAgeSeconds', 'HeldNotices', 'DeadLetters', 'OrphanedQueueMessages', 'CanaryRoundTripSeconds'];
 
 /** Assumed run time of a scheduled invocation that finds nothing to do, by what the rule sends. */
 const IDLE_RUN_SECONDS = { probe: 1, task: 1, pauseCheck: 0.3 } as const;

@@ -13,7 +13,7 @@ import {
 import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { NotificationParser } from '../lambdas/core/engine-types.js';
-import { copyKeyOf } from '../lambdas/core/message-copy.js';
+import { copyOf } from '../lambdas/core/message-copy.js';
 import type { Target } from './target.js';
 
 /** How long scanned copies stay hidden if releasing them fails (they are released at once otherwise). */
@@ -111,7 +111,7 @@ export class DeadLetterQueue {
     const body = message.Body ?? '';
     try {
       const parsed = this.parse(body);
-      return { messageId: attribute('messageId') ?? parsed.messageId, route: attribute('route'), objectKey: parsed.objectKey, copy: copyKeyOf(parsed.recipients) };
+      return { messageId: attribute('messageId') ?? parsed.messageId, route: attribute('route'), objectKey: parsed.objectKey, copy: copyOf(parsed) };
     } catch {
       // not a notification: the JSON envelope of a malformed one, or something else
     }

@@ -10,7 +10,7 @@
 // leaves it listed as dead, never lost; then its copy on the SQS dead-letter
 // queue goes, so the DLQ alarm clears.
 import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
-import { copyKeyOf } from '../../lambdas/core/message-copy.js';
+import { copyOf } from '../../lambdas/core/message-copy.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import { RetryPolicy } from '../../lambdas/core/retry-policy.js';
 import type { CliIo } from '../cli-io.js';
@@ -78,7 +78,7 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     throw new CliError(`its notification cannot be parsed (${(error as Error).message}): it cannot be requeued`);
   }
   // A route split over several receipt rules has one dead letter per copy: this one is the record's own.
-  const copy = copyKeyOf(message.recipients);
+  const copy = copyOf(message);
   const recordCopy = record.copy ?? '';
   const outcomes = await deps.ledger.outcomes(id);
   const pending = message.recipients.filter((r) => outcomes.get(r)?.state !== 'delivered');

@@ -259,6 +259,7 @@ export class Engine {
         clock: deps.clock,
         sleep: overrides.sleep ?? defaultSleep,
         heldNotices: deps.heldNotices,
+        deadLetters: deps.deadLetters,
         guard:
           overrides.addressGuard ??
           new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),

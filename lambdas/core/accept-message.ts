@@ -4,7 +4,7 @@
 // and waits for nobody): its arrival publishes its round-trip time instead.
 import type { NotificationParser } from './engine-types.js';
 import type { EnvelopeArchive } from './feature-ports.js';
-import { copyKeyOf } from './message-copy.js';
+import { copyOf } from './message-copy.js';
 import type { Clock, DeliveryLog, MessageIndex, MessageStore, Metrics } from './ports.js';
 import type { CanaryRecogniser } from './canary/recognise-canary.js';
 
@@ -53,7 +53,7 @@ export class AcceptMessage {
     }
     const size = await this.deps.store.size(message.objectKey);
     // One summary (and archived envelope) per copy: a route split over several receipt rules gets one per rule.
-    const copy = copyKeyOf(message.recipients);
+    const copy = copyOf(message);
     const added = await this.deps.index.add({
       messageId: message.messageId,
       route,

@@ -8,7 +8,7 @@
 import type { NotificationParser } from './engine-types.js';
 import type { QueueDirectory } from './feature-ports.js';
 import { queueNameOf } from './find-orphaned-queues.js';
-import { copyKeyOf } from './message-copy.js';
+import { copyOf } from './message-copy.js';
 import type { DeliveryLog, MailQueue, MessageIndex, MessageSummary } from './ports.js';
 import { ownerOf, STACK_TAG, tagCommand } from './queue-owner.js';
 
@@ -97,7 +97,7 @@ export class AdoptQueue {
     try {
       const message = this.deps.parse(body);
       messageId = message.messageId;
-      copy = copyKeyOf(message.recipients);
+      copy = copyOf(message);
     } catch {
       throw new UnreadableNotification();
     }

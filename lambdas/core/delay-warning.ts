@@ -8,7 +8,7 @@
 // is logged and the message goes on as it would have.
 import { buildDelayNotice, type DelayedRecipient } from './delay-dsn.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
-import { copyKeyOf } from './message-copy.js';
+import { copyOf } from './message-copy.js';
 import { readMessageHead } from './message-head.js';
 import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from './model.js';
 import { delayWarningAllowed } from './notice-policy.js';
@@ -64,7 +64,7 @@ export async function warnIfDelayed(
         .map((recipient) => ({ recipient, ...(outcomes.get(recipient)?.reply ? { reply: outcomes.get(recipient)!.reply! } : {}) }));
     }
     if (pending.length === 0) return false;
-    const copy = copyKeyOf(message.recipients);
+    const copy = copyOf(message);
     // A warning sent before copies were kept (no copy in its key) covers the whole message: no second one.
     if ((await notices.find(message.messageId, route.name)).some((r) => r.copy === undefined || r.copy === copy)) return false;
     if (!(await notices.claim({ messageId: message.messageId, route: route.name, copy, at: now, recipients: pending.map((p) => p.recipient) }))) return false;

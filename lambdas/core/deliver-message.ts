@@ -8,9 +8,10 @@ import { deliveryPrefix } from './arc-prefix.js';
 import { finishDelivered, type DeliveryContext, type DeliveryEnd } from './delivery-context.js';
 import { previousOutcomes } from './early-reads.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from './message-outcomes.js';
-import { copyKeyOf } from './message-copy.js';
+import { recordAcceptedUnrecorded } from './accepted-unrecorded.js';
+import { copyOf } from './message-copy.js';
 import { prependToStream, readMessageHead } from './message-head.js';
-import { FINAL_STATES, type InboundMessage, type RecipientOutcome, type SmtpReply } from './model.js';
+import { FINAL_STATES, type AcceptedUnrecorded, type InboundMessage, type RecipientOutcome, type SmtpReply } from './model.js';
 import { guardLength } from './length-guard.js';
 import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
 import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
@@ -72,7 +73,7 @@ export class MessageDelivery {
     if (await dropIfCanary(this.deps, route, queue, qm, message, summary)) return { connectionFailed: false };
 
     const inFlight = ctx.inFlight;
-    const copy = `${message.messageId}#${copyKeyOf(message.recipients)}`; // another rule's copy (other recipients) need not wait
+    const copy = `${message.messageId}#${copyOf(message)}`; // another rule's copy (other recipients) need not wait
     if (inFlight?.has(copy)) {
       // Both copies would read an empty ledger and deliver twice at once.
       this.deps.log.info('another copy of this message is being delivered; this one waits', { route: route.name, messageId: message.messageId });
@@ -91,6 +92,8 @@ export class MessageDelivery {
     const { route, queue, summary } = ctx;
     const { clock, store } = this.deps;
     const previous = await previousOutcomes(this.deps, ctx, message, early);
+    // A re-enqueued entry's accepted recipients: their rows first (a failure leaves the entry for retry; nothing was sent).
+    await recordAcceptedUnrecorded(this.deps, route, message);
     await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
@@ -201,16 +204,21 @@ export class MessageDelivery {
         recorded = await this.recorder.record(ctx.route, message, previous, { ...result, replies: answered });
       } catch (error) {
         // The ledger keeps failing after the primary's reply. Recipients it accepted must not be sent
-        // again: re-enqueue a copy for the others only (when the notification can be narrowed).
-        const accepted = new Set([...entries.values(), ...answered.map((a) => ({ recipient: a.recipient, state: classifyReply(a.reply) }))].filter((e) => e.state === 'delivered').map((e) => e.recipient));
+        // again: re-enqueue a copy for the others only (when the notification can be narrowed). The
+        // copy carries the accepted ones with their replies, whose rows are written from it once the
+        // ledger takes writes, and the whole copy's recipients, so it finishes this copy's index entry.
+        const at = clock.now();
+        const unrecorded: AcceptedUnrecorded[] = answered
+          .filter((a) => classifyReply(a.reply) === 'delivered')
+          .map((a) => ({ recipient: a.recipient, reply: a.reply, at, attempts: (previous.get(a.recipient)?.attempts ?? 0) + 1 }));
+        const accepted = new Set([...[...entries.values()].filter((e) => e.state === 'delivered').map((e) => e.recipient), ...unrecorded.map((a) => a.recipient)]);
         const rest = message.recipients.filter((r) => !accepted.has(r) && !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
-        if (!this.deps.narrow || accepted.size === 0) throw error;
-        this.deps.log.error('ledger write failed after the primary accepted recipients: re-enqueued for the others only', { route: route.name, messageId: message.messageId, accepted: accepted.size, rest: rest.length, error: (error as Error).message });
-        if (rest.length > 0) await queue.enqueue(this.deps.narrow(qm.body, rest), Math.min(this.retry.settings.minBackoffSeconds, 900));
-        else await this.outcomes.finish(route, queue, qm, message).catch(() => undefined);
+        if (!this.deps.narrow || unrecorded.length === 0) throw error;
+        this.deps.log.error('ledger write failed after the primary accepted recipients: re-enqueued for the others only, carrying the accepted ones', { route: route.name, messageId: message.messageId, accepted: accepted.size, rest: rest.length, error: (error as Error).message });
+        await queue.enqueue(this.deps.narrow(qm.body, rest, unrecorded), Math.min(this.retry.settings.minBackoffSeconds, 900));
         await queue.delete(qm.handle).catch(() => undefined);
         summary.delivered += accepted.size;
-        summary.reenqueued += rest.length > 0 ? 1 : 0;
+        summary.reenqueued += 1;
         return { connectionFailed: false };
       }
       for (const entry of recorded) entries.set(entry.recipient, entry);

@@ -1,5 +1,5 @@
 // What the drain and sweep use cases need (ports) and what they report.
-import type { InboundMessage, Route } from './model.js';
+import type { AcceptedUnrecorded, InboundMessage, Route } from './model.js';
 import type {
   BounceMailer,
   Clock,
@@ -45,12 +45,14 @@ export interface EngineDeps {
   /** ARC sealing for routes with `arc`; absent: such routes deliver unsealed (with a warning). */
   sealer?: MessageSealer;
   /**
-   * The queue body with its envelope recipients narrowed to `recipients`.
-   * Optional: with it, a message whose ledger write keeps failing after the
-   * primary accepted some recipients is re-enqueued without them instead of
-   * being sent to them again.
+   * The queue body with its envelope recipients narrowed to `recipients`
+   * (possibly none), carrying `accepted` (the recipients the primary took,
+   * whose ledger rows are still to write) and the copy's whole recipient list
+   * (InboundMessage.copyRecipients, acceptedUnrecorded). Optional: with it, a
+   * message whose ledger write keeps failing after the primary accepted some
+   * recipients is re-enqueued without them instead of being sent to them again.
    */
-  narrow?: (body: string, recipients: string[]) => string;
+  narrow?: (body: string, recipients: string[], accepted: AcceptedUnrecorded[]) => string;
   /** Recognises the stack's canary, which the drain and the sweep drop unread (optional: without it none is). */
   canary?: CanaryRecogniser;
 }
@@ -130,6 +132,8 @@ export interface DrainSummary {
   errors: number;
   /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
   kept?: number;
+  /** Sweep: index entries marked done because every recipient was final (core/reconcile-index.ts). */
+  reconciled?: number;
   /** Canaries dropped before delivery (core/canary/recognise-canary.ts); messages, not recipients. */
   canaries?: number;
   stoppedBecause: StopReason;

@@ -100,9 +100,9 @@ export class FindOrphanedQueues {
       log.error('orphaned-queue watch: could not list the queues', { prefix, error: messageOf(error) });
     }
     if (summary.untagged.length > 0) this.reportUntagged(summary.untagged);
-    // Also after a failure: what the pages so far showed still raises the alarm
-    // (and a 0 clears it no sooner than no figure would: missing data is not breaching).
-    this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
+    // After a failure, only a figure that still raises the alarm (what the pages so far
+    // showed): a 0 nobody could vouch for is left out, and the alarm reads no figure as breaching.
+    if (summary.failures === 0 || summary.messages > 0) this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
     return summary;
   }
 

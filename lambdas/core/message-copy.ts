@@ -6,6 +6,7 @@
 // per copy too, keyed by this digest of the copy's envelope recipients: the
 // same for an SNS retry of one copy, different for another rule's copy.
 import { createHash } from 'node:crypto';
+import type { InboundMessage } from './model.js';
 
 /** Characters of the digest kept (base64url: 72 bits, no '#', safe in a sort key). */
 const COPY_KEY_CHARS = 12;
@@ -14,4 +15,13 @@ const COPY_KEY_CHARS = 12;
 export function copyKeyOf(recipients: readonly string[]): string {
   const sorted = [...new Set(recipients)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256').update(sorted.join('\n')).digest('base64url').slice(0, COPY_KEY_CHARS);
+}
+
+/**
+ * The copy key of a parsed message: of the copy SES delivered, also for an
+ * entry the drain re-enqueued for only some of its recipients (copyRecipients),
+ * so everything kept per copy (index entry, dead letter, delay warning) stays one.
+ */
+export function copyOf(message: Pick<InboundMessage, 'recipients' | 'copyRecipients'>): string {
+  return copyKeyOf(message.copyRecipients ?? message.recipients);
 }

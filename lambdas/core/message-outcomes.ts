@@ -4,13 +4,15 @@ import { createHash } from 'node:crypto';
 import { buildDsn, type FailedRecipient } from './dsn.js';
 import type { EngineDeps, EngineOptions } from './engine-types.js';
 import { readMessageHead } from './message-head.js';
-import { copyKeyOf } from './message-copy.js';
+import { recordAcceptedUnrecorded } from './accepted-unrecorded.js';
+import { copyOf } from './message-copy.js';
 import type { DeadLetterReason, InboundMessage, NoticeResult, RecipientOutcome, RecipientState, Route } from './model.js';
 import { noticeFor } from './notice-policy.js';
 import { clipHeaders, sendNotice } from './notice-sender.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { dsnStatus, formatReply } from './smtp-reply-classifier.js';
+import { LEDGER_WRITE_RETRY_MS, withRetries } from './transaction-record.js';
 
 const SQS_MAX_SEND_DELAY_SECONDS = 900;
 /** A finished message whose index entry could not be marked done comes back this soon to try again. */
@@ -44,11 +46,14 @@ export class MessageOutcomes {
    * message can be dead-lettered twice on one route (some recipients bounce,
    * the others expire later): the store keeps one record per route, so the
    * earlier detail is carried into the new one instead of being overwritten.
+   * The read of the earlier record is tried again like a ledger write; if it
+   * keeps failing this throws, and the message stays for another attempt:
+   * a record nobody could read is never overwritten.
    */
   async deadLetter(route: Route, qm: QueuedMessage, message: InboundMessage | undefined, reason: DeadLetterReason, detail: string): Promise<void> {
     const at = this.deps.clock.now();
     const messageId = message?.messageId ?? malformedId(qm.body);
-    const earlier = await this.deps.deadLetters.get(messageId, route.name, message ? copyKeyOf(message.recipients) : '').catch(() => undefined);
+    const earlier = await withRetries(this.options.ledgerWriteRetryMs ?? LEDGER_WRITE_RETRY_MS, () => this.deps.deadLetters.get(messageId, route.name, message ? copyOf(message) : ''));
     if (earlier && !earlier.detail.includes(detail)) detail = `${detail}; earlier ${earlier.reason}: ${earlier.detail}`.slice(0, MAX_DETAIL_CHARS);
     await this.deps.deadLetters.put({
       messageId,
@@ -57,7 +62,7 @@ export class MessageOutcomes {
       detail,
       at,
       notification: qm.body,
-      ...(message ? { objectKey: message.objectKey, copy: copyKeyOf(message.recipients) } : {}),
+      ...(message ? { objectKey: message.objectKey, copy: copyOf(message) } : {}),
     });
     this.deps.metrics.count('DeadLettered', 1, route.name);
     this.deps.log.warn('dead-lettered', { route: route.name, messageId: message?.messageId, reason, detail });
@@ -133,7 +138,7 @@ export class MessageOutcomes {
     if (decision.kind === 'dsn') {
       try {
         const dsn = buildDsn({ hostname: this.options.hostname, message, recipients: failed, originalHeaders: clipHeaders(originalHeaders), remoteMta: route.primary.host, reason, now: this.deps.clock.now() });
-        const sent = await sendNotice(this.deps, { route, messageId: message.messageId, copy: copyKeyOf(message.recipients), kind: 'dsn', raw: dsn.raw, envelope: dsn.envelope, recipients });
+        const sent = await sendNotice(this.deps, { route, messageId: message.messageId, copy: copyOf(message), kind: 'dsn', raw: dsn.raw, envelope: dsn.envelope, recipients });
         if (sent.kind === 'held') return { kind: 'held', why: sent.why === 'budget' ? 'the route\'s hourly notice budget was spent' : 'SES sending was paused' };
         this.deps.log.info('dsn sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients, reason });
         return { kind: 'dsn' };
@@ -166,14 +171,17 @@ export class MessageOutcomes {
    * entry. When the index cannot be marked (tried twice), the entry stays and
    * comes back in FINISH_RETRY_SECONDS to try again (its recipients are final,
    * so nothing is sent): deleting it would leave `mailq` listing a finished
-   * message as queued for good.
+   * message as queued for good. A re-enqueued entry first writes the rows of
+   * the accepted recipients it carries, and finishes its whole copy.
    */
   async finish(route: Route, queue: MailQueue, qm: QueuedMessage, message: InboundMessage | undefined, size?: number): Promise<void> {
     if (message) {
       for (let tryNumber = 1; ; tryNumber++) {
         try {
-          const facts = { sender: message.sender, recipients: message.recipients, receivedAt: message.receivedAt, ...(message.subject !== undefined ? { subject: message.subject } : {}), ...(size !== undefined ? { size } : {}) };
-          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now(), copyKeyOf(message.recipients), facts);
+          if (message.acceptedUnrecorded) await recordAcceptedUnrecorded(this.deps, route, message);
+          const recipients = message.copyRecipients ?? message.recipients;
+          const facts = { sender: message.sender, recipients, receivedAt: message.receivedAt, ...(message.subject !== undefined ? { subject: message.subject } : {}), ...(size !== undefined ? { size } : {}) };
+          await this.deps.index.markDone(message.messageId, route.name, this.deps.clock.now(), copyOf(message), facts);
           break;
         } catch (error) {
           this.deps.log.warn('index markDone failed', { messageId: message.messageId, try: tryNumber, error: (error as Error).message });

@@ -95,6 +95,26 @@ export interface InboundMessage {
    * the notice policy's DMARC alignment check (core/notice-policy.ts).
    */
   headerFrom?: string[];
+  /**
+   * Only on a queue entry the drain re-enqueued for some recipients after the
+   * primary accepted others and the ledger refused the write
+   * (deliver-message.ts): the envelope recipients of the copy SES delivered.
+   * The copy key (core/message-copy.copyOf) and the done summary are that
+   * whole copy's, so the entry indexed at accept time is the one finished.
+   */
+  copyRecipients?: string[];
+  /** On such an entry: the recipients the primary accepted, until their ledger rows are written. */
+  acceptedUnrecorded?: AcceptedUnrecorded[];
+}
+
+/** A recipient the primary accepted (2xx) whose ledger row could not be written then. */
+export interface AcceptedUnrecorded {
+  recipient: string;
+  reply: SmtpReply;
+  /** When the primary accepted it. */
+  at: Date;
+  /** Attempts for this recipient, that one included. */
+  attempts: number;
 }
 
 /** A reply from an SMTP server, or a network failure that produced none. */

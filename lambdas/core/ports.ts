@@ -79,6 +79,12 @@ export interface DeadLetterStore {
    */
   put(record: DeadLetterRecord): Promise<void>;
   list(route?: string): Promise<DeadLetterRecord[]>;
+  /**
+   * How many records the route holds, at most DEAD_LETTERS_COUNTED_AT_MOST,
+   * reading no notification: the probe's DeadLetters gauge every round, which
+   * keeps its alarm in ALARM until each record is requeued or deleted.
+   */
+  count(route: string): Promise<number>;
   /** Every route's and copy's record for this message id (usually one; [] if none). */
   find(messageId: string): Promise<DeadLetterRecord[]>;
   /**
@@ -93,6 +99,13 @@ export interface DeadLetterStore {
    */
   remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }
+
+/**
+ * Where DeadLetterStore.count stops: the alarm needs only "more than none",
+ * and a count read every minute must not grow with a flood of dead letters
+ * (virus-positive mail is dead-lettered); `mailq --dead` lists them all.
+ */
+export const DEAD_LETTERS_COUNTED_AT_MOST = 1000;
 
 /** The per-recipient delivery ledger and attempt history (DynamoDB). */
 export interface Ledger {
@@ -174,6 +187,11 @@ export interface MessageIndex {
    * counts listQueued().
    */
   queuedStats?(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
+  /**
+   * The route's `limit` oldest queued summaries, reading no more than those
+   * (the sweep's reconcile). Optional: without it listQueued() is cut.
+   */
+  oldestQueued?(route: string, limit: number): Promise<MessageSummary[]>;
   /** Removes the summary for `route` and `copy`, every copy's on the route when `copy` is omitted, every route's when both are. */
   remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }
@@ -375,8 +393,13 @@ export interface DeliveryLog {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** The route figures the probe publishes every round (HeldNotices: notices waiting for the operator). */
-export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotices';
+/**
+ * The route figures the probe publishes every round, each only when it was
+ * read (the alarms treat a missing figure as breaching: docs/alarms.md).
+ * HeldNotices: notices waiting for the operator; DeadLetters: dead-letter
+ * records not yet requeued or deleted.
+ */
+export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotices' | 'DeadLetters';
 
 /** The stack-wide figures (no route dimension). */
 export type StackGaugeName = 'OrphanedQueueMessages' | 'CanaryRoundTripSeconds';

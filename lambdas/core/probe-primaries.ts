@@ -9,7 +9,7 @@ import { healthWorthWriting } from './health-change.js';
 import { explainProbeError } from './port25-hint.js';
 import type { HeldNotices } from './notice-ports.js';
 import type { PrimaryHealth, Route } from './model.js';
-import type { Clock, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import type { Clock, DeadLetterStore, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import { isStalled } from './stalled-route.js';
 
 export interface ProbeDeps {
@@ -39,6 +39,12 @@ export interface ProbeDeps {
    * discarded them (invariant 10).
    */
   heldNotices?: HeldNotices;
+  /**
+   * The dead-letter records: each round publishes DeadLetters from them (the
+   * records not yet requeued or deleted), so the alarm stays in ALARM until a
+   * person has handled each one, whatever SQS kept of the DLQ (invariant 10).
+   */
+  deadLetters?: Pick<DeadLetterStore, 'count'>;
 }
 
 export interface ProbeOptions {
@@ -177,7 +183,14 @@ export class ProbePrimaries {
       // and a retry whose delay just ended may still count as in flight. A drain
       // that finds nothing ready costs one receive.
       const depth = await this.deps.queues(route).depth();
-      if (depth.visible + depth.inFlight + depth.delayed > 0) {
+      const waiting = depth.visible + depth.inFlight + depth.delayed;
+      if (waiting === 0 && (outcome.queued ?? 0) > 0 && routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
+        // The index lists mail no queue holds: entries a finish never reached. The sweep's reconcile heals them (at most hourly).
+        log.warn('the message index lists mail that no queue holds: starting a sweep to reconcile it', { route: route.name, queued: outcome.queued });
+        await this.deps.drains.start(route.name, 'sweep');
+        outcome.started = 'sweep';
+      }
+      if (waiting > 0) {
         await this.deps.drains.start(route.name, 'deliver');
         outcome.started = 'deliver';
         // Up, yet nothing finished for an hour (drains throttled or failing): expiry and re-enqueue must still happen.
@@ -209,10 +222,20 @@ export class ProbePrimaries {
     return { result: await attempt(false), skippedAuth: false };
   }
 
-  /** The route's queue figures from the index; a failed read is logged and publishes nothing (the alarm treats missing data as fine, the Errors alarm does not). */
+  /**
+   * The route's figures read from the project's own records: the queue from
+   * the index, the held notices, the dead letters. Each is published only when
+   * it was read: a failed read is logged as an error and leaves its figure
+   * missing, which the alarms on it treat as breaching (docs/alarms.md), so a
+   * probe that cannot read the index raises OldestMessage and Backlog instead
+   * of letting them go to OK.
+   */
   private async publishQueue(route: Route, now: Date): Promise<{ queued?: number; oldestAgeSeconds?: number }> {
-    const { index, metrics, log } = this.deps;
-    await this.publishHeldNotices(route);
+    const { index, metrics } = this.deps;
+    await Promise.all([
+      this.publishCount(route, 'HeldNotices', this.deps.heldNotices, 'could not count the held notices'),
+      this.publishCount(route, 'DeadLetters', this.deps.deadLetters, 'could not count the dead letters'),
+    ]);
     if (!index) return {};
     try {
       const stats = index.queuedStats
@@ -226,19 +249,23 @@ export class ProbePrimaries {
       metrics.gauge?.('OldestQueuedAgeSeconds', oldestAgeSeconds, route.name);
       return { queued: stats.queued, oldestAgeSeconds };
     } catch (error) {
-      log.error('could not read the message index', { route: route.name, error: (error as Error).message });
+      this.readFailed(route, 'could not read the message index', error);
       return {};
     }
   }
 
-  /** How many notices wait for the operator; a failed read publishes nothing and is logged. */
-  private async publishHeldNotices(route: Route): Promise<void> {
-    const { heldNotices, metrics, log } = this.deps;
-    if (!heldNotices) return;
+  /** A count the probe publishes as a gauge; a failed read publishes nothing and is logged. */
+  private async publishCount(route: Route, name: 'HeldNotices' | 'DeadLetters', source: { count(route: string): Promise<number> } | undefined, failure: string): Promise<void> {
+    if (!source) return;
     try {
-      metrics.gauge?.('HeldNotices', await heldNotices.count(route.name), route.name);
+      this.deps.metrics.gauge?.(name, await source.count(route.name), route.name);
     } catch (error) {
-      log.error('could not count the held notices', { route: route.name, error: (error as Error).message });
+      this.readFailed(route, failure, error);
     }
+  }
+
+  /** An error line; the figure is left out, which its alarm reads as breaching. */
+  private readFailed(route: Route, what: string, error: unknown): void {
+    this.deps.log.error(what, { route: route.name, error: (error as Error).message, published: 'nothing this round: the alarm on it treats missing data as breaching' });
   }
 }

@@ -7,7 +7,7 @@
 // so the ledger of the first delivery does not skip it, and a second replay
 // of the same window is a new generation. Its queue lifetime starts at the replay.
 import type { ArchivedEnvelope, EnvelopeArchive } from './feature-ports.js';
-import { copyKeyOf } from './message-copy.js';
+import { copyOf } from './message-copy.js';
 import { FINAL_STATES, type InboundMessage, type Route } from './model.js';
 import type { Clock, DeliveryLog, Ledger, MailQueue, MessageIndex, MessageStore } from './ports.js';
 import type { NotificationParser } from './engine-types.js';
@@ -122,7 +122,7 @@ export class ReplayMessages {
         receivedAt: message.receivedAt,
         size: item.size,
         state: 'queued',
-        copy: copyKeyOf(message.recipients), // two copies of one message replay under one id
+        copy: copyOf(message), // two copies of one message replay under one id
         ...(message.subject !== undefined ? { subject: message.subject } : {}),
       });
       await queue.enqueue(body);
@@ -147,6 +147,7 @@ export function replayNotification(notification: string, id: string, recipients:
   copy.mail.messageId = id;
   copy.mail.timestamp = now.toISOString();
   copy.receipt.recipients = recipients;
+  delete copy.backupMxCopy; // a re-enqueued entry's bookkeeping: the replay is a new copy of its own
   copy.backupMxReplay = original;
   return JSON.stringify(copy);
 }

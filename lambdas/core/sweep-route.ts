@@ -16,6 +16,7 @@ import { FINAL_STATES, type InboundMessage, type Route } from './model.js';
 import { warnIfDelayed } from './delay-warning.js';
 import { mustQuarantine } from './notice-policy.js';
 import type { MailQueue, QueuedMessage } from './ports.js';
+import { reconcileIndex } from './reconcile-index.js';
 import { RetryPolicy } from './retry-policy.js';
 import { isStalled } from './stalled-route.js';
 import { dropIfCanary } from './canary/recognise-canary.js';
@@ -52,6 +53,11 @@ export class SweepRoute {
     const summary = emptySummary(route.name, 'sweep');
     const started = clock.now();
     const deadline = started.getTime() + run.budgetSeconds * 1000;
+    // First, and also for a route that is up: no lease needed (marking a finished entry done is idempotent).
+    summary.reconciled = await reconcileIndex(this.deps, route).catch((e: Error) => {
+      log.error('reconcile: could not read the index', { route: route.name, error: e.message });
+      return 0;
+    });
     if (!(await this.shouldSweep(route))) return { ...summary, stoppedBecause: 'primary-up' };
     if (!(await routeState.acquireLease(route.name, run.owner, started, new Date(deadline + (this.options.leaseMarginSeconds ?? LEASE_MARGIN_SECONDS) * 1000)))) {
       return { ...summary, stoppedBecause: 'lease-held' };

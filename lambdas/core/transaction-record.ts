@@ -7,7 +7,7 @@ import type { TransactionResult } from './ports.js';
 import { classifyReply, dsnStatus, formatReply } from './smtp-reply-classifier.js';
 
 /** Waits between tries of the ledger write after a transaction (then the error leaves the message for retry). */
-const LEDGER_WRITE_RETRY_MS = [100, 400, 1600];
+export const LEDGER_WRITE_RETRY_MS = [100, 400, 1600];
 
 export interface TransactionEntry {
   recipient: string;
@@ -18,8 +18,8 @@ export interface TransactionEntry {
   attempt: AttemptRecord;
 }
 
-/** Runs `write`, trying again after each of `waitsMs` when it throws. */
-async function withRetries<T>(waitsMs: number[], write: (tryNumber: number) => Promise<T>): Promise<T> {
+/** Runs `write`, trying again after each of `waitsMs` when it throws (then the last error is thrown). */
+export async function withRetries<T>(waitsMs: number[], write: (tryNumber: number) => Promise<T>): Promise<T> {
   for (let tryNumber = 0; ; tryNumber++) {
     try {
       return await write(tryNumber);

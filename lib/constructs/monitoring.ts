@@ -1,6 +1,11 @@
 // Alarms that mean "mail is stuck or at risk", sent to one alarm topic (whose
 // channels, alarm-channels.ts, reach people), and a dashboard showing the same
-// figures.
+// figures. The rule for every alarm about waiting, stuck or dead-lettered
+// mail (invariant 10, docs/alarms.md, test/unit/cdk/alarm-rules.test.ts): it is
+// fed from the project's own records (the index, the dead-letter records, the
+// held notices) by the probe every minute, and a figure that stops coming is
+// breaching; an alarm on an event count (published only when something
+// happens) names the breaching alarm that fires when its publisher stops.
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,6 +16,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BackupMxConfig, RouteConfig } from '../config/backup-mx-config.js';
 import {
+  DEAD_LETTERS_METRIC,
   DRAIN_STOPPED_METRIC,
   drainStopDimensions,
   METRICS_NAMESPACE,
@@ -43,6 +49,12 @@ export const TRIGGER_REFUSED_PER_PERIOD = 60;
 export const TRIGGER_REFUSED_PERIODS = 3;
 /** Five-minute periods in a row with session failures while the primary is up before DeliveriesFailing fires. */
 export const DELIVERIES_FAILING_PERIODS = 3;
+/**
+ * Hours in a row without the hourly orphaned-queue figure before its alarm
+ * fires: an hourly run may land on either side of an hour's boundary, so one
+ * empty hour is no failure; two are.
+ */
+export const ORPHANED_QUEUE_SILENT_HOURS = 2;
 
 export { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
 
@@ -96,6 +108,7 @@ export class Monitoring extends Construct {
 
     const stackName = stack.stackName;
     const routeWidgets: cloudwatch.IWidget[] = [];
+    const deadLetterRecords: cloudwatch.IMetric[] = [];
     for (const { route, topic } of props.channels) {
       // The probe's figures from the message index: SQS's own age metric skips a
       // message once received 3 times, and its visible count leaves out deferred mail.
@@ -109,6 +122,7 @@ export class Monitoring extends Construct {
         });
       const oldest = routeMetric(OLDEST_QUEUED_AGE_METRIC, Duration.minutes(5));
       const visible = routeMetric(QUEUED_MESSAGES_METRIC, Duration.minutes(5));
+      const deadLetters = routeMetric(DEAD_LETTERS_METRIC, Duration.minutes(5));
       const primaryUp = new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: PRIMARY_UP_METRIC,
@@ -117,20 +131,31 @@ export class Monitoring extends Construct {
         statistic: 'Maximum',
       });
       alarm(`OldestMessage-${route.name}`, {
-        alarmDescription: `backup-mx ${route.name}: mail has waited more than ${config.alarms.oldestMessageAgeMinutes} minutes for ${route.primary.host}`,
+        alarmDescription: `backup-mx ${route.name}: mail has waited more than ${config.alarms.oldestMessageAgeMinutes} minutes for ${route.primary.host} (or the probe could not read the message index: see its log)`,
         metric: oldest,
         threshold: config.alarms.oldestMessageAgeMinutes * 60,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // The probe publishes it every minute once it has read the index: no figure is a probe that cannot, never "fine".
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       alarm(`Backlog-${route.name}`, {
-        alarmDescription: `backup-mx ${route.name}: ${config.alarms.backlogMessages} or more messages waiting`,
+        alarmDescription: `backup-mx ${route.name}: ${config.alarms.backlogMessages} or more messages waiting (or the probe could not read the message index: see its log)`,
         metric: visible,
         threshold: config.alarms.backlogMessages,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarm(`DeadLetters-${route.name}`, {
+        alarmDescription:
+          `backup-mx ${route.name}: dead letters wait for you (records not yet requeued or deleted; stays in ALARM until each is handled, ` +
+          'whatever SQS kept of the DLQ; or the probe could not count them: see its log). Run `backup-mx mailq --dead`, then `requeue` or `delete` (README: Alarms)',
+        metric: deadLetters,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       alarm(`PrimaryDown-${route.name}`, {
         alarmDescription: `backup-mx ${route.name}: ${route.primary.host}:${route.primary.port} down for ${config.alarms.primaryDownMinutes} minutes (no probe data counts as down)`,
@@ -160,6 +185,7 @@ export class Monitoring extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      deadLetterRecords.push(deadLetters.with({ label: `${route.name}: records` }));
       routeWidgets.push(
         new cloudwatch.GraphWidget({ title: `${route.name}: oldest message (s)`, left: [oldest], width: 8 }),
         new cloudwatch.GraphWidget({ title: `${route.name}: messages waiting`, left: [visible], width: 8 }),
@@ -170,13 +196,19 @@ export class Monitoring extends Construct {
     if (props.notices) noticeAlarms(alarm, props.notices, props.channels.map((c) => c.route));
     if (config.canary) canaryAlarm(alarm, config.canary, stack.stackName);
 
-    const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+    const dlqDepth = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
       statistic: 'Maximum',
     });
+    // SQS's view, kept beside DeadLetters-<route> (the records) as a second signal: it is the only one
+    // for what has no record (a notification SNS redrove from a route queue's subscription, a message
+    // SQS itself redrove after maxReceiveCount). It forgets after 14 days, and an idle empty DLQ
+    // publishes nothing, so missing data here is not breaching.
     alarm('DeadLetterQueueNotEmpty', {
-      alarmDescription: 'backup-mx: a message reached the dead-letter queue; run `backup-mx mailq --dead` (README: Alarms)',
-      metric: deadLetters,
+      alarmDescription:
+        'backup-mx: a message is in the dead-letter queue (SQS\'s view: it drops messages after 14 days; the DeadLetters-<route> alarms follow the records ' +
+        'until each is handled). Run `backup-mx mailq --dead`; one there with no record was moved by SNS or SQS itself: see the AWS console (README: Alarms)',
+      metric: dlqDepth,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -188,7 +220,7 @@ export class Monitoring extends Construct {
       alarmDescription:
         'backup-mx: an old queue of this stack that no route uses still holds mail (after a route was renamed or removed, or the stack ' +
         'deployed again); SQS drops it 14 days after it was sent. The drain log names the queue: run ' +
-        '`npx backup-mx adopt <queue url> --route <route>` (README: Upgrading)',
+        '`npx backup-mx adopt <queue url> --route <route>` (README: Upgrading). Also when the hourly watch could not list the queues for two hours (drain log)',
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: ORPHANED_QUEUE_MESSAGES_METRIC,
@@ -198,8 +230,10 @@ export class Monitoring extends Construct {
       }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // Published every hour only when the watch could list the queues: a silent watch is an alarm too.
+      evaluationPeriods: ORPHANED_QUEUE_SILENT_HOURS,
+      datapointsToAlarm: ORPHANED_QUEUE_SILENT_HOURS,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     const errorMetrics = props.functions.map(({ name, fn }) => {
       const errors = fn.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
@@ -222,7 +256,7 @@ export class Monitoring extends Construct {
         ...alarmStatusWidgets(this.alarms),
         routeWidgets,
         [
-          new cloudwatch.GraphWidget({ title: 'Dead-letter queue', left: [deadLetters], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'Dead letters: records per route, and the DLQ (SQS)', left: [...deadLetterRecords, dlqDepth.with({ label: 'DLQ (SQS)' })], width: 12 }),
           new cloudwatch.GraphWidget({ title: 'Lambda errors', left: errorMetrics, width: 12 }),
         ],
       ],

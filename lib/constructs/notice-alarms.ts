@@ -87,8 +87,8 @@ export function noticeAlarms(alarm: AlarmFactory, notices: NoticeSending, routes
         threshold: HELD_NOTICES_ALARM,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
-        // No figure (the probe not running) keeps the state: an alarm about held notices stays until they are handled.
-        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+        // The probe publishes it every minute once it could count: no figure (a probe that cannot) is breaching, never "fine".
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
       refusesAll(alarm, route, stackName),
     );

@@ -49,6 +49,26 @@ export function deadLetterStoreContract(
       expect(ids(await subject.list())).toEqual(expect.arrayContaining([mine.messageId, theirs.messageId]));
     });
 
+    // The probe's DeadLetters gauge: the records not yet requeued or deleted, per route.
+    it('counts a route\'s records (every copy), not another route\'s, and forgets removed ones', async () => {
+      const first = record();
+      const second = record({ copy: copyKeyOf(['b1@example.com']) });
+      const twin = record({ messageId: second.messageId, copy: copyKeyOf(['c1@example.com']) });
+      await subject.put(first);
+      await subject.put(second);
+      await subject.put(twin);
+      await subject.put(record({ route: uniqueId('route') }));
+      expect(await subject.count(route)).toBe(3);
+      await subject.put({ ...first, reason: 'bounced' }); // an overwrite is one record
+      expect(await subject.count(route)).toBe(3);
+      await subject.remove(second.messageId, route, twin.copy);
+      expect(await subject.count(route)).toBe(2);
+      await subject.remove(first.messageId);
+      await subject.remove(second.messageId);
+      expect(await subject.count(route)).toBe(0);
+      expect(await subject.count(uniqueId('route'))).toBe(0);
+    });
+
     it('keeps records with no route (a notification it could not parse)', async () => {
       const malformed: DeadLetterRecord = {
         messageId: uniqueId('bad'),

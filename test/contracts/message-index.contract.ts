@@ -235,5 +235,16 @@ export function messageIndexContract(make: MakeSubject<MessageIndex>): void {
       await subject.add(summary({ route: `${route}-other`, receivedAt: new Date('2026-01-01T00:00:00.000Z') }));
       expect(await subject.queuedStats(route)).toEqual({ queued: 2, oldestReceivedAt: older.receivedAt });
     });
+
+    it('oldestQueued reads the route\'s oldest queued summaries, no more than asked', async () => {
+      if (!subject.oldestQueued) return expect(subject.oldestQueued).toBeUndefined();
+      const at = (hour: number) => new Date(Date.UTC(2026, 0, 5, hour));
+      const made = [7, 3, 5, 4].map((hour) => summary({ receivedAt: at(hour) }));
+      for (const m of made) await subject.add(m);
+      await subject.markDone(made[1]!.messageId, route, at(9)); // the oldest is done: not listed
+      await subject.add(summary({ route: `${route}-other`, receivedAt: at(1) }));
+      expect((await subject.oldestQueued(route, 2)).map((s) => s.receivedAt)).toEqual([at(4), at(5)]);
+      expect(await subject.oldestQueued(route, 10)).toHaveLength(3);
+    });
   });
 }

@@ -6,6 +6,7 @@
 // refused at cold start.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEAD_SUMMARY_ATTRIBUTES, DEAD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
@@ -41,7 +42,9 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['done summary', 'msg#m1', 'meta#corp#c1', ['drain'], [...SUMMARY, 'lastDeliveryAt', 'expiresAt']],
   ['ledger row', 'msg#m1', 'rcpt#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'state', 'reply', 'attempts', 'updatedAt', 'notice', 'expiresAt', 'history']],
   ['attempt row', 'msg#m1', 'attempt#2026-01-05T10:00:00.000Z#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'at', 'relay', 'state', 'reply', 'delaySeconds', 'expiresAt']],
-  ['dead letter', 'msg#m1', 'dead#corp#c1', ['drain'], ['pk', 'sk', 'messageId', 'route', 'reason', 'detail', 'at', 'notification', 'objectKey', 'copy', 'gsi1pk', 'gsi1sk']],
+  ['dead letter: its summary (listed and counted by the index)', 'msg#m1', 'dead#corp#c1', ['drain'], [...DEAD_SUMMARY_ATTRIBUTES]],
+  ['dead letter: its notification and detail', 'msg#m1', 'deadtext#corp#c1', ['drain'], [...DEAD_TEXT_ATTRIBUTES]],
+  ['dead letter written by an earlier version (one item)', 'msg#m1', 'dead#corp#c1', ['drain'], ['pk', 'sk', 'messageId', 'route', 'reason', 'detail', 'at', 'notification', 'objectKey', 'copy', 'gsi1pk', 'gsi1sk']],
   ['delay notice', 'msg#m1', 'delay#corp#c1', ['drain'], ['pk', 'sk', 'messageId', 'route', 'copy', 'at', 'recipients', 'expiresAt']],
   // Residual: accept can replace any item of a message it knows the id of with
   // an inert one (summary attributes only: no recipient, reason or notification).

@@ -5,7 +5,8 @@
 // 100 keys (DynamoDB's limit), duplicates sent once. Reads are consistent, and
 // a read always goes in a call sent after it was asked for, so it sees every
 // write that finished before it (a second copy of a message read after the
-// first copy's outcomes were stored finds them). Raw client, as the writer.
+// first copy's outcomes were stored finds them). A key DynamoDB keeps leaving
+// unprocessed fails only the callers that asked for it. Raw client, as the writer.
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { NextTurn, untilProcessed } from './dynamo-batch-rounds.js';
@@ -19,7 +20,7 @@ const BATCH_GET_RETRIES = 5;
 
 export class LedgerReadError extends Error {
   constructor(readonly unprocessed: number) {
-    super(`ledger batch read: ${unprocessed} keys still unprocessed after ${BATCH_GET_RETRIES} retries`);
+    super(`ledger batch read: ${unprocessed} of its keys still unprocessed after ${BATCH_GET_RETRIES} retries`);
     this.name = 'LedgerReadError';
   }
 }
@@ -70,12 +71,19 @@ export class DynamoBatchReader {
           batch.push(this.queue.shift()!);
         }
         try {
-          const items = await this.read([...keys.values()]);
+          const { items, left } = await this.read([...keys.values()]);
           const byKey = new Map(items.map((item) => [keyId(item), item]));
-          for (const request of batch) request.resolve(request.keys.flatMap((k) => {
-            const item = byKey.get(keyId(k));
-            return item ? [item] : [];
-          }));
+          for (const request of batch) {
+            const unread = request.keys.filter((k) => left.has(keyId(k))).length;
+            if (unread > 0) {
+              request.reject(new LedgerReadError(unread));
+              continue;
+            }
+            request.resolve(request.keys.flatMap((k) => {
+              const item = byKey.get(keyId(k));
+              return item ? [item] : [];
+            }));
+          }
         } catch (error) {
           for (const request of batch) request.reject(error as Error);
         }
@@ -85,20 +93,23 @@ export class DynamoBatchReader {
     }
   }
 
-  private async read(keys: Key[]): Promise<Item[]> {
+  /** The items found, and the keys still unprocessed after the retries. */
+  private async read(keys: Key[]): Promise<{ items: Item[]; left: Set<string> }> {
     const items: Item[] = [];
+    const left = new Set<string>();
     for (let at = 0; at < keys.length; at += BATCH_GET_MAX) {
       const keysOfCall: Record<string, AttributeValue>[] = keys.slice(at, at + BATCH_GET_MAX).map((k) => marshall(k));
-      await untilProcessed(
+      const unread = await untilProcessed(
         keysOfCall,
         async (pending) => {
           const result = await (this.dynamo as DynamoDBClient).send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
           for (const raw of result.Responses?.[this.tableName] ?? []) items.push(unmarshall(raw) as Item);
           return result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         },
-        { retries: BATCH_GET_RETRIES, sleep: this.sleep, giveUp: (left) => new LedgerReadError(left) },
+        { retries: BATCH_GET_RETRIES, sleep: this.sleep },
       );
+      for (const key of unread) left.add(keyId(unmarshall(key) as Item));
     }
-    return items;
+    return { items, left };
   }
 }

@@ -1,7 +1,8 @@
 // What the grouped BatchGetItem reader and BatchWriteItem writer share: an
 // idle batcher sends after the current turn of the event loop (so callers
 // asking in the same turn share one call), and whatever DynamoDB leaves
-// unprocessed is sent again with a growing pause until a round limit.
+// unprocessed is sent again with a growing pause until a round limit; what is
+// still left then is answered, so each caller is told about its own items only.
 
 /** Runs `task` once after the current turn of the event loop, however often it is asked for in that turn. */
 export class NextTurn {
@@ -21,19 +22,22 @@ export class NextTurn {
 
 /**
  * Sends `pending` with `send`, which answers what is still unprocessed, until
- * nothing is; waits 50 ms, 100 ms … (at most 1 s) before each further round,
- * and throws `giveUp(left)` when `retries` further rounds were not enough.
+ * nothing is; waits 50 ms, 100 ms … (at most 1 s) before each further round.
+ * Returns what is still unprocessed after `retries` further rounds (empty when
+ * all went through): the caller fails only the requests those belong to. A
+ * `send` that throws ends it (nothing is known about that call's items).
  */
 export async function untilProcessed<T>(
   pending: T[],
   send: (batch: T[]) => Promise<T[]>,
-  options: { retries: number; sleep: (ms: number) => Promise<void>; giveUp: (left: number) => Error },
-): Promise<void> {
+  options: { retries: number; sleep: (ms: number) => Promise<void> },
+): Promise<T[]> {
   for (let round = 0; pending.length > 0; round++) {
     if (round > 0) {
-      if (round > options.retries) throw options.giveUp(pending.length);
+      if (round > options.retries) return pending;
       await options.sleep(Math.min(1_000, 25 * 2 ** round));
     }
     pending = await send(pending);
   }
+  return pending;
 }

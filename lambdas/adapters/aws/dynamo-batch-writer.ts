@@ -6,11 +6,14 @@
 // finished messages) share one call; far fewer calls when the drain is busy.
 // Each caller's promise resolves only when all of its own items are stored,
 // and rejects if any of them could not be: grouping changes the calls, not the
-// guarantee. Items are marshalled here and sent on the raw client (see
+// guarantee. An item DynamoDB keeps leaving unprocessed fails only the caller
+// it belongs to (a rejected caller re-sends or defers its message, so failing
+// callers whose items were stored would push their mail down that path for
+// nothing). Items are marshalled here and sent on the raw client (see
 // AwsClients.batchDynamo).
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { NextTurn, untilProcessed } from './dynamo-batch-rounds.js';
 import type { Item } from './dynamo-query.js';
 import { PK, SK } from './dynamo-keys.js';
@@ -24,10 +27,10 @@ export const BATCH_RETRIES = 5;
 /** How items are marshalled, here and by the document client (clients.ts): undefined attributes left out, no class instances. */
 export const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
-/** DynamoDB kept leaving some ledger items unprocessed (throttling): the batch is left for a retry. */
+/** DynamoDB kept leaving some of this caller's items unprocessed (throttling): its write is left for a retry. */
 export class LedgerWriteError extends Error {
   constructor(readonly unprocessed: number) {
-    super(`ledger batch write: ${unprocessed} items still unprocessed after ${BATCH_RETRIES} retries`);
+    super(`ledger batch write: ${unprocessed} of its items still unprocessed after ${BATCH_RETRIES} retries`);
     this.name = 'LedgerWriteError';
   }
 }
@@ -81,7 +84,7 @@ export class DynamoBatchWriter {
     const batch: Pending[] = [];
     const keys = new Set<string>();
     while (batch.length < BATCH_WRITE_MAX && this.queue.length > 0) {
-      const key = `${String(this.queue[0]!.item[PK])}\u0000${String(this.queue[0]!.item[SK])}`;
+      const key = keyOf(this.queue[0]!.item);
       if (keys.has(key)) break;
       keys.add(key);
       batch.push(this.queue.shift()!);
@@ -90,30 +93,49 @@ export class DynamoBatchWriter {
   }
 
   private async send(batch: Pending[]): Promise<void> {
+    let left: Set<string>;
     try {
-      await this.put(batch.map((p) => p.item));
-      for (const { waiter } of batch) {
-        waiter.remaining -= 1;
-        if (waiter.remaining === 0 && !waiter.failed) waiter.resolve();
-      }
+      left = await this.put(batch.map((p) => p.item));
     } catch (error) {
+      // The call itself failed: nothing is known about its items.
       for (const { waiter } of batch) {
         if (waiter.failed) continue;
         waiter.failed = true;
         waiter.reject(error as Error);
       }
+      return;
+    }
+    const stuck = new Map<Waiter, number>();
+    for (const { item, waiter } of batch) {
+      if (left.has(keyOf(item))) stuck.set(waiter, (stuck.get(waiter) ?? 0) + 1);
+    }
+    for (const { waiter } of batch) {
+      if (waiter.failed) continue;
+      const unprocessed = stuck.get(waiter);
+      if (unprocessed !== undefined) {
+        waiter.failed = true;
+        waiter.reject(new LedgerWriteError(unprocessed));
+        continue;
+      }
+      waiter.remaining -= 1;
+      if (waiter.remaining === 0) waiter.resolve();
     }
   }
 
-  private async put(items: Item[]): Promise<void> {
+  /** The keys of the items still unprocessed after the retries (none when all are stored). */
+  private async put(items: Item[]): Promise<Set<string>> {
     const requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: marshall(item, MARSHALL) } }));
-    await untilProcessed(
+    const left = await untilProcessed(
       requests,
       async (pending) => {
         const { UnprocessedItems } = await (this.dynamo as DynamoDBClient).send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
         return (UnprocessedItems?.[this.tableName] ?? []).filter((r) => r.PutRequest?.Item);
       },
-      { retries: BATCH_RETRIES, sleep: this.sleep, giveUp: (left) => new LedgerWriteError(left) },
+      { retries: BATCH_RETRIES, sleep: this.sleep },
     );
+    return new Set(left.map((r) => keyOf(unmarshall(r.PutRequest!.Item as Record<string, AttributeValue>))));
   }
 }
+
+/** An item's table key as one string (a batch names each key once). */
+const keyOf = (item: Item) => `${String(item[PK])}\u0000${String(item[SK])}`;

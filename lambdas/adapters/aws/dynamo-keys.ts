@@ -31,6 +31,10 @@ export const SORT = {
   lastDone: 'done',
   metaPrefix: 'meta#',
   deadPrefix: 'dead#',
+  /** A dead letter's notification and detail, apart from the summary the index lists (dynamo-dead-letter-store.ts). */
+  deadTextPrefix: 'deadtext#',
+  /** Both of a dead letter's items (`dead#…`, `deadtext#…`): one Query of the message's partition. */
+  deadItemsPrefix: 'dead',
   recipientPrefix: 'rcpt#',
   attemptPrefix: 'attempt#',
 } as const;
@@ -39,6 +43,7 @@ const copySuffix = (copy: string | undefined) => (copy ? `#${copy}` : '');
 export const metaSort = (route: string, copy?: string) => `${SORT.metaPrefix}${route}${copySuffix(copy)}`;
 /** A dead letter whose notification could not be parsed has no route (nor copy): `dead#`. */
 export const deadSort = (route: string | undefined, copy?: string) => `${SORT.deadPrefix}${route ?? ''}${copySuffix(copy)}`;
+export const deadTextSort = (route: string | undefined, copy?: string) => `${SORT.deadTextPrefix}${route ?? ''}${copySuffix(copy)}`;
 export const recipientSort = (address: string) => `${SORT.recipientPrefix}${address}`;
 export const attemptSort = (at: Date, address: string) => `${SORT.attemptPrefix}${at.toISOString()}#${address}`;
 

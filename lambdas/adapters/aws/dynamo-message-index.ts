@@ -238,6 +238,22 @@ export class DynamoMessageIndex implements MessageIndex {
     return oldest ? { queued, oldestReceivedAt: oldest } : { queued };
   }
 
+  /** One Query of the route's part of the sparse index, oldest first, `Limit` items read. */
+  async oldestQueued(route: string, limit: number): Promise<MessageSummary[]> {
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI.name,
+        KeyConditionExpression: '#gpk = :route',
+        ExpressionAttributeNames: { '#gpk': GSI.partitionKey },
+        ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (page.Items ?? []).map(toSummary);
+  }
+
   async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     const sorts = (await this.find(messageId)).filter((s) => matches(s, route, copy)).map((s) => metaSort(s.route, s.copy));
     for (const sort of sorts) {

@@ -20,6 +20,8 @@ export const ORPHANED_QUEUE_MESSAGES_METRIC = 'OrphanedQueueMessages';
 export const CANARY_ROUND_TRIP_METRIC = 'CanaryRoundTripSeconds';
 /** Notices waiting for the operator (`backup-mx notices`), per route, from the held-notice records. */
 export const HELD_NOTICES_METRIC = 'HeldNotices';
+/** Dead-letter records not yet requeued or deleted, per route, from the table (not the DLQ, which SQS empties after 14 days). */
+export const DEAD_LETTERS_METRIC = 'DeadLetters';
 /** Calls the "I'm back" trigger refused (bad or stale signature, replay, rate limit), stack-wide. */
 export const TRIGGER_REFUSED_METRIC = 'TriggerRefused';
 

@@ -1,7 +1,7 @@
 // Dead letters by message id, route and copy (like the table's
 // `dead#<route>#<copy>` key); `history` keeps every put, even overwritten ones.
 import type { DeadLetterRecord } from '../../core/model.js';
-import type { DeadLetterStore } from '../../core/ports.js';
+import { DEAD_LETTERS_COUNTED_AT_MOST, type DeadLetterStore } from '../../core/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string | undefined, copy: string | undefined) => `${route ?? ''}${copy ? `#${copy}` : ''}`;
@@ -16,6 +16,8 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
   private readonly byMessage = new Map<string, Set<string>>();
   readonly history: DeadLetterRecord[] = [];
   failNext?: Error;
+  /** While set, `count` throws it (the probe's read of the figure fails). */
+  failCount?: Error;
   /** Seeded failures of `deadLetters.put`. */
   faults?: FaultInjector;
 
@@ -38,6 +40,13 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     return [...this.records.values()]
       .filter((r) => route === undefined || r.route === route)
       .map((r) => structuredClone(r));
+  }
+
+  async count(route: string): Promise<number> {
+    if (this.failCount) throw this.failCount;
+    let count = 0;
+    for (const r of this.records.values()) if (r.route === route) count += 1;
+    return Math.min(count, DEAD_LETTERS_COUNTED_AT_MOST);
   }
 
   async find(messageId: string): Promise<DeadLetterRecord[]> {

@@ -80,6 +80,19 @@ export class InMemoryMessageIndex implements MessageIndex {
     return queued.length === 0 ? { queued: 0 } : { queued: queued.length, oldestReceivedAt: queued[0]!.receivedAt };
   }
 
+  /** One pass keeping the `limit` oldest (no sort of the whole index: the scale runs call it every sweep). */
+  async oldestQueued(route: string, limit: number): Promise<MessageSummary[]> {
+    const oldest: MessageSummary[] = [];
+    for (const s of this.summaries.values()) {
+      if (s.state !== 'queued' || s.route !== route) continue;
+      if (oldest.length === limit && s.receivedAt >= oldest[limit - 1]!.receivedAt) continue;
+      const at = oldest.findIndex((o) => s.receivedAt < o.receivedAt);
+      oldest.splice(at === -1 ? oldest.length : at, 0, s);
+      if (oldest.length > limit) oldest.pop();
+    }
+    return oldest.map((s) => structuredClone(s));
+  }
+
   async remove(messageId: string, route?: string, copy?: string): Promise<void> {
     for (const summary of await this.find(messageId)) {
       if (!matches(summary, route, copy)) continue;

@@ -5,7 +5,7 @@
 // can dead-letter it instead of crashing or looping.
 import { z } from 'zod';
 import { isMailbox } from '../../core/mail-address.js';
-import type { InboundMessage, VerdictStatus } from '../../core/model.js';
+import type { AcceptedUnrecorded, InboundMessage, VerdictStatus } from '../../core/model.js';
 
 export class MalformedNotificationError extends Error {
   constructor(readonly reason: string) {
@@ -39,6 +39,23 @@ const address = z.string().refine(isMailbox, 'not an RFC 5321 mail address');
 
 const isoTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 timestamp');
 
+/**
+ * Only in a queue entry the drain re-enqueued (narrowSesNotification), never
+ * from SES: the whole copy's recipients, and those the primary accepted whose
+ * ledger rows are still to write. Checked against receipt.recipients below.
+ */
+const copyAnnotation = z.object({
+  recipients: z.array(address).min(1),
+  accepted: z.array(
+    z.object({
+      recipient: address,
+      reply: z.object({ code: z.number().int().optional(), enhanced: z.string().optional(), text: z.string(), errorCode: z.string().optional() }),
+      at: isoTimestamp,
+      attempts: z.number().int().min(1),
+    }),
+  ),
+});
+
 const notificationSchema = z.object({
   notificationType: z.literal('Received'),
   mail: z.object({
@@ -53,7 +70,8 @@ const notificationSchema = z.object({
   receipt: z.object({
     timestamp: isoTimestamp.optional(),
     processingTimeMillis: z.union([z.number(), z.string()]).optional(),
-    recipients: z.array(address).min(1),
+    // At least one, except in a re-enqueued entry whose every recipient was accepted (checked below).
+    recipients: z.array(address),
     spamVerdict: verdict,
     virusVerdict: verdict,
     spfVerdict: verdict,
@@ -68,6 +86,19 @@ const notificationSchema = z.object({
       objectKey: z.string().min(1),
     }),
   }),
+  backupMxCopy: copyAnnotation.optional(),
+}).superRefine((n, ctx) => {
+  const copy = n.backupMxCopy;
+  const issue = (message: string) => ctx.addIssue({ code: 'custom', path: copy ? ['backupMxCopy'] : ['receipt', 'recipients'], message });
+  if (!copy) {
+    if (n.receipt.recipients.length === 0) issue('no recipients');
+    return;
+  }
+  // A narrowed entry lists a part of its copy, and the accepted ones are the rest of it, never a recipient still to do.
+  const whole = new Set(copy.recipients);
+  if (n.receipt.recipients.length === 0 && copy.accepted.length === 0) issue('no recipients');
+  if (n.receipt.recipients.some((r) => !whole.has(r))) issue('receipt.recipients not all in the copy');
+  if (copy.accepted.some((a) => !whole.has(a.recipient) || n.receipt.recipients.includes(a.recipient))) issue('an accepted recipient outside the copy or still to do');
 });
 
 /** The envelope SNS wraps around a message when raw delivery is off. */
@@ -126,6 +157,12 @@ function parse(body: string): InboundMessage {
     ...(mail.commonHeaders?.subject !== undefined ? { subject: mail.commonHeaders.subject } : {}),
     // Only the notice policy reads it (DMARC alignment of the return path); never used for routing.
     ...(mail.commonHeaders?.from !== undefined ? { headerFrom: mail.commonHeaders.from } : {}),
+    ...(parsed.data.backupMxCopy
+      ? {
+          copyRecipients: [...new Set(parsed.data.backupMxCopy.recipients)],
+          acceptedUnrecorded: parsed.data.backupMxCopy.accepted.map((a) => ({ ...a, reply: { ...a.reply }, at: new Date(a.at) })),
+        }
+      : {}),
   };
 }
 
@@ -157,11 +194,21 @@ export function tryParseSesNotification(
  * The same queue body with receipt.recipients narrowed to `recipients` (the
  * rest of the notification, SNS envelope included, unchanged): a copy for
  * the recipients still to do when the ledger could not record the others.
+ * It carries, under `backupMxCopy`, the copy's whole recipient list (its copy
+ * key: an earlier narrowing's list is kept) and the `accepted` recipients with
+ * their replies (added to those an earlier narrowing carried), so their ledger
+ * rows are written once the ledger takes writes.
  */
-export function narrowSesNotification(body: string, recipients: string[]): string {
+export function narrowSesNotification(body: string, recipients: string[], accepted: AcceptedUnrecorded[]): string {
   const outer = JSON.parse(body) as Record<string, any>;
   if (outer.Type === 'Notification' && typeof outer.Message === 'string') {
-    return JSON.stringify({ ...outer, Message: narrowSesNotification(outer.Message, recipients) });
+    return JSON.stringify({ ...outer, Message: narrowSesNotification(outer.Message, recipients, accepted) });
   }
-  return JSON.stringify({ ...outer, receipt: { ...outer.receipt, recipients: [...recipients] } });
+  const earlier = outer.backupMxCopy as { recipients: string[]; accepted: { recipient: string }[] } | undefined;
+  const now = new Set(accepted.map((a) => a.recipient));
+  const backupMxCopy = {
+    recipients: earlier?.recipients ?? outer.receipt.recipients,
+    accepted: [...(earlier?.accepted ?? []).filter((a) => !now.has(a.recipient)), ...accepted.map((a) => ({ ...a, at: a.at.toISOString() }))],
+  };
+  return JSON.stringify({ ...outer, receipt: { ...outer.receipt, recipients: [...recipients] }, backupMxCopy });
 }

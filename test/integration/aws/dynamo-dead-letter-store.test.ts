@@ -1,4 +1,5 @@
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import { deadLetterStoreContract } from '../../contracts/dead-letter-store.contract.js';
@@ -108,4 +109,36 @@ describe('DynamoDeadLetterStore', () => {
     await expect(broken.put(record)).rejects.toThrow();
     expect(await store().get(record.messageId)).toEqual(record);
   });
+
+  // Before the summary/text split one item held everything (with the index keys): such records are read as they are.
+  it('reads, lists, counts and removes a record written as one item by an earlier version', async () => {
+    const route = `old${env.unique()}`;
+    const messageId = `m-${env.unique()}`;
+    const at = '2026-01-05T10:00:00.000Z';
+    await env.clients.doc.send(
+      new PutCommand({
+        TableName: env.resources.tableName,
+        Item: { pk: `msg#${messageId}`, sk: `dead#${route}#c1`, messageId, route, reason: 'expired', detail: 'queued for 5 days', at, notification: '{"old":true}', objectKey: 'inbound/x', copy: 'c1', gsi1pk: `dead#${route}`, gsi1sk: at },
+      }),
+    );
+    const expected = { messageId, route, reason: 'expired', detail: 'queued for 5 days', at: new Date(at), notification: '{"old":true}', objectKey: 'inbound/x', copy: 'c1' };
+    expect(await store().get(messageId, route, 'c1')).toEqual(expected);
+    expect(await store().find(messageId)).toEqual([expected]);
+    expect(await store().list(route)).toEqual([expected]);
+    expect(await store().count(route)).toBe(1);
+    await store().remove(messageId);
+    expect(await store().count(route)).toBe(0);
+  });
+
+  it('lists the text of more records than one BatchGetItem reads (100)', async () => {
+    const route = `many${env.unique()}`;
+    for (let i = 0; i < 130; i++) {
+      await store().put({ messageId: `m${i}-${env.unique()}`, route, reason: 'virus', detail: `detail ${i}`, at: new Date(Date.UTC(2026, 0, 5, 10, 0, i)), notification: `{"n":${i}}`, copy: 'c' });
+    }
+    const listed = await store().list(route);
+    expect(listed).toHaveLength(130);
+    expect(listed.map((r) => r.notification)).toEqual(Array.from({ length: 130 }, (_, i) => `{"n":${i}}`));
+    expect(listed[129]!.detail).toBe('detail 129');
+  });
 });
+

@@ -67,3 +67,23 @@ describe('DynamoBatchReader', () => {
     await expect(reader().get([k('y')])).rejects.toBeInstanceOf(LedgerReadError);
   });
 });
+
+describe('DynamoBatchReader: per-caller accounting', () => {
+  it('a key DynamoDB keeps leaving unprocessed fails only the callers that asked for it; the others get their rows', async () => {
+    doc.on(BatchGetItemCommand).callsFake((input: { RequestItems: { table: RawKeys } }) => {
+      const keys = input.RequestItems.table.Keys.map((key) => unmarshall(key));
+      const stuck = keys.filter((key) => key.pk === 'msg#slow');
+      const answered = keys.filter((key) => key.pk !== 'msg#slow').map((key) => marshall({ ...key, state: 'delivered' }));
+      return { Responses: { table: answered }, ...(stuck.length > 0 ? { UnprocessedKeys: { table: { Keys: stuck.map((key) => marshall(key)) } } } : {}) };
+    });
+    const r = reader();
+    const results = await Promise.allSettled([r.get([k('a'), k('a', 'b')]), r.get([k('slow'), k('c')]), r.get([k('d')])]);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LedgerReadError);
+    expect((results[0] as PromiseFulfilledResult<Record<string, unknown>[]>).value.map((it) => `${it.pk}/${it.sk}`)).toEqual(['msg#a/rcpt#a', 'msg#a/rcpt#b']);
+    expect((results[2] as PromiseFulfilledResult<Record<string, unknown>[]>).value).toHaveLength(1);
+    // The first call had all five keys; the retries asked only for the stuck one.
+    expect(calls()[0]!.Keys).toHaveLength(5);
+    expect(calls().slice(1).every((c) => c.Keys.length === 1 && c.Keys[0]!.pk === 'msg#slow')).toBe(true);
+  });
+});

@@ -1,7 +1,8 @@
 // Grouped ledger writes: concurrent callers share BatchWriteItem calls (writes
 // asked in the same event-loop turn share the first), each resolves only when
-// its own items are stored, a failed batch fails only the callers with items in
-// it, and a batch never names one key twice. Items go marshalled on the raw client.
+// its own items are stored, a failed call fails only the callers with items in
+// it (an item left unprocessed only its own caller), and a batch never names
+// one key twice. Items go marshalled on the raw client.
 import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -82,5 +83,40 @@ describe('DynamoBatchWriter', () => {
     const w = writer();
     await expect(w.write([item('m1', 'rcpt#a')])).rejects.toThrow(/capacity/);
     await expect(w.write([item('m2', 'rcpt#a')])).resolves.toBeUndefined();
+  });
+});
+
+describe('DynamoBatchWriter: per-caller accounting', () => {
+  it('an item DynamoDB keeps leaving unprocessed fails only the caller it belongs to; the others in the same calls resolve', async () => {
+    const stuck = 'msg#m1/rcpt#b';
+    doc.on(BatchWriteItemCommand).callsFake((input: { RequestItems: { table: Request[] } }) => {
+      // Every call (retries included) stores all but m1's second row (one throttled partition).
+      const left = input.RequestItems.table.filter((r) => `${stored(r).pk}/${stored(r).sk}` === stuck);
+      return left.length > 0 ? { UnprocessedItems: { table: left } } : {};
+    });
+    const w = writer();
+    const results = await Promise.allSettled([
+      w.write([item('m0', 'rcpt#a'), item('m0', 'attempt#1#a')]),
+      w.write([item('m1', 'rcpt#a'), item('m1', 'rcpt#b')]),
+      w.write([item('m2', 'rcpt#a')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LedgerWriteError);
+    expect((results[1] as PromiseRejectedResult).reason.unprocessed).toBe(1);
+    // One first call with all five items, then only the stuck one is sent again.
+    expect(batches()[0]).toHaveLength(5);
+    expect(batches().slice(1).every((b) => b.length === 1 && b[0] === stuck)).toBe(true);
+  });
+
+  it('a caller split over two calls is rejected when its item in the second call stays unprocessed, and a caller of the first call alone resolves', async () => {
+    doc.on(BatchWriteItemCommand).callsFake((input: { RequestItems: { table: Request[] } }) => {
+      const left = input.RequestItems.table.filter((r) => stored(r).sk === 'rcpt#r29');
+      return left.length > 0 ? { UnprocessedItems: { table: left } } : {};
+    });
+    const w = writer();
+    const small = w.write([item('m0', 'rcpt#a')]);
+    const big = w.write(Array.from({ length: 30 }, (_, i) => item('big', `rcpt#r${i}`)));
+    const results = await Promise.allSettled([small, big]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
   });
 });

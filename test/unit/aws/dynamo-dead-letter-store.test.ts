@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import type { DeadLetterRecord } from '../../../lambdas/core/model.js';
+import { DEAD_LETTERS_COUNTED_AT_MOST } from '../../../lambdas/core/ports.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -32,17 +33,22 @@ const record: DeadLetterRecord = {
 const sqsError = (name: string) => new SQSServiceException({ name, $fault: 'client', $metadata: {}, message: name });
 
 describe('DynamoDeadLetterStore', () => {
-  it('writes the record with the dead#<route> index key before sending to the DLQ', async () => {
+  it('writes the text, then the summary with the dead#<route> index key (only that item is listed and counted), then sends to the DLQ', async () => {
     doc.on(PutCommand).resolves({});
     sqs.on(SendMessageCommand).resolves({ MessageId: 'x' });
     await store().put(record);
-    expect(doc.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+    const [text, summary] = doc.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    expect(text).toEqual({ pk: 'msg#m-1', sk: 'deadtext#main', messageId: 'm-1', route: 'main', copy: undefined, detail: record.detail, notification: record.notification });
+    expect(summary).toMatchObject({
       pk: 'msg#m-1',
       sk: 'dead#main',
       gsi1pk: 'dead#main',
       gsi1sk: '2026-01-05T10:00:00.000Z',
       reason: 'virus',
     });
+    // The index's copy of a dead letter is small, whatever the notification's size.
+    expect(summary).not.toHaveProperty('notification');
+    expect(summary).not.toHaveProperty('detail');
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
     expect(sent.MessageBody).toBe(record.notification);
     expect(sent.MessageAttributes?.reason).toEqual({ DataType: 'String', StringValue: 'virus' });
@@ -68,5 +74,23 @@ describe('DynamoDeadLetterStore', () => {
     const bodies = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input.MessageBody!);
     expect(bodies).toHaveLength(2);
     expect(JSON.parse(bodies[1]!).deadLetter.notification).toBe(odd.notification);
+  });
+});
+
+describe('DynamoDeadLetterStore.count', () => {
+  it('counts on the index with Select COUNT and stops at DEAD_LETTERS_COUNTED_AT_MOST, asking only for what is left', async () => {
+    doc.on(QueryCommand).resolves({ Count: 600, LastEvaluatedKey: { pk: 'x' } });
+    expect(await store().count('main')).toBe(DEAD_LETTERS_COUNTED_AT_MOST);
+    const inputs = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs).toHaveLength(2);
+    expect(inputs.map((i) => [i.IndexName, i.Select, i.Limit, i.ExpressionAttributeValues])).toEqual([
+      ['byRoute', 'COUNT', 1000, { ':route': 'dead#main' }],
+      ['byRoute', 'COUNT', 400, { ':route': 'dead#main' }],
+    ]);
+  });
+
+  it('reads every page below the limit', async () => {
+    doc.on(QueryCommand).resolvesOnce({ Count: 3, LastEvaluatedKey: { pk: 'x' } }).resolvesOnce({ Count: 2 });
+    expect(await store().count('main')).toBe(5);
   });
 });

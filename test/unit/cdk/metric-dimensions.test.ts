@@ -89,8 +89,8 @@ describe('metric dimensions: stack and Lambdas agree', () => {
     }
   });
 
-  it('the age and backlog alarms ask for the dimension set the probe\'s gauges are written with', () => {
-    for (const name of ['QueuedMessages', 'OldestQueuedAgeSeconds']) {
+  it('the age, backlog and dead-letter alarms ask for the dimension set the probe\'s gauges are written with', () => {
+    for (const name of ['QueuedMessages', 'OldestQueuedAgeSeconds', 'DeadLetters']) {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: name } }));
       expect(alarms, name).toHaveLength(2);
       for (const alarm of alarms) {
@@ -105,9 +105,9 @@ describe('metric dimensions: stack and Lambdas agree', () => {
   it('the dashboard graphs the same metric, with the same dimensions', () => {
     const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
     const graphed = dashboardMetrics(dashboard.Properties!.DashboardBody);
-    // PrimaryUp, QueuedMessages and OldestQueuedAgeSeconds per route: one dimension set.
+    // PrimaryUp, QueuedMessages, OldestQueuedAgeSeconds and DeadLetters per route: one dimension set.
     expect([...new Set(graphed.map((m) => m.dimensions.route))].sort()).toEqual(['corp', 'lab']);
-    expect(graphed).toHaveLength(6);
+    expect(graphed).toHaveLength(8);
     for (const metric of graphed) {
       expect(metric).toEqual(emitPrimaryUp(metric.dimensions.route!));
     }

@@ -111,9 +111,9 @@ describe('the notices\' SES configuration set', () => {
     }
   });
 
-  it('a held-notices alarm per route reads the probe\'s HeldNotices gauge and keeps its state while no figure comes', () => {
+  it('a held-notices alarm per route reads the probe\'s HeldNotices gauge; no figure (a probe that cannot count) is breaching', () => {
     const alarm = alarmNamed('NoticesHeldcorp');
-    expect(alarm).toMatchObject({ Namespace: 'BackupMx', MetricName: 'HeldNotices', Threshold: HELD_NOTICES_ALARM, TreatMissingData: 'ignore' });
+    expect(alarm).toMatchObject({ Namespace: 'BackupMx', MetricName: 'HeldNotices', Threshold: HELD_NOTICES_ALARM, TreatMissingData: 'breaching' });
     expect(alarm.Dimensions).toEqual(expect.arrayContaining([{ Name: 'route', Value: 'corp' }]));
   });
 

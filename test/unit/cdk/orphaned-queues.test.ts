@@ -91,8 +91,10 @@ describe('orphaned-queue watch', () => {
       Period: 3600,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
+      // A figure every hour; two hours without one (the watch could not list the queues) is an alarm too.
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
       AlarmActions: [{ Ref: topicId }],
     });
     expect(alarm.Properties!.AlarmDescription).toContain('npx backup-mx adopt <queue url> --route <route>');

@@ -84,7 +84,7 @@ export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Pa
     runSweep: (budgetSeconds = 600, owner = 'sweep-1') => sweep.run(theRoute, { owner, budgetSeconds }),
     prober: (probeIntervalSeconds = 60) =>
       new ProbePrimaries(
-        { routes: [theRoute], probe, routeState: deps.routeState, index: deps.index, queues: () => queue, drains, metrics: deps.metrics, log: deps.log, clock, sleep: clock.sleep, heldNotices: deps.heldNotices },
+        { routes: [theRoute], probe, routeState: deps.routeState, index: deps.index, queues: () => queue, drains, metrics: deps.metrics, log: deps.log, clock, sleep: clock.sleep, heldNotices: deps.heldNotices, deadLetters: deps.deadLetters },
         { probeIntervalSeconds },
       ),
     /** Marks the primary down as the probe would. */

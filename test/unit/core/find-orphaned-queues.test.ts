@@ -147,11 +147,12 @@ describe('FindOrphanedQueues', () => {
     expect(metrics.stackGauges).toEqual([{ name: 'OrphanedQueueMessages', value: 3 }]);
   });
 
-  it('a listing that fails at once is logged and does not throw', async () => {
-    const { queues, watch, errors } = world();
+  it('a listing that fails at once is logged, does not throw, and publishes no figure (its alarm reads none as breaching, not a 0 as "fine")', async () => {
+    const { queues, metrics, watch, errors } = world();
     queues.failListAfterPages = { pages: 0, error: new Error('throttled') };
     await expect(watch().run()).resolves.toMatchObject({ examined: 0, failures: 1 });
     expect(errors()).toHaveLength(1);
+    expect(metrics.stackGauges).toEqual([]);
   });
 
   it('a failing count is logged and the other queues are still looked at', async () => {

@@ -32,6 +32,8 @@ describe('ProbePrimaries', () => {
     expect(h.metrics.gauges).toEqual([
       // Notices held for the operator, from their records (the NoticesHeld alarm's figure).
       { name: 'HeldNotices', value: 0, route: 'main' },
+      // Dead letters not yet requeued or deleted, from their records (the DeadLetters alarm's figure).
+      { name: 'DeadLetters', value: 0, route: 'main' },
       { name: 'QueuedMessages', value: 2, route: 'main' },
       { name: 'OldestQueuedAgeSeconds', value: 720, route: 'main' },
     ]);
@@ -43,6 +45,7 @@ describe('ProbePrimaries', () => {
     await h.prober().run();
     expect(h.metrics.gauges).toEqual([
       { name: 'HeldNotices', value: 0, route: 'main' },
+      { name: 'DeadLetters', value: 0, route: 'main' },
       { name: 'QueuedMessages', value: 0, route: 'main' },
       { name: 'OldestQueuedAgeSeconds', value: 0, route: 'main' },
     ]);
@@ -56,7 +59,7 @@ describe('ProbePrimaries', () => {
     expect(h.metrics.gauges[0]).toEqual({ name: 'HeldNotices', value: 1, route: 'main' });
     h.heldNotices.count = async () => Promise.reject(new Error('throttled'));
     await h.prober().run();
-    expect(h.metrics.gauges.slice(3).map((g) => g.name)).toEqual(['QueuedMessages', 'OldestQueuedAgeSeconds']);
+    expect(h.metrics.gauges.slice(4).map((g) => g.name)).toEqual(['DeadLetters', 'QueuedMessages', 'OldestQueuedAgeSeconds']);
     expect(h.log.lines.some((l) => l.level === 'error' && l.message === 'could not count the held notices')).toBe(true);
   });
 

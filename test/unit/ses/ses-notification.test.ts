@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MalformedNotificationError, parseSesNotification, tryParseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
+import { MalformedNotificationError, narrowSesNotification, parseSesNotification, tryParseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
+import { copyKeyOf, copyOf } from '../../../lambdas/core/message-copy.js';
 import { sesNotification, sesNotificationObject, snsEnvelope } from '../../support/ses-events.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/ses/${name}`, import.meta.url), 'utf8');
@@ -131,5 +132,44 @@ describe('parseSesNotification', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.name).toBe('MalformedNotificationError');
     expect(tryParseSesNotification(fixture('received-s3.json')).ok).toBe(true);
+  });
+});
+
+// The entry the drain re-enqueues when the ledger refused the write after a 2xx
+// (core/deliver-message.ts): narrowed to the recipients still to do, carrying
+// the copy's whole recipient list and the accepted ones with their replies.
+describe('narrowSesNotification', () => {
+  const at = new Date('2026-02-01T01:00:00Z');
+  const accepted = (recipient: string) => ({ recipient, reply: { code: 250, enhanced: '2.0.0', text: 'Ok: queued as 4F2' }, at, attempts: 1 });
+  const whole = ['a@b.example', 'c@b.example', 'd@b.example'];
+  const body = () => sesNotification({ messageId: 'm1', recipients: whole });
+
+  it('parses to the rest, with the whole copy and the accepted recipients; an SNS envelope stays one', () => {
+    for (const original of [body(), snsEnvelope(body())]) {
+      const narrowed = parseSesNotification(narrowSesNotification(original, ['c@b.example', 'd@b.example'], [accepted('a@b.example')]));
+      expect(narrowed).toMatchObject({ messageId: 'm1', recipients: ['c@b.example', 'd@b.example'], copyRecipients: whole, acceptedUnrecorded: [accepted('a@b.example')] });
+      expect(copyOf(narrowed)).toBe(copyKeyOf(whole));
+    }
+    expect(copyOf(parseSesNotification(body()))).toBe(copyKeyOf(whole));
+  });
+
+  it('a second narrowing keeps the first copy list and adds to the accepted ones; none may be left to do', () => {
+    const once = narrowSesNotification(body(), ['c@b.example', 'd@b.example'], [accepted('a@b.example')]);
+    const twice = parseSesNotification(narrowSesNotification(once, [], [accepted('c@b.example'), accepted('d@b.example')]));
+    expect(twice.recipients).toEqual([]);
+    expect(twice.copyRecipients).toEqual(whole);
+    expect(twice.acceptedUnrecorded!.map((a) => a.recipient)).toEqual(whole);
+  });
+
+  it.each([
+    ['an accepted recipient also still to do', (o: Record<string, any>) => (o.backupMxCopy.accepted[0].recipient = 'c@b.example'), /backupMxCopy/],
+    ['a recipient outside the copy', (o: Record<string, any>) => (o.receipt.recipients = ['x@evil.example']), /backupMxCopy/],
+    ['nothing to do and nothing accepted', (o: Record<string, any>) => ((o.receipt.recipients = []), (o.backupMxCopy.accepted = [])), /no recipients/],
+    ['an accepted recipient with CRLF', (o: Record<string, any>) => (o.backupMxCopy.accepted[0].recipient = 'a@b.example\r\nRCPT TO:<x@evil.example>'), /backupMxCopy\.accepted\.0\.recipient/],
+    ['no attempt count', (o: Record<string, any>) => delete o.backupMxCopy.accepted[0].attempts, /attempts/],
+  ])('a copy whose bookkeeping does not add up is malformed (dead-lettered, never delivered): %s', (_name, spoil, reason) => {
+    const object = JSON.parse(narrowSesNotification(body(), ['c@b.example', 'd@b.example'], [accepted('a@b.example')]));
+    spoil(object);
+    expect(reasonOf(JSON.stringify(object))).toMatch(reason);
   });
 });
