@@ -69,40 +69,13 @@ export class BackupMxStack extends Stack {
       Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
     }
 
-    // Only the topics use it, and they go with the stack (the queues, which are
-    // kept, use SQS's own encryption): scheduled for deletion with the stack.
-    const topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'backup-mx: encrypts the route and alarm SNS topics',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: TOPIC_KEY_PENDING_WINDOW,
-    });
-    // SES publishes the notifications; CloudWatch publishes alarms.
-    topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowSesToPublishEncrypted',
-        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
-    // CloudWatch needs the key to publish to the encrypted alarm topic; only for this stack's alarms.
-    topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishEncrypted',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: alarmSourceConditions(this),
-      }),
-    );
+    const topicKey = config.encryptTopics ? this.topicKey() : undefined;
 
     const mail = new MailBucket(this, 'Mail', { queueLifetimeDays: config.queueLifetimeDays, sesRuleArnPattern: ruleArns });
     const state = new StateTable(this, 'State');
     const queues = new RouteQueues(this, 'Routes', {
       routes: config.routes,
-      topicKey,
+      ...(topicKey ? { topicKey } : {}),
       visibilityTimeout: DRAIN_TIMEOUT.plus(Duration.minutes(5)),
       sesRuleArnPattern: ruleArns,
     });
@@ -110,7 +83,7 @@ export class BackupMxStack extends Stack {
       config,
       bucket: mail.bucket,
       channels: queues.channels,
-      permissions: [mail.policy, topicKey],
+      permissions: [mail.policy, ...(topicKey ? [topicKey] : [])],
     });
     const egress =
       config.egress === 'none'
@@ -146,7 +119,7 @@ export class BackupMxStack extends Stack {
         { name: 'pause-notices', fn: notices.pause },
       ],
       trigger: trigger.fn,
-      topicKey,
+      ...(topicKey ? { topicKey } : {}),
       notices,
     });
 
@@ -171,6 +144,44 @@ export class BackupMxStack extends Stack {
       value: inbound.activation.getAttString('Status'),
     });
     checkAwsLimits(this);
+  }
+
+  /**
+   * The customer managed key of the SNS topics (`encryptTopics`). SES and
+   * CloudWatch cannot publish to a topic under the AWS managed aws/sns key
+   * (its policy cannot name them), so encryption at rest needs a key of our
+   * own ($1 a month). Only the topics use it, and they go with the stack (the
+   * queues, which are kept, use SQS's own encryption): scheduled for deletion
+   * with the stack.
+   */
+  private topicKey(): kms.Key {
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'backup-mx: encrypts the route and alarm SNS topics',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: TOPIC_KEY_PENDING_WINDOW,
+    });
+    // SES publishes the notifications; CloudWatch publishes alarms.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowSesToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    // CloudWatch needs the key to publish to the encrypted alarm topic; only for this stack's alarms.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: alarmSourceConditions(this),
+      }),
+    );
+    return key;
   }
 
   private addOutputs(

@@ -166,6 +166,14 @@ const configSchema = z.strictObject({
     .prefault({}),
   /** The hourly proof that mail still reaches the queue (lib/config/canary.ts); false switches it off. */
   canary: canarySchema,
+  /**
+   * Encrypt the SNS topics (route topics and the alarm topic) with a customer
+   * managed KMS key ($1 a month). Off: SNS holds a notification only until it
+   * is delivered to the (SSE-SQS) queue, over TLS (docs/security.md).
+   */
+  encryptTopics: flag().default(false),
+  /** A CloudWatch dashboard ($3 a month past your first three), and the detailed metrics it graphs. */
+  dashboard: flag().default(false),
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),

@@ -65,7 +65,8 @@ export interface MonitoringProps {
   functions: { name: string; fn: BackupMxFunction }[];
   /** The public "I'm back" function: an alarm on a sustained rate of refused or throttled calls. */
   trigger?: BackupMxFunction;
-  topicKey: kms.IKey;
+  /** Encrypts the alarm topic (`encryptTopics`); absent: SNS's default. */
+  topicKey?: kms.IKey;
   /** The notices' SES configuration set: its reputation alarms pause it (notice-alarms.ts). */
   notices?: NoticeSending;
 }
@@ -82,7 +83,7 @@ export class Monitoring extends Construct {
     const stack = Stack.of(this);
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'backup-mx alarms',
-      masterKey: props.topicKey,
+      ...(props.topicKey ? { masterKey: props.topicKey } : {}),
       enforceSSL: true,
     });
     // enforceSSL gives the topic an explicit policy, which replaces SNS's default

@@ -3,8 +3,8 @@
 // port-25 allowance and allow-lists name it) and the trigger key (the primary
 // holds a copy) are kept on delete and on replacement, but removed when the
 // stack's first create rolls back (CloudFormation's RetainExceptOnCreate): a
-// failed first deploy leaves nothing behind. The topic key goes with the
-// topics it encrypts, and every function logs into a log group of the stack,
+// failed first deploy leaves nothing behind. The topic key (encryptTopics) goes
+// with the topics it encrypts, and every function logs into a log group of the stack,
 // with a retention, removed with it.
 import { describe, expect, it } from 'vitest';
 import { TOPIC_KEY_PENDING_WINDOW } from '../../../lib/backup-mx-stack.js';
@@ -34,17 +34,18 @@ describe('what outlives the stack', () => {
     expect([...new Set(retained)].sort()).toEqual([...KEPT].sort());
   });
 
-  it('the topic key is deleted with the stack after KMS\'s shortest wait, and nothing kept uses it', () => {
-    const keys = Object.entries(all).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+  it('the topic key (encryptTopics) is deleted with the stack after KMS\'s shortest wait, and nothing kept uses it', () => {
+    const withKey = buildStack({ ...port25, egress: 'vpc-nat-instance', encryptTopics: true }).template.toJSON().Resources as Record<string, Resource>;
+    const keys = Object.entries(withKey).filter(([, r]) => r.Type === 'AWS::KMS::Key');
     expect(keys).toHaveLength(1);
     const [keyId, key] = keys[0]!;
     expect(key.DeletionPolicy).toBe('Delete');
     expect(key.Properties!.PendingWindowInDays).toBe(TOPIC_KEY_PENDING_WINDOW.toDays());
     expect(TOPIC_KEY_PENDING_WINDOW.toDays()).toBe(7);
     // Only the SNS topics (not kept) name it; the kept queues use SQS's own encryption.
-    const users = Object.entries(all).filter(([id, r]) => id !== keyId && JSON.stringify(r.Properties ?? {}).includes(`"${keyId}"`) && r.Type !== 'AWS::IAM::Policy');
+    const users = Object.entries(withKey).filter(([id, r]) => id !== keyId && JSON.stringify(r.Properties ?? {}).includes(`"${keyId}"`) && r.Type !== 'AWS::IAM::Policy');
     expect([...new Set(users.map(([, r]) => r.Type))]).toEqual(['AWS::SNS::Topic']);
-    for (const [id, r] of Object.entries(all).filter(([, x]) => x.Type === 'AWS::SQS::Queue')) expect(r.Properties!.SqsManagedSseEnabled, id).toBe(true);
+    for (const [id, r] of Object.entries(withKey).filter(([, x]) => x.Type === 'AWS::SQS::Queue')) expect(r.Properties!.SqsManagedSseEnabled, id).toBe(true);
   });
 
   it('every function, CDK\'s custom-resource functions included, logs into a log group of the stack with a retention', () => {
