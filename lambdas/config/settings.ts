@@ -21,7 +21,7 @@ export const ENV = {
   maxReceivedHeaders: 'BACKUPMX_MAX_RECEIVED_HEADERS',
   /** Overrides every route's delay warning time, in seconds (tests, local runs). */
   delayWarningSeconds: 'BACKUPMX_DELAY_WARNING_SECONDS',
-  /** Secrets Manager id of the trigger's HMAC secret (trigger function only). */
+  /** Secrets Manager id of the trigger's HMAC secret, when trigger.keySecretName names one (trigger function only); absent: the key is the state table's trigger#key item. */
   triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
   /** The CloudFormation stack (every function): a dimension of every metric, and the tag that marks its queues (orphaned-queue watch). */
   stackName: 'BACKUPMX_STACK_NAME',
@@ -227,7 +227,8 @@ export function loadCanarySettings(env: NodeJS.ProcessEnv = process.env): Canary
 /** What the trigger function reads: it builds no engine, so it needs only these. */
 export interface TriggerSettings {
   tableName: string;
-  triggerSecretId: string;
+  /** The key's Secrets Manager secret (trigger.keySecretName); absent: the key is in the state table. */
+  triggerSecretId?: string;
   probeFunctionName: string;
   routeTableDigest: string;
   /** A dimension of its TriggerRefused metric. */
@@ -236,10 +237,11 @@ export interface TriggerSettings {
 
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
 export function loadTriggerSettings(env: NodeJS.ProcessEnv = process.env): TriggerSettings {
-  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
+  const names = { tableName: ENV.tableName, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
   const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the trigger function`);
   const digest = env[ENV.routeTableDigest];
   if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);
   if (problems.length > 0) throw new SettingsError(`invalid trigger settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
-  return Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as unknown as TriggerSettings;
+  const secretId = env[ENV.triggerSecretId];
+  return { ...(Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as Omit<TriggerSettings, 'triggerSecretId'>), ...(secretId ? { triggerSecretId: secretId } : {}) };
 }

@@ -157,9 +157,10 @@ const configSchema = z.strictObject({
        */
       reservedConcurrency: reservedConcurrency().default(DEFAULT_TRIGGER_RESERVED_CONCURRENCY),
       /**
-       * An existing Secrets Manager secret holding the HMAC key, used instead of
-       * a new one: the key a destroyed stack kept (output TriggerSecretArn), so
-       * the primary's hook keeps working after a new deploy.
+       * A Secrets Manager secret holding the HMAC key, read instead of the state
+       * table's trigger#key item: the secret an earlier version made (its output
+       * TriggerSecretArn), so the primary's hook keeps working. The secret costs
+       * $0.40 a month; `backup-mx trigger-url --import-key` moves it into the table.
        */
       keySecretName: secretName().optional(),
     })

@@ -11,6 +11,7 @@ import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-s
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
+import { TRIGGER_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -38,6 +39,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['last finished (probe: same partition)', 'route#corp', 'done', ['drain', 'probe'], ['pk', 'sk', 'at']],
   ['operator hold (the CLI writes it; probe and drain: same partition)', 'route#corp', 'hold', ['drain', 'probe'], ['pk', 'sk', 'route', 'since', 'reason']],
   ['trigger gate', 'trigger#corp', 'gate', ['trigger'], ['pk', 'sk', 'route', 'at', 'timestamp']],
+  // Created by `backup-mx trigger-url` (the operator's credentials); the trigger reads it (its own partition). The drain reads the whole table.
+  ['the trigger\'s HMAC key', 'trigger#key', 'hmac', ['trigger'], [...TRIGGER_KEY_ATTRIBUTES]],
   ['message summary', 'msg#m1', 'meta#corp#c1', ['accept', 'drain'], SUMMARY],
   ['done summary', 'msg#m1', 'meta#corp#c1', ['drain'], [...SUMMARY, 'lastDeliveryAt', 'expiresAt']],
   ['ledger row', 'msg#m1', 'rcpt#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'state', 'reply', 'attempts', 'updatedAt', 'notice', 'expiresAt', 'history']],
