@@ -13,8 +13,8 @@ export const CANARY_DEFAULT_INTERVAL_MINUTES = 60;
 export const CANARY_MIN_INTERVAL_MINUTES = 5;
 /** CloudWatch: a sub-hour alarm period may span at most a day of evaluation (canary-alarm.ts). */
 export const CANARY_MAX_INTERVAL_MINUTES = 720;
-/** A canary this much later than its interval counts as missing. SES takes seconds; this is slack for retries. */
-export const CANARY_LATE_MINUTES = 15;
+/** A canary this much later than its interval counts as missing (core/canary/canary-timing.ts). */
+export { CANARY_LATE_MINUTES } from '../../lambdas/core/canary/canary-timing.js';
 /** The canary address is `canary@<canary domain>`: sender and recipient alike. */
 export const CANARY_LOCAL_PART = 'canary';
 
