@@ -103,8 +103,7 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
-    // No Errors alarm of its own: a canary that is not sent is what CanaryMissing reports.
-    if (config.canary) new Canary(this, 'Canary', { canary: config.canary, table: state.table });
+    const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
     const monitoring = new Monitoring(this, 'Monitoring', {
       config,
       channels: queues.channels,
@@ -117,6 +116,7 @@ export class BackupMxStack extends Stack {
         // an error here is the "I'm back" path itself failing (or its route table refused).
         { name: 'trigger', fn: trigger.fn },
         { name: 'pause-notices', fn: notices.pause },
+        ...(canary ? [{ name: 'canary', fn: canary.sender }] : []),
       ],
       trigger: trigger.fn,
       ...(topicKey ? { topicKey } : {}),
@@ -131,7 +131,7 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
     if (config.canary) {
       new CfnOutput(this, 'CanaryMxRecord', {
-        description: 'The canary domain\'s only MX record: add it, or the canary never arrives and CanaryMissing fires (`backup-mx doctor` checks it)',
+        description: 'The canary domain\'s only MX record: add it, or the canary never arrives and StackProblems fires (canary-missing) (`backup-mx doctor` checks it)',
         value: canaryMxRecord(config.canary.domain, sesInboundEndpoint(config.region)),
       });
     }
@@ -202,7 +202,7 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'MailBucketName', { description: 'Raw mail, under mail/<route>/', value: mail.bucket.bucketName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'TableName', { description: 'Health, leases, ledger and message index', value: state.table.tableName });
-    new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
+    if (monitoring.dashboardUrl) new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
     if (monitoring.channels.topicArns.length > 0) {
       // doctor reads each one's policy: may CloudWatch publish to it for this stack's alarms?

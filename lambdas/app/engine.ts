@@ -109,11 +109,11 @@ export class UnknownRouteError extends Error {
  * the stack sets on every function: without it the alarms, which ask for that
  * dimension, would see nothing, so a function missing it fails at once.
  */
-export function lambdaMetrics(settings: Pick<Settings, 'stackName'>): PowertoolsMetrics {
+export function lambdaMetrics(settings: Pick<Settings, 'stackName'> & Partial<Pick<Settings, 'detailedMetrics'>>): PowertoolsMetrics {
   if (!settings.stackName) {
     throw new SettingsError(`${ENV.stackName}: required (a dimension of every metric the alarms read); the stack sets it on every function: deploy again with \`npx cdk deploy\``);
   }
-  return new PowertoolsMetrics({ stackName: settings.stackName });
+  return new PowertoolsMetrics({ stackName: settings.stackName, detailed: settings.detailedMetrics ?? false });
 }
 
 export class Engine {

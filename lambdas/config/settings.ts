@@ -39,6 +39,8 @@ export const ENV = {
   canaryRoute: 'BACKUPMX_CANARY_ROUTE',
   /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). */
   canaryIntervalMinutes: 'BACKUPMX_CANARY_INTERVAL_MINUTES',
+  /** "1" when the dashboard is on: the detailed idle figures are published as metrics (otherwise as log fields). */
+  detailedMetrics: 'BACKUPMX_DETAILED_METRICS',
 } as const;
 
 /**
@@ -124,6 +126,7 @@ const settingsSchema = z
     canaryAddress: z.string().regex(/^[a-z0-9.+-]+@[a-z0-9.-]+$/, 'expected canary@<canary domain>').optional(),
     canaryRoute: z.string().min(1).optional(),
     canaryIntervalMinutes: intFromEnv(1, 1_440).optional(),
+    detailedMetrics: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,

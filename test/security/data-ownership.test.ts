@@ -152,12 +152,17 @@ describe('who may write which item kind of the state table (synthesized roles, I
     const writer = Object.values(template.findResources('Custom::AWS'))[0]!;
     expect(JSON.stringify(writer.Properties!.Create)).toContain(`routes#${digest}`);
     // Four functions read the table and check it (probe, drain, accept, trigger); a refusal fails the
-    // invocation, and each of them has an Errors alarm.
+    // invocation (the runtime's ERROR line), which the ErrorLines filter on each one's log group counts.
     const checking = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, fn]) => (fn.Properties?.Environment?.Variables ?? {})[ENV.routeTableDigest] !== undefined);
     expect(checking).toHaveLength(4);
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    for (const [id] of checking) {
-      expect(alarms.some((a) => a.Properties?.MetricName === 'Errors' && JSON.stringify(a.Properties?.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }])), id).toBe(true);
+    for (const [id, fn] of checking) {
+      const logGroup = JSON.stringify(fn.Properties?.LoggingConfig?.LogGroup);
+      const filter = filters.find((f) => JSON.stringify(f.Properties?.LogGroupName) === logGroup);
+      expect(filter, id).toBeDefined();
+      const metricName = filter!.Properties!.MetricTransformations[0].MetricName;
+      expect(alarms.some((a) => a.Properties?.MetricName === metricName), id).toBe(true);
     }
   });
 });

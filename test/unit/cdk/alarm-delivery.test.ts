@@ -33,7 +33,7 @@ describe('alarm delivery', () => {
     for (const [id, alarm] of Object.entries(alarms)) expect(alarm.Properties!.AlarmName, id).toMatch(new RegExp(`^${stack.stackName}/[A-Za-z]`));
     const names = Object.values(alarms).map((a) => a.Properties!.AlarmName as string);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(expect.arrayContaining(['BackupMx/PrimaryDown-corp', 'BackupMx/OrphanedQueueMessages', 'BackupMx/NoticeBounceRate']));
+    expect(names).toEqual(expect.arrayContaining(['BackupMx/Problems-corp', 'BackupMx/StackProblems', 'BackupMx/ErrorLines', 'BackupMx/NoticeBounceRate']));
   });
 
   it('with encryptTopics: lets CloudWatch use the topic key under the same conditions, and no unconditioned grant', () => {
