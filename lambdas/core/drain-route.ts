@@ -13,6 +13,7 @@ import { MessageOutcomes } from './message-outcomes.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
+import { recordDrainRun } from './problems/record-drain-run.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
@@ -60,6 +61,7 @@ export class DrainRoute {
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
       await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
+      await recordDrainRun(this.deps, summary, clock.now());
       // Why it stopped: 'connection-failed' while the probe says up is an alarm (AUTH, TLS, 421 every session).
       // A run that only dropped the hourly canary says nothing: its stop reason would be one more metric billed every month.
       const onlyCanaries = summary.canaries !== undefined && summary.messages === summary.canaries && summary.stoppedBecause === 'queue-empty';
