@@ -48,7 +48,8 @@ import { routePrefix } from '../config/mail-layout.js';
 import { InProcessDrainStarter } from './in-process-drain-starter.js';
 import { DynamoCanaryKey } from '../adapters/aws/dynamo-canary-key.js';
 import { CanaryRecogniser } from '../core/canary/recognise-canary.js';
-import { DynamoCanaryArrivals, DynamoDeliveryRecords, DynamoOrphanWatchRecords } from '../adapters/aws/dynamo-problem-records.js';
+import { DynamoCanaryArrivals, DynamoDeliveryRecords, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
+import type { ProblemStates } from '../core/problems/problem-ports.js';
 import { watchProblems } from './problem-watch.js';
 
 export { InProcessDrainStarter };
@@ -270,6 +271,11 @@ export class Engine {
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );
+  }
+
+  /** What the probe found on, per route and for the stack (`backup-mx status`). */
+  problemStates(): ProblemStates {
+    return new DynamoProblemStates(this.clients.doc, this.settings.tableName);
   }
 
   /** `backup-mx notices`: the operator's verbs on notices held for the budget or a paused SES. */

@@ -31,7 +31,7 @@ function setup(secondsLater: number) {
     metrics: new RecordingMetrics(),
     canaryArrivals: arrivals,
   });
-  const canary = (subject = canarySubject(keys.value, ADDRESS, sentAt)) => sesNotification({ messageId: `c${secondsLater}`, recipients: [ADDRESS], sender: ADDRESS, subject });
+  const canary = (subject = canarySubject(keys.value!, ADDRESS, sentAt)) => sesNotification({ messageId: `c${secondsLater}`, recipients: [ADDRESS], sender: ADDRESS, subject });
   return { arrivals, log, clock, accept, canary };
 }
 
