@@ -60,8 +60,9 @@ export class DrainRoute {
       summary.stoppedBecause = await this.loop(route, queue, transport, summary, deadline, health, run.signal);
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
-      await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
+      // Under the lease: the record is read and written by one run at a time.
       await recordDrainRun(this.deps, summary, clock.now());
+      await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
       // Why it stopped: 'connection-failed' while the probe says up is an alarm (AUTH, TLS, 421 every session).
       // A run that only dropped the hourly canary says nothing: its stop reason would be one more metric billed every month.
       const onlyCanaries = summary.canaries !== undefined && summary.messages === summary.canaries && summary.stoppedBecause === 'queue-empty';
