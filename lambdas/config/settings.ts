@@ -37,10 +37,14 @@ export const ENV = {
   canaryAddress: 'BACKUPMX_CANARY_ADDRESS',
   /** The route whose queue the canary travels (accept and drain). */
   canaryRoute: 'BACKUPMX_CANARY_ROUTE',
-  /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). */
+  /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). The probe: set when the stack sends one, so it checks their arrival. */
   canaryIntervalMinutes: 'BACKUPMX_CANARY_INTERVAL_MINUTES',
   /** "1" when the dashboard is on: the detailed idle figures are published as metrics (otherwise as log fields). */
   detailedMetrics: 'BACKUPMX_DETAILED_METRICS',
+  /** The probe's thresholds of the route conditions (alarms.primaryDownMinutes, oldestMessageAgeMinutes, backlogMessages; core/problems). */
+  primaryDownMinutes: 'BACKUPMX_PRIMARY_DOWN_MINUTES',
+  oldestMessageAgeMinutes: 'BACKUPMX_OLDEST_MESSAGE_AGE_MINUTES',
+  backlogMessages: 'BACKUPMX_BACKLOG_MESSAGES',
 } as const;
 
 /**
@@ -127,6 +131,10 @@ const settingsSchema = z
     canaryRoute: z.string().min(1).optional(),
     canaryIntervalMinutes: intFromEnv(1, 1_440).optional(),
     detailedMetrics: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+    // The configuration's defaults and bounds (lib/config/backup-mx-config.ts alarms).
+    primaryDownMinutes: intFromEnv(1, 1_440).default(15),
+    oldestMessageAgeMinutes: intFromEnv(5, 20_160).default(60),
+    backlogMessages: intFromEnv(1, 1_000_000).default(100),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,

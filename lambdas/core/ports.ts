@@ -404,9 +404,6 @@ export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotic
 /** The stack-wide figures (no route dimension). */
 export type StackGaugeName = 'OrphanedQueueMessages' | 'CanaryRoundTripSeconds' | 'StackProblems';
 
-/** The stack-wide counts: calls the trigger refused, conditions that began while another was on (core/problems). */
-export type StackCountName = 'TriggerRefused' | 'ProblemsBegan';
-
 /** Counters and timings (EMF in Lambda). */
 export interface Metrics {
   count(
@@ -424,8 +421,8 @@ export interface Metrics {
    * no route uses; the canary's round trip, in seconds, when it arrives.
    */
   stackGauge?(name: StackGaugeName, value: number): void;
-  /** A count for the whole stack, no route dimension (calls the trigger refused, problems begun); `detail` rides along in the record, never as a dimension. */
-  stackCount?(name: StackCountName, value: number, detail?: Record<string, string>): void;
+  /** A count for the whole stack, no route dimension (calls the trigger refused); `detail` rides along in the record, never as a dimension. */
+  stackCount?(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void;
   flush(): Promise<void> | void;
 }
 

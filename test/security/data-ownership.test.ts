@@ -12,6 +12,7 @@ import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-ind
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { TRIGGER_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { CANARY_ARRIVAL_ATTRIBUTES, DELIVERY_RECORD_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -58,6 +59,13 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['archived envelope', 'env#corp#2026-01-05', '2026-01-05T10:00:00.000Z#m1#c1', ['accept'], [...ENVELOPE_ATTRIBUTES]],
   // Whoever could write it could sign canaries: the drain would drop them (only ever mail to the canary address alone).
   ['the canary\'s key', 'canary#key', 'key', ['canary'], [...CANARY_KEY_ATTRIBUTES]],
+  // The records the probe evaluates its conditions from (core/problems), each written by the function that knows the fact.
+  ['a route\'s problems (probe; the drain: same partition)', 'route#corp', 'problems', ['drain', 'probe'], [...PROBLEM_STATE_ATTRIBUTES]],
+  ['the route\'s delivery record (drain; the probe: same partition)', 'route#corp', 'deliveries', ['drain', 'probe'], [...DELIVERY_RECORD_ATTRIBUTES]],
+  ['the stack\'s problems', 'stack#problems', 'problems', ['probe'], [...PROBLEM_STATE_ATTRIBUTES]],
+  // Whoever could write these could silence orphaned-queue and canary-missing: only the watch (drain) and accept.
+  ['what the orphaned-queue watch found', 'stack#watch', 'orphans', ['drain'], [...ORPHAN_WATCH_ATTRIBUTES]],
+  ['the canary\'s last on-time arrival', 'stack#canary', 'arrival', ['accept'], [...CANARY_ARRIVAL_ATTRIBUTES]],
 ];
 
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];

@@ -1,18 +1,19 @@
 // What the probe does with a scope's conditions each round (a route's, or the
 // stack's): compares them with what it found before, and
 //   - a condition on for ANNOUNCE_AFTER_SECONDS is announced: an error line
-//     "problem began" naming it, and, when another condition of the scope was
-//     already announced (its alarm is in ALARM already, and CloudWatch notifies
-//     only on a change of state), one ProblemsBegan count, whose own alarm
-//     tells a person that something new is wrong;
+//     "problem began" naming it. When another condition of the scope is
+//     already on, the scope's alarm is in ALARM already and CloudWatch
+//     notifies only on a change of state: the stack's alarm on ERROR lines
+//     (a metric filter over every function's log) is what tells a person
+//     that something new is wrong;
 //   - an announced condition that goes off is "problem ended";
 //   - while any is announced, one warning line per round lists them with what
 //     the probe saw;
 //   - the state is saved only when it changed (a condition came, was
 //     announced, or went), and the gauge's bits are returned.
 // A previous state that cannot be read adds `unreadable` and is not
-// overwritten; nothing is counted as begun against a state nobody could read.
-import type { DeliveryLog, Metrics } from '../ports.js';
+// overwritten; nothing is announced against a state nobody could read.
+import type { DeliveryLog } from '../ports.js';
 import { CONDITION_MEANING, conditionBits, type Condition } from './conditions.js';
 import type { ConditionState, ProblemState } from './problem-ports.js';
 
@@ -29,7 +30,7 @@ export interface ScopeReport {
 const scopeFields = (route: string | undefined) => (route === undefined ? { scope: 'stack' } : { route });
 
 export function reportProblems<T extends Condition>(
-  deps: { log: DeliveryLog; metrics: Metrics },
+  deps: { log: DeliveryLog },
   route: string | undefined,
   order: readonly T[],
   current: Map<T, string>,
@@ -38,12 +39,10 @@ export function reportProblems<T extends Condition>(
   now: Date,
   extra: Pick<ProblemState, 'firstRoundAt'> = {},
 ): ScopeReport {
-  const { log, metrics } = deps;
+  const { log } = deps;
   const before = (previous?.conditions ?? {}) as Partial<Record<T, ConditionState>>;
-  const alreadyTold = Object.values<ConditionState | undefined>(before).some((c) => c?.announced);
   const next: Partial<Record<T, ConditionState>> = {};
   let changed = previous === undefined;
-  let began = 0;
   for (const [condition, detail] of current) {
     const was = before[condition];
     const since = was?.since ?? now;
@@ -53,7 +52,6 @@ export function reportProblems<T extends Condition>(
       announced = true;
       changed = true;
       log.error('problem began', { ...scopeFields(route), condition, detail, meaning: CONDITION_MEANING[condition], since: since.toISOString(), fix: 'run `npx backup-mx status` (README: Alarms)' });
-      if (alreadyTold && previousReadable) began += 1;
     }
     next[condition] = { since, announced };
   }
@@ -64,7 +62,6 @@ export function reportProblems<T extends Condition>(
   }
   const told = [...current.keys()].filter((c) => next[c]?.announced);
   if (told.length > 0) log.warn('problems', { ...scopeFields(route), conditions: Object.fromEntries(told.map((c) => [c, current.get(c)!])) });
-  if (began > 0) metrics.stackCount?.('ProblemsBegan', began, { ...(route === undefined ? {} : { route }) });
   const bits = conditionBits(order, current.keys());
   if (!previousReadable || !changed) return { bits };
   return { bits, save: { conditions: next as ProblemState['conditions'], ...(extra.firstRoundAt ? { firstRoundAt: extra.firstRoundAt } : {}) } };

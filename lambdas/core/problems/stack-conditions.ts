@@ -32,7 +32,7 @@ export function stackConditions(figures: StackFigures, now: Date): Map<StackCond
   if (watch !== undefined) {
     const since = watch?.at ?? figures.firstRoundAt;
     if (watch && watch.messages > 0) on.set('orphaned-queue', `${watch.messages} message(s) in old queues of this stack (the drain log names each queue and the adopt command)`);
-    else if (now.getTime() - since.getTime() > ORPHAN_WATCH_SILENT_SECONDS) on.set('orphaned-queue', `the hourly watch on old queues has not reported for ${minutesAgo(since, now)} min (drain log)`);
+    else if (now.getTime() - since.getTime() > ORPHAN_WATCH_SILENT_SECONDS * 1000) on.set('orphaned-queue', `the hourly watch on old queues has not reported for ${minutesAgo(since, now)} min (drain log)`);
   }
   const interval = figures.canaryIntervalMinutes;
   if (interval !== undefined && figures.canaryArrival !== undefined) {
