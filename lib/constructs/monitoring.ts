@@ -1,7 +1,7 @@
 // The stack's alarms, sent to one alarm topic (whose channels,
 // alarm-channels.ts, reach people), and the dashboard when asked for. Few
 // alarms, each reading few metrics, because CloudWatch bills $0.10 a month per
-// metric an alarm reads and $0.30 per custom metric published (bench/idle-cost.ts):
+// metric an alarm reads and $0.30 per custom metric published (lib/cost/idle-cost.ts):
 //   Problems-<route>, StackProblems  the probe's evaluation of every condition
 //     of README's alarm table from the project's own records (problem-alarms.ts),
 //     missing data breaching: a probe that stops is an alarm;

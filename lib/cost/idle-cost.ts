@@ -16,8 +16,8 @@ import {
   ORPHANED_QUEUE_MESSAGES_METRIC,
   ROUTE_PROBLEMS_METRIC,
   STACK_PROBLEMS_METRIC,
-} from '../lambdas/adapters/aws/powertools-metrics.js';
-import { ENV } from '../lambdas/config/settings.js';
+} from '../../lambdas/adapters/aws/powertools-metrics.js';
+import { ENV } from '../../lambdas/config/settings.js';
 
 export const IDLE_PRICES = {
   alarmMetric: 0.1,
@@ -162,16 +162,22 @@ export function idleCost(template: Template): IdleCost {
   };
 }
 
-/** The idle cost of a stack built from a backupMx context (the shipped cdk.json's by default), bundling skipped. */
-export async function stackIdleCost(context?: unknown): Promise<IdleCost & { routes: number }> {
-  const { readFileSync } = await import('node:fs');
+/**
+ * The idle cost of a stack built from a backupMx context (by default the one
+ * in `cdkJson`, the shipped cdk.json unless told), bundling skipped; the
+ * lookups cached in cdk.context.json beside it are used as `cdk synth` would.
+ */
+export async function stackIdleCost(context?: unknown, cdkJson: string | URL = new URL('../../cdk.json', import.meta.url)): Promise<IdleCost & { routes: number }> {
+  const { existsSync, readFileSync } = await import('node:fs');
   const { App } = await import('aws-cdk-lib');
   const { Template } = await import('aws-cdk-lib/assertions');
-  const { parseBackupMxConfig } = await import('../lib/config/backup-mx-config.js');
-  const { BackupMxStack } = await import('../lib/backup-mx-stack.js');
-  const { backupMx, ...flags } = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+  const { parseBackupMxConfig } = await import('../config/backup-mx-config.js');
+  const { BackupMxStack } = await import('../backup-mx-stack.js');
+  const { backupMx, ...flags } = JSON.parse(readFileSync(cdkJson, 'utf8')).context as Record<string, unknown>;
+  const cached = new URL('cdk.context.json', typeof cdkJson === 'string' ? new URL(cdkJson, `file://${process.cwd()}/`) : cdkJson);
+  const lookups = existsSync(cached) ? (JSON.parse(readFileSync(cached, 'utf8')) as Record<string, unknown>) : {};
   const config = parseBackupMxConfig(context ?? backupMx, { region: 'us-east-1' });
-  const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...lookups, ...flags, 'aws:cdk:bundling-stacks': [] } });
   const stack = new BackupMxStack(app, config.stackName, { config });
   return { ...idleCost(Template.fromStack(stack)), routes: config.routes.length };
 }
