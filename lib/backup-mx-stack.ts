@@ -118,6 +118,7 @@ export class BackupMxStack extends Stack {
         { name: 'pause-notices', fn: notices.pause },
         ...(canary ? [{ name: 'canary', fn: canary.sender }] : []),
       ],
+      probe: functions.probe,
       trigger: trigger.fn,
       ...(topicKey ? { topicKey } : {}),
       notices,

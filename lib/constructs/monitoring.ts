@@ -5,9 +5,10 @@
 //   Problems-<route>, StackProblems  the probe's evaluation of every condition
 //     of README's alarm table from the project's own records (problem-alarms.ts),
 //     missing data breaching: a probe that stops is an alarm;
-//   ErrorLines  every function's ERROR lines, timeouts and crashes, counted by a
-//     log metric filter (error-lines.ts), the "problem began" of a new condition included;
-//   NotificationsFailed-<route>  SNS could not even dead-letter a notification;
+//   NewProblem  a condition began (the probe's "problem began" line), told even
+//     while its Problems alarm is already in ALARM for another;
+//   ErrorLines  every function's ERROR lines, timeouts and crashes, counted by
+//     log metric filters (error-lines.ts);
 //   the notices' and the account's SES reputation (notice-alarms.ts), and
 //   TriggerRefused (a flood of bad calls to the public trigger).
 // The rule for every one (docs/alarms.md, test/unit/cdk/alarm-rules.test.ts):
@@ -29,7 +30,7 @@ import { AlarmChannels } from './alarm-channels.js';
 import { alarmSourceConditions, stackAlarmName } from './alarm-names.js';
 import type { BackupMxFunction } from './backup-mx-function.js';
 import { backupMxDashboard } from './backup-mx-dashboard.js';
-import { errorLinesAlarm } from './error-lines.js';
+import { errorLinesAlarm, newProblemAlarm } from './error-lines.js';
 import { noticeAlarms } from './notice-alarms.js';
 import { routeProblemsAlarm, stackProblemsAlarm } from './problem-alarms.js';
 import type { NoticeSending } from './notice-sending.js';
@@ -49,6 +50,8 @@ export interface MonitoringProps {
   deadLetterQueue: sqs.IQueue;
   /** Every function whose ERROR lines, timeouts and crashes count (error-lines.ts). */
   functions: { name: string; fn: BackupMxFunction }[];
+  /** The probe: its "problem began" lines are NewProblem's count. */
+  probe: BackupMxFunction;
   /** The public "I'm back" function: an alarm on a sustained rate of refused or throttled calls. */
   trigger?: BackupMxFunction;
   /** Encrypts the alarm topic (`encryptTopics`); absent: SNS's default. */
@@ -95,24 +98,10 @@ export class Monitoring extends Construct {
     };
 
     const { stackName } = stack;
-    for (const { route, topic } of props.channels) {
-      routeProblemsAlarm(alarm, route, config, stackName);
-      // A notification SNS redrove to the dead-letter queue is the stack's dead-letter-queue condition (the
-      // probe reads the DLQ's depth); one it could not redrive either is lost from the queue's view: this.
-      // Only the queue's subscription has a redrive policy (route-queues.ts), so the accept function's never count.
-      alarm(`NotificationsFailed-${route.name}`, {
-        alarmDescription:
-          `backup-mx ${route.name}: SNS could not deliver a notification of received mail to the route queue, nor to the dead-letter queue: ` +
-          'the message is in the bucket but not queued. Run `npx backup-mx doctor` (queue and key policies), then `backup-mx requeue` (README: Alarms)',
-        metric: topic.metric('NumberOfNotificationsFailedToRedriveToDlq', { period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
+    for (const { route } of props.channels) routeProblemsAlarm(alarm, route, config, stackName);
     stackProblemsAlarm(alarm, stackName);
     const errorLines = errorLinesAlarm(this, alarm, props.functions);
+    newProblemAlarm(this, alarm, props.probe);
     if (props.notices) noticeAlarms(alarm, props.notices);
     if (props.trigger) this.triggerFloodAlarm(alarm);
 

@@ -5,8 +5,8 @@
 // minutes is ALARM, and so is no value (a probe that stops, or cannot
 // evaluate, is an alarm by construction: docs/alarms.md). CloudWatch tells a
 // person only when the state changes: a condition that begins while another
-// keeps the alarm in ALARM is told by the probe's "problem began" ERROR line,
-// which ErrorLines (error-lines.ts) counts.
+// keeps the alarm in ALARM is told by the probe's "problem began" line,
+// which NewProblem (error-lines.ts) counts.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { METRICS_NAMESPACE, metricDimensions, ROUTE_PROBLEMS_METRIC, STACK_PROBLEMS_METRIC, stackMetricDimensions } from '../../lambdas/adapters/aws/powertools-metrics.js';

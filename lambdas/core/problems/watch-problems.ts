@@ -5,7 +5,7 @@
 // one gauge (RouteProblems, StackProblems): its alarm treats a missing figure
 // as breaching, so a probe that stops, or cannot evaluate, is an alarm too.
 import type { Clock, DeliveryLog, Metrics } from '../ports.js';
-import { ROUTE_CONDITIONS, STACK_CONDITIONS } from './conditions.js';
+import { conditionBits, ROUTE_CONDITIONS, STACK_CONDITIONS } from './conditions.js';
 import type { CanaryArrivals, DeliveryRecords, OrphanWatchRecords, ProblemState, ProblemStates, QueueDepth } from './problem-ports.js';
 import { STACK_SCOPE } from './problem-ports.js';
 import { reportProblems } from './report-problems.js';
@@ -51,9 +51,9 @@ export class WatchProblems {
     const previous = await this.previous(route, read.unreadable);
     const current = routeConditions(read, this.options.thresholds, now);
     const report = reportProblems(this.deps, route, ROUTE_CONDITIONS, current, previous.state, previous.readable, now);
-    if (report.save) await this.save(route, report.save);
-    this.deps.metrics.gauge?.('RouteProblems', report.bits, route);
-    return report.bits;
+    const bits = report.save && !(await this.save(route, report.save)) ? report.bits | conditionBits(ROUTE_CONDITIONS, ['unreadable']) : report.bits;
+    this.deps.metrics.gauge?.('RouteProblems', bits, route);
+    return bits;
   }
 
   /** The stack: reads the dead-letter queue, the watch's record and the canary's, decides, reports, publishes StackProblems. */
@@ -77,9 +77,9 @@ export class WatchProblems {
     }
     const current = stackConditions(figures, now);
     const report = reportProblems(deps, undefined, STACK_CONDITIONS, current, previous.state, previous.readable, now, { firstRoundAt });
-    if (report.save) await this.save(STACK_SCOPE, report.save);
-    deps.metrics.stackGauge?.('StackProblems', report.bits);
-    return report.bits;
+    const bits = report.save && !(await this.save(STACK_SCOPE, report.save)) ? report.bits | conditionBits(STACK_CONDITIONS, ['unreadable']) : report.bits;
+    deps.metrics.stackGauge?.('StackProblems', bits);
+    return bits;
   }
 
   /** A record's value (null: it does not exist); on failure an error line, the name in `unreadable`, and undefined. */
@@ -98,10 +98,20 @@ export class WatchProblems {
     return state === undefined ? { readable: false } : { ...(state ? { state } : {}), readable: true };
   }
 
-  private async save(scope: string, state: ProblemState): Promise<void> {
-    await this.deps.states.save(scope, state).catch((error: Error) =>
-      // The next round compares with the older state again and saves then: at worst a line is logged twice.
-      this.deps.log.error('could not save the problems found', { ...(scope === STACK_SCOPE ? { scope: 'stack' } : { route: scope }), error: error.message }),
-    );
+  /**
+   * False when the state could not be saved: the scope's gauge then has
+   * `unreadable` on. A state that is never saved would restart every grace
+   * and every announcement each round (a canary that never comes, a watch
+   * that never reports, a condition never announced), so it is a condition,
+   * not only a line.
+   */
+  private async save(scope: string, state: ProblemState): Promise<boolean> {
+    try {
+      await this.deps.states.save(scope, state);
+      return true;
+    } catch (error) {
+      this.deps.log.error('could not save the problems found', { ...(scope === STACK_SCOPE ? { scope: 'stack' } : { route: scope }), error: (error as Error).message });
+      return false;
+    }
   }
 }

@@ -23,9 +23,9 @@ const RULES: Record<string, Rule> = {
     heartbeat: ['Problems', 'StackProblems'],
     why: 'a log metric filter publishes only when an ERROR line, a timeout or a crash is written: a function that never runs writes none, and then the probe (a silent probe is missing RouteProblems and StackProblems), the drain (mail left waiting: oldest-message) or accept (canary-missing) shows it',
   },
-  NotificationsFailed: {
-    heartbeat: ['Problems'],
-    why: 'an event count SNS publishes only when it could not redrive a notification to the dead-letter queue: the stored message nothing queued is dead-lettered as not-queued by the hourly check, which the route\'s dead-letters condition reports',
+  NewProblem: {
+    heartbeat: ['Problems', 'StackProblems'],
+    why: 'a log metric filter counts the probe\'s "problem began" lines, written only when a condition begins: a probe that stops announcing has stopped publishing RouteProblems and StackProblems too, which those alarms read as breaching',
   },
   NoticeBounceRate: { exception: 'SES reputation of the notices: SES publishes the rates only once there were bounces or complaints' },
   NoticeComplaintRate: { exception: 'SES reputation of the notices, as NoticeBounceRate' },
@@ -50,7 +50,7 @@ describe('every alarm follows the alarm rule (two routes)', () => {
   const find = (name: string, route?: string) => alarms.filter((a) => a.name === name && (route === undefined || a.route === route));
 
   it('every alarm has a row: a new alarm must be classified here', () => {
-    expect(alarms.length).toBe(7 + 2 * ROUTES.length);
+    expect(alarms.length).toBe(8 + ROUTES.length);
     expect(alarms.filter((a) => RULES[a.name] === undefined).map((a) => a.id)).toEqual([]);
   });
 

@@ -73,27 +73,15 @@ describe('alarms', () => {
     }
   });
 
-  it('alarms when a notification reached neither the route queue nor the dead-letter queue, counted on the queue\'s subscription alone', () => {
+  it('a notification SNS could not queue is no alarm of its own: redriven, it is on the dead-letter queue (StackProblems); lost, the hourly check dead-letters the stored message (Problems)', () => {
     const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.includes('Topiccorp'))!;
-    // Only the queue's subscription redrives to a dead-letter queue, so the topic's redrive counts are its failures alone.
+    // Only the queue's subscription redrives to a dead-letter queue: the accept function's failures never reach it.
     const subscriptions = Object.values(resources(template, 'AWS::SNS::Subscription')).filter((s) => JSON.stringify(s.Properties!.TopicArn).includes(topicId));
     const byProtocol = Object.fromEntries(subscriptions.map((s) => [s.Properties!.Protocol, s.Properties!]));
     expect(Object.keys(byProtocol).sort()).toEqual(['lambda', 'sqs']);
     expect(byProtocol.sqs!.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^RoutesDeadLetter/), 'Arn'] } });
     expect(byProtocol.lambda!.RedrivePolicy).toBeUndefined();
-    const [alarm] = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties!.AlarmName === 'BackupMx/NotificationsFailed-corp');
-    // One redriven to the DLQ is the probe's dead-letter-queue condition (StackProblems); this one reads the redrive's failures.
-    expect(alarm!.Properties).toMatchObject({
-      Namespace: 'AWS/SNS',
-      MetricName: 'NumberOfNotificationsFailedToRedriveToDlq',
-      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: alarmTopic() }],
-    });
-    // The topic-wide failure count, which the accept subscription feeds too, is read by no alarm.
-    expect(JSON.stringify(resources(template, 'AWS::CloudWatch::Alarm'))).not.toContain('"NumberOfNotificationsFailed"');
+    expect(JSON.stringify(resources(template, 'AWS::CloudWatch::Alarm'))).not.toContain('AWS/SNS');
   });
 
   it('SNS may put a route\'s undeliverable notifications into the dead-letter queue, from that route\'s topic only', () => {

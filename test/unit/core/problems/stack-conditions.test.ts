@@ -3,7 +3,7 @@
 // after its grace, counted from the probe's first round: silence is no "fine".
 import { describe, expect, it } from 'vitest';
 import { CANARY_LATE_MINUTES } from '../../../../lambdas/core/canary/canary-timing.js';
-import { ORPHAN_WATCH_SILENT_SECONDS, stackConditions, type StackFigures } from '../../../../lambdas/core/problems/stack-conditions.js';
+import { FUTURE_SLACK_SECONDS, ORPHAN_WATCH_SILENT_SECONDS, stackConditions, type StackFigures } from '../../../../lambdas/core/problems/stack-conditions.js';
 
 const now = new Date('2026-01-05T12:00:00Z');
 const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
@@ -41,6 +41,16 @@ describe('stack conditions', () => {
     expect(on({ canaryIntervalMinutes: 60, canaryArrival: null, firstRoundAt: ago(limit) })).toEqual([]);
     const late = stackConditions({ canaryIntervalMinutes: 60, canaryArrival: null, firstRoundAt: ago(limit + 1), unreadable: [] }, now);
     expect(late.get('canary-missing')).toBe('no canary has arrived (one is due every 60 min)');
+  });
+
+  it('a record dated in the future (a bug, a write by hand) is damaged: its condition is on, never fresh for ever', () => {
+    const ahead = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const slack = FUTURE_SLACK_SECONDS / 60;
+    // Clock skew between two functions is fine.
+    expect(on({ canaryIntervalMinutes: 60, canaryArrival: { at: ahead(slack), roundTripSeconds: 3 } })).toEqual([]);
+    expect(on({ orphanWatch: { at: ahead(slack), messages: 0 } })).toEqual([]);
+    expect(on({ canaryIntervalMinutes: 60, canaryArrival: { at: ahead(60 * 24 * 365), roundTripSeconds: 3 } })).toEqual(['canary-missing']);
+    expect(on({ orphanWatch: { at: ahead(slack + 1), messages: 0 } })).toEqual(['orphaned-queue']);
   });
 
   it('an unreadable record is the condition unreadable, naming it', () => {

@@ -13,6 +13,7 @@ import {
   RecordingDeliveryLog,
   RecordingMetrics,
 } from '../../../../lambdas/adapters/fakes/index.js';
+import { conditionsOf, ROUTE_CONDITIONS, STACK_CONDITIONS } from '../../../../lambdas/core/problems/conditions.js';
 import { STACK_SCOPE } from '../../../../lambdas/core/problems/problem-ports.js';
 import { ANNOUNCE_AFTER_SECONDS } from '../../../../lambdas/core/problems/report-problems.js';
 import { DEFAULT_THRESHOLDS, type RouteFigures } from '../../../../lambdas/core/problems/route-conditions.js';
@@ -95,6 +96,21 @@ describe('WatchProblems over rounds', () => {
     expect(routeGauges('main')).toEqual([4 + 128]); // backlog and unreadable
     expect(deps.states.saves.filter((s) => s.scope === 'main')).toEqual([]);
     expect(deps.states.states.get('main')).toEqual(kept);
+  });
+
+  it('a state that cannot be saved turns unreadable on (a grace or an announcement that restarts every round is no "fine"), with an error line', async () => {
+    const { deps, watch, up, routeGauges, clock } = setup({ canaryIntervalMinutes: 60 });
+    deps.states.save = async () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
+    const stackBits: number[] = [];
+    for (let m = 0; m < 90; m++) {
+      await watch.route('corp', up());
+      stackBits.push(await watch.stack());
+      clock.advance(60);
+    }
+    // Every round tried to save (nothing was ever stored) and said so.
+    expect(routeGauges('corp').every((bits) => conditionsOf(ROUTE_CONDITIONS, bits).includes('unreadable'))).toBe(true);
+    expect(stackBits.every((bits) => conditionsOf(STACK_CONDITIONS, bits).includes('unreadable'))).toBe(true);
+    expect(deps.log.lines.filter((l) => l.level === 'error' && l.message === 'could not save the problems found').length).toBeGreaterThanOrEqual(180);
   });
 
   it('a route whose check failed (no figures) publishes its gauge with unreadable on', async () => {
