@@ -131,7 +131,10 @@ export function idleCost(template: Template): IdleCost {
       const fn = functionId ? all[functionId] : undefined;
       if (fn?.Type !== 'AWS::Lambda::Function') continue;
       const input = String(target.Input ?? '');
-      const seconds = input.includes('recheck') ? IDLE_RUN_SECONDS.pauseCheck : input.includes('task') ? IDLE_RUN_SECONDS.task : IDLE_RUN_SECONDS.probe;
+      // A probe interval under a minute loops inside one invocation for the whole minute (probe-primaries.ts).
+      const interval = Number(fn.Properties?.Environment?.Variables?.[ENV.probeIntervalSeconds] ?? 60);
+      const probeSeconds = interval < 60 ? 60 : IDLE_RUN_SECONDS.probe;
+      const seconds = input.includes('recheck') ? IDLE_RUN_SECONDS.pauseCheck : input.includes('task') ? IDLE_RUN_SECONDS.task : probeSeconds;
       const n = runsPerMonth(expression);
       runs += n;
       if (String(fn.Properties?.Description ?? '').includes('sends the canary')) canaries += n;

@@ -117,7 +117,8 @@ describe('two stacks in one account: BackupMx and BackupMx-eu', () => {
     for (const self of [mx, eu]) {
       for (const m of alarmMetrics(self.template).filter((x) => x.namespace === 'BackupMx')) {
         // A metric filter cannot set a fixed dimension: the ERROR-line count carries the stack in its name.
-        if (m.metricName.startsWith("ErrorLines")) expect(m.metricName, `${self.stackName} ${m.alarm}`).toBe(`ErrorLines-${self.stackName}`);
+        // Metric filters cannot set a fixed dimension: their counts carry the stack in the name.
+        if (/^(ErrorLines|ProblemsBegan)-/.test(m.metricName)) expect(m.metricName, `${self.stackName} ${m.alarm}`).toMatch(new RegExp(`-${self.stackName}$`));
         else expect(m.dimensions.stack, `${self.stackName} ${m.alarm}`).toBe(self.stackName);
       }
     }

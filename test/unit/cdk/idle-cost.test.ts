@@ -38,6 +38,14 @@ describe('idle cost per month, from the template', () => {
     expect(withDashboard.alarmMetrics).toBe(base.alarmMetrics);
   });
 
+  it('a probe interval under a minute is priced as a probe that runs the whole minute', () => {
+    const base = idleCost(buildStack().template);
+    const fast = idleCost(buildStack({ ...BASE_CONTEXT, probeIntervalSeconds: 10 }).template);
+    const runs = (c: typeof base) => c.lines.find((l) => l.item.startsWith('scheduled Lambda runs'))!.dollarsPerMonth;
+    // 43,800 runs of 60 s at 256 MB, arm64: about $8.76 more than runs of 1 s.
+    expect(runs(fast) - runs(base)).toBeCloseTo((43_800 * 59 * 0.25 * 0.0000133334), 1);
+  });
+
   it('encryptTopics adds the KMS key ($1)', () => {
     const base = idleCost(buildStack().template).totalDollarsPerMonth;
     expect(idleCost(buildStack({ ...BASE_CONTEXT, encryptTopics: true }).template).totalDollarsPerMonth - base).toBeCloseTo(1, 2);

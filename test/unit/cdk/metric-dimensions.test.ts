@@ -146,10 +146,10 @@ describe('two stacks in one account, each with a route "corp"', () => {
   it('every alarm on a metric the functions write asks for its own stack in the dimensions', () => {
     for (const { stackName, template } of stacks) {
       const metrics = ours(template);
-      // RouteProblems, StackProblems, trigger refusals; the ERROR-line count carries the stack in its name (a metric filter sets no fixed dimension).
-      expect(new Set(metrics.map((m) => m.metricName)).size, stackName).toBe(4);
+      // RouteProblems, StackProblems, trigger refusals; the ERROR-line and problem-began counts carry the stack in their name (a metric filter sets no fixed dimension).
+      expect(new Set(metrics.map((m) => m.metricName)).size, stackName).toBe(5);
       for (const metric of metrics) {
-        if (metric.metricName.startsWith('ErrorLines')) expect(metric.metricName).toBe(`ErrorLines-${stackName}`);
+        if (/^(ErrorLines|ProblemsBegan)-/.test(metric.metricName)) expect(metric.metricName).toMatch(new RegExp(`-${stackName}$`));
         else expect(metric.dimensions, `${stackName} ${metric.alarm} ${metric.metricName}`).toMatchObject({ service: 'backup-mx', stack: stackName });
       }
     }
