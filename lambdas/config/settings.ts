@@ -130,7 +130,8 @@ const settingsSchema = z
     canaryAddress: z.string().regex(/^[a-z0-9.+-]+@[a-z0-9.-]+$/, 'expected canary@<canary domain>').optional(),
     canaryRoute: z.string().min(1).optional(),
     canaryIntervalMinutes: intFromEnv(1, 1_440).optional(),
-    detailedMetrics: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+    // "1" from the stack; a settings object written back to variables (the CLI's local target) says true/false.
+    detailedMetrics: z.union([z.boolean(), z.enum(['0', '1', 'true', 'false'])]).default(false).transform((v) => v === true || v === '1' || v === 'true'),
     // The configuration's defaults and bounds (lib/config/backup-mx-config.ts alarms).
     primaryDownMinutes: intFromEnv(1, 1_440).default(15),
     oldestMessageAgeMinutes: intFromEnv(5, 20_160).default(60),
