@@ -21,7 +21,7 @@ import { recoveryLatency, type RecoveryFigure } from './recovery-latency.js';
 import { relayMemory, type MemoryFigure } from './relay-memory.js';
 import { signalledRecovery, type SignalledRecoveryFigure } from './signalled-recovery.js';
 import { arcSealMemory, type ArcSealFigure } from './arc-seal-memory.js';
-import { stackIdleCost, type IdleCost } from './idle-cost.js';
+import { stackIdleCost, type IdleCost } from '../lib/cost/idle-cost.js';
 import { summarize } from './summary.js';
 
 export interface BenchFigures {

@@ -15,6 +15,7 @@ export function registerFeatureCommands(program: Command, run: Run, io: CliIo): 
     .argument('[route]', 'the route (default: every route)')
     .description('print the one-line command the primary runs when it is back up ("I\'m back"): backup-mx then checks it and drains its mail at once')
     .option('--key-file <path>', 'where the primary keeps the trigger secret (default /etc/backup-mx/trigger.key; --local: the runner\'s trigger.key)')
+    .option('--import-key <file>', 'store the key the primary already holds (an earlier version\'s Secrets Manager secret) as the stack\'s key, instead of creating a new one')
     .option('--json', 'machine-readable output')
     .action(run((t, route, opts) => triggerUrlCommand(t, route, opts, io)));
 

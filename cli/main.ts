@@ -6,6 +6,7 @@ import { DEFAULT_STACK_NAME } from './aws-target.js';
 import { terminalIo, type CliIo } from './cli-io.js';
 import { deleteCommand } from './commands/delete.js';
 import { adoptCommand } from './commands/adopt.js';
+import { costCommand, type CostOptions } from './commands/cost.js';
 import { doctorCommand } from './commands/doctor.js';
 import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
@@ -170,6 +171,19 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));
+
+  program
+    .command('cost')
+    .description('what the stack of this configuration costs a month with no mail, item by item, read off its synthesized template (no AWS access needed)')
+    .option('--cdk-json <path>', 'the cdk.json whose backupMx context to price (default: ./cdk.json)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: CostOptions) => {
+      try {
+        exitCode = await costCommand(opts, io);
+      } catch (error) {
+        exitCode = report(error, io, false);
+      }
+    });
 
   registerFeatureCommands(program, run, io);
   registerNoticesCommand(program, run, io);

@@ -69,40 +69,13 @@ export class BackupMxStack extends Stack {
       Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
     }
 
-    // Only the topics use it, and they go with the stack (the queues, which are
-    // kept, use SQS's own encryption): scheduled for deletion with the stack.
-    const topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'backup-mx: encrypts the route and alarm SNS topics',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: TOPIC_KEY_PENDING_WINDOW,
-    });
-    // SES publishes the notifications; CloudWatch publishes alarms.
-    topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowSesToPublishEncrypted',
-        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
-    // CloudWatch needs the key to publish to the encrypted alarm topic; only for this stack's alarms.
-    topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishEncrypted',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: alarmSourceConditions(this),
-      }),
-    );
+    const topicKey = config.encryptTopics ? this.topicKey() : undefined;
 
     const mail = new MailBucket(this, 'Mail', { queueLifetimeDays: config.queueLifetimeDays, sesRuleArnPattern: ruleArns });
     const state = new StateTable(this, 'State');
     const queues = new RouteQueues(this, 'Routes', {
       routes: config.routes,
-      topicKey,
+      ...(topicKey ? { topicKey } : {}),
       visibilityTimeout: DRAIN_TIMEOUT.plus(Duration.minutes(5)),
       sesRuleArnPattern: ruleArns,
     });
@@ -110,7 +83,7 @@ export class BackupMxStack extends Stack {
       config,
       bucket: mail.bucket,
       channels: queues.channels,
-      permissions: [mail.policy, topicKey],
+      permissions: [mail.policy, ...(topicKey ? [topicKey] : [])],
     });
     const egress =
       config.egress === 'none'
@@ -130,8 +103,7 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
-    // No Errors alarm of its own: a canary that is not sent is what CanaryMissing reports.
-    if (config.canary) new Canary(this, 'Canary', { canary: config.canary, table: state.table });
+    const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
     const monitoring = new Monitoring(this, 'Monitoring', {
       config,
       channels: queues.channels,
@@ -144,9 +116,11 @@ export class BackupMxStack extends Stack {
         // an error here is the "I'm back" path itself failing (or its route table refused).
         { name: 'trigger', fn: trigger.fn },
         { name: 'pause-notices', fn: notices.pause },
+        ...(canary ? [{ name: 'canary', fn: canary.sender }] : []),
       ],
+      probe: functions.probe,
       trigger: trigger.fn,
-      topicKey,
+      ...(topicKey ? { topicKey } : {}),
       notices,
     });
 
@@ -158,7 +132,7 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'ReceiptRuleSetName', { value: inbound.ruleSet.receiptRuleSetName });
     if (config.canary) {
       new CfnOutput(this, 'CanaryMxRecord', {
-        description: 'The canary domain\'s only MX record: add it, or the canary never arrives and CanaryMissing fires (`backup-mx doctor` checks it)',
+        description: 'The canary domain\'s only MX record: add it, or the canary never arrives and StackProblems fires (canary-missing) (`backup-mx doctor` checks it)',
         value: canaryMxRecord(config.canary.domain, sesInboundEndpoint(config.region)),
       });
     }
@@ -171,6 +145,44 @@ export class BackupMxStack extends Stack {
       value: inbound.activation.getAttString('Status'),
     });
     checkAwsLimits(this);
+  }
+
+  /**
+   * The customer managed key of the SNS topics (`encryptTopics`). SES and
+   * CloudWatch cannot publish to a topic under the AWS managed aws/sns key
+   * (its policy cannot name them), so encryption at rest needs a key of our
+   * own ($1 a month). Only the topics use it, and they go with the stack (the
+   * queues, which are kept, use SQS's own encryption): scheduled for deletion
+   * with the stack.
+   */
+  private topicKey(): kms.Key {
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'backup-mx: encrypts the route and alarm SNS topics',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: TOPIC_KEY_PENDING_WINDOW,
+    });
+    // SES publishes the notifications; CloudWatch publishes alarms.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowSesToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    // CloudWatch needs the key to publish to the encrypted alarm topic; only for this stack's alarms.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishEncrypted',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: alarmSourceConditions(this),
+      }),
+    );
+    return key;
   }
 
   private addOutputs(
@@ -191,7 +203,7 @@ export class BackupMxStack extends Stack {
     new CfnOutput(this, 'MailBucketName', { description: 'Raw mail, under mail/<route>/', value: mail.bucket.bucketName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: queues.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'TableName', { description: 'Health, leases, ledger and message index', value: state.table.tableName });
-    new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
+    if (monitoring.dashboardUrl) new CfnOutput(this, 'DashboardUrl', { value: monitoring.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarmTopic.topicArn });
     if (monitoring.channels.topicArns.length > 0) {
       // doctor reads each one's policy: may CloudWatch publish to it for this stack's alarms?

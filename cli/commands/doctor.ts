@@ -15,6 +15,8 @@ import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
 import { CANARY_MX_CHECK, checkCanaryMx } from '../doctor/canary-check.js';
 import { checkTriggerConcurrency, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
+import { checkTriggerKey, TRIGGER_KEY_CHECK } from '../doctor/trigger-key-check.js';
+import { DynamoTriggerKey } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
 import { checkCertificate, checkFingerprint, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
 import { table } from '../format.js';
@@ -95,7 +97,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
   );
 
   if (target.kind !== 'aws' || !target.stack) {
-    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK, TRIGGER_CONCURRENCY_CHECK]) {
+    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK, TRIGGER_CONCURRENCY_CHECK, TRIGGER_KEY_CHECK]) {
       results.push(skip(check, 'AWS-only check, skipped for --local'));
     }
     return results;
@@ -128,6 +130,10 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     })),
   );
   results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(target.engine.clients.lambda, stack.triggerFunctionName))));
+  if (target.trigger) {
+    const keys = new DynamoTriggerKey(target.engine.clients.doc, settings.tableName);
+    results.push(...(await guarded(TRIGGER_KEY_CHECK, 'grant dynamodb:GetItem on the state table', () => checkTriggerKey(keys, target.trigger?.secretId))));
+  }
   return results;
 }
 

@@ -1,6 +1,8 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
 // the last probe, hold, queue, oldest message, dead letters, last finished;
-// then the shared dead-letter queue's depth against the dead-letter records.
+// then the shared dead-letter queue's depth against the dead-letter records,
+// and the conditions the probe found on (what its RouteProblems and
+// StackProblems alarms fire on), each with its meaning and since when.
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
 import type { CliIo } from '../cli-io.js';
@@ -8,6 +10,7 @@ import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';
+import { problemLines, scopeProblems, STACK_LABEL, STACK_SCOPE, type ScopeProblems } from '../problems-report.js';
 
 export interface RouteStatus {
   route: string;
@@ -32,6 +35,8 @@ export interface RouteStatus {
   oldestAgeSeconds?: number;
   deadLettered: number;
   lastDoneAt?: string;
+  /** The conditions the probe found on for the route (its RouteProblems alarm), or why they could not be read. */
+  problems: ScopeProblems;
 }
 
 export async function routeStatuses(target: Target, routeName?: string): Promise<RouteStatus[]> {
@@ -39,13 +44,14 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
   const now = deps.clock.now();
   return Promise.all(
     routesOf(target, routeName).map(async (route) => {
-      const [health, hold, queued, queue, dead, lastDone] = await Promise.all([
+      const [health, hold, queued, queue, dead, lastDone, problems] = await Promise.all([
         deps.routeState.health(route.name),
         deps.routeState.hold(route.name),
         deps.index.listQueued(route.name),
         target.engine.queue(route).depth(),
         deps.deadLetters.list(route.name),
         deps.index.lastDone(route.name),
+        scopeProblems(target.engine.problemStates(), route.name),
       ]);
       const oldest = queued[0];
       const status: RouteStatus = {
@@ -57,6 +63,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         queued: queued.length,
         queue,
         deadLettered: dead.length,
+        problems,
       };
       if (health) {
         status.since = health.since.toISOString();
@@ -78,7 +85,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
 }
 
 export async function statusCommand(target: Target, options: { json?: boolean; route?: string }, io: CliIo): Promise<number> {
-  const [statuses, dlq] = await Promise.all([routeStatuses(target, options.route), deadLetterQueueReport(target)]);
+  const [statuses, dlq, stack] = await Promise.all([routeStatuses(target, options.route), deadLetterQueueReport(target), scopeProblems(target.engine.problemStates(), STACK_SCOPE)]);
   if (options.json) {
     io.out(JSON.stringify(statuses, null, 2));
     if (dlq.warning) io.err(`warning: ${dlq.warning}`);
@@ -106,6 +113,11 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   // One DLQ for every route: SQS redrive puts poison messages there with no record.
   io.out(dlq.summary);
   if (dlq.warning) io.out(`warning: ${dlq.warning}`);
+  io.out('');
+  // What the alarms fire on: the probe's conditions, per route and for the stack.
+  const problems = [...statuses.flatMap((s) => problemLines(s.route, s.problems, now)), ...problemLines(STACK_LABEL, stack, now)];
+  io.out(problems.length > 0 ? 'problems (README: Alarms):' : 'problems: none (the probe finds every condition off)');
+  for (const line of problems) io.out(`  ${line}`);
   io.out('');
   io.out('QUEUED: messages the index lists (sqs visible+in flight+delayed); LAST FINISHED: delivered, bounced or dead-lettered.');
   return EXIT.ok;

@@ -201,7 +201,7 @@ export async function checkAlarmTopic(sns: SNSClient, arn: string, facts: AlarmC
     throw error;
   }
   const partition = parseTopicArn(arn)?.partition ?? 'aws';
-  const sample = stackAlarmArn(partition, facts.region, facts.account, facts.stackName, 'PrimaryDown-example');
+  const sample = stackAlarmArn(partition, facts.region, facts.account, facts.stackName, 'Problems-example');
   const reading = cloudWatchMayPublish(attributes.Policy, { topicArn: arn, sourceAccount: facts.account, sourceArn: sample });
   const statementFix = `add the statement of README "Where alarms go" to its policy: Allow cloudwatch.amazonaws.com sns:Publish with aws:SourceAccount ${facts.account} and aws:SourceArn ${stackAlarmArn(partition, facts.region, facts.account, facts.stackName, '*')}`;
   if (reading.verdict === 'denied') return fail(name, `CloudWatch may not publish to it for this stack's alarms (${reading.why}): they never arrive`, statementFix);

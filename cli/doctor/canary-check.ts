@@ -1,7 +1,7 @@
 // doctor's look at the canary's DNS record: the canary subdomain's MX must be
 // this region's SES inbound endpoint and nothing else (core/canary/canary-mx.ts
 // decides, as the canary function does before each send), or no canary
-// arrives and CanaryMissing fires.
+// arrives and the probe's canary-missing condition (StackProblems) fires.
 import { canaryMxProblem, canaryMxRecord } from '../../lambdas/core/canary/canary-mx.js';
 import { sesInboundEndpoint } from '../../lib/config/ses-receiving-regions.js';
 import { fail, ok, skip, type CheckResult } from './check.js';
@@ -27,6 +27,6 @@ export async function checkCanaryMx(lookup: MxLookup, address: string | undefine
     records = [];
   }
   const problem = canaryMxProblem(domain, records, ours);
-  if (problem) return fail(name, `${problem}: the canary cannot arrive, so CanaryMissing stays in ALARM`, `add ${wanted} as its only MX record (or set "canary": false and deploy)`);
+  if (problem) return fail(name, `${problem}: the canary cannot arrive, so StackProblems stays in ALARM (canary-missing)`, `add ${wanted} as its only MX record (or set "canary": false and deploy)`);
   return ok(name, `only ${ours}: the canary to ${address} goes through SES receiving alone`);
 }

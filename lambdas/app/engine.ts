@@ -48,6 +48,9 @@ import { routePrefix } from '../config/mail-layout.js';
 import { InProcessDrainStarter } from './in-process-drain-starter.js';
 import { DynamoCanaryKey } from '../adapters/aws/dynamo-canary-key.js';
 import { CanaryRecogniser } from '../core/canary/recognise-canary.js';
+import { DynamoCanaryArrivals, DynamoDeliveryRecords, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
+import type { ProblemStates } from '../core/problems/problem-ports.js';
+import { watchProblems } from './problem-watch.js';
 
 export { InProcessDrainStarter };
 
@@ -109,11 +112,11 @@ export class UnknownRouteError extends Error {
  * the stack sets on every function: without it the alarms, which ask for that
  * dimension, would see nothing, so a function missing it fails at once.
  */
-export function lambdaMetrics(settings: Pick<Settings, 'stackName'>): PowertoolsMetrics {
+export function lambdaMetrics(settings: Pick<Settings, 'stackName'> & Partial<Pick<Settings, 'detailedMetrics'>>): PowertoolsMetrics {
   if (!settings.stackName) {
     throw new SettingsError(`${ENV.stackName}: required (a dimension of every metric the alarms read); the stack sets it on every function: deploy again with \`npx cdk deploy\``);
   }
-  return new PowertoolsMetrics({ stackName: settings.stackName });
+  return new PowertoolsMetrics({ stackName: settings.stackName, detailed: settings.detailedMetrics ?? false });
 }
 
 export class Engine {
@@ -161,6 +164,7 @@ export class Engine {
       delayNotices: new DynamoDelayNotices(doc, settings.tableName),
       noticeBudget: new DynamoNoticeBudget(doc, settings.tableName),
       heldNotices: new DynamoHeldNotices(doc, settings.tableName),
+      deliveryRecords: new DynamoDeliveryRecords(doc, settings.tableName),
       narrow: narrowSesNotification,
       ...(settings.canaryAddress && settings.canaryRoute
         ? { canary: new CanaryRecogniser(new DynamoCanaryKey(doc, settings.tableName), { address: settings.canaryAddress, route: settings.canaryRoute }) }
@@ -260,12 +264,18 @@ export class Engine {
         sleep: overrides.sleep ?? defaultSleep,
         heldNotices: deps.heldNotices,
         deadLetters: deps.deadLetters,
+        problems: watchProblems(settings, this.clients, { metrics: deps.metrics, log: deps.log, clock: deps.clock }),
         guard:
           overrides.addressGuard ??
           new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );
+  }
+
+  /** What the probe found on, per route and for the stack (`backup-mx status`). */
+  problemStates(): ProblemStates {
+    return new DynamoProblemStates(this.clients.doc, this.settings.tableName);
   }
 
   /** `backup-mx notices`: the operator's verbs on notices held for the budget or a paused SES. */
@@ -321,7 +331,13 @@ export class Engine {
     const { settings, deps } = this;
     if (!settings.stackName) return undefined;
     const useCase = new FindOrphanedQueues(
-      { queues: this.overrides.queueDirectory ?? new SqsQueueDirectory(this.clients.sqs), log: deps.log, metrics: deps.metrics },
+      {
+        queues: this.overrides.queueDirectory ?? new SqsQueueDirectory(this.clients.sqs),
+        log: deps.log,
+        metrics: deps.metrics,
+        records: new DynamoOrphanWatchRecords(this.clients.doc, settings.tableName),
+        now: () => deps.clock.now(),
+      },
       {
         stackName: settings.stackName,
         inUse: [...settings.routes.map((r) => r.queueUrl), settings.deadLetterQueueUrl],
@@ -347,7 +363,7 @@ export class Engine {
       clock: deps.clock,
       archive,
       metrics: deps.metrics,
-      ...(deps.canary ? { canary: deps.canary } : {}),
+      ...(deps.canary ? { canary: deps.canary, canaryArrivals: new DynamoCanaryArrivals(this.clients.doc, this.settings.tableName) } : {}),
     });
     try {
       return await useCase.accept(this.routeForNotification(body) ?? 'unknown', body);

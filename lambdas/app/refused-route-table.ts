@@ -1,6 +1,6 @@
 // The error line a function writes when it refuses the route table it read
 // (lambdas/config/route-table.ts), before the error fails the invocation and
-// raises the function's Errors alarm. Apart from runtime-settings.ts so the
+// is an ERROR line the ErrorLines alarm counts. Apart from runtime-settings.ts so the
 // trigger, which builds no engine, can use it without bundling one.
 import { RouteTableDigestError } from '../config/route-table.js';
 import type { DeliveryLog } from '../core/ports.js';

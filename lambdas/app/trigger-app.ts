@@ -1,6 +1,6 @@
 // Builds the "I'm back" use case. In Lambda it is its own small composition:
-// no engine, no SMTP, no AUTH secret; three clients (the HMAC key, the gate,
-// the probe invoke), and the route table read only once a call is
+// no engine, no SMTP, no AUTH secret; its clients read the HMAC key (the
+// table's, or a named secret's), claim the gate and invoke the probe, and the route table read only once a call is
 // authenticated (then kept, and checked against its digest like every
 // function's). The local runner builds it on its engine instead.
 import { createTriggerClients } from '../adapters/aws/clients.js';
@@ -9,6 +9,7 @@ import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
 import { LambdaProbeRequester } from '../adapters/aws/lambda-probe-requester.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
+import { DynamoTriggerKey } from '../adapters/aws/dynamo-trigger-key.js';
 import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
 import { loadTriggerSettings } from '../config/settings.js';
 import type { DrainStarter } from '../core/ports.js';
@@ -33,7 +34,8 @@ export function awsTriggerUseCase(env: NodeJS.ProcessEnv = process.env, override
       }));
   return new TriggerDrain({
     routes,
-    key: new SecretsTriggerKey(clients.secrets, settings.triggerSecretId),
+    // The table's trigger#key, unless trigger.keySecretName kept a Secrets Manager secret.
+    key: settings.triggerSecretId ? new SecretsTriggerKey(clients.secrets, settings.triggerSecretId) : new DynamoTriggerKey(clients.doc, settings.tableName),
     gate: new DynamoTriggerGate(clients.doc, settings.tableName),
     probes: new LambdaProbeRequester(clients.lambda, settings.probeFunctionName),
     clock: { now: () => new Date() },

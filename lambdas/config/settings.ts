@@ -21,7 +21,7 @@ export const ENV = {
   maxReceivedHeaders: 'BACKUPMX_MAX_RECEIVED_HEADERS',
   /** Overrides every route's delay warning time, in seconds (tests, local runs). */
   delayWarningSeconds: 'BACKUPMX_DELAY_WARNING_SECONDS',
-  /** Secrets Manager id of the trigger's HMAC secret (trigger function only). */
+  /** Secrets Manager id of the trigger's HMAC secret, when trigger.keySecretName names one (trigger function only); absent: the key is the state table's trigger#key item. */
   triggerSecretId: 'BACKUPMX_TRIGGER_SECRET',
   /** The CloudFormation stack (every function): a dimension of every metric, and the tag that marks its queues (orphaned-queue watch). */
   stackName: 'BACKUPMX_STACK_NAME',
@@ -37,8 +37,14 @@ export const ENV = {
   canaryAddress: 'BACKUPMX_CANARY_ADDRESS',
   /** The route whose queue the canary travels (accept and drain). */
   canaryRoute: 'BACKUPMX_CANARY_ROUTE',
-  /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). */
+  /** Minutes between two canaries (said in the canary's text; the schedule is the stack's). The probe: set when the stack sends one, so it checks their arrival. */
   canaryIntervalMinutes: 'BACKUPMX_CANARY_INTERVAL_MINUTES',
+  /** "1" when the dashboard is on: the detailed idle figures are published as metrics (otherwise as log fields). */
+  detailedMetrics: 'BACKUPMX_DETAILED_METRICS',
+  /** The probe's thresholds of the route conditions (alarms.primaryDownMinutes, oldestMessageAgeMinutes, backlogMessages; core/problems). */
+  primaryDownMinutes: 'BACKUPMX_PRIMARY_DOWN_MINUTES',
+  oldestMessageAgeMinutes: 'BACKUPMX_OLDEST_MESSAGE_AGE_MINUTES',
+  backlogMessages: 'BACKUPMX_BACKLOG_MESSAGES',
 } as const;
 
 /**
@@ -124,6 +130,12 @@ const settingsSchema = z
     canaryAddress: z.string().regex(/^[a-z0-9.+-]+@[a-z0-9.-]+$/, 'expected canary@<canary domain>').optional(),
     canaryRoute: z.string().min(1).optional(),
     canaryIntervalMinutes: intFromEnv(1, 1_440).optional(),
+    // "1" from the stack; a settings object written back to variables (the CLI's local target) says true/false.
+    detailedMetrics: z.union([z.boolean(), z.enum(['0', '1', 'true', 'false'])]).default(false).transform((v) => v === true || v === '1' || v === 'true'),
+    // The configuration's defaults and bounds (lib/config/backup-mx-config.ts alarms).
+    primaryDownMinutes: intFromEnv(1, 1_440).default(15),
+    oldestMessageAgeMinutes: intFromEnv(5, 20_160).default(60),
+    backlogMessages: intFromEnv(1, 1_000_000).default(100),
   })
   .refine((s) => s.minBackoffSeconds <= s.maxBackoffSeconds, {
     message: `${ENV.minBackoffSeconds} must not exceed ${ENV.maxBackoffSeconds}`,
@@ -227,7 +239,8 @@ export function loadCanarySettings(env: NodeJS.ProcessEnv = process.env): Canary
 /** What the trigger function reads: it builds no engine, so it needs only these. */
 export interface TriggerSettings {
   tableName: string;
-  triggerSecretId: string;
+  /** The key's Secrets Manager secret (trigger.keySecretName); absent: the key is in the state table. */
+  triggerSecretId?: string;
   probeFunctionName: string;
   routeTableDigest: string;
   /** A dimension of its TriggerRefused metric. */
@@ -236,10 +249,11 @@ export interface TriggerSettings {
 
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
 export function loadTriggerSettings(env: NodeJS.ProcessEnv = process.env): TriggerSettings {
-  const names = { tableName: ENV.tableName, triggerSecretId: ENV.triggerSecretId, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
+  const names = { tableName: ENV.tableName, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
   const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the trigger function`);
   const digest = env[ENV.routeTableDigest];
   if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);
   if (problems.length > 0) throw new SettingsError(`invalid trigger settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
-  return Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as unknown as TriggerSettings;
+  const secretId = env[ENV.triggerSecretId];
+  return { ...(Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as Omit<TriggerSettings, 'triggerSecretId'>), ...(secretId ? { triggerSecretId: secretId } : {}) };
 }

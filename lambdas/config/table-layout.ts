@@ -27,3 +27,13 @@ export const TRIGGER_KEY_PREFIX = 'trigger#';
 export const NOTICE_KEY_PREFIX = 'notices#';
 /** The canary's HMAC key (core/canary): `canary#key`, written only by the canary function. */
 export const CANARY_KEY_PREFIX = 'canary#';
+/**
+ * Stack-wide records the probe reads for its stack conditions
+ * (core/problems), one exact partition per writer so IAM can tell them apart:
+ * the probe's own state, the hourly orphaned-queue watch's finding (drain),
+ * the canary's last on-time arrival (accept).
+ */
+export const STACK_KEY_PREFIX = 'stack#';
+export const STACK_PROBLEMS_KEY = `${STACK_KEY_PREFIX}problems`;
+export const ORPHAN_WATCH_KEY = `${STACK_KEY_PREFIX}watch`;
+export const CANARY_ARRIVAL_KEY = `${STACK_KEY_PREFIX}canary`;

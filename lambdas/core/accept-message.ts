@@ -1,12 +1,15 @@
 // Indexes a message SES accepted, for `mailq` and `status`. Idempotent (SNS
 // may deliver twice) and never on the delivery path: if it fails, the queue
 // still holds the message. The stack's canary is not indexed (it is no mail
-// and waits for nobody): its arrival publishes its round-trip time instead.
+// and waits for nobody): its arrival publishes its round-trip time instead,
+// and one that arrived in time is recorded for the probe's canary-missing.
 import type { NotificationParser } from './engine-types.js';
 import type { EnvelopeArchive } from './feature-ports.js';
 import { copyOf } from './message-copy.js';
 import type { Clock, DeliveryLog, MessageIndex, MessageStore, Metrics } from './ports.js';
 import type { CanaryRecogniser } from './canary/recognise-canary.js';
+import { canaryOnTime } from './canary/canary-timing.js';
+import type { CanaryArrivals } from './problems/problem-ports.js';
 
 export interface AcceptDeps {
   index: MessageIndex;
@@ -19,6 +22,8 @@ export interface AcceptDeps {
   /** Recognises the stack's canary; with it, a canary publishes CanaryRoundTripSeconds to `metrics` and is not indexed. */
   canary?: CanaryRecogniser;
   metrics?: Metrics;
+  /** Where an on-time canary's arrival is recorded (the probe reads it). */
+  canaryArrivals?: CanaryArrivals;
 }
 
 export type AcceptResult =
@@ -42,9 +47,11 @@ export class AcceptMessage {
     const sentAt = await this.deps.canary?.sentAt(message);
     if (sentAt) {
       // Clocks of two functions: a hair of skew must not read as a negative time.
-      const roundTripSeconds = Math.max(0, ((this.deps.clock?.now() ?? new Date()).getTime() - sentAt.getTime()) / 1000);
+      const now = this.deps.clock?.now() ?? new Date();
+      const roundTripSeconds = Math.max(0, (now.getTime() - sentAt.getTime()) / 1000);
       this.deps.metrics?.stackGauge?.('CanaryRoundTripSeconds', roundTripSeconds);
       this.deps.log.info('canary arrived', { route, messageId: message.messageId, roundTripSeconds });
+      await this.recordArrival(route, message.messageId, now, roundTripSeconds);
       return { outcome: 'canary', messageId: message.messageId, roundTripSeconds };
     }
     if (this.deps.canary?.addressedToCanary(message)) {
@@ -73,5 +80,22 @@ export class AcceptMessage {
     }
     this.deps.log.info(added ? 'accepted' : 'accept: already indexed', { route, messageId: message.messageId, size });
     return { outcome: added ? 'indexed' : 'already-indexed', messageId: message.messageId };
+  }
+
+  /**
+   * A late canary (a slow path, or an old one replayed) is not recorded: the
+   * probe's canary-missing stays on. A failed write is an error line, not a
+   * failed accept (SNS would deliver the canary again, late by then).
+   */
+  private async recordArrival(route: string, messageId: string, at: Date, roundTripSeconds: number): Promise<void> {
+    const arrivals = this.deps.canaryArrivals;
+    if (!arrivals) return;
+    if (!canaryOnTime(roundTripSeconds)) {
+      this.deps.log.warn('canary arrived late: not counted as arrived', { route, messageId, roundTripSeconds });
+      return;
+    }
+    await arrivals.record({ at, roundTripSeconds }).catch((error: Error) =>
+      this.deps.log.error('could not record the canary\'s arrival (the probe reports canary-missing until one is)', { route, messageId, error: error.message }),
+    );
   }
 }

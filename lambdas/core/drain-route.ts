@@ -13,6 +13,7 @@ import { MessageOutcomes } from './message-outcomes.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from './retry-policy.js';
+import { recordDrainRun } from './problems/record-drain-run.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
@@ -59,6 +60,8 @@ export class DrainRoute {
       summary.stoppedBecause = await this.loop(route, queue, transport, summary, deadline, health, run.signal);
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
+      // Under the lease: the record is read and written by one run at a time.
+      await recordDrainRun(this.deps, summary, clock.now());
       await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
       // Why it stopped: 'connection-failed' while the probe says up is an alarm (AUTH, TLS, 421 every session).
       // A run that only dropped the hourly canary says nothing: its stop reason would be one more metric billed every month.

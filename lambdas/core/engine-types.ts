@@ -18,6 +18,7 @@ import type { RetrySettings } from './retry-policy.js';
 import type { DelayNotices } from './feature-ports.js';
 import type { HeldNotices, NoticeBudget } from './notice-ports.js';
 import type { CanaryRecogniser } from './canary/recognise-canary.js';
+import type { DeliveryRecords } from './problems/problem-ports.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -55,6 +56,8 @@ export interface EngineDeps {
   narrow?: (body: string, recipients: string[], accepted: AcceptedUnrecorded[]) => string;
   /** Recognises the stack's canary, which the drain and the sweep drop unread (optional: without it none is). */
   canary?: CanaryRecogniser;
+  /** The route's delivery record (core/problems): the drain updates it after each run that did something; the probe reads it. */
+  deliveryRecords?: DeliveryRecords;
 }
 
 export interface EngineOptions extends Partial<RetrySettings> {
@@ -134,6 +137,8 @@ export interface DrainSummary {
   kept?: number;
   /** Sweep: index entries marked done because every recipient was final (core/reconcile-index.ts). */
   reconciled?: number;
+  /** Recipients the primary refused with a 5xx (bounced or dead-lettered, or kept deferred when the notice failed). */
+  refused?: number;
   /** Canaries dropped before delivery (core/canary/recognise-canary.ts); messages, not recipients. */
   canaries?: number;
   stoppedBecause: StopReason;

@@ -9,12 +9,17 @@
 // or offers to adopt a queue of stack "BackupMx-eu".
 import type { QueueDirectory } from './feature-ports.js';
 import type { DeliveryLog, Metrics } from './ports.js';
+import type { OrphanWatchRecords } from './problems/problem-ports.js';
 import { ownerOf, STACK_TAG, tagCommand } from './queue-owner.js';
 
 export interface FindOrphanedQueuesDeps {
   queues: QueueDirectory;
   log: DeliveryLog;
   metrics: Metrics;
+  /** Where the finding is recorded for the probe's orphaned-queue condition (only a finding the watch can vouch for). */
+  records?: OrphanWatchRecords;
+  /** The time of the finding (the record's `at`); the system clock by default. */
+  now?: () => Date;
 }
 
 export interface FindOrphanedQueuesOptions {
@@ -102,8 +107,19 @@ export class FindOrphanedQueues {
     if (summary.untagged.length > 0) this.reportUntagged(summary.untagged);
     // After a failure, only a figure that still raises the alarm (what the pages so far
     // showed): a 0 nobody could vouch for is left out, and the alarm reads no figure as breaching.
-    if (summary.failures === 0 || summary.messages > 0) this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
+    if (summary.failures === 0 || summary.messages > 0) {
+      this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
+      await this.record(summary.messages);
+    }
     return summary;
+  }
+
+  /** A record the probe can trust; when it cannot be written, the probe finds the watch silent after two hours. */
+  private async record(messages: number): Promise<void> {
+    const { records, now = () => new Date() } = this.deps;
+    await records?.record({ at: now(), messages }).catch((error: unknown) =>
+      this.deps.log.error('orphaned-queue watch: could not record what it found (the probe reports the watch silent after two hours)', { messages, error: messageOf(error) }),
+    );
   }
 
   private report(url: string, messages: number, summary: FindOrphanedQueuesSummary): void {

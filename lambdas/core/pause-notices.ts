@@ -49,7 +49,7 @@ export async function pauseOnAlarm(event: AlarmStateEvent, deps: PauseDeps): Pro
   return pause(deps, alarm, event.alarmData?.state?.reason);
 }
 
-/** The scheduled check: pauses while either reputation alarm is in ALARM now. Rejects when an alarm cannot be read (the function's Errors alarm). */
+/** The scheduled check: pauses while either reputation alarm is in ALARM now. Rejects when an alarm cannot be read (an ERROR line: the ErrorLines alarm). */
 export async function pauseWhileAlarming(deps: PauseDeps & { alarms: NoticeAlarms }): Promise<PauseResult> {
   const firing = await deps.alarms.firing();
   if (firing.length === 0) return { action: 'ignored' };

@@ -399,10 +399,10 @@ export interface DeliveryLog {
  * HeldNotices: notices waiting for the operator; DeadLetters: dead-letter
  * records not yet requeued or deleted.
  */
-export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotices' | 'DeadLetters';
+export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotices' | 'DeadLetters' | 'RouteProblems';
 
 /** The stack-wide figures (no route dimension). */
-export type StackGaugeName = 'OrphanedQueueMessages' | 'CanaryRoundTripSeconds';
+export type StackGaugeName = 'OrphanedQueueMessages' | 'CanaryRoundTripSeconds' | 'StackProblems';
 
 /** Counters and timings (EMF in Lambda). */
 export interface Metrics {

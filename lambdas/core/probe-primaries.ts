@@ -4,12 +4,18 @@
 // held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation. After an AUTH refusal it logs in again only on auth-backoff's
 // schedule (or at once when the secret changed) and checks without AUTH between.
+// Each round ends with the evaluation of every route's and the stack's
+// conditions (core/problems): one RouteProblems gauge per route, also for a
+// route whose check failed, and one StackProblems.
 import { AUTH_REFUSED_PREFIX, afterAuthSuccess, authRefusalPending, authWaiting, refusedFields, waitingFields } from './auth-backoff.js';
 import { healthWorthWriting } from './health-change.js';
 import { explainProbeError } from './port25-hint.js';
 import type { HeldNotices } from './notice-ports.js';
 import type { PrimaryHealth, Route } from './model.js';
 import type { Clock, DeadLetterStore, DeliveryLog, DrainStarter, MailQueue, MessageIndex, Metrics, PrimaryAddressGuard, PrimaryProbe, ProbeResult, RouteState } from './ports.js';
+import { readRouteFigures } from './probe-figures.js';
+import type { RouteFigures } from './problems/route-conditions.js';
+import type { WatchProblems } from './problems/watch-problems.js';
 import { isStalled } from './stalled-route.js';
 
 export interface ProbeDeps {
@@ -45,6 +51,11 @@ export interface ProbeDeps {
    * person has handled each one, whatever SQS kept of the DLQ (invariant 10).
    */
   deadLetters?: Pick<DeadLetterStore, 'count'>;
+  /**
+   * The evaluation of the conditions, once per round (not for the trigger's
+   * one-route check): RouteProblems for every route, StackProblems once.
+   */
+  problems?: Pick<WatchProblems, 'evaluate'>;
 }
 
 export interface ProbeOptions {
@@ -110,9 +121,16 @@ export class ProbePrimaries {
     return results;
   }
 
-  /** One check of every route; a failing route never stops the others. */
+  /** One check of every route (a failing route never stops the others), then the evaluation of their conditions. */
   async round(): Promise<RouteProbeOutcome[]> {
-    return Promise.all(this.deps.routes.map((route) => this.checkRoute(route)));
+    const checked = await Promise.all(this.deps.routes.map((route) => this.checkRoute(route)));
+    if (this.deps.problems) {
+      await this.deps.problems.evaluate(checked.map(({ outcome, figures }) => [outcome.route, figures])).catch((error: Error) =>
+        // WatchProblems catches its reads and writes; this is a bug's last net. No gauge: its alarm treats that as breaching.
+        this.deps.log.error('could not evaluate the problems', { error: error.message }),
+      );
+    }
+    return checked.map(({ outcome }) => outcome);
   }
 
   /**
@@ -122,19 +140,25 @@ export class ProbePrimaries {
   async probeOne(name: string): Promise<RouteProbeOutcome> {
     const route = this.deps.routes.find((r) => r.name === name);
     if (!route) throw new Error(`no route named "${name}"`);
-    const outcome = await this.checkRoute(route);
+    const { outcome } = await this.checkRoute(route);
     await this.deps.metrics.flush();
     return outcome;
   }
 
-  private checkRoute(route: Route): Promise<RouteProbeOutcome> {
-    return this.probeRoute(route).catch((error: Error) => {
-      this.deps.log.error('probe failed', { route: route.name, error: error.message });
-      return { route: route.name, status: 'unknown' as const, held: false, error: error.message };
-    });
+  /** The route's check, and what it read: a check that failed part way keeps what it read and names itself unreadable. */
+  private async checkRoute(route: Route): Promise<{ outcome: RouteProbeOutcome; figures: RouteFigures }> {
+    const figures: RouteFigures = { unreadable: [] };
+    try {
+      return { outcome: await this.probeRoute(route, figures), figures };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.deps.log.error('probe failed', { route: route.name, error: message });
+      figures.unreadable.push('the route\'s probe round (probe failed: see its log)');
+      return { outcome: { route: route.name, status: 'unknown' as const, held: false, error: message }, figures };
+    }
   }
 
-  private async probeRoute(route: Route): Promise<RouteProbeOutcome> {
+  private async probeRoute(route: Route, figures: RouteFigures): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
     const previous = await routeState.health(route.name);
     const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
@@ -164,6 +188,7 @@ export class ProbePrimaries {
       ...fields,
     };
     if (healthWorthWriting(previous, health)) await routeState.saveHealth(health);
+    figures.health = { status: health.status, since: health.since, ...(health.lastError !== undefined ? { lastError: health.lastError } : {}) };
     metrics.count('PrimaryUp', status === 'up' ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
     if (result.authRefused) log.warn(AUTH_REFUSED_PREFIX, { route: route.name, host: route.primary.host, refusals: health.authRefusals, nextAuthTryAt: health.authRetryAt?.toISOString() });
@@ -171,11 +196,13 @@ export class ProbePrimaries {
     if (result.authWithheld) log.error('AUTH WITHHELD: the primary is not TLS-verified, so the probe did not log in and its mail is held', { route: route.name, host: route.primary.host, error: result.error });
 
     const held = (await routeState.hold(route.name)) !== undefined;
+    await readRouteFigures(this.deps, route, now, figures);
     const outcome: RouteProbeOutcome = {
       route: route.name,
       status,
       held,
-      ...(await this.publishQueue(route, now)),
+      ...(figures.queued !== undefined ? { queued: figures.queued } : {}),
+      ...(figures.oldestAgeSeconds !== undefined ? { oldestAgeSeconds: figures.oldestAgeSeconds } : {}),
       ...(status !== 'up' && health.lastError !== undefined ? { problem: health.lastError } : {}),
     };
     if (status === 'up' && !held) {
@@ -220,52 +247,5 @@ export class ProbePrimaries {
     if (!reachable.ok || reachable.credentialDigest === undefined || refused === undefined || reachable.credentialDigest === refused) return { result: reachable, skippedAuth: true };
     this.deps.log.info('AUTH secret changed since the refusal: trying AUTH now', { route: route.name });
     return { result: await attempt(false), skippedAuth: false };
-  }
-
-  /**
-   * The route's figures read from the project's own records: the queue from
-   * the index, the held notices, the dead letters. Each is published only when
-   * it was read: a failed read is logged as an error and leaves its figure
-   * missing, which the alarms on it treat as breaching (docs/alarms.md), so a
-   * probe that cannot read the index raises OldestMessage and Backlog instead
-   * of letting them go to OK.
-   */
-  private async publishQueue(route: Route, now: Date): Promise<{ queued?: number; oldestAgeSeconds?: number }> {
-    const { index, metrics } = this.deps;
-    await Promise.all([
-      this.publishCount(route, 'HeldNotices', this.deps.heldNotices, 'could not count the held notices'),
-      this.publishCount(route, 'DeadLetters', this.deps.deadLetters, 'could not count the dead letters'),
-    ]);
-    if (!index) return {};
-    try {
-      const stats = index.queuedStats
-        ? await index.queuedStats(route.name)
-        : await index.listQueued(route.name).then((list) => ({
-            queued: list.length,
-            oldestReceivedAt: list.reduce<Date | undefined>((oldest, m) => (!oldest || m.receivedAt < oldest ? m.receivedAt : oldest), undefined),
-          }));
-      const oldestAgeSeconds = stats.oldestReceivedAt ? Math.max(0, Math.round((now.getTime() - stats.oldestReceivedAt.getTime()) / 1000)) : 0;
-      metrics.gauge?.('QueuedMessages', stats.queued, route.name);
-      metrics.gauge?.('OldestQueuedAgeSeconds', oldestAgeSeconds, route.name);
-      return { queued: stats.queued, oldestAgeSeconds };
-    } catch (error) {
-      this.readFailed(route, 'could not read the message index', error);
-      return {};
-    }
-  }
-
-  /** A count the probe publishes as a gauge; a failed read publishes nothing and is logged. */
-  private async publishCount(route: Route, name: 'HeldNotices' | 'DeadLetters', source: { count(route: string): Promise<number> } | undefined, failure: string): Promise<void> {
-    if (!source) return;
-    try {
-      this.deps.metrics.gauge?.(name, await source.count(route.name), route.name);
-    } catch (error) {
-      this.readFailed(route, failure, error);
-    }
-  }
-
-  /** An error line; the figure is left out, which its alarm reads as breaching. */
-  private readFailed(route: Route, what: string, error: unknown): void {
-    this.deps.log.error(what, { route: route.name, error: (error as Error).message, published: 'nothing this round: the alarm on it treats missing data as breaching' });
   }
 }

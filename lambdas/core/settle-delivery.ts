@@ -63,6 +63,7 @@ export class DeliverySettlement {
     }
 
     if (bounced.length > 0) {
+      summary.refused = (summary.refused ?? 0) + bounced.length;
       const failed = bounced.map((b) => ({ ...b, status: dsnStatus(b.reply) }));
       // Final before the notice, so a failed write after it cannot send a second one.
       await this.outcomes.recordAll(message, bounced, 'bounced', previous, true, 'pending');

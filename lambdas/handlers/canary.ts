@@ -2,7 +2,7 @@
 // through SES to the canary address, whose only MX is this region's SES
 // inbound endpoint; the accept function measures its arrival and the drain
 // drops it (core/canary). A canary that did not go out (wrong MX record, SES
-// refused it) is no failed invocation: CanaryMissing reports it, and the log
+// refused it) is no failed invocation: the probe's canary-missing condition reports it, and the log
 // line says why. Only a state table it cannot read fails the run.
 import { awsSendCanary } from '../app/canary-app.js';
 import type { SendCanary, SendCanaryResult } from '../core/canary/send-canary.js';

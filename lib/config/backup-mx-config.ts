@@ -157,15 +157,24 @@ const configSchema = z.strictObject({
        */
       reservedConcurrency: reservedConcurrency().default(DEFAULT_TRIGGER_RESERVED_CONCURRENCY),
       /**
-       * An existing Secrets Manager secret holding the HMAC key, used instead of
-       * a new one: the key a destroyed stack kept (output TriggerSecretArn), so
-       * the primary's hook keeps working after a new deploy.
+       * A Secrets Manager secret holding the HMAC key, read instead of the state
+       * table's trigger#key item: the secret an earlier version made (its output
+       * TriggerSecretArn), so the primary's hook keeps working. The secret costs
+       * $0.40 a month; `backup-mx trigger-url --import-key` moves it into the table.
        */
       keySecretName: secretName().optional(),
     })
     .prefault({}),
   /** The hourly proof that mail still reaches the queue (lib/config/canary.ts); false switches it off. */
   canary: canarySchema,
+  /**
+   * Encrypt the SNS topics (route topics and the alarm topic) with a customer
+   * managed KMS key ($1 a month). Off: SNS holds a notification only until it
+   * is delivered to the (SSE-SQS) queue, over TLS (docs/security.md).
+   */
+  encryptTopics: flag().default(false),
+  /** A CloudWatch dashboard ($3 a month past your first three), and the detailed metrics it graphs. */
+  dashboard: flag().default(false),
   alarms: z
     .strictObject({
       oldestMessageAgeMinutes: intIn(5, 20_160).default(60),

@@ -2,7 +2,7 @@
 // `intervalMinutes` (default hourly), to an address under a subdomain whose
 // only MX is this region's SES inbound endpoint; its arrival is measured and
 // it is dropped before delivery (lambdas/core/canary). `"canary": false`
-// switches it off. The alarm (lib/constructs/canary-alarm.ts) fires when none
+// switches it off. The probe's StackProblems (canary-missing) fires when none
 // arrives in `intervalMinutes` + CANARY_LATE_MINUTES.
 import { z } from 'zod';
 import { domainName, intIn } from './field-schemas.js';
@@ -11,10 +11,10 @@ import { formatZodIssue } from './format-issue.js';
 export const CANARY_DEFAULT_INTERVAL_MINUTES = 60;
 /** Below this the SES sends and receives cost more than the rest of an idle stack. */
 export const CANARY_MIN_INTERVAL_MINUTES = 5;
-/** CloudWatch: a sub-hour alarm period may span at most a day of evaluation (canary-alarm.ts). */
+/** Twice a day at least: a canary rarer than that proves little. */
 export const CANARY_MAX_INTERVAL_MINUTES = 720;
-/** A canary this much later than its interval counts as missing. SES takes seconds; this is slack for retries. */
-export const CANARY_LATE_MINUTES = 15;
+/** A canary this much later than its interval counts as missing (core/canary/canary-timing.ts). */
+export { CANARY_LATE_MINUTES } from '../../lambdas/core/canary/canary-timing.js';
 /** The canary address is `canary@<canary domain>`: sender and recipient alike. */
 export const CANARY_LOCAL_PART = 'canary';
 

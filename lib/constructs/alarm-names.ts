@@ -3,7 +3,7 @@
 // no other stack's alarm starts with "BackupMx/" (CloudFormation's generated
 // `<stack>-<logical id>-<suffix>` would not tell "BackupMx-" from
 // "BackupMx-eu-"). The name also reads well in the alarm's e-mail
-// ("ALARM: BackupMx/PrimaryDown-corp").
+// ("ALARM: BackupMx/Problems-corp").
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 

@@ -51,10 +51,13 @@ export function functionLogGroup(scope: Construct, id: string): logs.LogGroup {
 
 export class BackupMxFunction extends Construct {
   readonly fn: NodejsFunction;
+  /** Its log group: the stack's ERROR-line alarm (error-lines.ts) counts from it. */
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: BackupMxFunctionProps) {
     super(scope, id);
     const logGroup = functionLogGroup(this, 'Logs');
+    this.logGroup = logGroup;
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}lambdas/handlers/${props.handler}.ts`,
       handler: 'handler',

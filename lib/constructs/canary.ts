@@ -1,7 +1,7 @@
 // The canary's sender: a small function on its own schedule (hourly by
 // default) with the least it needs: its key in the table (canary#) and
 // SendRawEmail from and to the canary address. Its receipt rule is in
-// inbound-rules.ts, its alarm in canary-alarm.ts; accept and the drain
+// inbound-rules.ts, its alarm the probe's StackProblems (canary-missing); accept and the drain
 // recognise it (core/canary).
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';

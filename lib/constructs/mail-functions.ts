@@ -126,7 +126,18 @@ export class MailFunctions extends Construct {
       .bindMailObjects(props.bucket, MAIL_PREFIX, 'none')
       .bindDeadLetterQueue(props.deadLetterQueue, 'none')
       .bindSecrets(secretNames)
-      .bindDrain(this.drain);
+      .bindDrain(this.drain)
+      // What the probe evaluates its conditions against (core/problems): the alarms' thresholds, and the canary's interval when one is sent.
+      .setEnvironment(
+        settingsToEnv({
+          primaryDownMinutes: config.alarms.primaryDownMinutes,
+          oldestMessageAgeMinutes: config.alarms.oldestMessageAgeMinutes,
+          backlogMessages: config.alarms.backlogMessages,
+          ...(config.canary ? { canaryIntervalMinutes: config.canary.intervalMinutes } : {}),
+        }),
+      );
+    // The dead-letter queue's depth (the stack condition dead-letter-queue): counts only, never a message.
+    props.deadLetterQueue.grant(this.probe.fn, 'sqs:GetQueueAttributes');
     // A late run must not overlap the next scheduled one: Lambda's 2 async retries are off (the schedule is the retry).
     this.probe.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 

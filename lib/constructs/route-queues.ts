@@ -23,8 +23,8 @@ export interface RouteChannel {
 
 export interface RouteQueuesProps {
   routes: RouteConfig[];
-  /** Encrypts the topics; SES and CloudWatch are allowed to use it. */
-  topicKey: kms.IKey;
+  /** Encrypts the topics (`encryptTopics`); SES and CloudWatch are allowed to use it. Absent: SNS's default (no encryption at rest). */
+  topicKey?: kms.IKey;
   /** Longer than the drain's timeout, so a message is never handed out twice at once. */
   visibilityTimeout: Duration;
   /** ARN pattern of our receipt rules (aws:SourceArn for SES publishing). */
@@ -50,7 +50,7 @@ export class RouteQueues extends Construct {
     this.channels = props.routes.map((route) => {
       const topic = new sns.Topic(this, `Topic-${route.name}`, {
         displayName: `backup-mx ${route.name}: mail received by SES`,
-        masterKey: props.topicKey,
+        ...(props.topicKey ? { masterKey: props.topicKey } : {}),
         enforceSSL: true,
       });
       topic.addToResourcePolicy(

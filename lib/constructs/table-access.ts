@@ -2,12 +2,16 @@
 // keys (IAM's dynamodb:LeadingKeys; it cannot see sort keys), so each writes
 // only the item kinds it owns (README: "Who may write what in the state table";
 // test/security/data-ownership.test.ts evaluates these on the template):
-//   'drain'   reads everything; writes route state (route#), message items (msg#)
-//             and the notice budget and held notices (notices#);
-//   'probe'   reads route state and the queued index; counts the held notices
-//             (Query with Select COUNT only: never their text); writes route state (route#);
-//   'accept'  writes message summaries (msg#) and archived envelopes (env#), each
-//             only with its own attributes (dynamodb:Attributes), no ReturnValues;
+//   'drain'   reads everything; writes route state (route#, its delivery record
+//             included), message items (msg#), the notice budget and held notices
+//             (notices#), and the orphaned-queue watch's record (stack#watch only);
+//   'probe'   reads route state, the queued index and the stack records (stack#);
+//             counts the held notices (Query with Select COUNT only: never their
+//             text); writes route state (route#, its problems record included) and
+//             the stack's problems record (stack#problems only);
+//   'accept'  writes message summaries (msg#), archived envelopes (env#) and the
+//             canary's arrival (stack#canary only), each only with its own
+//             attributes (dynamodb:Attributes), no ReturnValues;
 //   'trigger' reads and writes its gate (trigger#) only;
 //   'canary'  reads and creates the canary's key (canary#), only with its attributes;
 //             accept reads that key too (to recognise a canary), the drain reads everything.
@@ -18,9 +22,21 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
+import { CANARY_ARRIVAL_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
-import { CANARY_KEY_PREFIX, ENVELOPE_KEY_PREFIX, MESSAGE_KEY_PREFIX, NOTICE_KEY_PREFIX, ROUTE_KEY_PREFIX, TRIGGER_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
+import {
+  CANARY_ARRIVAL_KEY,
+  CANARY_KEY_PREFIX,
+  ENVELOPE_KEY_PREFIX,
+  MESSAGE_KEY_PREFIX,
+  NOTICE_KEY_PREFIX,
+  ORPHAN_WATCH_KEY,
+  ROUTE_KEY_PREFIX,
+  STACK_KEY_PREFIX,
+  STACK_PROBLEMS_KEY,
+  TRIGGER_KEY_PREFIX,
+} from '../../lambdas/config/table-layout.js';
 
 export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary';
 
@@ -30,9 +46,9 @@ const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamo
 
 type Conditions = Record<string, Record<string, unknown>>;
 const leadingKeys = (...keys: string[]): Conditions => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
-/** A put of one item kind: its partition, only its attributes, and no ReturnValues (that would read the item it replaces). */
-const onlyWith = (prefix: string, attributes: readonly string[]): Conditions => ({
-  ...leadingKeys(`${prefix}*`),
+/** A put of one item kind: its partitions (a prefix with `*`, or one exact key), only its attributes, and no ReturnValues (that would read the item it replaces). */
+const onlyWith = (prefix: string, attributes: readonly string[], exact = false): Conditions => ({
+  ...leadingKeys(exact ? prefix : `${prefix}*`),
   'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
   StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
 });
@@ -50,18 +66,24 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
     conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [config] } },
   });
   const grants: Record<TableAccess, iam.PolicyStatement[]> = {
-    drain: [allow(TABLE_READ_ACTIONS, [arn, index]), allow(TABLE_WRITE_ACTIONS, [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${MESSAGE_KEY_PREFIX}*`, `${NOTICE_KEY_PREFIX}*`))],
+    drain: [
+      allow(TABLE_READ_ACTIONS, [arn, index]),
+      allow(TABLE_WRITE_ACTIONS, [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${MESSAGE_KEY_PREFIX}*`, `${NOTICE_KEY_PREFIX}*`)),
+      allow(['dynamodb:PutItem'], [arn], onlyWith(ORPHAN_WATCH_KEY, ORPHAN_WATCH_ATTRIBUTES, true)),
+    ],
     probe: [
-      allow(['dynamodb:GetItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, config)),
+      allow(['dynamodb:GetItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${STACK_KEY_PREFIX}*`, config)),
       allow(['dynamodb:Query'], [index]), // queued counts per route (the byRoute index)
       // Held notices per route (HeldNotices): a count, never the notices (they carry the original headers).
       allow(['dynamodb:Query'], [arn], { ...leadingKeys(`${NOTICE_KEY_PREFIX}*`), StringEquals: { 'dynamodb:Select': 'COUNT' } }),
       allow(['dynamodb:PutItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`)),
+      allow(['dynamodb:PutItem'], [arn], onlyWith(STACK_PROBLEMS_KEY, PROBLEM_STATE_ATTRIBUTES, true)),
     ],
     accept: [
       allow(['dynamodb:GetItem'], [arn], leadingKeys(config, `${CANARY_KEY_PREFIX}*`)),
       allow(['dynamodb:PutItem'], [arn], onlyWith(MESSAGE_KEY_PREFIX, QUEUED_SUMMARY_ATTRIBUTES)),
       allow(['dynamodb:PutItem'], [arn], onlyWith(ENVELOPE_KEY_PREFIX, ENVELOPE_ATTRIBUTES)),
+      allow(['dynamodb:PutItem'], [arn], onlyWith(CANARY_ARRIVAL_KEY, CANARY_ARRIVAL_ATTRIBUTES, true)),
     ],
     trigger: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [arn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`))],
     canary: [allow(['dynamodb:GetItem'], [arn], leadingKeys(`${CANARY_KEY_PREFIX}*`)), allow(['dynamodb:PutItem'], [arn], onlyWith(CANARY_KEY_PREFIX, CANARY_KEY_ATTRIBUTES))],

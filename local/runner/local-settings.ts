@@ -8,6 +8,7 @@ import { CANARY_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js'
 import { noticePolicy } from '../../lib/config/backscatter-check.js';
 import type { ProvisionOptions, Provisioned } from '../provision.js';
 import type { StandInRoute } from '../ses-standin/ses-standin.js';
+import { canaryIntervalSecondsFromEnv } from './runner-config.js';
 
 export const DEFAULT_NAME_PREFIX = 'backupmx-local';
 
@@ -35,6 +36,9 @@ const TUNABLE: (keyof typeof ENV)[] = [
   'smtpTimeoutMs',
   'maxReceivedHeaders',
   'delayWarningSeconds',
+  'primaryDownMinutes',
+  'oldestMessageAgeMinutes',
+  'backlogMessages',
 ];
 
 /**
@@ -72,6 +76,12 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
     probeTimeoutMs: LOCAL_PROBE_TIMEOUT_MS,
     // As the stack sets them on accept and the drain: the canary rides the first route.
     ...(config.canary ? { canaryAddress: config.canary.address, canaryRoute: config.routes[0]!.name } : {}),
+    // As on the probe: its canary-missing counts from the runner's own interval (BACKUPMX_CANARY_INTERVAL_SECONDS).
+    ...(config.canary ? { canaryIntervalMinutes: Math.max(1, Math.ceil(canaryIntervalSecondsFromEnv(env, config.canary.intervalMinutes) / 60)) } : {}),
+    // The probe's thresholds, as the stack sets them (lib/constructs/mail-functions.ts).
+    primaryDownMinutes: config.alarms.primaryDownMinutes,
+    oldestMessageAgeMinutes: config.alarms.oldestMessageAgeMinutes,
+    backlogMessages: config.alarms.backlogMessages,
   });
   for (const key of TUNABLE) {
     const name = ENV[key];

@@ -8,6 +8,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
+import { DynamoCanaryArrivals } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
 import { cleanups, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
 
@@ -42,6 +43,8 @@ describe('the canary end to end (local runner, SES stand-in, emulators, a real p
     expect(canary.roundTripSeconds).toBeGreaterThanOrEqual(0);
     expect(canary.roundTripSeconds).toBeLessThan(10);
     expect(mx.metrics.canaryRoundTrips).toEqual([canary.roundTripSeconds]);
+    // Recorded for the probe's canary-missing (stack#canary), in the state table.
+    expect(await new DynamoCanaryArrivals(mx.engine.clients.doc, mx.engine.settings.tableName).last()).toMatchObject({ roundTripSeconds: canary.roundTripSeconds });
 
     // Not queued mail: no index entry, so no mailq line, backlog or age.
     expect(await mx.engine.deps.index.find(canary.messageId)).toEqual([]);

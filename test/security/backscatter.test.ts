@@ -10,7 +10,7 @@ import { InMemoryNoticeAlarms, InMemoryNoticeSending } from '../../lambdas/adapt
 import { HeldNoticesAdmin } from '../../lambdas/core/held-notices-admin.js';
 import type { Verdicts, VerdictStatus } from '../../lambdas/core/model.js';
 import { pauseOnAlarm } from '../../lambdas/core/pause-notices.js';
-import { HELD_NOTICES_ALARM } from '../../lib/constructs/notice-alarms.js';
+import { conditionsOf, ROUTE_CONDITIONS } from '../../lambdas/core/problems/conditions.js';
 import { harness } from '../unit/core/engine-harness.js';
 
 const refused = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
@@ -85,12 +85,13 @@ describe('backscatter: forged return paths on a route with no recipient list', (
     expect(overview.routes[0]).toMatchObject({ route: 'main', perHour: 100, usedThisHour: 100 });
     expect(overview.routes[0]!.held).toHaveLength(authenticated.size - 100);
 
-    // The probe publishes the count the NoticesHeld alarm reads: the alarm condition is met.
+    // The probe counts them and turns on the route's notices-held condition (its Problems alarm).
     h.probe.up(h.route.primary.host);
     await h.prober().run();
     const gauge = h.metrics.gauges.filter((g) => g.name === 'HeldNotices' && g.route === 'main').at(-1);
     expect(gauge?.value).toBe(authenticated.size - 100);
-    expect(gauge!.value).toBeGreaterThanOrEqual(HELD_NOTICES_ALARM);
+    const problems = h.metrics.gauges.filter((g) => g.name === 'RouteProblems' && g.route === 'main').at(-1);
+    expect(conditionsOf(ROUTE_CONDITIONS, problems!.value)).toContain('notices-held');
 
     // The next hour has a fresh budget for new bounces; held notices stay for the operator.
     h.clock.advance(3600);

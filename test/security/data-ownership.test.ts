@@ -11,6 +11,8 @@ import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-s
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
+import { TRIGGER_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { CANARY_ARRIVAL_ATTRIBUTES, DELIVERY_RECORD_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -38,6 +40,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['last finished (probe: same partition)', 'route#corp', 'done', ['drain', 'probe'], ['pk', 'sk', 'at']],
   ['operator hold (the CLI writes it; probe and drain: same partition)', 'route#corp', 'hold', ['drain', 'probe'], ['pk', 'sk', 'route', 'since', 'reason']],
   ['trigger gate', 'trigger#corp', 'gate', ['trigger'], ['pk', 'sk', 'route', 'at', 'timestamp']],
+  // Created by `backup-mx trigger-url` (the operator's credentials); the trigger reads it (its own partition). The drain reads the whole table.
+  ['the trigger\'s HMAC key', 'trigger#key', 'hmac', ['trigger'], [...TRIGGER_KEY_ATTRIBUTES]],
   ['message summary', 'msg#m1', 'meta#corp#c1', ['accept', 'drain'], SUMMARY],
   ['done summary', 'msg#m1', 'meta#corp#c1', ['drain'], [...SUMMARY, 'lastDeliveryAt', 'expiresAt']],
   ['ledger row', 'msg#m1', 'rcpt#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'state', 'reply', 'attempts', 'updatedAt', 'notice', 'expiresAt', 'history']],
@@ -55,6 +59,13 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['archived envelope', 'env#corp#2026-01-05', '2026-01-05T10:00:00.000Z#m1#c1', ['accept'], [...ENVELOPE_ATTRIBUTES]],
   // Whoever could write it could sign canaries: the drain would drop them (only ever mail to the canary address alone).
   ['the canary\'s key', 'canary#key', 'key', ['canary'], [...CANARY_KEY_ATTRIBUTES]],
+  // The records the probe evaluates its conditions from (core/problems), each written by the function that knows the fact.
+  ['a route\'s problems (probe; the drain: same partition)', 'route#corp', 'problems', ['drain', 'probe'], [...PROBLEM_STATE_ATTRIBUTES]],
+  ['the route\'s delivery record (drain; the probe: same partition)', 'route#corp', 'deliveries', ['drain', 'probe'], [...DELIVERY_RECORD_ATTRIBUTES]],
+  ['the stack\'s problems', 'stack#problems', 'problems', ['probe'], [...PROBLEM_STATE_ATTRIBUTES]],
+  // Whoever could write these could silence orphaned-queue and canary-missing: only the watch (drain) and accept.
+  ['what the orphaned-queue watch found', 'stack#watch', 'orphans', ['drain'], [...ORPHAN_WATCH_ATTRIBUTES]],
+  ['the canary\'s last on-time arrival', 'stack#canary', 'arrival', ['accept'], [...CANARY_ARRIVAL_ATTRIBUTES]],
 ];
 
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -149,12 +160,17 @@ describe('who may write which item kind of the state table (synthesized roles, I
     const writer = Object.values(template.findResources('Custom::AWS'))[0]!;
     expect(JSON.stringify(writer.Properties!.Create)).toContain(`routes#${digest}`);
     // Four functions read the table and check it (probe, drain, accept, trigger); a refusal fails the
-    // invocation, and each of them has an Errors alarm.
+    // invocation (the runtime's ERROR line), which the ErrorLines filter on each one's log group counts.
     const checking = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, fn]) => (fn.Properties?.Environment?.Variables ?? {})[ENV.routeTableDigest] !== undefined);
     expect(checking).toHaveLength(4);
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    for (const [id] of checking) {
-      expect(alarms.some((a) => a.Properties?.MetricName === 'Errors' && JSON.stringify(a.Properties?.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }])), id).toBe(true);
+    for (const [id, fn] of checking) {
+      const logGroup = JSON.stringify(fn.Properties?.LoggingConfig?.LogGroup);
+      const filter = filters.find((f) => JSON.stringify(f.Properties?.LogGroupName) === logGroup);
+      expect(filter, id).toBeDefined();
+      const metricName = filter!.Properties!.MetricTransformations[0].MetricName;
+      expect(alarms.some((a) => a.Properties?.MetricName === metricName), id).toBe(true);
     }
   });
 });

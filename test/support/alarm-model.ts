@@ -8,7 +8,7 @@
 // ignore keeps the state, missing leaves it INSUFFICIENT_DATA when all are
 // missing). Single-metric alarms only: a math alarm is refused, not guessed.
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { GaugeName, Metrics } from '../../lambdas/core/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../lambdas/core/ports.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -101,9 +101,10 @@ export function evaluate(alarm: ModelAlarm, points: Datapoint[], now: Date, prev
 }
 
 /**
- * A Metrics that keeps each route gauge and count with the clock's time, in
- * the dimensions PowertoolsMetrics writes ({service, route}), so the model
- * can read them as CloudWatch would.
+ * A Metrics that keeps each route gauge and count, and each stack gauge, with
+ * the clock's time, in the dimensions PowertoolsMetrics writes ({service,
+ * stack, route}; {service, stack}), so the model can read them as CloudWatch
+ * would.
  */
 export class StampedMetrics implements Metrics {
   readonly points: Datapoint[] = [];
@@ -111,8 +112,12 @@ export class StampedMetrics implements Metrics {
   constructor(
     private readonly now: () => Date,
     private readonly dimensions: (route: string) => Record<string, string>,
+    private readonly stackDimensions: () => Record<string, string> = () => ({}),
   ) {}
 
+  stackGauge(name: StackGaugeName, value: number): void {
+    this.points.push({ metricName: name, dimensions: this.stackDimensions(), value, at: this.now() });
+  }
   gauge(name: GaugeName, value: number, route: string): void {
     this.points.push({ metricName: name, dimensions: this.dimensions(route), value, at: this.now() });
   }

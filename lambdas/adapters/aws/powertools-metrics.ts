@@ -5,6 +5,10 @@
 // exactly what is written here. The stack (its CloudFormation name) is in
 // every set: two stacks in one account with a route of the same name would
 // otherwise write one series, and one's PrimaryUp 1 would hide the other's 0.
+// The figures published every minute while idle (DETAILED_FIGURES) cost $0.30
+// a month each as metrics: they become metrics only with the dashboard that
+// graphs them; otherwise they ride in a log line (`figures`), and the alarms
+// read the probe's RouteProblems and StackProblems (core/problems).
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { GaugeName, Metrics, StackGaugeName } from '../../core/ports.js';
 
@@ -22,6 +26,12 @@ export const CANARY_ROUND_TRIP_METRIC = 'CanaryRoundTripSeconds';
 export const HELD_NOTICES_METRIC = 'HeldNotices';
 /** Dead-letter records not yet requeued or deleted, per route, from the table (not the DLQ, which SQS empties after 14 days). */
 export const DEAD_LETTERS_METRIC = 'DeadLetters';
+/** The conditions on for a route, a bit set (core/problems/conditions.ts), published by the probe every round. */
+export const ROUTE_PROBLEMS_METRIC = 'RouteProblems';
+/** The stack's conditions on, a bit set, published by the probe every round. */
+export const STACK_PROBLEMS_METRIC = 'StackProblems';
+/** Figures published while idle that are metrics only with the dashboard; otherwise log fields. */
+export const DETAILED_FIGURES: readonly string[] = ['PrimaryUp', QUEUED_MESSAGES_METRIC, OLDEST_QUEUED_AGE_METRIC, HELD_NOTICES_METRIC, DEAD_LETTERS_METRIC, ORPHANED_QUEUE_MESSAGES_METRIC, CANARY_ROUND_TRIP_METRIC];
 /** Calls the "I'm back" trigger refused (bad or stale signature, replay, rate limit), stack-wide. */
 export const TRIGGER_REFUSED_METRIC = 'TriggerRefused';
 
@@ -47,6 +57,10 @@ export interface PowertoolsMetricsOptions {
   serviceName?: string;
   /** Builds the per-route EMF writer; tests may pass their own. */
   create?: (route: string, extra?: Record<string, string>) => EmfMetrics;
+  /** DETAILED_FIGURES as metrics (the dashboard is on); otherwise they are written as one log line per flush. */
+  detailed?: boolean;
+  /** Where the log-only figures go (console.log in Lambda: the function's log group). */
+  writeLine?: (line: string) => void;
 }
 
 export class PowertoolsMetrics implements Metrics {
@@ -55,12 +69,20 @@ export class PowertoolsMetrics implements Metrics {
   private stackWide?: EmfMetrics;
   private readonly create: (route: string, extra?: Record<string, string>) => EmfMetrics;
   private readonly createStackWide: () => EmfMetrics;
+  private readonly detailed: boolean;
+  private readonly writeLine: (line: string) => void;
+  /** Log-only figures by scope (a route's name, or '' for the stack), last value wins. */
+  private readonly figures = new Map<string, Record<string, number>>();
+  private readonly stackName: string;
 
   constructor(options: PowertoolsMetricsOptions) {
     const namespace = options.namespace ?? METRICS_NAMESPACE;
     // An explicit serviceName wins over POWERTOOLS_SERVICE_NAME, which differs per function.
     const serviceName = options.serviceName ?? METRICS_SERVICE;
     const stack = options.stackName;
+    this.stackName = stack;
+    this.detailed = options.detailed ?? false;
+    this.writeLine = options.writeLine ?? ((line) => console.log(line));
     this.create =
       options.create ??
       ((route, extra) => new EmfMetrics({ namespace, serviceName, defaultDimensions: { stack, route, ...extra } }));
@@ -68,6 +90,7 @@ export class PowertoolsMetrics implements Metrics {
   }
 
   count(name: Parameters<Metrics['count']>[0], value: number, route: string): void {
+    if (this.logOnly(name, value, route)) return;
     this.forRoute(route).addMetric(name, MetricUnit.Count, value);
   }
 
@@ -76,6 +99,7 @@ export class PowertoolsMetrics implements Metrics {
   }
 
   gauge(name: GaugeName, value: number, route: string): void {
+    if (this.logOnly(name, value, route)) return;
     this.forRoute(route).addMetric(name, name === OLDEST_QUEUED_AGE_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
   }
 
@@ -92,6 +116,7 @@ export class PowertoolsMetrics implements Metrics {
 
   /** Its own dimension set {service, stack}, so it gets its own EMF writer. */
   stackGauge(name: StackGaugeName, value: number): void {
+    if (this.logOnly(name, value, '')) return;
     this.stackWide ??= this.createStackWide();
     this.stackWide.addMetric(name, name === CANARY_ROUND_TRIP_METRIC ? MetricUnit.Seconds : MetricUnit.Count, value);
   }
@@ -104,9 +129,20 @@ export class PowertoolsMetrics implements Metrics {
   }
 
   flush(): void {
+    for (const [scope, values] of this.figures) {
+      this.writeLine(JSON.stringify({ message: 'figures', stack: this.stackName, ...(scope === '' ? { scope: 'stack' } : { route: scope }), ...values }));
+    }
+    this.figures.clear();
     for (const metrics of [...this.byRoute.values(), ...this.byStop.values(), ...(this.stackWide ? [this.stackWide] : [])]) {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
+  }
+
+  /** Keeps a detailed figure for the log line when it is not a metric; true when it was kept. */
+  private logOnly(name: string, value: number, scope: string): boolean {
+    if (this.detailed || !DETAILED_FIGURES.includes(name)) return false;
+    this.figures.set(scope, { ...this.figures.get(scope), [name]: value });
+    return true;
   }
 
   private forRoute(route: string): EmfMetrics {

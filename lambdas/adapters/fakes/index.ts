@@ -21,3 +21,4 @@ export { RecordingMetrics } from './recording-metrics.js';
 export { InMemoryQueueDirectory } from './in-memory-queue-directory.js';
 export { InMemoryHeldNotices, InMemoryNoticeAlarms, InMemoryNoticeBudget, InMemoryNoticeSending } from './in-memory-notice-stores.js';
 export { InMemoryCanaryKey } from './in-memory-canary-key.js';
+export { InMemoryCanaryArrivals, InMemoryDeliveryRecords, InMemoryOrphanWatchRecords, InMemoryProblemStates, InMemoryQueueDepth } from './in-memory-problem-records.js';

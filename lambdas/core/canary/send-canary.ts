@@ -2,7 +2,7 @@
 // its own loop): a signed message from the canary address to itself, through
 // SES receiving like any mail. The arrival is measured by the accept step
 // (recognise-canary.ts); this only sends. Nothing here fails loudly: a canary
-// that cannot go out simply never arrives, and CanaryMissing fires; the log
+// that cannot go out simply never arrives, and the probe's canary-missing condition fires; the log
 // line says why, with the fix.
 import type { Clock, DeliveryLog } from '../ports.js';
 import { canaryMessage } from './canary-message.js';

@@ -65,7 +65,7 @@ describe('PowertoolsDeliveryLog', () => {
 
 describe('PowertoolsMetrics', () => {
   it('writes EMF in the BackupMx namespace, one line per route with a route dimension', () => {
-    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx', detailed: true });
     metrics.count('Delivered', 1, 'main');
     metrics.count('Delivered', 2, 'main');
     metrics.count('Deferred', 1, 'other');
@@ -91,7 +91,7 @@ describe('PowertoolsMetrics', () => {
 
   it('writes exactly the dimension set metricDimensions() names, whatever POWERTOOLS_SERVICE_NAME says', () => {
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'backup-mx-drain'); // the stack sets one per function
-    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx', detailed: true });
     metrics.count('PrimaryUp', 1, 'main');
     metrics.flush();
     const emf = JSON.parse(lines[0]!);
@@ -103,7 +103,7 @@ describe('PowertoolsMetrics', () => {
 
   it('two stacks with a route of the same name write two series: one\'s PrimaryUp 1 cannot hide the other\'s 0', () => {
     for (const [stackName, up] of [['BackupMx', 1], ['BackupMx-eu', 0]] as const) {
-      const metrics = new PowertoolsMetrics({ stackName });
+      const metrics = new PowertoolsMetrics({ stackName, detailed: true });
       metrics.count('PrimaryUp', up, 'main');
       metrics.flush();
     }
@@ -119,7 +119,7 @@ describe('PowertoolsMetrics', () => {
   });
 
   it('writes nothing when nothing was counted, and nothing twice', () => {
-    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx', detailed: true });
     metrics.flush();
     metrics.count('PrimaryUp', 1, 'main');
     metrics.flush();
@@ -130,7 +130,7 @@ describe('PowertoolsMetrics', () => {
 
 describe('PowertoolsMetrics: queue figures and drain stops', () => {
   it('writes QueuedMessages (Count) and OldestQueuedAgeSeconds (Seconds) with the route dimensions the alarms ask for', () => {
-    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx', detailed: true });
     metrics.gauge('QueuedMessages', 7, 'corp');
     metrics.gauge('OldestQueuedAgeSeconds', 3600, 'corp');
     metrics.flush();
@@ -142,7 +142,7 @@ describe('PowertoolsMetrics: queue figures and drain stops', () => {
   });
 
   it('writes DrainStopped with a reason dimension, on its own line per route and reason', () => {
-    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx', detailed: true });
     metrics.drainStopped('connection-failed', 'corp');
     metrics.drainStopped('queue-empty', 'corp');
     metrics.flush();
@@ -154,7 +154,7 @@ describe('PowertoolsMetrics: queue figures and drain stops', () => {
   });
 
   it('writes OrphanedQueueMessages (Count) with the service and stack dimensions, no route, on its own line', () => {
-    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx' });
+    const metrics = new PowertoolsMetrics({ stackName: 'BackupMx', detailed: true });
     metrics.count('Delivered', 1, 'corp');
     metrics.stackGauge('OrphanedQueueMessages', 4);
     metrics.flush();

@@ -1,7 +1,8 @@
-// Alarms only reach people if CloudWatch may publish to the (KMS-encrypted,
-// SSL-enforcing) alarm topic: its explicit policy replaces SNS's default one.
+// Alarms only reach people if CloudWatch may publish to the (SSL-enforcing,
+// with encryptTopics KMS-encrypted) alarm topic: its explicit policy replaces
+// SNS's default one.
 import { describe, expect, it } from 'vitest';
-import { buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
 
 describe('alarm delivery', () => {
   const { template, stack } = buildStack();
@@ -32,16 +33,17 @@ describe('alarm delivery', () => {
     for (const [id, alarm] of Object.entries(alarms)) expect(alarm.Properties!.AlarmName, id).toMatch(new RegExp(`^${stack.stackName}/[A-Za-z]`));
     const names = Object.values(alarms).map((a) => a.Properties!.AlarmName as string);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(expect.arrayContaining(['BackupMx/PrimaryDown-corp', 'BackupMx/OrphanedQueueMessages', 'BackupMx/NoticeBounceRate']));
+    expect(names).toEqual(expect.arrayContaining(['BackupMx/Problems-corp', 'BackupMx/StackProblems', 'BackupMx/ErrorLines', 'BackupMx/NoticeBounceRate']));
   });
 
-  it('lets CloudWatch use the topic key under the same conditions, and no unconditioned grant', () => {
-    const key = Object.values(resources(template, 'AWS::KMS::Key'))[0]!;
+  it('with encryptTopics: lets CloudWatch use the topic key under the same conditions, and no unconditioned grant', () => {
+    const encrypted = buildStack({ ...BASE_CONTEXT, encryptTopics: true });
+    const key = Object.values(resources(encrypted.template, 'AWS::KMS::Key'))[0]!;
     const statements = key.Properties!.KeyPolicy.Statement as Record<string, any>[];
     const forCloudWatch = statements.filter((s) => JSON.stringify(s.Principal ?? {}).includes('cloudwatch.amazonaws.com'));
     expect(forCloudWatch).toHaveLength(1);
     expect(forCloudWatch[0]!.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
     expect(forCloudWatch[0]!.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(resolved(forCloudWatch[0]!.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:BackupMx/*');
+    expect(JSON.stringify(encrypted.stack.resolve(forCloudWatch[0]!.Condition.ArnLike['aws:SourceArn']))).toContain(':alarm:BackupMx/*');
   });
 });

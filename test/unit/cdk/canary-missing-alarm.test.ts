@@ -1,37 +1,49 @@
-// CanaryMissing, evaluated as CloudWatch would on the alarm the template
-// defines, over the data points the use cases publish with a manual clock: the
-// canary function sends hourly (SendCanary), SES receiving hands it to the
-// accept step (AcceptMessage, which publishes CanaryRoundTripSeconds) while the
-// rule matches, and nothing arrives once it does not (the rule set deactivated
-// by another tool: SES still accepts the send). The alarm stays OK while
-// canaries arrive (one landing just across a period boundary included), fires
-// within the interval plus 15 minutes of the last arrival when the path
-// breaks, and returns to OK with the first canary after the repair.
+// The canary's condition (canary-missing, alarm StackProblems), evaluated as
+// CloudWatch would on the alarm the template defines, over the verdicts the
+// probe publishes with a manual clock: the canary function sends hourly
+// (SendCanary), SES receiving hands it to the accept step (AcceptMessage,
+// which records an on-time arrival) while the rule matches, and nothing
+// arrives once it does not (the rule set deactivated by another tool: SES
+// still accepts the send). The probe reads the last arrival every minute. The
+// alarm stays OK while canaries arrive, fires within the interval plus 15
+// minutes (and three probe rounds) of the last arrival when the path breaks,
+// and returns to OK after the first canary that follows the repair.
 import { describe, expect, it } from 'vitest';
-import { InMemoryCanaryKey, InMemoryMessageIndex, InMemoryMessageStore, ManualClock, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
+import { stackMetricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
+import {
+  InMemoryCanaryArrivals,
+  InMemoryCanaryKey,
+  InMemoryDeliveryRecords,
+  InMemoryMessageIndex,
+  InMemoryMessageStore,
+  InMemoryProblemStates,
+  ManualClock,
+  RecordingDeliveryLog,
+  RecordingMetrics,
+} from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { AcceptMessage } from '../../../lambdas/core/accept-message.js';
 import { CanaryRecogniser } from '../../../lambdas/core/canary/recognise-canary.js';
 import { SendCanary } from '../../../lambdas/core/canary/send-canary.js';
 import type { Envelope } from '../../../lambdas/core/ports.js';
-import { alarmState, type AlarmProperties, type DataPoint } from '../../support/alarm-evaluate.js';
+import { conditionsOf, STACK_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
+import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
+import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
+import { alarmOf, evaluate, StampedMetrics, type ModelAlarm } from '../../support/alarm-model.js';
 import { sesNotification } from '../../support/ses-events.js';
-import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack } from './stack-fixture.js';
 
 const ADDRESS = 'canary@canary.example.com';
 const MINUTE = 60;
 
-function alarmProperties(): AlarmProperties {
-  const { template } = buildStack(BASE_CONTEXT);
-  const [alarm] = Object.entries(resources(template, 'AWS::CloudWatch::Alarm')).filter(([id]) => id.startsWith('MonitoringCanaryMissing'));
-  return alarm![1].Properties as unknown as AlarmProperties;
+function stackAlarm(): ModelAlarm {
+  return alarmOf(buildStack(BASE_CONTEXT).template, 'MonitoringStackProblems');
 }
 
 /** The canary's whole path with fakes: SES receiving delivers to accept `delaySeconds` later while `ruleMatches`. */
 function pipeline(clock: ManualClock) {
   const keys = new InMemoryCanaryKey();
-  const metrics = new RecordingMetrics();
-  const points: DataPoint[] = [];
+  const arrivals = new InMemoryCanaryArrivals();
   const accept = new AcceptMessage({
     index: new InMemoryMessageIndex(),
     store: new InMemoryMessageStore(),
@@ -39,15 +51,15 @@ function pipeline(clock: ManualClock) {
     log: new RecordingDeliveryLog(),
     clock,
     canary: new CanaryRecogniser(keys, { address: ADDRESS, route: 'corp' }),
-    metrics: {
-      ...metrics,
-      count: () => undefined,
-      delay: () => undefined,
-      flush: () => undefined,
-      // CloudWatch stamps the point with the publishing function's time.
-      stackGauge: (_name, value) => void points.push({ at: clock.now(), value }),
-    },
+    canaryArrivals: arrivals,
+    metrics: new RecordingMetrics(),
   });
+  // The probe's evaluation of the stack, publishing StackProblems as the Lambda does (CloudWatch stamps the publishing time).
+  const published = new StampedMetrics(() => clock.now(), () => ({}), () => stackMetricDimensions('BackupMx'));
+  const problems = new WatchProblems(
+    { states: new InMemoryProblemStates(), deliveries: new InMemoryDeliveryRecords(), canaryArrivals: arrivals, metrics: published, log: new RecordingDeliveryLog(), clock },
+    { thresholds: DEFAULT_THRESHOLDS, canaryIntervalMinutes: 60 },
+  );
   const inFlight: { at: number; notification: string }[] = [];
   const state = { ruleMatches: true, delaySeconds: 3 };
   const ses = {
@@ -70,43 +82,45 @@ function pipeline(clock: ManualClock) {
         await accept.accept('corp', due.notification);
       }
       clock.advance(MINUTE / 2);
+      await problems.stack(); // the probe's round
       each(clock.now());
     }
   }
-  return { state, points, run };
+  const lastConditions = () => conditionsOf(STACK_CONDITIONS, published.points.at(-1)!.value);
+  return { state, arrivals, published, run, lastConditions };
 }
 
-describe('CanaryMissing (the template\'s alarm over the use cases\' data points, manual clock)', () => {
-  const alarm = alarmProperties();
+describe('canary-missing (StackProblems over the probe\'s verdicts, manual clock)', () => {
+  const alarm = stackAlarm();
 
-  it('stays OK while hourly canaries arrive, then fires within the interval plus 15 minutes of the last one when the rule stops matching, and clears with the next after the repair', async () => {
+  it('stays OK while hourly canaries arrive, then fires within the interval plus 15 minutes of the last one when the rule stops matching, and clears after the repair', async () => {
     const clock = new ManualClock('2026-01-05T10:00:00.000Z');
     const path = pipeline(clock);
     const states: { at: Date; state: string }[] = [];
-    const record = (at: Date) => states.push({ at, state: alarmState(alarm, path.points, at) });
+    const record = (at: Date) => states.push({ at, state: evaluate(alarm, path.published.points, at) });
 
-    // Sent at 4 minutes past each hour, each lands in the last minute of a 5-minute period: the periods between have none, and need none.
     await path.run(3 * 60, 4, record);
-    expect(path.points.length).toBe(3);
     const settled = states.filter((s) => s.at.getTime() >= Date.parse('2026-01-05T10:05:00Z'));
     expect(settled.every((s) => s.state === 'OK')).toBe(true);
+    const lastArrival = (await path.arrivals.last())!.at;
 
-    // 12:04:30 was the last arrival. Break the path.
+    // Break the path.
     path.state.ruleMatches = false;
     states.length = 0;
     await path.run(3 * 60, 4, record);
     const firstAlarm = states.find((s) => s.state === 'ALARM')!.at;
-    const lastArrival = path.points.at(-1)!.at;
     const minutesAfter = (firstAlarm.getTime() - lastArrival.getTime()) / 60_000;
-    expect(minutesAfter).toBeGreaterThan(60); // never before a canary is even due
-    expect(minutesAfter).toBeLessThanOrEqual(60 + 15 + 5); // interval + late limit, to the period
+    expect(minutesAfter).toBeGreaterThan(60 + 15); // never before a canary is even late
+    expect(minutesAfter).toBeLessThanOrEqual(60 + 15 + 4); // the late limit, then three one-minute periods
+    expect(path.lastConditions()).toEqual(['canary-missing']);
     expect(states.filter((s) => s.at > firstAlarm).every((s) => s.state === 'ALARM')).toBe(true);
 
-    // Repaired: the next canary clears it.
+    // Repaired: the next canary ends the condition, and the alarm goes to OK.
     path.state.ruleMatches = true;
     states.length = 0;
     await path.run(70, 4, record);
     expect(states.at(-1)!.state).toBe('OK');
+    expect(path.lastConditions()).toEqual([]);
   });
 
   it('a canary that arrives later than 15 minutes (or a replayed old one) counts as missing', async () => {
@@ -114,13 +128,20 @@ describe('CanaryMissing (the template\'s alarm over the use cases\' data points,
     const path = pipeline(clock);
     path.state.delaySeconds = 20 * MINUTE;
     const states: string[] = [];
-    await path.run(4 * 60, 0, (at) => states.push(alarmState(alarm, path.points, at)));
-    expect(path.points.length).toBeGreaterThanOrEqual(3);
-    expect(path.points.every((p) => p.value >= 20 * MINUTE)).toBe(true);
+    await path.run(4 * 60, 0, (at) => states.push(evaluate(alarm, path.published.points, at)));
+    expect(await path.arrivals.last()).toBeUndefined();
     expect(states.at(-1)).toBe('ALARM');
+    expect(path.lastConditions()).toEqual(['canary-missing']);
   });
 
-  it('with no canary ever, the alarm is in ALARM: missing data is breaching (after a first deploy, until the MX record exists)', () => {
-    expect(alarmState(alarm, [], new Date('2026-01-05T10:00:00Z'))).toBe('ALARM');
+  it('with no canary ever, the condition comes on once the interval plus 15 minutes have passed since the probe\'s first round (after a first deploy, until the MX record exists)', async () => {
+    const clock = new ManualClock('2026-01-05T10:00:00.000Z');
+    const path = pipeline(clock);
+    path.state.ruleMatches = false;
+    const states: string[] = [];
+    await path.run(60, 4, (at) => states.push(evaluate(alarm, path.published.points, at)));
+    expect(states.at(-1)).toBe('OK');
+    await path.run(30, 4, (at) => states.push(evaluate(alarm, path.published.points, at)));
+    expect(states.at(-1)).toBe('ALARM');
   });
 });

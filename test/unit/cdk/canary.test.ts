@@ -3,7 +3,6 @@
 // output with the MX record; and none of it with "canary": false.
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/config/settings.js';
-import { canaryAlarmPeriods, MAX_SUB_HOUR_EVALUATION_SECONDS } from '../../../lib/constructs/canary-alarm.js';
 import { CANARY_MAX_INTERVAL_MINUTES } from '../../../lib/config/canary.js';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { actionsOf, allowing, BASE_CONTEXT, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
@@ -32,9 +31,9 @@ describe('the canary in the template', () => {
   it('follows canary.intervalMinutes', () => {
     const { template: every30 } = buildStack({ ...BASE_CONTEXT, canary: { intervalMinutes: 30 } });
     expect(Object.values(resources(every30, 'AWS::Events::Rule')).map((r) => r.Properties!.ScheduleExpression)).toContain('rate(30 minutes)');
-    const alarms = alarmsNamed(every30, 'CanaryMissing');
-    expect(alarms).toHaveLength(1);
-    expect(alarms[0]![1].Properties).toMatchObject({ EvaluationPeriods: 9, DatapointsToAlarm: 9 }); // (30 + 15) / 5
+    // The probe decides canary-missing: it is told the interval (the late limit is CANARY_LATE_MINUTES more).
+    const probe = resources(every30, 'AWS::Lambda::Function')[functionId(every30, 'checks each primary')]!.Properties!.Environment.Variables;
+    expect(probe[ENV.canaryIntervalMinutes]).toBe('30');
   });
 
   it('may send only SendRawEmail, only from and to the canary address, and touch only its key in the table', () => {
@@ -88,28 +87,19 @@ describe('the canary in the template', () => {
     expect(env('checks each primary')[ENV.canaryAddress]).toBeUndefined();
   });
 
-  it('CanaryMissing: no CanaryRoundTripSeconds (or only late ones) for the interval plus 15 minutes, missing data breaching, to the alarm topic', () => {
-    const found = alarmsNamed(template, 'CanaryMissing');
+  it('a missing canary is a condition of StackProblems (the probe reads the last arrival accept records), missing data breaching, to the alarm topic', () => {
+    const found = alarmsNamed(template, 'StackProblems');
     expect(found).toHaveLength(1);
     const props = found[0]![1].Properties!;
-    expect(props).toMatchObject({
-      Namespace: 'BackupMx',
-      MetricName: 'CanaryRoundTripSeconds',
-      Dimensions: [{ Name: 'service', Value: 'backup-mx' }, { Name: 'stack', Value: 'BackupMx' }],
-      Statistic: 'Maximum',
-      Period: 300,
-      EvaluationPeriods: 15,
-      DatapointsToAlarm: 15,
-      Threshold: 900,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'breaching',
-    });
+    expect(props).toMatchObject({ Namespace: 'BackupMx', MetricName: 'StackProblems', TreatMissingData: 'breaching' });
+    expect(props.AlarmDescription).toContain('no canary arrived in time');
     expect(JSON.stringify(props.AlarmActions)).toContain('AlarmTopic');
     expect(JSON.stringify(props.OKActions)).toContain('AlarmTopic');
+    // No alarm of its own: CanaryRoundTripSeconds is a log field (a metric only with the dashboard).
+    expect(alarmsNamed(template, 'CanaryMissing')).toEqual([]);
   });
 
-  it('the longest interval still fits CloudWatch\'s one day of evaluation for a sub-hour period', () => {
-    expect(canaryAlarmPeriods(CANARY_MAX_INTERVAL_MINUTES) * 300).toBeLessThanOrEqual(MAX_SUB_HOUR_EVALUATION_SECONDS);
+  it('the interval is at most 720 minutes, named when passed', () => {
     expect(() => parseBackupMxConfig({ ...BASE_CONTEXT, canary: { intervalMinutes: CANARY_MAX_INTERVAL_MINUTES + 1 } })).toThrow(/backupMx.canary.intervalMinutes: expected 5–720/);
   });
 
@@ -117,11 +107,10 @@ describe('the canary in the template', () => {
     expect(template.toJSON().Outputs.CanaryMxRecord.Value).toBe('canary.example.com MX 10 inbound-smtp.us-east-1.amazonaws.com');
   });
 
-  it('"canary": false leaves out the function, schedule, rule, alarm, output and settings', () => {
+  it('"canary": false leaves out the function, schedule, rule, output and settings', () => {
     const { template: off } = buildStack({ ...twoRoutes, canary: false });
     expect(() => functionId(off, CANARY)).toThrow();
     expect(Object.values(resources(off, 'AWS::SES::ReceiptRule')).map((r) => (r.Properties as { Rule: { Name: string } }).Rule.Name)).not.toContain('canary');
-    expect(alarmsNamed(off, 'CanaryMissing')).toEqual([]);
     expect(off.toJSON().Outputs.CanaryMxRecord).toBeUndefined();
     const accept = resources(off, 'AWS::Lambda::Function')[functionId(off, 'indexes each message')]!.Properties!.Environment.Variables;
     expect(accept[ENV.canaryAddress]).toBeUndefined();

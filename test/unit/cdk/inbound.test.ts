@@ -92,8 +92,8 @@ describe('SES receiving', () => {
     expect(sesStatements).toHaveLength(1);
   });
 
-  it('lets SES publish to each route topic with the same conditions, and use the topic key', () => {
-    const { template } = buildStack(TWO_ROUTES);
+  it('lets SES publish to each route topic with the same conditions, and (encryptTopics) use the topic key', () => {
+    const { template } = buildStack({ ...TWO_ROUTES, encryptTopics: true });
     const sesPublish = Match.objectLike({
       Effect: 'Allow',
       Principal: { Service: 'ses.amazonaws.com' },

@@ -1,6 +1,6 @@
 // The alarms and the dashboard must ask CloudWatch for exactly the dimension
 // set the Lambdas emit: a metric with one dimension more or less is another
-// metric, which has no data (and PrimaryDown treats no data as down).
+// metric, which has no data (and the Problems alarms treat no data as a problem).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics.js';
 import { alarmMetrics, buildStack, resources } from './stack-fixture.js';
@@ -10,23 +10,34 @@ interface EmittedMetric {
   dimensions: Record<string, string>;
 }
 
-/** One real EMF line, written the way the probe of stack `stackName` writes it inside Lambda. */
-function emitPrimaryUp(route: string, stackName = 'BackupMx'): EmittedMetric {
+/** The lines one flush of a PowertoolsMetrics writes, as JSON. */
+function flushed(stackName: string, detailed: boolean, write: (metrics: PowertoolsMetrics) => void): Record<string, any>[] {
   const lines: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
   });
-  const metrics = new PowertoolsMetrics({ stackName });
-  metrics.count('PrimaryUp', 0, route);
+  const metrics = new PowertoolsMetrics({ stackName, detailed, writeLine: (line) => lines.push(line) });
+  write(metrics);
   metrics.flush();
   vi.restoreAllMocks();
-  const emf = lines.map((line) => JSON.parse(line)).find((e) => e._aws?.CloudWatchMetrics);
-  const directive = emf._aws.CloudWatchMetrics[0];
-  expect(directive.Metrics.map((m: { Name: string }) => m.Name)).toContain('PrimaryUp');
+  return lines.map((line) => JSON.parse(line));
+}
+
+/** The EMF metric `name` of those lines: its namespace and its one dimension set. */
+function emitted(lines: Record<string, any>[], name: string): EmittedMetric {
+  const emf = lines.find((e) => e._aws?.CloudWatchMetrics?.[0]?.Metrics.some((m: { Name: string }) => m.Name === name));
+  expect(emf, name).toBeDefined();
+  const directive = emf!._aws.CloudWatchMetrics[0];
   expect(directive.Dimensions).toHaveLength(1); // one dimension set: the alarm can match it exactly
   const names: string[] = directive.Dimensions[0];
-  return { namespace: directive.Namespace, dimensions: Object.fromEntries(names.map((n) => [n, String(emf[n])])) };
+  return { namespace: directive.Namespace, dimensions: Object.fromEntries(names.map((n) => [n, String(emf![n])])) };
+}
+
+/** One real EMF line of a route's figure, as the probe of stack `stackName` writes it inside Lambda (with the dashboard's detailed figures when asked). */
+function emitRoute(name: 'RouteProblems' | 'PrimaryUp', route: string, stackName = 'BackupMx'): EmittedMetric {
+  const lines = flushed(stackName, name === 'PrimaryUp', (m) => (name === 'PrimaryUp' ? m.count('PrimaryUp', 0, route) : m.gauge('RouteProblems', 0, route)));
+  return emitted(lines, name);
 }
 
 /** The dimension pairs of every BackupMx metric in the dashboard body. */
@@ -74,42 +85,55 @@ describe('metric dimensions: stack and Lambdas agree', () => {
   };
   const { template } = buildStack(CONTEXT);
 
-  it('each PrimaryDown alarm asks for the namespace and dimension set of a real EMF line', () => {
+  it('each Problems alarm asks for the namespace and dimension set of a real EMF line of RouteProblems', () => {
     for (const route of ['corp', 'lab']) {
-      const emitted = emitPrimaryUp(route);
-      const alarms = Object.values(
-        template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'PrimaryUp' } }),
-      ).filter((a) => JSON.stringify(a.Properties.Dimensions).includes(`"${route}"`));
+      const line = emitRoute('RouteProblems', route);
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'RouteProblems' } })).filter((a) =>
+        JSON.stringify(a.Properties.Dimensions).includes(`"${route}"`),
+      );
       expect(alarms, route).toHaveLength(1);
       const props = alarms[0]!.Properties;
-      expect(props.Namespace).toBe(emitted.namespace);
-      expect([...props.Dimensions].sort((a: { Name: string }, b: { Name: string }) => a.Name.localeCompare(b.Name))).toEqual(
-        sortedPairs(emitted.dimensions),
-      );
+      expect(props.Namespace).toBe(line.namespace);
+      expect([...props.Dimensions].sort((a: { Name: string }, b: { Name: string }) => a.Name.localeCompare(b.Name))).toEqual(sortedPairs(line.dimensions));
     }
   });
 
-  it('the age, backlog and dead-letter alarms ask for the dimension set the probe\'s gauges are written with', () => {
-    for (const name of ['QueuedMessages', 'OldestQueuedAgeSeconds', 'DeadLetters']) {
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: name } }));
-      expect(alarms, name).toHaveLength(2);
-      for (const alarm of alarms) {
-        const route = (alarm.Properties.Dimensions as { Name: string; Value: string }[]).find((d) => d.Name === 'route')!.Value;
-        expect([...alarm.Properties.Dimensions].sort((a: { Name: string }, b: { Name: string }) => a.Name.localeCompare(b.Name))).toEqual(
-          sortedPairs(emitPrimaryUp(route).dimensions),
-        );
-      }
-    }
+  it('StackProblems asks for the namespace and dimension set of a real EMF line', () => {
+    const line = emitted(flushed('BackupMx', false, (m) => m.stackGauge('StackProblems', 0)), 'StackProblems');
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'StackProblems' } }));
+    expect(alarm!.Properties.Namespace).toBe(line.namespace);
+    expect([...alarm!.Properties.Dimensions].sort((a: { Name: string }, b: { Name: string }) => a.Name.localeCompare(b.Name))).toEqual(sortedPairs(line.dimensions));
   });
 
-  it('the dashboard graphs the same metric, with the same dimensions', () => {
-    const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
-    const graphed = dashboardMetrics(dashboard.Properties!.DashboardBody);
+  it('without the dashboard the detailed figures are no metric: they ride in one `figures` line per route, and RouteProblems stays a metric', () => {
+    const lines = flushed('BackupMx', false, (m) => {
+      m.count('PrimaryUp', 1, 'corp');
+      m.gauge('QueuedMessages', 3, 'corp');
+      m.gauge('OldestQueuedAgeSeconds', 120, 'corp');
+      m.gauge('RouteProblems', 0, 'corp');
+      m.stackGauge('CanaryRoundTripSeconds', 4);
+      m.count('Delivered', 2, 'corp');
+    });
+    const metricNames = lines.flatMap((e) => (e._aws?.CloudWatchMetrics?.[0]?.Metrics ?? []).map((m: { Name: string }) => m.Name)).sort();
+    // Delivered exists only while mail flows: a metric, as before.
+    expect(metricNames).toEqual(['Delivered', 'RouteProblems']);
+    const figures = lines.filter((e) => e.message === 'figures');
+    expect(figures).toEqual([
+      { message: 'figures', stack: 'BackupMx', route: 'corp', PrimaryUp: 1, QueuedMessages: 3, OldestQueuedAgeSeconds: 120 },
+      { message: 'figures', stack: 'BackupMx', scope: 'stack', CanaryRoundTripSeconds: 4 },
+    ]);
+  });
+
+  it('with the dashboard, it graphs the detailed figures with the dimension set the functions write them with', () => {
+    const { template: withDashboard } = buildStack({ ...CONTEXT, dashboard: true });
+    const dashboard = Object.values(resources(withDashboard, 'AWS::CloudWatch::Dashboard'))[0]!;
+    // Besides the ERROR-line count (no dimension: the stack is in its name).
+    const graphed = dashboardMetrics(dashboard.Properties!.DashboardBody).filter((m) => Object.keys(m.dimensions).length > 0);
     // PrimaryUp, QueuedMessages, OldestQueuedAgeSeconds and DeadLetters per route: one dimension set.
     expect([...new Set(graphed.map((m) => m.dimensions.route))].sort()).toEqual(['corp', 'lab']);
     expect(graphed).toHaveLength(8);
     for (const metric of graphed) {
-      expect(metric).toEqual(emitPrimaryUp(metric.dimensions.route!));
+      expect(metric).toEqual(emitRoute('PrimaryUp', metric.dimensions.route!));
     }
   });
 });
@@ -122,9 +146,12 @@ describe('two stacks in one account, each with a route "corp"', () => {
   it('every alarm on a metric the functions write asks for its own stack in the dimensions', () => {
     for (const { stackName, template } of stacks) {
       const metrics = ours(template);
-      // PrimaryUp, the probe's gauges, the drain's counts and stops, held notices, orphaned queues, trigger refusals.
-      expect(new Set(metrics.map((m) => m.metricName)).size, stackName).toBeGreaterThanOrEqual(8);
-      for (const metric of metrics) expect(metric.dimensions, `${stackName} ${metric.alarm} ${metric.metricName}`).toMatchObject({ service: 'backup-mx', stack: stackName });
+      // RouteProblems, StackProblems, trigger refusals; the ERROR-line and problem-began counts carry the stack in their name (a metric filter sets no fixed dimension).
+      expect(new Set(metrics.map((m) => m.metricName)).size, stackName).toBe(5);
+      for (const metric of metrics) {
+        if (/^(ErrorLines|ProblemsBegan)-/.test(metric.metricName)) expect(metric.metricName).toMatch(new RegExp(`-${stackName}$`));
+        else expect(metric.dimensions, `${stackName} ${metric.alarm} ${metric.metricName}`).toMatchObject({ service: 'backup-mx', stack: stackName });
+      }
     }
   });
 
@@ -134,12 +161,12 @@ describe('two stacks in one account, each with a route "corp"', () => {
     expect([...a!].filter((k) => b!.has(k))).toEqual([]);
   });
 
-  it('the PrimaryDown alarm of each matches exactly what that stack\'s probe writes, and not the other\'s', () => {
+  it('the Problems alarm of each matches exactly what that stack\'s probe writes, and not the other\'s', () => {
     for (const { stackName, template } of stacks) {
-      const [alarm] = ours(template).filter((m) => m.metricName === 'PrimaryUp' && m.alarm.includes('PrimaryDown'));
-      expect(alarm!.dimensions).toEqual(emitPrimaryUp('corp', stackName).dimensions);
+      const [alarm] = ours(template).filter((m) => m.metricName === 'RouteProblems');
+      expect(alarm!.dimensions).toEqual(emitRoute('RouteProblems', 'corp', stackName).dimensions);
       const other = stacks.find((s) => s.stackName !== stackName)!.stackName;
-      expect(alarm!.dimensions).not.toEqual(emitPrimaryUp('corp', other).dimensions);
+      expect(alarm!.dimensions).not.toEqual(emitRoute('RouteProblems', 'corp', other).dimensions);
     }
   });
 });

@@ -26,106 +26,62 @@ describe('alarms', () => {
     });
   });
 
-  it('fires on the oldest message age, the backlog, the DLQ, a primary down and Lambda errors, at the configured thresholds', () => {
+  it('one Problems alarm per route and StackProblems, on the probe\'s bit sets: 3 minutes on, or no figure, is ALARM; the thresholds in the description', () => {
     const action = [{ Ref: alarmTopic() }];
-    // Age and backlog come from the probe's index figures, not SQS's (which skip
-    // messages received 3+ times and leave out deferred ones).
-    const routeDimensions = [
-      { Name: 'route', Value: 'corp' },
-      { Name: 'service', Value: 'backup-mx' },
-      { Name: 'stack', Value: 'BackupMx' },
-    ];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'BackupMx/Problems-corp',
       Namespace: 'BackupMx',
-      MetricName: 'OldestQueuedAgeSeconds',
-      Dimensions: routeDimensions,
+      MetricName: 'RouteProblems',
+      // Exactly the set PowertoolsMetrics.gauge writes (CloudWatch matches the whole set).
+      Dimensions: [
+        { Name: 'route', Value: 'corp' },
+        { Name: 'service', Value: 'backup-mx' },
+        { Name: 'stack', Value: 'BackupMx' },
+      ],
       Statistic: 'Maximum',
-      Threshold: 90 * 60,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: action,
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'BackupMx',
-      MetricName: 'QueuedMessages',
-      Dimensions: routeDimensions,
-      Threshold: 250,
-      AlarmActions: action,
-    });
-    for (const name of ['ApproximateAgeOfOldestMessage']) {
-      expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: name } }))).toEqual([]);
-    }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 1,
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetter'), 'QueueName'] } }],
-      AlarmActions: action,
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'BackupMx',
-      MetricName: 'PrimaryUp',
-      Dimensions: routeDimensions,
-      Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
-      EvaluationPeriods: 20,
-      DatapointsToAlarm: 20,
       Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'breaching',
+      AlarmActions: action,
+      OKActions: action,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'BackupMx/StackProblems',
+      MetricName: 'StackProblems',
+      Dimensions: [
+        { Name: 'service', Value: 'backup-mx' },
+        { Name: 'stack', Value: 'BackupMx' },
+      ],
+      Period: 60,
+      EvaluationPeriods: 3,
       TreatMissingData: 'breaching',
       AlarmActions: action,
     });
-    for (const text of ['checks each primary', 'delivers one route queue', 'indexes each message', 'from a primary (HMAC-signed function URL)']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'Errors',
-        Namespace: 'AWS/Lambda',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(template, text) } }],
-        Threshold: 1,
-        AlarmActions: action,
-      });
+    const [problems] = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties!.AlarmName === 'BackupMx/Problems-corp');
+    const description = String(problems!.Properties!.AlarmDescription);
+    for (const text of ['primary down 20 min', 'waiting 90 min', '250 messages waiting', 'backup-mx status', '1 primary-down', '2 oldest-message', '4 backlog', '8 dead-letters']) {
+      expect(description).toContain(text);
+    }
+    // CloudWatch takes at most 1,024 characters of description.
+    for (const alarm of Object.values(resources(template, 'AWS::CloudWatch::Alarm'))) expect(String(alarm.Properties!.AlarmDescription).length).toBeLessThanOrEqual(1024);
+    // No alarm reads SQS's own age (it skips messages received 3 times or more), a per-function Errors metric or a detailed figure.
+    for (const name of ['ApproximateAgeOfOldestMessage', 'Errors', 'PrimaryUp', 'OldestQueuedAgeSeconds']) {
+      expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: name } })), name).toEqual([]);
     }
   });
 
-  it('alarms when deliveries keep failing while the probe says up: session failures, or deferrals with no delivery, AND PrimaryUp, 3 periods in a row', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
-      String(a.Properties.AlarmDescription).includes('deliveries keep failing'),
-    );
-    expect(alarms).toHaveLength(1);
-    const props = alarms[0]!.Properties;
-    expect(props).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1, TreatMissingData: 'notBreaching' });
-    const queries = props.Metrics as Record<string, any>[];
-    const expression = queries.find((q) => q.Expression)!;
-    expect(expression.Expression).toBe('IF((FILL(failed, 0) >= 1 OR (FILL(deferred, 0) >= 1 AND FILL(delivered, 0) == 0)) AND up >= 1, 1, 0)');
-    for (const [id, name] of [['deferred', 'Deferred'], ['delivered', 'Delivered']]) {
-      const stat = queries.find((q) => q.Id === id)!.MetricStat;
-      expect(stat).toMatchObject({ Stat: 'Sum', Period: 300, Metric: { Namespace: 'BackupMx', MetricName: name } });
-      expect(stat.Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'route', Value: 'corp' }, { Name: 'service', Value: 'backup-mx' }]));
-    }
-    const failed = queries.find((q) => q.Id === 'failed')!.MetricStat;
-    expect(failed).toMatchObject({ Stat: 'Sum', Period: 300 });
-    expect(failed.Metric).toMatchObject({ Namespace: 'BackupMx', MetricName: 'DrainStopped' });
-    expect(failed.Metric.Dimensions).toEqual(
-      expect.arrayContaining([{ Name: 'reason', Value: 'connection-failed' }, { Name: 'route', Value: 'corp' }, { Name: 'service', Value: 'backup-mx' }]),
-    );
-    expect(queries.find((q) => q.Id === 'up')!.MetricStat.Metric.MetricName).toBe('PrimaryUp');
-  });
-
-  it('alarms when a notification did not reach the route queue, counted on the queue\'s subscription alone (not the accept function\'s)', () => {
+  it('a notification SNS could not queue is no alarm of its own: redriven, it is on the dead-letter queue (StackProblems); lost, the hourly check dead-letters the stored message (Problems)', () => {
     const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.includes('Topiccorp'))!;
-    // Only the queue's subscription redrives to a dead-letter queue, so the topic's redrive counts are its failures alone.
+    // Only the queue's subscription redrives to a dead-letter queue: the accept function's failures never reach it.
     const subscriptions = Object.values(resources(template, 'AWS::SNS::Subscription')).filter((s) => JSON.stringify(s.Properties!.TopicArn).includes(topicId));
     const byProtocol = Object.fromEntries(subscriptions.map((s) => [s.Properties!.Protocol, s.Properties!]));
     expect(Object.keys(byProtocol).sort()).toEqual(['lambda', 'sqs']);
     expect(byProtocol.sqs!.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^RoutesDeadLetter/), 'Arn'] } });
     expect(byProtocol.lambda!.RedrivePolicy).toBeUndefined();
-    const [alarm] = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties!.AlarmName === 'BackupMx/NotificationsFailed-corp');
-    expect(alarm!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: alarmTopic() }] });
-    const queries = alarm!.Properties!.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Stat: string } }[];
-    expect(queries.find((q) => q.Expression)!.Expression).toBe('FILL(redriven, 0) + FILL(lost, 0)');
-    const read = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!);
-    expect(read.map((m) => m.Metric.MetricName).sort()).toEqual(['NumberOfNotificationsFailedToRedriveToDlq', 'NumberOfNotificationsRedrivenToDlq']);
-    for (const m of read) {
-      expect(m).toMatchObject({ Stat: 'Sum', Metric: { Namespace: 'AWS/SNS', Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }] } });
-    }
-    // The topic-wide failure count, which the accept subscription feeds too, is read by no alarm.
-    expect(JSON.stringify(resources(template, 'AWS::CloudWatch::Alarm'))).not.toContain('"NumberOfNotificationsFailed"');
+    expect(JSON.stringify(resources(template, 'AWS::CloudWatch::Alarm'))).not.toContain('AWS/SNS');
   });
 
   it('SNS may put a route\'s undeliverable notifications into the dead-letter queue, from that route\'s topic only', () => {
@@ -141,12 +97,19 @@ describe('alarms', () => {
     expect(Object.keys(buildStack().template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }))).toEqual([]);
   });
 
-  it('has a dashboard with the same figures', () => {
-    const dashboard = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'))[0]!;
+  it('with "dashboard": true, a dashboard of the detailed figures, which the functions then publish as metrics', () => {
+    const { template: withDashboard } = buildStack({ ...CONTEXT, dashboard: true });
+    const dashboard = Object.values(resources(withDashboard, 'AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.stringify(dashboard.Properties!.DashboardBody);
-    for (const metric of ['OldestQueuedAgeSeconds', 'QueuedMessages', 'ApproximateNumberOfMessagesVisible', 'PrimaryUp', 'Errors']) {
+    for (const metric of ['OldestQueuedAgeSeconds', 'QueuedMessages', 'ApproximateNumberOfMessagesVisible', 'PrimaryUp', 'ErrorLines-BackupMx']) {
       expect(body).toContain(metric);
     }
+    for (const text of ['checks each primary', 'delivers one route queue', 'indexes each message']) {
+      expect(resources(withDashboard, 'AWS::Lambda::Function')[functionId(withDashboard, text)]!.Properties!.Environment.Variables.BACKUPMX_DETAILED_METRICS).toBe('1');
+    }
+    withDashboard.hasOutput('DashboardUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://eu-west-1.console.aws.amazon.com/cloudwatch/.*dashboards:name=$')])] },
+    });
   });
 });
 
@@ -160,13 +123,11 @@ describe('outputs', () => {
     template.hasOutput('MxRecordscorp', { Description: Match.stringLikeRegexp('lower number') });
   });
 
-  it('names the bucket, queue, DLQ, table and dashboard', () => {
+  it('names the bucket, queue, DLQ and table (the dashboard only when there is one)', () => {
     template.hasOutput('MailBucketName', { Value: { Ref: Match.stringLikeRegexp('MailBucket') } });
     template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: Match.stringLikeRegexp('DeadLetter') } });
     template.hasOutput('TableName', { Value: { Ref: Match.stringLikeRegexp('StateTable') } });
-    template.hasOutput('DashboardUrl', {
-      Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^https://eu-west-1.console.aws.amazon.com/cloudwatch/.*dashboards:name=$')])] },
-    });
+    expect(template.findOutputs('DashboardUrl')).toEqual({});
     expect(template.findOutputs('EgressIp')).toEqual({});
   });
 

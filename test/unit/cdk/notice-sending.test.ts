@@ -4,7 +4,7 @@
 // warning for a route open to backscatter.
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM, CONFIGURATION_SET_DIMENSION, HELD_NOTICES_ALARM } from '../../../lib/constructs/notice-alarms.js';
+import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM, CONFIGURATION_SET_DIMENSION } from '../../../lib/constructs/notice-alarms.js';
 import { noticeFromAddress } from '../../../lambdas/core/dsn.js';
 import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
 import { allowing, BASE_CONTEXT, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
@@ -111,10 +111,11 @@ describe('the notices\' SES configuration set', () => {
     }
   });
 
-  it('a held-notices alarm per route reads the probe\'s HeldNotices gauge; no figure (a probe that cannot count) is breaching', () => {
-    const alarm = alarmNamed('NoticesHeldcorp');
-    expect(alarm).toMatchObject({ Namespace: 'BackupMx', MetricName: 'HeldNotices', Threshold: HELD_NOTICES_ALARM, TreatMissingData: 'breaching' });
+  it('held notices are a condition of the route\'s Problems alarm (the probe counts them), breaching on no figure', () => {
+    const alarm = alarmNamed('Problemscorp');
+    expect(alarm).toMatchObject({ Namespace: 'BackupMx', MetricName: 'RouteProblems', Threshold: 1, TreatMissingData: 'breaching' });
     expect(alarm.Dimensions).toEqual(expect.arrayContaining([{ Name: 'route', Value: 'corp' }]));
+    expect(alarm.AlarmDescription).toContain('notices held');
   });
 
   it('the route table carries each route\'s hourly budget (global default, route override) and whether it takes any recipient', () => {

@@ -78,8 +78,8 @@ describe('orphaned-queue watch', () => {
     }
   });
 
-  it('raises an alarm on any message in an old queue, to the alarm topic, saying what to run', () => {
-    const alarms = Object.entries(resources(template, 'AWS::CloudWatch::Alarm')).filter(([, a]) => a.Properties!.MetricName === 'OrphanedQueueMessages');
+  it('an old queue holding mail is a condition of StackProblems (the probe reads the watch\'s record), to the alarm topic, breaching on missing data', () => {
+    const alarms = Object.entries(resources(template, 'AWS::CloudWatch::Alarm')).filter(([, a]) => a.Properties!.MetricName === 'StackProblems');
     expect(alarms).toHaveLength(1);
     const [, alarm] = alarms[0]!;
     const topicId = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.startsWith('MonitoringAlarmTopic'))!;
@@ -88,16 +88,11 @@ describe('orphaned-queue watch', () => {
       // Exactly what PowertoolsMetrics.stackGauge writes: CloudWatch matches the whole dimension set.
       Dimensions: [{ Name: 'service', Value: 'backup-mx' }, { Name: 'stack', Value: 'BackupMx' }],
       Statistic: 'Maximum',
-      Period: 3600,
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      // A figure every hour; two hours without one (the watch could not list the queues) is an alarm too.
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
+      Threshold: 1,
       TreatMissingData: 'breaching',
       AlarmActions: [{ Ref: topicId }],
     });
-    expect(alarm.Properties!.AlarmDescription).toContain('npx backup-mx adopt <queue url> --route <route>');
-    expect(alarm.Properties!.AlarmDescription).toContain('14 days');
+    expect(alarm.Properties!.AlarmDescription).toContain('mail in an old queue of this stack');
+    expect(alarm.Properties!.AlarmDescription).toContain('orphaned-queue');
   });
 });

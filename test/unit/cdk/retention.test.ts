@@ -1,10 +1,10 @@
 // What outlives the stack, and what does not. The data (the queues hold the
-// envelopes, the bucket the bytes, the table the ledger), the Elastic IP (the
-// port-25 allowance and allow-lists name it) and the trigger key (the primary
-// holds a copy) are kept on delete and on replacement, but removed when the
+// envelopes, the bucket the bytes, the table the ledger and the trigger key,
+// which the primary holds a copy of) and the Elastic IP (the port-25
+// allowance and allow-lists name it) are kept on delete and on replacement, but removed when the
 // stack's first create rolls back (CloudFormation's RetainExceptOnCreate): a
-// failed first deploy leaves nothing behind. The topic key goes with the
-// topics it encrypts, and every function logs into a log group of the stack,
+// failed first deploy leaves nothing behind. The topic key (encryptTopics) goes
+// with the topics it encrypts, and every function logs into a log group of the stack,
 // with a retention, removed with it.
 import { describe, expect, it } from 'vitest';
 import { TOPIC_KEY_PENDING_WINDOW } from '../../../lib/backup-mx-stack.js';
@@ -13,13 +13,13 @@ import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
 type Resource = { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties?: Record<string, any> };
 
 const port25 = { ...BASE_CONTEXT, routes: [{ ...BASE_CONTEXT.routes[0]!, primary: { host: 'mail.example.com', port: 25 } }] };
-const KEPT = ['AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::EC2::EIP', 'AWS::SecretsManager::Secret'];
+const KEPT = ['AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::EC2::EIP'];
 
 describe('what outlives the stack', () => {
   const { template } = buildStack({ ...port25, egress: 'vpc-nat-instance' });
   const all = template.toJSON().Resources as Record<string, Resource>;
 
-  it('the queues, bucket, table, Elastic IP and trigger key: kept on delete and replacement, removed when the first create rolls back', () => {
+  it('the queues, bucket, table (with the trigger key) and Elastic IP: kept on delete and replacement, removed when the first create rolls back', () => {
     const kept = Object.entries(all).filter(([, r]) => KEPT.includes(r.Type));
     expect(new Set(kept.map(([, r]) => r.Type))).toEqual(new Set(KEPT));
     expect(kept.filter(([, r]) => r.Type === 'AWS::SQS::Queue')).toHaveLength(2); // the route's and the dead-letter queue
@@ -34,17 +34,18 @@ describe('what outlives the stack', () => {
     expect([...new Set(retained)].sort()).toEqual([...KEPT].sort());
   });
 
-  it('the topic key is deleted with the stack after KMS\'s shortest wait, and nothing kept uses it', () => {
-    const keys = Object.entries(all).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+  it('the topic key (encryptTopics) is deleted with the stack after KMS\'s shortest wait, and nothing kept uses it', () => {
+    const withKey = buildStack({ ...port25, egress: 'vpc-nat-instance', encryptTopics: true }).template.toJSON().Resources as Record<string, Resource>;
+    const keys = Object.entries(withKey).filter(([, r]) => r.Type === 'AWS::KMS::Key');
     expect(keys).toHaveLength(1);
     const [keyId, key] = keys[0]!;
     expect(key.DeletionPolicy).toBe('Delete');
     expect(key.Properties!.PendingWindowInDays).toBe(TOPIC_KEY_PENDING_WINDOW.toDays());
     expect(TOPIC_KEY_PENDING_WINDOW.toDays()).toBe(7);
     // Only the SNS topics (not kept) name it; the kept queues use SQS's own encryption.
-    const users = Object.entries(all).filter(([id, r]) => id !== keyId && JSON.stringify(r.Properties ?? {}).includes(`"${keyId}"`) && r.Type !== 'AWS::IAM::Policy');
+    const users = Object.entries(withKey).filter(([id, r]) => id !== keyId && JSON.stringify(r.Properties ?? {}).includes(`"${keyId}"`) && r.Type !== 'AWS::IAM::Policy');
     expect([...new Set(users.map(([, r]) => r.Type))]).toEqual(['AWS::SNS::Topic']);
-    for (const [id, r] of Object.entries(all).filter(([, x]) => x.Type === 'AWS::SQS::Queue')) expect(r.Properties!.SqsManagedSseEnabled, id).toBe(true);
+    for (const [id, r] of Object.entries(withKey).filter(([, x]) => x.Type === 'AWS::SQS::Queue')) expect(r.Properties!.SqsManagedSseEnabled, id).toBe(true);
   });
 
   it('every function, CDK\'s custom-resource functions included, logs into a log group of the stack with a retention', () => {
@@ -62,7 +63,7 @@ describe('what outlives the stack', () => {
     }
   });
 
-  it('a kept trigger key can be named for a new deploy, which then creates none and reads that one', () => {
+  it('a trigger key an earlier version kept in Secrets Manager can be named, which the stack then reads (and creates none)', () => {
     const { template: again } = buildStack({ ...BASE_CONTEXT, trigger: { keySecretName: 'TriggerKey3F5A8D12-AbCdEfGhIjKl' } });
     expect(resources(again, 'AWS::SecretsManager::Secret')).toEqual({});
     const out = again.toJSON().Outputs.TriggerSecretArn.Value;

@@ -93,11 +93,22 @@ describe('topics and queues', () => {
     }
   });
 
-  it('topics are encrypted with the rotating customer key', () => {
-    const keyId = Object.keys(resources(template, 'AWS::KMS::Key'))[0]!;
-    for (const topic of Object.values(resources(template, 'AWS::SNS::Topic'))) {
-      expect(topic.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-    }
+  it('topics are not encrypted at rest by default: no key, and nothing names one', () => {
+    expect(Object.keys(resources(template, 'AWS::KMS::Key'))).toEqual([]);
+    for (const topic of Object.values(resources(template, 'AWS::SNS::Topic'))) expect(topic.Properties!.KmsMasterKeyId).toBeUndefined();
+  });
+
+  it('with encryptTopics, every topic is encrypted with the rotating customer key SES and CloudWatch may use', () => {
+    const { template: encrypted } = buildStack({ ...BASE_CONTEXT, encryptTopics: true });
+    const keys = resources(encrypted, 'AWS::KMS::Key');
+    expect(Object.keys(keys)).toHaveLength(1);
+    const [keyId, key] = Object.entries(keys)[0]!;
+    expect(key.Properties!.EnableKeyRotation).toBe(true);
+    const topics = Object.values(resources(encrypted, 'AWS::SNS::Topic'));
+    expect(topics.length).toBeGreaterThanOrEqual(2); // route topic + alarm topic
+    for (const topic of topics) expect(topic.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    const principals = (key.Properties!.KeyPolicy.Statement as { Principal?: { Service?: string } }[]).map((s) => s.Principal?.Service).filter(Boolean);
+    expect(principals).toEqual(expect.arrayContaining(['ses.amazonaws.com', 'cloudwatch.amazonaws.com']));
   });
 });
 

@@ -28,18 +28,27 @@ describe('trigger endpoint', () => {
     expect(urls).toHaveLength(1);
     expect(urls[0]!.Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [functionId(template, TRIGGER), 'Arn'] } });
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['TriggerUrl', 'TriggerSecretArn']));
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['TriggerUrl', 'TriggerFunctionName']));
   });
 
-  it('generates the HMAC key in Secrets Manager, lets only the trigger read it, and names it in the environment', () => {
-    const secrets = resources(template, 'AWS::SecretsManager::Secret');
-    expect(Object.values(secrets).some((s) => s.Properties?.GenerateSecretString?.PasswordLength === 64)).toBe(true);
+  it('keeps the HMAC key in the state table (trigger#key, the trigger\'s partition): no secret of its own, no secret read', () => {
+    expect(resources(template, 'AWS::SecretsManager::Secret')).toEqual({});
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('TriggerSecretArn');
     const env = fnOf(TRIGGER).Properties!.Environment.Variables as Record<string, unknown>;
-    expect(env[ENV.triggerSecretId]).toEqual({ Ref: expect.stringMatching(/^TriggerKey/) });
-    expect(allowing(statementsOf(template, TRIGGER), 'secretsmanager:GetSecretValue')).toHaveLength(1);
-    expect(JSON.stringify(allowing(statementsOf(template, TRIGGER), 'secretsmanager:GetSecretValue'))).toContain('TriggerKey');
+    expect(env[ENV.triggerSecretId]).toBeUndefined();
+    expect(allowing(statementsOf(template, TRIGGER), 'secretsmanager:GetSecretValue')).toEqual([]);
+  });
+
+  it('with trigger.keySecretName, reads only that secret (and names it in the environment and an output); no other function may', () => {
+    const named = buildStack({ ...CONTEXT, trigger: { keySecretName: 'TriggerKey3F5A8D12-AbCdEfGhIjKl' } }).template;
+    const fn = resources(named, 'AWS::Lambda::Function')[functionId(named, TRIGGER)]!;
+    expect(JSON.stringify(fn.Properties!.Environment.Variables[ENV.triggerSecretId])).toContain(':secret:TriggerKey3F5A8D12-AbCdEfGhIjKl');
+    expect(Object.keys(named.findOutputs('*'))).toContain('TriggerSecretArn');
+    const reads = allowing(statementsOf(named, TRIGGER), 'secretsmanager:GetSecretValue');
+    expect(reads).toHaveLength(1);
+    expect(JSON.stringify(reads)).toContain('TriggerKey3F5A8D12-AbCdEfGhIjKl');
     for (const text of [DRAIN, PROBE]) {
-      expect(JSON.stringify(allowing(statementsOf(template, text), 'secretsmanager:GetSecretValue')), text).not.toContain('TriggerKey');
+      expect(JSON.stringify(allowing(statementsOf(named, text), 'secretsmanager:GetSecretValue')), text).not.toContain('TriggerKey');
     }
   });
 

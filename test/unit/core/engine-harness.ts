@@ -1,10 +1,13 @@
 // Wires every use case to fakes, with one route, for scenario tests.
 import {
   InMemoryDeadLetterStore,
+  InMemoryDeliveryRecords,
   InMemoryHeldNotices,
   InMemoryLedger,
   InMemoryNoticeBudget,
   InMemoryMailQueue,
+  InMemoryProblemStates,
+  InMemoryQueueDepth,
   InMemoryMessageIndex,
   InMemoryMessageStore,
   InMemoryRouteState,
@@ -21,6 +24,8 @@ import { DrainRoute } from '../../../lambdas/core/drain-route.js';
 import type { EngineDeps, EngineOptions } from '../../../lambdas/core/engine-types.js';
 import type { Route } from '../../../lambdas/core/model.js';
 import { ProbePrimaries } from '../../../lambdas/core/probe-primaries.js';
+import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
+import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
 import { SweepRoute } from '../../../lambdas/core/sweep-route.js';
 import { rawMessage, sesNotification, type SesNotificationOptions } from '../../support/ses-events.js';
 
@@ -52,7 +57,12 @@ export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Pa
     // As in the stack: each route's notices per hour, the overflow held for the operator.
     noticeBudget: new InMemoryNoticeBudget(),
     heldNotices: new InMemoryHeldNotices(),
+    // The drain's record of its runs, which the probe's evaluation reads (core/problems).
+    deliveryRecords: new InMemoryDeliveryRecords(),
   } satisfies EngineDeps;
+  /** The probe's evaluation, as in the stack: its own records, the drain's, the dead-letter queue's depth. */
+  const problemStates = new InMemoryProblemStates();
+  const deadLetterQueue = new InMemoryQueueDepth();
   const engineOptions: EngineOptions = { hostname: 'mx2.example.com', concurrency: 1, ...options };
   const drain = new DrainRoute(deps, engineOptions);
   const sweep = new SweepRoute(deps, engineOptions);
@@ -80,11 +90,30 @@ export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Pa
     probe,
     drains,
     arrive,
+    problemStates,
+    deadLetterQueue,
     runDrain: (budgetSeconds = 600, owner = 'drain-1') => drain.run(theRoute, { owner, budgetSeconds }),
     runSweep: (budgetSeconds = 600, owner = 'sweep-1') => sweep.run(theRoute, { owner, budgetSeconds }),
     prober: (probeIntervalSeconds = 60) =>
       new ProbePrimaries(
-        { routes: [theRoute], probe, routeState: deps.routeState, index: deps.index, queues: () => queue, drains, metrics: deps.metrics, log: deps.log, clock, sleep: clock.sleep, heldNotices: deps.heldNotices, deadLetters: deps.deadLetters },
+        {
+          routes: [theRoute],
+          probe,
+          routeState: deps.routeState,
+          index: deps.index,
+          queues: () => queue,
+          drains,
+          metrics: deps.metrics,
+          log: deps.log,
+          clock,
+          sleep: clock.sleep,
+          heldNotices: deps.heldNotices,
+          deadLetters: deps.deadLetters,
+          problems: new WatchProblems(
+            { states: problemStates, deliveries: deps.deliveryRecords, deadLetterQueue, metrics: deps.metrics, log: deps.log, clock },
+            { thresholds: DEFAULT_THRESHOLDS },
+          ),
+        },
         { probeIntervalSeconds },
       ),
     /** Marks the primary down as the probe would. */

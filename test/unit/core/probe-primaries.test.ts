@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { conditionsOf, ROUTE_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
 import { harness } from './engine-harness.js';
 
 describe('ProbePrimaries', () => {
@@ -36,6 +37,8 @@ describe('ProbePrimaries', () => {
       { name: 'DeadLetters', value: 0, route: 'main' },
       { name: 'QueuedMessages', value: 2, route: 'main' },
       { name: 'OldestQueuedAgeSeconds', value: 720, route: 'main' },
+      // The probe's verdict from these figures (core/problems): no condition on.
+      { name: 'RouteProblems', value: 0, route: 'main' },
     ]);
   });
 
@@ -48,6 +51,8 @@ describe('ProbePrimaries', () => {
       { name: 'DeadLetters', value: 0, route: 'main' },
       { name: 'QueuedMessages', value: 0, route: 'main' },
       { name: 'OldestQueuedAgeSeconds', value: 0, route: 'main' },
+      // Down for less than primaryDownMinutes: no condition on yet.
+      { name: 'RouteProblems', value: 0, route: 'main' },
     ]);
   });
 
@@ -59,7 +64,9 @@ describe('ProbePrimaries', () => {
     expect(h.metrics.gauges[0]).toEqual({ name: 'HeldNotices', value: 1, route: 'main' });
     h.heldNotices.count = async () => Promise.reject(new Error('throttled'));
     await h.prober().run();
-    expect(h.metrics.gauges.slice(4).map((g) => g.name)).toEqual(['DeadLetters', 'QueuedMessages', 'OldestQueuedAgeSeconds']);
+    expect(h.metrics.gauges.slice(5).map((g) => g.name)).toEqual(['DeadLetters', 'QueuedMessages', 'OldestQueuedAgeSeconds', 'RouteProblems']);
+    // The count it could not read is a condition of its own, never a zero.
+    expect(conditionsOf(ROUTE_CONDITIONS, h.metrics.gauges.at(-1)!.value)).toEqual(['unreadable']);
     expect(h.log.lines.some((l) => l.level === 'error' && l.message === 'could not count the held notices')).toBe(true);
   });
 

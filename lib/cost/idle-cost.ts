@@ -1,15 +1,23 @@
 // What the stack costs in a month with no mail, read off the synthesized
 // template (so it follows every alarm, key or schedule a change adds):
 // CloudWatch alarms (billed per metric an alarm reads), the custom metrics
-// published while idle (the probe's per-route figures, the hourly stack
-// figure), dashboards, KMS keys, Secrets Manager secrets the stack creates, the
+// published while idle (the probe's RouteProblems per route and StackProblems;
+// with the dashboard, the detailed figures it graphs), dashboards, KMS keys, Secrets Manager secrets the stack creates, the
 // scheduled Lambda runs (from each rule's rate and the function's memory, with
 // an assumed run time), the canary's round trips (its SES send and receive,
 // and the accept and drain runs each one causes), and the egress resources. On-demand list prices,
 // us-east-1, 2025; free tiers left out. Logs and the probe's few DynamoDB
 // requests come to cents and are left out.
 import type { Template } from 'aws-cdk-lib/assertions';
-import { METRICS_NAMESPACE } from '../lambdas/adapters/aws/powertools-metrics.js';
+import {
+  CANARY_ROUND_TRIP_METRIC,
+  DETAILED_FIGURES,
+  METRICS_NAMESPACE,
+  ORPHANED_QUEUE_MESSAGES_METRIC,
+  ROUTE_PROBLEMS_METRIC,
+  STACK_PROBLEMS_METRIC,
+} from '../../lambdas/adapters/aws/powertools-metrics.js';
+import { ENV } from '../../lambdas/config/settings.js';
 
 export const IDLE_PRICES = {
   alarmMetric: 0.1,
@@ -32,11 +40,14 @@ const HOURS_PER_MONTH = 730;
 const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
 
 /**
- * Metrics our functions publish while no mail flows: the probe's figures each
- * round, per route, and the hourly orphaned-queue figure. The drain's counters
- * (Delivered, Bounced, …) exist only while mail flows.
+ * Metrics our functions publish while no mail flows, as alarms read them: the
+ * probe's two bit sets, every round. The drain's counters (Delivered, Bounced,
+ * …), TriggerRefused and the ERROR-line count exist only when something
+ * happens: CloudWatch bills a custom metric pro rata per hour it is published.
  */
-export const IDLE_PUBLISHED_METRICS = ['PrimaryUp', 'QueuedMessages', 'OldestQueuedAgeSeconds', 'HeldNotices', 'DeadLetters', 'OrphanedQueueMessages', 'CanaryRoundTripSeconds'];
+export const IDLE_PUBLISHED_METRICS = [ROUTE_PROBLEMS_METRIC, STACK_PROBLEMS_METRIC];
+/** With the dashboard, the detailed figures are metrics too: these per route, and the stack's. */
+const DETAILED_PER_ROUTE = DETAILED_FIGURES.filter((f) => f !== ORPHANED_QUEUE_MESSAGES_METRIC && f !== CANARY_ROUND_TRIP_METRIC).length;
 
 /** Assumed run time of a scheduled invocation that finds nothing to do, by what the rule sends. */
 const IDLE_RUN_SECONDS = { probe: 1, task: 1, pauseCheck: 0.3 } as const;
@@ -94,7 +105,13 @@ export function idleCost(template: Template): IdleCost {
   add('CloudWatch alarm metrics (each metric an alarm reads)', read.length, read.length * IDLE_PRICES.alarmMetric);
 
   const idleMetrics = new Set(read.filter((m) => m.namespace === METRICS_NAMESPACE && IDLE_PUBLISHED_METRICS.includes(m.name)).map((m) => `${m.name} ${m.dimensions}`));
-  add('custom metrics published while idle (probe, hourly watch, canary)', idleMetrics.size, idleMetrics.size * IDLE_PRICES.customMetric);
+  add('custom metrics published while idle (the probe\'s RouteProblems per route and StackProblems)', idleMetrics.size, idleMetrics.size * IDLE_PRICES.customMetric);
+  // The dashboard turns the detailed figures into metrics (the functions get BACKUPMX_DETAILED_METRICS=1).
+  const detailed = of('AWS::Lambda::Function').some(([, fn]) => fn.Properties?.Environment?.Variables?.[ENV.detailedMetrics] === '1');
+  const routes = read.filter((m) => m.name === ROUTE_PROBLEMS_METRIC).length;
+  const canaryOn = of('AWS::Lambda::Function').some(([, fn]) => String(fn.Properties?.Description ?? '').includes('sends the canary'));
+  const detailedCount = detailed ? routes * DETAILED_PER_ROUTE + 1 + (canaryOn ? 1 : 0) : 0;
+  add('detailed figures as metrics, for the dashboard (PrimaryUp, QueuedMessages, OldestQueuedAgeSeconds, HeldNotices, DeadLetters per route; orphaned queues; canary round trip)', detailedCount, detailedCount * IDLE_PRICES.customMetric);
 
   const dashboards = of('AWS::CloudWatch::Dashboard').length;
   add('CloudWatch dashboards (free for your first three)', dashboards, dashboards * IDLE_PRICES.dashboard);
@@ -114,7 +131,10 @@ export function idleCost(template: Template): IdleCost {
       const fn = functionId ? all[functionId] : undefined;
       if (fn?.Type !== 'AWS::Lambda::Function') continue;
       const input = String(target.Input ?? '');
-      const seconds = input.includes('recheck') ? IDLE_RUN_SECONDS.pauseCheck : input.includes('task') ? IDLE_RUN_SECONDS.task : IDLE_RUN_SECONDS.probe;
+      // A probe interval under a minute loops inside one invocation for the whole minute (probe-primaries.ts).
+      const interval = Number(fn.Properties?.Environment?.Variables?.[ENV.probeIntervalSeconds] ?? 60);
+      const probeSeconds = interval < 60 ? 60 : IDLE_RUN_SECONDS.probe;
+      const seconds = input.includes('recheck') ? IDLE_RUN_SECONDS.pauseCheck : input.includes('task') ? IDLE_RUN_SECONDS.task : probeSeconds;
       const n = runsPerMonth(expression);
       runs += n;
       if (String(fn.Properties?.Description ?? '').includes('sends the canary')) canaries += n;
@@ -145,16 +165,22 @@ export function idleCost(template: Template): IdleCost {
   };
 }
 
-/** The idle cost of a stack built from a backupMx context (the shipped cdk.json's by default), bundling skipped. */
-export async function stackIdleCost(context?: unknown): Promise<IdleCost & { routes: number }> {
-  const { readFileSync } = await import('node:fs');
+/**
+ * The idle cost of a stack built from a backupMx context (by default the one
+ * in `cdkJson`, the shipped cdk.json unless told), bundling skipped; the
+ * lookups cached in cdk.context.json beside it are used as `cdk synth` would.
+ */
+export async function stackIdleCost(context?: unknown, cdkJson: string | URL = new URL('../../cdk.json', import.meta.url)): Promise<IdleCost & { routes: number }> {
+  const { existsSync, readFileSync } = await import('node:fs');
   const { App } = await import('aws-cdk-lib');
   const { Template } = await import('aws-cdk-lib/assertions');
-  const { parseBackupMxConfig } = await import('../lib/config/backup-mx-config.js');
-  const { BackupMxStack } = await import('../lib/backup-mx-stack.js');
-  const { backupMx, ...flags } = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
+  const { parseBackupMxConfig } = await import('../config/backup-mx-config.js');
+  const { BackupMxStack } = await import('../backup-mx-stack.js');
+  const { backupMx, ...flags } = JSON.parse(readFileSync(cdkJson, 'utf8')).context as Record<string, unknown>;
+  const cached = new URL('cdk.context.json', typeof cdkJson === 'string' ? new URL(cdkJson, `file://${process.cwd()}/`) : cdkJson);
+  const lookups = existsSync(cached) ? (JSON.parse(readFileSync(cached, 'utf8')) as Record<string, unknown>) : {};
   const config = parseBackupMxConfig(context ?? backupMx, { region: 'us-east-1' });
-  const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...lookups, ...flags, 'aws:cdk:bundling-stacks': [] } });
   const stack = new BackupMxStack(app, config.stackName, { config });
   return { ...idleCost(Template.fromStack(stack)), routes: config.routes.length };
 }
