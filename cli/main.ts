@@ -1,6 +1,6 @@
 // The `backup-mx` command: Postfix-style verbs for the people who run the
 // backup MX, against the deployed stack (default) or the local one (--local).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UnknownRouteError } from '../lambdas/app/engine.js';
 import { DEFAULT_STACK_NAME } from './aws-target.js';
 import { terminalIo, type CliIo } from './cli-io.js';
@@ -8,6 +8,7 @@ import { deleteCommand } from './commands/delete.js';
 import { adoptCommand } from './commands/adopt.js';
 import { costCommand, type CostOptions } from './commands/cost.js';
 import { doctorCommand } from './commands/doctor.js';
+import { parseDnsServer } from './doctor/dns-server-arg.js';
 import { recipientsVerifyCommand } from './commands/recipients.js';
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
@@ -168,7 +169,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   program
     .command('doctor')
     .description('check the setup and say what to fix: MX records, SES identity, active rule set, receiving region, primary reachable, backscatter risk, dead-letter queue, SES suppression list and DSN sending, alarm subscription')
-    .addOption(new Option('--dns-server <host:port>', 'DNS server to ask for MX records (default: the system\'s)'))
+    .addOption(new Option('--dns-server <host:port>', 'DNS server (IP address, optional port) to ask for MX records (default: the system\'s)').argParser(asCommanderArg(parseDnsServer)))
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => doctorCommand(t, opts, io)));
 
@@ -208,6 +209,17 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     throw error;
   }
   return exitCode;
+}
+
+/** A value check for commander: its message becomes a usage error naming the option (exit 2). */
+function asCommanderArg<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 }
 
 function report(error: unknown, io: CliIo, verbose: boolean): number {

@@ -208,6 +208,8 @@ export interface RestoreOptions {
   /** The current topic of a route (ARNs may differ after a restart); the spooled one when absent. */
   topicArnFor?: (route: string) => string | undefined;
   logger?: LineLogger;
+  /** One line per message put back (BACKUPMX_VERBOSE=1); otherwise the caller prints a summary. */
+  verbose?: boolean;
   now?: () => Date;
   /** Finished messages older than this leave the spool (default 30 days, the table's TTL). */
   retainFinishedSeconds?: number;
@@ -219,13 +221,17 @@ export interface RestoreReport {
   pruned: number;
   /** Finished at an earlier start: not opened at all. */
   skipped: number;
+  /** Deliveries published again, by route (what the summary line lists). */
+  byRoute: Record<string, number>;
 }
 
 /** Puts the spooled mail back into S3 and the route queues after a restart. */
 export async function restoreSpool(spool: MailSpool, options: RestoreOptions): Promise<RestoreReport> {
   const now = options.now ?? (() => new Date());
   const retainMs = (options.retainFinishedSeconds ?? 30 * 86_400) * 1000;
-  const report: RestoreReport = { restored: 0, republished: 0, pruned: 0, skipped: 0 };
+  const report: RestoreReport = { restored: 0, republished: 0, pruned: 0, skipped: 0, byRoute: {} };
+  /** Messages kept in the spool because their route is gone, by route: one warning each, not one per message. */
+  const unconfigured = new Map<string, number>();
   const entries = await spool.entries();
   const kept: SpoolIndexEntry[] = [];
   for (const entry of entries) {
@@ -260,15 +266,20 @@ export async function restoreSpool(spool: MailSpool, options: RestoreOptions): P
     for (const delivery of pending) {
       const topicArn = options.topicArnFor ? options.topicArnFor(delivery.route) : delivery.topicArn;
       if (!topicArn) {
-        options.logger?.warn(`spool: ${record.messageId} names route ${delivery.route}, which is no longer configured; kept in the spool`);
+        unconfigured.set(delivery.route, (unconfigured.get(delivery.route) ?? 0) + 1);
+        if (options.verbose) options.logger?.warn(`spool: ${record.messageId} names route ${delivery.route}, which is no longer configured; kept in the spool`);
         continue;
       }
       await options.publish(topicArn, delivery.notification);
       report.republished++;
-      options.logger?.info(
-        `requeued ${record.messageId} for route ${delivery.route} (${plural(delivery.recipients.length, 'recipient')}) from the spool`,
-      );
+      report.byRoute[delivery.route] = (report.byRoute[delivery.route] ?? 0) + 1;
+      if (options.verbose) {
+        options.logger?.info(`requeued ${record.messageId} for route ${delivery.route} (${plural(delivery.recipients.length, 'recipient')}) from the spool`);
+      }
     }
+  }
+  for (const [route, count] of unconfigured) {
+    options.logger?.warn(`spool: ${plural(count, 'message')} ${count === 1 ? 'names' : 'name'} route ${route}, which is no longer configured; kept in the spool until the route is back`);
   }
   // Compacted: one line per message still spooled, with what this start learnt.
   if (entries.length > 0) await spool.index.rewrite(kept).catch((error: Error) => options.logger?.warn(`spool: could not rewrite its index: ${error.message}`));

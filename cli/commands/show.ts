@@ -7,6 +7,7 @@ import type { MessageSummary } from '../../lambdas/core/ports.js';
 import { originalMessageId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UnknownMessageError } from '../errors.js';
+import { notFoundDetail } from '../id-prefix.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { mergeCopies, mergeDeadCopies } from '../message-copies.js';
 import { readStoredHead, type StoredHead } from '../message-headers.js';
@@ -41,7 +42,7 @@ export async function messageDetails(target: Target, id: string, route?: string)
   const [summaries, deads] = await Promise.all([deps.index.find(id).then(onRoute), deps.deadLetters.find(id).then(onRoute)]);
   const routes = [...new Set([...summaries.map((s) => s.route), ...deads.map((d) => d.route ?? '')])];
   if (routes.length === 0) {
-    throw new UnknownMessageError(id, `${route ? `in route ${route} ` : ''}on the ${target.label} (neither queued, finished in the last 30 days, nor dead-lettered)`);
+    throw new UnknownMessageError(id, notFoundDetail(target, id, route));
   }
   const [outcomes, attempts] = await Promise.all([deps.ledger.outcomes(id), deps.ledger.attempts(id)]);
   return Promise.all(

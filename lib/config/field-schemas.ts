@@ -2,6 +2,7 @@
 // write (in cdk.json or with -c, where everything is a string) and says what
 // it expected and what it got, so error messages read like
 // `backupMx.routes[0].primary.port: expected 1–65535, got "abc"`.
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../../lambdas/core/tls-fingerprint.js';
 
@@ -58,7 +59,6 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const TLD = '(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})';
 const DOMAIN = `(?:${LABEL}\\.)+${TLD}`;
 const LOCAL_PART = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*";
-const IPV4 = '(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)';
 
 const lower = (s: string) => s.toLowerCase();
 
@@ -75,9 +75,39 @@ export const emailAddress = () =>
     },
   );
 
+const HOST_NAME = new RegExp(`^(?=.{1,253}$)(?:${LABEL}\\.)*${LABEL}$`);
+const HOST_EXAMPLES = 'a DNS name such as "mail.example.com" or an IPv4 address such as "192.0.2.10"';
+
+/** Why `host` (trimmed, lower-case) is no host to connect to, with the fix; undefined when it is one. */
+export function hostProblem(host: string): string | undefined {
+  const shown = JSON.stringify(host);
+  // All-numeric labels make an address, never a name (a top-level domain is never
+  // all digits, RFC 3696 2): "999.1.1.1" would otherwise pass as a DNS name.
+  if (/^[\d.]+$/.test(host)) {
+    // net.isIPv4 also refuses leading zeros, which some resolvers read as octal (010 = 8).
+    if (isIPv4(host)) return undefined;
+    return `${shown} is not an IPv4 address (four numbers 0–255 without leading zeros, separated by dots, such as "192.0.2.10"): correct the address, or give the primary's DNS name`;
+  }
+  if (HOST_NAME.test(host)) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(host)) return `expected ${HOST_EXAMPLES}, got ${shown}: give the host alone, without a scheme`;
+  if (/^[^:]+:\d+$/.test(host)) return `expected ${HOST_EXAMPLES}, got ${shown}: give the host alone and the port in "port"`;
+  if (host.includes(':')) return `expected ${HOST_EXAMPLES}, got ${shown}: IPv6 addresses are not supported; give a DNS name of the host (with an A record) or its IPv4 address`;
+  return `expected ${HOST_EXAMPLES}, got ${shown}: a name is dot-separated labels of letters, digits and "-" (not at either end of a label), at most 63 characters each and 253 in all`;
+}
+
 /** A host to connect to: a DNS name (single labels allowed, for local runs) or an IPv4 address. */
 export const hostName = () =>
-  matching(new RegExp(`^(?:${IPV4}|(?=.{1,253}$)(?:${LABEL}\\.)*${LABEL})$`), 'a host name or IPv4 address', lower);
+  z.unknown().transform((value, ctx): string => {
+    if (typeof value !== 'string') {
+      ctx.addIssue({ code: 'custom', message: `expected ${HOST_EXAMPLES}, got ${describeValue(value)}` });
+      return z.NEVER;
+    }
+    const host = lower(value.trim());
+    const problem = hostProblem(host);
+    if (problem === undefined) return host;
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
 
 /** Route names end up in S3 prefixes, construct ids and SES rule names. */
 export const routeName = () =>

@@ -104,6 +104,8 @@ export class LocalBackupMx {
   private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
   private readonly narration: Narration;
+  /** BACKUPMX_VERBOSE=1: lines per message where a summary is the default. */
+  private readonly verbose: boolean;
   /** The start-up certificate lines being read (tests wait for them). */
   certificatesShown: Promise<void> = Promise.resolve();
 
@@ -116,6 +118,7 @@ export class LocalBackupMx {
     this.settings = parts.settings;
     this.env = env;
     this.writeFiles = options.runtimeFile !== false;
+    this.verbose = options.verbose === true;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
     const probe = new ObservedProbe(
@@ -234,6 +237,7 @@ export class LocalBackupMx {
         topics: resources.routes,
         keptByEndpoint: aws.persistent,
         logger: out,
+        verbose: this.verbose,
       });
     }
     this.standIn = new SesStandIn({

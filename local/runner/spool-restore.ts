@@ -16,10 +16,12 @@ export interface SpoolRestoreOptions {
   topics: { name: string; topicArn: string }[];
   keptByEndpoint: boolean;
   logger: LineLogger;
+  /** Each message on its own line (BACKUPMX_VERBOSE=1) besides the summary. */
+  verbose?: boolean;
 }
 
 export async function restoreFromSpool(spool: MailSpool, options: SpoolRestoreOptions): Promise<RestoreReport> {
-  const { engine, store, publish, topics, keptByEndpoint, logger } = options;
+  const { engine, store, publish, topics, keptByEndpoint, logger, verbose = false } = options;
   const byLedger = finishedByLedger(engine.deps.ledger);
   const isFinished: FinishedCheck = async (messageId, delivery) => {
     if (await byLedger(messageId, delivery)) return true;
@@ -37,10 +39,14 @@ export async function restoreFromSpool(spool: MailSpool, options: SpoolRestoreOp
     keepRaw: deadIds,
     topicArnFor: (route) => topics.find((t) => t.name === route)?.topicArn,
     logger,
+    verbose,
   });
+  // One line for the whole spool, however many messages it held (160 lines after a long outage said nothing more).
   if (report.republished > 0 || report.pruned > 0) {
     const pruned = report.pruned > 0 ? `, ${report.pruned} old finished ones removed` : '';
-    logger.info(`spool: ${report.republished} queued again (${plural(report.restored, 'message')} put back in S3${pruned})`);
+    const routes = Object.entries(report.byRoute).map(([route, n]) => `${route} ${n}`).join(', ');
+    const each = report.republished > 0 && !verbose ? '; BACKUPMX_VERBOSE=1 lists each' : '';
+    logger.info(`spool: ${report.republished} queued again${routes ? ` (route ${routes})` : ''}, ${plural(report.restored, 'message')} put back in S3${pruned}${each}`);
   }
   return report;
 }

@@ -21,7 +21,7 @@ import { freePort } from './free-port.js';
 export const GUIDE = fileURLToPath(new URL('../../docs/primary-setup.md', import.meta.url));
 /** What the guide's blocks name; the instance substitutes its own. */
 const GUIDE_CONFIG_DIR = '/etc/postfix';
-const GUIDE_PORT = '2525';
+const GUIDE_PORT = '2526';
 export const GUIDE_REALM = 'mx.example.com';
 
 /** The fenced block after each `<!-- snippet: name -->` in the guide. */
@@ -160,7 +160,7 @@ export class PostfixPrimary {
       );
       // The guide's listener, on our port.
       const listener = sub(snippet(snippets, 'postfix-master.cf')).replace(new RegExp(`^${GUIDE_PORT}(\\s)`, 'm'), `${port}$1`);
-      if (!listener.startsWith(`${port}`) && !listener.includes(`\n${port} `)) throw new Error('the guide listener has no port 2525 line');
+      if (!listener.startsWith(`${port}`) && !listener.includes(`\n${port} `)) throw new Error(`the guide listener has no port ${GUIDE_PORT} line`);
       writeFileSync(join(configDir, 'master.cf'), BASE_MASTER_CF + listener);
       writeFileSync(join(configDir, 'sasl', 'smtpd.conf'), sub(snippet(snippets, 'postfix-sasl-smtpd.conf')));
       // The guide's commands, as written, but with the password on stdin (-p) instead of a prompt.

@@ -21,7 +21,12 @@ export function asctime(at: Date): string {
 }
 
 export class MboxWriter implements MailboxWriter {
-  private constructor(private readonly file: WriteStream) {}
+  /** A write error (disk full) seen between writes; the next write or close throws it. */
+  private failure: Error | undefined;
+
+  private constructor(private readonly file: WriteStream) {
+    file.on('error', (error) => (this.failure ??= error));
+  }
 
   /** Creates `path`; refuses (EEXIST) to overwrite a file that exists. */
   static async create(path: string): Promise<MboxWriter> {
@@ -34,16 +39,25 @@ export class MboxWriter implements MailboxWriter {
     const sender = message.sender === '' ? 'MAILER-DAEMON' : message.sender;
     await this.write(`From ${sender} ${asctime(message.receivedAt)}\n`);
     const quoting = new FromQuoting();
-    await pipeline(content, quoting, this.file, { end: false });
+    // The file is not a pipeline stage: pipeline(..., file, { end: false })
+    // leaves its error/close/finish listeners on the long-lived file, one set
+    // per message (MaxListenersExceededWarning from the 11th message on).
+    await pipeline(content, quoting, async (quoted: AsyncIterable<Buffer>) => {
+      for await (const chunk of quoted) await this.write(chunk);
+    });
     await this.write(quoting.lastByte === 0x0a || quoting.lastByte === undefined ? '\n' : '\n\n');
   }
 
   async close(): Promise<void> {
-    this.file.end();
-    await once(this.file, 'close');
+    if (!this.file.closed) {
+      this.file.end();
+      await once(this.file, 'close');
+    }
+    if (this.failure) throw this.failure;
   }
 
-  private async write(text: string): Promise<void> {
-    if (!this.file.write(text)) await once(this.file, 'drain');
+  private async write(bytes: string | Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!this.file.write(bytes)) await once(this.file, 'drain');
   }
 }

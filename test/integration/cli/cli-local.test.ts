@@ -151,6 +151,21 @@ describe('backup-mx against the local backup MX', () => {
     expect(human.io.text).toMatch(/gus@example\.com\s+127\.0\.0\.1\S*\s+deferred\s+\d+s\s+451 greylisted/);
   });
 
+  it('show <start of a finished id> says finished messages need the full id and where to find it; the full id shows it', async () => {
+    const id = await fx.queue({ recipients: ['bob@example.com'] });
+    expect((await fx.cli('show', id.slice(0, 8))).code).toBe(0); // queued: the start of the id is enough
+    expect((await fx.cli('flush', 'main')).code).toBe(0);
+    const byPrefix = await fx.cli('show', id.slice(0, 8));
+    expect(byPrefix.code).toBe(3);
+    const said = byPrefix.io.stderr.join('\n');
+    expect(said).toContain(`no queued or dead-lettered message id starts with ${id.slice(0, 8)}`);
+    expect(said).toMatch(/finished \(delivered or bounced\) message is found by its full 40-character id only: take it from the "delivered <id> to <…>" or "bounced <id>" line of `npm start`'s output/);
+    expect(said).not.toContain('neither queued');
+    const full = await fx.cli('show', id, '--json');
+    expect(full.code).toBe(0);
+    expect(full.io.json<MessageDetail[]>()[0]).toMatchObject({ id, state: 'done' });
+  });
+
   it('delete asks first (refuses without a terminal), then removes everything with --yes', async () => {
     await fx.cli('hold', 'main');
     const id = await fx.queue({ recipients: ['ivy@example.com'] });
@@ -239,7 +254,9 @@ describe('backup-mx against the local backup MX', () => {
   it('says clearly when the id, the route or the local instance is unknown', async () => {
     const unknownId = await fx.cli('show', 'no-such-message');
     expect(unknownId.code).toBe(3);
-    expect(unknownId.io.stderr.join('\n')).toContain('no message with id no-such-message');
+    expect(unknownId.io.stderr.join('\n')).toMatch(/no message with id no-such-message on the local backup MX \(pid \d+, data in .*\): no queued or dead-lettered message id starts with no-such-message/);
+    const unknownFull = await fx.cli('show', 'v'.repeat(40));
+    expect(unknownFull.io.stderr.join('\n')).toMatch(/\) \(neither queued, finished in the last 30 days, nor dead-lettered\)$/);
     const unknownRoute = await fx.cli('hold', 'nope');
     expect(unknownRoute.code).toBe(2);
     expect(unknownRoute.io.stderr.join('\n')).toContain('no route named "nope"');

@@ -42,6 +42,7 @@ async function restore(local: LocalAws, dataDir: string) {
     isFinished: finishedByLedger(new DynamoLedger(local.clients.doc, local.resources.tableName)),
     topicArnFor: (route) => local.routes.find((r) => r.name === route)?.topicArn,
     logger,
+    verbose: true,
   });
   return { report, logger };
 }
@@ -77,7 +78,7 @@ describe('restart with BACKUPMX_DATA_DIR', () => {
     expect(await drainQueue(second.clients.sqs, second.queueUrl('main'), 0)).toEqual([]); // fauxqs forgot everything
     const { report, logger } = await restore(second, dataDir);
 
-    expect(report).toEqual({ restored: 2, republished: 2, pruned: 0, skipped: 0 });
+    expect(report).toEqual({ restored: 2, republished: 2, pruned: 0, skipped: 0, byRoute: { main: 1, vip: 1 } });
     const [mainBody, ...moreMain] = await drainQueue(second.clients.sqs, second.queueUrl('main'));
     const [vipBody] = await drainQueue(second.clients.sqs, second.queueUrl('vip'));
     expect(moreMain).toEqual([]);

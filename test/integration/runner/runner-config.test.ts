@@ -64,6 +64,13 @@ describe('loadRunnerConfig', () => {
     expect(error).toBeInstanceOf(RunnerConfigError);
     expect((error as Error).message).toMatch(/bad-port\.json: .*backupMx\.routes\[0\]\.primary\.port/s);
   });
+
+  it('refuses an invalid IPv4 literal as the primary host (npm start parses what synth parses)', async () => {
+    await contextFile('bad-host.json', { backupMx: { routes: [{ ...route, primary: { host: '999.1.1.1', port: 25 } }] } });
+    const error = await loadRunnerConfig({ BACKUPMX_CONTEXT_FILE: path.join(dir, 'bad-host.json') }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(RunnerConfigError);
+    expect((error as Error).message).toMatch(/bad-host\.json: invalid backupMx context:\n  - backupMx\.routes\[0\]\.primary\.host: "999\.1\.1\.1" is not an IPv4 address .*: correct the address, or give the primary's DNS name/);
+  });
 });
 
 describe('loadRunnerConfig: AUTH only over authenticated TLS (npm start parses what synth parses)', () => {

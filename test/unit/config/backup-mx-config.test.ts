@@ -121,6 +121,27 @@ describe('parseBackupMxConfig: rejections name the field and the value', () => {
     ]);
   });
 
+  it('a primary host that is no IPv4 address and no DNS name, with the fix; valid ones pass', () => {
+    const hostOf = (host: unknown) => valid({ routes: [route({ primary: { host, port: 25 } })] });
+    const problem = (host: unknown) => problemsOf(hostOf(host))[0];
+    expect(problem('999.1.1.1')).toBe(
+      'backupMx.routes[0].primary.host: "999.1.1.1" is not an IPv4 address (four numbers 0–255 without leading zeros, separated by dots, such as "192.0.2.10"): correct the address, or give the primary\'s DNS name',
+    );
+    for (const bad of ['1.2.3', '1.2.3.4.5', '010.0.0.1', '2130706433', '256.0.0.1']) expect(problem(bad)).toContain(`${JSON.stringify(bad)} is not an IPv4 address`);
+    expect(problem('mail.example.com:25')).toMatch(/^backupMx\.routes\[0\]\.primary\.host: expected a DNS name such as "mail\.example\.com" or an IPv4 address such as "192\.0\.2\.10", got "mail\.example\.com:25": give the host alone and the port in "port"$/);
+    expect(problem('smtp://mail.example.com')).toMatch(/got "smtp:\/\/mail\.example\.com": give the host alone, without a scheme$/);
+    expect(problem('2001:db8::25')).toMatch(/IPv6 addresses are not supported; give a DNS name of the host \(with an A record\) or its IPv4 address$/);
+    for (const bad of ['mail..example.com', '-mail.example.com', 'mail-.example.com', 'mail_1.example.com', 'mail example.com', `${'a'.repeat(64)}.example.com`, '']) {
+      expect(problem(bad)).toContain('a name is dot-separated labels of letters, digits and "-"');
+    }
+    expect(problem(25)).toBe('backupMx.routes[0].primary.host: expected a DNS name such as "mail.example.com" or an IPv4 address such as "192.0.2.10", got 25');
+    // The backup MX's own hostname is checked the same way.
+    expect(problemsOf(valid({ hostname: '300.1.1.1' }))[0]).toMatch(/^backupMx\.hostname: "300\.1\.1\.1" is not an IPv4 address/);
+    for (const good of ['192.0.2.10', '0.0.0.0', '255.255.255.255', 'MAIL.Example.COM', 'localhost', 'mx1.example.com', '1mail.example.com', 'xn--bcher-kva.example']) {
+      expect(parseBackupMxConfig(hostOf(good)).routes[0]!.primary.host).toBe(good.toLowerCase());
+    }
+  });
+
   it('recipients outside the route\'s domains', () => {
     expect(problemsOf(valid({ routes: [route({ recipients: ['bob@example.net'] })] }))).toEqual([
       'backupMx.routes[0].recipients[0]: "bob@example.net" is not in this route\'s domains (example.com)',

@@ -72,7 +72,7 @@ describe('MailSpool and restoreSpool', () => {
 
     const report = await restoreSpool(spool, { store, publish, isFinished: finishedByLedger(ledger), now: () => new Date('2024-01-01T01:00:00Z') });
 
-    expect(report).toEqual({ restored: 1, republished: 1, pruned: 0, skipped: 0 });
+    expect(report).toEqual({ restored: 1, republished: 1, pruned: 0, skipped: 0, byRoute: { main: 1 } });
     expect(puts).toEqual([
       { key: 'main/m1', body: 'raw-1' },
       { key: 'vip/m1', body: 'raw-1' },
@@ -90,7 +90,7 @@ describe('MailSpool and restoreSpool', () => {
       publish,
       topicArnFor: (route) => (route === 'main' ? 'arn:new:main' : undefined),
     });
-    expect(report).toEqual({ restored: 2, republished: 1, pruned: 0, skipped: 0 });
+    expect(report).toEqual({ restored: 2, republished: 1, pruned: 0, skipped: 0, byRoute: { main: 1 } });
     expect(published.map((p) => p.topicArn)).toEqual(['arn:new:main']);
     expect((await spool.list()).length).toBe(2); // the unknown route's mail stays spooled
   });
@@ -108,8 +108,26 @@ describe('MailSpool and restoreSpool', () => {
       now: () => new Date('2024-03-02T00:00:00Z'),
       retainFinishedSeconds: 30 * 86_400,
     });
-    expect(report).toEqual({ restored: 1, republished: 0, pruned: 1, skipped: 0 });
+    expect(report).toEqual({ restored: 1, republished: 0, pruned: 1, skipped: 0, byRoute: {} });
     expect((await spool.list()).map((r) => r.messageId)).toEqual(['new']);
     expect(published).toEqual([]);
+  });
+
+  it('160 spooled messages: no line per message unless verbose; a gone route is one warning with its count', async () => {
+    for (let n = 0; n < 160; n += 1) {
+      const route = n < 150 ? 'main' : 'gone';
+      await spool.save(record(`m${String(n).padStart(3, '0')}`, '2024-01-01T00:00:00.000Z', [{ route, recipients: ['a@x.test'] }]), Buffer.from('r'));
+    }
+    const lines: string[] = [];
+    const logger = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(`warning: ${line}`) };
+    const topicArnFor = (route: string) => (route === 'main' ? 'arn:main' : undefined);
+    const report = await restoreSpool(spool, { store, publish, topicArnFor, logger });
+    expect(report).toMatchObject({ restored: 160, republished: 150, byRoute: { main: 150 } });
+    expect(lines).toEqual(['warning: spool: 10 messages name route gone, which is no longer configured; kept in the spool until the route is back']);
+
+    lines.length = 0;
+    await restoreSpool(spool, { store, publish, topicArnFor, logger, verbose: true });
+    expect(lines.filter((l) => /^requeued m\d{3} for route main \(1 recipient\) from the spool$/.test(l))).toHaveLength(150);
+    expect(lines.filter((l) => /^warning: spool: m\d{3} names route gone/.test(l))).toHaveLength(10);
   });
 });

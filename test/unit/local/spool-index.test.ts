@@ -46,7 +46,7 @@ describe('spool index', () => {
 
   it('a second start opens only what is not known finished; raw bytes only for the pending and the kept', async () => {
     const first = await restore({ recheck: new Set(), keepRaw: new Set(['b']) });
-    expect(first).toEqual({ restored: 2, republished: 1, pruned: 0, skipped: 0 });
+    expect(first).toEqual({ restored: 2, republished: 1, pruned: 0, skipped: 0, byRoute: { main: 1 } });
     expect(puts.sort()).toEqual(['main/b', 'main/c']); // a is delivered: its bytes stay on disk only
     expect(published).toEqual(['c']);
 
@@ -56,7 +56,7 @@ describe('spool index', () => {
     puts.length = 0;
     published.length = 0;
     const second = await restore();
-    expect(second).toEqual({ restored: 1, republished: 1, pruned: 0, skipped: 2 });
+    expect(second).toEqual({ restored: 1, republished: 1, pruned: 0, skipped: 2, byRoute: { main: 1 } });
     expect(published).toEqual(['c']);
   });
 

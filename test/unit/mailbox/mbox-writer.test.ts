@@ -72,4 +72,37 @@ describe('MboxWriter', () => {
     await expect(MboxWriter.create(file)).rejects.toMatchObject({ code: 'EEXIST' });
     expect(asctime(new Date('2026-12-25T23:59:59Z'))).toBe('Fri Dec 25 23:59:59 2026');
   });
+
+  it('writes many messages to one file without piling listeners on it (no MaxListenersExceededWarning)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'backupmx-mbox-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'many.mbox');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const writer = await MboxWriter.create(file);
+      for (let i = 0; i < 30; i += 1) {
+        await writer.add({ messageId: `m${i}`, sender: 's@example.com', receivedAt: new Date('2026-01-05T09:04:05Z') }, Readable.from([Buffer.from(`Subject: ${i}\r\n\r\nFrom body ${i}\r\n`)]));
+      }
+      await writer.close();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.includes('MaxListenersExceeded'))).toEqual([]);
+    const entries = readMbox(await readFile(file));
+    expect(entries).toHaveLength(30);
+    expect(entries[29]!.raw.toString()).toBe('Subject: 29\r\n\r\nFrom body 29\r\n');
+  });
+
+  it('a source that fails rejects add, and the file stays usable for the next message', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'backupmx-mbox-'));
+    dirs.push(dir);
+    const writer = await MboxWriter.create(path.join(dir, 'fail.mbox'));
+    const broken = new Readable({ read() { this.destroy(new Error('object read failed')); } });
+    await expect(writer.add({ messageId: 'x', sender: 's@example.com', receivedAt: new Date() }, broken)).rejects.toThrow('object read failed');
+    await writer.add({ messageId: 'y', sender: 's@example.com', receivedAt: new Date() }, Readable.from([Buffer.from('Subject: y\r\n\r\n')]));
+    await writer.close();
+  });
 });
