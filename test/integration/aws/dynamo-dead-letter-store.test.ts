@@ -55,6 +55,31 @@ describe('DynamoDeadLetterStore', () => {
     });
   });
 
+  it('sends the record\'s time as the deadLetteredAt attribute (what requeue and delete match DLQ copies by)', async () => {
+    await withQueue(async (queueUrl) => {
+      const at = new Date('2026-01-05T10:00:00.123Z');
+      await store(queueUrl).put({ messageId: 'm-at', route: 'main', reason: 'virus', detail: 'x', at, notification: '{"n":1}' });
+      const [message] = await receiveOne(queueUrl);
+      expect(message?.MessageAttributes?.deadLetteredAt?.StringValue).toBe(at.toISOString());
+    });
+  });
+
+  // The window the writtenAt filter cannot see: a drain's put lands between remove's read and its deletes.
+  it('removal is conditional on the time it read: a put landing after its read keeps its summary and its text', async () => {
+    const route = `race${env.unique()}`;
+    const messageId = `m-${env.unique()}`;
+    const read = { messageId, route, reason: 'virus' as const, detail: 'first', at: new Date('2026-01-05T10:00:00.000Z'), notification: '{"first":true}', copy: 'c1' };
+    const subject = store();
+    await subject.put(read);
+    const stale = await subject.find(messageId);
+    const again = { ...read, detail: 'quarantined again', at: new Date('2026-01-05T10:05:00.000Z'), notification: '{"again":true}' };
+    await subject.put(again);
+    subject.find = async () => stale; // as if the find had run just before the drain's put
+    expect(await subject.remove(messageId, route, 'c1')).toBe(0);
+    expect(await store().get(messageId, route, 'c1')).toEqual(again);
+    expect(await store().count(route)).toBe(1);
+  });
+
   it('sends a JSON envelope when the notification cannot be a queue body', async () => {
     await withQueue(async (queueUrl) => {
       await store(queueUrl).put({
