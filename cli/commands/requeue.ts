@@ -34,14 +34,18 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
   const records = await deadRecords(target, id, options);
   let failed = 0;
   let deadAgain = 0;
-  const requeued: CopyKey[] = [];
+  const reported = new Set<DeadLetterRecord>();
+  const requeued: (CopyKey & { record: DeadLetterRecord })[] = [];
   for (const record of records) {
     try {
       const done = await requeueOne(target, record, options);
       io.out(done.line);
-      if (done.deadAgain) deadAgain += 1;
+      if (done.deadAgain) {
+        deadAgain += 1;
+        reported.add(record);
+      }
       // The copies of the record read (and older ones it carries), whether or not it was still there to remove.
-      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}), writtenUpTo: record.at });
+      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}), writtenUpTo: record.at, record });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       failed += 1;
@@ -50,7 +54,8 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
   }
   if (records.length === 0) io.out('No dead letters to requeue');
   else io.out(`-- ${records.length - failed} of ${records.length} requeued${deadAgain ? ` (${deadAgain} dead-lettered again by a running drain: see \`mailq --dead\`)` : ''}`);
-  await removeDeadLetterCopies(target, requeued, io);
+  await removeDeadLetterCopies(target, requeued.map(({ record: _r, ...key }) => key), io);
+  await reportDeadAgain(target, requeued, reported, io);
   if (records.length === 0) return EXIT.usage; // docs/cli.md: "nothing to requeue" is exit 2
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }
@@ -68,6 +73,20 @@ async function deadRecords(target: Target, id: string | undefined, options: Requ
   const queued = await index.get(id, options.route);
   if (queued) throw new CliError(`message ${id} is not dead-lettered (it is ${queued.state} on route ${queued.route}): nothing to requeue`, EXIT.usage);
   throw new UnknownMessageError(id, `among the dead letters of the ${target.label}`);
+}
+
+/**
+ * A drain may have taken the fresh copy and dead-lettered it again after its
+ * record was removed: that new record (and its DLQ copy) stays; say so.
+ */
+async function reportDeadAgain(target: Target, requeued: { record: DeadLetterRecord }[], reported: Set<DeadLetterRecord>, io: CliIo): Promise<void> {
+  for (const { record } of requeued) {
+    if (reported.has(record)) continue;
+    const now = await target.engine.deps.deadLetters.get(record.messageId, record.route ?? '', record.copy ?? '').catch(() => undefined);
+    if (now && now.at.getTime() !== record.at.getTime()) {
+      io.out(`${record.messageId}: a drain of route ${record.route} dead-lettered it again since it was requeued (${now.reason}): see \`mailq --dead\``);
+    }
+  }
 }
 
 /** What became of one record: the line to print, and whether a drain dead-lettered the message again meanwhile. */

@@ -131,6 +131,9 @@ describe('requeue and delete against a running drain', () => {
       expect(await fx.engine.queue(fx.engine.route('main')).depth()).toMatchObject({ visible: 0, inFlight: 0 });
       expect((await fx.cli('mailq', '--json')).io.json<{ id: string }[]>().map((m) => m.id)).not.toContain(id);
       expect((await fx.engine.deps.ledger.outcomes(id)).get('vic@example.com')?.state).toBe('dead-lettered');
+      if (moment === 'after-record-removed') {
+        expect(io.text).toContain(`${id}: a drain of route main dead-lettered it again since it was requeued (virus): see \`mailq --dead\``);
+      }
       if (moment === 'after-enqueue') {
         expect(io.text).toContain(`${id}: requeued on route main (1 recipient to deliver, 1 reset); a drain of route main dead-lettered it again while this ran (virus); its new dead-letter record stays`);
         expect(io.text).toContain('-- 1 of 1 requeued (1 dead-lettered again by a running drain: see `mailq --dead`)');
