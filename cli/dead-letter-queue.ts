@@ -10,6 +10,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DEAD_LETTERED_AT_ATTRIBUTE } from '../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { NotificationParser } from '../lambdas/core/engine-types.js';
@@ -34,6 +35,13 @@ export interface CopyKey {
    * that copy's queue message is removed.
    */
   copy?: string;
+  /**
+   * The `at` of the record removed: only copies put at or before it go (a
+   * later one stands for a record a drain wrote since, which stays). Copies
+   * with no time (redriven, or sent before the attribute existed) match
+   * whatever it is. Omitted: every copy of the key.
+   */
+  writtenUpTo?: Date;
 }
 
 export interface RemoveResult {
@@ -109,6 +117,11 @@ export class DeadLetterQueue {
   private describe(message: Message): CopyFacts {
     const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
     const body = message.Body ?? '';
+    const at = attribute(DEAD_LETTERED_AT_ATTRIBUTE);
+    return { ...this.describeBody(body, attribute), ...(at !== undefined ? { at: new Date(at) } : {}) };
+  }
+
+  private describeBody(body: string, attribute: (name: string) => string | undefined): CopyFacts {
     try {
       const parsed = this.parse(body);
       return { messageId: attribute('messageId') ?? parsed.messageId, route: attribute('route'), objectKey: parsed.objectKey, copy: copyOf(parsed) };
@@ -160,10 +173,14 @@ interface CopyFacts {
   route?: string | undefined;
   objectKey?: string | undefined;
   copy?: string | undefined;
+  /** When its record was put (the deadLetteredAt attribute). */
+  at?: Date;
 }
 
 function isCopyOf(copy: CopyFacts, key: CopyKey): boolean {
   if (copy.messageId !== key.messageId) return false;
+  // An invalid time (a hand-made copy) compares false: it matches like a copy with none.
+  if (key.writtenUpTo !== undefined && copy.at !== undefined && copy.at.getTime() > key.writtenUpTo.getTime()) return false;
   if (key.copy !== undefined && copy.copy !== undefined && copy.copy !== key.copy) return false;
   if (key.route === undefined || copy.route === key.route) return true;
   if (copy.route !== undefined) return false;

@@ -2,7 +2,9 @@
 // (unless --yes): its recipients are first marked final in the ledger so no
 // drain delivers it, then the raw message, the index summary and the
 // dead-letter record go, and last its copies on the SQS dead-letter queue (so
-// the DLQ alarm clears). The queue is not searched (receiving every visible
+// the DLQ alarm clears). Only the records read here go, and only their DLQ
+// copies: a drain that dead-letters the message meanwhile keeps its new record
+// and the copy that stands for it. The queue is not searched (receiving every visible
 // entry would push the whole backlog towards SQS's redrive): a queued
 // message's final ledger rows stay, and the drain or sweep drops its entry
 // without delivering when it meets it. Locally, the runner's restart spool
@@ -11,7 +13,7 @@ import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
 import { isReplayId } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
-import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
+import { removeDeadLetterCopies, type WantedCopy } from '../dead-letter-cleanup.js';
 import { DeadLetterQueue } from '../dead-letter-queue.js';
 import { EXIT, UsageError } from '../errors.js';
 import { listSome } from '../../local/words.js';
@@ -34,7 +36,12 @@ export async function deleteCommand(target: Target, id: string, options: { yes?:
       return EXIT.usage;
     }
   }
-  for (const detail of details) io.out(await deleteOne(target, detail));
+  const copies: WantedCopy[] = [];
+  for (const detail of details) {
+    const done = await deleteOne(target, detail);
+    io.out(done.line);
+    copies.push(...done.copies);
+  }
   if (target.spool) {
     const forgot = await forgetSpooled(target.spool, id, options.route === undefined ? undefined : details.map((d) => d.route));
     if (forgot === 'removed') io.out(`${id}: removed from the local spool (a restart will not restore it)`);
@@ -42,14 +49,14 @@ export async function deleteCommand(target: Target, id: string, options: { yes?:
   }
   // A redriven (poison) copy has no record: look whenever the DLQ is not empty.
   const dead = details.some((d) => d.deadLetter !== undefined) || (await DeadLetterQueue.of(target).depth().catch(() => 1)) > 0;
-  if (dead) {
-    const keys = details.map((d) => ({ messageId: id, expected: d.deadLetter !== undefined, ...(d.route !== '' ? { route: d.route } : {}) }));
-    await removeDeadLetterCopies(target, keys, io);
-  }
+  if (dead) await removeDeadLetterCopies(target, copies, io);
   return EXIT.ok;
 }
 
-async function deleteOne(target: Target, detail: MessageDetail): Promise<string> {
+/** The DLQ copies of the records removed; with none read, only copies no record stands for (redriven poison). */
+const NO_RECORD = new Date(0);
+
+async function deleteOne(target: Target, detail: MessageDetail): Promise<{ line: string; copies: WantedCopy[] }> {
   const { deps, clients } = target.engine;
   const { id } = detail;
   const now = deps.clock.now();
@@ -68,7 +75,14 @@ async function deleteOne(target: Target, detail: MessageDetail): Promise<string>
   if (!isReplayId(id)) await deps.store.remove(detail.objectKey);
   if (!isReplayId(id) && detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
   await deps.index.remove(id, detail.route);
-  await deps.deadLetters.remove(id, detail.route);
+  const route = detail.route !== '' ? { route: detail.route } : {};
+  const copies: WantedCopy[] = [];
+  let kept = 0;
+  for (const record of (await deps.deadLetters.find(id)).filter((r) => (r.route ?? '') === detail.route)) {
+    if ((await deps.deadLetters.remove(id, detail.route, record.copy ?? '', record.at)) === 0 && (await deps.deadLetters.get(id, detail.route, record.copy ?? ''))) kept += 1;
+    copies.push({ messageId: id, ...route, ...(record.copy ? { copy: record.copy } : {}), writtenUpTo: record.at });
+  }
+  if (copies.length === 0) copies.push({ messageId: id, ...route, expected: false, writtenUpTo: NO_RECORD });
   const parts = [`${id}: deleted from route ${detail.route}`];
   if (detail.state !== 'queued') {
     await purgeLedgerRows(clients.doc, target.settings.tableName, id, recipients);
@@ -76,5 +90,7 @@ async function deleteOne(target: Target, detail: MessageDetail): Promise<string>
   } else {
     parts.push('raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering');
   }
-  return parts.join(': ');
+  const line = parts.join(': ');
+  if (kept === 0) return { line, copies };
+  return { line: `${line}; a drain dead-lettered it again while this ran: its new dead-letter record stays (run delete again to remove it)`, copies };
 }

@@ -8,7 +8,10 @@
 // entry, which pushes the backlog towards SQS's redrive) could lose the
 // recipient. The dead-letter record is removed last, so a failure half-way
 // leaves it listed as dead, never lost; then its copy on the SQS dead-letter
-// queue goes, so the DLQ alarm clears.
+// queue goes, so the DLQ alarm clears. A drain may take the fresh copy at once
+// and dead-letter it again (a virus verdict): the record is removed only while
+// it is still the one read (its `at`), and only the DLQ copies of that record
+// go, so the drain's new record keeps its copy and the alarm stays up.
 import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
 import { copyOf } from '../../lambdas/core/message-copy.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
@@ -30,11 +33,19 @@ export interface RequeueOptions {
 export async function requeueCommand(target: Target, id: string | undefined, options: RequeueOptions, io: CliIo): Promise<number> {
   const records = await deadRecords(target, id, options);
   let failed = 0;
-  const requeued: CopyKey[] = [];
+  let deadAgain = 0;
+  const reported = new Set<DeadLetterRecord>();
+  const requeued: (CopyKey & { record: DeadLetterRecord })[] = [];
   for (const record of records) {
     try {
-      io.out(await requeueOne(target, record, options));
-      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}) });
+      const done = await requeueOne(target, record, options);
+      io.out(done.line);
+      if (done.deadAgain) {
+        deadAgain += 1;
+        reported.add(record);
+      }
+      // The copies of the record read (and older ones it carries), whether or not it was still there to remove.
+      requeued.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}), writtenUpTo: record.at, record });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       failed += 1;
@@ -42,8 +53,9 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
     }
   }
   if (records.length === 0) io.out('No dead letters to requeue');
-  else io.out(`-- ${records.length - failed} of ${records.length} requeued`);
-  await removeDeadLetterCopies(target, requeued, io);
+  else io.out(`-- ${records.length - failed} of ${records.length} requeued${deadAgain ? ` (${deadAgain} dead-lettered again by a running drain: see \`mailq --dead\`)` : ''}`);
+  await removeDeadLetterCopies(target, requeued.map(({ record: _r, ...key }) => key), io);
+  await reportDeadAgain(target, requeued, reported, io);
   if (records.length === 0) return EXIT.usage; // docs/cli.md: "nothing to requeue" is exit 2
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }
@@ -63,7 +75,27 @@ async function deadRecords(target: Target, id: string | undefined, options: Requ
   throw new UnknownMessageError(id, `among the dead letters of the ${target.label}`);
 }
 
-async function requeueOne(target: Target, record: DeadLetterRecord, options: RequeueOptions): Promise<string> {
+/**
+ * A drain may have taken the fresh copy and dead-lettered it again after its
+ * record was removed: that new record (and its DLQ copy) stays; say so.
+ */
+async function reportDeadAgain(target: Target, requeued: { record: DeadLetterRecord }[], reported: Set<DeadLetterRecord>, io: CliIo): Promise<void> {
+  for (const { record } of requeued) {
+    if (reported.has(record)) continue;
+    const now = await target.engine.deps.deadLetters.get(record.messageId, record.route ?? '', record.copy ?? '').catch(() => undefined);
+    if (now && now.at.getTime() !== record.at.getTime()) {
+      io.out(`${record.messageId}: a drain of route ${record.route} dead-lettered it again since it was requeued (${now.reason}): see \`mailq --dead\``);
+    }
+  }
+}
+
+/** What became of one record: the line to print, and whether a drain dead-lettered the message again meanwhile. */
+interface Requeued {
+  line: string;
+  deadAgain?: boolean;
+}
+
+async function requeueOne(target: Target, record: DeadLetterRecord, options: RequeueOptions): Promise<Requeued> {
   const { deps, options: engineOptions } = target.engine;
   const id = record.messageId;
   const route = target.settings.routes.find((r) => r.name === record.route);
@@ -79,12 +111,11 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
   }
   // A route split over several receipt rules has one dead letter per copy: this one is the record's own.
   const copy = copyOf(message);
-  const recordCopy = record.copy ?? '';
   const outcomes = await deps.ledger.outcomes(id);
   const pending = message.recipients.filter((r) => outcomes.get(r)?.state !== 'delivered');
   if (pending.length === 0) {
-    await deps.deadLetters.remove(id, route.name, recordCopy);
-    return `${id}: every recipient was already delivered; dead-letter record removed`;
+    const changed = await removeRecord(target, record, route.name);
+    return changed ?? { line: `${id}: every recipient was already delivered; dead-letter record removed` };
   }
   const size = await deps.store.size(message.objectKey);
   if (size === undefined) throw new CliError(`its raw message ${message.objectKey} is gone from the bucket: nothing to deliver`);
@@ -120,7 +151,8 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
     await deps.ledger.record(id, { ...outcome, state: 'queued', updatedAt: now });
     reset += 1;
   }
-  await target.engine.queue(route).enqueue(body);
+  // The index before the enqueue: a drain may finish the fresh copy at once, and
+  // its 'done' must come after this 'queued', or mailq would list it for good.
   const wasQueued = (await deps.index.get(id, route.name, copy))?.state === 'queued';
   if (!wasQueued) {
     await deps.index.remove(id, route.name, copy); // a done summary or tombstone
@@ -136,9 +168,28 @@ async function requeueOne(target: Target, record: DeadLetterRecord, options: Req
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
     });
   }
-  await deps.deadLetters.remove(id, route.name, recordCopy);
+  await target.engine.queue(route).enqueue(body);
+  const line = `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})`;
+  const changed = await removeRecord(target, record, route.name);
+  if (changed) return { ...changed, line: `${line}; ${changed.line}` };
   const also = wasQueued ? '; it may also still have a queue entry: the ledger keeps the two copies from delivering twice' : '';
-  return `${id}: requeued on route ${route.name} (${pending.length} recipient${pending.length === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})${also}`;
+  return { line: `${line}${also}` };
+}
+
+/**
+ * Removes the record if it is still the one read; otherwise says what took its
+ * place (undefined when it was removed): a drain's new dead letter of the
+ * message stays, with its DLQ copy, for the operator to look at again.
+ */
+async function removeRecord(target: Target, record: DeadLetterRecord, route: string): Promise<Requeued | undefined> {
+  const { deadLetters } = target.engine.deps;
+  const copy = record.copy ?? '';
+  if ((await deadLetters.remove(record.messageId, route, copy, record.at)) > 0) return undefined;
+  const now = await deadLetters.get(record.messageId, route, copy);
+  if (now) {
+    return { line: `a drain of route ${route} dead-lettered it again while this ran (${now.reason}); its new dead-letter record stays`, deadAgain: true };
+  }
+  return { line: 'its dead-letter record was already gone (removed by another requeue or delete meanwhile)' };
 }
 
 /** The notification with mail.timestamp set to `at` (inside an SNS envelope too). */

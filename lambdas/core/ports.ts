@@ -95,9 +95,12 @@ export interface DeadLetterStore {
   /**
    * Forgets the record for `route` and `copy` ('' for the one without a copy),
    * every copy's on the route when `copy` is omitted, every route's when both
-   * are (after a requeue or delete).
+   * are (after a requeue or delete). A record is removed only while it is the
+   * one this call read (conditional on its `at`), and with `writtenAt` only if
+   * it is the one written then: a record a drain put after the caller read it
+   * stays. Returns how many records were removed.
    */
-  remove(messageId: string, route?: string, copy?: string): Promise<void>;
+  remove(messageId: string, route?: string, copy?: string, writtenAt?: Date): Promise<number>;
 }
 
 /**

@@ -95,9 +95,23 @@ export function deadLetterStoreContract(
     it('forgets a removed record', async () => {
       const dead = record();
       await subject.put(dead);
-      await subject.remove(dead.messageId);
+      expect(await subject.remove(dead.messageId)).toBe(1);
       expect(await subject.get(dead.messageId)).toBeUndefined();
       expect(await subject.list(route)).toEqual([]);
+      expect(await subject.remove(dead.messageId)).toBe(0);
+    });
+
+    // requeue/delete against a running drain: a record put again after the command read it is not removed.
+    it('removes with writtenAt only the record written then; a newer put of the same record stays whole', async () => {
+      const read = record();
+      await subject.put(read);
+      const again = { ...read, reason: 'virus' as const, detail: 'quarantined again', at: new Date(read.at.getTime() + 1) };
+      await subject.put(again);
+      expect(await subject.remove(read.messageId, route, '', read.at)).toBe(0);
+      expect(await subject.get(read.messageId, route, '')).toEqual(again);
+      expect(await subject.count(route)).toBe(1);
+      expect(await subject.remove(read.messageId, route, '', again.at)).toBe(1);
+      expect(await subject.find(read.messageId)).toEqual([]);
     });
 
     // SES gives a message whose recipients match two routes' rules the same id in both.

@@ -15,18 +15,25 @@
 // the summary, which counts, last; removal goes the other way. If the DLQ
 // send then fails, the error surfaces and the caller leaves the message on its
 // queue to try again (the puts are idempotent overwrites).
+// Both items and the DLQ copy (attribute deadLetteredAt) carry the record's
+// `at`: removal deletes only items still written at the `at` it read, and the
+// CLI removes only the DLQ copies of that put or older, so a drain that
+// dead-letters the message again during a requeue or delete keeps its record
+// and its copy (issue 19: the DLQ alarm went silent with a record left).
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetterReason, DeadLetterRecord } from '../../core/model.js';
 import { DEAD_LETTERS_COUNTED_AT_MOST, type DeadLetterStore } from '../../core/ports.js';
-import { isAwsError } from './aws-errors.js';
+import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { deadIndexKey, deadSort, deadTextSort, GSI, key, messageKey, PK, SK, SORT } from './dynamo-keys.js';
 import { optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
 
 /** What a dead letter's summary item holds (the one the index lists and the probe counts). */
 export const DEAD_SUMMARY_ATTRIBUTES = ['pk', 'sk', 'messageId', 'route', 'reason', 'at', 'objectKey', 'copy', GSI.partitionKey, GSI.sortKey] as const;
 /** What its text item holds. */
-export const DEAD_TEXT_ATTRIBUTES = ['pk', 'sk', 'messageId', 'route', 'copy', 'detail', 'notification'] as const;
+export const DEAD_TEXT_ATTRIBUTES = ['pk', 'sk', 'messageId', 'route', 'copy', 'at', 'detail', 'notification'] as const;
+/** The DLQ copy's message attribute holding its record's `at` (ISO 8601). */
+export const DEAD_LETTERED_AT_ATTRIBUTE = 'deadLetteredAt';
 /** Keys per BatchGetItem (DynamoDB's limit) and rounds for what it leaves unprocessed. */
 const BATCH_GET_MAX = 100;
 const BATCH_GET_ROUNDS = 5;
@@ -45,7 +52,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...key(pk, deadTextSort(route, copy)), messageId, route, copy, detail: record.detail, notification: record.notification },
+        Item: { ...key(pk, deadTextSort(route, copy)), messageId, route, copy, at: record.at.toISOString(), detail: record.detail, notification: record.notification },
       }),
     );
     await this.doc.send(
@@ -136,13 +143,42 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     return summary ? toRecord(summary, text) : undefined;
   }
 
-  /** Forgets the record(s): summary first (it no longer counts), then text. The SQS dead-letter queue copy is removed by the CLI (`requeue`, `delete`), not here. */
-  async remove(messageId: string, route?: string, copy?: string): Promise<void> {
-    const records = (await this.find(messageId)).filter((r) => matches(r, route, copy));
+  /**
+   * Forgets the record(s): summary first (it no longer counts), then text,
+   * each only while it holds the `at` read (a text item written before `at`
+   * was kept on it has none). The SQS dead-letter queue copy is removed by the
+   * CLI (`requeue`, `delete`), not here.
+   */
+  async remove(messageId: string, route?: string, copy?: string, writtenAt?: Date): Promise<number> {
+    const records = (await this.find(messageId)).filter((r) => matches(r, route, copy) && (writtenAt === undefined || r.at.getTime() === writtenAt.getTime()));
+    let removed = 0;
     for (const r of records) {
-      for (const sort of [deadSort(r.route, r.copy), deadTextSort(r.route, r.copy)]) {
-        await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(messageKey(messageId), sort) }));
-      }
+      const at = r.at.toISOString();
+      const summaryGone = await this.deleteIf(messageId, deadSort(r.route, r.copy), '#at = :at', at);
+      // The summary changed since it was read: a drain dead-lettered the message again; its record stays whole.
+      if (!summaryGone) continue;
+      removed += 1;
+      await this.deleteIf(messageId, deadTextSort(r.route, r.copy), 'attribute_not_exists(#at) OR #at = :at', at);
+    }
+    return removed;
+  }
+
+  /** Deletes the item if `condition` holds for `at`; false when it did not. */
+  private async deleteIf(messageId: string, sort: string, condition: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key(messageKey(messageId), sort),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
     }
   }
 
@@ -166,6 +202,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     const attributes = {
       reason: { DataType: 'String', StringValue: record.reason },
       messageId: { DataType: 'String', StringValue: record.messageId },
+      [DEAD_LETTERED_AT_ATTRIBUTE]: { DataType: 'String', StringValue: record.at.toISOString() },
       ...(record.route ? { route: { DataType: 'String', StringValue: record.route } } : {}),
     };
     const send = (body: string) =>

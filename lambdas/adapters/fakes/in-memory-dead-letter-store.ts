@@ -64,14 +64,18 @@ export class InMemoryDeadLetterStore implements DeadLetterStore {
     return (await this.find(messageId)).find((r) => matches(r, route, copy));
   }
 
-  async remove(messageId: string, route?: string, copy?: string): Promise<void> {
+  async remove(messageId: string, route?: string, copy?: string, writtenAt?: Date): Promise<number> {
+    let removed = 0;
     for (const record of await this.find(messageId)) {
       if (!matches(record, route, copy)) continue;
+      if (writtenAt !== undefined && record.at.getTime() !== writtenAt.getTime()) continue;
       const key = keyOfRecord(record);
       this.records.delete(key);
       this.byMessage.get(messageId)?.delete(key);
+      removed += 1;
     }
     if (this.byMessage.get(messageId)?.size === 0) this.byMessage.delete(messageId);
+    return removed;
   }
 }
 

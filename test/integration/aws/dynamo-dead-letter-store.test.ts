@@ -1,5 +1,6 @@
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { deadTextSort, key, messageKey } from '../../../lambdas/adapters/aws/dynamo-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import { deadLetterStoreContract } from '../../contracts/dead-letter-store.contract.js';
@@ -53,6 +54,54 @@ describe('DynamoDeadLetterStore', () => {
       expect(message?.MessageAttributes?.messageId?.StringValue).toBe('m-1');
       expect(message?.MessageAttributes?.route?.StringValue).toBe('main');
     });
+  });
+
+  it('sends the record\'s time as the deadLetteredAt attribute (what requeue and delete match DLQ copies by)', async () => {
+    await withQueue(async (queueUrl) => {
+      const at = new Date('2026-01-05T10:00:00.123Z');
+      await store(queueUrl).put({ messageId: 'm-at', route: 'main', reason: 'virus', detail: 'x', at, notification: '{"n":1}' });
+      const [message] = await receiveOne(queueUrl);
+      expect(message?.MessageAttributes?.deadLetteredAt?.StringValue).toBe(at.toISOString());
+    });
+  });
+
+  // The window the writtenAt filter cannot see: a drain's put lands between remove's read and its deletes.
+  it('removal is conditional on the time it read: a put landing after its read keeps its summary and its text', async () => {
+    const route = `race${env.unique()}`;
+    const messageId = `m-${env.unique()}`;
+    const read = { messageId, route, reason: 'virus' as const, detail: 'first', at: new Date('2026-01-05T10:00:00.000Z'), notification: '{"first":true}', copy: 'c1' };
+    const subject = store();
+    await subject.put(read);
+    const stale = await subject.find(messageId);
+    const again = { ...read, detail: 'quarantined again', at: new Date('2026-01-05T10:05:00.000Z'), notification: '{"again":true}' };
+    await subject.put(again);
+    subject.find = async () => stale; // as if the find had run just before the drain's put
+    expect(await subject.remove(messageId, route, 'c1')).toBe(0);
+    expect(await store().get(messageId, route, 'c1')).toEqual(again);
+    expect(await store().count(route)).toBe(1);
+  });
+
+  // The drain writes the text first: one landing between remove's summary and text deletes is not taken with the old summary.
+  it('removal keeps a text item written after its read, even once the summary it read is gone', async () => {
+    const route = `race${env.unique()}`;
+    const messageId = `m-${env.unique()}`;
+    const read = { messageId, route, reason: 'virus' as const, detail: 'first', at: new Date('2026-01-05T10:00:00.000Z'), notification: '{"first":true}', copy: 'c1' };
+    await store().put(read);
+    const newText = { ...key(messageKey(messageId), deadTextSort(route, 'c1')), messageId, route, copy: 'c1', at: '2026-01-05T10:05:00.000Z', detail: 'again', notification: '{"again":true}' };
+    await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: newText }));
+    expect(await store().remove(messageId, route, 'c1', read.at)).toBe(1);
+    const { Item } = await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: key(messageKey(messageId), deadTextSort(route, 'c1')) }));
+    expect(Item).toEqual(newText);
+  });
+
+  it('removes a text item written before texts carried their time', async () => {
+    const route = `old${env.unique()}`;
+    const messageId = `m-${env.unique()}`;
+    await store().put({ messageId, route, reason: 'virus', detail: 'first', at: new Date('2026-01-05T10:00:00.000Z'), notification: '{"n":1}', copy: 'c1' });
+    const textKey = key(messageKey(messageId), deadTextSort(route, 'c1'));
+    await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...textKey, messageId, route, copy: 'c1', detail: 'first', notification: '{"n":1}' } }));
+    expect(await store().remove(messageId)).toBe(1);
+    expect((await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: textKey }))).Item).toBeUndefined();
   });
 
   it('sends a JSON envelope when the notification cannot be a queue body', async () => {

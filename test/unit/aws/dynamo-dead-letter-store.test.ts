@@ -38,7 +38,7 @@ describe('DynamoDeadLetterStore', () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'x' });
     await store().put(record);
     const [text, summary] = doc.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
-    expect(text).toEqual({ pk: 'msg#m-1', sk: 'deadtext#main', messageId: 'm-1', route: 'main', copy: undefined, detail: record.detail, notification: record.notification });
+    expect(text).toEqual({ pk: 'msg#m-1', sk: 'deadtext#main', messageId: 'm-1', route: 'main', copy: undefined, at: '2026-01-05T10:00:00.000Z', detail: record.detail, notification: record.notification });
     expect(summary).toMatchObject({
       pk: 'msg#m-1',
       sk: 'dead#main',
@@ -52,6 +52,8 @@ describe('DynamoDeadLetterStore', () => {
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
     expect(sent.MessageBody).toBe(record.notification);
     expect(sent.MessageAttributes?.reason).toEqual({ DataType: 'String', StringValue: 'virus' });
+    // requeue and delete remove only the copies of the record they removed, by this time.
+    expect(sent.MessageAttributes?.deadLetteredAt).toEqual({ DataType: 'String', StringValue: '2026-01-05T10:00:00.000Z' });
   });
 
   it('surfaces a DLQ send failure', async () => {

@@ -52,6 +52,31 @@ describe('DeadLetterQueue.removeCopies', () => {
     expect(released.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toEqual([['h2', 0], ['h4', 0]]);
   });
 
+  // requeue/delete racing a drain: the copy of a record put after the command read it stands for that record.
+  it('with writtenUpTo, deletes copies put at or before it and those with no time, and keeps a later one', async () => {
+    const at = '2026-01-05T10:00:00.000Z';
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          copy('older', notification('m1', 'main'), { messageId: 'm1', route: 'main', deadLetteredAt: '2026-01-05T09:00:00.000Z' }),
+          copy('same', notification('m1', 'main'), { messageId: 'm1', route: 'main', deadLetteredAt: at }),
+          copy('later', notification('m1', 'main'), { messageId: 'm1', route: 'main', deadLetteredAt: '2026-01-05T10:00:00.001Z' }),
+          copy('untimed', notification('m1', 'main'), { messageId: 'm1', route: 'main' }),
+        ],
+      })
+      .resolves({ Messages: [] });
+    sqs.on(DeleteMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })) }));
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+
+    const result = await dlq().removeCopies([{ messageId: 'm1', route: 'main', writtenUpTo: new Date(at) }]);
+    expect(result.removed).toEqual([3]);
+    const deleted = sqs.commandCalls(DeleteMessageBatchCommand).flatMap((c) => c.args[0].input.Entries!.map((e) => e.ReceiptHandle));
+    expect(deleted).toEqual(['older', 'same', 'untimed']);
+    const released = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries!);
+    expect(released.map((e) => e.ReceiptHandle)).toEqual(['later']);
+  });
+
   it('stops after a bounded number of receives, releasing what it held, and says the scan was not complete', async () => {
     sqs.on(ReceiveMessageCommand).callsFake(() => ({ Messages: [copy(`h${Math.random()}`, 'poison')] }));
     sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
