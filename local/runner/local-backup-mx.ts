@@ -334,7 +334,7 @@ export class LocalBackupMx {
     this.engine.useRoutes(settings.routes);
     this.probe.useRoutes(settings.routes);
     this.standIn?.useRoutes(standInRoutes(plan.config, resources));
-    await this.drains.settle([...plan.removed, ...plan.changed]);
+    await Promise.all([this.drains.settle([...plan.removed, ...plan.changed]), this.parts.probeLoop.restart()]);
     const queued = new Map<string, number>();
     for (const name of plan.removed) {
       queued.set(name, (await this.engine.deps.index.listQueued(name).catch(() => [])).length);
