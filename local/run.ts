@@ -2,14 +2,19 @@
 // signals itself, with no tsx parent to turn a busy Ctrl-C into SIGKILL):
 // a working backup MX on this machine, with no other setup.
 // Configuration: BACKUPMX_CONTEXT_FILE or cdk.json; see README "Try it locally".
-// SIGINT, SIGTERM or the parent (npm) going away stop it cleanly: no new
-// transaction, deliveries in progress get BACKUPMX_STOP_WAIT_SECONDS, every
-// port closes, the runtime file goes. Another signal a second later exits at once.
+// SIGINT, SIGTERM, SIGQUIT, SIGUSR2 or the parent (npm) going away stop it
+// cleanly: no new transaction, deliveries in progress get
+// BACKUPMX_STOP_WAIT_SECONDS, every port closes, the runtime file goes.
+// Another signal a second later exits at once. SIGHUP reloads the
+// configuration file (LocalBackupMx.reload) instead of killing the process.
 import { SettingsError } from '../lambdas/config/settings.js';
 import { DEFAULT_STOP_WAIT_SECONDS, LocalBackupMx, SmtpPortInUseError } from './runner/local-backup-mx.js';
 import { RunnerConfigError, stopWaitSecondsFromEnv } from './runner/runner-config.js';
 import { RunnerAlreadyRunningError } from './runner/runtime-lock.js';
 import { StartupError } from './runner/startup-errors.js';
+
+/** What a terminal or a supervisor sends to end a process: each one stops cleanly (SIGKILL cannot be caught). */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
 
 async function main(): Promise<void> {
   // The SDK's notice about its 2027 Node requirement says nothing about this run.
@@ -49,8 +54,12 @@ async function main(): Promise<void> {
     );
   };
   // The signal listeners stay: a second Ctrl-C during the stop must not kill us mid-way by default.
-  process.on('SIGINT', () => stop('SIGINT received'));
-  process.on('SIGTERM', () => stop('SIGTERM received'));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => stop(`${signal} received`));
+  // Node's default for SIGHUP is to die on the spot, losing an in-memory queue.
+  process.on('SIGHUP', () => {
+    if (firstSignalAt !== undefined) return; // stopping: nothing to reload
+    mx.reload().catch((error: Error) => console.error(`backup-mx local: reload failed: ${error.message}`));
+  });
   // Started by a parent that dies without passing the signal on (a shell that does
   // not exec, Windows): stop rather than keep taking mail as an orphan.
   const parent = process.ppid;

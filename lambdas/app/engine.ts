@@ -129,10 +129,13 @@ export class Engine {
   /** One secret cache for the drain's sessions and the probe's AUTH check. */
   private readonly smtpAuth: SmtpAuthSource;
 
+  private current: Settings;
+
   constructor(
-    readonly settings: Settings,
+    settings: Settings,
     private readonly overrides: EngineOverrides = {},
   ) {
+    this.current = settings;
     const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
     this.clients = clients;
     this.smtpAuth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
@@ -181,6 +184,19 @@ export class Engine {
       concurrency: DEFAULT_CONCURRENCY,
       ...(settings.delayWarningSeconds !== undefined ? { delayWarningSeconds: settings.delayWarningSeconds } : {}),
     };
+  }
+
+  get settings(): Settings {
+    return this.current;
+  }
+
+  /**
+   * The local runner's SIGHUP reload: the next probe rounds and drains use
+   * these routes. Only routes change; what the constructor built from the
+   * other settings (table, bucket, hostname, retry) stays.
+   */
+  useRoutes(routes: Route[]): void {
+    this.current = { ...this.current, routes };
   }
 
   route(name: string): Route {

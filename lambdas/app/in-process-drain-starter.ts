@@ -14,6 +14,8 @@ export class InProcessDrainStarter implements DrainStarter {
   private readonly again = new Set<string>();
   /** Aborted by stop(): running drains take no new message, none starts. */
   private readonly stopping = new AbortController();
+  /** The drain running now for each route, which settle() stops alone. */
+  private readonly current = new Map<string, { stop: AbortController; done: Promise<unknown> }>();
   readonly summaries: DrainSummary[] = [];
 
   constructor(
@@ -32,17 +34,23 @@ export class InProcessDrainStarter implements DrainStarter {
       let next: DrainMode = mode;
       do {
         this.again.delete(route);
+        const routeStop = new AbortController();
         try {
-          const summary = await this.engine.drain(
+          const drain = this.engine.drain(
             { route, mode: next },
-            { owner: `local-${process.pid}`, budgetSeconds: this.budgetSeconds, signal: this.stopping.signal },
+            { owner: `local-${process.pid}`, budgetSeconds: this.budgetSeconds, signal: AbortSignal.any([this.stopping.signal, routeStop.signal]) },
           );
+          this.current.set(route, { stop: routeStop, done: drain.catch(() => undefined) });
+          const summary = await drain;
           this.summaries.push(summary);
           this.onSummary(summary);
           // Out of time with mail left: go on at once, as the drain Lambda starts its successor.
-          if (needsSuccessor(summary)) this.again.add(route);
+          // A settled route waits for the next probe round, which knows its new primary (or that it is gone).
+          if (needsSuccessor(summary) && !routeStop.signal.aborted) this.again.add(route);
         } catch (error) {
           this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
+        } finally {
+          this.current.delete(route);
         }
         next = 'deliver'; // only deliveries are re-requested while one runs
       } while (this.again.has(route) && !this.stopping.signal.aborted);
@@ -53,6 +61,22 @@ export class InProcessDrainStarter implements DrainStarter {
   /** Running drains finish the deliveries they started and release the rest; no new drain starts. */
   stop(): void {
     this.stopping.abort();
+  }
+
+  /**
+   * The routes' running drains (holding the route as it was) finish the
+   * deliveries they started and give the rest back; later starts run as usual.
+   * What a reload calls for routes whose primary changed or that are gone.
+   */
+  async settle(routes: string[]): Promise<void> {
+    const drains: Promise<unknown>[] = [];
+    for (const route of routes) {
+      this.again.delete(route);
+      const drain = this.current.get(route);
+      drain?.stop.abort();
+      if (drain) drains.push(drain.done);
+    }
+    await Promise.all(drains);
   }
 
   /** Resolves when every drain started so far has finished. */

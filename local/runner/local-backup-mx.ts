@@ -25,6 +25,7 @@ import { CountedTransports } from './counted-transports.js';
 import { connectLocalAws, type LocalAwsConnection } from './local-aws.js';
 import { LocalBounceMailer } from './local-bounce-mailer.js';
 import { DEFAULT_NAME_PREFIX, localSettings, resourceNames, standInRoutes } from './local-settings.js';
+import { describeReload, oneLine, planReload } from './config-reload.js';
 import { Narration } from './narration.js';
 import { ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
@@ -71,6 +72,7 @@ export class SmtpPortInUseError extends Error {
 }
 
 interface Parts {
+  /** The configuration running now (a reload replaces its routes). */
   loaded: LoadedConfig;
   settings: Settings;
   out: LineOutput;
@@ -79,6 +81,9 @@ interface Parts {
   probeLoop: ProbeLoop;
   lock?: RuntimeLock;
   dataDir?: string;
+  /** Where the configuration was read from and the resources' name prefix: what a reload reads and provisions again. */
+  cwd: string;
+  namePrefix: string;
 }
 
 export class LocalBackupMx {
@@ -86,7 +91,6 @@ export class LocalBackupMx {
   readonly metrics = new SummaryMetrics();
   /** The drains' summaries added up, for the line at stop. */
   readonly totals = new RunTotals();
-  readonly settings: Settings;
   readonly engine: Engine;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
@@ -103,6 +107,10 @@ export class LocalBackupMx {
   /** False when the runner writes no runtime file (tests): the trigger key then stays in memory. */
   private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
+  /** The reload in progress: SIGHUPs in a row apply one after the other. */
+  private reloading: Promise<unknown> = Promise.resolve();
+  private readonly probe: ObservedProbe;
+  private readonly startedAt = new Date().toISOString();
   private readonly narration: Narration;
   /** BACKUPMX_VERBOSE=1: lines per message where a summary is the default. */
   private readonly verbose: boolean;
@@ -115,20 +123,19 @@ export class LocalBackupMx {
     env: NodeJS.ProcessEnv,
   ) {
     const { out, aws, probeLoop } = parts;
-    this.settings = parts.settings;
     this.env = env;
     this.writeFiles = options.runtimeFile !== false;
     this.verbose = options.verbose === true;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
-    const probe = new ObservedProbe(
+    const probe = (this.probe = new ObservedProbe(
       new SmtpProbe({ clientName: this.settings.hostname, stepTimeoutMs: this.settings.probeTimeoutMs }),
       this.settings.routes,
       (change) => {
         this.narration.primary(change);
         this.events.emit('primary', change);
       },
-    );
+    ));
     this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
       out.info(`bounce notice to ${listSome(envelope.to.map((to) => `<${to}>`))} written to ${file} (local runs send no mail through SES)`),
     );
@@ -158,6 +165,11 @@ export class LocalBackupMx {
       this.totals.add(summary);
       this.events.emit('drain', summary);
     });
+  }
+
+  /** The engine's settings: after a SIGHUP reload, with the file's new routes. */
+  get settings(): Settings {
+    return this.parts.settings;
   }
 
   get config(): BackupMxConfig {
@@ -199,7 +211,8 @@ export class LocalBackupMx {
     let mx: LocalBackupMx | undefined;
     try {
       aws = await connectLocalAws({ endpoint: runnerEnv.endpoint, dataDir: runnerEnv.dataDir, region: config.region, env });
-      const resources = await aws.provision(resourceNames(options.namePrefix ?? DEFAULT_NAME_PREFIX, config)).catch((error: unknown) => {
+      const namePrefix = options.namePrefix ?? DEFAULT_NAME_PREFIX;
+      const resources = await aws.provision(resourceNames(namePrefix, config)).catch((error: unknown) => {
         throw runnerEnv.endpoint ? explainEndpointError(error, runnerEnv.endpoint) : error;
       });
       const settings = localSettings(config, resources, env);
@@ -208,7 +221,7 @@ export class LocalBackupMx {
         periodMs: probePeriodMs(settings.probeIntervalSeconds),
         onError: (error) => out.warn(`probe: ${error.message}`),
       });
-      mx = new LocalBackupMx({ loaded, settings, out, aws, resources, probeLoop, lock, dataDir: runnerEnv.dataDir }, options, env);
+      mx = new LocalBackupMx({ loaded, settings, out, aws, resources, probeLoop, lock, dataDir: runnerEnv.dataDir, cwd, namePrefix }, options, env);
       await mx.open(runnerEnv.smtpPort);
       return mx;
     } catch (error) {
@@ -279,6 +292,64 @@ export class LocalBackupMx {
     return this.canary?.send();
   }
 
+  /**
+   * SIGHUP, like `postfix reload`: reads and validates the configuration file
+   * again; its routes replace the running ones for the next probe rounds and
+   * drains (config-reload.ts says what else needs a restart). An invalid file
+   * keeps the running configuration. Resolves with the one line it printed.
+   */
+  reload(): Promise<string> {
+    const next = this.reloading.then(() => this.reloadOnce());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadOnce(): Promise<string> {
+    const { out, aws, lock } = this.parts;
+    const keep = (why: string) => {
+      const line = `reload: ${why}; keeping the running configuration`;
+      out.warn(line);
+      return line;
+    };
+    if (this.stopping) return keep('stopping');
+    let next: LoadedConfig;
+    try {
+      next = await loadRunnerConfig(this.env, this.parts.cwd);
+    } catch (error) {
+      return keep(oneLine((error as Error).message));
+    }
+    const plan = planReload(this.config, next.config);
+    if (plan.refused) return keep(`${next.source}: ${plan.refused}`);
+    let resources: Provisioned;
+    let settings: Settings;
+    try {
+      // Queues and topics of added routes; the existing ones are found again, as at a restart.
+      resources = await aws.provision(resourceNames(this.parts.namePrefix, plan.config));
+      settings = localSettings(plan.config, resources, this.env);
+    } catch (error) {
+      return keep(`${next.source}: ${oneLine((error as Error).message)}`);
+    }
+    if (this.stopping) return keep('stopping');
+    // Swap first, so a drain started from now on takes the new route; then the
+    // drains still holding an old one finish their transactions and stop.
+    this.parts.loaded = { ...next, config: plan.config };
+    this.parts.settings = settings;
+    this.parts.resources = resources;
+    this.engine.useRoutes(settings.routes);
+    this.probe.useRoutes(settings.routes);
+    this.standIn?.useRoutes(standInRoutes(plan.config, resources));
+    await Promise.all([this.drains.settle([...plan.removed, ...plan.changed]), this.parts.probeLoop.restart()]);
+    const queued = new Map<string, number>();
+    for (const name of plan.removed) {
+      queued.set(name, (await this.engine.deps.index.listQueued(name).catch(() => [])).length);
+    }
+    // The CLI reads the routes from the runtime file (a stop that began meanwhile has removed it).
+    if (!this.stopping) await lock?.write(this.runtimeInfo());
+    const line = describeReload(plan, next.source, queued);
+    out.info(line);
+    return line;
+  }
+
   /** Like the stack's schedule: the first canary after one interval, then one every interval. */
   private startCanaryLoop(): void {
     const canary = this.parts.loaded.config.canary;
@@ -328,7 +399,6 @@ export class LocalBackupMx {
   /** Publishes a notification, then indexes it for mailq: what the accept Lambda does on SNS in AWS. */
   private publisher(source: 'smtp' | 'spool'): NotificationPublisher {
     const publish = snsPublisher(this.parts.aws.clients.sns);
-    const routeByTopic = new Map(this.parts.resources.routes.map((r) => [r.topicArn, r.name]));
     return async (topicArn, message) => {
       await publish(topicArn, message);
       try {
@@ -341,7 +411,8 @@ export class LocalBackupMx {
       }
       try {
         const { messageId, sender, recipients } = parseSesNotification(message);
-        const route = routeByTopic.get(topicArn) ?? '';
+        // Looked up per message: a reload may have added the route.
+        const route = this.parts.resources.routes.find((r) => r.topicArn === topicArn)?.name ?? '';
         this.events.emit('queued', { messageId, route, sender, recipients, at: new Date(), source });
       } catch {
         // The stand-in built this notification; accept above already reported a malformed one.
@@ -360,7 +431,7 @@ export class LocalBackupMx {
     const { resources, dataDir } = this.parts;
     return {
       pid: process.pid,
-      startedAt: new Date().toISOString(),
+      startedAt: this.startedAt,
       region: this.config.region,
       endpoints: this.endpoints,
       bucketName: this.settings.bucketName,

@@ -24,9 +24,17 @@ export class ObservedProbe implements PrimaryProbe {
     routes: Route[],
     private readonly onChange: (change: PrimaryChange) => void,
   ) {
+    this.useRoutes(routes);
+  }
+
+  /** After a reload: a route whose primary changed is said out loud again at its first check. */
+  useRoutes(routes: Route[]): void {
+    const before = new Map([...this.routesByPrimary].flatMap(([key, names]) => names.map((name) => [name, key] as const)));
+    this.routesByPrimary.clear();
     for (const route of routes) {
       const key = keyOf(route.primary);
       this.routesByPrimary.set(key, [...(this.routesByPrimary.get(key) ?? []), route.name]);
+      if (before.get(route.name) !== key) this.last.delete(route.name);
     }
   }
 

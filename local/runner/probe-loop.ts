@@ -77,6 +77,22 @@ export class ProbeLoop {
     clearTimeout(timer);
   }
 
+  /**
+   * Ends the invocation in progress after its round (it holds the routes it
+   * started with) and starts another at once: after a reload, the new routes
+   * are probed now. A loop that is stopped, or stops meanwhile, stays stopped.
+   */
+  async restart(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.stopped = true;
+    for (const wake of [...this.sleepers]) wake();
+    await running;
+    if (this.running !== running) return;
+    this.running = undefined;
+    this.start();
+  }
+
   private async loop(): Promise<void> {
     if (this.options.firstDelayMs) {
       const woke = await this.sleep(this.options.firstDelayMs).then(() => true, () => false);

@@ -85,8 +85,11 @@ class SmtpReplyError extends Error {
 }
 
 export class SesStandIn {
-  private readonly router: RecipientRouter;
+  private router: RecipientRouter;
+  /** Every route seen since start: a message routed before a reload still finds its topic. */
   private readonly routes: Map<string, StandInRoute>;
+  /** The router each transaction's RCPT TO was accepted by (smtp-server makes a new envelope per transaction), so a reload mid-transaction drops no recipient. */
+  private readonly routerOf = new WeakMap<SMTPServerSession['envelope'], RecipientRouter>();
   private readonly clock: () => Date;
   private readonly newId: () => string;
   private server?: SMTPServer;
@@ -98,6 +101,12 @@ export class SesStandIn {
     this.routes = new Map(options.routes.map((route) => [route.name, route]));
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newMessageId ?? (() => newSesMessageId());
+  }
+
+  /** The runner's SIGHUP reload: new sessions take mail for these routes. */
+  useRoutes(routes: StandInRoute[]): void {
+    this.router = new RecipientRouter(routes);
+    for (const route of routes) this.routes.set(route.name, route);
   }
 
   /** The port it listens on (after start). */
@@ -129,7 +138,9 @@ export class SesStandIn {
       logger: false,
       closeTimeout: this.options.closeTimeoutMs ?? 5_000,
       onRcptTo: (address, session, callback) => {
-        if (this.router.routeFor(address.address)) return callback();
+        const router = this.routerOf.get(session.envelope) ?? this.router;
+        this.routerOf.set(session.envelope, router);
+        if (router.routeFor(address.address)) return callback();
         this.options.logger.info(`refused RCPT <${address.address}> from ${session.remoteAddress}: 550 5.1.1, no route takes it (as SES refuses mail no receipt rule matches)`);
         callback(new SmtpReplyError(550, '5.1.1 Recipient address rejected'));
       },
@@ -186,7 +197,7 @@ export class SesStandIn {
     // One notification per receipt rule that matched (a route split over several rules gets one per rule, as from SES).
     const byRule = new Map<string, { route: string; recipients: string[] }>();
     for (const address of destination) {
-      const rule = this.router.ruleFor(address);
+      const rule = (this.routerOf.get(session.envelope) ?? this.router).ruleFor(address);
       if (!rule) continue;
       const ruleKey = `${rule.route}\n${rule.chunk}`;
       byRule.set(ruleKey, { route: rule.route, recipients: [...(byRule.get(ruleKey)?.recipients ?? []), address] });
