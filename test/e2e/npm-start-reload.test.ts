@@ -3,55 +3,14 @@
 // accepted and delivered, a changed primary port is used), an invalid one is
 // named and left out while mail keeps flowing, and the other fatal signals a
 // terminal or supervisor sends stop the runner cleanly, runtime file removed.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile, type Cleanup } from './e2e-support.js';
-
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-interface NpmStart {
-  child: ChildProcess;
-  /** npm's pid, also the process group id. */
-  pid: number;
-  output: () => string;
-  exited: Promise<number | null>;
-  /** The runner's runtime file as written at start (its pid is the node process, not npm). */
-  info: RuntimeInfo;
-  runtimeFile: string;
-}
-
-async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup: Cleanup): Promise<NpmStart> {
-  const child = spawn('npm', ['start'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const pid = child.pid!;
-  cleanup.add(() => groupAlive(pid) && process.kill(-pid, 'SIGKILL'));
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor('the ready line', () => /ready\. Send a test message/.test(output) || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-  const runtimeFile = path.join(dataDir, 'runtime.json');
-  const info = JSON.parse(await readFile(runtimeFile, 'utf8')) as RuntimeInfo;
-  return { child, pid, output: () => output, exited, info, runtimeFile };
-}
+import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
 
 /** Waits for the runner and npm to be gone, every port closed and the runtime file removed. */
 async function expectCleanStop(run: NpmStart, signal: string): Promise<void> {

@@ -4,7 +4,7 @@
 // a restart. Each run checks that every port closes, no process is left, no
 // message is lost, and duplicates appear only for transactions whose final
 // dot the primary had already received.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,49 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary, type ReceivedMessage } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile, type Cleanup } from './e2e-support.js';
+import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
 
 const MESSAGES = 6;
 const STOP_WAIT_SECONDS = 10;
-
-/** True while any process of the group exists. */
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-interface NpmStart {
-  child: ChildProcess;
-  /** npm's pid, also the process group id (detached). */
-  pid: number;
-  output: () => string;
-  exited: Promise<number | null>;
-  info: RuntimeInfo;
-}
-
-/** `npm start` in its own process group, as a terminal runs it; resolves once it is ready. */
-async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup: Cleanup): Promise<NpmStart> {
-  const child = spawn('npm', ['start'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const pid = child.pid!;
-  cleanup.add(() => groupAlive(pid) && process.kill(-pid, 'SIGKILL'));
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor('the ready line', () => /ready\. Send a test message/.test(output) || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-  const info = JSON.parse(await readFile(path.join(dataDir, 'runtime.json'), 'utf8')) as RuntimeInfo;
-  return { child, pid, output: () => output, exited, info };
-}
 
 const portsOf = (info: RuntimeInfo) => [
   info.smtpPort,

@@ -1,0 +1,51 @@
+// `npm start` as a terminal runs it: in its own process group, output kept,
+// resolved once the runner says it is ready. Shared by the tests that signal it
+// (stop, reload).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
+import type { RuntimeInfo } from '../../local/runtime-file.js';
+import { waitFor, type Cleanup } from './e2e-support.js';
+
+/** True while any process of the group exists. */
+export const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+export interface NpmStart {
+  child: ChildProcess;
+  /** npm's pid, also the process group id (detached). */
+  pid: number;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** The runner's runtime file as written at start (its pid is the node process, not npm). */
+  info: RuntimeInfo;
+  runtimeFile: string;
+}
+
+/** `npm start` in its own process group, as a terminal runs it; resolves once it is ready. */
+export async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup: Cleanup): Promise<NpmStart> {
+  const child = spawn('npm', ['start'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const pid = child.pid!;
+  cleanup.add(() => groupAlive(pid) && process.kill(-pid, 'SIGKILL'));
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor('the ready line', () => /ready\. Send a test message/.test(output) || child.exitCode !== null, 30_000);
+  if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+  const runtimeFile = path.join(dataDir, 'runtime.json');
+  const info = JSON.parse(await readFile(runtimeFile, 'utf8')) as RuntimeInfo;
+  return { child, pid, output: () => output, exited, info, runtimeFile };
+}
