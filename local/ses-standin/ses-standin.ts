@@ -3,8 +3,8 @@
 //   MAIL/RCPT refused as SES would (smtp-limits.ts: no SMTPUTF8, ASCII
 //             addresses, 100 recipients, RFC 5321 lengths); RCPT TO refused
 //             with 550 unless a route's domains (and allow-list) match;
-//   DATA end  refused with 552 over 40 MB, 550 with a line over 998 octets,
-//             nothing stored;
+//   DATA end  refused with 552 over 40 MB (at MAIL when SIZE= says so), 550
+//             with a line over 998 octets, nothing stored;
 //   DATA end  SES's headers prepended, one object per route under
 //             <prefix><messageId>, one notification per receipt rule that
 //             matched (a route of more than 100 recipients has several) to

@@ -45,9 +45,9 @@ afterAll(async () => {
 });
 
 /** One SMTP session in raw bytes (no client library to fix them up): the reply to each command, in order. */
-async function converse(commands: Buffer[]): Promise<string[]> {
+async function converse(commands: Buffer[], to = port): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(to, '127.0.0.1');
     const replies: string[] = [];
     let buffer = '';
     let next = -1; // -1: waiting for the greeting
@@ -93,6 +93,10 @@ describe('SES stand-in limits', () => {
     const over = message(filler(2_001 - 2 - base.length));
     await expect(sendRaw(small.port, 'a@sender.test', ['b@example.com'], over)).rejects.toMatchObject({ responseCode: 552 });
     expect(await drainQueue(env.clients.sqs, queueUrl, 1)).toEqual([]);
+    // A client that declares the size hears it at MAIL FROM already.
+    const replies = await converse([line('EHLO client.test'), line('MAIL FROM:<a@sender.test> SIZE=2000'), line('RSET'), line('MAIL FROM:<a@sender.test> SIZE=2001')], small.port);
+    expect(replies[1]).toMatch(/^250 /);
+    expect(replies[3]).toMatch(/^552 /);
   });
 
   it('takes a 998-octet line and refuses a 999-octet one (or a 5,000-character Subject) with 550 5.6.0, storing nothing', async () => {
