@@ -156,7 +156,8 @@ export class SesStandIn {
       closeTimeout: this.options.closeTimeoutMs ?? 5_000,
       onMailFrom: (address, session, callback) => {
         // This command's parameters: smtp-server leaves a refused MAIL's SMTPUTF8 flag in the envelope.
-        const smtpUtf8 = (address.args as Record<string, unknown> | false)?.SMTPUTF8 === true;
+        const args = address.args as Record<string, unknown> | false;
+        const smtpUtf8 = args !== false && args.SMTPUTF8 === true;
         const refusal = addressRefusal(address.address, 'sender', smtpUtf8);
         callback(refusal && this.refuse(refusal, `MAIL <${address.address}>`, session));
       },
