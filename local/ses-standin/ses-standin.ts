@@ -1,6 +1,10 @@
 // The local stand-in for SES receiving: an SMTP listener on loopback that
 // does what an SES receipt rule set with one S3 action per route does.
-//   RCPT TO   refused with 550 unless a route's domains (and allow-list) match;
+//   MAIL/RCPT refused as SES would (smtp-limits.ts: no SMTPUTF8, ASCII
+//             addresses, 100 recipients, RFC 5321 lengths); RCPT TO refused
+//             with 550 unless a route's domains (and allow-list) match;
+//   DATA end  refused with 552 over 40 MB (at MAIL when SIZE= says so), 550
+//             with a line over 998 octets, nothing stored;
 //   DATA end  SES's headers prepended, one object per route under
 //             <prefix><messageId>, one notification per receipt rule that
 //             matched (a route of more than 100 recipients has several) to
@@ -22,9 +26,18 @@ import { listSome, plural } from '../words.js';
 import { headerSection, parseHeaderFields } from './header-fields.js';
 import { selfSignedCertificate, type SelfSignedCertificate } from './self-signed-cert.js';
 import { describeVerdicts, requestedVerdicts, VERDICT_HEADER } from './test-verdicts.js';
+import {
+  addressRefusal,
+  LineLengthWatch,
+  LONG_LINE_REFUSAL,
+  MAX_COMMAND_OCTETS,
+  MAX_RECIPIENTS,
+  recipientCountRefusal,
+  SES_MAX_MESSAGE_BYTES,
+  type SmtpRefusal,
+} from './smtp-limits.js';
 
-/** SES's limit for the S3 action, headers included. */
-export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+export { SES_MAX_MESSAGE_BYTES } from './smtp-limits.js';
 export const DEFAULT_SMTP_PORT = 2525;
 
 export interface StandInRoute extends RecipientRule {
@@ -57,6 +70,8 @@ export interface SesStandInOptions {
   clock?: () => Date;
   newMessageId?: () => string;
   maxMessageBytes?: number;
+  /** Recipients a transaction may have (RFC 5321's 100 by default); more get 452. */
+  maxRecipients?: number;
   /** How long stop() lets open sessions finish before dropping them (default 5 s). */
   closeTimeoutMs?: number;
   /** STARTTLS key and certificate; a fresh self-signed one for serverName, localhost and 127.0.0.1 by default. */
@@ -132,12 +147,25 @@ export class SesStandIn {
       banner: 'backup-mx local SES stand-in',
       size: this.options.maxMessageBytes ?? SES_MAX_MESSAGE_BYTES,
       rejectOversized: true,
+      maxCommandLength: MAX_COMMAND_OCTETS,
+      hideSMTPUTF8: true, // SES does not offer it
       authOptional: true,
       disabledCommands: ['AUTH'],
       disableReverseLookup: true,
       logger: false,
       closeTimeout: this.options.closeTimeoutMs ?? 5_000,
+      onMailFrom: (address, session, callback) => {
+        // This command's parameters: smtp-server leaves a refused MAIL's SMTPUTF8 flag in the envelope.
+        const args = address.args as Record<string, unknown> | false;
+        const smtpUtf8 = args !== false && args.SMTPUTF8 === true;
+        const refusal = addressRefusal(address.address, 'sender', smtpUtf8);
+        callback(refusal && this.refuse(refusal, `MAIL <${address.address}>`, session));
+      },
       onRcptTo: (address, session, callback) => {
+        const refusal =
+          addressRefusal(address.address, 'recipient', false) ??
+          recipientCountRefusal(session.envelope.rcptTo.length, this.options.maxRecipients ?? MAX_RECIPIENTS);
+        if (refusal) return callback(this.refuse(refusal, `RCPT <${address.address}>`, session));
         const router = this.routerOf.get(session.envelope) ?? this.router;
         this.routerOf.set(session.envelope, router);
         if (router.routeFor(address.address)) return callback();
@@ -168,17 +196,29 @@ export class SesStandIn {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Logs a refusal and makes the error smtp-server answers with. */
+  private refuse(refusal: SmtpRefusal, what: string, session: SMTPServerSession): SmtpReplyError {
+    this.options.logger.info(`refused ${what} from ${session.remoteAddress}: ${refusal.code} ${refusal.text.split(' ')[0]}, ${refusal.reason} (as SES refuses it)`);
+    return new SmtpReplyError(refusal.code, refusal.text);
+  }
+
   private onData(
     stream: SMTPServerDataStream,
     session: SMTPServerSession,
     callback: (error?: Error | null, message?: string) => void,
   ): void {
     const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const lines = new LineLengthWatch();
+    stream.on('data', (chunk: Buffer) => {
+      lines.push(chunk);
+      // Past a limit nothing more is kept: the message is refused at the end of DATA.
+      if (!stream.sizeExceeded && !lines.exceeded) chunks.push(chunk);
+    });
     stream.on('error', (error) => callback(error));
     stream.on('end', () => {
       // Over the limit: smtp-server answers 552 itself (rejectOversized).
       if (stream.sizeExceeded) return callback(new SmtpReplyError(552, '5.3.4 Message too big'));
+      if (lines.exceeded) return callback(this.refuse(LONG_LINE_REFUSAL, 'a message', session));
       this.accept(session, Buffer.concat(chunks)).then(
         (messageId) => callback(null, `Ok ${messageId}`),
         (error: Error) => {

@@ -1,7 +1,7 @@
 // The SES stand-in as a new user meets it: STARTTLS with a certificate that
 // verifies (fresh, self-signed, for localhost and 127.0.0.1), a refused
 // recipient shown on the console, and one short `queued` line even for a
-// message with a thousand recipients.
+// message with the most recipients it takes (100).
 import { X509Certificate } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,11 +59,11 @@ describe('SES stand-in', () => {
     expect(logger.lines).toContainEqual(expect.stringMatching(/^refused RCPT <x@elsewhere\.test> from 127\.0\.0\.1: 550 5\.1\.1/));
   });
 
-  it('keeps the queued line short for 1,000 recipients', async () => {
-    const to = Array.from({ length: 1000 }, (_, n) => `user${n}@example.com`);
+  it('keeps the queued line short for 100 recipients', async () => {
+    const to = Array.from({ length: 100 }, (_, n) => `user${n}@example.com`);
     await sendRaw(port, 'a@sender.test', to, raw);
-    const line = logger.lines.find((l) => l.includes('to 1000 recipients'))!;
-    expect(line).toMatch(/\[main: user0@example\.com, user1@example\.com, user2@example\.com and 997 more\]$/);
+    const line = logger.lines.find((l) => l.includes('to 100 recipients'))!;
+    expect(line).toMatch(/\[main: user0@example\.com, user1@example\.com, user2@example\.com and 97 more\]$/);
     expect(line.length).toBeLessThan(200);
   });
 });
