@@ -21,6 +21,17 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let mx: LocalBackupMx;
   let stopWaitSeconds = DEFAULT_STOP_WAIT_SECONDS;
+  // Until the runner has started (its ready line comes before start() returns), a signal is
+  // remembered and acted on once it has: Node's default would kill it mid-start, leaving
+  // runtime.json behind. A second stop signal a second later exits at once.
+  const early: { stop?: string; at?: number; reload?: boolean } = {};
+  const earlyStop = (signal: NodeJS.Signals) => () => {
+    if (early.at !== undefined && Date.now() - early.at >= 1_000) process.exit(130);
+    early.stop ??= `${signal} received`;
+    early.at ??= Date.now();
+  };
+  const earlyHandlers = new Map<NodeJS.Signals, () => void>([...STOP_SIGNALS.map((signal) => [signal, earlyStop(signal)] as const), ['SIGHUP', () => void (early.reload = true)]]);
+  for (const [signal, handler] of earlyHandlers) process.on(signal, handler);
   try {
     stopWaitSeconds = stopWaitSecondsFromEnv(process.env);
     mx = await LocalBackupMx.start({ verbose: process.env.BACKUPMX_VERBOSE === '1' });
@@ -53,6 +64,7 @@ async function main(): Promise<void> {
       },
     );
   };
+  for (const [signal, handler] of earlyHandlers) process.off(signal, handler);
   // The signal listeners stay: a second Ctrl-C during the stop must not kill us mid-way by default.
   for (const signal of STOP_SIGNALS) process.on(signal, () => stop(`${signal} received`));
   // Node's default for SIGHUP is to die on the spot, losing an in-memory queue.
@@ -67,6 +79,8 @@ async function main(): Promise<void> {
     if (process.ppid !== parent) stop(`parent process ${parent} exited`);
   }, 500);
   parentWatch.unref();
+  if (early.stop) stop(early.stop);
+  else if (early.reload) process.emit('SIGHUP', 'SIGHUP');
 }
 
 await main();
