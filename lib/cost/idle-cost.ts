@@ -71,6 +71,9 @@ type Resource = { Type: string; Properties?: Record<string, any> };
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** The canary function, known by its description (lib/constructs/canary.ts). */
+const sendsCanary = (fn: Resource) => String(fn.Properties?.Description ?? '').includes('sends the canary');
+
 /** Metrics an alarm reads: one, or each MetricStat of a math expression. */
 function alarmMetrics(alarm: Resource): { name: string; namespace: string; dimensions: string }[] {
   const p = alarm.Properties ?? {};
@@ -109,7 +112,7 @@ export function idleCost(template: Template): IdleCost {
   // The dashboard turns the detailed figures into metrics (the functions get BACKUPMX_DETAILED_METRICS=1).
   const detailed = of('AWS::Lambda::Function').some(([, fn]) => fn.Properties?.Environment?.Variables?.[ENV.detailedMetrics] === '1');
   const routes = read.filter((m) => m.name === ROUTE_PROBLEMS_METRIC).length;
-  const canaryOn = of('AWS::Lambda::Function').some(([, fn]) => String(fn.Properties?.Description ?? '').includes('sends the canary'));
+  const canaryOn = of('AWS::Lambda::Function').some(([, fn]) => sendsCanary(fn));
   const detailedCount = detailed ? routes * DETAILED_PER_ROUTE + 1 + (canaryOn ? 1 : 0) : 0;
   add('detailed figures as metrics, for the dashboard (PrimaryUp, QueuedMessages, OldestQueuedAgeSeconds, HeldNotices, DeadLetters per route; orphaned queues; canary round trip)', detailedCount, detailedCount * IDLE_PRICES.customMetric);
 
@@ -137,7 +140,7 @@ export function idleCost(template: Template): IdleCost {
       const seconds = input.includes('recheck') ? IDLE_RUN_SECONDS.pauseCheck : input.includes('task') ? IDLE_RUN_SECONDS.task : probeSeconds;
       const n = runsPerMonth(expression);
       runs += n;
-      if (String(fn.Properties?.Description ?? '').includes('sends the canary')) canaries += n;
+      if (sendsCanary(fn)) canaries += n;
       gbSeconds += n * seconds * ((fn.Properties?.MemorySize ?? 128) / 1024);
     }
   }
