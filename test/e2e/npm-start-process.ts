@@ -1,7 +1,7 @@
 // `npm start` as a terminal runs it: in its own process group, output kept,
 // resolved once the runner says it is ready. Shared by the tests that signal it
 // (stop, reload).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
@@ -48,4 +48,33 @@ export async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup:
   const runtimeFile = path.join(dataDir, 'runtime.json');
   const info = JSON.parse(await readFile(runtimeFile, 'utf8')) as RuntimeInfo;
   return { child, pid, output: () => output, exited, info, runtimeFile };
+}
+
+/**
+ * `npm start` whose runner gets `signal` the instant its output first matches `when`
+ * (read in the same tick as the output arrives), to hit the moments of the start.
+ */
+export function npmStartSignalledAt(env: NodeJS.ProcessEnv, when: RegExp, signal: NodeJS.Signals, cleanup: Cleanup): { pid: number; output: () => string; exited: Promise<number | null>; signalled: () => boolean } {
+  const child = spawn('npm', ['start'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const pid = child.pid!;
+  cleanup.add(() => groupAlive(pid) && process.kill(-pid, 'SIGKILL'));
+  let output = '';
+  let signalled = false;
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (signalled || !when.test(output)) return;
+    // `exec node` replaced npm's shell: the runner is npm's only child.
+    const runner = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+    process.kill(runner, signal);
+    signalled = true;
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { pid, output: () => output, exited, signalled: () => signalled };
 }

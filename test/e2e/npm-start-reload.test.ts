@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
 import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from './e2e-support.js';
-import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
+import { groupAlive, npmStart, npmStartSignalledAt, type NpmStart } from './npm-start-process.js';
 
 /** Waits for the runner and npm to be gone, every port closed and the runtime file removed. */
 async function expectCleanStop(run: NpmStart, signal: string): Promise<void> {
@@ -95,5 +95,25 @@ describe('npm start and SIGHUP', () => {
     const { run } = await setUp('usr2');
     process.kill(run.info.pid, 'SIGUSR2');
     await expectCleanStop(run, 'SIGUSR2 received, stopping');
+  });
+
+  // A signal caught while start() was finishing used to be dropped when its early
+  // listener was swapped for the running one: the runner then ran on, deaf to it.
+  it.each([
+    ['while it starts (configuration read, nothing listening yet)', /configuration from /],
+    ['the instant it says ready', /ready\. Send a test message/],
+  ])('a stop signal %s is acted on once it has started: clean stop, runtime file removed', async (_moment, when) => {
+    const dir = await tempDir(cleanup, 'early');
+    const primary = await ScriptedPrimary.start({ starttls: 'off' });
+    cleanup.add(() => primary.stop());
+    const dataDir = path.join(dir, 'data');
+    const contextFile = await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }]);
+    const run = npmStartSignalledAt(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }), when, 'SIGUSR2', cleanup);
+    const code = await Promise.race([run.exited, sleep(30_000).then(() => 'still running' as const)]);
+    expect(run.signalled(), run.output()).toBe(true);
+    expect(code, run.output()).toBe(0);
+    expect(run.output()).toMatch(/SIGUSR2 received, stopping[\s\S]*stopped; every port is closed/);
+    await waitFor('every process of the group to exit', () => !groupAlive(run.pid), 5_000);
+    expect(existsSync(path.join(dataDir, 'runtime.json')), 'runtime.json removed').toBe(false);
   });
 });
