@@ -120,7 +120,8 @@ export class MessageDelivery {
     // One transaction per batch of recipients, each on the pooled transport. The
     // object is opened only once a session is free (the first time, its head is
     // read for the loop check and the Received header's "from" host), and the
-    // deadline and the hold are checked at that same moment.
+    // deadline, a stop and the hold are checked at that same moment: a worker may
+    // have waited for a session long after it took the message.
     const batches = splitRecipients(pending, this.options.maxRecipientsPerTransaction);
     const replies = new Map<string, SmtpReply>();
     const entries = new Map<string, TransactionEntry>();
@@ -136,10 +137,11 @@ export class MessageDelivery {
         for (const recipient of to) replies.set(recipient, failure.replies[0]?.reply ?? notStartedReply('session failed'));
         continue;
       }
-      let declined: 'deadline' | 'held' | 'missing' | { loop: number } | undefined;
+      let declined: 'deadline' | 'stopping' | 'held' | 'missing' | { loop: number } | undefined;
       let openError: unknown;
       const open = async () => {
         if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) return void (declined = 'deadline');
+        if (ctx.signal?.aborted) return void (declined = 'stopping');
         if (ctx.isHeld && (await ctx.isHeld().catch(() => true))) return void (declined = 'held'); // unreadable: maybe held, start nothing
         try {
           const object = await store.open(message.objectKey);
@@ -186,7 +188,7 @@ export class MessageDelivery {
           else summary.released += 1;
           return { connectionFailed: false };
         }
-        const why = declined === 'held' ? 'the route is held (or its hold could not be read)' : "the drain's time budget was spent";
+        const why = declined === 'held' ? 'the route is held (or its hold could not be read)' : declined === 'stopping' ? 'the drain was told to stop' : "the drain's time budget was spent";
         for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
         batches.length = 0;
         continue;

@@ -11,6 +11,8 @@ export interface DeliveryContext {
   route: Route;
   /** Epoch ms after which no new transaction starts (the drain's budget). */
   deadline?: number;
+  /** Aborted when the drain is told to stop (the runner's stop, a reload): no new transaction starts. */
+  signal?: AbortSignal;
   /**
    * The route's hold (a read at most a few seconds old), checked before every
    * transaction. True also when the hold could not be read (maybe held); a

@@ -161,7 +161,7 @@ export class DrainRoute {
         }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, isHeld, finishing, prefetched, started }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, ...(signal ? { signal } : {}), isHeld, finishing, prefetched, started }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;

@@ -3,7 +3,18 @@
 // the messages received but not started are made visible again at once, not
 // left hidden until their visibility timeout; the lease is given back.
 import { describe, expect, it } from 'vitest';
+import type { MessageContent } from '../../../lambdas/core/ports.js';
 import { harness } from './engine-harness.js';
+
+/** The content as the drain passes it (opened when the session is free), aborting `controller` once opened. */
+const abortingOnceOpened = (content: MessageContent, controller: AbortController): MessageContent => {
+  if (typeof content !== 'function') throw new Error('the drain passes its content to open when a session is free');
+  return async () => {
+    const opened = await content();
+    controller.abort();
+    return opened;
+  };
+};
 
 describe('DrainRoute interrupted by its signal', () => {
   it('finishes the delivery in progress, releases the rest, gives the lease back', async () => {
@@ -15,10 +26,9 @@ describe('DrainRoute interrupted by its signal', () => {
       const transport = await open(primary);
       return {
         ...transport,
-        send: async (envelope, content) => {
-          controller.abort(); // the signal arrives while this transaction is on the wire
-          return transport.send(envelope, content);
-        },
+        // The signal arrives while this transaction is on the wire (its content opened).
+        send: async (envelope, content) =>
+          transport.send(envelope, abortingOnceOpened(content, controller)),
       };
     };
 
@@ -38,5 +48,37 @@ describe('DrainRoute interrupted by its signal', () => {
     expect(summary.stoppedBecause).toBe('interrupted');
     expect(h.transports.transactions).toHaveLength(0);
     expect(await h.queue.depth()).toMatchObject({ visible: 1, inFlight: 0 });
+  });
+
+  it('workers that took a message before the stop but waited for a session start no transaction after it: their messages go back at once', async () => {
+    const h = harness({ concurrency: 4 });
+    for (let i = 0; i < 6; i++) await h.arrive({ messageId: `m${i}` });
+    const controller = new AbortController();
+    const stopped = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
+    const open = h.transports.open.bind(h.transports);
+    let sends = 0;
+    h.transports.open = async (primary) => {
+      const transport = await open(primary);
+      return {
+        ...transport,
+        send: async (envelope, content) => {
+          // One session: the first transaction is on the wire when the stop comes; the
+          // other workers hold a message each and get the session only after it.
+          if ((sends += 1) > 1) {
+            await stopped;
+            return transport.send(envelope, content);
+          }
+          return transport.send(envelope, abortingOnceOpened(content, controller));
+        },
+      };
+    };
+
+    const summary = await h.drain.run(h.route, { owner: 'local-1', budgetSeconds: 600, signal: controller.signal });
+
+    expect(sends).toBeGreaterThan(1); // the waiting workers did reach the session
+    expect(h.transports.transactions).toHaveLength(1);
+    expect(summary).toMatchObject({ stoppedBecause: 'interrupted', delivered: 1, released: 5 });
+    expect(await h.queue.depth()).toMatchObject({ visible: 5, inFlight: 0 });
+    expect(h.ledger.stateOf('m1', 'bob@example.com')).not.toBe('deferred');
   });
 });
