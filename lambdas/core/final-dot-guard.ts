@@ -3,7 +3,7 @@
 // be in MAIL, RCPT, DATA or the body, each step allowed a whole SMTP timeout.
 // Its final dot goes out at most FINAL_DOT_GRACE_SECONDS after the deadline;
 // later, the body fails before its end, so the transport never sends the dot
-// and the primary keeps nothing (the message is tried again by the next drain).
+// and the primary keeps nothing (the message is deferred and tried again later).
 // What comes after a dot is bounded: one reply wait (the SMTP timeout), then
 // the records. So the Lambda's timeout minus the budget must cover
 // grace + SMTP timeout + the after-reply work (settings.ts drainReserveSeconds):
@@ -16,7 +16,7 @@ export const FINAL_DOT_GRACE_SECONDS = 30;
 
 export class FinalDotTooLateError extends Error {
   constructor(readonly lastDotAt: Date) {
-    super(`the drain's time was up (final dot due by ${lastDotAt.toISOString()}): not sent, the next drain sends it`);
+    super(`the drain's time was up before the final dot (due by ${lastDotAt.toISOString()}): not sent, tried again later`);
     this.name = 'FinalDotTooLateError';
   }
 }
