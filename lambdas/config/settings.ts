@@ -1,6 +1,7 @@
 // Every setting the Lambdas (and the local runner) read, in one place. The
 // stack writes these variables; loadSettings fails fast naming what is wrong.
 import { z } from 'zod';
+import { FINAL_DOT_GRACE_SECONDS } from '../core/final-dot-guard.js';
 import type { Route } from '../core/model.js';
 import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../core/tls-fingerprint.js';
 
@@ -54,12 +55,19 @@ export const ENV = {
  */
 export const DEFAULT_SMTP_TIMEOUT_MS = 300_000;
 
-/** Beyond one SMTP wait: ending the session, acking the queue, writing the ledger, releasing the lease. */
-export const DRAIN_MARGIN_SECONDS = 60;
+/** After the final dot's reply: ending the session, acking the queue, writing the ledger, releasing the lease. */
+export const AFTER_REPLY_SECONDS = 30;
+
+/** Beyond one SMTP wait: the final dot's grace after the deadline, then the work after its reply. */
+export const DRAIN_MARGIN_SECONDS = FINAL_DOT_GRACE_SECONDS + AFTER_REPLY_SECONDS;
 
 /**
- * Seconds a drain keeps back from the Lambda timeout: the message in hand may
- * wait a full SMTP timeout for its last reply and must not be cut off.
+ * Seconds a drain keeps back from the Lambda timeout (timeout − budget). No
+ * transaction starts after the deadline; one started before sends its final
+ * dot within FINAL_DOT_GRACE_SECONDS of it or not at all (final-dot-guard.ts);
+ * the dot's reply waits at most one SMTP timeout; then AFTER_REPLY_SECONDS to
+ * record it. A Lambda killed between a dot and its recorded reply would
+ * deliver that message twice.
  */
 export function drainReserveSeconds(settings: Pick<Settings, 'smtpTimeoutMs'>): number {
   return Math.ceil(settings.smtpTimeoutMs / 1000) + DRAIN_MARGIN_SECONDS;

@@ -13,6 +13,7 @@ import { copyOf } from './message-copy.js';
 import { prependToStream, readMessageHead } from './message-head.js';
 import { FINAL_STATES, type AcceptedUnrecorded, type InboundMessage, type RecipientOutcome, type SmtpReply } from './model.js';
 import { guardLength } from './length-guard.js';
+import { FINAL_DOT_GRACE_SECONDS, guardFinalDot } from './final-dot-guard.js';
 import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
 import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
@@ -159,7 +160,10 @@ export class MessageDelivery {
           const trace = receivedHeader({ fromHost: head.fromHost, byHost: this.options.hostname, messageId: message.messageId, recipients: to, at: clock.now(), newline: head.newline });
           // Our Received header, with the route's ARC seal above it when it has one.
           const prefix = await deliveryPrefix(this.deps, route, message, trace, head.newline);
-          return { body: prependToStream(prefix, guardLength(body, object.size)), size: object.size + Buffer.byteLength(prefix, 'utf8') };
+          const content = prependToStream(prefix, guardLength(body, object.size));
+          // Started before the deadline: its final dot still must leave the Lambda time for the reply (final-dot-guard.ts).
+          const guarded = ctx.deadline === undefined ? content : guardFinalDot(content, ctx.deadline + FINAL_DOT_GRACE_SECONDS * 1000, clock);
+          return { body: guarded, size: object.size + Buffer.byteLength(prefix, 'utf8') };
         } catch (error) {
           if (error instanceof MessageMissingError) declined = 'missing';
           else openError = error;

@@ -1,8 +1,11 @@
 // Wraps the drain's SMTP transports so the runner knows how many deliveries
 // are in progress right now: a stop says "waiting for N deliveries" and
-// waits only for those, instead of guessing.
+// waits only for those, instead of guessing. A delivery counts once the
+// transport had a free session and the message was opened for it (the drain's
+// opener, called just before MAIL FROM): a worker still waiting for one of the
+// primary's sessions is not on the wire, and after a stop it starts nothing.
 import type { Readable } from 'node:stream';
-import type { Envelope, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../lambdas/core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../lambdas/core/ports.js';
 import type { PrimaryServer } from '../../lambdas/core/model.js';
 
 export class CountedTransports implements SmtpTransportFactory {
@@ -11,7 +14,7 @@ export class CountedTransports implements SmtpTransportFactory {
 
   constructor(private readonly inner: SmtpTransportFactory) {}
 
-  /** SMTP transactions started and not yet answered (or failed). */
+  /** SMTP transactions started (a session held, the message opened) and not yet answered (or failed). */
   get inFlight(): number {
     return this.sending;
   }
@@ -19,7 +22,7 @@ export class CountedTransports implements SmtpTransportFactory {
   async open(primary: PrimaryServer): Promise<SmtpTransport> {
     const transport = await this.inner.open(primary);
     return {
-      send: (envelope: Envelope, content: Readable) => this.track(() => transport.send(envelope, content)),
+      send: (envelope: Envelope, content: MessageContent) => this.send(transport, envelope, content),
       close: () => transport.close(),
     };
   }
@@ -39,13 +42,25 @@ export class CountedTransports implements SmtpTransportFactory {
     });
   }
 
-  private async track(send: () => Promise<TransactionResult>): Promise<TransactionResult> {
-    this.sending += 1;
+  private async send(transport: SmtpTransport, envelope: Envelope, content: MessageContent): Promise<TransactionResult> {
+    // Content already open (a stream): the transaction counts from the send on, as it cannot tell when a session frees.
+    let counted = typeof content !== 'function';
+    if (counted) this.sending += 1;
+    const opener = async () => {
+      const opened = await (content as Exclude<MessageContent, Readable>)();
+      if (opened && !counted) {
+        counted = true;
+        this.sending += 1;
+      }
+      return opened;
+    };
     try {
-      return await send();
+      return await transport.send(envelope, typeof content === 'function' ? opener : content);
     } finally {
-      this.sending -= 1;
-      if (this.sending === 0) for (const wake of [...this.idleWaiters]) wake();
+      if (counted) {
+        this.sending -= 1;
+        if (this.sending === 0) for (const wake of [...this.idleWaiters]) wake();
+      }
     }
   }
 }

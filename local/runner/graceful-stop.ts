@@ -64,11 +64,15 @@ export async function stopDeliveries(parts: StopParts, { waitMs, quiet }: { wait
   }
 }
 
-/** Without a data dir the queue lives in this process: say what a stop throws away. */
+/**
+ * Without a data dir the queue lives in this process: say what a stop throws
+ * away. Every route's, read from the index, not the current routes': a reload
+ * that removed a route left its mail queued, and it goes too.
+ */
 async function warnDiscarded(engine: Engine, out: LineLogger): Promise<void> {
   let queued = 0;
   try {
-    for (const route of engine.settings.routes) queued += (await engine.deps.index.listQueued(route.name)).length;
+    queued = (await engine.deps.index.listQueued()).length;
   } catch {
     return; // the table is already gone: nothing more to say
   }

@@ -49,19 +49,30 @@ export function postfixUnavailable(): string | undefined {
 }
 
 
+/** True when something listens on 127.0.0.1:`port`. */
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+
+async function waitForRefusal(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await listening(port)) {
+    if (Date.now() > deadline) throw new Error(`postfix still listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function waitForListener(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
+    if (await listening(port)) return;
     if (Date.now() > deadline) throw new Error(`postfix did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -100,6 +111,11 @@ export interface PostfixPrimaryOptions {
   mailbox: { host: string; port: number };
   /** backup-mx's SASL login: `${user}@${GUIDE_REALM}`. */
   password: string;
+  /**
+   * Seconds smtpd pauses after the final dot before it answers: a primary with
+   * a milter (amavis, rspamd) that takes seconds per message.
+   */
+  endOfDataSleepSeconds?: number;
 }
 
 export class PostfixPrimary {
@@ -155,6 +171,7 @@ export class PostfixPrimary {
           'smtp_tls_security_level = none',
           `smtpd_tls_cert_file = ${join(configDir, 'tls', 'cert.pem')}`,
           `smtpd_tls_key_file = ${join(configDir, 'tls', 'key.pem')}`,
+          ...(options.endOfDataSleepSeconds ? [`smtpd_end_of_data_restrictions = sleep ${options.endOfDataSleepSeconds}`] : []),
           '',
         ].join('\n'),
       );
@@ -202,9 +219,23 @@ export class PostfixPrimary {
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
+  /** Stops Postfix but keeps its files: the primary is down until `resume()`. */
+  async pause(): Promise<void> {
+    execFileSync('postfix', ['-c', this.configDir, 'stop'], { stdio: 'pipe' });
+    await waitForRefusal(this.port, 15_000);
+  }
+
+  /** Starts it again on the same configuration, queue and log. */
+  async resume(): Promise<void> {
+    execFileSync('postfix', ['-c', this.configDir, 'start'], { stdio: 'pipe' });
+    await waitForListener(this.port, 15_000);
+  }
+
   async stop(): Promise<void> {
     try {
       execFileSync('postfix', ['-c', this.configDir, 'stop'], { stdio: 'ignore' });
+    } catch {
+      // already stopped (a test that failed while it was paused)
     } finally {
       // `postfix stop` returns once master is told; give it a moment to exit before the files go.
       await new Promise((r) => setTimeout(r, 300));

@@ -83,4 +83,24 @@ describe('local runner start and stop', () => {
     expect(lines).toContainEqual(expect.stringMatching(/warning: 2 queued messages discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only$/));
     expect(lines.at(-1)).toMatch(/stopped; every port is closed$/);
   });
+
+  it('the count of discarded mail includes a route a reload removed: its mail is queued still, and goes too', async () => {
+    const primary = await ScriptedPrimary.start({ starttls: 'off' });
+    cleanup.add(() => primary.stop());
+    await primary.stop(); // down: mail stays queued
+    const dir = await tempDir(cleanup, 'discard-removed');
+    const both = [
+      { name: 'main', domains: ['example.com'], primaryPort: primary.port },
+      { name: 'other', domains: ['example.org'], primaryPort: primary.port },
+    ];
+    const { mx, lines } = await startMx(runnerEnv(await writeContextFile(dir, both)), cleanup);
+    await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(1, 'bob@example.com'));
+    await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.org'], clientMessage(2, 'bob@example.org'));
+    await waitFor('both indexed', async () => (await mx.engine.deps.index.listQueued()).length === 2);
+    await writeContextFile(dir, both.slice(0, 1));
+    expect(await mx.reload()).toMatch(/removed route "?other/);
+    expect(mx.engine.settings.routes.map((r) => r.name)).toEqual(['main']);
+    await mx.stop();
+    expect(lines).toContainEqual(expect.stringMatching(/warning: 2 queued messages discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only$/));
+  });
 });

@@ -3,6 +3,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
+import { ManualClock } from '../../../lambdas/adapters/fakes/index.js';
+import { guardFinalDot } from '../../../lambdas/core/final-dot-guard.js';
 import { guardLength } from '../../../lambdas/core/length-guard.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 
@@ -36,6 +38,29 @@ describe('length guard', () => {
     const result = await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, guardLength(Readable.from([bytes.subarray(0, 3000)]), bytes.length));
     await transport.close();
     expect(result.connectionFailed).toBe(false);
+    expect(result.replies[0]!.reply).toMatchObject({ errorCode: 'ESTREAM' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(primary.messages).toEqual([]);
+  });
+});
+
+describe('final dot guard', () => {
+  it("a body whose end comes after the drain's last moment for a dot never gets it: the primary keeps nothing", async () => {
+    const clock = new ManualClock();
+    const lastDotAt = clock.now().getTime() + 1_000;
+    const bytes = Buffer.from(`Subject: late\r\n\r\n${'x'.repeat(5000)}\r\n`);
+    const body = Readable.from(
+      (async function* () {
+        yield bytes.subarray(0, 3000);
+        clock.advance(2); // the rest came after the last moment
+        yield bytes.subarray(3000);
+      })(),
+    );
+    const transport = await factory.open(primary.asPrimary('none'));
+    const result = await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, guardFinalDot(body, lastDotAt, clock));
+    await transport.close();
+    expect(result.connectionFailed).toBe(false);
+    expect(result.afterData).toBeFalsy();
     expect(result.replies[0]!.reply).toMatchObject({ errorCode: 'ESTREAM' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(primary.messages).toEqual([]);

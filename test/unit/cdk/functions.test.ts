@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from '../../../lambdas/config/settings.js';
+import { AFTER_REPLY_SECONDS, DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from '../../../lambdas/config/settings.js';
+import { FINAL_DOT_GRACE_SECONDS } from '../../../lambdas/core/final-dot-guard.js';
 import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
 import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
@@ -247,6 +248,16 @@ describe('drain timeouts', () => {
     expect(env[ENV.smtpTimeoutMs]).toBe(String(DEFAULT_SMTP_TIMEOUT_MS));
     const reserve = drainReserveSeconds({ smtpTimeoutMs: Number(env[ENV.smtpTimeoutMs]) });
     expect(reserve).toBeGreaterThan(Number(env[ENV.smtpTimeoutMs]) / 1000);
+    expect(drain().Timeout - reserve).toBeGreaterThanOrEqual(MIN_DRAIN_WORK_SECONDS);
+  });
+
+  it('a final dot sent at the last moment the drain allows still gets its reply and its records before Lambda stops the drain', () => {
+    // Timeout − budget = the reserve: the dot's grace after the deadline, one SMTP reply wait, the records after it.
+    const env = drain().Environment.Variables as Record<string, string>;
+    const smtpSeconds = Number(env[ENV.smtpTimeoutMs]) / 1000;
+    const reserve = drainReserveSeconds({ smtpTimeoutMs: Number(env[ENV.smtpTimeoutMs]) });
+    expect(reserve).toBeGreaterThanOrEqual(FINAL_DOT_GRACE_SECONDS + smtpSeconds + AFTER_REPLY_SECONDS);
+    expect(AFTER_REPLY_SECONDS).toBeGreaterThanOrEqual(20); // ack, ledger writes and the lease release, each a few AWS calls
     expect(drain().Timeout - reserve).toBeGreaterThanOrEqual(MIN_DRAIN_WORK_SECONDS);
   });
 
