@@ -253,6 +253,8 @@ export class MessageDelivery {
       // One line per message and turn, not one per recipient left.
       this.deps.log.info('message continues in a later turn', { route: route.name, messageId: message.messageId, tried: tried.length, later: later.length, why: cutBecause });
     }
-    return this.settlement.settle(ctx, qm, message, previous, combined, head?.head, entries, head?.size, later.length);
+    const inTurn = new Set(thisTurn);
+    const waiting = pending.filter((r) => !inTurn.has(r)).map((recipient) => ({ recipient, attempts: previous.get(recipient)?.attempts ?? 0 }));
+    return this.settlement.settle(ctx, qm, message, previous, combined, head?.head, entries, head?.size, { later: later.length, waiting });
   }
 }

@@ -42,9 +42,13 @@ export class DeliverySettlement {
     entries: Map<string, TransactionEntry>,
     /** The stored object's size, when it was opened: kept in the done summary. */
     objectSize?: number,
-    /** Recipients left for a later turn of this pass (its share used, the time budget spent, a stop). */
-    later = 0,
+    /**
+     * `later`: recipients left for a later turn of this pass (its share used, the time budget spent, a stop).
+     * `waiting`: recipients deferred in an earlier turn of this pass, not tried in this one.
+     */
+    turn: { later: number; waiting: { recipient: string; attempts: number }[] } = { later: 0, waiting: [] },
   ): Promise<DeliveryEnd> {
+    const { later } = turn;
     const { route, queue, summary } = ctx;
     const { clock, ledger, log } = this.deps;
     const at = clock.now();
@@ -83,6 +87,8 @@ export class DeliverySettlement {
       deferred.push(...unsent);
     }
 
+    // Deferred in an earlier turn of the pass: the message waits for them too (not counted again in the summary).
+    deferred.push(...turn.waiting);
     if (later > 0) {
       // Visible again at once, behind what is already waiting: no back-off, no attempt counted for those left.
       if ((await this.outcomes.postpone(queue, qm, 0, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
@@ -90,7 +96,8 @@ export class DeliverySettlement {
       await finishDelivered(this.outcomes, ctx, qm, message, objectSize);
     } else {
       const delay = this.retryDelay(result, Math.max(...deferred.map((d) => d.attempts)), message.receivedAt, at);
-      const replies = new Map(result.replies.map((r) => [r.recipient, r.reply]));
+      const replies = new Map([...previous.values()].filter((o) => o.reply).map((o) => [o.recipient, o.reply!]));
+      for (const r of result.replies) replies.set(r.recipient, r.reply);
       await warnIfDelayed(this.deps, this.options, route, message, deferred.map((d) => ({ recipient: d.recipient, ...(replies.has(d.recipient) ? { reply: replies.get(d.recipient)! } : {}) })), originalHeaders);
       if ((await this.outcomes.postpone(queue, qm, delay, { route: route.name, messageId: message.messageId })) === 'reenqueued') summary.reenqueued += 1;
     }

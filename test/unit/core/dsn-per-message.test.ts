@@ -125,6 +125,22 @@ describe('a message with 2,000 recipients among 50 ordinary ones', () => {
     expect(h.queue.all()).toHaveLength(1); // user20 waits for its back-off
   });
 
+  it('a recipient deferred in one turn is not tried again in the next turns of the same pass: it waits for the back-off', async () => {
+    const h = timedHarness();
+    const big = list(250);
+    h.transports.reply('user5@example.com', later, later, later, later);
+    await h.arrive({ messageId: 'big', recipients: big });
+    const summary = await h.runDrain(600); // the whole pass: three turns in one drain
+    expect(summary.stoppedBecause).toBe('queue-empty');
+    expect(h.transports.envelopes.filter((e) => e.to.includes('user5@example.com'))).toHaveLength(1);
+    expect(h.transports.envelopes.flatMap((e) => e.to)).toHaveLength(250);
+    // Not finished while user5 waits: the pass's last turn defers the message with the back-off.
+    expect(h.queue.all()).toHaveLength(1);
+    expect(h.ledger.stateOf('big', 'user5@example.com')).toBe('deferred');
+    expect(h.queue.defers.map((d) => d.delaySeconds)).toEqual([0, 0, expect.any(Number)]);
+    expect(h.queue.defers.at(-1)!.delaySeconds).toBeGreaterThan(0);
+  });
+
   it('the null sender and an unauthenticated sender get no DSN however many turns', async () => {
     for (const opts of [{ sender: '' }, { verdicts: { spf: 'GRAY' as const, dkim: 'GRAY' as const, dmarc: 'GRAY' as const } }]) {
       const h = timedHarness();
