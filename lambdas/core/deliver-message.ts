@@ -15,7 +15,7 @@ import { FINAL_STATES, type AcceptedUnrecorded, type InboundMessage, type Recipi
 import { guardLength } from './length-guard.js';
 import { FINAL_DOT_GRACE_SECONDS, guardFinalDot } from './final-dot-guard.js';
 import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
-import { MAX_ERROR_LIMIT_RETRIES, notStartedReply, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
+import { DEFAULT_TRANSACTIONS_PER_TURN, MAX_ERROR_LIMIT_RETRIES, notStartedReply, recipientsThisTurn, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type QueuedMessage, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
@@ -98,6 +98,9 @@ export class MessageDelivery {
     await this.outcomes.confirmNotices(route, qm, message, previous);
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     if (pending.length === 0) {
+      // Every recipient final: bounces still waiting for the message's DSN (a run ended between a pass's last
+      // transaction and its notice) are reported first.
+      await this.settlement.reportDue(ctx, qm, message, previous);
       await finishDelivered(this.outcomes, ctx, qm, message);
       return { connectionFailed: false };
     }
@@ -123,7 +126,13 @@ export class MessageDelivery {
     // read for the loop check and the Received header's "from" host), and the
     // deadline, a stop and the hold are checked at that same moment: a worker may
     // have waited for a session long after it took the message.
-    const batches = splitRecipients(pending, this.options.maxRecipientsPerTransaction);
+    // A share of transactions per turn (recipient-batches.ts): the rest of the list waits untouched
+    // (no attempt counted, no back-off) behind the queue's other mail.
+    const thisTurn = recipientsThisTurn(pending, previous);
+    const batches = splitRecipients(thisTurn, this.options.maxRecipientsPerTransaction);
+    const share = Math.max(1, this.options.maxTransactionsPerTurn ?? DEFAULT_TRANSACTIONS_PER_TURN);
+    const later: string[] = batches.splice(share).flat();
+    let cutBecause = later.length > 0 ? 'its share of transactions for one turn was used' : undefined;
     const replies = new Map<string, SmtpReply>();
     const entries = new Map<string, TransactionEntry>();
     let head: { head: Buffer; newline: '\r\n' | '\n'; fromHost: string; size: number } | undefined;
@@ -192,8 +201,9 @@ export class MessageDelivery {
           else summary.released += 1;
           return { connectionFailed: false };
         }
-        const why = declined === 'held' ? 'the route is held (or its hold could not be read)' : declined === 'stopping' ? 'the drain was told to stop' : "the drain's time budget was spent";
-        for (const recipient of [...to, ...batches.flat()]) replies.set(recipient, notStartedReply(why));
+        // Not tried, so not recorded: they keep their attempts and are the rest of this pass next time.
+        cutBecause = declined === 'held' ? 'the route is held (or its hold could not be read)' : declined === 'stopping' ? 'the drain was told to stop' : "the drain's time budget was spent";
+        later.push(...to, ...batches.flat());
         batches.length = 0;
         continue;
       }
@@ -234,13 +244,21 @@ export class MessageDelivery {
         afterData ||= result.afterData === true;
       }
     }
-    // Recipients never tried in a transaction (after a session failure, past the deadline) are recorded as deferred too.
-    const untried = pending.filter((r) => !entries.has(r));
+    // Recipients a failed session left untried are recorded as deferred too: the pass ends there, with its back-off.
+    const left = new Set(later);
+    const untried = thisTurn.filter((r) => !entries.has(r) && !left.has(r));
     if (untried.length > 0) {
       const recorded = await this.recorder.record(ctx.route, message, previous, { connectionFailed: failure !== undefined, replies: untried.map((recipient) => ({ recipient, reply: replies.get(recipient) ?? notStartedReply('no transaction') })) });
       for (const entry of recorded) entries.set(entry.recipient, entry);
     }
-    const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: pending.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
-    return this.settlement.settle(ctx, qm, message, pending, previous, combined, head?.head, entries, head?.size);
+    const tried = thisTurn.filter((r) => !left.has(r));
+    const combined: TransactionResult = { connectionFailed: failure !== undefined, afterData, replies: tried.map((recipient) => ({ recipient, reply: replies.get(recipient)! })) };
+    if (later.length > 0) {
+      // One line per message and turn, not one per recipient left.
+      this.deps.log.info('message continues in a later turn', { route: route.name, messageId: message.messageId, tried: tried.length, later: later.length, why: cutBecause });
+    }
+    const inTurn = new Set(thisTurn);
+    const waiting = pending.filter((r) => !inTurn.has(r)).map((recipient) => ({ recipient, attempts: previous.get(recipient)?.attempts ?? 0 }));
+    return this.settlement.settle(ctx, qm, message, previous, combined, head?.head, entries, head?.size, { later: later.length, waiting });
   }
 }

@@ -68,31 +68,72 @@ function wrap(line: string): string {
   return fold(line, 76);
 }
 
-function humanPart(input: DsnInput): string {
+/**
+ * Bytes of per-recipient text (the human lines and the delivery-status fields
+ * together) one DSN carries at most; the recipients past it are counted in a
+ * summary line. A message to 2,000 refused addresses would otherwise give a
+ * DSN of megabytes (a reply may be 2,000 characters): SES sends up to 40 MB,
+ * but a held notice is kept whole in one DynamoDB item (400 KB), with the
+ * original headers (up to 64 KB, notice-sender.ts) and the recipient list.
+ */
+export const DSN_RECIPIENT_TEXT_MAX_BYTES = 128 * 1024;
+
+interface Listed {
+  human: string[];
+  status: string[];
+  omitted: number;
+}
+
+/** Each recipient's human line and delivery-status fields, in order, until the byte budget is spent. */
+function listRecipients(input: DsnInput, maxBytes: number): Listed {
+  const listed: Listed = { human: [], status: [], omitted: 0 };
+  let bytes = 0;
+  for (const [i, r] of input.recipients.entries()) {
+    const human = wrap(`<${headerText(r.recipient, MAX_ADDRESS)}>: ${r.reply ? replyText(r.reply) : `status ${r.status}`}`);
+    const fields = [`Final-Recipient: rfc822; ${headerText(r.recipient, MAX_ADDRESS)}`, 'Action: failed', `Status: ${r.status}`];
+    if (input.remoteMta) fields.push(`Remote-MTA: dns; ${input.remoteMta}`);
+    if (r.reply?.code !== undefined) fields.push(fold(`Diagnostic-Code: smtp; ${replyText(r.reply)}`));
+    else if (r.reply) fields.push(fold(`Diagnostic-Code: X-backup-mx; ${replyText(r.reply)}`));
+    const status = fields.join(CRLF);
+    bytes += Buffer.byteLength(human) + Buffer.byteLength(status) + 3 * CRLF.length;
+    if (bytes > maxBytes && i > 0) {
+      listed.omitted = input.recipients.length - i;
+      break;
+    }
+    listed.human.push(human);
+    listed.status.push(status);
+  }
+  return listed;
+}
+
+function humanPart(input: DsnInput, listed: Listed): string {
+  // One report may hold refusals of a pass and recipients whose time ran out: say which is which by status class.
+  const refused = input.recipients.some((r) => r.status.startsWith('5.'));
+  const expired = input.recipients.some((r) => !r.status.startsWith('5.'));
+  const why =
+    refused && expired
+      ? 'Your message could not be delivered to the recipients below: the destination server refused some of them permanently (status 5.x.x), and for the others (status 4.x.x) the time it may wait in our queue ran out. We have given up on all of them.'
+      : input.reason === 'expired' && !refused
+        ? 'Your message could not be delivered to the recipients below before the time it may wait in our queue ran out. We have given up.'
+        : 'Your message could not be delivered to the recipients below: the destination server refused it permanently.';
   const lines = [
     `This is the mail system at ${input.hostname}, a backup mail exchanger.`,
     '',
-    input.reason === 'expired'
-      ? 'Your message could not be delivered to the recipients below before the time it may wait in our queue ran out. We have given up.'
-      : 'Your message could not be delivered to the recipients below: the destination server refused it permanently.',
+    why,
     '',
-    ...input.recipients.map((r) => wrap(`<${headerText(r.recipient, MAX_ADDRESS)}>: ${r.reply ? replyText(r.reply) : `status ${r.status}`}`)),
+    ...listed.human,
+    ...(listed.omitted > 0
+      ? ['', wrap(`... and ${listed.omitted} more recipients, not listed here: ${input.recipients.length} in all failed, and this report lists the first ${listed.human.length} to stay within ${DSN_RECIPIENT_TEXT_MAX_BYTES / 1024} KB.`)]
+      : []),
     '',
     'The technical report and the headers of your message follow.',
   ];
   return lines.join(CRLF);
 }
 
-function deliveryStatusPart(input: DsnInput): string {
+function deliveryStatusPart(input: DsnInput, listed: Listed): string {
   const message = [`Reporting-MTA: dns; ${input.hostname}`, `Arrival-Date: ${rfc5322Date(input.message.receivedAt)}`];
-  const recipients = input.recipients.map((r) => {
-    const fields = [`Final-Recipient: rfc822; ${headerText(r.recipient, MAX_ADDRESS)}`, 'Action: failed', `Status: ${r.status}`];
-    if (input.remoteMta) fields.push(`Remote-MTA: dns; ${input.remoteMta}`);
-    if (r.reply?.code !== undefined) fields.push(fold(`Diagnostic-Code: smtp; ${replyText(r.reply)}`));
-    else if (r.reply) fields.push(fold(`Diagnostic-Code: X-backup-mx; ${replyText(r.reply)}`));
-    return fields.join(CRLF);
-  });
-  return [message.join(CRLF), ...recipients].join(CRLF + CRLF) + CRLF;
+  return [message.join(CRLF), ...listed.status].join(CRLF + CRLF) + CRLF;
 }
 
 function headersPart(original: Buffer | string | undefined): string {
@@ -166,6 +207,7 @@ export function buildDsn(input: DsnInput): Dsn {
   const boundary = `=_dsn_${createHash('sha256').update(`${id}:${input.now.toISOString()}`).digest('hex').slice(0, 24)}`;
   const subjectTail = input.message.subject ? `: ${headerText(input.message.subject)}` : '';
   const headers = headersPart(input.originalHeaders);
+  const listed = listRecipients(input, DSN_RECIPIENT_TEXT_MAX_BYTES);
   const nonAscii = /[^\x00-\x7f]/.test(subjectTail);
   const subject = nonAscii
     ? `=?UTF-8?B?${Buffer.from(`Undelivered mail${subjectTail}`).toString('base64')}?=`
@@ -177,8 +219,8 @@ export function buildDsn(input: DsnInput): Dsn {
     messageId: `dsn.${id}.${input.now.getTime()}`,
     now: input.now,
     boundary,
-    human: humanPart(input),
-    status: deliveryStatusPart(input),
+    human: humanPart(input, listed),
+    status: deliveryStatusPart(input, listed),
     headers,
     headersDescription: 'Undelivered message headers',
   });

@@ -76,6 +76,8 @@ export interface EngineOptions extends Partial<RetrySettings> {
   ledgerWriteRetryMs?: number[];
   /** Recipients per SMTP transaction at most (default 10): a long list is split so refusals alone cannot trip the primary's error limit. */
   maxRecipientsPerTransaction?: number;
+  /** Transactions one message may take per turn before it goes back behind the queue's other mail (default 10). */
+  maxTransactionsPerTurn?: number;
   /** Hide a message this long after its first connection-level failure (default 60),
    *  doubling with each further attempt until the normal backoff is shorter: short at
    *  first, because the probe, not a timer, decides when the primary is back. */

@@ -34,6 +34,15 @@ export function malformedId(body: string): string {
   return `malformed-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
 }
 
+/** Recipients a log line names at most; a DSN for 2,000 makes one line, not a 60 KB one. */
+export const LOGGED_RECIPIENTS_MAX = 20;
+
+/** The first LOGGED_RECIPIENTS_MAX of a list, and how many more. */
+export function loggedList(recipients: string[]): string[] {
+  if (recipients.length <= LOGGED_RECIPIENTS_MAX) return recipients;
+  return [...recipients.slice(0, LOGGED_RECIPIENTS_MAX), `(${recipients.length - LOGGED_RECIPIENTS_MAX} more)`];
+}
+
 export class MessageOutcomes {
   constructor(
     private readonly deps: EngineDeps,
@@ -131,7 +140,7 @@ export class MessageOutcomes {
     if (decision.kind === 'suppressed') {
       // Recorded in the ledger (noticeDone) and counted: not a dead letter, nobody to tell.
       this.deps.metrics.count('NoticesSuppressed', 1, route.name);
-      this.deps.log.info('notice suppressed', { route: route.name, messageId: message.messageId, sender: message.sender, recipients, reason, why: decision.why });
+      this.deps.log.info('notice suppressed', { route: route.name, messageId: message.messageId, sender: message.sender, recipients: loggedList(recipients), reason, why: decision.why });
       return { kind: 'suppressed', why: decision.why };
     }
     let why = decision.kind === 'dead-letter' ? decision.why : '';
@@ -140,7 +149,7 @@ export class MessageOutcomes {
         const dsn = buildDsn({ hostname: this.options.hostname, message, recipients: failed, originalHeaders: clipHeaders(originalHeaders), remoteMta: route.primary.host, reason, now: this.deps.clock.now() });
         const sent = await sendNotice(this.deps, { route, messageId: message.messageId, copy: copyOf(message), kind: 'dsn', raw: dsn.raw, envelope: dsn.envelope, recipients });
         if (sent.kind === 'held') return { kind: 'held', why: sent.why === 'budget' ? 'the route\'s hourly notice budget was spent' : 'SES sending was paused' };
-        this.deps.log.info('dsn sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients, reason });
+        this.deps.log.info('dsn sent', { route: route.name, messageId: message.messageId, to: message.sender, recipients: loggedList(recipients), reason });
         return { kind: 'dsn' };
       } catch (error) {
         why = `DSN could not be sent (${(error as Error).message})`;
@@ -159,10 +168,17 @@ export class MessageOutcomes {
       const status = last ? dsnStatus(last) : undefined;
       return { recipient, status: status && status.startsWith('4.') && status !== '4.0.0' ? status : '4.4.7', ...(last ? { reply: last } : {}) };
     });
+    // Recipients refused earlier in a pass that never ended (notice 'due', settle-delivery.ts)
+    // are reported in the same notice: one DSN for the message.
+    const due: FailedRecipient[] = [...previous.values()]
+      .filter((o) => o.notice === 'due')
+      .map((o) => ({ recipient: o.recipient, status: o.reply ? dsnStatus(o.reply) : '5.0.0', ...(o.reply ? { reply: o.reply } : {}) }));
     // Final before the notice, so a failed write after it cannot send a second one.
     await this.recordAll(message, failed, 'expired', previous, false, 'pending');
-    const result = await this.notify(route, qm, message, failed, 'expired', headers);
+    await this.recordAll(message, due, 'bounced', previous, false, 'pending');
+    const result = await this.notify(route, qm, message, [...due, ...failed], 'expired', headers);
     await this.noticeDone(message, failed, 'expired', previous, false, result);
+    await this.noticeDone(message, due, 'bounced', previous, false, result);
     this.deps.metrics.count('Expired', pending.length, route.name);
   }
 

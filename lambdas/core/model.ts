@@ -149,8 +149,11 @@ export interface RecipientOutcome {
    * For a bounced or expired recipient: 'pending' is written before its notice
    * (DSN or dead letter) goes out and 'done' after, so a notice is sent once;
    * a 'pending' met later was never confirmed (see MessageOutcomes.confirmNotices).
+   * 'due': bounced while other recipients of the message were still to be
+   * tried in the same pass; reported in the message's one DSN when the pass
+   * ends (settle-delivery.ts), or at expiry.
    */
-  notice?: 'pending' | 'done';
+  notice?: 'due' | 'pending' | 'done';
   /** For a bounced or expired recipient whose notice is done: what became of it. */
   noticeResult?: NoticeResult;
 }

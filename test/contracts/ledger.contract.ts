@@ -108,11 +108,13 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       expect(outcome?.reply?.code).toBe(250);
     });
 
-    it("keeps where a bounced recipient's notice stands (pending, then done)", async () => {
+    it("keeps where a bounced recipient's notice stands (due, pending, then done)", async () => {
       const id = uniqueId('notice');
-      const bounced: RecipientOutcome = { recipient: 'gone@example.com', state: 'bounced', reply: { code: 550, enhanced: '5.1.1', text: 'User unknown' }, attempts: 1, updatedAt: new Date('2026-01-05T10:00:00.000Z'), notice: 'pending' };
+      const bounced: RecipientOutcome = { recipient: 'gone@example.com', state: 'bounced', reply: { code: 550, enhanced: '5.1.1', text: 'User unknown' }, attempts: 1, updatedAt: new Date('2026-01-05T10:00:00.000Z'), notice: 'due' };
       await subject.record(id, bounced);
-      expect((await subject.outcomes(id)).get('gone@example.com')).toEqual(bounced);
+      expect((await subject.outcomes(id)).get('gone@example.com')).toEqual(bounced); // waiting for the end of its pass
+      await subject.record(id, { ...bounced, notice: 'pending' });
+      expect((await subject.outcomes(id)).get('gone@example.com')).toEqual({ ...bounced, notice: 'pending' });
       await subject.record(id, { ...bounced, notice: 'done' });
       expect((await subject.outcomes(id)).get('gone@example.com')?.notice).toBe('done');
       await subject.record(id, { ...delivered('bob@example.com') });

@@ -217,7 +217,7 @@ function toOutcomes(items: Item[]): Map<string, RecipientOutcome> {
     };
     const reply = toReply(item.reply);
     if (reply) outcome.reply = reply;
-    if (item.notice === 'pending' || item.notice === 'done') outcome.notice = item.notice;
+    if (item.notice === 'due' || item.notice === 'pending' || item.notice === 'done') outcome.notice = item.notice;
     const noticeResult = toNoticeResult(item.noticeResult);
     if (noticeResult) outcome.noticeResult = noticeResult;
     outcomes.set(outcome.recipient, outcome);

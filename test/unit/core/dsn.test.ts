@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { buildDsn } from '../../../lambdas/core/dsn.js';
+import { buildDsn, DSN_RECIPIENT_TEXT_MAX_BYTES } from '../../../lambdas/core/dsn.js';
+import { NOTICE_HEADERS_MAX_BYTES } from '../../../lambdas/core/notice-sender.js';
 import type { InboundMessage } from '../../../lambdas/core/model.js';
 
 const message: InboundMessage = {
@@ -114,5 +115,43 @@ describe('buildDsn', () => {
     const dsn = build({ message: { ...message, subject: 'Grüße' }, originalHeaders: 'Subject: Grüße\r\n\r\n' });
     expect(dsn.raw).toContain('Content-Transfer-Encoding: 8bit');
     expect((await simpleParser(dsn.raw)).subject).toBe('Undelivered mail: Grüße');
+  });
+
+  describe('size', () => {
+    /** DynamoDB's item limit: a held notice keeps the whole DSN in one item (SES's 40 MB send limit is far above). */
+    const DYNAMODB_ITEM_MAX_BYTES = 400 * 1024;
+    const many = (n: number, replyChars: number) =>
+      Array.from({ length: n }, (_, i) => ({ recipient: `user${i}@example.com`, status: '5.1.1', reply: { code: 550, enhanced: '5.1.1', text: `unknown ${'x'.repeat(replyChars)}` } }));
+    const headersAtCap = `X-Filler: ${'y'.repeat(900)}\r\n`.repeat(Math.floor(NOTICE_HEADERS_MAX_BYTES / 912));
+
+    it('2,000 refusals with 2,000-character replies: the report is capped with a summary line and fits a held-notice item', async () => {
+      const recipients = many(2000, 2000);
+      const dsn = build({ recipients, originalHeaders: headersAtCap });
+      const bytes = Buffer.byteLength(dsn.raw);
+      expect(bytes).toBeLessThan(DYNAMODB_ITEM_MAX_BYTES / 2); // room for the 2,000 addresses the held notice also keeps
+      const listed = [...dsn.raw.matchAll(/^Final-Recipient: rfc822; (.*)$/gm)].map((m) => m[1]);
+      expect(listed.length).toBeGreaterThan(10);
+      expect(listed).toEqual(recipients.slice(0, listed.length).map((r) => r.recipient));
+      const parsed = await simpleParser(dsn.raw);
+      expect(parsed.text).toContain(`and ${2000 - listed.length} more recipients, not listed here: 2000 in all failed`);
+      for (const line of dsn.raw.split('\r\n')) expect(line.length).toBeLessThan(998);
+      // Each listed recipient keeps its RFC 3464 fields.
+      expect(dsn.raw.match(/^Action: failed$/gm)).toHaveLength(listed.length);
+      expect(dsn.raw.match(/^Status: 5\.1\.1$/gm)).toHaveLength(listed.length);
+    });
+
+    it('lists every recipient while the report stays under the cap', () => {
+      const recipients = many(300, 40);
+      const dsn = build({ recipients });
+      expect(dsn.raw.match(/^Final-Recipient:/gm)).toHaveLength(300);
+      expect(dsn.raw).not.toContain('more recipients, not listed');
+      expect(Buffer.byteLength(dsn.raw)).toBeLessThan(DSN_RECIPIENT_TEXT_MAX_BYTES);
+    });
+  });
+
+  it('a report of refusals and expiries says which is which', async () => {
+    const dsn = build({ reason: 'expired', recipients: [{ recipient: 'gone@example.com', status: '5.1.1', reply: { code: 550, text: 'unknown' } }, { recipient: 'slow@example.com', status: '4.4.7' }] });
+    const text = (await simpleParser(dsn.raw)).text!.replace(/\s+/g, ' ');
+    expect(text).toContain('refused some of them permanently (status 5.x.x), and for the others (status 4.x.x) the time it may wait in our queue ran out');
   });
 });

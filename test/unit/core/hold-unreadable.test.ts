@@ -52,16 +52,20 @@ describe('a hold read that fails', () => {
     const summary = await h.runDrain();
 
     expect(h.transports.envelopes.map((e) => e.to)).toEqual([['bob@example.com']]);
-    expect(summary).toMatchObject({ stoppedBecause: 'hold-unknown', delivered: 1, deferred: 1 });
-    expect(h.ledger.stateOf(first.messageId, 'carol@example.com')).toBe('deferred');
-    expect((await h.ledger.outcomes(first.messageId)).get('carol@example.com')?.reply?.text).toContain('hold could not be read');
+    expect(summary).toMatchObject({ stoppedBecause: 'hold-unknown', delivered: 1, deferred: 0 });
+    // carol was never tried: no attempt recorded, her message back in the queue for the rest of its pass.
+    expect(h.ledger.stateOf(first.messageId, 'carol@example.com')).toBeUndefined();
+    expect(h.log.lines.find((l) => l.message === 'message continues in a later turn')?.fields).toMatchObject({ messageId: first.messageId, later: 1, why: 'the route is held (or its hold could not be read)' });
+    expect(h.queue.all().find((e) => e.body === first.body)?.visibleAt).toEqual(h.clock.now());
     expect(h.ledger.stateOf(second.messageId, 'bob@example.com')).toBeUndefined();
     expect(h.log.lines.filter((l) => l.level === 'error' && l.message.startsWith('hold check failed'))).toHaveLength(1);
     // "second" was received but never started: visible again at once for the next run
     expect(h.queue.all().find((e) => e.body === second.body)?.visibleAt).toEqual(h.clock.now());
 
-    expect(await h.runDrain(600, 'drain-2')).toMatchObject({ delivered: 1 });
+    // The next run delivers "second" and the rest of "first"'s pass (no back-off: carol was never tried).
+    expect(await h.runDrain(600, 'drain-2')).toMatchObject({ delivered: 2 });
     expect(h.ledger.stateOf(second.messageId, 'bob@example.com')).toBe('delivered');
+    expect(h.ledger.stateOf(first.messageId, 'carol@example.com')).toBe('delivered');
   });
 
   it('when the delivery is asked with a hold check that rejects: no transaction starts, the message goes back', async () => {

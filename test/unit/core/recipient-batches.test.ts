@@ -74,7 +74,7 @@ describe('recipient batches', () => {
     expect(h.bounces.sent).toHaveLength(1);
   });
 
-  it('starts no transaction after the drain deadline: the recipients not yet tried are deferred, not sent', async () => {
+  it('starts no transaction after the drain deadline: the recipients not yet tried are left untouched for the next drain, not sent', async () => {
     const h = harness();
     const { messageId } = await h.arrive({ recipients: [...guesses(10), 'bob@example.com'] });
     const send = h.transports.open.bind(h.transports);
@@ -84,8 +84,12 @@ describe('recipient batches', () => {
     };
     const summary = await h.runDrain(600);
     expect(h.transports.envelopes).toHaveLength(1);
-    expect(summary).toMatchObject({ delivered: 10, deferred: 1 });
-    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBe('deferred');
+    expect(summary).toMatchObject({ delivered: 10, deferred: 0 });
+    // No attempt counted, no "not attempted" line per recipient: one line for the message, and visible again at once.
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBeUndefined();
+    expect(h.log.attempts.filter((a) => a.recipient === 'bob@example.com')).toEqual([]);
+    expect(h.log.lines.filter((l) => l.message === 'message continues in a later turn')).toMatchObject([{ fields: { tried: 10, later: 1, why: "the drain's time budget was spent" } }]);
+    expect(h.queue.defers.at(-1)?.delaySeconds).toBe(0);
     expect(h.queue.all()).toHaveLength(1);
   });
 
@@ -118,8 +122,9 @@ describe('recipient batches', () => {
     };
     const summary = await h.runDrain();
     expect(h.transports.envelopes).toHaveLength(1);
-    expect(summary).toMatchObject({ delivered: 10, deferred: 1, stoppedBecause: 'held' });
-    expect((await h.ledger.outcomes(messageId)).get('bob@example.com')?.reply?.text).toContain('the route is held');
+    expect(summary).toMatchObject({ delivered: 10, deferred: 0, stoppedBecause: 'held' });
+    expect(h.ledger.stateOf(messageId, 'bob@example.com')).toBeUndefined();
+    expect(h.log.lines.find((l) => l.message === 'message continues in a later turn')?.fields?.why).toContain('the route is held');
   });
 
   it('opens the object only once a session is free, and starts nothing when the deadline passed while it waited', async () => {
