@@ -26,7 +26,12 @@ export interface ProbeCheck {
   skippedAuth: boolean;
 }
 
-const keyOf = (primary: PrimaryServer) => `${primary.host}:${primary.port}`;
+/**
+ * Routes are known by their whole primary setting, not host:port: two routes
+ * may share a server under different TLS pins or secrets, and one's check
+ * says nothing about the other's.
+ */
+const keyOf = (primary: PrimaryServer) => JSON.stringify(primary);
 
 /** What one check found, in words: "up, 12 ms", "refuses our credentials (AUTH: 535 …), 14 ms". */
 export function describeCheck(check: ProbeCheck): string {
@@ -54,7 +59,7 @@ export class ObservedProbe {
     this.useRoutes(routes);
   }
 
-  /** After a reload: a route whose primary changed is said out loud again at its first check. */
+  /** After a reload: a route whose primary setting changed is said out loud again at its first check. */
   useRoutes(routes: Route[]): void {
     const before = new Map([...this.routesByPrimary].flatMap(([key, names]) => names.map((name) => [name, key] as const)));
     this.routesByPrimary.clear();

@@ -44,6 +44,16 @@ describe('ObservedProbe', () => {
     ]);
   });
 
+  it('two routes on the same server under different settings (another pin, another secret) are told apart', async () => {
+    const pinned = { ...route, name: 'pinned', primary: { ...route.primary, tls: 'fingerprint' as const, tlsFingerprints: ['sha256:AA'] } };
+    const inner = new ScriptedProbe().up('mail.example.com').then('mail.example.com', { ok: false, latencyMs: 2, error: 'TLS: matches none of primary.tlsFingerprints' });
+    const changes: PrimaryChange[] = [];
+    const observed = new ObservedProbe([route, pinned], (change) => changes.push(change)).around(inner);
+    await observed.check(pinned.primary);
+    await observed.check(route.primary);
+    expect(changes.map((c) => `${c.route} ${c.status}`)).toEqual(['pinned down', 'main up']);
+  });
+
   it('reports every check to onCheck, changes or not (verbose mode): result and latency', async () => {
     const inner = new ScriptedProbe().up('mail.example.com', 7);
     const checks: string[] = [];
