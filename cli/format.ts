@@ -31,6 +31,9 @@ export function formatReplyText(reply: SmtpReply | undefined): string {
   return reply.errorCode && reply.code === undefined ? `${reply.errorCode}: ${reply.text}` : text;
 }
 
+/** "at the next probe, within 5 s": when the probe's next round comes, with the deployment's real interval. */
+export const atNextProbe = (probeIntervalSeconds: number): string => `at the next probe, within ${probeIntervalSeconds} s`;
+
 /** `1 try`, `3 tries`; empty for none. */
 export const formatTries = (n: number): string => (n === 0 ? '' : `${n} tr${n === 1 ? 'y' : 'ies'}`);
 

@@ -8,6 +8,7 @@ import { SqsQueueDirectory } from '../../lambdas/adapters/aws/sqs-queue-director
 import { AdoptQueue, adoptRefusal } from '../../lambdas/core/adopt-queue.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
+import { atNextProbe } from '../format.js';
 import { routeOf, type Target } from '../target.js';
 
 export async function adoptCommand(target: Target, queueUrl: string, options: { route: string }, io: CliIo): Promise<number> {
@@ -29,6 +30,6 @@ export async function adoptCommand(target: Target, queueUrl: string, options: { 
     `moved ${summary.moved} message${summary.moved === 1 ? '' : 's'} from ${queueUrl} to route ${route.name}` +
       (summary.unreadable ? ` (${summary.unreadable} not SES notifications: the drain will dead-letter them with a record)` : ''),
   );
-  io.out(summary.moved > 0 ? `the next probe delivers them; \`backup-mx flush ${route.name}\` starts now` : 'nothing to move: you may delete that queue');
+  io.out(summary.moved > 0 ? `they are delivered ${atNextProbe(settings.probeIntervalSeconds)}; \`backup-mx flush ${route.name}\` starts now` : 'nothing to move: you may delete that queue');
   return EXIT.ok;
 }

@@ -60,7 +60,7 @@ async function explainStop(target: Target, reason: StopReason, route: string): P
     }
     case 'primary-down': {
       const health = await routeState.health(route);
-      return `the primary is marked down${health ? ` since ${formatAgo(health.since, clock.now())} (${health.lastError ?? 'no answer'})` : ''}: the probe checks it every minute and starts the drain as soon as it answers`;
+      return `the primary is marked down${health ? ` since ${formatAgo(health.since, clock.now())} (${health.lastError ?? 'no answer'})` : ''}: the probe checks it every ${target.settings.probeIntervalSeconds} s and starts the drain as soon as it answers`;
     }
     case 'connection-failed':
       return 'the primary stopped answering during the drain: it is now marked down; the probe will start the drain again when it is back';

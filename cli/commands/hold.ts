@@ -3,7 +3,7 @@
 // accepted and queued; the drain and the probe respect the hold.
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
-import { formatAgo } from '../format.js';
+import { atNextProbe, formatAgo } from '../format.js';
 import { HOLD_CACHE_SECONDS } from '../../lambdas/core/drain-route.js';
 import { routeOf, type Target } from '../target.js';
 import { flushCommand } from './flush.js';
@@ -40,6 +40,6 @@ export async function releaseCommand(target: Target, route: string, options: { f
     io.out(`route ${route} was not held`);
   }
   if (options.flush) return flushCommand(target, route, {}, io);
-  io.out(`deliveries resume at the next probe (within a minute); \`backup-mx flush ${route}\` starts them now`);
+  io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)}; \`backup-mx flush ${route}\` starts them now`);
   return EXIT.ok;
 }

@@ -5,7 +5,7 @@
 import { ReplayMessages, type ReplayPlan } from '../../lambdas/core/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatSender, formatSize, table } from '../format.js';
+import { atNextProbe, formatSender, formatSize, table } from '../format.js';
 import { routeOf, type Target } from '../target.js';
 import { parseTimeArg } from '../time-arg.js';
 
@@ -68,7 +68,7 @@ export async function replayCommand(target: Target, options: ReplayOptions, io: 
   if (options.json) {
     io.out(JSON.stringify(planJson(plan, since, until, ids), null, 2));
   } else {
-    io.out(`queued ${ids.length} replay${ids.length === 1 ? '' : 's'} on route ${route.name} (ids end in .replay-${plan.generation}); the drain delivers them at the next probe, or now with \`backup-mx flush ${route.name}\``);
+    io.out(`queued ${ids.length} replay${ids.length === 1 ? '' : 's'} on route ${route.name} (ids end in .replay-${plan.generation}); the drain delivers them ${atNextProbe(target.settings.probeIntervalSeconds)}, or now with \`backup-mx flush ${route.name}\``);
   }
   return EXIT.ok;
 }

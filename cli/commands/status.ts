@@ -1,10 +1,11 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
-// the last probe, hold, queue, oldest message, dead letters, last finished;
+// the last probe (when, and what it found), hold, queue, oldest message, dead letters, last finished;
 // then the shared dead-letter queue's depth against the dead-letter records,
 // and the conditions the probe found on (what its RouteProblems and
 // StackProblems alarms fire on), each with its meaning and since when.
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
+import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/core/health-change.js';
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';
@@ -18,7 +19,10 @@ export interface RouteStatus {
   tls: string;
   status: PrimaryHealth['status'];
   since?: string;
+  /** The last check the probe recorded (it records one at least every HEALTH_REFRESH_SECONDS, and every change at once). */
   lastCheckAt?: string;
+  /** True when that check is older than the refresh plus three probe intervals: the probe has stopped. */
+  probeStale?: boolean;
   latencyMs?: number;
   lastError?: string;
   /** The primary answers but refuses our AUTH credentials (shown instead of "down"). */
@@ -68,6 +72,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
       if (health) {
         status.since = health.since.toISOString();
         status.lastCheckAt = health.lastCheckAt.toISOString();
+        if (ageSeconds(health.lastCheckAt, now) > probeStaleAfterSeconds(target.settings.probeIntervalSeconds)) status.probeStale = true;
         if (health.latencyMs !== undefined) status.latencyMs = health.latencyMs;
         if (health.lastError) status.lastError = health.lastError;
         if (health.status === 'down' && health.lastError?.startsWith(AUTH_REFUSED_PREFIX)) status.authRefused = true;
@@ -101,7 +106,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
     s.status === 'unknown'
       ? 'unknown (not probed yet)'
       : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}${nextAuthTry(s.nextAuthTryAt, now)}`,
-    s.lastCheckAt ? `${formatAgo(date(s.lastCheckAt), now)}, ${s.lastError ?? (s.latencyMs !== undefined ? `ok ${s.latencyMs} ms` : 'ok')}` : '-',
+    s.lastCheckAt ? lastProbe(s, now) : '-',
     s.held ? `held ${formatAgo(date(s.holdSince), now)}${s.holdReason ? `: ${s.holdReason}` : ''}` : 'no',
     `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})`,
     s.oldestAgeSeconds !== undefined ? formatAge(s.oldestAgeSeconds) : '-',
@@ -115,12 +120,30 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   if (dlq.warning) io.out(`warning: ${dlq.warning}`);
   io.out('');
   // What the alarms fire on: the probe's conditions, per route and for the stack.
-  const problems = [...statuses.flatMap((s) => problemLines(s.route, s.problems, now)), ...problemLines(STACK_LABEL, stack, now)];
+  // A probe that stopped also stopped evaluating the problems: its records below are as old as its last round.
+  const stopped = statuses.filter((s) => s.probeStale).map((s) => probeStoppedLine(s, target.settings.probeIntervalSeconds, now));
+  const problems = [...stopped, ...statuses.flatMap((s) => problemLines(s.route, s.problems, now)), ...problemLines(STACK_LABEL, stack, now)];
   io.out(problems.length > 0 ? 'problems (README: Alarms):' : 'problems: none (the probe finds every condition off)');
   for (const line of problems) io.out(`  ${line}`);
   io.out('');
+  io.out(`LAST PROBE: the last check the probe recorded and what it found (it probes every ${target.settings.probeIntervalSeconds} s and records a check at least every ${HEALTH_REFRESH_SECONDS} s, a change at once).`);
   io.out('QUEUED: messages the index lists (sqs visible+in flight+delayed); LAST FINISHED: delivered, bounced or dead-lettered.');
   return EXIT.ok;
+}
+
+/** "40s ago: up, 12 ms", "2m 0s ago: down (connect: ECONNREFUSED)"; "STOPPED?" when the probe has not recorded a check for too long. */
+function lastProbe(s: RouteStatus, now: Date): string {
+  const found =
+    s.status === 'up' ? `up${s.latencyMs !== undefined ? `, ${s.latencyMs} ms` : ''}` : s.authRefused && s.lastError ? s.lastError : `${s.status}${s.lastError ? ` (${s.lastError})` : ''}`;
+  return `${formatAgo(new Date(s.lastCheckAt!), now)}${s.probeStale ? ' (STOPPED?)' : ''}: ${found}`;
+}
+
+function probeStoppedLine(s: RouteStatus, intervalSeconds: number, now: Date): string {
+  const age = formatAge(ageSeconds(new Date(s.lastCheckAt!), now));
+  return (
+    `${s.route}: probe stopped? no check recorded for ${age} (it probes every ${intervalSeconds} s and records a check at least every ${HEALTH_REFRESH_SECONDS} s): ` +
+    'the state above is as of that check. Deployed: see the probe function\'s errors (its alarm fires on the missing RouteProblems); local: is `npm start` running?'
+  );
 }
 
 /** ", next AUTH try in 3m 10s" (or "due": at the next probe round) while the probe waits out a refusal. */

@@ -80,6 +80,12 @@ export interface EngineOverrides {
   /** The reputation alarms `notices resume` checks first (the CLI builds them from the stack's outputs); none locally. */
   noticeAlarms?: NoticeAlarms;
   probe?: PrimaryProbe;
+  /**
+   * Wraps the scheduled rounds' probe (the SMTP check with AUTH, or `probe`):
+   * the local runner watches each check with it, so its console and the
+   * Lambda's records come from one and the same check.
+   */
+  observeProbe?: (probe: PrimaryProbe) => PrimaryProbe;
   sleep?: (ms: number) => Promise<void>;
   /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
   maxConnections?: number;
@@ -269,7 +275,7 @@ export class Engine {
     return new ProbePrimaries(
       {
         routes: settings.routes,
-        probe: this.primaryProbe(),
+        probe: overrides.observeProbe ? overrides.observeProbe(this.primaryProbe()) : this.primaryProbe(),
         routeState: deps.routeState,
         index: deps.index,
         queues: deps.queues,

@@ -5,9 +5,10 @@
 // with the dashboard, the detailed figures it graphs), dashboards, KMS keys, Secrets Manager secrets the stack creates, the
 // scheduled Lambda runs (from each rule's rate and the function's memory, with
 // an assumed run time), the canary's round trips (its SES send and receive,
-// and the accept and drain runs each one causes), and the egress resources. On-demand list prices,
-// us-east-1, 2025; free tiers left out. Logs and the probe's few DynamoDB
-// requests come to cents and are left out.
+// and the accept and drain runs each one causes), the probe's health record
+// (one DynamoDB write per route a minute, so `status` can show the last
+// probe), and the egress resources. On-demand list prices, us-east-1, 2025;
+// free tiers left out. Logs and the probe's reads come to cents and are left out.
 import type { Template } from 'aws-cdk-lib/assertions';
 import {
   CANARY_ROUND_TRIP_METRIC,
@@ -18,6 +19,7 @@ import {
   STACK_PROBLEMS_METRIC,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
+import { HEALTH_REFRESH_SECONDS } from '../../lambdas/core/health-change.js';
 
 export const IDLE_PRICES = {
   alarmMetric: 0.1,
@@ -31,6 +33,8 @@ export const IDLE_PRICES = {
   elasticIpHour: 0.005,
   t4gNanoHour: 0.0042,
   gp3GbMonth: 0.08,
+  /** DynamoDB on-demand, per write request unit (after the November 2024 cut; bench/cost-model.ts). */
+  dynamoWriteUnit: 0.625 / 1e6,
   sesSend: 0.1 / 1000,
   /** A received message, plus its one 256 KB chunk. */
   sesReceive: (0.1 + 0.09) / 1000,
@@ -152,6 +156,10 @@ export function idleCost(template: Template): IdleCost {
     canaries,
     canaries * (IDLE_PRICES.sesSend + IDLE_PRICES.sesReceive + 2 * IDLE_PRICES.lambdaRequest) + canaryGbSeconds * IDLE_PRICES.lambdaArmGbSecond,
   );
+
+  // While nothing changes the probe rewrites each route's health item once its check is HEALTH_REFRESH_SECONDS old (health-change.ts): one 1 KB write.
+  const healthWrites = routes * ((MINUTES_PER_MONTH * 60) / HEALTH_REFRESH_SECONDS);
+  add('the probe\'s health record, refreshed once a minute per route so status shows the last probe (DynamoDB writes)', healthWrites, healthWrites * IDLE_PRICES.dynamoWriteUnit);
 
   const nat = of('AWS::EC2::NatGateway').length;
   add('NAT gateway (egress "vpc-nat"), plus $0.045 per GB', nat, nat * IDLE_PRICES.natGatewayHour * HOURS_PER_MONTH);

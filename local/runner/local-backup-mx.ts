@@ -8,7 +8,6 @@ import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
 import { SecretsSmtpAuth } from '../../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { parseSesNotification } from '../../lambdas/adapters/ses/ses-notification.js';
 import { NodemailerTransportFactory } from '../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import { DEFAULT_MAX_CONNECTIONS, Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
@@ -27,7 +26,7 @@ import { LocalBounceMailer } from './local-bounce-mailer.js';
 import { DEFAULT_NAME_PREFIX, localSettings, resourceNames, standInRoutes } from './local-settings.js';
 import { describeReload, oneLine, planReload } from './config-reload.js';
 import { Narration } from './narration.js';
-import { ObservedProbe } from './observed-probe.js';
+import { describeCheck, ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
 import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
@@ -128,14 +127,17 @@ export class LocalBackupMx {
     this.verbose = options.verbose === true;
     this.narration = new Narration(out, parts.loaded.config, parts.loaded.fromCdkJson);
     const log = new LineDeliveryLog(out, (entry) => this.events.emit('attempt', { ...entry, at: new Date() }), options.verbose);
-    const probe = (this.probe = new ObservedProbe(
-      new SmtpProbe({ clientName: this.settings.hostname, stepTimeoutMs: this.settings.probeTimeoutMs }),
+    // Observes the engine's own probe (AUTH from BACKUPMX_LOCAL_SECRETS, as the deliveries), never a second one.
+    this.probe = new ObservedProbe(
       this.settings.routes,
       (change) => {
         this.narration.primary(change);
         this.events.emit('primary', change);
       },
-    ));
+      (check) => {
+        if (this.verbose) out.info(`probe ${check.route}: ${describeCheck(check)}`);
+      },
+    );
     this.bounces = new LocalBounceMailer(path.join(runtimeDir(env), 'bounces'), (file, envelope) =>
       out.info(`bounce notice to ${listSome(envelope.to.map((to) => `<${to}>`))} written to ${file} (local runs send no mail through SES)`),
     );
@@ -155,7 +157,7 @@ export class LocalBackupMx {
       log,
       metrics: this.metrics,
       bounces: this.bounces,
-      probe,
+      observeProbe: (inner) => this.probe.around(inner),
       sleep: probeLoop.sleep,
       ...secrets,
     });

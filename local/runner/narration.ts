@@ -1,11 +1,13 @@
 // The runner's own sentences about routes and primaries (the engine's log
 // says the rest): what each route does at start, and a primary going down or
 // coming back, with a hint when the shipped example primary cannot work.
+import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { protectedDomainOf, protectedEmailProblems, protectedEmailWarning } from '../../lib/config/alarm-channels.js';
 import { backscatterRisks, backscatterWarning } from '../../lib/config/backscatter-check.js';
 import type { LineOutput } from './line-output.js';
 import type { PrimaryChange } from './observed-probe.js';
+import { LOCAL_SECRETS_ENV } from './local-secrets.js';
 import { listSome } from '../words.js';
 
 export class Narration {
@@ -44,6 +46,14 @@ export class Narration {
     const where = `${change.primary.host}:${change.primary.port}`;
     if (change.status === 'up') {
       this.out.info(`primary ${change.route} up (${where}, ${change.latencyMs} ms): delivering its mail`);
+      return;
+    }
+    if (change.authRefused) {
+      // The Lambda's words (auth-backoff): the password is wrong, not the primary down.
+      this.out.info(
+        `primary ${change.route} (${where}) ${AUTH_REFUSED_PREFIX} (${change.error ?? 'AUTH refused'}): holding its mail; ` +
+          `fix secret "${change.primary.authSecretName ?? '?'}" in the ${LOCAL_SECRETS_ENV} file: the next probe tries the new one at once`,
+      );
       return;
     }
     this.out.info(`primary ${change.route} down (${change.error ?? 'no answer'}): holding its mail`);

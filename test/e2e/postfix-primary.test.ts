@@ -184,7 +184,8 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(postfix.log().match(/sasl_method=/g)?.length ?? 0).toBe(logins);
     expect(postfix.log().match(/: queued as /g)?.length ?? 0).toBe(queued);
     // Postfix counts each session's commands when it ends: STARTTLS, then nothing (no auth=, no mail=).
-    const ends = postfix.log().slice(logStart).split('\n').filter((l) => / disconnect from /.test(l));
+    // (A session whose STARTTLS succeeded is route corp's probe, which logs in: its pin matches.)
+    const ends = postfix.log().slice(logStart).split('\n').filter((l) => / disconnect from /.test(l) && !/ starttls=1 /.test(l));
     expect(ends.some((l) => / ehlo=1 starttls=0\/1 commands=1\/2$/.test(l))).toBe(true);
     expect(ends.filter((l) => /auth=|mail=/.test(l))).toEqual([]);
     // The start-up line showed Postfix's certificate against both routes' pins.
@@ -193,13 +194,21 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(started.lines.some((l) => l.includes('route impostor: certificate of') && l.includes('matches none of tlsFingerprints'))).toBe(true);
   }, 60_000);
 
-  it('a wrong password is reported as such in the delivery log and by status, and the mail stays queued', async () => {
+  it('a wrong password is reported as such by the probe, in the delivery log and by status, and the mail stays queued', async () => {
     await writeSecret('not the password');
-    await expect(started.mx.engine.verifyRecipients('corp', ['bob@example.com'])).rejects.toThrow(/refused the callout session \(AUTH: 535 5\.7\.8 Error: authentication failed/);
+    // The probe (as the Lambda's, it logs in) finds the refusal before any callout.
+    await expect(started.mx.engine.verifyRecipients('corp', ['bob@example.com'])).rejects.toThrow(/the primary is not up \(AUTH: 535 5\.7\.8 Error: authentication failed/);
     const id = queueId(await sendMail(started.mx.smtpPort, 'alice@sender.test', ['carol@example.com'], clientMessage(4, 'carol@example.com')));
     const before = mailbox.messagesFor('carol@example.com').length;
     await probeAndDrain();
+    // The runner's probe logs in: the refusal is said as one, and no drain starts with credentials known bad.
+    expect(started.lines.some((l) => /primary corp \(127\.0\.0\.1:\d+\) primary refuses our credentials \(AUTH: 535 5\.7\.8 Error: authentication failed/.test(l))).toBe(true);
+    expect((await started.mx.engine.deps.ledger.outcomes(id)).get('carol@example.com')).toBeUndefined();
 
+    // A drain that runs anyway (its probe logged in just before the password changed) is refused the same way.
+    await started.mx.engine.deps.routeState.saveHealth({ route: 'corp', status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
+    await started.mx.drains.start('corp');
+    await started.mx.drains.idle();
     const deferred = started.lines.find((l) => l.includes(`deferred ${id} <carol@example.com>`));
     expect(deferred).toMatch(/535 5\.7\.8 Error: authentication failed/);
     expect(started.lines.some((l) => /PRIMARY REFUSES US/.test(l) && l.includes('authSecretName'))).toBe(true);

@@ -72,6 +72,8 @@ describe('replay on the local backup MX', () => {
     const { code, io } = await cli('replay', '--route', 'main', '--since', middle.toISOString(), '--yes');
     expect(code).toBe(0);
     expect(io.text).toMatch(/queued 2 replays on route main/);
+    // The runner's own interval (BACKUPMX_PROBE_INTERVAL_SECONDS=1), as the CLI finds it in the runtime file.
+    expect(io.text).toMatch(/the drain delivers them at the next probe, within 1 s, or now with `backup-mx flush main`/);
     expect(io.stderr.join('\n')).toMatch(/replay: 2\/2 queued/);
     await primary.waitForMessages(6, 15_000);
     await sleep(1_500); // and nothing more

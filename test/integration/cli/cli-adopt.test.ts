@@ -30,6 +30,7 @@ describe('backup-mx adopt', () => {
     const { code, io } = await fx.cli('adopt', oldQueue!, '--route', 'main');
     expect(code).toBe(0);
     expect(io.text).toContain(`moved 2 messages from ${oldQueue} to route main`);
+    expect(io.text).toContain('they are delivered at the next probe, within 60 s; `backup-mx flush main` starts now');
     const left = await fx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: oldQueue, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
     expect(Number(left.Attributes!.ApproximateNumberOfMessages) + Number(left.Attributes!.ApproximateNumberOfMessagesNotVisible)).toBe(0);
 

@@ -43,7 +43,9 @@ export interface LocalFixture {
 }
 
 /** stackName: as a deployed stack's settings carry it (adopt then checks a queue's stack tag). */
-export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string } = {}): Promise<LocalFixture> {
+export async function startLocalFixture(
+  options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string; probeIntervalSeconds?: number } = {},
+): Promise<LocalFixture> {
   const emulators: Emulators = await startEmulators();
   const clients = createAwsClients(emulators.clientConfig);
   const run = Math.random().toString(36).slice(2, 8);
@@ -73,6 +75,7 @@ export async function startLocalFixture(options: { bouncePolicy?: 'dsn' | 'dead-
       minBackoffSeconds: 1,
       maxBackoffSeconds: 1,
       probeTimeoutMs: 2000,
+      ...(options.probeIntervalSeconds !== undefined ? { probeIntervalSeconds: options.probeIntervalSeconds } : {}),
       ...(options.stackName ? { stackName: options.stackName } : {}),
     }),
   );

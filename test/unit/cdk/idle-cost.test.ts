@@ -46,6 +46,12 @@ describe('idle cost per month, from the template', () => {
     expect(runs(fast) - runs(base)).toBeCloseTo((43_800 * 59 * 0.25 * 0.0000133334), 1);
   });
 
+  it('the probe\'s health record: one DynamoDB write a minute per route (43,800 a month, $0.03), so status can show the last probe', () => {
+    const writes = (c: ReturnType<typeof idleCost>) => c.lines.find((l) => l.item.startsWith('the probe\'s health record'))!;
+    expect(writes(idleCost(buildStack().template))).toEqual({ item: expect.any(String), count: 43_800, dollarsPerMonth: 0.03 });
+    expect(writes(idleCost(buildStack(twoRoutes).template)).count).toBe(87_600);
+  });
+
   it('encryptTopics adds the KMS key ($1)', () => {
     const base = idleCost(buildStack().template).totalDollarsPerMonth;
     expect(idleCost(buildStack({ ...BASE_CONTEXT, encryptTopics: true }).template).totalDollarsPerMonth - base).toBeCloseTo(1, 2);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
+import { HEALTH_REFRESH_SECONDS } from '../../../lambdas/core/health-change.js';
 import { harness } from './engine-harness.js';
 
 describe('ProbePrimaries', () => {
@@ -113,7 +114,7 @@ describe('ProbePrimaries', () => {
     expect(h.metrics.counts.filter((c) => c.name === 'PrimaryUp').map((c) => c.value)).toEqual([0, 0, 1]);
   });
 
-  it('writes the health item only when it changes, or when the stored check is 15 minutes old', async () => {
+  it('writes the health item when it changes, and otherwise about once a minute (with a 5 s probe: 1 write per 12 rounds)', async () => {
     const h = harness();
     let writes = 0;
     const save = h.routeState.saveHealth.bind(h.routeState);
@@ -122,22 +123,22 @@ describe('ProbePrimaries', () => {
       return save(health);
     };
     h.probe.up('mail.example.com');
-    await h.prober().run();
-    const firstCheck = h.clock.now();
-    for (let i = 0; i < 10; i++) {
-      h.clock.advance(60);
-      await h.prober().run();
+    let oldestSeen = 0;
+    for (let minute = 0; minute < 10; minute++) {
+      const rounds = await h.prober(5).run(); // 12 rounds of 5 s: one scheduled invocation
+      expect(rounds).toHaveLength(12);
+      oldestSeen = Math.max(oldestSeen, (h.clock.now().getTime() - (await h.routeState.health('main'))!.lastCheckAt.getTime()) / 1000);
+      h.clock.advance(5);
     }
-    expect(writes).toBe(1); // ten more minutes up: nothing new to store
-    expect((await h.routeState.health('main'))!.lastCheckAt).toEqual(firstCheck);
-    h.clock.advance(5 * 60);
-    await h.prober().run();
-    expect(writes).toBe(2); // 15 minutes on: refreshed, so status shows a recent check
+    // 120 rounds: the first write, then one a minute; the stored check never older than the refresh.
+    expect(writes).toBeGreaterThanOrEqual(10);
+    expect(writes).toBeLessThanOrEqual(11);
+    expect(oldestSeen).toBeLessThan(HEALTH_REFRESH_SECONDS);
     h.probe.down('mail.example.com', 'connect: ECONNREFUSED');
-    h.clock.advance(60);
-    await h.prober().run();
-    expect(writes).toBe(3); // up → down is written at once
-    expect(h.metrics.counts.filter((c) => c.name === 'PrimaryUp')).toHaveLength(13); // the metric every round
+    const before = writes;
+    await h.prober(60).run();
+    expect(writes).toBe(before + 1); // up → down is written at once
+    expect(h.metrics.counts.filter((c) => c.name === 'PrimaryUp')).toHaveLength(121); // the metric every round
   });
 
   it('when down, starts a sweep at most once per interval', async () => {
