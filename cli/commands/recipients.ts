@@ -1,10 +1,14 @@
 // `backup-mx recipients verify [address...]`: asks the route's primary about
 // each address by RCPT TO (no DATA, rate-limited, only while it is up) and
 // prints the ones it refuses. The addresses come from the arguments, --file,
-// or else the route's `recipients` / `recipientsFile` in the configuration.
+// or else the route's `recipients` / `recipientsFile` in the configuration:
+// --context, else BACKUPMX_CONTEXT_FILE, else the file the running local
+// runner loaded (--local), else the checkout's cdk.json. The primary asked is
+// always the target's route (locally: the running routes, after any reload).
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
-import { loadRunnerConfig } from '../../local/runner/runner-config.js';
+import { loadRunnerConfig, readConfigFile, RUNNER_ENV, type LoadedConfig } from '../../local/runner/runner-config.js';
 import type { VerifyReport } from '../../lambdas/core/verify-recipients.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -13,6 +17,7 @@ import { routesOf, type Target } from '../target.js';
 export interface RecipientsVerifyOptions {
   route?: string;
   file?: string;
+  context?: string;
   rate?: string;
   json?: boolean;
 }
@@ -24,12 +29,18 @@ async function addressesFrom(target: Target, route: string, args: string[], opti
     if (parsed.problems.length > 0) throw new UsageError(parsed.problems.join('\n'));
     return parsed.addresses;
   }
-  const { config, source } = await loadRunnerConfig(env);
+  const { config, source } = await configOf(target, options, env);
   const listed = config.routes.find((r) => r.name === route)?.recipients;
   if (!listed?.length) {
     throw new UsageError(`route ${route} lists no recipients in ${source}; give addresses or --file (of the ${target.label})`);
   }
   return listed;
+}
+
+function configOf(target: Target, options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
+  if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env);
+  if (!env[RUNNER_ENV.contextFile] && target.configFile) return readConfigFile(target.configFile.file, { ...target.configFile, label: "the runner's configuration" }, env);
+  return loadRunnerConfig(env);
 }
 
 export async function recipientsVerifyCommand(
@@ -45,6 +56,8 @@ export async function recipientsVerifyCommand(
   const rate = options.rate === undefined ? 5 : Number(options.rate);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`--rate: expected 0.1–100 callouts per second, got "${options.rate}"`);
   const addresses = await addressesFrom(target, route.name, args, options, env);
+  // A callout that cannot log in for want of the secret would say the primary is not up.
+  await target.checkSecrets?.(route, { arc: false });
   io.err(`recipients verify ${route.name}: asking ${route.primary.host}:${route.primary.port} about ${addresses.length} address${addresses.length === 1 ? '' : 'es'} (RCPT TO only, ${rate}/s)...`);
   const step = Math.max(1, Math.ceil(addresses.length / 10));
   const report = await target.engine.verifyRecipients(route.name, addresses, {
