@@ -37,15 +37,15 @@ Target:
   "${DEFAULT_STACK_NAME}", or --stack), with the standard AWS credential chain and
   region. --local works on the local backup MX started by \`npm start\`, found
   through the runtime file in --data-dir, else BACKUPMX_DATA_DIR, else
-  ./.backup-mx or a parent's, else the checkout's .backup-mx, else the pointer
-  \`npm start\` leaves there (.backup-mx/runners/) to a runner whose data dir
-  is elsewhere; a pointer or runtime file of a process that has exited is
-  ignored with a note. --data-dir implies --local; BACKUPMX_DATA_DIR alone
-  does not (a note on stderr then says the deployed stack is used).
+  ./.backup-mx or a parent directory's, else the checkout's .backup-mx, else
+  the pointer \`npm start\` leaves in .backup-mx/runners/ to a runner whose
+  data dir is elsewhere (one whose process has exited is ignored, with a note).
+  --data-dir implies --local; BACKUPMX_DATA_DIR alone does not
+  (a note on stderr then says the deployed stack is used).
   With --local the command works as the runner does: its routes, data dir and
-  secrets file (for AUTH and ARC), as its runtime file names them.
-  BACKUPMX_LOCAL_SECRETS set in this shell wins over the runner's secrets file;
-  BACKUPMX_CONTEXT_FILE (or recipients verify --context) over its configuration.
+  secrets file (AUTH, ARC), as its runtime file names them. BACKUPMX_LOCAL_SECRETS
+  set in this shell wins over the runner's secrets file, BACKUPMX_CONTEXT_FILE
+  (or recipients verify --context) over its configuration file.
 
 Exit codes:
   0 ok   1 failed (or doctor found a failure)   2 usage (bad option, unknown route,
