@@ -86,23 +86,26 @@ describe('backup-mx --local from a fresh shell finds the runner and works as it 
   }, 60_000);
   afterAll(() => cleanup.run(), 30_000);
 
-  it('the runtime file names the configuration, the secrets file and the data dir (absolute, mode 0600, no secret value), also after a reload; the pointer names the data dir', async () => {
+  /** The runtime file as the CLI needs it (the reload test at the end checks it again). */
+  const checkRuntimeFile = async () => {
     const file = path.join(dataDir, 'runtime.json');
-    const check = async () => {
-      expect((await stat(file)).mode & 0o777).toBe(0o600);
-      const text = await readFile(file, 'utf8');
-      expect(text).not.toContain(PASSWORD);
-      expect(JSON.parse(text) as RuntimeInfo).toMatchObject({ pid: process.pid, configFile: contextFile, configFromCdkJson: false, secretsFile, dataDir });
-    };
-    await check();
-    await mx.reload();
-    await check();
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain(PASSWORD);
+    expect(JSON.parse(text) as RuntimeInfo).toMatchObject({ pid: process.pid, configFile: contextFile, configFromCdkJson: false, secretsFile, dataDir });
+  };
+
+  it('the runtime file names the configuration, the secrets file and the data dir (absolute, mode 0600, no secret value); the pointer names the data dir', async () => {
+    await checkRuntimeFile();
     const pointer = path.join(pointerRoot, '.backup-mx', 'runners', `${process.pid}.json`);
     expect((await stat(pointer)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(pointer, 'utf8'))).toEqual({ pid: process.pid, runtimeDir: dataDir });
   });
 
-  it('a secret this command cannot read is said plainly: nothing is sent, the primary stays up, the mail stays queued untried; BACKUPMX_LOCAL_SECRETS set here wins', async () => {
+  it('a secret this command cannot read is said plainly (flush, release --flush, recipients verify): nothing is sent, the primary stays up, the mail stays queued untried; BACKUPMX_LOCAL_SECRETS set here wins', async () => {
+    // Held first: the runner's own probe (at start, then every 60 s) must not drain this mail; release --flush below releases it.
+    const hold = await cli(['--local', 'hold', 'main', '--reason', 'the CLI flushes this one'], sub);
+    expect(hold.code).toBe(0);
     await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(1, 'bob@example.com'));
     const emptySecrets = path.join(dir, 'other-secrets.json');
     await writeFile(emptySecrets, '{}');
@@ -113,6 +116,14 @@ describe('backup-mx --local from a fresh shell finds the runner and works as it 
     expect(flush.stderr).toContain(`route main: its primary's SMTP AUTH needs secret ${SECRET}, which this command cannot read (secret ${SECRET} is not in BACKUPMX_LOCAL_SECRETS (${emptySecrets}))`);
     expect(flush.stderr).toContain(`Nothing was sent: the primary 127.0.0.1:${primary.port} is not marked down and no mail was deferred`);
     expect(flush.stderr).not.toContain('ECONNREFUSED');
+    const verify = await cli(['--local', 'recipients', 'verify', '--route', 'main', 'bob@example.com'], sub, freshEnv({ BACKUPMX_LOCAL_SECRETS: emptySecrets }));
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain(`route main: its primary's SMTP AUTH needs secret ${SECRET}, which this command cannot read`);
+    expect(verify.stderr).not.toContain('not up');
+    const release = await cli(['--local', 'release', 'main', '--flush'], sub, freshEnv({ BACKUPMX_LOCAL_SECRETS: emptySecrets }));
+    expect(release.code).toBe(1);
+    expect(release.stdout).toContain('route main released');
+    expect(release.stderr).toContain(`route main: its primary's SMTP AUTH needs secret ${SECRET}, which this command cannot read`);
     expect(primary.authAttempts.length).toBe(logins);
     expect(primary.messages).toHaveLength(0);
     expect((await mx.engine.deps.routeState.health('main'))?.status).toBe('up');
@@ -138,6 +149,15 @@ describe('backup-mx --local from a fresh shell finds the runner and works as it 
     expect(report).toMatchObject({ route: 'main', checked: 2, accepted: 1 });
     expect(report.problems.map((p) => p.address)).toEqual(['gone@example.com']);
     expect(primary.authAttempts.slice(logins)).toContain(USER);
+
+    // BACKUPMX_CONTEXT_FILE set in the command's shell wins over the runner's file.
+    const mine = path.join(dir, 'my-context.json');
+    const context = JSON.parse(await readFile(contextFile, 'utf8')) as { backupMx: { routes: { recipients: string[] }[] } };
+    context.backupMx.routes[0]!.recipients = ['bob@example.com'];
+    await writeFile(mine, JSON.stringify(context));
+    const own = await cli(['--local', 'recipients', 'verify', '--route', 'main', '--rate', '50', '--json'], sub, freshEnv({ BACKUPMX_CONTEXT_FILE: mine }));
+    expect(own.code).toBe(0);
+    expect(JSON.parse(own.stdout)).toMatchObject({ checked: 1, accepted: 1, problems: [] });
   }, 60_000);
 
   it('an explicit --data-dir wins over the pointer', async () => {
@@ -147,6 +167,14 @@ describe('backup-mx --local from a fresh shell finds the runner and works as it 
     expect(mailq.code).toBe(4);
     expect(mailq.stderr).toContain(`no local backup MX is running: ${path.join(empty, 'runtime.json')} does not exist`);
   }, 60_000);
+
+  // Last: a reload probes at once, and its drain would take mail the tests above leave to the CLI.
+  it('a reload writes the runtime file again with the same fields, still mode 0600', async () => {
+    const file = path.join(dataDir, 'runtime.json');
+    await chmod(file, 0o644);
+    await mx.reload();
+    await checkRuntimeFile();
+  });
 });
 
 describe('backup-mx --local: what it refuses to follow', () => {
