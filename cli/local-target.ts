@@ -98,7 +98,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
-    ...(info.configFile ? { configFile: { file: info.configFile, cdkJson: info.configFromCdkJson === true } } : {}),
+    ...(info.configFile ? { configFile: { file: info.configFile, cdkJson: info.configFromCdkJson === true, ...(info.configDigest ? { digest: info.configDigest } : {}) } } : {}),
     checkSecrets: (route, needs) => assertSecretsReadable(route, secrets, needs),
     // The route's lease keeps this from running at the same time as the runner's own drain.
     drain: async (route) => {

@@ -41,7 +41,7 @@ export interface Target {
   /** The "I'm back" endpoint: its base URL and where its HMAC secret is (absent: not deployed). */
   readonly trigger?: { url: string; keyFile?: string; secretId?: string };
   /** Local only: the configuration file the running runner loaded, and whether it is a cdk.json (configuration under "context"). */
-  readonly configFile?: { file: string; cdkJson: boolean };
+  readonly configFile?: { file: string; cdkJson: boolean; digest?: string };
   /**
    * Local only: rejects, naming the secret and the fix, when a secret the route
    * logs in (or seals) with cannot be read; then nothing connects, so nothing

@@ -36,6 +36,8 @@ export interface RuntimeInfo {
   configFile?: string;
   /** True when configFile is a cdk.json (the configuration under "context"), false for a context file. */
   configFromCdkJson?: boolean;
+  /** SHA-256 of configFile's text when the runner loaded it (at start or the last reload). */
+  configDigest?: string;
   /** The BACKUPMX_LOCAL_SECRETS file the runner reads (absolute); the CLI reads it with its own user's rights. */
   secretsFile?: string;
 }

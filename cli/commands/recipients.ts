@@ -22,14 +22,14 @@ export interface RecipientsVerifyOptions {
   json?: boolean;
 }
 
-async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<string[]> {
   if (args.length > 0) return args;
   if (options.file) {
     const parsed = parseRecipientsText(await readFile(options.file, 'utf8'), options.file);
     if (parsed.problems.length > 0) throw new UsageError(parsed.problems.join('\n'));
     return parsed.addresses;
   }
-  const { config, source } = await configOf(target, options, env);
+  const { config, source } = await configOf(target, options, env, io);
   const listed = config.routes.find((r) => r.name === route)?.recipients;
   if (!listed?.length) {
     throw new UsageError(`route ${route} lists no recipients in ${source}; give addresses or --file (of the ${target.label})`);
@@ -37,10 +37,16 @@ async function addressesFrom(target: Target, route: string, args: string[], opti
   return listed;
 }
 
-function configOf(target: Target, options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
+async function configOf(target: Target, options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<LoadedConfig> {
   if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env);
-  if (!env[RUNNER_ENV.contextFile] && target.configFile) return readConfigFile(target.configFile.file, { ...target.configFile, label: "the runner's configuration" }, env);
-  return loadRunnerConfig(env);
+  const running = target.configFile;
+  if (env[RUNNER_ENV.contextFile] || !running) return loadRunnerConfig(env);
+  const loaded = await readConfigFile(running.file, { ...running, label: "the runner's configuration" }, env);
+  // Edited but not reloaded: the stand-in still refuses by the list it loaded.
+  if (running.digest && loaded.digest !== running.digest) {
+    io.err(`backup-mx: note: ${running.file} changed since the runner loaded it (send it SIGHUP to reload); its recipients are read as the file is now`);
+  }
+  return loaded;
 }
 
 export async function recipientsVerifyCommand(
@@ -55,7 +61,7 @@ export async function recipientsVerifyCommand(
   const route = routes[0]!;
   const rate = options.rate === undefined ? 5 : Number(options.rate);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`--rate: expected 0.1–100 callouts per second, got "${options.rate}"`);
-  const addresses = await addressesFrom(target, route.name, args, options, env);
+  const addresses = await addressesFrom(target, route.name, args, options, env, io);
   // A callout that cannot log in for want of the secret would say the primary is not up.
   await target.checkSecrets?.(route, { arc: false });
   io.err(`recipients verify ${route.name}: asking ${route.primary.host}:${route.primary.port} about ${addresses.length} address${addresses.length === 1 ? '' : 'es'} (RCPT TO only, ${rate}/s)...`);

@@ -461,6 +461,7 @@ export class LocalBackupMx {
       // What the CLI needs to act as this runner does: files only, never a secret's value.
       configFile: this.parts.loaded.source,
       configFromCdkJson: this.parts.loaded.fromCdkJson,
+      ...(this.parts.loaded.digest ? { configDigest: this.parts.loaded.digest } : {}),
       ...(this.env[LOCAL_SECRETS_ENV] ? { secretsFile: path.resolve(this.parts.cwd, this.env[LOCAL_SECRETS_ENV]!) } : {}),
     };
   }

@@ -2,6 +2,7 @@
 // (BACKUPMX_CONTEXT_FILE, else the context of cdk.json — the very object
 // `cdk deploy` uses, checked by the same parser) and the runner's own
 // environment variables, each checked with a message naming the variable.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,8 @@ export interface LoadedConfig {
   source: string;
   /** True when it is the shipped cdk.json (its example primary does not exist). */
   fromCdkJson: boolean;
+  /** SHA-256 of the file's text as read: tells the CLI whether the file changed since (a reload not yet sent). */
+  digest?: string;
 }
 
 /** Reads and validates the backupMx configuration the runner should use. */
@@ -71,7 +74,7 @@ export async function readConfigFile(file: string, kind: { cdkJson: boolean; lab
   }
   try {
     const config = parseBackupMxConfig(raw, { region: env.AWS_REGION || env.CDK_DEFAULT_REGION || 'us-east-1', baseDir: path.dirname(file) });
-    return { config, source: file, fromCdkJson: kind.cdkJson };
+    return { config, source: file, fromCdkJson: kind.cdkJson, digest: createHash('sha256').update(text).digest('hex') };
   } catch (error) {
     throw new RunnerConfigError(`${file}: ${(error as Error).message}`);
   }

@@ -149,6 +149,20 @@ describe('backup-mx --local from a fresh shell finds the runner and works as it 
     expect(report).toMatchObject({ route: 'main', checked: 2, accepted: 1 });
     expect(report.problems.map((p) => p.address)).toEqual(['gone@example.com']);
     expect(primary.authAttempts.slice(logins)).toContain(USER);
+    expect(verify.stderr).not.toContain('changed since');
+
+    // Edited but not reloaded: said so, and the file is read as it is now.
+    const original = await readFile(contextFile, 'utf8');
+    const edited = JSON.parse(original) as { backupMx: { routes: { recipients: string[] }[] } };
+    edited.backupMx.routes[0]!.recipients.push('carol@example.com');
+    await writeFile(contextFile, JSON.stringify(edited));
+    try {
+      const stale = await cli(['--local', 'recipients', 'verify', '--route', 'main', '--rate', '50', '--json'], sub);
+      expect(stale.stderr).toContain(`backup-mx: note: ${contextFile} changed since the runner loaded it (send it SIGHUP to reload)`);
+      expect(JSON.parse(stale.stdout)).toMatchObject({ checked: 3, accepted: 2 });
+    } finally {
+      await writeFile(contextFile, original);
+    }
 
     // BACKUPMX_CONTEXT_FILE set in the command's shell wins over the runner's file.
     const mine = path.join(dir, 'my-context.json');
