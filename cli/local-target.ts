@@ -1,21 +1,25 @@
 // --local: the backup MX of `npm start`, found through the runtime file it
-// writes in its data directory (BACKUPMX_DATA_DIR or ./.backup-mx).
+// writes in its data directory (runtime-lookup.ts says where it is looked
+// for). The command then works as that runner does: its data dir, its
+// routes, its secrets file; --data-dir and BACKUPMX_LOCAL_SECRETS set here win.
 import path from 'node:path';
 import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
 import { Engine } from '../lambdas/app/engine.js';
 import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
 import { LocalBounceMailer } from '../local/runner/local-bounce-mailer.js';
-import { isProcessAlive, readRuntimeInfo, runtimeFilePath, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
+import { assertOwnFile, isProcessAlive, readRuntimeInfo, runtimeFilePath, UntrustedRuntimeFileError, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
+import { SecretsSmtpAuth } from '../lambdas/adapters/aws/secrets-smtp-auth.js';
+import { SecretsArcKeySource } from '../lambdas/adapters/arc/arc-key.js';
 import { MailSpool } from '../local/snapshot.js';
 import { TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
-import { NoTargetError } from './errors.js';
+import { CliError, NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
 import { narratedLog, narratedRouteState } from './local-activity.js';
 import { PROJECT_ROOT } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
 import type { Target, TargetOptions } from './target.js';
-import { localSecretOverrides } from '../local/runner/local-secrets.js';
+import { assertSecretsReadable, localSecretsFor, type LocalSecretsChoice } from './local-secrets-source.js';
 
 /**
  * Seconds a flush may run before it stops taking new messages. Short: the
@@ -31,6 +35,7 @@ export async function localTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Target> {
   const lookup = lookUpRuntimeDir(options.dataDir ? { ...env, BACKUPMX_DATA_DIR: options.dataDir } : env);
+  for (const note of lookup.notes) err(`backup-mx: note: ${note}`);
   const lookupEnv = lookup.env;
   const file = runtimeFilePath(lookupEnv);
   const info = await readRuntimeInfo(lookupEnv);
@@ -46,11 +51,16 @@ export async function localTarget(
       `no local backup MX is running: ${file} names process ${info.pid}, which has exited. Start it again with \`npm start\``,
     );
   }
-  return buildLocalTarget(info, options, err, path.dirname(file));
+  try {
+    await assertOwnFile(file);
+  } catch (error) {
+    throw error instanceof UntrustedRuntimeFileError ? new CliError(error.message) : error;
+  }
+  return buildLocalTarget(info, options, err, path.dirname(file), env);
 }
 
 /** `runtimeDir` is where the runtime file was found: the runner keeps its bounce notices there too. */
-export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir?: string): Target {
+export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir?: string, env: NodeJS.ProcessEnv = process.env): Target {
   // Through loadSettings, so a hand-edited or outdated file fails with the field it lacks.
   const settings = loadSettings(settingsToEnv(info.settings));
   // With LocalStack every service shares one endpoint, which also serves these three.
@@ -69,8 +79,11 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const bounces = new LocalBounceMailer(bounceDir, (file, envelope) =>
     err(`bounce notice to ${envelope.to.map((to) => `<${to}>`).join(', ')} written to ${file} (local runs send no mail through SES)`),
   );
-  // AUTH and ARC secrets come from the runner's BACKUPMX_LOCAL_SECRETS file, if the operator sets it here too.
-  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces, ...localSecretOverrides(process.env) });
+  // AUTH and ARC secrets: BACKUPMX_LOCAL_SECRETS set here, else the runner's file; with LocalStack, its Secrets Manager.
+  const chosen = localSecretsFor(info, env);
+  const secrets: LocalSecretsChoice =
+    chosen.origin || !shared ? chosen : { source: Object.assign(new SecretsSmtpAuth(clients.secrets), { privateKey: (name: string) => new SecretsArcKeySource(clients.secrets).privateKey(name) }) };
+  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces, auth: secrets.source, arcKeys: secrets.source });
   // The runner's console shows what this command changes (holds, a primary marked down).
   if (runtimeDir) engine.deps.routeState = narratedRouteState(engine.deps.routeState, runtimeDir);
   const owner = `backup-mx-cli-${process.pid}`;
@@ -85,16 +98,21 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
+    ...(info.configFile ? { configFile: { file: info.configFile, cdkJson: info.configFromCdkJson === true, ...(info.configDigest ? { digest: info.configDigest } : {}) } } : {}),
+    checkSecrets: (route, needs) => assertSecretsReadable(route, secrets, needs),
     // The route's lease keeps this from running at the same time as the runner's own drain.
-    drain: (route) =>
-      interruptibleDrain(
+    drain: async (route) => {
+      const known = settings.routes.find((r) => r.name === route);
+      if (known) await assertSecretsReadable(known, secrets, { arc: true });
+      return interruptibleDrain(
         engine.deps.routeState,
         route,
         owner,
         (r, signal) => engine.drain({ route: r, mode: 'deliver' }, { owner, budgetSeconds: LOCAL_FLUSH_BUDGET_SECONDS, signal }),
         process,
         { say: err },
-      ),
+      );
+    },
     close: () => clients.destroy(),
   };
 }

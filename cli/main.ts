@@ -37,8 +37,15 @@ Target:
   "${DEFAULT_STACK_NAME}", or --stack), with the standard AWS credential chain and
   region. --local works on the local backup MX started by \`npm start\`, found
   through the runtime file in --data-dir, else BACKUPMX_DATA_DIR, else
-  ./.backup-mx. --data-dir implies --local; BACKUPMX_DATA_DIR alone does not
+  ./.backup-mx or a parent directory's, else the checkout's .backup-mx, else
+  the pointer \`npm start\` leaves in .backup-mx/runners/ to a runner whose
+  data dir is elsewhere (one whose process has exited is ignored, with a note).
+  --data-dir implies --local; BACKUPMX_DATA_DIR alone does not
   (a note on stderr then says the deployed stack is used).
+  With --local the command works as the runner does: its routes, data dir and
+  secrets file (AUTH, ARC), as its runtime file names them. BACKUPMX_LOCAL_SECRETS
+  set in this shell wins over the runner's secrets file, BACKUPMX_CONTEXT_FILE
+  (or recipients verify --context) over its configuration file.
 
 Exit codes:
   0 ok   1 failed (or doctor found a failure)   2 usage (bad option, unknown route,
@@ -196,6 +203,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')
     .option('--route <name>', 'the route whose primary to ask (needed with several routes)')
     .option('--file <path>', 'a file of addresses, one a line (as for recipientsFile)')
+    .option('--context <file>', 'the configuration file whose route recipients to check (a context file, as BACKUPMX_CONTEXT_FILE; default: that variable, else with --local the file the running runner loaded, else ./cdk.json\'s checkout)')
     .option('--rate <n>', 'callouts per second at most (default 5)')
     .option('--json', 'machine-readable output')
     .action(run((t, addresses, opts) => recipientsVerifyCommand(t, addresses, opts, io, env)));

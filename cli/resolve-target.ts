@@ -28,7 +28,14 @@ export function resolveTarget(
 /** The deployed stack cannot be reached while `npm start` runs here: say that --local exists. */
 async function withLocalHint(error: unknown, env: NodeJS.ProcessEnv): Promise<unknown> {
   if (!(error instanceof CliError)) return error;
-  const lookup = lookUpRuntimeDir(env);
+  let lookup;
+  try {
+    lookup = lookUpRuntimeDir(env);
+  } catch (several) {
+    // More than one local runner: say so, still with the deployed stack's own error first.
+    error.message += ` (${(several as Error).message}, with --local)`;
+    return error;
+  }
   const info = await readRuntimeInfo(lookup.env).catch(() => undefined);
   if (!info || !isProcessAlive(info.pid)) return error;
   error.message += ` (a local backup MX is running, pid ${info.pid}: add --local to work on it)`;

@@ -40,6 +40,14 @@ export interface Target {
   readonly bounceDir?: string;
   /** The "I'm back" endpoint: its base URL and where its HMAC secret is (absent: not deployed). */
   readonly trigger?: { url: string; keyFile?: string; secretId?: string };
+  /** Local only: the configuration file the running runner loaded, and whether it is a cdk.json (configuration under "context"). */
+  readonly configFile?: { file: string; cdkJson: boolean; digest?: string };
+  /**
+   * Local only: rejects, naming the secret and the fix, when a secret the route
+   * logs in (or seals) with cannot be read; then nothing connects, so nothing
+   * blames the primary. A local drain checks it first by itself.
+   */
+  checkSecrets?(route: Route, needs: { arc: boolean }): Promise<void>;
   /** One drain of the route now: in-process locally, a synchronous Lambda invoke on AWS. */
   drain(route: string): Promise<DrainSummary>;
   close(): void;

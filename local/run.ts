@@ -11,7 +11,7 @@
 import { SettingsError } from '../lambdas/config/settings.js';
 import { DEFAULT_STOP_WAIT_SECONDS, LocalBackupMx, SmtpPortInUseError } from './runner/local-backup-mx.js';
 import { listenForSignals } from './runner/process-signals.js';
-import { RunnerConfigError, stopWaitSecondsFromEnv } from './runner/runner-config.js';
+import { PROJECT_ROOT, RunnerConfigError, stopWaitSecondsFromEnv } from './runner/runner-config.js';
 import { RunnerAlreadyRunningError } from './runner/runtime-lock.js';
 import { StartupError } from './runner/startup-errors.js';
 
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   let stopWaitSeconds = DEFAULT_STOP_WAIT_SECONDS;
   try {
     stopWaitSeconds = stopWaitSecondsFromEnv(process.env);
-    mx = await LocalBackupMx.start({ verbose: process.env.BACKUPMX_VERBOSE === '1' });
+    // The pointer in this checkout's .backup-mx/runners/ lets `backup-mx --local` find this runner from any directory of it.
+    mx = await LocalBackupMx.start({ verbose: process.env.BACKUPMX_VERBOSE === '1', pointerRoot: PROJECT_ROOT });
   } catch (error) {
     const known = [RunnerConfigError, RunnerAlreadyRunningError, SettingsError, SmtpPortInUseError, StartupError].some((kind) => error instanceof kind);
     console.error(`backup-mx local: could not start: ${known ? (error as Error).message : (error as Error).stack}`);

@@ -1,10 +1,14 @@
 // `backup-mx recipients verify [address...]`: asks the route's primary about
 // each address by RCPT TO (no DATA, rate-limited, only while it is up) and
 // prints the ones it refuses. The addresses come from the arguments, --file,
-// or else the route's `recipients` / `recipientsFile` in the configuration.
+// or else the route's `recipients` / `recipientsFile` in the configuration:
+// --context, else BACKUPMX_CONTEXT_FILE, else the file the running local
+// runner loaded (--local), else the checkout's cdk.json. The primary asked is
+// always the target's route (locally: the running routes, after any reload).
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
-import { loadRunnerConfig } from '../../local/runner/runner-config.js';
+import { loadRunnerConfig, readConfigFile, RUNNER_ENV, type LoadedConfig } from '../../local/runner/runner-config.js';
 import type { VerifyReport } from '../../lambdas/core/verify-recipients.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -13,23 +17,36 @@ import { routesOf, type Target } from '../target.js';
 export interface RecipientsVerifyOptions {
   route?: string;
   file?: string;
+  context?: string;
   rate?: string;
   json?: boolean;
 }
 
-async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<string[]> {
   if (args.length > 0) return args;
   if (options.file) {
     const parsed = parseRecipientsText(await readFile(options.file, 'utf8'), options.file);
     if (parsed.problems.length > 0) throw new UsageError(parsed.problems.join('\n'));
     return parsed.addresses;
   }
-  const { config, source } = await loadRunnerConfig(env);
+  const { config, source } = await configOf(target, options, env, io);
   const listed = config.routes.find((r) => r.name === route)?.recipients;
   if (!listed?.length) {
     throw new UsageError(`route ${route} lists no recipients in ${source}; give addresses or --file (of the ${target.label})`);
   }
   return listed;
+}
+
+async function configOf(target: Target, options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<LoadedConfig> {
+  if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env);
+  const running = target.configFile;
+  if (env[RUNNER_ENV.contextFile] || !running) return loadRunnerConfig(env);
+  const loaded = await readConfigFile(running.file, { ...running, label: "the runner's configuration" }, env);
+  // Edited but not reloaded: the stand-in still refuses by the list it loaded.
+  if (running.digest && loaded.digest !== running.digest) {
+    io.err(`backup-mx: note: ${running.file} changed since the runner loaded it (send it SIGHUP to reload); its recipients are read as the file is now`);
+  }
+  return loaded;
 }
 
 export async function recipientsVerifyCommand(
@@ -44,7 +61,9 @@ export async function recipientsVerifyCommand(
   const route = routes[0]!;
   const rate = options.rate === undefined ? 5 : Number(options.rate);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw new UsageError(`--rate: expected 0.1–100 callouts per second, got "${options.rate}"`);
-  const addresses = await addressesFrom(target, route.name, args, options, env);
+  const addresses = await addressesFrom(target, route.name, args, options, env, io);
+  // A callout that cannot log in for want of the secret would say the primary is not up.
+  await target.checkSecrets?.(route, { arc: false });
   io.err(`recipients verify ${route.name}: asking ${route.primary.host}:${route.primary.port} about ${addresses.length} address${addresses.length === 1 ? '' : 'es'} (RCPT TO only, ${rate}/s)...`);
   const step = Math.max(1, Math.ceil(addresses.length / 10));
   const report = await target.engine.verifyRecipients(route.name, addresses, {

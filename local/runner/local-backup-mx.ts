@@ -15,6 +15,7 @@ import type { Provisioned } from '../provision.js';
 import { ActivityTail } from '../activity-log.js';
 import { listSome } from '../words.js';
 import { runtimeDir, type RuntimeInfo } from '../runtime-file.js';
+import { removeRunnerPointer, writeRunnerPointer } from '../runner-pointers.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
 import { SesStandIn } from '../ses-standin/ses-standin.js';
 import { snsPublisher } from '../ses-standin/sns-publisher.js';
@@ -37,7 +38,7 @@ import { restoreFromSpool } from './spool-restore.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
-import { localSecretOverrides } from './local-secrets.js';
+import { LOCAL_SECRETS_ENV, localSecretOverrides } from './local-secrets.js';
 import { announceCertificates } from './primary-certificates.js';
 import { localSendCanary } from '../../lambdas/app/canary-app.js';
 import type { SendCanary, SendCanaryResult } from '../../lambdas/core/canary/send-canary.js';
@@ -58,6 +59,12 @@ export interface LocalBackupMxOptions {
   verbose?: boolean;
   /** Time budget of one in-process drain, s (default 60: the probe starts another while mail waits). */
   drainBudgetSeconds?: number;
+  /**
+   * The checkout whose .backup-mx/runners/ gets a pointer to this runner, so the
+   * CLI finds it from any directory of that checkout whatever its data dir
+   * (`npm start` passes its own; none by default: tests run many runners at once).
+   */
+  pointerRoot?: string;
 }
 
 /** How long a stop waits for deliveries in progress (BACKUPMX_STOP_WAIT_SECONDS overrides it). */
@@ -103,6 +110,9 @@ export class LocalBackupMx {
   private readonly canary?: SendCanary;
   private canaryLoop?: ProbeLoop;
   private readonly env: NodeJS.ProcessEnv;
+  /** Where this runner's pointer goes (LocalBackupMxOptions.pointerRoot); written once its runtime file is. */
+  private readonly pointerRoot?: string;
+  private pointerWritten = false;
   /** False when the runner writes no runtime file (tests): the trigger key then stays in memory. */
   private readonly writeFiles: boolean;
   private stopping?: Promise<void>;
@@ -142,7 +152,8 @@ export class LocalBackupMx {
       out.info(`bounce notice to ${listSome(envelope.to.map((to) => `<${to}>`))} written to ${file} (local runs send no mail through SES)`),
     );
     // AUTH passwords and ARC keys from BACKUPMX_LOCAL_SECRETS when set (Secrets Manager is never reached locally).
-    const secrets = localSecretOverrides(env);
+    const secrets = localSecretOverrides(env, parts.cwd);
+    this.pointerRoot = options.pointerRoot;
     this.deliveries = new CountedTransports(
       new NodemailerTransportFactory({
         clientName: this.settings.hostname,
@@ -282,6 +293,10 @@ export class LocalBackupMx {
       await this.activity.start();
     }
     await lock?.write(this.runtimeInfo());
+    if (lock && this.pointerRoot) {
+      await writeRunnerPointer(this.pointerRoot, path.dirname(lock.file));
+      this.pointerWritten = true;
+    }
     // "ready" only once the CLI can find this runner (its runtime file is written).
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     this.certificatesShown = announceCertificates(this.settings.routes, out, { clientName: this.settings.hostname });
@@ -387,6 +402,7 @@ export class LocalBackupMx {
       { waitMs: stopWaitMs, quiet },
     );
     await this.activity?.stop();
+    if (this.pointerWritten && this.pointerRoot) await removeRunnerPointer(this.pointerRoot).catch(() => undefined);
     await lock?.release();
     if (!quiet) {
       this.totals.hold(this.metrics.longestHold);
@@ -444,6 +460,11 @@ export class LocalBackupMx {
       ...(this.trigger ? { triggerPort: this.trigger.port } : {}),
       settings: this.settings,
       ...(dataDir ? { dataDir } : {}),
+      // What the CLI needs to act as this runner does: files only, never a secret's value.
+      configFile: this.parts.loaded.source,
+      configFromCdkJson: this.parts.loaded.fromCdkJson,
+      ...(this.parts.loaded.digest ? { configDigest: this.parts.loaded.digest } : {}),
+      ...(this.env[LOCAL_SECRETS_ENV] ? { secretsFile: path.resolve(this.parts.cwd, this.env[LOCAL_SECRETS_ENV]!) } : {}),
     };
   }
 }

@@ -2,6 +2,7 @@
 // (BACKUPMX_CONTEXT_FILE, else the context of cdk.json — the very object
 // `cdk deploy` uses, checked by the same parser) and the runner's own
 // environment variables, each checked with a message naming the variable.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,18 +35,29 @@ export interface LoadedConfig {
   source: string;
   /** True when it is the shipped cdk.json (its example primary does not exist). */
   fromCdkJson: boolean;
+  /** SHA-256 of the file's text as read: tells the CLI whether the file changed since (a reload not yet sent). */
+  digest?: string;
 }
 
 /** Reads and validates the backupMx configuration the runner should use. */
 export async function loadRunnerConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<LoadedConfig> {
   const named = env[RUNNER_ENV.contextFile];
   const file = named ? path.resolve(cwd, named) : path.join(PROJECT_ROOT, 'cdk.json');
+  return readConfigFile(file, { cdkJson: !named, label: named ? RUNNER_ENV.contextFile : 'cdk.json' }, env);
+}
+
+/**
+ * One configuration file: a cdk.json (the configuration under "context") or a
+ * context file ({"backupMx": {...}} at the top). The CLI reads the running
+ * runner's file through this too (the runtime file names it and its kind).
+ */
+export async function readConfigFile(file: string, kind: { cdkJson: boolean; label?: string }, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new RunnerConfigError(`${named ? RUNNER_ENV.contextFile : 'cdk.json'}: cannot read ${file} (${why})`);
+    throw new RunnerConfigError(`${kind.label ?? 'configuration'}: cannot read ${file} (${why})`);
   }
   let json: unknown;
   try {
@@ -54,15 +66,15 @@ export async function loadRunnerConfig(env: NodeJS.ProcessEnv, cwd = process.cwd
     throw new RunnerConfigError(`${file}: not valid JSON (${(error as Error).message})`);
   }
   // cdk.json nests the context; a context file is the context itself ({"backupMx": {...}}).
-  const context = named ? json : (json as { context?: unknown })?.context;
+  const context = kind.cdkJson ? (json as { context?: unknown })?.context : json;
   const raw = (context as { backupMx?: unknown } | undefined)?.backupMx;
   if (raw === undefined) {
-    const where = named ? 'at the top level' : 'under "context"';
+    const where = kind.cdkJson ? 'under "context"' : 'at the top level';
     throw new RunnerConfigError(`${file}: no "backupMx" object ${where}; expected {"backupMx": {"routes": [...]}}`);
   }
   try {
     const config = parseBackupMxConfig(raw, { region: env.AWS_REGION || env.CDK_DEFAULT_REGION || 'us-east-1', baseDir: path.dirname(file) });
-    return { config, source: file, fromCdkJson: !named };
+    return { config, source: file, fromCdkJson: kind.cdkJson, digest: createHash('sha256').update(text).digest('hex') };
   } catch (error) {
     throw new RunnerConfigError(`${file}: ${(error as Error).message}`);
   }
