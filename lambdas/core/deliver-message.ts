@@ -15,7 +15,7 @@ import { FINAL_STATES, type AcceptedUnrecorded, type InboundMessage, type Recipi
 import { guardLength } from './length-guard.js';
 import { FINAL_DOT_GRACE_SECONDS, guardFinalDot } from './final-dot-guard.js';
 import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
-import { DEFAULT_TRANSACTIONS_PER_TURN, MAX_ERROR_LIMIT_RETRIES, notStartedReply, recipientsThisTurn, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
+import { DEFAULT_RECIPIENTS_PER_TRANSACTION, DEFAULT_TRANSACTIONS_PER_TURN, MAX_ERROR_LIMIT_RETRIES, notStartedReply, recipientsThisTurn, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from './notice-policy.js';
 import { MessageMissingError, type QueuedMessage, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from './received-header.js';
@@ -128,9 +128,12 @@ export class MessageDelivery {
     // have waited for a session long after it took the message.
     // A share of transactions per turn (recipient-batches.ts): the rest of the list waits untouched
     // (no attempt counted, no back-off) behind the queue's other mail.
-    const thisTurn = recipientsThisTurn(pending, previous);
-    const batches = splitRecipients(thisTurn, this.options.maxRecipientsPerTransaction);
     const share = Math.max(1, this.options.maxTransactionsPerTurn ?? DEFAULT_TRANSACTIONS_PER_TURN);
+    const perTransaction = Math.max(1, Math.floor(this.options.maxRecipientsPerTransaction ?? DEFAULT_RECIPIENTS_PER_TRANSACTION));
+    // A message whose whole list fits in one turn is tried whole: its counts can differ for
+    // another reason (a requeue keeps a reset recipient's count), which must not split it in two.
+    const thisTurn = message.recipients.length <= share * perTransaction ? pending : recipientsThisTurn(pending, previous);
+    const batches = splitRecipients(thisTurn, perTransaction);
     const later: string[] = batches.splice(share).flat();
     let cutBecause = later.length > 0 ? 'its share of transactions for one turn was used' : undefined;
     const replies = new Map<string, SmtpReply>();

@@ -43,8 +43,8 @@ describe('probe after an AUTH refusal', () => {
     const nextTry = new Date(t0 + (30 + 32) * 60_000); // the fifth refusal waits 32 minutes
     expect(health).toMatchObject({ status: 'down', authRefusals: 5, authRetryAt: nextTry, refusedCredentials: 'digest-1' });
     expect(health.lastError).toBe(`${AUTH_REFUSED_PREFIX}: AUTH: 535 5.7.8 Authentication credentials invalid; next AUTH try at ${nextTry.toISOString()}`);
-    // Written when the backoff changes and every 15 minutes, not every round.
-    expect(h.routeState.healthHistory.map((x) => (x.lastCheckAt.getTime() - t0) / 60_000)).toEqual([0, 2, 6, 14, 29, 30, 45]);
+    // Written when the backoff changes and otherwise once a minute (status shows the last check): every round of a one-minute probe.
+    expect(h.routeState.healthHistory.map((x) => (x.lastCheckAt.getTime() - t0) / 60_000)).toEqual(Array.from({ length: 60 }, (_, m) => m));
   });
 
   it('a no-AUTH success between tries does not mark the route up; the next AUTH success does, and clears the backoff', async () => {
