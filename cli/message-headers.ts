@@ -1,6 +1,6 @@
 // The key header fields of a stored message, read from the head of its S3
 // object (the body is never downloaded), and the SES verdicts SES wrote there.
-import { readMessageHead } from '../lambdas/core/message-head.js';
+import { readMessageHead } from '../lambdas/core/message/message-head.js';
 import { MessageMissingError, type MessageStore } from '../lambdas/core/ports.js';
 import { parseHeaderFields } from '../local/ses-standin/header-fields.js';
 

@@ -3,7 +3,7 @@
 // and make the others visible again at once. Entries in flight (being
 // delivered, or deferred by a backoff) are not visible and cannot be found.
 import type { MailQueue, QueuedMessage } from '../lambdas/core/ports.js';
-import { REENQUEUE_AT_RECEIVE_COUNT } from '../lambdas/core/message-outcomes.js';
+import { REENQUEUE_AT_RECEIVE_COUNT } from '../lambdas/core/outcome/message-outcomes.js';
 import type { NotificationParser } from '../lambdas/core/engine-types.js';
 
 /** How long entries stay hidden while the search runs (released right after). */

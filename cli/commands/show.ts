@@ -4,7 +4,7 @@
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { AttemptRecord, DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
 import type { MessageSummary } from '../../lambdas/core/ports.js';
-import { originalMessageId } from '../../lambdas/core/replay-messages.js';
+import { originalMessageId } from '../../lambdas/core/operator/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UnknownMessageError } from '../errors.js';
 import { notFoundDetail } from '../id-prefix.js';

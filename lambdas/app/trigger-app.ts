@@ -14,7 +14,7 @@ import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
 import { loadTriggerSettings } from '../config/settings.js';
 import type { DrainStarter } from '../core/ports.js';
 import type { TriggerKey } from '../core/feature-ports.js';
-import { TriggerDrain, type TriggerDeps } from '../core/trigger-drain.js';
+import { TriggerDrain, type TriggerDeps } from '../core/operator/trigger-drain.js';
 import type { Engine } from './engine.js';
 import { reportRefusedTable } from './refused-route-table.js';
 

@@ -14,9 +14,9 @@ import type {
   RouteState,
   SmtpTransportFactory,
 } from './ports.js';
-import type { RetrySettings } from './retry-policy.js';
+import type { RetrySettings } from './policy/retry-policy.js';
 import type { DelayNotices } from './feature-ports.js';
-import type { HeldNotices, NoticeBudget } from './notice-ports.js';
+import type { HeldNotices, NoticeBudget } from './outcome/notice-ports.js';
 import type { CanaryRecogniser } from './canary/recognise-canary.js';
 import type { DeliveryRecords } from './problems/problem-ports.js';
 
@@ -137,7 +137,7 @@ export interface DrainSummary {
   errors: number;
   /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
   kept?: number;
-  /** Sweep: index entries marked done because every recipient was final (core/reconcile-index.ts). */
+  /** Sweep: index entries marked done because every recipient was final (core/sweep/reconcile-index.ts). */
   reconciled?: number;
   /** Recipients the primary refused with a 5xx (bounced or dead-lettered, or kept deferred when the notice failed). */
   refused?: number;

@@ -4,7 +4,7 @@
 // has an in-memory fake and a real adapter, and says what its results mean.
 import type { Readable } from 'node:stream';
 import type { InboundMessage } from './model.js';
-import type { RouteProbeOutcome } from './probe-primaries.js';
+import type { RouteProbeOutcome } from './probe/probe-primaries.js';
 
 /** What the gate said to one call. */
 export type GateAnswer =
@@ -49,7 +49,7 @@ export interface ArchivedEnvelope {
   receivedAt: Date;
   /** The notification (JSON text) exactly as the route's queue got it. */
   notification: string;
-  /** Which copy of the message (core/message-copy): a route split over several receipt rules keeps one envelope per copy. */
+  /** Which copy of the message (core/message/message-copy): a route split over several receipt rules keeps one envelope per copy. */
   copy?: string;
 }
 
@@ -70,7 +70,7 @@ export interface DelayNoticeRecord {
   messageId: string;
   route: string;
   /**
-   * The copy it was sent for (core/message-copy): a route split over several
+   * The copy it was sent for (core/message/message-copy): a route split over several
    * receipt rules has one copy per rule, each with its own recipients, and each
    * gets its warning. Absent on records from before copies were kept.
    */
@@ -116,6 +116,6 @@ export interface QueueDirectory {
   list(prefix: string): AsyncIterable<string>;
   /** The queue's approximate counts; undefined when it no longer exists. */
   depth(url: string): Promise<QueueDepth | undefined>;
-  /** The queue's tags (core/queue-owner.ts says whose it is); undefined when it no longer exists. */
+  /** The queue's tags (core/sweep/queue-owner.ts says whose it is); undefined when it no longer exists. */
   tags(url: string): Promise<Record<string, string> | undefined>;
 }

@@ -68,7 +68,7 @@ export interface MailQueue {
  * Where messages go when they can be neither delivered nor bounced. Records
  * are kept per message id, route and copy: SES gives a message matched by two
  * routes' rules the same id in both, and a route split over several receipt
- * rules gets one copy per rule (record.copy; see core/message-copy). A record
+ * rules gets one copy per rule (record.copy; see core/message/message-copy). A record
  * with no copy is the one legacy item of its route.
  */
 export interface DeadLetterStore {
@@ -146,7 +146,7 @@ export interface MessageSummary {
   /** 'queued' until every recipient is final, then 'done'. */
   state: 'queued' | 'done';
   lastDeliveryAt?: Date;
-  /** Which copy of the message (core/message-copy), when the route got several; absent on older summaries. */
+  /** Which copy of the message (core/message/message-copy), when the route got several; absent on older summaries. */
   copy?: string;
 }
 
@@ -158,7 +158,7 @@ export type DoneFacts = Pick<MessageSummary, 'sender' | 'recipients' | 'received
  * Summaries are kept per message id, route and copy: SES gives a message
  * matched by two routes' rules the same id in both, and a route split over
  * several receipt rules gets one copy per rule (summary.copy; see
- * core/message-copy), each with its own summary. In the `copy` parameters
+ * core/message/message-copy), each with its own summary. In the `copy` parameters
  * below, '' names the summary without a copy (older items).
  */
 export interface MessageIndex {
@@ -354,7 +354,7 @@ export interface MessageSealer {
   seal(content: Readable, request: SealRequest): Promise<string>;
 }
 
-/** The loop guard on a primary's resolved address (see core/loop-guard). */
+/** The loop guard on a primary's resolved address (see core/policy/loop-guard). */
 export interface PrimaryAddressGuard {
   /** Why delivering to `primary` would loop back to us, or undefined when it would not (also when DNS cannot tell). */
   refusal(primary: PrimaryServer): Promise<string | undefined>;

@@ -4,7 +4,7 @@
 // empty or inverted window), a delay notice is claimed once.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DelayNotices, EnvelopeArchive, TriggerGate } from '../../lambdas/core/feature-ports.js';
-import { copyKeyOf } from '../../lambdas/core/message-copy.js';
+import { copyKeyOf } from '../../lambdas/core/message/message-copy.js';
 import { uniqueId } from './contract-ids.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 

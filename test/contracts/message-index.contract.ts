@@ -2,7 +2,7 @@
 // listings are checked for this test's own messages only.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
-import { copyKeyOf } from '../../lambdas/core/message-copy.js';
+import { copyKeyOf } from '../../lambdas/core/message/message-copy.js';
 import type { MessageIndex, MessageSummary } from '../../lambdas/core/ports.js';
 import { uniqueId } from './contract-ids.js';
 

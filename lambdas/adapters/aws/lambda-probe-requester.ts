@@ -3,7 +3,7 @@
 // primary's hook can print it. The probe applies its own guards.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ProbeRequester } from '../../core/feature-ports.js';
-import type { RouteProbeOutcome } from '../../core/probe-primaries.js';
+import type { RouteProbeOutcome } from '../../core/probe/probe-primaries.js';
 
 export class ProbeRequestError extends Error {
   constructor(readonly route: string, problem: string) {

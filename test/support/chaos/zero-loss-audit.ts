@@ -51,7 +51,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Why `copy` is not exactly our trace header followed by `original`, or
- * undefined when it is. The header is the one core/received-header.ts writes:
+ * undefined when it is. The header is the one core/message/received-header.ts writes:
  * from, by <hostname> with ESMTP id <id>, "for <rcpt>" when the transaction had
  * one recipient (the primary may have refused others of it), then a date.
  */

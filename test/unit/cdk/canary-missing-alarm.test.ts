@@ -22,7 +22,7 @@ import {
   RecordingMetrics,
 } from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { AcceptMessage } from '../../../lambdas/core/accept-message.js';
+import { AcceptMessage } from '../../../lambdas/core/accept/accept-message.js';
 import { CanaryRecogniser } from '../../../lambdas/core/canary/recognise-canary.js';
 import { SendCanary } from '../../../lambdas/core/canary/send-canary.js';
 import type { Envelope } from '../../../lambdas/core/ports.js';
