@@ -13,7 +13,7 @@ import {
 import { DEAD_LETTERED_AT_ATTRIBUTE } from '../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
-import type { NotificationParser } from '../lambdas/core/engine-types.js';
+import type { NotificationParser } from '../lambdas/core/drain/drain-deps.js';
 import { copyOf } from '../lambdas/core/message/message-copy.js';
 import type { Target } from './target.js';
 

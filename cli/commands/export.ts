@@ -6,7 +6,7 @@ import { ARCHIVE_EXTRA_SECONDS } from '../../lambdas/app/engine.js';
 import { MaildirWriter } from '../../lambdas/adapters/mailbox/maildir-writer.js';
 import { MboxWriter } from '../../lambdas/adapters/mailbox/mbox-writer.js';
 import { ExportMessages } from '../../lambdas/core/operator/export-messages.js';
-import type { MailboxWriter } from '../../lambdas/core/feature-ports.js';
+import type { MailboxWriter } from '../../lambdas/core/operator/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatSize } from '../format.js';

@@ -6,7 +6,7 @@
 // out loud, and with BACKUPMX_VERBOSE=1 every check.
 import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
 import type { PrimaryServer, Route } from '../../lambdas/core/model.js';
-import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../lambdas/core/ports.js';
+import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../lambdas/core/probe/ports.js';
 
 export interface PrimaryChange {
   route: string;

@@ -17,7 +17,7 @@ import type { ArcKeySource } from '../../lambdas/adapters/arc/arc-key.js';
 import { sesAuthResults } from '../../lambdas/core/message/arc-prefix.js';
 import { buildDelayNotice } from '../../lambdas/core/outcome/delay-dsn.js';
 import { buildDsn } from '../../lambdas/core/outcome/dsn.js';
-import type { EngineDeps } from '../../lambdas/core/engine-types.js';
+import type { EngineDeps } from '../../lambdas/core/drain/drain-deps.js';
 import type { InboundMessage, Verdicts } from '../../lambdas/core/model.js';
 import { receivedHeader } from '../../lambdas/core/message/received-header.js';
 import { harness } from '../unit/core/engine-harness.js';

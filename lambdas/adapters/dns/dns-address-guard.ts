@@ -7,7 +7,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { isLocalAddress, loopRefusal, type ResolvedHost } from '../../core/policy/loop-guard.js';
 import type { PrimaryServer } from '../../core/model.js';
-import type { PrimaryAddressGuard } from '../../core/ports.js';
+import type { PrimaryAddressGuard } from '../../core/policy/ports.js';
 
 /** What the guard asks DNS; injectable for tests. */
 export interface HostResolver {

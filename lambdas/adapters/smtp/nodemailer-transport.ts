@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
 import { SessionWindow } from '../../core/drain/session-window.js';
-import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/drain/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
   openSession,

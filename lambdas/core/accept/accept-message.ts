@@ -3,10 +3,12 @@
 // still holds the message. The stack's canary is not indexed (it is no mail
 // and waits for nobody): its arrival publishes its round-trip time instead,
 // and one that arrived in time is recorded for the probe's canary-missing.
-import type { NotificationParser } from '../engine-types.js';
-import type { EnvelopeArchive } from '../feature-ports.js';
+import type { NotificationParser } from '../drain/drain-deps.js';
+import type { EnvelopeArchive } from './ports.js';
 import { copyOf } from '../message/message-copy.js';
-import type { Clock, DeliveryLog, MessageIndex, MessageStore, Metrics } from '../ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../runtime/ports.js';
+import type { MessageIndex } from './ports.js';
+import type { MessageStore } from '../message/ports.js';
 import type { CanaryRecogniser } from '../canary/recognise-canary.js';
 import { canaryOnTime } from '../canary/canary-timing.js';
 import type { CanaryArrivals } from '../problems/problem-ports.js';

@@ -4,7 +4,7 @@
 // ledger takes writes again: when the entry is next delivered, and at the
 // latest before it is finished, so the done summary, `show` and `replay` know
 // them. A recipient that already has a final row keeps it.
-import type { EngineDeps } from '../engine-types.js';
+import type { EngineDeps } from './drain-deps.js';
 import { FINAL_STATES, type InboundMessage, type Route } from '../model.js';
 import { dsnStatus, formatReply } from '../policy/smtp-reply-classifier.js';
 

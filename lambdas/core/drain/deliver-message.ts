@@ -3,7 +3,7 @@
 // to the SMTP transport with one Received header in front; each recipient's
 // outcome is written as soon as the transaction returns; settle-delivery.ts
 // then sends the notices and finishes or defers the message.
-import type { EngineDeps, EngineOptions } from '../engine-types.js';
+import type { EngineDeps, EngineOptions } from './drain-deps.js';
 import { deliveryPrefix } from '../message/arc-prefix.js';
 import { finishDelivered, type DeliveryContext, type DeliveryEnd } from './delivery-context.js';
 import { previousOutcomes } from './early-reads.js';
@@ -17,7 +17,8 @@ import { FINAL_DOT_GRACE_SECONDS, guardFinalDot } from './final-dot-guard.js';
 import { TransactionRecorder, type TransactionEntry } from './transaction-record.js';
 import { DEFAULT_RECIPIENTS_PER_TRANSACTION, DEFAULT_TRANSACTIONS_PER_TURN, MAX_ERROR_LIMIT_RETRIES, notStartedReply, recipientsThisTurn, splitRecipients, unansweredAfterErrorLimit } from './recipient-batches.js';
 import { mustQuarantine } from '../outcome/notice-policy.js';
-import { MessageMissingError, type QueuedMessage, type TransactionResult } from '../ports.js';
+import { MessageMissingError } from '../message/ports.js';
+import { type QueuedMessage, type TransactionResult } from './ports.js';
 import { receivedHeader, topReceivedByHost } from '../message/received-header.js';
 import { DeliverySettlement } from './settle-delivery.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';

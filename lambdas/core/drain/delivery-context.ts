@@ -1,11 +1,11 @@
 // What one drain run shares with each message's delivery, and how a delivered
 // message is finished (in line, or off the worker's path when the run has a
 // FinishQueue).
-import type { DrainSummary } from '../engine-types.js';
+import type { DrainSummary } from './drain-summary.js';
 import type { FinishQueue } from './finish-queue.js';
 import type { MessageOutcomes } from '../outcome/message-outcomes.js';
 import type { InboundMessage, RecipientOutcome, Route } from '../model.js';
-import type { MailQueue, QueuedMessage, SmtpTransport } from '../ports.js';
+import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 
 export interface DeliveryContext {
   route: Route;

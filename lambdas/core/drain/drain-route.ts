@@ -7,11 +7,12 @@ import { refusedFields } from '../policy/auth-backoff.js';
 import { MessageDelivery } from './deliver-message.js';
 import type { DeliveryEnd, Prefetched } from './delivery-context.js';
 import { prefetchReads } from './early-reads.js';
-import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from '../engine-types.js';
+import { emptySummary, type DrainSummary, type RunOptions } from './drain-summary.js';
+import { type EngineDeps, type EngineOptions } from './drain-deps.js';
 import { FinishQueue } from './finish-queue.js';
 import { MessageOutcomes } from '../outcome/message-outcomes.js';
 import type { PrimaryHealth, Route } from '../model.js';
-import type { MailQueue, QueuedMessage, SmtpTransport } from '../ports.js';
+import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { recordDrainRun } from '../problems/record-drain-run.js';
 

@@ -4,8 +4,9 @@
 // back when its run ends), so the two never overlap; should the successor
 // still find the lease held (a release that failed), it stops at once and the
 // probe starts a drain after the lease expires, as before.
-import type { DrainSummary } from '../engine-types.js';
-import type { DeliveryLog, DrainStarter } from '../ports.js';
+import type { DrainSummary } from './drain-summary.js';
+import type { DeliveryLog } from '../runtime/ports.js';
+import type { DrainStarter } from './ports.js';
 
 /** Only a delivering drain stopped by its budget leaves work it could not reach; any other stop has its own restart. */
 export function needsSuccessor(summary: DrainSummary): boolean {

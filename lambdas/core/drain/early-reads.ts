@@ -4,10 +4,10 @@
 // only the first delivery of a message id in the run; a later copy may have
 // been read before an earlier one's outcomes were stored, so it reads again.
 import type { DeliveryContext, Prefetched } from './delivery-context.js';
-import type { EngineDeps } from '../engine-types.js';
+import type { EngineDeps } from './drain-deps.js';
 import type { MessageOutcomes } from '../outcome/message-outcomes.js';
 import type { InboundMessage, RecipientOutcome } from '../model.js';
-import type { QueuedMessage } from '../ports.js';
+import type { QueuedMessage } from './ports.js';
 
 /**
  * Parses a receive's notifications and asks for their ledger rows. Skips what

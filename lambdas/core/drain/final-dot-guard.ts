@@ -9,7 +9,7 @@
 // grace + SMTP timeout + the after-reply work (settings.ts drainReserveSeconds):
 // a Lambda killed between the dot and its recorded reply would deliver twice.
 import { Readable } from 'node:stream';
-import type { Clock } from '../ports.js';
+import type { Clock } from '../runtime/ports.js';
 
 /** Seconds after the deadline a transaction already started may still send its final dot. */
 export const FINAL_DOT_GRACE_SECONDS = 30;

@@ -11,7 +11,7 @@
 // and sends nothing.
 import type { InboundMessage, Route } from '../model.js';
 import type { MessageOutcomes } from '../outcome/message-outcomes.js';
-import type { MailQueue, QueuedMessage } from '../ports.js';
+import type { MailQueue, QueuedMessage } from './ports.js';
 
 /** Finishes sent together: 20 done summaries fit one BatchWriteItem (25), their deletes two batches of 10. */
 export const FINISH_BATCH = 20;

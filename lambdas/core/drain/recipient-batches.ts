@@ -5,7 +5,7 @@
 // recipients a 421 left unanswered after RCPT refusals go again on a new
 // session in the same drain: that 421 is about the list, not an outage.
 import type { RecipientOutcome, SmtpReply } from '../model.js';
-import type { TransactionResult } from '../ports.js';
+import type { TransactionResult } from './ports.js';
 
 /** Default recipients per transaction: at most Postfix's smtpd_soft_error_limit (10) refusals each. */
 export const DEFAULT_RECIPIENTS_PER_TRANSACTION = 10;

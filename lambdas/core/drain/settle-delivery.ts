@@ -15,10 +15,10 @@
 // recipients in its expiry DSN (message-outcomes.ts expire).
 import { warnIfDelayed } from '../outcome/delay-warning.js';
 import { finishDelivered, type DeliveryContext, type DeliveryEnd } from './delivery-context.js';
-import type { EngineDeps, EngineOptions } from '../engine-types.js';
+import type { EngineDeps, EngineOptions } from './drain-deps.js';
 import type { MessageOutcomes } from '../outcome/message-outcomes.js';
 import type { InboundMessage, NoticeResult, RecipientOutcome, SmtpReply } from '../model.js';
-import type { QueuedMessage, TransactionResult } from '../ports.js';
+import type { QueuedMessage, TransactionResult } from './ports.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
 import { AUTH_WITHHELD, dsnStatus, formatReply, isClientMisconfiguration } from '../policy/smtp-reply-classifier.js';
 import type { TransactionEntry } from './transaction-record.js';

@@ -1,9 +1,9 @@
 // The replies of one SMTP transaction, written to the ledger at once right
 // after it (one batch write where the ledger allows), retried with backoff:
 // a write lost after the primary's 2xx means sending the message again.
-import type { EngineDeps, EngineOptions } from '../engine-types.js';
+import type { EngineDeps, EngineOptions } from './drain-deps.js';
 import type { AttemptRecord, Disposition, InboundMessage, RecipientOutcome, Route, SmtpReply } from '../model.js';
-import type { TransactionResult } from '../ports.js';
+import type { TransactionResult } from './ports.js';
 import { classifyReply, dsnStatus, formatReply } from '../policy/smtp-reply-classifier.js';
 
 /** Waits between tries of the ledger write after a transaction (then the error leaves the message for retry). */

@@ -6,7 +6,8 @@
 import { authResultsMailFrom } from './header-values.js';
 import { prependToStream } from './message-head.js';
 import type { InboundMessage, Route, VerdictStatus } from '../model.js';
-import type { DeliveryLog, MessageSealer, MessageStore } from '../ports.js';
+import type { DeliveryLog } from '../runtime/ports.js';
+import type { MessageSealer, MessageStore } from './ports.js';
 
 /** authserv-id of the results SES computed (as in the Authentication-Results SES writes). */
 export const SES_AUTHSERV_ID = 'amazonses.com';

@@ -5,11 +5,13 @@
 // index summary moves to the route so `mailq` and the age alarm see it. A
 // copy left behind by a failed delete is harmless: the ledger skips
 // recipients already delivered.
-import type { NotificationParser } from '../engine-types.js';
-import type { QueueDirectory } from '../feature-ports.js';
+import type { NotificationParser } from '../drain/drain-deps.js';
+import type { QueueDirectory } from '../sweep/ports.js';
 import { queueNameOf } from '../sweep/find-orphaned-queues.js';
 import { copyOf } from '../message/message-copy.js';
-import type { DeliveryLog, MailQueue, MessageIndex, MessageSummary } from '../ports.js';
+import type { DeliveryLog } from '../runtime/ports.js';
+import type { MailQueue } from '../drain/ports.js';
+import type { MessageIndex, MessageSummary } from '../accept/ports.js';
 import { ownerOf, STACK_TAG, tagCommand } from '../sweep/queue-owner.js';
 
 /** What adopt checks a queue against before it takes anything from it. */

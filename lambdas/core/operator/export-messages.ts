@@ -3,11 +3,14 @@
 // down. Queued messages come from the index; "all" adds what was delivered,
 // from the envelope archive (kept as long as the raw objects). Replays share
 // their original's object and are not written twice.
-import type { EnvelopeArchive, MailboxWriter } from '../feature-ports.js';
+import type { EnvelopeArchive } from '../accept/ports.js';
+import type { MailboxWriter } from './ports.js';
 import type { Route } from '../model.js';
-import type { Clock, MessageIndex, MessageStore } from '../ports.js';
-import { MessageMissingError } from '../ports.js';
-import type { NotificationParser } from '../engine-types.js';
+import type { Clock } from '../runtime/ports.js';
+import type { MessageIndex } from '../accept/ports.js';
+import type { MessageStore } from '../message/ports.js';
+import { MessageMissingError } from '../message/ports.js';
+import type { NotificationParser } from '../drain/drain-deps.js';
 import { isReplayId } from './replay-messages.js';
 
 export interface ExportDeps {

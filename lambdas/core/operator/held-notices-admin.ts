@@ -6,8 +6,9 @@
 // scheduled check would pause it again within minutes, and the rate says the
 // notices still bounce). Each DSN's recipients get the outcome in the ledger,
 // so `show` tells.
-import type { Ledger, BounceMailer, Clock, DeliveryLog } from '../ports.js';
-import { NoticeSendingPausedError } from '../ports.js';
+import type { Ledger, BounceMailer } from '../outcome/ports.js';
+import type { Clock, DeliveryLog } from '../runtime/ports.js';
+import { NoticeSendingPausedError } from '../outcome/ports.js';
 import type { NoticeResult, Route } from '../model.js';
 import type { HeldNoticeSummary, HeldNotices, NoticeAlarms, NoticeBudget, NoticeSending } from '../outcome/notice-ports.js';
 import { noticesPerHour } from '../outcome/notice-sender.js';

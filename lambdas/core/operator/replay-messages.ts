@@ -6,11 +6,15 @@
 // and points at the same raw object, under its own id `<id>.replay-<generation>`
 // so the ledger of the first delivery does not skip it, and a second replay
 // of the same window is a new generation. Its queue lifetime starts at the replay.
-import type { ArchivedEnvelope, EnvelopeArchive } from '../feature-ports.js';
+import type { ArchivedEnvelope, EnvelopeArchive } from '../accept/ports.js';
 import { copyOf } from '../message/message-copy.js';
 import { FINAL_STATES, type InboundMessage, type Route } from '../model.js';
-import type { Clock, DeliveryLog, Ledger, MailQueue, MessageIndex, MessageStore } from '../ports.js';
-import type { NotificationParser } from '../engine-types.js';
+import type { Clock, DeliveryLog } from '../runtime/ports.js';
+import type { Ledger } from '../outcome/ports.js';
+import type { MailQueue } from '../drain/ports.js';
+import type { MessageIndex } from '../accept/ports.js';
+import type { MessageStore } from '../message/ports.js';
+import type { NotificationParser } from '../drain/drain-deps.js';
 
 const REPLAY_MARK = '.replay-';
 

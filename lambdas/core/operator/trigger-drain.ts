@@ -10,8 +10,8 @@
 // applies the loop guard, the AUTH backoff and the hold as a scheduled round
 // does and starts the drain only when mail waits: the trigger itself never
 // talks SMTP, holds no credentials and writes no health.
-import type { TriggerGate, TriggerKey, ProbeRequester } from '../feature-ports.js';
-import type { Clock, DeliveryLog, Metrics } from '../ports.js';
+import type { TriggerGate, TriggerKey, ProbeRequester } from './ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../runtime/ports.js';
 import { checkTriggerForm, checkTriggerSignature } from './trigger-signature.js';
 
 /** Default shortest time between two accepted triggers of one route. */

@@ -6,7 +6,8 @@
 // (Postfix: smtpd_soft_error_limit 10 slows the session down,
 // smtpd_hard_error_limit 20 ends it).
 import type { Route, SmtpReply } from '../model.js';
-import type { CalloutSession, PrimaryProbe, RecipientCallout } from '../ports.js';
+import type { CalloutSession, RecipientCallout } from './ports.js';
+import type { PrimaryProbe } from '../probe/ports.js';
 import { formatReply, isClientMisconfiguration } from '../policy/smtp-reply-classifier.js';
 
 export interface VerifyRecipientsDeps {

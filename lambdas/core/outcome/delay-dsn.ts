@@ -5,7 +5,7 @@
 // return path only, within the route's notice budget (dsn.ts says why).
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from '../model.js';
-import type { Envelope } from '../ports.js';
+import type { Envelope } from '../drain/ports.js';
 import { replyText, reportMessage } from './dsn.js';
 import { headerText, MAX_ADDRESS } from '../message/header-values.js';
 import { rfc5322Date } from '../message/rfc5322-date.js';

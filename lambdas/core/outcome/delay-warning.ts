@@ -7,7 +7,7 @@
 // (notice-sender.ts), and never allowed to disturb delivery: any failure here
 // is logged and the message goes on as it would have.
 import { buildDelayNotice, type DelayedRecipient } from './delay-dsn.js';
-import type { EngineDeps, EngineOptions } from '../engine-types.js';
+import type { EngineDeps, EngineOptions } from '../drain/drain-deps.js';
 import { copyOf } from '../message/message-copy.js';
 import { readMessageHead } from '../message/message-head.js';
 import { FINAL_STATES, type InboundMessage, type Route, type SmtpReply } from '../model.js';

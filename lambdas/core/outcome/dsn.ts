@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { InboundMessage, SmtpReply } from '../model.js';
 import { headerMailbox, headerText, MAX_ADDRESS } from '../message/header-values.js';
-import type { Envelope } from '../ports.js';
+import type { Envelope } from '../drain/ports.js';
 import { rfc5322Date } from '../message/rfc5322-date.js';
 import { formatReply } from '../policy/smtp-reply-classifier.js';
 

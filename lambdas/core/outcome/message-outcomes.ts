@@ -2,14 +2,14 @@
 // Each records the outcome before the queue entry is deleted (invariant 1).
 import { createHash } from 'node:crypto';
 import { buildDsn, type FailedRecipient } from './dsn.js';
-import type { EngineDeps, EngineOptions } from '../engine-types.js';
+import type { EngineDeps, EngineOptions } from '../drain/drain-deps.js';
 import { readMessageHead } from '../message/message-head.js';
 import { recordAcceptedUnrecorded } from '../drain/accepted-unrecorded.js';
 import { copyOf } from '../message/message-copy.js';
 import type { DeadLetterReason, InboundMessage, NoticeResult, RecipientOutcome, RecipientState, Route } from '../model.js';
 import { noticeFor } from './notice-policy.js';
 import { clipHeaders, sendNotice } from './notice-sender.js';
-import type { MailQueue, QueuedMessage } from '../ports.js';
+import type { MailQueue, QueuedMessage } from '../drain/ports.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
 import { dsnStatus, formatReply } from '../policy/smtp-reply-classifier.js';
 import { LEDGER_WRITE_RETRY_MS, withRetries } from '../drain/transaction-record.js';

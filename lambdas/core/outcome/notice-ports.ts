@@ -1,6 +1,6 @@
 // Ports of the notice stage: each route's hourly budget of notices, the
 // notices held for the operator, and the switch of the SES configuration set
-// the notices go through. Same rules as ports.ts: each has an in-memory fake
+// the notices go through. Same rules as every port: each has an in-memory fake
 // and a real adapter, and one contract suite runs on both.
 
 /** A DSN (bounced or expired recipients) or a delay warning (RFC 3464 action=delayed). */

@@ -4,10 +4,11 @@
 // (`backup-mx notices`), never dropped: a flood of notices, even to senders
 // who authenticated (an attacker's own domain, a replayed DKIM signature),
 // then costs at most the budget's bounces an hour before a person decides.
-import type { EngineDeps } from '../engine-types.js';
+import type { EngineDeps } from '../drain/drain-deps.js';
 import type { Route } from '../model.js';
 import type { HeldNoticeKind, HoldReason } from './notice-ports.js';
-import { NoticeSendingPausedError, type Envelope } from '../ports.js';
+import { NoticeSendingPausedError } from './ports.js';
+import { type Envelope } from '../drain/ports.js';
 
 /** Notices a route may send in one UTC hour unless its configuration says otherwise (backupMx.dsnPerHour). */
 export const DEFAULT_NOTICES_PER_HOUR = 100;

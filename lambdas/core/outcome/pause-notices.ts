@@ -13,7 +13,7 @@
 // refuses while an alarm is in ALARM). Notices wait meanwhile: SES refuses them
 // and the engine holds them (notice-sender.ts).
 import type { NoticeAlarms, NoticeSending } from './notice-ports.js';
-import type { DeliveryLog } from '../ports.js';
+import type { DeliveryLog } from '../runtime/ports.js';
 
 /** How often the schedule re-checks the alarms: a resume while an alarm stays in ALARM is undone within this. */
 export const ALARM_RECHECK_MINUTES = 5;

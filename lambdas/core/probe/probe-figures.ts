@@ -7,7 +7,9 @@
 // never a zero.
 import type { HeldNotices } from '../outcome/notice-ports.js';
 import type { Route } from '../model.js';
-import type { DeadLetterStore, DeliveryLog, MessageIndex, Metrics } from '../ports.js';
+import type { DeadLetterStore } from '../outcome/ports.js';
+import type { DeliveryLog, Metrics } from '../runtime/ports.js';
+import type { MessageIndex } from '../accept/ports.js';
 import type { RouteFigures } from '../problems/route-conditions.js';
 
 export interface FigureSources {

@@ -7,8 +7,8 @@
 // The name prefix only narrows the listing; the stack's tag on the queue
 // decides whose it is (core/sweep/queue-owner.ts), so stack "BackupMx" never counts
 // or offers to adopt a queue of stack "BackupMx-eu".
-import type { QueueDirectory } from '../feature-ports.js';
-import type { DeliveryLog, Metrics } from '../ports.js';
+import type { QueueDirectory } from './ports.js';
+import type { DeliveryLog, Metrics } from '../runtime/ports.js';
 import type { OrphanWatchRecords } from '../problems/problem-ports.js';
 import { ownerOf, STACK_TAG, tagCommand } from './queue-owner.js';
 

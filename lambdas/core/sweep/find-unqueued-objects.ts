@@ -5,7 +5,10 @@
 // notification, so it cannot be delivered automatically: it becomes a dead
 // letter (which raises the dead-letter alarm) and a person decides.
 import type { Route } from '../model.js';
-import type { Clock, DeadLetterStore, DeliveryLog, Ledger, MessageIndex, MessageStore, Metrics, StoredObject } from '../ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../runtime/ports.js';
+import type { DeadLetterStore, Ledger } from '../outcome/ports.js';
+import type { MessageIndex } from '../accept/ports.js';
+import type { MessageStore, StoredObject } from '../message/ports.js';
 
 export interface FindUnqueuedDeps {
   store: MessageStore;

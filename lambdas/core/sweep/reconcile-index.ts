@@ -7,9 +7,9 @@
 // route's RECONCILE_PER_RUN oldest entries a run (one index Query and their
 // ledger rows), which is where such entries end up once the mail around them
 // is delivered.
-import type { EngineDeps } from '../engine-types.js';
+import type { EngineDeps } from '../drain/drain-deps.js';
 import { FINAL_STATES, type Route } from '../model.js';
-import type { MessageSummary } from '../ports.js';
+import type { MessageSummary } from '../accept/ports.js';
 
 /** Index entries looked at per sweep run. */
 export const RECONCILE_PER_RUN = 50;

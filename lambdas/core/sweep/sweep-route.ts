@@ -10,12 +10,13 @@
 // its hold (or until its expiry or re-enqueue is due, when sooner) and asks
 // for another sweep at once, which then meets only what this one did not see:
 // with a backlog that large, recovery may wait up to the hold.
-import { emptySummary, type DrainSummary, type EngineDeps, type EngineOptions, type RunOptions } from '../engine-types.js';
+import { emptySummary, type DrainSummary, type RunOptions } from '../drain/drain-summary.js';
+import { type EngineDeps, type EngineOptions } from '../drain/drain-deps.js';
 import { MessageOutcomes, QUARANTINE_DETAIL } from '../outcome/message-outcomes.js';
 import { FINAL_STATES, type InboundMessage, type Route } from '../model.js';
 import { warnIfDelayed } from '../outcome/delay-warning.js';
 import { mustQuarantine } from '../outcome/notice-policy.js';
-import type { MailQueue, QueuedMessage } from '../ports.js';
+import type { MailQueue, QueuedMessage } from '../drain/ports.js';
 import { reconcileIndex } from './reconcile-index.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { isStalled } from './stalled-route.js';

@@ -5,7 +5,8 @@
 // expired pair, counted, not merely seen). Returns counts and a list of
 // violations (empty when every invariant held).
 import type { AttemptRecord, DeadLetterRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
-import type { Envelope, Ledger } from '../../../lambdas/core/ports.js';
+import type { Envelope } from '../../../lambdas/core/drain/ports.js';
+import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
 import type { ReceivedMessage } from '../scripted-primary.js';
 import type { ChaosMessage } from './chaos-mail.js';
 

@@ -5,9 +5,9 @@
 // never. Ends when the queue is empty or the time is up, then audits every
 // (message, recipient) pair.
 import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
-import type { EngineOptions } from '../../../lambdas/core/engine-types.js';
+import type { EngineOptions } from '../../../lambdas/core/drain/drain-deps.js';
 import { FINAL_STATES, type RecipientState } from '../../../lambdas/core/model.js';
-import type { DrainMode } from '../../../lambdas/core/ports.js';
+import type { DrainMode } from '../../../lambdas/core/drain/ports.js';
 import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
 import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
 import { SeededRandom } from '../chaos/seeded-random.js';

@@ -21,7 +21,7 @@ import {
 } from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
-import type { EngineDeps, EngineOptions } from '../../../lambdas/core/engine-types.js';
+import type { EngineDeps, EngineOptions } from '../../../lambdas/core/drain/drain-deps.js';
 import type { Route } from '../../../lambdas/core/model.js';
 import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
 import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';

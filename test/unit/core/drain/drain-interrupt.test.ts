@@ -3,7 +3,7 @@
 // the messages received but not started are made visible again at once, not
 // left hidden until their visibility timeout; the lease is given back.
 import { describe, expect, it } from 'vitest';
-import type { MessageContent } from '../../../../lambdas/core/ports.js';
+import type { MessageContent } from '../../../../lambdas/core/drain/ports.js';
 import { harness } from '../engine-harness.js';
 
 /** The content as the drain passes it (opened when the session is free), aborting `controller` once opened. */

@@ -1,8 +1,9 @@
 // A drain out of time with mail left starts its successor; other stops do not.
 import { describe, expect, it } from 'vitest';
-import { emptySummary, type DrainSummary } from '../../../../lambdas/core/engine-types.js';
+import { emptySummary, type DrainSummary } from '../../../../lambdas/core/drain/drain-summary.js';
 import { needsSuccessor, startSuccessor } from '../../../../lambdas/core/drain/drain-successor.js';
-import type { DeliveryLog, DrainMode, DrainStarter } from '../../../../lambdas/core/ports.js';
+import type { DeliveryLog } from '../../../../lambdas/core/runtime/ports.js';
+import type { DrainMode, DrainStarter } from '../../../../lambdas/core/drain/ports.js';
 
 class RecordingStarter implements DrainStarter {
   started: [string, DrainMode | undefined][] = [];

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../lambdas/adapters/fakes/index.js';
 import { FINAL_DOT_GRACE_SECONDS, FinalDotTooLateError, guardFinalDot } from '../../../../lambdas/core/drain/final-dot-guard.js';
-import type { MessageContent } from '../../../../lambdas/core/ports.js';
+import type { MessageContent } from '../../../../lambdas/core/drain/ports.js';
 import { harness } from '../engine-harness.js';
 
 async function read(stream: Readable): Promise<Buffer> {

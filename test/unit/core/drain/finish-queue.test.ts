@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FINISH_BATCH, FinishQueue } from '../../../../lambdas/core/drain/finish-queue.js';
 import type { MessageOutcomes } from '../../../../lambdas/core/outcome/message-outcomes.js';
 import type { InboundMessage, RecipientOutcome, Route } from '../../../../lambdas/core/model.js';
-import type { MailQueue, QueuedMessage } from '../../../../lambdas/core/ports.js';
+import type { MailQueue, QueuedMessage } from '../../../../lambdas/core/drain/ports.js';
 import { harness } from '../engine-harness.js';
 
 const route = { name: 'main' } as Route;

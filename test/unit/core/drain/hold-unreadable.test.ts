@@ -4,7 +4,8 @@
 // mail an operator stopped.)
 import { describe, expect, it } from 'vitest';
 import { MessageDelivery } from '../../../../lambdas/core/drain/deliver-message.js';
-import { emptySummary, type EngineOptions } from '../../../../lambdas/core/engine-types.js';
+import { emptySummary } from '../../../../lambdas/core/drain/drain-summary.js';
+import { type EngineOptions } from '../../../../lambdas/core/drain/drain-deps.js';
 import { MessageOutcomes } from '../../../../lambdas/core/outcome/message-outcomes.js';
 import { RetryPolicy } from '../../../../lambdas/core/policy/retry-policy.js';
 import { harness } from '../engine-harness.js';

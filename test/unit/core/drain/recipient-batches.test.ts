@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SmtpReply } from '../../../../lambdas/core/model.js';
-import type { Envelope, SmtpTransportFactory, TransactionResult } from '../../../../lambdas/core/ports.js';
+import type { Envelope, SmtpTransportFactory, TransactionResult } from '../../../../lambdas/core/drain/ports.js';
 import { splitRecipients, unansweredAfterErrorLimit } from '../../../../lambdas/core/drain/recipient-batches.js';
 import { harness } from '../engine-harness.js';
 

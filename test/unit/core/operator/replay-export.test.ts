@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { ExportMessages } from '../../../../lambdas/core/operator/export-messages.js';
-import type { MailboxWriter } from '../../../../lambdas/core/feature-ports.js';
+import type { MailboxWriter } from '../../../../lambdas/core/operator/ports.js';
 import { isReplayId, originalMessageId, ReplayMessages } from '../../../../lambdas/core/operator/replay-messages.js';
 import { sesNotification } from '../../../support/ses-events.js';
 import { harness } from '../engine-harness.js';

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../../lambdas/adapters/fakes/index.js';
 import { InMemoryTriggerGate, StaticTriggerKey } from '../../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { makeTriggerHandler } from '../../../../lambdas/handlers/trigger.js';
-import type { ProbeRequester, TriggerKey } from '../../../../lambdas/core/feature-ports.js';
+import type { ProbeRequester, TriggerKey } from '../../../../lambdas/core/operator/ports.js';
 import { ProbePrimaries } from '../../../../lambdas/core/probe/probe-primaries.js';
 import { TriggerDrain } from '../../../../lambdas/core/operator/trigger-drain.js';
 import { checkTriggerForm, checkTriggerSignature, triggerSignature, TRIGGER_WINDOW_SECONDS } from '../../../../lambdas/core/operator/trigger-signature.js';
-import type { PrimaryAddressGuard } from '../../../../lambdas/core/ports.js';
+import type { PrimaryAddressGuard } from '../../../../lambdas/core/policy/ports.js';
 import { harness, route } from '../engine-harness.js';
 
 const SECRET = 'a-secret-of-at-least-16-chars';

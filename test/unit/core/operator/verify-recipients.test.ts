@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScriptedProbe } from '../../../../lambdas/adapters/fakes/index.js';
 import type { SmtpReply } from '../../../../lambdas/core/model.js';
-import type { CalloutSession, RecipientCallout } from '../../../../lambdas/core/ports.js';
+import type { CalloutSession, RecipientCallout } from '../../../../lambdas/core/operator/ports.js';
 import { CalloutRefusedError, PrimaryNotUpError, VerifyRecipients, verdictOf } from '../../../../lambdas/core/operator/verify-recipients.js';
 import { route } from '../engine-harness.js';
 

@@ -1,24 +1,15 @@
-// What the drain and sweep use cases need (ports) and what they report.
-import type { AcceptedUnrecorded, InboundMessage, Route } from './model.js';
-import type {
-  BounceMailer,
-  Clock,
-  DeadLetterStore,
-  DeliveryLog,
-  Ledger,
-  MailQueue,
-  MessageIndex,
-  MessageStore,
-  Metrics,
-  MessageSealer,
-  RouteState,
-  SmtpTransportFactory,
-} from './ports.js';
-import type { RetrySettings } from './policy/retry-policy.js';
-import type { DelayNotices } from './feature-ports.js';
-import type { HeldNotices, NoticeBudget } from './outcome/notice-ports.js';
-import type { CanaryRecogniser } from './canary/recognise-canary.js';
-import type { DeliveryRecords } from './problems/problem-ports.js';
+// What the drain and sweep use cases need (ports) and how they are tuned.
+import type { MessageIndex } from '../accept/ports.js';
+import type { CanaryRecogniser } from '../canary/recognise-canary.js';
+import type { MessageSealer, MessageStore } from '../message/ports.js';
+import type { AcceptedUnrecorded, InboundMessage, Route } from '../model.js';
+import type { HeldNotices, NoticeBudget } from '../outcome/notice-ports.js';
+import type { BounceMailer, DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
+import type { RetrySettings } from '../policy/retry-policy.js';
+import type { RouteState } from '../probe/ports.js';
+import type { DeliveryRecords } from '../problems/problem-ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../runtime/ports.js';
+import type { MailQueue, SmtpTransportFactory } from './ports.js';
 
 /** Turns a queue body into a message; throws (any error) when it is malformed. */
 export type NotificationParser = (body: string) => InboundMessage;
@@ -102,59 +93,4 @@ export interface EngineOptions extends Partial<RetrySettings> {
   sweepStallSeconds?: number;
   /** Sweep: receive loops at once, each handling its batch of up to 10 together (default 4). */
   sweepConcurrency?: number;
-}
-
-export type StopReason =
-  | 'queue-empty'
-  | 'time-budget'
-  | 'connection-failed'
-  | 'primary-down'
-  | 'primary-up'
-  | 'held'
-  /** The route's hold could not be read: treated as held (nothing delivered), the next run reads again. */
-  | 'hold-unknown'
-  | 'lease-held'
-  | 'queue-error'
-  | 'message-limit'
-  /** RunOptions.signal was aborted (the local runner stopping, a flush interrupted). */
-  | 'interrupted';
-
-/** What one drain or sweep run did. Recipient counts, except `messages`/`reenqueued`/`released`/`errors`. */
-export interface DrainSummary {
-  route: string;
-  mode: 'deliver' | 'sweep';
-  messages: number;
-  delivered: number;
-  deferred: number;
-  bounced: number;
-  deadLettered: number;
-  expired: number;
-  /** Queue entries copied to a fresh one before SQS retention ends. */
-  reenqueued: number;
-  /** Messages made visible again untouched (sweep end, or after the primary went down). */
-  released: number;
-  /** Messages left for a later retry because a store, queue or ledger call failed. */
-  errors: number;
-  /** Sweep: messages left hidden for the sweep's hold (until the next sweep or their due time). */
-  kept?: number;
-  /** Sweep: index entries marked done because every recipient was final (core/sweep/reconcile-index.ts). */
-  reconciled?: number;
-  /** Recipients the primary refused with a 5xx (bounced or dead-lettered, or kept deferred when the notice failed). */
-  refused?: number;
-  /** Canaries dropped before delivery (core/canary/recognise-canary.ts); messages, not recipients. */
-  canaries?: number;
-  stoppedBecause: StopReason;
-}
-
-export function emptySummary(route: string, mode: DrainSummary['mode']): DrainSummary {
-  return { route, mode, messages: 0, delivered: 0, deferred: 0, bounced: 0, deadLettered: 0, expired: 0, reenqueued: 0, released: 0, errors: 0, stoppedBecause: 'queue-empty' };
-}
-
-export interface RunOptions {
-  /** Who holds the lease (the Lambda request id). */
-  owner: string;
-  /** Seconds this run may work before it stops taking new messages. */
-  budgetSeconds: number;
-  /** Aborted: take no new message; those in delivery finish, received ones are made visible again. */
-  signal?: AbortSignal;
 }
