@@ -93,17 +93,11 @@ export class DrainRoute {
     health: PrimaryHealth | undefined,
     signal?: AbortSignal,
   ): Promise<DrainSummary['stoppedBecause']> {
-    const { clock, log, routeState } = this.deps;
+    const { clock, log } = this.deps;
     const concurrency = Math.max(1, this.options.concurrency ?? 10);
-    const buffer: QueuedMessage[] = [];
-    let stop: DrainSummary['stoppedBecause'] | undefined;
-    let failure: string | undefined;
-    let authRefused = false;
-    let receives = 0;
-    let refilling: Promise<void> | undefined;
+    const run: RunState = { buffer: [], prefetched: new Map(), stop: undefined, failure: undefined, authRefused: false };
     const inFlight = new Set<string>();
     const started = new Set<string>();
-    const prefetched = new Map<QueuedMessage, Prefetched>();
     const hold = this.holdReader(route);
     const isHeld = hold.isHeld;
     const heldStop = (): DrainSummary['stoppedBecause'] => (hold.unreadable ? 'hold-unknown' : 'held');
@@ -111,86 +105,113 @@ export class DrainRoute {
       summary.errors += 1;
       log.error('message left for retry', { route: route.name, messageId, error: error.message });
     });
-
-    const refill = () =>
-      (refilling ??= (async () => {
-        try {
-          if (signal?.aborted) return void (stop ??= 'interrupted');
-          if (clock.now().getTime() >= deadline) return void (stop ??= 'time-budget');
-          if (receives > 0 && (await isHeld())) return void (stop ??= heldStop());
-          receives += 1;
-          // A short wait makes SQS ask every server (a 0 s receive samples some and
-          // may answer empty while mail waits); it only costs time when the queue is empty.
-          const batch = await queue.receive(BATCH_SIZE, this.options.receiveWaitSeconds ?? 1);
-          if (batch.length === 0) stop ??= 'queue-empty';
-          else {
-            buffer.push(...batch);
-            for (const [qm, early] of prefetchReads(this.deps, this.outcomes, batch)) prefetched.set(qm, early);
-          }
-        } catch (error) {
-          log.error('queue receive failed', { route: route.name, error: (error as Error).message });
-          stop ??= 'queue-error';
-        } finally {
-          refilling = undefined;
-        }
-      })());
+    const receiver = this.receiver(route, queue, run, deadline, isHeld, heldStop, signal);
 
     const worker = async () => {
-      while (failure === undefined) {
-        if (buffer.length < concurrency && stop === undefined) {
-          if (buffer.length === 0) await refill();
-          else void refill(); // prefetch while this worker delivers
+      while (run.failure === undefined) {
+        if (run.buffer.length < concurrency && run.stop === undefined) {
+          if (run.buffer.length === 0) await receiver.refill();
+          else void receiver.refill(); // prefetch while this worker delivers
         }
         if (signal?.aborted) {
-          stop ??= 'interrupted'; // take nothing new; the buffer is released below
+          run.stop ??= 'interrupted'; // take nothing new; the buffer is released below
           return;
         }
         if (clock.now().getTime() >= deadline) {
-          stop ??= 'time-budget'; // take nothing new, prefetched or not
+          run.stop ??= 'time-budget'; // take nothing new, prefetched or not
           return;
         }
-        const qm = buffer.shift();
+        const qm = run.buffer.shift();
         if (!qm) {
-          if (stop !== undefined) return;
+          if (run.stop !== undefined) return;
           continue;
         }
         // An operator's hold stops what is already received too, not only the next receive.
         if (await isHeld()) {
-          buffer.unshift(qm); // released below
-          stop ??= heldStop();
+          run.buffer.unshift(qm); // released below
+          run.stop ??= heldStop();
           return;
         }
         let end: DeliveryEnd;
         try {
-          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, ...(signal ? { signal } : {}), isHeld, finishing, prefetched, started }, qm);
+          end = await this.delivery.deliver({ route, queue, transport, summary, inFlight, deadline, ...(signal ? { signal } : {}), isHeld, finishing, prefetched: run.prefetched, started }, qm);
         } catch (error) {
           // Store, queue or ledger trouble: leave the message to come back after its visibility timeout.
           summary.errors += 1;
           log.error('message left for retry', { route: route.name, error: (error as Error).message });
           continue;
         }
-        if (end.connectionFailed && failure === undefined) {
-          failure = end.error;
-          authRefused = end.authRefused === true;
+        if (end.connectionFailed && run.failure === undefined) {
+          run.failure = end.error;
+          run.authRefused = end.authRefused === true;
         }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     await finishing.settled();
-    await refilling;
-    prefetched.clear();
+    await receiver.settled();
+    run.prefetched.clear();
+    await this.releaseUnstarted(queue, run.buffer, summary);
+    if (run.failure !== undefined) {
+      await this.markDown(route, health, run.failure, run.authRefused);
+      return 'connection-failed';
+    }
+    return run.stop ?? 'queue-empty';
+  }
+
+  /**
+   * The one receive at a time that keeps the workers' buffer filled: concurrent
+   * callers of `refill` share it. It stops the run (sets `run.stop`) on a stop
+   * signal, the deadline, a hold found after the first receive, an empty
+   * receive or a queue error; each batch's ledger rows are asked for at once.
+   */
+  private receiver(
+    route: Route,
+    queue: MailQueue,
+    run: RunState,
+    deadline: number,
+    isHeld: () => Promise<boolean>,
+    heldStop: () => DrainSummary['stoppedBecause'],
+    signal?: AbortSignal,
+  ): { refill: () => Promise<void>; settled: () => Promise<void> } {
+    const { clock, log } = this.deps;
+    let receives = 0;
+    let refilling: Promise<void> | undefined;
+    const refill = () =>
+      (refilling ??= (async () => {
+        try {
+          if (signal?.aborted) return void (run.stop ??= 'interrupted');
+          if (clock.now().getTime() >= deadline) return void (run.stop ??= 'time-budget');
+          if (receives > 0 && (await isHeld())) return void (run.stop ??= heldStop());
+          receives += 1;
+          // A short wait makes SQS ask every server (a 0 s receive samples some and
+          // may answer empty while mail waits); it only costs time when the queue is empty.
+          const batch = await queue.receive(BATCH_SIZE, this.options.receiveWaitSeconds ?? 1);
+          if (batch.length === 0) run.stop ??= 'queue-empty';
+          else {
+            run.buffer.push(...batch);
+            for (const [qm, early] of prefetchReads(this.deps, this.outcomes, batch)) run.prefetched.set(qm, early);
+          }
+        } catch (error) {
+          log.error('queue receive failed', { route: route.name, error: (error as Error).message });
+          run.stop ??= 'queue-error';
+        } finally {
+          refilling = undefined;
+        }
+      })());
+    return { refill, settled: async () => void (await refilling) };
+  }
+
+  /**
+   * Received but not attempted: visible again now, so the next drain takes it at once
+   * (a fresh copy when the entry is near SQS's retention or its redrive count).
+   */
+  private async releaseUnstarted(queue: MailQueue, buffer: QueuedMessage[], summary: DrainSummary): Promise<void> {
     for (const qm of buffer.splice(0)) {
-      // Received but not attempted: visible again now, so the next drain takes it at once
-      // (a fresh copy when the entry is near SQS's retention or its redrive count).
       await this.outcomes
         .postpone(queue, qm, 0)
         .then((how) => (how === 'deferred' ? (summary.released += 1) : (summary.reenqueued += 1)), () => undefined);
     }
-    if (failure !== undefined) {
-      await this.markDown(route, health, failure, authRefused);
-      return 'connection-failed';
-    }
-    return stop ?? 'queue-empty';
   }
 
   /**
@@ -247,4 +268,17 @@ export class DrainRoute {
       .catch((e: Error) => this.deps.log.error('could not save primary health', { route: route.name, error: e.message }));
     this.deps.metrics.count('PrimaryUp', 0, route.name);
   }
+}
+
+/** What the workers and the receiver of one drain run share. */
+interface RunState {
+  /** Received messages no worker has taken yet. */
+  buffer: QueuedMessage[];
+  /** Their parsed notifications and ledger reads (early-reads.ts). */
+  prefetched: Map<QueuedMessage, Prefetched>;
+  /** Why the run stops taking messages, once it does. */
+  stop: DrainSummary['stoppedBecause'] | undefined;
+  /** A session failure: the primary is marked down and the run ends. */
+  failure: string | undefined;
+  authRefused: boolean;
 }
