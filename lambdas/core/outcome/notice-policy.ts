@@ -32,7 +32,7 @@
 //    authenticated return path the notice is SUPPRESSED, recorded in the
 //    ledger and counted, not dead-lettered: the primary decided, and there is
 //    nobody to tell. This is a fourth way out of the queue beside 2xx, DSN and
-//    dead letter (ARCHITECTURE.md invariant 1): the outcome is recorded before
+//    dead letter (docs/architecture.md invariant 1): the outcome is recorded before
 //    the queue entry goes, and the raw message stays for the bucket's retention.
 //  - expired (the primary never took it): a dead letter, as before, since the
 //    mail never reached anyone and an operator must look.
