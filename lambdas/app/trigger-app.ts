@@ -12,9 +12,9 @@ import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
 import { DynamoTriggerKey } from '../adapters/aws/dynamo-trigger-key.js';
 import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
 import { loadTriggerSettings } from '../config/settings.js';
-import type { DrainStarter } from '../core/ports.js';
-import type { TriggerKey } from '../core/feature-ports.js';
-import { TriggerDrain, type TriggerDeps } from '../core/trigger-drain.js';
+import type { DrainStarter } from '../core/drain/ports.js';
+import type { TriggerKey } from '../core/operator/ports.js';
+import { TriggerDrain, type TriggerDeps } from '../core/operator/trigger-drain.js';
 import type { Engine } from './engine.js';
 import { reportRefusedTable } from './refused-route-table.js';
 
