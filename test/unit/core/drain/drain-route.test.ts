@@ -297,8 +297,13 @@ describe('DrainRoute', () => {
     expect(h.queue.all()).toHaveLength(1);
 
     h.clock.advance(300);
-    h.ledger.failNext.outcomes = new Error('ProvisionedThroughputExceeded');
+    // The ledger unreadable for the whole run: the receive's early read and the delivery's own read both fail.
+    const read = h.ledger.outcomesFor.bind(h.ledger);
+    h.ledger.outcomesFor = async () => {
+      throw new Error('ProvisionedThroughputExceeded');
+    };
     summary = await h.runDrain();
+    h.ledger.outcomesFor = read;
     expect(summary.errors).toBe(1);
     expect(h.transports.transactions).toHaveLength(0);
 
@@ -366,7 +371,11 @@ describe('DrainRoute', () => {
       const h = harness({ queueLifetimeSeconds: 30 * 86_400 });
       const { body } = await h.arrive();
       h.clock.advance(12 * 86_400 + 1);
-      if (fault === 'ledger') h.ledger.failNext.outcomes = new Error('ThrottlingException');
+      if (fault === 'ledger') {
+        h.ledger.outcomesFor = async () => {
+          throw new Error('ThrottlingException');
+        };
+      }
       if (fault === 'store') h.store.failNext = new Error('SlowDown');
       if (fault === 'session') h.transports.failNextSession();
       await h.runDrain();
