@@ -45,7 +45,11 @@ const ledger: Ledger = {
     const state = pending.has(messageId) ? 'deferred' : dead.has(messageId) ? 'bounced' : 'delivered';
     return new Map<string, RecipientOutcome>([['bob@example.com', { recipient: 'bob@example.com', state, attempts: 1, updatedAt: new Date() }]]);
   },
+  async outcomesFor(messageId: string) {
+    return this.outcomes(messageId);
+  },
   async record() {},
+  async recordAttempts() {},
   async addAttempt() {},
   async attempts() {
     return [];

@@ -40,5 +40,9 @@ function line(level: string, message: string, fields?: Record<string, unknown>):
 export class SilentMetrics implements Metrics {
   count(): void {}
   delay(): void {}
+  gauge(): void {}
+  drainStopped(): void {}
+  stackGauge(): void {}
+  stackCount(): void {}
   flush(): void {}
 }

@@ -132,6 +132,10 @@ export class SummaryMetrics implements Metrics {
     this.longestDelaySeconds = Math.max(this.longestDelaySeconds, seconds);
   }
 
+  /** The queue figures and stop reasons are in the probe's and the drain's log lines already. */
+  gauge(): void {}
+  drainStopped(): void {}
+
   flush(): void {}
 
   /** The longest time a delivered message waited, s. */

@@ -19,11 +19,10 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       updatedAt: new Date(at),
     });
 
-    it('outcomesFor (where offered) reads the same rows by key, concurrent reads of many messages included', async () => {
-      if (!subject.outcomesFor) return; // optional: the drain falls back to outcomes()
+    it('outcomesFor reads the same rows by key, concurrent reads of many messages included', async () => {
       const ids = Array.from({ length: 30 }, (_, i) => uniqueId(`for${i}`));
       await Promise.all(ids.map((id) => subject.record(id, delivered('a@example.com'))));
-      const reads = await Promise.all(ids.map((id) => subject.outcomesFor!(id, ['a@example.com', 'never@example.com'])));
+      const reads = await Promise.all(ids.map((id) => subject.outcomesFor(id, ['a@example.com', 'never@example.com'])));
       for (const read of reads) expect([...read.entries()]).toEqual([['a@example.com', delivered('a@example.com')]]);
       // Two reads of one message at once, and a read right after a write: both see the write.
       const id = ids[0]!;
@@ -34,8 +33,21 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       expect((await subject.outcomesFor(uniqueId('none'), ['a@example.com'])).size).toBe(0);
     });
 
+    it('outcomesFor returns only the recipients asked, each as outcomes() has it', async () => {
+      const id = uniqueId('some');
+      const bounced: RecipientOutcome = { ...delivered('b@example.com'), state: 'bounced', reply: { code: 550, enhanced: '5.1.1', text: '550 5.1.1 unknown' } };
+      await subject.record(id, delivered('a@example.com'));
+      await subject.record(id, bounced);
+      await subject.record(id, delivered('c@example.com'));
+      const all = await subject.outcomes(id);
+      const some = await subject.outcomesFor(id, ['b@example.com', 'c@example.com']);
+      expect([...some.keys()].sort()).toEqual(['b@example.com', 'c@example.com']);
+      expect(some.get('b@example.com')).toEqual(all.get('b@example.com'));
+      expect(some.get('c@example.com')).toEqual(all.get('c@example.com'));
+      expect((await subject.outcomesFor(id, [])).size).toBe(0);
+    });
+
     it('recordAttempts: every attempt of a run is in attempts(), oldest first, and a later record() keeps them', async () => {
-      if (!subject.recordAttempts) return; // optional: the drain falls back to record + addAttempt
       const id = uniqueId('fold');
       const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 10, minute));
       const attempt = (recipient: string, minute: number, code: number): AttemptRecord => ({
@@ -45,8 +57,7 @@ export function ledgerContract(make: MakeSubject<Ledger>): void {
       const tries: AttemptRecord[] = [];
       // Four deferrals and a delivery for a, one delivery for b, a read before each write as the drain does.
       for (let n = 0; n < 5; n++) {
-        if (subject.outcomesFor) await subject.outcomesFor(id, ['a@example.com', 'b@example.com']);
-        else await subject.outcomes(id);
+        await subject.outcomesFor(id, ['a@example.com', 'b@example.com']);
         const a = attempt('a@example.com', n, n < 4 ? 451 : 250);
         const entries = [{ outcome: outcomeOf(a, n + 1), attempt: a }];
         tries.push(a);

@@ -57,6 +57,25 @@ export function messageStoreContract(
       expect(await subject.size(key)).toBe(1234);
     });
 
+    it('lists every object under a prefix, and only those, with when it was stored', async () => {
+      const prefix = `inbound/${uniqueId('list')}/`;
+      const before = Date.now() - 5_000; // S3 keeps LastModified to the second
+      const keys = ['a', 'b', 'c/nested'].map((name) => `${prefix}${name}`);
+      for (const key of keys) await subject.put(key, 'x');
+      await subject.put(`${prefix.slice(0, -1)}-other/a`, 'x'); // shares the prefix's start, not the prefix
+      const listed = [];
+      for await (const object of subject.list(prefix)) listed.push(object);
+      const after = Date.now() + 5_000;
+      expect(listed.map((o) => o.key).sort()).toEqual(keys);
+      for (const { lastModified } of listed) {
+        expect(lastModified.getTime()).toBeGreaterThan(before);
+        expect(lastModified.getTime()).toBeLessThan(after);
+      }
+      const none = [];
+      for await (const object of subject.list(`inbound/${uniqueId('empty')}/`)) none.push(object);
+      expect(none).toEqual([]);
+    });
+
     it('removes objects, and removing a missing one succeeds', async () => {
       const key = `inbound/${uniqueId('rm')}`;
       await subject.put(key, 'x');

@@ -101,8 +101,8 @@ export function evaluate(alarm: ModelAlarm, points: Datapoint[], now: Date, prev
 }
 
 /**
- * A Metrics that keeps each route gauge and count, and each stack gauge, with
- * the clock's time, in the dimensions PowertoolsMetrics writes ({service,
+ * A Metrics that keeps each route gauge, count and drain stop, and each stack
+ * gauge and count, with the clock's time, in the dimensions PowertoolsMetrics writes ({service,
  * stack, route}; {service, stack}), so the model can read them as CloudWatch
  * would.
  */
@@ -123,6 +123,13 @@ export class StampedMetrics implements Metrics {
   }
   count(name: Parameters<Metrics['count']>[0], value: number, route: string): void {
     this.points.push({ metricName: name, dimensions: this.dimensions(route), value, at: this.now() });
+  }
+  /** DrainStopped: the route's dimensions and the stop reason, as PowertoolsMetrics writes it. */
+  drainStopped(reason: string, route: string): void {
+    this.points.push({ metricName: 'DrainStopped', dimensions: { ...this.dimensions(route), reason }, value: 1, at: this.now() });
+  }
+  stackCount(name: 'TriggerRefused', value: number): void {
+    this.points.push({ metricName: name, dimensions: this.stackDimensions(), value, at: this.now() });
   }
   delay(): void {}
   flush(): void {}

@@ -8,99 +8,17 @@
 //   ... deliver to primary.asPrimary('opportunistic') ...
 //   expect(primary.messages[0].raw.toString()).toContain('Subject:');
 //   await primary.stop();
+//
+// The script and what it records: scripted-primary-script.ts; test certificates:
+// scripted-primary-certificate.ts (both re-exported here for the tests that import them from this file).
 import { createHash, X509Certificate } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { PrimaryServer, TlsMode } from '../../lambdas/core/model.js';
+import type { ConnectionInfo, EnvelopeAction, Reply, Script, ScriptedPrimaryOptions, ReceivedMessage, TransactionInfo } from './scripted-primary-script.js';
 
-/** A reply the server sends: `451 4.3.0 text`. */
-export interface Reply {
-  code: number;
-  enhanced?: string;
-  text?: string;
-}
-
-export type GreetingAction = 'accept' | 'stall' | Reply;
-/** For MAIL FROM and RCPT TO: 'drop' closes the socket without a reply. */
-export type EnvelopeAction = 'accept' | 'stall' | 'drop' | Reply;
-/**
- * After the client starts DATA. 'drop-mid-data' closes the socket on the first chunk
- * (nothing kept); 'drop-after-dot' keeps the message, then closes without replying
- * (the duplicate case); 'stall' reads the message and never answers (nothing kept);
- * a Reply answers after the final dot (nothing kept unless its code is 2xx).
- */
-export type DataAction = 'accept' | 'stall' | 'drop-mid-data' | 'drop-after-dot' | Reply;
-
-export interface ConnectionInfo {
-  /** 1-based count of TCP connections since the primary was created (across restarts). */
-  connection: number;
-}
-
-export interface TransactionInfo extends ConnectionInfo {
-  /** 1-based number of the transaction on this connection. */
-  transaction: number;
-  from: string;
-  /** Recipients accepted so far. */
-  to: string[];
-  secure: boolean;
-}
-
-export interface Script {
-  greeting?: GreetingAction | ((c: ConnectionInfo) => GreetingAction);
-  mailFrom?: EnvelopeAction | ((from: string, t: TransactionInfo) => EnvelopeAction);
-  /** By address (others accepted), or a function. */
-  rcpt?: Record<string, EnvelopeAction> | ((to: string, t: TransactionInfo) => EnvelopeAction);
-  data?: DataAction | ((t: TransactionInfo) => DataAction);
-  /** Wait this long after the final dot before replying; a kept message is recorded at the dot (a slow primary). */
-  replyDelayMs?: number;
-  /** Wait this long before the greeting: a primary that takes mail, but too slowly for a probe with a shorter step timeout. */
-  greetingDelayMs?: number;
-}
-
-export interface ScriptedPrimaryOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  /** 'offer' (default): STARTTLS advertised; 'require': MAIL gets 530 before STARTTLS; 'off': not offered. */
-  starttls?: 'offer' | 'require' | 'off';
-  /** Defaults to smtp-server's built-in self-signed "localhost" certificate (expired: never verifies). */
-  certificate?: { key: string; cert: string };
-  /** When set, AUTH PLAIN/LOGIN is required (allowed without TLS) with these credentials. */
-  auth?: { username: string; password: string };
-  /** Advertised SIZE limit; bigger messages get 552 5.3.4. */
-  size?: number;
-  smtpUtf8?: boolean;
-  eightBitMime?: boolean;
-  pipelining?: boolean;
-  /** 'raw' (default) keeps each message's bytes; 'digest' only its length and SHA-256 (huge messages). */
-  keep?: 'raw' | 'digest';
-  script?: Script;
-  /** Idle timeout of the server side, ms (default 60 s). */
-  socketTimeoutMs?: number;
-}
-
-/** A message the primary kept. */
-export interface ReceivedMessage {
-  queueId: string;
-  /** Envelope sender; '' for MAIL FROM:<>. */
-  from: string;
-  to: string[];
-  /** The DATA bytes with SMTP transparency undone (empty in 'digest' mode). */
-  raw: Buffer;
-  size: number;
-  sha256: string;
-  /** MAIL FROM parameters, e.g. { BODY: '8BITMIME', SMTPUTF8: true }. */
-  mailParams: Record<string, string | true>;
-  secure: boolean;
-  user?: string;
-  connection: number;
-  transaction: number;
-  /** True when the connection was dropped after the final dot: the client saw no reply. */
-  droppedAfterDot: boolean;
-}
+export type { ConnectionInfo, DataAction, EnvelopeAction, GreetingAction, ReceivedMessage, Reply, Script, ScriptedPrimaryOptions, TransactionInfo } from './scripted-primary-script.js';
+export { makeTestCertificate } from './scripted-primary-certificate.js';
 
 const replyError = (r: Reply) =>
   Object.assign(new Error([r.enhanced, r.text ?? 'scripted reply'].filter(Boolean).join(' ')), { responseCode: r.code });
@@ -358,23 +276,4 @@ function commandRecorder(commands: string[]) {
       if (entry?.tnx === 'command' && entry.command) commands.push(entry.command);
     },
   };
-}
-
-/**
- * A fresh self-signed certificate for the given names (DNS names or IPs), made with the
- * openssl CLI at test time. Trust it on the client with `ca: cert` to test verification.
- */
-export function makeTestCertificate(names: string[] = ['localhost', '127.0.0.1'], days = 2): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'backupmx-cert-'));
-  try {
-    const san = names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days),
-      '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${san}`,
-    ], { stdio: 'ignore' });
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

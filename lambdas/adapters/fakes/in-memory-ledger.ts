@@ -8,7 +8,7 @@ export class InMemoryLedger implements Ledger {
   private readonly history: AttemptRecord[] = [];
   /** Every record() call in order: (messageId, outcome). */
   readonly writes: { messageId: string; outcome: RecipientOutcome }[] = [];
-  failNext: Partial<Record<'outcomes' | 'record' | 'addAttempt', Error>> = {};
+  failNext: Partial<Record<'outcomes' | 'outcomesFor' | 'record' | 'addAttempt', Error>> = {};
   /** Seeded failures per operation (`ledger.outcomes`, `ledger.record`, ...). */
   faults?: FaultInjector;
   /** False keeps `writes` empty (scale tests). */
@@ -18,6 +18,22 @@ export class InMemoryLedger implements Ledger {
     this.throwIfFailing('outcomes');
     const found = this.byMessage.get(messageId) ?? new Map<string, RecipientOutcome>();
     return new Map([...found].map(([k, v]) => [k, structuredClone(v)]));
+  }
+
+  /**
+   * Like DynamoLedger's (a BatchGetItem by key): only the rows of these
+   * recipients, a recipient without a row absent. A read of its own, failing
+   * as `outcomesFor` / `ledger.outcomesFor`, not as `outcomes`.
+   */
+  async outcomesFor(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>> {
+    this.throwIfFailing('outcomesFor');
+    const found = this.byMessage.get(messageId);
+    const rows = new Map<string, RecipientOutcome>();
+    for (const recipient of recipients) {
+      const row = found?.get(recipient);
+      if (row) rows.set(recipient, structuredClone(row));
+    }
+    return rows;
   }
 
   async record(messageId: string, outcome: RecipientOutcome): Promise<void> {

@@ -51,7 +51,7 @@ export class AcceptMessage {
       // Clocks of two functions: a hair of skew must not read as a negative time.
       const now = this.deps.clock?.now() ?? new Date();
       const roundTripSeconds = Math.max(0, (now.getTime() - sentAt.getTime()) / 1000);
-      this.deps.metrics?.stackGauge?.('CanaryRoundTripSeconds', roundTripSeconds);
+      this.deps.metrics?.stackGauge('CanaryRoundTripSeconds', roundTripSeconds);
       this.deps.log.info('canary arrived', { route, messageId: message.messageId, roundTripSeconds });
       await this.recordArrival(route, message.messageId, now, roundTripSeconds);
       return { outcome: 'canary', messageId: message.messageId, roundTripSeconds };

@@ -55,15 +55,14 @@ export interface MessageIndex {
   /**
    * How many of the route's message copies are not final and when the oldest
    * of them arrived (undefined when none), whatever SQS's visibility says (a
-   * copy is one queue entry, as SQS counts). Optional: without it the probe
-   * counts listQueued().
+   * copy is one queue entry, as SQS counts).
    */
-  queuedStats?(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
+  queuedStats(route: string): Promise<{ queued: number; oldestReceivedAt?: Date }>;
   /**
-   * The route's `limit` oldest queued summaries, reading no more than those
-   * (the sweep's reconcile). Optional: without it listQueued() is cut.
+   * The route's `limit` oldest queued summaries, oldest first, reading no more
+   * than those (the sweep's reconcile).
    */
-  oldestQueued?(route: string, limit: number): Promise<MessageSummary[]>;
+  oldestQueued(route: string, limit: number): Promise<MessageSummary[]>;
   /** Removes the summary for `route` and `copy`, every copy's on the route when `copy` is omitted, every route's when both are. */
   remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }

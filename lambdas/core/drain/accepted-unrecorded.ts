@@ -14,7 +14,7 @@ export async function recordAcceptedUnrecorded(deps: Pick<EngineDeps, 'ledger' |
   if (carried.length === 0) return;
   const { ledger, log, metrics } = deps;
   const recipients = carried.map((a) => a.recipient);
-  const rows = ledger.outcomesFor ? await ledger.outcomesFor(message.messageId, recipients) : await ledger.outcomes(message.messageId);
+  const rows = await ledger.outcomesFor(message.messageId, recipients);
   const missing = carried.filter((a) => !FINAL_STATES.includes(rows.get(a.recipient)?.state ?? 'queued'));
   if (missing.length === 0) return;
   const relay = `${route.primary.host}:${route.primary.port}`;
@@ -22,13 +22,7 @@ export async function recordAcceptedUnrecorded(deps: Pick<EngineDeps, 'ledger' |
     outcome: { recipient, state: 'delivered' as const, reply, attempts, updatedAt: at },
     attempt: { messageId: message.messageId, recipient, at, relay, state: 'delivered' as const, reply, delaySeconds: Math.max(0, Math.round((at.getTime() - message.receivedAt.getTime()) / 1000)) },
   }));
-  if (ledger.recordAttempts) await ledger.recordAttempts(message.messageId, entries);
-  else {
-    for (const { outcome, attempt } of entries) {
-      await ledger.record(message.messageId, outcome);
-      await ledger.addAttempt(attempt);
-    }
-  }
+  await ledger.recordAttempts(message.messageId, entries);
   // The attempt lines and counts the failed write left out.
   for (const { attempt } of entries) {
     log.attempt({ messageId: message.messageId, recipient: attempt.recipient, relay, delaySeconds: attempt.delaySeconds, dsn: dsnStatus(attempt.reply), status: 'delivered', reply: formatReply(attempt.reply), route: route.name });

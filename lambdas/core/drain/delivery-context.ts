@@ -36,7 +36,7 @@ export interface DeliveryContext {
 /** A received message parsed, and its ledger rows asked for, when its receive returned. */
 export interface Prefetched {
   message: InboundMessage;
-  outcomes?: Promise<Map<string, RecipientOutcome>>;
+  outcomes: Promise<Map<string, RecipientOutcome>>;
 }
 
 /** How the attempt ended for the route: only a session failure stops the drain. */

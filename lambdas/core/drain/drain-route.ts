@@ -67,7 +67,7 @@ export class DrainRoute {
       // Why it stopped: 'connection-failed' while the probe says up is an alarm (AUTH, TLS, 421 every session).
       // A run that only dropped the hourly canary says nothing: its stop reason would be one more metric billed every month.
       const onlyCanaries = summary.canaries !== undefined && summary.messages === summary.canaries && summary.stoppedBecause === 'queue-empty';
-      if (!onlyCanaries) this.deps.metrics.drainStopped?.(summary.stoppedBecause, route.name);
+      if (!onlyCanaries) this.deps.metrics.drainStopped(summary.stoppedBecause, route.name);
       await this.deps.metrics.flush();
       log.info('drain finished', { ...summary });
     }

@@ -23,9 +23,9 @@ export function prefetchReads(deps: EngineDeps, outcomes: MessageOutcomes, batch
     } catch {
       return [];
     }
-    const rows = deps.ledger.outcomesFor?.(message.messageId, message.recipients);
-    rows?.catch(() => undefined); // a failed early read is read again by the delivery
-    return [[qm, { message, ...(rows ? { outcomes: rows } : {}) }]];
+    const rows = deps.ledger.outcomesFor(message.messageId, message.recipients);
+    rows.catch(() => undefined); // a failed early read is read again by the delivery
+    return [[qm, { message, outcomes: rows }]];
   });
 }
 
@@ -37,6 +37,5 @@ export async function previousOutcomes(deps: EngineDeps, ctx: DeliveryContext, m
     const read = await early.catch(() => undefined);
     if (read) return read;
   }
-  const { ledger } = deps;
-  return ledger.outcomesFor ? ledger.outcomesFor(message.messageId, message.recipients) : ledger.outcomes(message.messageId);
+  return deps.ledger.outcomesFor(message.messageId, message.recipients);
 }

@@ -71,14 +71,6 @@ export class TransactionRecorder {
   }
 
   private async writeEntries(messageId: string, entries: TransactionEntry[]): Promise<void> {
-    const { ledger } = this.deps;
-    if (ledger.recordAttempts) {
-      await ledger.recordAttempts(messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
-      return;
-    }
-    for (const { outcome, attempt } of entries) {
-      if (outcome) await ledger.record(messageId, outcome);
-      await ledger.addAttempt(attempt);
-    }
+    await this.deps.ledger.recordAttempts(messageId, entries.map(({ outcome, attempt }) => (outcome ? { outcome, attempt } : { attempt })));
   }
 }

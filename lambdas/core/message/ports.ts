@@ -15,10 +15,10 @@ export interface MessageStore {
   /** Removes the object; succeeds when it is already gone. */
   remove(key: string): Promise<void>;
   /**
-   * Every object under `prefix` with when it was stored, page by page.
-   * Optional: without it no sweep for objects that were never queued runs.
+   * Every object under `prefix` with when it was stored, page by page (the
+   * hourly sweep for objects that were never queued).
    */
-  list?(prefix: string): AsyncIterable<StoredObject>;
+  list(prefix: string): AsyncIterable<StoredObject>;
 }
 
 export interface StoredObject {

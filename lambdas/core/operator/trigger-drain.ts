@@ -109,7 +109,7 @@ export class TriggerDrain {
 
   /** Counted in TriggerRefused; logged only once the caller proved it holds the key (a flood writes no log lines of its own). */
   private refuse(result: TriggerResult, why: string, route?: string): TriggerResult {
-    this.deps.metrics.stackCount?.('TriggerRefused', 1, { why });
+    this.deps.metrics.stackCount('TriggerRefused', 1, { why });
     if (route !== undefined) this.deps.log.warn('trigger refused', { route, why, status: result.status });
     return result;
   }

@@ -56,10 +56,10 @@ export interface Ledger {
   outcomes(messageId: string): Promise<Map<string, RecipientOutcome>>;
   /**
    * The same, for these recipients only, read consistently by key (grouped
-   * with other messages' reads where the store allows). Optional: without it
-   * the drain calls outcomes().
+   * with other messages' reads where the store allows): a recipient with no
+   * row is absent from the map. The drain and the sweep read through this.
    */
-  outcomesFor?(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>>;
+  outcomesFor(messageId: string, recipients: string[]): Promise<Map<string, RecipientOutcome>>;
   /** Writes one recipient's outcome; called right after the server's reply. */
   record(messageId: string, outcome: RecipientOutcome): Promise<void>;
   /** Appends one attempt to the message's history. */
@@ -68,9 +68,8 @@ export interface Ledger {
    * The replies of one transaction at once: each entry's outcome (when given)
    * and attempt, in as few writes as the store allows; resolves only when all
    * are stored, rejects otherwise (some may be stored: writes are idempotent).
-   * Optional: without it the drain calls record and addAttempt per recipient.
    */
-  recordAttempts?(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void>;
+  recordAttempts(messageId: string, entries: { outcome?: RecipientOutcome; attempt: AttemptRecord }[]): Promise<void>;
   attempts(messageId: string): Promise<AttemptRecord[]>;
 }
 

@@ -20,17 +20,17 @@ export interface RouteState {
    * Claims this hour's sweep (item `sk=sweep`): records `now` as the last sweep
    * and returns true when the previous one is older than `intervalSeconds` (or
    * absent); returns false otherwise (conditional write, so two probes never
-   * both start one). Optional: without it the probe starts no sweeps.
+   * both start one).
    */
-  claimSweep?(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
+  claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
   /** When the last sweep was claimed, if ever (for status). */
-  lastSweep?(route: string): Promise<Date | undefined>;
+  lastSweep(route: string): Promise<Date | undefined>;
   /**
    * The last sweep stopped with work left (time or message limit): the next
    * claimSweep succeeds whatever the interval, so the probe chains another
-   * sweep within one round. Optional, like claimSweep.
+   * sweep within one round.
    */
-  continueSweep?(route: string): Promise<void>;
+  continueSweep(route: string): Promise<void>;
 }
 
 export interface ProbeResult {

@@ -33,15 +33,10 @@ async function readQueue(sources: FigureSources, route: Route, now: Date, figure
   const { index, metrics } = sources;
   if (!index) return;
   try {
-    const stats = index.queuedStats
-      ? await index.queuedStats(route.name)
-      : await index.listQueued(route.name).then((list) => ({
-          queued: list.length,
-          oldestReceivedAt: list.reduce<Date | undefined>((oldest, m) => (!oldest || m.receivedAt < oldest ? m.receivedAt : oldest), undefined),
-        }));
+    const stats = await index.queuedStats(route.name);
     const oldestAgeSeconds = stats.oldestReceivedAt ? Math.max(0, Math.round((now.getTime() - stats.oldestReceivedAt.getTime()) / 1000)) : 0;
-    metrics.gauge?.('QueuedMessages', stats.queued, route.name);
-    metrics.gauge?.('OldestQueuedAgeSeconds', oldestAgeSeconds, route.name);
+    metrics.gauge('QueuedMessages', stats.queued, route.name);
+    metrics.gauge('OldestQueuedAgeSeconds', oldestAgeSeconds, route.name);
     figures.queued = stats.queued;
     figures.oldestAgeSeconds = oldestAgeSeconds;
   } catch (error) {
@@ -60,7 +55,7 @@ async function readCount(
   if (!source) return undefined;
   try {
     const count = await source.count(route.name);
-    sources.metrics.gauge?.(name, count, route.name);
+    sources.metrics.gauge(name, count, route.name);
     return count;
   } catch (error) {
     readFailed(sources, route, what, `could not count ${what}`, error, figures);

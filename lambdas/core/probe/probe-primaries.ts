@@ -216,7 +216,7 @@ export class ProbePrimaries {
       // that finds nothing ready costs one receive.
       const depth = await this.deps.queues(route).depth();
       const waiting = depth.visible + depth.inFlight + depth.delayed;
-      if (waiting === 0 && (outcome.queued ?? 0) > 0 && routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
+      if (waiting === 0 && (outcome.queued ?? 0) > 0 && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
         // The index lists mail no queue holds: entries a finish never reached. The sweep's reconcile heals them (at most hourly).
         log.warn('the message index lists mail that no queue holds: starting a sweep to reconcile it', { route: route.name, queued: outcome.queued });
         await this.deps.drains.start(route.name, 'sweep');
@@ -227,12 +227,12 @@ export class ProbePrimaries {
         outcome.started = 'deliver';
         // Up, yet nothing finished for an hour (drains throttled or failing): expiry and re-enqueue must still happen.
         const sweepInterval = this.options.sweepIntervalSeconds ?? 3600;
-        if (this.deps.index && routeState.claimSweep && isStalled(await this.deps.index.lastDone(route.name), now, sweepInterval) && (await routeState.claimSweep(route.name, now, sweepInterval))) {
+        if (this.deps.index && isStalled(await this.deps.index.lastDone(route.name), now, sweepInterval) && (await routeState.claimSweep(route.name, now, sweepInterval))) {
           log.warn('primary up but no message finished for an hour: starting a sweep too', { route: route.name });
           await this.deps.drains.start(route.name, 'sweep');
         }
       }
-    } else if (routeState.claimSweep && (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600))) {
+    } else if (await routeState.claimSweep(route.name, now, this.options.sweepIntervalSeconds ?? 3600)) {
       await this.deps.drains.start(route.name, 'sweep');
       outcome.started = 'sweep';
     }

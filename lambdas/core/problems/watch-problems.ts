@@ -52,7 +52,7 @@ export class WatchProblems {
     const current = routeConditions(read, this.options.thresholds, now);
     const report = reportProblems(this.deps, route, ROUTE_CONDITIONS, current, previous.state, previous.readable, now);
     const bits = report.save && !(await this.save(route, report.save)) ? report.bits | conditionBits(ROUTE_CONDITIONS, ['unreadable']) : report.bits;
-    this.deps.metrics.gauge?.('RouteProblems', bits, route);
+    this.deps.metrics.gauge('RouteProblems', bits, route);
     return bits;
   }
 
@@ -78,7 +78,7 @@ export class WatchProblems {
     const current = stackConditions(figures, now);
     const report = reportProblems(deps, undefined, STACK_CONDITIONS, current, previous.state, previous.readable, now, { firstRoundAt });
     const bits = report.save && !(await this.save(STACK_SCOPE, report.save)) ? report.bits | conditionBits(STACK_CONDITIONS, ['unreadable']) : report.bits;
-    deps.metrics.stackGauge?.('StackProblems', bits);
+    deps.metrics.stackGauge('StackProblems', bits);
     return bits;
   }
 

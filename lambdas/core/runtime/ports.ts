@@ -42,15 +42,15 @@ export interface Metrics {
   ): void;
   delay(seconds: number, route: string): void;
   /** A point-in-time figure of the route's queue, from the message index (the probe, every round). */
-  gauge?(name: GaugeName, value: number, route: string): void;
+  gauge(name: GaugeName, value: number, route: string): void;
   /** Why a drain or sweep run stopped (one count per run, the reason as a dimension). */
-  drainStopped?(reason: string, route: string): void;
+  drainStopped(reason: string, route: string): void;
   /**
    * A figure of the whole stack, no route dimension: the hourly watch on queues
    * no route uses; the canary's round trip, in seconds, when it arrives.
    */
-  stackGauge?(name: StackGaugeName, value: number): void;
+  stackGauge(name: StackGaugeName, value: number): void;
   /** A count for the whole stack, no route dimension (calls the trigger refused); `detail` rides along in the record, never as a dimension. */
-  stackCount?(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void;
+  stackCount(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void;
   flush(): Promise<void> | void;
 }

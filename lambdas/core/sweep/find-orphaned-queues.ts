@@ -108,7 +108,7 @@ export class FindOrphanedQueues {
     // After a failure, only a figure that still raises the alarm (what the pages so far
     // showed): a 0 nobody could vouch for is left out, and the alarm reads no figure as breaching.
     if (summary.failures === 0 || summary.messages > 0) {
-      this.deps.metrics.stackGauge?.('OrphanedQueueMessages', summary.messages);
+      this.deps.metrics.stackGauge('OrphanedQueueMessages', summary.messages);
       await this.record(summary.messages);
     }
     return summary;

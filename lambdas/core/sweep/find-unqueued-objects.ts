@@ -66,7 +66,6 @@ export class FindUnqueuedObjects {
   async run(route: Route): Promise<FindUnqueuedSummary> {
     const { store, clock } = this.deps;
     const summary: FindUnqueuedSummary = { route: route.name, examined: 0, deadLettered: 0 };
-    if (!store.list) return summary;
     const started = clock.now().getTime();
     const newest = started - (this.options.minAgeSeconds ?? FIND_UNQUEUED_MIN_AGE_SECONDS) * 1000;
     const oldest = started - (this.options.maxAgeSeconds ?? 86_400) * 1000;

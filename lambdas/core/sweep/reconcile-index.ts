@@ -17,7 +17,7 @@ export const RECONCILE_PER_RUN = 50;
 /** Marks done the entries among the route's oldest whose recipients are all final; returns how many. Throws when the index cannot be listed. */
 export async function reconcileIndex(deps: Pick<EngineDeps, 'index' | 'ledger' | 'clock' | 'log'>, route: Route, limit = RECONCILE_PER_RUN): Promise<number> {
   const { index, log } = deps;
-  const oldest = index.oldestQueued ? await index.oldestQueued(route.name, limit) : (await index.listQueued(route.name)).slice(0, limit);
+  const oldest = await index.oldestQueued(route.name, limit);
   const finished = await Promise.all(oldest.map((entry) => allFinal(deps, entry).catch(() => false)));
   let reconciled = 0;
   for (const [i, entry] of oldest.entries()) {
@@ -33,7 +33,6 @@ export async function reconcileIndex(deps: Pick<EngineDeps, 'index' | 'ledger' |
 /** True when the entry lists recipients and each has a final ledger row. */
 async function allFinal(deps: Pick<EngineDeps, 'ledger'>, entry: MessageSummary): Promise<boolean> {
   if (entry.recipients.length === 0) return false;
-  const { ledger } = deps;
-  const rows = ledger.outcomesFor ? await ledger.outcomesFor(entry.messageId, entry.recipients) : await ledger.outcomes(entry.messageId);
+  const rows = await deps.ledger.outcomesFor(entry.messageId, entry.recipients);
   return entry.recipients.every((r) => FINAL_STATES.includes(rows.get(r)?.state ?? 'queued'));
 }

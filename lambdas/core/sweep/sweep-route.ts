@@ -78,7 +78,7 @@ export class SweepRoute {
       summary.kept = kept.length;
       if (SWEEP_CHAINS_ON.includes(summary.stoppedBecause)) {
         // Work left: the probe's next round starts another sweep instead of waiting for the interval.
-        await routeState.continueSweep?.(route.name).catch((e: Error) => log.error('could not ask for another sweep', { route: route.name, error: e.message }));
+        await routeState.continueSweep(route.name).catch((e: Error) => log.error('could not ask for another sweep', { route: route.name, error: e.message }));
       }
       await routeState.releaseLease(route.name, run.owner).catch(() => undefined);
       await this.deps.metrics.flush();

@@ -26,7 +26,7 @@ import { SeededRandom } from '../chaos/seeded-random.js';
 /** Modelled latency of each AWS call, ms (typical in-region figures). */
 const LATENCY_MS: Record<string, number> = {
   'queue.receive': 25, 'queue.delete': 12, 'queue.defer': 12, 'queue.enqueue': 15, 'queue.depth': 20,
-  'store.open': 35, 'store.size': 20, 'ledger.outcomes': 8, 'ledger.record': 10, 'ledger.addAttempt': 10,
+  'store.open': 35, 'store.size': 20, 'ledger.outcomes': 8, 'ledger.outcomesFor': 8, 'ledger.record': 10, 'ledger.addAttempt': 10,
   'ledger.recordAttempts': 12, 'index.add': 10, 'index.markDone': 10, 'deadLetters.put': 15, 'bounces.send': 80,
   'routeState.hold': 8, 'routeState.health': 8, 'routeState.acquireLease': 10, 'routeState.releaseLease': 10,
 };
@@ -140,7 +140,7 @@ export class CountingBounceMailer implements BounceMailer {
 }
 
 const quiet: DeliveryLog = { attempt() {}, info() {}, warn() {}, error: (m, f) => void (process.env.SCALE_DEBUG && console.error(m, JSON.stringify(f))) };
-const noMetrics: Metrics = { count() {}, delay() {}, flush() {} };
+const noMetrics: Metrics = { count() {}, delay() {}, gauge() {}, drainStopped() {}, stackGauge() {}, stackCount() {}, flush() {} };
 
 export interface ScaleWorld {
   clock: ManualClock;

@@ -1,5 +1,4 @@
-// A minimal Ledger for the spool tests (the shared fakes may not exist yet);
-// only outcomes() matters to restoreSpool.
+// A minimal Ledger for the spool tests: only outcomes() matters to restoreSpool.
 import type { RecipientState } from '../../../lambdas/core/model.js';
 import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
 
@@ -20,7 +19,13 @@ export class InMemoryLedgerStandIn implements Ledger {
     return result;
   }
 
+  async outcomesFor(messageId: string, recipients: string[]) {
+    const all = await this.outcomes(messageId);
+    return new Map([...all].filter(([recipient]) => recipients.includes(recipient)));
+  }
+
   async record(): Promise<void> {}
+  async recordAttempts(): Promise<void> {}
   async addAttempt(): Promise<void> {}
   async attempts() {
     return [];

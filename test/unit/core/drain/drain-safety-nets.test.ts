@@ -84,7 +84,7 @@ describe('DrainRoute safety nets', () => {
     const h = harness();
     h.queue.maxReceiveCount = 1000;
     const { body } = await h.arrive();
-    h.ledger.outcomes = async () => {
+    h.ledger.outcomesFor = async () => {
       throw new Error('ProvisionedThroughputExceeded');
     };
     let reenqueued = 0;

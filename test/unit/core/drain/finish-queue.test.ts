@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FINISH_BATCH, FinishQueue } from '../../../../lambdas/core/drain/finish-queue.js';
 import type { MessageOutcomes } from '../../../../lambdas/core/outcome/message-outcomes.js';
-import type { InboundMessage, RecipientOutcome, Route } from '../../../../lambdas/core/model.js';
+import type { InboundMessage, Route } from '../../../../lambdas/core/model.js';
 import type { MailQueue, QueuedMessage } from '../../../../lambdas/core/drain/ports.js';
 import { harness } from '../engine-harness.js';
 
@@ -107,15 +107,28 @@ describe('DrainRoute with finishes off the workers path', () => {
     expect((await h.ledger.outcomes(messageId)).get('bob@example.com')?.state).toBe('delivered');
   });
 
+  it("reads the ledger again when a receive's early read failed, so a recipient delivered before is skipped", async () => {
+    const h = harness({ concurrency: 1 });
+    const { messageId } = await h.arrive({ recipients: ['bob@example.com', 'carol@example.com'] });
+    // bob was delivered by an earlier run whose queue delete was lost
+    await h.ledger.record(messageId, { recipient: 'bob@example.com', state: 'delivered', reply: { code: 250, text: '250 ok' }, attempts: 1, updatedAt: h.clock.now() });
+    h.ledger.failNext.outcomesFor = new Error('ThrottlingException'); // taken by the early read at the receive
+    const summary = await h.runDrain();
+    expect(h.ledger.failNext.outcomesFor).toBeUndefined();
+    expect(summary).toMatchObject({ messages: 1, delivered: 1, errors: 0 });
+    expect(h.transports.transactions.map((t) => t.envelope.to)).toEqual([['carol@example.com']]);
+    expect(h.queue.all()).toHaveLength(0);
+    expect(h.ledger.stateOf(messageId, 'carol@example.com')).toBe('delivered');
+  });
+
   it("uses a receive's early ledger read once; a second copy of the id in the same run reads again and sends nothing", async () => {
     const h = harness({ concurrency: 1 });
     const reads: string[] = [];
-    // A ledger that reads by key (as DynamoDB's does), counting who asked.
-    const ledger = h.deps.ledger as typeof h.deps.ledger & { outcomesFor?: (id: string, r: string[]) => Promise<Map<string, RecipientOutcome>> };
-    ledger.outcomesFor = async (id: string, recipients: string[]) => {
+    // The fake reads by key, as DynamoDB's does; count who asked.
+    const read = h.ledger.outcomesFor.bind(h.ledger);
+    h.ledger.outcomesFor = async (id: string, recipients: string[]) => {
       reads.push(id);
-      const all = await h.deps.ledger.outcomes(id);
-      return new Map([...all].filter(([r]) => recipients.includes(r)));
+      return read(id, recipients);
     };
     const { body } = await h.arrive({ messageId: 'twice' });
     await h.queue.enqueue(body); // SNS delivered the notification twice: one receive holds both

@@ -49,14 +49,14 @@ describe('the sweep reconciles the index with the ledger', () => {
     const h = harness();
     await phantom(h);
     await h.primaryDown();
-    const outcomes = h.ledger.outcomes.bind(h.ledger);
-    h.ledger.outcomes = async () => {
+    const outcomesFor = h.ledger.outcomesFor.bind(h.ledger);
+    h.ledger.outcomesFor = async () => {
       throw new Error('ThrottlingException');
     };
     const summary = await h.runSweep();
     expect(summary.reconciled ?? 0).toBe(0);
     expect(await h.index.listQueued('main')).toHaveLength(1);
-    h.ledger.outcomes = outcomes;
+    h.ledger.outcomesFor = outcomesFor;
   });
 
   it('the probe starts a sweep for a route that is up when the index lists mail no queue holds, and it heals the entry (at most hourly)', async () => {
