@@ -8,6 +8,7 @@ import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { Settings } from '../lambdas/config/settings.js';
 import { operatorActions, type OperatorActions } from '../lambdas/core/operator/operator-actions.js';
 import { RetryPolicy } from '../lambdas/core/policy/retry-policy.js';
+import { readStoredHead } from './message-headers.js';
 
 export function operatorFor(engine: Engine, settings: Settings): OperatorActions {
   const { deps } = engine;
@@ -28,5 +29,9 @@ export function operatorFor(engine: Engine, settings: Settings): OperatorActions
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     isExpired: (receivedAt, now) => retry.isExpired(receivedAt, now),
     mailKey: (route, messageId) => `${routePrefix(route)}${messageId}`,
+    ...(deps.delayNotices ? { delayNotices: deps.delayNotices } : {}),
+    readHead: (objectKey) => readStoredHead(deps.store, objectKey),
+    archive: engine.archive,
+    log: deps.log,
   });
 }

@@ -5,7 +5,7 @@ import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-report.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
-import { mergeCopies } from '../message-copies.js';
+import { mergeCopies } from '../../lambdas/core/operator/message-copies.js';
 import { messageView, type MessageView } from '../message-view.js';
 import { routesOf, type Target } from '../target.js';
 

@@ -1,16 +1,18 @@
-// The operator's actions on mail, built once from the engine's ports: the CLI
+// The operator's actions on mail (requeue, delete, hold / release, show, replay), built once from the engine's ports: the CLI
 // (and any other admin surface) only parses, calls these and prints.
-import type { MessageIndex } from '../accept/ports.js';
+import type { EnvelopeArchive, MessageIndex } from '../accept/ports.js';
 import type { NotificationParser } from '../drain/drain-deps.js';
 import type { MailQueue } from '../drain/ports.js';
 import type { MessageStore } from '../message/ports.js';
 import type { Route } from '../model.js';
-import type { DeadLetterStore, Ledger } from '../outcome/ports.js';
+import type { DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
 import type { RouteState } from '../probe/ports.js';
-import type { Clock } from '../runtime/ports.js';
+import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import { DeleteMessage } from './delete-message.js';
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
+import { MessageDetails, type MessageDetail, type StoredHead } from './message-details.js';
+import { ReplayMessages } from './replay-messages.js';
 import { RequeueDeadLetters } from './requeue-dead-letters.js';
 
 export interface OperatorDeps {
@@ -28,21 +30,32 @@ export interface OperatorDeps {
   sleep: (ms: number) => Promise<void>;
   isExpired(receivedAt: Date, now: Date): boolean;
   mailKey(route: string, messageId: string): string;
+  delayNotices?: Pick<DelayNotices, 'find'>;
+  readHead(objectKey: string): Promise<StoredHead | undefined>;
+  /** The envelopes kept at accept, which replay reads. */
+  archive: EnvelopeArchive;
+  log: DeliveryLog;
 }
 
 export interface OperatorActions {
   requeue: RequeueDeadLetters;
   delete: DeleteMessage;
   hold: HoldRoute;
+  replay: ReplayMessages;
+  /** A message's details, one per route ([] when nothing knows it). */
+  show(messageId: string, route?: string): Promise<MessageDetail[]>;
   /** The dead-letter queue's depth (status, doctor, `mailq --dead` compare it with the records). */
   deadLetterDepth(): Promise<number>;
 }
 
 export function operatorActions(deps: OperatorDeps): OperatorActions {
+  const details = new MessageDetails(deps);
   return {
     requeue: new RequeueDeadLetters(deps),
     delete: new DeleteMessage(deps),
     hold: new HoldRoute(deps),
+    show: (messageId, route) => details.show(messageId, route),
+    replay: new ReplayMessages(deps),
     deadLetterDepth: () => deps.deadLetterQueue.depth(),
   };
 }

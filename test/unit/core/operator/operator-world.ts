@@ -2,6 +2,7 @@
 // dead-letter queue and ledger purge only they use, and helpers that put a
 // message in the state an action starts from.
 import { InMemoryDeadLetterQueue } from '../../../../lambdas/adapters/fakes/index.js';
+import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { copyOf } from '../../../../lambdas/core/message/message-copy.js';
 import type { DeadLetterRecord } from '../../../../lambdas/core/model.js';
 import { operatorActions } from '../../../../lambdas/core/operator/operator-actions.js';
@@ -32,6 +33,10 @@ export function operatorWorld() {
     },
     isExpired: (receivedAt: Date, now: Date) => retry.isExpired(receivedAt, now),
     mailKey: (route: string, messageId: string) => `mail/${route}/${messageId}`,
+    // The head as the CLI reads it from the object: here, whether the object is there.
+    archive: new InMemoryEnvelopeArchive(),
+    log: h.log,
+    readHead: async (objectKey: string) => ((await h.store.size(objectKey)) === undefined ? undefined : { headers: [{ name: 'Subject', value: objectKey }], verdicts: { spam: 'PASS' } }),
   };
   const operator = operatorActions(deps);
 
