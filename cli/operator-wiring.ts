@@ -1,8 +1,10 @@
 // The operator's use cases for a target, built from the engine it already
-// wired (the same ports the Lambdas use) plus the two adapters only operator
-// actions need: the SQS dead-letter queue and the ledger purge.
+// wired (the same ports the Lambdas use) plus the adapters only operator
+// actions need: the SQS dead-letter queue, the ledger purge, and old queues by URL (adopt).
 import { DynamoLedgerPurge } from '../lambdas/adapters/aws/dynamo-ledger-purge.js';
 import { SqsDeadLetterQueue } from '../lambdas/adapters/aws/sqs-dead-letter-queue.js';
+import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
+import { SqsQueueDirectory } from '../lambdas/adapters/aws/sqs-queue-directory.js';
 import type { Engine } from '../lambdas/app/engine.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { Settings } from '../lambdas/config/settings.js';
@@ -33,5 +35,7 @@ export function operatorFor(engine: Engine, settings: Settings): OperatorActions
     readHead: (objectKey) => readStoredHead(deps.store, objectKey),
     archive: engine.archive,
     log: deps.log,
+    queueDirectory: new SqsQueueDirectory(engine.clients.sqs),
+    queueAt: (url) => new SqsMailQueue(engine.clients.sqs, url),
   });
 }

@@ -1,7 +1,7 @@
 // The operator's use cases wired to the engine harness's fakes, with the
 // dead-letter queue and ledger purge only they use, and helpers that put a
 // message in the state an action starts from.
-import { InMemoryDeadLetterQueue } from '../../../../lambdas/adapters/fakes/index.js';
+import { InMemoryDeadLetterQueue, InMemoryQueueDirectory } from '../../../../lambdas/adapters/fakes/index.js';
 import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { copyOf } from '../../../../lambdas/core/message/message-copy.js';
 import type { DeadLetterRecord } from '../../../../lambdas/core/model.js';
@@ -35,6 +35,8 @@ export function operatorWorld() {
     mailKey: (route: string, messageId: string) => `mail/${route}/${messageId}`,
     // The head as the CLI reads it from the object: here, whether the object is there.
     archive: new InMemoryEnvelopeArchive(),
+    queueDirectory: new InMemoryQueueDirectory(),
+    queueAt: () => h.queue,
     log: h.log,
     readHead: async (objectKey: string) => ((await h.store.size(objectKey)) === undefined ? undefined : { headers: [{ name: 'Subject', value: objectKey }], verdicts: { spam: 'PASS' } }),
   };
