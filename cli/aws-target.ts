@@ -15,6 +15,7 @@ import type { DrainSummary } from '../lambdas/core/drain/drain-summary.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, explainAwsError, UsageError } from './errors.js';
 import { lookupStack } from './stack-lookup.js';
+import { operatorFor } from './operator-wiring.js';
 import type { Target, TargetOptions } from './target.js';
 
 export const DEFAULT_STACK_NAME = 'BackupMx';
@@ -43,6 +44,7 @@ export async function awsTarget(
       region,
       settings,
       engine,
+      operator: operatorFor(engine, settings),
       log,
       stack: {
         stackName,

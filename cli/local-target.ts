@@ -18,6 +18,7 @@ import { interruptibleDrain } from './interruptible-drain.js';
 import { narratedLog, narratedRouteState } from './local-activity.js';
 import { PROJECT_ROOT } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
+import { operatorFor } from './operator-wiring.js';
 import type { Target, TargetOptions } from './target.js';
 import { assertSecretsReadable, localSecretsFor, type LocalSecretsChoice } from './local-secrets-source.js';
 
@@ -93,6 +94,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     region: info.region,
     settings,
     engine,
+    operator: operatorFor(engine, settings),
     log,
     bounceDir,
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),

@@ -2,16 +2,12 @@
 // object (the body is never downloaded), and the SES verdicts SES wrote there.
 import { readMessageHead } from '../lambdas/core/message/message-head.js';
 import { MessageMissingError, type MessageStore } from '../lambdas/core/message/ports.js';
+import type { StoredHead } from '../lambdas/core/operator/message-details.js';
 import { parseHeaderFields } from '../local/ses-standin/header-fields.js';
 
 export const KEY_HEADERS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'] as const;
 
-export interface StoredHead {
-  /** Key fields present in the message, in KEY_HEADERS order. */
-  headers: { name: string; value: string }[];
-  /** spam/virus from X-SES-*-Verdict, spf/dkim/dmarc from Authentication-Results. */
-  verdicts: Record<string, string>;
-}
+export type { StoredHead };
 
 /** The head of the object, or undefined when the object is gone. */
 export async function readStoredHead(store: MessageStore, objectKey: string): Promise<StoredHead | undefined> {

@@ -1,18 +1,10 @@
 // One queued message as the operator sees it: the index summary joined with
 // the ledger, one state per envelope recipient (queued until first tried).
-import type { NoticeResult, RecipientOutcome, RecipientState, SmtpReply } from '../lambdas/core/model.js';
+import { recipientViews, type RecipientView } from '../lambdas/core/operator/message-details.js';
 import type { MessageSummary } from '../lambdas/core/accept/ports.js';
 import type { Target } from './target.js';
 
-export interface RecipientView {
-  address: string;
-  state: RecipientState;
-  attempts: number;
-  updatedAt?: string;
-  lastReply?: SmtpReply;
-  /** For a bounced or expired recipient: what became of its notice (DSN, suppressed, held, dead letter, discarded). */
-  notice?: NoticeResult;
-}
+export type { RecipientView };
 
 export interface MessageView {
   id: string;
@@ -24,17 +16,6 @@ export interface MessageView {
   sender: string;
   subject?: string;
   recipients: RecipientView[];
-}
-
-export function recipientViews(recipients: string[], outcomes: Map<string, RecipientOutcome>): RecipientView[] {
-  return recipients.map((address) => {
-    const outcome = outcomes.get(address);
-    const view: RecipientView = { address, state: outcome?.state ?? 'queued', attempts: outcome?.attempts ?? 0 };
-    if (outcome) view.updatedAt = outcome.updatedAt.toISOString();
-    if (outcome?.reply) view.lastReply = outcome.reply;
-    if (outcome?.noticeResult) view.notice = outcome.noticeResult;
-    return view;
-  });
 }
 
 export async function messageView(target: Target, summary: MessageSummary): Promise<MessageView> {

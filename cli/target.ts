@@ -3,6 +3,7 @@
 // writes through the same engine ports the Lambdas use.
 import type { Engine } from '../lambdas/app/engine.js';
 import type { Settings } from '../lambdas/config/settings.js';
+import type { OperatorActions } from '../lambdas/core/operator/operator-actions.js';
 import type { DrainSummary } from '../lambdas/core/drain/drain-summary.js';
 import type { Route } from '../lambdas/core/model.js';
 import type { MailSpool } from '../local/snapshot.js';
@@ -30,6 +31,8 @@ export interface Target {
   readonly region: string;
   readonly settings: Settings;
   readonly engine: Engine;
+  /** The operator's actions on mail (requeue, delete, hold), built from the engine's ports. */
+  readonly operator: OperatorActions;
   /** The engine's log: a command may listen to delivery attempts. */
   readonly log: CliLog;
   /** Present for the deployed stack. */

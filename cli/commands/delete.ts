@@ -1,24 +1,15 @@
 // `backup-mx delete <id>`: removes a message for good, after confirmation
-// (unless --yes): its recipients are first marked final in the ledger so no
-// drain delivers it, then the raw message, the index summary and the
-// dead-letter record go, and last its copies on the SQS dead-letter queue (so
-// the DLQ alarm clears). Only the records read here go, and only their DLQ
-// copies: a drain that dead-letters the message meanwhile keeps its new record
-// and the copy that stands for it. The queue is not searched (receiving every visible
-// entry would push the whole backlog towards SQS's redrive): a queued
-// message's final ledger rows stay, and the drain or sweep drops its entry
-// without delivering when it meets it. Locally, the runner's restart spool
-// entry goes too, or the next start would restore it.
-import { routePrefix } from '../../lambdas/config/mail-layout.js';
-import { FINAL_STATES } from '../../lambdas/core/model.js';
-import { isReplayId } from '../../lambdas/core/operator/replay-messages.js';
+// (unless --yes). core/operator/delete-message.ts does it (recipients marked
+// final first, then the raw message, index, dead-letter record and ledger,
+// last the DLQ copies of only the records read); this shows what will go,
+// asks, calls and prints. Locally, the runner's restart spool entry goes
+// too, or the next start would restore it.
+import type { Deleted } from '../../lambdas/core/operator/delete-message.js';
 import type { CliIo } from '../cli-io.js';
-import { removeDeadLetterCopies, type WantedCopy } from '../dead-letter-cleanup.js';
-import { DeadLetterQueue } from '../dead-letter-queue.js';
+import { printCopyCleanup } from '../dead-letter-cleanup.js';
 import { EXIT, UsageError } from '../errors.js';
 import { listSome } from '../../local/words.js';
 import { formatSender } from '../format.js';
-import { purgeLedgerRows } from '../ledger-purge.js';
 import { forgetSpooled } from '../spool-forget.js';
 import type { Target } from '../target.js';
 import { messageDetails, type MessageDetail } from './show.js';
@@ -36,61 +27,27 @@ export async function deleteCommand(target: Target, id: string, options: { yes?:
       return EXIT.usage;
     }
   }
-  const copies: WantedCopy[] = [];
+  const deleted: Deleted[] = [];
   for (const detail of details) {
-    const done = await deleteOne(target, detail);
-    io.out(done.line);
-    copies.push(...done.copies);
+    const done = await target.operator.delete.delete(detail);
+    io.out(deletedLine(detail, done));
+    deleted.push(done);
   }
   if (target.spool) {
     const forgot = await forgetSpooled(target.spool, id, options.route === undefined ? undefined : details.map((d) => d.route));
     if (forgot === 'removed') io.out(`${id}: removed from the local spool (a restart will not restore it)`);
     if (forgot === 'trimmed') io.out(`${id}: removed from the local spool for route ${options.route}; its other routes stay`);
   }
-  // A redriven (poison) copy has no record: look whenever the DLQ is not empty.
-  const dead = details.some((d) => d.deadLetter !== undefined) || (await DeadLetterQueue.of(target).depth().catch(() => 1)) > 0;
-  if (dead) await removeDeadLetterCopies(target, copies, io);
+  // A redriven (poison) copy has no record: the use case looks whenever the DLQ is not empty.
+  const cleanup = await target.operator.delete.removeCopies(deleted, details.some((d) => d.deadLetter !== undefined));
+  if (cleanup) printCopyCleanup(cleanup, io);
   return EXIT.ok;
 }
 
-/** The DLQ copies of the records removed; with none read, only copies no record stands for (redriven poison). */
-const NO_RECORD = new Date(0);
-
-async function deleteOne(target: Target, detail: MessageDetail): Promise<{ line: string; copies: WantedCopy[] }> {
-  const { deps, clients } = target.engine;
-  const { id } = detail;
-  const now = deps.clock.now();
-  const recipients = detail.recipients.map((r) => r.address);
-  for (const r of detail.recipients) {
-    if (FINAL_STATES.includes(r.state)) continue;
-    await deps.ledger.record(id, {
-      recipient: r.address,
-      state: 'dead-lettered',
-      reply: { text: 'deleted by an operator (backup-mx delete)' },
-      attempts: r.attempts,
-      updatedAt: now,
-    });
-  }
-  // A replay shares the raw object of the message it replays: that one keeps it.
-  if (!isReplayId(id)) await deps.store.remove(detail.objectKey);
-  if (!isReplayId(id) && detail.objectKey !== `${routePrefix(detail.route)}${id}`) await deps.store.remove(`${routePrefix(detail.route)}${id}`);
-  await deps.index.remove(id, detail.route);
-  const route = detail.route !== '' ? { route: detail.route } : {};
-  const copies: WantedCopy[] = [];
-  let kept = 0;
-  for (const record of (await deps.deadLetters.find(id)).filter((r) => (r.route ?? '') === detail.route)) {
-    if ((await deps.deadLetters.remove(id, detail.route, record.copy ?? '', record.at)) === 0 && (await deps.deadLetters.get(id, detail.route, record.copy ?? ''))) kept += 1;
-    copies.push({ messageId: id, ...route, ...(record.copy ? { copy: record.copy } : {}), writtenUpTo: record.at });
-  }
-  if (copies.length === 0) copies.push({ messageId: id, ...route, expected: false, writtenUpTo: NO_RECORD });
-  const parts = [`${id}: deleted from route ${detail.route}`];
-  if (detail.state !== 'queued') {
-    await purgeLedgerRows(clients.doc, target.settings.tableName, id, recipients);
-    parts.push('raw message, index, ledger');
-  } else {
-    parts.push('raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering');
-  }
+function deletedLine(detail: MessageDetail, done: Deleted): string {
+  const parts = [`${detail.id}: deleted from route ${detail.route}`];
+  parts.push(done.ledgerPurged ? 'raw message, index, ledger' : 'raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering');
   const line = parts.join(': ');
-  if (kept === 0) return { line, copies };
-  return { line: `${line}; a drain dead-lettered it again while this ran: its new dead-letter record stays (run delete again to remove it)`, copies };
+  if (done.deadAgain === 0) return line;
+  return `${line}; a drain dead-lettered it again while this ran: its new dead-letter record stays (run delete again to remove it)`;
 }

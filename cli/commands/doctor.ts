@@ -10,7 +10,7 @@ import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
 import { alarmChannelChecks } from '../doctor/alarm-channel-checks.js';
 import { checkIdentities, checkRegion, checkRuleSet } from '../doctor/aws-checks.js';
-import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-queue.js';
+import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-report.js';
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
 import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
 import { CANARY_MX_CHECK, checkCanaryMx } from '../doctor/canary-check.js';

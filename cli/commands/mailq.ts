@@ -2,10 +2,10 @@
 // size, envelope sender, then each recipient with its state and last reply.
 // `--dead` lists the dead letters instead (what `requeue` takes).
 import type { CliIo } from '../cli-io.js';
-import { deadLetterQueueReport } from '../dead-letter-queue.js';
+import { deadLetterQueueReport } from '../dead-letter-report.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
-import { mergeCopies } from '../message-copies.js';
+import { mergeCopies } from '../../lambdas/core/operator/message-copies.js';
 import { messageView, type MessageView } from '../message-view.js';
 import { routesOf, type Target } from '../target.js';
 

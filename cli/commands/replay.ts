@@ -2,7 +2,7 @@
 // again what the route received in the window (see core/operator/replay-messages.ts).
 // Lists what it will send, asks unless --yes, then queues the replays for the
 // normal drain, with progress. --dry-run only lists.
-import { ReplayMessages, type ReplayPlan } from '../../lambdas/core/operator/replay-messages.js';
+import type { ReplayPlan } from '../../lambdas/core/operator/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { atNextProbe, formatSender, formatSize, table } from '../format.js';
@@ -19,12 +19,6 @@ export interface ReplayOptions {
   json?: boolean;
 }
 
-export function replayUseCase(target: Target): ReplayMessages {
-  const { engine } = target;
-  const { deps } = engine;
-  return new ReplayMessages({ archive: engine.archive, store: deps.store, ledger: deps.ledger, index: deps.index, queues: deps.queues, parse: deps.parse, clock: deps.clock, log: deps.log });
-}
-
 export async function replayCommand(target: Target, options: ReplayOptions, io: CliIo): Promise<number> {
   if (!options.route) throw new UsageError('replay needs --route <name>');
   if (!options.since) throw new UsageError('replay needs --since <time> (e.g. 6h, or 2026-11-30T08:00Z)');
@@ -33,7 +27,7 @@ export async function replayCommand(target: Target, options: ReplayOptions, io: 
   const since = parseTimeArg('--since', options.since, now);
   const until = options.until ? parseTimeArg('--until', options.until, now) : now;
   if (until <= since) throw new UsageError(`--until (${until.toISOString()}) must be after --since (${since.toISOString()})`);
-  const useCase = replayUseCase(target);
+  const useCase = target.operator.replay;
   const plan = await useCase.plan(route, { since, until, ...(options.recipient ? { recipient: options.recipient } : {}) });
 
   if (options.json && (options.dryRun || plan.items.length === 0)) {

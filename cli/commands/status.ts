@@ -7,7 +7,7 @@ import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
 import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/core/probe/health-change.js';
 import type { CliIo } from '../cli-io.js';
-import { deadLetterQueueReport } from '../dead-letter-queue.js';
+import { deadLetterQueueReport } from '../dead-letter-report.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';

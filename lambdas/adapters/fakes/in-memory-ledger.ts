@@ -65,6 +65,21 @@ export class InMemoryLedger implements Ledger {
       .map((a) => structuredClone(a));
   }
 
+  /** LedgerPurge (`delete`): forgets the recipients' outcomes and attempts. */
+  async purge(messageId: string, recipients: string[]): Promise<number> {
+    const outcomes = this.byMessage.get(messageId);
+    let purged = 0;
+    for (const recipient of recipients) if (outcomes?.delete(recipient)) purged += 1;
+    if (outcomes?.size === 0) this.byMessage.delete(messageId);
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const attempt = this.history[i]!;
+      if (attempt.messageId !== messageId || !recipients.includes(attempt.recipient)) continue;
+      this.history.splice(i, 1);
+      purged += 1;
+    }
+    return purged;
+  }
+
   /** Test helper: the recorded state of one recipient. */
   stateOf(messageId: string, recipient: string): RecipientOutcome['state'] | undefined {
     return this.byMessage.get(messageId)?.get(recipient)?.state;

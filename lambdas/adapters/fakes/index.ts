@@ -22,3 +22,4 @@ export { InMemoryQueueDirectory } from './in-memory-queue-directory.js';
 export { InMemoryHeldNotices, InMemoryNoticeAlarms, InMemoryNoticeBudget, InMemoryNoticeSending } from './in-memory-notice-stores.js';
 export { InMemoryCanaryKey } from './in-memory-canary-key.js';
 export { InMemoryCanaryArrivals, InMemoryDeliveryRecords, InMemoryOrphanWatchRecords, InMemoryProblemStates, InMemoryQueueDepth } from './in-memory-problem-records.js';
+export { InMemoryDeadLetterQueue } from './in-memory-dead-letter-queue.js';

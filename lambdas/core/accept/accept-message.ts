@@ -6,6 +6,7 @@
 import type { NotificationParser } from '../drain/drain-deps.js';
 import type { EnvelopeArchive } from './ports.js';
 import { copyOf } from '../message/message-copy.js';
+import { queuedSummary } from './queued-summary.js';
 import type { Clock, DeliveryLog, Metrics } from '../runtime/ports.js';
 import type { MessageIndex } from './ports.js';
 import type { MessageStore } from '../message/ports.js';
@@ -63,17 +64,7 @@ export class AcceptMessage {
     const size = await this.deps.store.size(message.objectKey);
     // One summary (and archived envelope) per copy: a route split over several receipt rules gets one per rule.
     const copy = copyOf(message);
-    const added = await this.deps.index.add({
-      messageId: message.messageId,
-      route,
-      sender: message.sender,
-      recipients: message.recipients,
-      receivedAt: message.receivedAt,
-      state: 'queued',
-      copy,
-      ...(size !== undefined ? { size } : {}),
-      ...(message.subject !== undefined ? { subject: message.subject } : {}),
-    });
+    const added = await this.deps.index.add(queuedSummary(message, route, { size }));
     const archive = this.deps.archive;
     if (archive) {
       // After the index: an archive failure fails the call, so SNS retries it (both writes are idempotent).

@@ -7,7 +7,7 @@
 // so the ledger of the first delivery does not skip it, and a second replay
 // of the same window is a new generation. Its queue lifetime starts at the replay.
 import type { ArchivedEnvelope, EnvelopeArchive } from '../accept/ports.js';
-import { copyOf } from '../message/message-copy.js';
+import { queuedSummary } from '../accept/queued-summary.js';
 import { FINAL_STATES, type InboundMessage, type Route } from '../model.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { Ledger } from '../outcome/ports.js';
@@ -118,17 +118,8 @@ export class ReplayMessages {
       const body = replayNotification(item.envelope.notification, id, item.recipients, now, plan.generation);
       const message = this.deps.parse(body); // the drain must read what we enqueue
       // Indexed first, so mailq shows it; then the queue entry the drain delivers.
-      await this.deps.index.add({
-        messageId: id,
-        route: route.name,
-        sender: message.sender,
-        recipients: message.recipients,
-        receivedAt: message.receivedAt,
-        size: item.size,
-        state: 'queued',
-        copy: copyOf(message), // two copies of one message replay under one id
-        ...(message.subject !== undefined ? { subject: message.subject } : {}),
-      });
+      // Two copies of one message replay under one id, each with its own summary.
+      await this.deps.index.add(queuedSummary(message, route.name, { messageId: id, size: item.size }));
       await queue.enqueue(body);
       ids.push(id);
       this.deps.log.info('replay queued', { route: route.name, messageId: id, of: item.messageId, recipients: item.recipients });

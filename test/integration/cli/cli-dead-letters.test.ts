@@ -112,8 +112,8 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
     await deps.ledger.record(id, { recipient: 'ida@example.com', state: 'dead-lettered', attempts: 1, updatedAt: now });
     await deps.deadLetters.put({ messageId: id, route: 'main', reason: 'bounced', detail: 'test', at: now, notification: fx.notification(id, 'main') });
     // Someone emptied the DLQ by hand: the record is all that is left.
-    const { DeadLetterQueue } = await import('../../../cli/dead-letter-queue.js');
-    const dlq = new DeadLetterQueue(fx.clients.sqs, fx.resources.deadLetterQueue.url, deps.parse);
+    const { SqsDeadLetterQueue } = await import('../../../lambdas/adapters/aws/sqs-dead-letter-queue.js');
+    const dlq = new SqsDeadLetterQueue(fx.clients.sqs, fx.resources.deadLetterQueue.url, deps.parse);
     expect((await dlq.removeCopies([{ messageId: id, route: 'main' }])).removed).toEqual([1]);
 
     const requeue = await fx.cli('requeue', id);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { deleteCommand } from '../../../cli/commands/delete.js';
 import { requeueCommand } from '../../../cli/commands/requeue.js';
+import { operatorFor } from '../../../cli/operator-wiring.js';
 import type { Target } from '../../../cli/target.js';
 import type { Engine } from '../../../lambdas/app/engine.js';
 import type { Route } from '../../../lambdas/core/model.js';
@@ -107,6 +108,8 @@ describe('requeue and delete against a running drain', () => {
       region: 'us-east-1',
       settings: real.settings,
       engine,
+      // The operator's use cases on the hooked engine, as the targets build them.
+      operator: operatorFor(engine, real.settings),
       log: {},
       drain: () => Promise.reject(new Error('not used')),
       close() {},

@@ -10,16 +10,16 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../../cli/cli-io.js';
-import { removeDeadLetterCopies } from '../../../cli/dead-letter-cleanup.js';
-import { DeadLetterQueue } from '../../../cli/dead-letter-queue.js';
-import type { Target } from '../../../cli/target.js';
+import { printCopyCleanup } from '../../../cli/dead-letter-cleanup.js';
+import { SqsDeadLetterQueue } from '../../../lambdas/adapters/aws/sqs-dead-letter-queue.js';
+import { removeDeadLetterCopies, type WantedCopy } from '../../../lambdas/core/operator/dead-letter-cleanup.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { sesNotification } from '../../support/ses-events.js';
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());
 const URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/BackupMx-dlq';
-const dlq = () => new DeadLetterQueue(new SQSClient({ region: 'eu-west-1' }), URL, parseSesNotification);
+const dlq = () => new SqsDeadLetterQueue(new SQSClient({ region: 'eu-west-1' }), URL, parseSesNotification);
 
 const copy = (handle: string, body: string, attributes: Record<string, string> = {}): Message => ({
   ReceiptHandle: handle,
@@ -28,7 +28,7 @@ const copy = (handle: string, body: string, attributes: Record<string, string> =
 });
 const notification = (messageId: string, route: string) => sesNotification({ messageId, objectKeyPrefix: `mail/${route}/` });
 
-describe('DeadLetterQueue.removeCopies', () => {
+describe('SqsDeadLetterQueue.removeCopies', () => {
   it('deletes the copies of the wanted id and route (by attribute, or by the body of a redriven copy) and releases the rest', async () => {
     sqs
       .on(ReceiveMessageCommand)
@@ -86,13 +86,14 @@ describe('DeadLetterQueue.removeCopies', () => {
   });
 });
 
-describe('removeDeadLetterCopies', () => {
-  const target = { settings: { deadLetterQueueUrl: URL }, engine: { clients: { sqs: new SQSClient({ region: 'eu-west-1' }) }, deps: { parse: parseSesNotification } } } as unknown as Target;
+describe('removeDeadLetterCopies, as the CLI prints it', () => {
+  /** The use case's removal, then the CLI's lines; returns how many copies went. */
+  const removeDeadLetterCopiesPrinted = async (wanted: WantedCopy[], io: RecordingIo) => printCopyCleanup(await removeDeadLetterCopies(dlq(), wanted), io);
 
   it('only warns when the dead-letter queue cannot be read: the requeue or delete is done', async () => {
     sqs.on(ReceiveMessageCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied' }));
     const io = new RecordingIo();
-    expect(await removeDeadLetterCopies(target, [{ messageId: 'm1', route: 'main' }], io)).toBe(0);
+    expect(await removeDeadLetterCopiesPrinted([{ messageId: 'm1', route: 'main' }], io)).toBe(0);
     expect(io.stdout).toEqual([]);
     expect(io.stderr.join('\n')).toContain('dead-letter queue: could not remove the copies (AccessDenied: not allowed)');
   });
@@ -100,7 +101,7 @@ describe('removeDeadLetterCopies', () => {
   it('names the route of a missing copy only when the id is wanted on two routes', async () => {
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
     const io = new RecordingIo();
-    await removeDeadLetterCopies(target, [{ messageId: 'm1', route: 'main' }, { messageId: 'm1', route: 'other' }, { messageId: 'm2', route: 'main', expected: false }], io);
+    await removeDeadLetterCopiesPrinted([{ messageId: 'm1', route: 'main' }, { messageId: 'm1', route: 'other' }, { messageId: 'm2', route: 'main', expected: false }], io);
     expect(io.stdout).toEqual([
       'dead-letter queue: no copy of m1 (route main) found (removed earlier, or being read by someone else): nothing to remove, not an error',
       'dead-letter queue: no copy of m1 (route other) found (removed earlier, or being read by someone else): nothing to remove, not an error',

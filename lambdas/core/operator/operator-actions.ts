@@ -1,0 +1,77 @@
+// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt), built once from the engine's ports: the CLI
+// (and any other admin surface) only parses, calls these and prints.
+import type { EnvelopeArchive, MessageIndex } from '../accept/ports.js';
+import type { NotificationParser } from '../drain/drain-deps.js';
+import type { MailQueue } from '../drain/ports.js';
+import type { MessageStore } from '../message/ports.js';
+import type { Route } from '../model.js';
+import type { DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
+import type { RouteState } from '../probe/ports.js';
+import type { Clock, DeliveryLog } from '../runtime/ports.js';
+import type { QueueDirectory } from '../sweep/ports.js';
+import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
+import { DeleteMessage } from './delete-message.js';
+import { HoldRoute } from './hold-route.js';
+import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
+import { MessageDetails, type MessageDetail, type StoredHead } from './message-details.js';
+import { ReplayMessages } from './replay-messages.js';
+import { RequeueDeadLetters } from './requeue-dead-letters.js';
+
+export interface OperatorDeps {
+  routes: Route[];
+  ledger: Ledger;
+  purge: LedgerPurge;
+  index: MessageIndex;
+  store: MessageStore;
+  deadLetters: DeadLetterStore;
+  deadLetterQueue: DeadLetterQueue;
+  routeState: Pick<RouteState, 'hold' | 'setHold'>;
+  queues: (route: Route) => MailQueue;
+  parse: NotificationParser;
+  clock: Clock;
+  sleep: (ms: number) => Promise<void>;
+  isExpired(receivedAt: Date, now: Date): boolean;
+  mailKey(route: string, messageId: string): string;
+  delayNotices?: Pick<DelayNotices, 'find'>;
+  readHead(objectKey: string): Promise<StoredHead | undefined>;
+  /** The envelopes kept at accept, which replay reads. */
+  archive: EnvelopeArchive;
+  log: DeliveryLog;
+  /** Queues by URL and their tags: adopt reads an old queue the routes no longer name. */
+  queueDirectory: QueueDirectory;
+  queueAt(url: string): MailQueue;
+}
+
+export interface OperatorActions {
+  requeue: RequeueDeadLetters;
+  delete: DeleteMessage;
+  hold: HoldRoute;
+  replay: ReplayMessages;
+  adopt: {
+    /** Why the queue at `url` may not be adopted (in use, another stack's), or undefined. */
+    refusal(url: string, guard: AdoptGuard): Promise<string | undefined>;
+    /** Moves the old queue's notifications into the route's queue, indexing them. */
+    run(url: string, route: Route, onProgress?: (s: AdoptSummary) => void): Promise<AdoptSummary>;
+  };
+  /** A message's details, one per route ([] when nothing knows it). */
+  show(messageId: string, route?: string): Promise<MessageDetail[]>;
+  /** The dead-letter queue's depth (status, doctor, `mailq --dead` compare it with the records). */
+  deadLetterDepth(): Promise<number>;
+}
+
+export function operatorActions(deps: OperatorDeps): OperatorActions {
+  const details = new MessageDetails(deps);
+  const adopt = new AdoptQueue(deps);
+  return {
+    requeue: new RequeueDeadLetters(deps),
+    delete: new DeleteMessage(deps),
+    hold: new HoldRoute(deps),
+    show: (messageId, route) => details.show(messageId, route),
+    replay: new ReplayMessages(deps),
+    adopt: {
+      refusal: (url, guard) => adoptRefusal(deps.queueDirectory, url, guard),
+      run: (url, route, onProgress) => adopt.run(deps.queueAt(url), deps.queues(route), route.name, onProgress),
+    },
+    deadLetterDepth: () => deps.deadLetterQueue.depth(),
+  };
+}
