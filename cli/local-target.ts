@@ -83,9 +83,16 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const chosen = localSecretsFor(info, env);
   const secrets: LocalSecretsChoice =
     chosen.origin || !shared ? chosen : { source: Object.assign(new SecretsSmtpAuth(clients.secrets), { privateKey: (name: string) => new SecretsArcKeySource(clients.secrets).privateKey(name) }) };
-  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces, auth: secrets.source, arcKeys: secrets.source });
-  // The runner's console shows what this command changes (holds, a primary marked down).
-  if (runtimeDir) engine.deps.routeState = narratedRouteState(engine.deps.routeState, runtimeDir);
+  const engine = new Engine(settings, {
+    clients,
+    log: runtimeDir ? narratedLog(log, runtimeDir) : log,
+    metrics: new SilentMetrics(),
+    bounces,
+    auth: secrets.source,
+    arcKeys: secrets.source,
+    // The runner's console shows what this command changes (holds, a primary marked down).
+    ...(runtimeDir ? { observe: { routeState: (inner) => narratedRouteState(inner, runtimeDir) } } : {}),
+  });
   const owner = `backup-mx-cli-${process.pid}`;
   return {
     kind: 'local',

@@ -5,10 +5,8 @@
 // the probe on a loop (no scheduler here), drains in this process.
 import path from 'node:path';
 import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
-import { SecretsSmtpAuth } from '../../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { parseSesNotification } from '../../lambdas/adapters/ses/ses-notification.js';
-import { NodemailerTransportFactory } from '../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { DEFAULT_MAX_CONNECTIONS, Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import type { Provisioned } from '../provision.js';
@@ -154,24 +152,21 @@ export class LocalBackupMx {
     // AUTH passwords and ARC keys from BACKUPMX_LOCAL_SECRETS when set (Secrets Manager is never reached locally).
     const secrets = localSecretOverrides(env, parts.cwd);
     this.pointerRoot = options.pointerRoot;
-    this.deliveries = new CountedTransports(
-      new NodemailerTransportFactory({
-        clientName: this.settings.hostname,
-        socketTimeoutMs: this.settings.smtpTimeoutMs,
-        maxConnections: DEFAULT_MAX_CONNECTIONS,
-        auth: secrets.auth ?? new SecretsSmtpAuth(aws.clients.secrets),
-      }),
-    );
+    let counted: CountedTransports | undefined;
     this.engine = new Engine(this.settings, {
       clients: aws.clients,
-      transports: this.deliveries,
       log,
       metrics: this.metrics,
       bounces: this.bounces,
-      observeProbe: (inner) => this.probe.around(inner),
       sleep: probeLoop.sleep,
       ...secrets,
+      observe: {
+        // The drains' sessions, counted: what a stop waits for.
+        transports: (inner) => (counted = new CountedTransports(inner)),
+        probe: (inner) => this.probe.around(inner),
+      },
     });
+    this.deliveries = counted!;
     const canary = parts.loaded.config.canary;
     this.canary = canary ? localSendCanary(this.engine, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
