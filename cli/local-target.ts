@@ -32,7 +32,7 @@ export const LOCAL_FLUSH_BUDGET_SECONDS = 120;
 export async function localTarget(
   options: TargetOptions,
   err: (line: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Promise<Target> {
   const lookup = lookUpRuntimeDir(options.dataDir ? { ...env, BACKUPMX_DATA_DIR: options.dataDir } : env);
   for (const note of lookup.notes) err(`backup-mx: note: ${note}`);
@@ -60,7 +60,7 @@ export async function localTarget(
 }
 
 /** `runtimeDir` is where the runtime file was found: the runner keeps its bounce notices there too. */
-export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir?: string, env: NodeJS.ProcessEnv = process.env): Target {
+export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir: string | undefined, env: NodeJS.ProcessEnv): Target {
   // Through loadSettings, so a hand-edited or outdated file fails with the field it lacks.
   const settings = loadSettings(settingsToEnv(info.settings));
   // With LocalStack every service shares one endpoint, which also serves these three.

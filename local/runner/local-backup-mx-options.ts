@@ -8,7 +8,7 @@ import type { LoadedConfig } from './runner-config.js';
 import type { RuntimeLock } from './runtime-lock.js';
 
 export interface LocalBackupMxOptions {
-  /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
+  /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (the runner's process environment by default: runnerProcessEnv). */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Where the plain lines go (stdout by default). */

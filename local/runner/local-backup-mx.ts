@@ -20,7 +20,7 @@ import { DEFAULT_NAME_PREFIX, localSettings, resourceNames } from './local-setti
 import { Narration } from './narration.js';
 import { describeCheck, ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
-import { loadRunnerConfig, readRunnerEnv } from './runner-config.js';
+import { loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
@@ -159,7 +159,7 @@ export class LocalBackupMx {
   }
 
   static async start(options: LocalBackupMxOptions = {}): Promise<LocalBackupMx> {
-    const env = options.env ?? process.env;
+    const env = options.env ?? runnerProcessEnv();
     const cwd = options.cwd ?? process.cwd();
     const runnerEnv = readRunnerEnv(env, cwd);
     const loaded = await loadRunnerConfig(env, cwd);

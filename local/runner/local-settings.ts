@@ -3,12 +3,12 @@
 // (lambdas/config/settings-from-config.ts) on fixed resource names, so a
 // restart finds the same table, bucket, topics and queues.
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
-import { ENV, loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
+import { loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
 import { CANARY_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
 import { settingsFromConfig } from '../../lambdas/config/settings-from-config.js';
 import type { ProvisionOptions, Provisioned } from '../provision.js';
 import type { StandInRoute } from '../ses-standin/ses-standin.js';
-import { canaryIntervalSecondsFromEnv } from './runner-config.js';
+import { canaryIntervalSecondsFromEnv, engineTuningFromEnv } from './runner-config.js';
 
 export const DEFAULT_NAME_PREFIX = 'backupmx-local';
 
@@ -24,22 +24,6 @@ export function resourceNames(namePrefix = DEFAULT_NAME_PREFIX, config: BackupMx
     namePrefix: `${namePrefix}-`,
   };
 }
-
-/** Variables a person may set to tune the local engine (as the stack would set them in Lambda). */
-const TUNABLE: (keyof typeof ENV)[] = [
-  'hostname',
-  'minBackoffSeconds',
-  'maxBackoffSeconds',
-  'queueLifetimeSeconds',
-  'probeIntervalSeconds',
-  'probeTimeoutMs',
-  'smtpTimeoutMs',
-  'maxReceivedHeaders',
-  'delayWarningSeconds',
-  'primaryDownMinutes',
-  'oldestMessageAgeMinutes',
-  'backlogMessages',
-];
 
 /**
  * The engine settings for the provisioned resources. Values come from the
@@ -64,11 +48,7 @@ export function localSettings(config: BackupMxConfig, resources: Provisioned, en
     // The probe's canary-missing counts from the runner's own interval (BACKUPMX_CANARY_INTERVAL_SECONDS).
     ...(config.canary ? { canaryIntervalMinutes: Math.max(1, Math.ceil(canaryIntervalSecondsFromEnv(env, config.canary.intervalMinutes) / 60)) } : {}),
   });
-  for (const key of TUNABLE) {
-    const name = ENV[key];
-    if (env[name] !== undefined && env[name] !== '') variables[name] = env[name]!;
-  }
-  return loadSettings(variables);
+  return loadSettings({ ...variables, ...engineTuningFromEnv(env) });
 }
 
 /**

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { RuntimeInfo } from '../runtime-file.js';
 import type { RunnerParts } from './local-backup-mx-options.js';
-import { LOCAL_SECRETS_ENV } from './local-secrets.js';
+import { localSecretsFileFromEnv } from './runner-config.js';
 
 export interface RuntimeInfoSource {
   parts: RunnerParts;
@@ -16,6 +16,7 @@ export interface RuntimeInfoSource {
 
 export function runnerRuntimeInfo({ parts, startedAt, smtpPort, triggerPort, env }: RuntimeInfoSource): RuntimeInfo {
   const { resources, dataDir, settings, loaded } = parts;
+  const secretsFile = localSecretsFileFromEnv(env);
   return {
     pid: process.pid,
     startedAt,
@@ -32,6 +33,6 @@ export function runnerRuntimeInfo({ parts, startedAt, smtpPort, triggerPort, env
     configFile: loaded.source,
     configFromCdkJson: loaded.fromCdkJson,
     ...(loaded.digest ? { configDigest: loaded.digest } : {}),
-    ...(env[LOCAL_SECRETS_ENV] ? { secretsFile: path.resolve(parts.cwd, env[LOCAL_SECRETS_ENV]!) } : {}),
+    ...(secretsFile ? { secretsFile: path.resolve(parts.cwd, secretsFile) } : {}),
   };
 }
