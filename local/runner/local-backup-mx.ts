@@ -24,7 +24,7 @@ import { loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-conf
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
-import { stopDeliveries } from './graceful-stop.js';
+import { releaseStaleLeases, stopDeliveries } from './graceful-stop.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
@@ -200,7 +200,7 @@ export class LocalBackupMx {
     const { out, aws, lock, loaded, probeLoop } = this.parts;
     out.plain(`backup-mx local: configuration from ${loaded.source}`);
     out.plain(`backup-mx local: ${aws.describe()}`);
-    if (lock?.stale) await this.releaseStaleLeases(lock.stale.pid);
+    if (lock?.stale) await releaseStaleLeases(this.engine, this.settings.routes, lock.stale.pid, out);
 
     this.standIn = await openStandIn({ parts: this.parts, engine: this.engine, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
     this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
@@ -283,13 +283,6 @@ export class LocalBackupMx {
     }
     out.close();
     await aws.close();
-  }
-
-  private async releaseStaleLeases(pid: number): Promise<void> {
-    for (const route of this.settings.routes) {
-      await this.engine.deps.routeState.releaseLease(route.name, `local-${pid}`);
-    }
-    this.parts.out.info(`the previous run (pid ${pid}) did not stop cleanly; released its drain leases`);
   }
 
   private publisher(source: 'smtp' | 'spool'): NotificationPublisher {
