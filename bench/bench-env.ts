@@ -7,7 +7,7 @@ import { RecordingMetrics } from '../lambdas/adapters/fakes/index.js';
 import { Engine, type EngineOverrides } from '../lambdas/app/engine.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import { loadSettings, settingsToEnv, type Settings } from '../lambdas/config/settings.js';
-import type { DeliveryLog } from '../lambdas/core/ports.js';
+import type { DeliveryLog } from '../lambdas/core/runtime/ports.js';
 import type { Provisioned } from '../local/provision.js';
 import { rawMessage, sesNotification } from '../test/support/ses-events.js';
 import { BenchChild } from './child-process.js';

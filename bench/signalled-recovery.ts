@@ -9,7 +9,7 @@ import { InProcessDrainStarter, type Engine } from '../lambdas/app/engine.js';
 import { localTriggerUseCase } from '../lambdas/app/trigger-app.js';
 import { StaticTriggerKey } from '../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../lambdas/adapters/http/trigger-http.js';
-import { triggerSignature } from '../lambdas/core/trigger-signature.js';
+import { triggerSignature } from '../lambdas/core/operator/trigger-signature.js';
 import { TriggerListener } from '../local/runner/trigger-listener.js';
 import { ROUTE, queueMessages, type BenchEnv } from './bench-env.js';
 import { round } from './drain-throughput.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finishedByLedger, MailSpool, restoreSpool, type SpoolRecord } from '../local/snapshot.js';
 import type { RecipientOutcome } from '../lambdas/core/model.js';
-import type { Ledger } from '../lambdas/core/ports.js';
+import type { Ledger } from '../lambdas/core/outcome/ports.js';
 import { BENCH } from './bench-variables.js';
 
 const count = BENCH.spoolMessages;

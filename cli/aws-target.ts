@@ -11,7 +11,7 @@ import { SettingsError } from '../lambdas/config/settings.js';
 import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
 import { readRouteTable, RouteTableMissingError } from '../lambdas/adapters/aws/dynamo-route-table.js';
 import { RouteTableDigestError } from '../lambdas/config/route-table.js';
-import type { DrainSummary } from '../lambdas/core/engine-types.js';
+import type { DrainSummary } from '../lambdas/core/drain/drain-summary.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, explainAwsError, UsageError } from './errors.js';
 import { lookupStack } from './stack-lookup.js';

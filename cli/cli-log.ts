@@ -1,7 +1,7 @@
 // The engine's log and metrics when it runs inside the command: no JSON log
 // lines or EMF blobs on the operator's terminal. Attempts go to whoever is
 // listening (flush prints them as progress); warnings and errors to stderr.
-import type { DeliveryLog, Metrics } from '../lambdas/core/ports.js';
+import type { DeliveryLog, Metrics } from '../lambdas/core/runtime/ports.js';
 
 export type AttemptEntry = Parameters<DeliveryLog['attempt']>[0];
 

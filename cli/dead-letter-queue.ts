@@ -13,8 +13,8 @@ import {
 import { DEAD_LETTERED_AT_ATTRIBUTE } from '../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
-import type { NotificationParser } from '../lambdas/core/engine-types.js';
-import { copyOf } from '../lambdas/core/message-copy.js';
+import type { NotificationParser } from '../lambdas/core/drain/drain-deps.js';
+import { copyOf } from '../lambdas/core/message/message-copy.js';
 import type { Target } from './target.js';
 
 /** How long scanned copies stay hidden if releasing them fails (they are released at once otherwise). */
@@ -30,7 +30,7 @@ export interface CopyKey {
   messageId: string;
   route?: string;
   /**
-   * Which of the message's copies on the route (core/message-copy: a route split
+   * Which of the message's copies on the route (core/message/message-copy: a route split
    * over several receipt rules dead-letters one per rule), when known: only
    * that copy's queue message is removed.
    */

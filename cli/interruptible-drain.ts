@@ -5,8 +5,8 @@
 // made visible again, the lease is given back, and the command says so and
 // exits 130. If that takes longer than `waitMs`, or on a second signal, the
 // lease is given back and the command exits at once.
-import type { DrainSummary } from '../lambdas/core/engine-types.js';
-import type { RouteState } from '../lambdas/core/ports.js';
+import type { DrainSummary } from '../lambdas/core/drain/drain-summary.js';
+import type { RouteState } from '../lambdas/core/probe/ports.js';
 
 /** Exit code of a command stopped by a signal (128 + SIGINT), as shells report it. */
 export const INTERRUPTED_EXIT = 130;

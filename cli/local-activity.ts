@@ -2,7 +2,8 @@
 // holds and releases, a primary marked down by a flush, and each delivery
 // attempt of a flush. Wraps the engine's route state and log, so commands need
 // not know about it.
-import type { DeliveryLog, RouteState } from '../lambdas/core/ports.js';
+import type { DeliveryLog } from '../lambdas/core/runtime/ports.js';
+import type { RouteState } from '../lambdas/core/probe/ports.js';
 import { noteActivity } from '../local/activity-log.js';
 
 export function narratedRouteState(inner: RouteState, runtimeDir: string): RouteState {

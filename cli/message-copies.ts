@@ -1,9 +1,9 @@
 // A route whose recipients are split over several SES receipt rules gets one
 // copy of a message per rule that matched, each with its own index summary and
-// dead letter (core/message-copy). People look at messages, not copies: the
+// dead letter (core/message/message-copy). People look at messages, not copies: the
 // CLI shows one entry per message and route, with every copy's recipients.
 import type { DeadLetterRecord } from '../lambdas/core/model.js';
-import type { MessageSummary } from '../lambdas/core/ports.js';
+import type { MessageSummary } from '../lambdas/core/accept/ports.js';
 
 /** One summary per message id and route: recipients of every copy, the earliest arrival, queued while any copy is. */
 export function mergeCopies(summaries: MessageSummary[]): MessageSummary[] {

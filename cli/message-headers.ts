@@ -1,7 +1,7 @@
 // The key header fields of a stored message, read from the head of its S3
 // object (the body is never downloaded), and the SES verdicts SES wrote there.
-import { readMessageHead } from '../lambdas/core/message-head.js';
-import { MessageMissingError, type MessageStore } from '../lambdas/core/ports.js';
+import { readMessageHead } from '../lambdas/core/message/message-head.js';
+import { MessageMissingError, type MessageStore } from '../lambdas/core/message/ports.js';
 import { parseHeaderFields } from '../local/ses-standin/header-fields.js';
 
 export const KEY_HEADERS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'] as const;

@@ -1,7 +1,7 @@
 // One queued message as the operator sees it: the index summary joined with
 // the ledger, one state per envelope recipient (queued until first tried).
 import type { NoticeResult, RecipientOutcome, RecipientState, SmtpReply } from '../lambdas/core/model.js';
-import type { MessageSummary } from '../lambdas/core/ports.js';
+import type { MessageSummary } from '../lambdas/core/accept/ports.js';
 import type { Target } from './target.js';
 
 export interface RecipientView {

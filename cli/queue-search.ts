@@ -2,9 +2,9 @@
 // up by id: receive everything visible (briefly hidden), act on the matches,
 // and make the others visible again at once. Entries in flight (being
 // delivered, or deferred by a backoff) are not visible and cannot be found.
-import type { MailQueue, QueuedMessage } from '../lambdas/core/ports.js';
-import { REENQUEUE_AT_RECEIVE_COUNT } from '../lambdas/core/message-outcomes.js';
-import type { NotificationParser } from '../lambdas/core/engine-types.js';
+import type { MailQueue, QueuedMessage } from '../lambdas/core/drain/ports.js';
+import { REENQUEUE_AT_RECEIVE_COUNT } from '../lambdas/core/outcome/message-outcomes.js';
+import type { NotificationParser } from '../lambdas/core/drain/drain-deps.js';
 
 /** How long entries stay hidden while the search runs (released right after). */
 const SEARCH_VISIBILITY_SECONDS = 60;

@@ -3,7 +3,7 @@
 // writes through the same engine ports the Lambdas use.
 import type { Engine } from '../lambdas/app/engine.js';
 import type { Settings } from '../lambdas/config/settings.js';
-import type { DrainSummary } from '../lambdas/core/engine-types.js';
+import type { DrainSummary } from '../lambdas/core/drain/drain-summary.js';
 import type { Route } from '../lambdas/core/model.js';
 import type { MailSpool } from '../local/snapshot.js';
 import type { CliLog } from './cli-log.js';

@@ -33,7 +33,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FINAL_STATES } from '../lambdas/core/model.js';
-import type { Ledger } from '../lambdas/core/ports.js';
+import type { Ledger } from '../lambdas/core/outcome/ports.js';
 import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ses-standin/ports.js';
 import { SpoolIndex, SPOOL_INDEX_FILE, type SpoolIndexEntry } from './spool-index.js';
 import { plural } from './words.js';

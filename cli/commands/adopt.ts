@@ -2,10 +2,10 @@
 // the stack kept after a route was renamed or removed, or after a destroy and
 // a new deploy: its notifications move into the route's current queue, and
 // the next probe delivers them. Only a queue tagged as this stack's, and
-// never one in use (core/adopt-queue.ts adoptRefusal).
+// never one in use (core/operator/adopt-queue.ts adoptRefusal).
 import { SqsMailQueue } from '../../lambdas/adapters/aws/sqs-mail-queue.js';
 import { SqsQueueDirectory } from '../../lambdas/adapters/aws/sqs-queue-directory.js';
-import { AdoptQueue, adoptRefusal } from '../../lambdas/core/adopt-queue.js';
+import { AdoptQueue, adoptRefusal } from '../../lambdas/core/operator/adopt-queue.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { atNextProbe } from '../format.js';

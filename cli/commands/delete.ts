@@ -11,7 +11,7 @@
 // entry goes too, or the next start would restore it.
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
-import { isReplayId } from '../../lambdas/core/replay-messages.js';
+import { isReplayId } from '../../lambdas/core/operator/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { removeDeadLetterCopies, type WantedCopy } from '../dead-letter-cleanup.js';
 import { DeadLetterQueue } from '../dead-letter-queue.js';

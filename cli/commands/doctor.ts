@@ -5,7 +5,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { checkDsnIdentity, checkNoticeSending, checkProductionAccess, checkSuppressionList, DSN_IDENTITY_CHECK, NOTICE_SENDING_CHECK, PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK } from '../doctor/ses-sending-checks.js';
 import { checkBackscatter } from '../doctor/backscatter-check.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
-import type { PrimaryProbe } from '../../lambdas/core/ports.js';
+import type { PrimaryProbe } from '../../lambdas/core/probe/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
 import { alarmChannelChecks } from '../doctor/alarm-channel-checks.js';

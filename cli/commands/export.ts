@@ -1,12 +1,12 @@
 // `backup-mx export --route R (--mbox FILE | --maildir DIR)`: the emergency
 // read. Writes the route's messages, bytes as stored, to a mailbox any mail
-// client opens while the primary is down (see core/export-messages.ts).
+// client opens while the primary is down (see core/operator/export-messages.ts).
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { ARCHIVE_EXTRA_SECONDS } from '../../lambdas/app/engine.js';
 import { MaildirWriter } from '../../lambdas/adapters/mailbox/maildir-writer.js';
 import { MboxWriter } from '../../lambdas/adapters/mailbox/mbox-writer.js';
-import { ExportMessages } from '../../lambdas/core/export-messages.js';
-import type { MailboxWriter } from '../../lambdas/core/feature-ports.js';
+import { ExportMessages } from '../../lambdas/core/operator/export-messages.js';
+import type { MailboxWriter } from '../../lambdas/core/operator/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatSize } from '../format.js';

@@ -1,7 +1,7 @@
 // `backup-mx flush [route]`: drain now, like `postqueue -f`. Locally the drain
 // runs in this process and each attempt is printed as it happens; on AWS the
 // drain function runs synchronously and its summary is printed.
-import type { DrainSummary, StopReason } from '../../lambdas/core/engine-types.js';
+import type { DrainSummary, StopReason } from '../../lambdas/core/drain/drain-summary.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
 import { formatAgo } from '../format.js';

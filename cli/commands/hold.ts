@@ -4,7 +4,7 @@
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../errors.js';
 import { atNextProbe, formatAgo } from '../format.js';
-import { HOLD_CACHE_SECONDS } from '../../lambdas/core/drain-route.js';
+import { HOLD_CACHE_SECONDS } from '../../lambdas/core/drain/drain-route.js';
 import { routeOf, type Target } from '../target.js';
 import { flushCommand } from './flush.js';
 

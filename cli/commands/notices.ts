@@ -4,11 +4,11 @@
 // outside the budget); discard them (their senders are never told); resume
 // the notices' SES configuration set after its automatic pause (refused while
 // its reputation alarm is still in ALARM, unless --force). The verbs are
-// the engine's (core/held-notices-admin.ts): this file parses and prints.
+// the engine's (core/operator/held-notices-admin.ts): this file parses and prints.
 import type { Command } from 'commander';
-import type { NoticeSelection } from '../../lambdas/core/held-notices-admin.js';
-import type { HeldNoticeSummary } from '../../lambdas/core/notice-ports.js';
-import { ALARM_RECHECK_MINUTES } from '../../lambdas/core/pause-notices.js';
+import type { NoticeSelection } from '../../lambdas/core/operator/held-notices-admin.js';
+import type { HeldNoticeSummary } from '../../lambdas/core/outcome/notice-ports.js';
+import { ALARM_RECHECK_MINUTES } from '../../lambdas/core/outcome/pause-notices.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatAgo, table } from '../format.js';

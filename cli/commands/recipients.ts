@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
 import { loadRunnerConfig, readConfigFile, RUNNER_ENV, type LoadedConfig } from '../../local/runner/runner-config.js';
-import type { VerifyReport } from '../../lambdas/core/verify-recipients.js';
+import type { VerifyReport } from '../../lambdas/core/operator/verify-recipients.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routesOf, type Target } from '../target.js';

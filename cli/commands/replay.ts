@@ -1,8 +1,8 @@
 // `backup-mx replay --route R --since T [--until T] [--recipient A]`: delivers
-// again what the route received in the window (see core/replay-messages.ts).
+// again what the route received in the window (see core/operator/replay-messages.ts).
 // Lists what it will send, asks unless --yes, then queues the replays for the
 // normal drain, with progress. --dry-run only lists.
-import { ReplayMessages, type ReplayPlan } from '../../lambdas/core/replay-messages.js';
+import { ReplayMessages, type ReplayPlan } from '../../lambdas/core/operator/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { atNextProbe, formatSender, formatSize, table } from '../format.js';

@@ -13,9 +13,9 @@
 // it is still the one read (its `at`), and only the DLQ copies of that record
 // go, so the drain's new record keeps its copy and the alarm stays up.
 import type { DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
-import { copyOf } from '../../lambdas/core/message-copy.js';
+import { copyOf } from '../../lambdas/core/message/message-copy.js';
 import { FINAL_STATES } from '../../lambdas/core/model.js';
-import { RetryPolicy } from '../../lambdas/core/retry-policy.js';
+import { RetryPolicy } from '../../lambdas/core/policy/retry-policy.js';
 import type { CliIo } from '../cli-io.js';
 import { removeDeadLetterCopies } from '../dead-letter-cleanup.js';
 import type { CopyKey } from '../dead-letter-queue.js';

@@ -3,8 +3,8 @@
 // full attempt history. A message matched by two routes is shown per route.
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { AttemptRecord, DeadLetterRecord, InboundMessage } from '../../lambdas/core/model.js';
-import type { MessageSummary } from '../../lambdas/core/ports.js';
-import { originalMessageId } from '../../lambdas/core/replay-messages.js';
+import type { MessageSummary } from '../../lambdas/core/accept/ports.js';
+import { originalMessageId } from '../../lambdas/core/operator/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UnknownMessageError } from '../errors.js';
 import { notFoundDetail } from '../id-prefix.js';

@@ -4,8 +4,8 @@
 // and the conditions the probe found on (what its RouteProblems and
 // StackProblems alarms fire on), each with its meaning and since when.
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
-import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
-import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/core/health-change.js';
+import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
+import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/core/probe/health-change.js';
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-queue.js';
 import { EXIT } from '../errors.js';

@@ -32,25 +32,19 @@ import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
 import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
 import { drainReserveSeconds, ENV, SettingsError, type Settings } from '../config/settings.js';
 import { CanaryRecogniser } from '../core/canary/recognise-canary.js';
-import type { EngineDeps, EngineOptions } from '../core/engine-types.js';
-import type { EnvelopeArchive, QueueDirectory } from '../core/feature-ports.js';
+import type { EngineDeps, EngineOptions } from '../core/drain/drain-deps.js';
+import type { EnvelopeArchive } from '../core/accept/ports.js';
+import type { QueueDirectory } from '../core/sweep/ports.js';
 import type { Route } from '../core/model.js';
-import type { NoticeAlarms, NoticeSending } from '../core/notice-ports.js';
-import type {
-  BounceMailer,
-  Clock,
-  DeliveryLog,
-  DrainStarter,
-  MailQueue,
-  Metrics,
-  PrimaryAddressGuard,
-  PrimaryProbe,
-  RecipientCallout,
-  RouteState,
-  SmtpTransportFactory,
-} from '../core/ports.js';
-import { defaultSleep } from '../core/probe-primaries.js';
-import { DEFAULT_MAX_SESSIONS } from '../core/session-window.js';
+import type { NoticeAlarms, NoticeSending } from '../core/outcome/notice-ports.js';
+import type { BounceMailer } from '../core/outcome/ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../core/runtime/ports.js';
+import type { DrainStarter, MailQueue, SmtpTransportFactory } from '../core/drain/ports.js';
+import type { PrimaryAddressGuard } from '../core/policy/ports.js';
+import type { PrimaryProbe, RouteState } from '../core/probe/ports.js';
+import type { RecipientCallout } from '../core/operator/ports.js';
+import { defaultSleep } from '../core/probe/probe-primaries.js';
+import { DEFAULT_MAX_SESSIONS } from '../core/drain/session-window.js';
 
 /** Messages in delivery at once, shared over the pooled sessions: enough to keep
  *  every session busy while the next message is read from S3 and the ledger

@@ -1,8 +1,8 @@
 // Drains inside this process (the local runner, tests, benchmarks) instead of
 // a Lambda invoke: what the probe starts when no drain function is configured.
-import { needsSuccessor } from '../core/drain-successor.js';
-import type { DrainSummary } from '../core/engine-types.js';
-import type { DrainMode, DrainStarter } from '../core/ports.js';
+import { needsSuccessor } from '../core/drain/drain-successor.js';
+import type { DrainSummary } from '../core/drain/drain-summary.js';
+import type { DrainMode, DrainStarter } from '../core/drain/ports.js';
 import type { Engine } from './engine.js';
 
 /**

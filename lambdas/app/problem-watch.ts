@@ -7,7 +7,7 @@ import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoCanaryArrivals, DynamoDeliveryRecords, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import { SqsQueueDepth } from '../adapters/aws/sqs-queue-depth.js';
 import type { Settings } from '../config/settings.js';
-import type { Clock, DeliveryLog, Metrics } from '../core/ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../core/runtime/ports.js';
 import { WatchProblems } from '../core/problems/watch-problems.js';
 
 export function watchProblems(settings: Settings, clients: Pick<AwsClients, 'doc' | 'sqs'>, deps: { metrics: Metrics; log: DeliveryLog; clock: Clock }): WatchProblems {

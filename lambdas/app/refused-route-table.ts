@@ -3,7 +3,7 @@
 // is an ERROR line the ErrorLines alarm counts. Apart from runtime-settings.ts so the
 // trigger, which builds no engine, can use it without bundling one.
 import { RouteTableDigestError } from '../config/route-table.js';
-import type { DeliveryLog } from '../core/ports.js';
+import type { DeliveryLog } from '../core/runtime/ports.js';
 
 export function reportRefusedTable(error: unknown, log: Pick<DeliveryLog, 'error'>): void {
   if (error instanceof RouteTableDigestError) {

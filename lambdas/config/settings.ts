@@ -1,9 +1,9 @@
 // Every setting the Lambdas (and the local runner) read, in one place. The
 // stack writes these variables; loadSettings fails fast naming what is wrong.
 import { z } from 'zod';
-import { FINAL_DOT_GRACE_SECONDS } from '../core/final-dot-guard.js';
+import { FINAL_DOT_GRACE_SECONDS } from '../core/drain/final-dot-guard.js';
 import type { Route } from '../core/model.js';
-import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../core/tls-fingerprint.js';
+import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../core/policy/tls-fingerprint.js';
 
 /** Environment variable names: the contract between lib/ (which sets them) and lambdas/. */
 export const ENV = {

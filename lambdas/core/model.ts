@@ -17,7 +17,7 @@ export interface PrimaryServer {
   tls: TlsMode;
   /**
    * With tls "fingerprint": the SHA-256 of the primary's certificate or of its
-   * public key, "sha256:AB:CD:…" (canonical form, core/tls-fingerprint.ts);
+   * public key, "sha256:AB:CD:…" (canonical form, core/policy/tls-fingerprint.ts);
    * several while a certificate is being replaced.
    */
   tlsFingerprints?: string[];
@@ -42,7 +42,7 @@ export interface Route {
   arc?: ArcSealing;
   /**
    * Notices (DSNs and delay warnings) this route may send in one UTC hour;
-   * more are held for the operator (core/notice-sender.ts). Absent: the
+   * more are held for the operator (core/outcome/notice-sender.ts). Absent: the
    * engine's default (DEFAULT_NOTICES_PER_HOUR).
    */
   dsnPerHour?: number;
@@ -92,14 +92,14 @@ export interface InboundMessage {
   subject?: string;
   /**
    * mail.commonHeaders.from as SES gives it ("Name <a@b>" entries): only for
-   * the notice policy's DMARC alignment check (core/notice-policy.ts).
+   * the notice policy's DMARC alignment check (core/outcome/notice-policy.ts).
    */
   headerFrom?: string[];
   /**
    * Only on a queue entry the drain re-enqueued for some recipients after the
    * primary accepted others and the ledger refused the write
    * (deliver-message.ts): the envelope recipients of the copy SES delivered.
-   * The copy key (core/message-copy.copyOf) and the done summary are that
+   * The copy key (core/message/message-copy.copyOf) and the done summary are that
    * whole copy's, so the entry indexed at accept time is the one finished.
    */
   copyRecipients?: string[];
@@ -194,7 +194,7 @@ export interface PrimaryHealth {
   latencyMs?: number;
   consecutiveFailures: number;
   lastError?: string;
-  /** AUTH refusals in a row (core/auth-backoff.ts); absent once AUTH succeeds. */
+  /** AUTH refusals in a row (core/policy/auth-backoff.ts); absent once AUTH succeeds. */
   authRefusals?: number;
   /** When the probe next tries AUTH; until then it checks without AUTH and the route stays down. */
   authRetryAt?: Date;
@@ -226,7 +226,7 @@ export interface DeadLetterRecord {
   /** Where the raw bytes stay, when known. */
   objectKey?: string;
   /**
-   * Which copy of the message (core/message-copy: a digest of the notification's
+   * Which copy of the message (core/message/message-copy: a digest of the notification's
    * recipients), when the notification could be read: a route split over several
    * receipt rules gets one copy per rule, each with its own dead letter.
    */

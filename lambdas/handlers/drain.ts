@@ -8,8 +8,8 @@ import { drainReserveSeconds } from '../config/settings.js';
 import { lambdaEnv } from '../app/lambda-env.js';
 import { cachedEngine } from '../app/runtime-settings.js';
 import { FIND_ORPHANED_QUEUES_TASK, FIND_UNQUEUED_TASK, type ScheduledTaskEvent } from '../config/scheduled-tasks.js';
-import { startSuccessor } from '../core/drain-successor.js';
-import { SWEEP_RESERVE_SECONDS } from '../core/sweep-route.js';
+import { startSuccessor } from '../core/drain/drain-successor.js';
+import { SWEEP_RESERVE_SECONDS } from '../core/sweep/sweep-route.js';
 
 export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
   return async (event: DrainEvent | ScheduledTaskEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>) => {

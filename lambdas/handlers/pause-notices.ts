@@ -3,7 +3,7 @@
 // action, with the alarm's new state) and by a schedule (any other event),
 // which reads the alarms' current state: CloudWatch acts only on a change of
 // state, and an alarm that stays in ALARM after `notices resume` must pause
-// again (core/pause-notices.ts).
+// again (core/outcome/pause-notices.ts).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { CloudWatchNoticeAlarms } from '../adapters/aws/cloudwatch-notice-alarms.js';
@@ -11,7 +11,7 @@ import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.j
 import { SesV2NoticeSending } from '../adapters/aws/sesv2-notice-sending.js';
 import { lambdaEnv, regionOf } from '../app/lambda-env.js';
 import { loadPauseSettings } from '../config/settings.js';
-import { pauseOnAlarm, pauseWhileAlarming, type AlarmStateEvent, type PauseResult } from '../core/pause-notices.js';
+import { pauseOnAlarm, pauseWhileAlarming, type AlarmStateEvent, type PauseResult } from '../core/outcome/pause-notices.js';
 
 export function makePauseHandler(sesv2: SESv2Client, cloudwatch: CloudWatchClient, env: NodeJS.ProcessEnv) {
   const settings = loadPauseSettings(env);

@@ -5,8 +5,8 @@
 import { Engine } from '../app/engine.js';
 import { lambdaEnv } from '../app/lambda-env.js';
 import { cachedEngine } from '../app/runtime-settings.js';
-import type { DrainStarter } from '../core/ports.js';
-import type { RouteProbeOutcome } from '../core/probe-primaries.js';
+import type { DrainStarter } from '../core/drain/ports.js';
+import type { RouteProbeOutcome } from '../core/probe/probe-primaries.js';
 
 /** The trigger's request (the scheduler's event has no `route`). */
 export interface ProbeRouteEvent {

@@ -1,11 +1,11 @@
 // Trigger Lambda, behind a function URL: the primary's "I'm back" call
-// (POST /<route>, HMAC-signed; see core/trigger-signature.ts). Refuses cheaply
-// (core/trigger-drain.ts), then asks the probe function to check the route now.
+// (POST /<route>, HMAC-signed; see core/operator/trigger-signature.ts). Refuses cheaply
+// (core/operator/trigger-drain.ts), then asks the probe function to check the route now.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { answer, isAnswer, triggerRequest, type HttpAnswer } from '../adapters/http/trigger-http.js';
 import { lambdaEnv } from '../app/lambda-env.js';
 import { awsTriggerUseCase } from '../app/trigger-app.js';
-import type { TriggerDrain } from '../core/trigger-drain.js';
+import type { TriggerDrain } from '../core/operator/trigger-drain.js';
 
 export function makeTriggerHandler(getUseCase: () => TriggerDrain | Promise<TriggerDrain>) {
   return async (event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'headers' | 'requestContext'>): Promise<HttpAnswer> => {

@@ -1,6 +1,6 @@
 // Where alarms go besides alarmEmail (alarms.webhookUrls, alarms.smsNumbers,
 // alarms.topicArns), and the rule that keeps them out of the mail they guard
-// (ARCHITECTURE invariant 11): an alarmEmail in a domain a route protects is
+// (docs/architecture.md invariant 11): an alarmEmail in a domain a route protects is
 // mail to the primary that is down, so the "primary down" alarm would wait in
 // backup-mx's own queue. Synth refuses it (lib/checks/deploy-checks.ts) unless
 // alarms.allowProtectedEmail says that domain has another path; the local

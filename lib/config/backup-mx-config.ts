@@ -33,7 +33,7 @@ import {
 import { arcSchema } from './arc.js';
 import { canaryProblems, canarySchema, resolveCanary, type CanaryConfig } from './canary.js';
 import { loadRecipientsFiles } from './recipients-file.js';
-import { DEFAULT_NOTICES_PER_HOUR } from '../../lambdas/core/notice-sender.js';
+import { DEFAULT_NOTICES_PER_HOUR } from '../../lambdas/core/outcome/notice-sender.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
 export { MAX_RULES_PER_SET, receiptRuleChunks } from './receipt-rule-chunks.js';

@@ -4,7 +4,7 @@
 // `backupMx.routes[0].primary.port: expected 1–65535, got "abc"`.
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
-import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../../lambdas/core/tls-fingerprint.js';
+import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../../lambdas/core/policy/tls-fingerprint.js';
 
 /** How a bad value is shown in a message. */
 export function describeValue(value: unknown): string {

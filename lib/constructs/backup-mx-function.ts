@@ -16,7 +16,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
-import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
+import { STACK_TAG } from '../../lambdas/core/sweep/queue-owner.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION, LAMBDA_VPC_EXECUTION } from '../nag.js';
 import { tableStatements, type TableAccess } from './table-access.js';
 import type { Route } from '../../lambdas/core/model.js';

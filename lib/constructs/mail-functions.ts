@@ -12,7 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
 import { PROBE_CONDITION_KEYS, pickSettings, settingsFromConfig, TUNING_KEYS } from '../../lambdas/config/settings-from-config.js';
-import { noticeFromAddress } from '../../lambdas/core/dsn.js';
+import { noticeFromAddress } from '../../lambdas/core/outcome/dsn.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import type { NoticeSending } from './notice-sending.js';
 import { BackupMxFunction } from './backup-mx-function.js';

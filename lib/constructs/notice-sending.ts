@@ -5,7 +5,7 @@
 // second notice), and their own switch: when the rates climb, the reputation
 // alarms (notice-alarms.ts) pause this configuration set only, never the
 // account (which the user's other applications share). Notices wait held
-// meanwhile (lambdas/core/notice-sender.ts) until `backup-mx notices resume`.
+// meanwhile (lambdas/core/outcome/notice-sender.ts) until `backup-mx notices resume`.
 //
 // CloudWatch runs an alarm's action only when its state changes, so the
 // function also runs on a schedule and pauses while either alarm is in ALARM:
@@ -18,7 +18,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/pause-notices.js';
+import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/outcome/pause-notices.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import { stackAlarmName } from './alarm-names.js';
 

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../config/backup-mx-config.js';
-import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
+import { STACK_TAG } from '../../lambdas/core/sweep/queue-owner.js';
 
 /** SQS's maximum: the DLQ is only a safety net for poison messages; the drain decides expiry. */
 export const MAX_RECEIVE_COUNT = 1000;
@@ -81,7 +81,7 @@ export class RouteQueues extends Construct {
       return { route, topic, queue };
     });
     // What marks a queue as this stack's, also once retained: the orphaned-queue
-    // watch, its IAM grant and `backup-mx adopt` go by it (core/queue-owner.ts).
+    // watch, its IAM grant and `backup-mx adopt` go by it (core/sweep/queue-owner.ts).
     for (const queue of [this.deadLetterQueue, ...this.channels.map((c) => c.queue)]) Tags.of(queue).add(STACK_TAG, Stack.of(this).stackName);
   }
 }

@@ -19,7 +19,7 @@ import {
   STACK_PROBLEMS_METRIC,
 } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { ENV } from '../../lambdas/config/settings.js';
-import { HEALTH_REFRESH_SECONDS } from '../../lambdas/core/health-change.js';
+import { HEALTH_REFRESH_SECONDS } from '../../lambdas/core/probe/health-change.js';
 
 export const IDLE_PRICES = {
   alarmMetric: 0.1,

@@ -5,7 +5,7 @@
 // opener, called just before MAIL FROM): a worker still waiting for one of the
 // primary's sessions is not on the wire, and after a stop it starts nothing.
 import type { Readable } from 'node:stream';
-import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../lambdas/core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../lambdas/core/drain/ports.js';
 import type { PrimaryServer } from '../../lambdas/core/model.js';
 
 export class CountedTransports implements SmtpTransportFactory {

@@ -2,7 +2,7 @@
 // what happened in words (Postfix's: queued, deferred, delivered, bounced).
 // The Lambdas log Powertools JSON; the runner swaps in this log so the same
 // engine code reads like a maillog in a terminal.
-import type { DeliveryLog, Metrics, StackGaugeName } from '../../lambdas/core/ports.js';
+import type { DeliveryLog, Metrics, StackGaugeName } from '../../lambdas/core/runtime/ports.js';
 import type { LineLogger } from '../ses-standin/ports.js';
 import { describeCounts } from './run-totals.js';
 

@@ -4,7 +4,8 @@
 // its envelope in a small header comment, and the runner says where it is.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BounceMailer, Envelope } from '../../lambdas/core/ports.js';
+import type { BounceMailer } from '../../lambdas/core/outcome/ports.js';
+import type { Envelope } from '../../lambdas/core/drain/ports.js';
 
 export class LocalBounceMailer implements BounceMailer {
   private count = 0;

@@ -1,7 +1,7 @@
 // The runner's own sentences about routes and primaries (the engine's log
 // says the rest): what each route does at start, and a primary going down or
 // coming back, with a hint when the shipped example primary cannot work.
-import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
+import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { protectedDomainOf, protectedEmailProblems, protectedEmailWarning } from '../../lib/config/alarm-channels.js';
 import { backscatterRisks, backscatterWarning } from '../../lib/config/backscatter-check.js';

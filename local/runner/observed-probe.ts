@@ -4,9 +4,9 @@
 // against the health stored in DynamoDB, which may predate this run
 // (BACKUPMX_DATA_DIR); the runner also wants the first result of each run said
 // out loud, and with BACKUPMX_VERBOSE=1 every check.
-import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/auth-backoff.js';
+import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
 import type { PrimaryServer, Route } from '../../lambdas/core/model.js';
-import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../lambdas/core/ports.js';
+import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../lambdas/core/probe/ports.js';
 
 export interface PrimaryChange {
   route: string;

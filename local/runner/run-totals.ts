@@ -1,7 +1,7 @@
 // What the runner says when it stops ("this run: 3 delivered, 1 dead-lettered;
 // longest hold 12 s"): the drains' own summaries added up, so the words and
 // numbers are the ones the drain lines and `backup-mx flush` print.
-import type { DrainSummary } from '../../lambdas/core/engine-types.js';
+import type { DrainSummary } from '../../lambdas/core/drain/drain-summary.js';
 
 /** Recipient counts of a drain summary, in the order and words lines use. */
 export const COUNT_WORDS: [keyof DrainSummary, string][] = [

@@ -1,7 +1,7 @@
 // What the local backup MX reports as it works, for the demo, the tests and
 // anything else embedding it: the same facts as its printed lines, as data.
-import type { DrainSummary } from '../../lambdas/core/engine-types.js';
-import type { DeliveryLog } from '../../lambdas/core/ports.js';
+import type { DrainSummary } from '../../lambdas/core/drain/drain-summary.js';
+import type { DeliveryLog } from '../../lambdas/core/runtime/ports.js';
 import type { PrimaryChange } from './observed-probe.js';
 
 export interface QueuedEvent {

@@ -2,7 +2,7 @@
 // canary function in AWS calls SES SendRawEmail. A refusal (the stand-in has
 // no rule for the address) rejects, as SES would refuse or bounce it.
 import type { CanaryMailer } from '../../lambdas/core/canary/canary-ports.js';
-import type { Envelope } from '../../lambdas/core/ports.js';
+import type { Envelope } from '../../lambdas/core/drain/ports.js';
 import { sendOverSmtp } from './demo-mail.js';
 
 export class SmtpCanaryMailer implements CanaryMailer {

@@ -2,7 +2,7 @@
 // case as the trigger Lambda, asking the runner's own probe (in this process). Port from
 // BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
 import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
-import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
+import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
 import { localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
 import type { LineOutput } from './line-output.js';
 import { triggerPortFromEnv } from './runner-config.js';

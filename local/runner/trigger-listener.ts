@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { answer, isAnswer, triggerRequest } from '../../lambdas/adapters/http/trigger-http.js';
-import type { TriggerKey } from '../../lambdas/core/feature-ports.js';
-import type { TriggerDrain } from '../../lambdas/core/trigger-drain.js';
+import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
+import type { TriggerDrain } from '../../lambdas/core/operator/trigger-drain.js';
 
 /** What the listener calls per request: the use case, or a wrapper around it. */
 export type TriggerHandler = Pick<TriggerDrain, 'handle' | 'refusedHttp'>;

@@ -23,7 +23,7 @@
 // - an address: 253 octets in all (RFC 5321 §4.5.3.1.3's 256-octet path
 //   less `<`, `>`; smtp-server checks it: 501), and a recipient's local part
 //   64 (§4.5.3.1.1); the sender's is not limited (SRS and BATV senders go
-//   past 64, and lambdas/core/mail-address.ts accepts them too).
+//   past 64, and lambdas/core/message/mail-address.ts accepts them too).
 
 export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 export const MAX_RECIPIENTS = 100;

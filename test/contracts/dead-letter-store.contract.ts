@@ -2,9 +2,9 @@
 // DLQ message is checked in its own integration test.)
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
-import { copyKeyOf } from '../../lambdas/core/message-copy.js';
+import { copyKeyOf } from '../../lambdas/core/message/message-copy.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
-import type { DeadLetterStore } from '../../lambdas/core/ports.js';
+import type { DeadLetterStore } from '../../lambdas/core/outcome/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 export function deadLetterStoreContract(

@@ -1,10 +1,12 @@
-// What the feature stores must do (core/feature-ports.ts), run on the fakes
+// What the feature stores must do (core/accept, outcome, operator and sweep ports.ts), run on the fakes
 // and on the DynamoDB adapters: the trigger gate lets one caller per interval
 // through, the archive lists a route's window across day boundaries (and an
 // empty or inverted window), a delay notice is claimed once.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DelayNotices, EnvelopeArchive, TriggerGate } from '../../lambdas/core/feature-ports.js';
-import { copyKeyOf } from '../../lambdas/core/message-copy.js';
+import type { DelayNotices } from '../../lambdas/core/outcome/ports.js';
+import type { EnvelopeArchive } from '../../lambdas/core/accept/ports.js';
+import type { TriggerGate } from '../../lambdas/core/operator/ports.js';
+import { copyKeyOf } from '../../lambdas/core/message/message-copy.js';
 import { uniqueId } from './contract-ids.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 

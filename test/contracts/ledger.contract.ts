@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { AttemptRecord, RecipientOutcome } from '../../lambdas/core/model.js';
-import type { Ledger } from '../../lambdas/core/ports.js';
+import type { Ledger } from '../../lambdas/core/outcome/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 export function ledgerContract(make: MakeSubject<Ledger>): void {

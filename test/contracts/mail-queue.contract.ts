@@ -8,7 +8,7 @@
 // poll missing, which shows no test here leans on one.)
 import { describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
-import type { MailQueue, QueuedMessage } from '../../lambdas/core/ports.js';
+import type { MailQueue, QueuedMessage } from '../../lambdas/core/drain/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 export function mailQueueContract(make: MakeSubject<MailQueue>): void {

@@ -2,8 +2,8 @@
 // listings are checked for this test's own messages only.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
-import { copyKeyOf } from '../../lambdas/core/message-copy.js';
-import type { MessageIndex, MessageSummary } from '../../lambdas/core/ports.js';
+import { copyKeyOf } from '../../lambdas/core/message/message-copy.js';
+import type { MessageIndex, MessageSummary } from '../../lambdas/core/accept/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 export function messageIndexContract(make: MakeSubject<MessageIndex>): void {

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
-import { MessageMissingError, type MessageStore } from '../../lambdas/core/ports.js';
+import { MessageMissingError, type MessageStore } from '../../lambdas/core/message/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 export type SeedableMessageStore = MessageStore & { put(key: string, bytes: Buffer | string): unknown };

@@ -1,10 +1,10 @@
-// What the notice stores must do (core/notice-ports.ts), run on the fakes and
+// What the notice stores must do (core/outcome/notice-ports.ts), run on the fakes and
 // on the DynamoDB adapters: the budget lets exactly `perHour` through per
 // route and UTC hour, also when many drains take at once; a held notice is
 // kept whole until removed, once per message copy and kind; listing gives
 // the summaries, the text is read one notice at a time.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { HeldNotice, HeldNotices, NoticeBudget } from '../../lambdas/core/notice-ports.js';
+import type { HeldNotice, HeldNotices, NoticeBudget } from '../../lambdas/core/outcome/notice-ports.js';
 import { uniqueId } from './contract-ids.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 

@@ -1,9 +1,9 @@
 // What every QueueDirectory must do. The subject comes with a way to make and
 // delete queues (by name, with visible messages) where it lists them.
 import { describe, expect, it } from 'vitest';
-import type { QueueDirectory } from '../../lambdas/core/feature-ports.js';
-import { queueNameOf } from '../../lambdas/core/find-orphaned-queues.js';
-import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
+import type { QueueDirectory } from '../../lambdas/core/sweep/ports.js';
+import { queueNameOf } from '../../lambdas/core/sweep/find-orphaned-queues.js';
+import { STACK_TAG } from '../../lambdas/core/sweep/queue-owner.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import { uniqueId } from './contract-ids.js';
 

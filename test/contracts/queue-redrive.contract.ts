@@ -4,7 +4,7 @@
 // counts retention in the DLQ from the first enqueue). `make` returns a queue
 // whose redrive policy sends to `dlq` at `maxReceiveCount`.
 import { describe, expect, it } from 'vitest';
-import type { MailQueue, QueuedMessage } from '../../lambdas/core/ports.js';
+import type { MailQueue, QueuedMessage } from '../../lambdas/core/drain/ports.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import { uniqueId } from './contract-ids.js';
 

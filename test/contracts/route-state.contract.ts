@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
-import type { RouteState } from '../../lambdas/core/ports.js';
+import type { RouteState } from '../../lambdas/core/probe/ports.js';
 import { uniqueId } from './contract-ids.js';
 
 const at = (iso: string) => new Date(iso);

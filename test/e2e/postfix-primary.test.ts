@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeStatuses } from '../../cli/commands/status.js';
 import type { Target } from '../../cli/target.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
-import { normalizeFingerprint } from '../../lambdas/core/tls-fingerprint.js';
+import { normalizeFingerprint } from '../../lambdas/core/policy/tls-fingerprint.js';
 import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
 import { postfixSkipReason } from '../support/postfix-required.js';
 import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';

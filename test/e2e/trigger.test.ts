@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../cli/cli-io.js';
 import { main } from '../../cli/main.js';
-import { triggerSignature } from '../../lambdas/core/trigger-signature.js';
+import { triggerSignature } from '../../lambdas/core/operator/trigger-signature.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
 import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';

@@ -7,9 +7,9 @@
 // the stack.
 import { describe, expect, it } from 'vitest';
 import { InMemoryNoticeAlarms, InMemoryNoticeSending } from '../../lambdas/adapters/fakes/index.js';
-import { HeldNoticesAdmin } from '../../lambdas/core/held-notices-admin.js';
+import { HeldNoticesAdmin } from '../../lambdas/core/operator/held-notices-admin.js';
 import type { Verdicts, VerdictStatus } from '../../lambdas/core/model.js';
-import { pauseOnAlarm } from '../../lambdas/core/pause-notices.js';
+import { pauseOnAlarm } from '../../lambdas/core/outcome/pause-notices.js';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../lambdas/core/problems/conditions.js';
 import { harness } from '../unit/core/engine-harness.js';
 

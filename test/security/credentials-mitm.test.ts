@@ -22,7 +22,7 @@ import { NodemailerTransportFactory } from '../../lambdas/adapters/smtp/nodemail
 import { SmtpCallout } from '../../lambdas/adapters/smtp/smtp-callout.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryServer, TlsMode } from '../../lambdas/core/model.js';
-import { AUTH_WITHHELD } from '../../lambdas/core/smtp-reply-classifier.js';
+import { AUTH_WITHHELD } from '../../lambdas/core/policy/smtp-reply-classifier.js';
 import { BackupMxConfigError, parseBackupMxConfig, TLS_MODES } from '../../lib/config/backup-mx-config.js';
 import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../e2e/e2e-support.js';
 import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';

@@ -14,7 +14,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHeldNotices } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
-import { NOTICE_HEADERS_MAX_BYTES } from '../../lambdas/core/notice-sender.js';
+import { NOTICE_HEADERS_MAX_BYTES } from '../../lambdas/core/outcome/notice-sender.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
 
 let env: EmulatorEnv;

@@ -13,7 +13,7 @@
 // one is (test/unit/cli/notices-resume.test.ts). (Found by the issue 17 review.)
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/settings.js';
-import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/pause-notices.js';
+import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/outcome/pause-notices.js';
 import { evaluateCfn } from '../support/cfn-evaluate.js';
 import { allowing, buildStack, functionId, resources, statementsOf } from '../unit/cdk/stack-fixture.js';
 

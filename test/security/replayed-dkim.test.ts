@@ -9,11 +9,11 @@
 // domain's tree, each replay earned a DSN to an address that cannot exist: a
 // hard bounce against the user's SES account, a fresh address each time so the
 // configuration set's suppression list never caught it. Now the DKIM path
-// authenticates only the From address itself (core/notice-policy.ts); any
+// authenticates only the From address itself (core/outcome/notice-policy.ts); any
 // other return path needs SPF PASS. (Found by the issue 17 review.)
 import { describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../lambdas/core/model.js';
-import { checkReturnPath, noticeFor } from '../../lambdas/core/notice-policy.js';
+import { checkReturnPath, noticeFor } from '../../lambdas/core/outcome/notice-policy.js';
 
 /** The replayed message as SES reports it: the provider's own user in From, DKIM and DMARC PASS, SPF GRAY. */
 const replayed = (sender: string): InboundMessage => ({

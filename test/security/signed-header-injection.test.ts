@@ -14,12 +14,12 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { MailauthArcSealer } from '../../lambdas/adapters/arc/mailauth-arc-sealer.js';
 import type { ArcKeySource } from '../../lambdas/adapters/arc/arc-key.js';
-import { sesAuthResults } from '../../lambdas/core/arc-prefix.js';
-import { buildDelayNotice } from '../../lambdas/core/delay-dsn.js';
-import { buildDsn } from '../../lambdas/core/dsn.js';
-import type { EngineDeps } from '../../lambdas/core/engine-types.js';
+import { sesAuthResults } from '../../lambdas/core/message/arc-prefix.js';
+import { buildDelayNotice } from '../../lambdas/core/outcome/delay-dsn.js';
+import { buildDsn } from '../../lambdas/core/outcome/dsn.js';
+import type { EngineDeps } from '../../lambdas/core/drain/drain-deps.js';
 import type { InboundMessage, Verdicts } from '../../lambdas/core/model.js';
-import { receivedHeader } from '../../lambdas/core/received-header.js';
+import { receivedHeader } from '../../lambdas/core/message/received-header.js';
 import { harness } from '../unit/core/engine-harness.js';
 
 /** Senders crafted to inject into Authentication-Results (and any header); `true` when the parser's grammar refuses them. */

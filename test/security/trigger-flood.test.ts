@@ -15,7 +15,7 @@ import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.
 import { METRICS_NAMESPACE, TRIGGER_REFUSED_METRIC } from '../../lambdas/adapters/aws/powertools-metrics.js';
 import { routeTableDigest } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
-import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/trigger-signature.js';
+import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/operator/trigger-signature.js';
 
 const SECRET = 'k'.repeat(64);
 const FLOOD = 200;

@@ -21,7 +21,7 @@ import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import { awsTriggerUseCase, localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
 import { routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
-import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/trigger-signature.js';
+import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/operator/trigger-signature.js';
 import { makeTriggerHandler } from '../../lambdas/handlers/trigger.js';
 import { TriggerListener } from '../../local/runner/trigger-listener.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';

@@ -9,9 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { InMemoryQueueDirectory, RecordingDeliveryLog, RecordingMetrics } from '../../lambdas/adapters/fakes/index.js';
-import { adoptRefusal } from '../../lambdas/core/adopt-queue.js';
-import { FindOrphanedQueues } from '../../lambdas/core/find-orphaned-queues.js';
-import { STACK_TAG } from '../../lambdas/core/queue-owner.js';
+import { adoptRefusal } from '../../lambdas/core/operator/adopt-queue.js';
+import { FindOrphanedQueues } from '../../lambdas/core/sweep/find-orphaned-queues.js';
+import { STACK_TAG } from '../../lambdas/core/sweep/queue-owner.js';
 import { alarmMetrics, buildStack, resources } from '../unit/cdk/stack-fixture.js';
 import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/iam-evaluate.js';
 

@@ -7,7 +7,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { arc, createSeal } from 'mailauth/lib/arc/index.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import type { MessageSealer, SealRequest } from '../../core/ports.js';
+import type { MessageSealer, SealRequest } from '../../core/message/ports.js';
 import type { ArcKeySource } from './arc-key.js';
 
 /** DNS TXT lookups as mailauth calls them (tests pass a table). */

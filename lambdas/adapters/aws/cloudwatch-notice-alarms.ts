@@ -3,7 +3,7 @@
 // `backup-mx notices resume` (refuse while one is). Exactly the named alarms:
 // the role may describe those two and nothing else.
 import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { NoticeAlarms } from '../../core/notice-ports.js';
+import type { NoticeAlarms } from '../../core/outcome/notice-ports.js';
 
 export class NoticeAlarmMissingError extends Error {
   constructor(names: string[]) {

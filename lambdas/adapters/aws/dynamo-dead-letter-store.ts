@@ -23,7 +23,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetterReason, DeadLetterRecord } from '../../core/model.js';
-import { DEAD_LETTERS_COUNTED_AT_MOST, type DeadLetterStore } from '../../core/ports.js';
+import { DEAD_LETTERS_COUNTED_AT_MOST, type DeadLetterStore } from '../../core/outcome/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { deadIndexKey, deadSort, deadTextSort, GSI, key, messageKey, PK, SK, SORT } from './dynamo-keys.js';
 import { optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';

@@ -1,4 +1,4 @@
-// DynamoDB adapters of the feature ports (core/feature-ports.ts), in the one
+// DynamoDB adapters of the feature ports (core/accept, outcome, operator and sweep ports.ts), in the one
 // state table:
 //   trigger#<name> / gate           last accepted "I'm back" call: when, and its signed timestamp
 //                                   (its own partition: the trigger may write nothing else)
@@ -8,7 +8,9 @@
 // Envelopes are partitioned per route and UTC day, so a time window is a few
 // Queries and no Scan, and no partition holds more than one day of one route.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, GateAnswer, TriggerGate } from '../../core/feature-ports.js';
+import type { ArchivedEnvelope, EnvelopeArchive } from '../../core/accept/ports.js';
+import type { DelayNoticeRecord, DelayNotices } from '../../core/outcome/ports.js';
+import type { GateAnswer, TriggerGate } from '../../core/operator/ports.js';
 import { ENVELOPE_KEY_PREFIX } from '../../config/table-layout.js';
 import { expiresAtFor, key, messageKey, PK, SK, triggerKey, TTL } from './dynamo-keys.js';
 import { conditionalPut, queryAll } from './dynamo-query.js';

@@ -9,7 +9,7 @@
 // delivery time, TTL started, out of the queued index (no GSI keys), keyed by
 // copy (`meta#<route>#<copy>`) like the accept step's summary. The size is the
 // object's as the drain opened it (absent when it finished without opening it).
-import type { MessageSummary } from '../../core/ports.js';
+import type { MessageSummary } from '../../core/accept/ports.js';
 import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, SK, TTL } from './dynamo-keys.js';
 import type { Item } from './dynamo-query.js';
 

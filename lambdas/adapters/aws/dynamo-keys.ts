@@ -6,7 +6,7 @@
 // are keyed by route too (`meta#<route>`, `dead#<route>`); ledger rows need not
 // be, since routes never share a recipient domain. A route split over several
 // receipt rules gets one copy of the message per rule: those items are keyed by
-// copy as well (`meta#<route>#<copy>`, `dead#<route>#<copy>`; core/message-copy;
+// copy as well (`meta#<route>#<copy>`, `dead#<route>#<copy>`; core/message/message-copy;
 // route names hold no '#'), and older items without a copy keep their key.
 import { MESSAGE_KEY_PREFIX, ROUTE_KEY_PREFIX, TABLE_LAYOUT, TRIGGER_KEY_PREFIX } from '../../config/table-layout.js';
 

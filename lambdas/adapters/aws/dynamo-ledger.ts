@@ -5,7 +5,7 @@
 // others); a pending outcome has none, and rewriting it as pending (requeue) drops it.
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, NoticeResult, RecipientOutcome, RecipientState, SmtpReply } from '../../core/model.js';
-import type { Ledger } from '../../core/ports.js';
+import type { Ledger } from '../../core/outcome/ports.js';
 import { FINAL_STATES } from '../../core/model.js';
 import { DynamoBatchReader } from './dynamo-batch-reader.js';
 import { DynamoBatchWriter, LedgerWriteError } from './dynamo-batch-writer.js';

@@ -10,7 +10,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/ports.js';
+import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/accept/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
 import { doneIndexItem, summaryItem } from './dynamo-index-done.js';

@@ -1,4 +1,4 @@
-// DynamoDB adapters of the notice ports (core/notice-ports.ts), in the one
+// DynamoDB adapters of the notice ports (core/outcome/notice-ports.ts), in the one
 // state table, one partition per route apart from its route# items (which
 // the public trigger may touch):
 //   notices#<route> / budget#<YYYY-MM-DDTHH>   notices taken that UTC hour (TTL 2 days)
@@ -11,7 +11,7 @@
 // condition reads, COUNT or not. No counter item: one that drifted low could
 // hide held mail, and the summaries are the truth.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HeldNotice, HeldNoticeKind, HeldNotices, HeldNoticeSummary, HoldReason, NoticeBudget } from '../../core/notice-ports.js';
+import type { HeldNotice, HeldNoticeKind, HeldNotices, HeldNoticeSummary, HoldReason, NoticeBudget } from '../../core/outcome/notice-ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { key, PK, SK, TTL } from './dynamo-keys.js';
 import { optionalString, queryAll, type Item } from './dynamo-query.js';

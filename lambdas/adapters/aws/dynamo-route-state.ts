@@ -3,7 +3,7 @@
 // lease exists, the lease has expired, or the caller already owns it.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
-import type { RouteState } from '../../core/ports.js';
+import type { RouteState } from '../../core/probe/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { key, PK, routeKey, SORT } from './dynamo-keys.js';
 import { conditionalPut, optionalNumber, optionalString } from './dynamo-query.js';

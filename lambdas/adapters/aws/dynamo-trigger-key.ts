@@ -7,7 +7,7 @@
 // Manager secret ($0.40 a month) unless trigger.keySecretName names one.
 import { randomBytes } from 'node:crypto';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TriggerKey } from '../../core/feature-ports.js';
+import type { TriggerKey } from '../../core/operator/ports.js';
 import { TRIGGER_KEY_PREFIX } from '../../config/table-layout.js';
 import { key, PK, SK } from './dynamo-keys.js';
 import { conditionalPut } from './dynamo-query.js';

@@ -1,7 +1,7 @@
 // Starts a drain by invoking the drain Lambda asynchronously: the probe does
 // not wait for it, and Lambda retries the invoke if the drain fails to start.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { DrainMode, DrainStarter } from '../../core/ports.js';
+import type { DrainMode, DrainStarter } from '../../core/drain/ports.js';
 
 export class DrainStartError extends Error {
   constructor(readonly route: string, readonly statusCode: number | undefined) {

@@ -2,8 +2,8 @@
 // a synchronous invoke, so the caller learns what the check found and the
 // primary's hook can print it. The probe applies its own guards.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { ProbeRequester } from '../../core/feature-ports.js';
-import type { RouteProbeOutcome } from '../../core/probe-primaries.js';
+import type { ProbeRequester } from '../../core/operator/ports.js';
+import type { RouteProbeOutcome } from '../../core/probe/probe-primaries.js';
 
 export class ProbeRequestError extends Error {
   constructor(readonly route: string, problem: string) {

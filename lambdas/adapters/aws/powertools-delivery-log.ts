@@ -2,7 +2,7 @@
 // same keys every time (Postfix's to=, relay=, delay=, dsn=, status=), so
 // CloudWatch Logs Insights can query attempts like a maillog.
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DeliveryLog } from '../../core/ports.js';
+import type { DeliveryLog } from '../../core/runtime/ports.js';
 
 type AttemptEntry = Parameters<DeliveryLog['attempt']>[0];
 

@@ -10,7 +10,7 @@
 // graphs them; otherwise they ride in a log line (`figures`), and the alarms
 // read the probe's RouteProblems and StackProblems (core/problems).
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { GaugeName, Metrics, StackGaugeName } from '../../core/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../core/runtime/ports.js';
 
 export const METRICS_NAMESPACE = 'BackupMx';
 /** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */

@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/ports.js';
+import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/message/ports.js';
 import { httpStatusOf, isAwsError } from './aws-errors.js';
 
 /** Parts for large puts: above S3's 5 MiB minimum, below fauxqs's 11 MiB request cap. */

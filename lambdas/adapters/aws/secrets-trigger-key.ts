@@ -2,7 +2,7 @@
 // value is cached for a few minutes: a rotated secret is picked up soon, and
 // a burst of calls costs one read.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { TriggerKey } from '../../core/feature-ports.js';
+import type { TriggerKey } from '../../core/operator/ports.js';
 
 const CACHE_MS = 300_000;
 

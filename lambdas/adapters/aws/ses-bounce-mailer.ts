@@ -5,7 +5,8 @@
 // have their own reputation metrics, alarms and pause (lib/constructs/
 // notice-sending.ts), apart from the account's other sending.
 import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import { NoticeSendingPausedError, type BounceMailer, type Envelope } from '../../core/ports.js';
+import { NoticeSendingPausedError, type BounceMailer } from '../../core/outcome/ports.js';
+import { type Envelope } from '../../core/drain/ports.js';
 import { awsErrorName, isAwsError } from './aws-errors.js';
 
 /** SES's answers while sending is paused: for the configuration set (our alarm's pause) or the whole account. */

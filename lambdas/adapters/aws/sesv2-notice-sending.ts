@@ -3,7 +3,7 @@
 // `backup-mx notices resume`). Only this configuration set: the account's
 // sending, which the user's other applications share, is never touched.
 import { GetConfigurationSetCommand, PutConfigurationSetSendingOptionsCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { NoticeSending } from '../../core/notice-ports.js';
+import type { NoticeSending } from '../../core/outcome/notice-ports.js';
 
 export class SesV2NoticeSending implements NoticeSending {
   constructor(

@@ -10,7 +10,7 @@ import {
   type QueueAttributeName,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { MailQueue, QueuedMessage } from '../../core/ports.js';
+import type { MailQueue, QueuedMessage } from '../../core/drain/ports.js';
 
 export const MAX_VISIBILITY_SECONDS = 43_200;
 export const MAX_DELAY_SECONDS = 900;

@@ -3,7 +3,7 @@
 // only when MaxResults is set, so every call sets it and follows the token to
 // the last page.
 import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDepth, QueueDirectory } from '../../core/feature-ports.js';
+import type { QueueDepth, QueueDirectory } from '../../core/sweep/ports.js';
 import { isAwsError } from './aws-errors.js';
 
 /** ListQueues' largest page. */

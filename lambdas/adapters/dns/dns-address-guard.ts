@@ -1,13 +1,13 @@
 // The loop guard's DNS side: follows the primary's CNAME chain, looks up its
 // addresses, and compares them with the SES inbound endpoint's and our own
-// (core/loop-guard decides). Answers are cached, failures too (briefly): the
+// (core/policy/loop-guard decides). Answers are cached, failures too (briefly): the
 // probe runs every few seconds and DNS trouble must never stall it. A lookup
 // that fails says nothing: the guard then does not refuse.
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
-import { isLocalAddress, loopRefusal, type ResolvedHost } from '../../core/loop-guard.js';
+import { isLocalAddress, loopRefusal, type ResolvedHost } from '../../core/policy/loop-guard.js';
 import type { PrimaryServer } from '../../core/model.js';
-import type { PrimaryAddressGuard } from '../../core/ports.js';
+import type { PrimaryAddressGuard } from '../../core/policy/ports.js';
 
 /** What the guard asks DNS; injectable for tests. */
 export interface HostResolver {

@@ -1,7 +1,7 @@
 // Dead letters by message id, route and copy (like the table's
 // `dead#<route>#<copy>` key); `history` keeps every put, even overwritten ones.
 import type { DeadLetterRecord } from '../../core/model.js';
-import { DEAD_LETTERS_COUNTED_AT_MOST, type DeadLetterStore } from '../../core/ports.js';
+import { DEAD_LETTERS_COUNTED_AT_MOST, type DeadLetterStore } from '../../core/outcome/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string | undefined, copy: string | undefined) => `${route ?? ''}${copy ? `#${copy}` : ''}`;

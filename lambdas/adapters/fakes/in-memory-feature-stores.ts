@@ -1,5 +1,7 @@
-// In-memory fakes of the feature ports (core/feature-ports.ts).
-import type { ArchivedEnvelope, DelayNoticeRecord, DelayNotices, EnvelopeArchive, GateAnswer, TriggerGate, TriggerKey } from '../../core/feature-ports.js';
+// In-memory fakes of the feature ports (core/accept, outcome, operator and sweep ports.ts).
+import type { ArchivedEnvelope, EnvelopeArchive } from '../../core/accept/ports.js';
+import type { DelayNoticeRecord, DelayNotices } from '../../core/outcome/ports.js';
+import type { GateAnswer, TriggerGate, TriggerKey } from '../../core/operator/ports.js';
 
 export class InMemoryTriggerGate implements TriggerGate {
   readonly last = new Map<string, { at: Date; timestamp: number }>();

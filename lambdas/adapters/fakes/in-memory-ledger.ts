@@ -1,6 +1,6 @@
 // The per-recipient ledger and attempt history in memory.
 import type { AttemptRecord, RecipientOutcome } from '../../core/model.js';
-import type { Ledger } from '../../core/ports.js';
+import type { Ledger } from '../../core/outcome/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 export class InMemoryLedger implements Ledger {

@@ -10,7 +10,8 @@
 // there), and redrive to a DLQ once a message was received maxReceiveCount
 // times. Receives take the messages that became visible first and cost
 // O(log n), so a scale test can hold 100k.
-import type { Clock, MailQueue, QueuedMessage } from '../../core/ports.js';
+import type { Clock } from '../../core/runtime/ports.js';
+import type { MailQueue, QueuedMessage } from '../../core/drain/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 const MAX_VISIBILITY_SECONDS = 12 * 3600;

@@ -1,6 +1,6 @@
 // Message summaries by id, route and copy (like the table's `meta#<route>#<copy>`
 // key), listed by route like the byRoute index.
-import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/ports.js';
+import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/accept/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string, copy: string | undefined) => `${route}${copy ? `#${copy}` : ''}`;

@@ -1,7 +1,7 @@
 // Message bytes in a Map. `open` streams in small chunks so readers that
 // assume one chunk holds the whole head are caught by tests.
 import { Readable } from 'node:stream';
-import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/ports.js';
+import { MessageMissingError, type MessageStore, type StoredObject } from '../../core/message/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 export class InMemoryMessageStore implements MessageStore {

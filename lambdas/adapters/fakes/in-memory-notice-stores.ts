@@ -1,5 +1,5 @@
-// In-memory fakes of the notice ports (core/notice-ports.ts).
-import type { HeldNotice, HeldNoticeKind, HeldNotices, HeldNoticeSummary, NoticeAlarms, NoticeBudget, NoticeSending } from '../../core/notice-ports.js';
+// In-memory fakes of the notice ports (core/outcome/notice-ports.ts).
+import type { HeldNotice, HeldNoticeKind, HeldNotices, HeldNoticeSummary, NoticeAlarms, NoticeBudget, NoticeSending } from '../../core/outcome/notice-ports.js';
 
 const hourOf = (now: Date) => now.toISOString().slice(0, 13);
 

@@ -1,6 +1,6 @@
 // Queues by URL with their counts, listed page by page like ListQueues;
 // records what was asked and fails on request.
-import type { QueueDepth, QueueDirectory } from '../../core/feature-ports.js';
+import type { QueueDepth, QueueDirectory } from '../../core/sweep/ports.js';
 
 export class InMemoryQueueDirectory implements QueueDirectory {
   private readonly queues = new Map<string, QueueDepth>();

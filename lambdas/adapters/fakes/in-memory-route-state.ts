@@ -1,6 +1,6 @@
 // Health, leases, holds and sweep times per route, in memory.
 import type { PrimaryHealth } from '../../core/model.js';
-import type { RouteState } from '../../core/ports.js';
+import type { RouteState } from '../../core/probe/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'claimSweep' | 'continueSweep' | 'lastSweep';

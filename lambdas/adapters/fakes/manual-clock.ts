@@ -1,6 +1,6 @@
 // A clock that only moves when a test moves it. `sleep` advances it too, so
 // loops that wait (the probe's inner schedule) run instantly in tests.
-import type { Clock } from '../../core/ports.js';
+import type { Clock } from '../../core/runtime/ports.js';
 
 export class ManualClock implements Clock {
   private current: Date;

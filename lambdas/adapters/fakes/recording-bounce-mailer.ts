@@ -1,5 +1,6 @@
 // Keeps every DSN it is asked to send.
-import { NoticeSendingPausedError, type BounceMailer, type Envelope } from '../../core/ports.js';
+import { NoticeSendingPausedError, type BounceMailer } from '../../core/outcome/ports.js';
+import { type Envelope } from '../../core/drain/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 export class RecordingBounceMailer implements BounceMailer {

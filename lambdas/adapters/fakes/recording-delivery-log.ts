@@ -1,5 +1,5 @@
 // Keeps log lines instead of printing them.
-import type { DeliveryLog } from '../../core/ports.js';
+import type { DeliveryLog } from '../../core/runtime/ports.js';
 
 export type AttemptLine = Parameters<DeliveryLog['attempt']>[0];
 

@@ -1,5 +1,5 @@
 // Records each drain it is asked to start.
-import type { DrainMode, DrainStarter } from '../../core/ports.js';
+import type { DrainMode, DrainStarter } from '../../core/drain/ports.js';
 
 export class RecordingDrainStarter implements DrainStarter {
   readonly started: { route: string; mode: DrainMode }[] = [];

@@ -1,5 +1,5 @@
 // Keeps metric data points; `total` sums a counter.
-import type { GaugeName, Metrics, StackGaugeName } from '../../core/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../core/runtime/ports.js';
 
 type CounterName = Parameters<Metrics['count']>[0];
 

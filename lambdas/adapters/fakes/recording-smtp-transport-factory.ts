@@ -3,7 +3,7 @@
 // can be made to fail. Every transaction's envelope and bytes are recorded.
 import type { Readable } from 'node:stream';
 import type { PrimaryServer, SmtpReply } from '../../core/model.js';
-import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/drain/ports.js';
 
 export interface RecordedTransaction {
   primary: PrimaryServer;

@@ -3,7 +3,7 @@
 // whether it skipped AUTH. `refuseAuth` scripts a primary that answers but
 // refuses our credentials: checks with AUTH fail, checks without succeed.
 import type { PrimaryServer } from '../../core/model.js';
-import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../core/ports.js';
+import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../core/probe/ports.js';
 
 const REFUSED = 'AUTH: 535 5.7.8 Authentication credentials invalid';
 

@@ -1,7 +1,7 @@
 // The trigger's HTTP shape, shared by the Lambda function URL handler and the
 // local runner's listener: `POST /<route>` with the headers below; the answer
 // is JSON `{ "message": ... }` with the use case's status (and Retry-After).
-import type { TriggerRequest, TriggerResult } from '../../core/trigger-drain.js';
+import type { TriggerRequest, TriggerResult } from '../../core/operator/trigger-drain.js';
 
 export const TIMESTAMP_HEADER = 'x-backupmx-timestamp';
 export const SIGNATURE_HEADER = 'x-backupmx-signature';

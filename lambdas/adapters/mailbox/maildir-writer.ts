@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { MailboxWriter } from '../../core/feature-ports.js';
+import type { MailboxWriter } from '../../core/operator/ports.js';
 import type { InboundMessage } from '../../core/model.js';
 
 export class MaildirWriter implements MailboxWriter {

@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { MailboxWriter } from '../../core/feature-ports.js';
+import type { MailboxWriter } from '../../core/operator/ports.js';
 import type { InboundMessage } from '../../core/model.js';
 import { FromQuoting } from './from-quoting.js';
 

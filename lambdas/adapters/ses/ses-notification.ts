@@ -4,7 +4,7 @@
 // unexpected becomes a MalformedNotificationError with a reason, so the drain
 // can dead-letter it instead of crashing or looping.
 import { z } from 'zod';
-import { isMailbox } from '../../core/mail-address.js';
+import { isMailbox } from '../../core/message/mail-address.js';
 import type { AcceptedUnrecorded, InboundMessage, VerdictStatus } from '../../core/model.js';
 
 export class MalformedNotificationError extends Error {
@@ -29,7 +29,7 @@ const verdict = z
   });
 
 // An address that can go into MAIL FROM / RCPT TO and into the headers we
-// write: RFC 5321 Mailbox as core/mail-address.ts defines it (strict domain,
+// write: RFC 5321 Mailbox as core/message/mail-address.ts defines it (strict domain,
 // no `;` `(` `,` or quotes outside a quoted local part, lenient about dots in
 // the local part as Postfix is; ASCII, since SES does not offer SMTPUTF8).
 // A notification whose sender or recipient fails it is not delivered: it

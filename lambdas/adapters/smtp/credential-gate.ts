@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { checkServerIdentity, TLSSocket } from 'node:tls';
 import type { PrimaryServer } from '../../core/model.js';
-import { AUTH_WITHHELD } from '../../core/smtp-reply-classifier.js';
+import { AUTH_WITHHELD } from '../../core/policy/smtp-reply-classifier.js';
 import { matchesPins, peerDigests } from './tls-pins.js';
 
 /** AUTH was not sent: the session's peer is not authenticated. A configuration problem (or an attack), never transient. */

@@ -2,7 +2,7 @@
 // is opened on first use and reused for the following messages (RSET after a
 // refused transaction), up to `maxConnections` sessions for concurrent sends,
 // opened with a slow start and cut back when the primary pushes back (see
-// core/session-window.ts): a refused new session while others work is a limit,
+// core/drain/session-window.ts): a refused new session while others work is a limit,
 // not an outage, and the send waits for a working session instead.
 //
 // What reaches the primary (checked by test/integration/smtp): the message bytes
@@ -17,8 +17,8 @@
 import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
-import { SessionWindow } from '../../core/session-window.js';
-import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/ports.js';
+import { SessionWindow } from '../../core/drain/session-window.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/drain/ports.js';
 import { sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 import {
   openSession,

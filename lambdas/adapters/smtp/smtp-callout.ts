@@ -5,7 +5,7 @@
 // because nodemailer offers no envelope without a message.
 import net from 'node:net';
 import type { PrimaryServer, SmtpReply } from '../../core/model.js';
-import type { CalloutSession, RecipientCallout } from '../../core/ports.js';
+import type { CalloutSession, RecipientCallout } from '../../core/operator/ports.js';
 import type { SmtpAuthSource } from '../aws/secrets-smtp-auth.js';
 import { parseReply } from './smtp-reply.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';

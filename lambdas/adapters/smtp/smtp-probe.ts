@@ -8,7 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PrimaryServer } from '../../core/model.js';
-import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../core/ports.js';
+import type { PrimaryProbe, ProbeCheckOptions, ProbeResult } from '../../core/probe/ports.js';
 import { ProbeStepError, SmtpReplyReader, replyText, type RawReply } from './smtp-reply-reader.js';
 import { connectStep, tlsStep } from './socket-steps.js';
 import { requiresStartTls, tlsPolicy, type ExtraTlsOptions } from './tls-policy.js';

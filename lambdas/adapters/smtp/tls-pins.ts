@@ -9,7 +9,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { PrimaryServer } from '../../core/model.js';
-import { formatFingerprint, normalizeFingerprint } from '../../core/tls-fingerprint.js';
+import { formatFingerprint, normalizeFingerprint } from '../../core/policy/tls-fingerprint.js';
 
 export interface CertificateDigests {
   /** SHA-256 of the certificate (DER). */

@@ -1,6 +1,6 @@
 // Maps what nodemailer's SMTPConnection.send reported to one reply per recipient.
 import type { SmtpReply } from '../../core/model.js';
-import type { TransactionResult } from '../../core/ports.js';
+import type { TransactionResult } from '../../core/drain/ports.js';
 import { parseReply, replyOfError, sessionFailureReply, type NodemailerErrorLike } from './smtp-reply.js';
 
 /** Nodemailer errors that are a server's answer inside a transaction; the session survives them. */

@@ -1,6 +1,6 @@
 // The canary message itself: small, plain, marked as automatic (RFC 3834
 // Auto-Submitted, so no auto-responder answers it), with the signed Subject.
-import { rfc5322Date } from '../rfc5322-date.js';
+import { rfc5322Date } from '../message/rfc5322-date.js';
 
 export function canaryMessage(address: string, subject: string, sentAt: Date, intervalMinutes?: number): string {
   const domain = address.slice(address.lastIndexOf('@') + 1);

@@ -1,6 +1,6 @@
 // What the canary use cases need from outside (adapters in lambdas/adapters,
 // fakes in lambdas/adapters/fakes).
-import type { Envelope } from '../ports.js';
+import type { Envelope } from '../drain/ports.js';
 
 /** The stack's canary key (DynamoDB item `canary#key`): only the canary function creates it. */
 export interface CanaryKeys {

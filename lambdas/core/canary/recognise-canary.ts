@@ -7,9 +7,10 @@
 // mail. SES gives each receipt rule its own notification, so mail sent to the
 // canary address and to real recipients at once arrives as two copies: the
 // canary rule's (dropped, when signed) and the route's (delivered).
-import type { DrainSummary } from '../engine-types.js';
+import type { DrainSummary } from '../drain/drain-summary.js';
 import type { InboundMessage, Route } from '../model.js';
-import type { DeliveryLog, MailQueue, QueuedMessage } from '../ports.js';
+import type { DeliveryLog } from '../runtime/ports.js';
+import type { MailQueue, QueuedMessage } from '../drain/ports.js';
 import type { CanaryAddress, CanaryKeys } from './canary-ports.js';
 import { looksLikeCanarySubject, verifyCanarySubject } from './canary-token.js';
 

@@ -4,7 +4,7 @@
 // (recognise-canary.ts); this only sends. Nothing here fails loudly: a canary
 // that cannot go out simply never arrives, and the probe's canary-missing condition fires; the log
 // line says why, with the fix.
-import type { Clock, DeliveryLog } from '../ports.js';
+import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import { canaryMessage } from './canary-message.js';
 import type { CanaryDestination, CanaryKeys, CanaryMailer } from './canary-ports.js';
 import { canarySubject } from './canary-token.js';

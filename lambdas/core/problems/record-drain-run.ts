@@ -2,8 +2,8 @@
 // something, the route's delivery record moves on (delivery-record.ts) and is
 // saved for the probe to read. A record that cannot be read or saved is an
 // error line, never a failed run: the mail's own outcomes are already recorded.
-import type { DrainSummary } from '../engine-types.js';
-import type { DeliveryLog } from '../ports.js';
+import type { DrainSummary } from '../drain/drain-summary.js';
+import type { DeliveryLog } from '../runtime/ports.js';
 import { nextDeliveryRecord, type DrainRunCounts } from './delivery-record.js';
 import type { DeliveryRecords } from './problem-ports.js';
 

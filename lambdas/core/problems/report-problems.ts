@@ -13,7 +13,7 @@
 //     announced, or went), and the gauge's bits are returned.
 // A previous state that cannot be read adds `unreadable` and is not
 // overwritten; nothing is announced against a state nobody could read.
-import type { DeliveryLog } from '../ports.js';
+import type { DeliveryLog } from '../runtime/ports.js';
 import { CONDITION_MEANING, conditionBits, type Condition } from './conditions.js';
 import type { ConditionState, ProblemState } from './problem-ports.js';
 

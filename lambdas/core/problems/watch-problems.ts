@@ -4,7 +4,7 @@
 // hourly watch's record and the canary's last arrival. Each scope publishes
 // one gauge (RouteProblems, StackProblems): its alarm treats a missing figure
 // as breaching, so a probe that stops, or cannot evaluate, is an alarm too.
-import type { Clock, DeliveryLog, Metrics } from '../ports.js';
+import type { Clock, DeliveryLog, Metrics } from '../runtime/ports.js';
 import { conditionBits, ROUTE_CONDITIONS, STACK_CONDITIONS } from './conditions.js';
 import type { CanaryArrivals, DeliveryRecords, OrphanWatchRecords, ProblemState, ProblemStates, QueueDepth } from './problem-ports.js';
 import { STACK_SCOPE } from './problem-ports.js';

@@ -3,7 +3,7 @@
 // logged with the adopt command and counted; the route queue and the DLQ (same
 // prefix here) are not, nor a queue of another stack whose name starts with ours.
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { STACK_TAG } from '../../../lambdas/core/queue-owner.js';
+import { STACK_TAG } from '../../../lambdas/core/sweep/queue-owner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../lambdas/app/engine.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';

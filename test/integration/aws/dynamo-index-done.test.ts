@@ -7,8 +7,8 @@ import { DynamoBatchWriter } from '../../../lambdas/adapters/aws/dynamo-batch-wr
 import { doneIndexItem } from '../../../lambdas/adapters/aws/dynamo-index-done.js';
 import { expiresAtFor, key, messageKey, metaSort, TTL } from '../../../lambdas/adapters/aws/dynamo-keys.js';
 import { DynamoMessageIndex } from '../../../lambdas/adapters/aws/dynamo-message-index.js';
-import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
-import type { MessageSummary } from '../../../lambdas/core/ports.js';
+import { copyKeyOf } from '../../../lambdas/core/message/message-copy.js';
+import type { MessageSummary } from '../../../lambdas/core/accept/ports.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
 
 let env: EmulatorEnv;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/fakes/index.js';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import type { AttemptRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
-import type { Ledger } from '../../../lambdas/core/ports.js';
+import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
 
 let env: EmulatorEnv;

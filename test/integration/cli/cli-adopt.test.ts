@@ -4,7 +4,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, TagQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesNotification, sesMessageId } from '../../support/ses-events.js';
-import { STACK_TAG } from '../../../lambdas/core/queue-owner.js';
+import { STACK_TAG } from '../../../lambdas/core/sweep/queue-owner.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
 
 describe('backup-mx adopt', () => {

@@ -10,7 +10,7 @@ import type { MessageView } from '../../../cli/message-view.js';
 import type { CheckResult } from '../../../cli/doctor/check.js';
 import { TestDnsServer } from '../../support/dns-server.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
-import { copyKeyOf } from '../../../lambdas/core/message-copy.js';
+import { copyKeyOf } from '../../../lambdas/core/message/message-copy.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
 import { PROJECT_ROOT } from '../../../local/runner/runner-config.js';
 import type { RuntimeInfo } from '../../../local/runtime-file.js';
-import type { VerifyReport } from '../../../lambdas/core/verify-recipients.js';
+import type { VerifyReport } from '../../../lambdas/core/operator/verify-recipients.js';
 import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
 import { cleanups, clientMessage, runnerEnv, sendMail, tempDir } from '../../e2e/e2e-support.js';
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { VerifyReport } from '../../../lambdas/core/verify-recipients.js';
+import type { VerifyReport } from '../../../lambdas/core/operator/verify-recipients.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
 
 describe('backup-mx recipients verify', () => {

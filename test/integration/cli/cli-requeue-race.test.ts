@@ -14,7 +14,8 @@ import { requeueCommand } from '../../../cli/commands/requeue.js';
 import type { Target } from '../../../cli/target.js';
 import type { Engine } from '../../../lambdas/app/engine.js';
 import type { Route } from '../../../lambdas/core/model.js';
-import type { DeadLetterStore, MailQueue } from '../../../lambdas/core/ports.js';
+import type { DeadLetterStore } from '../../../lambdas/core/outcome/ports.js';
+import type { MailQueue } from '../../../lambdas/core/drain/ports.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
 
 type Moment = 'after-enqueue' | 'before-record-removed' | 'after-record-removed';

@@ -5,7 +5,7 @@
 // the real one, on the emulators, against a scripted primary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteStatus } from '../../../cli/commands/status.js';
-import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../../lambdas/core/health-change.js';
+import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../../lambdas/core/probe/health-change.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
 
 describe('status: the last probe, as of the last probe', () => {

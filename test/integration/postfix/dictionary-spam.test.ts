@@ -6,7 +6,7 @@
 // down, and the sender gets at most one DSN listing every unknown recipient.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { DrainRoute } from '../../../lambdas/core/drain-route.js';
+import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
 import { harness } from '../../unit/core/engine-harness.js';
 import { PostfixPrimary } from '../../support/postfix-mailbox-primary.js';
 import { postfixSkipReason } from '../../support/postfix-required.js';

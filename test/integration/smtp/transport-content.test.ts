@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
 import { ManualClock } from '../../../lambdas/adapters/fakes/index.js';
-import { guardFinalDot } from '../../../lambdas/core/final-dot-guard.js';
-import { guardLength } from '../../../lambdas/core/length-guard.js';
+import { guardFinalDot } from '../../../lambdas/core/drain/final-dot-guard.js';
+import { guardLength } from '../../../lambdas/core/drain/length-guard.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 
 let primary: ScriptedPrimary;

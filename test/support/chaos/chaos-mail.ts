@@ -3,7 +3,7 @@
 // senders, some spam/virus verdicts, some messages near or past the end of
 // the queue lifetime, on two routes (one with bounce policy 'dead-letter').
 import type { BouncePolicy, Verdicts } from '../../../lambdas/core/model.js';
-import { noticeFor, type NoticeDecision, type NoticeReason } from '../../../lambdas/core/notice-policy.js';
+import { noticeFor, type NoticeDecision, type NoticeReason } from '../../../lambdas/core/outcome/notice-policy.js';
 import { rawMessage } from '../ses-events.js';
 import type { SeededRandom } from './seeded-random.js';
 

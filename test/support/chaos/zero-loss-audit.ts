@@ -5,7 +5,8 @@
 // expired pair, counted, not merely seen). Returns counts and a list of
 // violations (empty when every invariant held).
 import type { AttemptRecord, DeadLetterRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
-import type { Envelope, Ledger } from '../../../lambdas/core/ports.js';
+import type { Envelope } from '../../../lambdas/core/drain/ports.js';
+import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
 import type { ReceivedMessage } from '../scripted-primary.js';
 import type { ChaosMessage } from './chaos-mail.js';
 
@@ -51,7 +52,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Why `copy` is not exactly our trace header followed by `original`, or
- * undefined when it is. The header is the one core/received-header.ts writes:
+ * undefined when it is. The header is the one core/message/received-header.ts writes:
  * from, by <hostname> with ESMTP id <id>, "for <rcpt>" when the transaction had
  * one recipient (the primary may have refused others of it), then a date.
  */

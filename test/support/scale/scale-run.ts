@@ -4,12 +4,12 @@
 // route lease would have them); the primary comes back at a given time or
 // never. Ends when the queue is empty or the time is up, then audits every
 // (message, recipient) pair.
-import { DrainRoute } from '../../../lambdas/core/drain-route.js';
-import type { EngineOptions } from '../../../lambdas/core/engine-types.js';
+import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
+import type { EngineOptions } from '../../../lambdas/core/drain/drain-deps.js';
 import { FINAL_STATES, type RecipientState } from '../../../lambdas/core/model.js';
-import type { DrainMode } from '../../../lambdas/core/ports.js';
-import { ProbePrimaries } from '../../../lambdas/core/probe-primaries.js';
-import { SweepRoute } from '../../../lambdas/core/sweep-route.js';
+import type { DrainMode } from '../../../lambdas/core/drain/ports.js';
+import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
+import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
 import { SeededRandom } from '../chaos/seeded-random.js';
 import { compactNotification, forgetParsed, ROUTE, scaleWorld } from './scale-world.js';
 

@@ -16,9 +16,11 @@ import {
   InMemoryRouteState,
   ManualClock,
 } from '../../../lambdas/adapters/fakes/index.js';
-import type { EngineDeps } from '../../../lambdas/core/engine-types.js';
+import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
 import type { InboundMessage, Route, SmtpReply } from '../../../lambdas/core/model.js';
-import type { BounceMailer, DeliveryLog, Envelope, MessageContent, Metrics, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../../lambdas/core/ports.js';
+import type { BounceMailer } from '../../../lambdas/core/outcome/ports.js';
+import type { DeliveryLog, Metrics } from '../../../lambdas/core/runtime/ports.js';
+import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../../lambdas/core/drain/ports.js';
 import { SeededRandom } from '../chaos/seeded-random.js';
 
 /** Modelled latency of each AWS call, ms (typical in-region figures). */

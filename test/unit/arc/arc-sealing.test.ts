@@ -8,8 +8,8 @@ import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { describe, expect, it } from 'vitest';
 import { MailauthArcSealer } from '../../../lambdas/adapters/arc/mailauth-arc-sealer.js';
 import { ArcKeyError, parseArcKey, type ArcKeySource } from '../../../lambdas/adapters/arc/arc-key.js';
-import { sesAuthResults } from '../../../lambdas/core/arc-prefix.js';
-import type { EngineDeps } from '../../../lambdas/core/engine-types.js';
+import { sesAuthResults } from '../../../lambdas/core/message/arc-prefix.js';
+import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
 import { harness } from '../core/engine-harness.js';
 
 type ArcOutcome = { status: { result: string }; i: number; signature?: { signingDomain?: string } };

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
 import type { DeadLetterRecord } from '../../../lambdas/core/model.js';
-import { DEAD_LETTERS_COUNTED_AT_MOST } from '../../../lambdas/core/ports.js';
+import { DEAD_LETTERS_COUNTED_AT_MOST } from '../../../lambdas/core/outcome/ports.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);

@@ -10,8 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SesBounceMailer } from '../../../lambdas/adapters/aws/ses-bounce-mailer.js';
 import { SesV2NoticeSending } from '../../../lambdas/adapters/aws/sesv2-notice-sending.js';
-import { NoticeSendingPausedError } from '../../../lambdas/core/ports.js';
-import { RECHECK_EVENT } from '../../../lambdas/core/pause-notices.js';
+import { NoticeSendingPausedError } from '../../../lambdas/core/outcome/ports.js';
+import { RECHECK_EVENT } from '../../../lambdas/core/outcome/pause-notices.js';
 import { makePauseHandler } from '../../../lambdas/handlers/pause-notices.js';
 
 const ses = mockClient(SESClient);

@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PART_SIZE_BYTES, S3MessageStore } from '../../../lambdas/adapters/aws/s3-message-store.js';
-import { MessageMissingError } from '../../../lambdas/core/ports.js';
+import { MessageMissingError } from '../../../lambdas/core/message/ports.js';
 
 const s3 = mockClient(S3Client);
 afterEach(() => s3.reset());

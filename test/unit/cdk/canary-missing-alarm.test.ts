@@ -22,10 +22,10 @@ import {
   RecordingMetrics,
 } from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { AcceptMessage } from '../../../lambdas/core/accept-message.js';
+import { AcceptMessage } from '../../../lambdas/core/accept/accept-message.js';
 import { CanaryRecogniser } from '../../../lambdas/core/canary/recognise-canary.js';
 import { SendCanary } from '../../../lambdas/core/canary/send-canary.js';
-import type { Envelope } from '../../../lambdas/core/ports.js';
+import type { Envelope } from '../../../lambdas/core/drain/ports.js';
 import { conditionsOf, STACK_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
 import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';

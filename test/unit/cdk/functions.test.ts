@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Duration } from 'aws-cdk-lib';
 import { AFTER_REPLY_SECONDS, DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds, loadSettings } from '../../../lambdas/config/settings.js';
-import { FINAL_DOT_GRACE_SECONDS } from '../../../lambdas/core/final-dot-guard.js';
+import { FINAL_DOT_GRACE_SECONDS } from '../../../lambdas/core/drain/final-dot-guard.js';
 import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
 import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';

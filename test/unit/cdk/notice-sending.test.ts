@@ -5,7 +5,7 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM, CONFIGURATION_SET_DIMENSION } from '../../../lib/constructs/notice-alarms.js';
-import { noticeFromAddress } from '../../../lambdas/core/dsn.js';
+import { noticeFromAddress } from '../../../lambdas/core/outcome/dsn.js';
 import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
 import { allowing, BASE_CONTEXT, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
 
@@ -45,7 +45,7 @@ describe('the notices\' SES configuration set', () => {
     const statements = roleStatements(template, roleId);
     const identity = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com';
     const send = (from?: string) => isAllowed(statements, { action: 'ses:SendRawEmail', resource: identity, context: { 'ses:FromAddress': from } });
-    // The notice's own From (core/dsn.ts), whether SES fills the key, normalises its case, or leaves it out.
+    // The notice's own From (core/outcome/dsn.ts), whether SES fills the key, normalises its case, or leaves it out.
     const from = noticeFromAddress('backup-mx.example.com');
     expect(from).toBe('MAILER-DAEMON@backup-mx.example.com');
     expect([send(from), send(from.toLowerCase()), send(from.toUpperCase()), send()]).toEqual([true, true, true, true]);

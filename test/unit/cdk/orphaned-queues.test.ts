@@ -2,7 +2,7 @@
 // what it is told, when it runs, and the alarm on what it finds.
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/config/settings.js';
-import { STACK_TAG } from '../../../lambdas/core/queue-owner.js';
+import { STACK_TAG } from '../../../lambdas/core/sweep/queue-owner.js';
 import { evaluateCfn } from '../../support/cfn-evaluate.js';
 import { allowing, buildStack, functionId, resources, statementsOf, type Statement } from './stack-fixture.js';
 

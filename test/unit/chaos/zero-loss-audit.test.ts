@@ -3,9 +3,9 @@
 // sender told twice about one recipient, are violations.
 import { describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/fakes/index.js';
-import { buildDsn } from '../../../lambdas/core/dsn.js';
+import { buildDsn } from '../../../lambdas/core/outcome/dsn.js';
 import type { InboundMessage } from '../../../lambdas/core/model.js';
-import { receivedHeader } from '../../../lambdas/core/received-header.js';
+import { receivedHeader } from '../../../lambdas/core/message/received-header.js';
 import type { ChaosMessage } from '../../support/chaos/chaos-mail.js';
 import { auditZeroLoss, type AuditInput } from '../../support/chaos/zero-loss-audit.js';
 import { rawMessage } from '../../support/ses-events.js';

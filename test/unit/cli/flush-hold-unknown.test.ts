@@ -6,7 +6,7 @@ import { flushCommand } from '../../../cli/commands/flush.js';
 import { EXIT } from '../../../cli/errors.js';
 import type { Target } from '../../../cli/target.js';
 import { InMemoryRouteState, ManualClock } from '../../../lambdas/adapters/fakes/index.js';
-import { emptySummary, type StopReason } from '../../../lambdas/core/engine-types.js';
+import { emptySummary, type StopReason } from '../../../lambdas/core/drain/drain-summary.js';
 
 /** Just what flush reads: the routes, the drain, the log hook and the route state for its explanations. */
 function targetStopping(reason: StopReason): Target {

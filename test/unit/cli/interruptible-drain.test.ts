@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InMemoryRouteState } from '../../../lambdas/adapters/fakes/index.js';
-import type { DrainSummary } from '../../../lambdas/core/engine-types.js';
+import type { DrainSummary } from '../../../lambdas/core/drain/drain-summary.js';
 import { INTERRUPTED_EXIT, interruptibleDrain } from '../../../cli/interruptible-drain.js';
 import { LOCAL_FLUSH_BUDGET_SECONDS } from '../../../cli/local-target.js';
 

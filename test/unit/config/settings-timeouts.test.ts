@@ -2,7 +2,7 @@
 // §4.5.3.2.6 allows 10), and the drain must never be cut off by Lambda during it.
 import { describe, expect, it } from 'vitest';
 import { ENV, drainReserveSeconds, loadSettings, SettingsError } from '../../../lambdas/config/settings.js';
-import { emptySummary } from '../../../lambdas/core/engine-types.js';
+import { emptySummary } from '../../../lambdas/core/drain/drain-summary.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import type { Engine } from '../../../lambdas/app/engine.js';
 

@@ -20,13 +20,13 @@ import {
   ScriptedProbe,
 } from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { DrainRoute } from '../../../lambdas/core/drain-route.js';
-import type { EngineDeps, EngineOptions } from '../../../lambdas/core/engine-types.js';
+import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
+import type { EngineDeps, EngineOptions } from '../../../lambdas/core/drain/drain-deps.js';
 import type { Route } from '../../../lambdas/core/model.js';
-import { ProbePrimaries } from '../../../lambdas/core/probe-primaries.js';
+import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
 import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
-import { SweepRoute } from '../../../lambdas/core/sweep-route.js';
+import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
 import { rawMessage, sesNotification, type SesNotificationOptions } from '../../support/ses-events.js';
 
 export const route: Route = {

@@ -1,7 +1,7 @@
 // A minimal Ledger for the spool tests (the shared fakes may not exist yet);
 // only outcomes() matters to restoreSpool.
 import type { RecipientState } from '../../../lambdas/core/model.js';
-import type { Ledger } from '../../../lambdas/core/ports.js';
+import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
 
 export class InMemoryLedgerStandIn implements Ledger {
   private readonly states = new Map<string, Map<string, RecipientState>>();

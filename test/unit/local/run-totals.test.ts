@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptySummary } from '../../../lambdas/core/engine-types.js';
+import { emptySummary } from '../../../lambdas/core/drain/drain-summary.js';
 import { describeCounts, RunTotals } from '../../../local/runner/run-totals.js';
 
 describe('the runner\'s totals at stop', () => {

@@ -1,11 +1,11 @@
-// The envelope address grammar (core/mail-address.ts) as the SES notification
+// The envelope address grammar (core/message/mail-address.ts) as the SES notification
 // parser applies it to mail.source and receipt.recipients: what a real sender
 // sends gets through, what could mean something in a header does not, and a
 // notification that fails is a MalformedNotificationError (dead-lettered by
 // the drain, see test/security/signed-header-injection.test.ts), never a crash.
 import { describe, expect, it } from 'vitest';
 import { MalformedNotificationError, parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { isMailbox } from '../../../lambdas/core/mail-address.js';
+import { isMailbox } from '../../../lambdas/core/message/mail-address.js';
 import { sesNotification } from '../../support/ses-events.js';
 
 const ACCEPTED = [

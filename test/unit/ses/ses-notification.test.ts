@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MalformedNotificationError, narrowSesNotification, parseSesNotification, tryParseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { copyKeyOf, copyOf } from '../../../lambdas/core/message-copy.js';
+import { copyKeyOf, copyOf } from '../../../lambdas/core/message/message-copy.js';
 import { sesNotification, sesNotificationObject, snsEnvelope } from '../../support/ses-events.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/ses/${name}`, import.meta.url), 'utf8');
@@ -28,7 +28,7 @@ describe('parseSesNotification', () => {
       objectKey: 'inbound/main/o3vjlkk1c0hn0hq9rb1lq4bsm5t3nlu6icqvuqg1',
       verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' },
       subject: 'Quarterly numbers',
-      // For the notice policy's DMARC alignment only (core/notice-policy.ts).
+      // For the notice policy's DMARC alignment only (core/outcome/notice-policy.ts).
       headerFrom: ['Alice Example <alice@sender.example>'],
     });
   });
@@ -136,7 +136,7 @@ describe('parseSesNotification', () => {
 });
 
 // The entry the drain re-enqueues when the ledger refused the write after a 2xx
-// (core/deliver-message.ts): narrowed to the recipients still to do, carrying
+// (core/drain/deliver-message.ts): narrowed to the recipients still to do, carrying
 // the copy's whole recipient list and the accepted ones with their replies.
 describe('narrowSesNotification', () => {
   const at = new Date('2026-02-01T01:00:00Z');

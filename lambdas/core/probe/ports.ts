@@ -1,0 +1,65 @@
+// Ports of the probe: the SMTP check of a primary and the route state it keeps
+// (health, drain lease, operator hold, sweep claims).
+import type { PrimaryHealth, PrimaryServer } from '../model.js';
+
+/** Primary health, drain leases and hold flags (DynamoDB). */
+export interface RouteState {
+  health(route: string): Promise<PrimaryHealth | undefined>;
+  saveHealth(health: PrimaryHealth): Promise<void>;
+  /**
+   * Claims the route's drain lease until `until`. Returns false if another
+   * owner holds an unexpired lease (conditional write).
+   */
+  acquireLease(route: string, owner: string, now: Date, until: Date): Promise<boolean>;
+  /** Gives the lease back; does nothing if `owner` no longer holds it. */
+  releaseLease(route: string, owner: string): Promise<void>;
+  /** The hold set by an operator, if any: a held route gets no deliveries. */
+  hold(route: string): Promise<{ since: Date; reason?: string } | undefined>;
+  setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void>;
+  /**
+   * Claims this hour's sweep (item `sk=sweep`): records `now` as the last sweep
+   * and returns true when the previous one is older than `intervalSeconds` (or
+   * absent); returns false otherwise (conditional write, so two probes never
+   * both start one). Optional: without it the probe starts no sweeps.
+   */
+  claimSweep?(route: string, now: Date, intervalSeconds: number): Promise<boolean>;
+  /** When the last sweep was claimed, if ever (for status). */
+  lastSweep?(route: string): Promise<Date | undefined>;
+  /**
+   * The last sweep stopped with work left (time or message limit): the next
+   * claimSweep succeeds whatever the interval, so the probe chains another
+   * sweep within one round. Optional, like claimSweep.
+   */
+  continueSweep?(route: string): Promise<void>;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+  /** What failed, at which step ("connect: ECONNREFUSED", "EHLO: 421 ..."). */
+  error?: string;
+  greeting?: string;
+  /** True when the primary answered but refused our AUTH credentials (535 and the like). */
+  authRefused?: boolean;
+  /**
+   * True when AUTH was not even tried: the session's peer was not authenticated
+   * (no TLS, or a certificate neither verified nor pinned). A route
+   * misconfiguration or someone in the middle; the password never went out.
+   */
+  authWithheld?: boolean;
+  /**
+   * A short digest of the route's current AUTH credentials (the ones refused,
+   * with authRefused), when the primary names a secret and it could be read.
+   */
+  credentialDigest?: string;
+}
+
+export interface ProbeCheckOptions {
+  /** No AUTH even when the primary names a secret: reachability only (after a refusal). */
+  skipAuth?: boolean;
+}
+
+/** Connect, 220, EHLO, STARTTLS if the mode asks, AUTH when configured, QUIT; each step with a timeout. */
+export interface PrimaryProbe {
+  check(primary: PrimaryServer, options?: ProbeCheckOptions): Promise<ProbeResult>;
+}
