@@ -12,7 +12,8 @@ import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
 import { composeEngine, DEFAULT_CONCURRENCY } from '../../../lambdas/app/compose.js';
 import { Engine } from '../../../lambdas/app/engine.js';
 import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
-import type { MailQueue, PrimaryProbe, RouteState, SmtpTransportFactory } from '../../../lambdas/core/ports.js';
+import type { MailQueue, SmtpTransportFactory } from '../../../lambdas/core/drain/ports.js';
+import type { PrimaryProbe, RouteState } from '../../../lambdas/core/probe/ports.js';
 
 const settings = loadSettings(
   settingsToEnv({
