@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BENCH } from './bench-variables.js';
 
 export interface ChildRequest {
   id: number;
@@ -39,7 +40,7 @@ export class BenchChild {
   static async start(file: string): Promise<BenchChild> {
     const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
       // BENCH_CPU_PROF=<dir>: a V8 CPU profile of every bench child, written there when it exits.
-      execArgv: ['--import', 'tsx', '--no-warnings', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+      execArgv: ['--import', 'tsx', '--no-warnings', ...(BENCH.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${BENCH.cpuProfileDir}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const bench = new BenchChild(child);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { messageOfSize, type BenchEnv } from './bench-env.js';
 import { round } from './drain-throughput.js';
+import { inheritedEnv } from './bench-variables.js';
 
 export interface NpmStartFigure {
   messages: number;
@@ -42,7 +43,7 @@ export async function npmStartThroughput(env: BenchEnv, messages = 2_000, bytes 
   await env.sink.call('reset');
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/run.ts'], {
     cwd: ROOT,
-    env: { ...process.env, BACKUPMX_CONTEXT_FILE: contextFile, BACKUPMX_DATA_DIR: path.join(dir, 'data'), BACKUPMX_SMTP_PORT: '0', BACKUPMX_PROBE_INTERVAL_SECONDS: '1', BACKUPMX_PROBE_TIMEOUT_MS: '1000', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...inheritedEnv(), BACKUPMX_CONTEXT_FILE: contextFile, BACKUPMX_DATA_DIR: path.join(dir, 'data'), BACKUPMX_SMTP_PORT: '0', BACKUPMX_PROBE_INTERVAL_SECONDS: '1', BACKUPMX_PROBE_TIMEOUT_MS: '1000', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -61,16 +61,15 @@ serveChild({
     meter.attach(clients);
     meter.latencies = args.latencies;
     const log = new QuietLog();
+    let lastAck = 0;
     const engine = new Engine(benchSettings(args.resources, args.sinkPort), {
       clients,
       log,
       metrics: new RecordingMetrics(),
       ...(args.maxConnections !== undefined ? { maxConnections: args.maxConnections } : {}),
+      ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+      observe: { queue: (inner) => timedQueue(inner, () => (lastAck = performance.now())) },
     });
-    if (args.concurrency !== undefined) engine.options.concurrency = args.concurrency;
-    let lastAck = 0;
-    const queue = timedQueue(engine.queue(engine.route(ROUTE)), () => (lastAck = performance.now()));
-    engine.deps.queues = () => queue;
     try {
       const started = performance.now();
       const cpu = process.cpuUsage();

@@ -23,6 +23,7 @@ import { signalledRecovery, type SignalledRecoveryFigure } from './signalled-rec
 import { arcSealMemory, type ArcSealFigure } from './arc-seal-memory.js';
 import { stackIdleCost, type IdleCost } from '../lib/cost/idle-cost.js';
 import { summarize } from './summary.js';
+import { BENCH } from './bench-variables.js';
 
 export interface BenchFigures {
   machine: { cpus: number; cpuModel: string; node: string; memoryGb: number; loadAverage: number[] };
@@ -60,19 +61,18 @@ export const GOALS = {
   signalledRecoveryMaxSeconds: 2,
 };
 
-if (process.env.BENCH_ONLY === 'idle') {
+if (BENCH.only === 'idle') {
   const idle = await stackIdleCost();
   console.log(JSON.stringify({ idle }, null, 2));
   console.log(summarize({ idle } as BenchFigures, { idleOnly: true }));
   process.exit(0);
 }
 const env = await startBenchEnv();
-const messages = Number(process.env.BENCH_MESSAGES ?? 2_000);
-const only = process.env.BENCH_ONLY;
+const { messages, only } = BENCH;
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 try {
   if (only === 'signalled') {
-    const repeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
+    const repeats = BENCH.signalledRepeats;
     log(`signalled recovery ("I'm back") only, ${repeats} repeats`);
     const s = await signalledRecovery(env, repeats);
     console.log(JSON.stringify({ signalledRecovery: s, goals: { signalledRecoveryMaxSeconds: 2 } }, null, 2));
@@ -92,7 +92,7 @@ try {
   log('modelled, 1,769 MB, a primary taking 50 ms per message');
   const slowPrimary = await drainThroughput(env, { label: 'primary 50 ms, 1769 MB', messages: Math.min(messages, 1_000), modelledLatencies: true, lambdaMemoryMb: 1_769, primaryDelayMs: 50 });
   let npmStart: NpmStartFigure | undefined;
-  if (!process.env.BENCH_SKIP_NPM_START) {
+  if (!BENCH.skipNpmStart) {
     log(`npm start with BACKUPMX_DATA_DIR, ${messages} × 10 KB to the sink`);
     npmStart = await npmStartThroughput(env, messages);
   }
@@ -108,16 +108,16 @@ try {
     memory = await relayMemory(env);
     log('memory, ARC seal of one 40 MB message');
     arcSeal = await arcSealMemory();
-    for (const [interval, repeats] of [[1, 5], [10, 5], [60, Number(process.env.BENCH_RECOVERY_REPEATS ?? 3)]] as const) {
-      if (interval === 60 && process.env.BENCH_SKIP_RECOVERY_DEFAULT) continue;
+    for (const [interval, repeats] of [[1, 5], [10, 5], [60, BENCH.recoveryRepeats]] as const) {
+      if (interval === 60 && BENCH.skipRecoveryDefault) continue;
       log(`recovery latency, probe interval ${interval} s, ${repeats} repeats`);
       recovery.push(await recoveryLatency(env, interval, repeats));
     }
-    const signalledRepeats = Number(process.env.BENCH_SIGNALLED_REPEATS ?? 10);
+    const signalledRepeats = BENCH.signalledRepeats;
     log(`signalled recovery ("I'm back"), ${signalledRepeats} repeats`);
     signalled = await signalledRecovery(env, signalledRepeats);
     log('postfix comparison');
-    postfix = process.env.BENCH_SKIP_POSTFIX ? { available: false, reason: 'skipped (BENCH_SKIP_POSTFIX)' } : await postfixThroughput(env, messages);
+    postfix = BENCH.skipPostfix ? { available: false, reason: 'skipped (BENCH_SKIP_POSTFIX)' } : await postfixThroughput(env, messages);
   }
   const figures: BenchFigures = {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((n) => Math.round(n * 10) / 10) },

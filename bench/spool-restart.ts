@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { finishedByLedger, MailSpool, restoreSpool, type SpoolRecord } from '../local/snapshot.js';
 import type { RecipientOutcome } from '../lambdas/core/model.js';
 import type { Ledger } from '../lambdas/core/outcome/ports.js';
+import { BENCH } from './bench-variables.js';
 
-const count = Number(process.env.BENCH_SPOOL_MESSAGES ?? 5_000);
-const size = Number(process.env.BENCH_SPOOL_KB ?? 50) * 1024;
+const count = BENCH.spoolMessages;
+const size = BENCH.spoolKb * 1024;
 const dir = await mkdtemp(join(tmpdir(), 'bench-spool-'));
 const spool = MailSpool.inDataDir(dir);
 await mkdir(spool.dir, { recursive: true });

@@ -23,7 +23,7 @@ export const DEFAULT_STACK_NAME = 'BackupMx';
 export async function awsTarget(
   options: TargetOptions,
   err: (line: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Promise<Target> {
   const region = await resolveRegion(options.region, env);
   const stackName = options.stack ?? DEFAULT_STACK_NAME;

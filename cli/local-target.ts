@@ -33,7 +33,7 @@ export const LOCAL_FLUSH_BUDGET_SECONDS = 120;
 export async function localTarget(
   options: TargetOptions,
   err: (line: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Promise<Target> {
   const lookup = lookUpRuntimeDir(options.dataDir ? { ...env, BACKUPMX_DATA_DIR: options.dataDir } : env);
   for (const note of lookup.notes) err(`backup-mx: note: ${note}`);
@@ -61,7 +61,7 @@ export async function localTarget(
 }
 
 /** `runtimeDir` is where the runtime file was found: the runner keeps its bounce notices there too. */
-export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir?: string, env: NodeJS.ProcessEnv = process.env): Target {
+export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir: string | undefined, env: NodeJS.ProcessEnv): Target {
   // Through loadSettings, so a hand-edited or outdated file fails with the field it lacks.
   const settings = loadSettings(settingsToEnv(info.settings));
   // With LocalStack every service shares one endpoint, which also serves these three.
@@ -84,9 +84,16 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const chosen = localSecretsFor(info, env);
   const secrets: LocalSecretsChoice =
     chosen.origin || !shared ? chosen : { source: Object.assign(new SecretsSmtpAuth(clients.secrets), { privateKey: (name: string) => new SecretsArcKeySource(clients.secrets).privateKey(name) }) };
-  const engine = new Engine(settings, { clients, log: runtimeDir ? narratedLog(log, runtimeDir) : log, metrics: new SilentMetrics(), bounces, auth: secrets.source, arcKeys: secrets.source });
-  // The runner's console shows what this command changes (holds, a primary marked down).
-  if (runtimeDir) engine.deps.routeState = narratedRouteState(engine.deps.routeState, runtimeDir);
+  const engine = new Engine(settings, {
+    clients,
+    log: runtimeDir ? narratedLog(log, runtimeDir) : log,
+    metrics: new SilentMetrics(),
+    bounces,
+    auth: secrets.source,
+    arcKeys: secrets.source,
+    // The runner's console shows what this command changes (holds, a primary marked down).
+    ...(runtimeDir ? { observe: { routeState: (inner) => narratedRouteState(inner, runtimeDir) } } : {}),
+  });
   const owner = `backup-mx-cli-${process.pid}`;
   return {
     kind: 'local',

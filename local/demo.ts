@@ -10,7 +10,7 @@ import { checkDelivery, demoMessages, findDelivered, messageIdFromReply, sendOve
 import { DemoPrimary, reservePort } from './runner/demo-primary.js';
 import { SettingsError } from '../lambdas/config/settings.js';
 import { LocalBackupMx } from './runner/local-backup-mx.js';
-import { RunnerConfigError } from './runner/runner-config.js';
+import { RunnerConfigError, runnerProcessEnv, silenceSdkNodeNotice } from './runner/runner-config.js';
 
 const DOMAIN = 'demo.example';
 const OVERALL_TIMEOUT_MS = 60_000;
@@ -42,15 +42,16 @@ async function tour(primary: DemoPrimary, workDir: string, keep: (mx: LocalBacku
   await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.demo.example', routes: [route] } }, null, 2));
 
   say(`starting the local backup MX; its primary will be the demo mail server on ${primary.host}:${primary.port}, which is down`);
+  // Always the embedded emulators: the demo needs nothing else.
+  const { AWS_ENDPOINT_URL: _ignored, ...inherited } = runnerProcessEnv();
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     BACKUPMX_CONTEXT_FILE: contextFile,
     BACKUPMX_SMTP_PORT: '0',
     BACKUPMX_PROBE_INTERVAL_SECONDS: '1',
     BACKUPMX_PROBE_TIMEOUT_MS: '1000',
     BACKUPMX_DATA_DIR: workDir,
   };
-  delete env.AWS_ENDPOINT_URL; // always the embedded emulators: the demo needs nothing else
 
   const mx = await LocalBackupMx.start({ env, write: (line) => console.log(`    | ${line}`), namePrefix: 'backupmx-demo', runtimeFile: false });
   keep(mx);
@@ -108,7 +109,7 @@ async function tour(primary: DemoPrimary, workDir: string, keep: (mx: LocalBacku
 }
 
 async function main(): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  silenceSdkNodeNotice();
   const workDir = await mkdtemp(path.join(tmpdir(), 'backupmx-demo-'));
   const primary = new DemoPrimary(await reservePort());
   let mx: LocalBackupMx | undefined;

@@ -11,20 +11,20 @@
 import { SettingsError } from '../lambdas/config/settings.js';
 import { DEFAULT_STOP_WAIT_SECONDS, LocalBackupMx, SmtpPortInUseError } from './runner/local-backup-mx.js';
 import { listenForSignals } from './runner/process-signals.js';
-import { PROJECT_ROOT, RunnerConfigError, stopWaitSecondsFromEnv } from './runner/runner-config.js';
+import { PROJECT_ROOT, RunnerConfigError, runnerProcessEnv, silenceSdkNodeNotice, stopWaitSecondsFromEnv, verboseFromEnv } from './runner/runner-config.js';
 import { RunnerAlreadyRunningError } from './runner/runtime-lock.js';
 import { StartupError } from './runner/startup-errors.js';
 
 async function main(): Promise<void> {
-  // The SDK's notice about its 2027 Node requirement says nothing about this run.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const env = runnerProcessEnv();
+  silenceSdkNodeNotice(env);
   const signals = listenForSignals();
   let mx: LocalBackupMx;
   let stopWaitSeconds = DEFAULT_STOP_WAIT_SECONDS;
   try {
-    stopWaitSeconds = stopWaitSecondsFromEnv(process.env);
+    stopWaitSeconds = stopWaitSecondsFromEnv(env);
     // The pointer in this checkout's .backup-mx/runners/ lets `backup-mx --local` find this runner from any directory of it.
-    mx = await LocalBackupMx.start({ verbose: process.env.BACKUPMX_VERBOSE === '1', pointerRoot: PROJECT_ROOT });
+    mx = await LocalBackupMx.start({ env, verbose: verboseFromEnv(env), pointerRoot: PROJECT_ROOT });
   } catch (error) {
     const known = [RunnerConfigError, RunnerAlreadyRunningError, SettingsError, SmtpPortInUseError, StartupError].some((kind) => error instanceof kind);
     console.error(`backup-mx local: could not start: ${known ? (error as Error).message : (error as Error).stack}`);

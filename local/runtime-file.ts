@@ -6,6 +6,7 @@
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../lambdas/config/settings.js';
+import { runtimeDirFromEnv } from './runner/runner-config.js';
 
 /**
  * SES, Lambda and Secrets Manager have no emulator here: their clients point at
@@ -42,12 +43,11 @@ export interface RuntimeInfo {
   secretsFile?: string;
 }
 
-export const runtimeDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  path.resolve(env.BACKUPMX_DATA_DIR || '.backup-mx');
+export const runtimeDir = (env: NodeJS.ProcessEnv): string => runtimeDirFromEnv(env);
 
-export const runtimeFilePath = (env: NodeJS.ProcessEnv = process.env): string => path.join(runtimeDir(env), 'runtime.json');
+export const runtimeFilePath = (env: NodeJS.ProcessEnv): string => path.join(runtimeDir(env), 'runtime.json');
 
-export async function writeRuntimeInfo(info: RuntimeInfo, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function writeRuntimeInfo(info: RuntimeInfo, env: NodeJS.ProcessEnv): Promise<string> {
   const file = runtimeFilePath(env);
   await mkdir(path.dirname(file), { recursive: true });
   await writePrivateFile(file, JSON.stringify(info, null, 2) + '\n');
@@ -89,7 +89,7 @@ export async function assertOwnFile(file: string): Promise<void> {
 }
 
 /** The running instance's details, or undefined when none has written them. */
-export async function readRuntimeInfo(env: NodeJS.ProcessEnv = process.env): Promise<RuntimeInfo | undefined> {
+export async function readRuntimeInfo(env: NodeJS.ProcessEnv): Promise<RuntimeInfo | undefined> {
   try {
     return JSON.parse(await readFile(runtimeFilePath(env), 'utf8')) as RuntimeInfo;
   } catch (error) {
@@ -98,7 +98,7 @@ export async function readRuntimeInfo(env: NodeJS.ProcessEnv = process.env): Pro
   }
 }
 
-export async function removeRuntimeInfo(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function removeRuntimeInfo(env: NodeJS.ProcessEnv): Promise<void> {
   await rm(runtimeFilePath(env), { force: true });
 }
 

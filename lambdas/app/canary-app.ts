@@ -12,14 +12,15 @@ import { loadCanarySettings } from '../config/settings.js';
 import type { CanaryMailer } from '../core/canary/canary-ports.js';
 import { SendCanary } from '../core/canary/send-canary.js';
 import type { Engine } from './engine.js';
+import { regionOf } from './lambda-env.js';
 
 /** This region's SES inbound endpoint, where the canary domain's only MX must point. */
 export const sesInboundHostOf = (region: string) => `inbound-smtp.${region}.amazonaws.com`;
 
 /** The canary function's use case, from its environment. Does no I/O until it runs. */
-export function awsSendCanary(env: NodeJS.ProcessEnv = process.env): SendCanary {
+export function awsSendCanary(env: NodeJS.ProcessEnv): SendCanary {
   const settings = loadCanarySettings(env);
-  const region = env.AWS_REGION ?? 'us-east-1';
+  const region = regionOf(env);
   const clients = createCanaryClients({ region, env });
   return new SendCanary(
     {

@@ -1,35 +1,13 @@
-// Wires the use cases to the real adapters from one Settings object. The
-// Lambda handlers and the local runner both build the engine here, so the
-// same code runs in AWS, on a laptop and in the end-to-end tests; only the
-// endpoints, the log and the drain starter differ.
-import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
-import { DynamoBatchWriter } from '../adapters/aws/dynamo-batch-writer.js';
-import { DynamoBatchReader } from '../adapters/aws/dynamo-batch-reader.js';
-import { DynamoDeadLetterStore } from '../adapters/aws/dynamo-dead-letter-store.js';
-import { DynamoDelayNotices, DynamoEnvelopeArchive } from '../adapters/aws/dynamo-feature-stores.js';
-import { DynamoHeldNotices, DynamoNoticeBudget } from '../adapters/aws/dynamo-notice-stores.js';
-import { SesV2NoticeSending } from '../adapters/aws/sesv2-notice-sending.js';
-import { HeldNoticesAdmin } from '../core/operator/held-notices-admin.js';
-import type { NoticeAlarms, NoticeSending } from '../core/outcome/notice-ports.js';
-import { DynamoLedger } from '../adapters/aws/dynamo-ledger.js';
-import { DynamoMessageIndex } from '../adapters/aws/dynamo-message-index.js';
-import { DynamoRouteState } from '../adapters/aws/dynamo-route-state.js';
+// The engine's use-case surface: what the Lambda handlers, the local runner,
+// the CLI and the bench call. Its dependencies come from the composition root
+// (compose.ts), so the same code runs in AWS, on a laptop and in the
+// end-to-end tests; only the platform's clients and the observers differ.
+import type { AwsClients } from '../adapters/aws/clients.js';
 import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
-import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
-import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
-import { S3MessageStore } from '../adapters/aws/s3-message-store.js';
-import { SecretsSmtpAuth, type SmtpAuthSource } from '../adapters/aws/secrets-smtp-auth.js';
-import { SecretsArcKeySource, type ArcKeySource } from '../adapters/arc/arc-key.js';
-import { MailauthArcSealer } from '../adapters/arc/mailauth-arc-sealer.js';
-import { SesBounceMailer } from '../adapters/aws/ses-bounce-mailer.js';
-import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
-import { narrowSesNotification, parseSesNotification } from '../adapters/ses/ses-notification.js';
-import { NodemailerTransportFactory } from '../adapters/smtp/nodemailer-transport.js';
-import { SmtpProbe } from '../adapters/smtp/smtp-probe.js';
-import { SmtpCallout } from '../adapters/smtp/smtp-callout.js';
+import { DynamoCanaryArrivals, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
+import { HeldNoticesAdmin } from '../core/operator/held-notices-admin.js';
 import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/operator/verify-recipients.js';
-import { DnsAddressGuard } from '../adapters/dns/dns-address-guard.js';
-import { drainReserveSeconds, ENV, SettingsError, type Settings } from '../config/settings.js';
+import type { Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept/accept-message.js';
 import { DrainRoute } from '../core/drain/drain-route.js';
 import { startSuccessor } from '../core/drain/drain-successor.js';
@@ -37,75 +15,20 @@ import type { DrainSummary, RunOptions } from '../core/drain/drain-summary.js';
 import type { EngineDeps, EngineOptions } from '../core/drain/drain-deps.js';
 import type { EnvelopeArchive } from '../core/accept/ports.js';
 import type { Route } from '../core/model.js';
-import type { BounceMailer } from '../core/outcome/ports.js';
-import type { Clock, DeliveryLog, Metrics } from '../core/runtime/ports.js';
-import type { DrainMode, DrainStarter, MailQueue, SmtpTransportFactory } from '../core/drain/ports.js';
-import type { PrimaryAddressGuard } from '../core/policy/ports.js';
+import type { DrainMode, DrainStarter, MailQueue } from '../core/drain/ports.js';
 import type { PrimaryProbe } from '../core/probe/ports.js';
-import type { RecipientCallout } from '../core/operator/ports.js';
-import { ProbePrimaries, defaultSleep, type RouteProbeOutcome } from '../core/probe/probe-primaries.js';
-import { DEFAULT_MAX_SESSIONS } from '../core/drain/session-window.js';
+import { ProbePrimaries, type RouteProbeOutcome } from '../core/probe/probe-primaries.js';
 import { SweepRoute } from '../core/sweep/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/sweep/find-unqueued-objects.js';
 import { FindOrphanedQueues, type FindOrphanedQueuesSummary } from '../core/sweep/find-orphaned-queues.js';
-import { SqsQueueDirectory } from '../adapters/aws/sqs-queue-directory.js';
-import type { QueueDirectory } from '../core/sweep/ports.js';
-import { routePrefix } from '../config/mail-layout.js';
-import { InProcessDrainStarter } from './in-process-drain-starter.js';
-import { DynamoCanaryKey } from '../adapters/aws/dynamo-canary-key.js';
-import { CanaryRecogniser } from '../core/canary/recognise-canary.js';
-import { DynamoCanaryArrivals, DynamoDeliveryRecords, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import type { ProblemStates } from '../core/problems/problem-ports.js';
+import { routePrefix } from '../config/mail-layout.js';
+import { ARCHIVE_EXTRA_SECONDS, composeEngine, type EngineOverrides, type EngineParts } from './compose.js';
+import { InProcessDrainStarter } from './in-process-drain-starter.js';
 import { watchProblems } from './problem-watch.js';
 
 export { InProcessDrainStarter };
-
-/** Messages in delivery at once, shared over the pooled sessions: enough to keep
- *  every session busy while the next message is read from S3 and the ledger
- *  (a route's `primary.messagesInFlight` overrides it). */
-export const DEFAULT_CONCURRENCY = 40;
-/** Sessions to one primary, as Postfix's default_destination_concurrency_limit;
- *  opened with a slow start from 5 (a route's `primary.maxSessions` overrides it). */
-export const DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_SESSIONS;
-/** The bucket keeps raw objects the queue lifetime + 30 days (lib/constructs/mail-bucket.ts): envelopes as long. */
-export const ARCHIVE_EXTRA_SECONDS = 30 * 86_400;
-
-/** What may be swapped when the engine runs outside Lambda (local runner, tests, benchmarks). */
-export interface EngineOverrides {
-  clients?: AwsClients;
-  log?: DeliveryLog;
-  metrics?: Metrics;
-  clock?: Clock;
-  /** How the probe starts a drain; by default a Lambda invoke, or in-process without a function name. */
-  drains?: DrainStarter;
-  transports?: SmtpTransportFactory;
-  /** Where DSNs go; SES SendRawEmail by default (the local runner keeps them on disk). */
-  bounces?: BounceMailer;
-  /** The notices' SES configuration set switch; SESv2 by default when the settings name one. */
-  noticeSending?: NoticeSending;
-  /** The reputation alarms `notices resume` checks first (the CLI builds them from the stack's outputs); none locally. */
-  noticeAlarms?: NoticeAlarms;
-  probe?: PrimaryProbe;
-  /**
-   * Wraps the scheduled rounds' probe (the SMTP check with AUTH, or `probe`):
-   * the local runner watches each check with it, so its console and the
-   * Lambda's records come from one and the same check.
-   */
-  observeProbe?: (probe: PrimaryProbe) => PrimaryProbe;
-  sleep?: (ms: number) => Promise<void>;
-  /** Sessions open at once to one primary (default 20, as Postfix per destination), unless the route's primary sets maxSessions. */
-  maxConnections?: number;
-  /** SMTP AUTH credentials by secret name; Secrets Manager by default (the local runner reads a file). */
-  auth?: SmtpAuthSource;
-  /** ARC private keys by secret name; Secrets Manager by default. */
-  arcKeys?: ArcKeySource;
-  /** RCPT TO callouts for `recipients verify` (SMTP by default). */
-  callout?: RecipientCallout;
-  /** The loop guard on the primary's resolved address; DNS by default. */
-  addressGuard?: PrimaryAddressGuard;
-  /** Where the orphaned-queue watch lists queues; SQS by default. */
-  queueDirectory?: QueueDirectory;
-}
+export { ARCHIVE_EXTRA_SECONDS, DEFAULT_CONCURRENCY, DEFAULT_MAX_CONNECTIONS, lambdaMetrics, type EngineObservers, type EngineOverrides } from './compose.js';
 
 export interface DrainEvent {
   route: string;
@@ -119,83 +42,25 @@ export class UnknownRouteError extends Error {
   }
 }
 
-/**
- * The Lambdas' CloudWatch metrics. Every series carries the stack name, which
- * the stack sets on every function: without it the alarms, which ask for that
- * dimension, would see nothing, so a function missing it fails at once.
- */
-export function lambdaMetrics(settings: Pick<Settings, 'stackName'> & Partial<Pick<Settings, 'detailedMetrics'>>): PowertoolsMetrics {
-  if (!settings.stackName) {
-    throw new SettingsError(`${ENV.stackName}: required (a dimension of every metric the alarms read); the stack sets it on every function: deploy again with \`npx cdk deploy\``);
-  }
-  return new PowertoolsMetrics({ stackName: settings.stackName, detailed: settings.detailedMetrics ?? false });
-}
-
 export class Engine {
-  readonly deps: EngineDeps;
-  readonly options: EngineOptions;
+  /** Read-only: a program that watches a dependency wraps it through EngineOverrides.observe. */
+  readonly deps: Readonly<EngineDeps>;
+  readonly options: Readonly<EngineOptions>;
   readonly clients: AwsClients;
   /** Envelopes of accepted messages, for replay and export (feature-ports.ts). */
   readonly archive: EnvelopeArchive;
-  private readonly queueByRoute = new Map<string, MailQueue>();
-  /** One secret cache for the drain's sessions and the probe's AUTH check. */
-  private readonly smtpAuth: SmtpAuthSource;
+  private readonly parts: EngineParts;
 
   private current: Settings;
 
-  constructor(
-    settings: Settings,
-    private readonly overrides: EngineOverrides = {},
-  ) {
+  /** `overrides.clients` is the platform: AWS in the Lambda's region, the local emulators, a test's. */
+  constructor(settings: Settings, overrides: EngineOverrides & { clients: AwsClients }) {
     this.current = settings;
-    const clients = overrides.clients ?? createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
-    this.clients = clients;
-    this.smtpAuth = overrides.auth ?? new SecretsSmtpAuth(clients.secrets);
-    const { doc, sqs } = clients;
-    // One grouped writer for the ledger rows and the index's done summaries, and
-    // the grouped ledger reads, both on the cached raw client.
-    const batchWriter = new DynamoBatchWriter(clients.batchDynamo, settings.tableName);
-    this.deps = {
-      queues: (route) => this.queue(route),
-      store: new S3MessageStore(clients.s3, settings.bucketName),
-      ledger: new DynamoLedger(doc, settings.tableName, batchWriter, new DynamoBatchReader(clients.batchDynamo, settings.tableName)),
-      index: new DynamoMessageIndex(doc, settings.tableName, batchWriter),
-      routeState: new DynamoRouteState(doc, settings.tableName),
-      deadLetters: new DynamoDeadLetterStore(doc, settings.tableName, sqs, settings.deadLetterQueueUrl),
-      transports:
-        overrides.transports ??
-        new NodemailerTransportFactory({
-          clientName: settings.hostname,
-          socketTimeoutMs: settings.smtpTimeoutMs,
-          maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-          auth: this.smtpAuth,
-        }),
-      sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
-      bounces: overrides.bounces ?? new SesBounceMailer(clients.ses, settings.dsnConfigurationSet),
-      log: overrides.log ?? new PowertoolsDeliveryLog(),
-      metrics: overrides.metrics ?? lambdaMetrics(settings),
-      clock: overrides.clock ?? { now: () => new Date() },
-      parse: parseSesNotification,
-      delayNotices: new DynamoDelayNotices(doc, settings.tableName),
-      noticeBudget: new DynamoNoticeBudget(doc, settings.tableName),
-      heldNotices: new DynamoHeldNotices(doc, settings.tableName),
-      deliveryRecords: new DynamoDeliveryRecords(doc, settings.tableName),
-      narrow: narrowSesNotification,
-      ...(settings.canaryAddress && settings.canaryRoute
-        ? { canary: new CanaryRecogniser(new DynamoCanaryKey(doc, settings.tableName), { address: settings.canaryAddress, route: settings.canaryRoute }) }
-        : {}),
-    };
-    this.archive = new DynamoEnvelopeArchive(doc, settings.tableName);
-    this.options = {
-      hostname: settings.hostname,
-      minBackoffSeconds: settings.minBackoffSeconds,
-      maxBackoffSeconds: settings.maxBackoffSeconds,
-      queueLifetimeSeconds: settings.queueLifetimeSeconds,
-      maxReceivedHeaders: settings.maxReceivedHeaders,
-      leaseMarginSeconds: drainReserveSeconds(settings),
-      concurrency: DEFAULT_CONCURRENCY,
-      ...(settings.delayWarningSeconds !== undefined ? { delayWarningSeconds: settings.delayWarningSeconds } : {}),
-    };
+    this.parts = composeEngine(settings, overrides.clients, overrides);
+    this.deps = this.parts.deps;
+    this.options = this.parts.options;
+    this.clients = this.parts.clients;
+    this.archive = this.parts.archive;
   }
 
   get settings(): Settings {
@@ -218,12 +83,7 @@ export class Engine {
   }
 
   queue(route: Route): MailQueue {
-    let queue = this.queueByRoute.get(route.name);
-    if (!queue) {
-      queue = new SqsMailQueue(this.clients.sqs, route.queueUrl);
-      this.queueByRoute.set(route.name, queue);
-    }
-    return queue;
+    return this.deps.queues(route);
   }
 
   /** One drain or sweep of one route. */
@@ -240,7 +100,7 @@ export class Engine {
 
   /** The SMTP check of a primary, as the scheduled probe makes it (AUTH included when configured). */
   primaryProbe(stepTimeoutMs = this.settings.probeTimeoutMs): PrimaryProbe {
-    return this.overrides.probe ?? new SmtpProbe({ clientName: this.settings.hostname, stepTimeoutMs, auth: this.smtpAuth });
+    return this.parts.primaryProbe(stepTimeoutMs);
   }
 
   /**
@@ -277,11 +137,11 @@ export class Engine {
   }
 
   private probeUseCase(drains: DrainStarter): ProbePrimaries {
-    const { settings, overrides, deps } = this;
+    const { settings, parts, deps } = this;
     return new ProbePrimaries(
       {
         routes: settings.routes,
-        probe: overrides.observeProbe ? overrides.observeProbe(this.primaryProbe()) : this.primaryProbe(),
+        probe: parts.scheduledProbe(settings.probeTimeoutMs),
         routeState: deps.routeState,
         index: deps.index,
         queues: deps.queues,
@@ -289,13 +149,11 @@ export class Engine {
         metrics: deps.metrics,
         log: deps.log,
         clock: deps.clock,
-        sleep: overrides.sleep ?? defaultSleep,
+        sleep: parts.sleep,
         heldNotices: deps.heldNotices,
         deadLetters: deps.deadLetters,
         problems: watchProblems(settings, this.clients, { metrics: deps.metrics, log: deps.log, clock: deps.clock }),
-        guard:
-          overrides.addressGuard ??
-          new DnsAddressGuard({ hostname: settings.hostname, sesInboundHosts: [`inbound-smtp.${process.env.AWS_REGION ?? 'us-east-1'}.amazonaws.com`] }),
+        guard: parts.addressGuard(),
       },
       { probeIntervalSeconds: settings.probeIntervalSeconds },
     );
@@ -309,7 +167,7 @@ export class Engine {
   /** `backup-mx notices`: the operator's verbs on notices held for the budget or a paused SES. */
   heldNotices(): HeldNoticesAdmin {
     const { deps } = this;
-    const sending = this.overrides.noticeSending ?? (this.settings.dsnConfigurationSet ? new SesV2NoticeSending(this.clients.sesv2, this.settings.dsnConfigurationSet) : undefined);
+    const { noticeSending: sending, noticeAlarms } = this.parts;
     return new HeldNoticesAdmin({
       held: deps.heldNotices!,
       bounces: deps.bounces,
@@ -318,18 +176,17 @@ export class Engine {
       log: deps.log,
       ...(deps.noticeBudget ? { budget: deps.noticeBudget } : {}),
       ...(sending ? { sending } : {}),
-      ...(this.overrides.noticeAlarms ? { alarms: this.overrides.noticeAlarms } : {}),
+      ...(noticeAlarms ? { alarms: noticeAlarms } : {}),
     });
   }
 
   /** `recipients verify`: RCPT TO callouts to the route's primary (never DATA), only while it is up. */
   async verifyRecipients(routeName: string, addresses: string[], options: VerifyOptions = {}): Promise<VerifyReport> {
-    const { settings, overrides } = this;
-    const stepTimeoutMs = settings.probeTimeoutMs;
+    const stepTimeoutMs = this.settings.probeTimeoutMs;
     const useCase = new VerifyRecipients({
       probe: this.primaryProbe(stepTimeoutMs),
-      callout: overrides.callout ?? new SmtpCallout({ clientName: settings.hostname, stepTimeoutMs, auth: this.smtpAuth }),
-      sleep: overrides.sleep ?? defaultSleep,
+      callout: this.parts.callout(stepTimeoutMs),
+      sleep: this.parts.sleep,
     });
     return useCase.run(this.route(routeName), addresses, options);
   }
@@ -360,7 +217,7 @@ export class Engine {
     if (!settings.stackName) return undefined;
     const useCase = new FindOrphanedQueues(
       {
-        queues: this.overrides.queueDirectory ?? new SqsQueueDirectory(this.clients.sqs),
+        queues: this.parts.queueDirectory(),
         log: deps.log,
         metrics: deps.metrics,
         records: new DynamoOrphanWatchRecords(this.clients.doc, settings.tableName),
@@ -414,7 +271,7 @@ export class Engine {
   }
 
   private defaultDrainStarter(): DrainStarter {
-    if (this.overrides.drains) return this.overrides.drains;
+    if (this.parts.drains) return this.parts.drains;
     if (this.settings.drainFunctionName) return new LambdaDrainStarter(this.clients.lambda, this.settings.drainFunctionName);
     return new InProcessDrainStarter(this);
   }

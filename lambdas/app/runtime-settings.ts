@@ -8,6 +8,7 @@ import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
 import { ENV, loadSettings, SettingsError, type Settings } from '../config/settings.js';
 import { Engine } from './engine.js';
 import { reportRefusedTable } from './refused-route-table.js';
+import { regionOf } from './lambda-env.js';
 
 /** Reads the table's routes for `digest`; rejects when the item is missing or does not match it. */
 export type RouteTableReader = (tableName: string, digest: string) => Promise<string>;
@@ -30,11 +31,11 @@ export function routeTableDigestOf(env: NodeJS.ProcessEnv): string {
 }
 
 /** The engine of a Lambda container; a failed start is not cached, so the next event tries again. */
-export function cachedEngine(env: NodeJS.ProcessEnv = process.env): () => Promise<Engine> {
+export function cachedEngine(env: NodeJS.ProcessEnv): () => Promise<Engine> {
   let engine: Promise<Engine> | undefined;
   return () =>
     (engine ??= (async () => {
-      const clients: AwsClients = createAwsClients({ region: env.AWS_REGION ?? 'us-east-1', env });
+      const clients: AwsClients = createAwsClients({ region: regionOf(env), env });
       const settings = await loadRuntimeSettings(env, (table, digest) => readRouteTable(clients.doc, table, digest)).catch((error: unknown) => {
         reportRefusedTable(error, new PowertoolsDeliveryLog());
         throw error;

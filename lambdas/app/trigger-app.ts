@@ -16,12 +16,13 @@ import type { DrainStarter } from '../core/drain/ports.js';
 import type { TriggerKey } from '../core/operator/ports.js';
 import { TriggerDrain, type TriggerDeps } from '../core/operator/trigger-drain.js';
 import type { Engine } from './engine.js';
+import { regionOf } from './lambda-env.js';
 import { reportRefusedTable } from './refused-route-table.js';
 
 /** The trigger function's use case, from its environment. Does no I/O until a call comes. */
-export function awsTriggerUseCase(env: NodeJS.ProcessEnv = process.env, overrides: { metrics?: TriggerDeps['metrics'] } = {}): TriggerDrain {
+export function awsTriggerUseCase(env: NodeJS.ProcessEnv, overrides: { metrics?: TriggerDeps['metrics'] } = {}): TriggerDrain {
   const settings = loadTriggerSettings(env);
-  const clients = createTriggerClients({ region: env.AWS_REGION ?? 'us-east-1', env });
+  const clients = createTriggerClients({ region: regionOf(env), env });
   const log = new PowertoolsDeliveryLog();
   let names: Promise<string[]> | undefined;
   const routes = () =>

@@ -164,7 +164,7 @@ export class SettingsError extends Error {
 }
 
 /** Reads and checks the settings; throws SettingsError naming each bad variable. */
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   let routes: unknown;
   const rawRoutes = env[ENV.routes];
   if (rawRoutes !== undefined) {
@@ -192,14 +192,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 }
 
 /** The configuration set the notices go through, for the pause function (which needs no routes). */
-export function loadNoticeConfigurationSet(env: NodeJS.ProcessEnv = process.env): string {
+export function loadNoticeConfigurationSet(env: NodeJS.ProcessEnv): string {
   const name = env[ENV.dsnConfigurationSet];
   if (!name) throw new SettingsError(`${ENV.dsnConfigurationSet}: missing (the SES configuration set the notices go through)`);
   return name;
 }
 
 /** The pause function's settings: the configuration set it pauses and the alarms its scheduled check reads. */
-export function loadPauseSettings(env: NodeJS.ProcessEnv = process.env): { configurationSet: string; alarmNames: string[] } {
+export function loadPauseSettings(env: NodeJS.ProcessEnv): { configurationSet: string; alarmNames: string[] } {
   const configurationSet = loadNoticeConfigurationSet(env);
   const text = env[ENV.noticeAlarms];
   const why = `${ENV.noticeAlarms}: expected a JSON list of the notices' reputation alarm names (the stack sets it)`;
@@ -234,7 +234,7 @@ export interface CanarySettings {
 }
 
 /** Reads the canary function's settings; throws SettingsError naming each missing or bad variable. */
-export function loadCanarySettings(env: NodeJS.ProcessEnv = process.env): CanarySettings {
+export function loadCanarySettings(env: NodeJS.ProcessEnv): CanarySettings {
   const problems = [ENV.tableName, ENV.canaryAddress].filter((name) => !env[name]).map((name) => `${name}: required by the canary function`);
   const address = env[ENV.canaryAddress];
   if (address && !/^[a-z0-9.+-]+@[a-z0-9.-]+$/.test(address)) problems.push(`${ENV.canaryAddress}: expected canary@<canary domain>, got ${JSON.stringify(address.slice(0, 80))}`);
@@ -256,7 +256,7 @@ export interface TriggerSettings {
 }
 
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
-export function loadTriggerSettings(env: NodeJS.ProcessEnv = process.env): TriggerSettings {
+export function loadTriggerSettings(env: NodeJS.ProcessEnv): TriggerSettings {
   const names = { tableName: ENV.tableName, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
   const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the trigger function`);
   const digest = env[ENV.routeTableDigest];

@@ -3,6 +3,7 @@
 // failure here is reported and retried by SNS, never a loss.
 import type { SNSEvent } from 'aws-lambda';
 import { Engine } from '../app/engine.js';
+import { lambdaEnv } from '../app/lambda-env.js';
 import { cachedEngine } from '../app/runtime-settings.js';
 
 export function makeAcceptHandler(getEngine: () => Engine | Promise<Engine>) {
@@ -13,4 +14,4 @@ export function makeAcceptHandler(getEngine: () => Engine | Promise<Engine>) {
   };
 }
 
-export const handler = makeAcceptHandler(cachedEngine());
+export const handler = makeAcceptHandler(cachedEngine(lambdaEnv()));

@@ -4,6 +4,7 @@
 // drops it (core/canary). A canary that did not go out (wrong MX record, SES
 // refused it) is no failed invocation: the probe's canary-missing condition reports it, and the log
 // line says why. Only a state table it cannot read fails the run.
+import { lambdaEnv } from '../app/lambda-env.js';
 import { awsSendCanary } from '../app/canary-app.js';
 import type { SendCanary, SendCanaryResult } from '../core/canary/send-canary.js';
 
@@ -12,4 +13,4 @@ export function makeCanaryHandler(getUseCase: () => SendCanary) {
 }
 
 let useCase: SendCanary | undefined;
-export const handler = makeCanaryHandler(() => (useCase ??= awsSendCanary()));
+export const handler = makeCanaryHandler(() => (useCase ??= awsSendCanary(lambdaEnv())));

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { Engine, type DrainEvent } from '../app/engine.js';
 import { drainReserveSeconds } from '../config/settings.js';
+import { lambdaEnv } from '../app/lambda-env.js';
 import { cachedEngine } from '../app/runtime-settings.js';
 import { FIND_ORPHANED_QUEUES_TASK, FIND_UNQUEUED_TASK, type ScheduledTaskEvent } from '../config/scheduled-tasks.js';
 import { startSuccessor } from '../core/drain/drain-successor.js';
@@ -30,4 +31,4 @@ export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
   };
 }
 
-export const handler = makeDrainHandler(cachedEngine());
+export const handler = makeDrainHandler(cachedEngine(lambdaEnv()));

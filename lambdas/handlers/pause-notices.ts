@@ -9,10 +9,11 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { CloudWatchNoticeAlarms } from '../adapters/aws/cloudwatch-notice-alarms.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { SesV2NoticeSending } from '../adapters/aws/sesv2-notice-sending.js';
+import { lambdaEnv, regionOf } from '../app/lambda-env.js';
 import { loadPauseSettings } from '../config/settings.js';
 import { pauseOnAlarm, pauseWhileAlarming, type AlarmStateEvent, type PauseResult } from '../core/outcome/pause-notices.js';
 
-export function makePauseHandler(sesv2: SESv2Client, cloudwatch: CloudWatchClient, env: NodeJS.ProcessEnv = process.env) {
+export function makePauseHandler(sesv2: SESv2Client, cloudwatch: CloudWatchClient, env: NodeJS.ProcessEnv) {
   const settings = loadPauseSettings(env);
   const sending = new SesV2NoticeSending(sesv2, settings.configurationSet);
   const alarms = new CloudWatchNoticeAlarms(cloudwatch, settings.alarmNames);
@@ -25,7 +26,8 @@ export function makePauseHandler(sesv2: SESv2Client, cloudwatch: CloudWatchClien
 let handle: ((event: AlarmStateEvent | undefined) => Promise<PauseResult>) | undefined;
 
 export const handler = (event: AlarmStateEvent | undefined): Promise<PauseResult> => {
-  const region = process.env.AWS_REGION;
-  handle ??= makePauseHandler(new SESv2Client({ region }), new CloudWatchClient({ region }));
+  const env = lambdaEnv();
+  const region = regionOf(env);
+  handle ??= makePauseHandler(new SESv2Client({ region }), new CloudWatchClient({ region }), env);
   return handle(event);
 };

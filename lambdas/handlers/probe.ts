@@ -3,6 +3,7 @@
 // Invoked by the trigger function with { route, reason: "trigger" }, it checks
 // that one route now, the same way, and returns what it found.
 import { Engine } from '../app/engine.js';
+import { lambdaEnv } from '../app/lambda-env.js';
 import { cachedEngine } from '../app/runtime-settings.js';
 import type { DrainStarter } from '../core/drain/ports.js';
 import type { RouteProbeOutcome } from '../core/probe/probe-primaries.js';
@@ -27,4 +28,4 @@ export function makeProbeHandler(getEngine: () => Engine | Promise<Engine>, drai
   }) as ProbeHandler;
 }
 
-export const handler = makeProbeHandler(cachedEngine());
+export const handler = makeProbeHandler(cachedEngine(lambdaEnv()));

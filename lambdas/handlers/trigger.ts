@@ -3,6 +3,7 @@
 // (core/operator/trigger-drain.ts), then asks the probe function to check the route now.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { answer, isAnswer, triggerRequest, type HttpAnswer } from '../adapters/http/trigger-http.js';
+import { lambdaEnv } from '../app/lambda-env.js';
 import { awsTriggerUseCase } from '../app/trigger-app.js';
 import type { TriggerDrain } from '../core/operator/trigger-drain.js';
 
@@ -20,4 +21,4 @@ export function makeTriggerHandler(getUseCase: () => TriggerDrain | Promise<Trig
 
 // Built once per container and kept: the HMAC key is read at most every few minutes, the route table once.
 let useCase: TriggerDrain | undefined;
-export const handler = makeTriggerHandler(() => (useCase ??= awsTriggerUseCase()));
+export const handler = makeTriggerHandler(() => (useCase ??= awsTriggerUseCase(lambdaEnv())));

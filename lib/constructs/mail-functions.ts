@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SMTP_TIMEOUT_MS, drainReserveSeconds, settingsToEnv } from '../../lambdas/config/settings.js';
+import { PROBE_CONDITION_KEYS, pickSettings, settingsFromConfig, TUNING_KEYS } from '../../lambdas/config/settings-from-config.js';
 import { noticeFromAddress } from '../../lambdas/core/outcome/dsn.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import type { NoticeSending } from './notice-sending.js';
@@ -83,15 +84,15 @@ export class MailFunctions extends Construct {
     const secretNames = channels.flatMap(({ route }) => (route.primary.authSecretName ? [route.primary.authSecretName] : []));
     // The drain alone seals: only it reads the ARC keys.
     const arcKeyNames = channels.flatMap(({ route }) => (route.arc ? [route.arc.keySecretName] : []));
-    const tuning = settingsToEnv({
-      hostname: config.hostname,
-      minBackoffSeconds: config.retry.minBackoffSeconds,
-      maxBackoffSeconds: config.retry.maxBackoffSeconds,
-      queueLifetimeSeconds: config.queueLifetimeDays * 86_400,
-      probeIntervalSeconds: config.probeIntervalSeconds,
-      smtpTimeoutMs: SMTP_TIMEOUT_MS,
+    // The engine's settings, as the local runner builds them too; each function's environment carries its part.
+    const settings = settingsFromConfig(config, {
+      tableName: props.table.tableName,
+      bucketName: props.bucket.bucketName,
+      deadLetterQueueUrl: props.deadLetterQueue.queueUrl,
+      queueUrlOf: (name) => channels.find(({ route }) => route.name === name)!.queue.queueUrl,
     });
-    checkDrainTimeout(DRAIN_TIMEOUT, SMTP_TIMEOUT_MS);
+    const tuning = settingsToEnv(pickSettings(settings, TUNING_KEYS));
+    checkDrainTimeout(DRAIN_TIMEOUT, settings.smtpTimeoutMs);
     this.routeTable = new RouteTable(this, 'RouteTable', { table: props.table, channels, config });
     const routes = this.routeTable.routeQueues;
 
@@ -128,14 +129,7 @@ export class MailFunctions extends Construct {
       .bindSecrets(secretNames)
       .bindDrain(this.drain)
       // What the probe evaluates its conditions against (core/problems): the alarms' thresholds, and the canary's interval when one is sent.
-      .setEnvironment(
-        settingsToEnv({
-          primaryDownMinutes: config.alarms.primaryDownMinutes,
-          oldestMessageAgeMinutes: config.alarms.oldestMessageAgeMinutes,
-          backlogMessages: config.alarms.backlogMessages,
-          ...(config.canary ? { canaryIntervalMinutes: config.canary.intervalMinutes } : {}),
-        }),
-      );
+      .setEnvironment(settingsToEnv(pickSettings(settings, PROBE_CONDITION_KEYS)));
     // The dead-letter queue's depth (the stack condition dead-letter-queue): counts only, never a message.
     props.deadLetterQueue.grant(this.probe.fn, 'sqs:GetQueueAttributes');
     // A late run must not overlap the next scheduled one: Lambda's 2 async retries are off (the schedule is the retry).
@@ -153,8 +147,8 @@ export class MailFunctions extends Construct {
       .bindDeadLetterQueue(props.deadLetterQueue, 'none');
     for (const { topic } of channels) topic.addSubscription(new subscriptions.LambdaSubscription(this.accept.fn));
     // Accept measures the canary and the drain drops it; both know it by its address and the key in the table.
-    if (config.canary && channels[0]) {
-      for (const fn of [this.accept, this.drain]) fn.bindCanary(config.canary, channels[0].route.name);
+    if (config.canary && settings.canaryRoute) {
+      for (const fn of [this.accept, this.drain]) fn.bindCanary(config.canary, settings.canaryRoute);
     }
     // The item must exist before any function runs.
     for (const fn of [this.drain, this.probe, this.accept]) {

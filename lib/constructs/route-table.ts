@@ -19,8 +19,8 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config/settings.js';
 import { ROUTE_TABLE_ATTRIBUTE, ROUTE_TABLE_PARTITION, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import type { Route } from '../../lambdas/core/model.js';
+import { deployedRoute, type DeployedRoute } from '../../lambdas/config/settings-from-config.js';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { noticePolicy } from '../config/backscatter-check.js';
 import { acceptFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import { functionLogGroup } from './backup-mx-function.js';
 import type { RouteChannel } from './route-queues.js';
@@ -40,23 +40,7 @@ const QUEUE_URL_ESTIMATE_BYTES = 160;
 /** Environment variable holding RouteTable.digest, which each function checks the table it reads against. */
 export const ROUTE_TABLE_DIGEST_VARIABLE = ENV.routeTableDigest;
 
-/** One route as the functions will read it, before its queue URL is known. */
-export type DeployedRoute = Omit<Route, 'queueUrl'>;
-
-/** The one definition of a route in the table, from its configuration. */
-export function deployedRoute(route: BackupMxConfig['routes'][number], config: Pick<BackupMxConfig, 'delayWarningHours' | 'dsnPerHour'>): DeployedRoute {
-  const hours = route.delayWarningHours ?? config.delayWarningHours;
-  return {
-    name: route.name,
-    domains: route.domains,
-    primary: route.primary,
-    bouncePolicy: route.bouncePolicy,
-    // Only when on: keeps the table short.
-    ...(hours > 0 ? { delayWarningSeconds: hours * 3_600 } : {}),
-    ...noticePolicy(route, config),
-    ...(route.arc ? { arc: route.arc } : {}),
-  };
-}
+export { deployedRoute, type DeployedRoute } from '../../lambdas/config/settings-from-config.js';
 
 export interface RouteTableProps {
   table: dynamodb.ITable;

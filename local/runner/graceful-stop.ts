@@ -4,6 +4,7 @@
 // start, and a drain cut short gives its route's lease back. What cannot
 // finish in time is said plainly, as is the mail an in-memory run throws away.
 import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import type { Route } from '../../lambdas/core/model.js';
 import type { LineLogger } from '../ses-standin/ports.js';
 import { plural } from '../words.js';
 import type { CountedTransports } from './counted-transports.js';
@@ -77,4 +78,12 @@ async function warnDiscarded(engine: Engine, out: LineLogger): Promise<void> {
     return; // the table is already gone: nothing more to say
   }
   if (queued > 0) out.warn(`${plural(queued, 'queued message')} discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only`);
+}
+
+/** A previous run that did not stop cleanly (its lock was stale) leaves its drain leases: give them back before the probe starts. */
+export async function releaseStaleLeases(engine: Engine, routes: Route[], pid: number, out: LineLogger): Promise<void> {
+  for (const route of routes) {
+    await engine.deps.routeState.releaseLease(route.name, `local-${pid}`);
+  }
+  out.info(`the previous run (pid ${pid}) did not stop cleanly; released its drain leases`);
 }

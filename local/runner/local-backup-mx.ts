@@ -4,93 +4,45 @@
 // the Lambdas run: accept after each message (there is no SNS→Lambda here),
 // the probe on a loop (no scheduler here), drains in this process.
 import path from 'node:path';
-import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
-import { SecretsSmtpAuth } from '../../lambdas/adapters/aws/secrets-smtp-auth.js';
-import { parseSesNotification } from '../../lambdas/adapters/ses/ses-notification.js';
-import { NodemailerTransportFactory } from '../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { DEFAULT_MAX_CONNECTIONS, Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
-import type { Provisioned } from '../provision.js';
 import { ActivityTail } from '../activity-log.js';
 import { listSome } from '../words.js';
 import { runtimeDir, type RuntimeInfo } from '../runtime-file.js';
 import { removeRunnerPointer, writeRunnerPointer } from '../runner-pointers.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
-import { SesStandIn } from '../ses-standin/ses-standin.js';
-import { snsPublisher } from '../ses-standin/sns-publisher.js';
-import { MailSpool } from '../snapshot.js';
-import { LineDeliveryLog, LineOutput, SummaryMetrics, type LineWriter } from './line-output.js';
+import { LineDeliveryLog, LineOutput, SummaryMetrics } from './line-output.js';
 import { CountedTransports } from './counted-transports.js';
 import { connectLocalAws, type LocalAwsConnection } from './local-aws.js';
 import { LocalBounceMailer } from './local-bounce-mailer.js';
-import { DEFAULT_NAME_PREFIX, localSettings, resourceNames, standInRoutes } from './local-settings.js';
-import { describeReload, oneLine, planReload } from './config-reload.js';
+import { DEFAULT_NAME_PREFIX, localSettings, resourceNames } from './local-settings.js';
 import { Narration } from './narration.js';
 import { describeCheck, ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
-import { loadRunnerConfig, readRunnerEnv, type LoadedConfig } from './runner-config.js';
+import { loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
-import { stopDeliveries } from './graceful-stop.js';
-import { restoreFromSpool } from './spool-restore.js';
+import { releaseStaleLeases, stopDeliveries } from './graceful-stop.js';
 import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
-import { LOCAL_SECRETS_ENV, localSecretOverrides } from './local-secrets.js';
+import { localSecretOverrides } from './local-secrets.js';
 import { announceCertificates } from './primary-certificates.js';
 import { localSendCanary } from '../../lambdas/app/canary-app.js';
 import type { SendCanary, SendCanaryResult } from '../../lambdas/core/canary/send-canary.js';
 import { SmtpCanaryMailer } from './smtp-canary-mailer.js';
+import { acceptingPublisher } from './accept-publisher.js';
+import { DEFAULT_STOP_WAIT_SECONDS, type LocalBackupMxOptions, type RunnerParts } from './local-backup-mx-options.js';
+import { reloadOnce } from './runner-reload.js';
+import { openStandIn } from './stand-in-open.js';
+import { startCanaryLoop } from './canary-loop.js';
+import type { SesStandIn } from '../ses-standin/ses-standin.js';
+import { runnerRuntimeInfo } from './runner-runtime-info.js';
 import { canaryIntervalSecondsFromEnv } from './runner-config.js';
 
-export interface LocalBackupMxOptions {
-  /** Where BACKUPMX_* and AWS_ENDPOINT_URL are read (process.env by default). */
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** Where the plain lines go (stdout by default). */
-  write?: LineWriter;
-  /** Prefix of every resource name (default backupmx-local); tests on LocalStack pass their own. */
-  namePrefix?: string;
-  /** Write the runtime file the `backup-mx` CLI looks for (default true). */
-  runtimeFile?: boolean;
-  /** Print every engine log line, not only what a person needs. */
-  verbose?: boolean;
-  /** Time budget of one in-process drain, s (default 60: the probe starts another while mail waits). */
-  drainBudgetSeconds?: number;
-  /**
-   * The checkout whose .backup-mx/runners/ gets a pointer to this runner, so the
-   * CLI finds it from any directory of that checkout whatever its data dir
-   * (`npm start` passes its own; none by default: tests run many runners at once).
-   */
-  pointerRoot?: string;
-}
-
-/** How long a stop waits for deliveries in progress (BACKUPMX_STOP_WAIT_SECONDS overrides it). */
-export const DEFAULT_STOP_WAIT_SECONDS = 10;
-
-export class SmtpPortInUseError extends Error {
-  constructor(readonly port: number) {
-    super(`port ${port} on 127.0.0.1 is already in use (another npm start?); set BACKUPMX_SMTP_PORT to another port`);
-    this.name = 'SmtpPortInUseError';
-  }
-}
-
-interface Parts {
-  /** The configuration running now (a reload replaces its routes). */
-  loaded: LoadedConfig;
-  settings: Settings;
-  out: LineOutput;
-  aws: LocalAwsConnection;
-  resources: Provisioned;
-  probeLoop: ProbeLoop;
-  lock?: RuntimeLock;
-  dataDir?: string;
-  /** Where the configuration was read from and the resources' name prefix: what a reload reads and provisions again. */
-  cwd: string;
-  namePrefix: string;
-}
+export { DEFAULT_STOP_WAIT_SECONDS, SmtpPortInUseError, type LocalBackupMxOptions } from './local-backup-mx-options.js';
 
 export class LocalBackupMx {
   readonly events = new RunnerEventBus();
@@ -127,7 +79,7 @@ export class LocalBackupMx {
   certificatesShown: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly parts: Parts,
+    private readonly parts: RunnerParts,
     options: LocalBackupMxOptions,
     env: NodeJS.ProcessEnv,
   ) {
@@ -154,24 +106,21 @@ export class LocalBackupMx {
     // AUTH passwords and ARC keys from BACKUPMX_LOCAL_SECRETS when set (Secrets Manager is never reached locally).
     const secrets = localSecretOverrides(env, parts.cwd);
     this.pointerRoot = options.pointerRoot;
-    this.deliveries = new CountedTransports(
-      new NodemailerTransportFactory({
-        clientName: this.settings.hostname,
-        socketTimeoutMs: this.settings.smtpTimeoutMs,
-        maxConnections: DEFAULT_MAX_CONNECTIONS,
-        auth: secrets.auth ?? new SecretsSmtpAuth(aws.clients.secrets),
-      }),
-    );
+    let counted: CountedTransports | undefined;
     this.engine = new Engine(this.settings, {
       clients: aws.clients,
-      transports: this.deliveries,
       log,
       metrics: this.metrics,
       bounces: this.bounces,
-      observeProbe: (inner) => this.probe.around(inner),
       sleep: probeLoop.sleep,
       ...secrets,
+      observe: {
+        // The drains' sessions, counted: what a stop waits for.
+        transports: (inner) => (counted = new CountedTransports(inner)),
+        probe: (inner) => this.probe.around(inner),
+      },
     });
+    this.deliveries = counted!;
     const canary = parts.loaded.config.canary;
     this.canary = canary ? localSendCanary(this.engine, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
@@ -210,7 +159,7 @@ export class LocalBackupMx {
   }
 
   static async start(options: LocalBackupMxOptions = {}): Promise<LocalBackupMx> {
-    const env = options.env ?? process.env;
+    const env = options.env ?? runnerProcessEnv();
     const cwd = options.cwd ?? process.cwd();
     const runnerEnv = readRunnerEnv(env, cwd);
     const loaded = await loadRunnerConfig(env, cwd);
@@ -248,45 +197,12 @@ export class LocalBackupMx {
   }
 
   private async open(smtpPort: number): Promise<void> {
-    const { out, aws, resources, lock, loaded, dataDir, probeLoop } = this.parts;
+    const { out, aws, lock, loaded, probeLoop } = this.parts;
     out.plain(`backup-mx local: configuration from ${loaded.source}`);
     out.plain(`backup-mx local: ${aws.describe()}`);
-    if (lock?.stale) await this.releaseStaleLeases(lock.stale.pid);
+    if (lock?.stale) await releaseStaleLeases(this.engine, this.settings.routes, lock.stale.pid, out);
 
-    const spool = dataDir ? MailSpool.inDataDir(dataDir) : undefined;
-    const store = new S3MessageStore(aws.clients.s3, this.settings.bucketName);
-    if (spool) {
-      await restoreFromSpool(spool, {
-        engine: this.engine,
-        store,
-        publish: this.publisher('spool'),
-        topics: resources.routes,
-        keptByEndpoint: aws.persistent,
-        logger: out,
-        verbose: this.verbose,
-      });
-    }
-    this.standIn = new SesStandIn({
-      routes: standInRoutes(loaded.config, resources),
-      region: loaded.config.region,
-      bucketName: this.settings.bucketName,
-      store,
-      publish: this.publisher('smtp'),
-      logger: out,
-      ...(spool ? { spool } : {}),
-      port: smtpPort,
-      serverName: this.settings.hostname,
-      closeTimeoutMs: 2_000,
-    });
-    try {
-      await this.standIn.start();
-    } catch (error) {
-      this.standIn = undefined;
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new SmtpPortInUseError(smtpPort);
-      }
-      throw error;
-    }
+    this.standIn = await openStandIn({ parts: this.parts, engine: this.engine, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
     this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
@@ -301,7 +217,8 @@ export class LocalBackupMx {
     this.narration.routes(this.settings.probeIntervalSeconds, this.standIn.port);
     this.certificatesShown = announceCertificates(this.settings.routes, out, { clientName: this.settings.hostname });
     probeLoop.start();
-    this.startCanaryLoop();
+    const canary = this.parts.loaded.config.canary;
+    if (this.canary && canary) this.canaryLoop = startCanaryLoop(canary, canaryIntervalSecondsFromEnv(this.env, canary.intervalMinutes), () => this.sendCanary(), out);
   }
 
   /** Sends one canary through the SES stand-in now (the loop does it every interval); undefined with "canary": false. */
@@ -316,66 +233,20 @@ export class LocalBackupMx {
    * keeps the running configuration. Resolves with the one line it printed.
    */
   reload(): Promise<string> {
-    const next = this.reloading.then(() => this.reloadOnce());
+    const next = this.reloading.then(() =>
+      reloadOnce({
+        parts: this.parts,
+        env: this.env,
+        engine: this.engine,
+        probe: this.probe,
+        drains: this.drains,
+        standIn: this.standIn,
+        stopping: () => this.stopping !== undefined,
+        writeRuntimeInfo: async () => this.parts.lock?.write(this.runtimeInfo()),
+      }),
+    );
     this.reloading = next.catch(() => undefined);
     return next;
-  }
-
-  private async reloadOnce(): Promise<string> {
-    const { out, aws, lock } = this.parts;
-    const keep = (why: string) => {
-      const line = `reload: ${why}; keeping the running configuration`;
-      out.warn(line);
-      return line;
-    };
-    if (this.stopping) return keep('stopping');
-    let next: LoadedConfig;
-    try {
-      next = await loadRunnerConfig(this.env, this.parts.cwd);
-    } catch (error) {
-      return keep(oneLine((error as Error).message));
-    }
-    const plan = planReload(this.config, next.config);
-    if (plan.refused) return keep(`${next.source}: ${plan.refused}`);
-    let resources: Provisioned;
-    let settings: Settings;
-    try {
-      // Queues and topics of added routes; the existing ones are found again, as at a restart.
-      resources = await aws.provision(resourceNames(this.parts.namePrefix, plan.config));
-      settings = localSettings(plan.config, resources, this.env);
-    } catch (error) {
-      return keep(`${next.source}: ${oneLine((error as Error).message)}`);
-    }
-    if (this.stopping) return keep('stopping');
-    // Swap first, so a drain started from now on takes the new route; then the
-    // drains still holding an old one finish their transactions and stop.
-    this.parts.loaded = { ...next, config: plan.config };
-    this.parts.settings = settings;
-    this.parts.resources = resources;
-    this.engine.useRoutes(settings.routes);
-    this.probe.useRoutes(settings.routes);
-    this.standIn?.useRoutes(standInRoutes(plan.config, resources));
-    await Promise.all([this.drains.settle([...plan.removed, ...plan.changed]), this.parts.probeLoop.restart()]);
-    const queued = new Map<string, number>();
-    for (const name of plan.removed) {
-      queued.set(name, (await this.engine.deps.index.listQueued(name).catch(() => [])).length);
-    }
-    // The CLI reads the routes from the runtime file (a stop that began meanwhile has removed it).
-    if (!this.stopping) await lock?.write(this.runtimeInfo());
-    const line = describeReload(plan, next.source, queued);
-    out.info(line);
-    return line;
-  }
-
-  /** Like the stack's schedule: the first canary after one interval, then one every interval. */
-  private startCanaryLoop(): void {
-    const canary = this.parts.loaded.config.canary;
-    if (!this.canary || !canary) return;
-    const periodMs = canaryIntervalSecondsFromEnv(this.env, canary.intervalMinutes) * 1000;
-    const { out } = this.parts;
-    this.canaryLoop = new ProbeLoop({ invoke: () => this.sendCanary(), periodMs, firstDelayMs: periodMs, onError: (error) => out.warn(`canary: ${error.message}`) });
-    out.info(`canary: every ${periodMs / 1000} s to ${canary.address} through the SES stand-in, dropped before delivery`);
-    this.canaryLoop.start();
   }
 
   /**
@@ -414,57 +285,12 @@ export class LocalBackupMx {
     await aws.close();
   }
 
-  /** Publishes a notification, then indexes it for mailq: what the accept Lambda does on SNS in AWS. */
   private publisher(source: 'smtp' | 'spool'): NotificationPublisher {
-    const publish = snsPublisher(this.parts.aws.clients.sns);
-    return async (topicArn, message) => {
-      await publish(topicArn, message);
-      try {
-        const accepted = await this.engine.accept(message);
-        // The canary is no mail: measured, not queued.
-        if (accepted.outcome === 'canary') return this.events.emit('canary', { messageId: accepted.messageId, roundTripSeconds: accepted.roundTripSeconds, at: new Date() });
-      } catch (error) {
-        // The queue holds the message whatever happens here; only mailq misses it.
-        this.parts.out.warn(`could not index a message for mailq: ${(error as Error).message}`);
-      }
-      try {
-        const { messageId, sender, recipients } = parseSesNotification(message);
-        // Looked up per message: a reload may have added the route.
-        const route = this.parts.resources.routes.find((r) => r.topicArn === topicArn)?.name ?? '';
-        this.events.emit('queued', { messageId, route, sender, recipients, at: new Date(), source });
-      } catch {
-        // The stand-in built this notification; accept above already reported a malformed one.
-      }
-    };
-  }
-
-  private async releaseStaleLeases(pid: number): Promise<void> {
-    for (const route of this.settings.routes) {
-      await this.engine.deps.routeState.releaseLease(route.name, `local-${pid}`);
-    }
-    this.parts.out.info(`the previous run (pid ${pid}) did not stop cleanly; released its drain leases`);
+    const routeOfTopic = (topicArn: string) => this.parts.resources.routes.find((r) => r.topicArn === topicArn)?.name;
+    return acceptingPublisher({ sns: this.parts.aws.clients.sns, engine: this.engine, events: this.events, out: this.parts.out, routeOfTopic }, source);
   }
 
   private runtimeInfo(): RuntimeInfo {
-    const { resources, dataDir } = this.parts;
-    return {
-      pid: process.pid,
-      startedAt: this.startedAt,
-      region: this.config.region,
-      endpoints: this.endpoints,
-      bucketName: this.settings.bucketName,
-      tableName: this.settings.tableName,
-      deadLetterQueueUrl: this.settings.deadLetterQueueUrl,
-      routes: resources.routes.map((r) => ({ name: r.name, queueUrl: r.queue.url, topicArn: r.topicArn })),
-      smtpPort: this.smtpPort,
-      ...(this.trigger ? { triggerPort: this.trigger.port } : {}),
-      settings: this.settings,
-      ...(dataDir ? { dataDir } : {}),
-      // What the CLI needs to act as this runner does: files only, never a secret's value.
-      configFile: this.parts.loaded.source,
-      configFromCdkJson: this.parts.loaded.fromCdkJson,
-      ...(this.parts.loaded.digest ? { configDigest: this.parts.loaded.digest } : {}),
-      ...(this.env[LOCAL_SECRETS_ENV] ? { secretsFile: path.resolve(this.parts.cwd, this.env[LOCAL_SECRETS_ENV]!) } : {}),
-    };
+    return runnerRuntimeInfo({ parts: this.parts, startedAt: this.startedAt, smtpPort: this.smtpPort, ...(this.trigger ? { triggerPort: this.trigger.port } : {}), env: this.env });
   }
 }

@@ -9,6 +9,7 @@ import type { SmtpAuthSource, SmtpCredentials } from '../../lambdas/adapters/aws
 import type { ArcKeySource } from '../../lambdas/adapters/arc/arc-key.js';
 import { parseArcKey } from '../../lambdas/adapters/arc/arc-key.js';
 import { credentialDigest } from '../../lambdas/adapters/smtp/credential-digest.js';
+import { localSecretsFileFromEnv } from './runner-config.js';
 
 export const LOCAL_SECRETS_ENV = 'BACKUPMX_LOCAL_SECRETS';
 
@@ -62,7 +63,7 @@ export class LocalSecretsFile implements SmtpAuthSource, ArcKeySource {
 
 /** The engine overrides for BACKUPMX_LOCAL_SECRETS (none when it is not set: such routes then fail to log in, loudly). */
 export function localSecretOverrides(env: NodeJS.ProcessEnv, cwd = process.cwd()): { auth?: LocalSecretsFile; arcKeys?: LocalSecretsFile } {
-  const file = env[LOCAL_SECRETS_ENV];
+  const file = localSecretsFileFromEnv(env);
   if (!file) return {};
   const secrets = new LocalSecretsFile(resolve(cwd, file));
   return { auth: secrets, arcKeys: secrets };

@@ -1,14 +1,14 @@
 // From the backupMx configuration to what the local runner provisions and
-// the Settings its engine runs with: the same mapping the stack makes
-// (lib/constructs/mail-functions.ts), with fixed resource names so a restart
-// finds the same table, bucket, topics and queues.
+// the Settings its engine runs with: the stack's own mapping
+// (lambdas/config/settings-from-config.ts) on fixed resource names, so a
+// restart finds the same table, bucket, topics and queues.
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
-import { ENV, loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
+import { loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
 import { CANARY_PREFIX, routePrefix } from '../../lambdas/config/mail-layout.js';
-import { noticePolicy } from '../../lib/config/backscatter-check.js';
+import { settingsFromConfig } from '../../lambdas/config/settings-from-config.js';
 import type { ProvisionOptions, Provisioned } from '../provision.js';
 import type { StandInRoute } from '../ses-standin/ses-standin.js';
-import { canaryIntervalSecondsFromEnv } from './runner-config.js';
+import { canaryIntervalSecondsFromEnv, engineTuningFromEnv } from './runner-config.js';
 
 export const DEFAULT_NAME_PREFIX = 'backupmx-local';
 
@@ -25,22 +25,6 @@ export function resourceNames(namePrefix = DEFAULT_NAME_PREFIX, config: BackupMx
   };
 }
 
-/** Variables a person may set to tune the local engine (as the stack would set them in Lambda). */
-const TUNABLE: (keyof typeof ENV)[] = [
-  'hostname',
-  'minBackoffSeconds',
-  'maxBackoffSeconds',
-  'queueLifetimeSeconds',
-  'probeIntervalSeconds',
-  'probeTimeoutMs',
-  'smtpTimeoutMs',
-  'maxReceivedHeaders',
-  'delayWarningSeconds',
-  'primaryDownMinutes',
-  'oldestMessageAgeMinutes',
-  'backlogMessages',
-];
-
 /**
  * The engine settings for the provisioned resources. Values come from the
  * configuration; BACKUPMX_* tuning variables in `env` override them (e.g.
@@ -48,46 +32,23 @@ const TUNABLE: (keyof typeof ENV)[] = [
  * Checked by loadSettings, so a bad variable is named.
  */
 export function localSettings(config: BackupMxConfig, resources: Provisioned, env: NodeJS.ProcessEnv): Settings {
-  const queueUrl = (name: string) => {
-    const route = resources.routes.find((r) => r.name === name);
-    if (!route) throw new Error(`route ${name} was not provisioned`);
-    return route.queue.url;
-  };
-  const fromConfig = settingsToEnv({
-    routes: config.routes.map((route) => ({
-      name: route.name,
-      domains: route.domains,
-      primary: route.primary,
-      queueUrl: queueUrl(route.name),
-      bouncePolicy: route.bouncePolicy,
-      ...((route.delayWarningHours ?? config.delayWarningHours) > 0 ? { delayWarningSeconds: (route.delayWarningHours ?? config.delayWarningHours) * 3_600 } : {}),
-      // The same notice budget and recipient-list fact as the stack's route table.
-      ...noticePolicy(route, config),
-      ...(route.arc ? { arc: route.arc } : {}),
-    })),
+  const fromConfig = settingsFromConfig(config, {
     tableName: resources.tableName,
     bucketName: resources.bucketName,
     deadLetterQueueUrl: resources.deadLetterQueue.url,
-    hostname: config.hostname,
-    minBackoffSeconds: config.retry.minBackoffSeconds,
-    maxBackoffSeconds: config.retry.maxBackoffSeconds,
-    queueLifetimeSeconds: config.queueLifetimeDays * 86_400,
-    probeIntervalSeconds: config.probeIntervalSeconds,
-    probeTimeoutMs: LOCAL_PROBE_TIMEOUT_MS,
-    // As the stack sets them on accept and the drain: the canary rides the first route.
-    ...(config.canary ? { canaryAddress: config.canary.address, canaryRoute: config.routes[0]!.name } : {}),
-    // As on the probe: its canary-missing counts from the runner's own interval (BACKUPMX_CANARY_INTERVAL_SECONDS).
-    ...(config.canary ? { canaryIntervalMinutes: Math.max(1, Math.ceil(canaryIntervalSecondsFromEnv(env, config.canary.intervalMinutes) / 60)) } : {}),
-    // The probe's thresholds, as the stack sets them (lib/constructs/mail-functions.ts).
-    primaryDownMinutes: config.alarms.primaryDownMinutes,
-    oldestMessageAgeMinutes: config.alarms.oldestMessageAgeMinutes,
-    backlogMessages: config.alarms.backlogMessages,
+    queueUrlOf: (name) => {
+      const route = resources.routes.find((r) => r.name === name);
+      if (!route) throw new Error(`route ${name} was not provisioned`);
+      return route.queue.url;
+    },
   });
-  for (const key of TUNABLE) {
-    const name = ENV[key];
-    if (env[name] !== undefined && env[name] !== '') fromConfig[name] = env[name]!;
-  }
-  return loadSettings(fromConfig);
+  const variables = settingsToEnv({
+    ...fromConfig,
+    probeTimeoutMs: LOCAL_PROBE_TIMEOUT_MS,
+    // The probe's canary-missing counts from the runner's own interval (BACKUPMX_CANARY_INTERVAL_SECONDS).
+    ...(config.canary ? { canaryIntervalMinutes: Math.max(1, Math.ceil(canaryIntervalSecondsFromEnv(env, config.canary.intervalMinutes) / 60)) } : {}),
+  });
+  return loadSettings({ ...variables, ...engineTuningFromEnv(env) });
 }
 
 /**

@@ -1,5 +1,5 @@
 // Watches the engine's SMTP probe (the one the probe Lambda uses, AUTH
-// included: Engine's observeProbe wraps it) to tell the person watching when a
+// included: EngineObservers.probe wraps it) to tell the person watching when a
 // route's primary goes down or comes back. The engine logs only changes
 // against the health stored in DynamoDB, which may predate this run
 // (BACKUPMX_DATA_DIR); the runner also wants the first result of each run said
@@ -75,7 +75,7 @@ export class ObservedProbe {
     return this.last.get(route);
   }
 
-  /** `inner` with its checks observed (EngineOverrides.observeProbe). */
+  /** `inner` with its checks observed (EngineObservers.probe). */
   around(inner: PrimaryProbe): PrimaryProbe {
     return { check: (primary, options) => this.check(inner, primary, options) };
   }

@@ -2,12 +2,14 @@
 // (BACKUPMX_CONTEXT_FILE, else the context of cdk.json — the very object
 // `cdk deploy` uses, checked by the same parser) and the runner's own
 // environment variables, each checked with a message naming the variable.
+// The one place in local/ that reads the environment (test/unit/config/env-reads.test.ts).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBackupMxConfig, type BackupMxConfig } from '../../lib/config/backup-mx-config.js';
-import { smtpPortFromEnv } from '../ses-standin/ses-standin.js';
+import { ENV } from '../../lambdas/config/settings.js';
+import { DEFAULT_SMTP_PORT } from '../ses-standin/ses-standin.js';
 
 /** The repository root (where cdk.json lives), whatever the working directory. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,6 +21,9 @@ export const RUNNER_ENV = {
   probeInterval: 'BACKUPMX_PROBE_INTERVAL_SECONDS',
   stopWait: 'BACKUPMX_STOP_WAIT_SECONDS',
   canaryInterval: 'BACKUPMX_CANARY_INTERVAL_SECONDS',
+  triggerPort: 'BACKUPMX_TRIGGER_PORT',
+  verbose: 'BACKUPMX_VERBOSE',
+  localSecrets: 'BACKUPMX_LOCAL_SECRETS',
   endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 
@@ -123,4 +128,82 @@ export function stopWaitSecondsFromEnv(env: NodeJS.ProcessEnv, fallback = 10): n
     throw new RunnerConfigError(`${RUNNER_ENV.stopWait}: expected whole seconds from 1 to 600, got ${raw}`);
   }
   return seconds;
+}
+
+/** The runner's process environment; entry points (run.ts, demo.ts) and LocalBackupMx.start take it from here. */
+export function runnerProcessEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/** The SDK's notice about its 2027 Node requirement says nothing about a local run. */
+export function silenceSdkNodeNotice(env: NodeJS.ProcessEnv = runnerProcessEnv()): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+/** BACKUPMX_VERBOSE=1: a line per message and per probe where a summary is the default. */
+export function verboseFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return env[RUNNER_ENV.verbose] === '1';
+}
+
+/** Reads BACKUPMX_SMTP_PORT (the SES stand-in's port); 2525 when unset. */
+export function smtpPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env[RUNNER_ENV.smtpPort];
+  if (raw === undefined || raw === '') return DEFAULT_SMTP_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`BACKUPMX_SMTP_PORT: not a port number: ${raw}`);
+  }
+  return port;
+}
+
+export class TriggerPortError extends Error {
+  constructor(readonly value: string) {
+    super(`BACKUPMX_TRIGGER_PORT: expected 0–65535, got ${JSON.stringify(value)}`);
+    this.name = 'TriggerPortError';
+  }
+}
+
+/** BACKUPMX_TRIGGER_PORT: the "I'm back" listener's port (default 0: a free one, written to runtime.json). */
+export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env[RUNNER_ENV.triggerPort];
+  if (raw === undefined || raw === '') return 0;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TriggerPortError(raw);
+  return port;
+}
+
+/** BACKUPMX_LOCAL_SECRETS: the file of AUTH passwords and ARC keys, as given (relative to the working directory). */
+export function localSecretsFileFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  return env[RUNNER_ENV.localSecrets] || undefined;
+}
+
+/** The runner's (and the CLI's) runtime directory: BACKUPMX_DATA_DIR, else .backup-mx in the working directory. */
+export function runtimeDirFromEnv(env: NodeJS.ProcessEnv): string {
+  return path.resolve(env[RUNNER_ENV.dataDir] || '.backup-mx');
+}
+
+/** Engine variables a person may set to tune a local run (as the stack would set them in Lambda). */
+const TUNABLE: (keyof typeof ENV)[] = [
+  'hostname',
+  'minBackoffSeconds',
+  'maxBackoffSeconds',
+  'queueLifetimeSeconds',
+  'probeIntervalSeconds',
+  'probeTimeoutMs',
+  'smtpTimeoutMs',
+  'maxReceivedHeaders',
+  'delayWarningSeconds',
+  'primaryDownMinutes',
+  'oldestMessageAgeMinutes',
+  'backlogMessages',
+];
+
+/** The BACKUPMX_* tuning variables set (non-empty) in `env`, which override the configuration's values (loadSettings checks them). */
+export function engineTuningFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const tuning: Record<string, string> = {};
+  for (const key of TUNABLE) {
+    const name = ENV[key];
+    if (env[name] !== undefined && env[name] !== '') tuning[name] = env[name]!;
+  }
+  return tuning;
 }

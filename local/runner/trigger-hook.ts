@@ -5,22 +5,10 @@ import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js'
 import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
 import { localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
 import type { LineOutput } from './line-output.js';
+import { triggerPortFromEnv } from './runner-config.js';
 import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
 
-export class TriggerPortError extends Error {
-  constructor(readonly value: string) {
-    super(`BACKUPMX_TRIGGER_PORT: expected 0–65535, got ${JSON.stringify(value)}`);
-    this.name = 'TriggerPortError';
-  }
-}
-
-export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.BACKUPMX_TRIGGER_PORT;
-  if (raw === undefined || raw === '') return 0;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TriggerPortError(raw);
-  return port;
-}
+export { TriggerPortError, triggerPortFromEnv } from './runner-config.js';
 
 /** `keyDir` undefined: a random key kept in memory (a runner that writes no files, as in tests). */
 export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {

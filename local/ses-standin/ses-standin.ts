@@ -78,17 +78,6 @@ export interface SesStandInOptions {
   tls?: SelfSignedCertificate;
 }
 
-/** Reads BACKUPMX_SMTP_PORT (the runner's job); 2525 when unset. */
-export function smtpPortFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.BACKUPMX_SMTP_PORT;
-  if (raw === undefined || raw === '') return DEFAULT_SMTP_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`BACKUPMX_SMTP_PORT: not a port number: ${raw}`);
-  }
-  return port;
-}
-
 class SmtpReplyError extends Error {
   constructor(
     readonly responseCode: number,

@@ -1,0 +1,48 @@
+// Opens the runner's inbound side: the mail a previous run kept in its spool
+// is put back first (spool-restore.ts), then the SES stand-in listens on
+// 127.0.0.1 and publishes what it accepts as SES would.
+import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
+import type { Engine } from '../../lambdas/app/engine.js';
+import type { NotificationPublisher } from '../ses-standin/ports.js';
+import { SesStandIn } from '../ses-standin/ses-standin.js';
+import { MailSpool } from '../snapshot.js';
+import { SmtpPortInUseError, type RunnerParts } from './local-backup-mx-options.js';
+import { standInRoutes } from './local-settings.js';
+import { restoreFromSpool } from './spool-restore.js';
+
+export interface StandInOpening {
+  parts: RunnerParts;
+  engine: Engine;
+  publisher: (source: 'smtp' | 'spool') => NotificationPublisher;
+  smtpPort: number;
+  verbose: boolean;
+}
+
+/** Restores the spool (with a data dir) and starts the stand-in; throws SmtpPortInUseError when the port is taken. */
+export async function openStandIn({ parts, engine, publisher, smtpPort, verbose }: StandInOpening): Promise<SesStandIn> {
+  const { out, aws, resources, loaded, dataDir, settings } = parts;
+  const spool = dataDir ? MailSpool.inDataDir(dataDir) : undefined;
+  const store = new S3MessageStore(aws.clients.s3, settings.bucketName);
+  if (spool) {
+    await restoreFromSpool(spool, { engine, store, publish: publisher('spool'), topics: resources.routes, keptByEndpoint: aws.persistent, logger: out, verbose });
+  }
+  const standIn = new SesStandIn({
+    routes: standInRoutes(loaded.config, resources),
+    region: loaded.config.region,
+    bucketName: settings.bucketName,
+    store,
+    publish: publisher('smtp'),
+    logger: out,
+    ...(spool ? { spool } : {}),
+    port: smtpPort,
+    serverName: settings.hostname,
+    closeTimeoutMs: 2_000,
+  });
+  try {
+    await standIn.start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new SmtpPortInUseError(smtpPort);
+    throw error;
+  }
+  return standIn;
+}
