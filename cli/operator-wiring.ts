@@ -1,11 +1,14 @@
 // The operator's use cases for a target, built from the engine it already
 // wired (the same ports the Lambdas use) plus the adapters only operator
-// actions need: the SQS dead-letter queue, the ledger purge, and old queues by URL (adopt).
+// actions need: the SQS dead-letter queue, the ledger purge, old queues by URL (adopt),
+// and the mailbox files export writes.
 import { DynamoLedgerPurge } from '../lambdas/adapters/aws/dynamo-ledger-purge.js';
 import { SqsDeadLetterQueue } from '../lambdas/adapters/aws/sqs-dead-letter-queue.js';
 import { SqsMailQueue } from '../lambdas/adapters/aws/sqs-mail-queue.js';
 import { SqsQueueDirectory } from '../lambdas/adapters/aws/sqs-queue-directory.js';
-import type { Engine } from '../lambdas/app/engine.js';
+import { MaildirWriter } from '../lambdas/adapters/mailbox/maildir-writer.js';
+import { MboxWriter } from '../lambdas/adapters/mailbox/mbox-writer.js';
+import { ARCHIVE_EXTRA_SECONDS, type Engine } from '../lambdas/app/engine.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { Settings } from '../lambdas/config/settings.js';
 import { operatorActions, type OperatorActions } from '../lambdas/core/operator/operator-actions.js';
@@ -37,5 +40,7 @@ export function operatorFor(engine: Engine, settings: Settings): OperatorActions
     log: deps.log,
     queueDirectory: new SqsQueueDirectory(engine.clients.sqs),
     queueAt: (url) => new SqsMailQueue(engine.clients.sqs, url),
+    mailboxes: { open: (to) => ('mbox' in to ? MboxWriter.create(to.mbox) : MaildirWriter.open(to.maildir)) },
+    archiveRetentionSeconds: settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS,
   });
 }

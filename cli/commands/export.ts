@@ -1,11 +1,6 @@
 // `backup-mx export --route R (--mbox FILE | --maildir DIR)`: the emergency
 // read. Writes the route's messages, bytes as stored, to a mailbox any mail
 // client opens while the primary is down (see core/operator/export-messages.ts).
-import { routePrefix } from '../../lambdas/config/mail-layout.js';
-import { ARCHIVE_EXTRA_SECONDS } from '../../lambdas/app/engine.js';
-import { MaildirWriter } from '../../lambdas/adapters/mailbox/maildir-writer.js';
-import { MboxWriter } from '../../lambdas/adapters/mailbox/mbox-writer.js';
-import { ExportMessages } from '../../lambdas/core/operator/export-messages.js';
 import type { MailboxWriter } from '../../lambdas/core/operator/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -28,21 +23,12 @@ export async function exportCommand(target: Target, options: ExportOptions, io: 
   const state = options.state ?? 'queued';
   if (state !== 'queued' && state !== 'all') throw new UsageError(`--state: expected "queued" or "all", got ${JSON.stringify(state)}`);
   const route = routeOf(target, options.route);
-  const { engine } = target;
-  const { deps } = engine;
-  const since = options.since ? parseTimeArg('--since', options.since, deps.clock.now()) : undefined;
-  const useCase = new ExportMessages({
-    archive: engine.archive,
-    index: deps.index,
-    store: deps.store,
-    parse: deps.parse,
-    clock: deps.clock,
-    objectKeyFor: (r, id) => `${routePrefix(r)}${id}`,
-  });
-  const items = await useCase.select(route, { state, retentionSeconds: target.settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS, ...(since ? { since } : {}) });
+  const exporter = target.operator.export;
+  const since = options.since ? parseTimeArg('--since', options.since, target.engine.deps.clock.now()) : undefined;
+  const items = await exporter.select(route, { state, ...(since ? { since } : {}) });
   let writer: MailboxWriter;
   try {
-    writer = options.mbox ? await MboxWriter.create(options.mbox) : await MaildirWriter.open(options.maildir!);
+    writer = await exporter.open(options.mbox ? { mbox: options.mbox } : { maildir: options.maildir! });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${options.mbox} exists: export writes a new mbox file; choose another name`);
     throw error;
@@ -50,7 +36,7 @@ export async function exportCommand(target: Target, options: ExportOptions, io: 
   const where = options.mbox ? `mbox ${options.mbox}` : `Maildir ${options.maildir}`;
   io.err(`export: ${items.length} message${items.length === 1 ? '' : 's'} of route ${route.name} (${state}) to ${where}`);
   let shown = Date.now();
-  const result = await useCase.run(items, writer, (done, total, bytes) => {
+  const result = await exporter.run(items, writer, (done, total, bytes) => {
     if (done === total || Date.now() - shown >= 1_000) {
       shown = Date.now();
       io.err(`export: ${done}/${total} (${formatSize(bytes)})`);

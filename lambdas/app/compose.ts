@@ -4,6 +4,7 @@
 // come through here; what the runner and the CLI watch (counted transports,
 // a narrated probe and route state) is wrapped in while building, never
 // patched in afterwards, so no program's engine can differ by construction.
+// (The public trigger, which builds no engine, has its own: compose-trigger.ts.)
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { DynamoBatchReader } from '../adapters/aws/dynamo-batch-reader.js';
 import { DynamoBatchWriter } from '../adapters/aws/dynamo-batch-writer.js';

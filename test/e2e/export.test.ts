@@ -73,8 +73,11 @@ describe('export (emergency read) on the local backup MX', () => {
     expect(parsed.map((p) => p.subject)).toEqual(['urgent: the contract', 'e2e message 2', 'e2e message 3']);
     expect(parsed[0]!.text).toContain('From the desk of Carol:');
 
+    const written = await readFile(file);
     const again = await cli('export', '--route', 'main', '--mbox', file);
     expect(again.code).toBe(2); // never overwrites
+    expect(again.io.stderr.join('\n')).toContain(`${file} exists: export writes a new mbox file; choose another name`);
+    expect((await readFile(file)).equals(written)).toBe(true);
   });
 
   it('--maildir --state all: delivered mail too, one file per message in new/, bytes as stored', async () => {

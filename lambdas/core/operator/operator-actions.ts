@@ -1,4 +1,4 @@
-// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt), built once from the engine's ports: the CLI
+// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt, export), built once from the engine's ports: the CLI
 // (and any other admin surface) only parses, calls these and prints.
 import type { EnvelopeArchive, MessageIndex } from '../accept/ports.js';
 import type { NotificationParser } from '../drain/drain-deps.js';
@@ -11,9 +11,11 @@ import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { QueueDirectory } from '../sweep/ports.js';
 import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
 import { DeleteMessage } from './delete-message.js';
+import { ExportMessages, type ExportItem, type ExportResult } from './export-messages.js';
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
 import { MessageDetails, type MessageDetail, type StoredHead } from './message-details.js';
+import type { MailboxDestination, MailboxWriter, Mailboxes } from './ports.js';
 import { ReplayMessages } from './replay-messages.js';
 import { RequeueDeadLetters } from './requeue-dead-letters.js';
 
@@ -40,6 +42,10 @@ export interface OperatorDeps {
   /** Queues by URL and their tags: adopt reads an old queue the routes no longer name. */
   queueDirectory: QueueDirectory;
   queueAt(url: string): MailQueue;
+  /** Where export writes (mbox files, Maildirs): an adapter, so core stays off the file system. */
+  mailboxes: Mailboxes;
+  /** How long the bucket keeps raw objects (and the archive envelopes): how far back `export --state all` looks by default. */
+  archiveRetentionSeconds: number;
 }
 
 export interface OperatorActions {
@@ -53,6 +59,14 @@ export interface OperatorActions {
     /** Moves the old queue's notifications into the route's queue, indexing them. */
     run(url: string, route: Route, onProgress?: (s: AdoptSummary) => void): Promise<AdoptSummary>;
   };
+  export: {
+    /** The route's messages to write, oldest first: the queued ones, or with "all" the delivered ones still kept too. */
+    select(route: Route, selection: { state: 'queued' | 'all'; since?: Date }): Promise<ExportItem[]>;
+    /** Opens the mailbox before anything is read from the bucket, so a refused destination costs nothing. */
+    open(destination: MailboxDestination): Promise<MailboxWriter>;
+    /** Writes the items' bytes as stored, in order, then closes the writer. */
+    run(items: ExportItem[], writer: MailboxWriter, progress?: (done: number, total: number, bytes: number) => void): Promise<ExportResult>;
+  };
   /** A message's details, one per route ([] when nothing knows it). */
   show(messageId: string, route?: string): Promise<MessageDetail[]>;
   /** The dead-letter queue's depth (status, doctor, `mailq --dead` compare it with the records). */
@@ -62,6 +76,7 @@ export interface OperatorActions {
 export function operatorActions(deps: OperatorDeps): OperatorActions {
   const details = new MessageDetails(deps);
   const adopt = new AdoptQueue(deps);
+  const exporter = new ExportMessages({ ...deps, objectKeyFor: deps.mailKey });
   return {
     requeue: new RequeueDeadLetters(deps),
     delete: new DeleteMessage(deps),
@@ -71,6 +86,11 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
     adopt: {
       refusal: (url, guard) => adoptRefusal(deps.queueDirectory, url, guard),
       run: (url, route, onProgress) => adopt.run(deps.queueAt(url), deps.queues(route), route.name, onProgress),
+    },
+    export: {
+      select: (route, selection) => exporter.select(route, { ...selection, retentionSeconds: deps.archiveRetentionSeconds }),
+      open: (destination) => deps.mailboxes.open(destination),
+      run: (items, writer, progress) => exporter.run(items, writer, progress),
     },
     deadLetterDepth: () => deps.deadLetterQueue.depth(),
   };

@@ -65,3 +65,12 @@ export interface MailboxWriter {
   /** Flushes and closes; the mailbox is complete only after this resolves. */
   close(): Promise<void>;
 }
+
+/** A mailbox `export` may write: a new mbox file or a Maildir (created, or added to). */
+export type MailboxDestination = { mbox: string } | { maildir: string };
+
+/** Opens the mailbox writers (the file system, outside core). */
+export interface Mailboxes {
+  /** Rejects when the mailbox cannot be opened (an mbox that exists is never overwritten). */
+  open(destination: MailboxDestination): Promise<MailboxWriter>;
+}

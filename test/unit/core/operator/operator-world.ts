@@ -6,15 +6,19 @@ import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-m
 import { copyOf } from '../../../../lambdas/core/message/message-copy.js';
 import type { DeadLetterRecord } from '../../../../lambdas/core/model.js';
 import { operatorActions } from '../../../../lambdas/core/operator/operator-actions.js';
+import type { MailboxDestination } from '../../../../lambdas/core/operator/ports.js';
 import { RetryPolicy } from '../../../../lambdas/core/policy/retry-policy.js';
 import { sesNotification } from '../../../support/ses-events.js';
 import { harness } from '../engine-harness.js';
+import { RecordingMailbox } from './recording-mailbox.js';
 
 export function operatorWorld() {
   const h = harness();
   const deadLetterQueue = new InMemoryDeadLetterQueue();
   const sleeps: number[] = [];
   const retry = new RetryPolicy();
+  // The mailboxes export opened, each with what was written to it.
+  const mailboxes: { destination: MailboxDestination; box: RecordingMailbox }[] = [];
   const deps = {
     routes: [h.route],
     ledger: h.ledger,
@@ -38,6 +42,14 @@ export function operatorWorld() {
     queueDirectory: new InMemoryQueueDirectory(),
     queueAt: () => h.queue,
     log: h.log,
+    mailboxes: {
+      open: async (destination: MailboxDestination) => {
+        const box = new RecordingMailbox();
+        mailboxes.push({ destination, box });
+        return box;
+      },
+    },
+    archiveRetentionSeconds: 3 * 86_400,
     readHead: async (objectKey: string) => ((await h.store.size(objectKey)) === undefined ? undefined : { headers: [{ name: 'Subject', value: objectKey }], verdicts: { spam: 'PASS' } }),
   };
   const operator = operatorActions(deps);
@@ -63,5 +75,5 @@ export function operatorWorld() {
     return record;
   }
 
-  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered };
+  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, mailboxes };
 }

@@ -1,14 +1,13 @@
 // Replay and export use cases on fakes: what is picked, what is skipped and
 // why, and what the replay's queue entry carries.
-import { PassThrough, type Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { ExportMessages } from '../../../../lambdas/core/operator/export-messages.js';
-import type { MailboxWriter } from '../../../../lambdas/core/operator/ports.js';
 import { isReplayId, originalMessageId, ReplayMessages } from '../../../../lambdas/core/operator/replay-messages.js';
 import { sesNotification } from '../../../support/ses-events.js';
 import { harness } from '../engine-harness.js';
+import { RecordingMailbox } from './recording-mailbox.js';
 
 function setup() {
   const h = harness();
@@ -79,19 +78,6 @@ describe('ReplayMessages', () => {
     expect((await replay.plan(h.route, { since: new Date(0), until: h.clock.now() })).generation).not.toBe(plan.generation);
   });
 });
-
-class RecordingMailbox implements MailboxWriter {
-  readonly added: { messageId: string; bytes: string }[] = [];
-  closed = false;
-  async add(message: { messageId: string }, content: Readable): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of content.pipe(new PassThrough())) chunks.push(c as Buffer);
-    this.added.push({ messageId: message.messageId, bytes: Buffer.concat(chunks).toString() });
-  }
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-}
 
 describe('ExportMessages', () => {
   it('queued: the index\'s queued messages (an unarchived one by its object key), never a replay copy; all: delivered ones too', async () => {
