@@ -18,6 +18,7 @@ import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { registerFeatureCommands } from './feature-commands.js';
+import { readCliEnv } from './cli-env.js';
 import { CliError, EXIT, explainAwsError } from './errors.js';
 import { expandId } from './id-prefix.js';
 import { PACKAGE_VERSION } from './package-version.js';
@@ -26,6 +27,7 @@ import type { Target, TargetOptions } from './target.js';
 
 export interface MainDeps {
   io?: CliIo;
+  /** The process environment (tests pass their own); read once into a CliEnv here. */
   env?: NodeJS.ProcessEnv;
   /** Replaces target resolution (tests). */
   resolve?: (options: TargetOptions, err: (line: string) => void) => Promise<Target>;
@@ -70,7 +72,7 @@ What it does, per dead letter:
 
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const io = deps.io ?? terminalIo();
-  const env = deps.env ?? process.env;
+  const env = readCliEnv(deps.env ?? process.env);
   const resolve = deps.resolve ?? ((options, err) => resolveTarget(options, err, env));
   let exitCode: number = EXIT.ok;
 

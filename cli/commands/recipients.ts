@@ -8,8 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
-import { loadRunnerConfig, readConfigFile, RUNNER_ENV, type LoadedConfig } from '../../local/runner/runner-config.js';
+import { loadRunnerConfig, readConfigFile, type LoadedConfig } from '../../local/runner/runner-config.js';
 import type { VerifyReport } from '../../lambdas/core/operator/verify-recipients.js';
+import type { CliEnv } from '../cli-env.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
@@ -22,7 +23,7 @@ export interface RecipientsVerifyOptions {
   json?: boolean;
 }
 
-async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<string[]> {
+async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: CliEnv, io: CliIo): Promise<string[]> {
   if (args.length > 0) return args;
   if (options.file) {
     const parsed = parseRecipientsText(await readFile(options.file, 'utf8'), options.file);
@@ -37,11 +38,11 @@ async function addressesFrom(target: Target, route: string, args: string[], opti
   return listed;
 }
 
-async function configOf(target: Target, options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<LoadedConfig> {
-  if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env);
+async function configOf(target: Target, options: RecipientsVerifyOptions, env: CliEnv, io: CliIo): Promise<LoadedConfig> {
+  if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env.passOn);
   const running = target.configFile;
-  if (env[RUNNER_ENV.contextFile] || !running) return loadRunnerConfig(env);
-  const loaded = await readConfigFile(running.file, { ...running, label: "the runner's configuration" }, env);
+  if (env.contextFile || !running) return loadRunnerConfig(env.passOn);
+  const loaded = await readConfigFile(running.file, { ...running, label: "the runner's configuration" }, env.passOn);
   // Edited but not reloaded: the stand-in still refuses by the list it loaded.
   if (running.digest && loaded.digest !== running.digest) {
     io.err(`backup-mx: note: ${running.file} changed since the runner loaded it (send it SIGHUP to reload); its recipients are read as the file is now`);
@@ -54,7 +55,7 @@ export async function recipientsVerifyCommand(
   args: string[],
   options: RecipientsVerifyOptions,
   io: CliIo,
-  env: NodeJS.ProcessEnv = process.env,
+  env: CliEnv,
 ): Promise<number> {
   const routes = routesOf(target, options.route);
   if (routes.length > 1) throw new UsageError(`--route is needed: this target has ${routes.map((r) => r.name).join(', ')}`);
