@@ -17,7 +17,7 @@ import { registerNoticesCommand } from './commands/notices.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
-import { registerFeatureCommands } from './feature-commands.js';
+import { registerRecoveryCommands } from './recovery-commands.js';
 import { readCliEnv } from './cli-env.js';
 import { CliError, EXIT, explainAwsError } from './errors.js';
 import { expandId } from './id-prefix.js';
@@ -195,7 +195,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
       }
     });
 
-  registerFeatureCommands(program, run, io);
+  registerRecoveryCommands(program, run, io);
   registerNoticesCommand(program, run, io);
   program
     .command('recipients')

@@ -1,5 +1,6 @@
-// The verbs of issue 12 (trigger-url, replay, export), registered in one call
-// from main.ts so the verb list there stays short.
+// The verbs for a primary's outage and its recovery: trigger-url (the primary
+// says it is back), export (read the mail while it is down) and replay
+// (deliver again what it lost).
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { exportCommand } from './commands/export.js';
@@ -9,7 +10,7 @@ import type { Target } from './target.js';
 
 type Run = (verb: (target: Target, ...args: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
-export function registerFeatureCommands(program: Command, run: Run, io: CliIo): void {
+export function registerRecoveryCommands(program: Command, run: Run, io: CliIo): void {
   program
     .command('trigger-url')
     .argument('[route]', 'the route (default: every route)')
