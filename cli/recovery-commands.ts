@@ -3,12 +3,10 @@
 // (deliver again what it lost).
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import type { Run } from './command-runner.js';
 import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { triggerUrlCommand } from './commands/trigger-url.js';
-import type { Target } from './target.js';
-
-type Run = (verb: (target: Target, ...args: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
 export function registerRecoveryCommands(program: Command, run: Run, io: CliIo): void {
   program

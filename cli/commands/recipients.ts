@@ -5,6 +5,7 @@
 // --context, else BACKUPMX_CONTEXT_FILE, else the file the running local
 // runner loaded (--local), else the checkout's cdk.json. The primary asked is
 // always the target's route (locally: the running routes, after any reload).
+import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
@@ -12,6 +13,7 @@ import { loadRunnerConfig, readConfigFile, type LoadedConfig } from '../../local
 import type { VerifyReport } from '../../lambdas/core/operator/verify-recipients.js';
 import type { CliEnv } from '../cli-env.js';
 import type { CliIo } from '../cli-io.js';
+import type { Run } from '../command-runner.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
 
@@ -48,6 +50,21 @@ async function configOf(target: Target, options: RecipientsVerifyOptions, env: C
     io.err(`backup-mx: note: ${running.file} changed since the runner loaded it (send it SIGHUP to reload); its recipients are read as the file is now`);
   }
   return loaded;
+}
+
+export function registerRecipientsCommand(program: Command, run: Run, io: CliIo, env: CliEnv): void {
+  program
+    .command('recipients')
+    .description('check a recipient list against the primary')
+    .command('verify')
+    .argument('[address...]', 'addresses to check (default: --file, else the route\'s recipients in the configuration)')
+    .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')
+    .option('--route <name>', 'the route whose primary to ask (needed with several routes)')
+    .option('--file <path>', 'a file of addresses, one a line (as for recipientsFile)')
+    .option('--context <file>', 'the configuration file whose route recipients to check (a context file, as BACKUPMX_CONTEXT_FILE; default: that variable, else with --local the file the running runner loaded, else ./cdk.json\'s checkout)')
+    .option('--rate <n>', 'callouts per second at most (default 5)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, addresses, opts) => recipientsVerifyCommand(t, addresses, opts, io, env)));
 }
 
 export async function recipientsVerifyCommand(
