@@ -12,6 +12,7 @@ import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
 import { readRouteTable, RouteTableMissingError } from '../lambdas/adapters/aws/dynamo-route-table.js';
 import { RouteTableDigestError } from '../lambdas/config/route-table.js';
 import type { DrainSummary } from '../lambdas/core/drain/drain-summary.js';
+import type { CliEnv } from './cli-env.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, explainAwsError, UsageError } from './errors.js';
 import { lookupStack } from './stack-lookup.js';
@@ -23,11 +24,11 @@ export const DEFAULT_STACK_NAME = 'BackupMx';
 export async function awsTarget(
   options: TargetOptions,
   err: (line: string) => void,
-  env: NodeJS.ProcessEnv,
+  env: CliEnv,
 ): Promise<Target> {
-  const region = await resolveRegion(options.region, env);
+  const region = await resolveRegion(options.region ?? env.region);
   const stackName = options.stack ?? DEFAULT_STACK_NAME;
-  const clients = createAwsClients({ region, env });
+  const clients = createAwsClients({ region, env: env.passOn });
   const cfn = new CloudFormationClient({ region });
   const cloudwatch = new CloudWatchClient({ region });
   try {
@@ -71,9 +72,8 @@ export async function awsTarget(
   }
 }
 
-/** --region, then AWS_REGION / AWS_DEFAULT_REGION, then the shared config file (as the AWS CLI does). */
-async function resolveRegion(option: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
-  const direct = option ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION);
+/** --region, then AWS_REGION / AWS_DEFAULT_REGION (given), then the shared config file (as the AWS CLI does). */
+async function resolveRegion(direct: string | undefined): Promise<string> {
   if (direct) return direct;
   const probe = new CloudFormationClient({});
   try {

@@ -9,6 +9,7 @@ import type { ArcKeySource } from '../lambdas/adapters/arc/arc-key.js';
 import type { Route } from '../lambdas/core/model.js';
 import { LOCAL_SECRETS_ENV, LocalSecretError, LocalSecretsFile } from '../local/runner/local-secrets.js';
 import type { RuntimeInfo } from '../local/runtime-file.js';
+import type { CliEnv } from './cli-env.js';
 import { CliError } from './errors.js';
 
 export interface LocalSecretsChoice {
@@ -17,8 +18,8 @@ export interface LocalSecretsChoice {
   origin?: string;
 }
 
-export function localSecretsFor(info: Pick<RuntimeInfo, 'secretsFile'>, env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalSecretsChoice {
-  const own = env[LOCAL_SECRETS_ENV];
+export function localSecretsFor(info: Pick<RuntimeInfo, 'secretsFile'>, env: Pick<CliEnv, 'localSecrets'>, cwd = process.cwd()): LocalSecretsChoice {
+  const own = env.localSecrets;
   if (own) {
     const file = path.resolve(cwd, own);
     return { source: new LocalSecretsFile(file), origin: `${LOCAL_SECRETS_ENV} ${file} (set in this shell)` };

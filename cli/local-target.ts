@@ -12,11 +12,12 @@ import { SecretsSmtpAuth } from '../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { SecretsArcKeySource } from '../lambdas/adapters/arc/arc-key.js';
 import { MailSpool } from '../local/snapshot.js';
 import { TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
+import type { CliEnv } from './cli-env.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, NoTargetError } from './errors.js';
 import { interruptibleDrain } from './interruptible-drain.js';
 import { narratedLog, narratedRouteState } from './local-activity.js';
-import { PROJECT_ROOT } from '../local/runner/runner-config.js';
+import { PROJECT_ROOT, RUNNER_ENV } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
 import { operatorFor } from './operator-wiring.js';
 import type { Target, TargetOptions } from './target.js';
@@ -33,11 +34,12 @@ export const LOCAL_FLUSH_BUDGET_SECONDS = 120;
 export async function localTarget(
   options: TargetOptions,
   err: (line: string) => void,
-  env: NodeJS.ProcessEnv,
+  env: CliEnv,
 ): Promise<Target> {
-  const lookup = lookUpRuntimeDir(options.dataDir ? { ...env, BACKUPMX_DATA_DIR: options.dataDir } : env);
+  const lookup = lookUpRuntimeDir(options.dataDir ? { dataDir: options.dataDir } : env);
   for (const note of lookup.notes) err(`backup-mx: note: ${note}`);
-  const lookupEnv = lookup.env;
+  // The runtime-file helpers are shared with the runner, which names its directory by this variable.
+  const lookupEnv = { [RUNNER_ENV.dataDir]: lookup.dir };
   const file = runtimeFilePath(lookupEnv);
   const info = await readRuntimeInfo(lookupEnv);
   if (!info) {
@@ -61,7 +63,7 @@ export async function localTarget(
 }
 
 /** `runtimeDir` is where the runtime file was found: the runner keeps its bounce notices there too. */
-export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir: string | undefined, env: NodeJS.ProcessEnv): Target {
+export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err: (line: string) => void, runtimeDir: string | undefined, env: Pick<CliEnv, 'localSecrets'>): Target {
   // Through loadSettings, so a hand-edited or outdated file fails with the field it lacks.
   const settings = loadSettings(settingsToEnv(info.settings));
   // With LocalStack every service shares one endpoint, which also serves these three.

@@ -11,13 +11,14 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../local/runner/runner-config.js';
 import { readRunnerPointers } from '../local/runner-pointers.js';
 import { isProcessAlive } from '../local/runtime-file.js';
+import type { CliEnv } from './cli-env.js';
 import { UsageError } from './errors.js';
 
 export const RUNTIME_DIR_NAME = '.backup-mx';
 
 export interface RuntimeLookup {
-  /** The environment to read the runtime file with (BACKUPMX_DATA_DIR set to the directory found). */
-  env: NodeJS.ProcessEnv;
+  /** The directory to read the runtime file from: the one named, else the one found, else the first searched. */
+  dir: string;
   /** Directories looked in, in order (for the "not running" message). */
   searched: string[];
   /** True when a runtime file of a live process was found (or a data dir was named, which is then taken as it is). */
@@ -26,8 +27,8 @@ export interface RuntimeLookup {
   notes: string[];
 }
 
-export function lookUpRuntimeDir(env: NodeJS.ProcessEnv, cwd = process.cwd(), projectRoot = PROJECT_ROOT, alive = isProcessAlive): RuntimeLookup {
-  if (env.BACKUPMX_DATA_DIR) return { env, searched: [path.resolve(cwd, env.BACKUPMX_DATA_DIR)], found: true, notes: [] };
+export function lookUpRuntimeDir(env: Pick<CliEnv, 'dataDir'>, cwd = process.cwd(), projectRoot = PROJECT_ROOT, alive = isProcessAlive): RuntimeLookup {
+  if (env.dataDir) return { dir: env.dataDir, searched: [path.resolve(cwd, env.dataDir)], found: true, notes: [] };
   const checkout = checkoutOf(cwd) ?? projectRoot;
   const searched: string[] = [];
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
@@ -63,7 +64,7 @@ export function lookUpRuntimeDir(env: NodeJS.ProcessEnv, cwd = process.cwd(), pr
   }
   if (chosen === undefined && others.length === 1) chosen = others.shift();
   for (const dir of others) notes.push(`another local backup MX is running (pid ${runtimePid(dir)}, data in ${dir}): --data-dir ${dir} works on that one`);
-  return { env: { ...env, BACKUPMX_DATA_DIR: chosen ?? searched[0] }, searched, found: chosen !== undefined, notes };
+  return { dir: chosen ?? searched[0]!, searched, found: chosen !== undefined, notes };
 }
 
 /** The pid a runtime.json in this directory names, undefined when there is none (or it is unreadable). */

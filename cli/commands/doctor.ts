@@ -37,12 +37,28 @@ export interface DoctorOptions {
 }
 
 export async function runChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
+  const domains = [...new Set(target.settings.routes.flatMap((r) => r.domains.map((d) => d.toLowerCase())))];
+  const results: CheckResult[] = [
+    ...(await dnsChecks(target, domains, options)),
+    ...(await primaryChecks(target, options)),
+    ...target.settings.routes.map((route) => checkBackscatter(route)),
+    ...(await deadLetterChecks(target)),
+  ];
+  if (target.kind !== 'aws' || !target.stack) {
+    for (const check of AWS_ONLY_CHECKS) results.push(skip(check, 'AWS-only check, skipped for --local'));
+    return results;
+  }
+  results.push(...(await awsChecks(target, target.stack, domains, options)));
+  return results;
+}
+
+const AWS_ONLY_CHECKS = ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK, TRIGGER_CONCURRENCY_CHECK, TRIGGER_KEY_CHECK];
+
+/** MX records of each domain, the canary's MX, each domain's MTA-STS policy: asked from where the command runs. */
+async function dnsChecks(target: Target, domains: string[], options: DoctorOptions): Promise<CheckResult[]> {
   const { settings, region } = target;
   const lookup = options.lookup ?? mxLookup(options.dnsServer);
-  const probe = options.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: Math.min(settings.probeTimeoutMs, 10_000) });
-  const domains = [...new Set(settings.routes.flatMap((r) => r.domains.map((d) => d.toLowerCase())))];
   const results: CheckResult[] = [];
-
   for (const domain of domains) {
     const mx = await guarded(`MX ${domain}`, 'check the DNS server and try again', () => checkMx(lookup, domain, region));
     // A local run needs no DNS and may be offline: no answer at all is a warning there.
@@ -56,6 +72,14 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     const sts = await guarded(`MTA-STS ${domain}`, 'check the DNS server and the policy host, and try again', () => checkMtaSts(mtaSts, domain, region));
     results.push(...(target.kind === 'local' ? sts.map((r) => offlineIsWarning(r, 'MTA-STS policies')) : sts));
   }
+  return results;
+}
+
+/** Each route's primary: reachable from here, then its SIZE, certificate and pinned fingerprint. */
+async function primaryChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
+  const { settings } = target;
+  const probe = options.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: Math.min(settings.probeTimeoutMs, 10_000) });
+  const results: CheckResult[] = [];
   for (const route of settings.routes) {
     const name = `primary ${route.name}`;
     const where = `${route.primary.host}:${route.primary.port} (tls ${route.primary.tls})`;
@@ -83,43 +107,27 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
       })),
     );
   }
+  return results;
+}
 
-  for (const route of settings.routes) results.push(checkBackscatter(route));
+function deadLetterChecks(target: Target): Promise<CheckResult[]> {
+  return guarded('dead-letter queue', 'grant sqs:GetQueueAttributes on the dead-letter queue, or check it in the SQS console', async () => {
+    const check = await deadLetterQueueCheck(target);
+    const detail = `~${check.depth} message${check.depth === 1 ? '' : 's'} for ${check.records} dead-letter record${check.records === 1 ? '' : 's'}`;
+    const unrecorded = unrecordedCopies(check);
+    if (unrecorded) return warn('dead-letter queue', `${detail}: ${unrecorded.problem}`, unrecorded.fix);
+    return ok('dead-letter queue', check.records > 0 ? `${detail}: see \`backup-mx mailq --dead\`` : detail);
+  });
+}
 
-  results.push(
-    ...(await guarded('dead-letter queue', 'grant sqs:GetQueueAttributes on the dead-letter queue, or check it in the SQS console', async () => {
-      const check = await deadLetterQueueCheck(target);
-      const detail = `~${check.depth} message${check.depth === 1 ? '' : 's'} for ${check.records} dead-letter record${check.records === 1 ? '' : 's'}`;
-      const unrecorded = unrecordedCopies(check);
-      if (unrecorded) return warn('dead-letter queue', `${detail}: ${unrecorded.problem}`, unrecorded.fix);
-      return ok('dead-letter queue', check.records > 0 ? `${detail}: see \`backup-mx mailq --dead\`` : detail);
-    })),
-  );
-
-  if (target.kind !== 'aws' || !target.stack) {
-    for (const check of ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK, TRIGGER_CONCURRENCY_CHECK, TRIGGER_KEY_CHECK]) {
-      results.push(skip(check, 'AWS-only check, skipped for --local'));
-    }
-    return results;
-  }
+/** The deployed stack only: SES receiving, DSN sending, alarm channels, the trigger. */
+async function awsChecks(target: Target, stack: NonNullable<Target['stack']>, domains: string[], options: DoctorOptions): Promise<CheckResult[]> {
+  const { settings, region } = target;
   const { ses, sns } = target.engine.clients;
-  const stack = target.stack;
-  results.push(checkRegion(region));
+  const results: CheckResult[] = [checkRegion(region)];
   results.push(...(await guarded('SES identities', 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkIdentities(ses, domains))));
   results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName, stack.hostRuleSetName))));
-  if (settings.routes.some((route) => route.bouncePolicy === 'dsn')) {
-    const sesv2 = options.sesv2 ?? new SESv2Client({ region });
-    try {
-      results.push(...(await guarded(PRODUCTION_ACCESS_CHECK, 'grant ses:GetAccount, or check the SES console\'s Account dashboard', () => checkProductionAccess(sesv2, region))));
-      results.push(...(await guarded(SUPPRESSION_CHECK, 'grant ses:GetAccount, or check the SES console\'s suppression list settings', () => checkSuppressionList(sesv2))));
-      results.push(...(await guarded(NOTICE_SENDING_CHECK, 'grant ses:GetConfigurationSet, or check the SES console\'s configuration sets', () => checkNoticeSending(sesv2, settings.dsnConfigurationSet))));
-    } finally {
-      if (!options.sesv2) sesv2.destroy();
-    }
-    results.push(...(await guarded(DSN_IDENTITY_CHECK, 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkDsnIdentity(ses, settings.hostname))));
-  } else {
-    results.push(skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent'));
-  }
+  results.push(...(await dsnSendingChecks(target, options)));
   results.push(
     ...(await alarmChannelChecks(sns, {
       ...(stack.alarmTopicArn ? { topicArn: stack.alarmTopicArn } : {}),
@@ -134,6 +142,23 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     const keys = new DynamoTriggerKey(target.engine.clients.doc, settings.tableName);
     results.push(...(await guarded(TRIGGER_KEY_CHECK, 'grant dynamodb:GetItem on the state table', () => checkTriggerKey(keys, target.trigger?.secretId))));
   }
+  return results;
+}
+
+/** Only when a route sends DSNs: production access, suppression list, the notice configuration set, the sending identity. */
+async function dsnSendingChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
+  const { settings, region } = target;
+  if (!settings.routes.some((route) => route.bouncePolicy === 'dsn')) return [skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent')];
+  const results: CheckResult[] = [];
+  const sesv2 = options.sesv2 ?? new SESv2Client({ region });
+  try {
+    results.push(...(await guarded(PRODUCTION_ACCESS_CHECK, 'grant ses:GetAccount, or check the SES console\'s Account dashboard', () => checkProductionAccess(sesv2, region))));
+    results.push(...(await guarded(SUPPRESSION_CHECK, 'grant ses:GetAccount, or check the SES console\'s suppression list settings', () => checkSuppressionList(sesv2))));
+    results.push(...(await guarded(NOTICE_SENDING_CHECK, 'grant ses:GetConfigurationSet, or check the SES console\'s configuration sets', () => checkNoticeSending(sesv2, settings.dsnConfigurationSet))));
+  } finally {
+    if (!options.sesv2) sesv2.destroy();
+  }
+  results.push(...(await guarded(DSN_IDENTITY_CHECK, 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkDsnIdentity(target.engine.clients.ses, settings.hostname))));
   return results;
 }
 

@@ -10,11 +10,11 @@ import type { NoticeSelection } from '../../lambdas/core/operator/held-notices-a
 import type { HeldNoticeSummary } from '../../lambdas/core/outcome/notice-ports.js';
 import { ALARM_RECHECK_MINUTES } from '../../lambdas/core/outcome/pause-notices.js';
 import type { CliIo } from '../cli-io.js';
+import type { Run } from '../command-runner.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';
 
-type Run = (verb: (target: Target, ...args: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
 interface SelectOptions {
   all?: boolean;

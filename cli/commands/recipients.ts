@@ -5,12 +5,15 @@
 // --context, else BACKUPMX_CONTEXT_FILE, else the file the running local
 // runner loaded (--local), else the checkout's cdk.json. The primary asked is
 // always the target's route (locally: the running routes, after any reload).
+import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
-import { loadRunnerConfig, readConfigFile, RUNNER_ENV, type LoadedConfig } from '../../local/runner/runner-config.js';
+import { loadRunnerConfig, readConfigFile, type LoadedConfig } from '../../local/runner/runner-config.js';
 import type { VerifyReport } from '../../lambdas/core/operator/verify-recipients.js';
+import type { CliEnv } from '../cli-env.js';
 import type { CliIo } from '../cli-io.js';
+import type { Run } from '../command-runner.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
 
@@ -22,7 +25,7 @@ export interface RecipientsVerifyOptions {
   json?: boolean;
 }
 
-async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<string[]> {
+async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: CliEnv, io: CliIo): Promise<string[]> {
   if (args.length > 0) return args;
   if (options.file) {
     const parsed = parseRecipientsText(await readFile(options.file, 'utf8'), options.file);
@@ -37,11 +40,11 @@ async function addressesFrom(target: Target, route: string, args: string[], opti
   return listed;
 }
 
-async function configOf(target: Target, options: RecipientsVerifyOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<LoadedConfig> {
-  if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env);
+async function configOf(target: Target, options: RecipientsVerifyOptions, env: CliEnv, io: CliIo): Promise<LoadedConfig> {
+  if (options.context) return readConfigFile(path.resolve(options.context), { cdkJson: false, label: '--context' }, env.passOn);
   const running = target.configFile;
-  if (env[RUNNER_ENV.contextFile] || !running) return loadRunnerConfig(env);
-  const loaded = await readConfigFile(running.file, { ...running, label: "the runner's configuration" }, env);
+  if (env.contextFile || !running) return loadRunnerConfig(env.passOn);
+  const loaded = await readConfigFile(running.file, { ...running, label: "the runner's configuration" }, env.passOn);
   // Edited but not reloaded: the stand-in still refuses by the list it loaded.
   if (running.digest && loaded.digest !== running.digest) {
     io.err(`backup-mx: note: ${running.file} changed since the runner loaded it (send it SIGHUP to reload); its recipients are read as the file is now`);
@@ -49,12 +52,27 @@ async function configOf(target: Target, options: RecipientsVerifyOptions, env: N
   return loaded;
 }
 
+export function registerRecipientsCommand(program: Command, run: Run, io: CliIo, env: CliEnv): void {
+  program
+    .command('recipients')
+    .description('check a recipient list against the primary')
+    .command('verify')
+    .argument('[address...]', 'addresses to check (default: --file, else the route\'s recipients in the configuration)')
+    .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')
+    .option('--route <name>', 'the route whose primary to ask (needed with several routes)')
+    .option('--file <path>', 'a file of addresses, one a line (as for recipientsFile)')
+    .option('--context <file>', 'the configuration file whose route recipients to check (a context file, as BACKUPMX_CONTEXT_FILE; default: that variable, else with --local the file the running runner loaded, else ./cdk.json\'s checkout)')
+    .option('--rate <n>', 'callouts per second at most (default 5)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, addresses, opts) => recipientsVerifyCommand(t, addresses, opts, io, env)));
+}
+
 export async function recipientsVerifyCommand(
   target: Target,
   args: string[],
   options: RecipientsVerifyOptions,
   io: CliIo,
-  env: NodeJS.ProcessEnv = process.env,
+  env: CliEnv,
 ): Promise<number> {
   const routes = routesOf(target, options.route);
   if (routes.length > 1) throw new UsageError(`--route is needed: this target has ${routes.map((r) => r.name).join(', ')}`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
 import { resolveTarget } from '../../../cli/resolve-target.js';
+import { readCliEnv } from '../../../cli/cli-env.js';
 import type { Target } from '../../../cli/target.js';
 import { finishedByLedger, MailSpool, restoreSpool } from '../../../local/snapshot.js';
 import { startLocalFixture, type LocalFixture } from './local-fixture.js';
@@ -109,7 +110,7 @@ describe('backup-mx --local: spool, bounces, confirmation', () => {
     const code = await main(['--local', '--data-dir', fx.dataDir, 'flush', 'main'], {
       io,
       resolve: async (options, err) => {
-        const target: Target = await resolveTarget(options, err, {});
+        const target: Target = await resolveTarget(options, err, readCliEnv({}));
         const { ses, lambda, secrets } = target.engine.clients;
         for (const [name, client] of [['ses', ses], ['lambda', lambda], ['secrets', secrets]] as const) {
           (client.middlewareStack as unknown as WatchableStack).add(

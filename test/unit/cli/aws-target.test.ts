@@ -5,6 +5,7 @@ import { DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/clien
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsTarget } from '../../../cli/aws-target.js';
+import { readCliEnv } from '../../../cli/cli-env.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
 import { cfn, DRAIN, env, lambda, mockDeployedStack } from './deployed-stack-mock.js';
@@ -17,7 +18,7 @@ afterEach(() => {
 
 describe('the deployed stack as target', () => {
   it('finds the stack by name and takes the engine settings from the drain function', async () => {
-    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, env);
+    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, readCliEnv(env));
     try {
       expect(target).toMatchObject({ kind: 'aws', label: 'stack BackupMx in eu-west-1', region: 'eu-west-1' });
       expect(target.stack).toEqual({

@@ -16,6 +16,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsTarget } from '../../../cli/aws-target.js';
+import { readCliEnv } from '../../../cli/cli-env.js';
 import { alarmChannelChecks, checkAlarmTopic, checkSmsChannel, judgeSubscriptions, shownEndpoint } from '../../../cli/doctor/alarm-channel-checks.js';
 import { cfn, env, lambda, mockDeployedStack } from './deployed-stack-mock.js';
 
@@ -138,7 +139,7 @@ describe('your own topics (alarms.topicArns)', () => {
     cfn.on(DescribeStacksCommand, { StackName: 'BackupMx' }).resolves({
       Stacks: [{ StackName: 'BackupMx', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'AlarmTopicArn', OutputValue: TOPIC }, { OutputKey: 'AlarmChannelTopicArns', OutputValue: `${ARN},${ARN}-2` }] }],
     });
-    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, env);
+    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, readCliEnv(env));
     try {
       expect(target.stack?.alarmChannelTopicArns).toEqual([ARN, `${ARN}-2`]);
     } finally {

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsTarget } from '../../../cli/aws-target.js';
+import { readCliEnv } from '../../../cli/cli-env.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { doctorCommand, runChecks } from '../../../cli/commands/doctor.js';
 import { alarmChannelChecks } from '../../../cli/doctor/alarm-channel-checks.js';
@@ -99,7 +100,7 @@ describe('doctor AWS checks', () => {
     doc.on(ScanCommand).resolves({
       Items: [{ messageId: 'm1', route: 'main', reason: 'bounced', detail: '550', at: '2026-01-01T00:00:00.000Z', notification: '{}' }],
     });
-    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const target = await awsTarget({ region: 'eu-west-1' }, () => {}, readCliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }));
     try {
       const lookup: MxLookup = async (domain) =>
         domain === 'canary.example.com'

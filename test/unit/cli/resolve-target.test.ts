@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
 import { resolveTarget } from '../../../cli/resolve-target.js';
+import { readCliEnv } from '../../../cli/cli-env.js';
 import type { Target, TargetOptions } from '../../../cli/target.js';
 
 function builders() {
@@ -22,7 +23,7 @@ describe('resolveTarget', () => {
   it('an explicit --data-dir implies --local', async () => {
     const { picked, build } = builders();
     const notes: string[] = [];
-    await resolveTarget({ dataDir: '/tmp/x' }, (l) => notes.push(l), {}, build);
+    await resolveTarget({ dataDir: '/tmp/x' }, (l) => notes.push(l), readCliEnv({}), build);
     expect(picked).toEqual(['local']);
     expect(notes).toEqual([]);
   });
@@ -30,7 +31,7 @@ describe('resolveTarget', () => {
   it('BACKUPMX_DATA_DIR alone keeps the deployed stack, with a one-line note on stderr', async () => {
     const { picked, build } = builders();
     const notes: string[] = [];
-    await resolveTarget({}, (l) => notes.push(l), { BACKUPMX_DATA_DIR: '/tmp/x' }, build);
+    await resolveTarget({}, (l) => notes.push(l), readCliEnv({ BACKUPMX_DATA_DIR: '/tmp/x' }), build);
     expect(picked).toEqual(['aws']);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/BACKUPMX_DATA_DIR is set.*deployed stack.*use --local/);
@@ -39,8 +40,8 @@ describe('resolveTarget', () => {
   it('no note with --local, nor without the variable', async () => {
     const { picked, build } = builders();
     const notes: string[] = [];
-    await resolveTarget({ local: true }, (l) => notes.push(l), { BACKUPMX_DATA_DIR: '/tmp/x' }, build);
-    await resolveTarget({}, (l) => notes.push(l), {}, build);
+    await resolveTarget({ local: true }, (l) => notes.push(l), readCliEnv({ BACKUPMX_DATA_DIR: '/tmp/x' }), build);
+    await resolveTarget({}, (l) => notes.push(l), readCliEnv({}), build);
     expect(picked).toEqual(['local', 'aws']);
     expect(notes).toEqual([]);
   });

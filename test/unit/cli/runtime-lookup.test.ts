@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lookUpRuntimeDir } from '../../../cli/runtime-lookup.js';
 import { UsageError } from '../../../cli/errors.js';
+import { readCliEnv } from '../../../cli/cli-env.js';
 
 const LIVE = new Set([1111, 2222, 3333]);
 const alive = (pid: number) => LIVE.has(pid);
@@ -35,11 +36,11 @@ describe('lookUpRuntimeDir', () => {
   }
 
   // The project root passed is elsewhere: the checkout is found from the working directory.
-  const look = (env: NodeJS.ProcessEnv = {}) => lookUpRuntimeDir(env, sub, path.join(dir, 'elsewhere'), alive);
+  const look = (env: NodeJS.ProcessEnv = {}) => lookUpRuntimeDir(readCliEnv(env), sub, path.join(dir, 'elsewhere'), alive);
 
   it('finds the one live runner through its pointer, from a subfolder of the checkout', async () => {
     const data = await runner('spool', 1111);
-    expect(look()).toMatchObject({ found: true, env: { BACKUPMX_DATA_DIR: data }, notes: [] });
+    expect(look()).toMatchObject({ found: true, dir: data, notes: [] });
   });
 
   it('two live runners with different data dirs: neither is guessed, both are named', async () => {
@@ -48,7 +49,7 @@ describe('lookUpRuntimeDir', () => {
     expect(() => look()).toThrow(UsageError);
     expect(() => look()).toThrow(`2 local backup MXs are running (pid 1111, data in ${a}; pid 2222, data in ${b}): choose one with --data-dir <dir>`);
     // A named data dir settles it, whatever the pointers say.
-    expect(look({ BACKUPMX_DATA_DIR: b })).toMatchObject({ found: true, env: { BACKUPMX_DATA_DIR: b } });
+    expect(look({ BACKUPMX_DATA_DIR: b })).toMatchObject({ found: true, dir: b });
   });
 
   it("the checkout's own runtime file wins over a pointer, which is noted", async () => {
@@ -56,7 +57,7 @@ describe('lookUpRuntimeDir', () => {
     await writeFile(path.join(root, '.backup-mx', 'runtime.json'), JSON.stringify({ pid: 3333 }));
     const other = await runner('other', 2222);
     const found = look();
-    expect(found.env.BACKUPMX_DATA_DIR).toBe(path.join(root, '.backup-mx'));
+    expect(found.dir).toBe(path.join(root, '.backup-mx'));
     expect(found.notes).toEqual([`another local backup MX is running (pid 2222, data in ${other}): --data-dir ${other} works on that one`]);
   });
 
@@ -69,6 +70,6 @@ describe('lookUpRuntimeDir', () => {
       expect.stringMatching(/^ignoring the pointer .*1111\.json: its runner \(pid 1111, data in .*reused\) has exited$/),
       expect.stringMatching(/^ignoring the pointer .*4444\.json: its runner \(pid 4444, data in .*crashed\) has exited$/),
     ]);
-    expect(found.env.BACKUPMX_DATA_DIR).not.toBe(reused);
+    expect(found.dir).not.toBe(reused);
   });
 });

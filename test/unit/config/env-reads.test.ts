@@ -70,19 +70,8 @@ const PROGRAMS: Record<string, Program> = {
   },
   'the CLI': {
     dir: 'cli',
-    // Not yet one place (outside issue 20 item 3's files): cli/main.ts should hand a parsed CliEnv down.
-    processEnv: {
-      'cli/main.ts': 'the entry point',
-      'cli/resolve-target.ts': 'pending: a default parameter',
-      'cli/commands/recipients.ts': 'pending: a default parameter',
-    },
-    namedReads: {
-      'cli/aws-target.ts': 'AWS_REGION / AWS_DEFAULT_REGION (--region first)',
-      'cli/resolve-target.ts': 'pending: BACKUPMX_DATA_DIR note',
-      'cli/runtime-lookup.ts': 'pending: BACKUPMX_DATA_DIR',
-      'cli/local-secrets-source.ts': 'pending: BACKUPMX_LOCAL_SECRETS',
-      'cli/commands/recipients.ts': 'pending: BACKUPMX_CONTEXT_FILE',
-    },
+    processEnv: { 'cli/main.ts': 'the entry point hands process.env to readCliEnv once' },
+    namedReads: { 'cli/cli-env.ts': 'BACKUPMX_DATA_DIR, BACKUPMX_LOCAL_SECRETS, BACKUPMX_CONTEXT_FILE, AWS_REGION / AWS_DEFAULT_REGION' },
   },
 };
 

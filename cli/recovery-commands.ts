@@ -1,15 +1,14 @@
-// The verbs of issue 12 (trigger-url, replay, export), registered in one call
-// from main.ts so the verb list there stays short.
+// The verbs for a primary's outage and its recovery: trigger-url (the primary
+// says it is back), export (read the mail while it is down) and replay
+// (deliver again what it lost).
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import type { Run } from './command-runner.js';
 import { exportCommand } from './commands/export.js';
 import { replayCommand } from './commands/replay.js';
 import { triggerUrlCommand } from './commands/trigger-url.js';
-import type { Target } from './target.js';
 
-type Run = (verb: (target: Target, ...args: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
-
-export function registerFeatureCommands(program: Command, run: Run, io: CliIo): void {
+export function registerRecoveryCommands(program: Command, run: Run, io: CliIo): void {
   program
     .command('trigger-url')
     .argument('[route]', 'the route (default: every route)')

@@ -1,0 +1,47 @@
+// The verbs that see the queue and move it, as Postfix's mailq, postqueue -f
+// and a hold do: status, mailq, flush, hold, release.
+import type { Command } from 'commander';
+import type { CliIo } from './cli-io.js';
+import type { Run } from './command-runner.js';
+import { flushCommand } from './commands/flush.js';
+import { holdCommand, releaseCommand } from './commands/hold.js';
+import { mailqCommand } from './commands/mailq.js';
+import { statusCommand } from './commands/status.js';
+
+export function registerQueueCommands(program: Command, run: Run, io: CliIo): void {
+  program
+    .command('status')
+    .description('per route: primary up/down and since when, last probe, hold, queue, oldest message, dead letters, last finished; then the dead-letter queue\'s depth')
+    .option('--route <name>', 'only this route')
+    .option('--json', 'machine-readable output')
+    .action(run((t, opts) => statusCommand(t, opts, io)));
+
+  program
+    .command('mailq')
+    .description('list queued messages (id, age, size, sender) with each recipient\'s state and last reply, like Postfix mailq')
+    .option('--route <name>', 'only this route')
+    .option('--dead', 'list the dead letters instead (what `requeue` takes), and the dead-letter queue\'s depth')
+    .option('--json', 'machine-readable output')
+    .action(run((t, opts) => mailqCommand(t, opts, io)));
+
+  program
+    .command('flush')
+    .argument('[route]', 'the route to drain (default: every route)')
+    .description('drain now, like `postqueue -f`: deliver what is queued to the primary, with progress and a summary')
+    .option('--json', 'print the drain summaries as JSON (progress goes to stderr)')
+    .action(run((t, route, opts) => flushCommand(t, route, opts, io)));
+
+  program
+    .command('hold')
+    .argument('<route>', 'the route to hold')
+    .description('stop delivering to the route\'s primary even when it is up (maintenance, migration); mail is still accepted and queued')
+    .option('--reason <text>', 'why, shown by `status`')
+    .action(run((t, route, opts) => holdCommand(t, route, opts, io)));
+
+  program
+    .command('release')
+    .argument('<route>', 'the route to release')
+    .description('resume delivery to a held route (at the next probe, or now with --flush)')
+    .option('--flush', 'drain the route right after releasing it')
+    .action(run((t, route, opts) => releaseCommand(t, route, opts, io)));
+}
