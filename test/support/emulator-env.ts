@@ -1,11 +1,10 @@
 // One local AWS for an integration test file: the embedded emulators (or the
 // endpoint in AWS_ENDPOINT_URL, e.g. LocalStack), clients pointed at them, and
 // the resources provisioned under names unique to this run.
-import { randomUUID } from 'node:crypto';
-import { createAwsClients, type AwsClientConfig, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
+import type { AwsClientConfig, AwsClients } from '../../lambdas/adapters/aws/clients.js';
 import { loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
-import { startEmulators } from '../../local/emulators.js';
-import { provision, type Provisioned } from '../../local/provision.js';
+import type { Provisioned } from '../../local/provision.js';
+import { buildLocalAws, uniqueNames } from './aws/local-aws-builder.js';
 
 export interface EmulatorEnv {
   clients: AwsClients;
@@ -18,36 +17,12 @@ export interface EmulatorEnv {
 }
 
 export async function startEmulatorEnv(options: { routes?: string[] } = {}): Promise<EmulatorEnv> {
-  const endpoint = process.env.AWS_ENDPOINT_URL;
-  const emulators = endpoint ? undefined : await startEmulators();
-  const region = emulators?.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const clientConfig: AwsClientConfig = emulators?.clientConfig ?? { region, endpoint };
-  const clients = createAwsClients(clientConfig);
-  const unique = () => randomUUID().slice(0, 8);
-  const run = unique();
-  try {
-    const resources = await provision(clients, {
-      bucketName: `backupmx-test-${run}`,
-      tableName: `backupmx-test-${run}`,
-      deadLetterQueueName: `backupmx-test-dlq-${run}`,
-      routes: (options.routes ?? ['main']).map((name) => ({ name, queueName: `backupmx-test-${name}-${run}` })),
-      namePrefix: `backupmx-test-${run}-`,
-    });
-    return {
-      clients,
-      clientConfig,
-      resources,
-      unique,
-      async stop() {
-        clients.destroy();
-        await emulators?.stop();
-      },
-    };
-  } catch (error) {
-    clients.destroy();
-    await emulators?.stop();
-    throw error;
-  }
+  const { clients, clientConfig, resources, unique, stop } = await buildLocalAws({
+    routes: options.routes ?? ['main'],
+    names: uniqueNames('backupmx-test', { queueNamed: (route, run) => `backupmx-test-${route}-${run}` }),
+    allowEndpointEnv: true,
+  });
+  return { clients, clientConfig, resources, unique, stop };
 }
 
 /**

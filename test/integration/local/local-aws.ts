@@ -1,14 +1,14 @@
 // The embedded emulators with fixed resource names, so a second start on the
 // same data dir finds the same table, bucket, topics and queues: what the
 // local runner does across a restart.
-import { createAwsClients, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import type { AwsClients } from '../../../lambdas/adapters/aws/clients.js';
 import { S3MessageStore } from '../../../lambdas/adapters/aws/s3-message-store.js';
-import { startEmulators } from '../../../local/emulators.js';
-import { provision, type Provisioned } from '../../../local/provision.js';
+import type { Provisioned } from '../../../local/provision.js';
 import type { NotificationPublisher } from '../../../local/ses-standin/ports.js';
 import type { StandInRoute } from '../../../local/ses-standin/ses-standin.js';
 import { snsPublisher } from '../../../local/ses-standin/sns-publisher.js';
 import { routePrefix } from '../../../lambdas/config/mail-layout.js';
+import { buildLocalAws, runnerNames } from '../../support/aws/local-aws-builder.js';
 
 export const ROUTE_DOMAINS: Record<string, string[]> = { main: ['example.com'], vip: ['vip.test'] };
 
@@ -23,36 +23,20 @@ export interface LocalAws {
 }
 
 export async function startLocalAws(dataDir?: string): Promise<LocalAws> {
-  const emulators = await startEmulators({ dataDir });
-  const clients = createAwsClients(emulators.clientConfig);
-  try {
-    const resources = await provision(clients, {
-      bucketName: 'backupmx-mail',
-      tableName: 'backupmx-state',
-      deadLetterQueueName: 'backupmx-dlq',
-      routes: Object.keys(ROUTE_DOMAINS).map((name) => ({ name })),
-    });
-    const routes = resources.routes.map((route) => ({
-      name: route.name,
-      domains: ROUTE_DOMAINS[route.name],
-      topicArn: route.topicArn,
-      objectKeyPrefix: routePrefix(route.name),
-    }));
-    return {
-      clients,
-      resources,
-      store: new S3MessageStore(clients.s3, resources.bucketName),
-      publish: snsPublisher(clients.sns),
-      routes,
-      queueUrl: (name) => resources.routes.find((route) => route.name === name)!.queue.url,
-      async stop() {
-        clients.destroy();
-        await emulators.stop();
-      },
-    };
-  } catch (error) {
-    clients.destroy();
-    await emulators.stop();
-    throw error;
-  }
+  const { clients, resources, stop } = await buildLocalAws({ routes: Object.keys(ROUTE_DOMAINS), names: runnerNames, dataDir });
+  const routes = resources.routes.map((route) => ({
+    name: route.name,
+    domains: ROUTE_DOMAINS[route.name],
+    topicArn: route.topicArn,
+    objectKeyPrefix: routePrefix(route.name),
+  }));
+  return {
+    clients,
+    resources,
+    store: new S3MessageStore(clients.s3, resources.bucketName),
+    publish: snsPublisher(clients.sns),
+    routes,
+    queueUrl: (name) => resources.routes.find((route) => route.name === name)!.queue.url,
+    stop,
+  };
 }
