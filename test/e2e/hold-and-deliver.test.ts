@@ -22,7 +22,7 @@ import {
   tempDir,
   waitFor,
   writeContextFile,
-} from './e2e-support.js';
+} from '../support/runner/e2e-support.js';
 
 /** Longer than the probe's step timeout (BACKUPMX_PROBE_TIMEOUT_MS=1000 in runnerEnv). */
 const SLOW_GREETING_MS = 2_500;

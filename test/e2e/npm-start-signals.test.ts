@@ -12,8 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary, type ReceivedMessage } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from './e2e-support.js';
-import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
+import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
+import { groupAlive, npmStart, type NpmStart } from '../support/runner/npm-start-process.js';
 
 const MESSAGES = 6;
 const STOP_WAIT_SECONDS = 10;

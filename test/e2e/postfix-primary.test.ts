@@ -19,7 +19,7 @@ import { normalizeFingerprint } from '../../lambdas/core/policy/tls-fingerprint.
 import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
 import { postfixSkipReason } from '../support/postfix-required.js';
 import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from './e2e-support.js';
+import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../support/runner/e2e-support.js';
 
 const unavailable = postfixSkipReason(postfixUnavailable(), 'the Postfix e2e test');
 

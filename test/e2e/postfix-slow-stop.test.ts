@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
 import { postfixSkipReason } from '../support/postfix-required.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, runnerEnv, sendMail, sleep, tempDir, waitFor } from './e2e-support.js';
-import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
+import { cleanups, runnerEnv, sendMail, sleep, tempDir, waitFor } from '../support/runner/e2e-support.js';
+import { groupAlive, npmStart, type NpmStart } from '../support/runner/npm-start-process.js';
 
 const unavailable = postfixSkipReason(postfixUnavailable(), 'the slow-Postfix stop test');
 

@@ -17,7 +17,7 @@ import { FaultScript } from '../support/chaos/fault-script.js';
 import { Flapper } from '../support/chaos/flapper.js';
 import { SeededRandom, seedFrom } from '../support/chaos/seeded-random.js';
 import { auditZeroLoss } from '../support/chaos/zero-loss-audit.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../support/scripted-primary.js';
 import { sesNotification } from '../support/ses-events.js';
 

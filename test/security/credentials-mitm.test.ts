@@ -24,7 +24,7 @@ import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryServer, TlsMode } from '../../lambdas/core/model.js';
 import { AUTH_WITHHELD } from '../../lambdas/core/policy/smtp-reply-classifier.js';
 import { BackupMxConfigError, parseBackupMxConfig, TLS_MODES } from '../../lib/config/backup-mx-config.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../e2e/e2e-support.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../support/runner/e2e-support.js';
 import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
 
 const CREDENTIALS = { username: 'backup-mx@mx.example.com', password: 'the-mitm-must-never-see-this' };

@@ -10,7 +10,7 @@ import { makeAcceptHandler } from '../../../lambdas/handlers/accept.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { makeProbeHandler } from '../../../lambdas/handlers/probe.js';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../../support/scripted-primary.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 

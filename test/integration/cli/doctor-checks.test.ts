@@ -10,7 +10,7 @@ import { checkCertificate, checkSize, readPrimarySession, SES_MAX_MESSAGE_BYTES 
 import type { Route } from '../../../lambdas/core/model.js';
 import { TestDnsServer } from '../../support/dns-server.js';
 import { makeTestCertificate, ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 const OURS = 'inbound-smtp.us-east-1.amazonaws.com';
 

@@ -31,7 +31,7 @@ import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditi
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
 import { alarmOf, evaluate, StampedMetrics, type ModelAlarm } from '../../support/alarm-model.js';
 import { sesNotification } from '../../support/ses-events.js';
-import { BASE_CONTEXT, buildStack } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack } from '../../support/cdk/stack-fixture.js';
 
 const ADDRESS = 'canary@canary.example.com';
 const MINUTE = 60;

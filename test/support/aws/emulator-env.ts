@@ -1,10 +1,10 @@
 // One local AWS for an integration test file: the embedded emulators (or the
 // endpoint in AWS_ENDPOINT_URL, e.g. LocalStack), clients pointed at them, and
 // the resources provisioned under names unique to this run.
-import type { AwsClientConfig, AwsClients } from '../../lambdas/adapters/aws/clients.js';
-import { loadSettings, settingsToEnv, type Settings } from '../../lambdas/config/settings.js';
-import type { Provisioned } from '../../local/provision.js';
-import { buildLocalAws, uniqueNames } from './aws/local-aws-builder.js';
+import type { AwsClientConfig, AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import { loadSettings, settingsToEnv, type Settings } from '../../../lambdas/config/settings.js';
+import type { Provisioned } from '../../../local/provision.js';
+import { buildLocalAws, uniqueNames } from './local-aws-builder.js';
 
 export interface EmulatorEnv {
   clients: AwsClients;

@@ -17,9 +17,9 @@ import type { Provisioned } from '../../../local/provision.js';
 import { writeRuntimeInfo } from '../../../local/runtime-file.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
-import { buildLocalAws, uniqueNames } from '../../support/aws/local-aws-builder.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { rawMessage, sesMessageId, sesNotification } from '../../support/ses-events.js';
+import { buildLocalAws, uniqueNames } from '../aws/local-aws-builder.js';
+import { ScriptedPrimary } from '../scripted-primary.js';
+import { rawMessage, sesMessageId, sesNotification } from '../ses-events.js';
 import type { Verdicts } from '../../../lambdas/core/model.js';
 
 /** Route name → its domain. */

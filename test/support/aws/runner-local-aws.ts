@@ -8,7 +8,7 @@ import type { NotificationPublisher } from '../../../local/ses-standin/ports.js'
 import type { StandInRoute } from '../../../local/ses-standin/ses-standin.js';
 import { snsPublisher } from '../../../local/ses-standin/sns-publisher.js';
 import { routePrefix } from '../../../lambdas/config/mail-layout.js';
-import { buildLocalAws, runnerNames } from '../../support/aws/local-aws-builder.js';
+import { buildLocalAws, runnerNames } from './local-aws-builder.js';
 
 export const ROUTE_DOMAINS: Record<string, string[]> = { main: ['example.com'], vip: ['vip.test'] };
 
