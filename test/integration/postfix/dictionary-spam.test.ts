@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
 import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
-import { harness } from '../../unit/core/engine-harness.js';
+import { harness } from '../../support/world/engine-harness.js';
 import { PostfixPrimary } from '../../support/postfix-mailbox-primary.js';
 import { postfixSkipReason } from '../../support/postfix-required.js';
 

@@ -3,7 +3,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { copyKeyOf } from '../../../../lambdas/core/message/message-copy.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 import { rawMessage } from '../../../support/ses-events.js';
 
 const reply550 = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };

@@ -3,7 +3,7 @@
 // the mailbox the caller names through the Mailboxes port (core opens no file).
 import { describe, expect, it } from 'vitest';
 import { sesNotification } from '../../../support/ses-events.js';
-import { operatorWorld } from './operator-world.js';
+import { operatorWorld } from '../../../support/world/operator-world.js';
 
 const DAY = 86_400_000;
 

@@ -6,8 +6,8 @@ import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notif
 import { ExportMessages } from '../../../../lambdas/core/operator/export-messages.js';
 import { isReplayId, originalMessageId, ReplayMessages } from '../../../../lambdas/core/operator/replay-messages.js';
 import { sesNotification } from '../../../support/ses-events.js';
-import { harness } from '../engine-harness.js';
-import { RecordingMailbox } from './recording-mailbox.js';
+import { harness } from '../../../support/world/engine-harness.js';
+import { RecordingMailbox } from '../../../support/world/recording-mailbox.js';
 
 function setup() {
   const h = harness();
