@@ -12,7 +12,7 @@ import { main } from '../../cli/main.js';
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
 import { readMbox } from '../support/mbox-reader.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {

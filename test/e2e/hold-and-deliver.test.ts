@@ -9,7 +9,7 @@
 // client's bytes behind the added headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import {
   cleanups,
   clientMessage,

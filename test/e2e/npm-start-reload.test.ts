@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 import { groupAlive, npmStart, npmStartSignalledAt, type NpmStart } from '../support/runner/npm-start-process.js';
 

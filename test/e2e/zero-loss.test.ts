@@ -18,7 +18,7 @@ import { Flapper } from '../support/chaos/flapper.js';
 import { SeededRandom, seedFrom } from '../support/chaos/seeded-random.js';
 import { auditZeroLoss } from '../support/chaos/zero-loss-audit.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { sesNotification } from '../support/ses-events.js';
 
 const SEED = seedFrom(process.env.ZERO_LOSS_SEED);

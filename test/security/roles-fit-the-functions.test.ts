@@ -26,7 +26,7 @@ import { SendCanary } from '../../lambdas/core/canary/send-canary.js';
 import { buildStack } from '../support/cdk/stack-fixture.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
 import { functionRoles, isAllowed, roleStatements, type IamRequest } from '../support/iam-evaluate.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { rawMessage, sesNotification } from '../support/ses-events.js';
 
 type Role = 'probe' | 'drain' | 'accept' | 'trigger' | 'canary';

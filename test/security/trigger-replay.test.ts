@@ -25,7 +25,7 @@ import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/ope
 import { makeTriggerHandler } from '../../lambdas/handlers/trigger.js';
 import { TriggerListener } from '../../local/runner/trigger-listener.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { rawMessage, sesNotification } from '../support/ses-events.js';
 import { cleanups, runnerEnv, startMx, tempDir, writeContextFile } from '../support/runner/e2e-support.js';
 

@@ -11,7 +11,7 @@ import { RecordingBounceMailer, RecordingDeliveryLog, RecordingMetrics } from '.
 import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
 import type { Settings } from '../../../lambdas/config/settings.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 
 const BIG = Array.from({ length: 2000 }, (_, i) => `user${i}@example.com`);

@@ -10,7 +10,7 @@ import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapter
 import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
 import type { Settings } from '../../../lambdas/config/settings.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 
 const MESSAGES = 5;

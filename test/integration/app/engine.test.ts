@@ -11,7 +11,7 @@ import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { makeProbeHandler } from '../../../lambdas/handlers/probe.js';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 import { rawMessage, sesNotification } from '../../support/ses-events.js';
 
 describe('engine wiring (handlers on emulators and a real primary)', () => {

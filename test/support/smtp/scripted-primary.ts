@@ -14,7 +14,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import type { PrimaryServer, TlsMode } from '../../lambdas/core/model.js';
+import type { PrimaryServer, TlsMode } from '../../../lambdas/core/model.js';
 import type { ConnectionInfo, EnvelopeAction, Reply, Script, ScriptedPrimaryOptions, ReceivedMessage, TransactionInfo } from './scripted-primary-script.js';
 
 export type { ConnectionInfo, DataAction, EnvelopeAction, GreetingAction, ReceivedMessage, Reply, Script, ScriptedPrimaryOptions, TransactionInfo } from './scripted-primary-script.js';
