@@ -18,7 +18,8 @@ import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import { normalizeFingerprint } from '../../lambdas/core/policy/tls-fingerprint.js';
 import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/smtp/postfix-primary.js';
 import { postfixSkipReason } from '../support/smtp/postfix-required.js';
-import { makeTestCertificate, ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
 import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../support/runner/e2e-support.js';
 
 const unavailable = postfixSkipReason(postfixUnavailable(), 'the Postfix e2e test');

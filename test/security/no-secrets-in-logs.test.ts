@@ -32,7 +32,8 @@ import { LocalSecretsFile } from '../../local/runner/local-secrets.js';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { startEmulatorEnv } from '../support/aws/emulator-env.js';
 import { captureOutput } from '../support/output-capture.js';
-import { makeTestCertificate, ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
 import { sesNotification } from '../support/ses-events.js';
 import { cleanups, queueId, runnerEnv, sendMail, tempDir, waitFor } from '../support/runner/e2e-support.js';
 

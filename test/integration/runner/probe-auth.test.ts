@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeStatuses } from '../../../cli/commands/status.js';
 import type { Target } from '../../../cli/target.js';
 import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 import { cleanups, runnerEnv, tempDir, waitFor } from '../../support/runner/e2e-support.js';
 
 const SECRET = 'backup-mx/corp';

@@ -11,7 +11,8 @@ import {
   type NodemailerTransportOptions,
 } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
 import { primariesPerTest } from '../../support/smtp/primaries-per-test.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const primaryWith = primariesPerTest();
 

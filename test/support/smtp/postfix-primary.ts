@@ -15,7 +15,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTestCertificate } from './scripted-primary.js';
+import { makeTestCertificate } from './scripted-primary-certificate.js';
 import { freePort } from '../free-port.js';
 
 export const GUIDE = fileURLToPath(new URL('../../../docs/primary-setup.md', import.meta.url));
