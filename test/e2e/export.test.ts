@@ -11,7 +11,7 @@ import { RecordingIo } from '../../cli/cli-io.js';
 import { main } from '../../cli/main.js';
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { readMbox } from '../support/mbox-reader.js';
+import { readMbox } from '../support/smtp/mbox-reader.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 

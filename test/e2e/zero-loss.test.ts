@@ -19,7 +19,7 @@ import { SeededRandom, seedFrom } from '../support/chaos/seeded-random.js';
 import { auditZeroLoss } from '../support/chaos/zero-loss-audit.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
-import { sesNotification } from '../support/ses-events.js';
+import { sesNotification } from '../support/aws/ses-events.js';
 
 const SEED = seedFrom(process.env.ZERO_LOSS_SEED);
 const MESSAGES = Number(process.env.ZERO_LOSS_MESSAGES ?? 300);

@@ -19,7 +19,7 @@ import { ENV } from '../../lambdas/config/settings.js';
 import { makeProbeHandler } from '../../lambdas/handlers/probe.js';
 import { deployedRoutes, buildStack } from '../support/cdk/stack-fixture.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
-import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/iam-evaluate.js';
+import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/cdk/iam-evaluate.js';
 
 const CONTEXT = {
   region: 'us-east-1',

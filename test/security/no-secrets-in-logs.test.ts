@@ -34,7 +34,7 @@ import { startEmulatorEnv } from '../support/aws/emulator-env.js';
 import { captureOutput } from '../support/output-capture.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
-import { sesNotification } from '../support/ses-events.js';
+import { sesNotification } from '../support/aws/ses-events.js';
 import { cleanups, queueId, runnerEnv, sendMail, tempDir, waitFor } from '../support/runner/e2e-support.js';
 
 const RUN = randomUUID().slice(0, 8);

@@ -25,9 +25,9 @@ import { DynamoCanaryKey } from '../../lambdas/adapters/aws/dynamo-canary-key.js
 import { SendCanary } from '../../lambdas/core/canary/send-canary.js';
 import { buildStack } from '../support/cdk/stack-fixture.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
-import { functionRoles, isAllowed, roleStatements, type IamRequest } from '../support/iam-evaluate.js';
+import { functionRoles, isAllowed, roleStatements, type IamRequest } from '../support/cdk/iam-evaluate.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
-import { rawMessage, sesNotification } from '../support/ses-events.js';
+import { rawMessage, sesNotification } from '../support/aws/ses-events.js';
 
 type Role = 'probe' | 'drain' | 'accept' | 'trigger' | 'canary';
 const DESCRIPTIONS: Record<Role, string> = {

@@ -26,7 +26,7 @@ import { makeTriggerHandler } from '../../lambdas/handlers/trigger.js';
 import { TriggerListener } from '../../local/runner/trigger-listener.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
-import { rawMessage, sesNotification } from '../support/ses-events.js';
+import { rawMessage, sesNotification } from '../support/aws/ses-events.js';
 import { cleanups, runnerEnv, startMx, tempDir, writeContextFile } from '../support/runner/e2e-support.js';
 
 const SECRET = 's'.repeat(64);

@@ -10,7 +10,7 @@ import type { DrainSummary } from '../../../lambdas/core/drain/drain-summary.js'
 import type { DrainMode, DrainStarter } from '../../../lambdas/core/drain/ports.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 describe('drain successor (emulators, a real primary)', () => {
   let env: EmulatorEnv;

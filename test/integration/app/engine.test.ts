@@ -12,7 +12,7 @@ import { makeProbeHandler } from '../../../lambdas/handlers/probe.js';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 describe('engine wiring (handlers on emulators and a real primary)', () => {
   let env: EmulatorEnv;

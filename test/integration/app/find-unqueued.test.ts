@@ -9,7 +9,7 @@ import { Engine } from '../../../lambdas/app/engine.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { ManualClock, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 describe('find-unqueued on emulators', () => {
   let env: EmulatorEnv;

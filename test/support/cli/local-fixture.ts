@@ -19,7 +19,7 @@ import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
 import { buildLocalAws, uniqueNames } from '../aws/local-aws-builder.js';
 import { ScriptedPrimary } from '../smtp/scripted-primary.js';
-import { rawMessage, sesMessageId, sesNotification } from '../ses-events.js';
+import { rawMessage, sesMessageId, sesNotification } from '../aws/ses-events.js';
 import type { Verdicts } from '../../../lambdas/core/model.js';
 
 /** Route name → its domain. */

@@ -8,7 +8,7 @@ import type { DeadLetterRecord } from '../../../lambdas/core/model.js';
 import { operatorActions } from '../../../lambdas/core/operator/operator-actions.js';
 import type { MailboxDestination } from '../../../lambdas/core/operator/ports.js';
 import { RetryPolicy } from '../../../lambdas/core/policy/retry-policy.js';
-import { sesNotification } from '../ses-events.js';
+import { sesNotification } from '../aws/ses-events.js';
 import { harness } from './engine-harness.js';
 import { RecordingMailbox } from './recording-mailbox.js';
 

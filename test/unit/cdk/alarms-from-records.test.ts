@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricDimensions, stackMetricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
-import { alarmOf, evaluate, StampedMetrics, type Datapoint, type ModelAlarm } from '../../support/alarm-model.js';
+import { alarmOf, evaluate, StampedMetrics, type Datapoint, type ModelAlarm } from '../../support/cdk/alarm-model.js';
 import { harness } from '../../support/world/engine-harness.js';
 import { buildStack } from '../../support/cdk/stack-fixture.js';
 

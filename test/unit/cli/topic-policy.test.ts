@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stackAlarmArn } from '../../../cli/doctor/alarm-channel-checks.js';
 import { cloudWatchMayPublish, type PublishRequest } from '../../../cli/doctor/topic-policy.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
 import { buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-alerts';
