@@ -9,7 +9,7 @@ import { routePrefix } from '../lambdas/config/mail-layout.js';
 import { loadSettings, settingsToEnv, type Settings } from '../lambdas/config/settings.js';
 import type { DeliveryLog } from '../lambdas/core/runtime/ports.js';
 import type { Provisioned } from '../local/provision.js';
-import { rawMessage, sesNotification } from '../test/support/ses-events.js';
+import { rawMessage, sesNotification } from '../test/support/aws/ses-events.js';
 import { BenchChild } from './child-process.js';
 
 export const ROUTE = 'main';

@@ -3,7 +3,7 @@
 // emulator process, so only the relay's own buffers count here.
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
-import { rawMessage, sesNotification } from '../test/support/ses-events.js';
+import { rawMessage, sesNotification } from '../test/support/aws/ses-events.js';
 import { ROUTE, queueMessages, type BenchEnv } from './bench-env.js';
 import { round } from './drain-throughput.js';
 

@@ -7,7 +7,7 @@ import { parseSesNotification } from '../../lambdas/adapters/ses/ses-notificatio
 import { copyOf } from '../../lambdas/core/message/message-copy.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
 import type { DeadLetterQueue } from '../../lambdas/core/operator/mail-ports.js';
-import { sesNotification } from '../support/ses-events.js';
+import { sesNotification } from '../support/aws/ses-events.js';
 import { uniqueId } from './contract-ids.js';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 

@@ -9,8 +9,8 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
 import { DynamoCanaryArrivals } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 const ADDRESS = 'canary@canary.example.com';
 

@@ -11,9 +11,9 @@ import { RecordingIo } from '../../cli/cli-io.js';
 import { main } from '../../cli/main.js';
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { readMbox } from '../support/mbox-reader.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { readMbox } from '../support/smtp/mbox-reader.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

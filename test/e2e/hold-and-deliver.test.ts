@@ -9,7 +9,7 @@
 // client's bytes behind the added headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import {
   cleanups,
   clientMessage,
@@ -22,7 +22,7 @@ import {
   tempDir,
   waitFor,
   writeContextFile,
-} from './e2e-support.js';
+} from '../support/runner/e2e-support.js';
 
 /** Longer than the probe's step timeout (BACKUPMX_PROBE_TIMEOUT_MS=1000 in runnerEnv). */
 const SLOW_GREETING_MS = 2_500;

@@ -8,9 +8,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from './e2e-support.js';
-import { groupAlive, npmStart, npmStartSignalledAt, type NpmStart } from './npm-start-process.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
+import { groupAlive, npmStart, npmStartSignalledAt, type NpmStart } from '../support/runner/npm-start-process.js';
 
 /** Waits for the runner and npm to be gone, every port closed and the runtime file removed. */
 async function expectCleanStop(run: NpmStart, signal: string): Promise<void> {

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
-import { ScriptedPrimary, type ReceivedMessage } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from './e2e-support.js';
-import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import type { ReceivedMessage } from '../support/smtp/scripted-primary-script.js';
+import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
+import { groupAlive, npmStart, type NpmStart } from '../support/runner/npm-start-process.js';
 
 const MESSAGES = 6;
 const STOP_WAIT_SECONDS = 10;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import type { RuntimeInfo } from '../../local/runtime-file.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, refused, queueId, runnerEnv, sendMail, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, refused, queueId, runnerEnv, sendMail, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 describe('npm start (node --import tsx local/run.ts) as a child process', () => {
   const cleanup = cleanups();

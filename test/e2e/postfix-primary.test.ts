@@ -16,10 +16,11 @@ import { routeStatuses } from '../../cli/commands/status.js';
 import type { Target } from '../../cli/target.js';
 import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import { normalizeFingerprint } from '../../lambdas/core/policy/tls-fingerprint.js';
-import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
-import { postfixSkipReason } from '../support/postfix-required.js';
-import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from './e2e-support.js';
+import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/smtp/postfix-primary.js';
+import { postfixSkipReason } from '../support/smtp/postfix-required.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
+import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../support/runner/e2e-support.js';
 
 const unavailable = postfixSkipReason(postfixUnavailable(), 'the Postfix e2e test');
 

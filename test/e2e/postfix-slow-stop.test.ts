@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/postfix-primary.js';
-import { postfixSkipReason } from '../support/postfix-required.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, runnerEnv, sendMail, sleep, tempDir, waitFor } from './e2e-support.js';
-import { groupAlive, npmStart, type NpmStart } from './npm-start-process.js';
+import { guideSnippets, PostfixPrimary, postfixUnavailable } from '../support/smtp/postfix-primary.js';
+import { postfixSkipReason } from '../support/smtp/postfix-required.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, runnerEnv, sendMail, sleep, tempDir, waitFor } from '../support/runner/e2e-support.js';
+import { groupAlive, npmStart, type NpmStart } from '../support/runner/npm-start-process.js';
 
 const unavailable = postfixSkipReason(postfixUnavailable(), 'the slow-Postfix stop test');
 

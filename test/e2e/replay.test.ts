@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../cli/cli-io.js';
 import { main } from '../../cli/main.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, sleep, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, sleep, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 describe('replay on the local backup MX', () => {
   const cleanup = cleanups();

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeInfo } from '../../local/runtime-file.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, sleep, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, sleep, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 describe('restart with BACKUPMX_DATA_DIR', () => {
   const cleanup = cleanups();

@@ -13,8 +13,8 @@ import { RecordingIo } from '../../cli/cli-io.js';
 import { main } from '../../cli/main.js';
 import { receiptRuleChunks } from '../../lib/config/receipt-rule-chunks.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor } from '../support/runner/e2e-support.js';
 
 const ROUTE = 'big';
 const allowed = Array.from({ length: 150 }, (_, i) => `user${String(i).padStart(3, '0')}@example.com`);

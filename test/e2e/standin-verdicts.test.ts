@@ -3,8 +3,8 @@
 // AWS — a virus FAIL is never delivered, an SPF FAIL sender gets no DSN (the
 // primary's refusal is recorded as notice suppressed, not dead-lettered).
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 describe('stand-in verdicts asked for by the test message', () => {
   const cleanup = cleanups();

@@ -12,8 +12,8 @@ import { RecordingIo } from '../../cli/cli-io.js';
 import { main } from '../../cli/main.js';
 import { triggerSignature } from '../../lambdas/core/operator/trigger-signature.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from './e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, endsWith, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 
 const run = promisify(execFile);
 /** The bound the issue sets for primary up → first delivery with the signal. */

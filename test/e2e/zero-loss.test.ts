@@ -17,9 +17,9 @@ import { FaultScript } from '../support/chaos/fault-script.js';
 import { Flapper } from '../support/chaos/flapper.js';
 import { SeededRandom, seedFrom } from '../support/chaos/seeded-random.js';
 import { auditZeroLoss } from '../support/chaos/zero-loss-audit.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { sesNotification } from '../support/ses-events.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { sesNotification } from '../support/aws/ses-events.js';
 
 const SEED = seedFrom(process.env.ZERO_LOSS_SEED);
 const MESSAGES = Number(process.env.ZERO_LOSS_MESSAGES ?? 300);

@@ -11,7 +11,7 @@ import { HeldNoticesAdmin } from '../../lambdas/core/operator/held-notices-admin
 import type { Verdicts, VerdictStatus } from '../../lambdas/core/model.js';
 import { pauseOnAlarm } from '../../lambdas/core/outcome/pause-notices.js';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../lambdas/core/problems/conditions.js';
-import { harness } from '../unit/core/engine-harness.js';
+import { harness } from '../support/world/engine-harness.js';
 
 const refused = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
 const NOT_PASS: VerdictStatus[] = ['GRAY', 'PROCESSING_FAILED', 'DISABLED'];

@@ -24,8 +24,9 @@ import { SmtpProbe } from '../../lambdas/adapters/smtp/smtp-probe.js';
 import type { PrimaryServer, TlsMode } from '../../lambdas/core/model.js';
 import { AUTH_WITHHELD } from '../../lambdas/core/policy/smtp-reply-classifier.js';
 import { BackupMxConfigError, parseBackupMxConfig, TLS_MODES } from '../../lib/config/backup-mx-config.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../e2e/e2e-support.js';
-import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, type StartedMx } from '../support/runner/e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
 
 const CREDENTIALS = { username: 'backup-mx@mx.example.com', password: 'the-mitm-must-never-see-this' };
 const SECRET = 'backup-mx/corp';

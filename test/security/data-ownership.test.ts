@@ -17,9 +17,9 @@ import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
 import { makeProbeHandler } from '../../lambdas/handlers/probe.js';
-import { deployedRoutes, buildStack } from '../unit/cdk/stack-fixture.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
-import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/iam-evaluate.js';
+import { deployedRoutes, buildStack } from '../support/cdk/stack-fixture.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
+import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/cdk/iam-evaluate.js';
 
 const CONTEXT = {
   region: 'us-east-1',

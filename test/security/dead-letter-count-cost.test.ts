@@ -11,7 +11,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeadLetterStore } from '../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

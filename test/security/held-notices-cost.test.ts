@@ -15,7 +15,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHeldNotices } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
 import { NOTICE_HEADERS_MAX_BYTES } from '../../lambdas/core/outcome/notice-sender.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

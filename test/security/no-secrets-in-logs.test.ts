@@ -30,11 +30,12 @@ import { makeAcceptHandler } from '../../lambdas/handlers/accept.js';
 import { makeProbeHandler } from '../../lambdas/handlers/probe.js';
 import { LocalSecretsFile } from '../../local/runner/local-secrets.js';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
-import { startEmulatorEnv } from '../support/emulator-env.js';
+import { startEmulatorEnv } from '../support/aws/emulator-env.js';
 import { captureOutput } from '../support/output-capture.js';
-import { makeTestCertificate, ScriptedPrimary } from '../support/scripted-primary.js';
-import { sesNotification } from '../support/ses-events.js';
-import { cleanups, queueId, runnerEnv, sendMail, tempDir, waitFor } from '../e2e/e2e-support.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
+import { sesNotification } from '../support/aws/ses-events.js';
+import { cleanups, queueId, runnerEnv, sendMail, tempDir, waitFor } from '../support/runner/e2e-support.js';
 
 const RUN = randomUUID().slice(0, 8);
 const USER = 'backup-mx@primary.test';

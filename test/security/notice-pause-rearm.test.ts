@@ -14,8 +14,8 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/settings.js';
 import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/outcome/pause-notices.js';
-import { evaluateCfn } from '../support/cfn-evaluate.js';
-import { allowing, buildStack, functionId, resources, statementsOf } from '../unit/cdk/stack-fixture.js';
+import { evaluateCfn } from '../support/cdk/cfn-evaluate.js';
+import { allowing, buildStack, functionId, resources, statementsOf } from '../support/cdk/stack-fixture.js';
 
 const { template } = buildStack();
 const pauseId = functionId(template, 'pauses the notices');

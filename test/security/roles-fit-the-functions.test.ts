@@ -23,11 +23,11 @@ import { TriggerDrain } from '../../lambdas/core/operator/trigger-drain.js';
 import { triggerSignature } from '../../lambdas/core/operator/trigger-signature.js';
 import { DynamoCanaryKey } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { SendCanary } from '../../lambdas/core/canary/send-canary.js';
-import { buildStack } from '../unit/cdk/stack-fixture.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
-import { functionRoles, isAllowed, roleStatements, type IamRequest } from '../support/iam-evaluate.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { rawMessage, sesNotification } from '../support/ses-events.js';
+import { buildStack } from '../support/cdk/stack-fixture.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
+import { functionRoles, isAllowed, roleStatements, type IamRequest } from '../support/cdk/iam-evaluate.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { rawMessage, sesNotification } from '../support/aws/ses-events.js';
 
 type Role = 'probe' | 'drain' | 'accept' | 'trigger' | 'canary';
 const DESCRIPTIONS: Record<Role, string> = {

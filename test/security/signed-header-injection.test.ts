@@ -20,7 +20,7 @@ import { buildDsn } from '../../lambdas/core/outcome/dsn.js';
 import type { EngineDeps } from '../../lambdas/core/drain/drain-deps.js';
 import type { InboundMessage, Verdicts } from '../../lambdas/core/model.js';
 import { receivedHeader } from '../../lambdas/core/message/received-header.js';
-import { harness } from '../unit/core/engine-harness.js';
+import { harness } from '../support/world/engine-harness.js';
 
 /** Senders crafted to inject into Authentication-Results (and any header); `true` when the parser's grammar refuses them. */
 const HOSTILE_SENDERS: [string, string, boolean][] = [

@@ -24,10 +24,10 @@ import { ENV } from '../../lambdas/config/settings.js';
 import { TRIGGER_WINDOW_SECONDS, triggerSignature } from '../../lambdas/core/operator/trigger-signature.js';
 import { makeTriggerHandler } from '../../lambdas/handlers/trigger.js';
 import { TriggerListener } from '../../local/runner/trigger-listener.js';
-import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.js';
-import { ScriptedPrimary } from '../support/scripted-primary.js';
-import { rawMessage, sesNotification } from '../support/ses-events.js';
-import { cleanups, runnerEnv, startMx, tempDir, writeContextFile } from '../e2e/e2e-support.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../support/aws/emulator-env.js';
+import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
+import { rawMessage, sesNotification } from '../support/aws/ses-events.js';
+import { cleanups, runnerEnv, startMx, tempDir, writeContextFile } from '../support/runner/e2e-support.js';
 
 const SECRET = 's'.repeat(64);
 const T0 = new Date('2026-01-05T10:00:00Z');

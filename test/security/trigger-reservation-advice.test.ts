@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConcurrencyReservation } from '../../lambdas/adapters/aws/concurrency-reservation.js';
 import { checkTriggerConcurrency } from '../../cli/doctor/trigger-concurrency-check.js';
-import { buildStack, resources } from '../unit/cdk/stack-fixture.js';
+import { buildStack, resources } from '../support/cdk/stack-fixture.js';
 
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());

@@ -12,8 +12,8 @@ import { InMemoryQueueDirectory, RecordingDeliveryLog, RecordingMetrics } from '
 import { adoptRefusal } from '../../lambdas/core/operator/adopt-queue.js';
 import { FindOrphanedQueues } from '../../lambdas/core/sweep/find-orphaned-queues.js';
 import { STACK_TAG } from '../../lambdas/core/sweep/queue-owner.js';
-import { alarmMetrics, buildStack, resources } from '../unit/cdk/stack-fixture.js';
-import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/iam-evaluate.js';
+import { alarmMetrics, buildStack, resources } from '../support/cdk/stack-fixture.js';
+import { functionRoles, isAllowed, roleStatements, type PolicyStatement } from '../support/cdk/iam-evaluate.js';
 
 const ROUTE = { name: 'corp', domains: ['example.com'], primary: { host: 'mail.example.com', port: 587 } };
 const NAMES = ['BackupMx', 'BackupMx-eu'] as const;

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
 import type { Settings } from '../../../lambdas/config/settings.js';
-import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 const MESSAGES = 5;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,9 +8,9 @@ import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapter
 import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
 import type { DrainSummary } from '../../../lambdas/core/drain/drain-summary.js';
 import type { DrainMode, DrainStarter } from '../../../lambdas/core/drain/ports.js';
-import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 describe('drain successor (emulators, a real primary)', () => {
   let env: EmulatorEnv;

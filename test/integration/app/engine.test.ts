@@ -10,9 +10,9 @@ import { makeAcceptHandler } from '../../../lambdas/handlers/accept.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { makeProbeHandler } from '../../../lambdas/handlers/probe.js';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 describe('engine wiring (handlers on emulators and a real primary)', () => {
   let env: EmulatorEnv;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../lambdas/app/engine.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { ManualClock, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
-import { rawMessage, sesNotification } from '../../support/ses-events.js';
+import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
+import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 
 describe('find-unqueued on emulators', () => {
   let env: EmulatorEnv;

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDelayNotices, DynamoEnvelopeArchive, DynamoTriggerGate } from '../../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { featureStoresContract } from '../../contracts/feature-stores.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { expiresAtFor, key, messageKey, metaSort, TTL } from '../../../lambdas/a
 import { DynamoMessageIndex } from '../../../lambdas/adapters/aws/dynamo-message-index.js';
 import { copyKeyOf } from '../../../lambdas/core/message/message-copy.js';
 import type { MessageSummary } from '../../../lambdas/core/accept/ports.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { InMemoryLedger } from '../../../lambdas/adapters/fakes/index.js';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import type { AttemptRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
 import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

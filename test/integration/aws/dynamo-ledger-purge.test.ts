@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import { DynamoLedgerPurge } from '../../../lambdas/adapters/aws/dynamo-ledger-purge.js';
 import { ledgerPurgeContract } from '../../contracts/ledger-purge.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import { ledgerContract } from '../../contracts/ledger.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

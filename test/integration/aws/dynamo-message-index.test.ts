@@ -5,7 +5,7 @@ import { KEEP_FINISHED_SECONDS, KEEP_LEDGER_SECONDS } from '../../../lambdas/ada
 import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import { DynamoMessageIndex } from '../../../lambdas/adapters/aws/dynamo-message-index.js';
 import { messageIndexContract } from '../../contracts/message-index.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import {
 import { SqsQueueDepth } from '../../../lambdas/adapters/aws/sqs-queue-depth.js';
 import { STACK_SCOPE } from '../../../lambdas/core/problems/problem-ports.js';
 import { problemRecordsContract } from '../../contracts/problem-records.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
   TRIGGER_KEY_ITEM,
   TriggerKeyMissingError,
 } from '../../../lambdas/adapters/aws/dynamo-trigger-key.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

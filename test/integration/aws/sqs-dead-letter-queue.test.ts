@@ -6,7 +6,7 @@ import { DynamoDeadLetterStore } from '../../../lambdas/adapters/aws/dynamo-dead
 import { SqsDeadLetterQueue } from '../../../lambdas/adapters/aws/sqs-dead-letter-queue.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { deadLetterQueueContract } from '../../contracts/dead-letter-queue.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsMailQueue } from '../../../lambdas/adapters/aws/sqs-mail-queue.js';
 import { mailQueueContract } from '../../contracts/mail-queue.contract.js';
 import { queueRedriveContract } from '../../contracts/queue-redrive.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

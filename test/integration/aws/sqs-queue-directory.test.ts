@@ -5,7 +5,7 @@ import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMess
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsQueueDirectory } from '../../../lambdas/adapters/aws/sqs-queue-directory.js';
 import { queueDirectoryContract } from '../../contracts/queue-directory.contract.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 let env: EmulatorEnv;
 beforeAll(async () => {

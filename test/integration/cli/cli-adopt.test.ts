@@ -3,9 +3,9 @@
 // emulator, real primary on loopback).
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, TagQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sesNotification, sesMessageId } from '../../support/ses-events.js';
+import { sesNotification, sesMessageId } from '../../support/aws/ses-events.js';
 import { STACK_TAG } from '../../../lambdas/core/sweep/queue-owner.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 describe('backup-mx adopt', () => {
   let fx: LocalFixture;

@@ -9,7 +9,7 @@ import { deleteQueueEntries } from '../../../cli/queue-search.js';
 import type { MessageView } from '../../../cli/message-view.js';
 import type { CheckResult } from '../../../cli/doctor/check.js';
 import { TestDnsServer } from '../../support/dns-server.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 import { copyKeyOf } from '../../../lambdas/core/message/message-copy.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

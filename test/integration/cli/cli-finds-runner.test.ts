@@ -11,8 +11,9 @@ import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
 import { PROJECT_ROOT } from '../../../local/runner/runner-config.js';
 import type { RuntimeInfo } from '../../../local/runtime-file.js';
 import type { VerifyReport } from '../../../lambdas/core/operator/verify-recipients.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
-import { cleanups, clientMessage, runnerEnv, sendMail, tempDir } from '../../e2e/e2e-support.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
+import { cleanups, clientMessage, runnerEnv, sendMail, tempDir } from '../../support/runner/e2e-support.js';
 
 const USER = 'backup-mx@mx.example.com';
 const PASSWORD = 'runner-only-password-4f1c';

@@ -9,7 +9,7 @@ import { resolveTarget } from '../../../cli/resolve-target.js';
 import { readCliEnv } from '../../../cli/cli-env.js';
 import type { Target } from '../../../cli/target.js';
 import { finishedByLedger, MailSpool, restoreSpool } from '../../../local/snapshot.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 /** The one middleware shape used here, common to every SDK client's stack. */
 interface WatchableStack {

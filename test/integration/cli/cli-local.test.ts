@@ -9,7 +9,7 @@ import type { MessageView } from '../../../cli/message-view.js';
 import type { RouteStatus } from '../../../cli/commands/status.js';
 import type { MessageDetail } from '../../../cli/commands/show.js';
 import { TestDnsServer } from '../../support/dns-server.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,7 +3,7 @@
 // and never lost: the drain dead-letters it, `mailq --dead` lists it, `show`
 // says why, and `show --raw` still hands out its stored bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 describe('a refused envelope sender on the local backup MX', () => {
   let fx: LocalFixture;

@@ -17,7 +17,7 @@ import type { Engine } from '../../../lambdas/app/engine.js';
 import type { Route } from '../../../lambdas/core/model.js';
 import type { DeadLetterStore } from '../../../lambdas/core/outcome/ports.js';
 import type { MailQueue } from '../../../lambdas/core/drain/ports.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 type Moment = 'after-enqueue' | 'before-record-removed' | 'after-record-removed';
 

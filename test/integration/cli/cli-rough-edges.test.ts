@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/backup-mx-cli.js', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteStatus } from '../../../cli/commands/status.js';
 import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../../lambdas/core/probe/health-change.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 describe('status: the last probe, as of the last probe', () => {
   let fx: LocalFixture;

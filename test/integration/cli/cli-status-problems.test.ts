@@ -7,7 +7,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteStatus } from '../../../cli/commands/status.js';
 import { STACK_SCOPE } from '../../../lambdas/core/problems/problem-ports.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 describe('status shows the problems the probe found', () => {
   let fx: LocalFixture;

@@ -7,7 +7,7 @@
 import { CreateTopicCommand, SetTopicAttributesCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmChannelChecks, type AlarmChannelFacts } from '../../../cli/doctor/alarm-channel-checks.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 const HOOK = 'https://events.pagerduty.com/integration/5ecret0key/enqueue';
 

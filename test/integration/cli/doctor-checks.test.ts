@@ -9,8 +9,10 @@ import { checkMtaSts, mtaStsResolver, mxMatches, parsePolicy, type MtaStsDeps } 
 import { checkCertificate, checkSize, readPrimarySession, SES_MAX_MESSAGE_BYTES } from '../../../cli/doctor/primary-smtp-check.js';
 import type { Route } from '../../../lambdas/core/model.js';
 import { TestDnsServer } from '../../support/dns-server.js';
-import { makeTestCertificate, ScriptedPrimary, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
-import { startLocalFixture, type LocalFixture } from './local-fixture.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import type { ScriptedPrimaryOptions } from '../../support/smtp/scripted-primary-script.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
+import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 const OURS = 'inbound-smtp.us-east-1.amazonaws.com';
 

@@ -9,7 +9,8 @@ import { checkCertificate, checkFingerprint, readPrimarySession } from '../../..
 import type { Target } from '../../../cli/target.js';
 import { certificateDigests } from '../../../lambdas/adapters/smtp/tls-pins.js';
 import type { PrimaryServer, Route } from '../../../lambdas/core/model.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const cert = makeTestCertificate(['localhost', '127.0.0.1'], 90);
 const { certificate: PIN, publicKey: SPKI } = certificateDigests(new X509Certificate(cert.cert).raw);

@@ -8,8 +8,8 @@ import { SES_MESSAGE_ID_PATTERN } from '../../../local/ses-standin/message-id.js
 import type { NotificationPublisher, RawMessageWriter } from '../../../local/ses-standin/ports.js';
 import { SesStandIn, type StandInRoute } from '../../../local/ses-standin/ses-standin.js';
 import { snsPublisher } from '../../../local/ses-standin/sns-publisher.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
-import { drainQueue, ehlo, readObject, RecordingLineLogger, sendRaw } from './standin-helpers.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
+import { drainQueue, ehlo, readObject, RecordingLineLogger, sendRaw } from '../../support/aws/standin-helpers.js';
 
 let env: EmulatorEnv;
 let routes: StandInRoute[];

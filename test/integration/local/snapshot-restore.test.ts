@@ -11,8 +11,8 @@ import { DynamoLedger } from '../../../lambdas/adapters/aws/dynamo-ledger.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { finishedByLedger, MailSpool, restoreSpool } from '../../../local/snapshot.js';
 import { SesStandIn } from '../../../local/ses-standin/ses-standin.js';
-import { startLocalAws, type LocalAws } from './local-aws.js';
-import { drainQueue, readObject, RecordingLineLogger, sendRaw } from './standin-helpers.js';
+import { startLocalAws, type LocalAws } from '../../support/aws/runner-local-aws.js';
+import { drainQueue, readObject, RecordingLineLogger, sendRaw } from '../../support/aws/standin-helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

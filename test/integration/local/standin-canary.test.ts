@@ -8,7 +8,7 @@ import type { Provisioned } from '../../../local/provision.js';
 import { CANARY_STAND_IN_RULE, standInRoutes } from '../../../local/runner/local-settings.js';
 import type { MailSpool, SpoolRecord } from '../../../local/snapshot.js';
 import { SesStandIn } from '../../../local/ses-standin/ses-standin.js';
-import { RecordingLineLogger, sendRaw } from './standin-helpers.js';
+import { RecordingLineLogger, sendRaw } from '../../support/aws/standin-helpers.js';
 
 const config = parseBackupMxConfig({
   region: 'us-east-1',

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3MessageStore } from '../../../lambdas/adapters/aws/s3-message-store.js';
 import { SesStandIn } from '../../../local/ses-standin/ses-standin.js';
 import { snsPublisher } from '../../../local/ses-standin/sns-publisher.js';
-import { startEmulatorEnv, type EmulatorEnv } from '../../support/emulator-env.js';
-import { RecordingLineLogger, sendRaw } from './standin-helpers.js';
+import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
+import { RecordingLineLogger, sendRaw } from '../../support/aws/standin-helpers.js';
 
 let env: EmulatorEnv;
 let standIn: SesStandIn;

@@ -9,7 +9,7 @@ import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import type { Provisioned } from '../../../local/provision.js';
 import { standInRoutes } from '../../../local/runner/local-settings.js';
 import { SesStandIn } from '../../../local/ses-standin/ses-standin.js';
-import { RecordingLineLogger, sendRaw } from './standin-helpers.js';
+import { RecordingLineLogger, sendRaw } from '../../support/aws/standin-helpers.js';
 
 const route = (name: string, domain: string) => ({ name, domains: [domain], primary: { host: '127.0.0.1', port: 2525, tls: 'none' } });
 const configWith = (...routes: ReturnType<typeof route>[]) => parseBackupMxConfig({ region: 'us-east-1', canary: false, routes });

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
 import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
-import { harness } from '../../unit/core/engine-harness.js';
-import { PostfixPrimary } from '../../support/postfix-mailbox-primary.js';
-import { postfixSkipReason } from '../../support/postfix-required.js';
+import { harness } from '../../support/world/engine-harness.js';
+import { PostfixPrimary } from '../../support/smtp/postfix-mailbox-primary.js';
+import { postfixSkipReason } from '../../support/smtp/postfix-required.js';
 
 const unavailable = postfixSkipReason(PostfixPrimary.unavailable(), 'the dictionary-spam test');
 const UNKNOWN = Array.from({ length: 45 }, (_, i) => `guess${String(i).padStart(2, '0')}@example.com`);

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Route } from '../../../lambdas/core/model.js';
 import { announceCertificates } from '../../../local/runner/primary-certificates.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const route = (name: string, p: { port: number }, tls: Route['primary']['tls'] = 'required'): Route => ({
   name, domains: [`${name}.example`], primary: { host: '127.0.0.1', port: p.port, tls }, queueUrl: 'q', bouncePolicy: 'dsn',

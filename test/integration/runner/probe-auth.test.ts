@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeStatuses } from '../../../cli/commands/status.js';
 import type { Target } from '../../../cli/target.js';
 import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
-import { cleanups, runnerEnv, tempDir, waitFor } from '../../e2e/e2e-support.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
+import { cleanups, runnerEnv, tempDir, waitFor } from '../../support/runner/e2e-support.js';
 
 const SECRET = 'backup-mx/corp';
 const CREDENTIALS = { username: 'backup-mx', password: 'the right one' };

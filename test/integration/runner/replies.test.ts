@@ -5,8 +5,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile, type StartedMx } from '../../e2e/e2e-support.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, queueId, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile, type StartedMx } from '../../support/runner/e2e-support.js';
 
 describe('local runner: bounced and deferred recipients', () => {
   const cleanup = cleanups();

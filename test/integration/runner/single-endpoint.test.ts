@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { cleanups, clientMessage, endsWith, queueId, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../e2e/e2e-support.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, endsWith, queueId, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../support/runner/e2e-support.js';
 
 async function oneEndpoint(emulators: Emulators): Promise<{ url: string; server: Server }> {
   const dynamo = new URL(emulators.dynamoEndpoint);

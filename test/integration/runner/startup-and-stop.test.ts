@@ -8,8 +8,8 @@ import { DynamoRouteState } from '../../../lambdas/adapters/aws/dynamo-route-sta
 import { startEmulators } from '../../../local/emulators.js';
 import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
 import { StartupError } from '../../../local/runner/startup-errors.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { cleanups, clientMessage, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../e2e/e2e-support.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { cleanups, clientMessage, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../support/runner/e2e-support.js';
 
 describe('local runner start and stop', () => {
   const cleanup = cleanups();

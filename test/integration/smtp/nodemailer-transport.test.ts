@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory, type PooledSmtpTransport } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 
 const message = (body = 'Hello') => Readable.from([Buffer.from(`Subject: test\r\nFrom: s@sender.test\r\n\r\n${body}\r\n`)]);
 const replyOf = (result: { replies: { recipient: string; reply: { code?: number } }[] }) =>

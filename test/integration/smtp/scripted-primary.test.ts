@@ -3,8 +3,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { primariesPerTest } from '../../support/primaries-per-test.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/smtp/primaries-per-test.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 
 const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test', socketTimeoutMs: 2_000 });
 const primaryWith = primariesPerTest();

@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
 import { offeredMechanisms } from '../../../lambdas/adapters/smtp/probe-auth.js';
-import { primariesPerTest } from '../../support/primaries-per-test.js';
-import { makeTestCertificate, type ScriptedPrimaryOptions } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/smtp/primaries-per-test.js';
+import type { ScriptedPrimaryOptions } from '../../support/smtp/scripted-primary-script.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const primaries = primariesPerTest();
 const certificate = makeTestCertificate(['localhost', '127.0.0.1']);

@@ -3,8 +3,8 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { certificateDigests } from '../../../lambdas/adapters/smtp/tls-pins.js';
 import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
-import { primariesPerTest } from '../../support/primaries-per-test.js';
-import { makeTestCertificate } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/smtp/primaries-per-test.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const probe = new SmtpProbe({ clientName: 'backup-mx.test', stepTimeoutMs: 300 });
 const primaryWith = primariesPerTest();

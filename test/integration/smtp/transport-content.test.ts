@@ -6,7 +6,7 @@ import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodem
 import { ManualClock } from '../../../lambdas/adapters/fakes/index.js';
 import { guardFinalDot } from '../../../lambdas/core/drain/final-dot-guard.js';
 import { guardLength } from '../../../lambdas/core/drain/length-guard.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 
 let primary: ScriptedPrimary;
 const factory = new NodemailerTransportFactory({ clientName: 'backup-mx.test', socketTimeoutMs: 2_000 });

@@ -1,7 +1,7 @@
 // Streaming and pooling under load: a 40 MB message must not be buffered whole
 // (RSS growth measured), and 1,000 small messages go over one pooled session.
 // Both figures are printed. For the memory figures the primary runs in a child
-// process (primary-process.ts), so the RSS measured is the sending side's alone.
+// process (test/support/smtp/primary-process.ts), so the RSS measured is the sending side's alone.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 
 const MB = 1024 * 1024;
 
@@ -34,7 +34,7 @@ function generated(total: number): { stream: Readable; digest: () => string; siz
 
 /** The scripted primary in a child process. */
 async function startRemotePrimary(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(new URL('./primary-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] });
+  const child = fork(fileURLToPath(new URL('../../support/smtp/primary-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] });
   const [ready] = (await once(child, 'message')) as [{ port: number }];
   return { child, port: ready.port };
 }

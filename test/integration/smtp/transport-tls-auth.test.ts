@@ -10,8 +10,9 @@ import {
   NodemailerTransportFactory,
   type NodemailerTransportOptions,
 } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { primariesPerTest } from '../../support/primaries-per-test.js';
-import { makeTestCertificate, ScriptedPrimary } from '../../support/scripted-primary.js';
+import { primariesPerTest } from '../../support/smtp/primaries-per-test.js';
+import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const primaryWith = primariesPerTest();
 

@@ -4,7 +4,7 @@
 // the queue lifetime, on two routes (one with bounce policy 'dead-letter').
 import type { BouncePolicy, Verdicts } from '../../../lambdas/core/model.js';
 import { noticeFor, type NoticeDecision, type NoticeReason } from '../../../lambdas/core/outcome/notice-policy.js';
-import { rawMessage } from '../ses-events.js';
+import { rawMessage } from '../aws/ses-events.js';
 import type { SeededRandom } from './seeded-random.js';
 
 export interface ChaosRoute {

@@ -1,6 +1,6 @@
 // Makes a ScriptedPrimary flap: up for a while, then stopped (every open
 // connection dropped) for a while, then started again on the same port.
-import type { ScriptedPrimary } from '../scripted-primary.js';
+import type { ScriptedPrimary } from '../smtp/scripted-primary.js';
 import type { SeededRandom } from './seeded-random.js';
 
 export interface FlapTiming {

@@ -10,7 +10,7 @@ import { MailauthArcSealer } from '../../../lambdas/adapters/arc/mailauth-arc-se
 import { ArcKeyError, parseArcKey, type ArcKeySource } from '../../../lambdas/adapters/arc/arc-key.js';
 import { sesAuthResults } from '../../../lambdas/core/message/arc-prefix.js';
 import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
-import { harness } from '../core/engine-harness.js';
+import { harness } from '../../support/world/engine-harness.js';
 
 type ArcOutcome = { status: { result: string }; i: number; signature?: { signingDomain?: string } };
 const arcOf = (result: { arc: unknown }) => result.arc as ArcOutcome;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_ALLOWED_AWS, cliViolations } from './cli-rules.js';
-import { importsOf, sourceFiles } from './dependency-rules.js';
+import { CLI_ALLOWED_AWS, cliViolations } from '../../support/architecture/cli-rules.js';
+import { importsOf, sourceFiles } from '../../support/architecture/dependency-rules.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cliDir = path.join(repoRoot, 'cli');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { coreViolations, importsOf, sourceFiles } from './dependency-rules.js';
+import { coreViolations, importsOf, sourceFiles } from '../../support/architecture/dependency-rules.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const coreDir = path.join(repoRoot, 'lambdas/core');

@@ -7,7 +7,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { DeployCheckError } from '../../../lib/checks/deploy-checks.js';
 import { MAX_ALARM_ACTIONS_PER_STATE, MAX_ALARM_TOPICS } from '../../../lib/config/alarm-channels.js';
 import { retrySecondsAtMost, SNS_HTTP_RETRY_LIMIT_SECONDS } from '../../../lib/constructs/alarm-channels.js';
-import { buildStack, resources } from './stack-fixture.js';
+import { buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 const WEBHOOK = 'https://events.pagerduty.com/integration/5ecret0key0of0pagerduty/enqueue';
 const NTFY = 'https://ntfy.sh/backupmx-7f3a9c2e';

@@ -2,7 +2,7 @@
 // with encryptTopics KMS-encrypted) alarm topic: its explicit policy replaces
 // SNS's default one.
 import { describe, expect, it } from 'vitest';
-import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 describe('alarm delivery', () => {
   const { template, stack } = buildStack();

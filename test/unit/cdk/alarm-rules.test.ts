@@ -7,7 +7,7 @@
 // reason. A new alarm fails this test until it is given a row. The shipped
 // defaults (canary on) with two routes.
 import { describe, expect, it } from 'vitest';
-import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 type Rule =
   | { missingData: 'breaching' }

@@ -8,9 +8,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricDimensions, stackMetricDimensions } from '../../../lambdas/adapters/aws/powertools-metrics.js';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
-import { alarmOf, evaluate, StampedMetrics, type Datapoint, type ModelAlarm } from '../../support/alarm-model.js';
-import { harness } from '../core/engine-harness.js';
-import { buildStack } from './stack-fixture.js';
+import { alarmOf, evaluate, StampedMetrics, type Datapoint, type ModelAlarm } from '../../support/cdk/alarm-model.js';
+import { harness } from '../../support/world/engine-harness.js';
+import { buildStack } from '../../support/cdk/stack-fixture.js';
 
 const DAY = 86_400;
 const CONTEXT = { region: 'us-east-1', routes: [{ name: 'main', domains: ['example.com'], primary: { host: 'mail.example.com', port: 2525, tls: 'opportunistic' } }] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackupMxConfigError, parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
-import { BASE_CONTEXT, buildStack, deployedRoutes, statementsOf, allowing } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, deployedRoutes, statementsOf, allowing } from '../../support/cdk/stack-fixture.js';
 
 const ARC = { domain: 'backup.example.org', selector: 'arc2026', keySecretName: 'backup-mx/arc-key' };
 const withArc = { ...BASE_CONTEXT, routes: [{ ...BASE_CONTEXT.routes[0]!, arc: ARC }] };

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildStack } from './stack-fixture.js';
+import { buildStack } from '../../support/cdk/stack-fixture.js';
 
 describe('Lambda bundles', () => {
   it('builds an ESM bundle for every function with local esbuild, and each one loads and exports handler', async () => {

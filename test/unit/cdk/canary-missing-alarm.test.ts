@@ -29,9 +29,9 @@ import type { Envelope } from '../../../lambdas/core/drain/ports.js';
 import { conditionsOf, STACK_CONDITIONS } from '../../../lambdas/core/problems/conditions.js';
 import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
-import { alarmOf, evaluate, StampedMetrics, type ModelAlarm } from '../../support/alarm-model.js';
-import { sesNotification } from '../../support/ses-events.js';
-import { BASE_CONTEXT, buildStack } from './stack-fixture.js';
+import { alarmOf, evaluate, StampedMetrics, type ModelAlarm } from '../../support/cdk/alarm-model.js';
+import { sesNotification } from '../../support/aws/ses-events.js';
+import { BASE_CONTEXT, buildStack } from '../../support/cdk/stack-fixture.js';
 
 const ADDRESS = 'canary@canary.example.com';
 const MINUTE = 60;

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/config/settings.js';
 import { CANARY_MAX_INTERVAL_MINUTES } from '../../../lib/config/canary.js';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
-import { actionsOf, allowing, BASE_CONTEXT, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
-import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
+import { actionsOf, allowing, BASE_CONTEXT, buildStack, functionId, resources, statementsOf } from '../../support/cdk/stack-fixture.js';
+import { functionRoles, isAllowed, roleStatements } from '../../support/cdk/iam-evaluate.js';
 
 const CANARY = 'sends the canary';
 const ADDRESS = 'canary@canary.example.com';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../../../lib/backup-mx-stack.js';
 import { ALARMS_PER_STATUS_WIDGET } from '../../../lib/constructs/alarm-status-widgets.js';
-import { buildStack, CDK_JSON_FLAGS, resources } from './stack-fixture.js';
+import { buildStack, CDK_JSON_FLAGS, resources } from '../../support/cdk/stack-fixture.js';
 
 const routes = (count: number, dashboard = true) => ({
   region: 'us-east-1',

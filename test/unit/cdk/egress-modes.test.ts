@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NAT_INSTANCE_IMAGE_PARAMETER, NAT_INSTANCE_TYPE, natImageContextKey, TAKE_ELASTIC_IP_EVERY_SECONDS, TAKE_ELASTIC_IP_SECONDS } from '../../../lib/constructs/egress-vpc.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
-import { isAllowed, roleStatements } from '../../support/iam-evaluate.js';
-import { BASE_CONTEXT, buildStack, functionId, PINNED_NAT_IMAGE, pinnedNatImageContext, resources, TEST_ACCOUNT } from './stack-fixture.js';
+import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
+import { isAllowed, roleStatements } from '../../support/cdk/iam-evaluate.js';
+import { BASE_CONTEXT, buildStack, functionId, PINNED_NAT_IMAGE, pinnedNatImageContext, resources, TEST_ACCOUNT } from '../../support/cdk/stack-fixture.js';
 
 const port25 = { ...BASE_CONTEXT, routes: [{ ...BASE_CONTEXT.routes[0]!, primary: { host: 'mail.example.com', port: 25 } }] };
 const ALLOCATION = 'eipalloc-0123456789abcdef0';

@@ -9,7 +9,7 @@
 // keeps its logical id and properties, so no switch replaces it.
 import { describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { BASE_CONTEXT, buildStack, pinnedNatImageContext, TEST_ACCOUNT } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, pinnedNatImageContext, TEST_ACCOUNT } from '../../support/cdk/stack-fixture.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 

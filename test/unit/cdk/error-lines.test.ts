@@ -15,7 +15,7 @@ import {
   problemsBeganMetricName,
   RUNTIME_FAILURE_PATTERN,
 } from '../../../lib/constructs/error-lines.js';
-import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 /** The two pattern forms the filters use. */
 function matches(pattern: string, line: string): boolean {

@@ -5,10 +5,10 @@ import { AFTER_REPLY_SECONDS, DEFAULT_SMTP_TIMEOUT_MS, ENV, drainReserveSeconds,
 import { FINAL_DOT_GRACE_SECONDS } from '../../../lambdas/core/drain/final-dot-guard.js';
 import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
 import { TABLE_LAYOUT } from '../../../lambdas/config/table-layout.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
 import { ROUTE_TABLE_DIGEST_VARIABLE } from '../../../lib/constructs/route-table.js';
 import { checkDrainTimeout, MIN_DRAIN_WORK_SECONDS } from '../../../lib/constructs/mail-functions.js';
-import { actionsOf, allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
+import { actionsOf, allowing, buildStack, functionId, resources, statementsOf } from '../../support/cdk/stack-fixture.js';
 
 const CONTEXT = {
   region: 'us-east-1',

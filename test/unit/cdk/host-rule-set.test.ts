@@ -2,7 +2,7 @@
 // allowed to write to the bucket and publish to the route topics.
 import { describe, expect, it } from 'vitest';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 const sesStatements = (docs: Record<string, any>[]) =>
   docs.flatMap((d) => d.Statement as Record<string, any>[]).filter((s) => s.Principal?.Service === 'ses.amazonaws.com');

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { idleCost, stackIdleCost } from '../../../lib/cost/idle-cost.js';
-import { BASE_CONTEXT, buildStack } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack } from '../../support/cdk/stack-fixture.js';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const idleSection = readme.slice(readme.indexOf('## What it costs while idle'), readme.indexOf('When mail flows'));

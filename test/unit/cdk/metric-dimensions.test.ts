@@ -3,7 +3,7 @@
 // metric, which has no data (and the Problems alarms treat no data as a problem).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics.js';
-import { alarmMetrics, buildStack, resources } from './stack-fixture.js';
+import { alarmMetrics, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 interface EmittedMetric {
   namespace: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DeployCheckError } from '../../../lib/checks/deploy-checks.js';
-import { BASE_CONTEXT, buildStack, functionId, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, functionId, resources } from '../../support/cdk/stack-fixture.js';
 
 const CONTEXT = {
   region: 'eu-west-1',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Validations } from 'aws-cdk-lib';
-import { BASE_CONTEXT, buildStack } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack } from '../../support/cdk/stack-fixture.js';
 
 function violations(context: Record<string, unknown>) {
   const { stack } = buildStack(context);

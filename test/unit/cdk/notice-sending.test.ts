@@ -6,8 +6,8 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM, CONFIGURATION_SET_DIMENSION } from '../../../lib/constructs/notice-alarms.js';
 import { noticeFromAddress } from '../../../lambdas/core/outcome/dsn.js';
-import { functionRoles, isAllowed, roleStatements } from '../../support/iam-evaluate.js';
-import { allowing, BASE_CONTEXT, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
+import { functionRoles, isAllowed, roleStatements } from '../../support/cdk/iam-evaluate.js';
+import { allowing, BASE_CONTEXT, buildStack, deployedRoutes, functionId, resources, statementsOf } from '../../support/cdk/stack-fixture.js';
 
 const { template, stack } = buildStack();
 const setId = Object.keys(resources(template, 'AWS::SES::ConfigurationSet'))[0]!;

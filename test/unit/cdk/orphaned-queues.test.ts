@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/config/settings.js';
 import { STACK_TAG } from '../../../lambdas/core/sweep/queue-owner.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
-import { allowing, buildStack, functionId, resources, statementsOf, type Statement } from './stack-fixture.js';
+import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
+import { allowing, buildStack, functionId, resources, statementsOf, type Statement } from '../../support/cdk/stack-fixture.js';
 
 const DRAIN = 'delivers one route queue';
 const PROBE = 'checks each primary';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { ENV, loadSettings } from '../../../lambdas/config/settings.js';
 import { localSettings } from '../../../local/runner/local-settings.js';
-import { allowing, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
+import { allowing, buildStack, functionId, resources, statementsOf } from '../../support/cdk/stack-fixture.js';
 
 const CONTEXT = {
   region: 'us-east-1',

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_RULE_RECIPIENTS, parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../../../lib/backup-mx-stack.js';
 import { receiptRuleChunks } from '../../../lib/config/receipt-rule-chunks.js';
-import { resources } from './stack-fixture.js';
+import { resources } from '../../support/cdk/stack-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backup-mx-rules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@
 // with a retention, removed with it.
 import { describe, expect, it } from 'vitest';
 import { TOPIC_KEY_PENDING_WINDOW } from '../../../lib/backup-mx-stack.js';
-import { BASE_CONTEXT, buildStack, resources } from './stack-fixture.js';
+import { BASE_CONTEXT, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 type Resource = { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties?: Record<string, any> };
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTE_TABLE_DIGEST_VARIABLE } from '../../../lib/constructs/route-table.js';
 import { ENV, loadSettings } from '../../../lambdas/config/settings.js';
-import { buildStack, deployedRoutes, resources } from './stack-fixture.js';
+import { buildStack, deployedRoutes, resources } from '../../support/cdk/stack-fixture.js';
 
 const PIN = `sha256:${'3A:'.repeat(31)}3A`;
 const NEXT = `sha256:${'5F:'.repeat(31)}5F`;

@@ -12,7 +12,7 @@ import {
   stackFigures,
 } from '../../../lib/checks/aws-limits.js';
 import { routeOutputId } from '../../../lib/backup-mx-stack.js';
-import { buildStack } from './stack-fixture.js';
+import { buildStack } from '../../support/cdk/stack-fixture.js';
 
 const mxOutputs = (t: { toJSON(): unknown }) =>
   Object.fromEntries(Object.entries((t.toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs).filter(([id]) => id.startsWith('MxRecords')));

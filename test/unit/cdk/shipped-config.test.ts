@@ -2,7 +2,7 @@
 // offline") and use a port a Lambda can reach.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildStack } from './stack-fixture.js';
+import { buildStack } from '../../support/cdk/stack-fixture.js';
 
 const shipped = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')).context.backupMx;
 

@@ -7,7 +7,7 @@
 // trigger's reserved concurrency. Rename them only together with a change of
 // their physical id. (Found by the red-team review of issue 17.)
 import { describe, expect, it } from 'vitest';
-import { buildStack } from './stack-fixture.js';
+import { buildStack } from '../../support/cdk/stack-fixture.js';
 
 describe('custom resources whose replacement would undo their own work', () => {
   const { template } = buildStack();

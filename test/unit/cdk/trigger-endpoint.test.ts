@@ -2,7 +2,7 @@
 // its way to the Lambdas.
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/config/settings.js';
-import { actionsOf, allowing, buildStack, deployedRoutes, functionId, resources, statementsOf } from './stack-fixture.js';
+import { actionsOf, allowing, buildStack, deployedRoutes, functionId, resources, statementsOf } from '../../support/cdk/stack-fixture.js';
 
 const TRIGGER = 'from a primary (HMAC-signed function URL)';
 const DRAIN = 'delivers one route queue';

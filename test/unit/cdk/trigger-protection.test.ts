@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { TRIGGER_REFUSED_PERIODS, TRIGGER_REFUSED_PER_PERIOD } from '../../../lib/constructs/monitoring.js';
-import { allowing, BASE_CONTEXT, buildStack, functionId, resources, statementsOf } from './stack-fixture.js';
+import { allowing, BASE_CONTEXT, buildStack, functionId, resources, statementsOf } from '../../support/cdk/stack-fixture.js';
 
 const TRIGGER = 'from a primary (HMAC-signed function URL)';
 const RESERVE = 'reserves concurrency for the trigger';

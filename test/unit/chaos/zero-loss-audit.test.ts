@@ -8,8 +8,8 @@ import type { InboundMessage } from '../../../lambdas/core/model.js';
 import { receivedHeader } from '../../../lambdas/core/message/received-header.js';
 import type { ChaosMessage } from '../../support/chaos/chaos-mail.js';
 import { auditZeroLoss, type AuditInput } from '../../support/chaos/zero-loss-audit.js';
-import { rawMessage } from '../../support/ses-events.js';
-import type { ReceivedMessage } from '../../support/scripted-primary.js';
+import { rawMessage } from '../../support/aws/ses-events.js';
+import type { ReceivedMessage } from '../../support/smtp/scripted-primary-script.js';
 
 const HOST = 'backup-mx.test';
 const at = new Date('2026-01-05T10:00:00Z');

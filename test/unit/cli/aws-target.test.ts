@@ -8,7 +8,7 @@ import { awsTarget } from '../../../cli/aws-target.js';
 import { readCliEnv } from '../../../cli/cli-env.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
-import { cfn, DRAIN, env, lambda, mockDeployedStack } from './deployed-stack-mock.js';
+import { cfn, DRAIN, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
 
 beforeEach(() => mockDeployedStack());
 afterEach(() => {

@@ -14,7 +14,7 @@ import { printCopyCleanup } from '../../../cli/dead-letter-cleanup.js';
 import { SqsDeadLetterQueue } from '../../../lambdas/adapters/aws/sqs-dead-letter-queue.js';
 import { removeDeadLetterCopies, type WantedCopy } from '../../../lambdas/core/operator/dead-letter-cleanup.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
-import { sesNotification } from '../../support/ses-events.js';
+import { sesNotification } from '../../support/aws/ses-events.js';
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());

@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { awsTarget } from '../../../cli/aws-target.js';
 import { readCliEnv } from '../../../cli/cli-env.js';
 import { alarmChannelChecks, checkAlarmTopic, checkSmsChannel, judgeSubscriptions, shownEndpoint } from '../../../cli/doctor/alarm-channel-checks.js';
-import { cfn, env, lambda, mockDeployedStack } from './deployed-stack-mock.js';
+import { cfn, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
 
 const sns = mockClient(SNSClient);
 afterEach(() => {

@@ -19,7 +19,7 @@ import { checkMx, type MxLookup } from '../../../cli/doctor/mx-check.js';
 import { checkTriggerConcurrency } from '../../../cli/doctor/trigger-concurrency-check.js';
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ScriptedProbe } from '../../../lambdas/adapters/fakes/index.js';
-import { cfn, lambda, mockDeployedStack } from './deployed-stack-mock.js';
+import { cfn, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
 
 const ses = mockClient(SESClient);
 const sns = mockClient(SNSClient);

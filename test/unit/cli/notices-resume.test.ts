@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
-import { cfn, env, lambda, mockDeployedStack } from './deployed-stack-mock.js';
+import { cfn, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
 
 const sesv2 = mockClient(SESv2Client);
 const cloudwatch = mockClient(CloudWatchClient);

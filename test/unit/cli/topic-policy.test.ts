@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stackAlarmArn } from '../../../cli/doctor/alarm-channel-checks.js';
 import { cloudWatchMayPublish, type PublishRequest } from '../../../cli/doctor/topic-policy.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
-import { buildStack, resources } from '../cdk/stack-fixture.js';
+import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
+import { buildStack, resources } from '../../support/cdk/stack-fixture.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-alerts';
 const REQUEST: PublishRequest = { topicArn: TOPIC, sourceAccount: '444455556666', sourceArn: 'arn:aws:cloudwatch:eu-west-1:444455556666:alarm:BackupMx/PrimaryDown-example' };

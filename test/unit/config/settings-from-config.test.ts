@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ENV, loadSettings, type Settings } from '../../../lambdas/config/settings.js';
 import { localSettings } from '../../../local/runner/local-settings.js';
 import type { Provisioned } from '../../../local/provision.js';
-import { buildStack, deployedRoutes, functionId, resources } from '../cdk/stack-fixture.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { buildStack, deployedRoutes, functionId, resources } from '../../support/cdk/stack-fixture.js';
+import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
 
 const SHIPPED = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')).context.backupMx as Record<string, unknown>;
 

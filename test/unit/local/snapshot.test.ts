@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryLedgerStandIn } from './in-memory-ledger-stand-in.js';
+import { InMemoryLedger } from '../../../lambdas/adapters/fakes/index.js';
+import { setOutcome } from '../../support/world/ledger-rows.js';
 import { finishedByLedger, MailSpool, restoreSpool, type SpoolRecord } from '../../../local/snapshot.js';
 
 function record(messageId: string, receivedAt: string, routes: { route: string; recipients: string[] }[]): SpoolRecord {
@@ -58,7 +59,7 @@ describe('MailSpool and restoreSpool', () => {
   });
 
   it('restores every object and re-publishes only unfinished shares', async () => {
-    const ledger = new InMemoryLedgerStandIn();
+    const ledger = new InMemoryLedger();
     await spool.save(
       record('m1', '2024-01-01T00:00:00.000Z', [
         { route: 'main', recipients: ['a@x.test', 'b@x.test'] },
@@ -66,9 +67,9 @@ describe('MailSpool and restoreSpool', () => {
       ]),
       Buffer.from('raw-1'),
     );
-    ledger.set('m1', 'a@x.test', 'delivered');
-    ledger.set('m1', 'b@x.test', 'deferred'); // not final: main must be re-published
-    ledger.set('m1', 'boss@x.test', 'bounced'); // final: vip is finished
+    await setOutcome(ledger, 'm1', 'a@x.test', 'delivered');
+    await setOutcome(ledger, 'm1', 'b@x.test', 'deferred'); // not final: main must be re-published
+    await setOutcome(ledger, 'm1', 'boss@x.test', 'bounced'); // final: vip is finished
 
     const report = await restoreSpool(spool, { store, publish, isFinished: finishedByLedger(ledger), now: () => new Date('2024-01-01T01:00:00Z') });
 
@@ -96,11 +97,11 @@ describe('MailSpool and restoreSpool', () => {
   });
 
   it('prunes finished mail past the retention, keeps recent finished mail', async () => {
-    const ledger = new InMemoryLedgerStandIn();
+    const ledger = new InMemoryLedger();
     await spool.save(record('old', '2024-01-01T00:00:00.000Z', [{ route: 'main', recipients: ['a@x.test'] }]), Buffer.from('r'));
     await spool.save(record('new', '2024-03-01T00:00:00.000Z', [{ route: 'main', recipients: ['a@x.test'] }]), Buffer.from('r'));
-    ledger.set('old', 'a@x.test', 'delivered');
-    ledger.set('new', 'a@x.test', 'delivered');
+    await setOutcome(ledger, 'old', 'a@x.test', 'delivered');
+    await setOutcome(ledger, 'new', 'a@x.test', 'delivered');
     const report = await restoreSpool(spool, {
       store,
       publish,

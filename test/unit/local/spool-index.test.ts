@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { finishedByLedger, MailSpool, restoreSpool, type SpoolRecord } from '../../../local/snapshot.js';
-import { InMemoryLedgerStandIn } from './in-memory-ledger-stand-in.js';
+import { InMemoryLedger } from '../../../lambdas/adapters/fakes/index.js';
+import { setOutcome } from '../../support/world/ledger-rows.js';
 
 const record = (messageId: string, receivedAt: string): SpoolRecord => ({
   version: 1,
@@ -20,7 +21,7 @@ const record = (messageId: string, receivedAt: string): SpoolRecord => ({
 describe('spool index', () => {
   let dir: string;
   let spool: MailSpool;
-  let ledger: InMemoryLedgerStandIn;
+  let ledger: InMemoryLedger;
   const puts: string[] = [];
   const published: string[] = [];
   const restore = (extra: { recheck?: Set<string>; keepRaw?: Set<string> } = { recheck: new Set(), keepRaw: new Set() }) =>
@@ -35,12 +36,12 @@ describe('spool index', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'spool-index-'));
     spool = MailSpool.inDataDir(dir);
-    ledger = new InMemoryLedgerStandIn();
+    ledger = new InMemoryLedger();
     puts.length = 0;
     published.length = 0;
     for (const id of ['a', 'b', 'c']) await spool.save(record(id, `2024-01-01T00:00:0${id.charCodeAt(0) - 97}.000Z`), Buffer.from(id));
-    ledger.set('a', 'a@x.test', 'delivered');
-    ledger.set('b', 'a@x.test', 'bounced');
+    await setOutcome(ledger, 'a', 'a@x.test', 'delivered');
+    await setOutcome(ledger, 'b', 'a@x.test', 'bounced');
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -62,7 +63,7 @@ describe('spool index', () => {
 
   it('looks at a finished message again when asked (requeued, or a dead letter)', async () => {
     await restore();
-    ledger.set('a', 'a@x.test', 'queued'); // requeue reset the ledger
+    await setOutcome(ledger, 'a', 'a@x.test', 'queued'); // requeue reset the ledger
     published.length = 0;
     const report = await restore({ recheck: new Set(['a']), keepRaw: new Set() });
     expect(report.skipped).toBe(1);

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asctime, MboxWriter } from '../../../lambdas/adapters/mailbox/mbox-writer.js';
 import { FromQuoting } from '../../../lambdas/adapters/mailbox/from-quoting.js';
-import { readMbox } from '../../support/mbox-reader.js';
+import { readMbox } from '../../support/smtp/mbox-reader.js';
 
 async function quote(chunks: Buffer[]): Promise<Buffer> {
   const out: Buffer[] = [];

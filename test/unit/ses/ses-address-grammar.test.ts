@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedNotificationError, parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { isMailbox } from '../../../lambdas/core/message/mail-address.js';
-import { sesNotification } from '../../support/ses-events.js';
+import { sesNotification } from '../../support/aws/ses-events.js';
 
 const ACCEPTED = [
   'alice@sender.example',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MalformedNotificationError, narrowSesNotification, parseSesNotification, tryParseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { copyKeyOf, copyOf } from '../../../lambdas/core/message/message-copy.js';
-import { sesNotification, sesNotificationObject, snsEnvelope } from '../../support/ses-events.js';
+import { sesNotification, sesNotificationObject, snsEnvelope } from '../../support/aws/ses-events.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/ses/${name}`, import.meta.url), 'utf8');
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { certificateDigests, matchesPins } from '../../../lambdas/adapters/smtp/tls-pins.js';
 import { CANONICAL_FINGERPRINT, normalizeFingerprint } from '../../../lambdas/core/policy/tls-fingerprint.js';
-import { makeTestCertificate } from '../../support/scripted-primary.js';
+import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';
 
 const HEX = '3a5fb8c1d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d';
 const CANONICAL = `sha256:${HEX.toUpperCase().match(/../g)!.join(':')}`;

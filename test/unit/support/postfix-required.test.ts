@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { postfixSkipReason } from '../../support/postfix-required.js';
+import { postfixSkipReason } from '../../support/smtp/postfix-required.js';
 
 const TEST_ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SMTP_PORT } from '../../../local/ses-standin/ses-standin.js';
-import { GUIDE, GUIDE_REALM, guideSnippets } from '../../support/postfix-primary.js';
+import { GUIDE, GUIDE_REALM, guideSnippets } from '../../support/smtp/postfix-primary.js';
 
 describe('docs/primary-setup.md', () => {
   const guide = readFileSync(GUIDE, 'utf8');

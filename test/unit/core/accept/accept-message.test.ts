@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryMessageIndex, InMemoryMessageStore, RecordingDeliveryLog } from '../../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { AcceptMessage } from '../../../../lambdas/core/accept/accept-message.js';
-import { sesNotification } from '../../../support/ses-events.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
 import { copyKeyOf } from '../../../../lambdas/core/message/message-copy.js';
 
 function setup() {

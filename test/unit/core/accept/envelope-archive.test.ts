@@ -7,7 +7,7 @@ import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notif
 import { ARCHIVE_EXTRA_SECONDS } from '../../../../lambdas/app/engine.js';
 import { AcceptMessage } from '../../../../lambdas/core/accept/accept-message.js';
 import { EXTRA_RETENTION_DAYS } from '../../../../lib/constructs/mail-bucket.js';
-import { sesNotification } from '../../../support/ses-events.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
 import { copyKeyOf } from '../../../../lambdas/core/message/message-copy.js';
 
 describe('envelope archive at accept', () => {

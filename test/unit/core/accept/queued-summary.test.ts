@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { queuedSummary } from '../../../../lambdas/core/accept/queued-summary.js';
 import { copyOf } from '../../../../lambdas/core/message/message-copy.js';
-import { sesNotification } from '../../../support/ses-events.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
 
 const message = parseSesNotification(sesNotification({ messageId: 'm1', recipients: ['a@example.com', 'b@example.com'], sender: 'alice@sender.example', timestamp: new Date('2026-01-05T10:00:00Z') }));
 

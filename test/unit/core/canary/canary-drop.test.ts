@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryCanaryKey } from '../../../../lambdas/adapters/fakes/index.js';
 import { canarySubject } from '../../../../lambdas/core/canary/canary-token.js';
 import { CanaryRecogniser } from '../../../../lambdas/core/canary/recognise-canary.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const ADDRESS = 'canary@canary.example.com';
 

@@ -9,7 +9,7 @@ import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notif
 import { AcceptMessage } from '../../../../lambdas/core/accept/accept-message.js';
 import { canarySubject, verifyCanarySubject } from '../../../../lambdas/core/canary/canary-token.js';
 import { CanaryRecogniser } from '../../../../lambdas/core/canary/recognise-canary.js';
-import { sesNotification } from '../../../support/ses-events.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
 
 const ADDRESS = 'canary@canary.example.com';
 const sentAt = new Date('2026-01-05T10:00:00.000Z');

@@ -2,7 +2,7 @@
 // whose notice became a dead letter is "dead-lettered", not "bounced" (the
 // sender got no bounce), so the runner and `flush` say what happened.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const reply550 = { code: 550, enhanced: '5.1.1', text: 'User unknown' };
 

@@ -9,7 +9,7 @@ import { DrainRoute } from '../../../../lambdas/core/drain/drain-route.js';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../../../lambdas/core/problems/conditions.js';
 import { DEFAULT_THRESHOLDS } from '../../../../lambdas/core/problems/route-conditions.js';
 import { WatchProblems } from '../../../../lambdas/core/problems/watch-problems.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 function setup() {
   const h = harness();

@@ -2,7 +2,7 @@
 // when the primary demands STARTTLS or AUTH the route was not set up for
 // (530 at MAIL FROM): defer and stop the route, never bounce.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const mustStartTls = { code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' };
 

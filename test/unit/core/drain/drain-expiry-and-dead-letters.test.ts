@@ -1,7 +1,7 @@
 // DrainRoute at the end of the line: expiry (DSN or dead letter), quarantine, loops, malformed notifications,
 // missing objects, and bounces kept pending while neither a DSN nor a dead letter can be written.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const reply550 = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
 const reply451 = { code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure' };

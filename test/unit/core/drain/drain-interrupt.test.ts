@@ -4,7 +4,7 @@
 // left hidden until their visibility timeout; the lease is given back.
 import { describe, expect, it } from 'vitest';
 import type { MessageContent } from '../../../../lambdas/core/drain/ports.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 /** The content as the drain passes it (opened when the session is free), aborting `controller` once opened. */
 const abortingOnceOpened = (content: MessageContent, controller: AbortController): MessageContent => {

@@ -2,7 +2,7 @@
 // current one is delivered. Prefetching must never strand a message: after a
 // session failure everything received but not attempted is visible again.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('DrainRoute pipeline', () => {
   it('delivers a queue longer than one batch with every worker busy, then stops on the empty receive', async () => {

@@ -3,8 +3,8 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { copyKeyOf } from '../../../../lambdas/core/message/message-copy.js';
-import { harness } from '../engine-harness.js';
-import { rawMessage } from '../../../support/ses-events.js';
+import { harness } from '../../../support/world/engine-harness.js';
+import { rawMessage } from '../../../support/aws/ses-events.js';
 
 const reply550 = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
 const reply451 = { code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure' };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageOutcomes, REENQUEUE_AT_RECEIVE_COUNT } from '../../../../lambdas/core/outcome/message-outcomes.js';
 import { RetryPolicy } from '../../../../lambdas/core/policy/retry-policy.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 type Harness = ReturnType<typeof harness>;
 

@@ -3,7 +3,7 @@
 // server), and a message handed to a second receiver while the first still
 // works on it (whose delete, with the older handle, then deletes nothing).
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('the drain and SQS', () => {
   it('receives with a wait: a short poll that samples none of the messages must not end the drain', async () => {

@@ -1,7 +1,7 @@
 // The drain says why it stopped (DrainStopped{reason}): the "deliveries failing
 // while the probe says up" alarm counts the connection-failed stops.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('DrainRoute stop reason metric', () => {
   it('one DrainStopped per run with its reason: connection-failed after a session failure, queue-empty after a clean run', async () => {

@@ -1,7 +1,7 @@
 // DrainRoute when it cannot go on: store, ledger or queue failures, the lease, a hold, the time budget,
 // and entries re-enqueued before SQS retention or the redrive count would take them.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const reply451 = { code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure' };
 

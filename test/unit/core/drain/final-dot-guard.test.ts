@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../lambdas/adapters/fakes/index.js';
 import { FINAL_DOT_GRACE_SECONDS, FinalDotTooLateError, guardFinalDot } from '../../../../lambdas/core/drain/final-dot-guard.js';
 import type { MessageContent } from '../../../../lambdas/core/drain/ports.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 async function read(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

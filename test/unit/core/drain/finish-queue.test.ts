@@ -8,7 +8,7 @@ import { FINISH_BATCH, FinishQueue } from '../../../../lambdas/core/drain/finish
 import type { MessageOutcomes } from '../../../../lambdas/core/outcome/message-outcomes.js';
 import type { InboundMessage, Route } from '../../../../lambdas/core/model.js';
 import type { MailQueue, QueuedMessage } from '../../../../lambdas/core/drain/ports.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const route = { name: 'main' } as Route;
 const queue = {} as MailQueue;

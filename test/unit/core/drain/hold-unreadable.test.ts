@@ -8,7 +8,7 @@ import { emptySummary } from '../../../../lambdas/core/drain/drain-summary.js';
 import { type EngineOptions } from '../../../../lambdas/core/drain/drain-deps.js';
 import { MessageOutcomes } from '../../../../lambdas/core/outcome/message-outcomes.js';
 import { RetryPolicy } from '../../../../lambdas/core/policy/retry-policy.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const throttled = () => new Error('ProvisionedThroughputExceededException');
 

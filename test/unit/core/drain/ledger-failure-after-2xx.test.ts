@@ -11,7 +11,7 @@ import { InMemoryDelayNotices } from '../../../../lambdas/adapters/fakes/in-memo
 import { narrowSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { AcceptMessage } from '../../../../lambdas/core/accept/accept-message.js';
 import { copyKeyOf } from '../../../../lambdas/core/message/message-copy.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const RECIPIENTS = ['bob@example.com', 'carol@example.com'];
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { guardLength, LengthMismatchError } from '../../../../lambdas/core/drain/length-guard.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 async function read(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

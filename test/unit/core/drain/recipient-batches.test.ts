@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SmtpReply } from '../../../../lambdas/core/model.js';
 import type { Envelope, SmtpTransportFactory, TransactionResult } from '../../../../lambdas/core/drain/ports.js';
 import { splitRecipients, unansweredAfterErrorLimit } from '../../../../lambdas/core/drain/recipient-batches.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const unknown: SmtpReply = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
 const tooMany: SmtpReply = { code: 421, enhanced: '4.7.0', text: 'primary.test Error: too many errors', errorCode: 'EENVELOPE' };

@@ -5,7 +5,7 @@ import { InMemoryMailQueue, InMemoryMessageIndex, InMemoryQueueDirectory, Manual
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { AdoptQueue, adoptRefusal } from '../../../../lambdas/core/operator/adopt-queue.js';
 import { STACK_TAG } from '../../../../lambdas/core/sweep/queue-owner.js';
-import { sesNotification } from '../../../support/ses-events.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
 
 function setup() {
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));

@@ -2,7 +2,7 @@
 // the records read (and their DLQ copies) removed, a queued message's ledger kept.
 import { describe, expect, it } from 'vitest';
 import { DeleteMessage, type DeletionSubject } from '../../../../lambdas/core/operator/delete-message.js';
-import { operatorWorld } from './operator-world.js';
+import { operatorWorld } from '../../../support/world/operator-world.js';
 
 const subjectOf = (id: string, state: DeletionSubject['state'], recipients: DeletionSubject['recipients']): DeletionSubject => ({
   id,

@@ -2,8 +2,8 @@
 // back as far as the bucket keeps mail unless told a date, and writes into
 // the mailbox the caller names through the Mailboxes port (core opens no file).
 import { describe, expect, it } from 'vitest';
-import { sesNotification } from '../../../support/ses-events.js';
-import { operatorWorld } from './operator-world.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
+import { operatorWorld } from '../../../support/world/operator-world.js';
 
 const DAY = 86_400_000;
 

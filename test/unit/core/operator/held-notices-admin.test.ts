@@ -8,7 +8,7 @@ import { InMemoryHeldNotices, InMemoryLedger, InMemoryNoticeAlarms, InMemoryNoti
 import { HeldNoticesAdmin } from '../../../../lambdas/core/operator/held-notices-admin.js';
 import type { HeldNotice } from '../../../../lambdas/core/outcome/notice-ports.js';
 import { pauseWhileAlarming } from '../../../../lambdas/core/outcome/pause-notices.js';
-import { route } from '../engine-harness.js';
+import { route } from '../../../support/world/engine-harness.js';
 
 function setup() {
   const sending = new InMemoryNoticeSending();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOLD_CACHE_SECONDS } from '../../../../lambdas/core/drain/drain-route.js';
 import { HOLD_WAIT_SECONDS } from '../../../../lambdas/core/operator/hold-route.js';
-import { operatorWorld } from './operator-world.js';
+import { operatorWorld } from '../../../support/world/operator-world.js';
 
 describe('HoldRoute', () => {
   it('with messages in flight, sets the hold and then waits longer than a drain caches it', async () => {

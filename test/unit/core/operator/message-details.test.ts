@@ -1,7 +1,7 @@
 // The show use case on fakes: one detail per route, the copies of a split
 // message merged, recipients' states from the ledger, the dead-letter record.
 import { describe, expect, it } from 'vitest';
-import { operatorWorld } from './operator-world.js';
+import { operatorWorld } from '../../../support/world/operator-world.js';
 
 describe('MessageDetails', () => {
   it('shows a dead letter: envelope, recipients\' states, attempts, record, whether the raw message is kept', async () => {

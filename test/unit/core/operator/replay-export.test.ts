@@ -5,9 +5,9 @@ import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-m
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { ExportMessages } from '../../../../lambdas/core/operator/export-messages.js';
 import { isReplayId, originalMessageId, ReplayMessages } from '../../../../lambdas/core/operator/replay-messages.js';
-import { sesNotification } from '../../../support/ses-events.js';
-import { harness } from '../engine-harness.js';
-import { RecordingMailbox } from './recording-mailbox.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
+import { harness } from '../../../support/world/engine-harness.js';
+import { RecordingMailbox } from '../../../support/world/recording-mailbox.js';
 
 function setup() {
   const h = harness();

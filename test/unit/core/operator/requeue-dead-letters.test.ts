@@ -3,7 +3,7 @@
 // its refusals, and the DLQ copies it removes.
 import { describe, expect, it } from 'vitest';
 import { RequeueDeadLetters, type RequeueResult } from '../../../../lambdas/core/operator/requeue-dead-letters.js';
-import { operatorWorld } from './operator-world.js';
+import { operatorWorld } from '../../../support/world/operator-world.js';
 
 describe('RequeueDeadLetters', () => {
   it('resets the undelivered recipients, indexes and enqueues a fresh copy, removes the record and its DLQ copy', async () => {

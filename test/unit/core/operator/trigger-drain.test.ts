@@ -12,7 +12,7 @@ import { ProbePrimaries } from '../../../../lambdas/core/probe/probe-primaries.j
 import { TriggerDrain } from '../../../../lambdas/core/operator/trigger-drain.js';
 import { checkTriggerForm, checkTriggerSignature, triggerSignature, TRIGGER_WINDOW_SECONDS } from '../../../../lambdas/core/operator/trigger-signature.js';
 import type { PrimaryAddressGuard } from '../../../../lambdas/core/policy/ports.js';
-import { harness, route } from '../engine-harness.js';
+import { harness, route } from '../../../support/world/engine-harness.js';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
 

@@ -3,7 +3,7 @@ import { ScriptedProbe } from '../../../../lambdas/adapters/fakes/index.js';
 import type { SmtpReply } from '../../../../lambdas/core/model.js';
 import type { CalloutSession, RecipientCallout } from '../../../../lambdas/core/operator/ports.js';
 import { CalloutRefusedError, PrimaryNotUpError, VerifyRecipients, verdictOf } from '../../../../lambdas/core/operator/verify-recipients.js';
-import { route } from '../engine-harness.js';
+import { route } from '../../../support/world/engine-harness.js';
 
 const OK: SmtpReply = { code: 250, enhanced: '2.1.5', text: 'Ok' };
 const UNKNOWN: SmtpReply = { code: 550, enhanced: '5.1.1', text: 'Recipient address rejected: User unknown' };

@@ -1,7 +1,7 @@
 // A message dead-lettered twice on one route (one recipient bounces, another
 // expires later) keeps both reasons: the second record does not hide the first.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('dead letters of one message on one route', () => {
   it('carries the earlier bounce into the later expiry record', async () => {

@@ -3,8 +3,8 @@ import { InMemoryDelayNotices } from '../../../../lambdas/adapters/fakes/in-memo
 import { parseSesNotification } from '../../../../lambdas/adapters/ses/ses-notification.js';
 import { delayWarningDue } from '../../../../lambdas/core/outcome/delay-warning.js';
 import type { Route, Verdicts } from '../../../../lambdas/core/model.js';
-import { sesNotification } from '../../../support/ses-events.js';
-import { harness, route as baseRoute } from '../engine-harness.js';
+import { sesNotification } from '../../../support/aws/ses-events.js';
+import { harness, route as baseRoute } from '../../../support/world/engine-harness.js';
 
 const HOUR = 3_600;
 

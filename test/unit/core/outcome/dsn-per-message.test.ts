@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SmtpReply } from '../../../../lambdas/core/model.js';
 import { DEFAULT_TRANSACTIONS_PER_TURN, recipientsThisTurn } from '../../../../lambdas/core/drain/recipient-batches.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const unknown: SmtpReply = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
 const later: SmtpReply = { code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure' };

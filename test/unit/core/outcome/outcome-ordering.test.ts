@@ -4,7 +4,7 @@
 // the drain, confirms a notice a crashed run left 'pending' instead of
 // forgetting it or telling the sender twice.
 import { describe, expect, it } from 'vitest';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const DAY = 86_400;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DnsAddressGuard, type HostResolver } from '../../../../lambdas/adapters/dns/dns-address-guard.js';
 import { ProbePrimaries } from '../../../../lambdas/core/probe/probe-primaries.js';
 import { isLocalAddress, loopRefusal } from '../../../../lambdas/core/policy/loop-guard.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const forbidden = { sesAddresses: ['44.220.1.10'], ownNames: ['mx2.corp.net'], ownAddresses: ['3.3.3.3'] };
 

@@ -5,7 +5,7 @@
 // no password reached anyone (so the route comes back as soon as it is fixed).
 import { describe, expect, it } from 'vitest';
 import { AUTH_WITHHELD, classifyReply } from '../../../../lambdas/core/policy/smtp-reply-classifier.js';
-import { harness, route } from '../engine-harness.js';
+import { harness, route } from '../../../support/world/engine-harness.js';
 
 const HOST = route.primary.host;
 const WITHHELD = `AUTH withheld: the session to ${HOST}:2525 is not TLS-verified (tls "required": certificate not verified: DEPTH_ZERO_SELF_SIGNED_CERT); use tls "verify" (a certificate from a public CA for ${HOST}) or "fingerprint" with tlsFingerprints from \`backup-mx doctor\``;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PORT_25_HINT, explainProbeError } from '../../../../lambdas/core/probe/port25-hint.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('the probe while AWS still blocks port 25', () => {
   it('says why a connect to port 25 times out, in the health status shows', async () => {

@@ -3,7 +3,7 @@
 // keeps the route down so nothing is delivered with credentials known bad.
 import { describe, expect, it } from 'vitest';
 import { AUTH_REFUSED_PREFIX, authRetryDelaySeconds } from '../../../../lambdas/core/policy/auth-backoff.js';
-import { harness, route } from '../engine-harness.js';
+import { harness, route } from '../../../support/world/engine-harness.js';
 
 const HOST = route.primary.host;
 const withAuth = () => harness({}, { primary: { ...route.primary, authSecretName: 'backup-mx/corp' } });

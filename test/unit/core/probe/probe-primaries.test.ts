@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conditionsOf, ROUTE_CONDITIONS } from '../../../../lambdas/core/problems/conditions.js';
 import { HEALTH_REFRESH_SECONDS } from '../../../../lambdas/core/probe/health-change.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('ProbePrimaries', () => {
   it('records an up primary and starts a drain at once when mail is waiting', async () => {

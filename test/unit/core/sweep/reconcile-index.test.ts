@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECONCILE_PER_RUN } from '../../../../lambdas/core/sweep/reconcile-index.js';
 import { copyKeyOf } from '../../../../lambdas/core/message/message-copy.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 const delivered = (at: Date) => ({ state: 'delivered' as const, reply: { code: 250, text: 'ok' }, attempts: 1, updatedAt: at });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProbePrimaries } from '../../../../lambdas/core/probe/probe-primaries.js';
-import { harness } from '../engine-harness.js';
+import { harness } from '../../../support/world/engine-harness.js';
 
 describe('SweepRoute', () => {
   it('does nothing while the primary is up and the route not held', async () => {

@@ -15,10 +15,10 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTestCertificate } from './scripted-primary.js';
-import { freePort } from './free-port.js';
+import { makeTestCertificate } from './scripted-primary-certificate.js';
+import { freePort } from '../free-port.js';
 
-export const GUIDE = fileURLToPath(new URL('../../docs/primary-setup.md', import.meta.url));
+export const GUIDE = fileURLToPath(new URL('../../../docs/primary-setup.md', import.meta.url));
 /** What the guide's blocks name; the instance substitutes its own. */
 const GUIDE_CONFIG_DIR = '/etc/postfix';
 const GUIDE_PORT = '2526';

@@ -2,7 +2,7 @@
 // measure the memory of the sending side alone. Protocol: the child sends
 // { port } once listening; the parent sends 'messages' (answered with the kept
 // messages' size and sha256) or 'stop'.
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
+import { ScriptedPrimary } from './scripted-primary.js';
 
 const primary = await ScriptedPrimary.start({ keep: 'digest' });
 process.send?.({ port: primary.port });

@@ -8,7 +8,7 @@
 // ignore keeps the state, missing leaves it INSUFFICIENT_DATA when all are
 // missing). Single-metric alarms only: a math alarm is refused, not guessed.
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { GaugeName, Metrics, StackGaugeName } from '../../lambdas/core/runtime/ports.js';
+import type { GaugeName, Metrics, StackGaugeName } from '../../../lambdas/core/runtime/ports.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 

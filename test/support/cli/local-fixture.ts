@@ -9,17 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { createAwsClients, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import type { AwsClients } from '../../../lambdas/adapters/aws/clients.js';
 import { Engine } from '../../../lambdas/app/engine.js';
 import { routePrefix } from '../../../lambdas/config/mail-layout.js';
 import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { provision, type Provisioned } from '../../../local/provision.js';
+import type { Provisioned } from '../../../local/provision.js';
 import { writeRuntimeInfo } from '../../../local/runtime-file.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
-import { ScriptedPrimary } from '../../support/scripted-primary.js';
-import { rawMessage, sesMessageId, sesNotification } from '../../support/ses-events.js';
+import { buildLocalAws, uniqueNames } from '../aws/local-aws-builder.js';
+import { ScriptedPrimary } from '../smtp/scripted-primary.js';
+import { rawMessage, sesMessageId, sesNotification } from '../aws/ses-events.js';
 import type { Verdicts } from '../../../lambdas/core/model.js';
 
 /** Route name → its domain. */
@@ -46,16 +46,9 @@ export interface LocalFixture {
 export async function startLocalFixture(
   options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string; probeIntervalSeconds?: number } = {},
 ): Promise<LocalFixture> {
-  const emulators: Emulators = await startEmulators();
-  const clients = createAwsClients(emulators.clientConfig);
-  const run = Math.random().toString(36).slice(2, 8);
-  const resources = await provision(clients, {
-    bucketName: `cli-${run}`,
-    tableName: `cli-${run}`,
-    deadLetterQueueName: `cli-dlq-${run}`,
-    routes: Object.keys(ROUTES).map((name) => ({ name })),
-    namePrefix: `cli-${run}-`,
-  });
+  const aws = await buildLocalAws({ routes: Object.keys(ROUTES), names: uniqueNames('cli') });
+  const { clients, resources } = aws;
+  const emulators = aws.emulators!;
   const primary = await ScriptedPrimary.start({ starttls: 'off' });
   const dataDir = await mkdtemp(join(tmpdir(), 'backupmx-cli-'));
   const settings = loadSettings(
@@ -147,8 +140,7 @@ export async function startLocalFixture(
     },
     async stop() {
       await primary.stop();
-      clients.destroy();
-      await emulators.stop();
+      await aws.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,15 +1,15 @@
 // The operator's use cases wired to the engine harness's fakes, with the
 // dead-letter queue and ledger purge only they use, and helpers that put a
 // message in the state an action starts from.
-import { InMemoryDeadLetterQueue, InMemoryQueueDirectory } from '../../../../lambdas/adapters/fakes/index.js';
-import { InMemoryEnvelopeArchive } from '../../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
-import { copyOf } from '../../../../lambdas/core/message/message-copy.js';
-import type { DeadLetterRecord } from '../../../../lambdas/core/model.js';
-import { operatorActions } from '../../../../lambdas/core/operator/operator-actions.js';
-import type { MailboxDestination } from '../../../../lambdas/core/operator/ports.js';
-import { RetryPolicy } from '../../../../lambdas/core/policy/retry-policy.js';
-import { sesNotification } from '../../../support/ses-events.js';
-import { harness } from '../engine-harness.js';
+import { InMemoryDeadLetterQueue, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
+import { InMemoryEnvelopeArchive } from '../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
+import { copyOf } from '../../../lambdas/core/message/message-copy.js';
+import type { DeadLetterRecord } from '../../../lambdas/core/model.js';
+import { operatorActions } from '../../../lambdas/core/operator/operator-actions.js';
+import type { MailboxDestination } from '../../../lambdas/core/operator/ports.js';
+import { RetryPolicy } from '../../../lambdas/core/policy/retry-policy.js';
+import { sesNotification } from '../aws/ses-events.js';
+import { harness } from './engine-harness.js';
 import { RecordingMailbox } from './recording-mailbox.js';
 
 export function operatorWorld() {

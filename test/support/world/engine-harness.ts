@@ -27,7 +27,7 @@ import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
 import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
 import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
-import { rawMessage, sesNotification, type SesNotificationOptions } from '../../support/ses-events.js';
+import { rawMessage, sesNotification, type SesNotificationOptions } from '../aws/ses-events.js';
 
 export const route: Route = {
   name: 'main',

@@ -1,6 +1,6 @@
 // Builds SES "Received" notifications for an S3 action, in the exact shape SES
 // publishes, for tests and the local runner. Everything has a realistic default.
-import type { Verdicts } from '../../lambdas/core/model.js';
+import type { Verdicts } from '../../../lambdas/core/model.js';
 
 export interface SesNotificationOptions {
   messageId?: string;

@@ -10,15 +10,12 @@
 //   await primary.stop();
 //
 // The script and what it records: scripted-primary-script.ts; test certificates:
-// scripted-primary-certificate.ts (both re-exported here for the tests that import them from this file).
+// scripted-primary-certificate.ts (import them from those files).
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import type { PrimaryServer, TlsMode } from '../../lambdas/core/model.js';
+import type { PrimaryServer, TlsMode } from '../../../lambdas/core/model.js';
 import type { ConnectionInfo, EnvelopeAction, Reply, Script, ScriptedPrimaryOptions, ReceivedMessage, TransactionInfo } from './scripted-primary-script.js';
-
-export type { ConnectionInfo, DataAction, EnvelopeAction, GreetingAction, ReceivedMessage, Reply, Script, ScriptedPrimaryOptions, TransactionInfo } from './scripted-primary-script.js';
-export { makeTestCertificate } from './scripted-primary-certificate.js';
 
 const replyError = (r: Reply) =>
   Object.assign(new Error([r.enhanced, r.text ?? 'scripted reply'].filter(Boolean).join(' ')), { responseCode: r.code });

@@ -7,7 +7,7 @@ import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../../../lib/backup-mx-stack.js';
 import { NAT_INSTANCE_IMAGE_PARAMETER } from '../../../lib/constructs/egress-vpc.js';
 import { ROUTE_TABLE_ATTRIBUTE } from '../../../lambdas/config/route-table.js';
-import { evaluateCfn } from '../../support/cfn-evaluate.js';
+import { evaluateCfn } from './cfn-evaluate.js';
 
 export const BASE_CONTEXT = {
   region: 'us-east-1',

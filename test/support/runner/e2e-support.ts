@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
+import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
 
 export interface Cleanup {
   add(fn: () => Promise<unknown> | unknown): void;

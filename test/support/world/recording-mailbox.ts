@@ -1,6 +1,6 @@
 // A mailbox writer that keeps what export wrote to it, in memory.
 import { PassThrough, type Readable } from 'node:stream';
-import type { MailboxWriter } from '../../../../lambdas/core/operator/ports.js';
+import type { MailboxWriter } from '../../../lambdas/core/operator/ports.js';
 
 export class RecordingMailbox implements MailboxWriter {
   readonly added: { messageId: string; bytes: string }[] = [];

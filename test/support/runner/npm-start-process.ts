@@ -4,8 +4,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
-import type { RuntimeInfo } from '../../local/runtime-file.js';
+import { PROJECT_ROOT } from '../../../local/runner/runner-config.js';
+import type { RuntimeInfo } from '../../../local/runtime-file.js';
 import { waitFor, type Cleanup } from './e2e-support.js';
 
 /** True while any process of the group exists. */

@@ -1,7 +1,8 @@
 // Scripted primaries that live for one test: started on demand, all stopped
 // after each test of the file that calls this.
 import { afterEach } from 'vitest';
-import { ScriptedPrimary, type ScriptedPrimaryOptions } from './scripted-primary.js';
+import { ScriptedPrimary } from './scripted-primary.js';
+import type { ScriptedPrimaryOptions } from './scripted-primary-script.js';
 
 /** Registers the afterEach that stops them; returns the function that starts one. */
 export function primariesPerTest(): (options?: ScriptedPrimaryOptions) => Promise<ScriptedPrimary> {
