@@ -29,8 +29,16 @@ export interface NpmStart {
   runtimeFile: string;
 }
 
-/** `npm start` in its own process group, as a terminal runs it; resolves once it is ready. */
-export async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup: Cleanup): Promise<NpmStart> {
+/** A spawned `npm start`: its group, its output so far (stdout and stderr), its exit. */
+interface Spawned {
+  child: ChildProcess;
+  pid: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `npm start` in its own process group (killed by `cleanup`); `onOutput` sees the output after each chunk. */
+function spawnNpmStart(env: NodeJS.ProcessEnv, cleanup: Cleanup, onOutput: (output: string) => void = () => {}): Spawned {
   const child = spawn('npm', ['start'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
@@ -40,41 +48,39 @@ export async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup:
   const pid = child.pid!;
   cleanup.add(() => groupAlive(pid) && process.kill(-pid, 'SIGKILL'));
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    onOutput(output);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor('the ready line', () => /ready\. Send a test message/.test(output) || child.exitCode !== null, 30_000);
-  if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+  return { child, pid, output: () => output, exited };
+}
+
+/** `npm start` in its own process group, as a terminal runs it; resolves once it is ready. */
+export async function npmStart(env: NodeJS.ProcessEnv, dataDir: string, cleanup: Cleanup): Promise<NpmStart> {
+  const run = spawnNpmStart(env, cleanup);
+  const { child } = run;
+  await waitFor('the ready line', () => /ready\. Send a test message/.test(run.output()) || child.exitCode !== null, 30_000);
+  if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${run.output()}`);
   const runtimeFile = path.join(dataDir, 'runtime.json');
   const info = JSON.parse(await readFile(runtimeFile, 'utf8')) as RuntimeInfo;
-  return { child, pid, output: () => output, exited, info, runtimeFile };
+  return { ...run, info, runtimeFile };
 }
 
 /**
  * `npm start` whose runner gets `signal` the instant its output first matches `when`
  * (read in the same tick as the output arrives), to hit the moments of the start.
  */
-export function npmStartSignalledAt(env: NodeJS.ProcessEnv, when: RegExp, signal: NodeJS.Signals, cleanup: Cleanup): { pid: number; output: () => string; exited: Promise<number | null>; signalled: () => boolean } {
-  const child = spawn('npm', ['start'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const pid = child.pid!;
-  cleanup.add(() => groupAlive(pid) && process.kill(-pid, 'SIGKILL'));
-  let output = '';
+export function npmStartSignalledAt(env: NodeJS.ProcessEnv, when: RegExp, signal: NodeJS.Signals, cleanup: Cleanup): Spawned & { signalled: () => boolean } {
   let signalled = false;
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
+  const run = spawnNpmStart(env, cleanup, (output) => {
     if (signalled || !when.test(output)) return;
     // `exec node` replaced npm's shell: the runner is npm's only child.
-    const runner = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+    const runner = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
     process.kill(runner, signal);
     signalled = true;
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { pid, output: () => output, exited, signalled: () => signalled };
+  });
+  return { ...run, signalled: () => signalled };
 }
