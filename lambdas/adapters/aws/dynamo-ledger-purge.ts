@@ -3,12 +3,15 @@
 // own small adapter over the ledger's key layout (dynamo-ledger.ts).
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LedgerPurge } from '../../core/operator/mail-ports.js';
+import { untilProcessed } from './dynamo-batch-rounds.js';
 import { messageKey, PK, SK, SORT } from './dynamo-keys.js';
-import { queryAll } from './dynamo-query.js';
+import { queryPartition } from './dynamo-query.js';
 
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH = 25;
-const TRIES = 5;
+/** Further rounds for what DynamoDB leaves unprocessed (five sends in all). */
+const RETRIES = 4;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class DynamoLedgerPurge implements LedgerPurge {
   constructor(
@@ -17,13 +20,7 @@ export class DynamoLedgerPurge implements LedgerPurge {
   ) {}
 
   async purge(messageId: string, recipients: string[]): Promise<number> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': messageKey(messageId) },
-      ConsistentRead: true,
-    });
+    const items = await queryPartition(this.doc, this.tableName, PK, messageKey(messageId));
     const keys = items
       .filter((item) => {
         const sk = String(item[SK]);
@@ -32,13 +29,16 @@ export class DynamoLedgerPurge implements LedgerPurge {
       })
       .map((item) => ({ [PK]: item[PK], [SK]: item[SK] }));
     for (let start = 0; start < keys.length; start += BATCH) {
-      let requests = keys.slice(start, start + BATCH).map((key) => ({ DeleteRequest: { Key: key } }));
-      for (let tries = 0; requests.length > 0; tries++) {
-        if (tries === TRIES) throw new Error(`could not delete ${requests.length} ledger items of ${messageId}`);
-        if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** tries));
-        const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
+      const requests = keys.slice(start, start + BATCH).map((key) => ({ DeleteRequest: { Key: key } }));
+      const left = await untilProcessed(
+        requests,
+        async (batch) => {
+          const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
+          return (result.UnprocessedItems?.[this.tableName] ?? []) as typeof batch;
+        },
+        { retries: RETRIES, sleep },
+      );
+      if (left.length > 0) throw new Error(`could not delete ${left.length} ledger items of ${messageId}`);
     }
     return keys.length;
   }

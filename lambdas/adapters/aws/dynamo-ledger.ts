@@ -10,7 +10,7 @@ import { FINAL_STATES } from '../../core/model.js';
 import { DynamoBatchReader } from './dynamo-batch-reader.js';
 import { DynamoBatchWriter, LedgerWriteError } from './dynamo-batch-writer.js';
 import { attemptSort, key, ledgerExpiresAt, messageKey, PK, recipientSort, SK, SORT, TTL } from './dynamo-keys.js';
-import { optionalNumber, optionalString, queryAll, type Item } from './dynamo-query.js';
+import { optionalNumber, optionalString, queryAll, queryPartition, type Item } from './dynamo-query.js';
 import { FOLDED_ATTEMPTS_MAX, HISTORY, historyEntry, historyOf, KnownHistories } from './ledger-history.js';
 
 export { LedgerWriteError };
@@ -114,13 +114,7 @@ export class DynamoLedger implements Ledger {
 
   /** Attempt rows and the attempts folded into outcome rows, oldest first (one Query of the message's partition). */
   async attempts(messageId: string): Promise<AttemptRecord[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': messageKey(messageId) },
-      ConsistentRead: true,
-    });
+    const items = await queryPartition(this.doc, this.tableName, PK, messageKey(messageId));
     const toAttempt = (recipient: unknown, entry: Item): AttemptRecord => ({
       messageId,
       recipient: String(recipient),

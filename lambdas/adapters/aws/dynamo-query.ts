@@ -36,6 +36,17 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
   return items;
 }
 
+/** Every item of one partition (attribute `pkName` equal to `pk`), read consistently. */
+export async function queryPartition(doc: DynamoDBDocumentClient, tableName: string, pkName: string, pk: string): Promise<Item[]> {
+  return queryAll(doc, {
+    TableName: tableName,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': pkName },
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
+}
+
 export async function scanAll(doc: DynamoDBDocumentClient, input: ScanCommandInput): Promise<Item[]> {
   const items: Item[] = [];
   let start: Record<string, unknown> | undefined;
