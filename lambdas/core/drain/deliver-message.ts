@@ -149,9 +149,7 @@ export class MessageDelivery {
   private planPass(message: InboundMessage, previous: Map<string, RecipientOutcome>, pending: string[]): Pass {
     const share = Math.max(1, this.options.maxTransactionsPerTurn ?? DEFAULT_TRANSACTIONS_PER_TURN);
     const perTransaction = Math.max(1, Math.floor(this.options.maxRecipientsPerTransaction ?? DEFAULT_RECIPIENTS_PER_TRANSACTION));
-    // A message whose whole list fits in one turn is tried whole: its counts can differ for
-    // another reason (a requeue keeps a reset recipient's count), which must not split it in two.
-    const thisTurn = message.recipients.length <= share * perTransaction ? pending : recipientsThisTurn(pending, previous);
+    const thisTurn = recipientsThisTurn(pending, previous, { listSize: message.recipients.length, perTurn: share * perTransaction });
     const batches = splitRecipients(thisTurn, perTransaction);
     const later: string[] = batches.splice(share).flat();
     return {

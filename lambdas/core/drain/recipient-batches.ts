@@ -21,17 +21,26 @@ export const MAX_ERROR_LIMIT_RETRIES = 10;
  */
 export const DEFAULT_TRANSACTIONS_PER_TURN = 10;
 
+/** How much of a message one turn can take: its whole list's size, and recipients per transaction × transactions per turn. */
+export interface TurnSize {
+  listSize: number;
+  perTurn: number;
+}
+
 /**
- * The recipients this turn is for. A pass over a message tries each pending
- * recipient once; every recipient tried in a transaction gets one more
- * attempt in the ledger, one never tried in this pass keeps its count. So
- * recipients with fewer attempts than the most-tried pending one are the rest
- * of an unfinished pass (a turn ran out of its share, the drain's time or was
- * stopped): they go first and alone, and those already tried in this pass
- * wait for the next pass and its back-off. When all are level, a new pass
- * tries them all.
+ * The recipients this turn is for. A message whose whole list fits in one
+ * turn is tried whole: its counts can differ for another reason (a requeue
+ * keeps a reset recipient's count), which must not split it in two.
+ * Otherwise a pass over the message tries each pending recipient once; every
+ * recipient tried in a transaction gets one more attempt in the ledger, one
+ * never tried in this pass keeps its count. So recipients with fewer attempts
+ * than the most-tried pending one are the rest of an unfinished pass (a turn
+ * ran out of its share, the drain's time or was stopped): they go first and
+ * alone, and those already tried in this pass wait for the next pass and its
+ * back-off. When all are level, a new pass tries them all.
  */
-export function recipientsThisTurn(pending: string[], previous: Map<string, RecipientOutcome>): string[] {
+export function recipientsThisTurn(pending: string[], previous: Map<string, RecipientOutcome>, turn: TurnSize): string[] {
+  if (turn.listSize <= turn.perTurn) return pending;
   const attempts = (r: string) => previous.get(r)?.attempts ?? 0;
   const most = Math.max(0, ...pending.map(attempts));
   const behind = pending.filter((r) => attempts(r) < most);

@@ -6,22 +6,14 @@
 // NotificationParser port), so 100k of them fit in memory; the envelope still
 // comes only from them.
 import { Readable } from 'node:stream';
-import {
-  FaultInjector,
-  InMemoryDeadLetterStore,
-  InMemoryLedger,
-  InMemoryMailQueue,
-  InMemoryMessageIndex,
-  InMemoryMessageStore,
-  InMemoryRouteState,
-  ManualClock,
-} from '../../../lambdas/adapters/fakes/index.js';
+import { FaultInjector, InMemoryMailQueue } from '../../../lambdas/adapters/fakes/index.js';
 import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
 import type { InboundMessage, Route, SmtpReply } from '../../../lambdas/core/model.js';
 import type { BounceMailer } from '../../../lambdas/core/outcome/ports.js';
 import type { DeliveryLog, Metrics } from '../../../lambdas/core/runtime/ports.js';
 import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../../lambdas/core/drain/ports.js';
 import { SeededRandom } from '../chaos/seeded-random.js';
+import { engineDeps, fakeWorld, type FakeWorld } from '../world/fake-world.js';
 
 /** Modelled latency of each AWS call, ms (typical in-region figures). */
 const LATENCY_MS: Record<string, number> = {
@@ -142,23 +134,18 @@ export class CountingBounceMailer implements BounceMailer {
 const quiet: DeliveryLog = { attempt() {}, info() {}, warn() {}, error: (m, f) => void (process.env.SCALE_DEBUG && console.error(m, JSON.stringify(f))) };
 const noMetrics: Metrics = { count() {}, delay() {}, gauge() {}, drainStopped() {}, stackGauge() {}, stackCount() {}, flush() {} };
 
-export interface ScaleWorld {
-  clock: ManualClock;
-  queue: InMemoryMailQueue;
+export interface ScaleWorld extends FakeWorld {
   dlq: InMemoryMailQueue;
-  store: InMemoryMessageStore;
-  ledger: InMemoryLedger;
-  index: InMemoryMessageIndex;
-  routeState: InMemoryRouteState;
-  deadLetters: InMemoryDeadLetterStore;
   bounces: CountingBounceMailer;
   primary: SimPrimary;
   faults: FaultInjector;
   deps: EngineDeps;
 }
 
+/** The fake world (fake-world.ts) configured like SQS, failing at a seeded rate, every call charging its latency to the clock. */
 export function scaleWorld(options: { seed: number; start: Date; faultRate: number; unknown: Set<string> }): ScaleWorld {
-  const clock = new ManualClock(options.start);
+  const world = fakeWorld(options.start);
+  const { clock, queue, store, ledger } = world;
   const random = new SeededRandom(options.seed);
   const faults = new FaultInjector({
     random: () => random.next(),
@@ -167,27 +154,18 @@ export function scaleWorld(options: { seed: number; start: Date; faultRate: numb
     onCall: (op) => faults.enabled && clock.advance((LATENCY_MS[op] ?? 10) / 1000 / OVERLAP),
   });
   const dlq = new InMemoryMailQueue(clock);
-  const queue = new InMemoryMailQueue(clock);
   queue.maxReceiveCount = 1000;
   queue.deadLetterQueue = dlq;
   queue.recordCalls = false;
   // Half of all short polls miss (SQS samples its servers); the engine's receives wait, so none should.
   queue.shortPollMissRate = 0.5;
   queue.random = () => random.next();
-  const store = new InMemoryMessageStore();
   store.recordCalls = false;
   store.chunkSize = 64 * 1024;
-  const ledger = new InMemoryLedger();
   ledger.recordCalls = false;
-  const index = new InMemoryMessageIndex();
-  const deadLetters = new InMemoryDeadLetterStore();
   const bounces = new CountingBounceMailer();
-  const routeState = new InMemoryRouteState();
-  for (const fake of [queue, store, ledger, index, deadLetters, bounces, routeState]) fake.faults = faults;
+  for (const fake of [queue, store, ledger, world.index, world.deadLetters, bounces, world.routeState]) fake.faults = faults;
   const primary = new SimPrimary(options.unknown);
-  const deps: EngineDeps = {
-    queues: () => queue, store, ledger, index, routeState, deadLetters, transports: primary, bounces,
-    log: quiet, metrics: noMetrics, clock, parse: parseCompact,
-  };
-  return { clock, queue, dlq, store, ledger, index, routeState, deadLetters, bounces, primary, faults, deps };
+  const deps = engineDeps(world, { transports: primary, bounces, log: quiet, metrics: noMetrics, parse: parseCompact });
+  return { ...world, dlq, bounces, primary, faults, deps };
 }

@@ -1,17 +1,11 @@
-// Wires every use case to fakes, with one route, for scenario tests.
+// Wires every use case to the fake world (fake-world.ts), with one route and
+// recording edges, for scenario tests.
 import {
-  InMemoryDeadLetterStore,
   InMemoryDeliveryRecords,
   InMemoryHeldNotices,
-  InMemoryLedger,
   InMemoryNoticeBudget,
-  InMemoryMailQueue,
   InMemoryProblemStates,
   InMemoryQueueDepth,
-  InMemoryMessageIndex,
-  InMemoryMessageStore,
-  InMemoryRouteState,
-  ManualClock,
   RecordingBounceMailer,
   RecordingDeliveryLog,
   RecordingDrainStarter,
@@ -21,13 +15,14 @@ import {
 } from '../../../lambdas/adapters/fakes/index.js';
 import { parseSesNotification } from '../../../lambdas/adapters/ses/ses-notification.js';
 import { DrainRoute } from '../../../lambdas/core/drain/drain-route.js';
-import type { EngineDeps, EngineOptions } from '../../../lambdas/core/drain/drain-deps.js';
+import type { EngineOptions } from '../../../lambdas/core/drain/drain-deps.js';
 import type { Route } from '../../../lambdas/core/model.js';
 import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
 import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditions.js';
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
 import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
 import { rawMessage, sesNotification, type SesNotificationOptions } from '../aws/ses-events.js';
+import { engineDeps, fakeWorld } from './fake-world.js';
 
 export const route: Route = {
   name: 'main',
@@ -38,28 +33,21 @@ export const route: Route = {
 };
 
 export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Partial<Route> = {}) {
-  const clock = new ManualClock('2026-01-05T10:00:00Z');
+  const world = fakeWorld('2026-01-05T10:00:00Z');
+  const { clock, queue } = world;
   const theRoute: Route = { ...route, ...routeOverrides };
-  const queue = new InMemoryMailQueue(clock);
-  const deps = {
-    queues: () => queue,
-    store: new InMemoryMessageStore(),
-    ledger: new InMemoryLedger(),
-    index: new InMemoryMessageIndex(),
-    routeState: new InMemoryRouteState(),
-    deadLetters: new InMemoryDeadLetterStore(),
+  const deps = engineDeps(world, {
     transports: new RecordingSmtpTransportFactory(),
     bounces: new RecordingBounceMailer(),
     log: new RecordingDeliveryLog(),
     metrics: new RecordingMetrics(),
-    clock,
     parse: parseSesNotification,
     // As in the stack: each route's notices per hour, the overflow held for the operator.
     noticeBudget: new InMemoryNoticeBudget(),
     heldNotices: new InMemoryHeldNotices(),
     // The drain's record of its runs, which the probe's evaluation reads (core/problems).
     deliveryRecords: new InMemoryDeliveryRecords(),
-  } satisfies EngineDeps;
+  });
   /** The probe's evaluation, as in the stack: its own records, the drain's, the dead-letter queue's depth. */
   const problemStates = new InMemoryProblemStates();
   const deadLetterQueue = new InMemoryQueueDepth();

@@ -4,7 +4,7 @@
 // however many turns and drains its pass takes.
 import { describe, expect, it } from 'vitest';
 import type { SmtpReply } from '../../../../lambdas/core/model.js';
-import { DEFAULT_TRANSACTIONS_PER_TURN, recipientsThisTurn } from '../../../../lambdas/core/drain/recipient-batches.js';
+import { DEFAULT_TRANSACTIONS_PER_TURN } from '../../../../lambdas/core/drain/recipient-batches.js';
 import { harness } from '../../../support/world/engine-harness.js';
 
 const unknown: SmtpReply = { code: 550, enhanced: '5.1.1', text: 'User unknown in virtual mailbox table' };
@@ -165,15 +165,5 @@ describe('a message with 2,000 recipients among 50 ordinary ones', () => {
     const held = await h.heldNotices.list('main');
     expect(held).toHaveLength(1);
     expect([...held[0]!.recipients].sort()).toEqual(big.filter(refused).sort());
-  });
-});
-
-describe('recipientsThisTurn', () => {
-  const row = (recipient: string, attempts: number) => [recipient, { recipient, state: 'deferred' as const, attempts, updatedAt: new Date(0) }] as const;
-  it('gives the rest of an unfinished pass first and alone, else every pending recipient', () => {
-    expect(recipientsThisTurn(['a', 'b', 'c'], new Map())).toEqual(['a', 'b', 'c']);
-    expect(recipientsThisTurn(['a', 'b', 'c'], new Map([row('a', 1)]))).toEqual(['b', 'c']);
-    expect(recipientsThisTurn(['a', 'b', 'c'], new Map([row('a', 2), row('b', 2), row('c', 2)]))).toEqual(['a', 'b', 'c']);
-    expect(recipientsThisTurn(['a', 'b'], new Map([row('a', 3), row('b', 2)]))).toEqual(['b']);
   });
 });
