@@ -13,7 +13,7 @@ import { routePrefix } from '../lambdas/config/mail-layout.js';
 import type { Settings } from '../lambdas/config/settings.js';
 import { operatorActions, type OperatorActions } from '../lambdas/core/operator/operator-actions.js';
 import { RetryPolicy } from '../lambdas/core/policy/retry-policy.js';
-import { readStoredHead } from './message-headers.js';
+import { readStoredHead } from '../lambdas/core/operator/stored-head.js';
 
 export function operatorFor(engine: Engine, settings: Settings): OperatorActions {
   const { deps } = engine;
