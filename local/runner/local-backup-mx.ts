@@ -4,7 +4,9 @@
 // the Lambdas run: accept after each message (there is no SNS→Lambda here),
 // the probe on a loop (no scheduler here), drains in this process.
 import path from 'node:path';
-import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { InProcessDrainStarter, type Engine } from '../../lambdas/app/engine.js';
+import { composeBackupMx, type Composition } from '../../lambdas/app/composition.js';
+import type { OperatorActions } from '../../lambdas/core/operator/operator-actions.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { ActivityTail } from '../activity-log.js';
@@ -50,6 +52,10 @@ export class LocalBackupMx {
   /** The drains' summaries added up, for the line at stop. */
   readonly totals = new RunTotals();
   readonly engine: Engine;
+  /** The operator's reads and actions on this runner's mail (the demo, tests). */
+  readonly operator: OperatorActions;
+  /** What the engine and operator are built from: this runner's wiring (leases at stop, the spool, the trigger) and tests only. */
+  readonly composed: Composition;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
   /** The drains' SMTP transports, counted: what a stop waits for. */
@@ -107,7 +113,7 @@ export class LocalBackupMx {
     const secrets = localSecretOverrides(env, parts.cwd);
     this.pointerRoot = options.pointerRoot;
     let counted: CountedTransports | undefined;
-    this.engine = new Engine(this.settings, {
+    this.composed = composeBackupMx(this.settings, {
       clients: aws.clients,
       log,
       metrics: this.metrics,
@@ -120,9 +126,10 @@ export class LocalBackupMx {
         probe: (inner) => this.probe.around(inner),
       },
     });
+    ({ engine: this.engine, operator: this.operator } = this.composed);
     this.deliveries = counted!;
     const canary = parts.loaded.config.canary;
-    this.canary = canary ? localSendCanary(this.engine, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
+    this.canary = canary ? localSendCanary(this.composed, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
       this.totals.add(summary);
       this.events.emit('drain', summary);
@@ -200,10 +207,10 @@ export class LocalBackupMx {
     const { out, aws, lock, loaded, probeLoop } = this.parts;
     out.plain(`backup-mx local: configuration from ${loaded.source}`);
     out.plain(`backup-mx local: ${aws.describe()}`);
-    if (lock?.stale) await releaseStaleLeases(this.engine, this.settings.routes, lock.stale.pid, out);
+    if (lock?.stale) await releaseStaleLeases(this.composed.deps.routeState, this.settings.routes, lock.stale.pid, out);
 
-    this.standIn = await openStandIn({ parts: this.parts, engine: this.engine, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
-    this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
+    this.standIn = await openStandIn({ parts: this.parts, ledger: this.composed.deps.ledger, operator: this.operator, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
+    this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();
@@ -238,6 +245,7 @@ export class LocalBackupMx {
         parts: this.parts,
         env: this.env,
         engine: this.engine,
+        operator: this.operator,
         probe: this.probe,
         drains: this.drains,
         standIn: this.standIn,
@@ -263,6 +271,8 @@ export class LocalBackupMx {
     await stopDeliveries(
       {
         engine: this.engine,
+        leases: this.composed.deps.routeState,
+        operator: this.operator,
         drains: this.drains,
         deliveries: this.deliveries,
         closeInbound: () => Promise.all([this.canaryLoop?.stop(), this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),
