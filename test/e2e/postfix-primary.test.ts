@@ -214,7 +214,7 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(deferred).toMatch(/535 5\.7\.8 Error: authentication failed/);
     expect(started.lines.some((l) => /PRIMARY REFUSES US/.test(l) && l.includes('authSecretName'))).toBe(true);
 
-    const target = { engine: started.mx.engine, settings: started.mx.settings } as unknown as Target;
+    const target = { engine: started.mx.engine, operator: started.mx.operator, settings: started.mx.settings } as unknown as Target;
     const [status] = await routeStatuses(target, 'corp');
     expect(status).toMatchObject({ route: 'corp', status: 'down' });
     expect(status!.lastError).toMatch(/535 5\.7\.8 Error: authentication failed/);
