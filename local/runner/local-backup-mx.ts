@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { InProcessDrainStarter, type Engine } from '../../lambdas/app/engine.js';
 import { composeBackupMx, type Composition } from '../../lambdas/app/composition.js';
-import type { OperatorActions } from '../../lambdas/core/operator/operator-actions.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { ActivityTail } from '../activity-log.js';
@@ -22,7 +21,7 @@ import { DEFAULT_NAME_PREFIX, localSettings, resourceNames } from './local-setti
 import { Narration } from './narration.js';
 import { describeCheck, ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
-import { loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
+import { canaryIntervalSecondsFromEnv, loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
@@ -42,7 +41,6 @@ import { openStandIn } from './stand-in-open.js';
 import { startCanaryLoop } from './canary-loop.js';
 import type { SesStandIn } from '../ses-standin/ses-standin.js';
 import { runnerRuntimeInfo } from './runner-runtime-info.js';
-import { canaryIntervalSecondsFromEnv } from './runner-config.js';
 
 export { DEFAULT_STOP_WAIT_SECONDS, SmtpPortInUseError, type LocalBackupMxOptions } from './local-backup-mx-options.js';
 
@@ -52,9 +50,7 @@ export class LocalBackupMx {
   /** The drains' summaries added up, for the line at stop. */
   readonly totals = new RunTotals();
   readonly engine: Engine;
-  /** The operator's reads and actions on this runner's mail (the demo, tests). */
-  readonly operator: OperatorActions;
-  /** What the engine and operator are built from: this runner's wiring (leases at stop, the spool, the trigger) and tests only. */
+  /** The engine, the operator's use cases (the demo) and what they are built from: this runner's wiring (leases at stop, the spool, the trigger) and tests only. */
   readonly composed: Composition;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
@@ -126,7 +122,7 @@ export class LocalBackupMx {
         probe: (inner) => this.probe.around(inner),
       },
     });
-    ({ engine: this.engine, operator: this.operator } = this.composed);
+    this.engine = this.composed.engine;
     this.deliveries = counted!;
     const canary = parts.loaded.config.canary;
     this.canary = canary ? localSendCanary(this.composed, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
@@ -209,7 +205,7 @@ export class LocalBackupMx {
     out.plain(`backup-mx local: ${aws.describe()}`);
     if (lock?.stale) await releaseStaleLeases(this.composed.deps.routeState, this.settings.routes, lock.stale.pid, out);
 
-    this.standIn = await openStandIn({ parts: this.parts, ledger: this.composed.deps.ledger, operator: this.operator, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
+    this.standIn = await openStandIn({ parts: this.parts, ledger: this.composed.deps.ledger, operator: this.composed.operator, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
     this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
@@ -244,8 +240,7 @@ export class LocalBackupMx {
       reloadOnce({
         parts: this.parts,
         env: this.env,
-        engine: this.engine,
-        operator: this.operator,
+        engine: this.engine, operator: this.composed.operator,
         probe: this.probe,
         drains: this.drains,
         standIn: this.standIn,
@@ -270,9 +265,7 @@ export class LocalBackupMx {
     const { out, probeLoop, aws, lock, dataDir } = this.parts;
     await stopDeliveries(
       {
-        engine: this.engine,
-        leases: this.composed.deps.routeState,
-        operator: this.operator,
+        engine: this.engine, leases: this.composed.deps.routeState, operator: this.composed.operator,
         drains: this.drains,
         deliveries: this.deliveries,
         closeInbound: () => Promise.all([this.canaryLoop?.stop(), this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),

@@ -149,7 +149,7 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
 
   it('recipients verify finds the users Postfix does not know, by RCPT TO over the same AUTH listener, without DATA', async () => {
     const queuedBefore = postfix.log().match(/: queued as /g)?.length ?? 0;
-    const report = await started.mx.operator.verifyRecipients(started.mx.engine.route('corp'), ['bob@example.com', 'dave@example.com', 'carol@example.com', 'erin@example.com'], { ratePerSecond: 20 });
+    const report = await started.mx.composed.operator.verifyRecipients(started.mx.engine.route('corp'), ['bob@example.com', 'dave@example.com', 'carol@example.com', 'erin@example.com'], { ratePerSecond: 20 });
     expect(report).toMatchObject({ checked: 4, accepted: 2, sessions: 1 });
     expect(report.problems.map((p) => [p.address, p.verdict])).toEqual([
       ['dave@example.com', 'unknown'],
@@ -198,7 +198,7 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
   it('a wrong password is reported as such by the probe, in the delivery log and by status, and the mail stays queued', async () => {
     await writeSecret('not the password');
     // The probe (as the Lambda's, it logs in) finds the refusal before any callout.
-    await expect(started.mx.operator.verifyRecipients(started.mx.engine.route('corp'), ['bob@example.com'])).rejects.toThrow(/the primary is not up \(AUTH: 535 5\.7\.8 Error: authentication failed/);
+    await expect(started.mx.composed.operator.verifyRecipients(started.mx.engine.route('corp'), ['bob@example.com'])).rejects.toThrow(/the primary is not up \(AUTH: 535 5\.7\.8 Error: authentication failed/);
     const id = queueId(await sendMail(started.mx.smtpPort, 'alice@sender.test', ['carol@example.com'], clientMessage(4, 'carol@example.com')));
     const before = mailbox.messagesFor('carol@example.com').length;
     await probeAndDrain();
@@ -214,7 +214,7 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     expect(deferred).toMatch(/535 5\.7\.8 Error: authentication failed/);
     expect(started.lines.some((l) => /PRIMARY REFUSES US/.test(l) && l.includes('authSecretName'))).toBe(true);
 
-    const target = { engine: started.mx.engine, operator: started.mx.operator, settings: started.mx.settings } as unknown as Target;
+    const target = { engine: started.mx.engine, operator: started.mx.composed.operator, settings: started.mx.settings } as unknown as Target;
     const [status] = await routeStatuses(target, 'corp');
     expect(status).toMatchObject({ route: 'corp', status: 'down' });
     expect(status!.lastError).toMatch(/535 5\.7\.8 Error: authentication failed/);

@@ -225,7 +225,7 @@ describe('every configuration validation accepts, run by the local runner (npm s
     }
     await mx.drains.idle();
     for (const route of routes()) {
-      await expect(mx.operator.verifyRecipients(mx.engine.route(route.name), [`bob@${route.domains[0]}`])).rejects.toThrow(/is not up/);
+      await expect(mx.composed.operator.verifyRecipients(mx.engine.route(route.name), [`bob@${route.domains[0]}`])).rejects.toThrow(/is not up/);
       const queued = await mx.composed.deps.index.listQueued(route.name);
       expect(queued, route.name).toHaveLength(1);
       expect([...(await mx.composed.deps.ledger.outcomes(queued[0]!.messageId)).values()].map((o) => o.state), route.name).toEqual(['deferred']);
