@@ -7,6 +7,7 @@ import { drainReserveSeconds } from '../config/settings.js';
 import { lambdaEnv } from '../app/lambda-env.js';
 import { cachedEngine } from '../app/runtime-settings.js';
 import { FIND_ORPHANED_QUEUES_TASK, FIND_UNQUEUED_TASK, type ScheduledTaskEvent } from '../config/scheduled-tasks.js';
+import { startSuccessor } from '../core/drain/drain-successor.js';
 import { SWEEP_RESERVE_SECONDS } from '../core/sweep/sweep-route.js';
 
 export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
@@ -22,8 +23,10 @@ export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
     const drainEvent = event as DrainEvent;
     const reserve = drainEvent.mode === 'sweep' ? SWEEP_RESERVE_SECONDS : drainReserveSeconds(current.settings);
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - reserve);
+    const summary = await current.drain(drainEvent, { owner: context.awsRequestId, budgetSeconds });
     // Out of time with mail left: the next drain starts now (our lease is already given back).
-    return current.drainAndHandOver(drainEvent, { owner: context.awsRequestId, budgetSeconds }, context.functionName ? current.successorIn(context.functionName) : undefined);
+    if (context.functionName) await startSuccessor(summary, current.successorIn(context.functionName), current.log);
+    return summary;
   };
 }
 
