@@ -4,7 +4,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients, type AwsClientConfig } from '../lambdas/adapters/aws/clients.js';
 import { RecordingMetrics } from '../lambdas/adapters/fakes/index.js';
-import { Engine, type EngineOverrides } from '../lambdas/app/engine.js';
+import { composeBackupMx, type Composition } from '../lambdas/app/composition.js';
+import type { Engine, EngineOverrides } from '../lambdas/app/engine.js';
 import { routePrefix } from '../lambdas/config/mail-layout.js';
 import { loadSettings, settingsToEnv, type Settings } from '../lambdas/config/settings.js';
 import type { DeliveryLog } from '../lambdas/core/runtime/ports.js';
@@ -34,6 +35,8 @@ export interface BenchEnv {
   sinkPort: number;
   emulators: BenchChild;
   engine(settings?: Partial<Settings>, overrides?: EngineOverrides): Engine;
+  /** The engine with what it is built from, for a figure that sets state up around it. */
+  compose(settings?: Partial<Settings>, overrides?: EngineOverrides): Composition;
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     const { clientConfig, resources } = await emulators.call<{ clientConfig: AwsClientConfig; resources: Provisioned }>('start', { routes: [ROUTE] });
     const sinkPort = await sink.call<number>('start');
     const clients = createAwsClients(clientConfig);
+    const compose = (extra: Partial<Settings> = {}, overrides: EngineOverrides = {}) =>
+      composeBackupMx(benchSettings(resources, sinkPort, extra), { clients, log: new QuietLog(), metrics: new RecordingMetrics(), ...overrides });
     return {
       clients,
       clientConfig,
@@ -51,9 +56,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       sink,
       sinkPort,
       emulators,
-      engine(extra = {}, overrides = {}) {
-        return new Engine(benchSettings(resources, sinkPort, extra), { clients, log: new QuietLog(), metrics: new RecordingMetrics(), ...overrides });
-      },
+      engine: (extra = {}, overrides = {}) => compose(extra, overrides).engine,
+      compose,
       async stop() {
         clients.destroy();
         await sink.stop();

@@ -5,7 +5,6 @@
 // message arrives, then the primary comes back at a random moment of the
 // probe cycle; we time from its restart to the message reaching it.
 import { randomInt } from 'node:crypto';
-import type { Engine } from '../lambdas/app/engine.js';
 import { InProcessDrainStarter } from '../lambdas/app/engine.js';
 import { ROUTE, queueMessages, type BenchEnv } from './bench-env.js';
 import { round } from './drain-throughput.js';
@@ -40,10 +39,10 @@ class Sleeper {
 
 export async function recoveryLatency(env: BenchEnv, probeIntervalSeconds: number, repeats: number): Promise<RecoveryFigure> {
   const sleeper = new Sleeper();
-  const engine: Engine = env.engine({ probeIntervalSeconds, probeTimeoutMs: 2_000 }, { sleep: sleeper.sleep });
+  const { engine, deps } = env.compose({ probeIntervalSeconds, probeTimeoutMs: 2_000 }, { sleep: sleeper.sleep });
   // Claim this hour's sweep up front: the emulator counts a message a sweep released
   // as in flight until the next receive (SQS counts it visible), which would hide it from the probe.
-  await engine.deps.routeState.claimSweep?.(ROUTE, new Date(), 3_600);
+  await deps.routeState.claimSweep?.(ROUTE, new Date(), 3_600);
   const drains = new InProcessDrainStarter(engine, 120);
 
   let stopping = false;

@@ -5,7 +5,7 @@
 // down, a message arrives, the primary comes back and signals at once; we
 // time from its restart to the message reaching it.
 import { randomBytes } from 'node:crypto';
-import { InProcessDrainStarter, type Engine } from '../lambdas/app/engine.js';
+import { InProcessDrainStarter } from '../lambdas/app/engine.js';
 import { localTriggerUseCase } from '../lambdas/app/trigger-app.js';
 import { StaticTriggerKey } from '../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../lambdas/adapters/http/trigger-http.js';
@@ -24,12 +24,13 @@ export interface SignalledRecoveryFigure {
 }
 
 export async function signalledRecovery(env: BenchEnv, repeats: number): Promise<SignalledRecoveryFigure> {
-  const engine: Engine = env.engine({ probeIntervalSeconds: 60, probeTimeoutMs: 2_000 });
-  await engine.deps.routeState.claimSweep?.(ROUTE, new Date(), 3_600); // no sweep in the way (see recovery-latency.ts)
+  const composed = env.compose({ probeIntervalSeconds: 60, probeTimeoutMs: 2_000 });
+  const { engine } = composed;
+  await composed.deps.routeState.claimSweep?.(ROUTE, new Date(), 3_600); // no sweep in the way (see recovery-latency.ts)
   const drains = new InProcessDrainStarter(engine, 120);
   const secret = randomBytes(32).toString('hex');
   // A zero interval: each repeat signals once, well within the rate limit's purpose.
-  const listener = await TriggerListener.start(localTriggerUseCase(engine, new StaticTriggerKey(secret), drains, 0), 0, () => undefined);
+  const listener = await TriggerListener.start(localTriggerUseCase(composed, new StaticTriggerKey(secret), drains, 0), 0, () => undefined);
   let received: ((at: number) => void) | undefined;
   env.sink.on('received', (data) => received?.((data as { at: number }).at));
   const latencies: number[] = [];

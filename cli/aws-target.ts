@@ -6,7 +6,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { createAwsClients, type AwsClients } from '../lambdas/adapters/aws/clients.js';
 import { CloudWatchNoticeAlarms } from '../lambdas/adapters/aws/cloudwatch-notice-alarms.js';
-import { Engine } from '../lambdas/app/engine.js';
+import { composeBackupMx } from '../lambdas/app/composition.js';
+import { DynamoTriggerKey } from '../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { SettingsError } from '../lambdas/config/settings.js';
 import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
 import { readRouteTable, RouteTableMissingError } from '../lambdas/adapters/aws/dynamo-route-table.js';
@@ -16,7 +17,6 @@ import type { CliEnv } from './cli-env.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, explainAwsError, UsageError } from './errors.js';
 import { lookupStack } from './stack-lookup.js';
-import { operatorFor } from './operator-wiring.js';
 import type { Target, TargetOptions } from './target.js';
 
 export const DEFAULT_STACK_NAME = 'BackupMx';
@@ -38,15 +38,16 @@ export async function awsTarget(
     // `notices resume` checks these first; a stack deployed before they were named has none (resume then needs --force).
     const alarmNames = (stack.outputs.NoticeAlarmNames ?? '').split(',').map((name) => name.trim()).filter(Boolean);
     const noticeAlarms = alarmNames.length > 0 ? { noticeAlarms: new CloudWatchNoticeAlarms(cloudwatch, alarmNames) } : {};
-    const engine = new Engine(settings, { clients, log, metrics: new SilentMetrics(), ...noticeAlarms });
+    const { engine, operator } = composeBackupMx(settings, { clients, log, metrics: new SilentMetrics(), ...noticeAlarms });
     return {
       kind: 'aws',
       label: `stack ${stackName} in ${region}`,
       region,
       settings,
       engine,
-      operator: operatorFor(engine, settings),
+      operator,
       log,
+      account: { ses: clients.ses, sns: clients.sns, lambda: clients.lambda, triggerKeys: new DynamoTriggerKey(clients.doc, settings.tableName) },
       stack: {
         stackName,
         drainFunctionName: stack.drainFunctionName,

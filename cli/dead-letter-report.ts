@@ -5,7 +5,7 @@ import type { Target } from './target.js';
 
 /** The DLQ depth against the dead-letter records: copies beyond the records have none (redriven poison messages). */
 export async function deadLetterQueueCheck(target: Target): Promise<{ depth: number; records: number; unrecorded: number; url: string }> {
-  const [depth, records] = await Promise.all([target.operator.deadLetterDepth(), target.engine.deps.deadLetters.list().then((r) => r.length)]);
+  const [depth, records] = await Promise.all([target.operator.deadLetterDepth(), target.operator.deadLetters().then((r) => r.length)]);
   return { depth, records, unrecorded: Math.max(0, depth - records), url: target.settings.deadLetterQueueUrl };
 }
 

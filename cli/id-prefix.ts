@@ -19,16 +19,9 @@ export class AmbiguousIdError extends UsageError {
 
 /** The full id `id` starts, or `id` itself (an exact id, or no match: the command then says "no message"). */
 export async function expandId(target: Target, id: string): Promise<string> {
-  const { index, deadLetters } = target.engine.deps;
   if (id.length < MIN_ID_PREFIX) return id;
-  const [queued, dead] = await Promise.all([index.find(id), deadLetters.find(id)]);
-  if (queued.length > 0 || dead.length > 0) return id;
-  const [allQueued, allDead] = await Promise.all([index.listQueued(), deadLetters.list()]);
-  const lower = id.toLowerCase();
-  const matches = [...new Set([...allQueued.map((m) => m.messageId), ...allDead.map((d) => d.messageId)])].filter((m) =>
-    m.toLowerCase().startsWith(lower),
-  );
-  if (matches.length > 1) throw new AmbiguousIdError(id, matches.sort());
+  const matches = await target.operator.idsStartingWith(id);
+  if (matches.length > 1) throw new AmbiguousIdError(id, matches);
   return matches[0] ?? id;
 }
 

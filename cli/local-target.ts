@@ -4,7 +4,7 @@
 // routes, its secrets file; --data-dir and BACKUPMX_LOCAL_SECRETS set here win.
 import path from 'node:path';
 import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
-import { Engine } from '../lambdas/app/engine.js';
+import { composeBackupMx } from '../lambdas/app/composition.js';
 import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
 import { LocalBounceMailer } from '../local/runner/local-bounce-mailer.js';
 import { assertOwnFile, isProcessAlive, readRuntimeInfo, runtimeFilePath, UntrustedRuntimeFileError, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
@@ -19,7 +19,6 @@ import { interruptibleDrain } from './interruptible-drain.js';
 import { narratedLog, narratedRouteState } from './local-activity.js';
 import { PROJECT_ROOT, RUNNER_ENV } from '../local/runner/runner-config.js';
 import { lookUpRuntimeDir, RUNTIME_DIR_NAME } from './runtime-lookup.js';
-import { operatorFor } from './operator-wiring.js';
 import type { Target, TargetOptions } from './target.js';
 import { assertSecretsReadable, localSecretsFor, type LocalSecretsChoice } from './local-secrets-source.js';
 
@@ -86,7 +85,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
   const chosen = localSecretsFor(info, env);
   const secrets: LocalSecretsChoice =
     chosen.origin || !shared ? chosen : { source: Object.assign(new SecretsSmtpAuth(clients.secrets), { privateKey: (name: string) => new SecretsArcKeySource(clients.secrets).privateKey(name) }) };
-  const engine = new Engine(settings, {
+  const { engine, operator, deps } = composeBackupMx(settings, {
     clients,
     log: runtimeDir ? narratedLog(log, runtimeDir) : log,
     metrics: new SilentMetrics(),
@@ -103,7 +102,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     region: info.region,
     settings,
     engine,
-    operator: operatorFor(engine, settings),
+    operator,
     log,
     bounceDir,
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
@@ -116,7 +115,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
       const known = settings.routes.find((r) => r.name === route);
       if (known) await assertSecretsReadable(known, secrets, { arc: true });
       return interruptibleDrain(
-        engine.deps.routeState,
+        deps.routeState,
         route,
         owner,
         (r, signal) => engine.drain({ route: r, mode: 'deliver' }, { owner, budgetSeconds: LOCAL_FLUSH_BUDGET_SECONDS, signal }),

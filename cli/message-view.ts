@@ -1,8 +1,9 @@
 // One queued message as the operator sees it: the index summary joined with
-// the ledger, one state per envelope recipient (queued until first tried).
-import { recipientViews, type RecipientView } from '../lambdas/core/operator/message-details.js';
+// the ledger (core/operator/operator-reads.ts), one state per envelope
+// recipient (queued until first tried), its age counted from `now`.
+import type { RecipientView } from '../lambdas/core/operator/message-details.js';
+import type { QueuedMessage } from '../lambdas/core/operator/operator-reads.js';
 import type { MessageSummary } from '../lambdas/core/accept/ports.js';
-import type { Target } from './target.js';
 
 export type { RecipientView };
 
@@ -18,17 +19,15 @@ export interface MessageView {
   recipients: RecipientView[];
 }
 
-export async function messageView(target: Target, summary: MessageSummary): Promise<MessageView> {
-  const { deps } = target.engine;
-  const outcomes = await deps.ledger.outcomes(summary.messageId);
+export function messageView({ summary, recipients }: QueuedMessage, now: Date): MessageView {
   const view: MessageView = {
     id: summary.messageId,
     route: summary.route,
     state: summary.state,
     receivedAt: summary.receivedAt.toISOString(),
-    ageSeconds: Math.round((deps.clock.now().getTime() - summary.receivedAt.getTime()) / 1000),
+    ageSeconds: Math.round((now.getTime() - summary.receivedAt.getTime()) / 1000),
     sender: summary.sender,
-    recipients: recipientViews(summary.recipients, outcomes),
+    recipients,
   };
   if (summary.size !== undefined) view.size = summary.size;
   if (summary.subject !== undefined) view.subject = summary.subject;

@@ -1,6 +1,10 @@
 // What a command works on: the deployed stack (default) or the local backup MX
 // of `npm start` (--local). Built once per command; every verb reads and
 // writes through the same engine ports the Lambdas use.
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoTriggerKey } from '../lambdas/adapters/aws/dynamo-trigger-key.js';
 import type { Engine } from '../lambdas/app/engine.js';
 import type { Settings } from '../lambdas/config/settings.js';
 import type { OperatorActions } from '../lambdas/core/operator/operator-actions.js';
@@ -24,6 +28,18 @@ export interface StackFacts {
   triggerFunctionName?: string;
 }
 
+/**
+ * The deployed stack only: what doctor and trigger-url read of the account
+ * beside the mail (SES identities and rule sets, the alarm topics, the
+ * trigger function, the trigger key in the state table), built with the target.
+ */
+export interface AccountReaders {
+  ses: SESClient;
+  sns: SNSClient;
+  lambda: LambdaClient;
+  triggerKeys: Pick<DynamoTriggerKey, 'read' | 'getOrCreate' | 'importKey'>;
+}
+
 export interface Target {
   readonly kind: 'aws' | 'local';
   /** Names the target in messages ("stack BackupMx in eu-west-1"). */
@@ -31,12 +47,14 @@ export interface Target {
   readonly region: string;
   readonly settings: Settings;
   readonly engine: Engine;
-  /** The operator's actions on mail (requeue, delete, hold), built from the engine's ports. */
+  /** The operator's actions on mail (requeue, delete, hold, …) and what the commands print (mailq, status, …), on the engine's ports. */
   readonly operator: OperatorActions;
   /** The engine's log: a command may listen to delivery attempts. */
   readonly log: CliLog;
   /** Present for the deployed stack. */
   readonly stack?: StackFacts;
+  /** Present for the deployed stack. */
+  readonly account?: AccountReaders;
   /** Local only: the runner's restart spool (with a data dir), which `delete` must clear too. */
   readonly spool?: MailSpool;
   /** Local only: where bounce notices (DSNs) are written instead of being sent through SES. */

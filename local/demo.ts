@@ -76,7 +76,7 @@ async function tour(primary: DemoPrimary, workDir: string, keep: (mx: LocalBacku
   detail(`a recipient outside ${DOMAIN} (someone@elsewhere.test) → refused: ${stranger.reply}`);
 
   say('the queue (what `backup-mx mailq` lists)');
-  const queued = await mx.engine.deps.index.listQueued('demo');
+  const queued = await mx.composed.operator.listQueued('demo');
   for (const m of queued) {
     detail(`${m.messageId}  ${String(m.size ?? '?').padStart(5)} bytes  <${m.sender}>  → ${m.recipients.join(', ')}  "${m.subject ?? ''}"`);
   }
@@ -92,7 +92,7 @@ async function tour(primary: DemoPrimary, workDir: string, keep: (mx: LocalBacku
   let delivered = 0;
   mx.events.on('attempt', (attempt) => attempt.status === 'delivered' && delivered++);
   await waitUntil(`${recipients} deliveries`, () => delivered >= recipients && primary.messages.length >= messages.length, 20_000);
-  await waitUntil('an empty queue', async () => (await mx.engine.deps.index.listQueued('demo')).length === 0, 5_000);
+  await waitUntil('an empty queue', async () => (await mx.composed.operator.listQueued('demo')).length === 0, 5_000);
 
   say(`delivered, ${seconds(Date.now() - upAt)} after the primary came up`);
   const problems: string[] = [];

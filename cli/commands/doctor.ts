@@ -1,6 +1,7 @@
 // `backup-mx doctor`: checks the setup and says what to fix, one line each.
 // DNS and the primary are checked from where the command runs; the AWS-only
 // checks are skipped for --local.
+import type { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { checkDsnIdentity, checkNoticeSending, checkProductionAccess, checkSuppressionList, DSN_IDENTITY_CHECK, NOTICE_SENDING_CHECK, PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK } from '../doctor/ses-sending-checks.js';
 import { checkBackscatter } from '../doctor/backscatter-check.js';
@@ -16,11 +17,10 @@ import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
 import { CANARY_MX_CHECK, checkCanaryMx } from '../doctor/canary-check.js';
 import { checkTriggerConcurrency, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
 import { checkTriggerKey, TRIGGER_KEY_CHECK } from '../doctor/trigger-key-check.js';
-import { DynamoTriggerKey } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
 import { checkCertificate, checkFingerprint, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
 import { table } from '../format.js';
-import type { Target } from '../target.js';
+import type { AccountReaders, Target } from '../target.js';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -44,11 +44,11 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     ...target.settings.routes.map((route) => checkBackscatter(route)),
     ...(await deadLetterChecks(target)),
   ];
-  if (target.kind !== 'aws' || !target.stack) {
+  if (target.kind !== 'aws' || !target.stack || !target.account) {
     for (const check of AWS_ONLY_CHECKS) results.push(skip(check, 'AWS-only check, skipped for --local'));
     return results;
   }
-  results.push(...(await awsChecks(target, target.stack, domains, options)));
+  results.push(...(await awsChecks(target, target.stack, target.account, domains, options)));
   return results;
 }
 
@@ -121,13 +121,13 @@ function deadLetterChecks(target: Target): Promise<CheckResult[]> {
 }
 
 /** The deployed stack only: SES receiving, DSN sending, alarm channels, the trigger. */
-async function awsChecks(target: Target, stack: NonNullable<Target['stack']>, domains: string[], options: DoctorOptions): Promise<CheckResult[]> {
+async function awsChecks(target: Target, stack: NonNullable<Target['stack']>, account: AccountReaders, domains: string[], options: DoctorOptions): Promise<CheckResult[]> {
   const { settings, region } = target;
-  const { ses, sns } = target.engine.clients;
+  const { ses, sns } = account;
   const results: CheckResult[] = [checkRegion(region)];
   results.push(...(await guarded('SES identities', 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkIdentities(ses, domains))));
   results.push(...(await guarded('SES receipt rule set', 'grant ses:DescribeActiveReceiptRuleSet, or check in the SES console', () => checkRuleSet(ses, stack.ruleSetName, stack.hostRuleSetName))));
-  results.push(...(await dsnSendingChecks(target, options)));
+  results.push(...(await dsnSendingChecks(target, ses, options)));
   results.push(
     ...(await alarmChannelChecks(sns, {
       ...(stack.alarmTopicArn ? { topicArn: stack.alarmTopicArn } : {}),
@@ -137,16 +137,15 @@ async function awsChecks(target: Target, stack: NonNullable<Target['stack']>, do
       region,
     })),
   );
-  results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(target.engine.clients.lambda, stack.triggerFunctionName))));
+  results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(account.lambda, stack.triggerFunctionName))));
   if (target.trigger) {
-    const keys = new DynamoTriggerKey(target.engine.clients.doc, settings.tableName);
-    results.push(...(await guarded(TRIGGER_KEY_CHECK, 'grant dynamodb:GetItem on the state table', () => checkTriggerKey(keys, target.trigger?.secretId))));
+    results.push(...(await guarded(TRIGGER_KEY_CHECK, 'grant dynamodb:GetItem on the state table', () => checkTriggerKey(account.triggerKeys, target.trigger?.secretId))));
   }
   return results;
 }
 
 /** Only when a route sends DSNs: production access, suppression list, the notice configuration set, the sending identity. */
-async function dsnSendingChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
+async function dsnSendingChecks(target: Target, ses: SESClient, options: DoctorOptions): Promise<CheckResult[]> {
   const { settings, region } = target;
   if (!settings.routes.some((route) => route.bouncePolicy === 'dsn')) return [skip(PRODUCTION_ACCESS_CHECK, 'every route dead-letters: no DSNs are sent')];
   const results: CheckResult[] = [];
@@ -158,7 +157,7 @@ async function dsnSendingChecks(target: Target, options: DoctorOptions): Promise
   } finally {
     if (!options.sesv2) sesv2.destroy();
   }
-  results.push(...(await guarded(DSN_IDENTITY_CHECK, 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkDsnIdentity(target.engine.clients.ses, settings.hostname))));
+  results.push(...(await guarded(DSN_IDENTITY_CHECK, 'grant ses:GetIdentityVerificationAttributes, or check in the SES console', () => checkDsnIdentity(ses, settings.hostname))));
   return results;
 }
 

@@ -1,7 +1,7 @@
 // `backup-mx export --route R (--mbox FILE | --maildir DIR)`: the emergency
 // read. Writes the route's messages, bytes as stored, to a mailbox any mail
 // client opens while the primary is down (see core/operator/export-messages.ts).
-import type { MailboxWriter } from '../../lambdas/core/operator/ports.js';
+import { MailboxExistsError, type MailboxWriter } from '../../lambdas/core/operator/ports.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatSize } from '../format.js';
@@ -24,13 +24,13 @@ export async function exportCommand(target: Target, options: ExportOptions, io: 
   if (state !== 'queued' && state !== 'all') throw new UsageError(`--state: expected "queued" or "all", got ${JSON.stringify(state)}`);
   const route = routeOf(target, options.route);
   const exporter = target.operator.export;
-  const since = options.since ? parseTimeArg('--since', options.since, target.engine.deps.clock.now()) : undefined;
+  const since = options.since ? parseTimeArg('--since', options.since, target.operator.now()) : undefined;
   const items = await exporter.select(route, { state, ...(since ? { since } : {}) });
   let writer: MailboxWriter;
   try {
     writer = await exporter.open(options.mbox ? { mbox: options.mbox } : { maildir: options.maildir! });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${options.mbox} exists: export writes a new mbox file; choose another name`);
+    if (error instanceof MailboxExistsError) throw new UsageError(`${error.path} exists: export writes a new mbox file; choose another name`);
     throw error;
   }
   const where = options.mbox ? `mbox ${options.mbox}` : `Maildir ${options.maildir}`;

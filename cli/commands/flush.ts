@@ -52,15 +52,15 @@ export function describe(s: DrainSummary): string {
 
 /** A line saying what the stop reason means and what to do, when it is not plain success. */
 async function explainStop(target: Target, reason: StopReason, route: string): Promise<string | undefined> {
-  const { routeState, clock } = target.engine.deps;
+  const { operator } = target;
   switch (reason) {
     case 'held': {
-      const hold = await routeState.hold(route);
-      return `route ${route} is held${hold ? ` (since ${formatAgo(hold.since, clock.now())}${hold.reason ? `: ${hold.reason}` : ''})` : ''}: nothing is delivered until \`backup-mx release ${route}\``;
+      const hold = await operator.routeHold(route);
+      return `route ${route} is held${hold ? ` (since ${formatAgo(hold.since, operator.now())}${hold.reason ? `: ${hold.reason}` : ''})` : ''}: nothing is delivered until \`backup-mx release ${route}\``;
     }
     case 'primary-down': {
-      const health = await routeState.health(route);
-      return `the primary is marked down${health ? ` since ${formatAgo(health.since, clock.now())} (${health.lastError ?? 'no answer'})` : ''}: the probe checks it every ${target.settings.probeIntervalSeconds} s and starts the drain as soon as it answers`;
+      const health = await operator.primaryHealth(route);
+      return `the primary is marked down${health ? ` since ${formatAgo(health.since, operator.now())} (${health.lastError ?? 'no answer'})` : ''}: the probe checks it every ${target.settings.probeIntervalSeconds} s and starts the drain as soon as it answers`;
     }
     case 'connection-failed':
       return 'the primary stopped answering during the drain: it is now marked down; the probe will start the drain again when it is back';

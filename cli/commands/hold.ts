@@ -9,7 +9,7 @@ import { routeOf, type Target } from '../target.js';
 import { flushCommand } from './flush.js';
 
 export async function holdCommand(target: Target, route: string, options: { reason?: string }, io: CliIo): Promise<number> {
-  const now = () => target.engine.deps.clock.now();
+  const now = () => target.operator.now();
   const result = await target.operator.hold.hold(routeOf(target, route), options.reason, (seconds) => io.out(`waiting ${seconds} s for a running drain to see the hold...`));
   if ('already' in result) {
     const existing = result.already;
@@ -27,7 +27,7 @@ export async function holdCommand(target: Target, route: string, options: { reas
 export async function releaseCommand(target: Target, route: string, options: { flush?: boolean }, io: CliIo): Promise<number> {
   const released = await target.operator.hold.release(routeOf(target, route));
   if (released) {
-    io.out(`route ${route} released (it was held for ${formatAgo(released.since, target.engine.deps.clock.now()).replace(/ ago$/, '')})`);
+    io.out(`route ${route} released (it was held for ${formatAgo(released.since, target.operator.now()).replace(/ ago$/, '')})`);
   } else {
     io.out(`route ${route} was not held`);
   }

@@ -5,7 +5,6 @@ import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-report.js';
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
-import { mergeCopies } from '../../lambdas/core/operator/message-copies.js';
 import { messageView, type MessageView } from '../message-view.js';
 import { routesOf, type Target } from '../target.js';
 
@@ -16,9 +15,9 @@ export interface MailqOptions {
 }
 
 export async function listQueue(target: Target, route?: string): Promise<MessageView[]> {
-  const summaries = mergeCopies((await Promise.all(routesOf(target, route).map((r) => target.engine.deps.index.listQueued(r.name)))).flat());
-  summaries.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
-  return Promise.all(summaries.map((s) => messageView(target, s)));
+  const queued = await target.operator.queuedMessages(routesOf(target, route).map((r) => r.name));
+  const now = target.operator.now();
+  return queued.map((q) => messageView(q, now));
 }
 
 export async function mailqCommand(target: Target, options: MailqOptions, io: CliIo): Promise<number> {
@@ -53,9 +52,8 @@ export async function mailqCommand(target: Target, options: MailqOptions, io: Cl
 }
 
 async function deadLetters(target: Target, options: MailqOptions, io: CliIo): Promise<number> {
-  const { deadLetters: store } = target.engine.deps;
   const [records, dlq] = await Promise.all([
-    options.route === undefined ? store.list() : store.list(routesOf(target, options.route)[0]!.name),
+    target.operator.deadLetters(options.route === undefined ? undefined : routesOf(target, options.route)[0]!.name),
     deadLetterQueueReport(target),
   ]);
   if (options.json) {
@@ -67,7 +65,7 @@ async function deadLetters(target: Target, options: MailqOptions, io: CliIo): Pr
   if (records.length === 0) {
     io.out('No dead letters');
   } else {
-    const now = target.engine.deps.clock.now();
+    const now = target.operator.now();
     const rows = records.map((r) => [r.messageId, r.route ?? '-', formatAge(ageSeconds(r.at, now)), r.reason, r.detail]);
     for (const line of table(['ID', 'ROUTE', 'AGE', 'REASON', 'DETAIL'], rows)) io.out(line);
     io.out(`-- ${records.length} dead letter${records.length === 1 ? '' : 's'}; put one back with \`backup-mx requeue <id>\``);

@@ -28,7 +28,7 @@ export async function noticesListCommand(target: Target, options: { route?: stri
     io.out(JSON.stringify(overview, null, 2));
     return EXIT.ok;
   }
-  const now = target.engine.deps.clock.now();
+  const now = target.operator.now();
   if (overview.sending) {
     io.out(
       overview.sending.enabled

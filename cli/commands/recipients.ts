@@ -84,7 +84,7 @@ export async function recipientsVerifyCommand(
   await target.checkSecrets?.(route, { arc: false });
   io.err(`recipients verify ${route.name}: asking ${route.primary.host}:${route.primary.port} about ${addresses.length} address${addresses.length === 1 ? '' : 'es'} (RCPT TO only, ${rate}/s)...`);
   const step = Math.max(1, Math.ceil(addresses.length / 10));
-  const report = await target.engine.verifyRecipients(route.name, addresses, {
+  const report = await target.operator.verifyRecipients(route, addresses, {
     ratePerSecond: rate,
     onProgress: (done, total) => {
       if (done % step === 0 && done < total) io.err(`  ${done}/${total}`);

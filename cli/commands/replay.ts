@@ -23,7 +23,7 @@ export async function replayCommand(target: Target, options: ReplayOptions, io: 
   if (!options.route) throw new UsageError('replay needs --route <name>');
   if (!options.since) throw new UsageError('replay needs --since <time> (e.g. 6h, or 2026-11-30T08:00Z)');
   const route = routeOf(target, options.route);
-  const now = target.engine.deps.clock.now();
+  const now = target.operator.now();
   const since = parseTimeArg('--since', options.since, now);
   const until = options.until ? parseTimeArg('--until', options.until, now) : now;
   if (until <= since) throw new UsageError(`--until (${until.toISOString()}) must be after --since (${since.toISOString()})`);

@@ -33,7 +33,7 @@ export async function showCommand(target: Target, id: string, options: { json?: 
     io.out(JSON.stringify(details, null, 2));
     return EXIT.ok;
   }
-  const now = target.engine.deps.clock.now();
+  const now = target.operator.now();
   details.forEach((d, i) => {
     if (i > 0) io.out('');
     io.out(`Message ${d.id}  (route ${d.route}, ${d.state})`);
@@ -64,7 +64,7 @@ export async function showCommand(target: Target, id: string, options: { json?: 
 async function showRaw(target: Target, details: MessageDetail[], io: CliIo): Promise<number> {
   const stored = details.find((d) => d.stored);
   if (!stored) throw new CliError(`${details[0]!.id}: its raw message is gone from the bucket (${details.map((d) => d.objectKey).join(', ')})`, EXIT.notFound);
-  const { body } = await target.engine.deps.store.open(stored.objectKey);
+  const body = await target.operator.rawMessage(stored.objectKey);
   for await (const chunk of body) {
     if (io.write) await io.write(chunk as Buffer);
     else io.out((chunk as Buffer).toString('utf8'));

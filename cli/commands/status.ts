@@ -44,17 +44,17 @@ export interface RouteStatus {
 }
 
 export async function routeStatuses(target: Target, routeName?: string): Promise<RouteStatus[]> {
-  const { deps } = target.engine;
-  const now = deps.clock.now();
+  const { operator } = target;
+  const now = operator.now();
   return Promise.all(
     routesOf(target, routeName).map(async (route) => {
       const [health, hold, queued, queue, dead, lastDone, problems] = await Promise.all([
-        deps.routeState.health(route.name),
-        deps.routeState.hold(route.name),
-        deps.index.listQueued(route.name),
-        target.engine.queue(route).depth(),
-        deps.deadLetters.list(route.name),
-        deps.index.lastDone(route.name),
+        operator.primaryHealth(route.name),
+        operator.routeHold(route.name),
+        operator.listQueued(route.name),
+        operator.queueDepth(route),
+        operator.deadLetters(route.name),
+        operator.lastDone(route.name),
         scopeProblems(target.engine.problemStates(), route.name),
       ]);
       const oldest = queued[0];
@@ -96,7 +96,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
     if (dlq.warning) io.err(`warning: ${dlq.warning}`);
     return EXIT.ok;
   }
-  const now = target.engine.deps.clock.now();
+  const now = target.operator.now();
   const date = (iso?: string) => (iso ? new Date(iso) : undefined);
   io.out(`${target.label}`);
   io.out('');

@@ -7,7 +7,7 @@
 // holds), and says how to copy it to the primary. A stack deployed with
 // trigger.keySecretName reads a Secrets Manager secret instead.
 import { readFileSync } from 'node:fs';
-import { DynamoTriggerKey, TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../lambdas/adapters/http/trigger-http.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
@@ -76,7 +76,8 @@ export async function triggerUrlCommand(target: Target, routeName: string | unde
 
 /** Makes sure the table holds a key: 'created', 'imported' or 'kept' (one was there). */
 async function ensureTableKey(target: Target, importFile: string | undefined): Promise<'created' | 'imported' | 'kept'> {
-  const keys = new DynamoTriggerKey(target.engine.clients.doc, target.settings.tableName);
+  const keys = target.account?.triggerKeys;
+  if (!keys) throw new CliError('trigger-url: the state table\'s trigger key is read on the deployed stack only');
   if (importFile === undefined) return (await keys.getOrCreate()).created ? 'created' : 'kept';
   let text: string;
   try {

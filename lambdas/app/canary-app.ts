@@ -11,7 +11,7 @@ import { DnsCanaryDestination } from '../adapters/dns/dns-canary-destination.js'
 import { loadCanarySettings } from '../config/settings.js';
 import type { CanaryMailer } from '../core/canary/canary-ports.js';
 import { SendCanary } from '../core/canary/send-canary.js';
-import type { Engine } from './engine.js';
+import type { Composition } from './composition.js';
 import { regionOf } from './lambda-env.js';
 
 /** This region's SES inbound endpoint, where the canary domain's only MX must point. */
@@ -35,12 +35,13 @@ export function awsSendCanary(env: NodeJS.ProcessEnv): SendCanary {
   );
 }
 
-/** The local runner's sender: the same use case on its engine's table; `mailer` reaches the SES stand-in. */
-export function localSendCanary(engine: Engine, mailer: CanaryMailer, intervalMinutes?: number): SendCanary | undefined {
-  const { settings, deps } = engine;
+/** The local runner's sender: the same use case on its composition's table; `mailer` reaches the SES stand-in. */
+export function localSendCanary(composed: Pick<Composition, 'engine' | 'deps' | 'clients'>, mailer: CanaryMailer, intervalMinutes?: number): SendCanary | undefined {
+  const { deps } = composed;
+  const { settings } = composed.engine;
   if (!settings.canaryAddress) return undefined;
   return new SendCanary(
-    { keys: new DynamoCanaryKey(engine.clients.doc, settings.tableName), mailer, clock: deps.clock, log: deps.log },
+    { keys: new DynamoCanaryKey(composed.clients.doc, settings.tableName), mailer, clock: deps.clock, log: deps.log },
     { address: settings.canaryAddress, ...(intervalMinutes ? { intervalMinutes } : {}) },
   );
 }

@@ -2,11 +2,12 @@
 // the CLI and the bench call. Its dependencies come from the composition root
 // (compose.ts), so the same code runs in AWS, on a laptop and in the
 // end-to-end tests; only the platform's clients and the observers differ.
+// They stay inside: a program's wiring code gets them from composeBackupMx
+// (composition.ts), beside the engine, never from it.
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { DynamoCanaryArrivals, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import { HeldNoticesAdmin } from '../core/operator/held-notices-admin.js';
-import { VerifyRecipients, type VerifyOptions, type VerifyReport } from '../core/operator/verify-recipients.js';
 import type { Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept/accept-message.js';
 import { DrainRoute } from '../core/drain/drain-route.js';
@@ -22,6 +23,7 @@ import { SweepRoute } from '../core/sweep/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/sweep/find-unqueued-objects.js';
 import { FindOrphanedQueues, type FindOrphanedQueuesSummary } from '../core/sweep/find-orphaned-queues.js';
 import type { ProblemStates } from '../core/problems/problem-ports.js';
+import type { DeliveryLog } from '../core/runtime/ports.js';
 import { routePrefix } from '../config/mail-layout.js';
 import { ARCHIVE_EXTRA_SECONDS, composeEngine, type EngineOverrides, type EngineParts } from './compose.js';
 import { InProcessDrainStarter } from './in-process-drain-starter.js';
@@ -43,24 +45,30 @@ export class UnknownRouteError extends Error {
 }
 
 export class Engine {
-  /** Read-only: a program that watches a dependency wraps it through EngineOverrides.observe. */
-  readonly deps: Readonly<EngineDeps>;
-  readonly options: Readonly<EngineOptions>;
-  readonly clients: AwsClients;
-  /** Envelopes of accepted messages, for replay and export (feature-ports.ts). */
-  readonly archive: EnvelopeArchive;
+  /** The engine's log: the in-process drain starter reports a drain that failed outright there. */
+  readonly log: DeliveryLog;
+  private readonly deps: Readonly<EngineDeps>;
+  private readonly options: Readonly<EngineOptions>;
+  private readonly clients: AwsClients;
+  /** Envelopes of accepted messages, for replay and export. */
+  private readonly archive: EnvelopeArchive;
   private readonly parts: EngineParts;
 
   private current: Settings;
 
-  /** `overrides.clients` is the platform: AWS in the Lambda's region, the local emulators, a test's. */
-  constructor(settings: Settings, overrides: EngineOverrides & { clients: AwsClients }) {
+  /**
+   * `from.clients` is the platform: AWS in the Lambda's region, the local
+   * emulators, a test's; or `from.parts`, built by composeBackupMx, which
+   * hands them to the program's wiring beside this engine.
+   */
+  constructor(settings: Settings, from: (EngineOverrides & { clients: AwsClients }) | { parts: EngineParts }) {
     this.current = settings;
-    this.parts = composeEngine(settings, overrides.clients, overrides);
+    this.parts = 'parts' in from ? from.parts : composeEngine(settings, from.clients, from);
     this.deps = this.parts.deps;
     this.options = this.parts.options;
     this.clients = this.parts.clients;
     this.archive = this.parts.archive;
+    this.log = this.deps.log;
   }
 
   get settings(): Settings {
@@ -112,6 +120,11 @@ export class Engine {
     const summary = await this.drain(event, run);
     await startSuccessor(summary, successor, this.deps.log);
     return summary;
+  }
+
+  /** The drain function `functionName` (a Lambda invoke): where a drain out of time hands its route over. */
+  successorIn(functionName: string): DrainStarter {
+    return new LambdaDrainStarter(this.clients.lambda, functionName);
   }
 
   /** One probe invocation: every route, as many rounds as the interval asks. */
@@ -178,17 +191,6 @@ export class Engine {
       ...(sending ? { sending } : {}),
       ...(noticeAlarms ? { alarms: noticeAlarms } : {}),
     });
-  }
-
-  /** `recipients verify`: RCPT TO callouts to the route's primary (never DATA), only while it is up. */
-  async verifyRecipients(routeName: string, addresses: string[], options: VerifyOptions = {}): Promise<VerifyReport> {
-    const stepTimeoutMs = this.settings.probeTimeoutMs;
-    const useCase = new VerifyRecipients({
-      probe: this.primaryProbe(stepTimeoutMs),
-      callout: this.parts.callout(stepTimeoutMs),
-      sleep: this.parts.sleep,
-    });
-    return useCase.run(this.route(routeName), addresses, options);
   }
 
   /** The hourly look for objects SES stored whose notification never reached a queue, every route. */

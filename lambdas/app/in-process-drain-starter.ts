@@ -48,7 +48,7 @@ export class InProcessDrainStarter implements DrainStarter {
           // A settled route waits for the next probe round, which knows its new primary (or that it is gone).
           if (needsSuccessor(summary) && !routeStop.signal.aborted) this.again.add(route);
         } catch (error) {
-          this.engine.deps.log.error('drain failed', { route, mode: next, error: (error as Error).message });
+          this.engine.log.error('drain failed', { route, mode: next, error: (error as Error).message });
         } finally {
           this.current.delete(route);
         }

@@ -7,7 +7,7 @@ import type { DrainStarter } from '../core/drain/ports.js';
 import type { TriggerKey } from '../core/operator/ports.js';
 import type { TriggerDeps, TriggerDrain } from '../core/operator/trigger-drain.js';
 import { composeTrigger, lambdaTriggerSources } from './compose-trigger.js';
-import type { Engine } from './engine.js';
+import type { Composition } from './composition.js';
 import { regionOf } from './lambda-env.js';
 
 /** The trigger function's use case, from its environment. Does no I/O until a call comes. */
@@ -17,11 +17,12 @@ export function awsTriggerUseCase(env: NodeJS.ProcessEnv, overrides: { metrics?:
   return composeTrigger(clients.doc, settings.tableName, lambdaTriggerSources(settings, clients, overrides));
 }
 
-/** The local runner's use case: the same rules, on its engine; the probe runs in this process. */
-export function localTriggerUseCase(engine: Engine, key: TriggerKey, drains: DrainStarter, minIntervalSeconds?: number): TriggerDrain {
-  const { settings, deps } = engine;
+/** The local runner's use case: the same rules, on its composition's engine and table; the probe runs in this process. */
+export function localTriggerUseCase(composed: Pick<Composition, 'engine' | 'deps' | 'clients'>, key: TriggerKey, drains: DrainStarter, minIntervalSeconds?: number): TriggerDrain {
+  const { engine, deps } = composed;
+  const { settings } = engine;
   return composeTrigger(
-    engine.clients.doc,
+    composed.clients.doc,
     settings.tableName,
     {
       routes: async () => settings.routes.map((route) => route.name),

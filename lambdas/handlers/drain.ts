@@ -2,7 +2,6 @@
 // a drain that ran out of time with mail left (its successor). Works until its
 // queue is empty or its time is nearly spent.
 import type { Context } from 'aws-lambda';
-import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
 import { Engine, type DrainEvent } from '../app/engine.js';
 import { drainReserveSeconds } from '../config/settings.js';
 import { lambdaEnv } from '../app/lambda-env.js';
@@ -26,7 +25,7 @@ export function makeDrainHandler(getEngine: () => Engine | Promise<Engine>) {
     const budgetSeconds = Math.max(0, Math.floor(context.getRemainingTimeInMillis() / 1000) - reserve);
     const summary = await current.drain(drainEvent, { owner: context.awsRequestId, budgetSeconds });
     // Out of time with mail left: the next drain starts now (our lease is already given back).
-    if (context.functionName) await startSuccessor(summary, new LambdaDrainStarter(current.clients.lambda, context.functionName), current.deps.log);
+    if (context.functionName) await startSuccessor(summary, current.successorIn(context.functionName), current.log);
     return summary;
   };
 }

@@ -5,12 +5,18 @@
 // finish in time is said plainly, as is the mail an in-memory run throws away.
 import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { Route } from '../../lambdas/core/model.js';
+import type { OperatorReads } from '../../lambdas/core/operator/operator-reads.js';
+import type { RouteState } from '../../lambdas/core/probe/ports.js';
 import type { LineLogger } from '../ses-standin/ports.js';
 import { plural } from '../words.js';
 import type { CountedTransports } from './counted-transports.js';
 
 export interface StopParts {
   engine: Engine;
+  /** The route state's leases, handed over by the runner's wiring: a drain cut short gives its lease back. */
+  leases: Pick<RouteState, 'releaseLease'>;
+  /** What an in-memory run throws away at stop, read as `mailq` reads it. */
+  operator: Pick<OperatorReads, 'listQueued'>;
   drains: InProcessDrainStarter;
   deliveries: CountedTransports;
   /** Closes the SMTP listener and the probe loop. */
@@ -36,7 +42,7 @@ export async function settledWithin(work: Promise<unknown>, ms: number): Promise
 }
 
 export async function stopDeliveries(parts: StopParts, { waitMs, quiet }: { waitMs: number; quiet: boolean }): Promise<void> {
-  const { engine, drains, deliveries, out, dataDir } = parts;
+  const { engine, leases, operator, drains, deliveries, out, dataDir } = parts;
   drains.stop();
   const closing = parts.closeInbound();
   const inFlight = deliveries.inFlight;
@@ -56,11 +62,11 @@ export async function stopDeliveries(parts: StopParts, { waitMs, quiet }: { wait
           : `${plural(left, 'delivery', 'deliveries')} did not finish within ${waitSeconds} s and this run keeps mail in memory: those messages are lost`,
       );
     }
-    if (!dataDir) await warnDiscarded(engine, out);
+    if (!dataDir) await warnDiscarded(operator, out);
   }
   if (!drainsDone) {
     for (const route of engine.settings.routes) {
-      await settledWithin(engine.deps.routeState.releaseLease(route.name, parts.leaseOwner), 1_000);
+      await settledWithin(leases.releaseLease(route.name, parts.leaseOwner), 1_000);
     }
   }
 }
@@ -70,10 +76,10 @@ export async function stopDeliveries(parts: StopParts, { waitMs, quiet }: { wait
  * away. Every route's, read from the index, not the current routes': a reload
  * that removed a route left its mail queued, and it goes too.
  */
-async function warnDiscarded(engine: Engine, out: LineLogger): Promise<void> {
+async function warnDiscarded(operator: Pick<OperatorReads, 'listQueued'>, out: LineLogger): Promise<void> {
   let queued = 0;
   try {
-    queued = (await engine.deps.index.listQueued()).length;
+    queued = (await operator.listQueued()).length;
   } catch {
     return; // the table is already gone: nothing more to say
   }
@@ -81,9 +87,9 @@ async function warnDiscarded(engine: Engine, out: LineLogger): Promise<void> {
 }
 
 /** A previous run that did not stop cleanly (its lock was stale) leaves its drain leases: give them back before the probe starts. */
-export async function releaseStaleLeases(engine: Engine, routes: Route[], pid: number, out: LineLogger): Promise<void> {
+export async function releaseStaleLeases(leases: Pick<RouteState, 'releaseLease'>, routes: Route[], pid: number, out: LineLogger): Promise<void> {
   for (const route of routes) {
-    await engine.deps.routeState.releaseLease(route.name, `local-${pid}`);
+    await leases.releaseLease(route.name, `local-${pid}`);
   }
   out.info(`the previous run (pid ${pid}) did not stop cleanly; released its drain leases`);
 }

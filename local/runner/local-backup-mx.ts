@@ -4,7 +4,8 @@
 // the Lambdas run: accept after each message (there is no SNS→Lambda here),
 // the probe on a loop (no scheduler here), drains in this process.
 import path from 'node:path';
-import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { InProcessDrainStarter, type Engine } from '../../lambdas/app/engine.js';
+import { composeBackupMx, type Composition } from '../../lambdas/app/composition.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { BackupMxConfig } from '../../lib/config/backup-mx-config.js';
 import { ActivityTail } from '../activity-log.js';
@@ -20,7 +21,7 @@ import { DEFAULT_NAME_PREFIX, localSettings, resourceNames } from './local-setti
 import { Narration } from './narration.js';
 import { describeCheck, ObservedProbe } from './observed-probe.js';
 import { ProbeLoop, probePeriodMs } from './probe-loop.js';
-import { loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
+import { canaryIntervalSecondsFromEnv, loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
 import { RuntimeLock } from './runtime-lock.js';
@@ -40,7 +41,6 @@ import { openStandIn } from './stand-in-open.js';
 import { startCanaryLoop } from './canary-loop.js';
 import type { SesStandIn } from '../ses-standin/ses-standin.js';
 import { runnerRuntimeInfo } from './runner-runtime-info.js';
-import { canaryIntervalSecondsFromEnv } from './runner-config.js';
 
 export { DEFAULT_STOP_WAIT_SECONDS, SmtpPortInUseError, type LocalBackupMxOptions } from './local-backup-mx-options.js';
 
@@ -50,6 +50,8 @@ export class LocalBackupMx {
   /** The drains' summaries added up, for the line at stop. */
   readonly totals = new RunTotals();
   readonly engine: Engine;
+  /** The engine, the operator's use cases (the demo) and what they are built from: this runner's wiring (leases at stop, the spool, the trigger) and tests only. */
+  readonly composed: Composition;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
   /** The drains' SMTP transports, counted: what a stop waits for. */
@@ -107,7 +109,7 @@ export class LocalBackupMx {
     const secrets = localSecretOverrides(env, parts.cwd);
     this.pointerRoot = options.pointerRoot;
     let counted: CountedTransports | undefined;
-    this.engine = new Engine(this.settings, {
+    this.composed = composeBackupMx(this.settings, {
       clients: aws.clients,
       log,
       metrics: this.metrics,
@@ -120,9 +122,10 @@ export class LocalBackupMx {
         probe: (inner) => this.probe.around(inner),
       },
     });
+    this.engine = this.composed.engine;
     this.deliveries = counted!;
     const canary = parts.loaded.config.canary;
-    this.canary = canary ? localSendCanary(this.engine, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
+    this.canary = canary ? localSendCanary(this.composed, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
       this.totals.add(summary);
       this.events.emit('drain', summary);
@@ -200,10 +203,10 @@ export class LocalBackupMx {
     const { out, aws, lock, loaded, probeLoop } = this.parts;
     out.plain(`backup-mx local: configuration from ${loaded.source}`);
     out.plain(`backup-mx local: ${aws.describe()}`);
-    if (lock?.stale) await releaseStaleLeases(this.engine, this.settings.routes, lock.stale.pid, out);
+    if (lock?.stale) await releaseStaleLeases(this.composed.deps.routeState, this.settings.routes, lock.stale.pid, out);
 
-    this.standIn = await openStandIn({ parts: this.parts, engine: this.engine, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
-    this.trigger = await startLocalTrigger(this.engine, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
+    this.standIn = await openStandIn({ parts: this.parts, ledger: this.composed.deps.ledger, operator: this.composed.operator, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
+    this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();
@@ -237,7 +240,7 @@ export class LocalBackupMx {
       reloadOnce({
         parts: this.parts,
         env: this.env,
-        engine: this.engine,
+        engine: this.engine, operator: this.composed.operator,
         probe: this.probe,
         drains: this.drains,
         standIn: this.standIn,
@@ -262,7 +265,7 @@ export class LocalBackupMx {
     const { out, probeLoop, aws, lock, dataDir } = this.parts;
     await stopDeliveries(
       {
-        engine: this.engine,
+        engine: this.engine, leases: this.composed.deps.routeState, operator: this.composed.operator,
         drains: this.drains,
         deliveries: this.deliveries,
         closeInbound: () => Promise.all([this.canaryLoop?.stop(), this.standIn?.stop(), this.trigger?.stop(), probeLoop.stop()]),

@@ -4,6 +4,7 @@
 // invalid file keeps the running configuration.
 import type { InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { Engine } from '../../lambdas/app/engine.js';
+import type { OperatorReads } from '../../lambdas/core/operator/operator-reads.js';
 import type { Settings } from '../../lambdas/config/settings.js';
 import type { Provisioned } from '../provision.js';
 import type { SesStandIn } from '../ses-standin/ses-standin.js';
@@ -18,6 +19,8 @@ export interface Reloadable {
   parts: RunnerParts;
   env: NodeJS.ProcessEnv;
   engine: Engine;
+  /** What a reload says of removed routes (their mail still queued), read as `mailq` reads it. */
+  operator: Pick<OperatorReads, 'listQueued'>;
   probe: ObservedProbe;
   drains: InProcessDrainStarter;
   standIn: SesStandIn | undefined;
@@ -65,7 +68,7 @@ export async function reloadOnce(mx: Reloadable): Promise<string> {
   await Promise.all([mx.drains.settle([...plan.removed, ...plan.changed]), parts.probeLoop.restart()]);
   const queued = new Map<string, number>();
   for (const name of plan.removed) {
-    queued.set(name, (await engine.deps.index.listQueued(name).catch(() => [])).length);
+    queued.set(name, (await mx.operator.listQueued(name).catch(() => [])).length);
   }
   // A stop that began meanwhile has removed the runtime file.
   if (!mx.stopping()) await mx.writeRuntimeInfo();

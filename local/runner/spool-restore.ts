@@ -4,13 +4,17 @@
 // state while its container runs, only mail whose object it lost comes back:
 // re-publishing the rest would queue it twice.
 import type { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
-import type { Engine } from '../../lambdas/app/engine.js';
+import type { OperatorReads } from '../../lambdas/core/operator/operator-reads.js';
+import type { Ledger } from '../../lambdas/core/outcome/ports.js';
 import { finishedByLedger, restoreSpool, type FinishedCheck, type MailSpool, type RestoreReport } from '../snapshot.js';
 import type { LineLogger, NotificationPublisher } from '../ses-standin/ports.js';
 import { plural } from '../words.js';
 
 export interface SpoolRestoreOptions {
-  engine: Engine;
+  /** The ledger, handed over by the runner's wiring: a message every recipient of which is final is not restored. */
+  ledger: Ledger;
+  /** The queued messages and dead letters, read as `mailq` reads them. */
+  operator: Pick<OperatorReads, 'listQueued' | 'deadLetters'>;
   store: S3MessageStore;
   publish: NotificationPublisher;
   topics: { name: string; topicArn: string }[];
@@ -21,15 +25,15 @@ export interface SpoolRestoreOptions {
 }
 
 export async function restoreFromSpool(spool: MailSpool, options: SpoolRestoreOptions): Promise<RestoreReport> {
-  const { engine, store, publish, topics, keptByEndpoint, logger, verbose = false } = options;
-  const byLedger = finishedByLedger(engine.deps.ledger);
+  const { ledger, operator, store, publish, topics, keptByEndpoint, logger, verbose = false } = options;
+  const byLedger = finishedByLedger(ledger);
   const isFinished: FinishedCheck = async (messageId, delivery) => {
     if (await byLedger(messageId, delivery)) return true;
     return keptByEndpoint && (await store.size(delivery.objectKey)) !== undefined;
   };
   // Looked at again even when an earlier start found them finished: queued again
   // (a requeue) or dead letters, whose raw bytes `show` and `requeue` need in S3.
-  const [queued, dead] = await Promise.all([engine.deps.index.listQueued(), engine.deps.deadLetters.list()]);
+  const [queued, dead] = await Promise.all([operator.listQueued(), operator.deadLetters()]);
   const deadIds = new Set(dead.map((d) => d.messageId));
   const report = await restoreSpool(spool, {
     store,

@@ -2,7 +2,8 @@
 // is put back first (spool-restore.ts), then the SES stand-in listens on
 // 127.0.0.1 and publishes what it accepts as SES would.
 import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
-import type { Engine } from '../../lambdas/app/engine.js';
+import type { Ledger } from '../../lambdas/core/outcome/ports.js';
+import type { OperatorReads } from '../../lambdas/core/operator/operator-reads.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
 import { SesStandIn } from '../ses-standin/ses-standin.js';
 import { MailSpool } from '../snapshot.js';
@@ -12,19 +13,20 @@ import { restoreFromSpool } from './spool-restore.js';
 
 export interface StandInOpening {
   parts: RunnerParts;
-  engine: Engine;
+  ledger: Ledger;
+  operator: Pick<OperatorReads, 'listQueued' | 'deadLetters'>;
   publisher: (source: 'smtp' | 'spool') => NotificationPublisher;
   smtpPort: number;
   verbose: boolean;
 }
 
 /** Restores the spool (with a data dir) and starts the stand-in; throws SmtpPortInUseError when the port is taken. */
-export async function openStandIn({ parts, engine, publisher, smtpPort, verbose }: StandInOpening): Promise<SesStandIn> {
+export async function openStandIn({ parts, ledger, operator, publisher, smtpPort, verbose }: StandInOpening): Promise<SesStandIn> {
   const { out, aws, resources, loaded, dataDir, settings } = parts;
   const spool = dataDir ? MailSpool.inDataDir(dataDir) : undefined;
   const store = new S3MessageStore(aws.clients.s3, settings.bucketName);
   if (spool) {
-    await restoreFromSpool(spool, { engine, store, publish: publisher('spool'), topics: resources.routes, keptByEndpoint: aws.persistent, logger: out, verbose });
+    await restoreFromSpool(spool, { ledger, operator, store, publish: publisher('spool'), topics: resources.routes, keptByEndpoint: aws.persistent, logger: out, verbose });
   }
   const standIn = new SesStandIn({
     routes: standInRoutes(loaded.config, resources),

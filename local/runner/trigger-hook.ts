@@ -1,7 +1,8 @@
 // Starts the local "I'm back" listener next to the SES stand-in: the same use
 // case as the trigger Lambda, asking the runner's own probe (in this process). Port from
 // BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
-import type { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import type { Composition } from '../../lambdas/app/composition.js';
+import type { InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
 import { localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
 import type { LineOutput } from './line-output.js';
@@ -11,10 +12,10 @@ import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler 
 export { TriggerPortError, triggerPortFromEnv } from './runner-config.js';
 
 /** `keyDir` undefined: a random key kept in memory (a runner that writes no files, as in tests). */
-export async function startLocalTrigger(engine: Engine, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
+export async function startLocalTrigger(composed: Composition, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
   const key: TriggerKey & { file?: string } = keyDir ? FileTriggerKey.inDir(keyDir) : new MemoryTriggerKey();
   await key.secret(); // create it now, so `backup-mx trigger-url` finds it
-  const useCase = localTriggerUseCase(engine, key, drains);
+  const useCase = localTriggerUseCase(composed, key, drains);
   // The runner says what each call did, as it does for deliveries.
   const wrapped: TriggerHandler = {
     handle: async (request) => {

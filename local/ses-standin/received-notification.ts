@@ -9,7 +9,7 @@ import {
   parseHeaderFields,
   splitAddressList,
   type HeaderField,
-} from './header-fields.js';
+} from '../../lambdas/core/message/header-fields.js';
 
 export interface S3ActionTarget {
   topicArn: string;

@@ -23,7 +23,7 @@ import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-
 import { asciiAddress, RecipientRouter, type RecipientRule } from './recipient-router.js';
 import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
 import { listSome, plural } from '../words.js';
-import { headerSection, parseHeaderFields } from './header-fields.js';
+import { headerSection, parseHeaderFields } from '../../lambdas/core/message/header-fields.js';
 import { selfSignedCertificate, type SelfSignedCertificate } from './self-signed-cert.js';
 import { describeVerdicts, requestedVerdicts, VERDICT_HEADER } from './test-verdicts.js';
 import {

@@ -9,7 +9,7 @@
 //              bob+dmarc-fail@… (FAIL for that verdict, for the whole message,
 //              as SES judges a message once).
 import type { Verdicts, VerdictStatus } from '../../lambdas/core/model.js';
-import type { HeaderField } from './header-fields.js';
+import type { HeaderField } from '../../lambdas/core/message/header-fields.js';
 
 export const VERDICT_HEADER = 'X-BackupMx-Verdicts';
 

@@ -44,17 +44,17 @@ describe('the canary end to end (local runner, SES stand-in, emulators, a real p
     expect(canary.roundTripSeconds).toBeLessThan(10);
     expect(mx.metrics.canaryRoundTrips).toEqual([canary.roundTripSeconds]);
     // Recorded for the probe's canary-missing (stack#canary), in the state table.
-    expect(await new DynamoCanaryArrivals(mx.engine.clients.doc, mx.engine.settings.tableName).last()).toMatchObject({ roundTripSeconds: canary.roundTripSeconds });
+    expect(await new DynamoCanaryArrivals(mx.composed.clients.doc, mx.engine.settings.tableName).last()).toMatchObject({ roundTripSeconds: canary.roundTripSeconds });
 
     // Not queued mail: no index entry, so no mailq line, backlog or age.
-    expect(await mx.engine.deps.index.find(canary.messageId)).toEqual([]);
+    expect(await mx.composed.deps.index.find(canary.messageId)).toEqual([]);
     // The probe saw it in the queue (SQS) and started a drain, which dropped it.
     const summary = await dropped;
     expect(summary).toMatchObject({ route: 'main', canaries: 1, delivered: 0, deadLettered: 0, bounced: 0 });
     const route = mx.engine.route('main');
-    const left = await mx.engine.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: route.queueUrl, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+    const left = await mx.composed.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: route.queueUrl, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
     expect(left.Messages ?? []).toEqual([]);
-    expect((await mx.engine.deps.ledger.outcomes(canary.messageId)).size).toBe(0);
+    expect((await mx.composed.deps.ledger.outcomes(canary.messageId)).size).toBe(0);
     // The primary was up the whole time: it saw probes, never the canary.
     expect(primary.messages).toEqual([]);
     expect(canaryTransactions()).toEqual([]);

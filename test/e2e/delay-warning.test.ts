@@ -50,8 +50,8 @@ describe('delay warnings on the local backup MX', () => {
     await waitFor('the delay warning', async () => (await bounceFiles()).length > 0, 10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(WARN_AFTER_SECONDS * 1000);
     // Several more retries, each past the warning time: still one notice.
-    const attemptsBefore = (await mx.engine.deps.ledger.attempts(id)).length;
-    await waitFor('more retries', async () => (await mx.engine.deps.ledger.attempts(id)).length >= attemptsBefore + 2, 10_000);
+    const attemptsBefore = (await mx.composed.deps.ledger.attempts(id)).length;
+    await waitFor('more retries', async () => (await mx.composed.deps.ledger.attempts(id)).length >= attemptsBefore + 2, 10_000);
     await sleep(500);
     const files = await bounceFiles();
     expect(files).toHaveLength(1);
@@ -64,8 +64,8 @@ describe('delay warnings on the local backup MX', () => {
     expect(notice).toContain('Subject: e2e message 1'); // the original headers travel along
 
     // The bounce with <> stays queued and unwarned.
-    expect((await mx.engine.deps.ledger.attempts(bounceId)).length).toBeGreaterThan(1);
-    expect(await mx.engine.deps.delayNotices!.get(bounceId, 'main')).toBeUndefined();
+    expect((await mx.composed.deps.ledger.attempts(bounceId)).length).toBeGreaterThan(1);
+    expect(await mx.composed.deps.delayNotices!.get(bounceId, 'main')).toBeUndefined();
 
     const io = new RecordingIo();
     expect(await main(['--local', '--data-dir', dataDir, 'show', id, '--json'], { io })).toBe(0);

@@ -34,7 +34,7 @@ describe('export (emergency read) on the local backup MX', () => {
     const code = await main(['--local', '--data-dir', dataDir, ...args], { io });
     return { code, io };
   };
-  const stored = async (id: string) => bytesOf((await mx.engine.deps.store.open(`${routePrefix('main')}${id}`)).body);
+  const stored = async (id: string) => bytesOf((await mx.composed.deps.store.open(`${routePrefix('main')}${id}`)).body);
 
   beforeAll(async () => {
     primary = await ScriptedPrimary.start({ starttls: 'off' });
@@ -45,9 +45,9 @@ describe('export (emergency read) on the local backup MX', () => {
     ({ mx } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }), cleanup, true));
     delivered.push(queueId(await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(1, 'bob@example.com'))));
     await primary.waitForMessages(1, 10_000);
-    await waitFor('the first message done', async () => (await mx.engine.deps.index.listQueued('main')).length === 0);
+    await waitFor('the first message done', async () => (await mx.composed.deps.index.listQueued('main')).length === 0);
     await primary.stop();
-    await waitFor('the probe to see the primary down', async () => (await mx.engine.deps.routeState.health('main'))?.status === 'down');
+    await waitFor('the probe to see the primary down', async () => (await mx.composed.deps.routeState.health('main'))?.status === 'down');
     const tricky = Buffer.from(
       ['From: carol@sender.test', 'To: bob@example.com', 'Subject: urgent: the contract', '', 'From the desk of Carol:', '>From quoted already', 'sign today.', ''].join('\r\n'),
     );

@@ -77,7 +77,7 @@ describe('local backup MX end to end: hold while down, deliver when up', () => {
       sent.push({ id: queueId(outcome), ...mail });
     }
 
-    const queued = await mx.engine.deps.index.listQueued();
+    const queued = await mx.composed.deps.index.listQueued();
     expect(queued.map((m) => m.messageId).sort()).toEqual(sent.map((m) => m.id).sort());
     const bcc = queued.find((m) => m.messageId === sent[2]!.id)!;
     expect(bcc).toMatchObject({ route: 'main', sender: 'alice@sender.test', state: 'queued' });
@@ -89,13 +89,13 @@ describe('local backup MX end to end: hold while down, deliver when up', () => {
     expect(primary.running).toBe(true);
     expect(primary.connectionCount).toBeGreaterThan(0); // the probe reached it: a delivery would have too
     expect(primary.messages).toEqual([]);
-    expect(await mx.engine.deps.index.listQueued()).toHaveLength(sent.length);
+    expect(await mx.composed.deps.index.listQueued()).toHaveLength(sent.length);
   });
 
   it('delivers everything once when the primary comes up, envelope intact and bytes unchanged', async () => {
     primary.script = {}; // greets at once: up for the probe
     await primary.waitForMessages(sent.length, 15_000);
-    await waitFor('mailq to empty', async () => (await mx.engine.deps.index.listQueued()).length === 0);
+    await waitFor('mailq to empty', async () => (await mx.composed.deps.index.listQueued()).length === 0);
 
     for (const mail of sent) {
       const got = primary.messages.filter((m) => endsWith(m.raw, mail.raw));
@@ -107,7 +107,7 @@ describe('local backup MX end to end: hold while down, deliver when up', () => {
       expect(head).toMatch(/^Received: from [\s\S]*by backup-mx\.e2e\.test/);
       expect(head).toContain(`Return-Path: <${mail.from}>`);
       expect(head).toMatch(/X-SES-Spam-Verdict: PASS\r\n/);
-      const outcomes = await mx.engine.deps.ledger.outcomes(mail.id);
+      const outcomes = await mx.composed.deps.ledger.outcomes(mail.id);
       expect([...outcomes.values()].map((o) => o.state)).toEqual(mail.to.map(() => 'delivered'));
     }
     expect(lines.some((l) => /primary main up \(127\.0\.0\.1:\d+, \d+ ms\)/.test(l))).toBe(true);

@@ -149,7 +149,7 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
 
   it('recipients verify finds the users Postfix does not know, by RCPT TO over the same AUTH listener, without DATA', async () => {
     const queuedBefore = postfix.log().match(/: queued as /g)?.length ?? 0;
-    const report = await started.mx.engine.verifyRecipients('corp', ['bob@example.com', 'dave@example.com', 'carol@example.com', 'erin@example.com'], { ratePerSecond: 20 });
+    const report = await started.mx.composed.operator.verifyRecipients(started.mx.engine.route('corp'), ['bob@example.com', 'dave@example.com', 'carol@example.com', 'erin@example.com'], { ratePerSecond: 20 });
     expect(report).toMatchObject({ checked: 4, accepted: 2, sessions: 1 });
     expect(report.problems.map((p) => [p.address, p.verdict])).toEqual([
       ['dave@example.com', 'unknown'],
@@ -175,13 +175,13 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
     const id = queueId(await sendMail(started.mx.smtpPort, 'alice@sender.test', ['bob@example.net'], clientMessage(5, 'bob@example.net')));
     await started.mx.engine.probe(started.mx.drains);
     const mismatch = new RegExp(`^TLS: the certificate of 127\\.0\\.0\\.1:${postfix.port} \\(${postfix.certificateFingerprint}, public key sha256:[0-9A-F:]+\\) matches none of primary\\.tlsFingerprints$`);
-    expect((await started.mx.engine.deps.routeState.health('impostor'))).toMatchObject({ status: 'down', lastError: expect.stringMatching(mismatch) });
+    expect((await started.mx.composed.deps.routeState.health('impostor'))).toMatchObject({ status: 'down', lastError: expect.stringMatching(mismatch) });
     // Were the probe fooled (or the attacker to step in after it), the drain would stop at the same place.
-    await started.mx.engine.deps.routeState.saveHealth({ route: 'impostor', status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
+    await started.mx.composed.deps.routeState.saveHealth({ route: 'impostor', status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
     await started.mx.drains.start('impostor');
     await started.mx.drains.idle();
-    expect((await started.mx.engine.deps.routeState.health('impostor'))!.lastError).toMatch(/^drain: ETLS: .*matches none of primary\.tlsFingerprints/);
-    expect((await started.mx.engine.deps.ledger.outcomes(id)).get('bob@example.net')?.state).toBe('deferred');
+    expect((await started.mx.composed.deps.routeState.health('impostor'))!.lastError).toMatch(/^drain: ETLS: .*matches none of primary\.tlsFingerprints/);
+    expect((await started.mx.composed.deps.ledger.outcomes(id)).get('bob@example.net')?.state).toBe('deferred');
     expect(postfix.log().match(/sasl_method=/g)?.length ?? 0).toBe(logins);
     expect(postfix.log().match(/: queued as /g)?.length ?? 0).toBe(queued);
     // Postfix counts each session's commands when it ends: STARTTLS, then nothing (no auth=, no mail=).
@@ -198,31 +198,31 @@ describe.skipIf(unavailable !== undefined)('the primary-setup guide against a re
   it('a wrong password is reported as such by the probe, in the delivery log and by status, and the mail stays queued', async () => {
     await writeSecret('not the password');
     // The probe (as the Lambda's, it logs in) finds the refusal before any callout.
-    await expect(started.mx.engine.verifyRecipients('corp', ['bob@example.com'])).rejects.toThrow(/the primary is not up \(AUTH: 535 5\.7\.8 Error: authentication failed/);
+    await expect(started.mx.composed.operator.verifyRecipients(started.mx.engine.route('corp'), ['bob@example.com'])).rejects.toThrow(/the primary is not up \(AUTH: 535 5\.7\.8 Error: authentication failed/);
     const id = queueId(await sendMail(started.mx.smtpPort, 'alice@sender.test', ['carol@example.com'], clientMessage(4, 'carol@example.com')));
     const before = mailbox.messagesFor('carol@example.com').length;
     await probeAndDrain();
     // The runner's probe logs in: the refusal is said as one, and no drain starts with credentials known bad.
     expect(started.lines.some((l) => /primary corp \(127\.0\.0\.1:\d+\) primary refuses our credentials \(AUTH: 535 5\.7\.8 Error: authentication failed/.test(l))).toBe(true);
-    expect((await started.mx.engine.deps.ledger.outcomes(id)).get('carol@example.com')).toBeUndefined();
+    expect((await started.mx.composed.deps.ledger.outcomes(id)).get('carol@example.com')).toBeUndefined();
 
     // A drain that runs anyway (its probe logged in just before the password changed) is refused the same way.
-    await started.mx.engine.deps.routeState.saveHealth({ route: 'corp', status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
+    await started.mx.composed.deps.routeState.saveHealth({ route: 'corp', status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
     await started.mx.drains.start('corp');
     await started.mx.drains.idle();
     const deferred = started.lines.find((l) => l.includes(`deferred ${id} <carol@example.com>`));
     expect(deferred).toMatch(/535 5\.7\.8 Error: authentication failed/);
     expect(started.lines.some((l) => /PRIMARY REFUSES US/.test(l) && l.includes('authSecretName'))).toBe(true);
 
-    const target = { engine: started.mx.engine, settings: started.mx.settings } as unknown as Target;
+    const target = { engine: started.mx.engine, operator: started.mx.composed.operator, settings: started.mx.settings } as unknown as Target;
     const [status] = await routeStatuses(target, 'corp');
     expect(status).toMatchObject({ route: 'corp', status: 'down' });
     expect(status!.lastError).toMatch(/535 5\.7\.8 Error: authentication failed/);
     expect(postfix.log()).toMatch(/SASL PLAIN authentication failed: authentication failure, sasl_username=backup-mx@mx\.example\.com/);
 
     // Nothing bounced, nothing lost: the message waits for the next attempt.
-    expect((await started.mx.engine.deps.index.listQueued('corp')).map((m) => m.messageId)).toContain(id);
-    expect((await started.mx.engine.deps.ledger.outcomes(id)).get('carol@example.com')?.state).toBe('deferred');
+    expect((await started.mx.composed.deps.index.listQueued('corp')).map((m) => m.messageId)).toContain(id);
+    expect((await started.mx.composed.deps.ledger.outcomes(id)).get('carol@example.com')?.state).toBe('deferred');
     expect(mailbox.messagesFor('carol@example.com')).toHaveLength(before);
   }, 60_000);
 });

@@ -47,7 +47,7 @@ describe('replay on the local backup MX', () => {
       ids.push(queueId(await sendMail(mx.smtpPort, mail.from, mail.to, mail.raw)));
     }
     await primary.waitForMessages(4, 15_000);
-    await waitFor('every message done', async () => (await mx.engine.deps.index.listQueued('main')).length === 0);
+    await waitFor('every message done', async () => (await mx.composed.deps.index.listQueued('main')).length === 0);
   });
   afterAll(() => cleanup.run());
 
@@ -85,7 +85,7 @@ describe('replay on the local backup MX', () => {
     expect(byFrom.get('erin@sender.test')?.to).toEqual(['carol@example.com']);
     expect(endsWith(byFrom.get('erin@sender.test')!.raw, mails[3]!.raw)).toBe(true);
     // Replays are not archived again: a later replay of the window sends the originals, not copies of copies.
-    expect((await mx.engine.archive.list('main', start, new Date())).map((e) => e.messageId)).toEqual(ids);
+    expect((await mx.composed.archive.list('main', start, new Date())).map((e) => e.messageId)).toEqual(ids);
     const shown = await cli('show', `${ids[2]}.replay-nonexistent`);
     expect(shown.code).toBe(3);
   });

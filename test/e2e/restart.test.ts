@@ -43,12 +43,12 @@ describe('restart with BACKUPMX_DATA_DIR', () => {
     const second = await startMx(env, cleanup, true);
     const endpointKeptIt = Boolean(process.env.AWS_ENDPOINT_URL);
     expect(second.lines.some((l) => /spool: 2 queued again/.test(l))).toBe(!endpointKeptIt);
-    expect((await second.mx.engine.deps.index.listQueued('main')).map((m) => m.messageId).sort()).toEqual([...ids].sort());
+    expect((await second.mx.composed.deps.index.listQueued('main')).map((m) => m.messageId).sort()).toEqual([...ids].sort());
     expect(await second.mx.engine.queue(second.mx.engine.route('main')).depth()).toMatchObject({ visible: 2 });
 
     await primary.restart();
     await primary.waitForMessages(2, 15_000);
-    await waitFor('mailq to empty', async () => (await second.mx.engine.deps.index.listQueued('main')).length === 0);
+    await waitFor('mailq to empty', async () => (await second.mx.composed.deps.index.listQueued('main')).length === 0);
     for (const mail of mails) {
       const got = primary.messages.filter((m) => endsWith(m.raw, mail.raw));
       expect(got).toHaveLength(1);
@@ -63,6 +63,6 @@ describe('restart with BACKUPMX_DATA_DIR', () => {
     await waitFor('the probe to see the primary up', () => third.lines.some((l) => /primary main up/.test(l)));
     await sleep(1_500);
     expect(primary.messages).toHaveLength(2);
-    expect(await third.mx.engine.deps.index.listQueued('main')).toEqual([]);
+    expect(await third.mx.composed.deps.index.listQueued('main')).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ describe('a route split over two receipt rules loses no copy of a message', () =
     return { code, io };
   };
   const delivered = async (id: string, recipients: string[]) => {
-    const outcomes = await mx.engine.deps.ledger.outcomes(id);
+    const outcomes = await mx.composed.deps.ledger.outcomes(id);
     return recipients.every((r) => outcomes.get(r)?.state === 'delivered');
   };
   let firstWindow: { since: Date; until: Date };
@@ -61,8 +61,8 @@ describe('a route split over two receipt rules loses no copy of a message', () =
     const since = new Date();
     firstId = queueId(await sendMail(mx.smtpPort, 'alice@sender.test', to, clientMessage(1, to[0]!)));
     firstWindow = { since, until: new Date(Date.now() + 1) };
-    await waitFor('both copies indexed', async () => (await mx.engine.deps.index.find(firstId)).length === 2);
-    const copies = await mx.engine.deps.index.find(firstId);
+    await waitFor('both copies indexed', async () => (await mx.composed.deps.index.find(firstId)).length === 2);
+    const copies = await mx.composed.deps.index.find(firstId);
     expect(copies.map((c) => c.recipients).sort()).toEqual([[to[0]], [to[1]]]);
     expect(new Set(copies.map((c) => c.copy)).size).toBe(2);
 
@@ -75,17 +75,17 @@ describe('a route split over two receipt rules loses no copy of a message', () =
     await waitFor('both recipients delivered', () => delivered(firstId, to), 15_000);
     // Two transactions, one per copy, each with its own recipient.
     expect(primary.messages.map((m) => m.to).sort()).toEqual([[to[0]], [to[1]]]);
-    await waitFor('both copies done', async () => (await mx.engine.deps.index.listQueued(ROUTE)).length === 0);
+    await waitFor('both copies done', async () => (await mx.composed.deps.index.listQueued(ROUTE)).length === 0);
   });
 
   it('dead-letters both copies on a 5xx primary, and one requeue restores both', async () => {
     const to = pair(1);
     primary.reset({ rcpt: Object.fromEntries(to.map((r) => [r, { code: 550, enhanced: '5.1.1', text: 'no such user' }])) });
     const id = queueId(await sendMail(mx.smtpPort, 'alice@sender.test', to, clientMessage(2, to[0]!)));
-    await waitFor('both copies dead-lettered', async () => (await mx.engine.deps.deadLetters.find(id)).length === 2, 15_000);
-    const dead = await mx.engine.deps.deadLetters.find(id);
-    expect(dead.map((d) => mx.engine.deps.parse(d.notification).recipients).sort()).toEqual([[to[0]], [to[1]]]);
-    await waitFor('nothing left queued', async () => (await mx.engine.deps.index.listQueued(ROUTE)).length === 0);
+    await waitFor('both copies dead-lettered', async () => (await mx.composed.deps.deadLetters.find(id)).length === 2, 15_000);
+    const dead = await mx.composed.deps.deadLetters.find(id);
+    expect(dead.map((d) => mx.composed.deps.parse(d.notification).recipients).sort()).toEqual([[to[0]], [to[1]]]);
+    await waitFor('nothing left queued', async () => (await mx.composed.deps.index.listQueued(ROUTE)).length === 0);
 
     const shown = await cli('show', id, '--json');
     const details = shown.io.json<{ recipients: { address: string; state: string }[]; deadLetter?: { detail: string } }[]>();
@@ -102,7 +102,7 @@ describe('a route split over two receipt rules loses no copy of a message', () =
     expect(requeued.io.text).not.toMatch(/no copy of/);
     await waitFor('both requeued recipients delivered', () => delivered(id, to), 15_000);
     expect(primary.messages.map((m) => m.to).sort()).toEqual([[to[0]], [to[1]]]);
-    expect(await mx.engine.deps.deadLetters.find(id)).toEqual([]);
+    expect(await mx.composed.deps.deadLetters.find(id)).toEqual([]);
   });
 
   it('replays both copies of a delivered message', async () => {
@@ -111,6 +111,6 @@ describe('a route split over two receipt rules loses no copy of a message', () =
     expect(replay.code).toBe(0);
     await primary.waitForMessages(2, 15_000);
     expect(primary.messages.map((m) => m.to).sort()).toEqual([[pair(0)[0]], [pair(0)[1]]]);
-    expect((await mx.engine.archive.list(ROUTE, firstWindow.since, firstWindow.until)).map((e) => e.messageId)).toEqual([firstId, firstId]);
+    expect((await mx.composed.archive.list(ROUTE, firstWindow.since, firstWindow.until)).map((e) => e.messageId)).toEqual([firstId, firstId]);
   });
 });

@@ -21,7 +21,7 @@ describe('stand-in verdicts asked for by the test message', () => {
     const spf = queueId(await sendMail(mx.smtpPort, 'forged@sender.test', ['gone@example.com'], spfRaw));
     expect(lines.some((l) => l.includes(`queued ${virus}`) && l.includes('verdicts: virus FAIL'))).toBe(true);
 
-    const { deadLetters, ledger } = mx.engine.deps;
+    const { deadLetters, ledger } = mx.composed.deps;
     await waitFor('the quarantine and the refusal recorded', async () => (await deadLetters.list('main')).length === 1 && (await ledger.outcomes(spf)).get('gone@example.com')?.notice === 'done', 20_000);
     expect((await deadLetters.list('main')).map((d) => [d.messageId, d.reason])).toEqual([[virus, 'virus']]);
     // Issue 17: the primary refused a recipient of a forged sender: nobody to tell, no dead letter.

@@ -9,7 +9,8 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingBounceMailer, RecordingDeliveryLog, RecordingMetrics } from '../../lambdas/adapters/fakes/index.js';
 import { NodemailerTransportFactory } from '../../lambdas/adapters/smtp/nodemailer-transport.js';
-import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../lambdas/app/composition.js';
+import { InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import { loadSettings, settingsToEnv } from '../../lambdas/config/settings.js';
 import { routePrefix } from '../../lambdas/config/mail-layout.js';
 import { chaosMail, type ChaosMessage, type ChaosRoute } from '../support/chaos/chaos-mail.js';
@@ -86,8 +87,8 @@ describe(`zero loss through a flapping, faulty primary (ZERO_LOSS_SEED=${SEED})`
     const log = new RecordingDeliveryLog();
     const bounces = new RecordingBounceMailer();
     const transports = new NodemailerTransportFactory({ clientName: 'backup-mx.test', connectionTimeoutMs: 800, greetingTimeoutMs: 800, socketTimeoutMs: 800, maxConnections: 3 });
-    const engine = new Engine(settings, { clients: env.clients, log, metrics: new RecordingMetrics(), transports, bounces });
-    expect(engine.deps.bounces).toBe(bounces);
+    const { engine, deps } = composeBackupMx(settings, { clients: env.clients, log, metrics: new RecordingMetrics(), transports, bounces });
+    expect(deps.bounces).toBe(bounces);
 
     // SES's part: the raw bytes in S3, the notification through the route's topic (raw delivery to its queue).
     const byRoute = new Map(env.resources.routes.map((r) => [r.name, r]));
@@ -139,10 +140,10 @@ describe(`zero loss through a flapping, faulty primary (ZERO_LOSS_SEED=${SEED})`
     );
     const { counts, violations } = await auditZeroLoss({
       messages,
-      ledger: engine.deps.ledger,
+      ledger: deps.ledger,
       received: primary.messages,
       dsns: bounces.sent,
-      deadLetters: await engine.deps.deadLetters.list(),
+      deadLetters: await deps.deadLetters.list(),
       afterDotWarnings,
       hostname: 'backup-mx.test',
     });
@@ -165,7 +166,7 @@ describe(`zero loss through a flapping, faulty primary (ZERO_LOSS_SEED=${SEED})`
     expect(violations).toEqual([]);
     expect(waiting).toBe(0);
     for (const q of queues) expect(await q.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
-    expect(await engine.deps.index.listQueued()).toEqual([]);
+    expect(await deps.index.listQueued()).toEqual([]);
     const pairs = messages.reduce((n, m) => n + m.recipients.length, 0);
     expect(counts.pairs).toBe(pairs);
     expect(counts.delivered + counts.bounced + counts.expired + counts.deadLettered).toBe(pairs);

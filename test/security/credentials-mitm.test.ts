@@ -217,19 +217,19 @@ describe('every configuration validation accepts, run by the local runner (npm s
       queueId(await sendMail(mx.smtpPort, 'alice@sender.test', [`bob@${domain}`], clientMessage(1, `bob@${domain}`)));
     }
     // The runner probed at start (no AUTH: its probe never logs in) and found every route down.
-    await waitFor('the first probe round', async () => (await Promise.all(routes().map((r) => mx.engine.deps.routeState.health(r.name)))).every((h) => h?.status === 'down'), 10_000);
+    await waitFor('the first probe round', async () => (await Promise.all(routes().map((r) => mx.composed.deps.routeState.health(r.name)))).every((h) => h?.status === 'down'), 10_000);
     // Say the real primary answered the probe a moment ago, and the attacker steps in now: the drains log in, or do not.
     for (const route of routes()) {
-      await mx.engine.deps.routeState.saveHealth({ route: route.name, status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
+      await mx.composed.deps.routeState.saveHealth({ route: route.name, status: 'up', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 0 });
       await mx.drains.start(route.name, 'deliver');
     }
     await mx.drains.idle();
     for (const route of routes()) {
-      await expect(mx.engine.verifyRecipients(route.name, [`bob@${route.domains[0]}`])).rejects.toThrow(/is not up/);
-      const queued = await mx.engine.deps.index.listQueued(route.name);
+      await expect(mx.composed.operator.verifyRecipients(mx.engine.route(route.name), [`bob@${route.domains[0]}`])).rejects.toThrow(/is not up/);
+      const queued = await mx.composed.deps.index.listQueued(route.name);
       expect(queued, route.name).toHaveLength(1);
-      expect([...(await mx.engine.deps.ledger.outcomes(queued[0]!.messageId)).values()].map((o) => o.state), route.name).toEqual(['deferred']);
-      expect((await mx.engine.deps.routeState.health(route.name))?.lastError, route.name).toMatch(/^drain: ETLS: /);
+      expect([...(await mx.composed.deps.ledger.outcomes(queued[0]!.messageId)).values()].map((o) => o.state), route.name).toEqual(['deferred']);
+      expect((await mx.composed.deps.routeState.health(route.name))?.lastError, route.name).toMatch(/^drain: ETLS: /);
     }
     for (const mitm of Object.values(mitms)) await expectNothingFor(mitm);
     // The start-up lines showed each man in the middle's certificate, not matching the pin.

@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../lambdas/adapters/fakes/index.js';
 import { StaticTriggerKey } from '../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../lambdas/adapters/http/trigger-http.js';
-import { Engine, InProcessDrainStarter } from '../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../lambdas/app/composition.js';
+import { InProcessDrainStarter, type Engine } from '../../lambdas/app/engine.js';
 import { awsTriggerUseCase, localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
 import { routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -124,10 +125,11 @@ describe('replays on the local listener over HTTP (the runner\'s use case, its o
     env = await startEmulatorEnv({ routes: ['main'] });
     primary = await ScriptedPrimary.start({ starttls: 'off' });
     metrics = new RecordingMetrics();
-    engine = new Engine(mainRouteSettings(env, primary.port, { probeTimeoutMs: 1000 }), { clients: env.clients, log: new RecordingDeliveryLog(), metrics });
+    const composed = composeBackupMx(mainRouteSettings(env, primary.port, { probeTimeoutMs: 1000 }), { clients: env.clients, log: new RecordingDeliveryLog(), metrics });
+    engine = composed.engine;
     drains = new InProcessDrainStarter(engine, 30);
     // No rate limit here: only the replay guard stands between a captured call and a second drain.
-    listener = await TriggerListener.start(localTriggerUseCase(engine, new StaticTriggerKey(SECRET), drains, 0), 0, () => undefined);
+    listener = await TriggerListener.start(localTriggerUseCase(composed, new StaticTriggerKey(SECRET), drains, 0), 0, () => undefined);
   });
   afterAll(async () => {
     await listener?.stop();

@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { MailboxWriter } from '../../core/operator/ports.js';
+import { MailboxExistsError, type MailboxWriter } from '../../core/operator/ports.js';
 import type { InboundMessage } from '../../core/model.js';
 import { FromQuoting } from './from-quoting.js';
 
@@ -28,10 +28,15 @@ export class MboxWriter implements MailboxWriter {
     file.on('error', (error) => (this.failure ??= error));
   }
 
-  /** Creates `path`; refuses (EEXIST) to overwrite a file that exists. */
+  /** Creates `path`; refuses with MailboxExistsError to overwrite a file that exists. */
   static async create(path: string): Promise<MboxWriter> {
     const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    await once(file, 'open');
+    try {
+      await once(file, 'open');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new MailboxExistsError(path);
+      throw error;
+    }
     return new MboxWriter(file);
   }
 

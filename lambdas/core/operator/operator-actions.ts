@@ -1,12 +1,13 @@
-// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt, export), built once from the engine's ports: the CLI
-// (and any other admin surface) only parses, calls these and prints.
+// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt, export, verify recipients) and
+// what the commands print beside them (operator-reads.ts), built once from the engine's ports: the CLI (and any other
+// admin surface) only parses, calls these and prints.
 import type { EnvelopeArchive, MessageIndex } from '../accept/ports.js';
 import type { NotificationParser } from '../drain/drain-deps.js';
 import type { MailQueue } from '../drain/ports.js';
 import type { MessageStore } from '../message/ports.js';
 import type { Route } from '../model.js';
 import type { DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
-import type { RouteState } from '../probe/ports.js';
+import type { PrimaryProbe, RouteState } from '../probe/ports.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { QueueDirectory } from '../sweep/ports.js';
 import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
@@ -15,9 +16,11 @@ import { ExportMessages, type ExportItem, type ExportResult } from './export-mes
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
 import { MessageDetails, type MessageDetail, type StoredHead } from './message-details.js';
-import type { MailboxDestination, MailboxWriter, Mailboxes } from './ports.js';
+import { operatorReads, type OperatorReads } from './operator-reads.js';
+import type { MailboxDestination, MailboxWriter, Mailboxes, RecipientCallout } from './ports.js';
 import { ReplayMessages } from './replay-messages.js';
 import { RequeueDeadLetters } from './requeue-dead-letters.js';
+import { VerifyRecipients, type VerifyOptions, type VerifyReport } from './verify-recipients.js';
 
 export interface OperatorDeps {
   routes: Route[];
@@ -27,7 +30,7 @@ export interface OperatorDeps {
   store: MessageStore;
   deadLetters: DeadLetterStore;
   deadLetterQueue: DeadLetterQueue;
-  routeState: Pick<RouteState, 'hold' | 'setHold'>;
+  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health'>;
   queues: (route: Route) => MailQueue;
   parse: NotificationParser;
   clock: Clock;
@@ -46,9 +49,13 @@ export interface OperatorDeps {
   mailboxes: Mailboxes;
   /** How long the bucket keeps raw objects (and the archive envelopes): how far back `export --state all` looks by default. */
   archiveRetentionSeconds: number;
+  /** The SMTP check of a primary as the scheduled probe makes it (AUTH included): `recipients verify` asks only while it is up. */
+  probe: PrimaryProbe;
+  /** RCPT TO callouts to a route's primary (never DATA). */
+  callout: RecipientCallout;
 }
 
-export interface OperatorActions {
+export interface OperatorActions extends OperatorReads {
   requeue: RequeueDeadLetters;
   delete: DeleteMessage;
   hold: HoldRoute;
@@ -71,13 +78,17 @@ export interface OperatorActions {
   show(messageId: string, route?: string): Promise<MessageDetail[]>;
   /** The dead-letter queue's depth (status, doctor, `mailq --dead` compare it with the records). */
   deadLetterDepth(): Promise<number>;
+  /** `recipients verify`: RCPT TO callouts to the route's primary, only while it is up. */
+  verifyRecipients(route: Route, addresses: string[], options?: VerifyOptions): Promise<VerifyReport>;
 }
 
 export function operatorActions(deps: OperatorDeps): OperatorActions {
   const details = new MessageDetails(deps);
   const adopt = new AdoptQueue(deps);
   const exporter = new ExportMessages({ ...deps, objectKeyFor: deps.mailKey });
+  const verify = new VerifyRecipients({ probe: deps.probe, callout: deps.callout, sleep: deps.sleep });
   return {
+    ...operatorReads(deps),
     requeue: new RequeueDeadLetters(deps),
     delete: new DeleteMessage(deps),
     hold: new HoldRoute(deps),
@@ -93,5 +104,6 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
       run: (items, writer, progress) => exporter.run(items, writer, progress),
     },
     deadLetterDepth: () => deps.deadLetterQueue.depth(),
+    verifyRecipients: (route, addresses, options = {}) => verify.run(route, addresses, options),
   };
 }

@@ -71,6 +71,14 @@ export type MailboxDestination = { mbox: string } | { maildir: string };
 
 /** Opens the mailbox writers (the file system, outside core). */
 export interface Mailboxes {
-  /** Rejects when the mailbox cannot be opened (an mbox that exists is never overwritten). */
+  /** Rejects when the mailbox cannot be opened; with MailboxExistsError for an mbox file that exists (never overwritten). */
   open(destination: MailboxDestination): Promise<MailboxWriter>;
+}
+
+/** Thrown by Mailboxes.open when the mbox file exists: export writes a new one, it never appends to or replaces a file. */
+export class MailboxExistsError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} exists: export writes a new mbox file`);
+    this.name = 'MailboxExistsError';
+  }
 }

@@ -8,7 +8,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingBounceMailer, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
-import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../../lambdas/app/composition.js';
+import { InProcessDrainStarter } from '../../../lambdas/app/engine.js';
 import type { Settings } from '../../../lambdas/config/settings.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
@@ -48,7 +49,7 @@ describe('a 2,000-recipient message among 50 ordinary ones, delivered to a real 
   it('delivers the 50 without waiting for the big one, each accepted recipient once, and one DSN with every refusal', async () => {
     const bounces = new RecordingBounceMailer();
     const log = new RecordingDeliveryLog();
-    const engine = new Engine(oneAtATime(mainRouteSettings(env, primary.port, { smtpTimeoutMs: 10_000 })), { clients: env.clients, log, metrics: new RecordingMetrics(), bounces });
+    const { engine, deps } = composeBackupMx(oneAtATime(mainRouteSettings(env, primary.port, { smtpTimeoutMs: 10_000 })), { clients: env.clients, log, metrics: new RecordingMetrics(), bounces });
     await queueMessage('bigfairshare0001', 'alice@sender.example', BIG, 'big');
     for (let i = 0; i < 50; i++) await queueMessage(`ordinary${String(i).padStart(4, '0')}`, `s${i}@sender.example`, ['bob@example.com'], `ordinary ${i}`);
 
@@ -77,10 +78,10 @@ describe('a 2,000-recipient message among 50 ordinary ones, delivered to a real 
     expect(listed.sort()).toEqual(BIG.filter(refused).sort());
 
     // Nothing left: every recipient final, the queue and the index empty; no per-recipient "not attempted" lines.
-    const outcomes = await engine.deps.ledger.outcomes('bigfairshare0001');
+    const outcomes = await deps.ledger.outcomes('bigfairshare0001');
     expect([...outcomes.values()].filter((o) => o.state !== 'delivered' && o.state !== 'bounced')).toEqual([]);
     expect(outcomes.size).toBe(2000);
-    expect(await engine.deps.index.listQueued('main')).toEqual([]);
+    expect(await deps.index.listQueued('main')).toEqual([]);
     expect(log.attempts.filter((a) => /not attempted/.test(a.reply))).toEqual([]);
     expect(log.lines.filter((l) => l.message === 'message continues in a later turn')).toHaveLength(19);
   }, 120_000);

@@ -5,7 +5,9 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, InProcessDrainStarter } from '../../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../../lambdas/app/composition.js';
+import { InProcessDrainStarter, type Engine } from '../../../lambdas/app/engine.js';
+import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
 import { makeAcceptHandler } from '../../../lambdas/handlers/accept.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { makeProbeHandler } from '../../../lambdas/handlers/probe.js';
@@ -18,13 +20,15 @@ describe('engine wiring (handlers on emulators and a real primary)', () => {
   let env: EmulatorEnv;
   let primary: ScriptedPrimary;
   let engine: Engine;
+  /** What the engine is built from (the composition's output), to look behind it. */
+  let deps: Readonly<EngineDeps>;
 
   beforeAll(async () => {
     env = await startEmulatorEnv({ routes: ['main'] });
     primary = await ScriptedPrimary.start({ starttls: 'off' });
     await primary.stop();
     const settings = mainRouteSettings(env, primary.port, { probeTimeoutMs: 1000 });
-    engine = new Engine(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
+    ({ engine, deps } = composeBackupMx(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() }));
   });
 
   afterAll(async () => {
@@ -52,7 +56,7 @@ describe('engine wiring (handlers on emulators and a real primary)', () => {
     const accept = makeAcceptHandler(() => engine);
     const acceptResult = await accept({ Records: [{ Sns: { Message: notification } }] } as never);
     expect(acceptResult.results[0]).toMatchObject({ outcome: 'indexed', messageId });
-    expect((await engine.deps.index.listQueued('main')).map((m) => m.messageId)).toEqual([messageId]);
+    expect((await deps.index.listQueued('main')).map((m) => m.messageId)).toEqual([messageId]);
 
     const drains = new InProcessDrainStarter(engine, 30);
     const probe = makeProbeHandler(() => engine, drains);
@@ -76,9 +80,9 @@ describe('engine wiring (handlers on emulators and a real primary)', () => {
     expect(text.startsWith('Received: ')).toBe(true);
     expect(got.raw.subarray(got.raw.length - Buffer.byteLength(raw)).equals(Buffer.from(raw))).toBe(true);
 
-    const outcomes = await engine.deps.ledger.outcomes(messageId);
+    const outcomes = await deps.ledger.outcomes(messageId);
     expect([...outcomes.values()].map((o) => o.state)).toEqual(['delivered', 'delivered']);
-    expect(await engine.deps.index.listQueued('main')).toEqual([]);
+    expect(await deps.index.listQueued('main')).toEqual([]);
     expect(await engine.queue(engine.route('main')).depth()).toMatchObject({ visible: 0, inFlight: 0 });
 
     // A drain with nothing to do reports an empty queue.

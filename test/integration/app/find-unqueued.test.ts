@@ -5,7 +5,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../../lambdas/app/composition.js';
+import type { Engine } from '../../../lambdas/app/engine.js';
+import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import { ManualClock, RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import { mainRouteSettings, startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
@@ -14,12 +16,13 @@ import { rawMessage, sesNotification } from '../../support/aws/ses-events.js';
 describe('find-unqueued on emulators', () => {
   let env: EmulatorEnv;
   let engine: Engine;
+  let deps: Readonly<EngineDeps>;
   const clock = new ManualClock(new Date());
 
   beforeAll(async () => {
     env = await startEmulatorEnv({ routes: ['main'] });
     const settings = mainRouteSettings(env, 9);
-    engine = new Engine(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics(), clock });
+    ({ engine, deps } = composeBackupMx(settings, { clients: env.clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics(), clock }));
   });
   afterAll(async () => {
     await env?.stop();
@@ -39,9 +42,9 @@ describe('find-unqueued on emulators', () => {
     clock.advance(6 * 3600);
     expect(await handler({ task: 'find-unqueued' }, context)).toEqual([{ route: 'main', examined: 2, deadLettered: 1 }]);
 
-    const [record] = await engine.deps.deadLetters.find('lostnotification000000000001');
+    const [record] = await deps.deadLetters.find('lostnotification000000000001');
     expect(record).toMatchObject({ route: 'main', reason: 'not-queued', objectKey: 'mail/main/lostnotification000000000001' });
-    expect(await engine.deps.deadLetters.find('acceptednormally000000000001')).toEqual([]);
+    expect(await deps.deadLetters.find('acceptednormally000000000001')).toEqual([]);
     const dlq = await env.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.resources.deadLetterQueue.url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
     expect((dlq.Messages ?? []).length).toBeGreaterThanOrEqual(1);
     // The next run adds nothing.

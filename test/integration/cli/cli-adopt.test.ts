@@ -40,7 +40,7 @@ describe('backup-mx adopt', () => {
   });
 
   it('requeue of a "not-queued" dead letter says why it cannot, and what to do instead', async () => {
-    await fx.engine.deps.deadLetters.put({
+    await fx.deps.deadLetters.put({
       messageId: 'neverannounced00000000000001',
       route: 'main',
       reason: 'not-queued',

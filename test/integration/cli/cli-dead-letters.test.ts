@@ -59,7 +59,7 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
     const id = await fx.queue({ recipients: ['erin@example.com', 'carl@example.com'] });
     await fx.cli('flush', 'main');
     // erin dead-lettered (bounce policy 'dead-letter'); carl still queued, deferred by the backoff.
-    expect(await fx.engine.deps.deadLetters.get(id, 'main')).toMatchObject({ reason: 'bounced' });
+    expect(await fx.deps.deadLetters.get(id, 'main')).toMatchObject({ reason: 'bounced' });
     expect(await mailqIds()).toContain(id);
     expect(await queueDepth()).toBe(1);
     expect((await dlqMessages()).filter((m) => m.id === id)).toHaveLength(1);
@@ -71,8 +71,8 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
     expect(requeue.io.text).toContain('dead-letter queue: removed 1 copy of 1 message');
     expect(await queueDepth()).toBe(2); // the live entry and the fresh copy
     expect((await dlqMessages()).filter((m) => m.id === id)).toEqual([]);
-    expect(await fx.engine.deps.deadLetters.find(id)).toEqual([]);
-    expect((await fx.engine.deps.ledger.outcomes(id)).get('erin@example.com')?.state).toBe('queued');
+    expect(await fx.deps.deadLetters.find(id)).toEqual([]);
+    expect((await fx.deps.ledger.outcomes(id)).get('erin@example.com')?.state).toBe('queued');
 
     await sleep(1500); // carl's 1 s backoff
     await fx.cli('flush', 'main');
@@ -85,7 +85,7 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
   it('requeues with a fresh copy when a stale index says done while an entry is still live; delivers once', async () => {
     await fx.cli('hold', 'main');
     const id = await fx.queue({ recipients: ['gil@example.com', 'hank@example.com'] });
-    const { deps } = fx.engine;
+    const { deps } = fx;
     const now = new Date();
     await deps.ledger.record(id, { recipient: 'gil@example.com', state: 'dead-lettered', attempts: 1, updatedAt: now });
     await deps.index.markDone(id, 'main', now, copyKeyOf(['gil@example.com', 'hank@example.com'])); // as the drain marks its copy
@@ -106,8 +106,8 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
 
   it('enqueues a new copy when the index says queued but the queue holds no entry; no DLQ copy is not an error', async () => {
     const id = await fx.queue({ recipients: ['ida@example.com'] });
-    expect(await deleteQueueEntries(fx.engine.queue(mainRoute()), fx.engine.deps.parse, id)).toBe(1);
-    const { deps } = fx.engine;
+    expect(await deleteQueueEntries(fx.engine.queue(mainRoute()), fx.deps.parse, id)).toBe(1);
+    const { deps } = fx;
     const now = new Date();
     await deps.ledger.record(id, { recipient: 'ida@example.com', state: 'dead-lettered', attempts: 1, updatedAt: now });
     await deps.deadLetters.put({ messageId: id, route: 'main', reason: 'bounced', detail: 'test', at: now, notification: fx.notification(id, 'main') });
@@ -133,7 +133,7 @@ describe('backup-mx requeue and delete: live queue entries and the dead-letter q
     // A poison message SQS redrove after 1000 receives: the bare queue body, no attributes, no record.
     await fx.clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'not a notification' }));
     const id = await fx.queue({ recipients: ['jo@example.com', 'kim@example.net'] });
-    const { deps } = fx.engine;
+    const { deps } = fx;
     for (const route of ['main', 'other']) {
       await deps.deadLetters.put({ messageId: id, route, reason: 'expired', detail: 'test', at: new Date(), notification: fx.notification(id, route) });
     }

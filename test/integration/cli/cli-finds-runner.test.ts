@@ -127,7 +127,7 @@ describe('backup-mx --local from a fresh shell finds the runner and works as it 
     expect(release.stderr).toContain(`route main: its primary's SMTP AUTH needs secret ${SECRET}, which this command cannot read`);
     expect(primary.authAttempts.length).toBe(logins);
     expect(primary.messages).toHaveLength(0);
-    expect((await mx.engine.deps.routeState.health('main'))?.status).toBe('up');
+    expect((await mx.composed.deps.routeState.health('main'))?.status).toBe('up');
     const mailq = await cli(['--local', 'mailq', '--json'], sub);
     expect(mailq.code).toBe(0);
     expect(JSON.parse(mailq.stdout)).toEqual([expect.objectContaining({ recipients: [expect.objectContaining({ address: 'bob@example.com', state: 'queued', attempts: 0 })] })]);

@@ -2,7 +2,8 @@
 // the runner's restart spool, a DSN sent through real SES, a wrong target.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AwsClients } from '../../../lambdas/adapters/aws/clients.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
 import { resolveTarget } from '../../../cli/resolve-target.js';
@@ -10,6 +11,21 @@ import { readCliEnv } from '../../../cli/cli-env.js';
 import type { Target } from '../../../cli/target.js';
 import { finishedByLedger, MailSpool, restoreSpool } from '../../../local/snapshot.js';
 import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
+
+// The clients each target is built on, as created: the engine hands none out,
+// so the flush test watches the ones the local target made for itself.
+const created = vi.hoisted(() => [] as AwsClients[]);
+vi.mock('../../../lambdas/adapters/aws/clients.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../lambdas/adapters/aws/clients.js')>();
+  return {
+    ...actual,
+    createAwsClients: (...args: Parameters<typeof actual.createAwsClients>) => {
+      const clients = actual.createAwsClients(...args);
+      created.push(clients);
+      return clients;
+    },
+  };
+});
 
 /** The one middleware shape used here, common to every SDK client's stack. */
 interface WatchableStack {
@@ -50,7 +66,7 @@ describe('backup-mx --local: spool, bounces, confirmation', () => {
   }
 
   async function readStored(key: string): Promise<Buffer> {
-    const { body } = await fx.engine.deps.store.open(key);
+    const { body } = await fx.deps.store.open(key);
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
     return Buffer.concat(chunks);
@@ -64,7 +80,7 @@ describe('backup-mx --local: spool, bounces, confirmation', () => {
       publish: async (topicArn, body) => {
         published.push({ topicArn, body });
       },
-      isFinished: finishedByLedger(fx.engine.deps.ledger),
+      isFinished: finishedByLedger(fx.deps.ledger),
     });
     return { report, published };
   }
@@ -110,8 +126,10 @@ describe('backup-mx --local: spool, bounces, confirmation', () => {
     const code = await main(['--local', '--data-dir', fx.dataDir, 'flush', 'main'], {
       io,
       resolve: async (options, err) => {
+        const before = created.length;
         const target: Target = await resolveTarget(options, err, readCliEnv({}));
-        const { ses, lambda, secrets } = target.engine.clients;
+        expect(created).toHaveLength(before + 1);
+        const { ses, lambda, secrets } = created.at(-1)!;
         for (const [name, client] of [['ses', ses], ['lambda', lambda], ['secrets', secrets]] as const) {
           (client.middlewareStack as unknown as WatchableStack).add(
             (next, context) => async (args) => {

@@ -97,12 +97,12 @@ describe('backup-mx against the local backup MX', () => {
       expect.objectContaining({ address: 'erin@example.com', state: 'queued' }),
       expect.objectContaining({ address: 'finn@example.com', state: 'delivered' }),
     ]);
-    expect(await fx.engine.deps.deadLetters.find(id)).toEqual([]);
+    expect(await fx.deps.deadLetters.find(id)).toEqual([]);
 
     await fx.cli('flush', 'main');
     expect(fx.primary.messagesFor('erin@example.com')).toHaveLength(1);
     expect(fx.primary.messagesFor('finn@example.com')).toHaveLength(0); // not sent twice
-    expect((await fx.engine.deps.ledger.outcomes(id)).get('erin@example.com')?.state).toBe('delivered');
+    expect((await fx.deps.ledger.outcomes(id)).get('erin@example.com')?.state).toBe('delivered');
     expect((await fx.cli('requeue', id)).code).toBe(2); // no longer dead
   });
 
@@ -111,7 +111,7 @@ describe('backup-mx against the local backup MX', () => {
     const id = await fx.queue({ recipients: ['lou@example.com'], receivedAt: sixDaysAgo });
     await fx.cli('flush', 'main');
     expect(fx.primary.messages).toHaveLength(0);
-    expect(await fx.engine.deps.deadLetters.get(id, 'main')).toMatchObject({ reason: 'expired' });
+    expect(await fx.deps.deadLetters.get(id, 'main')).toMatchObject({ reason: 'expired' });
 
     const plain = await fx.cli('requeue', id);
     expect(plain.code).toBe(1);
@@ -204,8 +204,8 @@ describe('backup-mx against the local backup MX', () => {
   });
 
   it('status says "primary refuses our credentials" when the probe\'s AUTH was refused, not "down"', async () => {
-    const now = fx.engine.deps.clock.now();
-    await fx.engine.deps.routeState.saveHealth({
+    const now = fx.deps.clock.now();
+    await fx.deps.routeState.saveHealth({
       route: 'main',
       status: 'down',
       since: now,

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { deleteCommand } from '../../../cli/commands/delete.js';
 import { requeueCommand } from '../../../cli/commands/requeue.js';
-import { operatorFor } from '../../../cli/operator-wiring.js';
+import { composeEngine } from '../../../lambdas/app/compose.js';
+import { composeOperator } from '../../../lambdas/app/compose-operator.js';
+import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import type { Target } from '../../../cli/target.js';
-import type { Engine } from '../../../lambdas/app/engine.js';
 import type { Route } from '../../../lambdas/core/model.js';
 import type { DeadLetterStore } from '../../../lambdas/core/outcome/ports.js';
 import type { MailQueue } from '../../../lambdas/core/drain/ports.js';
@@ -52,14 +53,14 @@ describe('requeue and delete against a running drain', () => {
   async function emptyDeadLetters(): Promise<void> {
     const { PurgeQueueCommand } = await import('@aws-sdk/client-sqs');
     await fx.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: fx.resources.deadLetterQueue.url }));
-    for (const r of await fx.engine.deps.deadLetters.list()) await fx.engine.deps.deadLetters.remove(r.messageId);
+    for (const r of await fx.deps.deadLetters.list()) await fx.deps.deadLetters.remove(r.messageId);
   }
 
   /** A virus-positive message on route main, quarantined by a first drain: one record, one DLQ copy. */
   async function quarantined(): Promise<string> {
     const id = await fx.queue({ recipients: ['vic@example.com'], verdicts: { virus: 'FAIL' } });
     await fx.engine.drain({ route: 'main', mode: 'deliver' }, { owner: 'first-drain', budgetSeconds: 30 });
-    expect(await fx.engine.deps.deadLetters.find(id)).toEqual([expect.objectContaining({ reason: 'virus' })]);
+    expect(await fx.deps.deadLetters.find(id)).toEqual([expect.objectContaining({ reason: 'virus' })]);
     expect(await dlqCopies(id)).toHaveLength(1);
     return id;
   }
@@ -77,12 +78,13 @@ describe('requeue and delete against a running drain', () => {
       raced = true;
       await (drain ?? (() => real.drain({ route: 'main', mode: 'deliver' }, { owner: 'racing-drain', budgetSeconds: 30 })))();
     };
+    // The operator's parts as the composition root builds them, with the queue and the dead-letter store hooked.
+    const parts = composeEngine(real.settings, fx.clients, { log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
     const queues = new Map<string, MailQueue>();
-    const engine = Object.create(real) as Engine & { deps: Engine['deps'] };
-    engine.queue = (route: Route) => {
+    const queueOf = (route: Route) => {
       let queue = queues.get(route.name);
       if (!queue) {
-        const inner = real.queue(route);
+        const inner = parts.deps.queues(route);
         queue = Object.assign(Object.create(inner) as MailQueue, {
           enqueue: async (body: string, delay?: number) => {
             await inner.enqueue(body, delay);
@@ -93,23 +95,23 @@ describe('requeue and delete against a running drain', () => {
       }
       return queue;
     };
-    const deadLetters: DeadLetterStore = Object.assign(Object.create(real.deps.deadLetters) as DeadLetterStore, {
+    const realDeadLetters = parts.deps.deadLetters;
+    const deadLetters: DeadLetterStore = Object.assign(Object.create(realDeadLetters) as DeadLetterStore, {
       remove: async (...args: Parameters<DeadLetterStore['remove']>) => {
         if (moment === 'before-record-removed') await race();
-        const removed = await real.deps.deadLetters.remove(...args);
+        const removed = await realDeadLetters.remove(...args);
         if (moment === 'after-record-removed') await race();
         return removed;
       },
     });
-    Object.defineProperty(engine, 'deps', { value: { ...real.deps, deadLetters } });
     const target = {
       kind: 'local',
       label: 'local backup MX (test)',
       region: 'us-east-1',
       settings: real.settings,
-      engine,
-      // The operator's use cases on the hooked engine, as the targets build them.
-      operator: operatorFor(engine, real.settings),
+      engine: real,
+      // The operator's use cases on the hooked ports, as the targets build them.
+      operator: composeOperator(real.settings, { ...parts, deps: { ...parts.deps, queues: queueOf, deadLetters } }),
       log: {},
       drain: () => Promise.reject(new Error('not used')),
       close() {},
@@ -126,7 +128,7 @@ describe('requeue and delete against a running drain', () => {
       expect(raced()).toBe(true);
 
       // The drain quarantined it again: its record stays, and so does the copy that stands for it.
-      const records = await fx.engine.deps.deadLetters.find(id);
+      const records = await fx.deps.deadLetters.find(id);
       expect(records).toEqual([expect.objectContaining({ reason: 'virus', route: 'main' })]);
       expect(await dlqCopies(id)).toHaveLength(records.length);
       expect((await fx.cli('status')).io.text).toContain('dead-letter queue: ~1 message for 1 dead-letter record');
@@ -134,7 +136,7 @@ describe('requeue and delete against a running drain', () => {
       // Neither queued nor listed as queued: the drain finished the fresh copy after the command indexed it.
       expect(await fx.engine.queue(fx.engine.route('main')).depth()).toMatchObject({ visible: 0, inFlight: 0 });
       expect((await fx.cli('mailq', '--json')).io.json<{ id: string }[]>().map((m) => m.id)).not.toContain(id);
-      expect((await fx.engine.deps.ledger.outcomes(id)).get('vic@example.com')?.state).toBe('dead-lettered');
+      expect((await fx.deps.ledger.outcomes(id)).get('vic@example.com')?.state).toBe('dead-lettered');
       if (moment === 'after-record-removed') {
         expect(io.text).toContain(`${id}: a drain of route main dead-lettered it again since it was requeued (virus): see \`mailq --dead\``);
       }
@@ -147,7 +149,7 @@ describe('requeue and delete against a running drain', () => {
 
   it('delete with a drain dead-lettering the message after the record was removed: the new record keeps its DLQ copy', async () => {
     const id = await quarantined();
-    const { deps } = fx.engine;
+    const { deps } = fx;
     const [first] = await deps.deadLetters.find(id);
     // A drain that read the ledger before the delete marked it final dead-letters the message now (bounce policy 'dead-letter').
     const { target, raced } = racingTarget('after-record-removed', () =>
@@ -164,7 +166,7 @@ describe('requeue and delete against a running drain', () => {
 
   it('delete with a drain dead-lettering the message between its read and its removal: the new record and its copy stay, and it says so', async () => {
     const id = await quarantined();
-    const { deps } = fx.engine;
+    const { deps } = fx;
     const [first] = await deps.deadLetters.find(id);
     const { target, raced } = racingTarget('before-record-removed', () =>
       deps.deadLetters.put({ ...first!, reason: 'bounced', detail: '<vic@example.com> 5.1.1 no such user', at: new Date(first!.at.getTime() + 1000) }),

@@ -24,7 +24,7 @@ describe('status: the last probe, as of the last probe', () => {
 
   it('a probe that runs: "0s ago: up, N ms", and a check recorded while the state does not change', async () => {
     await fx.engine.probe(noDrain);
-    const { routeState } = fx.engine.deps;
+    const { routeState } = fx.deps;
     const first = (await routeState.health('main'))!;
     // As if the primary had been up for an hour with the last recorded check 50 s old: the next round refreshes it.
     await routeState.saveHealth({ ...first, since: secondsAgo(3600), lastCheckAt: secondsAgo(HEALTH_REFRESH_SECONDS - 5) });
@@ -42,7 +42,7 @@ describe('status: the last probe, as of the last probe', () => {
   });
 
   it('a primary down: the last probe says what it met', async () => {
-    const { routeState } = fx.engine.deps;
+    const { routeState } = fx.deps;
     const health = (await routeState.health('main'))!;
     await routeState.saveHealth({ ...health, status: 'down', lastCheckAt: secondsAgo(20), lastError: 'connect: ECONNREFUSED' });
     const { io } = await fx.cli('status');
@@ -51,7 +51,7 @@ describe('status: the last probe, as of the last probe', () => {
   });
 
   it('a probe that stopped: flagged past the refresh plus three intervals, and no "problems: none"', async () => {
-    const { routeState } = fx.engine.deps;
+    const { routeState } = fx.deps;
     const health = (await routeState.health('main'))!;
     const limit = probeStaleAfterSeconds(60);
     expect(limit).toBe(240);
@@ -93,7 +93,7 @@ describe('hints say when the next probe comes, with the real interval', () => {
     expect(release.io.text).not.toContain('minute');
 
     await fx.queue({ recipients: ['bob@example.com'] });
-    await fx.engine.deps.routeState.saveHealth({ route: 'main', status: 'down', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 1, lastError: 'connect: ECONNREFUSED' });
+    await fx.deps.routeState.saveHealth({ route: 'main', status: 'down', since: new Date(), lastCheckAt: new Date(), consecutiveFailures: 1, lastError: 'connect: ECONNREFUSED' });
     const flush = await fx.cli('flush', 'main');
     expect(flush.io.text).toMatch(/the primary is marked down since \S+ ago \(connect: ECONNREFUSED\): the probe checks it every 5 s and starts the drain as soon as it answers/);
   });

@@ -41,7 +41,7 @@ describe('status shows the problems the probe found', () => {
   });
 
   it('an announced route condition, with since when; --json carries it per route', async () => {
-    const since = new Date(fx.engine.deps.clock.now().getTime() - 600_000);
+    const since = new Date(fx.deps.clock.now().getTime() - 600_000);
     await fx.engine.problemStates().save('main', { conditions: { 'primary-down': { since, announced: true } } });
     const { io } = await fx.cli('status');
     expect(io.text).toMatch(/main: primary-down for 10m 0s: the primary has not answered the probe for primaryDownMinutes/);

@@ -51,7 +51,7 @@ describe('local runner: the probe logs in as the Lambda\'s does', () => {
     expect(first).toMatch(/primary corp \(127\.0\.0\.1:\d+\) primary refuses our credentials \(AUTH: 535 .*\): holding its mail; fix secret "backup-mx\/corp" in the BACKUPMX_LOCAL_SECRETS file/);
     expect(lines.join('\n')).not.toMatch(/primary corp up/);
 
-    const target = { engine: mx.engine, settings: mx.settings } as unknown as Target;
+    const target = { engine: mx.engine, operator: mx.composed.operator, settings: mx.settings } as unknown as Target;
     const [status] = await routeStatuses(target, 'corp');
     expect(status).toMatchObject({ route: 'corp', status: 'down', authRefused: true });
     expect(status!.lastError).toMatch(/^primary refuses our credentials: AUTH: 535/);

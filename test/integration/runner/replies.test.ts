@@ -53,11 +53,11 @@ describe('local runner: bounced and deferred recipients', () => {
     expect(dsn).toMatch(/Status: 5\.1\.1/);
     expect(mx.bounces.sent).toHaveLength(1);
 
-    const outcomes = await mx.engine.deps.ledger.outcomes(id);
+    const outcomes = await mx.composed.deps.ledger.outcomes(id);
     expect(outcomes.get('bob@example.com')?.state).toBe('delivered');
     expect(outcomes.get('gone@example.com')?.state).toBe('bounced');
     expect(outcomes.get('busy@example.com')?.state).toBe('deferred');
-    expect((await mx.engine.deps.index.listQueued('main')).map((m) => m.messageId)).toEqual([id]);
+    expect((await mx.composed.deps.index.listQueued('main')).map((m) => m.messageId)).toEqual([id]);
     expect(primary.messages).toHaveLength(1);
     expect(primary.messages[0]!.to).toEqual(['bob@example.com']);
   });

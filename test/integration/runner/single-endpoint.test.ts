@@ -63,7 +63,7 @@ describe('local runner on one AWS endpoint that outlives it (the LocalStack path
     expect(first.lines[1]).toContain(`AWS at ${endpoint} (AWS_ENDPOINT_URL)`);
     const raw = clientMessage(1, 'bob@example.com');
     const id = queueId(await sendMail(first.mx.smtpPort, 'alice@sender.test', ['bob@example.com', 'bcc@example.com'], raw));
-    expect((await first.mx.engine.deps.index.listQueued('main')).map((m) => m.messageId)).toEqual([id]);
+    expect((await first.mx.composed.deps.index.listQueued('main')).map((m) => m.messageId)).toEqual([id]);
     await first.mx.stop();
 
     // The endpoint still has the object and the queue entry: the spool puts nothing back on the queue.
@@ -73,7 +73,7 @@ describe('local runner on one AWS endpoint that outlives it (the LocalStack path
 
     await primary.restart();
     await primary.waitForMessages(1, 15_000);
-    await waitFor('mailq to empty', async () => (await second.mx.engine.deps.index.listQueued('main')).length === 0);
+    await waitFor('mailq to empty', async () => (await second.mx.composed.deps.index.listQueued('main')).length === 0);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(primary.messages).toHaveLength(1);
     expect(primary.messages[0]!.to.sort()).toEqual(['bcc@example.com', 'bob@example.com']);

@@ -78,7 +78,7 @@ describe('local runner start and stop', () => {
     const dir = await tempDir(cleanup, 'discard');
     const { mx, lines } = await startMx(runnerEnv(await writeContextFile(dir, [{ name: 'main', domains: ['example.com'], primaryPort: primary.port }])), cleanup);
     for (const n of [1, 2]) await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(n, 'bob@example.com'));
-    await waitFor('both indexed', async () => (await mx.engine.deps.index.listQueued('main')).length === 2);
+    await waitFor('both indexed', async () => (await mx.composed.deps.index.listQueued('main')).length === 2);
     await mx.stop();
     expect(lines).toContainEqual(expect.stringMatching(/warning: 2 queued messages discarded: without BACKUPMX_DATA_DIR this run keeps mail in memory only$/));
     expect(lines.at(-1)).toMatch(/stopped; every port is closed$/);
@@ -96,7 +96,7 @@ describe('local runner start and stop', () => {
     const { mx, lines } = await startMx(runnerEnv(await writeContextFile(dir, both)), cleanup);
     await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.com'], clientMessage(1, 'bob@example.com'));
     await sendMail(mx.smtpPort, 'alice@sender.test', ['bob@example.org'], clientMessage(2, 'bob@example.org'));
-    await waitFor('both indexed', async () => (await mx.engine.deps.index.listQueued()).length === 2);
+    await waitFor('both indexed', async () => (await mx.composed.deps.index.listQueued()).length === 2);
     await writeContextFile(dir, both.slice(0, 1));
     expect(await mx.reload()).toMatch(/removed route "?other/);
     expect(mx.engine.settings.routes.map((r) => r.name)).toEqual(['main']);

@@ -3,7 +3,9 @@
 // the table, the bucket) are reached only through the adapters in
 // lambdas/adapters. The few AWS clients the CLI may use itself are listed
 // with the reason; any other is a decision to add here on purpose.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { importsOf, sourceFiles, type Violation } from './dependency-rules.js';
 
 /** AWS clients for mail and state: only adapters use them. */
@@ -35,6 +37,51 @@ export function cliViolations(cliDir: string, repoRoot: string): Violation[] {
         violations.push({ file: name, specifier, why: 'an AWS client the CLI has not been allowed: use an adapter, or add it to CLI_ALLOWED_AWS with the reason if it reads no mail or state' });
       }
     }
+  }
+  return violations;
+}
+
+/** What the engine keeps to itself: a command calls its use cases and the operator's, never the dependencies they run on. */
+const ENGINE_INSIDES = new Set(['deps', 'clients']);
+const ENGINE_INSIDES_WHY = 'reads the engine\'s dependencies: call a use case of the engine or the operator (lambdas/core/operator), which the composition root builds (lambdas/app/composition.ts)';
+
+/** `engine` itself, or any `<x>.engine`, also in parentheses, with `!` or cast (`(target.engine as Engine)`). */
+function isEngine(node: ts.Expression): boolean {
+  let inner = node;
+  while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner) || ts.isAsExpression(inner) || ts.isTypeAssertionExpression(inner) || ts.isSatisfiesExpression(inner)) inner = inner.expression;
+  if (ts.isIdentifier(inner)) return inner.text === 'engine';
+  return (ts.isPropertyAccessExpression(inner) && inner.name.text === 'engine') || (ts.isElementAccessExpression(inner) && ts.isStringLiteral(inner.argumentExpression) && inner.argumentExpression.text === 'engine');
+}
+
+/** The name a property access, element access or destructuring element reads, if it is spelled out. */
+function readName(node: ts.Node): string | undefined {
+  if (ts.isPropertyAccessExpression(node)) return node.name.text;
+  if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) return node.argumentExpression.text;
+  return undefined;
+}
+
+/** Where a file under `cliDir` reads `deps` or `clients` of an engine (`target.engine.deps.x`, `engine['clients']`, `const { deps } = target.engine`). */
+export function engineInsideReads(cliDir: string, repoRoot: string): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of sourceFiles(path.resolve(cliDir))) {
+    const name = path.relative(repoRoot, file);
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const report = (node: ts.Node, what: string) => {
+      const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+      violations.push({ file: name, specifier: `${what} (line ${line})`, why: ENGINE_INSIDES_WHY });
+    };
+    const visit = (node: ts.Node): void => {
+      const read = readName(node);
+      if (read !== undefined && ENGINE_INSIDES.has(read) && isEngine((node as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression)) report(node, `engine.${read}`);
+      if (ts.isVariableDeclaration(node) && node.initializer && ts.isObjectBindingPattern(node.name) && isEngine(node.initializer)) {
+        for (const element of node.name.elements) {
+          const key = element.propertyName ?? element.name;
+          if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && ENGINE_INSIDES.has(key.text)) report(element, `{ ${key.text} } = engine`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
   }
   return violations;
 }

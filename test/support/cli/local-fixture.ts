@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapters/fakes/index.js';
 import type { AwsClients } from '../../../lambdas/adapters/aws/clients.js';
-import { Engine } from '../../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../../lambdas/app/composition.js';
+import type { Engine } from '../../../lambdas/app/engine.js';
+import type { EngineDeps } from '../../../lambdas/core/drain/drain-deps.js';
 import { routePrefix } from '../../../lambdas/config/mail-layout.js';
 import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
 import type { Provisioned } from '../../../local/provision.js';
@@ -32,6 +34,8 @@ export interface LocalFixture {
   resources: Provisioned;
   /** The test's own engine on the same resources (to queue mail and look behind the CLI). */
   engine: Engine;
+  /** What the test's engine is built from (the composition's output), to look behind the CLI. */
+  deps: Readonly<EngineDeps>;
   /** Queues one message per route its recipients belong to (same id in each, as SES does). */
   queue(options: { recipients: string[]; sender?: string; subject?: string; messageId?: string; receivedAt?: Date; verdicts?: Partial<Verdicts> }): Promise<string>;
   /** The notification `queue` published for a message on a route (what its queue entry carries). */
@@ -88,7 +92,7 @@ export async function startLocalFixture(
     },
     { BACKUPMX_DATA_DIR: dataDir },
   );
-  const engine = new Engine(settings, { clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
+  const { engine, deps } = composeBackupMx(settings, { clients, log: new RecordingDeliveryLog(), metrics: new RecordingMetrics() });
   const notifications = new Map<string, string>();
 
   return {
@@ -97,6 +101,7 @@ export async function startLocalFixture(
     clients,
     resources,
     engine,
+    deps,
     async queue({ recipients, sender = 'alice@sender.example', subject = 'Quarterly numbers', messageId = sesMessageId(), receivedAt = new Date(), verdicts }) {
       for (const route of resources.routes) {
         const domain = ROUTES[route.name as keyof typeof ROUTES];
@@ -134,7 +139,7 @@ export async function startLocalFixture(
     },
     async reset() {
       primary.reset();
-      await engine.deps.routeState.setHold('main', undefined);
+      await deps.routeState.setHold('main', undefined);
       // A requeue may leave a second copy waiting out the in-flight delay: no test sees another's mail.
       for (const route of resources.routes) await clients.sqs.send(new PurgeQueueCommand({ QueueUrl: route.queue.url }));
     },

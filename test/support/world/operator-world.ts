@@ -50,6 +50,9 @@ export function operatorWorld() {
       },
     },
     archiveRetentionSeconds: 3 * 86_400,
+    // `recipients verify` is covered with its own callout (verify-recipients.test.ts): none here.
+    probe: h.probe,
+    callout: { open: async () => Promise.reject(new Error('the operator world makes no callouts')) },
     readHead: async (objectKey: string) => ((await h.store.size(objectKey)) === undefined ? undefined : { headers: [{ name: 'Subject', value: objectKey }], verdicts: { spam: 'PASS' } }),
   };
   const operator = operatorActions(deps);

@@ -10,7 +10,7 @@ import { RecordingDeliveryLog, RecordingMetrics } from '../../../lambdas/adapter
 import { NodemailerTransportFactory } from '../../../lambdas/adapters/smtp/nodemailer-transport.js';
 import { SmtpProbe } from '../../../lambdas/adapters/smtp/smtp-probe.js';
 import { composeEngine, DEFAULT_CONCURRENCY } from '../../../lambdas/app/compose.js';
-import { Engine } from '../../../lambdas/app/engine.js';
+import { composeBackupMx } from '../../../lambdas/app/composition.js';
 import { loadSettings, settingsToEnv } from '../../../lambdas/config/settings.js';
 import type { MailQueue, SmtpTransportFactory } from '../../../lambdas/core/drain/ports.js';
 import type { PrimaryProbe, RouteState } from '../../../lambdas/core/probe/ports.js';
@@ -83,13 +83,20 @@ describe('composeEngine', () => {
     }
   });
 
-  it('the engine exposes its dependencies read-only: a program cannot swap one after construction', () => {
-    const engine = new Engine(settings, { clients: platform('us-east-1'), ...quiet });
+  it('the engine exposes no dependency: they come beside it from the composition root, read-only, so no program swaps one after construction', () => {
+    const { engine, deps } = composeBackupMx(settings, { clients: platform('us-east-1'), ...quiet });
+    const reach = () => {
+      // @ts-expect-error deps is private: wiring code takes them from composeBackupMx, a command calls use cases.
+      void engine.deps;
+      // @ts-expect-error clients is private too.
+      void engine.clients;
+    };
     const assign = () => {
       // @ts-expect-error deps is Readonly<EngineDeps>: wrap through EngineOverrides.observe instead.
-      engine.deps.routeState = engine.deps.routeState;
+      deps.routeState = deps.routeState;
     };
+    expect(typeof reach).toBe('function');
     expect(typeof assign).toBe('function');
-    expect(engine.deps.routeState).toBeInstanceOf(DynamoRouteState);
+    expect(deps.routeState).toBeInstanceOf(DynamoRouteState);
   });
 });

@@ -8,14 +8,16 @@ import type { Target } from '../../../cli/target.js';
 import { InMemoryRouteState, ManualClock } from '../../../lambdas/adapters/fakes/index.js';
 import { emptySummary, type StopReason } from '../../../lambdas/core/drain/drain-summary.js';
 
-/** Just what flush reads: the routes, the drain, the log hook and the route state for its explanations. */
+/** Just what flush reads: the routes, the drain, the log hook and the operator's reads of the route for its explanations. */
 function targetStopping(reason: StopReason): Target {
+  const routeState = new InMemoryRouteState();
+  const clock = new ManualClock();
   return {
     kind: 'local',
     label: 'local',
     region: 'us-east-1',
     settings: { routes: [{ name: 'main' }] },
-    engine: { deps: { routeState: new InMemoryRouteState(), clock: new ManualClock() } },
+    operator: { routeHold: (route: string) => routeState.hold(route), primaryHealth: (route: string) => routeState.health(route), now: () => clock.now() },
     log: {},
     drain: async (route: string) => ({ ...emptySummary(route, 'deliver'), stoppedBecause: reason }),
     close() {},

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ENV, drainReserveSeconds, loadSettings, SettingsError } from '../../../lambdas/config/settings.js';
 import { emptySummary } from '../../../lambdas/core/drain/drain-summary.js';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaDrainStarter } from '../../../lambdas/adapters/aws/lambda-drain-starter.js';
 import { makeDrainHandler } from '../../../lambdas/handlers/drain.js';
 import type { Engine } from '../../../lambdas/app/engine.js';
 
@@ -72,8 +74,10 @@ describe('drain handler time budget', () => {
     const invokes: unknown[] = [];
     const engine = {
       settings,
-      deps: { log: { info: () => undefined, error: () => undefined } },
-      clients: { lambda: { send: async (command: { input: unknown }) => (order.push('invoke'), invokes.push(command.input), { StatusCode: 202 }) } },
+      log: { info: () => undefined, error: () => undefined },
+      // The engine's successor: the real Lambda starter, on a client that records the invoke.
+      successorIn: (functionName: string) =>
+        new LambdaDrainStarter({ send: async (command: { input: unknown }) => (order.push('invoke'), invokes.push(command.input), { StatusCode: 202 }) } as unknown as LambdaClient, functionName),
       drain: async () => (order.push('drain ended'), { ...emptySummary('corp', 'deliver'), stoppedBecause: 'time-budget' as const }),
     };
     const handler = makeDrainHandler(() => engine as unknown as Engine);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHeaderFields, splitAddressList } from '../../../local/ses-standin/header-fields.js';
+import { parseHeaderFields, splitAddressList } from '../../../lambdas/core/message/header-fields.js';
 import { buildReceivedNotification, fromDomain } from '../../../local/ses-standin/received-notification.js';
 import { ALL_PASS } from '../../../local/ses-standin/ses-headers.js';
 

@@ -1,9 +1,10 @@
 // The key header fields of a stored message, read from the head of its S3
-// object (the body is never downloaded), and the SES verdicts SES wrote there.
-import { readMessageHead } from '../lambdas/core/message/message-head.js';
-import { MessageMissingError, type MessageStore } from '../lambdas/core/message/ports.js';
-import type { StoredHead } from '../lambdas/core/operator/message-details.js';
-import { parseHeaderFields } from '../local/ses-standin/header-fields.js';
+// object (the body is never downloaded), and the SES verdicts SES wrote there:
+// what `show` prints beside the envelope (message-details.ts).
+import { parseHeaderFields } from '../message/header-fields.js';
+import { readMessageHead } from '../message/message-head.js';
+import { MessageMissingError, type MessageStore } from '../message/ports.js';
+import type { StoredHead } from './message-details.js';
 
 export const KEY_HEADERS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'] as const;
 

@@ -1,0 +1,51 @@
+// The operator's use cases (core/operator) for a program that administers the
+// mail (the CLI's targets), built from the composition's parts: the same ports
+// the engine's use cases run on, plus the adapters only operator actions need:
+// the SQS dead-letter queue's copies, the ledger purge, old queues by URL
+// (adopt) and the mailbox files export writes.
+import { DynamoLedgerPurge } from '../adapters/aws/dynamo-ledger-purge.js';
+import { SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letter-queue.js';
+import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
+import { SqsQueueDirectory } from '../adapters/aws/sqs-queue-directory.js';
+import { MaildirWriter } from '../adapters/mailbox/maildir-writer.js';
+import { MboxWriter } from '../adapters/mailbox/mbox-writer.js';
+import { routePrefix } from '../config/mail-layout.js';
+import type { Settings } from '../config/settings.js';
+import { operatorActions, type OperatorActions } from '../core/operator/operator-actions.js';
+import { readStoredHead } from '../core/operator/stored-head.js';
+import { RetryPolicy } from '../core/policy/retry-policy.js';
+import { ARCHIVE_EXTRA_SECONDS, type EngineParts } from './compose.js';
+
+export function composeOperator(settings: Settings, parts: EngineParts): OperatorActions {
+  const { deps, clients } = parts;
+  const retry = new RetryPolicy(parts.options);
+  const stepTimeoutMs = settings.probeTimeoutMs;
+  return operatorActions({
+    routes: settings.routes,
+    ledger: deps.ledger,
+    purge: new DynamoLedgerPurge(clients.doc, settings.tableName),
+    index: deps.index,
+    store: deps.store,
+    deadLetters: deps.deadLetters,
+    deadLetterQueue: new SqsDeadLetterQueue(clients.sqs, settings.deadLetterQueueUrl, deps.parse),
+    // Observed as built (the CLI's narrated holds on the runner's console).
+    routeState: deps.routeState,
+    queues: deps.queues,
+    parse: deps.parse,
+    clock: deps.clock,
+    sleep: parts.sleep,
+    isExpired: (receivedAt, now) => retry.isExpired(receivedAt, now),
+    mailKey: (route, messageId) => `${routePrefix(route)}${messageId}`,
+    ...(deps.delayNotices ? { delayNotices: deps.delayNotices } : {}),
+    readHead: (objectKey) => readStoredHead(deps.store, objectKey),
+    archive: parts.archive,
+    log: deps.log,
+    queueDirectory: new SqsQueueDirectory(clients.sqs),
+    queueAt: (url) => new SqsMailQueue(clients.sqs, url),
+    mailboxes: { open: (to) => ('mbox' in to ? MboxWriter.create(to.mbox) : MaildirWriter.open(to.maildir)) },
+    archiveRetentionSeconds: settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS,
+    // `recipients verify` asks as the scheduled probe checks (AUTH from the same secret cache as the deliveries).
+    probe: parts.primaryProbe(stepTimeoutMs),
+    callout: parts.callout(stepTimeoutMs),
+  });
+}

@@ -1,0 +1,86 @@
+// What the operator's commands print beside their actions: the queue with each
+// recipient's state (mailq), the dead letters, a route's health and hold
+// (status, flush), the message ids a prefix names, a message's stored bytes
+// (`show --raw`) and the time. Read through the ports the engine writes, so an
+// admin surface reaches no store of its own.
+import type { Readable } from 'node:stream';
+import type { MessageIndex, MessageSummary } from '../accept/ports.js';
+import type { MailQueue } from '../drain/ports.js';
+import type { MessageStore } from '../message/ports.js';
+import type { DeadLetterRecord, PrimaryHealth, Route } from '../model.js';
+import type { DeadLetterStore, Ledger } from '../outcome/ports.js';
+import type { RouteState } from '../probe/ports.js';
+import type { Clock } from '../runtime/ports.js';
+import type { QueueDepth } from '../sweep/ports.js';
+import { recipientViews, type RecipientView } from './message-details.js';
+import { mergeCopies } from './message-copies.js';
+
+export interface OperatorReadDeps {
+  index: Pick<MessageIndex, 'listQueued' | 'find' | 'lastDone'>;
+  deadLetters: Pick<DeadLetterStore, 'list' | 'find'>;
+  ledger: Pick<Ledger, 'outcomes'>;
+  routeState: Pick<RouteState, 'health' | 'hold'>;
+  store: Pick<MessageStore, 'open'>;
+  queues: (route: Route) => MailQueue;
+  clock: Clock;
+}
+
+/** A queued message as mailq lists it: the index's summary (copies merged) and each envelope recipient's state. */
+export interface QueuedMessage {
+  summary: MessageSummary;
+  recipients: RecipientView[];
+}
+
+export interface OperatorReads {
+  /** The engine's clock: ages and "since" are counted from it, as the engine counts them. */
+  now(): Date;
+  /** The index's queued summaries of one route, or of every route. */
+  listQueued(route?: string): Promise<MessageSummary[]>;
+  /** mailq: the routes' queued messages, one per message (a message's copies merged), oldest first. */
+  queuedMessages(routes: string[]): Promise<QueuedMessage[]>;
+  /** The dead-letter records of one route, or of every route. */
+  deadLetters(route?: string): Promise<DeadLetterRecord[]>;
+  /** What the probe last found of the route's primary (undefined: not probed yet). */
+  primaryHealth(route: string): Promise<PrimaryHealth | undefined>;
+  /** The operator's hold on the route, if any. */
+  routeHold(route: string): Promise<{ since: Date; reason?: string } | undefined>;
+  /** When the route last finished a message (status). */
+  lastDone(route: string): Promise<Date | undefined>;
+  queueDepth(route: Route): Promise<QueueDepth>;
+  /**
+   * The ids `prefix` names, like `git show 1a2b3c`: `[prefix]` when a queued or
+   * dead-lettered message has exactly that id, else every such id starting
+   * with it (case-insensitive), sorted.
+   */
+  idsStartingWith(prefix: string): Promise<string[]>;
+  /** The stored object, byte for byte (throws MessageMissingError when it is gone). */
+  rawMessage(objectKey: string): Promise<Readable>;
+}
+
+export function operatorReads(deps: OperatorReadDeps): OperatorReads {
+  return {
+    now: () => deps.clock.now(),
+    listQueued: (route) => deps.index.listQueued(route),
+    queuedMessages: async (routes) => {
+      const summaries = mergeCopies((await Promise.all(routes.map((r) => deps.index.listQueued(r)))).flat());
+      summaries.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+      return Promise.all(summaries.map(async (summary) => ({ summary, recipients: recipientViews(summary.recipients, await deps.ledger.outcomes(summary.messageId)) })));
+    },
+    deadLetters: (route) => deps.deadLetters.list(route),
+    primaryHealth: (route) => deps.routeState.health(route),
+    routeHold: (route) => deps.routeState.hold(route),
+    lastDone: (route) => deps.index.lastDone(route),
+    queueDepth: (route) => deps.queues(route).depth(),
+    idsStartingWith: (prefix) => idsStartingWith(deps, prefix),
+    rawMessage: async (objectKey) => (await deps.store.open(objectKey)).body,
+  };
+}
+
+async function idsStartingWith(deps: Pick<OperatorReadDeps, 'index' | 'deadLetters'>, prefix: string): Promise<string[]> {
+  const [queued, dead] = await Promise.all([deps.index.find(prefix), deps.deadLetters.find(prefix)]);
+  if (queued.length > 0 || dead.length > 0) return [prefix];
+  const [allQueued, allDead] = await Promise.all([deps.index.listQueued(), deps.deadLetters.list()]);
+  const lower = prefix.toLowerCase();
+  const ids = new Set([...allQueued.map((m) => m.messageId), ...allDead.map((d) => d.messageId)]);
+  return [...ids].filter((id) => id.toLowerCase().startsWith(lower)).sort();
+}
