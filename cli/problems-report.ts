@@ -2,7 +2,7 @@
 // each with its meaning and since when, from the probe's problems records.
 // A record that cannot be read is said, never shown as "no problems".
 import { CONDITION_MEANING, type Condition } from '../lambdas/core/problems/conditions.js';
-import { STACK_SCOPE, type ProblemScope, type ProblemStates } from '../lambdas/core/problems/problem-ports.js';
+import { STACK_SCOPE, type ProblemScope, type ProblemState } from '../lambdas/core/problems/problem-ports.js';
 import { ANNOUNCE_AFTER_SECONDS } from '../lambdas/core/problems/report-problems.js';
 import { ageSeconds, formatAge } from './format.js';
 
@@ -16,9 +16,9 @@ export interface ProblemLine {
 
 export type ScopeProblems = { problems: ProblemLine[] } | { unreadable: string };
 
-export async function scopeProblems(states: ProblemStates, scope: ProblemScope): Promise<ScopeProblems> {
+export async function scopeProblems(read: (scope: ProblemScope) => Promise<ProblemState | undefined>, scope: ProblemScope): Promise<ScopeProblems> {
   try {
-    const state = await states.get(scope);
+    const state = await read(scope);
     const problems = Object.entries(state?.conditions ?? {}).map(([condition, c]) => ({
       condition: condition as Condition,
       meaning: CONDITION_MEANING[condition as Condition] ?? 'unknown condition (a newer version wrote it)',

@@ -55,7 +55,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         operator.queueDepth(route),
         operator.deadLetters(route.name),
         operator.lastDone(route.name),
-        scopeProblems(target.engine.problemStates(), route.name),
+        scopeProblems(operator.problemState, route.name),
       ]);
       const oldest = queued[0];
       const status: RouteStatus = {
@@ -90,7 +90,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
 }
 
 export async function statusCommand(target: Target, options: { json?: boolean; route?: string }, io: CliIo): Promise<number> {
-  const [statuses, dlq, stack] = await Promise.all([routeStatuses(target, options.route), deadLetterQueueReport(target), scopeProblems(target.engine.problemStates(), STACK_SCOPE)]);
+  const [statuses, dlq, stack] = await Promise.all([routeStatuses(target, options.route), deadLetterQueueReport(target), scopeProblems(target.operator.problemState, STACK_SCOPE)]);
   if (options.json) {
     io.out(JSON.stringify(statuses, null, 2));
     if (dlq.warning) io.err(`warning: ${dlq.warning}`);

@@ -3,6 +3,7 @@
 // the engine's use cases run on, plus the adapters only operator actions need:
 // the SQS dead-letter queue's copies, the ledger purge, old queues by URL
 // (adopt) and the mailbox files export writes.
+import { DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import { DynamoLedgerPurge } from '../adapters/aws/dynamo-ledger-purge.js';
 import { SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letter-queue.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
@@ -31,6 +32,7 @@ export function composeOperator(settings: Settings, parts: EngineParts): Operato
     // Observed as built (the CLI's narrated holds on the runner's console).
     routeState: deps.routeState,
     queues: deps.queues,
+    problems: new DynamoProblemStates(clients.doc, settings.tableName),
     parse: deps.parse,
     clock: deps.clock,
     sleep: parts.sleep,

@@ -172,10 +172,6 @@ export class Engine {
     );
   }
 
-  /** What the probe found on, per route and for the stack (`backup-mx status`). */
-  problemStates(): ProblemStates {
-    return new DynamoProblemStates(this.clients.doc, this.settings.tableName);
-  }
 
   /** `backup-mx notices`: the operator's verbs on notices held for the budget or a paused SES. */
   heldNotices(): HeldNoticesAdmin {

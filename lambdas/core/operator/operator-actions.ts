@@ -8,6 +8,7 @@ import type { MessageStore } from '../message/ports.js';
 import type { Route } from '../model.js';
 import type { DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
 import type { PrimaryProbe, RouteState } from '../probe/ports.js';
+import type { ProblemStates } from '../problems/problem-ports.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { QueueDirectory } from '../sweep/ports.js';
 import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
@@ -32,6 +33,8 @@ export interface OperatorDeps {
   deadLetterQueue: DeadLetterQueue;
   routeState: Pick<RouteState, 'hold' | 'setHold' | 'health'>;
   queues: (route: Route) => MailQueue;
+  /** The probe's problems records, which status reads. */
+  problems: Pick<ProblemStates, 'get'>;
   parse: NotificationParser;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;

@@ -9,6 +9,7 @@ import type { MailQueue } from '../drain/ports.js';
 import type { MessageStore } from '../message/ports.js';
 import type { DeadLetterRecord, PrimaryHealth, Route } from '../model.js';
 import type { DeadLetterStore, Ledger } from '../outcome/ports.js';
+import type { ProblemScope, ProblemState, ProblemStates } from '../problems/problem-ports.js';
 import type { RouteState } from '../probe/ports.js';
 import type { Clock } from '../runtime/ports.js';
 import type { QueueDepth } from '../sweep/ports.js';
@@ -22,6 +23,7 @@ export interface OperatorReadDeps {
   routeState: Pick<RouteState, 'health' | 'hold'>;
   store: Pick<MessageStore, 'open'>;
   queues: (route: Route) => MailQueue;
+  problems: Pick<ProblemStates, 'get'>;
   clock: Clock;
 }
 
@@ -47,6 +49,8 @@ export interface OperatorReads {
   /** When the route last finished a message (status). */
   lastDone(route: string): Promise<Date | undefined>;
   queueDepth(route: Route): Promise<QueueDepth>;
+  /** The conditions the probe last recorded for a route or the stack (status); throws when the record cannot be read. */
+  problemState(scope: ProblemScope): Promise<ProblemState | undefined>;
   /**
    * The ids `prefix` names, like `git show 1a2b3c`: `[prefix]` when a queued or
    * dead-lettered message has exactly that id, else every such id starting
@@ -71,6 +75,7 @@ export function operatorReads(deps: OperatorReadDeps): OperatorReads {
     routeHold: (route) => deps.routeState.hold(route),
     lastDone: (route) => deps.index.lastDone(route),
     queueDepth: (route) => deps.queues(route).depth(),
+    problemState: (scope) => deps.problems.get(scope),
     idsStartingWith: (prefix) => idsStartingWith(deps, prefix),
     rawMessage: async (objectKey) => (await deps.store.open(objectKey)).body,
   };

@@ -6,12 +6,15 @@ import { SendMessageCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteStatus } from '../../../cli/commands/status.js';
+import { DynamoProblemStates } from '../../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { STACK_SCOPE } from '../../../lambdas/core/problems/problem-ports.js';
 import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 describe('status shows the problems the probe found', () => {
   let fx: LocalFixture;
   const noDrain = { start: async () => {} };
+  // The probe's own record writer, as the probe Lambda writes them.
+  const problemStates = () => new DynamoProblemStates(fx.clients.doc, fx.resources.tableName);
 
   beforeAll(async () => {
     fx = await startLocalFixture();
@@ -42,14 +45,14 @@ describe('status shows the problems the probe found', () => {
 
   it('an announced route condition, with since when; --json carries it per route', async () => {
     const since = new Date(fx.deps.clock.now().getTime() - 600_000);
-    await fx.engine.problemStates().save('main', { conditions: { 'primary-down': { since, announced: true } } });
+    await problemStates().save('main', { conditions: { 'primary-down': { since, announced: true } } });
     const { io } = await fx.cli('status');
     expect(io.text).toMatch(/main: primary-down for 10m 0s: the primary has not answered the probe for primaryDownMinutes/);
     const json = (await fx.cli('status', '--json')).io.json<RouteStatus[]>();
     expect(json.find((s) => s.route === 'main')!.problems).toEqual({
       problems: [{ condition: 'primary-down', meaning: expect.stringContaining('has not answered'), since: since.toISOString(), announced: true }],
     });
-    await fx.engine.problemStates().save('main', { conditions: {} });
+    await problemStates().save('main', { conditions: {} });
   });
 
   it('a problems record that cannot be read is said, never shown as "none"', async () => {
@@ -58,6 +61,6 @@ describe('status shows the problems the probe found', () => {
     expect(code).toBe(0);
     expect(io.text).toMatch(/stack: could not read the probe's problems record: .*damaged \(conditions\)/);
     expect(io.text).not.toContain('problems: none');
-    await fx.engine.problemStates().save(STACK_SCOPE, { conditions: {} });
+    await problemStates().save(STACK_SCOPE, { conditions: {} });
   });
 });

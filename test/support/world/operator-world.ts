@@ -1,7 +1,7 @@
 // The operator's use cases wired to the engine harness's fakes, with the
 // dead-letter queue and ledger purge only they use, and helpers that put a
 // message in the state an action starts from.
-import { InMemoryDeadLetterQueue, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
+import { InMemoryDeadLetterQueue, InMemoryProblemStates, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
 import { InMemoryEnvelopeArchive } from '../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { copyOf } from '../../../lambdas/core/message/message-copy.js';
 import type { DeadLetterRecord } from '../../../lambdas/core/model.js';
@@ -50,6 +50,7 @@ export function operatorWorld() {
       },
     },
     archiveRetentionSeconds: 3 * 86_400,
+    problems: new InMemoryProblemStates(),
     // `recipients verify` is covered with its own callout (verify-recipients.test.ts): none here.
     probe: h.probe,
     callout: { open: async () => Promise.reject(new Error('the operator world makes no callouts')) },
