@@ -1,16 +1,12 @@
-// The demo's "your mail server": a small SMTP server on 127.0.0.1 that takes
-// every message and remembers its envelope and bytes, and that can be down
+// The demo's "your mail server": the SMTP peer (local/smtp-peer) on 127.0.0.1
+// taking every message and keeping its envelope and bytes; it can be down
 // (not listening) and brought up on the same port.
 import { createServer, type AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import type { ReceivedMessage } from '../smtp-peer/peer-steps.js';
+import { SmtpPeer } from '../smtp-peer/smtp-peer.js';
 
-export interface DeliveredMessage {
-  /** Envelope sender; '' for MAIL FROM:<>. */
-  from: string;
-  to: string[];
-  raw: Buffer;
-  at: Date;
-}
+/** What the demo reads of a delivered message. */
+export type DeliveredMessage = Pick<ReceivedMessage, 'from' | 'to' | 'raw' | 'at'>;
 
 /** A port that was free a moment ago (listen on 0, read it, close). */
 export async function reservePort(host = '127.0.0.1'): Promise<number> {
@@ -24,55 +20,16 @@ export async function reservePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-export class DemoPrimary {
-  readonly host = '127.0.0.1';
-  readonly messages: DeliveredMessage[] = [];
-  private server?: SMTPServer;
-
-  constructor(readonly port: number) {}
-
-  get up(): boolean {
-    return this.server !== undefined;
-  }
-
-  async start(): Promise<void> {
-    if (this.server) return;
-    const server = new SMTPServer({
+export class DemoPrimary extends SmtpPeer {
+  constructor(port: number) {
+    super({
       name: 'primary.demo',
       banner: 'demo primary',
-      logger: false,
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      disableReverseLookup: true,
-      closeTimeout: 500,
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          this.messages.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-            raw: Buffer.concat(chunks),
-            at: new Date(),
-          });
-          callback(null, `2.0.0 Ok: kept as #${this.messages.length}`);
-        });
-      },
+      port,
+      starttls: 'off',
+      closeTimeoutMs: 500,
+      dropOnStop: false, // a delivery in progress gets closeTimeoutMs to finish
+      acceptedReply: ({ kept }) => `2.0.0 Ok: kept as #${kept}`,
     });
-    server.on('error', () => undefined); // a client reset is not the demo's problem
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

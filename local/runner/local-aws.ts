@@ -2,7 +2,7 @@
 // process, on a worker thread of their own so the drain gets the main
 // thread's core to itself), or an existing endpoint such as LocalStack when AWS_ENDPOINT_URL
 // is set. Either way the same clients, provisioning and engine code follow.
-import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
+import { createAwsClients, type AwsClientConfig, type AwsClients } from '../../lambdas/adapters/aws/clients.js';
 import type { Emulators } from '../emulators.js';
 import { startEmulatorsInThread } from '../emulator-thread.js';
 import { provision, type ProvisionOptions, type Provisioned } from '../provision.js';
@@ -10,6 +10,8 @@ import type { RuntimeInfo } from '../runtime-file.js';
 
 export interface LocalAwsConnection {
   clients: AwsClients;
+  /** How `clients` reach AWS, for a caller (a test, a tool) that makes clients of its own. */
+  clientConfig: AwsClientConfig;
   endpoints: RuntimeInfo['endpoints'];
   /** True when the endpoint keeps its own state across a runner restart (LocalStack). */
   persistent: boolean;
@@ -30,13 +32,15 @@ export async function connectLocalAws(options: LocalAwsOptions): Promise<LocalAw
   const { endpoint, dataDir, region, env } = options;
   let emulators: Emulators | undefined;
   if (!endpoint) emulators = await startEmulatorsInThread({ region, ...(dataDir ? { dataDir } : {}) });
-  const clients = createAwsClients(emulators?.clientConfig ?? { region, endpoint, env });
+  const clientConfig: AwsClientConfig = emulators?.clientConfig ?? { region, endpoint, env };
+  const clients = createAwsClients(clientConfig);
   const endpoints = emulators
     ? { s3: emulators.s3Endpoint, sqs: emulators.sqsEndpoint, sns: emulators.snsEndpoint, dynamodb: emulators.dynamoEndpoint }
     : { s3: endpoint!, sqs: endpoint!, sns: endpoint!, dynamodb: endpoint! };
   let closed = false;
   return {
     clients,
+    clientConfig,
     endpoints,
     persistent: !emulators,
     provision: (provisionOptions) => provision(clients, provisionOptions),

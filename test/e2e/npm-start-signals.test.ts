@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { isProcessAlive, type RuntimeInfo } from '../../local/runtime-file.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
-import type { ReceivedMessage } from '../support/smtp/scripted-primary-script.js';
+import type { ReceivedMessage } from '../../local/smtp-peer/peer-steps.js';
 import { cleanups, clientMessage, refused, runnerEnv, sendMail, sleep, tempDir, waitFor, writeContextFile } from '../support/runner/e2e-support.js';
 import { groupAlive, npmStart, type NpmStart } from '../support/runner/npm-start-process.js';
 

@@ -31,7 +31,7 @@ import { makeProbeHandler } from '../../lambdas/handlers/probe.js';
 import { LocalSecretsFile } from '../../local/runner/local-secrets.js';
 import { PROJECT_ROOT } from '../../local/runner/runner-config.js';
 import { startEmulatorEnv } from '../support/aws/emulator-env.js';
-import { captureOutput } from '../support/output-capture.js';
+import { captureOutput } from '../support/logs/output-capture.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { makeTestCertificate } from '../support/smtp/scripted-primary-certificate.js';
 import { sesNotification } from '../support/aws/ses-events.js';

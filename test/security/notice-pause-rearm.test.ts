@@ -10,7 +10,7 @@
 // invokes the pause function every few minutes, and it reads exactly those two
 // alarms and pauses while either is in ALARM (the function's behaviour:
 // test/unit/aws/notice-sending.test.ts); and `notices resume` refuses while
-// one is (test/unit/cli/notices-resume.test.ts). (Found by the issue 17 review.)
+// one is (test/unit/cli/commands/notices-resume.test.ts). (Found by the issue 17 review.)
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config/settings.js';
 import { ALARM_RECHECK_MINUTES, RECHECK_EVENT } from '../../lambdas/core/outcome/pause-notices.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deleteQueueEntries } from '../../../cli/queue-search.js';
 import type { MessageView } from '../../../cli/message-view.js';
 import type { CheckResult } from '../../../cli/doctor/check.js';
-import { TestDnsServer } from '../../support/dns-server.js';
+import { TestDnsServer } from '../../support/net/dns-server.js';
 import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 import { copyKeyOf } from '../../../lambdas/core/message/message-copy.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../cli/message-view.js';
 import type { RouteStatus } from '../../../cli/commands/status.js';
 import type { MessageDetail } from '../../../cli/commands/show.js';
-import { TestDnsServer } from '../../support/dns-server.js';
+import { TestDnsServer } from '../../support/net/dns-server.js';
 import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

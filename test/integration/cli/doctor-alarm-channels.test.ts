@@ -3,7 +3,7 @@
 // domain, one elsewhere, a webhook whose key must not be printed), and the
 // user's own topics with the policies and keys set through SetTopicAttributes.
 // (The emulator lists every subscription as confirmed and has no SMS account
-// API: pending ones and SMS are covered in test/unit/cli/doctor-alarm-channels.test.ts.)
+// API: pending ones and SMS are covered in test/unit/cli/doctor/doctor-alarm-channels.test.ts.)
 import { CreateTopicCommand, SetTopicAttributesCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmChannelChecks, type AlarmChannelFacts } from '../../../cli/doctor/alarm-channel-checks.js';

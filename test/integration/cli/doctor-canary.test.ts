@@ -1,4 +1,4 @@
-// doctor's canary check against a DNS server on 127.0.0.1 (test/support/dns-server.ts):
+// doctor's canary check against a DNS server on 127.0.0.1 (test/support/net/dns-server.ts):
 // the canary subdomain's only MX must be this region's SES inbound endpoint,
 // and the fix names the exact record; off, it is skipped; locally, a missing
 // record is a warning (the local run sends the canary through its stand-in).
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCanaryMx } from '../../../cli/commands/doctor.js';
 import { checkCanaryMx } from '../../../cli/doctor/canary-check.js';
 import { mxLookup } from '../../../cli/doctor/mx-check.js';
-import { TestDnsServer } from '../../support/dns-server.js';
+import { TestDnsServer } from '../../support/net/dns-server.js';
 
 const OURS = 'inbound-smtp.eu-west-1.amazonaws.com';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMtaSts, mtaStsResolver, mxMatches, parsePolicy, type MtaStsDeps } from '../../../cli/doctor/mta-sts-check.js';
 import { checkCertificate, checkSize, readPrimarySession, SES_MAX_MESSAGE_BYTES } from '../../../cli/doctor/primary-smtp-check.js';
 import type { Route } from '../../../lambdas/core/model.js';
-import { TestDnsServer } from '../../support/dns-server.js';
+import { TestDnsServer } from '../../support/net/dns-server.js';
 import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 import type { ScriptedPrimaryOptions } from '../../support/smtp/scripted-primary-script.js';
 import { makeTestCertificate } from '../../support/smtp/scripted-primary-certificate.js';

@@ -96,7 +96,7 @@ describe('restart with BACKUPMX_DATA_DIR', () => {
 
   it('loses nothing that got a 250 when the process is killed with SIGKILL', async () => {
     const dataDir = await tempDataDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/spooling-standin.ts'), dataDir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../support/runner/spooling-standin.ts'), dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanups.push(async () => child.kill('SIGKILL'));

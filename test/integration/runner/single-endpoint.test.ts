@@ -8,13 +8,14 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import type { LocalAwsConnection } from '../../../local/runner/local-aws.js';
+import { connectTestAws } from '../../support/aws/local-aws-builder.js';
 import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 import { cleanups, clientMessage, endsWith, queueId, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../support/runner/e2e-support.js';
 
-async function oneEndpoint(emulators: Emulators): Promise<{ url: string; server: Server }> {
-  const dynamo = new URL(emulators.dynamoEndpoint);
-  const rest = new URL(emulators.s3Endpoint);
+async function oneEndpoint(emulators: LocalAwsConnection): Promise<{ url: string; server: Server }> {
+  const dynamo = new URL(emulators.endpoints.dynamodb);
+  const rest = new URL(emulators.endpoints.s3);
   const server = createServer((req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB') ? dynamo : rest;
     const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
@@ -35,8 +36,8 @@ describe('local runner on one AWS endpoint that outlives it (the LocalStack path
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    const emulators = await startEmulators();
-    cleanup.add(() => emulators.stop());
+    const emulators = await connectTestAws();
+    cleanup.add(() => emulators.close());
     const proxy = await oneEndpoint(emulators);
     cleanup.add(() => new Promise((resolve) => proxy.server.close(resolve)));
     proxy.server.on('connection', (socket) => cleanup.add(() => socket.destroy()));

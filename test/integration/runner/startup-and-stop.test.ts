@@ -3,11 +3,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../../lambdas/adapters/aws/clients.js';
 import { DynamoRouteState } from '../../../lambdas/adapters/aws/dynamo-route-state.js';
-import { startEmulators } from '../../../local/emulators.js';
 import { LocalBackupMx } from '../../../local/runner/local-backup-mx.js';
 import { StartupError } from '../../../local/runner/startup-errors.js';
+import { buildLocalAws, runnerNames } from '../../support/aws/local-aws-builder.js';
 import { ScriptedPrimary } from '../../support/smtp/scripted-primary.js';
 import { cleanups, clientMessage, runnerEnv, sendMail, startMx, tempDir, waitFor, writeContextFile } from '../../support/runner/e2e-support.js';
 
@@ -51,16 +50,15 @@ describe('local runner start and stop', () => {
     expect(lines).toContainEqual(expect.stringMatching(/warning: 1 delivery did not finish within 1 s; the spool delivers their messages again at the next start/));
 
     // The lease is free for another owner (a flush, the next run), not left to expire.
-    const emulators = await startEmulators({ dataDir: path.join(dir, 'data') });
-    const clients = createAwsClients(emulators.clientConfig);
+    const aws = await buildLocalAws({ routes: ['main'], names: runnerNames(), dataDir: path.join(dir, 'data') });
     try {
+      expect(aws.resources.tableName).toBe(mx.settings.tableName); // the runner's own table, found again
       const now = new Date();
-      const free = await new DynamoRouteState(clients.doc, mx.settings.tableName).acquireLease('main', 'someone-else', now, new Date(now.getTime() + 1_000));
+      const free = await new DynamoRouteState(aws.clients.doc, mx.settings.tableName).acquireLease('main', 'someone-else', now, new Date(now.getTime() + 1_000));
       expect(free).toBe(true);
-      await new DynamoRouteState(clients.doc, mx.settings.tableName).releaseLease('main', 'someone-else');
+      await new DynamoRouteState(aws.clients.doc, mx.settings.tableName).releaseLease('main', 'someone-else');
     } finally {
-      clients.destroy();
-      await emulators.stop();
+      await aws.stop();
     }
     // The next start on the same directory delivers it.
     primary.script = {};

@@ -1,11 +1,14 @@
-// The one way tests build local AWS: the embedded emulators (or the endpoint in
-// AWS_ENDPOINT_URL, e.g. LocalStack, when the caller allows it), clients pointed
-// at them, and the resources provisioned. The wrappers tests call (emulator-env,
-// the runner-named local AWS, the CLI fixture) differ only in the names they ask for.
+// The one way tests build local AWS: the local runner's own connection
+// (connectLocalAws: the embedded emulators on their own thread, or the endpoint
+// in AWS_ENDPOINT_URL, e.g. LocalStack, when the caller allows it), and the
+// resources provisioned. The wrappers tests call (emulator-env, the
+// runner-named local AWS, the CLI fixture) differ only in the names they ask for.
 import { randomUUID } from 'node:crypto';
-import { createAwsClients, type AwsClientConfig, type AwsClients } from '../../../lambdas/adapters/aws/clients.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { provision, type ProvisionOptions, type Provisioned } from '../../../local/provision.js';
+import type { AwsClientConfig, AwsClients } from '../../../lambdas/adapters/aws/clients.js';
+import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
+import type { ProvisionOptions, Provisioned } from '../../../local/provision.js';
+import { connectLocalAws, type LocalAwsConnection } from '../../../local/runner/local-aws.js';
+import { DEFAULT_NAME_PREFIX, resourceNames } from '../../../local/runner/local-settings.js';
 
 /** What to provision, given the routes and a short suffix unique to this run. */
 export type ResourceNames = (routes: string[], run: string) => ProvisionOptions;
@@ -21,21 +24,42 @@ export function uniqueNames(stem: string, options: { queueNamed?: (route: string
   });
 }
 
-/** The names the local runner uses, the same on every start: a restart on the same data dir finds them. */
-export const runnerNames: ResourceNames = (routes) => ({
-  bucketName: 'backupmx-mail',
-  tableName: 'backupmx-state',
-  deadLetterQueueName: 'backupmx-dlq',
-  routes: routes.map((name) => ({ name })),
-});
+/**
+ * The names the local runner gives its resources (its own resourceNames),
+ * the same on every start: a restart on the same data dir finds them. The
+ * runner's default prefix unless one is given.
+ */
+export function runnerNames(namePrefix = DEFAULT_NAME_PREFIX): ResourceNames {
+  return (routes) => resourceNames(namePrefix, configOfRoutes(routes));
+}
 
-export interface LocalAwsOptions {
-  routes: string[];
-  names: ResourceNames;
+/** A valid configuration with these route names (resourceNames reads the routes). */
+function configOfRoutes(routes: string[]) {
+  return parseBackupMxConfig({
+    region: 'us-east-1',
+    canary: false,
+    routes: routes.map((name) => ({ name, domains: [`${name}.test`], primary: { host: '127.0.0.1', port: 25 } })),
+  });
+}
+
+export interface TestAwsOptions {
   /** dynalite keeps its tables here across a stop and a start. */
   dataDir?: string;
   /** Use AWS_ENDPOINT_URL when it is set instead of starting emulators (the LocalStack run). */
   allowEndpointEnv?: boolean;
+}
+
+/** The runner's connection to local AWS, nothing provisioned: for a test that only needs the endpoints. */
+export async function connectTestAws(options: TestAwsOptions = {}): Promise<LocalAwsConnection> {
+  const endpoint = options.allowEndpointEnv ? process.env.AWS_ENDPOINT_URL : undefined;
+  // The emulators sign and build ARNs in us-east-1; a real endpoint gets the caller's region.
+  const region = endpoint ? (process.env.AWS_REGION ?? 'us-east-1') : 'us-east-1';
+  return connectLocalAws({ endpoint, region, env: process.env, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+}
+
+export interface LocalAwsOptions extends TestAwsOptions {
+  routes: string[];
+  names: ResourceNames;
 }
 
 export interface BuiltLocalAws {
@@ -43,8 +67,8 @@ export interface BuiltLocalAws {
   /** How the clients reach AWS, for a test that makes clients of its own. */
   clientConfig: AwsClientConfig;
   region: string;
-  /** The embedded emulators, absent when AWS_ENDPOINT_URL was used. */
-  emulators?: Emulators;
+  /** Where each service answers (the emulators' own ports, or AWS_ENDPOINT_URL for all). */
+  endpoints: LocalAwsConnection['endpoints'];
   resources: Provisioned;
   /** A short unique suffix for names made inside a test. */
   unique(): string;
@@ -52,19 +76,12 @@ export interface BuiltLocalAws {
 }
 
 export async function buildLocalAws(options: LocalAwsOptions): Promise<BuiltLocalAws> {
-  const endpoint = options.allowEndpointEnv ? process.env.AWS_ENDPOINT_URL : undefined;
-  const emulators = endpoint ? undefined : await startEmulators({ dataDir: options.dataDir });
-  const region = emulators?.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const clientConfig: AwsClientConfig = emulators?.clientConfig ?? { region, endpoint };
-  const clients = createAwsClients(clientConfig);
+  const aws = await connectTestAws(options);
   const unique = () => randomUUID().slice(0, 8);
-  const stop = async () => {
-    clients.destroy();
-    await emulators?.stop();
-  };
+  const stop = () => aws.close();
   try {
-    const resources = await provision(clients, options.names(options.routes, unique()));
-    return { clients, clientConfig, region, ...(emulators ? { emulators } : {}), resources, unique, stop };
+    const resources = await aws.provision(options.names(options.routes, unique()));
+    return { clients: aws.clients, clientConfig: aws.clientConfig, region: aws.clients.region, endpoints: aws.endpoints, resources, unique, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,6 @@
-// The embedded emulators with fixed resource names, so a second start on the
-// same data dir finds the same table, bucket, topics and queues: what the
-// local runner does across a restart.
+// The embedded emulators with the local runner's resource names, so a second
+// start on the same data dir finds the same table, bucket, topics and queues:
+// what the local runner does across a restart.
 import type { AwsClients } from '../../../lambdas/adapters/aws/clients.js';
 import { S3MessageStore } from '../../../lambdas/adapters/aws/s3-message-store.js';
 import type { Provisioned } from '../../../local/provision.js';
@@ -23,7 +23,7 @@ export interface LocalAws {
 }
 
 export async function startLocalAws(dataDir?: string): Promise<LocalAws> {
-  const { clients, resources, stop } = await buildLocalAws({ routes: Object.keys(ROUTE_DOMAINS), names: runnerNames, dataDir });
+  const { clients, resources, stop } = await buildLocalAws({ routes: Object.keys(ROUTE_DOMAINS), names: runnerNames(), dataDir });
   const routes = resources.routes.map((route) => ({
     name: route.name,
     domains: ROUTE_DOMAINS[route.name],

@@ -5,7 +5,8 @@
 // `unknown` are refused for good (550 5.1.1 or 554 5.7.1) on every attempt,
 // as a real mailbox that does not exist would be. Each transient fault is
 // also forced once early on (at a fixed step number), so every run sees all.
-import type { DataAction, EnvelopeAction, GreetingAction, Reply, Script } from '../smtp/scripted-primary-script.js';
+import type { DataAction, EnvelopeAction, GreetingAction, Reply } from '../../../local/smtp-peer/peer-steps.js';
+import type { Script } from '../smtp/scripted-primary-script.js';
 import type { SeededRandom } from './seeded-random.js';
 
 export interface FaultRates {

@@ -7,7 +7,7 @@
 import type { AttemptRecord, DeadLetterRecord, RecipientOutcome } from '../../../lambdas/core/model.js';
 import type { Envelope } from '../../../lambdas/core/drain/ports.js';
 import type { Ledger } from '../../../lambdas/core/outcome/ports.js';
-import type { ReceivedMessage } from '../smtp/scripted-primary-script.js';
+import type { ReceivedMessage } from '../../../local/smtp-peer/peer-steps.js';
 import type { ChaosMessage } from './chaos-mail.js';
 
 export interface AuditInput {

@@ -51,8 +51,7 @@ export async function startLocalFixture(
   options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string; probeIntervalSeconds?: number } = {},
 ): Promise<LocalFixture> {
   const aws = await buildLocalAws({ routes: Object.keys(ROUTES), names: uniqueNames('cli') });
-  const { clients, resources } = aws;
-  const emulators = aws.emulators!;
+  const { clients, resources, region, endpoints } = aws;
   const primary = await ScriptedPrimary.start({ starttls: 'off' });
   const dataDir = await mkdtemp(join(tmpdir(), 'backupmx-cli-'));
   const settings = loadSettings(
@@ -80,8 +79,8 @@ export async function startLocalFixture(
     {
       pid: process.pid,
       startedAt: new Date().toISOString(),
-      region: emulators.region,
-      endpoints: { s3: emulators.s3Endpoint, sqs: emulators.sqsEndpoint, sns: emulators.snsEndpoint, dynamodb: emulators.dynamoEndpoint },
+      region,
+      endpoints,
       bucketName: resources.bucketName,
       tableName: resources.tableName,
       deadLetterQueueUrl: resources.deadLetterQueue.url,

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../free-port.js';
+import { freePort } from '../net/free-port.js';
 
 const run = promisify(execFile);
 

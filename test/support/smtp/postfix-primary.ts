@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestCertificate } from './scripted-primary-certificate.js';
-import { freePort } from '../free-port.js';
+import { freePort } from '../net/free-port.js';
 
 export const GUIDE = fileURLToPath(new URL('../../../docs/primary-setup.md', import.meta.url));
 /** What the guide's blocks name; the instance substitutes its own. */

@@ -1,37 +1,7 @@
 // What a test scripts on the ScriptedPrimary (greeting, MAIL FROM, RCPT TO, DATA: accept,
-// reply, stall or drop), its start options, and what it records of each message it kept.
-
-/** A reply the server sends: `451 4.3.0 text`. */
-export interface Reply {
-  code: number;
-  enhanced?: string;
-  text?: string;
-}
-
-export type GreetingAction = 'accept' | 'stall' | Reply;
-/** For MAIL FROM and RCPT TO: 'drop' closes the socket without a reply. */
-export type EnvelopeAction = 'accept' | 'stall' | 'drop' | Reply;
-/**
- * After the client starts DATA. 'drop-mid-data' closes the socket on the first chunk
- * (nothing kept); 'drop-after-dot' keeps the message, then closes without replying
- * (the duplicate case); 'stall' reads the message and never answers (nothing kept);
- * a Reply answers after the final dot (nothing kept unless its code is 2xx).
- */
-export type DataAction = 'accept' | 'stall' | 'drop-mid-data' | 'drop-after-dot' | Reply;
-
-export interface ConnectionInfo {
-  /** 1-based count of TCP connections since the primary was created (across restarts). */
-  connection: number;
-}
-
-export interface TransactionInfo extends ConnectionInfo {
-  /** 1-based number of the transaction on this connection. */
-  transaction: number;
-  from: string;
-  /** Recipients accepted so far. */
-  to: string[];
-  secure: boolean;
-}
+// reply, stall or drop) and its start options. The actions and what the primary
+// records of each message are the SMTP peer's own (local/smtp-peer/peer-steps.ts).
+import type { ConnectionInfo, DataAction, EnvelopeAction, GreetingAction, TransactionInfo } from '../../../local/smtp-peer/peer-steps.js';
 
 export interface Script {
   greeting?: GreetingAction | ((c: ConnectionInfo) => GreetingAction);
@@ -64,24 +34,4 @@ export interface ScriptedPrimaryOptions {
   script?: Script;
   /** Idle timeout of the server side, ms (default 60 s). */
   socketTimeoutMs?: number;
-}
-
-/** A message the primary kept. */
-export interface ReceivedMessage {
-  queueId: string;
-  /** Envelope sender; '' for MAIL FROM:<>. */
-  from: string;
-  to: string[];
-  /** The DATA bytes with SMTP transparency undone (empty in 'digest' mode). */
-  raw: Buffer;
-  size: number;
-  sha256: string;
-  /** MAIL FROM parameters, e.g. { BODY: '8BITMIME', SMTPUTF8: true }. */
-  mailParams: Record<string, string | true>;
-  secure: boolean;
-  user?: string;
-  connection: number;
-  transaction: number;
-  /** True when the connection was dropped after the final dot: the client saw no reply. */
-  droppedAfterDot: boolean;
 }

@@ -9,7 +9,7 @@ import { receivedHeader } from '../../../lambdas/core/message/received-header.js
 import type { ChaosMessage } from '../../support/chaos/chaos-mail.js';
 import { auditZeroLoss, type AuditInput } from '../../support/chaos/zero-loss-audit.js';
 import { rawMessage } from '../../support/aws/ses-events.js';
-import type { ReceivedMessage } from '../../support/smtp/scripted-primary-script.js';
+import type { ReceivedMessage } from '../../../local/smtp-peer/peer-steps.js';
 
 const HOST = 'backup-mx.test';
 const at = new Date('2026-01-05T10:00:00Z');
@@ -32,7 +32,7 @@ async function cleanRun() {
   const trace = receivedHeader({ fromHost: 'inbound-smtp.us-east-1.amazonaws.com', byHost: HOST, messageId: 'zl1', recipients: ['bob@example.com', 'gone@example.com'], at });
   const copy: ReceivedMessage = {
     queueId: 'q1', from: 'alice@sender.example', to: ['bob@example.com'], raw: Buffer.concat([Buffer.from(trace, 'latin1'), raw]),
-    size: 0, sha256: '', mailParams: {}, secure: false, connection: 1, transaction: 1, droppedAfterDot: false,
+    size: 0, sha256: '', mailParams: {}, secure: false, connection: 1, transaction: 1, droppedAfterDot: false, at,
   };
   const inbound: InboundMessage = { messageId: 'zl1', receivedAt: at, sender: 'alice@sender.example', recipients: message.recipients, bucketName: 'b', objectKey: 'k', verdicts: { ...PASS } };
   const dsn = buildDsn({ hostname: HOST, message: inbound, recipients: [{ recipient: 'gone@example.com', status: '5.1.1', reply: unknown }], reason: 'bounced', now: at });

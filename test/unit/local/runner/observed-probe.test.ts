@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ScriptedProbe } from '../../../lambdas/adapters/fakes/index.js';
-import { describeCheck, ObservedProbe, type PrimaryChange, type ProbeCheck } from '../../../local/runner/observed-probe.js';
-import { route } from '../../support/world/engine-harness.js';
+import { ScriptedProbe } from '../../../../lambdas/adapters/fakes/index.js';
+import { describeCheck, ObservedProbe, type PrimaryChange, type ProbeCheck } from '../../../../local/runner/observed-probe.js';
+import { route } from '../../../support/world/engine-harness.js';
 
 describe('ObservedProbe', () => {
   it('passes skipAuth on to the probe it wraps (the probe waits out an AUTH refusal)', async () => {

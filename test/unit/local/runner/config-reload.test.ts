@@ -2,8 +2,8 @@
 // restart (and the line says which), a reload that would move the canary's
 // route is refused whole.
 import { describe, expect, it } from 'vitest';
-import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
-import { describeReload, oneLine, planReload } from '../../../local/runner/config-reload.js';
+import { parseBackupMxConfig } from '../../../../lib/config/backup-mx-config.js';
+import { describeReload, oneLine, planReload } from '../../../../local/runner/config-reload.js';
 
 const route = (name: string, domain: string, port = 2600) => ({ name, domains: [domain], primary: { host: '127.0.0.1', port, tls: 'none' } });
 const config = (routes: ReturnType<typeof route>[], extra: Record<string, unknown> = {}) =>

@@ -4,10 +4,10 @@
 // policy the stack gives its own alarm topic.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { stackAlarmArn } from '../../../cli/doctor/alarm-channel-checks.js';
-import { cloudWatchMayPublish, type PublishRequest } from '../../../cli/doctor/topic-policy.js';
-import { evaluateCfn } from '../../support/cdk/cfn-evaluate.js';
-import { buildStack, resources } from '../../support/cdk/stack-fixture.js';
+import { stackAlarmArn } from '../../../../cli/doctor/alarm-channel-checks.js';
+import { cloudWatchMayPublish, type PublishRequest } from '../../../../cli/doctor/topic-policy.js';
+import { evaluateCfn } from '../../../support/cdk/cfn-evaluate.js';
+import { buildStack, resources } from '../../../support/cdk/stack-fixture.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-alerts';
 const REQUEST: PublishRequest = { topicArn: TOPIC, sourceAccount: '444455556666', sourceArn: 'arn:aws:cloudwatch:eu-west-1:444455556666:alarm:BackupMx/PrimaryDown-example' };
@@ -45,7 +45,7 @@ describe('cloudWatchMayPublish', () => {
 
 describe('the policies doctor must read as "allowed"', () => {
   it('the statement README gives for your own topic, filled in', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
     const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const statement = blocks.find((b) => b.includes('"AllowBackupMxAlarms"'));
     expect(statement).toBeDefined();

@@ -7,9 +7,9 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { GetConfigurationSetCommand, PutConfigurationSetSendingOptionsCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingIo } from '../../../cli/cli-io.js';
-import { main } from '../../../cli/main.js';
-import { cfn, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
+import { RecordingIo } from '../../../../cli/cli-io.js';
+import { main } from '../../../../cli/main.js';
+import { cfn, env, lambda, mockDeployedStack } from '../../../support/cli/deployed-stack-mock.js';
 
 const sesv2 = mockClient(SESv2Client);
 const cloudwatch = mockClient(CloudWatchClient);

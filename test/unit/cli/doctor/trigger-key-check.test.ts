@@ -2,7 +2,7 @@
 // so a stack upgraded from the Secrets Manager key (or never set up) fails
 // the check with the command that makes or imports one.
 import { describe, expect, it } from 'vitest';
-import { checkTriggerKey } from '../../../cli/doctor/trigger-key-check.js';
+import { checkTriggerKey } from '../../../../cli/doctor/trigger-key-check.js';
 
 describe('doctor: trigger key', () => {
   it('no key in the table: fails, naming trigger-url and --import-key', async () => {

@@ -1,7 +1,7 @@
 // The DATA-stream line check of the SES stand-in: a line and its CRLF may be
 // split anywhere across chunks, and only the octets before CRLF count.
 import { describe, expect, it } from 'vitest';
-import { LineLengthWatch } from '../../../local/ses-standin/smtp-limits.js';
+import { LineLengthWatch } from '../../../../local/ses-standin/smtp-limits.js';
 
 const watch = (chunks: string[], max = 5) => {
   const w = new LineLengthWatch(max);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { receiptRuleChunks } from '../../../lib/config/receipt-rule-chunks.js';
-import { asciiAddress, RecipientRouter } from '../../../local/ses-standin/recipient-router.js';
+import { receiptRuleChunks } from '../../../../lib/config/receipt-rule-chunks.js';
+import { asciiAddress, RecipientRouter } from '../../../../local/ses-standin/recipient-router.js';
 
 const router = new RecipientRouter([
   { name: 'vip', domains: ['example.com'], recipients: ['Boss@Example.com'] },

@@ -1,7 +1,7 @@
 // One event, one readable line: a dead letter of a thousand bounced
 // recipients does not print a 16 KB detail on the runner's console.
 import { describe, expect, it } from 'vitest';
-import { LineDeliveryLog, LineOutput } from '../../../local/runner/line-output.js';
+import { LineDeliveryLog, LineOutput } from '../../../../local/runner/line-output.js';
 
 describe('runner lines stay bounded', () => {
   it('cuts a long dead-letter detail and says where the rest is', () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'signal-while-starting.ts');
+const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../support/runner/signal-while-starting.ts');
 
 async function runFixture(signal: string): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixture, signal], { timeout: 20_000 });

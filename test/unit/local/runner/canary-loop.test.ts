@@ -2,7 +2,7 @@
 // schedule (its first run comes one period after it is created): nothing at
 // start, then one run per period; a stop during the first wait runs nothing.
 import { describe, expect, it } from 'vitest';
-import { ProbeLoop } from '../../../local/runner/probe-loop.js';
+import { ProbeLoop } from '../../../../local/runner/probe-loop.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

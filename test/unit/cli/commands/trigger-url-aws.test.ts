@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TRIGGER_KEY_ITEM } from '../../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { TRIGGER_KEY_ITEM } from '../../../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordingIo } from '../../../cli/cli-io.js';
-import { main } from '../../../cli/main.js';
-import { cfn, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
+import { RecordingIo } from '../../../../cli/cli-io.js';
+import { main } from '../../../../cli/main.js';
+import { cfn, env, lambda, mockDeployedStack } from '../../../support/cli/deployed-stack-mock.js';
 
 const URL = 'https://abc123.lambda-url.eu-west-1.on.aws/';
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TriggerKey-AbCdEf';

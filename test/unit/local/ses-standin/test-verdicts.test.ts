@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_PASS } from '../../../local/ses-standin/ses-headers.js';
-import { describeVerdicts, requestedVerdicts } from '../../../local/ses-standin/test-verdicts.js';
+import { ALL_PASS } from '../../../../local/ses-standin/ses-headers.js';
+import { describeVerdicts, requestedVerdicts } from '../../../../local/ses-standin/test-verdicts.js';
 
 describe('verdicts a local test message asks for', () => {
   it('PASS for everything when nothing asks', () => {

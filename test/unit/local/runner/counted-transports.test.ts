@@ -2,8 +2,8 @@
 // the workers still waiting for a session.
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { RecordingSmtpTransportFactory } from '../../../lambdas/adapters/fakes/index.js';
-import { CountedTransports } from '../../../local/runner/counted-transports.js';
+import { RecordingSmtpTransportFactory } from '../../../../lambdas/adapters/fakes/index.js';
+import { CountedTransports } from '../../../../local/runner/counted-transports.js';
 
 const primary = { host: 'mail.example.com', port: 2525, tls: 'none' as const };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSesMessageId, SES_MESSAGE_ID_PATTERN } from '../../../local/ses-standin/message-id.js';
+import { newSesMessageId, SES_MESSAGE_ID_PATTERN } from '../../../../local/ses-standin/message-id.js';
 
 describe('newSesMessageId', () => {
   it('has the shape of an SES receiving id', () => {

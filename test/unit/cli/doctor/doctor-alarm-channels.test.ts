@@ -15,10 +15,10 @@ import {
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { awsTarget } from '../../../cli/aws-target.js';
-import { readCliEnv } from '../../../cli/cli-env.js';
-import { alarmChannelChecks, checkAlarmTopic, checkSmsChannel, judgeSubscriptions, shownEndpoint } from '../../../cli/doctor/alarm-channel-checks.js';
-import { cfn, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
+import { awsTarget } from '../../../../cli/aws-target.js';
+import { readCliEnv } from '../../../../cli/cli-env.js';
+import { alarmChannelChecks, checkAlarmTopic, checkSmsChannel, judgeSubscriptions, shownEndpoint } from '../../../../cli/doctor/alarm-channel-checks.js';
+import { cfn, env, lambda, mockDeployedStack } from '../../../support/cli/deployed-stack-mock.js';
 
 const sns = mockClient(SNSClient);
 afterEach(() => {

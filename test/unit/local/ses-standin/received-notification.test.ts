@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseHeaderFields, splitAddressList } from '../../../lambdas/core/message/header-fields.js';
-import { buildReceivedNotification, fromDomain } from '../../../local/ses-standin/received-notification.js';
-import { ALL_PASS } from '../../../local/ses-standin/ses-headers.js';
+import { parseHeaderFields, splitAddressList } from '../../../../lambdas/core/message/header-fields.js';
+import { buildReceivedNotification, fromDomain } from '../../../../local/ses-standin/received-notification.js';
+import { ALL_PASS } from '../../../../local/ses-standin/ses-headers.js';
 
 const raw = Buffer.from(
   [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_PASS, sesDate, sesPrependedHeaders } from '../../../local/ses-standin/ses-headers.js';
+import { ALL_PASS, sesDate, sesPrependedHeaders } from '../../../../local/ses-standin/ses-headers.js';
 
 const base = {
   messageId: 'bs82kksd5uhl2b598fhhro1scu3d05a39id0gdg1',

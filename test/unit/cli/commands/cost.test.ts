@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingIo } from '../../../cli/cli-io.js';
-import { EXIT } from '../../../cli/errors.js';
-import { main } from '../../../cli/main.js';
+import { RecordingIo } from '../../../../cli/cli-io.js';
+import { EXIT } from '../../../../cli/errors.js';
+import { main } from '../../../../cli/main.js';
 
-const SHIPPED = new URL('../../../cdk.json', import.meta.url);
+const SHIPPED = new URL('../../../../cdk.json', import.meta.url);
 const dir = mkdtempSync(path.join(tmpdir(), 'backupmx-cost-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { smtpPortFromEnv } from '../../../local/runner/runner-config.js';
+import { smtpPortFromEnv } from '../../../../local/runner/runner-config.js';
 
 describe('smtpPortFromEnv', () => {
   it('defaults to 2525', () => {

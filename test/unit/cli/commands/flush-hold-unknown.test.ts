@@ -1,12 +1,12 @@
 // `flush` when the drain could not read the route's hold: it says so and fails,
 // since nothing was delivered for a reason the operator must look at.
 import { describe, expect, it } from 'vitest';
-import { RecordingIo } from '../../../cli/cli-io.js';
-import { flushCommand } from '../../../cli/commands/flush.js';
-import { EXIT } from '../../../cli/errors.js';
-import type { Target } from '../../../cli/target.js';
-import { InMemoryRouteState, ManualClock } from '../../../lambdas/adapters/fakes/index.js';
-import { emptySummary, type StopReason } from '../../../lambdas/core/drain/drain-summary.js';
+import { RecordingIo } from '../../../../cli/cli-io.js';
+import { flushCommand } from '../../../../cli/commands/flush.js';
+import { EXIT } from '../../../../cli/errors.js';
+import type { Target } from '../../../../cli/target.js';
+import { InMemoryRouteState, ManualClock } from '../../../../lambdas/adapters/fakes/index.js';
+import { emptySummary, type StopReason } from '../../../../lambdas/core/drain/drain-summary.js';
 
 /** Just what flush reads: the routes, the drain, the log hook and the operator's reads of the route for its explanations. */
 function targetStopping(reason: StopReason): Target {

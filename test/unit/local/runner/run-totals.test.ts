@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptySummary } from '../../../lambdas/core/drain/drain-summary.js';
-import { describeCounts, RunTotals } from '../../../local/runner/run-totals.js';
+import { emptySummary } from '../../../../lambdas/core/drain/drain-summary.js';
+import { describeCounts, RunTotals } from '../../../../local/runner/run-totals.js';
 
 describe('the runner\'s totals at stop', () => {
   it('adds the drains\' summaries up in the words the drain lines and flush use', () => {

@@ -3,10 +3,10 @@
 // before any target is looked up, instead of "TypeError: Invalid IP address".
 import { Resolver } from 'node:dns/promises';
 import { describe, expect, it } from 'vitest';
-import { RecordingIo } from '../../../cli/cli-io.js';
-import { parseDnsServer } from '../../../cli/doctor/dns-server-arg.js';
-import { EXIT } from '../../../cli/errors.js';
-import { main } from '../../../cli/main.js';
+import { RecordingIo } from '../../../../cli/cli-io.js';
+import { parseDnsServer } from '../../../../cli/doctor/dns-server-arg.js';
+import { EXIT } from '../../../../cli/errors.js';
+import { main } from '../../../../cli/main.js';
 
 const ACCEPTED = ['192.0.2.53', '127.0.0.1:5353', '2001:db8::53', '::1', '[2001:db8::53]', '[::1]:5353'];
 const REFUSED = ['nonsense', 'dns.example.com', 'dns.example.com:53', '999.1.1.1', '192.0.2.53:', '192.0.2.53:0', '192.0.2.53:65536', '192.0.2.53:5x', '[2001:db8::53]:', '[192.0.2.53]:53', '[::1', '1.2.3.4:53:53', ''];
