@@ -4,6 +4,8 @@
 // letters looked at afterwards), no terminal and no --yes is refused, and the
 // real run prints its counts and acts on exactly what was listed.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RecordingIo } from '../../../cli/cli-io.js';
+import { main } from '../../../cli/main.js';
 import type { MessageView } from '../../../cli/message-view.js';
 import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
 
@@ -103,6 +105,13 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
     expect(both.code).toBe(2);
     expect(both.io.stderr.join('\n')).toContain('give a message id or filters (--sender, --older-than, ...), not both');
     expect(await stored(ids.pills)).toBe(true);
+
+    // On a terminal it asks; answering no deletes nothing.
+    const io = new RecordingIo([false]);
+    expect(await main(['--local', '--data-dir', fx.dataDir, 'delete', '--subject', 'pills'], { io })).toBe(2);
+    expect(io.questions).toEqual(['Delete these 2 messages for good? They will not be delivered.']);
+    expect(io.stdout.at(-1)).toBe('Nothing deleted');
+    expect(await queuedIds()).toEqual(Object.values(ids).sort());
 
     const nothing = await fx.cli('delete', '--subject', 'no such subject', '--yes');
     expect(nothing.code).toBe(2);
