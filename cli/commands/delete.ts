@@ -15,7 +15,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { listSome } from '../../local/words.js';
 import { formatSender } from '../format.js';
 import { forgetSpooled } from '../spool-forget.js';
-import { routesOf, type Target } from '../target.js';
+import { routeOf, type Target } from '../target.js';
 import { messageDetails, type MessageDetail } from './show.js';
 
 export interface DeleteOptions {
@@ -65,8 +65,9 @@ async function deleteOne(target: Target, id: string, options: DeleteOptions, io:
 
 /** Every queued or dead-lettered message the filter selects: listed, asked about, then deleted one by one. */
 async function deleteSelected(target: Target, filter: MessageFilter, options: DeleteOptions, io: CliIo): Promise<number> {
-  const routes = routesOf(target, options.route).map((r) => r.name);
-  const selection = await target.operator.select(filter, { routes, queued: true, dead: true });
+  // No --route: every route's, and dead letters that name none (an unknown route).
+  const routes = options.route === undefined ? undefined : [routeOf(target, options.route).name];
+  const selection = await target.operator.select(filter, { ...(routes ? { routes } : {}), queued: true, dead: true });
   const { matched } = selection;
   if (matched.length === 0) {
     io.out(`No message to delete: ${selectionLine(filter, selection, 'queued or dead-lettered message')}`);

@@ -80,7 +80,7 @@ function shownLine(n: number, shown: Shown, noun: string): string {
 async function deadLetterRecords(target: Target, options: MailqOptions): Promise<{ records: DeadLetterRecord[]; shown?: Shown }> {
   const route = options.route === undefined ? undefined : routesOf(target, options.route)[0]!.name;
   if (!options.filter) return { records: await target.operator.deadLetters(route) };
-  const selection = await target.operator.select(options.filter, { routes: route ? [route] : routesOf(target).map((r) => r.name), queued: false, dead: true });
+  const selection = await target.operator.select(options.filter, { ...(route ? { routes: [route] } : {}), queued: false, dead: true });
   return { records: selection.matched.flatMap((m) => m.deadLetters), shown: { of: selection.total, filter: options.filter } };
 }
 

@@ -60,8 +60,9 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
  */
 async function requeueSelected(target: Target, id: string | undefined, filter: MessageFilter, options: RequeueOptions, io: CliIo): Promise<number> {
   if (id !== undefined) throw new UsageError('give a message id or filters (--sender, --older-than, ...), not both');
-  const routes = routesOf(target, options.route).map((r) => r.name);
-  const selection = await target.operator.select(filter, { routes, queued: false, dead: true });
+  // No --route: every route's, and dead letters that name none (an unknown route).
+  const routes = options.route === undefined ? undefined : [routeOf(target, options.route).name];
+  const selection = await target.operator.select(filter, { ...(routes ? { routes } : {}), queued: false, dead: true });
   const { matched } = selection;
   if (matched.length === 0) {
     io.out(`No dead letter to requeue: ${selectionLine(filter, selection, 'dead-lettered message')}`);

@@ -34,9 +34,9 @@ export interface SelectDeps {
   clock: Clock;
 }
 
-/** Where to look: these routes, their queued messages and/or their dead letters. */
+/** Where to look: these routes (every one, and dead letters with no route, when undefined), their queued messages and/or their dead letters. */
 export interface SelectScope {
-  routes: string[];
+  routes?: string[];
   queued: boolean;
   dead: boolean;
 }
@@ -78,8 +78,8 @@ export class SelectMessages {
     const { deps } = this;
     const now = deps.clock.now();
     const [summaries, records] = await Promise.all([
-      scope.queued ? Promise.all(scope.routes.map((r) => deps.index.listQueued(r))).then((all) => mergeCopies(all.flat())) : Promise.resolve([]),
-      scope.dead ? Promise.all(scope.routes.map((r) => deps.deadLetters.list(r))).then((all) => all.flat()) : Promise.resolve([]),
+      scope.queued ? perRoute(scope.routes, (r) => deps.index.listQueued(r)).then(mergeCopies) : Promise.resolve([]),
+      scope.dead ? perRoute(scope.routes, (r) => deps.deadLetters.list(r)) : Promise.resolve([]),
     ]);
     const candidates = new Map<string, SelectedMessage>();
     for (const s of summaries) candidates.set(keyOf(s.route, s.messageId), this.fromSummary(s));
@@ -160,6 +160,12 @@ export class SelectMessages {
 }
 
 const keyOf = (route: string, id: string) => `${route}\n${id}`;
+
+/** One read per route, or one for all of them (undefined). */
+async function perRoute<T>(routes: string[] | undefined, read: (route?: string) => Promise<T[]>): Promise<T[]> {
+  if (routes === undefined) return read();
+  return (await Promise.all(routes.map((r) => read(r)))).flat();
+}
 
 /** Runs `work` on each item, at most `atOnce` at a time. */
 async function inTurns<T>(items: T[], atOnce: number, work: (item: T) => Promise<void>): Promise<void> {

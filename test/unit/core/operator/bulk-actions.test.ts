@@ -42,6 +42,17 @@ describe('select: the messages a filter selects', () => {
     expect((await operator.select(f, { ...everywhere, routes: ['other'] })).matched).toEqual([]);
   });
 
+  it('no routes given: every route\'s, and a dead letter that names no route (its notification named an unknown one)', async () => {
+    const { h, operator, deadLettered } = operatorWorld();
+    const record = await deadLettered({ messageId: 'stray', recipients: ['x@example.com'] });
+    const { route: _route, ...routeless } = record;
+    await h.deadLetters.remove(record.messageId, 'main', record.copy ?? '', record.at);
+    await h.deadLetters.put({ ...routeless, reason: 'unknown-route' });
+    const f = filter({ recipient: 'x@example.com' });
+    expect((await operator.select(f, { queued: true, dead: true })).matched).toEqual([expect.objectContaining({ id: 'stray', route: '', state: 'dead-letter' })]);
+    expect((await operator.select(f, everywhere)).matched).toEqual([]);
+  });
+
   it('a message both queued and dead-lettered (a partial bounce) is one entry, queued, with its dead letter', async () => {
     const { operator, queued, deadLettered } = operatorWorld();
     const id = await queued({ messageId: 'partial', recipients: ['bob@example.com', 'erin@example.com'] });
