@@ -100,7 +100,7 @@ async function deadLetters(target: Target, options: MailqOptions, io: CliIo): Pr
     const rows = records.map((r) => [r.messageId, r.route ?? '-', formatAge(ageSeconds(r.at, now)), r.reason, r.detail]);
     for (const line of table(['ID', 'ROUTE', 'AGE', 'REASON', 'DETAIL'], rows)) io.out(line);
     const messages = new Set(records.map((r) => `${r.route}\n${r.messageId}`)).size;
-    io.out(`-- ${records.length} dead letter${records.length === 1 ? '' : 's'}${shown ? ` (${shownLine(messages, shown, 'dead-lettered message')})` : ''}; put one back with \`backup-mx requeue <id>\``);
+    io.out(`-- ${records.length} dead letter${records.length === 1 ? '' : 's'}${shown ? `; ${shownLine(messages, shown, 'dead-lettered message')}` : ''}; put one back with \`backup-mx requeue <id>\``);
   }
   // The DLQ is shared by every route, so it is compared with every route's records.
   io.out(dlq.summary);

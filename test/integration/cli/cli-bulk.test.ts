@@ -150,6 +150,13 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
     expect(await deadIds()).toEqual([fromShop, fromShop2, other].sort());
     expect(fx.primary.messagesFor('bob@example.com')).toHaveLength(1); // delivered: no dead letter to select
 
+    const listed = await fx.cli('mailq', '--dead', '--sender', 'orders@shop.example');
+    expect(listed.io.text).toContain('-- 2 dead letters; 2 of 3 dead-lettered messages shown (sender <orders@shop.example>); put one back with');
+    expect(listed.io.text).not.toContain(other);
+    const one = await fx.cli('requeue', other, '--dry-run');
+    expect(one.code).toBe(0);
+    expect(one.io.stdout.at(-1)).toBe('dry run: nothing requeued (1 dead letter)');
+
     const dry = await fx.cli('requeue', '--sender', 'orders@shop.example', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.io.text).toContain('2 of 3 dead-lettered messages match sender <orders@shop.example>');
@@ -171,9 +178,9 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
     expect(fx.primary.messagesFor('erin@example.com')).toHaveLength(2);
 
     // One selected: no question, even without a terminal.
-    const one = await fx.cli('requeue', '--subject', 'order 3');
-    expect(one.code).toBe(0);
-    expect(one.io.text).toContain('-- requeued 1 of 1 dead letter (1 message); 0 skipped; 0 failed');
+    const last = await fx.cli('requeue', '--subject', 'order 3');
+    expect(last.code).toBe(0);
+    expect(last.io.text).toContain('-- requeued 1 of 1 dead letter (1 message); 0 skipped; 0 failed');
     expect(await deadIds()).toEqual([]);
   });
 });
