@@ -103,7 +103,7 @@ async function deleteSelected(target: Target, filter: MessageFilter, options: De
 }
 
 /** Locally with a data dir: the runner's restart spool entry goes too (or only `routes`' share of it). */
-export async function forgetLocally(target: Target, id: string, routes: string[] | undefined, io: CliIo): Promise<void> {
+async function forgetLocally(target: Target, id: string, routes: string[] | undefined, io: CliIo): Promise<void> {
   if (target.spool) {
     const forgot = await forgetSpooled(target.spool, id, routes);
     if (forgot === 'removed') io.out(`${id}: removed from the local spool (a restart will not restore it)`);
@@ -111,7 +111,7 @@ export async function forgetLocally(target: Target, id: string, routes: string[]
   }
 }
 
-export function deletedLine(detail: Pick<MessageDetail, 'id' | 'route'>, done: Deleted): string {
+function deletedLine(detail: Pick<MessageDetail, 'id' | 'route'>, done: Deleted): string {
   const parts = [`${detail.id}: deleted from route ${detail.route}`];
   parts.push(done.ledgerPurged ? 'raw message, index, ledger' : 'raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering');
   const line = parts.join(': ');

@@ -87,6 +87,11 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
     expect(lines).toContain('3 of 5 queued or dead-lettered messages match sender domain spam.example, older than 2h');
     expect(lines.at(-1)).toBe('dry run: nothing deleted');
 
+    // With an id too.
+    const one = await fx.cli('delete', ids.friend, '--dry-run');
+    expect(one.code).toBe(0);
+    expect(one.io.stdout).toEqual([`${ids.friend} on route main (queued): from <ann@friend.example> to bob@example.com, "Lunch?"`, 'dry run: nothing deleted']);
+
     expect(await queuedIds()).toEqual(before.queued);
     expect(await queueDepth()).toBe(before.depth);
     for (const id of Object.values(ids)) expect(await stored(id)).toBe(true);
