@@ -8,6 +8,7 @@ import { deleteCommand } from './commands/delete.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { expandId } from './id-prefix.js';
+import { addFilterOptions, FILTER_HELP, withFilter } from './message-filter-options.js';
 
 const REQUEUE_HELP = `
 What it does, per dead letter:
@@ -23,18 +24,39 @@ What it does, per dead letter:
     has a live entry is refused until the drain has expired that entry.
   - The dead-letter record is removed, then the message's copy on the SQS
     dead-letter queue, so its alarm clears. The command says how many copies
-    it removed; finding none is not an error.`;
+    it removed; finding none is not an error.
+
+With filters instead of an id, every dead letter they select (of --route, if
+given) is listed, then requeued after a confirmation when there is more than
+one (--yes skips it; without a terminal and without --yes it refuses).
+--dry-run only lists. A refusal (expired, raw message gone, ...) is a skip
+with its reason; an error on one is counted and the rest go on (exit 1).
+Example: backup-mx requeue --sender-domain example.org --older-than 2h --dry-run
+${FILTER_HELP}`;
+
+const DELETE_HELP = `
+With filters instead of an id, every queued or dead-lettered message they
+select (of --route, if given) is listed and, after a confirmation (--yes skips
+it; without a terminal and without --yes it refuses), deleted one by one as
+\`delete <id>\` does: a failure on one is counted and the rest go on (exit 1);
+a message finished since it was listed is skipped. --dry-run only lists.
+Example: backup-mx delete --verdict spam=FAIL --older-than 1d --dry-run
+${FILTER_HELP}`;
 
 export function registerMessageCommands(program: Command, run: Run, io: CliIo): void {
-  program
-    .command('requeue')
-    .argument('[id]', 'message id of a dead letter (see `mailq --dead`)')
-    .description('put dead-lettered messages back in their route\'s queue; recipients not yet delivered are tried again')
-    .option('--all-dead', 'requeue every dead letter (of --route, if given)')
-    .option('--route <name>', 'only this route\'s dead letter(s)')
-    .option('--renew-lifetime', 'give an expired message a fresh queue lifetime from now (else it would expire again at once)')
+  addFilterOptions(
+    program
+      .command('requeue')
+      .argument('[id]', 'message id of a dead letter (see `mailq --dead`); or give filters instead')
+      .description('put dead-lettered messages back in their route\'s queue; recipients not yet delivered are tried again')
+      .option('--all-dead', 'requeue every dead letter (of --route, if given)')
+      .option('--route <name>', 'only this route\'s dead letter(s)')
+      .option('--renew-lifetime', 'give an expired message a fresh queue lifetime from now (else it would expire again at once)'),
+  )
+    .option('--dry-run', 'list the dead letters it would requeue; change nothing')
+    .option('-y, --yes', 'do not ask for confirmation (filters selecting more than one)')
     .addHelpText('after', REQUEUE_HELP)
-    .action(run(async (t, id, opts) => requeueCommand(t, id === undefined ? id : await expandId(t, id), opts, io)));
+    .action(run(async (t, id, opts) => requeueCommand(t, id === undefined ? id : await expandId(t, id), withFilter(opts), io)));
 
   program
     .command('adopt')
@@ -52,11 +74,15 @@ export function registerMessageCommands(program: Command, run: Run, io: CliIo): 
     .option('--raw', 'print the raw message as stored (bytes unchanged), e.g. to save or open it')
     .action(run(async (t, id, opts) => showCommand(t, await expandId(t, id), opts, io)));
 
-  program
-    .command('delete')
-    .argument('<id>', 'message id, or its start when that names one queued or dead-lettered message')
-    .description('remove a message for good (queue entry, raw message, index, ledger, dead letter and its copy on the dead-letter queue); asks first')
-    .option('--route <name>', 'only this route\'s copy')
+  addFilterOptions(
+    program
+      .command('delete')
+      .argument('[id]', 'message id, or its start when that names one queued or dead-lettered message; or give filters instead')
+      .description('remove a message for good (queue entry, raw message, index, ledger, dead letter and its copy on the dead-letter queue); asks first')
+      .option('--route <name>', 'only this route\'s copy (with filters: only this route\'s messages)'),
+  )
+    .option('--dry-run', 'list what it would delete; change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(run(async (t, id, opts) => deleteCommand(t, await expandId(t, id), opts, io)));
+    .addHelpText('after', DELETE_HELP)
+    .action(run(async (t, id, opts) => deleteCommand(t, id === undefined ? id : await expandId(t, id), withFilter(opts), io)));
 }

@@ -7,6 +7,7 @@ import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
 import { statusCommand } from './commands/status.js';
+import { addFilterOptions, FILTER_HELP, withFilter } from './message-filter-options.js';
 
 export function registerQueueCommands(program: Command, run: Run, io: CliIo): void {
   program
@@ -16,13 +17,16 @@ export function registerQueueCommands(program: Command, run: Run, io: CliIo): vo
     .option('--json', 'machine-readable output')
     .action(run((t, opts) => statusCommand(t, opts, io)));
 
-  program
-    .command('mailq')
-    .description('list queued messages (id, age, size, sender) with each recipient\'s state and last reply, like Postfix mailq')
-    .option('--route <name>', 'only this route')
-    .option('--dead', 'list the dead letters instead (what `requeue` takes), and the dead-letter queue\'s depth')
-    .option('--json', 'machine-readable output')
-    .action(run((t, opts) => mailqCommand(t, opts, io)));
+  addFilterOptions(
+    program
+      .command('mailq')
+      .description('list queued messages (id, age, size, sender) with each recipient\'s state and last reply, like Postfix mailq')
+      .option('--route <name>', 'only this route')
+      .option('--dead', 'list the dead letters instead (what `requeue` takes), and the dead-letter queue\'s depth')
+      .option('--json', 'machine-readable output'),
+  )
+    .addHelpText('after', `\nWith filters, only the messages they select are listed, and the last line says how many of all were shown\n(on stderr with --json). Example: backup-mx mailq --sender-domain example.org --older-than 2h\n${FILTER_HELP}`)
+    .action(run((t, opts) => mailqCommand(t, withFilter(opts), io)));
 
   program
     .command('flush')

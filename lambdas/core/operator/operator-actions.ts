@@ -1,4 +1,5 @@
-// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt, export, verify recipients) and
+// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt, export, verify recipients,
+// the filters of mailq and the bulk delete / requeue) and
 // what the commands print beside them (operator-reads.ts), built once from the engine's ports: the CLI (and any other
 // admin surface) only parses, calls these and prints.
 import type { EnvelopeArchive, MessageIndex } from '../accept/ports.js';
@@ -12,15 +13,18 @@ import type { ProblemStates } from '../problems/problem-ports.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { QueueDirectory } from '../sweep/ports.js';
 import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
+import { BulkActions } from './bulk-actions.js';
 import { DeleteMessage } from './delete-message.js';
 import { ExportMessages, type ExportItem, type ExportResult } from './export-messages.js';
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
 import { MessageDetails, type MessageDetail, type StoredHead } from './message-details.js';
+import type { MessageFilter } from './message-filter.js';
 import { operatorReads, type OperatorReads } from './operator-reads.js';
 import type { MailboxDestination, MailboxWriter, Mailboxes, RecipientCallout } from './ports.js';
 import { ReplayMessages } from './replay-messages.js';
 import { RequeueDeadLetters } from './requeue-dead-letters.js';
+import { SelectMessages, type SelectScope, type Selection } from './select-messages.js';
 import { VerifyRecipients, type VerifyOptions, type VerifyReport } from './verify-recipients.js';
 
 export interface OperatorDeps {
@@ -77,6 +81,10 @@ export interface OperatorActions extends OperatorReads {
     /** Writes the items' bytes as stored, in order, then closes the writer. */
     run(items: ExportItem[], writer: MailboxWriter, progress?: (done: number, total: number, bytes: number) => void): Promise<ExportResult>;
   };
+  /** The queued messages and/or dead letters of the scope's routes that the filter selects, oldest first (mailq, bulk delete / requeue). */
+  select(filter: MessageFilter, scope: SelectScope): Promise<Selection>;
+  /** delete / requeue on a selection, through the per-message use cases above. */
+  bulk: BulkActions;
   /** A message's details, one per route ([] when nothing knows it). */
   show(messageId: string, route?: string): Promise<MessageDetail[]>;
   /** The dead-letter queue's depth (status, doctor, `mailq --dead` compare it with the records). */
@@ -90,10 +98,15 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
   const adopt = new AdoptQueue(deps);
   const exporter = new ExportMessages({ ...deps, objectKeyFor: deps.mailKey });
   const verify = new VerifyRecipients({ probe: deps.probe, callout: deps.callout, sleep: deps.sleep });
+  const selection = new SelectMessages(deps);
+  const requeue = new RequeueDeadLetters(deps);
+  const remove = new DeleteMessage(deps);
   return {
     ...operatorReads(deps),
-    requeue: new RequeueDeadLetters(deps),
-    delete: new DeleteMessage(deps),
+    requeue,
+    delete: remove,
+    select: (filter, scope) => selection.select(filter, scope),
+    bulk: new BulkActions({ ...deps, delete: remove, requeue }),
     hold: new HoldRoute(deps),
     show: (messageId, route) => details.show(messageId, route),
     replay: new ReplayMessages(deps),

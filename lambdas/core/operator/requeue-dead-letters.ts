@@ -60,6 +60,8 @@ export class RequeueRefusedError extends Error {
 /** What became of one record. */
 export type RequeueResult =
   | { record: DeadLetterRecord; refused: RequeueRefusal }
+  /** An error on the way (a store or queue call failed): the record stays, the others go on. */
+  | { record: DeadLetterRecord; failed: Error }
   /** Nothing left to deliver: only the record went (or not, `removal` says). */
   | { record: DeadLetterRecord; allDelivered: true; removal: RecordRemoval }
   | {
@@ -103,7 +105,11 @@ export class RequeueDeadLetters {
     return (await Promise.all(routes.map((r) => this.deps.deadLetters.list(r)))).flat();
   }
 
-  /** Requeues each record (`each` hears of it as it is done), then removes their DLQ copies. */
+  /**
+   * Requeues each record (`each` hears of it as it is done), then removes their
+   * DLQ copies. A record that fails is reported and the rest go on: its record
+   * is removed last, so a failure leaves it listed as dead, never lost.
+   */
   async run(records: DeadLetterRecord[], options: { renewLifetime?: boolean }, each: (result: RequeueResult) => void = () => {}): Promise<RequeueReport> {
     const results: RequeueResult[] = [];
     const wanted: WantedCopy[] = [];
@@ -112,12 +118,11 @@ export class RequeueDeadLetters {
       try {
         result = await this.one(record, options);
       } catch (error) {
-        if (!(error instanceof RequeueRefusedError)) throw error;
-        result = { record, refused: error.refusal };
+        result = error instanceof RequeueRefusedError ? { record, refused: error.refusal } : { record, failed: error as Error };
       }
       results.push(result);
       each(result);
-      if ('refused' in result) continue;
+      if ('refused' in result || 'failed' in result) continue;
       // The copies of the record read (and older ones it carries), whether or not it was still there to remove.
       wanted.push({ messageId: record.messageId, ...(record.route !== undefined ? { route: record.route } : {}), ...(record.copy ? { copy: record.copy } : {}), writtenUpTo: record.at });
     }
@@ -183,7 +188,7 @@ export class RequeueDeadLetters {
   private async deadAgain(results: RequeueResult[]): Promise<{ record: DeadLetterRecord; reason: string }[]> {
     const found: { record: DeadLetterRecord; reason: string }[] = [];
     for (const result of results) {
-      if ('refused' in result || result.removal.kind === 'dead-again') continue;
+      if ('refused' in result || 'failed' in result || result.removal.kind === 'dead-again') continue;
       const { record } = result;
       const now = await this.deps.deadLetters.get(record.messageId, record.route ?? '', record.copy ?? '').catch(() => undefined);
       if (now && now.at.getTime() !== record.at.getTime()) found.push({ record, reason: now.reason });

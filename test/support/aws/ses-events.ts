@@ -120,7 +120,9 @@ export function snsEnvelope(message: string, topicArn = 'arn:aws:sns:eu-west-1:1
 }
 
 /** A small raw message as SES stores it in S3 (SES's own headers prepended). */
-export function rawMessage(options: { messageId?: string; sender?: string; to?: string; subject?: string; body?: string; extraHeaders?: string[] } = {}): string {
+export function rawMessage(
+  options: { messageId?: string; sender?: string; to?: string; subject?: string; body?: string; extraHeaders?: string[]; verdicts?: Partial<Pick<Verdicts, 'spam' | 'virus'>> } = {},
+): string {
   const sender = options.sender ?? 'alice@sender.example';
   const id = options.messageId ?? 'o3vjlkk1c0hn0hq9rb1lq4bsm5t3nlu6icqvuqg1';
   return [
@@ -129,8 +131,8 @@ export function rawMessage(options: { messageId?: string; sender?: string; to?: 
     ` by inbound-smtp.eu-west-1.amazonaws.com with SMTP id ${id}`,
     ` for ${options.to ?? 'bob@example.com'};`,
     ` Mon, 05 Jan 2026 09:58:11 +0000 (UTC)`,
-    'X-SES-Spam-Verdict: PASS',
-    'X-SES-Virus-Verdict: PASS',
+    `X-SES-Spam-Verdict: ${options.verdicts?.spam ?? 'PASS'}`,
+    `X-SES-Virus-Verdict: ${options.verdicts?.virus ?? 'PASS'}`,
     ...(options.extraHeaders ?? []),
     `From: Alice <${sender || 'mailer-daemon@sender.example'}>`,
     `To: ${options.to ?? 'bob@example.com'}`,

@@ -107,7 +107,8 @@ export async function startLocalFixture(
         const mine = recipients.filter((r) => r.endsWith(`@${domain}`));
         if (mine.length === 0) continue;
         const prefix = routePrefix(route.name);
-        const raw = rawMessage({ messageId, sender, to: mine.join(', '), subject });
+        // The stored head carries the verdicts as SES writes them there (what `show` and `--verdict` read of a queued message).
+        const raw = rawMessage({ messageId, sender, to: mine.join(', '), subject, ...(verdicts ? { verdicts } : {}) });
         await clients.s3.send(new PutObjectCommand({ Bucket: resources.bucketName, Key: `${prefix}${messageId}`, Body: raw }));
         const notification = sesNotification({
           messageId,

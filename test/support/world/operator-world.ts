@@ -3,9 +3,11 @@
 // message in the state an action starts from.
 import { InMemoryDeadLetterQueue, InMemoryProblemStates, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
 import { InMemoryEnvelopeArchive } from '../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
+import { queuedSummary } from '../../../lambdas/core/accept/queued-summary.js';
 import { copyOf } from '../../../lambdas/core/message/message-copy.js';
-import type { DeadLetterRecord } from '../../../lambdas/core/model.js';
+import type { DeadLetterRecord, Verdicts } from '../../../lambdas/core/model.js';
 import { operatorActions } from '../../../lambdas/core/operator/operator-actions.js';
+import { readStoredHead } from '../../../lambdas/core/operator/stored-head.js';
 import type { MailboxDestination } from '../../../lambdas/core/operator/ports.js';
 import { RetryPolicy } from '../../../lambdas/core/policy/retry-policy.js';
 import { sesNotification } from '../aws/ses-events.js';
@@ -19,6 +21,8 @@ export function operatorWorld() {
   const retry = new RetryPolicy();
   // The mailboxes export opened, each with what was written to it.
   const mailboxes: { destination: MailboxDestination; box: RecordingMailbox }[] = [];
+  // The objects whose head was read (select-messages reads one only for a --verdict filter).
+  const headReads: string[] = [];
   const deps = {
     routes: [h.route],
     ledger: h.ledger,
@@ -54,7 +58,11 @@ export function operatorWorld() {
     // `recipients verify` is covered with its own callout (verify-recipients.test.ts): none here.
     probe: h.probe,
     callout: { open: async () => Promise.reject(new Error('the operator world makes no callouts')) },
-    readHead: async (objectKey: string) => ((await h.store.size(objectKey)) === undefined ? undefined : { headers: [{ name: 'Subject', value: objectKey }], verdicts: { spam: 'PASS' } }),
+    // The head as the CLI reads it from the object (undefined once it is gone).
+    readHead: async (objectKey: string) => {
+      headReads.push(objectKey);
+      return readStoredHead(h.store, objectKey);
+    },
   };
   const operator = operatorActions(deps);
 
@@ -62,11 +70,11 @@ export function operatorWorld() {
    * A message dead-lettered on route main as a drain leaves it: its raw
    * object, each recipient's final outcome, the record and its DLQ copy.
    */
-  async function deadLettered(options: { messageId?: string; recipients?: string[]; delivered?: string[]; minutesAgo?: number; at?: Date } = {}): Promise<DeadLetterRecord> {
+  async function deadLettered(options: MessageOptions & { delivered?: string[]; at?: Date } = {}): Promise<DeadLetterRecord> {
     const messageId = options.messageId ?? `msg${Math.random().toString(36).slice(2, 10)}`;
     const recipients = options.recipients ?? ['bob@example.com'];
     const receivedAt = new Date(h.clock.now().getTime() - (options.minutesAgo ?? 10) * 60_000);
-    const notification = sesNotification({ messageId, recipients, timestamp: receivedAt, objectKeyPrefix: 'mail/main/' });
+    const notification = sesNotification({ ...envelopeOf(options), messageId, recipients, timestamp: receivedAt, objectKeyPrefix: 'mail/main/' });
     h.store.put(`mail/main/${messageId}`, `Subject: ${messageId}\r\n\r\nbody\r\n`);
     for (const recipient of recipients) {
       const state = options.delivered?.includes(recipient) ? 'delivered' : 'bounced';
@@ -79,5 +87,47 @@ export function operatorWorld() {
     return record;
   }
 
-  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, mailboxes };
+  /**
+   * A message queued on route main as the accept step leaves it: its raw
+   * object (with the verdict headers SES prepends), its index summary and its
+   * queue entry; returns its id.
+   */
+  async function queued(options: MessageOptions = {}): Promise<string> {
+    const messageId = options.messageId ?? `msg${Math.random().toString(36).slice(2, 10)}`;
+    const recipients = options.recipients ?? ['bob@example.com'];
+    const receivedAt = new Date(h.clock.now().getTime() - (options.minutesAgo ?? 10) * 60_000);
+    const notification = sesNotification({ ...envelopeOf(options), messageId, recipients, timestamp: receivedAt, objectKeyPrefix: 'mail/main/' });
+    const message = h.parse(notification);
+    const v = message.verdicts;
+    h.store.put(
+      message.objectKey,
+      `X-SES-Spam-Verdict: ${v.spam}\r\nX-SES-Virus-Verdict: ${v.virus}\r\n` +
+        `Authentication-Results: amazonses.com; spf=${v.spf.toLowerCase()} smtp.mailfrom=${message.sender}; dkim=${v.dkim.toLowerCase()}; dmarc=${v.dmarc.toLowerCase()}\r\n` +
+        `Subject: ${message.subject ?? ''}\r\n\r\nbody\r\n`,
+    );
+    await h.index.add(queuedSummary(message, 'main', { size: 100 }));
+    await h.queue.enqueue(notification);
+    return messageId;
+  }
+
+  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads };
+}
+
+/** What a test may choose of a message it puts in place. */
+export interface MessageOptions {
+  messageId?: string;
+  recipients?: string[];
+  sender?: string;
+  subject?: string;
+  verdicts?: Partial<Verdicts>;
+  /** How long ago SES received it (default 10). */
+  minutesAgo?: number;
+}
+
+function envelopeOf(options: MessageOptions) {
+  return {
+    ...(options.sender !== undefined ? { sender: options.sender } : {}),
+    ...(options.subject !== undefined ? { subject: options.subject } : {}),
+    ...(options.verdicts ? { verdicts: options.verdicts } : {}),
+  };
 }
