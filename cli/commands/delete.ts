@@ -71,7 +71,7 @@ async function deleteSelected(target: Target, filter: MessageFilter, options: De
   const { matched } = selection;
   if (matched.length === 0) {
     io.out(`No message to delete: ${selectionLine(filter, selection, 'queued or dead-lettered message')}`);
-    return EXIT.usage; // as "nothing to requeue"
+    return EXIT.ok; // an empty selection is an answer, not a mistake: `delete --older-than 7d --yes` from cron
   }
   printSelection(matched, target.operator.now(), io);
   io.out(selectionLine(filter, selection, 'queued or dead-lettered message'));

@@ -66,7 +66,7 @@ async function requeueSelected(target: Target, id: string | undefined, filter: M
   const { matched } = selection;
   if (matched.length === 0) {
     io.out(`No dead letter to requeue: ${selectionLine(filter, selection, 'dead-lettered message')}`);
-    return EXIT.usage; // docs/cli.md: "nothing to requeue" is exit 2
+    return EXIT.ok; // an empty selection is an answer, not a mistake (a scheduled bulk requeue); `requeue <id>` of nothing is still exit 2
   }
   printSelection(matched, target.operator.now(), io);
   io.out(selectionLine(filter, selection, 'dead-lettered message'));

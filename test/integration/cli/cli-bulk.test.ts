@@ -119,7 +119,7 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
     expect(await queuedIds()).toEqual(Object.values(ids).sort());
 
     const nothing = await fx.cli('delete', '--subject', 'no such subject', '--yes');
-    expect(nothing.code).toBe(2);
+    expect(nothing.code).toBe(0);
     expect(nothing.io.text).toBe('No message to delete: 0 of 5 queued or dead-lettered messages match subject containing "no such subject"');
   });
 
@@ -187,5 +187,10 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
     expect(last.code).toBe(0);
     expect(last.io.text).toContain('-- requeued 1 of 1 dead letter (1 message); 0 skipped; 0 failed');
     expect(await deadIds()).toEqual([]);
+
+    // Nothing left to select: said, and not an error (a scheduled bulk requeue on a quiet day).
+    const none = await fx.cli('requeue', '--subject', 'order', '--yes');
+    expect(none.code).toBe(0);
+    expect(none.io.text).toMatch(/^No dead letter to requeue: 0 of 0 dead-lettered messages match subject containing "order"/);
   });
 });
