@@ -100,7 +100,6 @@ export async function drainThroughput(env: BenchEnv, opts: ThroughputOptions = {
     const emulatorCpu = env.emulators.cpuSeconds();
     const sinkCpu = env.sink.cpuSeconds();
     const result = await relay.call<RelayDrainResult>('drain', base);
-    const seconds = result.workSeconds;
     const share = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : round((after - before) / result.wallSeconds, 2));
     const emulatorCpuShare = share(emulatorCpu, env.emulators.cpuSeconds());
     const sinkCpuShare = share(sinkCpu, env.sink.cpuSeconds());
@@ -108,43 +107,65 @@ export async function drainThroughput(env: BenchEnv, opts: ThroughputOptions = {
     await env.sink.call('reset');
     const depth = await env.engine().queue(env.engine().route('main')).depth();
     if (depth.visible + depth.inFlight > 0) throw new Error(`queue not empty after the drain: ${JSON.stringify(depth)}`);
-    const done = Math.max(1, result.summary.messages);
-    const perMessage = (n: number) => round(n / done, 3);
-    const requests: AwsRequestCounts = result.requests;
-    const messagesPerSecond = round(result.summary.messages / seconds, 1);
-    return {
-      label: opts.label ?? 'drain',
-      messages,
-      recipients,
-      messageBytes: bytes,
-      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
-      maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      latencies,
-      ...(vcpu !== undefined ? { vcpu: typeof vcpu === 'number' ? round(vcpu, 2) : vcpu } : {}),
-      ...(opts.lambdaMemoryMb !== undefined ? { lambdaMemoryMb: opts.lambdaMemoryMb } : {}),
-      primaryDelayMs: opts.primaryDelayMs ?? 0,
-      seconds: round(seconds, 2),
-      messagesPerSecond,
-      delivered: result.summary.delivered,
-      sinkReceived: stats.messages,
-      sessionsInUse: stats.maxSessions,
-      stoppedBecause: result.summary.stoppedBecause,
-      relayCpuMsPerMessage: round(result.cpuMs / done, 2),
-      relayCpuShare: round(result.cpuMs / 1000 / seconds, 2),
-      awsRequestsPerMessage: perMessage(requests.requests),
-      awsRequestsPerMessageByOperation: Object.fromEntries(Object.entries(requests.byOperation).map(([op, n]) => [op, perMessage(n)])),
-      writeUnitsPerMessage: perMessage(requests.writeUnits),
-      readUnitsPerMessage: perMessage(requests.readUnits),
-      cost: costPer10k(requests, done, { messagesPerSecond, lambdaMemoryMb: opts.lambdaMemoryMb ?? 512 }),
-      ...(emulatorCpuShare !== undefined ? { emulatorCpuShare } : {}),
-      ...(sinkCpuShare !== undefined ? { sinkCpuShare } : {}),
-      loadSeconds: round(loadSeconds, 1),
-      errors: result.errors,
-    };
+    return throughputFigure(opts, { messages, recipients, bytes, latencies, vcpu, loadSeconds, result, stats, emulatorCpuShare, sinkCpuShare });
   } finally {
     await relay.stop();
     limit?.remove();
   }
+}
+
+/** What one measured drain ran under and what it did. */
+interface MeasuredDrain {
+  messages: number;
+  recipients: number;
+  bytes: number;
+  latencies: AwsLatencies;
+  vcpu: ThroughputFigure['vcpu'];
+  loadSeconds: number;
+  result: RelayDrainResult;
+  /** The sink's count and its most sessions at once. */
+  stats: { messages: number; maxSessions: number };
+  emulatorCpuShare: number | undefined;
+  sinkCpuShare: number | undefined;
+}
+
+/** The figure of one drain: its rate over the work, and requests, CPU and cost per message drained. */
+function throughputFigure(opts: ThroughputOptions, measured: MeasuredDrain): ThroughputFigure {
+  const { messages, recipients, bytes, latencies, vcpu, loadSeconds, result, stats, emulatorCpuShare, sinkCpuShare } = measured;
+  const seconds = result.workSeconds;
+  const done = Math.max(1, result.summary.messages);
+  const perMessage = (n: number) => round(n / done, 3);
+  const requests: AwsRequestCounts = result.requests;
+  const messagesPerSecond = round(result.summary.messages / seconds, 1);
+  return {
+    label: opts.label ?? 'drain',
+    messages,
+    recipients,
+    messageBytes: bytes,
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+    maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    latencies,
+    ...(vcpu !== undefined ? { vcpu: typeof vcpu === 'number' ? round(vcpu, 2) : vcpu } : {}),
+    ...(opts.lambdaMemoryMb !== undefined ? { lambdaMemoryMb: opts.lambdaMemoryMb } : {}),
+    primaryDelayMs: opts.primaryDelayMs ?? 0,
+    seconds: round(seconds, 2),
+    messagesPerSecond,
+    delivered: result.summary.delivered,
+    sinkReceived: stats.messages,
+    sessionsInUse: stats.maxSessions,
+    stoppedBecause: result.summary.stoppedBecause,
+    relayCpuMsPerMessage: round(result.cpuMs / done, 2),
+    relayCpuShare: round(result.cpuMs / 1000 / seconds, 2),
+    awsRequestsPerMessage: perMessage(requests.requests),
+    awsRequestsPerMessageByOperation: Object.fromEntries(Object.entries(requests.byOperation).map(([op, n]) => [op, perMessage(n)])),
+    writeUnitsPerMessage: perMessage(requests.writeUnits),
+    readUnitsPerMessage: perMessage(requests.readUnits),
+    cost: costPer10k(requests, done, { messagesPerSecond, lambdaMemoryMb: opts.lambdaMemoryMb ?? 512 }),
+    ...(emulatorCpuShare !== undefined ? { emulatorCpuShare } : {}),
+    ...(sinkCpuShare !== undefined ? { sinkCpuShare } : {}),
+    loadSeconds: round(loadSeconds, 1),
+    errors: result.errors,
+  };
 }
 
 export const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -50,25 +50,7 @@ export class BackupMxStack extends Stack {
       env: { account: props.env?.account, region: config.region },
     });
     this.config = config;
-    const problems = deployProblems(config);
-    if (problems.length > 0) throw new DeployCheckError(problems);
-    // SES may write and publish for our set's rules, and for the user's own set's
-    // when they copy our rules there (activation "never" with a hostRuleSet).
-    const ruleArns = config.ruleSet.hostRuleSet
-      ? [receiptRuleArnPattern(this, config.ruleSet.name), receiptRuleArnPattern(this, config.ruleSet.hostRuleSet)]
-      : receiptRuleArnPattern(this, config.ruleSet.name);
-    if (config.ruleSet.activation === 'never' && !config.ruleSet.hostRuleSet) {
-      Annotations.of(this).addWarningV2(
-        'backup-mx:never-without-host-set',
-        'ruleSet.activation is "never" but ruleSet.hostRuleSet is not set: rules copied into your own active set could not write to the bucket or publish to the topics. Name that set in ruleSet.hostRuleSet, or activate our set yourself.',
-      );
-    }
-
-    for (const risk of backscatterRisks(config)) {
-      const route = config.routes.find((r) => r.name === risk.route)!;
-      Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
-    }
-
+    const ruleArns = this.checkConfig(config);
     const topicKey = config.encryptTopics ? this.topicKey() : undefined;
 
     const mail = new MailBucket(this, 'Mail', { queueLifetimeDays: config.queueLifetimeDays, sesRuleArnPattern: ruleArns });
@@ -104,8 +86,50 @@ export class BackupMxStack extends Stack {
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
     const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
-    const monitoring = new Monitoring(this, 'Monitoring', {
-      config,
+    const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey });
+
+    this.addOutputs(mail, state, queues, monitoring, egress);
+    this.addOperatorOutputs(functions, notices, inbound);
+    checkAwsLimits(this);
+  }
+
+  /**
+   * Refuses a config the deploy checks reject, warns about risky ones, and
+   * returns the receipt rule ARNs SES writes and publishes for: our set's
+   * rules, and the user's own set's when they copy our rules there
+   * (activation "never" with a hostRuleSet).
+   */
+  private checkConfig(config: BackupMxConfig): string | string[] {
+    const problems = deployProblems(config);
+    if (problems.length > 0) throw new DeployCheckError(problems);
+    const ruleArns = config.ruleSet.hostRuleSet
+      ? [receiptRuleArnPattern(this, config.ruleSet.name), receiptRuleArnPattern(this, config.ruleSet.hostRuleSet)]
+      : receiptRuleArnPattern(this, config.ruleSet.name);
+    if (config.ruleSet.activation === 'never' && !config.ruleSet.hostRuleSet) {
+      Annotations.of(this).addWarningV2(
+        'backup-mx:never-without-host-set',
+        'ruleSet.activation is "never" but ruleSet.hostRuleSet is not set: rules copied into your own active set could not write to the bucket or publish to the topics. Name that set in ruleSet.hostRuleSet, or activate our set yourself.',
+      );
+    }
+
+    for (const risk of backscatterRisks(config)) {
+      const route = config.routes.find((r) => r.name === risk.route)!;
+      Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));
+    }
+    return ruleArns;
+  }
+
+  private monitoring(parts: {
+    queues: RouteQueues;
+    functions: MailFunctions;
+    trigger: TriggerEndpoint;
+    notices: NoticeSending;
+    canary: Canary | undefined;
+    topicKey: kms.Key | undefined;
+  }): Monitoring {
+    const { queues, functions, trigger, notices, canary, topicKey } = parts;
+    return new Monitoring(this, 'Monitoring', {
+      config: this.config,
       channels: queues.channels,
       deadLetterQueue: queues.deadLetterQueue,
       functions: [
@@ -123,9 +147,11 @@ export class BackupMxStack extends Stack {
       ...(topicKey ? { topicKey } : {}),
       notices,
     });
+  }
 
-    this.addOutputs(mail, state, queues, monitoring, egress);
-    // The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these.
+  /** The backup-mx command finds the drain (its settings and `flush`) and the rule set (`doctor`) by these. */
+  private addOperatorOutputs(functions: MailFunctions, notices: NoticeSending, inbound: InboundRules): void {
+    const { config } = this;
     new CfnOutput(this, 'DrainFunctionName', { value: functions.drain.fn.functionName });
     new CfnOutput(this, 'NoticeConfigurationSetName', { description: 'The SES configuration set every DSN goes through (its alarms pause it; `backup-mx notices resume`)', value: notices.configurationSet.name });
     new CfnOutput(this, 'NoticeAlarmNames', { description: 'The reputation alarms that pause it: `backup-mx notices resume` refuses while one is in ALARM', value: [notices.alarmNames.bounce, notices.alarmNames.complaint].join(',') });
@@ -144,7 +170,6 @@ export class BackupMxStack extends Stack {
       description: 'Whether our receipt rule set is the active one (only one set is active per region)',
       value: inbound.activation.getAttString('Status'),
     });
-    checkAwsLimits(this);
   }
 
   /**

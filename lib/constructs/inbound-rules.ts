@@ -61,10 +61,20 @@ export class InboundRules extends Construct {
 
   constructor(scope: Construct, id: string, props: InboundRulesProps) {
     super(scope, id);
+    this.ruleSet = new ses.ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: props.config.ruleSet.name });
+    this.rules = [...this.routeRules(props), ...this.canaryRule(props)];
+    const activation = this.activate(props.config);
+    this.activationFunction = activation.fn;
+    this.activationProvider = activation.provider;
+    this.activation = activation.resource;
+    // Activate only once every rule exists; on delete, deactivate before the rules go.
+    for (const rule of this.rules) this.activation.node.addDependency(rule);
+  }
+
+  /** One rule per 100 recipients (SES's limit); every rule of a route stores and notifies alike. */
+  private routeRules(props: InboundRulesProps): ses.ReceiptRule[] {
     const { config } = props;
-    this.ruleSet = new ses.ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: config.ruleSet.name });
-    // One rule per 100 recipients (SES's limit); every rule of a route stores and notifies alike.
-    this.rules = props.channels.flatMap((channel) =>
+    return props.channels.flatMap((channel) =>
       receiptRuleChunks(channel.route).map((recipients, chunk) =>
         this.ruleSet.addRule(chunk === 0 ? `Rule-${channel.route.name}` : `Rule-${channel.route.name}-${chunk + 1}`, {
           receiptRuleName: receiptRuleName(channel.route.name, chunk),
@@ -82,29 +92,37 @@ export class InboundRules extends Construct {
         }),
       ),
     );
-    // The canary's own rule (one address, so SES refuses any other address of
-    // its domain at RCPT): stored under its own prefix, announced on the first
-    // route's topic, so it travels that route's topic, queue and drain.
+  }
+
+  /**
+   * The canary's own rule (one address, so SES refuses any other address of
+   * its domain at RCPT): stored under its own prefix, announced on the first
+   * route's topic, so it travels that route's topic, queue and drain.
+   */
+  private canaryRule(props: InboundRulesProps): ses.ReceiptRule[] {
+    const { config } = props;
     const { canary } = config;
     const first = props.channels[0];
-    if (canary && first) {
-      this.rules.push(
-        this.ruleSet.addRule('Rule-canary', {
-          receiptRuleName: CANARY_RULE_NAME,
-          recipients: [canary.address],
-          scanEnabled: true,
-          tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,
-          actions: [new StoreAndNotify({ bucket: props.bucket, prefix: CANARY_PREFIX, channel: first, waitFor: [...props.permissions, first.topic] })],
-        }),
-      );
-    }
+    if (!canary || !first) return [];
+    return [
+      this.ruleSet.addRule('Rule-canary', {
+        receiptRuleName: CANARY_RULE_NAME,
+        recipients: [canary.address],
+        scanEnabled: true,
+        tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,
+        actions: [new StoreAndNotify({ bucket: props.bucket, prefix: CANARY_PREFIX, channel: first, waitFor: [...props.permissions, first.topic] })],
+      }),
+    ];
+  }
 
-    this.activationFunction = new BackupMxFunction(this, 'ActivateRuleSet', {
+  /** The custom resource that activates the set, its function and the CDK provider that calls it. */
+  private activate(config: BackupMxConfig): { fn: BackupMxFunction; provider: cr.Provider; resource: CustomResource } {
+    const activationFunction = new BackupMxFunction(this, 'ActivateRuleSet', {
       handler: 'activate-rule-set',
       description: 'backup-mx: activates the SES receipt rule set only when safe',
       timeout: Duration.minutes(1),
     });
-    const fn = this.activationFunction.fn;
+    const fn = activationFunction.fn;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         // These SES actions have no resource-level permissions.
@@ -119,27 +137,26 @@ export class InboundRules extends Construct {
       }),
     );
     acceptFinding(
-      this.activationFunction,
+      activationFunction,
       'IAM5[Resource::*]',
       'DescribeActiveReceiptRuleSet, SetActiveReceiptRuleSet and DescribeReceiptRuleSet support no resource-level permissions.',
     );
-    this.activationProvider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ActivationProviderLogs') });
+    const provider = new cr.Provider(this, 'ActivationProvider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ActivationProviderLogs') });
     acceptFinding(
-      this.activationProvider,
+      provider,
       `IAM5[Resource::${arnInFinding(fn)}:*]`,
       'The CDK custom resource framework may invoke the activation function (and its versions); nothing else.',
     );
     acceptFinding(
-      this.activationProvider,
+      provider,
       `IAM4[${LAMBDA_BASIC_EXECUTION}]`,
       'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.',
     );
-    this.activation = new CustomResource(this, 'Activation', {
-      serviceToken: this.activationProvider.serviceToken,
+    const resource = new CustomResource(this, 'Activation', {
+      serviceToken: provider.serviceToken,
       resourceType: 'Custom::SesRuleSetActivation',
       properties: { RuleSetName: config.ruleSet.name, Activation: config.ruleSet.activation },
     });
-    // Activate only once every rule exists; on delete, deactivate before the rules go.
-    for (const rule of this.rules) this.activation.node.addDependency(rule);
+    return { fn: activationFunction, provider, resource };
   }
 }

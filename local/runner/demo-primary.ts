@@ -1,24 +1,11 @@
 // The demo's "your mail server": the SMTP peer (local/smtp-peer) on 127.0.0.1
 // taking every message and keeping its envelope and bytes; it can be down
 // (not listening) and brought up on the same port.
-import { createServer, type AddressInfo } from 'node:net';
 import type { ReceivedMessage } from '../smtp-peer/peer-steps.js';
 import { SmtpPeer } from '../smtp-peer/smtp-peer.js';
 
 /** What the demo reads of a delivered message. */
 export type DeliveredMessage = Pick<ReceivedMessage, 'from' | 'to' | 'raw' | 'at'>;
-
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export async function reservePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export class DemoPrimary extends SmtpPeer {
   constructor(port: number) {

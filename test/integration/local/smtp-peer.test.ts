@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../../local/smtp-peer/peer-steps.js';
 import { SmtpPeer } from '../../../local/smtp-peer/smtp-peer.js';
-import { DemoPrimary, reservePort } from '../../../local/runner/demo-primary.js';
+import { DemoPrimary } from '../../../local/runner/demo-primary.js';
+import { reservePort } from '../../../local/smtp-peer/reserve-port.js';
 import { clientMessage, sendMail } from '../../support/runner/e2e-support.js';
 
 const peers: SmtpPeer[] = [];

@@ -11,6 +11,7 @@ import type { DrainMode } from '../../../lambdas/core/drain/ports.js';
 import { ProbePrimaries } from '../../../lambdas/core/probe/probe-primaries.js';
 import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
 import { SeededRandom } from '../chaos/seeded-random.js';
+import { proberDeps } from '../world/fake-world.js';
 import { compactNotification, forgetParsed, ROUTE, scaleWorld } from './scale-world.js';
 
 export interface ScaleScenario {
@@ -106,17 +107,13 @@ export async function runScale(s: ScaleScenario): Promise<ScaleFigures> {
   const sweep = new SweepRoute(w.deps, options);
   const requested: DrainMode[] = [];
   const prober = new ProbePrimaries(
-    {
+    proberDeps(w, {
       routes: [ROUTE],
       probe: { check: async () => (w.primary.up ? { ok: true, latencyMs: 5 } : { ok: false, latencyMs: 5, error: 'connect: ECONNREFUSED' }) },
-      routeState: w.routeState,
-      queues: () => w.queue,
       drains: { start: async (_route, mode = 'deliver') => void requested.push(mode) },
       metrics: w.deps.metrics,
       log: w.deps.log,
-      clock: w.clock,
-      sleep: w.clock.sleep,
-    },
+    }),
     { probeIntervalSeconds: 60 },
   );
   const raw = (id: string) => `Received: from mta.remote.example by inbound-smtp.us-east-1.amazonaws.com with SMTP id ${id}\r\nSubject: scale\r\n\r\nHello.\r\n`;

@@ -22,7 +22,7 @@ import { DEFAULT_THRESHOLDS } from '../../../lambdas/core/problems/route-conditi
 import { WatchProblems } from '../../../lambdas/core/problems/watch-problems.js';
 import { SweepRoute } from '../../../lambdas/core/sweep/sweep-route.js';
 import { rawMessage, sesNotification, type SesNotificationOptions } from '../aws/ses-events.js';
-import { engineDeps, fakeWorld } from './fake-world.js';
+import { engineDeps, fakeWorld, proberDeps } from './fake-world.js';
 
 export const route: Route = {
   name: 'main',
@@ -84,24 +84,20 @@ export function harness(options: Partial<EngineOptions> = {}, routeOverrides: Pa
     runSweep: (budgetSeconds = 600, owner = 'sweep-1') => sweep.run(theRoute, { owner, budgetSeconds }),
     prober: (probeIntervalSeconds = 60) =>
       new ProbePrimaries(
-        {
+        proberDeps(world, {
           routes: [theRoute],
           probe,
-          routeState: deps.routeState,
           index: deps.index,
-          queues: () => queue,
           drains,
           metrics: deps.metrics,
           log: deps.log,
-          clock,
-          sleep: clock.sleep,
           heldNotices: deps.heldNotices,
           deadLetters: deps.deadLetters,
           problems: new WatchProblems(
             { states: problemStates, deliveries: deps.deliveryRecords, deadLetterQueue, metrics: deps.metrics, log: deps.log, clock },
             { thresholds: DEFAULT_THRESHOLDS },
           ),
-        },
+        }),
         { probeIntervalSeconds },
       ),
     /** Marks the primary down as the probe would. */
