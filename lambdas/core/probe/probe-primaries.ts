@@ -208,8 +208,9 @@ export class ProbePrimaries {
     // Inside a window "primary down" is planned; after one, the down time counts from its end.
     const lastEnded = lastWindowEnd(stored, now);
     figures.maintenance = { inWindow: holder?.kind === 'window', ...(lastEnded ? { lastEnded } : {}) };
-    if (holder?.kind === 'window') log.info(heldMessage(holder), { route: route.name, window: holder.window.id, status });
     await readRouteFigures(this.deps, route, now, figures);
+    // Said when the window is what stops a drain (up, mail listed): not every round of a quiet window.
+    if (holder?.kind === 'window' && status === 'up' && (figures.queued ?? 0) > 0) log.info(heldMessage(holder), { route: route.name, window: holder.window.id, queued: figures.queued });
     const outcome: RouteProbeOutcome = {
       route: route.name,
       status,

@@ -18,7 +18,8 @@ function conditionsNow(h: ReturnType<typeof harness>): string[] {
 describe('the probe and a maintenance window', () => {
   it('starts no drain inside the window though the primary is up, and starts one at the first round after it ends', async () => {
     const h = harness();
-    await h.arrive();
+    const { messageId } = await h.arrive();
+    await h.index.add({ messageId, route: 'main', sender: 'a@sender.example', recipients: ['bob@example.com'], receivedAt: h.clock.now(), state: 'queued' });
     const until = at('2026-01-05T10:30:30Z');
     await h.routeState.saveWindows('main', { windows: [{ id: 'wdeploy', from: at('2026-01-05T09:45:00Z'), until }] }, 0);
     h.probe.up('mail.example.com');
@@ -27,7 +28,7 @@ describe('the probe and a maintenance window', () => {
     const inside = (await prober.run())[0]![0]!;
     expect(inside).toMatchObject({ status: 'up', held: true });
     expect(h.drains.started.filter((s) => s.mode === 'deliver')).toEqual([]);
-    expect(h.log.lines).toContainEqual(expect.objectContaining({ message: 'held: maintenance window until 2026-01-05T10:30:30.000Z', fields: expect.objectContaining({ route: 'main', window: 'wdeploy' }) }));
+    expect(h.log.lines).toContainEqual(expect.objectContaining({ message: 'held: maintenance window until 2026-01-05T10:30:30.000Z', fields: expect.objectContaining({ route: 'main', window: 'wdeploy', queued: 1 }) }));
 
     // Round after round until one starts a drain: the first round at or after the end does.
     let startedAt: Date | undefined;
