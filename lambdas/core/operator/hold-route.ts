@@ -66,7 +66,7 @@ export class HoldRoute {
       const from = request.from && request.from > now ? request.from : now;
       const stored = await this.deps.routeState.windows(route.name);
       const kept = pruned(stored, now);
-      checkNewWindow({ from, until: request.until }, kept.windows, now, queueLifetimeSeconds);
+      checkNewWindow({ from, until: request.until, ...(request.reason ? { reason: request.reason } : {}) }, kept.windows, now, queueLifetimeSeconds);
       const window: MaintenanceWindow = { id: newWindowId(kept.windows, this.random), from, until: request.until, ...(request.reason ? { reason: request.reason } : {}) };
       const windows = [...kept.windows, window].sort((a, b) => a.from.getTime() - b.from.getTime());
       if (!(await this.deps.routeState.saveWindows(route.name, { ...kept, windows }, stored.version))) continue;

@@ -22,11 +22,13 @@ export interface RouteWindows {
 
 /** At most this many windows per route (ended ones not counted): the list is one item, read every few seconds. */
 export const MAX_WINDOWS_PER_ROUTE = 20;
+/** A window's reason is shown by status; bounded so 20 windows stay far inside DynamoDB's 400 KB item. */
+export const MAX_REASON_CHARS = 200;
 
 /** Why a window was refused, naming the flag to change. */
 export class WindowRefusedError extends Error {
   constructor(
-    readonly flag: '--from' | '--until' | '--window' | 'route',
+    readonly flag: '--from' | '--until' | '--reason' | '--window' | 'route',
     message: string,
   ) {
     super(`${flag}: ${message}`);
@@ -65,12 +67,13 @@ export function pruned(stored: RouteWindows, now: Date): RouteWindows {
 }
 
 /**
- * Checks a new window against the route's live ones: `until` after `from` and
+ * Checks a new window against the route's live ones: a short reason, `until` after `from` and
  * in the future, no longer than the queue lifetime (mail waiting longer would
  * expire inside it), and at most MAX_WINDOWS_PER_ROUTE live windows.
  */
 export function checkNewWindow(window: Omit<MaintenanceWindow, 'id'>, live: readonly MaintenanceWindow[], now: Date, queueLifetimeSeconds: number): void {
   const { from, until } = window;
+  if (window.reason !== undefined && window.reason.length > MAX_REASON_CHARS) throw new WindowRefusedError('--reason', `at most ${MAX_REASON_CHARS} characters (got ${window.reason.length})`);
   if (Number.isNaN(from.getTime())) throw new WindowRefusedError('--from', 'not a time');
   if (Number.isNaN(until.getTime())) throw new WindowRefusedError('--until', 'not a time');
   if (until.getTime() <= now.getTime()) throw new WindowRefusedError('--until', `${until.toISOString()} is in the past: a window must end in the future`);

@@ -41,6 +41,7 @@ describe('HoldRoute: maintenance windows', () => {
     ['--until', { from: at('2026-01-05T12:00:00Z'), until: at('2026-01-05T11:00:00Z') }, /--until: must be after --from/],
     ['--from', { from: at('2026-01-05T08:00:00Z'), until: at('2026-01-05T11:00:00Z') }, /--from: .* is in the past; leave --from out/],
     ['--until', { until: at('2026-01-10T10:00:01Z') }, /--until: the window lasts 5 d, longer than the queue lifetime \(5 d\)/],
+    ['--reason', { until: at('2026-01-05T11:00:00Z'), reason: 'x'.repeat(201) }, /--reason: at most 200 characters/],
   ])('refuses a bad %s, naming the flag, and stores nothing', async (flag, request, message) => {
     const { h, operator } = operatorWorld();
     const refused = operator.hold.schedule(h.route, request, LIFETIME);
