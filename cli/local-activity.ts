@@ -1,5 +1,5 @@
 // Tells the running `npm start` what this command changed (local/activity-log.ts):
-// holds and releases, a primary marked down by a flush, and each delivery
+// holds and releases, maintenance windows, a primary marked down by a flush, and each delivery
 // attempt of a flush. Wraps the engine's route state and log, so commands need
 // not know about it.
 import type { DeliveryLog } from '../lambdas/core/runtime/ports.js';
@@ -15,6 +15,14 @@ export function narratedRouteState(inner: RouteState, runtimeDir: string): Route
         return async (route: string, hold: { since: Date; reason?: string } | undefined) => {
           await target.setHold(route, hold);
           await noteActivity(runtimeDir, hold ? `held route ${route}${hold.reason ? ` (${hold.reason})` : ''}` : `released route ${route}`);
+        };
+      }
+      if (property === 'saveWindows') {
+        return async (route: string, windows: Parameters<RouteState['saveWindows']>[1], version: number) => {
+          const written = await target.saveWindows(route, windows, version);
+          const list = windows.windows.map((w) => `${w.id} ${w.from.toISOString()}–${w.until.toISOString()}`).join(', ');
+          if (written) await noteActivity(runtimeDir, `maintenance windows of route ${route}: ${list || 'none'}`);
+          return written;
         };
       }
       if (property === 'saveHealth') {

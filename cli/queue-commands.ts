@@ -38,8 +38,10 @@ export function registerQueueCommands(program: Command, run: Run, io: CliIo): vo
   program
     .command('hold')
     .argument('<route>', 'the route to hold')
-    .description('stop delivering to the route\'s primary even when it is up (maintenance, migration); mail is still accepted and queued')
+    .description('stop delivering to the route\'s primary even when it is up (maintenance, migration); mail is still accepted and queued. With --until: a maintenance window, which ends by itself')
     .option('--reason <text>', 'why, shown by `status`')
+    .option('--from <time>', 'schedule a maintenance window starting then (ISO 8601, or +2h from now; default now)')
+    .option('--until <time>', 'the window\'s end (ISO 8601, or +2h from now): delivery resumes by itself at the next probe')
     .action(run((t, route, opts) => holdCommand(t, route, opts, io)));
 
   program
@@ -47,5 +49,6 @@ export function registerQueueCommands(program: Command, run: Run, io: CliIo): vo
     .argument('<route>', 'the route to release')
     .description('resume delivery to a held route (at the next probe, or now with --flush)')
     .option('--flush', 'drain the route right after releasing it')
+    .option('--window <id>', 'cancel this maintenance window instead (ids in `status`)')
     .action(run((t, route, opts) => releaseCommand(t, route, opts, io)));
 }

@@ -56,6 +56,8 @@ async function explainStop(target: Target, reason: StopReason, route: string): P
   switch (reason) {
     case 'held': {
       const hold = await operator.routeHold(route);
+      const window = hold ? undefined : (await operator.hold.windows(route)).find((w) => w.from <= operator.now());
+      if (window) return `route ${route} is inside maintenance window ${window.id} until ${window.until.toISOString()}: nothing is delivered until it ends (then at the next probe), or \`backup-mx release ${route} --window ${window.id}\` ends it now`;
       return `route ${route} is held${hold ? ` (since ${formatAgo(hold.since, operator.now())}${hold.reason ? `: ${hold.reason}` : ''})` : ''}: nothing is delivered until \`backup-mx release ${route}\``;
     }
     case 'primary-down': {

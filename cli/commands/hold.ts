@@ -2,13 +2,24 @@
 // when it is up (maintenance, migration), and resume. Mail keeps being
 // accepted and queued; the drain and the probe respect the hold
 // (core/operator/hold-route.ts, which also waits out a running drain's cache).
+// With `--from`/`--until`, hold schedules a maintenance window instead, which
+// ends by itself; `release <route> --window <id>` cancels one.
 import type { CliIo } from '../cli-io.js';
-import { EXIT } from '../errors.js';
+import { WindowRefusedError, type MaintenanceWindow } from '../../lambdas/core/probe/maintenance-windows.js';
+import { EXIT, UsageError } from '../errors.js';
 import { atNextProbe, formatAgo } from '../format.js';
 import { routeOf, type Target } from '../target.js';
+import { parseTimeArg } from '../time-arg.js';
 import { flushCommand } from './flush.js';
 
-export async function holdCommand(target: Target, route: string, options: { reason?: string }, io: CliIo): Promise<number> {
+export interface HoldOptions {
+  reason?: string;
+  from?: string;
+  until?: string;
+}
+
+export async function holdCommand(target: Target, route: string, options: HoldOptions, io: CliIo): Promise<number> {
+  if (options.from !== undefined || options.until !== undefined) return scheduleWindow(target, route, options, io);
   const now = () => target.operator.now();
   const result = await target.operator.hold.hold(routeOf(target, route), options.reason, (seconds) => io.out(`waiting ${seconds} s for a running drain to see the hold...`));
   if ('already' in result) {
@@ -24,14 +35,69 @@ export async function holdCommand(target: Target, route: string, options: { reas
   return EXIT.ok;
 }
 
-export async function releaseCommand(target: Target, route: string, options: { flush?: boolean }, io: CliIo): Promise<number> {
+export async function releaseCommand(target: Target, route: string, options: { flush?: boolean; window?: string }, io: CliIo): Promise<number> {
+  if (options.window !== undefined) return cancelWindow(target, route, options.window, options, io);
   const released = await target.operator.hold.release(routeOf(target, route));
   if (released) {
     io.out(`route ${route} released (it was held for ${formatAgo(released.since, target.operator.now()).replace(/ ago$/, '')})`);
   } else {
     io.out(`route ${route} was not held`);
   }
+  // A hint only: a windows read that fails must not turn a done release into an error.
+  const current = (await target.operator.hold.windows(route).catch(() => [])).find((w) => w.from <= target.operator.now());
+  if (current) io.out(`route ${route} is inside maintenance window ${current.id} until ${current.until.toISOString()}: \`backup-mx release ${route} --window ${current.id}\` ends it now`);
   if (options.flush) return flushCommand(target, route, {}, io);
   io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)}; \`backup-mx flush ${route}\` starts them now`);
+  return EXIT.ok;
+}
+
+/** `hold <route> --from … --until …`: one more window (the route may have several). */
+async function scheduleWindow(target: Target, route: string, options: HoldOptions, io: CliIo): Promise<number> {
+  if (options.until === undefined) throw new UsageError('--until: required with --from (a window ends by itself); e.g. --until +2h');
+  const now = target.operator.now();
+  const from = options.from !== undefined ? parseTimeArg('--from', options.from, now) : undefined;
+  const until = parseTimeArg('--until', options.until, now);
+  // "2h" is an age (2 hours ago) for the other verbs: say so rather than "in the past".
+  for (const [flag, value, at] of [['--from', options.from, from], ['--until', options.until, until]] as const) {
+    if (value !== undefined && at && at < now && /^\d/.test(value.trim()) && !/^\d{4}-/.test(value.trim())) {
+      throw new UsageError(`${flag}: "${value}" means ${value} ago; write +${value.trim()} for ${value.trim()} from now`);
+    }
+  }
+  let scheduled: { window: MaintenanceWindow; inFlight: number };
+  try {
+    scheduled = await target.operator.hold.schedule(
+      routeOf(target, route),
+      { ...(from ? { from } : {}), until, ...(options.reason ? { reason: options.reason } : {}) },
+      target.settings.queueLifetimeSeconds,
+      (seconds) => io.out(`waiting ${seconds} s for a running drain to see the window...`),
+    );
+  } catch (error) {
+    if (error instanceof WindowRefusedError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { window, inFlight } = scheduled;
+  if (inFlight > 0) {
+    io.out(`${inFlight} message${inFlight === 1 ? ' was' : 's were'} in flight (in delivery, or waiting out a retry): a transaction already begun finishes; no new one starts`);
+  }
+  io.out(
+    `route ${route}: maintenance window ${window.id} from ${window.from.toISOString()} until ${window.until.toISOString()}${window.reason ? ` (${window.reason})` : ''}: ` +
+      'mail is still accepted and queued, nothing is delivered inside it even when the primary answers, and "primary down" is not raised',
+  );
+  io.out(`it ends by itself: deliveries resume at the first probe after ${window.until.toISOString()} (probes every ${target.settings.probeIntervalSeconds} s); \`backup-mx release ${route} --window ${window.id}\` cancels it`);
+  return EXIT.ok;
+}
+
+/** `release <route> --window <id>`: cancels one window (one that is on ends now). */
+async function cancelWindow(target: Target, route: string, id: string, options: { flush?: boolean }, io: CliIo): Promise<number> {
+  const cancelled = await target.operator.hold.cancelWindow(routeOf(target, route), id);
+  if (!cancelled) {
+    const ids = (await target.operator.hold.windows(route)).map((w) => w.id);
+    throw new UsageError(`--window: route ${route} has no maintenance window ${id} (${ids.length > 0 ? `its windows: ${ids.join(', ')}` : 'it has none'}; see \`backup-mx status\`)`);
+  }
+  const wasOn = cancelled.from <= target.operator.now();
+  io.out(`route ${route}: maintenance window ${cancelled.id} (${cancelled.from.toISOString()} until ${cancelled.until.toISOString()}) cancelled${wasOn ? '; it was on, so it ends now' : ''}`);
+  if (!wasOn) return EXIT.ok;
+  if (options.flush) return flushCommand(target, route, {}, io);
+  io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)} unless the route is held otherwise; \`backup-mx flush ${route}\` starts them now`);
   return EXIT.ok;
 }

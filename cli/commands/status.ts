@@ -1,5 +1,6 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
-// the last probe (when, and what it found), hold, queue, oldest message, dead letters, last finished;
+// the last probe (when, and what it found), hold (the operator's, or the maintenance window on now),
+// queue, oldest message, dead letters, last finished; each route's maintenance windows;
 // then the shared dead-letter queue's depth against the dead-letter records,
 // and the conditions the probe found on (what its RouteProblems and
 // StackProblems alarms fire on), each with its meaning and since when.
@@ -32,6 +33,8 @@ export interface RouteStatus {
   held: boolean;
   holdSince?: string;
   holdReason?: string;
+  /** Maintenance windows not yet ended, by start; `current` marks the one on now (delivery held). */
+  windows: { id: string; from: string; until: string; reason?: string; current: boolean }[];
   /** Messages the index lists as queued. */
   queued: number;
   /** What SQS holds: visible, in flight (being delivered or deferred), delayed. */
@@ -48,9 +51,10 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
   const now = operator.now();
   return Promise.all(
     routesOf(target, routeName).map(async (route) => {
-      const [health, hold, queued, queue, dead, lastDone, problems] = await Promise.all([
+      const [health, hold, windows, queued, queue, dead, lastDone, problems] = await Promise.all([
         operator.primaryHealth(route.name),
         operator.routeHold(route.name),
+        operator.hold.windows(route.name),
         operator.listQueued(route.name),
         operator.queueDepth(route),
         operator.deadLetters(route.name),
@@ -64,6 +68,13 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         tls: route.primary.tls,
         status: health?.status ?? 'unknown',
         held: hold !== undefined,
+        windows: windows.map((w) => ({
+          id: w.id,
+          from: w.from.toISOString(),
+          until: w.until.toISOString(),
+          ...(w.reason ? { reason: w.reason } : {}),
+          current: w.from.getTime() <= now.getTime(),
+        })),
         queued: queued.length,
         queue,
         deadLettered: dead.length,
@@ -107,13 +118,19 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
       ? 'unknown (not probed yet)'
       : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}${nextAuthTry(s.nextAuthTryAt, now)}`,
     s.lastCheckAt ? lastProbe(s, now) : '-',
-    s.held ? `held ${formatAgo(date(s.holdSince), now)}${s.holdReason ? `: ${s.holdReason}` : ''}` : 'no',
+    heldCell(s, now),
     `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})`,
     s.oldestAgeSeconds !== undefined ? formatAge(s.oldestAgeSeconds) : '-',
     String(s.deadLettered),
     formatAgo(date(s.lastDoneAt), now),
   ]);
   for (const line of table(['ROUTE', 'PRIMARY', 'STATE', 'LAST PROBE', 'HELD', 'QUEUED', 'OLDEST', 'DEAD', 'LAST FINISHED'], rows)) io.out(line);
+  const windowLines = statuses.flatMap((s) => s.windows.map((w) => windowLine(s.route, w, now)));
+  if (windowLines.length > 0) {
+    io.out('');
+    io.out('maintenance windows (nothing delivered inside one; "primary down" not raised; `release <route> --window <id>` cancels):');
+    for (const line of windowLines) io.out(`  ${line}`);
+  }
   io.out('');
   // One DLQ for every route: SQS redrive puts poison messages there with no record.
   io.out(dlq.summary);
@@ -151,4 +168,19 @@ function nextAuthTry(at: string | undefined, now: Date): string {
   if (!at) return '';
   const seconds = (new Date(at).getTime() - now.getTime()) / 1000;
   return seconds > 0 ? `, next AUTH try in ${formatAge(seconds)}` : ', next AUTH try due';
+}
+
+/** The HELD cell: the operator's hold, else the window on now, else "no". */
+function heldCell(s: RouteStatus, now: Date): string {
+  if (s.held) return `held ${formatAgo(s.holdSince ? new Date(s.holdSince) : undefined, now)}${s.holdReason ? `: ${s.holdReason}` : ''}`;
+  const current = s.windows.find((w) => w.current);
+  return current ? `window ${current.id}, ${formatAge(ageSeconds(now, new Date(current.until)))} left` : 'no';
+}
+
+/** "main  w1a2b3c  NOW  until 2026-…Z (1h 0m left): kernel", "main  w9z8y7x  from 2026-…Z until 2026-…Z (in 3h 0m)". */
+function windowLine(route: string, w: RouteStatus['windows'][number], now: Date): string {
+  const when = w.current
+    ? `NOW until ${w.until} (${formatAge(ageSeconds(now, new Date(w.until)))} left)`
+    : `from ${w.from} until ${w.until} (in ${formatAge(ageSeconds(now, new Date(w.from)))})`;
+  return `${route} ${w.id} ${when}${w.reason ? `: ${w.reason}` : ''}`;
 }

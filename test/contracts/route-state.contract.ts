@@ -115,6 +115,32 @@ export function routeStateContract(make: MakeSubject<RouteState>): void {
       expect(await subject.hold(route)).toBeUndefined();
     });
 
+    it('stores maintenance windows at a version, and refuses a write at a stale one', async () => {
+      expect(await subject.windows(route)).toEqual({ windows: [], version: 0 });
+      const planned = { id: 'w000001', from: at(T1), until: at(T3), reason: 'kernel update' };
+      expect(await subject.saveWindows(route, { windows: [planned] }, 0)).toBe(true);
+      expect(await subject.windows(route)).toEqual({ windows: [planned], version: 1 });
+      // A second writer that read version 0 lost the race: it must read again.
+      expect(await subject.saveWindows(route, { windows: [] }, 0)).toBe(false);
+      const second = { id: 'w000002', from: at(T2), until: at(T3) };
+      expect(await subject.saveWindows(route, { windows: [second], lastEnded: at(T2) }, 1)).toBe(true);
+      expect(await subject.windows(route)).toEqual({ windows: [second], lastEnded: at(T2), version: 2 });
+      expect(await subject.saveWindows(route, { windows: [] }, 2)).toBe(true);
+      expect(await subject.windows(route)).toEqual({ windows: [], version: 3 });
+      expect(await subject.windows(uniqueId('other'))).toEqual({ windows: [], version: 0 });
+    });
+
+    it('gives two writers of the same version exactly one winner', async () => {
+      for (let round = 0; round < 5; round++) {
+        const raced = uniqueId('windows');
+        const a = { id: 'wa', from: at(T0), until: at(T1) };
+        const b = { id: 'wb', from: at(T0), until: at(T2) };
+        const results = await Promise.all([subject.saveWindows(raced, { windows: [a] }, 0), subject.saveWindows(raced, { windows: [b] }, 0)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await subject.windows(raced)).windows).toHaveLength(1);
+      }
+    });
+
     it('claims a sweep at most once per interval', async () => {
       expect(await subject.lastSweep(route)).toBeUndefined();
       expect(await subject.claimSweep(route, at(T0), 120)).toBe(true);

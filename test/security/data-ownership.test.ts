@@ -39,6 +39,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['drain lease (probe: same partition as its health)', 'route#corp', 'lease', ['drain', 'probe'], ['pk', 'sk', 'route', 'owner', 'leaseUntil']],
   ['last finished (probe: same partition)', 'route#corp', 'done', ['drain', 'probe'], ['pk', 'sk', 'at']],
   ['operator hold (the CLI writes it; probe and drain: same partition)', 'route#corp', 'hold', ['drain', 'probe'], ['pk', 'sk', 'route', 'since', 'reason']],
+  // Whoever could write these could hold a route's mail and silence "primary down": not accept, not the public trigger.
+  ['maintenance windows (the CLI writes them; probe and drain: same partition)', 'route#corp', 'windows', ['drain', 'probe'], ['pk', 'sk', 'route', 'version', 'windows', 'lastEnded']],
   ['trigger gate', 'trigger#corp', 'gate', ['trigger'], ['pk', 'sk', 'route', 'at', 'timestamp']],
   // Created by `backup-mx trigger-url` (the operator's credentials); the trigger reads it (its own partition). The drain reads the whole table.
   ['the trigger\'s HMAC key', 'trigger#key', 'hmac', ['trigger'], [...TRIGGER_KEY_ATTRIBUTES]],

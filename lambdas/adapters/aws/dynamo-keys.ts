@@ -26,6 +26,8 @@ export const SORT = {
   health: 'health',
   lease: 'lease',
   hold: 'hold',
+  /** The route's maintenance windows, one item (dynamo-route-state.ts). */
+  windows: 'windows',
   sweep: 'sweep',
   /** When the route last finished a message (MessageIndex.markDone). */
   lastDone: 'done',

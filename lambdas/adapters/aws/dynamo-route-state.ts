@@ -1,8 +1,10 @@
-// Primary health (with the AUTH backoff after a refusal), the drain lease and the operator's hold, one item each under
-// `route#<name>`. The lease is a conditional write: it succeeds only when no
-// lease exists, the lease has expired, or the caller already owns it.
+// Primary health (with the AUTH backoff after a refusal), the drain lease, the operator's hold and the
+// maintenance windows, one item each under `route#<name>`. The lease is a conditional write: it succeeds
+// only when no lease exists, the lease has expired, or the caller already owns it; the windows are
+// replaced only at the version read (two operators scheduling at once: one reads again).
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
+import type { MaintenanceWindow, RouteWindows } from '../../core/probe/maintenance-windows.js';
 import type { RouteState } from '../../core/probe/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { key, PK, routeKey, SORT } from './dynamo-keys.js';
@@ -107,6 +109,31 @@ export class DynamoRouteState implements RouteState {
     );
   }
 
+  async windows(route: string): Promise<RouteWindows & { version: number }> {
+    const item = await this.get(route, SORT.windows);
+    if (!item) return { windows: [], version: 0 };
+    const windows = Array.isArray(item.windows) ? item.windows.flatMap((w) => parseWindow(w as Record<string, unknown>)) : [];
+    const lastEnded = optionalString(item.lastEnded);
+    return { windows, ...(lastEnded !== undefined ? { lastEnded: new Date(lastEnded) } : {}), version: Number(item.version ?? 0) };
+  }
+
+  async saveWindows(route: string, stored: RouteWindows, version: number): Promise<boolean> {
+    return conditionalPut(this.doc, {
+      TableName: this.tableName,
+      Item: {
+        ...key(routeKey(route), SORT.windows),
+        route,
+        version: version + 1,
+        windows: stored.windows.map((w) => ({ id: w.id, from: w.from.toISOString(), until: w.until.toISOString(), ...(w.reason !== undefined ? { reason: w.reason } : {}) })),
+        ...(stored.lastEnded ? { lastEnded: stored.lastEnded.toISOString() } : {}),
+      },
+      ConditionExpression: version === 0 ? 'attribute_not_exists(#pk)' : '#v = :v',
+      ...(version === 0
+        ? { ExpressionAttributeNames: { '#pk': PK } }
+        : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': version } }),
+    });
+  }
+
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
     const cutoff = new Date(now.getTime() - intervalSeconds * 1000);
     return conditionalPut(this.doc, {
@@ -149,3 +176,12 @@ export class DynamoRouteState implements RouteState {
   }
 }
 
+
+/** A stored window, or nothing when its dates are damaged (a window that cannot be read holds nothing). */
+function parseWindow(item: Record<string, unknown>): MaintenanceWindow[] {
+  const from = new Date(String(item.from));
+  const until = new Date(String(item.until));
+  if (typeof item.id !== 'string' || Number.isNaN(from.getTime()) || Number.isNaN(until.getTime())) return [];
+  const reason = optionalString(item.reason);
+  return [{ id: item.id, from, until, ...(reason !== undefined ? { reason } : {}) }];
+}

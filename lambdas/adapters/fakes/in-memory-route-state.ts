@@ -1,14 +1,16 @@
-// Health, leases, holds and sweep times per route, in memory.
+// Health, leases, holds, maintenance windows and sweep times per route, in memory.
 import type { PrimaryHealth } from '../../core/model.js';
+import type { RouteWindows } from '../../core/probe/maintenance-windows.js';
 import type { RouteState } from '../../core/probe/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
-type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'claimSweep' | 'continueSweep' | 'lastSweep';
+type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'windows' | 'saveWindows' | 'claimSweep' | 'continueSweep' | 'lastSweep';
 
 export class InMemoryRouteState implements RouteState {
   readonly healths = new Map<string, PrimaryHealth>();
   readonly leases = new Map<string, { owner: string; leaseUntil: Date }>();
   readonly holds = new Map<string, { since: Date; reason?: string }>();
+  readonly maintenance = new Map<string, RouteWindows & { version: number }>();
   readonly sweeps = new Map<string, Date>();
   /** Routes whose last sweep asked for another one at once. */
   readonly sweepsToContinue = new Set<string>();
@@ -54,6 +56,18 @@ export class InMemoryRouteState implements RouteState {
     this.throwIfFailing('setHold');
     if (hold) this.holds.set(route, structuredClone(hold));
     else this.holds.delete(route);
+  }
+
+  async windows(route: string): Promise<RouteWindows & { version: number }> {
+    this.throwIfFailing('windows');
+    return structuredClone(this.maintenance.get(route) ?? { windows: [], version: 0 });
+  }
+
+  async saveWindows(route: string, windows: RouteWindows, version: number): Promise<boolean> {
+    this.throwIfFailing('saveWindows');
+    if ((this.maintenance.get(route)?.version ?? 0) !== version) return false;
+    this.maintenance.set(route, { ...structuredClone(windows), version: version + 1 });
+    return true;
   }
 
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {

@@ -1,6 +1,6 @@
 // The drain: delivers one route's queue to its primary. It takes the route's
-// lease, refuses to work while the route is held (or its hold cannot be read:
-// maybe held) or its primary is known down, and takes batches until the queue
+// lease, refuses to work while the route is held or inside a maintenance window
+// (or either cannot be read: maybe held) or its primary is known down, and takes batches until the queue
 // is empty or the time budget is nearly spent. A session-level failure marks
 // the primary down and stops the route at once instead of burning through the queue.
 import { refusedFields } from '../policy/auth-backoff.js';
@@ -15,6 +15,7 @@ import type { PrimaryHealth, Route } from '../model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { recordDrainRun } from '../problems/record-drain-run.js';
+import { heldBy, heldMessage, readHolds, type HoldsRead } from '../probe/route-hold.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
@@ -43,7 +44,11 @@ export class DrainRoute {
     const deadline = started.getTime() + run.budgetSeconds * 1000;
 
     try {
-      if (await routeState.hold(route.name)) return { ...summary, stoppedBecause: 'held' };
+      const held = heldBy(await readHolds(routeState, route.name), started);
+      if (held) {
+        if (held.kind === 'window') log.info(heldMessage(held), { route: route.name, window: held.window.id });
+        return { ...summary, stoppedBecause: 'held' };
+      }
     } catch (error) {
       // An operator's hold must never be skipped because its read failed: nothing this run, the next one reads again.
       log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: route.name, error: (error as Error).message });
@@ -221,23 +226,22 @@ export class DrainRoute {
    * transaction starts, what was received goes back, and the next run reads again.
    */
   private holdReader(route: Route): { isHeld: () => Promise<boolean>; readonly unreadable: boolean } {
-    let read: { at: number; held: Promise<boolean> } | undefined;
+    let read: { at: number; holds: Promise<HoldsRead | undefined> } | undefined;
     let unreadable = false;
-    const isHeld = (): Promise<boolean> => {
-      if (unreadable) return Promise.resolve(true);
+    const isHeld = async (): Promise<boolean> => {
+      if (unreadable) return true;
       const now = this.deps.clock.now().getTime();
       if (!read || now - read.at > HOLD_CACHE_SECONDS * 1000) {
-        const held = this.deps.routeState.hold(route.name).then(
-          (h) => h !== undefined,
-          (error: Error) => {
-            if (!unreadable) this.deps.log.error('hold check failed: the route is treated as held for the rest of this run', { route: route.name, error: error.message });
-            unreadable = true;
-            return true;
-          },
-        );
-        read = { at: now, held };
+        const holds = readHolds(this.deps.routeState, route.name).catch((error: Error) => {
+          if (!unreadable) this.deps.log.error('hold check failed: the route is treated as held for the rest of this run', { route: route.name, error: error.message });
+          unreadable = true;
+          return undefined;
+        });
+        read = { at: now, holds };
       }
-      return read.held;
+      const holds = await read.holds;
+      // A window is judged against the clock at each call, not at the read: a cached read still starts it on time.
+      return holds === undefined || heldBy(holds, this.deps.clock.now()) !== undefined;
     };
     return {
       isHeld,

@@ -35,7 +35,7 @@ export interface OperatorDeps {
   store: MessageStore;
   deadLetters: DeadLetterStore;
   deadLetterQueue: DeadLetterQueue;
-  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health'>;
+  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows'>;
   queues: (route: Route) => MailQueue;
   /** The probe's problems records, which status reads. */
   problems: Pick<ProblemStates, 'get'>;

@@ -1,6 +1,7 @@
 // Ports of the probe: the SMTP check of a primary and the route state it keeps
-// (health, drain lease, operator hold, sweep claims).
+// (health, drain lease, operator hold, maintenance windows, sweep claims).
 import type { PrimaryHealth, PrimaryServer } from '../model.js';
+import type { RouteWindows } from './maintenance-windows.js';
 
 /** Primary health, drain leases and hold flags (DynamoDB). */
 export interface RouteState {
@@ -16,6 +17,16 @@ export interface RouteState {
   /** The hold set by an operator, if any: a held route gets no deliveries. */
   hold(route: string): Promise<{ since: Date; reason?: string } | undefined>;
   setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void>;
+  /**
+   * The route's maintenance windows as stored (an empty list when none), with
+   * the version a `saveWindows` must name (0 when never written).
+   */
+  windows(route: string): Promise<RouteWindows & { version: number }>;
+  /**
+   * Replaces the route's windows if their stored version is still `version`
+   * (conditional write); returns false when another write came first (read again).
+   */
+  saveWindows(route: string, windows: RouteWindows, version: number): Promise<boolean>;
   /**
    * Claims this hour's sweep (item `sk=sweep`): records `now` as the last sweep
    * and returns true when the previous one is older than `intervalSeconds` (or

@@ -1,7 +1,7 @@
 // The probe: checks each route's primary, records its health, and starts
-// work: a drain at once when the primary is up, the route not held and mail
-// is waiting; a sweep (at most every sweepIntervalSeconds) when it is down or
-// held. The scheduler fires once a minute; shorter intervals loop inside one
+// work: a drain at once when the primary is up, the route not held (by the
+// operator or a maintenance window) and mail is waiting; a sweep (at most every
+// sweepIntervalSeconds) when it is down or held. The scheduler fires once a minute; shorter intervals loop inside one
 // invocation. After an AUTH refusal it logs in again only on auth-backoff's
 // schedule (or at once when the secret changed) and checks without AUTH between.
 // Each round ends with the evaluation of every route's and the stack's
@@ -19,6 +19,8 @@ import type { MessageIndex } from '../accept/ports.js';
 import type { PrimaryAddressGuard } from '../policy/ports.js';
 import type { PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import { readRouteFigures } from './probe-figures.js';
+import { lastWindowEnd } from './maintenance-windows.js';
+import { heldBy, heldMessage } from './route-hold.js';
 import type { RouteFigures } from '../problems/route-conditions.js';
 import type { WatchProblems } from '../problems/watch-problems.js';
 import { isStalled } from '../sweep/stalled-route.js';
@@ -200,8 +202,15 @@ export class ProbePrimaries {
     // Nothing was sent, so no AUTH backoff; but it is no outage either: say what to change, every round it lasts.
     if (result.authWithheld) log.error('AUTH WITHHELD: the primary is not TLS-verified, so the probe did not log in and its mail is held', { route: route.name, host: route.primary.host, error: result.error });
 
-    const held = (await routeState.hold(route.name)) !== undefined;
+    const [holds, stored] = await Promise.all([routeState.hold(route.name), routeState.windows(route.name)]);
+    const holder = heldBy({ ...(holds ? { hold: holds } : {}), windows: stored.windows }, now);
+    const held = holder !== undefined;
+    // Inside a window "primary down" is planned; after one, the down time counts from its end.
+    const lastEnded = lastWindowEnd(stored, now);
+    figures.maintenance = { inWindow: holder?.kind === 'window', ...(lastEnded ? { lastEnded } : {}) };
     await readRouteFigures(this.deps, route, now, figures);
+    // Said when the window is what stops a drain (up, mail listed): not every round of a quiet window.
+    if (holder?.kind === 'window' && status === 'up' && (figures.queued ?? 0) > 0) log.info(heldMessage(holder), { route: route.name, window: holder.window.id, queued: figures.queued });
     const outcome: RouteProbeOutcome = {
       route: route.name,
       status,

@@ -25,6 +25,8 @@ export interface RouteFigures {
   heldNotices?: number;
   /** The drain's record; null when none exists yet. */
   deliveries?: DeliveryRecord | null;
+  /** The route's maintenance windows as they bear on "primary down" (probe/maintenance-windows.ts). */
+  maintenance?: { inWindow: boolean; lastEnded?: Date };
   /** What could not be read (each already logged as an error). */
   unreadable: string[];
 }
@@ -34,9 +36,13 @@ const minutes = (ms: number) => Math.floor(ms / 60_000);
 export function routeConditions(figures: RouteFigures, thresholds: RouteThresholds, now: Date): Map<RouteCondition, string> {
   const on = new Map<RouteCondition, string>();
   const { health } = figures;
-  if (health?.status === 'down') {
-    const downMs = now.getTime() - health.since.getTime();
-    if (downMs >= thresholds.primaryDownMinutes * 60_000) on.set('primary-down', `down for ${minutes(downMs)} min: ${health.lastError ?? 'no answer'}`);
+  // Planned: not raised inside a maintenance window; after one, counted from its end (the usual delay applies from there).
+  const { maintenance } = figures;
+  if (health?.status === 'down' && !maintenance?.inWindow) {
+    const windowEnded = maintenance?.lastEnded && maintenance.lastEnded > health.since ? maintenance.lastEnded : undefined;
+    const downMs = now.getTime() - (windowEnded ?? health.since).getTime();
+    const after = windowEnded ? ` since the maintenance window ended at ${windowEnded.toISOString()}` : '';
+    if (downMs >= thresholds.primaryDownMinutes * 60_000) on.set('primary-down', `down for ${minutes(downMs)} min${after}: ${health.lastError ?? 'no answer'}`);
   }
   if (figures.oldestAgeSeconds !== undefined && figures.oldestAgeSeconds >= thresholds.oldestMessageAgeMinutes * 60) {
     on.set('oldest-message', `oldest message ${Math.floor(figures.oldestAgeSeconds / 60)} min old (alarm at ${thresholds.oldestMessageAgeMinutes})`);

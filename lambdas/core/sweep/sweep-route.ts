@@ -18,6 +18,7 @@ import { warnIfDelayed } from '../outcome/delay-warning.js';
 import { mustQuarantine } from '../outcome/notice-policy.js';
 import type { MailQueue, QueuedMessage } from '../drain/ports.js';
 import { reconcileIndex } from './reconcile-index.js';
+import { heldBy, readHolds } from '../probe/route-hold.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { isStalled } from './stalled-route.js';
 import { dropIfCanary } from '../canary/recognise-canary.js';
@@ -87,9 +88,9 @@ export class SweepRoute {
     return summary;
   }
 
-  /** A sweep is only for a route that gets no deliveries right now: down, held, or up but stalled (nothing finished for the stall time). */
+  /** A sweep is only for a route that gets no deliveries right now: down, held (or in a maintenance window), or up but stalled (nothing finished for the stall time). */
   private async shouldSweep(route: Route): Promise<boolean> {
-    if (await this.deps.routeState.hold(route.name)) return true;
+    if (heldBy(await readHolds(this.deps.routeState, route.name), this.deps.clock.now())) return true;
     if ((await this.deps.routeState.health(route.name))?.status === 'down') return true;
     return isStalled(await this.deps.index.lastDone(route.name), this.deps.clock.now(), this.options.sweepStallSeconds ?? 3600);
   }

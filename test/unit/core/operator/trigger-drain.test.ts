@@ -143,6 +143,15 @@ describe('TriggerDrain', () => {
     expect(h.drains.started.filter((d) => d.mode === 'deliver')).toEqual([]);
   });
 
+  it('respects a maintenance window: 409, nothing delivered', async () => {
+    const { h, useCase, signed } = setup();
+    await h.arrive();
+    h.probe.up(route.primary.host);
+    await h.routeState.saveWindows('main', { windows: [{ id: 'wplan01', from: h.clock.now(), until: new Date(h.clock.now().getTime() + 3_600_000) }] }, 0);
+    expect((await useCase.handle(signed())).status).toBe(409);
+    expect(h.drains.started.filter((d) => d.mode === 'deliver')).toEqual([]);
+  });
+
   it('refuses a malformed, stale or future call before reading the secret; counts each refusal', async () => {
     const { h, useCase, signed, key, refusals, asked, routeReads } = setup();
     const stale = signed(new Date(h.clock.now().getTime() - (TRIGGER_WINDOW_SECONDS + 1) * 1000));
