@@ -17,7 +17,7 @@ export async function overviewPage(target: Target): Promise<string> {
     target.label,
     html`<h1>Routes</h1>
 <table class="routes">
-<thead><tr><th>Route</th><th>Primary</th><th>Health</th><th>Held</th><th>Queued</th><th>Oldest</th><th>Dead letters</th><th>Last delivery</th></tr></thead>
+<thead><tr><th>Route</th><th>Primary</th><th>Health</th><th>Held</th><th>Queued</th><th>Oldest</th><th>Dead letters</th><th>Last finished</th></tr></thead>
 <tbody>
 ${rows}</tbody>
 </table>
