@@ -204,4 +204,11 @@ describe('backup-mx console', () => {
     expect(code).toBe(2);
     expect(io.stderr.join('\n')).toContain('--port: expected a port number 0-65535');
   });
+
+  it('a port in use fails at once (exit 1, EADDRINUSE), not later', async () => {
+    const { code, io } = await c.fx.cli('console', '--port', String(c.console.port));
+    expect(code).toBe(1);
+    expect(io.stderr.join('\n')).toContain('EADDRINUSE');
+    expect(io.stdout.join('\n')).not.toContain('token=');
+  });
 });
