@@ -71,7 +71,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     // The token moves into a cookie and out of the URL (history, screenshots, a shoulder).
     url.searchParams.delete('token');
     res.setHeader('Set-Cookie', tokenCookie(ctx.port, ctx.token));
-    res.setHeader('Location', `${url.pathname}${url.search}`);
+    // One leading slash: a path like "/.//evil.example/" normalises to "//evil.example/", which a browser would follow off-site.
+    res.setHeader('Location', `/${url.pathname.replace(/^\/+/, '')}${url.search}`);
     return send(res, 303, 'text/plain; charset=utf-8', '');
   }
   if (!tokenMatches(ctx.token, cookieValue(req.headers.cookie, cookieName(ctx.port)))) return forbidden(res);

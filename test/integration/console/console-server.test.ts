@@ -53,6 +53,14 @@ describe('who gets in', () => {
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
   });
 
+  it('the redirect stays on the console: a path normalising to //host is not an off-site Location', async () => {
+    for (const path of ['/.//evil.example/', '/./\\/evil.example/', '//evil.example/']) {
+      const reply = await c.get(`${path}?token=${c.console.token}`);
+      expect(reply.status, path).toBe(303);
+      expect(reply.headers.location, path).toMatch(/^\/(?![\/\\])/);
+    }
+  });
+
   it('a Host other than 127.0.0.1:<port> or localhost:<port> is 403 even with the token (DNS rebinding)', async () => {
     const port = c.console.port;
     for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `0.0.0.0:${port}`, `localhost.evil.example:${port}`]) {
