@@ -80,19 +80,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed: this console only shows\n');
   }
-  switch (url.pathname) {
-    case '/':
-      return send(res, 200, 'text/html; charset=utf-8', await overviewPage(ctx.target));
-    case '/queue': {
-      const { status, body } = await queuePage(ctx.target, url.searchParams);
-      return send(res, status, 'text/html; charset=utf-8', body);
-    }
-    case '/console.css':
-      return send(res, 200, 'text/css; charset=utf-8', ctx.css);
-    default:
-      return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-  }
+  if (url.pathname === '/console.css') return send(res, 200, 'text/css; charset=utf-8', ctx.css);
+  const render = PAGES.get(url.pathname);
+  if (!render) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+  const { status, body } = await render(ctx.target, url.searchParams);
+  return send(res, status, 'text/html; charset=utf-8', body);
 }
+
+/** A page: what its path shows, read through the operator (never written). */
+type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string }>;
+
+/** Every page by path; a new page is one entry here and one file in pages/. */
+const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
+  ['/', async (target) => ({ status: 200, body: await overviewPage(target) })],
+  ['/queue', queuePage],
+]);
 
 function forbidden(res: ServerResponse): void {
   send(res, 403, 'text/plain; charset=utf-8', 'forbidden: open the URL `backup-mx console` printed (it carries the token)\n');
