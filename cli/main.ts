@@ -7,6 +7,7 @@ import { DEFAULT_STACK_NAME } from './aws-target.js';
 import { readCliEnv } from './cli-env.js';
 import { terminalIo, type CliIo } from './cli-io.js';
 import { VerbRunner, type Resolve } from './command-runner.js';
+import { registerConsoleCommands } from './console-commands.js';
 import { registerNoticesCommand } from './commands/notices.js';
 import { registerRecipientsCommand } from './commands/recipients.js';
 import { EXIT } from './errors.js';
@@ -58,6 +59,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   registerRecoveryCommands(program, runner.run, io);
   registerNoticesCommand(program, runner.run, io);
   registerRecipientsCommand(program, runner.run, io, env);
+  registerConsoleCommands(program, runner.run, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,65 @@
+// The overview page: one row per route with what `status` reads
+// (cli/commands/status.ts routeStatuses: the same reads, not a copy), and each
+// route's maintenance windows. Every value is escaped by `html`.
+import { ageSeconds, formatAge, formatAgo } from '../../format.js';
+import { routeStatuses, type RouteStatus } from '../../commands/status.js';
+import type { Target } from '../../target.js';
+import { html, page, type Html } from '../html.js';
+
+export async function overviewPage(target: Target): Promise<string> {
+  const statuses = await routeStatuses(target);
+  const now = target.operator.now();
+  const rows = statuses.map((s) => routeRow(s, now));
+  const windows = statuses.flatMap((s) => s.windows.map((w) => windowRow(s.route, w, now)));
+  return page(
+    'Overview',
+    'overview',
+    target.label,
+    html`<h1>Routes</h1>
+<table class="routes">
+<thead><tr><th>Route</th><th>Primary</th><th>Health</th><th>Held</th><th>Queued</th><th>Oldest</th><th>Dead letters</th><th>Last finished</th></tr></thead>
+<tbody>
+${rows}</tbody>
+</table>
+<h2>Maintenance windows</h2>
+${windows.length > 0
+  ? html`<table class="windows"><thead><tr><th>Route</th><th>Window</th><th>From</th><th>Until</th><th>Reason</th></tr></thead><tbody>${windows}</tbody></table>`
+  : html`<p class="none">No maintenance window planned.</p>`}`,
+  );
+}
+
+function routeRow(s: RouteStatus, now: Date): Html {
+  return html`<tr data-route="${s.route}">
+<th scope="row"><a href="/queue?route=${encodeURIComponent(s.route)}">${s.route}</a></th>
+<td>${s.primary} <span class="muted">(${s.tls})</span></td>
+<td>${health(s, now)}</td>
+<td>${held(s, now)}</td>
+<td class="num">${s.queued}</td>
+<td class="num">${s.oldestAgeSeconds !== undefined ? formatAge(s.oldestAgeSeconds) : '-'}</td>
+<td class="num${s.deadLettered > 0 ? ' alert' : ''}">${s.deadLettered}</td>
+<td>${formatAgo(s.lastDoneAt ? new Date(s.lastDoneAt) : undefined, now)}</td>
+</tr>
+`;
+}
+
+/** "up since 3h 0m", "down since 10m 0s (connect: ECONNREFUSED)", "unknown (not probed yet)". */
+function health(s: RouteStatus, now: Date): Html {
+  if (s.status === 'unknown' || !s.since) return html`<span class="state unknown">unknown</span> <span class="muted">(not probed yet)</span>`;
+  const since = formatAge(ageSeconds(new Date(s.since), now));
+  const word = s.authRefused ? 'AUTH refused' : s.status;
+  return html`<span class="state ${s.status}">${word}</span> for ${since}${s.probeStale ? html` <span class="alert">(probe stopped?)</span>` : ''}${
+    s.status === 'down' && s.lastError ? html`<div class="muted">${s.lastError}</div>` : ''
+  }`;
+}
+
+function held(s: RouteStatus, now: Date): Html {
+  if (s.held) return html`<span class="state held">held</span> ${formatAgo(s.holdSince ? new Date(s.holdSince) : undefined, now)}${s.holdReason ? html`<div class="muted">${s.holdReason}</div>` : ''}`;
+  const current = s.windows.find((w) => w.current);
+  if (current) return html`<span class="state held">window ${current.id}</span>, ${formatAge(ageSeconds(now, new Date(current.until)))} left`;
+  return html`no`;
+}
+
+function windowRow(route: string, w: RouteStatus['windows'][number], now: Date): Html {
+  const when = w.current ? html`<strong>now</strong>` : html`${w.from} <span class="muted">(in ${formatAge(ageSeconds(now, new Date(w.from)))})</span>`;
+  return html`<tr><td>${route}</td><td>${w.id}</td><td>${when}</td><td>${w.until}</td><td>${w.reason ?? ''}</td></tr>`;
+}

@@ -1,0 +1,120 @@
+// The queue page: every queued and dead-lettered message the filter selects,
+// oldest first. The filter is the CLI's (core/operator/message-filter.ts,
+// parsed by parseMessageFilter) and the selection the bulk commands' own
+// (operator.select): the query string only names the same fields.
+import { describeFilter, FilterError, parseMessageFilter, type FilterInput } from '../../../lambdas/core/operator/message-filter.js';
+import type { SelectedMessage } from '../../../lambdas/core/operator/select-messages.js';
+import { UsageError } from '../../errors.js';
+import { ageSeconds, formatAge } from '../../format.js';
+import { routesOf, type Target } from '../../target.js';
+import { html, page, type Html } from '../html.js';
+
+/** Rows drawn at most: a backlog of many thousands stays a page a browser draws at once; the count says how many more. */
+export const QUEUE_PAGE_ROWS = 1000;
+
+/** The query-string fields: the bulk commands' flags without their dashes, plus the scope (route, state). */
+export const FILTER_FIELDS = ['sender', 'sender-domain', 'recipient', 'older-than', 'subject'] as const;
+
+export type StateChoice = 'all' | 'queued' | 'dead';
+
+export interface QueueQuery {
+  route?: string;
+  state: StateChoice;
+  input: FilterInput;
+}
+
+/** A bad query value: the page says which field and what it takes (status 400). */
+export class QueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+/** The query string mapped onto the CLI's filter input; an empty field is no criterion (what an empty form box sends). */
+export function queueQuery(params: URLSearchParams): QueueQuery {
+  const input: FilterInput = {};
+  const given = (name: string) => {
+    const value = params.get(name);
+    return value === null || value.trim() === '' ? undefined : value;
+  };
+  if (given('sender') !== undefined) input.sender = given('sender')!;
+  if (given('sender-domain') !== undefined) input.senderDomain = given('sender-domain')!;
+  if (given('recipient') !== undefined) input.recipient = given('recipient')!;
+  if (given('older-than') !== undefined) input.olderThan = given('older-than')!;
+  if (given('subject') !== undefined) input.subject = given('subject')!;
+  const verdicts = params.getAll('verdict').filter((v) => v.trim() !== '');
+  if (verdicts.length > 0) input.verdict = verdicts;
+  const state = given('state') ?? 'all';
+  if (state !== 'all' && state !== 'queued' && state !== 'dead') throw new QueryError(`state: expected all, queued or dead; got ${JSON.stringify(state)}`);
+  const route = given('route');
+  return { ...(route !== undefined ? { route } : {}), state, input };
+}
+
+export async function queuePage(target: Target, params: URLSearchParams): Promise<{ status: number; body: string }> {
+  let query: QueueQuery | undefined;
+  try {
+    query = queueQuery(params);
+    const filter = parseMessageFilter(query.input);
+    const routes = routesOf(target, query.route).map((r) => r.name);
+    const selection = await target.operator.select(filter, { routes, queued: query.state !== 'dead', dead: query.state !== 'queued' });
+    const described = describeFilter(filter);
+    const now = target.operator.now();
+    const shown = selection.matched.slice(0, QUEUE_PAGE_ROWS);
+    const summary = html`<p class="count">${selection.matched.length} of ${selection.total} message${selection.total === 1 ? '' : 's'}${
+      described ? ` (${described})` : ''
+    }${selection.matched.length > shown.length ? `; the oldest ${shown.length} shown` : ''}</p>`;
+    return { status: 200, body: render(target, params, query, html`${summary}${messageTable(shown, now)}`) };
+  } catch (error) {
+    if (!(error instanceof FilterError || error instanceof QueryError || error instanceof UsageError)) throw error;
+    // "--sender: expected …": the form's field has the flag's name without the dashes.
+    const message = error.message.replace(/^--/, '');
+    return { status: 400, body: render(target, params, query, html`<p class="error" role="alert">${message}</p>`) };
+  }
+}
+
+function render(target: Target, params: URLSearchParams, query: QueueQuery | undefined, body: Html): string {
+  return page('Queue', 'queue', target.label, html`<h1>Queue</h1>
+${filterForm(target, params, query)}
+${body}`);
+}
+
+function messageTable(messages: SelectedMessage[], now: Date): Html {
+  if (messages.length === 0) return html`<p class="none">No message.</p>`;
+  const rows = messages.map(
+    (m) => html`<tr data-id="${m.id}">
+<td class="id">${m.id}</td><td>${m.route}</td><td><span class="state ${m.state}">${m.state}</span></td>
+<td>${m.sender === '' ? '<>' : m.sender}</td><td class="num">${m.recipients.length}</td>
+<td class="num">${m.receivedAt ? formatAge(ageSeconds(m.receivedAt, now)) : '-'}</td><td class="subject">${m.subject ?? ''}</td>
+</tr>
+`,
+  );
+  return html`<table class="queue">
+<thead><tr><th>ID</th><th>Route</th><th>State</th><th>Sender</th><th>Recipients</th><th>Age</th><th>Subject</th></tr></thead>
+<tbody>
+${rows}</tbody>
+</table>`;
+}
+
+/** A GET form: the filter lives in the URL (a view can be bookmarked while the console runs; the token is in the cookie, not the URL). */
+function filterForm(target: Target, params: URLSearchParams, query: QueueQuery | undefined): Html {
+  const value = (name: string) => params.get(name) ?? '';
+  const text = (name: string, label: string, placeholder: string) =>
+    html`<label>${label} <input type="text" name="${name}" value="${value(name)}" placeholder="${placeholder}"></label>`;
+  const selected = (on: boolean) => (on ? html` selected` : '');
+  const route = query?.route ?? value('route');
+  const state = query?.state ?? value('state');
+  return html`<form class="filters" method="get" action="/queue">
+<label>Route <select name="route"><option value="">all</option>${target.settings.routes.map(
+    (r) => html`<option value="${r.name}"${selected(r.name === route)}>${r.name}</option>`,
+  )}</select></label>
+<label>State <select name="state">${(['all', 'queued', 'dead'] as const).map((s) => html`<option value="${s}"${selected(s === state)}>${s}</option>`)}</select></label>
+${text('sender', 'Sender', 'alice@example.org')}
+${text('sender-domain', 'Sender domain', 'example.org')}
+${text('recipient', 'Recipient', 'bob@example.com')}
+${text('older-than', 'Older than', '2h, 3d')}
+${text('verdict', 'Verdict', 'spam=FAIL')}
+${text('subject', 'Subject', 'invoice')}
+<button type="submit">Filter</button> <a href="/queue">clear</a>
+</form>`;
+}

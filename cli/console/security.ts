@@ -1,0 +1,80 @@
+// What keeps the console the operator's alone (docs/security.md, "Console"):
+// a loopback-only bind, a random token on every request (first in the URL,
+// then an HttpOnly SameSite=Strict cookie), compared in constant time, a Host
+// check against DNS rebinding, and the headers every response carries.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** The only address the console listens on: a name (localhost) may resolve elsewhere, a wildcard would face the network. */
+export const CONSOLE_BIND_HOST = '127.0.0.1';
+
+/** A bind the console refuses, naming the fix. */
+export class ConsoleBindError extends Error {
+  constructor(host: string) {
+    super(`the console listens on ${CONSOLE_BIND_HOST} only (got host ${JSON.stringify(host)}): it shows held mail, so it is never reachable from the network; reach it from elsewhere through an SSH tunnel (ssh -L)`);
+    this.name = 'ConsoleBindError';
+  }
+}
+
+export function assertLoopbackBind(host: string): void {
+  if (host !== CONSOLE_BIND_HOST) throw new ConsoleBindError(host);
+}
+
+/** 32 random bytes, base64url: what the URL carries and the cookie keeps. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Constant time whatever the lengths: both sides are hashed first, so a guess learns nothing from the timing. */
+export function tokenMatches(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
+
+/**
+ * The cookie's name carries the port: cookies ignore ports, so two consoles
+ * (two targets) on one machine would otherwise overwrite each other's token.
+ */
+export function cookieName(port: number): string {
+  return `backupmx_console_${port}`;
+}
+
+export function tokenCookie(port: number, token: string): string {
+  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** The value of one cookie in a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * DNS rebinding: a page on an attacker's name that now resolves to 127.0.0.1
+ * sends its own name as Host. Only the console's own authorities pass.
+ */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const h = host.toLowerCase();
+  return h === `${CONSOLE_BIND_HOST}:${port}` || h === `localhost:${port}`;
+}
+
+/**
+ * Only what the pages need: the stylesheet from the console itself, forms
+ * posting back to it. No script, image, frame or remote anything.
+ */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** On every response, refusals and redirects included. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
