@@ -31,7 +31,7 @@ ${windows.length > 0
 function routeRow(s: RouteStatus, now: Date): Html {
   return html`<tr data-route="${s.route}">
 <th scope="row"><a href="/queue?route=${encodeURIComponent(s.route)}">${s.route}</a></th>
-<td>${s.primary} <span class="muted">(${s.tls})</span></td>
+<td>${s.primary} <span class="muted">(TLS ${s.tls})</span></td>
 <td>${health(s, now)}</td>
 <td>${held(s, now)}</td>
 <td class="num">${s.queued}</td>
