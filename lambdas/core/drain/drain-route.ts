@@ -15,6 +15,7 @@ import type { PrimaryHealth, Route } from '../model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { recordDrainRun } from '../problems/record-drain-run.js';
+import { effectiveRoute } from '../probe/effective-primary.js';
 import { heldBy, heldMessage, readHolds, type HoldsRead } from '../probe/route-hold.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
@@ -37,21 +38,25 @@ export class DrainRoute {
     this.delivery = new MessageDelivery(deps, options, this.retry, this.outcomes);
   }
 
-  async run(route: Route, run: RunOptions): Promise<DrainSummary> {
+  async run(configured: Route, run: RunOptions): Promise<DrainSummary> {
     const { clock, routeState, log } = this.deps;
-    const summary = emptySummary(route.name, 'deliver');
+    const summary = emptySummary(configured.name, 'deliver');
     const started = clock.now();
     const deadline = started.getTime() + run.budgetSeconds * 1000;
 
+    let route: Route;
     try {
-      const held = heldBy(await readHolds(routeState, route.name), started);
+      const [holds, redirect] = await Promise.all([readHolds(routeState, configured.name), routeState.redirect(configured.name)]);
+      const held = heldBy(holds, started);
       if (held) {
-        if (held.kind === 'window') log.info(heldMessage(held), { route: route.name, window: held.window.id });
+        if (held.kind === 'window') log.info(heldMessage(held), { route: configured.name, window: held.window.id });
         return { ...summary, stoppedBecause: 'held' };
       }
+      // Where the mail goes this run: the redirect target, unless a deploy changed the primary it replaced.
+      route = effectiveRoute(configured, redirect).route;
     } catch (error) {
-      // An operator's hold must never be skipped because its read failed: nothing this run, the next one reads again.
-      log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: route.name, error: (error as Error).message });
+      // An operator's hold must never be skipped because its read failed, nor a redirect (the mail would go to the old host): nothing this run, the next one reads again.
+      log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: configured.name, error: (error as Error).message });
       return { ...summary, stoppedBecause: 'hold-unknown' };
     }
     const health = await routeState.health(route.name);
