@@ -37,7 +37,7 @@ export interface OperatorDeps {
   store: MessageStore;
   deadLetters: DeadLetterStore;
   deadLetterQueue: DeadLetterQueue;
-  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect'>;
+  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'saveHealth'>;
   queues: (route: Route) => MailQueue;
   /** The probe's problems records, which status reads. */
   problems: Pick<ProblemStates, 'get'>;

@@ -6,7 +6,11 @@
 // probe the scheduled rounds make. The route's AUTH secret goes to the target
 // only when the operator asks (`--auth`) and only over verified TLS
 // (invariant 8): a redirect must not hand the primary's password to another host by default.
+// Health is about where mail goes: setting or clearing a redirect records what the
+// check of the new destination found, so a `flush` right after does not stop on the
+// old host's "down" (the probe's next round refreshes it anyway).
 import type { PrimaryServer, Route, TlsMode } from '../model.js';
+import type { ProbeResult } from '../probe/ports.js';
 import { primaryAddress, redirectApplies, redirectedPrimary, type PrimaryRedirect } from '../probe/effective-primary.js';
 import type { PrimaryProbe, RouteState } from '../probe/ports.js';
 import type { PrimaryAddressGuard } from '../policy/ports.js';
@@ -14,7 +18,7 @@ import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../policy/tls-fingerp
 import type { Clock } from '../runtime/ports.js';
 
 export interface RedirectDeps {
-  routeState: Pick<RouteState, 'redirect' | 'setRedirect'>;
+  routeState: Pick<RouteState, 'redirect' | 'setRedirect' | 'saveHealth'>;
   probe: PrimaryProbe;
   guard: PrimaryAddressGuard;
   clock: Clock;
@@ -81,14 +85,36 @@ export class RedirectRoute {
     if (!result.ok) throw new RedirectRefusedError('--to', `${where} does not answer a probe (${result.error ?? 'probe failed'}); nothing was stored`);
     const replaced = await this.deps.routeState.redirect(route.name);
     await this.deps.routeState.setRedirect(route.name, redirect);
+    await this.recordHealth(route, result);
     return { redirect, latencyMs: result.latencyMs, ...(replaced ? { replaced } : {}) };
   }
 
-  /** Removes the redirect: mail goes to the configured primary again. Returns the one removed, if any. */
-  async clear(route: Route): Promise<PrimaryRedirect | undefined> {
+  /**
+   * Removes the redirect: mail goes to the configured primary again. Returns the
+   * one removed (if any) and what a check of the configured primary found then.
+   */
+  async clear(route: Route): Promise<{ cleared?: PrimaryRedirect; primary: ProbeResult }> {
     const existing = await this.deps.routeState.redirect(route.name);
     if (existing) await this.deps.routeState.setRedirect(route.name, undefined);
-    return existing;
+    const primary = await this.deps.probe.check(route.primary).catch((error: Error): ProbeResult => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
+    // Only a change of destination makes the stored health about the wrong host.
+    if (existing && redirectApplies(route, existing)) await this.recordHealth(route, primary);
+    return { ...(existing ? { cleared: existing } : {}), primary };
+  }
+
+  /** The health of the route's new destination, as the probe records a check (a fresh record: the old host's AUTH backoff was about the old host). */
+  private async recordHealth(route: Route, result: ProbeResult): Promise<void> {
+    const now = this.deps.clock.now();
+    const status = result.ok ? 'up' : 'down';
+    await this.deps.routeState.saveHealth({
+      route: route.name,
+      status,
+      since: now,
+      lastCheckAt: now,
+      latencyMs: result.latencyMs,
+      consecutiveFailures: result.ok ? 0 : 1,
+      ...(result.ok ? {} : { lastError: `after redirect --clear: ${result.error ?? 'probe failed'}` }),
+    });
   }
 
   /** The request as a redirect to store, or the flag that is wrong. */

@@ -94,9 +94,21 @@ describe('RedirectRoute', () => {
     const { redirect } = await operator.redirect.set(h.route, { host: 'mx-new.example.net', port: 25 });
     const redeployed: Route = { ...h.route, primary: { ...h.route.primary, host: 'mx-new.example.net', port: 25 } };
     expect(await operator.redirect.current(redeployed)).toEqual({ redirect, applies: false });
-    expect(await operator.redirect.clear(h.route)).toEqual(redirect);
-    expect(await operator.redirect.clear(h.route)).toBeUndefined();
+    h.probe.down('mail.example.com');
+    expect(await operator.redirect.clear(h.route)).toMatchObject({ cleared: redirect, primary: { ok: false } });
+    expect((await operator.redirect.clear(h.route)).cleared).toBeUndefined();
     expect(await operator.redirect.current(h.route)).toBeUndefined();
+  });
+
+  it('records the health of the new destination: up after set (a flush then does not stop on the old host\'s "down"), the configured primary\'s after clear', async () => {
+    const { h, operator } = operatorWorld();
+    await h.primaryDown();
+    h.probe.up('mx-new.example.net', 44).down('mail.example.com', 'connect: ECONNREFUSED');
+    h.clock.advance(60);
+    await operator.redirect.set(h.route, { host: 'mx-new.example.net', port: 25 });
+    expect(await h.routeState.health('main')).toEqual({ route: 'main', status: 'up', since: h.clock.now(), lastCheckAt: h.clock.now(), latencyMs: 44, consecutiveFailures: 0 });
+    await operator.redirect.clear(h.route);
+    expect(await h.routeState.health('main')).toMatchObject({ status: 'down', lastError: 'after redirect --clear: connect: ECONNREFUSED' });
   });
 
   it('is one use case of the operator actions', () => {
