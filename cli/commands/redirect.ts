@@ -51,7 +51,7 @@ export async function redirectCommand(target: Target, routeName: string, options
   io.out(`until \`backup-mx redirect ${routeName} --clear\`, or a deploy that changes the route's primary in cdk.json (which clears it)`);
   if (route.primary.authSecretName !== undefined && !redirect.auth) io.out(`the route's AUTH secret is not sent to ${redirect.host} (add --auth, over --tls verify, if the new host needs it)`);
   if (options.flush) return flushCommand(target, routeName, {}, io);
-  io.out(`deliveries to it start ${atNextProbe(target.settings.probeIntervalSeconds)} (a drain already running finishes its run to the previous host); \`backup-mx flush ${routeName}\` starts them now`);
+  io.out(`deliveries to it start ${atNextProbe(target.settings.probeIntervalSeconds)} (a drain already running stops within a few seconds, before its next transaction to the previous host); \`backup-mx flush ${routeName}\` starts them now`);
   return EXIT.ok;
 }
 
