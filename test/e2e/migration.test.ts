@@ -85,6 +85,8 @@ describe.skipIf(unavailable !== undefined)('docs/migration.md: cut-over from one
     const redirect = await cli('redirect', 'corp', '--to', `127.0.0.1:${newPostfix.port}`, '--tls', 'fingerprint', '--fingerprint', newPostfix.certificateFingerprint, '--auth');
     expect(redirect.code, redirect.all).toBe(0);
     expect(redirect.all).toContain(`mail goes to 127.0.0.1:${newPostfix.port} (tls fingerprint, with the route's AUTH) instead of 127.0.0.1:${oldPostfix.port}`);
+    // The runner's console shows what the command changed.
+    await waitFor('the redirect line on the runner\'s console', () => started.lines.some((l) => l.includes(`redirected route corp to 127.0.0.1:${newPostfix.port} (tls fingerprint, with AUTH)`)), 5_000);
     const during = await send(3);
 
     // Step 7: release and flush: the queued mail goes to the new one, and the lines name it.
