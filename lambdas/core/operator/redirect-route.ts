@@ -10,9 +10,8 @@
 // check of the new destination found, so a `flush` right after does not stop on the
 // old host's "down" (the probe's next round refreshes it anyway).
 import type { PrimaryServer, Route, TlsMode } from '../model.js';
-import type { ProbeResult } from '../probe/ports.js';
 import { primaryAddress, redirectApplies, redirectedPrimary, type PrimaryRedirect } from '../probe/effective-primary.js';
-import type { PrimaryProbe, RouteState } from '../probe/ports.js';
+import type { PrimaryProbe, ProbeResult, RouteState } from '../probe/ports.js';
 import type { PrimaryAddressGuard } from '../policy/ports.js';
 import { FINGERPRINT_EXAMPLE, normalizeFingerprint } from '../policy/tls-fingerprint.js';
 import type { Clock } from '../runtime/ports.js';
@@ -78,10 +77,10 @@ export class RedirectRoute {
     const target: PrimaryServer = redirectedPrimary(route.primary, redirect);
     const loop = await this.deps.guard.refusal(target);
     if (loop) throw new RedirectRefusedError('--to', `loop guard: ${loop}; nothing was stored`);
-    const result = await this.deps.probe.check(target).catch((error: Error) => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }) as const);
+    const result = await this.deps.probe.check(target).catch((error: Error): ProbeResult => ({ ok: false, latencyMs: 0, error: `probe: ${error.message}` }));
     const where = `${target.host}:${target.port}`;
-    if ('authWithheld' in result && result.authWithheld) throw new RedirectRefusedError('--tls', `${where} is not TLS-verified, so the route's AUTH secret was not sent (${result.error ?? 'no verified TLS'}); nothing was stored`);
-    if ('authRefused' in result && result.authRefused) throw new RedirectRefusedError('--auth', `${where} refused the route's AUTH credentials (${result.error ?? 'AUTH refused'}); leave --auth out if it needs none; nothing was stored`);
+    if (result.authWithheld) throw new RedirectRefusedError('--tls', `${where} is not TLS-verified, so the route's AUTH secret was not sent (${result.error ?? 'no verified TLS'}); nothing was stored`);
+    if (result.authRefused) throw new RedirectRefusedError('--auth', `${where} refused the route's AUTH credentials (${result.error ?? 'AUTH refused'}); leave --auth out if it needs none; nothing was stored`);
     if (!result.ok) throw new RedirectRefusedError('--to', `${where} does not answer a probe (${result.error ?? 'probe failed'}); nothing was stored`);
     const replaced = await this.deps.routeState.redirect(route.name);
     await this.deps.routeState.setRedirect(route.name, redirect);
