@@ -1,5 +1,5 @@
 // Tells the running `npm start` what this command changed (local/activity-log.ts):
-// holds and releases, maintenance windows, a primary marked down by a flush, and each delivery
+// holds and releases, maintenance windows, redirects, a primary marked down by a flush, and each delivery
 // attempt of a flush. Wraps the engine's route state and log, so commands need
 // not know about it.
 import type { DeliveryLog } from '../lambdas/core/runtime/ports.js';
@@ -23,6 +23,12 @@ export function narratedRouteState(inner: RouteState, runtimeDir: string): Route
           const list = windows.windows.map((w) => `${w.id} ${w.from.toISOString()}–${w.until.toISOString()}`).join(', ');
           if (written) await noteActivity(runtimeDir, `maintenance windows of route ${route}: ${list || 'none'}`);
           return written;
+        };
+      }
+      if (property === 'setRedirect') {
+        return async (route: string, redirect: Parameters<RouteState['setRedirect']>[1]) => {
+          await target.setRedirect(route, redirect);
+          await noteActivity(runtimeDir, redirect ? `redirected route ${route} to ${redirect.host}:${redirect.port} (tls ${redirect.tls}${redirect.auth ? ', with AUTH' : ''})` : `cleared the redirect of route ${route}`);
         };
       }
       if (property === 'saveHealth') {

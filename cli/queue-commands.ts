@@ -1,11 +1,12 @@
 // The verbs that see the queue and move it, as Postfix's mailq, postqueue -f
-// and a hold do: status, mailq, flush, hold, release.
+// and a hold do: status, mailq, flush, hold, release; and redirect (the cut-over to a new primary).
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import type { Run } from './command-runner.js';
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
+import { redirectCommand } from './commands/redirect.js';
 import { statusCommand } from './commands/status.js';
 import { addFilterOptions, FILTER_HELP, withFilter } from './message-filter-options.js';
 
@@ -51,4 +52,23 @@ export function registerQueueCommands(program: Command, run: Run, io: CliIo): vo
     .option('--flush', 'drain the route right after releasing it')
     .option('--window <id>', 'cancel this maintenance window instead (ids in `status`)')
     .action(run((t, route, opts) => releaseCommand(t, route, opts, io)));
+
+  program
+    .command('redirect')
+    .argument('<route>', 'the route whose mail goes elsewhere')
+    .description('send the route\'s mail to another host until cleared, without a redeploy (the cut-over to a new primary; docs/migration.md)')
+    .option('--to <host[:port]>', 'the new primary (port 25 when none is given); refused if it would loop back to us or does not answer a probe')
+    .option('--tls <mode>', 'TLS to it, as the route config names them: none, opportunistic, required, verify, fingerprint (default: the route\'s)')
+    .option('--fingerprint <digest>', 'with --tls fingerprint: the new host\'s certificate or key SHA-256 (repeat for several)', (v: string, all: string[] = []) => [...all, v])
+    .option('--auth', 'log in with the route\'s AUTH secret (only over --tls verify or fingerprint); default: no AUTH to another host')
+    .option('--reason <text>', 'why, shown by `status`')
+    .option('--clear', 'remove the redirect: mail goes to the configured primary again')
+    .option('--flush', 'drain the route right after')
+    .addHelpText(
+      'after',
+      '\nThe redirect names the configured primary it replaces: a deploy that changes the route\'s primary (cdk.json)\n' +
+        'clears it (ignored from then on; `status` says "cleared by a deploy that changed the primary").\n' +
+        'Example: backup-mx redirect corp --to mx-new.example.com:25 --tls verify',
+    )
+    .action(run((t, route, opts) => redirectCommand(t, route, opts, io)));
 }

@@ -72,6 +72,8 @@ async function explainStop(target: Target, reason: StopReason, route: string): P
       return 'the time budget ran out before the queue was empty: run flush again, or let the next drain continue';
     case 'queue-error':
       return 'the queue could not be read: see the errors above';
+    case 'redirected':
+      return `the redirect of route ${route} was set or cleared during the drain: it stopped so that nothing more goes to the previous host; run flush again to deliver to the new one`;
     case 'hold-unknown':
       return `the hold of route ${route} could not be read, so it was treated as held and nothing was delivered: see the errors above, then run flush again`;
     default:

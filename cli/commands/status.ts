@@ -1,6 +1,6 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
 // the last probe (when, and what it found), hold (the operator's, or the maintenance window on now),
-// queue, oldest message, dead letters, last finished; each route's maintenance windows;
+// queue, oldest message, dead letters, last finished; each route's maintenance windows and redirect;
 // then the shared dead-letter queue's depth against the dead-letter records,
 // and the conditions the probe found on (what its RouteProblems and
 // StackProblems alarms fire on), each with its meaning and since when.
@@ -10,6 +10,7 @@ import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/co
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-report.js';
 import { EXIT } from '../errors.js';
+import { describeTarget } from './redirect.js';
 import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';
 import { problemLines, scopeProblems, STACK_LABEL, STACK_SCOPE, type ScopeProblems } from '../problems-report.js';
@@ -35,6 +36,11 @@ export interface RouteStatus {
   holdReason?: string;
   /** Maintenance windows not yet ended, by start; `current` marks the one on now (delivery held). */
   windows: { id: string; from: string; until: string; reason?: string; current: boolean }[];
+  /**
+   * The operator's redirect (`backup-mx redirect`): where the mail goes instead of `primary`, and
+   * the health above is the target's. With `ignored`, a deploy changed the primary it replaced: not used.
+   */
+  redirect?: { to: string; since: string; tls: string; auth: boolean; replaces: string; reason?: string; ignored?: string };
   /** Messages the index lists as queued. */
   queued: number;
   /** What SQS holds: visible, in flight (being delivered or deferred), delayed. */
@@ -51,10 +57,11 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
   const now = operator.now();
   return Promise.all(
     routesOf(target, routeName).map(async (route) => {
-      const [health, hold, windows, queued, queue, dead, lastDone, problems] = await Promise.all([
+      const [health, hold, windows, redirect, queued, queue, dead, lastDone, problems] = await Promise.all([
         operator.primaryHealth(route.name),
         operator.routeHold(route.name),
         operator.hold.windows(route.name),
+        operator.redirect.current(route),
         operator.listQueued(route.name),
         operator.queueDepth(route),
         operator.deadLetters(route.name),
@@ -93,6 +100,18 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         status.holdSince = hold.since.toISOString();
         if (hold.reason) status.holdReason = hold.reason;
       }
+      if (redirect) {
+        const r = redirect.redirect;
+        status.redirect = {
+          to: `${r.host}:${r.port}`,
+          since: r.since.toISOString(),
+          tls: r.tls,
+          auth: r.auth,
+          replaces: r.replaces,
+          ...(r.reason ? { reason: r.reason } : {}),
+          ...(redirect.applies ? {} : { ignored: IGNORED }),
+        };
+      }
       if (oldest) status.oldestAgeSeconds = Math.round(ageSeconds(oldest.receivedAt, now));
       if (lastDone) status.lastDoneAt = lastDone.toISOString();
       return status;
@@ -113,7 +132,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   io.out('');
   const rows = statuses.map((s) => [
     s.route,
-    `${s.primary} (${s.tls})`,
+    s.redirect && !s.redirect.ignored ? `-> ${s.redirect.to} (${s.redirect.tls}), redirected` : `${s.primary} (${s.tls})`,
     s.status === 'unknown'
       ? 'unknown (not probed yet)'
       : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}${nextAuthTry(s.nextAuthTryAt, now)}`,
@@ -130,6 +149,12 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
     io.out('');
     io.out('maintenance windows (nothing delivered inside one; "primary down" not raised; `release <route> --window <id>` cancels):');
     for (const line of windowLines) io.out(`  ${line}`);
+  }
+  const redirects = statuses.flatMap((s) => (s.redirect ? [redirectLine(s.route, s.redirect, now)] : []));
+  if (redirects.length > 0) {
+    io.out('');
+    io.out('redirects (`backup-mx redirect <route> --clear` sends mail to the configured primary again; a deploy that changes the primary clears one):');
+    for (const line of redirects) io.out(`  ${line}`);
   }
   io.out('');
   // One DLQ for every route: SQS redrive puts poison messages there with no record.
@@ -183,4 +208,13 @@ function windowLine(route: string, w: RouteStatus['windows'][number], now: Date)
     ? `NOW until ${w.until} (${formatAge(ageSeconds(now, new Date(w.until)))} left)`
     : `from ${w.from} until ${w.until} (in ${formatAge(ageSeconds(now, new Date(w.from)))})`;
   return `${route} ${w.id} ${when}${w.reason ? `: ${w.reason}` : ''}`;
+}
+
+/** What status says of a redirect a deploy made stale (it is ignored). */
+export const IGNORED = 'cleared by a deploy that changed the primary';
+
+/** "main -> mx-new:25 (tls verify, no AUTH) instead of mail:25, since 5m ago: cut-over", or the same "IGNORED: cleared by a deploy…". */
+function redirectLine(route: string, r: NonNullable<RouteStatus['redirect']>, now: Date): string {
+  const what = `${route} -> ${describeTarget(r.to, r)} instead of ${r.replaces}, since ${formatAgo(new Date(r.since), now)}${r.reason ? `: ${r.reason}` : ''}`;
+  return r.ignored ? `${what}; IGNORED: ${r.ignored} (\`backup-mx redirect ${route} --clear\` removes it)` : what;
 }

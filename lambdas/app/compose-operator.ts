@@ -49,5 +49,7 @@ export function composeOperator(settings: Settings, parts: EngineParts): Operato
     // `recipients verify` asks as the scheduled probe checks (AUTH from the same secret cache as the deliveries).
     probe: parts.primaryProbe(stepTimeoutMs),
     callout: parts.callout(stepTimeoutMs),
+    // `redirect` refuses a target the probe's loop guard would refuse (invariant 4).
+    guard: parts.addressGuard(),
   });
 }

@@ -130,6 +130,22 @@ export function routeStateContract(make: MakeSubject<RouteState>): void {
       expect(await subject.windows(uniqueId('other'))).toEqual({ windows: [], version: 0 });
     });
 
+    it('sets, reads and clears a redirect, per route, every field kept', async () => {
+      expect(await subject.redirect(route)).toBeUndefined();
+      const full = { host: 'mx-new.example.net', port: 2525, tls: 'fingerprint' as const, tlsFingerprints: ['sha256:AB:CD'], auth: true, since: at(T0), replaces: 'mail.example.com:25', reason: 'cut-over' };
+      await subject.setRedirect(route, full);
+      expect(await subject.redirect(route)).toEqual(full);
+      const plain = { host: '192.0.2.7', port: 25, tls: 'verify' as const, auth: false, since: at(T1), replaces: 'mail.example.com:25' };
+      await subject.setRedirect(route, plain);
+      expect(await subject.redirect(route)).toEqual(plain);
+      expect(await subject.redirect(uniqueId('other'))).toBeUndefined();
+      // The hold and the windows are other items of the same partition: untouched.
+      expect(await subject.hold(route)).toBeUndefined();
+      await subject.setRedirect(route, undefined);
+      expect(await subject.redirect(route)).toBeUndefined();
+      await subject.setRedirect(route, undefined); // clearing twice is harmless
+    });
+
     it('gives two writers of the same version exactly one winner', async () => {
       for (let round = 0; round < 5; round++) {
         const raced = uniqueId('windows');

@@ -10,6 +10,7 @@ import { DEAD_SUMMARY_ATTRIBUTES, DEAD_TEXT_ATTRIBUTES } from '../../lambdas/ada
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
+import { REDIRECT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-route-state.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { TRIGGER_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { CANARY_ARRIVAL_ATTRIBUTES, DELIVERY_RECORD_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
@@ -41,6 +42,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['operator hold (the CLI writes it; probe and drain: same partition)', 'route#corp', 'hold', ['drain', 'probe'], ['pk', 'sk', 'route', 'since', 'reason']],
   // Whoever could write these could hold a route's mail and silence "primary down": not accept, not the public trigger.
   ['maintenance windows (the CLI writes them; probe and drain: same partition)', 'route#corp', 'windows', ['drain', 'probe'], ['pk', 'sk', 'route', 'version', 'windows', 'lastEnded']],
+  // Whoever could write it could send a route's mail to any host (and, with auth, its AUTH secret): only the operator's CLI, never accept or the public trigger.
+  ['operator redirect (the CLI writes it; probe and drain: same partition)', 'route#corp', 'redirect', ['drain', 'probe'], ['pk', 'sk', 'route', ...REDIRECT_ATTRIBUTES]],
   ['trigger gate', 'trigger#corp', 'gate', ['trigger'], ['pk', 'sk', 'route', 'at', 'timestamp']],
   // Created by `backup-mx trigger-url` (the operator's credentials); the trigger reads it (its own partition). The drain reads the whole table.
   ['the trigger\'s HMAC key', 'trigger#key', 'hmac', ['trigger'], [...TRIGGER_KEY_ATTRIBUTES]],

@@ -28,6 +28,8 @@ export const SORT = {
   hold: 'hold',
   /** The route's maintenance windows, one item (dynamo-route-state.ts). */
   windows: 'windows',
+  /** The operator's redirect of the route's mail to another host (dynamo-route-state.ts). */
+  redirect: 'redirect',
   sweep: 'sweep',
   /** When the route last finished a message (MessageIndex.markDone). */
   lastDone: 'done',

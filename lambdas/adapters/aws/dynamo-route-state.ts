@@ -1,9 +1,10 @@
 // Primary health (with the AUTH backoff after a refusal), the drain lease, the operator's hold and the
-// maintenance windows, one item each under `route#<name>`. The lease is a conditional write: it succeeds
+// maintenance windows and the operator's redirect, one item each under `route#<name>`. The lease is a conditional write: it succeeds
 // only when no lease exists, the lease has expired, or the caller already owns it; the windows are
 // replaced only at the version read (two operators scheduling at once: one reads again).
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
+import type { PrimaryRedirect } from '../../core/probe/effective-primary.js';
 import type { MaintenanceWindow, RouteWindows } from '../../core/probe/maintenance-windows.js';
 import type { RouteState } from '../../core/probe/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
@@ -134,6 +135,28 @@ export class DynamoRouteState implements RouteState {
     });
   }
 
+  async redirect(route: string): Promise<PrimaryRedirect | undefined> {
+    const item = await this.get(route, SORT.redirect);
+    return item ? parseRedirect(item) : undefined;
+  }
+
+  async setRedirect(route: string, redirect: PrimaryRedirect | undefined): Promise<void> {
+    if (!redirect) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(routeKey(route), SORT.redirect) }));
+      return;
+    }
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key(routeKey(route), SORT.redirect),
+          route,
+          ...REDIRECT_FIELDS(redirect),
+        },
+      }),
+    );
+  }
+
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
     const cutoff = new Date(now.getTime() - intervalSeconds * 1000);
     return conditionalPut(this.doc, {
@@ -184,4 +207,35 @@ function parseWindow(item: Record<string, unknown>): MaintenanceWindow[] {
   if (typeof item.id !== 'string' || Number.isNaN(from.getTime()) || Number.isNaN(until.getTime())) return [];
   const reason = optionalString(item.reason);
   return [{ id: item.id, from, until, ...(reason !== undefined ? { reason } : {}) }];
+}
+
+/** The attributes of a redirect item beside pk, sk and route (data-ownership.test.ts lists them). */
+export const REDIRECT_ATTRIBUTES = ['host', 'port', 'tls', 'tlsFingerprints', 'auth', 'since', 'replaces', 'reason'] as const;
+
+const REDIRECT_FIELDS = (r: PrimaryRedirect) => ({
+  host: r.host,
+  port: r.port,
+  tls: r.tls,
+  ...(r.tlsFingerprints !== undefined ? { tlsFingerprints: r.tlsFingerprints } : {}),
+  auth: r.auth,
+  since: r.since.toISOString(),
+  replaces: r.replaces,
+  ...(r.reason !== undefined ? { reason: r.reason } : {}),
+});
+
+/** A stored redirect; a damaged one reads as none: mail then goes to the configured primary, which status shows. */
+function parseRedirect(item: Record<string, unknown>): PrimaryRedirect | undefined {
+  const since = new Date(String(item.since));
+  if (typeof item.host !== 'string' || typeof item.port !== 'number' || typeof item.tls !== 'string' || typeof item.replaces !== 'string' || Number.isNaN(since.getTime())) return undefined;
+  const reason = optionalString(item.reason);
+  return {
+    host: item.host,
+    port: item.port,
+    tls: item.tls as PrimaryRedirect['tls'],
+    ...(Array.isArray(item.tlsFingerprints) ? { tlsFingerprints: item.tlsFingerprints.map(String) } : {}),
+    auth: item.auth === true,
+    since,
+    replaces: item.replaces,
+    ...(reason !== undefined ? { reason } : {}),
+  };
 }

@@ -1,16 +1,18 @@
-// Health, leases, holds, maintenance windows and sweep times per route, in memory.
+// Health, leases, holds, maintenance windows, redirects and sweep times per route, in memory.
 import type { PrimaryHealth } from '../../core/model.js';
+import type { PrimaryRedirect } from '../../core/probe/effective-primary.js';
 import type { RouteWindows } from '../../core/probe/maintenance-windows.js';
 import type { RouteState } from '../../core/probe/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
-type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'windows' | 'saveWindows' | 'claimSweep' | 'continueSweep' | 'lastSweep';
+type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'claimSweep' | 'continueSweep' | 'lastSweep';
 
 export class InMemoryRouteState implements RouteState {
   readonly healths = new Map<string, PrimaryHealth>();
   readonly leases = new Map<string, { owner: string; leaseUntil: Date }>();
   readonly holds = new Map<string, { since: Date; reason?: string }>();
   readonly maintenance = new Map<string, RouteWindows & { version: number }>();
+  readonly redirects = new Map<string, PrimaryRedirect>();
   readonly sweeps = new Map<string, Date>();
   /** Routes whose last sweep asked for another one at once. */
   readonly sweepsToContinue = new Set<string>();
@@ -68,6 +70,18 @@ export class InMemoryRouteState implements RouteState {
     if ((this.maintenance.get(route)?.version ?? 0) !== version) return false;
     this.maintenance.set(route, { ...structuredClone(windows), version: version + 1 });
     return true;
+  }
+
+  async redirect(route: string): Promise<PrimaryRedirect | undefined> {
+    this.throwIfFailing('redirect');
+    const found = this.redirects.get(route);
+    return found && structuredClone(found);
+  }
+
+  async setRedirect(route: string, redirect: PrimaryRedirect | undefined): Promise<void> {
+    this.throwIfFailing('setRedirect');
+    if (redirect) this.redirects.set(route, structuredClone(redirect));
+    else this.redirects.delete(route);
   }
 
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {

@@ -15,13 +15,15 @@ import type { PrimaryHealth, Route } from '../model.js';
 import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { recordDrainRun } from '../problems/record-drain-run.js';
-import { heldBy, heldMessage, readHolds, type HoldsRead } from '../probe/route-hold.js';
+import { effectiveRoute, type PrimaryRedirect } from '../probe/effective-primary.js';
+import { heldBy, heldMessage, readHolds } from '../probe/route-hold.js';
+import { runHoldReader } from './run-hold-reader.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
 const LEASE_MARGIN_SECONDS = 60;
 const BATCH_SIZE = 10;
-/** How old a hold read may be when a transaction is about to start (`hold` waits this long, so none starts after it returns). */
-export const HOLD_CACHE_SECONDS = 5;
+// How old a hold read may be when a transaction is about to start (run-hold-reader.ts).
+export { HOLD_CACHE_SECONDS } from './run-hold-reader.js';
 
 export class DrainRoute {
   private readonly retry: RetryPolicy;
@@ -37,21 +39,27 @@ export class DrainRoute {
     this.delivery = new MessageDelivery(deps, options, this.retry, this.outcomes);
   }
 
-  async run(route: Route, run: RunOptions): Promise<DrainSummary> {
+  async run(configured: Route, run: RunOptions): Promise<DrainSummary> {
     const { clock, routeState, log } = this.deps;
-    const summary = emptySummary(route.name, 'deliver');
+    const summary = emptySummary(configured.name, 'deliver');
     const started = clock.now();
     const deadline = started.getTime() + run.budgetSeconds * 1000;
 
+    let route: Route;
+    let redirect: PrimaryRedirect | undefined;
     try {
-      const held = heldBy(await readHolds(routeState, route.name), started);
+      const [holds, stored] = await Promise.all([readHolds(routeState, configured.name), routeState.redirect(configured.name)]);
+      redirect = stored;
+      const held = heldBy(holds, started);
       if (held) {
-        if (held.kind === 'window') log.info(heldMessage(held), { route: route.name, window: held.window.id });
+        if (held.kind === 'window') log.info(heldMessage(held), { route: configured.name, window: held.window.id });
         return { ...summary, stoppedBecause: 'held' };
       }
+      // Where the mail goes this run: the redirect target, unless a deploy changed the primary it replaced.
+      route = effectiveRoute(configured, redirect).route;
     } catch (error) {
-      // An operator's hold must never be skipped because its read failed: nothing this run, the next one reads again.
-      log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: route.name, error: (error as Error).message });
+      // An operator's hold must never be skipped because its read failed, nor a redirect (the mail would go to the old host): nothing this run, the next one reads again.
+      log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: configured.name, error: (error as Error).message });
       return { ...summary, stoppedBecause: 'hold-unknown' };
     }
     const health = await routeState.health(route.name);
@@ -63,7 +71,7 @@ export class DrainRoute {
     let opening: Promise<SmtpTransport> | undefined;
     const transport = () => (opening ??= this.deps.transports.open(route.primary));
     try {
-      summary.stoppedBecause = await this.loop(route, queue, transport, summary, deadline, health, run.signal);
+      summary.stoppedBecause = await this.loop(route, redirect, queue, transport, summary, deadline, health, run.signal);
     } finally {
       if (opening) await opening.then((t) => t.close(), () => undefined).catch(() => undefined);
       // Under the lease: the record is read and written by one run at a time.
@@ -91,6 +99,7 @@ export class DrainRoute {
    */
   private async loop(
     route: Route,
+    redirect: PrimaryRedirect | undefined,
     queue: MailQueue,
     transport: () => Promise<SmtpTransport>,
     summary: DrainSummary,
@@ -103,9 +112,9 @@ export class DrainRoute {
     const run: RunState = { buffer: [], prefetched: new Map(), stop: undefined, failure: undefined, authRefused: false };
     const inFlight = new Set<string>();
     const started = new Set<string>();
-    const hold = this.holdReader(route);
+    const hold = runHoldReader(this.deps, route, redirect);
     const isHeld = hold.isHeld;
-    const heldStop = (): DrainSummary['stoppedBecause'] => (hold.unreadable ? 'hold-unknown' : 'held');
+    const heldStop = (): DrainSummary['stoppedBecause'] => (hold.unreadable ? 'hold-unknown' : hold.redirected ? 'redirected' : 'held');
     const finishing = new FinishQueue(this.outcomes, (error, messageId) => {
       summary.errors += 1;
       log.error('message left for retry', { route: route.name, messageId, error: error.message });
@@ -217,38 +226,6 @@ export class DrainRoute {
         .postpone(queue, qm, 0)
         .then((how) => (how === 'deferred' ? (summary.released += 1) : (summary.reenqueued += 1)), () => undefined);
     }
-  }
-
-  /**
-   * Reads the route's hold at most every HOLD_CACHE_SECONDS; concurrent callers
-   * share one read. A read that fails counts as held ("maybe held") for the
-   * rest of the run, logged once: no worker starts another message and no
-   * transaction starts, what was received goes back, and the next run reads again.
-   */
-  private holdReader(route: Route): { isHeld: () => Promise<boolean>; readonly unreadable: boolean } {
-    let read: { at: number; holds: Promise<HoldsRead | undefined> } | undefined;
-    let unreadable = false;
-    const isHeld = async (): Promise<boolean> => {
-      if (unreadable) return true;
-      const now = this.deps.clock.now().getTime();
-      if (!read || now - read.at > HOLD_CACHE_SECONDS * 1000) {
-        const holds = readHolds(this.deps.routeState, route.name).catch((error: Error) => {
-          if (!unreadable) this.deps.log.error('hold check failed: the route is treated as held for the rest of this run', { route: route.name, error: error.message });
-          unreadable = true;
-          return undefined;
-        });
-        read = { at: now, holds };
-      }
-      const holds = await read.holds;
-      // A window is judged against the clock at each call, not at the read: a cached read still starts it on time.
-      return holds === undefined || heldBy(holds, this.deps.clock.now()) !== undefined;
-    };
-    return {
-      isHeld,
-      get unreadable() {
-        return unreadable;
-      },
-    };
   }
 
   /**

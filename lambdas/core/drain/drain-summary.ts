@@ -9,6 +9,8 @@ export type StopReason =
   | 'held'
   /** The route's hold could not be read: treated as held (nothing delivered), the next run reads again. */
   | 'hold-unknown'
+  /** The operator set or cleared the route's redirect during the run: the next run delivers to the new destination. */
+  | 'redirected'
   | 'lease-held'
   | 'queue-error'
   | 'message-limit'

@@ -1,4 +1,4 @@
-// The operator's actions on mail (requeue, delete, hold / release, show, replay, adopt, export, verify recipients,
+// The operator's actions on mail (requeue, delete, hold / release, redirect, show, replay, adopt, export, verify recipients,
 // the filters of mailq and the bulk delete / requeue) and
 // what the commands print beside them (operator-reads.ts), built once from the engine's ports: the CLI (and any other
 // admin surface) only parses, calls these and prints.
@@ -8,6 +8,7 @@ import type { MailQueue } from '../drain/ports.js';
 import type { MessageStore } from '../message/ports.js';
 import type { Route } from '../model.js';
 import type { DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
+import type { PrimaryAddressGuard } from '../policy/ports.js';
 import type { PrimaryProbe, RouteState } from '../probe/ports.js';
 import type { ProblemStates } from '../problems/problem-ports.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
@@ -22,6 +23,7 @@ import { MessageDetails, type MessageDetail, type StoredHead } from './message-d
 import type { MessageFilter } from './message-filter.js';
 import { operatorReads, type OperatorReads } from './operator-reads.js';
 import type { MailboxDestination, MailboxWriter, Mailboxes, RecipientCallout } from './ports.js';
+import { RedirectRoute } from './redirect-route.js';
 import { ReplayMessages } from './replay-messages.js';
 import { RequeueDeadLetters } from './requeue-dead-letters.js';
 import { SelectMessages, type SelectScope, type Selection } from './select-messages.js';
@@ -35,7 +37,7 @@ export interface OperatorDeps {
   store: MessageStore;
   deadLetters: DeadLetterStore;
   deadLetterQueue: DeadLetterQueue;
-  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows'>;
+  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'saveHealth'>;
   queues: (route: Route) => MailQueue;
   /** The probe's problems records, which status reads. */
   problems: Pick<ProblemStates, 'get'>;
@@ -60,12 +62,16 @@ export interface OperatorDeps {
   probe: PrimaryProbe;
   /** RCPT TO callouts to a route's primary (never DATA). */
   callout: RecipientCallout;
+  /** The loop guard the probe applies: `redirect` refuses a target that would send the mail back to us. */
+  guard: PrimaryAddressGuard;
 }
 
 export interface OperatorActions extends OperatorReads {
   requeue: RequeueDeadLetters;
   delete: DeleteMessage;
   hold: HoldRoute;
+  /** `redirect`: the route's mail to another host until cleared (or a deploy changes the primary). */
+  redirect: RedirectRoute;
   replay: ReplayMessages;
   adopt: {
     /** Why the queue at `url` may not be adopted (in use, another stack's), or undefined. */
@@ -108,6 +114,7 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
     select: (filter, scope) => selection.select(filter, scope),
     bulk: new BulkActions({ ...deps, delete: remove, requeue }),
     hold: new HoldRoute(deps),
+    redirect: new RedirectRoute(deps),
     show: (messageId, route) => details.show(messageId, route),
     replay: new ReplayMessages(deps),
     adopt: {

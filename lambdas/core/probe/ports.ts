@@ -1,6 +1,7 @@
 // Ports of the probe: the SMTP check of a primary and the route state it keeps
-// (health, drain lease, operator hold, maintenance windows, sweep claims).
+// (health, drain lease, operator hold, maintenance windows, redirect, sweep claims).
 import type { PrimaryHealth, PrimaryServer } from '../model.js';
+import type { PrimaryRedirect } from './effective-primary.js';
 import type { RouteWindows } from './maintenance-windows.js';
 
 /** Primary health, drain leases and hold flags (DynamoDB). */
@@ -27,6 +28,10 @@ export interface RouteState {
    * (conditional write); returns false when another write came first (read again).
    */
   saveWindows(route: string, windows: RouteWindows, version: number): Promise<boolean>;
+  /** The operator's redirect of the route's mail to another host (effective-primary.ts), if any. */
+  redirect(route: string): Promise<PrimaryRedirect | undefined>;
+  /** Stores the redirect, or removes it with undefined (only the operator writes it). */
+  setRedirect(route: string, redirect: PrimaryRedirect | undefined): Promise<void>;
   /**
    * Claims this hour's sweep (item `sk=sweep`): records `now` as the last sweep
    * and returns true when the previous one is older than `intervalSeconds` (or

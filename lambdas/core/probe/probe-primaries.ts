@@ -20,6 +20,7 @@ import type { PrimaryAddressGuard } from '../policy/ports.js';
 import type { PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import { readRouteFigures } from './probe-figures.js';
 import { lastWindowEnd } from './maintenance-windows.js';
+import { effectiveRoute } from './effective-primary.js';
 import { heldBy, heldMessage } from './route-hold.js';
 import type { RouteFigures } from '../problems/route-conditions.js';
 import type { WatchProblems } from '../problems/watch-problems.js';
@@ -165,9 +166,12 @@ export class ProbePrimaries {
     }
   }
 
-  private async probeRoute(route: Route, figures: RouteFigures): Promise<RouteProbeOutcome> {
+  private async probeRoute(configured: Route, figures: RouteFigures): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
-    const previous = await routeState.health(route.name);
+    // Health is about where mail goes: the operator's redirect target while one applies.
+    const [previous, redirect] = await Promise.all([routeState.health(configured.name), routeState.redirect(configured.name)]);
+    const { route, ignored } = effectiveRoute(configured, redirect);
+    if (ignored) log.warn('redirect ignored: a deploy changed the primary it replaced (`backup-mx redirect <route> --clear` removes it)', { route: route.name, to: `${ignored.host}:${ignored.port}`, replaced: ignored.replaces });
     const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
     if (refusal) log.error('LOOP: the primary points back at us; nothing is delivered to it', { route: route.name, host: route.primary.host, refusal });
     const { result, skippedAuth } = refusal

@@ -23,6 +23,8 @@ export function operatorWorld() {
   const mailboxes: { destination: MailboxDestination; box: RecordingMailbox }[] = [];
   // The objects whose head was read (select-messages reads one only for a --verdict filter).
   const headReads: string[] = [];
+  // The loop guard's verdict per host (redirect refuses a listed one): host → why it loops.
+  const loops = new Map<string, string>();
   const deps = {
     routes: [h.route],
     ledger: h.ledger,
@@ -58,6 +60,7 @@ export function operatorWorld() {
     // `recipients verify` is covered with its own callout (verify-recipients.test.ts): none here.
     probe: h.probe,
     callout: { open: async () => Promise.reject(new Error('the operator world makes no callouts')) },
+    guard: { refusal: async (primary: { host: string }) => loops.get(primary.host) },
     // The head as the CLI reads it from the object (undefined once it is gone).
     readHead: async (objectKey: string) => {
       headReads.push(objectKey);
@@ -110,7 +113,7 @@ export function operatorWorld() {
     return messageId;
   }
 
-  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads };
+  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads, loops };
 }
 
 /** What a test may choose of a message it puts in place. */
