@@ -6,12 +6,14 @@
 import { RecordingIo } from '../../cli-io.js';
 import { deleteCommand } from '../../commands/delete.js';
 import { flushCommand } from '../../commands/flush.js';
+import { forwardCommand } from '../../commands/forward.js';
 import { holdCommand, releaseCommand } from '../../commands/hold.js';
 import { requeueCommand } from '../../commands/requeue.js';
 import { messageDetails } from '../../commands/show.js';
 import { CliError, EXIT, UsageError } from '../../errors.js';
 import { formatSender } from '../../format.js';
 import { listSome } from '../../../local/words.js';
+import { ForwardRefusedError, forwardAddress } from '../../../lambdas/core/operator/forward-message.js';
 import { routeOf, type Target } from '../../target.js';
 import { parseTimeArg } from '../../time-arg.js';
 import { html, type Html } from '../html.js';
@@ -32,6 +34,8 @@ export interface ConsoleAction {
   fields: readonly string[];
   /** The page the result is shown on (a fixed path: never a redirect the request chooses). */
   back: '/' | '/queue';
+  /** A GET form asking for what the action still needs (forward's address), or undefined when nothing is missing. */
+  ask?(fields: ActionFields): Html | undefined;
   /** What the confirmation page says; throws a CliError for a bad field (a 400 naming it). */
   confirm(target: Target, fields: ActionFields): Promise<Confirmation>;
   /** Runs the CLI verb; its printed lines are the result. */
@@ -187,6 +191,41 @@ export const ACTIONS: ReadonlyMap<string, ConsoleAction> = new Map<string, Conso
       },
       // The confirmation page was the question `delete` asks on a terminal.
       run: (target, fields, io) => deleteCommand(target, required(fields, 'id'), { yes: true, ...(field(fields, 'route') ? { route: field(fields, 'route')! } : {}) }, io),
+    },
+  ],
+  [
+    'forward',
+    {
+      fields: ['id', 'route', 'to'],
+      back: '/queue',
+      ask(fields) {
+        if (field(fields, 'to') !== undefined) return undefined;
+        const route = field(fields, 'route');
+        return html`<form class="forward" method="get" action="/confirm/forward">
+<input type="hidden" name="id" value="${fields.id ?? ''}">${route !== undefined ? html`<input type="hidden" name="route" value="${route}">` : ''}
+<label>Forward message ${fields.id ?? ''} to <input type="email" name="to" placeholder="ceo@example.org" required></label>
+<button type="submit">Next…</button> <a href="/queue">Cancel</a>
+</form>`;
+      },
+      async confirm(target, fields) {
+        let to: string;
+        try {
+          to = forwardAddress(required(fields, 'to'));
+        } catch (error) {
+          if (error instanceof ForwardRefusedError) throw new UsageError(error.message);
+          throw error;
+        }
+        const m = await messageSummary(target, fields);
+        return {
+          question: `Forward message ${m.id} to ${to}?`,
+          details: html`${m.details}<p>A new message from the backup MX with the original attached unchanged${
+            target.kind === 'local' ? ', written to the local outbox (a local run sends no mail)' : ', sent through SES'
+          }. The message stays queued for its primary.</p>`,
+          button: `Forward to ${to}`,
+          fields: { ...m.fields, to },
+        };
+      },
+      run: (target, fields, io) => forwardCommand(target, required(fields, 'id'), { to: required(fields, 'to'), ...(field(fields, 'route') ? { route: field(fields, 'route')! } : {}) }, io),
     },
   ],
 ]);

@@ -10,6 +10,9 @@ import type { ActionResult, ConsoleAction } from './actions.js';
 export async function confirmPage(target: Target, name: string, action: ConsoleAction, params: URLSearchParams, csrf: string): Promise<{ status: number; body: string }> {
   const fields = Object.fromEntries(action.fields.flatMap((f) => (params.has(f) ? [[f, params.get(f)!]] : [])));
   const current = action.back === '/' ? 'overview' : 'queue';
+  const asking = action.ask?.(fields);
+  if (asking) return { status: 200, body: page('Confirm', current, target.label, html`<h1>One more thing</h1>
+${asking}`) };
   try {
     const c = await action.confirm(target, fields);
     const hidden = Object.entries(c.fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`);

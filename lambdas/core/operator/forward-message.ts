@@ -75,7 +75,7 @@ export class ForwardMessage {
   constructor(private readonly deps: ForwardDeps) {}
 
   async forward(message: ForwardSubject, to: string): Promise<Forwarded> {
-    const address = checkAddress(to);
+    const address = forwardAddress(to);
     const stored = await this.deps.store.size(message.objectKey);
     if (stored === undefined) throw new ForwardRefusedError(`message ${message.id}: its raw message is no longer stored (${message.objectKey}), so there is nothing to forward`);
     // Refused before a byte is read: a 60 MB message is not downloaded to learn it is too big.
@@ -96,8 +96,8 @@ export class ForwardMessage {
   }
 }
 
-/** One addr-spec, as the envelope takes it: no name, no list, no brackets, nothing a header could misread. */
-function checkAddress(to: string): string {
+/** One addr-spec, as the envelope takes it: no name, no list, no brackets, nothing a header could misread; throws ForwardRefusedError naming `to`. */
+export function forwardAddress(to: string): string {
   const address = to.trim();
   if (address === '') throw new ForwardRefusedError('to: give the address to forward to (one address, such as ceo@example.org)');
   if (headerMailbox(address) === undefined) {
