@@ -77,13 +77,15 @@ export function csrfMatches(token: string, actionPath: string, given: string | u
 }
 
 /**
- * The request comes from the console's own pages: its Origin is the console's
- * (browsers send Origin on every POST; "null" from a sandboxed frame or a
- * file: page is refused), or, with no Origin, the browser says same-origin.
- * A request with neither is refused: an action is never taken on trust.
+ * The request comes from the console's own pages. A real Origin must be the
+ * console's. Our Referrer-Policy (no-referrer) makes Chromium send
+ * "Origin: null" on the console's own form posts, as a sandboxed frame or a
+ * file: page would: then, as with no Origin at all, the browser's
+ * Sec-Fetch-Site (a header no page can set) must say same-origin. A request
+ * with neither is refused: an action is never taken on trust.
  */
 export function originAllowed(origin: string | undefined, fetchSite: string | undefined, port: number): boolean {
-  if (origin !== undefined) {
+  if (origin !== undefined && origin !== 'null') {
     const o = origin.toLowerCase();
     return o === `http://${CONSOLE_BIND_HOST}:${port}` || o === `http://localhost:${port}`;
   }

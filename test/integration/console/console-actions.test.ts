@@ -58,7 +58,9 @@ describe('a POST is refused unless it carries the cookie, the CSRF token and the
       ['the console token itself as CSRF token', { ...fields, csrf: c.console.token }, {}],
       ['a foreign Origin', fields, { origin: 'http://evil.example' }],
       ['the console’s Origin on another port', fields, { origin: `http://127.0.0.1:${c.console.port + 1}` }],
-      ['a null Origin (sandboxed frame)', fields, { origin: 'null' }],
+      ['a null Origin (sandboxed frame) with no Sec-Fetch-Site', fields, { origin: 'null' }],
+      ['a null Origin, Sec-Fetch-Site cross-site (another site\'s sandboxed frame)', fields, { origin: 'null', 'sec-fetch-site': 'cross-site' }],
+      ['a foreign Origin claiming Sec-Fetch-Site same-origin', fields, { origin: 'http://evil.example', 'sec-fetch-site': 'same-origin' }],
       ['no Origin and no Sec-Fetch-Site', fields, { origin: '' }],
       ['no Origin, Sec-Fetch-Site cross-site', fields, { origin: '', 'sec-fetch-site': 'cross-site' }],
       ['a JSON body (not a form)', fields, { 'content-type': 'application/json' }],
@@ -74,9 +76,12 @@ describe('a POST is refused unless it carries the cookie, the CSRF token and the
     expect((await c.target.operator.routeHold('main'))?.reason).toBe('forged');
   });
 
-  it('no Origin but Sec-Fetch-Site: same-origin (a browser that omits Origin) is the console’s own', async () => {
+  it('no Origin, or Origin: null (what Chromium sends under no-referrer), with Sec-Fetch-Site: same-origin is the console’s own', async () => {
     const { fields } = await confirmForm('hold', { route: 'main' });
     expect((await c.post('/action/hold', fields, { origin: '', 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+    expect(await c.target.operator.routeHold('main')).toBeDefined();
+    await c.target.operator.hold.release(c.target.settings.routes[0]!);
+    expect((await c.post('/action/hold', fields, { origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(303);
     expect(await c.target.operator.routeHold('main')).toBeDefined();
   });
 
