@@ -16,7 +16,8 @@ export interface AttachmentView {
 }
 
 export type Preview =
-  | { kind: 'too-large'; size: number }
+  /** size: when known before the read (the index's); a read stopped at the bound knows only that it is past it. */
+  | { kind: 'too-large'; size?: number }
   | { kind: 'unreadable'; why: string }
   | { kind: 'parsed'; text?: string; html?: string; attachments: AttachmentView[] };
 
@@ -30,7 +31,7 @@ export async function previewMessage(body: Readable, knownSize?: number): Promis
     return { kind: 'too-large', size: knownSize };
   }
   const bytes = await readBounded(body, PREVIEW_MAX_BYTES);
-  if (bytes === undefined) return { kind: 'too-large', size: knownSize ?? PREVIEW_MAX_BYTES + 1 };
+  if (bytes === undefined) return { kind: 'too-large' };
   try {
     const parsed = await simpleParser(bytes, { skipImageLinks: true, skipTextToHtml: true });
     const attachments = parsed.attachments.map((a) => ({ name: a.filename ?? '(no name)', type: a.contentType, size: a.size }));

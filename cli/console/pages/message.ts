@@ -104,7 +104,7 @@ ${d.attempts.map((a) => html`<tr><td>${a.at}</td><td>${a.recipient}</td><td>${a.
  */
 function previewSection(preview: Preview): Html {
   if (preview.kind === 'too-large') {
-    return html`<p class="notice preview-too-large">Too large to preview: ${formatSize(preview.size)}, over the ${formatSize(PREVIEW_MAX_BYTES)} the console parses. Download the raw .eml to read it.</p>`;
+    return html`<p class="notice preview-too-large">Too large to preview: ${preview.size !== undefined ? `${formatSize(preview.size)}, ` : ''}over the ${formatSize(PREVIEW_MAX_BYTES)} the console parses. Download the raw .eml to read it.</p>`;
   }
   if (preview.kind === 'unreadable') return html`<p class="error">The message could not be parsed: ${preview.why}</p>`;
   const attachments = preview.attachments.length === 0

@@ -87,7 +87,7 @@ describe('the message page', () => {
     await storeRaw(c, id, oversized(PREVIEW_MAX_BYTES));
     const reply = await page(`/message?id=${id}`);
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatch(/<p class="notice preview-too-large">Too large to preview: .* over the 5\.0 MiB the console parses/);
+    expect(reply.body).toMatch(/<p class="notice preview-too-large">Too large to preview: over the 5\.0 MiB the console parses/);
     expect(reply.body).not.toContain('x'.repeat(76));
     expect(reply.body).toContain(`/message/raw?id=${id}`);
   });
@@ -152,7 +152,7 @@ describe('the preview\'s parts', () => {
     let pushed = 0;
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     const body = new Readable({ read() { pushed += chunk.length; this.push(pushed > 20 * PREVIEW_MAX_BYTES ? null : chunk); } });
-    expect((await previewMessage(body, 100)).kind).toBe('too-large');
+    expect(await previewMessage(body, 100)).toEqual({ kind: 'too-large' });
     expect(pushed).toBeLessThan(PREVIEW_MAX_BYTES + 4 * chunk.length);
     expect(body.destroyed).toBe(true);
   });
