@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Target } from '../target.js';
 import { overviewPage } from './pages/overview.js';
+import { messagePage } from './pages/message.js';
+import { rawDownload } from './pages/message-raw.js';
 import { queuePage } from './pages/queue.js';
 import { assertLoopbackBind, CONSOLE_BIND_HOST, cookieName, cookieValue, hostAllowed, newToken, SECURITY_HEADERS, tokenCookie, tokenMatches } from './security.js';
 
@@ -83,17 +85,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   if (url.pathname === '/console.css') return send(res, 200, 'text/css; charset=utf-8', ctx.css);
   const render = PAGES.get(url.pathname);
   if (!render) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-  const { status, body } = await render(ctx.target, url.searchParams);
-  return send(res, status, 'text/html; charset=utf-8', body);
+  const { status, body, type, headers } = await render(ctx.target, url.searchParams);
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  return send(res, status, type ?? 'text/html; charset=utf-8', body);
 }
 
-/** A page: what its path shows, read through the operator (never written). */
-type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string }>;
+/** A page: what its path shows, read through the operator (never written); HTML unless it names another type (a download). */
+type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string | Buffer; type?: string; headers?: Record<string, string> }>;
 
 /** Every page by path; a new page is one entry here and one file in pages/. */
 const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
   ['/', async (target) => ({ status: 200, body: await overviewPage(target) })],
   ['/queue', queuePage],
+  ['/message', messagePage],
+  ['/message/raw', rawDownload],
 ]);
 
 function forbidden(res: ServerResponse): void {
