@@ -9,6 +9,8 @@ import type { Target } from '../target.js';
 import { ACTIONS, runAction } from './pages/actions.js';
 import { confirmPage, resultLocation } from './pages/confirm.js';
 import { overviewPage } from './pages/overview.js';
+import { messagePage } from './pages/message.js';
+import { rawDownload } from './pages/message-raw.js';
 import { queuePage } from './pages/queue.js';
 import { assertLoopbackBind, CONSOLE_BIND_HOST, cookieName, cookieValue, csrfMatches, csrfToken, hostAllowed, newToken, originAllowed, SECURITY_HEADERS, tokenCookie, tokenMatches } from './security.js';
 
@@ -92,8 +94,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   }
   const render = PAGES.get(url.pathname);
   if (!render) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-  const { status, body } = await render(ctx.target, url.searchParams);
-  return send(res, status, 'text/html; charset=utf-8', body);
+  const { status, body, type, headers } = await render(ctx.target, url.searchParams);
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  return send(res, status, type ?? 'text/html; charset=utf-8', body);
 }
 
 const ACTION_PREFIX = '/action/';
@@ -136,13 +139,15 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** A page: what its path shows, read through the operator (never written). */
-type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string }>;
+/** A page: what its path shows, read through the operator (never written); HTML unless it names another type (a download). */
+type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string | Buffer; type?: string; headers?: Record<string, string> }>;
 
 /** Every page by path; a new page is one entry here and one file in pages/. */
 const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
   ['/', async (target, params) => ({ status: 200, body: await overviewPage(target, params) })],
   ['/queue', queuePage],
+  ['/message', messagePage],
+  ['/message/raw', rawDownload],
 ]);
 
 function forbidden(res: ServerResponse): void {

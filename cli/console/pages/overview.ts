@@ -31,10 +31,18 @@ ${scheduleForm(statuses.map((s) => s.route))}`,
   );
 }
 
+/** `backup-mx redirect`: where the mail goes instead, or why a stale redirect is ignored. */
+function redirected(s: RouteStatus): Html | '' {
+  const r = s.redirect;
+  if (!r) return '';
+  if (r.ignored) return html`<div class="muted">redirect to ${r.to} ignored: ${r.ignored}</div>`;
+  return html`<div class="state held">redirected to ${r.to} <span class="muted">(TLS ${r.tls}${r.auth ? ', AUTH' : ''})</span></div>`;
+}
+
 function routeRow(s: RouteStatus, now: Date): Html {
   return html`<tr data-route="${s.route}">
 <th scope="row"><a href="/queue?route=${encodeURIComponent(s.route)}">${s.route}</a></th>
-<td>${s.primary} <span class="muted">(TLS ${s.tls})</span></td>
+<td>${s.primary} <span class="muted">(TLS ${s.tls})</span>${redirected(s)}</td>
 <td>${health(s, now)}</td>
 <td>${held(s, now)}</td>
 <td class="num">${s.queued}</td>
