@@ -7,6 +7,7 @@ import { createAwsClients } from '../lambdas/adapters/aws/clients.js';
 import { composeBackupMx } from '../lambdas/app/composition.js';
 import { loadSettings, settingsToEnv } from '../lambdas/config/settings.js';
 import { LocalBounceMailer } from '../local/runner/local-bounce-mailer.js';
+import { LocalForwarder } from '../local/runner/local-forwarder.js';
 import { assertOwnFile, isProcessAlive, readRuntimeInfo, runtimeFilePath, UntrustedRuntimeFileError, UNUSED_SERVICE_ENDPOINT, type RuntimeInfo } from '../local/runtime-file.js';
 import { SecretsSmtpAuth } from '../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { SecretsArcKeySource } from '../lambdas/adapters/arc/arc-key.js';
@@ -90,6 +91,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     log: runtimeDir ? narratedLog(log, runtimeDir) : log,
     metrics: new SilentMetrics(),
     bounces,
+    // A forward goes to the same outbox: a local run mails no one through SES.
+    forwarder: new LocalForwarder(bounceDir, (file, to) => err(`forward to ${to.map((a) => `<${a}>`).join(', ')} written to ${file} (local runs send no mail through SES)`)),
     auth: secrets.source,
     arcKeys: secrets.source,
     // The runner's console shows what this command changes (holds, a primary marked down).

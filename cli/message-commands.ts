@@ -1,10 +1,12 @@
 // The verbs on one stuck message or a few: requeue dead letters, adopt a
-// retained queue's mail, show one message, delete one for good.
+// retained queue's mail, show one message, forward one to another address,
+// delete one for good.
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import type { Run } from './command-runner.js';
 import { adoptCommand } from './commands/adopt.js';
 import { deleteCommand } from './commands/delete.js';
+import { forwardCommand } from './commands/forward.js';
 import { requeueCommand } from './commands/requeue.js';
 import { showCommand } from './commands/show.js';
 import { expandId } from './id-prefix.js';
@@ -73,6 +75,14 @@ export function registerMessageCommands(program: Command, run: Run, io: CliIo): 
     .option('--json', 'machine-readable output')
     .option('--raw', 'print the raw message as stored (bytes unchanged), e.g. to save or open it')
     .action(run(async (t, id, opts) => showCommand(t, await expandId(t, id), opts, io)));
+
+  program
+    .command('forward')
+    .argument('<id>', 'message id (as `mailq` shows it), or its start when that names one message')
+    .requiredOption('--to <address>', 'the one address to send it to (e.g. the recipient\'s phone-friendly mailbox)')
+    .option('--route <name>', 'this route\'s copy (a message matched by two routes has one per route)')
+    .description('send a held message to another address now, the original attached unchanged (through SES; locally into the outbox); it stays queued')
+    .action(run(async (t, id, opts) => forwardCommand(t, await expandId(t, id), opts, io)));
 
   addFilterOptions(
     program

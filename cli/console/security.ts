@@ -2,7 +2,7 @@
 // a loopback-only bind, a random token on every request (first in the URL,
 // then an HttpOnly SameSite=Strict cookie), compared in constant time, a Host
 // check against DNS rebinding, and the headers every response carries.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The only address the console listens on: a name (localhost) may resolve elsewhere, a wildcard would face the network. */
 export const CONSOLE_BIND_HOST = '127.0.0.1';
@@ -60,6 +60,36 @@ export function hostAllowed(host: string | undefined, port: number): boolean {
   if (host === undefined) return false;
   const h = host.toLowerCase();
   return h === `${CONSOLE_BIND_HOST}:${port}` || h === `localhost:${port}`;
+}
+
+/**
+ * The CSRF token a form embeds for one action path: an HMAC of the path keyed
+ * with the console's token. Another site cannot compute it (it never sees the
+ * token), and a token for one action does not authorise another.
+ */
+export function csrfToken(token: string, actionPath: string): string {
+  return createHmac('sha256', token).update(`backup-mx console action ${actionPath}`, 'utf8').digest('base64url');
+}
+
+/** Constant time (tokenMatches): a wrong guess learns nothing from how long the refusal took. */
+export function csrfMatches(token: string, actionPath: string, given: string | undefined): boolean {
+  return tokenMatches(csrfToken(token, actionPath), given);
+}
+
+/**
+ * The request comes from the console's own pages. A real Origin must be the
+ * console's. Our Referrer-Policy (no-referrer) makes Chromium send
+ * "Origin: null" on the console's own form posts, as a sandboxed frame or a
+ * file: page would: then, as with no Origin at all, the browser's
+ * Sec-Fetch-Site (a header no page can set) must say same-origin. A request
+ * with neither is refused: an action is never taken on trust.
+ */
+export function originAllowed(origin: string | undefined, fetchSite: string | undefined, port: number): boolean {
+  if (origin !== undefined && origin !== 'null') {
+    const o = origin.toLowerCase();
+    return o === `http://${CONSOLE_BIND_HOST}:${port}` || o === `http://localhost:${port}`;
+  }
+  return fetchSite === 'same-origin';
 }
 
 /**

@@ -6,11 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Target } from '../target.js';
+import { ACTIONS, runAction } from './pages/actions.js';
+import { confirmPage, resultLocation } from './pages/confirm.js';
 import { overviewPage } from './pages/overview.js';
 import { messagePage } from './pages/message.js';
 import { rawDownload } from './pages/message-raw.js';
 import { queuePage } from './pages/queue.js';
-import { assertLoopbackBind, CONSOLE_BIND_HOST, cookieName, cookieValue, hostAllowed, newToken, SECURITY_HEADERS, tokenCookie, tokenMatches } from './security.js';
+import { assertLoopbackBind, CONSOLE_BIND_HOST, cookieName, cookieValue, csrfMatches, csrfToken, hostAllowed, newToken, originAllowed, SECURITY_HEADERS, tokenCookie, tokenMatches } from './security.js';
 
 const STYLESHEET = new URL('./console.css', import.meta.url);
 
@@ -78,11 +80,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     return send(res, 303, 'text/plain; charset=utf-8', '');
   }
   if (!tokenMatches(ctx.token, cookieValue(req.headers.cookie, cookieName(ctx.port)))) return forbidden(res);
+  if (req.method === 'POST' && url.pathname.startsWith(ACTION_PREFIX) && ACTIONS.has(url.pathname.slice(ACTION_PREFIX.length))) return act(req, res, ctx, url.pathname);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
-    return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed: this console only shows\n');
+    return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed: only an action\'s confirmation form posts\n');
   }
   if (url.pathname === '/console.css') return send(res, 200, 'text/css; charset=utf-8', ctx.css);
+  const confirming = url.pathname.startsWith(CONFIRM_PREFIX) ? ACTIONS.get(url.pathname.slice(CONFIRM_PREFIX.length)) : undefined;
+  if (confirming) {
+    const name = url.pathname.slice(CONFIRM_PREFIX.length);
+    const { status, body } = await confirmPage(ctx.target, name, confirming, url.searchParams, csrfToken(ctx.token, `${ACTION_PREFIX}${name}`));
+    return send(res, status, 'text/html; charset=utf-8', body);
+  }
   const render = PAGES.get(url.pathname);
   if (!render) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   const { status, body, type, headers } = await render(ctx.target, url.searchParams);
@@ -90,12 +99,52 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   return send(res, status, type ?? 'text/html; charset=utf-8', body);
 }
 
+const ACTION_PREFIX = '/action/';
+const CONFIRM_PREFIX = '/confirm/';
+/** An action's form is a few short fields: anything bigger is not one. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+/**
+ * POST /action/<name>: the cookie was checked above; here the Origin (another
+ * site's page can make a browser post a form, cookie or not, SameSite aside)
+ * and the form's CSRF token for this path. Any refusal is a 403 before the
+ * action is looked at, so nothing is done.
+ */
+async function act(req: IncomingMessage, res: ServerResponse, ctx: Context, path: string): Promise<void> {
+  const fetchSite = req.headers['sec-fetch-site'];
+  if (!originAllowed(req.headers.origin, Array.isArray(fetchSite) ? fetchSite[0] : fetchSite, ctx.port)) {
+    return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: an action is taken only from the console\'s own pages (Origin)\n');
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const form = type === 'application/x-www-form-urlencoded' ? await readForm(req) : undefined;
+  if (form === undefined || !csrfMatches(ctx.token, path, form.get('csrf') ?? undefined)) {
+    return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: the form\'s CSRF token is missing or wrong; open the action from the console again\n');
+  }
+  const action = ACTIONS.get(path.slice(ACTION_PREFIX.length))!;
+  const fields = Object.fromEntries(action.fields.flatMap((f) => (form.has(f) ? [[f, form.get(f)!]] : [])));
+  const result = await runAction(action, ctx.target, fields);
+  res.setHeader('Location', resultLocation(action.back, result));
+  return send(res, 303, 'text/plain; charset=utf-8', '');
+}
+
+/** The urlencoded body, or undefined when it is larger than a form of ours can be. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
 /** A page: what its path shows, read through the operator (never written); HTML unless it names another type (a download). */
 type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string | Buffer; type?: string; headers?: Record<string, string> }>;
 
 /** Every page by path; a new page is one entry here and one file in pages/. */
 const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
-  ['/', async (target) => ({ status: 200, body: await overviewPage(target) })],
+  ['/', async (target, params) => ({ status: 200, body: await overviewPage(target, params) })],
   ['/queue', queuePage],
   ['/message', messagePage],
   ['/message/raw', rawDownload],

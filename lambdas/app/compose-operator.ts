@@ -7,17 +7,20 @@ import { DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import { DynamoLedgerPurge } from '../adapters/aws/dynamo-ledger-purge.js';
 import { SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letter-queue.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
+import { SesForwarder } from '../adapters/aws/ses-forwarder.js';
 import { SqsQueueDirectory } from '../adapters/aws/sqs-queue-directory.js';
 import { MaildirWriter } from '../adapters/mailbox/maildir-writer.js';
 import { MboxWriter } from '../adapters/mailbox/mbox-writer.js';
 import { routePrefix } from '../config/mail-layout.js';
 import type { Settings } from '../config/settings.js';
+import type { Forwarder } from '../core/operator/forward-message.js';
 import { operatorActions, type OperatorActions } from '../core/operator/operator-actions.js';
 import { readStoredHead } from '../core/operator/stored-head.js';
 import { RetryPolicy } from '../core/policy/retry-policy.js';
 import { ARCHIVE_EXTRA_SECONDS, type EngineParts } from './compose.js';
 
-export function composeOperator(settings: Settings, parts: EngineParts): OperatorActions {
+/** `forwarder`: where `forward` sends (the local target gives its outbox); SES by default. */
+export function composeOperator(settings: Settings, parts: EngineParts, forwarder?: Forwarder): OperatorActions {
   const { deps, clients } = parts;
   const retry = new RetryPolicy(parts.options);
   const stepTimeoutMs = settings.probeTimeoutMs;
@@ -51,5 +54,7 @@ export function composeOperator(settings: Settings, parts: EngineParts): Operato
     callout: parts.callout(stepTimeoutMs),
     // `redirect` refuses a target the probe's loop guard would refuse (invariant 4).
     guard: parts.addressGuard(),
+    forwarder: forwarder ?? new SesForwarder(clients.sesv2, settings.dsnConfigurationSet),
+    hostname: settings.hostname,
   });
 }

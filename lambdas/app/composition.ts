@@ -8,6 +8,7 @@ import type { Settings } from '../config/settings.js';
 import type { EnvelopeArchive } from '../core/accept/ports.js';
 import type { EngineDeps } from '../core/drain/drain-deps.js';
 import type { OperatorActions } from '../core/operator/operator-actions.js';
+import type { Forwarder } from '../core/operator/forward-message.js';
 import { composeEngine, type EngineOverrides } from './compose.js';
 import { composeOperator } from './compose-operator.js';
 import { Engine } from './engine.js';
@@ -25,11 +26,12 @@ export interface Composition {
 }
 
 /** The engine and the operator for `settings` on the platform's clients (`overrides.clients`), from one set of parts. */
-export function composeBackupMx(settings: Settings, overrides: EngineOverrides & { clients: AwsClients }): Composition {
+/** `forwarder`: where the operator's `forward` sends (locally the outbox); SES by default. */
+export function composeBackupMx(settings: Settings, overrides: EngineOverrides & { clients: AwsClients; forwarder?: Forwarder }): Composition {
   const parts = composeEngine(settings, overrides.clients, overrides);
   return {
     engine: new Engine(settings, { parts }),
-    operator: composeOperator(settings, parts),
+    operator: composeOperator(settings, parts, overrides.forwarder),
     deps: parts.deps,
     clients: parts.clients,
     archive: parts.archive,

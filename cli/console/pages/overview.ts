@@ -1,12 +1,14 @@
 // The overview page: one row per route with what `status` reads
 // (cli/commands/status.ts routeStatuses: the same reads, not a copy), and each
-// route's maintenance windows. Every value is escaped by `html`.
+// route's maintenance windows, with the route actions (each a link to its
+// confirmation page, pages/confirm.ts). Every value is escaped by `html`.
 import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { actionLink, resultBanner } from './confirm.js';
 
-export async function overviewPage(target: Target): Promise<string> {
+export async function overviewPage(target: Target, params: URLSearchParams = new URLSearchParams()): Promise<string> {
   const statuses = await routeStatuses(target);
   const now = target.operator.now();
   const rows = statuses.map((s) => routeRow(s, now));
@@ -15,16 +17,17 @@ export async function overviewPage(target: Target): Promise<string> {
     'Overview',
     'overview',
     target.label,
-    html`<h1>Routes</h1>
+    html`${resultBanner(params)}<h1>Routes</h1>
 <table class="routes">
-<thead><tr><th>Route</th><th>Primary</th><th>Health</th><th>Held</th><th>Queued</th><th>Oldest</th><th>Dead letters</th><th>Last finished</th></tr></thead>
+<thead><tr><th>Route</th><th>Primary</th><th>Health</th><th>Held</th><th>Queued</th><th>Oldest</th><th>Dead letters</th><th>Last finished</th><th>Actions</th></tr></thead>
 <tbody>
 ${rows}</tbody>
 </table>
 <h2>Maintenance windows</h2>
 ${windows.length > 0
-  ? html`<table class="windows"><thead><tr><th>Route</th><th>Window</th><th>From</th><th>Until</th><th>Reason</th></tr></thead><tbody>${windows}</tbody></table>`
-  : html`<p class="none">No maintenance window planned.</p>`}`,
+  ? html`<table class="windows"><thead><tr><th>Route</th><th>Window</th><th>From</th><th>Until</th><th>Reason</th><th></th></tr></thead><tbody>${windows}</tbody></table>`
+  : html`<p class="none">No maintenance window planned.</p>`}
+${scheduleForm(statuses.map((s) => s.route))}`,
   );
 }
 
@@ -46,6 +49,7 @@ function routeRow(s: RouteStatus, now: Date): Html {
 <td class="num">${s.oldestAgeSeconds !== undefined ? formatAge(s.oldestAgeSeconds) : '-'}</td>
 <td class="num${s.deadLettered > 0 ? ' alert' : ''}">${s.deadLettered}</td>
 <td>${formatAgo(s.lastDoneAt ? new Date(s.lastDoneAt) : undefined, now)}</td>
+<td class="actions">${s.held ? actionLink('release', { route: s.route }, 'Release') : actionLink('hold', { route: s.route }, 'Hold')} ${actionLink('flush', { route: s.route }, 'Flush')}</td>
 </tr>
 `;
 }
@@ -69,5 +73,17 @@ function held(s: RouteStatus, now: Date): Html {
 
 function windowRow(route: string, w: RouteStatus['windows'][number], now: Date): Html {
   const when = w.current ? html`<strong>now</strong>` : html`${w.from} <span class="muted">(in ${formatAge(ageSeconds(now, new Date(w.from)))})</span>`;
-  return html`<tr><td>${route}</td><td>${w.id}</td><td>${when}</td><td>${w.until}</td><td>${w.reason ?? ''}</td></tr>`;
+  return html`<tr><td>${route}</td><td>${w.id}</td><td>${when}</td><td>${w.until}</td><td>${w.reason ?? ''}</td><td>${actionLink('cancel-window', { route, window: w.id }, 'Cancel')}</td></tr>`;
+}
+
+/** `hold <route> --from … --until …` as a form: it GETs the confirmation page, which resolves the times. */
+function scheduleForm(routes: string[]): Html {
+  return html`<form class="schedule" method="get" action="/confirm/schedule">
+<h3>Schedule a window</h3>
+<label>Route <select name="route">${routes.map((r) => html`<option value="${r}">${r}</option>`)}</select></label>
+<label>From <input type="text" name="from" placeholder="(empty: now) +1h, 2026-11-30T08:00Z"></label>
+<label>Until <input type="text" name="until" placeholder="+2h, 2026-11-30T10:00Z" required></label>
+<label>Reason <input type="text" name="reason" placeholder="kernel update"></label>
+<button type="submit">Schedule…</button>
+</form>`;
 }

@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import { ageSeconds, formatAge } from '../../format.js';
 import { routesOf, type Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { actionLink, resultBanner } from './confirm.js';
 
 /** Rows drawn at most: a backlog of many thousands stays a page a browser draws at once; the count says how many more. */
 export const QUEUE_PAGE_ROWS = 1000;
@@ -74,7 +75,7 @@ export async function queuePage(target: Target, params: URLSearchParams): Promis
 }
 
 function render(target: Target, params: URLSearchParams, query: QueueQuery | undefined, body: Html): string {
-  return page('Queue', 'queue', target.label, html`<h1>Queue</h1>
+  return page('Queue', 'queue', target.label, html`${resultBanner(params)}<h1>Queue</h1>
 ${filterForm(target, params, query)}
 ${body}`);
 }
@@ -86,11 +87,12 @@ function messageTable(messages: SelectedMessage[], now: Date): Html {
 <td class="id"><a href="/message?id=${encodeURIComponent(m.id)}&amp;route=${encodeURIComponent(m.route)}">${m.id}</a></td><td>${m.route}</td><td><span class="state ${m.state}">${m.state}</span></td>
 <td>${m.sender === '' ? '<>' : m.sender}</td><td class="num">${m.recipients.length}</td>
 <td class="num">${m.receivedAt ? formatAge(ageSeconds(m.receivedAt, now)) : '-'}</td><td class="subject">${m.subject ?? ''}</td>
+<td class="actions">${m.state === 'dead-letter' ? html`${actionLink('requeue', { id: m.id, route: m.route }, 'Requeue')} ` : ''}${actionLink('forward', { id: m.id, route: m.route }, 'Forward')} ${actionLink('delete', { id: m.id, route: m.route }, 'Delete')}</td>
 </tr>
 `,
   );
   return html`<table class="queue">
-<thead><tr><th>ID</th><th>Route</th><th>State</th><th>Sender</th><th>Recipients</th><th>Age</th><th>Subject</th></tr></thead>
+<thead><tr><th>ID</th><th>Route</th><th>State</th><th>Sender</th><th>Recipients</th><th>Age</th><th>Subject</th><th>Actions</th></tr></thead>
 <tbody>
 ${rows}</tbody>
 </table>`;

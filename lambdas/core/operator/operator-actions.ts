@@ -1,4 +1,4 @@
-// The operator's actions on mail (requeue, delete, hold / release, redirect, show, replay, adopt, export, verify recipients,
+// The operator's actions on mail (requeue, delete, hold / release, redirect, show, replay, forward, adopt, export, verify recipients,
 // the filters of mailq and the bulk delete / requeue) and
 // what the commands print beside them (operator-reads.ts), built once from the engine's ports: the CLI (and any other
 // admin surface) only parses, calls these and prints.
@@ -16,6 +16,7 @@ import type { QueueDirectory } from '../sweep/ports.js';
 import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
 import { BulkActions } from './bulk-actions.js';
 import { DeleteMessage } from './delete-message.js';
+import { ForwardMessage, type Forwarder } from './forward-message.js';
 import { ExportMessages, type ExportItem, type ExportResult } from './export-messages.js';
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
@@ -64,6 +65,10 @@ export interface OperatorDeps {
   callout: RecipientCallout;
   /** The loop guard the probe applies: `redirect` refuses a target that would send the mail back to us. */
   guard: PrimaryAddressGuard;
+  /** Where `forward` sends: SES in AWS, the local outbox locally. */
+  forwarder: Forwarder;
+  /** The stack's hostname: a forward comes from MAILER-DAEMON@hostname, as the DSNs do. */
+  hostname: string;
 }
 
 export interface OperatorActions extends OperatorReads {
@@ -73,6 +78,8 @@ export interface OperatorActions extends OperatorReads {
   /** `redirect`: the route's mail to another host until cleared (or a deploy changes the primary). */
   redirect: RedirectRoute;
   replay: ReplayMessages;
+  /** `forward`: a held message to another address, the original attached unchanged. */
+  forward: ForwardMessage;
   adopt: {
     /** Why the queue at `url` may not be adopted (in use, another stack's), or undefined. */
     refusal(url: string, guard: AdoptGuard): Promise<string | undefined>;
@@ -117,6 +124,7 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
     redirect: new RedirectRoute(deps),
     show: (messageId, route) => details.show(messageId, route),
     replay: new ReplayMessages(deps),
+    forward: new ForwardMessage(deps),
     adopt: {
       refusal: (url, guard) => adoptRefusal(deps.queueDirectory, url, guard),
       run: (url, route, onProgress) => adopt.run(deps.queueAt(url), deps.queues(route), route.name, onProgress),

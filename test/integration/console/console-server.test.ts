@@ -72,7 +72,7 @@ describe('who gets in', () => {
     expect((await httpGet(port, '/', { host: `LOCALHOST:${port}`, cookie: c.cookie })).status).toBe(200);
   });
 
-  it('only GET and HEAD: the console changes nothing yet', async () => {
+  it('a POST to a page (not an action) is 405: only GET and HEAD', async () => {
     const reply = await c.get('/', { cookie: c.cookie }, 'POST');
     expect(reply.status).toBe(405);
     expect(reply.headers.allow).toBe('GET, HEAD');

@@ -16,6 +16,8 @@ export interface ConsoleFixture {
   /** The Cookie header a browser sends after following the token URL. */
   cookie: string;
   get(path: string, headers?: Record<string, string>, method?: string): Promise<HttpReply>;
+  /** A form POST as a browser sends it from the console's page (cookie, Origin, urlencoded body); `headers` overrides (a value of '' drops the header). */
+  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<HttpReply>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,17 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     console: running,
     cookie: `${cookieName(running.port)}=${running.token}`,
     get: (path, headers = {}, method = 'GET') => httpGet(running.port, path, { host, ...headers }, method),
+    post(path, form, headers = {}) {
+      const all: Record<string, string> = {
+        host,
+        cookie: `${cookieName(running.port)}=${running.token}`,
+        origin: `http://${host}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      };
+      for (const [k, v] of Object.entries(all)) if (v === '') delete all[k];
+      return httpGet(running.port, path, all, 'POST', new URLSearchParams(form).toString());
+    },
     async stop() {
       await running.close();
       target.close();
@@ -45,7 +58,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
 }
 
 /** One request to 127.0.0.1:port with exactly these headers (Host included). */
-export function httpGet(port: number, path: string, headers: Record<string, string>, method = 'GET'): Promise<HttpReply> {
+export function httpGet(port: number, path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -54,6 +67,6 @@ export function httpGet(port: number, path: string, headers: Record<string, stri
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

@@ -25,6 +25,8 @@ export function operatorWorld() {
   const headReads: string[] = [];
   // The loop guard's verdict per host (redirect refuses a listed one): host → why it loops.
   const loops = new Map<string, string>();
+  // What forward sent (the forwarder's calls), in order.
+  const forwards: { raw: Buffer; envelope: { from: string; to: string[] } }[] = [];
   const deps = {
     routes: [h.route],
     ledger: h.ledger,
@@ -61,6 +63,12 @@ export function operatorWorld() {
     probe: h.probe,
     callout: { open: async () => Promise.reject(new Error('the operator world makes no callouts')) },
     guard: { refusal: async (primary: { host: string }) => loops.get(primary.host) },
+    forwarder: {
+      send: async (raw: Buffer, envelope: { from: string; to: string[] }) => {
+        forwards.push({ raw, envelope });
+      },
+    },
+    hostname: 'backup-mx.test',
     // The head as the CLI reads it from the object (undefined once it is gone).
     readHead: async (objectKey: string) => {
       headReads.push(objectKey);
@@ -113,7 +121,7 @@ export function operatorWorld() {
     return messageId;
   }
 
-  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads, loops };
+  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads, loops, forwards };
 }
 
 /** What a test may choose of a message it puts in place. */

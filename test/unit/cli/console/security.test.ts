@@ -1,6 +1,6 @@
 // The console's gatekeeping pieces on their own: token, cookie, Host, bind.
 import { describe, expect, it } from 'vitest';
-import { assertLoopbackBind, cookieName, cookieValue, hostAllowed, newToken, tokenCookie, tokenMatches } from '../../../../cli/console/security.js';
+import { assertLoopbackBind, cookieName, cookieValue, csrfMatches, csrfToken, hostAllowed, newToken, originAllowed, tokenCookie, tokenMatches } from '../../../../cli/console/security.js';
 
 describe('console security', () => {
   it('a token is 32 random bytes in base64url, new each time', () => {
@@ -38,5 +38,37 @@ describe('console security', () => {
   it('binds 127.0.0.1 and nothing else', () => {
     expect(() => assertLoopbackBind('127.0.0.1')).not.toThrow();
     for (const host of ['0.0.0.0', '::', '::1', 'localhost', '127.0.0.2']) expect(() => assertLoopbackBind(host), host).toThrow(/127\.0\.0\.1 only/);
+  });
+
+  it('a CSRF token is bound to the console token and to one action path', () => {
+    const t = newToken();
+    const hold = csrfToken(t, '/action/hold');
+    expect(hold).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(hold).not.toBe(t);
+    expect(csrfToken(t, '/action/hold')).toBe(hold);
+    expect(csrfMatches(t, '/action/hold', hold)).toBe(true);
+    expect(csrfMatches(t, '/action/delete', hold)).toBe(false);
+    expect(csrfMatches(newToken(), '/action/hold', hold)).toBe(false);
+    for (const guess of [undefined, '', t, hold.slice(0, -1)]) expect(csrfMatches(t, '/action/hold', guess)).toBe(false);
+  });
+
+  it('an action comes from the console itself: its Origin, or a null / absent Origin with Sec-Fetch-Site same-origin', () => {
+    expect(originAllowed('http://127.0.0.1:8765', undefined, 8765)).toBe(true);
+    expect(originAllowed('http://localhost:8765', 'cross-site', 8765)).toBe(true);
+    expect(originAllowed('null', 'same-origin', 8765)).toBe(true);
+    expect(originAllowed(undefined, 'same-origin', 8765)).toBe(true);
+    for (const [origin, site] of [
+      ['http://evil.example', 'same-origin'],
+      ['http://127.0.0.1:8766', undefined],
+      ['https://127.0.0.1:8765', undefined],
+      ['http://127.0.0.1:8765.evil.example', undefined],
+      ['null', undefined],
+      ['null', 'cross-site'],
+      ['null', 'same-site'],
+      [undefined, undefined],
+      [undefined, 'none'],
+    ] as const) {
+      expect(originAllowed(origin, site, 8765), `${origin} ${site}`).toBe(false);
+    }
   });
 });
