@@ -24,9 +24,10 @@ export function registerQueueCommands(program: Command, run: Run, io: CliIo): vo
       .description('list queued messages (id, age, size, sender) with each recipient\'s state and last reply, like Postfix mailq')
       .option('--route <name>', 'only this route')
       .option('--dead', 'list the dead letters instead (what `requeue` takes), and the dead-letter queue\'s depth')
+      .option('--shape [by]', 'the queue\'s shape instead, like Postfix qshape: age buckets x sender (default) or recipient domain')
       .option('--json', 'machine-readable output'),
   )
-    .addHelpText('after', `\nWith filters, only the messages they select are listed, and the last line says how many of all were shown\n(on stderr with --json). Example: backup-mx mailq --sender-domain example.org --older-than 2h\n${FILTER_HELP}`)
+    .addHelpText('after', `\nWith filters, only the messages they select are listed, and the last line says how many of all were shown\n(on stderr with --json). Example: backup-mx mailq --sender-domain example.org --older-than 2h\n--shape counts what the filters select (with --dead, the dead letters): messages per sender domain, or each waiting\nrecipient per recipient domain (--shape recipient), in qshape's age buckets; the top 20 domains, the rest summed.\n${FILTER_HELP}`)
     .action(run((t, opts) => mailqCommand(t, withFilter(opts), io)));
 
   program

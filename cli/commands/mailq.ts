@@ -2,7 +2,8 @@
 // size, envelope sender, then each recipient with its state and last reply.
 // `--dead` lists the dead letters instead (what `requeue` takes). Filters
 // (--sender-domain, --older-than, ...: core/operator/message-filter.ts) list
-// only the messages they select, with "N of M shown".
+// only the messages they select, with "N of M shown". `--shape` prints the
+// queue's shape instead (mailq-shape.ts).
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-report.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
@@ -10,6 +11,7 @@ import { describeFilter, type MessageFilter } from '../../lambdas/core/operator/
 import { EXIT } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { messageView, type MessageView } from '../message-view.js';
+import { mailqShape } from './mailq-shape.js';
 import { routesOf, type Target } from '../target.js';
 
 export interface MailqOptions {
@@ -18,6 +20,8 @@ export interface MailqOptions {
   dead?: boolean;
   /** Only what this selects (message-filter-options.ts). */
   filter?: MessageFilter;
+  /** qshape's table instead of the list: `--shape` alone (true) or `--shape sender|recipient`. */
+  shape?: true | string;
 }
 
 /** What a filter left of the list: "3 of 40 shown (sender domain example.org)". */
@@ -33,6 +37,7 @@ export async function listQueue(target: Target, route?: string): Promise<Message
 }
 
 export async function mailqCommand(target: Target, options: MailqOptions, io: CliIo): Promise<number> {
+  if (options.shape !== undefined) return mailqShape(target, { ...options, shape: options.shape }, io);
   if (options.dead) return deadLetters(target, options, io);
   const { views, shown } = await queuedViews(target, options);
   if (options.json) {

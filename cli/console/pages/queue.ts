@@ -1,14 +1,17 @@
 // The queue page: every queued and dead-lettered message the filter selects,
 // oldest first. The filter is the CLI's (core/operator/message-filter.ts,
 // parsed by parseMessageFilter) and the selection the bulk commands' own
-// (operator.select): the query string only names the same fields.
+// (operator.select): the query string only names the same fields. Above the
+// list, the selection's shape (`mailq --shape`, by `shape=sender|recipient`).
 import { describeFilter, FilterError, parseMessageFilter, type FilterInput } from '../../../lambdas/core/operator/message-filter.js';
+import { queueShape, SHAPE_BY, type ShapeBy } from '../../../lambdas/core/operator/queue-shape.js';
 import type { SelectedMessage } from '../../../lambdas/core/operator/select-messages.js';
 import { UsageError } from '../../errors.js';
 import { ageSeconds, formatAge } from '../../format.js';
 import { routesOf, type Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
 import { actionLink, resultBanner } from './confirm.js';
+import { shapeTable } from './queue-shape-table.js';
 
 /** Rows drawn at most: a backlog of many thousands stays a page a browser draws at once; the count says how many more. */
 export const QUEUE_PAGE_ROWS = 1000;
@@ -21,6 +24,8 @@ export type StateChoice = 'all' | 'queued' | 'dead';
 export interface QueueQuery {
   route?: string;
   state: StateChoice;
+  /** The shape's rows: sender domains (the default) or recipient domains. */
+  shape: ShapeBy;
   input: FilterInput;
 }
 
@@ -48,8 +53,10 @@ export function queueQuery(params: URLSearchParams): QueueQuery {
   if (verdicts.length > 0) input.verdict = verdicts;
   const state = given('state') ?? 'all';
   if (state !== 'all' && state !== 'queued' && state !== 'dead') throw new QueryError(`state: expected all, queued or dead; got ${JSON.stringify(state)}`);
+  const shape = given('shape') ?? 'sender';
+  if (!(SHAPE_BY as readonly string[]).includes(shape)) throw new QueryError(`shape: expected sender or recipient; got ${JSON.stringify(shape)}`);
   const route = given('route');
-  return { ...(route !== undefined ? { route } : {}), state, input };
+  return { ...(route !== undefined ? { route } : {}), state, shape: shape as ShapeBy, input };
 }
 
 export async function queuePage(target: Target, params: URLSearchParams): Promise<{ status: number; body: string }> {
@@ -65,7 +72,9 @@ export async function queuePage(target: Target, params: URLSearchParams): Promis
     const summary = html`<p class="count">${selection.matched.length} of ${selection.total} message${selection.total === 1 ? '' : 's'}${
       described ? ` (${described})` : ''
     }${selection.matched.length > shown.length ? `; the oldest ${shown.length} shown` : ''}</p>`;
-    return { status: 200, body: render(target, params, query, html`${summary}${messageTable(shown, now)}`) };
+    // The shape counts the whole selection, not only the rows drawn.
+    const shape = shapeTable(queueShape(selection.matched, now, query.shape));
+    return { status: 200, body: render(target, params, query, html`${summary}${shape}${messageTable(shown, now)}`) };
   } catch (error) {
     if (!(error instanceof FilterError || error instanceof QueryError || error instanceof UsageError)) throw error;
     // "--sender: expected …": the form's field has the flag's name without the dashes.
@@ -106,6 +115,7 @@ function filterForm(target: Target, params: URLSearchParams, query: QueueQuery |
   const selected = (on: boolean) => (on ? html` selected` : '');
   const route = query?.route ?? value('route');
   const state = query?.state ?? value('state');
+  const shape = query?.shape ?? value('shape');
   return html`<form class="filters" method="get" action="/queue">
 <label>Route <select name="route"><option value="">all</option>${target.settings.routes.map(
     (r) => html`<option value="${r.name}"${selected(r.name === route)}>${r.name}</option>`,
@@ -117,6 +127,7 @@ ${text('recipient', 'Recipient', 'bob@example.com')}
 ${text('older-than', 'Older than', '2h, 3d')}
 ${text('verdict', 'Verdict', 'spam=FAIL')}
 ${text('subject', 'Subject', 'invoice')}
+<label>Shape by <select name="shape">${SHAPE_BY.map((s) => html`<option value="${s}"${selected(s === shape)}>${s} domain</option>`)}</select></label>
 <button type="submit">Filter</button> <a href="/queue">clear</a>
 </form>`;
 }
