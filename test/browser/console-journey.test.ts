@@ -29,7 +29,7 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
   let browser: Browser;
   let w: WatchedPage;
   let page: Page;
-  const ids = { contract: '', lunch: '', numbers: '' };
+  const ids = { contract: '', lunch: '', numbers: '', dead: '' };
   const base = () => `http://127.0.0.1:${c.console.port}`;
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const queued = async (id: string) => (await c.target.operator.show(id)).map((d) => d.state);
@@ -42,6 +42,11 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     ids.numbers = await c.fx.queue({ recipients: ['bob@example.com'], sender: 'cfo@acme.example', subject: 'Quarterly numbers', receivedAt: new Date(Date.now() - 3 * hour) });
     ids.contract = await c.fx.queue({ recipients: ['bob@example.com', 'carol@example.com'], sender: 'ceo@acme.example', subject: 'Contract from ACME', receivedAt: new Date(Date.now() - 2 * hour) });
     await storeRaw(c, ids.contract, multipartWithAttachments());
+    // A dead letter (the primary refuses its recipient for good), made before the lunch menu, which the flush would deliver.
+    c.fx.primary.script = { rcpt: { 'nobody@example.net': { code: 550, enhanced: '5.1.1', text: 'no such user' } } };
+    ids.dead = await c.fx.queue({ recipients: ['nobody@example.net'], sender: 'someone@else.example', subject: 'Lost soul' });
+    expect((await c.fx.cli('flush', 'other')).code).toBe(0);
+    c.fx.primary.script = {};
     ids.lunch = await c.fx.queue({ recipients: ['dan@example.net'], sender: 'canteen@example.org', subject: 'Lunch menu' });
     browser = await launchChromium();
     w = await watchedPage(browser);
@@ -59,12 +64,12 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     expect(page.url()).toBe(`${base()}/`);
     await shot('01-overview');
     await page.goto(`${base()}/queue`, { waitUntil: 'load' });
-    expect(await page.$$eval('tr[data-id]', (trs) => trs.length)).toBe(3);
+    expect(await page.$$eval('tr[data-id]', (trs) => trs.length)).toBe(4);
     await page.type('form.filters input[name="subject"]', 'acme');
     await clickAndWait(page, 'form.filters button[type="submit"]');
     expect(new URL(page.url()).searchParams.get('subject')).toBe('acme');
     expect(await page.$$eval('tr[data-id]', (trs) => trs.map((tr) => tr.getAttribute('data-id')))).toEqual([ids.contract]);
-    expect(await textOf(page, 'p.count')).toMatch(/^1 of 3 messages/);
+    expect(await textOf(page, 'p.count')).toMatch(/^1 of 4 messages/);
     await shot('02-queue-search');
   });
 
@@ -181,6 +186,17 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     expect(new URL(page.url()).pathname).toBe('/queue');
     expect(await textOf(page, 'p.result')).toMatch(/deleted/);
     expect(await queued(ids.lunch)).toEqual([]);
+  });
+
+  it('a dead letter\'s page offers Requeue as well', async () => {
+    await page.goto(`${base()}/message?id=${ids.dead}`, { waitUntil: 'load' });
+    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    expect(actions).toEqual([
+      ['Forward', `/confirm/forward?id=${ids.dead}&route=other`],
+      ['Requeue', `/confirm/requeue?id=${ids.dead}&route=other`],
+      ['Delete', `/confirm/delete?id=${ids.dead}&route=other`],
+    ]);
+    await shot('11-message-dead-letter');
   });
 
   it('over the whole journey: no dialog, no CSP violation, no request to any host but the console', () => {

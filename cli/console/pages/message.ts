@@ -99,16 +99,18 @@ ${d.attempts.map((a) => html`<tr><td>${a.at}</td><td>${a.recipient}</td><td>${a.
 /**
  * One copy's actions, each a link to its confirmation page (a GET: nothing is
  * done until that page's form is posted). Forward needs the stored bytes;
- * requeue is for a dead letter only; a copy already done has nothing to delete.
+ * requeue is for a dead letter only; a delivered copy has nothing to delete.
  */
 function copyActions(d: MessageDetail): Html | '' {
   const fields = { id: d.id, route: d.route };
+  // A dead letter's copy may read 'done' (every recipient final): its record is what makes it one.
+  const dead = d.deadLetter !== undefined || d.state === 'dead-letter';
   const links = [
     ...(d.stored ? [actionLink('forward', fields, 'Forward')] : []),
-    ...(d.state === 'dead-letter' ? [actionLink('requeue', fields, 'Requeue')] : []),
-    ...(d.state !== 'done' ? [actionLink('delete', fields, 'Delete')] : []),
+    ...(dead ? [actionLink('requeue', fields, 'Requeue')] : []),
+    ...(dead || d.state !== 'done' ? [actionLink('delete', fields, 'Delete')] : []),
   ];
-  return links.length === 0 ? '' : html`<p class="actions">${links.map((l, i) => html`${i > 0 ? ' · ' : ''}${l}`)}</p>`;
+  return links.length === 0 ? '' : html`<p class="actions">${links.map((l) => html`${l} `)}</p>`;
 }
 
 /**
