@@ -1,13 +1,15 @@
 // The message page: what `backup-mx show` prints (the operator's show use
 // case, through cli/commands/show.ts's messageDetails: the same reads), the
 // attachments and a safe preview of the body (message-preview.ts), and the
-// link to the raw .eml (message-raw.ts).
+// link to the raw .eml (message-raw.ts), and each copy's action links to the
+// confirmation pages the queue page links to (confirm.ts, actions.ts).
 import type { MessageDetail } from '../../../lambdas/core/operator/message-details.js';
 import { describeNotice, messageDetails } from '../../commands/show.js';
 import { UnknownMessageError } from '../../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries } from '../../format.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { actionLink } from './confirm.js';
 import { PREVIEW_MAX_BYTES, previewMessage, type Preview } from './message-preview.js';
 
 type Rendered = { status: number; body: string };
@@ -62,6 +64,7 @@ function routeSection(d: MessageDetail, now: Date): Html {
   const verdicts = Object.entries(d.verdicts);
   return html`<section class="route-copy" data-route="${d.route}">
 <h2>Route ${d.route} <span class="state ${d.state}">${d.state}</span></h2>
+${copyActions(d)}
 <table class="fields">
 <tr><th scope="row">Received</th><td>${d.receivedAt ? `${d.receivedAt} (${formatAgo(new Date(d.receivedAt), now)})` : '-'}</td></tr>
 <tr><th scope="row">Size</th><td>${formatSize(d.size)}, object <span class="id">${d.objectKey}</span>${d.stored ? '' : html` <span class="alert">(gone from the bucket)</span>`}</td></tr>
@@ -91,6 +94,23 @@ ${d.attempts.map((a) => html`<tr><td>${a.at}</td><td>${a.recipient}</td><td>${a.
 </table>`}
 </section>
 `;
+}
+
+/**
+ * One copy's actions, each a link to its confirmation page (a GET: nothing is
+ * done until that page's form is posted). Forward needs the stored bytes;
+ * requeue is for a dead letter only; a delivered copy has nothing to delete.
+ */
+function copyActions(d: MessageDetail): Html | '' {
+  const fields = { id: d.id, route: d.route };
+  // A dead letter's copy may read 'done' (every recipient final): its record is what makes it one.
+  const dead = d.deadLetter !== undefined || d.state === 'dead-letter';
+  const links = [
+    ...(d.stored ? [actionLink('forward', fields, 'Forward')] : []),
+    ...(dead ? [actionLink('requeue', fields, 'Requeue')] : []),
+    ...(dead || d.state !== 'done' ? [actionLink('delete', fields, 'Delete')] : []),
+  ];
+  return links.length === 0 ? '' : html`<p class="actions">${links.map((l) => html`${l} `)}</p>`;
 }
 
 /**
