@@ -12,6 +12,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, chromiumUnavailable, launchChromium } from '../support/console/chromium.js';
 import { startConsoleFixture, type ConsoleFixture } from '../support/console/console-fixture.js';
+import { cspViolations, watchedPage } from '../support/console/browser-page.js';
 
 const unavailable = chromiumSkipReason(chromiumUnavailable(), 'the console actions browser test');
 
@@ -20,19 +21,14 @@ describe.skipIf(unavailable !== undefined)('console actions in Chromium', () => 
   let browser: Browser;
   let page: Page;
   let id: string;
-  const requests: string[] = [];
-  const consoleLines: string[] = [];
+  let requests: string[] = [];
+  let consoleLines: string[] = [];
 
   beforeAll(async () => {
     c = await startConsoleFixture();
     id = await c.fx.queue({ recipients: ['bob@example.com'], sender: 'ceo@acme.example', subject: 'Contract from ACME' });
     browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-    await page.evaluateOnNewDocument(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-    );
+    ({ page, requests, consoleLines } = await watchedPage(browser));
     await page.goto(c.console.url, { waitUntil: 'load' });
   }, 120_000);
 
@@ -83,7 +79,7 @@ describe.skipIf(unavailable !== undefined)('console actions in Chromium', () => 
   });
 
   it('no CSP violation, no request to any host but the console', async () => {
-    expect(consoleLines.filter((l) => /Content Security Policy|CSP violation|Refused to/i.test(l))).toEqual([]);
+    expect(cspViolations({ consoleLines })).toEqual([]);
     expect(requests.length).toBeGreaterThanOrEqual(8);
     for (const url of requests) expect(new URL(url).host, url).toBe(`127.0.0.1:${c.console.port}`);
   });

@@ -15,6 +15,7 @@ import { PREVIEW_MAX_BYTES } from '../../cli/console/pages/message-preview.js';
 import { chromiumSkipReason, chromiumUnavailable, launchChromium } from '../support/console/chromium.js';
 import { startConsoleFixture, type ConsoleFixture } from '../support/console/console-fixture.js';
 import { hostileHtml, multipartWithAttachments, oversized, storeRaw } from '../support/console/mime-messages.js';
+import { cspViolations, watchedPage } from '../support/console/browser-page.js';
 
 const unavailable = chromiumSkipReason(chromiumUnavailable(), 'the console message browser test');
 const innerText = (el: unknown) => (el as { innerText: string }).innerText;
@@ -25,9 +26,9 @@ describe.skipIf(unavailable !== undefined)('the message page in Chromium', () =>
   let page: Page;
   let shots: string;
   const ids: Record<'contract' | 'hostile' | 'huge', string> = { contract: '', hostile: '', huge: '' };
-  const requests: string[] = [];
-  const dialogs: string[] = [];
-  const consoleLines: string[] = [];
+  let requests: string[] = [];
+  let dialogs: string[] = [];
+  let consoleLines: string[] = [];
   const base = () => `http://127.0.0.1:${c.console.port}`;
 
   beforeAll(async () => {
@@ -46,16 +47,7 @@ describe.skipIf(unavailable !== undefined)('the message page in Chromium', () =>
     await storeRaw(c, ids.huge, oversized(PREVIEW_MAX_BYTES));
 
     browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('dialog', async (d) => {
-      dialogs.push(d.message());
-      await d.dismiss();
-    });
-    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-    await page.evaluateOnNewDocument(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-    );
+    ({ page, requests, dialogs, consoleLines } = await watchedPage(browser));
     await page.goto(c.console.url, { waitUntil: 'load' });
   }, 120_000);
 
@@ -143,7 +135,7 @@ describe.skipIf(unavailable !== undefined)('the message page in Chromium', () =>
 
   it('no dialog, no CSP violation, no request to any host but the console, over the whole run', async () => {
     expect(dialogs).toEqual([]);
-    expect(consoleLines.filter((l) => /Content Security Policy|CSP violation|Refused to/i.test(l))).toEqual([]);
+    expect(cspViolations({ consoleLines })).toEqual([]);
     expect(requests.length).toBeGreaterThanOrEqual(8);
     for (const url of requests) expect(new URL(url).host, url).toBe(`127.0.0.1:${c.console.port}`);
   });

@@ -10,6 +10,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, chromiumUnavailable, launchChromium } from '../support/console/chromium.js';
 import { startConsoleFixture, type ConsoleFixture } from '../support/console/console-fixture.js';
+import { cspViolations, watchedPage } from '../support/console/browser-page.js';
 
 const unavailable = chromiumSkipReason(chromiumUnavailable(), 'the console browser test');
 
@@ -20,9 +21,9 @@ describe.skipIf(unavailable !== undefined)('the console in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let shots: string;
-  const requests: string[] = [];
-  const dialogs: string[] = [];
-  const consoleLines: string[] = [];
+  let requests: string[] = [];
+  let dialogs: string[] = [];
+  let consoleLines: string[] = [];
 
   beforeAll(async () => {
     c = await startConsoleFixture();
@@ -42,18 +43,7 @@ describe.skipIf(unavailable !== undefined)('the console in Chromium', () => {
     expect((await c.fx.cli('hold', 'other', '--from', '+2h', '--until', '+3h', '--reason', 'kernel update')).code).toBe(0);
 
     browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('dialog', async (d) => {
-      dialogs.push(d.message());
-      await d.dismiss();
-    });
-    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-    // The page's own report of a blocked load (devtools-injected, so the CSP does not block this listener).
-    // (A string: this project type-checks without the DOM library; the page runs it as it is.)
-    await page.evaluateOnNewDocument(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
-    );
+    ({ page, requests, dialogs, consoleLines } = await watchedPage(browser));
   }, 120_000);
 
   afterAll(async () => {
@@ -109,7 +99,7 @@ describe.skipIf(unavailable !== undefined)('the console in Chromium', () => {
 
   it('no dialog opened, no CSP violation, no request to any host but the console', async () => {
     expect(dialogs).toEqual([]);
-    expect(consoleLines.filter((l) => /Content Security Policy|CSP violation|Refused to/i.test(l))).toEqual([]);
+    expect(cspViolations({ consoleLines })).toEqual([]);
     expect(requests.length).toBeGreaterThanOrEqual(6);
     for (const url of requests) expect(new URL(url).host, url).toBe(`127.0.0.1:${c.console.port}`);
   });

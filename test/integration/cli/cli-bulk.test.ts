@@ -23,8 +23,7 @@ describe('backup-mx mailq, delete and requeue with filters', () => {
   beforeEach(async () => {
     await fx.reset();
     // Each test starts from an empty queue, index and dead-letter store.
-    for (const m of await fx.deps.index.listQueued()) await fx.deps.index.remove(m.messageId);
-    for (const d of await fx.deps.deadLetters.list()) await fx.deps.deadLetters.remove(d.messageId, d.route ?? '', d.copy ?? '', d.at);
+    await fx.emptyRecords();
   });
 
   const mainRoute = () => fx.engine.route('main');

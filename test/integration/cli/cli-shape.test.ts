@@ -18,8 +18,7 @@ describe('backup-mx mailq --shape', () => {
   });
   beforeEach(async () => {
     await fx.reset();
-    for (const m of await fx.deps.index.listQueued()) await fx.deps.index.remove(m.messageId);
-    for (const d of await fx.deps.deadLetters.list()) await fx.deps.deadLetters.remove(d.messageId, d.route ?? '', d.copy ?? '', d.at);
+    await fx.emptyRecords();
   });
 
   /** Three from spam.example (young, 30 minutes, 2 days), one bounce (<>), one from a friend to two recipients of two routes. */

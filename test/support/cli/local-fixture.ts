@@ -43,6 +43,8 @@ export interface LocalFixture {
   cli(...args: string[]): Promise<{ code: number; io: RecordingIo }>;
   /** Between tests: the primary forgets what it kept and the main route is not held. */
   reset(): Promise<void>;
+  /** Forgets every queued index entry and dead-letter record, for tests that count what a listing selects. */
+  emptyRecords(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -142,6 +144,10 @@ export async function startLocalFixture(
       await deps.routeState.setHold('main', undefined);
       // A requeue may leave a second copy waiting out the in-flight delay: no test sees another's mail.
       for (const route of resources.routes) await clients.sqs.send(new PurgeQueueCommand({ QueueUrl: route.queue.url }));
+    },
+    async emptyRecords() {
+      for (const m of await deps.index.listQueued()) await deps.index.remove(m.messageId);
+      for (const d of await deps.deadLetters.list()) await deps.deadLetters.remove(d.messageId, d.route ?? '', d.copy ?? '', d.at);
     },
     async stop() {
       await primary.stop();

@@ -34,7 +34,7 @@ export async function watchedPage(browser: Browser): Promise<WatchedPage> {
 }
 
 /** The console lines that say the CSP blocked something. */
-export const cspViolations = (w: WatchedPage): string[] => w.consoleLines.filter((l) => /Content Security Policy|CSP violation|Refused to/i.test(l));
+export const cspViolations = (w: Pick<WatchedPage, 'consoleLines'>): string[] => w.consoleLines.filter((l) => /Content Security Policy|CSP violation|Refused to/i.test(l));
 
 export const innerText = (el: unknown): string => (el as { innerText: string }).innerText;
 
