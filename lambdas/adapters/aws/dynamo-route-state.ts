@@ -98,16 +98,7 @@ export class DynamoRouteState implements RouteState {
   }
 
   async setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void> {
-    if (!hold) {
-      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(routeKey(route), SORT.hold) }));
-      return;
-    }
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...key(routeKey(route), SORT.hold), route, since: hold.since.toISOString(), reason: hold.reason },
-      }),
-    );
+    await this.putOrDelete(route, SORT.hold, hold && { since: hold.since.toISOString(), reason: hold.reason });
   }
 
   async windows(route: string): Promise<RouteWindows & { version: number }> {
@@ -141,20 +132,7 @@ export class DynamoRouteState implements RouteState {
   }
 
   async setRedirect(route: string, redirect: PrimaryRedirect | undefined): Promise<void> {
-    if (!redirect) {
-      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(routeKey(route), SORT.redirect) }));
-      return;
-    }
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...key(routeKey(route), SORT.redirect),
-          route,
-          ...REDIRECT_FIELDS(redirect),
-        },
-      }),
-    );
+    await this.putOrDelete(route, SORT.redirect, redirect && REDIRECT_FIELDS(redirect));
   }
 
   async claimSweep(route: string, now: Date, intervalSeconds: number): Promise<boolean> {
@@ -189,6 +167,15 @@ export class DynamoRouteState implements RouteState {
   async lastSweep(route: string): Promise<Date | undefined> {
     const item = await this.get(route, SORT.sweep);
     return typeof item?.lastSweepAt === 'string' ? new Date(item.lastSweepAt) : undefined;
+  }
+
+  /** The route's item under `sort`: written whole with these fields, or deleted when there are none (a hold or a redirect lifted). */
+  private async putOrDelete(route: string, sort: string, fields: Record<string, unknown> | undefined): Promise<void> {
+    if (!fields) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(routeKey(route), sort) }));
+      return;
+    }
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key(routeKey(route), sort), route, ...fields } }));
   }
 
   private async get(route: string, sort: string): Promise<Record<string, unknown> | undefined> {
