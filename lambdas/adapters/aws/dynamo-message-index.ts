@@ -3,6 +3,8 @@
 // copy, since a route split over several receipt rules gets one per rule). While a message
 // is queued its item carries the sparse index keys `queued#<route>` /
 // receivedAt, so `mailq` lists a route's queue with one Query and no Scan.
+// The operator's hold on a queued copy (`hold --message`) is two attributes of
+// its item (heldSince, heldReason), which only setHold writes.
 import {
   DeleteCommand,
   GetCommand,
@@ -61,7 +63,7 @@ export class DynamoMessageIndex implements MessageIndex {
         new UpdateCommand({
           TableName: this.tableName,
           Key: key(messageKey(messageId), metaSort(route, copy || undefined)),
-          UpdateExpression: hold ? `SET #since = :since${hold.reason ? ', #reason = :reason' : ''}${hold.reason ? '' : ' REMOVE #reason'}` : 'REMOVE #since, #reason',
+          UpdateExpression: !hold ? 'REMOVE #since, #reason' : hold.reason ? 'SET #since = :since, #reason = :reason' : 'SET #since = :since REMOVE #reason',
           ConditionExpression: 'attribute_exists(#pk) AND #state = :queued',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ':queued': 'queued', ...(hold ? { ':since': hold.since.toISOString(), ...(hold.reason ? { ':reason': hold.reason } : {}) } : {}) },
@@ -72,29 +74,6 @@ export class DynamoMessageIndex implements MessageIndex {
       if (isAwsError(error, CONDITION_FAILED)) return false;
       throw error;
     }
-  }
-
-  /** A COUNT query of the route's queued part of the index, filtered on the hold (status only: it reads every queued item). */
-  async heldCount(route: string): Promise<number> {
-    let held = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: GSI.name,
-          KeyConditionExpression: '#gpk = :route',
-          FilterExpression: 'attribute_exists(#since)',
-          ExpressionAttributeNames: { '#gpk': GSI.partitionKey, '#since': HELD_SINCE },
-          ExpressionAttributeValues: { ':route': queuedIndexKey(route) },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      held += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return held;
   }
 
   async add(summary: MessageSummary): Promise<boolean> {

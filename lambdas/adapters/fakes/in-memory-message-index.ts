@@ -45,9 +45,6 @@ export class InMemoryMessageIndex implements MessageIndex {
     return true;
   }
 
-  async heldCount(route: string): Promise<number> {
-    return (await this.listQueued(route)).filter((s) => s.held).length;
-  }
 
   async find(messageId: string): Promise<MessageSummary[]> {
     return [...(this.byMessage.get(messageId) ?? [])]

@@ -84,8 +84,6 @@ export interface MessageIndex {
    * when the copy is not indexed or not queued any more. Written by the operator only.
    */
   setHold(messageId: string, route: string, copy: string, hold: MessageHold | undefined): Promise<boolean>;
-  /** How many of the route's queued copies are held (status; reads the route's queued part of the index). */
-  heldCount(route: string): Promise<number>;
   /** Removes the summary for `route` and `copy`, every copy's on the route when `copy` is omitted, every route's when both are. */
   remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }

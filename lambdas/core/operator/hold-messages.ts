@@ -17,6 +17,9 @@ import type { MessageHold, MessageIndex } from '../accept/ports.js';
 import type { Clock } from '../runtime/ports.js';
 import type { SelectedMessage, Selection } from './select-messages.js';
 
+/** How soon a released message's queue entry comes back to be delivered (the drain's recheck of a held entry). */
+export { HELD_RECHECK_SECONDS } from '../drain/deliver-message.js';
+
 export interface HoldMessagesDeps {
   index: Pick<MessageIndex, 'find' | 'setHold'>;
   clock: Clock;
