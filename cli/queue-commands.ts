@@ -30,8 +30,9 @@ ${FILTER_HELP}`;
 const RELEASE_HELP = `
   release <route>                     lifts the route's hold (--window <id>: cancels a window)
   release [<route>] --message <id>    lets a held message go; with filters: every held message they select
-A released message is delivered by the first drain after its queue entry comes back (within
-${Math.round(HELD_RECHECK_SECONDS / 60)} minutes); the probe starts that drain when the primary is up.
+A released message is queued afresh (from the envelope kept at arrival) and delivered by the next drain:
+the probe starts one when the primary is up, --flush starts it now. (One with no kept envelope is
+delivered when its held queue entry comes back, within ${Math.round(HELD_RECHECK_SECONDS / 60)} minutes.)
 ${FILTER_HELP}`;
 
 export function registerQueueCommands(program: Command, run: Run, io: CliIo): void {
@@ -82,7 +83,7 @@ export function registerQueueCommands(program: Command, run: Run, io: CliIo): vo
       .command('release')
       .argument('[route]', 'the route to release (with --message or filters: only that route\'s messages)')
       .description('resume delivery to a held route (at the next probe, or now with --flush); with --message or filters: let held messages go')
-      .option('--flush', 'drain the route right after releasing it')
+      .option('--flush', 'drain the route (or the released messages\' routes) right after releasing')
       .option('--window <id>', 'cancel this maintenance window instead (ids in `status`)')
       .option('--message <id>', 'release this held message'),
   )

@@ -12,6 +12,7 @@ import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
 import { ageSeconds, formatAge, formatAgo, formatSender, table } from '../format.js';
 import { routeOf, type Target } from '../target.js';
+import { flushCommand } from './flush.js';
 import { messageDetails } from './show.js';
 
 export interface HoldMessagesOptions {
@@ -22,6 +23,8 @@ export interface HoldMessagesOptions {
   reason?: string;
   dryRun?: boolean;
   yes?: boolean;
+  /** release: drain the released messages' routes right after. */
+  flush?: boolean;
 }
 
 type Verb = 'hold' | 'release';
@@ -38,6 +41,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export async function holdMessagesCommand(target: Target, verb: Verb, route: string | undefined, options: HoldMessagesOptions, io: CliIo): Promise<number> {
   if (options.message !== undefined && options.filter) throw new UsageError('give --message <id> or filters (--sender, --older-than, ...), not both');
   if (verb === 'release' && options.reason !== undefined) throw new UsageError('--reason: only `hold` takes a reason');
+  if (verb === 'hold' && options.flush) throw new UsageError('--flush: only `release` takes it');
   const routeName = route === undefined ? undefined : routeOf(target, route).name;
   const { candidates, plan, header } = options.message !== undefined ? await byId(target, verb, options.message, routeName) : await byFilter(target, verb, options.filter!, routeName);
   const past = verb === 'hold' ? 'held' : 'released';
@@ -72,8 +76,19 @@ export async function holdMessagesCommand(target: Target, verb: Verb, route: str
   }
   const count = (key: 'acted' | 'skipped' | 'failed') => outcomes.filter((o) => key in o).length;
   io.out(countsLine(past, count('acted'), plan.length, count('skipped'), count('failed')));
-  if (count('acted') > 0) io.out(verb === 'hold' ? holdNote(target, plan) : releaseNote());
-  return count('failed') > 0 ? EXIT.failed : EXIT.ok;
+  const code = count('failed') > 0 ? EXIT.failed : EXIT.ok;
+  if (count('acted') === 0) return code;
+  if (verb === 'hold') {
+    io.out(holdNote(target, plan));
+    return code;
+  }
+  const acted = outcomes.flatMap((o) => ('acted' in o ? [o] : []));
+  const later = acted.filter((o) => !o.queuedAgain).length;
+  io.out(releaseNote(acted.length - later, later, options.flush === true));
+  if (!options.flush) return code;
+  let flushed: number = EXIT.ok;
+  for (const r of [...new Set(acted.map((o) => o.message.route))]) flushed = Math.max(flushed, await flushCommand(target, r, {}, io));
+  return Math.max(code, flushed);
 }
 
 /** `--message <id>`: its queued copies on every route (or `route`'s); refused when it is not queued. */
@@ -139,6 +154,10 @@ function holdNote(target: Target, plan: Planned[]): string {
   );
 }
 
-function releaseNote(): string {
-  return `released: each is delivered by the first drain after its queue entry comes back (within ${Math.round(HELD_RECHECK_SECONDS / 60)} minutes; the probe starts that drain when the primary is up)`;
+/** When the released messages go: a fresh queue copy now, else their hidden entry's return. */
+function releaseNote(now: number, later: number, flushing: boolean): string {
+  const parts: string[] = [];
+  if (now > 0) parts.push(`${plural(now, 'message')} queued afresh: delivered by the next drain (${flushing ? 'starting now' : 'the probe starts one within a probe interval when the primary is up; `backup-mx flush` starts it now'})`);
+  if (later > 0) parts.push(`${plural(later, 'message')} with no archived envelope: delivered when the held queue entry comes back (within ${Math.round(HELD_RECHECK_SECONDS / 60)} minutes)`);
+  return `released: ${parts.join('; ')}`;
 }

@@ -57,7 +57,7 @@ export async function holdCommand(target: Target, route: string | undefined, opt
 }
 
 export async function releaseCommand(target: Target, route: string | undefined, options: ReleaseOptions, io: CliIo): Promise<number> {
-  if (byMessage(options, 'release', [['--window', options.window], ['--flush', options.flush]])) return holdMessagesCommand(target, 'release', route, options, io);
+  if (byMessage(options, 'release', [['--window', options.window]])) return holdMessagesCommand(target, 'release', route, options, io);
   if (route === undefined) throw new UsageError('give the route to release, or --message <id> / filters (--sender, --older-than, ...) to release held messages (see `backup-mx help release`)');
   if (options.window !== undefined) return cancelWindow(target, route, options.window, options, io);
   const released = await target.operator.hold.release(routeOf(target, route));

@@ -13,7 +13,16 @@
 // the queue lifetime plus EXTRA_RETENTION_DAYS (lib/constructs/mail-bucket.ts),
 // so a held message never outlives its bytes; SQS's 14 days are covered by
 // the fresh copy every postponed entry gets (MessageOutcomes.postpone).
-import type { MessageHold, MessageIndex } from '../accept/ports.js';
+//
+// Release: the held entry is hidden for up to HELD_RECHECK_SECONDS, so a
+// release also queues a fresh copy of the notification as it arrived (the
+// envelope archive's), visible at once: the next drain delivers it. The hidden
+// entry, when it comes back, finds its recipients final and is dropped (the
+// ledger, as for SNS's duplicate deliveries). Without an archived envelope it
+// is delivered when the hidden entry comes back.
+import type { EnvelopeArchive, MessageHold, MessageIndex, MessageSummary } from '../accept/ports.js';
+import type { MailQueue } from '../drain/ports.js';
+import type { Route } from '../model.js';
 import type { Clock } from '../runtime/ports.js';
 import type { SelectedMessage, Selection } from './select-messages.js';
 
@@ -22,6 +31,10 @@ export { HELD_RECHECK_SECONDS } from '../drain/deliver-message.js';
 
 export interface HoldMessagesDeps {
   index: Pick<MessageIndex, 'find' | 'setHold'>;
+  /** Where a release finds the notification to queue afresh (kept at accept). */
+  archive: Pick<EnvelopeArchive, 'list'>;
+  routes: Route[];
+  queues: (route: Route) => MailQueue;
   clock: Clock;
   /** When a message received then expires (the queue lifetime). */
   expiresAt(receivedAt: Date): Date;
@@ -31,7 +44,8 @@ export interface HoldMessagesDeps {
 export type HoldSubject = Pick<SelectedMessage, 'id' | 'route'> & { receivedAt?: Date };
 
 export type HoldOutcome =
-  | { message: HoldSubject; acted: true; copies: number }
+  /** `queuedAgain`: release only, the fresh queue copies sent (0: delivered when the hidden entry comes back). */
+  | { message: HoldSubject; acted: true; copies: number; queuedAgain?: number }
   /** Not acted on, and not an error: finished, gone, already held (hold) or not held (release). */
   | { message: HoldSubject; skipped: string }
   | { message: HoldSubject; failed: Error };
@@ -80,21 +94,38 @@ export class HoldMessages {
     });
   }
 
-  /** Lifts the hold of each message's copies on its route: they are delivered at the next drain that receives them. */
+  /** Lifts the hold of each message's copies on its route and queues each afresh: the next drain delivers them. */
   async release(messages: HoldSubject[], progress: HoldProgress = () => {}): Promise<HoldOutcome[]> {
     return this.each(messages, progress, async (copies, message) => {
       const held = copies.filter((c) => c.held);
       if (held.length === 0) return { message, skipped: 'not held' };
-      let lifted = 0;
-      for (const c of held) if (await this.deps.index.setHold(c.messageId, c.route, c.copy ?? '', undefined)) lifted += 1;
-      return lifted > 0 ? { message, acted: true, copies: lifted } : { message, skipped: 'finished since it was selected' };
+      const lifted = [];
+      for (const c of held) if (await this.deps.index.setHold(c.messageId, c.route, c.copy ?? '', undefined)) lifted.push(c);
+      if (lifted.length === 0) return { message, skipped: 'finished since it was selected' };
+      return { message, acted: true, copies: lifted.length, queuedAgain: await this.queueAgain(lifted) };
     });
+  }
+
+  /** A fresh, visible queue entry per lifted copy, from its archived notification; how many were sent. */
+  private async queueAgain(copies: MessageSummary[]): Promise<number> {
+    let sent = 0;
+    for (const c of copies) {
+      const route = this.deps.routes.find((r) => r.name === c.route);
+      if (!route) continue;
+      // The archive lists by arrival time: this copy's millisecond.
+      const envelopes = await this.deps.archive.list(c.route, c.receivedAt, new Date(c.receivedAt.getTime() + 1));
+      const envelope = envelopes.find((e) => e.messageId === c.messageId && (e.copy ?? '') === (c.copy ?? ''));
+      if (!envelope) continue;
+      await this.deps.queues(route).enqueue(envelope.notification);
+      sent += 1;
+    }
+    return sent;
   }
 
   private async each(
     messages: HoldSubject[],
     progress: HoldProgress,
-    act: (copies: Awaited<ReturnType<MessageIndex['find']>>, message: HoldSubject) => Promise<HoldOutcome>,
+    act: (copies: MessageSummary[], message: HoldSubject) => Promise<HoldOutcome>,
   ): Promise<HoldOutcome[]> {
     const outcomes: HoldOutcome[] = [];
     for (const message of messages) {

@@ -126,7 +126,7 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
     select: (filter, scope) => selection.select(filter, scope),
     bulk: new BulkActions({ ...deps, delete: remove, requeue }),
     hold: new HoldRoute(deps),
-    holdMessages: new HoldMessages({ index: deps.index, clock: deps.clock, expiresAt: deps.expiresAt }),
+    holdMessages: new HoldMessages(deps),
     redirect: new RedirectRoute(deps),
     show: (messageId, route) => details.show(messageId, route),
     replay: new ReplayMessages(deps),

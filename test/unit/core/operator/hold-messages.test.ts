@@ -8,16 +8,28 @@ import { HELD_RECHECK_SECONDS } from '../../../../lambdas/core/drain/deliver-mes
 import { parseMessageFilter } from '../../../../lambdas/core/operator/message-filter.js';
 import { HoldRefusedError, MAX_HOLD_REASON_CHARS } from '../../../../lambdas/core/operator/hold-messages.js';
 import type { SelectScope } from '../../../../lambdas/core/operator/select-messages.js';
+import { copyOf } from '../../../../lambdas/core/message/message-copy.js';
 import { operatorWorld } from '../../../support/world/operator-world.js';
+
+type World = ReturnType<typeof operatorWorld>;
+
+/** Archives the message's notification as accept does (what a release queues afresh). */
+async function archived(w: World, messageId: string): Promise<void> {
+  const body = w.h.queue.all().find((e) => e.body.includes(messageId))!.body;
+  const message = w.h.parse(body);
+  await w.deps.archive.keep({ messageId, route: 'main', receivedAt: message.receivedAt, notification: body, copy: copyOf(message) }, new Date(Date.now() + 86_400_000));
+}
 
 const queuedOnMain: SelectScope = { routes: ['main'], queued: true, dead: false };
 
 describe('hold and release by message', () => {
-  it('holds what the filter selects: those stay queued through a drain while the others are delivered; release lets them go', async () => {
-    const { h, operator, queued } = operatorWorld();
+  it('holds what the filter selects: those stay queued through a drain while the others are delivered; release lets them go at the next drain', async () => {
+    const w = operatorWorld();
+    const { h, operator, queued } = w;
     const spam1 = await queued({ sender: 'a@spam.example', minutesAgo: 30 });
     const spam2 = await queued({ sender: 'b@spam.example', minutesAgo: 20 });
     const friend = await queued({ sender: 'c@friend.example', minutesAgo: 10 });
+    for (const id of [spam1, spam2]) await archived(w, id);
 
     const selection = await operator.select(parseMessageFilter({ senderDomain: 'spam.example' }), queuedOnMain);
     const planned = operator.holdMessages.toHold(selection);
@@ -36,12 +48,28 @@ describe('hold and release by message', () => {
     const toRelease = operator.holdMessages.toRelease(again);
     expect(toRelease.map((m) => m.id)).toEqual([spam1, spam2]);
     const released = await operator.holdMessages.release(toRelease.slice(0, 1));
-    expect(released).toEqual([expect.objectContaining({ acted: true, copies: 1 })]);
+    expect(released).toEqual([expect.objectContaining({ acted: true, copies: 1, queuedAgain: 1 })]);
 
-    h.clock.advance(HELD_RECHECK_SECONDS);
-    expect(await h.runDrain(600, 'drain-2')).toMatchObject({ delivered: 1, held: 1 });
+    // A fresh copy, visible now: the next drain delivers it, without waiting for the hidden entry.
+    expect(await h.runDrain(600, 'drain-2')).toMatchObject({ delivered: 1 });
     expect(h.ledger.stateOf(spam1, 'bob@example.com')).toBe('delivered');
     expect(h.ledger.stateOf(spam2, 'bob@example.com')).toBeUndefined();
+    // The hidden entry comes back, finds its recipient final and is dropped; spam2 stays held.
+    h.clock.advance(HELD_RECHECK_SECONDS);
+    expect(await h.runDrain(600, 'drain-3')).toMatchObject({ delivered: 0, held: 1 });
+    expect(h.transports.transactions).toHaveLength(2);
+    expect(h.queue.all().filter((e) => e.body.includes(spam1))).toEqual([]);
+  });
+
+  it('a release without an archived envelope lifts the mark; the hidden entry is delivered when it comes back', async () => {
+    const { h, operator, queued } = operatorWorld();
+    const one = await queued();
+    await operator.holdMessages.hold([{ id: one, route: 'main' }], undefined);
+    await h.runDrain();
+    expect(await operator.holdMessages.release([{ id: one, route: 'main' }])).toEqual([expect.objectContaining({ acted: true, queuedAgain: 0 })]);
+    expect(await h.runDrain(600, 'drain-2')).toMatchObject({ delivered: 0 });
+    h.clock.advance(HELD_RECHECK_SECONDS);
+    expect(await h.runDrain(600, 'drain-3')).toMatchObject({ delivered: 1 });
   });
 
   it('skips and counts: already held, not held, and a message finished since it was selected', async () => {
