@@ -61,6 +61,21 @@ describe('hold and release by message', () => {
     expect(h.queue.all().filter((e) => e.body.includes(spam1))).toEqual([]);
   });
 
+  it('on 1,000 messages, hold acts on exactly the list a dry run gives, and release on exactly the held ones', async () => {
+    const { operator, queued } = operatorWorld();
+    const ids: string[] = [];
+    for (let i = 0; i < 1000; i++) ids.push(await queued({ sender: i % 3 === 0 ? `s${i}@recall.example` : `s${i}@friend.example`, minutesAgo: 1000 - i }));
+    const filter = parseMessageFilter({ senderDomain: 'recall.example' });
+    const dry = operator.holdMessages.toHold(await operator.select(filter, queuedOnMain)).map((m) => m.id);
+    expect(dry).toEqual(ids.filter((_, i) => i % 3 === 0)); // oldest first
+    const outcomes = await operator.holdMessages.hold(operator.holdMessages.toHold(await operator.select(filter, queuedOnMain)), undefined);
+    expect(outcomes.flatMap((o) => ('acted' in o ? [o.message.id] : []))).toEqual(dry);
+    const held = (await operator.listQueued('main')).filter((s) => s.held).map((s) => s.messageId);
+    expect(held.sort()).toEqual([...dry].sort());
+    const toRelease = operator.holdMessages.toRelease(await operator.select(parseMessageFilter({ olderThan: '1m' }), queuedOnMain)).map((m) => m.id);
+    expect(toRelease).toEqual(dry);
+  });
+
   it('a release without an archived envelope lifts the mark; the hidden entry is delivered when it comes back', async () => {
     const { h, operator, queued } = operatorWorld();
     const one = await queued();
