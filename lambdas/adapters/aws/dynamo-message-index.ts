@@ -328,9 +328,10 @@ function toSummary(item: Item): MessageSummary {
   return summary;
 }
 
-/** The summary item's hold attributes, written by setHold only. */
+/** The summary item's hold attributes, written by setHold only (not in QUEUED_SUMMARY_ATTRIBUTES: accept may not write them). */
 const HELD_SINCE = 'heldSince';
 const HELD_REASON = 'heldReason';
+export const HOLD_ATTRIBUTES = [HELD_SINCE, HELD_REASON] as const;
 
 function holdOfItem(item: Item): MessageHold | undefined {
   const since = optionalDate(item[HELD_SINCE]);
