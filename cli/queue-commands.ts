@@ -5,6 +5,10 @@ import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import type { Run } from './command-runner.js';
 import { HELD_RECHECK_SECONDS } from '../lambdas/core/operator/hold-messages.js';
+import { formatAge } from './format.js';
+
+/** "1h 0m": how often a held message's queue entry comes back. */
+const recheck = formatAge(HELD_RECHECK_SECONDS);
 import { flushCommand } from './commands/flush.js';
 import { holdCommand, releaseCommand } from './commands/hold.js';
 import { mailqCommand } from './commands/mailq.js';
@@ -20,7 +24,7 @@ Four forms (which one is never guessed):
   hold [<route>] --message <id>       one queued message (every route's copy, or only <route>'s)
   hold [<route>] <filters>            every queued message the filters select (only <route>'s with a route)
 A held message stays queued while the rest of its route flows: it is not delivered and not bounced, its
-queue entry comes back every ${Math.round(HELD_RECHECK_SECONDS / 60)} minutes to look at the mark (and is copied afresh before SQS's 14 days),
+queue entry comes back every ${recheck} to look at the mark (and is copied afresh before SQS's 14 days),
 and, as under a route hold, it still expires at the queue lifetime (its sender then gets a DSN). It is
 listed first; --dry-run lists only; more than one message is acted on only after a yes (or --yes).
 \`mailq --held\` and \`show <id>\` show held messages; \`status\` counts them per route.
@@ -32,7 +36,7 @@ const RELEASE_HELP = `
   release [<route>] --message <id>    lets a held message go; with filters: every held message they select
 A released message is queued afresh (from the envelope kept at arrival) and delivered by the next drain:
 the probe starts one when the primary is up, --flush starts it now. (One with no kept envelope is
-delivered when its held queue entry comes back, within ${Math.round(HELD_RECHECK_SECONDS / 60)} minutes.)
+delivered when its held queue entry comes back, within ${recheck}.)
 ${FILTER_HELP}`;
 
 export function registerQueueCommands(program: Command, run: Run, io: CliIo): void {

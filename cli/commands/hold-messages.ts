@@ -37,6 +37,8 @@ interface Planned extends HoldSubject {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "1h 0m": how often a held message's queue entry comes back. */
+const recheck = formatAge(HELD_RECHECK_SECONDS);
 
 export async function holdMessagesCommand(target: Target, verb: Verb, route: string | undefined, options: HoldMessagesOptions, io: CliIo): Promise<number> {
   if (options.message !== undefined && options.filter) throw new UsageError('give --message <id> or filters (--sender, --older-than, ...), not both');
@@ -158,6 +160,6 @@ function holdNote(target: Target, plan: Planned[]): string {
 function releaseNote(now: number, later: number, flushing: boolean): string {
   const parts: string[] = [];
   if (now > 0) parts.push(`${plural(now, 'message')} queued afresh: delivered by the next drain (${flushing ? 'starting now' : 'the probe starts one within a probe interval when the primary is up; `backup-mx flush` starts it now'})`);
-  if (later > 0) parts.push(`${plural(later, 'message')} with no archived envelope: delivered when the held queue entry comes back (within ${Math.round(HELD_RECHECK_SECONDS / 60)} minutes)`);
+  if (later > 0) parts.push(`${plural(later, 'message')} with no archived envelope: delivered when the held queue entry comes back (within ${recheck})`);
   return `released: ${parts.join('; ')}`;
 }

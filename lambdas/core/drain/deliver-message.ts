@@ -29,11 +29,14 @@ import { dropIfCanary } from '../canary/recognise-canary.js';
 export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
 /**
- * A held message's entry comes back this often: a release takes effect within
- * it (then the probe starts a drain, as for any mail waiting). Each return costs
- * one receive share, one ChangeMessageVisibility and one key in a grouped read.
+ * A held message's entry comes back this often to look at its mark (sooner
+ * when it expires sooner). Each return costs a share of a receive, one
+ * ChangeMessageVisibility and one key in the grouped ledger read; a release
+ * does not wait for it (it queues a fresh copy: core/operator/hold-messages.ts).
+ * Far below the 2 days between the re-enqueue age and SQS's retention, so the
+ * entry is always seen in time to be copied afresh.
  */
-export const HELD_RECHECK_SECONDS = 300;
+export const HELD_RECHECK_SECONDS = 3600;
 
 export class MessageDelivery {
   private readonly recorder: TransactionRecorder;

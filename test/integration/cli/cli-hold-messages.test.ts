@@ -86,7 +86,8 @@ describe('backup-mx hold / release by message', () => {
     expect((await fx.cli('status')).io.text).toMatch(/main .* 4 \(sqs [\d+]+\), 2 held/);
 
     // The route flows around them.
-    await fx.cli('flush', 'main');
+    const flushed = await fx.cli('flush', 'main');
+    expect(flushed.io.text).toMatch(/flush main: 4 messages, 2 delivered, .*, 2 held \(`mailq --held`\)/);
     expect(fx.primary.messages.map((m) => m.from).sort()).toEqual(['ann@friend.example', 'x@partner.example']);
     expect((await fx.deps.index.listQueued('main')).map((s) => s.messageId).sort()).toEqual(planned.sort());
 

@@ -81,6 +81,14 @@ describe('the drain and a held message', () => {
     expect(h.bounces.sent).toHaveLength(1);
   });
 
+  it('a run with only held messages is not a failing run: the route\'s delivery record is not touched (no deliveries-failing alarm)', async () => {
+    const h = harness();
+    const { messageId } = await h.arrive({ messageId: 'held6' });
+    await h.index.setHold(messageId, 'main', await indexed(h, messageId), { since: h.clock.now() });
+    expect(await h.runDrain()).toMatchObject({ held: 1, deferred: 0 });
+    expect(await h.deliveryRecords.get('main')).toBeUndefined();
+  });
+
   it('a hold mark that cannot be read leaves the message for retry, undelivered', async () => {
     const h = harness();
     const { messageId } = await h.arrive({ messageId: 'held5' });
