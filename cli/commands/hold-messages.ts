@@ -58,8 +58,9 @@ export async function holdMessagesCommand(target: Target, verb: Verb, route: str
     io.out(`dry run: nothing ${past}`);
     return EXIT.ok;
   }
-  // The rule of the bulk verbs: one message is acted on at once, more are asked about.
-  if (plan.length > 1 && !(await confirmBulk(io, options, verb, `${verb === 'hold' ? 'Hold' : 'Release'} these ${plan.length} messages?`))) {
+  // The rule of the bulk verbs: one message is acted on at once, more are asked about
+  // (one --message id on two routes is one message).
+  if (options.filter && plan.length > 1 && !(await confirmBulk(io, options, verb, `${verb === 'hold' ? 'Hold' : 'Release'} these ${plan.length} messages?`))) {
     io.out(`Nothing ${past}`);
     return EXIT.usage;
   }
@@ -110,7 +111,8 @@ async function byId(target: Target, verb: Verb, id: string, route: string | unde
     ...(d.held ? { held: { since: new Date(d.held.since), ...(d.held.reason ? { reason: d.held.reason } : {}) } } : {}),
   }));
   const plan = candidates.filter((c) => (verb === 'hold' ? !c.held : c.held !== undefined));
-  return { candidates, plan, header: `message ${id}: ${plural(plan.length, 'queued copy')} to ${verb}${route ? ` on route ${route}` : ''}` };
+  const routes = plan.map((p) => p.route).join(', ');
+  return { candidates, plan, header: plan.length > 0 ? `message ${id}: to ${verb} on route ${routes}` : `message ${id}` };
 }
 
 /** Filters: the queued messages they select that are not held yet (hold) or held (release). */

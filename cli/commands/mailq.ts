@@ -10,7 +10,7 @@ import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-report.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
 import { describeFilter, type MessageFilter } from '../../lambdas/core/operator/message-filter.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { messageView, type MessageView } from '../message-view.js';
 import { mailqShape } from './mailq-shape.js';
@@ -41,6 +41,7 @@ export async function listQueue(target: Target, route?: string): Promise<Message
 }
 
 export async function mailqCommand(target: Target, options: MailqOptions, io: CliIo): Promise<number> {
+  if (options.held && (options.dead || options.shape !== undefined)) throw new UsageError('--held: lists held queued messages; not with --dead or --shape');
   if (options.shape !== undefined) return mailqShape(target, { ...options, shape: options.shape }, io);
   if (options.dead) return deadLetters(target, options, io);
   const listed = await queuedViews(target, options);

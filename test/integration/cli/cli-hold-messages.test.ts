@@ -29,7 +29,7 @@ describe('backup-mx hold / release by message', () => {
   });
 
   const heldIds = async () => (await fx.deps.index.listQueued('main')).filter((s) => s.held).map((s) => s.messageId).sort();
-  const listedIds = (stdout: string[]) => stdout.slice(1, stdout.findIndex((l) => /match|queued cop/.test(l))).map((l) => l.split(/\s+/)[0]!);
+  const listedIds = (stdout: string[]) => stdout.slice(1, stdout.findIndex((l) => /match|^message /.test(l))).map((l) => l.split(/\s+/)[0]!);
 
   async function backlog() {
     return {
@@ -101,7 +101,7 @@ describe('backup-mx hold / release by message', () => {
     const ids = await backlog();
     const one = await fx.cli('hold', '--message', ids.friend.slice(0, 12));
     expect(one.code).toBe(0);
-    expect(one.io.text).toContain(`message ${ids.friend}: 1 queued copy to hold`);
+    expect(one.io.text).toContain(`message ${ids.friend}: to hold on route main`);
     expect(one.io.text).toContain('-- held 1 of 1 message; 0 skipped; 0 failed');
     expect(await heldIds()).toEqual([ids.friend]);
 
