@@ -74,11 +74,11 @@ export function timeIn(segments: readonly Segment[]): Record<SegmentState, numbe
 }
 
 /** The viewBox: the bars span x 0..WIDTH; the SVG scales to its box (console.css). */
-export const WIDTH = 1000;
+export const WIDTH = 600;
 const BAR_Y = 4;
-const BAR_H = 28;
+const BAR_H = 22;
 const TICK_Y = BAR_Y + BAR_H;
-const HEIGHT = 54;
+const HEIGHT = 46;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 

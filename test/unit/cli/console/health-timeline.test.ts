@@ -39,9 +39,9 @@ describe('timelineSegments', () => {
     expect(timeIn(segments)).toEqual({ up: 22 * HOUR, down: 2 * HOUR, unknown: 0 });
     // The bars' widths are the segments' shares of the viewBox.
     expect(bars(healthTimeline(input, 'Last 24 hours').text).map((b) => [b.state, b.x, b.width])).toEqual([
-      ['up', 0, 750],
-      ['down', 750, 83.33],
-      ['up', 833.33, 166.67],
+      ['up', 0, 450],
+      ['down', 450, 50],
+      ['up', 500, 100],
     ]);
   });
 
@@ -103,7 +103,7 @@ describe('healthTimeline', () => {
     const svg = healthTimeline({ transitions: [{ at: ago(6), up: false, error: 'x' }], before: { at: ago(30), up: true }, now, spanMs: DAY }, 'Last 24 hours').text;
     expect(svg).toContain('<figcaption>Last 24 hours: up 75.0%, down 25.0%</figcaption>');
     expect(svg).toMatch(/<p class="legend">.*■ up.*■ down.*■ no data/);
-    expect(svg).toMatch(/viewBox="0 0 1000 \d+"/);
+    expect(svg).toMatch(/viewBox="0 0 600 \d+"/);
     expect(svg).not.toMatch(/<script|style=/i);
   });
 
