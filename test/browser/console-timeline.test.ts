@@ -116,7 +116,7 @@ describe.skipIf(unavailable !== undefined)('the overview\'s health timelines in 
     // Drawn at the column's width (console.css), the bars coloured by their fill attributes.
     const box = await page.$eval('section.timelines svg', (s) => s.getBoundingClientRect().width);
     expect(box).toBeGreaterThan(400);
-    expect(await page.$eval('rect.tl-down', (r) => getComputedStyle(r).fill)).toBe('rgb(185, 28, 28)');
+    expect(await page.evaluate("getComputedStyle(document.querySelector('rect.tl-down')).fill")).toBe('rgb(185, 28, 28)');
     await mkdir(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'overview-timeline.png'), fullPage: true });
     console.info(`console timeline screenshot: ${join(SHOTS, 'overview-timeline.png')}`);
