@@ -16,6 +16,8 @@ export interface MessageView {
   size?: number;
   sender: string;
   subject?: string;
+  /** The operator's hold (`hold --message`): the drain leaves it queued until released. */
+  held?: { since: string; reason?: string };
   recipients: RecipientView[];
 }
 
@@ -31,5 +33,6 @@ export function messageView({ summary, recipients }: QueuedMessage, now: Date): 
   };
   if (summary.size !== undefined) view.size = summary.size;
   if (summary.subject !== undefined) view.subject = summary.subject;
+  if (summary.held) view.held = { since: summary.held.since.toISOString(), ...(summary.held.reason ? { reason: summary.held.reason } : {}) };
   return view;
 }

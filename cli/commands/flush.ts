@@ -46,6 +46,7 @@ export function describe(s: DrainSummary): string {
   ];
   if (s.reenqueued) counts.push(`${s.reenqueued} re-enqueued`);
   if (s.released) counts.push(`${s.released} left for later`);
+  if (s.held) counts.push(`${s.held} held (\`mailq --held\`)`);
   if (s.errors) counts.push(`${s.errors} errors`);
   return `${counts.join(', ')} (stopped: ${s.stoppedBecause})`;
 }

@@ -3,7 +3,9 @@
 // accepted and queued; the drain and the probe respect the hold
 // (core/operator/hold-route.ts, which also waits out a running drain's cache).
 // With `--from`/`--until`, hold schedules a maintenance window instead, which
-// ends by itself; `release <route> --window <id>` cancels one.
+// ends by itself; `release <route> --window <id>` cancels one. With
+// `--message <id>` or filters, they hold (release) single messages instead,
+// while the rest of the route flows (hold-messages.ts).
 import type { CliIo } from '../cli-io.js';
 import { WindowRefusedError, type MaintenanceWindow } from '../../lambdas/core/probe/maintenance-windows.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -11,14 +13,33 @@ import { atNextProbe, formatAgo } from '../format.js';
 import { routeOf, type Target } from '../target.js';
 import { parseTimeArg } from '../time-arg.js';
 import { flushCommand } from './flush.js';
+import { holdMessagesCommand, type HoldMessagesOptions } from './hold-messages.js';
 
-export interface HoldOptions {
+export interface HoldOptions extends HoldMessagesOptions {
   reason?: string;
   from?: string;
   until?: string;
 }
 
-export async function holdCommand(target: Target, route: string, options: HoldOptions, io: CliIo): Promise<number> {
+export interface ReleaseOptions extends HoldMessagesOptions {
+  flush?: boolean;
+  window?: string;
+}
+
+/** By message (--message, filters) or the whole route; which one is never guessed. */
+function byMessage(options: HoldMessagesOptions, verb: 'hold' | 'release', routeOnly: [string, unknown][]): boolean {
+  const messages = options.message !== undefined || options.filter !== undefined;
+  if (!messages && (options.dryRun || options.yes)) throw new UsageError(`--dry-run and --yes go with --message or filters (\`${verb} <route>\` alone acts on the route at once)`);
+  if (messages) {
+    const clash = routeOnly.find(([, value]) => value !== undefined && value !== false);
+    if (clash) throw new UsageError(`${clash[0]}: not with --message or filters (it is for a whole route)`);
+  }
+  return messages;
+}
+
+export async function holdCommand(target: Target, route: string | undefined, options: HoldOptions, io: CliIo): Promise<number> {
+  if (byMessage(options, 'hold', [['--from', options.from], ['--until', options.until]])) return holdMessagesCommand(target, 'hold', route, options, io);
+  if (route === undefined) throw new UsageError('give the route to hold, or --message <id> / filters (--sender, --older-than, ...) to hold messages (see `backup-mx help hold`)');
   if (options.from !== undefined || options.until !== undefined) return scheduleWindow(target, route, options, io);
   const now = () => target.operator.now();
   const result = await target.operator.hold.hold(routeOf(target, route), options.reason, (seconds) => io.out(`waiting ${seconds} s for a running drain to see the hold...`));
@@ -35,7 +56,9 @@ export async function holdCommand(target: Target, route: string, options: HoldOp
   return EXIT.ok;
 }
 
-export async function releaseCommand(target: Target, route: string, options: { flush?: boolean; window?: string }, io: CliIo): Promise<number> {
+export async function releaseCommand(target: Target, route: string | undefined, options: ReleaseOptions, io: CliIo): Promise<number> {
+  if (byMessage(options, 'release', [['--window', options.window]])) return holdMessagesCommand(target, 'release', route, options, io);
+  if (route === undefined) throw new UsageError('give the route to release, or --message <id> / filters (--sender, --older-than, ...) to release held messages (see `backup-mx help release`)');
   if (options.window !== undefined) return cancelWindow(target, route, options.window, options, io);
   const released = await target.operator.hold.release(routeOf(target, route));
   if (released) {

@@ -3,12 +3,14 @@
 // `--dead` lists the dead letters instead (what `requeue` takes). Filters
 // (--sender-domain, --older-than, ...: core/operator/message-filter.ts) list
 // only the messages they select, with "N of M shown". `--shape` prints the
-// queue's shape instead (mailq-shape.ts).
+// queue's shape instead (mailq-shape.ts). A message the operator holds
+// (`hold --message`) ends its line with [held: reason] (Postfix marks it with
+// a `!` after the id, which would not paste back as an id); `--held` lists only those.
 import type { CliIo } from '../cli-io.js';
 import { deadLetterQueueReport } from '../dead-letter-report.js';
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
 import { describeFilter, type MessageFilter } from '../../lambdas/core/operator/message-filter.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { ageSeconds, formatAge, formatReplyText, formatSender, formatSize, formatTries, table } from '../format.js';
 import { messageView, type MessageView } from '../message-view.js';
 import { mailqShape } from './mailq-shape.js';
@@ -22,6 +24,8 @@ export interface MailqOptions {
   filter?: MessageFilter;
   /** qshape's table instead of the list: `--shape` alone (true) or `--shape sender|recipient`. */
   shape?: true | string;
+  /** Only the messages the operator holds (`hold --message`). */
+  held?: boolean;
 }
 
 /** What a filter left of the list: "3 of 40 shown (sender domain example.org)". */
@@ -37,21 +41,25 @@ export async function listQueue(target: Target, route?: string): Promise<Message
 }
 
 export async function mailqCommand(target: Target, options: MailqOptions, io: CliIo): Promise<number> {
+  if (options.held && (options.dead || options.shape !== undefined)) throw new UsageError('--held: lists held queued messages; not with --dead or --shape');
   if (options.shape !== undefined) return mailqShape(target, { ...options, shape: options.shape }, io);
   if (options.dead) return deadLetters(target, options, io);
-  const { views, shown } = await queuedViews(target, options);
+  const listed = await queuedViews(target, options);
+  const { shown } = listed;
+  const views = options.held ? listed.views.filter((v) => v.held) : listed.views;
   if (options.json) {
     io.out(JSON.stringify(views, null, 2));
     if (shown) io.err(shownLine(views.length, shown, 'queued message'));
     return EXIT.ok;
   }
   if (views.length === 0) {
-    io.out(shown ? `No queued message matches ${describeFilter(shown.filter)} (${shown.of} queued)` : 'Mail queue is empty');
+    if (options.held) io.out(`No held message${shown ? ` matches ${describeFilter(shown.filter)}` : ''} (${listed.views.length} queued${shown ? ' matched' : ''})`);
+    else io.out(shown ? `No queued message matches ${describeFilter(shown.filter)} (${shown.of} queued)` : 'Mail queue is empty');
     return EXIT.ok;
   }
   for (const view of views) {
     io.out(
-      [view.id, view.route, formatAge(view.ageSeconds), formatSize(view.size), formatSender(view.sender), view.subject ? JSON.stringify(view.subject) : '']
+      [view.id, view.route, formatAge(view.ageSeconds), formatSize(view.size), formatSender(view.sender), view.subject ? JSON.stringify(view.subject) : '', view.held ? `[held${view.held.reason ? `: ${view.held.reason}` : ''}]` : '']
         .join('  ')
         .trimEnd(),
     );
@@ -65,7 +73,9 @@ export async function mailqCommand(target: Target, options: MailqOptions, io: Cl
     io.out('');
   }
   const recipients = views.reduce((n, v) => n + v.recipients.length, 0);
-  io.out(`-- ${views.length} message${views.length === 1 ? '' : 's'}, ${recipients} recipient${recipients === 1 ? '' : 's'}${shown ? `; ${shownLine(views.length, shown, 'queued message')}` : ''}`);
+  const held = views.filter((v) => v.held).length;
+  const heldNote = held > 0 ? `; ${held} held (not delivered until \`backup-mx release --message <id>\`)` : '';
+  io.out(`-- ${views.length} message${views.length === 1 ? '' : 's'}, ${recipients} recipient${recipients === 1 ? '' : 's'}${heldNote}${shown ? `; ${shownLine(views.length, shown, 'queued message')}` : ''}`);
   return EXIT.ok;
 }
 

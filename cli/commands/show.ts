@@ -37,9 +37,10 @@ export async function showCommand(target: Target, id: string, options: { json?: 
   const now = target.operator.now();
   details.forEach((d, i) => {
     if (i > 0) io.out('');
-    io.out(`Message ${d.id}  (route ${d.route}, ${detailState(d)})`);
+    io.out(`Message ${d.id}  (route ${d.route}, ${detailState(d)}${d.held ? ', held' : ''})`);
     const label = (name: string) => `  ${name.padEnd(LABEL_WIDTH)}`;
     if (d.receivedAt) io.out(`${label('received')}${d.receivedAt} (${formatAgo(new Date(d.receivedAt), now)})`);
+    if (d.held) io.out(`${label('held')}since ${d.held.since} (${formatAgo(new Date(d.held.since), now)})${d.held.reason ? `: ${d.held.reason}` : ''}; not delivered until \`backup-mx release --message ${d.id}\``);
     io.out(`${label('size')}${formatSize(d.size)}, object ${d.objectKey}${d.stored ? '' : ' (gone from the bucket)'}`);
     io.out(`${label('envelope')}MAIL FROM:${formatSender(d.sender ?? '?')}`);
     const rows = d.recipients.map((r) => [`RCPT TO:<${r.address}>`, r.state, formatTries(r.attempts), formatReplyText(r.lastReply)]);

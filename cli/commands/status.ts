@@ -1,6 +1,6 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
 // the last probe (when, and what it found), hold (the operator's, or the maintenance window on now),
-// queue, oldest message, dead letters, last finished; each route's maintenance windows and redirect;
+// queue (and how many of its messages are held one by one), oldest message, dead letters, last finished; each route's maintenance windows and redirect;
 // then the shared dead-letter queue's depth against the dead-letter records,
 // and the conditions the probe found on (what its RouteProblems and
 // StackProblems alarms fire on), each with its meaning and since when.
@@ -43,6 +43,8 @@ export interface RouteStatus {
   redirect?: { to: string; since: string; tls: string; auth: boolean; replaces: string; reason?: string; ignored?: string };
   /** Messages the index lists as queued. */
   queued: number;
+  /** Of those, the ones the operator holds (`hold --message`): the drain leaves them queued. */
+  heldMessages: number;
   /** What SQS holds: visible, in flight (being delivered or deferred), delayed. */
   queue: { visible: number; inFlight: number; delayed: number };
   oldestAgeSeconds?: number;
@@ -83,6 +85,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
           current: w.from.getTime() <= now.getTime(),
         })),
         queued: queued.length,
+        heldMessages: queued.filter((q) => q.held).length,
         queue,
         deadLettered: dead.length,
         problems,
@@ -138,7 +141,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
       : `${s.authRefused ? AUTH_REFUSED_PREFIX : s.status} for ${formatAge(ageSeconds(new Date(s.since!), now))}${nextAuthTry(s.nextAuthTryAt, now)}`,
     s.lastCheckAt ? lastProbe(s, now) : '-',
     heldCell(s, now),
-    `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})`,
+    `${s.queued} (sqs ${s.queue.visible}+${s.queue.inFlight}+${s.queue.delayed})${s.heldMessages > 0 ? `, ${s.heldMessages} held` : ''}`,
     s.oldestAgeSeconds !== undefined ? formatAge(s.oldestAgeSeconds) : '-',
     String(s.deadLettered),
     formatAgo(date(s.lastDoneAt), now),
@@ -170,6 +173,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   io.out('');
   io.out(`LAST PROBE: the last check the probe recorded and what it found (it probes every ${target.settings.probeIntervalSeconds} s and records a check at least every ${HEALTH_REFRESH_SECONDS} s, a change at once).`);
   io.out('QUEUED: messages the index lists (sqs visible+in flight+delayed); LAST FINISHED: delivered, bounced or dead-lettered.');
+  if (statuses.some((s) => s.heldMessages > 0)) io.out('"N held": messages held one by one (`mailq --held` lists them; `backup-mx release --message <id>` lets one go).');
   return EXIT.ok;
 }
 

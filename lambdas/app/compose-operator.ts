@@ -41,6 +41,7 @@ export function composeOperator(settings: Settings, parts: EngineParts, forwarde
     clock: deps.clock,
     sleep: parts.sleep,
     isExpired: (receivedAt, now) => retry.isExpired(receivedAt, now),
+    expiresAt: (receivedAt) => retry.expiresAt(receivedAt),
     mailKey: (route, messageId) => `${routePrefix(route)}${messageId}`,
     ...(deps.delayNotices ? { delayNotices: deps.delayNotices } : {}),
     readHead: (objectKey) => readStoredHead(deps.store, objectKey),

@@ -168,11 +168,13 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
       auth,
     });
   const routeState = new DynamoRouteState(doc, table);
+  const batchReader = new DynamoBatchReader(clients.batchDynamo, table);
   const deps: EngineDeps = {
     queues: queueOf,
     store: new S3MessageStore(clients.s3, settings.bucketName),
-    ledger: new DynamoLedger(doc, table, batchWriter, new DynamoBatchReader(clients.batchDynamo, table)),
-    index: new DynamoMessageIndex(doc, table, batchWriter),
+    // One reader for both: a message's hold mark rides in the BatchGetItem of its ledger rows.
+    ledger: new DynamoLedger(doc, table, batchWriter, batchReader),
+    index: new DynamoMessageIndex(doc, table, batchWriter, undefined, batchReader),
     routeState: observe.routeState ? observe.routeState(routeState) : routeState,
     deadLetters: new DynamoDeadLetterStore(doc, table, sqs, settings.deadLetterQueueUrl),
     transports: observe.transports ? observe.transports(transports) : transports,

@@ -10,6 +10,7 @@ import { DEAD_SUMMARY_ATTRIBUTES, DEAD_TEXT_ATTRIBUTES } from '../../lambdas/ada
 import { FORWARD_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-forward-records.js';
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
+import { HOLD_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-message-index.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
 import { REDIRECT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-route-state.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
@@ -145,6 +146,16 @@ describe('who may write which item kind of the state table (synthesized roles, I
     expect([put(), put('NONE'), put('ALL_OLD')]).toEqual([true, true, false]);
     // Accept may read the canary key but never write it (a forged key would let a sender's mail be signed).
     expect(isAllowed(accept, { action: 'dynamodb:PutItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['canary#key'], 'dynamodb:Attributes': [...CANARY_KEY_ATTRIBUTES] } })).toBe(false);
+  });
+
+  it('a sender cannot hold or release a message: accept may not write the hold attributes of a summary (`hold --message`)', () => {
+    const accept = roles.find((r) => r.name === 'accept')!.statements;
+    const write = (action: string, attributes: string[]) => isAllowed(accept, { action, resource: tableArn, context: { 'dynamodb:LeadingKeys': ['msg#m1'], 'dynamodb:Attributes': attributes } });
+    expect(write('dynamodb:PutItem', SUMMARY)).toBe(true); // what accept writes
+    for (const held of HOLD_ATTRIBUTES) {
+      expect(write('dynamodb:PutItem', [...SUMMARY, held]), held).toBe(false);
+      expect(write('dynamodb:UpdateItem', ['pk', 'sk', held]), held).toBe(false);
+    }
   });
 
   it('the probe may count the held notices (Query with Select COUNT) but not read them: they carry the original headers', () => {

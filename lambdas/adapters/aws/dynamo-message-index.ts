@@ -3,6 +3,8 @@
 // copy, since a route split over several receipt rules gets one per rule). While a message
 // is queued its item carries the sparse index keys `queued#<route>` /
 // receivedAt, so `mailq` lists a route's queue with one Query and no Scan.
+// The operator's hold on a queued copy (`hold --message`) is two attributes of
+// its item (heldSince, heldReason), which only setHold writes.
 import {
   DeleteCommand,
   GetCommand,
@@ -10,8 +12,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/accept/ports.js';
+import type { DoneFacts, MessageHold, MessageIndex, MessageSummary } from '../../core/accept/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
+import { DynamoBatchReader } from './dynamo-batch-reader.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
 import { doneIndexItem, summaryItem } from './dynamo-index-done.js';
 import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
@@ -35,7 +38,43 @@ export class DynamoMessageIndex implements MessageIndex {
     /** The ledger's writer: with it, a markDone given the summary's facts is a put grouped with the ledger rows. */
     private readonly writer?: DynamoBatchWriter,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** The ledger's reader (compose.ts): the drain's hold reads go in the BatchGetItem of its ledger rows. */
+    reader?: DynamoBatchReader,
+  ) {
+    this.reader = reader ?? new DynamoBatchReader(doc, tableName);
+  }
+
+  private readonly reader: DynamoBatchReader;
+
+  async holdOf(messageId: string, route: string, copy: string): Promise<MessageHold | undefined> {
+    const [item] = await this.reader.get([key(messageKey(messageId), metaSort(route, copy || undefined))]);
+    return item && item.state === 'queued' ? holdOfItem(item) : undefined;
+  }
+
+  /**
+   * SET or REMOVE the hold attributes, only on a queued summary (a condition):
+   * accept's IAM may not write them (QUEUED_SUMMARY_ATTRIBUTES), and the
+   * drain's done put drops them with the queued state.
+   */
+  async setHold(messageId: string, route: string, copy: string, hold: MessageHold | undefined): Promise<boolean> {
+    const names = { '#pk': PK, '#state': 'state', '#since': HELD_SINCE, '#reason': HELD_REASON };
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(messageKey(messageId), metaSort(route, copy || undefined)),
+          UpdateExpression: !hold ? 'REMOVE #since, #reason' : hold.reason ? 'SET #since = :since, #reason = :reason' : 'SET #since = :since REMOVE #reason',
+          ConditionExpression: 'attribute_exists(#pk) AND #state = :queued',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':queued': 'queued', ...(hold ? { ':since': hold.since.toISOString(), ...(hold.reason ? { ':reason': hold.reason } : {}) } : {}) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, CONDITION_FAILED)) return false;
+      throw error;
+    }
+  }
 
   async add(summary: MessageSummary): Promise<boolean> {
     return conditionalPut(this.doc, {
@@ -284,5 +323,19 @@ function toSummary(item: Item): MessageSummary {
   if (lastDeliveryAt !== undefined) summary.lastDeliveryAt = lastDeliveryAt;
   const copy = optionalString(item.copy);
   if (copy !== undefined) summary.copy = copy;
+  const held = summary.state === 'queued' ? holdOfItem(item) : undefined;
+  if (held) summary.held = held;
   return summary;
+}
+
+/** The summary item's hold attributes, written by setHold only (not in QUEUED_SUMMARY_ATTRIBUTES: accept may not write them). */
+const HELD_SINCE = 'heldSince';
+const HELD_REASON = 'heldReason';
+export const HOLD_ATTRIBUTES = [HELD_SINCE, HELD_REASON] as const;
+
+function holdOfItem(item: Item): MessageHold | undefined {
+  const since = optionalDate(item[HELD_SINCE]);
+  if (!since) return undefined;
+  const reason = optionalString(item[HELD_REASON]);
+  return reason === undefined ? { since } : { since, reason };
 }

@@ -1,6 +1,6 @@
 // Message summaries by id, route and copy (like the table's `meta#<route>#<copy>`
 // key), listed by route like the byRoute index.
-import type { DoneFacts, MessageIndex, MessageSummary } from '../../core/accept/ports.js';
+import type { DoneFacts, MessageHold, MessageIndex, MessageSummary } from '../../core/accept/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
 const sortOf = (route: string, copy: string | undefined) => `${route}${copy ? `#${copy}` : ''}`;
@@ -18,13 +18,33 @@ export class InMemoryMessageIndex implements MessageIndex {
   /** Seeded failures of `index.add` and `index.markDone`. */
   faults?: FaultInjector;
 
+  /** Reads of holdOf, one per call (what the drain's grouped read replaces on AWS). */
+  holdReads = 0;
+
   async add(summary: MessageSummary): Promise<boolean> {
     this.throwIfFailing('add');
     const key = keyOf(summary.messageId, summary.route, summary.copy);
     if (this.summaries.has(key)) return false;
-    this.put(structuredClone(summary));
+    // As DynamoDB's: accept may not write the operator's hold (IAM dynamodb:Attributes).
+    const { held: _held, ...rest } = structuredClone(summary);
+    this.put(rest);
     return true;
   }
+
+  async holdOf(messageId: string, route: string, copy: string): Promise<MessageHold | undefined> {
+    this.holdReads += 1;
+    const found = this.summaries.get(keyOf(messageId, route, copy || undefined));
+    return found?.state === 'queued' && found.held ? structuredClone(found.held) : undefined;
+  }
+
+  async setHold(messageId: string, route: string, copy: string, hold: MessageHold | undefined): Promise<boolean> {
+    const found = this.summaries.get(keyOf(messageId, route, copy || undefined));
+    if (found?.state !== 'queued') return false;
+    if (hold) found.held = structuredClone(hold);
+    else delete found.held;
+    return true;
+  }
+
 
   async find(messageId: string): Promise<MessageSummary[]> {
     return [...(this.byMessage.get(messageId) ?? [])]
@@ -54,6 +74,7 @@ export class InMemoryMessageIndex implements MessageIndex {
     } else {
       found.state = 'done';
       found.lastDeliveryAt = new Date(at);
+      delete found.held;
     }
     // A summary indexed before copies were kept (no copy) is finished by its first copy's markDone.
     const older = copy ? this.summaries.get(keyOf(messageId, route, undefined)) : undefined;

@@ -17,6 +17,14 @@ export interface MessageSummary {
   lastDeliveryAt?: Date;
   /** Which copy of the message (core/message/message-copy), when the route got several; absent on older summaries. */
   copy?: string;
+  /** The operator's hold on this copy (`hold --message`): the drain defers it untouched until released. Never written by accept. */
+  held?: MessageHold;
+}
+
+/** An operator's hold on one queued message copy (core/operator/hold-messages.ts). */
+export interface MessageHold {
+  since: Date;
+  reason?: string;
 }
 
 /** The summary facts the drain knows: the notification's, and the object's size when it opened it. */
@@ -63,6 +71,19 @@ export interface MessageIndex {
    * than those (the sweep's reconcile).
    */
   oldestQueued(route: string, limit: number): Promise<MessageSummary[]>;
+  /**
+   * The hold on the route's copy `copy` ('' for the summary without one), read
+   * consistently by key and grouped with the ledger's reads in flight where the
+   * store allows (the drain asks it beside a message's ledger rows: no request
+   * of its own). Undefined when the copy is not held, done, or not indexed.
+   */
+  holdOf(messageId: string, route: string, copy: string): Promise<MessageHold | undefined>;
+  /**
+   * Sets (or with undefined lifts) the hold on the route's copy `copy` ('' for
+   * the summary without one). Only a queued summary takes a hold: returns false
+   * when the copy is not indexed or not queued any more. Written by the operator only.
+   */
+  setHold(messageId: string, route: string, copy: string, hold: MessageHold | undefined): Promise<boolean>;
   /** Removes the summary for `route` and `copy`, every copy's on the route when `copy` is omitted, every route's when both are. */
   remove(messageId: string, route?: string, copy?: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // What one drain run shares with each message's delivery, and how a delivered
 // message is finished (in line, or off the worker's path when the run has a
 // FinishQueue).
+import type { MessageHold } from '../accept/ports.js';
 import type { DrainSummary } from './drain-summary.js';
 import type { FinishQueue } from './finish-queue.js';
 import type { MessageOutcomes } from '../outcome/message-outcomes.js';
@@ -33,10 +34,12 @@ export interface DeliveryContext {
   started?: Set<string>;
 }
 
-/** A received message parsed, and its ledger rows asked for, when its receive returned. */
+/** A received message parsed, and its ledger rows and hold mark asked for, when its receive returned. */
 export interface Prefetched {
   message: InboundMessage;
   outcomes: Promise<Map<string, RecipientOutcome>>;
+  /** The operator's hold on this copy (`hold --message`), read in the same grouped call as the rows. */
+  held: Promise<MessageHold | undefined>;
 }
 
 /** How the attempt ended for the route: only a session failure stops the drain. */

@@ -204,7 +204,7 @@ export class DrainRoute {
           if (batch.length === 0) run.stop ??= 'queue-empty';
           else {
             run.buffer.push(...batch);
-            for (const [qm, early] of prefetchReads(this.deps, this.outcomes, batch)) run.prefetched.set(qm, early);
+            for (const [qm, early] of prefetchReads(this.deps, this.outcomes, route.name, batch)) run.prefetched.set(qm, early);
           }
         } catch (error) {
           log.error('queue receive failed', { route: route.name, error: (error as Error).message });

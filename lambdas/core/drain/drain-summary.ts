@@ -39,6 +39,8 @@ export interface DrainSummary {
   reconciled?: number;
   /** Recipients the primary refused with a 5xx (bounced or dead-lettered, or kept deferred when the notice failed). */
   refused?: number;
+  /** Messages the operator holds (`hold --message`), left queued untouched; messages, not recipients. */
+  held?: number;
   /** Canaries dropped before delivery (core/canary/recognise-canary.ts); messages, not recipients. */
   canaries?: number;
   stoppedBecause: StopReason;

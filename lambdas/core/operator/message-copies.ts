@@ -5,7 +5,7 @@
 import type { MessageSummary } from '../accept/ports.js';
 import type { DeadLetterRecord } from '../model.js';
 
-/** One summary per message id and route: recipients of every copy, the earliest arrival, queued while any copy is. */
+/** One summary per message id and route: recipients of every copy, the earliest arrival, queued while any copy is, held while any copy is. */
 export function mergeCopies(summaries: MessageSummary[]): MessageSummary[] {
   const merged = new Map<string, MessageSummary>();
   for (const s of summaries) {
@@ -22,6 +22,8 @@ export function mergeCopies(summaries: MessageSummary[]): MessageSummary[] {
     if (s.lastDeliveryAt && (!seen.lastDeliveryAt || s.lastDeliveryAt > seen.lastDeliveryAt)) seen.lastDeliveryAt = s.lastDeliveryAt;
     if (seen.size === undefined && s.size !== undefined) seen.size = s.size;
     if (seen.subject === undefined && s.subject !== undefined) seen.subject = s.subject;
+    // Held when any copy is (`hold --message` holds every queued copy; the earliest hold shown).
+    if (s.held && (!seen.held || s.held.since < seen.held.since)) seen.held = s.held;
   }
   return [...merged.values()];
 }

@@ -62,6 +62,8 @@ export interface MessageDetail {
   verdicts: Record<string, string>;
   recipients: RecipientView[];
   deadLetter?: { reason: string; detail: string; at: string };
+  /** The operator's hold on the message (`hold --message`), while it is queued. */
+  held?: { since: string; reason?: string };
   /** The one delay warning (RFC 3464 action=delayed) sent to the sender, if any. */
   delayWarning?: { at: string; recipients: string[] };
   attempts: (Omit<AttemptRecord, 'at' | 'messageId'> & { at: string })[];
@@ -146,6 +148,7 @@ export class MessageDetails {
     const sender = summary?.sender ?? notified?.sender;
     if (sender !== undefined) detail.sender = sender;
     if (summary?.size !== undefined) detail.size = summary.size;
+    if (summary?.state === 'queued' && summary.held) detail.held = { since: summary.held.since.toISOString(), ...(summary.held.reason ? { reason: summary.held.reason } : {}) };
     const subject = summary?.subject ?? notified?.subject;
     if (subject !== undefined) detail.subject = subject;
     if (dead) detail.deadLetter = { reason: dead.reason, detail: dead.detail, at: dead.at.toISOString() };

@@ -1,4 +1,4 @@
-// The operator's actions on mail (requeue, delete, hold / release, redirect, show, replay, forward, adopt, export, verify recipients,
+// The operator's actions on mail (requeue, delete, hold / release of a route or of messages, redirect, show, replay, forward, adopt, export, verify recipients,
 // the filters of mailq and the bulk delete / requeue) and
 // what the commands print beside them (operator-reads.ts), built once from the engine's ports: the CLI (and any other
 // admin surface) only parses, calls these and prints.
@@ -19,6 +19,7 @@ import { DeleteMessage } from './delete-message.js';
 import { ForwardMessage, type Forwarder } from './forward-message.js';
 import type { ForwardRecords } from './forward-records.js';
 import { ExportMessages, type ExportItem, type ExportResult } from './export-messages.js';
+import { HoldMessages } from './hold-messages.js';
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
 import { MessageDetails, type MessageDetail, type StoredHead } from './message-details.js';
@@ -47,6 +48,8 @@ export interface OperatorDeps {
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
   isExpired(receivedAt: Date, now: Date): boolean;
+  /** When a message received then reaches the queue lifetime. */
+  expiresAt(receivedAt: Date): Date;
   mailKey(route: string, messageId: string): string;
   delayNotices?: Pick<DelayNotices, 'find'>;
   readHead(objectKey: string): Promise<StoredHead | undefined>;
@@ -78,6 +81,8 @@ export interface OperatorActions extends OperatorReads {
   requeue: RequeueDeadLetters;
   delete: DeleteMessage;
   hold: HoldRoute;
+  /** `hold --message` / `release --message` and their filters: single messages held while the route flows. */
+  holdMessages: HoldMessages;
   /** `redirect`: the route's mail to another host until cleared (or a deploy changes the primary). */
   redirect: RedirectRoute;
   replay: ReplayMessages;
@@ -124,6 +129,7 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
     select: (filter, scope) => selection.select(filter, scope),
     bulk: new BulkActions({ ...deps, delete: remove, requeue }),
     hold: new HoldRoute(deps),
+    holdMessages: new HoldMessages(deps),
     redirect: new RedirectRoute(deps),
     show: (messageId, route) => details.show(messageId, route),
     replay: new ReplayMessages(deps),

@@ -46,6 +46,7 @@ export function operatorWorld() {
       await h.clock.sleep(ms);
     },
     isExpired: (receivedAt: Date, now: Date) => retry.isExpired(receivedAt, now),
+    expiresAt: (receivedAt: Date) => retry.expiresAt(receivedAt),
     mailKey: (route: string, messageId: string) => `mail/${route}/${messageId}`,
     // The head as the CLI reads it from the object: here, whether the object is there.
     archive: new InMemoryEnvelopeArchive(),
