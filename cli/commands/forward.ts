@@ -7,6 +7,7 @@
 import { ForwardRefusedError } from '../../lambdas/core/operator/forward-message.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
+import { forwardedLine } from '../message-action-lines.js';
 import type { Target } from '../target.js';
 import { messageDetails } from './show.js';
 
@@ -20,10 +21,7 @@ export async function forwardCommand(target: Target, id: string, options: Forwar
   const [detail] = await messageDetails(target, id, options.route);
   try {
     const done = await target.operator.forward.forward(detail!, options.to);
-    io.out(
-      `message ${detail!.id} (route ${detail!.route}) forwarded to <${done.to}>${target.kind === 'local' ? ' (into the local outbox: a local run sends no mail)' : ' through SES'}: ` +
-        `the original (${done.originalBytes} bytes) attached unchanged; it stays queued for its primary`,
-    );
+    io.out(forwardedLine(target, detail!, done));
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof ForwardRefusedError)) throw error;

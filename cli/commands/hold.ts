@@ -7,7 +7,8 @@
 import type { CliIo } from '../cli-io.js';
 import { WindowRefusedError, type MaintenanceWindow } from '../../lambdas/core/probe/maintenance-windows.js';
 import { EXIT, UsageError } from '../errors.js';
-import { atNextProbe, formatAgo } from '../format.js';
+import { alreadyHeldLine, cancelledLine, heldLine, inFlightLine, releasedLine, resumeLine, scheduledLines } from '../route-action-lines.js';
+import { atNextProbe } from '../format.js';
 import { routeOf, type Target } from '../target.js';
 import { parseTimeArg } from '../time-arg.js';
 import { flushCommand } from './flush.js';
@@ -23,31 +24,25 @@ export async function holdCommand(target: Target, route: string, options: HoldOp
   const now = () => target.operator.now();
   const result = await target.operator.hold.hold(routeOf(target, route), options.reason, (seconds) => io.out(`waiting ${seconds} s for a running drain to see the hold...`));
   if ('already' in result) {
-    const existing = result.already;
-    io.out(`route ${route} is already held (since ${formatAgo(existing.since, now())}${existing.reason ? `: ${existing.reason}` : ''})`);
+    io.out(alreadyHeldLine(route, result.already, now()));
     return EXIT.ok;
   }
   const { inFlight } = result;
-  if (inFlight > 0) {
-    io.out(`${inFlight} message${inFlight === 1 ? ' was' : 's were'} in flight (in delivery, or waiting out a retry): a transaction already begun finishes; no new one starts`);
-  }
-  io.out(`route ${route} held: mail is still accepted and queued, but nothing is delivered until \`backup-mx release ${route}\``);
+  const flying = inFlightLine(inFlight);
+  if (flying) io.out(flying);
+  io.out(heldLine(route));
   return EXIT.ok;
 }
 
 export async function releaseCommand(target: Target, route: string, options: { flush?: boolean; window?: string }, io: CliIo): Promise<number> {
   if (options.window !== undefined) return cancelWindow(target, route, options.window, options, io);
   const released = await target.operator.hold.release(routeOf(target, route));
-  if (released) {
-    io.out(`route ${route} released (it was held for ${formatAgo(released.since, target.operator.now()).replace(/ ago$/, '')})`);
-  } else {
-    io.out(`route ${route} was not held`);
-  }
+  io.out(releasedLine(route, released, target.operator.now()));
   // A hint only: a windows read that fails must not turn a done release into an error.
   const current = (await target.operator.hold.windows(route).catch(() => [])).find((w) => w.from <= target.operator.now());
   if (current) io.out(`route ${route} is inside maintenance window ${current.id} until ${current.until.toISOString()}: \`backup-mx release ${route} --window ${current.id}\` ends it now`);
   if (options.flush) return flushCommand(target, route, {}, io);
-  io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)}; \`backup-mx flush ${route}\` starts them now`);
+  io.out(resumeLine(route, target.settings.probeIntervalSeconds));
   return EXIT.ok;
 }
 
@@ -76,14 +71,9 @@ async function scheduleWindow(target: Target, route: string, options: HoldOption
     throw error;
   }
   const { window, inFlight } = scheduled;
-  if (inFlight > 0) {
-    io.out(`${inFlight} message${inFlight === 1 ? ' was' : 's were'} in flight (in delivery, or waiting out a retry): a transaction already begun finishes; no new one starts`);
-  }
-  io.out(
-    `route ${route}: maintenance window ${window.id} from ${window.from.toISOString()} until ${window.until.toISOString()}${window.reason ? ` (${window.reason})` : ''}: ` +
-      'mail is still accepted and queued, nothing is delivered inside it even when the primary answers, and "primary down" is not raised',
-  );
-  io.out(`it ends by itself: deliveries resume at the first probe after ${window.until.toISOString()} (probes every ${target.settings.probeIntervalSeconds} s); \`backup-mx release ${route} --window ${window.id}\` cancels it`);
+  const flying = inFlightLine(inFlight);
+  if (flying) io.out(flying);
+  for (const line of scheduledLines(route, window, target.settings.probeIntervalSeconds)) io.out(line);
   return EXIT.ok;
 }
 
@@ -95,7 +85,7 @@ async function cancelWindow(target: Target, route: string, id: string, options: 
     throw new UsageError(`--window: route ${route} has no maintenance window ${id} (${ids.length > 0 ? `its windows: ${ids.join(', ')}` : 'it has none'}; see \`backup-mx status\`)`);
   }
   const wasOn = cancelled.from <= target.operator.now();
-  io.out(`route ${route}: maintenance window ${cancelled.id} (${cancelled.from.toISOString()} until ${cancelled.until.toISOString()}) cancelled${wasOn ? '; it was on, so it ends now' : ''}`);
+  io.out(cancelledLine(route, cancelled, wasOn));
   if (!wasOn) return EXIT.ok;
   if (options.flush) return flushCommand(target, route, {}, io);
   io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)} unless the route is held otherwise; \`backup-mx flush ${route}\` starts them now`);
