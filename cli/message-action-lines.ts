@@ -78,3 +78,8 @@ export function printRequeueAfter(report: RequeueReport, io: CliIo): void {
     io.out(`${record.messageId}: a drain of route ${record.route} dead-lettered it again since it was requeued (${reason}): see \`mailq --dead\``);
   }
 }
+
+/** "-- requeued 3 of 4 dead letters (3 messages); 1 skipped; 0 failed" */
+export function bulkRequeuedLine(counts: { requeued: number; skipped: number; failed: number }, records: number, messages: number): string {
+  return `-- requeued ${counts.requeued} of ${records} dead letter${records === 1 ? '' : 's'} (${messages} message${messages === 1 ? '' : 's'}); ${counts.skipped} skipped; ${counts.failed} failed`;
+}

@@ -9,7 +9,7 @@ import { confirmBulk, printSelection, progressEvery, selectionLine } from '../bu
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UnknownMessageError, UsageError } from '../errors.js';
 import { table } from '../format.js';
-import { printRequeueAfter, refusalText, requeuedLine } from '../message-action-lines.js';
+import { bulkRequeuedLine, printRequeueAfter, refusalText, requeuedLine } from '../message-action-lines.js';
 import { routeOf, routesOf, type Target } from '../target.js';
 
 export interface RequeueOptions {
@@ -93,7 +93,7 @@ async function requeueSelected(target: Target, id: string | undefined, filter: M
   });
   printRequeueAfter(report, io);
   const records = report.results.length;
-  io.out(`-- requeued ${counts.requeued} of ${records} dead letter${records === 1 ? '' : 's'} (${matched.length} message${matched.length === 1 ? '' : 's'}); ${counts.skipped} skipped; ${counts.failed} failed`);
+  io.out(bulkRequeuedLine(counts, records, matched.length));
   return counts.failed > 0 ? EXIT.failed : EXIT.ok;
 }
 

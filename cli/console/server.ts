@@ -103,7 +103,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
 
 const ACTION_PREFIX = '/action/';
 const CONFIRM_PREFIX = '/confirm/';
-/** An action's form is a few short fields: anything bigger is not one. */
+/** An action's form is a few short fields: anything bigger is not one (a bulk action, carrying its ids, says its own limit). */
 const MAX_FORM_BYTES = 16 * 1024;
 
 /**
@@ -118,11 +118,11 @@ async function act(req: IncomingMessage, res: ServerResponse, ctx: Context, path
     return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: an action is taken only from the console\'s own pages (Origin)\n');
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const form = type === 'application/x-www-form-urlencoded' ? await readForm(req) : undefined;
+  const action = ACTIONS.get(path.slice(ACTION_PREFIX.length))!;
+  const form = type === 'application/x-www-form-urlencoded' ? await readForm(req, action.maxFormBytes ?? MAX_FORM_BYTES) : undefined;
   if (form === undefined || !csrfMatches(ctx.token, path, form.get('csrf') ?? undefined)) {
     return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: the form\'s CSRF token is missing or wrong; open the action from the console again\n');
   }
-  const action = ACTIONS.get(path.slice(ACTION_PREFIX.length))!;
   const fields = Object.fromEntries(action.fields.flatMap((f) => (form.has(f) ? [[f, form.get(f)!]] : [])));
   const result = await runAction(action, ctx.target, fields);
   res.setHeader('Location', resultLocation(action.back, result));
@@ -130,12 +130,12 @@ async function act(req: IncomingMessage, res: ServerResponse, ctx: Context, path
 }
 
 /** The urlencoded body, or undefined when it is larger than a form of ours can be. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+async function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined;
+    if (size > maxBytes) return undefined;
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

@@ -6,12 +6,13 @@
 import { CliError } from '../../errors.js';
 import type { Target } from '../../target.js';
 import type { ActionFields, ActionResult, ConsoleAction } from './action-fields.js';
+import { BULK_ACTIONS } from './bulk-actions.js';
 import { MESSAGE_ACTIONS } from './message-actions.js';
 import { ROUTE_ACTIONS } from './route-actions.js';
 
 export type { ActionFields, ActionResult, Confirmation, ConsoleAction } from './action-fields.js';
 
-export const ACTIONS: ReadonlyMap<string, ConsoleAction> = new Map<string, ConsoleAction>([...ROUTE_ACTIONS, ...MESSAGE_ACTIONS]);
+export const ACTIONS: ReadonlyMap<string, ConsoleAction> = new Map<string, ConsoleAction>([...ROUTE_ACTIONS, ...MESSAGE_ACTIONS, ...BULK_ACTIONS]);
 
 /** Runs the action; a CliError (a bad field, nothing to do) is a failed result naming why. */
 export async function runAction(action: ConsoleAction, target: Target, fields: ActionFields): Promise<ActionResult> {
