@@ -1,5 +1,5 @@
-// What hold, release, a maintenance window and flush say when done: built here
-// once, printed by the CLI verbs (commands/hold.ts, commands/flush.ts) and
+// What hold, release, a maintenance window, flush and replay say when done: built here
+// once, printed by the CLI verbs (commands/hold.ts, flush.ts, replay.ts) and
 // shown as the console's one-line result (console/pages/route-actions.ts).
 import type { DrainSummary, StopReason } from '../lambdas/core/drain/drain-summary.js';
 import type { MaintenanceWindow } from '../lambdas/core/probe/maintenance-windows.js';
@@ -86,3 +86,7 @@ export async function explainStop(target: Target, reason: StopReason, route: str
       return undefined;
   }
 }
+
+/** "queued 3 replays on route main (ids end in .replay-…); the drain delivers them …" */
+export const replayQueuedLine = (route: string, queued: number, generation: string, probeIntervalSeconds: number): string =>
+  `queued ${queued} replay${queued === 1 ? '' : 's'} on route ${route} (ids end in .replay-${generation}); the drain delivers them ${atNextProbe(probeIntervalSeconds)}, or now with \`backup-mx flush ${route}\``;

@@ -102,7 +102,8 @@ export async function queuePage(target: Target, params: URLSearchParams): Promis
 function render(target: Target, params: URLSearchParams, query: QueueQuery | undefined, body: Html): string {
   return page('Queue', 'queue', target.label, html`${resultBanner(params)}<h1>Queue</h1>
 ${filterForm(target, params, query)}
-${body}`);
+${body}
+${replayForm(target)}`);
 }
 
 /** Links acting on the whole selection: its mbox, and the bulk delete / requeue (each through its confirmation page). */
@@ -136,6 +137,18 @@ function messageTable(messages: SelectedMessage[], now: Date): Html {
 <tbody>
 ${rows}</tbody>
 </table>`;
+}
+
+/** Replay asks its window here; its confirmation page lists what it would send (replay-action.ts). */
+function replayForm(target: Target): Html {
+  return html`<details class="replay"><summary>Replay received mail…</summary>
+<form class="replay" method="get" action="/confirm/replay">
+<label>Route <select name="route">${target.settings.routes.map((r) => html`<option value="${r.name}">${r.name}</option>`)}</select></label>
+<label>Received since <input type="text" name="since" placeholder="6h, 2026-11-30T08:00Z" required></label>
+<label>until <input type="text" name="until" placeholder="now"></label>
+<label>To <input type="text" name="recipient" placeholder="every recipient"></label>
+<button type="submit">Next…</button>
+</form></details>`;
 }
 
 /** A GET form: the filter lives in the URL (a view can be bookmarked while the console runs; the token is in the cookie, not the URL). */
