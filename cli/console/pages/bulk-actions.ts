@@ -6,6 +6,7 @@
 // each message's current records, and whatever it selects that was not
 // confirmed (mail that arrived since) is left alone; a confirmed message no
 // longer selected is counted as skipped. Then target.operator.bulk, as the CLI.
+import { describeFilter } from '../../../lambdas/core/operator/message-filter.js';
 import type { SelectedMessage } from '../../../lambdas/core/operator/select-messages.js';
 import { countsLine } from '../../bulk-output.js';
 import { printCopyCleanup } from '../../dead-letter-cleanup.js';
@@ -28,11 +29,11 @@ const filterOf = (fields: ActionFields): [string, string][] => FILTER.flatMap((f
 type Which = 'delete' | 'requeue';
 
 /** The selection as the queue page makes it; requeue looks at dead letters only (as `requeue` with filters). */
-async function select(target: Target, fields: ActionFields, which: Which): Promise<SelectedMessage[]> {
+async function select(target: Target, fields: ActionFields, which: Which): Promise<SelectedMessage[] & { described: string }> {
   const params = new URLSearchParams(filterOf(fields));
   if (which === 'requeue') params.set('state', 'dead');
-  const { selection } = await selectQueue(target, queueQuery(params));
-  return selection.matched;
+  const { filter, selection } = await selectQueue(target, queueQuery(params));
+  return Object.assign(selection.matched, { described: describeFilter(filter) });
 }
 
 const key = (route: string, id: string) => `${route}\n${id}`;
@@ -83,7 +84,7 @@ function bulkAction(which: Which): ConsoleAction {
           which === 'delete'
             ? `Delete these ${n} message${n === 1 ? '' : 's'} for good? They will not be delivered.`
             : `Requeue the dead letters of these ${n} message${n === 1 ? '' : 's'} (${records} record${records === 1 ? '' : 's'})?`,
-        details: html`<p class="count">${n} message${n === 1 ? '' : 's'}: exactly these, and nothing that arrives after this page.</p>${selectionTable(matched, target.operator.now())}`,
+        details: html`<p class="count">${n} message${n === 1 ? '' : 's'}${fields.route ? ` of route ${fields.route}` : ''}${matched.described ? ` matching ${matched.described}` : ''}: exactly these, and nothing that arrives after this page.</p>${selectionTable(matched, target.operator.now())}`,
         button: which === 'delete' ? `Delete these ${n}` : `Requeue these ${n}`,
         fields: { ...filter, messages: JSON.stringify(matched.map((m) => [m.route, m.id])) },
       };
