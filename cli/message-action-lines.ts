@@ -1,6 +1,7 @@
 // What delete, requeue and forward say about each message they acted on:
 // built here once, printed by the CLI verbs (commands/delete.ts, requeue.ts,
 // forward.ts) and shown as the console's result (console/pages/message-actions.ts).
+import { userInfo } from 'node:os';
 import type { DeadLetterRecord } from '../lambdas/core/model.js';
 import type { Deleted } from '../lambdas/core/operator/delete-message.js';
 import type { MessageDetail } from '../lambdas/core/operator/message-details.js';
@@ -10,6 +11,18 @@ import type { CliIo } from './cli-io.js';
 import { printCopyCleanup } from './dead-letter-cleanup.js';
 import { formatAgo } from './format.js';
 import type { Target } from './target.js';
+
+/** The user running the CLI (or the console), for a forward's record; "an operator" when the system cannot say. */
+export function operatorName(): string {
+  try {
+    return userInfo().username || 'an operator';
+  } catch {
+    return 'an operator';
+  }
+}
+
+/** A forward sent whose history record could not be written: a warning, never a failure (a retry would send it twice). */
+export const notRecordedLine = (why: string): string => `warning: the forward was sent, but \`show\` will not list it: its record could not be written (${why})`;
 
 /** "message <id> (route main) forwarded to <to> …" */
 export function forwardedLine(target: Pick<Target, 'kind'>, detail: Pick<MessageDetail, 'id' | 'route'>, done: { to: string; originalBytes: number }): string {

@@ -1,18 +1,25 @@
 // `backup-mx console`: serves the web console (cli/console/) on 127.0.0.1 and
-// prints its URL with the token, as Jupyter does, then runs until Ctrl-C
-// (or `stop`, for tests). The target stays open meanwhile; the runner closes it.
+// prints its URL with the token, as Jupyter does, opens it in the browser
+// with --open, then runs until Ctrl-C (or `stop`, for tests). The target stays
+// open meanwhile; the runner closes it.
 import type { CliIo } from '../cli-io.js';
+import { openInBrowser, platformOpener, type Opener } from '../console/open-browser.js';
 import { startConsole } from '../console/server.js';
 import { EXIT } from '../errors.js';
 import type { Target } from '../target.js';
 
 export interface ConsoleCommandOptions {
   port?: number;
-  /** commander's `--no-open`: opening a browser comes in a later slice; the URL is always printed. */
+  /**
+   * `--open`: hand the URL to the platform's opener too. Off unless asked
+   * (`--no-open` is the default): the opener and a browser it starts carry the
+   * URL, token included, on their command line, which other local users can
+   * read (`ps`); printed, it stays in this terminal.
+   */
   open?: boolean;
 }
 
-export async function consoleCommand(target: Target, options: ConsoleCommandOptions, io: CliIo, stop?: AbortSignal): Promise<number> {
+export async function consoleCommand(target: Target, options: ConsoleCommandOptions, io: CliIo, stop?: AbortSignal, opener: Opener = platformOpener()): Promise<number> {
   const running = await startConsole(target, {
     ...(options.port !== undefined ? { port: options.port } : {}),
     onError: (error) => io.err(`backup-mx console: a page failed: ${(error as Error)?.message ?? String(error)}`),
@@ -22,6 +29,10 @@ export async function consoleCommand(target: Target, options: ConsoleCommandOpti
   io.out(`    ${running.url}`);
   io.out('');
   io.out('Press Ctrl-C to stop it.');
+  if (options.open === true) {
+    const failed = await openInBrowser(running.url, opener);
+    io.err(failed === undefined ? `backup-mx console: opened in your browser (${opener.command})` : `backup-mx console: could not open a browser (${failed}); open the URL above yourself`);
+  }
   await stopped(stop);
   await running.close();
   io.err('backup-mx console: stopped');

@@ -8,6 +8,7 @@
 // dead-lettered message they select, the same way (core/operator/bulk-actions.ts).
 import type { Deleted } from '../../lambdas/core/operator/delete-message.js';
 import type { MessageFilter } from '../../lambdas/core/operator/message-filter.js';
+import { detailState } from '../../lambdas/core/operator/message-details.js';
 import { confirmBulk, countsLine, printSelection, progressEvery, selectionLine } from '../bulk-output.js';
 import type { CliIo } from '../cli-io.js';
 import { printCopyCleanup } from '../dead-letter-cleanup.js';
@@ -37,7 +38,7 @@ export async function deleteCommand(target: Target, id: string | undefined, opti
 async function deleteOne(target: Target, id: string, options: DeleteOptions, io: CliIo): Promise<number> {
   const details = await messageDetails(target, id, options.route);
   for (const d of details) {
-    io.out(`${d.id} on route ${d.route} (${d.state}): from ${formatSender(d.sender ?? '?')} to ${listSome(d.recipients.map((r) => r.address))}${d.subject ? `, ${JSON.stringify(d.subject)}` : ''}`);
+    io.out(`${d.id} on route ${d.route} (${detailState(d)}): from ${formatSender(d.sender ?? '?')} to ${listSome(d.recipients.map((r) => r.address))}${d.subject ? `, ${JSON.stringify(d.subject)}` : ''}`);
   }
   if (options.dryRun) {
     io.out('dry run: nothing deleted');

@@ -1,8 +1,9 @@
 // `backup-mx show <id>`: everything known about one message — envelope, key
 // headers, SES verdicts, each recipient's state, dead-letter record, and the
-// full attempt history (core/operator/message-details.ts gathers them). A
-// message matched by two routes is shown per route.
-import type { MessageDetail, RecipientView } from '../../lambdas/core/operator/message-details.js';
+// full attempt history and the operator's forwards (core/operator/message-details.ts
+// gathers them). A message matched by two routes is shown per route; a dead
+// letter says so, whatever its index summary reads.
+import { detailState, type MessageDetail, type RecipientView } from '../../lambdas/core/operator/message-details.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UnknownMessageError } from '../errors.js';
 import { notFoundDetail } from '../id-prefix.js';
@@ -36,7 +37,7 @@ export async function showCommand(target: Target, id: string, options: { json?: 
   const now = target.operator.now();
   details.forEach((d, i) => {
     if (i > 0) io.out('');
-    io.out(`Message ${d.id}  (route ${d.route}, ${d.state})`);
+    io.out(`Message ${d.id}  (route ${d.route}, ${detailState(d)})`);
     const label = (name: string) => `  ${name.padEnd(LABEL_WIDTH)}`;
     if (d.receivedAt) io.out(`${label('received')}${d.receivedAt} (${formatAgo(new Date(d.receivedAt), now)})`);
     io.out(`${label('size')}${formatSize(d.size)}, object ${d.objectKey}${d.stored ? '' : ' (gone from the bucket)'}`);
@@ -55,6 +56,11 @@ export async function showCommand(target: Target, id: string, options: { json?: 
       io.out('  attempts');
       const history = d.attempts.map((a) => [`    ${a.at}`, a.recipient, a.relay, a.state, `${a.delaySeconds}s`, formatReplyText(a.reply)]);
       for (const line of table(['    TIME', 'RECIPIENT', 'RELAY', 'STATE', 'DELAY', 'REPLY'], history)) io.out(line);
+    }
+    if (d.forwards.length > 0) {
+      io.out('  forwards');
+      const forwards = d.forwards.map((f) => [`    ${f.at}`, `<${f.to}>`, f.by, f.sentAs ?? '-']);
+      for (const line of table(['    TIME', 'TO', 'BY', 'SENT AS'], forwards)) io.out(line);
     }
   });
   return EXIT.ok;

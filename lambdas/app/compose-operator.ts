@@ -3,6 +3,7 @@
 // the engine's use cases run on, plus the adapters only operator actions need:
 // the SQS dead-letter queue's copies, the ledger purge, old queues by URL
 // (adopt) and the mailbox files export writes.
+import { DynamoForwardRecords } from '../adapters/aws/dynamo-forward-records.js';
 import { DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import { DynamoLedgerPurge } from '../adapters/aws/dynamo-ledger-purge.js';
 import { SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letter-queue.js';
@@ -55,6 +56,7 @@ export function composeOperator(settings: Settings, parts: EngineParts, forwarde
     // `redirect` refuses a target the probe's loop guard would refuse (invariant 4).
     guard: parts.addressGuard(),
     forwarder: forwarder ?? new SesForwarder(clients.sesv2, settings.dsnConfigurationSet),
+    forwards: new DynamoForwardRecords(clients.doc, settings.tableName),
     hostname: settings.hostname,
   });
 }

@@ -14,12 +14,14 @@ export class LocalForwarder implements Forwarder {
     private readonly onSent: (file: string, to: string[]) => void = () => {},
   ) {}
 
-  async send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<void> {
+  /** Resolves with the outbox file written (the forward's record keeps it). */
+  async send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<string> {
     await mkdir(this.dir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const file = path.join(this.dir, `${stamp}-${process.pid}-forward-${++this.count}.eml`);
     const envelopeLines = `X-Envelope-From: <${envelope.from}>\r\nX-Envelope-To: ${envelope.to.map((to) => `<${to}>`).join(', ')}\r\n`;
     await writeFile(file, Buffer.concat([Buffer.from(envelopeLines, 'utf8'), raw]));
     this.onSent(file, envelope.to);
+    return file;
   }
 }

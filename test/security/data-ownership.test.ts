@@ -7,6 +7,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEAD_SUMMARY_ATTRIBUTES, DEAD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-dead-letter-store.js';
+import { FORWARD_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-forward-records.js';
 import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-stores.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
@@ -51,6 +52,8 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['done summary', 'msg#m1', 'meta#corp#c1', ['drain'], [...SUMMARY, 'lastDeliveryAt', 'expiresAt']],
   ['ledger row', 'msg#m1', 'rcpt#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'state', 'reply', 'attempts', 'updatedAt', 'notice', 'expiresAt', 'history']],
   ['attempt row', 'msg#m1', 'attempt#2026-01-05T10:00:00.000Z#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'at', 'relay', 'state', 'reply', 'delaySeconds', 'expiresAt']],
+  // Written by the operator's `forward` (its own credentials); accept may not write it (no summary attribute set covers it).
+  ['an operator\'s forward of the message (the CLI writes it; the drain: same partition)', 'msg#m1', 'forward#2026-01-05T10:00:00.000Z#corp#ceo@elsewhere.example', ['drain'], [...FORWARD_ATTRIBUTES]],
   ['dead letter: its summary (listed and counted by the index)', 'msg#m1', 'dead#corp#c1', ['drain'], [...DEAD_SUMMARY_ATTRIBUTES]],
   ['dead letter: its notification and detail', 'msg#m1', 'deadtext#corp#c1', ['drain'], [...DEAD_TEXT_ATTRIBUTES]],
   ['dead letter written by an earlier version (one item)', 'msg#m1', 'dead#corp#c1', ['drain'], ['pk', 'sk', 'messageId', 'route', 'reason', 'detail', 'at', 'notification', 'objectKey', 'copy', 'gsi1pk', 'gsi1sk']],

@@ -7,7 +7,7 @@ import { messageDetails } from '../../commands/show.js';
 import { printCopyCleanup } from '../../dead-letter-cleanup.js';
 import { CliError, EXIT, UnknownMessageError, UsageError } from '../../errors.js';
 import { formatSender } from '../../format.js';
-import { deletedLine, forwardedLine, printRequeueAfter, refusalText, requeuedLine } from '../../message-action-lines.js';
+import { deletedLine, forwardedLine, notRecordedLine, operatorName, printRequeueAfter, refusalText, requeuedLine } from '../../message-action-lines.js';
 import { forgetLocally } from '../../spool-forget.js';
 import { routeOf, type Target } from '../../target.js';
 import { listSome } from '../../../local/words.js';
@@ -128,7 +128,8 @@ export const MESSAGE_ACTIONS: [string, ConsoleAction][] = [
         // A message matched by two routes is stored once per route, the same bytes: one forward.
         const [detail] = await messageDetails(target, required(fields, 'id'), routeName(target, fields));
         try {
-          return result([forwardedLine(target, detail!, await target.operator.forward.forward(detail!, required(fields, 'to')))]);
+          const done = await target.operator.forward.forward(detail!, required(fields, 'to'), operatorName());
+          return result([forwardedLine(target, detail!, done), done.notRecorded !== undefined ? notRecordedLine(done.notRecorded) : undefined]);
         } catch (error) {
           if (!(error instanceof ForwardRefusedError)) throw error;
           throw new CliError(error.message, EXIT.failed);

@@ -4,7 +4,7 @@
 // links to the raw .eml (message-raw.ts) and to the message as an mbox
 // (mbox-download.ts), and each copy's action links to the
 // confirmation pages the queue page links to (confirm.ts, actions.ts).
-import type { MessageDetail } from '../../../lambdas/core/operator/message-details.js';
+import { detailState, isDeadLetter, type MessageDetail } from '../../../lambdas/core/operator/message-details.js';
 import { describeNotice, messageDetails } from '../../commands/show.js';
 import { UnknownMessageError } from '../../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries } from '../../format.js';
@@ -65,7 +65,7 @@ function failure(target: Target, status: number, message: string): Rendered {
 function routeSection(d: MessageDetail, now: Date): Html {
   const verdicts = Object.entries(d.verdicts);
   return html`<section class="route-copy" data-route="${d.route}">
-<h2>Route ${d.route} <span class="state ${d.state}">${d.state}</span></h2>
+<h2>Route ${d.route} <span class="state ${isDeadLetter(d) ? 'dead-letter' : d.state}">${detailState(d)}</span></h2>
 ${copyActions(d)}
 <table class="fields">
 <tr><th scope="row">Received</th><td>${d.receivedAt ? `${d.receivedAt} (${formatAgo(new Date(d.receivedAt), now)})` : '-'}</td></tr>
@@ -94,8 +94,21 @@ ${d.attempts.length === 0
 ${d.attempts.map((a) => html`<tr><td>${a.at}</td><td>${a.recipient}</td><td>${a.relay}</td><td>${a.state}</td><td class="num">${a.delaySeconds}s</td><td>${formatReplyText(a.reply)}</td></tr>
 `)}</tbody>
 </table>`}
+${forwardsSection(d)}
 </section>
 `;
+}
+
+/** The operator's forwards of the copy (the message's history), as `show` lists them; nothing when there were none. */
+function forwardsSection(d: MessageDetail): Html | '' {
+  if (d.forwards.length === 0) return '';
+  return html`<h3>Forwards</h3>
+<table class="forwards">
+<thead><tr><th>Time</th><th>To</th><th>By</th><th>Sent as</th></tr></thead>
+<tbody>
+${d.forwards.map((f) => html`<tr><td>${f.at}</td><td>&lt;${f.to}&gt;</td><td>${f.by}</td><td class="id">${f.sentAs ?? '-'}</td></tr>
+`)}</tbody>
+</table>`;
 }
 
 /**
@@ -106,7 +119,7 @@ ${d.attempts.map((a) => html`<tr><td>${a.at}</td><td>${a.recipient}</td><td>${a.
 function copyActions(d: MessageDetail): Html | '' {
   const fields = { id: d.id, route: d.route };
   // A dead letter's copy may read 'done' (every recipient final): its record is what makes it one.
-  const dead = d.deadLetter !== undefined || d.state === 'dead-letter';
+  const dead = isDeadLetter(d);
   const links = [
     ...(d.stored ? [actionLink('forward', fields, 'Forward')] : []),
     ...(dead ? [actionLink('requeue', fields, 'Requeue')] : []),

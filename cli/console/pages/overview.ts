@@ -1,14 +1,25 @@
 // The overview page: one row per route with what `status` reads
 // (cli/commands/status.ts routeStatuses: the same reads, not a copy), and each
 // route's maintenance windows, with the route actions (each a link to its
-// confirmation page, pages/confirm.ts). Every value is escaped by `html`.
+// confirmation page, pages/confirm.ts), and each route's primary health over
+// the last day and week when a history is given. Every value is escaped by `html`.
 import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
 import { actionLink, resultBanner } from './confirm.js';
+import { healthTimeline, type HealthTimelineInput } from './health-timeline.js';
 
-export async function overviewPage(target: Target, params: URLSearchParams = new URLSearchParams()): Promise<string> {
+/** One route's up/down history for the overview's two spans. */
+export interface RouteTimelines {
+  day: HealthTimelineInput;
+  week: HealthTimelineInput;
+}
+
+/** Per route; a route missing here (or no map at all: the history read is not there yet) shows "no history yet". */
+export type OverviewTimelines = ReadonlyMap<string, RouteTimelines>;
+
+export async function overviewPage(target: Target, params: URLSearchParams = new URLSearchParams(), timelines?: OverviewTimelines): Promise<string> {
   const statuses = await routeStatuses(target);
   const now = target.operator.now();
   const rows = statuses.map((s) => routeRow(s, now));
@@ -23,12 +34,20 @@ export async function overviewPage(target: Target, params: URLSearchParams = new
 <tbody>
 ${rows}</tbody>
 </table>
+<h2>Primary health over time</h2>
+${statuses.map((s) => timelineSection(s.route, timelines?.get(s.route)))}
 <h2>Maintenance windows</h2>
 ${windows.length > 0
   ? html`<table class="windows"><thead><tr><th>Route</th><th>Window</th><th>From</th><th>Until</th><th>Reason</th><th></th></tr></thead><tbody>${windows}</tbody></table>`
   : html`<p class="none">No maintenance window planned.</p>`}
 ${scheduleForm(statuses.map((s) => s.route))}`,
   );
+}
+
+function timelineSection(route: string, t: RouteTimelines | undefined): Html {
+  return html`<h3>${route}</h3>
+${t ? html`<section class="timelines" data-route="${route}">${healthTimeline(t.day, 'Last 24 hours')}${healthTimeline(t.week, 'Last 7 days')}</section>` : html`<p class="none" data-route="${route}">No history yet.</p>`}
+`;
 }
 
 /** `backup-mx redirect`: where the mail goes instead, or why a stale redirect is ignored. */

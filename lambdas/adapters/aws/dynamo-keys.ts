@@ -41,6 +41,8 @@ export const SORT = {
   deadItemsPrefix: 'dead',
   recipientPrefix: 'rcpt#',
   attemptPrefix: 'attempt#',
+  /** An operator's forward of the message (dynamo-forward-records.ts); no ledger or dead-letter prefix matches it. */
+  forwardPrefix: 'forward#',
 } as const;
 
 const copySuffix = (copy: string | undefined) => (copy ? `#${copy}` : '');
@@ -50,6 +52,7 @@ export const deadSort = (route: string | undefined, copy?: string) => `${SORT.de
 export const deadTextSort = (route: string | undefined, copy?: string) => `${SORT.deadTextPrefix}${route ?? ''}${copySuffix(copy)}`;
 export const recipientSort = (address: string) => `${SORT.recipientPrefix}${address}`;
 export const attemptSort = (at: Date, address: string) => `${SORT.attemptPrefix}${at.toISOString()}#${address}`;
+export const forwardSort = (at: Date, route: string, to: string) => `${SORT.forwardPrefix}${at.toISOString()}#${route}#${to}`;
 
 export const queuedIndexKey = (route: string) => `queued#${route}`;
 export const deadIndexKey = (route: string | undefined) => `dead#${route ?? ''}`;

@@ -12,8 +12,9 @@ export class SesForwarder implements Forwarder {
     private readonly configurationSetName?: string,
   ) {}
 
-  async send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<void> {
-    await this.ses.send(
+  /** Resolves with SES's message id (the forward's record keeps it). */
+  async send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<string | undefined> {
+    const sent = await this.ses.send(
       new SendEmailCommand({
         FromEmailAddress: envelope.from,
         Destination: { ToAddresses: envelope.to },
@@ -21,5 +22,6 @@ export class SesForwarder implements Forwarder {
         ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
       }),
     );
+    return sent.MessageId;
   }
 }

@@ -13,12 +13,15 @@ import { FINAL_STATES, type RecipientState } from '../model.js';
 import type { DeadLetterStore, Ledger } from '../outcome/ports.js';
 import type { Clock } from '../runtime/ports.js';
 import { removeDeadLetterCopies, type CopyCleanup, type WantedCopy } from './dead-letter-cleanup.js';
+import type { ForwardRecords } from './forward-records.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
 import { isReplayId } from './replay-messages.js';
 
 export interface DeleteDeps {
   ledger: Ledger;
   purge: LedgerPurge;
+  /** The route copy's forward records go with its ledger rows. */
+  forwards: Pick<ForwardRecords, 'remove'>;
   store: MessageStore;
   index: MessageIndex;
   deadLetters: DeadLetterStore;
@@ -81,6 +84,7 @@ export class DeleteMessage {
     if (copies.length === 0) copies.push({ messageId: id, ...route, expected: false, writtenUpTo: NO_RECORD });
     if (subject.state === 'queued') return { ledgerPurged: false, deadAgain, copies };
     await deps.purge.purge(id, subject.recipients.map((r) => r.address));
+    await deps.forwards.remove(id, subject.route);
     return { ledgerPurged: true, deadAgain, copies };
   }
 

@@ -5,7 +5,11 @@
 // §5.2.1: no base64 there, so the bytes stay as stored). It goes out through
 // a port: SES in AWS, the local outbox (the DSN folder) in a local run. The
 // stored message, its queue entry and its recipients are not touched: the
-// forward is a copy, logged in the delivery log under the message's id.
+// forward is a copy, logged in the delivery log under the message's id and
+// recorded in the message's history (forward-records.ts), which `show` and
+// the console list with the attempts. A record that cannot be written after
+// the send does not make the forward fail: the mail went, so it is reported
+// sent, with a warning.
 //
 // Loops: an address in a domain this stack is the backup MX for is allowed.
 // The forward leaves through SES outbound, which looks up that domain's MX
@@ -20,6 +24,7 @@ import type { MessageStore } from '../message/ports.js';
 import { rfc5322Date } from '../message/rfc5322-date.js';
 import { noticeFromAddress } from '../outcome/dsn.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
+import type { ForwardRecords } from './forward-records.js';
 
 /**
  * SES's largest message through the v2 API or SMTP: 40 MB after MIME encoding,
@@ -34,7 +39,8 @@ export const SES_MAX_LINE_OCTETS = 998;
 
 /** Where a forward goes out: SES SendEmail (raw) in AWS, a file in the local outbox locally. */
 export interface Forwarder {
-  send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<void>;
+  /** Sends the forward; resolves with what it was sent as (SES's message id, the outbox file), when the way out says. */
+  send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<string | undefined>;
 }
 
 /** A forward that cannot be made as asked (the address, the size): the message says which and why. */
@@ -52,6 +58,8 @@ export interface ForwardDeps {
   /** The stack's hostname: the forward comes from MAILER-DAEMON@hostname, as the DSNs do. */
   hostname: string;
   log: DeliveryLog;
+  /** The message's history of forwards (show lists them). */
+  forwards: Pick<ForwardRecords, 'add'>;
 }
 
 /** The copy of the message to forward (MessageDetail has these). */
@@ -69,12 +77,17 @@ export interface Forwarded {
   originalBytes: number;
   /** The whole forward's size. */
   bytes: number;
+  /** SES's message id or the outbox file, when the way out said. */
+  sentAs?: string;
+  /** Set when the forward was sent but its record in the message's history could not be written: why. */
+  notRecorded?: string;
 }
 
 export class ForwardMessage {
   constructor(private readonly deps: ForwardDeps) {}
 
-  async forward(message: ForwardSubject, to: string): Promise<Forwarded> {
+  /** `by`: who forwards it, as the message's history will say (the CLI's user, the console). */
+  async forward(message: ForwardSubject, to: string, by = 'an operator'): Promise<Forwarded> {
     const address = forwardAddress(to);
     const stored = await this.deps.store.size(message.objectKey);
     if (stored === undefined) throw new ForwardRefusedError(`message ${message.id}: its raw message is no longer stored (${message.objectKey}), so there is nothing to forward`);
@@ -90,9 +103,17 @@ export class ForwardMessage {
     const raw = forwardMessage({ hostname: this.deps.hostname, to: address, now, message, original });
     if (raw.length > SES_MAX_MESSAGE_BYTES) throw tooLarge(message.id, raw.length);
     const from = noticeFromAddress(this.deps.hostname);
-    await this.deps.forwarder.send(raw, { from, to: [address] });
-    this.deps.log.info('message forwarded by an operator', { messageId: message.id, route: message.route, to: address, bytes: raw.length, originalBytes: original.length });
-    return { to: address, originalBytes: original.length, bytes: raw.length };
+    const sentAs = await this.deps.forwarder.send(raw, { from, to: [address] });
+    const done: Forwarded = { to: address, originalBytes: original.length, bytes: raw.length, ...(sentAs !== undefined ? { sentAs } : {}) };
+    this.deps.log.info('message forwarded by an operator', { messageId: message.id, route: message.route, to: address, bytes: raw.length, originalBytes: original.length, ...(sentAs !== undefined ? { sentAs } : {}), by });
+    // The mail is gone: from here on nothing may turn this into a failure.
+    try {
+      await this.deps.forwards.add({ messageId: message.id, route: message.route, at: now, to: address, by, ...(sentAs !== undefined ? { sentAs } : {}) });
+    } catch (error) {
+      done.notRecorded = error instanceof Error ? error.message : String(error);
+      this.deps.log.warn('message forwarded, but its record in the message history could not be written', { messageId: message.id, route: message.route, to: address, error: done.notRecorded });
+    }
+    return done;
   }
 }
 

@@ -1,11 +1,12 @@
 // Show: everything known about one message — envelope, key headers, SES
-// verdicts, each recipient's state, dead-letter record, delay warning and the
-// full attempt history. A message matched by two routes is one detail per
+// verdicts, each recipient's state, dead-letter record, delay warning, the
+// full attempt history and the operator's forwards. A message matched by two routes is one detail per
 // route; the copies of a route split over several receipt rules are one.
 import type { MessageIndex, MessageSummary } from '../accept/ports.js';
 import type { NotificationParser } from '../drain/drain-deps.js';
 import type { AttemptRecord, DeadLetterRecord, InboundMessage, NoticeResult, RecipientOutcome, RecipientState, SmtpReply } from '../model.js';
 import type { DeadLetterStore, DelayNotices, Ledger } from '../outcome/ports.js';
+import type { ForwardRecord, ForwardRecords } from './forward-records.js';
 import { mergeCopies, mergeDeadCopies } from './message-copies.js';
 import { originalMessageId } from './replay-messages.js';
 
@@ -27,6 +28,8 @@ export interface MessageDetailsDeps {
   readHead(objectKey: string): Promise<StoredHead | undefined>;
   /** Where SES stores a route's copy of a message (`mail/<route>/<id>`). */
   mailKey(route: string, messageId: string): string;
+  /** The operator's forwards of each message (listed with the attempts). */
+  forwards: Pick<ForwardRecords, 'list'>;
 }
 
 export interface RecipientView {
@@ -42,7 +45,11 @@ export interface RecipientView {
 export interface MessageDetail {
   id: string;
   route: string;
-  /** queued / done from the index; 'dead-letter' when only a dead-letter record knows it. */
+  /**
+   * queued / done from the index; 'dead-letter' when only a dead-letter record
+   * knows it. A dead letter whose summary is still indexed reads 'done' (every
+   * recipient is final): `deadLetter` is what says it is one (isDeadLetter).
+   */
   state: MessageSummary['state'] | 'dead-letter';
   receivedAt?: string;
   size?: number;
@@ -58,6 +65,27 @@ export interface MessageDetail {
   /** The one delay warning (RFC 3464 action=delayed) sent to the sender, if any. */
   delayWarning?: { at: string; recipients: string[] };
   attempts: (Omit<AttemptRecord, 'at' | 'messageId'> & { at: string })[];
+  /** The operator's forwards of this route's copy, oldest first. */
+  forwards: ForwardView[];
+}
+
+/** One forward as show lists it. */
+export interface ForwardView {
+  at: string;
+  to: string;
+  /** SES's message id, or the local outbox file. */
+  sentAs?: string;
+  by: string;
+}
+
+/** A dead letter, whatever `state` reads: its record, or only a record knows the message. */
+export function isDeadLetter(detail: Pick<MessageDetail, 'state' | 'deadLetter'>): boolean {
+  return detail.deadLetter !== undefined || detail.state === 'dead-letter';
+}
+
+/** The message's state in words for show and the console: "dead letter" for one, else queued / done. */
+export function detailState(detail: Pick<MessageDetail, 'state' | 'deadLetter'>): 'queued' | 'done' | 'dead letter' {
+  return isDeadLetter(detail) ? 'dead letter' : (detail.state as 'queued' | 'done');
 }
 
 /** One state per envelope recipient: the ledger's, queued until first tried. */
@@ -82,11 +110,11 @@ export class MessageDetails {
     const [summaries, deads] = await Promise.all([deps.index.find(id).then(onRoute), deps.deadLetters.find(id).then(onRoute)]);
     const routes = [...new Set([...summaries.map((s) => s.route), ...deads.map((d) => d.route ?? '')])];
     if (routes.length === 0) return [];
-    const [outcomes, attempts] = await Promise.all([deps.ledger.outcomes(id), deps.ledger.attempts(id)]);
-    return Promise.all(routes.map((name) => this.onRoute(id, name, summaries, deads, outcomes, attempts)));
+    const [outcomes, attempts, forwards] = await Promise.all([deps.ledger.outcomes(id), deps.ledger.attempts(id), deps.forwards.list(id)]);
+    return Promise.all(routes.map((name) => this.onRoute(id, name, summaries, deads, outcomes, attempts, forwards.filter((f) => f.route === name))));
   }
 
-  private async onRoute(id: string, name: string, summaries: MessageSummary[], deads: DeadLetterRecord[], outcomes: Map<string, RecipientOutcome>, attempts: AttemptRecord[]): Promise<MessageDetail> {
+  private async onRoute(id: string, name: string, summaries: MessageSummary[], deads: DeadLetterRecord[], outcomes: Map<string, RecipientOutcome>, attempts: AttemptRecord[], forwards: ForwardRecord[]): Promise<MessageDetail> {
     const { deps } = this;
     // Every copy of the message on the route (split receipt rules) counts: one detail with all their recipients.
     const summary = mergeCopies(summaries.filter((s) => s.route === name))[0];
@@ -111,6 +139,7 @@ export class MessageDetails {
       attempts: attempts
         .filter((a) => recipients.length === 0 || recipients.includes(a.recipient))
         .map(({ messageId: _id, at, ...rest }) => ({ ...rest, at: at.toISOString() })),
+      forwards: forwards.map((f) => ({ at: f.at.toISOString(), to: f.to, by: f.by, ...(f.sentAs !== undefined ? { sentAs: f.sentAs } : {}) })),
     };
     const receivedAt = summary?.receivedAt ?? notified?.receivedAt;
     if (receivedAt) detail.receivedAt = receivedAt.toISOString();

@@ -17,6 +17,7 @@ import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './
 import { BulkActions } from './bulk-actions.js';
 import { DeleteMessage } from './delete-message.js';
 import { ForwardMessage, type Forwarder } from './forward-message.js';
+import type { ForwardRecords } from './forward-records.js';
 import { ExportMessages, type ExportItem, type ExportResult } from './export-messages.js';
 import { HoldRoute } from './hold-route.js';
 import type { DeadLetterQueue, LedgerPurge } from './mail-ports.js';
@@ -67,6 +68,8 @@ export interface OperatorDeps {
   guard: PrimaryAddressGuard;
   /** Where `forward` sends: SES in AWS, the local outbox locally. */
   forwarder: Forwarder;
+  /** Each message's forwards: forward adds one, show lists them, delete removes them with the ledger rows. */
+  forwards: ForwardRecords;
   /** The stack's hostname: a forward comes from MAILER-DAEMON@hostname, as the DSNs do. */
   hostname: string;
 }

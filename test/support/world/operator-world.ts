@@ -1,7 +1,7 @@
 // The operator's use cases wired to the engine harness's fakes, with the
 // dead-letter queue and ledger purge only they use, and helpers that put a
 // message in the state an action starts from.
-import { InMemoryDeadLetterQueue, InMemoryProblemStates, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
+import { InMemoryDeadLetterQueue, InMemoryForwardRecords, InMemoryProblemStates, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
 import { InMemoryEnvelopeArchive } from '../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { queuedSummary } from '../../../lambdas/core/accept/queued-summary.js';
 import { copyOf } from '../../../lambdas/core/message/message-copy.js';
@@ -27,6 +27,8 @@ export function operatorWorld() {
   const loops = new Map<string, string>();
   // What forward sent (the forwarder's calls), in order.
   const forwards: { raw: Buffer; envelope: { from: string; to: string[] } }[] = [];
+  // The messages' forward records (the history show lists).
+  const forwardRecords = new InMemoryForwardRecords();
   const deps = {
     routes: [h.route],
     ledger: h.ledger,
@@ -66,8 +68,10 @@ export function operatorWorld() {
     forwarder: {
       send: async (raw: Buffer, envelope: { from: string; to: string[] }) => {
         forwards.push({ raw, envelope });
+        return `sent-${forwards.length}`;
       },
     },
+    forwards: forwardRecords,
     hostname: 'backup-mx.test',
     // The head as the CLI reads it from the object (undefined once it is gone).
     readHead: async (objectKey: string) => {
@@ -121,7 +125,7 @@ export function operatorWorld() {
     return messageId;
   }
 
-  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads, loops, forwards };
+  return { h, deps, operator, deadLetterQueue, sleeps, deadLettered, queued, mailboxes, headReads, loops, forwards, forwardRecords };
 }
 
 /** What a test may choose of a message it puts in place. */

@@ -13,14 +13,15 @@ describe('SesForwarder', () => {
   // Bytes that are not UTF-8 (0xe9): a string round trip would change them.
   const raw = Buffer.concat([Buffer.from('From: MAILER-DAEMON@mx.example.com\r\n\r\nCaf'), Buffer.from([0xe9, 0x0d, 0x0a])]);
 
-  it('sends the bytes unchanged with the envelope through the configuration set', async () => {
-    ses.on(SendEmailCommand).resolves({ MessageId: 'x' });
-    await new SesForwarder(new SESv2Client({ region: 'eu-west-1' }), 'backupmx-notices').send(raw, { from: 'MAILER-DAEMON@mx.example.com', to: ['boss@elsewhere.example'] });
+  it('sends the bytes unchanged with the envelope through the configuration set, and says SES\'s message id', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: '0100018c-forward' });
+    const sentAs = await new SesForwarder(new SESv2Client({ region: 'eu-west-1' }), 'backupmx-notices').send(raw, { from: 'MAILER-DAEMON@mx.example.com', to: ['boss@elsewhere.example'] });
     const input = ses.commandCalls(SendEmailCommand)[0]!.args[0].input;
     expect(Buffer.compare(Buffer.from(input.Content!.Raw!.Data!), raw)).toBe(0);
     expect(input.FromEmailAddress).toBe('MAILER-DAEMON@mx.example.com');
     expect(input.Destination).toEqual({ ToAddresses: ['boss@elsewhere.example'] });
     expect(input.ConfigurationSetName).toBe('backupmx-notices');
+    expect(sentAs).toBe('0100018c-forward');
   });
 
   it('surfaces an SES refusal', async () => {
