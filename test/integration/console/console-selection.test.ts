@@ -127,10 +127,25 @@ describe('bulk delete and requeue of the queue page’s selection', () => {
     const garbled = await post(c, { action: form.action, fields: { ...form.fields, messages: 'all' } });
     expect(garbled.ok).toBe(false);
     expect(garbled.banner).toMatch(/^messages: /);
+    const flat = await post(c, { action: form.action, fields: { ...form.fields, messages: JSON.stringify(['main', id]) } });
+    expect(flat.ok).toBe(false);
+    expect(flat.banner).toMatch(/^messages: not a list of at most 500 \[route, id\] pairs/);
+    expect(await stillQueued(id)).toBe(true);
     const widened = await post(c, { action: form.action, fields: { ...form.fields, messages: JSON.stringify([['main', id], ['main', keep]]) } });
     expect(widened.banner).toMatch(/^-- deleted 1 of 2 messages; 1 skipped; 0 failed/);
     expect(await stillQueued(id)).toBe(false);
     expect(await stillQueued(keep)).toBe(true);
+  });
+
+  it('a form carrying hundreds of ids (over the 16 KiB other actions take) is taken; ids no longer there count as skipped', async () => {
+    const id = await c.fx.queue({ recipients: ['bob@example.com'], sender: 'spam@junk.example' });
+    const form = await confirmForm(c, 'bulk-delete', { 'sender-domain': 'junk.example' });
+    const gone = Array.from({ length: 400 }, (_, i) => ['main', `${String(i).padStart(4, '0')}${'0'.repeat(56)}`]);
+    const messages = JSON.stringify([['main', id], ...gone]);
+    expect(messages.length).toBeGreaterThan(16 * 1024);
+    const done = await post(c, { action: form.action, fields: { ...form.fields, messages } });
+    expect(done.banner).toMatch(/^-- deleted 1 of 401 messages; 400 skipped; 0 failed/);
+    expect(await stillQueued(id)).toBe(false);
   });
 
   it('requeue: the dead letters of the selection go back to their queue, with counts', async () => {
