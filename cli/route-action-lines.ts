@@ -25,6 +25,15 @@ export const releasedLine = (route: string, released: Hold | undefined, now: Dat
 export const resumeLine = (route: string, probeIntervalSeconds: number): string =>
   `deliveries resume ${atNextProbe(probeIntervalSeconds)}; \`backup-mx flush ${route}\` starts them now`;
 
+/** After a release: the window the route is still inside, if any (a hint only: a windows read that fails must not turn a done release into an error). */
+export async function insideWindowLine(target: Pick<Target, 'operator'>, route: string): Promise<string | undefined> {
+  const current = (await target.operator.hold.windows(route).catch(() => [])).find((w) => w.from <= target.operator.now());
+  return current ? `route ${route} is inside maintenance window ${current.id} until ${current.until.toISOString()}: \`backup-mx release ${route} --window ${current.id}\` ends it now` : undefined;
+}
+
+export const resumeAfterWindowLine = (route: string, probeIntervalSeconds: number): string =>
+  `deliveries resume ${atNextProbe(probeIntervalSeconds)} unless the route is held otherwise; \`backup-mx flush ${route}\` starts them now`;
+
 /** The two lines a scheduled window is reported with. */
 export function scheduledLines(route: string, window: MaintenanceWindow, probeIntervalSeconds: number): [string, string] {
   return [

@@ -7,8 +7,7 @@
 import type { CliIo } from '../cli-io.js';
 import { WindowRefusedError, type MaintenanceWindow } from '../../lambdas/core/probe/maintenance-windows.js';
 import { EXIT, UsageError } from '../errors.js';
-import { alreadyHeldLine, cancelledLine, heldLine, inFlightLine, releasedLine, resumeLine, scheduledLines } from '../route-action-lines.js';
-import { atNextProbe } from '../format.js';
+import { alreadyHeldLine, cancelledLine, heldLine, inFlightLine, insideWindowLine, releasedLine, resumeAfterWindowLine, resumeLine, scheduledLines } from '../route-action-lines.js';
 import { routeOf, type Target } from '../target.js';
 import { parseTimeArg } from '../time-arg.js';
 import { flushCommand } from './flush.js';
@@ -39,8 +38,8 @@ export async function releaseCommand(target: Target, route: string, options: { f
   const released = await target.operator.hold.release(routeOf(target, route));
   io.out(releasedLine(route, released, target.operator.now()));
   // A hint only: a windows read that fails must not turn a done release into an error.
-  const current = (await target.operator.hold.windows(route).catch(() => [])).find((w) => w.from <= target.operator.now());
-  if (current) io.out(`route ${route} is inside maintenance window ${current.id} until ${current.until.toISOString()}: \`backup-mx release ${route} --window ${current.id}\` ends it now`);
+  const inside = await insideWindowLine(target, route);
+  if (inside) io.out(inside);
   if (options.flush) return flushCommand(target, route, {}, io);
   io.out(resumeLine(route, target.settings.probeIntervalSeconds));
   return EXIT.ok;
@@ -88,6 +87,6 @@ async function cancelWindow(target: Target, route: string, id: string, options: 
   io.out(cancelledLine(route, cancelled, wasOn));
   if (!wasOn) return EXIT.ok;
   if (options.flush) return flushCommand(target, route, {}, io);
-  io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)} unless the route is held otherwise; \`backup-mx flush ${route}\` starts them now`);
+  io.out(resumeAfterWindowLine(route, target.settings.probeIntervalSeconds));
   return EXIT.ok;
 }

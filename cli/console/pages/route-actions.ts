@@ -3,7 +3,7 @@
 // target.drain) and reports with the CLI's own words (route-action-lines.ts).
 import { WindowRefusedError } from '../../../lambdas/core/probe/maintenance-windows.js';
 import { UsageError } from '../../errors.js';
-import { alreadyHeldLine, cancelledLine, describeDrain, drainFailed, explainStop, heldLine, inFlightLine, releasedLine, resumeLine, scheduledLines } from '../../route-action-lines.js';
+import { alreadyHeldLine, cancelledLine, describeDrain, drainFailed, explainStop, heldLine, inFlightLine, insideWindowLine, releasedLine, resumeAfterWindowLine, resumeLine, scheduledLines } from '../../route-action-lines.js';
 import { routeOf } from '../../target.js';
 import { parseTimeArg } from '../../time-arg.js';
 import { html } from '../html.js';
@@ -45,7 +45,7 @@ export const ROUTE_ACTIONS: [string, ConsoleAction][] = [
       async run(target, fields) {
         const route = routeOf(target, required(fields, 'route'));
         const released = await target.operator.hold.release(route);
-        return result([releasedLine(route.name, released, target.operator.now()), resumeLine(route.name, target.settings.probeIntervalSeconds)]);
+        return result([releasedLine(route.name, released, target.operator.now()), await insideWindowLine(target, route.name), resumeLine(route.name, target.settings.probeIntervalSeconds)]);
       },
     },
   ],
@@ -137,7 +137,7 @@ export const ROUTE_ACTIONS: [string, ConsoleAction][] = [
         const cancelled = await target.operator.hold.cancelWindow(route, id);
         if (!cancelled) throw new UsageError(`window: route ${route.name} has no maintenance window ${id} (cancelled already?)`);
         const wasOn = cancelled.from <= target.operator.now();
-        return result([cancelledLine(route.name, cancelled, wasOn), wasOn ? resumeLine(route.name, target.settings.probeIntervalSeconds) : undefined]);
+        return result([cancelledLine(route.name, cancelled, wasOn), wasOn ? resumeAfterWindowLine(route.name, target.settings.probeIntervalSeconds) : undefined]);
       },
     },
   ],
