@@ -79,13 +79,14 @@ function bulkAction(which: Which): ConsoleAction {
       }
       const n = matched.length;
       const records = matched.reduce((sum, m) => sum + m.deadLetters.length, 0);
+      const these = n === 1 ? 'this message' : `these ${n} messages`;
       return {
         question:
           which === 'delete'
-            ? `Delete these ${n} message${n === 1 ? '' : 's'} for good? They will not be delivered.`
-            : `Requeue the dead letters of these ${n} message${n === 1 ? '' : 's'} (${records} record${records === 1 ? '' : 's'})?`,
+            ? `Delete ${these} for good? ${n === 1 ? 'It' : 'They'} will not be delivered.`
+            : `Requeue the dead letters of ${these} (${records} record${records === 1 ? '' : 's'})?`,
         details: html`<p class="count">${n} message${n === 1 ? '' : 's'}${fields.route ? ` of route ${fields.route}` : ''}${matched.described ? ` matching ${matched.described}` : ''}: exactly these, and nothing that arrives after this page.</p>${selectionTable(matched, target.operator.now())}`,
-        button: which === 'delete' ? `Delete these ${n}` : `Requeue these ${n}`,
+        button: which === 'delete' ? `Delete ${n === 1 ? 'it' : `these ${n}`}` : `Requeue ${n === 1 ? 'it' : `these ${n}`}`,
         fields: { ...filter, messages: JSON.stringify(matched.map((m) => [m.route, m.id])) },
       };
     },

@@ -115,9 +115,10 @@ function selectionActions(params: URLSearchParams, selection: Selection): Html |
   const query = search ? `?${search}` : '';
   // Past the cap the links would only be refused: say so here instead.
   if (n > SELECTION_MAX) return html`<p class="selection-actions muted">Download and bulk actions take at most ${SELECTION_MAX} messages: narrow the filter, or use the CLI with the same filters (\`backup-mx delete --older-than 7d …\`, \`backup-mx export\`).</p>`;
-  return html`<p class="selection-actions"><a class="download" href="/queue/mbox${query}">Download these ${n} as mbox</a>
-<a class="action" href="/confirm/bulk-delete${query}">Delete these ${n}…</a>${
-    dead > 0 ? html` <a class="action" href="/confirm/bulk-requeue${query}">Requeue the ${dead} dead-lettered…</a>` : ''
+  const these = n === 1 ? 'this message' : `these ${n}`;
+  return html`<p class="selection-actions"><a class="download" href="/queue/mbox${query}">Download ${these} as mbox</a> ·
+<a class="action" href="/confirm/bulk-delete${query}">Delete ${these}…</a>${
+    dead > 0 ? html` · <a class="action" href="/confirm/bulk-requeue${query}">Requeue the ${dead} dead-lettered…</a>` : ''
   }</p>`;
 }
 

@@ -43,14 +43,14 @@ export const REPLAY_ACTION: [string, ConsoleAction] = [
       if (n > SELECTION_MAX) throw new UsageError(`${n} messages in the window: the console replays at most ${SELECTION_MAX} at once; narrow the window, or use \`backup-mx replay\``);
       const recipients = p.items.reduce((sum, i) => sum + i.recipients.length, 0);
       return {
-        question: `Deliver these ${n} message${n === 1 ? '' : 's'} to ${route.primary.host} again?`,
+        question: `Deliver ${n === 1 ? 'this message' : `these ${n} messages`} to ${route.primary.host} again?`,
         details: html`<p class="count">Route ${route.name}, received ${w.since.toISOString()} – ${w.until.toISOString()}${w.recipient ? ` to <${w.recipient}>` : ''}: ${n} message${n === 1 ? '' : 's'} to ${recipients} recipient${
           recipients === 1 ? '' : 's'
         }${p.skipped.length ? `, ${p.skipped.length} skipped` : ''}. Each becomes a new queue entry of the normal drain.</p>
 <table class="queue confirm-list"><thead><tr><th>ID</th><th>Received</th><th>Size</th><th>From</th><th>To again</th></tr></thead>
 <tbody>${p.items.map((i) => html`<tr data-id="${i.messageId}"><td class="id">${i.messageId}</td><td>${i.receivedAt.toISOString()}</td><td class="num">${formatSize(i.size)}</td><td>${formatSender(i.sender)}</td><td>${i.recipients.join(', ')}</td></tr>`)}</tbody></table>
 ${p.skipped.length ? html`<ul class="muted">${p.skipped.map((s) => html`<li>skipped ${s.messageId}: ${s.why}</li>`)}</ul>` : ''}`,
-        button: `Replay these ${n}`,
+        button: n === 1 ? 'Replay it' : `Replay these ${n}`,
         fields: { route: route.name, since: w.since.toISOString(), until: w.until.toISOString(), ...(w.recipient ? { recipient: w.recipient } : {}), messages: JSON.stringify(p.items.map((i) => i.messageId)) },
       };
     },
