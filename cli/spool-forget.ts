@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailSpool, SpoolRecord } from '../local/snapshot.js';
+import type { Target } from './target.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]+$/;
 
@@ -26,4 +27,13 @@ export async function forgetSpooled(spool: MailSpool, messageId: string, routes?
   }
   await spool.save({ ...record, deliveries: kept }, await spool.readRaw(messageId));
   return 'trimmed';
+}
+
+/** Locally with a data dir: the runner's restart spool entry goes too (or only `routes`' share of it); the line saying so, if any. */
+export async function forgetLocally(target: Pick<Target, 'spool'>, id: string, routes: string[] | undefined): Promise<string | undefined> {
+  if (!target.spool) return undefined;
+  const forgot = await forgetSpooled(target.spool, id, routes);
+  if (forgot === 'removed') return `${id}: removed from the local spool (a restart will not restore it)`;
+  if (forgot === 'trimmed') return `${id}: removed from the local spool for route ${routes!.join(', ')}; its other routes stay`;
+  return undefined;
 }

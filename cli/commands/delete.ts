@@ -15,9 +15,10 @@ import { printCopyCleanup } from '../dead-letter-cleanup.js';
 import { EXIT, UsageError } from '../errors.js';
 import { listSome } from '../../local/words.js';
 import { formatSender } from '../format.js';
-import { forgetSpooled } from '../spool-forget.js';
+import { deletedLine } from '../message-action-lines.js';
+import { forgetLocally, forgetSpooled } from '../spool-forget.js';
 import { routeOf, type Target } from '../target.js';
-import { messageDetails, type MessageDetail } from './show.js';
+import { messageDetails } from './show.js';
 
 export interface DeleteOptions {
   yes?: boolean;
@@ -57,7 +58,8 @@ async function deleteOne(target: Target, id: string, options: DeleteOptions, io:
     io.out(deletedLine(detail, done));
     deleted.push(done);
   }
-  await forgetLocally(target, id, options.route === undefined ? undefined : details.map((d) => d.route), io);
+  const unspooled = await forgetLocally(target, id, options.route === undefined ? undefined : details.map((d) => d.route));
+  if (unspooled) io.out(unspooled);
   // A redriven (poison) copy has no record: the use case looks whenever the DLQ is not empty.
   const cleanup = await target.operator.delete.removeCopies(deleted, details.some((d) => d.deadLetter !== undefined));
   if (cleanup) printCopyCleanup(cleanup, io);
@@ -103,19 +105,3 @@ async function deleteSelected(target: Target, filter: MessageFilter, options: De
   return count('failed') > 0 ? EXIT.failed : EXIT.ok;
 }
 
-/** Locally with a data dir: the runner's restart spool entry goes too (or only `routes`' share of it). */
-async function forgetLocally(target: Target, id: string, routes: string[] | undefined, io: CliIo): Promise<void> {
-  if (target.spool) {
-    const forgot = await forgetSpooled(target.spool, id, routes);
-    if (forgot === 'removed') io.out(`${id}: removed from the local spool (a restart will not restore it)`);
-    if (forgot === 'trimmed') io.out(`${id}: removed from the local spool for route ${routes!.join(', ')}; its other routes stay`);
-  }
-}
-
-function deletedLine(detail: Pick<MessageDetail, 'id' | 'route'>, done: Deleted): string {
-  const parts = [`${detail.id}: deleted from route ${detail.route}`];
-  parts.push(done.ledgerPurged ? 'raw message, index, ledger' : 'raw message and index; its recipients stay marked final, so the drain drops its queue entry without delivering');
-  const line = parts.join(': ');
-  if (done.deadAgain === 0) return line;
-  return `${line}; a drain dead-lettered it again while this ran: its new dead-letter record stays (run delete again to remove it)`;
-}

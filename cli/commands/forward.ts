@@ -5,10 +5,10 @@
 // the deployed stack, into the local outbox locally. The message itself stays
 // queued for its primary; this parses, calls and prints. The forward is kept
 // in the message's history (`show` lists it) with the operator's user name.
-import { userInfo } from 'node:os';
 import { ForwardRefusedError } from '../../lambdas/core/operator/forward-message.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
+import { forwardedLine, notRecordedLine, operatorName } from '../message-action-lines.js';
 import type { Target } from '../target.js';
 import { messageDetails } from './show.js';
 
@@ -19,26 +19,14 @@ export interface ForwardOptions {
   by?: string;
 }
 
-/** The user running the CLI, for the forward's record; "an operator" when the system cannot say. */
-function operatorName(): string {
-  try {
-    return userInfo().username || 'an operator';
-  } catch {
-    return 'an operator';
-  }
-}
-
 export async function forwardCommand(target: Target, id: string, options: ForwardOptions, io: CliIo): Promise<number> {
   // A message matched by two routes is stored once per route, the same bytes: one forward.
   const [detail] = await messageDetails(target, id, options.route);
   try {
     const done = await target.operator.forward.forward(detail!, options.to, options.by ?? operatorName());
-    io.out(
-      `message ${detail!.id} (route ${detail!.route}) forwarded to <${done.to}>${target.kind === 'local' ? ' (into the local outbox: a local run sends no mail)' : ' through SES'}: ` +
-        `the original (${done.originalBytes} bytes) attached unchanged; it stays queued for its primary`,
-    );
+    io.out(forwardedLine(target, detail!, done));
     // Sent is sent: a history that could not be written is a warning, never a failure (a retry would send it twice).
-    if (done.notRecorded !== undefined) io.err(`warning: the forward was sent, but \`show\` will not list it: its record could not be written (${done.notRecorded})`);
+    if (done.notRecorded !== undefined) io.err(notRecordedLine(done.notRecorded));
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof ForwardRefusedError)) throw error;

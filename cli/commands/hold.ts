@@ -9,7 +9,7 @@
 import type { CliIo } from '../cli-io.js';
 import { WindowRefusedError, type MaintenanceWindow } from '../../lambdas/core/probe/maintenance-windows.js';
 import { EXIT, UsageError } from '../errors.js';
-import { atNextProbe, formatAgo } from '../format.js';
+import { alreadyHeldLine, cancelledLine, heldLine, inFlightLine, insideWindowLine, releasedLine, resumeAfterWindowLine, resumeLine, scheduledLines } from '../route-action-lines.js';
 import { routeOf, type Target } from '../target.js';
 import { parseTimeArg } from '../time-arg.js';
 import { flushCommand } from './flush.js';
@@ -44,15 +44,13 @@ export async function holdCommand(target: Target, route: string | undefined, opt
   const now = () => target.operator.now();
   const result = await target.operator.hold.hold(routeOf(target, route), options.reason, (seconds) => io.out(`waiting ${seconds} s for a running drain to see the hold...`));
   if ('already' in result) {
-    const existing = result.already;
-    io.out(`route ${route} is already held (since ${formatAgo(existing.since, now())}${existing.reason ? `: ${existing.reason}` : ''})`);
+    io.out(alreadyHeldLine(route, result.already, now()));
     return EXIT.ok;
   }
   const { inFlight } = result;
-  if (inFlight > 0) {
-    io.out(`${inFlight} message${inFlight === 1 ? ' was' : 's were'} in flight (in delivery, or waiting out a retry): a transaction already begun finishes; no new one starts`);
-  }
-  io.out(`route ${route} held: mail is still accepted and queued, but nothing is delivered until \`backup-mx release ${route}\``);
+  const flying = inFlightLine(inFlight);
+  if (flying) io.out(flying);
+  io.out(heldLine(route));
   return EXIT.ok;
 }
 
@@ -61,16 +59,12 @@ export async function releaseCommand(target: Target, route: string | undefined, 
   if (route === undefined) throw new UsageError('give the route to release, or --message <id> / filters (--sender, --older-than, ...) to release held messages (see `backup-mx help release`)');
   if (options.window !== undefined) return cancelWindow(target, route, options.window, options, io);
   const released = await target.operator.hold.release(routeOf(target, route));
-  if (released) {
-    io.out(`route ${route} released (it was held for ${formatAgo(released.since, target.operator.now()).replace(/ ago$/, '')})`);
-  } else {
-    io.out(`route ${route} was not held`);
-  }
+  io.out(releasedLine(route, released, target.operator.now()));
   // A hint only: a windows read that fails must not turn a done release into an error.
-  const current = (await target.operator.hold.windows(route).catch(() => [])).find((w) => w.from <= target.operator.now());
-  if (current) io.out(`route ${route} is inside maintenance window ${current.id} until ${current.until.toISOString()}: \`backup-mx release ${route} --window ${current.id}\` ends it now`);
+  const inside = await insideWindowLine(target, route);
+  if (inside) io.out(inside);
   if (options.flush) return flushCommand(target, route, {}, io);
-  io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)}; \`backup-mx flush ${route}\` starts them now`);
+  io.out(resumeLine(route, target.settings.probeIntervalSeconds));
   return EXIT.ok;
 }
 
@@ -99,14 +93,9 @@ async function scheduleWindow(target: Target, route: string, options: HoldOption
     throw error;
   }
   const { window, inFlight } = scheduled;
-  if (inFlight > 0) {
-    io.out(`${inFlight} message${inFlight === 1 ? ' was' : 's were'} in flight (in delivery, or waiting out a retry): a transaction already begun finishes; no new one starts`);
-  }
-  io.out(
-    `route ${route}: maintenance window ${window.id} from ${window.from.toISOString()} until ${window.until.toISOString()}${window.reason ? ` (${window.reason})` : ''}: ` +
-      'mail is still accepted and queued, nothing is delivered inside it even when the primary answers, and "primary down" is not raised',
-  );
-  io.out(`it ends by itself: deliveries resume at the first probe after ${window.until.toISOString()} (probes every ${target.settings.probeIntervalSeconds} s); \`backup-mx release ${route} --window ${window.id}\` cancels it`);
+  const flying = inFlightLine(inFlight);
+  if (flying) io.out(flying);
+  for (const line of scheduledLines(route, window, target.settings.probeIntervalSeconds)) io.out(line);
   return EXIT.ok;
 }
 
@@ -118,9 +107,9 @@ async function cancelWindow(target: Target, route: string, id: string, options: 
     throw new UsageError(`--window: route ${route} has no maintenance window ${id} (${ids.length > 0 ? `its windows: ${ids.join(', ')}` : 'it has none'}; see \`backup-mx status\`)`);
   }
   const wasOn = cancelled.from <= target.operator.now();
-  io.out(`route ${route}: maintenance window ${cancelled.id} (${cancelled.from.toISOString()} until ${cancelled.until.toISOString()}) cancelled${wasOn ? '; it was on, so it ends now' : ''}`);
+  io.out(cancelledLine(route, cancelled, wasOn));
   if (!wasOn) return EXIT.ok;
   if (options.flush) return flushCommand(target, route, {}, io);
-  io.out(`deliveries resume ${atNextProbe(target.settings.probeIntervalSeconds)} unless the route is held otherwise; \`backup-mx flush ${route}\` starts them now`);
+  io.out(resumeAfterWindowLine(route, target.settings.probeIntervalSeconds));
   return EXIT.ok;
 }

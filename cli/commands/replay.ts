@@ -5,7 +5,8 @@
 import type { ReplayPlan } from '../../lambdas/core/operator/replay-messages.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
-import { atNextProbe, formatSender, formatSize, table } from '../format.js';
+import { formatSender, formatSize, table } from '../format.js';
+import { replayQueuedLine } from '../route-action-lines.js';
 import { routeOf, type Target } from '../target.js';
 import { parseTimeArg } from '../time-arg.js';
 
@@ -62,7 +63,7 @@ export async function replayCommand(target: Target, options: ReplayOptions, io: 
   if (options.json) {
     io.out(JSON.stringify(planJson(plan, since, until, ids), null, 2));
   } else {
-    io.out(`queued ${ids.length} replay${ids.length === 1 ? '' : 's'} on route ${route.name} (ids end in .replay-${plan.generation}); the drain delivers them ${atNextProbe(target.settings.probeIntervalSeconds)}, or now with \`backup-mx flush ${route.name}\``);
+    io.out(replayQueuedLine(route.name, ids.length, plan.generation, target.settings.probeIntervalSeconds));
   }
   return EXIT.ok;
 }

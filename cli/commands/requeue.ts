@@ -4,14 +4,12 @@
 // prints. Filters select among the dead letters (core/operator/select-messages.ts);
 // more than one selected is listed and asked about first.
 import type { DeadLetterRecord } from '../../lambdas/core/model.js';
-import type { RecordRemoval } from '../../lambdas/core/operator/record-removal.js';
 import type { MessageFilter } from '../../lambdas/core/operator/message-filter.js';
-import type { RequeueRefusal, RequeueReport, RequeueResult } from '../../lambdas/core/operator/requeue-dead-letters.js';
 import { confirmBulk, printSelection, progressEvery, selectionLine } from '../bulk-output.js';
 import type { CliIo } from '../cli-io.js';
-import { printCopyCleanup } from '../dead-letter-cleanup.js';
 import { CliError, EXIT, UnknownMessageError, UsageError } from '../errors.js';
-import { formatAgo, table } from '../format.js';
+import { table } from '../format.js';
+import { bulkRequeuedLine, printRequeueAfter, refusalText, requeuedLine } from '../message-action-lines.js';
 import { routeOf, routesOf, type Target } from '../target.js';
 
 export interface RequeueOptions {
@@ -43,11 +41,11 @@ export async function requeueCommand(target: Target, id: string | undefined, opt
       return;
     }
     if (result.removal.kind === 'dead-again') deadAgain += 1;
-    io.out(resultLine(result));
+    io.out(requeuedLine(result));
   });
   if (records.length === 0) io.out('No dead letters to requeue');
   else io.out(`-- ${records.length - failed} of ${records.length} requeued${deadAgain ? ` (${deadAgain} dead-lettered again by a running drain: see \`mailq --dead\`)` : ''}`);
-  printAfter(report, io);
+  printRequeueAfter(report, io);
   if (records.length === 0) return EXIT.usage; // docs/cli.md: "nothing to requeue" is exit 2
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }
@@ -89,22 +87,14 @@ async function requeueSelected(target: Target, id: string | undefined, filter: M
       io.err(`${result.record.messageId}: not requeued: ${result.failed.message}`);
     } else {
       counts.requeued += 1;
-      if (result.removal.kind !== 'removed') io.out(resultLine(result));
+      if (result.removal.kind !== 'removed') io.out(requeuedLine(result));
     }
     progress(done, total);
   });
-  printAfter(report, io);
+  printRequeueAfter(report, io);
   const records = report.results.length;
-  io.out(`-- requeued ${counts.requeued} of ${records} dead letter${records === 1 ? '' : 's'} (${matched.length} message${matched.length === 1 ? '' : 's'}); ${counts.skipped} skipped; ${counts.failed} failed`);
+  io.out(bulkRequeuedLine(counts, records, matched.length));
   return counts.failed > 0 ? EXIT.failed : EXIT.ok;
-}
-
-/** The DLQ copies removed, and the records a drain wrote again meanwhile. */
-function printAfter(report: RequeueReport, io: CliIo): void {
-  printCopyCleanup(report.copies, io);
-  for (const { record, reason } of report.deadAgain) {
-    io.out(`${record.messageId}: a drain of route ${record.route} dead-lettered it again since it was requeued (${reason}): see \`mailq --dead\``);
-  }
 }
 
 async function deadRecords(target: Target, id: string | undefined, options: RequeueOptions): Promise<DeadLetterRecord[]> {
@@ -118,45 +108,4 @@ async function deadRecords(target: Target, id: string | undefined, options: Requ
   if ('records' in found) return found.records;
   if ('queued' in found) throw new CliError(`message ${id} is not dead-lettered (it is ${found.queued.state} on route ${found.queued.route}): nothing to requeue`, EXIT.usage);
   throw new UnknownMessageError(id, `among the dead letters of the ${target.label}`);
-}
-
-function resultLine(result: Exclude<RequeueResult, { refused: RequeueRefusal } | { failed: Error }>): string {
-  const id = result.record.messageId;
-  if ('allDelivered' in result) return removalLine(result.removal, result.record) ?? `${id}: every recipient was already delivered; dead-letter record removed`;
-  const { pending, reset } = result;
-  const line = `${id}: requeued on route ${result.route} (${pending} recipient${pending === 1 ? '' : 's'} to deliver${reset ? `, ${reset} reset` : ''})`;
-  const changed = removalLine(result.removal, result.record);
-  if (changed) return `${line}; ${changed}`;
-  const also = result.wasQueued ? '; it may also still have a queue entry: the ledger keeps the two copies from delivering twice' : '';
-  return `${line}${also}`;
-}
-
-/** What took the record's place when it was not removed (undefined when it was). */
-function removalLine(removal: RecordRemoval, record: DeadLetterRecord): string | undefined {
-  if (removal.kind === 'removed') return undefined;
-  if (removal.kind === 'dead-again') return `a drain of route ${record.route} dead-lettered it again while this ran (${removal.reason}); its new dead-letter record stays`;
-  return 'its dead-letter record was already gone (removed by another requeue or delete meanwhile)';
-}
-
-function refusalText(record: DeadLetterRecord, refusal: RequeueRefusal): string {
-  switch (refusal.why) {
-    case 'route-not-configured':
-      return `its route (${refusal.route ?? 'none'}) is not configured: it cannot be requeued`;
-    case 'envelope-unknown':
-      return `SES never sent its notification, so its envelope is unknown: read it with \`backup-mx show ${record.messageId}\`, deliver it by hand, then \`backup-mx delete ${record.messageId}\``;
-    case 'unparsable':
-      return `its notification cannot be parsed (${refusal.detail}): it cannot be requeued`;
-    case 'raw-message-gone':
-      return `its raw message ${refusal.objectKey} is gone from the bucket: nothing to deliver`;
-    case 'live-expired-entry':
-      return (
-        `it may still have a live entry on the queue of route ${refusal.route}, past the queue lifetime, which the drain will expire: ` +
-        'requeue it with --renew-lifetime once `mailq` no longer lists it'
-      );
-    case 'expired':
-      return (
-        `it was received ${formatAgo(refusal.receivedAt, refusal.now)}, past the queue lifetime, so the drain would expire it again at once: ` +
-        'add --renew-lifetime to give it a fresh lifetime from now'
-      );
-  }
 }

@@ -11,6 +11,7 @@ import { confirmPage, resultLocation } from './pages/confirm.js';
 import { overviewPage } from './pages/overview.js';
 import { messagePage } from './pages/message.js';
 import { rawDownload } from './pages/message-raw.js';
+import { messageMbox, queueMbox, type StreamedDownload } from './pages/mbox-download.js';
 import { queuePage } from './pages/queue.js';
 import { assertLoopbackBind, CONSOLE_BIND_HOST, cookieName, cookieValue, csrfMatches, csrfToken, hostAllowed, newToken, originAllowed, SECURITY_HEADERS, tokenCookie, tokenMatches } from './security.js';
 
@@ -94,14 +95,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   }
   const render = PAGES.get(url.pathname);
   if (!render) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-  const { status, body, type, headers } = await render(ctx.target, url.searchParams);
-  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
-  return send(res, status, type ?? 'text/html; charset=utf-8', body);
+  const rendered = await render(ctx.target, url.searchParams);
+  for (const [name, value] of Object.entries(rendered.headers ?? {})) res.setHeader(name, value);
+  if ('stream' in rendered) return sendStream(res, rendered.type, rendered.stream);
+  return send(res, rendered.status, rendered.type ?? 'text/html; charset=utf-8', rendered.body);
 }
 
 const ACTION_PREFIX = '/action/';
 const CONFIRM_PREFIX = '/confirm/';
-/** An action's form is a few short fields: anything bigger is not one. */
+/** An action's form is a few short fields: anything bigger is not one (a bulk action, carrying its ids, says its own limit). */
 const MAX_FORM_BYTES = 16 * 1024;
 
 /**
@@ -116,11 +118,11 @@ async function act(req: IncomingMessage, res: ServerResponse, ctx: Context, path
     return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: an action is taken only from the console\'s own pages (Origin)\n');
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const form = type === 'application/x-www-form-urlencoded' ? await readForm(req) : undefined;
+  const action = ACTIONS.get(path.slice(ACTION_PREFIX.length))!;
+  const form = type === 'application/x-www-form-urlencoded' ? await readForm(req, action.maxFormBytes ?? MAX_FORM_BYTES) : undefined;
   if (form === undefined || !csrfMatches(ctx.token, path, form.get('csrf') ?? undefined)) {
     return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: the form\'s CSRF token is missing or wrong; open the action from the console again\n');
   }
-  const action = ACTIONS.get(path.slice(ACTION_PREFIX.length))!;
   const fields = Object.fromEntries(action.fields.flatMap((f) => (form.has(f) ? [[f, form.get(f)!]] : [])));
   const result = await runAction(action, ctx.target, fields);
   res.setHeader('Location', resultLocation(action.back, result));
@@ -128,19 +130,19 @@ async function act(req: IncomingMessage, res: ServerResponse, ctx: Context, path
 }
 
 /** The urlencoded body, or undefined when it is larger than a form of ours can be. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+async function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_FORM_BYTES) return undefined;
+    if (size > maxBytes) return undefined;
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** A page: what its path shows, read through the operator (never written); HTML unless it names another type (a download). */
-type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string | Buffer; type?: string; headers?: Record<string, string> }>;
+/** A page: what its path shows, read through the operator (never written); HTML unless it names another type (a download), or a download streamed as it is read (an mbox). */
+type PageRenderer = (target: Target, params: URLSearchParams) => Promise<{ status: number; body: string | Buffer; type?: string; headers?: Record<string, string> } | StreamedDownload>;
 
 /** Every page by path; a new page is one entry here and one file in pages/. */
 const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
@@ -148,6 +150,8 @@ const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
   ['/queue', queuePage],
   ['/message', messagePage],
   ['/message/raw', rawDownload],
+  ['/message/mbox', messageMbox],
+  ['/queue/mbox', queueMbox],
 ]);
 
 function forbidden(res: ServerResponse): void {
@@ -160,6 +164,18 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.statusCode = status;
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** A 200 whose body is written as it is read (no Content-Length); a failure midway is the caller's: it destroys the response, so the download ends short, never looking complete. */
+async function sendStream(res: ServerResponse, type: string, stream: (out: ServerResponse) => Promise<void>): Promise<void> {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  res.setHeader('Content-Type', type);
+  res.statusCode = 200;
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await stream(res);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -49,7 +49,7 @@ export function composeOperator(settings: Settings, parts: EngineParts, forwarde
     log: deps.log,
     queueDirectory: new SqsQueueDirectory(clients.sqs),
     queueAt: (url) => new SqsMailQueue(clients.sqs, url),
-    mailboxes: { open: (to) => ('mbox' in to ? MboxWriter.create(to.mbox) : MaildirWriter.open(to.maildir)) },
+    mailboxes: { open: async (to) => ('mbox' in to ? MboxWriter.create(to.mbox) : 'mboxStream' in to ? MboxWriter.to(to.mboxStream) : MaildirWriter.open(to.maildir)) },
     archiveRetentionSeconds: settings.queueLifetimeSeconds + ARCHIVE_EXTRA_SECONDS,
     // `recipients verify` asks as the scheduled probe checks (AUTH from the same secret cache as the deliveries).
     probe: parts.primaryProbe(stepTimeoutMs),

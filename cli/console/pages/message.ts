@@ -1,7 +1,8 @@
 // The message page: what `backup-mx show` prints (the operator's show use
 // case, through cli/commands/show.ts's messageDetails: the same reads), the
 // attachments and a safe preview of the body (message-preview.ts), and the
-// link to the raw .eml (message-raw.ts), and each copy's action links to the
+// links to the raw .eml (message-raw.ts) and to the message as an mbox
+// (mbox-download.ts), and each copy's action links to the
 // confirmation pages the queue page links to (confirm.ts, actions.ts).
 import { detailState, isDeadLetter, type MessageDetail } from '../../../lambdas/core/operator/message-details.js';
 import { describeNotice, messageDetails } from '../../commands/show.js';
@@ -40,6 +41,7 @@ export async function messagePage(target: Target, params: URLSearchParams): Prom
   // One preview: every route's copy is the same stored bytes.
   const preview = stored ? await previewMessage(await target.operator.rawMessage(stored.objectKey), stored.size) : undefined;
   const raw = `/message/raw?id=${encodeURIComponent(id)}`;
+  const mboxLink = `/message/mbox?id=${encodeURIComponent(id)}`;
   return {
     status: 200,
     body: page(
@@ -47,7 +49,7 @@ export async function messagePage(target: Target, params: URLSearchParams): Prom
       'queue',
       target.label,
       html`<h1>Message <span class="id">${id}</span></h1>
-<p class="message-links">${stored ? html`<a href="${raw}" download>Download the raw .eml</a>` : html`<span class="alert">The raw message is gone from the bucket.</span>`} · <a href="/queue">back to the queue</a></p>
+<p class="message-links">${stored ? html`<a href="${raw}" download>Download the raw .eml</a> · <a href="${mboxLink}" download>Download as mbox</a>` : html`<span class="alert">The raw message is gone from the bucket.</span>`} · <a href="/queue">back to the queue</a></p>
 ${details.map((d) => routeSection(d, now))}
 <h2>Body</h2>
 ${preview ? previewSection(preview) : html`<p class="none">No stored message to preview.</p>`}`,

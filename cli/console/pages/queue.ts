@@ -3,15 +3,16 @@
 // parsed by parseMessageFilter) and the selection the bulk commands' own
 // (operator.select): the query string only names the same fields. Above the
 // list, the selection's shape (`mailq --shape`, by `shape=sender|recipient`).
-import { describeFilter, FilterError, parseMessageFilter, type FilterInput } from '../../../lambdas/core/operator/message-filter.js';
+import { describeFilter, FilterError, parseMessageFilter, type FilterInput, type MessageFilter } from '../../../lambdas/core/operator/message-filter.js';
 import { queueShape, SHAPE_BY, type ShapeBy } from '../../../lambdas/core/operator/queue-shape.js';
-import type { SelectedMessage } from '../../../lambdas/core/operator/select-messages.js';
+import type { SelectedMessage, Selection } from '../../../lambdas/core/operator/select-messages.js';
 import { UsageError } from '../../errors.js';
 import { ageSeconds, formatAge } from '../../format.js';
 import { routesOf, type Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
 import { actionLink, resultBanner } from './confirm.js';
 import { shapeTable } from './queue-shape-table.js';
+import { SELECTION_MAX } from './selection-max.js';
 
 /** Rows drawn at most: a backlog of many thousands stays a page a browser draws at once; the count says how many more. */
 export const QUEUE_PAGE_ROWS = 1000;
@@ -59,13 +60,28 @@ export function queueQuery(params: URLSearchParams): QueueQuery {
   return { ...(route !== undefined ? { route } : {}), state, shape: shape as ShapeBy, input };
 }
 
+/** The query's selection, as `mailq` and the bulk commands make it (the list, its mbox and its bulk actions all use this). */
+export async function selectQueue(target: Target, query: QueueQuery): Promise<{ filter: MessageFilter; selection: Selection }> {
+  const filter = parseMessageFilter(query.input);
+  const routes = routesOf(target, query.route).map((r) => r.name);
+  const selection = await target.operator.select(filter, { routes, queued: query.state !== 'dead', dead: query.state !== 'queued' });
+  return { filter, selection };
+}
+
+/** The query string of the current filter (the action result dropped), for the links that act on the selection. */
+export function filterSearch(params: URLSearchParams): string {
+  const kept = new URLSearchParams([...params].filter(([name, value]) => name !== 'result' && name !== 'ok' && value.trim() !== ''));
+  return kept.toString();
+}
+
+/** A thrown error that is the query's fault: a 400 naming the field. */
+export const isQueryError = (error: unknown): error is Error => error instanceof FilterError || error instanceof QueryError || error instanceof UsageError;
+
 export async function queuePage(target: Target, params: URLSearchParams): Promise<{ status: number; body: string }> {
   let query: QueueQuery | undefined;
   try {
     query = queueQuery(params);
-    const filter = parseMessageFilter(query.input);
-    const routes = routesOf(target, query.route).map((r) => r.name);
-    const selection = await target.operator.select(filter, { routes, queued: query.state !== 'dead', dead: query.state !== 'queued' });
+    const { filter, selection } = await selectQueue(target, query);
     const described = describeFilter(filter);
     const now = target.operator.now();
     const shown = selection.matched.slice(0, QUEUE_PAGE_ROWS);
@@ -74,9 +90,9 @@ export async function queuePage(target: Target, params: URLSearchParams): Promis
     }${selection.matched.length > shown.length ? `; the oldest ${shown.length} shown` : ''}</p>`;
     // The shape counts the whole selection, not only the rows drawn.
     const shape = shapeTable(queueShape(selection.matched, now, query.shape));
-    return { status: 200, body: render(target, params, query, html`${summary}${shape}${messageTable(shown, now)}`) };
+    return { status: 200, body: render(target, params, query, html`${summary}${selectionActions(params, selection)}${shape}${messageTable(shown, now)}`) };
   } catch (error) {
-    if (!(error instanceof FilterError || error instanceof QueryError || error instanceof UsageError)) throw error;
+    if (!isQueryError(error)) throw error;
     // "--sender: expected …": the form's field has the flag's name without the dashes.
     const message = error.message.replace(/^--/, '');
     return { status: 400, body: render(target, params, query, html`<p class="error" role="alert">${message}</p>`) };
@@ -86,7 +102,24 @@ export async function queuePage(target: Target, params: URLSearchParams): Promis
 function render(target: Target, params: URLSearchParams, query: QueueQuery | undefined, body: Html): string {
   return page('Queue', 'queue', target.label, html`${resultBanner(params)}<h1>Queue</h1>
 ${filterForm(target, params, query)}
-${body}`);
+${body}
+${replayForm(target)}`);
+}
+
+/** Links acting on the whole selection: its mbox, and the bulk delete / requeue (each through its confirmation page). */
+function selectionActions(params: URLSearchParams, selection: Selection): Html | '' {
+  const n = selection.matched.length;
+  if (n === 0) return '';
+  const search = filterSearch(params);
+  const dead = selection.matched.filter((m) => m.deadLetters.length > 0).length;
+  const query = search ? `?${search}` : '';
+  // Past the cap the links would only be refused: say so here instead.
+  if (n > SELECTION_MAX) return html`<p class="selection-actions muted">Download and bulk actions take at most ${SELECTION_MAX} messages: narrow the filter, or use the CLI with the same filters (\`backup-mx delete --older-than 7d …\`, \`backup-mx export\`).</p>`;
+  const these = n === 1 ? 'this message' : `these ${n}`;
+  return html`<p class="selection-actions"><a class="download" href="/queue/mbox${query}">Download ${these} as mbox</a> ·
+<a class="action" href="/confirm/bulk-delete${query}">Delete ${these}…</a>${
+    dead > 0 ? html` · <a class="action" href="/confirm/bulk-requeue${query}">Requeue the ${dead} dead-lettered…</a>` : ''
+  }</p>`;
 }
 
 function messageTable(messages: SelectedMessage[], now: Date): Html {
@@ -105,6 +138,18 @@ function messageTable(messages: SelectedMessage[], now: Date): Html {
 <tbody>
 ${rows}</tbody>
 </table>`;
+}
+
+/** Replay asks its window here; its confirmation page lists what it would send (replay-action.ts). */
+function replayForm(target: Target): Html {
+  return html`<details class="replay"><summary>Replay received mail…</summary>
+<form class="replay" method="get" action="/confirm/replay">
+<label>Route <select name="route">${target.settings.routes.map((r) => html`<option value="${r.name}">${r.name}</option>`)}</select></label>
+<label>Received since <input type="text" name="since" placeholder="6h, 2026-11-30T08:00Z" required></label>
+<label>until <input type="text" name="until" placeholder="now"></label>
+<label>To <input type="text" name="recipient" placeholder="every recipient"></label>
+<button type="submit">Next…</button>
+</form></details>`;
 }
 
 /** A GET form: the filter lives in the URL (a view can be bookmarked while the console runs; the token is in the cookie, not the URL). */

@@ -2,10 +2,11 @@
 // <asctime>" line, its bytes as stored except the reversible ">From " quoting
 // (from-quoting.ts), then a blank line. A message not ending in a newline gets
 // one, so the next From line starts a line. Line endings are left as stored
-// (CRLF from SES): mail clients read both.
-import { createWriteStream, type WriteStream } from 'node:fs';
+// (CRLF from SES): mail clients read both. It writes a new file (export) or a
+// stream its caller owns (the console's HTTP response: nothing on disk).
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MailboxExistsError, type MailboxWriter } from '../../core/operator/ports.js';
 import type { InboundMessage } from '../../core/model.js';
@@ -24,8 +25,17 @@ export class MboxWriter implements MailboxWriter {
   /** A write error (disk full) seen between writes; the next write or close throws it. */
   private failure: Error | undefined;
 
-  private constructor(private readonly file: WriteStream) {
+  /** `done`: the event after which the stream's bytes are all out ('close' for a file: its descriptor is closed). */
+  private constructor(
+    private readonly file: Writable,
+    private readonly done: 'close' | 'finish',
+  ) {
     file.on('error', (error) => (this.failure ??= error));
+  }
+
+  /** Writes to `stream` (ended by close); nothing touches the disk. */
+  static to(stream: Writable): MboxWriter {
+    return new MboxWriter(stream, 'finish');
   }
 
   /** Creates `path`; refuses with MailboxExistsError to overwrite a file that exists. */
@@ -37,7 +47,7 @@ export class MboxWriter implements MailboxWriter {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new MailboxExistsError(path);
       throw error;
     }
-    return new MboxWriter(file);
+    return new MboxWriter(file, 'close');
   }
 
   async add(message: Pick<InboundMessage, 'messageId' | 'sender' | 'receivedAt'>, content: Readable): Promise<void> {
@@ -54,15 +64,32 @@ export class MboxWriter implements MailboxWriter {
   }
 
   async close(): Promise<void> {
-    if (!this.file.closed) {
+    if (!this.file.writableFinished && !this.file.destroyed) {
+      const ended = once(this.file, this.done);
       this.file.end();
-      await once(this.file, 'close');
+      await ended;
     }
     if (this.failure) throw this.failure;
   }
 
   private async write(bytes: string | Buffer): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.file.write(bytes)) await once(this.file, 'drain');
+    if (!this.file.write(bytes)) await drained(this.file);
   }
+}
+
+/** Resolves at 'drain'; rejects when the stream closes first (a download the browser dropped), which 'drain' alone would wait out forever. */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the mailbox stream closed before everything was written'));
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+  });
 }

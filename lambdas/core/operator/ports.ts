@@ -3,7 +3,7 @@
 // verify`.
 import type { InboundMessage, PrimaryServer, SmtpReply } from '../model.js';
 import type { RouteProbeOutcome } from '../probe/probe-primaries.js';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** An open callout session: MAIL FROM:<> done, RCPT TO per address, never DATA. */
 export interface CalloutSession {
@@ -66,8 +66,12 @@ export interface MailboxWriter {
   close(): Promise<void>;
 }
 
-/** A mailbox `export` may write: a new mbox file or a Maildir (created, or added to). */
-export type MailboxDestination = { mbox: string } | { maildir: string };
+/**
+ * A mailbox `export` may write: a new mbox file, a Maildir (created, or added
+ * to), or an mbox written to a stream the caller owns and the writer ends (the
+ * console's download).
+ */
+export type MailboxDestination = { mbox: string } | { maildir: string } | { mboxStream: Writable };
 
 /** Opens the mailbox writers (the file system, outside core). */
 export interface Mailboxes {

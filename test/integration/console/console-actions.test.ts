@@ -8,6 +8,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { csrfToken } from '../../../cli/console/security.js';
 import { startConsoleFixture, type ConsoleFixture } from '../../support/console/console-fixture.js';
+import { act as actOf, confirmForm as confirmFormOf } from '../../support/console/console-forms.js';
 
 let c: ConsoleFixture;
 beforeAll(async () => {
@@ -21,27 +22,8 @@ beforeEach(async () => {
   for (const w of await c.target.operator.hold.windows('other')) await c.target.operator.hold.cancelWindow(c.target.settings.routes[1]!, w.id);
 });
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
-const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]!);
-
-/** Opens the confirmation page as a browser would and reads its form: where it posts and every hidden field (csrf included). */
-async function confirmForm(action: string, query: Record<string, string>): Promise<{ action: string; fields: Record<string, string>; page: string }> {
-  const reply = await c.get(`/confirm/${action}?${new URLSearchParams(query).toString()}`, { cookie: c.cookie });
-  expect(reply.status, reply.body).toBe(200);
-  const form = /<form class="confirm" method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(reply.body)!;
-  const fields = Object.fromEntries([...form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescape(m[2]!)]));
-  return { action: form[1]!, fields, page: reply.body };
-}
-
-/** Confirms and posts; returns the 303's Location and the result page's banner. */
-async function act(action: string, query: Record<string, string>): Promise<{ location: string; banner: string }> {
-  const form = await confirmForm(action, query);
-  const reply = await c.post(form.action, form.fields);
-  expect(reply.status, reply.body).toBe(303);
-  const location = String(reply.headers.location);
-  const page = (await c.get(location, { cookie: c.cookie })).body;
-  return { location, banner: unescape(/<p class="(?:result|error)" role="(?:status|alert)">([^<]*)<\/p>/.exec(page)?.[1] ?? '') };
-}
+const confirmForm = (action: string, query: Record<string, string>) => confirmFormOf(c, action, query);
+const act = (action: string, query: Record<string, string>) => actOf(c, action, query);
 
 describe('a POST is refused unless it carries the cookie, the CSRF token and the console Origin', () => {
   it('hold: no cookie, no CSRF token, a wrong one, another action’s, a foreign or null Origin, no Origin at all: 403 and the route not held', async () => {

@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asctime, MboxWriter } from '../../../lambdas/adapters/mailbox/mbox-writer.js';
 import { FromQuoting } from '../../../lambdas/adapters/mailbox/from-quoting.js';
@@ -109,5 +109,27 @@ describe('MboxWriter', () => {
     await expect(writer.add({ messageId: 'x', sender: 's@example.com', receivedAt: new Date() }, broken)).rejects.toThrow('object read failed');
     await writer.add({ messageId: 'y', sender: 's@example.com', receivedAt: new Date() }, Readable.from([Buffer.from('Subject: y\r\n\r\n')]));
     await writer.close();
+  });
+
+  it('to a stream (the console\'s download): the same bytes as the file, the stream ended by close', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const writer = MboxWriter.to(out);
+    const at = new Date('2026-01-05T09:04:05Z');
+    await writer.add({ messageId: 'a', sender: 'alice@example.com', receivedAt: at }, Readable.from(chop(TRICKY, 5)));
+    await writer.close();
+    expect(out.writableEnded).toBe(true);
+    expect(Buffer.concat(chunks).equals(Buffer.concat([Buffer.from('From alice@example.com Mon Jan  5 09:04:05 2026\n'), QUOTED, Buffer.from('\n\n')]))).toBe(true);
+  });
+
+  it('to a stream the reader drops midway (a download cancelled): add rejects instead of waiting for a drain that never comes', async () => {
+    // A tiny buffer and no reader: the first writes fill it, then the stream is destroyed.
+    const out = new Writable({ highWaterMark: 16, write: (_chunk, _encoding, done) => setTimeout(done, 1_000) });
+    const writer = MboxWriter.to(out);
+    const big = Buffer.alloc(64 * 1024, 'x');
+    const adding = writer.add({ messageId: 'a', sender: 's@example.com', receivedAt: new Date() }, Readable.from([big, big]));
+    setTimeout(() => out.destroy(), 20);
+    await expect(adding).rejects.toThrow(/closed before everything was written/);
   });
 });
