@@ -5,11 +5,12 @@
 // acts on exactly that list), asks before acting on more than one message, and
 // reports counts. A held message stays queued: it still expires at the queue
 // lifetime, as under a route hold.
-import { HELD_RECHECK_SECONDS, HoldRefusedError, type HoldOutcome, type HoldSubject } from '../../lambdas/core/operator/hold-messages.js';
+import { HoldRefusedError, type HoldOutcome, type HoldSubject } from '../../lambdas/core/operator/hold-messages.js';
 import { describeFilter, type MessageFilter } from '../../lambdas/core/operator/message-filter.js';
 import { confirmBulk, countsLine, progressEvery } from '../bulk-output.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, UsageError } from '../errors.js';
+import { heldMessagesNote, releasedMessagesNote } from '../held-message-lines.js';
 import { ageSeconds, formatAge, formatAgo, formatSender, table } from '../format.js';
 import { routeOf, type Target } from '../target.js';
 import { flushCommand } from './flush.js';
@@ -37,8 +38,6 @@ interface Planned extends HoldSubject {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-/** "1h 0m": how often a held message's queue entry comes back. */
-const recheck = formatAge(HELD_RECHECK_SECONDS);
 
 export async function holdMessagesCommand(target: Target, verb: Verb, route: string | undefined, options: HoldMessagesOptions, io: CliIo): Promise<number> {
   if (options.message !== undefined && options.filter) throw new UsageError('give --message <id> or filters (--sender, --older-than, ...), not both');
@@ -82,12 +81,12 @@ export async function holdMessagesCommand(target: Target, verb: Verb, route: str
   const code = count('failed') > 0 ? EXIT.failed : EXIT.ok;
   if (count('acted') === 0) return code;
   if (verb === 'hold') {
-    io.out(holdNote(target, plan));
+    io.out(heldMessagesNote(target.operator.holdMessages.firstExpiry(plan)));
     return code;
   }
   const acted = outcomes.flatMap((o) => ('acted' in o ? [o] : []));
   const later = acted.filter((o) => !o.queuedAgain).length;
-  io.out(releaseNote(acted.length - later, later, options.flush === true));
+  io.out(releasedMessagesNote(acted.length - later, later, options.flush === true));
   if (!options.flush) return code;
   let flushed: number = EXIT.ok;
   for (const r of [...new Set(acted.map((o) => o.message.route))]) flushed = Math.max(flushed, await flushCommand(target, r, {}, io));
@@ -146,22 +145,4 @@ function printPlan(plan: Planned[], now: Date, io: CliIo): void {
     m.subject !== undefined ? JSON.stringify(m.subject) : '',
   ]);
   for (const line of table(['ID', 'ROUTE', 'SENDER', 'AGE', 'HELD', 'SUBJECT'], rows)) io.out(line);
-}
-
-function holdNote(target: Target, plan: Planned[]): string {
-  const first = target.operator.holdMessages.firstExpiry(plan);
-  const expiry = first ? ` (the first at ${first.toISOString()})` : '';
-  return (
-    'held: they stay queued and are not delivered while the rest of their route flows; a delivery already under way finishes. ' +
-    `A message still held at the end of its queue lifetime${expiry} expires then and its sender is told, as under a route hold; ` +
-    '`backup-mx mailq --held` lists them, `backup-mx release --message <id>` (or the same filters) lets them go'
-  );
-}
-
-/** When the released messages go: a fresh queue copy now, else their hidden entry's return. */
-function releaseNote(now: number, later: number, flushing: boolean): string {
-  const parts: string[] = [];
-  if (now > 0) parts.push(`${plural(now, 'message')} queued afresh: delivered by the next drain (${flushing ? 'starting now' : 'the probe starts one within a probe interval when the primary is up; `backup-mx flush` starts it now'})`);
-  if (later > 0) parts.push(`${plural(later, 'message')} with no archived envelope: delivered when the held queue entry comes back (within ${recheck})`);
-  return `released: ${parts.join('; ')}`;
 }

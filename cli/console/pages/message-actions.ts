@@ -2,6 +2,7 @@
 // forward. Each runs the operator's use case (target.operator.requeue, .delete,
 // .forward) as the CLI verb does and reports with its words (message-action-lines.ts).
 import type { Deleted } from '../../../lambdas/core/operator/delete-message.js';
+import { detailState } from '../../../lambdas/core/operator/message-details.js';
 import { ForwardRefusedError, forwardAddress } from '../../../lambdas/core/operator/forward-message.js';
 import { messageDetails } from '../../commands/show.js';
 import { printCopyCleanup } from '../../dead-letter-cleanup.js';
@@ -15,12 +16,12 @@ import { html, type Html } from '../html.js';
 import { field, lineCollector, required, result, type ActionFields, type ConsoleAction } from './action-fields.js';
 
 /** A message's copies as `show` reads them, for the confirmation's details. */
-async function messageSummary(target: Target, fields: ActionFields): Promise<{ details: Html; fields: Record<string, string>; id: string }> {
+export async function messageSummary(target: Target, fields: ActionFields): Promise<{ details: Html; fields: Record<string, string>; id: string }> {
   const id = required(fields, 'id');
   const route = field(fields, 'route');
   const copies = await messageDetails(target, id, route);
   const details = html`<dl class="subject">${copies.map(
-    (d) => html`<dt>${d.id}</dt><dd>route ${d.route} (${d.state}): from ${formatSender(d.sender ?? '?')} to ${listSome(d.recipients.map((r) => r.address))}${
+    (d) => html`<dt>${d.id}</dt><dd>route ${d.route} (${detailState(d)}${d.held ? ', held' : ''}): from ${formatSender(d.sender ?? '?')} to ${listSome(d.recipients.map((r) => r.address))}${
       d.subject ? html`, “${d.subject}”` : ''
     }${d.deadLetter ? html`<br><span class="muted">dead letter: ${d.deadLetter.reason}: ${d.deadLetter.detail}</span>` : ''}</dd>`,
   )}</dl>`;
@@ -28,7 +29,7 @@ async function messageSummary(target: Target, fields: ActionFields): Promise<{ d
 }
 
 /** `route`, when given, checked against the configuration. */
-function routeName(target: Target, fields: ActionFields): string | undefined {
+export function routeName(target: Target, fields: ActionFields): string | undefined {
   const route = field(fields, 'route');
   return route === undefined ? undefined : routeOf(target, route).name;
 }

@@ -65,7 +65,9 @@ function failure(target: Target, status: number, message: string): Rendered {
 function routeSection(d: MessageDetail, now: Date): Html {
   const verdicts = Object.entries(d.verdicts);
   return html`<section class="route-copy" data-route="${d.route}">
-<h2>Route ${d.route} <span class="state ${isDeadLetter(d) ? 'dead-letter' : d.state}">${detailState(d)}</span></h2>
+<h2>Route ${d.route} <span class="state ${isDeadLetter(d) ? 'dead-letter' : d.state}">${detailState(d)}</span>${
+    d.held ? html` <span class="state held" title="${d.held.reason ?? ''}">held ${formatAgo(new Date(d.held.since), now)}</span>` : ''
+  }</h2>
 ${copyActions(d)}
 <table class="fields">
 <tr><th scope="row">Received</th><td>${d.receivedAt ? `${d.receivedAt} (${formatAgo(new Date(d.receivedAt), now)})` : '-'}</td></tr>
@@ -123,6 +125,7 @@ function copyActions(d: MessageDetail): Html | '' {
   const links = [
     ...(d.stored ? [actionLink('forward', fields, 'Forward')] : []),
     ...(dead ? [actionLink('requeue', fields, 'Requeue')] : []),
+    ...(d.state === 'queued' ? [d.held ? actionLink('release-message', fields, 'Release') : actionLink('hold-message', fields, 'Hold')] : []),
     ...(dead || d.state !== 'done' ? [actionLink('delete', fields, 'Delete')] : []),
   ];
   return links.length === 0 ? '' : html`<p class="actions">${links.map((l) => html`${l} `)}</p>`;

@@ -126,7 +126,7 @@ function messageTable(messages: SelectedMessage[], now: Date): Html {
   if (messages.length === 0) return html`<p class="none">No message.</p>`;
   const rows = messages.map(
     (m) => html`<tr data-id="${m.id}">
-<td class="id"><a href="/message?id=${encodeURIComponent(m.id)}&amp;route=${encodeURIComponent(m.route)}">${m.id}</a></td><td>${m.route}</td><td><span class="state ${m.state}">${m.state}</span></td>
+<td class="id"><a href="/message?id=${encodeURIComponent(m.id)}&amp;route=${encodeURIComponent(m.route)}">${m.id}</a></td><td>${m.route}</td><td><span class="state ${m.state}">${m.state}</span>${m.queued?.summary.held ? html` <span class="state held">held</span>` : ''}</td>
 <td>${m.sender === '' ? '<>' : m.sender}</td><td class="num">${m.recipients.length}</td>
 <td class="num">${m.receivedAt ? formatAge(ageSeconds(m.receivedAt, now)) : '-'}</td><td class="subject">${m.subject ?? ''}</td>
 <td class="actions">${m.state === 'dead-letter' ? html`${actionLink('requeue', { id: m.id, route: m.route }, 'Requeue')} ` : ''}${actionLink('forward', { id: m.id, route: m.route }, 'Forward')} ${actionLink('delete', { id: m.id, route: m.route }, 'Delete')}</td>
