@@ -1,5 +1,5 @@
-// The console's bulk actions on the queue page's selection: delete it, or
-// requeue its dead letters. The confirmation page is the dry run: it lists
+// The console's bulk actions on the queue page's selection: delete it,
+// requeue its dead letters, hold or release its queued messages. The confirmation page is the dry run: it lists
 // exactly the messages the filter selects now (the same filter code as the
 // list and as `delete` / `requeue` with filters) and its form carries their
 // ids. The POST acts only on those ids: the filter is applied again to read
@@ -12,6 +12,7 @@ import { countsLine } from '../../bulk-output.js';
 import { printCopyCleanup } from '../../dead-letter-cleanup.js';
 import { UsageError } from '../../errors.js';
 import { ageSeconds, formatAge, formatSender } from '../../format.js';
+import { heldMessagesNote, releasedMessagesNote } from '../../held-message-lines.js';
 import { bulkRequeuedLine, refusalText } from '../../message-action-lines.js';
 import { forgetSpooled } from '../../spool-forget.js';
 import type { Target } from '../../target.js';
@@ -26,14 +27,17 @@ const FILTER = ['route', 'state', 'sender', 'sender-domain', 'recipient', 'older
 /** The filter fields given (an empty box is no criterion). */
 const filterOf = (fields: ActionFields): [string, string][] => FILTER.flatMap((f) => (fields[f] !== undefined && fields[f]!.trim() !== '' ? [[f, fields[f]!.trim()] as [string, string]] : []));
 
-type Which = 'delete' | 'requeue';
+type Which = 'delete' | 'requeue' | 'hold' | 'release';
 
 /** The selection as the queue page makes it; requeue looks at dead letters only (as `requeue` with filters). */
 async function select(target: Target, fields: ActionFields, which: Which): Promise<SelectedMessage[] & { described: string }> {
   const params = new URLSearchParams(filterOf(fields));
   if (which === 'requeue') params.set('state', 'dead');
+  if (which === 'hold' || which === 'release') params.set('state', 'queued');
   const { filter, selection } = await selectQueue(target, queueQuery(params));
-  return Object.assign(selection.matched, { described: describeFilter(filter) });
+  // hold / release act on what `hold` / `release` with the same filters would: not yet held, or held.
+  const acting = which === 'hold' ? target.operator.holdMessages.toHold(selection) : which === 'release' ? target.operator.holdMessages.toRelease(selection) : selection.matched;
+  return Object.assign(acting, { described: describeFilter(filter) });
 }
 
 const key = (route: string, id: string) => `${route}\n${id}`;
@@ -73,7 +77,8 @@ function bulkAction(which: Which): ConsoleAction {
     async confirm(target, fields) {
       const matched = await select(target, fields, which);
       const filter = Object.fromEntries(filterOf(fields));
-      if (matched.length === 0) throw new UsageError(`nothing to ${which}: the filter selects no ${which === 'requeue' ? 'dead-lettered ' : ''}message now`);
+      const none = { delete: 'message', requeue: 'dead-lettered message', hold: 'queued message that is not held yet', release: 'held message' }[which];
+      if (matched.length === 0) throw new UsageError(`nothing to ${which}: the filter selects no ${none} now`);
       if (matched.length > SELECTION_MAX) {
         throw new UsageError(`${matched.length} messages are selected: the console acts on at most ${SELECTION_MAX} at once; narrow the filter, or use \`backup-mx ${which}\` with the same filters`);
       }
@@ -81,12 +86,14 @@ function bulkAction(which: Which): ConsoleAction {
       const records = matched.reduce((sum, m) => sum + m.deadLetters.length, 0);
       const these = n === 1 ? 'this message' : `these ${n} messages`;
       return {
-        question:
-          which === 'delete'
-            ? `Delete ${these} for good? ${n === 1 ? 'It' : 'They'} will not be delivered.`
-            : `Requeue the dead letters of ${these} (${records} record${records === 1 ? '' : 's'})?`,
+        question: {
+          delete: `Delete ${these} for good? ${n === 1 ? 'It' : 'They'} will not be delivered.`,
+          requeue: `Requeue the dead letters of ${these} (${records} record${records === 1 ? '' : 's'})?`,
+          hold: `Hold ${these}? ${n === 1 ? 'It stays' : 'They stay'} queued, not delivered, while the rest of the route flows.`,
+          release: `Release ${these}? ${n === 1 ? 'It is' : 'They are'} queued afresh for the next drain.`,
+        }[which],
         details: html`<p class="count">${n} message${n === 1 ? '' : 's'}${fields.route ? ` of route ${fields.route}` : ''}${matched.described ? ` matching ${matched.described}` : ''}: exactly these, and nothing that arrives after this page.</p>${selectionTable(matched, target.operator.now())}`,
-        button: which === 'delete' ? `Delete ${n === 1 ? 'it' : `these ${n}`}` : `Requeue ${n === 1 ? 'it' : `these ${n}`}`,
+        button: `${which[0]!.toUpperCase()}${which.slice(1)} ${n === 1 ? 'it' : `these ${n}`}`,
         fields: { ...filter, messages: JSON.stringify(matched.map((m) => [m.route, m.id])) },
       };
     },
@@ -95,6 +102,7 @@ function bulkAction(which: Which): ConsoleAction {
       const wanted = new Set(confirmed.map(([route, id]) => key(route, id)));
       const now = (await select(target, fields, which)).filter((m) => wanted.has(key(m.route, m.id)));
       const gone = confirmed.length - now.length;
+      if (which === 'hold' || which === 'release') return holdThese(target, which, now, confirmed.length, gone);
       return which === 'delete' ? deleteThese(target, now, confirmed.length, gone) : requeueThese(target, now, gone);
     },
   };
@@ -131,7 +139,20 @@ async function requeueThese(target: Target, messages: SelectedMessage[], gone: n
   return result([bulkRequeuedLine(counts, report.results.length + gone, messages.length + gone), ...out.lines], counts.failed === 0);
 }
 
+async function holdThese(target: Target, which: 'hold' | 'release', messages: SelectedMessage[], confirmed: number, gone: number) {
+  const holds = target.operator.holdMessages;
+  const outcomes = which === 'hold' ? await holds.hold(messages, undefined) : await holds.release(messages);
+  const count = (k: 'acted' | 'skipped' | 'failed') => outcomes.filter((o) => k in o).length;
+  const acted = outcomes.flatMap((o) => ('acted' in o ? [o] : []));
+  const later = acted.filter((o) => !o.queuedAgain).length;
+  const note = acted.length === 0 ? undefined : which === 'hold' ? heldMessagesNote(holds.firstExpiry(messages)) : releasedMessagesNote(acted.length - later, later, false);
+  const failures = outcomes.flatMap((o) => ('failed' in o ? [`${o.message.id} (route ${o.message.route}): not ${which === 'hold' ? 'held' : 'released'}: ${o.failed.message}`] : []));
+  return result([countsLine(which === 'hold' ? 'held' : 'released', count('acted'), confirmed, count('skipped') + gone, count('failed')), note, ...failures], count('failed') === 0);
+}
+
 export const BULK_ACTIONS: [string, ConsoleAction][] = [
   ['bulk-delete', bulkAction('delete')],
   ['bulk-requeue', bulkAction('requeue')],
+  ['bulk-hold', bulkAction('hold')],
+  ['bulk-release', bulkAction('release')],
 ];

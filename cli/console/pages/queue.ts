@@ -106,12 +106,14 @@ ${body}
 ${replayForm(target)}`);
 }
 
-/** Links acting on the whole selection: its mbox, and the bulk delete / requeue (each through its confirmation page). */
+/** Links acting on the whole selection: its mbox, and the bulk delete / requeue / hold / release (each through its confirmation page). */
 function selectionActions(params: URLSearchParams, selection: Selection): Html | '' {
   const n = selection.matched.length;
   if (n === 0) return '';
   const search = filterSearch(params);
   const dead = selection.matched.filter((m) => m.deadLetters.length > 0).length;
+  const free = selection.matched.filter((m) => m.state === 'queued' && !m.queued?.summary.held).length;
+  const held = selection.matched.filter((m) => m.state === 'queued' && m.queued?.summary.held).length;
   const query = search ? `?${search}` : '';
   // Past the cap the links would only be refused: say so here instead.
   if (n > SELECTION_MAX) return html`<p class="selection-actions muted">Download and bulk actions take at most ${SELECTION_MAX} messages: narrow the filter, or use the CLI with the same filters (\`backup-mx delete --older-than 7d …\`, \`backup-mx export\`).</p>`;
@@ -119,6 +121,8 @@ function selectionActions(params: URLSearchParams, selection: Selection): Html |
   return html`<p class="selection-actions"><a class="download" href="/queue/mbox${query}">Download ${these} as mbox</a> ·
 <a class="action" href="/confirm/bulk-delete${query}">Delete ${these}…</a>${
     dead > 0 ? html` · <a class="action" href="/confirm/bulk-requeue${query}">Requeue the ${dead} dead-lettered…</a>` : ''
+  }${free > 0 ? html` · <a class="action" href="/confirm/bulk-hold${query}">Hold the ${free} queued…</a>` : ''}${
+    held > 0 ? html` · <a class="action" href="/confirm/bulk-release${query}">Release the ${held} held…</a>` : ''
   }</p>`;
 }
 

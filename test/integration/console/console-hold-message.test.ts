@@ -4,7 +4,7 @@
 // it go; a POST without its CSRF token holds nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startConsoleFixture, type ConsoleFixture } from '../../support/console/console-fixture.js';
-import { act, confirmForm } from '../../support/console/console-forms.js';
+import { act, confirmForm, post } from '../../support/console/console-forms.js';
 
 let c: ConsoleFixture;
 beforeAll(async () => {
@@ -66,5 +66,37 @@ describe('hold and release one message from the console', () => {
     const again = await c.get(`/confirm/hold-message?id=${id}&route=main`, { cookie: c.cookie });
     expect(again.status).toBe(400);
     expect(again.body).toContain('already held');
+  });
+});
+
+describe('bulk hold and release of the queue page’s selection', () => {
+  it('holds exactly the confirmed selection (not mail arriving meanwhile); a flush delivers the rest; release lets them go', async () => {
+    const picked = [
+      await c.fx.queue({ recipients: ['bob@example.com'], sender: 'a@vendor.example', subject: 'Vendor one' }),
+      await c.fx.queue({ recipients: ['bob@example.com'], sender: 'b@vendor.example', subject: 'Vendor two' }),
+    ];
+    await c.fx.queue({ recipients: ['bob@example.com'], sender: 'boss@acme.example', subject: 'Boss mail' });
+    const page = (await c.get('/queue?sender-domain=vendor.example', { cookie: c.cookie })).body;
+    expect(page).toContain('<a class="action" href="/confirm/bulk-hold?sender-domain=vendor.example">Hold the 2 queued…</a>');
+    const form = await confirmForm(c, 'bulk-hold', { 'sender-domain': 'vendor.example' });
+    expect(form.page).toContain('Hold these 2 messages?');
+    expect(JSON.parse(form.fields.messages!).map((p: string[]) => p[1]).sort()).toEqual([...picked].sort());
+    const late = await c.fx.queue({ recipients: ['bob@example.com'], sender: 'c@vendor.example', subject: 'Vendor late' });
+    const done = await post(c, form);
+    expect(done.ok, done.banner).toBe(true);
+    expect(done.banner).toMatch(/^-- held 2 of 2 messages; 0 skipped; 0 failed/);
+
+    expect((await act(c, 'flush', { route: 'main' })).ok).toBe(true);
+    expect(delivered('Boss mail')).toBe(true);
+    expect(delivered('Vendor late')).toBe(true);
+    expect(delivered('Vendor one') || delivered('Vendor two')).toBe(false);
+    for (const id of picked) expect((await c.target.operator.show(id, 'main'))[0]!.held, id).toBeDefined();
+
+    const queuePage = (await c.get('/queue?sender-domain=vendor.example', { cookie: c.cookie })).body;
+    expect(queuePage).toContain('Release the 2 held…');
+    const released = await act(c, 'bulk-release', { 'sender-domain': 'vendor.example' });
+    expect(released.banner).toMatch(/^-- released 2 of 2 messages/);
+    expect((await act(c, 'flush', { route: 'main' })).ok).toBe(true);
+    expect(delivered('Vendor one') && delivered('Vendor two')).toBe(true);
   });
 });
