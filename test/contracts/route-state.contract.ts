@@ -233,7 +233,7 @@ export function routeStateContract(make: MakeSubject<RouteState>, options: Route
       expect(await subject.healthTransitions(uniqueId('none'), hoursAgo(24), now)).toEqual([]);
     });
 
-    it('leaves out transitions past their keep time that the store still holds (TTL deletes days late)', async () => {
+    it('leaves out transitions past their keep time that the store still holds (TTL deletes up to two days late)', async () => {
       const now = at('2026-01-20T12:00:00.000Z');
       const keep = KEEP_HEALTH_HISTORY_SECONDS * 1000;
       const expired = new Date(now.getTime() - keep - 60_000);

@@ -8,7 +8,7 @@
 // problems items and depend on sort-key order), a grant no wider than GetItem's,
 // and the same read units as the separate reads. Each health transition is an
 // item `health#<ISO time>` with a TTL; reads bound the range by the keep time,
-// since TTL deletes expired items only days later.
+// since TTL deletes expired items only up to two days later.
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
 import type { PrimaryRedirect } from '../../core/probe/effective-primary.js';
@@ -79,7 +79,7 @@ export class DynamoRouteState implements RouteState {
   }
 
   async healthTransitions(route: string, since: Date, now: Date): Promise<HealthTransition[]> {
-    // Only the kept range: TTL deletes late (days), and an expired item must not come back as history.
+    // Only the kept range: TTL typically deletes within two days of expiry and reads see the item until then (UpdateTimeToLive reference).
     const keptFrom = new Date(now.getTime() - KEEP_HEALTH_HISTORY_SECONDS * 1000 + 1);
     const from = since.getTime() > keptFrom.getTime() ? since : keptFrom;
     const range = (low: string, high: string, newestFirst: boolean, limit?: number) => ({
