@@ -72,7 +72,8 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
       allow(['dynamodb:PutItem'], [arn], onlyWith(ORPHAN_WATCH_KEY, ORPHAN_WATCH_ATTRIBUTES, true)),
     ],
     probe: [
-      allow(['dynamodb:GetItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${STACK_KEY_PREFIX}*`, config)),
+      // BatchGetItem: a route's controls in one request (dynamo-route-state.ts); the same items GetItem may read.
+      allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [arn], leadingKeys(`${ROUTE_KEY_PREFIX}*`, `${STACK_KEY_PREFIX}*`, config)),
       allow(['dynamodb:Query'], [index]), // queued counts per route (the byRoute index)
       // Held notices per route (HeldNotices): a count, never the notices (they carry the original headers).
       allow(['dynamodb:Query'], [arn], { ...leadingKeys(`${NOTICE_KEY_PREFIX}*`), StringEquals: { 'dynamodb:Select': 'COUNT' } }),

@@ -1,10 +1,12 @@
 // What every RouteState must do. The lease is the important part: two drains
 // never hold one route's lease at once, an expired lease can be taken over,
-// and only its owner can give it back.
+// and only its owner can give it back. The controls are one read that fails
+// whole; the health history never returns a transition past its keep time.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eachSubject, type MakeSubject } from './contract-subject.js';
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import type { RouteState } from '../../lambdas/core/probe/ports.js';
+import { KEEP_HEALTH_HISTORY_SECONDS } from '../../lambdas/core/probe/health-history.js';
 import { uniqueId } from './contract-ids.js';
 
 const at = (iso: string) => new Date(iso);
@@ -13,7 +15,12 @@ const T1 = '2026-01-05T10:01:00.000Z';
 const T2 = '2026-01-05T10:02:00.000Z';
 const T3 = '2026-01-05T10:03:00.000Z';
 
-export function routeStateContract(make: MakeSubject<RouteState>): void {
+export interface RouteStateContractOptions {
+  /** A subject whose reads fail (a store that cannot be reached, a throttled read). */
+  failing: () => RouteState;
+}
+
+export function routeStateContract(make: MakeSubject<RouteState>, options: RouteStateContractOptions): void {
   describe('RouteState contract', () => {
     let subject: RouteState;
     let route: string;
@@ -178,6 +185,70 @@ export function routeStateContract(make: MakeSubject<RouteState>): void {
       const both = await Promise.all([subject.claimSweep(chained, at(T1), 3600), subject.claimSweep(chained, at(T1), 3600)]);
       expect(both.filter(Boolean)).toHaveLength(1);
       expect(await subject.claimSweep(chained, at(T2), 3600)).toBe(false);
+    });
+    it('reads the hold, the windows with their version and the redirect as one', async () => {
+      expect(await subject.controls(route)).toEqual({ windows: { windows: [], version: 0 } });
+      const hold = { since: at(T0), reason: 'migration' };
+      const planned = { id: 'w000001', from: at(T1), until: at(T3) };
+      const redirect = { host: 'mx-new.example.net', port: 2525, tls: 'verify' as const, auth: false, since: at(T0), replaces: 'mail.example.com:25' };
+      await subject.setHold(route, hold);
+      expect(await subject.saveWindows(route, { windows: [planned], lastEnded: at(T0) }, 0)).toBe(true);
+      await subject.setRedirect(route, redirect);
+      const health: PrimaryHealth = { route, status: 'up', since: at(T0), lastCheckAt: at(T1), consecutiveFailures: 0 };
+      await subject.saveHealth(health);
+      expect(await subject.controls(route)).toEqual({ hold, windows: { windows: [planned], lastEnded: at(T0), version: 1 }, redirect });
+      expect(await subject.controls(route, { withHealth: true })).toEqual({ hold, windows: { windows: [planned], lastEnded: at(T0), version: 1 }, redirect, health });
+      // A lifted hold and a cleared redirect are gone from the next read (strongly consistent).
+      await subject.setHold(route, undefined);
+      await subject.setRedirect(route, undefined);
+      expect(await subject.controls(route)).toEqual({ windows: { windows: [planned], lastEnded: at(T0), version: 1 } });
+      expect(await subject.controls(uniqueId('other'), { withHealth: true })).toEqual({ windows: { windows: [], version: 0 } });
+    });
+
+    it('fails a controls read whole when the store cannot be read (the drain counts that as maybe held)', async () => {
+      await expect(options.failing().controls(route)).rejects.toThrow();
+      await expect(options.failing().controls(route, { withHealth: true })).rejects.toThrow();
+    });
+
+    it('returns the transitions since a time, ascending, preceded by the last one before it', async () => {
+      const now = at('2026-01-10T12:00:00.000Z');
+      const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+      await subject.recordTransition(route, { at: hoursAgo(30), up: false, error: 'connect: ECONNREFUSED' });
+      await subject.recordTransition(route, { at: hoursAgo(28), up: true });
+      await subject.recordTransition(route, { at: hoursAgo(5), up: false, error: 'EHLO: 421 busy' });
+      await subject.recordTransition(route, { at: hoursAgo(4), up: true });
+      await subject.recordTransition(uniqueId('other'), { at: hoursAgo(3), up: false });
+      expect(await subject.healthTransitions(route, hoursAgo(24), now)).toEqual([
+        { at: hoursAgo(28), up: true },
+        { at: hoursAgo(5), up: false, error: 'EHLO: 421 busy' },
+        { at: hoursAgo(4), up: true },
+      ]);
+      // A transition exactly at `since` is inside the range, not the state before it.
+      expect(await subject.healthTransitions(route, hoursAgo(5), now)).toEqual([
+        { at: hoursAgo(28), up: true },
+        { at: hoursAgo(5), up: false, error: 'EHLO: 421 busy' },
+        { at: hoursAgo(4), up: true },
+      ]);
+      expect(await subject.healthTransitions(route, hoursAgo(1), now)).toEqual([{ at: hoursAgo(4), up: true }]);
+      expect(await subject.healthTransitions(uniqueId('none'), hoursAgo(24), now)).toEqual([]);
+    });
+
+    it('leaves out transitions past their keep time that the store still holds (TTL deletes up to two days late)', async () => {
+      const now = at('2026-01-20T12:00:00.000Z');
+      const keep = KEEP_HEALTH_HISTORY_SECONDS * 1000;
+      const expired = new Date(now.getTime() - keep - 60_000);
+      const kept = new Date(now.getTime() - keep + 60_000);
+      await subject.recordTransition(route, { at: expired, up: false, error: 'old' });
+      // Asked from before the keep time: the expired one is neither in the range nor the state before it.
+      expect(await subject.healthTransitions(route, new Date(now.getTime() - 30 * 86_400_000), now)).toEqual([]);
+      expect(await subject.healthTransitions(route, kept, now)).toEqual([]);
+      await subject.recordTransition(route, { at: kept, up: true });
+      expect(await subject.healthTransitions(route, new Date(now.getTime() - 30 * 86_400_000), now)).toEqual([{ at: kept, up: true }]);
+      // The same store read earlier, when the old one was still kept, returns it.
+      expect(await subject.healthTransitions(route, new Date(now.getTime() - 30 * 86_400_000), new Date(now.getTime() - 120_000))).toEqual([
+        { at: expired, up: false, error: 'old' },
+        { at: kept, up: true },
+      ]);
     });
   });
 }

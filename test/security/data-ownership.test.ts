@@ -12,7 +12,7 @@ import { ENVELOPE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-feature-s
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { HOLD_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-message-index.js';
 import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-notice-stores.js';
-import { REDIRECT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-route-state.js';
+import { HEALTH_TRANSITION_ATTRIBUTES, REDIRECT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-route-state.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { TRIGGER_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { CANARY_ARRIVAL_ATTRIBUTES, DELIVERY_RECORD_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
@@ -38,6 +38,8 @@ const SUMMARY = [...QUEUED_SUMMARY_ATTRIBUTES];
 const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attributes: string[]][] = [
   ['route table', 'config', 'routes#<digest>', ['route-table writer'], ['pk', 'sk', 'routes']],
   ['primary health', 'route#corp', 'health', ['drain', 'probe'], ['pk', 'sk', 'route', 'status', 'since', 'lastCheckAt', 'latencyMs', 'consecutiveFailures', 'lastError', 'authRefusals', 'authRetryAt', 'refusedCredentials']],
+  // The console's up/down timeline: whoever could write these could draw a false history, nothing more (no engine decision reads them).
+  ['health transition (probe; the drain: same partition)', 'route#corp', 'health#2026-01-05T10:00:00.000Z', ['drain', 'probe'], [...HEALTH_TRANSITION_ATTRIBUTES]],
   ['sweep claim', 'route#corp', 'sweep', ['drain', 'probe'], ['pk', 'sk', 'route', 'lastSweepAt', 'moreWork']],
   ['drain lease (probe: same partition as its health)', 'route#corp', 'lease', ['drain', 'probe'], ['pk', 'sk', 'route', 'owner', 'leaseUntil']],
   ['last finished (probe: same partition)', 'route#corp', 'done', ['drain', 'probe'], ['pk', 'sk', 'at']],

@@ -24,6 +24,8 @@ export const triggerKey = (route: string) => `${TRIGGER_KEY_PREFIX}${route}`;
 
 export const SORT = {
   health: 'health',
+  /** One item per up/down transition, `health#<ISO time>`, deleted by TTL (dynamo-route-state.ts). */
+  healthTransitionPrefix: 'health#',
   lease: 'lease',
   hold: 'hold',
   /** The route's maintenance windows, one item (dynamo-route-state.ts). */

@@ -2,14 +2,30 @@
 // maintenance windows and the operator's redirect, one item each under `route#<name>`. The lease is a conditional write: it succeeds
 // only when no lease exists, the lease has expired, or the caller already owns it; the windows are
 // replaced only at the version read (two operators scheduling at once: one reads again).
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PrimaryHealth, PrimaryStatus } from '../../core/model.js';
+// The controls (hold, windows, redirect, and health when asked) are read by one
+// BatchGetItem of their known keys: exactly those items whatever else the
+// partition holds (a Query's range would also read the lease, sweep and
+// problems items and depend on sort-key order), a grant no wider than GetItem's,
+// and the same read units as the separate reads. Each health transition is an
+// item `health#<ISO time>` with a TTL; reads bound the range by the keep time,
+// since TTL deletes expired items only up to two days later.
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PrimaryHealth } from '../../core/model.js';
 import type { PrimaryRedirect } from '../../core/probe/effective-primary.js';
-import type { MaintenanceWindow, RouteWindows } from '../../core/probe/maintenance-windows.js';
-import type { RouteState } from '../../core/probe/ports.js';
+import { KEEP_HEALTH_HISTORY_SECONDS, type HealthTransition } from '../../core/probe/health-history.js';
+import type { RouteWindows } from '../../core/probe/maintenance-windows.js';
+import type { RouteControls, RouteState } from '../../core/probe/ports.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
-import { key, PK, routeKey, SORT } from './dynamo-keys.js';
-import { conditionalPut, optionalNumber, optionalString } from './dynamo-query.js';
+import { untilProcessed } from './dynamo-batch-rounds.js';
+import { key, PK, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
+import { conditionalPut, queryAll, type Item } from './dynamo-query.js';
+import { parseHealth, parseHold, parseRedirect, parseTransition, parseWindows, REDIRECT_FIELDS, transitionSort } from './dynamo-route-items.js';
+
+export { HEALTH_TRANSITION_ATTRIBUTES, REDIRECT_ATTRIBUTES } from './dynamo-route-items.js';
+
+/** Further BatchGetItem rounds for keys DynamoDB leaves unprocessed (throttling) before the read counts as failed. */
+const CONTROLS_RETRIES = 2;
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 
 export class DynamoRouteState implements RouteState {
@@ -20,25 +36,73 @@ export class DynamoRouteState implements RouteState {
 
   async health(route: string): Promise<PrimaryHealth | undefined> {
     const item = await this.get(route, SORT.health);
-    if (!item) return undefined;
-    const health: PrimaryHealth = {
-      route,
-      status: item.status as PrimaryStatus,
-      since: new Date(String(item.since)),
-      lastCheckAt: new Date(String(item.lastCheckAt)),
-      consecutiveFailures: Number(item.consecutiveFailures ?? 0),
+    return item && parseHealth(route, item);
+  }
+
+  async controls(route: string, options?: { withHealth?: boolean }): Promise<RouteControls> {
+    const sorts = [SORT.hold, SORT.windows, SORT.redirect, ...(options?.withHealth ? [SORT.health] : [])];
+    const found = new Map<string, Item>();
+    const left = await untilProcessed(
+      sorts.map((sort) => key(routeKey(route), sort)),
+      async (keys) => {
+        const result = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item[SK]), item);
+        return (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, string>[];
+      },
+      { retries: CONTROLS_RETRIES, sleep: pause },
+    );
+    // A part is no answer: a missing hold would read as "not held".
+    if (left.length > 0) throw new Error(`route state: ${left.length} of the route's controls still unread after ${CONTROLS_RETRIES + 1} rounds (throttled)`);
+    const hold = found.get(SORT.hold);
+    const windows = found.get(SORT.windows);
+    const redirect = found.get(SORT.redirect) && parseRedirect(found.get(SORT.redirect)!);
+    const health = found.get(SORT.health) && parseHealth(route, found.get(SORT.health)!);
+    return {
+      ...(hold ? { hold: parseHold(hold) } : {}),
+      windows: windows ? parseWindows(windows) : { windows: [], version: 0 },
+      ...(redirect ? { redirect } : {}),
+      ...(health ? { health } : {}),
     };
-    const latencyMs = optionalNumber(item.latencyMs);
-    if (latencyMs !== undefined) health.latencyMs = latencyMs;
-    const lastError = optionalString(item.lastError);
-    if (lastError !== undefined) health.lastError = lastError;
-    const authRefusals = optionalNumber(item.authRefusals);
-    if (authRefusals !== undefined) health.authRefusals = authRefusals;
-    const authRetryAt = optionalString(item.authRetryAt);
-    if (authRetryAt !== undefined) health.authRetryAt = new Date(authRetryAt);
-    const refusedCredentials = optionalString(item.refusedCredentials);
-    if (refusedCredentials !== undefined) health.refusedCredentials = refusedCredentials;
-    return health;
+  }
+
+  async recordTransition(route: string, transition: HealthTransition): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...key(routeKey(route), transitionSort(transition.at)),
+          route,
+          at: transition.at.toISOString(),
+          up: transition.up,
+          ...(transition.error !== undefined ? { error: transition.error } : {}),
+          [TTL]: Math.floor(transition.at.getTime() / 1000) + KEEP_HEALTH_HISTORY_SECONDS,
+        },
+      }),
+    );
+  }
+
+  async healthTransitions(route: string, since: Date, now: Date): Promise<HealthTransition[]> {
+    // Only the kept range: TTL typically deletes within two days of expiry and reads see the item until then (UpdateTimeToLive reference).
+    const keptFrom = new Date(now.getTime() - KEEP_HEALTH_HISTORY_SECONDS * 1000 + 1);
+    const from = since.getTime() > keptFrom.getTime() ? since : keptFrom;
+    const range = (low: string, high: string, newestFirst: boolean, limit?: number) => ({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': routeKey(route), ':low': low, ':high': high },
+      ConsistentRead: true,
+      ...(newestFirst ? { ScanIndexForward: false } : {}),
+      ...(limit ? { Limit: limit } : {}),
+    });
+    const beforeEnd = new Date(from.getTime() - 1);
+    const [before, after] = await Promise.all([
+      // The state the timeline begins in: the newest kept transition before `from`.
+      beforeEnd.getTime() >= keptFrom.getTime()
+        ? this.doc.send(new QueryCommand(range(transitionSort(keptFrom), transitionSort(beforeEnd), true, 1))).then((page) => (page.Items ?? []) as Item[])
+        : Promise.resolve([] as Item[]),
+      queryAll(this.doc, range(transitionSort(from), `${SORT.healthTransitionPrefix}~`, false)),
+    ]);
+    return [...before, ...after].flatMap(parseTransition);
   }
 
   async saveHealth(health: PrimaryHealth): Promise<void> {
@@ -92,9 +156,7 @@ export class DynamoRouteState implements RouteState {
 
   async hold(route: string): Promise<{ since: Date; reason?: string } | undefined> {
     const item = await this.get(route, SORT.hold);
-    if (!item) return undefined;
-    const reason = optionalString(item.reason);
-    return reason === undefined ? { since: new Date(String(item.since)) } : { since: new Date(String(item.since)), reason };
+    return item && parseHold(item);
   }
 
   async setHold(route: string, hold: { since: Date; reason?: string } | undefined): Promise<void> {
@@ -103,10 +165,7 @@ export class DynamoRouteState implements RouteState {
 
   async windows(route: string): Promise<RouteWindows & { version: number }> {
     const item = await this.get(route, SORT.windows);
-    if (!item) return { windows: [], version: 0 };
-    const windows = Array.isArray(item.windows) ? item.windows.flatMap((w) => parseWindow(w as Record<string, unknown>)) : [];
-    const lastEnded = optionalString(item.lastEnded);
-    return { windows, ...(lastEnded !== undefined ? { lastEnded: new Date(lastEnded) } : {}), version: Number(item.version ?? 0) };
+    return item ? parseWindows(item) : { windows: [], version: 0 };
   }
 
   async saveWindows(route: string, stored: RouteWindows, version: number): Promise<boolean> {
@@ -184,45 +243,4 @@ export class DynamoRouteState implements RouteState {
     );
     return Item;
   }
-}
-
-
-/** A stored window, or nothing when its dates are damaged (a window that cannot be read holds nothing). */
-function parseWindow(item: Record<string, unknown>): MaintenanceWindow[] {
-  const from = new Date(String(item.from));
-  const until = new Date(String(item.until));
-  if (typeof item.id !== 'string' || Number.isNaN(from.getTime()) || Number.isNaN(until.getTime())) return [];
-  const reason = optionalString(item.reason);
-  return [{ id: item.id, from, until, ...(reason !== undefined ? { reason } : {}) }];
-}
-
-/** The attributes of a redirect item beside pk, sk and route (data-ownership.test.ts lists them). */
-export const REDIRECT_ATTRIBUTES = ['host', 'port', 'tls', 'tlsFingerprints', 'auth', 'since', 'replaces', 'reason'] as const;
-
-const REDIRECT_FIELDS = (r: PrimaryRedirect) => ({
-  host: r.host,
-  port: r.port,
-  tls: r.tls,
-  ...(r.tlsFingerprints !== undefined ? { tlsFingerprints: r.tlsFingerprints } : {}),
-  auth: r.auth,
-  since: r.since.toISOString(),
-  replaces: r.replaces,
-  ...(r.reason !== undefined ? { reason: r.reason } : {}),
-});
-
-/** A stored redirect; a damaged one reads as none: mail then goes to the configured primary, which status shows. */
-function parseRedirect(item: Record<string, unknown>): PrimaryRedirect | undefined {
-  const since = new Date(String(item.since));
-  if (typeof item.host !== 'string' || typeof item.port !== 'number' || typeof item.tls !== 'string' || typeof item.replaces !== 'string' || Number.isNaN(since.getTime())) return undefined;
-  const reason = optionalString(item.reason);
-  return {
-    host: item.host,
-    port: item.port,
-    tls: item.tls as PrimaryRedirect['tls'],
-    ...(Array.isArray(item.tlsFingerprints) ? { tlsFingerprints: item.tlsFingerprints.map(String) } : {}),
-    auth: item.auth === true,
-    since,
-    replaces: item.replaces,
-    ...(reason !== undefined ? { reason } : {}),
-  };
 }

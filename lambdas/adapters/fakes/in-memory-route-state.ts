@@ -1,11 +1,12 @@
 // Health, leases, holds, maintenance windows, redirects and sweep times per route, in memory.
 import type { PrimaryHealth } from '../../core/model.js';
 import type { PrimaryRedirect } from '../../core/probe/effective-primary.js';
+import { transitionExpired, type HealthTransition } from '../../core/probe/health-history.js';
 import type { RouteWindows } from '../../core/probe/maintenance-windows.js';
-import type { RouteState } from '../../core/probe/ports.js';
+import type { RouteControls, RouteState } from '../../core/probe/ports.js';
 import type { FaultInjector } from './fault-injector.js';
 
-type Operation = 'health' | 'saveHealth' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'claimSweep' | 'continueSweep' | 'lastSweep';
+type Operation = 'health' | 'saveHealth' | 'controls' | 'recordTransition' | 'healthTransitions' | 'acquireLease' | 'releaseLease' | 'hold' | 'setHold' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'claimSweep' | 'continueSweep' | 'lastSweep';
 
 export class InMemoryRouteState implements RouteState {
   readonly healths = new Map<string, PrimaryHealth>();
@@ -14,6 +15,10 @@ export class InMemoryRouteState implements RouteState {
   readonly maintenance = new Map<string, RouteWindows & { version: number }>();
   readonly redirects = new Map<string, PrimaryRedirect>();
   readonly sweeps = new Map<string, Date>();
+  /** Recorded up/down transitions per route, in the order written (as stored: expired ones stay, like DynamoDB's late TTL). */
+  readonly transitions = new Map<string, HealthTransition[]>();
+  /** How many times each operation was called: a caller that reads the controls separately shows here. */
+  readonly calls: Partial<Record<Operation, number>> = {};
   /** Routes whose last sweep asked for another one at once. */
   readonly sweepsToContinue = new Set<string>();
   /** Every saved health, in order. */
@@ -33,6 +38,35 @@ export class InMemoryRouteState implements RouteState {
     this.throwIfFailing('saveHealth');
     this.healths.set(health.route, structuredClone(health));
     this.healthHistory.push(structuredClone(health));
+  }
+
+  async controls(route: string, options?: { withHealth?: boolean }): Promise<RouteControls> {
+    this.throwIfFailing('controls');
+    // A failure set for one of the parts fails the whole read, as one BatchGetItem does: never a partial answer.
+    for (const part of ['hold', 'windows', 'redirect', ...(options?.withHealth ? ['health' as const] : [])] as const) this.throwIfFailNext(part);
+    const hold = this.holds.get(route);
+    const redirect = this.redirects.get(route);
+    const health = options?.withHealth ? this.healths.get(route) : undefined;
+    return structuredClone({
+      ...(hold ? { hold } : {}),
+      windows: this.maintenance.get(route) ?? { windows: [], version: 0 },
+      ...(redirect ? { redirect } : {}),
+      ...(health ? { health } : {}),
+    });
+  }
+
+  async recordTransition(route: string, transition: HealthTransition): Promise<void> {
+    this.throwIfFailing('recordTransition');
+    const list = this.transitions.get(route) ?? [];
+    // One item per instant, as the table's sort key `health#<ISO time>` keeps it.
+    this.transitions.set(route, [...list.filter((t) => t.at.getTime() !== transition.at.getTime()), structuredClone(transition)]);
+  }
+
+  async healthTransitions(route: string, since: Date, now: Date): Promise<HealthTransition[]> {
+    this.throwIfFailing('healthTransitions');
+    const kept = (this.transitions.get(route) ?? []).filter((t) => !transitionExpired(t.at, now)).sort((a, b) => a.at.getTime() - b.at.getTime());
+    const before = kept.filter((t) => t.at.getTime() < since.getTime()).at(-1);
+    return structuredClone([...(before ? [before] : []), ...kept.filter((t) => t.at.getTime() >= since.getTime())]);
   }
 
   async acquireLease(route: string, owner: string, now: Date, until: Date): Promise<boolean> {
@@ -105,11 +139,16 @@ export class InMemoryRouteState implements RouteState {
   }
 
   private throwIfFailing(op: Operation): void {
+    this.calls[op] = (this.calls[op] ?? 0) + 1;
+    this.throwIfFailNext(op);
+    this.faults?.check(`routeState.${op}`);
+  }
+
+  private throwIfFailNext(op: Operation): void {
     const error = this.failNext[op];
     if (error) {
       delete this.failNext[op];
       throw error;
     }
-    this.faults?.check(`routeState.${op}`);
   }
 }

@@ -16,7 +16,7 @@ import type { MailQueue, QueuedMessage, SmtpTransport } from './ports.js';
 import { RetryPolicy } from '../policy/retry-policy.js';
 import { recordDrainRun } from '../problems/record-drain-run.js';
 import { effectiveRoute, type PrimaryRedirect } from '../probe/effective-primary.js';
-import { heldBy, heldMessage, readHolds } from '../probe/route-hold.js';
+import { heldBy, heldMessage, holdsOf } from '../probe/route-hold.js';
 import { runHoldReader } from './run-hold-reader.js';
 
 /** Default time the lease outlives the budget: the message in hand may still be finishing. */
@@ -47,10 +47,13 @@ export class DrainRoute {
 
     let route: Route;
     let redirect: PrimaryRedirect | undefined;
+    let health: PrimaryHealth | undefined;
     try {
-      const [holds, stored] = await Promise.all([readHolds(routeState, configured.name), routeState.redirect(configured.name)]);
-      redirect = stored;
-      const held = heldBy(holds, started);
+      // One request: the hold, the windows, the redirect and the health.
+      const controls = await routeState.controls(configured.name, { withHealth: true });
+      redirect = controls.redirect;
+      health = controls.health;
+      const held = heldBy(holdsOf(controls), started);
       if (held) {
         if (held.kind === 'window') log.info(heldMessage(held), { route: configured.name, window: held.window.id });
         return { ...summary, stoppedBecause: 'held' };
@@ -62,7 +65,6 @@ export class DrainRoute {
       log.error('hold check failed: the route is treated as held, nothing is delivered this run', { route: configured.name, error: (error as Error).message });
       return { ...summary, stoppedBecause: 'hold-unknown' };
     }
-    const health = await routeState.health(route.name);
     if (health?.status === 'down') return { ...summary, stoppedBecause: 'primary-down' };
     const leaseUntil = new Date(deadline + (this.options.leaseMarginSeconds ?? LEASE_MARGIN_SECONDS) * 1000);
     if (!(await routeState.acquireLease(route.name, run.owner, started, leaseUntil))) return { ...summary, stoppedBecause: 'lease-held' };

@@ -1,6 +1,7 @@
 // What a running drain asks before each receive and each transaction: is the
 // route held now (the operator's hold, a maintenance window), or has its
-// redirect changed since the run began? Read at most every HOLD_CACHE_SECONDS;
+// redirect changed since the run began? One read of the route's controls
+// (a single request for all three) at most every HOLD_CACHE_SECONDS;
 // concurrent callers share one read. A read that fails counts as held ("maybe
 // held") for the rest of the run, logged once: no worker starts another message
 // and no transaction starts, what was received goes back, and the next run reads
@@ -10,7 +11,7 @@
 import type { Route } from '../model.js';
 import type { PrimaryRedirect } from '../probe/effective-primary.js';
 import type { RouteState } from '../probe/ports.js';
-import { heldBy, readHolds, type HoldsRead } from '../probe/route-hold.js';
+import { heldBy, holdsOf, type HoldsRead } from '../probe/route-hold.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 
 /** How old a hold read may be when a transaction is about to start (`hold` waits this long, so none starts after it returns). */
@@ -23,7 +24,7 @@ export interface RunHoldReader {
 }
 
 export function runHoldReader(
-  deps: { routeState: Pick<RouteState, 'hold' | 'windows' | 'redirect'>; clock: Clock; log: DeliveryLog },
+  deps: { routeState: Pick<RouteState, 'controls'>; clock: Clock; log: DeliveryLog },
   route: Route,
   startedWith: PrimaryRedirect | undefined,
 ): RunHoldReader {
@@ -34,8 +35,9 @@ export function runHoldReader(
     if (unreadable || redirected) return true;
     const now = deps.clock.now().getTime();
     if (!read || now - read.at > HOLD_CACHE_SECONDS * 1000) {
-      const found = Promise.all([readHolds(deps.routeState, route.name), deps.routeState.redirect(route.name)])
-        .then(([holds, redirect]) => ({ holds, redirect }))
+      const found = deps.routeState
+        .controls(route.name)
+        .then((controls) => ({ holds: holdsOf(controls), redirect: controls.redirect }))
         .catch((error: Error) => {
           if (!unreadable) deps.log.error('hold check failed: the route is treated as held for the rest of this run', { route: route.name, error: error.message });
           unreadable = true;

@@ -40,7 +40,7 @@ export interface OperatorDeps {
   store: MessageStore;
   deadLetters: DeadLetterStore;
   deadLetterQueue: DeadLetterQueue;
-  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'saveHealth'>;
+  routeState: Pick<RouteState, 'hold' | 'setHold' | 'health' | 'windows' | 'saveWindows' | 'redirect' | 'setRedirect' | 'saveHealth' | 'healthTransitions'>;
   queues: (route: Route) => MailQueue;
   /** The probe's problems records, which status reads. */
   problems: Pick<ProblemStates, 'get'>;

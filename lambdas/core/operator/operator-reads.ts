@@ -10,17 +10,20 @@ import type { MessageStore } from '../message/ports.js';
 import type { DeadLetterRecord, PrimaryHealth, Route } from '../model.js';
 import type { DeadLetterStore, Ledger } from '../outcome/ports.js';
 import type { ProblemScope, ProblemState, ProblemStates } from '../problems/problem-ports.js';
+import { withStateBefore, type HealthTransition } from '../probe/health-history.js';
 import type { RouteState } from '../probe/ports.js';
 import type { Clock } from '../runtime/ports.js';
 import type { QueueDepth } from '../sweep/ports.js';
 import { recipientViews, type RecipientView } from './message-details.js';
 import { mergeCopies } from './message-copies.js';
 
+export type { HealthTransition } from '../probe/health-history.js';
+
 export interface OperatorReadDeps {
   index: Pick<MessageIndex, 'listQueued' | 'find' | 'lastDone'>;
   deadLetters: Pick<DeadLetterStore, 'list' | 'find'>;
   ledger: Pick<Ledger, 'outcomes'>;
-  routeState: Pick<RouteState, 'health' | 'hold'>;
+  routeState: Pick<RouteState, 'health' | 'hold' | 'healthTransitions'>;
   store: Pick<MessageStore, 'open'>;
   queues: (route: Route) => MailQueue;
   problems: Pick<ProblemStates, 'get'>;
@@ -44,6 +47,13 @@ export interface OperatorReads {
   deadLetters(route?: string): Promise<DeadLetterRecord[]>;
   /** What the probe last found of the route's primary (undefined: not probed yet). */
   primaryHealth(route: string): Promise<PrimaryHealth | undefined>;
+  /**
+   * The primary's up/down transitions since `since` (kept about 8 days),
+   * ascending; the first is the state the period began in when known (the
+   * last transition before `since`, or the health item's own state and
+   * since), its `at` then before `since`.
+   */
+  healthHistory(route: string, since: Date): Promise<HealthTransition[]>;
   /** The operator's hold on the route, if any. */
   routeHold(route: string): Promise<{ since: Date; reason?: string } | undefined>;
   /** When the route last finished a message (status). */
@@ -72,6 +82,10 @@ export function operatorReads(deps: OperatorReadDeps): OperatorReads {
     },
     deadLetters: (route) => deps.deadLetters.list(route),
     primaryHealth: (route) => deps.routeState.health(route),
+    healthHistory: async (route, since) => {
+      const [stored, current] = await Promise.all([deps.routeState.healthTransitions(route, since, deps.clock.now()), deps.routeState.health(route)]);
+      return withStateBefore(stored, current, since);
+    },
     routeHold: (route) => deps.routeState.hold(route),
     lastDone: (route) => deps.index.lastDone(route),
     queueDepth: (route) => deps.queues(route).depth(),

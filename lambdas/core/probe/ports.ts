@@ -2,12 +2,40 @@
 // (health, drain lease, operator hold, maintenance windows, redirect, sweep claims).
 import type { PrimaryHealth, PrimaryServer } from '../model.js';
 import type { PrimaryRedirect } from './effective-primary.js';
+import type { HealthTransition } from './health-history.js';
 import type { RouteWindows } from './maintenance-windows.js';
+
+/** What decides whether and where a route delivers, read together (RouteState.controls). */
+export interface RouteControls {
+  /** The operator's hold, if any. */
+  hold?: { since: Date; reason?: string };
+  /** The maintenance windows as stored, with the version a saveWindows must name. */
+  windows: RouteWindows & { version: number };
+  /** The operator's redirect, if any (as stored: effective-primary.ts decides whether it applies). */
+  redirect?: PrimaryRedirect;
+  /** The primary's health: only when asked for with `withHealth` (and stored). */
+  health?: PrimaryHealth;
+}
 
 /** Primary health, drain leases and hold flags (DynamoDB). */
 export interface RouteState {
   health(route: string): Promise<PrimaryHealth | undefined>;
   saveHealth(health: PrimaryHealth): Promise<void>;
+  /**
+   * The hold, the windows and the redirect (and the health with `withHealth`)
+   * in one strongly consistent read: what a drain checks every few seconds and
+   * the probe every round. Throws when any of them cannot be read (the drain
+   * then counts the route as maybe held); never answers with a part.
+   */
+  controls(route: string, options?: { withHealth?: boolean }): Promise<RouteControls>;
+  /** Records one up/down transition of the route's primary (kept KEEP_HEALTH_HISTORY_SECONDS). */
+  recordTransition(route: string, transition: HealthTransition): Promise<void>;
+  /**
+   * The route's transitions from `since`, ascending, preceded by the last one
+   * before `since` when still kept; transitions past their keep time at `now`
+   * are left out even when the store has not deleted them yet.
+   */
+  healthTransitions(route: string, since: Date, now: Date): Promise<HealthTransition[]>;
   /**
    * Claims the route's drain lease until `until`. Returns false if another
    * owner holds an unexpired lease (conditional write).

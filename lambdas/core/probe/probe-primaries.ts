@@ -9,6 +9,7 @@
 // route whose check failed, and one StackProblems.
 import { AUTH_REFUSED_PREFIX, afterAuthSuccess, authRefusalPending, authWaiting, refusedFields, waitingFields } from '../policy/auth-backoff.js';
 import { healthWorthWriting } from './health-change.js';
+import { transitionOf } from './health-history.js';
 import { explainProbeError } from './port25-hint.js';
 import type { HeldNotices } from '../outcome/notice-ports.js';
 import type { PrimaryHealth, Route } from '../model.js';
@@ -21,7 +22,7 @@ import type { PrimaryProbe, ProbeResult, RouteState } from './ports.js';
 import { readRouteFigures } from './probe-figures.js';
 import { lastWindowEnd } from './maintenance-windows.js';
 import { effectiveRoute } from './effective-primary.js';
-import { heldBy, heldMessage } from './route-hold.js';
+import { heldBy, heldMessage, holdsOf } from './route-hold.js';
 import type { RouteFigures } from '../problems/route-conditions.js';
 import type { WatchProblems } from '../problems/watch-problems.js';
 import { isStalled } from '../sweep/stalled-route.js';
@@ -168,9 +169,10 @@ export class ProbePrimaries {
 
   private async probeRoute(configured: Route, figures: RouteFigures): Promise<RouteProbeOutcome> {
     const { clock, routeState, metrics, log } = this.deps;
-    // Health is about where mail goes: the operator's redirect target while one applies.
-    const [previous, redirect] = await Promise.all([routeState.health(configured.name), routeState.redirect(configured.name)]);
-    const { route, ignored } = effectiveRoute(configured, redirect);
+    // One request for the health and the controls. Health is about where mail goes: the operator's redirect target while one applies.
+    const controls = await routeState.controls(configured.name, { withHealth: true });
+    const previous = controls.health;
+    const { route, ignored } = effectiveRoute(configured, controls.redirect);
     if (ignored) log.warn('redirect ignored: a deploy changed the primary it replaced (`backup-mx redirect <route> --clear` removes it)', { route: route.name, to: `${ignored.host}:${ignored.port}`, replaced: ignored.replaces });
     const refusal = await this.deps.guard?.refusal(route.primary).catch(() => undefined);
     if (refusal) log.error('LOOP: the primary points back at us; nothing is delivered to it', { route: route.name, host: route.primary.host, refusal });
@@ -198,7 +200,12 @@ export class ProbePrimaries {
       consecutiveFailures: status === 'up' ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
       ...fields,
     };
-    if (healthWorthWriting(previous, health)) await routeState.saveHealth(health);
+    if (healthWorthWriting(previous, health)) {
+      // The transition first: if the health write then fails, the next round sees the change again and records it again.
+      const transition = transitionOf(previous, health);
+      if (transition) await routeState.recordTransition(route.name, transition).catch((error: Error) => log.warn('could not record the health transition: the timeline misses it', { route: route.name, error: error.message }));
+      await routeState.saveHealth(health);
+    }
     figures.health = { status: health.status, since: health.since, ...(health.lastError !== undefined ? { lastError: health.lastError } : {}) };
     metrics.count('PrimaryUp', status === 'up' ? 1 : 0, route.name);
     if (previous?.status !== status) log.info(`primary ${status}`, { route: route.name, host: route.primary.host, error: result.error });
@@ -206,8 +213,8 @@ export class ProbePrimaries {
     // Nothing was sent, so no AUTH backoff; but it is no outage either: say what to change, every round it lasts.
     if (result.authWithheld) log.error('AUTH WITHHELD: the primary is not TLS-verified, so the probe did not log in and its mail is held', { route: route.name, host: route.primary.host, error: result.error });
 
-    const [holds, stored] = await Promise.all([routeState.hold(route.name), routeState.windows(route.name)]);
-    const holder = heldBy({ ...(holds ? { hold: holds } : {}), windows: stored.windows }, now);
+    const stored = controls.windows;
+    const holder = heldBy(holdsOf(controls), now);
     const held = holder !== undefined;
     // Inside a window "primary down" is planned; after one, the down time counts from its end.
     const lastEnded = lastWindowEnd(stored, now);

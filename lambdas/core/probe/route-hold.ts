@@ -2,7 +2,7 @@
 // inside one of its maintenance windows. The drain and the probe both ask this
 // one question, so a window holds exactly as the operator's hold does.
 import { currentWindow, type MaintenanceWindow } from './maintenance-windows.js';
-import type { RouteState } from './ports.js';
+import type { RouteControls, RouteState } from './ports.js';
 
 export type HeldBy = { kind: 'operator'; since: Date; reason?: string } | { kind: 'window'; window: MaintenanceWindow };
 
@@ -12,10 +12,14 @@ export interface HoldsRead {
   windows: MaintenanceWindow[];
 }
 
-/** Both reads; throws when either fails (the caller treats that as "maybe held"). */
-export async function readHolds(routeState: Pick<RouteState, 'hold' | 'windows'>, route: string): Promise<HoldsRead> {
-  const [hold, stored] = await Promise.all([routeState.hold(route), routeState.windows(route)]);
-  return { ...(hold ? { hold } : {}), windows: stored.windows };
+/** The hold and the windows of one controls read. */
+export function holdsOf(controls: Pick<RouteControls, 'hold' | 'windows'>): HoldsRead {
+  return { ...(controls.hold ? { hold: controls.hold } : {}), windows: controls.windows.windows };
+}
+
+/** One read of the route's controls; throws when it fails (the caller treats that as "maybe held"). */
+export async function readHolds(routeState: Pick<RouteState, 'controls'>, route: string): Promise<HoldsRead> {
+  return holdsOf(await routeState.controls(route));
 }
 
 /** What holds the route at `now`, if anything (the operator's hold first). */

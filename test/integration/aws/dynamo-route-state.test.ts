@@ -15,7 +15,10 @@ afterAll(async () => {
 const state = () => new DynamoRouteState(env.clients.doc, env.resources.tableName);
 
 describe('DynamoRouteState', () => {
-  routeStateContract(async () => ({ subject: state(), cleanup: async () => {} }));
+  routeStateContract(async () => ({ subject: state(), cleanup: async () => {} }), {
+    // A table that is not there: every read is refused (ResourceNotFoundException).
+    failing: () => new DynamoRouteState(env.clients.doc, `${env.resources.tableName}-missing`),
+  });
 
   it('keeps the lease in the shared layout: route#<name> / lease with owner and leaseUntil', async () => {
     const route = `r-${env.unique()}`;

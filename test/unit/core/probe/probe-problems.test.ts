@@ -57,8 +57,8 @@ describe('the probe publishes the problems every round', () => {
 
   it('a route whose check throws still gets its gauge, with unreadable on; the others are unaffected', async () => {
     const h = setup();
-    const health = h.routeState.health.bind(h.routeState);
-    h.routeState.health = async (name: string) => (name === 'b' ? Promise.reject(new Error('ProvisionedThroughputExceeded')) : health(name));
+    const controls = h.routeState.controls.bind(h.routeState);
+    h.routeState.controls = async (name, options) => (name === 'b' ? Promise.reject(new Error('ProvisionedThroughputExceeded')) : controls(name, options));
     await h.prober.round();
     expect(new Map(h.routeProblems() as [string, string[]][])).toEqual(new Map([['a', []], ['b', ['unreadable']], ['c', []]]));
     expect(h.log.lines.find((l) => l.message === 'probe failed')?.fields).toMatchObject({ route: 'b' });
