@@ -13,7 +13,8 @@ import { alarmChannelChecks } from '../doctor/alarm-channel-checks.js';
 import { checkIdentities, checkRegion, checkRuleSet } from '../doctor/aws-checks.js';
 import { deadLetterQueueCheck, unrecordedCopies } from '../dead-letter-report.js';
 import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check.js';
-import { checkMx, mxLookup, type MxLookup } from '../doctor/mx-check.js';
+import { checkMx, mxLookup, type MxLookup, type MxRecord } from '../doctor/mx-check.js';
+import { checkPrimaryKind } from '../doctor/primary-kind-check.js';
 import { CANARY_MX_CHECK, checkCanaryMx } from '../doctor/canary-check.js';
 import { checkTriggerConcurrency, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
 import { checkTriggerKey, TRIGGER_KEY_CHECK } from '../doctor/trigger-key-check.js';
@@ -38,9 +39,12 @@ export interface DoctorOptions {
 
 export async function runChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
   const domains = [...new Set(target.settings.routes.flatMap((r) => r.domains.map((d) => d.toLowerCase())))];
+  const lookup = rememberMx(options.lookup ?? mxLookup(options.dnsServer));
+  const greetings = new Map<string, string>();
   const results: CheckResult[] = [
-    ...(await dnsChecks(target, domains, options)),
-    ...(await primaryChecks(target, options)),
+    ...(await dnsChecks(target, domains, lookup, options)),
+    ...(await primaryChecks(target, options, greetings)),
+    ...(await primaryKindChecks(target, lookup, greetings)),
     ...target.settings.routes.map((route) => checkBackscatter(route)),
     ...(await deadLetterChecks(target)),
   ];
@@ -55,9 +59,8 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
 const AWS_ONLY_CHECKS = ['SES receiving region', 'SES identities', 'SES receipt rule set', 'alarm subscription', PRODUCTION_ACCESS_CHECK, SUPPRESSION_CHECK, NOTICE_SENDING_CHECK, DSN_IDENTITY_CHECK, TRIGGER_CONCURRENCY_CHECK, TRIGGER_KEY_CHECK];
 
 /** MX records of each domain, the canary's MX, each domain's MTA-STS policy: asked from where the command runs. */
-async function dnsChecks(target: Target, domains: string[], options: DoctorOptions): Promise<CheckResult[]> {
+async function dnsChecks(target: Target, domains: string[], lookup: MxLookup, options: DoctorOptions): Promise<CheckResult[]> {
   const { settings, region } = target;
-  const lookup = options.lookup ?? mxLookup(options.dnsServer);
   const results: CheckResult[] = [];
   for (const domain of domains) {
     const mx = await guarded(`MX ${domain}`, 'check the DNS server and try again', () => checkMx(lookup, domain, region));
@@ -75,8 +78,8 @@ async function dnsChecks(target: Target, domains: string[], options: DoctorOptio
   return results;
 }
 
-/** Each route's primary: reachable from here, then its SIZE, certificate and pinned fingerprint. */
-async function primaryChecks(target: Target, options: DoctorOptions): Promise<CheckResult[]> {
+/** Each route's primary: reachable from here, then its SIZE, certificate and pinned fingerprint; its greeting goes into `greetings`. */
+async function primaryChecks(target: Target, options: DoctorOptions, greetings: Map<string, string>): Promise<CheckResult[]> {
   const { settings } = target;
   const probe = options.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs: Math.min(settings.probeTimeoutMs, 10_000) });
   const results: CheckResult[] = [];
@@ -86,6 +89,7 @@ async function primaryChecks(target: Target, options: DoctorOptions): Promise<Ch
     results.push(
       ...(await guarded(name, `make ${where} reachable`, async () => {
         const result = await probe.check(route.primary);
+        if (result.greeting) greetings.set(route.name, result.greeting);
         const reachable = result.ok
           ? ok(name, `${where} answers from here in ${result.latencyMs} ms`)
           : fail(
@@ -108,6 +112,30 @@ async function primaryChecks(target: Target, options: DoctorOptions): Promise<Ch
     );
   }
   return results;
+}
+
+/** A hint per route at the setup section that fits its primary (Google Workspace, Microsoft 365, Postfix); nothing when none is recognised. */
+async function primaryKindChecks(target: Target, lookup: MxLookup, greetings: ReadonlyMap<string, string>): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const route of target.settings.routes) {
+    const mx = new Map<string, MxRecord[]>();
+    // A domain without an answer adds nothing here: its MX check already said why.
+    for (const domain of route.domains.map((d) => d.toLowerCase())) mx.set(domain, await lookup(domain).catch(() => []));
+    const greeting = greetings.get(route.name);
+    const hint = checkPrimaryKind({ route, mx, ...(greeting ? { greeting } : {}) });
+    if (hint) results.push(hint);
+  }
+  return results;
+}
+
+/** Each domain is asked once per doctor run, however many checks read its MX records. */
+function rememberMx(lookup: MxLookup): MxLookup {
+  const answers = new Map<string, Promise<MxRecord[]>>();
+  return (domain) => {
+    const key = domain.toLowerCase();
+    if (!answers.has(key)) answers.set(key, Promise.resolve().then(() => lookup(domain)));
+    return answers.get(key)!;
+  };
 }
 
 function deadLetterChecks(target: Target): Promise<CheckResult[]> {
