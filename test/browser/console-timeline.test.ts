@@ -1,8 +1,8 @@
 // The overview's health timelines as a person sees them, in a real headless
-// Chromium. The history read (operator.healthHistory) is not there yet, so
-// the console itself shows "No history yet"; the made-up history is rendered
-// by overviewPage itself and served by a test-only server here, with the
-// console's own headers and stylesheet (production has no hook for it).
+// Chromium. The console draws what operator.healthHistory reads; a made-up
+// week with outages is rendered by overviewPage itself and served by a
+// test-only server here, with the console's own headers and stylesheet
+// (production has no hook for it).
 // The screenshot is kept in test-output/console/overview-timeline.png.
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -89,13 +89,28 @@ describe.skipIf(unavailable !== undefined)('the overview\'s health timelines in 
     await c?.stop();
   });
 
-  it('the console itself says "No history yet" per route until the history read exists', async () => {
+  it('the console itself draws each route from operator.healthHistory: unknown before the probe, up once it saw the primary', async () => {
+    const before = await c.get('/', { cookie: c.cookie });
+    expect(before.body).toMatch(/<section class="timelines" data-route="main">[\s\S]*?Last 24 hours: up 0%, no data 100%/);
+    expect(before.body).not.toContain('class="tl-up"');
+    // One probe round (drains not started): the primary answers, so each route's first health is a transition to up.
+    await c.fx.engine.probe({ start: async () => {} });
     const res = await c.get('/', { cookie: c.cookie });
     expect(res.status).toBe(200);
     expect(res.body).toContain('<h2>Primary health over time</h2>');
-    expect(res.body).toContain('<p class="none" data-route="main">No history yet.</p>');
-    expect(res.body).toContain('<p class="none" data-route="other">No history yet.</p>');
-    expect(res.body).not.toContain('<svg');
+    for (const route of ['main', 'other']) {
+      const section = new RegExp(`<section class="timelines" data-route="${route}">([\\s\\S]*?)</section>`).exec(res.body)?.[1];
+      expect(section, route).toBeDefined();
+      expect(section).toMatch(/Last 24 hours: up [\d.]+%/);
+      expect(section).toContain('class="tl-up"');
+    }
+    expect(res.body).not.toContain('No history yet.');
+  });
+
+  it('a history that cannot be read is said so, never drawn as up', async () => {
+    const body = await overviewPage(c.target, new URLSearchParams(), new Map([['main', { error: 'AccessDeniedException: <not allowed>' }]]));
+    expect(body).toContain('<p class="error" data-route="main">The health history could not be read: AccessDeniedException: &lt;not allowed&gt;</p>');
+    expect(body).not.toMatch(/<section class="timelines" data-route="main">/);
   });
 
   it('draws main\'s day and week as bars with their shares, titles and legend; other has no history', async () => {

@@ -2,7 +2,7 @@
 // (cli/commands/status.ts routeStatuses: the same reads, not a copy), and each
 // route's maintenance windows, with the route actions (each a link to its
 // confirmation page, pages/confirm.ts), and each route's primary health over
-// the last day and week when a history is given. Every value is escaped by `html`.
+// the last day and week (operator.healthHistory). Every value is escaped by `html`.
 import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
 import type { Target } from '../../target.js';
@@ -16,12 +16,35 @@ export interface RouteTimelines {
   week: HealthTimelineInput;
 }
 
-/** Per route; a route missing here (or no map at all: the history read is not there yet) shows "no history yet". */
-export type OverviewTimelines = ReadonlyMap<string, RouteTimelines>;
+/** Per route: its timelines, or why its history could not be read; a route missing here shows "no history yet". */
+export type OverviewTimelines = ReadonlyMap<string, RouteTimelines | { error: string }>;
+
+const DAY_MS = 24 * 3600 * 1000;
+const WEEK_MS = 7 * DAY_MS;
+
+/**
+ * Each route's health transitions over the last week (operator.healthHistory:
+ * one read per route, begun with the state before the week when known), drawn
+ * for the day and the week. A read that fails is shown as such, never as up.
+ */
+export async function readTimelines(target: Target, routes: string[], now: Date): Promise<OverviewTimelines> {
+  const entries = await Promise.all(
+    routes.map(async (route): Promise<[string, RouteTimelines | { error: string }]> => {
+      try {
+        const transitions = await target.operator.healthHistory(route, new Date(now.getTime() - WEEK_MS));
+        return [route, { day: { transitions, now, spanMs: DAY_MS }, week: { transitions, now, spanMs: WEEK_MS } }];
+      } catch (error) {
+        return [route, { error: (error as Error).message }];
+      }
+    }),
+  );
+  return new Map(entries);
+}
 
 export async function overviewPage(target: Target, params: URLSearchParams = new URLSearchParams(), timelines?: OverviewTimelines): Promise<string> {
   const statuses = await routeStatuses(target);
   const now = target.operator.now();
+  const lines = timelines ?? (await readTimelines(target, statuses.map((s) => s.route), now));
   const rows = statuses.map((s) => routeRow(s, now));
   const windows = statuses.flatMap((s) => s.windows.map((w) => windowRow(s.route, w, now)));
   return page(
@@ -35,7 +58,7 @@ export async function overviewPage(target: Target, params: URLSearchParams = new
 ${rows}</tbody>
 </table>
 <h2>Primary health over time</h2>
-${statuses.map((s) => timelineSection(s.route, timelines?.get(s.route)))}
+${statuses.map((s) => timelineSection(s.route, lines.get(s.route)))}
 <h2>Maintenance windows</h2>
 ${windows.length > 0
   ? html`<table class="windows"><thead><tr><th>Route</th><th>Window</th><th>From</th><th>Until</th><th>Reason</th><th></th></tr></thead><tbody>${windows}</tbody></table>`
@@ -44,9 +67,15 @@ ${scheduleForm(statuses.map((s) => s.route))}`,
   );
 }
 
-function timelineSection(route: string, t: RouteTimelines | undefined): Html {
+function timelineSection(route: string, t: RouteTimelines | { error: string } | undefined): Html {
+  const body =
+    t === undefined
+      ? html`<p class="none" data-route="${route}">No history yet.</p>`
+      : 'error' in t
+        ? html`<p class="error" data-route="${route}">The health history could not be read: ${t.error}</p>`
+        : html`<section class="timelines" data-route="${route}">${healthTimeline(t.day, 'Last 24 hours')}${healthTimeline(t.week, 'Last 7 days')}</section>`;
   return html`<h3>${route}</h3>
-${t ? html`<section class="timelines" data-route="${route}">${healthTimeline(t.day, 'Last 24 hours')}${healthTimeline(t.week, 'Last 7 days')}</section>` : html`<p class="none" data-route="${route}">No history yet.</p>`}
+${body}
 `;
 }
 
