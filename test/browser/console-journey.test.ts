@@ -84,6 +84,7 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
     expect(actions).toEqual([
       ['Forward', `/confirm/forward?id=${ids.contract}&route=main`],
+      ['Hold', `/confirm/hold-message?id=${ids.contract}&route=main`],
       ['Delete', `/confirm/delete?id=${ids.contract}&route=main`],
     ]);
     await page.setViewport({ width: 1280, height: 1400 });
