@@ -99,7 +99,7 @@ function command(conn: SMTPConnection, line: string): Promise<string> {
 const codeOf = (reply: string) => Number(reply.slice(0, 3));
 
 function failureOf(reply: string, commandName: string): NodemailerErrorLike {
-  return { message: `${commandName}: ${reply.trim()}`, code: codeOf(reply) === 421 ? 'ECONNECTION' : 'EPROTOCOL', response: reply.trim(), responseCode: codeOf(reply) || undefined, command: commandName };
+  return { message: reply.trim(), code: codeOf(reply) === 421 ? 'ECONNECTION' : 'EPROTOCOL', response: reply.trim(), responseCode: codeOf(reply) || undefined, command: commandName };
 }
 
 /**
