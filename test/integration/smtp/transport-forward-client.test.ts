@@ -155,6 +155,17 @@ describe('when the primary refuses XCLIENT', () => {
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/XCLIENT refused/), fields: expect.objectContaining({ reply: '550 5.7.0 Error: insufficient authorization' }) }));
   });
 
+  it('accepted: the EHLO as that client is read afresh (what the primary offers that client is what counts)', async () => {
+    // Offered 8BITMIME to backup-mx, not to the client named: MAIL goes without BODY=8BITMIME.
+    const peer = await refusingPrimary(['220 ok'], '250 refusing.test');
+    const transport = await factory().open({ host: '127.0.0.1', port: peer.port, tls: 'none', forwardClient: 'xclient' });
+    const result = await transport.send({ from: 's@sender.test', to: ['a@primary.test'] }, opener(1, alice));
+    await transport.close();
+    await peer.stop();
+    expect(result.replies[0]!.reply.code).toBe(250);
+    expect(peer.commands.slice(0, 4)).toEqual(['EHLO backup-mx.test', 'XCLIENT HELO=mail.alice.example PROTO=ESMTP NAME=mail.alice.example ADDR=192.0.2.10', 'EHLO mail.alice.example', 'MAIL FROM:<s@sender.test>']);
+  });
+
   it('a 421: nothing is sent, the message is deferred with it, as for any session the primary ends', async () => {
     const peer = await refusingPrimary(['421 4.3.2 shutting down']);
     const transport = await factory().open({ host: '127.0.0.1', port: peer.port, tls: 'none', forwardClient: 'xclient' });

@@ -70,6 +70,8 @@ describe('originalClient (the SES Received header)', () => {
     ['a HELO of 256 characters', folded('h'.repeat(256), 'n.example', '192.0.2.1')],
     ['a bad address literal HELO', folded('[not-an-ip]', 'n.example', '192.0.2.1')],
     ['no "by" clause', 'from h.example (n.example [192.0.2.1]);'],
+    ['a DEL byte in the date SES wrote', folded('h.example', 'n.example', '192.0.2.1').replace('(UTC)', '(UTC)\x7f')],
+    ['a NUL byte after the id', folded('h.example', 'n.example', '192.0.2.1').replace('\r\n for', '\x00\r\n for')],
     ['two spaces where SES writes one', `from h.example  (n.example [192.0.2.1]) ${SES_BY};`],
   ];
   it.each(hostile)('refuses %s', (_what, received) => {
