@@ -13,7 +13,7 @@
 // Received field that is not SES's shape means something else wrote it:
 // nothing is trusted then, rather than looking further down where the sender's
 // own headers are.
-import { isIP } from 'node:net';
+import { ipFamily } from './ip-address.js';
 
 export interface OriginalClient {
   /** The client's address: dotted IPv4, or IPv6 text (no brackets, no "IPv6:" tag). */
@@ -74,7 +74,7 @@ function firstReceived(head: string): string | undefined {
 
 function clientAddress(raw: string): { addr: string; family: 4 | 6 } | undefined {
   const text = raw.replace(/^IPv6:/i, '');
-  const family = isIP(text);
+  const family = ipFamily(text);
   if (family === 4) return { addr: text, family: 4 };
   if (family !== 6) return undefined;
   // An IPv4 client seen over IPv6: the primary's IPv4 rules should apply to it.
@@ -93,6 +93,6 @@ export function validHostName(name: string): boolean {
 function validHelo(helo: string): boolean {
   if (helo.length > MAX_NAME) return false;
   const literal = ADDRESS_LITERAL.exec(helo);
-  if (literal) return isIP(literal[1]!) !== 0;
+  if (literal) return ipFamily(literal[1]!) !== 0;
   return HELO_NAME.test(helo) && !helo.includes('..');
 }
