@@ -4,6 +4,8 @@
 // opened with a slow start and cut back when the primary pushes back (see
 // core/drain/session-window.ts): a refused new session while others work is a limit,
 // not an outage, and the send waits for a working session instead.
+// With primary.forwardClient, the original client goes before MAIL FROM
+// (forward-client.ts); a session that sent XCLIENT carries that one message.
 //
 // What reaches the primary (checked by test/integration/smtp): the message bytes
 // are streamed (never buffered whole) through nodemailer's DATA encoder, which
