@@ -159,6 +159,7 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
     }
     return queue;
   };
+  const log = overrides.log ?? new PowertoolsDeliveryLog();
   const transports =
     overrides.transports ??
     new NodemailerTransportFactory({
@@ -166,6 +167,7 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
       socketTimeoutMs: settings.smtpTimeoutMs,
       maxConnections: overrides.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       auth,
+      log,
     });
   const routeState = new DynamoRouteState(doc, table);
   const batchReader = new DynamoBatchReader(clients.batchDynamo, table);
@@ -180,7 +182,7 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
     transports: observe.transports ? observe.transports(transports) : transports,
     sealer: new MailauthArcSealer({ keys: overrides.arcKeys ?? new SecretsArcKeySource(clients.secrets) }),
     bounces: overrides.bounces ?? new SesBounceMailer(clients.ses, settings.dsnConfigurationSet),
-    log: overrides.log ?? new PowertoolsDeliveryLog(),
+    log,
     metrics: overrides.metrics ?? lambdaMetrics(settings),
     clock: overrides.clock ?? { now: () => new Date() },
     parse: parseSesNotification,

@@ -50,7 +50,7 @@ export function deployedRoute(route: BackupMxConfig['routes'][number], config: P
   return {
     name: route.name,
     domains: route.domains,
-    primary: route.primary,
+    primary: deployedPrimary(route.primary),
     bouncePolicy: route.bouncePolicy,
     // Only when on: keeps the table short.
     ...(hours > 0 ? { delayWarningSeconds: hours * 3_600 } : {}),
@@ -58,6 +58,12 @@ export function deployedRoute(route: BackupMxConfig['routes'][number], config: P
     ...noticePolicy(route, config),
     ...(route.arc ? { arc: route.arc } : {}),
   };
+}
+
+/** The primary as the engine sees it: forwardClient only when on (absent is "none"). */
+function deployedPrimary(primary: BackupMxConfig['routes'][number]['primary']): DeployedRoute['primary'] {
+  const { forwardClient, ...rest } = primary;
+  return forwardClient === 'none' ? rest : { ...rest, forwardClient };
 }
 
 /** The engine's settings for `config` with its resources at `places`. */

@@ -92,6 +92,7 @@ const routeSchema = z.object({
       authSecretName: z.string().min(1).optional(),
       maxSessions: z.number().int().min(1).max(100).optional(),
       messagesInFlight: z.number().int().min(1).max(500).optional(),
+      forwardClient: z.enum(['xclient', 'xforward']).optional(),
     })
     // Without a pin every session would fail; AUTH without verify/fingerprint is
     // refused at synth, and withheld per session anyway (credential-gate).

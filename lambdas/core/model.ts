@@ -27,7 +27,15 @@ export interface PrimaryServer {
   maxSessions?: number;
   /** Messages a drain works on at once for it (default 40: reading S3 and the ledger while every session sends). */
   messagesInFlight?: number;
+  /**
+   * Tell the primary who the original client was, when it advertises the
+   * extension (adapters/smtp/forward-client.ts): "xclient" has it judge that
+   * client as if it had connected itself, "xforward" only logs it. Absent: neither.
+   */
+  forwardClient?: ForwardClientMode;
 }
+
+export type ForwardClientMode = 'xclient' | 'xforward';
 
 /** One route as the Lambdas see it: a primary and the queue holding its mail. */
 export interface Route {

@@ -54,6 +54,31 @@ export function dsnIdentityProblems(config: Pick<BackupMxConfig, 'routes' | 'hos
   ];
 }
 
+/**
+ * The primary authorises XCLIENT/XFORWARD by the client's IP
+ * (smtpd_authorized_xclient_hosts): without an egress mode the drain leaves
+ * from whatever address Lambda has that day, so the primary refuses the command
+ * (the message still goes, without it), or the user allows all of AWS — which
+ * would let any AWS customer claim to be any client. One warning per route.
+ */
+export function forwardClientWarnings(config: Pick<BackupMxConfig, 'routes' | 'egress'>): { route: string; message: string }[] {
+  if (egressReachesPort25(config)) return [];
+  return config.routes.flatMap((route, i) =>
+    route.primary.forwardClient === 'none'
+      ? []
+      : [
+          {
+            route: route.name,
+            message:
+              `backupMx.routes[${i}].primary.forwardClient is "${route.primary.forwardClient}" but "egress" is "none": the primary allows ` +
+              `${route.primary.forwardClient.toUpperCase()} by client IP, and a Lambda outside a VPC has no fixed address. Set "egress" to ` +
+              '"vpc-nat-instance" or "vpc-nat" and allow only its Elastic IP on the primary (docs/primary-setup.md: Trusting the original client), ' +
+              'or set forwardClient to "none"',
+          },
+        ],
+  );
+}
+
 export function deployProblems(config: BackupMxConfig & { dsnIdentity?: string }): string[] {
   // An alarmEmail in a protected domain: the local runner sends no alarms, so only a deploy refuses it.
   return [...port25Problems(config), ...dsnIdentityProblems(config), ...protectedEmailProblems(config)];

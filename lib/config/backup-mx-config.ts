@@ -70,6 +70,8 @@ function reservedConcurrency() {
 /** SQS keeps a message 14 days; the drain re-enqueues before that, up to this many days. */
 export const MAX_QUEUE_LIFETIME_DAYS = 30;
 
+export const FORWARD_CLIENT_MODES = ['none', 'xclient', 'xforward'] as const;
+
 const primarySchema = z.strictObject({
   host: hostName(),
   port: intIn(1, 65535),
@@ -82,6 +84,11 @@ const primarySchema = z.strictObject({
   maxSessions: intIn(1, 100).optional(),
   /** Messages one drain works on at once for this primary (default 40). */
   messagesInFlight: intIn(1, 500).optional(),
+  /**
+   * Tell the primary the original client (from SES's Received header) with
+   * XCLIENT (judged as that client) or XFORWARD (logged as it); "none" by default.
+   */
+  forwardClient: oneOf(FORWARD_CLIENT_MODES).default('none'),
 });
 
 const routeSchema = z.strictObject({

@@ -61,6 +61,10 @@ export interface ReceivedMessage {
   mailParams: Record<string, string | true>;
   secure: boolean;
   user?: string;
+  /** The client as the server saw it for this message (after XCLIENT, the one it named). */
+  client?: { address: string; name: string; helo: string };
+  /** What XFORWARD told for this message, when anything. */
+  xforward?: Record<string, string | number | false>;
   connection: number;
   transaction: number;
   /** True when the connection was dropped after the final dot: the client saw no reply. */

@@ -47,6 +47,9 @@ export interface SmtpPeerOptions {
   /** Told of every message kept, in every keep mode. */
   onReceived?(message: ReceivedMessage): void;
   steps?: PeerSteps;
+  /** Client addresses allowed to send XCLIENT / XFORWARD (offered in EHLO to them only). */
+  xclientFrom?: string[];
+  xforwardFrom?: string[];
 }
 
 const replyError = (r: Reply) =>
@@ -161,6 +164,8 @@ export class SmtpPeer {
       socketTimeout: o.socketTimeoutMs ?? 60_000,
       closeTimeout: o.closeTimeoutMs ?? 200,
       ...(o.maxClients ? { maxClients: o.maxClients } : {}),
+      ...(o.xclientFrom ? { useXClient: o.xclientFrom } : {}),
+      ...(o.xforwardFrom ? { useXForward: o.xforwardFrom } : {}),
       ...(o.certificate ?? {}),
       onConnect: (session, cb) => this.onConnect(session, cb),
       onAuth: (auth, _session, cb) => {
@@ -217,6 +222,8 @@ export class SmtpPeer {
       mailParams: { ...(mailFrom ? mailFrom.args || {} : {}) },
       secure: session.secure,
       user: session.user as string | undefined,
+      client: { address: session.remoteAddress, name: session.clientHostname, helo: session.hostNameAppearsAs },
+      ...(session.xForward && session.xForward.size > 0 ? { xforward: Object.fromEntries(session.xForward) } : {}),
       connection: info.connection,
       transaction: info.transaction,
       at,

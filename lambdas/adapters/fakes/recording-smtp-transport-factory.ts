@@ -3,6 +3,7 @@
 // can be made to fail. Every transaction's envelope and bytes are recorded.
 import type { Readable } from 'node:stream';
 import type { PrimaryServer, SmtpReply } from '../../core/model.js';
+import type { OriginalClient } from '../../core/message/original-client.js';
 import type { Envelope, MessageContent, SmtpTransport, SmtpTransportFactory, TransactionResult } from '../../core/drain/ports.js';
 
 export interface RecordedTransaction {
@@ -13,6 +14,8 @@ export interface RecordedTransaction {
   /** The bytes read from the content stream (empty when the session failed before DATA). */
   bytes: Buffer;
   result: TransactionResult;
+  /** The original client the opener gave (told to a primary with forwardClient). */
+  client?: OriginalClient;
 }
 
 export interface SessionFailure {
@@ -92,7 +95,8 @@ export class RecordingSmtpTransportFactory implements SmtpTransportFactory {
         replies: envelope.to.map((recipient) => ({ recipient, reply: this.replies.get(recipient)?.shift() ?? OK_REPLY })),
       };
     }
-    this.transactions.push({ primary, envelope: { from: envelope.from, to: [...envelope.to] }, size: envelope.size, bytes, result });
+    const client = 'client' in opened ? opened.client : undefined;
+    this.transactions.push({ primary, envelope: { from: envelope.from, to: [...envelope.to] }, size: envelope.size, bytes, result, ...(client ? { client } : {}) });
     return result;
   }
 }

@@ -4,6 +4,8 @@
 // opened with a slow start and cut back when the primary pushes back (see
 // core/drain/session-window.ts): a refused new session while others work is a limit,
 // not an outage, and the send waits for a working session instead.
+// With primary.forwardClient, the original client goes before MAIL FROM
+// (forward-client.ts); a session that sent XCLIENT carries that one message.
 //
 // What reaches the primary (checked by test/integration/smtp): the message bytes
 // are streamed (never buffered whole) through nodemailer's DATA encoder, which
@@ -31,6 +33,9 @@ import {
 } from './smtp-session.js';
 import { fromError, fromSuccess, isTransactionError, sameForAll } from './transaction-result.js';
 import type { ExtraTlsOptions } from './tls-policy.js';
+import { tellOriginalClient, type ForwardOutcome } from './forward-client.js';
+import type { OriginalClient } from '../../core/message/original-client.js';
+import type { DeliveryLog } from '../../core/runtime/ports.js';
 
 export interface NodemailerTransportOptions {
   /** Name sent with EHLO (the deployment's host name). */
@@ -46,6 +51,8 @@ export interface NodemailerTransportOptions {
   /** Where the credentials of a primary with `authSecretName` come from (SecretsSmtpAuth in Lambda). */
   auth?: SmtpCredentialSource;
   tls?: ExtraTlsOptions;
+  /** Where a refused XCLIENT/XFORWARD, or a primary that does not offer it, is reported. */
+  log?: Pick<DeliveryLog, 'info' | 'warn'>;
 }
 
 /** Resolves an AUTH secret name to credentials (the shape of aws/secrets-smtp-auth's SmtpAuthSource). */
@@ -95,7 +102,7 @@ export class NodemailerTransportFactory implements SmtpTransportFactory {
     const secretName = primary.authSecretName;
     const onAuthRefused = secretName ? () => this.options.auth?.forget?.(secretName) : undefined;
     const max = Math.max(1, primary.maxSessions ?? this.options.maxConnections ?? 1);
-    return new PooledSmtpTransport(primary, session, max, credentials, onAuthRefused, this.options.initialSessions);
+    return new PooledSmtpTransport(primary, session, max, credentials, onAuthRefused, this.options.initialSessions, this.options.log);
   }
 }
 
@@ -123,6 +130,7 @@ export class PooledSmtpTransport implements SmtpTransport {
   private peakLive = 0;
   private pushBacks = 0;
   private closed = false;
+  private notOfferedLogged = false;
   readonly window: SessionWindow;
 
   constructor(
@@ -133,6 +141,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     /** Called when a session fails with EAUTH, so the next one reads the secret again. */
     private readonly onAuthRefused?: () => void,
     initialSessions?: number,
+    private readonly log?: NodemailerTransportOptions['log'],
   ) {
     this.window = new SessionWindow(maxConnections, initialSessions);
   }
@@ -180,20 +189,28 @@ export class PooledSmtpTransport implements SmtpTransport {
     const content = opened.body;
     envelope = { ...envelope, size: opened.size ?? envelope.size };
     const refusedBefore = this.refusals.get(conn) ?? 0;
-    const outcome = await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
+    const told = await this.tellClient(conn, opened.client);
+    // A session that sent XCLIENT speaks for that client now: used for this message only (forward-client.ts).
+    const oneMessage = told?.command === 'XCLIENT';
+    const outcome = told && 'failure' in told ? { err: told.failure, dotSent: false } : await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
     if (outcome.info) {
       this.window.delivered();
       this.refusals.set(conn, 0);
-      this.release(conn);
+      if (oneMessage) this.retire(conn);
+      else this.release(conn);
       return fromSuccess(to, outcome.info.response, outcome.info.rejectedErrors);
     }
     const err = outcome.err as NodemailerErrorLike;
     const refusals = rcptRefusals(conn);
     this.refusals.set(conn, refusedBefore + (refusals?.length ?? 0));
-    if (isTransactionError(err) && !conn.destroyed && (await resetSession(conn))) this.release(conn);
+    if (oneMessage && !conn.destroyed) this.retire(conn);
+    else if (isTransactionError(err) && !conn.destroyed && (await resetSession(conn))) this.release(conn);
     else this.discard(conn);
     if (!content.destroyed) content.destroy();
     const result = fromError(to, err, refusals, outcome.dotSent);
+    // The primary answered, but not as XCLIENT needs (a later line refused, EHLO as that client refused):
+    // this message waits its retry, and the primary is not down.
+    if (told && 'failure' in told && err.responseCode !== undefined && err.responseCode !== 421) return { ...result, connectionFailed: false };
     if (err.responseCode === 421 && !outcome.dotSent && refusedBefore + (refusals?.length ?? 0) > 0) result.errorLimit = true;
     if (err.responseCode === 421) {
       this.window.throttled();
@@ -252,6 +269,28 @@ export class PooledSmtpTransport implements SmtpTransport {
       const failure = await new Promise<NodemailerErrorLike | undefined>((resolve) => this.waiters.push(resolve));
       if (failure) return { error: failure };
     }
+  }
+
+  /** XCLIENT/XFORWARD before this message when the primary wants it and offers it; undefined when not tried. */
+  private async tellClient(conn: SMTPConnection, client: OriginalClient | undefined): Promise<ForwardOutcome | undefined> {
+    const mode = this.primary.forwardClient;
+    if (!mode || !client) return undefined;
+    const told = await tellOriginalClient(conn, mode, client);
+    const where = { primary: `${this.primary.host}:${this.primary.port}` };
+    if ('reply' in told) this.log?.warn(`${told.command} refused by the primary; the message goes without it`, { ...where, reply: told.reply });
+    else if (!told.told && !('failure' in told) && !this.notOfferedLogged) {
+      this.notOfferedLogged = true;
+      this.log?.info(`the primary does not offer ${mode.toUpperCase()} with ADDR; messages go without it`, where);
+    }
+    return told;
+  }
+
+  /** Ends a session after its one message (QUIT), freeing its place for a fresh one. */
+  private retire(conn: SMTPConnection): void {
+    this.openCount--;
+    this.liveCount--;
+    void quitSession(conn, 1_000);
+    this.wakeOne();
   }
 
   private release(conn: SMTPConnection): void {

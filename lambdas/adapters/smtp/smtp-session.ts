@@ -36,7 +36,8 @@ export interface SendOutcome {
 
 type Done<T> = (err?: Error | null, value?: T) => void;
 
-function settle<T>(conn: SMTPConnection, start: (done: Done<T>) => void): Promise<T> {
+/** Runs one step of `conn`, settling on its callback or on the connection failing first. */
+export function settle<T>(conn: SMTPConnection, start: (done: Done<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let finished = false;
     const finish: Done<T> = (err, value) => {

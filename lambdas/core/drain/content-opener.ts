@@ -9,6 +9,7 @@ import { deliveryPrefix } from '../message/arc-prefix.js';
 import { prependToStream, readMessageHead } from '../message/message-head.js';
 import { MessageMissingError } from '../message/ports.js';
 import { receivedHeader, topReceivedByHost } from '../message/received-header.js';
+import { originalClient, type OriginalClient } from '../message/original-client.js';
 import type { InboundMessage } from '../model.js';
 import type { DeliveryContext } from './delivery-context.js';
 import type { EngineDeps, EngineOptions } from './drain-deps.js';
@@ -21,6 +22,8 @@ export interface OpenedHead {
   newline: '\r\n' | '\n';
   fromHost: string;
   size: number;
+  /** The original client, read only when the route's primary wants it told (forwardClient). */
+  client?: OriginalClient;
 }
 
 /** Why nothing was sent: too late, stopping, held, no object, or too many Received headers (a loop). */
@@ -43,7 +46,7 @@ export class ContentOpener {
   ) {}
 
   /** The transport's opener: the stream and its size as sent, or undefined when declined. */
-  readonly open = async (): Promise<{ body: Readable; size: number } | undefined> => {
+  readonly open = async (): Promise<{ body: Readable; size: number; client?: OriginalClient } | undefined> => {
     const { ctx, message } = this;
     const { clock, store } = this.deps;
     if (ctx.deadline !== undefined && clock.now().getTime() >= ctx.deadline) return void (this.declined = 'deadline');
@@ -60,7 +63,7 @@ export class ContentOpener {
           return void (this.declined = { loop: read.receivedCount, limit });
         }
         const fromHost = topReceivedByHost(read.head.toString('latin1')) ?? this.options.sesHost ?? 'inbound-smtp.amazonaws.com';
-        this.head = { head: read.head, newline: read.newline, fromHost, size: object.size };
+        this.head = { head: read.head, newline: read.newline, fromHost, size: object.size, client: this.clientOf(read.head) };
         body = read.body;
       }
       const { head } = this;
@@ -70,11 +73,20 @@ export class ContentOpener {
       const content = prependToStream(prefix, guardLength(body, object.size));
       // Started before the deadline: its final dot still must leave the Lambda time for the reply (final-dot-guard.ts).
       const guarded = ctx.deadline === undefined ? content : guardFinalDot(content, ctx.deadline + FINAL_DOT_GRACE_SECONDS * 1000, clock);
-      return { body: guarded, size: object.size + Buffer.byteLength(prefix, 'utf8') };
+      return { body: guarded, size: object.size + Buffer.byteLength(prefix, 'utf8'), ...(head.client ? { client: head.client } : {}) };
     } catch (error) {
       if (error instanceof MessageMissingError) this.declined = 'missing';
       else this.error = error;
       return undefined;
     }
   };
+
+  /** Once per message (the head is read once): why no client is told, when it cannot be read. */
+  private clientOf(head: Buffer): OriginalClient | undefined {
+    const mode = this.ctx.route.primary.forwardClient;
+    if (!mode) return undefined;
+    const read = originalClient(head.toString('latin1'));
+    if (!read.client) this.deps.log.info(`original client not told to the primary (${mode}): ${read.reason}; the message goes without it`, { route: this.ctx.route.name, messageId: this.message.messageId });
+    return read.client;
+  }
 }

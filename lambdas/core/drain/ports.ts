@@ -3,6 +3,7 @@
 // test/contracts.
 import type { PrimaryServer, SmtpReply } from '../model.js';
 import type { Readable } from 'node:stream';
+import type { OriginalClient } from '../message/original-client.js';
 
 /** One message as received from a route's queue. */
 export interface QueuedMessage {
@@ -70,9 +71,17 @@ export interface TransactionResult {
  * session is free (so the object is not opened while it waits for one, and
  * the caller can check its deadline and hold at the last moment). The opener
  * gives the stream and its size (for SIZE=), or undefined: then nothing is
- * sent and the result says `notStarted`.
+ * sent and the result says `notStarted`. With `client` (the original client,
+ * core/message/original-client.ts), a transport to a primary with
+ * `forwardClient` tells it that client before MAIL FROM when it advertises the extension.
  */
-export type MessageContent = Readable | (() => Promise<{ body: Readable; size?: number } | undefined>);
+export type MessageContent = Readable | (() => Promise<OpenedContent | undefined>);
+
+export interface OpenedContent {
+  body: Readable;
+  size?: number;
+  client?: OriginalClient;
+}
 
 /** An SMTP client to one primary; pooled, opened by the drain, closed at its end. */
 export interface SmtpTransport {

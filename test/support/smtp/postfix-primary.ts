@@ -22,6 +22,8 @@ export const GUIDE = fileURLToPath(new URL('../../../docs/primary-setup.md', imp
 /** What the guide's blocks name; the instance substitutes its own. */
 const GUIDE_CONFIG_DIR = '/etc/postfix';
 const GUIDE_PORT = '2526';
+/** The guide's example Elastic IP (output EgressIp); the local backup MX connects from 127.0.0.1. */
+const GUIDE_EGRESS_IP = '203.0.113.25';
 export const GUIDE_REALM = 'mx.example.com';
 
 /** The fenced block after each `<!-- snippet: name -->` in the guide. */
@@ -116,6 +118,14 @@ export interface PostfixPrimaryOptions {
    * a milter (amavis, rspamd) that takes seconds per message.
    */
   endOfDataSleepSeconds?: number;
+  /** The guide block that is the listener (default "postfix-master.cf"); its port and egress IP are ours. */
+  listener?: string;
+  /** More domains relayed like `domain` (the same users' local parts in each). */
+  moreDomains?: string[];
+  /** Extra main.cf lines: the reader's own port-25 checks; `{dir}` is the configuration directory. */
+  mainCf?: string[];
+  /** Extra files in the configuration directory (maps named by mainCf). */
+  files?: Record<string, string>;
 }
 
 export class PostfixPrimary {
@@ -146,8 +156,11 @@ export class PostfixPrimary {
       const certificate = makeTestCertificate([GUIDE_REALM, '127.0.0.1']);
       writeFileSync(join(configDir, 'tls', 'cert.pem'), certificate.cert);
       writeFileSync(join(configDir, 'tls', 'key.pem'), certificate.key, { mode: 0o600 });
-      writeFileSync(join(configDir, 'recipients'), options.users.map((u) => `${u} ok`).join('\n') + '\n');
-      writeFileSync(join(configDir, 'transport'), `${options.domain} smtp:[${options.mailbox.host}]:${options.mailbox.port}\n`);
+      const domains = [options.domain, ...(options.moreDomains ?? [])];
+      const users = domains.flatMap((domain) => options.users.map((u) => `${u.split('@')[0]}@${domain}`));
+      writeFileSync(join(configDir, 'recipients'), users.map((u) => `${u} ok`).join('\n') + '\n');
+      writeFileSync(join(configDir, 'transport'), domains.map((d) => `${d} smtp:[${options.mailbox.host}]:${options.mailbox.port}\n`).join(''));
+      for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(configDir, name), text);
       writeFileSync(
         join(configDir, 'main.cf'),
         [
@@ -165,19 +178,21 @@ export class PostfixPrimary {
           'alias_database =',
           'biff = no',
           // The reader's existing setup: our domain, its users, where its mail goes.
-          `relay_domains = ${options.domain}`,
+          `relay_domains = ${domains.join(', ')}`,
           `relay_recipient_maps = texthash:${join(configDir, 'recipients')}`,
           `transport_maps = texthash:${join(configDir, 'transport')}`,
           'smtp_tls_security_level = none',
           `smtpd_tls_cert_file = ${join(configDir, 'tls', 'cert.pem')}`,
           `smtpd_tls_key_file = ${join(configDir, 'tls', 'key.pem')}`,
           ...(options.endOfDataSleepSeconds ? [`smtpd_end_of_data_restrictions = sleep ${options.endOfDataSleepSeconds}`] : []),
+          ...(options.mainCf ?? []).map((line) => line.replaceAll('{dir}', configDir)),
           '',
         ].join('\n'),
       );
       // The guide's listener, on our port.
-      const listener = sub(snippet(snippets, 'postfix-master.cf')).replace(new RegExp(`^${GUIDE_PORT}(\\s)`, 'm'), `${port}$1`);
-      if (!listener.startsWith(`${port}`) && !listener.includes(`\n${port} `)) throw new Error(`the guide listener has no port ${GUIDE_PORT} line`);
+      const block = options.listener ?? 'postfix-master.cf';
+      const listener = sub(snippet(snippets, block)).replace(/^\d+(\s+inet\s)/m, `${port}$1`).replaceAll(GUIDE_EGRESS_IP, '127.0.0.1');
+      if (!listener.startsWith(`${port}`) && !listener.includes(`\n${port} `)) throw new Error(`the guide block ${block} has no inet listener line (the guide uses port ${GUIDE_PORT})`);
       writeFileSync(join(configDir, 'master.cf'), BASE_MASTER_CF + listener);
       writeFileSync(join(configDir, 'sasl', 'smtpd.conf'), sub(snippet(snippets, 'postfix-sasl-smtpd.conf')));
       // The guide's commands, as written, but with the password on stdin (-p) instead of a prompt.

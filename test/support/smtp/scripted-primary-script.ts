@@ -34,4 +34,7 @@ export interface ScriptedPrimaryOptions {
   script?: Script;
   /** Idle timeout of the server side, ms (default 60 s). */
   socketTimeoutMs?: number;
+  /** Client addresses allowed XCLIENT / XFORWARD (offered to them only). */
+  xclientFrom?: string[];
+  xforwardFrom?: string[];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
-import { dsnIdentityProblems, port25Problems } from '../../../lib/checks/deploy-checks.js';
+import { dsnIdentityProblems, forwardClientWarnings, port25Problems } from '../../../lib/checks/deploy-checks.js';
 
 const route = (over: Record<string, unknown> = {}) => ({
   name: 'corp',
@@ -36,5 +36,22 @@ describe('deploy checks', () => {
 
   it('routes that only dead-letter send no DSNs, so any hostname is fine', () => {
     expect(dsnIdentityProblems(config({ hostname: 'mx.other.net', routes: [route({ bouncePolicy: 'dead-letter' })] }))).toEqual([]);
+  });
+
+  it('forwardClient without an egress mode warns (the primary authorises by IP), naming the field and the fixes', () => {
+    const xclient = config({ routes: [route({ primary: { host: 'mx.example.com', port: 2527, forwardClient: 'xclient' } })] });
+    expect(forwardClientWarnings(xclient)).toEqual([
+      { route: 'corp', message: expect.stringMatching(/^backupMx\.routes\[0\]\.primary\.forwardClient is "xclient" but "egress" is "none".*XCLIENT by client IP.*"vpc-nat-instance".*or set forwardClient to "none"$/) },
+    ]);
+    expect(forwardClientWarnings({ ...xclient, egress: 'vpc-nat-instance' })).toEqual([]);
+    expect(forwardClientWarnings(config({}))).toEqual([]); // "none" by default
+  });
+
+  it('forwardClient accepts "xclient", "xforward", "none" and names itself on anything else', () => {
+    expect(config({ routes: [route({ primary: { host: 'mx.example.com', port: 587, forwardClient: 'xforward' } })] }).routes[0]!.primary.forwardClient).toBe('xforward');
+    expect(config({}).routes[0]!.primary.forwardClient).toBe('none');
+    expect(() => config({ routes: [route({ primary: { host: 'mx.example.com', port: 587, forwardClient: 'XCLIENT' } })] })).toThrow(
+      /routes\[0\]\.primary\.forwardClient.*expected "none" \| "xclient" \| "xforward", got "XCLIENT"/,
+    );
   });
 });

@@ -29,7 +29,7 @@ const MULTI = {
       name: 'corp',
       domains: ['example.com', 'example.org'],
       recipients: ['alice@example.com', 'bob@example.com'],
-      primary: { host: 'mail.example.com', port: 587, tls: 'fingerprint', tlsFingerprints: [PIN], authSecretName: 'backup-mx/corp', maxSessions: 4, messagesInFlight: 12 },
+      primary: { host: 'mail.example.com', port: 587, tls: 'fingerprint', tlsFingerprints: [PIN], authSecretName: 'backup-mx/corp', maxSessions: 4, messagesInFlight: 12, forwardClient: 'xclient' },
       arc: { domain: 'backup.example.org', selector: 'arc2026', keySecretName: 'backup-mx/arc-key' },
       delayWarningHours: 0,
     },
@@ -119,7 +119,8 @@ describe('one BackupMxConfig → Settings for the stack and the local runner', (
       canaryIntervalMinutes: 30,
       canaryRoute: 'corp',
     });
-    expect(deployed.routes![0]).toMatchObject({ primary: { authSecretName: 'backup-mx/corp', tlsFingerprints: [PIN], maxSessions: 4 }, arc: { selector: 'arc2026' }, dsnPerHour: 40 });
+    expect(deployed.routes![0]).toMatchObject({ primary: { authSecretName: 'backup-mx/corp', tlsFingerprints: [PIN], maxSessions: 4, forwardClient: 'xclient' }, arc: { selector: 'arc2026' }, dsnPerHour: 40 });
+    expect(deployed.routes![1]!.primary).not.toHaveProperty('forwardClient'); // "none" (the default) is absent
     expect(deployed.routes![0]!.delayWarningSeconds).toBeUndefined();
     expect(deployed.routes![1]).toMatchObject({ bouncePolicy: 'dead-letter', dsnPerHour: 5, delayWarningSeconds: 6 * 3_600, anyRecipient: true });
   });
