@@ -18,7 +18,8 @@
 // internals smtp-session.ts already relies on (_sendCommand and the queue of
 // reply handlers), and the EHLO reply after XCLIENT is read with its own parser.
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { ForwardClientMode } from '../../core/model.js';
+import type { ForwardClientMode, PrimaryServer } from '../../core/model.js';
+import type { DeliveryLog } from '../../core/runtime/ports.js';
 import type { OriginalClient } from '../../core/message/original-client.js';
 import type { NodemailerErrorLike } from './smtp-reply.js';
 import { settle } from './smtp-session.js';
@@ -144,4 +145,28 @@ function refreshExtensions(conn: SMTPConnection, ehloReply: string): void {
   }
   internals._supportedExtensions.length = 0;
   internals._parseEhloExtensions.call(conn, ehloReply);
+}
+
+/** Tells each message's original client to one primary, logging a refusal, and "not offered" once per transport. */
+export class ForwardClientTeller {
+  private notOfferedLogged = false;
+
+  constructor(
+    private readonly primary: PrimaryServer,
+    private readonly log?: Pick<DeliveryLog, 'info' | 'warn'>,
+  ) {}
+
+  /** XCLIENT/XFORWARD before this message when the primary wants it and offers it; undefined when not tried. */
+  async tell(conn: SMTPConnection, client: OriginalClient | undefined): Promise<ForwardOutcome | undefined> {
+    const mode = this.primary.forwardClient;
+    if (!mode || !client) return undefined;
+    const told = await tellOriginalClient(conn, mode, client);
+    const where = { primary: `${this.primary.host}:${this.primary.port}` };
+    if ('reply' in told) this.log?.warn(`${told.command} refused by the primary; the message goes without it`, { ...where, reply: told.reply });
+    else if (!told.told && !('failure' in told) && !this.notOfferedLogged) {
+      this.notOfferedLogged = true;
+      this.log?.info(`the primary does not offer ${mode.toUpperCase()} with ADDR; messages go without it`, where);
+    }
+    return told;
+  }
 }

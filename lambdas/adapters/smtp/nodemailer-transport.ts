@@ -33,8 +33,7 @@ import {
 } from './smtp-session.js';
 import { fromError, fromSuccess, isTransactionError, sameForAll } from './transaction-result.js';
 import type { ExtraTlsOptions } from './tls-policy.js';
-import { tellOriginalClient, type ForwardOutcome } from './forward-client.js';
-import type { OriginalClient } from '../../core/message/original-client.js';
+import { ForwardClientTeller } from './forward-client.js';
 import type { DeliveryLog } from '../../core/runtime/ports.js';
 
 export interface NodemailerTransportOptions {
@@ -130,7 +129,7 @@ export class PooledSmtpTransport implements SmtpTransport {
   private peakLive = 0;
   private pushBacks = 0;
   private closed = false;
-  private notOfferedLogged = false;
+  private readonly teller: ForwardClientTeller;
   readonly window: SessionWindow;
 
   constructor(
@@ -144,6 +143,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     private readonly log?: NodemailerTransportOptions['log'],
   ) {
     this.window = new SessionWindow(maxConnections, initialSessions);
+    this.teller = new ForwardClientTeller(primary, log);
   }
 
   /** Sessions opened so far (for tests and logs). */
@@ -189,7 +189,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     const content = opened.body;
     envelope = { ...envelope, size: opened.size ?? envelope.size };
     const refusedBefore = this.refusals.get(conn) ?? 0;
-    const told = await this.tellClient(conn, opened.client);
+    const told = await this.teller.tell(conn, opened.client);
     // A session that sent XCLIENT speaks for that client now: used for this message only (forward-client.ts).
     const oneMessage = told?.command === 'XCLIENT';
     const outcome = told && 'failure' in told ? { err: told.failure, dotSent: false } : await sendMessage(conn, { from: envelope.from, to, size: envelope.size }, content);
@@ -269,20 +269,6 @@ export class PooledSmtpTransport implements SmtpTransport {
       const failure = await new Promise<NodemailerErrorLike | undefined>((resolve) => this.waiters.push(resolve));
       if (failure) return { error: failure };
     }
-  }
-
-  /** XCLIENT/XFORWARD before this message when the primary wants it and offers it; undefined when not tried. */
-  private async tellClient(conn: SMTPConnection, client: OriginalClient | undefined): Promise<ForwardOutcome | undefined> {
-    const mode = this.primary.forwardClient;
-    if (!mode || !client) return undefined;
-    const told = await tellOriginalClient(conn, mode, client);
-    const where = { primary: `${this.primary.host}:${this.primary.port}` };
-    if ('reply' in told) this.log?.warn(`${told.command} refused by the primary; the message goes without it`, { ...where, reply: told.reply });
-    else if (!told.told && !('failure' in told) && !this.notOfferedLogged) {
-      this.notOfferedLogged = true;
-      this.log?.info(`the primary does not offer ${mode.toUpperCase()} with ADDR; messages go without it`, where);
-    }
-    return told;
   }
 
   /** Ends a session after its one message (QUIT), freeing its place for a fresh one. */
