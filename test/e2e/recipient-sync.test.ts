@@ -6,6 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingIo } from '../../cli/cli-io.js';
+import { main } from '../../cli/main.js';
 import { RecipientPushRefused } from '../../lambdas/core/recipients/push-refused.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
 import { SYNCED_LIST_POLL_MS } from '../../local/ses-standin/synced-lists.js';
@@ -18,6 +20,7 @@ describe('a synced recipient list in the local SES stand-in', () => {
   const cleanup = cleanups();
   let mx: LocalBackupMx;
   let lines: string[];
+  let dataDir: string;
 
   /** Sends to each address in its own transaction: what the stand-in answered to each RCPT. */
   const answers = async (...to: string[]): Promise<Record<string, string>> => {
@@ -34,9 +37,10 @@ describe('a synced recipient list in the local SES stand-in', () => {
     cleanup.add(() => primary.stop());
     const dir = await tempDir(cleanup, 'recipient-sync');
     const contextFile = path.join(dir, 'context.json');
+    dataDir = path.join(dir, 'data');
     const route = { name: 'corp', domains: ['example.com'], recipients: ['seed@example.com'], recipientSync: { maxAddresses: 500 }, primary: { host: '127.0.0.1', port: primary.port, tls: 'none' } };
     await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.e2e.test', canary: false, routes: [route] } }));
-    ({ mx, lines } = await startMx(runnerEnv(contextFile), cleanup));
+    ({ mx, lines } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }), cleanup, true));
   });
 
   afterAll(() => cleanup.run());
@@ -61,6 +65,9 @@ describe('a synced recipient list in the local SES stand-in', () => {
       'seed@example.com': expect.stringMatching(/^550 5\.1\.1/),
     });
     expect(await mx.recipients.status('corp')).toMatchObject({ count: 450, version: 1, source: 'test' });
+    const io = new RecordingIo();
+    expect(await main(['--local', '--data-dir', dataDir, 'status'], { io })).toBe(0);
+    expect(io.text).toMatch(/^corp recipients: 450 addresses synced \(version 1, \d+s ago, by test\)$/m);
   });
 
   it('an empty push is refused and the stand-in keeps the list', async () => {
