@@ -42,9 +42,14 @@ export class InMemoryRecipientRules implements RecipientRules {
   readonly rules = new Map<string, string[][]>();
   fail?: Error;
   applied = 0;
+  /** Runs once as a write of rules begins (a concurrent push lands while rules are written). */
+  beforeApply?: () => Promise<void>;
 
   async apply(route: { name: string; domains: string[] }, addresses: string[] | undefined): Promise<RuleApplyReport> {
     if (this.fail) throw this.fail;
+    const hook = this.beforeApply;
+    this.beforeApply = undefined;
+    if (hook) await hook();
     this.applied += 1;
     const before = this.rules.get(route.name) ?? [];
     const after = receiptRuleChunks({ domains: route.domains, ...(addresses ? { recipients: addresses } : {}) });

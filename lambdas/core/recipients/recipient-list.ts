@@ -1,8 +1,13 @@
 // A pushed list as SES will match it: each line trimmed, the domain lower-cased
 // (SES compares recipients case-insensitively, so "Bob@x" and "bob@x" are one
 // entry and the first spelling is kept), blank lines and # comments skipped,
-// sorted so an unchanged list compares equal.
+// sorted so an unchanged list compares equal. Only plain addresses: no quoted
+// local part and at most 64 octets before the @ (RFC 5321's limit, as synth
+// checks `recipients`), so every stored entry is one SES takes in a rule.
 import { isMailbox, splitMailbox } from '../message/mail-address.js';
+
+/** RFC 5321 §4.5.3.1.1: a local part of at most 64 octets. */
+const MAX_LOCAL_PART = 64;
 
 export interface ParsedRecipientList {
   addresses: string[];
@@ -17,7 +22,7 @@ export function normaliseRecipients(lines: readonly string[]): ParsedRecipientLi
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const parts = splitMailbox(line);
-    if (!parts || !isMailbox(line)) {
+    if (!parts || !isMailbox(line) || parts.local.startsWith('"') || parts.local.length > MAX_LOCAL_PART) {
       invalid.push(line);
       continue;
     }

@@ -32,6 +32,13 @@ describe('normaliseRecipients', () => {
     expect(parsed.addresses).toEqual(['Bob@example.com', 'alice@example.com']);
     expect(parsed.invalid).toEqual(['not an address']);
   });
+
+  it('takes only plain addresses: no domain alone, catch-all, quoted local part or local part past 64 octets', () => {
+    const long = `${'a'.repeat(65)}@example.com`;
+    const parsed = normaliseRecipients(['example.com', '@example.com', '"a b"@example.com', long, `${'a'.repeat(64)}@example.com`]);
+    expect(parsed.invalid).toEqual(['example.com', '@example.com', '"a b"@example.com', long]);
+    expect(parsed.addresses).toHaveLength(1);
+  });
 });
 
 describe('SyncRecipients.push guards', () => {
@@ -151,6 +158,24 @@ describe('concurrent pushes', () => {
     const error = await refusal(sync.push('corp', [...addresses(10), 'a@example.com'], { source: 'a' }));
     expect(error.reason).toBe('shrink');
     expect((await store.read('corp'))?.source).toBe('b');
+  });
+
+  it('a push stored while an older list\'s rules are being written is written after it: SES never ends on the older list', async () => {
+    const { sync, store, rules } = setup();
+    await sync.push('corp', addresses(10), { source: 'push' });
+    // A's rules are computed from its list; B stores and writes a newer list meanwhile; A finishes after B.
+    rules.beforeApply = async () => {
+      await sync.push('corp', [...addresses(10), 'b@example.com'], { source: 'b' });
+    };
+    const before = rules.applied;
+    await sync.push('corp', [...addresses(10), 'a@example.com'], { source: 'a' });
+    const newest = (await store.read('corp'))!;
+    expect(newest.source).toBe('b');
+    expect(rules.rules.get('corp')!.flat()).toContain('b@example.com');
+    expect(rules.rules.get('corp')!.flat()).not.toContain('a@example.com');
+    expect(newest.appliedVersion).toBe(newest.version);
+    // A's own list, B's list (inside A's), then B's again as A reads the store after its write.
+    expect(rules.applied - before).toBe(3);
   });
 
   it('gives up with "conflict" after losing every attempt', async () => {
