@@ -116,6 +116,14 @@ describe('SesRecipientRules', () => {
     expect(sleeps).toEqual(Array(6).fill(1_000));
   });
 
+  it('the largest list a set can hold beside two rules (19,800 addresses, 198 rules) takes about 200 s at one call a second', async () => {
+    const sleeps: number[] = [];
+    await expect(writer(sleeps).apply(corp, addresses(19_800))).resolves.toMatchObject({ rules: 198, created: 198 });
+    expect(rules).toHaveLength(MAX_RULES_PER_SET);
+    // 2 reads + 198 creates = 200 calls, 199 waits of a second.
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(199_000);
+  });
+
   it('says the template rule is missing (deploy first) instead of writing rules without actions', async () => {
     rules = [];
     await expect(writer().apply(corp, addresses(3))).rejects.toBeInstanceOf(TemplateRuleMissingError);

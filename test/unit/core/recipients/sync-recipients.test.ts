@@ -75,6 +75,15 @@ describe('SyncRecipients.push guards', () => {
     expect(error.message).toContain('recipientSync.maxAddresses = 450');
   });
 
+  it('20,000 addresses (200 rules, the whole set) are refused at push, naming the budget, even by the largest budget synth allows beside the template rule', async () => {
+    const { sync, rules } = setup({ domains: ['example.com'], maxAddresses: 19_900 });
+    const error = await refusal(sync.push('corp', addresses(20_000), { source: 'push' }));
+    expect(error.reason).toBe('over-budget');
+    expect(error.message).toContain('20000 addresses, but the route\'s budget is recipientSync.maxAddresses = 19900');
+    await expect(sync.push('corp', addresses(19_900), { source: 'push' })).resolves.toMatchObject({ total: 19_900 });
+    expect(rules.rules.get('corp')).toHaveLength(199);
+  });
+
   it('refuses a push removing more than maxShrinkPercent unless forced; exactly the share is taken', async () => {
     const { sync, store } = setup();
     await sync.push('corp', addresses(100), { source: 'push' });
