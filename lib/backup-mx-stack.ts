@@ -66,6 +66,7 @@ export class BackupMxStack extends Stack {
       bucket: mail.bucket,
       channels: queues.channels,
       permissions: [mail.policy, ...(topicKey ? [topicKey] : [])],
+      table: state.table,
     });
     const egress =
       config.egress === 'none'

@@ -52,6 +52,8 @@ export interface RouteStatus {
   lastDoneAt?: string;
   /** The conditions the probe found on for the route (its RouteProblems alarm), or why they could not be read. */
   problems: ScopeProblems;
+  /** The list the primary pushed (recipientSync): its size, version, when and from whom, and the version whose rules are in place. */
+  recipientList?: { count: number; version: number; updatedAt: string; source: string; forced: boolean; appliedVersion: number };
 }
 
 export async function routeStatuses(target: Target, routeName?: string): Promise<RouteStatus[]> {
@@ -59,7 +61,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
   const now = operator.now();
   return Promise.all(
     routesOf(target, routeName).map(async (route) => {
-      const [health, hold, windows, redirect, queued, queue, dead, lastDone, problems] = await Promise.all([
+      const [health, hold, windows, redirect, queued, queue, dead, lastDone, problems, list] = await Promise.all([
         operator.primaryHealth(route.name),
         operator.routeHold(route.name),
         operator.hold.windows(route.name),
@@ -69,6 +71,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
         operator.deadLetters(route.name),
         operator.lastDone(route.name),
         scopeProblems(operator.problemState, route.name),
+        operator.recipientList(route.name),
       ]);
       const oldest = queued[0];
       const status: RouteStatus = {
@@ -115,6 +118,10 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
           ...(redirect.applies ? {} : { ignored: IGNORED }),
         };
       }
+      if (list) {
+        const { version, source, forced, appliedVersion } = list;
+        status.recipientList = { count: list.addresses.length, version, updatedAt: list.updatedAt.toISOString(), source, forced, appliedVersion };
+      }
       if (oldest) status.oldestAgeSeconds = Math.round(ageSeconds(oldest.receivedAt, now));
       if (lastDone) status.lastDoneAt = lastDone.toISOString();
       return status;
@@ -159,6 +166,7 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
     io.out('redirects (`backup-mx redirect <route> --clear` sends mail to the configured primary again; a deploy that changes the primary clears one):');
     for (const line of redirects) io.out(`  ${line}`);
   }
+  for (const s of statuses) if (s.recipientList) io.out(recipientListLine(s.route, s.recipientList, now));
   io.out('');
   // One DLQ for every route: SQS redrive puts poison messages there with no record.
   io.out(dlq.summary);
@@ -212,6 +220,12 @@ function windowLine(route: string, w: RouteStatus['windows'][number], now: Date)
     ? `NOW until ${w.until} (${formatAge(ageSeconds(now, new Date(w.until)))} left)`
     : `from ${w.from} until ${w.until} (in ${formatAge(ageSeconds(now, new Date(w.from)))})`;
   return `${route} ${w.id} ${when}${w.reason ? `: ${w.reason}` : ''}`;
+}
+
+/** "corp recipients: 450 addresses pushed (version 3, 5m ago, by push)", with "; rules pending (version 2 in place)" while SES lags. */
+function recipientListLine(route: string, l: NonNullable<RouteStatus['recipientList']>, now: Date): string {
+  const pending = l.appliedVersion < l.version ? `; rules pending (version ${l.appliedVersion || 'none'} in place: the next push or deploy writes them)` : '';
+  return `${route} recipients: ${l.count} addresses synced (version ${l.version}, ${formatAgo(new Date(l.updatedAt), now)}, by ${l.source}${l.forced ? ', forced' : ''})${pending}`;
 }
 
 /** What status says of a redirect a deploy made stale (it is ignored). */

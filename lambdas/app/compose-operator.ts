@@ -6,6 +6,7 @@
 import { DynamoForwardRecords } from '../adapters/aws/dynamo-forward-records.js';
 import { DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
 import { DynamoLedgerPurge } from '../adapters/aws/dynamo-ledger-purge.js';
+import { S3RecipientListStore } from '../adapters/aws/recipient-list-store.js';
 import { SqsDeadLetterQueue } from '../adapters/aws/sqs-dead-letter-queue.js';
 import { SqsMailQueue } from '../adapters/aws/sqs-mail-queue.js';
 import { SesForwarder } from '../adapters/aws/ses-forwarder.js';
@@ -59,5 +60,6 @@ export function composeOperator(settings: Settings, parts: EngineParts, forwarde
     forwarder: forwarder ?? new SesForwarder(clients.sesv2, settings.dsnConfigurationSet),
     forwards: new DynamoForwardRecords(clients.doc, settings.tableName),
     hostname: settings.hostname,
+    recipientLists: new S3RecipientListStore(clients.doc, settings.tableName, clients.s3, settings.bucketName),
   });
 }

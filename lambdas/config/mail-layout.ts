@@ -9,3 +9,9 @@ export const routePrefix = (route: string) => `${MAIL_PREFIX}${route}/`;
  * Route names cannot start with "_".
  */
 export const CANARY_PREFIX = `${MAIL_PREFIX}_canary/`;
+/**
+ * Where the bodies of synced recipient lists live (`recipient-lists/<route>/…`):
+ * outside the mail prefix, so no lifecycle rule expires them and SES (allowed
+ * only under `mail/`) cannot write them.
+ */
+export const RECIPIENT_LISTS_PREFIX = 'recipient-lists/';

@@ -25,6 +25,8 @@ export const ENVELOPE_KEY_PREFIX = 'env#';
 export const TRIGGER_KEY_PREFIX = 'trigger#';
 /** A route's notice budget per UTC hour and the notices held for the operator: `notices#<name>`. */
 export const NOTICE_KEY_PREFIX = 'notices#';
+/** A route's synced recipient list (core/recipients): `recipients#<name>`, written by the push and the deploy's custom resource. */
+export const RECIPIENTS_KEY_PREFIX = 'recipients#';
 /** The canary's HMAC key (core/canary): `canary#key`, written only by the canary function. */
 export const CANARY_KEY_PREFIX = 'canary#';
 /**

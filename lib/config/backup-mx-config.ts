@@ -33,6 +33,7 @@ import {
 import { arcSchema } from './arc.js';
 import { canaryProblems, canarySchema, resolveCanary, type CanaryConfig } from './canary.js';
 import { loadRecipientsFiles } from './recipients-file.js';
+import { recipientSyncProblems, recipientSyncSchema } from './recipient-sync.js';
 import { DEFAULT_NOTICES_PER_HOUR } from '../../lambdas/core/outcome/notice-sender.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
@@ -104,6 +105,11 @@ const routeSchema = z.strictObject({
    * at synth and added to `recipients`; relative to the directory of cdk.json.
    */
   recipientsFile: z.string().min(1).optional(),
+  /**
+   * The primary pushes the route's valid addresses (lib/config/recipient-sync.ts);
+   * `recipients` / `recipientsFile` are then only the list accepted before the first push.
+   */
+  recipientSync: recipientSyncSchema.optional(),
   primary: primarySchema,
   /** ARC-seal (RFC 8617) each message before it goes to this route's primary. */
   arc: arcSchema.optional(),
@@ -267,6 +273,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
     ...delayWarningProblems({ ...config, routes }),
     ...primaryTlsProblems({ routes }),
     ...alarmChannelProblems(config, region),
+    ...recipientSyncProblems(routes, config.ruleSet.activation),
   ];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);

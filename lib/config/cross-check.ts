@@ -2,6 +2,7 @@
 // across routes, recipients inside their route's domains, no relaying back to
 // SES (a mail loop), a region where SES receives mail, sane retry bounds.
 import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET, receiptRuleChunks } from './receipt-rule-chunks.js';
+import { syncedRouteRules, type RecipientSyncConfig } from './recipient-sync.js';
 import { isSesInboundHost, sesReceivesMailIn, SES_RECEIVING_REGIONS } from './ses-receiving-regions.js';
 
 export { MAX_RULE_RECIPIENTS, ruleRecipients } from './receipt-rule-chunks.js';
@@ -10,7 +11,7 @@ interface CheckedShape {
   region?: string;
   egress?: string;
   elasticIpAllocationId?: string;
-  routes: { name: string; domains: string[]; recipients?: string[]; primary: { host: string } }[];
+  routes: { name: string; domains: string[]; recipients?: string[]; recipientSync?: RecipientSyncConfig; primary: { host: string } }[];
   retry: { minBackoffSeconds: number; maxBackoffSeconds: number };
   /** The canary takes a receipt rule of its own. */
   canary?: boolean;
@@ -21,6 +22,8 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
   const routeByName = new Map<string, number>();
   const routeByDomain = new Map<string, number>();
   let ruleCount = config.canary ? 1 : 0;
+  /** Rules the synced routes reserve (their budgets), named in the over-limit message. */
+  const reserved: string[] = [];
 
   config.routes.forEach((route, i) => {
     const at = `backupMx.routes[${i}]`;
@@ -50,7 +53,13 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
       }
     });
 
-    ruleCount += receiptRuleChunks(route).length;
+    if (route.recipientSync) {
+      const rules = syncedRouteRules({ domains: route.domains, recipientSync: route.recipientSync });
+      ruleCount += rules;
+      reserved.push(`${at}.recipientSync.maxAddresses = ${route.recipientSync.maxAddresses} reserves ${rules} (its disabled template rule included)`);
+    } else {
+      ruleCount += receiptRuleChunks(route).length;
+    }
 
     if (isSesInboundHost(route.primary.host)) {
       problems.push(
@@ -63,6 +72,7 @@ export function crossCheck(config: CheckedShape, region: string | undefined): st
     problems.push(
       `backupMx.routes: the recipients need ${ruleCount} SES receipt rules (${MAX_RULE_RECIPIENTS} addresses or domains each), ` +
         `but a rule set takes at most ${MAX_RULES_PER_SET}; list fewer addresses (a domain with none listed takes one entry)` +
+        (reserved.length > 0 ? `, or lower a synced route's budget (${reserved.join('; ')})` : '') +
         (config.canary ? ', or set "canary": false (it takes one rule)' : ''),
     );
   }

@@ -2,6 +2,9 @@
 // route's allow-list or its domains; spam/virus scan; TLS policy; S3 action
 // that notifies the route's topic), and the custom resource that activates
 // the set without silently replacing another team's active set.
+// A route with recipientSync gets one DISABLED template rule here (its actions,
+// scan and TLS policy; it matches nothing) and its matching rules are written
+// outside CloudFormation from the pushed list (recipient-sync-rules.ts).
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -14,6 +17,8 @@ import { CANARY_PREFIX, routePrefix } from './mail-bucket.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import type { RouteChannel } from './route-queues.js';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { RecipientSyncRules } from './recipient-sync-rules.js';
 
 /** ARN pattern matching every rule of the named set (for aws:SourceArn conditions). */
 export function receiptRuleArnPattern(scope: IConstruct, ruleSetName: string): string {
@@ -50,6 +55,8 @@ export interface InboundRulesProps {
   channels: RouteChannel[];
   /** Resources SES's permission checks depend on (bucket policy, topic policies, key). */
   permissions: IConstruct[];
+  /** The state table: the synced lists' pointers (recipients#). */
+  table: dynamodb.ITable;
 }
 
 export class InboundRules extends Construct {
@@ -58,6 +65,8 @@ export class InboundRules extends Construct {
   readonly activation: CustomResource;
   readonly activationFunction: BackupMxFunction;
   readonly activationProvider: cr.Provider;
+  /** Writes the synced routes' rules on every deploy that could undo them; absent when no route syncs. */
+  readonly recipientSync?: RecipientSyncRules;
 
   constructor(scope: Construct, id: string, props: InboundRulesProps) {
     super(scope, id);
@@ -69,15 +78,29 @@ export class InboundRules extends Construct {
     this.activation = activation.resource;
     // Activate only once every rule exists; on delete, deactivate before the rules go.
     for (const rule of this.rules) this.activation.node.addDependency(rule);
+    if (props.config.routes.some((route) => route.recipientSync)) {
+      this.recipientSync = new RecipientSyncRules(this, 'RecipientSync', {
+        config: props.config,
+        ruleSet: this.ruleSet,
+        rules: this.rules,
+        bucket: props.bucket,
+        table: props.table,
+        channels: props.channels,
+      });
+      // The synced rules exist before the set can become active.
+      this.activation.node.addDependency(this.recipientSync.resource);
+    }
   }
 
   /** One rule per 100 recipients (SES's limit); every rule of a route stores and notifies alike. */
   private routeRules(props: InboundRulesProps): ses.ReceiptRule[] {
     const { config } = props;
     return props.channels.flatMap((channel) =>
-      receiptRuleChunks(channel.route).map((recipients, chunk) =>
+      // A synced route: one disabled template rule of its domains (the list lives outside the template).
+      (channel.route.recipientSync ? [channel.route.domains] : receiptRuleChunks(channel.route)).map((recipients, chunk) =>
         this.ruleSet.addRule(chunk === 0 ? `Rule-${channel.route.name}` : `Rule-${channel.route.name}-${chunk + 1}`, {
           receiptRuleName: receiptRuleName(channel.route.name, chunk),
+          ...(channel.route.recipientSync ? { enabled: false } : {}),
           recipients,
           scanEnabled: true,
           tlsPolicy: config.tlsPolicy === 'require' ? ses.TlsPolicy.REQUIRE : ses.TlsPolicy.OPTIONAL,

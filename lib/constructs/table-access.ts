@@ -14,6 +14,7 @@
 //             attributes (dynamodb:Attributes), no ReturnValues;
 //   'trigger' reads and writes its gate (trigger#) only;
 //   'canary'  reads and creates the canary's key (canary#), only with its attributes;
+//   'recipients' reads and writes the synced recipient lists' pointers (recipients#) only;
 //             accept reads that key too (to recognise a canary), the drain reads everything.
 // All but the drain read the route table item (config) and nothing else of it;
 // none may write it: an explicit deny, which no later grant can undo. Only the
@@ -32,13 +33,14 @@ import {
   MESSAGE_KEY_PREFIX,
   NOTICE_KEY_PREFIX,
   ORPHAN_WATCH_KEY,
+  RECIPIENTS_KEY_PREFIX,
   ROUTE_KEY_PREFIX,
   STACK_KEY_PREFIX,
   STACK_PROBLEMS_KEY,
   TRIGGER_KEY_PREFIX,
 } from '../../lambdas/config/table-layout.js';
 
-export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary';
+export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary' | 'recipients';
 
 /** Every action that writes an item (a transaction's writes are authorized as these). */
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -88,6 +90,7 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
     ],
     trigger: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [arn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`))],
     canary: [allow(['dynamodb:GetItem'], [arn], leadingKeys(`${CANARY_KEY_PREFIX}*`)), allow(['dynamodb:PutItem'], [arn], onlyWith(CANARY_KEY_PREFIX, CANARY_KEY_ATTRIBUTES))],
+    recipients: [allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`))],
   };
   return [denyRouteTable, ...grants[access]];
 }

@@ -41,6 +41,10 @@ import { openStandIn } from './stand-in-open.js';
 import { startCanaryLoop } from './canary-loop.js';
 import type { SesStandIn } from '../ses-standin/ses-standin.js';
 import { runnerRuntimeInfo } from './runner-runtime-info.js';
+import { composeRecipientSync } from '../../lambdas/app/compose-recipients.js';
+import type { SyncRecipients } from '../../lambdas/core/recipients/sync-recipients.js';
+import { syncedRoutes } from '../../lib/config/recipient-sync.js';
+import { LOCAL_RECIPIENT_RULES } from '../ses-standin/synced-lists.js';
 
 export { DEFAULT_STOP_WAIT_SECONDS, SmtpPortInUseError, type LocalBackupMxOptions } from './local-backup-mx-options.js';
 
@@ -52,6 +56,8 @@ export class LocalBackupMx {
   readonly engine: Engine;
   /** The engine, the operator's use cases (the demo) and what they are built from: this runner's wiring (leases at stop, the spool, the trigger) and tests only. */
   readonly composed: Composition;
+  /** Pushes of the synced routes' recipient lists (core/recipients); the stand-in reads what they store. */
+  readonly recipients: SyncRecipients;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
   /** The drains' SMTP transports, counted: what a stop waits for. */
@@ -124,6 +130,15 @@ export class LocalBackupMx {
     });
     this.engine = this.composed.engine;
     this.deliveries = counted!;
+    this.recipients = composeRecipientSync({
+      doc: aws.clients.doc,
+      s3: aws.clients.s3,
+      tableName: this.settings.tableName,
+      bucketName: this.settings.bucketName,
+      routes: syncedRoutes(parts.loaded.config.routes),
+      rules: LOCAL_RECIPIENT_RULES,
+      log,
+    }).sync;
     const canary = parts.loaded.config.canary;
     this.canary = canary ? localSendCanary(this.composed, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {

@@ -62,7 +62,7 @@ export function standInRoutes(config: BackupMxConfig, resources: Provisioned): S
     const provisioned = resources.routes.find((r) => r.name === route.name);
     if (!provisioned) throw new Error(`route ${route.name} was not provisioned`);
     const target = { name: route.name, topicArn: provisioned.topicArn, objectKeyPrefix: routePrefix(route.name) };
-    return { ...target, domains: route.domains, ...(route.recipients ? { recipients: route.recipients } : {}) };
+    return { ...target, domains: route.domains, ...(route.recipients ? { recipients: route.recipients } : {}), ...(route.recipientSync ? { synced: true } : {}) };
   });
   // The canary's own rule, as in the stack (lib/constructs/inbound-rules.ts): its address only,
   // its own prefix, the first route's topic. Nothing to keep across a restart: not spooled.

@@ -2,6 +2,7 @@
 // is put back first (spool-restore.ts), then the SES stand-in listens on
 // 127.0.0.1 and publishes what it accepts as SES would.
 import { S3MessageStore } from '../../lambdas/adapters/aws/s3-message-store.js';
+import { S3RecipientListStore } from '../../lambdas/adapters/aws/recipient-list-store.js';
 import type { Ledger } from '../../lambdas/core/outcome/ports.js';
 import type { OperatorReads } from '../../lambdas/core/operator/operator-reads.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
@@ -39,6 +40,8 @@ export async function openStandIn({ parts, ledger, operator, publisher, smtpPort
     port: smtpPort,
     serverName: settings.hostname,
     closeTimeoutMs: 2_000,
+    // Pushed recipient lists, read from the same store the push writes (core/recipients).
+    syncedLists: { read: (route) => new S3RecipientListStore(aws.clients.doc, settings.tableName, aws.clients.s3, settings.bucketName).read(route) },
   });
   try {
     await standIn.start();

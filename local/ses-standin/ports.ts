@@ -14,3 +14,6 @@ export interface LineLogger {
   info(line: string): void;
   warn(line: string): void;
 }
+
+/** A synced route's stored list (RecipientListStore.read fits): its version and addresses, or none yet. */
+export type SyncedListReader = (route: string) => Promise<{ version: number; addresses: string[] } | undefined>;

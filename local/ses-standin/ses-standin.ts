@@ -21,6 +21,7 @@ import { newSesMessageId } from './message-id.js';
 import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ports.js';
 import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-notification.js';
 import { asciiAddress, RecipientRouter, type RecipientRule } from './recipient-router.js';
+import { SyncedLists, type SyncedListsOptions } from './synced-lists.js';
 import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
 import { listSome, plural } from '../words.js';
 import { headerSection, parseHeaderFields } from '../../lambdas/core/message/header-fields.js';
@@ -49,6 +50,8 @@ export interface StandInRoute extends RecipientRule {
   objectKeyPrefix: string;
   /** Not spooled (the canary: nothing to deliver, nothing to keep across a restart). */
   ephemeral?: boolean;
+  /** The primary pushes this route's list (recipientSync): the stored list replaces `recipients` once read. */
+  synced?: boolean;
 }
 
 export interface SesStandInOptions {
@@ -76,6 +79,8 @@ export interface SesStandInOptions {
   closeTimeoutMs?: number;
   /** STARTTLS key and certificate; a fresh self-signed one for serverName, localhost and 127.0.0.1 by default. */
   tls?: SelfSignedCertificate;
+  /** Where the synced routes' pushed lists are read (synced-lists.ts); without it they keep their seed. */
+  syncedLists?: SyncedListsOptions;
 }
 
 class SmtpReplyError extends Error {
@@ -90,6 +95,11 @@ class SmtpReplyError extends Error {
 
 export class SesStandIn {
   private router: RecipientRouter;
+  /** The routes as configured (seed lists); the pushed lists are laid over them. */
+  private configured: StandInRoute[];
+  /** The newest pushed list of each synced route. */
+  private readonly pushed = new Map<string, string[]>();
+  private readonly syncedLists?: SyncedLists;
   /** Every route seen since start: a message routed before a reload still finds its topic. */
   private readonly routes: Map<string, StandInRoute>;
   /** The router each transaction's RCPT TO was accepted by (smtp-server makes a new envelope per transaction), so a reload mid-transaction drops no recipient. */
@@ -101,7 +111,19 @@ export class SesStandIn {
   private tls?: SelfSignedCertificate;
 
   constructor(private readonly options: SesStandInOptions) {
+    this.configured = options.routes;
     this.router = new RecipientRouter(options.routes);
+    if (options.syncedLists) {
+      this.syncedLists = new SyncedLists(
+        options.syncedLists,
+        () => this.configured.filter((r) => r.synced).map((r) => r.name),
+        (route, addresses) => {
+          this.pushed.set(route, addresses);
+          this.router = new RecipientRouter(this.withPushedLists(this.configured));
+        },
+        options.logger,
+      );
+    }
     this.routes = new Map(options.routes.map((route) => [route.name, route]));
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newMessageId ?? (() => newSesMessageId());
@@ -109,7 +131,8 @@ export class SesStandIn {
 
   /** The runner's SIGHUP reload: new sessions take mail for these routes. */
   useRoutes(routes: StandInRoute[]): void {
-    this.router = new RecipientRouter(routes);
+    this.configured = routes;
+    this.router = new RecipientRouter(this.withPushedLists(routes));
     for (const route of routes) this.routes.set(route.name, route);
   }
 
@@ -126,6 +149,8 @@ export class SesStandIn {
   }
 
   async start(): Promise<number> {
+    // The pushed lists are read before the first RCPT is answered.
+    await this.syncedLists?.start();
     const host = this.options.host ?? '127.0.0.1';
     const name = this.options.serverName ?? 'localhost';
     this.tls = this.options.tls ?? selfSignedCertificate([...new Set([name, 'localhost', host])]);
@@ -178,7 +203,16 @@ export class SesStandIn {
   }
 
   /** Stops accepting and closes every client connection. */
+  /** A synced route takes its pushed list instead of its seed once one was read; an empty list is never stored. */
+  private withPushedLists(routes: StandInRoute[]): StandInRoute[] {
+    return routes.map((route) => {
+      const pushed = route.synced ? this.pushed.get(route.name) : undefined;
+      return pushed && pushed.length > 0 ? { ...route, recipients: pushed } : route;
+    });
+  }
+
   async stop(): Promise<void> {
+    await this.syncedLists?.stop();
     const server = this.server;
     if (!server) return;
     this.server = undefined;

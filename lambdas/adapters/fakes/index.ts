@@ -24,3 +24,4 @@ export { InMemoryCanaryKey } from './in-memory-canary-key.js';
 export { InMemoryCanaryArrivals, InMemoryDeliveryRecords, InMemoryOrphanWatchRecords, InMemoryProblemStates, InMemoryQueueDepth } from './in-memory-problem-records.js';
 export { InMemoryDeadLetterQueue } from './in-memory-dead-letter-queue.js';
 export { InMemoryForwardRecords } from './in-memory-forward-records.js';
+export { InMemoryRecipientListStore, InMemoryRecipientRules } from './in-memory-recipient-lists.js';

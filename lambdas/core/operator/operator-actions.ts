@@ -13,6 +13,7 @@ import type { PrimaryProbe, RouteState } from '../probe/ports.js';
 import type { ProblemStates } from '../problems/problem-ports.js';
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { QueueDirectory } from '../sweep/ports.js';
+import type { RecipientListStore } from '../recipients/ports.js';
 import { AdoptQueue, adoptRefusal, type AdoptGuard, type AdoptSummary } from './adopt-queue.js';
 import { BulkActions } from './bulk-actions.js';
 import { DeleteMessage } from './delete-message.js';
@@ -75,6 +76,8 @@ export interface OperatorDeps {
   forwards: ForwardRecords;
   /** The stack's hostname: a forward comes from MAILER-DAEMON@hostname, as the DSNs do. */
   hostname: string;
+  /** The synced routes' pushed recipient lists, which status shows. */
+  recipientLists: Pick<RecipientListStore, 'read'>;
 }
 
 export interface OperatorActions extends OperatorReads {

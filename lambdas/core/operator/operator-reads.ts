@@ -3,6 +3,7 @@
 // (status, flush), the message ids a prefix names, a message's stored bytes
 // (`show --raw`) and the time. Read through the ports the engine writes, so an
 // admin surface reaches no store of its own.
+import type { RecipientListStore, StoredRecipientList } from '../recipients/ports.js';
 import type { Readable } from 'node:stream';
 import type { MessageIndex, MessageSummary } from '../accept/ports.js';
 import type { MailQueue } from '../drain/ports.js';
@@ -28,6 +29,8 @@ export interface OperatorReadDeps {
   queues: (route: Route) => MailQueue;
   problems: Pick<ProblemStates, 'get'>;
   clock: Clock;
+  /** The synced routes' pushed recipient lists (core/recipients), which status shows. */
+  recipientLists: Pick<RecipientListStore, 'read'>;
 }
 
 /** A queued message as mailq lists it: the index's summary (copies merged) and each envelope recipient's state. */
@@ -69,11 +72,14 @@ export interface OperatorReads {
   idsStartingWith(prefix: string): Promise<string[]>;
   /** The stored object, byte for byte (throws MessageMissingError when it is gone). */
   rawMessage(objectKey: string): Promise<Readable>;
+  /** The route's pushed recipient list (status): undefined before the first push or seed, or when the route does not sync. */
+  recipientList(route: string): Promise<StoredRecipientList | undefined>;
 }
 
 export function operatorReads(deps: OperatorReadDeps): OperatorReads {
   return {
     now: () => deps.clock.now(),
+    recipientList: (route) => deps.recipientLists.read(route),
     listQueued: (route) => deps.index.listQueued(route),
     queuedMessages: async (routes) => {
       const summaries = mergeCopies((await Promise.all(routes.map((r) => deps.index.listQueued(r)))).flat());

@@ -76,3 +76,42 @@ describe('the SES stand-in reloaded', () => {
     }
   });
 });
+
+describe('the SES stand-in with a synced route, reloaded', () => {
+  it('keeps the pushed list across a reload (the seed comes back only for a route that stops syncing)', async () => {
+    const synced = { ...route('main', 'example.com'), recipients: ['seed@example.com'], recipientSync: {} };
+    const server = new SesStandIn({
+      routes: standInRoutes(parseBackupMxConfig({ region: 'us-east-1', canary: false, routes: [synced] }), provisioned),
+      region: 'us-east-1',
+      bucketName: 'b',
+      store: { put: async () => undefined },
+      publish: async () => undefined,
+      logger: new RecordingLineLogger(),
+      port: 0,
+      syncedLists: { read: async () => ({ version: 1, addresses: ['pushed@example.com'] }), intervalMs: 60_000 },
+    });
+    await server.start();
+    const rcpt = async (to: string) => {
+      const socket = connect(server.port, '127.0.0.1');
+      try {
+        const smtp = dialog(socket);
+        await smtp.greeting;
+        await smtp.send('EHLO client.test');
+        await smtp.send('MAIL FROM:<alice@sender.test>');
+        return await smtp.send(`RCPT TO:<${to}>`);
+      } finally {
+        socket.destroy();
+      }
+    };
+    try {
+      expect([await rcpt('pushed@example.com'), await rcpt('seed@example.com')]).toEqual([250, 550]);
+      server.useRoutes(standInRoutes(parseBackupMxConfig({ region: 'us-east-1', canary: false, routes: [synced] }), provisioned));
+      expect([await rcpt('pushed@example.com'), await rcpt('seed@example.com')]).toEqual([250, 550]);
+      const { recipientSync: _dropped, ...unsynced } = synced;
+      server.useRoutes(standInRoutes(parseBackupMxConfig({ region: 'us-east-1', canary: false, routes: [unsynced] }), provisioned));
+      expect([await rcpt('pushed@example.com'), await rcpt('seed@example.com')]).toEqual([550, 250]);
+    } finally {
+      await server.stop();
+    }
+  });
+});

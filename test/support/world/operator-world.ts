@@ -1,7 +1,7 @@
 // The operator's use cases wired to the engine harness's fakes, with the
 // dead-letter queue and ledger purge only they use, and helpers that put a
 // message in the state an action starts from.
-import { InMemoryDeadLetterQueue, InMemoryForwardRecords, InMemoryProblemStates, InMemoryQueueDirectory } from '../../../lambdas/adapters/fakes/index.js';
+import { InMemoryDeadLetterQueue, InMemoryForwardRecords, InMemoryProblemStates, InMemoryQueueDirectory, InMemoryRecipientListStore } from '../../../lambdas/adapters/fakes/index.js';
 import { InMemoryEnvelopeArchive } from '../../../lambdas/adapters/fakes/in-memory-feature-stores.js';
 import { queuedSummary } from '../../../lambdas/core/accept/queued-summary.js';
 import { copyOf } from '../../../lambdas/core/message/message-copy.js';
@@ -74,6 +74,7 @@ export function operatorWorld() {
     },
     forwards: forwardRecords,
     hostname: 'backup-mx.test',
+    recipientLists: new InMemoryRecipientListStore(),
     // The head as the CLI reads it from the object (undefined once it is gone).
     readHead: async (objectKey: string) => {
       headReads.push(objectKey);

@@ -18,6 +18,7 @@ describe('dependency rule: core imports no adapter, SDK or file system', () => {
     // The walk reaches the stage folders (a walk that found nothing would pass vacuously).
     expect(files.length).toBeGreaterThan(60);
     expect(files.some((f) => f.endsWith(path.join('drain', 'deliver-message.ts')))).toBe(true);
+    expect(files.some((f) => f.endsWith(path.join('recipients', 'sync-recipients.ts')))).toBe(true);
     expect(coreViolations(coreDir, repoRoot)).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildStack } from '../../support/cdk/stack-fixture.js';
+import { BASE_CONTEXT, buildStack } from '../../support/cdk/stack-fixture.js';
 
 describe('Lambda bundles', () => {
   it('builds an ESM bundle for every function with local esbuild, and each one loads and exports handler', async () => {
@@ -29,6 +29,18 @@ describe('Lambda bundles', () => {
     const trigger = bundles.map((file) => readFileSync(file, 'utf8')).find((text) => text.includes('x-backupmx-signature'))!;
     for (const absent of ['nodemailer', 'GetObjectCommand', 'ReceiveMessageCommand', 'SendRawEmailCommand']) expect(trigger.includes(absent), absent).toBe(false);
     expect(trigger.length).toBeLessThan(Math.max(...sizes) / 2);
+    rmSync(assembly.directory, { recursive: true, force: true });
+  }, 120_000);
+
+  it('bundles the recipient-sync custom resource when a route syncs its list, and it loads', async () => {
+    const context = { ...BASE_CONTEXT, routes: BASE_CONTEXT.routes.map((route, i) => (i === 0 ? { ...route, recipientSync: {} } : route)) };
+    const { app, stack } = buildStack(context, { bundle: true });
+    const assembly = app.synth();
+    const template = JSON.parse(readFileSync(join(assembly.directory, assembly.getStackByName(stack.stackName).templateFile), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }> };
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes('synced routes'))!;
+    const file = join(assembly.directory, `asset.${fn.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs');
+    const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+    expect(typeof mod.handler).toBe('function');
     rmSync(assembly.directory, { recursive: true, force: true });
   }, 120_000);
 });

@@ -34,6 +34,10 @@ describe('cdk-nag AwsSolutions', () => {
     expect(violations(FULL)).toEqual([]);
   });
 
+  it('has none with a route whose recipient list the primary pushes (recipientSync)', () => {
+    expect(violations({ ...FULL, routes: FULL.routes.map((route, i) => (i === 0 ? { ...route, recipientSync: {} } : route)) })).toEqual([]);
+  });
+
   it('every acknowledgement carries a written reason', () => {
     const { stack } = buildStack(FULL);
     const reasons = stack.node

@@ -1,0 +1,194 @@
+// The primary pushes a route's valid addresses; this use case decides whether
+// the list is taken, stores it on the version it read, and writes the route's
+// receipt rules from the newest stored list. The push endpoint only parses,
+// checks the signature and calls `push`; the deploy calls `redeploy`.
+//
+// Guards (a broken export script must not make the backup refuse all mail):
+// an empty list is always refused; every address must be in the route's
+// domains; at most `maxAddresses` (the rules the deploy reserved); a push that
+// removes more than `maxShrinkPercent` of the stored list needs `force`.
+import type { Clock, DeliveryLog } from '../runtime/ports.js';
+import type { RecipientListStore, RecipientRules, RuleApplyReport, StoredRecipientList } from './ports.js';
+import { RecipientPushRefused, some } from './push-refused.js';
+import { domainOf, listChange, normaliseRecipients } from './recipient-list.js';
+import type { SyncedRoute } from './synced-route.js';
+
+/** Reads and writes tried before a push that keeps losing to others is refused. */
+export const MAX_PUSH_ATTEMPTS = 3;
+/** Rule writes tried while newer lists keep arriving (each ends by re-reading the store). */
+const MAX_APPLY_ROUNDS = 3;
+
+export interface PushOptions {
+  /** Take a push that removes more than the route's maxShrinkPercent. Never takes an empty list. */
+  force?: boolean;
+  /** Who pushed ("push", "verify", "cli"): stored and shown by status. */
+  source: string;
+}
+
+export interface PushResult {
+  route: string;
+  version: number;
+  added: number;
+  removed: number;
+  total: number;
+  /** The list equals the stored one: nothing stored, rules only checked. */
+  unchanged: boolean;
+  /** What writing the rules did; absent when the list was unchanged and its rules already in place. */
+  rules?: RuleApplyReport;
+}
+
+export interface RecipientSyncStatus {
+  route: string;
+  count: number;
+  version: number;
+  updatedAt: Date;
+  source: string;
+  forced: boolean;
+  /** The version whose rules are in place; lower than `version` while rules are pending. */
+  appliedVersion: number;
+}
+
+/** The list is stored but its rules could not be written; the next push or deploy writes them. */
+export class RecipientRulesPending extends Error {
+  constructor(route: string, version: number, cause: unknown) {
+    super(`route "${route}": list version ${version} is stored but its receipt rules were not written (${(cause as Error).message ?? String(cause)}); the next push or deploy writes them`, { cause });
+    this.name = 'RecipientRulesPending';
+  }
+}
+
+export interface SyncRecipientsDeps {
+  routes: SyncedRoute[];
+  store: RecipientListStore;
+  rules: RecipientRules;
+  clock: Clock;
+  log: Pick<DeliveryLog, 'info' | 'warn'>;
+}
+
+export class SyncRecipients {
+  constructor(private readonly deps: SyncRecipientsDeps) {}
+
+  /** Checks, stores and applies a pushed list; throws RecipientPushRefused naming the reason. */
+  async push(routeName: string, lines: readonly string[], options: PushOptions): Promise<PushResult> {
+    const route = this.route(routeName);
+    const addresses = this.checked(route, lines);
+    for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt += 1) {
+      const current = await this.deps.store.read(route.name);
+      const change = listChange(current?.addresses ?? [], addresses);
+      if (current && change.added === 0 && change.removed === 0) {
+        // Rules already written for it are left alone; a list whose rules are pending gets them now.
+        const rules = current.appliedVersion >= current.version ? undefined : await this.applyNewest(route);
+        return { route: route.name, version: current.version, ...change, total: addresses.length, unchanged: true, ...(rules ? { rules } : {}) };
+      }
+      if (current) this.checkShrink(route, current, change.removed, options.force === true);
+      const stored = await this.deps.store.write(
+        route.name,
+        { addresses, updatedAt: this.deps.clock.now(), source: options.source, forced: options.force === true },
+        current?.version ?? 0,
+      );
+      if (!stored) continue; // another push came first: check against its list
+      const version = (current?.version ?? 0) + 1;
+      this.deps.log.info('recipient list stored', { route: route.name, version, ...change, total: addresses.length, source: options.source, forced: options.force === true });
+      const rules = await this.applyNewest(route);
+      return { route: route.name, version, ...change, total: addresses.length, unchanged: false, rules };
+    }
+    throw new RecipientPushRefused('conflict', `route "${route.name}": ${MAX_PUSH_ATTEMPTS} other pushes were stored while this one was checked; push again`);
+  }
+
+  /** The route's synced list as stored, or undefined before the first push or seed. */
+  async status(routeName: string): Promise<RecipientSyncStatus | undefined> {
+    const route = this.route(routeName);
+    const list = await this.deps.store.read(route.name);
+    if (!list) return undefined;
+    const { version, updatedAt, source, forced, appliedVersion } = list;
+    return { route: route.name, count: list.addresses.length, version, updatedAt, source, forced, appliedVersion };
+  }
+
+  /**
+   * The deploy's pass (a custom resource after CloudFormation wrote its rules):
+   * stores the seed when nothing is stored yet, then writes the rules from the
+   * newest list, so a deploy never undoes a push.
+   */
+  async redeploy(routeName: string): Promise<RuleApplyReport> {
+    const route = this.route(routeName);
+    const current = await this.deps.store.read(route.name);
+    if (!current && route.seed && route.seed.length > 0) {
+      const seed = normaliseRecipients(route.seed).addresses;
+      // A push may win the race: then its list is the one applied below.
+      await this.deps.store.write(route.name, { addresses: seed, updatedAt: this.deps.clock.now(), source: 'seed', forced: false }, 0);
+    }
+    return this.applyNewest(route);
+  }
+
+  private route(name: string): SyncedRoute {
+    const route = this.deps.routes.find((r) => r.name === name);
+    if (!route) {
+      const names = this.deps.routes.map((r) => r.name);
+      throw new RecipientPushRefused('unknown-route', `no route "${name}" syncs its recipients${names.length > 0 ? ` (routes that do: ${names.join(', ')})` : ' (set recipientSync on a route and deploy)'}`);
+    }
+    return route;
+  }
+
+  private checked(route: SyncedRoute, lines: readonly string[]): string[] {
+    const { addresses, invalid } = normaliseRecipients(lines);
+    if (invalid.length > 0) {
+      throw new RecipientPushRefused('invalid-address', `route "${route.name}": ${invalid.length} lines are not addresses (${some(invalid)}); nothing was changed`);
+    }
+    if (addresses.length === 0) {
+      throw new RecipientPushRefused(
+        'empty',
+        `route "${route.name}": the list is empty, and an empty list is never taken (a broken export must not make the backup refuse all mail), not even with force; ` +
+          `to stop checking recipients for this route, remove its recipientSync and deploy`,
+      );
+    }
+    const domains = new Set(route.domains.map((d) => d.toLowerCase()));
+    const outside = addresses.filter((a) => !domains.has(domainOf(a)));
+    if (outside.length > 0) {
+      throw new RecipientPushRefused('outside-domains', `route "${route.name}": ${outside.length} addresses are not in the route's domains (${route.domains.join(', ')}): ${some(outside)}; nothing was changed`);
+    }
+    if (addresses.length > route.maxAddresses) {
+      throw new RecipientPushRefused(
+        'over-budget',
+        `route "${route.name}": ${addresses.length} addresses, but the route's budget is recipientSync.maxAddresses = ${route.maxAddresses} ` +
+          `(the receipt rules the deploy reserved, 100 addresses each); raise it and deploy, then push again`,
+      );
+    }
+    return addresses;
+  }
+
+  private checkShrink(route: SyncedRoute, current: StoredRecipientList, removed: number, force: boolean): void {
+    if (force || current.addresses.length === 0) return;
+    const percent = (removed / current.addresses.length) * 100;
+    if (percent <= route.maxShrinkPercent) return;
+    throw new RecipientPushRefused(
+      'shrink',
+      `route "${route.name}": the push removes ${removed} of ${current.addresses.length} addresses (${percent.toFixed(1)}%), more than recipientSync.maxShrinkPercent = ${route.maxShrinkPercent}%; ` +
+        `if that is right, push again with force`,
+    );
+  }
+
+  /**
+   * Writes the rules from the newest stored list, then reads again: when a
+   * concurrent push stored a newer one meanwhile, its rules are written too,
+   * so the last writer always leaves the newest list in SES.
+   */
+  private async applyNewest(route: SyncedRoute): Promise<RuleApplyReport> {
+    let report: RuleApplyReport = { rules: 0, created: 0, updated: 0, deleted: 0 };
+    let list = await this.deps.store.read(route.name);
+    for (let round = 0; round < MAX_APPLY_ROUNDS; round += 1) {
+      try {
+        report = await this.deps.rules.apply(route, list?.addresses);
+      } catch (error) {
+        if (!list) throw error;
+        throw new RecipientRulesPending(route.name, list.version, error);
+      }
+      if (!list) return report;
+      await this.deps.store.markApplied(route.name, list.version, this.deps.clock.now());
+      this.deps.log.info('recipient rules written', { route: route.name, version: list.version, ...report });
+      const newest = await this.deps.store.read(route.name);
+      if (!newest || newest.version === list.version) return report;
+      list = newest;
+    }
+    this.deps.log.warn('recipient lists kept arriving while rules were written; the newest push writes its own', { route: route.name });
+    return report;
+  }
+}

@@ -1,0 +1,99 @@
+// Custom resource (CDK Provider framework, onEvent) run on every deploy that
+// changes a synced route, its template rule (bucket, topic, TLS policy) or the
+// rule set, after CloudFormation wrote the rules: it writes each synced route's
+// rules again from the stored list (the seed before the first push), so a
+// deploy never undoes a push. Routes that stopped syncing lose their rules.
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
+import { composeRecipientSync } from '../app/compose-recipients.js';
+import type { RecipientRules } from '../core/recipients/ports.js';
+import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
+import type { SyncedRoute } from '../core/recipients/synced-route.js';
+import { controlPlaneClients } from './activate-rule-set.js';
+
+/** A synced route as the template passes it (CloudFormation hands every scalar over as a string). */
+export interface SyncedRouteProperty {
+  Name: string;
+  Domains: string[];
+  MaxShrinkPercent: string | number;
+  MaxAddresses: string | number;
+  Seed?: string[];
+}
+
+export interface RecipientSyncProperties {
+  RuleSetName: string;
+  TableName: string;
+  BucketName: string;
+  Routes: SyncedRouteProperty[];
+  /** What the synced rules copy from the template rules (bucket, topics, TLS policy): a change re-runs this resource. */
+  Template?: unknown;
+}
+
+export interface RecipientSyncEvent {
+  RequestType: 'Create' | 'Update' | 'Delete';
+  PhysicalResourceId?: string;
+  ResourceProperties: RecipientSyncProperties;
+  OldResourceProperties?: RecipientSyncProperties;
+}
+
+export interface RecipientSyncResult {
+  PhysicalResourceId: string;
+  Data: { Summary: string };
+}
+
+export function syncedRouteOf(property: SyncedRouteProperty): SyncedRoute {
+  return {
+    name: property.Name,
+    domains: property.Domains,
+    maxShrinkPercent: Number(property.MaxShrinkPercent),
+    maxAddresses: Number(property.MaxAddresses),
+    ...(property.Seed && property.Seed.length > 0 ? { seed: property.Seed } : {}),
+  };
+}
+
+export type RecipientSyncFactory = (properties: RecipientSyncProperties) => { sync: SyncRecipients; rules: RecipientRules };
+
+export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { info(message: string): void } = console) {
+  return async (event: RecipientSyncEvent): Promise<RecipientSyncResult> => {
+    const props = event.ResourceProperties;
+    const id = event.PhysicalResourceId ?? `recipient-sync-${props.RuleSetName}`;
+    const { sync, rules } = build(props);
+    const lines: string[] = [];
+    if (event.RequestType === 'Delete') {
+      for (const route of props.Routes) lines.push(`${route.Name}: ${await rules.remove(route.Name)} rules removed`);
+    } else {
+      const kept = new Set(props.Routes.map((r) => r.Name));
+      const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
+      // In the same set, a route that stopped syncing leaves rules behind; a renamed set is cleaned by the old id's Delete.
+      if (sameSet) {
+        for (const old of event.OldResourceProperties?.Routes ?? []) {
+          if (!kept.has(old.Name)) lines.push(`${old.Name}: stopped syncing, ${await rules.remove(old.Name)} rules removed`);
+        }
+      }
+      for (const route of props.Routes) {
+        const report = await sync.redeploy(route.Name);
+        const status = await sync.status(route.Name);
+        lines.push(`${route.Name}: ${status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains'}; ${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`);
+      }
+    }
+    const summary = lines.join('; ');
+    log.info(JSON.stringify({ requestType: event.RequestType, summary }));
+    return { PhysicalResourceId: id, Data: { Summary: summary } };
+  };
+}
+
+export const handler = makeRecipientSyncHandler((props) => {
+  const { ses } = controlPlaneClients();
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  return composeRecipientSync({
+    doc,
+    s3: new S3Client({}),
+    tableName: props.TableName,
+    bucketName: props.BucketName,
+    routes: props.Routes.map(syncedRouteOf),
+    rules: { ses, ruleSetName: props.RuleSetName },
+    log: new PowertoolsDeliveryLog(),
+  });
+});

@@ -1,0 +1,101 @@
+// The custom resource that writes the synced routes' receipt rules
+// (`sync-<route>-<n>`) from the stored lists after CloudFormation wrote its own
+// rules. Its properties carry everything the synced rules depend on (the set,
+// each synced route's domains, budget and seed, and the template rules'
+// bucket, prefix, topic and TLS policy), so CloudFormation calls it on every
+// deploy that could undo a push or leave the rules with stale actions.
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { BackupMxConfig } from '../config/backup-mx-config.js';
+import { syncedRoutes } from '../config/recipient-sync.js';
+import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
+import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
+import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
+import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
+import { routePrefix } from './mail-bucket.js';
+import type { RouteChannel } from './route-queues.js';
+import { tableStatements } from './table-access.js';
+
+/** Writing 200 rules at SES's one call a second takes about 3.5 minutes; Lambda's ceiling leaves room for throttling. */
+export const RECIPIENT_SYNC_TIMEOUT = Duration.minutes(15);
+export const RECIPIENT_SYNC_RESOURCE_TYPE = 'Custom::RecipientSync';
+
+export interface RecipientSyncRulesProps {
+  config: BackupMxConfig;
+  ruleSet: ses.ReceiptRuleSet;
+  /** CloudFormation's rules: written first (the templates must exist). */
+  rules: ses.ReceiptRule[];
+  bucket: s3.IBucket;
+  table: dynamodb.ITable;
+  channels: RouteChannel[];
+}
+
+export class RecipientSyncRules extends Construct {
+  readonly fn: BackupMxFunction;
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: RecipientSyncRulesProps) {
+    super(scope, id);
+    const { config } = props;
+    this.fn = new BackupMxFunction(this, 'Writer', {
+      handler: 'recipient-sync-deploy',
+      description: 'backup-mx: writes the synced routes\' SES receipt rules from the stored lists on deploy',
+      timeout: RECIPIENT_SYNC_TIMEOUT,
+    });
+    const fn = this.fn.fn;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // These SES receipt-rule actions have no resource-level permissions.
+        actions: ['ses:DescribeReceiptRule', 'ses:DescribeReceiptRuleSet', 'ses:CreateReceiptRule', 'ses:UpdateReceiptRule', 'ses:DeleteReceiptRule'],
+        resources: ['*'],
+      }),
+    );
+    for (const statement of tableStatements(props.table, 'recipients')) fn.addToRolePolicy(statement);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.bucket.arnForObjects(`${RECIPIENT_LISTS_PREFIX}*`)],
+      }),
+    );
+    acceptFinding(this.fn, 'IAM5[Resource::*]', 'The SES receipt-rule actions (Describe/Create/Update/DeleteReceiptRule, DescribeReceiptRuleSet) support no resource-level permissions.');
+    acceptFinding(this.fn, `IAM5[Resource::${arnInFinding(props.bucket)}/${RECIPIENT_LISTS_PREFIX}*]`, 'Only the synced recipient lists\' bodies (recipient-lists/), never mail.');
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ProviderLogs') });
+    acceptFinding(provider, `IAM5[Resource::${arnInFinding(fn)}:*]`, 'The CDK custom resource framework may invoke the recipient-sync function (and its versions); nothing else.');
+    acceptFinding(provider, `IAM4[${LAMBDA_BASIC_EXECUTION}]`, 'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.');
+
+    const synced = syncedRoutes(config.routes);
+    const channelOf = new Map(props.channels.map((c) => [c.route.name, c]));
+    const properties: RecipientSyncProperties = {
+      RuleSetName: config.ruleSet.name,
+      TableName: props.table.tableName,
+      BucketName: props.bucket.bucketName,
+      Routes: synced.map((route) => ({
+        Name: route.name,
+        Domains: route.domains,
+        MaxShrinkPercent: route.maxShrinkPercent,
+        MaxAddresses: route.maxAddresses,
+        ...(route.seed ? { Seed: route.seed } : {}),
+      })),
+      // What the template rules hand the synced rules: a change here re-runs the resource.
+      Template: synced.map((route) => ({
+        Route: route.name,
+        Bucket: props.bucket.bucketName,
+        Prefix: routePrefix(route.name),
+        Topic: channelOf.get(route.name)!.topic.topicArn,
+        TlsPolicy: config.tlsPolicy,
+      })),
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: RECIPIENT_SYNC_RESOURCE_TYPE,
+      properties: properties as unknown as Record<string, unknown>,
+    });
+    this.resource.node.addDependency(props.ruleSet);
+    for (const rule of props.rules) this.resource.node.addDependency(rule);
+  }
+}

@@ -1,0 +1,75 @@
+// routes[].recipientSync: defaults, errors naming the field, and the rule
+// budget a synced route reserves counted against SES's 200 rules per set.
+import { describe, expect, it } from 'vitest';
+import { BackupMxConfigError, parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
+import { MAX_SYNC_ADDRESSES, syncedRouteRules, syncedRoutes } from '../../../lib/config/recipient-sync.js';
+import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET } from '../../../lib/config/receipt-rule-chunks.js';
+
+const route = (extra: Record<string, unknown> = {}) => ({ name: 'corp', domains: ['example.com'], primary: { host: 'mx.example.com', port: 587 }, ...extra });
+const config = (extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({ region: 'us-east-1', canary: false, routes: [route(extra)], ...top });
+
+function problems(raw: unknown): string[] {
+  try {
+    parseBackupMxConfig(raw);
+  } catch (error) {
+    if (error instanceof BackupMxConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('recipientSync', () => {
+  it('SES holds at most 100 recipients a rule and 200 rules a set (SES quotas), so no budget passes 20,000', () => {
+    expect(MAX_RULE_RECIPIENTS).toBe(100);
+    expect(MAX_RULES_PER_SET).toBe(200);
+    expect(MAX_SYNC_ADDRESSES).toBe(20_000);
+  });
+
+  it('fills the defaults (10% shrink, 1,000 addresses) and takes recipients as the seed', () => {
+    const parsed = parseBackupMxConfig(config({ recipientSync: {}, recipients: ['Alice@Example.com'] }));
+    expect(parsed.routes[0]!.recipientSync).toEqual({ maxShrinkPercent: 10, maxAddresses: 1_000 });
+    expect(syncedRoutes(parsed.routes)).toEqual([{ name: 'corp', domains: ['example.com'], maxShrinkPercent: 10, maxAddresses: 1_000, seed: ['Alice@example.com'] }]);
+  });
+
+  it('names the field of a bad value', () => {
+    expect(problems(config({ recipientSync: { maxShrinkPercent: 101 } }))[0]).toMatch(/^backupMx\.routes\[0\]\.recipientSync\.maxShrinkPercent: /);
+    expect(problems(config({ recipientSync: { maxAddresses: 20_001 } }))[0]).toMatch(/^backupMx\.routes\[0\]\.recipientSync\.maxAddresses: /);
+    expect(problems(config({ recipientSync: { every: 5 } }))[0]).toMatch(/^backupMx\.routes\[0\]\.recipientSync/);
+  });
+
+  it('refuses a seed larger than the budget', () => {
+    expect(problems(config({ recipientSync: { maxAddresses: 1 }, recipients: ['a@example.com', 'b@example.com'] }))).toEqual([
+      'backupMx.routes[0].recipientSync.maxAddresses: 1 is fewer than the 2 addresses of the seed (recipients / recipientsFile); raise it or list fewer',
+    ]);
+  });
+
+  it('refuses activation "never": the pushed rules would land in a set that never receives', () => {
+    expect(problems(config({ recipientSync: {} }, { ruleSet: { activation: 'never' } }))[0]).toMatch(/^backupMx\.routes\[0\]\.recipientSync: .*activation "never"/);
+  });
+
+  it('reserves the template rule and ceil(budget / 100) rules (one domain), more with every other domain', () => {
+    expect(syncedRouteRules({ domains: ['example.com'], recipientSync: { maxShrinkPercent: 10, maxAddresses: 450 } })).toBe(1 + 5);
+    expect(syncedRouteRules({ domains: ['example.com'], recipientSync: { maxShrinkPercent: 10, maxAddresses: 19_900 } })).toBe(200);
+    expect(syncedRouteRules({ domains: ['a.example', 'b.example'], recipientSync: { maxShrinkPercent: 10, maxAddresses: 19_900 } })).toBe(201);
+  });
+
+  it('20,000 addresses need the whole set, so synth refuses that budget, naming it; 19,900 alone fits, not beside the canary', () => {
+    const over = problems(config({ recipientSync: { maxAddresses: 20_000 } }));
+    expect(over).toHaveLength(1);
+    expect(over[0]).toContain('need 201 SES receipt rules');
+    expect(over[0]).toContain('backupMx.routes[0].recipientSync.maxAddresses = 20000 reserves 201 (its disabled template rule included)');
+    expect(problems(config({ recipientSync: { maxAddresses: 19_900 } }))).toEqual([]);
+    expect(problems(config({ recipientSync: { maxAddresses: 19_900 } }, { canary: undefined }))[0]).toContain('need 201 SES receipt rules');
+  });
+
+  it('counts the budget beside another route\'s rules', () => {
+    const two = {
+      region: 'us-east-1',
+      canary: false,
+      routes: [route({ recipientSync: { maxAddresses: 19_800 } }), { name: 'other', domains: ['other.example'], primary: { host: 'mx.other.example', port: 587 } }],
+    };
+    expect(problems(two)).toEqual([]);
+    two.routes[0] = route({ recipientSync: { maxAddresses: 19_801 } });
+    expect(problems(two)[0]).toContain('need 201 SES receipt rules');
+  });
+});
