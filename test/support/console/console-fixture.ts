@@ -24,7 +24,7 @@ export interface ConsoleFixture {
   cookie: string;
   /** `http://127.0.0.1:<port>/c/<prefix>/queue` for '/queue': where a browser finds a console path. */
   url(path: string): string;
-  /** '/queue?x=1' for the URL, or the path and query, of a console page ('/c/<prefix>/queue?x=1'); throws for one outside the prefix. */
+  /** '/queue' for the URL of a console page ('http://…/c/<prefix>/queue?x=1'); throws for one outside the prefix. */
   consolePath(url: string): string;
   /** `path` is a console path ('/queue'), or one the console served (a Location, already under the prefix): both reach the page. */
   get(path: string, headers?: Record<string, string>, method?: string): Promise<HttpReply>;
@@ -92,11 +92,11 @@ export async function consoleRequest(running: Pick<RunningConsole, 'port' | 'pre
   return reply;
 }
 
-/** The console path of a URL (or path and query) under `prefix`: '/queue?x=1' for '/c/<prefix>/queue?x=1'. */
+/** The console path of a URL under `prefix`: '/queue' for 'http://…/c/<prefix>/queue?x=1'. */
 export function consolePath(prefix: string, url: string): string {
-  const u = new URL(url, 'http://127.0.0.1');
-  if (!u.pathname.startsWith(prefix)) throw new Error(`${url} is not under the console's prefix ${prefix}`);
-  return `/${u.pathname.slice(prefix.length)}${u.search}`;
+  const { pathname } = new URL(url, 'http://127.0.0.1');
+  if (!pathname.startsWith(prefix)) throw new Error(`${url} is not under the console's prefix ${prefix}`);
+  return `/${pathname.slice(prefix.length)}`;
 }
 
 /** One request to 127.0.0.1:port with exactly these headers (Host included). */
