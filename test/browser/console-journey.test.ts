@@ -82,7 +82,7 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     expect(await frames[0]!.$eval('body', innerText)).toBe('Hello Bob, the signed contract is attached.');
     expect(await page.$$eval('td.attachment-name', (tds) => tds.map((td) => td.textContent))).toEqual(['contract-signed.pdf', 'prévisions.csv']);
     // Queued, not dead: forward and delete, no requeue; each only a link to its confirmation page.
-    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')!])).then((links) => links.map(([text, href]) => [text, c.consoleLink(href)]));
     expect(actions).toEqual([
       ['Forward', `/confirm/forward?id=${ids.contract}&route=main`],
       ['Hold', `/confirm/hold-message?id=${ids.contract}&route=main`],
@@ -192,7 +192,7 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
 
   it('a dead letter\'s page offers Requeue as well', async () => {
     await page.goto(`${base()}/message?id=${ids.dead}`, { waitUntil: 'load' });
-    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')!])).then((links) => links.map(([text, href]) => [text, c.consoleLink(href)]));
     expect(actions).toEqual([
       ['Forward', `/confirm/forward?id=${ids.dead}&route=other`],
       ['Requeue', `/confirm/requeue?id=${ids.dead}&route=other`],

@@ -26,6 +26,8 @@ export interface ConsoleFixture {
   url(path: string): string;
   /** '/queue' for the URL of a console page ('http://…/c/<prefix>/queue?x=1'); throws for one outside the prefix. */
   consolePath(url: string): string;
+  /** '/queue?x=1' for a link a page carries ('/c/<prefix>/queue?x=1'): its console path and query; throws for one outside the prefix. */
+  consoleLink(href: string): string;
   /** `path` is a console path ('/queue'), or one the console served (a Location, already under the prefix): both reach the page. */
   get(path: string, headers?: Record<string, string>, method?: string): Promise<HttpReply>;
   /** A form POST as a browser sends it from the console's page (cookie, Origin, urlencoded body); `headers` overrides (a value of '' drops the header). */
@@ -54,6 +56,7 @@ export async function startConsoleFixture(): Promise<ConsoleFixture> {
     cookie: `${cookieName(running.port)}=${running.token}`,
     url: (path) => `http://${host}${at(path)}`,
     consolePath: (url) => consolePath(running.prefix, url),
+    consoleLink: (href) => `${consolePath(running.prefix, href)}${new URL(href, 'http://127.0.0.1').search}`,
     get: (path, headers = {}, method = 'GET') => consoleRequest(running, path, { host, ...headers }, method),
     post(path, form, headers = {}) {
       const all: Record<string, string> = {
