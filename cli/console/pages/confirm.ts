@@ -5,8 +5,8 @@
 import { CliError } from '../../errors.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
-import type { ActionResult, ConsoleAction } from './actions.js';
 import { consoleHref } from '../paths.js';
+import type { ActionResult, ConsoleAction } from './actions.js';
 
 export async function confirmPage(target: Target, name: string, action: ConsoleAction, params: URLSearchParams, csrf: string): Promise<{ status: number; body: string }> {
   const fields = Object.fromEntries(action.fields.flatMap((f) => (params.has(f) ? [[f, params.get(f)!]] : [])));

@@ -10,11 +10,11 @@ import { messageDetails } from '../../commands/show.js';
 import { UnknownMessageError } from '../../errors.js';
 import type { Target } from '../../target.js';
 import { html, page } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { messageQuery } from './message.js';
 import type { Download } from './message-raw.js';
 import { filterSearch, isQueryError, queueQuery, selectQueue } from './queue.js';
 import { SELECTION_MAX } from './selection-max.js';
-import { consoleHref } from '../paths.js';
 
 export const MBOX_TYPE = 'application/mbox';
 

@@ -13,8 +13,8 @@ import { forgetLocally } from '../../spool-forget.js';
 import { routeOf, type Target } from '../../target.js';
 import { listSome } from '../../../local/words.js';
 import { html, type Html } from '../html.js';
-import { field, lineCollector, required, result, type ActionFields, type ConsoleAction } from './action-fields.js';
 import { consoleHref } from '../paths.js';
+import { field, lineCollector, required, result, type ActionFields, type ConsoleAction } from './action-fields.js';
 
 /** A message's copies as `show` reads them, for the confirmation's details. */
 export async function messageSummary(target: Target, fields: ActionFields): Promise<{ details: Html; fields: Record<string, string>; id: string }> {

@@ -10,9 +10,9 @@ import { UnknownMessageError } from '../../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries } from '../../format.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { actionLink } from './confirm.js';
 import { PREVIEW_MAX_BYTES, previewMessage, type Preview } from './message-preview.js';
-import { consoleHref } from '../paths.js';
 
 type Rendered = { status: number; body: string };
 

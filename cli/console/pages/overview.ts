@@ -7,9 +7,9 @@ import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { actionLink, resultBanner } from './confirm.js';
 import { healthTimeline, type HealthTimelineInput } from './health-timeline.js';
-import { consoleHref } from '../paths.js';
 
 /** One route's up/down history for the overview's two spans. */
 export interface RouteTimelines {

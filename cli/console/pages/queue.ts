@@ -10,10 +10,10 @@ import { UsageError } from '../../errors.js';
 import { ageSeconds, formatAge } from '../../format.js';
 import { routesOf, type Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { actionLink, resultBanner } from './confirm.js';
 import { shapeTable } from './queue-shape-table.js';
 import { SELECTION_MAX } from './selection-max.js';
-import { consoleHref } from '../paths.js';
 
 /** Rows drawn at most: a backlog of many thousands stays a page a browser draws at once; the count says how many more. */
 export const QUEUE_PAGE_ROWS = 1000;
