@@ -17,7 +17,7 @@ export function registerConsoleCommands(program: Command, run: Run, io: CliIo): 
     .command('console')
     .description('serve a read-only web console (routes, health, holds and windows, queue with filters) on 127.0.0.1, behind a random token in the printed URL; Ctrl-C stops it')
     .addOption(new Option('--port <n>', 'port on 127.0.0.1 (default: a free one)').argParser(asCommanderArg(parsePort)))
-    .option('--open', 'also open the URL in your default browser (xdg-open, open, or the Windows URL handler); the URL is printed in any case. Off by default: the opener sees the token on its command line, which other local users can read')
+    .option('--open', 'also open the console in your default browser (xdg-open, open, or the Windows URL handler) through a one-time link, valid once for a minute; the token URL is printed in any case. Off by default: until the browser uses it, another local user can read that link on the command line of the opener')
     .option('--no-open', 'only print the URL (the default)')
     .action(run((t, opts) => consoleCommand(t, opts, io)));
 }

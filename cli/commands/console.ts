@@ -11,10 +11,12 @@ import type { Target } from '../target.js';
 export interface ConsoleCommandOptions {
   port?: number;
   /**
-   * `--open`: hand the URL to the platform's opener too. Off unless asked
-   * (`--no-open` is the default): the opener and a browser it starts carry the
-   * URL, token included, on their command line, which other local users can
-   * read (`ps`); printed, it stays in this terminal.
+   * `--open`: hand the platform's opener a one-time URL (server.ts, open-codes.ts):
+   * the opener and a browser it starts carry it on their command line, which
+   * other local users can read (`ps`), so it holds neither the token nor the
+   * path prefix and is dead after its first use or a minute. Off unless asked
+   * (`--no-open` is the default): for that minute another local user who reads
+   * it first gets in (docs/console.md). The printed URL stays the token URL.
    */
   open?: boolean;
 }
@@ -30,7 +32,7 @@ export async function consoleCommand(target: Target, options: ConsoleCommandOpti
   io.out('');
   io.out('Press Ctrl-C to stop it.');
   if (options.open === true) {
-    const failed = await openInBrowser(running.url, opener);
+    const failed = await openInBrowser(running.openUrl(), opener);
     io.err(failed === undefined ? `backup-mx console: opened in your browser (${opener.command})` : `backup-mx console: could not open a browser (${failed}); open the URL above yourself`);
   }
   await stopped(stop);

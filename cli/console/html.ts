@@ -2,6 +2,7 @@
 // value it is given unless the value is already Html (built by `html` itself).
 // Subjects, senders and SMTP replies come from strangers: none reaches a page
 // unescaped, because no other function writes markup.
+import { consoleHref } from './paths.js';
 
 /** Markup the console built itself (never text from mail). */
 export class Html {
@@ -38,13 +39,13 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
 
 /** A whole page: the shared head, the navigation, the body. */
 export function page(title: string, current: 'overview' | 'queue', label: string, body: Html): string {
-  const nav = (href: string, name: typeof current, text: string) => html`<a href="${href}"${name === current ? new Html(' aria-current="page"') : ''}>${text}</a>`;
+  const nav = (href: string, name: typeof current, text: string) => html`<a href="${consoleHref(href)}"${name === current ? new Html(' aria-current="page"') : ''}>${text}</a>`;
   return `<!doctype html>\n${html`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · backup-mx</title>
-<link rel="stylesheet" href="/console.css">
+<link rel="stylesheet" href="${consoleHref('/console.css')}">
 </head>
 <body>
 <header><strong>backup-mx</strong> <span class="target">${label}</span>

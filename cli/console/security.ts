@@ -1,6 +1,6 @@
 // What keeps the console the operator's alone (docs/security.md, "Console"):
 // a loopback-only bind, a random token on every request (first in the URL,
-// then an HttpOnly SameSite=Strict cookie), compared in constant time, a Host
+// then an HttpOnly SameSite=Strict cookie scoped to the random path prefix), compared in constant time, a Host
 // check against DNS rebinding, and the headers every response carries.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -39,8 +39,9 @@ export function cookieName(port: number): string {
   return `backupmx_console_${port}`;
 }
 
-export function tokenCookie(port: number, token: string): string {
-  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+/** Path: the console's random prefix (paths.ts), so the browser sends the cookie there only, not to another server on 127.0.0.1. */
+export function tokenCookie(port: number, token: string, prefix: string): string {
+  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=${prefix}`;
 }
 
 /** The value of one cookie in a Cookie header, or undefined. */

@@ -1,6 +1,7 @@
-// The console's HTTP surface (node:http, no framework): every request passes
-// the Host check and the token check before anything is read, then a page is
-// rendered from the operator's reads. Nothing is written to disk; the token
+// The console's HTTP surface (node:http, no framework): everything lives under
+// a random path prefix (paths.ts; elsewhere a plain 404), and every request
+// passes the Host check and the token check before anything is read, then a
+// page is rendered from the operator's reads. Nothing is written to disk; the token
 // lives only in this process and in the browser's session cookie.
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,6 +14,8 @@ import { messagePage } from './pages/message.js';
 import { rawDownload } from './pages/message-raw.js';
 import { messageMbox, queueMbox, type StreamedDownload } from './pages/mbox-download.js';
 import { queuePage } from './pages/queue.js';
+import { OneTimeCodes } from './open-codes.js';
+import { assertPrefix, consoleHref, insidePrefix, newPrefix, underPrefix } from './paths.js';
 import { assertLoopbackBind, CONSOLE_BIND_HOST, cookieName, cookieValue, csrfMatches, csrfToken, hostAllowed, newToken, originAllowed, SECURITY_HEADERS, tokenCookie, tokenMatches } from './security.js';
 
 const STYLESHEET = new URL('./console.css', import.meta.url);
@@ -24,6 +27,10 @@ export interface ConsoleOptions {
   host?: string;
   /** Given by tests; a new random one otherwise. */
   token?: string;
+  /** Given by tests (`/c/<22+ base64url chars>/`); a new random one otherwise. */
+  prefix?: string;
+  /** Milliseconds since the epoch; tests move it to expire a one-time code. */
+  now?: () => number;
   /** A page that failed (an AWS error): one line for the operator's terminal. */
   onError?(error: unknown): void;
 }
@@ -31,8 +38,12 @@ export interface ConsoleOptions {
 export interface RunningConsole {
   port: number;
   token: string;
-  /** The URL to open, token included. */
+  /** Where every page lives: `/c/<random>/`, the cookie's Path. */
+  prefix: string;
+  /** The URL to print, token included. */
   url: string;
+  /** A new one-time URL for `--open` (no token, no prefix): valid once, for at most a minute. */
+  openUrl(): string;
   close(): Promise<void>;
 }
 
@@ -40,10 +51,13 @@ export async function startConsole(target: Target, options: ConsoleOptions = {})
   const host = options.host ?? CONSOLE_BIND_HOST;
   assertLoopbackBind(host);
   const token = options.token ?? newToken();
+  const prefix = options.prefix ?? newPrefix();
+  assertPrefix(prefix);
+  const codes = new OneTimeCodes(options.now);
   const css = await readFile(STYLESHEET);
   let port = 0;
   const server = createServer((req, res) => {
-    handle(req, res, { target, token, port, css }).catch((error: unknown) => {
+    handle(req, res, { target, token, prefix, codes, port, css }).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'the page failed; the console\'s terminal says why\n');
       else res.destroy();
@@ -54,7 +68,9 @@ export async function startConsole(target: Target, options: ConsoleOptions = {})
   return {
     port,
     token,
-    url: `http://${CONSOLE_BIND_HOST}:${port}/?token=${token}`,
+    prefix,
+    url: `http://${CONSOLE_BIND_HOST}:${port}${prefix}?token=${token}`,
+    openUrl: () => `http://${CONSOLE_BIND_HOST}:${port}${OPEN_PATH}?code=${codes.issue()}`,
     close: () => closeServer(server),
   };
 }
@@ -62,38 +78,62 @@ export async function startConsole(target: Target, options: ConsoleOptions = {})
 interface Context {
   target: Target;
   token: string;
+  prefix: string;
+  codes: OneTimeCodes;
   port: number;
   css: Buffer;
 }
 
+/** The one path outside the prefix: `--open`'s one-time code, so the opener's command line carries neither the token nor the prefix. */
+const OPEN_PATH = '/open';
+
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${CONSOLE_BIND_HOST}:${ctx.port}`);
+  const path = insidePrefix(url.pathname, ctx.prefix);
+  if (path === undefined && url.pathname !== OPEN_PATH) return notFound(res);
   // DNS rebinding: another site's name pointed at 127.0.0.1 carries that name here.
   if (!hostAllowed(req.headers.host, ctx.port)) return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: unknown Host\n');
-  const url = new URL(req.url ?? '/', `http://${CONSOLE_BIND_HOST}:${ctx.port}`);
+  if (path === undefined) {
+    const code = url.searchParams.get('code');
+    if (code === null || !ctx.codes.redeem(code)) {
+      return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: this one-time link was used already or is over a minute old; open the URL `backup-mx console` printed\n');
+    }
+    return signIn(res, ctx, ctx.prefix);
+  }
   const inUrl = url.searchParams.get('token');
   if (inUrl !== null) {
     if (!tokenMatches(ctx.token, inUrl)) return forbidden(res);
     // The token moves into a cookie and out of the URL (history, screenshots, a shoulder).
     url.searchParams.delete('token');
-    res.setHeader('Set-Cookie', tokenCookie(ctx.port, ctx.token));
-    // One leading slash: a path like "/.//evil.example/" normalises to "//evil.example/", which a browser would follow off-site.
-    res.setHeader('Location', `/${url.pathname.replace(/^\/+/, '')}${url.search}`);
-    return send(res, 303, 'text/plain; charset=utf-8', '');
+    // Under the prefix, whatever the path: "/c/<x>//evil.example/" must not become an off-site "//evil.example/".
+    return signIn(res, ctx, `${ctx.prefix}${path.replace(/^\/+/, '')}${url.search}`);
   }
+  return underPrefix(ctx.prefix, () => serve(req, res, ctx, url, path));
+}
+
+/** The token (or a one-time code) was right: the cookie, scoped to the prefix, and a 303 to `location` (on the console). */
+function signIn(res: ServerResponse, ctx: Context, location: string): void {
+  res.setHeader('Set-Cookie', tokenCookie(ctx.port, ctx.token, ctx.prefix));
+  res.setHeader('Location', location);
+  send(res, 303, 'text/plain; charset=utf-8', '');
+}
+
+/** A request under the prefix, `path` the console's own path ('/queue'). */
+async function serve(req: IncomingMessage, res: ServerResponse, ctx: Context, url: URL, path: string): Promise<void> {
   if (!tokenMatches(ctx.token, cookieValue(req.headers.cookie, cookieName(ctx.port)))) return forbidden(res);
-  if (req.method === 'POST' && url.pathname.startsWith(ACTION_PREFIX) && ACTIONS.has(url.pathname.slice(ACTION_PREFIX.length))) return act(req, res, ctx, url.pathname);
+  if (req.method === 'POST' && path.startsWith(ACTION_PREFIX) && ACTIONS.has(path.slice(ACTION_PREFIX.length))) return act(req, res, ctx, path);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed: only an action\'s confirmation form posts\n');
   }
-  if (url.pathname === '/console.css') return send(res, 200, 'text/css; charset=utf-8', ctx.css);
-  const confirming = url.pathname.startsWith(CONFIRM_PREFIX) ? ACTIONS.get(url.pathname.slice(CONFIRM_PREFIX.length)) : undefined;
+  if (path === '/console.css') return send(res, 200, 'text/css; charset=utf-8', ctx.css);
+  const confirming = path.startsWith(CONFIRM_PREFIX) ? ACTIONS.get(path.slice(CONFIRM_PREFIX.length)) : undefined;
   if (confirming) {
-    const name = url.pathname.slice(CONFIRM_PREFIX.length);
+    const name = path.slice(CONFIRM_PREFIX.length);
     const { status, body } = await confirmPage(ctx.target, name, confirming, url.searchParams, csrfToken(ctx.token, `${ACTION_PREFIX}${name}`));
     return send(res, status, 'text/html; charset=utf-8', body);
   }
-  const render = PAGES.get(url.pathname);
+  const render = PAGES.get(path);
   if (!render) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   const rendered = await render(ctx.target, url.searchParams);
   for (const [name, value] of Object.entries(rendered.headers ?? {})) res.setHeader(name, value);
@@ -125,7 +165,7 @@ async function act(req: IncomingMessage, res: ServerResponse, ctx: Context, path
   }
   const fields = Object.fromEntries(action.fields.flatMap((f) => (form.has(f) ? [[f, form.get(f)!]] : [])));
   const result = await runAction(action, ctx.target, fields);
-  res.setHeader('Location', resultLocation(action.back, result));
+  res.setHeader('Location', consoleHref(resultLocation(action.back, result)));
   return send(res, 303, 'text/plain; charset=utf-8', '');
 }
 
@@ -156,6 +196,14 @@ const PAGES: ReadonlyMap<string, PageRenderer> = new Map<string, PageRenderer>([
 
 function forbidden(res: ServerResponse): void {
   send(res, 403, 'text/plain; charset=utf-8', 'forbidden: open the URL `backup-mx console` printed (it carries the token)\n');
+}
+
+/** Outside the prefix: the same few bytes any server might answer, none of the console's headers, nothing that says a console is here. */
+function notFound(res: ServerResponse): void {
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', 10);
+  res.statusCode = 404;
+  res.end(res.req.method === 'HEAD' ? undefined : 'not found\n');
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {

@@ -46,10 +46,10 @@ describe.skipIf(unavailable !== undefined)('console actions in Chromium', () => 
     await page.type('form.schedule input[name="until"]', '+3h');
     await page.type('form.schedule input[name="reason"]', 'kernel update');
     await submit('form.schedule button[type="submit"]');
-    expect(new URL(page.url()).pathname).toBe('/confirm/schedule');
+    expect(c.consolePath(page.url())).toBe('/confirm/schedule');
     expect(await text('h1')).toBe('Schedule a maintenance window on route other?');
     await submit('form.confirm button[type="submit"]');
-    expect(new URL(page.url()).pathname).toBe('/');
+    expect(c.consolePath(page.url())).toBe('/');
     expect(await text('p.result')).toContain('route other: maintenance window');
     const windows = await c.target.operator.hold.windows('other');
     expect(windows.map((w) => w.reason)).toEqual(['kernel update']);
@@ -57,13 +57,13 @@ describe.skipIf(unavailable !== undefined)('console actions in Chromium', () => 
   });
 
   it('forwards a message from the queue page; the outbox holds it with the original attached byte for byte', async () => {
-    await page.goto(`http://127.0.0.1:${c.console.port}/queue`, { waitUntil: 'load' });
-    await submit(`tr[data-id="${id}"] a[href^="/confirm/forward"]`);
+    await page.goto(c.url('/queue'), { waitUntil: 'load' });
+    await submit(`tr[data-id="${id}"] a[href*="/confirm/forward"]`);
     await page.type('form.forward input[name="to"]', 'boss@elsewhere.example');
     await submit('form.forward button[type="submit"]');
     expect(await text('h1')).toBe(`Forward message ${id} to boss@elsewhere.example?`);
     await submit('form.confirm button[type="submit"]');
-    expect(new URL(page.url()).pathname).toBe('/queue');
+    expect(c.consolePath(page.url())).toBe('/queue');
     expect(await text('p.result')).toContain('forwarded to <boss@elsewhere.example>');
     const dir = c.target.bounceDir!;
     const files = (await readdir(dir)).filter((n) => n.includes('-forward-'));

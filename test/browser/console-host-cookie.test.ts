@@ -3,7 +3,8 @@
 // Over http://127.0.0.1 a `__Host-` cookie needs `Secure`, which a plain-HTTP
 // console cannot honestly claim; and cookies ignore ports, so a cookie one
 // console sets reaches every other port on 127.0.0.1 (hence the port in the
-// name, and the token as the value another console does not accept).
+// name, and the cookie's Path set to the console's random prefix:
+// console-cookie-path.test.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'puppeteer-core';

@@ -30,7 +30,8 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
   let w: WatchedPage;
   let page: Page;
   const ids = { contract: '', lunch: '', numbers: '', dead: '' };
-  const base = () => `http://127.0.0.1:${c.console.port}`;
+  /** The console's pages: its origin and prefix ('${base()}/queue'). */
+  const base = () => c.url('/').slice(0, -1);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const queued = async (id: string) => (await c.target.operator.show(id)).map((d) => d.state);
 
@@ -75,13 +76,13 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
 
   it('opens it: the body preview\'s text, the attachment names, and its actions as links', async () => {
     await clickAndWait(page, `tr[data-id="${ids.contract}"] td.id a`);
-    expect(new URL(page.url()).pathname).toBe('/message');
+    expect(c.consolePath(page.url())).toBe('/message');
     const frames = page.mainFrame().childFrames();
     expect(frames).toHaveLength(1);
     expect(await frames[0]!.$eval('body', innerText)).toBe('Hello Bob, the signed contract is attached.');
     expect(await page.$$eval('td.attachment-name', (tds) => tds.map((td) => td.textContent))).toEqual(['contract-signed.pdf', 'prévisions.csv']);
     // Queued, not dead: forward and delete, no requeue; each only a link to its confirmation page.
-    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')!])).then((links) => links.map(([text, href]) => [text, c.consoleLink(href)]));
     expect(actions).toEqual([
       ['Forward', `/confirm/forward?id=${ids.contract}&route=main`],
       ['Hold', `/confirm/hold-message?id=${ids.contract}&route=main`],
@@ -105,14 +106,14 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
   });
 
   it('forwards it from the message page: the outbox holds it, the original attached byte for byte, and it stays queued', async () => {
-    await clickAndWait(page, 'section.route-copy a.action[href^="/confirm/forward"]');
+    await clickAndWait(page, 'section.route-copy a.action[href*="/confirm/forward"]');
     await page.type('form.forward input[name="to"]', 'ceo-phone@elsewhere.example');
     await shot('04-forward-address');
     await clickAndWait(page, 'form.forward button[type="submit"]');
     expect(await textOf(page, 'h1')).toBe(`Forward message ${ids.contract} to ceo-phone@elsewhere.example?`);
     await shot('05-forward-confirm');
     await clickAndWait(page, 'form.confirm button[type="submit"]');
-    expect(new URL(page.url()).pathname).toBe('/queue');
+    expect(c.consolePath(page.url())).toBe('/queue');
     expect(await textOf(page, 'p.result')).toContain('forwarded to <ceo-phone@elsewhere.example>');
     await shot('06-forward-done');
     const dir = c.target.bounceDir!;
@@ -133,11 +134,11 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     await page.type('form.schedule input[name="until"]', '+4h');
     await page.type('form.schedule input[name="reason"]', 'primary migration');
     await clickAndWait(page, 'form.schedule button[type="submit"]');
-    expect(new URL(page.url()).pathname).toBe('/confirm/schedule');
+    expect(c.consolePath(page.url())).toBe('/confirm/schedule');
     expect(await textOf(page, 'h1')).toBe('Schedule a maintenance window on route main?');
     await shot('07-schedule-confirm');
     await clickAndWait(page, 'form.confirm button[type="submit"]');
-    expect(new URL(page.url()).pathname).toBe('/');
+    expect(c.consolePath(page.url())).toBe('/');
     expect(await textOf(page, 'p.result')).toContain('route main: maintenance window');
     const windows = await c.target.operator.hold.windows('main');
     expect(windows.map((x) => x.reason)).toEqual(['primary migration']);
@@ -150,7 +151,7 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
   /** Opens the message page's Delete confirmation for the lunch menu; returns its path. */
   const openDeleteConfirmation = async () => {
     await page.goto(`${base()}/message?id=${ids.lunch}`, { waitUntil: 'load' });
-    await clickAndWait(page, 'section.route-copy a.action[href^="/confirm/delete"]');
+    await clickAndWait(page, 'section.route-copy a.action[href*="/confirm/delete"]');
     expect(await textOf(page, 'h1')).toBe(`Delete message ${ids.lunch} for good? It will not be delivered.`);
   };
   /** Posts the confirmation's form as the browser does; the response it lands on. */
@@ -184,14 +185,14 @@ describe.skipIf(unavailable !== undefined)('the console journey in Chromium', ()
     await openDeleteConfirmation();
     const done = await post();
     expect(done.status).toBe(200);
-    expect(new URL(page.url()).pathname).toBe('/queue');
+    expect(c.consolePath(page.url())).toBe('/queue');
     expect(await textOf(page, 'p.result')).toMatch(/deleted/);
     expect(await queued(ids.lunch)).toEqual([]);
   });
 
   it('a dead letter\'s page offers Requeue as well', async () => {
     await page.goto(`${base()}/message?id=${ids.dead}`, { waitUntil: 'load' });
-    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    const actions = await page.$$eval('section.route-copy a.action', (as) => as.map((a) => [a.textContent, a.getAttribute('href')!])).then((links) => links.map(([text, href]) => [text, c.consoleLink(href)]));
     expect(actions).toEqual([
       ['Forward', `/confirm/forward?id=${ids.dead}&route=other`],
       ['Requeue', `/confirm/requeue?id=${ids.dead}&route=other`],

@@ -29,7 +29,8 @@ describe.skipIf(unavailable !== undefined)('the message page in Chromium', () =>
   let requests: string[] = [];
   let dialogs: string[] = [];
   let consoleLines: string[] = [];
-  const base = () => `http://127.0.0.1:${c.console.port}`;
+  /** The console's pages: its origin and prefix ('${base()}/queue'). */
+  const base = () => c.url('/').slice(0, -1);
 
   beforeAll(async () => {
     c = await startConsoleFixture();
@@ -85,7 +86,7 @@ describe.skipIf(unavailable !== undefined)('the message page in Chromium', () =>
     expect(await page.$$eval('tr[data-id]', (trs) => trs.map((tr) => tr.getAttribute('data-id')))).toEqual([ids.contract, ids.hostile, ids.huge]);
     await page.screenshot({ path: join(shots, 'queue.png'), fullPage: true });
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`tr[data-id="${ids.contract}"] td.id a`)]);
-    expect(new URL(page.url()).pathname).toBe('/message');
+    expect(c.consolePath(page.url())).toBe('/message');
     expect(await page.$eval('td.sender', innerText)).toBe('<ceo@acme.example>');
     const states = await page.$$eval('tr[data-recipient]', (trs) => trs.map((tr) => [tr.getAttribute('data-recipient'), tr.querySelector('.state')!.textContent]));
     expect(states).toEqual([['bob@example.com', 'delivered'], ['carol@example.com', 'deferred']]);

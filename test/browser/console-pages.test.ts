@@ -54,7 +54,7 @@ describe.skipIf(unavailable !== undefined)('the console in Chromium', () => {
 
   it('the token URL lands on the overview without the token, showing each route as status does', async () => {
     await page.goto(c.console.url, { waitUntil: 'load' });
-    expect(page.url()).toBe(`http://127.0.0.1:${c.console.port}/`);
+    expect(page.url()).toBe(c.url('/'));
     const rows = await page.$$eval('tr[data-route]', (trs) =>
       trs.map((tr) => ({ route: tr.getAttribute('data-route'), cells: [...tr.querySelectorAll('td')].map((td) => (td as unknown as { innerText: string }).innerText.trim()) })),
     );
@@ -75,7 +75,7 @@ describe.skipIf(unavailable !== undefined)('the console in Chromium', () => {
   });
 
   it('the queue shows every message, hostile subjects as literal text, with no script run', async () => {
-    await page.goto(`http://127.0.0.1:${c.console.port}/queue`, { waitUntil: 'load' });
+    await page.goto(c.url('/queue'), { waitUntil: 'load' });
     const subjects = await page.$$eval('td.subject', (tds) => tds.map((td) => td.textContent));
     expect(subjects).toEqual(expect.arrayContaining(['Contract from ACME', ...HOSTILE, 'Lost soul']));
     const states = await page.$$eval('tr[data-id]', (trs) => trs.map((tr) => tr.querySelector('.state')!.textContent));

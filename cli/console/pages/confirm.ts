@@ -5,6 +5,7 @@
 import { CliError } from '../../errors.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import type { ActionResult, ConsoleAction } from './actions.js';
 
 export async function confirmPage(target: Target, name: string, action: ConsoleAction, params: URLSearchParams, csrf: string): Promise<{ status: number; body: string }> {
@@ -20,14 +21,14 @@ ${asking}`) };
       status: 200,
       body: page('Confirm', current, target.label, html`<h1>${c.question}</h1>
 ${c.details}
-<form class="confirm" method="post" action="/action/${name}">
+<form class="confirm" method="post" action="${consoleHref(`/action/${name}`)}">
 ${hidden}<input type="hidden" name="csrf" value="${csrf}">
-<button type="submit">${c.button}</button> <a href="${action.back}">Cancel</a>
+<button type="submit">${c.button}</button> <a href="${consoleHref(action.back)}">Cancel</a>
 </form>`),
     };
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
-    return { status: 400, body: page('Confirm', current, target.label, html`<h1>Nothing to confirm</h1><p class="error" role="alert">${error.message}</p><p><a href="${action.back}">Back</a></p>`) };
+    return { status: 400, body: page('Confirm', current, target.label, html`<h1>Nothing to confirm</h1><p class="error" role="alert">${error.message}</p><p><a href="${consoleHref(action.back)}">Back</a></p>`) };
   }
 }
 
@@ -45,5 +46,5 @@ export function resultBanner(params: URLSearchParams): Html | '' {
 
 /** A link to an action's confirmation page (a GET: it only asks). */
 export function actionLink(action: string, fields: Record<string, string>, text: string): Html {
-  return html`<a class="action" href="/confirm/${action}?${new URLSearchParams(fields).toString()}">${text}</a>`;
+  return html`<a class="action" href="${consoleHref(`/confirm/${action}?${new URLSearchParams(fields).toString()}`)}">${text}</a>`;
 }

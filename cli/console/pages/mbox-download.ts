@@ -10,6 +10,7 @@ import { messageDetails } from '../../commands/show.js';
 import { UnknownMessageError } from '../../errors.js';
 import type { Target } from '../../target.js';
 import { html, page } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { messageQuery } from './message.js';
 import type { Download } from './message-raw.js';
 import { filterSearch, isQueryError, queueQuery, selectQueue } from './queue.js';
@@ -66,7 +67,7 @@ export async function queueMbox(target: Target, params: URLSearchParams): Promis
   const refused = (status: number, message: string): Download => ({
     status,
     type: 'text/html; charset=utf-8',
-    body: page('Queue', 'queue', target.label, html`<h1>Download as mbox</h1><p class="error" role="alert">${message}</p><p><a href="/queue?${filterSearch(params)}">back to the queue</a></p>`),
+    body: page('Queue', 'queue', target.label, html`<h1>Download as mbox</h1><p class="error" role="alert">${message}</p><p><a href="${consoleHref(`/queue?${filterSearch(params)}`)}">back to the queue</a></p>`),
   });
   let matched: SelectedMessage[];
   try {

@@ -13,6 +13,7 @@ import { forgetLocally } from '../../spool-forget.js';
 import { routeOf, type Target } from '../../target.js';
 import { listSome } from '../../../local/words.js';
 import { html, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { field, lineCollector, required, result, type ActionFields, type ConsoleAction } from './action-fields.js';
 
 /** A message's copies as `show` reads them, for the confirmation's details. */
@@ -101,10 +102,10 @@ export const MESSAGE_ACTIONS: [string, ConsoleAction][] = [
       ask(fields) {
         if (field(fields, 'to') !== undefined) return undefined;
         const route = field(fields, 'route');
-        return html`<form class="forward" method="get" action="/confirm/forward">
+        return html`<form class="forward" method="get" action="${consoleHref('/confirm/forward')}">
 <input type="hidden" name="id" value="${fields.id ?? ''}">${route !== undefined ? html`<input type="hidden" name="route" value="${route}">` : ''}
 <label>Forward message ${fields.id ?? ''} to <input type="email" name="to" placeholder="ceo@example.org" required></label>
-<button type="submit">Next…</button> <a href="/queue">Cancel</a>
+<button type="submit">Next…</button> <a href="${consoleHref('/queue')}">Cancel</a>
 </form>`;
       },
       async confirm(target, fields) {

@@ -10,6 +10,7 @@ import { UnknownMessageError } from '../../errors.js';
 import { formatAgo, formatReplyText, formatSender, formatSize, formatTries } from '../../format.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { actionLink } from './confirm.js';
 import { PREVIEW_MAX_BYTES, previewMessage, type Preview } from './message-preview.js';
 
@@ -40,8 +41,8 @@ export async function messagePage(target: Target, params: URLSearchParams): Prom
   const stored = details.find((d) => d.stored);
   // One preview: every route's copy is the same stored bytes.
   const preview = stored ? await previewMessage(await target.operator.rawMessage(stored.objectKey), stored.size) : undefined;
-  const raw = `/message/raw?id=${encodeURIComponent(id)}`;
-  const mboxLink = `/message/mbox?id=${encodeURIComponent(id)}`;
+  const raw = consoleHref(`/message/raw?id=${encodeURIComponent(id)}`);
+  const mboxLink = consoleHref(`/message/mbox?id=${encodeURIComponent(id)}`);
   return {
     status: 200,
     body: page(
@@ -49,7 +50,7 @@ export async function messagePage(target: Target, params: URLSearchParams): Prom
       'queue',
       target.label,
       html`<h1>Message <span class="id">${id}</span></h1>
-<p class="message-links">${stored ? html`<a href="${raw}" download>Download the raw .eml</a> · <a href="${mboxLink}" download>Download as mbox</a>` : html`<span class="alert">The raw message is gone from the bucket.</span>`} · <a href="/queue">back to the queue</a></p>
+<p class="message-links">${stored ? html`<a href="${raw}" download>Download the raw .eml</a> · <a href="${mboxLink}" download>Download as mbox</a>` : html`<span class="alert">The raw message is gone from the bucket.</span>`} · <a href="${consoleHref('/queue')}">back to the queue</a></p>
 ${details.map((d) => routeSection(d, now))}
 <h2>Body</h2>
 ${preview ? previewSection(preview) : html`<p class="none">No stored message to preview.</p>`}`,
@@ -58,7 +59,7 @@ ${preview ? previewSection(preview) : html`<p class="none">No stored message to 
 }
 
 function failure(target: Target, status: number, message: string): Rendered {
-  return { status, body: page('Message', 'queue', target.label, html`<h1>Message</h1><p class="error" role="alert">${message}</p><p><a href="/queue">back to the queue</a></p>`) };
+  return { status, body: page('Message', 'queue', target.label, html`<h1>Message</h1><p class="error" role="alert">${message}</p><p><a href="${consoleHref('/queue')}">back to the queue</a></p>`) };
 }
 
 /** One route's copy: as `show` prints it, in tables. */

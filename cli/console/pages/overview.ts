@@ -7,6 +7,7 @@ import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { actionLink, resultBanner } from './confirm.js';
 import { healthTimeline, type HealthTimelineInput } from './health-timeline.js';
 
@@ -89,7 +90,7 @@ function redirected(s: RouteStatus): Html | '' {
 
 function routeRow(s: RouteStatus, now: Date): Html {
   return html`<tr data-route="${s.route}">
-<th scope="row"><a href="/queue?route=${encodeURIComponent(s.route)}">${s.route}</a></th>
+<th scope="row"><a href="${consoleHref(`/queue?route=${encodeURIComponent(s.route)}`)}">${s.route}</a></th>
 <td>${s.primary} <span class="muted">(TLS ${s.tls})</span>${redirected(s)}</td>
 <td>${health(s, now)}</td>
 <td>${held(s, now)}</td>
@@ -126,7 +127,7 @@ function windowRow(route: string, w: RouteStatus['windows'][number], now: Date):
 
 /** `hold <route> --from … --until …` as a form: it GETs the confirmation page, which resolves the times. */
 function scheduleForm(routes: string[]): Html {
-  return html`<form class="schedule" method="get" action="/confirm/schedule">
+  return html`<form class="schedule" method="get" action="${consoleHref('/confirm/schedule')}">
 <h3>Schedule a window</h3>
 <label>Route <select name="route">${routes.map((r) => html`<option value="${r}">${r}</option>`)}</select></label>
 <label>From <input type="text" name="from" placeholder="(empty: now) +1h, 2026-11-30T08:00Z"></label>

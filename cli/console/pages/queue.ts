@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import { ageSeconds, formatAge } from '../../format.js';
 import { routesOf, type Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
+import { consoleHref } from '../paths.js';
 import { actionLink, resultBanner } from './confirm.js';
 import { shapeTable } from './queue-shape-table.js';
 import { SELECTION_MAX } from './selection-max.js';
@@ -118,11 +119,11 @@ function selectionActions(params: URLSearchParams, selection: Selection): Html |
   // Past the cap the links would only be refused: say so here instead.
   if (n > SELECTION_MAX) return html`<p class="selection-actions muted">Download and bulk actions take at most ${SELECTION_MAX} messages: narrow the filter, or use the CLI with the same filters (\`backup-mx delete --older-than 7d …\`, \`backup-mx export\`).</p>`;
   const these = n === 1 ? 'this message' : `these ${n}`;
-  return html`<p class="selection-actions"><a class="download" href="/queue/mbox${query}">Download ${these} as mbox</a> ·
-<a class="action" href="/confirm/bulk-delete${query}">Delete ${these}…</a>${
-    dead > 0 ? html` · <a class="action" href="/confirm/bulk-requeue${query}">Requeue the ${dead} dead-lettered…</a>` : ''
-  }${free > 0 ? html` · <a class="action" href="/confirm/bulk-hold${query}">Hold the ${free} queued…</a>` : ''}${
-    held > 0 ? html` · <a class="action" href="/confirm/bulk-release${query}">Release the ${held} held…</a>` : ''
+  return html`<p class="selection-actions"><a class="download" href="${consoleHref(`/queue/mbox${query}`)}">Download ${these} as mbox</a> ·
+<a class="action" href="${consoleHref(`/confirm/bulk-delete${query}`)}">Delete ${these}…</a>${
+    dead > 0 ? html` · <a class="action" href="${consoleHref(`/confirm/bulk-requeue${query}`)}">Requeue the ${dead} dead-lettered…</a>` : ''
+  }${free > 0 ? html` · <a class="action" href="${consoleHref(`/confirm/bulk-hold${query}`)}">Hold the ${free} queued…</a>` : ''}${
+    held > 0 ? html` · <a class="action" href="${consoleHref(`/confirm/bulk-release${query}`)}">Release the ${held} held…</a>` : ''
   }</p>`;
 }
 
@@ -130,7 +131,7 @@ function messageTable(messages: SelectedMessage[], now: Date): Html {
   if (messages.length === 0) return html`<p class="none">No message.</p>`;
   const rows = messages.map(
     (m) => html`<tr data-id="${m.id}">
-<td class="id"><a href="/message?id=${encodeURIComponent(m.id)}&amp;route=${encodeURIComponent(m.route)}">${m.id}</a></td><td>${m.route}</td><td><span class="state ${m.state}">${m.state}</span>${m.queued?.summary.held ? html` <span class="state held">held</span>` : ''}</td>
+<td class="id"><a href="${consoleHref(`/message?id=${encodeURIComponent(m.id)}&route=${encodeURIComponent(m.route)}`)}">${m.id}</a></td><td>${m.route}</td><td><span class="state ${m.state}">${m.state}</span>${m.queued?.summary.held ? html` <span class="state held">held</span>` : ''}</td>
 <td>${m.sender === '' ? '<>' : m.sender}</td><td class="num">${m.recipients.length}</td>
 <td class="num">${m.receivedAt ? formatAge(ageSeconds(m.receivedAt, now)) : '-'}</td><td class="subject">${m.subject ?? ''}</td>
 <td class="actions">${m.state === 'dead-letter' ? html`${actionLink('requeue', { id: m.id, route: m.route }, 'Requeue')} ` : ''}${actionLink('forward', { id: m.id, route: m.route }, 'Forward')} ${actionLink('delete', { id: m.id, route: m.route }, 'Delete')}</td>
@@ -147,7 +148,7 @@ ${rows}</tbody>
 /** Replay asks its window here; its confirmation page lists what it would send (replay-action.ts). */
 function replayForm(target: Target): Html {
   return html`<details class="replay"><summary>Replay received mail…</summary>
-<form class="replay" method="get" action="/confirm/replay">
+<form class="replay" method="get" action="${consoleHref('/confirm/replay')}">
 <label>Route <select name="route">${target.settings.routes.map((r) => html`<option value="${r.name}">${r.name}</option>`)}</select></label>
 <label>Received since <input type="text" name="since" placeholder="6h, 2026-11-30T08:00Z" required></label>
 <label>until <input type="text" name="until" placeholder="now"></label>
@@ -165,7 +166,7 @@ function filterForm(target: Target, params: URLSearchParams, query: QueueQuery |
   const route = query?.route ?? value('route');
   const state = query?.state ?? value('state');
   const shape = query?.shape ?? value('shape');
-  return html`<form class="filters" method="get" action="/queue">
+  return html`<form class="filters" method="get" action="${consoleHref('/queue')}">
 <label>Route <select name="route"><option value="">all</option>${target.settings.routes.map(
     (r) => html`<option value="${r.name}"${selected(r.name === route)}>${r.name}</option>`,
   )}</select></label>
@@ -177,6 +178,6 @@ ${text('older-than', 'Older than', '2h, 3d')}
 ${text('verdict', 'Verdict', 'spam=FAIL')}
 ${text('subject', 'Subject', 'invoice')}
 <label>Shape by <select name="shape">${SHAPE_BY.map((s) => html`<option value="${s}"${selected(s === shape)}>${s} domain</option>`)}</select></label>
-<button type="submit">Filter</button> <a href="/queue">clear</a>
+<button type="submit">Filter</button> <a href="${consoleHref('/queue')}">clear</a>
 </form>`;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalFixture, type LocalFixture } from '../../support/cli/local-fixture.js';
-import { httpGet } from '../../support/console/console-fixture.js';
+import { httpGet, PRINTED_URL } from '../../support/console/console-fixture.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/backup-mx-cli.js', import.meta.url));
 
@@ -39,13 +39,13 @@ describe('backup-mx console (the installed command)', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await expect.poll(() => stdout, { timeout: 20_000, interval: 100 }).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}\s/);
+      await expect.poll(() => stdout, { timeout: 20_000, interval: 100 }).toMatch(PRINTED_URL);
       const url = new URL(/http:\/\/\S+/.exec(stdout)![0]);
       const port = Number(url.port);
-      const redirect = await httpGet(port, `/?token=${url.searchParams.get('token')}`, { host: url.host });
+      const redirect = await httpGet(port, url.pathname + url.search, { host: url.host });
       expect(redirect.status).toBe(303);
       const cookie = String(redirect.headers['set-cookie']).split(';')[0]!;
-      const overview = await httpGet(port, '/', { host: url.host, cookie });
+      const overview = await httpGet(port, url.pathname, { host: url.host, cookie });
       expect(overview.status).toBe(200);
       expect(overview.body).toContain('<tr data-route="main">');
 

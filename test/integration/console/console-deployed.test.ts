@@ -22,7 +22,7 @@ import { buildLocalAws, uniqueNames, type BuiltLocalAws } from '../../support/aw
 import { startOneEndpoint, type OneEndpoint } from '../../support/aws/one-endpoint.js';
 import { rawMessage, sesMessageId, sesNotification } from '../../support/aws/ses-events.js';
 import { cfn, lambda, mockDeployedStack, type DeployedSettings } from '../../support/cli/deployed-stack-mock.js';
-import { httpGet, type HttpReply } from '../../support/console/console-fixture.js';
+import { consoleRequest, type HttpReply } from '../../support/console/console-fixture.js';
 
 // CloudWatch and SES sending are not emulated: mocked, so no call can leave the machine.
 const cloudwatch = mockClient(CloudWatchClient);
@@ -73,7 +73,7 @@ afterAll(async () => {
 
 const host = () => `127.0.0.1:${running.port}`;
 const cookie = () => `${cookieName(running.port)}=${running.token}`;
-const get = (path: string): Promise<HttpReply> => httpGet(running.port, path, { host: host(), cookie: cookie() });
+const get = (path: string): Promise<HttpReply> => consoleRequest(running, path, { host: host(), cookie: cookie() });
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
 const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]!);
 
@@ -88,7 +88,7 @@ async function confirmForm(action: string, query: Record<string, string>): Promi
 function post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpReply> {
   const all: Record<string, string> = { host: host(), cookie: cookie(), origin: `http://${host()}`, 'content-type': 'application/x-www-form-urlencoded', ...headers };
   for (const [k, v] of Object.entries(all)) if (v === '') delete all[k];
-  return httpGet(running.port, path, all, 'POST', new URLSearchParams(fields).toString());
+  return consoleRequest(running, path, all, 'POST', new URLSearchParams(fields).toString());
 }
 
 describe('the console against the deployed stack', () => {

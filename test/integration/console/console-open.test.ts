@@ -1,6 +1,7 @@
 // `backup-mx console --open` on the CLI tests' local backup MX, with a fake
-// opener (a script recording what it was given): the printed URL is the one
-// opened; a failing opener leaves the URL printed and says so; without
+// opener (a script recording what it was given): the opener gets a one-time
+// URL (no token, no prefix) that signs the browser in once, while the token URL
+// is printed; a failing opener leaves the URL printed and says so; without
 // --open nothing is opened (the default, see cli/commands/console.ts).
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { RecordingIo } from '../../../cli/cli-io.js';
 import { consoleCommand, type ConsoleCommandOptions } from '../../../cli/commands/console.js';
 import { registerConsoleCommands } from '../../../cli/console-commands.js';
 import type { Opener } from '../../../cli/console/open-browser.js';
-import { startConsoleFixture, type ConsoleFixture } from '../../support/console/console-fixture.js';
+import { httpGet, PRINTED_URL, startConsoleFixture, type ConsoleFixture } from '../../support/console/console-fixture.js';
 
 describe('backup-mx console --open', () => {
   let c: ConsoleFixture;
@@ -35,22 +36,43 @@ describe('backup-mx console --open', () => {
   });
 
   /** Runs the command until its URL is printed (and the opener has had its turn), then stops it. */
-  async function run(options: ConsoleCommandOptions, opener: Opener): Promise<{ io: RecordingIo; url: string }> {
+  async function run(options: ConsoleCommandOptions, opener: Opener, whileRunning?: (printed: URL) => Promise<void>): Promise<{ io: RecordingIo; url: string }> {
     await rm(opened, { force: true });
     const io = new RecordingIo();
     const stop = new AbortController();
     const done = consoleCommand(c.target, options, io, stop.signal, opener);
     await expect.poll(() => io.stdout.join('\n'), { timeout: 5_000 }).toContain('Press Ctrl-C');
     if (options.open) await expect.poll(() => io.stderr.join('\n'), { timeout: 10_000 }).toMatch(/opened in your browser|could not open a browser/);
+    await whileRunning?.(new URL(/http:\/\/\S+/.exec(io.stdout.join('\n'))![0]));
     stop.abort();
     expect(await done).toBe(0);
     return { io, url: /http:\/\/\S+/.exec(io.stdout.join('\n'))![0] };
   }
 
-  it('--open hands the printed URL (token included) to the opener, and still prints it', async () => {
-    const { io, url } = await run({ open: true }, recorder);
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
-    expect(await readFile(opened, 'utf8')).toBe(`${url}\n`);
+  it('--open hands the opener a one-time URL (neither the token nor the prefix), good for one sign-in; the token URL is printed', async () => {
+    const { io, url } = await run({ open: true }, recorder, async (printed) => {
+      const given = (await readFile(opened, 'utf8')).trim();
+      const once = new URL(given);
+      expect(once.host).toBe(printed.host);
+      expect(once.pathname).toBe('/open');
+      expect([...once.searchParams.keys()]).toEqual(['code']);
+      expect(Buffer.from(once.searchParams.get('code')!, 'base64url')).toHaveLength(32);
+      // What `ps` shows of the opener's command line gives away neither the token nor where the pages live.
+      expect(given).not.toContain(printed.searchParams.get('token')!);
+      expect(given).not.toContain(printed.pathname);
+      const port = Number(once.port);
+      const first = await httpGet(port, once.pathname + once.search, { host: once.host });
+      expect(first.status).toBe(303);
+      expect(first.headers.location).toBe(printed.pathname);
+      const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+      expect(cookie).toBe(`backupmx_console_${port}=${printed.searchParams.get('token')}`);
+      expect((await httpGet(port, printed.pathname, { host: once.host, cookie })).status).toBe(200);
+      // A command line read after the browser used it is dead.
+      const again = await httpGet(port, once.pathname + once.search, { host: once.host });
+      expect(again.status).toBe(403);
+      expect(again.headers['set-cookie']).toBeUndefined();
+    });
+    expect(url).toMatch(new RegExp(`^${PRINTED_URL.source}`));
     expect(io.stderr).toContain(`backup-mx console: opened in your browser (${recorder.command})`);
   });
 

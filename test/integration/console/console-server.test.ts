@@ -6,7 +6,7 @@ import { RecordingIo } from '../../../cli/cli-io.js';
 import { consoleCommand } from '../../../cli/commands/console.js';
 import { startConsole } from '../../../cli/console/server.js';
 import { ConsoleBindError, CONTENT_SECURITY_POLICY } from '../../../cli/console/security.js';
-import { httpGet, startConsoleFixture, type ConsoleFixture } from '../../support/console/console-fixture.js';
+import { httpGet, PRINTED_URL, startConsoleFixture, type ConsoleFixture } from '../../support/console/console-fixture.js';
 
 const HOSTILE_SCRIPT = '<script>alert(1)</script>';
 const HOSTILE_IMG = '<img src=x onerror=alert(2)>';
@@ -47,7 +47,7 @@ describe('who gets in', () => {
     expect(reply.status).toBe(303);
     expect(reply.headers.location).toBe('/queue?route=main');
     const setCookie = reply.headers['set-cookie'];
-    expect(setCookie).toEqual([`backupmx_console_${c.console.port}=${c.console.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(setCookie).toEqual([`backupmx_console_${c.console.port}=${c.console.token}; HttpOnly; SameSite=Strict; Path=${c.console.prefix}`]);
     const page = await c.get('/queue?route=main', { cookie: c.cookie });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -64,12 +64,12 @@ describe('who gets in', () => {
   it('a Host other than 127.0.0.1:<port> or localhost:<port> is 403 even with the token (DNS rebinding)', async () => {
     const port = c.console.port;
     for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `0.0.0.0:${port}`, `localhost.evil.example:${port}`]) {
-      const reply = await httpGet(port, '/', { host, cookie: c.cookie });
+      const reply = await httpGet(port, c.console.prefix, { host, cookie: c.cookie });
       expect(reply.status, host).toBe(403);
       expect(reply.body).not.toContain('<table');
     }
-    expect((await httpGet(port, '/', { host: `localhost:${port}`, cookie: c.cookie })).status).toBe(200);
-    expect((await httpGet(port, '/', { host: `LOCALHOST:${port}`, cookie: c.cookie })).status).toBe(200);
+    expect((await httpGet(port, c.console.prefix, { host: `localhost:${port}`, cookie: c.cookie })).status).toBe(200);
+    expect((await httpGet(port, c.console.prefix, { host: `LOCALHOST:${port}`, cookie: c.cookie })).status).toBe(200);
   });
 
   it('a POST to a page (not an action) is 405: only GET and HEAD', async () => {
@@ -196,7 +196,7 @@ describe('backup-mx console', () => {
     const io = new RecordingIo();
     const stop = new AbortController();
     const done = consoleCommand(c.target, {}, io, stop.signal);
-    await expect.poll(() => io.stdout.join('\n'), { timeout: 5_000 }).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    await expect.poll(() => io.stdout.join('\n'), { timeout: 5_000 }).toMatch(PRINTED_URL);
     const url = new URL(/http:\/\/\S+/.exec(io.stdout.join('\n'))![0]);
     expect(Buffer.from(url.searchParams.get('token')!, 'base64url')).toHaveLength(32);
     expect(url.searchParams.get('token')).not.toBe(c.console.token);

@@ -20,7 +20,7 @@ describe('console security', () => {
 
   it('reads its own cookie by its port-named key among others', () => {
     expect(cookieName(8765)).toBe('backupmx_console_8765');
-    expect(tokenCookie(8765, 'abc')).toBe('backupmx_console_8765=abc; HttpOnly; SameSite=Strict; Path=/');
+    expect(tokenCookie(8765, 'abc', '/c/p/')).toBe('backupmx_console_8765=abc; HttpOnly; SameSite=Strict; Path=/c/p/');
     expect(cookieValue('a=1; backupmx_console_8765=abc; b=2', 'backupmx_console_8765')).toBe('abc');
     expect(cookieValue('xbackupmx_console_8765=abc', 'backupmx_console_8765')).toBeUndefined();
     expect(cookieValue('backupmx_console_876=abc', 'backupmx_console_8765')).toBeUndefined();
