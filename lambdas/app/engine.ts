@@ -6,7 +6,7 @@
 // (composition.ts), beside the engine, never from it.
 import type { AwsClients } from '../adapters/aws/clients.js';
 import { LambdaDrainStarter } from '../adapters/aws/lambda-drain-starter.js';
-import { DynamoCanaryArrivals, DynamoOrphanWatchRecords, DynamoProblemStates } from '../adapters/aws/dynamo-problem-records.js';
+import { DynamoCanaryArrivals, DynamoOrphanWatchRecords } from '../adapters/aws/dynamo-problem-records.js';
 import { HeldNoticesAdmin } from '../core/operator/held-notices-admin.js';
 import type { Settings } from '../config/settings.js';
 import { AcceptMessage } from '../core/accept/accept-message.js';
@@ -22,7 +22,6 @@ import { ProbePrimaries, type RouteProbeOutcome } from '../core/probe/probe-prim
 import { SweepRoute } from '../core/sweep/sweep-route.js';
 import { FindUnqueuedObjects, type FindUnqueuedSummary } from '../core/sweep/find-unqueued-objects.js';
 import { FindOrphanedQueues, type FindOrphanedQueuesSummary } from '../core/sweep/find-orphaned-queues.js';
-import type { ProblemStates } from '../core/problems/problem-ports.js';
 import type { DeliveryLog } from '../core/runtime/ports.js';
 import { routePrefix } from '../config/mail-layout.js';
 import { ARCHIVE_EXTRA_SECONDS, composeEngine, type EngineOverrides, type EngineParts } from './compose.js';

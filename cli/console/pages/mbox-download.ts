@@ -6,19 +6,15 @@
 import type { Writable } from 'node:stream';
 import type { ExportItem } from '../../../lambdas/core/operator/export-messages.js';
 import type { SelectedMessage } from '../../../lambdas/core/operator/select-messages.js';
-import { messageDetails } from '../../commands/show.js';
-import { UnknownMessageError } from '../../errors.js';
 import type { Target } from '../../target.js';
 import { html, page } from '../html.js';
 import { consoleHref } from '../paths.js';
-import { messageQuery } from './message.js';
-import type { Download } from './message-raw.js';
+import { isDownload, storedCopy, type Download } from './message-raw.js';
 import { filterSearch, isQueryError, queueQuery, selectQueue } from './queue.js';
 import { SELECTION_MAX } from './selection-max.js';
 
 export const MBOX_TYPE = 'application/mbox';
 
-const TEXT = 'text/plain; charset=utf-8';
 
 /** A download written into the response as it is read (no length known in advance). */
 export interface StreamedDownload {
@@ -49,16 +45,8 @@ function item(m: { id: string; sender: string; receivedAt: Date; objectKey: stri
 }
 
 export async function messageMbox(target: Target, params: URLSearchParams): Promise<Download | StreamedDownload> {
-  const { id, route } = messageQuery(params);
-  if (id === undefined) return { status: 400, type: TEXT, body: 'id: the message id is missing\n' };
-  let stored;
-  try {
-    stored = (await messageDetails(target, id, route)).find((d) => d.stored);
-  } catch (error) {
-    if (error instanceof UnknownMessageError) return { status: 404, type: TEXT, body: `${error.message}\n` };
-    throw error;
-  }
-  if (!stored) return { status: 404, type: TEXT, body: `${id}: its raw message is gone from the bucket\n` };
+  const stored = await storedCopy(target, params);
+  if (isDownload(stored)) return stored;
   const receivedAt = stored.receivedAt ? new Date(stored.receivedAt) : target.operator.now();
   return mbox(target, [item({ id: stored.id, sender: stored.sender ?? '', receivedAt, objectKey: stored.objectKey })], `${stored.id}.mbox`);
 }

@@ -4,20 +4,15 @@
 // message's rows by key (BatchGetItem of `rcpt#…`), so a drain never reads
 // one. Each has the ledger rows' TTL (ledgerExpiresAt), and `delete` removes
 // it with them: it never outlives the message's other records.
-import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ForwardRecord, ForwardRecords } from '../../core/operator/forward-records.js';
-import { untilProcessed } from './dynamo-batch-rounds.js';
+import { deleteKeys } from './dynamo-batch-delete.js';
 import { forwardSort, ledgerExpiresAt, messageKey, PK, SK, SORT, TTL } from './dynamo-keys.js';
 import { optionalString, queryAll, type Item } from './dynamo-query.js';
 
 /** The attributes a forward record holds (data-ownership.test.ts lists them). */
 export const FORWARD_ATTRIBUTES = [PK, SK, 'messageId', 'route', 'at', 'to', 'sentAs', 'by', TTL] as const;
 
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH = 25;
-/** Further rounds for what DynamoDB leaves unprocessed (five sends in all). */
-const RETRIES = 4;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class DynamoForwardRecords implements ForwardRecords {
   constructor(
@@ -46,19 +41,7 @@ export class DynamoForwardRecords implements ForwardRecords {
 
   async remove(messageId: string, route: string): Promise<number> {
     const keys = (await this.items(messageId)).filter((item) => item.route === route).map((item) => ({ [PK]: item[PK], [SK]: item[SK] }));
-    for (let start = 0; start < keys.length; start += BATCH) {
-      const requests = keys.slice(start, start + BATCH).map((key) => ({ DeleteRequest: { Key: key } }));
-      const left = await untilProcessed(
-        requests,
-        async (batch) => {
-          const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
-          return (result.UnprocessedItems?.[this.tableName] ?? []) as typeof batch;
-        },
-        { retries: RETRIES, sleep },
-      );
-      if (left.length > 0) throw new Error(`could not delete ${left.length} forward records of ${messageId}`);
-    }
-    return keys.length;
+    return deleteKeys(this.doc, this.tableName, keys, `forward records of ${messageId}`);
   }
 
   private items(messageId: string): Promise<Item[]> {

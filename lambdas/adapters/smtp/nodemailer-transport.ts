@@ -16,7 +16,6 @@
 // what it received over SMTP, arrives byte for byte. 8-bit bytes and lines longer
 // than 998 bytes are passed unchanged (BODY=8BITMIME declared when offered; no
 // folding, no 8-bit to 7-bit conversion: either would break DKIM signatures).
-import type { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { PrimaryServer } from '../../core/model.js';
 import { SessionWindow } from '../../core/drain/session-window.js';
@@ -140,7 +139,7 @@ export class PooledSmtpTransport implements SmtpTransport {
     /** Called when a session fails with EAUTH, so the next one reads the secret again. */
     private readonly onAuthRefused?: () => void,
     initialSessions?: number,
-    private readonly log?: NodemailerTransportOptions['log'],
+    log?: NodemailerTransportOptions['log'],
   ) {
     this.window = new SessionWindow(maxConnections, initialSessions);
     this.teller = new ForwardClientTeller(primary, log);

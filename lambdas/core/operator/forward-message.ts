@@ -19,7 +19,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { headerMailbox, headerText } from '../message/header-values.js';
-import { isMailbox } from '../message/mail-address.js';
 import type { MessageStore } from '../message/ports.js';
 import { rfc5322Date } from '../message/rfc5322-date.js';
 import { noticeFromAddress } from '../outcome/dsn.js';
