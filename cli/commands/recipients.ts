@@ -16,6 +16,7 @@ import type { CliIo } from '../cli-io.js';
 import type { Run } from '../command-runner.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
+import { recipientsPushCommandCommand } from './recipients-push-command.js';
 
 export interface RecipientsVerifyOptions {
   route?: string;
@@ -53,9 +54,16 @@ async function configOf(target: Target, options: RecipientsVerifyOptions, env: C
 }
 
 export function registerRecipientsCommand(program: Command, run: Run, io: CliIo, env: CliEnv): void {
-  program
-    .command('recipients')
-    .description('check a recipient list against the primary')
+  const recipients = program.command('recipients').description('check a recipient list against the primary, or have the primary push it');
+  recipients
+    .command('push-command')
+    .argument('[route]', 'the synced route (default: every route)')
+    .description('print the sh command the primary runs to push its valid addresses (one a line on stdin), signed with the route\'s push key')
+    .option('--key-file <path>', 'where the primary keeps the route\'s push key (default /etc/backup-mx/recipients-<route>.key)')
+    .option('--force', 'sign ?force=1: the push passes the shrink guard (never put this in a cron line)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, route, opts) => recipientsPushCommandCommand(t, route, opts, io)));
+  recipients
     .command('verify')
     .argument('[address...]', 'addresses to check (default: --file, else the route\'s recipients in the configuration)')
     .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')

@@ -221,7 +221,10 @@ export class LocalBackupMx {
     if (lock?.stale) await releaseStaleLeases(this.composed.deps.routeState, this.settings.routes, lock.stale.pid, out);
 
     this.standIn = await openStandIn({ parts: this.parts, ledger: this.composed.deps.ledger, operator: this.composed.operator, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
-    this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
+    this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out, {
+      sync: this.recipients,
+      routes: () => syncedRoutes(this.parts.loaded.config.routes),
+    });
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();
