@@ -32,6 +32,8 @@ export const ENV = {
   noticeAlarms: 'BACKUPMX_NOTICE_ALARMS',
   /** The function that writes synced routes' receipt rules, which the recipient push asks after storing a list (push function only). */
   ruleWriterFunctionName: 'BACKUPMX_RULE_WRITER_FUNCTION',
+  /** Our SES rule set, whose synced rules the rule writer writes after a push (rule writer only). */
+  ruleSetName: 'BACKUPMX_RULE_SET_NAME',
   /** The body cap of the recipient push before its signature is checked: the largest synced route's (push function only). */
   pushMaxBodyBytes: 'BACKUPMX_PUSH_MAX_BODY_BYTES',
   /** The probe function, which the trigger asks to check one route now (trigger only). */

@@ -122,7 +122,7 @@ const documentClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({}),
 /** The writer's settings for a push's pass (set by the stack; the CloudFormation events carry their own). */
 function applyRulesHandler() {
   const env = lambdaEnv();
-  const [tableName, bucketName, ruleSetName, digest] = [ENV.tableName, ENV.bucketName, RULE_SET_NAME_VARIABLE, ENV.routeTableDigest].map((name) => {
+  const [tableName, bucketName, ruleSetName, digest] = [ENV.tableName, ENV.bucketName, ENV.ruleSetName, ENV.routeTableDigest].map((name) => {
     const value = env[name];
     if (!value) throw new Error(`${name}: required by the rule writer's push pass (the stack sets it: deploy again)`);
     return value;
@@ -133,9 +133,6 @@ function applyRulesHandler() {
     async () => syncedRoutesOfTable(await readRouteTable(doc, tableName, digest)),
   );
 }
-
-/** The environment variable naming our rule set (the rule writer only). */
-export const RULE_SET_NAME_VARIABLE = 'BACKUPMX_RULE_SET_NAME';
 
 export const handler = async (event: RecipientSyncEvent | ApplyRulesEvent): Promise<RecipientSyncResult | RuleApplyReport> =>
   'applyRules' in event ? applyRulesHandler()(event) : deployHandler(event);
