@@ -58,6 +58,7 @@ export async function awsTarget(
         ...(stack.outputs.TriggerFunctionName ? { triggerFunctionName: stack.outputs.TriggerFunctionName } : {}),
       },
       ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
+      ...(stack.outputs.RecipientPushUrl ? { recipientPush: { url: stack.outputs.RecipientPushUrl.replace(/\/+$/, '') } } : {}),
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
       close: () => {
         clients.destroy();

@@ -109,6 +109,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     log,
     bounceDir,
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
+    // The runner serves the push on the trigger's listener.
+    ...(info.triggerPort ? { recipientPush: { url: `http://127.0.0.1:${info.triggerPort}` } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     ...(info.configFile ? { configFile: { file: info.configFile, cdkJson: info.configFromCdkJson === true, ...(info.configDigest ? { digest: info.configDigest } : {}) } } : {}),

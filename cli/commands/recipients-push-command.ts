@@ -7,6 +7,7 @@
 // from the stack's trigger key where that key is (printed as a command), so
 // the primary of one route never holds a key that pushes another.
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../lambdas/adapters/http/trigger-http.js';
+import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
@@ -31,9 +32,23 @@ export function pushCommand(url: string, route: string, keyFile: string, force =
   );
 }
 
-/** The command that derives the route's push key from the stack key in `stackKeyFile` (run where that key is). */
-export function pushKeyCommand(route: string, stackKeyFile: string, keyFile: string): string {
-  return `printf 'backup-mx recipients push\\n%s' ${shellQuote(route)} | openssl dgst -sha256 -hmac "$(cat ${shellQuote(stackKeyFile)})" -r | cut -d' ' -f1 > ${shellQuote(keyFile)} && chmod 600 ${shellQuote(keyFile)}`;
+/**
+ * The command that derives the route's push key from the stack's trigger key
+ * (`stackKey`: a shell command that prints it) into `keyFile`; run where that
+ * key can be read, then copy the file to the primary.
+ */
+export function pushKeyCommand(route: string, stackKey: string, keyFile: string): string {
+  return `printf 'backup-mx recipients push\\n%s' ${shellQuote(route)} | openssl dgst -sha256 -hmac "$(${stackKey})" -r | cut -d' ' -f1 > ${shellQuote(keyFile)} && chmod 600 ${shellQuote(keyFile)}`;
+}
+
+/** The shell command that prints the stack's trigger key, for each kind of target. */
+function stackKeyReader(target: Target): string {
+  const trigger = target.trigger;
+  if (trigger?.keyFile) return `cat ${shellQuote(trigger.keyFile)}`;
+  if (trigger?.secretId) return `aws secretsmanager get-secret-value --secret-id ${trigger.secretId} --query SecretString --output text`;
+  // The table's key item, as trigger-url reads it (printed here instead of written to a file).
+  const itemKey = JSON.stringify({ pk: { S: TRIGGER_KEY_ITEM.pk }, sk: { S: TRIGGER_KEY_ITEM.sk } });
+  return `aws dynamodb get-item --table-name ${target.settings.tableName} --key '${itemKey}' --query Item.key.S --output text`;
 }
 
 export interface PushCommandOptions {
@@ -43,14 +58,22 @@ export interface PushCommandOptions {
 }
 
 export async function recipientsPushCommandCommand(target: Target, routeName: string | undefined, options: PushCommandOptions, io: CliIo): Promise<number> {
-  const trigger = target.trigger;
-  if (target.kind !== 'local' || !trigger?.keyFile) {
-    // The deployed endpoint (its own function URL) is not built yet: see the report of issue 22's push half.
-    throw new CliError('recipients push-command: the push endpoint is served by the local runner (`npm start`) in this version; a deployed stack does not have it yet');
+  const push = target.recipientPush;
+  if (!push) {
+    throw new CliError(
+      target.kind === 'local'
+        ? `the ${target.label} has no push listener (started by an older version?): restart \`npm start\``
+        : `the ${target.label} has no RecipientPushUrl output: set recipientSync on a route and deploy this version with \`npx cdk deploy\``,
+    );
+  }
+  // The stack key the route keys derive from: made now if the deployed stack has none yet (as trigger-url does).
+  if (target.kind === 'aws' && !target.trigger?.secretId) {
+    const keys = target.account?.triggerKeys;
+    if (keys && (await keys.getOrCreate()).created) io.err('# a new trigger key was created in the state table (trigger#key); `backup-mx trigger-url` prints the trigger\'s command with it');
   }
   const rows = routesOf(target, routeName).map((route) => {
     const keyFile = options.keyFile ?? pushKeyFile(route.name);
-    return { route: route.name, url: `${trigger.url}/${route.name}/recipients`, keyFile, command: pushCommand(trigger.url, route.name, keyFile, options.force === true) };
+    return { route: route.name, url: `${push.url}/${route.name}/recipients`, keyFile, command: pushCommand(push.url, route.name, keyFile, options.force === true) };
   });
   if (options.json) {
     io.out(JSON.stringify({ routes: rows }, null, 2));
@@ -58,7 +81,7 @@ export async function recipientsPushCommandCommand(target: Target, routeName: st
   }
   for (const row of rows) {
     io.err(`# route ${row.route}: its push key first (readable by the user that runs the command only):`);
-    io.err(`#   ${pushKeyCommand(row.route, trigger.keyFile, row.keyFile)}`);
+    io.err(`#   ${pushKeyCommand(row.route, stackKeyReader(target), row.keyFile)}`);
     io.out(row.command);
   }
   return EXIT.ok;
