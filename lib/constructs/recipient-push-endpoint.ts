@@ -76,6 +76,7 @@ export class RecipientPushEndpoint extends Construct {
 
     // NONE: the primary has no AWS credentials to sign with SigV4; the function checks the HMAC first.
     this.url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    new CfnOutput(scope, 'RecipientRuleWriterName', { description: 'The function that writes synced routes\' receipt rules (backup-mx recipients push asks it after storing a list)', value: props.writer.fn.functionName });
     new CfnOutput(scope, 'RecipientPushUrl', { description: 'Recipient push endpoint: POST <url>/<route>/recipients, HMAC-signed (backup-mx recipients push-command prints the command)', value: this.url.url });
   }
 }

@@ -44,6 +44,15 @@ export interface PushResult {
   rulesPending: boolean;
 }
 
+export interface PushPreview {
+  route: string;
+  /** The stored version the preview compared with (0: none yet). */
+  version: number;
+  added: string[];
+  removed: string[];
+  total: number;
+}
+
 export interface RecipientSyncStatus {
   route: string;
   count: number;
@@ -101,6 +110,24 @@ export class SyncRecipients {
       return { route: route.name, version, ...change, total: addresses.length, unchanged: false, rules, rulesPending: false };
     }
     throw new RecipientPushRefused('conflict', `route "${route.name}": ${MAX_PUSH_ATTEMPTS} other pushes were stored while this one was checked; push again`);
+  }
+
+  /**
+   * What a push of `lines` would change, checked by every guard but stored
+   * nowhere (`recipients push --dry-run`, and the CLI's list of what changed):
+   * the addresses added and removed, as given. Throws RecipientPushRefused as push would.
+   */
+  async preview(routeName: string, lines: readonly string[], options: Pick<PushOptions, 'force'> = {}): Promise<PushPreview> {
+    const route = this.route(routeName);
+    const addresses = this.checked(route, lines);
+    const current = await this.deps.store.read(route.name);
+    const before = current?.addresses ?? [];
+    const old = new Set(before.map((a) => a.toLowerCase()));
+    const now = new Set(addresses.map((a) => a.toLowerCase()));
+    const added = addresses.filter((a) => !old.has(a.toLowerCase()));
+    const removed = before.filter((a) => !now.has(a.toLowerCase()));
+    if (current) this.checkShrink(route, current, removed.length, options.force === true);
+    return { route: route.name, version: current?.version ?? 0, added, removed, total: addresses.length };
   }
 
   /** Writes the route's rules from the newest stored list (the rule writer's pass after a deferred push). */
