@@ -37,6 +37,8 @@ describe('recipient push over HTTP to the local backup MX', () => {
   let lines: string[];
   let command: string;
   let dir: string;
+  let dataDir: string;
+  let primary: ScriptedPrimary;
 
   const answer = async (address: string): Promise<string> => {
     const outcome: SmtpOutcome | Error = await sendMail(mx.smtpPort, 'alice@sender.test', [address], clientMessage(1, address)).catch((e: Error) => e);
@@ -44,11 +46,11 @@ describe('recipient push over HTTP to the local backup MX', () => {
   };
 
   beforeAll(async () => {
-    const primary = await ScriptedPrimary.start({ starttls: 'off' });
+    primary = await ScriptedPrimary.start({ starttls: 'off' });
     cleanup.add(() => primary.stop());
     dir = await tempDir(cleanup, 'recipient-push');
     const contextFile = path.join(dir, 'context.json');
-    const dataDir = path.join(dir, 'data');
+    dataDir = path.join(dir, 'data');
     const route = { name: 'corp', domains: ['example.com'], recipients: ['seed@example.com'], recipientSync: { maxAddresses: 500 }, primary: { host: '127.0.0.1', port: primary.port, tls: 'none' } };
     await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.e2e.test', canary: false, routes: [route] } }));
     ({ mx, lines } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }), cleanup, true));
@@ -103,4 +105,36 @@ describe('recipient push over HTTP to the local backup MX', () => {
     expect(await again.text()).toMatch(/replay/);
     expect(await mx.recipients.status('corp')).toMatchObject({ version: 1, count: 450 });
   });
+
+  it('the operator\'s push: --dry-run prints what changes and stores nothing; then it is stored, by cli', async () => {
+    const file = path.join(dir, 'more.txt');
+    const more = [...listed, ...Array.from({ length: 10 }, (_, i) => `new${i}@example.com`)];
+    await writeFile(file, more.join('\n') + '\n');
+    const dry = new RecordingIo();
+    expect(await main(['--local', '--data-dir', dataDir, 'recipients', 'push', 'corp', '--file', file, '--dry-run'], { io: dry })).toBe(0);
+    expect(dry.text).toContain('+ 10 added: new0@example.com, new1@example.com, new2@example.com, new3@example.com, new4@example.com, and 5 more');
+    expect(dry.text).toContain('- 0 removed');
+    expect(dry.text).toMatch(/dry run, 460 addresses; nothing stored \(stored version 1\)/);
+    expect(await mx.recipients.status('corp')).toMatchObject({ version: 1 });
+    const io = new RecordingIo();
+    expect(await main(['--local', '--data-dir', dataDir, 'recipients', 'push', 'corp', '--file', file], { io })).toBe(0);
+    expect(io.text).toMatch(/stored as version 2, 460 addresses; receipt rules in place/);
+    expect(await mx.recipients.status('corp')).toMatchObject({ version: 2, count: 460, source: 'cli' });
+    // An empty file is refused with the guard's words, exit 1, nothing stored.
+    const empty = path.join(dir, 'empty.txt');
+    await writeFile(empty, '');
+    const refused = new RecordingIo();
+    expect(await main(['--local', '--data-dir', dataDir, 'recipients', 'push', 'corp', '--file', empty, '--force'], { io: refused })).toBe(1);
+    expect(refused.stderr.join('\n')).toMatch(/refused \(empty\)/);
+    expect(await mx.recipients.status('corp')).toMatchObject({ version: 2 });
+  });
+
+  it('recipients verify --push stores what the primary accepted (source verify), leaving out what it refused', async () => {
+    primary.script = { rcpt: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`new${i}@example.com`, { code: 550, enhanced: '5.1.1', text: 'User unknown' }])) };
+    const io = new RecordingIo();
+    const code = await main(['--local', '--data-dir', dataDir, 'recipients', 'verify', '--route', 'corp', '--rate', '100', '--file', path.join(dir, 'more.txt'), '--push'], { io });
+    expect(code).toBe(1); // some were refused: verify's exit, after the push was stored
+    expect(io.text).toContain('- 10 removed: new0@example.com');
+    expect(await mx.recipients.status('corp')).toMatchObject({ version: 3, count: 450, source: 'verify' });
+  }, 30_000);
 });
