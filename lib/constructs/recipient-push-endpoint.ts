@@ -24,6 +24,7 @@ import { syncedRoutes } from '../config/recipient-sync.js';
 import { acceptFinding, arnInFinding } from '../nag.js';
 import { BackupMxFunction } from './backup-mx-function.js';
 import type { RouteTable } from './route-table.js';
+import type { TriggerConcurrency } from './trigger-concurrency.js';
 
 export interface RecipientPushEndpointProps {
   config: Pick<BackupMxConfig, 'trigger' | 'routes' | 'ruleSet'>;
@@ -32,6 +33,8 @@ export interface RecipientPushEndpointProps {
   /** The private rule writer (RecipientSyncRules.fn): invoked with a route's name after a push is stored. */
   writer: BackupMxFunction;
   routeTable: RouteTable;
+  /** The trigger's reservation construct: the push gets its executions reserved the same way (trigger.reservedConcurrency). */
+  concurrency?: TriggerConcurrency;
 }
 
 export class RecipientPushEndpoint extends Construct {
@@ -73,6 +76,12 @@ export class RecipientPushEndpoint extends Construct {
       [ENV.bucketName]: props.bucket.bucketName,
       [ENV.ruleSetName]: props.config.ruleSet.name,
     });
+
+    // A flood of calls takes at most these executions from the account (as for the trigger; 0 switches the push off too).
+    const reserved = props.config.trigger.reservedConcurrency;
+    if (props.concurrency && reserved !== 'none') {
+      props.concurrency.reserveFor('PushReservation', this.fn, reserved, 'RecipientPushConcurrency', 'Reserved concurrency of the recipient push function (NOT RESERVED: what to do)');
+    }
 
     // NONE: the primary has no AWS credentials to sign with SigV4; the function checks the HMAC first.
     this.url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
