@@ -20,7 +20,7 @@ import { operatorActions, type OperatorActions } from '../core/operator/operator
 import { readStoredHead } from '../core/operator/stored-head.js';
 import { RetryPolicy } from '../core/policy/retry-policy.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
-import type { RuleWriterRequester } from '../core/recipients/push-endpoint.js';
+import type { RuleWriterRequester } from '../core/recipients/ports.js';
 import { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import { ARCHIVE_EXTRA_SECONDS, type EngineParts } from './compose.js';
 import { syncedRoutesOf } from './synced-routes-of-table.js';

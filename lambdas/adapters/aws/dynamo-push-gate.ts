@@ -3,7 +3,7 @@
 // (the push function may only GetItem/UpdateItem under recipients#) takes a
 // timestamp only when it is newer, so a captured push is worthless once used.
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PushGate } from '../../core/recipients/push-endpoint.js';
+import type { PushGate } from '../../core/recipients/ports.js';
 import { RECIPIENTS_KEY_PREFIX } from '../../config/table-layout.js';
 import { CONDITION_FAILED, isAwsError } from './aws-errors.js';
 import { key } from './dynamo-keys.js';

@@ -4,7 +4,7 @@
 // The writer reads the route from the digest-checked route table itself: the
 // payload names a route and nothing else.
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { RuleWriterRequester } from '../../core/recipients/push-endpoint.js';
+import type { RuleWriterRequester } from '../../core/recipients/ports.js';
 
 /** The event the rule writer takes besides CloudFormation's (handlers/recipient-sync-deploy.ts). */
 export interface ApplyRulesEvent {

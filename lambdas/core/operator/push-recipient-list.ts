@@ -6,7 +6,7 @@
 // nothing; where the rules are written by the stack's rule writer (a deployed
 // stack), the list is stored and the writer asked, as after the primary's push.
 import type { PushResult, PushPreview, SyncRecipients } from '../recipients/sync-recipients.js';
-import type { RuleWriterRequester } from '../recipients/push-endpoint.js';
+import type { RuleWriterRequester } from '../recipients/ports.js';
 
 export interface PushListOptions {
   force?: boolean;

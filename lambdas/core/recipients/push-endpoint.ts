@@ -16,6 +16,8 @@ import { pushBodyLimit, MAX_PUSH_BODY_BYTES } from './push-limits.js';
 import { RecipientPushRefused, type PushRefusal } from './push-refused.js';
 import { RecipientRulesPending, type PushResult, type SyncRecipients } from './sync-recipients.js';
 import type { SyncedRoute } from './synced-route.js';
+import type { PushGate, RuleWriterRequester } from './ports.js';
+
 
 export interface PushRequest {
   route: string;
@@ -35,16 +37,6 @@ export interface PushAnswer {
   result?: Omit<PushResult, 'rules'>;
   /** On a refusal by the guards: its reason (empty, shrink, outside-domains, ...). */
   reason?: PushRefusal;
-}
-
-export interface PushGate {
-  /** Notes `timestamp` as the route's last accepted push; false when it is not newer than the one noted (a replay). */
-  claim(route: string, timestamp: number, now: Date): Promise<boolean>;
-}
-
-export interface RuleWriterRequester {
-  /** Asks the private rule writer to write the route's rules from the newest stored list; resolves once asked, not once written. */
-  requestRules(route: string): Promise<void>;
 }
 
 export interface PushEndpointDeps {

@@ -4,7 +4,8 @@
 // a replay), and how the guards' refusals are answered.
 import { describe, expect, it } from 'vitest';
 import { InMemoryRecipientListStore, InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../../lambdas/adapters/fakes/index.js';
-import { RecipientPushEndpoint, type PushGate, type PushRequest } from '../../../../lambdas/core/recipients/push-endpoint.js';
+import type { PushGate } from '../../../../lambdas/core/recipients/ports.js';
+import { RecipientPushEndpoint, type PushRequest } from '../../../../lambdas/core/recipients/push-endpoint.js';
 import { FUNCTION_URL_PAYLOAD_BYTES, MAX_LINE_BYTES, MAX_PUSH_BODY_BYTES, pushBodyLimit } from '../../../../lambdas/core/recipients/push-limits.js';
 import { bodyDigest, pushSignature, routePushKey } from '../../../../lambdas/core/recipients/push-signature.js';
 import { SyncRecipients } from '../../../../lambdas/core/recipients/sync-recipients.js';
