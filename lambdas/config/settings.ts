@@ -289,6 +289,21 @@ export function loadRecipientPushSettings(env: NodeJS.ProcessEnv): RecipientPush
   };
 }
 
+export interface RuleWriterSettings {
+  tableName: string;
+  bucketName: string;
+  ruleSetName: string;
+  routeTableDigest: string;
+}
+
+/** The rule writer's settings for a push's pass (the CloudFormation events carry their own); throws SettingsError naming each missing variable. */
+export function loadRuleWriterSettings(env: NodeJS.ProcessEnv): RuleWriterSettings {
+  const names = { tableName: ENV.tableName, bucketName: ENV.bucketName, ruleSetName: ENV.ruleSetName, routeTableDigest: ENV.routeTableDigest } as const;
+  const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the rule writer's push pass`);
+  if (problems.length > 0) throw new SettingsError(`invalid rule writer settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
+  return Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as unknown as RuleWriterSettings;
+}
+
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */
 export function loadTriggerSettings(env: NodeJS.ProcessEnv): TriggerSettings {
   const names = { tableName: ENV.tableName, probeFunctionName: ENV.probeFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;

@@ -21,7 +21,7 @@ import type { ApplyRulesEvent } from '../adapters/aws/lambda-rule-writer-request
 import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
 import { lambdaEnv } from '../app/lambda-env.js';
 import { syncedRoutesOfTable } from '../app/synced-routes-of-table.js';
-import { ENV } from '../config/settings.js';
+import { loadRuleWriterSettings } from '../config/settings.js';
 import type { RuleApplyReport } from '../core/recipients/ports.js';
 
 /** A synced route as the template passes it (CloudFormation hands every scalar over as a string). */
@@ -119,18 +119,13 @@ const deployHandler = makeRecipientSyncHandler((props) => {
 
 const documentClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
-/** The writer's settings for a push's pass (set by the stack; the CloudFormation events carry their own). */
+/** The writer's push pass, from the settings the stack set (the CloudFormation events carry their own). */
 function applyRulesHandler() {
-  const env = lambdaEnv();
-  const [tableName, bucketName, ruleSetName, digest] = [ENV.tableName, ENV.bucketName, ENV.ruleSetName, ENV.routeTableDigest].map((name) => {
-    const value = env[name];
-    if (!value) throw new Error(`${name}: required by the rule writer's push pass (the stack sets it: deploy again)`);
-    return value;
-  }) as [string, string, string, string];
+  const { tableName, bucketName, ruleSetName, routeTableDigest } = loadRuleWriterSettings(lambdaEnv());
   const doc = documentClient();
   return makeApplyRulesHandler(
     (routes) => composeRecipientSync({ doc, s3: new S3Client({}), tableName, bucketName, routes, rules: { ses: controlPlaneClients().ses, ruleSetName }, log: new PowertoolsDeliveryLog() }),
-    async () => syncedRoutesOfTable(await readRouteTable(doc, tableName, digest)),
+    async () => syncedRoutesOfTable(await readRouteTable(doc, tableName, routeTableDigest)),
   );
 }
 
