@@ -1,6 +1,6 @@
 // `backup-mx recipients push-command <route>`: the POSIX sh line the primary
 // runs to push the route's valid addresses, one a line on its stdin, e.g.
-//   postmap -s hash:/etc/postfix/virtual | cut -f1 | <command>
+//   postmap -s hash:/etc/postfix/virtual | cut -f1 | grep '.@' | <command>
 // It signs as core/recipients/push-signature.ts checks (HMAC-SHA256 with the
 // route's own push key over method, path, force, timestamp and the body's
 // SHA-256; openssl) and POSTs the body with curl. The route's key is derived

@@ -3,7 +3,7 @@
 // (openssl signs, curl posts): 450 addresses change what the SES stand-in
 // accepts within seconds; an empty push is refused and changes nothing; the
 // same request sent again is a replay (401); a wrong signature is 401.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,10 +13,13 @@ import { main } from '../../cli/main.js';
 import { bodyDigest, pushSignature, routePushKey } from '../../lambdas/core/recipients/push-signature.js';
 import type { LocalBackupMx } from '../../local/runner/local-backup-mx.js';
 import { SYNCED_LIST_POLL_MS } from '../../local/ses-standin/synced-lists.js';
+import { postfixSkipReason } from '../support/smtp/postfix-required.js';
 import { ScriptedPrimary } from '../support/smtp/scripted-primary.js';
 import { cleanups, clientMessage, runnerEnv, sendMail, startMx, tempDir, waitFor, type SmtpOutcome } from '../support/runner/e2e-support.js';
 
 const run = promisify(execFile);
+/** postmap comes with Postfix (CI installs it, .ci/run); without it the cron-line test skips, or fails where Postfix is required. */
+const postmapMissing = postfixSkipReason(spawnSync('postmap', ['-h']).error ? 'no postmap on this machine' : undefined, 'the postmap cron-line test') !== undefined;
 const listed = Array.from({ length: 450 }, (_, i) => `user${String(i).padStart(3, '0')}@example.com`);
 
 /** Runs `command` in sh with `stdin`: exit code and what it printed. */
@@ -137,4 +140,17 @@ describe('recipient push over HTTP to the local backup MX', () => {
     expect(io.text).toContain('- 10 removed: new0@example.com');
     expect(await mx.recipients.status('corp')).toMatchObject({ version: 3, count: 450, source: 'verify' });
   }, 30_000);
+
+  it.skipIf(postmapMissing)('the documented cron line: a Postfix virtual map through postmap -s | cut -f1 | grep', async () => {
+    // A virtual map as Postfix sites keep it: addresses, a virtual domain line and a catch-all, which the grep leaves out.
+    const map = path.join(dir, 'virtual');
+    await writeFile(map, ['example.com anything', '@example.com catchall', ...listed.map((a) => `${a} local`), 'hired@example.com local'].join('\n') + '\n');
+    await run('postmap', [`hash:${map}`]);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const pushed = await sh(`postmap -s hash:${map} | cut -f1 | grep '.@' | ${command}`, '');
+    expect(pushed.code).toBe(0);
+    expect(JSON.parse(pushed.out)).toMatchObject({ added: 1, removed: 0, total: 451 });
+    await waitFor('the stand-in to read it', () => lines.some((l) => l.includes('(451 addresses)')), 5_000);
+    expect(await answer('hired@example.com')).toBe('accepted');
+  });
 });
