@@ -42,6 +42,8 @@ describe('recipient push over HTTP to the local backup MX', () => {
   let dir: string;
   let dataDir: string;
   let primary: ScriptedPrimary;
+  let contextFile: string;
+  let routeConfig: Record<string, unknown>;
 
   const answer = async (address: string): Promise<string> => {
     const outcome: SmtpOutcome | Error = await sendMail(mx.smtpPort, 'alice@sender.test', [address], clientMessage(1, address)).catch((e: Error) => e);
@@ -52,10 +54,10 @@ describe('recipient push over HTTP to the local backup MX', () => {
     primary = await ScriptedPrimary.start({ starttls: 'off' });
     cleanup.add(() => primary.stop());
     dir = await tempDir(cleanup, 'recipient-push');
-    const contextFile = path.join(dir, 'context.json');
+    contextFile = path.join(dir, 'context.json');
     dataDir = path.join(dir, 'data');
-    const route = { name: 'corp', domains: ['example.com'], recipients: ['seed@example.com'], recipientSync: { maxAddresses: 500 }, primary: { host: '127.0.0.1', port: primary.port, tls: 'none' } };
-    await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.e2e.test', canary: false, routes: [route] } }));
+    routeConfig = { name: 'corp', domains: ['example.com'], recipients: ['seed@example.com'], recipientSync: { maxAddresses: 500 }, primary: { host: '127.0.0.1', port: primary.port, tls: 'none' } };
+    await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.e2e.test', canary: false, routes: [routeConfig] } }));
     ({ mx, lines } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }), cleanup, true));
     const io = new RecordingIo();
     const keyFile = path.join(dir, 'corp.key');
@@ -152,5 +154,15 @@ describe('recipient push over HTTP to the local backup MX', () => {
     expect(JSON.parse(pushed.out)).toMatchObject({ added: 1, removed: 0, total: 451 });
     await waitFor('the stand-in to read it', () => lines.some((l) => l.includes('(451 addresses)')), 5_000);
     expect(await answer('hired@example.com')).toBe('accepted');
+  });
+
+  it('after a reload (SIGHUP) the push checks against the reloaded limits', async () => {
+    // maxShrinkPercent 100: the shrink that was refused before is now taken.
+    await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.e2e.test', canary: false, routes: [{ ...routeConfig, recipientSync: { maxAddresses: 500, maxShrinkPercent: 100 } }] } }));
+    await mx.reload();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const pushed = await sh(command, 'only@example.com\n');
+    expect(pushed.code).toBe(0);
+    expect(JSON.parse(pushed.out)).toMatchObject({ total: 1 });
   });
 });
