@@ -8,6 +8,7 @@ import { createAwsClients, type AwsClients } from '../lambdas/adapters/aws/clien
 import { CloudWatchNoticeAlarms } from '../lambdas/adapters/aws/cloudwatch-notice-alarms.js';
 import { composeBackupMx } from '../lambdas/app/composition.js';
 import { DynamoTriggerKey } from '../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { LambdaRuleWriterRequester } from '../lambdas/adapters/aws/lambda-rule-writer-requester.js';
 import { SettingsError } from '../lambdas/config/settings.js';
 import { loadRuntimeSettings } from '../lambdas/app/runtime-settings.js';
 import { readRouteTable, RouteTableMissingError } from '../lambdas/adapters/aws/dynamo-route-table.js';
@@ -38,7 +39,10 @@ export async function awsTarget(
     // `notices resume` checks these first; a stack deployed before they were named has none (resume then needs --force).
     const alarmNames = (stack.outputs.NoticeAlarmNames ?? '').split(',').map((name) => name.trim()).filter(Boolean);
     const noticeAlarms = alarmNames.length > 0 ? { noticeAlarms: new CloudWatchNoticeAlarms(cloudwatch, alarmNames) } : {};
-    const { engine, operator } = composeBackupMx(settings, { clients, log, metrics: new SilentMetrics(), ...noticeAlarms });
+    // `recipients push` stores the list and asks the stack's rule writer (a stack with a synced route names it).
+    const writer = stack.outputs.RecipientRuleWriterName;
+    const recipientRules = writer ? { recipientRules: { ruleWriter: new LambdaRuleWriterRequester(clients.lambda, writer) } } : {};
+    const { engine, operator } = composeBackupMx(settings, { clients, log, metrics: new SilentMetrics(), ...noticeAlarms, ...recipientRules });
     return {
       kind: 'aws',
       label: `stack ${stackName} in ${region}`,
@@ -58,6 +62,7 @@ export async function awsTarget(
         ...(stack.outputs.TriggerFunctionName ? { triggerFunctionName: stack.outputs.TriggerFunctionName } : {}),
       },
       ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
+      ...(stack.outputs.RecipientPushUrl ? { recipientPush: { url: stack.outputs.RecipientPushUrl.replace(/\/+$/, '') } } : {}),
       drain: (route) => invokeDrain(clients, stack.drainFunctionName, route),
       close: () => {
         clients.destroy();

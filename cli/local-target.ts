@@ -12,6 +12,7 @@ import { assertOwnFile, isProcessAlive, readRuntimeInfo, runtimeFilePath, Untrus
 import { SecretsSmtpAuth } from '../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { SecretsArcKeySource } from '../lambdas/adapters/arc/arc-key.js';
 import { MailSpool } from '../local/snapshot.js';
+import { LOCAL_RECIPIENT_RULES } from '../local/ses-standin/synced-lists.js';
 import { TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
 import type { CliEnv } from './cli-env.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
@@ -95,6 +96,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     forwarder: new LocalForwarder(bounceDir, (file, to) => err(`forward to ${to.map((a) => `<${a}>`).join(', ')} written to ${file} (local runs send no mail through SES)`)),
     auth: secrets.source,
     arcKeys: secrets.source,
+    // The stand-in reads the stored lists itself: a push needs no rules written.
+    recipientRules: { rules: LOCAL_RECIPIENT_RULES },
     // The runner's console shows what this command changes (holds, a primary marked down).
     ...(runtimeDir ? { observe: { routeState: (inner) => narratedRouteState(inner, runtimeDir) } } : {}),
   });
@@ -109,6 +112,8 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     log,
     bounceDir,
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
+    // The runner serves the push on the trigger's listener.
+    ...(info.triggerPort ? { recipientPush: { url: `http://127.0.0.1:${info.triggerPort}` } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     ...(info.configFile ? { configFile: { file: info.configFile, cdkJson: info.configFromCdkJson === true, ...(info.configDigest ? { digest: info.configDigest } : {}) } } : {}),

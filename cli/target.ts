@@ -61,6 +61,8 @@ export interface Target {
   readonly bounceDir?: string;
   /** The "I'm back" endpoint: its base URL and where its HMAC secret is (absent: not deployed). */
   readonly trigger?: { url: string; keyFile?: string; secretId?: string };
+  /** The recipient push endpoint's base URL (deployed: its own function URL, with a synced route; locally: the trigger's listener). */
+  readonly recipientPush?: { url: string };
   /** Local only: the configuration file the running runner loaded, and whether it is a cdk.json (configuration under "context"). */
   readonly configFile?: { file: string; cdkJson: boolean; digest?: string };
   /**

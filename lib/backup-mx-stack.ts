@@ -17,6 +17,7 @@ import { DRAIN_TIMEOUT, MailFunctions } from './constructs/mail-functions.js';
 import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
+import { RecipientPushEndpoint } from './constructs/recipient-push-endpoint.js';
 import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
 import { Canary } from './constructs/canary.js';
 
@@ -86,6 +87,10 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
+    // Only with a synced route: the primary's push of its list, written as rules by the deploy's rule writer.
+    if (inbound.recipientSync) {
+      new RecipientPushEndpoint(this, 'RecipientPush', { config, table: state.table, bucket: mail.bucket, writer: inbound.recipientSync.fn, routeTable: functions.routeTable, ...(trigger.concurrency ? { concurrency: trigger.concurrency } : {}) });
+    }
     const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
     const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey });
 

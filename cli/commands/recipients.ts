@@ -16,6 +16,8 @@ import type { CliIo } from '../cli-io.js';
 import type { Run } from '../command-runner.js';
 import { EXIT, UsageError } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
+import { recipientsPushCommandCommand } from './recipients-push-command.js';
+import { pushLines, recipientsPushCommand } from './recipients-push.js';
 
 export interface RecipientsVerifyOptions {
   route?: string;
@@ -23,6 +25,8 @@ export interface RecipientsVerifyOptions {
   context?: string;
   rate?: string;
   json?: boolean;
+  push?: boolean;
+  force?: boolean;
 }
 
 async function addressesFrom(target: Target, route: string, args: string[], options: RecipientsVerifyOptions, env: CliEnv, io: CliIo): Promise<string[]> {
@@ -53,9 +57,25 @@ async function configOf(target: Target, options: RecipientsVerifyOptions, env: C
 }
 
 export function registerRecipientsCommand(program: Command, run: Run, io: CliIo, env: CliEnv): void {
-  program
-    .command('recipients')
-    .description('check a recipient list against the primary')
+  const recipients = program.command('recipients').description('check a recipient list against the primary, or have the primary push it');
+  recipients
+    .command('push-command')
+    .argument('[route]', 'the synced route (default: every route)')
+    .description('print the sh command the primary runs to push its valid addresses (one a line on stdin), signed with the route\'s push key')
+    .option('--key-file <path>', 'where the primary keeps the route\'s push key (default /etc/backup-mx/recipients-<route>.key)')
+    .option('--force', 'sign ?force=1: the push passes the shrink guard (never put this in a cron line)')
+    .option('--json', 'machine-readable output')
+    .action(run((t, route, opts) => recipientsPushCommandCommand(t, route, opts, io)));
+  recipients
+    .command('push')
+    .argument('<route>', 'the synced route')
+    .description('push a synced route\'s list with your credentials, through the same guards as the primary\'s push; prints what changes')
+    .option('--file <path>', 'the addresses, one a line ("-": stdin)')
+    .option('--force', 'pass the shrink guard (never an empty list)')
+    .option('--dry-run', 'check and print what would change; store nothing')
+    .option('--json', 'machine-readable output')
+    .action(run((t, route, opts) => recipientsPushCommand(t, route, opts, io)));
+  recipients
     .command('verify')
     .argument('[address...]', 'addresses to check (default: --file, else the route\'s recipients in the configuration)')
     .description('ask the primary about each address by RCPT TO (no DATA, rate-limited, only while it is up) and print those it refuses')
@@ -64,6 +84,8 @@ export function registerRecipientsCommand(program: Command, run: Run, io: CliIo,
     .option('--context <file>', 'the configuration file whose route recipients to check (a context file, as BACKUPMX_CONTEXT_FILE; default: that variable, else with --local the file the running runner loaded, else ./cdk.json\'s checkout)')
     .option('--rate <n>', 'callouts per second at most (default 5)')
     .option('--json', 'machine-readable output')
+    .option('--push', 'then push the addresses the primary accepted as the route\'s synced list (source "verify"; the push\'s guards apply)')
+    .option('--force', 'with --push: pass the shrink guard')
     .action(run((t, addresses, opts) => recipientsVerifyCommand(t, addresses, opts, io, env)));
 }
 
@@ -91,6 +113,13 @@ export async function recipientsVerifyCommand(
     },
   });
   print(report, options, io);
+  if (options.push) {
+    // Only what the primary accepted: a refused, unknown or unsure address is left out (the shrink guard still holds).
+    const refused = new Set(report.problems.map((p) => p.address));
+    const accepted = addresses.filter((a) => !refused.has(a));
+    const pushed = await pushLines(target, route.name, accepted, { source: 'verify', force: options.force === true, json: options.json === true }, io);
+    if (pushed !== EXIT.ok) return pushed;
+  }
   return report.problems.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

@@ -19,13 +19,30 @@ import type { Forwarder } from '../core/operator/forward-message.js';
 import { operatorActions, type OperatorActions } from '../core/operator/operator-actions.js';
 import { readStoredHead } from '../core/operator/stored-head.js';
 import { RetryPolicy } from '../core/policy/retry-policy.js';
+import type { RecipientRules } from '../core/recipients/ports.js';
+import type { RuleWriterRequester } from '../core/recipients/ports.js';
+import { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import { ARCHIVE_EXTRA_SECONDS, type EngineParts } from './compose.js';
+import { syncedRoutesOf } from './synced-routes-of-table.js';
+
+const NO_RULES: RecipientRules = {
+  apply: () => Promise.reject(new Error('the stack\'s rule writer writes these rules')),
+  remove: () => Promise.reject(new Error('the stack\'s rule writer removes these rules')),
+};
+
+/**
+ * How `recipients push` gets a list's rules written on this target: a writer of
+ * the rules (locally the stand-in's, which reads the store itself) or the
+ * stack's rule writer to ask; absent: the target cannot push.
+ */
+export type OperatorRecipientRules = { rules: RecipientRules } | { ruleWriter: RuleWriterRequester };
 
 /** `forwarder`: where `forward` sends (the local target gives its outbox); SES by default. */
-export function composeOperator(settings: Settings, parts: EngineParts, forwarder?: Forwarder): OperatorActions {
+export function composeOperator(settings: Settings, parts: EngineParts, forwarder?: Forwarder, recipientRules?: OperatorRecipientRules): OperatorActions {
   const { deps, clients } = parts;
   const retry = new RetryPolicy(parts.options);
   const stepTimeoutMs = settings.probeTimeoutMs;
+  const store = new S3RecipientListStore(clients.doc, settings.tableName, clients.s3, settings.bucketName);
   return operatorActions({
     routes: settings.routes,
     ledger: deps.ledger,
@@ -60,6 +77,15 @@ export function composeOperator(settings: Settings, parts: EngineParts, forwarde
     forwarder: forwarder ?? new SesForwarder(clients.sesv2, settings.dsnConfigurationSet),
     forwards: new DynamoForwardRecords(clients.doc, settings.tableName),
     hostname: settings.hostname,
-    recipientLists: new S3RecipientListStore(clients.doc, settings.tableName, clients.s3, settings.bucketName),
+    recipientLists: store,
+    ...(recipientRules
+      ? {
+          recipientPush: {
+            // A deferring push never calls these rules: the stack's writer does.
+            sync: new SyncRecipients({ routes: syncedRoutesOf(settings.routes), store, rules: 'rules' in recipientRules ? recipientRules.rules : NO_RULES, clock: deps.clock, log: deps.log }),
+            ...('ruleWriter' in recipientRules ? { ruleWriter: recipientRules.ruleWriter } : {}),
+          },
+        }
+      : {}),
   });
 }

@@ -10,7 +10,7 @@ import type { EngineDeps } from '../core/drain/drain-deps.js';
 import type { OperatorActions } from '../core/operator/operator-actions.js';
 import type { Forwarder } from '../core/operator/forward-message.js';
 import { composeEngine, type EngineOverrides } from './compose.js';
-import { composeOperator } from './compose-operator.js';
+import { composeOperator, type OperatorRecipientRules } from './compose-operator.js';
 import { Engine } from './engine.js';
 
 export interface Composition {
@@ -27,11 +27,12 @@ export interface Composition {
 
 /** The engine and the operator for `settings` on the platform's clients (`overrides.clients`), from one set of parts. */
 /** `forwarder`: where the operator's `forward` sends (locally the outbox); SES by default. */
-export function composeBackupMx(settings: Settings, overrides: EngineOverrides & { clients: AwsClients; forwarder?: Forwarder }): Composition {
+/** `recipientRules`: how `recipients push` gets rules written on this target (compose-operator.ts); absent: it cannot push. */
+export function composeBackupMx(settings: Settings, overrides: EngineOverrides & { clients: AwsClients; forwarder?: Forwarder; recipientRules?: OperatorRecipientRules }): Composition {
   const parts = composeEngine(settings, overrides.clients, overrides);
   return {
     engine: new Engine(settings, { parts }),
-    operator: composeOperator(settings, parts, overrides.forwarder),
+    operator: composeOperator(settings, parts, overrides.forwarder, overrides.recipientRules),
     deps: parts.deps,
     clients: parts.clients,
     archive: parts.archive,

@@ -57,6 +57,8 @@ export function deployedRoute(route: BackupMxConfig['routes'][number], config: P
     // The notice budget and the recipient-list fact (backscatter-check.ts).
     ...noticePolicy(route, config),
     ...(route.arc ? { arc: route.arc } : {}),
+    // The push function and the rule writer read a synced route's limits from the (digest-checked) table.
+    ...(route.recipientSync ? { recipientSync: { maxShrinkPercent: route.recipientSync.maxShrinkPercent, maxAddresses: route.recipientSync.maxAddresses } } : {}),
   };
 }
 

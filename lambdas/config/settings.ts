@@ -30,6 +30,12 @@ export const ENV = {
   dsnConfigurationSet: 'BACKUPMX_DSN_CONFIGURATION_SET',
   /** JSON list of the reputation alarms whose ALARM state pauses that configuration set (the pause function only). */
   noticeAlarms: 'BACKUPMX_NOTICE_ALARMS',
+  /** The function that writes synced routes' receipt rules, which the recipient push asks after storing a list (push function only). */
+  ruleWriterFunctionName: 'BACKUPMX_RULE_WRITER_FUNCTION',
+  /** Our SES rule set, whose synced rules the rule writer writes after a push (rule writer only). */
+  ruleSetName: 'BACKUPMX_RULE_SET_NAME',
+  /** The body cap of the recipient push before its signature is checked: the largest synced route's (push function only). */
+  pushMaxBodyBytes: 'BACKUPMX_PUSH_MAX_BODY_BYTES',
   /** The probe function, which the trigger asks to check one route now (trigger only). */
   probeFunctionName: 'BACKUPMX_PROBE_FUNCTION',
   /** SHA-256 of the route table synth wrote (config/route-table.ts): the table read must match it. */
@@ -105,6 +111,7 @@ const routeSchema = z.object({
   delayWarningSeconds: z.number().int().min(0).max(30 * 86_400).optional(),
   dsnPerHour: z.number().int().min(0).max(100_000).optional(),
   anyRecipient: z.boolean().optional(),
+  recipientSync: z.object({ maxShrinkPercent: z.number().int().min(0).max(100), maxAddresses: z.number().int().min(1).max(20_000) }).optional(),
   arc: z.object({ domain: z.string().min(1), selector: z.string().min(1), keySecretName: z.string().min(1) }).optional(),
 });
 
@@ -254,6 +261,47 @@ export interface TriggerSettings {
   routeTableDigest: string;
   /** A dimension of its TriggerRefused metric. */
   stackName: string;
+}
+
+export interface RecipientPushSettings {
+  tableName: string;
+  bucketName: string;
+  triggerSecretId?: string;
+  ruleWriterFunctionName: string;
+  routeTableDigest: string;
+  maxBodyBytes: number;
+}
+
+/** Reads the recipient push function's settings; throws SettingsError naming each missing or bad variable. */
+export function loadRecipientPushSettings(env: NodeJS.ProcessEnv): RecipientPushSettings {
+  const names = { tableName: ENV.tableName, bucketName: ENV.bucketName, ruleWriterFunctionName: ENV.ruleWriterFunctionName, routeTableDigest: ENV.routeTableDigest } as const;
+  const problems = [...Object.values(names), ENV.pushMaxBodyBytes].filter((name) => !env[name]).map((name) => `${name}: required by the recipient push function`);
+  const digest = env[ENV.routeTableDigest];
+  if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);
+  const maxBodyBytes = Number(env[ENV.pushMaxBodyBytes]);
+  if (env[ENV.pushMaxBodyBytes] && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) problems.push(`${ENV.pushMaxBodyBytes}: expected a positive whole number of bytes`);
+  if (problems.length > 0) throw new SettingsError(`invalid recipient push settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
+  const secretId = env[ENV.triggerSecretId];
+  return {
+    ...(Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as Omit<RecipientPushSettings, 'triggerSecretId' | 'maxBodyBytes'>),
+    maxBodyBytes,
+    ...(secretId ? { triggerSecretId: secretId } : {}),
+  };
+}
+
+export interface RuleWriterSettings {
+  tableName: string;
+  bucketName: string;
+  ruleSetName: string;
+  routeTableDigest: string;
+}
+
+/** The rule writer's settings for a push's pass (the CloudFormation events carry their own); throws SettingsError naming each missing variable. */
+export function loadRuleWriterSettings(env: NodeJS.ProcessEnv): RuleWriterSettings {
+  const names = { tableName: ENV.tableName, bucketName: ENV.bucketName, ruleSetName: ENV.ruleSetName, routeTableDigest: ENV.routeTableDigest } as const;
+  const problems = Object.values(names).filter((name) => !env[name]).map((name) => `${name}: required by the rule writer's push pass`);
+  if (problems.length > 0) throw new SettingsError(`invalid rule writer settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
+  return Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as unknown as RuleWriterSettings;
 }
 
 /** Reads the trigger function's settings; throws SettingsError naming each missing or bad variable. */

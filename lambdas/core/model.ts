@@ -60,6 +60,8 @@ export interface Route {
    * them, and every refusal is a notice to whoever the envelope names.
    */
   anyRecipient?: boolean;
+  /** The primary pushes the route's recipient list (core/recipients): the push's limits. Absent: the list is fixed at synth. */
+  recipientSync?: { maxShrinkPercent: number; maxAddresses: number };
 }
 
 /** Who seals: d= and s= of the ARC set, and the secret holding the private key. */

@@ -3,6 +3,11 @@
 // rule set, after CloudFormation wrote the rules: it writes each synced route's
 // rules again from the stored list (the seed before the first push), so a
 // deploy never undoes a push. Routes that stopped syncing lose their rules.
+// The same function is the rule writer of a push: the public push function
+// stores the list and invokes it asynchronously with `{ applyRules: <route> }`
+// (it holds no SES permission, which SES cannot scope to one rule set); the
+// route and its limits then come from the digest-checked route table, never
+// from the event.
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +17,12 @@ import type { RecipientRules } from '../core/recipients/ports.js';
 import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
 import { controlPlaneClients } from './activate-rule-set.js';
+import type { ApplyRulesEvent } from '../adapters/aws/lambda-rule-writer-requester.js';
+import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
+import { lambdaEnv } from '../app/lambda-env.js';
+import { syncedRoutesOfTable } from '../app/synced-routes-of-table.js';
+import { loadRuleWriterSettings } from '../config/settings.js';
+import type { RuleApplyReport } from '../core/recipients/ports.js';
 
 /** A synced route as the template passes it (CloudFormation hands every scalar over as a string). */
 export interface SyncedRouteProperty {
@@ -84,11 +95,19 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
   };
 }
 
-export const handler = makeRecipientSyncHandler((props) => {
+/** The rule writer's pass after a push: the route's rules from the newest stored list. */
+export function makeApplyRulesHandler(build: (routes: SyncedRoute[]) => { sync: SyncRecipients }, routes: () => Promise<SyncedRoute[]>) {
+  return async (event: ApplyRulesEvent): Promise<RuleApplyReport> => {
+    const synced = await routes();
+    // An unknown route is refused by the use case (RecipientPushRefused): nothing is written.
+    return build(synced).sync.applyRules(event.applyRules);
+  };
+}
+
+const deployHandler = makeRecipientSyncHandler((props) => {
   const { ses } = controlPlaneClients();
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   return composeRecipientSync({
-    doc,
+    doc: documentClient(),
     s3: new S3Client({}),
     tableName: props.TableName,
     bucketName: props.BucketName,
@@ -97,3 +116,18 @@ export const handler = makeRecipientSyncHandler((props) => {
     log: new PowertoolsDeliveryLog(),
   });
 });
+
+const documentClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+/** The writer's push pass, from the settings the stack set (the CloudFormation events carry their own). */
+function applyRulesHandler() {
+  const { tableName, bucketName, ruleSetName, routeTableDigest } = loadRuleWriterSettings(lambdaEnv());
+  const doc = documentClient();
+  return makeApplyRulesHandler(
+    (routes) => composeRecipientSync({ doc, s3: new S3Client({}), tableName, bucketName, routes, rules: { ses: controlPlaneClients().ses, ruleSetName }, log: new PowertoolsDeliveryLog() }),
+    async () => syncedRoutesOfTable(await readRouteTable(doc, tableName, routeTableDigest)),
+  );
+}
+
+export const handler = async (event: RecipientSyncEvent | ApplyRulesEvent): Promise<RecipientSyncResult | RuleApplyReport> =>
+  'applyRules' in event ? applyRulesHandler()(event) : deployHandler(event);

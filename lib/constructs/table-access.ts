@@ -16,6 +16,9 @@
 //   'canary'  reads and creates the canary's key (canary#), only with its attributes;
 //   'recipients' reads and writes the synced recipient lists' pointers (recipients#) only;
 //             accept reads that key too (to recognise a canary), the drain reads everything.
+//   'recipient-push' (faces anonymous callers) reads the trigger key (trigger#key, to
+//             derive each route's push key) and, as 'recipients', reads and writes
+//             recipients# (the lists' pointers and each route's push gate).
 // All but the drain read the route table item (config) and nothing else of it;
 // none may write it: an explicit deny, which no later grant can undo. Only the
 // deploy-time writer (route-table.ts) writes it.
@@ -26,6 +29,8 @@ import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-
 import { CANARY_ARRIVAL_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
+import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { PK } from '../../lambdas/adapters/aws/dynamo-keys.js';
 import {
   CANARY_ARRIVAL_KEY,
   CANARY_KEY_PREFIX,
@@ -40,7 +45,7 @@ import {
   TRIGGER_KEY_PREFIX,
 } from '../../lambdas/config/table-layout.js';
 
-export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary' | 'recipients';
+export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary' | 'recipients' | 'recipient-push';
 
 /** Every action that writes an item (a transaction's writes are authorized as these). */
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -90,7 +95,12 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
     ],
     trigger: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [arn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`))],
     canary: [allow(['dynamodb:GetItem'], [arn], leadingKeys(`${CANARY_KEY_PREFIX}*`)), allow(['dynamodb:PutItem'], [arn], onlyWith(CANARY_KEY_PREFIX, CANARY_KEY_ATTRIBUTES))],
-    recipients: [allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`))],
+    recipients: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`))],
+    'recipient-push': [
+      // The exact partition of the key item: no other trigger# item (the trigger's gates) is readable.
+      allow(['dynamodb:GetItem'], [arn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [config, TRIGGER_KEY_ITEM[PK]] } }),
+      allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`)),
+    ],
   };
   return [denyRouteTable, ...grants[access]];
 }

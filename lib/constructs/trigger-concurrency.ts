@@ -20,6 +20,7 @@ export interface TriggerConcurrencyProps {
 export class TriggerConcurrency extends Construct {
   readonly reservation: CustomResource;
   readonly function: BackupMxFunction;
+  private readonly provider: cr.Provider;
 
   constructor(scope: Construct, id: string, props: TriggerConcurrencyProps) {
     super(scope, id);
@@ -39,6 +40,7 @@ export class TriggerConcurrency extends Construct {
     );
     acceptFinding(this.function, 'IAM5[Resource::*]', 'lambda:GetAccountSettings supports no resource-level permissions; it only reads the account\'s limits.');
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ProviderLogs') });
+    this.provider = provider;
     acceptFinding(provider, `IAM5[Resource::${arnInFinding(fn)}:*]`, 'The CDK custom resource framework may invoke the reservation function (and its versions); nothing else.');
     acceptFinding(provider, `IAM4[${LAMBDA_BASIC_EXECUTION}]`, 'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.');
     this.reservation = new CustomResource(this, 'Reservation', {
@@ -50,5 +52,25 @@ export class TriggerConcurrency extends Construct {
       description: 'Reserved concurrency of the "I\'m back" trigger function (NOT RESERVED: what to do)',
       value: this.reservation.getAttString('Status'),
     });
+  }
+
+  /**
+   * Reserves `reserved` executions for another public function the same way
+   * (the recipient push), with its own stack output; returns the reservation.
+   */
+  reserveFor(id: string, target: BackupMxFunction, reserved: number, outputId: string, description: string): CustomResource {
+    this.function.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+        resources: [target.fn.functionArn],
+      }),
+    );
+    const reservation = new CustomResource(this, id, {
+      serviceToken: this.provider.serviceToken,
+      resourceType: 'Custom::TriggerConcurrency',
+      properties: { FunctionName: target.fn.functionName, ReservedConcurrency: String(reserved) },
+    });
+    new CfnOutput(Stack.of(this), outputId, { description, value: reservation.getAttString('Status') });
+    return reservation;
   }
 }

@@ -43,6 +43,7 @@ import type { SesStandIn } from '../ses-standin/ses-standin.js';
 import { runnerRuntimeInfo } from './runner-runtime-info.js';
 import { composeRecipientSync } from '../../lambdas/app/compose-recipients.js';
 import type { SyncRecipients } from '../../lambdas/core/recipients/sync-recipients.js';
+import type { SyncedRoute } from '../../lambdas/core/recipients/synced-route.js';
 import { syncedRoutes } from '../../lib/config/recipient-sync.js';
 import { LOCAL_RECIPIENT_RULES } from '../ses-standin/synced-lists.js';
 
@@ -58,6 +59,7 @@ export class LocalBackupMx {
   readonly composed: Composition;
   /** Pushes of the synced routes' recipient lists (core/recipients); the stand-in reads what they store. */
   readonly recipients: SyncRecipients;
+  private readonly syncFor: (routes: SyncedRoute[]) => SyncRecipients;
   readonly drains: InProcessDrainStarter;
   readonly bounces: LocalBounceMailer;
   /** The drains' SMTP transports, counted: what a stop waits for. */
@@ -130,15 +132,9 @@ export class LocalBackupMx {
     });
     this.engine = this.composed.engine;
     this.deliveries = counted!;
-    this.recipients = composeRecipientSync({
-      doc: aws.clients.doc,
-      s3: aws.clients.s3,
-      tableName: this.settings.tableName,
-      bucketName: this.settings.bucketName,
-      routes: syncedRoutes(parts.loaded.config.routes),
-      rules: LOCAL_RECIPIENT_RULES,
-      log,
-    }).sync;
+    // Built on the routes as loaded now; a push over HTTP builds it again on the routes after any reload.
+    this.syncFor = (routes) => composeRecipientSync({ doc: aws.clients.doc, s3: aws.clients.s3, tableName: this.settings.tableName, bucketName: this.settings.bucketName, routes, rules: LOCAL_RECIPIENT_RULES, log }).sync;
+    this.recipients = this.syncFor(syncedRoutes(parts.loaded.config.routes));
     const canary = parts.loaded.config.canary;
     this.canary = canary ? localSendCanary(this.composed, new SmtpCanaryMailer(() => this.smtpPort), canary.intervalMinutes) : undefined;
     this.drains = new InProcessDrainStarter(this.engine, options.drainBudgetSeconds ?? 60, (summary) => {
@@ -221,7 +217,11 @@ export class LocalBackupMx {
     if (lock?.stale) await releaseStaleLeases(this.composed.deps.routeState, this.settings.routes, lock.stale.pid, out);
 
     this.standIn = await openStandIn({ parts: this.parts, ledger: this.composed.deps.ledger, operator: this.composed.operator, publisher: (source) => this.publisher(source), smtpPort, verbose: this.verbose });
-    this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out);
+    const syncedNow = () => syncedRoutes(this.parts.loaded.config.routes);
+    this.trigger = await startLocalTrigger(this.composed, this.drains, this.writeFiles ? runtimeDir(this.env) : undefined, this.env, out, {
+      sync: { push: (...args) => this.syncFor(syncedNow()).push(...args) },
+      routes: syncedNow,
+    });
     if (lock) {
       this.activity = new ActivityTail(path.dirname(lock.file), (line) => out.info(line));
       await this.activity.start();

@@ -1,10 +1,16 @@
 // Starts the local "I'm back" listener next to the SES stand-in: the same use
 // case as the trigger Lambda, asking the runner's own probe (in this process). Port from
 // BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
+// It also serves the recipient push (POST /<route>/recipients) with the same
+// key, the push function's use case and gate; the stand-in reads the stored lists.
 import type { Composition } from '../../lambdas/app/composition.js';
 import type { InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
 import { localTriggerUseCase } from '../../lambdas/app/trigger-app.js';
+import { DynamoPushGate } from '../../lambdas/adapters/aws/dynamo-push-gate.js';
+import { RecipientPushEndpoint } from '../../lambdas/core/recipients/push-endpoint.js';
+import type { SyncRecipients } from '../../lambdas/core/recipients/sync-recipients.js';
+import type { SyncedRoute } from '../../lambdas/core/recipients/synced-route.js';
 import type { LineOutput } from './line-output.js';
 import { triggerPortFromEnv } from './runner-config.js';
 import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
@@ -12,7 +18,13 @@ import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler 
 export { TriggerPortError, triggerPortFromEnv } from './runner-config.js';
 
 /** `keyDir` undefined: a random key kept in memory (a runner that writes no files, as in tests). */
-export async function startLocalTrigger(composed: Composition, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput): Promise<TriggerListener> {
+/** The runner's recipient sync: its use case and the synced routes as configured now (after any reload). */
+export interface LocalRecipientSync {
+  sync: Pick<SyncRecipients, 'push'>;
+  routes: () => SyncedRoute[];
+}
+
+export async function startLocalTrigger(composed: Composition, drains: InProcessDrainStarter, keyDir: string | undefined, env: NodeJS.ProcessEnv, out: LineOutput, recipients?: LocalRecipientSync): Promise<TriggerListener> {
   const key: TriggerKey & { file?: string } = keyDir ? FileTriggerKey.inDir(keyDir) : new MemoryTriggerKey();
   await key.secret(); // create it now, so `backup-mx trigger-url` finds it
   const useCase = localTriggerUseCase(composed, key, drains);
@@ -25,7 +37,18 @@ export async function startLocalTrigger(composed: Composition, drains: InProcess
     },
     refusedHttp: () => useCase.refusedHttp(),
   };
-  const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`));
+  const { deps, engine } = composed;
+  const push = recipients
+    ? new RecipientPushEndpoint({ key, gate: new DynamoPushGate(composed.clients.doc, engine.settings.tableName), routes: async () => recipients.routes(), sync: recipients.sync, clock: deps.clock, log: deps.log })
+    : undefined;
+  const pushes = push && {
+    handle: async (request: Parameters<RecipientPushEndpoint['handle']>[0]) => {
+      const result = await push.handle(request);
+      out.info(`recipient push for route ${request.route}: ${result.status} ${result.message}`);
+      return result;
+    },
+  };
+  const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`), pushes);
   const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';
   out.info(`"I'm back" trigger listening on ${listener.url}/<route> (${where})`);
   return listener;

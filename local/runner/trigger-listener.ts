@@ -8,9 +8,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { answer, isAnswer, triggerRequest } from '../../lambdas/adapters/http/trigger-http.js';
+import { isHttpAnswer, pushAnswer, pushRoute, recipientsRequest } from '../../lambdas/adapters/http/recipients-http.js';
+import { answer, isAnswer, triggerRequest, type HttpAnswer } from '../../lambdas/adapters/http/trigger-http.js';
 import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
 import type { TriggerDrain } from '../../lambdas/core/operator/trigger-drain.js';
+import type { RecipientPushEndpoint } from '../../lambdas/core/recipients/push-endpoint.js';
+import { MAX_PUSH_BODY_BYTES } from '../../lambdas/core/recipients/push-limits.js';
+import type { IncomingMessage } from 'node:http';
 
 /** What the listener calls per request: the use case, or a wrapper around it. */
 export type TriggerHandler = Pick<TriggerDrain, 'handle' | 'refusedHttp'>;
@@ -52,11 +56,36 @@ export class MemoryTriggerKey implements TriggerKey {
   }
 }
 
+/** Reads the body up to the largest cap (a longer one is answered 413 unread, as the function URL bounds it), then asks the use case. */
+async function servePush(push: Pick<RecipientPushEndpoint, 'handle'>, req: IncomingMessage, onError: (error: Error) => void): Promise<HttpAnswer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_PUSH_BODY_BYTES) {
+      req.resume();
+      return pushAnswer({ status: 413, message: `body over ${MAX_PUSH_BODY_BYTES} bytes` });
+    }
+    chunks.push(chunk);
+  }
+  const request = recipientsRequest(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks));
+  if (isHttpAnswer(request)) return request;
+  return push.handle(request).then(pushAnswer, (error: Error) => {
+    onError(error);
+    return pushAnswer({ status: 500, message: 'push failed; see the runner output' });
+  });
+}
+
 export class TriggerListener {
   private constructor(private readonly server: Server) {}
 
-  static async start(useCase: TriggerHandler, port: number, onError: (error: Error) => void): Promise<TriggerListener> {
+  /** `push`: also serves POST /<route>/recipients (the recipient push), as the function URL does. */
+  static async start(useCase: TriggerHandler, port: number, onError: (error: Error) => void, push?: Pick<RecipientPushEndpoint, 'handle'>): Promise<TriggerListener> {
     const server = createServer((req, res) => {
+      if (push && pushRoute(req.url ?? '/')) {
+        void servePush(push, req, onError).then((a) => res.writeHead(a.statusCode, a.headers).end(a.body));
+        return;
+      }
       req.resume(); // no body is read: everything is in the path and headers
       const request = triggerRequest(req.method ?? 'GET', req.url ?? '/', req.headers);
       const reply = isAnswer(request)

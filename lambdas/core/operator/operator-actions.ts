@@ -27,6 +27,7 @@ import { MessageDetails, type MessageDetail, type StoredHead } from './message-d
 import type { MessageFilter } from './message-filter.js';
 import { operatorReads, type OperatorReads } from './operator-reads.js';
 import type { MailboxDestination, MailboxWriter, Mailboxes, RecipientCallout } from './ports.js';
+import { PushRecipientList, type PushRecipientListDeps } from './push-recipient-list.js';
 import { RedirectRoute } from './redirect-route.js';
 import { ReplayMessages } from './replay-messages.js';
 import { RequeueDeadLetters } from './requeue-dead-letters.js';
@@ -78,6 +79,8 @@ export interface OperatorDeps {
   hostname: string;
   /** The synced routes' pushed recipient lists, which status shows. */
   recipientLists: Pick<RecipientListStore, 'read'>;
+  /** `recipients push`: the synced routes' use case on this target; absent: the target cannot push (says why). */
+  recipientPush?: PushRecipientListDeps;
 }
 
 export interface OperatorActions extends OperatorReads {
@@ -115,6 +118,8 @@ export interface OperatorActions extends OperatorReads {
   deadLetterDepth(): Promise<number>;
   /** `recipients verify`: RCPT TO callouts to the route's primary, only while it is up. */
   verifyRecipients(route: Route, addresses: string[], options?: VerifyOptions): Promise<VerifyReport>;
+  /** `recipients push` / `verify --push`: a synced route's list through the primary's push use case; undefined where the target cannot write rules. */
+  pushRecipients?: PushRecipientList;
 }
 
 export function operatorActions(deps: OperatorDeps): OperatorActions {
@@ -148,5 +153,6 @@ export function operatorActions(deps: OperatorDeps): OperatorActions {
     },
     deadLetterDepth: () => deps.deadLetterQueue.depth(),
     verifyRecipients: (route, addresses, options = {}) => verify.run(route, addresses, options),
+    ...(deps.recipientPush ? { pushRecipients: new PushRecipientList(deps.recipientPush) } : {}),
   };
 }

@@ -51,3 +51,13 @@ export interface RecipientRules {
   /** Removes every rule written for the route (the route stopped syncing). */
   remove(route: string): Promise<number>;
 }
+
+export interface PushGate {
+  /** Notes `timestamp` as the route's last accepted push; false when it is not newer than the one noted (a replay). */
+  claim(route: string, timestamp: number, now: Date): Promise<boolean>;
+}
+
+export interface RuleWriterRequester {
+  /** Asks the private rule writer to write the route's rules from the newest stored list; resolves once asked, not once written. */
+  requestRules(route: string): Promise<void>;
+}

@@ -23,6 +23,11 @@ export interface PushOptions {
   force?: boolean;
   /** Who pushed ("push", "verify", "cli"): stored and shown by status. */
   source: string;
+  /**
+   * Store only: the rules are left to another function (the public push
+   * endpoint holds no SES permission); the result says `rulesPending`.
+   */
+  deferRules?: boolean;
 }
 
 export interface PushResult {
@@ -33,8 +38,19 @@ export interface PushResult {
   total: number;
   /** The list equals the stored one: nothing stored, rules only checked. */
   unchanged: boolean;
-  /** What writing the rules did; absent when the list was unchanged and its rules already in place. */
+  /** What writing the rules did; absent when the list was unchanged and its rules already in place, or deferred. */
   rules?: RuleApplyReport;
+  /** The stored list's rules are not written yet (deferRules): the rule writer was asked to. */
+  rulesPending: boolean;
+}
+
+export interface PushPreview {
+  route: string;
+  /** The stored version the preview compared with (0: none yet). */
+  version: number;
+  added: string[];
+  removed: string[];
+  total: number;
 }
 
 export interface RecipientSyncStatus {
@@ -76,8 +92,9 @@ export class SyncRecipients {
       const change = listChange(current?.addresses ?? [], addresses);
       if (current && change.added === 0 && change.removed === 0) {
         // Rules already written for it are left alone; a list whose rules are pending gets them now.
-        const rules = current.appliedVersion >= current.version ? undefined : await this.applyNewest(route);
-        return { route: route.name, version: current.version, ...change, total: addresses.length, unchanged: true, ...(rules ? { rules } : {}) };
+        const pending = current.appliedVersion < current.version;
+        const rules = pending && !options.deferRules ? await this.applyNewest(route) : undefined;
+        return { route: route.name, version: current.version, ...change, total: addresses.length, unchanged: true, ...(rules ? { rules } : {}), rulesPending: pending && !rules };
       }
       if (current) this.checkShrink(route, current, change.removed, options.force === true);
       const stored = await this.deps.store.write(
@@ -88,10 +105,34 @@ export class SyncRecipients {
       if (!stored) continue; // another push came first: check against its list
       const version = (current?.version ?? 0) + 1;
       this.deps.log.info('recipient list stored', { route: route.name, version, ...change, total: addresses.length, source: options.source, forced: options.force === true });
+      if (options.deferRules) return { route: route.name, version, ...change, total: addresses.length, unchanged: false, rulesPending: true };
       const rules = await this.applyNewest(route);
-      return { route: route.name, version, ...change, total: addresses.length, unchanged: false, rules };
+      return { route: route.name, version, ...change, total: addresses.length, unchanged: false, rules, rulesPending: false };
     }
     throw new RecipientPushRefused('conflict', `route "${route.name}": ${MAX_PUSH_ATTEMPTS} other pushes were stored while this one was checked; push again`);
+  }
+
+  /**
+   * What a push of `lines` would change, checked by every guard but stored
+   * nowhere (`recipients push --dry-run`, and the CLI's list of what changed):
+   * the addresses added and removed, as given. Throws RecipientPushRefused as push would.
+   */
+  async preview(routeName: string, lines: readonly string[], options: Pick<PushOptions, 'force'> = {}): Promise<PushPreview> {
+    const route = this.route(routeName);
+    const addresses = this.checked(route, lines);
+    const current = await this.deps.store.read(route.name);
+    const before = current?.addresses ?? [];
+    const old = new Set(before.map((a) => a.toLowerCase()));
+    const now = new Set(addresses.map((a) => a.toLowerCase()));
+    const added = addresses.filter((a) => !old.has(a.toLowerCase()));
+    const removed = before.filter((a) => !now.has(a.toLowerCase()));
+    if (current) this.checkShrink(route, current, removed.length, options.force === true);
+    return { route: route.name, version: current?.version ?? 0, added, removed, total: addresses.length };
+  }
+
+  /** Writes the route's rules from the newest stored list (the rule writer's pass after a deferred push). */
+  async applyRules(routeName: string): Promise<RuleApplyReport> {
+    return this.applyNewest(this.route(routeName));
   }
 
   /** The route's synced list as stored, or undefined before the first push or seed. */

@@ -41,6 +41,12 @@ describe('Lambda bundles', () => {
     const file = join(assembly.directory, `asset.${fn.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs');
     const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
     expect(typeof mod.handler).toBe('function');
+    // The public push function: it loads, and carries no SES, SMTP or queue code (the rule writer writes the rules).
+    const push = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes('pushed by its primary'))!;
+    const pushFile = join(assembly.directory, `asset.${push.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs');
+    expect(typeof ((await import(pathToFileURL(pushFile).href)) as { handler?: unknown }).handler).toBe('function');
+    const pushText = readFileSync(pushFile, 'utf8');
+    for (const absent of ['nodemailer', 'CreateReceiptRuleCommand', 'SendRawEmailCommand', 'ReceiveMessageCommand']) expect(pushText.includes(absent), absent).toBe(false);
     rmSync(assembly.directory, { recursive: true, force: true });
   }, 120_000);
 });
