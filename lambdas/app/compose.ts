@@ -149,16 +149,7 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
   // One grouped writer for the ledger rows and the index's done summaries, and
   // the grouped ledger reads, both on the cached raw client.
   const batchWriter = new DynamoBatchWriter(clients.batchDynamo, table);
-  const queues = new Map<string, MailQueue>();
-  const queueOf = (route: Route): MailQueue => {
-    let queue = queues.get(route.name);
-    if (!queue) {
-      const inner = new SqsMailQueue(sqs, route.queueUrl);
-      queue = observe.queue ? observe.queue(inner) : inner;
-      queues.set(route.name, queue);
-    }
-    return queue;
-  };
+  const queueOf = routeQueues(sqs, observe);
   const log = overrides.log ?? new PowertoolsDeliveryLog();
   const transports =
     overrides.transports ??
@@ -195,16 +186,7 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
       ? { canary: new CanaryRecogniser(new DynamoCanaryKey(doc, table), { address: settings.canaryAddress, route: settings.canaryRoute }) }
       : {}),
   };
-  const options: EngineOptions = {
-    hostname: settings.hostname,
-    minBackoffSeconds: settings.minBackoffSeconds,
-    maxBackoffSeconds: settings.maxBackoffSeconds,
-    queueLifetimeSeconds: settings.queueLifetimeSeconds,
-    maxReceivedHeaders: settings.maxReceivedHeaders,
-    leaseMarginSeconds: drainReserveSeconds(settings),
-    concurrency: overrides.concurrency ?? DEFAULT_CONCURRENCY,
-    ...(settings.delayWarningSeconds !== undefined ? { delayWarningSeconds: settings.delayWarningSeconds } : {}),
-  };
+  const options = engineOptions(settings, overrides);
   const primaryProbe = (stepTimeoutMs: number) => overrides.probe ?? new SmtpProbe({ clientName: settings.hostname, stepTimeoutMs, auth });
   const noticeSending = overrides.noticeSending ?? (settings.dsnConfigurationSet ? new SesV2NoticeSending(clients.sesv2, settings.dsnConfigurationSet) : undefined);
   return {
@@ -222,5 +204,33 @@ export function composeEngine(settings: Settings, clients: AwsClients, overrides
     queueDirectory: () => overrides.queueDirectory ?? new SqsQueueDirectory(sqs),
     sleep: overrides.sleep ?? defaultSleep,
     ...(overrides.drains ? { drains: overrides.drains } : {}),
+  };
+}
+
+/** One queue client per route, built on first use and kept, so every use of a route's queue goes through one (observed) instance. */
+function routeQueues(sqs: AwsClients['sqs'], observe: EngineObservers): (route: Route) => MailQueue {
+  const queues = new Map<string, MailQueue>();
+  return (route) => {
+    let queue = queues.get(route.name);
+    if (!queue) {
+      const inner = new SqsMailQueue(sqs, route.queueUrl);
+      queue = observe.queue ? observe.queue(inner) : inner;
+      queues.set(route.name, queue);
+    }
+    return queue;
+  };
+}
+
+/** The drain's tunables from the settings, with the program's concurrency override. */
+function engineOptions(settings: Settings, overrides: EngineOverrides): EngineOptions {
+  return {
+    hostname: settings.hostname,
+    minBackoffSeconds: settings.minBackoffSeconds,
+    maxBackoffSeconds: settings.maxBackoffSeconds,
+    queueLifetimeSeconds: settings.queueLifetimeSeconds,
+    maxReceivedHeaders: settings.maxReceivedHeaders,
+    leaseMarginSeconds: drainReserveSeconds(settings),
+    concurrency: overrides.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(settings.delayWarningSeconds !== undefined ? { delayWarningSeconds: settings.delayWarningSeconds } : {}),
   };
 }

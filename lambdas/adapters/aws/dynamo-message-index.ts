@@ -4,7 +4,7 @@
 // is queued its item carries the sparse index keys `queued#<route>` /
 // receivedAt, so `mailq` lists a route's queue with one Query and no Scan.
 // The operator's hold on a queued copy (`hold --message`) is two attributes of
-// its item (heldSince, heldReason), which only setHold writes.
+// its item (heldSince, heldReason), which only setHold writes (dynamo-message-hold.ts).
 import {
   DeleteCommand,
   GetCommand,
@@ -18,7 +18,9 @@ import { DynamoBatchReader } from './dynamo-batch-reader.js';
 import type { DynamoBatchWriter } from './dynamo-batch-writer.js';
 import { doneIndexItem, summaryItem } from './dynamo-index-done.js';
 import { expiresAtFor, GSI, key, messageKey, metaSort, PK, queuedIndexKey, routeKey, SK, SORT, TTL } from './dynamo-keys.js';
-import { conditionalPut, optionalDate, optionalNumber, optionalString, queryAll, scanAll, type Item } from './dynamo-query.js';
+import { readHold, writeHold } from './dynamo-message-hold.js';
+import { conditionalPut, optionalDate, queryAll, scanAll } from './dynamo-query.js';
+import { matches, toSummary } from './dynamo-summary-read.js';
 
 const QUEUED_PREFIX = 'queued#';
 const LAST_DONE_RESOLUTION_MS = 10_000;
@@ -46,34 +48,13 @@ export class DynamoMessageIndex implements MessageIndex {
 
   private readonly reader: DynamoBatchReader;
 
-  async holdOf(messageId: string, route: string, copy: string): Promise<MessageHold | undefined> {
-    const [item] = await this.reader.get([key(messageKey(messageId), metaSort(route, copy || undefined))]);
-    return item && item.state === 'queued' ? holdOfItem(item) : undefined;
+  /** The hold reads and writes live in dynamo-message-hold.ts. */
+  holdOf(messageId: string, route: string, copy: string): Promise<MessageHold | undefined> {
+    return readHold(this.reader, messageId, route, copy);
   }
 
-  /**
-   * SET or REMOVE the hold attributes, only on a queued summary (a condition):
-   * accept's IAM may not write them (QUEUED_SUMMARY_ATTRIBUTES), and the
-   * drain's done put drops them with the queued state.
-   */
-  async setHold(messageId: string, route: string, copy: string, hold: MessageHold | undefined): Promise<boolean> {
-    const names = { '#pk': PK, '#state': 'state', '#since': HELD_SINCE, '#reason': HELD_REASON };
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(messageKey(messageId), metaSort(route, copy || undefined)),
-          UpdateExpression: !hold ? 'REMOVE #since, #reason' : hold.reason ? 'SET #since = :since, #reason = :reason' : 'SET #since = :since REMOVE #reason',
-          ConditionExpression: 'attribute_exists(#pk) AND #state = :queued',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':queued': 'queued', ...(hold ? { ':since': hold.since.toISOString(), ...(hold.reason ? { ':reason': hold.reason } : {}) } : {}) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) return false;
-      throw error;
-    }
+  setHold(messageId: string, route: string, copy: string, hold: MessageHold | undefined): Promise<boolean> {
+    return writeHold(this.doc, this.tableName, messageId, route, copy, hold);
   }
 
   async add(summary: MessageSummary): Promise<boolean> {
@@ -301,41 +282,5 @@ export class DynamoMessageIndex implements MessageIndex {
   }
 }
 
-function matches(summary: MessageSummary, route: string | undefined, copy: string | undefined): boolean {
-  if (route !== undefined && summary.route !== route) return false;
-  return copy === undefined || (summary.copy ?? '') === copy;
-}
-
-function toSummary(item: Item): MessageSummary {
-  const summary: MessageSummary = {
-    messageId: String(item.messageId),
-    route: String(item.route),
-    sender: String(item.sender ?? ''),
-    recipients: Array.isArray(item.recipients) ? item.recipients.map(String) : [],
-    receivedAt: new Date(String(item.receivedAt)),
-    state: item.state === 'done' ? 'done' : 'queued',
-  };
-  const size = optionalNumber(item.size);
-  if (size !== undefined) summary.size = size;
-  const subject = optionalString(item.subject);
-  if (subject !== undefined) summary.subject = subject;
-  const lastDeliveryAt = optionalDate(item.lastDeliveryAt);
-  if (lastDeliveryAt !== undefined) summary.lastDeliveryAt = lastDeliveryAt;
-  const copy = optionalString(item.copy);
-  if (copy !== undefined) summary.copy = copy;
-  const held = summary.state === 'queued' ? holdOfItem(item) : undefined;
-  if (held) summary.held = held;
-  return summary;
-}
-
-/** The summary item's hold attributes, written by setHold only (not in QUEUED_SUMMARY_ATTRIBUTES: accept may not write them). */
-const HELD_SINCE = 'heldSince';
-const HELD_REASON = 'heldReason';
-export const HOLD_ATTRIBUTES = [HELD_SINCE, HELD_REASON] as const;
-
-function holdOfItem(item: Item): MessageHold | undefined {
-  const since = optionalDate(item[HELD_SINCE]);
-  if (!since) return undefined;
-  const reason = optionalString(item[HELD_REASON]);
-  return reason === undefined ? { since } : { since, reason };
-}
+/** Re-exported: the data-ownership test checks accept's IAM against it. */
+export { HOLD_ATTRIBUTES } from './dynamo-message-hold.js';

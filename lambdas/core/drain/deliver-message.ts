@@ -7,7 +7,7 @@ import type { EngineDeps, EngineOptions } from './drain-deps.js';
 import { ContentOpener, type Declined, type OpenedHead } from './content-opener.js';
 import { finishDelivered, type DeliveryContext, type DeliveryEnd, type Prefetched } from './delivery-context.js';
 import { holdMark, previousOutcomes } from './early-reads.js';
-import { warnIfDelayed } from '../outcome/delay-warning.js';
+import { leaveHeld } from './held-message.js';
 import { QUARANTINE_DETAIL, type MessageOutcomes } from '../outcome/message-outcomes.js';
 import { recordAcceptedUnrecorded } from './accepted-unrecorded.js';
 import { copyOf } from '../message/message-copy.js';
@@ -28,15 +28,8 @@ import { dropIfCanary } from '../canary/recognise-canary.js';
  */
 export const IN_FLIGHT_COPY_DELAY_SECONDS = 60;
 
-/**
- * A held message's entry comes back this often to look at its mark (sooner
- * when it expires sooner). Each return costs a share of a receive, one
- * ChangeMessageVisibility and one key in the grouped ledger read; a release
- * does not wait for it (it queues a fresh copy: core/operator/hold-messages.ts).
- * Far below the 2 days between the re-enqueue age and SQS's retention, so the
- * entry is always seen in time to be copied afresh.
- */
-export const HELD_RECHECK_SECONDS = 3600;
+/** Re-exported: the hold use case (operator/hold-messages.ts) and tests import it from here. */
+export { HELD_RECHECK_SECONDS } from './held-message.js';
 
 export class MessageDelivery {
   private readonly recorder: TransactionRecorder;
@@ -105,7 +98,8 @@ export class MessageDelivery {
     const pending = message.recipients.filter((r) => !FINAL_STATES.includes(previous.get(r)?.state ?? 'queued'));
     const settled = await this.settleUnsent(ctx, qm, message, previous, pending);
     if (settled) return settled;
-    if (held) return this.leaveHeld(ctx, qm, message);
+    // The operator holds this copy (`hold --message`): nothing is sent (held-message.ts).
+    if (held) return leaveHeld(this.deps, this.options, this.retry, this.outcomes, ctx, qm, message);
 
     // One transaction per batch of recipients, each on the pooled transport; the
     // object is opened only once a session is free (content-opener.ts).
@@ -144,21 +138,6 @@ export class MessageDelivery {
       return { connectionFailed: false };
     }
     return undefined;
-  }
-
-  /**
-   * The operator holds this copy (`hold --message`): like a deferral with no
-   * attempt, the entry goes back hidden for HELD_RECHECK_SECONDS (a fresh copy
-   * when SQS retention or the redrive count is near, as every postponed entry
-   * gets), untouched. It still expires at the queue lifetime (settleUnsent, before
-   * this), as under a route hold, and its sender hears of the delay once.
-   */
-  private async leaveHeld(ctx: DeliveryContext, qm: QueuedMessage, message: InboundMessage): Promise<DeliveryEnd> {
-    const wait = Math.max(1, Math.min(HELD_RECHECK_SECONDS, Math.ceil((this.retry.expiresAt(message.receivedAt).getTime() - this.deps.clock.now().getTime()) / 1000)));
-    if ((await this.outcomes.postpone(ctx.queue, qm, wait, { route: ctx.route.name, messageId: message.messageId })) === 'reenqueued') ctx.summary.reenqueued += 1;
-    ctx.summary.held = (ctx.summary.held ?? 0) + 1;
-    await warnIfDelayed(this.deps, this.options, ctx.route, message);
-    return { connectionFailed: false };
   }
 
   private async deadLetterAll(ctx: DeliveryContext, qm: QueuedMessage, pass: Pick<Pass, 'message' | 'previous' | 'pending'>, reason: 'virus' | 'object-missing' | 'loop-detected', detail: string): Promise<void> {

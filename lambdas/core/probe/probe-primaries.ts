@@ -230,7 +230,19 @@ export class ProbePrimaries {
       ...(figures.oldestAgeSeconds !== undefined ? { oldestAgeSeconds: figures.oldestAgeSeconds } : {}),
       ...(status !== 'up' && health.lastError !== undefined ? { problem: health.lastError } : {}),
     };
-    if (status === 'up' && !held) {
+    await this.startWork(route, now, outcome);
+    return outcome;
+  }
+
+  /**
+   * The round's work for the route: a drain when it is up, not held and mail
+   * waits (with a sweep beside it when the index says it is stalled or lists
+   * mail no queue holds); a sweep, at most every sweepIntervalSeconds, otherwise.
+   * Sets `outcome.started` to what it started.
+   */
+  private async startWork(route: Route, now: Date, outcome: RouteProbeOutcome): Promise<void> {
+    const { routeState, log } = this.deps;
+    if (outcome.status === 'up' && !outcome.held) {
       // Any mail at all, not only visible mail: SQS counts are approximate and lag,
       // and a retry whose delay just ended may still count as in flight. A drain
       // that finds nothing ready costs one receive.
@@ -256,7 +268,6 @@ export class ProbePrimaries {
       await this.deps.drains.start(route.name, 'sweep');
       outcome.started = 'sweep';
     }
-    return outcome;
   }
 
   /**
