@@ -56,6 +56,17 @@ describe.each(subjects)('%s: hold marks', (_name, make) => {
     expect(await index.setHold(id, route, 'c1', { since: at })).toBe(false);
   });
 
+  it('a copy marked done without facts (the update path, which leaves the hold attributes) reads as not held', async () => {
+    const index = make();
+    const route = `hold${env.unique()}`;
+    const id = `m-${env.unique()}`;
+    await index.add(summary(id, route));
+    await index.setHold(id, route, 'c1', { since: at, reason: 'kept' });
+    await index.markDone(id, route, at, 'c1');
+    expect(await index.holdOf(id, route, 'c1')).toBeUndefined();
+    expect((await index.get(id, route, 'c1'))?.held).toBeUndefined();
+  });
+
   it('accept cannot set a hold: add ignores one in the summary', async () => {
     const index = make();
     const route = `hold${env.unique()}`;
