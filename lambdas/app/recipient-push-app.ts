@@ -12,7 +12,7 @@ import { LambdaRuleWriterRequester } from '../adapters/aws/lambda-rule-writer-re
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { S3RecipientListStore } from '../adapters/aws/recipient-list-store.js';
 import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
-import { loadRecipientPushSettings, type RecipientPushSettings } from '../config/settings.js';
+import { loadRecipientPushSettings, type RecipientPushSettings } from '../config/recipient-push-settings.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
 import { RecipientPushEndpoint } from '../core/recipients/push-endpoint.js';
 import { SyncRecipients } from '../core/recipients/sync-recipients.js';

@@ -21,7 +21,7 @@ import type { ApplyRulesEvent } from '../adapters/aws/lambda-rule-writer-request
 import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
 import { lambdaEnv } from '../app/lambda-env.js';
 import { syncedRoutesOfTable } from '../app/synced-routes-of-table.js';
-import { loadRuleWriterSettings } from '../config/settings.js';
+import { loadRuleWriterSettings } from '../config/recipient-push-settings.js';
 import type { RuleApplyReport } from '../core/recipients/ports.js';
 
 /** A synced route as the template passes it (CloudFormation hands every scalar over as a string). */

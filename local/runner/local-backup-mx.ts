@@ -13,20 +13,16 @@ import { listSome } from '../words.js';
 import { runtimeDir, type RuntimeInfo } from '../runtime-file.js';
 import { removeRunnerPointer, writeRunnerPointer } from '../runner-pointers.js';
 import type { NotificationPublisher } from '../ses-standin/ports.js';
-import { LineDeliveryLog, LineOutput, SummaryMetrics } from './line-output.js';
+import { LineDeliveryLog, SummaryMetrics } from './line-output.js';
 import { CountedTransports } from './counted-transports.js';
-import { connectLocalAws, type LocalAwsConnection } from './local-aws.js';
 import { LocalBounceMailer } from './local-bounce-mailer.js';
-import { DEFAULT_NAME_PREFIX, localSettings, resourceNames } from './local-settings.js';
 import { Narration } from './narration.js';
 import { describeCheck, ObservedProbe } from './observed-probe.js';
-import { ProbeLoop, probePeriodMs } from './probe-loop.js';
-import { canaryIntervalSecondsFromEnv, loadRunnerConfig, readRunnerEnv, runnerProcessEnv } from './runner-config.js';
+import type { ProbeLoop } from './probe-loop.js';
+import { canaryIntervalSecondsFromEnv, runnerProcessEnv } from './runner-config.js';
 import { RunnerEventBus } from './runner-events.js';
 import { RunTotals } from './run-totals.js';
-import { RuntimeLock } from './runtime-lock.js';
 import { releaseStaleLeases, stopDeliveries } from './graceful-stop.js';
-import { ensureWritableDir, explainEndpointError } from './startup-errors.js';
 import { startLocalTrigger } from './trigger-hook.js';
 import type { TriggerListener } from './trigger-listener.js';
 import { localSecretOverrides } from './local-secrets.js';
@@ -37,6 +33,7 @@ import { SmtpCanaryMailer } from './smtp-canary-mailer.js';
 import { acceptingPublisher } from './accept-publisher.js';
 import { DEFAULT_STOP_WAIT_SECONDS, type LocalBackupMxOptions, type RunnerParts } from './local-backup-mx-options.js';
 import { reloadOnce } from './runner-reload.js';
+import { openRunnerParts } from './runner-parts.js';
 import { openStandIn } from './stand-in-open.js';
 import { startCanaryLoop } from './canary-loop.js';
 import type { SesStandIn } from '../ses-standin/ses-standin.js';
@@ -174,37 +171,17 @@ export class LocalBackupMx {
 
   static async start(options: LocalBackupMxOptions = {}): Promise<LocalBackupMx> {
     const env = options.env ?? runnerProcessEnv();
-    const cwd = options.cwd ?? process.cwd();
-    const runnerEnv = readRunnerEnv(env, cwd);
-    const loaded = await loadRunnerConfig(env, cwd);
-    if (options.runtimeFile !== false || runnerEnv.dataDir) {
-      await ensureWritableDir(runtimeDir(env), runnerEnv.dataDir ? 'BACKUPMX_DATA_DIR' : 'the runtime directory .backup-mx');
-    }
-    const out = new LineOutput(options.write);
-    const lock = options.runtimeFile === false ? undefined : await RuntimeLock.acquire(env);
-    const { config } = loaded;
-    let aws: LocalAwsConnection | undefined;
     let mx: LocalBackupMx | undefined;
+    const { parts, smtpPort } = await openRunnerParts(options, env, () => mx!.engine.probe(mx!.drains));
     try {
-      aws = await connectLocalAws({ endpoint: runnerEnv.endpoint, dataDir: runnerEnv.dataDir, region: config.region, env });
-      const namePrefix = options.namePrefix ?? DEFAULT_NAME_PREFIX;
-      const resources = await aws.provision(resourceNames(namePrefix, config)).catch((error: unknown) => {
-        throw runnerEnv.endpoint ? explainEndpointError(error, runnerEnv.endpoint) : error;
-      });
-      const settings = localSettings(config, resources, env);
-      const probeLoop = new ProbeLoop({
-        invoke: () => mx!.engine.probe(mx!.drains),
-        periodMs: probePeriodMs(settings.probeIntervalSeconds),
-        onError: (error) => out.warn(`probe: ${error.message}`),
-      });
-      mx = new LocalBackupMx({ loaded, settings, out, aws, resources, probeLoop, lock, dataDir: runnerEnv.dataDir, cwd, namePrefix }, options, env);
-      await mx.open(runnerEnv.smtpPort);
+      mx = new LocalBackupMx(parts, options, env);
+      await mx.open(smtpPort);
       return mx;
     } catch (error) {
       if (mx) await mx.stop({ quiet: true });
       else {
-        await aws?.close();
-        await lock?.release();
+        await parts.aws.close();
+        await parts.lock?.release();
       }
       throw error;
     }

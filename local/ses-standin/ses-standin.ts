@@ -15,13 +15,12 @@
 //             message twice: at least once, never lost).
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import type { Verdicts } from '../../lambdas/core/model.js';
-import type { MailSpool, SpooledDelivery } from '../snapshot.js';
+import type { SpooledDelivery } from '../snapshot.js';
 import { newSesMessageId } from './message-id.js';
-import type { LineLogger, NotificationPublisher, RawMessageWriter } from './ports.js';
 import { buildReceivedNotification, fromDomain, objectKeyFor } from './received-notification.js';
-import { asciiAddress, RecipientRouter, type RecipientRule } from './recipient-router.js';
-import { SyncedLists, type SyncedListsOptions } from './synced-lists.js';
+import { asciiAddress, RecipientRouter } from './recipient-router.js';
+import { SyncedLists } from './synced-lists.js';
+import type { SesStandInOptions, StandInRoute } from './ses-standin-options.js';
 import { ALL_PASS, sesPrependedHeaders } from './ses-headers.js';
 import { listSome, plural } from '../words.js';
 import { headerSection, parseHeaderFields } from '../../lambdas/core/message/header-fields.js';
@@ -40,48 +39,7 @@ import {
 
 export { SES_MAX_MESSAGE_BYTES } from './smtp-limits.js';
 export const DEFAULT_SMTP_PORT = 2525;
-
-export interface StandInRoute extends RecipientRule {
-  topicArn: string;
-  /**
-   * The rule's S3 key prefix exactly as the stack sets it (lib/constructs/mail-bucket.ts
-   * routePrefix: 'mail/<route>/'); the object key is this + the message id.
-   */
-  objectKeyPrefix: string;
-  /** Not spooled (the canary: nothing to deliver, nothing to keep across a restart). */
-  ephemeral?: boolean;
-  /** The primary pushes this route's list (recipientSync): the stored list replaces `recipients` once read. */
-  synced?: boolean;
-}
-
-export interface SesStandInOptions {
-  routes: StandInRoute[];
-  region: string;
-  bucketName: string;
-  store: RawMessageWriter;
-  publish: NotificationPublisher;
-  logger: LineLogger;
-  /** Accepted mail is written here before the 250 (restart durability). */
-  spool?: MailSpool;
-  /** 0 picks a free port (tests). */
-  port?: number;
-  host?: string;
-  /** Name in the greeting. */
-  serverName?: string;
-  /** The verdicts to report; all PASS by default (made up: see test-verdicts.ts for asking for others). */
-  verdicts?: Verdicts;
-  clock?: () => Date;
-  newMessageId?: () => string;
-  maxMessageBytes?: number;
-  /** Recipients a transaction may have (RFC 5321's 100 by default); more get 452. */
-  maxRecipients?: number;
-  /** How long stop() lets open sessions finish before dropping them (default 5 s). */
-  closeTimeoutMs?: number;
-  /** STARTTLS key and certificate; a fresh self-signed one for serverName, localhost and 127.0.0.1 by default. */
-  tls?: SelfSignedCertificate;
-  /** Where the synced routes' pushed lists are read (synced-lists.ts); without it they keep their seed. */
-  syncedLists?: SyncedListsOptions;
-}
+export type { SesStandInOptions, StandInRoute } from './ses-standin-options.js';
 
 class SmtpReplyError extends Error {
   constructor(
@@ -202,7 +160,6 @@ export class SesStandIn {
     return this.boundPort;
   }
 
-  /** Stops accepting and closes every client connection. */
   /** A synced route takes its pushed list instead of its seed once one was read; an empty list is never stored. */
   private withPushedLists(routes: StandInRoute[]): StandInRoute[] {
     return routes.map((route) => {
@@ -211,6 +168,7 @@ export class SesStandIn {
     });
   }
 
+  /** Stops accepting and closes every client connection. */
   async stop(): Promise<void> {
     await this.syncedLists?.stop();
     const server = this.server;

@@ -1,5 +1,6 @@
 // One place reads each program's environment (STYLE.md 8 and 16): the
-// Lambdas through lambdas/app/lambda-env.ts and config/settings.ts, the
+// Lambdas through lambdas/app/lambda-env.ts and config/settings.ts (with its
+// per-function part recipient-push-settings.ts), the
 // local runner through local/runner/runner-config.ts, the bench through
 // bench/bench-variables.ts; everything else is handed values or an env
 // object it passes on. A new `process.env` or `env.SOME_VARIABLE` elsewhere
@@ -49,6 +50,7 @@ const PROGRAMS: Record<string, Program> = {
     namedReads: {
       'lambdas/app/lambda-env.ts': 'AWS_REGION',
       'lambdas/config/settings.ts': 'every BACKUPMX_* variable, parsed and checked',
+      'lambdas/config/recipient-push-settings.ts': "the recipient push's and the rule writer's BACKUPMX_* variables (settings.ts's names, split for size)",
       'lambdas/app/runtime-settings.ts': 'whether the routes come from the route table, and its digest',
       'lambdas/adapters/aws/clients.ts': 'AWS_ENDPOINT_URL and the credential variables',
     },
