@@ -33,7 +33,7 @@ export interface PushRequest {
   body: Uint8Array;
 }
 
-export type PushStatus = 200 | 202 | 400 | 401 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503;
+export type PushStatus = 200 | 202 | 401 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
 
 /** HTTP-shaped, as the trigger's: the function URL and the local listener return it as it is. */
 export interface PushAnswer {
