@@ -63,6 +63,16 @@ describe('S3RecipientListStore (fauxqs S3 + dynalite)', () => {
     expect(await store.read('applied')).toMatchObject({ version: 3, appliedVersion: 2 });
   });
 
+  it('keeps the shrink guard\'s high-water mark with a version, and drops it when a write names none', async () => {
+    const peakAt = new Date('2026-11-30T10:00:00Z');
+    await store.write('peak', { ...list(['a@example.com']), peakCount: 40, peakAt }, 0);
+    expect(await store.read('peak')).toMatchObject({ version: 1, peakCount: 40, peakAt });
+    await store.write('peak', list(['b@example.com']), 1);
+    const read = await store.read('peak');
+    expect(read?.peakCount).toBeUndefined();
+    expect(read?.peakAt).toBeUndefined();
+  });
+
   it('concurrent pushes through the use case: both are stored in turn, the loser on the winner\'s version, and the rules end with the newest', async () => {
     const rules = new InMemoryRecipientRules();
     const sync = new SyncRecipients({
@@ -73,7 +83,7 @@ describe('S3RecipientListStore (fauxqs S3 + dynalite)', () => {
       log: new RecordingDeliveryLog(),
     });
     const base = Array.from({ length: 50 }, (_, i) => `u${i}@example.com`);
-    await sync.push('pushes', base, { source: 'seed' });
+    await sync.push('pushes', base, { source: 'seed', force: true });
     const [a, b] = await Promise.all([sync.push('pushes', [...base, 'a@example.com'], { source: 'a' }), sync.push('pushes', [...base, 'b@example.com'], { source: 'b' })]);
     expect([a.version, b.version].sort()).toEqual([2, 3]);
     const newest = (await store.read('pushes'))!;
