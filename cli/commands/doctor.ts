@@ -16,7 +16,7 @@ import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check
 import { checkMx, mxLookup, type MxLookup, type MxRecord } from '../doctor/mx-check.js';
 import { checkPrimaryKind } from '../doctor/primary-kind-check.js';
 import { CANARY_MX_CHECK, checkCanaryMx } from '../doctor/canary-check.js';
-import { checkTriggerConcurrency, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
+import { checkPushConcurrency, checkTriggerConcurrency, PUSH_CONCURRENCY_CHECK, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
 import { checkTriggerKey, TRIGGER_KEY_CHECK } from '../doctor/trigger-key-check.js';
 import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
 import { checkCertificate, checkFingerprint, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
@@ -166,6 +166,10 @@ async function awsChecks(target: Target, stack: NonNullable<Target['stack']>, ac
     })),
   );
   results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(account.lambda, stack.triggerFunctionName))));
+  // The push's URL is public as the trigger's: its reservation caps what a flood of pushes takes (only when a route syncs).
+  if (settings.routes.some((route) => route.recipientSync)) {
+    results.push(...(await guarded(PUSH_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the recipient push function in the Lambda console', () => checkPushConcurrency(account.lambda, stack.recipientPushFunctionName))));
+  }
   if (target.trigger) {
     results.push(...(await guarded(TRIGGER_KEY_CHECK, 'grant dynamodb:GetItem on the state table', () => checkTriggerKey(account.triggerKeys, target.trigger?.secretId))));
   }
