@@ -45,7 +45,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     ...(await dnsChecks(target, domains, lookup, options)),
     ...(await primaryChecks(target, options, greetings)),
     ...(await primaryKindChecks(target, lookup, greetings)),
-    ...target.settings.routes.map((route) => checkBackscatter(route)),
+    ...(await backscatterChecks(target)),
     ...(await deadLetterChecks(target)),
   ];
   if (target.kind !== 'aws' || !target.stack || !target.account) {
@@ -136,6 +136,15 @@ function rememberMx(lookup: MxLookup): MxLookup {
     if (!answers.has(key)) answers.set(key, Promise.resolve().then(() => lookup(domain)));
     return answers.get(key)!;
   };
+}
+/** A synced route is judged by its stored list (what SES takes once its rules are written), not the seed's anyRecipient. */
+async function backscatterChecks(target: Target): Promise<CheckResult[]> {
+  const checks = target.settings.routes.map((route) =>
+    route.recipientSync && route.bouncePolicy === 'dsn'
+      ? guarded(`backscatter ${route.name}`, 'grant dynamodb:GetItem on the state table and s3:GetObject on the bucket\'s recipient-lists/', async () => checkBackscatter(route, await target.operator.recipientList(route.name)))
+      : Promise.resolve([checkBackscatter(route)]),
+  );
+  return (await Promise.all(checks)).flat();
 }
 
 function deadLetterChecks(target: Target): Promise<CheckResult[]> {
