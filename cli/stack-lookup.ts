@@ -25,8 +25,8 @@ export interface StackLookup {
 
 /** CDK names the drain `Functions/Drain/Function`: its logical id starts with this. */
 const DRAIN_LOGICAL_PREFIX = 'FunctionsDrain';
-/** CDK names the recipient push `RecipientPush/Push/Function` (lib/backup-mx-stack.ts; a test holds the two together). */
-export const PUSH_LOGICAL_PREFIX = 'RecipientPushPushFunction';
+/** CDK names the recipient push `RecipientPush/Push/Function` "RecipientPushFunction<hash>" (a test holds the two together). */
+export const PUSH_LOGICAL_PREFIX = 'RecipientPushFunction';
 
 export async function lookupStack(cfn: CloudFormationClient, stackName: string, region: string): Promise<StackLookup> {
   let stack;
