@@ -56,7 +56,7 @@ describe('doctor: the recipient push\'s reserved concurrency', () => {
   });
 
   const checksOf = async (synced: boolean) => {
-    const route = { ...DEFAULT_SETTINGS.routes[0]!, bouncePolicy: 'dead-letter' as const, ...(synced ? { recipientSync: { maxShrinkPercent: 10, maxAddresses: 1000 } } : {}) };
+    const route = { ...DEFAULT_SETTINGS.routes![0]!, bouncePolicy: 'dead-letter' as const, ...(synced ? { recipientSync: { maxShrinkPercent: 10, maxAddresses: 1000 } } : {}) };
     mockDeployedStack({ ...DEFAULT_SETTINGS, routes: [route] });
     ses.on(GetIdentityVerificationAttributesCommand).resolves({ VerificationAttributes: { 'example.com': { VerificationStatus: 'Success' } } });
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: 'backup-mx' } });
