@@ -1,8 +1,9 @@
 // The overview page: one row per route with what `status` reads
-// (cli/commands/status.ts routeStatuses: the same reads, not a copy), and each
-// route's maintenance windows, and a synced list whose rules stay pending, with the route actions (each a link to its
-// confirmation page, pages/confirm.ts), and each route's primary health over
-// the last day and week (operator.healthHistory). Every value is escaped by `html`.
+// (cli/commands/status.ts routeStatuses: the same reads, not a copy), a synced
+// list whose rules stay pending, and each route's maintenance windows, with
+// the route actions (each a link to its confirmation page, pages/confirm.ts),
+// and each route's primary health over the last day and week
+// (operator.healthHistory). Every value is escaped by `html`.
 import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
 import { rulesStuckLine } from '../../recipient-list-status.js';
