@@ -1,9 +1,10 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
 // the last probe (when, and what it found), hold (the operator's, or the maintenance window on now),
-// queue (and how many of its messages are held one by one), oldest message, dead letters, last finished; each route's maintenance windows and redirect;
-// then the shared dead-letter queue's depth against the dead-letter records,
+// queue (and how many of its messages are held one by one), oldest message, dead letters, last finished; each route's maintenance windows and redirect,
+// and a synced route's list; then the shared dead-letter queue's depth against the dead-letter records,
 // and the conditions the probe found on (what its RouteProblems and
-// StackProblems alarms fire on), each with its meaning and since when.
+// StackProblems alarms fire on), each with its meaning and since when, with a
+// synced list whose rules stay pending past the rule writer's run (cli/recipient-list-status.ts).
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
 import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/core/probe/health-change.js';
