@@ -22,8 +22,9 @@ describe('a synced route, as the CLI shows it', () => {
   afterAll(() => fx?.stop());
 
   it('recipients verify --push --json prints one document: the report with the push inside', async () => {
+    // The route has no seed: its first list is taken only with force (the shrink guard).
     fx.primary.script = { rcpt: { 'gone@example.com': { code: 550, enhanced: '5.1.1', text: 'User unknown' } } };
-    const { code, io } = await fx.cli('recipients', 'verify', '--route', 'main', '--rate', '50', '--push', '--json', 'bob@example.com', 'carol@example.com', 'gone@example.com');
+    const { code, io } = await fx.cli('recipients', 'verify', '--route', 'main', '--rate', '50', '--push', '--force', '--json', 'bob@example.com', 'carol@example.com', 'gone@example.com');
     expect(code).toBe(1); // one refused: verify's exit, after the push was stored
     const doc = JSON.parse(io.text) as Record<string, unknown>;
     expect(doc).toMatchObject({
