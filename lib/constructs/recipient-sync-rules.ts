@@ -13,6 +13,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { syncedRoutes } from '../config/recipient-sync.js';
+import { syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
 import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
@@ -84,6 +85,7 @@ export class RecipientSyncRules extends Construct {
       // What the template rules hand the synced rules: a change here re-runs the resource.
       Template: synced.map((route) => ({
         Route: route.name,
+        Rule: syncTemplateRuleName(route.name),
         Bucket: props.bucket.bucketName,
         Prefix: routePrefix(route.name),
         Topic: channelOf.get(route.name)!.topic.topicArn,
