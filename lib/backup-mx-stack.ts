@@ -87,9 +87,9 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
-    // Only with a synced route: the primary's push of its list, written as rules by the deploy's rule writer.
+    // Only with a synced route: the primary's push of its list, written as rules by the rule writer (not the deploy's function).
     if (inbound.recipientSync) {
-      new RecipientPushEndpoint(this, 'RecipientPush', { config, table: state.table, bucket: mail.bucket, writer: inbound.recipientSync.fn, routeTable: functions.routeTable, ...(trigger.concurrency ? { concurrency: trigger.concurrency } : {}) });
+      new RecipientPushEndpoint(this, 'RecipientPush', { config, table: state.table, bucket: mail.bucket, writer: inbound.recipientSync.writer, routeTable: functions.routeTable, ...(trigger.concurrency ? { concurrency: trigger.concurrency } : {}) });
     }
     const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
     const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey });

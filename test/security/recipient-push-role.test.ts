@@ -3,7 +3,7 @@
 // is allowed by its role in the synthesized template, and the role holds
 // nothing more than that: no SES action at all (SES cannot scope receipt-rule
 // actions to one set, so the private writer writes the rules), invoke on the
-// rule writer only, S3 on recipient-lists/ only, no write outside recipients#.
+// rule writer only (never the deploy's custom resource function), S3 on recipient-lists/ only, no write outside recipients#.
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,8 @@ describe('the recipient push function\'s role fits what it does, and no more', (
   const { template } = buildStack(context);
   const roles = functionRoles(template);
   const push = roles.find((f) => f.description.includes('pushed by its primary'))!;
-  const writer = roles.find((f) => f.description.includes('synced routes\' SES receipt rules'))!;
+  const writer = roles.find((f) => f.description.includes('receipt rules after a push'))!;
+  const deployFn = roles.find((f) => f.description.includes('receipt rules from the stored lists on deploy'))!;
   const statements: PolicyStatement[] = roleStatements(template, push.roleId);
   const tableArn = `<${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!}.Arn>`;
   const bucketId = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => /Mail/.test(id))!;
@@ -108,6 +109,11 @@ describe('the recipient push function\'s role fits what it does, and no more', (
     const invokeResources = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction')).flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)));
     expect(invokeResources.length).toBeGreaterThan(0);
     for (const resource of invokeResources) expect(resource).toContain(writerFn);
+    // Never the deploy's custom resource function, which takes its set and routes from its event.
+    expect(deployFn.functionId).not.toBe(writerFn);
+    for (const resource of invokeResources) expect(resource).not.toContain(deployFn.functionId);
+    expect(isAllowed(statements, { action: 'lambda:InvokeFunction', resource: `<${deployFn.functionId}.Arn>`, context: {} })).toBe(false);
+    expect(isAllowed(statements, { action: 'lambda:InvokeFunction', resource: `<${writerFn}.Arn>`, context: {} })).toBe(true);
     const key = (pk: string) => ({ 'dynamodb:LeadingKeys': [pk] });
     expect(isAllowed(statements, { action: 'dynamodb:PutItem', resource: tableArn, context: key('config') })).toBe(false);
     expect(isAllowed(statements, { action: 'dynamodb:UpdateItem', resource: tableArn, context: key('config') })).toBe(false);
