@@ -18,6 +18,7 @@ import { alarmSourceConditions, Monitoring } from './constructs/monitoring.js';
 import { RouteQueues } from './constructs/route-queues.js';
 import { StateTable } from './constructs/state-table.js';
 import { RecipientPushEndpoint } from './constructs/recipient-push-endpoint.js';
+import type { BackupMxFunction } from './constructs/backup-mx-function.js';
 import { TriggerEndpoint } from './constructs/trigger-endpoint.js';
 import { Canary } from './constructs/canary.js';
 
@@ -87,12 +88,12 @@ export class BackupMxStack extends Stack {
       egress,
     });
     const trigger = new TriggerEndpoint(this, 'Trigger', { config, table: state.table, probe: functions.probe, routeTable: functions.routeTable });
-    // Only with a synced route: the primary's push of its list, written as rules by the deploy's rule writer.
+    // Only with a synced route: the primary's push of its list, written as rules by the rule writer (not the deploy's function).
     if (inbound.recipientSync) {
-      new RecipientPushEndpoint(this, 'RecipientPush', { config, table: state.table, bucket: mail.bucket, writer: inbound.recipientSync.fn, routeTable: functions.routeTable, ...(trigger.concurrency ? { concurrency: trigger.concurrency } : {}) });
+      new RecipientPushEndpoint(this, 'RecipientPush', { config, table: state.table, bucket: mail.bucket, writer: inbound.recipientSync.writer, routeTable: functions.routeTable, ...(trigger.concurrency ? { concurrency: trigger.concurrency } : {}) });
     }
     const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
-    const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey });
+    const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey, ruleWriter: inbound.recipientSync?.writer });
 
     this.addOutputs(mail, state, queues, monitoring, egress);
     this.addOperatorOutputs(functions, notices, inbound);
@@ -133,8 +134,9 @@ export class BackupMxStack extends Stack {
     notices: NoticeSending;
     canary: Canary | undefined;
     topicKey: kms.Key | undefined;
+    ruleWriter: BackupMxFunction | undefined;
   }): Monitoring {
-    const { queues, functions, trigger, notices, canary, topicKey } = parts;
+    const { queues, functions, trigger, notices, canary, topicKey, ruleWriter } = parts;
     return new Monitoring(this, 'Monitoring', {
       config: this.config,
       channels: queues.channels,
@@ -153,6 +155,7 @@ export class BackupMxStack extends Stack {
       trigger: trigger.fn,
       ...(topicKey ? { topicKey } : {}),
       notices,
+      ...(ruleWriter ? { ruleWriter } : {}),
     });
   }
 

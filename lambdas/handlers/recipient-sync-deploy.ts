@@ -3,11 +3,9 @@
 // rule set, after CloudFormation wrote the rules: it writes each synced route's
 // rules again from the stored list (the seed before the first push), so a
 // deploy never undoes a push. Routes that stopped syncing lose their rules.
-// The same function is the rule writer of a push: the public push function
-// stores the list and invokes it asynchronously with `{ applyRules: <route> }`
-// (it holds no SES permission, which SES cannot scope to one rule set); the
-// route and its limits then come from the digest-checked route table, never
-// from the event.
+// Only the CDK provider invokes it (its properties come from the template);
+// the rule writer a push asks is another function (recipient-rule-writer.ts),
+// so nothing the public push function sends can reach this one.
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,12 +15,6 @@ import type { RecipientRules } from '../core/recipients/ports.js';
 import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
 import { controlPlaneClients } from './activate-rule-set.js';
-import type { ApplyRulesEvent } from '../adapters/aws/lambda-rule-writer-requester.js';
-import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
-import { lambdaEnv } from '../app/lambda-env.js';
-import { syncedRoutesOfTable } from '../app/synced-routes-of-table.js';
-import { loadRuleWriterSettings } from '../config/recipient-push-settings.js';
-import type { RuleApplyReport } from '../core/recipients/ports.js';
 
 /** A synced route as the template passes it (CloudFormation hands every scalar over as a string). */
 export interface SyncedRouteProperty {
@@ -64,12 +56,20 @@ export function syncedRouteOf(property: SyncedRouteProperty): SyncedRoute {
   };
 }
 
+/** The custom resource's physical id: one per rule set (a new set, a new id). */
+export function physicalIdOf(ruleSetName: string): string {
+  return `recipient-sync-${ruleSetName}`;
+}
+
 export type RecipientSyncFactory = (properties: RecipientSyncProperties) => { sync: SyncRecipients; rules: RecipientRules };
 
 export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { info(message: string): void } = console) {
   return async (event: RecipientSyncEvent): Promise<RecipientSyncResult> => {
     const props = event.ResourceProperties;
-    const id = event.PhysicalResourceId ?? `recipient-sync-${props.RuleSetName}`;
+    // The physical id names the set, so a renamed set changes it: CloudFormation then sends the
+    // old id a Delete (with the old set's name) in its cleanup pass, which removes the old set's
+    // synced rules. A Delete answers with the id it was given.
+    const id = event.RequestType === 'Delete' && event.PhysicalResourceId ? event.PhysicalResourceId : physicalIdOf(props.RuleSetName);
     const { sync, rules } = build(props);
     const lines: string[] = [];
     if (event.RequestType === 'Delete') {
@@ -77,7 +77,8 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
     } else {
       const kept = new Set(props.Routes.map((r) => r.Name));
       const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
-      // In the same set, a route that stopped syncing leaves rules behind; a renamed set is cleaned by the old id's Delete.
+      // In the same set, a route that stopped syncing leaves rules behind: removed here. A renamed set
+      // changed the physical id (above), so the old set's rules, every route's, go in the old id's Delete.
       if (sameSet) {
         for (const old of event.OldResourceProperties?.Routes ?? []) {
           if (!kept.has(old.Name)) lines.push(`${old.Name}: stopped syncing, ${await rules.remove(old.Name)} rules removed`);
@@ -92,15 +93,6 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
     const summary = lines.join('; ');
     log.info(JSON.stringify({ requestType: event.RequestType, summary }));
     return { PhysicalResourceId: id, Data: { Summary: summary } };
-  };
-}
-
-/** The rule writer's pass after a push: the route's rules from the newest stored list. */
-export function makeApplyRulesHandler(build: (routes: SyncedRoute[]) => { sync: SyncRecipients }, routes: () => Promise<SyncedRoute[]>) {
-  return async (event: ApplyRulesEvent): Promise<RuleApplyReport> => {
-    const synced = await routes();
-    // An unknown route is refused by the use case (RecipientPushRefused): nothing is written.
-    return build(synced).sync.applyRules(event.applyRules);
   };
 }
 
@@ -119,15 +111,10 @@ const deployHandler = makeRecipientSyncHandler((props) => {
 
 const documentClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
-/** The writer's push pass, from the settings the stack set (the CloudFormation events carry their own). */
-function applyRulesHandler() {
-  const { tableName, bucketName, ruleSetName, routeTableDigest } = loadRuleWriterSettings(lambdaEnv());
-  const doc = documentClient();
-  return makeApplyRulesHandler(
-    (routes) => composeRecipientSync({ doc, s3: new S3Client({}), tableName, bucketName, routes, rules: { ses: controlPlaneClients().ses, ruleSetName }, log: new PowertoolsDeliveryLog() }),
-    async () => syncedRoutesOfTable(await readRouteTable(doc, tableName, routeTableDigest)),
-  );
-}
-
-export const handler = async (event: RecipientSyncEvent | ApplyRulesEvent): Promise<RecipientSyncResult | RuleApplyReport> =>
-  'applyRules' in event ? applyRulesHandler()(event) : deployHandler(event);
+/** CloudFormation's events only (through the CDK provider); anything else is refused before any client is built. */
+export const handler = async (event: RecipientSyncEvent): Promise<RecipientSyncResult> => {
+  if (!['Create', 'Update', 'Delete'].includes((event as { RequestType?: unknown }).RequestType as string)) {
+    throw new Error('recipient-sync deploy: not a CloudFormation custom resource event (the rule writer after a push is recipient-rule-writer)');
+  }
+  return deployHandler(event);
+};

@@ -38,3 +38,14 @@ export function receiptRuleChunks(route: { domains: string[]; recipients?: strin
 export function receiptRuleName(route: string, chunk: number): string {
   return chunk === 0 ? `route-${route}` : `route-${route}-${chunk + 1}`;
 }
+
+/**
+ * The disabled template rule of a route with recipientSync (its actions, scan
+ * and TLS policy; it matches nothing). Its own name and logical id, never the
+ * route's `route-…`: switching a route to sync then CREATES the template while
+ * the route's enabled rules stay until CloudFormation's cleanup pass, after the
+ * synced rules were written (inbound-rules.ts).
+ */
+export function syncTemplateRuleName(route: string): string {
+  return `tmpl-${route}`;
+}

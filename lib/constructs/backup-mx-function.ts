@@ -29,7 +29,7 @@ export { METRICS_NAMESPACE };
 
 export interface BackupMxFunctionProps {
   /** File name in lambdas/handlers/, without extension. */
-  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency' | 'canary' | 'recipient-sync-deploy' | 'recipient-push';
+  handler: 'probe' | 'drain' | 'accept' | 'activate-rule-set' | 'trigger' | 'pause-notices' | 'reserve-concurrency' | 'canary' | 'recipient-sync-deploy' | 'recipient-rule-writer' | 'recipient-push';
   description: string;
   timeout: Duration;
   memorySize?: number;

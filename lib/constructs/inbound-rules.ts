@@ -3,15 +3,25 @@
 // that notifies the route's topic), and the custom resource that activates
 // the set without silently replacing another team's active set.
 // A route with recipientSync gets one DISABLED template rule here (its actions,
-// scan and TLS policy; it matches nothing) and its matching rules are written
-// outside CloudFormation from the pushed list (recipient-sync-rules.ts).
+// scan and TLS policy; it matches nothing), `tmpl-<route>` under the logical id
+// Template-<route>, and its matching rules are written outside CloudFormation
+// from the pushed list (recipient-sync-rules.ts). The template's own id and name
+// keep mail accepted when a route switches to sync: CloudFormation creates the
+// template, the custom resource writes the synced rules, and only then, in the
+// cleanup pass after every create and update, deletes the route's enabled
+// `route-…` rules (their logical ids left the template). The reverse switch is
+// the same in mirror: the new `route-…` rules are created before the custom
+// resource removes the synced rules. While both match, SES applies both: the
+// same S3 object is written twice and the route's queue gets two notifications
+// with one message id, which the drain's ledger (per message id and recipient)
+// delivers once.
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { receiptRuleChunks, receiptRuleName } from '../config/receipt-rule-chunks.js';
+import { receiptRuleChunks, receiptRuleName, syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
 import { CANARY_PREFIX, routePrefix } from './mail-bucket.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
@@ -95,11 +105,16 @@ export class InboundRules extends Construct {
   /** One rule per 100 recipients (SES's limit); every rule of a route stores and notifies alike. */
   private routeRules(props: InboundRulesProps): ses.ReceiptRule[] {
     const { config } = props;
-    return props.channels.flatMap((channel) =>
-      // A synced route: one disabled template rule of its domains (the list lives outside the template).
-      (channel.route.recipientSync ? [channel.route.domains] : receiptRuleChunks(channel.route)).map((recipients, chunk) =>
-        this.ruleSet.addRule(chunk === 0 ? `Rule-${channel.route.name}` : `Rule-${channel.route.name}-${chunk + 1}`, {
-          receiptRuleName: receiptRuleName(channel.route.name, chunk),
+    return props.channels.flatMap((channel) => {
+      const { name } = channel.route;
+      // A synced route: one disabled template rule of its domains (the list lives outside the template),
+      // under a logical id and name of its own (syncTemplateRuleName: why).
+      const rules = channel.route.recipientSync
+        ? [{ id: `Template-${name}`, ruleName: syncTemplateRuleName(name), recipients: channel.route.domains }]
+        : receiptRuleChunks(channel.route).map((recipients, chunk) => ({ id: chunk === 0 ? `Rule-${name}` : `Rule-${name}-${chunk + 1}`, ruleName: receiptRuleName(name, chunk), recipients }));
+      return rules.map(({ id, ruleName, recipients }) =>
+        this.ruleSet.addRule(id, {
+          receiptRuleName: ruleName,
           ...(channel.route.recipientSync ? { enabled: false } : {}),
           recipients,
           scanEnabled: true,
@@ -113,8 +128,8 @@ export class InboundRules extends Construct {
             }),
           ],
         }),
-      ),
-    );
+      );
+    });
   }
 
   /**

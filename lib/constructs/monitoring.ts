@@ -9,8 +9,9 @@
 //     while its Problems alarm is already in ALARM for another;
 //   ErrorLines  every function's ERROR lines, timeouts and crashes, counted by
 //     log metric filters (error-lines.ts);
-//   the notices' and the account's SES reputation (notice-alarms.ts), and
-//   TriggerRefused (a flood of bad calls to the public trigger).
+//   the notices' and the account's SES reputation (notice-alarms.ts),
+//   TriggerRefused (a flood of bad calls to the public trigger), and with a
+//   synced route RuleWriterFailed (recipient-sync-alarms.ts).
 // The rule for every one (docs/alarms.md, test/unit/cdk/alarm-rules.test.ts):
 // an alarm about waiting, stuck or dead-lettered mail breaches on missing
 // data; an alarm on an event count names the breaching alarm that fires when
@@ -33,6 +34,7 @@ import { backupMxDashboard } from './backup-mx-dashboard.js';
 import { errorLinesAlarm, newProblemAlarm } from './error-lines.js';
 import { noticeAlarms } from './notice-alarms.js';
 import { routeProblemsAlarm, stackProblemsAlarm } from './problem-alarms.js';
+import { ruleWriterAlarm } from './recipient-sync-alarms.js';
 import type { NoticeSending } from './notice-sending.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -58,6 +60,8 @@ export interface MonitoringProps {
   topicKey?: kms.IKey;
   /** The notices' SES configuration set: its reputation alarms pause it (notice-alarms.ts). */
   notices?: NoticeSending;
+  /** The rule writer a recipient push asks (only when a route syncs): an alarm when it fails (recipient-sync-alarms.ts). */
+  ruleWriter?: BackupMxFunction;
 }
 
 export class Monitoring extends Construct {
@@ -104,6 +108,7 @@ export class Monitoring extends Construct {
     newProblemAlarm(this, alarm, props.probe);
     if (props.notices) noticeAlarms(alarm, props.notices);
     if (props.trigger) this.triggerFloodAlarm(alarm);
+    if (props.ruleWriter) ruleWriterAlarm(alarm, props.ruleWriter);
 
     if (config.dashboard) {
       // The dashboard graphs the detailed figures: only then are they metrics.

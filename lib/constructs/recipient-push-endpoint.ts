@@ -7,8 +7,10 @@
 // and may invoke the rule writer; it holds no SES permission at all. SES's
 // receipt-rule actions take no resource-level permissions, so a grant to write
 // our rules would let a public function rewrite or delete every rule set of
-// the account: the rules are written by the private writer (the deploy's
-// recipient-sync function), invoked asynchronously with the route's name only.
+// the account: the rules are written by the private rule writer
+// (recipient-rule-writer.ts), invoked asynchronously with the route's name
+// only; it takes nothing else, and the push may not invoke the deploy's
+// custom resource function, which takes its set and routes from its event.
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -30,7 +32,7 @@ export interface RecipientPushEndpointProps {
   config: Pick<BackupMxConfig, 'trigger' | 'routes' | 'ruleSet'>;
   table: dynamodb.ITable;
   bucket: s3.IBucket;
-  /** The private rule writer (RecipientSyncRules.fn): invoked with a route's name after a push is stored. */
+  /** The private rule writer (RecipientSyncRules.writer): invoked with a route's name after a push is stored. */
   writer: BackupMxFunction;
   routeTable: RouteTable;
   /** The trigger's reservation construct: the push gets its executions reserved the same way (trigger.reservedConcurrency). */

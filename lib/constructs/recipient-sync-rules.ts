@@ -1,9 +1,10 @@
 // The custom resource that writes the synced routes' receipt rules
 // (`sync-<route>-<n>`) from the stored lists after CloudFormation wrote its own
-// rules. Its properties carry everything the synced rules depend on (the set,
-// each synced route's domains, budget and seed, and the template rules'
-// bucket, prefix, topic and TLS policy), so CloudFormation calls it on every
-// deploy that could undo a push or leave the rules with stale actions.
+// rules, and the separate rule writer a push asks (recipient-rule-writer.ts).
+// The custom resource's properties carry everything the synced rules depend on
+// (the set, each synced route's domains, budget and seed, and the template
+// rules' name, bucket, prefix, topic and TLS policy), so CloudFormation calls it
+// on every deploy that could undo a push or leave the rules with stale actions.
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,6 +14,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { syncedRoutes } from '../config/recipient-sync.js';
+import { syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
 import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
@@ -36,34 +38,20 @@ export interface RecipientSyncRulesProps {
 }
 
 export class RecipientSyncRules extends Construct {
+  /** The custom resource's function: invoked only by the CDK provider (CloudFormation's events). */
   readonly fn: BackupMxFunction;
+  /** The rule writer a push asks (`{ applyRules: <route> }` only, the route from the route table): the one function the push may invoke. */
+  readonly writer: BackupMxFunction;
   readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: RecipientSyncRulesProps) {
     super(scope, id);
     const { config } = props;
-    this.fn = new BackupMxFunction(this, 'Writer', {
-      handler: 'recipient-sync-deploy',
-      description: 'backup-mx: writes the synced routes\' SES receipt rules from the stored lists on deploy',
-      timeout: RECIPIENT_SYNC_TIMEOUT,
-    });
+    // Two functions with the same grants, so the public push function can invoke only the one that
+    // trusts nothing in its event: SES's receipt-rule actions cannot be scoped, the event is the boundary.
+    this.fn = this.ruleWritingFunction('Writer', 'recipient-sync-deploy', 'backup-mx: writes the synced routes\' SES receipt rules from the stored lists on deploy (custom resource)', props);
+    this.writer = this.ruleWritingFunction('PushWriter', 'recipient-rule-writer', 'backup-mx: writes one synced route\'s SES receipt rules after a push (event { applyRules: route } only)', props);
     const fn = this.fn.fn;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        // These SES receipt-rule actions have no resource-level permissions.
-        actions: ['ses:DescribeReceiptRule', 'ses:DescribeReceiptRuleSet', 'ses:CreateReceiptRule', 'ses:UpdateReceiptRule', 'ses:DeleteReceiptRule'],
-        resources: ['*'],
-      }),
-    );
-    for (const statement of tableStatements(props.table, 'recipients')) fn.addToRolePolicy(statement);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [props.bucket.arnForObjects(`${RECIPIENT_LISTS_PREFIX}*`)],
-      }),
-    );
-    acceptFinding(this.fn, 'IAM5[Resource::*]', 'The SES receipt-rule actions (Describe/Create/Update/DeleteReceiptRule, DescribeReceiptRuleSet) support no resource-level permissions.');
-    acceptFinding(this.fn, `IAM5[Resource::${arnInFinding(props.bucket)}/${RECIPIENT_LISTS_PREFIX}*]`, 'Only the synced recipient lists\' bodies (recipient-lists/), never mail.');
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ProviderLogs') });
     acceptFinding(provider, `IAM5[Resource::${arnInFinding(fn)}:*]`, 'The CDK custom resource framework may invoke the recipient-sync function (and its versions); nothing else.');
     acceptFinding(provider, `IAM4[${LAMBDA_BASIC_EXECUTION}]`, 'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.');
@@ -84,6 +72,7 @@ export class RecipientSyncRules extends Construct {
       // What the template rules hand the synced rules: a change here re-runs the resource.
       Template: synced.map((route) => ({
         Route: route.name,
+        Rule: syncTemplateRuleName(route.name),
         Bucket: props.bucket.bucketName,
         Prefix: routePrefix(route.name),
         Topic: channelOf.get(route.name)!.topic.topicArn,
@@ -97,5 +86,28 @@ export class RecipientSyncRules extends Construct {
     });
     this.resource.node.addDependency(props.ruleSet);
     for (const rule of props.rules) this.resource.node.addDependency(rule);
+  }
+
+  /** A function that may write receipt rules, the recipients# pointers and the list bodies, and no mail. */
+  private ruleWritingFunction(id: string, handler: 'recipient-sync-deploy' | 'recipient-rule-writer', description: string, props: RecipientSyncRulesProps): BackupMxFunction {
+    const writer = new BackupMxFunction(this, id, { handler, description, timeout: RECIPIENT_SYNC_TIMEOUT });
+    const fn = writer.fn;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // These SES receipt-rule actions have no resource-level permissions.
+        actions: ['ses:DescribeReceiptRule', 'ses:DescribeReceiptRuleSet', 'ses:CreateReceiptRule', 'ses:UpdateReceiptRule', 'ses:DeleteReceiptRule'],
+        resources: ['*'],
+      }),
+    );
+    for (const statement of tableStatements(props.table, 'recipients')) fn.addToRolePolicy(statement);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.bucket.arnForObjects(`${RECIPIENT_LISTS_PREFIX}*`)],
+      }),
+    );
+    acceptFinding(writer, 'IAM5[Resource::*]', 'The SES receipt-rule actions (Describe/Create/Update/DeleteReceiptRule, DescribeReceiptRuleSet) support no resource-level permissions.');
+    acceptFinding(writer, `IAM5[Resource::${arnInFinding(props.bucket)}/${RECIPIENT_LISTS_PREFIX}*]`, 'Only the synced recipient lists\' bodies (recipient-lists/), never mail.');
+    return writer;
   }
 }

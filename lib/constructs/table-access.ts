@@ -17,8 +17,9 @@
 //   'recipients' reads and writes the synced recipient lists' pointers (recipients#) only;
 //             accept reads that key too (to recognise a canary), the drain reads everything.
 //   'recipient-push' (faces anonymous callers) reads the trigger key (trigger#key, to
-//             derive each route's push key) and, as 'recipients', reads and writes
-//             recipients# (the lists' pointers and each route's push gate).
+//             derive each route's push key), reads recipients# and updates there only
+//             the attributes a push writes (RECIPIENT_PUSH_ATTRIBUTES): never
+//             appliedVersion/appliedAt, so it cannot mark a list's rules written.
 // All but the drain read the route table item (config) and nothing else of it;
 // none may write it: an explicit deny, which no later grant can undo. Only the
 // deploy-time writer (route-table.ts) writes it.
@@ -30,7 +31,7 @@ import { CANARY_ARRIVAL_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRI
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
 import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
-import { PK } from '../../lambdas/adapters/aws/dynamo-keys.js';
+import { PK, SK } from '../../lambdas/adapters/aws/dynamo-keys.js';
 import {
   CANARY_ARRIVAL_KEY,
   CANARY_KEY_PREFIX,
@@ -44,6 +45,14 @@ import {
   STACK_PROBLEMS_KEY,
   TRIGGER_KEY_PREFIX,
 } from '../../lambdas/config/table-layout.js';
+
+/**
+ * What a push writes under recipients# (IAM cannot tell the two items apart: LeadingKeys sees no sort key):
+ * the list pointer `list` (recipient-list-store.ts write: version, bodyKey, count, updatedAt, source, forced;
+ * bodySha256, the body's digest; peakCount/peakAt, the list's high-water mark) and the push gate `push-gate`
+ * (dynamo-push-gate.ts: timestamp, at). Not appliedVersion/appliedAt: only the rule writer notes rules written.
+ */
+export const RECIPIENT_PUSH_ATTRIBUTES = [PK, SK, 'version', 'bodyKey', 'count', 'updatedAt', 'source', 'forced', 'bodySha256', 'peakCount', 'peakAt', 'timestamp', 'at'] as const;
 
 export type TableAccess = 'drain' | 'probe' | 'accept' | 'trigger' | 'canary' | 'recipients' | 'recipient-push';
 
@@ -99,7 +108,8 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
     'recipient-push': [
       // The exact partition of the key item: no other trigger# item (the trigger's gates) is readable.
       allow(['dynamodb:GetItem'], [arn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [config, TRIGGER_KEY_ITEM[PK]] } }),
-      allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`)),
+      allow(['dynamodb:GetItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`)),
+      allow(['dynamodb:UpdateItem'], [arn], onlyWith(RECIPIENTS_KEY_PREFIX, RECIPIENT_PUSH_ATTRIBUTES)),
     ],
   };
   return [denyRouteTable, ...grants[access]];

@@ -3,7 +3,7 @@
 // is allowed by its role in the synthesized template, and the role holds
 // nothing more than that: no SES action at all (SES cannot scope receipt-rule
 // actions to one set, so the private writer writes the rules), invoke on the
-// rule writer only, S3 on recipient-lists/ only, no write outside recipients#.
+// rule writer only (never the deploy's custom resource function), S3 on recipient-lists/ only, no write outside recipients#.
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,14 @@ import { functionRoles, isAllowed, roleStatements, type IamRequest, type PolicyS
 
 const STACK_KEY = 'a'.repeat(64);
 
+/** The attributes an UpdateItem names (its key, and every name in its update and condition expressions), as IAM's dynamodb:Attributes. */
+function updatedAttributes(input: { Key?: Record<string, unknown>; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string> }): string[] {
+  const names = `${input.UpdateExpression ?? ''} ${input.ConditionExpression ?? ''}`.match(/(?<![:\w#])#?[A-Za-z_]\w*/g) ?? [];
+  const keywords = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'attribute_exists', 'attribute_not_exists', 'if_not_exists', 'list_append', 'size']);
+  const resolved = names.filter((n) => !keywords.has(n)).map((n) => (n.startsWith('#') ? input.ExpressionAttributeNames![n]! : n));
+  return [...new Set([...Object.keys(input.Key ?? {}), ...resolved])];
+}
+
 describe('the recipient push function\'s role fits what it does, and no more', () => {
   const context = {
     region: 'us-east-1',
@@ -27,7 +35,8 @@ describe('the recipient push function\'s role fits what it does, and no more', (
   const { template } = buildStack(context);
   const roles = functionRoles(template);
   const push = roles.find((f) => f.description.includes('pushed by its primary'))!;
-  const writer = roles.find((f) => f.description.includes('synced routes\' SES receipt rules'))!;
+  const writer = roles.find((f) => f.description.includes('receipt rules after a push'))!;
+  const deployFn = roles.find((f) => f.description.includes('receipt rules from the stored lists on deploy'))!;
   const statements: PolicyStatement[] = roleStatements(template, push.roleId);
   const tableArn = `<${Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!}.Arn>`;
   const bucketId = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => /Mail/.test(id))!;
@@ -48,7 +57,10 @@ describe('the recipient push function\'s role fits what it does, and no more', (
       (next, ctx) => async (args) => {
         const input = args.input as Record<string, any>;
         const action = `dynamodb:${String(ctx.commandName).replace(/Command$/, '')}`;
-        dynamo.push({ action, resource: tableArn, context: { 'dynamodb:LeadingKeys': [String(input.Key?.pk ?? input.Item?.pk)] } });
+        const context: IamRequest['context'] = { 'dynamodb:LeadingKeys': [String(input.Key?.pk ?? input.Item?.pk)] };
+        if (action === 'dynamodb:UpdateItem') context['dynamodb:Attributes'] = updatedAttributes(input);
+        if (input.ReturnValues) context['dynamodb:ReturnValues'] = String(input.ReturnValues);
+        dynamo.push({ action, resource: tableArn, context });
         return next(args);
       },
       { step: 'initialize', name: 'recordDynamo' },
@@ -110,6 +122,11 @@ describe('the recipient push function\'s role fits what it does, and no more', (
     const invokeResources = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction')).flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)));
     expect(invokeResources.length).toBeGreaterThan(0);
     for (const resource of invokeResources) expect(resource).toContain(writerFn);
+    // Never the deploy's custom resource function, which takes its set and routes from its event.
+    expect(deployFn.functionId).not.toBe(writerFn);
+    for (const resource of invokeResources) expect(resource).not.toContain(deployFn.functionId);
+    expect(isAllowed(statements, { action: 'lambda:InvokeFunction', resource: `<${deployFn.functionId}.Arn>`, context: {} })).toBe(false);
+    expect(isAllowed(statements, { action: 'lambda:InvokeFunction', resource: `<${writerFn}.Arn>`, context: {} })).toBe(true);
     const key = (pk: string) => ({ 'dynamodb:LeadingKeys': [pk] });
     expect(isAllowed(statements, { action: 'dynamodb:PutItem', resource: tableArn, context: key('config') })).toBe(false);
     expect(isAllowed(statements, { action: 'dynamodb:UpdateItem', resource: tableArn, context: key('config') })).toBe(false);
@@ -118,6 +135,21 @@ describe('the recipient push function\'s role fits what it does, and no more', (
     expect(isAllowed(statements, { action: 'dynamodb:GetItem', resource: tableArn, context: key('msg#m1') })).toBe(false);
     expect(isAllowed(statements, { action: 's3:GetObject', resource: `<${bucketId}.Arn>/mail/corp/m1`, context: {} })).toBe(false);
     expect(isAllowed(statements, { action: 's3:DeleteObject', resource: `<${bucketId}.Arn>/recipient-lists/corp/1`, context: {} })).toBe(false);
+  });
+
+  it('under recipients# it may update only what a push writes: never appliedVersion/appliedAt, nor any other attribute', () => {
+    const update = (attributes: string[], returnValues?: string) =>
+      isAllowed(statements, { action: 'dynamodb:UpdateItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['recipients#corp'], 'dynamodb:Attributes': attributes, 'dynamodb:ReturnValues': returnValues } });
+    expect(update(['pk', 'sk', 'version', 'bodyKey', 'count', 'updatedAt', 'source', 'forced', 'bodySha256', 'peakCount', 'peakAt'])).toBe(true);
+    expect(update(['pk', 'sk', 'timestamp', 'at'])).toBe(true);
+    expect(update(['pk', 'sk', 'appliedVersion'])).toBe(false);
+    expect(update(['pk', 'sk', 'version', 'appliedAt'])).toBe(false);
+    expect(update(['pk', 'sk', 'addresses'])).toBe(false);
+    expect(update(['pk', 'sk', 'version'], 'ALL_OLD')).toBe(false);
+    expect(isAllowed(statements, { action: 'dynamodb:PutItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': ['recipients#corp'], 'dynamodb:Attributes': ['pk', 'sk', 'version'] } })).toBe(false);
+    // The push above made UpdateItem calls, each checked with its attributes.
+    expect(dynamo.filter((r) => r.action === 'dynamodb:UpdateItem' && [r.context['dynamodb:Attributes']].flat().includes('bodyKey'))).not.toHaveLength(0);
+    expect(dynamo.filter((r) => r.action === 'dynamodb:UpdateItem' && [r.context['dynamodb:Attributes']].flat().includes('timestamp'))).not.toHaveLength(0);
   });
 
   it('the writer reads the route table to take a push\'s pass (its grants include config) and has the settings it needs', () => {

@@ -1,4 +1,4 @@
-// Asks the private rule writer (the deploy's recipient-sync function) to write
+// Asks the private rule writer (handlers/recipient-rule-writer.ts) to write
 // a route's receipt rules from the newest stored list: an asynchronous invoke,
 // so the public push answers at once while SES takes its one call a second.
 // The writer reads the route from the digest-checked route table itself: the
@@ -6,7 +6,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { RuleWriterRequester } from '../../core/recipients/ports.js';
 
-/** The event the rule writer takes besides CloudFormation's (handlers/recipient-sync-deploy.ts). */
+/** The one event the rule writer takes (handlers/recipient-rule-writer.ts refuses any other shape). */
 export interface ApplyRulesEvent {
   applyRules: string;
 }

@@ -2,14 +2,16 @@
 // the rules (rulesPending); the writer, asked with the route's name only, takes
 // the route from the route table (never from the event), writes the rules from
 // the newest stored list and notes them applied. A route the table does not
-// sync is refused and nothing is written.
+// sync is refused and nothing is written; an event of any other shape is
+// refused before the route table is read.
 import { describe, expect, it } from 'vitest';
 import { InMemoryRecipientListStore, InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { syncedRoutesOfTable } from '../../../lambdas/app/synced-routes-of-table.js';
 import { RecipientPushRefused } from '../../../lambdas/core/recipients/push-refused.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../../../lambdas/core/recipients/synced-route.js';
-import { makeApplyRulesHandler } from '../../../lambdas/handlers/recipient-sync-deploy.js';
+import { applyRulesRoute, makeApplyRulesHandler, ROUTE_NAME_FORM, RuleWriterEventRefused } from '../../../lambdas/handlers/recipient-rule-writer.js';
+import { routeName } from '../../../lib/config/field-schemas.js';
 
 const TABLE = JSON.stringify([
   { name: 'corp', domains: ['example.com'], recipientSync: { maxShrinkPercent: 10, maxAddresses: 500 }, queueUrl: 'q', bouncePolicy: 'dsn' },
@@ -39,5 +41,38 @@ describe('the rule writer after a push', () => {
     const before = rules.applied;
     await expect(handler({ applyRules: 'plain' })).rejects.toBeInstanceOf(RecipientPushRefused);
     expect(rules.applied).toBe(before);
+  });
+
+  it('refuses any event but exactly { applyRules: <route name> }, before the route table is read', async () => {
+    let tableReads = 0;
+    const strict = makeApplyRulesHandler(build, async () => {
+      tableReads += 1;
+      return syncedRoutesOfTable(TABLE);
+    });
+    const before = rules.applied;
+    const refused = [
+      { RequestType: 'Delete', ResourceProperties: { RuleSetName: 'backup-mx', Routes: [{ Name: 'corp', Domains: ['example.com'] }] } },
+      { applyRules: 'corp', RuleSetName: 'other-set' },
+      { applyRules: 'corp', Domains: ['evil.example'] },
+      { applyRules: ['corp'] },
+      { applyRules: 'Corp' },
+      { applyRules: '../corp' },
+      { applyRules: 'corp\n' },
+      {},
+      null,
+      'corp',
+      [{ applyRules: 'corp' }],
+    ];
+    for (const event of refused) await expect(strict(event), JSON.stringify(event)).rejects.toBeInstanceOf(RuleWriterEventRefused);
+    expect(tableReads).toBe(0);
+    expect(rules.applied).toBe(before);
+  });
+
+  it('takes the config\'s route-name form, no wider', () => {
+    const schema = routeName();
+    for (const name of ['corp', 'a', 'a-b', 'x'.repeat(32), 'x'.repeat(33), '-a', 'a-', 'A', 'a_b', 'a.b', '']) {
+      expect(ROUTE_NAME_FORM.test(name), name).toBe(schema.safeParse(name).success);
+    }
+    expect(applyRulesRoute({ applyRules: 'corp' })).toBe('corp');
   });
 });

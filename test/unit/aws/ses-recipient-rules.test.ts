@@ -26,7 +26,7 @@ const ses = mockClient(SESClient);
 let rules: ReceiptRule[];
 
 const templateRule: ReceiptRule = {
-  Name: 'route-corp',
+  Name: 'tmpl-corp',
   Enabled: false,
   Recipients: ['example.com'],
   ScanEnabled: true,
@@ -78,11 +78,11 @@ describe('SesRecipientRules', () => {
   it('450 addresses become 5 enabled rules of at most 100, after the template, with its actions, scan and TLS policy', async () => {
     const report = await writer().apply(corp, addresses(450));
     expect(report).toEqual({ rules: 5, created: 5, updated: 0, deleted: 0 });
-    expect(rules.map((r) => r.Name)).toEqual(['route-corp', 'sync-corp-1', 'sync-corp-2', 'sync-corp-3', 'sync-corp-4', 'sync-corp-5', 'route-other']);
+    expect(rules.map((r) => r.Name)).toEqual(['tmpl-corp', 'sync-corp-1', 'sync-corp-2', 'sync-corp-3', 'sync-corp-4', 'sync-corp-5', 'route-other']);
     expect(synced().map((r) => r.Recipients!.length)).toEqual([100, 100, 100, 100, 50]);
     expect(synced().flatMap((r) => r.Recipients)).toEqual(addresses(450));
     for (const rule of synced()) expect(rule).toMatchObject({ Enabled: true, ScanEnabled: true, TlsPolicy: 'Require', Actions: templateRule.Actions });
-    expect(rules.find((r) => r.Name === 'route-corp')?.Enabled).toBe(false);
+    expect(rules.find((r) => r.Name === 'tmpl-corp')?.Enabled).toBe(false);
   });
 
   it('a smaller list updates what changed and deletes the rules no longer needed; another route\'s rules are untouched', async () => {
@@ -180,6 +180,6 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
     expect(synced()).toHaveLength(0);
     await handler({ RequestType: 'Create', ResourceProperties: props() });
     await handler({ RequestType: 'Delete', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props() });
-    expect(rules.map((r) => r.Name)).toEqual(['route-corp', 'route-other']);
+    expect(rules.map((r) => r.Name)).toEqual(['tmpl-corp', 'route-other']);
   });
 });

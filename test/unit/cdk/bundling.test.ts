@@ -32,7 +32,7 @@ describe('Lambda bundles', () => {
     rmSync(assembly.directory, { recursive: true, force: true });
   }, 120_000);
 
-  it('bundles the recipient-sync custom resource when a route syncs its list, and it loads', async () => {
+  it('bundles the recipient-sync custom resource and the rule writer when a route syncs its list, and they load', async () => {
     const context = { ...BASE_CONTEXT, routes: BASE_CONTEXT.routes.map((route, i) => (i === 0 ? { ...route, recipientSync: {} } : route)) };
     const { app, stack } = buildStack(context, { bundle: true });
     const assembly = app.synth();
@@ -41,6 +41,12 @@ describe('Lambda bundles', () => {
     const file = join(assembly.directory, `asset.${fn.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs');
     const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
     expect(typeof mod.handler).toBe('function');
+    // The rule writer a push asks: its own function and bundle, which loads.
+    const writer = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes('receipt rules after a push'))!;
+    const writerFile = join(assembly.directory, `asset.${writer.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs');
+    expect(writerFile).not.toBe(file);
+    expect(typeof ((await import(pathToFileURL(writerFile).href)) as { handler?: unknown }).handler).toBe('function');
+    expect(readFileSync(writerFile, 'utf8')).toContain('applyRules');
     // The public push function: it loads, and carries no SES, SMTP or queue code (the rule writer writes the rules).
     const push = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes('pushed by its primary'))!;
     const pushFile = join(assembly.directory, `asset.${push.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs');

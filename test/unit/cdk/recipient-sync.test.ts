@@ -25,8 +25,8 @@ describe('recipientSync in the template', () => {
   const rules = Object.values(resources(template, 'AWS::SES::ReceiptRule')).map((r) => (r.Properties as unknown as Rule).Rule);
 
   it('gives the synced route one disabled template rule with its domains and no list; other routes are unchanged', () => {
-    expect(rules.find((r) => r.Name === 'route-corp')).toMatchObject({ Enabled: false, Recipients: ['example.com'] });
-    expect(rules.filter((r) => r.Name.startsWith('route-corp'))).toHaveLength(1);
+    expect(rules.find((r) => r.Name === 'tmpl-corp')).toMatchObject({ Enabled: false, Recipients: ['example.com'] });
+    expect(rules.filter((r) => r.Name.startsWith('route-corp'))).toHaveLength(0);
     expect(rules.find((r) => r.Name === 'route-other')).toMatchObject({ Enabled: true, Recipients: ['a@other.example'] });
     expect(rules.some((r) => r.Name.startsWith('sync-'))).toBe(false);
   });
@@ -38,7 +38,7 @@ describe('recipientSync in the template', () => {
     expect(resource.Properties).toMatchObject({
       RuleSetName: 'backup-mx',
       Routes: [{ Name: 'corp', Domains: ['example.com'], MaxShrinkPercent: 10, MaxAddresses: 450, Seed: ['seed@example.com'] }],
-      Template: [{ Route: 'corp', Prefix: 'mail/corp/', TlsPolicy: 'optional' }],
+      Template: [{ Route: 'corp', Rule: 'tmpl-corp', Prefix: 'mail/corp/', TlsPolicy: 'optional' }],
     });
     const ruleIds = Object.keys(resources(template, 'AWS::SES::ReceiptRule'));
     expect(resource.DependsOn).toEqual(expect.arrayContaining(ruleIds));

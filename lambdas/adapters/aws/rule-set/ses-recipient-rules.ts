@@ -21,7 +21,7 @@ import {
   type ReceiptRule,
   type SESClient,
 } from '@aws-sdk/client-ses';
-import { receiptRuleChunks, receiptRuleName } from '../../../../lib/config/receipt-rule-chunks.js';
+import { receiptRuleChunks, syncTemplateRuleName } from '../../../../lib/config/receipt-rule-chunks.js';
 import type { RecipientRules, RuleApplyReport } from '../../../core/recipients/ports.js';
 
 /** No rule of the template starts so: the synced rules' own names. */
@@ -35,12 +35,12 @@ export function syncRuleName(route: string, chunk: number): string {
 
 /** The CloudFormation rule whose actions the synced rules copy (disabled, so it matches nothing). */
 export function templateRuleName(route: string): string {
-  return receiptRuleName(route, 0);
+  return syncTemplateRuleName(route);
 }
 
 export class TemplateRuleMissingError extends Error {
   constructor(route: string, ruleSet: string) {
-    super(`receipt rule "${templateRuleName(route)}" of set "${ruleSet}" is missing: it carries the actions route "${route}"'s synced rules copy; deploy the stack (with recipientSync on the route) first`);
+    super(`receipt rule "${templateRuleName(route)}" of set "${ruleSet}" is missing: it carries the actions route "${route}"'s synced rules copy; deploy the stack (with recipientSync on the route) first; a stack deployed when the template was "route-${route}" needs one deploy of this version`);
     this.name = 'TemplateRuleMissingError';
   }
 }
