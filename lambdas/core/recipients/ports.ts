@@ -44,10 +44,12 @@ export interface RuleApplyReport {
 export interface RecipientRules {
   /**
    * Makes the route's receipt rules match exactly `addresses` (undefined: no
-   * list yet, every domain of the route accepted), split into rules of at most
-   * 100 entries; rules the list no longer needs are removed last.
+   * list yet, every domain of the route accepted), in rules of at most 100
+   * entries and no more rules than `maxAddresses` reserved; addresses that stay
+   * keep their rule, and no address that stays is unmatched at any moment
+   * (rule-placement.ts).
    */
-  apply(route: { name: string; domains: string[] }, addresses: string[] | undefined): Promise<RuleApplyReport>;
+  apply(route: { name: string; domains: string[]; maxAddresses?: number }, addresses: string[] | undefined): Promise<RuleApplyReport>;
   /** Removes every rule written for the route (the route stopped syncing). */
   remove(route: string): Promise<number>;
 }

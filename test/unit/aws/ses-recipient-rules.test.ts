@@ -71,6 +71,7 @@ const writer = (sleeps: number[] = []) => {
   });
 };
 const corp = { name: 'corp', domains: ['example.com'] };
+const corpBudget = { ...corp, maxAddresses: 1_000 };
 const addresses = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i).padStart(5, '0')}@example.com`);
 const synced = () => rules.filter((r) => r.Name!.startsWith('sync-corp-'));
 
@@ -94,6 +95,42 @@ describe('SesRecipientRules', () => {
     ses.resetHistory();
     await expect(writer().apply(corp, addresses(150))).resolves.toEqual({ rules: 2, created: 0, updated: 0, deleted: 0 });
     expect(ses.commandCalls(UpdateReceiptRuleCommand)).toHaveLength(0);
+  });
+
+  it('450 addresses and one new early address: ONE update (the rule with room), no address moves, none unmatched', async () => {
+    await writer().apply(corpBudget, addresses(450));
+    const before = structuredClone(synced());
+    ses.resetHistory();
+    const report = await writer().apply(corpBudget, ['aaron@example.com', ...addresses(450)]);
+    expect(report).toEqual({ rules: 5, created: 0, updated: 1, deleted: 0 });
+    expect(ses.commandCalls(UpdateReceiptRuleCommand)).toHaveLength(1);
+    expect(ses.commandCalls(UpdateReceiptRuleCommand)[0]!.args[0].input.Rule!.Name).toBe('sync-corp-5');
+    expect(synced().slice(0, 4)).toEqual(before.slice(0, 4));
+    expect(synced()[4]!.Recipients).toEqual([...addresses(450).slice(400), 'aaron@example.com']);
+  });
+
+  it('moving addresses between rules: every address that stays is matched after every SES call (the writer paced a second a call)', async () => {
+    await writer().apply({ ...corpBudget, maxAddresses: 300 }, addresses(300));
+    const keep = addresses(300).filter((_, i) => i % 3 !== 0);
+    const added = Array.from({ length: 100 }, (_, i) => `new${String(i).padStart(3, '0')}@example.com`);
+    const unmatched: string[] = [];
+    const check = () => {
+      const matched = new Set(synced().flatMap((r) => r.Recipients ?? []));
+      unmatched.push(...keep.filter((a) => !matched.has(a)));
+    };
+    // Check the set after every call the writer makes.
+    const client = new SESClient({ region: 'us-east-1' });
+    const send = client.send.bind(client);
+    (client as { send: unknown }).send = async (command: Parameters<typeof send>[0]) => {
+      const out = await send(command);
+      check();
+      return out;
+    };
+    const watched = new SesRecipientRules(client, SET, { sleep: async () => undefined });
+    await watched.apply({ ...corpBudget, maxAddresses: 300 }, [...keep, ...added]);
+    expect(unmatched).toEqual([]);
+    expect(new Set(synced().flatMap((r) => r.Recipients))).toEqual(new Set([...keep, ...added]));
+    expect(synced().length).toBeLessThanOrEqual(3);
   });
 
   it('a changed template (new bucket or topic after a deploy) is copied into every rule', async () => {
