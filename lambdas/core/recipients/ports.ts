@@ -63,3 +63,22 @@ export interface RuleWriterRequester {
   /** Asks the private rule writer to write the route's rules from the newest stored list; resolves once asked, not once written. */
   requestRules(route: string): Promise<void>;
 }
+
+/** Who holds the rule writer's lease, when another does. */
+export interface LeaseHolder {
+  owner: string;
+  until: Date;
+}
+
+/**
+ * The rule writer's lease, one per rule set: SES allows about one receipt-rule
+ * call a second per account, so two writers at once throttle each other and
+ * leave half-written sets. Taken by whoever writes rules (the deploy, a push's
+ * writer), released at the end, and expiring by itself after a writer died.
+ */
+export interface RuleWriterLease {
+  /** Takes the lease for `owner` until `until` (again when `owner` holds it); the other holder when it is not free. */
+  acquire(owner: string, now: Date, until: Date): Promise<{ taken: true } | { taken: false; holder: LeaseHolder }>;
+  /** Gives the lease up, only if `owner` still holds it. */
+  release(owner: string): Promise<void>;
+}

@@ -78,6 +78,8 @@ export interface SyncRecipientsDeps {
   rules: RecipientRules;
   clock: Clock;
   log: Pick<DeliveryLog, 'info' | 'warn'>;
+  /** Serialises the rule set's writers (rule-writer-lock.ts); absent where nothing writes SES (locally, the push endpoint). */
+  lock?: { run<T>(work: () => Promise<T>): Promise<T> };
 }
 
 export class SyncRecipients {
@@ -213,6 +215,11 @@ export class SyncRecipients {
    * so the last writer always leaves the newest list in SES.
    */
   private async applyNewest(route: SyncedRoute): Promise<RuleApplyReport> {
+    // The list is read under the lease: a writer that waited for another reads what that one stored meanwhile.
+    return this.deps.lock ? this.deps.lock.run(() => this.applyNewestHeld(route)) : this.applyNewestHeld(route);
+  }
+
+  private async applyNewestHeld(route: SyncedRoute): Promise<RuleApplyReport> {
     let report: RuleApplyReport = { rules: 0, created: 0, updated: 0, deleted: 0 };
     let list = await this.deps.store.read(route.name);
     for (let round = 0; round < MAX_APPLY_ROUNDS; round += 1) {
