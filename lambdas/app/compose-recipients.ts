@@ -25,7 +25,7 @@ export interface RecipientSyncParts {
   /** SES and our set's name in AWS; locally the stand-in reads the store itself, so its rules are a no-op writer. */
   rules: RecipientRules | { ses: SESClient; ruleSetName: string };
   clock?: Clock;
-  log: Pick<DeliveryLog, 'info' | 'warn'>;
+  log: Pick<DeliveryLog, 'info' | 'warn' | 'error'>;
   /** How long a writer waits for another's lease on the rule set (SES only): the deploy longer than a push's writer. */
   leaseWaitMs?: number;
 }

@@ -97,7 +97,10 @@ async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: 
     for (const route of props.Routes) {
       const report = await sync.redeploy(route.Name);
       const status = await sync.status(route.Name);
-      lines.push(`${route.Name}: ${status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains'}; ${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`);
+      const list = status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains';
+      // A list that could not be applied leaves the rules as they were and the deploy goes on (the writer's ERROR line says why).
+      const rules = report.kept ? `not applied (${report.kept}), the rules in place kept` : `${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`;
+      lines.push(`${route.Name}: ${list}; ${rules}`);
     }
   }
   return lines;

@@ -16,9 +16,14 @@ export interface StoredRecipientList {
   /** The newest version whose receipt rules were written in full (0: none yet). */
   appliedVersion: number;
   appliedAt?: Date;
+  /**
+   * The version's body is missing or does not match its SHA-256 (`addresses`
+   * is then empty and must not be applied): the object's key and why.
+   */
+  unreadable?: { key: string; reason: string };
 }
 
-export type NewRecipientList = Omit<StoredRecipientList, 'version' | 'appliedVersion' | 'appliedAt'>;
+export type NewRecipientList = Omit<StoredRecipientList, 'version' | 'appliedVersion' | 'appliedAt' | 'unreadable'>;
 
 export interface RecipientListStore {
   /** The newest stored version, or undefined before the first write. */
@@ -30,6 +35,13 @@ export interface RecipientListStore {
   write(route: string, list: NewRecipientList, expectedVersion: number): Promise<boolean>;
   /** Notes that `version`'s rules are in place (never lowers an applied version already noted). */
   markApplied(route: string, version: number, at: Date): Promise<void>;
+  /**
+   * Deletes the route's list bodies superseded by `appliedVersion` (removed
+   * addresses must not be kept for ever), and those a push wrote but never
+   * committed, once too old to be in flight; keeps the current one and newer.
+   * Returns how many were deleted.
+   */
+  prune(route: string, appliedVersion: number, now: Date): Promise<number>;
 }
 
 /** What writing a route's rules did. */
@@ -39,6 +51,8 @@ export interface RuleApplyReport {
   created: number;
   updated: number;
   deleted: number;
+  /** The rules were left as they were: the stored list was unreadable, or over the route's current budget. */
+  kept?: 'unreadable' | 'over-budget';
 }
 
 export interface RecipientRules {

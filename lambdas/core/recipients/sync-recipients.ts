@@ -9,6 +9,7 @@
 // removes more than `maxShrinkPercent` of the stored list needs `force`.
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { RecipientListStore, RecipientRules, RuleApplyReport, StoredRecipientList } from './ports.js';
+import { applicableList } from './applicable-list.js';
 import { RecipientPushRefused, some } from './push-refused.js';
 import { domainOf, listChange, normaliseRecipients } from './recipient-list.js';
 import type { SyncedRoute } from './synced-route.js';
@@ -77,7 +78,7 @@ export interface SyncRecipientsDeps {
   store: RecipientListStore;
   rules: RecipientRules;
   clock: Clock;
-  log: Pick<DeliveryLog, 'info' | 'warn'>;
+  log: Pick<DeliveryLog, 'info' | 'warn' | 'error'>;
   /** Serialises the rule set's writers (rule-writer-lock.ts); absent where nothing writes SES (locally, the push endpoint). */
   lock?: { run<T>(work: () => Promise<T>): Promise<T> };
 }
@@ -223,8 +224,18 @@ export class SyncRecipients {
     let report: RuleApplyReport = { rules: 0, created: 0, updated: 0, deleted: 0 };
     let list = await this.deps.store.read(route.name);
     for (let round = 0; round < MAX_APPLY_ROUNDS; round += 1) {
+      const applicable = list ? applicableList(route, list) : undefined;
+      if (list && applicable && !applicable.apply) {
+        // The route's rules stay as they are: mail keeps flowing as before, and an ERROR line (counted by ErrorLines) says why.
+        const key = list.unreadable ? { key: list.unreadable.key } : {};
+        this.deps.log.error('recipient list not applied; the route\'s receipt rules are kept', { route: route.name, version: list.version, kept: applicable.kept, why: applicable.why, ...key });
+        return { rules: 0, created: 0, updated: 0, deleted: 0, kept: applicable.kept };
+      }
+      if (applicable?.apply && applicable.dropped > 0) {
+        this.deps.log.warn('recipient list: addresses outside the route\'s current domains dropped', { route: route.name, version: list!.version, dropped: applicable.dropped, domains: route.domains.join(', ') });
+      }
       try {
-        report = await this.deps.rules.apply(route, list?.addresses);
+        report = await this.deps.rules.apply(route, applicable?.apply ? applicable.addresses : undefined);
       } catch (error) {
         if (!list) throw error;
         throw new RecipientRulesPending(route.name, list.version, error);
@@ -233,10 +244,23 @@ export class SyncRecipients {
       await this.deps.store.markApplied(route.name, list.version, this.deps.clock.now());
       this.deps.log.info('recipient rules written', { route: route.name, version: list.version, ...report });
       const newest = await this.deps.store.read(route.name);
-      if (!newest || newest.version === list.version) return report;
+      if (!newest || newest.version === list.version) {
+        await this.prune(route, list.version);
+        return report;
+      }
       list = newest;
     }
     this.deps.log.warn('recipient lists kept arriving while rules were written; the newest push writes its own', { route: route.name });
     return report;
+  }
+
+  /** Old bodies hold removed addresses: deleted once a newer version is applied (a failure is only logged: the next pass tries again). */
+  private async prune(route: SyncedRoute, appliedVersion: number): Promise<void> {
+    try {
+      const deleted = await this.deps.store.prune(route.name, appliedVersion, this.deps.clock.now());
+      if (deleted > 0) this.deps.log.info('old recipient list bodies deleted', { route: route.name, deleted, appliedVersion });
+    } catch (error) {
+      this.deps.log.warn('old recipient list bodies not deleted; the next rule write tries again', { route: route.name, error: String(error) });
+    }
   }
 }
