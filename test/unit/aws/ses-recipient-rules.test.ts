@@ -209,6 +209,32 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
     expect(updated.Data.Summary).toContain('corp: list version 2 (450 addresses, push); 5 rules, 5 created');
   });
 
+  it('holds the rule set\'s writer lease (one per invocation) for the whole pass: removals of routes that stopped syncing and each route\'s write', async () => {
+    const { build } = setup();
+    const events: string[] = [];
+    let held = false;
+    const lock = {
+      run: async <T,>(work: () => Promise<T>): Promise<T> => {
+        events.push('take');
+        held = true;
+        try {
+          return await work();
+        } finally {
+          held = false;
+          events.push('release');
+        }
+      },
+    };
+    const handler = makeRecipientSyncHandler((p) => {
+      const { sync, rules: inner } = build(p);
+      const watched = { apply: (...a: Parameters<typeof inner.apply>) => (events.push(`apply held=${held}`), inner.apply(...a)), remove: (r: string) => (events.push(`remove held=${held}`), inner.remove(r)) };
+      return { sync, rules: watched, lock };
+    }, { info: () => undefined });
+    const old = props({ Routes: [...props().Routes, { Name: 'gone', Domains: ['gone.example'], MaxShrinkPercent: '10', MaxAddresses: '100' }] });
+    await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props(), OldResourceProperties: old });
+    expect(events).toEqual(['take', 'remove held=true', 'release']);
+  });
+
   it('a route that stops syncing loses its rules; Delete removes every synced rule', async () => {
     const { handler } = setup();
     await handler({ RequestType: 'Create', ResourceProperties: props() });
