@@ -60,6 +60,7 @@ export async function awsTarget(
         ...(stack.outputs.AlarmChannelTopicArns ? { alarmChannelTopicArns: stack.outputs.AlarmChannelTopicArns.split(',').filter(Boolean) } : {}),
         ...(stack.hostRuleSetName ? { hostRuleSetName: stack.hostRuleSetName } : {}),
         ...(stack.outputs.TriggerFunctionName ? { triggerFunctionName: stack.outputs.TriggerFunctionName } : {}),
+        ...(stack.recipientPushFunctionName ? { recipientPushFunctionName: stack.recipientPushFunctionName } : {}),
       },
       ...(stack.outputs.TriggerUrl ? { trigger: { url: stack.outputs.TriggerUrl.replace(/\/+$/, ''), ...(stack.outputs.TriggerSecretArn ? { secretId: stack.outputs.TriggerSecretArn } : {}) } } : {}),
       ...(stack.outputs.RecipientPushUrl ? { recipientPush: { url: stack.outputs.RecipientPushUrl.replace(/\/+$/, '') } } : {}),

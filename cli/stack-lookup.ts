@@ -19,10 +19,14 @@ export interface StackLookup {
   ruleSetName?: string;
   hostRuleSetName?: string;
   alarmTopicArn?: string;
+  /** The recipient push's function (a stack with a synced route has one), for doctor's concurrency check. */
+  recipientPushFunctionName?: string;
 }
 
 /** CDK names the drain `Functions/Drain/Function`: its logical id starts with this. */
 const DRAIN_LOGICAL_PREFIX = 'FunctionsDrain';
+/** CDK names the recipient push `RecipientPush/Push/Function` "RecipientPushFunction<hash>" (a test holds the two together). */
+export const PUSH_LOGICAL_PREFIX = 'RecipientPushFunction';
 
 export async function lookupStack(cfn: CloudFormationClient, stackName: string, region: string): Promise<StackLookup> {
   let stack;
@@ -51,6 +55,7 @@ export async function lookupStack(cfn: CloudFormationClient, stackName: string, 
   }
   const ruleSetName =
     outputs.ReceiptRuleSetName ?? resources.find((r) => r.ResourceType === 'AWS::SES::ReceiptRuleSet')?.PhysicalResourceId;
+  const push = resources.find((r) => r.ResourceType === 'AWS::Lambda::Function' && r.LogicalResourceId?.startsWith(PUSH_LOGICAL_PREFIX))?.PhysicalResourceId;
   return {
     stackName,
     status: String(stack.StackStatus ?? 'UNKNOWN'),
@@ -59,6 +64,7 @@ export async function lookupStack(cfn: CloudFormationClient, stackName: string, 
     ...(ruleSetName ? { ruleSetName } : {}),
     ...(outputs.AlarmTopicArn ? { alarmTopicArn: outputs.AlarmTopicArn } : {}),
     ...(outputs.HostRuleSetName ? { hostRuleSetName: outputs.HostRuleSetName } : {}),
+    ...(push ? { recipientPushFunctionName: push } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export interface StackFacts {
   alarmChannelTopicArns?: string[];
   /** The "I'm back" function, whose reserved concurrency doctor checks. */
   triggerFunctionName?: string;
+  /** The recipient push's function, found among the stack's resources (doctor checks its reserved concurrency). */
+  recipientPushFunctionName?: string;
 }
 
 /**

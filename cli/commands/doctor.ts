@@ -16,7 +16,7 @@ import { fail, guarded, ok, skip, warn, type CheckResult } from '../doctor/check
 import { checkMx, mxLookup, type MxLookup, type MxRecord } from '../doctor/mx-check.js';
 import { checkPrimaryKind } from '../doctor/primary-kind-check.js';
 import { CANARY_MX_CHECK, checkCanaryMx } from '../doctor/canary-check.js';
-import { checkTriggerConcurrency, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
+import { checkPushConcurrency, checkTriggerConcurrency, PUSH_CONCURRENCY_CHECK, TRIGGER_CONCURRENCY_CHECK } from '../doctor/trigger-concurrency-check.js';
 import { checkTriggerKey, TRIGGER_KEY_CHECK } from '../doctor/trigger-key-check.js';
 import { checkMtaSts, mtaStsResolver, type MtaStsDeps } from '../doctor/mta-sts-check.js';
 import { checkCertificate, checkFingerprint, checkSize, readPrimarySession } from '../doctor/primary-smtp-check.js';
@@ -45,7 +45,7 @@ export async function runChecks(target: Target, options: DoctorOptions): Promise
     ...(await dnsChecks(target, domains, lookup, options)),
     ...(await primaryChecks(target, options, greetings)),
     ...(await primaryKindChecks(target, lookup, greetings)),
-    ...target.settings.routes.map((route) => checkBackscatter(route)),
+    ...(await backscatterChecks(target)),
     ...(await deadLetterChecks(target)),
   ];
   if (target.kind !== 'aws' || !target.stack || !target.account) {
@@ -137,6 +137,15 @@ function rememberMx(lookup: MxLookup): MxLookup {
     return answers.get(key)!;
   };
 }
+/** A synced route is judged by its stored list (what SES takes once its rules are written), not the seed's anyRecipient. */
+async function backscatterChecks(target: Target): Promise<CheckResult[]> {
+  const checks = target.settings.routes.map((route) =>
+    route.recipientSync && route.bouncePolicy === 'dsn'
+      ? guarded(`backscatter ${route.name}`, 'grant dynamodb:GetItem on the state table and s3:GetObject on the bucket\'s recipient-lists/', async () => checkBackscatter(route, await target.operator.recipientList(route.name)))
+      : Promise.resolve([checkBackscatter(route)]),
+  );
+  return (await Promise.all(checks)).flat();
+}
 
 function deadLetterChecks(target: Target): Promise<CheckResult[]> {
   return guarded('dead-letter queue', 'grant sqs:GetQueueAttributes on the dead-letter queue, or check it in the SQS console', async () => {
@@ -166,6 +175,10 @@ async function awsChecks(target: Target, stack: NonNullable<Target['stack']>, ac
     })),
   );
   results.push(...(await guarded(TRIGGER_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the trigger function in the Lambda console', () => checkTriggerConcurrency(account.lambda, stack.triggerFunctionName))));
+  // The push's URL is public as the trigger's: its reservation caps what a flood of pushes takes (only when a route syncs).
+  if (settings.routes.some((route) => route.recipientSync)) {
+    results.push(...(await guarded(PUSH_CONCURRENCY_CHECK, 'grant lambda:GetFunctionConcurrency and lambda:GetAccountSettings, or check the recipient push function in the Lambda console', () => checkPushConcurrency(account.lambda, stack.recipientPushFunctionName))));
+  }
   if (target.trigger) {
     results.push(...(await guarded(TRIGGER_KEY_CHECK, 'grant dynamodb:GetItem on the state table', () => checkTriggerKey(account.triggerKeys, target.trigger?.secretId))));
   }

@@ -2,12 +2,15 @@
 // runs to push the route's valid addresses, one a line on its stdin, e.g.
 //   postmap -s hash:/etc/postfix/virtual | cut -f1 | grep '.@' | <command>
 // It signs as core/recipients/push-signature.ts checks (HMAC-SHA256 with the
-// route's own push key over method, path, force, timestamp and the body's
-// SHA-256; openssl) and POSTs the body with curl. The route's key is derived
+// route's own push key over method, the URL's host, path, force, timestamp
+// and the body's SHA-256; openssl) and POSTs the body with curl. The host is
+// signed so a push captured on its way to one stack is refused by another
+// that shares the trigger key. The route's key is derived
 // from the stack's trigger key where that key is (printed as a command), so
 // the primary of one route never holds a key that pushes another.
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../lambdas/adapters/http/trigger-http.js';
 import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { signedHost } from '../../lambdas/core/recipients/push-signature.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT } from '../errors.js';
 import { routesOf, type Target } from '../target.js';
@@ -23,7 +26,8 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * (22 on a refusal, whose JSON answer is printed). In a subshell, so its exit ends only itself.
  */
 export function pushCommand(url: string, route: string, keyFile: string, force = false): string {
-  const signed = `printf 'POST\\n/%s/recipients\\nforce=${force ? 1 : 0}\\n%s\\n%s' ${shellQuote(route)} "$ts" "$h"`;
+  const host = signedHost(new URL(url).host);
+  const signed = `printf 'POST\\n%s\\n/%s/recipients\\nforce=${force ? 1 : 0}\\n%s\\n%s' ${shellQuote(host)} ${shellQuote(route)} "$ts" "$h"`;
   return (
     `( f=$(mktemp) || exit 1; cat >"$f"; ts=$(date +%s); h=$(openssl dgst -sha256 -r "$f" | cut -d' ' -f1); ` +
     `s=$(${signed} | openssl dgst -sha256 -hmac "$(cat ${shellQuote(keyFile)})" -r | cut -d' ' -f1); ` +

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { parseRecipientsText } from '../../lib/config/recipients-file.js';
 import { loadRunnerConfig, readConfigFile, type LoadedConfig } from '../../local/runner/runner-config.js';
 import type { VerifyReport } from '../../lambdas/core/operator/verify-recipients.js';
+import type { PushRecipientList } from '../../lambdas/core/operator/push-recipient-list.js';
+import { RecipientPushRefused, type PushRefusal } from '../../lambdas/core/recipients/push-refused.js';
 import type { CliEnv } from '../cli-env.js';
 import type { CliIo } from '../cli-io.js';
 import type { Run } from '../command-runner.js';
@@ -112,15 +114,38 @@ export async function recipientsVerifyCommand(
       if (done % step === 0 && done < total) io.err(`  ${done}/${total}`);
     },
   });
+  const verdict = report.problems.length === 0 ? EXIT.ok : EXIT.failed;
+  // Only what the primary accepted: a refused, unknown or unsure address is left out (the shrink guard still holds).
+  const refused = new Set(report.problems.map((p) => p.address));
+  const accepted = addresses.filter((a) => !refused.has(a));
+  if (options.json && options.push && target.operator.pushRecipients) {
+    // One JSON document: the verify report with what the push did (or why it was refused) inside.
+    const push = await pushForJson(target.operator.pushRecipients, route.name, accepted, options.force === true);
+    io.out(JSON.stringify({ ...report, push }, null, 2));
+    if ('refused' in push) io.err(`recipients push ${route.name}: refused (${push.refused.reason}): ${push.refused.message}`);
+    return 'refused' in push ? EXIT.failed : verdict;
+  }
   print(report, options, io);
   if (options.push) {
-    // Only what the primary accepted: a refused, unknown or unsure address is left out (the shrink guard still holds).
-    const refused = new Set(report.problems.map((p) => p.address));
-    const accepted = addresses.filter((a) => !refused.has(a));
     const pushed = await pushLines(target, route.name, accepted, { source: 'verify', force: options.force === true, json: options.json === true }, io);
     if (pushed !== EXIT.ok) return pushed;
   }
-  return report.problems.length === 0 ? EXIT.ok : EXIT.failed;
+  return verdict;
+}
+
+/** What `verify --push --json` carries under "push": the push's answer as `recipients push --json` prints it, or the refusal. */
+export type VerifyPushJson =
+  | { route: string; dryRun: false; added: string[]; removed: string[]; total: number; version?: number; unchanged?: boolean; rulesPending?: boolean }
+  | { refused: { reason: PushRefusal; message: string } };
+
+async function pushForJson(push: PushRecipientList, route: string, accepted: string[], force: boolean): Promise<VerifyPushJson> {
+  try {
+    const { preview, result } = await push.run(route, accepted, { force, source: 'verify' });
+    return { route: preview.route, dryRun: false, added: preview.added, removed: preview.removed, total: preview.total, ...(result ? { version: result.version, unchanged: result.unchanged, rulesPending: result.rulesPending } : {}) };
+  } catch (error) {
+    if (error instanceof RecipientPushRefused) return { refused: { reason: error.reason, message: error.message } };
+    throw error;
+  }
 }
 
 function print(report: VerifyReport, options: RecipientsVerifyOptions, io: CliIo): void {

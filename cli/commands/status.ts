@@ -1,9 +1,10 @@
 // `backup-mx status`: one line per route — primary up/down and since when,
 // the last probe (when, and what it found), hold (the operator's, or the maintenance window on now),
-// queue (and how many of its messages are held one by one), oldest message, dead letters, last finished; each route's maintenance windows and redirect;
-// then the shared dead-letter queue's depth against the dead-letter records,
+// queue (and how many of its messages are held one by one), oldest message, dead letters, last finished; each route's maintenance windows and redirect,
+// and a synced route's list; then the shared dead-letter queue's depth against the dead-letter records,
 // and the conditions the probe found on (what its RouteProblems and
-// StackProblems alarms fire on), each with its meaning and since when.
+// StackProblems alarms fire on), each with its meaning and since when, with a
+// synced list whose rules stay pending past the rule writer's run (cli/recipient-list-status.ts).
 import type { PrimaryHealth } from '../../lambdas/core/model.js';
 import { AUTH_REFUSED_PREFIX } from '../../lambdas/core/policy/auth-backoff.js';
 import { HEALTH_REFRESH_SECONDS, probeStaleAfterSeconds } from '../../lambdas/core/probe/health-change.js';
@@ -13,6 +14,7 @@ import { EXIT } from '../errors.js';
 import { describeTarget } from './redirect.js';
 import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';
+import { recipientListLine, recipientListStatus, rulesStuckLine, type RecipientListStatus } from '../recipient-list-status.js';
 import { problemLines, scopeProblems, STACK_LABEL, STACK_SCOPE, type ScopeProblems } from '../problems-report.js';
 
 export interface RouteStatus {
@@ -52,8 +54,8 @@ export interface RouteStatus {
   lastDoneAt?: string;
   /** The conditions the probe found on for the route (its RouteProblems alarm), or why they could not be read. */
   problems: ScopeProblems;
-  /** The list the primary pushed (recipientSync): its size, version, when and from whom, and the version whose rules are in place. */
-  recipientList?: { count: number; version: number; updatedAt: string; source: string; forced: boolean; appliedVersion: number };
+  /** The list the primary pushed (recipientSync): its size, version, when and from whom, the version whose rules are in place, and since when they are stuck. */
+  recipientList?: RecipientListStatus;
 }
 
 export async function routeStatuses(target: Target, routeName?: string): Promise<RouteStatus[]> {
@@ -118,10 +120,7 @@ export async function routeStatuses(target: Target, routeName?: string): Promise
           ...(redirect.applies ? {} : { ignored: IGNORED }),
         };
       }
-      if (list) {
-        const { version, source, forced, appliedVersion } = list;
-        status.recipientList = { count: list.addresses.length, version, updatedAt: list.updatedAt.toISOString(), source, forced, appliedVersion };
-      }
+      if (list) status.recipientList = recipientListStatus(list, now);
       if (oldest) status.oldestAgeSeconds = Math.round(ageSeconds(oldest.receivedAt, now));
       if (lastDone) status.lastDoneAt = lastDone.toISOString();
       return status;
@@ -175,7 +174,9 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   // What the alarms fire on: the probe's conditions, per route and for the stack.
   // A probe that stopped also stopped evaluating the problems: its records below are as old as its last round.
   const stopped = statuses.filter((s) => s.probeStale).map((s) => probeStoppedLine(s, target.settings.probeIntervalSeconds, now));
-  const problems = [...stopped, ...statuses.flatMap((s) => problemLines(s.route, s.problems, now)), ...problemLines(STACK_LABEL, stack, now)];
+  // A synced list whose rules stay pending: SES still refuses by the old one (the probe does not see this).
+  const stuck = statuses.flatMap((s) => (s.recipientList ? [rulesStuckLine(s.route, s.recipientList, now, target.kind)].filter((l) => l !== undefined) : []));
+  const problems = [...stopped, ...statuses.flatMap((s) => problemLines(s.route, s.problems, now)), ...stuck, ...problemLines(STACK_LABEL, stack, now)];
   io.out(problems.length > 0 ? 'problems (README: Alarms):' : 'problems: none (the probe finds every condition off)');
   for (const line of problems) io.out(`  ${line}`);
   io.out('');
@@ -220,12 +221,6 @@ function windowLine(route: string, w: RouteStatus['windows'][number], now: Date)
     ? `NOW until ${w.until} (${formatAge(ageSeconds(now, new Date(w.until)))} left)`
     : `from ${w.from} until ${w.until} (in ${formatAge(ageSeconds(now, new Date(w.from)))})`;
   return `${route} ${w.id} ${when}${w.reason ? `: ${w.reason}` : ''}`;
-}
-
-/** "corp recipients: 450 addresses pushed (version 3, 5m ago, by push)", with "; rules pending (version 2 in place)" while SES lags. */
-function recipientListLine(route: string, l: NonNullable<RouteStatus['recipientList']>, now: Date): string {
-  const pending = l.appliedVersion < l.version ? `; rules pending (version ${l.appliedVersion || 'none'} in place: the next push or deploy writes them)` : '';
-  return `${route} recipients: ${l.count} addresses synced (version ${l.version}, ${formatAgo(new Date(l.updatedAt), now)}, by ${l.source}${l.forced ? ', forced' : ''})${pending}`;
 }
 
 /** What status says of a redirect a deploy made stale (it is ignored). */

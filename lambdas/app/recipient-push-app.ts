@@ -10,11 +10,12 @@ import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
 import { DynamoTriggerKey } from '../adapters/aws/dynamo-trigger-key.js';
 import { LambdaRuleWriterRequester } from '../adapters/aws/lambda-rule-writer-requester.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
+import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
 import { S3RecipientListStore } from '../adapters/aws/recipient-list-store.js';
 import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
 import { loadRecipientPushSettings, type RecipientPushSettings } from '../config/recipient-push-settings.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
-import { RecipientPushEndpoint } from '../core/recipients/push-endpoint.js';
+import { RecipientPushEndpoint, type PushEndpointDeps } from '../core/recipients/push-endpoint.js';
 import { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
 import { regionOf } from './lambda-env.js';
@@ -30,9 +31,11 @@ const NO_RULES: RecipientRules = {
 export interface PushParts {
   settings: RecipientPushSettings;
   clients: TriggerClients & { s3: S3Client };
+  /** RecipientPushRefused and RecipientsRemoved (default: EMF lines, namespace BackupMx, dimensions service and stack). */
+  metrics?: PushEndpointDeps['metrics'];
 }
 
-export function composeRecipientPush({ settings, clients }: PushParts): RecipientPushEndpoint {
+export function composeRecipientPush({ settings, clients, metrics }: PushParts): RecipientPushEndpoint {
   const log = new PowertoolsDeliveryLog();
   const clock = { now: () => new Date() };
   let table: Promise<SyncedRoute[]> | undefined;
@@ -55,6 +58,7 @@ export function composeRecipientPush({ settings, clients }: PushParts): Recipien
     ruleWriter: new LambdaRuleWriterRequester(clients.lambda, settings.ruleWriterFunctionName),
     clock,
     log,
+    metrics: metrics ?? new PowertoolsMetrics({ stackName: settings.stackName }),
     maxBodyBytes: settings.maxBodyBytes,
   });
 }

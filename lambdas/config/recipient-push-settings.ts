@@ -10,11 +10,13 @@ export interface RecipientPushSettings {
   ruleWriterFunctionName: string;
   routeTableDigest: string;
   maxBodyBytes: number;
+  /** A dimension of its RecipientPushRefused and RecipientsRemoved metrics. */
+  stackName: string;
 }
 
 /** Reads the recipient push function's settings; throws SettingsError naming each missing or bad variable. */
 export function loadRecipientPushSettings(env: NodeJS.ProcessEnv): RecipientPushSettings {
-  const names = { tableName: ENV.tableName, bucketName: ENV.bucketName, ruleWriterFunctionName: ENV.ruleWriterFunctionName, routeTableDigest: ENV.routeTableDigest } as const;
+  const names = { tableName: ENV.tableName, bucketName: ENV.bucketName, ruleWriterFunctionName: ENV.ruleWriterFunctionName, routeTableDigest: ENV.routeTableDigest, stackName: ENV.stackName } as const;
   const problems = [...Object.values(names), ENV.pushMaxBodyBytes].filter((name) => !env[name]).map((name) => `${name}: required by the recipient push function`);
   const digest = env[ENV.routeTableDigest];
   if (digest && !/^[0-9a-f]{64}$/.test(digest)) problems.push(`${ENV.routeTableDigest}: expected 64 hex digits`);

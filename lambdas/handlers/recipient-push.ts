@@ -16,8 +16,12 @@ export function makeRecipientPushHandler(getUseCase: () => RecipientPushEndpoint
   return async (event: PushEvent): Promise<HttpAnswer> => {
     const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
     const url = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
-    const request = recipientsRequest(event.requestContext.http.method, url, event.headers, body);
-    if (isHttpAnswer(request)) return request;
+    // The host signed is the function URL's own domain from the request context, never a header the caller sets.
+    const request = recipientsRequest(event.requestContext.http.method, url, event.headers, body, event.requestContext.domainName);
+    if (isHttpAnswer(request)) {
+      await getUseCase().refusedHttp();
+      return request;
+    }
     return pushAnswer(await getUseCase().handle(request));
   };
 }

@@ -2,7 +2,7 @@
 // what happened in words (Postfix's: queued, deferred, delivered, bounced).
 // The Lambdas log Powertools JSON; the runner swaps in this log so the same
 // engine code reads like a maillog in a terminal.
-import type { DeliveryLog, Metrics, StackGaugeName } from '../../lambdas/core/runtime/ports.js';
+import type { DeliveryLog, Metrics, StackCountName, StackGaugeName } from '../../lambdas/core/runtime/ports.js';
 import type { LineLogger } from '../ses-standin/ports.js';
 import { describeCounts } from './run-totals.js';
 
@@ -111,6 +111,8 @@ export class SummaryMetrics implements Metrics {
   readonly totals = new Map<CountName, number>();
   /** Calls the "I'm back" listener refused (as TriggerRefused counts them in AWS). */
   triggerRefused = 0;
+  /** Recipient pushes the listener refused (as RecipientPushRefused counts them in AWS). */
+  pushRefused = 0;
   /** Each canary's round trip, s (as CanaryRoundTripSeconds records them in AWS). */
   readonly canaryRoundTrips: number[] = [];
   private longestDelaySeconds = 0;
@@ -119,8 +121,9 @@ export class SummaryMetrics implements Metrics {
     if (name === 'CanaryRoundTripSeconds') this.canaryRoundTrips.push(value);
   }
 
-  stackCount(name: 'TriggerRefused', value: number): void {
+  stackCount(name: StackCountName, value: number): void {
     if (name === 'TriggerRefused') this.triggerRefused += value;
+    if (name === 'RecipientPushRefused') this.pushRefused += value;
   }
 
   count(name: CountName, value: number): void {

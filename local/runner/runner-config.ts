@@ -22,6 +22,7 @@ export const RUNNER_ENV = {
   stopWait: 'BACKUPMX_STOP_WAIT_SECONDS',
   canaryInterval: 'BACKUPMX_CANARY_INTERVAL_SECONDS',
   triggerPort: 'BACKUPMX_TRIGGER_PORT',
+  pushInterval: 'BACKUPMX_PUSH_INTERVAL_SECONDS',
   verbose: 'BACKUPMX_VERBOSE',
   localSecrets: 'BACKUPMX_LOCAL_SECRETS',
   endpoint: 'AWS_ENDPOINT_URL',
@@ -170,6 +171,15 @@ export function triggerPortFromEnv(env: NodeJS.ProcessEnv): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TriggerPortError(raw);
   return port;
+}
+
+/** BACKUPMX_PUSH_INTERVAL_SECONDS: the recipient push gate's interval per route (default: the function's, undefined here). */
+export function pushIntervalFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[RUNNER_ENV.pushInterval];
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0) throw new RunnerConfigError(`${RUNNER_ENV.pushInterval}: expected a whole number of seconds (0 or more), got ${JSON.stringify(raw)}`);
+  return seconds;
 }
 
 /** BACKUPMX_LOCAL_SECRETS: the file of AUTH passwords and ARC keys, as given (relative to the working directory). */

@@ -12,8 +12,8 @@ import { RecipientPushEndpoint } from '../../lambdas/core/recipients/push-endpoi
 import type { SyncRecipients } from '../../lambdas/core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../../lambdas/core/recipients/synced-route.js';
 import type { LineOutput } from './line-output.js';
-import { triggerPortFromEnv } from './runner-config.js';
-import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type TriggerHandler } from './trigger-listener.js';
+import { pushIntervalFromEnv, triggerPortFromEnv } from './runner-config.js';
+import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type PushHandler, type TriggerHandler } from './trigger-listener.js';
 
 export { TriggerPortError, triggerPortFromEnv } from './runner-config.js';
 
@@ -38,15 +38,27 @@ export async function startLocalTrigger(composed: Composition, drains: InProcess
     refusedHttp: () => useCase.refusedHttp(),
   };
   const { deps, engine } = composed;
+  const pushInterval = pushIntervalFromEnv(env);
   const push = recipients
-    ? new RecipientPushEndpoint({ key, gate: new DynamoPushGate(composed.clients.doc, engine.settings.tableName), routes: async () => recipients.routes(), sync: recipients.sync, clock: deps.clock, log: deps.log })
+    ? new RecipientPushEndpoint({
+        key,
+        gate: new DynamoPushGate(composed.clients.doc, engine.settings.tableName),
+        routes: async () => recipients.routes(),
+        sync: recipients.sync,
+        clock: deps.clock,
+        log: deps.log,
+        metrics: deps.metrics,
+        // BACKUPMX_PUSH_INTERVAL_SECONDS shortens the gate's minute (tests); unset, the function's.
+        ...(pushInterval !== undefined ? { minIntervalSeconds: pushInterval } : {}),
+      })
     : undefined;
-  const pushes = push && {
-    handle: async (request: Parameters<RecipientPushEndpoint['handle']>[0]) => {
+  const pushes: PushHandler | undefined = push && {
+    handle: async (request) => {
       const result = await push.handle(request);
       out.info(`recipient push for route ${request.route}: ${result.status} ${result.message}`);
       return result;
     },
+    refusedHttp: (why) => push.refusedHttp(why),
   };
   const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`), pushes);
   const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';

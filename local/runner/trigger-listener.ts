@@ -18,6 +18,8 @@ import type { IncomingMessage } from 'node:http';
 
 /** What the listener calls per request: the use case, or a wrapper around it. */
 export type TriggerHandler = Pick<TriggerDrain, 'handle' | 'refusedHttp'>;
+/** What the listener calls per push: the push use case, or a wrapper around it. */
+export type PushHandler = Pick<RecipientPushEndpoint, 'handle' | 'refusedHttp'>;
 
 export const TRIGGER_KEY_FILE = 'trigger.key';
 
@@ -57,19 +59,24 @@ export class MemoryTriggerKey implements TriggerKey {
 }
 
 /** Reads the body up to the largest cap (a longer one is answered 413 unread, as the function URL bounds it), then asks the use case. */
-async function servePush(push: Pick<RecipientPushEndpoint, 'handle'>, req: IncomingMessage, onError: (error: Error) => void): Promise<HttpAnswer> {
+async function servePush(push: PushHandler, host: string, req: IncomingMessage, onError: (error: Error) => void): Promise<HttpAnswer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_PUSH_BODY_BYTES) {
       req.resume();
+      await push.refusedHttp('too-large');
       return pushAnswer({ status: 413, message: `body over ${MAX_PUSH_BODY_BYTES} bytes` });
     }
     chunks.push(chunk);
   }
-  const request = recipientsRequest(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks));
-  if (isHttpAnswer(request)) return request;
+  // The host signed is the listener's own address, never the caller's Host header.
+  const request = recipientsRequest(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks), host);
+  if (isHttpAnswer(request)) {
+    await push.refusedHttp();
+    return request;
+  }
   return push.handle(request).then(pushAnswer, (error: Error) => {
     onError(error);
     return pushAnswer({ status: 500, message: 'push failed; see the runner output' });
@@ -80,10 +87,11 @@ export class TriggerListener {
   private constructor(private readonly server: Server) {}
 
   /** `push`: also serves POST /<route>/recipients (the recipient push), as the function URL does. */
-  static async start(useCase: TriggerHandler, port: number, onError: (error: Error) => void, push?: Pick<RecipientPushEndpoint, 'handle'>): Promise<TriggerListener> {
+  static async start(useCase: TriggerHandler, port: number, onError: (error: Error) => void, push?: PushHandler): Promise<TriggerListener> {
     const server = createServer((req, res) => {
       if (push && pushRoute(req.url ?? '/')) {
-        void servePush(push, req, onError).then((a) => res.writeHead(a.statusCode, a.headers).end(a.body));
+        const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+        void servePush(push, host, req, onError).then((a) => res.writeHead(a.statusCode, a.headers).end(a.body));
         return;
       }
       req.resume(); // no body is read: everything is in the path and headers

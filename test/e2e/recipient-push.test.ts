@@ -2,7 +2,8 @@
 // command `backup-mx recipients push-command` prints, run by sh as cron would
 // (openssl signs, curl posts): 450 addresses change what the SES stand-in
 // accepts within seconds; an empty push is refused and changes nothing; the
-// same request sent again is a replay (401); a wrong signature is 401.
+// same request sent again is a replay (401); a wrong signature is 401, and so
+// is one signed for another host (another stack sharing the key).
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -56,9 +57,11 @@ describe('recipient push over HTTP to the local backup MX', () => {
     dir = await tempDir(cleanup, 'recipient-push');
     contextFile = path.join(dir, 'context.json');
     dataDir = path.join(dir, 'data');
-    routeConfig = { name: 'corp', domains: ['example.com'], recipients: ['seed@example.com'], recipientSync: { maxAddresses: 500 }, primary: { host: '127.0.0.1', port: primary.port, tls: 'none' } };
+    // The seed is what a first push is shrink-checked against while nothing is stored (a route with none needs force).
+    routeConfig = { name: 'corp', domains: ['example.com'], recipients: ['user000@example.com'], recipientSync: { maxAddresses: 500 }, primary: { host: '127.0.0.1', port: primary.port, tls: 'none' } };
     await writeFile(contextFile, JSON.stringify({ backupMx: { region: 'us-east-1', hostname: 'backup-mx.e2e.test', canary: false, routes: [routeConfig] } }));
-    ({ mx, lines } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir }), cleanup, true));
+    // The gate's minute shortened to 1 s: the tests push a second apart.
+    ({ mx, lines } = await startMx(runnerEnv(contextFile, { BACKUPMX_DATA_DIR: dataDir, BACKUPMX_PUSH_INTERVAL_SECONDS: '1' }), cleanup, true));
     const io = new RecordingIo();
     const keyFile = path.join(dir, 'corp.key');
     expect(await main(['--local', '--data-dir', dataDir, 'recipients', 'push-command', 'corp', '--key-file', keyFile], { io })).toBe(0);
@@ -98,10 +101,16 @@ describe('recipient push over HTTP to the local backup MX', () => {
     const key = (await readFile(path.join(dir, 'corp.key'), 'utf8')).trim();
     expect(key).toBe(routePushKey((await readFile(path.join(dir, 'data', 'trigger.key'), 'utf8')).trim(), 'corp'));
     const ts = String(Math.floor(Date.now() / 1000));
-    const headers = { 'x-backupmx-timestamp': ts, 'x-backupmx-signature': pushSignature(key, 'corp', false, ts, bodyDigest(body)), 'content-type': 'text/plain' };
-    const url = `http://127.0.0.1:${mx.triggerPort}/corp/recipients`;
-    const wrong = await fetch(url, { method: 'POST', body, headers: { ...headers, 'x-backupmx-signature': pushSignature('wrong-key-0123456789', 'corp', false, ts, bodyDigest(body)) } });
+    const host = `127.0.0.1:${mx.triggerPort}`;
+    const headers = { 'x-backupmx-timestamp': ts, 'x-backupmx-signature': pushSignature(key, host, 'corp', false, ts, bodyDigest(body)), 'content-type': 'text/plain' };
+    const url = `http://${host}/corp/recipients`;
+    const wrong = await fetch(url, { method: 'POST', body, headers: { ...headers, 'x-backupmx-signature': pushSignature('wrong-key-0123456789', host, 'corp', false, ts, bodyDigest(body)) } });
     expect(wrong.status).toBe(401);
+    // The right key, signed for another stack's host: 401, whatever Host header the caller sends.
+    const otherHost = 'other-stack.lambda-url.eu-west-1.on.aws';
+    const elsewhere = await fetch(url, { method: 'POST', body, headers: { ...headers, host: otherHost, 'x-backupmx-signature': pushSignature(key, otherHost, 'corp', false, ts, bodyDigest(body)) } });
+    expect(elsewhere.status).toBe(401);
+    expect(await elsewhere.text()).toMatch(/another host/);
     const first = await fetch(url, { method: 'POST', body, headers: { ...headers } });
     // One address of 450 is a shrink: refused by the guard, but the timestamp was taken.
     expect(first.status).toBe(409);

@@ -1,10 +1,12 @@
 // The overview page: one row per route with what `status` reads
-// (cli/commands/status.ts routeStatuses: the same reads, not a copy), and each
-// route's maintenance windows, with the route actions (each a link to its
-// confirmation page, pages/confirm.ts), and each route's primary health over
-// the last day and week (operator.healthHistory). Every value is escaped by `html`.
+// (cli/commands/status.ts routeStatuses: the same reads, not a copy), a synced
+// list whose rules stay pending, and each route's maintenance windows, with
+// the route actions (each a link to its confirmation page, pages/confirm.ts),
+// and each route's primary health over the last day and week
+// (operator.healthHistory). Every value is escaped by `html`.
 import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
+import { rulesStuckLine } from '../../recipient-list-status.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
 import { consoleHref } from '../paths.js';
@@ -46,7 +48,7 @@ export async function overviewPage(target: Target, params: URLSearchParams = new
   const statuses = await routeStatuses(target);
   const now = target.operator.now();
   const lines = timelines ?? (await readTimelines(target, statuses.map((s) => s.route), now));
-  const rows = statuses.map((s) => routeRow(s, now));
+  const rows = statuses.map((s) => routeRow(s, now, target.kind));
   const windows = statuses.flatMap((s) => s.windows.map((w) => windowRow(s.route, w, now)));
   return page(
     'Overview',
@@ -88,10 +90,16 @@ function redirected(s: RouteStatus): Html | '' {
   return html`<div class="state held">redirected to ${r.to} <span class="muted">(TLS ${r.tls}${r.auth ? ', AUTH' : ''})</span></div>`;
 }
 
-function routeRow(s: RouteStatus, now: Date): Html {
+/** A synced list whose rules stay pending past the writer's longest run (what `status` lists under problems). */
+function rulesStuck(s: RouteStatus, now: Date, kind: Target['kind']): Html | '' {
+  const line = s.recipientList ? rulesStuckLine(s.route, s.recipientList, now, kind) : undefined;
+  return line ? html`<div class="alert">${line}</div>` : '';
+}
+
+function routeRow(s: RouteStatus, now: Date, kind: Target['kind']): Html {
   return html`<tr data-route="${s.route}">
 <th scope="row"><a href="${consoleHref(`/queue?route=${encodeURIComponent(s.route)}`)}">${s.route}</a></th>
-<td>${s.primary} <span class="muted">(TLS ${s.tls})</span>${redirected(s)}</td>
+<td>${s.primary} <span class="muted">(TLS ${s.tls})</span>${redirected(s)}${rulesStuck(s, now, kind)}</td>
 <td>${health(s, now)}</td>
 <td>${held(s, now)}</td>
 <td class="num">${s.queued}</td>

@@ -10,7 +10,7 @@
 // graphs them; otherwise they ride in a log line (`figures`), and the alarms
 // read the probe's RouteProblems and StackProblems (core/problems).
 import { Metrics as EmfMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { GaugeName, Metrics, StackGaugeName } from '../../core/runtime/ports.js';
+import type { GaugeName, Metrics, StackCountName, StackGaugeName } from '../../core/runtime/ports.js';
 
 export const METRICS_NAMESPACE = 'BackupMx';
 /** Powertools always adds a `service` dimension; one value for every function keeps one metric per route. */
@@ -34,6 +34,10 @@ export const STACK_PROBLEMS_METRIC = 'StackProblems';
 export const DETAILED_FIGURES: readonly string[] = ['PrimaryUp', QUEUED_MESSAGES_METRIC, OLDEST_QUEUED_AGE_METRIC, HELD_NOTICES_METRIC, DEAD_LETTERS_METRIC, ORPHANED_QUEUE_MESSAGES_METRIC, CANARY_ROUND_TRIP_METRIC];
 /** Calls the "I'm back" trigger refused (bad or stale signature, replay, rate limit), stack-wide. */
 export const TRIGGER_REFUSED_METRIC = 'TriggerRefused';
+/** Recipient pushes refused (form, signature, replay, rate, the list's guards; `why` in the record), stack-wide. */
+export const RECIPIENT_PUSH_REFUSED_METRIC = 'RecipientPushRefused';
+/** Addresses removed by each stored recipient push (`route`, `forced` in the record), stack-wide: an alarm sees a large forced removal. */
+export const RECIPIENTS_REMOVED_METRIC = 'RecipientsRemoved';
 
 /** Dimensions of the stack-wide figures (stackGauge, stackCount): the service and the stack, no route. */
 export function stackMetricDimensions(stack: string): { service: string; stack: string } {
@@ -122,7 +126,7 @@ export class PowertoolsMetrics implements Metrics {
   }
 
   /** Same writer as stackGauge; `detail` goes in as metadata (a field of the EMF line, not a dimension). */
-  stackCount(name: typeof TRIGGER_REFUSED_METRIC, value: number, detail: Record<string, string> = {}): void {
+  stackCount(name: StackCountName, value: number, detail: Record<string, string> = {}): void {
     this.stackWide ??= this.createStackWide();
     this.stackWide.addMetric(name, MetricUnit.Count, value);
     for (const [key, text] of Object.entries(detail)) this.stackWide.addMetadata(key, text);

@@ -51,6 +51,9 @@ interface Pointer {
   forced: boolean;
   appliedVersion?: number;
   appliedAt?: string;
+  /** The shrink guard's high-water mark (core/recipients/sync-shrink.ts). */
+  peakCount?: number;
+  peakAt?: string;
   /** Hex SHA-256 of the body (absent on pointers written before it was added: not checked). */
   bodySha256?: string;
 }
@@ -76,6 +79,7 @@ export class S3RecipientListStore implements RecipientListStore {
         forced: pointer.forced,
         appliedVersion: pointer.appliedVersion ?? 0,
         ...(pointer.appliedAt ? { appliedAt: new Date(pointer.appliedAt) } : {}),
+        ...(pointer.peakCount !== undefined && pointer.peakAt ? { peakCount: pointer.peakCount, peakAt: new Date(pointer.peakAt) } : {}),
       };
       const unreadable =
         text === undefined
@@ -92,6 +96,7 @@ export class S3RecipientListStore implements RecipientListStore {
     const previous = expectedVersion > 0 ? await this.pointer(route) : undefined;
     const version = expectedVersion + 1;
     const bodyKey = `${RECIPIENT_LISTS_PREFIX}${route}/v${version}-${randomBytes(6).toString('hex')}.txt`;
+    const peak = list.peakCount !== undefined && list.peakAt ? { count: list.peakCount, at: list.peakAt.toISOString() } : undefined;
     const body = list.addresses.join('\n');
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: bodyKey, Body: body, ContentType: 'text/plain; charset=utf-8' }));
     try {
@@ -99,7 +104,9 @@ export class S3RecipientListStore implements RecipientListStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(route),
-          UpdateExpression: 'SET #version = :version, bodyKey = :bodyKey, bodySha256 = :bodySha256, #count = :count, updatedAt = :updatedAt, #source = :source, forced = :forced',
+          UpdateExpression:
+            'SET #version = :version, bodyKey = :bodyKey, bodySha256 = :bodySha256, #count = :count, updatedAt = :updatedAt, #source = :source, forced = :forced' +
+            (peak ? ', peakCount = :peakCount, peakAt = :peakAt' : ' REMOVE peakCount, peakAt'),
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
           ExpressionAttributeNames: { '#version': 'version', '#count': 'count', '#source': 'source' },
           ExpressionAttributeValues: {
@@ -111,6 +118,7 @@ export class S3RecipientListStore implements RecipientListStore {
             ':source': list.source,
             ':forced': list.forced,
             ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+            ...(peak ? { ':peakCount': peak.count, ':peakAt': peak.at } : {}),
           },
         }),
       );

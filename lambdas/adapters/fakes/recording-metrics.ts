@@ -1,5 +1,5 @@
 // Keeps metric data points; `total` sums a counter.
-import type { GaugeName, Metrics, StackGaugeName } from '../../core/runtime/ports.js';
+import type { GaugeName, Metrics, StackCountName, StackGaugeName } from '../../core/runtime/ports.js';
 
 type CounterName = Parameters<Metrics['count']>[0];
 
@@ -9,7 +9,7 @@ export class RecordingMetrics implements Metrics {
   readonly gauges: { name: GaugeName; value: number; route: string }[] = [];
   readonly stops: { reason: string; route: string }[] = [];
   readonly stackGauges: { name: StackGaugeName; value: number }[] = [];
-  readonly stackCounts: { name: 'TriggerRefused'; value: number; detail?: Record<string, string> }[] = [];
+  readonly stackCounts: { name: StackCountName; value: number; detail?: Record<string, string> }[] = [];
   flushes = 0;
 
   gauge(name: GaugeName, value: number, route: string): void {
@@ -21,7 +21,7 @@ export class RecordingMetrics implements Metrics {
   stackGauge(name: StackGaugeName, value: number): void {
     this.stackGauges.push({ name, value });
   }
-  stackCount(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void {
+  stackCount(name: StackCountName, value: number, detail?: Record<string, string>): void {
     this.stackCounts.push({ name, value, ...(detail ? { detail } : {}) });
   }
 

@@ -12,8 +12,13 @@ export function pushRoute(rawPath: string): string | undefined {
   return PUSH_PATH.exec(rawPath.split('?')[0]!)?.[1];
 }
 
-/** The request, or the answer to give at once (wrong method or query). */
-export function recipientsRequest(method: string, rawUrl: string, headers: Record<string, string | string[] | undefined>, body: Uint8Array): PushRequest | HttpAnswer {
+/**
+ * The request, or the answer to give at once (wrong method or query). `host`
+ * is where the request arrived as the receiving side knows it (the function
+ * URL's domain from the request context, the runner's own host:port), never
+ * the caller's Host header: it is part of what the primary signs.
+ */
+export function recipientsRequest(method: string, rawUrl: string, headers: Record<string, string | string[] | undefined>, body: Uint8Array, host: string): PushRequest | HttpAnswer {
   const header = (name: string) => {
     const value = headers[name] ?? headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
@@ -26,11 +31,12 @@ export function recipientsRequest(method: string, rawUrl: string, headers: Recor
   if (query !== '' && query !== 'force=1') return json(400, { message: 'the only query a push takes is ?force=1' });
   const timestamp = header(TIMESTAMP_HEADER);
   const signature = header(SIGNATURE_HEADER);
-  return { route, force: query === 'force=1', body, ...(timestamp ? { timestamp } : {}), ...(signature ? { signature } : {}) };
+  return { host, route, force: query === 'force=1', body, ...(timestamp ? { timestamp } : {}), ...(signature ? { signature } : {}) };
 }
 
 export function pushAnswer(answer: PushAnswer): HttpAnswer {
-  return json(answer.status, { message: answer.message, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.result ?? {}) });
+  const http = json(answer.status, { message: answer.message, ...(answer.reason ? { reason: answer.reason } : {}), ...(answer.result ?? {}) });
+  return answer.retryAfterSeconds ? { ...http, headers: { ...http.headers, 'retry-after': String(answer.retryAfterSeconds) } } : http;
 }
 
 export const isHttpAnswer = (value: PushRequest | HttpAnswer): value is HttpAnswer => 'statusCode' in value;

@@ -17,6 +17,12 @@ export interface StoredRecipientList {
   appliedVersion: number;
   appliedAt?: Date;
   /**
+   * The shrink guard's high-water mark: the most addresses a list had and when
+   * (sync-shrink.ts); absent on lists stored before it (or by the seed).
+   */
+  peakCount?: number;
+  peakAt?: Date;
+  /**
    * The version's body is missing or does not match its SHA-256 (`addresses`
    * is then empty and must not be applied): the object's key and why.
    */
@@ -68,9 +74,16 @@ export interface RecipientRules {
   remove(route: string): Promise<number>;
 }
 
+/** The gate's answer: passed, a replay (the timestamp is not newer), or too soon after the last push it let through. */
+export type PushGateAnswer = { passed: true } | { passed: false; why: 'replay' } | { passed: false; why: 'too-soon'; retryAfterSeconds: number };
+
 export interface PushGate {
-  /** Notes `timestamp` as the route's last accepted push; false when it is not newer than the one noted (a replay). */
-  claim(route: string, timestamp: number, now: Date): Promise<boolean>;
+  /**
+   * Notes `timestamp` and `now` as the route's last push let through, only if
+   * the timestamp is newer than the one noted (else a replay) and the last one
+   * was let through at least `minIntervalSeconds` before `now` (else too soon).
+   */
+  claim(route: string, timestamp: number, now: Date, minIntervalSeconds: number): Promise<PushGateAnswer>;
 }
 
 export interface RuleWriterRequester {

@@ -16,3 +16,13 @@ export const MAX_PUSH_BODY_BYTES = FUNCTION_URL_PAYLOAD_BYTES - EVENT_HEADROOM_B
 export function pushBodyLimit(maxAddresses: number): number {
   return Math.min(maxAddresses * MAX_LINE_BYTES, MAX_PUSH_BODY_BYTES);
 }
+
+/**
+ * The shortest time between two pushes of one route the gate lets through.
+ * Each stored list makes the rule writer call SES, whose receipt-rule API
+ * takes about one call a second for the whole account: a route's key pushing
+ * every second would keep it busy for every other rule write. A refused push
+ * takes its minute too (the gate is claimed before the list is read); the 429
+ * says when to come back (Retry-After).
+ */
+export const PUSH_MIN_INTERVAL_SECONDS = 60;

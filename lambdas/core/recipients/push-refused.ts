@@ -8,6 +8,7 @@ export type PushRefusal =
   | 'outside-domains'
   | 'over-budget'
   | 'shrink'
+  | 'first-push'
   | 'conflict';
 
 export class RecipientPushRefused extends Error {

@@ -5,13 +5,16 @@
 //
 // Guards (a broken export script must not make the backup refuse all mail):
 // an empty list is always refused; every address must be in the route's
-// domains; at most `maxAddresses` (the rules the deploy reserved); a push that
-// removes more than `maxShrinkPercent` of the stored list needs `force`.
+// domains; at most `maxAddresses` (the rules the deploy reserved); a first
+// list with no seed, or one that shrinks more than `maxShrinkPercent` from the
+// list it replaces or from the route's 7-day high-water mark, needs `force`
+// (sync-shrink.ts).
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { RecipientListStore, RecipientRules, RuleApplyReport, StoredRecipientList } from './ports.js';
 import { applicableList } from './applicable-list.js';
 import { RecipientPushRefused, some } from './push-refused.js';
 import { domainOf, listChange, normaliseRecipients } from './recipient-list.js';
+import { checkShrink, livePeak, nextPeak, type ShrinkBaseline } from './sync-shrink.js';
 import type { SyncedRoute } from './synced-route.js';
 
 /** Reads and writes tried before a push that keeps losing to others is refused. */
@@ -99,10 +102,12 @@ export class SyncRecipients {
         const rules = pending && !options.deferRules ? await this.applyNewest(route) : undefined;
         return { route: route.name, version: current.version, ...change, total: addresses.length, unchanged: true, ...(rules ? { rules } : {}), rulesPending: pending && !rules };
       }
-      if (current) this.checkShrink(route, current, change.removed, options.force === true);
+      const forced = options.force === true;
+      const now = this.deps.clock.now();
+      checkShrink(route, this.baseline(route, current, addresses, now), addresses.length, forced);
       const stored = await this.deps.store.write(
         route.name,
-        { addresses, updatedAt: this.deps.clock.now(), source: options.source, forced: options.force === true },
+        { addresses, updatedAt: now, source: options.source, forced, ...nextPeak(current, addresses.length, forced, now) },
         current?.version ?? 0,
       );
       if (!stored) continue; // another push came first: check against its list
@@ -129,7 +134,7 @@ export class SyncRecipients {
     const now = new Set(addresses.map((a) => a.toLowerCase()));
     const added = addresses.filter((a) => !old.has(a.toLowerCase()));
     const removed = before.filter((a) => !now.has(a.toLowerCase()));
-    if (current) this.checkShrink(route, current, removed.length, options.force === true);
+    checkShrink(route, this.baseline(route, current, addresses, this.deps.clock.now()), addresses.length, options.force === true);
     return { route: route.name, version: current?.version ?? 0, added, removed, total: addresses.length };
   }
 
@@ -199,15 +204,14 @@ export class SyncRecipients {
     return addresses;
   }
 
-  private checkShrink(route: SyncedRoute, current: StoredRecipientList, removed: number, force: boolean): void {
-    if (force || current.addresses.length === 0) return;
-    const percent = (removed / current.addresses.length) * 100;
-    if (percent <= route.maxShrinkPercent) return;
-    throw new RecipientPushRefused(
-      'shrink',
-      `route "${route.name}": the push removes ${removed} of ${current.addresses.length} addresses (${percent.toFixed(1)}%), more than recipientSync.maxShrinkPercent = ${route.maxShrinkPercent}%; ` +
-        `if that is right, push again with force`,
-    );
+  /** What the shrink guard compares `addresses` with: the stored list and its high-water mark, else the seed, else nothing. */
+  private baseline(route: SyncedRoute, current: StoredRecipientList | undefined, addresses: readonly string[], now: Date): ShrinkBaseline | undefined {
+    if (current) {
+      return { removed: listChange(current.addresses, addresses).removed, size: current.addresses.length, name: `the stored list (version ${current.version})`, peak: livePeak(current, now) };
+    }
+    const seed = route.seed && route.seed.length > 0 ? normaliseRecipients(route.seed).addresses : [];
+    if (seed.length === 0) return undefined;
+    return { removed: listChange(seed, addresses).removed, size: seed.length, name: 'the seed (recipients or recipientsFile)', peak: { count: seed.length, at: now } };
   }
 
   /**

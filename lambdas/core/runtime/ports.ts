@@ -34,6 +34,12 @@ export type GaugeName = 'QueuedMessages' | 'OldestQueuedAgeSeconds' | 'HeldNotic
 export type StackGaugeName = 'OrphanedQueueMessages' | 'CanaryRoundTripSeconds' | 'StackProblems';
 
 /** Counters and timings (EMF in Lambda). */
+/**
+ * Stack-wide counts: calls the "I'm back" trigger refused; recipient pushes
+ * refused (core/recipients/push-endpoint.ts); addresses removed by a stored push.
+ */
+export type StackCountName = 'TriggerRefused' | 'RecipientPushRefused' | 'RecipientsRemoved';
+
 export interface Metrics {
   count(
     name: 'Delivered' | 'Deferred' | 'Bounced' | 'DeadLettered' | 'Expired' | 'PrimaryUp' | 'NoticesSent' | 'NoticesSuppressed' | 'NoticesHeld',
@@ -50,7 +56,7 @@ export interface Metrics {
    * no route uses; the canary's round trip, in seconds, when it arrives.
    */
   stackGauge(name: StackGaugeName, value: number): void;
-  /** A count for the whole stack, no route dimension (calls the trigger refused); `detail` rides along in the record, never as a dimension. */
-  stackCount(name: 'TriggerRefused', value: number, detail?: Record<string, string>): void;
+  /** A count for the whole stack, no route dimension (calls the trigger or the recipient push refused, addresses a push removed); `detail` rides along in the record, never as a dimension. */
+  stackCount(name: StackCountName, value: number, detail?: Record<string, string>): void;
   flush(): Promise<void> | void;
 }

@@ -67,6 +67,16 @@ describe('S3RecipientListStore (fauxqs S3 + dynalite)', () => {
     expect(await store.read('applied')).toMatchObject({ version: 3, appliedVersion: 2 });
   });
 
+  it('keeps the shrink guard\'s high-water mark with a version, and drops it when a write names none', async () => {
+    const peakAt = new Date('2026-11-30T10:00:00Z');
+    await store.write('peak', { ...list(['a@example.com']), peakCount: 40, peakAt }, 0);
+    expect(await store.read('peak')).toMatchObject({ version: 1, peakCount: 40, peakAt });
+    await store.write('peak', list(['b@example.com']), 1);
+    const read = await store.read('peak');
+    expect(read?.peakCount).toBeUndefined();
+    expect(read?.peakAt).toBeUndefined();
+  });
+
   it('concurrent pushes through the use case: both are stored in turn, the loser on the winner\'s version, and the rules end with the newest', async () => {
     const rules = new InMemoryRecipientRules();
     const sync = new SyncRecipients({
@@ -77,7 +87,7 @@ describe('S3RecipientListStore (fauxqs S3 + dynalite)', () => {
       log: new RecordingDeliveryLog(),
     });
     const base = Array.from({ length: 50 }, (_, i) => `u${i}@example.com`);
-    await sync.push('pushes', base, { source: 'seed' });
+    await sync.push('pushes', base, { source: 'seed', force: true });
     const [a, b] = await Promise.all([sync.push('pushes', [...base, 'a@example.com'], { source: 'a' }), sync.push('pushes', [...base, 'b@example.com'], { source: 'b' })]);
     expect([a.version, b.version].sort()).toEqual([2, 3]);
     const newest = (await store.read('pushes'))!;
@@ -102,7 +112,7 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
 
   it('the pointer names the body\'s SHA-256; an altered body is unreadable: the deploy succeeds keeping the rules, an ERROR names route and key, and a push still works', async () => {
     const { rules, log, sync, deploy } = setup('altered');
-    await sync.push('altered', ['a@example.com', 'b@example.com'], { source: 'push' });
+    await sync.push('altered', ['a@example.com', 'b@example.com'], { source: 'push', force: true });
     const item = await pointer('altered');
     expect(item.bodySha256).toBe(createHash('sha256').update('a@example.com\nb@example.com').digest('hex'));
     // Someone with bucket access slips an address in (or the object is damaged).
@@ -113,15 +123,15 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
     expect(result.Data.Summary).toContain('altered: list version 1 (0 addresses, push); not applied (unreadable), the rules in place kept');
     expect(rules.rules.get('altered')).toEqual(before);
     expect(errors(log)).toEqual([expect.objectContaining({ fields: expect.objectContaining({ route: 'altered', key: item.bodyKey, kept: 'unreadable' }) })]);
-    // The push endpoint's call (store only): taken, not a 500; its list then replaces the broken one.
-    await expect(sync.push('altered', ['c@example.com'], { source: 'push', deferRules: true })).resolves.toMatchObject({ version: 2, rulesPending: true });
+    // The push endpoint's call (store only): taken, not a 500 (the shrink guard still holds against the 7-day high-water mark); its list then replaces the broken one.
+    await expect(sync.push('altered', ['a@example.com', 'b@example.com', 'c@example.com'], { source: 'push', deferRules: true })).resolves.toMatchObject({ version: 2, rulesPending: true });
     await sync.applyRules('altered');
-    expect(rules.rules.get('altered')).toEqual([['c@example.com']]);
+    expect(rules.rules.get('altered')).toEqual([['a@example.com', 'b@example.com', 'c@example.com']]);
   });
 
   it('a missing body: the same (read again first, in case a newer push replaced it)', async () => {
     const { rules, log, sync, deploy } = setup('missing');
-    await sync.push('missing', ['a@example.com'], { source: 'push' });
+    await sync.push('missing', ['a@example.com'], { source: 'push', force: true });
     const item = await pointer('missing');
     await env.clients.s3.send(new DeleteObjectCommand({ Bucket: env.resources.bucketName, Key: item.bodyKey }));
     expect(await store.read('missing')).toMatchObject({ unreadable: { key: item.bodyKey, reason: expect.stringContaining('missing') } });

@@ -10,7 +10,7 @@ import { localSettings, resourceNames, standInRoutes } from '../../../local/runn
 import { LineOutput } from '../../../local/runner/line-output.js';
 import { Narration } from '../../../local/runner/narration.js';
 import { RecipientRouter } from '../../../local/ses-standin/recipient-router.js';
-import { loadRunnerConfig, readRunnerEnv, RunnerConfigError } from '../../../local/runner/runner-config.js';
+import { loadRunnerConfig, pushIntervalFromEnv, readRunnerEnv, RunnerConfigError } from '../../../local/runner/runner-config.js';
 import type { Provisioned } from '../../../local/provision.js';
 
 let dir: string;
@@ -110,6 +110,14 @@ describe('readRunnerEnv', () => {
   it('refuses a bad port or endpoint, naming the variable', () => {
     expect(() => readRunnerEnv({ BACKUPMX_SMTP_PORT: 'smtp' })).toThrow(/BACKUPMX_SMTP_PORT: not a port number: smtp/);
     expect(() => readRunnerEnv({ AWS_ENDPOINT_URL: 'localhost:4566' })).toThrow(/AWS_ENDPOINT_URL: not an http\(s\) URL/);
+  });
+});
+
+describe('pushIntervalFromEnv', () => {
+  it('is unset by default (the function\'s minute), takes whole seconds, and refuses anything else naming the variable', () => {
+    expect(pushIntervalFromEnv({})).toBeUndefined();
+    expect(pushIntervalFromEnv({ BACKUPMX_PUSH_INTERVAL_SECONDS: '1' })).toBe(1);
+    for (const bad of ['-1', '1.5', 'soon']) expect(() => pushIntervalFromEnv({ BACKUPMX_PUSH_INTERVAL_SECONDS: bad })).toThrow(/BACKUPMX_PUSH_INTERVAL_SECONDS: expected a whole number of seconds/);
   });
 });
 

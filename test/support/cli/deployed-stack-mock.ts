@@ -13,8 +13,9 @@ export const cfn = mockClient(CloudFormationClient);
 export const lambda = mockClient(LambdaClient);
 export const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
 export const DRAIN = 'BackupMx-FunctionsDrainFunctionA1B2C3D4-xyz';
+export const RECIPIENT_PUSH = 'BackupMx-RecipientPushFunction5E6F7A8B-xyz';
 
-const DEFAULT_SETTINGS: DeployedSettings = {
+export const DEFAULT_SETTINGS: DeployedSettings = {
   routes: [
     {
       name: 'main',
@@ -60,6 +61,8 @@ export function mockDeployedStack(settings: DeployedSettings = DEFAULT_SETTINGS)
     StackResourceSummaries: [
       { LogicalResourceId: 'FunctionsDrainFunctionA1B2C3D4', PhysicalResourceId: DRAIN, ResourceType: 'AWS::Lambda::Function', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
       { LogicalResourceId: 'InboundRuleSetC0FFEE00', PhysicalResourceId: 'backup-mx', ResourceType: 'AWS::SES::ReceiptRuleSet', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+      // A stack with a synced route has the recipient push function (doctor finds it by its logical id).
+      { LogicalResourceId: 'RecipientPushFunction5E6F7A8B', PhysicalResourceId: RECIPIENT_PUSH, ResourceType: 'AWS::Lambda::Function', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
     ],
   });
   lambda.on(GetFunctionConfigurationCommand, { FunctionName: DRAIN }).resolves({

@@ -50,7 +50,7 @@ export interface LocalFixture {
 
 /** stackName: as a deployed stack's settings carry it (adopt then checks a queue's stack tag). */
 export async function startLocalFixture(
-  options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string; probeIntervalSeconds?: number } = {},
+  options: { bouncePolicy?: 'dsn' | 'dead-letter'; dsnPerHour?: number; stackName?: string; probeIntervalSeconds?: number; /** main's list is pushed (recipientSync) */ syncMain?: boolean } = {},
 ): Promise<LocalFixture> {
   const aws = await buildLocalAws({ routes: Object.keys(ROUTES), names: uniqueNames('cli') });
   const { clients, resources, region, endpoints } = aws;
@@ -65,6 +65,7 @@ export async function startLocalFixture(
         queueUrl: r.queue.url,
         bouncePolicy: options.bouncePolicy ?? 'dead-letter',
         ...(options.dsnPerHour !== undefined ? { dsnPerHour: options.dsnPerHour } : {}),
+        ...(options.syncMain && r.name === 'main' ? { recipientSync: { maxShrinkPercent: 10, maxAddresses: 1000 } } : {}),
       })),
       tableName: resources.tableName,
       bucketName: resources.bucketName,

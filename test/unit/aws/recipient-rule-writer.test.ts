@@ -27,7 +27,7 @@ describe('the rule writer after a push', () => {
   });
 
   it('writes the rules of a list the push stored with its rules pending, and notes them applied', async () => {
-    const pushed = await build(syncedRoutesOfTable(TABLE)).sync.push('corp', ['a@example.com', 'b@example.com'], { source: 'push', deferRules: true });
+    const pushed = await build(syncedRoutesOfTable(TABLE)).sync.push('corp', ['a@example.com', 'b@example.com'], { source: 'push', force: true, deferRules: true });
     expect(pushed).toMatchObject({ version: 1, rulesPending: true });
     expect(rules.applied).toBe(0);
     expect(await handler({ applyRules: 'corp' })).toMatchObject({ rules: 1, created: 1 });

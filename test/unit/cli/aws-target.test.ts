@@ -8,7 +8,7 @@ import { awsTarget } from '../../../cli/aws-target.js';
 import { readCliEnv } from '../../../cli/cli-env.js';
 import { RecordingIo } from '../../../cli/cli-io.js';
 import { main } from '../../../cli/main.js';
-import { cfn, DRAIN, env, lambda, mockDeployedStack } from '../../support/cli/deployed-stack-mock.js';
+import { cfn, DRAIN, env, lambda, mockDeployedStack, RECIPIENT_PUSH } from '../../support/cli/deployed-stack-mock.js';
 
 beforeEach(() => mockDeployedStack());
 afterEach(() => {
@@ -27,6 +27,8 @@ describe('the deployed stack as target', () => {
         ruleSetName: 'backup-mx',
         alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:BackupMx-Alarms',
         triggerFunctionName: 'BackupMx-Trigger',
+        // Found among the resources by the logical id CDK gives it (doctor checks its reserved concurrency).
+        recipientPushFunctionName: RECIPIENT_PUSH,
       });
       expect(target.settings.routes[0]).toMatchObject({ name: 'main', primary: { host: 'mail.example.com', port: 587, tls: 'required' } });
       expect(target.settings).toMatchObject({ tableName: 'BackupMx-State', hostname: 'backup-mx.example.com', drainFunctionName: DRAIN });

@@ -12,6 +12,7 @@ const pushEnv = {
   BACKUPMX_RULE_WRITER_FUNCTION: 'writer',
   BACKUPMX_ROUTE_TABLE_DIGEST: DIGEST,
   BACKUPMX_PUSH_MAX_BODY_BYTES: '65536',
+  BACKUPMX_STACK_NAME: 'BackupMx',
 };
 const writerEnv = { BACKUPMX_TABLE_NAME: 'state', BACKUPMX_BUCKET_NAME: 'mail', BACKUPMX_RULE_SET_NAME: 'rules', BACKUPMX_ROUTE_TABLE_DIGEST: DIGEST };
 
@@ -27,7 +28,7 @@ const refusal = (load: () => unknown): string => {
 
 describe('loadRecipientPushSettings', () => {
   it('reads the variables the stack sets, with the trigger key secret only when one is named', () => {
-    expect(loadRecipientPushSettings(pushEnv)).toEqual({ tableName: 'state', bucketName: 'mail', ruleWriterFunctionName: 'writer', routeTableDigest: DIGEST, maxBodyBytes: 65_536 });
+    expect(loadRecipientPushSettings(pushEnv)).toEqual({ tableName: 'state', bucketName: 'mail', ruleWriterFunctionName: 'writer', routeTableDigest: DIGEST, maxBodyBytes: 65_536, stackName: 'BackupMx' });
     expect(loadRecipientPushSettings({ ...pushEnv, BACKUPMX_TRIGGER_SECRET: 'push-key' }).triggerSecretId).toBe('push-key');
   });
 

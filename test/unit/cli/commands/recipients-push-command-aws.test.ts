@@ -1,6 +1,7 @@
 // recipients push-command on the deployed stack: the URL is the
 // RecipientPushUrl output (a stack with no synced route has none and says
-// what to do), the printed command signs with the route's own key file, and
+// what to do), the printed command signs with the route's own key file for
+// the URL's host, and
 // stderr derives that key from the table's trigger key, which is made when the
 // stack has none yet.
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -38,6 +39,8 @@ describe('recipients push-command on the deployed stack', () => {
     expect(io.stdout[0]).toContain(`'${PUSH_URL}main/recipients'`);
     expect(io.stdout[0]).toContain(`"$(cat '/etc/backup-mx/recipients-main.key')"`);
     expect(io.stdout[0]).toContain('--data-binary @"$f"');
+    // The function URL's host is signed (the function checks it against its own domain).
+    expect(io.stdout[0]).toContain(`printf 'POST\\n%s\\n/%s/recipients\\nforce=0\\n%s\\n%s' 'push123.lambda-url.eu-west-1.on.aws' 'main'`);
     const err = io.stderr.join('\n');
     expect(err).toMatch(/a new trigger key was created/);
     expect(err).toContain(`aws dynamodb get-item --table-name`);

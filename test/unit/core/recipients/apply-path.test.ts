@@ -2,7 +2,8 @@
 // (the push was checked against the route as it was): addresses outside the
 // current domains are dropped and counted, a list over the current budget is
 // not applied (the rules stay), an unreadable list is not applied and the
-// deploy still succeeds; superseded bodies are pruned after an apply.
+// deploy still succeeds; superseded bodies are pruned after an apply. (A route
+// with no seed takes its first list only with force: sync-shrink.ts.)
 import { describe, expect, it } from 'vitest';
 import { InMemoryRecipientListStore, InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../../lambdas/adapters/fakes/index.js';
 import { SyncRecipients } from '../../../../lambdas/core/recipients/sync-recipients.js';
@@ -23,7 +24,7 @@ function setup() {
 describe('the apply path checks the stored list against the route as deployed now', () => {
   it('a domain moved to another route since the push: its addresses are dropped, the count warned, the rest written', async () => {
     const { rules, log, sync } = setup();
-    await sync().push('corp', [...addresses(5), ...addresses(3, 'example.org')], { source: 'push' });
+    await sync().push('corp', [...addresses(5), ...addresses(3, 'example.org')], { source: 'push', force: true });
     await sync({ domains: ['example.com'] }).redeploy('corp');
     expect(rules.rules.get('corp')!.flat()).toEqual(addresses(5));
     expect(log.lines.find((l) => l.level === 'warn')).toMatchObject({ message: expect.stringContaining('outside the route\'s current domains dropped'), fields: { route: 'corp', dropped: 3 } });
@@ -31,7 +32,7 @@ describe('the apply path checks the stored list against the route as deployed no
 
   it('a lowered maxAddresses: the list is not applied, the rules are kept as they were, an ERROR line says why', async () => {
     const { rules, log, store, sync } = setup();
-    await sync().push('corp', addresses(300), { source: 'push' });
+    await sync().push('corp', addresses(300), { source: 'push', force: true });
     const before = structuredClone(rules.rules.get('corp'));
     const report = await sync({ maxAddresses: 200 }).redeploy('corp');
     expect(report).toMatchObject({ kept: 'over-budget', created: 0, updated: 0, deleted: 0 });
@@ -44,7 +45,7 @@ describe('the apply path checks the stored list against the route as deployed no
 
   it('an unreadable list (missing body, wrong SHA-256): rules kept, ERROR names the route and key, the pass succeeds', async () => {
     const { rules, log, store, sync } = setup();
-    await sync().push('corp', addresses(10), { source: 'push' });
+    await sync().push('corp', addresses(10), { source: 'push', force: true });
     const stored = store.lists.get('corp')!;
     const before = structuredClone(rules.rules.get('corp'));
     store.lists.set('corp', { ...stored, version: 2, addresses: [], unreadable: { key: 'recipient-lists/corp/v2-abc.txt', reason: 'missing' } });
@@ -56,7 +57,7 @@ describe('the apply path checks the stored list against the route as deployed no
 
   it('after an applied version, the bodies it superseded are pruned', async () => {
     const { store, sync } = setup();
-    await sync().push('corp', addresses(10), { source: 'push' });
+    await sync().push('corp', addresses(10), { source: 'push', force: true });
     await sync().push('corp', addresses(11), { source: 'push' });
     expect(store.prunes).toEqual([
       { route: 'corp', appliedVersion: 1 },

@@ -44,7 +44,7 @@ describe('normaliseRecipients', () => {
 describe('SyncRecipients.push guards', () => {
   it('refuses an empty list, even forced, and says how to stop syncing instead', async () => {
     const { sync, store } = setup();
-    await sync.push('corp', addresses(5), { source: 'push' });
+    await sync.push('corp', addresses(5), { source: 'push', force: true });
     for (const force of [false, true]) {
       const error = await refusal(sync.push('corp', ['', '# nothing', '   '], { source: 'push', force }));
       expect(error.reason).toBe('empty');
@@ -69,7 +69,7 @@ describe('SyncRecipients.push guards', () => {
 
   it('refuses more addresses than maxAddresses, naming the field', async () => {
     const { sync } = setup({ maxAddresses: 450 });
-    await expect(sync.push('corp', addresses(450), { source: 'push' })).resolves.toMatchObject({ total: 450 });
+    await expect(sync.push('corp', addresses(450), { source: 'push', force: true })).resolves.toMatchObject({ total: 450 });
     const error = await refusal(sync.push('corp', addresses(451), { source: 'push' }));
     expect(error.reason).toBe('over-budget');
     expect(error.message).toContain('recipientSync.maxAddresses = 450');
@@ -80,17 +80,17 @@ describe('SyncRecipients.push guards', () => {
     const error = await refusal(sync.push('corp', addresses(20_000), { source: 'push' }));
     expect(error.reason).toBe('over-budget');
     expect(error.message).toContain('20000 addresses, but the route\'s budget is recipientSync.maxAddresses = 19900');
-    await expect(sync.push('corp', addresses(19_900), { source: 'push' })).resolves.toMatchObject({ total: 19_900 });
+    await expect(sync.push('corp', addresses(19_900), { source: 'push', force: true })).resolves.toMatchObject({ total: 19_900 });
     expect(rules.rules.get('corp')).toHaveLength(199);
   });
 
   it('refuses a push removing more than maxShrinkPercent unless forced; exactly the share is taken', async () => {
     const { sync, store } = setup();
-    await sync.push('corp', addresses(100), { source: 'push' });
+    await sync.push('corp', addresses(100), { source: 'push', force: true });
     await expect(sync.push('corp', addresses(90), { source: 'push' })).resolves.toMatchObject({ removed: 10, total: 90 });
     const error = await refusal(sync.push('corp', addresses(80), { source: 'push' }));
     expect(error.reason).toBe('shrink');
-    expect(error.message).toMatch(/removes 10 of 90 addresses \(11\.1%\), more than recipientSync\.maxShrinkPercent = 10%/);
+    expect(error.message).toMatch(/removes 10 of the 90 addresses of the stored list \(version 2\) \(11\.1%\), more than recipientSync\.maxShrinkPercent = 10%/);
     expect((await store.read('corp'))?.addresses).toHaveLength(90);
     await expect(sync.push('corp', addresses(1), { source: 'push', force: true })).resolves.toMatchObject({ removed: 89, total: 1 });
     expect(await sync.status('corp')).toMatchObject({ count: 1, forced: true });
@@ -105,7 +105,7 @@ describe('SyncRecipients.push guards', () => {
 describe('SyncRecipients.push', () => {
   it('stores 450 addresses, writes them as 5 rules of at most 100, logs the counts, and status shows them', async () => {
     const { sync, rules, log, clock } = setup();
-    const result = await sync.push('corp', addresses(450), { source: 'push' });
+    const result = await sync.push('corp', addresses(450), { source: 'push', force: true });
     expect(result).toMatchObject({ version: 1, added: 450, removed: 0, total: 450, unchanged: false });
     const written = rules.rules.get('corp')!;
     // 450 addresses of example.com, and example.org (none listed) stays a whole-domain entry.
@@ -120,7 +120,7 @@ describe('SyncRecipients.push', () => {
 
   it('an unchanged list stores nothing new and writes no rules', async () => {
     const { sync, rules, store } = setup();
-    await sync.push('corp', addresses(3), { source: 'push' });
+    await sync.push('corp', addresses(3), { source: 'push', force: true });
     const again: PushResult = await sync.push('corp', [...addresses(3)].reverse().map((a) => a.toUpperCase().replace('@EXAMPLE.COM', '@example.com')), { source: 'push' });
     expect(again).toMatchObject({ unchanged: true, version: 1 });
     expect(again.rules).toBeUndefined();
@@ -131,7 +131,7 @@ describe('SyncRecipients.push', () => {
   it('keeps the list when the rules cannot be written, and the next push writes them', async () => {
     const { sync, rules, store } = setup();
     rules.fail = new Error('Throttling');
-    await expect(sync.push('corp', addresses(3), { source: 'push' })).rejects.toBeInstanceOf(RecipientRulesPending);
+    await expect(sync.push('corp', addresses(3), { source: 'push', force: true })).rejects.toBeInstanceOf(RecipientRulesPending);
     expect(await sync.status('corp')).toMatchObject({ version: 1, appliedVersion: 0 });
     rules.fail = undefined;
     await expect(sync.push('corp', addresses(3), { source: 'push' })).resolves.toMatchObject({ unchanged: true, rules: { rules: 1 } });
@@ -142,7 +142,7 @@ describe('SyncRecipients.push', () => {
 describe('concurrent pushes', () => {
   it('the loser of the race is checked again on the winner\'s list and stored after it; SES ends with the newest', async () => {
     const { sync, store, rules } = setup();
-    await sync.push('corp', addresses(100), { source: 'push' });
+    await sync.push('corp', addresses(100), { source: 'push', force: true });
     // B lands between A's read and A's write.
     store.beforeWrite = async () => {
       await sync.push('corp', [...addresses(100), 'b@example.com'], { source: 'b' });
@@ -159,7 +159,7 @@ describe('concurrent pushes', () => {
 
   it('a retried push is refused when the winner\'s list makes it shrink too much', async () => {
     const { sync, store } = setup();
-    await sync.push('corp', addresses(10), { source: 'push' });
+    await sync.push('corp', addresses(10), { source: 'push', force: true });
     store.beforeWrite = async () => {
       await sync.push('corp', [...addresses(10), ...addresses(10, 'example.com', 'new')], { source: 'b' });
     };
@@ -171,7 +171,7 @@ describe('concurrent pushes', () => {
 
   it('a push stored while an older list\'s rules are being written is written after it: SES never ends on the older list', async () => {
     const { sync, store, rules } = setup();
-    await sync.push('corp', addresses(10), { source: 'push' });
+    await sync.push('corp', addresses(10), { source: 'push', force: true });
     // A's rules are computed from its list; B stores and writes a newer list meanwhile; A finishes after B.
     rules.beforeApply = async () => {
       await sync.push('corp', [...addresses(10), 'b@example.com'], { source: 'b' });
@@ -191,7 +191,7 @@ describe('concurrent pushes', () => {
     const { sync, store } = setup();
     const original = store.write.bind(store);
     store.write = async () => false;
-    expect((await refusal(sync.push('corp', addresses(2), { source: 'push' }))).reason).toBe('conflict');
+    expect((await refusal(sync.push('corp', addresses(2), { source: 'push', force: true }))).reason).toBe('conflict');
     store.write = original;
   });
 });
