@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SesRecipientRules, syncRuleName, TemplateRuleMissingError } from '../../../lambdas/adapters/aws/rule-set/ses-recipient-rules.js';
 import { InMemoryRecipientListStore, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
+import { RuleWriterLock } from '../../../lambdas/core/recipients/rule-writer-lock.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
 import { makeRecipientSyncHandler, syncedRouteOf, type RecipientSyncEvent, type RecipientSyncProperties } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET } from '../../../lib/config/receipt-rule-chunks.js';
@@ -210,29 +211,30 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
   });
 
   it('holds the rule set\'s writer lease (one per invocation) for the whole pass: removals of routes that stopped syncing and each route\'s write', async () => {
-    const { build } = setup();
+    const { store } = setup();
     const events: string[] = [];
     let held = false;
-    const lock = {
-      run: async <T,>(work: () => Promise<T>): Promise<T> => {
-        events.push('take');
-        held = true;
-        try {
-          return await work();
-        } finally {
-          held = false;
-          events.push('release');
-        }
+    // The real lock (reentrant within one invocation) on a lease that notes each take and release.
+    const lock = new RuleWriterLock({
+      lease: {
+        acquire: async () => (events.push('take'), (held = true), { taken: true as const }),
+        release: async () => void (events.push('release'), (held = false)),
       },
-    };
+      clock: { now: () => new Date() },
+      sleep: async () => undefined,
+      owner: 'deploy',
+      waitMs: 0,
+      log: new RecordingDeliveryLog(),
+    });
+    const inner = writer();
+    const watched = { apply: (...a: Parameters<typeof inner.apply>) => (events.push(`apply held=${held}`), inner.apply(...a)), remove: (r: string) => (events.push(`remove held=${held}`), inner.remove(r)) };
     const handler = makeRecipientSyncHandler((p) => {
-      const { sync, rules: inner } = build(p);
-      const watched = { apply: (...a: Parameters<typeof inner.apply>) => (events.push(`apply held=${held}`), inner.apply(...a)), remove: (r: string) => (events.push(`remove held=${held}`), inner.remove(r)) };
+      const sync = new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules: watched, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog(), lock });
       return { sync, rules: watched, lock };
     }, { info: () => undefined });
     const old = props({ Routes: [...props().Routes, { Name: 'gone', Domains: ['gone.example'], MaxShrinkPercent: '10', MaxAddresses: '100' }] });
     await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props(), OldResourceProperties: old });
-    expect(events).toEqual(['take', 'remove held=true', 'release']);
+    expect(events).toEqual(['take', 'remove held=true', 'apply held=true', 'release']);
   });
 
   it('a route that stops syncing loses its rules; Delete removes every synced rule', async () => {
