@@ -93,7 +93,7 @@ export class BackupMxStack extends Stack {
       new RecipientPushEndpoint(this, 'RecipientPush', { config, table: state.table, bucket: mail.bucket, writer: inbound.recipientSync.writer, routeTable: functions.routeTable, ...(trigger.concurrency ? { concurrency: trigger.concurrency } : {}) });
     }
     const canary = config.canary ? new Canary(this, 'Canary', { canary: config.canary, table: state.table }) : undefined;
-    const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey, ruleWriter: inbound.recipientSync?.writer });
+    const monitoring = this.monitoring({ queues, functions, trigger, notices, canary, topicKey, inbound });
 
     this.addOutputs(mail, state, queues, monitoring, egress);
     this.addOperatorOutputs(functions, notices, inbound);
@@ -134,9 +134,9 @@ export class BackupMxStack extends Stack {
     notices: NoticeSending;
     canary: Canary | undefined;
     topicKey: kms.Key | undefined;
-    ruleWriter: BackupMxFunction | undefined;
+    inbound: InboundRules;
   }): Monitoring {
-    const { queues, functions, trigger, notices, canary, topicKey, ruleWriter } = parts;
+    const { queues, functions, trigger, notices, canary, topicKey, inbound } = parts;
     return new Monitoring(this, 'Monitoring', {
       config: this.config,
       channels: queues.channels,
@@ -150,12 +150,19 @@ export class BackupMxStack extends Stack {
         { name: 'trigger', fn: trigger.fn },
         { name: 'pause-notices', fn: notices.pause },
         ...(canary ? [{ name: 'canary', fn: canary.sender }] : []),
+        // A stored list it could not apply (unreadable, over budget) is an ERROR line: the rules were kept.
+        ...(inbound.recipientSync
+          ? [
+              { name: 'recipient-sync', fn: inbound.recipientSync.fn },
+              { name: 'recipient-rule-writer', fn: inbound.recipientSync.writer },
+            ]
+          : []),
       ],
       probe: functions.probe,
       trigger: trigger.fn,
       ...(topicKey ? { topicKey } : {}),
       notices,
-      ...(ruleWriter ? { ruleWriter } : {}),
+      ...(inbound.recipientSync ? { ruleWriter: inbound.recipientSync.writer } : {}),
     });
   }
 

@@ -1,13 +1,17 @@
 // The recipient-sync use case for one program: the list store (S3 body +
-// state-table pointer) and the SES rule writer of our rule set. The deploy's
+// state-table pointer) and the SES rule writer of our rule set, serialised with
+// every other writer of the set by a lease in the state table. The deploy's
 // custom resource builds it here, and so will the push endpoint: each only
 // parses its input and calls SyncRecipients.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DynamoRuleWriterLease } from '../adapters/aws/dynamo-rule-writer-lease.js';
 import { S3RecipientListStore } from '../adapters/aws/recipient-list-store.js';
 import { SesRecipientRules } from '../adapters/aws/rule-set/ses-recipient-rules.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
+import { RuleWriterLock } from '../core/recipients/rule-writer-lock.js';
 import { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
 import type { Clock, DeliveryLog } from '../core/runtime/ports.js';
@@ -21,12 +25,31 @@ export interface RecipientSyncParts {
   /** SES and our set's name in AWS; locally the stand-in reads the store itself, so its rules are a no-op writer. */
   rules: RecipientRules | { ses: SESClient; ruleSetName: string };
   clock?: Clock;
-  log: Pick<DeliveryLog, 'info' | 'warn'>;
+  log: Pick<DeliveryLog, 'info' | 'warn' | 'error'>;
+  /** How long a writer waits for another's lease on the rule set (SES only): the deploy longer than a push's writer. */
+  leaseWaitMs?: number;
 }
 
-export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRecipients; rules: RecipientRules } {
-  const rules = 'apply' in parts.rules ? parts.rules : new SesRecipientRules(parts.rules.ses, parts.rules.ruleSetName);
+/** A push's writer waits this long for another writer, then fails (Lambda retries an async invocation twice). */
+export const PUSH_WRITER_LEASE_WAIT_MS = 5 * 60_000;
+/** The deploy waits longer (a full write takes about 3.5 minutes; the function has 15). */
+export const DEPLOY_LEASE_WAIT_MS = 10 * 60_000;
+
+export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRecipients; rules: RecipientRules; lock?: RuleWriterLock } {
+  const clock = parts.clock ?? { now: () => new Date() };
+  const ses = 'apply' in parts.rules ? undefined : parts.rules;
+  const rules = ses ? new SesRecipientRules(ses.ses, ses.ruleSetName) : (parts.rules as RecipientRules);
+  const lock = ses
+    ? new RuleWriterLock({
+        lease: new DynamoRuleWriterLease(parts.doc, parts.tableName, ses.ruleSetName),
+        clock,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        owner: randomUUID(),
+        waitMs: parts.leaseWaitMs ?? PUSH_WRITER_LEASE_WAIT_MS,
+        log: parts.log,
+      })
+    : undefined;
   const store = new S3RecipientListStore(parts.doc, parts.tableName, parts.s3, parts.bucketName);
-  const sync = new SyncRecipients({ routes: parts.routes, store, rules, clock: parts.clock ?? { now: () => new Date() }, log: parts.log });
-  return { sync, rules };
+  const sync = new SyncRecipients({ routes: parts.routes, store, rules, clock, log: parts.log, ...(lock ? { lock } : {}) });
+  return { sync, rules, ...(lock ? { lock } : {}) };
 }

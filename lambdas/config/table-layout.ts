@@ -27,6 +27,12 @@ export const TRIGGER_KEY_PREFIX = 'trigger#';
 export const NOTICE_KEY_PREFIX = 'notices#';
 /** A route's synced recipient list (core/recipients): `recipients#<name>`, written by the push and the deploy's custom resource. */
 export const RECIPIENTS_KEY_PREFIX = 'recipients#';
+/**
+ * The rule writer's lease of a rule set (core/recipients/rule-writer-lock.ts):
+ * `rulewriter#<rule set>`, written only by the rule writer (the deploy's
+ * recipient-sync function); not under recipients#, which the public push function may write.
+ */
+export const RULE_WRITER_KEY_PREFIX = 'rulewriter#';
 /** The canary's HMAC key (core/canary): `canary#key`, written only by the canary function. */
 export const CANARY_KEY_PREFIX = 'canary#';
 /**

@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
-import { composeRecipientSync } from '../app/compose-recipients.js';
+import { composeRecipientSync, DEPLOY_LEASE_WAIT_MS } from '../app/compose-recipients.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
 import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
@@ -61,7 +61,8 @@ export function physicalIdOf(ruleSetName: string): string {
   return `recipient-sync-${ruleSetName}`;
 }
 
-export type RecipientSyncFactory = (properties: RecipientSyncProperties) => { sync: SyncRecipients; rules: RecipientRules };
+/** `lock` (the rule set's writer lease) is held for the whole pass, removals included. */
+export type RecipientSyncFactory = (properties: RecipientSyncProperties) => { sync: SyncRecipients; rules: RecipientRules; lock?: { run<T>(work: () => Promise<T>): Promise<T> } };
 
 export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { info(message: string): void } = console) {
   return async (event: RecipientSyncEvent): Promise<RecipientSyncResult> => {
@@ -70,30 +71,40 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
     // old id a Delete (with the old set's name) in its cleanup pass, which removes the old set's
     // synced rules. A Delete answers with the id it was given.
     const id = event.RequestType === 'Delete' && event.PhysicalResourceId ? event.PhysicalResourceId : physicalIdOf(props.RuleSetName);
-    const { sync, rules } = build(props);
-    const lines: string[] = [];
-    if (event.RequestType === 'Delete') {
-      for (const route of props.Routes) lines.push(`${route.Name}: ${await rules.remove(route.Name)} rules removed`);
-    } else {
-      const kept = new Set(props.Routes.map((r) => r.Name));
-      const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
-      // In the same set, a route that stopped syncing leaves rules behind: removed here. A renamed set
-      // changed the physical id (above), so the old set's rules, every route's, go in the old id's Delete.
-      if (sameSet) {
-        for (const old of event.OldResourceProperties?.Routes ?? []) {
-          if (!kept.has(old.Name)) lines.push(`${old.Name}: stopped syncing, ${await rules.remove(old.Name)} rules removed`);
-        }
-      }
-      for (const route of props.Routes) {
-        const report = await sync.redeploy(route.Name);
-        const status = await sync.status(route.Name);
-        lines.push(`${route.Name}: ${status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains'}; ${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`);
-      }
-    }
+    const { sync, rules, lock } = build(props);
+    const lines = await (lock ? lock.run(() => writeAll(event, sync, rules)) : writeAll(event, sync, rules));
     const summary = lines.join('; ');
     log.info(JSON.stringify({ requestType: event.RequestType, summary }));
     return { PhysicalResourceId: id, Data: { Summary: summary } };
   };
+}
+
+/** The deploy's pass (the rule set's writer lease held by the caller): removals of routes that stopped syncing, then each route's rules. */
+async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: RecipientRules): Promise<string[]> {
+  const props = event.ResourceProperties;
+  const lines: string[] = [];
+  if (event.RequestType === 'Delete') {
+    for (const route of props.Routes) lines.push(`${route.Name}: ${await rules.remove(route.Name)} rules removed`);
+  } else {
+    const kept = new Set(props.Routes.map((r) => r.Name));
+    const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
+    // In the same set, a route that stopped syncing leaves rules behind: removed here. A renamed set
+    // changed the physical id, so the old set's rules, every route's, go in the old id's Delete.
+    if (sameSet) {
+      for (const old of event.OldResourceProperties?.Routes ?? []) {
+        if (!kept.has(old.Name)) lines.push(`${old.Name}: stopped syncing, ${await rules.remove(old.Name)} rules removed`);
+      }
+    }
+    for (const route of props.Routes) {
+      const report = await sync.redeploy(route.Name);
+      const status = await sync.status(route.Name);
+      const list = status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains';
+      // A list that could not be applied leaves the rules as they were and the deploy goes on (the writer's ERROR line says why).
+      const rules = report.kept ? `not applied (${report.kept}), the rules in place kept` : `${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`;
+      lines.push(`${route.Name}: ${list}; ${rules}`);
+    }
+  }
+  return lines;
 }
 
 const deployHandler = makeRecipientSyncHandler((props) => {
@@ -106,6 +117,7 @@ const deployHandler = makeRecipientSyncHandler((props) => {
     routes: props.Routes.map(syncedRouteOf),
     rules: { ses, ruleSetName: props.RuleSetName },
     log: new PowertoolsDeliveryLog(),
+    leaseWaitMs: DEPLOY_LEASE_WAIT_MS,
   });
 });
 

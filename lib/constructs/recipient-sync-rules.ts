@@ -106,6 +106,14 @@ export class RecipientSyncRules extends Construct {
         resources: [props.bucket.arnForObjects(`${RECIPIENT_LISTS_PREFIX}*`)],
       }),
     );
+    // Listing only the lists' prefix: the writer prunes bodies the push function (no s3:DeleteObject) left behind.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${RECIPIENT_LISTS_PREFIX}*`] } },
+      }),
+    );
     acceptFinding(writer, 'IAM5[Resource::*]', 'The SES receipt-rule actions (Describe/Create/Update/DeleteReceiptRule, DescribeReceiptRuleSet) support no resource-level permissions.');
     acceptFinding(writer, `IAM5[Resource::${arnInFinding(props.bucket)}/${RECIPIENT_LISTS_PREFIX}*]`, 'Only the synced recipient lists\' bodies (recipient-lists/), never mail.');
     return writer;

@@ -14,7 +14,8 @@
 //             attributes (dynamodb:Attributes), no ReturnValues;
 //   'trigger' reads and writes its gate (trigger#) only;
 //   'canary'  reads and creates the canary's key (canary#), only with its attributes;
-//   'recipients' reads and writes the synced recipient lists' pointers (recipients#) only;
+//   'recipients' reads and writes the synced recipient lists' pointers (recipients#) and the
+//             rule writers' lease (rulewriter#, which no public function may write) only;
 //             accept reads that key too (to recognise a canary), the drain reads everything.
 //   'recipient-push' (faces anonymous callers) reads the trigger key (trigger#key, to
 //             derive each route's push key), reads recipients# and updates there only
@@ -41,6 +42,7 @@ import {
   ORPHAN_WATCH_KEY,
   RECIPIENTS_KEY_PREFIX,
   ROUTE_KEY_PREFIX,
+  RULE_WRITER_KEY_PREFIX,
   STACK_KEY_PREFIX,
   STACK_PROBLEMS_KEY,
   TRIGGER_KEY_PREFIX,
@@ -104,7 +106,11 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
     ],
     trigger: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [arn], leadingKeys(`${TRIGGER_KEY_PREFIX}*`))],
     canary: [allow(['dynamodb:GetItem'], [arn], leadingKeys(`${CANARY_KEY_PREFIX}*`)), allow(['dynamodb:PutItem'], [arn], onlyWith(CANARY_KEY_PREFIX, CANARY_KEY_ATTRIBUTES))],
-    recipients: [allow(['dynamodb:GetItem'], [arn], leadingKeys(config)), allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`))],
+    recipients: [
+      allow(['dynamodb:GetItem'], [arn], leadingKeys(config)),
+      allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`)),
+      allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [arn], leadingKeys(`${RULE_WRITER_KEY_PREFIX}*`)),
+    ],
     'recipient-push': [
       // The exact partition of the key item: no other trigger# item (the trigger's gates) is readable.
       allow(['dynamodb:GetItem'], [arn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [config, TRIGGER_KEY_ITEM[PK]] } }),

@@ -16,4 +16,4 @@ export interface LineLogger {
 }
 
 /** A synced route's stored list (RecipientListStore.read fits): its version and addresses, or none yet. */
-export type SyncedListReader = (route: string) => Promise<{ version: number; addresses: string[] } | undefined>;
+export type SyncedListReader = (route: string) => Promise<{ version: number; addresses: string[]; unreadable?: { key: string; reason: string } } | undefined>;

@@ -47,6 +47,11 @@ export class SyncedLists {
         const list = await this.options.read(route);
         if (!list || this.versions.get(route) === list.version) continue;
         this.versions.set(route, list.version);
+        // As the rule writer does: an unreadable body is never applied, the rules in place stay.
+        if (list.unreadable) {
+          this.logger.warn(`route ${route}: recipient list version ${list.version} is unreadable (${list.unreadable.reason}); the last one read stays`);
+          continue;
+        }
         this.apply(route, list.addresses);
         this.logger.info(`route ${route}: recipient list version ${list.version} (${list.addresses.length} addresses) now decides what is accepted`);
       } catch (error) {

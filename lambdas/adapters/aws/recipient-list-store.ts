@@ -10,9 +10,16 @@
 // the same in dynalite and in AWS. So each version's body is written first
 // under a key of its own (never overwritten), and the version is committed by
 // a conditional update of the pointer: of two pushes on the same version, one
-// commits and the other deletes its body and is told it lost.
-import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// commits and the other deletes its body and is told it lost. The pointer
+// carries the body's SHA-256: a body that does not match it is not read.
+//
+// A body that is missing or does not match is not an error that blocks the
+// deploy or every push: `read` says the version is unreadable (naming the key
+// and why) and the writer keeps the route's rules (sync-recipients.ts). The
+// push function may not delete objects, so a body it replaced or lost with
+// stays behind; the rule writer prunes them (`prune`).
+import { createHash, randomBytes } from 'node:crypto';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NewRecipientList, RecipientListStore, StoredRecipientList } from '../../core/recipients/ports.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../config/mail-layout.js';
@@ -24,6 +31,16 @@ import { key } from './dynamo-keys.js';
 export const RECIPIENT_LIST_ITEM = 'list';
 /** A body removed between reading the pointer and reading the body (a newer push): read again this often. */
 const READ_ATTEMPTS = 3;
+/**
+ * A body newer than the pointer's version may be a push in flight (written,
+ * not yet committed); one older than this cannot be (Lambda runs 15 minutes
+ * at most), so it lost or died and is pruned.
+ */
+export const IN_FLIGHT_BODY_MS = 15 * 60_000;
+/** `recipient-lists/<route>/v<version>-<random>.txt`: the version a body was written for. */
+const BODY_VERSION = /\/v(\d+)-[0-9a-f]+\.txt$/;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 interface Pointer {
   version: number;
@@ -37,6 +54,8 @@ interface Pointer {
   /** The shrink guard's high-water mark (core/recipients/sync-shrink.ts). */
   peakCount?: number;
   peakAt?: string;
+  /** Hex SHA-256 of the body (absent on pointers written before it was added: not checked). */
+  bodySha256?: string;
 }
 
 export class S3RecipientListStore implements RecipientListStore {
@@ -52,14 +71,9 @@ export class S3RecipientListStore implements RecipientListStore {
       const pointer = await this.pointer(route);
       if (!pointer) return undefined;
       const text = await this.body(pointer.bodyKey);
-      if (text === undefined) {
-        if (attempt < READ_ATTEMPTS) continue; // replaced meanwhile: the pointer names the newer body now
-        throw new Error(`recipient list of route "${route}": version ${pointer.version}'s body ${pointer.bodyKey} is missing from the bucket`);
-      }
-      const addresses = text === '' ? [] : text.split('\n');
-      return {
+      if (text === undefined && attempt < READ_ATTEMPTS) continue; // replaced meanwhile: the pointer names the newer body now
+      const meta = {
         version: pointer.version,
-        addresses,
         updatedAt: new Date(pointer.updatedAt),
         source: pointer.source,
         forced: pointer.forced,
@@ -67,6 +81,14 @@ export class S3RecipientListStore implements RecipientListStore {
         ...(pointer.appliedAt ? { appliedAt: new Date(pointer.appliedAt) } : {}),
         ...(pointer.peakCount !== undefined && pointer.peakAt ? { peakCount: pointer.peakCount, peakAt: new Date(pointer.peakAt) } : {}),
       };
+      const unreadable =
+        text === undefined
+          ? `version ${pointer.version}'s body ${pointer.bodyKey} is missing from the bucket`
+          : pointer.bodySha256 !== undefined && sha256(text) !== pointer.bodySha256
+            ? `version ${pointer.version}'s body ${pointer.bodyKey} does not match the SHA-256 its pointer names`
+            : undefined;
+      if (unreadable !== undefined) return { ...meta, addresses: [], unreadable: { key: pointer.bodyKey, reason: unreadable } };
+      return { ...meta, addresses: text === '' ? [] : text!.split('\n') };
     }
   }
 
@@ -75,20 +97,22 @@ export class S3RecipientListStore implements RecipientListStore {
     const version = expectedVersion + 1;
     const bodyKey = `${RECIPIENT_LISTS_PREFIX}${route}/v${version}-${randomBytes(6).toString('hex')}.txt`;
     const peak = list.peakCount !== undefined && list.peakAt ? { count: list.peakCount, at: list.peakAt.toISOString() } : undefined;
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: bodyKey, Body: list.addresses.join('\n'), ContentType: 'text/plain; charset=utf-8' }));
+    const body = list.addresses.join('\n');
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: bodyKey, Body: body, ContentType: 'text/plain; charset=utf-8' }));
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(route),
           UpdateExpression:
-            'SET #version = :version, bodyKey = :bodyKey, #count = :count, updatedAt = :updatedAt, #source = :source, forced = :forced' +
+            'SET #version = :version, bodyKey = :bodyKey, bodySha256 = :bodySha256, #count = :count, updatedAt = :updatedAt, #source = :source, forced = :forced' +
             (peak ? ', peakCount = :peakCount, peakAt = :peakAt' : ' REMOVE peakCount, peakAt'),
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#version)' : '#version = :expected',
           ExpressionAttributeNames: { '#version': 'version', '#count': 'count', '#source': 'source' },
           ExpressionAttributeValues: {
             ':version': version,
             ':bodyKey': bodyKey,
+            ':bodySha256': sha256(body),
             ':count': list.addresses.length,
             ':updatedAt': list.updatedAt.toISOString(),
             ':source': list.source,
@@ -126,6 +150,31 @@ export class S3RecipientListStore implements RecipientListStore {
     }
   }
 
+  async prune(route: string, appliedVersion: number, now: Date): Promise<number> {
+    const pointer = await this.pointer(route);
+    if (!pointer) return 0;
+    const prefix = `${RECIPIENT_LISTS_PREFIX}${route}/`;
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        const key = object.Key!;
+        const version = BODY_VERSION.exec(key)?.[1];
+        // Only our own bodies, of this route (not `<route>-other/`), never the current one.
+        if (version === undefined || key.slice(prefix.length).includes('/') || key === pointer.bodyKey) continue;
+        const superseded = Number(version) < appliedVersion;
+        // Not the pointer's and written long ago: it lost its commit, or its push died.
+        const abandoned = object.LastModified !== undefined && now.getTime() - object.LastModified.getTime() > IN_FLIGHT_BODY_MS;
+        if (!superseded && !abandoned) continue;
+        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
+        deleted += 1;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return deleted;
+  }
+
   private key(route: string) {
     return key(`${RECIPIENTS_KEY_PREFIX}${route}`, RECIPIENT_LIST_ITEM);
   }
@@ -135,12 +184,13 @@ export class S3RecipientListStore implements RecipientListStore {
     return out.Item as Pointer | undefined;
   }
 
+  /** The body, or undefined when it is gone (404; 403 for a role without s3:ListBucket, which S3 answers for a missing key). */
   private async body(bodyKey: string): Promise<string | undefined> {
     try {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucketName, Key: bodyKey }));
       return (await object.Body?.transformToString('utf-8')) ?? '';
     } catch (error) {
-      if (isAwsError(error, 'NoSuchKey', 'NotFound') || httpStatusOf(error) === 404) return undefined;
+      if (isAwsError(error, 'NoSuchKey', 'NotFound', 'AccessDenied') || httpStatusOf(error) === 404 || httpStatusOf(error) === 403) return undefined;
       throw error;
     }
   }

@@ -35,6 +35,13 @@ export class InMemoryRecipientListStore implements RecipientListStore {
     const current = this.lists.get(route);
     if (current && current.appliedVersion < version) this.lists.set(route, { ...current, appliedVersion: version, appliedAt: at });
   }
+
+  /** Keeps no old bodies: notes each call only. */
+  readonly prunes: { route: string; appliedVersion: number }[] = [];
+  async prune(route: string, appliedVersion: number): Promise<number> {
+    this.prunes.push({ route, appliedVersion });
+    return 0;
+  }
 }
 
 export class InMemoryRecipientRules implements RecipientRules {

@@ -22,9 +22,14 @@ export interface StoredRecipientList {
    */
   peakCount?: number;
   peakAt?: Date;
+  /**
+   * The version's body is missing or does not match its SHA-256 (`addresses`
+   * is then empty and must not be applied): the object's key and why.
+   */
+  unreadable?: { key: string; reason: string };
 }
 
-export type NewRecipientList = Omit<StoredRecipientList, 'version' | 'appliedVersion' | 'appliedAt'>;
+export type NewRecipientList = Omit<StoredRecipientList, 'version' | 'appliedVersion' | 'appliedAt' | 'unreadable'>;
 
 export interface RecipientListStore {
   /** The newest stored version, or undefined before the first write. */
@@ -36,6 +41,13 @@ export interface RecipientListStore {
   write(route: string, list: NewRecipientList, expectedVersion: number): Promise<boolean>;
   /** Notes that `version`'s rules are in place (never lowers an applied version already noted). */
   markApplied(route: string, version: number, at: Date): Promise<void>;
+  /**
+   * Deletes the route's list bodies superseded by `appliedVersion` (removed
+   * addresses must not be kept for ever), and those a push wrote but never
+   * committed, once too old to be in flight; keeps the current one and newer.
+   * Returns how many were deleted.
+   */
+  prune(route: string, appliedVersion: number, now: Date): Promise<number>;
 }
 
 /** What writing a route's rules did. */
@@ -45,15 +57,19 @@ export interface RuleApplyReport {
   created: number;
   updated: number;
   deleted: number;
+  /** The rules were left as they were: the stored list was unreadable, or over the route's current budget. */
+  kept?: 'unreadable' | 'over-budget';
 }
 
 export interface RecipientRules {
   /**
    * Makes the route's receipt rules match exactly `addresses` (undefined: no
-   * list yet, every domain of the route accepted), split into rules of at most
-   * 100 entries; rules the list no longer needs are removed last.
+   * list yet, every domain of the route accepted), in rules of at most 100
+   * entries and no more rules than `maxAddresses` reserved; addresses that stay
+   * keep their rule, and no address that stays is unmatched at any moment
+   * (rule-placement.ts).
    */
-  apply(route: { name: string; domains: string[] }, addresses: string[] | undefined): Promise<RuleApplyReport>;
+  apply(route: { name: string; domains: string[]; maxAddresses?: number }, addresses: string[] | undefined): Promise<RuleApplyReport>;
   /** Removes every rule written for the route (the route stopped syncing). */
   remove(route: string): Promise<number>;
 }
@@ -73,4 +89,23 @@ export interface PushGate {
 export interface RuleWriterRequester {
   /** Asks the private rule writer to write the route's rules from the newest stored list; resolves once asked, not once written. */
   requestRules(route: string): Promise<void>;
+}
+
+/** Who holds the rule writer's lease, when another does. */
+export interface LeaseHolder {
+  owner: string;
+  until: Date;
+}
+
+/**
+ * The rule writer's lease, one per rule set: SES allows about one receipt-rule
+ * call a second per account, so two writers at once throttle each other and
+ * leave half-written sets. Taken by whoever writes rules (the deploy, a push's
+ * writer), released at the end, and expiring by itself after a writer died.
+ */
+export interface RuleWriterLease {
+  /** Takes the lease for `owner` until `until` (again when `owner` holds it); the other holder when it is not free. */
+  acquire(owner: string, now: Date, until: Date): Promise<{ taken: true } | { taken: false; holder: LeaseHolder }>;
+  /** Gives the lease up, only if `owner` still holds it. */
+  release(owner: string): Promise<void>;
 }

@@ -11,6 +11,7 @@
 // (sync-shrink.ts).
 import type { Clock, DeliveryLog } from '../runtime/ports.js';
 import type { RecipientListStore, RecipientRules, RuleApplyReport, StoredRecipientList } from './ports.js';
+import { applicableList } from './applicable-list.js';
 import { RecipientPushRefused, some } from './push-refused.js';
 import { domainOf, listChange, normaliseRecipients } from './recipient-list.js';
 import { checkShrink, livePeak, nextPeak, type ShrinkBaseline } from './sync-shrink.js';
@@ -80,7 +81,9 @@ export interface SyncRecipientsDeps {
   store: RecipientListStore;
   rules: RecipientRules;
   clock: Clock;
-  log: Pick<DeliveryLog, 'info' | 'warn'>;
+  log: Pick<DeliveryLog, 'info' | 'warn' | 'error'>;
+  /** Serialises the rule set's writers (rule-writer-lock.ts); absent where nothing writes SES (locally, the push endpoint). */
+  lock?: { run<T>(work: () => Promise<T>): Promise<T> };
 }
 
 export class SyncRecipients {
@@ -217,11 +220,26 @@ export class SyncRecipients {
    * so the last writer always leaves the newest list in SES.
    */
   private async applyNewest(route: SyncedRoute): Promise<RuleApplyReport> {
+    // The list is read under the lease: a writer that waited for another reads what that one stored meanwhile.
+    return this.deps.lock ? this.deps.lock.run(() => this.applyNewestHeld(route)) : this.applyNewestHeld(route);
+  }
+
+  private async applyNewestHeld(route: SyncedRoute): Promise<RuleApplyReport> {
     let report: RuleApplyReport = { rules: 0, created: 0, updated: 0, deleted: 0 };
     let list = await this.deps.store.read(route.name);
     for (let round = 0; round < MAX_APPLY_ROUNDS; round += 1) {
+      const applicable = list ? applicableList(route, list) : undefined;
+      if (list && applicable && !applicable.apply) {
+        // The route's rules stay as they are: mail keeps flowing as before, and an ERROR line (counted by ErrorLines) says why.
+        const key = list.unreadable ? { key: list.unreadable.key } : {};
+        this.deps.log.error('recipient list not applied; the route\'s receipt rules are kept', { route: route.name, version: list.version, kept: applicable.kept, why: applicable.why, ...key });
+        return { rules: 0, created: 0, updated: 0, deleted: 0, kept: applicable.kept };
+      }
+      if (applicable?.apply && applicable.dropped > 0) {
+        this.deps.log.warn('recipient list: addresses outside the route\'s current domains dropped', { route: route.name, version: list!.version, dropped: applicable.dropped, domains: route.domains.join(', ') });
+      }
       try {
-        report = await this.deps.rules.apply(route, list?.addresses);
+        report = await this.deps.rules.apply(route, applicable?.apply ? applicable.addresses : undefined);
       } catch (error) {
         if (!list) throw error;
         throw new RecipientRulesPending(route.name, list.version, error);
@@ -230,10 +248,23 @@ export class SyncRecipients {
       await this.deps.store.markApplied(route.name, list.version, this.deps.clock.now());
       this.deps.log.info('recipient rules written', { route: route.name, version: list.version, ...report });
       const newest = await this.deps.store.read(route.name);
-      if (!newest || newest.version === list.version) return report;
+      if (!newest || newest.version === list.version) {
+        await this.prune(route, list.version);
+        return report;
+      }
       list = newest;
     }
     this.deps.log.warn('recipient lists kept arriving while rules were written; the newest push writes its own', { route: route.name });
     return report;
+  }
+
+  /** Old bodies hold removed addresses: deleted once a newer version is applied (a failure is only logged: the next pass tries again). */
+  private async prune(route: SyncedRoute, appliedVersion: number): Promise<void> {
+    try {
+      const deleted = await this.deps.store.prune(route.name, appliedVersion, this.deps.clock.now());
+      if (deleted > 0) this.deps.log.info('old recipient list bodies deleted', { route: route.name, deleted, appliedVersion });
+    } catch (error) {
+      this.deps.log.warn('old recipient list bodies not deleted; the next rule write tries again', { route: route.name, error: String(error) });
+    }
   }
 }

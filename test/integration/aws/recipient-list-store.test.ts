@@ -1,13 +1,17 @@
 // The synced recipient list on the local emulators: the body in S3, the
 // version committed by a conditional update of the pointer item (dynalite),
 // so two pushes on one version cannot both win; 20,000 addresses do not fit a
-// DynamoDB item (400 KB) and do fit here.
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+// DynamoDB item (400 KB) and do fit here. A body that is missing or does not
+// match its pointer's SHA-256 blocks neither the deploy nor a push; old bodies
+// are pruned by the writer.
+import { createHash } from 'node:crypto';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RecipientListStore } from '../../../lambdas/adapters/aws/recipient-list-store.js';
 import { InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
+import { makeRecipientSyncHandler } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 /** DynamoDB's largest item (Amazon DynamoDB constraints: "Item size", 400 KB). */
@@ -90,5 +94,71 @@ describe('S3RecipientListStore (fauxqs S3 + dynalite)', () => {
     expect(newest.version).toBe(3);
     expect(newest.appliedVersion).toBe(3);
     expect(rules.rules.get('pushes')!.flat().sort()).toEqual([...newest.addresses].sort());
+  });
+});
+
+describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalite)', () => {
+  const route = (name: string) => ({ name, domains: ['example.com'], maxShrinkPercent: 10, maxAddresses: 1_000 });
+  const setup = (name: string) => {
+    const rules = new InMemoryRecipientRules();
+    const log = new RecordingDeliveryLog();
+    const sync = new SyncRecipients({ routes: [route(name)], store, rules, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log });
+    const handler = makeRecipientSyncHandler(() => ({ sync, rules }), { info: () => undefined });
+    const deploy = () => handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: { RuleSetName: 'backup-mx', TableName: 't', BucketName: 'b', Routes: [{ Name: name, Domains: ['example.com'], MaxShrinkPercent: 10, MaxAddresses: 1000 }] } });
+    return { rules, log, sync, deploy };
+  };
+  const pointer = async (name: string) => (await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: { pk: `recipients#${name}`, sk: 'list' } }))).Item!;
+  const errors = (log: RecordingDeliveryLog) => log.lines.filter((l) => l.level === 'error');
+
+  it('the pointer names the body\'s SHA-256; an altered body is unreadable: the deploy succeeds keeping the rules, an ERROR names route and key, and a push still works', async () => {
+    const { rules, log, sync, deploy } = setup('altered');
+    await sync.push('altered', ['a@example.com', 'b@example.com'], { source: 'push', force: true });
+    const item = await pointer('altered');
+    expect(item.bodySha256).toBe(createHash('sha256').update('a@example.com\nb@example.com').digest('hex'));
+    // Someone with bucket access slips an address in (or the object is damaged).
+    await env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: item.bodyKey, Body: 'a@example.com\nb@example.com\nintruder@example.com' }));
+    expect(await store.read('altered')).toMatchObject({ version: 1, addresses: [], unreadable: { key: item.bodyKey, reason: expect.stringContaining('does not match the SHA-256') } });
+    const before = structuredClone(rules.rules.get('altered'));
+    const result = await deploy();
+    expect(result.Data.Summary).toContain('altered: list version 1 (0 addresses, push); not applied (unreadable), the rules in place kept');
+    expect(rules.rules.get('altered')).toEqual(before);
+    expect(errors(log)).toEqual([expect.objectContaining({ fields: expect.objectContaining({ route: 'altered', key: item.bodyKey, kept: 'unreadable' }) })]);
+    // The push endpoint's call (store only): taken, not a 500 (the shrink guard still holds against the 7-day high-water mark); its list then replaces the broken one.
+    await expect(sync.push('altered', ['a@example.com', 'b@example.com', 'c@example.com'], { source: 'push', deferRules: true })).resolves.toMatchObject({ version: 2, rulesPending: true });
+    await sync.applyRules('altered');
+    expect(rules.rules.get('altered')).toEqual([['a@example.com', 'b@example.com', 'c@example.com']]);
+  });
+
+  it('a missing body: the same (read again first, in case a newer push replaced it)', async () => {
+    const { rules, log, sync, deploy } = setup('missing');
+    await sync.push('missing', ['a@example.com'], { source: 'push', force: true });
+    const item = await pointer('missing');
+    await env.clients.s3.send(new DeleteObjectCommand({ Bucket: env.resources.bucketName, Key: item.bodyKey }));
+    expect(await store.read('missing')).toMatchObject({ unreadable: { key: item.bodyKey, reason: expect.stringContaining('missing') } });
+    await expect(deploy()).resolves.toMatchObject({ Data: { Summary: expect.stringContaining('not applied (unreadable)') } });
+    expect(rules.rules.get('missing')).toEqual([['a@example.com']]);
+    expect(errors(log)).toHaveLength(1);
+    await expect(sync.push('missing', ['b@example.com'], { source: 'push' })).resolves.toMatchObject({ version: 2, rulesPending: false });
+    expect(rules.rules.get('missing')).toEqual([['b@example.com']]);
+  });
+
+  it('prunes the bodies an applied version superseded (the push role cannot delete them) and abandoned ones; keeps the current and a push in flight', async () => {
+    const name = 'prune';
+    const put = (key: string) => env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: `recipient-lists/${name}/${key}`, Body: 'x@example.com' }));
+    await store.write(name, list(['a@example.com']), 0);
+    await put('v1-aaaaaaaaaaaa.txt'); // left by a push function (it has no s3:DeleteObject)
+    await store.write(name, list(['b@example.com']), 1);
+    await put('v2-bbbbbbbbbbbb.txt'); // a loser of the race for version 2
+    await put('v3-cccccccccccc.txt'); // a push in flight: written, not yet committed
+    await put('notes.txt'); // not a body of ours
+    await env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: `recipient-lists/${name}-other/v1-dddddddddddd.txt`, Body: 'y' }));
+    const current = (await pointer(name)).bodyKey as string;
+    const now = new Date();
+    expect(await store.prune(name, 2, now)).toBe(1);
+    expect((await bodies(name)).sort()).toEqual([current, `recipient-lists/${name}/notes.txt`, `recipient-lists/${name}/v2-bbbbbbbbbbbb.txt`, `recipient-lists/${name}/v3-cccccccccccc.txt`].sort());
+    // Past the longest a push can run, what is not the pointer's lost or died: pruned; the current stays.
+    expect(await store.prune(name, 2, new Date(now.getTime() + 16 * 60_000))).toBe(2);
+    expect((await bodies(name)).sort()).toEqual([current, `recipient-lists/${name}/notes.txt`].sort());
+    expect(await bodies(`${name}-other`)).toHaveLength(1);
   });
 });

@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SesRecipientRules, syncRuleName, TemplateRuleMissingError } from '../../../lambdas/adapters/aws/rule-set/ses-recipient-rules.js';
 import { InMemoryRecipientListStore, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
+import { RuleWriterLock } from '../../../lambdas/core/recipients/rule-writer-lock.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
 import { makeRecipientSyncHandler, syncedRouteOf, type RecipientSyncEvent, type RecipientSyncProperties } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET } from '../../../lib/config/receipt-rule-chunks.js';
@@ -71,6 +72,7 @@ const writer = (sleeps: number[] = []) => {
   });
 };
 const corp = { name: 'corp', domains: ['example.com'] };
+const corpBudget = { ...corp, maxAddresses: 1_000 };
 const addresses = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i).padStart(5, '0')}@example.com`);
 const synced = () => rules.filter((r) => r.Name!.startsWith('sync-corp-'));
 
@@ -94,6 +96,42 @@ describe('SesRecipientRules', () => {
     ses.resetHistory();
     await expect(writer().apply(corp, addresses(150))).resolves.toEqual({ rules: 2, created: 0, updated: 0, deleted: 0 });
     expect(ses.commandCalls(UpdateReceiptRuleCommand)).toHaveLength(0);
+  });
+
+  it('450 addresses and one new early address: ONE update (the rule with room), no address moves, none unmatched', async () => {
+    await writer().apply(corpBudget, addresses(450));
+    const before = structuredClone(synced());
+    ses.resetHistory();
+    const report = await writer().apply(corpBudget, ['aaron@example.com', ...addresses(450)]);
+    expect(report).toEqual({ rules: 5, created: 0, updated: 1, deleted: 0 });
+    expect(ses.commandCalls(UpdateReceiptRuleCommand)).toHaveLength(1);
+    expect(ses.commandCalls(UpdateReceiptRuleCommand)[0]!.args[0].input.Rule!.Name).toBe('sync-corp-5');
+    expect(synced().slice(0, 4)).toEqual(before.slice(0, 4));
+    expect(synced()[4]!.Recipients).toEqual([...addresses(450).slice(400), 'aaron@example.com']);
+  });
+
+  it('moving addresses between rules: every address that stays is matched after every SES call (the writer paced a second a call)', async () => {
+    await writer().apply({ ...corpBudget, maxAddresses: 300 }, addresses(300));
+    const keep = addresses(300).filter((_, i) => i % 3 !== 0);
+    const added = Array.from({ length: 100 }, (_, i) => `new${String(i).padStart(3, '0')}@example.com`);
+    const unmatched: string[] = [];
+    const check = () => {
+      const matched = new Set(synced().flatMap((r) => r.Recipients ?? []));
+      unmatched.push(...keep.filter((a) => !matched.has(a)));
+    };
+    // Check the set after every call the writer makes.
+    const client = new SESClient({ region: 'us-east-1' });
+    const send = client.send.bind(client);
+    (client as { send: unknown }).send = async (command: Parameters<typeof send>[0]) => {
+      const out = await send(command);
+      check();
+      return out;
+    };
+    const watched = new SesRecipientRules(client, SET, { sleep: async () => undefined });
+    await watched.apply({ ...corpBudget, maxAddresses: 300 }, [...keep, ...added]);
+    expect(unmatched).toEqual([]);
+    expect(new Set(synced().flatMap((r) => r.Recipients))).toEqual(new Set([...keep, ...added]));
+    expect(synced().length).toBeLessThanOrEqual(3);
   });
 
   it('a changed template (new bucket or topic after a deploy) is copied into every rule', async () => {
@@ -170,6 +208,33 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
     expect(synced().flatMap((r) => r.Recipients)).toHaveLength(450);
     expect(synced().flatMap((r) => r.Recipients)).toContain('seed@example.com');
     expect(updated.Data.Summary).toContain('corp: list version 2 (450 addresses, push); 5 rules, 5 created');
+  });
+
+  it('holds the rule set\'s writer lease (one per invocation) for the whole pass: removals of routes that stopped syncing and each route\'s write', async () => {
+    const { store } = setup();
+    const events: string[] = [];
+    let held = false;
+    // The real lock (reentrant within one invocation) on a lease that notes each take and release.
+    const lock = new RuleWriterLock({
+      lease: {
+        acquire: async () => (events.push('take'), (held = true), { taken: true as const }),
+        release: async () => void (events.push('release'), (held = false)),
+      },
+      clock: { now: () => new Date() },
+      sleep: async () => undefined,
+      owner: 'deploy',
+      waitMs: 0,
+      log: new RecordingDeliveryLog(),
+    });
+    const inner = writer();
+    const watched = { apply: (...a: Parameters<typeof inner.apply>) => (events.push(`apply held=${held}`), inner.apply(...a)), remove: (r: string) => (events.push(`remove held=${held}`), inner.remove(r)) };
+    const handler = makeRecipientSyncHandler((p) => {
+      const sync = new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules: watched, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog(), lock });
+      return { sync, rules: watched, lock };
+    }, { info: () => undefined });
+    const old = props({ Routes: [...props().Routes, { Name: 'gone', Domains: ['gone.example'], MaxShrinkPercent: '10', MaxAddresses: '100' }] });
+    await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props(), OldResourceProperties: old });
+    expect(events).toEqual(['take', 'remove held=true', 'apply held=true', 'release']);
   });
 
   it('a route that stops syncing loses its rules; Delete removes every synced rule', async () => {

@@ -53,4 +53,16 @@ describe('SyncedLists', () => {
       ['other', ['x@other.example']],
     ]);
   });
+
+  it('an unreadable version (body missing or not its SHA-256) is not applied: the last list stays, as the rule writer keeps the rules', async () => {
+    const stored: { version: number; addresses: string[]; unreadable?: { key: string; reason: string } } = { version: 1, addresses: ['a@example.com'] };
+    const applied: string[][] = [];
+    const log = logger();
+    lists = new SyncedLists({ read: async () => stored, intervalMs: 20 }, () => ['corp'], (_, addresses) => applied.push(addresses), log);
+    await lists.start();
+    Object.assign(stored, { version: 2, addresses: [], unreadable: { key: 'recipient-lists/corp/v2-ab.txt', reason: 'missing from the bucket' } });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(applied).toEqual([['a@example.com']]);
+    expect(log.lines).toContain('warn route corp: recipient list version 2 is unreadable (missing from the bucket); the last one read stays');
+  });
 });
