@@ -11,7 +11,8 @@
 //     log metric filters (error-lines.ts);
 //   the notices' and the account's SES reputation (notice-alarms.ts),
 //   TriggerRefused (a flood of bad calls to the public trigger), and with a
-//   synced route RuleWriterFailed (recipient-sync-alarms.ts).
+//   synced route RuleWriterFailed, RecipientPushRefused and RecipientsRemoved
+//   (recipient-sync-alarms.ts).
 // The rule for every one (docs/alarms.md, test/unit/cdk/alarm-rules.test.ts):
 // an alarm about waiting, stuck or dead-lettered mail breaches on missing
 // data; an alarm on an event count names the breaching alarm that fires when
@@ -34,7 +35,7 @@ import { backupMxDashboard } from './backup-mx-dashboard.js';
 import { errorLinesAlarm, newProblemAlarm } from './error-lines.js';
 import { noticeAlarms } from './notice-alarms.js';
 import { routeProblemsAlarm, stackProblemsAlarm } from './problem-alarms.js';
-import { ruleWriterAlarm } from './recipient-sync-alarms.js';
+import { pushAlarms, ruleWriterAlarm } from './recipient-sync-alarms.js';
 import type { NoticeSending } from './notice-sending.js';
 import type { RouteChannel } from './route-queues.js';
 
@@ -108,7 +109,10 @@ export class Monitoring extends Construct {
     newProblemAlarm(this, alarm, props.probe);
     if (props.notices) noticeAlarms(alarm, props.notices);
     if (props.trigger) this.triggerFloodAlarm(alarm);
-    if (props.ruleWriter) ruleWriterAlarm(alarm, props.ruleWriter);
+    if (props.ruleWriter) {
+      ruleWriterAlarm(alarm, props.ruleWriter);
+      pushAlarms(alarm, stackName);
+    }
 
     if (config.dashboard) {
       // The dashboard graphs the detailed figures: only then are they metrics.

@@ -34,6 +34,8 @@ const RULES: Record<string, Rule> = {
   TriggerRefused: { exception: 'calls to the public trigger URL that were refused: no calls is normal, and delivery never needs the trigger (the probe starts it)' },
   // Only with a synced route (recipient-sync-alarms.test.ts).
   RuleWriterFailed: { exception: 'the recipient rule writer runs only after a push: no invocations is normal, and a list whose rules stay pending shows in status' },
+  RecipientPushRefused: { exception: 'calls to the public recipient push URL that were refused: no pushes is normal, and delivery never needs a push' },
+  RecipientsRemoved: { exception: 'addresses removed by a recipient push: no pushes is normal (the list stays as it was)' },
 };
 
 const ROUTES = ['corp', 'two'];

@@ -2,7 +2,7 @@
 // asks failed (Lambda's Errors of that function, not the deploy's), told
 // through the alarm topic like every alarm; none without a synced route.
 import { describe, expect, it } from 'vitest';
-import { RULE_WRITER_ALARM } from '../../../lib/constructs/recipient-sync-alarms.js';
+import { PUSH_REFUSED_PER_PERIOD, PUSH_REFUSED_PERIODS, RECIPIENTS_REMOVED_ALARM_AT, RULE_WRITER_ALARM } from '../../../lib/constructs/recipient-sync-alarms.js';
 import { BASE_CONTEXT, buildStack, resources } from '../../support/cdk/stack-fixture.js';
 import { functionRoles } from '../../support/cdk/iam-evaluate.js';
 
@@ -26,8 +26,32 @@ describe('the rule writer alarm', () => {
     expect(props.AlarmDescription).toMatch(/rules pending/);
   });
 
+  it('the push\'s own counts: a sustained rate of refusals, and one push removing many addresses, each told through the alarm topic', () => {
+    const { template } = buildStack(synced);
+    const alarmsNamed = (name: string) => Object.entries(resources(template, 'AWS::CloudWatch::Alarm')).filter(([id]) => id.startsWith(`Monitoring${name}`));
+    const topic = Object.keys(resources(template, 'AWS::SNS::Topic')).find((id) => id.startsWith('MonitoringAlarmTopic'))!;
+    const dimensions = [{ Name: 'service', Value: 'backup-mx' }, { Name: 'stack', Value: 'BackupMx' }];
+    const refused = alarmsNamed('RecipientPushRefused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]![1].Properties).toMatchObject({
+      Namespace: 'BackupMx', MetricName: 'RecipientPushRefused', Statistic: 'Sum', Period: 300,
+      Threshold: PUSH_REFUSED_PER_PERIOD, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: PUSH_REFUSED_PERIODS, DatapointsToAlarm: PUSH_REFUSED_PERIODS,
+      TreatMissingData: 'notBreaching', AlarmActions: expect.arrayContaining([{ Ref: topic }]), OKActions: expect.arrayContaining([{ Ref: topic }]),
+    });
+    expect(refused[0]![1].Properties.Dimensions).toEqual(expect.arrayContaining(dimensions));
+    const removed = alarmsNamed('RecipientsRemoved');
+    expect(removed).toHaveLength(1);
+    expect(removed[0]![1].Properties).toMatchObject({
+      Namespace: 'BackupMx', MetricName: 'RecipientsRemoved', Statistic: 'Maximum', Period: 300,
+      Threshold: RECIPIENTS_REMOVED_ALARM_AT, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching', AlarmActions: expect.arrayContaining([{ Ref: topic }]),
+    });
+    expect(removed[0]![1].Properties.Dimensions).toEqual(expect.arrayContaining(dimensions));
+  });
+
   it('is absent without a synced route', () => {
     const { template } = buildStack(BASE_CONTEXT);
-    expect(Object.keys(resources(template, 'AWS::CloudWatch::Alarm')).filter((id) => id.includes(RULE_WRITER_ALARM))).toEqual([]);
+    const ids = Object.keys(resources(template, 'AWS::CloudWatch::Alarm'));
+    for (const name of [RULE_WRITER_ALARM, 'RecipientPushRefused', 'RecipientsRemoved']) expect(ids.filter((id) => id.includes(name))).toEqual([]);
   });
 });
