@@ -38,7 +38,7 @@ describe('the rule writer alarm', () => {
       Threshold: PUSH_REFUSED_PER_PERIOD, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: PUSH_REFUSED_PERIODS, DatapointsToAlarm: PUSH_REFUSED_PERIODS,
       TreatMissingData: 'notBreaching', AlarmActions: expect.arrayContaining([{ Ref: topic }]), OKActions: expect.arrayContaining([{ Ref: topic }]),
     });
-    expect(refused[0]![1].Properties.Dimensions).toEqual(expect.arrayContaining(dimensions));
+    expect(refused[0]![1].Properties!.Dimensions).toEqual(expect.arrayContaining(dimensions));
     const removed = alarmsNamed('RecipientsRemoved');
     expect(removed).toHaveLength(1);
     expect(removed[0]![1].Properties).toMatchObject({
@@ -46,7 +46,7 @@ describe('the rule writer alarm', () => {
       Threshold: RECIPIENTS_REMOVED_ALARM_AT, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching', AlarmActions: expect.arrayContaining([{ Ref: topic }]),
     });
-    expect(removed[0]![1].Properties.Dimensions).toEqual(expect.arrayContaining(dimensions));
+    expect(removed[0]![1].Properties!.Dimensions).toEqual(expect.arrayContaining(dimensions));
   });
 
   it('is absent without a synced route', () => {
