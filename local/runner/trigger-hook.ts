@@ -67,5 +67,6 @@ export async function startLocalTrigger(composed: Composition, drains: InProcess
   const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`), pushes);
   const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';
   out.info(`"I'm back" trigger listening on ${listener.url}/<route> (${where})`);
+  if (pushKey instanceof FileTriggerKey) out.info(`recipient push on ${listener.url}/<route>/recipients (its own key in ${pushKey.file}; \`backup-mx --local recipients push-command <route>\` prints the command)`);
   return listener;
 }

@@ -104,6 +104,8 @@ describe('recipient push over HTTP to the local backup MX', () => {
     const triggerKey = (await readFile(path.join(dir, 'data', 'trigger.key'), 'utf8')).trim();
     expect(key).toBe(routePushKey((await readFile(path.join(dir, 'data', 'recipient-push.key'), 'utf8')).trim(), 'corp'));
     expect(key).not.toBe(routePushKey(triggerKey, 'corp'));
+    // The runner says where the push's own key is.
+    expect(lines.some((l) => l.includes(`its own key in ${path.join(dir, 'data', 'recipient-push.key')}`))).toBe(true);
     const ts = String(Math.floor(Date.now() / 1000));
     const host = `127.0.0.1:${mx.triggerPort}`;
     const headers = { 'x-backupmx-timestamp': ts, 'x-backupmx-signature': pushSignature(key, host, 'corp', false, ts, bodyDigest(body)), 'content-type': 'text/plain' };
