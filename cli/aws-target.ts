@@ -7,6 +7,7 @@ import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-
 import { createAwsClients, type AwsClients } from '../lambdas/adapters/aws/clients.js';
 import { CloudWatchNoticeAlarms } from '../lambdas/adapters/aws/cloudwatch-notice-alarms.js';
 import { composeBackupMx } from '../lambdas/app/composition.js';
+import { DynamoPushKey } from '../lambdas/adapters/aws/dynamo-push-key.js';
 import { DynamoTriggerKey } from '../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { LambdaRuleWriterRequester } from '../lambdas/adapters/aws/lambda-rule-writer-requester.js';
 import { SettingsError } from '../lambdas/config/settings.js';
@@ -51,7 +52,7 @@ export async function awsTarget(
       engine,
       operator,
       log,
-      account: { ses: clients.ses, sns: clients.sns, lambda: clients.lambda, triggerKeys: new DynamoTriggerKey(clients.doc, settings.tableName) },
+      account: { ses: clients.ses, sns: clients.sns, lambda: clients.lambda, triggerKeys: new DynamoTriggerKey(clients.doc, settings.tableName), pushKeys: new DynamoPushKey(clients.doc, settings.tableName) },
       stack: {
         stackName,
         drainFunctionName: stack.drainFunctionName,

@@ -13,7 +13,7 @@ import { SecretsSmtpAuth } from '../lambdas/adapters/aws/secrets-smtp-auth.js';
 import { SecretsArcKeySource } from '../lambdas/adapters/arc/arc-key.js';
 import { MailSpool } from '../local/snapshot.js';
 import { LOCAL_RECIPIENT_RULES } from '../local/ses-standin/synced-lists.js';
-import { TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
+import { PUSH_KEY_FILE, TRIGGER_KEY_FILE } from '../local/runner/trigger-listener.js';
 import type { CliEnv } from './cli-env.js';
 import { CliLog, SilentMetrics } from './cli-log.js';
 import { CliError, NoTargetError } from './errors.js';
@@ -113,7 +113,7 @@ export function buildLocalTarget(info: RuntimeInfo, options: TargetOptions, err:
     bounceDir,
     ...(info.triggerPort ? { trigger: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), TRIGGER_KEY_FILE) } } : {}),
     // The runner serves the push on the trigger's listener.
-    ...(info.triggerPort ? { recipientPush: { url: `http://127.0.0.1:${info.triggerPort}` } } : {}),
+    ...(info.triggerPort ? { recipientPush: { url: `http://127.0.0.1:${info.triggerPort}`, keyFile: path.join(info.dataDir ?? runtimeDir ?? path.resolve('.backup-mx'), PUSH_KEY_FILE) } } : {}),
     // The runner's spool exists only with a data dir; `delete` must clear it or a restart restores the message.
     ...(info.dataDir ? { spool: MailSpool.inDataDir(info.dataDir) } : {}),
     ...(info.configFile ? { configFile: { file: info.configFile, cdkJson: info.configFromCdkJson === true, ...(info.configDigest ? { digest: info.configDigest } : {}) } } : {}),

@@ -4,6 +4,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoPushKey } from '../lambdas/adapters/aws/dynamo-push-key.js';
 import type { DynamoTriggerKey } from '../lambdas/adapters/aws/dynamo-trigger-key.js';
 import type { Engine } from '../lambdas/app/engine.js';
 import type { Settings } from '../lambdas/config/settings.js';
@@ -40,6 +41,8 @@ export interface AccountReaders {
   sns: SNSClient;
   lambda: LambdaClient;
   triggerKeys: Pick<DynamoTriggerKey, 'read' | 'getOrCreate' | 'importKey'>;
+  /** The recipient push's stack key (pushkey#recipients), which `recipients push-command` creates when missing. */
+  pushKeys: Pick<DynamoPushKey, 'read' | 'getOrCreate'>;
 }
 
 export interface Target {
@@ -63,8 +66,8 @@ export interface Target {
   readonly bounceDir?: string;
   /** The "I'm back" endpoint: its base URL and where its HMAC secret is (absent: not deployed). */
   readonly trigger?: { url: string; keyFile?: string; secretId?: string };
-  /** The recipient push endpoint's base URL (deployed: its own function URL, with a synced route; locally: the trigger's listener). */
-  readonly recipientPush?: { url: string };
+  /** The recipient push endpoint's base URL (deployed: its own function URL, with a synced route; locally: the trigger's listener) and, locally, the file of its stack key. */
+  readonly recipientPush?: { url: string; keyFile?: string };
   /** Local only: the configuration file the running runner loaded, and whether it is a cdk.json (configuration under "context"). */
   readonly configFile?: { file: string; cdkJson: boolean; digest?: string };
   /**

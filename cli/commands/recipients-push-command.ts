@@ -4,12 +4,13 @@
 // It signs as core/recipients/push-signature.ts checks (HMAC-SHA256 with the
 // route's own push key over method, the URL's host, path, force, timestamp
 // and the body's SHA-256; openssl) and POSTs the body with curl. The host is
-// signed so a push captured on its way to one stack is refused by another
-// that shares the trigger key. The route's key is derived
-// from the stack's trigger key where that key is (printed as a command), so
-// the primary of one route never holds a key that pushes another.
+// signed so a push captured on its way to one stack is refused by another.
+// The route's key is derived from the stack's push key (pushkey#recipients,
+// created here when missing; locally <data dir>/recipient-push.key), printed
+// as a command, so the primary of one route never holds a key that pushes
+// another. Never from the trigger key: every primary calling the trigger holds that.
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../lambdas/adapters/http/trigger-http.js';
-import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { RECIPIENT_PUSH_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-push-key.js';
 import { signedHost } from '../../lambdas/core/recipients/push-signature.js';
 import type { CliIo } from '../cli-io.js';
 import { CliError, EXIT } from '../errors.js';
@@ -37,7 +38,7 @@ export function pushCommand(url: string, route: string, keyFile: string, force =
 }
 
 /**
- * The command that derives the route's push key from the stack's trigger key
+ * The command that derives the route's push key from the stack's push key
  * (`stackKey`: a shell command that prints it) into `keyFile`; run where that
  * key can be read, then copy the file to the primary.
  */
@@ -45,13 +46,11 @@ export function pushKeyCommand(route: string, stackKey: string, keyFile: string)
   return `printf 'backup-mx recipients push\\n%s' ${shellQuote(route)} | openssl dgst -sha256 -hmac "$(${stackKey})" -r | cut -d' ' -f1 > ${shellQuote(keyFile)} && chmod 600 ${shellQuote(keyFile)}`;
 }
 
-/** The shell command that prints the stack's trigger key, for each kind of target. */
+/** The shell command that prints the stack's push key: the runner's file locally, else the table's item. */
 function stackKeyReader(target: Target): string {
-  const trigger = target.trigger;
-  if (trigger?.keyFile) return `cat ${shellQuote(trigger.keyFile)}`;
-  if (trigger?.secretId) return `aws secretsmanager get-secret-value --secret-id ${trigger.secretId} --query SecretString --output text`;
-  // The table's key item, as trigger-url reads it (printed here instead of written to a file).
-  const itemKey = JSON.stringify({ pk: { S: TRIGGER_KEY_ITEM.pk }, sk: { S: TRIGGER_KEY_ITEM.sk } });
+  const keyFile = target.recipientPush?.keyFile;
+  if (keyFile) return `cat ${shellQuote(keyFile)}`;
+  const itemKey = JSON.stringify({ pk: { S: RECIPIENT_PUSH_KEY_ITEM.pk }, sk: { S: RECIPIENT_PUSH_KEY_ITEM.sk } });
   return `aws dynamodb get-item --table-name ${target.settings.tableName} --key '${itemKey}' --query Item.key.S --output text`;
 }
 
@@ -70,10 +69,10 @@ export async function recipientsPushCommandCommand(target: Target, routeName: st
         : `the ${target.label} has no RecipientPushUrl output: set recipientSync on a route and deploy this version with \`npx cdk deploy\``,
     );
   }
-  // The stack key the route keys derive from: made now if the deployed stack has none yet (as trigger-url does).
-  if (target.kind === 'aws' && !target.trigger?.secretId) {
-    const keys = target.account?.triggerKeys;
-    if (keys && (await keys.getOrCreate()).created) io.err('# a new trigger key was created in the state table (trigger#key); `backup-mx trigger-url` prints the trigger\'s command with it');
+  // The stack push key the route keys derive from: made now if the deployed stack has none yet (as trigger-url does for the trigger's).
+  if (target.kind === 'aws') {
+    const keys = target.account?.pushKeys;
+    if (keys && (await keys.getOrCreate()).created) io.err(`# a new recipient push key was created in the state table (${RECIPIENT_PUSH_KEY_ITEM.pk}); every route's push key derives from it`);
   }
   const rows = routesOf(target, routeName).map((route) => {
     const keyFile = options.keyFile ?? pushKeyFile(route.name);

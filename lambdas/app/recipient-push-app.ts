@@ -7,12 +7,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createTriggerClients, type TriggerClients } from '../adapters/aws/clients.js';
 import { DynamoPushGate } from '../adapters/aws/dynamo-push-gate.js';
 import { readRouteTable } from '../adapters/aws/dynamo-route-table.js';
-import { DynamoTriggerKey } from '../adapters/aws/dynamo-trigger-key.js';
+import { DynamoPushKey } from '../adapters/aws/dynamo-push-key.js';
 import { LambdaRuleWriterRequester } from '../adapters/aws/lambda-rule-writer-requester.js';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.js';
 import { S3RecipientListStore } from '../adapters/aws/recipient-list-store.js';
-import { SecretsTriggerKey } from '../adapters/aws/secrets-trigger-key.js';
 import { loadRecipientPushSettings, type RecipientPushSettings } from '../config/recipient-push-settings.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
 import { RecipientPushEndpoint, type PushEndpointDeps } from '../core/recipients/push-endpoint.js';
@@ -51,7 +50,8 @@ export function composeRecipientPush({ settings, clients, metrics }: PushParts):
   // SyncRecipients is built on the routes once they are read (after a call is authenticated).
   const sync = { push: async (...args: Parameters<SyncRecipients['push']>) => new SyncRecipients({ routes: await routes(), store, rules: NO_RULES, clock, log }).push(...args) };
   return new RecipientPushEndpoint({
-    key: settings.triggerSecretId ? new SecretsTriggerKey(clients.secrets, settings.triggerSecretId) : new DynamoTriggerKey(clients.doc, settings.tableName),
+    // The stack's push key (pushkey#recipients), never the trigger's: the trigger's holders cannot derive a route's key.
+    key: new DynamoPushKey(clients.doc, settings.tableName),
     gate: new DynamoPushGate(clients.doc, settings.tableName),
     routes,
     sync,

@@ -6,7 +6,6 @@ import { ENV, SettingsError } from './settings.js';
 export interface RecipientPushSettings {
   tableName: string;
   bucketName: string;
-  triggerSecretId?: string;
   ruleWriterFunctionName: string;
   routeTableDigest: string;
   maxBodyBytes: number;
@@ -23,11 +22,9 @@ export function loadRecipientPushSettings(env: NodeJS.ProcessEnv): RecipientPush
   const maxBodyBytes = Number(env[ENV.pushMaxBodyBytes]);
   if (env[ENV.pushMaxBodyBytes] && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) problems.push(`${ENV.pushMaxBodyBytes}: expected a positive whole number of bytes`);
   if (problems.length > 0) throw new SettingsError(`invalid recipient push settings (the stack sets them: deploy again):\n  ${problems.join('\n  ')}`);
-  const secretId = env[ENV.triggerSecretId];
   return {
-    ...(Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as Omit<RecipientPushSettings, 'triggerSecretId' | 'maxBodyBytes'>),
+    ...(Object.fromEntries(Object.entries(names).map(([key, name]) => [key, env[name]!])) as Omit<RecipientPushSettings, 'maxBodyBytes'>),
     maxBodyBytes,
-    ...(secretId ? { triggerSecretId: secretId } : {}),
   };
 }
 

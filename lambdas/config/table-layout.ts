@@ -33,6 +33,15 @@ export const RECIPIENTS_KEY_PREFIX = 'recipients#';
  * recipient-sync function); not under recipients#, which the public push function may write.
  */
 export const RULE_WRITER_KEY_PREFIX = 'rulewriter#';
+/**
+ * The stack's recipient push key (core/recipients/push-signature.ts derives
+ * each synced route's key from it): `pushkey#recipients`, created by
+ * `backup-mx recipients push-command` (the operator's credentials) and only
+ * read by the push function. Its own prefix: not under trigger#, so the
+ * trigger's holders and function never get it; not under recipients#, which
+ * the push may update and where a route named "key" has its pointer.
+ */
+export const RECIPIENT_PUSH_KEY_PREFIX = 'pushkey#';
 /** The canary's HMAC key (core/canary): `canary#key`, written only by the canary function. */
 export const CANARY_KEY_PREFIX = 'canary#';
 /**

@@ -2,7 +2,8 @@
 // primary has no AWS credentials), where the primary POSTs a synced route's
 // valid addresses, signed with the route's push key (core/recipients/
 // push-signature.ts). Its own function rather than the trigger's, so each keeps
-// only its grants: this one reads the trigger key item and the route table,
+// only its grants: this one reads the stack's push key item (never the
+// trigger's key, which every primary calling the trigger holds) and the route table,
 // reads and writes the lists (recipients# pointers, recipient-lists/ bodies)
 // and may invoke the rule writer; it holds no SES permission at all. SES's
 // receipt-rule actions take no resource-level permissions, so a grant to write
@@ -16,7 +17,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
 import { ENV } from '../../lambdas/config/settings.js';
@@ -46,8 +46,6 @@ export class RecipientPushEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: RecipientPushEndpointProps) {
     super(scope, id);
     const synced = syncedRoutes(props.config.routes);
-    const { keySecretName } = props.config.trigger;
-    const key = keySecretName ? secretsmanager.Secret.fromSecretNameV2(this, 'Key', keySecretName) : undefined;
     this.fn = new BackupMxFunction(this, 'Push', {
       handler: 'recipient-push',
       description: 'backup-mx: a synced route\'s recipient list pushed by its primary (HMAC-signed function URL): stores it, asks the rule writer',
@@ -59,12 +57,10 @@ export class RecipientPushEndpoint extends Construct {
         [ENV.ruleWriterFunctionName]: props.writer.fn.functionName,
         // The cap checked before the signature: the largest synced route's.
         [ENV.pushMaxBodyBytes]: String(Math.max(...synced.map((route) => pushBodyLimit(route.maxAddresses)))),
-        ...(key ? { [ENV.triggerSecretId]: key.secretArn } : {}),
       })
       .bindTable(props.table, 'recipient-push');
     const fn = this.fn.fn;
     fn.node.addDependency(props.routeTable.resource);
-    key?.grantRead(fn);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [props.bucket.arnForObjects(`${RECIPIENT_LISTS_PREFIX}*`)] }));
     acceptFinding(this.fn, `IAM5[Resource::${arnInFinding(props.bucket)}/${RECIPIENT_LISTS_PREFIX}*]`, 'Only the synced recipient lists\' bodies (recipient-lists/), never mail.');
     props.writer.fn.grantInvoke(fn);

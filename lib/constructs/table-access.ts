@@ -17,8 +17,9 @@
 //   'recipients' reads and writes the synced recipient lists' pointers (recipients#) and the
 //             rule writers' lease (rulewriter#, which no public function may write) only;
 //             accept reads that key too (to recognise a canary), the drain reads everything.
-//   'recipient-push' (faces anonymous callers) reads the trigger key (trigger#key, to
-//             derive each route's push key), reads recipients# and updates there only
+//   'recipient-push' (faces anonymous callers) reads the stack's push key (pushkey#recipients,
+//             to derive each route's push key; never the trigger's key, nor may it write its
+//             own: only the operator's CLI creates it), reads recipients# and updates there only
 //             the attributes a push writes (RECIPIENT_PUSH_ATTRIBUTES): never
 //             appliedVersion/appliedAt, so it cannot mark a list's rules written.
 // All but the drain read the route table item (config) and nothing else of it;
@@ -31,7 +32,7 @@ import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-
 import { CANARY_ARRIVAL_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { QUEUED_SUMMARY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-index-done.js';
 import { ROUTE_TABLE_PARTITION } from '../../lambdas/config/route-table.js';
-import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { RECIPIENT_PUSH_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-push-key.js';
 import { PK, SK } from '../../lambdas/adapters/aws/dynamo-keys.js';
 import {
   CANARY_ARRIVAL_KEY,
@@ -112,8 +113,8 @@ export function tableStatements(table: dynamodb.ITable, access: TableAccess): ia
       allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [arn], leadingKeys(`${RULE_WRITER_KEY_PREFIX}*`)),
     ],
     'recipient-push': [
-      // The exact partition of the key item: no other trigger# item (the trigger's gates) is readable.
-      allow(['dynamodb:GetItem'], [arn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [config, TRIGGER_KEY_ITEM[PK]] } }),
+      // The exact partition of the push key item (read only: no write grant reaches pushkey#).
+      allow(['dynamodb:GetItem'], [arn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [config, RECIPIENT_PUSH_KEY_ITEM[PK]] } }),
       allow(['dynamodb:GetItem'], [arn], leadingKeys(`${RECIPIENTS_KEY_PREFIX}*`)),
       allow(['dynamodb:UpdateItem'], [arn], onlyWith(RECIPIENTS_KEY_PREFIX, RECIPIENT_PUSH_ATTRIBUTES)),
     ],

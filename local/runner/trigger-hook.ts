@@ -1,8 +1,9 @@
 // Starts the local "I'm back" listener next to the SES stand-in: the same use
 // case as the trigger Lambda, asking the runner's own probe (in this process). Port from
 // BACKUPMX_TRIGGER_PORT (default 0: a free one, written to runtime.json).
-// It also serves the recipient push (POST /<route>/recipients) with the same
-// key, the push function's use case and gate; the stand-in reads the stored lists.
+// It also serves the recipient push (POST /<route>/recipients) with the push
+// function's use case and gate and a key of its own (<data dir>/recipient-push.key,
+// as the stack's pushkey#recipients item is not the trigger key); the stand-in reads the stored lists.
 import type { Composition } from '../../lambdas/app/composition.js';
 import type { InProcessDrainStarter } from '../../lambdas/app/engine.js';
 import type { TriggerKey } from '../../lambdas/core/operator/ports.js';
@@ -13,7 +14,7 @@ import type { SyncRecipients } from '../../lambdas/core/recipients/sync-recipien
 import type { SyncedRoute } from '../../lambdas/core/recipients/synced-route.js';
 import type { LineOutput } from './line-output.js';
 import { pushIntervalFromEnv, triggerPortFromEnv } from './runner-config.js';
-import { FileTriggerKey, MemoryTriggerKey, TriggerListener, type PushHandler, type TriggerHandler } from './trigger-listener.js';
+import { FileTriggerKey, MemoryTriggerKey, PUSH_KEY_FILE, TriggerListener, type PushHandler, type TriggerHandler } from './trigger-listener.js';
 
 export { TriggerPortError, triggerPortFromEnv } from './runner-config.js';
 
@@ -39,9 +40,12 @@ export async function startLocalTrigger(composed: Composition, drains: InProcess
   };
   const { deps, engine } = composed;
   const pushInterval = pushIntervalFromEnv(env);
-  const push = recipients
+  // The push's own key, made now so `backup-mx --local recipients push-command` finds it.
+  const pushKey = recipients ? (keyDir ? FileTriggerKey.inDir(keyDir, PUSH_KEY_FILE) : new MemoryTriggerKey()) : undefined;
+  await pushKey?.secret();
+  const push = recipients && pushKey
     ? new RecipientPushEndpoint({
-        key,
+        key: pushKey,
         gate: new DynamoPushGate(composed.clients.doc, engine.settings.tableName),
         routes: async () => recipients.routes(),
         sync: recipients.sync,
@@ -63,5 +67,6 @@ export async function startLocalTrigger(composed: Composition, drains: InProcess
   const listener = await TriggerListener.start(wrapped, triggerPortFromEnv(env), (error) => out.warn(`trigger: ${error.message}`), pushes);
   const where = key.file ? `key in ${key.file}; \`backup-mx --local trigger-url <route>\` prints the command` : 'key in memory only';
   out.info(`"I'm back" trigger listening on ${listener.url}/<route> (${where})`);
+  if (pushKey instanceof FileTriggerKey) out.info(`recipient push on ${listener.url}/<route>/recipients (its own key in ${pushKey.file}; \`backup-mx --local recipients push-command <route>\` prints the command)`);
   return listener;
 }

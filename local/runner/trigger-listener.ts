@@ -22,14 +22,16 @@ export type TriggerHandler = Pick<TriggerDrain, 'handle' | 'refusedHttp'>;
 export type PushHandler = Pick<RecipientPushEndpoint, 'handle' | 'refusedHttp'>;
 
 export const TRIGGER_KEY_FILE = 'trigger.key';
+/** The recipient push's own stack key beside it (the trigger's holders must not derive route push keys). */
+export const PUSH_KEY_FILE = 'recipient-push.key';
 
-/** The secret in `dir`/trigger.key, made on first use. */
+/** The secret in `dir`/trigger.key (or `dir`/`name`), made on first use. */
 export class FileTriggerKey implements TriggerKey {
   private value?: Promise<string>;
   constructor(readonly file: string) {}
 
-  static inDir(dir: string): FileTriggerKey {
-    return new FileTriggerKey(path.join(dir, TRIGGER_KEY_FILE));
+  static inDir(dir: string, name = TRIGGER_KEY_FILE): FileTriggerKey {
+    return new FileTriggerKey(path.join(dir, name));
   }
 
   secret(): Promise<string> {

@@ -3,7 +3,9 @@
 // (openssl signs, curl posts): 450 addresses change what the SES stand-in
 // accepts within seconds; an empty push is refused and changes nothing; the
 // same request sent again is a replay (401); a wrong signature is 401, and so
-// is one signed for another host (another stack sharing the key).
+// is one signed for another host (another stack sharing the key), and so is
+// one signed with a route key derived from the trigger's key (which every
+// primary calling the trigger holds): the push has a stack key of its own.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -99,13 +101,21 @@ describe('recipient push over HTTP to the local backup MX', () => {
     const body = 'one@example.com\n';
     // The key the primary holds (derived by the printed command), signing as the command does.
     const key = (await readFile(path.join(dir, 'corp.key'), 'utf8')).trim();
-    expect(key).toBe(routePushKey((await readFile(path.join(dir, 'data', 'trigger.key'), 'utf8')).trim(), 'corp'));
+    const triggerKey = (await readFile(path.join(dir, 'data', 'trigger.key'), 'utf8')).trim();
+    expect(key).toBe(routePushKey((await readFile(path.join(dir, 'data', 'recipient-push.key'), 'utf8')).trim(), 'corp'));
+    expect(key).not.toBe(routePushKey(triggerKey, 'corp'));
+    // The runner says where the push's own key is.
+    expect(lines.some((l) => l.includes(`its own key in ${path.join(dir, 'data', 'recipient-push.key')}`))).toBe(true);
     const ts = String(Math.floor(Date.now() / 1000));
     const host = `127.0.0.1:${mx.triggerPort}`;
     const headers = { 'x-backupmx-timestamp': ts, 'x-backupmx-signature': pushSignature(key, host, 'corp', false, ts, bodyDigest(body)), 'content-type': 'text/plain' };
     const url = `http://${host}/corp/recipients`;
     const wrong = await fetch(url, { method: 'POST', body, headers: { ...headers, 'x-backupmx-signature': pushSignature('wrong-key-0123456789', host, 'corp', false, ts, bodyDigest(body)) } });
     expect(wrong.status).toBe(401);
+    // A route key derived from the trigger's key, as any primary calling the trigger could make: 401.
+    const fromTrigger = await fetch(url, { method: 'POST', body, headers: { ...headers, 'x-backupmx-signature': pushSignature(routePushKey(triggerKey, 'corp'), host, 'corp', false, ts, bodyDigest(body)) } });
+    expect(fromTrigger.status).toBe(401);
+    expect(await fromTrigger.text()).toMatch(/signature does not match/);
     // The right key, signed for another stack's host: 401, whatever Host header the caller sends.
     const otherHost = 'other-stack.lambda-url.eu-west-1.on.aws';
     const elsewhere = await fetch(url, { method: 'POST', body, headers: { ...headers, host: otherHost, 'x-backupmx-signature': pushSignature(key, otherHost, 'corp', false, ts, bodyDigest(body)) } });

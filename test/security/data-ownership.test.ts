@@ -15,6 +15,7 @@ import { HELD_SUMMARY_ATTRIBUTES, HELD_TEXT_ATTRIBUTES } from '../../lambdas/ada
 import { HEALTH_TRANSITION_ATTRIBUTES, REDIRECT_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-route-state.js';
 import { CANARY_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-canary-key.js';
 import { TRIGGER_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
+import { RECIPIENT_PUSH_KEY_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-push-key.js';
 import { CANARY_ARRIVAL_ATTRIBUTES, DELIVERY_RECORD_ATTRIBUTES, ORPHAN_WATCH_ATTRIBUTES, PROBLEM_STATE_ATTRIBUTES } from '../../lambdas/adapters/aws/dynamo-problem-records.js';
 import { cachedEngine } from '../../lambdas/app/runtime-settings.js';
 import { RouteTableDigestError, routeTableDigest, routeTableKey } from '../../lambdas/config/route-table.js';
@@ -51,6 +52,9 @@ const OWNERSHIP: [kind: string, pk: string, sk: string, mayWrite: string[], attr
   ['trigger gate', 'trigger#corp', 'gate', ['trigger'], ['pk', 'sk', 'route', 'at', 'timestamp']],
   // Created by `backup-mx trigger-url` (the operator's credentials); the trigger reads it (its own partition). The drain reads the whole table.
   ['the trigger\'s HMAC key', 'trigger#key', 'hmac', ['trigger'], [...TRIGGER_KEY_ATTRIBUTES]],
+  // Created by `backup-mx recipients push-command` (the operator's credentials); no function writes it, the push only reads it
+  // (test/security/recipient-push-role.test.ts, on a stack with a synced route).
+  ['the recipient push key', 'pushkey#recipients', 'hmac', [], [...RECIPIENT_PUSH_KEY_ATTRIBUTES]],
   ['message summary', 'msg#m1', 'meta#corp#c1', ['accept', 'drain'], SUMMARY],
   ['done summary', 'msg#m1', 'meta#corp#c1', ['drain'], [...SUMMARY, 'lastDeliveryAt', 'expiresAt']],
   ['ledger row', 'msg#m1', 'rcpt#bob@example.com', ['drain'], ['pk', 'sk', 'messageId', 'recipient', 'state', 'reply', 'attempts', 'updatedAt', 'notice', 'expiresAt', 'history']],
@@ -138,7 +142,7 @@ describe('who may write which item kind of the state table (synthesized roles, I
 
   it('the two functions facing attacker input read no more than they need: the trigger its gate and the route table, accept the route table and the canary key', () => {
     const read = (name: string, pk: string) => isAllowed(roles.find((r) => r.name === name)!.statements, { action: 'dynamodb:GetItem', resource: tableArn, context: { 'dynamodb:LeadingKeys': [pk] } });
-    expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05'].map((pk) => read('trigger', pk))).toEqual([true, true, false, false, false]);
+    expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05', 'pushkey#recipients'].map((pk) => read('trigger', pk))).toEqual([true, true, false, false, false, false]);
     expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05', 'canary#key'].map((pk) => read('accept', pk))).toEqual([true, false, false, false, false, true]);
     // The canary function reads its key and nothing else: not the route table, no mail.
     expect(['config', 'trigger#corp', 'route#corp', 'msg#m1', 'env#corp#2026-01-05', 'canary#key'].map((pk) => read('canary', pk))).toEqual([false, false, false, false, false, true]);

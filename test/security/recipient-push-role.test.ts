@@ -3,11 +3,14 @@
 // is allowed by its role in the synthesized template, and the role holds
 // nothing more than that: no SES action at all (SES cannot scope receipt-rule
 // actions to one set, so the private writer writes the rules), invoke on the
-// rule writer only (never the deploy's custom resource function), S3 on recipient-lists/ only, no write outside recipients#.
+// rule writer only (never the deploy's custom resource function), S3 on recipient-lists/ only, no write outside recipients#;
+// it reads the stack's push key (pushkey#recipients) but cannot write it, and cannot read the trigger key, which
+// every primary calling the trigger holds (a route key derived from that is refused).
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTriggerClients } from '../../lambdas/adapters/aws/clients.js';
+import { RECIPIENT_PUSH_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-push-key.js';
 import { TRIGGER_KEY_ITEM } from '../../lambdas/adapters/aws/dynamo-trigger-key.js';
 import { composeRecipientPush } from '../../lambdas/app/recipient-push-app.js';
 import { routeTableDigest, routeTableKey, ROUTE_TABLE_ATTRIBUTE } from '../../lambdas/config/route-table.js';
@@ -18,6 +21,8 @@ import { buildStack } from '../support/cdk/stack-fixture.js';
 import { functionRoles, isAllowed, roleStatements, type IamRequest, type PolicyStatement } from '../support/cdk/iam-evaluate.js';
 
 const STACK_KEY = 'a'.repeat(64);
+/** The trigger's key, which every primary calling the trigger holds: not the push's. */
+const TRIGGER_KEY = 'b'.repeat(64);
 
 /** The attributes an UpdateItem names (its key, and every name in its update and condition expressions), as IAM's dynamodb:Attributes. */
 function updatedAttributes(input: { Key?: Record<string, unknown>; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string> }): string[] {
@@ -51,7 +56,8 @@ describe('the recipient push function\'s role fits what it does, and no more', (
     const routes = [{ name: 'corp', domains: ['example.com'], primary: { host: 'mail.example.com', port: 587, tls: 'verify' }, queueUrl: 'q', bouncePolicy: 'dsn', recipientSync: { maxShrinkPercent: 10, maxAddresses: 500 } }];
     const digest = routeTableDigest(routes);
     await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...routeTableKey(digest), [ROUTE_TABLE_ATTRIBUTE]: JSON.stringify(routes) } }));
-    await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...TRIGGER_KEY_ITEM, key: STACK_KEY } }));
+    await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...RECIPIENT_PUSH_KEY_ITEM, key: STACK_KEY } }));
+    await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: { ...TRIGGER_KEY_ITEM, key: TRIGGER_KEY } }));
     const clients = createTriggerClients(env.clientConfig);
     clients.doc.middlewareStack.add(
       (next, ctx) => async (args) => {
@@ -113,6 +119,47 @@ describe('the recipient push function\'s role fits what it does, and no more', (
     expect(s3.length).toBeGreaterThan(0);
     expect([...dynamo, ...s3].filter((request) => !isAllowed(statements, request))).toEqual([]);
     expect(new Set(dynamo.filter((r) => /Put|Update|Delete/.test(r.action)).flatMap((r) => [r.context['dynamodb:LeadingKeys']].flat().map((k) => String(k).split('#')[0])))).toEqual(new Set(['recipients']));
+  });
+
+  it('a route key derived from the trigger key is refused (401) before the routes or the store are read', async () => {
+    const body = 'c@example.com\n';
+    const ts = String(Math.floor(Date.now() / 1000));
+    const before = dynamo.length;
+    const answer = await handler(event(body, ts, pushSignature(routePushKey(TRIGGER_KEY, 'corp'), HOST, 'corp', true, ts, bodyDigest(body))));
+    expect(answer.statusCode).toBe(401);
+    // Only the push key item was read (at most once: it is cached), nothing under recipients# or the route table.
+    expect(dynamo.slice(before).map((r) => r.context['dynamodb:LeadingKeys'])).toEqual(dynamo.slice(before).map(() => [RECIPIENT_PUSH_KEY_ITEM.pk]));
+  });
+
+  it('reads the push key item but may not write it (not even with a push\'s attributes); cannot read the trigger key; the trigger cannot read the push key', () => {
+    const at = (action: string, pk: string, attributes?: string[]) => ({ action, resource: tableArn, context: { 'dynamodb:LeadingKeys': [pk], ...(attributes ? { 'dynamodb:Attributes': attributes } : {}) } });
+    const pushKey = RECIPIENT_PUSH_KEY_ITEM.pk;
+    expect(isAllowed(statements, at('dynamodb:GetItem', pushKey))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      expect(isAllowed(statements, at(action, pushKey))).toBe(false);
+      expect(isAllowed(statements, at(action, pushKey, ['pk', 'sk', 'version', 'timestamp', 'at']))).toBe(false);
+    }
+    // A route named "key" has its pointer at recipients#key: another partition than the key's.
+    expect(isAllowed(statements, at('dynamodb:UpdateItem', 'recipients#key', ['pk', 'sk', 'timestamp', 'at']))).toBe(true);
+    expect(pushKey.startsWith('recipients#')).toBe(false);
+    expect(isAllowed(statements, at('dynamodb:GetItem', TRIGGER_KEY_ITEM.pk))).toBe(false);
+    const trigger = roles.find((r) => r.description.includes('"I\'m back" from a primary'));
+    expect(trigger).toBeDefined();
+    const triggerStatements = roleStatements(template, trigger!.roleId);
+    expect(isAllowed(triggerStatements, at('dynamodb:GetItem', TRIGGER_KEY_ITEM.pk))).toBe(true);
+    expect(isAllowed(triggerStatements, at('dynamodb:GetItem', pushKey))).toBe(false);
+  });
+
+  it('with trigger.keySecretName, the trigger reads the secret and the push neither reads it nor is told its name', () => {
+    const withSecret = buildStack({ ...context, trigger: { keySecretName: 'backup-mx/trigger-key' } }).template;
+    const fns = functionRoles(withSecret);
+    const readsSecret = (roleId: string) => roleStatements(withSecret, roleId).some((s) => [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')));
+    const pushRole = fns.find((f) => f.description.includes('pushed by its primary'))!;
+    const triggerRole = fns.find((f) => f.description.includes('"I\'m back" from a primary'))!;
+    expect(readsSecret(triggerRole.roleId)).toBe(true);
+    expect(readsSecret(pushRole.roleId)).toBe(false);
+    const variables = withSecret.toJSON().Resources[pushRole.functionId].Properties.Environment.Variables as Record<string, unknown>;
+    expect(Object.keys(variables)).not.toContain('BACKUPMX_TRIGGER_SECRET');
   });
 
   it('holds no SES action, invokes only the rule writer, and cannot write the route table, read a trigger gate or touch mail', () => {

@@ -44,6 +44,16 @@ export function newTriggerKey(random: () => Buffer = () => randomBytes(32)): str
 
 export class DynamoTriggerKey implements TriggerKey {
   private cached?: { at: number; value: Promise<string> };
+  /** The item read and created; the recipient push key (dynamo-push-key.ts) names its own, and its own errors. */
+  protected readonly item: { readonly [PK]: string; readonly [SK]: string } = TRIGGER_KEY_ITEM;
+  protected missing(): Error {
+    return new TriggerKeyMissingError();
+  }
+  protected damaged(problem: string): Error {
+    return new TriggerKeyDamagedError(problem);
+  }
+  /** The command that makes a new key, for the damaged key's message. */
+  protected readonly remedy: string = 'npx backup-mx trigger-url';
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -58,15 +68,19 @@ export class DynamoTriggerKey implements TriggerKey {
       const age = this.now() - cached.at;
       if (age <= TRIGGER_KEY_CACHE_MS) return cached.value;
     }
+    let absent = false;
     const value = this.read().then((found) => {
-      if (found === undefined) throw new TriggerKeyMissingError();
+      if (found === undefined) {
+        absent = true;
+        throw this.missing();
+      }
       return found;
     });
     const entry = { at: this.now(), value };
     value.catch((error: unknown) => {
       if (this.cached !== entry) return;
       // A missing key is asked again after a minute; any other failure at the next call.
-      if (error instanceof TriggerKeyMissingError) this.cached = { at: entry.at - TRIGGER_KEY_CACHE_MS + TRIGGER_KEY_ABSENT_CACHE_MS, value };
+      if (absent) this.cached = { at: entry.at - TRIGGER_KEY_CACHE_MS + TRIGGER_KEY_ABSENT_CACHE_MS, value };
       else this.cached = undefined;
     });
     this.cached = entry;
@@ -75,10 +89,10 @@ export class DynamoTriggerKey implements TriggerKey {
 
   /** The stored key, or undefined when none exists. Never echoes a damaged key's text. */
   async read(): Promise<string | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: TRIGGER_KEY_ITEM, ConsistentRead: true }));
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: this.item, ConsistentRead: true }));
     if (Item === undefined) return undefined;
     const text = typeof Item.key === 'string' ? Item.key : '';
-    if (text.length < TRIGGER_KEY_MIN_LENGTH) throw new TriggerKeyDamagedError(`is damaged (shorter than ${TRIGGER_KEY_MIN_LENGTH} characters): delete it and run \`npx backup-mx trigger-url\` for a new one`);
+    if (text.length < TRIGGER_KEY_MIN_LENGTH) throw this.damaged(`is damaged (shorter than ${TRIGGER_KEY_MIN_LENGTH} characters): delete it and run \`${this.remedy}\` for a new one`);
     return text;
   }
 
@@ -89,7 +103,7 @@ export class DynamoTriggerKey implements TriggerKey {
     const fresh = newTriggerKey(random);
     if (await this.put(fresh)) return { key: fresh, created: true };
     const theirs = await this.read();
-    if (theirs === undefined) throw new TriggerKeyDamagedError('vanished while it was being created: run the command again');
+    if (theirs === undefined) throw this.damaged('vanished while it was being created: run the command again');
     return { key: theirs, created: false };
   }
 
@@ -100,7 +114,7 @@ export class DynamoTriggerKey implements TriggerKey {
    */
   async importKey(value: string): Promise<'stored' | 'same' | 'different'> {
     const text = value.trim();
-    if (text.length < TRIGGER_KEY_MIN_LENGTH || /\s/.test(text)) throw new TriggerKeyDamagedError(`cannot be imported: the key given is shorter than ${TRIGGER_KEY_MIN_LENGTH} characters or holds white space`);
+    if (text.length < TRIGGER_KEY_MIN_LENGTH || /\s/.test(text)) throw this.damaged(`cannot be imported: the key given is shorter than ${TRIGGER_KEY_MIN_LENGTH} characters or holds white space`);
     if (await this.put(text)) return 'stored';
     return (await this.read()) === text ? 'same' : 'different';
   }
@@ -108,7 +122,7 @@ export class DynamoTriggerKey implements TriggerKey {
   private put(text: string): Promise<boolean> {
     return conditionalPut(this.doc, {
       TableName: this.tableName,
-      Item: { ...key(TRIGGER_KEY_ITEM[PK], TRIGGER_KEY_ITEM[SK]), key: text, createdAt: new Date(this.now()).toISOString() },
+      Item: { ...key(this.item[PK], this.item[SK]), key: text, createdAt: new Date(this.now()).toISOString() },
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': PK },
     });

@@ -48,7 +48,7 @@ export interface PushAnswer {
 }
 
 export interface PushEndpointDeps {
-  /** The stack's trigger key; each route's push key is derived from it. */
+  /** The stack's recipient push key (not the trigger's); each route's push key is derived from it. */
   key: TriggerKey;
   gate: PushGate;
   /** The synced routes; read only once a call is authenticated. */

@@ -3,13 +3,14 @@
 // signed over more: the method, the host the push was sent to, the path,
 // whether force is asked, the timestamp and a SHA-256 of the body, one line
 // each, so a captured signature carries neither another list nor force nor
-// another route, nor another stack (two stacks sharing trigger.keySecretName
-// derive the same route keys, but each has its own function URL host).
+// another route, nor another stack (each has its own function URL host).
 //
-// The key is per route: HMAC(stack key, label + route), what
-// `backup-mx recipients push-command <route>` hands the route's primary. A
-// primary holding route A's push key cannot push route B, nor call the
-// trigger with it (the stack key cannot be recovered from a derived one).
+// The key is per route: HMAC(stack push key, label + route), what
+// `backup-mx recipients push-command <route>` hands the route's primary. The
+// stack push key is its own (pushkey#recipients), never the trigger's: every
+// primary that calls the trigger holds the trigger key, and must not be able
+// to derive a route's push key from it. A primary holding route A's push key
+// cannot push route B (the stack push key cannot be recovered from a derived one).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { checkTriggerForm, type SignatureCheck } from '../operator/trigger-signature.js';
 
@@ -23,7 +24,7 @@ const PUSH_KEY_LABEL = 'backup-mx recipients push';
  */
 export const PUSH_FUTURE_SKEW_SECONDS = 30;
 
-/** The route's push key (64 hex characters, used as text by `openssl -hmac`), derived from the stack's trigger key. */
+/** The route's push key (64 hex characters, used as text by `openssl -hmac`), derived from the stack's push key. */
 export function routePushKey(stackKey: string, route: string): string {
   return createHmac('sha256', stackKey).update(`${PUSH_KEY_LABEL}\n${route}`).digest('hex');
 }

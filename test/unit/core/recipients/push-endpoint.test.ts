@@ -12,7 +12,10 @@ import { SyncRecipients } from '../../../../lambdas/core/recipients/sync-recipie
 import type { SyncedRoute } from '../../../../lambdas/core/recipients/synced-route.js';
 import { MAX_SYNC_ADDRESSES } from '../../../../lib/config/recipient-sync.js';
 
+/** The stack's push key (pushkey#recipients), what the endpoint's key port gives. */
 const STACK_KEY = 'k'.repeat(64);
+/** The trigger's key: every primary calling the trigger holds it, so no push key derives from it. */
+const TRIGGER_KEY = 't'.repeat(64);
 const addresses = (n: number, domain = 'example.com') => Array.from({ length: n }, (_, i) => `user${i}@${domain}`);
 
 const HOST = 'abc123.lambda-url.eu-west-1.on.aws';
@@ -128,6 +131,14 @@ describe('RecipientPushEndpoint: a captured request', () => {
     expect(corpKey).not.toBe(routePushKey(STACK_KEY, 'lab'));
     expect((await endpoint.handle(signed('lab', ['a@lab.example.com'], { key: corpKey }))).status).toBe(401);
     expect((await endpoint.handle(signed('lab', ['a@lab.example.com'], { force: true }))).status).toBe(200);
+  });
+
+  it('a route key derived from the trigger key is 401 and stores nothing; the one from the push key is taken', async () => {
+    const { endpoint, signed, store } = setup();
+    const fromTrigger = await endpoint.handle(signed('lab', ['a@lab.example.com'], { force: true, key: routePushKey(TRIGGER_KEY, 'lab') }));
+    expect(fromTrigger).toMatchObject({ status: 401, message: expect.stringMatching(/signature does not match/) });
+    expect(await store.read('lab')).toBeUndefined();
+    expect((await endpoint.handle(signed('lab', ['a@lab.example.com'], { force: true, key: routePushKey(STACK_KEY, 'lab') }))).status).toBe(200);
   });
 });
 
