@@ -39,7 +39,7 @@ export const PUSH_WRITER_LEASE_WAIT_MS = 5 * 60_000;
 /**
  * The deploy waits at most this long, so the wait and its own write end well
  * inside the function's 15 minutes (the arithmetic is in
- * test/unit/aws/recipient-sync-budget.test.ts): long enough for a push's
+ * test/unit/cdk/recipient-sync-budget.test.ts): long enough for a push's
  * writer already holding the lease to finish a full route (199 rules ≈ 200 s),
  * and no new push writer starts meanwhile (the deploy's mark).
  */
