@@ -116,4 +116,24 @@ describe('the deploy before push writers, and the route table it records', () =>
     await writer(store, writes, 'any', lock('set-digest', 'any', 'push', { digest: DIGEST_A, waitMs: 0 })).applyRules('corp');
     expect(writes.map((w) => w.writer)).toEqual(['before', 'deploy', 'new', 'deploy-2', 'any']);
   });
+
+  it('the mark holds even while the lease is free (between a release and the deploy\'s next try), ends when the deploy takes it or its wait passes', async () => {
+    const lease = new DynamoRuleWriterLease(env.clients.doc, env.resources.tableName, 'set-mark');
+    const t = (s: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, s));
+    expect(await lease.acquire('push-1', t(0), t(600), { as: 'push' })).toEqual({ taken: true });
+    expect(await lease.acquire('deploy', t(1), t(601), { as: 'deploy', waitUntil: t(240) })).toMatchObject({ taken: false, holder: { owner: 'push-1' } });
+    await lease.release('push-1');
+    // Free, but a deploy waits: no push writer takes it, and it says until when.
+    expect(await lease.acquire('push-2', t(2), t(602), { as: 'push' })).toEqual({ taken: false, holder: { owner: 'none (released)', until: t(2) }, deployWaitingUntil: t(240) });
+    // Once the deploy's wait is over (it gave up), push writers take it again.
+    expect(await lease.acquire('push-2', t(241), t(841), { as: 'push' })).toEqual({ taken: true });
+    await lease.release('push-2');
+    // Taking the lease ends the deploy's mark; the digest it records is what a push writer learns.
+    expect(await lease.acquire('push-3', t(242), t(842), { as: 'push' })).toEqual({ taken: true });
+    expect(await lease.acquire('deploy-2', t(243), t(843), { as: 'deploy', waitUntil: t(483), routeTableDigest: DIGEST_B })).toMatchObject({ taken: false });
+    await lease.release('push-3');
+    expect(await lease.acquire('deploy-2', t(244), t(844), { as: 'deploy', waitUntil: t(483), routeTableDigest: DIGEST_B })).toEqual({ taken: true, routeTableDigest: DIGEST_B });
+    await lease.release('deploy-2');
+    expect(await lease.acquire('push-4', t(245), t(845), { as: 'push' })).toEqual({ taken: true, routeTableDigest: DIGEST_B });
+  });
 });
