@@ -78,4 +78,10 @@ describe('the RecipientSync custom resource in the template', () => {
     const writer = functions.find((f) => f.Description?.includes('after a push (event { applyRules: route } only)'))!;
     expect(writer.Environment!.Variables![ENV.routeTableDigest]).toBe(resource.RouteTableDigest);
   });
+
+  it('leaves the push\'s rule writer Lambda\'s async retries (a writer on the previous route table throws and is retried with the new one)', () => {
+    const writerId = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) => (f.Properties as { Description?: string }).Description?.includes('after a push (event { applyRules: route } only)'))![0];
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).filter((c) => JSON.stringify(c).includes(writerId));
+    expect(configs.filter((c) => (c.Properties as { MaximumRetryAttempts?: number }).MaximumRetryAttempts === 0)).toEqual([]);
+  });
 });
