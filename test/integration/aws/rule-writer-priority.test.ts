@@ -5,7 +5,10 @@
 // digest under the lease: a push's writer configured with another table writes
 // nothing and throws (Lambda's retry runs with the new configuration).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESClient } from '@aws-sdk/client-ses';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRuleWriterLease } from '../../../lambdas/adapters/aws/dynamo-rule-writer-lease.js';
+import { composeRecipientSync } from '../../../lambdas/app/compose-recipients.js';
 import { InMemoryRecipientListStore, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import type { RecipientRules, RuleApplyReport } from '../../../lambdas/core/recipients/ports.js';
 import { RouteTableChanged, RuleWriterBusy, RuleWriterLock } from '../../../lambdas/core/recipients/rule-writer-lock.js';
@@ -135,5 +138,18 @@ describe('the deploy before push writers, and the route table it records', () =>
     expect(await lease.acquire('deploy-2', t(244), t(844), { as: 'deploy', waitUntil: t(483), routeTableDigest: DIGEST_B })).toEqual({ taken: true, routeTableDigest: DIGEST_B });
     await lease.release('deploy-2');
     expect(await lease.acquire('push-4', t(245), t(845), { as: 'push' })).toEqual({ taken: true, routeTableDigest: DIGEST_B });
+  });
+
+  it('as composed for the deploy, the lease records the custom resource\'s RouteTableDigest; as composed for a push, a writer on another digest is refused', async () => {
+    // No SES call is made: the work inside the lease is the test's own.
+    const ses = new SESClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+    const compose = (writer: { as: 'deploy' | 'push'; routeTableDigest?: string }) =>
+      composeRecipientSync({ doc: env.clients.doc, s3: env.clients.s3, tableName: env.resources.tableName, bucketName: env.resources.bucketName, routes: [route], rules: { ses, ruleSetName: 'set-composed' }, log: new RecordingDeliveryLog(), writer }).lock!;
+    await compose({ as: 'deploy', routeTableDigest: DIGEST_B }).run(async () => undefined);
+    const item = await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: { pk: 'rulewriter#set-composed', sk: 'lease' } }));
+    expect(item.Item).toMatchObject({ routeTableDigest: DIGEST_B });
+    expect(item.Item).not.toHaveProperty('owner'); // released, the record kept
+    await expect(compose({ as: 'push', routeTableDigest: DIGEST_A }).run(async () => 'written')).rejects.toBeInstanceOf(RouteTableChanged);
+    await expect(compose({ as: 'push', routeTableDigest: DIGEST_B }).run(async () => 'written')).resolves.toBe('written');
   });
 });
