@@ -26,14 +26,24 @@ export interface RecipientSyncParts {
   rules: RecipientRules | { ses: SESClient; ruleSetName: string };
   clock?: Clock;
   log: Pick<DeliveryLog, 'info' | 'warn' | 'error'>;
-  /** How long a writer waits for another's lease on the rule set (SES only): the deploy longer than a push's writer. */
-  leaseWaitMs?: number;
+  /**
+   * Who writes (SES only): the deploy's custom resource (waits DEPLOY_LEASE_WAIT_MS, goes before push writers,
+   * records its route table) or a push's writer (the default: waits PUSH_WRITER_LEASE_WAIT_MS, gives way to a
+   * waiting deploy, writes nothing when the deploy recorded another route table than its own).
+   */
+  writer?: { as: 'deploy' | 'push'; routeTableDigest?: string };
 }
 
 /** A push's writer waits this long for another writer, then fails (Lambda retries an async invocation twice). */
 export const PUSH_WRITER_LEASE_WAIT_MS = 5 * 60_000;
-/** The deploy waits longer (a full write takes about 3.5 minutes; the function has 15). */
-export const DEPLOY_LEASE_WAIT_MS = 10 * 60_000;
+/**
+ * The deploy waits at most this long, so the wait and its own write end well
+ * inside the function's 15 minutes (the arithmetic is in
+ * test/unit/cdk/recipient-sync-budget.test.ts): long enough for a push's
+ * writer already holding the lease to finish a full route (199 rules ≈ 200 s),
+ * and no new push writer starts meanwhile (the deploy's mark).
+ */
+export const DEPLOY_LEASE_WAIT_MS = 4 * 60_000;
 
 export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRecipients; rules: RecipientRules; lock?: RuleWriterLock } {
   const clock = parts.clock ?? { now: () => new Date() };
@@ -45,7 +55,9 @@ export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRec
         clock,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         owner: randomUUID(),
-        waitMs: parts.leaseWaitMs ?? PUSH_WRITER_LEASE_WAIT_MS,
+        as: parts.writer?.as ?? 'push',
+        ...(parts.writer?.routeTableDigest ? { routeTableDigest: parts.writer.routeTableDigest } : {}),
+        waitMs: parts.writer?.as === 'deploy' ? DEPLOY_LEASE_WAIT_MS : PUSH_WRITER_LEASE_WAIT_MS,
         log: parts.log,
       })
     : undefined;

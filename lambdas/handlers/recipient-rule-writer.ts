@@ -57,7 +57,7 @@ function ruleWriter() {
   const { tableName, bucketName, ruleSetName, routeTableDigest } = loadRuleWriterSettings(lambdaEnv());
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   return makeApplyRulesHandler(
-    (routes) => composeRecipientSync({ doc, s3: new S3Client({}), tableName, bucketName, routes, rules: { ses: controlPlaneClients().ses, ruleSetName }, log: new PowertoolsDeliveryLog() }),
+    (routes) => composeRecipientSync({ doc, s3: new S3Client({}), tableName, bucketName, routes, rules: { ses: controlPlaneClients().ses, ruleSetName }, log: new PowertoolsDeliveryLog(), writer: { as: 'push', routeTableDigest } }),
     async () => syncedRoutesOfTable(await readRouteTable(doc, tableName, routeTableDigest)),
   );
 }

@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
-import { composeRecipientSync, DEPLOY_LEASE_WAIT_MS } from '../app/compose-recipients.js';
+import { composeRecipientSync } from '../app/compose-recipients.js';
 import type { RecipientRules } from '../core/recipients/ports.js';
 import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
@@ -32,6 +32,12 @@ export interface RecipientSyncProperties {
   Routes: SyncedRouteProperty[];
   /** What the synced rules copy from the template rules (bucket, topics, TLS policy): a change re-runs this resource. */
   Template?: unknown;
+  /**
+   * The route table's digest the functions were deployed with (route-table.ts): recorded on the rule set's
+   * writer lease, so a push's writer still configured with the previous table writes nothing. Absent in
+   * templates before it was added.
+   */
+  RouteTableDigest?: string;
 }
 
 export interface RecipientSyncEvent {
@@ -117,7 +123,8 @@ const deployHandler = makeRecipientSyncHandler((props) => {
     routes: props.Routes.map(syncedRouteOf),
     rules: { ses, ruleSetName: props.RuleSetName },
     log: new PowertoolsDeliveryLog(),
-    leaseWaitMs: DEPLOY_LEASE_WAIT_MS,
+    // Recorded under the lease: a push's writer still on the previous route table writes nothing after this deploy.
+    writer: { as: 'deploy', ...(props.RouteTableDigest ? { routeTableDigest: props.RouteTableDigest } : {}) },
   });
 });
 

@@ -16,6 +16,8 @@ import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { syncedRoutes } from '../config/recipient-sync.js';
 import { syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
+import { routeTableDigest } from '../../lambdas/config/route-table.js';
+import { deployedRoute } from '../../lambdas/config/settings-from-config.js';
 import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
@@ -25,6 +27,13 @@ import { tableStatements } from './table-access.js';
 
 /** Writing 200 rules at SES's one call a second takes about 3.5 minutes; Lambda's ceiling leaves room for throttling. */
 export const RECIPIENT_SYNC_TIMEOUT = Duration.minutes(15);
+/**
+ * How long CloudFormation waits for the custom resource's answer (ServiceTimeout, 1-3600 s; default 3600).
+ * The deploy's function ends well inside its 15 minutes (lease wait + write) and the CDK provider's
+ * framework function (also 15 minutes) answers for it, FAILED included; only when both die unanswered does
+ * CloudFormation wait, and then this long instead of an hour before it fails the resource and rolls back.
+ */
+export const RECIPIENT_SYNC_SERVICE_TIMEOUT = Duration.minutes(20);
 export const RECIPIENT_SYNC_RESOURCE_TYPE = 'Custom::RecipientSync';
 
 export interface RecipientSyncRulesProps {
@@ -78,10 +87,13 @@ export class RecipientSyncRules extends Construct {
         Topic: channelOf.get(route.name)!.topic.topicArn,
         TlsPolicy: config.tlsPolicy,
       })),
+      // The digest the functions carry (route-table.ts, from the same routes): recorded on the writers' lease.
+      RouteTableDigest: routeTableDigest(props.channels.map((c) => deployedRoute(c.route, config))),
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RECIPIENT_SYNC_RESOURCE_TYPE,
+      serviceTimeout: RECIPIENT_SYNC_SERVICE_TIMEOUT,
       properties: properties as unknown as Record<string, unknown>,
     });
     this.resource.node.addDependency(props.ruleSet);

@@ -33,14 +33,16 @@ describe('the rule writers\' lease fits the writer\'s role, and the push functio
   });
   afterAll(() => env?.stop());
 
-  it('take, refuse (and read the holder), release: each call allowed to the writer, none to the push function', async () => {
+  it('take (recording the route table), refuse (and read the holder; the deploy marks that it waits), release: each call allowed to the writer, none to the push function', async () => {
     const lease = new DynamoRuleWriterLease(env.clients.doc, env.resources.tableName, 'backup-mx');
     const now = new Date('2026-12-01T10:00:00Z');
     const until = new Date(now.getTime() + 60_000);
-    expect(await lease.acquire('a', now, until)).toEqual({ taken: true });
-    expect(await lease.acquire('b', now, until)).toMatchObject({ taken: false });
+    expect(await lease.acquire('a', now, until, { as: 'deploy', waitUntil: until, routeTableDigest: 'b'.repeat(64) })).toMatchObject({ taken: true });
+    expect(await lease.acquire('b', now, until, { as: 'push' })).toMatchObject({ taken: false });
+    // The deploy finds it taken: it marks that it waits (an update), then reads the holder.
+    expect(await lease.acquire('c', now, until, { as: 'deploy', waitUntil: until })).toMatchObject({ taken: false });
     await lease.release('a');
-    expect(new Set(calls.map((c) => c.action))).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']));
+    expect(new Set(calls.map((c) => c.action))).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:GetItem']));
     expect(calls.filter((c) => !isAllowed(writer, c))).toEqual([]);
     expect(calls.filter((c) => isAllowed(push, c))).toEqual([]);
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {

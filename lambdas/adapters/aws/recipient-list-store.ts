@@ -87,7 +87,7 @@ export class S3RecipientListStore implements RecipientListStore {
           : pointer.bodySha256 !== undefined && sha256(text) !== pointer.bodySha256
             ? `version ${pointer.version}'s body ${pointer.bodyKey} does not match the SHA-256 its pointer names`
             : undefined;
-      if (unreadable !== undefined) return { ...meta, addresses: [], unreadable: { key: pointer.bodyKey, reason: unreadable } };
+      if (unreadable !== undefined) return { ...meta, addresses: [], unreadable: { key: pointer.bodyKey, reason: unreadable, count: pointer.count } };
       return { ...meta, addresses: text === '' ? [] : text!.split('\n') };
     }
   }

@@ -24,9 +24,11 @@ export interface StoredRecipientList {
   peakAt?: Date;
   /**
    * The version's body is missing or does not match its SHA-256 (`addresses`
-   * is then empty and must not be applied): the object's key and why.
+   * is then empty and must not be applied): the object's key, why, and the
+   * address count its pointer names (what the shrink guard compares with;
+   * absent when not known: a push then needs force).
    */
-  unreadable?: { key: string; reason: string };
+  unreadable?: { key: string; reason: string; count?: number };
 }
 
 export type NewRecipientList = Omit<StoredRecipientList, 'version' | 'appliedVersion' | 'appliedAt' | 'unreadable'>;
@@ -57,8 +59,12 @@ export interface RuleApplyReport {
   created: number;
   updated: number;
   deleted: number;
-  /** The rules were left as they were: the stored list was unreadable, or over the route's current budget. */
-  kept?: 'unreadable' | 'over-budget';
+  /**
+   * The rules were left as they were: the stored list was unreadable, or over
+   * the route's current budget, or a deploy waits for the rule set's lease and
+   * writes every synced route from the newest stored list itself ('deploy-waiting').
+   */
+  kept?: 'unreadable' | 'over-budget' | 'deploy-waiting';
 }
 
 export interface RecipientRules {
@@ -98,6 +104,22 @@ export interface LeaseHolder {
 }
 
 /**
+ * Who asks for the lease. The deploy (the custom resource) has priority: when
+ * it finds the lease taken it leaves a mark until `waitUntil`, and no push's
+ * writer takes the lease while the mark lives; when it takes the lease it
+ * records the route table it was deployed with (`routeTableDigest`; absent:
+ * the record is removed). A push's writer is refused the lease while a
+ * deploy's mark lives, and learns the recorded digest when it takes it.
+ */
+export type LeaseClaim = { as: 'deploy'; waitUntil: Date; routeTableDigest?: string } | { as: 'push' };
+
+export type LeaseAnswer =
+  /** `routeTableDigest`: the one the last deploy recorded (absent: none recorded). */
+  | { taken: true; routeTableDigest?: string }
+  /** `deployWaitingUntil`: a deploy waits for the lease (push claims only). */
+  | { taken: false; holder: LeaseHolder; deployWaitingUntil?: Date };
+
+/**
  * The rule writer's lease, one per rule set: SES allows about one receipt-rule
  * call a second per account, so two writers at once throttle each other and
  * leave half-written sets. Taken by whoever writes rules (the deploy, a push's
@@ -105,7 +127,7 @@ export interface LeaseHolder {
  */
 export interface RuleWriterLease {
   /** Takes the lease for `owner` until `until` (again when `owner` holds it); the other holder when it is not free. */
-  acquire(owner: string, now: Date, until: Date): Promise<{ taken: true } | { taken: false; holder: LeaseHolder }>;
-  /** Gives the lease up, only if `owner` still holds it. */
+  acquire(owner: string, now: Date, until: Date, claim: LeaseClaim): Promise<LeaseAnswer>;
+  /** Gives the lease up, only if `owner` still holds it (the deploy's route-table record stays). */
   release(owner: string): Promise<void>;
 }

@@ -14,7 +14,8 @@ import type { RecipientListStore, RecipientRules, RuleApplyReport, StoredRecipie
 import { applicableList } from './applicable-list.js';
 import { RecipientPushRefused, some } from './push-refused.js';
 import { domainOf, listChange, normaliseRecipients } from './recipient-list.js';
-import { checkShrink, livePeak, nextPeak, type ShrinkBaseline } from './sync-shrink.js';
+import { checkShrink, livePeak, nextPeak, unreadableBaseline, type ShrinkBaseline } from './sync-shrink.js';
+import { DeployWaiting } from './rule-writer-lock.js';
 import type { SyncedRoute } from './synced-route.js';
 
 /** Reads and writes tried before a push that keeps losing to others is refused. */
@@ -104,7 +105,7 @@ export class SyncRecipients {
       }
       const forced = options.force === true;
       const now = this.deps.clock.now();
-      checkShrink(route, this.baseline(route, current, addresses, now), addresses.length, forced);
+      checkShrink(route, this.baseline(route, current, addresses, now, forced), addresses.length, forced);
       const stored = await this.deps.store.write(
         route.name,
         { addresses, updatedAt: now, source: options.source, forced, ...nextPeak(current, addresses.length, forced, now) },
@@ -134,7 +135,7 @@ export class SyncRecipients {
     const now = new Set(addresses.map((a) => a.toLowerCase()));
     const added = addresses.filter((a) => !old.has(a.toLowerCase()));
     const removed = before.filter((a) => !now.has(a.toLowerCase()));
-    checkShrink(route, this.baseline(route, current, addresses, this.deps.clock.now()), addresses.length, options.force === true);
+    checkShrink(route, this.baseline(route, current, addresses, this.deps.clock.now(), options.force === true), addresses.length, options.force === true);
     return { route: route.name, version: current?.version ?? 0, added, removed, total: addresses.length };
   }
 
@@ -204,8 +205,9 @@ export class SyncRecipients {
     return addresses;
   }
 
-  /** What the shrink guard compares `addresses` with: the stored list and its high-water mark, else the seed, else nothing. */
-  private baseline(route: SyncedRoute, current: StoredRecipientList | undefined, addresses: readonly string[], now: Date): ShrinkBaseline | undefined {
+  /** What the shrink guard compares `addresses` with: the stored list (by count when unreadable) and its high-water mark, else the seed, else nothing. */
+  private baseline(route: SyncedRoute, current: StoredRecipientList | undefined, addresses: readonly string[], now: Date, force: boolean): ShrinkBaseline | undefined {
+    if (current?.unreadable) return unreadableBaseline(route, current, addresses.length, force, now);
     if (current) {
       return { removed: listChange(current.addresses, addresses).removed, size: current.addresses.length, name: `the stored list (version ${current.version})`, peak: livePeak(current, now) };
     }
@@ -221,7 +223,15 @@ export class SyncRecipients {
    */
   private async applyNewest(route: SyncedRoute): Promise<RuleApplyReport> {
     // The list is read under the lease: a writer that waited for another reads what that one stored meanwhile.
-    return this.deps.lock ? this.deps.lock.run(() => this.applyNewestHeld(route)) : this.applyNewestHeld(route);
+    if (!this.deps.lock) return this.applyNewestHeld(route);
+    try {
+      return await this.deps.lock.run(() => this.applyNewestHeld(route));
+    } catch (error) {
+      if (!(error instanceof DeployWaiting)) throw error;
+      // The deploy, once it holds the lease, reads and writes every synced route's newest list: this one's too.
+      this.deps.log.info('recipient rules left to the deploy waiting for the rule set', { route: route.name, deployWaitsUntil: error.until.toISOString() });
+      return { rules: 0, created: 0, updated: 0, deleted: 0, kept: 'deploy-waiting' };
+    }
   }
 
   private async applyNewestHeld(route: SyncedRoute): Promise<RuleApplyReport> {

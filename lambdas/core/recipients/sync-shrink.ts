@@ -13,6 +13,12 @@
 // kept, so once the mark is older than the window the list being replaced
 // (in force until now) stands for the window's largest. A forced push sets
 // the mark to its own count: the operator said this is the list now.
+//
+// A stored list whose body is unreadable (missing, or not its SHA-256) still
+// counts: it is compared by the address count its pointer names (a push of
+// fewer addresses removes at least the difference), and a pointer that names
+// no count makes every push need force. An unreadable body must not switch
+// the guard off.
 import type { StoredRecipientList } from './ports.js';
 import { RecipientPushRefused } from './push-refused.js';
 import type { SyncedRoute } from './synced-route.js';
@@ -36,9 +42,14 @@ export interface ShrinkBaseline {
   peak: Peak;
 }
 
+/** How many addresses the stored list holds: its pointer's count when its body is unreadable (undefined: not known). */
+export function storedCount(current: StoredRecipientList): number | undefined {
+  return current.unreadable ? current.unreadable.count : current.addresses.length;
+}
+
 /** The high-water mark in force at `now`: the stored mark within the window, else the stored list's own count. */
 export function livePeak(current: StoredRecipientList, now: Date): Peak {
-  const own = { count: current.addresses.length, at: now };
+  const own = { count: storedCount(current) ?? 0, at: now };
   const { peakCount, peakAt } = current;
   if (peakCount === undefined || !peakAt || now.getTime() - peakAt.getTime() > PEAK_WINDOW_MS) return own;
   return peakCount >= own.count ? { count: peakCount, at: peakAt } : own;
@@ -48,6 +59,24 @@ export function livePeak(current: StoredRecipientList, now: Date): Peak {
 export function nextPeak(current: StoredRecipientList | undefined, total: number, forced: boolean, now: Date): { peakCount: number; peakAt: Date } {
   const live = current && !forced ? livePeak(current, now) : undefined;
   return live && live.count > total ? { peakCount: live.count, peakAt: live.at } : { peakCount: total, peakAt: now };
+}
+
+/**
+ * What a push of `total` addresses is compared with when the stored list's body
+ * is unreadable: its pointer's count and the high-water mark. Throws
+ * RecipientPushRefused ('shrink') unless `force` when the count is not known.
+ */
+export function unreadableBaseline(route: SyncedRoute, current: StoredRecipientList, total: number, force: boolean, now: Date): ShrinkBaseline | undefined {
+  const count = storedCount(current);
+  if (count === undefined) {
+    if (force) return undefined;
+    throw new RecipientPushRefused(
+      'shrink',
+      `route "${route.name}": the stored list (version ${current.version}) cannot be read (${current.unreadable?.reason ?? 'unreadable'}) and its size is not known, ` +
+        `so how much this push removes cannot be checked; if the list is right, push again with force`,
+    );
+  }
+  return { removed: Math.max(0, count - total), size: count, name: `the stored list (version ${current.version}, ${count} addresses by its pointer; its body cannot be read)`, peak: livePeak(current, now) };
 }
 
 /** Throws RecipientPushRefused ('first-push' or 'shrink') unless `force`; `baseline` undefined: nothing stored and no seed. */

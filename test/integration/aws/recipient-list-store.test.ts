@@ -117,7 +117,7 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
     expect(item.bodySha256).toBe(createHash('sha256').update('a@example.com\nb@example.com').digest('hex'));
     // Someone with bucket access slips an address in (or the object is damaged).
     await env.clients.s3.send(new PutObjectCommand({ Bucket: env.resources.bucketName, Key: item.bodyKey, Body: 'a@example.com\nb@example.com\nintruder@example.com' }));
-    expect(await store.read('altered')).toMatchObject({ version: 1, addresses: [], unreadable: { key: item.bodyKey, reason: expect.stringContaining('does not match the SHA-256') } });
+    expect(await store.read('altered')).toMatchObject({ version: 1, addresses: [], unreadable: { key: item.bodyKey, reason: expect.stringContaining('does not match the SHA-256'), count: 2 } });
     const before = structuredClone(rules.rules.get('altered'));
     const result = await deploy();
     expect(result.Data.Summary).toContain('altered: list version 1 (0 addresses, push); not applied (unreadable), the rules in place kept');
@@ -134,7 +134,7 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
     await sync.push('missing', ['a@example.com'], { source: 'push', force: true });
     const item = await pointer('missing');
     await env.clients.s3.send(new DeleteObjectCommand({ Bucket: env.resources.bucketName, Key: item.bodyKey }));
-    expect(await store.read('missing')).toMatchObject({ unreadable: { key: item.bodyKey, reason: expect.stringContaining('missing') } });
+    expect(await store.read('missing')).toMatchObject({ unreadable: { key: item.bodyKey, reason: expect.stringContaining('missing'), count: 1 } });
     await expect(deploy()).resolves.toMatchObject({ Data: { Summary: expect.stringContaining('not applied (unreadable)') } });
     expect(rules.rules.get('missing')).toEqual([['a@example.com']]);
     expect(errors(log)).toHaveLength(1);

@@ -13,6 +13,7 @@ import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-e
 
 const clock = { now: () => new Date() };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const PUSH = { as: 'push' } as const;
 const route: SyncedRoute = { name: 'corp', domains: ['example.com'], maxShrinkPercent: 10, maxAddresses: 1000 };
 
 /** SES as a recording fake: each rule write is three calls 40 ms apart, each noted with its writer and time. */
@@ -39,7 +40,7 @@ describe('DynamoRuleWriterLease and RuleWriterLock', () => {
 
   const lease = (ruleSet = 'backup-mx') => new DynamoRuleWriterLease(env.clients.doc, env.resources.tableName, ruleSet);
   const lock = (owner: string, waitMs = 5_000, ruleSet = 'backup-mx') =>
-    new RuleWriterLock({ lease: lease(ruleSet), clock, sleep, owner, waitMs, pollMs: 10, log: new RecordingDeliveryLog() });
+    new RuleWriterLock({ lease: lease(ruleSet), clock, sleep, owner, as: 'push', waitMs, pollMs: 10, log: new RecordingDeliveryLog() });
 
   it('two writers started together never overlap: every SES call of one comes before every call of the other', async () => {
     const store = new InMemoryRecipientListStore();
@@ -74,11 +75,11 @@ describe('DynamoRuleWriterLease and RuleWriterLock', () => {
   it('a lease whose writer died expires by itself; only its owner releases it; each rule set has its own', async () => {
     const now = new Date('2026-12-01T10:00:00Z');
     const until = new Date(now.getTime() + 16 * 60_000);
-    expect(await lease('set-dead').acquire('died', now, until)).toEqual({ taken: true });
-    expect(await lease('set-dead').acquire('other', new Date(until.getTime() - 1), new Date(until.getTime() + 60_000))).toEqual({ taken: false, holder: { owner: 'died', until } });
-    expect(await lease('set-else').acquire('other', now, until)).toEqual({ taken: true });
+    expect(await lease('set-dead').acquire('died', now, until, PUSH)).toEqual({ taken: true });
+    expect(await lease('set-dead').acquire('other', new Date(until.getTime() - 1), new Date(until.getTime() + 60_000), PUSH)).toEqual({ taken: false, holder: { owner: 'died', until } });
+    expect(await lease('set-else').acquire('other', now, until, PUSH)).toEqual({ taken: true });
     await lease('set-dead').release('other'); // not its lease: nothing happens
-    expect(await lease('set-dead').acquire('other', now, until)).toMatchObject({ taken: false });
-    expect(await lease('set-dead').acquire('other', until, new Date(until.getTime() + 60_000))).toEqual({ taken: true });
+    expect(await lease('set-dead').acquire('other', now, until, PUSH)).toMatchObject({ taken: false });
+    expect(await lease('set-dead').acquire('other', until, new Date(until.getTime() + 60_000), PUSH)).toEqual({ taken: true });
   });
 });

@@ -223,6 +223,7 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
       clock: { now: () => new Date() },
       sleep: async () => undefined,
       owner: 'deploy',
+      as: 'deploy',
       waitMs: 0,
       log: new RecordingDeliveryLog(),
     });

@@ -100,3 +100,36 @@ describe('the 7-day high-water mark', () => {
     await expect(sync.push('corp', addresses(140), { source: 'push' })).resolves.toMatchObject({ total: 140 });
   });
 });
+
+describe('a stored list whose body cannot be read (missing, or not its SHA-256)', () => {
+  /** What the store reads when version 1's body is gone: no addresses, the pointer's count (absent: not known). */
+  async function unreadable(count: number | undefined) {
+    const env = setup();
+    await env.sync.push('corp', addresses(450), { source: 'push', force: true });
+    const stored = (await env.store.read('corp'))!;
+    // A list stored by the seed or before the high-water mark: no peak to fall back on.
+    const { peakCount: _count, peakAt: _at, ...unpeaked } = stored;
+    env.store.lists.set('corp', { ...unpeaked, addresses: [], unreadable: { key: 'recipient-lists/corp/v1-ab.txt', reason: 'missing from the bucket', ...(count !== undefined ? { count } : {}) } });
+    return env;
+  }
+
+  it('does not switch the guard off: a one-address push against an unreadable 450-address list is refused without force', async () => {
+    const { sync, store } = await unreadable(450);
+    for (const attempt of [sync.push('corp', addresses(1), { source: 'push' }), sync.preview('corp', addresses(1))]) {
+      const error = await refusal(attempt);
+      expect(error.reason).toBe('shrink');
+      expect(error.message).toContain('removes 449 of the 450 addresses of the stored list (version 1, 450 addresses by its pointer; its body cannot be read)');
+    }
+    expect((await store.read('corp'))!.version).toBe(1);
+    // The primary's next full push repairs it without force.
+    await expect(sync.push('corp', addresses(450), { source: 'push' })).resolves.toMatchObject({ version: 2, total: 450 });
+  });
+
+  it('with no count known, every push needs force', async () => {
+    const { sync } = await unreadable(undefined);
+    const error = await refusal(sync.push('corp', addresses(450), { source: 'push' }));
+    expect(error.reason).toBe('shrink');
+    expect(error.message).toContain('its size is not known');
+    await expect(sync.push('corp', addresses(1), { source: 'push', force: true })).resolves.toMatchObject({ version: 2, total: 1 });
+  });
+});
