@@ -30,7 +30,9 @@ export const RECIPIENT_SYNC_RESOURCE_TYPE = 'Custom::RecipientSync';
 export interface RecipientSyncRulesProps {
   config: BackupMxConfig;
   ruleSet: ses.ReceiptRuleSet;
-  /** CloudFormation's rules: written first (the templates must exist). */
+  /** The synced routes' disabled template rules: the gain pass waits only for them (and the set). */
+  templates: ses.ReceiptRule[];
+  /** Every rule CloudFormation writes: the exact pass runs after all of them. */
   rules: ses.ReceiptRule[];
   bucket: s3.IBucket;
   table: dynamodb.ITable;
@@ -42,7 +44,10 @@ export class RecipientSyncRules extends Construct {
   readonly fn: BackupMxFunction;
   /** The rule writer a push asks (`{ applyRules: <route> }` only, the route from the route table): the one function the push may invoke. */
   readonly writer: BackupMxFunction;
+  /** The exact pass: after every rule; writes each synced route's list exactly and drops what left (kept logical id 'Resource'). */
   readonly resource: CustomResource;
+  /** The gain pass: before the static route rules' updates; adds only (see recipient-sync-deploy.ts, phases). */
+  readonly gain: CustomResource;
 
   constructor(scope: Construct, id: string, props: RecipientSyncRulesProps) {
     super(scope, id);
@@ -79,12 +84,24 @@ export class RecipientSyncRules extends Construct {
         TlsPolicy: config.tlsPolicy,
       })),
     };
+    // Two passes of the same handler (the Phase property): the gain pass depends only on the set and the
+    // templates, and the static route rules depend on it (inbound-rules.ts), so a domain moving into a
+    // synced route is matched there before a static rule lets it go; the exact pass depends on every rule.
+    this.gain = new CustomResource(this, 'Gain', {
+      serviceToken: provider.serviceToken,
+      resourceType: RECIPIENT_SYNC_RESOURCE_TYPE,
+      properties: { ...properties, Phase: 'gain' } as unknown as Record<string, unknown>,
+    });
+    // The set's own resource only: the rules are the set construct's children, so the construct would mean every rule.
+    this.gain.node.addDependency(props.ruleSet.node.defaultChild!);
+    for (const rule of props.templates) this.gain.node.addDependency(rule);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RECIPIENT_SYNC_RESOURCE_TYPE,
-      properties: properties as unknown as Record<string, unknown>,
+      properties: { ...properties, Phase: 'exact' } as unknown as Record<string, unknown>,
     });
     this.resource.node.addDependency(props.ruleSet);
+    this.resource.node.addDependency(this.gain);
     for (const rule of props.rules) this.resource.node.addDependency(rule);
   }
 
