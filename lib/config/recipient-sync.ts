@@ -6,7 +6,18 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_ADDRESSES, DEFAULT_MAX_SHRINK_PERCENT, type SyncedRoute } from '../../lambdas/core/recipients/synced-route.js';
 import { intIn } from './field-schemas.js';
+import type { SyncedRouteProperty } from '../../lambdas/handlers/recipient-sync-deploy.js';
 import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET } from './receipt-rule-chunks.js';
+
+/**
+ * What one event of the deploy's custom resource may carry of its properties,
+ * twice (an Update holds the new and the old, seeds included): CloudFormation
+ * invokes the provider asynchronously, and Lambda's asynchronous payload was
+ * 256 KB for years (lib/constructs/route-table.ts assumes it too); kept well under.
+ */
+export const RECIPIENT_SYNC_EVENT_MAX_BYTES = 200 * 1024;
+/** Per synced route and once more: the template's names and ARNs, resolved at deploy, and the set, table and bucket names. */
+const EVENT_NAMES_ALLOWANCE_BYTES = 1024;
 
 /** 200 rules of 100 recipients: the most one set could ever match. */
 export const MAX_SYNC_ADDRESSES = MAX_RULES_PER_SET * MAX_RULE_RECIPIENTS;
@@ -57,6 +68,40 @@ export function recipientSyncProblems(routes: SyncShape[], activation: string): 
     }
   });
   return problems;
+}
+
+/**
+ * The seeds travel in the custom resource's event (twice in an Update): past
+ * the budget the deploy would fail inside CloudFormation, so synth refuses it,
+ * naming the routes whose seeds weigh most.
+ */
+export function recipientSyncEventProblems(routes: SyncShape[]): string[] {
+  const synced = syncedRoutes(routes).map(syncedRouteProperty);
+  if (synced.length === 0) return [];
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+  const once = bytes(synced) + EVENT_NAMES_ALLOWANCE_BYTES * (synced.length + 1);
+  if (once * 2 <= RECIPIENT_SYNC_EVENT_MAX_BYTES) return [];
+  const seeds = synced
+    .filter((r) => (r.Seed?.length ?? 0) > 0)
+    .map((r) => ({ at: routes.findIndex((route) => route.name === r.Name), name: r.Name, addresses: r.Seed!.length, bytes: bytes(r.Seed) }))
+    .sort((a, b) => b.bytes - a.bytes);
+  const named = seeds.map((s) => `backupMx.routes[${s.at}] ("${s.name}"): ${s.addresses} addresses, ${s.bytes} bytes`).join('; ');
+  return [
+    `recipientSync: the synced routes' seeds (recipients / recipientsFile) travel in the deploy's custom resource event: about ${once} bytes, ${once * 2} in an update ` +
+      `(it carries the old properties too), over the ${RECIPIENT_SYNC_EVENT_MAX_BYTES} bytes backup-mx allows (CloudFormation invokes it asynchronously; Lambda's asynchronous payload was 256 KB). ` +
+      `${named || 'No route has a seed: fewer domains per stack'}. Keep a smaller seed (or none) and push the full list instead (README: "Pushing the list")`,
+  ];
+}
+
+/** A synced route as the deploy's custom resource carries it (recipient-sync-deploy.ts). */
+export function syncedRouteProperty(route: SyncedRoute): SyncedRouteProperty {
+  return {
+    Name: route.name,
+    Domains: route.domains,
+    MaxShrinkPercent: route.maxShrinkPercent,
+    MaxAddresses: route.maxAddresses,
+    ...(route.seed ? { Seed: route.seed } : {}),
+  };
 }
 
 /** The synced routes as the use case and the deploy's custom resource see them. */

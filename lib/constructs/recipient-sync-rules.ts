@@ -13,7 +13,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { syncedRoutes } from '../config/recipient-sync.js';
+import { syncedRouteProperty, syncedRoutes } from '../config/recipient-sync.js';
 import { syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
 import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
@@ -67,13 +67,8 @@ export class RecipientSyncRules extends Construct {
       RuleSetName: config.ruleSet.name,
       TableName: props.table.tableName,
       BucketName: props.bucket.bucketName,
-      Routes: synced.map((route) => ({
-        Name: route.name,
-        Domains: route.domains,
-        MaxShrinkPercent: route.maxShrinkPercent,
-        MaxAddresses: route.maxAddresses,
-        ...(route.seed ? { Seed: route.seed } : {}),
-      })),
+      // Its size, seeds included, is checked with the config (recipient-sync.ts, RECIPIENT_SYNC_EVENT_MAX_BYTES).
+      Routes: synced.map(syncedRouteProperty),
       // What the template rules hand the synced rules: a change here re-runs the resource.
       Template: synced.map((route) => ({
         Route: route.name,

@@ -2,7 +2,7 @@
 // budget a synced route reserves counted against SES's 200 rules per set.
 import { describe, expect, it } from 'vitest';
 import { BackupMxConfigError, parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
-import { MAX_SYNC_ADDRESSES, syncedRouteRules, syncedRoutes } from '../../../lib/config/recipient-sync.js';
+import { MAX_SYNC_ADDRESSES, RECIPIENT_SYNC_EVENT_MAX_BYTES, syncedRouteRules, syncedRoutes } from '../../../lib/config/recipient-sync.js';
 import { MAX_RULE_RECIPIENTS, MAX_RULES_PER_SET } from '../../../lib/config/receipt-rule-chunks.js';
 
 const route = (extra: Record<string, unknown> = {}) => ({ name: 'corp', domains: ['example.com'], primary: { host: 'mx.example.com', port: 587 }, ...extra });
@@ -71,5 +71,30 @@ describe('recipientSync', () => {
     expect(problems(two)).toEqual([]);
     two.routes[0] = route({ recipientSync: { maxAddresses: 19_801 } });
     expect(problems(two)[0]).toContain('need 201 SES receipt rules');
+  });
+});
+
+describe('recipientSync: the seed travels in the custom resource event', () => {
+  const seed = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i).padStart(5, '0')}@example.com`);
+  const sizeProblem = (p: string[]) => p.find((line) => line.includes('custom resource event'));
+
+  it('the budget: 200 KB for the properties twice (an Update carries the old ones), under the 256 KB asynchronous payload', () => {
+    expect(RECIPIENT_SYNC_EVENT_MAX_BYTES).toBe(200 * 1024);
+    expect(RECIPIENT_SYNC_EVENT_MAX_BYTES).toBeLessThan(256 * 1024);
+  });
+
+  it('a seed of 20,000 addresses fails synth, naming the route, the size and the fix', () => {
+    const found = sizeProblem(problems(config({ recipientSync: { maxAddresses: 20_000 }, recipients: seed(20_000) })));
+    expect(found).toBeDefined();
+    expect(found).toMatch(/backupMx\.routes\[0\] \("corp"\): 20000 addresses, \d+ bytes/);
+    expect(found).toMatch(/about \d+ bytes, \d+ in an update/);
+    expect(found).toContain('push the full list instead');
+  });
+
+  it('a seed of 1,000 addresses passes; one just past the budget fails', () => {
+    expect(problems(config({ recipientSync: { maxAddresses: 1_000 }, recipients: seed(1_000) }))).toEqual([]);
+    // 23 bytes an address in JSON ("userNNNNN@example.com",): 2 × 4,500 × 23 ≈ 207,000 bytes.
+    expect(sizeProblem(problems(config({ recipientSync: { maxAddresses: 4_500 }, recipients: seed(4_500) })))).toBeDefined();
+    expect(sizeProblem(problems(config({ recipientSync: { maxAddresses: 4_000 }, recipients: seed(4_000) })))).toBeUndefined();
   });
 });
