@@ -20,7 +20,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { composeRecipientSync, DEPLOY_LEASE_WAIT_MS } from '../app/compose-recipients.js';
-import type { RecipientRules } from '../core/recipients/ports.js';
+import type { RecipientListStore, RecipientRules } from '../core/recipients/ports.js';
 import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
 import { controlPlaneClients } from './activate-rule-set.js';
@@ -95,8 +95,13 @@ export function gainRoutes(event: Pick<RecipientSyncEvent, 'ResourceProperties' 
 
 const phaseOf = (props: RecipientSyncProperties): RecipientSyncPhase => (props.Phase === 'gain' ? 'gain' : 'exact');
 
-/** `lock` (the rule set's writer lease) is held for the whole pass, removals included. */
-export type RecipientSyncFactory = (properties: RecipientSyncProperties) => { sync: SyncRecipients; rules: RecipientRules; lock?: { run<T>(work: () => Promise<T>): Promise<T> } };
+/** `lock` (the rule set's writer lease) is held for the whole pass, removals included; `store` retires the lists of routes that stop syncing. */
+export type RecipientSyncFactory = (properties: RecipientSyncProperties) => {
+  sync: SyncRecipients;
+  rules: RecipientRules;
+  store: Pick<RecipientListStore, 'retire'>;
+  lock?: { run<T>(work: () => Promise<T>): Promise<T> };
+};
 
 export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { info(message: string): void } = console) {
   return async (event: RecipientSyncEvent): Promise<RecipientSyncResult> => {
@@ -111,8 +116,8 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
       // created it rolls back (the first deploy of this version): removing then would drop a pushed list.
       return { PhysicalResourceId: id, Data: { Summary: 'gain pass: nothing to remove (the exact pass removes the synced rules)' } };
     }
-    const { sync, rules, lock } = build(phase === 'gain' ? { ...props, Routes: gainRoutes(event) } : props);
-    const pass = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules);
+    const { sync, rules, store, lock } = build(phase === 'gain' ? { ...props, Routes: gainRoutes(event) } : props);
+    const pass = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
     const lines = await (lock ? lock.run(pass) : pass());
     const summary = lines.join('; ');
     log.info(JSON.stringify({ requestType: event.RequestType, phase, summary }));
@@ -120,20 +125,34 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
   };
 }
 
-/** The deploy's pass (the rule set's writer lease held by the caller): removals of routes that stopped syncing, then each route's rules. */
-async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: RecipientRules): Promise<string[]> {
+/**
+ * The exact pass (the rule set's writer lease held by the caller): removals of
+ * routes that stopped syncing, then each route's rules. A list is retired
+ * (recipient-list-store.ts) when its route stops syncing in the same set, and
+ * on Create (no route synced before it, so any list stored is from an earlier
+ * time the route synced): syncing starts again from the seed. Not on Delete:
+ * a renamed set's cleanup Delete comes after the new set's rules were written
+ * from those very lists.
+ */
+async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: RecipientRules, store: Pick<RecipientListStore, 'retire'>): Promise<string[]> {
   const props = event.ResourceProperties;
   const lines: string[] = [];
   if (event.RequestType === 'Delete') {
     for (const route of props.Routes) lines.push(`${route.Name}: ${await rules.remove(route.Name)} rules removed`);
   } else {
+    if (event.RequestType === 'Create') {
+      for (const route of props.Routes) await store.retire(route.Name);
+    }
     const kept = new Set(props.Routes.map((r) => r.Name));
     const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
     // In the same set, a route that stopped syncing leaves rules behind: removed here. A renamed set
     // changed the physical id, so the old set's rules, every route's, go in the old id's Delete.
     if (sameSet) {
       for (const old of event.OldResourceProperties?.Routes ?? []) {
-        if (!kept.has(old.Name)) lines.push(`${old.Name}: stopped syncing, ${await rules.remove(old.Name)} rules removed`);
+        if (kept.has(old.Name)) continue;
+        const removed = await rules.remove(old.Name);
+        await store.retire(old.Name);
+        lines.push(`${old.Name}: stopped syncing, ${removed} rules removed, its list retired (syncing again starts from the seed)`);
       }
     }
     for (const route of props.Routes) lines.push(await redeployLine(sync, route.Name));

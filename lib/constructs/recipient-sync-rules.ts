@@ -16,6 +16,7 @@ import type { BackupMxConfig } from '../config/backup-mx-config.js';
 import { syncedRouteProperty, syncedRoutes } from '../config/recipient-sync.js';
 import { syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
+import { RECIPIENTS_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
 import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
@@ -57,6 +58,15 @@ export class RecipientSyncRules extends Construct {
     this.fn = this.ruleWritingFunction('Writer', 'recipient-sync-deploy', 'backup-mx: writes the synced routes\' SES receipt rules from the stored lists on deploy (custom resource)', props);
     this.writer = this.ruleWritingFunction('PushWriter', 'recipient-rule-writer', 'backup-mx: writes one synced route\'s SES receipt rules after a push (event { applyRules: route } only)', props);
     const fn = this.fn.fn;
+    // The deploy alone may delete a list's pointer: it retires the list of a route that stops syncing
+    // (recipient-sync-deploy.ts); the push's writer never does.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECIPIENTS_KEY_PREFIX}*`] } },
+      }),
+    );
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ProviderLogs') });
     acceptFinding(provider, `IAM5[Resource::${arnInFinding(fn)}:*]`, 'The CDK custom resource framework may invoke the recipient-sync function (and its versions); nothing else.');
     acceptFinding(provider, `IAM4[${LAMBDA_BASIC_EXECUTION}]`, 'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.');

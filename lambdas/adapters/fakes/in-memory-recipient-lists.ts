@@ -36,6 +36,13 @@ export class InMemoryRecipientListStore implements RecipientListStore {
     if (current && current.appliedVersion < version) this.lists.set(route, { ...current, appliedVersion: version, appliedAt: at });
   }
 
+  readonly retired: string[] = [];
+  async retire(route: string): Promise<number> {
+    this.retired.push(route);
+    this.lists.delete(route);
+    return 0;
+  }
+
   /** Keeps no old bodies: notes each call only. */
   readonly prunes: { route: string; appliedVersion: number }[] = [];
   async prune(route: string, appliedVersion: number): Promise<number> {

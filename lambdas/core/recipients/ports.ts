@@ -48,6 +48,12 @@ export interface RecipientListStore {
    * Returns how many were deleted.
    */
   prune(route: string, appliedVersion: number, now: Date): Promise<number>;
+  /**
+   * Forgets the route's list, pointer and bodies (the route stopped syncing):
+   * syncing it again starts from its seed, not from a list that went stale
+   * while its recipients were fixed in the config. Returns the bodies deleted.
+   */
+  retire(route: string): Promise<number>;
 }
 
 /** What writing a route's rules did. */

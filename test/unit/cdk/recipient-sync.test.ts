@@ -55,6 +55,10 @@ describe('recipientSync in the template', () => {
     expect(JSON.stringify(statements)).toContain('recipients#*');
     expect(JSON.stringify(statements)).toContain('/recipient-lists/*');
     expect(JSON.stringify(statements)).not.toContain('/mail/');
+    // Only the deploy deletes a list's pointer (retiring the list of a route that stops syncing); the push's writer may not.
+    const deletes = (s: { Action: string | string[] }[]) => s.filter((x) => [x.Action].flat().includes('dynamodb:DeleteItem')).map((x) => JSON.stringify(x));
+    expect(deletes(statements).some((x) => x.includes('recipients#*'))).toBe(true);
+    expect(deletes(statementsOf(template, 'after a push')).some((x) => x.includes('recipients#*'))).toBe(false);
   });
 
   it('is absent when no route syncs', () => {
