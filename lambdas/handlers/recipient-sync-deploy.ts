@@ -117,7 +117,8 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
       return { PhysicalResourceId: id, Data: { Summary: 'gain pass: nothing to remove (the exact pass removes the synced rules)' } };
     }
     const { sync, rules, store, lock } = build(phase === 'gain' ? { ...props, Routes: gainRoutes(event) } : props);
-    const pass = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
+    const write = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
+    const pass = event.RequestType === 'Create' ? () => createOrUndo(props, phase, rules, write, log) : write;
     const lines = await (lock ? lock.run(pass) : pass());
     const summary = lines.join('; ');
     log.info(JSON.stringify({ requestType: event.RequestType, phase, summary }));
@@ -158,6 +159,35 @@ async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: 
     for (const route of props.Routes) lines.push(await redeployLine(sync, route.Name));
   }
   return lines;
+}
+
+/**
+ * A failed Create removes the synced rules it wrote before reporting the
+ * failure: CDK's provider then answers with a CREATE_FAILED physical id and
+ * skips the rollback's Delete (custom-resources provider framework,
+ * cfn-response), so nothing else would remove them. The exact pass's Create
+ * comes when no route synced before it, so every route's rules are its own;
+ * the gain pass's Create also comes on the first deploy of this version, over
+ * rules the exact pass keeps: it removes only routes that had none before.
+ * Runs under the lease; a failed removal is logged and the Create's error reported.
+ */
+async function createOrUndo(props: RecipientSyncProperties, phase: RecipientSyncPhase, rules: RecipientRules, write: () => Promise<string[]>, log: { info(message: string): void }): Promise<string[]> {
+  const names = props.Routes.map((r) => r.Name);
+  const own: string[] = [];
+  // One after another: SES's calls are paced.
+  for (const name of names) if (phase === 'exact' || (rules.count && (await rules.count(name)) === 0)) own.push(name);
+  try {
+    return await write();
+  } catch (error) {
+    for (const name of own) {
+      try {
+        log.info(JSON.stringify({ requestType: 'Create', phase, undo: name, removed: await rules.remove(name) }));
+      } catch (undo) {
+        log.info(JSON.stringify({ requestType: 'Create', phase, undo: name, failed: String(undo) }));
+      }
+    }
+    throw error;
+  }
 }
 
 /** The gain pass: every synced route's list with the domains it is losing kept (gainRoutes); nothing removed. */

@@ -72,6 +72,10 @@ export class InMemoryRecipientRules implements RecipientRules {
     return { rules: after.length, created: Math.max(0, after.length - before.length), updated, deleted: Math.max(0, before.length - after.length) };
   }
 
+  async count(route: string): Promise<number> {
+    return this.rules.get(route)?.length ?? 0;
+  }
+
   async remove(route: string): Promise<number> {
     const had = this.rules.get(route)?.length ?? 0;
     this.rules.delete(route);

@@ -78,6 +78,8 @@ export interface RecipientRules {
   apply(route: { name: string; domains: string[]; maxAddresses?: number }, addresses: string[] | undefined): Promise<RuleApplyReport>;
   /** Removes every rule written for the route (the route stopped syncing). */
   remove(route: string): Promise<number>;
+  /** How many rules the route has now (the deploy's failed Create removes only what it wrote); absent where the writer cannot tell. */
+  count?(route: string): Promise<number>;
 }
 
 /** The gate's answer: passed, a replay (the timestamp is not newer), or too soon after the last push it let through. */

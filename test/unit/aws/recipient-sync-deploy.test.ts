@@ -3,6 +3,9 @@
 // answers with a new physical id; the id names the set, so a renamed set's
 // Update answers a new one and the Delete that follows removes the old set's
 // synced rules, while an Update in the same set keeps the id (no Delete).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InMemoryRecipientListStore, InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
@@ -90,5 +93,62 @@ describe('the gain pass (Phase "gain")', () => {
     expect(rulesOf('s').rules.get('corp')!.flat()).toEqual(['a.example']);
     await handler({ RequestType: 'Delete', PhysicalResourceId: 'recipient-sync-gain-s', ResourceProperties: at('s', ['a.example']) });
     expect(rulesOf('s').rules.get('corp')!.flat()).toEqual(['a.example']);
+  });
+});
+
+describe('a Create that fails removes the synced rules it wrote (CDK then skips the rollback\'s Delete)', () => {
+  /** Rules that fail on one route's write, after the routes before it were written. */
+  class FailingOn extends InMemoryRecipientRules {
+    constructor(private readonly route: string) {
+      super();
+    }
+    override async apply(route: { name: string; domains: string[] }, addresses: string[] | undefined) {
+      if (route.name === this.route) throw new Error('Throttling: Rate exceeded');
+      return super.apply(route, addresses);
+    }
+  }
+  const routes = [
+    { Name: 'first', Domains: ['first.example'], MaxShrinkPercent: '10', MaxAddresses: '100', Seed: ['a@first.example'] },
+    { Name: 'second', Domains: ['second.example'], MaxShrinkPercent: '10', MaxAddresses: '100' },
+  ];
+  const props = (phase: 'gain' | 'exact'): RecipientSyncProperties => ({ RuleSetName: 's', TableName: 't', BucketName: 'b', Routes: routes, Phase: phase });
+  const handlerOn = (rules: InMemoryRecipientRules) => {
+    const store = new InMemoryRecipientListStore();
+    return makeRecipientSyncHandler(
+      (p) => ({ sync: new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog() }), rules, store }),
+      { info: () => undefined },
+    );
+  };
+
+  it('the fact it rests on: CDK\'s provider framework skips the Delete that follows a failed Create', () => {
+    const root = dirname(createRequire(import.meta.url).resolve('aws-cdk-lib'));
+    const source = readFileSync(join(root, 'custom-resources/lib/provider-framework/runtime/cfn-response.js'), 'utf8');
+    expect(source).toContain('AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
+    expect(source).toContain('ignoring DELETE event caused by a failed CREATE event');
+  });
+
+  it('the exact pass: the first route\'s rules, written before the second failed, are removed before the failure is reported', async () => {
+    const rules = new FailingOn('second');
+    await expect(handlerOn(rules)({ RequestType: 'Create', ResourceProperties: props('exact') })).rejects.toThrow(/Rate exceeded/);
+    expect(rules.applied).toBe(1);
+    expect(rules.rules.has('first')).toBe(false);
+  });
+
+  it('the gain pass: removes a route it wrote from nothing, keeps one that had rules before (the first deploy of this version)', async () => {
+    const fresh = new FailingOn('second');
+    await expect(handlerOn(fresh)({ RequestType: 'Create', ResourceProperties: props('gain') })).rejects.toThrow(/Rate exceeded/);
+    expect(fresh.applied).toBe(1);
+    expect(fresh.rules.has('first')).toBe(false);
+
+    const upgraded = new FailingOn('second');
+    upgraded.rules.set('first', [['pushed@first.example']]);
+    await expect(handlerOn(upgraded)({ RequestType: 'Create', ResourceProperties: props('gain') })).rejects.toThrow(/Rate exceeded/);
+    expect(upgraded.rules.get('first')).toEqual([['a@first.example']]);
+  });
+
+  it('an Update that fails removes nothing (CloudFormation rolls it back with the old properties)', async () => {
+    const rules = new FailingOn('second');
+    await expect(handlerOn(rules)({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-s', ResourceProperties: props('exact'), OldResourceProperties: props('exact') })).rejects.toThrow(/Rate exceeded/);
+    expect(rules.rules.get('first')).toEqual([['a@first.example']]);
   });
 });
