@@ -8,6 +8,7 @@ import { sesInboundEndpoint } from './config/ses-receiving-regions.js';
 import { canaryMxRecord } from '../lambdas/core/canary/canary-mx.js';
 import { checkAwsLimits } from './checks/aws-limits.js';
 import { DeployCheckError, deployProblems, forwardClientWarnings } from './checks/deploy-checks.js';
+import { recipientSyncSwitchWarnings } from './config/recipient-sync.js';
 import { EgressVpc } from './constructs/egress-vpc.js';
 import { InboundRules, receiptRuleArnPattern } from './constructs/inbound-rules.js';
 import { MailBucket } from './constructs/mail-bucket.js';
@@ -120,6 +121,7 @@ export class BackupMxStack extends Stack {
     }
 
     for (const { route, message } of forwardClientWarnings(config)) Annotations.of(this).addWarningV2(`backup-mx:forward-client-egress:${route}`, message);
+    for (const { route, message } of recipientSyncSwitchWarnings(config)) Annotations.of(this).addWarningV2(`backup-mx:recipient-sync-switch:${route}`, message);
     for (const risk of backscatterRisks(config)) {
       const route = config.routes.find((r) => r.name === risk.route)!;
       Annotations.of(this).addWarningV2(`backup-mx:backscatter:${risk.route}`, backscatterWarning(risk, route.dsnPerHour ?? config.dsnPerHour));

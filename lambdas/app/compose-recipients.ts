@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoRuleWriterLease } from '../adapters/aws/dynamo-rule-writer-lease.js';
 import { S3RecipientListStore } from '../adapters/aws/recipient-list-store.js';
 import { SesRecipientRules } from '../adapters/aws/rule-set/ses-recipient-rules.js';
-import type { RecipientRules } from '../core/recipients/ports.js';
+import type { RecipientListStore, RecipientRules } from '../core/recipients/ports.js';
 import { RuleWriterLock } from '../core/recipients/rule-writer-lock.js';
 import { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
@@ -45,7 +45,7 @@ export const PUSH_WRITER_LEASE_WAIT_MS = 5 * 60_000;
  */
 export const DEPLOY_LEASE_WAIT_MS = 4 * 60_000;
 
-export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRecipients; rules: RecipientRules; lock?: RuleWriterLock } {
+export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRecipients; rules: RecipientRules; store: RecipientListStore; lock?: RuleWriterLock } {
   const clock = parts.clock ?? { now: () => new Date() };
   const ses = 'apply' in parts.rules ? undefined : parts.rules;
   const rules = ses ? new SesRecipientRules(ses.ses, ses.ruleSetName) : (parts.rules as RecipientRules);
@@ -63,5 +63,5 @@ export function composeRecipientSync(parts: RecipientSyncParts): { sync: SyncRec
     : undefined;
   const store = new S3RecipientListStore(parts.doc, parts.tableName, parts.s3, parts.bucketName);
   const sync = new SyncRecipients({ routes: parts.routes, store, rules, clock, log: parts.log, ...(lock ? { lock } : {}) });
-  return { sync, rules, ...(lock ? { lock } : {}) };
+  return { sync, rules, store, ...(lock ? { lock } : {}) };
 }

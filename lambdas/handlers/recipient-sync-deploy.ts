@@ -1,8 +1,17 @@
 // Custom resource (CDK Provider framework, onEvent) run on every deploy that
 // changes a synced route, its template rule (bucket, topic, TLS policy) or the
-// rule set, after CloudFormation wrote the rules: it writes each synced route's
-// rules again from the stored list (the seed before the first push), so a
-// deploy never undoes a push. Routes that stopped syncing lose their rules.
+// rule set: it writes each synced route's rules again from the stored list
+// (the seed before the first push), so a deploy never undoes a push.
+//
+// Two resources run it, told apart by `Phase`, so a domain moving between
+// routes in one deploy is matched by some enabled rule at every step:
+// - "gain", before CloudFormation updates the static route rules (they depend
+//   on it): each synced route gets its new list but KEEPS the domains it is
+//   losing (its domains are those of before and after), so a domain moving in
+//   is matched before a static rule drops it, and one moving out is still
+//   matched until the static rule or synced route gaining it is written;
+// - "exact", after every rule: the lists exactly, and routes that stopped
+//   syncing lose their rules.
 // Only the CDK provider invokes it (its properties come from the template);
 // the rule writer a push asks is another function (recipient-rule-writer.ts),
 // so nothing the public push function sends can reach this one.
@@ -11,7 +20,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PowertoolsDeliveryLog } from '../adapters/aws/powertools-delivery-log.js';
 import { composeRecipientSync } from '../app/compose-recipients.js';
-import type { RecipientRules } from '../core/recipients/ports.js';
+import type { RecipientListStore, RecipientRules } from '../core/recipients/ports.js';
 import type { SyncRecipients } from '../core/recipients/sync-recipients.js';
 import type { SyncedRoute } from '../core/recipients/synced-route.js';
 import { controlPlaneClients } from './activate-rule-set.js';
@@ -38,7 +47,11 @@ export interface RecipientSyncProperties {
    * templates before it was added.
    */
   RouteTableDigest?: string;
+  /** Which pass (above); absent on a resource deployed before the passes: exact. */
+  Phase?: RecipientSyncPhase;
 }
+
+export type RecipientSyncPhase = 'gain' | 'exact';
 
 export interface RecipientSyncEvent {
   RequestType: 'Create' | 'Update' | 'Delete';
@@ -62,55 +75,141 @@ export function syncedRouteOf(property: SyncedRouteProperty): SyncedRoute {
   };
 }
 
-/** The custom resource's physical id: one per rule set (a new set, a new id). */
-export function physicalIdOf(ruleSetName: string): string {
-  return `recipient-sync-${ruleSetName}`;
+/** The custom resource's physical id: one per rule set (a new set, a new id) and pass (the exact pass keeps the id it always had). */
+export function physicalIdOf(ruleSetName: string, phase: RecipientSyncPhase = 'exact'): string {
+  return phase === 'gain' ? `recipient-sync-gain-${ruleSetName}` : `recipient-sync-${ruleSetName}`;
 }
 
-/** `lock` (the rule set's writer lease) is held for the whole pass, removals included. */
-export type RecipientSyncFactory = (properties: RecipientSyncProperties) => { sync: SyncRecipients; rules: RecipientRules; lock?: { run<T>(work: () => Promise<T>): Promise<T> } };
+/**
+ * The gain pass's routes: each synced route with its domains of before and
+ * after (same set only), so its list's addresses of a departing domain, or the
+ * whole domain, stay matched; its budget both lists' so nothing is compacted away.
+ */
+export function gainRoutes(event: Pick<RecipientSyncEvent, 'ResourceProperties' | 'OldResourceProperties'>): SyncedRouteProperty[] {
+  const props = event.ResourceProperties;
+  const old = event.OldResourceProperties;
+  if (!old || old.RuleSetName !== props.RuleSetName) return props.Routes;
+  const before = new Map(old.Routes.map((r) => [r.Name, r]));
+  return props.Routes.map((route) => {
+    const was = before.get(route.Name);
+    if (!was) return route;
+    const departed = was.Domains.filter((d) => !route.Domains.includes(d));
+    if (departed.length === 0) return route;
+    return { ...route, Domains: [...route.Domains, ...departed], MaxAddresses: Number(route.MaxAddresses) + Number(was.MaxAddresses) };
+  });
+}
+
+const phaseOf = (props: RecipientSyncProperties): RecipientSyncPhase => (props.Phase === 'gain' ? 'gain' : 'exact');
+
+/** `lock` (the rule set's writer lease) is held for the whole pass, removals included; `store` retires the lists of routes that stop syncing. */
+export type RecipientSyncFactory = (properties: RecipientSyncProperties) => {
+  sync: SyncRecipients;
+  rules: RecipientRules;
+  store: Pick<RecipientListStore, 'retire'>;
+  lock?: { run<T>(work: () => Promise<T>): Promise<T> };
+};
 
 export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { info(message: string): void } = console) {
   return async (event: RecipientSyncEvent): Promise<RecipientSyncResult> => {
     const props = event.ResourceProperties;
+    const phase = phaseOf(props);
     // The physical id names the set, so a renamed set changes it: CloudFormation then sends the
     // old id a Delete (with the old set's name) in its cleanup pass, which removes the old set's
     // synced rules. A Delete answers with the id it was given.
-    const id = event.RequestType === 'Delete' && event.PhysicalResourceId ? event.PhysicalResourceId : physicalIdOf(props.RuleSetName);
-    const { sync, rules, lock } = build(props);
-    const lines = await (lock ? lock.run(() => writeAll(event, sync, rules)) : writeAll(event, sync, rules));
+    const id = event.RequestType === 'Delete' && event.PhysicalResourceId ? event.PhysicalResourceId : physicalIdOf(props.RuleSetName, phase);
+    if (phase === 'gain' && event.RequestType === 'Delete') {
+      // The exact pass's Delete removes the rules. The gain pass's Delete also comes when a deploy that
+      // created it rolls back (the first deploy of this version): removing then would drop a pushed list.
+      return { PhysicalResourceId: id, Data: { Summary: 'gain pass: nothing to remove (the exact pass removes the synced rules)' } };
+    }
+    const { sync, rules, store, lock } = build(phase === 'gain' ? { ...props, Routes: gainRoutes(event) } : props);
+    const write = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
+    const pass = event.RequestType === 'Create' ? () => createOrUndo(props, phase, rules, write, log) : write;
+    const lines = await (lock ? lock.run(pass) : pass());
     const summary = lines.join('; ');
-    log.info(JSON.stringify({ requestType: event.RequestType, summary }));
+    log.info(JSON.stringify({ requestType: event.RequestType, phase, summary }));
     return { PhysicalResourceId: id, Data: { Summary: summary } };
   };
 }
 
-/** The deploy's pass (the rule set's writer lease held by the caller): removals of routes that stopped syncing, then each route's rules. */
-async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: RecipientRules): Promise<string[]> {
+/**
+ * The exact pass (the rule set's writer lease held by the caller): removals of
+ * routes that stopped syncing, then each route's rules. A list is retired
+ * (recipient-list-store.ts) when its route stops syncing in the same set, and
+ * on Create (no route synced before it, so any list stored is from an earlier
+ * time the route synced): syncing starts again from the seed. Not on Delete:
+ * a renamed set's cleanup Delete comes after the new set's rules were written
+ * from those very lists.
+ */
+async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: RecipientRules, store: Pick<RecipientListStore, 'retire'>): Promise<string[]> {
   const props = event.ResourceProperties;
   const lines: string[] = [];
   if (event.RequestType === 'Delete') {
     for (const route of props.Routes) lines.push(`${route.Name}: ${await rules.remove(route.Name)} rules removed`);
   } else {
+    if (event.RequestType === 'Create') {
+      for (const route of props.Routes) await store.retire(route.Name);
+    }
     const kept = new Set(props.Routes.map((r) => r.Name));
     const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
     // In the same set, a route that stopped syncing leaves rules behind: removed here. A renamed set
     // changed the physical id, so the old set's rules, every route's, go in the old id's Delete.
     if (sameSet) {
       for (const old of event.OldResourceProperties?.Routes ?? []) {
-        if (!kept.has(old.Name)) lines.push(`${old.Name}: stopped syncing, ${await rules.remove(old.Name)} rules removed`);
+        if (kept.has(old.Name)) continue;
+        const removed = await rules.remove(old.Name);
+        await store.retire(old.Name);
+        lines.push(`${old.Name}: stopped syncing, ${removed} rules removed, its list retired (syncing again starts from the seed)`);
       }
     }
-    for (const route of props.Routes) {
-      const report = await sync.redeploy(route.Name);
-      const status = await sync.status(route.Name);
-      const list = status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains';
-      // A list that could not be applied leaves the rules as they were and the deploy goes on (the writer's ERROR line says why).
-      const rules = report.kept ? `not applied (${report.kept}), the rules in place kept` : `${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`;
-      lines.push(`${route.Name}: ${list}; ${rules}`);
-    }
+    for (const route of props.Routes) lines.push(await redeployLine(sync, route.Name));
   }
   return lines;
+}
+
+/**
+ * A failed Create removes the synced rules it wrote before reporting the
+ * failure: CDK's provider then answers with a CREATE_FAILED physical id and
+ * skips the rollback's Delete (custom-resources provider framework,
+ * cfn-response), so nothing else would remove them. The exact pass's Create
+ * comes when no route synced before it, so every route's rules are its own;
+ * the gain pass's Create also comes on the first deploy of this version, over
+ * rules the exact pass keeps: it removes only routes that had none before.
+ * Runs under the lease; a failed removal is logged and the Create's error reported.
+ */
+async function createOrUndo(props: RecipientSyncProperties, phase: RecipientSyncPhase, rules: RecipientRules, write: () => Promise<string[]>, log: { info(message: string): void }): Promise<string[]> {
+  const names = props.Routes.map((r) => r.Name);
+  const own: string[] = [];
+  // One after another: SES's calls are paced.
+  for (const name of names) if (phase === 'exact' || (rules.count && (await rules.count(name)) === 0)) own.push(name);
+  try {
+    return await write();
+  } catch (error) {
+    for (const name of own) {
+      try {
+        log.info(JSON.stringify({ requestType: 'Create', phase, undo: name, removed: await rules.remove(name) }));
+      } catch (undo) {
+        log.info(JSON.stringify({ requestType: 'Create', phase, undo: name, failed: String(undo) }));
+      }
+    }
+    throw error;
+  }
+}
+
+/** The gain pass: every synced route's list with the domains it is losing kept (gainRoutes); nothing removed. */
+async function gainAll(sync: SyncRecipients, routes: SyncedRouteProperty[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const route of routes) lines.push(`gain ${await redeployLine(sync, route.Name)}`);
+  return lines;
+}
+
+async function redeployLine(sync: SyncRecipients, route: string): Promise<string> {
+  const report = await sync.redeploy(route);
+  const status = await sync.status(route);
+  const list = status ? `list version ${status.version} (${status.count} addresses, ${status.source})` : 'no list yet, every address of its domains';
+  // A list that could not be applied leaves the rules as they were and the deploy goes on (the writer's ERROR line says why).
+  const rules = report.kept ? `not applied (${report.kept}), the rules in place kept` : `${report.rules} rules, ${report.created} created, ${report.updated} updated, ${report.deleted} deleted`;
+  return `${route}: ${list}; ${rules}`;
 }
 
 const deployHandler = makeRecipientSyncHandler((props) => {

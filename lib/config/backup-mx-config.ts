@@ -33,7 +33,7 @@ import {
 import { arcSchema } from './arc.js';
 import { canaryProblems, canarySchema, resolveCanary, type CanaryConfig } from './canary.js';
 import { loadRecipientsFiles } from './recipients-file.js';
-import { recipientSyncProblems, recipientSyncSchema } from './recipient-sync.js';
+import { recipientSyncEventProblems, recipientSyncProblems, recipientSyncSchema } from './recipient-sync.js';
 import { DEFAULT_NOTICES_PER_HOUR } from '../../lambdas/core/outcome/notice-sender.js';
 
 export { ruleRecipients, MAX_RULE_RECIPIENTS } from './cross-check.js';
@@ -274,6 +274,7 @@ export function parseBackupMxConfig(raw: unknown, opts: ParseOptions = {}): Back
     ...primaryTlsProblems({ routes }),
     ...alarmChannelProblems(config, region),
     ...recipientSyncProblems(routes, config.ruleSet.activation),
+    ...recipientSyncEventProblems(routes),
   ];
   if (problems.length > 0 || region === undefined) {
     throw new BackupMxConfigError(problems);

@@ -11,7 +11,11 @@
 // cleanup pass after every create and update, deletes the route's enabled
 // `route-…` rules (their logical ids left the template). The reverse switch is
 // the same in mirror: the new `route-…` rules are created before the custom
-// resource removes the synced rules. While both match, SES applies both: the
+// resource removes the synced rules. A domain moving between routes in one
+// deploy is covered by two passes of the custom resource: the gain pass runs
+// before the static rules are updated and only adds (a synced route keeps the
+// domains it is losing), the exact pass runs after every rule and drops them.
+// While both match, SES applies both: the
 // same S3 object is written twice and the route's queue gets two notifications
 // with one message id, which the drain's ledger (per message id and recipient)
 // delivers once.
@@ -81,7 +85,11 @@ export class InboundRules extends Construct {
   constructor(scope: Construct, id: string, props: InboundRulesProps) {
     super(scope, id);
     this.ruleSet = new ses.ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: props.config.ruleSet.name });
-    this.rules = [...this.routeRules(props), ...this.canaryRule(props)];
+    // Synced routes' templates first in the set's `after` chain: the gain pass below depends on them and
+    // the static route rules depend on the gain pass, so no template may come after a static rule.
+    const templates = this.routeRules(props, 'templates');
+    const statics = this.routeRules(props, 'static');
+    this.rules = [...templates, ...statics, ...this.canaryRule(props)];
     const activation = this.activate(props.config);
     this.activationFunction = activation.fn;
     this.activationProvider = activation.provider;
@@ -92,20 +100,26 @@ export class InboundRules extends Construct {
       this.recipientSync = new RecipientSyncRules(this, 'RecipientSync', {
         config: props.config,
         ruleSet: this.ruleSet,
+        templates,
         rules: this.rules,
         bucket: props.bucket,
         table: props.table,
         channels: props.channels,
       });
+      // A domain moving between routes stays matched: the gain pass adds it to a synced route before
+      // CloudFormation's update takes it out of a static rule (and keeps it in the synced route it left
+      // until the exact pass, after the static rules that gain it).
+      for (const rule of statics) rule.node.addDependency(this.recipientSync.gain);
       // The synced rules exist before the set can become active.
       this.activation.node.addDependency(this.recipientSync.resource);
     }
   }
 
   /** One rule per 100 recipients (SES's limit); every rule of a route stores and notifies alike. */
-  private routeRules(props: InboundRulesProps): ses.ReceiptRule[] {
+  private routeRules(props: InboundRulesProps, which: 'templates' | 'static'): ses.ReceiptRule[] {
     const { config } = props;
-    return props.channels.flatMap((channel) => {
+    const channels = props.channels.filter((channel) => (channel.route.recipientSync !== undefined) === (which === 'templates'));
+    return channels.flatMap((channel) => {
       const { name } = channel.route;
       // A synced route: one disabled template rule of its domains (the list lives outside the template),
       // under a logical id and name of its own (syncTemplateRuleName: why).

@@ -13,11 +13,12 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { BackupMxConfig } from '../config/backup-mx-config.js';
-import { syncedRoutes } from '../config/recipient-sync.js';
+import { syncedRouteProperty, syncedRoutes } from '../config/recipient-sync.js';
 import { syncTemplateRuleName } from '../config/receipt-rule-chunks.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../lambdas/config/mail-layout.js';
 import { routeTableDigest } from '../../lambdas/config/route-table.js';
 import { deployedRoute } from '../../lambdas/config/settings-from-config.js';
+import { RECIPIENTS_KEY_PREFIX } from '../../lambdas/config/table-layout.js';
 import type { RecipientSyncProperties } from '../../lambdas/handlers/recipient-sync-deploy.js';
 import { acceptFinding, arnInFinding, LAMBDA_BASIC_EXECUTION } from '../nag.js';
 import { BackupMxFunction, functionLogGroup } from './backup-mx-function.js';
@@ -39,7 +40,9 @@ export const RECIPIENT_SYNC_RESOURCE_TYPE = 'Custom::RecipientSync';
 export interface RecipientSyncRulesProps {
   config: BackupMxConfig;
   ruleSet: ses.ReceiptRuleSet;
-  /** CloudFormation's rules: written first (the templates must exist). */
+  /** The synced routes' disabled template rules: the gain pass waits only for them (and the set). */
+  templates: ses.ReceiptRule[];
+  /** Every rule CloudFormation writes: the exact pass runs after all of them. */
   rules: ses.ReceiptRule[];
   bucket: s3.IBucket;
   table: dynamodb.ITable;
@@ -51,7 +54,10 @@ export class RecipientSyncRules extends Construct {
   readonly fn: BackupMxFunction;
   /** The rule writer a push asks (`{ applyRules: <route> }` only, the route from the route table): the one function the push may invoke. */
   readonly writer: BackupMxFunction;
+  /** The exact pass: after every rule; writes each synced route's list exactly and drops what left (kept logical id 'Resource'). */
   readonly resource: CustomResource;
+  /** The gain pass: before the static route rules' updates; adds only (see recipient-sync-deploy.ts, phases). */
+  readonly gain: CustomResource;
 
   constructor(scope: Construct, id: string, props: RecipientSyncRulesProps) {
     super(scope, id);
@@ -61,6 +67,15 @@ export class RecipientSyncRules extends Construct {
     this.fn = this.ruleWritingFunction('Writer', 'recipient-sync-deploy', 'backup-mx: writes the synced routes\' SES receipt rules from the stored lists on deploy (custom resource)', props);
     this.writer = this.ruleWritingFunction('PushWriter', 'recipient-rule-writer', 'backup-mx: writes one synced route\'s SES receipt rules after a push (event { applyRules: route } only)', props);
     const fn = this.fn.fn;
+    // The deploy alone may delete a list's pointer: it retires the list of a route that stops syncing
+    // (recipient-sync-deploy.ts); the push's writer never does.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECIPIENTS_KEY_PREFIX}*`] } },
+      }),
+    );
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: fn, logGroup: functionLogGroup(this, 'ProviderLogs') });
     acceptFinding(provider, `IAM5[Resource::${arnInFinding(fn)}:*]`, 'The CDK custom resource framework may invoke the recipient-sync function (and its versions); nothing else.');
     acceptFinding(provider, `IAM4[${LAMBDA_BASIC_EXECUTION}]`, 'The CDK custom resource framework function only writes its own CloudWatch Logs with this managed policy.');
@@ -71,13 +86,8 @@ export class RecipientSyncRules extends Construct {
       RuleSetName: config.ruleSet.name,
       TableName: props.table.tableName,
       BucketName: props.bucket.bucketName,
-      Routes: synced.map((route) => ({
-        Name: route.name,
-        Domains: route.domains,
-        MaxShrinkPercent: route.maxShrinkPercent,
-        MaxAddresses: route.maxAddresses,
-        ...(route.seed ? { Seed: route.seed } : {}),
-      })),
+      // Its size, seeds included, is checked with the config (recipient-sync.ts, RECIPIENT_SYNC_EVENT_MAX_BYTES).
+      Routes: synced.map(syncedRouteProperty),
       // What the template rules hand the synced rules: a change here re-runs the resource.
       Template: synced.map((route) => ({
         Route: route.name,
@@ -90,13 +100,26 @@ export class RecipientSyncRules extends Construct {
       // The digest the functions carry (route-table.ts, from the same routes): recorded on the writers' lease.
       RouteTableDigest: routeTableDigest(props.channels.map((c) => deployedRoute(c.route, config))),
     };
+    // Two passes of the same handler (the Phase property): the gain pass depends only on the set and the
+    // templates, and the static route rules depend on it (inbound-rules.ts), so a domain moving into a
+    // synced route is matched there before a static rule lets it go; the exact pass depends on every rule.
+    this.gain = new CustomResource(this, 'Gain', {
+      serviceToken: provider.serviceToken,
+      resourceType: RECIPIENT_SYNC_RESOURCE_TYPE,
+      serviceTimeout: RECIPIENT_SYNC_SERVICE_TIMEOUT,
+      properties: { ...properties, Phase: 'gain' } as unknown as Record<string, unknown>,
+    });
+    // The set's own resource only: the rules are the set construct's children, so the construct would mean every rule.
+    this.gain.node.addDependency(props.ruleSet.node.defaultChild!);
+    for (const rule of props.templates) this.gain.node.addDependency(rule);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RECIPIENT_SYNC_RESOURCE_TYPE,
       serviceTimeout: RECIPIENT_SYNC_SERVICE_TIMEOUT,
-      properties: properties as unknown as Record<string, unknown>,
+      properties: { ...properties, Phase: 'exact' } as unknown as Record<string, unknown>,
     });
     this.resource.node.addDependency(props.ruleSet);
+    this.resource.node.addDependency(this.gain);
     for (const rule of props.rules) this.resource.node.addDependency(rule);
   }
 

@@ -20,7 +20,7 @@
 // stays behind; the rule writer prunes them (`prune`).
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NewRecipientList, RecipientListStore, StoredRecipientList } from '../../core/recipients/ports.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../config/mail-layout.js';
 import { RECIPIENTS_KEY_PREFIX } from '../../config/table-layout.js';
@@ -167,6 +167,27 @@ export class S3RecipientListStore implements RecipientListStore {
         // Not the pointer's and written long ago: it lost its commit, or its push died.
         const abandoned = object.LastModified !== undefined && now.getTime() - object.LastModified.getTime() > IN_FLIGHT_BODY_MS;
         if (!superseded && !abandoned) continue;
+        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
+        deleted += 1;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return deleted;
+  }
+
+  async retire(route: string): Promise<number> {
+    // The pointer first: from then on nothing names a body, so a reader finds no list (a push in
+    // flight commits on version 0 again, or loses and deletes its body).
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(route) }));
+    const prefix = `${RECIPIENT_LISTS_PREFIX}${route}/`;
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        const key = object.Key!;
+        // Only our own bodies, of this route (not `<route>-other/`).
+        if (!BODY_VERSION.test(key) || key.slice(prefix.length).includes('/')) continue;
         await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
         deleted += 1;
       }

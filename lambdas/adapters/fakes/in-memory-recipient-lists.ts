@@ -36,6 +36,13 @@ export class InMemoryRecipientListStore implements RecipientListStore {
     if (current && current.appliedVersion < version) this.lists.set(route, { ...current, appliedVersion: version, appliedAt: at });
   }
 
+  readonly retired: string[] = [];
+  async retire(route: string): Promise<number> {
+    this.retired.push(route);
+    this.lists.delete(route);
+    return 0;
+  }
+
   /** Keeps no old bodies: notes each call only. */
   readonly prunes: { route: string; appliedVersion: number }[] = [];
   async prune(route: string, appliedVersion: number): Promise<number> {
@@ -63,6 +70,10 @@ export class InMemoryRecipientRules implements RecipientRules {
     this.rules.set(route.name, after);
     const updated = after.filter((chunk, i) => i < before.length && chunk.join() !== before[i]!.join()).length;
     return { rules: after.length, created: Math.max(0, after.length - before.length), updated, deleted: Math.max(0, before.length - after.length) };
+  }
+
+  async count(route: string): Promise<number> {
+    return this.rules.get(route)?.length ?? 0;
   }
 
   async remove(route: string): Promise<number> {

@@ -50,6 +50,12 @@ export interface RecipientListStore {
    * Returns how many were deleted.
    */
   prune(route: string, appliedVersion: number, now: Date): Promise<number>;
+  /**
+   * Forgets the route's list, pointer and bodies (the route stopped syncing):
+   * syncing it again starts from its seed, not from a list that went stale
+   * while its recipients were fixed in the config. Returns the bodies deleted.
+   */
+  retire(route: string): Promise<number>;
 }
 
 /** What writing a route's rules did. */
@@ -78,6 +84,8 @@ export interface RecipientRules {
   apply(route: { name: string; domains: string[]; maxAddresses?: number }, addresses: string[] | undefined): Promise<RuleApplyReport>;
   /** Removes every rule written for the route (the route stopped syncing). */
   remove(route: string): Promise<number>;
+  /** How many rules the route has now (the deploy's failed Create removes only what it wrote); absent where the writer cannot tell. */
+  count?(route: string): Promise<number>;
 }
 
 /** The gate's answer: passed, a replay (the timestamp is not newer), or too soon after the last push it let through. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RecipientListStore } from '../../../lambdas/adapters/aws/recipient-list-store.js';
 import { InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
-import { makeRecipientSyncHandler } from '../../../lambdas/handlers/recipient-sync-deploy.js';
+import { makeRecipientSyncHandler, syncedRouteOf } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 import { startEmulatorEnv, type EmulatorEnv } from '../../support/aws/emulator-env.js';
 
 /** DynamoDB's largest item (Amazon DynamoDB constraints: "Item size", 400 KB). */
@@ -103,7 +103,7 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
     const rules = new InMemoryRecipientRules();
     const log = new RecordingDeliveryLog();
     const sync = new SyncRecipients({ routes: [route(name)], store, rules, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log });
-    const handler = makeRecipientSyncHandler(() => ({ sync, rules }), { info: () => undefined });
+    const handler = makeRecipientSyncHandler(() => ({ sync, rules, store }), { info: () => undefined });
     const deploy = () => handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: { RuleSetName: 'backup-mx', TableName: 't', BucketName: 'b', Routes: [{ Name: name, Domains: ['example.com'], MaxShrinkPercent: 10, MaxAddresses: 1000 }] } });
     return { rules, log, sync, deploy };
   };
@@ -160,5 +160,66 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
     expect(await store.prune(name, 2, new Date(now.getTime() + 16 * 60_000))).toBe(2);
     expect((await bodies(name)).sort()).toEqual([current, `recipient-lists/${name}/notes.txt`].sort());
     expect(await bodies(`${name}-other`)).toHaveLength(1);
+  });
+});
+
+describe('a route that stops syncing and syncs again starts from its seed, not a stale list (fauxqs S3 + dynalite, the deploy handler)', () => {
+  const routeProp = (name: string, seed: string[]) => ({ Name: name, Domains: [`${name}.example`], MaxShrinkPercent: 10, MaxAddresses: 1000, Seed: seed });
+  const props = (routes: ReturnType<typeof routeProp>[], phase: 'gain' | 'exact') => ({ RuleSetName: 'backup-mx', TableName: 't', BucketName: 'b', Routes: routes, Phase: phase });
+  function setup() {
+    const rules = new InMemoryRecipientRules();
+    const handler = makeRecipientSyncHandler(
+      (p) => ({ sync: new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog() }), rules, store }),
+      { info: () => undefined },
+    );
+    /** One deploy: the gain pass, then the exact pass (CloudFormation's order). */
+    const deploy = async (type: 'Create' | 'Update', routes: ReturnType<typeof routeProp>[], old?: ReturnType<typeof routeProp>[]) => {
+      for (const phase of ['gain', 'exact'] as const) {
+        await handler({ RequestType: type, PhysicalResourceId: `recipient-sync-${phase}`, ResourceProperties: props(routes, phase), ...(old ? { OldResourceProperties: props(old, phase) } : {}) });
+      }
+    };
+    const sync = (routes: ReturnType<typeof routeProp>[]) => new SyncRecipients({ routes: routes.map(syncedRouteOf), store, rules, clock: new ManualClock(new Date('2026-12-01T11:00:00Z')), log: new RecordingDeliveryLog() });
+    return { rules, deploy, sync };
+  }
+
+  it('stop → recipients edited while static → sync again: the new seed is applied, the pushed list before the stop is gone', async () => {
+    const { rules, deploy, sync } = setup();
+    const keep = routeProp('keep', ['k@keep.example']);
+    const flipBefore = routeProp('flip', ['a@flip.example', 'b@flip.example']);
+    await deploy('Create', [keep, flipBefore]);
+    await sync([keep, flipBefore]).push('flip', ['a@flip.example', 'b@flip.example', 'c@flip.example'], { source: 'push' });
+    expect(rules.rules.get('flip')!.flat()).toContain('c@flip.example');
+    expect(await bodies('flip')).not.toEqual([]);
+
+    await deploy('Update', [keep], [keep, flipBefore]);
+    expect(rules.rules.has('flip')).toBe(false);
+    expect(await store.read('flip')).toBeUndefined();
+    expect(await bodies('flip')).toEqual([]);
+    expect(await store.read('keep')).toBeDefined();
+
+    // While static, c@ left and d@ joined: the seed is what the config now lists.
+    const flipAfter = routeProp('flip', ['a@flip.example', 'd@flip.example']);
+    await deploy('Update', [keep, flipAfter], [keep]);
+    expect(rules.rules.get('flip')!.flat().sort()).toEqual(['a@flip.example', 'd@flip.example']);
+    expect(await store.read('flip')).toMatchObject({ version: 1, source: 'seed', addresses: ['a@flip.example', 'd@flip.example'] });
+  });
+
+  it('a Create (no route synced before it) retires what an earlier time left; the gain pass\'s Delete removes nothing', async () => {
+    const { rules, deploy, sync } = setup();
+    const old = routeProp('again', ['a@again.example']);
+    await deploy('Create', [old]);
+    await sync([old]).push('again', ['a@again.example', 'stale@again.example'], { source: 'push' });
+    // Every route stopped syncing (the resources' Deletes), then one syncs again: a Create.
+    const handler = makeRecipientSyncHandler(() => ({ sync: sync([old]), rules, store }), { info: () => undefined });
+    const gainDelete = await handler({ RequestType: 'Delete', PhysicalResourceId: 'recipient-sync-gain-backup-mx', ResourceProperties: props([old], 'gain') });
+    expect(gainDelete.Data.Summary).toContain('nothing to remove');
+    expect(rules.rules.get('again')!.flat()).toContain('stale@again.example');
+    await handler({ RequestType: 'Delete', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props([old], 'exact') });
+    expect(rules.rules.has('again')).toBe(false);
+    expect((await store.read('again'))?.addresses).toContain('stale@again.example');
+    const seed = routeProp('again', ['a@again.example', 'new@again.example']);
+    await deploy('Create', [seed]);
+    expect(rules.rules.get('again')!.flat().sort()).toEqual(['a@again.example', 'new@again.example']);
+    expect(await store.read('again')).toMatchObject({ version: 1, source: 'seed' });
   });
 });

@@ -3,10 +3,13 @@
 // answers with a new physical id; the id names the set, so a renamed set's
 // Update answers a new one and the Delete that follows removes the old set's
 // synced rules, while an Update in the same set keeps the id (no Delete).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InMemoryRecipientListStore, InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
-import { makeRecipientSyncHandler, syncedRouteOf, type RecipientSyncEvent, type RecipientSyncProperties, type RecipientSyncResult } from '../../../lambdas/handlers/recipient-sync-deploy.js';
+import { gainRoutes, makeRecipientSyncHandler, syncedRouteOf, type RecipientSyncEvent, type RecipientSyncProperties, type RecipientSyncResult } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 
 const props = (set: string): RecipientSyncProperties => ({
   RuleSetName: set,
@@ -23,6 +26,7 @@ function setup() {
     (p) => ({
       sync: new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules: rulesOf(p.RuleSetName), clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog() }),
       rules: rulesOf(p.RuleSetName),
+      store,
     }),
     { info: () => undefined },
   );
@@ -34,12 +38,12 @@ function setup() {
     expect((await handler(cleanup)).PhysicalResourceId).toBe(physicalId);
     return { result, deleted: true };
   };
-  return { handler, rulesOf, update };
+  return { handler, rulesOf, update, store };
 }
 
 describe('the recipient-sync custom resource when the rule set is renamed', () => {
   it('the new set gets the synced rules and the old set\'s are removed by the Delete its changed physical id brings', async () => {
-    const { handler, rulesOf, update } = setup();
+    const { handler, rulesOf, update, store } = setup();
     const created = await handler({ RequestType: 'Create', ResourceProperties: props('backup-mx') });
     expect(rulesOf('backup-mx').rules.get('corp')).toEqual([['seed@example.com']]);
     const { result, deleted } = await update(created.PhysicalResourceId, props('backup-mx'), props('backup-mx-2'));
@@ -47,6 +51,9 @@ describe('the recipient-sync custom resource when the rule set is renamed', () =
     expect(deleted).toBe(true);
     expect(rulesOf('backup-mx').rules.has('corp')).toBe(false);
     expect(rulesOf('backup-mx-2').rules.get('corp')).toEqual([['seed@example.com']]);
+    // Only the Create retired (nothing synced before it); the old id's Delete keeps the list: the new set's rules were written from it.
+    expect(store.retired).toEqual(['corp']);
+    expect(store.lists.get('corp')?.source).toBe('seed');
   });
 
   it('an Update in the same set keeps the physical id: no Delete, the rules stay', async () => {
@@ -61,5 +68,87 @@ describe('the recipient-sync custom resource when the rule set is renamed', () =
   it('keeps the id a stack deployed before this version holds (recipient-sync-<set>)', async () => {
     const { handler } = setup();
     expect((await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props('backup-mx'), OldResourceProperties: props('backup-mx') })).PhysicalResourceId).toBe('recipient-sync-backup-mx');
+  });
+});
+
+describe('the gain pass (Phase "gain")', () => {
+  const route = (domains: string[], max = '100') => ({ Name: 'corp', Domains: domains, MaxShrinkPercent: '10', MaxAddresses: max });
+  const at = (set: string, domains: string[], max?: string): RecipientSyncProperties => ({ RuleSetName: set, TableName: 't', BucketName: 'b', Routes: [route(domains, max)], Phase: 'gain' });
+
+  it('keeps the domains a route is losing (same set), with both budgets; nothing else changes', () => {
+    expect(gainRoutes({ ResourceProperties: at('s', ['a.example']), OldResourceProperties: at('s', ['a.example', 'moved.example'], '50') }).map((r) => [r.Domains, r.MaxAddresses])).toEqual([[['a.example', 'moved.example'], 150]]);
+    expect(gainRoutes({ ResourceProperties: at('s', ['a.example', 'new.example']), OldResourceProperties: at('s', ['a.example']) })[0]!.Domains).toEqual(['a.example', 'new.example']);
+    // Another set (renamed): its rules are another set's; nothing to keep.
+    expect(gainRoutes({ ResourceProperties: at('t', ['a.example']), OldResourceProperties: at('s', ['a.example', 'moved.example']) })[0]!.Domains).toEqual(['a.example']);
+    expect(gainRoutes({ ResourceProperties: at('s', ['a.example']) })[0]!.Domains).toEqual(['a.example']);
+  });
+
+  it('writes the route with the departing domain still matched, answers its own physical id, and its Delete removes nothing', async () => {
+    const { handler, rulesOf } = setup();
+    const gain = await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-gain-s', ResourceProperties: at('s', ['a.example']), OldResourceProperties: at('s', ['a.example', 'moved.example']) });
+    expect(gain.PhysicalResourceId).toBe('recipient-sync-gain-s');
+    expect(rulesOf('s').rules.get('corp')!.flat().sort()).toEqual(['a.example', 'moved.example']);
+    const exact = await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-s', ResourceProperties: { ...at('s', ['a.example']), Phase: 'exact' }, OldResourceProperties: { ...at('s', ['a.example', 'moved.example']), Phase: 'exact' } });
+    expect(exact.PhysicalResourceId).toBe('recipient-sync-s');
+    expect(rulesOf('s').rules.get('corp')!.flat()).toEqual(['a.example']);
+    await handler({ RequestType: 'Delete', PhysicalResourceId: 'recipient-sync-gain-s', ResourceProperties: at('s', ['a.example']) });
+    expect(rulesOf('s').rules.get('corp')!.flat()).toEqual(['a.example']);
+  });
+});
+
+describe('a Create that fails removes the synced rules it wrote (CDK then skips the rollback\'s Delete)', () => {
+  /** Rules that fail on one route's write, after the routes before it were written. */
+  class FailingOn extends InMemoryRecipientRules {
+    constructor(private readonly route: string) {
+      super();
+    }
+    override async apply(route: { name: string; domains: string[] }, addresses: string[] | undefined) {
+      if (route.name === this.route) throw new Error('Throttling: Rate exceeded');
+      return super.apply(route, addresses);
+    }
+  }
+  const routes = [
+    { Name: 'first', Domains: ['first.example'], MaxShrinkPercent: '10', MaxAddresses: '100', Seed: ['a@first.example'] },
+    { Name: 'second', Domains: ['second.example'], MaxShrinkPercent: '10', MaxAddresses: '100' },
+  ];
+  const props = (phase: 'gain' | 'exact'): RecipientSyncProperties => ({ RuleSetName: 's', TableName: 't', BucketName: 'b', Routes: routes, Phase: phase });
+  const handlerOn = (rules: InMemoryRecipientRules) => {
+    const store = new InMemoryRecipientListStore();
+    return makeRecipientSyncHandler(
+      (p) => ({ sync: new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog() }), rules, store }),
+      { info: () => undefined },
+    );
+  };
+
+  it('the fact it rests on: CDK\'s provider framework skips the Delete that follows a failed Create', () => {
+    const root = dirname(createRequire(import.meta.url).resolve('aws-cdk-lib'));
+    const source = readFileSync(join(root, 'custom-resources/lib/provider-framework/runtime/cfn-response.js'), 'utf8');
+    expect(source).toContain('AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
+    expect(source).toContain('ignoring DELETE event caused by a failed CREATE event');
+  });
+
+  it('the exact pass: the first route\'s rules, written before the second failed, are removed before the failure is reported', async () => {
+    const rules = new FailingOn('second');
+    await expect(handlerOn(rules)({ RequestType: 'Create', ResourceProperties: props('exact') })).rejects.toThrow(/Rate exceeded/);
+    expect(rules.applied).toBe(1);
+    expect(rules.rules.has('first')).toBe(false);
+  });
+
+  it('the gain pass: removes a route it wrote from nothing, keeps one that had rules before (the first deploy of this version)', async () => {
+    const fresh = new FailingOn('second');
+    await expect(handlerOn(fresh)({ RequestType: 'Create', ResourceProperties: props('gain') })).rejects.toThrow(/Rate exceeded/);
+    expect(fresh.applied).toBe(1);
+    expect(fresh.rules.has('first')).toBe(false);
+
+    const upgraded = new FailingOn('second');
+    upgraded.rules.set('first', [['pushed@first.example']]);
+    await expect(handlerOn(upgraded)({ RequestType: 'Create', ResourceProperties: props('gain') })).rejects.toThrow(/Rate exceeded/);
+    expect(upgraded.rules.get('first')).toEqual([['a@first.example']]);
+  });
+
+  it('an Update that fails removes nothing (CloudFormation rolls it back with the old properties)', async () => {
+    const rules = new FailingOn('second');
+    await expect(handlerOn(rules)({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-s', ResourceProperties: props('exact'), OldResourceProperties: props('exact') })).rejects.toThrow(/Rate exceeded/);
+    expect(rules.rules.get('first')).toEqual([['a@first.example']]);
   });
 });

@@ -190,6 +190,7 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
     const build = (p: RecipientSyncProperties) => ({
       sync: new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules: rulesWriter, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog() }),
       rules: rulesWriter,
+      store,
     });
     return { store, handler: makeRecipientSyncHandler(build, { info: () => undefined }), build };
   }
@@ -231,7 +232,7 @@ describe('the deploy\'s custom resource (Custom::RecipientSync)', () => {
     const watched = { apply: (...a: Parameters<typeof inner.apply>) => (events.push(`apply held=${held}`), inner.apply(...a)), remove: (r: string) => (events.push(`remove held=${held}`), inner.remove(r)) };
     const handler = makeRecipientSyncHandler((p) => {
       const sync = new SyncRecipients({ routes: p.Routes.map(syncedRouteOf), store, rules: watched, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog(), lock });
-      return { sync, rules: watched, lock };
+      return { sync, rules: watched, store, lock };
     }, { info: () => undefined });
     const old = props({ Routes: [...props().Routes, { Name: 'gone', Domains: ['gone.example'], MaxShrinkPercent: '10', MaxAddresses: '100' }] });
     await handler({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-backup-mx', ResourceProperties: props(), OldResourceProperties: old });

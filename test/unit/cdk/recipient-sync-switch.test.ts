@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { receiptRuleChunks } from '../../../lib/config/receipt-rule-chunks.js';
 import { RECIPIENT_SYNC_RESOURCE_TYPE } from '../../../lib/constructs/recipient-sync-rules.js';
+import { gainRoutes, type RecipientSyncProperties } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 import { buildStack } from '../../support/cdk/stack-fixture.js';
 
 type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string | string[] };
@@ -59,6 +60,10 @@ class SesModel {
   active = false;
   /** Makes the custom resource fail (a throttled SES, say). */
   failSync = false;
+  /** The gain pass behaves as the exact one (what a single pass did): the model must then see a moved domain refused. */
+  gainAsExact = false;
+  /** Called after each route the custom resource writes (it writes them one after another). */
+  onRoute?: (route: string) => void;
 
   apply(type: string, op: 'create' | 'update' | 'delete', props: Record<string, any> | undefined, old?: Record<string, any>): void {
     if (type === 'AWS::SES::ReceiptRule') {
@@ -74,13 +79,17 @@ class SesModel {
       const removeRoute = (route: string) => {
         for (const name of [...this.rules.keys()]) if (name.startsWith(`sync-${route}-`)) this.rules.delete(name);
       };
+      const gain = props!.Phase === 'gain' && !this.gainAsExact;
       if (op === 'delete') {
-        for (const route of props!.Routes) removeRoute(route.Name);
+        // recipient-sync-deploy.ts: the gain pass's Delete removes nothing, the exact pass's every route's rules.
+        if (props!.Phase !== 'gain') for (const route of props!.Routes) removeRoute(route.Name);
         return;
       }
       const kept = new Set(props!.Routes.map((r: { Name: string }) => r.Name));
-      for (const route of old?.Routes ?? []) if (!kept.has(route.Name)) removeRoute(route.Name);
-      for (const route of props!.Routes) {
+      if (!gain) for (const route of old?.Routes ?? []) if (!kept.has(route.Name)) removeRoute(route.Name);
+      // The gain pass keeps the domains a route is losing (gainRoutes).
+      const routes = gain ? gainRoutes({ ResourceProperties: props as RecipientSyncProperties, ...(old ? { OldResourceProperties: old as RecipientSyncProperties } : {}) }) : props!.Routes;
+      for (const route of routes) {
         // SesRecipientRules.apply copies the template rule's actions: it must exist.
         const tmpl = props!.Template.find((t: { Route: string }) => t.Route === route.Name).Rule;
         if (!this.rules.has(tmpl)) throw new ResourceFailed(`template rule ${tmpl} missing`);
@@ -88,6 +97,7 @@ class SesModel {
         receiptRuleChunks({ domains: route.Domains, ...(route.Seed ? { recipients: route.Seed } : {}) }).forEach((recipients, n) =>
           this.rules.set(`sync-${route.Name}-${n + 1}`, { name: `sync-${route.Name}-${n + 1}`, enabled: true, recipients }),
         );
+        this.onRoute?.(route.Name);
       }
     } else if (type === 'Custom::SesRuleSetActivation') {
       this.active = op !== 'delete';
@@ -110,12 +120,15 @@ function deploy(ses: SesModel, previous: Resources, next: Resources, addresses: 
   const check = (step: string) => steps.push({ step, refused: ses.refused(addresses) });
   const done: { id: string; op: 'create' | 'update' }[] = [];
   const order = topological(next);
+  let current = '';
+  ses.onRoute = (route) => check(`${current}, route ${route} written`);
   try {
     for (const id of order) {
       const now = next[id]!;
       const before = previous[id];
       if (before && JSON.stringify(before.Properties) === JSON.stringify(now.Properties)) continue;
       const op = before ? 'update' : 'create';
+      current = `${op} ${id}`;
       ses.apply(now.Type, op, now.Properties, before?.Properties);
       done.push({ id, op });
       check(`${op} ${id}`);
@@ -219,5 +232,63 @@ describe('switching a route to recipientSync keeps its mail accepted at every st
     const { steps, failed } = deploy(ses, staticTemplate, oldLayout, ADDRESSES);
     expect(failed).toBe(false);
     expect(steps.find((s) => s.refused.length > 0)?.step).toBe(`update ${ruleId}`);
+  });
+});
+
+describe('a domain moving between routes in one deploy stays matched at every step', () => {
+  const moved = 'x@moved.example';
+  const bAddresses = ['one@b.example', 'two@b.example'];
+  const staticB = (domains: string[]) => ({ name: 'bravo', domains, recipients: bAddresses, primary: { host: 'mx.b.example', port: 587 } });
+  const syncedB = (domains: string[]) => ({ ...staticB(domains), recipientSync: { maxAddresses: 100 } });
+  const syncedO = (domains: string[]) => ({ ...syncedOther, domains });
+  const probesMoving = [...ADDRESSES, 'a@other.example', ...bAddresses, moved];
+  // The losing route comes first in the config: a single pass in config order drops the domain before the gaining route adds it.
+  const cases: { name: string; before: Record<string, unknown>[]; after: Record<string, unknown>[] }[] = [
+    { name: 'static → synced', before: [staticCorp, staticB(['b.example', 'moved.example']), syncedO(['other.example'])], after: [staticCorp, staticB(['b.example']), syncedO(['other.example', 'moved.example'])] },
+    { name: 'synced → static', before: [staticCorp, syncedO(['other.example', 'moved.example']), staticB(['b.example'])], after: [staticCorp, syncedO(['other.example']), staticB(['b.example', 'moved.example'])] },
+    { name: 'synced → synced', before: [staticCorp, syncedO(['other.example', 'moved.example']), syncedB(['b.example'])], after: [staticCorp, syncedO(['other.example']), syncedB(['b.example', 'moved.example'])] },
+  ];
+
+  for (const { name, before, after } of cases) {
+    it(`${name}: every address of every route, the moved domain's included, is matched after each step`, () => {
+      const previous = template(before);
+      const next = template(after);
+      const ses = deployed(previous);
+      const { steps, failed } = deploy(ses, previous, next, probesMoving);
+      expect(failed).toBe(false);
+      expect(steps.length).toBeGreaterThan(0);
+      expect(steps.filter((s) => s.refused.length > 0)).toEqual([]);
+      // Once the exact pass ran, the domain is matched only by the route it moved to.
+      const holders = [...ses.rules.values()].filter((r) => r.enabled && r.recipients.includes('moved.example')).map((r) => r.name);
+      expect(holders.length).toBeGreaterThan(0);
+      expect(holders.every((n) => n.includes('bravo') ? name !== 'static → synced' : n.includes('other') && name === 'static → synced')).toBe(true);
+    });
+  }
+
+  it('the model catches a single pass: with the gain pass dropping what left, the moved domain is refused mid-deploy', () => {
+    for (const { before, after } of cases.filter((c) => c.name !== 'static → synced')) {
+      const previous = template(before);
+      const next = template(after);
+      const ses = deployed(previous);
+      ses.gainAsExact = true;
+      const { steps } = deploy(ses, previous, next, probesMoving);
+      expect(steps.find((s) => s.refused.includes(moved))).toBeDefined();
+    }
+  });
+
+  it('the order in the template: static route rules wait for the gain pass, which waits only for the set and the templates; the exact pass for every rule', () => {
+    const next = template(cases[0]!.after);
+    const sync = Object.entries(next).filter(([, r]) => r.Type === RECIPIENT_SYNC_RESOURCE_TYPE);
+    const [gainId] = sync.find(([, r]) => r.Properties!.Phase === 'gain')!;
+    const [exactId, exact] = sync.find(([, r]) => r.Properties!.Phase === 'exact')!;
+    expect(exactId).toMatch(/^InboundRecipientSync[0-9A-F]{8}$/); // the id the single pass had: its physical id and rules kept
+    const rules = Object.entries(next).filter(([, r]) => r.Type === 'AWS::SES::ReceiptRule');
+    for (const [id, rule] of rules) {
+      expect(dependsOn(exact)).toContain(id);
+      if (/^route-/.test(rule.Properties!.Rule.Name)) expect(dependencies(next, id)).toContain(gainId);
+    }
+    const waits = (id: string): Set<string> => new Set(dependencies(next, id).flatMap((d) => [d, ...waits(d)]));
+    const gainWaits = waits(gainId);
+    for (const [id, rule] of rules) if (!/^tmpl-/.test(rule.Properties!.Rule.Name)) expect(gainWaits.has(id)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 // on every deploy that could undo them (after CloudFormation's rules, before
 // the set is activated), and its function's narrow grants.
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseBackupMxConfig } from '../../../lib/config/backup-mx-config.js';
 import { BackupMxStack } from '../../../lib/backup-mx-stack.js';
@@ -33,8 +33,9 @@ describe('recipientSync in the template', () => {
 
   it('has the custom resource, with the route, its budget, seed and the template\'s actions as properties, after the rules and before activation', () => {
     const found = template.findResources(RECIPIENT_SYNC_RESOURCE_TYPE);
-    const [id, resource] = Object.entries(found)[0]! as [string, { Properties: Record<string, unknown>; DependsOn: string[] }];
-    expect(Object.keys(found)).toHaveLength(1);
+    // Two passes (recipient-sync-deploy.ts): the gain pass before the static rules, the exact pass after every rule.
+    expect(Object.values(found).map((r) => r.Properties.Phase).sort()).toEqual(['exact', 'gain']);
+    const [id, resource] = Object.entries(found).find(([, r]) => r.Properties.Phase === 'exact')! as [string, { Properties: Record<string, unknown>; DependsOn: string[] }];
     expect(resource.Properties).toMatchObject({
       RuleSetName: 'backup-mx',
       Routes: [{ Name: 'corp', Domains: ['example.com'], MaxShrinkPercent: 10, MaxAddresses: 450, Seed: ['seed@example.com'] }],
@@ -54,9 +55,31 @@ describe('recipientSync in the template', () => {
     expect(JSON.stringify(statements)).toContain('recipients#*');
     expect(JSON.stringify(statements)).toContain('/recipient-lists/*');
     expect(JSON.stringify(statements)).not.toContain('/mail/');
+    // Only the deploy deletes a list's pointer (retiring the list of a route that stops syncing); the push's writer may not.
+    const deletes = (s: { Action: string | string[] }[]) => s.filter((x) => [x.Action].flat().includes('dynamodb:DeleteItem')).map((x) => JSON.stringify(x));
+    expect(deletes(statements).some((x) => x.includes('recipients#*'))).toBe(true);
+    expect(deletes(statementsOf(template, 'after a push')).some((x) => x.includes('recipients#*'))).toBe(false);
   });
 
   it('is absent when no route syncs', () => {
     expect(Object.keys(synth([corp]).findResources(RECIPIENT_SYNC_RESOURCE_TYPE))).toHaveLength(0);
+  });
+});
+
+describe('recipientSync: synth warns when a switch would pass 200 rules mid-deploy', () => {
+  it('names the route and the numbers as a warning (the template still synthesizes)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const addresses = (n: number, domain: string) => Array.from({ length: n }, (_, i) => `u${i}@${domain}`);
+    const big = { name: 'big', domains: ['big.example'], recipients: addresses(9_900, 'big.example'), primary: { host: 'mx.big.example', port: 587 } };
+    const config = parseBackupMxConfig({ region: 'us-east-1', canary: false, routes: [{ ...corp, recipients: addresses(3_000, 'example.com'), recipientSync: { maxAddresses: 10_000 } }, big] });
+    const stack = new BackupMxStack(app, 'BackupMx', { config });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('routes\\[0\\] \\("corp"\\).*230 SES receipt rules'))).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('none when the switch fits', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new BackupMxStack(app, 'BackupMx', { config: parseBackupMxConfig({ region: 'us-east-1', routes: [{ ...corp, recipients: ['seed@example.com'], recipientSync: {} }, other] }) });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('SES receipt rules'))).toEqual([]);
   });
 });

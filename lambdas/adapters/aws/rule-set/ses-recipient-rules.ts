@@ -134,6 +134,15 @@ export class SesRecipientRules implements RecipientRules {
     return report;
   }
 
+  async count(route: string): Promise<number> {
+    try {
+      return (await this.syncedRules(route)).size;
+    } catch (error) {
+      if ((error as Error).name === 'RuleSetDoesNotExistException') return 0;
+      throw error;
+    }
+  }
+
   async remove(route: string): Promise<number> {
     let existing: Map<string, ReceiptRule>;
     try {
