@@ -4,6 +4,7 @@
 // call a second); a list whose rules stay pending longer than a writer can run
 // means the writer failed or was never asked, and SES still takes the old list.
 import type { StoredRecipientList } from '../lambdas/core/recipients/ports.js';
+import { storedCount } from '../lambdas/core/recipients/sync-shrink.js';
 import { ageSeconds, formatAge, formatAgo } from './format.js';
 
 /**
@@ -26,11 +27,14 @@ export interface RecipientListStatus {
    * RULES_PENDING_PROBLEM_SECONDS ago: since when its rules have been pending.
    */
   rulesStuckSince?: string;
+  /** The stored body is missing or does not match its SHA-256 (`count` is then the pointer's): SES keeps the rules in place. */
+  unreadable?: { key: string; reason: string };
 }
 
 export function recipientListStatus(list: StoredRecipientList, now: Date): RecipientListStatus {
   const { version, source, forced, appliedVersion } = list;
-  const status: RecipientListStatus = { count: list.addresses.length, version, updatedAt: list.updatedAt.toISOString(), source, forced, appliedVersion };
+  const status: RecipientListStatus = { count: storedCount(list) ?? 0, version, updatedAt: list.updatedAt.toISOString(), source, forced, appliedVersion };
+  if (list.unreadable) status.unreadable = { key: list.unreadable.key, reason: list.unreadable.reason };
   if (appliedVersion < version && ageSeconds(list.updatedAt, now) > RULES_PENDING_PROBLEM_SECONDS) status.rulesStuckSince = status.updatedAt;
   return status;
 }
@@ -49,5 +53,14 @@ export function rulesStuckLine(route: string, l: RecipientListStatus, now: Date,
     `${route}: rules for list version ${l.version} not written since ${l.rulesStuckSince} (${formatAge(ageSeconds(new Date(l.rulesStuckSince), now))}): ` +
     `the rule writer failed? see ${kind === 'aws' ? 'its log (the function the RecipientRuleWriterName output names) and its alarm' : "the runner's log"}; ${inPlace}. ` +
     `Pushing the list again or a deploy asks the writer again`
+  );
+}
+
+/** The problem line when the stored body cannot be used: the rules stay as they are until a good list is pushed. */
+export function listUnreadableLine(route: string, l: RecipientListStatus): string | undefined {
+  if (!l.unreadable) return undefined;
+  return (
+    `${route}: stored list version ${l.version} (${l.count} addresses) cannot be used: ${l.unreadable.reason} (${l.unreadable.key}); ` +
+    `SES keeps the rules in place. Push the list again (a push against it needs force only past the shrink guard, measured by the pointer's count)`
   );
 }

@@ -14,7 +14,7 @@ import { EXIT } from '../errors.js';
 import { describeTarget } from './redirect.js';
 import { ageSeconds, formatAge, formatAgo, table } from '../format.js';
 import { routesOf, type Target } from '../target.js';
-import { recipientListLine, recipientListStatus, rulesStuckLine, type RecipientListStatus } from '../recipient-list-status.js';
+import { listUnreadableLine, recipientListLine, recipientListStatus, rulesStuckLine, type RecipientListStatus } from '../recipient-list-status.js';
 import { problemLines, scopeProblems, STACK_LABEL, STACK_SCOPE, type ScopeProblems } from '../problems-report.js';
 
 export interface RouteStatus {
@@ -175,7 +175,9 @@ export async function statusCommand(target: Target, options: { json?: boolean; r
   // A probe that stopped also stopped evaluating the problems: its records below are as old as its last round.
   const stopped = statuses.filter((s) => s.probeStale).map((s) => probeStoppedLine(s, target.settings.probeIntervalSeconds, now));
   // A synced list whose rules stay pending: SES still refuses by the old one (the probe does not see this).
-  const stuck = statuses.flatMap((s) => (s.recipientList ? [rulesStuckLine(s.route, s.recipientList, now, target.kind)].filter((l) => l !== undefined) : []));
+  const stuck = statuses.flatMap((s) =>
+    s.recipientList ? [rulesStuckLine(s.route, s.recipientList, now, target.kind), listUnreadableLine(s.route, s.recipientList)].filter((l) => l !== undefined) : [],
+  );
   const problems = [...stopped, ...statuses.flatMap((s) => problemLines(s.route, s.problems, now)), ...stuck, ...problemLines(STACK_LABEL, stack, now)];
   io.out(problems.length > 0 ? 'problems (README: Alarms):' : 'problems: none (the probe finds every condition off)');
   for (const line of problems) io.out(`  ${line}`);

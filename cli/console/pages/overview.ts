@@ -6,7 +6,7 @@
 // (operator.healthHistory). Every value is escaped by `html`.
 import { ageSeconds, formatAge, formatAgo } from '../../format.js';
 import { routeStatuses, type RouteStatus } from '../../commands/status.js';
-import { rulesStuckLine } from '../../recipient-list-status.js';
+import { listUnreadableLine, rulesStuckLine } from '../../recipient-list-status.js';
 import type { Target } from '../../target.js';
 import { html, page, type Html } from '../html.js';
 import { consoleHref } from '../paths.js';
@@ -90,9 +90,10 @@ function redirected(s: RouteStatus): Html | '' {
   return html`<div class="state held">redirected to ${r.to} <span class="muted">(TLS ${r.tls}${r.auth ? ', AUTH' : ''})</span></div>`;
 }
 
-/** A synced list whose rules stay pending past the writer's longest run (what `status` lists under problems). */
+/** A synced list whose rules stay pending past the writer's longest run, or whose body cannot be used (what `status` lists under problems). */
 function rulesStuck(s: RouteStatus, now: Date, kind: Target['kind']): Html | '' {
-  const line = s.recipientList ? rulesStuckLine(s.route, s.recipientList, now, kind) : undefined;
+  const list = s.recipientList;
+  const line = list ? (rulesStuckLine(s.route, list, now, kind) ?? listUnreadableLine(s.route, list)) : undefined;
   return line ? html`<div class="alert">${line}</div>` : '';
 }
 

@@ -14,7 +14,7 @@ import type { RecipientListStore, RecipientRules, RuleApplyReport, StoredRecipie
 import { applicableList } from './applicable-list.js';
 import { RecipientPushRefused, some } from './push-refused.js';
 import { domainOf, listChange, normaliseRecipients } from './recipient-list.js';
-import { checkShrink, livePeak, nextPeak, unreadableBaseline, type ShrinkBaseline } from './sync-shrink.js';
+import { checkShrink, livePeak, nextPeak, storedCount, unreadableBaseline, type ShrinkBaseline } from './sync-shrink.js';
 import { DeployWaiting } from './rule-writer-lock.js';
 import type { SyncedRoute } from './synced-route.js';
 
@@ -67,6 +67,8 @@ export interface RecipientSyncStatus {
   forced: boolean;
   /** The version whose rules are in place; lower than `version` while rules are pending. */
   appliedVersion: number;
+  /** The stored body could not be read or does not match its SHA-256: `count` is the pointer's, and SES keeps the rules in place. */
+  unreadable?: { key: string; reason: string };
 }
 
 /** The list is stored but its rules could not be written; the next push or deploy writes them. */
@@ -150,7 +152,8 @@ export class SyncRecipients {
     const list = await this.deps.store.read(route.name);
     if (!list) return undefined;
     const { version, updatedAt, source, forced, appliedVersion } = list;
-    return { route: route.name, count: list.addresses.length, version, updatedAt, source, forced, appliedVersion };
+    const unreadable = list.unreadable ? { unreadable: { key: list.unreadable.key, reason: list.unreadable.reason } } : {};
+    return { route: route.name, count: storedCount(list) ?? 0, version, updatedAt, source, forced, appliedVersion, ...unreadable };
   }
 
   /**

@@ -120,7 +120,7 @@ describe('a body that is missing or altered, and old bodies (fauxqs S3 + dynalit
     expect(await store.read('altered')).toMatchObject({ version: 1, addresses: [], unreadable: { key: item.bodyKey, reason: expect.stringContaining('does not match the SHA-256'), count: 2 } });
     const before = structuredClone(rules.rules.get('altered'));
     const result = await deploy();
-    expect(result.Data.Summary).toContain('altered: list version 1 (0 addresses, push); not applied (unreadable), the rules in place kept');
+    expect(result.Data.Summary).toContain('altered: list version 1 (2 addresses, push); not applied (unreadable), the rules in place kept');
     expect(rules.rules.get('altered')).toEqual(before);
     expect(errors(log)).toEqual([expect.objectContaining({ fields: expect.objectContaining({ route: 'altered', key: item.bodyKey, kept: 'unreadable' }) })]);
     // The push endpoint's call (store only): taken, not a 500 (the shrink guard still holds against the 7-day high-water mark); its list then replaces the broken one.

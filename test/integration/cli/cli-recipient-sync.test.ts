@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../cli/doctor/check.js';
 import type { RouteStatus } from '../../../cli/commands/status.js';
 import { RULES_PENDING_PROBLEM_SECONDS } from '../../../cli/recipient-list-status.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3RecipientListStore } from '../../../lambdas/adapters/aws/recipient-list-store.js';
 import { RECIPIENT_SYNC_TIMEOUT } from '../../../lib/constructs/recipient-sync-rules.js';
 import { TestDnsServer } from '../../support/net/dns-server.js';
@@ -76,6 +78,17 @@ describe('a synced route, as the CLI shows it', () => {
     const done = await fx.cli('status');
     expect(done.io.text).not.toContain('rules for list version');
     expect(done.io.text).toMatch(/^main recipients: 3 addresses synced \(version 3, 17m \d+s ago, by push\)$/m);
+  });
+
+  it('status: a stored list whose body no longer matches its SHA-256 shows the pointer\'s count and is a problem, in --json too', async () => {
+    const item = (await fx.clients.doc.send(new GetCommand({ TableName: fx.resources.tableName, Key: { pk: 'recipients#main', sk: 'list' } }))).Item!;
+    await fx.clients.s3.send(new PutObjectCommand({ Bucket: fx.resources.bucketName, Key: item.bodyKey as string, Body: 'bob@example.com\nintruder@example.com' }));
+    const shown = await fx.cli('status');
+    expect(shown.io.text).toMatch(/^main recipients: 3 addresses synced \(version 3, /m);
+    expect(shown.io.text).toContain(`  main: stored list version 3 (3 addresses) cannot be used: `);
+    expect(shown.io.text).toContain(`(${item.bodyKey as string}); SES keeps the rules in place`);
+    const json = (await fx.cli('status', '--json')).io.json<RouteStatus[]>().find((s) => s.route === 'main')!;
+    expect(json.recipientList).toMatchObject({ count: 3, unreadable: { key: item.bodyKey, reason: expect.stringContaining('SHA-256') } });
   });
 
   it('the threshold outlasts the rule writer\'s longest run', () => {
