@@ -80,6 +80,30 @@ export function physicalIdOf(ruleSetName: string, phase: RecipientSyncPhase = 'e
   return phase === 'gain' ? `recipient-sync-gain-${ruleSetName}` : `recipient-sync-${ruleSetName}`;
 }
 
+/** Between the gain pass's id and the routes its Create wrote from nothing (route names are [a-z0-9-]). */
+const FRESH_MARK = '~fresh~';
+/** CloudFormation's physical ids hold 1,024 characters; past this the routes are not named (the Delete then removes nothing, as before). */
+const MAX_PHYSICAL_ID = 1000;
+
+/**
+ * The gain pass's id after its Create: it names the routes that had no synced
+ * rules before it (a stack turning sync on), so the Delete a rollback brings
+ * removes exactly those, and leaves routes whose rules were there before (the
+ * first deploy of this version over synced routes) alone.
+ */
+export function gainIdOf(ruleSetName: string, fresh: string[]): string {
+  const id = physicalIdOf(ruleSetName, 'gain');
+  const named = fresh.length > 0 ? `${id}${FRESH_MARK}${fresh.join('~')}` : id;
+  return named.length <= MAX_PHYSICAL_ID ? named : id;
+}
+
+/** The routes a gain pass's id names (none for another set's id or an id without them). */
+export function freshRoutesOf(physicalId: string | undefined, ruleSetName: string): string[] {
+  const prefix = `${physicalIdOf(ruleSetName, 'gain')}${FRESH_MARK}`;
+  if (!physicalId?.startsWith(prefix)) return [];
+  return physicalId.slice(prefix.length).split('~').filter((name) => /^[a-z0-9-]+$/.test(name));
+}
+
 /**
  * The gain pass's routes: each synced route with its domains of before and
  * after (same set only), so its list's addresses of a departing domain, or the
@@ -116,15 +140,40 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
     // The physical id names the set, so a renamed set changes it: CloudFormation then sends the
     // old id a Delete (with the old set's name) in its cleanup pass, which removes the old set's
     // synced rules. A Delete answers with the id it was given.
-    const id = event.RequestType === 'Delete' && event.PhysicalResourceId ? event.PhysicalResourceId : physicalIdOf(props.RuleSetName, phase);
-    if (phase === 'gain' && event.RequestType === 'Delete') {
+    let id = event.RequestType === 'Delete' && event.PhysicalResourceId ? event.PhysicalResourceId : physicalIdOf(props.RuleSetName, phase);
+    // The gain pass keeps the id it was given in the same set (it may name the routes its Create wrote from nothing).
+    if (phase === 'gain' && event.RequestType === 'Update' && event.PhysicalResourceId && event.OldResourceProperties?.RuleSetName === props.RuleSetName) id = event.PhysicalResourceId;
+    const gainDelete = phase === 'gain' && event.RequestType === 'Delete';
+    const fresh = gainDelete ? freshRoutesOf(event.PhysicalResourceId, props.RuleSetName) : [];
+    if (gainDelete && fresh.length === 0) {
       // The exact pass's Delete removes the rules. The gain pass's Delete also comes when a deploy that
-      // created it rolls back (the first deploy of this version): removing then would drop a pushed list.
+      // created it rolls back over routes that had rules before (the first deploy of this version): removing
+      // then would drop a pushed list.
       return { PhysicalResourceId: id, Data: { Summary: 'gain pass: nothing to remove (the exact pass removes the synced rules)' } };
     }
     const { sync, rules, store, lock } = build(phase === 'gain' ? { ...props, Routes: gainRoutes(event) } : props);
-    const write = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
-    const pass = event.RequestType === 'Create' ? () => createOrUndo(props, phase, rules, write, log) : write;
+    let pass: () => Promise<string[]>;
+    if (gainDelete) {
+      // A rollback of the deploy that turned sync on, before the exact pass took over: the rules this pass wrote from nothing go.
+      pass = async () => {
+        const lines: string[] = [];
+        for (const name of fresh) lines.push(`${name}: ${await rules.remove(name)} rules removed (written by the gain pass's Create from nothing)`);
+        return lines;
+      };
+    } else if (event.RequestType === 'Create') {
+      pass = async () => {
+        const own = await ownRoutes(props, phase, rules);
+        // A route with no synced rules syncs anew: a list stored an earlier time it synced is retired, so it starts from the seed.
+        // (The gain pass runs first in a deploy; a push stored between it and the exact pass is kept.)
+        if (phase === 'gain') for (const name of own) await store.retire(name);
+        const write = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
+        const lines = await undoOnFailure(own, phase, rules, write, log);
+        if (phase === 'gain') id = gainIdOf(props.RuleSetName, own);
+        return lines;
+      };
+    } else {
+      pass = phase === 'gain' ? () => gainAll(sync, gainRoutes(event)) : () => writeAll(event, sync, rules, store);
+    }
     const lines = await (lock ? lock.run(pass) : pass());
     const summary = lines.join('; ');
     log.info(JSON.stringify({ requestType: event.RequestType, phase, summary }));
@@ -135,11 +184,11 @@ export function makeRecipientSyncHandler(build: RecipientSyncFactory, log: { inf
 /**
  * The exact pass (the rule set's writer lease held by the caller): removals of
  * routes that stopped syncing, then each route's rules. A list is retired
- * (recipient-list-store.ts) when its route stops syncing in the same set, and
- * on Create (no route synced before it, so any list stored is from an earlier
- * time the route synced): syncing starts again from the seed. Not on Delete:
- * a renamed set's cleanup Delete comes after the new set's rules were written
- * from those very lists.
+ * (recipient-list-store.ts) when its route stops syncing in the same set (and
+ * by the gain pass's Create for a route with no rules: an earlier time it
+ * synced), so syncing starts again from the seed. Not on Delete: a renamed
+ * set's cleanup Delete comes after the new set's rules were written from those
+ * very lists.
  */
 async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: RecipientRules, store: Pick<RecipientListStore, 'retire'>): Promise<string[]> {
   const props = event.ResourceProperties;
@@ -147,9 +196,6 @@ async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: 
   if (event.RequestType === 'Delete') {
     for (const route of props.Routes) lines.push(`${route.Name}: ${await rules.remove(route.Name)} rules removed`);
   } else {
-    if (event.RequestType === 'Create') {
-      for (const route of props.Routes) await store.retire(route.Name);
-    }
     const kept = new Set(props.Routes.map((r) => r.Name));
     const sameSet = event.OldResourceProperties?.RuleSetName === undefined || event.OldResourceProperties.RuleSetName === props.RuleSetName;
     // In the same set, a route that stopped syncing leaves rules behind: removed here. A renamed set
@@ -168,20 +214,25 @@ async function writeAll(event: RecipientSyncEvent, sync: SyncRecipients, rules: 
 }
 
 /**
- * A failed Create removes the synced rules it wrote before reporting the
- * failure: CDK's provider then answers with a CREATE_FAILED physical id and
- * skips the rollback's Delete (custom-resources provider framework,
- * cfn-response), so nothing else would remove them. The exact pass's Create
- * comes when no route synced before it, so every route's rules are its own;
- * the gain pass's Create also comes on the first deploy of this version, over
- * rules the exact pass keeps: it removes only routes that had none before.
- * Runs under the lease; a failed removal is logged and the Create's error reported.
+ * The routes a Create may call its own: the exact pass's Create comes when no
+ * route synced before it, so all; the gain pass's Create also comes on the
+ * first deploy of this version, over rules the exact pass keeps, so only
+ * routes with no synced rules yet. One after another: SES's calls are paced.
  */
-async function createOrUndo(props: RecipientSyncProperties, phase: RecipientSyncPhase, rules: RecipientRules, write: () => Promise<string[]>, log: { info(message: string): void }): Promise<string[]> {
-  const names = props.Routes.map((r) => r.Name);
+async function ownRoutes(props: RecipientSyncProperties, phase: RecipientSyncPhase, rules: RecipientRules): Promise<string[]> {
   const own: string[] = [];
-  // One after another: SES's calls are paced.
-  for (const name of names) if (phase === 'exact' || (rules.count && (await rules.count(name)) === 0)) own.push(name);
+  for (const { Name: name } of props.Routes) if (phase === 'exact' || (rules.count && (await rules.count(name)) === 0)) own.push(name);
+  return own;
+}
+
+/**
+ * A failed Create removes the synced rules it wrote for its own routes before
+ * reporting the failure: CDK's provider then answers with a CREATE_FAILED
+ * physical id and skips the rollback's Delete (custom-resources provider
+ * framework, cfn-response), so nothing else would remove them. Runs under the
+ * lease; a failed removal is logged and the Create's error reported.
+ */
+async function undoOnFailure(own: string[], phase: RecipientSyncPhase, rules: RecipientRules, write: () => Promise<string[]>, log: { info(message: string): void }): Promise<string[]> {
   try {
     return await write();
   } catch (error) {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InMemoryRecipientListStore, InMemoryRecipientRules, ManualClock, RecordingDeliveryLog } from '../../../lambdas/adapters/fakes/index.js';
 import { SyncRecipients } from '../../../lambdas/core/recipients/sync-recipients.js';
-import { gainRoutes, makeRecipientSyncHandler, syncedRouteOf, type RecipientSyncEvent, type RecipientSyncProperties, type RecipientSyncResult } from '../../../lambdas/handlers/recipient-sync-deploy.js';
+import { freshRoutesOf, gainIdOf, gainRoutes, makeRecipientSyncHandler, syncedRouteOf, type RecipientSyncEvent, type RecipientSyncProperties, type RecipientSyncResult } from '../../../lambdas/handlers/recipient-sync-deploy.js';
 
 const props = (set: string): RecipientSyncProperties => ({
   RuleSetName: set,
@@ -51,8 +51,9 @@ describe('the recipient-sync custom resource when the rule set is renamed', () =
     expect(deleted).toBe(true);
     expect(rulesOf('backup-mx').rules.has('corp')).toBe(false);
     expect(rulesOf('backup-mx-2').rules.get('corp')).toEqual([['seed@example.com']]);
-    // Only the Create retired (nothing synced before it); the old id's Delete keeps the list: the new set's rules were written from it.
-    expect(store.retired).toEqual(['corp']);
+    // The exact pass retires nothing on Create (the gain pass's Create does, before it, for a route with no rules);
+    // the old id's Delete keeps the list: the new set's rules were written from it.
+    expect(store.retired).toEqual([]);
     expect(store.lists.get('corp')?.source).toBe('seed');
   });
 
@@ -150,5 +151,58 @@ describe('a Create that fails removes the synced rules it wrote (CDK then skips 
     const rules = new FailingOn('second');
     await expect(handlerOn(rules)({ RequestType: 'Update', PhysicalResourceId: 'recipient-sync-s', ResourceProperties: props('exact'), OldResourceProperties: props('exact') })).rejects.toThrow(/Rate exceeded/);
     expect(rules.rules.get('first')).toEqual([['a@first.example']]);
+  });
+});
+
+describe('the gain pass\'s Create names the routes it wrote from nothing (its id), for the Delete a rollback brings', () => {
+  const routes = [{ Name: 'corp', Domains: ['example.com'], MaxShrinkPercent: '10', MaxAddresses: '100', Seed: ['seed@example.com'] }];
+  const at = (phase: 'gain' | 'exact'): RecipientSyncProperties => ({ RuleSetName: 's', TableName: 't', BucketName: 'b', Routes: routes, Phase: phase });
+  const make = () => {
+    const rules = new InMemoryRecipientRules();
+    const store = new InMemoryRecipientListStore();
+    const sync = () => new SyncRecipients({ routes: routes.map(syncedRouteOf), store, rules, clock: new ManualClock(new Date('2026-12-01T10:00:00Z')), log: new RecordingDeliveryLog() });
+    const handler = makeRecipientSyncHandler(() => ({ sync: sync(), rules, store }), { info: () => undefined });
+    return { rules, store, sync, handler };
+  };
+
+  it('a stack turning sync on: the Create retires an earlier list, names the route, and a rollback\'s Delete removes its rules', async () => {
+    const { rules, store, sync, handler } = make();
+    await sync().push('corp', ['old@example.com', 'stale@example.com'], { source: 'push', force: true, deferRules: true });
+    const created = await handler({ RequestType: 'Create', ResourceProperties: at('gain') });
+    expect(created.PhysicalResourceId).toBe(gainIdOf('s', ['corp']));
+    expect(freshRoutesOf(created.PhysicalResourceId, 's')).toEqual(['corp']);
+    expect(store.retired).toEqual(['corp']);
+    expect(rules.rules.get('corp')!.flat()).toEqual(['seed@example.com']);
+    // Something later in the deploy failed: CloudFormation deletes what it created, the exact pass never ran.
+    const undone = await handler({ RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: at('gain') });
+    expect(undone.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(rules.rules.has('corp')).toBe(false);
+  });
+
+  it('over routes that had rules (the first deploy of this version): the plain id, and its Delete removes nothing', async () => {
+    const { rules, store, handler } = make();
+    rules.rules.set('corp', [['pushed@example.com']]);
+    const created = await handler({ RequestType: 'Create', ResourceProperties: at('gain') });
+    expect(created.PhysicalResourceId).toBe('recipient-sync-gain-s');
+    expect(store.retired).toEqual([]);
+    await handler({ RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: at('gain') });
+    expect(rules.rules.has('corp')).toBe(true);
+  });
+
+  it('a push stored between the gain pass and the exact pass\'s Create is kept (the exact pass retires nothing)', async () => {
+    const { rules, store, sync, handler } = make();
+    await handler({ RequestType: 'Create', ResourceProperties: at('gain') });
+    await sync().push('corp', ['seed@example.com', 'new@example.com'], { source: 'push' });
+    await handler({ RequestType: 'Create', ResourceProperties: at('exact') });
+    expect(await store.read('corp')).toMatchObject({ version: 2, source: 'push' });
+    expect(rules.rules.get('corp')!.flat().sort()).toEqual(['new@example.com', 'seed@example.com']);
+  });
+
+  it('an Update in the same set keeps the id it was given (so a later Delete still knows the routes); another set\'s id names none', async () => {
+    const { handler } = make();
+    const given = gainIdOf('s', ['corp']);
+    expect((await handler({ RequestType: 'Update', PhysicalResourceId: given, ResourceProperties: at('gain'), OldResourceProperties: at('gain') })).PhysicalResourceId).toBe(given);
+    expect(freshRoutesOf(given, 'other')).toEqual([]);
+    expect(gainIdOf('s', Array.from({ length: 40 }, (_, i) => `route-with-a-long-name-${i}`))).toBe('recipient-sync-gain-s');
   });
 });
