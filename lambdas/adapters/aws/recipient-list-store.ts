@@ -19,13 +19,14 @@
 // push function may not delete objects, so a body it replaced or lost with
 // stays behind; the rule writer prunes them (`prune`).
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NewRecipientList, RecipientListStore, StoredRecipientList } from '../../core/recipients/ports.js';
 import { RECIPIENT_LISTS_PREFIX } from '../../config/mail-layout.js';
 import { RECIPIENTS_KEY_PREFIX } from '../../config/table-layout.js';
 import { CONDITION_FAILED, httpStatusOf, isAwsError } from './aws-errors.js';
 import { key } from './dynamo-keys.js';
+import { S3MessageStore } from './s3-message-store.js';
 
 /** The pointer item's sort key. */
 export const RECIPIENT_LIST_ITEM = 'list';
@@ -59,12 +60,17 @@ interface Pointer {
 }
 
 export class S3RecipientListStore implements RecipientListStore {
+  /** Listing and deleting bodies: the message store's (ListObjectsV2 by pages, an idempotent delete). */
+  private readonly objects: S3MessageStore;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly s3: S3Client,
     private readonly bucketName: string,
-  ) {}
+  ) {
+    this.objects = new S3MessageStore(s3, bucketName);
+  }
 
   async read(route: string): Promise<StoredRecipientList | undefined> {
     for (let attempt = 1; ; attempt += 1) {
@@ -153,25 +159,16 @@ export class S3RecipientListStore implements RecipientListStore {
   async prune(route: string, appliedVersion: number, now: Date): Promise<number> {
     const pointer = await this.pointer(route);
     if (!pointer) return 0;
-    const prefix = `${RECIPIENT_LISTS_PREFIX}${route}/`;
     let deleted = 0;
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        const key = object.Key!;
-        const version = BODY_VERSION.exec(key)?.[1];
-        // Only our own bodies, of this route (not `<route>-other/`), never the current one.
-        if (version === undefined || key.slice(prefix.length).includes('/') || key === pointer.bodyKey) continue;
-        const superseded = Number(version) < appliedVersion;
-        // Not the pointer's and written long ago: it lost its commit, or its push died.
-        const abandoned = object.LastModified !== undefined && now.getTime() - object.LastModified.getTime() > IN_FLIGHT_BODY_MS;
-        if (!superseded && !abandoned) continue;
-        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
-        deleted += 1;
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const body of this.routeBodies(route)) {
+      if (body.key === pointer.bodyKey) continue;
+      const superseded = body.version < appliedVersion;
+      // Not the pointer's and written long ago: it lost its commit, or its push died (a listing without a date: kept).
+      const abandoned = body.lastModified.getTime() > 0 && now.getTime() - body.lastModified.getTime() > IN_FLIGHT_BODY_MS;
+      if (!superseded && !abandoned) continue;
+      await this.objects.remove(body.key);
+      deleted += 1;
+    }
     return deleted;
   }
 
@@ -179,21 +176,22 @@ export class S3RecipientListStore implements RecipientListStore {
     // The pointer first: from then on nothing names a body, so a reader finds no list (a push in
     // flight commits on version 0 again, or loses and deletes its body).
     await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(route) }));
-    const prefix = `${RECIPIENT_LISTS_PREFIX}${route}/`;
     let deleted = 0;
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        const key = object.Key!;
-        // Only our own bodies, of this route (not `<route>-other/`).
-        if (!BODY_VERSION.test(key) || key.slice(prefix.length).includes('/')) continue;
-        await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key }));
-        deleted += 1;
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const body of this.routeBodies(route)) {
+      await this.objects.remove(body.key);
+      deleted += 1;
+    }
     return deleted;
+  }
+
+  /** The route's own list bodies (not `<route>-other/`'s, nor any other object under its prefix), with their versions. */
+  private async *routeBodies(route: string): AsyncIterable<{ key: string; version: number; lastModified: Date }> {
+    const prefix = `${RECIPIENT_LISTS_PREFIX}${route}/`;
+    for await (const object of this.objects.list(prefix)) {
+      const version = BODY_VERSION.exec(object.key)?.[1];
+      if (version === undefined || object.key.slice(prefix.length).includes('/')) continue;
+      yield { key: object.key, version: Number(version), lastModified: object.lastModified };
+    }
   }
 
   private key(route: string) {
